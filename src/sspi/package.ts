@@ -1,0 +1,137 @@
+/**
+ * The interface every security package implements. The dispatcher (`api.ts`) talks to
+ * packages only through these shapes; Negotiate and CredSSP reach their inner packages
+ * the same way.
+ *
+ * @module
+ */
+import type { SecBufferDesc } from "./buffers.ts";
+
+/** `SecPkgInfo`: what `EnumerateSecurityPackages`/`QuerySecurityPackageInfo` return. */
+export interface SecPkgInfo {
+  /** `SECPKG_FLAG_*` capabilities. */
+  fCapabilities: number;
+  /** Package version. */
+  wVersion: number;
+  /** DCE RPC identifier. */
+  wRPCID: number;
+  /** Largest token the package produces. */
+  cbMaxToken: number;
+  /** The package name (`NTLM`, `Negotiate`, ...). */
+  Name: string;
+  /** A description. */
+  Comment: string;
+}
+
+/** What `AcquireCredentialsHandle` hands a package. */
+export interface AcquireRequest {
+  /** `pszPrincipal`. */
+  principal: string | null;
+  /** `fCredentialUse` (`SECPKG_CRED_INBOUND`/`OUTBOUND`/`BOTH`). */
+  use: number;
+  /** `pAuthData`; each package documents what it accepts. */
+  authData: unknown;
+  /** True when called through the `Sspi*Async` form: the package may await I/O. */
+  async: boolean;
+}
+
+/** A package's credential object, owned by the handle table. */
+export interface PackageCredential {
+  /** `fCredentialUse` it was acquired with. */
+  readonly use: number;
+  /** Expiry in `FILETIME` ticks. */
+  readonly expiry: bigint;
+  /** `QueryCredentialsAttributes`; returns a status and the structure. */
+  queryAttribute?(attribute: number): AttributeResult;
+  /** Wipes secrets; called by `FreeCredentialsHandle`. */
+  dispose(): void;
+}
+
+/** What `InitializeSecurityContext`/`AcceptSecurityContext` hand a package step. */
+export interface StepRequest {
+  /** `pszTargetName` (client side only). */
+  target: string | null;
+  /** `fContextReq`. */
+  flags: number;
+  /** `TargetDataRep`. */
+  dataRep: number;
+  /** `pInput` (may be null on the first client call). */
+  input: SecBufferDesc | null;
+  /** `pOutput`, for packages that read output buffer types (the token is returned). */
+  output: SecBufferDesc | null;
+  /** True in the async form: the step may return a Promise. */
+  async: boolean;
+}
+
+/** The outcome of one step. */
+export interface StepResult {
+  /** `SEC_E_OK`, `SEC_I_CONTINUE_NEEDED`, `SEC_I_COMPLETE_NEEDED`, or a failure. */
+  status: number;
+  /** The token to send to the peer, if any. */
+  token?: Uint8Array | null;
+  /** Bytes of the input the package did not consume (`SECBUFFER_EXTRA`). */
+  extra?: number;
+  /** `ISC_RET_*`/`ASC_RET_*` attributes. */
+  attrs: number;
+  /** Context expiry in `FILETIME` ticks. */
+  expiry?: bigint;
+  /** For failures: one sentence saying why (no secrets). */
+  message?: string;
+}
+
+/** A status with an attribute structure. */
+export interface AttributeResult {
+  /** `SEC_E_OK` or why not (`SEC_E_UNSUPPORTED_FUNCTION` for unknown attributes). */
+  status: number;
+  /** The structure, on success. */
+  value?: unknown;
+}
+
+/** A status with the quality of protection found (`VerifySignature`, `DecryptMessage`). */
+export interface QopResult {
+  /** The status. */
+  status: number;
+  /** `pfQOP`. */
+  qop: number;
+}
+
+/** A package's security context object, owned by the handle table. */
+export interface PackageContext {
+  /** Runs one handshake step; may return a Promise only when `req.async`. */
+  step(req: StepRequest): StepResult | Promise<StepResult>;
+  /** `CompleteAuthToken`. */
+  completeAuthToken?(token: SecBufferDesc): number;
+  /** `QueryContextAttributes`. */
+  queryAttribute(attribute: number): AttributeResult;
+  /** `MakeSignature`. */
+  makeSignature?(qop: number, message: SecBufferDesc, seqNo: number): number;
+  /** `VerifySignature`. */
+  verifySignature?(message: SecBufferDesc, seqNo: number): QopResult;
+  /** `EncryptMessage`. */
+  encryptMessage?(qop: number, message: SecBufferDesc, seqNo: number): number;
+  /** `DecryptMessage`. */
+  decryptMessage?(message: SecBufferDesc, seqNo: number): QopResult;
+  /** `ExportSecurityContext`: serialized state, or a status when unsupported. */
+  exportContext?(): Uint8Array | number;
+  /** `ApplyControlToken`. */
+  applyControlToken?(input: SecBufferDesc): number;
+  /** Wipes keys; called by `DeleteSecurityContext`. */
+  dispose(): void;
+}
+
+/** A security package. */
+export interface SecurityPackage {
+  /** Its `SecPkgInfo`. */
+  readonly info: SecPkgInfo;
+  /** Acquires a credential or throws `SspiError`; may return a Promise only when `req.async`. */
+  acquireCredentials(
+    req: AcquireRequest,
+  ): PackageCredential | Promise<PackageCredential>;
+  /** Creates a fresh context for a credential (the first step follows). */
+  createContext(
+    cred: PackageCredential,
+    role: "initiate" | "accept",
+  ): PackageContext;
+  /** `ImportSecurityContext`: rebuilds a context from `exportContext` bytes. */
+  importContext?(token: Uint8Array): PackageContext;
+}
