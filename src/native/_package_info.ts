@@ -1,0 +1,44 @@
+/**
+ * `SecPkgInfoW` reading. Layout on 64-bit targets (32 bytes): `fCapabilities` u32 @0,
+ * `wVersion` u16 @4, `wRPCID` u16 @6, `cbMaxToken` u32 @8, `Name*` @16, `Comment*` @24.
+ *
+ * @module
+ */
+import type { SecPkgInfo } from "../sspi/package.ts";
+import { readStruct, readWString, view } from "./_memory.ts";
+
+/** Size of `SecPkgInfoW`. */
+export const SEC_PKG_INFO_SIZE = 32;
+
+/** Reads the `SecPkgInfoW` at address `a` into a JS object (the caller frees `a`). */
+export function readPackageInfo(a: bigint): SecPkgInfo {
+  if (a === 0n) {
+    return {
+      fCapabilities: 0,
+      wVersion: 0,
+      wRPCID: 0,
+      cbMaxToken: 0,
+      Name: "",
+      Comment: "",
+    };
+  }
+  const s = readStruct(a, SEC_PKG_INFO_SIZE);
+  const v = view(s);
+  return {
+    fCapabilities: v.getUint32(0, true),
+    wVersion: v.getUint16(4, true),
+    wRPCID: v.getUint16(6, true),
+    cbMaxToken: v.getUint32(8, true),
+    Name: readWString(v.getBigUint64(16, true)),
+    Comment: readWString(v.getBigUint64(24, true)),
+  };
+}
+
+/** Reads an array of `count` `SecPkgInfoW` starting at `a`. */
+export function readPackageInfoArray(a: bigint, count: number): SecPkgInfo[] {
+  const out: SecPkgInfo[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push(readPackageInfo(a + BigInt(i * SEC_PKG_INFO_SIZE)));
+  }
+  return out;
+}

@@ -1,0 +1,410 @@
+/**
+ * The native function table: the SSPI functions routed to `secur32.dll` (Windows) or
+ * FreeRDP's `libwinpr2.so.2` through `Deno.dlopen`, in the portable provider's shapes.
+ * The `Sspi*Async` forms call the `nonblocking` symbols, so the library runs off the main
+ * thread; each call's marshalled memory stays referenced in its closure until it settles.
+ *
+ * @module
+ */
+import type { SecBufferDesc, TimeStamp, ULongOut } from "../sspi/buffers.ts";
+import {
+  ASC_REQ_DELEGATE,
+  ISC_REQ_DELEGATE,
+  ISC_REQ_PROMPT_FOR_CREDS,
+} from "../sspi/flags.ts";
+import type { CredHandle, CtxtHandle } from "../sspi/handles.ts";
+import {
+  type SspiAcceptSecurityContextAsync as portableAcceptAsync,
+  SspiAsyncContext,
+  SspiAsyncContextRequiresNotify,
+  SspiCreateAsyncContext,
+  SspiFreeAsyncContext,
+  SspiGetAsyncCallStatus,
+  SspiReinitAsyncContext,
+  SspiSetAsyncNotifyCallback,
+  SspiWaitForAsyncCall,
+} from "../sspi/async.ts";
+import { FreeContextBuffer } from "../sspi/api.ts";
+import { SEC_E_UNSUPPORTED_FUNCTION } from "../sspi/status.ts";
+import { checkAcquireArgs, checkStepArgs } from "../sspi/_dispatch.ts";
+import { NativeCalls, type Preparation } from "./_calls.ts";
+import { defaultLibraryName, openSspiLibrary } from "./_library.ts";
+import type { SecurityFunctionTable } from "./function_table.ts";
+
+/** Options of `createNativeTable`. */
+export interface NativeTableOptions {
+  /** The library to open; default `secur32.dll` on Windows, `libwinpr2.so.2` elsewhere. */
+  library?: string;
+  /**
+   * WinPR only: the SAM file NTLM acceptors read (`User:Domain::NTHASH:::` lines),
+   * instead of `/etc/winpr/SAM`.
+   */
+  samFile?: string;
+}
+
+type Ffi = (...args: (Deno.PointerValue | number)[]) => number;
+type FfiAsync = (...args: (Deno.PointerValue | number)[]) => Promise<number>;
+
+function checkAsync(ctx: unknown): asserts ctx is SspiAsyncContext {
+  if (!(ctx instanceof SspiAsyncContext)) {
+    throw new TypeError("AsyncContext must come from SspiCreateAsyncContext");
+  }
+}
+
+/**
+ * Opens the native library and returns its function table. Throws an `Error` naming the
+ * cause when `--allow-ffi` is missing or the library cannot be loaded.
+ *
+ * @example
+ * ```ts ignore
+ * import { createNativeTable } from "./table.ts";
+ * const winpr = createNativeTable({ library: "libwinpr2.so.2" });
+ * const info: { value?: { cbMaxToken: number } } = {};
+ * winpr.QuerySecurityPackageInfo("NTLM", info);
+ * ```
+ */
+export function createNativeTable(
+  options: NativeTableOptions = {},
+): SecurityFunctionTable {
+  const library = options.library ?? defaultLibraryName();
+  const lib = openSspiLibrary(library);
+  const sym = lib.symbols;
+  const calls = new NativeCalls(sym, {
+    library,
+    allocates: /secur32|security\.dll/i.test(library),
+    samFile: options.samFile,
+  });
+  const s = sym as unknown as Record<string, Ffi | FfiAsync>;
+
+  /** Starts a prepared call on the `nonblocking` symbol `name` in `actx`. */
+  function queue(
+    actx: SspiAsyncContext,
+    name: string,
+    prepare: () => Preparation,
+  ): number {
+    return actx._start(async () => {
+      const p = prepare();
+      if (typeof p === "number") return p;
+      // `p` (and the arena its `done` closes over) stays reachable until `done` runs.
+      const status = await (s[name] as FfiAsync)(...p.args);
+      return p.done(status);
+    });
+  }
+
+  const table: SecurityFunctionTable = {
+    provider: "native",
+    library,
+
+    AcquireCredentialsHandle(
+      pszPrincipal,
+      pszPackage,
+      fCredentialUse,
+      _pvLogonId,
+      pAuthData,
+      _pGetKeyFn,
+      _pvGetKeyArgument,
+      phCredential,
+      ptsExpiry,
+    ) {
+      return calls.run(
+        calls.prepareAcquire(
+          pszPrincipal,
+          pszPackage,
+          fCredentialUse,
+          pAuthData,
+          phCredential,
+          ptsExpiry,
+        ),
+        s.AcquireCredentialsHandleW as Ffi,
+      );
+    },
+    FreeCredentialsHandle(phCredential) {
+      return calls.run(
+        calls.prepareFreeCredentials(phCredential),
+        s.FreeCredentialsHandle as Ffi,
+      );
+    },
+    InitializeSecurityContext(
+      phCredential,
+      phContext,
+      pszTargetName,
+      fContextReq,
+      _Reserved1,
+      TargetDataRep,
+      pInput,
+      _Reserved2,
+      phNewContext,
+      pOutput,
+      pfContextAttr,
+      ptsExpiry,
+    ) {
+      return calls.run(
+        calls.prepareStep(
+          "initiate",
+          phCredential,
+          phContext,
+          pszTargetName,
+          fContextReq,
+          TargetDataRep,
+          pInput,
+          phNewContext,
+          pOutput,
+          pfContextAttr,
+          ptsExpiry,
+        ),
+        s.InitializeSecurityContextW as Ffi,
+      );
+    },
+    AcceptSecurityContext(
+      phCredential,
+      phContext,
+      pInput,
+      fContextReq,
+      TargetDataRep,
+      phNewContext,
+      pOutput,
+      pfContextAttr,
+      ptsExpiry,
+    ) {
+      return calls.run(
+        calls.prepareStep(
+          "accept",
+          phCredential,
+          phContext,
+          null,
+          fContextReq,
+          TargetDataRep,
+          pInput,
+          phNewContext,
+          pOutput,
+          pfContextAttr,
+          ptsExpiry,
+        ),
+        s.AcceptSecurityContext as Ffi,
+      );
+    },
+    CompleteAuthToken: (phContext, pToken) =>
+      calls.CompleteAuthToken(phContext, pToken),
+    DeleteSecurityContext(phContext) {
+      return calls.run(
+        calls.prepareDeleteContext(phContext),
+        s.DeleteSecurityContext as Ffi,
+      );
+    },
+    // Every buffer handed to the caller is a JS copy; library memory was already freed.
+    FreeContextBuffer,
+    QueryContextAttributes: (phContext, ulAttribute, pBuffer) =>
+      calls.QueryContextAttributes(phContext, ulAttribute, pBuffer),
+    QueryCredentialsAttributes: (phCredential, ulAttribute, pBuffer) =>
+      calls.QueryCredentialsAttributes(phCredential, ulAttribute, pBuffer),
+    MakeSignature: (phContext, fQOP, pMessage, MessageSeqNo) =>
+      calls.protect("MakeSignature", phContext, fQOP, pMessage, MessageSeqNo),
+    VerifySignature: (phContext, pMessage, MessageSeqNo, pfQOP) =>
+      calls.unprotect(
+        "VerifySignature",
+        phContext,
+        pMessage,
+        MessageSeqNo,
+        pfQOP,
+      ),
+    EncryptMessage: (phContext, fQOP, pMessage, MessageSeqNo) =>
+      calls.protect("EncryptMessage", phContext, fQOP, pMessage, MessageSeqNo),
+    DecryptMessage: (phContext, pMessage, MessageSeqNo, pfQOP) =>
+      calls.unprotect(
+        "DecryptMessage",
+        phContext,
+        pMessage,
+        MessageSeqNo,
+        pfQOP,
+      ),
+    EnumerateSecurityPackages: (pcPackages, ppPackageInfo) =>
+      calls.EnumerateSecurityPackages(pcPackages, ppPackageInfo),
+    QuerySecurityPackageInfo: (pszPackageName, ppPackageInfo) =>
+      calls.QuerySecurityPackageInfo(pszPackageName, ppPackageInfo),
+    ExportSecurityContext: (phContext, fFlags, pPackedContext, pToken) =>
+      calls.ExportSecurityContext(phContext, fFlags, pPackedContext, pToken),
+    ImportSecurityContext: (pszPackage, pPackedContext, Token, phContext) =>
+      calls.ImportSecurityContext(pszPackage, pPackedContext, Token, phContext),
+    ApplyControlToken: (phContext, pInput) =>
+      calls.ApplyControlToken(phContext, pInput),
+
+    SspiCreateAsyncContext,
+    SspiFreeAsyncContext,
+    SspiReinitAsyncContext,
+    SspiGetAsyncCallStatus,
+    SspiSetAsyncNotifyCallback,
+    SspiAsyncContextRequiresNotify,
+    SspiWaitForAsyncCall,
+
+    SspiAcquireCredentialsHandleAsync(
+      AsyncContext: SspiAsyncContext,
+      pszPrincipal: string | null,
+      pszPackage: string,
+      fCredentialUse: number,
+      _pvLogonId: null,
+      pAuthData: unknown,
+      _pGetKeyFn: null,
+      _pvGetKeyArgument: null,
+      phCredential: CredHandle,
+      ptsExpiry?: TimeStamp | null,
+    ): number {
+      checkAsync(AsyncContext);
+      checkAcquireArgs({
+        principal: pszPrincipal,
+        packageName: pszPackage,
+        use: fCredentialUse,
+        authData: pAuthData,
+        out: phCredential,
+      });
+      return queue(
+        AsyncContext,
+        "AcquireCredentialsHandleWAsync",
+        () =>
+          calls.prepareAcquire(
+            pszPrincipal,
+            pszPackage,
+            fCredentialUse,
+            pAuthData,
+            phCredential,
+            ptsExpiry,
+          ),
+      );
+    },
+    SspiInitializeSecurityContextAsync(
+      AsyncContext: SspiAsyncContext,
+      phCredential: CredHandle | null,
+      phContext: CtxtHandle | null,
+      pszTargetName: string | null,
+      fContextReq: number,
+      _Reserved1: number,
+      TargetDataRep: number,
+      pInput: SecBufferDesc | null,
+      _Reserved2: number,
+      phNewContext: CtxtHandle | null,
+      pOutput: SecBufferDesc | null,
+      pfContextAttr: ULongOut | null,
+      ptsExpiry?: TimeStamp | null,
+    ): number {
+      checkAsync(AsyncContext);
+      checkStepArgs({
+        role: "initiate",
+        cred: phCredential,
+        ctx: phContext,
+        target: pszTargetName,
+        flags: fContextReq,
+        dataRep: TargetDataRep,
+        input: pInput,
+        newCtx: phNewContext,
+        output: pOutput,
+        attrs: pfContextAttr,
+      });
+      return queue(AsyncContext, "InitializeSecurityContextWAsync", () => {
+        if (
+          (fContextReq >>> 0) & (ISC_REQ_DELEGATE | ISC_REQ_PROMPT_FOR_CREDS)
+        ) {
+          return SEC_E_UNSUPPORTED_FUNCTION;
+        }
+        return calls.prepareStep(
+          "initiate",
+          phCredential,
+          phContext,
+          pszTargetName,
+          fContextReq,
+          TargetDataRep,
+          pInput,
+          phNewContext,
+          pOutput,
+          pfContextAttr,
+          ptsExpiry,
+        );
+      });
+    },
+    SspiAcceptSecurityContextAsync(
+      ...a: Parameters<typeof portableAcceptAsync>
+    ): number {
+      const [
+        AsyncContext,
+        phCredential,
+        phContext,
+        pInput,
+        fContextReq,
+        TargetDataRep,
+        phNewContext,
+        pOutput,
+        pfContextAttr,
+        ptsExpiry,
+      ] = a;
+      checkAsync(AsyncContext);
+      checkStepArgs({
+        role: "accept",
+        cred: phCredential,
+        ctx: phContext,
+        target: null,
+        flags: fContextReq,
+        dataRep: TargetDataRep,
+        input: pInput,
+        newCtx: phNewContext,
+        output: pOutput,
+        attrs: pfContextAttr,
+      });
+      return queue(AsyncContext, "AcceptSecurityContextAsync", () => {
+        if ((fContextReq >>> 0) & ASC_REQ_DELEGATE) {
+          return SEC_E_UNSUPPORTED_FUNCTION;
+        }
+        return calls.prepareStep(
+          "accept",
+          phCredential,
+          phContext,
+          null,
+          fContextReq,
+          TargetDataRep,
+          pInput,
+          phNewContext,
+          pOutput,
+          pfContextAttr,
+          ptsExpiry,
+        );
+      });
+    },
+    SspiFreeCredentialsHandleAsync(
+      AsyncContext: SspiAsyncContext,
+      phCredential: CredHandle,
+    ): number {
+      checkAsync(AsyncContext);
+      return queue(
+        AsyncContext,
+        "FreeCredentialsHandleAsync",
+        () => calls.prepareFreeCredentials(phCredential),
+      );
+    },
+    SspiDeleteSecurityContextAsync(
+      AsyncContext: SspiAsyncContext,
+      phContext: CtxtHandle,
+    ): number {
+      checkAsync(AsyncContext);
+      return queue(
+        AsyncContext,
+        "DeleteSecurityContextAsync",
+        () => calls.prepareDeleteContext(phContext),
+      );
+    },
+  };
+  Object.defineProperty(table, "_live", {
+    value: () => ({ credentials: calls.creds.size, contexts: calls.ctxs.size }),
+    enumerable: false,
+  });
+  return Object.freeze(table);
+}
+
+/**
+ * The live native handles of a table made by `createNativeTable` (for leak tests), or
+ * null for another table.
+ */
+export function nativeLiveHandles(
+  table: SecurityFunctionTable,
+): { credentials: number; contexts: number } | null {
+  const f =
+    (table as unknown as { _live?: () => ReturnType<typeof nativeLiveHandles> })
+      ._live;
+  return typeof f === "function" ? f() : null;
+}
