@@ -16,6 +16,7 @@ import { SecBufferDesc as SecBufferDescClass } from "./buffers.ts";
 import { SECPKG_ATTR_PACKAGE_INFO } from "./flags.ts";
 import { CredHandle, CtxtHandle } from "./handles.ts";
 import type { SecPkgInfo } from "./package.ts";
+import "./builtin.ts";
 import { findPackage, listPackages } from "./registry.ts";
 import {
   acquireCore,

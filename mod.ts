@@ -1,0 +1,102 @@
+/**
+ * The portable SSPI: Windows' Security Support Provider Interface for Deno and other
+ * JavaScript runtimes, with its Win32 function names, parameter order, flags and
+ * status codes, and the NTLM package implemented in TypeScript and WebAssembly.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   AcquireCredentialsHandle, CredHandle, CtxtHandle, InitializeSecurityContext,
+ *   ISC_REQ_ALLOCATE_MEMORY, ISC_REQ_CONFIDENTIALITY, SecBuffer, SecBufferDesc,
+ *   SECBUFFER_TOKEN, SECPKG_CRED_OUTBOUND, SECURITY_NATIVE_DREP,
+ * } from "./mod.ts";
+ *
+ * const cred = new CredHandle();
+ * AcquireCredentialsHandle(null, "NTLM", SECPKG_CRED_OUTBOUND, null,
+ *   { User: "alice", Domain: "CONTOSO", Password: "secret" }, null, null, cred, null);
+ * const ctx = new CtxtHandle();
+ * const out = new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
+ * InitializeSecurityContext(cred, null, "HTTP/web.contoso.com",
+ *   ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_CONFIDENTIALITY, 0, SECURITY_NATIVE_DREP,
+ *   null, 0, ctx, out, { value: 0 }, null);
+ * // out.pBuffers[0].pvBuffer holds the NEGOTIATE message
+ * ```
+ *
+ * @module
+ */
+export * from "./src/sspi/status.ts";
+export * from "./src/sspi/flags.ts";
+export {
+  type AttributeOut,
+  filetimeFromMs,
+  msFromFiletime,
+  SecBuffer,
+  SecBufferDesc,
+  type TimeStamp,
+  TIMESTAMP_NEVER,
+  type ULongOut,
+} from "./src/sspi/buffers.ts";
+export { CredHandle, CtxtHandle, SecHandle } from "./src/sspi/handles.ts";
+export type { ErrorDetail } from "./src/sspi/errors.ts";
+export type {
+  AcquireRequest,
+  AttributeResult,
+  PackageContext,
+  PackageCredential,
+  QopResult,
+  SecPkgInfo,
+  SecurityPackage,
+  StepRequest,
+  StepResult,
+} from "./src/sspi/package.ts";
+export { SspiError } from "./src/sspi/errors.ts";
+export type * from "./src/sspi/attributes.ts";
+export {
+  registerSecurityPackage,
+  unregisterSecurityPackage,
+} from "./src/sspi/registry.ts";
+export { lastErrorDetail } from "./src/sspi/_dispatch.ts";
+export {
+  AcceptSecurityContext,
+  AcquireCredentialsHandle,
+  ApplyControlToken,
+  type AuthIdentity,
+  CompleteAuthToken,
+  DecryptMessage,
+  DeleteSecurityContext,
+  EncryptMessage,
+  EnumerateSecurityPackages,
+  ExportSecurityContext,
+  FreeContextBuffer,
+  FreeCredentialsHandle,
+  ImportSecurityContext,
+  InitializeSecurityContext,
+  MakeSignature,
+  QueryContextAttributes,
+  QueryCredentialsAttributes,
+  QuerySecurityPackageInfo,
+  VerifySignature,
+} from "./src/sspi/api.ts";
+export {
+  SspiAcceptSecurityContextAsync,
+  SspiAcquireCredentialsHandleAsync,
+  SspiAsyncContext,
+  SspiAsyncContextRequiresNotify,
+  type SspiAsyncNotifyCallback,
+  SspiCreateAsyncContext,
+  SspiDeleteSecurityContextAsync,
+  SspiFreeAsyncContext,
+  SspiFreeCredentialsHandleAsync,
+  SspiGetAsyncCallStatus,
+  SspiInitializeSecurityContextAsync,
+  SspiReinitAsyncContext,
+  SspiSetAsyncNotifyCallback,
+  SspiWaitForAsyncCall,
+} from "./src/sspi/async.ts";
+export {
+  type NtlmAuthData,
+  type NtlmUser,
+  type NtlmUserLookup,
+  parseUserFile,
+  secChannelBindings,
+} from "./src/packages/ntlm/mod.ts";

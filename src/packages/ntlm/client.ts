@@ -1,0 +1,361 @@
+/**
+ * The NTLM client state machine (`InitializeSecurityContext`, MS-NLMP 3.1.5):
+ * NEGOTIATE, then AUTHENTICATE in answer to the server's CHALLENGE.
+ *
+ * @module
+ */
+import { randomBytes } from "../../crypto/mod.ts";
+import { bufferBytes, filetimeFromMs, findBuffer } from "../../sspi/buffers.ts";
+import {
+  ISC_REQ_CONFIDENTIALITY,
+  ISC_REQ_CONNECTION,
+  ISC_REQ_IDENTIFY,
+  ISC_REQ_INTEGRITY,
+  ISC_REQ_REPLAY_DETECT,
+  ISC_REQ_SEQUENCE_DETECT,
+  ISC_RET_CONFIDENTIALITY,
+  ISC_RET_CONNECTION,
+  ISC_RET_IDENTIFY,
+  ISC_RET_INTEGRITY,
+  ISC_RET_REPLAY_DETECT,
+  ISC_RET_SEQUENCE_DETECT,
+  SECBUFFER_CHANNEL_BINDINGS,
+} from "../../sspi/flags.ts";
+import type {
+  SecPkgInfo,
+  StepRequest,
+  StepResult,
+} from "../../sspi/package.ts";
+import {
+  SEC_E_INVALID_TOKEN,
+  SEC_E_OK,
+  SEC_E_OUT_OF_SEQUENCE,
+  SEC_I_CONTINUE_NEEDED,
+} from "../../sspi/status.ts";
+import { SspiError } from "../../sspi/errors.ts";
+import { utf16le } from "../../util/bytes.ts";
+import {
+  avGet,
+  type AvPair,
+  decodeAvPairs,
+  encodeAvPairs,
+} from "./av_pairs.ts";
+import {
+  MSV_AV_FLAG_MIC,
+  MsvAvChannelBindings,
+  MsvAvFlags,
+  MsvAvTargetName,
+  MsvAvTimestamp,
+  NTLM_NEGOTIATE_OEM,
+  NTLMSSP_ANONYMOUS,
+  NTLMSSP_NEGOTIATE_128,
+  NTLMSSP_NEGOTIATE_56,
+  NTLMSSP_NEGOTIATE_ALWAYS_SIGN,
+  NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
+  NTLMSSP_NEGOTIATE_IDENTIFY,
+  NTLMSSP_NEGOTIATE_KEY_EXCH,
+  NTLMSSP_NEGOTIATE_LM_KEY,
+  NTLMSSP_NEGOTIATE_NTLM,
+  NTLMSSP_NEGOTIATE_SEAL,
+  NTLMSSP_NEGOTIATE_SIGN,
+  NTLMSSP_NEGOTIATE_TARGET_INFO,
+  NTLMSSP_NEGOTIATE_UNICODE,
+  NTLMSSP_NEGOTIATE_VERSION,
+  NTLMSSP_REQUEST_TARGET,
+  NTLMSSP_TARGET_TYPE_DOMAIN,
+  NTLMSSP_TARGET_TYPE_SERVER,
+} from "./constants.ts";
+import {
+  channelBindingsHash,
+  computeMic,
+  computeResponseV1,
+  computeResponseV2,
+  KXKEY,
+  ntlmv2Temp,
+  NTOWFv2,
+  rc4K,
+} from "./crypto.ts";
+import { NtlmContextBase } from "./context.ts";
+import {
+  decodeChallenge,
+  encodeAuthenticate,
+  encodeNegotiate,
+  OUR_VERSION,
+} from "./messages.ts";
+import { NtlmSessionSecurity } from "./security.ts";
+
+/** What the client knows about its user (from the credential). */
+export interface ClientIdentity {
+  /** User name ("" for anonymous). */
+  user: string;
+  /** Domain. */
+  domain: string;
+  /** Workstation. */
+  workstation: string;
+  /** NT hash (null for anonymous). */
+  ntHash: Uint8Array | null;
+  /** LM hash, when known. */
+  lmHash: Uint8Array | null;
+  /** LmCompatibilityLevel. */
+  lmCompat: number;
+}
+
+/** Flags the client asks for, from `fContextReq` (MS-NLMP 3.1.5.1.1). */
+export function clientFlags(req: number, anonymous: boolean): number {
+  let f = NTLMSSP_NEGOTIATE_UNICODE | NTLM_NEGOTIATE_OEM |
+    NTLMSSP_REQUEST_TARGET |
+    NTLMSSP_NEGOTIATE_NTLM | NTLMSSP_NEGOTIATE_ALWAYS_SIGN |
+    NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY | NTLMSSP_NEGOTIATE_VERSION |
+    NTLMSSP_NEGOTIATE_128 | NTLMSSP_NEGOTIATE_56 | NTLMSSP_NEGOTIATE_KEY_EXCH;
+  if (
+    req &
+    (ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT |
+      ISC_REQ_CONFIDENTIALITY)
+  ) {
+    f |= NTLMSSP_NEGOTIATE_SIGN;
+  }
+  if (req & ISC_REQ_CONFIDENTIALITY) f |= NTLMSSP_NEGOTIATE_SEAL;
+  if (req & ISC_REQ_IDENTIFY) f |= NTLMSSP_NEGOTIATE_IDENTIFY;
+  if (anonymous) f |= NTLMSSP_ANONYMOUS;
+  return f >>> 0;
+}
+
+/** `ISC_RET_*` from what was asked and what was negotiated. */
+export function clientRetFlags(req: number, neg: number): number {
+  let r = 0;
+  if (neg & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL)) {
+    r |= req & ISC_REQ_INTEGRITY ? ISC_RET_INTEGRITY : 0;
+    r |= req & ISC_REQ_REPLAY_DETECT ? ISC_RET_REPLAY_DETECT : 0;
+    r |= req & ISC_REQ_SEQUENCE_DETECT ? ISC_RET_SEQUENCE_DETECT : 0;
+  }
+  if (neg & NTLMSSP_NEGOTIATE_SEAL && req & ISC_REQ_CONFIDENTIALITY) {
+    r |= ISC_RET_CONFIDENTIALITY;
+  }
+  if (req & ISC_REQ_CONNECTION) r |= ISC_RET_CONNECTION;
+  if (neg & NTLMSSP_NEGOTIATE_IDENTIFY) r |= ISC_RET_IDENTIFY;
+  return r >>> 0;
+}
+
+/** An NTLM client context. */
+export class NtlmClientContext extends NtlmContextBase {
+  #state: "initial" | "challenge" | "done" = "initial";
+  #id: ClientIdentity;
+  #offered = 0;
+  #negotiate: Uint8Array | null = null;
+
+  constructor(info: SecPkgInfo, id: ClientIdentity) {
+    super(info);
+    this.#id = id;
+  }
+
+  step(req: StepRequest): StepResult {
+    if (this.#state === "initial") return this.#negotiateStep(req);
+    if (this.#state === "challenge") return this.#authenticateStep(req);
+    return {
+      status: SEC_E_OUT_OF_SEQUENCE,
+      attrs: this.retFlags,
+      message: "the NTLM handshake is already complete",
+    };
+  }
+
+  #negotiateStep(req: StepRequest): StepResult {
+    const anonymous = this.#id.ntHash === null;
+    this.#offered = clientFlags(req.flags, anonymous);
+    this.#negotiate = encodeNegotiate({
+      flags: this.#offered,
+      domain: "",
+      workstation: "",
+      version: OUR_VERSION,
+    });
+    this.serverName = req.target ?? "";
+    this.#state = "challenge";
+    this.retFlags = clientRetFlags(req.flags, this.#offered);
+    return {
+      status: SEC_I_CONTINUE_NEEDED,
+      token: this.#negotiate,
+      attrs: this.retFlags,
+    };
+  }
+
+  #authenticateStep(req: StepRequest): StepResult {
+    const input = findBuffer(req.input, 2);
+    const token = bufferBytes(input);
+    if (!token.length) {
+      return {
+        status: SEC_E_INVALID_TOKEN,
+        attrs: 0,
+        message: "expected the server's CHALLENGE_MESSAGE",
+      };
+    }
+    const chal = decodeChallenge(token); // throws SspiError(SEC_E_INVALID_TOKEN)
+    const allowed = this.#offered | NTLMSSP_NEGOTIATE_TARGET_INFO |
+      NTLMSSP_TARGET_TYPE_DOMAIN |
+      NTLMSSP_TARGET_TYPE_SERVER | NTLMSSP_NEGOTIATE_LM_KEY;
+    let flags = (chal.flags & allowed) >>> 0;
+    if (flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) {
+      flags &= ~NTLMSSP_NEGOTIATE_LM_KEY;
+    }
+    if (!(flags & (NTLMSSP_NEGOTIATE_UNICODE | NTLM_NEGOTIATE_OEM))) {
+      throw new SspiError(
+        SEC_E_INVALID_TOKEN,
+        "the CHALLENGE selects no character set",
+      );
+    }
+    if (flags & NTLMSSP_NEGOTIATE_UNICODE) flags &= ~NTLM_NEGOTIATE_OEM;
+    flags >>>= 0;
+    const id = this.#id;
+    const cb = findBuffer(req.input, SECBUFFER_CHANNEL_BINDINGS);
+    let cbHash: Uint8Array = new Uint8Array(16);
+    if (cb) {
+      const h = channelBindingsHash(bufferBytes(cb));
+      if (!h) {
+        throw new SspiError(
+          SEC_E_INVALID_TOKEN,
+          "malformed SEC_CHANNEL_BINDINGS buffer",
+        );
+      }
+      cbHash = h;
+    }
+    let lmResponse: Uint8Array;
+    let ntResponse: Uint8Array;
+    let exported: Uint8Array = new Uint8Array(16);
+    let encryptedKey: Uint8Array = new Uint8Array(0);
+    let sendMic = false;
+    if (id.ntHash === null) {
+      flags |= NTLMSSP_ANONYMOUS;
+      lmResponse = new Uint8Array(1);
+      ntResponse = new Uint8Array(0);
+    } else {
+      const clientChallenge = randomBytes(8);
+      let sessionBaseKey: Uint8Array;
+      let v2 = id.lmCompat >= 3;
+      if (v2) {
+        if (
+          !(chal.flags & NTLMSSP_NEGOTIATE_TARGET_INFO) ||
+          chal.targetInfo.length === 0
+        ) {
+          throw new SspiError(
+            SEC_E_INVALID_TOKEN,
+            "the CHALLENGE has no TargetInfo, which NTLMv2 needs",
+          );
+        }
+        const pairs = decodeAvPairs(chal.targetInfo);
+        const ts = avGet(pairs, MsvAvTimestamp);
+        const out: AvPair[] = pairs.filter((p) =>
+          p.id !== MsvAvFlags && p.id !== MsvAvTargetName &&
+          p.id !== MsvAvChannelBindings
+        );
+        let avFlags = 0;
+        const old = avGet(pairs, MsvAvFlags);
+        if (old && old.length >= 4) {
+          avFlags = new DataView(old.buffer, old.byteOffset, 4).getUint32(
+            0,
+            true,
+          );
+        }
+        if (ts) {
+          sendMic = true;
+          avFlags |= MSV_AV_FLAG_MIC;
+        }
+        const fv = new Uint8Array(4);
+        new DataView(fv.buffer).setUint32(0, avFlags >>> 0, true);
+        out.push({ id: MsvAvFlags, value: fv });
+        out.push({ id: MsvAvChannelBindings, value: cbHash });
+        if (req.target) {
+          out.push({ id: MsvAvTargetName, value: utf16le(req.target) });
+        }
+        const time = ts && ts.length === 8 ? ts : (() => {
+          const t = new Uint8Array(8);
+          new DataView(t.buffer).setBigUint64(
+            0,
+            filetimeFromMs(Date.now()),
+            true,
+          );
+          return t;
+        })();
+        const temp = ntlmv2Temp(time, clientChallenge, encodeAvPairs(out));
+        const key = NTOWFv2(id.ntHash, id.user, id.domain);
+        const r = computeResponseV2(
+          key,
+          chal.serverChallenge,
+          clientChallenge,
+          temp,
+        );
+        key.fill(0);
+        ntResponse = r.ntResponse;
+        // MS-NLMP 3.1.5.1.2: with a server timestamp, send Z(24) as the LM response.
+        lmResponse = ts ? new Uint8Array(24) : r.lmResponse;
+        sessionBaseKey = r.sessionBaseKey;
+      } else {
+        v2 = false;
+        const lm = id.lmHash ?? new Uint8Array(16);
+        const r = computeResponseV1(
+          flags,
+          id.ntHash,
+          lm,
+          chal.serverChallenge,
+          clientChallenge,
+        );
+        ntResponse = r.ntResponse;
+        lmResponse = r.lmResponse;
+        sessionBaseKey = r.sessionBaseKey;
+      }
+      const kx = KXKEY(
+        flags,
+        sessionBaseKey,
+        lmResponse,
+        chal.serverChallenge,
+        id.lmHash ?? new Uint8Array(16),
+        v2,
+      );
+      if (flags & NTLMSSP_NEGOTIATE_KEY_EXCH) {
+        exported = randomBytes(16);
+        encryptedKey = rc4K(kx, exported);
+      } else {
+        exported = kx.slice();
+      }
+      sessionBaseKey.fill(0);
+      kx.fill(0);
+    }
+    const msg = encodeAuthenticate({
+      flags,
+      lmResponse,
+      ntResponse,
+      domain: id.domain,
+      user: id.user,
+      workstation: id.workstation,
+      encryptedRandomSessionKey: encryptedKey,
+      version: OUR_VERSION,
+    });
+    if (sendMic) {
+      msg.set(computeMic(exported, this.#negotiate!, token, msg), 72);
+    }
+    this.negFlags = flags;
+    this.clientName = id.ntHash === null
+      ? ""
+      : id.domain
+      ? `${id.domain}\\${id.user}`
+      : id.user;
+    if (id.ntHash !== null) {
+      this.security = new NtlmSessionSecurity(flags, exported, "Client");
+      this.setSessionKey(exported, filetimeFromMs(Date.now()));
+    }
+    exported.fill(0);
+    this.established = true;
+    this.#state = "done";
+    this.#negotiate = null;
+    this.retFlags = clientRetFlags(req.flags, flags);
+    return {
+      status: SEC_E_OK,
+      token: msg,
+      attrs: this.retFlags,
+      expiry: 0x7fffffffffffffffn,
+    };
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.#id.ntHash?.fill(0);
+    this.#id.lmHash?.fill(0);
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * What NTLM client and server contexts share once established: attributes, and the
+ * SSPI message functions mapped onto session security (`security.ts`).
+ *
+ * @module
+ */
+import {
+  baseType,
+  SecBufferDesc,
+  TIMESTAMP_NEVER,
+} from "../../sspi/buffers.ts";
+import {
+  SECBUFFER_DATA,
+  SECBUFFER_READONLY,
+  SECBUFFER_READONLY_WITH_CHECKSUM,
+  SECBUFFER_TOKEN,
+  SECPKG_ATTR_FLAGS,
+  SECPKG_ATTR_LIFESPAN,
+  SECPKG_ATTR_NAMES,
+  SECPKG_ATTR_NATIVE_NAMES,
+  SECPKG_ATTR_NEGOTIATION_INFO,
+  SECPKG_ATTR_SESSION_KEY,
+  SECPKG_ATTR_SIZES,
+  SECPKG_NEGOTIATION_COMPLETE,
+  SECPKG_NEGOTIATION_IN_PROGRESS,
+  SECQOP_WRAP_NO_ENCRYPT,
+} from "../../sspi/flags.ts";
+import type {
+  AttributeResult,
+  PackageContext,
+  QopResult,
+  SecPkgInfo,
+  StepRequest,
+  StepResult,
+} from "../../sspi/package.ts";
+import {
+  SEC_E_BUFFER_TOO_SMALL,
+  SEC_E_INVALID_TOKEN,
+  SEC_E_NO_CONTEXT,
+  SEC_E_OK,
+  SEC_E_QOP_NOT_SUPPORTED,
+  SEC_E_UNSUPPORTED_FUNCTION,
+} from "../../sspi/status.ts";
+import {
+  NTLM_MAX_TOKEN,
+  NTLM_SIGNATURE_SIZE,
+  NTLMSSP_NEGOTIATE_SEAL,
+} from "./constants.ts";
+import type { NtlmSessionSecurity } from "./security.ts";
+
+/** The message buffers of one call, split as NTLM uses them. */
+interface MessageParts {
+  token: Uint8Array;
+  signed: Uint8Array[];
+  crypt: Uint8Array[];
+}
+
+function partsOf(msg: SecBufferDesc): MessageParts | number {
+  let token: Uint8Array | null = null;
+  const signed: Uint8Array[] = [];
+  const crypt: Uint8Array[] = [];
+  for (const b of msg.pBuffers) {
+    if (!b) continue;
+    const t = baseType(b);
+    if (t === SECBUFFER_TOKEN && token === null) {
+      if (!b.pvBuffer) return SEC_E_INVALID_TOKEN;
+      token = b.pvBuffer.subarray(
+        0,
+        Math.min(b.cbBuffer >>> 0, b.pvBuffer.length),
+      );
+    } else if (t === SECBUFFER_DATA && b.pvBuffer) {
+      const data = b.pvBuffer.subarray(
+        0,
+        Math.min(b.cbBuffer >>> 0, b.pvBuffer.length),
+      );
+      const ro = b.BufferType & SECBUFFER_READONLY;
+      const roSigned = b.BufferType & SECBUFFER_READONLY_WITH_CHECKSUM;
+      if (!ro || roSigned) signed.push(data);
+      if (!ro && !roSigned) crypt.push(data);
+    }
+  }
+  if (token === null) return SEC_E_INVALID_TOKEN;
+  return { token, signed, crypt };
+}
+
+function setTokenLength(msg: SecBufferDesc): void {
+  for (const b of msg.pBuffers) {
+    if (b && baseType(b) === SECBUFFER_TOKEN) {
+      b.cbBuffer = NTLM_SIGNATURE_SIZE;
+      return;
+    }
+  }
+}
+
+/** The base of NTLM client and server contexts. */
+export abstract class NtlmContextBase implements PackageContext {
+  /** Negotiated NegotiateFlags (0 until known). */
+  protected negFlags = 0;
+  /** `ISC_RET_*`/`ASC_RET_*` of the established context. */
+  protected retFlags = 0;
+  /** Set once the handshake completed. */
+  protected established = false;
+  /** `DOMAIN\user` of the client. */
+  protected clientName = "";
+  /** The target (SPN or server name). */
+  protected serverName = "";
+  /** Session security, once established (null for anonymous). */
+  protected security: NtlmSessionSecurity | null = null;
+  #sessionKey: Uint8Array | null = null;
+  #start = 0n;
+
+  constructor(protected readonly info: SecPkgInfo) {}
+
+  /** Runs one step. */
+  abstract step(req: StepRequest): StepResult | Promise<StepResult>;
+
+  /** Records the exported session key (copied; wiped by dispose). */
+  protected setSessionKey(key: Uint8Array, start: bigint): void {
+    this.#sessionKey = key.slice();
+    this.#start = start;
+  }
+
+  queryAttribute(attribute: number): AttributeResult {
+    switch (attribute) {
+      case SECPKG_ATTR_SIZES:
+        return {
+          status: SEC_E_OK,
+          value: {
+            cbMaxToken: NTLM_MAX_TOKEN,
+            cbMaxSignature: NTLM_SIGNATURE_SIZE,
+            cbBlockSize: 0,
+            cbSecurityTrailer: NTLM_SIGNATURE_SIZE,
+          },
+        };
+      case SECPKG_ATTR_NEGOTIATION_INFO:
+        return {
+          status: SEC_E_OK,
+          value: {
+            PackageInfo: { ...this.info },
+            NegotiationState: this.established
+              ? SECPKG_NEGOTIATION_COMPLETE
+              : SECPKG_NEGOTIATION_IN_PROGRESS,
+          },
+        };
+      case SECPKG_ATTR_FLAGS:
+        return { status: SEC_E_OK, value: { Flags: this.retFlags } };
+    }
+    if (!this.established) return { status: SEC_E_NO_CONTEXT };
+    switch (attribute) {
+      case SECPKG_ATTR_NAMES:
+        return { status: SEC_E_OK, value: { sUserName: this.clientName } };
+      case SECPKG_ATTR_NATIVE_NAMES:
+        return {
+          status: SEC_E_OK,
+          value: { sClientName: this.clientName, sServerName: this.serverName },
+        };
+      case SECPKG_ATTR_SESSION_KEY:
+        if (!this.#sessionKey) return { status: SEC_E_NO_CONTEXT };
+        return {
+          status: SEC_E_OK,
+          value: {
+            SessionKeyLength: this.#sessionKey.length,
+            SessionKey: this.#sessionKey.slice(),
+          },
+        };
+      case SECPKG_ATTR_LIFESPAN:
+        return {
+          status: SEC_E_OK,
+          value: { tsStart: this.#start, tsExpiry: TIMESTAMP_NEVER },
+        };
+    }
+    return { status: SEC_E_UNSUPPORTED_FUNCTION };
+  }
+
+  #ready(): NtlmSessionSecurity | number {
+    if (!this.established) return SEC_E_NO_CONTEXT;
+    if (!this.security) return SEC_E_UNSUPPORTED_FUNCTION;
+    return this.security;
+  }
+
+  makeSignature(_qop: number, message: SecBufferDesc, _seqNo: number): number {
+    const s = this.#ready();
+    if (typeof s === "number") return s;
+    const p = partsOf(message);
+    if (typeof p === "number") return p;
+    if (p.token.length < NTLM_SIGNATURE_SIZE) return SEC_E_BUFFER_TOO_SMALL;
+    p.token.set(s.sign(p.signed));
+    setTokenLength(message);
+    return SEC_E_OK;
+  }
+
+  verifySignature(message: SecBufferDesc, _seqNo: number): QopResult {
+    const s = this.#ready();
+    if (typeof s === "number") return { status: s, qop: 0 };
+    const p = partsOf(message);
+    if (typeof p === "number") return { status: p, qop: 0 };
+    return { status: s.verify(p.signed, p.token), qop: 0 };
+  }
+
+  encryptMessage(qop: number, message: SecBufferDesc, _seqNo: number): number {
+    const s = this.#ready();
+    if (typeof s === "number") return s;
+    if (qop !== 0 && qop !== SECQOP_WRAP_NO_ENCRYPT) {
+      return SEC_E_QOP_NOT_SUPPORTED;
+    }
+    const p = partsOf(message);
+    if (typeof p === "number") return p;
+    if (p.token.length < NTLM_SIGNATURE_SIZE) return SEC_E_BUFFER_TOO_SMALL;
+    if (qop === SECQOP_WRAP_NO_ENCRYPT) {
+      p.token.set(s.sign(p.signed));
+    } else {
+      if (!(this.negFlags & NTLMSSP_NEGOTIATE_SEAL)) {
+        return SEC_E_UNSUPPORTED_FUNCTION;
+      }
+      p.token.set(s.seal(p.crypt, p.signed));
+    }
+    setTokenLength(message);
+    return SEC_E_OK;
+  }
+
+  decryptMessage(message: SecBufferDesc, _seqNo: number): QopResult {
+    const s = this.#ready();
+    if (typeof s === "number") return { status: s, qop: 0 };
+    if (!(this.negFlags & NTLMSSP_NEGOTIATE_SEAL)) {
+      return { status: SEC_E_UNSUPPORTED_FUNCTION, qop: 0 };
+    }
+    const p = partsOf(message);
+    if (typeof p === "number") return { status: p, qop: 0 };
+    return { status: s.unseal(p.crypt, p.signed, p.token), qop: 0 };
+  }
+
+  /** Wipes the session key and session security. */
+  dispose(): void {
+    this.#sessionKey?.fill(0);
+    this.#sessionKey = null;
+    this.security?.dispose();
+    this.security = null;
+    this.established = false;
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * NTLM's cryptographic functions, named after the MS-NLMP pseudocode (3.3.1, 3.3.2,
+ * 3.4.5): NTOWFv1/v2, LMOWFv1, DESL, the v1/v2 responses, KXKEY, SIGNKEY, SEALKEY.
+ * The primitives (MD4, MD5, HMAC-MD5, DES, RC4) run in WebAssembly.
+ *
+ * @module
+ */
+import {
+  desEcbEncrypt,
+  desKeyFrom7,
+  hmacMd5,
+  md4,
+  md5,
+  rc4,
+} from "../../crypto/mod.ts";
+import { concat, oem, utf16le } from "../../util/bytes.ts";
+import {
+  NTLMSSP_NEGOTIATE_128,
+  NTLMSSP_NEGOTIATE_56,
+  NTLMSSP_NEGOTIATE_DATAGRAM,
+  NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
+  NTLMSSP_NEGOTIATE_LM_KEY,
+  NTLMSSP_REQUEST_NON_NT_SESSION_KEY,
+} from "./constants.ts";
+
+/** NTOWFv1 (3.3.1): MD4 of the UTF-16LE password, the "NT hash". */
+export function NTOWFv1(password: string): Uint8Array {
+  return md4(utf16le(password));
+}
+
+const LM_MAGIC = new TextEncoder().encode("KGS!@#$%");
+
+/** LMOWFv1 (3.3.1): DES of "KGS!@#$%" under the upper-cased OEM password's halves. */
+export function LMOWFv1(password: string): Uint8Array {
+  const p = new Uint8Array(14);
+  p.set(oem(password.toUpperCase()).subarray(0, 14));
+  return concat(
+    desEcbEncrypt(desKeyFrom7(p.subarray(0, 7)), LM_MAGIC),
+    desEcbEncrypt(desKeyFrom7(p.subarray(7, 14)), LM_MAGIC),
+  );
+}
+
+/** NTOWFv2 (3.3.2) from the NT hash: HMAC_MD5(NTOWFv1, UNICODE(Upper(user) || domain)). */
+export function NTOWFv2(
+  ntHash: Uint8Array,
+  user: string,
+  domain: string,
+): Uint8Array {
+  return hmacMd5(ntHash, utf16le(user.toUpperCase() + domain));
+}
+
+/** DESL (6): three DES encryptions of an 8-byte block under a 16-byte key. */
+export function DESL(k: Uint8Array, d: Uint8Array): Uint8Array {
+  const k3 = new Uint8Array(7);
+  k3.set(k.subarray(14, 16));
+  return concat(
+    desEcbEncrypt(desKeyFrom7(k.subarray(0, 7)), d),
+    desEcbEncrypt(desKeyFrom7(k.subarray(7, 14)), d),
+    desEcbEncrypt(desKeyFrom7(k3), d),
+  );
+}
+
+/** The outputs of ComputeResponse. */
+export interface Responses {
+  /** NtChallengeResponse. */
+  ntResponse: Uint8Array;
+  /** LmChallengeResponse. */
+  lmResponse: Uint8Array;
+  /** SessionBaseKey. */
+  sessionBaseKey: Uint8Array;
+}
+
+/**
+ * NTLMv1 ComputeResponse (3.3.1). With extended session security (the "NTLM2 session
+ * response") the client challenge goes into the LM response.
+ */
+export function computeResponseV1(
+  flags: number,
+  ntHash: Uint8Array,
+  lmHash: Uint8Array,
+  serverChallenge: Uint8Array,
+  clientChallenge: Uint8Array,
+): Responses {
+  let ntResponse: Uint8Array;
+  let lmResponse: Uint8Array;
+  if (flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) {
+    ntResponse = DESL(
+      ntHash,
+      md5(concat(serverChallenge, clientChallenge)).subarray(0, 8),
+    );
+    lmResponse = concat(clientChallenge, new Uint8Array(16));
+  } else {
+    ntResponse = DESL(ntHash, serverChallenge);
+    lmResponse = DESL(lmHash, serverChallenge);
+  }
+  return { ntResponse, lmResponse, sessionBaseKey: md4(ntHash) };
+}
+
+/**
+ * The NTLMv2 client blob ("temp" in 3.3.2): versions, time, client challenge and the
+ * AV pairs (`serverName`).
+ */
+export function ntlmv2Temp(
+  time: Uint8Array,
+  clientChallenge: Uint8Array,
+  serverName: Uint8Array,
+): Uint8Array {
+  const t = new Uint8Array(28 + serverName.length + 4);
+  t[0] = 1;
+  t[1] = 1;
+  t.set(time, 8);
+  t.set(clientChallenge, 16);
+  t.set(serverName, 28);
+  return t;
+}
+
+/** NTLMv2 ComputeResponse (3.3.2) from ResponseKeyNT (= ResponseKeyLM) and the blob. */
+export function computeResponseV2(
+  responseKey: Uint8Array,
+  serverChallenge: Uint8Array,
+  clientChallenge: Uint8Array,
+  temp: Uint8Array,
+): Responses {
+  const ntProofStr = hmacMd5(responseKey, concat(serverChallenge, temp));
+  const lmResponse = concat(
+    hmacMd5(responseKey, concat(serverChallenge, clientChallenge)),
+    clientChallenge,
+  );
+  return {
+    ntResponse: concat(ntProofStr, temp),
+    lmResponse,
+    sessionBaseKey: hmacMd5(responseKey, ntProofStr),
+  };
+}
+
+/** KXKEY (3.4.5.1): the key-exchange key. */
+export function KXKEY(
+  flags: number,
+  sessionBaseKey: Uint8Array,
+  lmChallengeResponse: Uint8Array,
+  serverChallenge: Uint8Array,
+  lmowf: Uint8Array,
+  v2: boolean,
+): Uint8Array {
+  if (v2) return sessionBaseKey;
+  if (flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) {
+    return hmacMd5(
+      sessionBaseKey,
+      concat(serverChallenge, lmChallengeResponse.subarray(0, 8)),
+    );
+  }
+  if (flags & NTLMSSP_NEGOTIATE_LM_KEY) {
+    const lm8 = lmChallengeResponse.subarray(0, 8);
+    const k2 = new Uint8Array([lmowf[7], 0xbd, 0xbd, 0xbd, 0xbd, 0xbd, 0xbd]);
+    return concat(
+      desEcbEncrypt(desKeyFrom7(lmowf.subarray(0, 7)), lm8),
+      desEcbEncrypt(desKeyFrom7(k2), lm8),
+    );
+  }
+  if (flags & NTLMSSP_REQUEST_NON_NT_SESSION_KEY) {
+    return concat(lmowf.subarray(0, 8), new Uint8Array(8));
+  }
+  return sessionBaseKey;
+}
+
+const enc = new TextEncoder();
+const C2S_SIGN = enc.encode(
+  "session key to client-to-server signing key magic constant\0",
+);
+const S2C_SIGN = enc.encode(
+  "session key to server-to-client signing key magic constant\0",
+);
+const C2S_SEAL = enc.encode(
+  "session key to client-to-server sealing key magic constant\0",
+);
+const S2C_SEAL = enc.encode(
+  "session key to server-to-client sealing key magic constant\0",
+);
+
+/** SIGNKEY (3.4.5.2); null without extended session security. */
+export function SIGNKEY(
+  flags: number,
+  key: Uint8Array,
+  mode: "Client" | "Server",
+): Uint8Array | null {
+  if (!(flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY)) return null;
+  return md5(concat(key, mode === "Client" ? C2S_SIGN : S2C_SIGN));
+}
+
+/** SEALKEY (3.4.5.3). */
+export function SEALKEY(
+  flags: number,
+  key: Uint8Array,
+  mode: "Client" | "Server",
+): Uint8Array {
+  if (flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) {
+    const k = flags & NTLMSSP_NEGOTIATE_128
+      ? key
+      : flags & NTLMSSP_NEGOTIATE_56
+      ? key.subarray(0, 7)
+      : key.subarray(0, 5);
+    return md5(concat(k, mode === "Client" ? C2S_SEAL : S2C_SEAL));
+  }
+  if (flags & (NTLMSSP_NEGOTIATE_LM_KEY | NTLMSSP_NEGOTIATE_DATAGRAM)) {
+    return flags & NTLMSSP_NEGOTIATE_56
+      ? concat(key.subarray(0, 7), new Uint8Array([0xa0]))
+      : concat(key.subarray(0, 5), new Uint8Array([0xe5, 0x38, 0xb0]));
+  }
+  return key;
+}
+
+/** EncryptedRandomSessionKey = RC4(KeyExchangeKey, ExportedSessionKey) and back. */
+export function rc4K(key: Uint8Array, data: Uint8Array): Uint8Array {
+  return rc4(key, data);
+}
+
+/** The MIC (3.1.5.1.2): HMAC_MD5(ExportedSessionKey, NEGOTIATE || CHALLENGE || AUTHENTICATE). */
+export function computeMic(
+  exportedSessionKey: Uint8Array,
+  negotiate: Uint8Array,
+  challenge: Uint8Array,
+  authenticateWithZeroMic: Uint8Array,
+): Uint8Array {
+  return hmacMd5.create(exportedSessionKey).update(negotiate).update(challenge)
+    .update(
+      authenticateWithZeroMic,
+    ).digest();
+}
+
+/**
+ * The MsvAvChannelBindings value: MD5 of gss_channel_bindings_struct, built from a
+ * `SEC_CHANNEL_BINDINGS` structure as it arrives in a `SECBUFFER_CHANNEL_BINDINGS`
+ * buffer (eight u32 fields, then the data they point at). Returns null when the
+ * structure is malformed.
+ */
+export function channelBindingsHash(sec: Uint8Array): Uint8Array | null {
+  if (sec.length < 32) return null;
+  const v = new DataView(sec.buffer, sec.byteOffset, sec.byteLength);
+  const f = (i: number) => v.getUint32(i * 4, true);
+  const part = (len: number, off: number) => {
+    if (len === 0) return new Uint8Array(0);
+    if (off + len > sec.length || off < 32) return null;
+    return sec.subarray(off, off + len);
+  };
+  const ini = part(f(1), f(2));
+  const acc = part(f(4), f(5));
+  const app = part(f(6), f(7));
+  if (!ini || !acc || !app) return null;
+  const u32 = (x: number) =>
+    new Uint8Array([x & 0xff, (x >>> 8) & 0xff, (x >>> 16) & 0xff, x >>> 24]);
+  return md5(
+    concat(
+      u32(f(0)),
+      u32(ini.length),
+      ini,
+      u32(f(3)),
+      u32(acc.length),
+      acc,
+      u32(app.length),
+      app,
+    ),
+  );
+}
+
+/**
+ * Builds a `SEC_CHANNEL_BINDINGS` structure carrying only application data (what TLS
+ * channel bindings, `tls-server-end-point:<hash>`, look like).
+ */
+export function secChannelBindings(applicationData: Uint8Array): Uint8Array {
+  const out = new Uint8Array(32 + applicationData.length);
+  const v = new DataView(out.buffer);
+  v.setUint32(24, applicationData.length, true);
+  v.setUint32(28, 32, true);
+  out.set(applicationData, 32);
+  return out;
+}

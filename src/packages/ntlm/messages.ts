@@ -1,0 +1,322 @@
+/**
+ * NEGOTIATE, CHALLENGE and AUTHENTICATE messages (MS-NLMP 2.2.1): typed values,
+ * `decode*` that validate every field against the buffer, and `encode*`.
+ *
+ * @module
+ */
+import { SspiError } from "../../sspi/errors.ts";
+import { SEC_E_INVALID_TOKEN } from "../../sspi/status.ts";
+import { fromOem, fromUtf16le, oem, utf16le } from "../../util/bytes.ts";
+import {
+  NtLmAuthenticate,
+  NtLmChallenge,
+  NtLmNegotiate,
+  NTLMSSP_NEGOTIATE_UNICODE,
+  NTLMSSP_NEGOTIATE_VERSION,
+  NTLMSSP_SIGNATURE,
+} from "./constants.ts";
+
+/** The VERSION structure (2.2.2.10). */
+export interface NtlmVersion {
+  /** Major OS version. */
+  major: number;
+  /** Minor OS version. */
+  minor: number;
+  /** OS build. */
+  build: number;
+  /** NTLMRevisionCurrent (15). */
+  revision: number;
+}
+
+/** Our VERSION: Windows Server 2022's numbers, NTLMSSP_REVISION_W2K3. */
+export const OUR_VERSION: NtlmVersion = {
+  major: 10,
+  minor: 0,
+  build: 20348,
+  revision: 15,
+};
+
+/** NEGOTIATE_MESSAGE. */
+export interface NegotiateMessage {
+  /** NegotiateFlags. */
+  flags: number;
+  /** DomainName (OEM), if supplied. */
+  domain: string;
+  /** Workstation (OEM), if supplied. */
+  workstation: string;
+  /** VERSION, when the flag is set. */
+  version?: NtlmVersion;
+}
+
+/** CHALLENGE_MESSAGE. */
+export interface ChallengeMessage {
+  /** NegotiateFlags. */
+  flags: number;
+  /** TargetName (decoded per the UNICODE flag). */
+  targetName: string;
+  /** The 8-byte server challenge. */
+  serverChallenge: Uint8Array;
+  /** The raw TargetInfo (AV_PAIR list), empty when absent. */
+  targetInfo: Uint8Array;
+  /** VERSION, when the flag is set. */
+  version?: NtlmVersion;
+}
+
+/** AUTHENTICATE_MESSAGE. */
+export interface AuthenticateMessage {
+  /** NegotiateFlags. */
+  flags: number;
+  /** LmChallengeResponse. */
+  lmResponse: Uint8Array;
+  /** NtChallengeResponse. */
+  ntResponse: Uint8Array;
+  /** DomainName. */
+  domain: string;
+  /** UserName. */
+  user: string;
+  /** Workstation. */
+  workstation: string;
+  /** EncryptedRandomSessionKey (empty without KEY_EXCH). */
+  encryptedRandomSessionKey: Uint8Array;
+  /** VERSION, when the flag is set. */
+  version?: NtlmVersion;
+  /** The MIC, when the message has room for it (payload starts at 88 or later). */
+  mic?: Uint8Array;
+  /** Offset of the MIC in the raw message (72), when present. */
+  micOffset?: number;
+}
+
+function bad(what: string): never {
+  throw new SspiError(
+    SEC_E_INVALID_TOKEN,
+    `Cannot decode NTLM message: ${what}`,
+  );
+}
+
+/** A bounds-checked reader over one message. */
+class Reader {
+  readonly v: DataView;
+  /** Lowest payload offset seen; tells where the fixed header ends. */
+  minOffset: number;
+  constructor(readonly b: Uint8Array) {
+    this.v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.minOffset = b.length;
+  }
+  need(end: number, what: string): void {
+    if (end > this.b.length) bad(`${what} runs past the end of the token`);
+  }
+  u16(o: number): number {
+    this.need(o + 2, "field");
+    return this.v.getUint16(o, true);
+  }
+  u32(o: number): number {
+    this.need(o + 4, "field");
+    return this.v.getUint32(o, true);
+  }
+  /** A (Len, MaxLen, Offset) field; checks the payload lies inside the message. */
+  field(o: number, what: string, headerEnd: number): Uint8Array {
+    const len = this.u16(o);
+    const off = this.u32(o + 4);
+    if (len === 0) return new Uint8Array(0);
+    if (off < headerEnd) bad(`${what} overlaps the message header`);
+    if (off + len > this.b.length) {
+      bad(`${what} length field exceeds the buffer`);
+    }
+    if (off < this.minOffset) this.minOffset = off;
+    return this.b.subarray(off, off + len);
+  }
+  version(o: number): NtlmVersion {
+    this.need(o + 8, "VERSION");
+    return {
+      major: this.b[o],
+      minor: this.b[o + 1],
+      build: this.u16(o + 2),
+      revision: this.b[o + 7],
+    };
+  }
+}
+
+function header(b: Uint8Array, type: number, min: number): Reader {
+  if (!(b instanceof Uint8Array)) bad("not a byte array");
+  if (b.length < min) {
+    bad(`message is ${b.length} bytes, shorter than its ${min}-byte header`);
+  }
+  for (let i = 0; i < 8; i++) {
+    if (b[i] !== NTLMSSP_SIGNATURE[i]) bad("missing NTLMSSP signature");
+  }
+  const r = new Reader(b);
+  const t = r.u32(8);
+  if (t !== type) bad(`expected message type ${type}, got ${t}`);
+  return r;
+}
+
+/** The message type of an NTLMSSP token (1, 2 or 3), or 0 when it is not one. */
+export function messageType(b: Uint8Array): number {
+  if (b.length < 12) return 0;
+  for (let i = 0; i < 8; i++) if (b[i] !== NTLMSSP_SIGNATURE[i]) return 0;
+  return new DataView(b.buffer, b.byteOffset, 12).getUint32(8, true);
+}
+
+function text(b: Uint8Array, unicode: boolean): string {
+  return unicode ? fromUtf16le(b) : fromOem(b);
+}
+
+/** Decodes a NEGOTIATE_MESSAGE. */
+export function decodeNegotiate(b: Uint8Array): NegotiateMessage {
+  const r = header(b, NtLmNegotiate, 16);
+  const flags = r.u32(12);
+  // Old clients send a 16-byte message without the domain/workstation fields.
+  const hasFields = b.length >= 32;
+  const fixed = hasFields
+    ? ((flags & NTLMSSP_NEGOTIATE_VERSION) && b.length >= 40 ? 40 : 32)
+    : 16;
+  const domain = hasFields ? text(r.field(16, "DomainName", fixed), false) : "";
+  const workstation = hasFields
+    ? text(r.field(24, "Workstation", fixed), false)
+    : "";
+  const version = fixed === 40 ? r.version(32) : undefined;
+  return { flags, domain, workstation, version };
+}
+
+/** Decodes a CHALLENGE_MESSAGE. */
+export function decodeChallenge(b: Uint8Array): ChallengeMessage {
+  const r = header(b, NtLmChallenge, 32);
+  const flags = r.u32(20);
+  const unicode = (flags & NTLMSSP_NEGOTIATE_UNICODE) !== 0;
+  const hasInfo = b.length >= 48;
+  const fixed = hasInfo
+    ? ((flags & NTLMSSP_NEGOTIATE_VERSION) && b.length >= 56 ? 56 : 48)
+    : 32;
+  const targetName = text(r.field(12, "TargetName", fixed), unicode);
+  const serverChallenge = b.slice(24, 32);
+  const targetInfo = hasInfo
+    ? r.field(40, "TargetInfo", fixed)
+    : new Uint8Array(0);
+  const version = fixed === 56 ? r.version(48) : undefined;
+  return { flags, targetName, serverChallenge, targetInfo, version };
+}
+
+/** Decodes an AUTHENTICATE_MESSAGE; `mic` is set when the header has room for one. */
+export function decodeAuthenticate(b: Uint8Array): AuthenticateMessage {
+  const r = header(b, NtLmAuthenticate, 64);
+  const flags = r.u32(60);
+  const unicode = (flags & NTLMSSP_NEGOTIATE_UNICODE) !== 0;
+  const H = 64;
+  const lmResponse = r.field(12, "LmChallengeResponse", H);
+  const ntResponse = r.field(20, "NtChallengeResponse", H);
+  const domainB = r.field(28, "DomainName", H);
+  const userB = r.field(36, "UserName", H);
+  const wsB = r.field(44, "Workstation", H);
+  const ersk = r.field(52, "EncryptedRandomSessionKey", H);
+  if (unicode && (domainB.length | userB.length | wsB.length) & 1) {
+    bad("odd length of a Unicode string");
+  }
+  const payloadStart = r.minOffset;
+  const version = (flags & NTLMSSP_NEGOTIATE_VERSION) && payloadStart >= 72
+    ? r.version(64)
+    : undefined;
+  const hasMic = payloadStart >= 88;
+  return {
+    flags,
+    lmResponse,
+    ntResponse,
+    domain: text(domainB, unicode),
+    user: text(userB, unicode),
+    workstation: text(wsB, unicode),
+    encryptedRandomSessionKey: ersk,
+    version,
+    mic: hasMic ? b.slice(72, 88) : undefined,
+    micOffset: hasMic ? 72 : undefined,
+  };
+}
+
+/** Builds a message: fixed header of `fixed` bytes, then the payload fields in order. */
+class Writer {
+  readonly parts: Uint8Array[] = [];
+  offset: number;
+  readonly head: Uint8Array;
+  readonly v: DataView;
+  constructor(fixed: number, type: number) {
+    this.head = new Uint8Array(fixed);
+    this.v = new DataView(this.head.buffer);
+    this.head.set(NTLMSSP_SIGNATURE);
+    this.v.setUint32(8, type, true);
+    this.offset = fixed;
+  }
+  field(o: number, data: Uint8Array): void {
+    if (data.length > 0xffff) {
+      throw new RangeError("NTLM field longer than 65535 bytes");
+    }
+    this.v.setUint16(o, data.length, true);
+    this.v.setUint16(o + 2, data.length, true);
+    this.v.setUint32(o + 4, this.offset, true);
+    this.parts.push(data);
+    this.offset += data.length;
+  }
+  version(o: number, ver: NtlmVersion): void {
+    this.head[o] = ver.major;
+    this.head[o + 1] = ver.minor;
+    this.v.setUint16(o + 2, ver.build, true);
+    this.head[o + 7] = ver.revision;
+  }
+  done(): Uint8Array {
+    const out = new Uint8Array(this.offset);
+    out.set(this.head);
+    let o = this.head.length;
+    for (const p of this.parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  }
+}
+
+/** Encodes a NEGOTIATE_MESSAGE (40 bytes of header with VERSION). */
+export function encodeNegotiate(m: NegotiateMessage): Uint8Array {
+  const w = new Writer(40, NtLmNegotiate);
+  w.v.setUint32(12, m.flags >>> 0, true);
+  w.field(16, oem(m.domain));
+  w.field(24, oem(m.workstation));
+  if (m.version) w.version(32, m.version);
+  return w.done();
+}
+
+/** Encodes a CHALLENGE_MESSAGE (56 bytes of header). */
+export function encodeChallenge(m: ChallengeMessage): Uint8Array {
+  const w = new Writer(56, NtLmChallenge);
+  const unicode = (m.flags & NTLMSSP_NEGOTIATE_UNICODE) !== 0;
+  w.field(12, unicode ? utf16le(m.targetName) : oem(m.targetName));
+  w.v.setUint32(20, m.flags >>> 0, true);
+  w.head.set(m.serverChallenge, 24);
+  w.field(40, m.targetInfo);
+  if (m.version) w.version(48, m.version);
+  return w.done();
+}
+
+/**
+ * Encodes an AUTHENTICATE_MESSAGE with an 88-byte header (VERSION and a MIC at offset
+ * 72, zero unless `m.mic` is set; the caller fills it in afterwards), or a 72-byte one
+ * without MIC field when `micField` is false (as MS-NLMP 4.2's examples are laid out).
+ */
+export function encodeAuthenticate(
+  m: AuthenticateMessage,
+  micField = true,
+): Uint8Array {
+  const w = new Writer(micField ? 88 : 72, NtLmAuthenticate);
+  const unicode = (m.flags & NTLMSSP_NEGOTIATE_UNICODE) !== 0;
+  const s = (x: string) => (unicode ? utf16le(x) : oem(x));
+  // Payload order as Windows writes it: domain, user, workstation, LM, NT, session key.
+  const order: [number, Uint8Array][] = [
+    [28, s(m.domain)],
+    [36, s(m.user)],
+    [44, s(m.workstation)],
+    [12, m.lmResponse],
+    [20, m.ntResponse],
+    [52, m.encryptedRandomSessionKey],
+  ];
+  for (const [o, d] of order) w.field(o, d);
+  w.v.setUint32(60, m.flags >>> 0, true);
+  if (m.version) w.version(64, m.version);
+  if (m.mic && micField) w.head.set(m.mic, 72);
+  return w.done();
+}

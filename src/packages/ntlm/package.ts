@@ -1,0 +1,281 @@
+/**
+ * The NTLM security package: `SecPkgInfo`, credentials, and context creation.
+ *
+ * @module
+ */
+import { TIMESTAMP_NEVER } from "../../sspi/buffers.ts";
+import { SspiError } from "../../sspi/errors.ts";
+import {
+  SECPKG_CRED_ATTR_NAMES,
+  SECPKG_CRED_INBOUND,
+  SECPKG_CRED_OUTBOUND,
+  SECPKG_FLAG_ACCEPT_WIN32_NAME,
+  SECPKG_FLAG_APPCONTAINER_CHECKS,
+  SECPKG_FLAG_CONNECTION,
+  SECPKG_FLAG_IMPERSONATION,
+  SECPKG_FLAG_INTEGRITY,
+  SECPKG_FLAG_LOGON,
+  SECPKG_FLAG_MULTI_REQUIRED,
+  SECPKG_FLAG_NEGOTIABLE,
+  SECPKG_FLAG_PRIVACY,
+  SECPKG_FLAG_RESTRICTED_TOKENS,
+  SECPKG_FLAG_TOKEN_ONLY,
+} from "../../sspi/flags.ts";
+import type {
+  AcquireRequest,
+  AttributeResult,
+  PackageContext,
+  PackageCredential,
+  SecPkgInfo,
+  SecurityPackage,
+} from "../../sspi/package.ts";
+import {
+  SEC_E_NO_CREDENTIALS,
+  SEC_E_OK,
+  SEC_E_UNKNOWN_CREDENTIALS,
+  SEC_E_UNSUPPORTED_FUNCTION,
+} from "../../sspi/status.ts";
+import { type ClientIdentity, NtlmClientContext } from "./client.ts";
+import { NTLM_MAX_TOKEN } from "./constants.ts";
+import {
+  envUserFile,
+  findUser,
+  type NtlmAuthData,
+  type NtlmSecret,
+  type NtlmUser,
+  readUserFile,
+  secretOf,
+  splitUser,
+} from "./credentials.ts";
+import { NtlmServerContext, type ServerPolicy } from "./server.ts";
+
+/** NTLM's `SecPkgInfo`, with Windows' capabilities, RPC id 10 and `cbMaxToken` 2888. */
+export const NTLM_PACKAGE_INFO: SecPkgInfo = Object.freeze({
+  fCapabilities: SECPKG_FLAG_INTEGRITY | SECPKG_FLAG_PRIVACY |
+    SECPKG_FLAG_TOKEN_ONLY |
+    SECPKG_FLAG_CONNECTION | SECPKG_FLAG_MULTI_REQUIRED |
+    SECPKG_FLAG_IMPERSONATION |
+    SECPKG_FLAG_ACCEPT_WIN32_NAME | SECPKG_FLAG_NEGOTIABLE | SECPKG_FLAG_LOGON |
+    SECPKG_FLAG_RESTRICTED_TOKENS | SECPKG_FLAG_APPCONTAINER_CHECKS,
+  wVersion: 1,
+  wRPCID: 10,
+  cbMaxToken: NTLM_MAX_TOKEN,
+  Name: "NTLM",
+  Comment: "NTLM Security Package",
+});
+
+/** An NTLM credential. Secrets are private fields: inspection shows none. */
+export class NtlmCredential implements PackageCredential {
+  readonly use: number;
+  readonly expiry: bigint = TIMESTAMP_NEVER;
+  /** `DOMAIN\user` of the outbound identity ("" when inbound only or anonymous). */
+  readonly userName: string;
+  #outbound: Omit<ClientIdentity, "ntHash" | "lmHash"> | null = null;
+  #ntHash: Uint8Array | null = null;
+  #lmHash: Uint8Array | null = null;
+  #users: NtlmUser[] | null = null;
+  #lookup: NtlmAuthData["lookup"] | null = null;
+  #policy: Omit<ServerPolicy, "lookup"> | null = null;
+
+  constructor(req: AcquireRequest) {
+    this.use = req.use;
+    const data = (req.authData ?? null) as NtlmAuthData | null;
+    if (data !== null && typeof data !== "object") {
+      throw new SspiError(
+        SEC_E_UNKNOWN_CREDENTIALS,
+        "NTLM pAuthData must be an object or null",
+      );
+    }
+    const fileUsers = (): NtlmUser[] => {
+      const path = envUserFile();
+      if (!path) {
+        throw new SspiError(
+          SEC_E_NO_CREDENTIALS,
+          "no pAuthData and no NTLM_USER_FILE environment variable: no NTLM credentials",
+        );
+      }
+      return readUserFile(path);
+    };
+    if (req.use & SECPKG_CRED_OUTBOUND) {
+      this.#initOutbound(req.principal, data, fileUsers);
+    }
+    if (req.use & SECPKG_CRED_INBOUND) this.#initInbound(data, fileUsers);
+    const o = this.#outbound;
+    this.userName = o && this.#ntHash
+      ? (o.domain ? `${o.domain}\\${o.user}` : o.user)
+      : "";
+  }
+
+  #initOutbound(
+    principal: string | null,
+    data: NtlmAuthData | null,
+    fileUsers: () => NtlmUser[],
+  ): void {
+    let entry: NtlmUser;
+    if (
+      data &&
+      (data.User !== undefined || data.Password !== undefined ||
+        data.NtHash !== undefined)
+    ) {
+      entry = {
+        User: data.User ?? "",
+        Domain: data.Domain,
+        Password: data.Password,
+        NtHash: data.NtHash,
+      };
+    } else {
+      const users = data?.userFile ? readUserFile(data.userFile) : fileUsers();
+      const want = principal ? splitUser(principal) : null;
+      const found = want ? findUser(users, want.user, want.domain) : users[0];
+      if (!found) {
+        throw new SspiError(
+          SEC_E_NO_CREDENTIALS,
+          "no matching user in the NTLM user file",
+        );
+      }
+      entry = found;
+    }
+    const { user, domain } = splitUser(entry.User, entry.Domain);
+    const anonymous = user === "" && !entry.Password &&
+      entry.NtHash === undefined;
+    if (!anonymous) {
+      if (!user) {
+        throw new SspiError(
+          SEC_E_UNKNOWN_CREDENTIALS,
+          "a password was given without a user name",
+        );
+      }
+      const secret = secretOf(entry);
+      if (!secret) {
+        throw new SspiError(
+          SEC_E_UNKNOWN_CREDENTIALS,
+          "the user has no password or NT hash",
+        );
+      }
+      this.#ntHash = secret.ntHash;
+      this.#lmHash = secret.lmHash ?? null;
+    }
+    const lmCompat = data?.LmCompatibilityLevel ?? 3;
+    if (!Number.isInteger(lmCompat) || lmCompat < 0 || lmCompat > 5) {
+      throw new SspiError(
+        SEC_E_UNKNOWN_CREDENTIALS,
+        "LmCompatibilityLevel must be 0 to 5",
+      );
+    }
+    this.#outbound = {
+      user,
+      domain,
+      workstation: data?.Workstation ?? "",
+      lmCompat,
+    };
+  }
+
+  #initInbound(data: NtlmAuthData | null, fileUsers: () => NtlmUser[]): void {
+    if (data?.lookup) {
+      if (typeof data.lookup !== "function") {
+        throw new TypeError("lookup must be a function");
+      }
+      this.#lookup = data.lookup;
+    } else if (data?.users) {
+      if (!Array.isArray(data.users)) {
+        throw new TypeError("users must be an array");
+      }
+      this.#users = data.users.map((u) => ({ ...u }));
+    } else if (data?.userFile) {
+      this.#users = readUserFile(data.userFile);
+    } else {
+      this.#users = fileUsers();
+    }
+    const computer = (data?.ComputerName ?? "SERVER").toUpperCase();
+    const domain = (data?.DomainName ?? "WORKGROUP").toUpperCase();
+    this.#policy = {
+      allowAnonymous: data?.allowAnonymous === true,
+      allowNtlmV1: data?.allowNtlmV1 === true,
+      requireChannelBindings: data?.requireChannelBindings === true,
+      computer,
+      domain,
+      dnsComputer: data?.DnsComputerName ?? computer.toLowerCase(),
+      dnsDomain: data?.DnsDomainName ?? domain.toLowerCase(),
+    };
+  }
+
+  /** The client identity for a new client context (fresh copies of the hashes). */
+  clientIdentity(): ClientIdentity {
+    if (!this.#outbound) {
+      throw new SspiError(SEC_E_NO_CREDENTIALS, "not an outbound credential");
+    }
+    return {
+      ...this.#outbound,
+      ntHash: this.#ntHash?.slice() ?? null,
+      lmHash: this.#lmHash?.slice() ?? null,
+    };
+  }
+
+  /** The server policy for a new server context. */
+  serverPolicy(): ServerPolicy {
+    if (!this.#policy) {
+      throw new SspiError(SEC_E_NO_CREDENTIALS, "not an inbound credential");
+    }
+    const users = this.#users;
+    const lookup = this.#lookup;
+    const toSecret = (u: NtlmUser | null | undefined): NtlmSecret | null => {
+      if (!u) return null;
+      // Never accept a user without a secret (WinPR CVE-2022-24882/24883).
+      return secretOf(u);
+    };
+    return {
+      ...this.#policy,
+      lookup: (user, domain) => {
+        if (!user) return null;
+        if (lookup) {
+          const r = lookup(user, domain);
+          return r instanceof Promise ? r.then(toSecret) : toSecret(r);
+        }
+        return toSecret(findUser(users ?? [], user, domain));
+      },
+    };
+  }
+
+  queryAttribute(attribute: number): AttributeResult {
+    if (attribute === SECPKG_CRED_ATTR_NAMES) {
+      return { status: SEC_E_OK, value: { sUserName: this.userName } };
+    }
+    return { status: SEC_E_UNSUPPORTED_FUNCTION };
+  }
+
+  dispose(): void {
+    this.#ntHash?.fill(0);
+    this.#lmHash?.fill(0);
+    this.#ntHash = null;
+    this.#lmHash = null;
+    this.#users = null;
+    this.#lookup = null;
+  }
+}
+
+/**
+ * The NTLM package object registered with the portable provider.
+ *
+ * @example
+ * ```ts
+ * import { ntlmPackage } from "./package.ts";
+ * console.log(ntlmPackage.info.cbMaxToken); // 2888
+ * ```
+ */
+export const ntlmPackage: SecurityPackage = {
+  info: NTLM_PACKAGE_INFO,
+  acquireCredentials(req: AcquireRequest): PackageCredential {
+    return new NtlmCredential(req);
+  },
+  createContext(
+    cred: PackageCredential,
+    role: "initiate" | "accept",
+  ): PackageContext {
+    if (!(cred instanceof NtlmCredential)) {
+      throw new SspiError(SEC_E_UNKNOWN_CREDENTIALS, "not an NTLM credential");
+    }
+    return role === "initiate"
+      ? new NtlmClientContext(NTLM_PACKAGE_INFO, cred.clientIdentity())
+      : new NtlmServerContext(NTLM_PACKAGE_INFO, cred.serverPolicy());
+  },
+};

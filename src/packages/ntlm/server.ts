@@ -1,0 +1,443 @@
+/**
+ * The NTLM server state machine (`AcceptSecurityContext`, MS-NLMP 3.2.5): CHALLENGE in
+ * answer to NEGOTIATE, then verification of the AUTHENTICATE message against the
+ * credential's user store.
+ *
+ * @module
+ */
+import { hmacMd5, randomBytes } from "../../crypto/mod.ts";
+import { bufferBytes, filetimeFromMs, findBuffer } from "../../sspi/buffers.ts";
+import { SspiError } from "../../sspi/errors.ts";
+import {
+  ASC_REQ_ALLOW_NULL_SESSION,
+  ASC_REQ_CONFIDENTIALITY,
+  ASC_REQ_CONNECTION,
+  ASC_REQ_INTEGRITY,
+  ASC_REQ_REPLAY_DETECT,
+  ASC_REQ_SEQUENCE_DETECT,
+  ASC_RET_CONFIDENTIALITY,
+  ASC_RET_CONNECTION,
+  ASC_RET_IDENTIFY,
+  ASC_RET_INTEGRITY,
+  ASC_RET_NULL_SESSION,
+  ASC_RET_REPLAY_DETECT,
+  ASC_RET_SEQUENCE_DETECT,
+  SECBUFFER_CHANNEL_BINDINGS,
+  SECBUFFER_TOKEN,
+} from "../../sspi/flags.ts";
+import type {
+  SecPkgInfo,
+  StepRequest,
+  StepResult,
+} from "../../sspi/package.ts";
+import {
+  SEC_E_BAD_BINDINGS,
+  SEC_E_INVALID_TOKEN,
+  SEC_E_LOGON_DENIED,
+  SEC_E_MESSAGE_ALTERED,
+  SEC_E_NO_AUTHENTICATING_AUTHORITY,
+  SEC_E_OK,
+  SEC_E_OUT_OF_SEQUENCE,
+  SEC_I_CONTINUE_NEEDED,
+} from "../../sspi/status.ts";
+import { concat, constantTimeEqual, utf16le } from "../../util/bytes.ts";
+import { avGet, decodeAvPairs, encodeAvPairs } from "./av_pairs.ts";
+import {
+  MSV_AV_FLAG_MIC,
+  MsvAvChannelBindings,
+  MsvAvDnsComputerName,
+  MsvAvDnsDomainName,
+  MsvAvFlags,
+  MsvAvNbComputerName,
+  MsvAvNbDomainName,
+  MsvAvTimestamp,
+  NTLM_NEGOTIATE_OEM,
+  NtLmAuthenticate,
+  NtLmNegotiate,
+  NTLMSSP_ANONYMOUS,
+  NTLMSSP_NEGOTIATE_128,
+  NTLMSSP_NEGOTIATE_56,
+  NTLMSSP_NEGOTIATE_ALWAYS_SIGN,
+  NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
+  NTLMSSP_NEGOTIATE_IDENTIFY,
+  NTLMSSP_NEGOTIATE_KEY_EXCH,
+  NTLMSSP_NEGOTIATE_LM_KEY,
+  NTLMSSP_NEGOTIATE_NTLM,
+  NTLMSSP_NEGOTIATE_SEAL,
+  NTLMSSP_NEGOTIATE_SIGN,
+  NTLMSSP_NEGOTIATE_TARGET_INFO,
+  NTLMSSP_NEGOTIATE_UNICODE,
+  NTLMSSP_NEGOTIATE_VERSION,
+  NTLMSSP_REQUEST_TARGET,
+  NTLMSSP_TARGET_TYPE_DOMAIN,
+} from "./constants.ts";
+import { NtlmContextBase } from "./context.ts";
+import {
+  channelBindingsHash,
+  computeMic,
+  computeResponseV1,
+  KXKEY,
+  NTOWFv2,
+  rc4K,
+} from "./crypto.ts";
+import type { NtlmSecret } from "./credentials.ts";
+import {
+  type AuthenticateMessage,
+  decodeAuthenticate,
+  decodeNegotiate,
+  encodeChallenge,
+  messageType,
+  OUR_VERSION,
+} from "./messages.ts";
+import { NtlmSessionSecurity } from "./security.ts";
+
+/** What the server side needs from its credential. */
+export interface ServerPolicy {
+  /** Looks a user up; may return a Promise. */
+  lookup(
+    user: string,
+    domain: string,
+  ): NtlmSecret | null | Promise<NtlmSecret | null>;
+  /** Accept anonymous logons. */
+  allowAnonymous: boolean;
+  /** Accept NTLMv1 responses. */
+  allowNtlmV1: boolean;
+  /** Refuse clients without channel bindings when the server has some. */
+  requireChannelBindings: boolean;
+  /** NetBIOS computer name. */
+  computer: string;
+  /** NetBIOS domain name. */
+  domain: string;
+  /** DNS computer name. */
+  dnsComputer: string;
+  /** DNS domain name. */
+  dnsDomain: string;
+}
+
+const SERVER_FLAGS = NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL |
+  NTLMSSP_NEGOTIATE_ALWAYS_SIGN |
+  NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY | NTLMSSP_NEGOTIATE_128 |
+  NTLMSSP_NEGOTIATE_56 |
+  NTLMSSP_NEGOTIATE_KEY_EXCH | NTLMSSP_NEGOTIATE_IDENTIFY |
+  NTLMSSP_NEGOTIATE_VERSION |
+  NTLMSSP_NEGOTIATE_LM_KEY;
+
+/** The CHALLENGE flags for a NEGOTIATE's flags (MS-NLMP 3.2.5.1.1). */
+export function serverFlags(client: number): number {
+  let f = (client & SERVER_FLAGS) | NTLMSSP_NEGOTIATE_NTLM |
+    NTLMSSP_NEGOTIATE_TARGET_INFO;
+  if (f & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) {
+    f &= ~NTLMSSP_NEGOTIATE_LM_KEY;
+  }
+  f |= client & NTLMSSP_NEGOTIATE_UNICODE
+    ? NTLMSSP_NEGOTIATE_UNICODE
+    : NTLM_NEGOTIATE_OEM;
+  if (client & NTLMSSP_REQUEST_TARGET) {
+    f |= NTLMSSP_REQUEST_TARGET | NTLMSSP_TARGET_TYPE_DOMAIN;
+  }
+  return f >>> 0;
+}
+
+/** `ASC_RET_*` from what was asked and what was negotiated. */
+export function serverRetFlags(
+  req: number,
+  neg: number,
+  anonymous: boolean,
+): number {
+  let r = 0;
+  if (neg & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL) && !anonymous) {
+    r |= req & ASC_REQ_INTEGRITY ? ASC_RET_INTEGRITY : 0;
+    r |= req & ASC_REQ_REPLAY_DETECT ? ASC_RET_REPLAY_DETECT : 0;
+    r |= req & ASC_REQ_SEQUENCE_DETECT ? ASC_RET_SEQUENCE_DETECT : 0;
+    if (neg & NTLMSSP_NEGOTIATE_SEAL && req & ASC_REQ_CONFIDENTIALITY) {
+      r |= ASC_RET_CONFIDENTIALITY;
+    }
+  }
+  if (req & ASC_REQ_CONNECTION) r |= ASC_RET_CONNECTION;
+  if (neg & NTLMSSP_NEGOTIATE_IDENTIFY) r |= ASC_RET_IDENTIFY;
+  if (anonymous) r |= ASC_RET_NULL_SESSION;
+  return r >>> 0;
+}
+
+function denied(message: string): never {
+  throw new SspiError(SEC_E_LOGON_DENIED, message);
+}
+
+/** An NTLM server context. */
+export class NtlmServerContext extends NtlmContextBase {
+  #state: "initial" | "authenticate" | "done" = "initial";
+  #policy: ServerPolicy;
+  #negotiate: Uint8Array | null = null;
+  #challenge: Uint8Array | null = null;
+  #serverChallenge: Uint8Array = new Uint8Array(8);
+
+  constructor(info: SecPkgInfo, policy: ServerPolicy) {
+    super(info);
+    this.#policy = policy;
+  }
+
+  step(req: StepRequest): StepResult | Promise<StepResult> {
+    const token = bufferBytes(findBuffer(req.input, SECBUFFER_TOKEN));
+    if (!token.length) {
+      return {
+        status: SEC_E_INVALID_TOKEN,
+        attrs: 0,
+        message: "no input token",
+      };
+    }
+    const type = messageType(token);
+    if (this.#state === "initial") {
+      if (type !== NtLmNegotiate) {
+        throw new SspiError(
+          SEC_E_INVALID_TOKEN,
+          "expected an NTLM NEGOTIATE_MESSAGE",
+        );
+      }
+      return this.#challengeStep(req, token);
+    }
+    if (this.#state === "authenticate") {
+      if (type !== NtLmAuthenticate) {
+        throw new SspiError(
+          SEC_E_INVALID_TOKEN,
+          "expected an NTLM AUTHENTICATE_MESSAGE",
+        );
+      }
+      return this.#verifyStep(req, token);
+    }
+    return {
+      status: SEC_E_OUT_OF_SEQUENCE,
+      attrs: this.retFlags,
+      message: "the NTLM handshake is already complete",
+    };
+  }
+
+  #challengeStep(req: StepRequest, token: Uint8Array): StepResult {
+    const neg = decodeNegotiate(token);
+    const flags = serverFlags(neg.flags);
+    const p = this.#policy;
+    const ts = new Uint8Array(8);
+    new DataView(ts.buffer).setBigUint64(0, filetimeFromMs(Date.now()), true);
+    const targetInfo = encodeAvPairs([
+      { id: MsvAvNbDomainName, value: utf16le(p.domain) },
+      { id: MsvAvNbComputerName, value: utf16le(p.computer) },
+      { id: MsvAvDnsDomainName, value: utf16le(p.dnsDomain) },
+      { id: MsvAvDnsComputerName, value: utf16le(p.dnsComputer) },
+      { id: MsvAvTimestamp, value: ts },
+    ]);
+    this.#serverChallenge = randomBytes(8);
+    const msg = encodeChallenge({
+      flags,
+      targetName: flags & NTLMSSP_REQUEST_TARGET ? p.domain : "",
+      serverChallenge: this.#serverChallenge,
+      targetInfo,
+      version: OUR_VERSION,
+    });
+    this.#negotiate = token.slice();
+    this.#challenge = msg;
+    this.negFlags = flags;
+    this.#state = "authenticate";
+    this.retFlags = serverRetFlags(req.flags, flags, false);
+    return { status: SEC_I_CONTINUE_NEEDED, token: msg, attrs: this.retFlags };
+  }
+
+  #verifyStep(
+    req: StepRequest,
+    token: Uint8Array,
+  ): StepResult | Promise<StepResult> {
+    const auth = decodeAuthenticate(token);
+    const anonymous = auth.user === "" && auth.ntResponse.length === 0 &&
+      (auth.lmResponse.length === 0 ||
+        (auth.lmResponse.length === 1 && auth.lmResponse[0] === 0));
+    if (anonymous) return this.#anonymous(req, auth);
+    if (auth.ntResponse.length < 24) {
+      denied("the AUTHENTICATE message has no usable NT response");
+    }
+    if (auth.ntResponse.length === 24 && !this.#policy.allowNtlmV1) {
+      denied("NTLMv1 responses are not accepted by this server");
+    }
+    const found = this.#policy.lookup(auth.user, auth.domain);
+    if (found instanceof Promise) {
+      if (!req.async) {
+        found.catch(() => {});
+        return {
+          status: SEC_E_NO_AUTHENTICATING_AUTHORITY,
+          attrs: 0,
+          message:
+            "the user lookup is asynchronous: call SspiAcceptSecurityContextAsync",
+        };
+      }
+      return found.then((secret) => this.#finish(req, token, auth, secret));
+    }
+    return this.#finish(req, token, auth, found);
+  }
+
+  #anonymous(req: StepRequest, auth: AuthenticateMessage): StepResult {
+    if (
+      !this.#policy.allowAnonymous && !(req.flags & ASC_REQ_ALLOW_NULL_SESSION)
+    ) {
+      denied("anonymous logons are not allowed");
+    }
+    this.negFlags =
+      (this.negFlags & ~(NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL)) |
+      NTLMSSP_ANONYMOUS;
+    this.clientName = "";
+    this.serverName = this.#policy.computer;
+    void auth;
+    return this.#done(req, true);
+  }
+
+  #finish(
+    req: StepRequest,
+    token: Uint8Array,
+    auth: AuthenticateMessage,
+    secret: NtlmSecret | null,
+  ): StepResult {
+    // Unknown users and wrong passwords get the same answer (no user enumeration).
+    if (!secret) denied("the user name or password is incorrect");
+    const flags = (this.negFlags & ~NTLMSSP_ANONYMOUS) >>> 0;
+    const sc = this.#serverChallenge;
+    let sessionBaseKey: Uint8Array;
+    let v2 = false;
+    if (auth.ntResponse.length > 24) {
+      v2 = true;
+      const proof = auth.ntResponse.subarray(0, 16);
+      const temp = auth.ntResponse.subarray(16);
+      if (temp.length < 32 || temp[0] !== 1 || temp[1] !== 1) {
+        throw new SspiError(
+          SEC_E_INVALID_TOKEN,
+          "malformed NTLMv2 response blob",
+        );
+      }
+      const key = NTOWFv2(secret.ntHash, auth.user, auth.domain);
+      const expect = hmacMd5(key, concat(sc, temp));
+      if (!constantTimeEqual(expect, proof)) {
+        key.fill(0);
+        denied("the user name or password is incorrect");
+      }
+      sessionBaseKey = hmacMd5(key, proof);
+      key.fill(0);
+      this.#checkBlob(req, token, auth, temp.subarray(28));
+    } else {
+      const r = computeResponseV1(
+        flags,
+        secret.ntHash,
+        secret.lmHash ?? new Uint8Array(16),
+        sc,
+        auth.lmResponse.subarray(0, 8),
+      );
+      if (!constantTimeEqual(r.ntResponse, auth.ntResponse)) {
+        denied("the user name or password is incorrect");
+      }
+      sessionBaseKey = r.sessionBaseKey;
+    }
+    const kx = KXKEY(
+      flags,
+      sessionBaseKey,
+      auth.lmResponse,
+      sc,
+      secret.lmHash ?? new Uint8Array(16),
+      v2,
+    );
+    let exported: Uint8Array;
+    if (flags & NTLMSSP_NEGOTIATE_KEY_EXCH) {
+      if (auth.encryptedRandomSessionKey.length !== 16) {
+        throw new SspiError(
+          SEC_E_INVALID_TOKEN,
+          "EncryptedRandomSessionKey must be 16 bytes",
+        );
+      }
+      exported = rc4K(kx, auth.encryptedRandomSessionKey);
+    } else {
+      exported = kx.slice();
+    }
+    sessionBaseKey.fill(0);
+    kx.fill(0);
+    if (v2 && this.#micRequired) {
+      if (!auth.mic) {
+        throw new SspiError(
+          SEC_E_INVALID_TOKEN,
+          "MsvAvFlags announce a MIC but the message has none",
+        );
+      }
+      const zeroed = token.slice();
+      zeroed.fill(0, 72, 88);
+      const mic = computeMic(
+        exported,
+        this.#negotiate!,
+        this.#challenge!,
+        zeroed,
+      );
+      if (!constantTimeEqual(mic, auth.mic)) {
+        exported.fill(0);
+        throw new SspiError(
+          SEC_E_MESSAGE_ALTERED,
+          "the AUTHENTICATE message's MIC does not match",
+        );
+      }
+    }
+    this.negFlags = flags;
+    this.clientName = auth.domain ? `${auth.domain}\\${auth.user}` : auth.user;
+    this.serverName = this.#policy.computer;
+    this.security = new NtlmSessionSecurity(flags, exported, "Server");
+    this.setSessionKey(exported, filetimeFromMs(Date.now()));
+    exported.fill(0);
+    return this.#done(req, false);
+  }
+
+  #micRequired = false;
+
+  /** Checks the AV pairs of an NTLMv2 blob: MIC flag and channel bindings. */
+  #checkBlob(
+    req: StepRequest,
+    _token: Uint8Array,
+    _auth: AuthenticateMessage,
+    avBytes: Uint8Array,
+  ): void {
+    const pairs = decodeAvPairs(avBytes);
+    const f = avGet(pairs, MsvAvFlags);
+    const avFlags = f && f.length >= 4
+      ? new DataView(f.buffer, f.byteOffset, 4).getUint32(0, true)
+      : 0;
+    this.#micRequired = (avFlags & MSV_AV_FLAG_MIC) !== 0;
+    const cbBuf = findBuffer(req.input, SECBUFFER_CHANNEL_BINDINGS);
+    if (!cbBuf) return;
+    const expected = channelBindingsHash(bufferBytes(cbBuf));
+    if (!expected) {
+      throw new SspiError(
+        SEC_E_BAD_BINDINGS,
+        "malformed SEC_CHANNEL_BINDINGS buffer",
+      );
+    }
+    const got = avGet(pairs, MsvAvChannelBindings);
+    const absent = !got || got.every((b) => b === 0);
+    if (absent) {
+      if (this.#policy.requireChannelBindings) {
+        throw new SspiError(
+          SEC_E_BAD_BINDINGS,
+          "the client sent no channel bindings",
+        );
+      }
+      return;
+    }
+    if (!constantTimeEqual(got!, expected)) {
+      throw new SspiError(
+        SEC_E_BAD_BINDINGS,
+        "the client's channel bindings do not match",
+      );
+    }
+  }
+
+  #done(req: StepRequest, anonymous: boolean): StepResult {
+    this.established = true;
+    this.#state = "done";
+    this.#negotiate = null;
+    this.#challenge = null;
+    this.retFlags = serverRetFlags(req.flags, this.negFlags, anonymous);
+    return {
+      status: SEC_E_OK,
+      token: null,
+      attrs: this.retFlags,
+      expiry: 0x7fffffffffffffffn,
+    };
+  }
+}

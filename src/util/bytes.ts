@@ -1,0 +1,91 @@
+/**
+ * Small byte helpers shared by the packages: UTF-16LE text, concatenation, hex and a
+ * constant-time comparison for MACs.
+ *
+ * @module
+ */
+
+/** Encodes a string as UTF-16LE (Windows' `UNICODE`). */
+export function utf16le(s: string): Uint8Array {
+  const out = new Uint8Array(s.length * 2);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    out[2 * i] = c & 0xff;
+    out[2 * i + 1] = c >>> 8;
+  }
+  return out;
+}
+
+/** Decodes UTF-16LE bytes (an odd trailing byte is ignored). */
+export function fromUtf16le(b: Uint8Array): string {
+  let s = "";
+  const n = b.length >>> 1;
+  for (let i = 0; i < n; i += 4096) {
+    const end = Math.min(n, i + 4096);
+    const codes = new Array<number>(end - i);
+    for (let j = i; j < end; j++) codes[j - i] = b[2 * j] | (b[2 * j + 1] << 8);
+    s += String.fromCharCode(...codes);
+  }
+  return s;
+}
+
+/** Encodes a string as OEM bytes (Latin-1; characters above 0xFF become `?`). */
+export function oem(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    out[i] = c > 0xff ? 0x3f : c;
+  }
+  return out;
+}
+
+/** Decodes OEM (Latin-1) bytes. */
+export function fromOem(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  return s;
+}
+
+/** Concatenates byte arrays. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Compares two byte arrays in time that depends only on their lengths. */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  return d === 0;
+}
+
+/** Lower-case hex of bytes. */
+export function toHex(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i++) s += b[i].toString(16).padStart(2, "0");
+  return s;
+}
+
+/** Bytes of a hex string (whitespace ignored); throws RangeError on odd length or bad digits. */
+export function fromHex(hex: string): Uint8Array {
+  const h = hex.replace(/\s+/g, "");
+  if (h.length % 2 || /[^0-9a-fA-F]/.test(h)) throw new RangeError("invalid hex string");
+  const out = new Uint8Array(h.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.substr(2 * i, 2), 16);
+  return out;
+}
+
+/** Little-endian u32 of `v` as 4 bytes. */
+export function u32le(v: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, v >>> 0, true);
+  return b;
+}
