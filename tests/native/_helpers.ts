@@ -55,6 +55,10 @@ let probed: string | null | undefined;
  */
 export function winprMissing(): string | null {
   if (probed !== undefined) return probed;
+  // WinPR logs every unsupported call to stdout; keep test output readable.
+  if (Deno.env.get("WLOG_LEVEL") === undefined) {
+    Deno.env.set("WLOG_LEVEL", "OFF");
+  }
   try {
     InitSecurityInterface({ provider: "native", library: WINPR });
     probed = null;
