@@ -100,3 +100,10 @@ export {
   parseUserFile,
   secChannelBindings,
 } from "./src/packages/ntlm/mod.ts";
+export {
+  client,
+  type ClientOptions,
+  SecurityContext,
+  server,
+  type ServerOptions,
+} from "./src/friendly/context.ts";

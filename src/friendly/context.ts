@@ -1,0 +1,444 @@
+/**
+ * The friendly layer: `client()`/`server()` contexts with `step(token)`, `wrap`/`unwrap`
+ * and `sign`/`verify` (pyspnego's shape) over the SSPI functions. Failures throw
+ * `SspiError` carrying the SSPI status.
+ *
+ * @module
+ */
+import {
+  AcceptSecurityContext,
+  AcquireCredentialsHandle,
+  DecryptMessage,
+  DeleteSecurityContext,
+  EncryptMessage,
+  FreeCredentialsHandle,
+  InitializeSecurityContext,
+  MakeSignature,
+  QueryContextAttributes,
+  VerifySignature,
+} from "../sspi/api.ts";
+import {
+  SspiAcceptSecurityContextAsync,
+  SspiCreateAsyncContext,
+  SspiFreeAsyncContext,
+  SspiInitializeSecurityContextAsync,
+  SspiWaitForAsyncCall,
+} from "../sspi/async.ts";
+import {
+  type AttributeOut,
+  SecBuffer,
+  SecBufferDesc,
+} from "../sspi/buffers.ts";
+import { lastErrorDetail } from "../sspi/_dispatch.ts";
+import { SspiError } from "../sspi/errors.ts";
+import {
+  ASC_REQ_ALLOCATE_MEMORY,
+  ASC_REQ_CONFIDENTIALITY,
+  ASC_REQ_CONNECTION,
+  ASC_REQ_INTEGRITY,
+  ASC_REQ_REPLAY_DETECT,
+  ASC_REQ_SEQUENCE_DETECT,
+  ISC_REQ_ALLOCATE_MEMORY,
+  ISC_REQ_CONFIDENTIALITY,
+  ISC_REQ_CONNECTION,
+  ISC_REQ_INTEGRITY,
+  ISC_REQ_REPLAY_DETECT,
+  ISC_REQ_SEQUENCE_DETECT,
+  SECBUFFER_CHANNEL_BINDINGS,
+  SECBUFFER_DATA,
+  SECBUFFER_TOKEN,
+  SECPKG_ATTR_NAMES,
+  SECPKG_ATTR_SESSION_KEY,
+  SECPKG_ATTR_SIZES,
+  SECPKG_CRED_INBOUND,
+  SECPKG_CRED_OUTBOUND,
+  SECURITY_NATIVE_DREP,
+} from "../sspi/flags.ts";
+import { CredHandle, CtxtHandle } from "../sspi/handles.ts";
+import type {
+  SecPkgContext_Names,
+  SecPkgContext_SessionKey,
+  SecPkgContext_Sizes,
+} from "../sspi/attributes.ts";
+import {
+  isFailure,
+  SEC_E_OK,
+  SEC_I_COMPLETE_AND_CONTINUE,
+  SEC_I_COMPLETE_NEEDED,
+  SEC_I_CONTINUE_NEEDED,
+} from "../sspi/status.ts";
+import { secChannelBindings } from "../packages/ntlm/crypto.ts";
+
+/** Options of `client()`. */
+export interface ClientOptions {
+  /** The package (`"NTLM"`, `"Negotiate"`...). Default `"NTLM"`. */
+  package?: string;
+  /** The user (or `DOMAIN\user`). Omit all three for the default credentials. */
+  username?: string;
+  /** The domain. */
+  domain?: string;
+  /** The password. */
+  password?: string;
+  /** The full `pAuthData` instead of username/domain/password. */
+  authData?: unknown;
+  /** The target SPN, e.g. `HTTP/web.contoso.com`. */
+  target?: string;
+  /** `ISC_REQ_*`; default connection, integrity, replay, sequence and confidentiality. */
+  flags?: number;
+  /** Channel binding application data (e.g. `tls-server-end-point:` + hash). */
+  channelBindings?: Uint8Array;
+}
+
+/** Options of `server()`. */
+export interface ServerOptions {
+  /** The package. Default `"NTLM"`. */
+  package?: string;
+  /** `pAuthData` of the inbound credential (for NTLM: `{ users }`, `{ lookup }`...). */
+  authData?: unknown;
+  /** `ASC_REQ_*`; default connection, integrity, replay, sequence and confidentiality. */
+  flags?: number;
+  /** Channel binding application data the client must match. */
+  channelBindings?: Uint8Array;
+}
+
+function check(status: number, what: string): number {
+  if (isFailure(status)) {
+    const d = lastErrorDetail();
+    throw new SspiError(
+      status,
+      d && d.status === status ? d.message : `${what} failed`,
+    );
+  }
+  return status;
+}
+
+const ISC_DEFAULT = ISC_REQ_CONNECTION | ISC_REQ_INTEGRITY |
+  ISC_REQ_REPLAY_DETECT |
+  ISC_REQ_SEQUENCE_DETECT | ISC_REQ_CONFIDENTIALITY;
+const ASC_DEFAULT = ASC_REQ_CONNECTION | ASC_REQ_INTEGRITY |
+  ASC_REQ_REPLAY_DETECT |
+  ASC_REQ_SEQUENCE_DETECT | ASC_REQ_CONFIDENTIALITY;
+
+/** A security context of the friendly layer (client or server). */
+export class SecurityContext {
+  readonly #role: "initiate" | "accept";
+  readonly #cred = new CredHandle();
+  readonly #ctx = new CtxtHandle();
+  readonly #flags: number;
+  readonly #target: string | null;
+  readonly #cb: Uint8Array | null;
+  #started = false;
+  #complete = false;
+  #trailer = 16;
+  /** The `pfContextAttr` of the last step. */
+  contextAttributes = 0;
+
+  /** @internal Use `client()` or `server()`. */
+  constructor(
+    role: "initiate" | "accept",
+    pkg: string,
+    authData: unknown,
+    flags: number,
+    target: string | null,
+    channelBindings: Uint8Array | undefined,
+  ) {
+    this.#role = role;
+    this.#flags = flags |
+      (role === "initiate" ? ISC_REQ_ALLOCATE_MEMORY : ASC_REQ_ALLOCATE_MEMORY);
+    this.#target = target;
+    this.#cb = channelBindings ? secChannelBindings(channelBindings) : null;
+    check(
+      AcquireCredentialsHandle(
+        null,
+        pkg,
+        role === "initiate" ? SECPKG_CRED_OUTBOUND : SECPKG_CRED_INBOUND,
+        null,
+        authData,
+        null,
+        null,
+        this.#cred,
+        null,
+      ),
+      "AcquireCredentialsHandle",
+    );
+  }
+
+  /** True once the handshake completed. */
+  get complete(): boolean {
+    return this.#complete;
+  }
+
+  #buffers(token: Uint8Array | null) {
+    const bufs = [];
+    if (token) bufs.push(new SecBuffer(SECBUFFER_TOKEN, token));
+    if (this.#cb) {
+      bufs.push(new SecBuffer(SECBUFFER_CHANNEL_BINDINGS, this.#cb));
+    }
+    const input = bufs.length ? new SecBufferDesc(bufs) : null;
+    const output = new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
+    return { input, output };
+  }
+
+  #after(
+    status: number,
+    output: SecBufferDesc,
+    attrs: number,
+  ): Uint8Array | null {
+    check(
+      status,
+      this.#role === "initiate"
+        ? "InitializeSecurityContext"
+        : "AcceptSecurityContext",
+    );
+    this.#started = true;
+    this.contextAttributes = attrs;
+    if (status === SEC_E_OK || status === SEC_I_COMPLETE_NEEDED) {
+      this.#complete = true;
+      const sizes: AttributeOut<SecPkgContext_Sizes> = {};
+      if (
+        QueryContextAttributes(this.#ctx, SECPKG_ATTR_SIZES, sizes) === SEC_E_OK
+      ) {
+        this.#trailer = sizes.value!.cbSecurityTrailer;
+      }
+    } else if (
+      status !== SEC_I_CONTINUE_NEEDED && status !== SEC_I_COMPLETE_AND_CONTINUE
+    ) {
+      this.#complete = true;
+    }
+    const out = output.pBuffers[0];
+    return out.pvBuffer && out.cbBuffer
+      ? out.pvBuffer.subarray(0, out.cbBuffer)
+      : null;
+  }
+
+  /**
+   * Runs one handshake step with the peer's token (null for a client's first call) and
+   * returns the token to send, or null when there is none.
+   *
+   * @example
+   * ```ts
+   * import { client, server } from "../../mod.ts";
+   * const c = client({ username: "alice", domain: "EXAMPLE", password: "pw", target: "HTTP/web" });
+   * const s = server({ authData: { users: [{ User: "alice", Domain: "EXAMPLE", Password: "pw" }] } });
+   * let token = c.step(null);
+   * while (!(c.complete && s.complete)) {
+   *   token = s.step(token!);
+   *   if (token) token = c.step(token);
+   * }
+   * const sealed = c.wrap(new TextEncoder().encode("hi"));
+   * console.log(new TextDecoder().decode(s.unwrap(sealed)));
+   * ```
+   */
+  step(token: Uint8Array | null): Uint8Array | null {
+    const { input, output } = this.#buffers(token);
+    const attrs = { value: 0 };
+    const ctx = this.#started ? this.#ctx : null;
+    const status = this.#role === "initiate"
+      ? InitializeSecurityContext(
+        this.#cred,
+        ctx,
+        this.#target,
+        this.#flags,
+        0,
+        SECURITY_NATIVE_DREP,
+        input,
+        0,
+        this.#ctx,
+        output,
+        attrs,
+        null,
+      )
+      : AcceptSecurityContext(
+        this.#cred,
+        ctx,
+        input,
+        this.#flags,
+        SECURITY_NATIVE_DREP,
+        this.#ctx,
+        output,
+        attrs,
+        null,
+      );
+    return this.#after(status, output, attrs.value);
+  }
+
+  /** `step` through the `Sspi*Async` functions (for packages or user stores that wait). */
+  async stepAsync(token: Uint8Array | null): Promise<Uint8Array | null> {
+    const { input, output } = this.#buffers(token);
+    const attrs = { value: 0 };
+    const ctx = this.#started ? this.#ctx : null;
+    const actx = SspiCreateAsyncContext();
+    try {
+      const q = this.#role === "initiate"
+        ? SspiInitializeSecurityContextAsync(
+          actx,
+          this.#cred,
+          ctx,
+          this.#target,
+          this.#flags,
+          0,
+          SECURITY_NATIVE_DREP,
+          input,
+          0,
+          this.#ctx,
+          output,
+          attrs,
+          null,
+        )
+        : SspiAcceptSecurityContextAsync(
+          actx,
+          this.#cred,
+          ctx,
+          input,
+          this.#flags,
+          SECURITY_NATIVE_DREP,
+          this.#ctx,
+          output,
+          attrs,
+          null,
+        );
+      check(q, "queueing the async call");
+      return this.#after(await SspiWaitForAsyncCall(actx), output, attrs.value);
+    } finally {
+      SspiFreeAsyncContext(actx);
+    }
+  }
+
+  /** Seals `data`: returns the signature followed by the encrypted bytes. */
+  wrap(data: Uint8Array, encrypt = true): Uint8Array {
+    const out = new Uint8Array(this.#trailer + data.length);
+    out.set(data, this.#trailer);
+    const msg = new SecBufferDesc([
+      new SecBuffer(SECBUFFER_TOKEN, out.subarray(0, this.#trailer)),
+      new SecBuffer(SECBUFFER_DATA, out.subarray(this.#trailer)),
+    ]);
+    check(
+      EncryptMessage(this.#ctx, encrypt ? 0 : 0x80000001, msg, 0),
+      "EncryptMessage",
+    );
+    return out;
+  }
+
+  /** Opens what the peer's `wrap` produced; throws `SspiError` when altered or replayed. */
+  unwrap(data: Uint8Array): Uint8Array {
+    if (data.length < this.#trailer) {
+      throw new SspiError(
+        0x80090308,
+        "wrapped message shorter than its trailer",
+      );
+    }
+    const copy = data.slice();
+    const msg = new SecBufferDesc([
+      new SecBuffer(SECBUFFER_TOKEN, copy.subarray(0, this.#trailer)),
+      new SecBuffer(SECBUFFER_DATA, copy.subarray(this.#trailer)),
+    ]);
+    check(DecryptMessage(this.#ctx, msg, 0, { value: 0 }), "DecryptMessage");
+    return copy.subarray(this.#trailer);
+  }
+
+  /** The signature (MIC) of `data`. */
+  sign(data: Uint8Array): Uint8Array {
+    const sig = new Uint8Array(this.#trailer);
+    const msg = new SecBufferDesc([
+      new SecBuffer(SECBUFFER_DATA, data),
+      new SecBuffer(SECBUFFER_TOKEN, sig),
+    ]);
+    check(MakeSignature(this.#ctx, 0, msg, 0), "MakeSignature");
+    return sig.subarray(0, msg.pBuffers[1].cbBuffer);
+  }
+
+  /** Verifies the peer's signature of `data`; throws `SspiError` when it does not match. */
+  verify(data: Uint8Array, signature: Uint8Array): void {
+    const msg = new SecBufferDesc([
+      new SecBuffer(SECBUFFER_DATA, data),
+      new SecBuffer(SECBUFFER_TOKEN, signature),
+    ]);
+    check(VerifySignature(this.#ctx, msg, 0, { value: 0 }), "VerifySignature");
+  }
+
+  /** The exported session key (a copy). */
+  get sessionKey(): Uint8Array {
+    const out: AttributeOut<SecPkgContext_SessionKey> = {};
+    check(
+      QueryContextAttributes(this.#ctx, SECPKG_ATTR_SESSION_KEY, out),
+      "QueryContextAttributes",
+    );
+    return out.value!.SessionKey;
+  }
+
+  /** The authenticated client's name, `DOMAIN\user`. */
+  get clientName(): string {
+    const out: AttributeOut<SecPkgContext_Names> = {};
+    check(
+      QueryContextAttributes(this.#ctx, SECPKG_ATTR_NAMES, out),
+      "QueryContextAttributes",
+    );
+    return out.value!.sUserName;
+  }
+
+  /** The underlying handles, for the Win32-shaped functions. */
+  get handles(): { credential: CredHandle; context: CtxtHandle } {
+    return { credential: this.#cred, context: this.#ctx };
+  }
+
+  /** Deletes the context (wiping its keys) and frees the credential. */
+  dispose(): void {
+    if (this.#started) DeleteSecurityContext(this.#ctx);
+    FreeCredentialsHandle(this.#cred);
+    this.#started = false;
+  }
+
+  /** `using` support. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/**
+ * A client context: `step()` produces the first token.
+ *
+ * @example
+ * ```ts
+ * import { client } from "../../mod.ts";
+ * const c = client({ username: "alice", domain: "EXAMPLE", password: "pw", target: "HTTP/web" });
+ * const negotiate = c.step(null);
+ * ```
+ */
+export function client(options: ClientOptions = {}): SecurityContext {
+  const authData = options.authData ??
+    (options.username !== undefined || options.password !== undefined
+      ? {
+        User: options.username ?? "",
+        Domain: options.domain ?? "",
+        Password: options.password ?? "",
+      }
+      : null);
+  return new SecurityContext(
+    "initiate",
+    options.package ?? "NTLM",
+    authData,
+    options.flags ?? ISC_DEFAULT,
+    options.target ?? null,
+    options.channelBindings,
+  );
+}
+
+/**
+ * A server context: `step(token)` answers each client token.
+ *
+ * @example
+ * ```ts
+ * import { server } from "../../mod.ts";
+ * const s = server({ authData: { users: [{ User: "alice", Domain: "EXAMPLE", Password: "pw" }] } });
+ * ```
+ */
+export function server(options: ServerOptions = {}): SecurityContext {
+  return new SecurityContext(
+    "accept",
+    options.package ?? "NTLM",
+    options.authData ?? null,
+    options.flags ?? ASC_DEFAULT,
+    null,
+    options.channelBindings,
+  );
+}

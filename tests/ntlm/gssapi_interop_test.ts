@@ -1,0 +1,266 @@
+// Interop with a real peer nobody here wrote: gss-ntlmssp (C, through python3-gssapi),
+// both directions, then messages sealed on one side and unsealed on the other.
+import assert from "node:assert/strict";
+import { client, type SecurityContext, server, SspiError } from "../../mod.ts";
+import {
+  SEC_E_BAD_BINDINGS,
+  SEC_E_LOGON_DENIED,
+  SEC_E_MESSAGE_ALTERED,
+  SEC_E_OUT_OF_SEQUENCE,
+} from "../../mod.ts";
+import { GssapiError, GssapiPeer, peerTest } from "../peers/gssapi_peer.ts";
+
+const USER = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function status(e: unknown): number {
+  assert.ok(e instanceof SspiError, `expected SspiError, got ${e}`);
+  return e.status;
+}
+
+/** Our client against the gss-ntlmssp acceptor; returns both ends. */
+async function ourClient(
+  opts: { password?: string; cb?: Uint8Array; peerCb?: Uint8Array } = {},
+): Promise<{ c: SecurityContext; peer: GssapiPeer }> {
+  const peer = await GssapiPeer.start({
+    role: "acceptor",
+    mech: "ntlm",
+    users: [USER],
+    channelBindings: opts.peerCb,
+  });
+  const c = client({
+    username: USER.user,
+    domain: USER.domain,
+    password: opts.password ?? USER.password,
+    target: "host/localhost",
+    channelBindings: opts.cb,
+  });
+  return { c, peer };
+}
+
+async function runClient(c: SecurityContext, peer: GssapiPeer): Promise<void> {
+  let token = c.step(null);
+  while (token) {
+    const r = await peer.step(token);
+    if (!r.token) break;
+    token = c.step(r.token);
+    if (token) {
+      const last = await peer.step(token);
+      assert.ok(last.complete, "gss-ntlmssp acceptor did not complete");
+      break;
+    }
+  }
+}
+
+/** The gss-ntlmssp initiator against our server. */
+async function runServer(s: SecurityContext, peer: GssapiPeer): Promise<void> {
+  let r = await peer.step(null);
+  while (r.token) {
+    const out = s.step(r.token);
+    if (!out) break;
+    r = await peer.step(out);
+  }
+}
+
+await peerTest(
+  "NTLM interop: our client -> gss-ntlmssp acceptor, wrap both ways",
+  async () => {
+    const { c, peer } = await ourClient();
+    try {
+      await runClient(c, peer);
+      assert.ok(c.complete);
+      const info = await peer.info();
+      assert.equal(info.peer_name, "EXAMPLE\\alice");
+      assert.equal(
+        info.session_key_hex,
+        [...c.sessionKey].map((b) => b.toString(16).padStart(2, "0")).join(""),
+      );
+      // ours -> peer
+      for (let i = 0; i < 3; i++) {
+        const w = c.wrap(enc.encode(`hello gss ${i}`));
+        const u = await peer.unwrap(w);
+        assert.equal(dec.decode(u.data), `hello gss ${i}`);
+        assert.ok(u.encrypted);
+      }
+      // peer -> ours
+      for (let i = 0; i < 3; i++) {
+        const w = await peer.wrap(enc.encode(`from gss ${i}`));
+        assert.equal(dec.decode(c.unwrap(w.data)), `from gss ${i}`);
+      }
+      // signatures both ways
+      const mic = c.sign(enc.encode("signed"));
+      await peer.verifyMic(enc.encode("signed"), mic);
+      const pmic = await peer.getMic(enc.encode("peer signed"));
+      c.verify(enc.encode("peer signed"), pmic);
+    } finally {
+      c.dispose();
+      await peer.close();
+    }
+  },
+);
+
+await peerTest(
+  "NTLM interop: gss-ntlmssp initiator -> our server, wrap both ways",
+  async () => {
+    const s = server({
+      authData: {
+        users: [{
+          User: USER.user,
+          Domain: USER.domain,
+          Password: USER.password,
+        }],
+      },
+    });
+    const peer = await GssapiPeer.start({
+      role: "initiator",
+      mech: "ntlm",
+      ...USER,
+      target: "host@localhost",
+    });
+    try {
+      await runServer(s, peer);
+      assert.ok(s.complete);
+      assert.equal(s.clientName, "EXAMPLE\\alice");
+      const info = await peer.info();
+      assert.equal(
+        info.session_key_hex,
+        [...s.sessionKey].map((b) => b.toString(16).padStart(2, "0")).join(""),
+      );
+      const w = await peer.wrap(enc.encode("to our server"));
+      assert.equal(dec.decode(s.unwrap(w.data)), "to our server");
+      const back = s.wrap(enc.encode("from our server"));
+      assert.equal(
+        dec.decode((await peer.unwrap(back)).data),
+        "from our server",
+      );
+      // A replayed sealed message is refused and the context keeps working.
+      assert.equal(
+        status(catching(() => s.unwrap(w.data))),
+        SEC_E_OUT_OF_SEQUENCE,
+      );
+      const w2 = await peer.wrap(enc.encode("after replay"));
+      assert.equal(dec.decode(s.unwrap(w2.data)), "after replay");
+      // A tampered sealed message is refused.
+      const w3 = await peer.wrap(enc.encode("tamper me"));
+      w3.data[w3.data.length - 1] ^= 1;
+      assert.equal(
+        status(catching(() => s.unwrap(w3.data))),
+        SEC_E_MESSAGE_ALTERED,
+      );
+    } finally {
+      s.dispose();
+      await peer.close();
+    }
+  },
+);
+
+function catching(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected an error");
+}
+
+await peerTest(
+  "NTLM interop: wrong password is refused by both sides",
+  async () => {
+    // our client with a wrong password -> gss-ntlmssp refuses
+    const { c, peer } = await ourClient({ password: "wrong" });
+    try {
+      await assert.rejects(() => runClient(c, peer), GssapiError);
+    } finally {
+      c.dispose();
+      await peer.close();
+    }
+    // gss-ntlmssp initiator with a wrong password -> our server: SEC_E_LOGON_DENIED
+    const s = server({
+      authData: {
+        users: [{
+          User: USER.user,
+          Domain: USER.domain,
+          Password: USER.password,
+        }],
+      },
+    });
+    const p2 = await GssapiPeer.start({
+      role: "initiator",
+      mech: "ntlm",
+      ...USER,
+      password: "wrong",
+      target: "host@localhost",
+    });
+    try {
+      const e = await runServer(s, p2).then(() => null, (e) => e);
+      assert.equal(status(e), SEC_E_LOGON_DENIED);
+    } finally {
+      s.dispose();
+      await p2.close();
+    }
+  },
+);
+
+await peerTest("NTLM interop: channel bindings must match", async () => {
+  const cb = enc.encode("tls-server-end-point:0123456789abcdef");
+  // matching bindings: our client -> gss acceptor
+  const ok = await ourClient({ cb, peerCb: cb });
+  try {
+    await runClient(ok.c, ok.peer);
+    assert.ok((await ok.peer.info()).complete);
+  } finally {
+    ok.c.dispose();
+    await ok.peer.close();
+  }
+  // gss initiator with other bindings -> our server: SEC_E_BAD_BINDINGS
+  const s = server({
+    authData: {
+      users: [{
+        User: USER.user,
+        Domain: USER.domain,
+        Password: USER.password,
+      }],
+    },
+    channelBindings: cb,
+  });
+  const p = await GssapiPeer.start({
+    role: "initiator",
+    mech: "ntlm",
+    ...USER,
+    target: "host@localhost",
+    channelBindings: enc.encode("tls-server-end-point:ffff"),
+  });
+  try {
+    const e = await runServer(s, p).then(() => null, (e) => e);
+    assert.equal(status(e), SEC_E_BAD_BINDINGS);
+  } finally {
+    s.dispose();
+    await p.close();
+  }
+  // gss initiator with the same bindings -> our server: accepted
+  const s2 = server({
+    authData: {
+      users: [{
+        User: USER.user,
+        Domain: USER.domain,
+        Password: USER.password,
+      }],
+    },
+    channelBindings: cb,
+  });
+  const p2 = await GssapiPeer.start({
+    role: "initiator",
+    mech: "ntlm",
+    ...USER,
+    target: "host@localhost",
+    channelBindings: cb,
+  });
+  try {
+    await runServer(s2, p2);
+    assert.ok(s2.complete);
+  } finally {
+    s2.dispose();
+    await p2.close();
+  }
+});
