@@ -12,14 +12,41 @@
 /** Pointer size of the supported targets (64-bit Windows, Linux, macOS). */
 export const PTR = 8;
 
-/** The blocks of one call, kept reachable until `release()`. */
+/** The size of the chunks an `Arena` carves its blocks from. */
+const CHUNK = 16384;
+
+/** Released chunks, zeroed, ready for the next call (bounded). */
+const pool: Uint8Array[] = [];
+const POOL_MAX = 32;
+
+/**
+ * The blocks of one call, kept reachable until `release()`. Blocks are carved (8-byte
+ * aligned) from 16 KiB chunks that are zeroed and pooled on release, so steady traffic
+ * allocates no new native memory and never waits on the garbage collector; larger
+ * blocks get their own backing store.
+ */
 export class Arena {
-  #blocks: Uint8Array[] = [];
+  #chunks: Uint8Array[] = [];
+  #own: Uint8Array[] = [];
+  #chunk: Uint8Array | null = null;
+  #used = 0;
 
   /** A zeroed block of at least `n` bytes (never empty, so its pointer is never null). */
   bytes(n: number): Uint8Array {
-    const b = new Uint8Array(new ArrayBuffer(Math.max(8, n)));
-    this.#blocks.push(b);
+    const len = Math.max(8, n);
+    const size = (len + 7) & ~7;
+    if (size > CHUNK / 2) {
+      const own = new Uint8Array(new ArrayBuffer(size));
+      this.#own.push(own);
+      return own.subarray(0, len);
+    }
+    if (!this.#chunk || this.#used + size > CHUNK) {
+      if (this.#chunk) this.#chunks.push(this.#chunk);
+      this.#chunk = pool.pop() ?? new Uint8Array(new ArrayBuffer(CHUNK));
+      this.#used = 0;
+    }
+    const b = this.#chunk.subarray(this.#used, this.#used + len);
+    this.#used += size;
     return b;
   }
 
@@ -33,7 +60,7 @@ export class Arena {
   /** A NUL-terminated UTF-16LE string (`SEC_WCHAR*`). */
   wstr(s: string): Uint8Array {
     const b = this.bytes((s.length + 1) * 2);
-    const v = new DataView(b.buffer);
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     for (let i = 0; i < s.length; i++) {
       v.setUint16(i * 2, s.charCodeAt(i), true);
     }
@@ -50,12 +77,23 @@ export class Arena {
 
   /** Drops the references (call only once the library is done with the blocks). */
   release(): void {
-    this.#blocks.length = 0;
+    if (this.#chunk) {
+      this.#chunk.fill(0, 0, this.#used);
+      if (pool.length < POOL_MAX) pool.push(this.#chunk);
+    }
+    for (const c of this.#chunks) {
+      c.fill(0);
+      if (pool.length < POOL_MAX) pool.push(c);
+    }
+    this.#chunks = [];
+    this.#own = [];
+    this.#chunk = null;
+    this.#used = 0;
   }
 
-  /** How many blocks are held (for tests). */
+  /** How many backing stores are held (for tests). */
   get size(): number {
-    return this.#blocks.length;
+    return this.#chunks.length + this.#own.length + (this.#chunk ? 1 : 0);
   }
 }
 
