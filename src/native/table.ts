@@ -67,6 +67,11 @@ export function createNativeTable(
   options: NativeTableOptions = {},
 ): SecurityFunctionTable {
   const library = options.library ?? defaultLibraryName();
+  // One table per library and SAM file: handles are only valid in the table that made
+  // them, so asking twice must give the same table.
+  const cacheKey = `${library}\0${options.samFile ?? ""}`;
+  const cached = tables.get(cacheKey);
+  if (cached) return cached;
   const lib = openSspiLibrary(library);
   const sym = lib.symbols;
   const calls = new NativeCalls(sym, {
@@ -393,8 +398,12 @@ export function createNativeTable(
     value: () => ({ credentials: calls.creds.size, contexts: calls.ctxs.size }),
     enumerable: false,
   });
-  return Object.freeze(table);
+  Object.freeze(table);
+  tables.set(cacheKey, table);
+  return table;
 }
+
+const tables = new Map<string, SecurityFunctionTable>();
 
 /**
  * The live native handles of a table made by `createNativeTable` (for leak tests), or

@@ -34,8 +34,8 @@ import {
 } from "../../src/sspi/status.ts";
 import { type SamUser, writeSamFile } from "../peers/winpr_sam.ts";
 
-/** The WinPR library the tests load. */
-export const WINPR = "libwinpr2.so.2";
+/** The WinPR library the tests load (`WINPR_LIBRARY` overrides it). */
+export const WINPR = Deno.env.get("WINPR_LIBRARY") ?? "libwinpr2.so.2";
 
 /** The install hint printed when it is missing. */
 export const WINPR_HINT = "apt-get install -y libwinpr2-2";

@@ -69,3 +69,35 @@ Deno.test("native provider: without --allow-ffi the Error names the permission",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+async function runWinprTests(
+  env: Record<string, string>,
+): Promise<{ code: number; text: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "test",
+      "-A",
+      "--no-check",
+      new URL("./winpr_ntlm_test.ts", import.meta.url).pathname,
+    ],
+    env: { ...env, NO_COLOR: "1", WINPR_LIBRARY: "libwinpr-missing.so.2" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const d = new TextDecoder();
+  return { code: out.code, text: d.decode(out.stdout) + d.decode(out.stderr) };
+}
+
+Deno.test("a missing WinPR skips with the install hint, but fails under CI=true", async () => {
+  const dev = await runWinprTests({ CI: "false" });
+  assert.equal(dev.code, 0, dev.text);
+  assert.match(dev.text, /apt-get install -y libwinpr2-2/);
+  assert.match(dev.text, /libwinpr-missing\.so\.2/);
+  assert.match(dev.text, /ignored/);
+  assert.doesNotMatch(dev.text, /\d+ passed \| 0 failed \| 0 ignored/);
+
+  const ci = await runWinprTests({ CI: "true" });
+  assert.notEqual(ci.code, 0, ci.text);
+  assert.match(ci.text, /CI=true and the WinPR peer is missing/);
+  assert.match(ci.text, /apt-get install -y libwinpr2-2/);
+});

@@ -88,6 +88,7 @@ winprTest("WinPR <-> WinPR: NTLM handshake, sealing, attributes", async () => {
   const t = winprTable(sam.path);
   assert.equal(t.provider, "native");
   assert.equal(t.library, "libwinpr2.so.2");
+  assert.equal(winprTable(sam.path), t, "the same options give the same table");
   const h = handshake(t, t);
   assert.equal(statusName(h.client), "SEC_E_OK");
   // WinPR's acceptor checks the password only in CompleteAuthToken.
