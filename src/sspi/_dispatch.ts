@@ -370,22 +370,30 @@ export function stepCore(
     output: a.output ?? null,
     async,
   };
+  // A new context holds its credential from the start, so a FreeCredentialsHandle
+  // during the first (possibly async) step cannot dispose it under the step.
+  if (isNew && e.cred) e.cred.refs++;
   e.busy = true;
-  const done = (r: StepResult): number => {
+  const cleanup = (s: number): number => {
     e.busy = false;
-    return finishStep(a, e, isNew, r);
+    if (isNew && isFailure(s)) {
+      e.ctx.dispose();
+      if (e.cred) releaseCred(e.cred);
+    }
+    return s;
   };
-  const r = settle(() => e.ctx.step(req), done, async);
-  if (r instanceof Promise) {
-    return r.then((s) => {
-      e.busy = false;
-      if (isNew && isFailure(s)) e.ctx.dispose();
-      return s;
-    });
-  }
-  e.busy = false;
-  if (isNew && isFailure(r) && !contexts.get(a.newCtx)) e.ctx.dispose();
-  return r;
+  const r = settle(
+    () => e.ctx.step(req),
+    (res: StepResult) => finishStep(a, e, isNew, res),
+    async,
+  );
+  return r instanceof Promise ? r.then(cleanup) : cleanup(r);
+}
+
+/** Drops one context's hold on a credential; disposes it once freed and unused. */
+function releaseCred(c: CredEntry): void {
+  c.refs--;
+  if (c.freed && c.refs === 0) c.cred.dispose();
 }
 
 function finishStep(
@@ -451,7 +459,6 @@ function finishStep(
   if (a.expiry && r.expiry !== undefined) a.expiry.value = r.expiry;
   if (isNew) {
     contexts.add(a.newCtx!, e);
-    if (e.cred) e.cred.refs++;
   } else if (a.newCtx && a.newCtx !== a.ctx && a.ctx) {
     a.newCtx.dwLower = a.ctx.dwLower;
     a.newCtx.dwUpper = a.ctx.dwUpper;
@@ -481,10 +488,7 @@ export function deleteContextCore(h: CtxtHandle): number {
   }
   e.deleted = true;
   e.ctx.dispose();
-  if (e.cred) {
-    e.cred.refs--;
-    if (e.cred.freed && e.cred.refs === 0) e.cred.cred.dispose();
-  }
+  if (e.cred) releaseCred(e.cred);
   return SEC_E_OK;
 }
 
