@@ -57,6 +57,36 @@ export function openSspiLibrary(name: string): SspiLibrary {
       { cause: e },
     );
   }
+  pin(name);
   opened.set(name, lib);
   return lib;
 }
+
+/**
+ * Keeps a library mapped until the process ends (`dlopen` with `RTLD_NODELETE`). Deno
+ * closes `Deno.dlopen` handles when a worker or test runner tears down; WinPR registers
+ * exit-time cleanup (`atexit`) in its own code, which then runs from unmapped memory and
+ * crashes the process at exit. Pinning costs nothing on a normal run. Best effort:
+ * without a reachable libc `dlopen` nothing happens.
+ */
+function pin(name: string): void {
+  const os = Deno.build.os;
+  if (os !== "linux" && os !== "darwin") return;
+  try {
+    const libc = Deno.dlopen(
+      os === "darwin" ? "libSystem.B.dylib" : "libc.so.6",
+      { dlopen: { parameters: ["buffer", "i32"], result: "pointer" } } as const,
+    );
+    const RTLD_NOW = 2;
+    const RTLD_NODELETE = os === "darwin" ? 0x80 : 0x1000;
+    const path = new TextEncoder().encode(name + "\0");
+    libc.symbols.dlopen(path, RTLD_NOW | RTLD_NODELETE);
+    pinned.push(libc);
+  } catch {
+    // Not fatal: only the exit-time crash under a tearing-down runner remains possible.
+  }
+}
+
+const pinned: Deno.DynamicLibrary<{
+  dlopen: { parameters: ["buffer", "i32"]; result: "pointer" };
+}>[] = [];

@@ -506,3 +506,28 @@ winprTest(
     assert.equal(t.SspiFreeAsyncContext(a), SEC_E_OK);
   },
 );
+
+winprTest(
+  "WinPR: a test runner that used the library exits cleanly",
+  async () => {
+    // Deno closes dlopen handles when the runner tears down; WinPR's exit-time cleanup
+    // would then run from unmapped code (SIGSEGV, exit code 139) unless the provider pins
+    // the library. Run one test of this file in a fresh runner and check its exit code.
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "test",
+        "-A",
+        "--no-check",
+        "--filter",
+        "EnumerateSecurityPackages",
+        new URL(import.meta.url).pathname,
+      ],
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.match(text, /1 passed/);
+    assert.equal(out.code, 0, `exit code ${out.code}, signal ${out.signal}`);
+  },
+);
