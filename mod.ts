@@ -107,3 +107,5 @@ export {
   server,
   type ServerOptions,
 } from "./src/friendly/context.ts";
+export { InitSecurityInterface, type InitSecurityInterfaceOptions } from "./src/provider.ts";
+export type { ProviderName, SecurityFunctionTable } from "./src/native/function_table.ts";

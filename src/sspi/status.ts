@@ -192,7 +192,7 @@ export const SEC_E_INSUFFICIENT_BUFFERS = 0x8009036B;
 
 /** Aliases Windows defines for the same values. */
 /** Same value as {@link SEC_E_UNSUPPORTED_FUNCTION}. */
-export const SEC_E_NOT_SUPPORTED = SEC_E_UNSUPPORTED_FUNCTION;
+export const SEC_E_NOT_SUPPORTED: number = SEC_E_UNSUPPORTED_FUNCTION;
 
 const NAMES: ReadonlyMap<number, readonly [string, string]> = new Map<
   number,
