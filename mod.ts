@@ -107,5 +107,11 @@ export {
   server,
   type ServerOptions,
 } from "./src/friendly/context.ts";
-export { InitSecurityInterface, type InitSecurityInterfaceOptions } from "./src/provider.ts";
-export type { ProviderName, SecurityFunctionTable } from "./src/native/function_table.ts";
+export {
+  InitSecurityInterface,
+  type InitSecurityInterfaceOptions,
+} from "./src/provider.ts";
+export type {
+  ProviderName,
+  SecurityFunctionTable,
+} from "./src/native/function_table.ts";
