@@ -1,0 +1,138 @@
+// Entry point of sspi.wasm: hashes, MACs and ciphers over fixed static
+// memory regions. Every export takes pointers into linear memory; the
+// TypeScript side (src/wasm) copies inputs into the regions whose addresses
+// the layout exports return, and copies results out. Nothing is allocated and
+// no state survives between calls except what the caller keeps in STATE.
+
+import { KEY, OUT, PAD, SCRATCH, SCRATCH_SIZE, STATE, TMP } from "./_mem";
+import { HASH_STATE, HMAC_STATE, hmacFinal as mdHmacFinal, hmacInit as mdHmacInit, mdFinal, mdInit, mdUpdate } from "./_md";
+import { RC4_STATE, rc4Init as rc4KeySchedule, rc4Xor as rc4Keystream } from "./rc4";
+import { DES_KS_SIZE, desEcb as desBlocks, desKeySchedule } from "./des";
+import { crc32Tables, crc32Update as crc32Continue } from "./crc32";
+
+crc32Tables();
+
+// ---- layout ---------------------------------------------------------------
+
+/** Address of the input/output scratch region. */
+export function scratchPtr(): usize {
+  return SCRATCH;
+}
+/** Size of the scratch region in bytes. */
+export function scratchSize(): i32 {
+  return SCRATCH_SIZE;
+}
+/** Address of the streaming state region. */
+export function statePtr(): usize {
+  return STATE;
+}
+/** Address of the key region (256 bytes). */
+export function keyPtr(): usize {
+  return KEY;
+}
+/** Address of the output region (64 bytes). */
+export function outPtr(): usize {
+  return OUT;
+}
+/** Size of a hash state in bytes. */
+export function hashStateSize(): i32 {
+  return HASH_STATE;
+}
+/** Size of an HMAC state in bytes. */
+export function hmacStateSize(): i32 {
+  return HMAC_STATE;
+}
+/** Size of an RC4 state in bytes. */
+export function rc4StateSize(): i32 {
+  return RC4_STATE;
+}
+
+/** Zero-fills `len` bytes at `p`. */
+export function wipe(p: usize, len: i32): void {
+  memory.fill(p, 0, len);
+}
+
+// ---- hashes: alg 0 = MD4, 1 = MD5, 2 = SHA-1, 3 = SHA-256 ------------------
+
+/** Initialises a hash state at `st`. */
+export function hashInit(alg: i32, st: usize): void {
+  mdInit(alg, st);
+}
+
+/** Absorbs `len` bytes at `p` into the hash (or HMAC) state at `st`. */
+export function hashUpdate(alg: i32, st: usize, p: usize, len: i32): void {
+  mdUpdate(alg, st, p, len);
+}
+
+/** Finishes the hash state at `st`, writing the digest to `out`. */
+export function hashFinal(alg: i32, st: usize, out: usize): void {
+  mdFinal(alg, st, out);
+}
+
+/** One-shot hash of `len` bytes at `p` into `out`. */
+export function hash(alg: i32, p: usize, len: i32, out: usize): void {
+  mdInit(alg, TMP);
+  mdUpdate(alg, TMP, p, len);
+  mdFinal(alg, TMP, out);
+}
+
+// ---- HMAC ------------------------------------------------------------------
+
+/** Initialises an HMAC state at `st` with a key of `klen` <= 64 bytes at `key`. */
+export function hmacInit(alg: i32, st: usize, key: usize, klen: i32): void {
+  mdHmacInit(alg, st, key, klen);
+}
+
+/** Finishes the HMAC state at `st`, writing the MAC to `out`; wipes the state. */
+export function hmacFinal(alg: i32, st: usize, out: usize): void {
+  mdHmacFinal(alg, st, out);
+}
+
+/**
+ * One-shot HMAC: key of `klen` <= 64 bytes at `key`, message of `len` bytes at
+ * `p`, MAC to `out`. Wipes the key bytes and the internal state.
+ */
+export function hmac(alg: i32, key: usize, klen: i32, p: usize, len: i32, out: usize): void {
+  mdHmacInit(alg, TMP, key, klen);
+  memory.fill(key, 0, klen);
+  mdUpdate(alg, TMP, p, len);
+  mdHmacFinal(alg, TMP, out);
+}
+
+// ---- RC4 -------------------------------------------------------------------
+
+/** RC4 key schedule: key of `klen` (1..256) bytes at `key` into state `st`. */
+export function rc4Init(st: usize, key: usize, klen: i32): void {
+  rc4KeySchedule(st, key, klen);
+}
+
+/** XORs `len` bytes at `p` in place with the RC4 keystream of state `st`. */
+export function rc4Xor(st: usize, p: usize, len: i32): void {
+  rc4Keystream(st, p, len);
+}
+
+// ---- DES -------------------------------------------------------------------
+
+/**
+ * DES-ECB over `len` (multiple of 8) bytes at `p`, in place, with the 8-byte
+ * key at `key`. Wipes the key bytes and the key schedule afterwards.
+ */
+export function desEcb(key: usize, p: usize, len: i32, decrypt: bool): void {
+  desKeySchedule(key, TMP, decrypt);
+  desBlocks(TMP, p, len);
+  memory.fill(TMP, 0, DES_KS_SIZE);
+  memory.fill(key, 0, 8);
+}
+
+// ---- CRC-32 ----------------------------------------------------------------
+
+/** Continues CRC-32 value `crc` (0 to start) over `len` bytes at `p`. */
+export function crc32Update(crc: u32, p: usize, len: i32): u32 {
+  return crc32Continue(crc, p, len);
+}
+
+/** Wipes the internal pad and temporary regions (defensive; normally already clean). */
+export function wipeInternal(): void {
+  memory.fill(PAD, 0, 128);
+  memory.fill(TMP, 0, 512);
+}

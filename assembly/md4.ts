@@ -1,0 +1,87 @@
+// MD4 compression function (RFC 1320), fully unrolled.
+
+/** Runs the MD4 compression function over `n` 64-byte blocks at `p`; chaining value at `h`. */
+export function md4Blocks(h: usize, p: usize, n: i32): void {
+  let a = load<u32>(h, 0);
+  let b = load<u32>(h, 4);
+  let c = load<u32>(h, 8);
+  let d = load<u32>(h, 12);
+  for (; n > 0; n--, p += 64) {
+    const x0 = load<u32>(p, 0);
+    const x1 = load<u32>(p, 4);
+    const x2 = load<u32>(p, 8);
+    const x3 = load<u32>(p, 12);
+    const x4 = load<u32>(p, 16);
+    const x5 = load<u32>(p, 20);
+    const x6 = load<u32>(p, 24);
+    const x7 = load<u32>(p, 28);
+    const x8 = load<u32>(p, 32);
+    const x9 = load<u32>(p, 36);
+    const x10 = load<u32>(p, 40);
+    const x11 = load<u32>(p, 44);
+    const x12 = load<u32>(p, 48);
+    const x13 = load<u32>(p, 52);
+    const x14 = load<u32>(p, 56);
+    const x15 = load<u32>(p, 60);
+    const aa = a;
+    const bb = b;
+    const cc = c;
+    const dd = d;
+    a = rotl<u32>(a + (d ^ (b & (c ^ d))) + x0, 3);
+    d = rotl<u32>(d + (c ^ (a & (b ^ c))) + x1, 7);
+    c = rotl<u32>(c + (b ^ (d & (a ^ b))) + x2, 11);
+    b = rotl<u32>(b + (a ^ (c & (d ^ a))) + x3, 19);
+    a = rotl<u32>(a + (d ^ (b & (c ^ d))) + x4, 3);
+    d = rotl<u32>(d + (c ^ (a & (b ^ c))) + x5, 7);
+    c = rotl<u32>(c + (b ^ (d & (a ^ b))) + x6, 11);
+    b = rotl<u32>(b + (a ^ (c & (d ^ a))) + x7, 19);
+    a = rotl<u32>(a + (d ^ (b & (c ^ d))) + x8, 3);
+    d = rotl<u32>(d + (c ^ (a & (b ^ c))) + x9, 7);
+    c = rotl<u32>(c + (b ^ (d & (a ^ b))) + x10, 11);
+    b = rotl<u32>(b + (a ^ (c & (d ^ a))) + x11, 19);
+    a = rotl<u32>(a + (d ^ (b & (c ^ d))) + x12, 3);
+    d = rotl<u32>(d + (c ^ (a & (b ^ c))) + x13, 7);
+    c = rotl<u32>(c + (b ^ (d & (a ^ b))) + x14, 11);
+    b = rotl<u32>(b + (a ^ (c & (d ^ a))) + x15, 19);
+    a = rotl<u32>(a + ((b & c) | (d & (b | c))) + x0 + 0x5a827999, 3);
+    d = rotl<u32>(d + ((a & b) | (c & (a | b))) + x4 + 0x5a827999, 5);
+    c = rotl<u32>(c + ((d & a) | (b & (d | a))) + x8 + 0x5a827999, 9);
+    b = rotl<u32>(b + ((c & d) | (a & (c | d))) + x12 + 0x5a827999, 13);
+    a = rotl<u32>(a + ((b & c) | (d & (b | c))) + x1 + 0x5a827999, 3);
+    d = rotl<u32>(d + ((a & b) | (c & (a | b))) + x5 + 0x5a827999, 5);
+    c = rotl<u32>(c + ((d & a) | (b & (d | a))) + x9 + 0x5a827999, 9);
+    b = rotl<u32>(b + ((c & d) | (a & (c | d))) + x13 + 0x5a827999, 13);
+    a = rotl<u32>(a + ((b & c) | (d & (b | c))) + x2 + 0x5a827999, 3);
+    d = rotl<u32>(d + ((a & b) | (c & (a | b))) + x6 + 0x5a827999, 5);
+    c = rotl<u32>(c + ((d & a) | (b & (d | a))) + x10 + 0x5a827999, 9);
+    b = rotl<u32>(b + ((c & d) | (a & (c | d))) + x14 + 0x5a827999, 13);
+    a = rotl<u32>(a + ((b & c) | (d & (b | c))) + x3 + 0x5a827999, 3);
+    d = rotl<u32>(d + ((a & b) | (c & (a | b))) + x7 + 0x5a827999, 5);
+    c = rotl<u32>(c + ((d & a) | (b & (d | a))) + x11 + 0x5a827999, 9);
+    b = rotl<u32>(b + ((c & d) | (a & (c | d))) + x15 + 0x5a827999, 13);
+    a = rotl<u32>(a + (b ^ c ^ d) + x0 + 0x6ed9eba1, 3);
+    d = rotl<u32>(d + (a ^ b ^ c) + x8 + 0x6ed9eba1, 9);
+    c = rotl<u32>(c + (d ^ a ^ b) + x4 + 0x6ed9eba1, 11);
+    b = rotl<u32>(b + (c ^ d ^ a) + x12 + 0x6ed9eba1, 15);
+    a = rotl<u32>(a + (b ^ c ^ d) + x2 + 0x6ed9eba1, 3);
+    d = rotl<u32>(d + (a ^ b ^ c) + x10 + 0x6ed9eba1, 9);
+    c = rotl<u32>(c + (d ^ a ^ b) + x6 + 0x6ed9eba1, 11);
+    b = rotl<u32>(b + (c ^ d ^ a) + x14 + 0x6ed9eba1, 15);
+    a = rotl<u32>(a + (b ^ c ^ d) + x1 + 0x6ed9eba1, 3);
+    d = rotl<u32>(d + (a ^ b ^ c) + x9 + 0x6ed9eba1, 9);
+    c = rotl<u32>(c + (d ^ a ^ b) + x5 + 0x6ed9eba1, 11);
+    b = rotl<u32>(b + (c ^ d ^ a) + x13 + 0x6ed9eba1, 15);
+    a = rotl<u32>(a + (b ^ c ^ d) + x3 + 0x6ed9eba1, 3);
+    d = rotl<u32>(d + (a ^ b ^ c) + x11 + 0x6ed9eba1, 9);
+    c = rotl<u32>(c + (d ^ a ^ b) + x7 + 0x6ed9eba1, 11);
+    b = rotl<u32>(b + (c ^ d ^ a) + x15 + 0x6ed9eba1, 15);
+    a += aa;
+    b += bb;
+    c += cc;
+    d += dd;
+  }
+  store<u32>(h, a, 0);
+  store<u32>(h, b, 4);
+  store<u32>(h, c, 8);
+  store<u32>(h, d, 12);
+}

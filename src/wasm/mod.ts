@@ -1,0 +1,159 @@
+/**
+ * Loader and thin typed wrapper for `sspi.wasm`, the WebAssembly core built
+ * from `assembly/`.
+ *
+ * One shared instance is created lazily and synchronously from the embedded
+ * bytes on first use. Hosts that forbid compiling WebAssembly from bytes at
+ * runtime (Cloudflare workerd, Vercel Edge) import `assembly/build/sspi.wasm`
+ * as a module and hand it to {@linkcode initWasm} before first use.
+ *
+ * The exports are raw: they take pointers and lengths into fixed static
+ * regions of linear memory, and linear memory never grows, so a single
+ * `Uint8Array` view over it stays valid for the life of the instance.
+ *
+ * @module
+ */
+
+import { WASM_BASE64 } from "./_wasm_bytes.ts";
+
+/** Algorithm ids understood by the hash and HMAC exports. */
+export const ALG_MD4 = 0;
+/** MD5 algorithm id. */
+export const ALG_MD5 = 1;
+/** SHA-1 algorithm id. */
+export const ALG_SHA1 = 2;
+/** SHA-256 algorithm id. */
+export const ALG_SHA256 = 3;
+
+/** The raw exports of `sspi.wasm` (pointers are byte offsets into `memory`). */
+export interface SspiWasmExports {
+  /** Linear memory; fixed size, never grows. */
+  readonly memory: WebAssembly.Memory;
+  /** Address of the 64 KiB input/output scratch region. */
+  scratchPtr(): number;
+  /** Size of the scratch region in bytes. */
+  scratchSize(): number;
+  /** Address of the streaming-state region (512 bytes). */
+  statePtr(): number;
+  /** Address of the key region (256 bytes). */
+  keyPtr(): number;
+  /** Address of the output region (64 bytes). */
+  outPtr(): number;
+  /** Bytes in a hash state. */
+  hashStateSize(): number;
+  /** Bytes in an HMAC state. */
+  hmacStateSize(): number;
+  /** Bytes in an RC4 state. */
+  rc4StateSize(): number;
+  /** Zero-fills `len` bytes at `p`. */
+  wipe(p: number, len: number): void;
+  /** Initialises a hash state at `st`. */
+  hashInit(alg: number, st: number): void;
+  /** Absorbs `len` bytes at `p` into the hash or HMAC state at `st`. */
+  hashUpdate(alg: number, st: number, p: number, len: number): void;
+  /** Finishes the hash state at `st`, writing the digest at `out`. */
+  hashFinal(alg: number, st: number, out: number): void;
+  /** One-shot hash of `len` bytes at `p`, digest at `out`. */
+  hash(alg: number, p: number, len: number, out: number): void;
+  /** Initialises an HMAC state at `st` from a key of `klen` <= 64 bytes. */
+  hmacInit(alg: number, st: number, key: number, klen: number): void;
+  /** Finishes (and wipes) the HMAC state at `st`, MAC at `out`. */
+  hmacFinal(alg: number, st: number, out: number): void;
+  /** One-shot HMAC; wipes the key bytes and internal state. */
+  hmac(
+    alg: number,
+    key: number,
+    klen: number,
+    p: number,
+    len: number,
+    out: number,
+  ): void;
+  /** RC4 key schedule into the state at `st`. */
+  rc4Init(st: number, key: number, klen: number): void;
+  /** XORs `len` bytes at `p` in place with the RC4 keystream of `st`. */
+  rc4Xor(st: number, p: number, len: number): void;
+  /** DES-ECB in place; wipes the 8 key bytes and the key schedule. */
+  desEcb(key: number, p: number, len: number, decrypt: number): void;
+  /** Continues a CRC-32 (0 to start); returns the new value (signed i32). */
+  crc32Update(crc: number, p: number, len: number): number;
+  /** Wipes internal temporary regions. */
+  wipeInternal(): void;
+}
+
+/** A ready instance: its exports, a view over its memory and its region addresses. */
+export interface SspiWasm {
+  /** Raw exports. */
+  readonly x: SspiWasmExports;
+  /** View over all of linear memory (valid forever: memory never grows). */
+  readonly u8: Uint8Array;
+  /** Address of the scratch region. */
+  readonly scratch: number;
+  /** Size of the scratch region; inputs are fed in chunks of at most this. */
+  readonly scratchSize: number;
+  /** Address of the streaming-state region. */
+  readonly state: number;
+  /** Address of the key region. */
+  readonly key: number;
+  /** Address of the output region. */
+  readonly out: number;
+}
+
+let current: SspiWasm | undefined;
+
+function decodeBase64(b64: string): Uint8Array {
+  const from = (Uint8Array as unknown as {
+    fromBase64?: (s: string) => Uint8Array;
+  }).fromBase64;
+  if (typeof from === "function") return from(b64);
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function instantiate(module: WebAssembly.Module): SspiWasm {
+  const instance = new WebAssembly.Instance(module, {});
+  const x = instance.exports as unknown as SspiWasmExports;
+  return {
+    x,
+    u8: new Uint8Array(x.memory.buffer),
+    scratch: x.scratchPtr(),
+    scratchSize: x.scratchSize(),
+    state: x.statePtr(),
+    key: x.keyPtr(),
+    out: x.outPtr(),
+  };
+}
+
+/**
+ * Hands in the WebAssembly module to use instead of compiling the embedded
+ * bytes. Needed on hosts that forbid `new WebAssembly.Module(bytes)` at
+ * runtime (Cloudflare workerd, Vercel Edge): import
+ * `assembly/build/sspi.wasm` there (the host precompiles it) and call this
+ * before the first crypto call. Calling it after the instance exists is a
+ * no-op, so it is safe to call on every request.
+ *
+ * @example Cloudflare Worker
+ * ```ts ignore
+ * import sspiWasm from "./assembly/build/sspi.wasm";
+ * import { initWasm } from "./src/wasm/mod.ts";
+ * initWasm(sspiWasm);
+ * ```
+ *
+ * @param source A compiled `WebAssembly.Module`, or the module's bytes.
+ */
+export function initWasm(source: WebAssembly.Module | BufferSource): void {
+  if (current) return;
+  const module = source instanceof WebAssembly.Module
+    ? source
+    : new WebAssembly.Module(source);
+  current = instantiate(module);
+}
+
+/** Returns the shared instance, compiling the embedded bytes on first use. */
+export function getWasm(): SspiWasm {
+  if (current) return current;
+  const bytes = decodeBase64(WASM_BASE64) as Uint8Array<ArrayBuffer>;
+  current = instantiate(new WebAssembly.Module(bytes));
+  return current;
+}
