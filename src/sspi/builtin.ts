@@ -4,6 +4,10 @@
  * @module
  */
 import { ntlmPackage } from "../packages/ntlm/mod.ts";
+import { negotiatePackage } from "../packages/negotiate/mod.ts";
+import { digestPackage } from "../packages/digest/mod.ts";
 import { registerSecurityPackage } from "./registry.ts";
 
 registerSecurityPackage(ntlmPackage);
+registerSecurityPackage(negotiatePackage);
+registerSecurityPackage(digestPackage);
