@@ -1,0 +1,153 @@
+/**
+ * DER encoders: TLVs with definite lengths (short and long form), SEQUENCE, explicit
+ * context and application tags, OID, OCTET STRING, BIT STRING, ENUMERATED,
+ * GeneralString.
+ *
+ * @module
+ */
+import { encodeOidContent } from "./oid.ts";
+import {
+  applicationTag,
+  contextTag,
+  TAG_BIT_STRING,
+  TAG_ENUMERATED,
+  TAG_GENERAL_STRING,
+  TAG_OCTET_STRING,
+  TAG_OID,
+  TAG_SEQUENCE,
+} from "./tree.ts";
+
+/**
+ * The DER length octets of `n` (short form below 128, else the shortest long form).
+ *
+ * @example
+ * ```ts
+ * import { encodeLength } from "./encode.ts";
+ * encodeLength(300); // 82 01 2c
+ * ```
+ */
+export function encodeLength(n: number): Uint8Array {
+  if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
+    throw new RangeError(`DER length out of range: ${n}`);
+  }
+  if (n < 0x80) return Uint8Array.of(n);
+  const bytes: number[] = [];
+  while (n > 0) {
+    bytes.unshift(n & 0xff);
+    n = Math.floor(n / 256);
+  }
+  return Uint8Array.of(0x80 | bytes.length, ...bytes);
+}
+
+/** Concatenates byte arrays. */
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/**
+ * One TLV with a low tag number (identifier octet `tag`) around `content` (or the
+ * concatenation of several parts).
+ *
+ * @example
+ * ```ts
+ * import { encodeTlv } from "./encode.ts";
+ * encodeTlv(0x04, Uint8Array.of(1, 2)); // 04 02 01 02
+ * ```
+ */
+export function encodeTlv(
+  tag: number,
+  content: Uint8Array | readonly Uint8Array[],
+): Uint8Array {
+  if (
+    !Number.isInteger(tag) || tag < 0 || tag > 0xff || (tag & 0x1f) === 0x1f
+  ) {
+    throw new RangeError(`unsupported DER tag: ${tag}`);
+  }
+  const body = content instanceof Uint8Array ? content : concat(content);
+  const len = encodeLength(body.length);
+  const out = new Uint8Array(1 + len.length + body.length);
+  out[0] = tag;
+  out.set(len, 1);
+  out.set(body, 1 + len.length);
+  return out;
+}
+
+/** A SEQUENCE of already encoded elements. */
+export function encodeSequence(elements: readonly Uint8Array[]): Uint8Array {
+  return encodeTlv(TAG_SEQUENCE, elements);
+}
+
+/** An explicit context tag `[n]` around one encoded value. */
+export function encodeContext(n: number, value: Uint8Array): Uint8Array {
+  return encodeTlv(contextTag(n), value);
+}
+
+/** An `[APPLICATION n]` constructed tag around encoded elements. */
+export function encodeApplication(
+  n: number,
+  elements: readonly Uint8Array[],
+): Uint8Array {
+  return encodeTlv(applicationTag(n), elements);
+}
+
+/**
+ * An OBJECT IDENTIFIER from its dotted form.
+ *
+ * @example
+ * ```ts
+ * import { encodeOid } from "./encode.ts";
+ * encodeOid("1.3.6.1.4.1.311.2.2.10"); // 06 0a 2b 06 01 04 01 82 37 02 02 0a
+ * ```
+ */
+export function encodeOid(oid: string): Uint8Array {
+  return encodeTlv(TAG_OID, encodeOidContent(oid));
+}
+
+/** An OCTET STRING. */
+export function encodeOctetString(bytes: Uint8Array): Uint8Array {
+  return encodeTlv(TAG_OCTET_STRING, bytes);
+}
+
+/** An ENUMERATED (non-negative, minimal two's complement). */
+export function encodeEnumerated(value: number): Uint8Array {
+  if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
+    throw new RangeError(`ENUMERATED out of range: ${value}`);
+  }
+  const bytes: number[] = [];
+  do {
+    bytes.unshift(value & 0xff);
+    value = Math.floor(value / 256);
+  } while (value > 0);
+  if (bytes[0] & 0x80) bytes.unshift(0);
+  return encodeTlv(TAG_ENUMERATED, Uint8Array.from(bytes));
+}
+
+/** A BIT STRING from its bytes and the unused bits of the last byte (0-7). */
+export function encodeBitString(bytes: Uint8Array, unusedBits = 0): Uint8Array {
+  if (
+    !Number.isInteger(unusedBits) || unusedBits < 0 || unusedBits > 7 ||
+    (bytes.length === 0 && unusedBits !== 0)
+  ) {
+    throw new RangeError(`BIT STRING unused bits out of range: ${unusedBits}`);
+  }
+  return encodeTlv(TAG_BIT_STRING, [Uint8Array.of(unusedBits), bytes]);
+}
+
+/** A GeneralString (Latin-1 characters only). */
+export function encodeGeneralString(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff) throw new RangeError("GeneralString: non-Latin-1 character");
+    out[i] = c;
+  }
+  return encodeTlv(TAG_GENERAL_STRING, out);
+}

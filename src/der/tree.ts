@@ -1,0 +1,233 @@
+/**
+ * `scanDer`: the one pass that validates untrusted DER (tags, lengths, bounds, nesting
+ * depth), and `DerTree`, the typed field access over the flat table it returns.
+ *
+ * @module
+ */
+import { scanDerTs } from "./_scan_ts.ts";
+import { DER_ENTRY_SIZE, derErrorMessage } from "./_table.ts";
+import { DerError } from "./errors.ts";
+import { decodeOidContent } from "./oid.ts";
+
+/** Universal tags and classes (X.680 8.4). */
+export const TAG_INTEGER = 0x02;
+/** BIT STRING. */
+export const TAG_BIT_STRING = 0x03;
+/** OCTET STRING. */
+export const TAG_OCTET_STRING = 0x04;
+/** OBJECT IDENTIFIER. */
+export const TAG_OID = 0x06;
+/** ENUMERATED. */
+export const TAG_ENUMERATED = 0x0a;
+/** GeneralString. */
+export const TAG_GENERAL_STRING = 0x1b;
+/** SEQUENCE (constructed). */
+export const TAG_SEQUENCE = 0x30;
+/** Constructed bit. */
+export const CONSTRUCTED = 0x20;
+/** Context-specific class. */
+export const CLASS_CONTEXT = 0x80;
+/** Application class. */
+export const CLASS_APPLICATION = 0x40;
+
+/** The identifier octet of an explicit context tag `[n]` (n < 31), constructed. */
+export function contextTag(n: number): number {
+  return CLASS_CONTEXT | CONSTRUCTED | n;
+}
+
+/** The identifier octet of `[APPLICATION n]` (n < 31), constructed. */
+export function applicationTag(n: number): number {
+  return CLASS_APPLICATION | CONSTRUCTED | n;
+}
+
+/** Options of `scanDer`. */
+export interface ScanOptions {
+  /** Deepest nesting allowed (default 32). */
+  maxDepth?: number;
+  /** Most TLVs allowed (default 4096). */
+  maxEntries?: number;
+  /** Accept bytes after the top-level TLV (default false). */
+  allowTrailing?: boolean;
+}
+
+/** A scanner: fills `out` and returns the entry count or a negative error code. */
+export type DerScanner = (
+  bytes: Uint8Array,
+  out: Int32Array,
+  maxDepth: number,
+  allowTrailing: boolean,
+) => number;
+
+let scanner: DerScanner = scanDerTs;
+let scannerName = "ts";
+
+/**
+ * Selects the scanner `scanDer` uses (the TypeScript one or the WebAssembly one); for
+ * benchmarks and tests.
+ */
+export function setDerScanner(name: string, fn: DerScanner): void {
+  scanner = fn;
+  scannerName = name;
+}
+
+/** The name of the scanner in use (`"ts"` or `"wasm"`). */
+export function derScannerName(): string {
+  return scannerName;
+}
+
+/**
+ * Validates a whole DER value and returns its tree; throws `DerError` on malformed input
+ * (indefinite length, truncation, nesting beyond `maxDepth`, trailing bytes).
+ *
+ * @example
+ * ```ts
+ * import { scanDer, TAG_SEQUENCE } from "./tree.ts";
+ * const t = scanDer(Uint8Array.of(0x30, 3, 0x04, 1, 0x41));
+ * console.log(t.tag(0) === TAG_SEQUENCE, t.content(t.firstChild(0))); // true, [0x41]
+ * ```
+ */
+export function scanDer(bytes: Uint8Array, opts: ScanOptions = {}): DerTree {
+  const maxDepth = opts.maxDepth ?? 32;
+  const maxEntries = Math.min(
+    opts.maxEntries ?? 4096,
+    Math.max(1, bytes.length >> 1),
+  );
+  const out = new Int32Array(maxEntries * DER_ENTRY_SIZE);
+  const n = scanner(bytes, out, maxDepth, opts.allowTrailing === true);
+  if (n <= 0) throw new DerError(derErrorMessage(n));
+  return new DerTree(bytes, out, n);
+}
+
+/** A scanned DER value: entry 0 is the outermost TLV, the rest follow in preorder. */
+export class DerTree {
+  /** Creates a tree over a table filled by a scanner. */
+  constructor(
+    /** The scanned bytes. */
+    readonly bytes: Uint8Array,
+    /** `DER_ENTRY_SIZE` int32 per entry. */
+    readonly entries: Int32Array,
+    /** The number of entries. */
+    readonly count: number,
+  ) {}
+
+  /** The tag (identifier octet; high tag numbers as `octet | number << 8`). */
+  tag(i: number): number {
+    return this.entries[i * DER_ENTRY_SIZE];
+  }
+  /** The offset of the TLV. */
+  offset(i: number): number {
+    return this.entries[i * DER_ENTRY_SIZE + 2];
+  }
+  /** The content length. */
+  length(i: number): number {
+    return this.entries[i * DER_ENTRY_SIZE + 3];
+  }
+  /** The nesting depth (0 for the outermost TLV). */
+  depth(i: number): number {
+    return this.entries[i * DER_ENTRY_SIZE + 4];
+  }
+  /** The offset just after the TLV. */
+  end(i: number): number {
+    const e = i * DER_ENTRY_SIZE;
+    return this.entries[e + 2] + this.entries[e + 1] + this.entries[e + 3];
+  }
+  /** The content bytes (a view). */
+  content(i: number): Uint8Array {
+    const e = i * DER_ENTRY_SIZE;
+    const start = this.entries[e + 2] + this.entries[e + 1];
+    return this.bytes.subarray(start, start + this.entries[e + 3]);
+  }
+  /** The whole TLV, header included (a view). */
+  raw(i: number): Uint8Array {
+    return this.bytes.subarray(this.offset(i), this.end(i));
+  }
+  /** The first child of a constructed entry, or -1. */
+  firstChild(i: number): number {
+    const j = i + 1;
+    return j < this.count && this.depth(j) === this.depth(i) + 1 ? j : -1;
+  }
+  /** The next sibling, or -1. */
+  nextSibling(i: number): number {
+    const d = this.depth(i);
+    let j = i + 1;
+    while (j < this.count && this.depth(j) > d) j++;
+    return j < this.count && this.depth(j) === d ? j : -1;
+  }
+  /** The children of an entry. */
+  children(i: number): number[] {
+    const out: number[] = [];
+    for (let c = this.firstChild(i); c >= 0; c = this.nextSibling(c)) {
+      out.push(c);
+    }
+    return out;
+  }
+
+  /** Throws `DerError` unless entry `i` exists and has tag `tag`; returns `i`. */
+  expect(i: number, tag: number, what: string): number {
+    if (i < 0 || i >= this.count) {
+      throw new DerError(`Cannot decode ${what}: missing`);
+    }
+    if (this.tag(i) !== tag) {
+      throw new DerError(
+        `Cannot decode ${what}: expected tag 0x${tag.toString(16)}, found 0x${
+          this.tag(i).toString(16)
+        }`,
+      );
+    }
+    return i;
+  }
+
+  /** The single child of an explicit tag `[n]` at `i`. */
+  explicit(i: number, what: string): number {
+    const c = this.firstChild(i);
+    if (c < 0 || this.nextSibling(c) >= 0) {
+      throw new DerError(`Cannot decode ${what}: expected exactly one value`);
+    }
+    return c;
+  }
+
+  /** An OBJECT IDENTIFIER as a dotted string. */
+  oid(i: number, what = "OID"): string {
+    this.expect(i, TAG_OID, what);
+    return decodeOidContent(this.content(i));
+  }
+
+  /** An OCTET STRING (a copy). */
+  octetString(i: number, what = "OCTET STRING"): Uint8Array {
+    this.expect(i, TAG_OCTET_STRING, what);
+    return this.content(i).slice();
+  }
+
+  /** An ENUMERATED that fits in 31 bits, non-negative. */
+  enumerated(i: number, what = "ENUMERATED"): number {
+    this.expect(i, TAG_ENUMERATED, what);
+    const c = this.content(i);
+    if (c.length === 0 || c.length > 4 || (c[0] & 0x80)) {
+      throw new DerError(`Cannot decode ${what}: out of range`);
+    }
+    let v = 0;
+    for (const b of c) v = v * 256 + b;
+    return v;
+  }
+
+  /** A BIT STRING: its bytes and the number of unused bits in the last byte. */
+  bitString(
+    i: number,
+    what = "BIT STRING",
+  ): { bytes: Uint8Array; unusedBits: number } {
+    this.expect(i, TAG_BIT_STRING, what);
+    const c = this.content(i);
+    if (c.length === 0 || c[0] > 7 || (c.length === 1 && c[0] !== 0)) {
+      throw new DerError(`Cannot decode ${what}: bad unused-bits octet`);
+    }
+    return { bytes: c.slice(1), unusedBits: c[0] };
+  }
+
+  /** A GeneralString, decoded as Latin-1 (what Kerberos and SPNEGO hints use). */
+  generalString(i: number, what = "GeneralString"): string {
+    this.expect(i, TAG_GENERAL_STRING, what);
+    let s = "";
+    for (const b of this.content(i)) s += String.fromCharCode(b);
+    return s;
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * The Negotiate client (`InitializeSecurityContext`, RFC 4178 section 3.2, MS-SPNG
+ * 3.1.5): offers the mechanisms it has credentials for, sends the first one's
+ * optimistic token, follows the acceptor's choice, and exchanges mechListMICs.
+ *
+ * @module
+ */
+import { inputToken } from "../../sspi/buffers.ts";
+import { SspiError } from "../../sspi/errors.ts";
+import { ISC_RET_INTEGRITY } from "../../sspi/flags.ts";
+import type { StepRequest, StepResult } from "../../sspi/package.ts";
+import {
+  isFailure,
+  SEC_E_INVALID_TOKEN,
+  SEC_E_LOGON_DENIED,
+  SEC_E_MESSAGE_ALTERED,
+  SEC_E_OK,
+  SEC_E_OUT_OF_SEQUENCE,
+  SEC_I_CONTINUE_NEEDED,
+} from "../../sspi/status.ts";
+import {
+  decodeToken,
+  failure,
+  type Maybe,
+  NegotiateContextBase,
+  then,
+} from "./_base.ts";
+import { ntlmAuthenticateHasMic } from "./_ntlm.ts";
+import {
+  ACCEPT_COMPLETED,
+  ACCEPT_INCOMPLETE,
+  packageForOid,
+  REJECT,
+  REQUEST_MIC,
+} from "./constants.ts";
+import type { InnerCredential } from "./credentials.ts";
+import {
+  encodeMechTypeList,
+  encodeNegTokenInit,
+  encodeNegTokenResp,
+  type NegTokenResp,
+} from "./messages.ts";
+
+/** The Negotiate client state machine. */
+export class NegotiateClientContext extends NegotiateContextBase {
+  #state: "start" | "wait" | "done" = "start";
+  #offers: InnerCredential[] = [];
+  #mechTypesDer: Uint8Array = new Uint8Array(0);
+  #firstReply = true;
+  #micRequired = false;
+  #sentMic = false;
+  #gotMic = false;
+  #serverDone = false;
+
+  step(req: StepRequest): Maybe<StepResult> {
+    if (this.#state === "start") return this.#start(req);
+    if (this.#state === "done") {
+      return failure(SEC_E_OUT_OF_SEQUENCE, "the handshake already completed");
+    }
+    const token = inputToken(req.input);
+    if (!token) {
+      return failure(SEC_E_INVALID_TOKEN, "no SPNEGO token from the server");
+    }
+    const t = decodeToken(token);
+    if (t.type !== "resp") {
+      return failure(SEC_E_INVALID_TOKEN, "expected a NegTokenResp");
+    }
+    return this.#reply(req, t);
+  }
+
+  /** First call: choose the offers (narrowed by a server's NegTokenInit2, if any). */
+  #start(req: StepRequest): Maybe<StepResult> {
+    let offers = [...this.cred.inner];
+    const token = inputToken(req.input);
+    if (token) {
+      const t = decodeToken(token);
+      if (t.type !== "init") {
+        return failure(SEC_E_INVALID_TOKEN, "expected a NegTokenInit2");
+      }
+      const theirs = new Set(t.mechTypes.map(packageForOid));
+      offers = offers.filter((o) => theirs.has(o.name));
+    }
+    return this.#tryMech(req, offers);
+  }
+
+  /** Starts the first offer; one that fails at once is dropped (MS-SPNG 3.1.5.2). */
+  #tryMech(req: StepRequest, offers: InnerCredential[]): Maybe<StepResult> {
+    if (offers.length === 0) {
+      return failure(
+        SEC_E_LOGON_DENIED,
+        "Negotiate has no mechanism in common with the server",
+      );
+    }
+    this.startInner(offers[0]);
+    const run = (): Maybe<StepResult> =>
+      then(this.innerStep(req, null), (r) => {
+        if (isFailure(r.status)) {
+          return offers.length > 1 ? this.#tryMech(req, offers.slice(1)) : r;
+        }
+        this.#offers = offers;
+        const mechTypes = offers.flatMap((o) => o.oids);
+        this.#mechTypesDer = encodeMechTypeList(mechTypes);
+        this.#state = "wait";
+        return {
+          status: SEC_I_CONTINUE_NEEDED,
+          token: encodeNegTokenInit({
+            mechTypes,
+            mechTypesDer: this.#mechTypesDer,
+            mechToken: r.token ?? undefined,
+          }, true),
+          attrs: r.attrs,
+          expiry: r.expiry,
+        };
+      });
+    try {
+      const v = run();
+      return v instanceof Promise
+        ? v.catch((e) => this.#retry(e, req, offers))
+        : v;
+    } catch (e) {
+      return this.#retry(e, req, offers);
+    }
+  }
+
+  #retry(
+    e: unknown,
+    req: StepRequest,
+    offers: InnerCredential[],
+  ): Maybe<StepResult> {
+    if (e instanceof SspiError && offers.length > 1) {
+      return this.#tryMech(req, offers.slice(1));
+    }
+    throw e;
+  }
+
+  /** A NegTokenResp from the server. */
+  #reply(req: StepRequest, t: NegTokenResp): Maybe<StepResult> {
+    if (t.negState === REJECT) {
+      this.#state = "done";
+      return failure(SEC_E_LOGON_DENIED, "the server rejected the negotiation");
+    }
+    let fresh = false;
+    if (this.#firstReply) {
+      this.#firstReply = false;
+      if (!t.supportedMech) {
+        return failure(
+          SEC_E_INVALID_TOKEN,
+          "the first reply has no supportedMech",
+        );
+      }
+      const name = packageForOid(t.supportedMech);
+      const pick = this.#offers.find((o) => o.name === name);
+      if (!pick) {
+        return failure(
+          SEC_E_INVALID_TOKEN,
+          `the server chose a mechanism that was not offered (${t.supportedMech})`,
+        );
+      }
+      if (pick !== this.chosen) {
+        // The optimistic token is discarded; the chosen mechanism starts now and the
+        // mechanism list must be protected by a MIC (RFC 4178 section 5).
+        this.startInner(pick);
+        this.#micRequired = true;
+        fresh = true;
+      }
+    } else if (t.supportedMech) {
+      return failure(
+        SEC_E_INVALID_TOKEN,
+        "supportedMech after the first reply",
+      );
+    }
+    if (t.negState === REQUEST_MIC) this.#micRequired = true;
+    if (t.negState === ACCEPT_COMPLETED) this.#serverDone = true;
+    let inner: Maybe<StepResult | null> = null;
+    if (t.responseToken) {
+      if (this.innerDone) {
+        return failure(
+          SEC_E_INVALID_TOKEN,
+          "a mechanism token after completion",
+        );
+      }
+      inner = this.innerStep(req, t.responseToken);
+    } else if (fresh) {
+      inner = this.innerStep(req, null);
+    } else if (!this.innerDone) {
+      return failure(SEC_E_INVALID_TOKEN, "the reply has no responseToken");
+    }
+    return then(inner, (r) => this.#afterInner(t, r));
+  }
+
+  #afterInner(t: NegTokenResp, r: StepResult | null): StepResult {
+    if (r && isFailure(r.status)) {
+      this.#state = "done";
+      return r;
+    }
+    const innerToken = r?.token ?? undefined;
+    let mic: Uint8Array | undefined;
+    if (this.innerDone) {
+      if (
+        innerToken && this.chosenName.toLowerCase() === "ntlm" &&
+        ntlmAuthenticateHasMic(innerToken)
+      ) {
+        this.#micRequired = true;
+      }
+      if (t.mechListMIC) {
+        this.verifyMic(this.#mechTypesDer, t.mechListMIC);
+        this.#gotMic = true;
+      }
+      const want = !this.#sentMic &&
+        (!this.#serverDone || this.#micRequired || this.#gotMic);
+      if (want && this.canMic(ISC_RET_INTEGRITY)) {
+        mic = this.makeMic(this.#mechTypesDer);
+        this.#sentMic = true;
+      } else if (want && this.#micRequired) {
+        return failure(
+          SEC_E_INVALID_TOKEN,
+          "a mechListMIC is required but the mechanism cannot sign (request integrity)",
+        );
+      }
+      if (this.#serverDone) {
+        if (this.#micRequired && !this.#gotMic) {
+          this.#state = "done";
+          return failure(
+            SEC_E_MESSAGE_ALTERED,
+            "the server completed without the required mechListMIC",
+          );
+        }
+        this.#state = "done";
+        this.established = true;
+        const token = mic ? encodeNegTokenResp({ mechListMIC: mic }) : null;
+        return {
+          status: SEC_E_OK,
+          token,
+          attrs: this.innerAttrs,
+          expiry: this.expiry,
+        };
+      }
+    } else if (this.#serverDone) {
+      this.#state = "done";
+      return failure(
+        SEC_E_INVALID_TOKEN,
+        "the server completed before the mechanism did",
+      );
+    }
+    if (!innerToken && !mic) {
+      return failure(SEC_E_INVALID_TOKEN, "nothing to send to the server");
+    }
+    return {
+      status: SEC_I_CONTINUE_NEEDED,
+      token: encodeNegTokenResp({
+        negState: ACCEPT_INCOMPLETE,
+        responseToken: innerToken,
+        mechListMIC: mic,
+      }),
+      attrs: r?.attrs ?? this.innerAttrs,
+      expiry: this.expiry,
+    };
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The Negotiate server (`AcceptSecurityContext`, RFC 4178 section 3.2, MS-SPNG 3.2.5):
+ * picks the first of the client's mechanisms it has a credential for, asks for it when
+ * the optimistic token is for another one, requires and checks the mechListMIC, and
+ * accepts a raw NTLMSSP token without SPNEGO framing (then it is plain NTLM).
+ *
+ * @module
+ */
+import { inputToken } from "../../sspi/buffers.ts";
+import { ASC_RET_INTEGRITY } from "../../sspi/flags.ts";
+import type { StepRequest, StepResult } from "../../sspi/package.ts";
+import {
+  isFailure,
+  SEC_E_INVALID_TOKEN,
+  SEC_E_LOGON_DENIED,
+  SEC_E_OK,
+  SEC_E_OUT_OF_SEQUENCE,
+  SEC_I_CONTINUE_NEEDED,
+} from "../../sspi/status.ts";
+import {
+  continues,
+  decodeToken,
+  failure,
+  type Maybe,
+  NegotiateContextBase,
+  then,
+} from "./_base.ts";
+import { isNtlmssp, ntlmAuthenticateHasMic } from "./_ntlm.ts";
+import {
+  ACCEPT_COMPLETED,
+  ACCEPT_INCOMPLETE,
+  NEG_HINT_IGNORE,
+  packageForOid,
+  REJECT,
+  REQUEST_MIC,
+} from "./constants.ts";
+import {
+  encodeNegTokenInit,
+  encodeNegTokenResp,
+  type NegTokenInit,
+  type NegTokenResp,
+} from "./messages.ts";
+
+/** The Negotiate server state machine. */
+export class NegotiateServerContext extends NegotiateContextBase {
+  #state: "start" | "hinted" | "wait" | "raw" | "done" = "start";
+  #mechTypesDer: Uint8Array = new Uint8Array(0);
+  #initMic: Uint8Array | undefined;
+  #micRequired = false;
+  #supportedMech = "";
+
+  step(req: StepRequest): Maybe<StepResult> {
+    const token = inputToken(req.input);
+    switch (this.#state) {
+      case "done":
+        return failure(
+          SEC_E_OUT_OF_SEQUENCE,
+          "the handshake already completed",
+        );
+      case "raw":
+        return this.#raw(req, token);
+      case "start":
+        if (!token) return this.#hints();
+        if (isNtlmssp(token)) return this.#startRaw(req, token);
+        break;
+    }
+    if (!token) {
+      return failure(SEC_E_INVALID_TOKEN, "no SPNEGO token from the client");
+    }
+    const t = decodeToken(token);
+    if (this.#state === "wait") {
+      if (t.type !== "resp") {
+        return failure(SEC_E_INVALID_TOKEN, "expected a NegTokenResp");
+      }
+      return this.#continue(req, t);
+    }
+    if (t.type !== "init") {
+      return failure(SEC_E_INVALID_TOKEN, "expected a NegTokenInit");
+    }
+    return this.#init(req, t);
+  }
+
+  /** Server-initiated SPNEGO: NegTokenInit2 with the mechanisms and Windows' hint. */
+  #hints(): StepResult {
+    this.#state = "hinted";
+    return {
+      status: SEC_I_CONTINUE_NEEDED,
+      token: encodeNegTokenInit({
+        mechTypes: this.cred.inner.flatMap((c) => c.oids),
+        negHints: { hintName: NEG_HINT_IGNORE },
+      }, true),
+      attrs: 0,
+    };
+  }
+
+  /** A raw NTLMSSP token: plain NTLM from here on, as Windows does. */
+  #startRaw(req: StepRequest, token: Uint8Array): Maybe<StepResult> {
+    const ntlm = this.cred.find("NTLM");
+    if (!ntlm) {
+      return failure(
+        SEC_E_INVALID_TOKEN,
+        "a raw NTLMSSP token, but Negotiate has no NTLM credential",
+      );
+    }
+    this.startInner(ntlm);
+    this.#state = "raw";
+    return this.#raw(req, token);
+  }
+
+  #raw(req: StepRequest, token: Uint8Array | null): Maybe<StepResult> {
+    return then(this.innerStep(req, token), (r) => {
+      if (isFailure(r.status)) {
+        this.#state = "done";
+      } else if (!continues(r.status)) {
+        this.#state = "done";
+        this.established = true;
+      }
+      return r;
+    });
+  }
+
+  /** The client's NegTokenInit: choose a mechanism, run its optimistic token. */
+  #init(req: StepRequest, t: NegTokenInit): Maybe<StepResult> {
+    let chosenOid: string | undefined;
+    for (const oid of t.mechTypes) {
+      const name = packageForOid(oid);
+      if (name && this.cred.find(name)) {
+        chosenOid = oid;
+        break;
+      }
+    }
+    if (!chosenOid) {
+      this.#state = "done";
+      return failure(
+        SEC_E_LOGON_DENIED,
+        `no mechanism in common with the client (offered ${
+          t.mechTypes.join(", ") || "none"
+        })`,
+      );
+    }
+    const name = packageForOid(chosenOid)!;
+    this.startInner(this.cred.find(name)!);
+    this.#mechTypesDer = t.mechTypesDer;
+    this.#initMic = t.mechListMIC;
+    this.#supportedMech = chosenOid;
+    this.#state = "wait";
+    const optimistic = packageForOid(t.mechTypes[0]) === name;
+    if (!optimistic) this.#micRequired = true;
+    if (optimistic && t.mechToken) {
+      return then(
+        this.innerStep(req, t.mechToken),
+        (r) => this.#afterInner(r, t.mechToken!, undefined, true),
+      );
+    }
+    // Ask for the chosen mechanism's first token (RFC 4178 section 5: request-mic when
+    // it is not the client's preferred one).
+    return {
+      status: SEC_I_CONTINUE_NEEDED,
+      token: encodeNegTokenResp({
+        negState: optimistic ? ACCEPT_INCOMPLETE : REQUEST_MIC,
+        supportedMech: chosenOid,
+      }),
+      attrs: 0,
+    };
+  }
+
+  #first = true;
+
+  /** A NegTokenResp from the client. */
+  #continue(req: StepRequest, t: NegTokenResp): Maybe<StepResult> {
+    if (t.negState === REJECT) {
+      this.#state = "done";
+      return failure(SEC_E_LOGON_DENIED, "the client rejected the negotiation");
+    }
+    if (t.responseToken) {
+      if (this.innerDone) {
+        return failure(
+          SEC_E_INVALID_TOKEN,
+          "a mechanism token after completion",
+        );
+      }
+      const tok = t.responseToken;
+      return then(
+        this.innerStep(req, tok),
+        (r) => this.#afterInner(r, tok, t.mechListMIC, false),
+      );
+    }
+    if (!this.innerDone) {
+      return failure(SEC_E_INVALID_TOKEN, "the token has no responseToken");
+    }
+    return this.#afterInner(null, null, t.mechListMIC, false);
+  }
+
+  #afterInner(
+    r: StepResult | null,
+    clientToken: Uint8Array | null,
+    mic: Uint8Array | undefined,
+    first: boolean,
+  ): StepResult {
+    if (r && isFailure(r.status)) {
+      this.#state = "done";
+      return r;
+    }
+    const supportedMech = first || this.#first
+      ? this.#supportedMech
+      : undefined;
+    this.#first = false;
+    const responseToken = r?.token ?? undefined;
+    if (!this.innerDone) {
+      return {
+        status: SEC_I_CONTINUE_NEEDED,
+        token: encodeNegTokenResp({
+          negState: ACCEPT_INCOMPLETE,
+          supportedMech,
+          responseToken,
+        }),
+        attrs: r?.attrs ?? 0,
+        expiry: r?.expiry,
+      };
+    }
+    if (
+      clientToken && this.chosenName.toLowerCase() === "ntlm" &&
+      ntlmAuthenticateHasMic(clientToken)
+    ) {
+      // NTLM put a MIC in AUTHENTICATE: the client can and must protect the list.
+      this.#micRequired = true;
+    }
+    const theirs = mic ?? this.#initMic;
+    this.#state = "done";
+    if (theirs) {
+      this.verifyMic(this.#mechTypesDer, theirs);
+    } else if (this.#micRequired) {
+      return failure(
+        SEC_E_INVALID_TOKEN,
+        "the client sent no mechListMIC although one is required (downgrade protection)",
+      );
+    }
+    let ours: Uint8Array | undefined;
+    if ((theirs || this.#micRequired) && this.canMic(ASC_RET_INTEGRITY)) {
+      ours = this.makeMic(this.#mechTypesDer);
+    }
+    this.established = true;
+    return {
+      status: SEC_E_OK,
+      token: encodeNegTokenResp({
+        negState: ACCEPT_COMPLETED,
+        supportedMech,
+        responseToken,
+        mechListMIC: ours,
+      }),
+      attrs: this.innerAttrs,
+      expiry: this.expiry,
+    };
+  }
+}

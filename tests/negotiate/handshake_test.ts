@@ -1,0 +1,110 @@
+// Negotiate(NTLM) loopback through the friendly layer and the Win32-shaped functions.
+import assert from "node:assert/strict";
+import {
+  client,
+  QueryContextAttributes,
+  SEC_E_LOGON_DENIED,
+  SEC_E_OK,
+  SECPKG_ATTR_NEGOTIATION_INFO,
+  SECPKG_ATTR_PACKAGE_INFO,
+  SECPKG_NEGOTIATION_COMPLETE,
+  server,
+  SspiError,
+} from "../../mod.ts";
+import type { SecurityContext } from "../../src/friendly/context.ts";
+import { decodeNegotiationToken } from "../../src/packages/negotiate/mod.ts";
+
+const USER = { User: "alice", Domain: "EXAMPLE", Password: "S3cret!pw" };
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export function pair(
+  opts: { password?: string; clientList?: string; serverList?: string } = {},
+): { c: SecurityContext; s: SecurityContext } {
+  const c = client({
+    package: "Negotiate",
+    authData: {
+      User: USER.User,
+      Domain: USER.Domain,
+      Password: opts.password ?? USER.Password,
+      ...(opts.clientList ? { PackageList: opts.clientList } : {}),
+    },
+    target: "HTTP/web.example.com",
+  });
+  const s = server({
+    package: "Negotiate",
+    authData: {
+      users: [USER],
+      ...(opts.serverList ? { PackageList: opts.serverList } : {}),
+    },
+  });
+  return { c, s };
+}
+
+/** Runs the handshake; returns the tokens in order. */
+export function run(c: SecurityContext, s: SecurityContext): Uint8Array[] {
+  const tokens: Uint8Array[] = [];
+  let t: Uint8Array | null = c.step(null);
+  for (let i = 0; i < 10 && t; i++) {
+    tokens.push(t);
+    t = s.step(t);
+    if (!t) break;
+    tokens.push(t);
+    t = c.step(t);
+  }
+  return tokens;
+}
+
+Deno.test("Negotiate(NTLM) loopback: handshake, wrap, sign, attributes", () => {
+  const { c, s } = pair();
+  try {
+    const tokens = run(c, s);
+    assert.equal(tokens.length, 4);
+    assert.ok(c.complete && s.complete);
+    const init = decodeNegotiationToken(tokens[0]);
+    assert.equal(init.type, "init");
+    const last = decodeNegotiationToken(tokens[3]);
+    assert.ok(last.type === "resp" && last.negState === 0 && last.mechListMIC);
+    assert.equal(s.clientName, "EXAMPLE\\alice");
+    assert.deepEqual(c.sessionKey, s.sessionKey);
+    for (let i = 0; i < 3; i++) {
+      assert.equal(dec.decode(s.unwrap(c.wrap(enc.encode(`c${i}`)))), `c${i}`);
+      assert.equal(dec.decode(c.unwrap(s.wrap(enc.encode(`s${i}`)))), `s${i}`);
+    }
+    s.verify(enc.encode("m"), c.sign(enc.encode("m")));
+    c.verify(enc.encode("n"), s.sign(enc.encode("n")));
+    const info: { value?: any } = {};
+    assert.equal(
+      QueryContextAttributes(
+        c.handles.context,
+        SECPKG_ATTR_NEGOTIATION_INFO,
+        info,
+      ),
+      SEC_E_OK,
+    );
+    assert.equal(info.value.PackageInfo.Name, "NTLM");
+    assert.equal(info.value.NegotiationState, SECPKG_NEGOTIATION_COMPLETE);
+    const pi: { value?: any } = {};
+    QueryContextAttributes(s.handles.context, SECPKG_ATTR_PACKAGE_INFO, pi);
+    assert.equal(pi.value.PackageInfo.Name, "Negotiate");
+    assert.equal(pi.value.PackageInfo.wRPCID, 9);
+    assert.equal(pi.value.PackageInfo.cbMaxToken, 48256);
+    assert.equal(pi.value.PackageInfo.fCapabilities, 0x00083bb3);
+  } finally {
+    c.dispose();
+    s.dispose();
+  }
+});
+
+Deno.test("Negotiate(NTLM) loopback: wrong password is SEC_E_LOGON_DENIED", () => {
+  const { c, s } = pair({ password: "wrong" });
+  try {
+    assert.throws(
+      () => run(c, s),
+      (e) => e instanceof SspiError && e.status === SEC_E_LOGON_DENIED,
+    );
+  } finally {
+    c.dispose();
+    s.dispose();
+  }
+});
