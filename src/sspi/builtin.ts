@@ -5,11 +5,9 @@
  */
 import { ntlmPackage } from "../packages/ntlm/mod.ts";
 import { negotiatePackage } from "../packages/negotiate/mod.ts";
-import { negotiatePackage } from "../packages/negotiate/mod.ts";
 import { digestPackage } from "../packages/digest/mod.ts";
 import { registerSecurityPackage } from "./registry.ts";
 
 registerSecurityPackage(ntlmPackage);
-registerSecurityPackage(negotiatePackage);
 registerSecurityPackage(negotiatePackage);
 registerSecurityPackage(digestPackage);
