@@ -76,7 +76,8 @@ export class NonceIssuer {
 }
 
 /**
- * Remembers which nonce counts a credential has seen per nonce, so a replayed
+ * Remembers which nonce counts a credential has seen per nonce and cnonce (the
+ * response covers both, so a replay repeats them), so a replayed
  * `Authorization` is refused even on a fresh context. Bounded: the oldest nonces are
  * forgotten first (their nonces expire anyway).
  */

@@ -286,7 +286,7 @@ export class DigestServerContext extends DigestContextBase {
     }
     if (stale) return this.#challenge(true, true);
     const last = this.#lastNc.get(r.nonce) ?? 0;
-    if (r.nc <= last || !this.#p.counts.use(r.nonce, r.nc)) {
+    if (r.nc <= last || !this.#p.counts.use(`${r.nonce} ${r.cnonce}`, r.nc)) {
       throw new SspiError(
         SEC_E_OUT_OF_SEQUENCE,
         "the nonce count was already used (replay)",
@@ -379,7 +379,7 @@ export class DigestServerContext extends DigestContextBase {
         denied("the user name or password is incorrect");
       }
       if (nonceState === "stale") return this.#challenge(false, true);
-      if (!this.#p.counts.use(fields.nonce, nc)) {
+      if (!this.#p.counts.use(`${fields.nonce} ${fields.cnonce}`, nc)) {
         throw new SspiError(
           SEC_E_OUT_OF_SEQUENCE,
           "the nonce count was already used (replay)",
