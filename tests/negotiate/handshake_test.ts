@@ -1,59 +1,24 @@
 // Negotiate(NTLM) loopback through the friendly layer and the Win32-shaped functions.
 import assert from "node:assert/strict";
+import type {
+  SecPkgContext_NegotiationInfo,
+  SecPkgContext_PackageInfo,
+} from "../../src/sspi/attributes.ts";
 import {
-  client,
+  type AttributeOut,
   QueryContextAttributes,
   SEC_E_LOGON_DENIED,
   SEC_E_OK,
   SECPKG_ATTR_NEGOTIATION_INFO,
   SECPKG_ATTR_PACKAGE_INFO,
   SECPKG_NEGOTIATION_COMPLETE,
-  server,
   SspiError,
 } from "../../mod.ts";
-import type { SecurityContext } from "../../src/friendly/context.ts";
 import { decodeNegotiationToken } from "../../src/packages/negotiate/mod.ts";
+import { pair, run } from "./_helpers.ts";
 
-const USER = { User: "alice", Domain: "EXAMPLE", Password: "S3cret!pw" };
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-export function pair(
-  opts: { password?: string; clientList?: string; serverList?: string } = {},
-): { c: SecurityContext; s: SecurityContext } {
-  const c = client({
-    package: "Negotiate",
-    authData: {
-      User: USER.User,
-      Domain: USER.Domain,
-      Password: opts.password ?? USER.Password,
-      ...(opts.clientList ? { PackageList: opts.clientList } : {}),
-    },
-    target: "HTTP/web.example.com",
-  });
-  const s = server({
-    package: "Negotiate",
-    authData: {
-      users: [USER],
-      ...(opts.serverList ? { PackageList: opts.serverList } : {}),
-    },
-  });
-  return { c, s };
-}
-
-/** Runs the handshake; returns the tokens in order. */
-export function run(c: SecurityContext, s: SecurityContext): Uint8Array[] {
-  const tokens: Uint8Array[] = [];
-  let t: Uint8Array | null = c.step(null);
-  for (let i = 0; i < 10 && t; i++) {
-    tokens.push(t);
-    t = s.step(t);
-    if (!t) break;
-    tokens.push(t);
-    t = c.step(t);
-  }
-  return tokens;
-}
 
 Deno.test("Negotiate(NTLM) loopback: handshake, wrap, sign, attributes", () => {
   const { c, s } = pair();
@@ -73,7 +38,7 @@ Deno.test("Negotiate(NTLM) loopback: handshake, wrap, sign, attributes", () => {
     }
     s.verify(enc.encode("m"), c.sign(enc.encode("m")));
     c.verify(enc.encode("n"), s.sign(enc.encode("n")));
-    const info: { value?: any } = {};
+    const info: AttributeOut<SecPkgContext_NegotiationInfo> = {};
     assert.equal(
       QueryContextAttributes(
         c.handles.context,
@@ -82,14 +47,14 @@ Deno.test("Negotiate(NTLM) loopback: handshake, wrap, sign, attributes", () => {
       ),
       SEC_E_OK,
     );
-    assert.equal(info.value.PackageInfo.Name, "NTLM");
-    assert.equal(info.value.NegotiationState, SECPKG_NEGOTIATION_COMPLETE);
-    const pi: { value?: any } = {};
+    assert.equal(info.value!.PackageInfo.Name, "NTLM");
+    assert.equal(info.value!.NegotiationState, SECPKG_NEGOTIATION_COMPLETE);
+    const pi: AttributeOut<SecPkgContext_PackageInfo> = {};
     QueryContextAttributes(s.handles.context, SECPKG_ATTR_PACKAGE_INFO, pi);
-    assert.equal(pi.value.PackageInfo.Name, "Negotiate");
-    assert.equal(pi.value.PackageInfo.wRPCID, 9);
-    assert.equal(pi.value.PackageInfo.cbMaxToken, 48256);
-    assert.equal(pi.value.PackageInfo.fCapabilities, 0x00083bb3);
+    assert.equal(pi.value!.PackageInfo.Name, "Negotiate");
+    assert.equal(pi.value!.PackageInfo.wRPCID, 9);
+    assert.equal(pi.value!.PackageInfo.cbMaxToken, 48256);
+    assert.equal(pi.value!.PackageInfo.fCapabilities, 0x00083bb3);
   } finally {
     c.dispose();
     s.dispose();
