@@ -136,3 +136,18 @@ export function wipeInternal(): void {
   memory.fill(PAD, 0, 128);
   memory.fill(TMP, 0, 512);
 }
+
+// ---- NTLM (assembly/ntlm.ts) -------------------------------------------------
+
+export { ntlmMacBegin, ntlmMacData, ntlmMacEnd, ntlmSessionKeys, ntlmV2 } from "./ntlm";
+import { DIR as NTLM_DIR_REGION, NOUT as NTLM_OUT_REGION } from "./ntlm";
+
+/** Address of the NTLM direction-state region (two 274-byte directions). */
+export function ntlmDirPtr(): usize {
+  return NTLM_DIR_REGION;
+}
+
+/** Address of the NTLM output region (64 bytes). */
+export function ntlmOutPtr(): usize {
+  return NTLM_OUT_REGION;
+}

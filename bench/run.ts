@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Bench } from "npm:tinybench@^2.9.0";
+import { Bench } from "tinybench";
 import {
   portableCredentials,
   portableHandshakeOnce,

@@ -29,7 +29,12 @@ import {
   SECPKG_CRED_INBOUND,
   SECPKG_CRED_OUTBOUND,
 } from "./flags.ts";
-import { CredHandle, CtxtHandle, HandleTable, SecHandle } from "./handles.ts";
+import {
+  CredHandle,
+  type CtxtHandle,
+  HandleTable,
+  SecHandle,
+} from "./handles.ts";
 import type {
   PackageContext,
   PackageCredential,

@@ -158,7 +158,7 @@ Deno.test(`NTLM fuzz: ${ITERATIONS} mutated messages give status codes only (see
     null,
   );
   const negotiate = bytesOf(o);
-  let so = outDesc();
+  const so = outDesc();
   AcceptSecurityContext(sc, null, desc(negotiate), 0, 16, sx, so, a, null);
   const challenge = bytesOf(so);
   o = outDesc();

@@ -33,7 +33,7 @@ import {
   SEC_I_CONTINUE_NEEDED,
 } from "../../sspi/status.ts";
 import { SspiError } from "../../sspi/errors.ts";
-import { utf16le } from "../../util/bytes.ts";
+import { concat, utf16le } from "../../util/bytes.ts";
 import {
   avGet,
   type AvPair,
@@ -69,10 +69,9 @@ import {
   channelBindingsHash,
   computeMic,
   computeResponseV1,
-  computeResponseV2,
   KXKEY,
   ntlmv2Temp,
-  NTOWFv2,
+  ntlmv2Values,
   rc4K,
 } from "./crypto.ts";
 import { NtlmContextBase } from "./context.ts";
@@ -274,17 +273,17 @@ export class NtlmClientContext extends NtlmContextBase {
           return t;
         })();
         const temp = ntlmv2Temp(time, clientChallenge, encodeAvPairs(out));
-        const key = NTOWFv2(id.ntHash, id.user, id.domain);
-        const r = computeResponseV2(
-          key,
+        const r = ntlmv2Values(
+          id.ntHash,
+          id.user,
+          id.domain,
           chal.serverChallenge,
           clientChallenge,
           temp,
         );
-        key.fill(0);
-        ntResponse = r.ntResponse;
+        ntResponse = concat(r.ntProofStr, temp);
         // MS-NLMP 3.1.5.1.2: with a server timestamp, send Z(24) as the LM response.
-        lmResponse = ts ? new Uint8Array(24) : r.lmResponse;
+        lmResponse = ts ? new Uint8Array(24) : concat(r.lmv2, clientChallenge);
         sessionBaseKey = r.sessionBaseKey;
       } else {
         v2 = false;

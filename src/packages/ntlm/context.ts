@@ -6,7 +6,7 @@
  */
 import {
   baseType,
-  SecBufferDesc,
+  type SecBufferDesc,
   TIMESTAMP_NEVER,
 } from "../../sspi/buffers.ts";
 import {

@@ -14,6 +14,7 @@ import {
   rc4,
 } from "../../crypto/mod.ts";
 import { concat, oem, utf16le } from "../../util/bytes.ts";
+import { ntlmV2 } from "../../wasm/ntlm.ts";
 import {
   NTLMSSP_NEGOTIATE_128,
   NTLMSSP_NEGOTIATE_56,
@@ -273,4 +274,40 @@ export function secChannelBindings(applicationData: Uint8Array): Uint8Array {
   v.setUint32(28, 32, true);
   out.set(applicationData, 32);
   return out;
+}
+
+/** The NTLMv2 values a client sends and a server checks. */
+export interface V2Values {
+  /** NTProofStr. */
+  ntProofStr: Uint8Array;
+  /** SessionBaseKey. */
+  sessionBaseKey: Uint8Array;
+  /** The LMv2 HMAC (the LM response is this followed by the client challenge). */
+  lmv2: Uint8Array;
+}
+
+/**
+ * NTLMv2 from the NT hash in one WebAssembly call: NTOWFv2, NTProofStr, SessionBaseKey
+ * and LMv2 (what `NTOWFv2` + `computeResponseV2` compute step by step).
+ */
+export function ntlmv2Values(
+  ntHash: Uint8Array,
+  user: string,
+  domain: string,
+  serverChallenge: Uint8Array,
+  clientChallenge: Uint8Array,
+  temp: Uint8Array,
+): V2Values {
+  const r = ntlmV2(
+    ntHash,
+    serverChallenge,
+    clientChallenge,
+    utf16le(user.toUpperCase() + domain),
+    temp,
+  );
+  return {
+    ntProofStr: r.subarray(0, 16),
+    sessionBaseKey: r.subarray(16, 32),
+    lmv2: r.subarray(32, 48),
+  };
 }

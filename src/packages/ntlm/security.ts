@@ -4,31 +4,39 @@
  * numbers are counted here. Without extended session security one RC4 handle and one
  * counter serve both directions (half duplex), as the spec and Windows do.
  *
+ * The keys and RC4 states are derived and used in WebAssembly (`src/wasm/ntlm.ts`);
+ * this class holds them between messages and commits a direction's new state only
+ * when a message is accepted, so a replayed or altered message changes nothing.
+ *
  * @module
  */
-import { crc32, hmacMd5, Rc4 } from "../../crypto/mod.ts";
-import { constantTimeEqual } from "../../util/bytes.ts";
 import {
   SEC_E_MESSAGE_ALTERED,
   SEC_E_OK,
   SEC_E_OUT_OF_SEQUENCE,
 } from "../../sspi/status.ts";
 import {
+  NTLM_DIR_SIZE,
+  ntlmMessage,
+  ntlmSessionKeys,
+  PART_DECRYPT_SIGN,
+  PART_SIGN,
+  PART_SIGN_ENCRYPT,
+} from "../../wasm/ntlm.ts";
+import {
   NTLM_SIGNATURE_SIZE,
   NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
-  NTLMSSP_NEGOTIATE_KEY_EXCH,
 } from "./constants.ts";
-import { SEALKEY, SIGNKEY } from "./crypto.ts";
 
 interface Direction {
-  signKey: Uint8Array | null;
-  handle: Rc4;
+  state: Uint8Array;
   seq: { n: number };
 }
 
 /** The keys and counters of one established NTLM context. */
 export class NtlmSessionSecurity {
   readonly #flags: number;
+  readonly #keys: Uint8Array;
   readonly #out: Direction;
   readonly #in: Direction;
   #disposed = false;
@@ -42,27 +50,23 @@ export class NtlmSessionSecurity {
     exportedSessionKey: Uint8Array,
     mode: "Client" | "Server",
   ) {
-    this.#flags = flags;
-    const peer = mode === "Client" ? "Server" : "Client";
-    if (flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) {
+    this.#flags = flags >>> 0;
+    this.#keys = ntlmSessionKeys(
+      this.#flags,
+      exportedSessionKey,
+      mode === "Client",
+    );
+    if (this.#ess()) {
       this.#out = {
-        signKey: SIGNKEY(flags, exportedSessionKey, mode),
-        handle: new Rc4(SEALKEY(flags, exportedSessionKey, mode)),
+        state: this.#keys.subarray(0, NTLM_DIR_SIZE),
         seq: { n: 0 },
       };
-      this.#in = {
-        signKey: SIGNKEY(flags, exportedSessionKey, peer),
-        handle: new Rc4(SEALKEY(flags, exportedSessionKey, peer)),
-        seq: { n: 0 },
-      };
+      this.#in = { state: this.#keys.subarray(NTLM_DIR_SIZE), seq: { n: 0 } };
     } else {
-      const shared: Direction = {
-        signKey: null,
-        handle: new Rc4(SEALKEY(flags, exportedSessionKey, mode)),
+      this.#out = this.#in = {
+        state: this.#keys.subarray(0, NTLM_DIR_SIZE),
         seq: { n: 0 },
       };
-      this.#out = shared;
-      this.#in = shared;
     }
   }
 
@@ -70,68 +74,55 @@ export class NtlmSessionSecurity {
     return (this.#flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) !== 0;
   }
 
-  /** MAC (3.4.4) over the parts, with `seq`, advancing `d.handle`. */
-  #mac(d: Direction, parts: readonly Uint8Array[], seq: number): Uint8Array {
-    const sig = new Uint8Array(NTLM_SIGNATURE_SIZE);
-    const v = new DataView(sig.buffer);
-    v.setUint32(0, 1, true);
-    if (this.#ess()) {
-      const h = hmacMd5.create(d.signKey!);
-      const s = new Uint8Array(4);
-      new DataView(s.buffer).setUint32(0, seq >>> 0, true);
-      h.update(s);
-      for (const p of parts) h.update(p);
-      const checksum = h.digest().subarray(0, 8);
-      sig.set(
-        this.#flags & NTLMSSP_NEGOTIATE_KEY_EXCH
-          ? d.handle.update(checksum)
-          : checksum,
-        4,
-      );
-      v.setUint32(12, seq >>> 0, true);
-    } else {
-      const c = crc32.create();
-      for (const p of parts) c.update(p);
-      const body = new Uint8Array(12);
-      const bv = new DataView(body.buffer);
-      bv.setUint32(4, c.digest() >>> 0, true);
-      bv.setUint32(8, seq >>> 0, true);
-      sig.set(d.handle.update(body), 4);
-    }
-    return sig;
-  }
-
   /** SIGN: the signature of an outgoing message (`MakeSignature`). */
   sign(parts: readonly Uint8Array[]): Uint8Array {
     this.#alive();
-    const seq = this.#out.seq.n++;
-    return this.#mac(this.#out, parts, seq);
+    const sig = new Uint8Array(NTLM_SIGNATURE_SIZE);
+    ntlmMessage(
+      this.#flags,
+      this.#out.state,
+      this.#out.seq.n++,
+      parts,
+      parts.map(() => PART_SIGN),
+      sig,
+      null,
+    );
+    return sig;
   }
 
   /**
-   * SEAL: encrypts `encrypt` in place (in order) and returns the signature over the
-   * plaintext `signed` parts (`EncryptMessage`).
+   * SEAL: encrypts `encrypt` in place and returns the signature over the plaintext
+   * `signed` parts (`EncryptMessage`). Parts in `encrypt` but not in `signed` are
+   * encrypted without being signed.
    */
   seal(
     encrypt: readonly Uint8Array[],
     signed: readonly Uint8Array[],
   ): Uint8Array {
     this.#alive();
-    const seq = this.#out.seq.n++;
-    const plain = signed.map((p) => (encrypt.includes(p) ? p.slice() : p));
-    for (const p of encrypt) this.#out.handle.updateInPlace(p);
-    return this.#mac(this.#out, plain, seq);
+    const { parts, modes } = plan(encrypt, signed, PART_SIGN_ENCRYPT);
+    const sig = new Uint8Array(NTLM_SIGNATURE_SIZE);
+    ntlmMessage(
+      this.#flags,
+      this.#out.state,
+      this.#out.seq.n++,
+      parts,
+      modes,
+      sig,
+      null,
+    );
+    return sig;
   }
 
   /** Checks an incoming signature (`VerifySignature`): a status. */
   verify(parts: readonly Uint8Array[], signature: Uint8Array): number {
     this.#alive();
-    return this.#check(signature, () => parts);
+    return this.#check(parts, parts.map(() => PART_SIGN), signature);
   }
 
   /**
    * Decrypts `decrypt` in place and checks the signature over the `signed` parts
-   * (`DecryptMessage`). On failure the data and the keystream are restored.
+   * (`DecryptMessage`). On failure the data and the keystream are unchanged.
    */
   unseal(
     decrypt: readonly Uint8Array[],
@@ -139,50 +130,35 @@ export class NtlmSessionSecurity {
     signature: Uint8Array,
   ): number {
     this.#alive();
-    const saved = decrypt.map((p) => p.slice());
-    const status = this.#check(signature, (d) => {
-      for (const p of decrypt) d.handle.updateInPlace(p);
-      return signed;
-    });
-    if (status !== SEC_E_OK) decrypt.forEach((p, i) => p.set(saved[i]));
-    return status;
+    const { parts, modes } = plan(decrypt, signed, PART_DECRYPT_SIGN);
+    return this.#check(parts, modes, signature);
   }
 
   #check(
+    parts: readonly Uint8Array[],
+    modes: readonly number[],
     signature: Uint8Array,
-    prepare: (d: Direction) => readonly Uint8Array[],
   ): number {
     const d = this.#in;
     if (signature.length < NTLM_SIGNATURE_SIZE) return SEC_E_MESSAGE_ALTERED;
-    const sig = signature.subarray(0, NTLM_SIGNATURE_SIZE);
-    const sv = new DataView(sig.buffer, sig.byteOffset, 16);
-    if (sv.getUint32(0, true) !== 1) return SEC_E_MESSAGE_ALTERED;
     const seq = d.seq.n;
+    const sv = new DataView(
+      signature.buffer,
+      signature.byteOffset,
+      NTLM_SIGNATURE_SIZE,
+    );
+    if (sv.getUint32(0, true) !== 1) return SEC_E_MESSAGE_ALTERED;
     // With ESS the sequence number travels in clear: a replayed or reordered message is
-    // refused before it touches the keystream.
+    // refused before anything else.
     if (this.#ess() && sv.getUint32(12, true) !== seq >>> 0) {
       return SEC_E_OUT_OF_SEQUENCE;
     }
-    const snapshot = d.handle.clone();
-    const parts = prepare(d);
-    let sentSeq = seq >>> 0;
-    if (!this.#ess()) {
-      // The v1 signature hides the sequence number under RC4: peek at it to tell a
-      // replay from an alteration.
-      const probe = d.handle.clone();
-      const body = probe.update(sig.subarray(4, 16));
-      probe.destroy();
-      sentSeq = new DataView(body.buffer).getUint32(8, true);
-    }
-    const expect = this.#mac(d, parts, seq);
-    if (constantTimeEqual(expect, sig)) {
+    if (ntlmMessage(this.#flags, d.state, seq, parts, modes, null, signature)) {
       d.seq.n++;
-      snapshot.destroy();
       return SEC_E_OK;
     }
-    d.handle.restore(snapshot);
-    snapshot.destroy();
-    if (sentSeq !== seq >>> 0) return SEC_E_OUT_OF_SEQUENCE;
+    // Without ESS a replay cannot be told from an alteration: the sequence number
+    // is under RC4, whose keystream has moved on.
     return SEC_E_MESSAGE_ALTERED;
   }
 
@@ -198,9 +174,27 @@ export class NtlmSessionSecurity {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#out.signKey?.fill(0);
-    this.#in.signKey?.fill(0);
-    this.#out.handle.destroy();
-    this.#in.handle.destroy();
+    this.#keys.fill(0);
   }
+}
+
+/** Orders a message's parts: every signed part, then crypted-only parts. */
+function plan(
+  crypt: readonly Uint8Array[],
+  signed: readonly Uint8Array[],
+  cryptMode: number,
+): { parts: Uint8Array[]; modes: number[] } {
+  const parts: Uint8Array[] = [];
+  const modes: number[] = [];
+  for (const p of signed) {
+    parts.push(p);
+    modes.push(crypt.includes(p) ? cryptMode : PART_SIGN);
+  }
+  for (const p of crypt) {
+    if (!signed.includes(p)) {
+      parts.push(p);
+      modes.push(3);
+    }
+  }
+  return { parts, modes };
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { hmacMd5, randomBytes } from "../../crypto/mod.ts";
+import { randomBytes } from "../../crypto/mod.ts";
 import { bufferBytes, filetimeFromMs, findBuffer } from "../../sspi/buffers.ts";
 import { SspiError } from "../../sspi/errors.ts";
 import {
@@ -40,7 +40,7 @@ import {
   SEC_E_OUT_OF_SEQUENCE,
   SEC_I_CONTINUE_NEEDED,
 } from "../../sspi/status.ts";
-import { concat, constantTimeEqual, utf16le } from "../../util/bytes.ts";
+import { constantTimeEqual, utf16le } from "../../util/bytes.ts";
 import { avGet, decodeAvPairs, encodeAvPairs } from "./av_pairs.ts";
 import {
   MSV_AV_FLAG_MIC,
@@ -77,7 +77,7 @@ import {
   computeMic,
   computeResponseV1,
   KXKEY,
-  NTOWFv2,
+  ntlmv2Values,
   rc4K,
 } from "./crypto.ts";
 import type { NtlmSecret } from "./credentials.ts";
@@ -158,6 +158,8 @@ export function serverRetFlags(
   if (anonymous) r |= ASC_RET_NULL_SESSION;
   return r >>> 0;
 }
+
+const ZERO8 = new Uint8Array(8);
 
 function denied(message: string): never {
   throw new SspiError(SEC_E_LOGON_DENIED, message);
@@ -308,14 +310,19 @@ export class NtlmServerContext extends NtlmContextBase {
           "malformed NTLMv2 response blob",
         );
       }
-      const key = NTOWFv2(secret.ntHash, auth.user, auth.domain);
-      const expect = hmacMd5(key, concat(sc, temp));
-      if (!constantTimeEqual(expect, proof)) {
-        key.fill(0);
+      const r = ntlmv2Values(
+        secret.ntHash,
+        auth.user,
+        auth.domain,
+        sc,
+        ZERO8,
+        temp,
+      );
+      if (!constantTimeEqual(r.ntProofStr, proof)) {
+        r.sessionBaseKey.fill(0);
         denied("the user name or password is incorrect");
       }
-      sessionBaseKey = hmacMd5(key, proof);
-      key.fill(0);
+      sessionBaseKey = r.sessionBaseKey;
       this.#checkBlob(req, token, auth, temp.subarray(28));
     } else {
       const r = computeResponseV1(

@@ -1,0 +1,174 @@
+// NTLM key derivation and session security (MS-NLMP 3.3.2, 3.4.4, 3.4.5) over the
+// primitives, so a handshake step or a message costs one or a few calls and no
+// JavaScript allocations. Per-context state (sign keys, RC4 states) lives in
+// JavaScript between calls: the caller copies a direction's state into DIR before a
+// message and copies it back only when the message is accepted, so a rejected
+// message leaves the keystream untouched.
+
+import { SCRATCH } from "./_mem";
+import { HMAC_STATE, hmacFinal, hmacInit, MD5, mdFinal, mdInit, mdUpdate } from "./_md";
+import { rc4Init, rc4Xor } from "./rc4";
+import { crc32Update } from "./crc32";
+
+/** Bytes of one direction's state: SIGNKEY (16) then the RC4 state (258). */
+export const NTLM_DIR: i32 = 274;
+/** The direction state region (two directions: out at 0, in at NTLM_DIR). */
+export const DIR: usize = memory.data(2 * 274, 16);
+/** Output region of the handshake functions (64 bytes). */
+export const NOUT: usize = memory.data(64, 16);
+/** The running MAC (HMAC-MD5 state, or the CRC in its first 4 bytes). */
+const MAC: usize = memory.data(HMAC_STATE, 16);
+const WORK: usize = memory.data(128, 16);
+
+const ESS: u32 = 0x00080000;
+const LM_KEY: u32 = 0x00000080;
+const DATAGRAM: u32 = 0x00000040;
+const F128: u32 = 0x20000000;
+const F56: u32 = 0x80000000;
+const KEY_EXCH: u32 = 0x40000000;
+
+// "session key to {client-to-server,server-to-client} {signing,sealing} key magic constant\0"
+const C2S_SIGN = memory.data<u8>([
+  115, 101, 115, 115, 105, 111, 110, 32, 107, 101, 121, 32, 116, 111, 32, 99, 108, 105, 101, 110, 116, 45, 116, 111,
+  45, 115, 101, 114, 118, 101, 114, 32, 115, 105, 103, 110, 105, 110, 103, 32, 107, 101, 121, 32, 109, 97, 103,
+  105, 99, 32, 99, 111, 110, 115, 116, 97, 110, 116, 0,
+]);
+const S2C_SIGN = memory.data<u8>([
+  115, 101, 115, 115, 105, 111, 110, 32, 107, 101, 121, 32, 116, 111, 32, 115, 101, 114, 118, 101, 114, 45, 116, 111,
+  45, 99, 108, 105, 101, 110, 116, 32, 115, 105, 103, 110, 105, 110, 103, 32, 107, 101, 121, 32, 109, 97, 103,
+  105, 99, 32, 99, 111, 110, 115, 116, 97, 110, 116, 0,
+]);
+const C2S_SEAL = memory.data<u8>([
+  115, 101, 115, 115, 105, 111, 110, 32, 107, 101, 121, 32, 116, 111, 32, 99, 108, 105, 101, 110, 116, 45, 116, 111,
+  45, 115, 101, 114, 118, 101, 114, 32, 115, 101, 97, 108, 105, 110, 103, 32, 107, 101, 121, 32, 109, 97, 103,
+  105, 99, 32, 99, 111, 110, 115, 116, 97, 110, 116, 0,
+]);
+const S2C_SEAL = memory.data<u8>([
+  115, 101, 115, 115, 105, 111, 110, 32, 107, 101, 121, 32, 116, 111, 32, 115, 101, 114, 118, 101, 114, 45, 116, 111,
+  45, 99, 108, 105, 101, 110, 116, 32, 115, 101, 97, 108, 105, 110, 103, 32, 107, 101, 121, 32, 109, 97, 103,
+  105, 99, 32, 99, 111, 110, 115, 116, 97, 110, 116, 0,
+]);
+const MAGIC_LEN: i32 = 59;
+
+/** MD5(key[0..klen] || magic) into `out`. */
+function md5Magic(key: usize, klen: i32, magic: usize, out: usize): void {
+  mdInit(MD5, WORK);
+  mdUpdate(MD5, WORK, key, klen);
+  mdUpdate(MD5, WORK, magic, MAGIC_LEN);
+  mdFinal(MD5, WORK, out);
+}
+
+/** One direction: SIGNKEY into dir[0..16], RC4(SEALKEY) into dir[16..274]. */
+function direction(flags: u32, key: usize, dir: usize, sign: usize, seal: usize): void {
+  const sk = WORK + 104;
+  if (flags & ESS) {
+    md5Magic(key, 16, sign, dir);
+    const klen: i32 = flags & F128 ? 16 : flags & F56 ? 7 : 5;
+    md5Magic(key, klen, seal, sk);
+    rc4Init(dir + 16, sk, 16);
+  } else {
+    memory.fill(dir, 0, 16);
+    if (flags & (LM_KEY | DATAGRAM)) {
+      memory.copy(sk, key, 8);
+      if (flags & F56) {
+        store<u8>(sk, 0xa0, 7);
+      } else {
+        store<u8>(sk, 0xe5, 5);
+        store<u8>(sk, 0x38, 6);
+        store<u8>(sk, 0xb0, 7);
+      }
+      rc4Init(dir + 16, sk, 8);
+    } else {
+      rc4Init(dir + 16, key, 16);
+    }
+  }
+  memory.fill(WORK, 0, 128);
+}
+
+/**
+ * Derives both directions' keys from the exported session key (16 bytes at `key`):
+ * DIR holds the outgoing direction, DIR + NTLM_DIR the incoming one. Without ESS both
+ * directions get the same key (the caller shares one state, half duplex).
+ */
+export function ntlmSessionKeys(flags: u32, key: usize, client: bool): void {
+  if (client) {
+    direction(flags, key, DIR, C2S_SIGN, C2S_SEAL);
+    direction(flags, key, DIR + <usize>NTLM_DIR, S2C_SIGN, S2C_SEAL);
+  } else {
+    direction(flags, key, DIR, S2C_SIGN, S2C_SEAL);
+    direction(flags, key, DIR + <usize>NTLM_DIR, C2S_SIGN, C2S_SEAL);
+  }
+  memory.fill(key, 0, 16);
+}
+
+/** Starts a message MAC with the direction state at `dir` and sequence number `seq`. */
+export function ntlmMacBegin(flags: u32, dir: usize, seq: u32): void {
+  if (flags & ESS) {
+    hmacInit(MD5, MAC, dir, 16);
+    store<u32>(WORK, seq);
+    mdUpdate(MD5, MAC, WORK, 4);
+    store<u32>(WORK, 0);
+  } else {
+    store<u32>(MAC, 0);
+  }
+}
+
+/**
+ * Feeds `len` bytes at `p`: `mode` 0 signs only, 1 signs the plaintext then encrypts
+ * in place, 2 decrypts in place then signs, 3 encrypts or decrypts without signing
+ * (a buffer not covered by the signature).
+ */
+export function ntlmMacData(flags: u32, dir: usize, p: usize, len: i32, mode: i32): void {
+  if (mode == 2 || mode == 3) rc4Xor(dir + 16, p, len);
+  if (mode != 3) {
+    if (flags & ESS) mdUpdate(MD5, MAC, p, len);
+    else store<u32>(MAC, crc32Update(load<u32>(MAC), p, len));
+  }
+  if (mode == 1) rc4Xor(dir + 16, p, len);
+}
+
+/** Finishes the MAC: the 16-byte NTLMSSP_MESSAGE_SIGNATURE at `out`. */
+export function ntlmMacEnd(flags: u32, dir: usize, seq: u32, out: usize): void {
+  store<u32>(out, 1);
+  if (flags & ESS) {
+    hmacFinal(MD5, MAC, WORK);
+    memory.copy(out + 4, WORK, 8);
+    if (flags & KEY_EXCH) rc4Xor(dir + 16, out + 4, 8);
+    store<u32>(out, seq, 12);
+    memory.fill(WORK, 0, 16);
+  } else {
+    store<u32>(out, 0, 4);
+    store<u32>(out, load<u32>(MAC), 8);
+    store<u32>(out, seq, 12);
+    rc4Xor(dir + 16, out + 4, 12);
+  }
+}
+
+/**
+ * NTLMv2 (3.3.2) in one call. SCRATCH holds: NT hash (16), server challenge (8),
+ * client challenge (8), UNICODE(Upper(user) || domain) (`idLen`), the blob ("temp",
+ * `tempLen`). Writes to NOUT: NTProofStr (16), SessionBaseKey (16), the LMv2 HMAC (16).
+ */
+export function ntlmV2(idLen: i32, tempLen: i32): void {
+  const key = WORK + 72;
+  // ResponseKeyNT = HMAC_MD5(NTOWFv1, UNICODE(Upper(User) || Domain))
+  hmacInit(MD5, MAC, SCRATCH, 16);
+  mdUpdate(MD5, MAC, SCRATCH + 32, idLen);
+  hmacFinal(MD5, MAC, key);
+  // NTProofStr = HMAC_MD5(key, ServerChallenge || temp): make them contiguous.
+  const temp = SCRATCH + 32 + <usize>idLen;
+  hmacInit(MD5, MAC, key, 16);
+  mdUpdate(MD5, MAC, SCRATCH + 16, 8);
+  mdUpdate(MD5, MAC, temp, tempLen);
+  hmacFinal(MD5, MAC, NOUT);
+  // SessionBaseKey = HMAC_MD5(key, NTProofStr)
+  hmacInit(MD5, MAC, key, 16);
+  mdUpdate(MD5, MAC, NOUT, 16);
+  hmacFinal(MD5, MAC, NOUT + 16);
+  // LMv2 = HMAC_MD5(key, ServerChallenge || ClientChallenge)
+  hmacInit(MD5, MAC, key, 16);
+  mdUpdate(MD5, MAC, SCRATCH + 16, 16);
+  hmacFinal(MD5, MAC, NOUT + 32);
+  memory.fill(key, 0, 16);
+  memory.fill(SCRATCH, 0, 16);
+}

@@ -1,0 +1,189 @@
+/**
+ * Thin wrappers over the NTLM exports of `sspi.wasm` (`assembly/ntlm.ts`): NTLMv2
+ * response keys in one call, session key derivation, and message MAC/seal/unseal
+ * that touch WebAssembly memory only, so the hot paths allocate almost nothing
+ * (typed-array allocation is the dominant cost of small operations in Deno).
+ *
+ * @module
+ */
+import { getWasm, type SspiWasm } from "./mod.ts";
+
+interface NtlmExports {
+  ntlmSessionKeys(flags: number, key: number, client: number): void;
+  ntlmMacBegin(flags: number, dir: number, seq: number): void;
+  ntlmMacData(
+    flags: number,
+    dir: number,
+    p: number,
+    len: number,
+    mode: number,
+  ): void;
+  ntlmMacEnd(flags: number, dir: number, seq: number, out: number): void;
+  ntlmV2(idLen: number, tempLen: number): void;
+  ntlmDirPtr(): number;
+  ntlmOutPtr(): number;
+  wipe(p: number, len: number): void;
+}
+
+/** Bytes of one direction's state (SIGNKEY, then the RC4 state). */
+export const NTLM_DIR_SIZE = 274;
+
+interface Ctx {
+  w: SspiWasm;
+  x: NtlmExports;
+  dir: number;
+  out: number;
+  dirView: Uint8Array;
+}
+let ctx: Ctx | undefined;
+
+function get(): Ctx {
+  if (ctx) return ctx;
+  const w = getWasm();
+  const x = w.x as unknown as NtlmExports;
+  const dir = x.ntlmDirPtr();
+  ctx = {
+    w,
+    x,
+    dir,
+    out: x.ntlmOutPtr(),
+    dirView: w.u8.subarray(dir, dir + NTLM_DIR_SIZE),
+  };
+  return ctx;
+}
+
+/**
+ * NTLMv2 (MS-NLMP 3.3.2): from the NT hash, the challenges, `UNICODE(Upper(user) ||
+ * domain)` and the blob, returns NTProofStr (0..16), SessionBaseKey (16..32) and the
+ * LMv2 HMAC (32..48) in one array. The scratch copies of the secrets are wiped.
+ */
+export function ntlmV2(
+  ntHash: Uint8Array,
+  serverChallenge: Uint8Array,
+  clientChallenge: Uint8Array,
+  identity: Uint8Array,
+  temp: Uint8Array,
+): Uint8Array {
+  const { w, x, out } = get();
+  const s = w.scratch;
+  if (32 + identity.length + temp.length > w.scratchSize) {
+    throw new RangeError("NTLMv2 blob too large");
+  }
+  w.u8.set(ntHash, s);
+  w.u8.set(serverChallenge, s + 16);
+  w.u8.set(clientChallenge, s + 24);
+  w.u8.set(identity, s + 32);
+  w.u8.set(temp, s + 32 + identity.length);
+  x.ntlmV2(identity.length, temp.length);
+  const r = w.u8.slice(out, out + 48);
+  x.wipe(out, 48);
+  x.wipe(s + 32, identity.length);
+  return r;
+}
+
+/**
+ * SIGNKEY/SEALKEY (MS-NLMP 3.4.5) for both directions: returns the outgoing
+ * direction's state at 0..274 and the incoming one's at 274..548.
+ */
+export function ntlmSessionKeys(
+  flags: number,
+  exportedSessionKey: Uint8Array,
+  client: boolean,
+): Uint8Array {
+  const { w, x, dir } = get();
+  w.u8.set(exportedSessionKey, w.key);
+  x.ntlmSessionKeys(flags >>> 0, w.key, client ? 1 : 0);
+  const r = w.u8.slice(dir, dir + 2 * NTLM_DIR_SIZE);
+  x.wipe(dir, 2 * NTLM_DIR_SIZE);
+  return r;
+}
+
+/** How a message part is processed: signed only. */
+export const PART_SIGN = 0;
+/** Signed (plaintext), then encrypted in place. */
+export const PART_SIGN_ENCRYPT = 1;
+/** Decrypted in place, then signed (plaintext). */
+export const PART_DECRYPT_SIGN = 2;
+
+/**
+ * Runs one message through the MAC (and RC4 where `modes` say so) with the direction
+ * state `dir` (274 bytes, updated only on success) and sequence number `seq`. With
+ * `expected` (a received signature) it verifies and returns whether it matched;
+ * otherwise it writes the signature into `sigOut` and returns true. Data buffers are
+ * changed in place only when the call succeeds.
+ */
+export function ntlmMessage(
+  flags: number,
+  dir: Uint8Array,
+  seq: number,
+  parts: readonly Uint8Array[],
+  modes: readonly number[],
+  sigOut: Uint8Array | null,
+  expected: Uint8Array | null,
+): boolean {
+  const c = get();
+  const { w, x } = c;
+  const u8 = w.u8;
+  let total = 0;
+  for (const p of parts) total += p.length;
+  u8.set(dir, c.dir);
+  x.ntlmMacBegin(flags, c.dir, seq >>> 0);
+  const s = w.scratch;
+  let ok = true;
+  if (total <= w.scratchSize) {
+    // Everything fits: process in WebAssembly memory, copy back only on success.
+    let o = s;
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      u8.set(p, o);
+      x.ntlmMacData(flags, c.dir, o, p.length, modes[i]);
+      o += p.length;
+    }
+    x.ntlmMacEnd(flags, c.dir, seq >>> 0, c.out);
+    if (expected) ok = equal16(u8, c.out, expected);
+    if (ok) {
+      o = s;
+      for (let i = 0; i < parts.length; i++) {
+        const p = parts[i];
+        if (modes[i] !== PART_SIGN && p.length) {
+          p.set(u8.subarray(o, o + p.length));
+        }
+        o += p.length;
+      }
+    }
+  } else {
+    // Large messages go through in chunks; keep the originals to restore on failure.
+    const saved = expected
+      ? parts.map((p, i) => (modes[i] === PART_SIGN ? p : p.slice()))
+      : null;
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      for (let off = 0; off < p.length; off += w.scratchSize) {
+        const n = Math.min(w.scratchSize, p.length - off);
+        u8.set(p.subarray(off, off + n), s);
+        x.ntlmMacData(flags, c.dir, s, n, modes[i]);
+        if (modes[i] !== PART_SIGN) p.set(u8.subarray(s, s + n), off);
+      }
+    }
+    x.ntlmMacEnd(flags, c.dir, seq >>> 0, c.out);
+    if (expected) ok = equal16(u8, c.out, expected);
+    if (!ok && saved) {
+      parts.forEach((p, i) => p !== saved[i] && p.set(saved[i]));
+    }
+  }
+  if (ok) {
+    dir.set(c.dirView);
+    if (sigOut) sigOut.set(u8.subarray(c.out, c.out + 16));
+  }
+  x.wipe(c.dir, NTLM_DIR_SIZE);
+  x.wipe(s, Math.min(total, w.scratchSize));
+  return ok;
+}
+
+/** Compares 16 bytes of WebAssembly memory with `b` in constant time. */
+function equal16(u8: Uint8Array, at: number, b: Uint8Array): boolean {
+  if (b.length < 16) return false;
+  let d = 0;
+  for (let i = 0; i < 16; i++) d |= u8[at + i] ^ b[i];
+  return d === 0;
+}
