@@ -1,0 +1,326 @@
+// Property test: mutated SPNEGO tokens (lengths, tags, nesting depth, truncation, huge
+// lengths, byte flips) through the DER decoders and through AcceptSecurityContext and
+// InitializeSecurityContext with "Negotiate": status codes only, never
+// SEC_E_INTERNAL_ERROR, no exception, no trap, no hang.
+import assert from "node:assert/strict";
+import {
+  AcceptSecurityContext,
+  AcquireCredentialsHandle,
+  CredHandle,
+  CtxtHandle,
+  DeleteSecurityContext,
+  InitializeSecurityContext,
+  ISC_REQ_CONFIDENTIALITY,
+  ISC_REQ_INTEGRITY,
+  SEC_E_INTERNAL_ERROR,
+  SecBuffer,
+  SECBUFFER_TOKEN,
+  SecBufferDesc,
+  SECPKG_CRED_INBOUND,
+  SECPKG_CRED_OUTBOUND,
+} from "../../mod.ts";
+import { DerError, scanDer } from "../../src/der/mod.ts";
+import { decodeNegotiationToken } from "../../src/packages/negotiate/mod.ts";
+import { pair, run, USER } from "./_helpers.ts";
+
+const ITERATIONS = Number(Deno.env.get("FUZZ_ITERATIONS") ?? 100_000);
+const SEED = Number(Deno.env.get("FUZZ_SEED") ?? Date.now() % 1e9);
+
+/** xorshift32: reproducible from the printed seed. */
+function rng(seed: number) {
+  let x = seed >>> 0 || 1;
+  return (n: number) => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) % n;
+  };
+}
+
+const LENGTHS = [
+  [0x80],
+  [0x84, 0xff, 0xff, 0xff, 0xff],
+  [0x84, 0x7f, 0xff, 0xff, 0xff],
+  [0x85, 1, 0, 0, 0, 0],
+  [0x81, 0x00],
+  [0x82, 0xff, 0xff],
+  [0xff],
+  [0],
+];
+const TAGS = [
+  0x30,
+  0xa0,
+  0xa1,
+  0xa2,
+  0xa3,
+  0xa4,
+  0x04,
+  0x06,
+  0x0a,
+  0x60,
+  0x1f,
+  0xbf,
+  0x03,
+  0x1b,
+];
+
+function splice(
+  b: Uint8Array,
+  at: number,
+  del: number,
+  ins: number[],
+): Uint8Array {
+  at = Math.min(at, b.length);
+  del = Math.min(del, b.length - at);
+  const out = new Uint8Array(b.length - del + ins.length);
+  out.set(b.subarray(0, at));
+  out.set(ins, at);
+  out.set(b.subarray(at + del), at + ins.length);
+  return out;
+}
+
+/** One DER-aware mutation of a token. */
+function mutate(src: Uint8Array, r: (n: number) => number): Uint8Array {
+  let tlvs: { off: number; hdr: number }[] = [];
+  try {
+    const t = scanDer(src, { maxEntries: 4096 });
+    for (let i = 0; i < t.count; i++) {
+      tlvs.push({
+        off: t.offset(i),
+        hdr: t.end(i) - t.length(i) - t.offset(i),
+      });
+    }
+  } catch {
+    tlvs = [{ off: 0, hdr: 2 }];
+  }
+  const tlv = tlvs[r(tlvs.length)];
+  let b: Uint8Array = src.slice();
+  switch (r(9)) {
+    case 0: // bit flips
+      for (let i = 0, n = 1 + r(6); i < n; i++) b[r(b.length)] ^= 1 << r(8);
+      break;
+    case 1: // truncation
+      b = b.slice(0, r(b.length));
+      break;
+    case 2: // a length field replaced
+      b = splice(
+        b,
+        tlv.off + 1,
+        Math.max(1, tlv.hdr - 1),
+        LENGTHS[r(LENGTHS.length)],
+      );
+      break;
+    case 3: { // a length off by a little
+      const at = tlv.off + tlv.hdr - 1;
+      if (at < b.length) b[at] = (b[at] + (r(2) ? 1 : 255) * (1 + r(3))) & 255;
+      break;
+    }
+    case 4: // a tag replaced
+      b[tlv.off] = TAGS[r(TAGS.length)];
+      break;
+    case 5: { // deep nesting around the token
+      const depth = 1 + r(200);
+      for (let i = 0; i < depth; i++) {
+        const len = b.length;
+        b = splice(b, 0, 0, [
+          0x30,
+          0x84,
+          len >>> 24,
+          (len >>> 16) & 255,
+          (len >>> 8) & 255,
+          len & 255,
+        ]);
+      }
+      break;
+    }
+    case 6: { // a TLV duplicated in place
+      const end = Math.min(b.length, tlv.off + tlv.hdr + r(64));
+      b = splice(b, tlv.off, 0, [...b.subarray(tlv.off, end)]);
+      break;
+    }
+    case 7: // bytes inserted or removed
+      b = r(2)
+        ? splice(b, r(b.length), 0, [r(256), r(256)])
+        : splice(b, r(b.length), 1 + r(4), []);
+      break;
+    default: // random bytes over the header
+      for (let i = 0; i < 4; i++) b[(tlv.off + i) % b.length] = r(256);
+  }
+  return b;
+}
+
+function desc(token: Uint8Array | null): SecBufferDesc | null {
+  return token
+    ? new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, token)])
+    : null;
+}
+
+function out(): SecBufferDesc {
+  return new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
+}
+
+Deno.test(`Negotiate fuzz: ${ITERATIONS} mutated SPNEGO tokens give status codes only (seed ${SEED})`, () => {
+  const r = rng(SEED);
+  // Seed tokens: a full handshake of ours, the captured gss-ntlmssp one, NegTokenInit2.
+  const { c, s } = pair();
+  const ours = run(c, s);
+  c.dispose();
+  s.dispose();
+  const cap = JSON.parse(Deno.readTextFileSync(
+    new URL(
+      "../peers/captured/gssntlmssp_spnego_handshake.json",
+      import.meta.url,
+    ),
+  ));
+  const theirs: Uint8Array[] = cap.tokens.map((t: { token: string }) =>
+    Uint8Array.from(atob(t.token), (ch) => ch.charCodeAt(0))
+  );
+  const seeds = [...ours, ...theirs];
+  const firsts = [ours[0], theirs[0]];
+  const replies = [ours[1], theirs[1], ours[3], theirs[3]];
+  const seconds = [ours[2], theirs[2]];
+
+  const inbound = new CredHandle();
+  const outbound = new CredHandle();
+  assert.equal(
+    AcquireCredentialsHandle(
+      null,
+      "Negotiate",
+      SECPKG_CRED_INBOUND,
+      null,
+      { users: [USER] },
+      null,
+      null,
+      inbound,
+      null,
+    ),
+    0,
+  );
+  assert.equal(
+    AcquireCredentialsHandle(
+      null,
+      "Negotiate",
+      SECPKG_CRED_OUTBOUND,
+      null,
+      USER,
+      null,
+      null,
+      outbound,
+      null,
+    ),
+    0,
+  );
+  const flags = ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | 0x100;
+  const statuses = new Map<number, number>();
+  const check = (st: number, i: number) => {
+    assert.equal(typeof st, "number");
+    assert.notEqual(
+      st >>> 0,
+      SEC_E_INTERNAL_ERROR,
+      `internal error at iteration ${i} (seed ${SEED})`,
+    );
+    statuses.set(st >>> 0, (statuses.get(st >>> 0) ?? 0) + 1);
+  };
+  const t0 = performance.now();
+  for (let i = 0; i < ITERATIONS; i++) {
+    const lane = r(20);
+    if (lane < 12) {
+      // Decoders only.
+      const m = mutate(seeds[r(seeds.length)], r);
+      try {
+        decodeNegotiationToken(m);
+      } catch (e) {
+        if (!(e instanceof DerError)) {
+          throw new Error(`iteration ${i} (seed ${SEED}): ${e}`);
+        }
+      }
+    } else if (lane < 16) {
+      // AcceptSecurityContext on a fresh context with a mutated first token.
+      const ctx = new CtxtHandle();
+      const m = mutate(firsts[r(firsts.length)], r);
+      check(
+        AcceptSecurityContext(inbound, null, desc(m), 0x100, 0x10, ctx, out(), {
+          value: 0,
+        }, null),
+        i,
+      );
+      DeleteSecurityContext(ctx);
+    } else if (lane < 18) {
+      // AcceptSecurityContext: a good first token, then a mutated second one.
+      const ctx = new CtxtHandle();
+      const k = r(2);
+      const st = AcceptSecurityContext(
+        inbound,
+        null,
+        desc(firsts[k]),
+        0x100,
+        0x10,
+        ctx,
+        out(),
+        { value: 0 },
+        null,
+      );
+      check(st, i);
+      check(
+        AcceptSecurityContext(
+          inbound,
+          ctx,
+          desc(mutate(seconds[k], r)),
+          0x100,
+          0x10,
+          ctx,
+          out(),
+          { value: 0 },
+          null,
+        ),
+        i,
+      );
+      DeleteSecurityContext(ctx);
+    } else {
+      // InitializeSecurityContext: our first token, then a mutated server reply.
+      const ctx = new CtxtHandle();
+      check(
+        InitializeSecurityContext(
+          outbound,
+          null,
+          "HTTP/x",
+          flags,
+          0,
+          0x10,
+          null,
+          0,
+          ctx,
+          out(),
+          { value: 0 },
+          null,
+        ),
+        i,
+      );
+      const m = mutate(replies[r(replies.length)], r);
+      check(
+        InitializeSecurityContext(
+          outbound,
+          ctx,
+          "HTTP/x",
+          flags,
+          0,
+          0x10,
+          desc(m),
+          0,
+          ctx,
+          out(),
+          { value: 0 },
+          null,
+        ),
+        i,
+      );
+      DeleteSecurityContext(ctx);
+    }
+  }
+  const ms = performance.now() - t0;
+  console.log(
+    `${ITERATIONS} iterations in ${ms.toFixed(0)} ms; statuses:`,
+    [...statuses].map(([k, v]) => `0x${k.toString(16)}=${v}`).join(" "),
+  );
+  assert.ok(ms < 20000, `took ${ms} ms`);
+});
