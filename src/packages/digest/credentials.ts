@@ -154,6 +154,7 @@ export class DigestCredential implements PackageCredential {
   #lookup: DigestUserLookup | null = null;
   #policy: Omit<DigestServerPolicy, "find"> | null = null;
 
+  /** Builds a credential from `AcquireCredentialsHandle`'s request; throws `SspiError`. */
   constructor(req: AcquireRequest) {
     this.use = req.use;
     const data = (req.authData ?? null) as DigestAuthData | null;

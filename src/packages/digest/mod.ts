@@ -100,7 +100,7 @@
  * @module
  */
 export { DIGEST_PACKAGE_INFO, digestPackage } from "./package.ts";
-export { DigestCredential } from "./credentials.ts";
+export type { SecPkgInfo, SecurityPackage } from "../../sspi/package.ts";
 export type { DigestAuthData } from "./credentials.ts";
 export type {
   DigestLookupInfo,
