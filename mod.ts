@@ -115,3 +115,4 @@ export type {
   ProviderName,
   SecurityFunctionTable,
 } from "./src/native/function_table.ts";
+export { initWasm } from "./src/wasm/mod.ts";

@@ -13,6 +13,7 @@ import {
   DeleteSecurityContext,
   EncryptMessage,
   InitializeSecurityContext,
+  ISC_REQ_ALLOCATE_MEMORY,
   ISC_REQ_CONFIDENTIALITY,
   ISC_REQ_CONNECTION,
   ISC_REQ_INTEGRITY,
@@ -26,8 +27,9 @@ import {
 } from "../mod.ts";
 
 const USER = { User: "alice", Domain: "EXAMPLE", Password: "S3cret!pw" };
-const FLAGS = ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION;
-const ASC = 0x10 | 0x20000 | 0x800;
+const FLAGS = ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION |
+  ISC_REQ_ALLOCATE_MEMORY;
+const ASC = 0x10 | 0x20000 | 0x800 | 0x100; // CONFIDENTIALITY, INTEGRITY, CONNECTION, ALLOCATE_MEMORY
 
 /** Credentials for a portable client and server, acquired once. */
 export function portableCredentials(
@@ -68,8 +70,7 @@ export function portableCredentials(
   return { client, server };
 }
 
-const tok = () =>
-  new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, new Uint8Array(4096))]);
+const tok = () => new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
 const inTok = (d: SecBufferDesc) =>
   new SecBufferDesc([
     new SecBuffer(

@@ -429,7 +429,7 @@ function finishStep(
   const token = r.token ?? null;
   if (outBuf) {
     if (token && token.length) {
-      if (!writeBuffer(outBuf, token, allocate)) {
+      if (!writeBuffer(outBuf, token, allocate, r.tokenIsFresh === true)) {
         if (!isNew) failContext(e);
         return fail(
           SEC_E_BUFFER_TOO_SMALL,

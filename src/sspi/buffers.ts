@@ -148,10 +148,12 @@ export function writeBuffer(
   b: SecBuffer,
   data: Uint8Array,
   allocate: boolean,
+  fresh = false,
 ): boolean {
   if (allocate || b.pvBuffer === null) {
     if (!allocate && data.length > 0) return false;
-    b.pvBuffer = data.slice();
+    // A fresh array from the package becomes the caller's; others are copied.
+    b.pvBuffer = fresh ? data : data.slice();
     b.cbBuffer = data.length;
     return true;
   }

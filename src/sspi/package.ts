@@ -69,6 +69,11 @@ export interface StepResult {
   status: number;
   /** The token to send to the peer, if any. */
   token?: Uint8Array | null;
+  /**
+   * True when `token` is a fresh array nobody else holds: with `*_ALLOCATE_MEMORY` the
+   * dispatcher then hands it to the caller instead of copying it.
+   */
+  tokenIsFresh?: boolean;
   /** Bytes of the input the package did not consume (`SECBUFFER_EXTRA`). */
   extra?: number;
   /** `ISC_RET_*`/`ASC_RET_*` attributes. */

@@ -187,3 +187,30 @@ function equal16(u8: Uint8Array, at: number, b: Uint8Array): boolean {
   for (let i = 0; i < 16; i++) d |= u8[at + i] ^ b[i];
   return d === 0;
 }
+
+/**
+ * HMAC-MD5 over the concatenation of `parts` (at most the scratch size in total) in
+ * one call, without streaming objects: the NTLM MIC over the three messages.
+ */
+export function hmacMd5Concat(
+  key: Uint8Array,
+  parts: readonly Uint8Array[],
+): Uint8Array {
+  const { w } = get();
+  const x = w.x;
+  let total = 0;
+  for (const p of parts) total += p.length;
+  if (key.length > 64 || total > w.scratchSize) {
+    throw new RangeError("hmacMd5Concat input too large");
+  }
+  let o = w.scratch;
+  for (const p of parts) {
+    w.u8.set(p, o);
+    o += p.length;
+  }
+  w.u8.set(key, w.key);
+  x.hmac(1, w.key, key.length, w.scratch, total, w.out);
+  const r = w.u8.slice(w.out, w.out + 16);
+  x.wipe(w.out, 16);
+  return r;
+}

@@ -33,13 +33,8 @@ import {
   SEC_I_CONTINUE_NEEDED,
 } from "../../sspi/status.ts";
 import { SspiError } from "../../sspi/errors.ts";
-import { concat, utf16le } from "../../util/bytes.ts";
-import {
-  avGet,
-  type AvPair,
-  decodeAvPairs,
-  encodeAvPairs,
-} from "./av_pairs.ts";
+import { concat, u32le, utf16le } from "../../util/bytes.ts";
+import { avFind, type AvPair, avRewrite } from "./av_pairs.ts";
 import {
   MSV_AV_FLAG_MIC,
   MsvAvChannelBindings,
@@ -70,7 +65,6 @@ import {
   computeMic,
   computeResponseV1,
   KXKEY,
-  ntlmv2Temp,
   ntlmv2Values,
   rc4K,
 } from "./crypto.ts";
@@ -172,6 +166,7 @@ export class NtlmClientContext extends NtlmContextBase {
     return {
       status: SEC_I_CONTINUE_NEEDED,
       token: this.#negotiate,
+      tokenIsFresh: false,
       attrs: this.retFlags,
     };
   }
@@ -238,41 +233,46 @@ export class NtlmClientContext extends NtlmContextBase {
             "the CHALLENGE has no TargetInfo, which NTLMv2 needs",
           );
         }
-        const pairs = decodeAvPairs(chal.targetInfo);
-        const ts = avGet(pairs, MsvAvTimestamp);
-        const out: AvPair[] = pairs.filter((p) =>
-          p.id !== MsvAvFlags && p.id !== MsvAvTargetName &&
-          p.id !== MsvAvChannelBindings
-        );
-        let avFlags = 0;
-        const old = avGet(pairs, MsvAvFlags);
-        if (old && old.length >= 4) {
-          avFlags = new DataView(old.buffer, old.byteOffset, 4).getUint32(
-            0,
-            true,
-          );
-        }
-        if (ts) {
+        const ti = chal.targetInfo;
+        const tsLoc = avFind(ti, MsvAvTimestamp);
+        const flLoc = avFind(ti, MsvAvFlags);
+        let avFlags = flLoc && flLoc[1] >= 4
+          ? (ti[flLoc[0]] | (ti[flLoc[0] + 1] << 8) | (ti[flLoc[0] + 2] << 16) |
+            (ti[flLoc[0] + 3] << 24))
+          : 0;
+        if (tsLoc) {
           sendMic = true;
           avFlags |= MSV_AV_FLAG_MIC;
         }
-        const fv = new Uint8Array(4);
-        new DataView(fv.buffer).setUint32(0, avFlags >>> 0, true);
-        out.push({ id: MsvAvFlags, value: fv });
-        out.push({ id: MsvAvChannelBindings, value: cbHash });
+        const extra: AvPair[] = [
+          { id: MsvAvFlags, value: u32le(avFlags) },
+          { id: MsvAvChannelBindings, value: cbHash },
+        ];
         if (req.target) {
-          out.push({ id: MsvAvTargetName, value: utf16le(req.target) });
+          extra.push({ id: MsvAvTargetName, value: utf16le(req.target) });
         }
-        const time = ts && ts.length === 8 ? ts : (() => {
-          const t = new Uint8Array(8);
-          new DataView(t.buffer).setBigUint64(
-            0,
+        // NtChallengeResponse = NTProofStr (16) || temp, temp = 28-byte header ||
+        // AV pairs || Z(4), built in one array (3.3.2).
+        const nt = avRewrite(
+          ti,
+          [MsvAvFlags, MsvAvTargetName, MsvAvChannelBindings],
+          extra,
+          16 + 28,
+          4,
+        );
+        nt[16] = 1;
+        nt[17] = 1;
+        if (tsLoc && tsLoc[1] === 8) {
+          nt.set(ti.subarray(tsLoc[0], tsLoc[0] + 8), 24);
+        } else {
+          new DataView(nt.buffer).setBigUint64(
+            24,
             filetimeFromMs(Date.now()),
             true,
           );
-          return t;
-        })();
-        const temp = ntlmv2Temp(time, clientChallenge, encodeAvPairs(out));
+        }
+        nt.set(clientChallenge, 32);
+        const temp = nt.subarray(16);
         const r = ntlmv2Values(
           id.ntHash,
           id.user,
@@ -281,7 +281,9 @@ export class NtlmClientContext extends NtlmContextBase {
           clientChallenge,
           temp,
         );
-        ntResponse = concat(r.ntProofStr, temp);
+        nt.set(r.ntProofStr, 0);
+        ntResponse = nt;
+        const ts = tsLoc !== null;
         // MS-NLMP 3.1.5.1.2: with a server timestamp, send Z(24) as the LM response.
         lmResponse = ts ? new Uint8Array(24) : concat(r.lmv2, clientChallenge);
         sessionBaseKey = r.sessionBaseKey;
@@ -347,6 +349,7 @@ export class NtlmClientContext extends NtlmContextBase {
     return {
       status: SEC_E_OK,
       token: msg,
+      tokenIsFresh: true,
       attrs: this.retFlags,
       expiry: 0x7fffffffffffffffn,
     };

@@ -14,7 +14,7 @@ import {
   rc4,
 } from "../../crypto/mod.ts";
 import { concat, oem, utf16le } from "../../util/bytes.ts";
-import { ntlmV2 } from "../../wasm/ntlm.ts";
+import { hmacMd5Concat, ntlmV2 } from "../../wasm/ntlm.ts";
 import {
   NTLMSSP_NEGOTIATE_128,
   NTLMSSP_NEGOTIATE_56,
@@ -222,10 +222,13 @@ export function computeMic(
   challenge: Uint8Array,
   authenticateWithZeroMic: Uint8Array,
 ): Uint8Array {
-  return hmacMd5.create(exportedSessionKey).update(negotiate).update(challenge)
-    .update(
-      authenticateWithZeroMic,
-    ).digest();
+  const parts = [negotiate, challenge, authenticateWithZeroMic];
+  const total = negotiate.length + challenge.length +
+    authenticateWithZeroMic.length;
+  if (total <= 65536) return hmacMd5Concat(exportedSessionKey, parts);
+  const h = hmacMd5.create(exportedSessionKey);
+  for (const p of parts) h.update(p);
+  return h.digest();
 }
 
 /**

@@ -48,6 +48,14 @@ import {
   splitUser,
 } from "./credentials.ts";
 import { NtlmServerContext, type ServerPolicy } from "./server.ts";
+import { encodeAvPairsNoEol } from "./av_pairs.ts";
+import {
+  MsvAvDnsComputerName,
+  MsvAvDnsDomainName,
+  MsvAvNbComputerName,
+  MsvAvNbDomainName,
+} from "./constants.ts";
+import { utf16le } from "../../util/bytes.ts";
 
 /** NTLM's `SecPkgInfo`, with Windows' capabilities, RPC id 10 and `cbMaxToken` 2888. */
 export const NTLM_PACKAGE_INFO: SecPkgInfo = Object.freeze({
@@ -75,7 +83,9 @@ export class NtlmCredential implements PackageCredential {
   #lmHash: Uint8Array | null = null;
   #users: NtlmUser[] | null = null;
   #lookup: NtlmAuthData["lookup"] | null = null;
-  #policy: Omit<ServerPolicy, "lookup"> | null = null;
+  #policy: Omit<ServerPolicy, "lookup" | "targetInfoPrefix"> | null = null;
+  #serverPolicy: ServerPolicy | null = null;
+  #secrets = new Map<NtlmUser, NtlmSecret | null>();
 
   constructor(req: AcquireRequest) {
     this.use = req.use;
@@ -211,29 +221,52 @@ export class NtlmCredential implements PackageCredential {
     };
   }
 
-  /** The server policy for a new server context. */
+  /**
+   * The server policy for a new server context, built once per credential: the
+   * target info without its timestamp, and the user lookup (secrets derived once per
+   * listed user, on first use).
+   */
   serverPolicy(): ServerPolicy {
-    if (!this.#policy) {
+    if (this.#serverPolicy) return this.#serverPolicy;
+    const base = this.#policy;
+    if (!base) {
       throw new SspiError(SEC_E_NO_CREDENTIALS, "not an inbound credential");
     }
     const users = this.#users;
     const lookup = this.#lookup;
-    const toSecret = (u: NtlmUser | null | undefined): NtlmSecret | null => {
+    const cache = this.#secrets;
+    // Never accept a user without a secret (WinPR CVE-2022-24882/24883): secretOf
+    // gives null for an entry with neither password nor hash.
+    const fromCallback = (
+      u: NtlmUser | null | undefined,
+    ) => (u ? secretOf(u) : null);
+    const fromList = (u: NtlmUser | undefined): NtlmSecret | null => {
       if (!u) return null;
-      // Never accept a user without a secret (WinPR CVE-2022-24882/24883).
-      return secretOf(u);
+      let v = cache.get(u);
+      if (v === undefined) {
+        v = secretOf(u);
+        cache.set(u, v);
+      }
+      return v;
     };
-    return {
-      ...this.#policy,
+    this.#serverPolicy = {
+      ...base,
+      targetInfoPrefix: encodeAvPairsNoEol([
+        { id: MsvAvNbDomainName, value: utf16le(base.domain) },
+        { id: MsvAvNbComputerName, value: utf16le(base.computer) },
+        { id: MsvAvDnsDomainName, value: utf16le(base.dnsDomain) },
+        { id: MsvAvDnsComputerName, value: utf16le(base.dnsComputer) },
+      ]),
       lookup: (user, domain) => {
         if (!user) return null;
         if (lookup) {
           const r = lookup(user, domain);
-          return r instanceof Promise ? r.then(toSecret) : toSecret(r);
+          return r instanceof Promise ? r.then(fromCallback) : fromCallback(r);
         }
-        return toSecret(findUser(users ?? [], user, domain));
+        return fromList(findUser(users ?? [], user, domain));
       },
     };
+    return this.#serverPolicy;
   }
 
   queryAttribute(attribute: number): AttributeResult {
@@ -248,8 +281,14 @@ export class NtlmCredential implements PackageCredential {
     this.#lmHash?.fill(0);
     this.#ntHash = null;
     this.#lmHash = null;
+    for (const v of this.#secrets.values()) {
+      v?.ntHash.fill(0);
+      v?.lmHash?.fill(0);
+    }
+    this.#secrets.clear();
     this.#users = null;
     this.#lookup = null;
+    this.#serverPolicy = null;
   }
 }
 

@@ -40,16 +40,12 @@ import {
   SEC_E_OUT_OF_SEQUENCE,
   SEC_I_CONTINUE_NEEDED,
 } from "../../sspi/status.ts";
-import { constantTimeEqual, utf16le } from "../../util/bytes.ts";
-import { avGet, decodeAvPairs, encodeAvPairs } from "./av_pairs.ts";
+import { constantTimeEqual } from "../../util/bytes.ts";
+import { avFind } from "./av_pairs.ts";
 import {
   MSV_AV_FLAG_MIC,
   MsvAvChannelBindings,
-  MsvAvDnsComputerName,
-  MsvAvDnsDomainName,
   MsvAvFlags,
-  MsvAvNbComputerName,
-  MsvAvNbDomainName,
   MsvAvTimestamp,
   NTLM_NEGOTIATE_OEM,
   NtLmAuthenticate,
@@ -112,6 +108,8 @@ export interface ServerPolicy {
   dnsComputer: string;
   /** DNS domain name. */
   dnsDomain: string;
+  /** The CHALLENGE's TargetInfo up to (without) the timestamp and MsvAvEOL. */
+  targetInfoPrefix: Uint8Array;
 }
 
 const SERVER_FLAGS = NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL |
@@ -217,15 +215,17 @@ export class NtlmServerContext extends NtlmContextBase {
     const neg = decodeNegotiate(token);
     const flags = serverFlags(neg.flags);
     const p = this.#policy;
-    const ts = new Uint8Array(8);
-    new DataView(ts.buffer).setBigUint64(0, filetimeFromMs(Date.now()), true);
-    const targetInfo = encodeAvPairs([
-      { id: MsvAvNbDomainName, value: utf16le(p.domain) },
-      { id: MsvAvNbComputerName, value: utf16le(p.computer) },
-      { id: MsvAvDnsDomainName, value: utf16le(p.dnsDomain) },
-      { id: MsvAvDnsComputerName, value: utf16le(p.dnsComputer) },
-      { id: MsvAvTimestamp, value: ts },
-    ]);
+    // TargetInfo: the credential's fixed pairs, MsvAvTimestamp, MsvAvEOL.
+    const pre = p.targetInfoPrefix;
+    const targetInfo = new Uint8Array(pre.length + 16);
+    targetInfo.set(pre);
+    targetInfo[pre.length] = MsvAvTimestamp;
+    targetInfo[pre.length + 2] = 8;
+    new DataView(targetInfo.buffer).setBigUint64(
+      pre.length + 4,
+      filetimeFromMs(Date.now()),
+      true,
+    );
     this.#serverChallenge = randomBytes(8);
     const msg = encodeChallenge({
       flags,
@@ -400,10 +400,11 @@ export class NtlmServerContext extends NtlmContextBase {
     _auth: AuthenticateMessage,
     avBytes: Uint8Array,
   ): void {
-    const pairs = decodeAvPairs(avBytes);
-    const f = avGet(pairs, MsvAvFlags);
-    const avFlags = f && f.length >= 4
-      ? new DataView(f.buffer, f.byteOffset, 4).getUint32(0, true)
+    const fl = avFind(avBytes, MsvAvFlags);
+    const avFlags = fl && fl[1] >= 4
+      ? (avBytes[fl[0]] | (avBytes[fl[0] + 1] << 8) |
+        (avBytes[fl[0] + 2] << 16) |
+        (avBytes[fl[0] + 3] << 24))
       : 0;
     this.#micRequired = (avFlags & MSV_AV_FLAG_MIC) !== 0;
     const cbBuf = findBuffer(req.input, SECBUFFER_CHANNEL_BINDINGS);
@@ -415,7 +416,10 @@ export class NtlmServerContext extends NtlmContextBase {
         "malformed SEC_CHANNEL_BINDINGS buffer",
       );
     }
-    const got = avGet(pairs, MsvAvChannelBindings);
+    const cbLoc = avFind(avBytes, MsvAvChannelBindings);
+    const got = cbLoc
+      ? avBytes.subarray(cbLoc[0], cbLoc[0] + cbLoc[1])
+      : undefined;
     const absent = !got || got.every((b) => b === 0);
     if (absent) {
       if (this.#policy.requireChannelBindings) {
