@@ -27,29 +27,29 @@ import {
  * ```
  */
 export function encodeLength(n: number): Uint8Array {
+  const out = new Uint8Array(lengthSize(n));
+  writeLength(out, 0, n, out.length);
+  return out;
+}
+
+/** The number of length octets `n` needs. */
+function lengthSize(n: number): number {
   if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
     throw new RangeError(`DER length out of range: ${n}`);
   }
-  if (n < 0x80) return Uint8Array.of(n);
-  const bytes: number[] = [];
-  while (n > 0) {
-    bytes.unshift(n & 0xff);
-    n = Math.floor(n / 256);
-  }
-  return Uint8Array.of(0x80 | bytes.length, ...bytes);
+  return n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x1000000 ? 4 : 5;
 }
 
-/** Concatenates byte arrays. */
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
+function writeLength(out: Uint8Array, at: number, n: number, size: number) {
+  if (size === 1) {
+    out[at] = n;
+    return;
   }
-  return out;
+  out[at] = 0x80 | (size - 1);
+  for (let i = size - 1; i >= 1; i--) {
+    out[at + i] = n & 0xff;
+    n = Math.floor(n / 256);
+  }
 }
 
 /**
@@ -71,12 +71,22 @@ export function encodeTlv(
   ) {
     throw new RangeError(`unsupported DER tag: ${tag}`);
   }
-  const body = content instanceof Uint8Array ? content : concat(content);
-  const len = encodeLength(body.length);
-  const out = new Uint8Array(1 + len.length + body.length);
+  let n = 0;
+  if (content instanceof Uint8Array) n = content.length;
+  else for (const p of content) n += p.length;
+  const size = lengthSize(n);
+  const out = new Uint8Array(1 + size + n);
   out[0] = tag;
-  out.set(len, 1);
-  out.set(body, 1 + len.length);
+  writeLength(out, 1, n, size);
+  if (content instanceof Uint8Array) {
+    out.set(content, 1 + size);
+  } else {
+    let o = 1 + size;
+    for (const p of content) {
+      out.set(p, o);
+      o += p.length;
+    }
+  }
   return out;
 }
 
@@ -108,8 +118,15 @@ export function encodeApplication(
  * ```
  */
 export function encodeOid(oid: string): Uint8Array {
-  return encodeTlv(TAG_OID, encodeOidContent(oid));
+  let der = oidCache.get(oid);
+  if (!der) {
+    der = encodeTlv(TAG_OID, encodeOidContent(oid));
+    if (oidCache.size < 256) oidCache.set(oid, der);
+  }
+  return der.slice();
 }
+
+const oidCache = new Map<string, Uint8Array>();
 
 /** An OCTET STRING. */
 export function encodeOctetString(bytes: Uint8Array): Uint8Array {
@@ -121,6 +138,7 @@ export function encodeEnumerated(value: number): Uint8Array {
   if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
     throw new RangeError(`ENUMERATED out of range: ${value}`);
   }
+  if (value < 0x80) return Uint8Array.of(TAG_ENUMERATED, 1, value);
   const bytes: number[] = [];
   do {
     bytes.unshift(value & 0xff);

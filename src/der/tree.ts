@@ -59,6 +59,7 @@ export type DerScanner = (
 ) => number;
 
 let scanner: DerScanner = scanDerTs;
+let scratch = new Int32Array(256 * DER_ENTRY_SIZE);
 let scannerName = "ts";
 
 /**
@@ -92,10 +93,13 @@ export function scanDer(bytes: Uint8Array, opts: ScanOptions = {}): DerTree {
     opts.maxEntries ?? 4096,
     Math.max(1, bytes.length >> 1),
   );
-  const out = new Int32Array(maxEntries * DER_ENTRY_SIZE);
-  const n = scanner(bytes, out, maxDepth, opts.allowTrailing === true);
+  // Scan into a shared scratch table, then keep an exact-size copy.
+  const need = maxEntries * DER_ENTRY_SIZE;
+  if (scratch.length < need) scratch = new Int32Array(need);
+  const table = scratch.length === need ? scratch : scratch.subarray(0, need);
+  const n = scanner(bytes, table, maxDepth, opts.allowTrailing === true);
   if (n <= 0) throw new DerError(derErrorMessage(n));
-  return new DerTree(bytes, out, n);
+  return new DerTree(bytes, table.slice(0, n * DER_ENTRY_SIZE), n);
 }
 
 /** A scanned DER value: entry 0 is the outermost TLV, the rest follow in preorder. */

@@ -7,6 +7,7 @@
 export { NEGOTIATE_PACKAGE_INFO, negotiatePackage } from "./package.ts";
 export {
   filterPackages,
+  type InnerCredential,
   type NegotiateAuthData,
   NegotiateCredential,
 } from "./credentials.ts";
