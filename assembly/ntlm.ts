@@ -119,12 +119,30 @@ export function ntlmMacBegin(flags: u32, dir: usize, seq: u32): void {
  * (a buffer not covered by the signature).
  */
 export function ntlmMacData(flags: u32, dir: usize, p: usize, len: i32, mode: i32): void {
-  if (mode == 2 || mode == 3) rc4Xor(dir + 16, p, len);
-  if (mode != 3) {
-    if (flags & ESS) mdUpdate(MD5, MAC, p, len);
-    else store<u32>(MAC, crc32Update(load<u32>(MAC), p, len));
+  const rc4 = dir + 16;
+  if (mode == 3) {
+    rc4Xor(rc4, p, len);
+    return;
   }
-  if (mode == 1) rc4Xor(dir + 16, p, len);
+  if (mode == 0) {
+    mac(flags, p, len);
+    return;
+  }
+  // Interleave the MAC and the cipher in 2 KiB slices so the second pass reads from L1.
+  const end = p + <usize>len;
+  while (p < end) {
+    const n = <i32>min<usize>(2048, end - p);
+    if (mode == 2) rc4Xor(rc4, p, n);
+    mac(flags, p, n);
+    if (mode == 1) rc4Xor(rc4, p, n);
+    p += <usize>n;
+  }
+}
+
+// @ts-ignore: decorator
+@inline function mac(flags: u32, p: usize, len: i32): void {
+  if (flags & ESS) mdUpdate(MD5, MAC, p, len);
+  else store<u32>(MAC, crc32Update(load<u32>(MAC), p, len));
 }
 
 /** Finishes the MAC: the 16-byte NTLMSSP_MESSAGE_SIGNATURE at `out`. */
