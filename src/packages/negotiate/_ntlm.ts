@@ -65,7 +65,8 @@ export function isNtlmssp(token: Uint8Array): boolean {
 
 interface Direction {
   signKey: Uint8Array | null;
-  sealKey: Uint8Array;
+  /** The handle as keyed, kept to reset to. */
+  fresh: Rc4;
   handle: Rc4;
   seq: number;
 }
@@ -85,10 +86,12 @@ class ResettableNtlmSecurity {
     const peer = mode === "Client" ? "Server" : "Client";
     const dir = (m: "Client" | "Server"): Direction => {
       const sealKey = SEALKEY(flags, key, m);
+      const fresh = new Rc4(sealKey);
+      sealKey.fill(0);
       return {
         signKey: flags & ESS ? SIGNKEY(flags, key, m) : null,
-        sealKey,
-        handle: new Rc4(sealKey),
+        fresh,
+        handle: fresh.clone(),
         seq: 0,
       };
     };
@@ -100,8 +103,7 @@ class ResettableNtlmSecurity {
   /** Re-initialises the RC4 handle of one direction (gss-ntlmssp `reset_crypto`). */
   reset(direction: "send" | "recv"): void {
     const d = direction === "send" ? this.#out : this.#in;
-    d.handle.destroy();
-    d.handle = new Rc4(d.sealKey);
+    d.handle.restore(d.fresh);
   }
 
   #mac(d: Direction, parts: readonly Uint8Array[], seq: number): Uint8Array {
@@ -202,7 +204,7 @@ class ResettableNtlmSecurity {
   dispose(): void {
     for (const d of [this.#out, this.#in]) {
       d.signKey?.fill(0);
-      d.sealKey.fill(0);
+      d.fresh.destroy();
       d.handle.destroy();
     }
   }
