@@ -155,6 +155,15 @@ await peerTest(
   },
 );
 
+/** Flips a bit inside the NTLMv2 blob of an AUTHENTICATE message (covered by NTProofStr). */
+function flipInNtResponse(auth: Uint8Array): void {
+  const v = new DataView(auth.buffer, auth.byteOffset, auth.byteLength);
+  const len = v.getUint16(20, true);
+  const off = v.getUint32(24, true);
+  assert.ok(len > 48, "an NTLMv2 response");
+  auth[off + 40] ^= 0x01; // in the blob, past NTProofStr, time and client challenge
+}
+
 function catching(f: () => unknown): unknown {
   try {
     f();
@@ -264,3 +273,51 @@ await peerTest("NTLM interop: channel bindings must match", async () => {
     await p2.close();
   }
 });
+
+await peerTest(
+  "NTLM interop: a tampered AUTHENTICATE is refused both ways",
+  async () => {
+    // gss-ntlmssp's AUTHENTICATE altered in flight -> our server refuses it.
+    const s = server({
+      authData: {
+        users: [{
+          User: USER.user,
+          Domain: USER.domain,
+          Password: USER.password,
+        }],
+      },
+    });
+    const p = await GssapiPeer.start({
+      role: "initiator",
+      mech: "ntlm",
+      ...USER,
+      target: "host@localhost",
+    });
+    try {
+      const neg = (await p.step(null)).token!;
+      const chal = s.step(neg)!;
+      const auth = (await p.step(chal)).token!;
+      flipInNtResponse(auth);
+      const e = catching(() => s.step(auth));
+      assert.ok(e instanceof SspiError);
+      assert.ok(
+        [SEC_E_LOGON_DENIED, SEC_E_MESSAGE_ALTERED].includes(e.status),
+        `status 0x${e.status.toString(16)}`,
+      );
+    } finally {
+      s.dispose();
+      await p.close();
+    }
+    // Our AUTHENTICATE altered in flight -> gss-ntlmssp refuses it.
+    const { c, peer } = await ourClient();
+    try {
+      const chal = (await peer.step(c.step(null)!)).token!;
+      const auth = c.step(chal)!;
+      flipInNtResponse(auth);
+      await assert.rejects(() => peer.step(auth), GssapiError);
+    } finally {
+      c.dispose();
+      await peer.close();
+    }
+  },
+);
