@@ -229,6 +229,14 @@ export abstract class NtlmContextBase implements PackageContext {
     return { status: s.unseal(p.crypt, p.signed, p.token), qop: 0 };
   }
 
+  /**
+   * Re-initialises the RC4 handle of one direction (SPNEGO does this after the
+   * mechListMIC, MS-SPNG 3.3.5.1); sequence numbers are kept.
+   */
+  resetCrypto(direction: "send" | "recv"): void {
+    this.security?.resetCrypto(direction);
+  }
+
   /** Wipes the session key and session security. */
   dispose(): void {
     this.#sessionKey?.fill(0);

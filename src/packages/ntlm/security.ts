@@ -37,6 +37,8 @@ interface Direction {
 export class NtlmSessionSecurity {
   readonly #flags: number;
   readonly #keys: Uint8Array;
+  /** The states as derived, for `resetCrypto` (SPNEGO re-keys after mechListMIC). */
+  readonly #initial: Uint8Array;
   readonly #out: Direction;
   readonly #in: Direction;
   #disposed = false;
@@ -56,6 +58,7 @@ export class NtlmSessionSecurity {
       exportedSessionKey,
       mode === "Client",
     );
+    this.#initial = this.#keys.slice();
     if (this.#ess()) {
       this.#out = {
         state: this.#keys.subarray(0, NTLM_DIR_SIZE),
@@ -170,11 +173,26 @@ export class NtlmSessionSecurity {
     }
   }
 
+  /**
+   * Re-initialises one direction's RC4 handle from its sealing key, keeping the
+   * sequence numbers: what MS-SPNG 3.3.5.1 asks after the mechListMIC, and what
+   * Windows and gss-ntlmssp do.
+   */
+  resetCrypto(direction: "send" | "recv"): void {
+    this.#alive();
+    const at = this.#ess() && direction === "recv" ? NTLM_DIR_SIZE : 0;
+    this.#keys.set(
+      this.#initial.subarray(at + 16, at + NTLM_DIR_SIZE),
+      at + 16,
+    );
+  }
+
   /** Wipes the keys and RC4 states. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#keys.fill(0);
+    this.#initial.fill(0);
   }
 }
 
