@@ -22,8 +22,9 @@ import {
 } from "../mod.ts";
 import { portableCredentials } from "./ntlm_bench.ts";
 
-const FLAGS = ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION;
-const ASC = 0x10 | 0x20000 | 0x800;
+const FLAGS = ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION |
+  0x100; // ISC_REQ_ALLOCATE_MEMORY
+const ASC = 0x10 | 0x20000 | 0x800 | 0x100; // ... | ASC_REQ_ALLOCATE_MEMORY
 
 /** Credentials for a portable Negotiate client and server, acquired once. */
 export function negotiateCredentials(): {
@@ -33,8 +34,7 @@ export function negotiateCredentials(): {
   return portableCredentials("Negotiate");
 }
 
-const out = () =>
-  new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, new Uint8Array(4096))]);
+const out = () => new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
 const input = (d: SecBufferDesc) =>
   new SecBufferDesc([
     new SecBuffer(

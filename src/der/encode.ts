@@ -169,3 +169,77 @@ export function encodeGeneralString(s: string): Uint8Array {
   }
   return encodeTlv(TAG_GENERAL_STRING, out);
 }
+
+/**
+ * A DER value still to be serialized: encoded bytes, or a constructed TLV over parts.
+ * Building a message from these and calling {@link derBytes} once allocates one array
+ * for the whole message instead of one per TLV.
+ */
+export type Der = Uint8Array | DerNode;
+
+/** A TLV whose content is the concatenation of `parts`. */
+export interface DerNode {
+  /** The identifier octet. */
+  readonly tag: number;
+  /** The content parts. */
+  readonly parts: readonly Der[];
+  /** Content length in bytes. */
+  readonly size: number;
+}
+
+/** The encoded length of a value. */
+export function derLength(d: Der): number {
+  return d instanceof Uint8Array ? d.length : 1 + lengthSize(d.size) + d.size;
+}
+
+/**
+ * A lazy TLV: tag `tag` around `parts` (or one part).
+ *
+ * @example
+ * ```ts
+ * import { der, derBytes } from "./encode.ts";
+ * derBytes(der(0x30, [der(0x04, Uint8Array.of(1))])); // 30 03 04 01 01
+ * ```
+ */
+export function der(tag: number, parts: Der | readonly Der[]): DerNode {
+  if (
+    !Number.isInteger(tag) || tag < 0 || tag > 0xff || (tag & 0x1f) === 0x1f
+  ) {
+    throw new RangeError(`unsupported DER tag: ${tag}`);
+  }
+  const list = Array.isArray(parts) ? parts as readonly Der[] : [parts as Der];
+  let size = 0;
+  for (const p of list) size += derLength(p);
+  return { tag, parts: list, size };
+}
+
+/** Serializes a value built with {@link der} into one new array. */
+export function derBytes(d: Der): Uint8Array {
+  if (d instanceof Uint8Array) return d.slice();
+  const out = new Uint8Array(derLength(d));
+  writeDer(out, 0, d);
+  return out;
+}
+
+function writeDer(out: Uint8Array, at: number, d: Der): number {
+  if (d instanceof Uint8Array) {
+    out.set(d, at);
+    return at + d.length;
+  }
+  out[at] = d.tag;
+  const size = lengthSize(d.size);
+  writeLength(out, at + 1, d.size, size);
+  let o = at + 1 + size;
+  for (const p of d.parts) o = writeDer(out, o, p);
+  return o;
+}
+
+/** The cached DER of an OID (shared: never modify it). */
+export function oidDer(oid: string): Uint8Array {
+  let d = oidCache.get(oid);
+  if (!d) {
+    d = encodeTlv(TAG_OID, encodeOidContent(oid));
+    if (oidCache.size < 256) oidCache.set(oid, d);
+  }
+  return d;
+}

@@ -50,12 +50,16 @@ export function encodeOidContent(oid: string): Uint8Array {
  * decodeOidContent(Uint8Array.of(0x2b, 6, 1, 5, 5, 2)); // "1.3.6.1.5.5.2"
  * ```
  */
-export function decodeOidContent(bytes: Uint8Array): string {
-  if (bytes.length === 0) throw new DerError("Cannot decode OID: empty");
+export function decodeOidContent(
+  bytes: Uint8Array,
+  start = 0,
+  end: number = bytes.length,
+): string {
+  if (end <= start) throw new DerError("Cannot decode OID: empty");
   const arcs: number[] = [];
   let v = 0;
   let started = false;
-  for (let i = 0; i < bytes.length; i++) {
+  for (let i = start; i < end; i++) {
     const b = bytes[i];
     if (!started && b === 0x80) {
       throw new DerError("Cannot decode OID: non-minimal arc");

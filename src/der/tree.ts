@@ -193,13 +193,15 @@ export class DerTree {
   /** An OBJECT IDENTIFIER as a dotted string. */
   oid(i: number, what = "OID"): string {
     this.expect(i, TAG_OID, what);
-    return decodeOidContent(this.content(i));
+    const e = i * DER_ENTRY_SIZE;
+    const start = this.entries[e + 2] + this.entries[e + 1];
+    return decodeOidContent(this.bytes, start, start + this.entries[e + 3]);
   }
 
-  /** An OCTET STRING (a copy). */
+  /** An OCTET STRING (a view into the scanned bytes; copy it to keep it). */
   octetString(i: number, what = "OCTET STRING"): Uint8Array {
     this.expect(i, TAG_OCTET_STRING, what);
-    return this.content(i).slice();
+    return this.content(i);
   }
 
   /** An ENUMERATED that fits in 31 bits, non-negative. */

@@ -15,7 +15,8 @@ import {
   SspiError,
 } from "../../mod.ts";
 import { decodeNegotiationToken } from "../../src/packages/negotiate/mod.ts";
-import { pair, run } from "./_helpers.ts";
+import { pair, run, USER } from "./_helpers.ts";
+import { client, server } from "../../mod.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -69,6 +70,28 @@ Deno.test("Negotiate(NTLM) loopback: wrong password is SEC_E_LOGON_DENIED", () =
       (e) => e instanceof SspiError && e.status === SEC_E_LOGON_DENIED,
     );
   } finally {
+    c.dispose();
+    s.dispose();
+  }
+});
+
+Deno.test("Negotiate(NTLM): the mechListMIC does not depend on the flags the server asks for", () => {
+  // IIS-style servers call AcceptSecurityContext with ASC_REQ_CONNECTION only; the
+  // client still requires the mechListMIC because NTLM's AUTHENTICATE carried a MIC.
+  for (const flags of [0x800, 0]) {
+    const c = client({
+      package: "Negotiate",
+      authData: USER,
+      target: "HTTP/web.example.com",
+    });
+    const s = server({
+      package: "Negotiate",
+      authData: { users: [USER] },
+      flags,
+    });
+    run(c, s);
+    assert.ok(c.complete && s.complete, `flags ${flags}`);
+    assert.equal(s.clientName, "EXAMPLE\\alice");
     c.dispose();
     s.dispose();
   }

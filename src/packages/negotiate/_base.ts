@@ -158,10 +158,15 @@ export abstract class NegotiateContextBase implements PackageContext {
     key?.fill(0);
   }
 
-  /** True when the inner context can sign (integrity was negotiated). */
-  protected canMic(integrityFlag: number): boolean {
-    return this.innerDone && !!this.inner?.makeSignature &&
-      (this.innerAttrs & integrityFlag) !== 0;
+  /**
+   * True when the inner context can sign: it is established with a session key. The
+   * caller's integrity flags do not matter here: the mechListMIC protects the
+   * negotiation itself, and Windows and gss-ntlmssp send it whenever they can.
+   */
+  protected canMic(_integrityFlag: number): boolean {
+    if (!this.innerDone || !this.inner?.makeSignature) return false;
+    return this.inner.queryAttribute(SECPKG_ATTR_SESSION_KEY).status ===
+      SEC_E_OK;
   }
 
   /** The mechListMIC over `mechTypesDer`, then the send-direction reset. */
@@ -173,7 +178,7 @@ export abstract class NegotiateContextBase implements PackageContext {
       : 64;
     const sig = new SecBuffer(SECBUFFER_TOKEN, new Uint8Array(size || 64));
     const msg = new SecBufferDesc([
-      new SecBuffer(SECBUFFER_DATA, mechTypesDer.slice()),
+      new SecBuffer(SECBUFFER_DATA, mechTypesDer), // signing leaves data as is
       sig,
     ]);
     const st = this.inner!.makeSignature!(0, msg, 0);
@@ -181,7 +186,9 @@ export abstract class NegotiateContextBase implements PackageContext {
       throw new SspiError(st, "cannot compute the mechListMIC");
     }
     this.#reset?.("send");
-    return sig.pvBuffer!.slice(0, sig.cbBuffer);
+    return sig.cbBuffer === sig.pvBuffer!.length
+      ? sig.pvBuffer!
+      : sig.pvBuffer!.slice(0, sig.cbBuffer);
   }
 
   /** Verifies the peer's mechListMIC, then the receive-direction reset. */
@@ -194,8 +201,8 @@ export abstract class NegotiateContextBase implements PackageContext {
       );
     }
     const msg = new SecBufferDesc([
-      new SecBuffer(SECBUFFER_DATA, mechTypesDer.slice()),
-      new SecBuffer(SECBUFFER_TOKEN, mic.slice()),
+      new SecBuffer(SECBUFFER_DATA, mechTypesDer), // verification reads only
+      new SecBuffer(SECBUFFER_TOKEN, mic),
     ]);
     const r = this.inner.verifySignature(msg, 0);
     if (r.status !== SEC_E_OK) {

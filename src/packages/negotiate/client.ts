@@ -103,6 +103,7 @@ export class NegotiateClientContext extends NegotiateContextBase {
         this.#state = "wait";
         return {
           status: SEC_I_CONTINUE_NEEDED,
+          tokenIsFresh: true,
           token: encodeNegTokenInit({
             mechTypes,
             mechTypesDer: this.#mechTypesDer,
@@ -247,6 +248,7 @@ export class NegotiateClientContext extends NegotiateContextBase {
     }
     return {
       status: SEC_I_CONTINUE_NEEDED,
+      tokenIsFresh: true,
       token: encodeNegTokenResp({
         negState: ACCEPT_INCOMPLETE,
         responseToken: innerToken,

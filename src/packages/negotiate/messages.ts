@@ -8,16 +8,15 @@
 import {
   applicationTag,
   contextTag,
+  type Der,
+  der,
+  derBytes,
   DerError,
   type DerTree,
-  encodeApplication,
   encodeBitString,
-  encodeContext,
   encodeEnumerated,
   encodeGeneralString,
-  encodeOctetString,
-  encodeOid,
-  encodeSequence,
+  oidDer,
   scanDer,
   TAG_OCTET_STRING,
   TAG_SEQUENCE,
@@ -77,12 +76,16 @@ export type NegotiationToken = NegTokenInit | NegTokenResp;
  * ```
  */
 export function encodeMechTypeList(oids: readonly string[]): Uint8Array {
-  return encodeSequence(oids.map(encodeOid));
+  return derBytes(der(TAG_SEQUENCE, oids.map(oidDer)));
 }
+
+const ctx = (n: number, v: Der) => der(contextTag(n), v);
+const octets = (b: Uint8Array) => der(TAG_OCTET_STRING, b);
 
 /**
  * Encodes a NegTokenInit (or NegTokenInit2 when `negHints` is set) as `[0]`; with
- * `framed` (the initiator's first token) inside the InitialContextToken.
+ * `framed` (the initiator's first token) inside the InitialContextToken. The message
+ * is built lazily and serialized into one array.
  */
 export function encodeNegTokenInit(
   t: Omit<NegTokenInit, "type" | "mechTypesDer"> & {
@@ -90,53 +93,43 @@ export function encodeNegTokenInit(
   },
   framed: boolean,
 ): Uint8Array {
-  const fields = [
-    encodeContext(0, t.mechTypesDer ?? encodeMechTypeList(t.mechTypes)),
+  const fields: Der[] = [
+    ctx(0, t.mechTypesDer ?? der(TAG_SEQUENCE, t.mechTypes.map(oidDer))),
   ];
-  if (t.reqFlags) fields.push(encodeContext(1, encodeBitString(t.reqFlags)));
-  if (t.mechToken) {
-    fields.push(encodeContext(2, encodeOctetString(t.mechToken)));
-  }
+  if (t.reqFlags) fields.push(ctx(1, encodeBitString(t.reqFlags)));
+  if (t.mechToken) fields.push(ctx(2, octets(t.mechToken)));
   if (t.negHints) {
-    const h: Uint8Array[] = [];
+    const h: Der[] = [];
     if (t.negHints.hintName !== undefined) {
-      h.push(encodeContext(0, encodeGeneralString(t.negHints.hintName)));
+      h.push(ctx(0, encodeGeneralString(t.negHints.hintName)));
     }
-    if (t.negHints.hintAddress) {
-      h.push(encodeContext(1, encodeOctetString(t.negHints.hintAddress)));
-    }
-    fields.push(encodeContext(3, encodeSequence(h)));
-    if (t.mechListMIC) {
-      fields.push(encodeContext(4, encodeOctetString(t.mechListMIC)));
-    }
+    if (t.negHints.hintAddress) h.push(ctx(1, octets(t.negHints.hintAddress)));
+    fields.push(ctx(3, der(TAG_SEQUENCE, h)));
+    if (t.mechListMIC) fields.push(ctx(4, octets(t.mechListMIC)));
   } else if (t.mechListMIC) {
-    fields.push(encodeContext(3, encodeOctetString(t.mechListMIC)));
+    fields.push(ctx(3, octets(t.mechListMIC)));
   }
-  const token = encodeContext(0, encodeSequence(fields));
-  return framed ? frameInitialContextToken(token) : token;
+  const token = ctx(0, der(TAG_SEQUENCE, fields));
+  return derBytes(
+    framed ? der(applicationTag(0), [oidDer(SPNEGO_OID), token]) : token,
+  );
 }
 
-/** Encodes a NegTokenResp as `[1]`. */
+/** Encodes a NegTokenResp as `[1]`, serialized into one array. */
 export function encodeNegTokenResp(t: Omit<NegTokenResp, "type">): Uint8Array {
-  const fields: Uint8Array[] = [];
+  const fields: Der[] = [];
   if (t.negState !== undefined) {
-    fields.push(encodeContext(0, encodeEnumerated(t.negState)));
+    fields.push(ctx(0, encodeEnumerated(t.negState)));
   }
-  if (t.supportedMech) {
-    fields.push(encodeContext(1, encodeOid(t.supportedMech)));
-  }
-  if (t.responseToken) {
-    fields.push(encodeContext(2, encodeOctetString(t.responseToken)));
-  }
-  if (t.mechListMIC) {
-    fields.push(encodeContext(3, encodeOctetString(t.mechListMIC)));
-  }
-  return encodeContext(1, encodeSequence(fields));
+  if (t.supportedMech) fields.push(ctx(1, oidDer(t.supportedMech)));
+  if (t.responseToken) fields.push(ctx(2, octets(t.responseToken)));
+  if (t.mechListMIC) fields.push(ctx(3, octets(t.mechListMIC)));
+  return derBytes(ctx(1, der(TAG_SEQUENCE, fields)));
 }
 
 /** Wraps an inner token in `[APPLICATION 0] { thisMech = SPNEGO, innerToken }`. */
 export function frameInitialContextToken(inner: Uint8Array): Uint8Array {
-  return encodeApplication(0, [encodeOid(SPNEGO_OID), inner]);
+  return derBytes(der(applicationTag(0), [oidDer(SPNEGO_OID), inner]));
 }
 
 /**

@@ -85,6 +85,7 @@ export class NegotiateServerContext extends NegotiateContextBase {
     this.#state = "hinted";
     return {
       status: SEC_I_CONTINUE_NEEDED,
+      tokenIsFresh: true,
       token: encodeNegTokenInit({
         mechTypes: this.cred.inner.flatMap((c) => c.oids),
         negHints: { hintName: NEG_HINT_IGNORE },
@@ -156,6 +157,7 @@ export class NegotiateServerContext extends NegotiateContextBase {
     // it is not the client's preferred one).
     return {
       status: SEC_I_CONTINUE_NEEDED,
+      tokenIsFresh: true,
       token: encodeNegTokenResp({
         negState: optimistic ? ACCEPT_INCOMPLETE : REQUEST_MIC,
         supportedMech: chosenOid,
@@ -209,6 +211,7 @@ export class NegotiateServerContext extends NegotiateContextBase {
     if (!this.innerDone) {
       return {
         status: SEC_I_CONTINUE_NEEDED,
+        tokenIsFresh: true,
         token: encodeNegTokenResp({
           negState: ACCEPT_INCOMPLETE,
           supportedMech,
@@ -242,6 +245,7 @@ export class NegotiateServerContext extends NegotiateContextBase {
     this.established = true;
     return {
       status: SEC_E_OK,
+      tokenIsFresh: true,
       token: encodeNegTokenResp({
         negState: ACCEPT_COMPLETED,
         supportedMech,
