@@ -32,6 +32,7 @@ export {
   msFromFiletime,
   SecBuffer,
   SecBufferDesc,
+  secChannelBindings,
   type TimeStamp,
   TIMESTAMP_NEVER,
   type ULongOut,
@@ -98,7 +99,6 @@ export {
   type NtlmUser,
   type NtlmUserLookup,
   parseUserFile,
-  secChannelBindings,
 } from "./src/packages/ntlm/mod.ts";
 export {
   client,
@@ -116,3 +116,15 @@ export type {
   SecurityFunctionTable,
 } from "./src/native/function_table.ts";
 export { initWasm } from "./src/wasm/mod.ts";
+export {
+  type AuthenticationOptions,
+  type AuthFetch,
+  type AuthFetchCredentials,
+  type AuthFetchOptions,
+  createAuthFetch,
+  type HttpAuthScheme,
+  type Identity,
+  identityOf,
+  type ServeHandler,
+  withAuthentication,
+} from "./src/http/mod.ts";

@@ -1,0 +1,337 @@
+/**
+ * A small HTTP/1.1 client over one `Deno.connect`/`Deno.connectTls` connection, so
+ * that every leg of a connection-bound handshake (NTLM, Negotiate) travels on the
+ * same TCP connection: keep-alive, `Content-Length`, chunked and read-until-close
+ * bodies, interim `1xx` responses skipped, and bounded header and body sizes.
+ *
+ * @module
+ */
+
+/** Limits and transport options of one connection. */
+export interface Http1Options {
+  /** Largest response head (status line and headers) in bytes. */
+  maxHeaderBytes: number;
+  /** Largest response body in bytes. */
+  maxBodyBytes: number;
+  /** Time allowed for one request/response exchange, in milliseconds. */
+  timeoutMs: number;
+  /** Extra root certificates (PEM) for `https:`. */
+  caCerts?: string[];
+  /** Aborts the exchange. */
+  signal?: AbortSignal | null;
+}
+
+/** A response read off the connection, body fully buffered. */
+export interface Http1Response {
+  /** The status code. */
+  status: number;
+  /** The reason phrase. */
+  statusText: string;
+  /** The response headers (repeated headers joined with ", "). */
+  headers: Headers;
+  /** The body bytes (empty for HEAD, 204 and 304). */
+  body: Uint8Array;
+  /** True when the connection may carry another request. */
+  keepAlive: boolean;
+}
+
+const te = new TextEncoder();
+const td = new TextDecoder();
+const CRLFCRLF = [13, 10, 13, 10];
+
+/** One HTTP/1.1 connection. Not safe for concurrent requests. */
+export class Http1Connection {
+  #conn: Deno.Conn;
+  #buf = new Uint8Array(16384);
+  #start = 0;
+  #end = 0;
+  #closed = false;
+  #opts: Http1Options;
+
+  private constructor(conn: Deno.Conn, opts: Http1Options) {
+    this.#conn = conn;
+    this.#opts = opts;
+  }
+
+  /** Opens a connection to `hostname:port`, with TLS when `tls` is true. */
+  static async open(
+    hostname: string,
+    port: number,
+    tls: boolean,
+    opts: Http1Options,
+  ): Promise<Http1Connection> {
+    const host = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
+    const conn = tls
+      ? await Deno.connectTls({ hostname: host, port, caCerts: opts.caCerts })
+      : await Deno.connect({ hostname: host, port });
+    return new Http1Connection(conn, opts);
+  }
+
+  /** True once closed (by us, by the peer, or after a non-keep-alive response). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Closes the connection (idempotent). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch { /* already closed */ }
+  }
+
+  /**
+   * Sends one request and reads its response. `headers` must not contain
+   * `Content-Length`/`Transfer-Encoding`; they are computed from `body`.
+   */
+  async request(
+    method: string,
+    target: string,
+    headers: Headers,
+    body: Uint8Array | null,
+  ): Promise<Http1Response> {
+    if (this.#closed) throw new Error("HTTP connection already closed");
+    const { signal, timeoutMs } = this.#opts;
+    signal?.throwIfAborted();
+    let reason: unknown = null;
+    const abort = (why: unknown) => {
+      reason = why;
+      this.close();
+    };
+    const onAbort = () => abort(signal!.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(
+      () =>
+        abort(
+          new DOMException(
+            `HTTP exchange timed out after ${timeoutMs} ms`,
+            "TimeoutError",
+          ),
+        ),
+      timeoutMs,
+    );
+    try {
+      let head = `${method} ${target} HTTP/1.1\r\n`;
+      for (const [k, v] of headers) {
+        if (k === "content-length" || k === "transfer-encoding") continue;
+        head += `${k}: ${v}\r\n`;
+      }
+      if (body || !["GET", "HEAD", "OPTIONS", "DELETE"].includes(method)) {
+        head += `content-length: ${body?.length ?? 0}\r\n`;
+      }
+      head += "\r\n";
+      const h = te.encode(head);
+      const msg = body?.length ? new Uint8Array(h.length + body.length) : h;
+      if (body?.length) {
+        msg.set(h);
+        msg.set(body, h.length);
+      }
+      await this.#writeAll(msg);
+      for (;;) {
+        const r = await this.#readResponse(method === "HEAD");
+        if (r.status >= 100 && r.status < 200 && r.status !== 101) continue;
+        if (!r.keepAlive) this.close();
+        return r;
+      }
+    } catch (e) {
+      this.close();
+      throw reason ?? e;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  async #writeAll(b: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < b.length) off += await this.#conn.write(b.subarray(off));
+  }
+
+  /** Reads more bytes into the buffer; returns false at end of stream. */
+  async #fill(limit: number): Promise<boolean> {
+    if (this.#end === this.#buf.length) {
+      if (this.#start > 0) {
+        this.#buf.copyWithin(0, this.#start, this.#end);
+        this.#end -= this.#start;
+        this.#start = 0;
+      } else {
+        const cap = Math.max(limit, 16384) + 4;
+        if (this.#buf.length >= cap) {
+          throw new RangeError("HTTP response exceeds its limit");
+        }
+        const nb = new Uint8Array(Math.min(this.#buf.length * 2, cap));
+        nb.set(this.#buf.subarray(0, this.#end));
+        this.#buf = nb;
+      }
+    }
+    const n = await this.#conn.read(this.#buf.subarray(this.#end));
+    if (n === null) return false;
+    this.#end += n;
+    return true;
+  }
+
+  #indexOf(seq: number[], from: number): number {
+    outer: for (let i = from; i + seq.length <= this.#end; i++) {
+      for (let j = 0; j < seq.length; j++) {
+        if (this.#buf[i + j] !== seq[j]) continue outer;
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  async #line(limit: number): Promise<string> {
+    let scan = this.#start;
+    for (;;) {
+      const i = this.#indexOf([13, 10], scan);
+      if (i >= 0) {
+        const s = td.decode(this.#buf.subarray(this.#start, i));
+        this.#start = i + 2;
+        return s;
+      }
+      if (this.#end - this.#start > limit) {
+        throw new RangeError("HTTP chunk line too long");
+      }
+      const off = Math.max(0, this.#end - this.#start - 1);
+      if (!(await this.#fill(limit))) {
+        throw new Error("connection closed inside a chunked body");
+      }
+      scan = this.#start + off;
+    }
+  }
+
+  async #take(n: number): Promise<Uint8Array> {
+    while (this.#end - this.#start < n) {
+      if (!(await this.#fill(n))) {
+        throw new Error("connection closed before the body ended");
+      }
+    }
+    const out = this.#buf.slice(this.#start, this.#start + n);
+    this.#start += n;
+    return out;
+  }
+
+  async #readResponse(isHead: boolean): Promise<Http1Response> {
+    const { maxHeaderBytes, maxBodyBytes } = this.#opts;
+    let scan = this.#start;
+    let idx: number;
+    for (;;) {
+      idx = this.#indexOf(CRLFCRLF, scan);
+      if (idx >= 0) break;
+      if (this.#end - this.#start > maxHeaderBytes) {
+        throw new RangeError(
+          `HTTP response head exceeds maxHeaderBytes (${maxHeaderBytes})`,
+        );
+      }
+      const off = Math.max(0, this.#end - this.#start - 3);
+      if (!(await this.#fill(maxHeaderBytes))) {
+        throw new Error("connection closed before a response arrived");
+      }
+      scan = this.#start + off;
+    }
+    if (idx - this.#start > maxHeaderBytes) {
+      throw new RangeError(
+        `HTTP response head exceeds maxHeaderBytes (${maxHeaderBytes})`,
+      );
+    }
+    const lines = td.decode(this.#buf.subarray(this.#start, idx)).split("\r\n");
+    this.#start = idx + 4;
+    const sl = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0]);
+    if (!sl) throw new TypeError(`malformed HTTP status line`);
+    const minor = Number(sl[1]);
+    const status = Number(sl[2]);
+    const headers = new Headers();
+    for (const line of lines.slice(1)) {
+      const c = line.indexOf(":");
+      if (c <= 0 || /^[ \t]/.test(line)) {
+        throw new TypeError("malformed HTTP header line");
+      }
+      headers.append(line.slice(0, c).trim(), line.slice(c + 1).trim());
+    }
+    const connection = (headers.get("connection") ?? "").toLowerCase();
+    let keepAlive = minor === 1
+      ? !/\bclose\b/.test(connection)
+      : /\bkeep-alive\b/.test(connection);
+    let body: Uint8Array = new Uint8Array(0);
+    const noBody = isHead || status === 204 || status === 304 ||
+      (status >= 100 && status < 200);
+    const te_ = (headers.get("transfer-encoding") ?? "").toLowerCase();
+    const cl = headers.get("content-length");
+    if (noBody) {
+      // nothing
+    } else if (te_) {
+      if (!/(^|,)\s*chunked\s*$/.test(te_)) {
+        throw new TypeError(`unsupported transfer-encoding: ${te_}`);
+      }
+      const parts: Uint8Array[] = [];
+      let total = 0;
+      for (;;) {
+        const sizeLine = await this.#line(1024);
+        const m = /^([0-9a-fA-F]{1,8})[ \t]*(?:;.*)?$/.exec(sizeLine);
+        if (!m) throw new TypeError("malformed chunk size");
+        const n = parseInt(m[1], 16);
+        if (n === 0) break;
+        total += n;
+        if (total > maxBodyBytes) {
+          throw new RangeError(
+            `HTTP response body exceeds maxBodyBytes (${maxBodyBytes})`,
+          );
+        }
+        parts.push(await this.#take(n));
+        if ((await this.#line(2)) !== "") {
+          throw new TypeError("malformed chunk end");
+        }
+      }
+      let trailerBytes = 0;
+      for (;;) {
+        const t = await this.#line(maxHeaderBytes);
+        trailerBytes += t.length;
+        if (trailerBytes > maxHeaderBytes) {
+          throw new RangeError("HTTP trailers too large");
+        }
+        if (t === "") break;
+      }
+      body = new Uint8Array(total);
+      let off = 0;
+      for (const p of parts) {
+        body.set(p, off);
+        off += p.length;
+      }
+    } else if (cl !== null) {
+      if (!/^\d+$/.test(cl)) throw new TypeError("malformed content-length");
+      const n = Number(cl);
+      if (n > maxBodyBytes) {
+        throw new RangeError(
+          `HTTP response body exceeds maxBodyBytes (${maxBodyBytes})`,
+        );
+      }
+      body = await this.#take(n);
+    } else {
+      keepAlive = false;
+      const parts: Uint8Array[] = [];
+      let total = 0;
+      for (;;) {
+        if (this.#end > this.#start) {
+          const p = this.#buf.slice(this.#start, this.#end);
+          this.#start = this.#end;
+          total += p.length;
+          if (total > maxBodyBytes) {
+            throw new RangeError(
+              `HTTP response body exceeds maxBodyBytes (${maxBodyBytes})`,
+            );
+          }
+          parts.push(p);
+        }
+        if (!(await this.#fill(maxBodyBytes))) break;
+      }
+      body = new Uint8Array(total);
+      let off = 0;
+      for (const p of parts) {
+        body.set(p, off);
+        off += p.length;
+      }
+    }
+    return { status, statusText: sl[3] ?? "", headers, body, keepAlive };
+  }
+}

@@ -1,0 +1,335 @@
+/**
+ * `withAuthentication`: a `Deno.serve` handler wrapper that authenticates requests
+ * with `Negotiate`, `NTLM` and `Digest` through the SSPI packages, and
+ * `identityOf(request)` for the handler.
+ *
+ * @module
+ */
+import { SecBuffer } from "../sspi/buffers.ts";
+import { SECBUFFER_TOKEN } from "../sspi/flags.ts";
+import type { CredHandle } from "../sspi/handles.ts";
+import {
+  isFailure,
+  SEC_E_INVALID_TOKEN,
+  SEC_E_OK,
+  SEC_I_CONTINUE_NEEDED,
+} from "../sspi/status.ts";
+import {
+  decodeBase64Strict,
+  encodeBase64,
+  sameScheme,
+  splitCredentials,
+} from "./_auth_header.ts";
+import {
+  type HttpAuthScheme,
+  normalizeSchemes,
+  packageOf,
+} from "./_schemes.ts";
+import {
+  acquire,
+  ASC_CONNECTION_FLAGS,
+  ASC_REQ_HTTP_DIGEST,
+  digestServerInput,
+  ServerContext,
+} from "./_sspi_calls.ts";
+import { ConnectionStates } from "./_state.ts";
+
+/** Who authenticated a request. */
+export interface Identity {
+  /** The user name. */
+  user: string;
+  /** The domain (NTLM/Negotiate) or the Digest realm's user domain part, may be empty. */
+  domain: string;
+  /** The SSPI package: `"Negotiate"`, `"NTLM"` or `"WDigest"`. */
+  package: string;
+  /** The HTTP scheme: `"Negotiate"`, `"NTLM"` or `"Digest"`. */
+  scheme: HttpAuthScheme;
+}
+
+/** Options of {@linkcode withAuthentication}. */
+export interface AuthenticationOptions {
+  /** Schemes to offer, in this order. Default: those configured below, Negotiate first. */
+  packages?: readonly ("Negotiate" | "NTLM" | "Digest")[];
+  /** NTLM inbound `pAuthData` (`{ users }`, `{ lookup }`, `{ userFile }`, ...). */
+  ntlm?: unknown;
+  /** Negotiate inbound `pAuthData`. Default: `ntlm`. */
+  negotiate?: unknown;
+  /** WDigest inbound `pAuthData` (`{ realm, users }`, `{ realm, htdigestFile }`...). */
+  digest?: unknown;
+  /** Most NTLM/Negotiate handshakes kept in progress (LRU). Default 1,000. */
+  maxConnections?: number;
+  /** Most handshakes in progress per client address. Default 64. */
+  maxPerClient?: number;
+  /** How long a handshake in progress is kept, in milliseconds. Default 30,000. */
+  stateTimeoutMs?: number;
+  /** Largest decoded NTLM/Negotiate token in bytes. Default 16,384. */
+  maxTokenBytes?: number;
+  /** Authenticate as a proxy: `407`, `Proxy-Authenticate`, `Proxy-Authorization`. */
+  proxy?: boolean;
+}
+
+/** A `Deno.serve` handler. */
+export type ServeHandler = (
+  request: Request,
+  info: Deno.ServeHandlerInfo,
+) => Response | Promise<Response>;
+
+const identities = new WeakMap<Request, Identity>();
+
+/**
+ * The identity `withAuthentication` established for `request`, or undefined.
+ *
+ * @example
+ * ```ts ignore
+ * const who = identityOf(request); // { user: "alice", domain: "CONTOSO", package: "NTLM", scheme: "NTLM" }
+ * ```
+ */
+export function identityOf(request: Request): Identity | undefined {
+  return identities.get(request);
+}
+
+function splitName(name: string): { user: string; domain: string } {
+  const i = name.indexOf("\\");
+  return i >= 0
+    ? { domain: name.slice(0, i), user: name.slice(i + 1) }
+    : { domain: "", user: name };
+}
+
+function positive(v: number | undefined, def: number, name: string): number {
+  if (v === undefined) return def;
+  if (!Number.isSafeInteger(v) || v <= 0) {
+    throw new RangeError(
+      `withAuthentication: ${name} must be a positive integer`,
+    );
+  }
+  return v;
+}
+
+/** True when `token` opens a handshake (NTLM NEGOTIATE or an SPNEGO NegTokenInit). */
+function isFirstLeg(scheme: HttpAuthScheme, t: Uint8Array): boolean {
+  if (t.length >= 12 && t[0] === 0x4e && t[1] === 0x54 && t[7] === 0) {
+    return t[8] === 1; // "NTLMSSP\0", MessageType 1
+  }
+  return scheme === "Negotiate" && t[0] === 0x60; // [APPLICATION 0] InitialContextToken
+}
+
+/**
+ * Wraps a `Deno.serve` handler so that only authenticated requests reach it. Requests
+ * without credentials get `401` with one `WWW-Authenticate` challenge per configured
+ * scheme; NTLM/Negotiate handshakes are kept per connection (keyed by the client's
+ * `hostname:port`), bounded in number (LRU, and per client address) and expired after
+ * `stateTimeoutMs`. On success the handler runs, `identityOf(request)` names the user,
+ * and the response carries the server's mutual-authentication token
+ * (`WWW-Authenticate: Negotiate <final token>`, Digest `Authentication-Info`).
+ * Malformed or oversized `Authorization` values get `400`; refused credentials `401`.
+ *
+ * @example Accept NTLM, Negotiate and Digest
+ * ```ts ignore
+ * import { identityOf, withAuthentication } from "./mod.ts";
+ * const users = [{ User: "alice", Domain: "CONTOSO", Password: "secret" }];
+ * Deno.serve(withAuthentication((req) => {
+ *   const who = identityOf(req)!;
+ *   return new Response(`hello ${who.domain}\\${who.user} (${who.package})`);
+ * }, {
+ *   packages: ["Negotiate", "NTLM", "Digest"],
+ *   ntlm: { users },
+ *   digest: { realm: "contoso", users: [{ User: "alice", Password: "secret" }] },
+ * }));
+ * ```
+ *
+ * @param handler The handler to protect.
+ * @param options The schemes, their user stores and the limits.
+ * @returns A `Deno.serve` handler.
+ */
+export function withAuthentication(
+  handler: ServeHandler,
+  options: AuthenticationOptions,
+): ServeHandler {
+  if (typeof handler !== "function") {
+    throw new TypeError("withAuthentication: handler must be a function");
+  }
+  const configured: string[] = [];
+  if (options.negotiate !== undefined || options.ntlm !== undefined) {
+    configured.push("Negotiate");
+  }
+  if (options.ntlm !== undefined) configured.push("NTLM");
+  if (options.digest !== undefined) configured.push("Digest");
+  const schemes = normalizeSchemes(
+    options.packages ?? configured,
+    "withAuthentication",
+  );
+  const maxTokenBytes = positive(
+    options.maxTokenBytes,
+    16384,
+    "maxTokenBytes",
+  );
+  const maxHeader = Math.ceil(maxTokenBytes / 3) * 4 + 64;
+  const proxy = options.proxy === true;
+  const H_CHALLENGE = proxy ? "proxy-authenticate" : "www-authenticate";
+  const H_AUTH = proxy ? "proxy-authorization" : "authorization";
+  const H_INFO = proxy ? "proxy-authentication-info" : "authentication-info";
+  const REFUSED = proxy ? 407 : 401;
+  const creds = new Map<HttpAuthScheme, CredHandle>();
+  for (const scheme of schemes) {
+    const data = scheme === "Digest"
+      ? options.digest
+      : scheme === "NTLM"
+      ? options.ntlm
+      : options.negotiate ?? options.ntlm;
+    if (data === undefined) {
+      throw new TypeError(
+        `withAuthentication: ${scheme} needs its ${
+          scheme === "Digest" ? "digest" : "ntlm"
+        } option (the user store)`,
+      );
+    }
+    creds.set(scheme, acquire(packageOf(scheme), true, data));
+  }
+  const states = new ConnectionStates({
+    maxConnections: positive(
+      options.maxConnections,
+      1000,
+      "maxConnections",
+    ),
+    maxPerClient: positive(options.maxPerClient, 64, "maxPerClient"),
+    timeoutMs: positive(options.stateTimeoutMs, 30000, "stateTimeoutMs"),
+  });
+
+  async function challenges(): Promise<string[]> {
+    const out: string[] = [];
+    for (const scheme of schemes) {
+      if (scheme !== "Digest") {
+        out.push(scheme);
+        continue;
+      }
+      const ctx = new ServerContext();
+      const r = await ctx.accept(creds.get("Digest")!, [], ASC_REQ_HTTP_DIGEST);
+      ctx.dispose();
+      if (r.token) out.push(new TextDecoder().decode(r.token));
+    }
+    return out;
+  }
+
+  async function refuse(status = REFUSED, extra?: string): Promise<Response> {
+    const h = new Headers({ "content-type": "text/plain; charset=utf-8" });
+    if (status === REFUSED) {
+      if (extra) h.append(H_CHALLENGE, extra);
+      else for (const c of await challenges()) h.append(H_CHALLENGE, c);
+    }
+    if (status === 400) h.set("connection", "close");
+    const text = status === 400
+      ? "Bad Request: malformed or oversized credentials\n"
+      : proxy
+      ? "Proxy Authentication Required\n"
+      : "Unauthorized\n";
+    return new Response(text, { status, headers: h });
+  }
+
+  async function run(
+    req: Request,
+    info: Deno.ServeHandlerInfo,
+    who: Identity,
+    headers: [string, string][],
+  ): Promise<Response> {
+    identities.set(req, who);
+    let res = await handler(req, info);
+    if (headers.length) {
+      try {
+        for (const [k, v] of headers) res.headers.append(k, v);
+      } catch {
+        // immutable headers (e.g. a fetch() response): copy
+        res = new Response(res.body, res);
+        for (const [k, v] of headers) res.headers.append(k, v);
+      }
+    }
+    return res;
+  }
+
+  return async (req, info) => {
+    const auth = req.headers.get(H_AUTH);
+    if (auth === null) return await refuse();
+    if (auth.length > maxHeader + 4096) return await refuse(400);
+    const parts = splitCredentials(auth);
+    if (!parts) return await refuse(400);
+    const scheme = schemes.find((s) => sameScheme(s, parts.scheme));
+    if (!scheme) return await refuse();
+    const cred = creds.get(scheme)!;
+    if (scheme === "Digest") {
+      const url = new URL(req.url);
+      const uri = proxy ? req.url : url.pathname + url.search;
+      const body = /\bqop\s*=\s*"?auth-int\b/i.test(parts.rest)
+        ? new Uint8Array(await req.clone().arrayBuffer())
+        : null;
+      const ctx = new ServerContext();
+      try {
+        const r = await ctx.accept(
+          cred,
+          digestServerInput(auth, req.method, uri, body),
+          ASC_REQ_HTTP_DIGEST,
+        );
+        if (r.status === SEC_E_OK) {
+          const who = {
+            ...splitName(ctx.clientName()),
+            package: "WDigest",
+            scheme,
+          };
+          const extra: [string, string][] = r.token
+            ? [[H_INFO, new TextDecoder().decode(r.token)]]
+            : [];
+          return await run(req, info, who, extra);
+        }
+        if (r.status === SEC_I_CONTINUE_NEEDED && r.token) {
+          return await refuse(REFUSED, new TextDecoder().decode(r.token)); // stale
+        }
+        return await refuse(r.status === SEC_E_INVALID_TOKEN ? 400 : REFUSED);
+      } finally {
+        ctx.dispose();
+      }
+    }
+    // NTLM / Negotiate: token68, bounded, state per connection.
+    if (parts.rest.length > maxHeader) return await refuse(400);
+    const token = decodeBase64Strict(parts.rest);
+    if (!token || token.length > maxTokenBytes) return await refuse(400);
+    const addr = info?.remoteAddr as Deno.NetAddr | undefined;
+    const client = addr?.hostname ?? "unknown";
+    const key = `${scheme} ${client}:${addr?.port ?? 0}`;
+    let ctx: ServerContext;
+    if (isFirstLeg(scheme, token)) {
+      states.delete(key);
+      ctx = new ServerContext();
+    } else {
+      const held = states.take(key);
+      if (!held) return await refuse(); // no handshake in progress here
+      ctx = held;
+    }
+    let r;
+    try {
+      r = await ctx.accept(
+        cred,
+        [new SecBuffer(SECBUFFER_TOKEN, token)],
+        ASC_CONNECTION_FLAGS,
+      );
+    } catch {
+      ctx.dispose();
+      return await refuse(400);
+    }
+    if (r.status === SEC_I_CONTINUE_NEEDED && r.token) {
+      states.put(key, client, ctx);
+      return await refuse(REFUSED, `${scheme} ${encodeBase64(r.token)}`);
+    }
+    if (isFailure(r.status) || r.status !== SEC_E_OK) {
+      ctx.dispose();
+      return await refuse(r.status === SEC_E_INVALID_TOKEN ? 400 : REFUSED);
+    }
+    const who = {
+      ...splitName(ctx.clientName()),
+      package: packageOf(scheme),
+      scheme,
+    };
+    ctx.dispose();
+    const extra: [string, string][] = r.token
+      ? [[H_CHALLENGE, `${scheme} ${encodeBase64(r.token)}`]]
+      : [];
+    return await run(req, info, who, extra);
+  };
+}

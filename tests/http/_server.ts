@@ -1,0 +1,107 @@
+/**
+ * Test plumbing for the HTTP helpers: a `withAuthentication` server on 127.0.0.1 that
+ * records the identities its handler saw and the client ports it was reached from,
+ * and the real-peer availability checks.
+ *
+ * @module
+ */
+import {
+  type AuthenticationOptions,
+  type Identity,
+  identityOf,
+  withAuthentication,
+} from "../../mod.ts";
+
+/** The test users: NTLM/Negotiate (domain EXAMPLE) and Digest (realm test@deno). */
+export const USER = "alice";
+/** The test domain. */
+export const DOMAIN = "EXAMPLE";
+/** The test password. */
+export const PASSWORD = "Passw0rd!";
+/** The Digest realm. */
+export const REALM = "test@deno";
+
+/** Server options accepting USER with every scheme. */
+export function allSchemes(
+  extra: Partial<AuthenticationOptions> = {},
+): AuthenticationOptions {
+  return {
+    packages: ["Negotiate", "NTLM", "Digest"],
+    ntlm: { users: [{ User: USER, Domain: DOMAIN, Password: PASSWORD }] },
+    digest: {
+      realm: REALM,
+      users: [{ User: USER, Password: PASSWORD }],
+      qop: ["auth"],
+    },
+    ...extra,
+  };
+}
+
+/** A running test server. */
+export interface TestServer {
+  /** The port on 127.0.0.1. */
+  port: number;
+  /** The base URL. */
+  url: string;
+  /** Identities seen by the handler, in order. */
+  seen: Identity[];
+  /** Client ports of every request. */
+  ports: number[];
+  /** Statuses answered, in order. */
+  statuses: number[];
+  /** Stops the server. */
+  close(): Promise<void>;
+}
+
+/** Starts a `withAuthentication` server whose handler answers `hello <user>`. */
+export function startServer(options: AuthenticationOptions): TestServer {
+  const seen: Identity[] = [];
+  const ports: number[] = [];
+  const statuses: number[] = [];
+  const wrapped = withAuthentication(async (req) => {
+    const who = identityOf(req)!;
+    seen.push(who);
+    const body = req.body ? await req.text() : "";
+    return new Response(
+      `hello ${
+        who.domain ? who.domain + "\\" : ""
+      }${who.user} via ${who.scheme}` +
+        (body ? ` body=${body}` : ""),
+    );
+  }, options);
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (req, info) => {
+      ports.push((info.remoteAddr as Deno.NetAddr).port);
+      const res = await wrapped(req, info);
+      statuses.push(res.status);
+      return res;
+    },
+  );
+  const port = (server.addr as Deno.NetAddr).port;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    ports,
+    statuses,
+    close: () => server.shutdown(),
+  };
+}
+
+/** True when `cmd args` runs. */
+export async function hasCommand(
+  cmd: string,
+  args: string[] = ["--version"],
+): Promise<boolean> {
+  try {
+    const o = await new Deno.Command(cmd, {
+      args,
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return o.code === 0 || o.code === 1;
+  } catch {
+    return false;
+  }
+}
