@@ -28,6 +28,7 @@ import {
   type AttributeOut,
   SecBuffer,
   SecBufferDesc,
+  secChannelBindings,
 } from "../sspi/buffers.ts";
 import { lastErrorDetail } from "../sspi/_dispatch.ts";
 import { SspiError } from "../sspi/errors.ts";
@@ -67,7 +68,6 @@ import {
   SEC_I_COMPLETE_NEEDED,
   SEC_I_CONTINUE_NEEDED,
 } from "../sspi/status.ts";
-import { secChannelBindings } from "../packages/ntlm/crypto.ts";
 
 /** Options of `client()`. */
 export interface ClientOptions {

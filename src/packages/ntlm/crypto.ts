@@ -266,19 +266,6 @@ export function channelBindingsHash(sec: Uint8Array): Uint8Array | null {
   );
 }
 
-/**
- * Builds a `SEC_CHANNEL_BINDINGS` structure carrying only application data (what TLS
- * channel bindings, `tls-server-end-point:<hash>`, look like).
- */
-export function secChannelBindings(applicationData: Uint8Array): Uint8Array {
-  const out = new Uint8Array(32 + applicationData.length);
-  const v = new DataView(out.buffer);
-  v.setUint32(24, applicationData.length, true);
-  v.setUint32(28, 32, true);
-  out.set(applicationData, 32);
-  return out;
-}
-
 /** The NTLMv2 values a client sends and a server checks. */
 export interface V2Values {
   /** NTProofStr. */

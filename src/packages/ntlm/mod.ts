@@ -7,4 +7,3 @@
 export { NTLM_PACKAGE_INFO, NtlmCredential, ntlmPackage } from "./package.ts";
 export type { NtlmAuthData, NtlmUser, NtlmUserLookup } from "./credentials.ts";
 export { parseUserFile } from "./credentials.ts";
-export { secChannelBindings } from "./crypto.ts";
