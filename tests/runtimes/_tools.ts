@@ -1,0 +1,225 @@
+/**
+ * The outside tools of the runtime and browser tests: Node, Chromium (driven by npm
+ * `playwright-core` under Node) and Cloudflare's `workerd` (npm `workerd`). The npm
+ * packages are installed once, pinned, into a cache directory outside the repository
+ * (`$PORTABLE_SSPI_NPM_CACHE`, default `~/.cache/portable-sspi-tests/npm`), so Deno's
+ * own npm resolution and the lock file are untouched. A missing tool skips its tests
+ * with an install hint, and fails them under `CI=true`.
+ *
+ * @module
+ */
+import { isCI, peerMissing } from "../peers/gssapi_peer.ts";
+
+/** Pinned npm packages. */
+export const NPM_PACKAGES = ["playwright-core@1.65.1", "workerd@1.20261117.1"];
+
+const here = new URL(".", import.meta.url).pathname;
+/** The repository root (a path ending in "/"). */
+export const ROOT = new URL("../../", import.meta.url).pathname;
+/** The Node driver for Chromium. */
+export const BROWSER_DRIVER = `${here}_browser_driver.mjs`;
+
+/** The npm cache directory. */
+export function npmDir(): string {
+  const env = Deno.env.get("PORTABLE_SSPI_NPM_CACHE");
+  if (env) return env;
+  const home = Deno.env.get("HOME") ?? "/tmp";
+  return `${
+    Deno.env.get("XDG_CACHE_HOME") ?? `${home}/.cache`
+  }/portable-sspi-tests/npm`;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await Deno.stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function run(cmd: string, args: string[], cwd?: string) {
+  try {
+    const o = await new Deno.Command(cmd, {
+      args,
+      cwd,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const td = new TextDecoder();
+    return {
+      ok: o.code === 0,
+      out: td.decode(o.stdout),
+      err: td.decode(o.stderr),
+    };
+  } catch (e) {
+    return { ok: false, out: "", err: String(e) };
+  }
+}
+
+/** Node's major version, or 0 when `node` is missing. */
+export async function nodeMajor(): Promise<number> {
+  const r = await run("node", ["--version"]);
+  const m = /^v(\d+)/.exec(r.out.trim());
+  return r.ok && m ? Number(m[1]) : 0;
+}
+
+let npmPromise: Promise<string | null> | null = null;
+
+/**
+ * Installs the pinned npm packages into the cache (once; concurrent test files share
+ * the result through an atomic rename). Returns the directory holding
+ * `node_modules`, or null with a warning when npm failed.
+ */
+export function npmTools(): Promise<string | null> {
+  npmPromise ??= (async () => {
+    const dir = npmDir();
+    const marker = `${dir}/node_modules/.portable-sspi-${
+      NPM_PACKAGES.join("+").replace(/[^A-Za-z0-9.+-]/g, "_")
+    }`;
+    if (await exists(marker)) return dir;
+    const parent = dir.replace(/\/[^/]+$/, "");
+    await Deno.mkdir(parent, { recursive: true });
+    const tmp = await Deno.makeTempDir({ dir: parent, prefix: "npm-" });
+    const r = await run("npm", [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--no-save",
+      "--prefix",
+      tmp,
+      ...NPM_PACKAGES,
+    ]);
+    if (!r.ok) {
+      console.warn(`npm install failed: ${r.err.slice(0, 500)}`);
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      return null;
+    }
+    await Deno.writeTextFile(
+      `${tmp}/node_modules/${marker.split("/").pop()}`,
+      "",
+    );
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    try {
+      await Deno.rename(tmp, dir);
+    } catch {
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    }
+    return (await exists(marker)) ? dir : null;
+  })();
+  return npmPromise;
+}
+
+/** The Chromium executable, or null. */
+export async function chromiumPath(): Promise<string | null> {
+  for (
+    const p of [
+      Deno.env.get("CHROMIUM_PATH"),
+      "/usr/bin/chromium",
+      "/usr/bin/chromium-browser",
+    ]
+  ) {
+    if (p && await exists(p)) return p;
+  }
+  return null;
+}
+
+/** The workerd executable (`$WORKERD`, the npm cache, or PATH), or null. */
+export async function workerdPath(): Promise<string | null> {
+  const env = Deno.env.get("WORKERD");
+  if (env && await exists(env)) return env;
+  const dir = await npmTools();
+  const arch = Deno.build.arch === "aarch64" ? "arm64" : "64";
+  const os = Deno.build.os === "darwin" ? "darwin" : "linux";
+  const p = `${dir}/node_modules/@cloudflare/workerd-${os}-${arch}/bin/workerd`;
+  if (dir && await exists(p)) return p;
+  const w = await run("workerd", ["--version"]);
+  return w.ok ? "workerd" : null;
+}
+
+/** What a browser test needs, or the reason it cannot run. */
+export async function browserTools(): Promise<
+  { chromium: string; npm: string } | { missing: string; hint: string }
+> {
+  if (await nodeMajor() < 18) {
+    return { missing: "node", hint: "apt-get install -y nodejs (Node >= 18)" };
+  }
+  const chromium = await chromiumPath();
+  if (!chromium) {
+    return { missing: "chromium", hint: "apt-get install -y chromium" };
+  }
+  const npm = await npmTools();
+  if (!npm) {
+    return {
+      missing: "playwright-core",
+      hint: `npm install --prefix ${npmDir()} ${NPM_PACKAGES.join(" ")}`,
+    };
+  }
+  return { chromium, npm };
+}
+
+/** One page load of the browser driver. */
+export interface BrowserTask {
+  /** The URL to open. */
+  url: string;
+  /** Playwright `httpCredentials` for the context. */
+  httpCredentials?: { username: string; password: string };
+  /** Wait for `window.__result` and return it. */
+  waitForResult?: boolean;
+}
+
+/** The outcome of one task. */
+export interface BrowserResult {
+  /** The main document's status. */
+  status: number;
+  /** The main document's text. */
+  text: string;
+  /** `window.__result`, when asked for. */
+  result?: unknown;
+  /** An error, if the task threw. */
+  error?: string;
+}
+
+/** Runs tasks in one headless Chromium (via Node + playwright-core). */
+export async function runBrowser(
+  tools: { chromium: string; npm: string },
+  tasks: BrowserTask[],
+): Promise<BrowserResult[]> {
+  const r = await run("node", [
+    BROWSER_DRIVER,
+    JSON.stringify({ chromium: tools.chromium, npm: tools.npm, tasks }),
+  ]);
+  if (!r.ok) throw new Error(`browser driver failed: ${r.err}${r.out}`);
+  return JSON.parse(r.out.trim().split("\n").pop()!);
+}
+
+/**
+ * Registers a test needing an outside tool: `probe` returns null when everything is
+ * there, or what is missing; then the test skips with the hint (fails under CI=true).
+ */
+export function toolTest(
+  name: string,
+  probe: () => Promise<{ missing: string; hint: string } | null>,
+  fn: () => Promise<void>,
+): void {
+  Deno.test({
+    name,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: async (t) => {
+      const miss = await probe();
+      if (miss) {
+        peerMissing(miss.missing, miss.hint); // throws under CI=true
+        await t.step({
+          name: `skipped: ${miss.missing} missing`,
+          ignore: true,
+          fn() {},
+        });
+        return;
+      }
+      await fn();
+    },
+  });
+}
+
+export { isCI };
