@@ -77,9 +77,13 @@ export function toHex(b: Uint8Array): string {
 /** Bytes of a hex string (whitespace ignored); throws RangeError on odd length or bad digits. */
 export function fromHex(hex: string): Uint8Array {
   const h = hex.replace(/\s+/g, "");
-  if (h.length % 2 || /[^0-9a-fA-F]/.test(h)) throw new RangeError("invalid hex string");
+  if (h.length % 2 || /[^0-9a-fA-F]/.test(h)) {
+    throw new RangeError("invalid hex string");
+  }
   const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.substr(2 * i, 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = parseInt(h.substr(2 * i, 2), 16);
+  }
   return out;
 }
 
