@@ -29,3 +29,215 @@ for (const scheme of ["NTLM", "Negotiate", "Digest"] as const) {
     }
   });
 }
+
+Deno.test("createAuthFetch: wrong password resolves with the 401", async () => {
+  const srv = startServer(allSchemes());
+  try {
+    for (const scheme of ["NTLM", "Negotiate", "Digest"] as const) {
+      const f = createAuthFetch({
+        credentials: { ...creds, password: "wrong" },
+        packages: [scheme],
+      });
+      const res = await f(`${srv.url}/`);
+      assert.equal(res.status, 401, scheme);
+      await res.body?.cancel();
+    }
+    assert.equal(srv.seen.length, 0);
+  } finally {
+    await srv.close();
+  }
+});
+
+Deno.test("createAuthFetch: replayable bodies; ReadableStream refused", async () => {
+  const srv = startServer(allSchemes({ packages: ["NTLM"] }));
+  try {
+    const f = createAuthFetch({ credentials: creds });
+    const bodies: [BodyInit, string][] = [
+      [new TextEncoder().encode("u8"), "u8"],
+      [new TextEncoder().encode("ab").buffer, "ab"],
+      [new Blob(["blob"]), "blob"],
+      [new URLSearchParams({ q: "1" }), "q=1"],
+    ];
+    for (const [body, text] of bodies) {
+      const r = await f(`${srv.url}/b`, { method: "PUT", body });
+      assert.equal(
+        await r.text(),
+        `hello ${DOMAIN}\\${USER} via NTLM body=${text}`,
+      );
+    }
+    await assert.rejects(
+      f(`${srv.url}/s`, {
+        method: "POST",
+        body: new ReadableStream({
+          start(c) {
+            c.enqueue(new Uint8Array([1]));
+            c.close();
+          },
+        }),
+      }),
+      (e: Error) => e instanceof TypeError && /replayable/.test(e.message),
+    );
+  } finally {
+    await srv.close();
+  }
+});
+
+/** A front server that lets `alter` rewrite withAuthentication's successful responses. */
+function tampering(alter: (h: Headers) => void) {
+  const inner = startServer(allSchemes());
+  const front = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (req) => {
+      const res = await fetch(`${inner.url}${new URL(req.url).pathname}`, {
+        headers: req.headers,
+      });
+      const h = new Headers(res.headers);
+      if (res.status === 200) alter(h);
+      return new Response(await res.arrayBuffer(), {
+        status: res.status,
+        headers: h,
+      });
+    },
+  );
+  return {
+    url: `http://127.0.0.1:${(front.addr as Deno.NetAddr).port}`,
+    close: async () => {
+      await front.shutdown();
+      await inner.close();
+    },
+  };
+}
+
+Deno.test("createAuthFetch: a wrong Digest rspauth is refused", async () => {
+  // Digest is connectionless, so a relaying front server is transparent to it.
+  const t = tampering((h) => {
+    const v = h.get("authentication-info")!;
+    h.set(
+      "authentication-info",
+      v.replace(
+        /rspauth="?[0-9a-f]/,
+        (m) => m.slice(0, -1) + (m.endsWith("0") ? "1" : "0"),
+      ),
+    );
+  });
+  try {
+    const f = createAuthFetch({ credentials: creds, packages: ["Digest"] });
+    await assert.rejects(f(`${t.url}/x`), /MUTUAL_AUTH_FAILED|rspauth/);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("createAuthFetch: a wrong final Negotiate token is refused", async () => {
+  const seen: string[] = [];
+  const srv = startServer(allSchemes({ packages: ["Negotiate"] }));
+  // A relay on one upstream connection per client connection (Negotiate is
+  // connection-bound): raw TCP piping, rewriting the 200's final token.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const relay = (async () => {
+    for await (const down of listener) {
+      (async () => {
+        const up = await Deno.connect({
+          hostname: "127.0.0.1",
+          port: srv.port,
+        });
+        const pump1 = down.readable.pipeTo(up.writable).catch(() => {});
+        const dec = new TextDecoder();
+        const enc = new TextEncoder();
+        await up.readable.pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, c) {
+              let s = dec.decode(chunk);
+              if (s.startsWith("HTTP/1.1 200")) {
+                s = s.replace(
+                  /(www-authenticate: Negotiate \S+)(\S)(\S{8}\r\n)/i,
+                  (_m, a, b, tail) => {
+                    // a byte of the mechListMIC, near the end of the token
+                    seen.push(b);
+                    return a + (b === "A" ? "B" : "A") + tail;
+                  },
+                );
+              }
+              c.enqueue(enc.encode(s));
+            },
+          }),
+        ).pipeTo(down.writable).catch(() => {});
+        await pump1;
+      })();
+    }
+  })();
+  try {
+    const port = (listener.addr as Deno.NetAddr).port;
+    const f = createAuthFetch({ credentials: creds, packages: ["Negotiate"] });
+    await assert.rejects(
+      f(`http://127.0.0.1:${port}/x`),
+      (e: Error) => e.name === "SspiError",
+    );
+    assert.equal(seen.length, 1, "the 200 carried a final token");
+    // and unaltered, the final token is accepted
+    const ok = await createAuthFetch({
+      credentials: creds,
+      packages: ["Negotiate"],
+    })(
+      `${srv.url}/x`,
+    );
+    assert.equal(ok.status, 200);
+    await ok.body?.cancel();
+  } finally {
+    listener.close();
+    await relay.catch(() => {});
+    await srv.close();
+  }
+});
+
+Deno.test("createAuthFetch: 407 Proxy-Authenticate through an http proxy", async () => {
+  const proxy = startServer(allSchemes({ packages: ["NTLM"], proxy: true }));
+  try {
+    const f = createAuthFetch({ credentials: creds, proxy: proxy.url });
+    const res = await f("http://origin.invalid/via-proxy");
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), `hello ${DOMAIN}\\${USER} via NTLM`);
+    assert.equal(new Set(proxy.ports).size, 1);
+  } finally {
+    await proxy.close();
+  }
+});
+
+Deno.test("createAuthFetch: chunked responses, size limits, redirects", async () => {
+  const srv = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (req) => {
+      const p = new URL(req.url).pathname;
+      if (p === "/redirect") {
+        return new Response(null, {
+          status: 302,
+          headers: { location: "/chunked" },
+        });
+      }
+      return new Response(
+        new ReadableStream({
+          start(c) {
+            for (let i = 0; i < 10; i++) {
+              c.enqueue(new TextEncoder().encode(`${i}`.repeat(1000)));
+            }
+            c.close();
+          },
+        }),
+      );
+    },
+  );
+  try {
+    const base = `http://127.0.0.1:${(srv.addr as Deno.NetAddr).port}`;
+    const f = createAuthFetch({ credentials: creds });
+    const r = await f(`${base}/chunked`);
+    assert.equal((await r.text()).length, 10000);
+    const r2 = await f(`${base}/redirect`);
+    assert.equal(r2.redirected, true);
+    assert.equal(r2.url, `${base}/chunked`);
+    assert.equal((await r2.text()).length, 10000);
+    const small = createAuthFetch({ credentials: creds, maxBodyBytes: 5000 });
+    await assert.rejects(small(`${base}/chunked`), RangeError);
+  } finally {
+    await srv.shutdown();
+  }
+});
