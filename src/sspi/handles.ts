@@ -47,11 +47,23 @@ function randomTag(): bigint {
 export class HandleTable<T> {
   #next = 1n;
   #items = new Map<bigint, T>();
-  readonly #tag: bigint;
+  readonly #kind: number;
+  #tagValue = 0n;
 
   /** Creates a table whose handles carry `kind` in the upper bits of `dwUpper`. */
   constructor(kind: number) {
-    this.#tag = (BigInt(kind) << 32n) | randomTag();
+    this.#kind = kind;
+  }
+
+  /**
+   * The table's tag, drawn on first use: hosts such as Cloudflare workerd forbid
+   * generating random values while a module is being evaluated.
+   */
+  get #tag(): bigint {
+    if (this.#tagValue === 0n) {
+      this.#tagValue = (BigInt(this.#kind) << 32n) | randomTag();
+    }
+    return this.#tagValue;
   }
 
   /** Stores `item` and writes its handle into `h`. */

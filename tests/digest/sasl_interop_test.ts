@@ -204,7 +204,9 @@ async function exchange(
       const m = message(n, round++);
       const w = wrap(ctx, m);
       if (!conf) assert.deepEqual(w.subarray(0, n), m); // auth-int: clear text
-      else assert.notDeepEqual(w.subarray(0, n), m);
+      // (A 1-byte ciphertext equals its plaintext once in 256 runs: only check
+      // messages long enough for that to be negligible.)
+      else if (n >= 8) assert.notDeepEqual(w.subarray(0, n), m);
       const d = await peer.decode(w);
       assert.ok(
         d.ok,
