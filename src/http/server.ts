@@ -105,12 +105,25 @@ function positive(v: number | undefined, def: number, name: string): number {
   return v;
 }
 
-/** True when `token` opens a handshake (NTLM NEGOTIATE or an SPNEGO NegTokenInit). */
-function isFirstLeg(scheme: HttpAuthScheme, t: Uint8Array): boolean {
-  if (t.length >= 12 && t[0] === 0x4e && t[1] === 0x54 && t[7] === 0) {
-    return t[8] === 1; // "NTLMSSP\0", MessageType 1
+const NTLMSSP = [0x4e, 0x54, 0x4c, 0x4d, 0x53, 0x53, 0x50, 0];
+
+/**
+ * Classifies a token by its first bytes: `"first"` opens a handshake (NTLM NEGOTIATE,
+ * or an SPNEGO InitialContextToken), `"next"` continues one (NTLM AUTHENTICATE, an
+ * SPNEGO NegTokenResp), null is neither (a 400 without touching any state).
+ */
+function legOf(scheme: HttpAuthScheme, t: Uint8Array): "first" | "next" | null {
+  if (t.length >= 12 && NTLMSSP.every((b, i) => t[i] === b)) {
+    return t[8] === 1 && t[9] === 0 && t[10] === 0 && t[11] === 0
+      ? "first"
+      : t[8] === 3 && t[9] === 0 && t[10] === 0 && t[11] === 0
+      ? "next"
+      : null;
   }
-  return scheme === "Negotiate" && t[0] === 0x60; // [APPLICATION 0] InitialContextToken
+  if (scheme !== "Negotiate") return null;
+  if (t[0] === 0x60) return "first"; // [APPLICATION 0] InitialContextToken
+  if (t[0] === 0xa1) return "next"; // [1] NegTokenResp
+  return null;
 }
 
 /**
@@ -293,8 +306,10 @@ export function withAuthentication(
     const addr = info?.remoteAddr as Deno.NetAddr | undefined;
     const client = addr?.hostname ?? "unknown";
     const key = `${scheme} ${client}:${addr?.port ?? 0}`;
+    const leg = legOf(scheme, token);
+    if (!leg) return await refuse(400);
     let ctx: ServerContext;
-    if (isFirstLeg(scheme, token)) {
+    if (leg === "first") {
       states.delete(key);
       ctx = new ServerContext();
     } else {
