@@ -66,18 +66,34 @@ export async function nodeMajor(): Promise<number> {
 
 let npmPromise: Promise<string | null> | null = null;
 
+/** True when `dir/node_modules` holds the pinned versions. */
+async function hasPinned(dir: string): Promise<boolean> {
+  for (const spec of NPM_PACKAGES) {
+    const at = spec.lastIndexOf("@");
+    try {
+      const pkg = JSON.parse(
+        await Deno.readTextFile(
+          `${dir}/node_modules/${spec.slice(0, at)}/package.json`,
+        ),
+      );
+      if (pkg.version !== spec.slice(at + 1)) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
 /**
- * Installs the pinned npm packages into the cache (once; concurrent test files share
- * the result through an atomic rename). Returns the directory holding
- * `node_modules`, or null with a warning when npm failed.
+ * Installs the pinned npm packages into the cache (once; a test file racing another
+ * installs into its own temp dir and keeps whichever finished install it finds).
+ * Returns the directory holding `node_modules`, or null with a warning when npm
+ * failed.
  */
 export function npmTools(): Promise<string | null> {
   npmPromise ??= (async () => {
     const dir = npmDir();
-    const marker = `${dir}/node_modules/.portable-sspi-${
-      NPM_PACKAGES.join("+").replace(/[^A-Za-z0-9.+-]/g, "_")
-    }`;
-    if (await exists(marker)) return dir;
+    if (await hasPinned(dir)) return dir;
     const parent = dir.replace(/\/[^/]+$/, "");
     await Deno.mkdir(parent, { recursive: true });
     const tmp = await Deno.makeTempDir({ dir: parent, prefix: "npm-" });
@@ -90,22 +106,21 @@ export function npmTools(): Promise<string | null> {
       tmp,
       ...NPM_PACKAGES,
     ]);
-    if (!r.ok) {
+    if (!r.ok || !(await hasPinned(tmp))) {
       console.warn(`npm install failed: ${r.err.slice(0, 500)}`);
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
       return null;
     }
-    await Deno.writeTextFile(
-      `${tmp}/node_modules/${marker.split("/").pop()}`,
-      "",
-    );
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
     try {
-      await Deno.rename(tmp, dir);
+      await Deno.rename(tmp, dir); // fails when dir exists and is not empty
+      return dir;
     } catch {
-      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      if (await hasPinned(dir)) {
+        await Deno.remove(tmp, { recursive: true }).catch(() => {});
+        return dir;
+      }
+      return tmp; // a stale cache dir we do not touch: use our own install
     }
-    return (await exists(marker)) ? dir : null;
   })();
   return npmPromise;
 }
