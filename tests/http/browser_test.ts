@@ -10,7 +10,7 @@ import { allSchemes, DOMAIN, PASSWORD, startServer, USER } from "./_server.ts";
 
 let tools: Awaited<ReturnType<typeof browserTools>>;
 
-toolTest(
+await toolTest(
   "Chromium (playwright httpCredentials) NTLM and Digest -> withAuthentication",
   async () => {
     tools = await browserTools();

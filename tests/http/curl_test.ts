@@ -32,7 +32,7 @@ const curlMissing = async () =>
     ? null
     : { missing: "curl", hint: "apt-get install -y curl" };
 
-toolTest(
+await toolTest(
   "curl --ntlm and --digest -> withAuthentication",
   curlMissing,
   async () => {
@@ -91,7 +91,7 @@ toolTest(
   },
 );
 
-toolTest(
+await toolTest(
   "curl --negotiate (GSSAPI SPNEGO via gss-ntlmssp) -> withAuthentication",
   async () =>
     (await curlMissing()) ??

@@ -9,7 +9,7 @@ import { hasCommand } from "./_server.ts";
 
 const USER = "Mufasa", PW = "Circle of Life", REALM = "files";
 
-toolTest(
+await toolTest(
   "createAuthFetch Digest -> Apache mod_auth_digest",
   async () =>
     await hasCommand("apache2", ["-v"]) ? null : {

@@ -209,27 +209,26 @@ export async function runBrowser(
 }
 
 /**
- * Registers a test needing an outside tool: `probe` returns null when everything is
- * there, or what is missing; then the test skips with the hint (fails under CI=true).
+ * Registers a test needing an outside tool (await it at module level): `probe`
+ * returns null when everything is there, or what is missing; then the test is
+ * ignored with the install hint printed, and fails with it under `CI=true`.
  */
-export function toolTest(
+export async function toolTest(
   name: string,
   probe: () => Promise<{ missing: string; hint: string } | null>,
   fn: () => Promise<void>,
-): void {
+): Promise<void> {
+  const miss = await probe();
+  const skip = miss !== null && !isCI();
+  if (miss && skip) peerMissing(miss.missing, miss.hint);
   Deno.test({
     name,
+    ignore: skip,
     sanitizeResources: false,
     sanitizeOps: false,
-    fn: async (t) => {
-      const miss = await probe();
+    fn: async () => {
       if (miss) {
         peerMissing(miss.missing, miss.hint); // throws under CI=true
-        await t.step({
-          name: `skipped: ${miss.missing} missing`,
-          ignore: true,
-          fn() {},
-        });
         return;
       }
       await fn();

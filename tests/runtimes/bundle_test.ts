@@ -53,7 +53,7 @@ Deno.test("bundle: one ESM file with the public surface", async () => {
   }
 });
 
-toolTest(
+await toolTest(
   "bundle: NTLM handshake in Node",
   async () =>
     await nodeMajor() >= 18
@@ -80,7 +80,7 @@ toolTest(
   },
 );
 
-toolTest(
+await toolTest(
   "bundle: NTLM handshake in a Chromium page (module script)",
   async () => {
     const t = await browserTools();
@@ -128,7 +128,7 @@ catch (e) { globalThis.__result = { error: String(e && e.stack || e) }; }
   },
 );
 
-toolTest(
+await toolTest(
   "bundle: NTLM handshake in workerd (sspi.wasm as a module binding + initWasm)",
   async () =>
     await workerdPath() ? null : {
