@@ -8,6 +8,11 @@
  */
 import { Bench } from "tinybench";
 import {
+  negotiateCredentials,
+  negotiateHandshakeOnce,
+} from "./negotiate_bench.ts";
+import { formatCryptoRows, runCryptoBench } from "./crypto_bench.ts";
+import {
   portableCredentials,
   portableHandshakeOnce,
   portableSealRoundTrip,
@@ -90,10 +95,15 @@ if (import.meta.main) {
     ],
   );
   await winpr?.close();
-  try {
-    const { runCryptoBench } = await import("./crypto_bench.ts");
-    await runCryptoBench();
-  } catch (e) {
-    console.log(`crypto bench unavailable: ${(e as Error).message}`);
-  }
+  const nego = negotiateCredentials();
+  await runPairs("Negotiate(NTLM) vs bare NTLM (both portable)", [
+    {
+      label: "full handshake",
+      ours: () => negotiateHandshakeOnce(nego),
+      peer: () => portableHandshakeOnce(creds),
+      peerName: "bare NTLM",
+    },
+  ]);
+  console.log("\n## Crypto primitives (ours vs node:crypto and hash-wasm)\n");
+  console.log(formatCryptoRows(await runCryptoBench()));
 }
