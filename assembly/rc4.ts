@@ -21,8 +21,15 @@ export function rc4Init(st: usize, key: usize, klen: i32): void {
   store<u8>(st, 0, 257);
 }
 
+/** A fixed home for the S-box during long runs: loads then use an immediate offset. */
+const S: usize = memory.data(256, 64);
+
 /** XORs `len` bytes at `p` in place with the keystream of state `st`. */
 export function rc4Xor(st: usize, p: usize, len: i32): void {
+  if (len >= 256) {
+    rc4XorFixed(st, p, len);
+    return;
+  }
   let i = <u32>load<u8>(st, 256);
   let j = <u32>load<u8>(st, 257);
   const end = p + <usize>len;
@@ -70,6 +77,61 @@ export function rc4Xor(st: usize, p: usize, len: i32): void {
     store<u8>(p, load<u8>(p) ^ load<u8>(st + ((si + sj) & 255)));
     p++;
   }
+  store<u8>(st, <u8>i, 256);
+  store<u8>(st, <u8>j, 257);
+}
+
+/** rc4Xor for long inputs: the S-box is copied to S, used in place, copied back. */
+function rc4XorFixed(st: usize, p: usize, len: i32): void {
+  memory.copy(S, st, 256);
+  let i = <usize>load<u8>(st, 256);
+  let j = <usize>load<u8>(st, 257);
+  const end = p + <usize>len;
+  const end4 = p + <usize>(len & ~3);
+  while (p < end4) {
+    i = (i + 1) & 255;
+    let si = <usize>load<u8>(i, S);
+    j = (j + si) & 255;
+    let sj = <usize>load<u8>(j, S);
+    store<u8>(i, <u8>sj, S);
+    store<u8>(j, <u8>si, S);
+    let ks = <u32>load<u8>((si + sj) & 255, S);
+    i = (i + 1) & 255;
+    si = <usize>load<u8>(i, S);
+    j = (j + si) & 255;
+    sj = <usize>load<u8>(j, S);
+    store<u8>(i, <u8>sj, S);
+    store<u8>(j, <u8>si, S);
+    ks |= <u32>load<u8>((si + sj) & 255, S) << 8;
+    i = (i + 1) & 255;
+    si = <usize>load<u8>(i, S);
+    j = (j + si) & 255;
+    sj = <usize>load<u8>(j, S);
+    store<u8>(i, <u8>sj, S);
+    store<u8>(j, <u8>si, S);
+    ks |= <u32>load<u8>((si + sj) & 255, S) << 16;
+    i = (i + 1) & 255;
+    si = <usize>load<u8>(i, S);
+    j = (j + si) & 255;
+    sj = <usize>load<u8>(j, S);
+    store<u8>(i, <u8>sj, S);
+    store<u8>(j, <u8>si, S);
+    ks |= <u32>load<u8>((si + sj) & 255, S) << 24;
+    store<u32>(p, load<u32>(p) ^ ks);
+    p += 4;
+  }
+  while (p < end) {
+    i = (i + 1) & 255;
+    const si = <usize>load<u8>(i, S);
+    j = (j + si) & 255;
+    const sj = <usize>load<u8>(j, S);
+    store<u8>(i, <u8>sj, S);
+    store<u8>(j, <u8>si, S);
+    store<u8>(p, load<u8>(p) ^ load<u8>((si + sj) & 255, S));
+    p++;
+  }
+  memory.copy(st, S, 256);
+  memory.fill(S, 0, 256);
   store<u8>(st, <u8>i, 256);
   store<u8>(st, <u8>j, 257);
 }

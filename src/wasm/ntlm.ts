@@ -176,7 +176,7 @@ export function ntlmMessage(
     if (sigOut) sigOut.set(u8.subarray(c.out, c.out + 16));
   }
   x.wipe(c.dir, NTLM_DIR_SIZE);
-  x.wipe(s, Math.min(total, w.scratchSize));
+  // The scratch copy of the message is not a secret (keys and RC4 states are).
   return ok;
 }
 
