@@ -31,32 +31,66 @@ interface Pair {
   peerName: string;
 }
 
-const TIME = Number(Deno.env.get("BENCH_TIME_MS") ?? 1000);
+const TIME = Number(Deno.env.get("BENCH_TIME_MS") ?? 700);
+const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 3);
 
+/**
+ * Measures each pair in ROUNDS separate tinybench runs (ours and the peer side by side
+ * in each) and reports the median rate of each side and the median of the per-round
+ * ratios, so a burst of machine noise in one round does not decide the ratio.
+ */
 async function runPairs(title: string, pairs: Pair[]): Promise<void> {
-  const bench = new Bench({ time: TIME, warmupTime: 200 });
-  for (const p of pairs) {
-    bench.add(`${p.label} | ours`, p.ours);
-    if (p.peer) bench.add(`${p.label} | ${p.peerName}`, p.peer);
+  const rates = new Map<
+    string,
+    { ours: number[]; peer: number[]; ratio: number[] }
+  >();
+  for (const p of pairs) rates.set(p.label, { ours: [], peer: [], ratio: [] });
+  for (let round = 0; round < ROUNDS; round++) {
+    const bench = new Bench({ time: TIME, warmupTime: 200 });
+    for (const p of pairs) {
+      // Alternate the order between rounds so neither side always runs first.
+      const tasks: [string, () => void][] = [[`${p.label} | ours`, p.ours]];
+      if (p.peer) tasks.push([`${p.label} | ${p.peerName}`, p.peer]);
+      if (round % 2) tasks.reverse();
+      for (const [name, fn] of tasks) bench.add(name, fn);
+    }
+    await bench.warmup();
+    await bench.run();
+    const hz = new Map(bench.tasks.map((t) => [t.name, t.result?.hz ?? 0]));
+    for (const p of pairs) {
+      const r = rates.get(p.label)!;
+      const o = hz.get(`${p.label} | ours`) ?? 0;
+      r.ours.push(o);
+      if (p.peer) {
+        const q = hz.get(`${p.label} | ${p.peerName}`) ?? 0;
+        r.peer.push(q);
+        if (q) r.ratio.push(o / q);
+      }
+    }
   }
-  await bench.warmup();
-  await bench.run();
-  const hz = new Map(bench.tasks.map((t) => [t.name, t.result?.hz ?? 0]));
   console.log(`\n## ${title}\n`);
   console.log(
-    "| operation | ours (ops/s) | peer | peer (ops/s) | ratio ours/peer |",
+    "| operation | ours (ops/s) | peer | peer (ops/s) | ratio ours/peer (median of " +
+      ROUNDS + " rounds) |",
   );
   console.log("|---|---:|---|---:|---:|");
   for (const p of pairs) {
-    const o = hz.get(`${p.label} | ours`) ?? 0;
-    const q = p.peer ? hz.get(`${p.label} | ${p.peerName}`) ?? 0 : 0;
-    const ratio = q ? (o / q).toFixed(2) + "x" : "n/a";
+    const r = rates.get(p.label)!;
+    const ratio = r.ratio.length ? median(r.ratio).toFixed(2) + "x" : "n/a";
+    const peer = r.peer.length ? median(r.peer).toFixed(0) : "-";
     console.log(
-      `| ${p.label} | ${o.toFixed(0)} | ${p.peerName} | ${
-        q ? q.toFixed(0) : "-"
-      } | ${ratio} |`,
+      `| ${p.label} | ${
+        median(r.ours).toFixed(0)
+      } | ${p.peerName} | ${peer} | ${ratio} |`,
     );
   }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2
+    ? s[(s.length - 1) / 2]
+    : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 if (import.meta.main) {
