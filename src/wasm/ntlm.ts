@@ -83,18 +83,30 @@ export function ntlmV2(
 
 /**
  * SIGNKEY/SEALKEY (MS-NLMP 3.4.5) for both directions: returns the outgoing
- * direction's state at 0..274 and the incoming one's at 274..548.
+ * direction's state at 0..274 and the incoming one's at 274..548; with
+ * `keepInitial`, a copy of both follows at 548..1096.
  */
 export function ntlmSessionKeys(
   flags: number,
   exportedSessionKey: Uint8Array,
   client: boolean,
+  keepInitial = false,
 ): Uint8Array {
   const { w, x, dir } = get();
   w.u8.set(exportedSessionKey, w.key);
   x.ntlmSessionKeys(flags >>> 0, w.key, client ? 1 : 0);
-  const r = w.u8.slice(dir, dir + 2 * NTLM_DIR_SIZE);
-  x.wipe(dir, 2 * NTLM_DIR_SIZE);
+  const n = 2 * NTLM_DIR_SIZE;
+  let r: Uint8Array;
+  if (keepInitial) {
+    // A second copy of the states as derived follows the live ones.
+    r = new Uint8Array(2 * n);
+    const states = w.u8.subarray(dir, dir + n);
+    r.set(states);
+    r.set(states, n);
+  } else {
+    r = w.u8.slice(dir, dir + n);
+  }
+  x.wipe(dir, n);
   return r;
 }
 

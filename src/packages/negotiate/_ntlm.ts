@@ -25,19 +25,19 @@ const MSV_AV_FLAG_MIC = 2;
  */
 export function ntlmAuthenticateHasMic(token: Uint8Array): boolean {
   if (token.length < 64 || !isNtlmssp(token) || token[8] !== 3) return false;
-  const v = new DataView(token.buffer, token.byteOffset, token.length);
-  const len = v.getUint16(20, true);
-  const off = v.getUint32(24, true);
+  const u16 = (o: number) => token[o] | (token[o + 1] << 8);
+  const len = u16(20);
+  const off = (u16(24) | (u16(26) << 16)) >>> 0;
   if (len <= 24 || off + len > token.length) return false;
   // NTProofStr (16) + RespType..Reserved3 (28), then AV pairs.
   let p = off + 16 + 28;
   const end = off + len;
   while (p + 4 <= end) {
-    const id = v.getUint16(p, true);
-    const n = v.getUint16(p + 2, true);
+    const id = u16(p);
+    const n = u16(p + 2);
     if (id === 0 || p + 4 + n > end) return false;
     if (id === MSV_AV_FLAGS && n >= 4) {
-      return (v.getUint32(p + 4, true) & MSV_AV_FLAG_MIC) !== 0;
+      return (token[p + 4] & MSV_AV_FLAG_MIC) !== 0;
     }
     p += 4 + n;
   }

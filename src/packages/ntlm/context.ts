@@ -55,6 +55,12 @@ interface MessageParts {
   crypt: Uint8Array[];
 }
 
+/** The first `cb` bytes of a buffer (the buffer itself when it is all used). */
+function used(pv: Uint8Array, cb: number): Uint8Array {
+  const n = Math.min(cb >>> 0, pv.length);
+  return n === pv.length ? pv : pv.subarray(0, n);
+}
+
 function partsOf(msg: SecBufferDesc): MessageParts | number {
   let token: Uint8Array | null = null;
   const signed: Uint8Array[] = [];
@@ -64,15 +70,9 @@ function partsOf(msg: SecBufferDesc): MessageParts | number {
     const t = baseType(b);
     if (t === SECBUFFER_TOKEN && token === null) {
       if (!b.pvBuffer) return SEC_E_INVALID_TOKEN;
-      token = b.pvBuffer.subarray(
-        0,
-        Math.min(b.cbBuffer >>> 0, b.pvBuffer.length),
-      );
+      token = used(b.pvBuffer, b.cbBuffer);
     } else if (t === SECBUFFER_DATA && b.pvBuffer) {
-      const data = b.pvBuffer.subarray(
-        0,
-        Math.min(b.cbBuffer >>> 0, b.pvBuffer.length),
-      );
+      const data = used(b.pvBuffer, b.cbBuffer);
       const ro = b.BufferType & SECBUFFER_READONLY;
       const roSigned = b.BufferType & SECBUFFER_READONLY_WITH_CHECKSUM;
       if (!ro || roSigned) signed.push(data);

@@ -36,9 +36,9 @@ interface Direction {
 /** The keys and counters of one established NTLM context. */
 export class NtlmSessionSecurity {
   readonly #flags: number;
+  /** Live states of both directions (0..548), then the states as derived (548..1096), for
+   * `resetCrypto` (SPNEGO re-keys after the mechListMIC). */
   readonly #keys: Uint8Array;
-  /** The states as derived, for `resetCrypto` (SPNEGO re-keys after mechListMIC). */
-  readonly #initial: Uint8Array;
   readonly #out: Direction;
   readonly #in: Direction;
   #disposed = false;
@@ -57,8 +57,8 @@ export class NtlmSessionSecurity {
       this.#flags,
       exportedSessionKey,
       mode === "Client",
+      true,
     );
-    this.#initial = this.#keys.slice();
     if (this.#ess()) {
       this.#out = {
         state: this.#keys.subarray(0, NTLM_DIR_SIZE),
@@ -145,15 +145,17 @@ export class NtlmSessionSecurity {
     const d = this.#in;
     if (signature.length < NTLM_SIGNATURE_SIZE) return SEC_E_MESSAGE_ALTERED;
     const seq = d.seq.n;
-    const sv = new DataView(
-      signature.buffer,
-      signature.byteOffset,
-      NTLM_SIGNATURE_SIZE,
-    );
-    if (sv.getUint32(0, true) !== 1) return SEC_E_MESSAGE_ALTERED;
+    if (
+      signature[0] !== 1 || signature[1] !== 0 || signature[2] !== 0 ||
+      signature[3] !== 0
+    ) return SEC_E_MESSAGE_ALTERED;
     // With ESS the sequence number travels in clear: a replayed or reordered message is
     // refused before anything else.
-    if (this.#ess() && sv.getUint32(12, true) !== seq >>> 0) {
+    if (
+      this.#ess() &&
+      ((signature[12] | (signature[13] << 8) | (signature[14] << 16) |
+          (signature[15] << 24)) >>> 0) !== seq >>> 0
+    ) {
       return SEC_E_OUT_OF_SEQUENCE;
     }
     if (ntlmMessage(this.#flags, d.state, seq, parts, modes, null, signature)) {
@@ -181,10 +183,8 @@ export class NtlmSessionSecurity {
   resetCrypto(direction: "send" | "recv"): void {
     this.#alive();
     const at = this.#ess() && direction === "recv" ? NTLM_DIR_SIZE : 0;
-    this.#keys.set(
-      this.#initial.subarray(at + 16, at + NTLM_DIR_SIZE),
-      at + 16,
-    );
+    const from = 2 * NTLM_DIR_SIZE + at;
+    this.#keys.copyWithin(at + 16, from + 16, from + NTLM_DIR_SIZE);
   }
 
   /** Wipes the keys and RC4 states. */
@@ -192,7 +192,6 @@ export class NtlmSessionSecurity {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#keys.fill(0);
-    this.#initial.fill(0);
   }
 }
 
