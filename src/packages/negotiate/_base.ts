@@ -102,6 +102,7 @@ export abstract class NegotiateContextBase implements PackageContext {
     this.inner = null;
     this.chosen = c;
     this.innerDone = false;
+    this.#canMic = undefined;
     this.inner = c.pkg.createContext(c.cred, this.role);
   }
 
@@ -165,9 +166,12 @@ export abstract class NegotiateContextBase implements PackageContext {
    */
   protected canMic(_integrityFlag: number): boolean {
     if (!this.innerDone || !this.inner?.makeSignature) return false;
-    return this.inner.queryAttribute(SECPKG_ATTR_SESSION_KEY).status ===
-      SEC_E_OK;
+    this.#canMic ??=
+      this.inner.queryAttribute(SECPKG_ATTR_SESSION_KEY).status === SEC_E_OK;
+    return this.#canMic;
   }
+
+  #canMic: boolean | undefined;
 
   /** The mechListMIC over `mechTypesDer`, then the send-direction reset. */
   protected makeMic(mechTypesDer: Uint8Array): Uint8Array {

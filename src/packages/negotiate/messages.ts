@@ -80,6 +80,9 @@ export function encodeMechTypeList(oids: readonly string[]): Uint8Array {
 }
 
 const ctx = (n: number, v: Der) => der(contextTag(n), v);
+/** The DER of the four NegState values, made once (lazy DER nodes share them). */
+const NEG_STATES = [0, 1, 2, 3].map((v) => encodeEnumerated(v));
+const negState = (v: number) => NEG_STATES[v] ?? encodeEnumerated(v);
 const octets = (b: Uint8Array) => der(TAG_OCTET_STRING, b);
 
 /**
@@ -119,7 +122,7 @@ export function encodeNegTokenInit(
 export function encodeNegTokenResp(t: Omit<NegTokenResp, "type">): Uint8Array {
   const fields: Der[] = [];
   if (t.negState !== undefined) {
-    fields.push(ctx(0, encodeEnumerated(t.negState)));
+    fields.push(ctx(0, negState(t.negState)));
   }
   if (t.supportedMech) fields.push(ctx(1, oidDer(t.supportedMech)));
   if (t.responseToken) fields.push(ctx(2, octets(t.responseToken)));
