@@ -19,6 +19,7 @@ import {
   QueryContextAttributes,
   QuerySecurityPackageInfo,
   SEC_E_INVALID_HANDLE,
+  SEC_E_INVALID_TOKEN,
   SEC_E_LOGON_DENIED,
   SEC_E_MESSAGE_ALTERED,
   SEC_E_NO_CREDENTIALS,
@@ -45,6 +46,12 @@ import {
   server,
   SspiError,
 } from "../../mod.ts";
+import {
+  decodeAuthenticate,
+  encodeAuthenticate,
+  encodeChallenge,
+} from "../../src/packages/ntlm/messages.ts";
+import { encodeAvPairs } from "../../src/packages/ntlm/av_pairs.ts";
 
 const USERS = [{ User: "alice", Domain: "EXAMPLE", Password: "S3cret!pw" }];
 const enc = new TextEncoder();
@@ -494,4 +501,57 @@ Deno.test("NTLM: Win32-shaped handshake into caller-supplied buffers", () => {
     ),
     0x80090321,
   );
+});
+
+Deno.test("NTLM: a refused AUTHENTICATE ends the server context (no retry on its challenge)", () => {
+  const good = client({
+    authData: { User: "alice", Domain: "EXAMPLE", Password: "S3cret!pw" },
+  });
+  const bad = client({
+    authData: { User: "alice", Domain: "EXAMPLE", Password: "wrong" },
+  });
+  const s = server({ authData: { users: USERS } });
+  const chal = s.step(bad.step(null)!)!;
+  good.step(null);
+  const goodAuth = good.step(chal)!; // computed against the same challenge
+  assert.equal(statusOf(() => s.step(bad.step(chal)!)), SEC_E_LOGON_DENIED);
+  const st = statusOf(() => s.step(goodAuth));
+  assert.notEqual(st, SEC_E_OK);
+  assert.ok(!s.complete || st !== SEC_E_OK);
+});
+
+Deno.test("NTLM: oversized fields are SEC_E_INVALID_TOKEN, never an internal error", () => {
+  // A CHALLENGE whose TargetInfo is about 64 KiB.
+  const c = client({
+    authData: { User: "alice", Domain: "EXAMPLE", Password: "pw" },
+  });
+  c.step(null);
+  const pairs = [];
+  for (let i = 0; i < 3; i++) {
+    pairs.push({ id: 1, value: new Uint8Array(21000) });
+  }
+  const big = encodeChallenge({
+    flags: 0xe28a8235,
+    targetName: "EXAMPLE",
+    serverChallenge: new Uint8Array(8),
+    targetInfo: encodeAvPairs(pairs),
+  });
+  assert.equal(statusOf(() => c.step(big)), SEC_E_INVALID_TOKEN);
+  // An AUTHENTICATE with a 60,000-character OEM domain, to a server whose user
+  // matches any domain.
+  const s = server({
+    authData: { users: [{ User: "alice", Password: "pw" }] },
+  });
+  const c2 = client({
+    authData: { User: "alice", Domain: "EXAMPLE", Password: "pw" },
+  });
+  const chal = s.step(c2.step(null)!)!;
+  const auth = decodeAuthenticate(c2.step(chal)!);
+  const forged = encodeAuthenticate({
+    ...auth,
+    flags: (auth.flags & ~1) | 2, // OEM
+    domain: "D".repeat(60000),
+  });
+  const st = statusOf(() => s.step(forged));
+  assert.notEqual(st, 0x80090304, "SEC_E_INTERNAL_ERROR");
 });

@@ -143,7 +143,16 @@ export class NtlmClientContext extends NtlmContextBase {
 
   step(req: StepRequest): StepResult {
     if (this.#state === "initial") return this.#negotiateStep(req);
-    if (this.#state === "challenge") return this.#authenticateStep(req);
+    if (this.#state === "challenge") {
+      try {
+        return this.#authenticateStep(req);
+      } catch (e) {
+        // A refused CHALLENGE ends the handshake: the context must be deleted.
+        this.#state = "done";
+        this.#negotiate = null;
+        throw e;
+      }
+    }
     return {
       status: SEC_E_OUT_OF_SEQUENCE,
       attrs: this.retFlags,

@@ -14,6 +14,8 @@ import {
   rc4,
 } from "../../crypto/mod.ts";
 import { concat, oem, utf16le } from "../../util/bytes.ts";
+import { SspiError } from "../../sspi/errors.ts";
+import { SEC_E_INVALID_TOKEN } from "../../sspi/status.ts";
 import { hmacMd5Concat, ntlmV2 } from "../../wasm/ntlm.ts";
 import {
   NTLMSSP_NEGOTIATE_128,
@@ -288,6 +290,13 @@ export function ntlmv2Values(
   clientChallenge: Uint8Array,
   temp: Uint8Array,
 ): V2Values {
+  // The WebAssembly scratch holds all inputs at once; anything this large is hostile.
+  if (temp.length + 2 * (user.length + domain.length) > 60000) {
+    throw new SspiError(
+      SEC_E_INVALID_TOKEN,
+      "NTLMv2 response or names too large",
+    );
+  }
   const r = ntlmV2(
     ntHash,
     serverChallenge,

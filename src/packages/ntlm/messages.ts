@@ -245,7 +245,10 @@ class Writer {
   }
   field(o: number, data: Uint8Array): void {
     if (data.length > 0xffff) {
-      throw new RangeError("NTLM field longer than 65535 bytes");
+      throw new SspiError(
+        SEC_E_INVALID_TOKEN,
+        "NTLM field longer than 65535 bytes",
+      );
     }
     this.v.setUint16(o, data.length, true);
     this.v.setUint16(o + 2, data.length, true);

@@ -31,6 +31,7 @@ import type {
   StepResult,
 } from "../../sspi/package.ts";
 import {
+  isFailure,
   SEC_E_BAD_BINDINGS,
   SEC_E_INVALID_TOKEN,
   SEC_E_LOGON_DENIED,
@@ -202,13 +203,48 @@ export class NtlmServerContext extends NtlmContextBase {
           "expected an NTLM AUTHENTICATE_MESSAGE",
         );
       }
-      return this.#verifyStep(req, token);
+      return this.#endOnFailure(() => this.#verifyStep(req, token));
     }
     return {
       status: SEC_E_OUT_OF_SEQUENCE,
       attrs: this.retFlags,
       message: "the NTLM handshake is already complete",
     };
+  }
+
+  /**
+   * Runs the AUTHENTICATE step; any failure ends the handshake (as on Windows, the
+   * context must then be deleted), so a refused attempt cannot be retried against the
+   * same server challenge. The one exception is the synchronous call that found an
+   * asynchronous user store: it may be repeated through the async form.
+   */
+  #endOnFailure(
+    run: () => StepResult | Promise<StepResult>,
+  ): StepResult | Promise<StepResult> {
+    const end = () => {
+      this.#state = "done";
+      this.#negotiate = null;
+      this.#challenge = null;
+    };
+    const check = (r: StepResult) => {
+      if (
+        isFailure(r.status) && r.status !== SEC_E_NO_AUTHENTICATING_AUTHORITY
+      ) end();
+      return r;
+    };
+    let r: StepResult | Promise<StepResult>;
+    try {
+      r = run();
+    } catch (e) {
+      end();
+      throw e;
+    }
+    return r instanceof Promise
+      ? r.then(check, (e) => {
+        end();
+        throw e;
+      })
+      : check(r);
   }
 
   #challengeStep(req: StepRequest, token: Uint8Array): StepResult {
@@ -250,7 +286,7 @@ export class NtlmServerContext extends NtlmContextBase {
     const anonymous = auth.user === "" && auth.ntResponse.length === 0 &&
       (auth.lmResponse.length === 0 ||
         (auth.lmResponse.length === 1 && auth.lmResponse[0] === 0));
-    if (anonymous) return this.#anonymous(req, auth);
+    if (anonymous) return this.#anonymous(req);
     if (auth.ntResponse.length < 24) {
       denied("the AUTHENTICATE message has no usable NT response");
     }
@@ -273,7 +309,7 @@ export class NtlmServerContext extends NtlmContextBase {
     return this.#finish(req, token, auth, found);
   }
 
-  #anonymous(req: StepRequest, auth: AuthenticateMessage): StepResult {
+  #anonymous(req: StepRequest): StepResult {
     if (
       !this.#policy.allowAnonymous && !(req.flags & ASC_REQ_ALLOW_NULL_SESSION)
     ) {
@@ -284,7 +320,6 @@ export class NtlmServerContext extends NtlmContextBase {
       NTLMSSP_ANONYMOUS;
     this.clientName = "";
     this.serverName = this.#policy.computer;
-    void auth;
     return this.#done(req, true);
   }
 
@@ -323,7 +358,12 @@ export class NtlmServerContext extends NtlmContextBase {
         denied("the user name or password is incorrect");
       }
       sessionBaseKey = r.sessionBaseKey;
-      this.#checkBlob(req, token, auth, temp.subarray(28));
+      try {
+        this.#checkBlob(req, temp.subarray(28));
+      } catch (e) {
+        sessionBaseKey.fill(0);
+        throw e;
+      }
     } else {
       const r = computeResponseV1(
         flags,
@@ -346,19 +386,22 @@ export class NtlmServerContext extends NtlmContextBase {
       v2,
     );
     let exported: Uint8Array;
-    if (flags & NTLMSSP_NEGOTIATE_KEY_EXCH) {
-      if (auth.encryptedRandomSessionKey.length !== 16) {
-        throw new SspiError(
-          SEC_E_INVALID_TOKEN,
-          "EncryptedRandomSessionKey must be 16 bytes",
-        );
+    try {
+      if (flags & NTLMSSP_NEGOTIATE_KEY_EXCH) {
+        if (auth.encryptedRandomSessionKey.length !== 16) {
+          throw new SspiError(
+            SEC_E_INVALID_TOKEN,
+            "EncryptedRandomSessionKey must be 16 bytes",
+          );
+        }
+        exported = rc4K(kx, auth.encryptedRandomSessionKey);
+      } else {
+        exported = kx.slice();
       }
-      exported = rc4K(kx, auth.encryptedRandomSessionKey);
-    } else {
-      exported = kx.slice();
+    } finally {
+      sessionBaseKey.fill(0);
+      kx.fill(0);
     }
-    sessionBaseKey.fill(0);
-    kx.fill(0);
     if (v2 && this.#micRequired) {
       if (!auth.mic) {
         throw new SspiError(
@@ -367,7 +410,8 @@ export class NtlmServerContext extends NtlmContextBase {
         );
       }
       const zeroed = token.slice();
-      zeroed.fill(0, 72, 88);
+      const at = auth.micOffset!;
+      zeroed.fill(0, at, at + 16);
       const mic = computeMic(
         exported,
         this.#negotiate!,
@@ -394,12 +438,7 @@ export class NtlmServerContext extends NtlmContextBase {
   #micRequired = false;
 
   /** Checks the AV pairs of an NTLMv2 blob: MIC flag and channel bindings. */
-  #checkBlob(
-    req: StepRequest,
-    _token: Uint8Array,
-    _auth: AuthenticateMessage,
-    avBytes: Uint8Array,
-  ): void {
+  #checkBlob(req: StepRequest, avBytes: Uint8Array): void {
     const fl = avFind(avBytes, MsvAvFlags);
     const avFlags = fl && fl[1] >= 4
       ? (avBytes[fl[0]] | (avBytes[fl[0] + 1] << 8) |
