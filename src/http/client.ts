@@ -299,7 +299,9 @@ async function bufferBody(
  * `ArrayBuffer`, `Blob`, `FormData` and `URLSearchParams` work; a `ReadableStream`
  * body is refused with a `TypeError`. Responses are buffered too (bounded by
  * `maxBodyBytes`). A refused password resolves with the final `401` response, as
- * `fetch` would. Needs `--allow-net` for the hosts it talks to.
+ * `fetch` would. Credentials go only to the origin of the request (and to the
+ * configured proxy): after a redirect to another origin, that origin's `401` is
+ * returned unanswered. Needs `--allow-net` for the hosts it talks to.
  *
  * @example Authenticate with NTLM or Negotiate
  * ```ts ignore
@@ -361,11 +363,20 @@ async function run(
   firstBody: Uint8Array | null,
 ): Promise<Response> {
   let url = new URL(req.url);
+  const authOrigin = url.origin;
   let method = req.method;
   let body = firstBody;
   const headers = new Headers(req.headers);
   for (let redirects = 0;; redirects++) {
-    const res = await exchangeAuthenticated(s, req, url, method, headers, body);
+    const res = await exchangeAuthenticated(
+      s,
+      req,
+      url,
+      method,
+      headers,
+      body,
+      authOrigin,
+    );
     const loc = res.headers.get("location");
     if (
       req.redirect === "manual" || !loc ||
@@ -418,6 +429,7 @@ async function exchangeAuthenticated(
   method: string,
   baseHeaders: Headers,
   body: Uint8Array | null,
+  authOrigin: string,
 ): Promise<Http1Response> {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new TypeError(`createAuthFetch: unsupported scheme ${url.protocol}`);
@@ -460,6 +472,10 @@ async function exchangeAuthenticated(
           "",
       );
       const key = isProxy ? "proxy" : "www";
+      // Credentials go only to the origin the caller asked for (and to the
+      // configured proxy): a redirect elsewhere must not collect an NTLM or Digest
+      // answer it could crack or relay.
+      if (!isProxy && url.origin !== authOrigin) break;
       let state = states[key];
       if (!state) {
         state = states[key] = pickAuth(

@@ -241,3 +241,34 @@ Deno.test("createAuthFetch: chunked responses, size limits, redirects", async ()
     await srv.shutdown();
   }
 });
+
+Deno.test("createAuthFetch: no credentials for another origin after a redirect", async () => {
+  const target = startServer(allSchemes());
+  const redirector = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () =>
+      new Response(null, {
+        status: 302,
+        headers: { location: `${target.url}/elsewhere` },
+      }),
+  );
+  try {
+    const port = (redirector.addr as Deno.NetAddr).port;
+    const f = createAuthFetch({ credentials: creds, packages: ["NTLM"] });
+    const res = await f(`http://127.0.0.1:${port}/start`);
+    await res.arrayBuffer();
+    assert.equal(
+      res.status,
+      401,
+      "the other origin's challenge is not answered",
+    );
+    assert.equal(target.seen.length, 0);
+    // Asked directly, the same origin gets the credentials.
+    const direct = await f(`${target.url}/here`);
+    await direct.arrayBuffer();
+    assert.equal(direct.status, 200);
+  } finally {
+    await redirector.shutdown();
+    await target.close();
+  }
+});
