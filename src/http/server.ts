@@ -64,6 +64,11 @@ export interface AuthenticationOptions {
   stateTimeoutMs?: number;
   /** Largest decoded NTLM/Negotiate token in bytes. Default 16,384. */
   maxTokenBytes?: number;
+  /**
+   * Largest request body buffered to check a Digest `auth-int` response before the
+   * caller is authenticated (default 1 MiB); a larger one gets `413`.
+   */
+  maxAuthIntBodyBytes?: number;
   /** Authenticate as a proxy: `407`, `Proxy-Authenticate`, `Proxy-Authorization`. */
   proxy?: boolean;
 }
@@ -177,6 +182,11 @@ export function withAuthentication(
     "maxTokenBytes",
   );
   const maxHeader = Math.ceil(maxTokenBytes / 3) * 4 + 64;
+  const maxAuthIntBody = positive(
+    options.maxAuthIntBodyBytes,
+    1 << 20,
+    "maxAuthIntBodyBytes",
+  );
   const proxy = options.proxy === true;
   const H_CHALLENGE = proxy ? "proxy-authenticate" : "www-authenticate";
   const H_AUTH = proxy ? "proxy-authorization" : "authorization";
@@ -232,6 +242,8 @@ export function withAuthentication(
     if (status === 400) h.set("connection", "close");
     const text = status === 400
       ? "Bad Request: malformed or oversized credentials\n"
+      : status === 413
+      ? "Payload Too Large: the body of an auth-int request is bounded\n"
       : proxy
       ? "Proxy Authentication Required\n"
       : "Unauthorized\n";
@@ -270,9 +282,15 @@ export function withAuthentication(
     if (scheme === "Digest") {
       const url = new URL(req.url);
       const uri = proxy ? req.url : url.pathname + url.search;
-      const body = /\bqop\s*=\s*"?auth-int\b/i.test(parts.rest)
-        ? new Uint8Array(await req.clone().arrayBuffer())
-        : null;
+      let body: Uint8Array | null = null;
+      if (/\bqop\s*=\s*"?auth-int\b/i.test(parts.rest)) {
+        // Bounded before anyone is authenticated: a declared or actual body over
+        // the limit is refused without being kept.
+        const declared = Number(req.headers.get("content-length") ?? "0");
+        if (!(declared <= maxAuthIntBody)) return await refuse(413);
+        body = await readBounded(req.clone(), maxAuthIntBody);
+        if (!body) return await refuse(413);
+      }
       const ctx = new ServerContext();
       try {
         const r = await ctx.accept(
@@ -347,4 +365,32 @@ export function withAuthentication(
       : [];
     return await run(req, info, who, extra);
   };
+}
+
+/** Reads a request body up to `max` bytes; null when it is longer. */
+async function readBounded(
+  req: Request,
+  max: number,
+): Promise<Uint8Array | null> {
+  if (!req.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  const reader = req.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.length;
+    if (n > max) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
 }

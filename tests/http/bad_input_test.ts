@@ -178,3 +178,35 @@ Deno.test("withAuthentication: 200 half-open handshakes over real TCP connection
     await srv.close();
   }
 });
+
+Deno.test("withAuthentication: an auth-int body is bounded before authentication", async () => {
+  const h = withAuthentication(ok, {
+    ...allSchemes(),
+    maxAuthIntBodyBytes: 1024,
+  });
+  const digest = 'Digest username="x", realm="r", nonce="n", uri="/x", ' +
+    'response="00000000000000000000000000000000", qop=auth-int, nc=00000001, ' +
+    'cnonce="c"';
+  // Declared too large: refused without reading.
+  const big = await h(
+    new Request("http://server/x", {
+      method: "POST",
+      headers: { authorization: digest, "content-length": "100000" },
+      body: new Uint8Array(100000),
+    }),
+    info(1),
+  );
+  assert.equal(big.status, 413);
+  await big.body?.cancel();
+  // Small body: checked (and refused, the response is not valid), not 413.
+  const small = await h(
+    new Request("http://server/x", {
+      method: "POST",
+      headers: { authorization: digest },
+      body: new Uint8Array(10),
+    }),
+    info(2),
+  );
+  assert.notEqual(small.status, 413);
+  await small.body?.cancel();
+});
