@@ -82,12 +82,17 @@ export class NonceIssuer {
  * forgotten first (their nonces expire anyway).
  */
 export class NonceCounts {
-  #seen = new Map<string, Set<number>>();
+  /** Per nonce: the highest nc seen and a bitmap of the 32 below it (constant size). */
+  #seen = new Map<string, { max: number; bits: number }>();
   readonly #maxNonces: number;
   constructor(maxNonces = 4096) {
     this.#maxNonces = maxNonces;
   }
-  /** Records `nc` for `nonce`; returns false when it was already used. */
+  /**
+   * Records `nc` for `nonce`; returns false when it was already used, or when it is
+   * more than 32 below the highest seen (too old to tell: refused as a replay). The
+   * memory per nonce is constant.
+   */
   use(nonce: string, nc: number): boolean {
     let s = this.#seen.get(nonce);
     if (!s) {
@@ -95,12 +100,20 @@ export class NonceCounts {
         const oldest = this.#seen.keys().next().value;
         if (oldest !== undefined) this.#seen.delete(oldest);
       }
-      s = new Set();
+      s = { max: 0, bits: 0 };
       this.#seen.set(nonce, s);
     }
-    if (s.has(nc)) return false;
-    if (s.size >= 65536) return false;
-    s.add(nc);
+    if (nc > s.max) {
+      const shift = nc - s.max;
+      s.bits = shift >= 32 ? 1 : ((s.bits << shift) | 1) >>> 0;
+      s.max = nc;
+      return true;
+    }
+    const k = s.max - nc;
+    if (k >= 32) return false;
+    const bit = (1 << k) >>> 0;
+    if (s.bits & bit) return false;
+    s.bits = (s.bits | bit) >>> 0;
     return true;
   }
 }

@@ -292,7 +292,12 @@ export class DigestServerContext extends DigestContextBase {
         "the nonce count was already used (replay)",
       );
     }
+    this.#lastNc.delete(r.nonce);
     this.#lastNc.set(r.nonce, r.nc);
+    // A long-lived context sees a new nonce after each stale one: keep the latest few.
+    if (this.#lastNc.size > 16) {
+      this.#lastNc.delete(this.#lastNc.keys().next().value!);
+    }
     const rspauth = digestResponse(
       r.alg,
       ha1,
