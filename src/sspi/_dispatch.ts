@@ -7,9 +7,7 @@
  * @module
  */
 import {
-  bufferBytes,
   findBuffer,
-  SecBuffer,
   SecBufferDesc,
   type TimeStamp,
   type ULongOut,
@@ -501,18 +499,4 @@ export function deleteContextCore(h: CtxtHandle): number {
 export function continues(status: number): boolean {
   return status === SEC_I_CONTINUE_NEEDED ||
     status === SEC_I_COMPLETE_AND_CONTINUE;
-}
-
-/** Reads the bytes of the first buffer of a type (for packages and helpers). */
-export function bufferOf(
-  desc: SecBufferDesc | null,
-  type: number,
-): Uint8Array | null {
-  const b = findBuffer(desc, type);
-  return b ? bufferBytes(b) : null;
-}
-
-/** Creates a fresh output descriptor with one token buffer (for helpers). */
-export function tokenOutput(): SecBufferDesc {
-  return new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
 }

@@ -294,11 +294,13 @@ export function QueryCredentialsAttributes(
   if (!e.cred.queryAttribute) {
     return fail(SEC_E_UNSUPPORTED_FUNCTION, "no credential attributes");
   }
-  const r = e.cred.queryAttribute(ulAttribute >>> 0);
-  if (r.status === SEC_E_OK) pBuffer.value = r.value;
-  return r.status === SEC_E_OK
-    ? SEC_E_OK
-    : fail(r.status, `attribute ${ulAttribute} is not available`);
+  const query = e.cred.queryAttribute.bind(e.cred);
+  return settle(() => query(ulAttribute >>> 0), (r) => {
+    if (r.status === SEC_E_OK) pBuffer.value = r.value;
+    return r.status === SEC_E_OK
+      ? SEC_E_OK
+      : fail(r.status, `attribute ${ulAttribute} is not available`);
+  }, false) as number;
 }
 
 function messageCall(
@@ -478,14 +480,16 @@ export function ExportSecurityContext(
       `${e.pkg.info.Name} cannot export contexts`,
     );
   }
-  const r = e.ctx.exportContext();
-  if (typeof r === "number") return fail(r);
-  pPackedContext.value = {
-    BufferType: 2,
-    cbBuffer: r.length,
-    pvBuffer: r,
-  } as SecBuffer;
-  return SEC_E_OK;
+  const exp = e.ctx.exportContext.bind(e.ctx);
+  return settle(() => exp(), (r) => {
+    if (typeof r === "number") return fail(r);
+    pPackedContext.value = {
+      BufferType: 2,
+      cbBuffer: r.length,
+      pvBuffer: r,
+    } as SecBuffer;
+    return SEC_E_OK;
+  }, false) as number;
 }
 
 /** Rebuilds a context exported by `ExportSecurityContext`. */

@@ -147,16 +147,7 @@ export abstract class NegotiateContextBase implements PackageContext {
     if (this.#resetReady) return;
     this.#resetReady = true;
     if (this.chosenName.toLowerCase() !== "ntlm" || !this.inner) return;
-    const k = this.inner.queryAttribute(SECPKG_ATTR_SESSION_KEY);
-    const key = k.status === SEC_E_OK
-      ? (k.value as { SessionKey: Uint8Array }).SessionKey
-      : null;
-    this.#reset = ntlmResetter(
-      this.inner,
-      key,
-      this.role === "initiate" ? "Client" : "Server",
-    );
-    key?.fill(0);
+    this.#reset = ntlmResetter(this.inner);
   }
 
   /**

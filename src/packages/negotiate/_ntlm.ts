@@ -64,8 +64,6 @@ export interface ResettableContext {
  */
 export function ntlmResetter(
   ctx: PackageContext,
-  _sessionKey: Uint8Array | null,
-  _mode: "Client" | "Server",
 ): ((direction: "send" | "recv") => void) | null {
   const hook = (ctx as Partial<ResettableContext>).resetCrypto;
   if (typeof hook === "function") return (d) => hook.call(ctx, d);

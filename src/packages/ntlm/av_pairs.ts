@@ -76,15 +76,6 @@ function encodePairs(pairs: readonly AvPair[], eol: number): Uint8Array {
   return out;
 }
 
-/** The value of the first pair with `id`, or undefined. */
-export function avGet(
-  pairs: readonly AvPair[],
-  id: number,
-): Uint8Array | undefined {
-  for (const p of pairs) if (p.id === id) return p.value;
-  return undefined;
-}
-
 /**
  * Finds the value of the first pair with `id` in an AV_PAIR list without decoding
  * the list: returns `[offset, length]` of the value, or null. Malformed lists give

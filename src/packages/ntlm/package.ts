@@ -242,6 +242,9 @@ export class NtlmCredential implements PackageCredential {
     ) => (u ? secretOf(u) : null);
     const fromList = (u: NtlmUser | undefined): NtlmSecret | null => {
       if (!u) return null;
+      // After FreeCredentialsHandle nothing is cached again (a context still running
+      // derives what it needs and drops it).
+      if (this.#disposed) return secretOf(u);
       let v = cache.get(u);
       if (v === undefined) {
         v = secretOf(u);
@@ -276,7 +279,10 @@ export class NtlmCredential implements PackageCredential {
     return { status: SEC_E_UNSUPPORTED_FUNCTION };
   }
 
+  #disposed = false;
+
   dispose(): void {
+    this.#disposed = true;
     this.#ntHash?.fill(0);
     this.#lmHash?.fill(0);
     this.#ntHash = null;
