@@ -33,8 +33,9 @@ export function scanDerTs(
   out: Int32Array,
   maxDepth: number,
   allowTrailing: boolean,
+  maxEntries: number = Infinity,
 ): number {
-  const cap = Math.floor(out.length / DER_ENTRY_SIZE);
+  const cap = Math.min(Math.floor(out.length / DER_ENTRY_SIZE), maxEntries);
   const end = bytes.length;
   // Stack of the end offsets of the open constructed values.
   if (stack.length < maxDepth + 1) stack = new Int32Array(maxDepth + 1);

@@ -7,7 +7,7 @@
 import { scanDerTs } from "./_scan_ts.ts";
 import { DER_ENTRY_SIZE, derErrorMessage } from "./_table.ts";
 import { DerError } from "./errors.ts";
-import { decodeOidContent } from "./oid.ts";
+import { decodeOidContent, encodeOidContent } from "./oid.ts";
 
 /** Universal tags and classes (X.680 8.4). */
 export const TAG_INTEGER = 0x02;
@@ -48,6 +48,11 @@ export interface ScanOptions {
   maxEntries?: number;
   /** Accept bytes after the top-level TLV (default false). */
   allowTrailing?: boolean;
+  /**
+   * Return a tree over the shared scan table instead of a copy: valid only until the
+   * next `scanDer` call (for decoders that map the tree to plain values at once).
+   */
+  transient?: boolean;
 }
 
 /** A scanner: fills `out` and returns the entry count or a negative error code. */
@@ -56,7 +61,16 @@ export type DerScanner = (
   out: Int32Array,
   maxDepth: number,
   allowTrailing: boolean,
+  maxEntries?: number,
 ) => number;
+
+/** Content bytes and dotted form of the OIDs SPNEGO tokens carry most. */
+const KNOWN_OIDS: [Uint8Array, string][] = [
+  "1.3.6.1.4.1.311.2.2.10", // NTLM
+  "1.3.6.1.5.5.2", // SPNEGO
+  "1.2.840.113554.1.2.2", // Kerberos
+  "1.2.840.48018.1.2.2", // MS Kerberos
+].map((o) => [encodeOidContent(o), o]);
 
 let scanner: DerScanner = scanDerTs;
 let scratch = new Int32Array(256 * DER_ENTRY_SIZE);
@@ -93,13 +107,23 @@ export function scanDer(bytes: Uint8Array, opts: ScanOptions = {}): DerTree {
     opts.maxEntries ?? 4096,
     Math.max(1, bytes.length >> 1),
   );
-  // Scan into a shared scratch table, then keep an exact-size copy.
+  // Scan into a shared scratch table, then keep an exact-size copy (or, transient,
+  // the table itself).
   const need = maxEntries * DER_ENTRY_SIZE;
   if (scratch.length < need) scratch = new Int32Array(need);
-  const table = scratch.length === need ? scratch : scratch.subarray(0, need);
-  const n = scanner(bytes, table, maxDepth, opts.allowTrailing === true);
+  const n = scanner(
+    bytes,
+    scratch,
+    maxDepth,
+    opts.allowTrailing === true,
+    maxEntries,
+  );
   if (n <= 0) throw new DerError(derErrorMessage(n));
-  return new DerTree(bytes, table.slice(0, n * DER_ENTRY_SIZE), n);
+  return new DerTree(
+    bytes,
+    opts.transient ? scratch : scratch.slice(0, n * DER_ENTRY_SIZE),
+    n,
+  );
 }
 
 /** A scanned DER value: entry 0 is the outermost TLV, the rest follow in preorder. */
@@ -195,7 +219,15 @@ export class DerTree {
     this.expect(i, TAG_OID, what);
     const e = i * DER_ENTRY_SIZE;
     const start = this.entries[e + 2] + this.entries[e + 1];
-    return decodeOidContent(this.bytes, start, start + this.entries[e + 3]);
+    const end = start + this.entries[e + 3];
+    // The OIDs seen in every SPNEGO token are recognised by their bytes.
+    for (const [bytes, text] of KNOWN_OIDS) {
+      if (bytes.length !== end - start) continue;
+      let k = 0;
+      while (k < bytes.length && bytes[k] === this.bytes[start + k]) k++;
+      if (k === bytes.length) return text;
+    }
+    return decodeOidContent(this.bytes, start, end);
   }
 
   /** An OCTET STRING (a view into the scanned bytes; copy it to keep it). */

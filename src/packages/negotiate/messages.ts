@@ -148,7 +148,8 @@ export function frameInitialContextToken(inner: Uint8Array): Uint8Array {
  * ```
  */
 export function decodeNegotiationToken(bytes: Uint8Array): NegotiationToken {
-  const t = scanDer(bytes);
+  // The tree is mapped to plain values before this returns: no copy of the table.
+  const t = scanDer(bytes, { transient: true });
   let i = 0;
   if (t.tag(0) === applicationTag(0)) {
     const oid = t.firstChild(0);
