@@ -87,6 +87,7 @@ import {
   OUR_VERSION,
 } from "./messages.ts";
 import { NtlmSessionSecurity } from "./security.ts";
+import { ntlmTestHooks } from "./_test_hooks.ts";
 
 /** What the server side needs from its credential. */
 export interface ServerPolicy {
@@ -262,7 +263,7 @@ export class NtlmServerContext extends NtlmContextBase {
       filetimeFromMs(Date.now()),
       true,
     );
-    this.#serverChallenge = randomBytes(8);
+    this.#serverChallenge = ntlmTestHooks.serverChallenge?.() ?? randomBytes(8);
     const msg = encodeChallenge({
       flags,
       targetName: flags & NTLMSSP_REQUEST_TARGET ? p.domain : "",
