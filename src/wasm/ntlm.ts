@@ -129,7 +129,7 @@ export function ntlmMessage(
   dir: Uint8Array,
   seq: number,
   parts: readonly Uint8Array[],
-  modes: readonly number[],
+  modes: readonly number[] | null,
   sigOut: Uint8Array | null,
   expected: Uint8Array | null,
 ): boolean {
@@ -148,7 +148,7 @@ export function ntlmMessage(
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i];
       u8.set(p, o);
-      x.ntlmMacData(flags, c.dir, o, p.length, modes[i]);
+      x.ntlmMacData(flags, c.dir, o, p.length, modes ? modes[i] : PART_SIGN);
       o += p.length;
     }
     x.ntlmMacEnd(flags, c.dir, seq >>> 0, c.out);
@@ -157,7 +157,7 @@ export function ntlmMessage(
       o = s;
       for (let i = 0; i < parts.length; i++) {
         const p = parts[i];
-        if (modes[i] !== PART_SIGN && p.length) {
+        if (modes && modes[i] !== PART_SIGN && p.length) {
           p.set(u8.subarray(o, o + p.length));
         }
         o += p.length;
@@ -166,15 +166,15 @@ export function ntlmMessage(
   } else {
     // Large messages go through in chunks; keep the originals to restore on failure.
     const saved = expected
-      ? parts.map((p, i) => (modes[i] === PART_SIGN ? p : p.slice()))
+      ? parts.map((p, i) => (!modes || modes[i] === PART_SIGN ? p : p.slice()))
       : null;
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i];
       for (let off = 0; off < p.length; off += w.scratchSize) {
         const n = Math.min(w.scratchSize, p.length - off);
         u8.set(p.subarray(off, off + n), s);
-        x.ntlmMacData(flags, c.dir, s, n, modes[i]);
-        if (modes[i] !== PART_SIGN) p.set(u8.subarray(s, s + n), off);
+        x.ntlmMacData(flags, c.dir, s, n, modes ? modes[i] : PART_SIGN);
+        if (modes && modes[i] !== PART_SIGN) p.set(u8.subarray(s, s + n), off);
       }
     }
     x.ntlmMacEnd(flags, c.dir, seq >>> 0, c.out);
@@ -185,7 +185,7 @@ export function ntlmMessage(
   }
   if (ok) {
     dir.set(c.dirView);
-    if (sigOut) sigOut.set(u8.subarray(c.out, c.out + 16));
+    if (sigOut) { for (let k = 0; k < 16; k++) sigOut[k] = u8[c.out + k]; }
   }
   x.wipe(c.dir, NTLM_DIR_SIZE);
   // The scratch copy of the message is not a secret (keys and RC4 states are).

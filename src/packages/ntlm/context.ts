@@ -184,7 +184,7 @@ export abstract class NtlmContextBase implements PackageContext {
     const p = partsOf(message);
     if (typeof p === "number") return p;
     if (p.token.length < NTLM_SIGNATURE_SIZE) return SEC_E_BUFFER_TOO_SMALL;
-    p.token.set(s.sign(p.signed));
+    s.sign(p.signed, p.token);
     setTokenLength(message);
     return SEC_E_OK;
   }
@@ -207,12 +207,12 @@ export abstract class NtlmContextBase implements PackageContext {
     if (typeof p === "number") return p;
     if (p.token.length < NTLM_SIGNATURE_SIZE) return SEC_E_BUFFER_TOO_SMALL;
     if (qop === SECQOP_WRAP_NO_ENCRYPT) {
-      p.token.set(s.sign(p.signed));
+      s.sign(p.signed, p.token);
     } else {
       if (!(this.negFlags & NTLMSSP_NEGOTIATE_SEAL)) {
         return SEC_E_UNSUPPORTED_FUNCTION;
       }
-      p.token.set(s.seal(p.crypt, p.signed));
+      s.seal(p.crypt, p.signed, p.token);
     }
     setTokenLength(message);
     return SEC_E_OK;

@@ -77,16 +77,19 @@ export class NtlmSessionSecurity {
     return (this.#flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) !== 0;
   }
 
-  /** SIGN: the signature of an outgoing message (`MakeSignature`). */
-  sign(parts: readonly Uint8Array[]): Uint8Array {
+  /**
+   * SIGN: the signature of an outgoing message (`MakeSignature`), written into `out`
+   * (16 bytes) when given.
+   */
+  sign(parts: readonly Uint8Array[], out?: Uint8Array): Uint8Array {
     this.#alive();
-    const sig = new Uint8Array(NTLM_SIGNATURE_SIZE);
+    const sig = out ?? new Uint8Array(NTLM_SIGNATURE_SIZE);
     ntlmMessage(
       this.#flags,
       this.#out.state,
       this.#out.seq.n++,
       parts,
-      parts.map(() => PART_SIGN),
+      null,
       sig,
       null,
     );
@@ -101,10 +104,11 @@ export class NtlmSessionSecurity {
   seal(
     encrypt: readonly Uint8Array[],
     signed: readonly Uint8Array[],
+    out?: Uint8Array,
   ): Uint8Array {
     this.#alive();
     const { parts, modes } = plan(encrypt, signed, PART_SIGN_ENCRYPT);
-    const sig = new Uint8Array(NTLM_SIGNATURE_SIZE);
+    const sig = out ?? new Uint8Array(NTLM_SIGNATURE_SIZE);
     ntlmMessage(
       this.#flags,
       this.#out.state,
@@ -120,7 +124,7 @@ export class NtlmSessionSecurity {
   /** Checks an incoming signature (`VerifySignature`): a status. */
   verify(parts: readonly Uint8Array[], signature: Uint8Array): number {
     this.#alive();
-    return this.#check(parts, parts.map(() => PART_SIGN), signature);
+    return this.#check(parts, null, signature);
   }
 
   /**
@@ -139,7 +143,7 @@ export class NtlmSessionSecurity {
 
   #check(
     parts: readonly Uint8Array[],
-    modes: readonly number[],
+    modes: readonly number[] | null,
     signature: Uint8Array,
   ): number {
     const d = this.#in;
