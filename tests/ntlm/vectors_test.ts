@@ -11,6 +11,7 @@ import {
   KXKEY,
   LMOWFv1,
   ntlmv2Temp,
+  ntlmv2Values,
   NTOWFv1,
   NTOWFv2,
   rc4K,
@@ -449,4 +450,19 @@ Deno.test("decode: wrong signature or message type is SEC_E_INVALID_TOKEN", () =
   // A CHALLENGE fed to the AUTHENTICATE decoder and vice versa.
   assertInvalidToken(() => decodeAuthenticate(fromHex(V2.challenge)));
   assertInvalidToken(() => decodeChallenge(fromHex(V2.authenticate)));
+});
+
+Deno.test("4.2.4 the WebAssembly path (ntlmv2Values) gives the same NTProofStr, SessionBaseKey and LMv2", () => {
+  const { temp } = v2Computed();
+  const v = ntlmv2Values(
+    NTOWFv1(COMMON.password),
+    COMMON.user,
+    COMMON.userDom,
+    serverChallenge(),
+    clientChallenge(),
+    temp,
+  );
+  assert.equal(h(v.ntProofStr), V2.ntProofStr);
+  assert.equal(h(v.sessionBaseKey), V2.sessionBaseKey);
+  assert.equal(h(v.lmv2) + h(clientChallenge()), V2.lmResponse);
 });
