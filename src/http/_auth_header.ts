@@ -69,26 +69,7 @@ export function splitCredentials(
   return { scheme: m[1], rest: (m[2] ?? "").trim() };
 }
 
-const B64_RE =
-  /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/** Decodes strict base64 (padded, standard alphabet), or returns null. */
-export function decodeBase64Strict(s: string): Uint8Array | null {
-  if (!s || !B64_RE.test(s)) return null;
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-/** Encodes bytes as standard padded base64. */
-export function encodeBase64(b: Uint8Array): string {
-  let bin = "";
-  for (let i = 0; i < b.length; i += 0x8000) {
-    bin += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  }
-  return btoa(bin);
-}
+export { decodeBase64Strict, encodeBase64 } from "../util/bytes.ts";
 
 /** Case-insensitive scheme comparison. */
 export function sameScheme(a: string, b: string): boolean {

@@ -93,3 +93,39 @@ export function u32le(v: number): Uint8Array {
   new DataView(b.buffer).setUint32(0, v >>> 0, true);
   return b;
 }
+
+const B64_RE =
+  /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Decodes strict base64 (padded, standard alphabet), or returns null. */
+export function decodeBase64Strict(s: string): Uint8Array | null {
+  if (!s || !B64_RE.test(s)) return null;
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Encodes bytes as standard padded base64. */
+export function encodeBase64(b: Uint8Array): string {
+  let bin = "";
+  for (let i = 0; i < b.length; i += 0x8000) {
+    bin += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  }
+  return btoa(bin);
+}
+
+/** Encodes bytes as unpadded base64url (RFC 4648 section 5). */
+export function encodeBase64Url(b: Uint8Array): string {
+  return encodeBase64(b).replace(/\+/g, "-").replace(/\//g, "_").replace(
+    /=+$/,
+    "",
+  );
+}
+
+/** Decodes unpadded base64url, or returns null. */
+export function decodeBase64Url(s: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) return null;
+  const std = s.replace(/-/g, "+").replace(/_/g, "/");
+  return decodeBase64Strict(std + "=".repeat((4 - (std.length % 4)) % 4));
+}

@@ -7,25 +7,22 @@
  * @module
  */
 import { hmacSha256, randomBytes } from "../../crypto/mod.ts";
-import { concat, constantTimeEqual } from "../../util/bytes.ts";
+import {
+  concat,
+  constantTimeEqual,
+  decodeBase64Url,
+  encodeBase64Url,
+} from "../../util/bytes.ts";
 
 const enc = new TextEncoder();
 const NONCE_BYTES = 8 + 8 + 16;
 
 function b64url(b: Uint8Array): string {
-  let s = "";
-  for (const x of b) s += String.fromCharCode(x);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return encodeBase64Url(b);
 }
 
 function unb64url(s: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]+$/.test(s) || s.length > 64) return null;
-  try {
-    const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
-    return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-  } catch {
-    return null;
-  }
+  return s.length > 64 ? null : decodeBase64Url(s);
 }
 
 /** What checking a nonce found. */
