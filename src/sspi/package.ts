@@ -120,6 +120,17 @@ export interface PackageContext {
   exportContext?(): Uint8Array | number;
   /** `ApplyControlToken`. */
   applyControlToken?(input: SecBufferDesc): number;
+  /**
+   * For Negotiate: true when the mechanism protected its own handshake in a way that
+   * obliges SPNEGO to exchange a `mechListMIC` (NTLM with a MIC in AUTHENTICATE,
+   * MS-SPNG 3.3.5.1). Asked once the mechanism has completed.
+   */
+  requiresMechListMic?(): boolean;
+  /**
+   * For Negotiate: re-initialises the cipher state of one direction after the
+   * mechListMIC (MS-SPNG 3.3.5.1); sequence numbers are kept.
+   */
+  resetCrypto?(direction: "send" | "recv"): void;
   /** Wipes keys; called by `DeleteSecurityContext`. */
   dispose(): void;
 }

@@ -25,7 +25,6 @@ import {
   NegotiateContextBase,
   then,
 } from "./_base.ts";
-import { ntlmAuthenticateHasMic } from "./_ntlm.ts";
 import {
   ACCEPT_COMPLETED,
   ACCEPT_INCOMPLETE,
@@ -197,12 +196,7 @@ export class NegotiateClientContext extends NegotiateContextBase {
     const innerToken = r?.token ?? undefined;
     let mic: Uint8Array | undefined;
     if (this.innerDone) {
-      if (
-        innerToken && this.chosenName.toLowerCase() === "ntlm" &&
-        ntlmAuthenticateHasMic(innerToken)
-      ) {
-        this.#micRequired = true;
-      }
+      if (this.inner?.requiresMechListMic?.()) this.#micRequired = true;
       if (t.mechListMIC) {
         this.verifyMic(this.#mechTypesDer, t.mechListMIC);
         this.#gotMic = true;

@@ -25,7 +25,7 @@ import {
   NegotiateContextBase,
   then,
 } from "./_base.ts";
-import { isNtlmssp, ntlmAuthenticateHasMic } from "./_ntlm.ts";
+import { isNtlmssp } from "./_ntlm.ts";
 import {
   ACCEPT_COMPLETED,
   ACCEPT_INCOMPLETE,
@@ -221,10 +221,7 @@ export class NegotiateServerContext extends NegotiateContextBase {
         expiry: r?.expiry,
       };
     }
-    if (
-      clientToken && this.chosenName.toLowerCase() === "ntlm" &&
-      ntlmAuthenticateHasMic(clientToken)
-    ) {
+    if (clientToken && this.inner?.requiresMechListMic?.()) {
       // NTLM put a MIC in AUTHENTICATE: the client can and must protect the list.
       this.#micRequired = true;
     }

@@ -337,6 +337,7 @@ export class NtlmClientContext extends NtlmContextBase {
       encryptedRandomSessionKey: encryptedKey,
       version: OUR_VERSION,
     });
+    this.micUsed = sendMic;
     if (sendMic) {
       msg.set(computeMic(exported, this.#negotiate!, token, msg), 72);
     }

@@ -100,6 +100,8 @@ export abstract class NtlmContextBase implements PackageContext {
   protected retFlags = 0;
   /** Set once the handshake completed. */
   protected established = false;
+  /** Set when the AUTHENTICATE message carried (or was checked with) a MIC. */
+  protected micUsed = false;
   /** `DOMAIN\user` of the client. */
   protected clientName = "";
   /** The target (SPN or server name). */
@@ -227,6 +229,11 @@ export abstract class NtlmContextBase implements PackageContext {
     const p = partsOf(message);
     if (typeof p === "number") return { status: p, qop: 0 };
     return { status: s.unseal(p.crypt, p.signed, p.token), qop: 0 };
+  }
+
+  /** True when AUTHENTICATE carried a MIC: SPNEGO must then send a mechListMIC. */
+  requiresMechListMic(): boolean {
+    return this.micUsed;
   }
 
   /**

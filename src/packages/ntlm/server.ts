@@ -403,6 +403,7 @@ export class NtlmServerContext extends NtlmContextBase {
       sessionBaseKey.fill(0);
       kx.fill(0);
     }
+    this.micUsed = v2 && this.#micRequired;
     if (v2 && this.#micRequired) {
       if (!auth.mic) {
         throw new SspiError(
