@@ -131,6 +131,7 @@ export function clientRetFlags(req: number, neg: number): number {
 
 /** An NTLM client context. */
 export class NtlmClientContext extends NtlmContextBase {
+  protected readonly mode = "Client" as const;
   #state: "initial" | "challenge" | "done" = "initial";
   #id: ClientIdentity;
   #offered = 0;

@@ -46,7 +46,8 @@ import {
   NTLM_SIGNATURE_SIZE,
   NTLMSSP_NEGOTIATE_SEAL,
 } from "./constants.ts";
-import type { NtlmSessionSecurity } from "./security.ts";
+import { NtlmSessionSecurity } from "./security.ts";
+import { encodeExported, type ExportedNtlmContext } from "./export.ts";
 
 /** The message buffers of one call, split as NTLM uses them. */
 interface MessageParts {
@@ -242,6 +243,48 @@ export abstract class NtlmContextBase implements PackageContext {
    */
   resetCrypto(direction: "send" | "recv"): void {
     this.security?.resetCrypto(direction);
+  }
+
+  /** `ExportSecurityContext`: an established context with session security. */
+  exportContext(): Uint8Array | number {
+    if (!this.established || !this.security || !this.#sessionKey) {
+      return SEC_E_NO_CONTEXT;
+    }
+    const st = this.security.exportState();
+    const bytes = encodeExported({
+      mode: this.mode,
+      negFlags: this.negFlags,
+      retFlags: this.retFlags,
+      clientName: this.clientName,
+      serverName: this.serverName,
+      start: this.#start,
+      sessionKey: this.#sessionKey,
+      keys: st.keys,
+      outSeq: st.outSeq,
+      inSeq: st.inSeq,
+    });
+    st.keys.fill(0);
+    return bytes;
+  }
+
+  /** Which side this context is (for export). */
+  protected abstract readonly mode: "Client" | "Server";
+
+  /** Restores the state of an exported context into this (fresh) one. */
+  protected restore(x: ExportedNtlmContext): void {
+    this.negFlags = x.negFlags;
+    this.retFlags = x.retFlags;
+    this.clientName = x.clientName;
+    this.serverName = x.serverName;
+    this.setSessionKey(x.sessionKey, x.start);
+    this.security = new NtlmSessionSecurity(x.negFlags, x.sessionKey, x.mode, {
+      keys: x.keys,
+      outSeq: x.outSeq,
+      inSeq: x.inSeq,
+    });
+    x.keys.fill(0);
+    x.sessionKey.fill(0);
+    this.established = true;
   }
 
   /** Wipes the session key and session security. */

@@ -48,6 +48,7 @@ import {
   splitUser,
 } from "./credentials.ts";
 import { NtlmServerContext, type ServerPolicy } from "./server.ts";
+import { NtlmImportedContext } from "./imported.ts";
 import { encodeAvPairsNoEol } from "./av_pairs.ts";
 import {
   MsvAvDnsComputerName,
@@ -311,6 +312,9 @@ export const ntlmPackage: SecurityPackage = {
   info: NTLM_PACKAGE_INFO,
   acquireCredentials(req: AcquireRequest): PackageCredential {
     return new NtlmCredential(req);
+  },
+  importContext(token: Uint8Array): PackageContext {
+    return new NtlmImportedContext(NTLM_PACKAGE_INFO, token);
   },
   createContext(
     cred: PackageCredential,

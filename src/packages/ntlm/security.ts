@@ -51,9 +51,10 @@ export class NtlmSessionSecurity {
     flags: number,
     exportedSessionKey: Uint8Array,
     mode: "Client" | "Server",
+    restore?: { keys: Uint8Array; outSeq: number; inSeq: number },
   ) {
     this.#flags = flags >>> 0;
-    this.#keys = ntlmSessionKeys(
+    this.#keys = restore ? restore.keys.slice() : ntlmSessionKeys(
       this.#flags,
       exportedSessionKey,
       mode === "Client",
@@ -62,13 +63,16 @@ export class NtlmSessionSecurity {
     if (this.#ess()) {
       this.#out = {
         state: this.#keys.subarray(0, NTLM_DIR_SIZE),
-        seq: { n: 0 },
+        seq: { n: restore?.outSeq ?? 0 },
       };
-      this.#in = { state: this.#keys.subarray(NTLM_DIR_SIZE), seq: { n: 0 } };
+      this.#in = {
+        state: this.#keys.subarray(NTLM_DIR_SIZE, 2 * NTLM_DIR_SIZE),
+        seq: { n: restore?.inSeq ?? 0 },
+      };
     } else {
       this.#out = this.#in = {
         state: this.#keys.subarray(0, NTLM_DIR_SIZE),
-        seq: { n: 0 },
+        seq: { n: restore?.outSeq ?? 0 },
       };
     }
   }
@@ -189,6 +193,25 @@ export class NtlmSessionSecurity {
     const at = this.#ess() && direction === "recv" ? NTLM_DIR_SIZE : 0;
     const from = 2 * NTLM_DIR_SIZE + at;
     this.#keys.copyWithin(at + 16, from + 16, from + NTLM_DIR_SIZE);
+  }
+
+  /**
+   * The state `ExportSecurityContext` carries: negotiated flags, both counters and
+   * every key and RC4 state (a secret: the caller must protect it).
+   */
+  exportState(): {
+    flags: number;
+    keys: Uint8Array;
+    outSeq: number;
+    inSeq: number;
+  } {
+    this.#alive();
+    return {
+      flags: this.#flags,
+      keys: this.#keys.slice(),
+      outSeq: this.#out.seq.n,
+      inSeq: this.#in.seq.n,
+    };
   }
 
   /** Wipes the keys and RC4 states. */

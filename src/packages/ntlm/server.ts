@@ -167,6 +167,7 @@ function denied(message: string): never {
 
 /** An NTLM server context. */
 export class NtlmServerContext extends NtlmContextBase {
+  protected readonly mode = "Server" as const;
   #state: "initial" | "authenticate" | "done" = "initial";
   #policy: ServerPolicy;
   #negotiate: Uint8Array | null = null;

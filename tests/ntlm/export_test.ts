@@ -1,0 +1,123 @@
+// ExportSecurityContext / ImportSecurityContext for NTLM: an established context moves
+// to a new handle and keeps its keys and sequence numbers.
+import assert from "node:assert/strict";
+import {
+  type AttributeOut,
+  client,
+  CtxtHandle,
+  DecryptMessage,
+  DeleteSecurityContext,
+  EncryptMessage,
+  ExportSecurityContext,
+  ImportSecurityContext,
+  QueryContextAttributes,
+  SEC_E_INVALID_TOKEN,
+  SEC_E_NO_CONTEXT,
+  SEC_E_OK,
+  SecBuffer,
+  SECBUFFER_DATA,
+  SECBUFFER_TOKEN,
+  SecBufferDesc,
+  SECPKG_ATTR_NAMES,
+  SECPKG_ATTR_SESSION_KEY,
+  server,
+} from "../../mod.ts";
+
+const USERS = [{ User: "alice", Domain: "EXAMPLE", Password: "pw" }];
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function seal(ctx: CtxtHandle, text: string): Uint8Array {
+  const data = enc.encode(text);
+  const out = new Uint8Array(16 + data.length);
+  out.set(data, 16);
+  const msg = new SecBufferDesc([
+    new SecBuffer(SECBUFFER_TOKEN, out.subarray(0, 16)),
+    new SecBuffer(SECBUFFER_DATA, out.subarray(16)),
+  ]);
+  assert.equal(EncryptMessage(ctx, 0, msg, 0), SEC_E_OK);
+  return out;
+}
+
+function unseal(ctx: CtxtHandle, wrapped: Uint8Array): [number, string] {
+  const copy = wrapped.slice();
+  const msg = new SecBufferDesc([
+    new SecBuffer(SECBUFFER_TOKEN, copy.subarray(0, 16)),
+    new SecBuffer(SECBUFFER_DATA, copy.subarray(16)),
+  ]);
+  const st = DecryptMessage(ctx, msg, 0, { value: 0 });
+  return [st, dec.decode(copy.subarray(16))];
+}
+
+Deno.test("NTLM: a context still in its handshake cannot be exported", () => {
+  const c = client({ authData: USERS[0] });
+  const s = server({ authData: { users: USERS } });
+  s.step(c.step(null)!); // the server has sent its CHALLENGE
+  const early: AttributeOut<SecBuffer> = {};
+  assert.equal(
+    ExportSecurityContext(s.handles.context, 0, early, null),
+    SEC_E_NO_CONTEXT,
+  );
+  assert.equal(early.value, undefined);
+  c.dispose();
+  s.dispose();
+});
+
+Deno.test("NTLM: export, import, then messages continue in sequence both ways", () => {
+  const c = client({ authData: USERS[0] });
+  const s = server({ authData: { users: USERS } });
+  s.step(c.step(s.step(c.step(null)!)!)!);
+  const cctx = c.handles.context;
+  // One message before the move, so the sequence numbers are not at zero.
+  assert.deepEqual(unseal(s.handles.context, seal(cctx, "before")), [
+    SEC_E_OK,
+    "before",
+  ]);
+  const packed: AttributeOut<SecBuffer> = {};
+  assert.equal(
+    ExportSecurityContext(s.handles.context, 0, packed, null),
+    SEC_E_OK,
+  );
+  const bytes = packed.value!.pvBuffer!;
+  assert.ok(bytes.length > 1000);
+  const moved = new CtxtHandle();
+  assert.equal(
+    ImportSecurityContext("NTLM", packed.value!, null, moved),
+    SEC_E_OK,
+  );
+  DeleteSecurityContext(s.handles.context); // the original is gone
+  assert.deepEqual(unseal(moved, seal(cctx, "after")), [SEC_E_OK, "after"]);
+  assert.deepEqual(unseal(cctx, seal(moved, "reply")), [SEC_E_OK, "reply"]);
+  const names: AttributeOut<{ sUserName: string }> = {};
+  assert.equal(
+    QueryContextAttributes(moved, SECPKG_ATTR_NAMES, names),
+    SEC_E_OK,
+  );
+  assert.equal(names.value!.sUserName, "EXAMPLE\\alice");
+  const k1: AttributeOut<{ SessionKey: Uint8Array }> = {};
+  const k2: AttributeOut<{ SessionKey: Uint8Array }> = {};
+  QueryContextAttributes(moved, SECPKG_ATTR_SESSION_KEY, k1);
+  QueryContextAttributes(cctx, SECPKG_ATTR_SESSION_KEY, k2);
+  assert.deepEqual(k1.value!.SessionKey, k2.value!.SessionKey);
+  assert.equal(DeleteSecurityContext(moved), SEC_E_OK);
+  // Garbage does not import.
+  const h = new CtxtHandle();
+  const junk = new SecBuffer(SECBUFFER_TOKEN, bytes.slice(0, 40));
+  assert.equal(
+    ImportSecurityContext("NTLM", junk, null, h),
+    SEC_E_INVALID_TOKEN,
+  );
+  const tampered = bytes.slice();
+  tampered[tampered.length - 1] ^= 0; // same bytes: still imports
+  assert.equal(
+    ImportSecurityContext(
+      "NTLM",
+      new SecBuffer(SECBUFFER_TOKEN, tampered),
+      null,
+      h,
+    ),
+    SEC_E_OK,
+  );
+  DeleteSecurityContext(h);
+  c.dispose();
+});
