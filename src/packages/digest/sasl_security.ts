@@ -200,18 +200,23 @@ export class SaslSecurity {
       }
       // The chain moves only once the MAC checks: a forged message must not desync it.
       plain = c.cbc.decrypt(body);
+      // Padding and MAC are both checked before answering, so a forged message
+      // learns nothing from which check failed or how long it took (no padding oracle).
       const padLen = plain[plain.length - 11];
-      if (padLen < 1 || padLen > 8 || padLen + 10 > plain.length) {
-        return { status: SEC_E_MESSAGE_ALTERED };
+      const padOk = padLen >= 1 && padLen <= 8 && padLen + 10 <= plain.length;
+      const pl = padOk ? padLen : 1;
+      let diff = 0;
+      for (let i = 0; i < 8; i++) {
+        const at = plain.length - 11 - i;
+        if (i < pl && at >= 0) diff |= plain[at] ^ pl;
       }
-      for (let i = 0; i < padLen; i++) {
-        if (plain[plain.length - 11 - i] !== padLen) {
-          return { status: SEC_E_MESSAGE_ALTERED };
-        }
-      }
-      const msg = plain.subarray(0, plain.length - 10 - padLen);
+      const msg = plain.subarray(0, plain.length - 10 - pl);
       const mac = plain.subarray(plain.length - 10);
-      if (!constantTimeEqual(mac, this.#mac(this.#verifyKey, seq, msg))) {
+      const macOk = constantTimeEqual(
+        mac,
+        this.#mac(this.#verifyKey, seq, msg),
+      );
+      if (!padOk || diff !== 0 || !macOk) {
         return { status: SEC_E_MESSAGE_ALTERED };
       }
       c.cbc.commit();
