@@ -51,8 +51,11 @@ export const ISC_REQ_FORWARD_CREDENTIALS = 0x400000;
 export const ISC_REQ_NO_INTEGRITY = 0x800000;
 /** `ISC_REQ_USE_HTTP_STYLE` (0x1000000): InitializeSecurityContext request flags (fContextReq) */
 export const ISC_REQ_USE_HTTP_STYLE = 0x1000000;
-/** `ISC_REQ_HTTP` (0x1000000): InitializeSecurityContext request flags (fContextReq) */
-export const ISC_REQ_HTTP = 0x1000000;
+/**
+ * `ISC_REQ_HTTP` (0x10000000): Digest for HTTP instead of SASL (the Digest SSP's value;
+ * the Digest package also accepts `ISC_REQ_USE_HTTP_STYLE`).
+ */
+export const ISC_REQ_HTTP = 0x10000000;
 /** `ISC_REQ_UNVERIFIED_TARGET_NAME` (0x20000000): InitializeSecurityContext request flags (fContextReq) */
 export const ISC_REQ_UNVERIFIED_TARGET_NAME = 0x20000000;
 /** `ISC_REQ_CONFIDENTIALITY_ONLY` (0x40000000): InitializeSecurityContext request flags (fContextReq) */
@@ -107,6 +110,8 @@ export const ISC_RET_FRAGMENT_ONLY = 0x200000;
 export const ISC_RET_FORWARD_CREDENTIALS = 0x400000;
 /** `ISC_RET_USED_HTTP_STYLE` (0x1000000): InitializeSecurityContext returned attributes (pfContextAttr) */
 export const ISC_RET_USED_HTTP_STYLE = 0x1000000;
+/** `ISC_RET_HTTP` (0x10000000): the Digest context is an HTTP one. */
+export const ISC_RET_HTTP = 0x10000000;
 /** `ISC_RET_NO_ADDITIONAL_TOKEN` (0x2000000): InitializeSecurityContext returned attributes (pfContextAttr) */
 export const ISC_RET_NO_ADDITIONAL_TOKEN = 0x2000000;
 /** `ISC_RET_REAUTHENTICATION` (0x8000000): InitializeSecurityContext returned attributes (pfContextAttr) */
@@ -165,6 +170,11 @@ export const ASC_REQ_NO_TOKEN = 0x1000000;
 export const ASC_REQ_PROXY_BINDINGS = 0x4000000;
 /** `ASC_REQ_ALLOW_MISSING_BINDINGS` (0x10000000): AcceptSecurityContext request flags (fContextReq) */
 export const ASC_REQ_ALLOW_MISSING_BINDINGS = 0x10000000;
+/**
+ * `ASC_REQ_HTTP` (0x10000000): Digest for HTTP instead of SASL (the Digest SSP's value,
+ * which Windows shares with `ASC_REQ_ALLOW_MISSING_BINDINGS`).
+ */
+export const ASC_REQ_HTTP = 0x10000000;
 
 // AcceptSecurityContext returned attributes (pfContextAttr).
 /** `ASC_RET_DELEGATE` (0x1): AcceptSecurityContext returned attributes (pfContextAttr) */

@@ -11,6 +11,7 @@ import {
   ISC_REQ_HTTP,
   ISC_REQ_INTEGRITY,
   ISC_REQ_MUTUAL_AUTH,
+  ISC_REQ_USE_HTTP_STYLE,
   ISC_RET_CONFIDENTIALITY,
   ISC_RET_INTEGRITY,
   ISC_RET_MUTUAL_AUTH,
@@ -69,8 +70,8 @@ import {
 } from "./rfc2831.ts";
 import { SaslSecurity } from "./sasl_security.ts";
 
-/** `ISC_REQ_HTTP` as Microsoft's Digest pages give it (0x10000000). */
-export const ISC_REQ_HTTP_DIGEST = 0x10000000;
+/** `ISC_REQ_HTTP` as Microsoft's Digest pages give it (0x10000000); same as `ISC_REQ_HTTP`. */
+export const ISC_REQ_HTTP_DIGEST: number = ISC_REQ_HTTP;
 
 const te = new TextEncoder();
 
@@ -162,7 +163,7 @@ export class DigestClientContext extends DigestContextBase {
   }
 
   step(req: StepRequest): StepResult {
-    const http = (req.flags & (ISC_REQ_HTTP | ISC_REQ_HTTP_DIGEST)) !== 0;
+    const http = (req.flags & (ISC_REQ_HTTP | ISC_REQ_USE_HTTP_STYLE)) !== 0;
     const mode = http ? "http" : "sasl";
     if (this.#mode && this.#mode !== mode) {
       bad("ISC_REQ_HTTP must be the same on every call of a context");

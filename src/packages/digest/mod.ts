@@ -4,9 +4,9 @@
  * it ("InitializeSecurityContext (Digest)", "AcceptSecurityContext (Digest)").
  *
  * ## Mode
- * HTTP Digest when the call sets `ISC_REQ_HTTP` (this project's 0x01000000, or
- * Microsoft's Digest value 0x10000000, both accepted) on the client and
- * `ASC_REQ_HTTP` (0x10000000, exported here) on the server; SASL DIGEST-MD5 otherwise.
+ * HTTP Digest when the call sets `ISC_REQ_HTTP` (0x10000000, the Digest SSP's value;
+ * `ISC_REQ_USE_HTTP_STYLE`, 0x01000000, is accepted too) on the client and
+ * `ASC_REQ_HTTP` (0x10000000) on the server; SASL DIGEST-MD5 otherwise.
  *
  * ## Client (`InitializeSecurityContext`, HTTP)
  * - `pszTargetName`: the request URI (`uri` directive), e.g. `/dir/index.html`.

@@ -8,6 +8,7 @@
  */
 import { SspiError } from "../../sspi/errors.ts";
 import {
+  ASC_REQ_HTTP,
   ASC_RET_CONFIDENTIALITY,
   ASC_RET_INTEGRITY,
   ASC_RET_MUTUAL_AUTH,
@@ -59,7 +60,7 @@ import { SaslSecurity } from "./sasl_security.ts";
 import { type DigestUser, userHA1 } from "./users.ts";
 
 /** `ASC_REQ_HTTP` (0x10000000), Microsoft's flag for HTTP Digest in AcceptSecurityContext. */
-export const ASC_REQ_HTTP = 0x10000000;
+export { ASC_REQ_HTTP };
 
 const te = new TextEncoder();
 
