@@ -243,3 +243,35 @@ export function oidDer(oid: string): Uint8Array {
   }
   return d;
 }
+
+/**
+ * The size of a TLV with a low tag number and `contentLength` content bytes: for
+ * encoders that compute sizes first and write straight into one array with
+ * {@link writeTlvHeader}.
+ */
+export function tlvSize(contentLength: number): number {
+  return 1 + lengthSize(contentLength) + contentLength;
+}
+
+/**
+ * Writes the identifier and length octets of a TLV (low tag number `tag`) at `at`;
+ * returns the offset of its content.
+ *
+ * @example
+ * ```ts
+ * import { tlvSize, writeTlvHeader } from "./encode.ts";
+ * const out = new Uint8Array(tlvSize(1));
+ * out[writeTlvHeader(out, 0, 0x04, 1)] = 0x41; // 04 01 41
+ * ```
+ */
+export function writeTlvHeader(
+  out: Uint8Array,
+  at: number,
+  tag: number,
+  contentLength: number,
+): number {
+  const size = lengthSize(contentLength);
+  out[at] = tag;
+  writeLength(out, at + 1, contentLength, size);
+  return at + 1 + size;
+}

@@ -72,6 +72,25 @@ const KNOWN_OIDS: [Uint8Array, string][] = [
   "1.2.840.48018.1.2.2", // MS Kerberos
 ].map((o) => [encodeOidContent(o), o]);
 
+/**
+ * The dotted form of the OID whose content octets are `bytes[start..end)` when it is
+ * one of the OIDs SPNEGO tokens carry most (NTLM, SPNEGO, Kerberos), else undefined:
+ * recognised by their bytes, without decoding.
+ */
+export function knownOid(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): string | undefined {
+  for (const [known, text] of KNOWN_OIDS) {
+    if (known.length !== end - start) continue;
+    let k = 0;
+    while (k < known.length && known[k] === bytes[start + k]) k++;
+    if (k === known.length) return text;
+  }
+  return undefined;
+}
+
 let scanner: DerScanner = scanDerTs;
 let scratch = new Int32Array(256 * DER_ENTRY_SIZE);
 let scannerName = "ts";
@@ -220,14 +239,8 @@ export class DerTree {
     const e = i * DER_ENTRY_SIZE;
     const start = this.entries[e + 2] + this.entries[e + 1];
     const end = start + this.entries[e + 3];
-    // The OIDs seen in every SPNEGO token are recognised by their bytes.
-    for (const [bytes, text] of KNOWN_OIDS) {
-      if (bytes.length !== end - start) continue;
-      let k = 0;
-      while (k < bytes.length && bytes[k] === this.bytes[start + k]) k++;
-      if (k === bytes.length) return text;
-    }
-    return decodeOidContent(this.bytes, start, end);
+    return knownOid(this.bytes, start, end) ??
+      decodeOidContent(this.bytes, start, end);
   }
 
   /** An OCTET STRING (a view into the scanned bytes; copy it to keep it). */

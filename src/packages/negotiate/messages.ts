@@ -16,10 +16,15 @@ import {
   encodeBitString,
   encodeEnumerated,
   encodeGeneralString,
+  knownOid,
   oidDer,
   scanDer,
+  TAG_ENUMERATED,
   TAG_OCTET_STRING,
+  TAG_OID,
   TAG_SEQUENCE,
+  tlvSize,
+  writeTlvHeader,
 } from "../../der/mod.ts";
 import { SPNEGO_OID } from "./constants.ts";
 
@@ -96,6 +101,14 @@ export function encodeNegTokenInit(
   },
   framed: boolean,
 ): Uint8Array {
+  if (!t.reqFlags && !t.negHints) {
+    return writeInit(
+      t.mechTypesDer ?? encodeMechTypeList(t.mechTypes),
+      t.mechToken,
+      t.mechListMIC,
+      framed,
+    );
+  }
   const fields: Der[] = [
     ctx(0, t.mechTypesDer ?? der(TAG_SEQUENCE, t.mechTypes.map(oidDer))),
   ];
@@ -118,16 +131,76 @@ export function encodeNegTokenInit(
   );
 }
 
-/** Encodes a NegTokenResp as `[1]`, serialized into one array. */
-export function encodeNegTokenResp(t: Omit<NegTokenResp, "type">): Uint8Array {
-  const fields: Der[] = [];
-  if (t.negState !== undefined) {
-    fields.push(ctx(0, negState(t.negState)));
+/** The size of `[n] { OCTET STRING bytes }`. */
+const octetsFieldSize = (b: Uint8Array) => tlvSize(tlvSize(b.length));
+
+/** Writes `[n] { value }` (value already encoded) at `o`; returns the end offset. */
+function putField(out: Uint8Array, o: number, n: number, value: Uint8Array) {
+  o = writeTlvHeader(out, o, contextTag(n), value.length);
+  out.set(value, o);
+  return o + value.length;
+}
+
+/** Writes `[n] { OCTET STRING bytes }` at `o`; returns the end offset. */
+function putOctets(out: Uint8Array, o: number, n: number, b: Uint8Array) {
+  o = writeTlvHeader(out, o, contextTag(n), tlvSize(b.length));
+  o = writeTlvHeader(out, o, TAG_OCTET_STRING, b.length);
+  out.set(b, o);
+  return o + b.length;
+}
+
+/**
+ * The common NegTokenInit (mechTypes, optional mechToken and `[3]` mechListMIC, no
+ * reqFlags or negHints), sizes computed first and written straight into one array.
+ */
+function writeInit(
+  mechTypesDer: Uint8Array,
+  mechToken: Uint8Array | undefined,
+  mic: Uint8Array | undefined,
+  framed: boolean,
+): Uint8Array {
+  let n = tlvSize(mechTypesDer.length);
+  if (mechToken) n += octetsFieldSize(mechToken);
+  if (mic) n += octetsFieldSize(mic);
+  const token = tlvSize(tlvSize(n));
+  const oid = framed ? oidDer(SPNEGO_OID) : null;
+  const out = new Uint8Array(oid ? tlvSize(oid.length + token) : token);
+  let o = 0;
+  if (oid) {
+    o = writeTlvHeader(out, o, applicationTag(0), oid.length + token);
+    out.set(oid, o);
+    o += oid.length;
   }
-  if (t.supportedMech) fields.push(ctx(1, oidDer(t.supportedMech)));
-  if (t.responseToken) fields.push(ctx(2, octets(t.responseToken)));
-  if (t.mechListMIC) fields.push(ctx(3, octets(t.mechListMIC)));
-  return derBytes(ctx(1, der(TAG_SEQUENCE, fields)));
+  o = writeTlvHeader(out, o, contextTag(0), tlvSize(n));
+  o = writeTlvHeader(out, o, TAG_SEQUENCE, n);
+  o = putField(out, o, 0, mechTypesDer);
+  if (mechToken) o = putOctets(out, o, 2, mechToken);
+  if (mic) putOctets(out, o, 3, mic);
+  return out;
+}
+
+/**
+ * Encodes a NegTokenResp as `[1]`: sizes computed first, then written straight into
+ * one array.
+ */
+export function encodeNegTokenResp(t: Omit<NegTokenResp, "type">): Uint8Array {
+  const st = t.negState !== undefined ? negState(t.negState) : undefined;
+  const mech = t.supportedMech ? oidDer(t.supportedMech) : undefined;
+  const tok = t.responseToken;
+  const mic = t.mechListMIC;
+  let n = 0;
+  if (st) n += tlvSize(st.length);
+  if (mech) n += tlvSize(mech.length);
+  if (tok) n += octetsFieldSize(tok);
+  if (mic) n += octetsFieldSize(mic);
+  const out = new Uint8Array(tlvSize(tlvSize(n)));
+  let o = writeTlvHeader(out, 0, contextTag(1), tlvSize(n));
+  o = writeTlvHeader(out, o, TAG_SEQUENCE, n);
+  if (st) o = putField(out, o, 0, st);
+  if (mech) o = putField(out, o, 1, mech);
+  if (tok) o = putOctets(out, o, 2, tok);
+  if (mic) putOctets(out, o, 3, mic);
+  return out;
 }
 
 /** Wraps an inner token in `[APPLICATION 0] { thisMech = SPNEGO, innerToken }`. */
@@ -148,6 +221,167 @@ export function frameInitialContextToken(inner: Uint8Array): Uint8Array {
  * ```
  */
 export function decodeNegotiationToken(bytes: Uint8Array): NegotiationToken {
+  return decodeCommon(bytes) ?? decodeNegotiationTokenGeneric(bytes);
+}
+
+// The fast path: the common shapes (NegTokenResp; NegTokenInit with mechTypes of
+// well-known OIDs, mechToken and a `[3]` mechListMIC; optionally framed) read in place
+// without a tree, a Map or arrays. Every TLV is bounds-checked against its parent and
+// must tile it exactly; it accepts only what `decodeGeneric` accepts, with the same
+// result, and answers null for anything else (other fields, unknown OIDs, any
+// malformation), which then goes through `decodeGeneric` and its error messages.
+
+/** The content offset and length of the TLV `head` read last. */
+let hBody = 0;
+let hLen = 0;
+/** The number `n` of the field `[n]` that `field` read last. */
+let fieldNo = 0;
+/** Where the value inside that field starts (its header included). */
+let vStart = 0;
+
+/**
+ * Reads the header of the TLV at `o` (low tag number, definite length), which must
+ * end at most at `end`: returns its tag (content in `hBody`/`hLen`), or -1.
+ */
+function head(b: Uint8Array, o: number, end: number): number {
+  if (end - o < 2) return -1;
+  const tag = b[o];
+  if ((tag & 0x1f) === 0x1f) return -1;
+  let len = b[o + 1];
+  o += 2;
+  if (len >= 0x80) {
+    const k = len & 0x7f;
+    if (k === 0 || k > 3 || end - o < k) return -1;
+    len = 0;
+    for (let i = 0; i < k; i++) len = len * 256 + b[o++];
+  }
+  if (len > end - o) return -1;
+  hBody = o;
+  hLen = len;
+  return tag;
+}
+
+/**
+ * Reads an explicit field `[0]`..`[3]` at `o` (ending at most at `end`) holding exactly
+ * one TLV: returns that value's tag (content in `hBody`/`hLen`, the field number in
+ * `fieldNo`), or -1.
+ */
+function field(b: Uint8Array, o: number, end: number): number {
+  const n = head(b, o, end) - contextTag(0);
+  if (n < 0 || n > 3) return -1;
+  const fEnd = hBody + hLen;
+  vStart = hBody;
+  const tag = head(b, hBody, fEnd);
+  if (tag < 0 || hBody + hLen !== fEnd) return -1;
+  fieldNo = n;
+  return tag;
+}
+
+/** Reads a TLV at `o` that must fill `[o, end)`: its tag, or -1. */
+function whole(b: Uint8Array, o: number, end: number): number {
+  const tag = head(b, o, end);
+  return tag >= 0 && hBody + hLen === end ? tag : -1;
+}
+
+function decodeCommon(b: Uint8Array): NegotiationToken | null {
+  const end = b.length;
+  const tag = whole(b, 0, end);
+  if (tag === contextTag(1)) return commonResp(b, hBody, end);
+  if (tag === contextTag(0)) return commonInit(b, hBody, end);
+  if (tag !== applicationTag(0)) return null;
+  // InitialContextToken: thisMech = SPNEGO, then one `[0]` up to the end.
+  if (
+    head(b, hBody, end) !== TAG_OID ||
+    knownOid(b, hBody, hBody + hLen) !== SPNEGO_OID ||
+    whole(b, hBody + hLen, end) !== contextTag(0)
+  ) return null;
+  return commonInit(b, hBody, end);
+}
+
+function commonResp(
+  b: Uint8Array,
+  o: number,
+  end: number,
+): NegTokenResp | null {
+  if (whole(b, o, end) !== TAG_SEQUENCE) return null;
+  const out: NegTokenResp = { type: "resp" };
+  let last = -1;
+  for (let p = hBody; p < end;) {
+    const tag = field(b, p, end);
+    if (tag < 0 || fieldNo <= last) return null;
+    last = fieldNo;
+    const body = hBody;
+    const fEnd = hBody + hLen;
+    if (last === 0) {
+      if (tag !== TAG_ENUMERATED || hLen < 1 || hLen > 4 || b[body] & 0x80) {
+        return null;
+      }
+      let v = 0;
+      for (let k = body; k < fEnd; k++) v = v * 256 + b[k];
+      out.negState = v;
+    } else if (last === 1) {
+      const oid = tag === TAG_OID ? knownOid(b, body, fEnd) : undefined;
+      if (oid === undefined) return null;
+      out.supportedMech = oid;
+    } else if (tag !== TAG_OCTET_STRING) {
+      return null;
+    } else if (last === 2) {
+      out.responseToken = b.subarray(body, fEnd);
+    } else {
+      out.mechListMIC = b.subarray(body, fEnd);
+    }
+    p = fEnd;
+  }
+  return out;
+}
+
+function commonInit(
+  b: Uint8Array,
+  o: number,
+  end: number,
+): NegTokenInit | null {
+  if (whole(b, o, end) !== TAG_SEQUENCE) return null;
+  if (field(b, hBody, end) !== TAG_SEQUENCE || fieldNo > 0) return null;
+  // [0] mechTypes: well-known OIDs only.
+  const mtStart = vStart;
+  const mtEnd = hBody + hLen;
+  const mechTypes: string[] = [];
+  for (let q = hBody; q < mtEnd;) {
+    if (head(b, q, mtEnd) !== TAG_OID) return null;
+    const oid = knownOid(b, hBody, hBody + hLen);
+    if (oid === undefined) return null;
+    mechTypes.push(oid);
+    q = hBody + hLen;
+  }
+  const out: NegTokenInit = {
+    type: "init",
+    mechTypes,
+    mechTypesDer: b.slice(mtStart, mtEnd),
+  };
+  let last = 0;
+  for (let p = mtEnd; p < end;) {
+    // [1] reqFlags and [3] negHints (NegTokenInit2) take the generic path.
+    const tag = field(b, p, end);
+    if (tag !== TAG_OCTET_STRING || fieldNo <= last || fieldNo === 1) {
+      return null;
+    }
+    last = fieldNo;
+    const fEnd = hBody + hLen;
+    if (last === 2) out.mechToken = b.subarray(hBody, fEnd);
+    else out.mechListMIC = b.subarray(hBody, fEnd);
+    p = fEnd;
+  }
+  return out;
+}
+
+/**
+ * The generic decoder alone: a validating scan, then the fields by tree position.
+ * `decodeNegotiationToken` gives the same result (its fast path only ever agrees with
+ * this); exported for the tests that check that.
+ */
+export function decodeNegotiationTokenGeneric(
+  bytes: Uint8Array,
+): NegotiationToken {
   // The tree is mapped to plain values before this returns: no copy of the table.
   const t = scanDer(bytes, { transient: true });
   let i = 0;
