@@ -112,6 +112,17 @@ export interface PackageContext {
   makeSignature?(qop: number, message: SecBufferDesc, seqNo: number): number;
   /** `VerifySignature`. */
   verifySignature?(message: SecBufferDesc, seqNo: number): QopResult;
+  /**
+   * Optional cheaper `MakeSignature` over one data part (what Negotiate's mechListMIC
+   * signs), without buffer descriptors: the signature as a new array, or a failure
+   * status. Same state changes as `makeSignature` (sequence number, cipher state).
+   */
+  signData?(data: Uint8Array): Uint8Array | number;
+  /**
+   * Optional cheaper `VerifySignature` of one data part and its signature (Negotiate's
+   * mechListMIC): a status, with the same state changes as `verifySignature`.
+   */
+  verifyData?(data: Uint8Array, signature: Uint8Array): number;
   /** `EncryptMessage`. */
   encryptMessage?(qop: number, message: SecBufferDesc, seqNo: number): number;
   /** `DecryptMessage`. */

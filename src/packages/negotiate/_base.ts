@@ -111,30 +111,50 @@ export abstract class NegotiateContextBase implements PackageContext {
     req: StepRequest,
     token: Uint8Array | null,
   ): Maybe<StepResult> {
-    const others = (req.input?.pBuffers ?? []).filter((b) =>
-      b && baseType(b) !== SECBUFFER_TOKEN
-    );
-    const bufs = token
-      ? [new SecBuffer(SECBUFFER_TOKEN, token), ...others]
-      : others;
-    const input = bufs.length ? new SecBufferDesc(bufs) : null;
-    return then(
-      this.inner!.step({ ...req, input }),
-      (r) => {
-        if (!r || typeof r.status !== "number") {
-          throw new SspiError(
-            SEC_E_INVALID_TOKEN,
-            "the inner package returned no status",
-          );
-        }
-        if (!isFailure(r.status)) {
-          this.innerAttrs = r.attrs >>> 0;
-          if (r.expiry !== undefined) this.expiry = r.expiry;
-          if (!continues(r.status)) this.innerDone = true;
-        }
-        return r;
-      },
-    );
+    const given = req.input?.pBuffers;
+    let input: SecBufferDesc | null;
+    if (
+      !given ||
+      (given.length === 1 && given[0] && baseType(given[0]) === SECBUFFER_TOKEN)
+    ) {
+      // The common case: the caller passed the token alone (or nothing).
+      input = token
+        ? new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, token)])
+        : null;
+    } else {
+      const others = given.filter((b) => b && baseType(b) !== SECBUFFER_TOKEN);
+      const bufs = token
+        ? [new SecBuffer(SECBUFFER_TOKEN, token), ...others]
+        : others;
+      input = bufs.length ? new SecBufferDesc(bufs) : null;
+    }
+    const r = this.inner!.step({
+      target: req.target,
+      flags: req.flags,
+      dataRep: req.dataRep,
+      input,
+      output: req.output,
+      async: req.async,
+    });
+    return r instanceof Promise
+      ? r.then((v) => this.#afterStep(v))
+      : this.#afterStep(r);
+  }
+
+  /** Records what an inner step tells about the inner context. */
+  #afterStep(r: StepResult): StepResult {
+    if (!r || typeof r.status !== "number") {
+      throw new SspiError(
+        SEC_E_INVALID_TOKEN,
+        "the inner package returned no status",
+      );
+    }
+    if (!isFailure(r.status)) {
+      this.innerAttrs = r.attrs >>> 0;
+      if (r.expiry !== undefined) this.expiry = r.expiry;
+      if (!continues(r.status)) this.innerDone = true;
+    }
+    return r;
   }
 
   /** The name of the chosen package (`"NTLM"`...). */
@@ -167,6 +187,14 @@ export abstract class NegotiateContextBase implements PackageContext {
   /** The mechListMIC over `mechTypesDer`, then the send-direction reset. */
   protected makeMic(mechTypesDer: Uint8Array): Uint8Array {
     this.#prepareReset();
+    if (this.inner!.signData) {
+      const sig = this.inner!.signData(mechTypesDer);
+      if (typeof sig === "number") {
+        throw new SspiError(sig, "cannot compute the mechListMIC");
+      }
+      this.#reset?.("send");
+      return sig;
+    }
     const s = this.inner!.queryAttribute(SECPKG_ATTR_SIZES);
     const size = s.status === SEC_E_OK
       ? (s.value as { cbMaxSignature: number }).cbMaxSignature
@@ -195,12 +223,16 @@ export abstract class NegotiateContextBase implements PackageContext {
         "the chosen mechanism cannot verify the mechListMIC",
       );
     }
-    const msg = new SecBufferDesc([
-      new SecBuffer(SECBUFFER_DATA, mechTypesDer), // verification reads only
-      new SecBuffer(SECBUFFER_TOKEN, mic),
-    ]);
-    const r = this.inner.verifySignature(msg, 0);
-    if (r.status !== SEC_E_OK) {
+    const status = this.inner.verifyData
+      ? this.inner.verifyData(mechTypesDer, mic)
+      : this.inner.verifySignature(
+        new SecBufferDesc([
+          new SecBuffer(SECBUFFER_DATA, mechTypesDer), // verification reads only
+          new SecBuffer(SECBUFFER_TOKEN, mic),
+        ]),
+        0,
+      ).status;
+    if (status !== SEC_E_OK) {
       throw new SspiError(
         SEC_E_MESSAGE_ALTERED,
         "the mechListMIC does not match the mechanism list (altered or downgraded negotiation)",

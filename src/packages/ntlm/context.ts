@@ -200,6 +200,18 @@ export abstract class NtlmContextBase implements PackageContext {
     return { status: s.verify(p.signed, p.token), qop: 0 };
   }
 
+  /** `makeSignature` over one data part, no descriptors (the mechListMIC). */
+  signData(data: Uint8Array): Uint8Array | number {
+    const s = this.#ready();
+    return typeof s === "number" ? s : s.sign([data]);
+  }
+
+  /** `verifySignature` of one data part and its signature (the mechListMIC). */
+  verifyData(data: Uint8Array, signature: Uint8Array): number {
+    const s = this.#ready();
+    return typeof s === "number" ? s : s.verify([data], signature);
+  }
+
   encryptMessage(qop: number, message: SecBufferDesc, _seqNo: number): number {
     const s = this.#ready();
     if (typeof s === "number") return s;
