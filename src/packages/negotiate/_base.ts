@@ -65,6 +65,9 @@ export function decodeToken(bytes: Uint8Array): NegotiationToken {
   }
 }
 
+/** An empty array shared by every context (length 0: nothing can be written). */
+export const NO_BYTES: Uint8Array = new Uint8Array(0);
+
 /** True for the statuses that mean "more tokens follow". */
 export function continues(status: number): boolean {
   return status === SEC_I_CONTINUE_NEEDED ||

@@ -23,6 +23,7 @@ import {
   failure,
   type Maybe,
   NegotiateContextBase,
+  NO_BYTES,
   then,
 } from "./_base.ts";
 import {
@@ -40,11 +41,36 @@ import {
   type NegTokenResp,
 } from "./messages.ts";
 
+/** The mechanism list offered with all of a credential's mechanisms, made once. */
+const fullLists = new WeakMap<
+  readonly InnerCredential[],
+  { mechTypes: string[]; mechTypesDer: Uint8Array }
+>();
+
+/**
+ * The OIDs of `offers` and the DER of their MechTypeList (shared when `offers` is the
+ * credential's whole list, `all`: never modify it).
+ */
+function mechList(
+  all: readonly InnerCredential[],
+  offers: readonly InnerCredential[],
+): { mechTypes: string[]; mechTypesDer: Uint8Array } {
+  const full = offers.length === all.length &&
+    offers.every((o, i) => o === all[i]);
+  let l = full ? fullLists.get(all) : undefined;
+  if (!l) {
+    const mechTypes = offers.flatMap((o) => o.oids);
+    l = { mechTypes, mechTypesDer: encodeMechTypeList(mechTypes) };
+    if (full) fullLists.set(all, l);
+  }
+  return l;
+}
+
 /** The Negotiate client state machine. */
 export class NegotiateClientContext extends NegotiateContextBase {
   #state: "start" | "wait" | "done" = "start";
   #offers: InnerCredential[] = [];
-  #mechTypesDer: Uint8Array = new Uint8Array(0);
+  #mechTypesDer: Uint8Array = NO_BYTES;
   #firstReply = true;
   #micRequired = false;
   #sentMic = false;
@@ -97,8 +123,8 @@ export class NegotiateClientContext extends NegotiateContextBase {
           return offers.length > 1 ? this.#tryMech(req, offers.slice(1)) : r;
         }
         this.#offers = offers;
-        const mechTypes = offers.flatMap((o) => o.oids);
-        this.#mechTypesDer = encodeMechTypeList(mechTypes);
+        const { mechTypes, mechTypesDer } = mechList(this.cred.inner, offers);
+        this.#mechTypesDer = mechTypesDer;
         this.#state = "wait";
         return {
           status: SEC_I_CONTINUE_NEEDED,

@@ -23,6 +23,7 @@ import {
   failure,
   type Maybe,
   NegotiateContextBase,
+  NO_BYTES,
   then,
 } from "./_base.ts";
 import { isNtlmssp } from "./_ntlm.ts";
@@ -44,7 +45,7 @@ import {
 /** The Negotiate server state machine. */
 export class NegotiateServerContext extends NegotiateContextBase {
   #state: "start" | "hinted" | "wait" | "raw" | "done" = "start";
-  #mechTypesDer: Uint8Array = new Uint8Array(0);
+  #mechTypesDer: Uint8Array = NO_BYTES;
   #initMic: Uint8Array | undefined;
   #micRequired = false;
   #supportedMech = "";
