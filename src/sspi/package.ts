@@ -116,8 +116,10 @@ export interface PackageContext {
    * Optional cheaper `MakeSignature` over one data part (what Negotiate's mechListMIC
    * signs), without buffer descriptors: the signature as a new array, or a failure
    * status. Same state changes as `makeSignature` (sequence number, cipher state).
+   * When `out` is given and the signature fits, it may be written there and `out`
+   * returned instead of a new array.
    */
-  signData?(data: Uint8Array): Uint8Array | number;
+  signData?(data: Uint8Array, out?: Uint8Array): Uint8Array | number;
   /**
    * Optional cheaper `VerifySignature` of one data part and its signature (Negotiate's
    * mechListMIC): a status, with the same state changes as `verifySignature`.
@@ -137,6 +139,12 @@ export interface PackageContext {
    * MS-SPNG 3.3.5.1). Asked once the mechanism has completed.
    */
   requiresMechListMic?(): boolean;
+  /**
+   * For Negotiate: a cheap test that the context holds a session key, i.e. that
+   * `SECPKG_ATTR_SESSION_KEY` would succeed (the mechListMIC can be made), without
+   * copying the key. When absent, Negotiate queries the attribute.
+   */
+  hasSessionKey?(): boolean;
   /**
    * For Negotiate: re-initialises the cipher state of one direction after the
    * mechListMIC (MS-SPNG 3.3.5.1); sequence numbers are kept.

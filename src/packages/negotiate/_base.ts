@@ -68,6 +68,9 @@ export function decodeToken(bytes: Uint8Array): NegotiationToken {
 /** An empty array shared by every context (length 0: nothing can be written). */
 export const NO_BYTES: Uint8Array = new Uint8Array(0);
 
+/** Where `makeMic` lets the inner package write the mechListMIC (copied when encoded). */
+const micScratch = new Uint8Array(16);
+
 /** True for the statuses that mean "more tokens follow". */
 export function continues(status: number): boolean {
   return status === SEC_I_CONTINUE_NEEDED ||
@@ -180,18 +183,22 @@ export abstract class NegotiateContextBase implements PackageContext {
    */
   protected canMic(_integrityFlag: number): boolean {
     if (!this.innerDone || !this.inner?.makeSignature) return false;
-    this.#canMic ??=
-      this.inner.queryAttribute(SECPKG_ATTR_SESSION_KEY).status === SEC_E_OK;
+    this.#canMic ??= this.inner.hasSessionKey
+      ? this.inner.hasSessionKey()
+      : this.inner.queryAttribute(SECPKG_ATTR_SESSION_KEY).status === SEC_E_OK;
     return this.#canMic;
   }
 
   #canMic: boolean | undefined;
 
-  /** The mechListMIC over `mechTypesDer`, then the send-direction reset. */
+  /**
+   * The mechListMIC over `mechTypesDer`, then the send-direction reset. The result may
+   * be a scratch array shared by all contexts: encode it before the next `makeMic`.
+   */
   protected makeMic(mechTypesDer: Uint8Array): Uint8Array {
     this.#prepareReset();
     if (this.inner!.signData) {
-      const sig = this.inner!.signData(mechTypesDer);
+      const sig = this.inner!.signData(mechTypesDer, micScratch);
       if (typeof sig === "number") {
         throw new SspiError(sig, "cannot compute the mechListMIC");
       }

@@ -200,10 +200,17 @@ export abstract class NtlmContextBase implements PackageContext {
     return { status: s.verify(p.signed, p.token), qop: 0 };
   }
 
-  /** `makeSignature` over one data part, no descriptors (the mechListMIC). */
-  signData(data: Uint8Array): Uint8Array | number {
+  /**
+   * `makeSignature` over one data part, no descriptors (the mechListMIC); the
+   * signature goes into `out` when it has room for it (16 bytes).
+   */
+  signData(data: Uint8Array, out?: Uint8Array): Uint8Array | number {
     const s = this.#ready();
-    return typeof s === "number" ? s : s.sign([data]);
+    if (typeof s === "number") return s;
+    return s.sign(
+      [data],
+      out && out.length >= NTLM_SIGNATURE_SIZE ? out : undefined,
+    );
   }
 
   /** `verifySignature` of one data part and its signature (the mechListMIC). */
@@ -242,6 +249,11 @@ export abstract class NtlmContextBase implements PackageContext {
     const p = partsOf(message);
     if (typeof p === "number") return { status: p, qop: 0 };
     return { status: s.unseal(p.crypt, p.signed, p.token), qop: 0 };
+  }
+
+  /** True when `SECPKG_ATTR_SESSION_KEY` would succeed (no copy of the key). */
+  hasSessionKey(): boolean {
+    return this.established && this.#sessionKey !== null;
   }
 
   /** True when AUTHENTICATE carried a MIC: SPNEGO must then send a mechListMIC. */
