@@ -38,10 +38,7 @@ import { DerError } from "../../der/mod.ts";
 import { NEGOTIATE_MAX_TOKEN } from "./constants.ts";
 import type { InnerCredential, NegotiateCredential } from "./credentials.ts";
 import { ntlmResetter } from "./_ntlm.ts";
-import {
-  decodeNegotiationTokenShared,
-  type NegotiationToken,
-} from "./messages.ts";
+import { decodeNegotiationToken, type NegotiationToken } from "./messages.ts";
 
 /** A value or a Promise of it (inner packages may wait in the async form). */
 export type Maybe<T> = T | Promise<T>;
@@ -56,13 +53,10 @@ export function failure(status: number, message: string): StepResult {
   return { status, attrs: 0, message };
 }
 
-/**
- * Decodes a SPNEGO token; malformed input becomes `SspiError(SEC_E_INVALID_TOKEN)`.
- * A NegTokenInit's `mechTypesDer` may be shared between contexts: never modify it.
- */
+/** Decodes a SPNEGO token; malformed input becomes `SspiError(SEC_E_INVALID_TOKEN)`. */
 export function decodeToken(bytes: Uint8Array): NegotiationToken {
   try {
-    return decodeNegotiationTokenShared(bytes);
+    return decodeNegotiationToken(bytes);
   } catch (e) {
     if (e instanceof DerError) {
       throw new SspiError(SEC_E_INVALID_TOKEN, e.message);

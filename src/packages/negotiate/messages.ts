@@ -221,32 +221,7 @@ export function frameInitialContextToken(inner: Uint8Array): Uint8Array {
  * ```
  */
 export function decodeNegotiationToken(bytes: Uint8Array): NegotiationToken {
-  return decodeCommon(bytes, false) ?? decodeNegotiationTokenGeneric(bytes);
-}
-
-/**
- * `decodeNegotiationToken` for the Negotiate contexts: the same result, except that a
- * NegTokenInit's `mechTypesDer` may be an array shared with earlier results (equal
- * bytes are copied once). Never modify it.
- */
-export function decodeNegotiationTokenShared(
-  bytes: Uint8Array,
-): NegotiationToken {
-  return decodeCommon(bytes, true) ?? decodeNegotiationTokenGeneric(bytes);
-}
-
-/** The MechTypeList DER last copied by `decodeNegotiationTokenShared` (never modified). */
-let sharedMechTypes: Uint8Array | null = null;
-
-/** `b[start, end)` as a shared copy: the last one when the bytes are equal. */
-function sharedCopy(b: Uint8Array, start: number, end: number): Uint8Array {
-  const last = sharedMechTypes;
-  if (last && last.length === end - start) {
-    let i = 0;
-    while (i < last.length && last[i] === b[start + i]) i++;
-    if (i === last.length) return last;
-  }
-  return sharedMechTypes = b.slice(start, end);
+  return decodeCommon(bytes) ?? decodeNegotiationTokenGeneric(bytes);
 }
 
 // The fast path: the common shapes (NegTokenResp; NegTokenInit with mechTypes of
@@ -308,14 +283,11 @@ function whole(b: Uint8Array, o: number, end: number): number {
   return tag >= 0 && hBody + hLen === end ? tag : -1;
 }
 
-function decodeCommon(
-  b: Uint8Array,
-  shared: boolean,
-): NegotiationToken | null {
+function decodeCommon(b: Uint8Array): NegotiationToken | null {
   const end = b.length;
   const tag = whole(b, 0, end);
   if (tag === contextTag(1)) return commonResp(b, hBody, end);
-  if (tag === contextTag(0)) return commonInit(b, hBody, end, shared);
+  if (tag === contextTag(0)) return commonInit(b, hBody, end);
   if (tag !== applicationTag(0)) return null;
   // InitialContextToken: thisMech = SPNEGO, then one `[0]` up to the end.
   if (
@@ -323,7 +295,7 @@ function decodeCommon(
     knownOid(b, hBody, hBody + hLen) !== SPNEGO_OID ||
     whole(b, hBody + hLen, end) !== contextTag(0)
   ) return null;
-  return commonInit(b, hBody, end, shared);
+  return commonInit(b, hBody, end);
 }
 
 function commonResp(
@@ -367,7 +339,6 @@ function commonInit(
   b: Uint8Array,
   o: number,
   end: number,
-  shared: boolean,
 ): NegTokenInit | null {
   if (whole(b, o, end) !== TAG_SEQUENCE) return null;
   if (field(b, hBody, end) !== TAG_SEQUENCE || fieldNo > 0) return null;
@@ -385,9 +356,7 @@ function commonInit(
   const out: NegTokenInit = {
     type: "init",
     mechTypes,
-    mechTypesDer: shared
-      ? sharedCopy(b, mtStart, mtEnd)
-      : b.slice(mtStart, mtEnd),
+    mechTypesDer: b.slice(mtStart, mtEnd),
   };
   let last = 0;
   for (let p = mtEnd; p < end;) {
