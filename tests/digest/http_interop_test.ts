@@ -7,11 +7,11 @@ import {
   ascHttp,
   clientCred,
   CtxtHandle,
-  enc,
   iscHttp,
   serverCred,
 } from "./_helpers.ts";
-import { freePort, hasCommand, peerTest } from "./_peers.ts";
+import { startApacheDigest } from "../peers/apache.ts";
+import { hasCommand, peerTest } from "./_peers.ts";
 
 const USER = "Mufasa";
 const PW = "Circle of Life";
@@ -202,76 +202,14 @@ peerTest(
   "apt-get install -y apache2 apache2-utils",
   apacheOk,
   async () => {
-    const dir = await Deno.makeTempDir({ prefix: "wdigest-apache-" });
-    await Deno.chmod(dir, 0o755);
-    const port = freePort();
-    const mods = "/usr/lib/apache2/modules";
-    await Deno.mkdir(`${dir}/htdocs/dir`, { recursive: true });
-    await Deno.writeTextFile(
-      `${dir}/htdocs/dir/index.html`,
-      "apache says hi\n",
-    );
-    // htdigest's line: user:realm:MD5(user:realm:password); made by our code so no prompt.
-    const { md5 } = await import("../../src/crypto/mod.ts");
-    const { toHex } = await import("../../src/util/bytes.ts");
-    await Deno.writeTextFile(
-      `${dir}/htdigest`,
-      `${USER}:files:${toHex(md5(enc(`${USER}:files:${PW}`)))}\n`,
-    );
-    const isRoot = Deno.uid?.() === 0;
-    await Deno.writeTextFile(
-      `${dir}/httpd.conf`,
-      `
-ServerRoot ${dir}
-ServerName 127.0.0.1
-Listen 127.0.0.1:${port}
-PidFile ${dir}/httpd.pid
-ErrorLog ${dir}/error.log
-LogLevel warn
-DefaultRuntimeDir ${dir}
-Mutex file:${dir} default
-LoadModule mpm_prefork_module ${mods}/mod_mpm_prefork.so
-LoadModule authn_core_module ${mods}/mod_authn_core.so
-LoadModule authn_file_module ${mods}/mod_authn_file.so
-LoadModule authz_core_module ${mods}/mod_authz_core.so
-LoadModule authz_user_module ${mods}/mod_authz_user.so
-LoadModule auth_digest_module ${mods}/mod_auth_digest.so
-${isRoot ? "User nobody\nGroup nogroup" : ""}
-DocumentRoot ${dir}/htdocs
-<Directory ${dir}/htdocs>
-  AuthType Digest
-  AuthName "files"
-  AuthDigestProvider file
-  AuthUserFile ${dir}/htdigest
-  Require valid-user
-</Directory>
-`,
-    );
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isFile) await Deno.chmod(`${dir}/${e.name}`, 0o644);
-    }
-    // setsid: on shutdown Apache signals its whole process group, which must not
-    // be ours.
-    const child = new Deno.Command("setsid", {
-      args: ["apache2", "-f", `${dir}/httpd.conf`, "-DFOREGROUND"],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+    const apache = await startApacheDigest({
+      user: USER,
+      password: PW,
+      realm: "files",
+    });
     try {
-      const base = `http://127.0.0.1:${port}`;
-      let r0: Response | null = null;
-      for (let i = 0; i < 100 && !r0; i++) {
-        try {
-          r0 = await fetch(`${base}/dir/index.html`);
-        } catch {
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
-      assert.ok(
-        r0,
-        "apache2 did not start: " +
-          (await Deno.readTextFile(`${dir}/error.log`).catch(() => "")),
-      );
+      const base = apache.base;
+      const r0 = await fetch(`${base}/dir/index.html`);
       await r0.body?.cancel();
       assert.equal(r0.status, 401);
       const challenge = r0.headers.get("www-authenticate")!;
@@ -321,12 +259,7 @@ DocumentRoot ${dir}/htdocs
       await r3.body?.cancel();
       assert.equal(r3.status, 401);
     } finally {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* already exited */ }
-      await child.stderr.cancel();
-      await child.status;
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await apache.close();
     }
   },
 );

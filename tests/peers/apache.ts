@@ -1,0 +1,102 @@
+/**
+ * A throwaway Apache httpd with `mod_auth_digest` on 127.0.0.1: one protected
+ * directory, an htdigest file written by our MD5 (no prompt), started under `setsid`
+ * (on shutdown Apache signals its whole process group, which must not be ours) and
+ * removed with its temporary ServerRoot by `close()`.
+ *
+ * @module
+ */
+import { md5 } from "../../src/crypto/mod.ts";
+import { toHex } from "../../src/util/bytes.ts";
+import { freePort } from "../digest/_peers.ts";
+
+/** A running Apache. */
+export interface ApacheDigest {
+  /** `http://127.0.0.1:PORT`. */
+  base: string;
+  /** The temporary ServerRoot (holds `error.log`). */
+  dir: string;
+  /** Stops Apache and removes its files. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Apache protecting `/dir/` (which holds `index.html` = "apache says hi\n")
+ * with Digest for one user of `realm`; resolves once it accepts connections.
+ */
+export async function startApacheDigest(
+  opts: { user: string; password: string; realm: string },
+): Promise<ApacheDigest> {
+  const dir = await Deno.makeTempDir({ prefix: "apache-digest-" });
+  await Deno.chmod(dir, 0o755);
+  const port = freePort();
+  const mods = "/usr/lib/apache2/modules";
+  await Deno.mkdir(`${dir}/htdocs/dir`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/htdocs/dir/index.html`, "apache says hi\n");
+  // htdigest's line: user:realm:MD5(user:realm:password).
+  const ha1 = toHex(
+    md5(
+      new TextEncoder().encode(`${opts.user}:${opts.realm}:${opts.password}`),
+    ),
+  );
+  await Deno.writeTextFile(
+    `${dir}/htdigest`,
+    `${opts.user}:${opts.realm}:${ha1}\n`,
+  );
+  const isRoot = Deno.uid?.() === 0;
+  await Deno.writeTextFile(
+    `${dir}/httpd.conf`,
+    `
+ServerRoot ${dir}
+ServerName 127.0.0.1
+Listen 127.0.0.1:${port}
+PidFile ${dir}/httpd.pid
+ErrorLog ${dir}/error.log
+LogLevel warn
+DefaultRuntimeDir ${dir}
+Mutex file:${dir} default
+LoadModule mpm_prefork_module ${mods}/mod_mpm_prefork.so
+LoadModule authn_core_module ${mods}/mod_authn_core.so
+LoadModule authn_file_module ${mods}/mod_authn_file.so
+LoadModule authz_core_module ${mods}/mod_authz_core.so
+LoadModule authz_user_module ${mods}/mod_authz_user.so
+LoadModule auth_digest_module ${mods}/mod_auth_digest.so
+${isRoot ? "User nobody\nGroup nogroup" : ""}
+DocumentRoot ${dir}/htdocs
+<Directory ${dir}/htdocs>
+  AuthType Digest
+  AuthName "${opts.realm}"
+  AuthDigestProvider file
+  AuthUserFile ${dir}/htdigest
+  Require valid-user
+</Directory>
+`,
+  );
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isFile) await Deno.chmod(`${dir}/${e.name}`, 0o644);
+  }
+  const child = new Deno.Command("setsid", {
+    args: ["apache2", "-f", `${dir}/httpd.conf`, "-DFOREGROUND"],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const close = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already exited */ }
+    await child.stderr.cancel();
+    await child.status;
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  for (let i = 0; i < 100; i++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return { base: `http://127.0.0.1:${port}`, dir, close };
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const log = await Deno.readTextFile(`${dir}/error.log`).catch(() => "");
+  await close();
+  throw new Error(`apache2 did not start: ${log}`);
+}
