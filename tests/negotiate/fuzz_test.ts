@@ -3,6 +3,7 @@
 // InitializeSecurityContext with "Negotiate": status codes only, never
 // SEC_E_INTERNAL_ERROR, no exception, no trap, no hang.
 import assert from "node:assert/strict";
+import { FUZZ_SEED, fuzzIterations, rng } from "../_fuzz.ts";
 import {
   AcceptSecurityContext,
   AcquireCredentialsHandle,
@@ -24,19 +25,8 @@ import { decodeNegotiationToken } from "../../src/packages/negotiate/mod.ts";
 import { decodeNegotiationTokenGeneric } from "../../src/packages/negotiate/messages.ts";
 import { pair, run, USER } from "./_helpers.ts";
 
-const ITERATIONS = Number(Deno.env.get("FUZZ_ITERATIONS") ?? 100_000);
-const SEED = Number(Deno.env.get("FUZZ_SEED") ?? Date.now() % 1e9);
-
-/** xorshift32: reproducible from the printed seed. */
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return (n: number) => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) % n;
-  };
-}
+const ITERATIONS = fuzzIterations("FUZZ_ITERATIONS", 100_000);
+const SEED = FUZZ_SEED;
 
 const LENGTHS = [
   [0x80],

@@ -4,6 +4,7 @@
 // inside the blob, MIC, key exchange) is exercised. Every result must be a status
 // code, never an exception or SEC_E_INTERNAL_ERROR.
 import assert from "node:assert/strict";
+import { FUZZ_SEED, fuzzIterations, rng } from "../_fuzz.ts";
 import { rc4 } from "../../src/crypto/mod.ts";
 import {
   AcceptSecurityContext,
@@ -31,20 +32,10 @@ import {
 } from "../../src/packages/ntlm/messages.ts";
 import { ntlmTestHooks } from "../../src/packages/ntlm/_test_hooks.ts";
 
-const ITERATIONS = Number(Deno.env.get("FUZZ_BLOB_ITERATIONS") ?? 20_000);
-const SEED = Number(Deno.env.get("FUZZ_SEED") ?? Date.now() % 1e9);
+const ITERATIONS = fuzzIterations("FUZZ_BLOB_ITERATIONS", 20_000);
+const SEED = FUZZ_SEED;
 const SC = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
 const PASSWORD = "S3cret!pw";
-
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return (n: number) => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) % n;
-  };
-}
 
 /** Mutates the AV pair region of an NTLMv2 blob ("temp"). */
 function mutateTemp(temp: Uint8Array, r: (n: number) => number): Uint8Array {

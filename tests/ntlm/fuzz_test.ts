@@ -2,6 +2,7 @@
 // truncation, huge offsets and lengths, overlapping fields) never throw, never trap and
 // never hang: every result is an SSPI status, and never SEC_E_INTERNAL_ERROR.
 import assert from "node:assert/strict";
+import { FUZZ_SEED, fuzzIterations, rng } from "../_fuzz.ts";
 import {
   AcceptSecurityContext,
   AcquireCredentialsHandle,
@@ -25,19 +26,8 @@ import {
 } from "../../src/packages/ntlm/messages.ts";
 import { decodeAvPairs } from "../../src/packages/ntlm/av_pairs.ts";
 
-const ITERATIONS = Number(Deno.env.get("FUZZ_ITERATIONS") ?? 100_000);
-const SEED = Number(Deno.env.get("FUZZ_SEED") ?? Date.now() % 1e9);
-
-/** xorshift32: reproducible from the printed seed. */
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return (n: number) => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) % n;
-  };
-}
+const ITERATIONS = fuzzIterations("FUZZ_ITERATIONS", 100_000);
+const SEED = FUZZ_SEED;
 
 const HUGE = [0xffff, 0xfffe, 0x8000, 0x7fff, 0, 1];
 const HUGE32 = [0xffffffff, 0x7fffffff, 0x80000000, 0xfffffff0, 0, 1, 88];
