@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concat } from "../util/bytes.ts";
 import { SecBuffer } from "../sspi/buffers.ts";
 import { SECBUFFER_TOKEN } from "../sspi/flags.ts";
 import type { CredHandle } from "../sspi/handles.ts";
@@ -386,11 +387,5 @@ async function readBounded(
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concat(...chunks);
 }

@@ -188,6 +188,22 @@ function isZero(h: SecHandle | null | undefined): boolean {
   return !h || (h.dwLower === 0n && h.dwUpper === 0n);
 }
 
+/** The live context a handle names, or `SEC_E_INVALID_HANDLE` (recorded by `fail`). */
+export function liveContext(
+  h: CtxtHandle | null | undefined,
+): CtxEntry | number {
+  return contexts.get(h) ??
+    fail(SEC_E_INVALID_HANDLE, "unknown or deleted context handle");
+}
+
+/** The live credential a handle names, or `SEC_E_INVALID_HANDLE`. */
+export function liveCredential(
+  h: CredHandle | null | undefined,
+): CredEntry | number {
+  return credentials.get(h) ??
+    fail(SEC_E_INVALID_HANDLE, "unknown or freed credential handle");
+}
+
 /** Arguments of AcquireCredentialsHandle. */
 export interface AcquireArgs {
   principal: string | null;

@@ -24,16 +24,17 @@ import {
   checkHandleArg,
   checkStepArgs,
   contexts,
-  credentials,
+  type CtxEntry,
   deleteContextCore,
   fail,
   freeCredentialsCore,
+  liveContext,
+  liveCredential,
   settle,
   stepCore,
 } from "./_dispatch.ts";
 import {
   SEC_E_INTERNAL_ERROR,
-  SEC_E_INVALID_HANDLE,
   SEC_E_INVALID_TOKEN,
   SEC_E_OK,
   SEC_E_SECPKG_NOT_FOUND,
@@ -207,10 +208,8 @@ export function CompleteAuthToken(
   pToken: SecBufferDesc | null,
 ): number {
   checkHandleArg("phContext", phContext, false);
-  const e = contexts.get(phContext);
-  if (!e) {
-    return fail(SEC_E_INVALID_HANDLE, "unknown or deleted context handle");
-  }
+  const e = liveContext(phContext);
+  if (typeof e === "number") return e;
   if (!e.ctx.completeAuthToken) return SEC_E_OK;
   return syncOnly(
     settle(
@@ -261,10 +260,8 @@ export function QueryContextAttributes(
   if (!pBuffer || typeof pBuffer !== "object") {
     throw new TypeError("pBuffer must be an object");
   }
-  const e = contexts.get(phContext);
-  if (!e) {
-    return fail(SEC_E_INVALID_HANDLE, "unknown or deleted context handle");
-  }
+  const e = liveContext(phContext);
+  if (typeof e === "number") return e;
   if (ulAttribute === SECPKG_ATTR_PACKAGE_INFO) {
     pBuffer.value = { PackageInfo: { ...e.pkg.info } };
     return SEC_E_OK;
@@ -287,10 +284,8 @@ export function QueryCredentialsAttributes(
   if (!pBuffer || typeof pBuffer !== "object") {
     throw new TypeError("pBuffer must be an object");
   }
-  const e = credentials.get(phCredential);
-  if (!e) {
-    return fail(SEC_E_INVALID_HANDLE, "unknown or freed credential handle");
-  }
+  const e = liveCredential(phCredential);
+  if (typeof e === "number") return e;
   if (!e.cred.queryAttribute) {
     return fail(SEC_E_UNSUPPORTED_FUNCTION, "no credential attributes");
   }
@@ -311,16 +306,14 @@ function messageCall(
     | "verifySignature"
     | "encryptMessage"
     | "decryptMessage",
-  run: (e: NonNullable<ReturnType<typeof contexts.get>>) => number,
+  run: (e: CtxEntry) => number,
 ): number {
   checkHandleArg("phContext", phContext, false);
   if (!(pMessage instanceof SecBufferDescClass)) {
     throw new TypeError("pMessage must be a SecBufferDesc");
   }
-  const e = contexts.get(phContext);
-  if (!e) {
-    return fail(SEC_E_INVALID_HANDLE, "unknown or deleted context handle");
-  }
+  const e = liveContext(phContext);
+  if (typeof e === "number") return e;
   if (!e.ctx[name]) {
     return fail(
       SEC_E_UNSUPPORTED_FUNCTION,
@@ -470,10 +463,8 @@ export function ExportSecurityContext(
   _pToken: AttributeOut | null,
 ): number {
   checkHandleArg("phContext", phContext, false);
-  const e = contexts.get(phContext);
-  if (!e) {
-    return fail(SEC_E_INVALID_HANDLE, "unknown or deleted context handle");
-  }
+  const e = liveContext(phContext);
+  if (typeof e === "number") return e;
   if (!e.ctx.exportContext) {
     return fail(
       SEC_E_UNSUPPORTED_FUNCTION,
@@ -540,10 +531,8 @@ export function ApplyControlToken(
   pInput: SecBufferDesc,
 ): number {
   checkHandleArg("phContext", phContext, false);
-  const e = contexts.get(phContext);
-  if (!e) {
-    return fail(SEC_E_INVALID_HANDLE, "unknown or deleted context handle");
-  }
+  const e = liveContext(phContext);
+  if (typeof e === "number") return e;
   if (!e.ctx.applyControlToken) {
     return fail(
       SEC_E_UNSUPPORTED_FUNCTION,
