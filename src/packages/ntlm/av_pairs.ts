@@ -17,13 +17,17 @@ export interface AvPair {
 }
 
 /**
- * Decodes an AV_PAIR list up to MsvAvEOL. A list with no EOL is accepted when it ends
- * exactly at the buffer's end (some peers omit it); a pair that runs past the end is
+ * Walks an AV_PAIR list up to MsvAvEOL (or the end of the buffer: some peers omit the
+ * EOL), calling `visit(id, offset, length)` for each pair's value until it returns
+ * true. A pair that runs past the buffer, or more than 1024 pairs, is
  * `SEC_E_INVALID_TOKEN`.
  */
-export function decodeAvPairs(b: Uint8Array): AvPair[] {
-  const out: AvPair[] = [];
+function walkAvPairs(
+  b: Uint8Array,
+  visit: (id: number, at: number, len: number) => boolean | void,
+): void {
   let o = 0;
+  let count = 0;
   while (o < b.length) {
     if (o + 4 > b.length) {
       throw new SspiError(
@@ -33,20 +37,46 @@ export function decodeAvPairs(b: Uint8Array): AvPair[] {
     }
     const id = b[o] | (b[o + 1] << 8);
     const len = b[o + 2] | (b[o + 3] << 8);
-    o += 4;
-    if (id === MsvAvEOL) return out;
-    if (o + len > b.length) {
+    if (id === MsvAvEOL) return;
+    if (o + 4 + len > b.length) {
       throw new SspiError(
         SEC_E_INVALID_TOKEN,
         "AV_PAIR value runs past the TargetInfo",
       );
     }
-    out.push({ id, value: b.subarray(o, o + len) });
-    o += len;
-    if (out.length > 1024) {
+    if (++count > 1024) {
       throw new SspiError(SEC_E_INVALID_TOKEN, "too many AV_PAIRs");
     }
+    if (visit(id, o + 4, len)) return;
+    o += 4 + len;
   }
+}
+
+/** Writes one pair at `o`; returns the offset after it. */
+function writePair(
+  out: Uint8Array,
+  o: number,
+  id: number,
+  value: Uint8Array,
+): number {
+  out[o] = id & 0xff;
+  out[o + 1] = id >>> 8;
+  out[o + 2] = value.length & 0xff;
+  out[o + 3] = value.length >>> 8;
+  out.set(value, o + 4);
+  return o + 4 + value.length;
+}
+
+/**
+ * Decodes an AV_PAIR list up to MsvAvEOL. A list with no EOL is accepted when it ends
+ * exactly at the buffer's end (some peers omit it); a pair that runs past the end is
+ * `SEC_E_INVALID_TOKEN`.
+ */
+export function decodeAvPairs(b: Uint8Array): AvPair[] {
+  const out: AvPair[] = [];
+  walkAvPairs(b, (id, at, len) => {
+    out.push({ id, value: b.subarray(at, at + len) });
+  });
   return out;
 }
 
@@ -65,14 +95,7 @@ function encodePairs(pairs: readonly AvPair[], eol: number): Uint8Array {
   for (const p of pairs) n += 4 + p.value.length;
   const out = new Uint8Array(n);
   let o = 0;
-  for (const p of pairs) {
-    out[o] = p.id & 0xff;
-    out[o + 1] = p.id >>> 8;
-    out[o + 2] = p.value.length & 0xff;
-    out[o + 3] = p.value.length >>> 8;
-    out.set(p.value, o + 4);
-    o += 4 + p.value.length;
-  }
+  for (const p of pairs) o = writePair(out, o, p.id, p.value);
   return out;
 }
 
@@ -82,16 +105,17 @@ function encodePairs(pairs: readonly AvPair[], eol: number): Uint8Array {
  * null (they were validated, or are refused, elsewhere).
  */
 export function avFind(b: Uint8Array, id: number): [number, number] | null {
-  let o = 0;
-  while (o + 4 <= b.length) {
-    const pid = b[o] | (b[o + 1] << 8);
-    const len = b[o + 2] | (b[o + 3] << 8);
-    if (pid === MsvAvEOL) return null;
-    if (o + 4 + len > b.length) return null;
-    if (pid === id) return [o + 4, len];
-    o += 4 + len;
+  let found: [number, number] | null = null;
+  try {
+    walkAvPairs(b, (pid, at, len) => {
+      if (pid !== id) return false;
+      found = [at, len];
+      return true;
+    });
+  } catch {
+    return null;
   }
-  return null;
+  return found;
 }
 
 /**
@@ -107,53 +131,19 @@ export function avRewrite(
   before: number,
   after: number,
 ): Uint8Array {
-  let keep = 0;
-  let o = 0;
-  let count = 0;
-  while (o < b.length) {
-    if (o + 4 > b.length) {
-      throw new SspiError(
-        SEC_E_INVALID_TOKEN,
-        "AV_PAIR header runs past the TargetInfo",
-      );
-    }
-    const id = b[o] | (b[o + 1] << 8);
-    const len = b[o + 2] | (b[o + 3] << 8);
-    if (id === MsvAvEOL) break;
-    if (o + 4 + len > b.length) {
-      throw new SspiError(
-        SEC_E_INVALID_TOKEN,
-        "AV_PAIR value runs past the TargetInfo",
-      );
-    }
-    if (++count > 1024) {
-      throw new SspiError(SEC_E_INVALID_TOKEN, "too many AV_PAIRs");
-    }
-    if (!drop.includes(id)) keep += 4 + len;
-    o += 4 + len;
-  }
-  let n = keep + 4;
+  let n = 4;
+  walkAvPairs(b, (id, _at, len) => {
+    if (!drop.includes(id)) n += 4 + len;
+  });
   for (const p of extra) n += 4 + p.value.length;
   const out = new Uint8Array(before + n + after);
   let w = before;
-  o = 0;
-  while (o + 4 <= b.length) {
-    const id = b[o] | (b[o + 1] << 8);
-    const len = b[o + 2] | (b[o + 3] << 8);
-    if (id === MsvAvEOL) break;
+  walkAvPairs(b, (id, at, len) => {
     if (!drop.includes(id)) {
-      out.set(b.subarray(o, o + 4 + len), w);
+      out.set(b.subarray(at - 4, at + len), w);
       w += 4 + len;
     }
-    o += 4 + len;
-  }
-  for (const p of extra) {
-    out[w] = p.id & 0xff;
-    out[w + 1] = p.id >>> 8;
-    out[w + 2] = p.value.length & 0xff;
-    out[w + 3] = p.value.length >>> 8;
-    out.set(p.value, w + 4);
-    w += 4 + p.value.length;
-  }
+  });
+  for (const p of extra) w = writePair(out, w, p.id, p.value);
   return out;
 }
