@@ -51,8 +51,6 @@ import {
   SEC_E_OK,
   SEC_E_SECPKG_NOT_FOUND,
   SEC_E_UNSUPPORTED_FUNCTION,
-  SEC_I_COMPLETE_AND_CONTINUE,
-  SEC_I_CONTINUE_NEEDED,
   statusMessage,
 } from "./status.ts";
 
@@ -509,10 +507,4 @@ export function deleteContextCore(h: CtxtHandle): number {
   e.ctx.dispose();
   if (e.cred) releaseCred(e.cred);
   return SEC_E_OK;
-}
-
-/** True when a step result continues the handshake. */
-export function continues(status: number): boolean {
-  return status === SEC_I_CONTINUE_NEEDED ||
-    status === SEC_I_COMPLETE_AND_CONTINUE;
 }

@@ -591,3 +591,9 @@ export function isSuccess(status: number): boolean {
 export function isFailure(status: number): boolean {
   return ((status >>> 0) & 0x80000000) !== 0;
 }
+
+/** True when a handshake step asks for another round (`SEC_I_CONTINUE_NEEDED` or `SEC_I_COMPLETE_AND_CONTINUE`). */
+export function continues(status: number): boolean {
+  const s = status >>> 0;
+  return s === SEC_I_CONTINUE_NEEDED || s === SEC_I_COMPLETE_AND_CONTINUE;
+}

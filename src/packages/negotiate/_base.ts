@@ -26,13 +26,12 @@ import type {
   StepResult,
 } from "../../sspi/package.ts";
 import {
+  continues,
   isFailure,
   SEC_E_INVALID_TOKEN,
   SEC_E_MESSAGE_ALTERED,
   SEC_E_NO_CONTEXT,
   SEC_E_OK,
-  SEC_I_COMPLETE_AND_CONTINUE,
-  SEC_I_CONTINUE_NEEDED,
 } from "../../sspi/status.ts";
 import { DerError } from "../../der/mod.ts";
 import { NEGOTIATE_MAX_TOKEN } from "./constants.ts";
@@ -70,12 +69,6 @@ export const NO_BYTES: Uint8Array = new Uint8Array(0);
 
 /** Where `makeMic` lets the inner package write the mechListMIC (copied when encoded). */
 const micScratch = new Uint8Array(16);
-
-/** True for the statuses that mean "more tokens follow". */
-export function continues(status: number): boolean {
-  return status === SEC_I_CONTINUE_NEEDED ||
-    status === SEC_I_COMPLETE_AND_CONTINUE;
-}
 
 /** The base of Negotiate client and server contexts. */
 export abstract class NegotiateContextBase implements PackageContext {

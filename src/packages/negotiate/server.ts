@@ -10,6 +10,7 @@ import { inputToken } from "../../sspi/buffers.ts";
 import { ASC_RET_INTEGRITY } from "../../sspi/flags.ts";
 import type { StepRequest, StepResult } from "../../sspi/package.ts";
 import {
+  continues,
   isFailure,
   SEC_E_INVALID_TOKEN,
   SEC_E_LOGON_DENIED,
@@ -18,7 +19,6 @@ import {
   SEC_I_CONTINUE_NEEDED,
 } from "../../sspi/status.ts";
 import {
-  continues,
   decodeToken,
   failure,
   type Maybe,
