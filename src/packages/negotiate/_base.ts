@@ -85,6 +85,7 @@ export abstract class NegotiateContextBase implements PackageContext {
   /** Expiry reported by the inner context. */
   protected expiry: bigint | undefined;
   #reset: ((d: "send" | "recv") => void) | null = null;
+  #tokenDesc: SecBufferDesc | undefined;
   #resetReady = false;
 
   constructor(
@@ -116,10 +117,19 @@ export abstract class NegotiateContextBase implements PackageContext {
       !given ||
       (given.length === 1 && given[0] && baseType(given[0]) === SECBUFFER_TOKEN)
     ) {
-      // The common case: the caller passed the token alone (or nothing).
-      input = token
-        ? new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, token)])
-        : null;
+      // The common case: the caller passed the token alone (or nothing). One
+      // descriptor per context serves every step (steps never overlap).
+      if (token) {
+        const d = this.#tokenDesc ??= new SecBufferDesc([
+          new SecBuffer(SECBUFFER_TOKEN, null),
+        ]);
+        const b = d.pBuffers[0];
+        b.pvBuffer = token;
+        b.cbBuffer = token.length;
+        input = d;
+      } else {
+        input = null;
+      }
     } else {
       const others = given.filter((b) => b && baseType(b) !== SECBUFFER_TOKEN);
       const bufs = token

@@ -42,7 +42,10 @@ export interface NegTokenInit {
   type: "init";
   /** `mechTypes`: dotted OIDs in preference order. */
   mechTypes: string[];
-  /** The DER of the `MechTypeList` as it was on the wire (what mechListMIC covers). */
+  /**
+   * The DER of the `MechTypeList` as it was on the wire (what mechListMIC covers): a
+   * view of the decoded token, so copy it (`keepMechTypesDer`) to keep it.
+   */
   mechTypesDer: Uint8Array;
   /** `reqFlags` (ContextFlags BIT STRING bytes), rarely sent. */
   reqFlags?: Uint8Array;
@@ -85,6 +88,32 @@ export function encodeMechTypeList(oids: readonly string[]): Uint8Array {
 }
 
 const ctx = (n: number, v: Der) => der(contextTag(n), v);
+/** Canonical MechTypeList DERs already made, by their OIDs (never modified). */
+const canonicalLists = new Map<string, Uint8Array>();
+
+/**
+ * A copy of a received `mechTypesDer` that outlives the token it was decoded from: the
+ * shared canonical encoding of `mechTypes` when the bytes are exactly that (the usual
+ * case, no allocation), otherwise a fresh copy. Never modify the result.
+ */
+export function keepMechTypesDer(
+  mechTypes: readonly string[],
+  received: Uint8Array,
+): Uint8Array {
+  const key = mechTypes.join(" ");
+  let c = canonicalLists.get(key);
+  if (!c) {
+    c = encodeMechTypeList(mechTypes);
+    if (canonicalLists.size < 32) canonicalLists.set(key, c);
+  }
+  if (c.length === received.length) {
+    let d = 0;
+    for (let i = 0; i < c.length; i++) d |= c[i] ^ received[i];
+    if (d === 0) return c;
+  }
+  return received.slice();
+}
+
 /** The DER of the four NegState values, made once (lazy DER nodes share them). */
 const NEG_STATES = [0, 1, 2, 3].map((v) => encodeEnumerated(v));
 const negState = (v: number) => NEG_STATES[v] ?? encodeEnumerated(v);
@@ -356,7 +385,7 @@ function commonInit(
   const out: NegTokenInit = {
     type: "init",
     mechTypes,
-    mechTypesDer: b.slice(mtStart, mtEnd),
+    mechTypesDer: b.subarray(mtStart, mtEnd),
   };
   let last = 0;
   for (let p = mtEnd; p < end;) {
@@ -439,7 +468,7 @@ function decodeInit(t: DerTree, seq: number): NegTokenInit {
   const out: NegTokenInit = {
     type: "init",
     mechTypes,
-    mechTypesDer: t.raw(mt).slice(),
+    mechTypesDer: t.raw(mt),
   };
   const rf = f.get(1);
   if (rf !== undefined) out.reqFlags = t.bitString(rf, "reqFlags").bytes;

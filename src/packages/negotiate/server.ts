@@ -38,6 +38,7 @@ import {
 import {
   encodeNegTokenInit,
   encodeNegTokenResp,
+  keepMechTypesDer,
   type NegTokenInit,
   type NegTokenResp,
 } from "./messages.ts";
@@ -142,8 +143,8 @@ export class NegotiateServerContext extends NegotiateContextBase {
     }
     const name = packageForOid(chosenOid)!;
     this.startInner(this.cred.find(name)!);
-    this.#mechTypesDer = t.mechTypesDer;
-    this.#initMic = t.mechListMIC;
+    this.#mechTypesDer = keepMechTypesDer(t.mechTypes, t.mechTypesDer);
+    this.#initMic = t.mechListMIC?.slice();
     this.#supportedMech = chosenOid;
     this.#state = "wait";
     const optimistic = packageForOid(t.mechTypes[0]) === name;
