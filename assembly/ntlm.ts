@@ -7,7 +7,7 @@
 
 import { SCRATCH } from "./_mem";
 import { HMAC_STATE, hmacFinal, hmacInit, MD5, mdFinal, mdInit, mdUpdate } from "./_md";
-import { rc4Init, rc4Xor } from "./rc4";
+import { rc4Init, rc4WideBegin, rc4WideEnd, rc4WideXor, rc4Xor } from "./rc4";
 import { crc32Update } from "./crc32";
 
 /** Bytes of one direction's state: SIGNKEY (16) then the RC4 state (258). */
@@ -128,15 +128,24 @@ export function ntlmMacData(flags: u32, dir: usize, p: usize, len: i32, mode: i3
     mac(flags, p, len);
     return;
   }
-  // Interleave the MAC and the cipher in 2 KiB slices so the second pass reads from L1.
+  if (len < 2048) {
+    if (mode == 2) rc4Xor(rc4, p, len);
+    mac(flags, p, len);
+    if (mode == 1) rc4Xor(rc4, p, len);
+    return;
+  }
+  // Interleave the MAC and the cipher in 2 KiB slices so the second pass reads from
+  // L1, with the word S-box loaded once for the whole message.
+  rc4WideBegin(rc4);
   const end = p + <usize>len;
   while (p < end) {
     const n = <i32>min<usize>(2048, end - p);
-    if (mode == 2) rc4Xor(rc4, p, n);
+    if (mode == 2) rc4WideXor(p, n);
     mac(flags, p, n);
-    if (mode == 1) rc4Xor(rc4, p, n);
+    if (mode == 1) rc4WideXor(p, n);
     p += <usize>n;
   }
+  rc4WideEnd(rc4);
 }
 
 // @ts-ignore: decorator
