@@ -35,8 +35,9 @@ const W: usize = memory.data(1024, 64);
 let wi: u32 = 0;
 let wj: u32 = 0;
 
-/** Below this many bytes `rc4Xor` uses the byte S-box (no conversion to and from W). */
-const WIDE_MIN: i32 = 512;
+/** Below this many bytes `rc4Xor` uses the byte S-box: converting to and from W costs
+ * about 0.5 us, which the word loop wins back from about 640 bytes on. */
+const WIDE_MIN: i32 = 640;
 
 /**
  * XORs `len` bytes at `p` in place with the keystream of state `st`. Long runs go
