@@ -14,7 +14,6 @@ import type {
   TimeStamp,
   ULongOut,
 } from "../sspi/buffers.ts";
-import { SecBuffer as SecBufferClass } from "../sspi/buffers.ts";
 import {
   checkAcquireArgs,
   checkHandleArg,
@@ -45,17 +44,15 @@ import {
   LiveHandles,
   SEC_HANDLE_SIZE,
 } from "./_handles.ts";
+import { Arena, fromAddr, ptr, readAddr, view } from "./_memory.ts";
+import { enumeratePackages, queryPackageInfo } from "./_package_info.ts";
 import {
-  addr,
-  Arena,
-  fromAddr,
-  ptr,
-  readAddr,
-  readBytes,
-  view,
-} from "./_memory.ts";
-import { readPackageInfo, readPackageInfoArray } from "./_package_info.ts";
-import { descIn, descOut, SEC_BUFFER_SIZE } from "./_secbuffer.ts";
+  descIn,
+  descOut,
+  SEC_BUFFER_SIZE,
+  secBufferIn,
+  secBufferOut,
+} from "./_secbuffer.ts";
 import type { SspiSymbols } from "./_symbols.ts";
 
 /** WinPR's `SECPKG_ATTR_AUTH_NTLM_SAM_FILE`: the SAM file an NTLM acceptor reads. */
@@ -506,19 +503,7 @@ export class NativeCalls {
   ): number {
     checkOut("pcPackages", pcPackages);
     checkOut("ppPackageInfo", ppPackageInfo);
-    const arena = new Arena();
-    const count = arena.bytes(4);
-    const list = arena.bytes(8);
-    const s = this.sym.EnumerateSecurityPackagesW(ptr(count), ptr(list)) >>> 0;
-    if (s === SEC_E_OK) {
-      const n = u32(count);
-      const a = readAddr(list, 0);
-      pcPackages.value = n;
-      ppPackageInfo.value = readPackageInfoArray(a, n);
-      this.free(a);
-    }
-    arena.release();
-    return s;
+    return enumeratePackages(this.sym, this.free, pcPackages, ppPackageInfo);
   }
 
   /** `QuerySecurityPackageInfoW`. */
@@ -530,19 +515,7 @@ export class NativeCalls {
       throw new TypeError("pszPackageName must be a string");
     }
     checkOut("ppPackageInfo", ppPackageInfo);
-    const arena = new Arena();
-    const out = arena.bytes(8);
-    const s = this.sym.QuerySecurityPackageInfoW(
-      ptr(arena.wstr(pszPackageName)),
-      ptr(out),
-    ) >>> 0;
-    if (s === SEC_E_OK) {
-      const a = readAddr(out, 0);
-      ppPackageInfo.value = readPackageInfo(a);
-      this.free(a);
-    }
-    arena.release();
-    return s;
+    return queryPackageInfo(this.sym, this.free, pszPackageName, ppPackageInfo);
   }
 
   // ---- export / import / control tokens ----------------------------------------
@@ -569,12 +542,7 @@ export class NativeCalls {
       ptr(tok),
     ) >>> 0;
     if (s === SEC_E_OK) {
-      const v = view(sb);
-      const cb = v.getUint32(0, true);
-      const a = readAddr(sb, 8);
-      const out = new SecBufferClass(v.getUint32(4, true), readBytes(a, cb));
-      this.free(a);
-      pPackedContext.value = out;
+      pPackedContext.value = secBufferOut(sb, this.free);
       if (pToken) pToken.value = readAddr(tok, 0);
     }
     arena.release();
@@ -597,13 +565,7 @@ export class NativeCalls {
     const f = this.sym.ImportSecurityContextW;
     if (!f) return SEC_E_UNSUPPORTED_FUNCTION;
     const arena = new Arena();
-    const bytes = pPackedContext?.pvBuffer ?? new Uint8Array(0);
-    const data = arena.copy(bytes);
-    const sb = arena.bytes(SEC_BUFFER_SIZE);
-    const v = view(sb);
-    v.setUint32(0, Math.min(pPackedContext?.cbBuffer ?? 0, bytes.length), true);
-    v.setUint32(4, pPackedContext?.BufferType ?? 0, true);
-    v.setBigUint64(8, addr(ptr(data)), true);
+    const sb = secBufferIn(arena, pPackedContext);
     const hb = arena.bytes(SEC_HANDLE_SIZE);
     const s = f(ptr(arena.wstr(pszPackage)), ptr(sb), null, ptr(hb)) >>> 0;
     if (s === SEC_E_OK) {

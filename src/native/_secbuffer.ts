@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type SecBuffer, SecBufferDesc } from "../sspi/buffers.ts";
+import { SecBuffer, SecBufferDesc } from "../sspi/buffers.ts";
 import { SECBUFFER_READONLY, SECBUFFER_VERSION } from "../sspi/flags.ts";
 import {
   addr,
@@ -188,4 +188,40 @@ export function descOut(
     b.cbBuffer = r.cb;
     if (m.allocate) free(r.a);
   }
+}
+
+/**
+ * Marshals one caller `SecBuffer` (a packed context for `ImportSecurityContextW`): its
+ * bytes copied into the arena, the native `SecBuffer` returned.
+ */
+export function secBufferIn(
+  arena: Arena,
+  b: SecBuffer | null | undefined,
+): Uint8Array {
+  const bytes = b?.pvBuffer ?? new Uint8Array(0);
+  const data = arena.copy(bytes);
+  const sb = arena.bytes(SEC_BUFFER_SIZE);
+  const v = view(sb);
+  v.setUint32(0, Math.min(b?.cbBuffer ?? 0, bytes.length), true);
+  v.setUint32(4, b?.BufferType ?? 0, true);
+  v.setBigUint64(8, addr(ptr(data)), true);
+  return sb;
+}
+
+/**
+ * Reads a native `SecBuffer` the library filled (`ExportSecurityContext`): its bytes
+ * copied into a new `SecBuffer`, the library's block released with `free`.
+ */
+export function secBufferOut(
+  sb: Uint8Array,
+  free: (a: bigint) => void,
+): SecBuffer {
+  const v = view(sb);
+  const a = readAddr(sb, 8);
+  const out = new SecBuffer(
+    v.getUint32(4, true),
+    readBytes(a, v.getUint32(0, true)),
+  );
+  free(a);
+  return out;
 }
