@@ -2,7 +2,20 @@
 
 const MAX_ENTROPY = 65536; // getRandomValues limit per call
 
-/** Returns `n` random bytes; any `n` (calls getRandomValues in 64 KiB pieces). */
+/** Requests up to this size are served from the pool. */
+const SMALL = 64;
+/** Size of the pool of random bytes small requests are cut from. */
+const POOL_SIZE = 4096;
+let pool: Uint8Array | null = null;
+let poolAt = POOL_SIZE;
+
+/**
+ * Returns `n` random bytes; any `n` (calls getRandomValues in 64 KiB pieces). Small
+ * requests (challenges, session keys) are cut from a 4 KiB pool refilled by one
+ * getRandomValues call, so a handshake pays for one call in about a hundred; bytes
+ * handed out are zeroed in the pool at once, and the pool is filled on first use
+ * (hosts such as workerd forbid random values while a module is being evaluated).
+ */
 export function randomBytesOf(n: number): Uint8Array {
   if (typeof n !== "number") {
     throw new TypeError(
@@ -11,6 +24,20 @@ export function randomBytesOf(n: number): Uint8Array {
   }
   if (!Number.isSafeInteger(n) || n < 0) {
     throw new RangeError(`Cannot generate random bytes: invalid length ${n}`);
+  }
+  if (n <= SMALL) {
+    if (poolAt + n > POOL_SIZE) {
+      pool ??= new Uint8Array(POOL_SIZE);
+      crypto.getRandomValues(pool);
+      poolAt = 0;
+    }
+    const p = pool!;
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      out[i] = p[poolAt];
+      p[poolAt++] = 0;
+    }
+    return out;
   }
   const out = new Uint8Array(n);
   for (let off = 0; off < n; off += MAX_ENTROPY) {

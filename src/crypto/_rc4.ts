@@ -15,7 +15,7 @@ function schedule(w: SspiWasm, key: Uint8Array): void {
     throw new RangeError("Cannot use RC4 key: expected at least 1 byte, got 0");
   }
   // Only the first 256 key bytes influence the RC4 key schedule.
-  const k = key.subarray(0, MAX_KEY);
+  const k = key.length > MAX_KEY ? key.subarray(0, MAX_KEY) : key;
   w.u8.set(k, w.key);
   w.x.rc4Init(w.state, w.key, k.length);
   w.x.wipe(w.key, k.length);
@@ -24,6 +24,15 @@ function schedule(w: SspiWasm, key: Uint8Array): void {
 /** XORs `src` with the keystream of the state region into `dst` (may alias). */
 function xorInto(w: SspiWasm, src: Uint8Array, dst: Uint8Array): void {
   const { u8, scratch, scratchSize, state, x } = w;
+  if (src.length <= 64) {
+    // Keys and checksums: no views (each costs an allocation in Deno), and the
+    // scratch copy is wiped.
+    u8.set(src, scratch);
+    x.rc4Xor(state, scratch, src.length);
+    for (let i = 0; i < src.length; i++) dst[i] = u8[scratch + i];
+    u8.fill(0, scratch, scratch + src.length); // may be a key (NTLM's RC4K)
+    return;
+  }
   for (let off = 0; off < src.length; off += scratchSize) {
     const n = Math.min(scratchSize, src.length - off);
     u8.set(src.subarray(off, off + n), scratch);

@@ -5,15 +5,30 @@
  * @module
  */
 
+/**
+ * A shared zero-length array, for empty fields: nothing can be written to it, so one
+ * instance serves every caller (each `new Uint8Array(0)` costs an allocation).
+ */
+export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
+
 /** Encodes a string as UTF-16LE (Windows' `UNICODE`). */
 export function utf16le(s: string): Uint8Array {
   const out = new Uint8Array(s.length * 2);
+  writeUtf16le(out, 0, s);
+  return out;
+}
+
+/**
+ * Writes `s` as UTF-16LE into `out` at `at` (the caller sized `out`: 2 bytes per
+ * UTF-16 code unit); returns the offset after it.
+ */
+export function writeUtf16le(out: Uint8Array, at: number, s: string): number {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    out[2 * i] = c & 0xff;
-    out[2 * i + 1] = c >>> 8;
+    out[at++] = c & 0xff;
+    out[at++] = c >>> 8;
   }
-  return out;
+  return at;
 }
 
 /** Decodes UTF-16LE bytes (an odd trailing byte is ignored). */
@@ -32,11 +47,17 @@ export function fromUtf16le(b: Uint8Array): string {
 /** Encodes a string as OEM bytes (Latin-1; characters above 0xFF become `?`). */
 export function oem(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
+  writeOem(out, 0, s);
+  return out;
+}
+
+/** Writes `s` as OEM bytes into `out` at `at`; returns the offset after it. */
+export function writeOem(out: Uint8Array, at: number, s: string): number {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    out[i] = c > 0xff ? 0x3f : c;
+    out[at++] = c > 0xff ? 0x3f : c;
   }
-  return out;
+  return at;
 }
 
 /** Decodes OEM (Latin-1) bytes. */

@@ -33,7 +33,7 @@ import {
   SEC_I_CONTINUE_NEEDED,
 } from "../../sspi/status.ts";
 import { SspiError } from "../../sspi/errors.ts";
-import { concat, u32le, utf16le } from "../../util/bytes.ts";
+import { concat, EMPTY_BYTES, u32le, utf16le } from "../../util/bytes.ts";
 import { avFind, type AvPair, avRewrite } from "./av_pairs.ts";
 import {
   MSV_AV_FLAG_MIC,
@@ -222,13 +222,14 @@ export class NtlmClientContext extends NtlmContextBase {
     }
     let lmResponse: Uint8Array;
     let ntResponse: Uint8Array;
-    let exported: Uint8Array = new Uint8Array(16);
-    let encryptedKey: Uint8Array = new Uint8Array(0);
+    let exported: Uint8Array;
+    let encryptedKey: Uint8Array = EMPTY_BYTES;
     let sendMic = false;
     if (id.ntHash === null) {
       flags |= NTLMSSP_ANONYMOUS;
+      exported = new Uint8Array(16);
       lmResponse = new Uint8Array(1);
-      ntResponse = new Uint8Array(0);
+      ntResponse = EMPTY_BYTES;
     } else {
       const clientChallenge = randomBytes(8);
       let sessionBaseKey: Uint8Array;

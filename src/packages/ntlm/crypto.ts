@@ -301,7 +301,7 @@ export function ntlmv2Values(
     ntHash,
     serverChallenge,
     clientChallenge,
-    utf16le(user.toUpperCase() + domain),
+    user.toUpperCase() + domain,
     temp,
   );
   return {

@@ -6,7 +6,13 @@
  */
 import { SspiError } from "../../sspi/errors.ts";
 import { SEC_E_INVALID_TOKEN } from "../../sspi/status.ts";
-import { fromOem, fromUtf16le, oem, utf16le } from "../../util/bytes.ts";
+import {
+  EMPTY_BYTES,
+  fromOem,
+  fromUtf16le,
+  writeOem,
+  writeUtf16le,
+} from "../../util/bytes.ts";
 import {
   NtLmAuthenticate,
   NtLmChallenge,
@@ -117,7 +123,7 @@ class Reader {
   field(o: number, what: string, headerEnd: number): Uint8Array {
     const len = this.u16(o);
     const off = this.u32(o + 4);
-    if (len === 0) return new Uint8Array(0);
+    if (len === 0) return EMPTY_BYTES;
     if (off < headerEnd) bad(`${what} overlaps the message header`);
     if (off + len > this.b.length) {
       bad(`${what} length field exceeds the buffer`);
@@ -189,9 +195,7 @@ export function decodeChallenge(b: Uint8Array): ChallengeMessage {
     : 32;
   const targetName = text(r.field(12, "TargetName", fixed), unicode);
   const serverChallenge = b.slice(24, 32);
-  const targetInfo = hasInfo
-    ? r.field(40, "TargetInfo", fixed)
-    : new Uint8Array(0);
+  const targetInfo = hasInfo ? r.field(40, "TargetInfo", fixed) : EMPTY_BYTES;
   const version = fixed === 56 ? r.version(48) : undefined;
   return { flags, targetName, serverChallenge, targetInfo, version };
 }
@@ -230,31 +234,54 @@ export function decodeAuthenticate(b: Uint8Array): AuthenticateMessage {
   };
 }
 
-/** Builds a message: fixed header of `fixed` bytes, then the payload fields in order. */
+/** The largest fixed header (AUTHENTICATE with VERSION and MIC). */
+const MAX_HEADER = 88;
+/** Where a `Writer` builds its header: encoding is synchronous, so one serves all. */
+const HEAD = new Uint8Array(MAX_HEADER);
+const HEAD_VIEW = new DataView(HEAD.buffer);
+
+/**
+ * Builds a message: fixed header of `fixed` bytes (in the shared `HEAD`), then the
+ * payload fields in order; `done()` makes the one array of the message. One writer
+ * at a time (finish it before starting another).
+ */
 class Writer {
-  readonly parts: Uint8Array[] = [];
+  /** Payload parts: bytes, or text written as UTF-16LE (`unicode`) or OEM. */
+  readonly parts: (Uint8Array | string)[] = [];
   offset: number;
-  readonly head: Uint8Array;
-  readonly v: DataView;
-  constructor(fixed: number, type: number) {
-    this.head = new Uint8Array(fixed);
-    this.v = new DataView(this.head.buffer);
-    this.head.set(NTLMSSP_SIGNATURE);
-    this.v.setUint32(8, type, true);
+  readonly head: Uint8Array = HEAD;
+  readonly v: DataView = HEAD_VIEW;
+  constructor(
+    readonly fixed: number,
+    type: number,
+    readonly unicode = false,
+  ) {
+    HEAD.fill(0, 0, fixed);
+    HEAD.set(NTLMSSP_SIGNATURE);
+    HEAD_VIEW.setUint32(8, type, true);
     this.offset = fixed;
   }
+  /** A (Len, MaxLen, Offset) field at `o` over `data`. */
   field(o: number, data: Uint8Array): void {
-    if (data.length > 0xffff) {
+    this.#ref(o, data.length);
+    this.parts.push(data);
+  }
+  /** A text field at `o`, encoded when the message is made (no array of its own). */
+  text(o: number, s: string): void {
+    this.#ref(o, this.unicode ? 2 * s.length : s.length);
+    this.parts.push(s);
+  }
+  #ref(o: number, len: number): void {
+    if (len > 0xffff) {
       throw new SspiError(
         SEC_E_INVALID_TOKEN,
         "NTLM field longer than 65535 bytes",
       );
     }
-    this.v.setUint16(o, data.length, true);
-    this.v.setUint16(o + 2, data.length, true);
+    this.v.setUint16(o, len, true);
+    this.v.setUint16(o + 2, len, true);
     this.v.setUint32(o + 4, this.offset, true);
-    this.parts.push(data);
-    this.offset += data.length;
+    this.offset += len;
   }
   version(o: number, ver: NtlmVersion): void {
     this.head[o] = ver.major;
@@ -264,11 +291,17 @@ class Writer {
   }
   done(): Uint8Array {
     const out = new Uint8Array(this.offset);
-    out.set(this.head);
-    let o = this.head.length;
+    for (let i = 0; i < this.fixed; i++) out[i] = HEAD[i];
+    let o = this.fixed;
     for (const p of this.parts) {
-      out.set(p, o);
-      o += p.length;
+      if (typeof p !== "string") {
+        out.set(p, o);
+        o += p.length;
+      } else if (this.unicode) {
+        o = writeUtf16le(out, o, p);
+      } else {
+        o = writeOem(out, o, p);
+      }
     }
     return out;
   }
@@ -278,17 +311,17 @@ class Writer {
 export function encodeNegotiate(m: NegotiateMessage): Uint8Array {
   const w = new Writer(40, NtLmNegotiate);
   w.v.setUint32(12, m.flags >>> 0, true);
-  w.field(16, oem(m.domain));
-  w.field(24, oem(m.workstation));
+  w.text(16, m.domain);
+  w.text(24, m.workstation);
   if (m.version) w.version(32, m.version);
   return w.done();
 }
 
 /** Encodes a CHALLENGE_MESSAGE (56 bytes of header). */
 export function encodeChallenge(m: ChallengeMessage): Uint8Array {
-  const w = new Writer(56, NtLmChallenge);
   const unicode = (m.flags & NTLMSSP_NEGOTIATE_UNICODE) !== 0;
-  w.field(12, unicode ? utf16le(m.targetName) : oem(m.targetName));
+  const w = new Writer(56, NtLmChallenge, unicode);
+  w.text(12, m.targetName);
   w.v.setUint32(20, m.flags >>> 0, true);
   w.head.set(m.serverChallenge, 24);
   w.field(40, m.targetInfo);
@@ -305,19 +338,15 @@ export function encodeAuthenticate(
   m: AuthenticateMessage,
   micField = true,
 ): Uint8Array {
-  const w = new Writer(micField ? 88 : 72, NtLmAuthenticate);
   const unicode = (m.flags & NTLMSSP_NEGOTIATE_UNICODE) !== 0;
-  const s = (x: string) => (unicode ? utf16le(x) : oem(x));
+  const w = new Writer(micField ? 88 : 72, NtLmAuthenticate, unicode);
   // Payload order as Windows writes it: domain, user, workstation, LM, NT, session key.
-  const order: [number, Uint8Array][] = [
-    [28, s(m.domain)],
-    [36, s(m.user)],
-    [44, s(m.workstation)],
-    [12, m.lmResponse],
-    [20, m.ntResponse],
-    [52, m.encryptedRandomSessionKey],
-  ];
-  for (const [o, d] of order) w.field(o, d);
+  w.text(28, m.domain);
+  w.text(36, m.user);
+  w.text(44, m.workstation);
+  w.field(12, m.lmResponse);
+  w.field(20, m.ntResponse);
+  w.field(52, m.encryptedRandomSessionKey);
   w.v.setUint32(60, m.flags >>> 0, true);
   if (m.version) w.version(64, m.version);
   if (m.mic && micField) w.head.set(m.mic, 72);
