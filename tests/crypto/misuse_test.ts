@@ -150,6 +150,27 @@ Deno.test("randomBytes: lengths above the 64 KiB getRandomValues limit", () => {
   assert.ok(r.subarray(199_000).some((b) => b !== 0));
 });
 
+Deno.test("randomBytes: small values from the pool are fresh across refills", () => {
+  // 1,000 values of 16 bytes span several 4 KiB pool refills; a pool that handed out
+  // a zeroed or repeated region would show up as a duplicate.
+  const seen = new Set<string>();
+  for (let i = 0; i < 1000; i++) {
+    const r = randomBytes(i % 3 === 0 ? 8 : 16);
+    assert.equal(r.length, i % 3 === 0 ? 8 : 16);
+    const hex = Array.from(r, (b) => b.toString(16).padStart(2, "0")).join("");
+    assert.ok(!seen.has(hex), `value ${i} repeats`);
+    seen.add(hex);
+  }
+  // Sizes around the pool's limit (equal 8-byte values: probability 2^-64).
+  assert.equal(randomBytes(1).length, 1);
+  for (const n of [8, 63, 64, 65, 4096]) {
+    const a = randomBytes(n);
+    const b = randomBytes(n);
+    assert.equal(a.length, n);
+    assert.notDeepEqual(a, b);
+  }
+});
+
 Deno.test("64 MiB inputs work and WebAssembly memory stays bounded", () => {
   const w = getWasm();
   const before = w.x.memory.buffer.byteLength;
