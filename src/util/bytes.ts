@@ -31,14 +31,30 @@ export function writeUtf16le(out: Uint8Array, at: number, s: string): number {
   return at;
 }
 
-/** Decodes UTF-16LE bytes (an odd trailing byte is ignored). */
-export function fromUtf16le(b: Uint8Array): string {
+/**
+ * Decodes UTF-16LE bytes `b[start..end)` (an odd trailing byte is ignored); without a
+ * range, all of `b`.
+ */
+export function fromUtf16le(
+  b: Uint8Array,
+  start = 0,
+  end: number = b.length,
+): string {
   let s = "";
-  const n = b.length >>> 1;
+  const n = (end - start) >>> 1;
+  if (n <= 64) {
+    // Names: no array of codes to build.
+    for (let j = start; j < start + 2 * n; j += 2) {
+      s += String.fromCharCode(b[j] | (b[j + 1] << 8));
+    }
+    return s;
+  }
   for (let i = 0; i < n; i += 4096) {
-    const end = Math.min(n, i + 4096);
-    const codes = new Array<number>(end - i);
-    for (let j = i; j < end; j++) codes[j - i] = b[2 * j] | (b[2 * j + 1] << 8);
+    const stop = Math.min(n, i + 4096);
+    const codes = new Array<number>(stop - i);
+    for (let j = i; j < stop; j++) {
+      codes[j - i] = b[start + 2 * j] | (b[start + 2 * j + 1] << 8);
+    }
     s += String.fromCharCode(...codes);
   }
   return s;
@@ -60,10 +76,14 @@ export function writeOem(out: Uint8Array, at: number, s: string): number {
   return at;
 }
 
-/** Decodes OEM (Latin-1) bytes. */
-export function fromOem(b: Uint8Array): string {
+/** Decodes OEM (Latin-1) bytes `b[start..end)`; without a range, all of `b`. */
+export function fromOem(
+  b: Uint8Array,
+  start = 0,
+  end: number = b.length,
+): string {
   let s = "";
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
   return s;
 }
 
@@ -106,13 +126,6 @@ export function fromHex(hex: string): Uint8Array {
     out[i] = parseInt(h.substr(2 * i, 2), 16);
   }
   return out;
-}
-
-/** Little-endian u32 of `v` as 4 bytes. */
-export function u32le(v: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, v >>> 0, true);
-  return b;
 }
 
 const B64_RE =

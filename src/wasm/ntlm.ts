@@ -208,11 +208,13 @@ function equal16(u8: Uint8Array, at: number, b: Uint8Array): boolean {
 
 /**
  * HMAC-MD5 over the concatenation of `parts` (at most the scratch size in total) in
- * one call, without streaming objects: the NTLM MIC over the three messages.
+ * one call, without streaming objects: the NTLM MIC over the three messages. `zero`
+ * names a range of one part to count as zeros (the MIC field being checked).
  */
 export function hmacMd5Concat(
   key: Uint8Array,
   parts: readonly Uint8Array[],
+  zero?: { part: number; at: number; len: number },
 ): Uint8Array {
   const { w } = get();
   const x = w.x;
@@ -222,8 +224,13 @@ export function hmacMd5Concat(
     throw new RangeError("hmacMd5Concat input too large");
   }
   let o = w.scratch;
-  for (const p of parts) {
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
     w.u8.set(p, o);
+    if (zero && zero.part === i) {
+      const from = Math.min(zero.at, p.length);
+      w.u8.fill(0, o + from, o + Math.min(zero.at + zero.len, p.length));
+    }
     o += p.length;
   }
   w.u8.set(key, w.key);

@@ -6,6 +6,7 @@
  */
 import { SspiError } from "../../sspi/errors.ts";
 import { SEC_E_INVALID_TOKEN } from "../../sspi/status.ts";
+import { writeUtf16le } from "../../util/bytes.ts";
 import { MsvAvEOL } from "./constants.ts";
 
 /** One AV_PAIR: its id and raw value. */
@@ -14,6 +15,27 @@ export interface AvPair {
   id: number;
   /** The value bytes. */
   value: Uint8Array;
+}
+
+/**
+ * A pair to append with `avRewrite`: its value as bytes, as text (written UTF-16LE)
+ * or as a 32-bit number (written little-endian, as MsvAvFlags), so no value array
+ * needs making.
+ */
+export interface AvPairValue {
+  /** `MsvAv*` id. */
+  id: number;
+  /** Bytes, text or a u32. */
+  value: Uint8Array | string | number;
+}
+
+/** The size of an appended value. */
+function valueSize(v: Uint8Array | string | number): number {
+  return typeof v === "number"
+    ? 4
+    : typeof v === "string"
+    ? 2 * v.length
+    : v.length;
 }
 
 /**
@@ -57,14 +79,24 @@ function writePair(
   out: Uint8Array,
   o: number,
   id: number,
-  value: Uint8Array,
+  value: Uint8Array | string | number,
 ): number {
+  const len = valueSize(value);
   out[o] = id & 0xff;
   out[o + 1] = id >>> 8;
-  out[o + 2] = value.length & 0xff;
-  out[o + 3] = value.length >>> 8;
-  out.set(value, o + 4);
-  return o + 4 + value.length;
+  out[o + 2] = len & 0xff;
+  out[o + 3] = len >>> 8;
+  if (typeof value === "number") {
+    out[o + 4] = value & 0xff;
+    out[o + 5] = (value >>> 8) & 0xff;
+    out[o + 6] = (value >>> 16) & 0xff;
+    out[o + 7] = value >>> 24;
+  } else if (typeof value === "string") {
+    writeUtf16le(out, o + 4, value);
+  } else {
+    out.set(value, o + 4);
+  }
+  return o + 4 + len;
 }
 
 /**
@@ -127,7 +159,7 @@ export function avFind(b: Uint8Array, id: number): [number, number] | null {
 export function avRewrite(
   b: Uint8Array,
   drop: readonly number[],
-  extra: readonly AvPair[],
+  extra: readonly AvPairValue[],
   before: number,
   after: number,
 ): Uint8Array {
@@ -135,13 +167,13 @@ export function avRewrite(
   walkAvPairs(b, (id, _at, len) => {
     if (!drop.includes(id)) n += 4 + len;
   });
-  for (const p of extra) n += 4 + p.value.length;
+  for (const p of extra) n += 4 + valueSize(p.value);
   const out = new Uint8Array(before + n + after);
   let w = before;
   walkAvPairs(b, (id, at, len) => {
     if (!drop.includes(id)) {
-      out.set(b.subarray(at - 4, at + len), w);
-      w += 4 + len;
+      // Byte copies: pairs are short, and a view per pair costs an allocation.
+      for (let k = at - 4; k < at + len; k++) out[w++] = b[k];
     }
   });
   for (const p of extra) w = writePair(out, w, p.id, p.value);

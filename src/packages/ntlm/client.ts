@@ -33,8 +33,8 @@ import {
   SEC_I_CONTINUE_NEEDED,
 } from "../../sspi/status.ts";
 import { SspiError } from "../../sspi/errors.ts";
-import { concat, EMPTY_BYTES, u32le, utf16le } from "../../util/bytes.ts";
-import { avFind, type AvPair, avRewrite } from "./av_pairs.ts";
+import { concat, EMPTY_BYTES } from "../../util/bytes.ts";
+import { avFind, type AvPairValue, avRewrite } from "./av_pairs.ts";
 import {
   MSV_AV_FLAG_MIC,
   MsvAvChannelBindings,
@@ -255,12 +255,12 @@ export class NtlmClientContext extends NtlmContextBase {
           sendMic = true;
           avFlags |= MSV_AV_FLAG_MIC;
         }
-        const extra: AvPair[] = [
-          { id: MsvAvFlags, value: u32le(avFlags) },
+        const extra: AvPairValue[] = [
+          { id: MsvAvFlags, value: avFlags >>> 0 },
           { id: MsvAvChannelBindings, value: cbHash },
         ];
         if (req.target) {
-          extra.push({ id: MsvAvTargetName, value: utf16le(req.target) });
+          extra.push({ id: MsvAvTargetName, value: req.target });
         }
         // NtChallengeResponse = NTProofStr (16) || temp, temp = 28-byte header ||
         // AV pairs || Z(4), built in one array (3.3.2).
@@ -274,7 +274,7 @@ export class NtlmClientContext extends NtlmContextBase {
         nt[16] = 1;
         nt[17] = 1;
         if (tsLoc && tsLoc[1] === 8) {
-          nt.set(ti.subarray(tsLoc[0], tsLoc[0] + 8), 24);
+          for (let k = 0; k < 8; k++) nt[24 + k] = ti[tsLoc[0] + k];
         } else {
           new DataView(nt.buffer).setBigUint64(
             24,

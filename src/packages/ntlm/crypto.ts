@@ -217,19 +217,37 @@ export function rc4K(key: Uint8Array, data: Uint8Array): Uint8Array {
   return rc4(key, data);
 }
 
-/** The MIC (3.1.5.1.2): HMAC_MD5(ExportedSessionKey, NEGOTIATE || CHALLENGE || AUTHENTICATE). */
+/**
+ * The MIC (3.1.5.1.2): HMAC_MD5(ExportedSessionKey, NEGOTIATE || CHALLENGE ||
+ * AUTHENTICATE), with the AUTHENTICATE message's MIC field (16 bytes at `micAt`, when
+ * given) counted as zeros: the receiver checks a MIC without copying the message.
+ */
 export function computeMic(
   exportedSessionKey: Uint8Array,
   negotiate: Uint8Array,
   challenge: Uint8Array,
-  authenticateWithZeroMic: Uint8Array,
+  authenticate: Uint8Array,
+  micAt?: number,
 ): Uint8Array {
-  const parts = [negotiate, challenge, authenticateWithZeroMic];
-  const total = negotiate.length + challenge.length +
-    authenticateWithZeroMic.length;
-  if (total <= 65536) return hmacMd5Concat(exportedSessionKey, parts);
+  const parts = [negotiate, challenge, authenticate];
+  const total = negotiate.length + challenge.length + authenticate.length;
+  if (total <= 65536) {
+    return hmacMd5Concat(
+      exportedSessionKey,
+      parts,
+      micAt === undefined ? undefined : { part: 2, at: micAt, len: 16 },
+    );
+  }
   const h = hmacMd5.create(exportedSessionKey);
-  for (const p of parts) h.update(p);
+  h.update(negotiate);
+  h.update(challenge);
+  if (micAt === undefined) {
+    h.update(authenticate);
+  } else {
+    const zeroed = authenticate.slice();
+    zeroed.fill(0, micAt, micAt + 16);
+    h.update(zeroed);
+  }
   return h.digest();
 }
 

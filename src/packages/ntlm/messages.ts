@@ -121,15 +121,31 @@ class Reader {
   }
   /** A (Len, MaxLen, Offset) field; checks the payload lies inside the message. */
   field(o: number, what: string, headerEnd: number): Uint8Array {
+    const off = this.span(o, what, headerEnd);
+    return this.spanLen === 0
+      ? EMPTY_BYTES
+      : this.b.subarray(off, off + this.spanLen);
+  }
+  /** The length of the field `span` read last. */
+  spanLen = 0;
+  /** Checks a field like `field` and returns its offset (length in `spanLen`). */
+  span(o: number, what: string, headerEnd: number): number {
     const len = this.u16(o);
     const off = this.u32(o + 4);
-    if (len === 0) return EMPTY_BYTES;
+    this.spanLen = len;
+    if (len === 0) return 0;
     if (off < headerEnd) bad(`${what} overlaps the message header`);
     if (off + len > this.b.length) {
       bad(`${what} length field exceeds the buffer`);
     }
     if (off < this.minOffset) this.minOffset = off;
-    return this.b.subarray(off, off + len);
+    return off;
+  }
+  /** A text field (UTF-16LE with `unicode`, else OEM), decoded without a view. */
+  text(o: number, what: string, headerEnd: number, unicode: boolean): string {
+    const off = this.span(o, what, headerEnd);
+    const end = off + this.spanLen;
+    return unicode ? fromUtf16le(this.b, off, end) : fromOem(this.b, off, end);
   }
   version(o: number): NtlmVersion {
     this.need(o + 8, "VERSION");
@@ -163,10 +179,6 @@ export function messageType(b: Uint8Array): number {
   return new DataView(b.buffer, b.byteOffset, 12).getUint32(8, true);
 }
 
-function text(b: Uint8Array, unicode: boolean): string {
-  return unicode ? fromUtf16le(b) : fromOem(b);
-}
-
 /** Decodes a NEGOTIATE_MESSAGE. */
 export function decodeNegotiate(b: Uint8Array): NegotiateMessage {
   const r = header(b, NtLmNegotiate, 16);
@@ -176,10 +188,8 @@ export function decodeNegotiate(b: Uint8Array): NegotiateMessage {
   const fixed = hasFields
     ? ((flags & NTLMSSP_NEGOTIATE_VERSION) && b.length >= 40 ? 40 : 32)
     : 16;
-  const domain = hasFields ? text(r.field(16, "DomainName", fixed), false) : "";
-  const workstation = hasFields
-    ? text(r.field(24, "Workstation", fixed), false)
-    : "";
+  const domain = hasFields ? r.text(16, "DomainName", fixed, false) : "";
+  const workstation = hasFields ? r.text(24, "Workstation", fixed, false) : "";
   const version = fixed === 40 ? r.version(32) : undefined;
   return { flags, domain, workstation, version };
 }
@@ -193,7 +203,7 @@ export function decodeChallenge(b: Uint8Array): ChallengeMessage {
   const fixed = hasInfo
     ? ((flags & NTLMSSP_NEGOTIATE_VERSION) && b.length >= 56 ? 56 : 48)
     : 32;
-  const targetName = text(r.field(12, "TargetName", fixed), unicode);
+  const targetName = r.text(12, "TargetName", fixed, unicode);
   const serverChallenge = b.slice(24, 32);
   const targetInfo = hasInfo ? r.field(40, "TargetInfo", fixed) : EMPTY_BYTES;
   const version = fixed === 56 ? r.version(48) : undefined;
@@ -208,13 +218,14 @@ export function decodeAuthenticate(b: Uint8Array): AuthenticateMessage {
   const H = 64;
   const lmResponse = r.field(12, "LmChallengeResponse", H);
   const ntResponse = r.field(20, "NtChallengeResponse", H);
-  const domainB = r.field(28, "DomainName", H);
-  const userB = r.field(36, "UserName", H);
-  const wsB = r.field(44, "Workstation", H);
+  const domain = r.text(28, "DomainName", H, unicode);
+  let odd = r.spanLen;
+  const user = r.text(36, "UserName", H, unicode);
+  odd |= r.spanLen;
+  const workstation = r.text(44, "Workstation", H, unicode);
+  odd |= r.spanLen;
   const ersk = r.field(52, "EncryptedRandomSessionKey", H);
-  if (unicode && (domainB.length | userB.length | wsB.length) & 1) {
-    bad("odd length of a Unicode string");
-  }
+  if (unicode && odd & 1) bad("odd length of a Unicode string");
   const payloadStart = r.minOffset;
   const version = (flags & NTLMSSP_NEGOTIATE_VERSION) && payloadStart >= 72
     ? r.version(64)
@@ -224,9 +235,9 @@ export function decodeAuthenticate(b: Uint8Array): AuthenticateMessage {
     flags,
     lmResponse,
     ntResponse,
-    domain: text(domainB, unicode),
-    user: text(userB, unicode),
-    workstation: text(wsB, unicode),
+    domain,
+    user,
+    workstation,
     encryptedRandomSessionKey: ersk,
     version,
     mic: hasMic ? b.slice(72, 88) : undefined,

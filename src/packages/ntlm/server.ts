@@ -412,14 +412,12 @@ export class NtlmServerContext extends NtlmContextBase {
           "MsvAvFlags announce a MIC but the message has none",
         );
       }
-      const zeroed = token.slice();
-      const at = auth.micOffset!;
-      zeroed.fill(0, at, at + 16);
       const mic = computeMic(
         exported,
         this.#negotiate!,
         this.#challenge!,
-        zeroed,
+        token,
+        auth.micOffset!,
       );
       if (!constantTimeEqual(mic, auth.mic)) {
         exported.fill(0);
