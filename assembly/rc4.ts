@@ -132,19 +132,11 @@ export function rc4WideEnd(st: usize): void {
  * OpenSSL's x86_64 RC4 uses, about 1.35x the byte loop in V8.
  */
 export function rc4WideXor(p: usize, len: i32): void {
+  const end = p + <usize>len;
+  // Bytes until the next index is a multiple of 8 (i is the last index used).
+  p = wideBytes(p, min(end, p + <usize>((28 - (wi & 28)) >> 2)));
   let i = wi;
   let j = wj;
-  const end = p + <usize>len;
-  while (p < end && ((i + 4) & 28) != 0) {
-    i = (i + 4) & 1020;
-    const si = load<u32>(i, W);
-    j = (j + si) & 1020;
-    const sj = load<u32>(j, W);
-    store<u32>(i, sj, W);
-    store<u32>(j, si, W);
-    store<u8>(p, load<u8>(p) ^ <u8>(load<u32>((si + sj) & 1020, W) >> 2));
-    p++;
-  }
   const end8 = p + ((end - p) & ~(<usize>7));
   // nb: the group's first index; si: S[nb], read ahead.
   let nb = (i + 4) & 1020;
@@ -225,7 +217,15 @@ export function rc4WideXor(p: usize, len: i32): void {
     store<u32>(p, load<u32>(p, 4) ^ k1, 4);
     p += 8;
   }
-  i = (nb - 4) & 1020;
+  wi = (nb - 4) & 1020;
+  wj = j;
+  wideBytes(p, end);
+}
+
+/** XORs the bytes `[p, end)` one at a time with the keystream of W; returns `end`. */
+function wideBytes(p: usize, end: usize): usize {
+  let i = wi;
+  let j = wj;
   while (p < end) {
     i = (i + 4) & 1020;
     const si = load<u32>(i, W);
@@ -238,4 +238,5 @@ export function rc4WideXor(p: usize, len: i32): void {
   }
   wi = i;
   wj = j;
+  return p;
 }

@@ -54,31 +54,27 @@ function get(): Ctx {
 }
 
 /**
- * NTLMv2 (MS-NLMP 3.3.2): from the NT hash, the challenges, `UNICODE(Upper(user) ||
- * domain)` (bytes, or the text, encoded straight into WebAssembly memory) and the
- * blob, returns NTProofStr (0..16), SessionBaseKey (16..32) and the LMv2 HMAC
+ * NTLMv2 (MS-NLMP 3.3.2): from the NT hash, the challenges, `Upper(user) || domain`
+ * (encoded as UTF-16LE straight into WebAssembly memory) and the blob, returns NTProofStr (0..16), SessionBaseKey (16..32) and the LMv2 HMAC
  * (32..48) in one array. The scratch copies of the secrets are wiped.
  */
 export function ntlmV2(
   ntHash: Uint8Array,
   serverChallenge: Uint8Array,
   clientChallenge: Uint8Array,
-  identity: Uint8Array | string,
+  identity: string,
   temp: Uint8Array,
 ): Uint8Array {
   const { w, x, out } = get();
   const s = w.scratch;
-  const idLen = typeof identity === "string"
-    ? 2 * identity.length
-    : identity.length;
+  const idLen = 2 * identity.length;
   if (32 + idLen + temp.length > w.scratchSize) {
     throw new RangeError("NTLMv2 blob too large");
   }
   w.u8.set(ntHash, s);
   w.u8.set(serverChallenge, s + 16);
   w.u8.set(clientChallenge, s + 24);
-  if (typeof identity === "string") writeUtf16le(w.u8, s + 32, identity);
-  else w.u8.set(identity, s + 32);
+  writeUtf16le(w.u8, s + 32, identity);
   w.u8.set(temp, s + 32 + idLen);
   x.ntlmV2(idLen, temp.length);
   const r = w.u8.slice(out, out + 48);

@@ -26,6 +26,7 @@ import {
   tlvSize,
   writeTlvHeader,
 } from "../../der/mod.ts";
+import { constantTimeEqual } from "../../util/bytes.ts";
 import { SPNEGO_OID } from "./constants.ts";
 
 /** `NegHints` (MS-SPNG 2.2.1). */
@@ -106,12 +107,7 @@ export function keepMechTypesDer(
     c = encodeMechTypeList(mechTypes);
     if (canonicalLists.size < 32) canonicalLists.set(key, c);
   }
-  if (c.length === received.length) {
-    let d = 0;
-    for (let i = 0; i < c.length; i++) d |= c[i] ^ received[i];
-    if (d === 0) return c;
-  }
-  return received.slice();
+  return constantTimeEqual(c, received) ? c : received.slice();
 }
 
 /** The DER of the four NegState values, made once (lazy DER nodes share them). */

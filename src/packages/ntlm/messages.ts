@@ -260,8 +260,6 @@ class Writer {
   /** Payload parts: bytes, or text written as UTF-16LE (`unicode`) or OEM. */
   readonly parts: (Uint8Array | string)[] = [];
   offset: number;
-  readonly head: Uint8Array = HEAD;
-  readonly v: DataView = HEAD_VIEW;
   constructor(
     readonly fixed: number,
     type: number,
@@ -289,16 +287,16 @@ class Writer {
         "NTLM field longer than 65535 bytes",
       );
     }
-    this.v.setUint16(o, len, true);
-    this.v.setUint16(o + 2, len, true);
-    this.v.setUint32(o + 4, this.offset, true);
+    HEAD_VIEW.setUint16(o, len, true);
+    HEAD_VIEW.setUint16(o + 2, len, true);
+    HEAD_VIEW.setUint32(o + 4, this.offset, true);
     this.offset += len;
   }
   version(o: number, ver: NtlmVersion): void {
-    this.head[o] = ver.major;
-    this.head[o + 1] = ver.minor;
-    this.v.setUint16(o + 2, ver.build, true);
-    this.head[o + 7] = ver.revision;
+    HEAD[o] = ver.major;
+    HEAD[o + 1] = ver.minor;
+    HEAD_VIEW.setUint16(o + 2, ver.build, true);
+    HEAD[o + 7] = ver.revision;
   }
   done(): Uint8Array {
     const out = new Uint8Array(this.offset);
@@ -321,7 +319,7 @@ class Writer {
 /** Encodes a NEGOTIATE_MESSAGE (40 bytes of header with VERSION). */
 export function encodeNegotiate(m: NegotiateMessage): Uint8Array {
   const w = new Writer(40, NtLmNegotiate);
-  w.v.setUint32(12, m.flags >>> 0, true);
+  HEAD_VIEW.setUint32(12, m.flags >>> 0, true);
   w.text(16, m.domain);
   w.text(24, m.workstation);
   if (m.version) w.version(32, m.version);
@@ -333,8 +331,8 @@ export function encodeChallenge(m: ChallengeMessage): Uint8Array {
   const unicode = (m.flags & NTLMSSP_NEGOTIATE_UNICODE) !== 0;
   const w = new Writer(56, NtLmChallenge, unicode);
   w.text(12, m.targetName);
-  w.v.setUint32(20, m.flags >>> 0, true);
-  w.head.set(m.serverChallenge, 24);
+  HEAD_VIEW.setUint32(20, m.flags >>> 0, true);
+  HEAD.set(m.serverChallenge, 24);
   w.field(40, m.targetInfo);
   if (m.version) w.version(48, m.version);
   return w.done();
@@ -358,8 +356,8 @@ export function encodeAuthenticate(
   w.field(12, m.lmResponse);
   w.field(20, m.ntResponse);
   w.field(52, m.encryptedRandomSessionKey);
-  w.v.setUint32(60, m.flags >>> 0, true);
+  HEAD_VIEW.setUint32(60, m.flags >>> 0, true);
   if (m.version) w.version(64, m.version);
-  if (m.mic && micField) w.head.set(m.mic, 72);
+  if (m.mic && micField) HEAD.set(m.mic, 72);
   return w.done();
 }
