@@ -25,23 +25,32 @@ export function randomBytesOf(n: number): Uint8Array {
   if (!Number.isSafeInteger(n) || n < 0) {
     throw new RangeError(`Cannot generate random bytes: invalid length ${n}`);
   }
-  if (n <= SMALL) {
-    if (poolAt + n > POOL_SIZE) {
-      pool ??= new Uint8Array(POOL_SIZE);
-      crypto.getRandomValues(pool);
-      poolAt = 0;
-    }
-    const p = pool!;
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      out[i] = p[poolAt];
-      p[poolAt++] = 0;
-    }
-    return out;
-  }
+  if (n <= SMALL) return randomInto(new Uint8Array(n), 0, n);
   const out = new Uint8Array(n);
   for (let off = 0; off < n; off += MAX_ENTROPY) {
     crypto.getRandomValues(out.subarray(off, off + MAX_ENTROPY));
   }
   return out;
+}
+
+/**
+ * Writes `n` (at most 64) random bytes from the pool into `dst` at `at` and returns
+ * `dst`: a challenge drawn straight into the message that carries it, without an
+ * array of its own.
+ */
+export function randomInto(dst: Uint8Array, at: number, n: number): Uint8Array {
+  if (!(n >= 0 && n <= SMALL && at >= 0 && at + n <= dst.length)) {
+    throw new RangeError(`Cannot write ${n} random bytes at ${at}`);
+  }
+  if (poolAt + n > POOL_SIZE) {
+    pool ??= new Uint8Array(POOL_SIZE);
+    crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  const p = pool!;
+  for (let i = 0; i < n; i++) {
+    dst[at + i] = p[poolAt];
+    p[poolAt++] = 0;
+  }
+  return dst;
 }

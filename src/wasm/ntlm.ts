@@ -205,12 +205,14 @@ function equal16(u8: Uint8Array, at: number, b: Uint8Array): boolean {
 /**
  * HMAC-MD5 over the concatenation of `parts` (at most the scratch size in total) in
  * one call, without streaming objects: the NTLM MIC over the three messages. `zero`
- * names a range of one part to count as zeros (the MIC field being checked).
+ * names a range of one part to count as zeros (the MIC field being checked). The MAC
+ * goes into the first 16 bytes of `out` when given (then `out` is returned).
  */
 export function hmacMd5Concat(
   key: Uint8Array,
   parts: readonly Uint8Array[],
   zero?: { part: number; at: number; len: number },
+  out?: Uint8Array,
 ): Uint8Array {
   const { w } = get();
   const x = w.x;
@@ -231,7 +233,8 @@ export function hmacMd5Concat(
   }
   w.u8.set(key, w.key);
   x.hmac(1, w.key, key.length, w.scratch, total, w.out);
-  const r = w.u8.slice(w.out, w.out + 16);
+  const r = out ?? new Uint8Array(16);
+  for (let k = 0; k < 16; k++) r[k] = w.u8[w.out + k];
   x.wipe(w.out, 16);
   return r;
 }

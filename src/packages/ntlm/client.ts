@@ -5,6 +5,7 @@
  * @module
  */
 import { randomBytes } from "../../crypto/mod.ts";
+import { randomInto } from "../../crypto/_random.ts";
 import { bufferBytes, filetimeFromMs, findBuffer } from "../../sspi/buffers.ts";
 import {
   ISC_REQ_CONFIDENTIALITY,
@@ -76,6 +77,14 @@ import {
   OUR_VERSION,
 } from "./messages.ts";
 import { NtlmSessionSecurity } from "./security.ts";
+
+// Constant inputs that are only ever copied into messages (never written): shared.
+/** The MsvAvChannelBindings value without channel bindings: Z(16). */
+const NO_CHANNEL_BINDINGS = new Uint8Array(16);
+/** The LM response of an NTLMv2 client answering a server with a timestamp: Z(24). */
+const Z24 = new Uint8Array(24);
+/** The anonymous LM response: one zero byte (MS-NLMP 3.1.5.1.2). */
+const ANONYMOUS_LM = new Uint8Array(1);
 
 /** What the client knows about its user (from the credential). */
 export interface ClientIdentity {
@@ -209,7 +218,7 @@ export class NtlmClientContext extends NtlmContextBase {
     flags >>>= 0;
     const id = this.#id;
     const cb = findBuffer(req.input, SECBUFFER_CHANNEL_BINDINGS);
-    let cbHash: Uint8Array = new Uint8Array(16);
+    let cbHash: Uint8Array = NO_CHANNEL_BINDINGS;
     if (cb) {
       const h = channelBindingsHash(bufferBytes(cb));
       if (!h) {
@@ -228,10 +237,10 @@ export class NtlmClientContext extends NtlmContextBase {
     if (id.ntHash === null) {
       flags |= NTLMSSP_ANONYMOUS;
       exported = new Uint8Array(16);
-      lmResponse = new Uint8Array(1);
+      lmResponse = ANONYMOUS_LM;
       ntResponse = EMPTY_BYTES;
     } else {
-      const clientChallenge = randomBytes(8);
+      let clientChallenge: Uint8Array;
       let sessionBaseKey: Uint8Array;
       let v2 = id.lmCompat >= 3;
       if (v2) {
@@ -282,7 +291,9 @@ export class NtlmClientContext extends NtlmContextBase {
             true,
           );
         }
-        nt.set(clientChallenge, 32);
+        // The client challenge is drawn straight into the blob.
+        randomInto(nt, 32, 8);
+        clientChallenge = nt.subarray(32, 40);
         const temp = nt.subarray(16);
         const r = ntlmv2Values(
           id.ntHash,
@@ -296,10 +307,11 @@ export class NtlmClientContext extends NtlmContextBase {
         ntResponse = nt;
         const ts = tsLoc !== null;
         // MS-NLMP 3.1.5.1.2: with a server timestamp, send Z(24) as the LM response.
-        lmResponse = ts ? new Uint8Array(24) : concat(r.lmv2, clientChallenge);
+        lmResponse = ts ? Z24 : concat(r.lmv2, clientChallenge);
         sessionBaseKey = r.sessionBaseKey;
       } else {
         v2 = false;
+        clientChallenge = randomBytes(8);
         const lm = id.lmHash ?? new Uint8Array(16);
         const r = computeResponseV1(
           flags,
@@ -341,7 +353,15 @@ export class NtlmClientContext extends NtlmContextBase {
     });
     this.micUsed = sendMic;
     if (sendMic) {
-      msg.set(computeMic(exported, this.#negotiate!, token, msg), 72);
+      // Written straight into the MIC field (zero while the MIC is computed).
+      computeMic(
+        exported,
+        this.#negotiate!,
+        token,
+        msg,
+        undefined,
+        msg.subarray(72, 88),
+      );
     }
     this.negFlags = flags;
     this.clientName = id.ntHash === null

@@ -220,7 +220,8 @@ export function rc4K(key: Uint8Array, data: Uint8Array): Uint8Array {
 /**
  * The MIC (3.1.5.1.2): HMAC_MD5(ExportedSessionKey, NEGOTIATE || CHALLENGE ||
  * AUTHENTICATE), with the AUTHENTICATE message's MIC field (16 bytes at `micAt`, when
- * given) counted as zeros: the receiver checks a MIC without copying the message.
+ * given) counted as zeros: the receiver checks a MIC without copying the message. The
+ * MIC goes into the first 16 bytes of `out` when given (the sender's MIC field).
  */
 export function computeMic(
   exportedSessionKey: Uint8Array,
@@ -228,6 +229,7 @@ export function computeMic(
   challenge: Uint8Array,
   authenticate: Uint8Array,
   micAt?: number,
+  out?: Uint8Array,
 ): Uint8Array {
   const parts = [negotiate, challenge, authenticate];
   const total = negotiate.length + challenge.length + authenticate.length;
@@ -236,6 +238,7 @@ export function computeMic(
       exportedSessionKey,
       parts,
       micAt === undefined ? undefined : { part: 2, at: micAt, len: 16 },
+      out,
     );
   }
   const h = hmacMd5.create(exportedSessionKey);
@@ -248,7 +251,11 @@ export function computeMic(
     zeroed.fill(0, micAt, micAt + 16);
     h.update(zeroed);
   }
-  return h.digest();
+  const mic = h.digest();
+  if (!out) return mic;
+  out.set(mic);
+  mic.fill(0);
+  return out;
 }
 
 /**

@@ -54,6 +54,9 @@ export interface NegotiateMessage {
   version?: NtlmVersion;
 }
 
+// Byte fields of decoded messages are views of the decoded bytes: copy one to keep it
+// longer than those bytes stay unchanged.
+
 /** CHALLENGE_MESSAGE. */
 export interface ChallengeMessage {
   /** NegotiateFlags. */
@@ -204,7 +207,7 @@ export function decodeChallenge(b: Uint8Array): ChallengeMessage {
     ? ((flags & NTLMSSP_NEGOTIATE_VERSION) && b.length >= 56 ? 56 : 48)
     : 32;
   const targetName = r.text(12, "TargetName", fixed, unicode);
-  const serverChallenge = b.slice(24, 32);
+  const serverChallenge = b.subarray(24, 32);
   const targetInfo = hasInfo ? r.field(40, "TargetInfo", fixed) : EMPTY_BYTES;
   const version = fixed === 56 ? r.version(48) : undefined;
   return { flags, targetName, serverChallenge, targetInfo, version };
@@ -240,7 +243,7 @@ export function decodeAuthenticate(b: Uint8Array): AuthenticateMessage {
     workstation,
     encryptedRandomSessionKey: ersk,
     version,
-    mic: hasMic ? b.slice(72, 88) : undefined,
+    mic: hasMic ? b.subarray(72, 88) : undefined,
     micOffset: hasMic ? 72 : undefined,
   };
 }

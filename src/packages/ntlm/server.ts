@@ -41,7 +41,7 @@ import {
   SEC_E_OUT_OF_SEQUENCE,
   SEC_I_CONTINUE_NEEDED,
 } from "../../sspi/status.ts";
-import { constantTimeEqual } from "../../util/bytes.ts";
+import { constantTimeEqual, EMPTY_BYTES } from "../../util/bytes.ts";
 import { avFind } from "./av_pairs.ts";
 import {
   MSV_AV_FLAG_MIC,
@@ -165,6 +165,9 @@ function denied(message: string): never {
   throw new SspiError(SEC_E_LOGON_DENIED, message);
 }
 
+/** Where the expected MIC is computed for the comparison (wiped after it). */
+const MIC_SCRATCH = new Uint8Array(16);
+
 /** An NTLM server context. */
 export class NtlmServerContext extends NtlmContextBase {
   protected readonly mode = "Server" as const;
@@ -172,7 +175,7 @@ export class NtlmServerContext extends NtlmContextBase {
   #policy: ServerPolicy;
   #negotiate: Uint8Array | null = null;
   #challenge: Uint8Array | null = null;
-  #serverChallenge: Uint8Array = new Uint8Array(8);
+  #serverChallenge: Uint8Array = EMPTY_BYTES;
 
   constructor(info: SecPkgInfo, policy: ServerPolicy) {
     super(info);
@@ -418,8 +421,11 @@ export class NtlmServerContext extends NtlmContextBase {
         this.#challenge!,
         token,
         auth.micOffset!,
+        MIC_SCRATCH,
       );
-      if (!constantTimeEqual(mic, auth.mic)) {
+      const same = constantTimeEqual(mic, auth.mic);
+      mic.fill(0);
+      if (!same) {
         exported.fill(0);
         throw new SspiError(
           SEC_E_MESSAGE_ALTERED,
