@@ -87,6 +87,19 @@ export function fromOem(
   return s;
 }
 
+/** The little-endian unsigned 32-bit value at `o` (the caller checks the bounds). */
+export function readU32le(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
+/** Writes the unsigned 64-bit `v` little-endian at `o` (no view needed). */
+export function writeU64le(b: Uint8Array, o: number, v: bigint): void {
+  let lo = Number(v & 0xffffffffn);
+  let hi = Number((v >> 32n) & 0xffffffffn);
+  for (let k = 0; k < 4; k++, lo >>>= 8) b[o + k] = lo & 0xff;
+  for (let k = 4; k < 8; k++, hi >>>= 8) b[o + k] = hi & 0xff;
+}
+
 /** Concatenates byte arrays. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
   let n = 0;

@@ -114,16 +114,7 @@ export function decodeAvPairs(b: Uint8Array): AvPair[] {
 
 /** Encodes an AV_PAIR list and appends MsvAvEOL. */
 export function encodeAvPairs(pairs: readonly AvPair[]): Uint8Array {
-  return encodePairs(pairs, 4);
-}
-
-/** Encodes an AV_PAIR list without the closing MsvAvEOL (a prefix to extend). */
-export function encodeAvPairsNoEol(pairs: readonly AvPair[]): Uint8Array {
-  return encodePairs(pairs, 0);
-}
-
-function encodePairs(pairs: readonly AvPair[], eol: number): Uint8Array {
-  let n = eol;
+  let n = 4;
   for (const p of pairs) n += 4 + p.value.length;
   const out = new Uint8Array(n);
   let o = 0;

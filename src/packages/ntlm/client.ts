@@ -34,7 +34,12 @@ import {
   SEC_I_CONTINUE_NEEDED,
 } from "../../sspi/status.ts";
 import { SspiError } from "../../sspi/errors.ts";
-import { concat, EMPTY_BYTES } from "../../util/bytes.ts";
+import {
+  concat,
+  EMPTY_BYTES,
+  readU32le,
+  writeU64le,
+} from "../../util/bytes.ts";
 import { avFind, type AvPairValue, avRewrite } from "./av_pairs.ts";
 import {
   MSV_AV_FLAG_MIC,
@@ -256,10 +261,7 @@ export class NtlmClientContext extends NtlmContextBase {
         const ti = chal.targetInfo;
         const tsLoc = avFind(ti, MsvAvTimestamp);
         const flLoc = avFind(ti, MsvAvFlags);
-        let avFlags = flLoc && flLoc[1] >= 4
-          ? (ti[flLoc[0]] | (ti[flLoc[0] + 1] << 8) | (ti[flLoc[0] + 2] << 16) |
-            (ti[flLoc[0] + 3] << 24))
-          : 0;
+        let avFlags = flLoc && flLoc[1] >= 4 ? readU32le(ti, flLoc[0]) : 0;
         if (tsLoc) {
           sendMic = true;
           avFlags |= MSV_AV_FLAG_MIC;
@@ -285,11 +287,7 @@ export class NtlmClientContext extends NtlmContextBase {
         if (tsLoc && tsLoc[1] === 8) {
           for (let k = 0; k < 8; k++) nt[24 + k] = ti[tsLoc[0] + k];
         } else {
-          new DataView(nt.buffer).setBigUint64(
-            24,
-            filetimeFromMs(Date.now()),
-            true,
-          );
+          writeU64le(nt, 24, filetimeFromMs(Date.now()));
         }
         // The client challenge is drawn straight into the blob.
         randomInto(nt, 32, 8);
@@ -385,11 +383,5 @@ export class NtlmClientContext extends NtlmContextBase {
       attrs: this.retFlags,
       expiry: 0x7fffffffffffffffn,
     };
-  }
-
-  override dispose(): void {
-    super.dispose();
-    this.#id.ntHash?.fill(0);
-    this.#id.lmHash?.fill(0);
   }
 }

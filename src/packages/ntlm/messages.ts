@@ -4,12 +4,14 @@
  *
  * @module
  */
+import { randomInto } from "../../crypto/_random.ts";
 import { SspiError } from "../../sspi/errors.ts";
 import { SEC_E_INVALID_TOKEN } from "../../sspi/status.ts";
 import {
   EMPTY_BYTES,
   fromOem,
   fromUtf16le,
+  readU32le,
   writeOem,
   writeUtf16le,
 } from "../../util/bytes.ts";
@@ -104,11 +106,9 @@ function bad(what: string): never {
 
 /** A bounds-checked reader over one message. */
 class Reader {
-  readonly v: DataView;
   /** Lowest payload offset seen; tells where the fixed header ends. */
   minOffset: number;
   constructor(readonly b: Uint8Array) {
-    this.v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     this.minOffset = b.length;
   }
   need(end: number, what: string): void {
@@ -116,11 +116,11 @@ class Reader {
   }
   u16(o: number): number {
     this.need(o + 2, "field");
-    return this.v.getUint16(o, true);
+    return this.b[o] | (this.b[o + 1] << 8);
   }
   u32(o: number): number {
     this.need(o + 4, "field");
-    return this.v.getUint32(o, true);
+    return readU32le(this.b, o);
   }
   /** A (Len, MaxLen, Offset) field; checks the payload lies inside the message. */
   field(o: number, what: string, headerEnd: number): Uint8Array {
@@ -179,7 +179,7 @@ function header(b: Uint8Array, type: number, min: number): Reader {
 export function messageType(b: Uint8Array): number {
   if (b.length < 12) return 0;
   for (let i = 0; i < 8; i++) if (b[i] !== NTLMSSP_SIGNATURE[i]) return 0;
-  return new DataView(b.buffer, b.byteOffset, 12).getUint32(8, true);
+  return readU32le(b, 8);
 }
 
 /** Decodes a NEGOTIATE_MESSAGE. */
@@ -329,13 +329,21 @@ export function encodeNegotiate(m: NegotiateMessage): Uint8Array {
   return w.done();
 }
 
-/** Encodes a CHALLENGE_MESSAGE (56 bytes of header). */
-export function encodeChallenge(m: ChallengeMessage): Uint8Array {
+/**
+ * Encodes a CHALLENGE_MESSAGE (56 bytes of header). A null `serverChallenge` is drawn
+ * at random straight into the message (read it back at offset 24).
+ */
+export function encodeChallenge(
+  m: Omit<ChallengeMessage, "serverChallenge"> & {
+    serverChallenge: Uint8Array | null;
+  },
+): Uint8Array {
   const unicode = (m.flags & NTLMSSP_NEGOTIATE_UNICODE) !== 0;
   const w = new Writer(56, NtLmChallenge, unicode);
   w.text(12, m.targetName);
   HEAD_VIEW.setUint32(20, m.flags >>> 0, true);
-  HEAD.set(m.serverChallenge, 24);
+  if (m.serverChallenge) HEAD.set(m.serverChallenge, 24);
+  else randomInto(HEAD, 24, 8);
   w.field(40, m.targetInfo);
   if (m.version) w.version(48, m.version);
   return w.done();

@@ -49,12 +49,13 @@ import {
 } from "./credentials.ts";
 import { NtlmServerContext, type ServerPolicy } from "./server.ts";
 import { NtlmImportedContext } from "./imported.ts";
-import { encodeAvPairsNoEol } from "./av_pairs.ts";
+import { encodeAvPairs } from "./av_pairs.ts";
 import {
   MsvAvDnsComputerName,
   MsvAvDnsDomainName,
   MsvAvNbComputerName,
   MsvAvNbDomainName,
+  MsvAvTimestamp,
 } from "./constants.ts";
 import { utf16le } from "../../util/bytes.ts";
 
@@ -84,7 +85,7 @@ export class NtlmCredential implements PackageCredential {
   #lmHash: Uint8Array | null = null;
   #users: NtlmUser[] | null = null;
   #lookup: NtlmAuthData["lookup"] | null = null;
-  #policy: Omit<ServerPolicy, "lookup" | "targetInfoPrefix"> | null = null;
+  #policy: Omit<ServerPolicy, "lookup" | "targetInfo"> | null = null;
   #serverPolicy: ServerPolicy | null = null;
   #secrets = new Map<NtlmUser, NtlmSecret | null>();
 
@@ -210,15 +211,19 @@ export class NtlmCredential implements PackageCredential {
     };
   }
 
-  /** The client identity for a new client context (fresh copies of the hashes). */
+  /**
+   * The client identity for a new client context. It shares this credential's hashes
+   * (read only): the dispatcher keeps a credential alive until its last context is
+   * deleted, and the credential wipes them when it is freed.
+   */
   clientIdentity(): ClientIdentity {
     if (!this.#outbound) {
       throw new SspiError(SEC_E_NO_CREDENTIALS, "not an outbound credential");
     }
     return {
       ...this.#outbound,
-      ntHash: this.#ntHash?.slice() ?? null,
-      lmHash: this.#lmHash?.slice() ?? null,
+      ntHash: this.#ntHash,
+      lmHash: this.#lmHash,
     };
   }
 
@@ -255,11 +260,12 @@ export class NtlmCredential implements PackageCredential {
     };
     this.#serverPolicy = {
       ...base,
-      targetInfoPrefix: encodeAvPairsNoEol([
+      targetInfo: encodeAvPairs([
         { id: MsvAvNbDomainName, value: utf16le(base.domain) },
         { id: MsvAvNbComputerName, value: utf16le(base.computer) },
         { id: MsvAvDnsDomainName, value: utf16le(base.dnsDomain) },
         { id: MsvAvDnsComputerName, value: utf16le(base.dnsComputer) },
+        { id: MsvAvTimestamp, value: new Uint8Array(8) }, // written per CHALLENGE
       ]),
       lookup: (user, domain) => {
         if (!user) return null;

@@ -23,6 +23,7 @@ import {
   PART_SIGN,
   PART_SIGN_ENCRYPT,
 } from "../../wasm/ntlm.ts";
+import { readU32le } from "../../util/bytes.ts";
 import {
   NTLM_SIGNATURE_SIZE,
   NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
@@ -161,8 +162,7 @@ export class NtlmSessionSecurity {
     // refused before anything else.
     if (
       this.#ess() &&
-      ((signature[12] | (signature[13] << 8) | (signature[14] << 16) |
-          (signature[15] << 24)) >>> 0) !== seq >>> 0
+      readU32le(signature, 12) !== seq >>> 0
     ) {
       return SEC_E_OUT_OF_SEQUENCE;
     }

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { randomBytes } from "../../crypto/mod.ts";
 import { bufferBytes, filetimeFromMs, findBuffer } from "../../sspi/buffers.ts";
 import { SspiError } from "../../sspi/errors.ts";
 import {
@@ -41,13 +40,17 @@ import {
   SEC_E_OUT_OF_SEQUENCE,
   SEC_I_CONTINUE_NEEDED,
 } from "../../sspi/status.ts";
-import { constantTimeEqual, EMPTY_BYTES } from "../../util/bytes.ts";
+import {
+  constantTimeEqual,
+  EMPTY_BYTES,
+  readU32le,
+  writeU64le,
+} from "../../util/bytes.ts";
 import { avFind } from "./av_pairs.ts";
 import {
   MSV_AV_FLAG_MIC,
   MsvAvChannelBindings,
   MsvAvFlags,
-  MsvAvTimestamp,
   NTLM_NEGOTIATE_OEM,
   NtLmAuthenticate,
   NtLmNegotiate,
@@ -110,8 +113,13 @@ export interface ServerPolicy {
   dnsComputer: string;
   /** DNS domain name. */
   dnsDomain: string;
-  /** The CHALLENGE's TargetInfo up to (without) the timestamp and MsvAvEOL. */
-  targetInfoPrefix: Uint8Array;
+  /**
+   * The CHALLENGE's TargetInfo: the fixed pairs, then MsvAvTimestamp whose value (the
+   * 8 bytes before the final 4-byte MsvAvEOL) each CHALLENGE writes before copying the
+   * whole into the message; one array per credential (the write and the copy are
+   * synchronous).
+   */
+  targetInfo: Uint8Array;
 }
 
 const SERVER_FLAGS = NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL |
@@ -257,24 +265,17 @@ export class NtlmServerContext extends NtlmContextBase {
     const flags = serverFlags(neg.flags);
     const p = this.#policy;
     // TargetInfo: the credential's fixed pairs, MsvAvTimestamp, MsvAvEOL.
-    const pre = p.targetInfoPrefix;
-    const targetInfo = new Uint8Array(pre.length + 16);
-    targetInfo.set(pre);
-    targetInfo[pre.length] = MsvAvTimestamp;
-    targetInfo[pre.length + 2] = 8;
-    new DataView(targetInfo.buffer).setBigUint64(
-      pre.length + 4,
-      filetimeFromMs(Date.now()),
-      true,
-    );
-    this.#serverChallenge = ntlmTestHooks.serverChallenge?.() ?? randomBytes(8);
+    const targetInfo = p.targetInfo;
+    writeU64le(targetInfo, targetInfo.length - 12, filetimeFromMs(Date.now()));
     const msg = encodeChallenge({
       flags,
       targetName: flags & NTLMSSP_REQUEST_TARGET ? p.domain : "",
-      serverChallenge: this.#serverChallenge,
+      serverChallenge: ntlmTestHooks.serverChallenge?.() ?? null,
       targetInfo,
       version: OUR_VERSION,
     });
+    // The challenge was drawn straight into the message, which this context keeps.
+    this.#serverChallenge = msg.subarray(24, 32);
     this.#negotiate = token.slice();
     this.#challenge = msg;
     this.negFlags = flags;
@@ -447,11 +448,7 @@ export class NtlmServerContext extends NtlmContextBase {
   /** Checks the AV pairs of an NTLMv2 blob: MIC flag and channel bindings. */
   #checkBlob(req: StepRequest, avBytes: Uint8Array): void {
     const fl = avFind(avBytes, MsvAvFlags);
-    const avFlags = fl && fl[1] >= 4
-      ? (avBytes[fl[0]] | (avBytes[fl[0] + 1] << 8) |
-        (avBytes[fl[0] + 2] << 16) |
-        (avBytes[fl[0] + 3] << 24))
-      : 0;
+    const avFlags = fl && fl[1] >= 4 ? readU32le(avBytes, fl[0]) : 0;
     this.#micRequired = (avFlags & MSV_AV_FLAG_MIC) !== 0;
     const cbBuf = findBuffer(req.input, SECBUFFER_CHANNEL_BINDINGS);
     if (!cbBuf) return;
