@@ -369,9 +369,8 @@ export class NtlmClientContext extends NtlmContextBase {
       : id.user;
     if (id.ntHash !== null) {
       this.security = new NtlmSessionSecurity(flags, exported, "Client");
-      this.setSessionKey(exported, filetimeFromMs(Date.now()));
+      this.setSessionKey(exported, filetimeFromMs(Date.now())); // now owns it
     }
-    exported.fill(0);
     this.established = true;
     this.#state = "done";
     this.#negotiate = null;

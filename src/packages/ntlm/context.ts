@@ -117,9 +117,12 @@ export abstract class NtlmContextBase implements PackageContext {
   /** Runs one step. */
   abstract step(req: StepRequest): StepResult | Promise<StepResult>;
 
-  /** Records the exported session key (copied; wiped by dispose). */
+  /**
+   * Records the exported session key: the context owns `key` from here on (the
+   * caller must not keep or wipe it) and wipes it on dispose.
+   */
   protected setSessionKey(key: Uint8Array, start: bigint): void {
-    this.#sessionKey = key.slice();
+    this.#sessionKey = key;
     this.#start = start;
   }
 
@@ -306,8 +309,7 @@ export abstract class NtlmContextBase implements PackageContext {
       outSeq: x.outSeq,
       inSeq: x.inSeq,
     });
-    x.keys.fill(0);
-    x.sessionKey.fill(0);
+    x.keys.fill(0); // copied by the session security; the session key is kept
     this.established = true;
   }
 

@@ -438,8 +438,7 @@ export class NtlmServerContext extends NtlmContextBase {
     this.clientName = auth.domain ? `${auth.domain}\\${auth.user}` : auth.user;
     this.serverName = this.#policy.computer;
     this.security = new NtlmSessionSecurity(flags, exported, "Server");
-    this.setSessionKey(exported, filetimeFromMs(Date.now()));
-    exported.fill(0);
+    this.setSessionKey(exported, filetimeFromMs(Date.now())); // now owns it
     return this.#done(req, false);
   }
 
