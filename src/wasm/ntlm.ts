@@ -55,8 +55,10 @@ function get(): Ctx {
 
 /**
  * NTLMv2 (MS-NLMP 3.3.2): from the NT hash, the challenges, `Upper(user) || domain`
- * (encoded as UTF-16LE straight into WebAssembly memory) and the blob, returns NTProofStr (0..16), SessionBaseKey (16..32) and the LMv2 HMAC
- * (32..48) in one array. The scratch copies of the secrets are wiped.
+ * (encoded as UTF-16LE straight into WebAssembly memory) and the blob, returns
+ * NTProofStr (0..16), SessionBaseKey (16..32) and the LMv2 HMAC (32..48) in one
+ * array: `into` when given (48 bytes or more), else a new one. The scratch copies of
+ * the secrets are wiped.
  */
 export function ntlmV2(
   ntHash: Uint8Array,
@@ -64,6 +66,7 @@ export function ntlmV2(
   clientChallenge: Uint8Array,
   identity: string,
   temp: Uint8Array,
+  into?: Uint8Array,
 ): Uint8Array {
   const { w, x, out } = get();
   const s = w.scratch;
@@ -77,7 +80,8 @@ export function ntlmV2(
   writeUtf16le(w.u8, s + 32, identity);
   w.u8.set(temp, s + 32 + idLen);
   x.ntlmV2(idLen, temp.length);
-  const r = w.u8.slice(out, out + 48);
+  const r = into ?? new Uint8Array(48);
+  for (let k = 0; k < 48; k++) r[k] = w.u8[out + k];
   x.wipe(out, 48);
   x.wipe(s + 32, idLen);
   return r;

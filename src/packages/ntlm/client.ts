@@ -90,6 +90,11 @@ const NO_CHANNEL_BINDINGS = new Uint8Array(16);
 const Z24 = new Uint8Array(24);
 /** The anonymous LM response: one zero byte (MS-NLMP 3.1.5.1.2). */
 const ANONYMOUS_LM = new Uint8Array(1);
+/**
+ * Where the NTLMv2 values are computed: read within the synchronous AUTHENTICATE step,
+ * and its SessionBaseKey is wiped there (as KXKEY) before the step returns.
+ */
+const V2_SCRATCH = new Uint8Array(48);
 
 /** What the client knows about its user (from the credential). */
 export interface ClientIdentity {
@@ -300,6 +305,7 @@ export class NtlmClientContext extends NtlmContextBase {
           chal.serverChallenge,
           clientChallenge,
           temp,
+          V2_SCRATCH,
         );
         nt.set(r.ntProofStr, 0);
         ntResponse = nt;

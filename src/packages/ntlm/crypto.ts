@@ -305,7 +305,8 @@ export interface V2Values {
 
 /**
  * NTLMv2 from the NT hash in one WebAssembly call: NTOWFv2, NTProofStr, SessionBaseKey
- * and LMv2 (what `NTOWFv2` + `computeResponseV2` compute step by step).
+ * and LMv2 (what `NTOWFv2` + `computeResponseV2` compute step by step). The values are
+ * views of `into` (48 bytes) when given, else of a new array.
  */
 export function ntlmv2Values(
   ntHash: Uint8Array,
@@ -314,6 +315,7 @@ export function ntlmv2Values(
   serverChallenge: Uint8Array,
   clientChallenge: Uint8Array,
   temp: Uint8Array,
+  into?: Uint8Array,
 ): V2Values {
   // The WebAssembly scratch holds all inputs at once; anything this large is hostile.
   if (temp.length + 2 * (user.length + domain.length) > 60000) {
@@ -328,6 +330,7 @@ export function ntlmv2Values(
     clientChallenge,
     user.toUpperCase() + domain,
     temp,
+    into,
   );
   return {
     ntProofStr: r.subarray(0, 16),

@@ -168,6 +168,11 @@ export function serverRetFlags(
 }
 
 const ZERO8 = new Uint8Array(8);
+/**
+ * Where the NTLMv2 values are computed: read within the synchronous part of the
+ * AUTHENTICATE step, and its SessionBaseKey is wiped there (as KXKEY).
+ */
+const V2_SCRATCH = new Uint8Array(48);
 
 function denied(message: string): never {
   throw new SspiError(SEC_E_LOGON_DENIED, message);
@@ -358,6 +363,7 @@ export class NtlmServerContext extends NtlmContextBase {
         sc,
         ZERO8,
         temp,
+        V2_SCRATCH,
       );
       if (!constantTimeEqual(r.ntProofStr, proof)) {
         r.sessionBaseKey.fill(0);
