@@ -149,6 +149,27 @@ export function hmacInit(alg: i32, st: usize, key: usize, klen: i32): void {
   memory.fill(PAD, 0, 64);
 }
 
+/** Bytes `hmacSaveMd5` writes: the inner and outer MD5 chaining values after the pads. */
+export const HMAC_KEYED_MD5: i32 = 32;
+
+/**
+ * Saves the keyed part of an MD5 HMAC state that `hmacInit` just made (no data yet):
+ * the two chaining values, so later MACs under the same key skip both pad blocks.
+ */
+export function hmacSaveMd5(st: usize, to: usize): void {
+  memory.copy(to, st, 16);
+  memory.copy(to + 16, st + <usize>HASH_STATE, 16);
+}
+
+/** Makes at `st` the MD5 HMAC state `hmacInit` would, from what `hmacSaveMd5` kept. */
+export function hmacLoadMd5(st: usize, from: usize): void {
+  memory.copy(st, from, 16);
+  memory.fill(st + 16, 0, 16);
+  store<u64>(st, 64, LEN);
+  memory.copy(st + <usize>HASH_STATE, from + 16, 16);
+  memory.fill(st + <usize>HASH_STATE + 16, 0, 16);
+}
+
 /** Finishes the HMAC state at `st`, writes the MAC to `out` and wipes the state. */
 export function hmacFinal(alg: i32, st: usize, out: usize): void {
   const dlen = digestLen(alg);

@@ -6,19 +6,36 @@
 // message leaves the keystream untouched.
 
 import { SCRATCH } from "./_mem";
-import { HMAC_STATE, hmacFinal, hmacInit, MD5, mdFinal, mdInit, mdUpdate } from "./_md";
+import {
+  HMAC_STATE,
+  hmacFinal,
+  hmacInit,
+  hmacLoadMd5,
+  hmacSaveMd5,
+  MD5,
+  mdFinal,
+  mdInit,
+  mdUpdate,
+} from "./_md";
 import { rc4Init, rc4WideBegin, rc4WideEnd, rc4WideXor, rc4Xor } from "./rc4";
 import { crc32Update } from "./crc32";
 
-/** Bytes of one direction's state: SIGNKEY (16) then the RC4 state (258). */
-export const NTLM_DIR: i32 = 274;
+/**
+ * Bytes of one direction's state: SIGNKEY (16), the RC4 state (258), then the keyed
+ * HMAC state of SIGNKEY once the first MAC has made it: a u32 flag (274) and the two
+ * chaining values (278..310), so later MACs skip both pad blocks.
+ */
+export const NTLM_DIR: i32 = 310;
+const KEYED_AT: usize = 274;
 /** The direction state region (two directions: out at 0, in at NTLM_DIR). */
-export const DIR: usize = memory.data(2 * 274, 16);
+export const DIR: usize = memory.data(2 * 310, 16);
 /** Output region of the handshake functions (64 bytes). */
 export const NOUT: usize = memory.data(64, 16);
 /** The running MAC (HMAC-MD5 state, or the CRC in its first 4 bytes). */
 const MAC: usize = memory.data(HMAC_STATE, 16);
 const WORK: usize = memory.data(128, 16);
+/** A keyed HMAC-MD5 state kept for several MACs under one key (wiped after). */
+const KEYED: usize = memory.data(HMAC_STATE, 16);
 
 const ESS: u32 = 0x00080000;
 const LM_KEY: u32 = 0x00000080;
@@ -82,6 +99,7 @@ function direction(flags: u32, key: usize, dir: usize, sign: usize, seal: usize)
       rc4Init(dir + 16, key, 16);
     }
   }
+  memory.fill(dir + KEYED_AT, 0, <i32>NTLM_DIR - <i32>KEYED_AT);
   memory.fill(WORK, 0, 128);
 }
 
@@ -104,7 +122,14 @@ export function ntlmSessionKeys(flags: u32, key: usize, client: bool): void {
 /** Starts a message MAC with the direction state at `dir` and sequence number `seq`. */
 export function ntlmMacBegin(flags: u32, dir: usize, seq: u32): void {
   if (flags & ESS) {
-    hmacInit(MD5, MAC, dir, 16);
+    const keyed = dir + KEYED_AT;
+    if (load<u32>(keyed) == 0) {
+      hmacInit(MD5, MAC, dir, 16);
+      hmacSaveMd5(MAC, keyed + 4);
+      store<u32>(keyed, 1);
+    } else {
+      hmacLoadMd5(MAC, keyed + 4);
+    }
     store<u32>(WORK, seq);
     mdUpdate(MD5, MAC, WORK, 4);
     store<u32>(WORK, 0);
@@ -182,20 +207,24 @@ export function ntlmV2(idLen: i32, tempLen: i32): void {
   hmacInit(MD5, MAC, SCRATCH, 16);
   mdUpdate(MD5, MAC, SCRATCH + 32, idLen);
   hmacFinal(MD5, MAC, key);
+  // The three MACs under that key start from one keyed state (its two pad blocks are
+  // compressed once, not three times).
+  hmacInit(MD5, KEYED, key, 16);
+  memory.fill(key, 0, 16);
   // NTProofStr = HMAC_MD5(key, ServerChallenge || temp): make them contiguous.
   const temp = SCRATCH + 32 + <usize>idLen;
-  hmacInit(MD5, MAC, key, 16);
+  memory.copy(MAC, KEYED, HMAC_STATE);
   mdUpdate(MD5, MAC, SCRATCH + 16, 8);
   mdUpdate(MD5, MAC, temp, tempLen);
   hmacFinal(MD5, MAC, NOUT);
   // SessionBaseKey = HMAC_MD5(key, NTProofStr)
-  hmacInit(MD5, MAC, key, 16);
+  memory.copy(MAC, KEYED, HMAC_STATE);
   mdUpdate(MD5, MAC, NOUT, 16);
   hmacFinal(MD5, MAC, NOUT + 16);
   // LMv2 = HMAC_MD5(key, ServerChallenge || ClientChallenge)
-  hmacInit(MD5, MAC, key, 16);
+  memory.copy(MAC, KEYED, HMAC_STATE);
   mdUpdate(MD5, MAC, SCRATCH + 16, 16);
   hmacFinal(MD5, MAC, NOUT + 32);
-  memory.fill(key, 0, 16);
+  memory.fill(KEYED, 0, HMAC_STATE);
   memory.fill(SCRATCH, 0, 16);
 }

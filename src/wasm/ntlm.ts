@@ -26,8 +26,15 @@ interface NtlmExports {
   wipe(p: number, len: number): void;
 }
 
-/** Bytes of one direction's state (SIGNKEY, then the RC4 state). */
-export const NTLM_DIR_SIZE = 274;
+/**
+ * Bytes of one direction's state: SIGNKEY, the RC4 state, then the keyed HMAC state
+ * the first MAC leaves (`assembly/ntlm.ts`, `NTLM_DIR`).
+ */
+export const NTLM_DIR_SIZE = 310;
+/** Where a direction's RC4 state starts. */
+export const NTLM_RC4_OFFSET = 16;
+/** Bytes of that RC4 state (S-box, i, j). */
+export const NTLM_RC4_SIZE = 258;
 
 interface Ctx {
   w: SspiWasm;
@@ -89,8 +96,8 @@ export function ntlmV2(
 
 /**
  * SIGNKEY/SEALKEY (MS-NLMP 3.4.5) for both directions: returns the outgoing
- * direction's state at 0..274 and the incoming one's at 274..548; with
- * `keepInitial`, a copy of both follows at 548..1096.
+ * direction's state at 0..310 and the incoming one's at 310..620; with
+ * `keepInitial`, a copy of both follows at 620..1240.
  */
 export function ntlmSessionKeys(
   flags: number,
@@ -125,10 +132,10 @@ export const PART_DECRYPT_SIGN = 2;
 
 /**
  * Runs one message through the MAC (and RC4 where `modes` say so) with the direction
- * state `dir` (274 bytes, updated only on success) and sequence number `seq`. With
- * `expected` (a received signature) it verifies and returns whether it matched;
- * otherwise it writes the signature into `sigOut` and returns true. Data buffers are
- * changed in place only when the call succeeds.
+ * state `dir` (`NTLM_DIR_SIZE` bytes, updated only on success) and sequence number
+ * `seq`. With `expected` (a received signature) it verifies and returns whether it
+ * matched; otherwise it writes the signature into `sigOut` and returns true. Data
+ * buffers are changed in place only when the call succeeds.
  */
 export function ntlmMessage(
   flags: number,

@@ -28,7 +28,7 @@ export interface ExportedNtlmContext {
   start: bigint;
   /** The exported session key (16 bytes). */
   sessionKey: Uint8Array;
-  /** Session security: keys and RC4 states (1096 bytes), counters. */
+  /** Session security: keys and RC4 states (4 × `NTLM_DIR_SIZE` bytes), counters. */
   keys: Uint8Array;
   /** Next outgoing sequence number. */
   outSeq: number;

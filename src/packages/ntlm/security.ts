@@ -17,6 +17,8 @@ import {
 } from "../../sspi/status.ts";
 import {
   NTLM_DIR_SIZE,
+  NTLM_RC4_OFFSET,
+  NTLM_RC4_SIZE,
   ntlmMessage,
   ntlmSessionKeys,
   PART_DECRYPT_SIGN,
@@ -37,8 +39,10 @@ interface Direction {
 /** The keys and counters of one established NTLM context. */
 export class NtlmSessionSecurity {
   readonly #flags: number;
-  /** Live states of both directions (0..548), then the states as derived (548..1096), for
-   * `resetCrypto` (SPNEGO re-keys after the mechListMIC). */
+  /**
+   * Live states of both directions, then the states as derived, for `resetCrypto`
+   * (SPNEGO re-keys after the mechListMIC).
+   */
   readonly #keys: Uint8Array;
   readonly #out: Direction;
   readonly #in: Direction;
@@ -192,7 +196,12 @@ export class NtlmSessionSecurity {
     this.#alive();
     const at = this.#ess() && direction === "recv" ? NTLM_DIR_SIZE : 0;
     const from = 2 * NTLM_DIR_SIZE + at;
-    this.#keys.copyWithin(at + 16, from + 16, from + NTLM_DIR_SIZE);
+    // The RC4 state only: the keyed HMAC state of SIGNKEY stays valid.
+    this.#keys.copyWithin(
+      at + NTLM_RC4_OFFSET,
+      from + NTLM_RC4_OFFSET,
+      from + NTLM_RC4_OFFSET + NTLM_RC4_SIZE,
+    );
   }
 
   /**
