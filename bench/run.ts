@@ -115,6 +115,12 @@ if (import.meta.main) {
         peerName: "WinPR",
       },
       {
+        label: "EncryptMessage+DecryptMessage 64 B",
+        ours: portableSealRoundTrip(creds, 64),
+        peer: winpr ? winprSealRoundTrip(winpr, 64) : undefined,
+        peerName: "WinPR",
+      },
+      {
         label: "EncryptMessage+DecryptMessage 1 KiB",
         ours: portableSealRoundTrip(creds, 1024),
         peer: winpr ? winprSealRoundTrip(winpr, 1024) : undefined,
