@@ -149,12 +149,10 @@ export function hmacInit(alg: i32, st: usize, key: usize, klen: i32): void {
   memory.fill(PAD, 0, 64);
 }
 
-/** Bytes `hmacSaveMd5` writes: the inner and outer MD5 chaining values after the pads. */
-export const HMAC_KEYED_MD5: i32 = 32;
-
 /**
- * Saves the keyed part of an MD5 HMAC state that `hmacInit` just made (no data yet):
- * the two chaining values, so later MACs under the same key skip both pad blocks.
+ * Saves (32 bytes at `to`) the keyed part of an MD5 HMAC state that `hmacInit` just
+ * made, before any data: the two chaining values, so later MACs under the same key
+ * skip both pad blocks.
  */
 export function hmacSaveMd5(st: usize, to: usize): void {
   memory.copy(to, st, 16);
