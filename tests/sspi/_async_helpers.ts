@@ -5,10 +5,8 @@
  */
 import {
   CredHandle,
-  type CtxtHandle,
   type SecBufferDesc,
   SECPKG_CRED_BOTH,
-  SECURITY_NATIVE_DREP,
   SspiAcceptSecurityContextAsync,
   SspiAcquireCredentialsHandleAsync,
   type SspiAsyncContext,
@@ -16,7 +14,13 @@ import {
   type TimeStamp,
   type ULongOut,
 } from "../../mod.ts";
-import { tokenDesc } from "./_helpers.ts";
+import {
+  acquireParams,
+  ascParams,
+  iscParams,
+  type StepArgs,
+  stepOuts,
+} from "./_helpers.ts";
 
 /** A queued handshake call: its queueing status and out-parameters. */
 export interface QueuedStep {
@@ -26,61 +30,18 @@ export interface QueuedStep {
   expiry: TimeStamp;
 }
 
-/** Queues SspiInitializeSecurityContextAsync. */
-export function iscAsync(
-  actx: SspiAsyncContext,
-  cred: CredHandle | null,
-  ctx: CtxtHandle | null,
-  newCtx: CtxtHandle | null,
-  flags: number,
-  input: SecBufferDesc | null = null,
-  out: SecBufferDesc = tokenDesc(),
-): QueuedStep {
-  const attrs = { value: 0 };
-  const expiry = { value: 0n };
-  const queued = SspiInitializeSecurityContextAsync(
-    actx,
-    cred,
-    ctx,
-    "host/test",
-    flags,
-    0,
-    SECURITY_NATIVE_DREP,
-    input,
-    0,
-    newCtx,
-    out,
-    attrs,
-    expiry,
-  );
-  return { queued, out, attrs, expiry };
+/** Queues SspiInitializeSecurityContextAsync (the arguments of `isc`). */
+export function iscAsync(actx: SspiAsyncContext, ...a: StepArgs): QueuedStep {
+  const o = stepOuts(a[5]);
+  const queued = SspiInitializeSecurityContextAsync(actx, ...iscParams(a, o));
+  return { queued, ...o };
 }
 
-/** Queues SspiAcceptSecurityContextAsync. */
-export function ascAsync(
-  actx: SspiAsyncContext,
-  cred: CredHandle | null,
-  ctx: CtxtHandle | null,
-  newCtx: CtxtHandle | null,
-  flags: number,
-  input: SecBufferDesc | null = null,
-  out: SecBufferDesc = tokenDesc(),
-): QueuedStep {
-  const attrs = { value: 0 };
-  const expiry = { value: 0n };
-  const queued = SspiAcceptSecurityContextAsync(
-    actx,
-    cred,
-    ctx,
-    input,
-    flags,
-    SECURITY_NATIVE_DREP,
-    newCtx,
-    out,
-    attrs,
-    expiry,
-  );
-  return { queued, out, attrs, expiry };
+/** Queues SspiAcceptSecurityContextAsync (the arguments of `asc`). */
+export function ascAsync(actx: SspiAsyncContext, ...a: StepArgs): QueuedStep {
+  const o = stepOuts(a[5]);
+  const queued = SspiAcceptSecurityContextAsync(actx, ...ascParams(a, o));
+  return { queued, ...o };
 }
 
 /** Queues SspiAcquireCredentialsHandleAsync. */
@@ -94,15 +55,7 @@ export function acquireAsync(
   const expiry = { value: 0n };
   const queued = SspiAcquireCredentialsHandleAsync(
     actx,
-    null,
-    pkg,
-    use,
-    null,
-    authData,
-    null,
-    null,
-    cred,
-    expiry,
+    ...acquireParams(pkg, use, authData, cred, expiry),
   );
   return { queued, cred, expiry };
 }

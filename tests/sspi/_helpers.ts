@@ -18,6 +18,17 @@ import {
   type ULongOut,
 } from "../../mod.ts";
 
+/** AcquireCredentialsHandle's parameters for `pkg` (shared with the async form). */
+export function acquireParams(
+  pkg: string,
+  use: number,
+  authData: unknown,
+  cred: CredHandle,
+  expiry: TimeStamp,
+): Parameters<typeof AcquireCredentialsHandle> {
+  return [null, pkg, use, null, authData, null, null, cred, expiry];
+}
+
 /** Acquires a credential; returns the status and the handle. */
 export function acquire(
   pkg: string,
@@ -27,15 +38,7 @@ export function acquire(
   const cred = new CredHandle();
   const expiry: TimeStamp = { value: 0n };
   const status = AcquireCredentialsHandle(
-    null,
-    pkg,
-    use,
-    null,
-    authData,
-    null,
-    null,
-    cred,
-    expiry,
+    ...acquireParams(pkg, use, authData, cred, expiry),
   );
   return { status, cred, expiry };
 }
@@ -53,18 +56,29 @@ export function tokenDesc(buf: Uint8Array | null = null): SecBufferDesc {
   return new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, buf)]);
 }
 
-/** One InitializeSecurityContext call. */
-export function isc(
+/** The arguments the handshake helpers take, after the async context if any. */
+export type StepArgs = [
   cred: CredHandle | null,
   ctx: CtxtHandle | null,
   newCtx: CtxtHandle | null,
   flags: number,
-  input: SecBufferDesc | null = null,
+  input?: SecBufferDesc | null,
+  out?: SecBufferDesc,
+];
+
+/** A handshake call's out-parameters, fresh. */
+export function stepOuts(
   out: SecBufferDesc = tokenDesc(),
-): StepOut {
-  const attrs = { value: 0 };
-  const expiry = { value: 0n };
-  const status = InitializeSecurityContext(
+): Omit<StepOut, "status"> {
+  return { out, attrs: { value: 0 }, expiry: { value: 0n } };
+}
+
+/** InitializeSecurityContext's parameters (target "host/test"; shared with async). */
+export function iscParams(
+  [cred, ctx, newCtx, flags, input = null]: StepArgs,
+  o: Omit<StepOut, "status">,
+): Parameters<typeof InitializeSecurityContext> {
+  return [
     cred,
     ctx,
     "host/test",
@@ -74,36 +88,40 @@ export function isc(
     input,
     0,
     newCtx,
-    out,
-    attrs,
-    expiry,
-  );
-  return { status, out, attrs, expiry };
+    o.out,
+    o.attrs,
+    o.expiry,
+  ];
 }
 
-/** One AcceptSecurityContext call. */
-export function asc(
-  cred: CredHandle | null,
-  ctx: CtxtHandle | null,
-  newCtx: CtxtHandle | null,
-  flags: number,
-  input: SecBufferDesc | null = null,
-  out: SecBufferDesc = tokenDesc(),
-): StepOut {
-  const attrs = { value: 0 };
-  const expiry = { value: 0n };
-  const status = AcceptSecurityContext(
+/** AcceptSecurityContext's parameters (shared with the async form). */
+export function ascParams(
+  [cred, ctx, newCtx, flags, input = null]: StepArgs,
+  o: Omit<StepOut, "status">,
+): Parameters<typeof AcceptSecurityContext> {
+  return [
     cred,
     ctx,
     input,
     flags,
     SECURITY_NATIVE_DREP,
     newCtx,
-    out,
-    attrs,
-    expiry,
-  );
-  return { status, out, attrs, expiry };
+    o.out,
+    o.attrs,
+    o.expiry,
+  ];
+}
+
+/** One InitializeSecurityContext call. */
+export function isc(...a: StepArgs): StepOut {
+  const o = stepOuts(a[5]);
+  return { status: InitializeSecurityContext(...iscParams(a, o)), ...o };
+}
+
+/** One AcceptSecurityContext call. */
+export function asc(...a: StepArgs): StepOut {
+  const o = stepOuts(a[5]);
+  return { status: AcceptSecurityContext(...ascParams(a, o)), ...o };
 }
 
 /** True when a handle was never filled in. */
