@@ -26,7 +26,13 @@ import {
   SECPKG_CRED_OUTBOUND,
 } from "../mod.ts";
 
-const USER = { User: "alice", Domain: "EXAMPLE", Password: "S3cret!pw" };
+/** The user every portable benchmark task authenticates as. */
+export const BENCH_USER = {
+  User: "alice",
+  Domain: "EXAMPLE",
+  Password: "S3cret!pw",
+} as const;
+const USER = BENCH_USER;
 const FLAGS = ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION |
   ISC_REQ_ALLOCATE_MEMORY;
 const ASC = 0x10 | 0x20000 | 0x800 | 0x100; // CONFIDENTIALITY, INTEGRITY, CONNECTION, ALLOCATE_MEMORY

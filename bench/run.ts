@@ -1,8 +1,10 @@
 /**
  * The main benchmark (`deno task bench`): portable NTLM handshakes and session
- * security against FreeRDP's WinPR SSPI through the native provider, then the crypto
- * primitives against node:crypto and hash-wasm, all measured in this one run and
- * printed as ratios (ours / peer; above 1 means we are faster).
+ * security against FreeRDP's WinPR SSPI through the native provider, Negotiate
+ * against bare NTLM, both handshakes against MIT krb5's GSSAPI with gss-ntlmssp
+ * (through FFI), then the crypto primitives against node:crypto and hash-wasm, all
+ * measured in this one run and printed as ratios (ours / peer; above 1 means we are
+ * faster).
  *
  * @module
  */
@@ -13,6 +15,7 @@ import {
 } from "./negotiate_bench.ts";
 import { formatCryptoRows, runCryptoBench } from "./crypto_bench.ts";
 import {
+  BENCH_USER,
   portableCredentials,
   portableHandshakeOnce,
   portableSealRoundTrip,
@@ -22,6 +25,7 @@ import {
   winprHandshake,
   winprSealRoundTrip,
 } from "./native_bench.ts";
+import { type GssapiFfi, openGssapiFfi } from "../tests/peers/gssapi_ffi.ts";
 
 /** One comparison: our task and the peer's, measured in the same Bench. */
 interface Pair {
@@ -32,6 +36,12 @@ interface Pair {
 }
 
 const TIME = Number(Deno.env.get("BENCH_TIME_MS") ?? 700);
+/** The user of the portable tasks, for the GSSAPI peer. */
+const GSS_USER = {
+  domain: BENCH_USER.Domain,
+  user: BENCH_USER.User,
+  password: BENCH_USER.Password,
+};
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 3);
 
 /**
@@ -144,6 +154,38 @@ if (import.meta.main) {
       peerName: "bare NTLM",
     },
   ]);
+  // The same handshakes against a native GSSAPI stack (C, through FFI).
+  const gss: Partial<Record<"spnego" | "ntlm", GssapiFfi>> = {};
+  for (const mech of ["spnego", "ntlm"] as const) {
+    try {
+      gss[mech] = await openGssapiFfi(GSS_USER, mech);
+    } catch (e) {
+      console.log(
+        `GSSAPI ${mech} not available (${
+          (e as Error).message
+        }); install gss-ntlmssp for these rows`,
+      );
+    }
+  }
+  await runPairs(
+    "Portable vs MIT krb5 GSSAPI + gss-ntlmssp (libgssapi_krb5 through FFI)",
+    [
+      {
+        label: "Negotiate(NTLM) / SPNEGO handshake",
+        ours: () => negotiateHandshakeOnce(nego),
+        peer: gss.spnego && (() => gss.spnego!.handshake()),
+        peerName: "MIT SPNEGO + gss-ntlmssp",
+      },
+      {
+        label: "NTLMv2 handshake",
+        ours: () => portableHandshakeOnce(creds),
+        peer: gss.ntlm && (() => gss.ntlm!.handshake()),
+        peerName: "gss-ntlmssp",
+      },
+    ],
+  );
+  await gss.spnego?.close();
+  await gss.ntlm?.close();
   console.log("\n## Crypto primitives (ours vs node:crypto and hash-wasm)\n");
   console.log(formatCryptoRows(await runCryptoBench()));
 }

@@ -1,0 +1,153 @@
+// Interop with MIT krb5's SPNEGO and gss-ntlmssp called through libgssapi_krb5 with
+// Deno.dlopen (the peer the Negotiate benchmark measures against), both directions,
+// for Negotiate (SPNEGO) and bare NTLM. The Python-driven tests next to this one
+// cover wrap/unwrap after the handshake; these prove the C-level peer the benchmark
+// uses really completes handshakes with our packages.
+import assert from "node:assert/strict";
+import { client, type SecurityContext, server } from "../../mod.ts";
+import {
+  GSSAPI_FFI_INSTALL_HINT,
+  type GssapiFfi,
+  type GssMech,
+  type GssStepper,
+  openGssapiFfi,
+} from "../peers/gssapi_ffi.ts";
+import { isCI, peerMissing } from "../peers/gssapi_peer.ts";
+
+const USER = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
+
+/** Opens the peer, or null (test skipped) when it is missing outside CI. */
+async function open(mech: GssMech): Promise<GssapiFfi | null> {
+  try {
+    return await openGssapiFfi(USER, mech);
+  } catch (e) {
+    peerMissing(
+      "libgssapi_krb5 + gss-ntlmssp (FFI)",
+      GSSAPI_FFI_INSTALL_HINT,
+      e instanceof Error ? e.message : String(e),
+    );
+    return null;
+  }
+}
+
+const pkg = (mech: GssMech) => mech === "spnego" ? "Negotiate" : "NTLM";
+
+function ours(mech: GssMech, role: "client" | "server"): SecurityContext {
+  return role === "client"
+    ? client({
+      package: pkg(mech),
+      username: USER.user,
+      domain: USER.domain,
+      password: USER.password,
+      target: "host/localhost",
+    })
+    : server({
+      package: pkg(mech),
+      authData: {
+        users: [{
+          User: USER.user,
+          Domain: USER.domain,
+          Password: USER.password,
+        }],
+      },
+    });
+}
+
+/** Runs an initiator against an acceptor until both say done; counts the legs. */
+function run(
+  first: (t: Uint8Array | null) => Uint8Array | null,
+  second: (t: Uint8Array) => Uint8Array | null,
+  firstDone: () => boolean,
+): number {
+  let legs = 0;
+  let token = first(null);
+  while (token) {
+    legs++;
+    const reply = second(token);
+    if (!reply) break;
+    legs++;
+    token = firstDone() ? null : first(reply);
+  }
+  return legs;
+}
+
+for (const mech of ["spnego", "ntlm"] as const) {
+  Deno.test({
+    name:
+      `GSSAPI through FFI (${mech}): our client -> MIT/gss-ntlmssp acceptor`,
+    ignore: !isCI() && !(await canOpen(mech)),
+    fn: async () => {
+      const g = await open(mech);
+      if (!g) return;
+      const c = ours(mech, "client");
+      const s: GssStepper = g.acceptor();
+      try {
+        const legs = run((t) => c.step(t), (t) => s.step(t), () => c.complete);
+        assert.ok(s.complete, "the peer acceptor completed");
+        assert.ok(c.complete, "our client completed");
+        // SPNEGO: NegTokenInit, CHALLENGE, AUTHENTICATE + mechListMIC, the final
+        // mechListMIC; bare NTLM: NEGOTIATE, CHALLENGE, AUTHENTICATE.
+        assert.equal(legs, mech === "spnego" ? 4 : 3);
+      } finally {
+        s.dispose();
+        c.dispose();
+        await g.close();
+      }
+    },
+  });
+
+  Deno.test({
+    name:
+      `GSSAPI through FFI (${mech}): MIT/gss-ntlmssp initiator -> our server`,
+    ignore: !isCI() && !(await canOpen(mech)),
+    fn: async () => {
+      const g = await open(mech);
+      if (!g) return;
+      const c: GssStepper = g.initiator();
+      const s = ours(mech, "server");
+      try {
+        const legs = run((t) => c.step(t), (t) => s.step(t), () => c.complete);
+        assert.ok(s.complete, "our server completed");
+        assert.ok(c.complete, "the peer initiator completed");
+        assert.equal(legs, mech === "spnego" ? 4 : 3);
+        assert.equal(s.clientName, `${USER.domain}\\${USER.user}`);
+      } finally {
+        c.dispose();
+        s.dispose();
+        await g.close();
+      }
+    },
+  });
+
+  Deno.test({
+    name:
+      `GSSAPI through FFI (${mech}): a wrong password is refused by our server`,
+    ignore: !isCI() && !(await canOpen(mech)),
+    fn: async () => {
+      const g = await openGssapiFfi(
+        { ...USER, password: "wrong" },
+        mech,
+      ).catch(() => null);
+      if (!g) return peerMissing("gss-ntlmssp (FFI)", GSSAPI_FFI_INSTALL_HINT);
+      const c = g.initiator();
+      const s = ours(mech, "server");
+      try {
+        assert.throws(() =>
+          run((t) => c.step(t), (t) => s.step(t), () => c.complete)
+        );
+        assert.ok(!s.complete);
+      } finally {
+        c.dispose();
+        s.dispose();
+        await g.close();
+      }
+    },
+  });
+}
+
+/** True when the library opens here (probed once per mechanism). */
+async function canOpen(mech: GssMech): Promise<boolean> {
+  const g = await openGssapiFfi(USER, mech).catch(() => null);
+  await g?.close();
+  return g !== null;
+}

@@ -1,0 +1,403 @@
+/**
+ * A native GSSAPI peer for the handshake benchmark and the FFI interop tests: MIT
+ * krb5's SPNEGO mechanism with gss-ntlmssp underneath (or gss-ntlmssp alone), driven
+ * through `libgssapi_krb5` with `Deno.dlopen`, no Python in the loop. A handshake runs
+ * initiator and acceptor in this process, as our benchmark tasks do: for SPNEGO,
+ * NegTokenInit with the NTLM NEGOTIATE, the CHALLENGE, AUTHENTICATE with its MIC and
+ * the mechListMIC, and the acceptor's final token. Each side can also be stepped
+ * alone, against our packages.
+ *
+ * Needs `apt-get install -y gss-ntlmssp` (which brings libgssapi-krb5-2); the acceptor
+ * reads its users from the file named by `NTLM_USER_FILE`, which this module writes
+ * and sets.
+ *
+ * @module
+ */
+
+/** The mechanisms this peer drives: SPNEGO (with NTLM under it), or NTLM alone. */
+export type GssMech = "spnego" | "ntlm";
+const MECH_OIDS: Record<GssMech, number[]> = {
+  spnego: [0x2b, 0x06, 0x01, 0x05, 0x05, 0x02], // 1.3.6.1.5.5.2
+  ntlm: [0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a], // 1.3.6.1.4.1.311.2.2.10
+};
+const NT_USER_NAME = [
+  0x2a,
+  0x86,
+  0x48,
+  0x86,
+  0xf7,
+  0x12,
+  0x01,
+  0x02,
+  0x01,
+  0x01,
+];
+const NT_HOSTBASED_SERVICE = [
+  0x2a,
+  0x86,
+  0x48,
+  0x86,
+  0xf7,
+  0x12,
+  0x01,
+  0x02,
+  0x01,
+  0x04,
+];
+/** What to install when the library or the mechanism is missing. */
+export const GSSAPI_FFI_INSTALL_HINT = "apt-get install -y gss-ntlmssp";
+const GSS_C_INITIATE = 1;
+const GSS_C_ACCEPT = 2;
+// GSS_C_MUTUAL | REPLAY | SEQUENCE | CONF | INTEG, as our task's ISC flags ask.
+const GSS_FLAGS = 2 | 4 | 8 | 16 | 32;
+const GSS_C_INDEFINITE = 0xffffffff;
+const GSS_S_COMPLETE = 0;
+const GSS_S_CONTINUE_NEEDED = 1;
+
+const SYMBOLS = {
+  gss_import_name: {
+    parameters: ["buffer", "buffer", "buffer", "buffer"],
+    result: "u32",
+  },
+  gss_acquire_cred: {
+    parameters: [
+      "buffer",
+      "pointer",
+      "u32",
+      "buffer",
+      "i32",
+      "buffer",
+      "pointer",
+      "pointer",
+    ],
+    result: "u32",
+  },
+  gss_acquire_cred_with_password: {
+    parameters: [
+      "buffer",
+      "pointer",
+      "buffer",
+      "u32",
+      "buffer",
+      "i32",
+      "buffer",
+      "pointer",
+      "pointer",
+    ],
+    result: "u32",
+  },
+  gss_init_sec_context: {
+    parameters: [
+      "buffer", // minor_status
+      "pointer", // claimant_cred_handle
+      "buffer", // context_handle (in/out)
+      "pointer", // target_name
+      "buffer", // mech_type
+      "u32", // req_flags
+      "u32", // time_req
+      "pointer", // input_chan_bindings
+      "buffer", // input_token
+      "pointer", // actual_mech_type
+      "buffer", // output_token
+      "buffer", // ret_flags
+      "pointer", // time_rec
+    ],
+    result: "u32",
+  },
+  gss_accept_sec_context: {
+    parameters: [
+      "buffer", // minor_status
+      "buffer", // context_handle (in/out)
+      "pointer", // acceptor_cred_handle
+      "buffer", // input_token
+      "pointer", // input_chan_bindings
+      "pointer", // src_name
+      "pointer", // mech_type
+      "buffer", // output_token
+      "buffer", // ret_flags
+      "pointer", // time_rec
+      "pointer", // delegated_cred_handle
+    ],
+    result: "u32",
+  },
+  gss_release_buffer: { parameters: ["buffer", "buffer"], result: "u32" },
+  gss_delete_sec_context: {
+    parameters: ["buffer", "buffer", "pointer"],
+    result: "u32",
+  },
+  gss_release_name: { parameters: ["buffer", "buffer"], result: "u32" },
+  gss_release_cred: { parameters: ["buffer", "buffer"], result: "u32" },
+} as const;
+
+type Lib = Deno.DynamicLibrary<typeof SYMBOLS>;
+
+/** One GSSAPI context being established, stepped token by token. */
+export interface GssStepper {
+  /** Feeds the peer's token (null for the initiator's first call); the reply, if any. */
+  step(token: Uint8Array | null): Uint8Array | null;
+  /** True once this side returned GSS_S_COMPLETE. */
+  readonly complete: boolean;
+  /** Deletes the context. */
+  dispose(): void;
+}
+
+/** An open GSSAPI peer: credentials for both sides, acquired once. */
+export interface GssapiFfi {
+  /** One full handshake, both sides, contexts deleted after (throws on failure). */
+  handshake(): void;
+  /** A new initiator context (target `host@localhost`). */
+  initiator(): GssStepper;
+  /** A new acceptor context. */
+  acceptor(): GssStepper;
+  /** Releases the credentials and names, removes the user file, closes the library. */
+  close(): Promise<void>;
+}
+
+/**
+ * A `gss_buffer_desc` (size_t length, void *value) over `bytes`. The caller keeps
+ * `bytes` reachable until the call that reads the descriptor has returned.
+ */
+function bufferDesc(bytes: Uint8Array): Uint8Array {
+  const d = new Uint8Array(16);
+  const v = new DataView(d.buffer);
+  v.setBigUint64(0, BigInt(bytes.length), true);
+  v.setBigUint64(
+    8,
+    BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes))),
+    true,
+  );
+  return d;
+}
+
+/** A `gss_OID_desc` (OM_uint32 length, void *elements); `keep` holds the bytes alive. */
+function oidDesc(bytes: number[], keep: Uint8Array[]): Uint8Array {
+  const e = Uint8Array.from(bytes);
+  keep.push(e);
+  const d = new Uint8Array(16);
+  const v = new DataView(d.buffer);
+  v.setUint32(0, e.length, true);
+  v.setBigUint64(
+    8,
+    BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(e))),
+    true,
+  );
+  return d;
+}
+
+/** A `gss_OID_set_desc` (size_t count, gss_OID elements) of one OID. */
+function oidSet(oid: Uint8Array): Uint8Array {
+  const d = new Uint8Array(16);
+  const v = new DataView(d.buffer);
+  v.setBigUint64(0, 1n, true);
+  v.setBigUint64(
+    8,
+    BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(oid))),
+    true,
+  );
+  return d;
+}
+
+/** The pointer stored in an 8-byte out-parameter. */
+function handleOf(slot: Uint8Array): Deno.PointerValue {
+  return Deno.UnsafePointer.create(
+    new DataView(slot.buffer).getBigUint64(0, true),
+  );
+}
+
+/**
+ * Opens `libgssapi_krb5.so.2` with an initiator credential for the user (password)
+ * and an acceptor credential that knows that user, both for `mech`. Throws when the
+ * library or the gss-ntlmssp plugin is missing.
+ *
+ * @example
+ * ```ts
+ * import { openGssapiFfi } from "./gssapi_ffi.ts";
+ * const g = await openGssapiFfi({ domain: "EXAMPLE", user: "alice", password: "pw" });
+ * g.handshake();
+ * await g.close();
+ * ```
+ */
+export async function openGssapiFfi(
+  id: { domain: string; user: string; password: string },
+  mech: GssMech = "spnego",
+  library = "libgssapi_krb5.so.2",
+): Promise<GssapiFfi> {
+  const dir = await Deno.makeTempDir({ prefix: "gssapi_bench_" });
+  const userFile = `${dir}/ntlm_users`;
+  await Deno.writeTextFile(
+    userFile,
+    `${id.domain}:${id.user}:${id.password}\n`,
+  );
+  Deno.env.set("NTLM_USER_FILE", userFile);
+  let lib: Lib;
+  try {
+    lib = Deno.dlopen(library, SYMBOLS);
+  } catch (e) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw e;
+  }
+  const keep: Uint8Array[] = [];
+  const mechOid = oidDesc(MECH_OIDS[mech], keep);
+  const mechs = oidSet(mechOid);
+  const minor = new Uint8Array(4);
+  const fail = (what: string, major: number): never => {
+    throw new Error(
+      `${what}: GSS major 0x${major.toString(16)}, minor ${
+        new DataView(minor.buffer).getUint32(0, true)
+      }`,
+    );
+  };
+  const importName = (text: string, type: number[]): Uint8Array => {
+    const bytes = new TextEncoder().encode(text);
+    keep.push(bytes);
+    const slot = new Uint8Array(8);
+    const st = lib.symbols.gss_import_name(
+      minor,
+      bufferDesc(bytes),
+      oidDesc(type, keep),
+      slot,
+    );
+    if (st !== GSS_S_COMPLETE) fail(`gss_import_name(${text})`, st);
+    return slot;
+  };
+  const userName = importName(`${id.domain}\\${id.user}`, NT_USER_NAME);
+  const target = importName("host@localhost", NT_HOSTBASED_SERVICE);
+  // gss-ntlmssp reads the password as a C string: end it with a NUL (not counted).
+  const password = new TextEncoder().encode(`${id.password}\0`);
+  keep.push(password);
+  const initCred = new Uint8Array(8);
+  let st = lib.symbols.gss_acquire_cred_with_password(
+    minor,
+    handleOf(userName),
+    bufferDesc(password.subarray(0, password.length - 1)),
+    GSS_C_INDEFINITE,
+    mechs,
+    GSS_C_INITIATE,
+    initCred,
+    null,
+    null,
+  );
+  if (st !== GSS_S_COMPLETE) fail("gss_acquire_cred_with_password", st);
+  const acceptCred = new Uint8Array(8);
+  st = lib.symbols.gss_acquire_cred(
+    minor,
+    null,
+    GSS_C_INDEFINITE,
+    mechs,
+    GSS_C_ACCEPT,
+    acceptCred,
+    null,
+    null,
+  );
+  if (st !== GSS_S_COMPLETE) fail("gss_acquire_cred (accept)", st);
+
+  const retFlags = new Uint8Array(4);
+  const noToken = new Uint8Array(16);
+  /** Takes the library's output token into JS memory and releases it. */
+  const takeOutput = (out: Uint8Array): Uint8Array | null => {
+    const v = new DataView(out.buffer);
+    const len = Number(v.getBigUint64(0, true));
+    const p = Deno.UnsafePointer.create(v.getBigUint64(8, true));
+    const bytes = len && p
+      ? new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(p, len).slice(0))
+      : null;
+    lib.symbols.gss_release_buffer(minor, out);
+    return bytes;
+  };
+  /** A stepper over one context; `call` runs one init or accept call. */
+  const stepper = (
+    what: string,
+    call: (ctx: Uint8Array, input: Uint8Array, out: Uint8Array) => number,
+  ): GssStepper => {
+    const ctx = new Uint8Array(8);
+    let complete = false;
+    return {
+      step(token) {
+        if (complete) throw new Error(`${what}: already complete`);
+        const out = new Uint8Array(16);
+        const major = call(ctx, token ? bufferDesc(token) : noToken, out);
+        const reply = takeOutput(out);
+        if (major === GSS_S_COMPLETE) complete = true;
+        else if (major !== GSS_S_CONTINUE_NEEDED) fail(what, major);
+        return reply;
+      },
+      get complete() {
+        return complete;
+      },
+      dispose() {
+        lib.symbols.gss_delete_sec_context(minor, ctx, null);
+      },
+    };
+  };
+  const initiator = () =>
+    stepper(
+      "gss_init_sec_context",
+      (ctx, input, out) =>
+        lib.symbols.gss_init_sec_context(
+          minor,
+          handleOf(initCred),
+          ctx,
+          handleOf(target),
+          mechOid,
+          GSS_FLAGS,
+          0,
+          null,
+          input,
+          null,
+          out,
+          retFlags,
+          null,
+        ),
+    );
+  const acceptor = () =>
+    stepper(
+      "gss_accept_sec_context",
+      (ctx, input, out) =>
+        lib.symbols.gss_accept_sec_context(
+          minor,
+          ctx,
+          handleOf(acceptCred),
+          input,
+          null,
+          null,
+          null,
+          out,
+          retFlags,
+          null,
+          null,
+        ),
+    );
+
+  return {
+    initiator,
+    acceptor,
+    handshake() {
+      const c = initiator();
+      const s = acceptor();
+      try {
+        let token = c.step(null);
+        while (token) {
+          const reply = s.step(token);
+          token = reply && !c.complete ? c.step(reply) : null;
+        }
+        if (!c.complete || !s.complete) {
+          throw new Error(
+            `the ${mech} handshake did not complete (initiator ${c.complete}, acceptor ${s.complete})`,
+          );
+        }
+      } finally {
+        c.dispose();
+        s.dispose();
+      }
+    },
+    async close() {
+      lib.symbols.gss_release_cred(minor, initCred);
+      lib.symbols.gss_release_cred(minor, acceptCred);
+      lib.symbols.gss_release_name(minor, userName);
+      lib.symbols.gss_release_name(minor, target);
+      lib.close();
+      keep.length = 0;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
