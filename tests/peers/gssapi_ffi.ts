@@ -222,7 +222,7 @@ export async function openGssapiFfi(
   mech: GssMech = "spnego",
   library = "libgssapi_krb5.so.2",
 ): Promise<GssapiFfi> {
-  const dir = await Deno.makeTempDir({ prefix: "gssapi_bench_" });
+  const dir = await Deno.makeTempDir({ prefix: "gssapi_ffi_" });
   const userFile = `${dir}/ntlm_users`;
   await Deno.writeTextFile(
     userFile,
