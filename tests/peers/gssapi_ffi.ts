@@ -260,36 +260,58 @@ export async function openGssapiFfi(
     if (st !== GSS_S_COMPLETE) fail(`gss_import_name(${text})`, st);
     return slot;
   };
-  const userName = importName(`${id.domain}\\${id.user}`, NT_USER_NAME);
-  const target = importName("host@localhost", NT_HOSTBASED_SERVICE);
-  // gss-ntlmssp reads the password as a C string: end it with a NUL (not counted).
-  const password = new TextEncoder().encode(`${id.password}\0`);
-  keep.push(password);
+  const userName = new Uint8Array(8);
+  const target = new Uint8Array(8);
   const initCred = new Uint8Array(8);
-  let st = lib.symbols.gss_acquire_cred_with_password(
-    minor,
-    handleOf(userName),
-    bufferDesc(password.subarray(0, password.length - 1)),
-    GSS_C_INDEFINITE,
-    mechs,
-    GSS_C_INITIATE,
-    initCred,
-    null,
-    null,
-  );
-  if (st !== GSS_S_COMPLETE) fail("gss_acquire_cred_with_password", st);
   const acceptCred = new Uint8Array(8);
-  st = lib.symbols.gss_acquire_cred(
-    minor,
-    null,
-    GSS_C_INDEFINITE,
-    mechs,
-    GSS_C_ACCEPT,
-    acceptCred,
-    null,
-    null,
-  );
-  if (st !== GSS_S_COMPLETE) fail("gss_acquire_cred (accept)", st);
+  const release = () => {
+    // Releasing an empty handle (GSS_C_NO_NAME, GSS_C_NO_CREDENTIAL) does nothing.
+    lib.symbols.gss_release_cred(minor, initCred);
+    lib.symbols.gss_release_cred(minor, acceptCred);
+    lib.symbols.gss_release_name(minor, userName);
+    lib.symbols.gss_release_name(minor, target);
+    lib.close();
+    keep.length = 0;
+    return Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    acquire();
+  } catch (e) {
+    await release();
+    throw e;
+  }
+
+  /** Imports the names and acquires both credentials. */
+  function acquire(): void {
+    userName.set(importName(`${id.domain}\\${id.user}`, NT_USER_NAME));
+    target.set(importName("host@localhost", NT_HOSTBASED_SERVICE));
+    // gss-ntlmssp reads the password as a C string: end it with a NUL (not counted).
+    const password = new TextEncoder().encode(`${id.password}\0`);
+    keep.push(password);
+    let st = lib.symbols.gss_acquire_cred_with_password(
+      minor,
+      handleOf(userName),
+      bufferDesc(password.subarray(0, password.length - 1)),
+      GSS_C_INDEFINITE,
+      mechs,
+      GSS_C_INITIATE,
+      initCred,
+      null,
+      null,
+    );
+    if (st !== GSS_S_COMPLETE) fail("gss_acquire_cred_with_password", st);
+    st = lib.symbols.gss_acquire_cred(
+      minor,
+      null,
+      GSS_C_INDEFINITE,
+      mechs,
+      GSS_C_ACCEPT,
+      acceptCred,
+      null,
+      null,
+    );
+    if (st !== GSS_S_COMPLETE) fail("gss_acquire_cred (accept)", st);
+  }
 
   const retFlags = new Uint8Array(4);
   const noToken = new Uint8Array(16);
@@ -391,13 +413,7 @@ export async function openGssapiFfi(
       }
     },
     async close() {
-      lib.symbols.gss_release_cred(minor, initCred);
-      lib.symbols.gss_release_cred(minor, acceptCred);
-      lib.symbols.gss_release_name(minor, userName);
-      lib.symbols.gss_release_name(minor, target);
-      lib.close();
-      keep.length = 0;
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await release();
     },
   };
 }
