@@ -26,6 +26,7 @@ import {
   winprSealRoundTrip,
 } from "./native_bench.ts";
 import { type GssapiFfi, openGssapiFfi } from "../tests/peers/gssapi_ffi.ts";
+import { gssWrapRoundTrip, oursWrapRoundTrip } from "./gssapi_bench.ts";
 
 /** One comparison: our task and the peer's, measured in the same Bench. */
 interface Pair {
@@ -182,6 +183,12 @@ if (import.meta.main) {
         peer: gss.ntlm && (() => gss.ntlm!.handshake()),
         peerName: "gss-ntlmssp",
       },
+      ...[64, 1024].map((size) => ({
+        label: `NTLM wrap+unwrap ${size === 64 ? "64 B" : "1 KiB"}`,
+        ours: oursWrapRoundTrip("NTLM", size),
+        peer: gss.ntlm && gssWrapRoundTrip(gss.ntlm, size),
+        peerName: "gss-ntlmssp",
+      })),
     ],
   );
   await gss.spnego?.close();

@@ -127,6 +127,24 @@ const SYMBOLS = {
   },
   gss_release_name: { parameters: ["buffer", "buffer"], result: "u32" },
   gss_release_cred: { parameters: ["buffer", "buffer"], result: "u32" },
+  gss_wrap: {
+    // minor, context, conf_req_flag, qop_req, input, conf_state, output
+    parameters: [
+      "buffer",
+      "pointer",
+      "i32",
+      "u32",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "u32",
+  },
+  gss_unwrap: {
+    // minor, context, input, output, conf_state, qop_state
+    parameters: ["buffer", "pointer", "buffer", "buffer", "buffer", "buffer"],
+    result: "u32",
+  },
 } as const;
 
 type Lib = Deno.DynamicLibrary<typeof SYMBOLS>;
@@ -137,6 +155,10 @@ export interface GssStepper {
   step(token: Uint8Array | null): Uint8Array | null;
   /** True once this side returned GSS_S_COMPLETE. */
   readonly complete: boolean;
+  /** `gss_wrap` (sealed unless `encrypt` is false): the token. */
+  wrap(data: Uint8Array, encrypt?: boolean): Uint8Array;
+  /** `gss_unwrap`: the data; throws when the token is refused. */
+  unwrap(token: Uint8Array): Uint8Array;
   /** Deletes the context. */
   dispose(): void;
 }
@@ -314,6 +336,8 @@ export async function openGssapiFfi(
   }
 
   const retFlags = new Uint8Array(4);
+  const state = new Uint8Array(4);
+  const qop = new Uint8Array(4);
   const noToken = new Uint8Array(16);
   /** Takes the library's output token into JS memory and releases it. */
   const takeOutput = (out: Uint8Array): Uint8Array | null => {
@@ -345,6 +369,35 @@ export async function openGssapiFfi(
       },
       get complete() {
         return complete;
+      },
+      wrap(data, encrypt = true) {
+        const out = new Uint8Array(16);
+        const major = lib.symbols.gss_wrap(
+          minor,
+          handleOf(ctx),
+          encrypt ? 1 : 0,
+          0,
+          bufferDesc(data),
+          state,
+          out,
+        );
+        const token = takeOutput(out);
+        if (major !== GSS_S_COMPLETE || !token) fail("gss_wrap", major);
+        return token!;
+      },
+      unwrap(token) {
+        const out = new Uint8Array(16);
+        const major = lib.symbols.gss_unwrap(
+          minor,
+          handleOf(ctx),
+          bufferDesc(token),
+          out,
+          state,
+          qop,
+        );
+        const data = takeOutput(out) ?? new Uint8Array(0);
+        if (major !== GSS_S_COMPLETE) fail("gss_unwrap", major);
+        return data;
       },
       dispose() {
         lib.symbols.gss_delete_sec_context(minor, ctx, null);
