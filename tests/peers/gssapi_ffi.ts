@@ -13,37 +13,20 @@
  *
  * @module
  */
+import { encodeOidContent } from "../../src/der/oid.ts";
+import {
+  NTLM_OID,
+  SPNEGO_OID,
+} from "../../src/packages/negotiate/constants.ts";
 
 /** The mechanisms this peer drives: SPNEGO (with NTLM under it), or NTLM alone. */
 export type GssMech = "spnego" | "ntlm";
-const MECH_OIDS: Record<GssMech, number[]> = {
-  spnego: [0x2b, 0x06, 0x01, 0x05, 0x05, 0x02], // 1.3.6.1.5.5.2
-  ntlm: [0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a], // 1.3.6.1.4.1.311.2.2.10
+const MECH_OIDS: Record<GssMech, string> = {
+  spnego: SPNEGO_OID,
+  ntlm: NTLM_OID,
 };
-const NT_USER_NAME = [
-  0x2a,
-  0x86,
-  0x48,
-  0x86,
-  0xf7,
-  0x12,
-  0x01,
-  0x02,
-  0x01,
-  0x01,
-];
-const NT_HOSTBASED_SERVICE = [
-  0x2a,
-  0x86,
-  0x48,
-  0x86,
-  0xf7,
-  0x12,
-  0x01,
-  0x02,
-  0x01,
-  0x04,
-];
+const NT_USER_NAME = "1.2.840.113554.1.2.1.1"; // GSS_C_NT_USER_NAME
+const NT_HOSTBASED_SERVICE = "1.2.840.113554.1.2.1.4"; // GSS_C_NT_HOSTBASED_SERVICE
 /** What to install when the library or the mechanism is missing. */
 export const GSSAPI_FFI_INSTALL_HINT = "apt-get install -y gss-ntlmssp";
 const GSS_C_INITIATE = 1;
@@ -192,8 +175,8 @@ function bufferDesc(bytes: Uint8Array): Uint8Array {
 }
 
 /** A `gss_OID_desc` (OM_uint32 length, void *elements); `keep` holds the bytes alive. */
-function oidDesc(bytes: number[], keep: Uint8Array[]): Uint8Array {
-  const e = Uint8Array.from(bytes);
+function oidDesc(oid: string, keep: Uint8Array[]): Uint8Array {
+  const e = encodeOidContent(oid);
   keep.push(e);
   const d = new Uint8Array(16);
   const v = new DataView(d.buffer);
@@ -269,7 +252,7 @@ export async function openGssapiFfi(
       }`,
     );
   };
-  const importName = (text: string, type: number[]): Uint8Array => {
+  const importName = (text: string, type: string): Uint8Array => {
     const bytes = new TextEncoder().encode(text);
     keep.push(bytes);
     const slot = new Uint8Array(8);
