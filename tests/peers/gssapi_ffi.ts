@@ -9,7 +9,7 @@
  *
  * Needs `apt-get install -y gss-ntlmssp` (which brings libgssapi-krb5-2); the acceptor
  * reads its users from the file named by `NTLM_USER_FILE`, which this module writes
- * and sets.
+ * and sets while the peer is open (the previous value comes back on `close`).
  *
  * @module
  */
@@ -233,11 +233,17 @@ export async function openGssapiFfi(
     userFile,
     `${id.domain}:${id.user}:${id.password}\n`,
   );
+  const previousUserFile = Deno.env.get("NTLM_USER_FILE");
   Deno.env.set("NTLM_USER_FILE", userFile);
+  const restoreEnv = () => {
+    if (previousUserFile === undefined) Deno.env.delete("NTLM_USER_FILE");
+    else Deno.env.set("NTLM_USER_FILE", previousUserFile);
+  };
   let lib: Lib;
   try {
     lib = Deno.dlopen(library, SYMBOLS);
   } catch (e) {
+    restoreEnv();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw e;
   }
@@ -277,6 +283,7 @@ export async function openGssapiFfi(
     lib.symbols.gss_release_name(minor, target);
     lib.close();
     keep.length = 0;
+    restoreEnv();
     return Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
