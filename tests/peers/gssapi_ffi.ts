@@ -9,7 +9,8 @@
  *
  * Needs `apt-get install -y gss-ntlmssp` (which brings libgssapi-krb5-2); the acceptor
  * reads its users from the file named by `NTLM_USER_FILE`, which this module writes
- * and sets while the peer is open (the previous value comes back on `close`).
+ * and sets while the peer is open (the previous value comes back on `close`; with
+ * several peers open, the last one opened names the file all of them read).
  *
  * @module
  */
