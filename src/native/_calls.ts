@@ -17,7 +17,7 @@ import type {
 import {
   checkAcquireArgs,
   checkHandleArg,
-  checkStepArgs,
+  type StepArgs,
 } from "../sspi/_dispatch.ts";
 import {
   ASC_REQ_ALLOCATE_MEMORY,
@@ -214,21 +214,12 @@ export class NativeCalls {
 
   // ---- handshake ---------------------------------------------------------------
 
-  /** `InitializeSecurityContextW` (`role` "initiate") or `AcceptSecurityContext`. */
-  prepareStep(
-    role: "initiate" | "accept",
-    cred: CredHandle | null,
-    ctx: CtxtHandle | null,
-    target: string | null,
-    flags: number,
-    dataRep: number,
-    input: SecBufferDesc | null,
-    newCtx: CtxtHandle | null,
-    output: SecBufferDesc | null,
-    attrs: ULongOut | null,
-    expiry: TimeStamp | null | undefined,
-  ): Preparation {
-    checkStepArgs({
+  /**
+   * `InitializeSecurityContextW` (`role` "initiate") or `AcceptSecurityContext`, from
+   * arguments the caller checked (`checkStepArgs`).
+   */
+  prepareStep(a: StepArgs): Preparation {
+    const {
       role,
       cred,
       ctx,
@@ -240,7 +231,7 @@ export class NativeCalls {
       output,
       attrs,
       expiry,
-    });
+    } = a;
     const hasCtx = !isZero(ctx);
     const ctxInfo = hasCtx ? this.ctxs.get(ctx) : undefined;
     if (hasCtx && !ctxInfo) return SEC_E_INVALID_HANDLE;

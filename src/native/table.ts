@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { SecBufferDesc, TimeStamp, ULongOut } from "../sspi/buffers.ts";
+import type { TimeStamp } from "../sspi/buffers.ts";
 import {
   ASC_REQ_DELEGATE,
   ISC_REQ_DELEGATE,
@@ -14,7 +14,6 @@ import {
 } from "../sspi/flags.ts";
 import type { CredHandle, CtxtHandle } from "../sspi/handles.ts";
 import {
-  type SspiAcceptSecurityContextAsync as portableAcceptAsync,
   SspiAsyncContext,
   SspiAsyncContextRequiresNotify,
   SspiCreateAsyncContext,
@@ -26,7 +25,11 @@ import {
 } from "../sspi/async.ts";
 import { FreeContextBuffer } from "../sspi/api.ts";
 import { SEC_E_UNSUPPORTED_FUNCTION } from "../sspi/status.ts";
-import { checkAcquireArgs, checkStepArgs } from "../sspi/_dispatch.ts";
+import {
+  checkAcquireArgs,
+  checkStepArgs,
+  type StepArgs,
+} from "../sspi/_dispatch.ts";
 import { NativeCalls, type Preparation } from "./_calls.ts";
 import { defaultLibraryName, openSspiLibrary } from "./_library.ts";
 import type { SecurityFunctionTable } from "./function_table.ts";
@@ -44,6 +47,66 @@ export interface NativeTableOptions {
 
 type Ffi = (...args: (Deno.PointerValue | number)[]) => number;
 type FfiAsync = (...args: (Deno.PointerValue | number)[]) => Promise<number>;
+
+type IscParams = Parameters<SecurityFunctionTable["InitializeSecurityContext"]>;
+type AscParams = Parameters<SecurityFunctionTable["AcceptSecurityContext"]>;
+
+/** The handshake arguments of an InitializeSecurityContext call (reserved ones dropped). */
+function iscStep(
+  [
+    cred,
+    ctx,
+    target,
+    flags,
+    _r1,
+    dataRep,
+    input,
+    _r2,
+    newCtx,
+    output,
+    attrs,
+    expiry,
+  ]: IscParams,
+): StepArgs {
+  return {
+    role: "initiate",
+    cred,
+    ctx,
+    target,
+    flags,
+    dataRep,
+    input,
+    newCtx,
+    output,
+    attrs,
+    expiry,
+  };
+}
+
+/** The handshake arguments of an AcceptSecurityContext call. */
+function ascStep(
+  [cred, ctx, input, flags, dataRep, newCtx, output, attrs, expiry]: AscParams,
+): StepArgs {
+  return {
+    role: "accept",
+    cred,
+    ctx,
+    target: null,
+    flags,
+    dataRep,
+    input,
+    newCtx,
+    output,
+    attrs,
+    expiry,
+  };
+}
+
+/** `a` after `checkStepArgs` (a TypeError at the call, never inside a queued one). */
+function checked(a: StepArgs): StepArgs {
+  checkStepArgs(a);
+  return a;
+}
 
 function checkAsync(ctx: unknown): asserts ctx is SspiAsyncContext {
   if (!(ctx instanceof SspiAsyncContext)) {
@@ -129,62 +192,15 @@ export function createNativeTable(
         s.FreeCredentialsHandle as Ffi,
       );
     },
-    InitializeSecurityContext(
-      phCredential,
-      phContext,
-      pszTargetName,
-      fContextReq,
-      _Reserved1,
-      TargetDataRep,
-      pInput,
-      _Reserved2,
-      phNewContext,
-      pOutput,
-      pfContextAttr,
-      ptsExpiry,
-    ) {
+    InitializeSecurityContext(...p) {
       return calls.run(
-        calls.prepareStep(
-          "initiate",
-          phCredential,
-          phContext,
-          pszTargetName,
-          fContextReq,
-          TargetDataRep,
-          pInput,
-          phNewContext,
-          pOutput,
-          pfContextAttr,
-          ptsExpiry,
-        ),
+        calls.prepareStep(checked(iscStep(p))),
         s.InitializeSecurityContextW as Ffi,
       );
     },
-    AcceptSecurityContext(
-      phCredential,
-      phContext,
-      pInput,
-      fContextReq,
-      TargetDataRep,
-      phNewContext,
-      pOutput,
-      pfContextAttr,
-      ptsExpiry,
-    ) {
+    AcceptSecurityContext(...p) {
       return calls.run(
-        calls.prepareStep(
-          "accept",
-          phCredential,
-          phContext,
-          null,
-          fContextReq,
-          TargetDataRep,
-          pInput,
-          phNewContext,
-          pOutput,
-          pfContextAttr,
-          ptsExpiry,
-        ),
+        calls.prepareStep(checked(ascStep(p))),
         s.AcceptSecurityContext as Ffi,
       );
     },
@@ -275,101 +291,29 @@ export function createNativeTable(
           ),
       );
     },
-    SspiInitializeSecurityContextAsync(
-      AsyncContext: SspiAsyncContext,
-      phCredential: CredHandle | null,
-      phContext: CtxtHandle | null,
-      pszTargetName: string | null,
-      fContextReq: number,
-      _Reserved1: number,
-      TargetDataRep: number,
-      pInput: SecBufferDesc | null,
-      _Reserved2: number,
-      phNewContext: CtxtHandle | null,
-      pOutput: SecBufferDesc | null,
-      pfContextAttr: ULongOut | null,
-      ptsExpiry?: TimeStamp | null,
-    ): number {
+    SspiInitializeSecurityContextAsync(AsyncContext, ...p) {
       checkAsync(AsyncContext);
-      checkStepArgs({
-        role: "initiate",
-        cred: phCredential,
-        ctx: phContext,
-        target: pszTargetName,
-        flags: fContextReq,
-        dataRep: TargetDataRep,
-        input: pInput,
-        newCtx: phNewContext,
-        output: pOutput,
-        attrs: pfContextAttr,
-      });
-      return queue(AsyncContext, "InitializeSecurityContextWAsync", () => {
-        if (
-          (fContextReq >>> 0) & (ISC_REQ_DELEGATE | ISC_REQ_PROMPT_FOR_CREDS)
-        ) {
-          return SEC_E_UNSUPPORTED_FUNCTION;
-        }
-        return calls.prepareStep(
-          "initiate",
-          phCredential,
-          phContext,
-          pszTargetName,
-          fContextReq,
-          TargetDataRep,
-          pInput,
-          phNewContext,
-          pOutput,
-          pfContextAttr,
-          ptsExpiry,
-        );
-      });
-    },
-    SspiAcceptSecurityContextAsync(
-      ...a: Parameters<typeof portableAcceptAsync>
-    ): number {
-      const [
+      const a = checked(iscStep(p));
+      return queue(
         AsyncContext,
-        phCredential,
-        phContext,
-        pInput,
-        fContextReq,
-        TargetDataRep,
-        phNewContext,
-        pOutput,
-        pfContextAttr,
-        ptsExpiry,
-      ] = a;
+        "InitializeSecurityContextWAsync",
+        () =>
+          (a.flags >>> 0) & (ISC_REQ_DELEGATE | ISC_REQ_PROMPT_FOR_CREDS)
+            ? SEC_E_UNSUPPORTED_FUNCTION
+            : calls.prepareStep(a),
+      );
+    },
+    SspiAcceptSecurityContextAsync(AsyncContext, ...p) {
       checkAsync(AsyncContext);
-      checkStepArgs({
-        role: "accept",
-        cred: phCredential,
-        ctx: phContext,
-        target: null,
-        flags: fContextReq,
-        dataRep: TargetDataRep,
-        input: pInput,
-        newCtx: phNewContext,
-        output: pOutput,
-        attrs: pfContextAttr,
-      });
-      return queue(AsyncContext, "AcceptSecurityContextAsync", () => {
-        if ((fContextReq >>> 0) & ASC_REQ_DELEGATE) {
-          return SEC_E_UNSUPPORTED_FUNCTION;
-        }
-        return calls.prepareStep(
-          "accept",
-          phCredential,
-          phContext,
-          null,
-          fContextReq,
-          TargetDataRep,
-          pInput,
-          phNewContext,
-          pOutput,
-          pfContextAttr,
-          ptsExpiry,
-        );
-      });
+      const a = checked(ascStep(p));
+      return queue(
+        AsyncContext,
+        "AcceptSecurityContextAsync",
+        () =>
+          (a.flags >>> 0) & ASC_REQ_DELEGATE
+            ? SEC_E_UNSUPPORTED_FUNCTION
+            : calls.prepareStep(a),
+      );
     },
     SspiFreeCredentialsHandleAsync(
       AsyncContext: SspiAsyncContext,
