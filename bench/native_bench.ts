@@ -39,6 +39,7 @@ import {
   statusName,
 } from "../src/sspi/status.ts";
 import { writeSamFile } from "../tests/peers/winpr_sam.ts";
+import { inTok } from "./ntlm_bench.ts";
 
 const USER = { User: "alice", Domain: "EXAMPLE", Password: "S3cret!pw" };
 const ISC = ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION;
@@ -104,13 +105,6 @@ export async function openWinprBench(
 
 const buf = (n = 4096) =>
   new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, new Uint8Array(n))]);
-const inTok = (d: SecBufferDesc) =>
-  new SecBufferDesc([
-    new SecBuffer(
-      SECBUFFER_TOKEN,
-      d.pBuffers[0].pvBuffer!.subarray(0, d.pBuffers[0].cbBuffer),
-    ),
-  ]);
 
 /**
  * One full WinPR handshake. The server credential is acquired per handshake: WinPR 2

@@ -16,11 +16,8 @@ import {
   ISC_REQ_INTEGRITY,
   SEC_E_OK,
   SEC_I_CONTINUE_NEEDED,
-  SecBuffer,
-  SECBUFFER_TOKEN,
-  SecBufferDesc,
 } from "../mod.ts";
-import { portableCredentials } from "./ntlm_bench.ts";
+import { inTok, portableCredentials, tok } from "./ntlm_bench.ts";
 
 const FLAGS = ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION |
   0x100; // ISC_REQ_ALLOCATE_MEMORY
@@ -33,15 +30,6 @@ export function negotiateCredentials(): {
 } {
   return portableCredentials("Negotiate");
 }
-
-const out = () => new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
-const input = (d: SecBufferDesc) =>
-  new SecBufferDesc([
-    new SecBuffer(
-      SECBUFFER_TOKEN,
-      d.pBuffers[0].pvBuffer!.subarray(0, d.pBuffers[0].cbBuffer),
-    ),
-  ]);
 
 /**
  * One full Negotiate(NTLM) handshake with the portable API; deletes its contexts.
@@ -61,7 +49,7 @@ export function negotiateHandshakeOnce(
   const sx = new CtxtHandle();
   const a = { value: 0 };
   try {
-    let c = out();
+    let c = tok();
     let st = InitializeSecurityContext(
       creds.client,
       null,
@@ -78,11 +66,11 @@ export function negotiateHandshakeOnce(
     );
     let first = true;
     while (st === SEC_I_CONTINUE_NEEDED) {
-      const s = out();
+      const s = tok();
       const sst = AcceptSecurityContext(
         creds.server,
         first ? null : sx,
-        input(c),
+        inTok(c),
         ASC,
         16,
         sx,
@@ -94,7 +82,7 @@ export function negotiateHandshakeOnce(
       if (sst !== SEC_E_OK && sst !== SEC_I_CONTINUE_NEEDED) {
         throw new Error(`AcceptSecurityContext: 0x${sst.toString(16)}`);
       }
-      c = out();
+      c = tok();
       st = InitializeSecurityContext(
         creds.client,
         cx,
@@ -102,7 +90,7 @@ export function negotiateHandshakeOnce(
         FLAGS,
         0,
         16,
-        input(s),
+        inTok(s),
         0,
         cx,
         c,

@@ -76,8 +76,11 @@ export function portableCredentials(
   return { client, server };
 }
 
-const tok = () => new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
-const inTok = (d: SecBufferDesc) =>
+/** An output descriptor with one token buffer for the package to allocate. */
+export const tok = (): SecBufferDesc =>
+  new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
+/** An input descriptor over the token another call wrote into `d`. */
+export const inTok = (d: SecBufferDesc): SecBufferDesc =>
   new SecBufferDesc([
     new SecBuffer(
       SECBUFFER_TOKEN,
