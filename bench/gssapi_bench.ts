@@ -7,20 +7,8 @@
  * @module
  */
 import { client, server } from "../mod.ts";
-import type { GssapiFfi } from "../tests/peers/gssapi_ffi.ts";
+import { exchangeTokens, type GssapiFfi } from "../tests/peers/gssapi_ffi.ts";
 import { BENCH_USER } from "./ntlm_bench.ts";
-
-/** Completes a handshake between two steppers (the first is the initiator). */
-function establish(
-  first: { step(t: Uint8Array | null): Uint8Array | null },
-  second: { step(t: Uint8Array): Uint8Array | null },
-): void {
-  let token = first.step(null);
-  while (token) {
-    const reply = second.step(token);
-    token = reply ? first.step(reply) : null;
-  }
-}
 
 /**
  * Returns a task sealing `size` bytes with our `pkg` client and opening them on our
@@ -41,7 +29,7 @@ export function oursWrapRoundTrip(pkg: string, size: number): () => void {
     target: "host/localhost",
   });
   const s = server({ package: pkg, authData: { users: [BENCH_USER] } });
-  establish(c, s);
+  exchangeTokens(c, s);
   const data = new Uint8Array(size).fill(7);
   return () => {
     if (s.unwrap(c.wrap(data)).length !== size) throw new Error("unwrap");
@@ -52,7 +40,7 @@ export function oursWrapRoundTrip(pkg: string, size: number): () => void {
 export function gssWrapRoundTrip(g: GssapiFfi, size: number): () => void {
   const c = g.initiator();
   const s = g.acceptor();
-  establish(c, s);
+  exchangeTokens(c, s);
   const data = new Uint8Array(size).fill(7);
   return () => {
     if (s.unwrap(c.wrap(data)).length !== size) throw new Error("gss_unwrap");

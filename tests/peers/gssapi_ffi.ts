@@ -147,6 +147,34 @@ export interface GssStepper {
   dispose(): void;
 }
 
+/** One side of a handshake, ours or the peer's: what `exchangeTokens` drives. */
+export interface HandshakeSide {
+  /** The reply to the other side's token (null: the initiator's first call). */
+  step(token: Uint8Array | null): Uint8Array | null;
+  /** True once this side has finished. */
+  readonly complete: boolean;
+}
+
+/**
+ * Passes tokens between an initiator and an acceptor until neither has anything more
+ * to send; returns how many tokens went across.
+ */
+export function exchangeTokens(
+  initiator: HandshakeSide,
+  acceptor: HandshakeSide,
+): number {
+  let sent = 0;
+  let token = initiator.step(null);
+  while (token) {
+    sent++;
+    const reply = acceptor.step(token);
+    if (!reply) break;
+    sent++;
+    token = initiator.complete ? null : initiator.step(reply);
+  }
+  return sent;
+}
+
 /** An open GSSAPI peer: credentials for both sides, acquired once. */
 export interface GssapiFfi {
   /** One full handshake, both sides, contexts deleted after (throws on failure). */
@@ -441,11 +469,7 @@ export async function openGssapiFfi(
       const c = initiator();
       const s = acceptor();
       try {
-        let token = c.step(null);
-        while (token) {
-          const reply = s.step(token);
-          token = reply && !c.complete ? c.step(reply) : null;
-        }
+        exchangeTokens(c, s);
         if (!c.complete || !s.complete) {
           throw new Error(
             `the ${mech} handshake did not complete (initiator ${c.complete}, acceptor ${s.complete})`,
