@@ -71,6 +71,7 @@ import {
   computeMic,
   computeResponseV1,
   KXKEY,
+  NTLMV2_SCRATCH,
   ntlmv2Values,
   rc4K,
 } from "./crypto.ts";
@@ -90,11 +91,6 @@ const NO_CHANNEL_BINDINGS = new Uint8Array(16);
 const Z24 = new Uint8Array(24);
 /** The anonymous LM response: one zero byte (MS-NLMP 3.1.5.1.2). */
 const ANONYMOUS_LM = new Uint8Array(1);
-/**
- * Where the NTLMv2 values are computed: read within the synchronous AUTHENTICATE step,
- * and its SessionBaseKey is wiped there (as KXKEY) before the step returns.
- */
-const V2_SCRATCH = new Uint8Array(48);
 
 /** What the client knows about its user (from the credential). */
 export interface ClientIdentity {
@@ -305,7 +301,7 @@ export class NtlmClientContext extends NtlmContextBase {
           chal.serverChallenge,
           clientChallenge,
           temp,
-          V2_SCRATCH,
+          NTLMV2_SCRATCH,
         );
         nt.set(r.ntProofStr, 0);
         ntResponse = nt;

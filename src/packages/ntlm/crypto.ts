@@ -304,6 +304,12 @@ export interface V2Values {
 }
 
 /**
+ * Where the AUTHENTICATE steps of both sides compute their NTLMv2 values: each reads
+ * them within its synchronous part and wipes the SessionBaseKey there (as KXKEY).
+ */
+export const NTLMV2_SCRATCH: Uint8Array = new Uint8Array(48);
+
+/**
  * NTLMv2 from the NT hash in one WebAssembly call: NTOWFv2, NTProofStr, SessionBaseKey
  * and LMv2 (what `NTOWFv2` + `computeResponseV2` compute step by step). The values are
  * views of `into` (48 bytes) when given, else of a new array.

@@ -77,6 +77,7 @@ import {
   computeMic,
   computeResponseV1,
   KXKEY,
+  NTLMV2_SCRATCH,
   ntlmv2Values,
   rc4K,
 } from "./crypto.ts";
@@ -168,11 +169,6 @@ export function serverRetFlags(
 }
 
 const ZERO8 = new Uint8Array(8);
-/**
- * Where the NTLMv2 values are computed: read within the synchronous part of the
- * AUTHENTICATE step, and its SessionBaseKey is wiped there (as KXKEY).
- */
-const V2_SCRATCH = new Uint8Array(48);
 
 function denied(message: string): never {
   throw new SspiError(SEC_E_LOGON_DENIED, message);
@@ -363,7 +359,7 @@ export class NtlmServerContext extends NtlmContextBase {
         sc,
         ZERO8,
         temp,
-        V2_SCRATCH,
+        NTLMV2_SCRATCH,
       );
       if (!constantTimeEqual(r.ntProofStr, proof)) {
         r.sessionBaseKey.fill(0);
