@@ -5,6 +5,7 @@
  */
 import {
   CredHandle,
+  SEC_E_OK,
   type SecBufferDesc,
   SECPKG_CRED_BOTH,
   SspiAcceptSecurityContextAsync,
@@ -14,7 +15,10 @@ import {
   type TimeStamp,
   type ULongOut,
 } from "../../mod.ts";
+import assert from "node:assert/strict";
+import { registerScripted, type Script, tick } from "./scripted_package.ts";
 import {
+  acquire,
   acquireParams,
   ascParams,
   iscParams,
@@ -58,4 +62,28 @@ export function acquireAsync(
     ...acquireParams(pkg, use, authData, cred, expiry),
   );
   return { queued, cred, expiry };
+}
+
+/** Tokens and an expiry the scripted async tests use. */
+export const T1 = new Uint8Array([1, 1, 1]);
+/** The second scripted token. */
+export const T2 = new Uint8Array([2, 2, 2, 2]);
+/** The third scripted token. */
+export const T3 = new Uint8Array([3]);
+/** The expiry the scripted package reports. */
+export const EXPIRY = 0x01da_0000_0000_0000n;
+
+/** Registers the scripted package with `script` and acquires a credential of it. */
+export function setup(
+  script: Script,
+): { pkg: ReturnType<typeof registerScripted>; cred: CredHandle } {
+  const pkg = registerScripted(script);
+  const { status, cred } = acquire("Scripted", SECPKG_CRED_BOTH);
+  assert.equal(status, SEC_E_OK);
+  return { pkg, cred };
+}
+
+/** Waits a few macrotasks so every ready microtask and timer has run. */
+export async function settle(n = 5): Promise<void> {
+  for (let i = 0; i < n; i++) await tick();
 }
