@@ -168,7 +168,17 @@ export class SecurityContext {
     return this.#complete;
   }
 
-  #buffers(token: Uint8Array | null) {
+  /**
+   * This side's handshake call for `token`, as the parameters of
+   * InitializeSecurityContext (`isc`) or AcceptSecurityContext (`asc`) in Win32
+   * order, which the sync and async forms share.
+   */
+  #call(token: Uint8Array | null): {
+    isc?: Parameters<typeof InitializeSecurityContext>;
+    asc?: Parameters<typeof AcceptSecurityContext>;
+    output: SecBufferDesc;
+    attrs: { value: number };
+  } {
     const bufs = [];
     if (token) bufs.push(new SecBuffer(SECBUFFER_TOKEN, token));
     if (this.#cb) {
@@ -176,7 +186,43 @@ export class SecurityContext {
     }
     const input = bufs.length ? new SecBufferDesc(bufs) : null;
     const output = new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
-    return { input, output };
+    const attrs = { value: 0 };
+    const ctx = this.#started ? this.#ctx : null;
+    const rep = SECURITY_NATIVE_DREP;
+    return this.#role === "initiate"
+      ? {
+        isc: [
+          this.#cred,
+          ctx,
+          this.#target,
+          this.#flags,
+          0,
+          rep,
+          input,
+          0,
+          this.#ctx,
+          output,
+          attrs,
+          null,
+        ],
+        output,
+        attrs,
+      }
+      : {
+        asc: [
+          this.#cred,
+          ctx,
+          input,
+          this.#flags,
+          rep,
+          this.#ctx,
+          output,
+          attrs,
+          null,
+        ],
+        output,
+        attrs,
+      };
   }
 
   #after(
@@ -230,75 +276,27 @@ export class SecurityContext {
    * ```
    */
   step(token: Uint8Array | null): Uint8Array | null {
-    const { input, output } = this.#buffers(token);
-    const attrs = { value: 0 };
-    const ctx = this.#started ? this.#ctx : null;
-    const status = this.#role === "initiate"
-      ? InitializeSecurityContext(
-        this.#cred,
-        ctx,
-        this.#target,
-        this.#flags,
-        0,
-        SECURITY_NATIVE_DREP,
-        input,
-        0,
-        this.#ctx,
-        output,
-        attrs,
-        null,
-      )
-      : AcceptSecurityContext(
-        this.#cred,
-        ctx,
-        input,
-        this.#flags,
-        SECURITY_NATIVE_DREP,
-        this.#ctx,
-        output,
-        attrs,
-        null,
-      );
-    return this.#after(status, output, attrs.value);
+    const c = this.#call(token);
+    const status = c.isc
+      ? InitializeSecurityContext(...c.isc)
+      : AcceptSecurityContext(...c.asc!);
+    return this.#after(status, c.output, c.attrs.value);
   }
 
   /** `step` through the `Sspi*Async` functions (for packages or user stores that wait). */
   async stepAsync(token: Uint8Array | null): Promise<Uint8Array | null> {
-    const { input, output } = this.#buffers(token);
-    const attrs = { value: 0 };
-    const ctx = this.#started ? this.#ctx : null;
+    const c = this.#call(token);
     const actx = SspiCreateAsyncContext();
     try {
-      const q = this.#role === "initiate"
-        ? SspiInitializeSecurityContextAsync(
-          actx,
-          this.#cred,
-          ctx,
-          this.#target,
-          this.#flags,
-          0,
-          SECURITY_NATIVE_DREP,
-          input,
-          0,
-          this.#ctx,
-          output,
-          attrs,
-          null,
-        )
-        : SspiAcceptSecurityContextAsync(
-          actx,
-          this.#cred,
-          ctx,
-          input,
-          this.#flags,
-          SECURITY_NATIVE_DREP,
-          this.#ctx,
-          output,
-          attrs,
-          null,
-        );
+      const q = c.isc
+        ? SspiInitializeSecurityContextAsync(actx, ...c.isc)
+        : SspiAcceptSecurityContextAsync(actx, ...c.asc!);
       check(q, "queueing the async call");
-      return this.#after(await SspiWaitForAsyncCall(actx), output, attrs.value);
+      return this.#after(
+        await SspiWaitForAsyncCall(actx),
+        c.output,
+        c.attrs.value,
+      );
     } finally {
       SspiFreeAsyncContext(actx);
     }
