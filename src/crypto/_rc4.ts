@@ -41,11 +41,18 @@ function xorInto(w: SspiWasm, src: Uint8Array, dst: Uint8Array): void {
   }
 }
 
-/** One-shot RC4 (no argument checks on `data`). */
-export function rc4Of(key: Uint8Array, data: Uint8Array): Uint8Array {
+/**
+ * One-shot RC4 (no argument checks on `data`), into `into` (as long as `data`) when
+ * given, else into a new array.
+ */
+export function rc4Of(
+  key: Uint8Array,
+  data: Uint8Array,
+  into?: Uint8Array,
+): Uint8Array {
   const w = getWasm();
   schedule(w, key);
-  const out = new Uint8Array(data.length);
+  const out = into ?? new Uint8Array(data.length);
   xorInto(w, data, out);
   w.x.wipe(w.state, RC4_STATE);
   return out;

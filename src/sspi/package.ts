@@ -61,6 +61,34 @@ export interface StepRequest {
   output: SecBufferDesc | null;
   /** True in the async form: the step may return a Promise. */
   async: boolean;
+  /**
+   * Set by a wrapping package (Negotiate): the room to leave around the output token
+   * so the wrapper can frame it in place instead of copying it. Packages may ignore
+   * it; the wrapper checks what it got.
+   */
+  frame?: TokenFrame;
+}
+
+/**
+ * Room around an inner package's output token: put a token of `n` bytes at offset
+ * `head(n)` of a fresh array of `head(n) + n + tail` bytes and return the view of
+ * the token (its `buffer` is that array's). Anything else is copied by the wrapper.
+ */
+export interface TokenFrame {
+  /** The bytes to leave before a token of `n` bytes. */
+  head(n: number): number;
+  /** The bytes to leave after it. */
+  tail: number;
+}
+
+/**
+ * A new array for a token of `n` bytes: the whole array, or with `frame` the view of
+ * the token inside a larger one (see {@link TokenFrame}).
+ */
+export function tokenArray(n: number, frame?: TokenFrame): Uint8Array {
+  if (!frame) return new Uint8Array(n);
+  const head = frame.head(n);
+  return new Uint8Array(head + n + frame.tail).subarray(head, head + n);
 }
 
 /** The outcome of one step. */

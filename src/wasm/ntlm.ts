@@ -94,31 +94,29 @@ export function ntlmV2(
   return r;
 }
 
+/** Bytes of the array `ntlmSessionKeys` returns. */
+export const NTLM_KEYS_SIZE = 4 * NTLM_DIR_SIZE + 16;
+
 /**
- * SIGNKEY/SEALKEY (MS-NLMP 3.4.5) for both directions: returns the outgoing
- * direction's state at 0..310 and the incoming one's at 310..620; with
- * `keepInitial`, a copy of both follows at 620..1240.
+ * SIGNKEY/SEALKEY (MS-NLMP 3.4.5) for both directions, with everything a context's
+ * session security keeps in one array: the outgoing direction's state at 0..310, the
+ * incoming one's at 310..620, a copy of both as derived at 620..1240 (for
+ * `resetCrypto`), then the exported session key itself at 1240..1256.
  */
 export function ntlmSessionKeys(
   flags: number,
   exportedSessionKey: Uint8Array,
   client: boolean,
-  keepInitial = false,
 ): Uint8Array {
   const { w, x, dir } = get();
   w.u8.set(exportedSessionKey, w.key);
   x.ntlmSessionKeys(flags >>> 0, w.key, client ? 1 : 0);
   const n = 2 * NTLM_DIR_SIZE;
-  let r: Uint8Array;
-  if (keepInitial) {
-    // A second copy of the states as derived follows the live ones.
-    r = new Uint8Array(2 * n);
-    const states = w.u8.subarray(dir, dir + n);
-    r.set(states);
-    r.set(states, n);
-  } else {
-    r = w.u8.slice(dir, dir + n);
-  }
+  const r = new Uint8Array(NTLM_KEYS_SIZE);
+  const states = w.u8.subarray(dir, dir + n);
+  r.set(states);
+  r.set(states, n);
+  r.set(exportedSessionKey, 2 * n);
   x.wipe(dir, n);
   return r;
 }

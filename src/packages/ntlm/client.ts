@@ -70,6 +70,7 @@ import {
   channelBindingsHash,
   computeMic,
   computeResponseV1,
+  EXPORTED_KEY_SCRATCH,
   KXKEY,
   NTLMV2_SCRATCH,
   ntlmv2Values,
@@ -80,9 +81,9 @@ import {
   decodeChallenge,
   encodeAuthenticate,
   encodeNegotiate,
+  type NegotiateMessage,
   OUR_VERSION,
 } from "./messages.ts";
-import { NtlmSessionSecurity } from "./security.ts";
 
 // Constant inputs that are only ever copied into messages (never written): shared.
 /** The MsvAvChannelBindings value without channel bindings: Z(16). */
@@ -91,6 +92,16 @@ const NO_CHANNEL_BINDINGS = new Uint8Array(16);
 const Z24 = new Uint8Array(24);
 /** The anonymous LM response: one zero byte (MS-NLMP 3.1.5.1.2). */
 const ANONYMOUS_LM = new Uint8Array(1);
+
+/** Where the NEGOTIATE is made again for the MIC (40 bytes; synchronous use). */
+const NEGOTIATE_SCRATCH = new Uint8Array(40);
+/** EncryptedRandomSessionKey until it is copied into the message (not secret). */
+const ENCRYPTED_KEY = new Uint8Array(16);
+
+/** The client's NEGOTIATE_MESSAGE: no domain or workstation, our VERSION. */
+function negotiateMessage(flags: number): NegotiateMessage {
+  return { flags, domain: "", workstation: "", version: OUR_VERSION };
+}
 
 /** What the client knows about its user (from the credential). */
 export interface ClientIdentity {
@@ -150,7 +161,6 @@ export class NtlmClientContext extends NtlmContextBase {
   #state: "initial" | "challenge" | "done" = "initial";
   #id: ClientIdentity;
   #offered = 0;
-  #negotiate: Uint8Array | null = null;
 
   constructor(info: SecPkgInfo, id: ClientIdentity) {
     super(info);
@@ -165,7 +175,6 @@ export class NtlmClientContext extends NtlmContextBase {
       } catch (e) {
         // A refused CHALLENGE ends the handshake: the context must be deleted.
         this.#state = "done";
-        this.#negotiate = null;
         throw e;
       }
     }
@@ -179,19 +188,14 @@ export class NtlmClientContext extends NtlmContextBase {
   #negotiateStep(req: StepRequest): StepResult {
     const anonymous = this.#id.ntHash === null;
     this.#offered = clientFlags(req.flags, anonymous);
-    this.#negotiate = encodeNegotiate({
-      flags: this.#offered,
-      domain: "",
-      workstation: "",
-      version: OUR_VERSION,
-    });
+    const token = encodeNegotiate(negotiateMessage(this.#offered), req.frame);
     this.serverName = req.target ?? "";
     this.#state = "challenge";
     this.retFlags = clientRetFlags(req.flags, this.#offered);
     return {
       status: SEC_I_CONTINUE_NEEDED,
-      token: this.#negotiate,
-      tokenIsFresh: false,
+      token,
+      tokenIsFresh: true,
       attrs: this.retFlags,
     };
   }
@@ -332,50 +336,54 @@ export class NtlmClientContext extends NtlmContextBase {
         id.lmHash ?? new Uint8Array(16),
         v2,
       );
+      // The exported key waits in a scratch until the session security copies it.
+      exported = EXPORTED_KEY_SCRATCH;
       if (flags & NTLMSSP_NEGOTIATE_KEY_EXCH) {
-        exported = randomBytes(16);
-        encryptedKey = rc4K(kx, exported);
+        randomInto(exported, 0, 16);
+        encryptedKey = rc4K(kx, exported, ENCRYPTED_KEY);
       } else {
-        exported = kx.slice();
+        exported.set(kx);
       }
       sessionBaseKey.fill(0);
       kx.fill(0);
     }
-    const msg = encodeAuthenticate({
-      flags,
-      lmResponse,
-      ntResponse,
-      domain: id.domain,
-      user: id.user,
-      workstation: id.workstation,
-      encryptedRandomSessionKey: encryptedKey,
-      version: OUR_VERSION,
-    });
-    this.micUsed = sendMic;
-    if (sendMic) {
-      // Written straight into the MIC field (zero while the MIC is computed).
-      computeMic(
-        exported,
-        this.#negotiate!,
-        token,
-        msg,
-        undefined,
-        msg.subarray(72, 88),
+    let msg: Uint8Array;
+    try {
+      msg = this.#authenticate(
+        req,
+        flags,
+        lmResponse,
+        ntResponse,
+        encryptedKey,
       );
+      if (sendMic) {
+        // Written straight into the MIC field (zero while the MIC is computed). The
+        // NEGOTIATE depends only on the offered flags: made again for the MIC
+        // rather than kept (the caller owns the one it sent).
+        computeMic(
+          exported,
+          encodeNegotiate(negotiateMessage(this.#offered), NEGOTIATE_SCRATCH),
+          token,
+          msg,
+          undefined,
+          msg.subarray(72, 88),
+        );
+      }
+      if (id.ntHash !== null) {
+        this.secure(flags, exported, filetimeFromMs(Date.now()));
+      }
+    } finally {
+      exported.fill(0);
     }
+    this.micUsed = sendMic;
     this.negFlags = flags;
     this.clientName = id.ntHash === null
       ? ""
       : id.domain
       ? `${id.domain}\\${id.user}`
       : id.user;
-    if (id.ntHash !== null) {
-      this.security = new NtlmSessionSecurity(flags, exported, "Client");
-      this.setSessionKey(exported, filetimeFromMs(Date.now())); // now owns it
-    }
     this.established = true;
     this.#state = "done";
-    this.#negotiate = null;
     this.retFlags = clientRetFlags(req.flags, flags);
     return {
       status: SEC_E_OK,
@@ -384,5 +392,30 @@ export class NtlmClientContext extends NtlmContextBase {
       attrs: this.retFlags,
       expiry: 0x7fffffffffffffffn,
     };
+  }
+
+  /** The AUTHENTICATE message (framed for a wrapper when it asks). */
+  #authenticate(
+    req: StepRequest,
+    flags: number,
+    lmResponse: Uint8Array,
+    ntResponse: Uint8Array,
+    encryptedKey: Uint8Array,
+  ): Uint8Array {
+    const id = this.#id;
+    return encodeAuthenticate(
+      {
+        flags,
+        lmResponse,
+        ntResponse,
+        domain: id.domain,
+        user: id.user,
+        workstation: id.workstation,
+        encryptedRandomSessionKey: encryptedKey,
+        version: OUR_VERSION,
+      },
+      true,
+      req.frame,
+    );
   }
 }

@@ -118,11 +118,23 @@ export abstract class NtlmContextBase implements PackageContext {
   abstract step(req: StepRequest): StepResult | Promise<StepResult>;
 
   /**
-   * Records the exported session key: the context owns `key` from here on (the
-   * caller must not keep or wipe it) and wipes it on dispose.
+   * Derives the session security from the exported session key, which it keeps with
+   * the keys (the caller wipes its own copy), and records when the context was
+   * established. Both are wiped on dispose.
    */
-  protected setSessionKey(key: Uint8Array, start: bigint): void {
-    this.#sessionKey = key;
+  protected secure(
+    flags: number,
+    exportedSessionKey: Uint8Array,
+    start: bigint,
+    restore?: { keys: Uint8Array; outSeq: number; inSeq: number },
+  ): void {
+    this.security = new NtlmSessionSecurity(
+      flags,
+      exportedSessionKey,
+      this.mode,
+      restore,
+    );
+    this.#sessionKey = this.security.sessionKey;
     this.#start = start;
   }
 
@@ -303,13 +315,14 @@ export abstract class NtlmContextBase implements PackageContext {
     this.retFlags = x.retFlags;
     this.clientName = x.clientName;
     this.serverName = x.serverName;
-    this.setSessionKey(x.sessionKey, x.start);
-    this.security = new NtlmSessionSecurity(x.negFlags, x.sessionKey, x.mode, {
+    this.secure(x.negFlags, x.sessionKey, x.start, {
       keys: x.keys,
       outSeq: x.outSeq,
       inSeq: x.inSeq,
     });
-    x.keys.fill(0); // copied by the session security; the session key is kept
+    // Both copied by the session security.
+    x.keys.fill(0);
+    x.sessionKey.fill(0);
     this.established = true;
   }
 

@@ -11,8 +11,8 @@ import {
   hmacMd5,
   md4,
   md5,
-  rc4,
 } from "../../crypto/mod.ts";
+import { rc4Of } from "../../crypto/_rc4.ts";
 import { concat, oem, utf16le } from "../../util/bytes.ts";
 import { SspiError } from "../../sspi/errors.ts";
 import { SEC_E_INVALID_TOKEN } from "../../sspi/status.ts";
@@ -212,9 +212,16 @@ export function SEALKEY(
   return key;
 }
 
-/** EncryptedRandomSessionKey = RC4(KeyExchangeKey, ExportedSessionKey) and back. */
-export function rc4K(key: Uint8Array, data: Uint8Array): Uint8Array {
-  return rc4(key, data);
+/**
+ * EncryptedRandomSessionKey = RC4(KeyExchangeKey, ExportedSessionKey) and back, into
+ * `into` when given.
+ */
+export function rc4K(
+  key: Uint8Array,
+  data: Uint8Array,
+  into?: Uint8Array,
+): Uint8Array {
+  return rc4Of(key, data, into);
 }
 
 /**
@@ -308,6 +315,12 @@ export interface V2Values {
  * them within its synchronous part and wipes the SessionBaseKey there (as KXKEY).
  */
 export const NTLMV2_SCRATCH: Uint8Array = new Uint8Array(48);
+
+/**
+ * Where the AUTHENTICATE steps of both sides hold the exported session key until the
+ * session security copies it; each wipes it before its synchronous part ends.
+ */
+export const EXPORTED_KEY_SCRATCH: Uint8Array = new Uint8Array(16);
 
 /**
  * NTLMv2 from the NT hash in one WebAssembly call: NTOWFv2, NTProofStr, SessionBaseKey

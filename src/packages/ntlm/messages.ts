@@ -6,6 +6,7 @@
  */
 import { randomInto } from "../../crypto/_random.ts";
 import { SspiError } from "../../sspi/errors.ts";
+import { tokenArray, type TokenFrame } from "../../sspi/package.ts";
 import { SEC_E_INVALID_TOKEN } from "../../sspi/status.ts";
 import {
   EMPTY_BYTES,
@@ -301,8 +302,14 @@ class Writer {
     HEAD_VIEW.setUint16(o + 2, ver.build, true);
     HEAD[o + 7] = ver.revision;
   }
-  done(): Uint8Array {
-    const out = new Uint8Array(this.offset);
+  /**
+   * The message: in `to` when it is an array with room (a scratch: the view of the
+   * message), else a new array, framed for a wrapper when `to` is a frame.
+   */
+  done(to?: Uint8Array | TokenFrame): Uint8Array {
+    const out = to instanceof Uint8Array && to.length >= this.offset
+      ? to.subarray(0, this.offset)
+      : tokenArray(this.offset, to instanceof Uint8Array ? undefined : to);
     for (let i = 0; i < this.fixed; i++) out[i] = HEAD[i];
     let o = this.fixed;
     for (const p of this.parts) {
@@ -319,24 +326,32 @@ class Writer {
   }
 }
 
-/** Encodes a NEGOTIATE_MESSAGE (40 bytes of header with VERSION). */
-export function encodeNegotiate(m: NegotiateMessage): Uint8Array {
+/**
+ * Encodes a NEGOTIATE_MESSAGE (40 bytes of header with VERSION), into `to` when it is
+ * a scratch with room, or framed for a wrapper (see `Writer.done`).
+ */
+export function encodeNegotiate(
+  m: NegotiateMessage,
+  to?: Uint8Array | TokenFrame,
+): Uint8Array {
   const w = new Writer(40, NtLmNegotiate);
   HEAD_VIEW.setUint32(12, m.flags >>> 0, true);
   w.text(16, m.domain);
   w.text(24, m.workstation);
   if (m.version) w.version(32, m.version);
-  return w.done();
+  return w.done(to);
 }
 
 /**
  * Encodes a CHALLENGE_MESSAGE (56 bytes of header). A null `serverChallenge` is drawn
- * at random straight into the message (read it back at offset 24).
+ * at random straight into the message (read it back at offset 24). With `frame`, the
+ * message is framed for a wrapper.
  */
 export function encodeChallenge(
   m: Omit<ChallengeMessage, "serverChallenge"> & {
     serverChallenge: Uint8Array | null;
   },
+  frame?: TokenFrame,
 ): Uint8Array {
   const unicode = (m.flags & NTLMSSP_NEGOTIATE_UNICODE) !== 0;
   const w = new Writer(56, NtLmChallenge, unicode);
@@ -346,17 +361,19 @@ export function encodeChallenge(
   else randomInto(HEAD, 24, 8);
   w.field(40, m.targetInfo);
   if (m.version) w.version(48, m.version);
-  return w.done();
+  return w.done(frame);
 }
 
 /**
  * Encodes an AUTHENTICATE_MESSAGE with an 88-byte header (VERSION and a MIC at offset
  * 72, zero unless `m.mic` is set; the caller fills it in afterwards), or a 72-byte one
  * without MIC field when `micField` is false (as MS-NLMP 4.2's examples are laid out).
+ * With `frame`, the message is framed for a wrapper.
  */
 export function encodeAuthenticate(
   m: AuthenticateMessage,
   micField = true,
+  frame?: TokenFrame,
 ): Uint8Array {
   const unicode = (m.flags & NTLMSSP_NEGOTIATE_UNICODE) !== 0;
   const w = new Writer(micField ? 88 : 72, NtLmAuthenticate, unicode);
@@ -370,5 +387,5 @@ export function encodeAuthenticate(
   HEAD_VIEW.setUint32(60, m.flags >>> 0, true);
   if (m.version) w.version(64, m.version);
   if (m.mic && micField) HEAD.set(m.mic, 72);
-  return w.done();
+  return w.done(frame);
 }

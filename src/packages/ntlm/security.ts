@@ -17,6 +17,7 @@ import {
 } from "../../sspi/status.ts";
 import {
   NTLM_DIR_SIZE,
+  NTLM_KEYS_SIZE,
   NTLM_RC4_OFFSET,
   NTLM_RC4_SIZE,
   ntlmMessage,
@@ -31,6 +32,9 @@ import {
   NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
 } from "./constants.ts";
 
+/** The live and initial states of both directions (what an export carries). */
+const STATES_SIZE = 4 * NTLM_DIR_SIZE;
+
 interface Direction {
   state: Uint8Array;
   seq: { n: number };
@@ -41,16 +45,22 @@ export class NtlmSessionSecurity {
   readonly #flags: number;
   /**
    * Live states of both directions, then the states as derived, for `resetCrypto`
-   * (SPNEGO re-keys after the mechListMIC).
+   * (SPNEGO re-keys after the mechListMIC), then the exported session key.
    */
   readonly #keys: Uint8Array;
   readonly #out: Direction;
   readonly #in: Direction;
   #disposed = false;
+  /**
+   * The exported session key, kept in the same array as the keys (a view: wiped with
+   * them).
+   */
+  readonly sessionKey: Uint8Array;
 
   /**
-   * Derives SIGNKEY/SEALKEY for both directions from the exported session key.
-   * `mode` is which side this is ("Client" sends with the client-to-server keys).
+   * Derives SIGNKEY/SEALKEY for both directions from the exported session key, which
+   * it copies (the caller wipes its own). `mode` is which side this is ("Client"
+   * sends with the client-to-server keys).
    */
   constructor(
     flags: number,
@@ -59,12 +69,18 @@ export class NtlmSessionSecurity {
     restore?: { keys: Uint8Array; outSeq: number; inSeq: number },
   ) {
     this.#flags = flags >>> 0;
-    this.#keys = restore ? restore.keys.slice() : ntlmSessionKeys(
-      this.#flags,
-      exportedSessionKey,
-      mode === "Client",
-      true,
-    );
+    if (restore) {
+      this.#keys = new Uint8Array(NTLM_KEYS_SIZE);
+      this.#keys.set(restore.keys.subarray(0, STATES_SIZE));
+      this.#keys.set(exportedSessionKey, STATES_SIZE);
+    } else {
+      this.#keys = ntlmSessionKeys(
+        this.#flags,
+        exportedSessionKey,
+        mode === "Client",
+      );
+    }
+    this.sessionKey = this.#keys.subarray(STATES_SIZE);
     if (this.#ess()) {
       this.#out = {
         state: this.#keys.subarray(0, NTLM_DIR_SIZE),
@@ -217,7 +233,7 @@ export class NtlmSessionSecurity {
     this.#alive();
     return {
       flags: this.#flags,
-      keys: this.#keys.slice(),
+      keys: this.#keys.slice(0, STATES_SIZE),
       outSeq: this.#out.seq.n,
       inSeq: this.#in.seq.n,
     };

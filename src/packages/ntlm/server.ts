@@ -76,6 +76,7 @@ import {
   channelBindingsHash,
   computeMic,
   computeResponseV1,
+  EXPORTED_KEY_SCRATCH,
   KXKEY,
   NTLMV2_SCRATCH,
   ntlmv2Values,
@@ -90,7 +91,6 @@ import {
   messageType,
   OUR_VERSION,
 } from "./messages.ts";
-import { NtlmSessionSecurity } from "./security.ts";
 import { ntlmTestHooks } from "./_test_hooks.ts";
 
 /** What the server side needs from its credential. */
@@ -275,14 +275,24 @@ export class NtlmServerContext extends NtlmContextBase {
       targetInfo,
       version: OUR_VERSION,
     });
-    // The challenge was drawn straight into the message, which this context keeps.
-    this.#serverChallenge = msg.subarray(24, 32);
-    this.#negotiate = token.slice();
-    this.#challenge = msg;
+    // The MIC covers both messages as they were on the wire: one copy of the two
+    // (the caller owns the CHALLENGE it is given and may reuse its buffer). The
+    // challenge was drawn straight into the message.
+    const kept = new Uint8Array(token.length + msg.length);
+    kept.set(token);
+    kept.set(msg, token.length);
+    this.#negotiate = kept.subarray(0, token.length);
+    this.#challenge = kept.subarray(token.length);
+    this.#serverChallenge = this.#challenge.subarray(24, 32);
     this.negFlags = flags;
     this.#state = "authenticate";
     this.retFlags = serverRetFlags(req.flags, flags, false);
-    return { status: SEC_I_CONTINUE_NEEDED, token: msg, attrs: this.retFlags };
+    return {
+      status: SEC_I_CONTINUE_NEEDED,
+      token: msg,
+      tokenIsFresh: true,
+      attrs: this.retFlags,
+    };
   }
 
   #verifyStep(
@@ -393,7 +403,9 @@ export class NtlmServerContext extends NtlmContextBase {
       secret.lmHash ?? new Uint8Array(16),
       v2,
     );
-    let exported: Uint8Array;
+    // The exported key waits in a scratch until the session security copies it;
+    // every secret of this step is wiped before it returns or throws.
+    const exported = EXPORTED_KEY_SCRATCH;
     try {
       if (flags & NTLMSSP_NEGOTIATE_KEY_EXCH) {
         if (auth.encryptedRandomSessionKey.length !== 16) {
@@ -402,49 +414,57 @@ export class NtlmServerContext extends NtlmContextBase {
             "EncryptedRandomSessionKey must be 16 bytes",
           );
         }
-        exported = rc4K(kx, auth.encryptedRandomSessionKey);
+        rc4K(kx, auth.encryptedRandomSessionKey, exported);
       } else {
-        exported = kx.slice();
+        exported.set(kx);
       }
+      this.micUsed = v2 && this.#micRequired;
+      if (v2 && this.#micRequired) this.#checkMic(exported, token, auth);
+      this.negFlags = flags;
+      this.clientName = auth.domain
+        ? `${auth.domain}\\${auth.user}`
+        : auth.user;
+      this.serverName = this.#policy.computer;
+      this.secure(flags, exported, filetimeFromMs(Date.now()));
     } finally {
       sessionBaseKey.fill(0);
       kx.fill(0);
+      exported.fill(0);
     }
-    this.micUsed = v2 && this.#micRequired;
-    if (v2 && this.#micRequired) {
-      if (!auth.mic) {
-        throw new SspiError(
-          SEC_E_INVALID_TOKEN,
-          "MsvAvFlags announce a MIC but the message has none",
-        );
-      }
-      const mic = computeMic(
-        exported,
-        this.#negotiate!,
-        this.#challenge!,
-        token,
-        auth.micOffset!,
-        MIC_SCRATCH,
-      );
-      const same = constantTimeEqual(mic, auth.mic);
-      mic.fill(0);
-      if (!same) {
-        exported.fill(0);
-        throw new SspiError(
-          SEC_E_MESSAGE_ALTERED,
-          "the AUTHENTICATE message's MIC does not match",
-        );
-      }
-    }
-    this.negFlags = flags;
-    this.clientName = auth.domain ? `${auth.domain}\\${auth.user}` : auth.user;
-    this.serverName = this.#policy.computer;
-    this.security = new NtlmSessionSecurity(flags, exported, "Server");
-    this.setSessionKey(exported, filetimeFromMs(Date.now())); // now owns it
     return this.#done(req, false);
   }
 
   #micRequired = false;
+
+  /** Checks the AUTHENTICATE message's MIC (MS-NLMP 3.2.5.1.2). */
+  #checkMic(
+    exported: Uint8Array,
+    token: Uint8Array,
+    auth: AuthenticateMessage,
+  ): void {
+    if (!auth.mic) {
+      throw new SspiError(
+        SEC_E_INVALID_TOKEN,
+        "MsvAvFlags announce a MIC but the message has none",
+      );
+    }
+    const mic = computeMic(
+      exported,
+      this.#negotiate!,
+      this.#challenge!,
+      token,
+      auth.micOffset!,
+      MIC_SCRATCH,
+    );
+    const same = constantTimeEqual(mic, auth.mic);
+    mic.fill(0);
+    if (!same) {
+      throw new SspiError(
+        SEC_E_MESSAGE_ALTERED,
+        "the AUTHENTICATE message's MIC does not match",
+      );
+    }
+  }
 
   /** Checks the AV pairs of an NTLMv2 blob: MIC flag and channel bindings. */
   #checkBlob(req: StepRequest, avBytes: Uint8Array): void {
