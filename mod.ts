@@ -49,7 +49,9 @@ export type {
   SecurityPackage,
   StepRequest,
   StepResult,
+  TokenFrame,
 } from "./src/sspi/package.ts";
+export { tokenArray } from "./src/sspi/package.ts";
 export { SspiError } from "./src/sspi/errors.ts";
 export type * from "./src/sspi/attributes.ts";
 export {
