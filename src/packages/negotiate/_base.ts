@@ -24,6 +24,7 @@ import type {
   SecPkgInfo,
   StepRequest,
   StepResult,
+  TokenFrame,
 } from "../../sspi/package.ts";
 import {
   continues,
@@ -106,10 +107,14 @@ export abstract class NegotiateContextBase implements PackageContext {
     this.inner = c.pkg.createContext(c.cred, this.role);
   }
 
-  /** Runs one inner step with `token` in place of the caller's token buffer. */
+  /**
+   * Runs one inner step with `token` in place of the caller's token buffer, asking
+   * for its output token in `frame` (the room the SPNEGO message around it takes).
+   */
   protected innerStep(
     req: StepRequest,
     token: Uint8Array | null,
+    frame?: TokenFrame,
   ): Maybe<StepResult> {
     const given = req.input?.pBuffers;
     let input: SecBufferDesc | null;
@@ -144,6 +149,7 @@ export abstract class NegotiateContextBase implements PackageContext {
       input,
       output: req.output,
       async: req.async,
+      frame,
     });
     return r instanceof Promise
       ? r.then((v) => this.#afterStep(v))

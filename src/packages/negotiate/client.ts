@@ -38,7 +38,9 @@ import {
   encodeMechTypeList,
   encodeNegTokenInit,
   encodeNegTokenResp,
+  negTokenInitFrame,
   type NegTokenResp,
+  negTokenRespFrame,
 } from "./messages.ts";
 
 /** The mechanism list offered with all of a credential's mechanisms, made once. */
@@ -65,6 +67,13 @@ function mechList(
   }
   return l;
 }
+
+/**
+ * Where the reply to the server puts the mechanism's token: accept-incomplete, the
+ * token, then a mechListMIC of NTLM's 16 bytes when the mechanism completes (other
+ * shapes are copied).
+ */
+const REPLY_FRAME = negTokenRespFrame(ACCEPT_INCOMPLETE, undefined, 16);
 
 /** The Negotiate client state machine. */
 export class NegotiateClientContext extends NegotiateContextBase {
@@ -117,23 +126,24 @@ export class NegotiateClientContext extends NegotiateContextBase {
       );
     }
     this.startInner(offers[0]);
+    const { mechTypes, mechTypesDer } = mechList(this.cred.inner, offers);
+    const frame = negTokenInitFrame(mechTypesDer);
     const run = (): Maybe<StepResult> =>
-      then(this.innerStep(req, null), (r) => {
+      then(this.innerStep(req, null, frame), (r) => {
         if (isFailure(r.status)) {
           return offers.length > 1 ? this.#tryMech(req, offers.slice(1)) : r;
         }
         this.#offers = offers;
-        const { mechTypes, mechTypesDer } = mechList(this.cred.inner, offers);
         this.#mechTypesDer = mechTypesDer;
         this.#state = "wait";
         return {
           status: SEC_I_CONTINUE_NEEDED,
           tokenIsFresh: true,
-          token: encodeNegTokenInit({
-            mechTypes,
-            mechTypesDer: this.#mechTypesDer,
-            mechToken: r.token ?? undefined,
-          }, true),
+          token: encodeNegTokenInit(
+            { mechTypes, mechTypesDer, mechToken: r.token ?? undefined },
+            true,
+            r.tokenIsFresh === true,
+          ),
           attrs: r.attrs,
           expiry: r.expiry,
         };
@@ -205,7 +215,7 @@ export class NegotiateClientContext extends NegotiateContextBase {
           "a mechanism token after completion",
         );
       }
-      inner = this.innerStep(req, t.responseToken);
+      inner = this.innerStep(req, t.responseToken, REPLY_FRAME);
     } else if (fresh) {
       inner = this.innerStep(req, null);
     } else if (!this.innerDone) {
@@ -273,7 +283,7 @@ export class NegotiateClientContext extends NegotiateContextBase {
         negState: ACCEPT_INCOMPLETE,
         responseToken: innerToken,
         mechListMIC: mic,
-      }),
+      }, r?.tokenIsFresh === true),
       attrs: r?.attrs ?? this.innerAttrs,
       expiry: this.expiry,
     };

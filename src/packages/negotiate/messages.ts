@@ -27,6 +27,7 @@ import {
   writeTlvHeader,
 } from "../../der/mod.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
+import type { TokenFrame } from "../../sspi/package.ts";
 import { SPNEGO_OID } from "./constants.ts";
 
 /** `NegHints` (MS-SPNG 2.2.1). */
@@ -112,19 +113,21 @@ export function keepMechTypesDer(
 
 /** The DER of the four NegState values, made once (lazy DER nodes share them). */
 const NEG_STATES = [0, 1, 2, 3].map((v) => encodeEnumerated(v));
-const negState = (v: number) => NEG_STATES[v] ?? encodeEnumerated(v);
+const negStateDer = (v: number) => NEG_STATES[v] ?? encodeEnumerated(v);
 const octets = (b: Uint8Array) => der(TAG_OCTET_STRING, b);
 
 /**
  * Encodes a NegTokenInit (or NegTokenInit2 when `negHints` is set) as `[0]`; with
- * `framed` (the initiator's first token) inside the InitialContextToken. The message
- * is built lazily and serialized into one array.
+ * `framed` (the initiator's first token) inside the InitialContextToken. With `owned`
+ * (the mechToken is a fresh array nobody else holds), a mechToken framed where this
+ * encoding puts it (`negTokenInitFrame`) is written around in place.
  */
 export function encodeNegTokenInit(
   t: Omit<NegTokenInit, "type" | "mechTypesDer"> & {
     mechTypesDer?: Uint8Array;
   },
   framed: boolean,
+  owned = false,
 ): Uint8Array {
   if (!t.reqFlags && !t.negHints) {
     return writeInit(
@@ -132,6 +135,7 @@ export function encodeNegTokenInit(
       t.mechToken,
       t.mechListMIC,
       framed,
+      owned,
     );
   }
   const fields: Der[] = [
@@ -156,9 +160,6 @@ export function encodeNegTokenInit(
   );
 }
 
-/** The size of `[n] { OCTET STRING bytes }`. */
-const octetsFieldSize = (b: Uint8Array) => tlvSize(tlvSize(b.length));
-
 /** Writes `[n] { value }` (value already encoded) at `o`; returns the end offset. */
 function putField(out: Uint8Array, o: number, n: number, value: Uint8Array) {
   o = writeTlvHeader(out, o, contextTag(n), value.length);
@@ -166,65 +167,193 @@ function putField(out: Uint8Array, o: number, n: number, value: Uint8Array) {
   return o + value.length;
 }
 
-/** Writes `[n] { OCTET STRING bytes }` at `o`; returns the end offset. */
-function putOctets(out: Uint8Array, o: number, n: number, b: Uint8Array) {
-  o = writeTlvHeader(out, o, contextTag(n), tlvSize(b.length));
-  o = writeTlvHeader(out, o, TAG_OCTET_STRING, b.length);
-  out.set(b, o);
-  return o + b.length;
+/** Bytes of the identifier and length octets of a TLV with `len` content bytes. */
+const headerSize = (len: number) => tlvSize(len) - len;
+
+/** Bytes of `[n] { OCTET STRING }` before its `len` content bytes. */
+const octetsHeaderSize = (len: number) =>
+  headerSize(tlvSize(len)) + headerSize(len);
+
+/** The size of a SPNEGO message and where its inner token's bytes go. */
+interface Layout {
+  /** The whole message's size. */
+  total: number;
+  /** The SEQUENCE's content length. */
+  n: number;
+  /** Where the token's bytes start (-1 without a token). */
+  tokenAt: number;
 }
 
 /**
+ * The token, when it is framed exactly as `layout` wants it in an array of its own:
+ * then the message is written around it in place (no copy, no new array).
+ */
+function inPlace(
+  tok: Uint8Array | undefined,
+  layout: Layout,
+  owned: boolean,
+): Uint8Array | null {
+  if (!owned || !tok || tok.byteOffset !== layout.tokenAt) return null;
+  const b = tok.buffer;
+  return b instanceof ArrayBuffer && b.byteLength === layout.total
+    ? new Uint8Array(b)
+    : null;
+}
+
+/** Writes `[n] { OCTET STRING bytes }` at `o`, unless its bytes are already there. */
+function putOctetsAt(out: Uint8Array, o: number, n: number, b: Uint8Array) {
+  o = writeTlvHeader(out, o, contextTag(n), tlvSize(b.length));
+  o = writeTlvHeader(out, o, TAG_OCTET_STRING, b.length);
+  if (b.buffer !== out.buffer || b.byteOffset !== o) out.set(b, o);
+  return o + b.length;
+}
+
+/** The layout of the common NegTokenInit (see `writeInit`). */
+function initLayout(
+  mechTypesLen: number,
+  tokLen: number | undefined,
+  micLen: number | undefined,
+  framed: boolean,
+): Layout {
+  let n = tlvSize(mechTypesLen);
+  const before = n;
+  if (tokLen !== undefined) n += tlvSize(tlvSize(tokLen));
+  if (micLen !== undefined) n += tlvSize(tlvSize(micLen));
+  const token = tlvSize(tlvSize(n));
+  const oidLen = framed ? SPNEGO_OID_DER.length : 0;
+  const total = framed ? tlvSize(oidLen + token) : token;
+  const seqAt = (framed ? headerSize(oidLen + token) + oidLen : 0) +
+    headerSize(tlvSize(n)) + headerSize(n);
+  return {
+    total,
+    n,
+    tokenAt: tokLen === undefined
+      ? -1
+      : seqAt + before + octetsHeaderSize(tokLen),
+  };
+}
+
+/** The DER of the SPNEGO OID (thisMech of the InitialContextToken). */
+const SPNEGO_OID_DER = oidDer(SPNEGO_OID);
+
+/**
  * The common NegTokenInit (mechTypes, optional mechToken and `[3]` mechListMIC, no
- * reqFlags or negHints), sizes computed first and written straight into one array.
+ * reqFlags or negHints), sizes computed first and written straight into one array:
+ * around the mechToken when it is `owned` and framed where it goes (see
+ * `negTokenInitFrame`).
  */
 function writeInit(
   mechTypesDer: Uint8Array,
   mechToken: Uint8Array | undefined,
   mic: Uint8Array | undefined,
   framed: boolean,
+  owned = false,
 ): Uint8Array {
-  let n = tlvSize(mechTypesDer.length);
-  if (mechToken) n += octetsFieldSize(mechToken);
-  if (mic) n += octetsFieldSize(mic);
-  const token = tlvSize(tlvSize(n));
-  const oid = framed ? oidDer(SPNEGO_OID) : null;
-  const out = new Uint8Array(oid ? tlvSize(oid.length + token) : token);
+  const l = initLayout(
+    mechTypesDer.length,
+    mechToken?.length,
+    mic?.length,
+    framed,
+  );
+  const out = inPlace(mechToken, l, owned) ?? new Uint8Array(l.total);
+  const n = l.n;
   let o = 0;
-  if (oid) {
-    o = writeTlvHeader(out, o, applicationTag(0), oid.length + token);
+  if (framed) {
+    const oid = SPNEGO_OID_DER;
+    o = writeTlvHeader(
+      out,
+      o,
+      applicationTag(0),
+      oid.length + tlvSize(tlvSize(n)),
+    );
     out.set(oid, o);
     o += oid.length;
   }
   o = writeTlvHeader(out, o, contextTag(0), tlvSize(n));
   o = writeTlvHeader(out, o, TAG_SEQUENCE, n);
   o = putField(out, o, 0, mechTypesDer);
-  if (mechToken) o = putOctets(out, o, 2, mechToken);
-  if (mic) putOctets(out, o, 3, mic);
+  if (mechToken) o = putOctetsAt(out, o, 2, mechToken);
+  if (mic) putOctetsAt(out, o, 3, mic);
   return out;
 }
 
 /**
- * Encodes a NegTokenResp as `[1]`: sizes computed first, then written straight into
- * one array.
+ * The frame an inner package's first token needs to sit where the initiator's framed
+ * NegTokenInit (mechTypes and mechToken) puts it: pass it as `StepRequest.frame`,
+ * then `encodeNegTokenInit(..., true, true)` writes around it.
  */
-export function encodeNegTokenResp(t: Omit<NegTokenResp, "type">): Uint8Array {
-  const st = t.negState !== undefined ? negState(t.negState) : undefined;
-  const mech = t.supportedMech ? oidDer(t.supportedMech) : undefined;
-  const tok = t.responseToken;
-  const mic = t.mechListMIC;
+export function negTokenInitFrame(mechTypesDer: Uint8Array): TokenFrame {
+  return {
+    head: (len) =>
+      initLayout(mechTypesDer.length, len, undefined, true).tokenAt,
+    tail: 0,
+  };
+}
+
+/** The layout of a NegTokenResp with these fields (see `encodeNegTokenResp`). */
+function respLayout(
+  st: Uint8Array | undefined,
+  mech: Uint8Array | undefined,
+  tokLen: number | undefined,
+  micLen: number | undefined,
+): Layout {
   let n = 0;
   if (st) n += tlvSize(st.length);
   if (mech) n += tlvSize(mech.length);
-  if (tok) n += octetsFieldSize(tok);
-  if (mic) n += octetsFieldSize(mic);
-  const out = new Uint8Array(tlvSize(tlvSize(n)));
-  let o = writeTlvHeader(out, 0, contextTag(1), tlvSize(n));
-  o = writeTlvHeader(out, o, TAG_SEQUENCE, n);
+  const before = n;
+  if (tokLen !== undefined) n += tlvSize(tlvSize(tokLen));
+  if (micLen !== undefined) n += tlvSize(tlvSize(micLen));
+  const seqAt = headerSize(tlvSize(n)) + headerSize(n);
+  return {
+    total: tlvSize(tlvSize(n)),
+    n,
+    tokenAt: tokLen === undefined
+      ? -1
+      : seqAt + before + octetsHeaderSize(tokLen),
+  };
+}
+
+/**
+ * The frame an inner package's token needs to sit where a NegTokenResp with these
+ * fields (and a mechListMIC of `micLength` bytes, when given) puts its responseToken:
+ * pass it as `StepRequest.frame`, then `encodeNegTokenResp(..., true)` writes around
+ * it.
+ */
+export function negTokenRespFrame(
+  negState: number | undefined,
+  supportedMech: string | undefined,
+  micLength?: number,
+): TokenFrame {
+  const st = negState !== undefined ? negStateDer(negState) : undefined;
+  const mech = supportedMech ? oidDer(supportedMech) : undefined;
+  return {
+    head: (len) => respLayout(st, mech, len, micLength).tokenAt,
+    tail: micLength === undefined ? 0 : tlvSize(tlvSize(micLength)),
+  };
+}
+
+/**
+ * Encodes a NegTokenResp as `[1]`: sizes computed first, then written straight into
+ * one array. With `owned` (the responseToken is a fresh array nobody else holds),
+ * a token framed where this encoding puts it (`negTokenRespFrame`) is written around
+ * in place, without a copy.
+ */
+export function encodeNegTokenResp(
+  t: Omit<NegTokenResp, "type">,
+  owned = false,
+): Uint8Array {
+  const st = t.negState !== undefined ? negStateDer(t.negState) : undefined;
+  const mech = t.supportedMech ? oidDer(t.supportedMech) : undefined;
+  const tok = t.responseToken;
+  const mic = t.mechListMIC;
+  const l = respLayout(st, mech, tok?.length, mic?.length);
+  const out = inPlace(tok, l, owned) ?? new Uint8Array(l.total);
+  let o = writeTlvHeader(out, 0, contextTag(1), tlvSize(l.n));
+  o = writeTlvHeader(out, o, TAG_SEQUENCE, l.n);
   if (st) o = putField(out, o, 0, st);
   if (mech) o = putField(out, o, 1, mech);
-  if (tok) o = putOctets(out, o, 2, tok);
-  if (mic) putOctets(out, o, 3, mic);
+  if (tok) o = putOctetsAt(out, o, 2, tok);
+  if (mic) putOctetsAt(out, o, 3, mic);
   return out;
 }
 

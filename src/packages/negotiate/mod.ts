@@ -20,6 +20,8 @@ export {
   type NegHints,
   type NegotiationToken,
   type NegTokenInit,
+  negTokenInitFrame,
   type NegTokenResp,
+  negTokenRespFrame,
 } from "./messages.ts";
 export * from "./constants.ts";

@@ -41,6 +41,7 @@ import {
   keepMechTypesDer,
   type NegTokenInit,
   type NegTokenResp,
+  negTokenRespFrame,
 } from "./messages.ts";
 
 /** The Negotiate server state machine. */
@@ -151,7 +152,11 @@ export class NegotiateServerContext extends NegotiateContextBase {
     if (!optimistic) this.#micRequired = true;
     if (optimistic && t.mechToken) {
       return then(
-        this.innerStep(req, t.mechToken),
+        this.innerStep(
+          req,
+          t.mechToken,
+          negTokenRespFrame(ACCEPT_INCOMPLETE, chosenOid),
+        ),
         (r) => this.#afterInner(r, t.mechToken!, undefined, true),
       );
     }
@@ -218,7 +223,7 @@ export class NegotiateServerContext extends NegotiateContextBase {
           negState: ACCEPT_INCOMPLETE,
           supportedMech,
           responseToken,
-        }),
+        }, r?.tokenIsFresh === true),
         attrs: r?.attrs ?? 0,
         expiry: r?.expiry,
       };

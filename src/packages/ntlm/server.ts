@@ -274,7 +274,7 @@ export class NtlmServerContext extends NtlmContextBase {
       serverChallenge: ntlmTestHooks.serverChallenge?.() ?? null,
       targetInfo,
       version: OUR_VERSION,
-    });
+    }, req.frame);
     // The MIC covers both messages as they were on the wire: one copy of the two
     // (the caller owns the CHALLENGE it is given and may reuse its buffer). The
     // challenge was drawn straight into the message.

@@ -1,0 +1,212 @@
+// Framing in place: the inner package writes its token where the SPNEGO message around
+// it goes (StepRequest.frame), and the encoders write around it without a copy. The
+// bytes must be exactly those of the copying encoders, for every length class of DER.
+import assert from "node:assert/strict";
+import {
+  AcceptSecurityContext,
+  CtxtHandle,
+  DeleteSecurityContext,
+  InitializeSecurityContext,
+  SEC_E_OK,
+  SEC_I_CONTINUE_NEEDED,
+  tokenArray,
+} from "../../mod.ts";
+import {
+  ACCEPT_INCOMPLETE,
+  encodeMechTypeList,
+  encodeNegTokenInit,
+  encodeNegTokenResp,
+  negTokenInitFrame,
+  negTokenRespFrame,
+} from "../../src/packages/negotiate/mod.ts";
+import { inTok, portableCredentials, tok } from "../../bench/ntlm_bench.ts";
+
+const NTLM_OID = "1.3.6.1.4.1.311.2.2.10";
+const MECH_TYPES = [NTLM_OID, "1.2.840.113554.1.2.2"];
+const MECH_TYPES_DER = encodeMechTypeList(MECH_TYPES);
+// Around every boundary where a DER length or the lengths around it grow a byte.
+const LENGTHS = [
+  0,
+  1,
+  40,
+  100,
+  107,
+  108,
+  119,
+  120,
+  121,
+  122,
+  127,
+  128,
+  129,
+  240,
+];
+for (const edge of [255, 256, 65535, 65536]) {
+  for (let d = -12; d <= 12; d++) LENGTHS.push(edge + d);
+}
+
+/** A token of `n` bytes framed by `frame`, holding a recognisable pattern. */
+function framed(
+  n: number,
+  frame: ReturnType<typeof negTokenInitFrame>,
+): Uint8Array {
+  const t = tokenArray(n, frame);
+  for (let i = 0; i < n; i++) t[i] = (i * 7 + 3) & 0xff;
+  return t;
+}
+
+Deno.test("frame: a framed NegTokenResp token is encoded in place, bytes as copied", () => {
+  const mic = new Uint8Array(16).fill(0x5a);
+  const shapes = [
+    { negState: ACCEPT_INCOMPLETE, supportedMech: NTLM_OID, mic: undefined },
+    { negState: ACCEPT_INCOMPLETE, supportedMech: undefined, mic },
+    { negState: undefined, supportedMech: undefined, mic: undefined },
+  ];
+  for (const sh of shapes) {
+    const frame = negTokenRespFrame(
+      sh.negState,
+      sh.supportedMech,
+      sh.mic?.length,
+    );
+    for (const n of LENGTHS) {
+      const t = framed(n, frame);
+      const fields = {
+        negState: sh.negState,
+        supportedMech: sh.supportedMech,
+        responseToken: t,
+        mechListMIC: sh.mic,
+      };
+      const copied = encodeNegTokenResp({
+        ...fields,
+        responseToken: t.slice(),
+      });
+      const out = encodeNegTokenResp(fields, true);
+      assert.equal(out.buffer, t.buffer, `in place at ${n}`);
+      assert.equal(out.byteOffset, 0);
+      assert.deepEqual(out, copied, `same bytes at ${n}`);
+    }
+  }
+});
+
+Deno.test("frame: a framed first token is encoded in place inside the InitialContextToken", () => {
+  const frame = negTokenInitFrame(MECH_TYPES_DER);
+  for (const n of LENGTHS) {
+    const t = framed(n, frame);
+    const fields = {
+      mechTypes: MECH_TYPES,
+      mechTypesDer: MECH_TYPES_DER,
+      mechToken: t,
+    };
+    const copied = encodeNegTokenInit(
+      { ...fields, mechToken: t.slice() },
+      true,
+    );
+    const out = encodeNegTokenInit(fields, true, true);
+    assert.equal(out.buffer, t.buffer, `in place at ${n}`);
+    assert.deepEqual(out, copied, `same bytes at ${n}`);
+  }
+});
+
+Deno.test("frame: tokens not owned, or framed for another shape, are copied and left alone", () => {
+  const mic = new Uint8Array(16).fill(1);
+  const t = framed(300, negTokenRespFrame(ACCEPT_INCOMPLETE, undefined, 16));
+  const whole = new Uint8Array(t.buffer).slice();
+  // Not owned: a new array, the token's buffer untouched.
+  const a = encodeNegTokenResp(
+    { negState: ACCEPT_INCOMPLETE, responseToken: t, mechListMIC: mic },
+    false,
+  );
+  assert.notEqual(a.buffer, t.buffer);
+  assert.deepEqual(new Uint8Array(t.buffer), whole);
+  // Owned but the MIC is absent (the frame left room for one): copied, untouched.
+  const b = encodeNegTokenResp(
+    { negState: ACCEPT_INCOMPLETE, responseToken: t },
+    true,
+  );
+  assert.notEqual(b.buffer, t.buffer);
+  assert.deepEqual(new Uint8Array(t.buffer), whole);
+  assert.deepEqual(
+    b,
+    encodeNegTokenResp({
+      negState: ACCEPT_INCOMPLETE,
+      responseToken: t.slice(),
+    }),
+  );
+  // A plain array (no frame): copied.
+  const plain = t.slice();
+  const c = encodeNegTokenResp(
+    { negState: ACCEPT_INCOMPLETE, responseToken: plain, mechListMIC: mic },
+    true,
+  );
+  assert.notEqual(c.buffer, plain.buffer);
+  assert.deepEqual(c, a);
+});
+
+Deno.test("frame: every Negotiate(NTLM) token handed to the caller is a whole array of its own", () => {
+  const creds = portableCredentials("Negotiate");
+  const cx = new CtxtHandle();
+  const sx = new CtxtHandle();
+  const a = { value: 0 };
+  const seen: Uint8Array[] = [];
+  const own = (d: ReturnType<typeof tok>) => {
+    const b = d.pBuffers[0];
+    if (!b.cbBuffer) return;
+    const p = b.pvBuffer!;
+    assert.equal(p.byteOffset, 0);
+    assert.equal(p.buffer.byteLength, p.length);
+    assert.equal(b.cbBuffer, p.length);
+    for (const q of seen) assert.notEqual(q.buffer, p.buffer);
+    seen.push(p);
+  };
+  const isc = (input: ReturnType<typeof tok> | null) => {
+    const out = tok();
+    const st = InitializeSecurityContext(
+      creds.client,
+      input ? cx : null,
+      "HTTP/web.example.com",
+      0x10 | 0x20000 | 0x800 | 0x100,
+      0,
+      16,
+      input ? inTok(input) : null,
+      0,
+      cx,
+      out,
+      a,
+      null,
+    );
+    own(out);
+    return { st, out };
+  };
+  const asc = (input: ReturnType<typeof tok>, first: boolean) => {
+    const out = tok();
+    const st = AcceptSecurityContext(
+      creds.server,
+      first ? null : sx,
+      inTok(input),
+      0x10 | 0x20000 | 0x800 | 0x100,
+      16,
+      sx,
+      out,
+      a,
+      null,
+    );
+    own(out);
+    return { st, out };
+  };
+  try {
+    let c = isc(null);
+    assert.equal(c.st, SEC_I_CONTINUE_NEEDED);
+    let s = asc(c.out, true);
+    assert.equal(s.st, SEC_I_CONTINUE_NEEDED);
+    c = isc(s.out);
+    assert.equal(c.st, SEC_I_CONTINUE_NEEDED);
+    s = asc(c.out, false);
+    assert.equal(s.st, SEC_E_OK);
+    c = isc(s.out);
+    assert.equal(c.st, SEC_E_OK);
+    assert.equal(seen.length, 4);
+  } finally {
+    DeleteSecurityContext(cx);
+    DeleteSecurityContext(sx);
+  }
+});
