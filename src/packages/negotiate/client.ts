@@ -39,9 +39,9 @@ import {
   encodeNegTokenInit,
   encodeNegTokenResp,
   negTokenInitFrame,
-  type NegTokenResp,
   negTokenRespFrame,
-} from "./messages.ts";
+} from "./encode.ts";
+import type { NegTokenResp } from "./messages.ts";
 
 /** The mechanism list offered with all of a credential's mechanisms, made once. */
 const fullLists = new WeakMap<

@@ -13,15 +13,17 @@ export {
 } from "./credentials.ts";
 export {
   decodeNegotiationToken,
+  type NegHints,
+  type NegotiationToken,
+  type NegTokenInit,
+  type NegTokenResp,
+} from "./messages.ts";
+export {
   encodeMechTypeList,
   encodeNegTokenInit,
   encodeNegTokenResp,
   frameInitialContextToken,
-  type NegHints,
-  type NegotiationToken,
-  type NegTokenInit,
   negTokenInitFrame,
-  type NegTokenResp,
   negTokenRespFrame,
-} from "./messages.ts";
+} from "./encode.ts";
 export * from "./constants.ts";

@@ -39,10 +39,9 @@ import {
   encodeNegTokenInit,
   encodeNegTokenResp,
   keepMechTypesDer,
-  type NegTokenInit,
-  type NegTokenResp,
   negTokenRespFrame,
-} from "./messages.ts";
+} from "./encode.ts";
+import type { NegTokenInit, NegTokenResp } from "./messages.ts";
 
 /** The Negotiate server state machine. */
 export class NegotiateServerContext extends NegotiateContextBase {
