@@ -22,8 +22,16 @@ import {
   SECPKG_CRED_OUTBOUND,
 } from "../../mod.ts";
 import { decodeChallenge } from "../../src/packages/ntlm/messages.ts";
-import { avFind } from "../../src/packages/ntlm/av_pairs.ts";
-import { MsvAvTimestamp } from "../../src/packages/ntlm/constants.ts";
+import {
+  avFind,
+  avRewrite,
+  encodeAvPairs,
+} from "../../src/packages/ntlm/av_pairs.ts";
+import {
+  MsvAvFlags,
+  MsvAvNbComputerName,
+  MsvAvTimestamp,
+} from "../../src/packages/ntlm/constants.ts";
 import { randomInto } from "../../src/crypto/_random.ts";
 import { readU32le, writeU64le } from "../../src/util/bytes.ts";
 
@@ -206,4 +214,27 @@ Deno.test("readU32le and writeU64le agree with DataView", () => {
     assert.equal(readU32le(b, 3), dv.getUint32(3, true));
     assert.equal(readU32le(b, 7), dv.getUint32(7, true));
   }
+});
+
+Deno.test("avRewrite: builds in the scratch when it has room (zeroed around), else in a new array", () => {
+  const name = new Uint8Array(10).fill(0x41);
+  const list = encodeAvPairs([
+    { id: MsvAvNbComputerName, value: name },
+    { id: MsvAvFlags, value: new Uint8Array([2, 0, 0, 0]) },
+  ]);
+  const extra = [{ id: MsvAvFlags, value: 6 }];
+  const fresh = avRewrite(list, [MsvAvFlags], extra, 44, 4);
+  const scratch = new Uint8Array(256).fill(0xee); // stale bytes from an earlier use
+  const inScratch = avRewrite(list, [MsvAvFlags], extra, 44, 4, scratch);
+  assert.equal(inScratch.buffer, scratch.buffer);
+  assert.equal(inScratch.length, fresh.length);
+  assert.deepEqual(inScratch, fresh);
+  assert.ok(inScratch.subarray(0, 44).every((b) => b === 0));
+  assert.ok(inScratch.subarray(inScratch.length - 4).every((b) => b === 0));
+  assert.equal(avFind(inScratch.subarray(44), MsvAvFlags)![1], 4);
+  assert.equal(readU32le(inScratch, 44 + 4 + 10 + 4), 6); // the new MsvAvFlags
+  const small = new Uint8Array(fresh.length - 1);
+  const grown = avRewrite(list, [MsvAvFlags], extra, 44, 4, small);
+  assert.notEqual(grown.buffer, small.buffer);
+  assert.deepEqual(grown, fresh);
 });

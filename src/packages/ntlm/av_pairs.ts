@@ -143,9 +143,10 @@ export function avFind(b: Uint8Array, id: number): [number, number] | null {
 
 /**
  * Copies the AV_PAIR list `b` without the pairs whose ids are in `drop` (and without
- * its MsvAvEOL), appends `extra` and MsvAvEOL, and returns it inside a new array with
- * `before` free bytes ahead and `after` zero bytes behind (the NTLMv2 blob's layout).
- * A pair that runs past the list is `SEC_E_INVALID_TOKEN`.
+ * its MsvAvEOL), appends `extra` and MsvAvEOL, and returns it inside an array with
+ * `before` free bytes ahead and `after` zero bytes behind (the NTLMv2 blob's layout):
+ * a view of `scratch` when it has room (zeroed first), else a new array. A pair that
+ * runs past the list is `SEC_E_INVALID_TOKEN`.
  */
 export function avRewrite(
   b: Uint8Array,
@@ -153,13 +154,17 @@ export function avRewrite(
   extra: readonly AvPairValue[],
   before: number,
   after: number,
+  scratch?: Uint8Array,
 ): Uint8Array {
   let n = 4;
   walkAvPairs(b, (id, _at, len) => {
     if (!drop.includes(id)) n += 4 + len;
   });
   for (const p of extra) n += 4 + valueSize(p.value);
-  const out = new Uint8Array(before + n + after);
+  const size = before + n + after;
+  const out = scratch && scratch.length >= size
+    ? scratch.subarray(0, size).fill(0)
+    : new Uint8Array(size);
   let w = before;
   walkAvPairs(b, (id, at, len) => {
     if (!drop.includes(id)) {

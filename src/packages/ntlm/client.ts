@@ -95,6 +95,11 @@ const ANONYMOUS_LM = new Uint8Array(1);
 
 /** Where the NEGOTIATE is made again for the MIC (40 bytes; synchronous use). */
 const NEGOTIATE_SCRATCH = new Uint8Array(40);
+/**
+ * Where the NTLMv2 response is built until it is copied into the message (it goes on
+ * the wire; synchronous use); longer ones get an array of their own.
+ */
+const NT_RESPONSE_SCRATCH = new Uint8Array(2048);
 /** EncryptedRandomSessionKey until it is copied into the message (not secret). */
 const ENCRYPTED_KEY = new Uint8Array(16);
 
@@ -286,6 +291,7 @@ export class NtlmClientContext extends NtlmContextBase {
           extra,
           16 + 28,
           4,
+          NT_RESPONSE_SCRATCH,
         );
         nt[16] = 1;
         nt[17] = 1;
