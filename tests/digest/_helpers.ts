@@ -1,18 +1,23 @@
 /**
  * Helpers for the WDigest tests: credentials, one ISC/ASC call with Digest's buffer
- * layout, and text conversion.
+ * layout, the SASL security layer's wire form, and text conversion.
  *
  * @module
  */
+import assert from "node:assert/strict";
 import {
   AcceptSecurityContext,
   AcquireCredentialsHandle,
   CredHandle,
   CtxtHandle,
+  DecryptMessage,
+  EncryptMessage,
   InitializeSecurityContext,
   ISC_REQ_ALLOCATE_MEMORY,
   ISC_REQ_HTTP,
+  SEC_E_OK,
   SecBuffer,
+  SECBUFFER_DATA,
   SECBUFFER_PKG_PARAMS,
   SECBUFFER_TOKEN,
   SecBufferDesc,
@@ -193,6 +198,36 @@ export function ascSasl(
 /** Joins an RFC's folded header lines into one value (", " between params). */
 export function unfold(s: string): string {
   return s.trim().split(/\n\s*/).join(" ");
+}
+
+/**
+ * EncryptMessage of `msg` (copied) as RFC 2831's wire form: the sealed data, then the
+ * trailer.
+ */
+export function saslSeal(ctx: CtxtHandle, msg: Uint8Array): Uint8Array {
+  const data = msg.slice();
+  const tok = new Uint8Array(32);
+  const d = new SecBufferDesc([
+    new SecBuffer(SECBUFFER_DATA, data),
+    new SecBuffer(SECBUFFER_TOKEN, tok),
+  ]);
+  assert.equal(EncryptMessage(ctx, 0, d, 0), SEC_E_OK);
+  const t = d.pBuffers[1].cbBuffer;
+  const wire = new Uint8Array(data.length + t);
+  wire.set(data);
+  wire.set(tok.subarray(0, t), data.length);
+  return wire;
+}
+
+/** DecryptMessage of a wire-form message (copied): the status and the plaintext. */
+export function saslUnseal(
+  ctx: CtxtHandle,
+  wire: Uint8Array,
+): { status: number; msg: Uint8Array } {
+  const buf = wire.slice();
+  const d = new SecBufferDesc([new SecBuffer(SECBUFFER_DATA, buf)]);
+  const status = DecryptMessage(ctx, d, 0, { value: 0 });
+  return { status, msg: buf.subarray(0, d.pBuffers[0].cbBuffer) };
 }
 
 export { CtxtHandle };

@@ -24,8 +24,6 @@
 // that hint when missing; fails under CI=true.
 import assert from "node:assert/strict";
 import {
-  DecryptMessage,
-  EncryptMessage,
   lastErrorDetail,
   MakeSignature,
   SEC_E_MESSAGE_ALTERED,
@@ -43,7 +41,7 @@ import {
   CyrusSaslPeer,
   type CyrusStep,
 } from "../peers/cyrus_sasl_peer.ts";
-import { type CtxtHandle, enc } from "./_helpers.ts";
+import { type CtxtHandle, enc, saslSeal, saslUnseal } from "./_helpers.ts";
 
 export const REALM = "example.com";
 export const USER = "chris";
@@ -132,31 +130,6 @@ function ourVerify(ctx: CtxtHandle, wire: Uint8Array): number {
   return VerifySignature(ctx, d, 0, { value: 0 });
 }
 
-function ourSeal(ctx: CtxtHandle, msg: Uint8Array): Uint8Array {
-  const data = msg.slice();
-  const tok = new Uint8Array(32);
-  const d = new SecBufferDesc([
-    new SecBuffer(SECBUFFER_DATA, data),
-    new SecBuffer(SECBUFFER_TOKEN, tok),
-  ]);
-  assert.equal(EncryptMessage(ctx, 0, d, 0), SEC_E_OK);
-  const t = d.pBuffers[1].cbBuffer;
-  const wire = new Uint8Array(data.length + t);
-  wire.set(data);
-  wire.set(tok.subarray(0, t), data.length);
-  return wire;
-}
-
-function ourUnseal(
-  ctx: CtxtHandle,
-  wire: Uint8Array,
-): { status: number; msg: Uint8Array } {
-  const buf = wire.slice();
-  const d = new SecBufferDesc([new SecBuffer(SECBUFFER_DATA, buf)]);
-  const status = DecryptMessage(ctx, d, 0, { value: 0 });
-  return { status, msg: buf.subarray(0, d.pBuffers[0].cbBuffer) };
-}
-
 /** A message of `n` bytes that differs per round. */
 export function message(n: number, round: number): Uint8Array {
   return new Uint8Array(n).map((_, i) => (i * 31 + round * 7 + 1) & 0xff);
@@ -175,9 +148,9 @@ export async function exchange(
   peer: CyrusSaslPeer,
   conf: boolean,
 ): Promise<void> {
-  const wrap = conf ? ourSeal : ourSign;
+  const wrap = conf ? saslSeal : ourSign;
   const unwrap = (w: Uint8Array): { status: number; msg: Uint8Array } => {
-    if (conf) return ourUnseal(ctx, w);
+    if (conf) return saslUnseal(ctx, w);
     return {
       status: ourVerify(ctx, w),
       msg: w.subarray(0, w.length - 16),
