@@ -13,14 +13,19 @@ import {
   InitializeSecurityContext,
   ISC_REQ_ALLOCATE_MEMORY,
   ISC_REQ_INTEGRITY,
+  QueryContextAttributes,
+  SEC_E_LOGON_DENIED,
+  SEC_E_MESSAGE_ALTERED,
   SEC_E_OK,
   SEC_I_CONTINUE_NEEDED,
   SecBuffer,
   SECBUFFER_TOKEN,
   SecBufferDesc,
+  SECPKG_ATTR_SESSION_KEY,
   SECPKG_CRED_INBOUND,
   SECPKG_CRED_OUTBOUND,
 } from "../../mod.ts";
+import { EXPORTED_KEY_SCRATCH } from "../../src/packages/ntlm/crypto.ts";
 import { decodeChallenge } from "../../src/packages/ntlm/messages.ts";
 import {
   avFind,
@@ -237,4 +242,47 @@ Deno.test("avRewrite: builds in the scratch when it has room (zeroed around), el
   const grown = avRewrite(list, [MsvAvFlags], extra, 44, 4, small);
   assert.notEqual(grown.buffer, small.buffer);
   assert.deepEqual(grown, fresh);
+});
+
+Deno.test("NTLM: the exported session key is kept per context and its scratch is wiped after every AUTHENTICATE step", () => {
+  const cc = acquire(SECPKG_CRED_OUTBOUND, USER);
+  const sc = acquire(SECPKG_CRED_INBOUND, { users: [USER] });
+  const wrong = acquire(SECPKG_CRED_INBOUND, {
+    users: [{ ...USER, Password: "not-" + USER.Password }],
+  });
+  const zero = () => EXPORTED_KEY_SCRATCH.every((b) => b === 0);
+  const keyOf = (h: CtxtHandle) => {
+    const v: { value?: { SessionKey: Uint8Array } } = {};
+    assert.equal(QueryContextAttributes(h, SECPKG_ATTR_SESSION_KEY, v), 0);
+    return v.value!.SessionKey;
+  };
+  const run = (server: CredHandle, alter: boolean) => {
+    const cx = new CtxtHandle();
+    const sx = new CtxtHandle();
+    const chal = accept(server, sx, start(cc, cx), true);
+    const auth = answer(cc, cx, chal.token);
+    assert.ok(zero(), "the client wiped it");
+    if (alter) auth[72] ^= 1; // the MIC field
+    const r = accept(server, sx, auth, false);
+    assert.ok(zero(), "the server wiped it");
+    return { cx, sx, status: r.status };
+  };
+  const ok1 = run(sc, false);
+  const ok2 = run(sc, false);
+  assert.equal(ok1.status, SEC_E_OK);
+  assert.equal(ok2.status, SEC_E_OK);
+  // Both sides hold the same key; each handshake its own.
+  assert.deepEqual(keyOf(ok1.cx), keyOf(ok1.sx));
+  assert.deepEqual(keyOf(ok2.cx), keyOf(ok2.sx));
+  assert.notDeepEqual(keyOf(ok1.cx), keyOf(ok2.cx));
+  assert.equal(keyOf(ok1.cx).length, 16);
+  const altered = run(sc, true);
+  assert.equal(altered.status, SEC_E_MESSAGE_ALTERED);
+  const denied = run(wrong, false);
+  assert.equal(denied.status, SEC_E_LOGON_DENIED);
+  for (const h of [ok1, ok2, altered, denied]) {
+    DeleteSecurityContext(h.cx);
+    DeleteSecurityContext(h.sx);
+  }
+  for (const c of [cc, sc, wrong]) FreeCredentialsHandle(c);
 });
