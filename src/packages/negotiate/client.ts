@@ -78,7 +78,7 @@ const REPLY_FRAME = negTokenRespFrame(ACCEPT_INCOMPLETE, undefined, 16);
 /** The Negotiate client state machine. */
 export class NegotiateClientContext extends NegotiateContextBase {
   #state: "start" | "wait" | "done" = "start";
-  #offers: InnerCredential[] = [];
+  #offers: readonly InnerCredential[] = [];
   #mechTypesDer: Uint8Array = NO_BYTES;
   #firstReply = true;
   #micRequired = false;
@@ -104,7 +104,7 @@ export class NegotiateClientContext extends NegotiateContextBase {
 
   /** First call: choose the offers (narrowed by a server's NegTokenInit2, if any). */
   #start(req: StepRequest): Maybe<StepResult> {
-    let offers = [...this.cred.inner];
+    let offers = this.cred.inner;
     const token = inputToken(req.input);
     if (token) {
       const t = decodeToken(token);
@@ -118,7 +118,10 @@ export class NegotiateClientContext extends NegotiateContextBase {
   }
 
   /** Starts the first offer; one that fails at once is dropped (MS-SPNG 3.1.5.2). */
-  #tryMech(req: StepRequest, offers: InnerCredential[]): Maybe<StepResult> {
+  #tryMech(
+    req: StepRequest,
+    offers: readonly InnerCredential[],
+  ): Maybe<StepResult> {
     if (offers.length === 0) {
       return failure(
         SEC_E_LOGON_DENIED,
@@ -161,7 +164,7 @@ export class NegotiateClientContext extends NegotiateContextBase {
   #retry(
     e: unknown,
     req: StepRequest,
-    offers: InnerCredential[],
+    offers: readonly InnerCredential[],
   ): Maybe<StepResult> {
     if (e instanceof SspiError && offers.length > 1) {
       return this.#tryMech(req, offers.slice(1));

@@ -91,6 +91,7 @@ export class NegotiateCredential implements PackageCredential {
 
   /** The inner credential of a package, if acquired. */
   find(name: string): InnerCredential | undefined {
+    for (const i of this.inner) if (i.name === name) return i;
     const l = name.toLowerCase();
     return this.inner.find((i) => i.name.toLowerCase() === l);
   }

@@ -22,7 +22,6 @@ import {
   tlvSize,
   writeTlvHeader,
 } from "../../der/mod.ts";
-import { constantTimeEqual } from "../../util/bytes.ts";
 import type { TokenFrame } from "../../sspi/package.ts";
 import { SPNEGO_OID } from "./constants.ts";
 import type { NegTokenInit, NegTokenResp } from "./messages.ts";
@@ -42,7 +41,7 @@ export function encodeMechTypeList(oids: readonly string[]): Uint8Array {
 
 const ctx = (n: number, v: Der) => der(contextTag(n), v);
 /** Canonical MechTypeList DERs already made, by their OIDs (never modified). */
-const canonicalLists = new Map<string, Uint8Array>();
+const canonicalLists: Uint8Array[] = [];
 
 /**
  * A copy of a received `mechTypesDer` that outlives the token it was decoded from: the
@@ -53,13 +52,18 @@ export function keepMechTypesDer(
   mechTypes: readonly string[],
   received: Uint8Array,
 ): Uint8Array {
-  const key = mechTypes.join(" ");
-  let c = canonicalLists.get(key);
-  if (!c) {
-    c = encodeMechTypeList(mechTypes);
-    if (canonicalLists.size < 32) canonicalLists.set(key, c);
-  }
-  return constantTimeEqual(c, received) ? c : received.slice();
+  // The list is public: compared as bytes against the few lists seen, no key built.
+  for (const c of canonicalLists) if (sameBytes(c, received)) return c;
+  const c = encodeMechTypeList(mechTypes);
+  if (!sameBytes(c, received)) return received.slice();
+  if (canonicalLists.length < 32) canonicalLists.push(c);
+  return c;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The DER of the four NegState values, made once (lazy DER nodes share them). */

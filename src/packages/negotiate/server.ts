@@ -8,7 +8,12 @@
  */
 import { inputToken } from "../../sspi/buffers.ts";
 import { ASC_RET_INTEGRITY } from "../../sspi/flags.ts";
-import type { StepRequest, StepResult } from "../../sspi/package.ts";
+import type {
+  StepRequest,
+  StepResult,
+  TokenFrame,
+} from "../../sspi/package.ts";
+import type { InnerCredential } from "./credentials.ts";
 import {
   continues,
   isFailure,
@@ -42,6 +47,19 @@ import {
   negTokenRespFrame,
 } from "./encode.ts";
 import type { NegTokenInit, NegTokenResp } from "./messages.ts";
+
+/** The frames of the first reply (accept-incomplete, supportedMech), by mechanism. */
+const firstFrames = new Map<string, TokenFrame>();
+
+/** Where the first reply puts the mechanism's token (see `negTokenRespFrame`). */
+function firstReplyFrame(oid: string): TokenFrame {
+  let f = firstFrames.get(oid);
+  if (!f) {
+    f = negTokenRespFrame(ACCEPT_INCOMPLETE, oid);
+    if (firstFrames.size < 32) firstFrames.set(oid, f);
+  }
+  return f;
+}
 
 /** The Negotiate server state machine. */
 export class NegotiateServerContext extends NegotiateContextBase {
@@ -125,14 +143,16 @@ export class NegotiateServerContext extends NegotiateContextBase {
   /** The client's NegTokenInit: choose a mechanism, run its optimistic token. */
   #init(req: StepRequest, t: NegTokenInit): Maybe<StepResult> {
     let chosenOid: string | undefined;
+    let chosen: InnerCredential | undefined;
     for (const oid of t.mechTypes) {
       const name = packageForOid(oid);
-      if (name && this.cred.find(name)) {
+      chosen = name ? this.cred.find(name) : undefined;
+      if (chosen) {
         chosenOid = oid;
         break;
       }
     }
-    if (!chosenOid) {
+    if (!chosen || !chosenOid) {
       this.#state = "done";
       return failure(
         SEC_E_LOGON_DENIED,
@@ -142,7 +162,7 @@ export class NegotiateServerContext extends NegotiateContextBase {
       );
     }
     const name = packageForOid(chosenOid)!;
-    this.startInner(this.cred.find(name)!);
+    this.startInner(chosen);
     this.#mechTypesDer = keepMechTypesDer(t.mechTypes, t.mechTypesDer);
     this.#initMic = t.mechListMIC?.slice();
     this.#supportedMech = chosenOid;
@@ -151,11 +171,7 @@ export class NegotiateServerContext extends NegotiateContextBase {
     if (!optimistic) this.#micRequired = true;
     if (optimistic && t.mechToken) {
       return then(
-        this.innerStep(
-          req,
-          t.mechToken,
-          negTokenRespFrame(ACCEPT_INCOMPLETE, chosenOid),
-        ),
+        this.innerStep(req, t.mechToken, firstReplyFrame(chosenOid)),
         (r) => this.#afterInner(r, t.mechToken!, undefined, true),
       );
     }
