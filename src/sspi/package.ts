@@ -98,8 +98,9 @@ export interface StepResult {
   /** The token to send to the peer, if any. */
   token?: Uint8Array | null;
   /**
-   * True when `token` is a fresh array nobody else holds: with `*_ALLOCATE_MEMORY` the
-   * dispatcher then hands it to the caller instead of copying it.
+   * True when `token` is a fresh array nobody else holds (its whole `buffer`, framing
+   * included): with `*_ALLOCATE_MEMORY` the dispatcher then hands it to the caller
+   * instead of copying it, and a wrapper may write around it in place.
    */
   tokenIsFresh?: boolean;
   /** Bytes of the input the package did not consume (`SECBUFFER_EXTRA`). */
