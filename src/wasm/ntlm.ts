@@ -42,6 +42,8 @@ interface Ctx {
   dir: number;
   out: number;
   dirView: Uint8Array;
+  /** Both directions' states, as `ntlmSessionKeys` leaves them. */
+  statesView: Uint8Array;
 }
 let ctx: Ctx | undefined;
 
@@ -56,6 +58,7 @@ function get(): Ctx {
     dir,
     out: x.ntlmOutPtr(),
     dirView: w.u8.subarray(dir, dir + NTLM_DIR_SIZE),
+    statesView: w.u8.subarray(dir, dir + 2 * NTLM_DIR_SIZE),
   };
   return ctx;
 }
@@ -108,12 +111,11 @@ export function ntlmSessionKeys(
   exportedSessionKey: Uint8Array,
   client: boolean,
 ): Uint8Array {
-  const { w, x, dir } = get();
+  const { w, x, dir, statesView: states } = get();
   w.u8.set(exportedSessionKey, w.key);
   x.ntlmSessionKeys(flags >>> 0, w.key, client ? 1 : 0);
   const n = 2 * NTLM_DIR_SIZE;
   const r = new Uint8Array(NTLM_KEYS_SIZE);
-  const states = w.u8.subarray(dir, dir + n);
   r.set(states);
   r.set(states, n);
   r.set(exportedSessionKey, 2 * n);

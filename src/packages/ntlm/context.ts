@@ -109,7 +109,6 @@ export abstract class NtlmContextBase implements PackageContext {
   protected serverName = "";
   /** Session security, once established (null for anonymous). */
   protected security: NtlmSessionSecurity | null = null;
-  #sessionKey: Uint8Array | null = null;
   #start = 0n;
 
   constructor(protected readonly info: SecPkgInfo) {}
@@ -134,7 +133,6 @@ export abstract class NtlmContextBase implements PackageContext {
       this.mode,
       restore,
     );
-    this.#sessionKey = this.security.sessionKey;
     this.#start = start;
   }
 
@@ -172,15 +170,14 @@ export abstract class NtlmContextBase implements PackageContext {
           status: SEC_E_OK,
           value: { sClientName: this.clientName, sServerName: this.serverName },
         };
-      case SECPKG_ATTR_SESSION_KEY:
-        if (!this.#sessionKey) return { status: SEC_E_NO_CONTEXT };
+      case SECPKG_ATTR_SESSION_KEY: {
+        if (!this.security) return { status: SEC_E_NO_CONTEXT };
+        const key = this.security.sessionKey;
         return {
           status: SEC_E_OK,
-          value: {
-            SessionKeyLength: this.#sessionKey.length,
-            SessionKey: this.#sessionKey.slice(),
-          },
+          value: { SessionKeyLength: key.length, SessionKey: key.slice() },
         };
+      }
       case SECPKG_ATTR_LIFESPAN:
         return {
           status: SEC_E_OK,
@@ -268,7 +265,7 @@ export abstract class NtlmContextBase implements PackageContext {
 
   /** True when `SECPKG_ATTR_SESSION_KEY` would succeed (no copy of the key). */
   hasSessionKey(): boolean {
-    return this.established && this.#sessionKey !== null;
+    return this.established && this.security !== null;
   }
 
   /** True when AUTHENTICATE carried a MIC: SPNEGO must then send a mechListMIC. */
@@ -286,7 +283,7 @@ export abstract class NtlmContextBase implements PackageContext {
 
   /** `ExportSecurityContext`: an established context with session security. */
   exportContext(): Uint8Array | number {
-    if (!this.established || !this.security || !this.#sessionKey) {
+    if (!this.established || !this.security) {
       return SEC_E_NO_CONTEXT;
     }
     const st = this.security.exportState();
@@ -297,7 +294,7 @@ export abstract class NtlmContextBase implements PackageContext {
       clientName: this.clientName,
       serverName: this.serverName,
       start: this.#start,
-      sessionKey: this.#sessionKey,
+      sessionKey: this.security.sessionKey,
       keys: st.keys,
       outSeq: st.outSeq,
       inSeq: st.inSeq,
@@ -328,8 +325,6 @@ export abstract class NtlmContextBase implements PackageContext {
 
   /** Wipes the session key and session security. */
   dispose(): void {
-    this.#sessionKey?.fill(0);
-    this.#sessionKey = null;
     this.security?.dispose();
     this.security = null;
     this.established = false;

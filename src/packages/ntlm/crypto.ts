@@ -316,6 +316,13 @@ export interface V2Values {
  */
 export const NTLMV2_SCRATCH: Uint8Array = new Uint8Array(48);
 
+/** The values' views of `NTLMV2_SCRATCH`, made once (a view costs an allocation). */
+const SCRATCH_VALUES: V2Values = {
+  ntProofStr: NTLMV2_SCRATCH.subarray(0, 16),
+  sessionBaseKey: NTLMV2_SCRATCH.subarray(16, 32),
+  lmv2: NTLMV2_SCRATCH.subarray(32, 48),
+};
+
 /**
  * Where the AUTHENTICATE steps of both sides hold the exported session key until the
  * session security copies it; each wipes it before its synchronous part ends.
@@ -351,6 +358,7 @@ export function ntlmv2Values(
     temp,
     into,
   );
+  if (r === NTLMV2_SCRATCH) return SCRATCH_VALUES;
   return {
     ntProofStr: r.subarray(0, 16),
     sessionBaseKey: r.subarray(16, 32),

@@ -308,7 +308,7 @@ class Writer {
    */
   done(to?: Uint8Array | TokenFrame): Uint8Array {
     const out = to instanceof Uint8Array && to.length >= this.offset
-      ? to.subarray(0, this.offset)
+      ? (to.length === this.offset ? to : to.subarray(0, this.offset))
       : tokenArray(this.offset, to instanceof Uint8Array ? undefined : to);
     for (let i = 0; i < this.fixed; i++) out[i] = HEAD[i];
     let o = this.fixed;

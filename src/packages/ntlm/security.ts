@@ -36,7 +36,10 @@ import {
 const STATES_SIZE = 4 * NTLM_DIR_SIZE;
 
 interface Direction {
-  state: Uint8Array;
+  /** Where its state starts in the keys array. */
+  at: number;
+  /** The view of that state, made on first use (a view costs an allocation). */
+  view: Uint8Array | null;
   seq: { n: number };
 }
 
@@ -51,11 +54,6 @@ export class NtlmSessionSecurity {
   readonly #out: Direction;
   readonly #in: Direction;
   #disposed = false;
-  /**
-   * The exported session key, kept in the same array as the keys (a view: wiped with
-   * them).
-   */
-  readonly sessionKey: Uint8Array;
 
   /**
    * Derives SIGNKEY/SEALKEY for both directions from the exported session key, which
@@ -80,22 +78,24 @@ export class NtlmSessionSecurity {
         mode === "Client",
       );
     }
-    this.sessionKey = this.#keys.subarray(STATES_SIZE);
-    if (this.#ess()) {
-      this.#out = {
-        state: this.#keys.subarray(0, NTLM_DIR_SIZE),
-        seq: { n: restore?.outSeq ?? 0 },
-      };
-      this.#in = {
-        state: this.#keys.subarray(NTLM_DIR_SIZE, 2 * NTLM_DIR_SIZE),
-        seq: { n: restore?.inSeq ?? 0 },
-      };
-    } else {
-      this.#out = this.#in = {
-        state: this.#keys.subarray(0, NTLM_DIR_SIZE),
-        seq: { n: restore?.outSeq ?? 0 },
-      };
-    }
+    this.#out = { at: 0, view: null, seq: { n: restore?.outSeq ?? 0 } };
+    this.#in = this.#ess()
+      ? { at: NTLM_DIR_SIZE, view: null, seq: { n: restore?.inSeq ?? 0 } }
+      : this.#out;
+  }
+
+  /**
+   * The exported session key, kept in the same array as the keys (a view: wiped with
+   * them).
+   */
+  get sessionKey(): Uint8Array {
+    this.#alive();
+    return this.#keys.subarray(STATES_SIZE);
+  }
+
+  /** A direction's live state. */
+  #state(d: Direction): Uint8Array {
+    return d.view ??= this.#keys.subarray(d.at, d.at + NTLM_DIR_SIZE);
   }
 
   #ess(): boolean {
@@ -111,7 +111,7 @@ export class NtlmSessionSecurity {
     const sig = out ?? new Uint8Array(NTLM_SIGNATURE_SIZE);
     ntlmMessage(
       this.#flags,
-      this.#out.state,
+      this.#state(this.#out),
       this.#out.seq.n++,
       parts,
       null,
@@ -136,7 +136,7 @@ export class NtlmSessionSecurity {
     const sig = out ?? new Uint8Array(NTLM_SIGNATURE_SIZE);
     ntlmMessage(
       this.#flags,
-      this.#out.state,
+      this.#state(this.#out),
       this.#out.seq.n++,
       parts,
       modes,
@@ -186,7 +186,17 @@ export class NtlmSessionSecurity {
     ) {
       return SEC_E_OUT_OF_SEQUENCE;
     }
-    if (ntlmMessage(this.#flags, d.state, seq, parts, modes, null, signature)) {
+    if (
+      ntlmMessage(
+        this.#flags,
+        this.#state(d),
+        seq,
+        parts,
+        modes,
+        null,
+        signature,
+      )
+    ) {
       d.seq.n++;
       return SEC_E_OK;
     }
