@@ -3,50 +3,36 @@
 // then finishes its own work (mechListMIC, final token) after the wait.
 import assert from "node:assert/strict";
 import {
-  ASC_REQ_ALLOCATE_MEMORY,
-  ASC_REQ_CONFIDENTIALITY,
-  ASC_REQ_INTEGRITY,
   CtxtHandle,
   DeleteSecurityContext,
   FreeCredentialsHandle,
-  ISC_REQ_ALLOCATE_MEMORY,
-  ISC_REQ_CONFIDENTIALITY,
-  ISC_REQ_INTEGRITY,
   type NtlmAuthData,
   QueryContextAttributes,
   SEC_E_LOGON_DENIED,
   SEC_E_OK,
   SEC_I_ASYNC_CALL_PENDING,
   SEC_I_CONTINUE_NEEDED,
-  type SecBufferDesc,
   SECPKG_ATTR_NEGOTIATION_INFO,
   SECPKG_CRED_INBOUND,
   SECPKG_CRED_OUTBOUND,
-  type SspiAsyncContext,
   SspiCreateAsyncContext,
   SspiFreeAsyncContext,
   SspiGetAsyncCallStatus,
-  SspiReinitAsyncContext,
-  SspiWaitForAsyncCall,
   statusName,
 } from "../../mod.ts";
-import { tokenDesc } from "../sspi/_helpers.ts";
-import { acquireAsync, ascAsync, iscAsync } from "../sspi/_async_helpers.ts";
+import {
+  ASC_SEAL_FLAGS,
+  ISC_SEAL_FLAGS,
+  outToken,
+  tokenDesc,
+} from "../sspi/_helpers.ts";
+import {
+  acquireAsync,
+  ascAsync,
+  finish,
+  iscAsync,
+} from "../sspi/_async_helpers.ts";
 import { USER } from "./_helpers.ts";
-
-const ISC_FLAGS = ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_CONFIDENTIALITY |
-  ISC_REQ_INTEGRITY;
-const ASC_FLAGS = ASC_REQ_ALLOCATE_MEMORY | ASC_REQ_CONFIDENTIALITY |
-  ASC_REQ_INTEGRITY;
-
-async function finish(actx: SspiAsyncContext): Promise<number> {
-  const s = await SspiWaitForAsyncCall(actx);
-  assert.equal(SspiReinitAsyncContext(actx), SEC_E_OK);
-  return s;
-}
-
-const tokenOf = (d: SecBufferDesc) =>
-  d.pBuffers[0].pvBuffer!.subarray(0, d.pBuffers[0].cbBuffer);
 
 /**
  * The whole Negotiate handshake through Sspi*Async; returns every status in order and
@@ -63,7 +49,7 @@ async function handshake(server: NtlmAuthData) {
   const sx = new CtxtHandle();
   const statuses: number[] = [];
   let pendingSeen = false;
-  let c = iscAsync(ac, cc.cred, null, cx, ISC_FLAGS);
+  let c = iscAsync(ac, cc.cred, null, cx, ISC_SEAL_FLAGS);
   assert.equal(c.queued, SEC_E_OK);
   let cst = await finish(ac);
   statuses.push(cst);
@@ -74,8 +60,8 @@ async function handshake(server: NtlmAuthData) {
       first ? sc.cred : null,
       first ? null : sx,
       sx,
-      ASC_FLAGS,
-      tokenDesc(tokenOf(c.out)),
+      ASC_SEAL_FLAGS,
+      tokenDesc(outToken(c.out)),
     );
     first = false;
     assert.equal(s.queued, SEC_E_OK);
@@ -85,7 +71,7 @@ async function handshake(server: NtlmAuthData) {
     const sst = await finish(as);
     statuses.push(sst);
     if (sst !== SEC_E_OK && sst !== SEC_I_CONTINUE_NEEDED) break;
-    c = iscAsync(ac, null, cx, cx, ISC_FLAGS, tokenDesc(tokenOf(s.out)));
+    c = iscAsync(ac, null, cx, cx, ISC_SEAL_FLAGS, tokenDesc(outToken(s.out)));
     assert.equal(c.queued, SEC_E_OK);
     cst = await finish(ac);
     statuses.push(cst);

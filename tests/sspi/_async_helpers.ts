@@ -12,6 +12,8 @@ import {
   SspiAcquireCredentialsHandleAsync,
   type SspiAsyncContext,
   SspiInitializeSecurityContextAsync,
+  SspiReinitAsyncContext,
+  SspiWaitForAsyncCall,
   type TimeStamp,
   type ULongOut,
 } from "../../mod.ts";
@@ -25,6 +27,13 @@ import {
   type StepArgs,
   stepOuts,
 } from "./_helpers.ts";
+
+/** Waits for an async call and reinitialises its context for the next one. */
+export async function finish(actx: SspiAsyncContext): Promise<number> {
+  const s = await SspiWaitForAsyncCall(actx);
+  assert.equal(SspiReinitAsyncContext(actx), SEC_E_OK);
+  return s;
+}
 
 /** A queued handshake call: its queueing status and out-parameters. */
 export interface QueuedStep {

@@ -6,9 +6,15 @@
 import {
   AcceptSecurityContext,
   AcquireCredentialsHandle,
+  ASC_REQ_ALLOCATE_MEMORY,
+  ASC_REQ_CONFIDENTIALITY,
+  ASC_REQ_INTEGRITY,
   CredHandle,
   CtxtHandle,
   InitializeSecurityContext,
+  ISC_REQ_ALLOCATE_MEMORY,
+  ISC_REQ_CONFIDENTIALITY,
+  ISC_REQ_INTEGRITY,
   SecBuffer,
   SECBUFFER_TOKEN,
   SecBufferDesc,
@@ -49,6 +55,21 @@ export interface StepOut {
   out: SecBufferDesc;
   attrs: ULongOut;
   expiry: TimeStamp;
+}
+
+/** Client flags of a sealing handshake whose tokens the package allocates. */
+export const ISC_SEAL_FLAGS = ISC_REQ_ALLOCATE_MEMORY |
+  ISC_REQ_CONFIDENTIALITY |
+  ISC_REQ_INTEGRITY;
+/** The server's counterpart of {@link ISC_SEAL_FLAGS}. */
+export const ASC_SEAL_FLAGS = ASC_REQ_ALLOCATE_MEMORY |
+  ASC_REQ_CONFIDENTIALITY |
+  ASC_REQ_INTEGRITY;
+
+/** The token a call wrote into the first buffer of `desc` (a view). */
+export function outToken(desc: SecBufferDesc): Uint8Array {
+  const b = desc.pBuffers[0];
+  return b.pvBuffer!.subarray(0, b.cbBuffer);
 }
 
 /** An output descriptor with one token buffer (null: the package allocates). */

@@ -1,17 +1,11 @@
 import assert from "node:assert/strict";
 import {
-  ASC_REQ_ALLOCATE_MEMORY,
-  ASC_REQ_CONFIDENTIALITY,
-  ASC_REQ_INTEGRITY,
   type CredHandle,
   CtxtHandle,
   DecryptMessage,
   DeleteSecurityContext,
   EncryptMessage,
   FreeCredentialsHandle,
-  ISC_REQ_ALLOCATE_MEMORY,
-  ISC_REQ_CONFIDENTIALITY,
-  ISC_REQ_INTEGRITY,
   lastErrorDetail,
   type NtlmAuthData,
   QueryContextAttributes,
@@ -27,39 +21,28 @@ import {
   SECPKG_ATTR_SIZES,
   SECPKG_CRED_INBOUND,
   SECPKG_CRED_OUTBOUND,
-  type SspiAsyncContext,
   SspiCreateAsyncContext,
   SspiDeleteSecurityContextAsync,
   SspiFreeAsyncContext,
   SspiFreeCredentialsHandleAsync,
   SspiGetAsyncCallStatus,
-  SspiReinitAsyncContext,
-  SspiWaitForAsyncCall,
   statusName,
 } from "../../mod.ts";
-import { acquire, asc, isc, tokenDesc } from "./_helpers.ts";
-import { acquireAsync, ascAsync, iscAsync } from "./_async_helpers.ts";
+import {
+  acquire,
+  asc,
+  ASC_SEAL_FLAGS,
+  isc,
+  ISC_SEAL_FLAGS,
+  outToken,
+  tokenDesc,
+} from "./_helpers.ts";
+import { acquireAsync, ascAsync, finish, iscAsync } from "./_async_helpers.ts";
 
 const CLIENT = { User: "alice", Domain: "EXAMPLE", Password: "pw" };
 const SERVER: NtlmAuthData = {
   users: [{ User: "alice", Domain: "EXAMPLE", Password: "pw" }],
 };
-const ISC_FLAGS = ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_CONFIDENTIALITY |
-  ISC_REQ_INTEGRITY;
-const ASC_FLAGS = ASC_REQ_ALLOCATE_MEMORY | ASC_REQ_CONFIDENTIALITY |
-  ASC_REQ_INTEGRITY;
-
-/** Waits for an async call and reinitialises its context for the next one. */
-async function finish(actx: SspiAsyncContext): Promise<number> {
-  const s = await SspiWaitForAsyncCall(actx);
-  assert.equal(SspiReinitAsyncContext(actx), SEC_E_OK);
-  return s;
-}
-
-function tokenOf(desc: SecBufferDesc): Uint8Array {
-  const b = desc.pBuffers[0];
-  return b.pvBuffer!.subarray(0, b.cbBuffer);
-}
 
 /** A client/server NTLM handshake driven only by the Sspi*Async functions. */
 async function asyncHandshake(serverAuth: NtlmAuthData) {
@@ -75,7 +58,7 @@ async function asyncHandshake(serverAuth: NtlmAuthData) {
   const cctx = new CtxtHandle();
   const sctx = new CtxtHandle();
   // NEGOTIATE
-  let c = iscAsync(ac, ccred.cred, null, cctx, ISC_FLAGS);
+  let c = iscAsync(ac, ccred.cred, null, cctx, ISC_SEAL_FLAGS);
   assert.equal(c.queued, SEC_E_OK);
   assert.equal(await finish(ac), SEC_I_CONTINUE_NEEDED);
   // CHALLENGE
@@ -84,16 +67,30 @@ async function asyncHandshake(serverAuth: NtlmAuthData) {
     scred.cred,
     null,
     sctx,
-    ASC_FLAGS,
-    tokenDesc(tokenOf(c.out)),
+    ASC_SEAL_FLAGS,
+    tokenDesc(outToken(c.out)),
   );
   assert.equal(s.queued, SEC_E_OK);
   assert.equal(await finish(as), SEC_I_CONTINUE_NEEDED);
   // AUTHENTICATE
-  c = iscAsync(ac, null, cctx, cctx, ISC_FLAGS, tokenDesc(tokenOf(s.out)));
+  c = iscAsync(
+    ac,
+    null,
+    cctx,
+    cctx,
+    ISC_SEAL_FLAGS,
+    tokenDesc(outToken(s.out)),
+  );
   assert.equal(c.queued, SEC_E_OK);
   const clientFinal = await finish(ac);
-  s = ascAsync(as, null, sctx, sctx, ASC_FLAGS, tokenDesc(tokenOf(c.out)));
+  s = ascAsync(
+    as,
+    null,
+    sctx,
+    sctx,
+    ASC_SEAL_FLAGS,
+    tokenDesc(outToken(c.out)),
+  );
   assert.equal(s.queued, SEC_E_OK);
   const pending = SspiGetAsyncCallStatus(as);
   const serverFinal = await finish(as);
@@ -198,13 +195,19 @@ Deno.test("ntlm async: the sync AcceptSecurityContext with an async lookup gives
   assert.equal(server.status, SEC_E_OK);
   const cctx = new CtxtHandle();
   const sctx = new CtxtHandle();
-  const n = isc(client.cred, null, cctx, ISC_FLAGS);
+  const n = isc(client.cred, null, cctx, ISC_SEAL_FLAGS);
   assert.equal(n.status, SEC_I_CONTINUE_NEEDED);
-  const ch = asc(server.cred, null, sctx, ASC_FLAGS, tokenDesc(tokenOf(n.out)));
+  const ch = asc(
+    server.cred,
+    null,
+    sctx,
+    ASC_SEAL_FLAGS,
+    tokenDesc(outToken(n.out)),
+  );
   assert.equal(ch.status, SEC_I_CONTINUE_NEEDED);
-  const au = isc(null, cctx, cctx, ISC_FLAGS, tokenDesc(tokenOf(ch.out)));
+  const au = isc(null, cctx, cctx, ISC_SEAL_FLAGS, tokenDesc(outToken(ch.out)));
   assert.equal(au.status, SEC_E_OK);
-  const r = asc(null, sctx, sctx, ASC_FLAGS, tokenDesc(tokenOf(au.out)));
+  const r = asc(null, sctx, sctx, ASC_SEAL_FLAGS, tokenDesc(outToken(au.out)));
   assert.equal(r.status, SEC_E_NO_AUTHENTICATING_AUTHORITY);
   const detail = lastErrorDetail();
   assert.equal(detail?.status, SEC_E_NO_AUTHENTICATING_AUTHORITY);
