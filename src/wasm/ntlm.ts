@@ -97,8 +97,13 @@ export function ntlmV2(
   return r;
 }
 
-/** Bytes of the array `ntlmSessionKeys` returns. */
-export const NTLM_KEYS_SIZE = 4 * NTLM_DIR_SIZE + 16;
+/**
+ * Bytes of both directions' live states and their copies as derived: what an exported
+ * context carries.
+ */
+export const NTLM_STATES_SIZE = 4 * NTLM_DIR_SIZE;
+/** Bytes of the array `ntlmSessionKeys` returns: the states, then the session key. */
+export const NTLM_KEYS_SIZE = NTLM_STATES_SIZE + 16;
 
 /**
  * SIGNKEY/SEALKEY (MS-NLMP 3.4.5) for both directions, with everything a context's
@@ -118,7 +123,7 @@ export function ntlmSessionKeys(
   const r = new Uint8Array(NTLM_KEYS_SIZE);
   r.set(states);
   r.set(states, n);
-  r.set(exportedSessionKey, 2 * n);
+  r.set(exportedSessionKey, NTLM_STATES_SIZE);
   x.wipe(dir, n);
   return r;
 }

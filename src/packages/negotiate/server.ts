@@ -142,17 +142,18 @@ export class NegotiateServerContext extends NegotiateContextBase {
 
   /** The client's NegTokenInit: choose a mechanism, run its optimistic token. */
   #init(req: StepRequest, t: NegTokenInit): Maybe<StepResult> {
-    let chosenOid: string | undefined;
+    let chosenOid = "";
+    let name: string | undefined;
     let chosen: InnerCredential | undefined;
     for (const oid of t.mechTypes) {
-      const name = packageForOid(oid);
+      name = packageForOid(oid);
       chosen = name ? this.cred.find(name) : undefined;
       if (chosen) {
         chosenOid = oid;
         break;
       }
     }
-    if (!chosen || !chosenOid) {
+    if (!chosen) {
       this.#state = "done";
       return failure(
         SEC_E_LOGON_DENIED,
@@ -161,7 +162,6 @@ export class NegotiateServerContext extends NegotiateContextBase {
         })`,
       );
     }
-    const name = packageForOid(chosenOid)!;
     this.startInner(chosen);
     this.#mechTypesDer = keepMechTypesDer(t.mechTypes, t.mechTypesDer);
     this.#initMic = t.mechListMIC?.slice();

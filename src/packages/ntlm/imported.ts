@@ -8,7 +8,7 @@ import type { SecPkgInfo, StepResult } from "../../sspi/package.ts";
 import { SEC_E_OUT_OF_SEQUENCE } from "../../sspi/status.ts";
 import { NtlmContextBase } from "./context.ts";
 import { decodeExported } from "./export.ts";
-import { NTLM_DIR_SIZE } from "../../wasm/ntlm.ts";
+import { NTLM_STATES_SIZE } from "../../wasm/ntlm.ts";
 
 /** An imported NTLM context. */
 export class NtlmImportedContext extends NtlmContextBase {
@@ -17,7 +17,7 @@ export class NtlmImportedContext extends NtlmContextBase {
   /** Rebuilds a context from `ExportSecurityContext` bytes (SEC_E_INVALID_TOKEN if not). */
   constructor(info: SecPkgInfo, bytes: Uint8Array) {
     super(info);
-    const x = decodeExported(bytes, 4 * NTLM_DIR_SIZE);
+    const x = decodeExported(bytes, NTLM_STATES_SIZE);
     this.mode = x.mode;
     this.restore(x);
   }

@@ -20,6 +20,7 @@ import {
   NTLM_KEYS_SIZE,
   NTLM_RC4_OFFSET,
   NTLM_RC4_SIZE,
+  NTLM_STATES_SIZE,
   ntlmMessage,
   ntlmSessionKeys,
   PART_DECRYPT_SIGN,
@@ -31,9 +32,6 @@ import {
   NTLM_SIGNATURE_SIZE,
   NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
 } from "./constants.ts";
-
-/** The live and initial states of both directions (what an export carries). */
-const STATES_SIZE = 4 * NTLM_DIR_SIZE;
 
 interface Direction {
   /** Where its state starts in the keys array. */
@@ -69,8 +67,8 @@ export class NtlmSessionSecurity {
     this.#flags = flags >>> 0;
     if (restore) {
       this.#keys = new Uint8Array(NTLM_KEYS_SIZE);
-      this.#keys.set(restore.keys.subarray(0, STATES_SIZE));
-      this.#keys.set(exportedSessionKey, STATES_SIZE);
+      this.#keys.set(restore.keys.subarray(0, NTLM_STATES_SIZE));
+      this.#keys.set(exportedSessionKey, NTLM_STATES_SIZE);
     } else {
       this.#keys = ntlmSessionKeys(
         this.#flags,
@@ -90,7 +88,7 @@ export class NtlmSessionSecurity {
    */
   get sessionKey(): Uint8Array {
     this.#alive();
-    return this.#keys.subarray(STATES_SIZE);
+    return this.#keys.subarray(NTLM_STATES_SIZE);
   }
 
   /** A direction's live state. */
@@ -243,7 +241,7 @@ export class NtlmSessionSecurity {
     this.#alive();
     return {
       flags: this.#flags,
-      keys: this.#keys.slice(0, STATES_SIZE),
+      keys: this.#keys.slice(0, NTLM_STATES_SIZE),
       outSeq: this.#out.seq.n,
       inSeq: this.#in.seq.n,
     };
