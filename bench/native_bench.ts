@@ -209,6 +209,31 @@ export function winprHandshake(b: WinprBench): () => void {
   };
 }
 
+/**
+ * A task body: one full WinPR handshake, one message of `size` bytes sealed by the
+ * client and unsealed by the server, then its contexts deleted.
+ */
+export function winprHandshakeAndSeal(b: WinprBench, size = 64): () => void {
+  return () => {
+    const h = winprHandshakeContexts(b);
+    const msg = new SecBufferDesc([
+      new SecBuffer(SECBUFFER_TOKEN, new Uint8Array(16)),
+      new SecBuffer(SECBUFFER_DATA, new Uint8Array(size)),
+    ]);
+    try {
+      check("EncryptMessage", b.table.EncryptMessage(h.client, 0, msg, 0));
+      check(
+        "DecryptMessage",
+        b.table.DecryptMessage(h.server, msg, 0, { value: 0 }),
+      );
+    } finally {
+      b.table.DeleteSecurityContext(h.client);
+      b.table.DeleteSecurityContext(h.server);
+      b.table.FreeCredentialsHandle(h.serverCred);
+    }
+  };
+}
+
 /** A task body: EncryptMessage on the client and DecryptMessage on the server of `size` bytes. */
 export function winprSealRoundTrip(b: WinprBench, size: number): () => void {
   const h = winprHandshakeContexts(b);

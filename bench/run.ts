@@ -17,12 +17,14 @@ import { formatCryptoRows, runCryptoBench } from "./crypto_bench.ts";
 import {
   BENCH_USER,
   portableCredentials,
+  portableHandshakeAndSealOnce,
   portableHandshakeOnce,
   portableSealRoundTrip,
 } from "./ntlm_bench.ts";
 import {
   openWinprBench,
   winprHandshake,
+  winprHandshakeAndSeal,
   winprSealRoundTrip,
 } from "./native_bench.ts";
 import { type GssapiFfi, openGssapiFfi } from "../tests/peers/gssapi_ffi.ts";
@@ -123,6 +125,12 @@ if (import.meta.main) {
         label: "NTLMv2 handshake (client+server, MIC, key exchange)",
         ours: () => portableHandshakeOnce(creds),
         peer: winpr ? winprHandshake(winpr) : undefined,
+        peerName: "WinPR",
+      },
+      {
+        label: "NTLMv2 handshake, then the first sealed 64 B message",
+        ours: () => portableHandshakeAndSealOnce(creds),
+        peer: winpr ? winprHandshakeAndSeal(winpr) : undefined,
         peerName: "WinPR",
       },
       {

@@ -37,7 +37,7 @@ import {
 import { DerError } from "../../der/mod.ts";
 import { NEGOTIATE_MAX_TOKEN } from "./constants.ts";
 import type { InnerCredential, NegotiateCredential } from "./credentials.ts";
-import { ntlmResetter } from "./_ntlm.ts";
+import { ntlmResetter, wantKeysAtOnce } from "./_ntlm.ts";
 import { decodeNegotiationToken, type NegotiationToken } from "./messages.ts";
 
 /** A value or a Promise of it (inner packages may wait in the async form). */
@@ -105,6 +105,7 @@ export abstract class NegotiateContextBase implements PackageContext {
     this.innerDone = false;
     this.#canMic = undefined;
     this.inner = c.pkg.createContext(c.cred, this.role);
+    wantKeysAtOnce(this.inner);
   }
 
   /**

@@ -10,6 +10,9 @@
  *   MIC. Sequence numbers are NOT reset: the mechListMIC is sequence number 0 and the
  *   first message is 1.
  *
+ * - the session keys, which NTLM derives on first use unless asked to derive them at
+ *   the end of its handshake (`deriveKeysAtOnce`): SPNEGO signs at once.
+ *
  * Raw NTLMSSP tokens (no SPNEGO framing) are recognised by their signature.
  *
  * @module
@@ -40,4 +43,18 @@ export function ntlmResetter(
   const hook = (ctx as Partial<ResettableContext>).resetCrypto;
   if (typeof hook === "function") return (d) => hook.call(ctx, d);
   return null;
+}
+
+/** A context that can derive its session keys as its handshake ends (NTLM). */
+export interface EagerKeysContext {
+  /** Derive the keys when established, not on first use. */
+  deriveKeysAtOnce(): void;
+}
+
+/**
+ * Tells a new inner context that its session keys will be needed as soon as it is
+ * established (for the mechListMIC), when it has a way to be told.
+ */
+export function wantKeysAtOnce(ctx: PackageContext): void {
+  (ctx as Partial<EagerKeysContext>).deriveKeysAtOnce?.();
 }

@@ -110,6 +110,7 @@ export abstract class NtlmContextBase implements PackageContext {
   /** Session security, once established (null for anonymous). */
   protected security: NtlmSessionSecurity | null = null;
   #start = 0n;
+  #eagerKeys = false;
 
   constructor(protected readonly info: SecPkgInfo) {}
 
@@ -117,9 +118,10 @@ export abstract class NtlmContextBase implements PackageContext {
   abstract step(req: StepRequest): StepResult | Promise<StepResult>;
 
   /**
-   * Derives the session security from the exported session key, which it keeps with
-   * the keys (the caller wipes its own copy), and records when the context was
-   * established. Both are wiped on dispose.
+   * Sets up the session security from the exported session key, which it keeps (the
+   * caller wipes its own copy), and records when the context was established. The
+   * keys are derived on first use unless `deriveKeysAtOnce` was called. Wiped on
+   * dispose.
    */
   protected secure(
     flags: number,
@@ -132,8 +134,18 @@ export abstract class NtlmContextBase implements PackageContext {
       exportedSessionKey,
       this.mode,
       restore,
+      this.#eagerKeys,
     );
     this.#start = start;
+  }
+
+  /**
+   * Derives SIGNKEY/SEALKEY when the handshake ends instead of on first use: for a
+   * wrapper that signs at once (SPNEGO's mechListMIC), which then saves keeping the
+   * session key apart until the first message.
+   */
+  deriveKeysAtOnce(): void {
+    this.#eagerKeys = true;
   }
 
   queryAttribute(attribute: number): AttributeResult {

@@ -8,6 +8,12 @@
  * this class holds them between messages and commits a direction's new state only
  * when a message is accepted, so a replayed or altered message changes nothing.
  *
+ * The keys are derived on first use (a message, `resetCrypto` or an export), not when
+ * the handshake ends: most NTLM handshakes (HTTP authentication) never sign or seal,
+ * and deriving both directions costs about as much as a fifth of a handshake. Until
+ * then only the exported session key is kept. A wrapper that signs at once (SPNEGO's
+ * mechListMIC) asks for `eager` derivation, which keeps one array instead of two.
+ *
  * @module
  */
 import {
@@ -46,35 +52,45 @@ export class NtlmSessionSecurity {
   readonly #flags: number;
   /**
    * Live states of both directions, then the states as derived, for `resetCrypto`
-   * (SPNEGO re-keys after the mechListMIC), then the exported session key.
+   * (SPNEGO re-keys after the mechListMIC), then the exported session key (null until
+   * derived).
    */
-  readonly #keys: Uint8Array;
+  #derived: Uint8Array | null = null;
+  /** The exported session key alone, until the keys are derived (then wiped). */
+  #pending: Uint8Array | null = null;
+  readonly #client: boolean;
   readonly #out: Direction;
   readonly #in: Direction;
   #disposed = false;
 
   /**
-   * Derives SIGNKEY/SEALKEY for both directions from the exported session key, which
-   * it copies (the caller wipes its own). `mode` is which side this is ("Client"
-   * sends with the client-to-server keys).
+   * Session security from the exported session key, which it copies (the caller wipes
+   * its own): SIGNKEY/SEALKEY for both directions are derived on first use, or at once
+   * with `eager`. `mode` is which side this is ("Client" sends with the
+   * client-to-server keys). `restore` brings back the states of an exported context.
    */
   constructor(
     flags: number,
     exportedSessionKey: Uint8Array,
     mode: "Client" | "Server",
     restore?: { keys: Uint8Array; outSeq: number; inSeq: number },
+    eager = false,
   ) {
     this.#flags = flags >>> 0;
+    this.#client = mode === "Client";
     if (restore) {
-      this.#keys = new Uint8Array(NTLM_KEYS_SIZE);
-      this.#keys.set(restore.keys.subarray(0, NTLM_STATES_SIZE));
-      this.#keys.set(exportedSessionKey, NTLM_STATES_SIZE);
-    } else {
-      this.#keys = ntlmSessionKeys(
+      const k = new Uint8Array(NTLM_KEYS_SIZE);
+      k.set(restore.keys.subarray(0, NTLM_STATES_SIZE));
+      k.set(exportedSessionKey, NTLM_STATES_SIZE);
+      this.#derived = k;
+    } else if (eager) {
+      this.#derived = ntlmSessionKeys(
         this.#flags,
         exportedSessionKey,
-        mode === "Client",
+        this.#client,
       );
+    } else {
+      this.#pending = exportedSessionKey.slice(0, 16);
     }
     this.#out = { at: 0, view: null, seq: { n: restore?.outSeq ?? 0 } };
     this.#in = this.#ess()
@@ -83,12 +99,27 @@ export class NtlmSessionSecurity {
   }
 
   /**
-   * The exported session key, kept in the same array as the keys (a view: wiped with
-   * them).
+   * The exported session key: a view, wiped with the keys (and, before they are
+   * derived, moved when they are), so copy it to keep it.
    */
   get sessionKey(): Uint8Array {
     this.#alive();
-    return this.#keys.subarray(NTLM_STATES_SIZE);
+    return this.#pending ?? this.#derived!.subarray(NTLM_STATES_SIZE);
+  }
+
+  /** True once SIGNKEY/SEALKEY are derived (by a message, a reset or an export). */
+  get derived(): boolean {
+    return this.#derived !== null;
+  }
+
+  /** Every key and state, derived now if they were not yet. */
+  get #keys(): Uint8Array {
+    if (this.#derived) return this.#derived;
+    const key = this.#pending!;
+    this.#derived = ntlmSessionKeys(this.#flags, key, this.#client);
+    key.fill(0);
+    this.#pending = null;
+    return this.#derived;
   }
 
   /** A direction's live state. */
@@ -247,11 +278,12 @@ export class NtlmSessionSecurity {
     };
   }
 
-  /** Wipes the keys and RC4 states. */
+  /** Wipes the keys and RC4 states (or the session key they were not derived from). */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#keys.fill(0);
+    this.#derived?.fill(0);
+    this.#pending?.fill(0);
   }
 }
 
