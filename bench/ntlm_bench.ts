@@ -157,6 +157,27 @@ export function portableHandshakeOnce(
 }
 
 /**
+ * Seals one message of `size` bytes on `client` and unseals it on `server` (the first
+ * message of a context derives its session keys).
+ */
+export function sealOnce(
+  client: CtxtHandle,
+  server: CtxtHandle,
+  size = 64,
+): void {
+  const msg = new SecBufferDesc([
+    new SecBuffer(SECBUFFER_TOKEN, new Uint8Array(16)),
+    new SecBuffer(SECBUFFER_DATA, new Uint8Array(size)),
+  ]);
+  if (EncryptMessage(client, 0, msg, 0) !== SEC_E_OK) {
+    throw new Error("EncryptMessage");
+  }
+  if (DecryptMessage(server, msg, 0, { value: 0 }) !== SEC_E_OK) {
+    throw new Error("DecryptMessage");
+  }
+}
+
+/**
  * A handshake, then one message of `size` bytes sealed by the client and unsealed by
  * the server, then the contexts deleted: what a context that seals pays in all (the
  * session keys are derived by the first message, not by the handshake).
@@ -166,17 +187,8 @@ export function portableHandshakeAndSealOnce(
   size = 64,
 ): void {
   const h = portableHandshake(creds);
-  const msg = new SecBufferDesc([
-    new SecBuffer(SECBUFFER_TOKEN, new Uint8Array(16)),
-    new SecBuffer(SECBUFFER_DATA, new Uint8Array(size)),
-  ]);
   try {
-    if (EncryptMessage(h.client, 0, msg, 0) !== SEC_E_OK) {
-      throw new Error("EncryptMessage");
-    }
-    if (DecryptMessage(h.server, msg, 0, { value: 0 }) !== SEC_E_OK) {
-      throw new Error("DecryptMessage");
-    }
+    sealOnce(h.client, h.server, size);
   } finally {
     DeleteSecurityContext(h.client);
     DeleteSecurityContext(h.server);

@@ -11,6 +11,7 @@
 import { Bench } from "tinybench";
 import {
   negotiateCredentials,
+  negotiateHandshakeAndSealOnce,
   negotiateHandshakeOnce,
 } from "./negotiate_bench.ts";
 import { formatCryptoRows, runCryptoBench } from "./crypto_bench.ts";
@@ -160,6 +161,12 @@ if (import.meta.main) {
       label: "full handshake",
       ours: () => negotiateHandshakeOnce(nego),
       peer: () => portableHandshakeOnce(creds),
+      peerName: "bare NTLM",
+    },
+    {
+      label: "handshake, then the first sealed 64 B message",
+      ours: () => negotiateHandshakeAndSealOnce(nego),
+      peer: () => portableHandshakeAndSealOnce(creds),
       peerName: "bare NTLM",
     },
   ]);
