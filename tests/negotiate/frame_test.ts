@@ -21,6 +21,12 @@ import {
   negTokenInitFrame,
   negTokenRespFrame,
 } from "../../src/packages/negotiate/mod.ts";
+import { ntlmPackage } from "../../src/packages/ntlm/package.ts";
+import type {
+  PackageContext,
+  StepRequest,
+  StepResult,
+} from "../../src/sspi/package.ts";
 import { acquire, asc, isc, tokenDesc } from "../sspi/_helpers.ts";
 import { USER } from "./_helpers.ts";
 
@@ -190,6 +196,54 @@ Deno.test("frame: every Negotiate(NTLM) token handed to the caller is a whole ar
     ]);
     assert.equal(seen.length, 4);
   } finally {
+    DeleteSecurityContext(cx);
+    DeleteSecurityContext(sx);
+    FreeCredentialsHandle(c.cred);
+    FreeCredentialsHandle(s.cred);
+  }
+});
+
+Deno.test("frame: NTLM's three tokens sit inside the SPNEGO messages that carry them (no copy)", () => {
+  // Every token the inner NTLM contexts return, seen through their package.
+  const inner: Uint8Array[] = [];
+  const create = ntlmPackage.createContext;
+  ntlmPackage.createContext = function (cred, role) {
+    const x = create.call(this, cred, role) as PackageContext;
+    const step = x.step.bind(x);
+    x.step = (req: StepRequest) => {
+      const r = step(req) as StepResult;
+      if (r.token?.length) inner.push(r.token);
+      return r;
+    };
+    return x;
+  };
+  const c = acquire("Negotiate", SECPKG_CRED_OUTBOUND, USER);
+  const s = acquire("Negotiate", SECPKG_CRED_INBOUND, { users: [USER] });
+  const cx = new CtxtHandle();
+  const sx = new CtxtHandle();
+  try {
+    const outer: Uint8Array[] = [];
+    const out = (r: { out: SecBufferDesc }) => {
+      const b = r.out.pBuffers[0];
+      if (!b.cbBuffer) return null;
+      outer.push(b.pvBuffer!);
+      return tokenDesc(b.pvBuffer!);
+    };
+    let t = out(isc(c.cred, null, cx, FLAGS));
+    t = out(asc(s.cred, null, sx, FLAGS, t!));
+    t = out(isc(null, cx, cx, FLAGS, t!));
+    t = out(asc(null, sx, sx, FLAGS, t!));
+    assert.equal(isc(null, cx, cx, FLAGS, t!).status, SEC_E_OK);
+    assert.equal(inner.length, 3, "NEGOTIATE, CHALLENGE, AUTHENTICATE");
+    for (let i = 0; i < 3; i++) {
+      assert.equal(
+        inner[i].buffer,
+        outer[i].buffer,
+        `NTLM token ${i + 1} is inside SPNEGO message ${i + 1}`,
+      );
+    }
+  } finally {
+    ntlmPackage.createContext = create;
     DeleteSecurityContext(cx);
     DeleteSecurityContext(sx);
     FreeCredentialsHandle(c.cred);

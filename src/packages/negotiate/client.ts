@@ -7,8 +7,14 @@
  */
 import { inputToken } from "../../sspi/buffers.ts";
 import { SspiError } from "../../sspi/errors.ts";
-import { ISC_RET_INTEGRITY } from "../../sspi/flags.ts";
-import type { StepRequest, StepResult } from "../../sspi/package.ts";
+import { ISC_RET_INTEGRITY, SECPKG_ATTR_SIZES } from "../../sspi/flags.ts";
+import type {
+  PackageContext,
+  SecurityPackage,
+  StepRequest,
+  StepResult,
+  TokenFrame,
+} from "../../sspi/package.ts";
 import {
   isFailure,
   SEC_E_INVALID_TOKEN,
@@ -68,12 +74,27 @@ function mechList(
   return l;
 }
 
+/** The frames of `replyFrame`, by package. */
+const replyFrames = new WeakMap<SecurityPackage, TokenFrame>();
+
 /**
  * Where the reply to the server puts the mechanism's token: accept-incomplete, the
- * token, then a mechListMIC of NTLM's 16 bytes when the mechanism completes (other
- * shapes are copied).
+ * token, then a mechListMIC of the mechanism's signature size (`cbMaxSignature`), for
+ * when the mechanism completes with that token. Other shapes are copied.
  */
-const REPLY_FRAME = negTokenRespFrame(ACCEPT_INCOMPLETE, undefined, 16);
+function replyFrame(pkg: SecurityPackage, inner: PackageContext): TokenFrame {
+  let f = replyFrames.get(pkg);
+  if (!f) {
+    const sizes = inner.queryAttribute(SECPKG_ATTR_SIZES);
+    const mic = sizes.status === SEC_E_OK
+      ? (sizes.value as { cbMaxSignature?: number }).cbMaxSignature
+      : undefined;
+    f = negTokenRespFrame(ACCEPT_INCOMPLETE, undefined, mic || undefined);
+    // Cached only once the package answered (it may need an established context).
+    if (mic) replyFrames.set(pkg, f);
+  }
+  return f;
+}
 
 /** The Negotiate client state machine. */
 export class NegotiateClientContext extends NegotiateContextBase {
@@ -218,7 +239,11 @@ export class NegotiateClientContext extends NegotiateContextBase {
           "a mechanism token after completion",
         );
       }
-      inner = this.innerStep(req, t.responseToken, REPLY_FRAME);
+      inner = this.innerStep(
+        req,
+        t.responseToken,
+        replyFrame(this.chosen!.pkg, this.inner!),
+      );
     } else if (fresh) {
       inner = this.innerStep(req, null);
     } else if (!this.innerDone) {
