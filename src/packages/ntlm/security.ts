@@ -99,8 +99,9 @@ export class NtlmSessionSecurity {
   }
 
   /**
-   * The exported session key: a view, wiped with the keys (and, before they are
-   * derived, moved when they are), so copy it to keep it.
+   * The exported session key: a view, zeroed when the keys are wiped (and, before they
+   * are derived, when they are, since the key then moves in with them). Copy it to
+   * keep it.
    */
   get sessionKey(): Uint8Array {
     this.#alive();
