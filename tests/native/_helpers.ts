@@ -158,14 +158,16 @@ export function serverAuthData(
 }
 
 /**
- * A full NTLM handshake: `client` table initiates, `server` table accepts, including
- * `CompleteAuthToken` after `SEC_I_COMPLETE_NEEDED`. Stops at the first failure.
+ * A full handshake of `pkg` (NTLM by default): `client` table initiates, `server`
+ * table accepts, including `CompleteAuthToken` after `SEC_I_COMPLETE_NEEDED`. Stops at
+ * the first failure.
  */
 export function handshake(
   client: SecurityFunctionTable,
   server: SecurityFunctionTable,
   user: SamUser = ALICE,
   target = "HTTP/server.contoso.com",
+  pkg = "NTLM",
 ): Handshake {
   const h: Handshake = {
     client: SEC_I_CONTINUE_NEEDED,
@@ -183,7 +185,7 @@ export function handshake(
     "client AcquireCredentialsHandle",
     client.AcquireCredentialsHandle(
       null,
-      "NTLM",
+      pkg,
       SECPKG_CRED_OUTBOUND,
       null,
       { User: user.User, Domain: user.Domain, Password: user.Password },
@@ -197,7 +199,7 @@ export function handshake(
     "server AcquireCredentialsHandle",
     server.AcquireCredentialsHandle(
       null,
-      "NTLM",
+      pkg,
       SECPKG_CRED_INBOUND,
       null,
       serverAuthData(server),

@@ -17,6 +17,7 @@ import type { SecPkgContext_Sizes } from "../../src/sspi/attributes.ts";
 import {
   SECBUFFER_DATA,
   SECBUFFER_TOKEN,
+  SECPKG_ATTR_NEGOTIATION_INFO,
   SECPKG_ATTR_SIZES,
 } from "../../src/sspi/flags.ts";
 import type { CtxtHandle } from "../../src/sspi/handles.ts";
@@ -153,5 +154,51 @@ winprTest(
     const bad = handshake(portable, native, { ...ALICE, Password: "nope" });
     assert.ok(bad.server >= 0x80000000, statusName(bad.server));
     cleanup(portable, native, bad);
+  },
+);
+
+winprTest(
+  "native WinPR Negotiate client (raw NTLMSSP) -> portable Negotiate server, sealing across",
+  async () => {
+    // WinPR 2's Negotiate sends NTLM's tokens without SPNEGO framing; a Negotiate
+    // acceptor takes them as plain NTLM, as Windows does.
+    await using sam = await samFile();
+    const native = winprTable(sam.path);
+    const portable = InitSecurityInterface({ provider: "portable" });
+    const h = handshake(
+      native,
+      portable,
+      ALICE,
+      "HTTP/server.contoso.com",
+      "Negotiate",
+    );
+    assert.equal(statusName(h.client), "SEC_E_OK");
+    assert.equal(statusName(h.server), "SEC_E_OK");
+    assert.deepEqual(
+      h.tokens.map((t) => new TextDecoder().decode(t.subarray(0, 7))),
+      ["NTLMSSP", "NTLMSSP", "NTLMSSP"],
+    );
+    const info: { value?: { PackageInfo: { Name: string } } } = {};
+    assert.equal(
+      portable.QueryContextAttributes(
+        h.serverCtx,
+        SECPKG_ATTR_NEGOTIATION_INFO,
+        info,
+      ),
+      SEC_E_OK,
+    );
+    assert.equal(info.value!.PackageInfo.Name, "NTLM");
+    across(native, h.clientCtx, portable, h.serverCtx);
+    cleanup(native, portable, h);
+
+    const bad = handshake(
+      native,
+      portable,
+      { ...ALICE, Password: "nope" },
+      "HTTP/server.contoso.com",
+      "Negotiate",
+    );
+    assert.equal(statusName(bad.server), "SEC_E_LOGON_DENIED");
+    cleanup(native, portable, bad);
   },
 );
