@@ -90,7 +90,9 @@ function replyFrame(pkg: SecurityPackage, inner: PackageContext): TokenFrame {
       ? (sizes.value as { cbMaxSignature?: number }).cbMaxSignature
       : undefined;
     f = negTokenRespFrame(ACCEPT_INCOMPLETE, undefined, mic || undefined);
-    // Cached only once the package answered (it may need an established context).
+    // Cached once the package answered (it may need an established context). A
+    // mechanism whose signature size varies by context keeps the first answer; a
+    // token framed for another size is copied, not lost.
     if (mic) replyFrames.set(pkg, f);
   }
   return f;
