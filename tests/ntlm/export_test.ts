@@ -121,3 +121,35 @@ Deno.test("NTLM: export, import, then messages continue in sequence both ways", 
   DeleteSecurityContext(h);
   c.dispose();
 });
+
+Deno.test("NTLM: a context exported before its first message (keys not yet derived) moves and seals", () => {
+  const c = client({ authData: USERS[0] });
+  const s = server({ authData: { users: USERS } });
+  s.step(c.step(s.step(c.step(null)!)!)!);
+  const packed: AttributeOut<SecBuffer> = {};
+  assert.equal(
+    ExportSecurityContext(c.handles.context, 0, packed, null),
+    SEC_E_OK,
+  );
+  const moved = new CtxtHandle();
+  assert.equal(
+    ImportSecurityContext("NTLM", packed.value!, null, moved),
+    SEC_E_OK,
+  );
+  assert.deepEqual(unseal(s.handles.context, seal(moved, "first")), [
+    SEC_E_OK,
+    "first",
+  ]);
+  assert.deepEqual(unseal(moved, seal(s.handles.context, "back")), [
+    SEC_E_OK,
+    "back",
+  ]);
+  const orig: AttributeOut<{ SessionKey: Uint8Array }> = {};
+  const copy: AttributeOut<{ SessionKey: Uint8Array }> = {};
+  QueryContextAttributes(c.handles.context, SECPKG_ATTR_SESSION_KEY, orig);
+  QueryContextAttributes(moved, SECPKG_ATTR_SESSION_KEY, copy);
+  assert.deepEqual(copy.value!.SessionKey, orig.value!.SessionKey);
+  assert.equal(DeleteSecurityContext(moved), SEC_E_OK);
+  c.dispose();
+  s.dispose();
+});
