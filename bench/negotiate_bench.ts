@@ -65,6 +65,7 @@ export function negotiateHandshakeAndSealOnce(
   );
 }
 
+/** One Negotiate handshake, then `then` on both contexts; deletes them either way. */
 function negotiateHandshakeThen(
   creds: { client: CredHandle; server: CredHandle },
   target: string,
