@@ -11,7 +11,10 @@ import {
   SEC_I_CONTINUE_NEEDED,
   SECPKG_ATTR_NAMES,
 } from "../../mod.ts";
-import { CYRUS_CIPHER_SSF } from "../peers/cyrus_sasl_peer.ts";
+import {
+  CYRUS_CIPHER_SSF,
+  type CyrusSaslPeer,
+} from "../peers/cyrus_sasl_peer.ts";
 import {
   ascSasl,
   clientCred,
@@ -157,6 +160,24 @@ for (const tc of serverCases) {
   });
 }
 
+/**
+ * Our server (knowing USER's password) challenges the started Cyrus client: its
+ * credential, context and the client's response.
+ */
+async function challenged(cli: CyrusSaslPeer) {
+  const sc = serverCred({
+    realm: REALM,
+    users: [{ User: USER, Password: PASS }],
+  });
+  const ctx = new CtxtHandle();
+  await cli.start();
+  const ch = ascSasl(sc, ctx, true, null);
+  const resp = dec(
+    expectStep(await cli.step(enc(ch.token)), "CONTINUE", "challenge"),
+  );
+  return { sc, ctx, resp };
+}
+
 cyrusTest(
   "SASL: Cyrus client -> our server, wrong password refused",
   async () => {
@@ -164,16 +185,7 @@ cyrusTest(
       "client",
       { user: USER, pass: "not-" + PASS },
       async (cli) => {
-        const sc = serverCred({
-          realm: REALM,
-          users: [{ User: USER, Password: PASS }],
-        });
-        const ctx = new CtxtHandle();
-        await cli.start();
-        const ch = ascSasl(sc, ctx, true, null);
-        const resp = dec(
-          expectStep(await cli.step(enc(ch.token)), "CONTINUE", "challenge"),
-        );
+        const { sc, ctx, resp } = await challenged(cli);
         assert.equal(ascSasl(sc, ctx, false, resp).status, SEC_E_LOGON_DENIED);
       },
     );
@@ -187,16 +199,7 @@ cyrusTest(
     // response, so it is refused first; to test Cyrus' rspauth check we hand it a
     // well-formed but wrong rspauth after a genuine exchange with another context.
     await withPeer("client", { user: USER, pass: PASS }, async (cli) => {
-      const sc = serverCred({
-        realm: REALM,
-        users: [{ User: USER, Password: PASS }],
-      });
-      const ctx = new CtxtHandle();
-      await cli.start();
-      const ch = ascSasl(sc, ctx, true, null);
-      const resp = dec(
-        expectStep(await cli.step(enc(ch.token)), "CONTINUE", "challenge"),
-      );
+      const { sc, ctx, resp } = await challenged(cli);
       const fin = ascSasl(sc, ctx, false, resp);
       assert.equal(fin.status, SEC_E_OK);
       const forged = fin.token.replace(

@@ -65,9 +65,6 @@ export function decodeToken(bytes: Uint8Array): NegotiationToken {
   }
 }
 
-/** An empty array shared by every context (length 0: nothing can be written). */
-export const NO_BYTES: Uint8Array = new Uint8Array(0);
-
 /** Where `makeMic` lets the inner package write the mechListMIC (copied when encoded). */
 const micScratch = new Uint8Array(16);
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { inputToken } from "../../sspi/buffers.ts";
+import { EMPTY_BYTES } from "../../util/bytes.ts";
 import { SspiError } from "../../sspi/errors.ts";
 import { ISC_RET_INTEGRITY, SECPKG_ATTR_SIZES } from "../../sspi/flags.ts";
 import type {
@@ -29,7 +30,6 @@ import {
   failure,
   type Maybe,
   NegotiateContextBase,
-  NO_BYTES,
   then,
 } from "./_base.ts";
 import {
@@ -102,7 +102,7 @@ function replyFrame(pkg: SecurityPackage, inner: PackageContext): TokenFrame {
 export class NegotiateClientContext extends NegotiateContextBase {
   #state: "start" | "wait" | "done" = "start";
   #offers: readonly InnerCredential[] = [];
-  #mechTypesDer: Uint8Array = NO_BYTES;
+  #mechTypesDer: Uint8Array = EMPTY_BYTES;
   #firstReply = true;
   #micRequired = false;
   #sentMic = false;

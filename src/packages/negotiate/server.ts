@@ -7,6 +7,7 @@
  * @module
  */
 import { inputToken } from "../../sspi/buffers.ts";
+import { EMPTY_BYTES } from "../../util/bytes.ts";
 import { ASC_RET_INTEGRITY } from "../../sspi/flags.ts";
 import type {
   StepRequest,
@@ -28,7 +29,6 @@ import {
   failure,
   type Maybe,
   NegotiateContextBase,
-  NO_BYTES,
   then,
 } from "./_base.ts";
 import { isNtlmssp } from "./_ntlm.ts";
@@ -64,7 +64,7 @@ function firstReplyFrame(oid: string): TokenFrame {
 /** The Negotiate server state machine. */
 export class NegotiateServerContext extends NegotiateContextBase {
   #state: "start" | "hinted" | "wait" | "raw" | "done" = "start";
-  #mechTypesDer: Uint8Array = NO_BYTES;
+  #mechTypesDer: Uint8Array = EMPTY_BYTES;
   #initMic: Uint8Array | undefined;
   #micRequired = false;
   #supportedMech = "";
