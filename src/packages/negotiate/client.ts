@@ -6,7 +6,7 @@
  * @module
  */
 import { inputToken } from "../../sspi/buffers.ts";
-import { EMPTY_BYTES } from "../../util/bytes.ts";
+import { constantTimeEqual, EMPTY_BYTES } from "../../util/bytes.ts";
 import { SspiError } from "../../sspi/errors.ts";
 import { ISC_RET_INTEGRITY, SECPKG_ATTR_SIZES } from "../../sspi/flags.ts";
 import type {
@@ -98,6 +98,19 @@ function replyFrame(pkg: SecurityPackage, inner: PackageContext): TokenFrame {
   return f;
 }
 
+/**
+ * Windows 2000 servers copy their responseToken into the mechListMIC field (Samba's
+ * `spnego:simulate_w2k` acceptor does the same, and Samba's client drops it). Such a
+ * field is no MIC, so it is dropped. This weakens nothing: whether a MIC is required
+ * is decided apart from what the server sends, and a required one that is missing
+ * fails.
+ */
+function withoutEchoedMic(t: NegTokenResp): NegTokenResp {
+  const { mechListMIC: mic, responseToken: tok } = t;
+  if (!mic || !tok || !constantTimeEqual(mic, tok)) return t;
+  return { ...t, mechListMIC: undefined };
+}
+
 /** The Negotiate client state machine. */
 export class NegotiateClientContext extends NegotiateContextBase {
   #state: "start" | "wait" | "done" = "start";
@@ -122,7 +135,7 @@ export class NegotiateClientContext extends NegotiateContextBase {
     if (t.type !== "resp") {
       return failure(SEC_E_INVALID_TOKEN, "expected a NegTokenResp");
     }
-    return this.#reply(req, t);
+    return this.#reply(req, withoutEchoedMic(t));
   }
 
   /** First call: choose the offers (narrowed by a server's NegTokenInit2, if any). */
@@ -267,8 +280,11 @@ export class NegotiateClientContext extends NegotiateContextBase {
         this.verifyMic(this.#mechTypesDer, t.mechListMIC);
         this.#gotMic = true;
       }
-      const want = !this.#sentMic &&
-        (!this.#serverDone || this.#micRequired || this.#gotMic);
+      // A MIC only when one is required or the server sent one, as MIT and Samba
+      // do: an acceptor that expects none (Windows 2000, NTLM without its own MIC)
+      // ignores it, and the MIC's sequence number would then put the first message
+      // out of step.
+      const want = !this.#sentMic && (this.#micRequired || this.#gotMic);
       if (want && this.canMic(ISC_RET_INTEGRITY)) {
         mic = this.makeMic(this.#mechTypesDer);
         this.#sentMic = true;
