@@ -1,6 +1,11 @@
 // Shared helpers of the Negotiate tests.
 import { client, server } from "../../mod.ts";
 import type { SecurityContext } from "../../src/friendly/context.ts";
+import type { GssapiPeer } from "../peers/gssapi_peer.ts";
+import assert from "node:assert/strict";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
 
 /** The user both sides know. */
 export const USER = { User: "alice", Domain: "EXAMPLE", Password: "S3cret!pw" };
@@ -41,4 +46,54 @@ export function run(c: SecurityContext, s: SecurityContext): Uint8Array[] {
     t = c.step(t);
   }
   return tokens;
+}
+
+/** Our client against the peer acceptor; returns the tokens exchanged. */
+export async function runClient(
+  c: SecurityContext,
+  peer: GssapiPeer,
+): Promise<Uint8Array[]> {
+  const tokens: Uint8Array[] = [];
+  let token = c.step(null);
+  while (token) {
+    tokens.push(token);
+    const r = await peer.step(token);
+    if (!r.token) break;
+    tokens.push(r.token);
+    token = c.step(r.token);
+  }
+  return tokens;
+}
+
+/** The peer initiator against our server; returns the tokens exchanged. */
+export async function runServer(
+  s: SecurityContext,
+  peer: GssapiPeer,
+): Promise<Uint8Array[]> {
+  const tokens: Uint8Array[] = [];
+  let r = await peer.step(null);
+  while (r.token) {
+    tokens.push(r.token);
+    const out = s.step(r.token);
+    if (!out) break;
+    tokens.push(out);
+    r = await peer.step(out);
+  }
+  return tokens;
+}
+
+/** Three wraps each way, then a MIC each way, between our context and a peer. */
+export async function crossTraffic(ours: SecurityContext, peer: GssapiPeer) {
+  for (let i = 0; i < 3; i++) {
+    const w = ours.wrap(enc.encode(`ours ${i}`));
+    const u = await peer.unwrap(w);
+    assert.equal(dec.decode(u.data), `ours ${i}`);
+    assert.ok(u.encrypted);
+    const pw = await peer.wrap(enc.encode(`peer ${i}`));
+    assert.equal(dec.decode(ours.unwrap(pw.data)), `peer ${i}`);
+  }
+  const mic = ours.sign(enc.encode("signed by us"));
+  await peer.verifyMic(enc.encode("signed by us"), mic);
+  const pmic = await peer.getMic(enc.encode("signed by the peer"));
+  ours.verify(enc.encode("signed by the peer"), pmic);
 }

@@ -12,14 +12,13 @@ import {
   SspiError,
 } from "../../mod.ts";
 import { GssapiError, GssapiPeer, peerTest } from "../peers/gssapi_peer.ts";
+import { crossTraffic, runClient, runServer } from "./_helpers.ts";
 import {
   decodeNegotiationToken,
   NTLM_OID,
 } from "../../src/packages/negotiate/mod.ts";
 
 const USER = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
-const enc = new TextEncoder();
-const dec = new TextDecoder();
 const hex = (b: Uint8Array) =>
   [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 
@@ -44,55 +43,6 @@ function ourClient(password = USER.password): SecurityContext {
     password,
     target: "host/localhost",
   });
-}
-
-/** Our client against the peer acceptor; returns the tokens exchanged. */
-async function runClient(
-  c: SecurityContext,
-  peer: GssapiPeer,
-): Promise<Uint8Array[]> {
-  const tokens: Uint8Array[] = [];
-  let token = c.step(null);
-  while (token) {
-    tokens.push(token);
-    const r = await peer.step(token);
-    if (!r.token) break;
-    tokens.push(r.token);
-    token = c.step(r.token);
-  }
-  return tokens;
-}
-
-/** The peer initiator against our server; returns the tokens exchanged. */
-async function runServer(
-  s: SecurityContext,
-  peer: GssapiPeer,
-): Promise<Uint8Array[]> {
-  const tokens: Uint8Array[] = [];
-  let r = await peer.step(null);
-  while (r.token) {
-    tokens.push(r.token);
-    const out = s.step(r.token);
-    if (!out) break;
-    tokens.push(out);
-    r = await peer.step(out);
-  }
-  return tokens;
-}
-
-async function crossTraffic(ours: SecurityContext, peer: GssapiPeer) {
-  for (let i = 0; i < 3; i++) {
-    const w = ours.wrap(enc.encode(`ours ${i}`));
-    const u = await peer.unwrap(w);
-    assert.equal(dec.decode(u.data), `ours ${i}`);
-    assert.ok(u.encrypted);
-    const pw = await peer.wrap(enc.encode(`peer ${i}`));
-    assert.equal(dec.decode(ours.unwrap(pw.data)), `peer ${i}`);
-  }
-  const mic = ours.sign(enc.encode("signed by us"));
-  await peer.verifyMic(enc.encode("signed by us"), mic);
-  const pmic = await peer.getMic(enc.encode("signed by the peer"));
-  ours.verify(enc.encode("signed by the peer"), pmic);
 }
 
 await peerTest(

@@ -1,6 +1,8 @@
 /**
  * Real-peer harness: drives `gssapi_peer.py` (python3-gssapi + gss-ntlmssp)
- * as an NTLM or SPNEGO initiator/acceptor over a JSON line protocol.
+ * as an NTLM or SPNEGO initiator/acceptor over a JSON line protocol, or
+ * `samba_peer.py` (Samba's own GENSEC SPNEGO and NTLMSSP, python3-samba) as an
+ * initiator over the same protocol.
  *
  * Failure convention: every method that maps to a GSSAPI call throws a
  * {@link GssapiError} (with `major`/`minor` status codes and the GSS message)
@@ -13,6 +15,9 @@
 /** Debian packages that provide the peer. */
 export const GSSAPI_INSTALL_HINT =
   "apt-get install -y gss-ntlmssp python3-gssapi";
+/** Debian package that provides the Samba peer. */
+export const SAMBA_INSTALL_HINT =
+  "apt-get install -y python3-samba samba-ad-provision samba-dsdb-modules";
 
 /** NTLM mechanism OID (gss-ntlmssp). */
 export const NTLM_OID = "1.3.6.1.4.1.311.2.2.10";
@@ -79,6 +84,21 @@ export interface GssapiPeerOptions {
   python?: string;
   /** Per-request timeout in ms (default 30000). */
   timeoutMs?: number;
+  /**
+   * Which implementation: gss-ntlmssp under MIT's GSSAPI (default), or Samba's
+   * GENSEC (`flags`, `users` and `channelBindings` do not apply to it).
+   */
+  impl?: "gss-ntlmssp" | "samba";
+  /** Samba acceptor: the directory made by {@link provisionSamba}. */
+  sambaDir?: string;
+  /** Samba initiator: SPNEGO offers its mechanisms without an optimistic token. */
+  noOptimistic?: boolean;
+  /** Samba initiator: NTLMv1 with NTLM2 session security instead of NTLMv2. */
+  ntlmv1?: boolean;
+  /** Samba initiator: no MIC in AUTHENTICATE (as clients before Windows Vista). */
+  noNtlmMic?: boolean;
+  /** Samba: SPNEGO as Windows 2000 spoke it (`spnego:simulate_w2k`). */
+  w2k?: boolean;
 }
 
 /** Result of a handshake step. */
@@ -131,6 +151,7 @@ export class GssapiError extends Error {
 type Reply = Record<string, any>;
 
 const SCRIPT = new URL("./gssapi_peer.py", import.meta.url);
+const SAMBA_SCRIPT = new URL("./samba_peer.py", import.meta.url);
 
 function b64(data: Uint8Array): string {
   let s = "";
@@ -160,16 +181,43 @@ export interface GssapiStatus {
   reason?: string;
 }
 
-let statusCache: Promise<GssapiStatus> | undefined;
+const statusCache = new Map<string, Promise<GssapiStatus>>();
 
-async function probe(python: string): Promise<GssapiStatus> {
-  const code = [
-    "import gssapi, gssapi.raw as r",
-    "assert hasattr(r, 'acquire_cred_with_password'), 'no acquire_cred_with_password'",
-    `m = set(o.dotted_form for o in r.indicate_mechs())`,
-    `assert '${NTLM_OID}' in m, 'gss-ntlmssp mech not registered: %s' % sorted(m)`,
-    "print('ok')",
-  ].join("\n");
+/** The first of the candidate interpreters that runs `code` (cached per code). */
+function findPython(code: string): Promise<GssapiStatus> {
+  let status = statusCache.get(code);
+  if (!status) {
+    status = (async () => {
+      const env = Deno.env.get("GSSAPI_PEER_PYTHON");
+      const candidates = env ? [env] : ["/usr/bin/python3", "python3"];
+      const reasons: string[] = [];
+      for (const py of candidates) {
+        const st = await probe(py, code);
+        if (st.available) return st;
+        reasons.push(st.reason ?? py);
+      }
+      return { available: false, reason: reasons.join("; ") };
+    })();
+    statusCache.set(code, status);
+  }
+  return status;
+}
+
+const GSSAPI_PROBE = [
+  "import gssapi, gssapi.raw as r",
+  "assert hasattr(r, 'acquire_cred_with_password'), 'no acquire_cred_with_password'",
+  `m = set(o.dotted_form for o in r.indicate_mechs())`,
+  `assert '${NTLM_OID}' in m, 'gss-ntlmssp mech not registered: %s' % sorted(m)`,
+  "print('ok')",
+].join("\n");
+const SAMBA_PROBE = [
+  "import glob, os",
+  "from samba import auth, credentials, gensec, param",
+  "assert os.path.isdir('/usr/share/samba/setup'), 'samba-ad-provision is missing'",
+  "assert glob.glob('/usr/lib/*/samba/ldb/samba_dsdb.so'), 'samba-dsdb-modules is missing'",
+].join("\n");
+
+async function probe(python: string, code: string): Promise<GssapiStatus> {
   try {
     const out = await new Deno.Command(python, {
       args: ["-c", code],
@@ -194,18 +242,12 @@ async function probe(python: string): Promise<GssapiStatus> {
  * python3-gssapi package; a pyenv/venv python usually has not), `python3`.
  */
 export function gssapiPeerStatus(): Promise<GssapiStatus> {
-  statusCache ??= (async () => {
-    const env = Deno.env.get("GSSAPI_PEER_PYTHON");
-    const candidates = env ? [env] : ["/usr/bin/python3", "python3"];
-    const reasons: string[] = [];
-    for (const py of candidates) {
-      const st = await probe(py);
-      if (st.available) return st;
-      reasons.push(st.reason ?? py);
-    }
-    return { available: false, reason: reasons.join("; ") };
-  })();
-  return statusCache;
+  return findPython(GSSAPI_PROBE);
+}
+
+/** Finds a python that can import Samba's `gensec` (Debian's python3-samba). */
+export function sambaPeerStatus(): Promise<GssapiStatus> {
+  return findPython(SAMBA_PROBE);
 }
 
 /** True when python3-gssapi and gss-ntlmssp are usable. */
@@ -235,38 +277,100 @@ export function peerMissing(
   console.warn(`SKIP: ${msg}`);
 }
 
-let warned = false;
+const warned = new Set<string>();
 
 /**
- * Registers a Deno test that needs the gssapi peer.  When the peer is
- * missing the test is ignored with a printed message, except under
- * `CI=true` where it runs and fails via {@link peerMissing}.
+ * Registers a Deno test that needs a real peer.  When the peer is missing the
+ * test is ignored with a printed message, except under `CI=true` where it runs
+ * and fails via {@link peerMissing}.
  */
-export async function peerTest(
+async function registerPeerTest(
   name: string,
+  peer: string,
+  hint: string,
+  status: () => Promise<GssapiStatus>,
   fn: (t: Deno.TestContext) => Promise<void>,
 ): Promise<void> {
-  const st = await gssapiPeerStatus();
+  const st = await status();
   const skip = !st.available && !isCI();
-  if (skip && !warned) {
-    warned = true;
-    peerMissing("gss-ntlmssp/python3-gssapi", GSSAPI_INSTALL_HINT, st.reason);
+  if (skip && !warned.has(peer)) {
+    warned.add(peer);
+    peerMissing(peer, hint, st.reason);
   }
   Deno.test({
     name,
     ignore: skip,
     fn: async (t) => {
       if (!st.available) {
-        peerMissing(
-          "gss-ntlmssp/python3-gssapi",
-          GSSAPI_INSTALL_HINT,
-          st.reason,
-        );
+        peerMissing(peer, hint, st.reason);
         return;
       }
       await fn(t);
     },
   });
+}
+
+/** A Deno test that needs the gss-ntlmssp peer (see `registerPeerTest`). */
+export function peerTest(
+  name: string,
+  fn: (t: Deno.TestContext) => Promise<void>,
+): Promise<void> {
+  return registerPeerTest(
+    name,
+    "gss-ntlmssp/python3-gssapi",
+    GSSAPI_INSTALL_HINT,
+    gssapiPeerStatus,
+    fn,
+  );
+}
+
+/** A Deno test that needs the Samba peer (see `registerPeerTest`). */
+export function sambaPeerTest(
+  name: string,
+  fn: (t: Deno.TestContext) => Promise<void>,
+): Promise<void> {
+  return registerPeerTest(
+    name,
+    "Samba GENSEC/python3-samba",
+    SAMBA_INSTALL_HINT,
+    sambaPeerStatus,
+    fn,
+  );
+}
+
+/**
+ * A Samba standalone server's SAM database in a new temporary directory, with
+ * `user` in it, for a Samba acceptor (`sambaDir`). Takes about 7 s; the caller
+ * removes the directory.
+ */
+export async function provisionSamba(user: NtlmUser): Promise<string> {
+  const st = await sambaPeerStatus();
+  const dir = await Deno.makeTempDir({ prefix: "samba_sam_" });
+  const out = await new Deno.Command(st.python ?? "python3", {
+    args: [
+      SAMBA_SCRIPT.pathname,
+      "--provision",
+      dir,
+      "--domain",
+      user.domain,
+      "--user",
+      user.user,
+      "--password",
+      user.password,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  // samba-tool reports on stdout too: the harness's answer is the last line.
+  const reply = new TextDecoder().decode(out.stdout).trim().split("\n").pop();
+  if (!out.success || !reply?.startsWith('{"ok": true')) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    const err = new TextDecoder().decode(out.stderr).trim().split("\n")
+      .slice(-5).join("\n");
+    throw new Error(`Samba provisioning failed: ${reply}\n${err}`);
+  }
+  return dir;
 }
 
 /** A running gssapi_peer.py process.  Always `close()` it. */
@@ -304,10 +408,12 @@ export class GssapiPeer {
 
   /** Spawns the peer and waits for its hello (credentials acquired). */
   static async start(opts: GssapiPeerOptions): Promise<GssapiPeer> {
-    const python = opts.python ?? (await gssapiPeerStatus()).python ??
+    const samba = opts.impl === "samba";
+    const python = opts.python ??
+      (await (samba ? sambaPeerStatus() : gssapiPeerStatus())).python ??
       "python3";
     const args = [
-      SCRIPT.pathname,
+      (samba ? SAMBA_SCRIPT : SCRIPT).pathname,
       "--role",
       opts.role,
       "--mech",
@@ -323,6 +429,11 @@ export class GssapiPeer {
       args.push("--channel-bindings-hex", hex(opts.channelBindings));
     }
     if (opts.flags) args.push("--flags", opts.flags.join(","));
+    if (opts.sambaDir) args.push("--samba-dir", opts.sambaDir);
+    if (opts.noOptimistic) args.push("--no-optimistic");
+    if (opts.ntlmv1) args.push("--ntlmv1");
+    if (opts.noNtlmMic) args.push("--no-ntlm-mic");
+    if (opts.w2k) args.push("--w2k");
 
     const env: Record<string, string> = { ...opts.env };
     let tempDir: string | undefined;

@@ -1,0 +1,331 @@
+// Negotiate interop with Samba's own SPNEGO and NTLMSSP (GENSEC, through
+// python3-samba): the code smbclient, smbd and winbind use against Windows,
+// written apart from MIT krb5 and gss-ntlmssp. Both directions; the Samba acceptor
+// checks passwords in a SAM database provisioned for the test. Samba's settings
+// also give the older peers: a client that sends no optimistic token, NTLMv1 with
+// NTLM2 session security, NTLM without its AUTHENTICATE MIC, and SPNEGO as
+// Windows 2000 spoke it (its acceptor copies the responseToken into the
+// mechListMIC field).
+import assert from "node:assert/strict";
+import {
+  client,
+  SEC_E_INVALID_TOKEN,
+  SEC_E_LOGON_DENIED,
+  SEC_E_MESSAGE_ALTERED,
+  type SecurityContext,
+  server,
+  SspiError,
+} from "../../mod.ts";
+import {
+  GssapiError,
+  GssapiPeer,
+  type GssapiPeerOptions,
+  provisionSamba,
+  sambaPeerTest,
+} from "../peers/gssapi_peer.ts";
+import {
+  decodeNegotiationToken,
+  type NegTokenResp,
+} from "../../src/packages/negotiate/mod.ts";
+import { decodeAuthenticate } from "../../src/packages/ntlm/messages.ts";
+import { avFind } from "../../src/packages/ntlm/av_pairs.ts";
+import {
+  MSV_AV_FLAG_MIC,
+  MsvAvFlags,
+} from "../../src/packages/ntlm/constants.ts";
+import { readU32le, toHex } from "../../src/util/bytes.ts";
+import { crossTraffic, runClient, runServer } from "./_helpers.ts";
+
+const USER = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
+
+function ourServer(allowNtlmV1 = false): SecurityContext {
+  return server({
+    package: "Negotiate",
+    authData: {
+      users: [{
+        User: USER.user,
+        Domain: USER.domain,
+        Password: USER.password,
+      }],
+      allowNtlmV1,
+    },
+  });
+}
+
+function ourClient(
+  pkg: "Negotiate" | "NTLM" = "Negotiate",
+  password = USER.password,
+): SecurityContext {
+  return client({
+    package: pkg,
+    username: USER.user,
+    domain: USER.domain,
+    password,
+    target: "host/localhost",
+  });
+}
+
+function resp(token: Uint8Array): NegTokenResp {
+  const t = decodeNegotiationToken(token);
+  assert.equal(t.type, "resp");
+  return t as NegTokenResp;
+}
+
+/**
+ * Whether the AUTHENTICATE inside a client NegTokenResp says it carries a MIC
+ * (MsvAvFlags in the NTLMv2 response's AV pairs, which start at byte 44).
+ */
+function authenticateHasMic(token: Uint8Array): boolean {
+  const nt = decodeAuthenticate(resp(token).responseToken!).ntResponse;
+  const at = avFind(nt.subarray(44), MsvAvFlags);
+  return at !== null && (readU32le(nt, 44 + at[0]) & MSV_AV_FLAG_MIC) !== 0;
+}
+
+/** A Samba initiator (with `opts`) against our server `s`. */
+async function sambaClient(
+  opts: Partial<GssapiPeerOptions>,
+  s: SecurityContext,
+  check: (tokens: Uint8Array[], peer: GssapiPeer) => Promise<void>,
+): Promise<void> {
+  const peer = await GssapiPeer.start({
+    impl: "samba",
+    role: "initiator",
+    mech: "spnego",
+    ...USER,
+    ...opts,
+  });
+  try {
+    await check(await runServer(s, peer), peer);
+  } finally {
+    s.dispose();
+    await peer.close();
+  }
+}
+
+/**
+ * Both sides completed with the same session key, the acceptor names the user, and
+ * traffic flows both ways. Samba's standalone acceptor names the user by its own
+ * domain; ours keeps the client's.
+ */
+async function established(
+  ours: SecurityContext,
+  peer: GssapiPeer,
+  acceptor: "ours" | "samba" = "ours",
+) {
+  assert.ok(ours.complete, "our side did not complete");
+  const info = await peer.info();
+  assert.ok(info.complete, "the Samba side did not complete");
+  if (acceptor === "ours") assert.equal(ours.clientName, "EXAMPLE\\alice");
+  else assert.equal(info.peer_name, "SAMBAPEER\\alice");
+  assert.equal(info.session_key_hex, toHex(ours.sessionKey));
+  await crossTraffic(ours, peer);
+}
+
+await sambaPeerTest(
+  "Samba SPNEGO client -> our Negotiate server: mechListMICs, wrap and MIC both ways",
+  () => {
+    const s = ourServer();
+    return sambaClient({}, s, async (tokens, peer) => {
+      assert.equal(tokens.length, 4);
+      const init = decodeNegotiationToken(tokens[0]);
+      assert.ok(init.type === "init" && init.mechToken, "an optimistic token");
+      assert.ok(authenticateHasMic(tokens[2]));
+      assert.ok(resp(tokens[2]).mechListMIC, "Samba protects the list");
+      const last = resp(tokens[3]);
+      assert.equal(last.negState, 0);
+      assert.ok(last.mechListMIC, "and so do we");
+      await established(s, peer);
+    });
+  },
+);
+
+await sambaPeerTest(
+  "Samba SPNEGO client without an optimistic token: our server asks for NTLM's first",
+  () => {
+    const s = ourServer();
+    return sambaClient({ noOptimistic: true }, s, async (tokens, peer) => {
+      const init = decodeNegotiationToken(tokens[0]);
+      assert.ok(init.type === "init" && !init.mechToken);
+      const ask = resp(tokens[1]);
+      assert.equal(ask.negState, 1);
+      assert.ok(ask.supportedMech && !ask.responseToken);
+      assert.equal(tokens.length, 6);
+      assert.ok(resp(tokens[5]).mechListMIC);
+      await established(s, peer);
+    });
+  },
+);
+
+await sambaPeerTest(
+  "Samba raw NTLMSSP client (no SPNEGO) -> our Negotiate server",
+  () => {
+    const s = ourServer();
+    return sambaClient({ mech: "ntlm" }, s, async (tokens, peer) => {
+      assert.equal(tokens.length, 3);
+      assert.equal(
+        new TextDecoder().decode(tokens[0].subarray(0, 7)),
+        "NTLMSSP",
+      );
+      await established(s, peer);
+    });
+  },
+);
+
+await sambaPeerTest(
+  "Samba NTLMv1 client: refused by default, accepted with allowNtlmV1",
+  async () => {
+    const refused = ourServer();
+    await sambaClient({ ntlmv1: true }, refused, () => {
+      throw new Error("unreachable");
+    }).then(
+      () => assert.fail("NTLMv1 was accepted"),
+      (e) => {
+        assert.ok(e instanceof SspiError, `expected SspiError, got ${e}`);
+        assert.equal(e.status, SEC_E_LOGON_DENIED);
+      },
+    );
+    const s = ourServer(true);
+    await sambaClient({ ntlmv1: true }, s, async (tokens, peer) => {
+      const a = decodeAuthenticate(resp(tokens[2]).responseToken!);
+      assert.equal(a.ntResponse.length, 24, "an NTLMv1 response");
+      await established(s, peer);
+    });
+  },
+);
+
+await sambaPeerTest(
+  "Windows 2000 style client (no NTLM MIC, no mechListMIC): accepted without MICs",
+  () => {
+    const s = ourServer();
+    return sambaClient(
+      { w2k: true, noNtlmMic: true },
+      s,
+      async (tokens, peer) => {
+        assert.ok(!authenticateHasMic(tokens[2]));
+        assert.equal(resp(tokens[2]).mechListMIC, undefined);
+        const last = resp(tokens[3]);
+        assert.equal(last.negState, 0);
+        assert.equal(last.mechListMIC, undefined, "no MIC it would not check");
+        // No MIC was signed, so no RC4 reset and no sequence number was spent.
+        await established(s, peer);
+      },
+    );
+  },
+);
+
+await sambaPeerTest(
+  "a client whose NTLM has a MIC but who sends no mechListMIC is refused (downgrade)",
+  async () => {
+    const e = await sambaClient({ w2k: true }, ourServer(), () => {
+      throw new Error("unreachable");
+    }).then(() => null, (e) => e);
+    assert.ok(e instanceof SspiError, `expected SspiError, got ${e}`);
+    assert.equal(e.status, SEC_E_INVALID_TOKEN);
+    assert.match(e.message, /mechListMIC/);
+  },
+);
+
+await sambaPeerTest(
+  "Samba client with a wrong password: SEC_E_LOGON_DENIED",
+  async () => {
+    const e = await sambaClient(
+      { password: "wrong" },
+      ourServer(),
+      () => {
+        throw new Error("unreachable");
+      },
+    ).then(() => null, (e) => e);
+    assert.ok(e instanceof SspiError, `expected SspiError, got ${e}`);
+    assert.equal(e.status, SEC_E_LOGON_DENIED);
+  },
+);
+
+await sambaPeerTest(
+  "our clients -> Samba GENSEC acceptor (SAM provisioned for the test)",
+  async (t) => {
+    const dir = await provisionSamba(USER);
+    const acceptor = (opts: Partial<GssapiPeerOptions> = {}) =>
+      GssapiPeer.start({
+        impl: "samba",
+        role: "acceptor",
+        mech: "spnego",
+        sambaDir: dir,
+        ...opts,
+      });
+    try {
+      await t.step(
+        "Negotiate: mechListMICs, wrap and MIC both ways",
+        async () => {
+          await using peer = await acceptor();
+          const c = ourClient();
+          try {
+            const tokens = await runClient(c, peer);
+            assert.equal(tokens.length, 4);
+            assert.ok(resp(tokens[2]).mechListMIC);
+            const last = resp(tokens[3]);
+            assert.equal(last.negState, 0);
+            assert.ok(last.mechListMIC, "Samba signed the list");
+            await established(c, peer, "samba");
+          } finally {
+            c.dispose();
+          }
+        },
+      );
+      await t.step("NTLM (raw NTLMSSP)", async () => {
+        await using peer = await acceptor({ mech: "ntlm" });
+        const c = ourClient("NTLM");
+        try {
+          assert.equal((await runClient(c, peer)).length, 3);
+          await established(c, peer, "samba");
+        } finally {
+          c.dispose();
+        }
+      });
+      await t.step("a wrong password is refused by Samba", async () => {
+        await using peer = await acceptor();
+        const c = ourClient("Negotiate", "wrong");
+        try {
+          const e = await runClient(c, peer).then(() => null, (e) => e);
+          assert.ok(e instanceof GssapiError, `expected GssapiError, got ${e}`);
+          assert.equal(e.major >>> 0, 0xc000006a, "STATUS_WRONG_PASSWORD");
+        } finally {
+          c.dispose();
+        }
+      });
+      await t.step(
+        "Windows 2000 acceptor, old NTLM: the echoed 'MIC' is ignored, no MIC sent",
+        async () => {
+          await using peer = await acceptor({ w2k: true, noNtlmMic: true });
+          const c = ourClient();
+          try {
+            const tokens = await runClient(c, peer);
+            const first = resp(tokens[1]);
+            assert.ok(first.mechListMIC, "Samba copied the token into the MIC");
+            assert.deepEqual(first.mechListMIC, first.responseToken);
+            assert.ok(!authenticateHasMic(tokens[2]));
+            assert.equal(resp(tokens[2]).mechListMIC, undefined);
+            await established(c, peer, "samba");
+          } finally {
+            c.dispose();
+          }
+        },
+      );
+      await t.step(
+        "Windows 2000 acceptor, NTLM with a MIC: no mechListMIC back, refused",
+        async () => {
+          await using peer = await acceptor({ w2k: true });
+          const c = ourClient();
+          try {
+            const e = await runClient(c, peer).then(() => null, (e) => e);
+            assert.ok(e instanceof SspiError, `expected SspiError, got ${e}`);
+            assert.equal(e.status, SEC_E_MESSAGE_ALTERED);
+          } finally {
+            c.dispose();
+          }
+        },
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

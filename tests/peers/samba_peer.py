@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""Real-peer harness: Samba's own SPNEGO and NTLMSSP (GENSEC).
+
+Samba's GENSEC is the code smbclient, smbd, winbind and the Samba AD DC use to
+talk to Windows; its SPNEGO and NTLMSSP are written apart from MIT krb5 and
+gss-ntlmssp. It comes from Debian's python3-samba (`samba.gensec`); the
+acceptor checks passwords in a SAM database made by `--provision`
+(samba-ad-provision and samba-dsdb-modules).
+
+Same line protocol as gssapi_peer.py (one JSON object per line each way), so
+gssapi_peer.ts drives both.
+
+Provisioning (once; prints one JSON line and exits):
+  --provision DIR --user U --password P
+      a standalone server's SAM in DIR (about 7 s), with user U added
+Startup:
+  --role initiator --mech spnego|ntlm --user U --domain D --password P
+      optional: --target host@localhost
+                --no-optimistic  (SPNEGO: offer the mechanisms without a token)
+                --ntlmv1         (client ntlmv2 auth = no: NTLMv1 with NTLM2
+                                  session security instead of NTLMv2)
+  --role acceptor --mech spnego|ntlm --samba-dir DIR
+  both: --w2k          (spnego:simulate_w2k: SPNEGO as Windows 2000 spoke it)
+        --no-ntlm-mic  (NTLM as before Windows Vista, force_old_spnego: the
+                        initiator puts no MIC in AUTHENTICATE; the acceptor
+                        sends no timestamp in CHALLENGE, so none is asked)
+The first line written is a hello: {"ok":true,"ready":true,...} or
+{"ok":false,"fatal":true,"error":...}.
+
+Requests / replies:
+  {"op":"step","token":"<b64 or empty>"}
+      -> {"ok":true,"token":"<b64>"|null,"complete":bool}
+  {"op":"wrap","data":"b64"}   -> {"ok":true,"data":"b64","encrypted":true}
+  {"op":"unwrap","data":"b64"} -> {"ok":true,"data":"b64","encrypted":true}
+  {"op":"get_mic","data":"b64"} -> {"ok":true,"mic":"b64"}
+  {"op":"verify_mic","data":"b64","mic":"b64"} -> {"ok":true}
+  {"op":"info"} -> {"ok":true,"complete":bool,"peer_name":..,"session_key_hex":..}
+  {"op":"quit"} -> {"ok":true} and exit
+Any failure: {"ok":false,"error":"text","major":NTSTATUS,"minor":0}.
+"""
+
+import argparse
+import base64
+import binascii
+import json
+import os
+import shutil
+import sys
+import tempfile
+import traceback
+
+try:
+    import samba
+    from samba import auth, credentials, gensec, param
+except ImportError as e:  # reported to the TS side
+    sys.stdout.write(
+        json.dumps(
+            {
+                "ok": False,
+                "fatal": True,
+                "missing": "python3-samba",
+                "error": "cannot import samba: %s" % e,
+            }
+        )
+        + "\n"
+    )
+    sys.stdout.flush()
+    sys.exit(3)
+
+# GENSEC mechanism names (start_mech_by_name) for the protocol's --mech.
+MECHS = {"spnego": "spnego", "ntlm": "ntlmssp"}
+
+
+class BadRequest(Exception):
+    pass
+
+
+def b64(data):
+    return None if data is None else base64.b64encode(bytes(data)).decode("ascii")
+
+
+def unb64(text, field):
+    if text is None or text == "":
+        return b""
+    if not isinstance(text, str):
+        raise BadRequest("field %r must be a base64 string" % field)
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise BadRequest("field %r is not valid base64: %s" % (field, e))
+
+
+def ntstatus_reply(e):
+    code, text = e.args[0], e.args[1] if len(e.args) > 1 else str(e)
+    return {"ok": False, "error": str(text), "major": code, "minor": 0}
+
+
+def provision(args):
+    """A standalone server's SAM database in args.provision, with one user."""
+    from samba.netcmd.main import cmd_sambatool
+
+    def tool(*argv):
+        if cmd_sambatool()._run("samba-tool", *argv) not in (None, 0):
+            raise RuntimeError("samba-tool %s failed" % argv[0])
+
+    target = args.provision
+    tool("domain", "provision", "--targetdir=%s" % target, "--server-role=standalone",
+         "--domain=%s" % (args.domain or "EXAMPLE"), "--realm=EXAMPLE.TEST",
+         "--host-name=SAMBAPEER", "--adminpass=Adm1n!%s" % os.urandom(6).hex(),
+         "--dns-backend=NONE")
+    tool("user", "add", args.user, args.password, "-s", os.path.join(target, "etc", "smb.conf"))
+
+
+class Peer:
+    def __init__(self, args):
+        self.args = args
+        self.tmp = tempfile.mkdtemp(prefix="samba_peer_")
+        lp = param.LoadParm()
+        if args.role == "acceptor":
+            if not args.samba_dir:
+                raise BadRequest("acceptor needs --samba-dir (made by --provision)")
+            lp.load(os.path.join(args.samba_dir, "etc", "smb.conf"))
+        else:
+            # An empty configuration: nothing read from /etc/samba.
+            conf = os.path.join(self.tmp, "smb.conf")
+            with open(conf, "w") as f:
+                f.write("[global]\n")
+                f.write("  private dir = %s\n  lock dir = %s\n" % (self.tmp, self.tmp))
+                if args.ntlmv1:
+                    f.write("  client ntlmv2 auth = no\n")
+                if args.no_ntlm_mic:
+                    f.write("  ntlmssp_client:force_old_spnego = yes\n")
+                if args.no_optimistic:
+                    f.write("  spnego:client_no_optimistic = yes\n")
+            lp.load(conf)
+        if args.w2k:
+            lp.set("spnego:simulate_w2k", "yes")
+        if args.no_ntlm_mic and args.role == "acceptor":
+            lp.set("ntlmssp_server:force_old_spnego", "yes")
+        service, _, host = args.target.partition("@")
+        settings = {"lp_ctx": lp, "target_hostname": host}
+        creds = credentials.Credentials()
+        creds.guess(lp)
+        if args.role == "acceptor":
+            self.ctx = gensec.Security.start_server(
+                settings=settings, auth_context=auth.AuthContext(lp_ctx=lp)
+            )
+        else:
+            if args.user is None or args.password is None:
+                raise BadRequest("initiator needs --user and --password")
+            self.ctx = gensec.Security.start_client(settings)
+            creds.set_username(args.user)
+            creds.set_password(args.password)
+            creds.set_domain(args.domain)
+            creds.set_workstation("SAMBAPEER")
+            creds.set_kerberos_state(credentials.DONT_USE_KERBEROS)
+            self.ctx.set_target_service(service)
+        self.ctx.set_credentials(creds)
+        self.ctx.want_feature(gensec.FEATURE_SIGN)
+        self.ctx.want_feature(gensec.FEATURE_SEAL)
+        self.ctx.start_mech_by_name(MECHS[args.mech])
+        self.complete = False
+
+    def op_step(self, req):
+        if self.complete:
+            raise BadRequest("context already complete")
+        self.complete, out = self.ctx.update(unb64(req.get("token"), "token"))
+        return {"ok": True, "token": b64(out) if out else None, "complete": self.complete}
+
+    def _need_complete(self):
+        if not self.complete:
+            raise BadRequest("context not complete")
+
+    def op_wrap(self, req):
+        self._need_complete()
+        return {"ok": True, "data": b64(self.ctx.wrap(unb64(req.get("data"), "data"))), "encrypted": True}
+
+    def op_unwrap(self, req):
+        self._need_complete()
+        return {"ok": True, "data": b64(self.ctx.unwrap(unb64(req.get("data"), "data"))), "encrypted": True}
+
+    def op_get_mic(self, req):
+        self._need_complete()
+        data = unb64(req.get("data"), "data")
+        return {"ok": True, "mic": b64(self.ctx.sign_packet(data, data))}
+
+    def op_verify_mic(self, req):
+        self._need_complete()
+        data = unb64(req.get("data"), "data")
+        self.ctx.check_packet(data, data, unb64(req.get("mic"), "mic"))
+        return {"ok": True}
+
+    def op_info(self, req):
+        info = {
+            "ok": True,
+            "role": self.args.role,
+            "complete": self.complete,
+            "peer_name": None,
+            "session_key_hex": None,
+        }
+        if self.complete:
+            info["session_key_hex"] = bytes(self.ctx.session_key()).hex()
+            if self.args.role == "acceptor":
+                who = self.ctx.session_info().info
+                info["peer_name"] = "%s\\%s" % (who.domain_name, who.account_name)
+        return info
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--provision")
+    ap.add_argument("--role", choices=["initiator", "acceptor"])
+    ap.add_argument("--mech", choices=sorted(MECHS), default="spnego")
+    ap.add_argument("--user")
+    ap.add_argument("--domain", default="")
+    ap.add_argument("--password")
+    ap.add_argument("--samba-dir", dest="samba_dir")
+    ap.add_argument("--no-ntlm-mic", dest="no_ntlm_mic", action="store_true")
+    ap.add_argument("--target", default="host@localhost")
+    ap.add_argument("--no-optimistic", dest="no_optimistic", action="store_true")
+    ap.add_argument("--ntlmv1", action="store_true")
+    ap.add_argument("--w2k", action="store_true")
+    out = sys.stdout
+
+    def send(obj):
+        out.write(json.dumps(obj) + "\n")
+        out.flush()
+
+    try:
+        args = ap.parse_args()
+    except SystemExit as e:
+        send({"ok": False, "fatal": True, "error": "bad arguments"})
+        sys.exit(e.code if isinstance(e.code, int) else 2)
+    if args.provision:
+        try:
+            provision(args)
+            send({"ok": True, "provisioned": args.provision})
+        except Exception as e:  # noqa: BLE001
+            send({"ok": False, "fatal": True, "error": "%s: %s" % (type(e).__name__, e)})
+            sys.exit(1)
+        return
+    if not args.role:
+        send({"ok": False, "fatal": True, "error": "--role or --provision is required"})
+        sys.exit(2)
+    try:
+        peer = Peer(args)
+    except Exception as e:  # noqa: BLE001
+        send({"ok": False, "fatal": True, "error": "%s: %s" % (type(e).__name__, e)})
+        sys.exit(1)
+    send({"ok": True, "ready": True, "pid": os.getpid(), "role": args.role, "mech": args.mech})
+    try:
+        serve(peer, send)
+    finally:
+        shutil.rmtree(peer.tmp, ignore_errors=True)
+
+
+def serve(peer, send):
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            req = json.loads(line)
+            if not isinstance(req, dict):
+                raise BadRequest("request must be a JSON object")
+            op = req.get("op")
+            if op == "quit":
+                send({"ok": True})
+                return
+            handler = getattr(peer, "op_%s" % op, None) if isinstance(op, str) else None
+            if handler is None:
+                raise BadRequest("unknown op %r" % (op,))
+            reply = handler(req)
+        except samba.NTSTATUSError as e:
+            reply = ntstatus_reply(e)
+        except BadRequest as e:
+            reply = {"ok": False, "error": str(e), "major": 0, "minor": 0}
+        except json.JSONDecodeError as e:
+            reply = {"ok": False, "error": "bad JSON: %s" % e, "major": 0, "minor": 0}
+        except Exception as e:  # noqa: BLE001
+            reply = {
+                "ok": False,
+                "error": "%s: %s" % (type(e).__name__, e),
+                "trace": traceback.format_exc(),
+                "major": 0,
+                "minor": 0,
+            }
+        send(reply)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (KeyboardInterrupt, BrokenPipeError):
+        pass
