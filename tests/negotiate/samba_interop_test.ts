@@ -38,6 +38,13 @@ import { crossTraffic, runClient, runServer } from "./_helpers.ts";
 
 const USER = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
 
+// Samba parameters that make it an older peer (see samba_peer.py).
+const NO_OPTIMISTIC = { "spnego:client_no_optimistic": "yes" };
+const NTLMV1 = { "client ntlmv2 auth": "no" };
+const W2K = { "spnego:simulate_w2k": "yes" };
+const CLIENT_NO_NTLM_MIC = { "ntlmssp_client:force_old_spnego": "yes" };
+const SERVER_NO_NTLM_MIC = { "ntlmssp_server:force_old_spnego": "yes" };
+
 function ourServer(allowNtlmV1 = false): SecurityContext {
   return server({
     package: "Negotiate",
@@ -143,16 +150,20 @@ await sambaPeerTest(
   "Samba SPNEGO client without an optimistic token: our server asks for NTLM's first",
   () => {
     const s = ourServer();
-    return sambaClient({ noOptimistic: true }, s, async (tokens, peer) => {
-      const init = decodeNegotiationToken(tokens[0]);
-      assert.ok(init.type === "init" && !init.mechToken);
-      const ask = resp(tokens[1]);
-      assert.equal(ask.negState, 1);
-      assert.ok(ask.supportedMech && !ask.responseToken);
-      assert.equal(tokens.length, 6);
-      assert.ok(resp(tokens[5]).mechListMIC);
-      await established(s, peer);
-    });
+    return sambaClient(
+      { sambaSettings: NO_OPTIMISTIC },
+      s,
+      async (tokens, peer) => {
+        const init = decodeNegotiationToken(tokens[0]);
+        assert.ok(init.type === "init" && !init.mechToken);
+        const ask = resp(tokens[1]);
+        assert.equal(ask.negState, 1);
+        assert.ok(ask.supportedMech && !ask.responseToken);
+        assert.equal(tokens.length, 6);
+        assert.ok(resp(tokens[5]).mechListMIC);
+        await established(s, peer);
+      },
+    );
   },
 );
 
@@ -175,7 +186,7 @@ await sambaPeerTest(
   "Samba NTLMv1 client: refused by default, accepted with allowNtlmV1",
   async () => {
     const refused = ourServer();
-    await sambaClient({ ntlmv1: true }, refused, () => {
+    await sambaClient({ sambaSettings: NTLMV1 }, refused, () => {
       throw new Error("unreachable");
     }).then(
       () => assert.fail("NTLMv1 was accepted"),
@@ -185,7 +196,7 @@ await sambaPeerTest(
       },
     );
     const s = ourServer(true);
-    await sambaClient({ ntlmv1: true }, s, async (tokens, peer) => {
+    await sambaClient({ sambaSettings: NTLMV1 }, s, async (tokens, peer) => {
       const a = decodeAuthenticate(resp(tokens[2]).responseToken!);
       assert.equal(a.ntResponse.length, 24, "an NTLMv1 response");
       await established(s, peer);
@@ -198,7 +209,7 @@ await sambaPeerTest(
   () => {
     const s = ourServer();
     return sambaClient(
-      { w2k: true, noNtlmMic: true },
+      { sambaSettings: { ...W2K, ...CLIENT_NO_NTLM_MIC } },
       s,
       async (tokens, peer) => {
         assert.ok(!authenticateHasMic(tokens[2]));
@@ -216,7 +227,7 @@ await sambaPeerTest(
 await sambaPeerTest(
   "a client whose NTLM has a MIC but who sends no mechListMIC is refused (downgrade)",
   async () => {
-    const e = await sambaClient({ w2k: true }, ourServer(), () => {
+    const e = await sambaClient({ sambaSettings: W2K }, ourServer(), () => {
       throw new Error("unreachable");
     }).then(() => null, (e) => e);
     assert.ok(e instanceof SspiError, `expected SspiError, got ${e}`);
@@ -281,6 +292,52 @@ await sambaPeerTest(
           c.dispose();
         }
       });
+      await t.step(
+        "NTLMv1 (LmCompatibilityLevel 1): refused by Samba's default, accepted with ntlm auth = yes",
+        async () => {
+          const v1Client = (pkg: "NTLM" | "Negotiate") =>
+            client({
+              package: pkg,
+              authData: {
+                User: USER.user,
+                Domain: USER.domain,
+                Password: USER.password,
+                LmCompatibilityLevel: 1,
+              },
+              target: "host/localhost",
+            });
+          {
+            await using peer = await acceptor({ mech: "ntlm" });
+            const c = v1Client("NTLM");
+            try {
+              const e = await runClient(c, peer).then(() => null, (e) => e);
+              assert.ok(
+                e instanceof GssapiError,
+                `expected GssapiError, got ${e}`,
+              );
+            } finally {
+              c.dispose();
+            }
+          }
+          for (const pkg of ["NTLM", "Negotiate"] as const) {
+            await using peer = await acceptor({
+              mech: pkg === "NTLM" ? "ntlm" : "spnego",
+              sambaSettings: { "ntlm auth": "yes" },
+            });
+            const c = v1Client(pkg);
+            try {
+              const tokens = await runClient(c, peer);
+              const auth = pkg === "NTLM"
+                ? tokens[2]
+                : resp(tokens[2]).responseToken!;
+              assert.equal(decodeAuthenticate(auth).ntResponse.length, 24);
+              await established(c, peer, "samba");
+            } finally {
+              c.dispose();
+            }
+          }
+        },
+      );
       await t.step("a wrong password is refused by Samba", async () => {
         await using peer = await acceptor();
         const c = ourClient("Negotiate", "wrong");
@@ -295,7 +352,9 @@ await sambaPeerTest(
       await t.step(
         "Windows 2000 acceptor, old NTLM: the echoed 'MIC' is ignored, no MIC sent",
         async () => {
-          await using peer = await acceptor({ w2k: true, noNtlmMic: true });
+          await using peer = await acceptor({
+            sambaSettings: { ...W2K, ...SERVER_NO_NTLM_MIC },
+          });
           const c = ourClient();
           try {
             const tokens = await runClient(c, peer);
@@ -313,7 +372,7 @@ await sambaPeerTest(
       await t.step(
         "Windows 2000 acceptor, NTLM with a MIC: no mechListMIC back, refused",
         async () => {
-          await using peer = await acceptor({ w2k: true });
+          await using peer = await acceptor({ sambaSettings: W2K });
           const c = ourClient();
           try {
             const e = await runClient(c, peer).then(() => null, (e) => e);

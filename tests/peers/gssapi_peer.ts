@@ -91,14 +91,11 @@ export interface GssapiPeerOptions {
   impl?: "gss-ntlmssp" | "samba";
   /** Samba acceptor: the directory made by {@link provisionSamba}. */
   sambaDir?: string;
-  /** Samba initiator: SPNEGO offers its mechanisms without an optimistic token. */
-  noOptimistic?: boolean;
-  /** Samba initiator: NTLMv1 with NTLM2 session security instead of NTLMv2. */
-  ntlmv1?: boolean;
-  /** Samba initiator: no MIC in AUTHENTICATE (as clients before Windows Vista). */
-  noNtlmMic?: boolean;
-  /** Samba: SPNEGO as Windows 2000 spoke it (`spnego:simulate_w2k`). */
-  w2k?: boolean;
+  /**
+   * Samba: parameters set before the context starts, for older peers; see
+   * `samba_peer.py`. E.g. `{ "spnego:simulate_w2k": "yes" }`.
+   */
+  sambaSettings?: Record<string, string>;
 }
 
 /** Result of a handshake step. */
@@ -430,10 +427,9 @@ export class GssapiPeer {
     }
     if (opts.flags) args.push("--flags", opts.flags.join(","));
     if (opts.sambaDir) args.push("--samba-dir", opts.sambaDir);
-    if (opts.noOptimistic) args.push("--no-optimistic");
-    if (opts.ntlmv1) args.push("--ntlmv1");
-    if (opts.noNtlmMic) args.push("--no-ntlm-mic");
-    if (opts.w2k) args.push("--w2k");
+    for (const [name, value] of Object.entries(opts.sambaSettings ?? {})) {
+      args.push("--set", `${name}=${value}`);
+    }
 
     const env: Record<string, string> = { ...opts.env };
     let tempDir: string | undefined;

@@ -16,14 +16,16 @@ Provisioning (once; prints one JSON line and exits):
 Startup:
   --role initiator --mech spnego|ntlm --user U --domain D --password P
       optional: --target host@localhost
-                --no-optimistic  (SPNEGO: offer the mechanisms without a token)
-                --ntlmv1         (client ntlmv2 auth = no: NTLMv1 with NTLM2
-                                  session security instead of NTLMv2)
   --role acceptor --mech spnego|ntlm --samba-dir DIR
-  both: --w2k          (spnego:simulate_w2k: SPNEGO as Windows 2000 spoke it)
-        --no-ntlm-mic  (NTLM as before Windows Vista, force_old_spnego: the
-                        initiator puts no MIC in AUTHENTICATE; the acceptor
-                        sends no timestamp in CHALLENGE, so none is asked)
+  both: --set NAME=VALUE (repeatable) Samba parameters, for older peers:
+        spnego:client_no_optimistic=yes  no optimistic token
+        spnego:simulate_w2k=yes          SPNEGO as Windows 2000 spoke it
+        client ntlmv2 auth=no            NTLMv1 (with NTLM2 session security
+                                         unless ntlmssp_client:ntlm2=no)
+        ntlmssp_client:force_old_spnego=yes  no MIC in AUTHENTICATE
+        ntlmssp_server:force_old_spnego=yes  no timestamp in CHALLENGE, so
+                                             clients send no MIC
+        ntlmssp_client:128bit / 56bit / keyexchange / lm_key = yes|no
 The first line written is a hello: {"ok":true,"ready":true,...} or
 {"ok":false,"fatal":true,"error":...}.
 
@@ -126,17 +128,10 @@ class Peer:
             with open(conf, "w") as f:
                 f.write("[global]\n")
                 f.write("  private dir = %s\n  lock dir = %s\n" % (self.tmp, self.tmp))
-                if args.ntlmv1:
-                    f.write("  client ntlmv2 auth = no\n")
-                if args.no_ntlm_mic:
-                    f.write("  ntlmssp_client:force_old_spnego = yes\n")
-                if args.no_optimistic:
-                    f.write("  spnego:client_no_optimistic = yes\n")
             lp.load(conf)
-        if args.w2k:
-            lp.set("spnego:simulate_w2k", "yes")
-        if args.no_ntlm_mic and args.role == "acceptor":
-            lp.set("ntlmssp_server:force_old_spnego", "yes")
+        for opt in args.set or []:
+            name, _, value = opt.partition("=")
+            lp.set(name.strip(), value.strip())
         service, _, host = args.target.partition("@")
         settings = {"lp_ctx": lp, "target_hostname": host}
         creds = credentials.Credentials()
@@ -215,11 +210,8 @@ def main():
     ap.add_argument("--domain", default="")
     ap.add_argument("--password")
     ap.add_argument("--samba-dir", dest="samba_dir")
-    ap.add_argument("--no-ntlm-mic", dest="no_ntlm_mic", action="store_true")
     ap.add_argument("--target", default="host@localhost")
-    ap.add_argument("--no-optimistic", dest="no_optimistic", action="store_true")
-    ap.add_argument("--ntlmv1", action="store_true")
-    ap.add_argument("--w2k", action="store_true")
+    ap.add_argument("--set", action="append")
     out = sys.stdout
 
     def send(obj):

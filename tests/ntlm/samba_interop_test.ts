@@ -1,0 +1,163 @@
+// NTLM interop with Samba's own NTLMSSP (GENSEC, through python3-samba) as the
+// client, over the session-security variants Samba can be set to: without key
+// exchange, 56- and 40-bit keys, NTLMv1 with and without NTLM2 session security
+// (half duplex: one RC4 handle and one sequence counter for both directions).
+// Each handshake must give both sides the same session key, then sealed messages
+// and signatures must cross both ways.
+import assert from "node:assert/strict";
+import { server } from "../../mod.ts";
+import { GssapiPeer, sambaPeerTest } from "../peers/gssapi_peer.ts";
+import { decodeAuthenticate } from "../../src/packages/ntlm/messages.ts";
+import {
+  NTLMSSP_NEGOTIATE_128,
+  NTLMSSP_NEGOTIATE_56,
+  NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
+  NTLMSSP_NEGOTIATE_KEY_EXCH,
+  NTLMSSP_NEGOTIATE_LM_KEY,
+} from "../../src/packages/ntlm/constants.ts";
+import { toHex } from "../../src/util/bytes.ts";
+import { crossTraffic, runServer } from "../negotiate/_helpers.ts";
+
+const USER = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
+const C = "ntlmssp_client:";
+const V1 = { "client ntlmv2 auth": "no" };
+const NO_ESS = { ...V1, [C + "ntlm2"]: "no" };
+const NO_KX = { [C + "keyexchange"]: "no" };
+const BITS_56 = { [C + "128bit"]: "no", [C + "56bit"]: "yes" };
+const BITS_40 = { [C + "128bit"]: "no", [C + "56bit"]: "no" };
+
+const ESS = NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY;
+const KX = NTLMSSP_NEGOTIATE_KEY_EXCH;
+const B128 = NTLMSSP_NEGOTIATE_128;
+const B56 = NTLMSSP_NEGOTIATE_56;
+
+/** A Samba setting, and the flags and response it must lead to. */
+interface Variant {
+  name: string;
+  settings: Record<string, string>;
+  /** Flags that must be set in AUTHENTICATE. */
+  on: number;
+  /** Flags that must be clear. */
+  off: number;
+  v1: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  {
+    name: "NTLMv2, 128-bit, key exchange",
+    settings: {},
+    on: ESS | KX | B128,
+    off: 0,
+    v1: false,
+  },
+  {
+    name: "NTLMv2 without key exchange",
+    settings: NO_KX,
+    on: ESS | B128,
+    off: KX,
+    v1: false,
+  },
+  {
+    name: "NTLMv2, 56-bit keys",
+    settings: BITS_56,
+    on: ESS | KX | B56,
+    off: B128,
+    v1: false,
+  },
+  {
+    name: "NTLMv2, 40-bit keys",
+    settings: BITS_40,
+    on: ESS | KX,
+    off: B128 | B56,
+    v1: false,
+  },
+  {
+    name: "NTLMv2, 40-bit keys, no key exchange",
+    settings: { ...BITS_40, ...NO_KX },
+    on: ESS,
+    off: B128 | B56 | KX,
+    v1: false,
+  },
+  {
+    name: "NTLMv1 with NTLM2 session security",
+    settings: V1,
+    on: ESS | KX,
+    off: 0,
+    v1: true,
+  },
+  {
+    name: "NTLMv1 with NTLM2 session security, 40-bit, no key exchange",
+    settings: { ...V1, ...BITS_40, ...NO_KX },
+    on: ESS,
+    off: B128 | B56 | KX,
+    v1: true,
+  },
+  {
+    name: "NTLMv1 without NTLM2 session security (half duplex)",
+    settings: NO_ESS,
+    on: KX | B128,
+    off: ESS,
+    v1: true,
+  },
+  {
+    name: "NTLMv1 without NTLM2 session security or key exchange",
+    settings: { ...NO_ESS, ...NO_KX },
+    on: B128,
+    off: ESS | KX,
+    v1: true,
+  },
+  {
+    name: "NTLMv1 without NTLM2 session security, 56-bit",
+    settings: { ...NO_ESS, ...BITS_56 },
+    on: KX | B56,
+    off: ESS | B128,
+    v1: true,
+  },
+];
+
+for (const v of VARIANTS) {
+  await sambaPeerTest(
+    `Samba NTLMSSP client -> our NTLM server: ${v.name}`,
+    async () => {
+      const peer = await GssapiPeer.start({
+        impl: "samba",
+        role: "initiator",
+        mech: "ntlm",
+        ...USER,
+        sambaSettings: v.settings,
+      });
+      const s = server({
+        package: "NTLM",
+        authData: {
+          users: [{
+            User: USER.user,
+            Domain: USER.domain,
+            Password: USER.password,
+          }],
+          allowNtlmV1: v.v1,
+        },
+      });
+      try {
+        const tokens = await runServer(s, peer);
+        assert.equal(tokens.length, 3);
+        const auth = decodeAuthenticate(tokens[2]);
+        assert.equal(
+          auth.flags & v.on,
+          v.on,
+          `flags ${auth.flags.toString(16)}`,
+        );
+        assert.equal(auth.flags & v.off, 0, `flags ${auth.flags.toString(16)}`);
+        assert.equal(auth.flags & NTLMSSP_NEGOTIATE_LM_KEY, 0);
+        assert.equal(auth.ntResponse.length === 24, v.v1);
+        assert.ok(s.complete);
+        assert.equal(s.clientName, "EXAMPLE\\alice");
+        const info = await peer.info();
+        assert.equal(info.session_key_hex, toHex(s.sessionKey));
+        await crossTraffic(s, peer);
+      } finally {
+        s.dispose();
+        await peer.close();
+      }
+    },
+  );
+}
