@@ -6,6 +6,7 @@ import {
   SEC_E_INVALID_TOKEN,
   SEC_E_MESSAGE_ALTERED,
   SEC_E_NO_CREDENTIALS,
+  SEC_E_OK,
   server,
   SspiError,
 } from "../../mod.ts";
@@ -24,9 +25,16 @@ import {
   REQUEST_MIC,
 } from "../../src/packages/negotiate/mod.ts";
 import { pair, run } from "./_helpers.ts";
+import { decodeAuthenticate } from "../../src/packages/ntlm/messages.ts";
+import { NtlmSessionSecurity } from "../../src/packages/ntlm/security.ts";
+import { concat, fromHex } from "../../src/util/bytes.ts";
 
 const CAPTURED = new URL(
   "../peers/captured/gssntlmssp_spnego_handshake.json",
+  import.meta.url,
+);
+const CAPTURED_SAMBA = new URL(
+  "../peers/captured/samba_spnego_handshake.json",
   import.meta.url,
 );
 const b64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
@@ -75,6 +83,60 @@ Deno.test("captured gss-ntlmssp SPNEGO tokens decode to the expected structure",
   assert.equal(seq(t4.mechListMIC!), 0);
   assert.equal(seq(b64(cap.wraps[0].token)), 1);
   assert.equal(seq(b64(cap.mics[0].mic)), 2);
+});
+
+Deno.test("captured Samba SPNEGO tokens: the structure, and our NTLM session security makes its mechListMICs, wraps and MICs byte for byte", async () => {
+  const cap = JSON.parse(await Deno.readTextFile(CAPTURED_SAMBA));
+  const [t1, t2, t3, t4] = cap.tokens.map((t: { token: string }) =>
+    decodeNegotiationToken(b64(t.token))
+  );
+  assert.ok(t1.type === "init" && isNtlmssp(t1.mechToken, 1));
+  assert.deepEqual(t1.mechTypes, [NTLM_OID]);
+  assert.ok(t2.type === "resp" && isNtlmssp(t2.responseToken, 2));
+  assert.equal(t2.negState, ACCEPT_INCOMPLETE);
+  assert.equal(t2.supportedMech, NTLM_OID);
+  assert.ok(t3.type === "resp" && isNtlmssp(t3.responseToken, 3));
+  assert.equal(t3.mechListMIC?.length, 16);
+  assert.ok(t4.type === "resp" && t4.mechListMIC);
+  assert.equal(t4.negState, ACCEPT_COMPLETED);
+
+  const flags = decodeAuthenticate(t3.responseToken!).flags;
+  const key = fromHex(cap.initiator_info.session_key_hex);
+  assert.equal(
+    cap.acceptor_info.session_key_hex,
+    cap.initiator_info.session_key_hex,
+  );
+  const sides = {
+    initiator: new NtlmSessionSecurity(flags, key, "Client"),
+    acceptor: new NtlmSessionSecurity(flags, key, "Server"),
+  };
+  const { initiator: c, acceptor: s } = sides;
+  try {
+    const list = t1.mechTypesDer;
+    assert.deepEqual(c.sign([list]), t3.mechListMIC);
+    assert.equal(s.verify([list], t3.mechListMIC!), SEC_E_OK);
+    assert.deepEqual(s.sign([list]), t4.mechListMIC);
+    assert.equal(c.verify([list], t4.mechListMIC), SEC_E_OK);
+    for (const side of [c, s]) {
+      side.resetCrypto("send");
+      side.resetCrypto("recv");
+    }
+    // Wraps are signature || ciphertext; then each side's first MIC.
+    for (const w of cap.wraps) {
+      const data = b64(w.plaintext);
+      const sig = sides[w.from as "initiator" | "acceptor"].seal([data], [
+        data,
+      ]);
+      assert.deepEqual(concat(sig, data), b64(w.token), `wrap by ${w.from}`);
+    }
+    for (const m of cap.mics) {
+      const sig = sides[m.from as "initiator" | "acceptor"].sign([b64(m.data)]);
+      assert.deepEqual(sig, b64(m.mic), `MIC by ${m.from}`);
+    }
+  } finally {
+    c.dispose();
+    s.dispose();
+  }
 });
 
 Deno.test("our tokens re-encode identically after decoding", () => {

@@ -1,12 +1,16 @@
-// Captures one gss-ntlmssp NTLM handshake and one SPNEGO handshake (plus a
-// wrap and a MIC in each direction) to tests/peers/captured/*.json, for
-// offline decode tests.  Run: deno run -A tests/peers/capture.ts
+// Captures one gss-ntlmssp NTLM handshake and one SPNEGO handshake, and one
+// Samba GENSEC SPNEGO handshake (each plus a wrap and a MIC in each direction),
+// to tests/peers/captured/*.json, for offline decode tests.
+// Run: deno run -A tests/peers/capture.ts [samba | gssntlmssp_spnego | ...]
 import {
   GSSAPI_INSTALL_HINT,
   GssapiPeer,
   gssapiPeerStatus,
   handshake,
   NTLM_OID,
+  provisionSamba,
+  SAMBA_INSTALL_HINT,
+  sambaPeerStatus,
   SPNEGO_OID,
   toBase64,
 } from "./gssapi_peer.ts";
@@ -51,6 +55,68 @@ async function capture(mech: "ntlm" | "spnego") {
     await acceptor.close();
     throw e;
   });
+  return await record(initiator, acceptor, mech, {
+    description:
+      `gss-ntlmssp ${mech.toUpperCase()} handshake captured by tests/peers/capture.ts ` +
+      `(python3-gssapi initiator vs python3-gssapi acceptor). Tokens are base64, in wire order. ` +
+      `wraps/mics: first wrap (seq 0) then first MIC (seq 1) sent by each side.`,
+    generator: {
+      "gss-ntlmssp": await packageVersion("gss-ntlmssp"),
+      "python3-gssapi": await packageVersion("python3-gssapi"),
+      "libgssapi-krb5-2": await packageVersion("libgssapi-krb5-2"),
+      hostname: Deno.hostname(),
+    },
+    requested_flags: FLAGS,
+  });
+}
+
+/** A Samba GENSEC SPNEGO initiator against a Samba acceptor (SAM provisioned). */
+async function captureSamba() {
+  const dir = await provisionSamba(USER);
+  try {
+    const acceptor = await GssapiPeer.start({
+      impl: "samba",
+      role: "acceptor",
+      mech: "spnego",
+      sambaDir: dir,
+    });
+    const initiator = await GssapiPeer.start({
+      impl: "samba",
+      role: "initiator",
+      mech: "spnego",
+      ...USER,
+      target: TARGET,
+    }).catch(async (e) => {
+      await acceptor.close();
+      throw e;
+    });
+    return await record(initiator, acceptor, "spnego", {
+      description:
+        `Samba GENSEC SPNEGO (NTLMSSP) handshake captured by tests/peers/capture.ts ` +
+        `(python3-samba initiator vs python3-samba acceptor on a provisioned standalone SAM). ` +
+        `Tokens are base64, in wire order. wraps/mics: first wrap then first MIC sent by each side.`,
+      generator: {
+        "python3-samba": await packageVersion("python3-samba"),
+        hostname: Deno.hostname(),
+      },
+      requested_flags: ["sign", "seal"],
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Runs the handshake, one wrap and one MIC each way, and the record to save. */
+async function record(
+  initiator: GssapiPeer,
+  acceptor: GssapiPeer,
+  mech: "ntlm" | "spnego",
+  about: {
+    description: string;
+    generator: Record<string, string | null>;
+    requested_flags: readonly string[];
+  },
+) {
   try {
     const tokens = await handshake(initiator, acceptor);
     const wraps = [];
@@ -82,23 +148,15 @@ async function capture(mech: "ntlm" | "spnego") {
       });
     }
     return {
-      description:
-        `gss-ntlmssp ${mech.toUpperCase()} handshake captured by tests/peers/capture.ts ` +
-        `(python3-gssapi initiator vs python3-gssapi acceptor). Tokens are base64, in wire order. ` +
-        `wraps/mics: first wrap (seq 0) then first MIC (seq 1) sent by each side.`,
-      generator: {
-        "gss-ntlmssp": await packageVersion("gss-ntlmssp"),
-        "python3-gssapi": await packageVersion("python3-gssapi"),
-        "libgssapi-krb5-2": await packageVersion("libgssapi-krb5-2"),
-        hostname: Deno.hostname(),
-      },
+      description: about.description,
+      generator: about.generator,
       mech,
       mech_oid: mech === "ntlm" ? NTLM_OID : SPNEGO_OID,
       user: USER.user,
       domain: USER.domain,
       password: USER.password,
       target: TARGET,
-      requested_flags: FLAGS,
+      requested_flags: about.requested_flags,
       channel_bindings_hex: null,
       tokens: tokens.map((t) => ({ from: t.from, token: toBase64(t.token) })),
       initiator_info: await initiator.info(),
@@ -122,9 +180,25 @@ if (import.meta.main) {
   }
   const dir = new URL("./captured/", import.meta.url);
   await Deno.mkdir(dir, { recursive: true });
-  for (const mech of ["ntlm", "spnego"] as const) {
-    const data = await capture(mech);
-    const file = new URL(`gssntlmssp_${mech}_handshake.json`, dir);
+  const runs: [string, () => ReturnType<typeof record>][] = [
+    ["gssntlmssp_ntlm_handshake.json", () => capture("ntlm")],
+    ["gssntlmssp_spnego_handshake.json", () => capture("spnego")],
+  ];
+  const samba = await sambaPeerStatus();
+  if (samba.available) {
+    runs.push(["samba_spnego_handshake.json", captureSamba]);
+  } else {
+    console.error(
+      `Samba peer unavailable (${samba.reason}); ${SAMBA_INSTALL_HINT}`,
+    );
+  }
+  // Names given on the command line (prefixes) choose which to rewrite.
+  const chosen = Deno.args.length
+    ? runs.filter(([name]) => Deno.args.some((a) => name.startsWith(a)))
+    : runs;
+  for (const [name, run] of chosen) {
+    const data = await run();
+    const file = new URL(name, dir);
     await Deno.writeTextFile(file, JSON.stringify(data, null, 2) + "\n");
     console.log(`wrote ${file.pathname} (${data.tokens.length} tokens)`);
   }
