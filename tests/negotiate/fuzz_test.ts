@@ -152,24 +152,24 @@ function out(): SecBufferDesc {
 
 Deno.test(`Negotiate fuzz: ${ITERATIONS} mutated SPNEGO tokens give status codes only (seed ${SEED})`, () => {
   const r = rng(SEED);
-  // Seed tokens: a full handshake of ours, the captured gss-ntlmssp one, NegTokenInit2.
+  // Seed tokens: a full handshake of ours, the captured gss-ntlmssp and Samba ones,
+  // NegTokenInit2.
   const { c, s } = pair();
   const ours = run(c, s);
   c.dispose();
   s.dispose();
-  const cap = JSON.parse(Deno.readTextFileSync(
-    new URL(
-      "../peers/captured/gssntlmssp_spnego_handshake.json",
-      import.meta.url,
-    ),
-  ));
-  const theirs: Uint8Array[] = cap.tokens.map((t: { token: string }) =>
-    Uint8Array.from(atob(t.token), (ch) => ch.charCodeAt(0))
-  );
-  const seeds = [...ours, ...theirs];
-  const firsts = [ours[0], theirs[0]];
-  const replies = [ours[1], theirs[1], ours[3], theirs[3]];
-  const seconds = [ours[2], theirs[2]];
+  const captured = (name: string): Uint8Array[] =>
+    JSON.parse(Deno.readTextFileSync(
+      new URL(`../peers/captured/${name}`, import.meta.url),
+    )).tokens.map((t: { token: string }) =>
+      Uint8Array.from(atob(t.token), (ch) => ch.charCodeAt(0))
+    );
+  const gss = captured("gssntlmssp_spnego_handshake.json");
+  const samba = captured("samba_spnego_handshake.json");
+  const seeds = [...ours, ...gss, ...samba];
+  const firsts = [ours[0], gss[0], samba[0]];
+  const replies = [ours[1], gss[1], samba[1], ours[3], gss[3], samba[3]];
+  const seconds = [ours[2], gss[2], samba[2]];
 
   const inbound = new CredHandle();
   const outbound = new CredHandle();
