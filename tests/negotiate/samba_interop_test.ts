@@ -25,7 +25,10 @@ import {
 } from "../peers/gssapi_peer.ts";
 import {
   decodeNegotiationToken,
+  KERBEROS_OID,
+  MS_KERBEROS_OID,
   type NegTokenResp,
+  NTLM_OID,
 } from "../../src/packages/negotiate/mod.ts";
 import { decodeAuthenticate } from "../../src/packages/ntlm/messages.ts";
 import { avFind } from "../../src/packages/ntlm/av_pairs.ts";
@@ -276,6 +279,41 @@ await sambaPeerTest(
             const last = resp(tokens[3]);
             assert.equal(last.negState, 0);
             assert.ok(last.mechListMIC, "Samba signed the list");
+            await established(c, peer, "samba");
+          } finally {
+            c.dispose();
+          }
+        },
+      );
+      await t.step(
+        "server first (as SMB does): Samba's NegTokenInit2, then our client with NTLM",
+        async () => {
+          await using peer = await acceptor();
+          const c = ourClient();
+          try {
+            const first = await peer.step(null);
+            const hint = decodeNegotiationToken(first.token!);
+            assert.ok(hint.type === "init" && !hint.mechToken);
+            assert.deepEqual(hint.mechTypes, [
+              MS_KERBEROS_OID,
+              KERBEROS_OID,
+              NTLM_OID,
+            ]);
+            assert.equal(
+              hint.negHints?.hintName,
+              "not_defined_in_RFC4178@please_ignore",
+            );
+            const ours = c.step(first.token!)!;
+            const init = decodeNegotiationToken(ours);
+            assert.ok(init.type === "init" && init.mechToken);
+            assert.deepEqual(init.mechTypes, [NTLM_OID]);
+            const r = await peer.step(ours);
+            let token = c.step(r.token!);
+            while (token) {
+              const next = await peer.step(token);
+              if (!next.token) break;
+              token = c.step(next.token);
+            }
             await established(c, peer, "samba");
           } finally {
             c.dispose();
