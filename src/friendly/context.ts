@@ -45,6 +45,7 @@ import {
   ISC_REQ_INTEGRITY,
   ISC_REQ_REPLAY_DETECT,
   ISC_REQ_SEQUENCE_DETECT,
+  ISC_RET_CONFIDENTIALITY,
   SECBUFFER_CHANNEL_BINDINGS,
   SECBUFFER_DATA,
   SECBUFFER_TOKEN,
@@ -302,7 +303,12 @@ export class SecurityContext {
     }
   }
 
-  /** Seals `data`: returns the signature followed by the encrypted bytes. */
+  /**
+   * Seals `data`: returns the signature followed by the encrypted bytes. With
+   * `encrypt` false, or on a context granted no confidentiality, it only signs
+   * (`SECQOP_WRAP_NO_ENCRYPT`); asking to encrypt on such a context throws
+   * `SEC_E_UNSUPPORTED_FUNCTION` rather than sending the data in clear.
+   */
   wrap(data: Uint8Array, encrypt = true): Uint8Array {
     const out = new Uint8Array(this.#trailer + data.length);
     out.set(data, this.#trailer);
@@ -317,7 +323,12 @@ export class SecurityContext {
     return out;
   }
 
-  /** Opens what the peer's `wrap` produced; throws `SspiError` when altered or replayed. */
+  /**
+   * Opens what the peer's `wrap` produced; throws `SspiError` when altered or
+   * replayed. On a context granted no confidentiality the peer can only have signed
+   * (as GSS-API's `gss_wrap` does then, and Samba and gss-ntlmssp), so the
+   * signature is checked and the data returned as it came.
+   */
   unwrap(data: Uint8Array): Uint8Array {
     if (data.length < this.#trailer) {
       throw new SspiError(
@@ -326,12 +337,26 @@ export class SecurityContext {
       );
     }
     const copy = data.slice();
+    const sig = copy.subarray(0, this.#trailer);
+    const body = copy.subarray(this.#trailer);
+    // ASC_RET_CONFIDENTIALITY is the same bit.
+    if (!(this.contextAttributes & ISC_RET_CONFIDENTIALITY)) {
+      const signed = new SecBufferDesc([
+        new SecBuffer(SECBUFFER_DATA, body),
+        new SecBuffer(SECBUFFER_TOKEN, sig),
+      ]);
+      check(
+        VerifySignature(this.#ctx, signed, 0, { value: 0 }),
+        "VerifySignature",
+      );
+      return body;
+    }
     const msg = new SecBufferDesc([
-      new SecBuffer(SECBUFFER_TOKEN, copy.subarray(0, this.#trailer)),
-      new SecBuffer(SECBUFFER_DATA, copy.subarray(this.#trailer)),
+      new SecBuffer(SECBUFFER_TOKEN, sig),
+      new SecBuffer(SECBUFFER_DATA, body),
     ]);
     check(DecryptMessage(this.#ctx, msg, 0, { value: 0 }), "DecryptMessage");
-    return copy.subarray(this.#trailer);
+    return body;
   }
 
   /** The signature (MIC) of `data`. */

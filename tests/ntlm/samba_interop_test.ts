@@ -5,7 +5,14 @@
 // Each handshake must give both sides the same session key, then sealed messages
 // and signatures must cross both ways.
 import assert from "node:assert/strict";
-import { server } from "../../mod.ts";
+import {
+  ASC_RET_CONFIDENTIALITY,
+  ASC_RET_INTEGRITY,
+  SEC_E_MESSAGE_ALTERED,
+  SEC_E_UNSUPPORTED_FUNCTION,
+  server,
+  SspiError,
+} from "../../mod.ts";
 import { GssapiPeer, sambaPeerTest } from "../peers/gssapi_peer.ts";
 import { decodeAuthenticate } from "../../src/packages/ntlm/messages.ts";
 import {
@@ -161,3 +168,66 @@ for (const v of VARIANTS) {
     },
   );
 }
+
+await sambaPeerTest(
+  "Samba client asking for integrity only: no confidentiality, wraps are signed in clear both ways",
+  async () => {
+    const enc = new TextEncoder();
+    const dec = new TextDecoder();
+    for (
+      const [pkg, mech] of [["NTLM", "ntlm"], ["Negotiate", "spnego"]] as const
+    ) {
+      const peer = await GssapiPeer.start({
+        impl: "samba",
+        role: "initiator",
+        mech,
+        ...USER,
+        signOnly: true,
+      });
+      const s = server({
+        package: pkg,
+        authData: {
+          users: [{
+            User: USER.user,
+            Domain: USER.domain,
+            Password: USER.password,
+          }],
+        },
+      });
+      try {
+        await runServer(s, peer);
+        assert.ok(s.complete);
+        assert.equal(s.contextAttributes & ASC_RET_CONFIDENTIALITY, 0, pkg);
+        assert.ok(s.contextAttributes & ASC_RET_INTEGRITY, pkg);
+        // Samba's wrap: the signature, then the data in clear.
+        const theirs = (await peer.wrap(enc.encode("signed by Samba"))).data;
+        assert.equal(dec.decode(theirs.subarray(16)), "signed by Samba");
+        const altered = theirs.slice();
+        altered[altered.length - 1] ^= 1;
+        assert.throws(
+          () => s.unwrap(altered),
+          (e) => e instanceof SspiError && e.status === SEC_E_MESSAGE_ALTERED,
+        );
+        assert.equal(dec.decode(s.unwrap(theirs)), "signed by Samba");
+        // Ours: asking to encrypt is refused, not silently sent in clear.
+        assert.throws(
+          () => s.wrap(enc.encode("secret")),
+          (e) =>
+            e instanceof SspiError && e.status === SEC_E_UNSUPPORTED_FUNCTION,
+        );
+        const ours = s.wrap(enc.encode("signed by us"), false);
+        assert.equal(dec.decode(ours.subarray(16)), "signed by us");
+        assert.equal(
+          dec.decode((await peer.unwrap(ours)).data),
+          "signed by us",
+        );
+        const mic = await peer.getMic(enc.encode("m"));
+        s.verify(enc.encode("m"), mic);
+        await peer.verifyMic(enc.encode("n"), s.sign(enc.encode("n")));
+      } finally {
+        s.dispose();
+        await peer.close();
+      }
+    }
+  },
+);

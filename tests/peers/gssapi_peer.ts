@@ -96,6 +96,8 @@ export interface GssapiPeerOptions {
    * `samba_peer.py`. E.g. `{ "spnego:simulate_w2k": "yes" }`.
    */
   sambaSettings?: Record<string, string>;
+  /** Samba: asks for integrity only (GENSEC_FEATURE_SIGN, not SEAL). */
+  signOnly?: boolean;
 }
 
 /** Result of a handshake step. */
@@ -427,6 +429,7 @@ export class GssapiPeer {
     }
     if (opts.flags) args.push("--flags", opts.flags.join(","));
     if (opts.sambaDir) args.push("--samba-dir", opts.sambaDir);
+    if (opts.signOnly) args.push("--sign-only");
     for (const [name, value] of Object.entries(opts.sambaSettings ?? {})) {
       args.push("--set", `${name}=${value}`);
     }

@@ -17,7 +17,8 @@ Startup:
   --role initiator --mech spnego|ntlm --user U --domain D --password P
       optional: --target host@localhost
   --role acceptor --mech spnego|ntlm --samba-dir DIR
-  both: --set NAME=VALUE (repeatable) Samba parameters, for older peers:
+  both: --sign-only      ask for integrity only (no GENSEC_FEATURE_SEAL)
+        --set NAME=VALUE (repeatable) Samba parameters, for older peers:
         spnego:client_no_optimistic=yes  no optimistic token
         spnego:simulate_w2k=yes          SPNEGO as Windows 2000 spoke it
         client ntlmv2 auth=no            NTLMv1 (with NTLM2 session security
@@ -152,7 +153,8 @@ class Peer:
             self.ctx.set_target_service(service)
         self.ctx.set_credentials(creds)
         self.ctx.want_feature(gensec.FEATURE_SIGN)
-        self.ctx.want_feature(gensec.FEATURE_SEAL)
+        if not args.sign_only:
+            self.ctx.want_feature(gensec.FEATURE_SEAL)
         self.ctx.start_mech_by_name(MECHS[args.mech])
         self.complete = False
 
@@ -212,6 +214,7 @@ def main():
     ap.add_argument("--samba-dir", dest="samba_dir")
     ap.add_argument("--target", default="host@localhost")
     ap.add_argument("--set", action="append")
+    ap.add_argument("--sign-only", dest="sign_only", action="store_true")
     out = sys.stdout
 
     def send(obj):
