@@ -10,6 +10,35 @@ const dec = new TextDecoder();
 /** The user both sides know. */
 export const USER = { User: "alice", Domain: "EXAMPLE", Password: "S3cret!pw" };
 
+/** The same user in the real peers' form (`gssapi_peer.ts`). */
+export const PEER_USER = {
+  domain: USER.Domain,
+  user: USER.User,
+  password: USER.Password,
+};
+
+/** Our server (friendly layer) that knows `USER`, for a real peer's client. */
+export function peerServer(
+  pkg: "Negotiate" | "NTLM" = "Negotiate",
+  allowNtlmV1 = false,
+): SecurityContext {
+  return server({ package: pkg, authData: { users: [USER], allowNtlmV1 } });
+}
+
+/** Our client (friendly layer) as `USER`, for a real peer's server at `host/localhost`. */
+export function peerClient(
+  pkg: "Negotiate" | "NTLM" = "Negotiate",
+  password = USER.Password,
+): SecurityContext {
+  return client({
+    package: pkg,
+    username: USER.User,
+    domain: USER.Domain,
+    password,
+    target: "host/localhost",
+  });
+}
+
 /** A Negotiate client and server (friendly layer). */
 export function pair(
   opts: { password?: string; clientList?: string; serverList?: string } = {},

@@ -4,46 +4,24 @@
 // that follow the handshake. Kerberos inside SPNEGO needs the Kerberos package (not
 // written yet), so only NTLM is negotiated here.
 import assert from "node:assert/strict";
-import {
-  client,
-  SEC_E_LOGON_DENIED,
-  type SecurityContext,
-  server,
-  SspiError,
-} from "../../mod.ts";
+import { SEC_E_LOGON_DENIED, SspiError } from "../../mod.ts";
 import { GssapiError, GssapiPeer, peerTest } from "../peers/gssapi_peer.ts";
-import { crossTraffic, runClient, runServer } from "./_helpers.ts";
+import {
+  crossTraffic,
+  PEER_USER,
+  peerClient,
+  peerServer,
+  runClient,
+  runServer,
+} from "./_helpers.ts";
 import {
   decodeNegotiationToken,
   NTLM_OID,
 } from "../../src/packages/negotiate/mod.ts";
 
-const USER = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
+const USER = PEER_USER;
 const hex = (b: Uint8Array) =>
   [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-
-function ourServer(): SecurityContext {
-  return server({
-    package: "Negotiate",
-    authData: {
-      users: [{
-        User: USER.user,
-        Domain: USER.domain,
-        Password: USER.password,
-      }],
-    },
-  });
-}
-
-function ourClient(password = USER.password): SecurityContext {
-  return client({
-    package: "Negotiate",
-    username: USER.user,
-    domain: USER.domain,
-    password,
-    target: "host/localhost",
-  });
-}
 
 await peerTest(
   "Negotiate interop: our client -> gss SPNEGO acceptor, wrap and MIC both ways",
@@ -53,7 +31,7 @@ await peerTest(
       mech: "spnego",
       users: [USER],
     });
-    const c = ourClient();
+    const c = peerClient();
     try {
       const tokens = await runClient(c, peer);
       assert.ok(c.complete, "our client did not complete");
@@ -84,7 +62,7 @@ await peerTest(
       ...USER,
       target: "host@localhost",
     });
-    const s = ourServer();
+    const s = peerServer();
     try {
       const tokens = await runServer(s, peer);
       assert.ok(s.complete, "our server did not complete");
@@ -111,7 +89,7 @@ await peerTest(
       ...USER,
       target: "host@localhost",
     });
-    const s = ourServer();
+    const s = peerServer();
     try {
       await runServer(s, peer);
       assert.ok(s.complete);
@@ -132,7 +110,7 @@ await peerTest(
       mech: "spnego",
       users: [USER],
     });
-    const c = ourClient("wrong");
+    const c = peerClient("Negotiate", "wrong");
     try {
       await assert.rejects(() => runClient(c, peer), GssapiError);
     } finally {
@@ -146,7 +124,7 @@ await peerTest(
       password: "wrong",
       target: "host@localhost",
     });
-    const s = ourServer();
+    const s = peerServer();
     try {
       const e = await runServer(s, p2).then(() => null, (e) => e);
       assert.ok(e instanceof SspiError, `expected SspiError, got ${e}`);

@@ -13,7 +13,6 @@ import {
   SEC_E_LOGON_DENIED,
   SEC_E_MESSAGE_ALTERED,
   type SecurityContext,
-  server,
   SspiError,
 } from "../../mod.ts";
 import {
@@ -37,9 +36,16 @@ import {
   MsvAvFlags,
 } from "../../src/packages/ntlm/constants.ts";
 import { readU32le, toHex } from "../../src/util/bytes.ts";
-import { crossTraffic, runClient, runServer } from "./_helpers.ts";
+import {
+  crossTraffic,
+  PEER_USER,
+  peerClient,
+  peerServer,
+  runClient,
+  runServer,
+} from "./_helpers.ts";
 
-const USER = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
+const USER = PEER_USER;
 
 // Samba parameters that make it an older peer (see samba_peer.py).
 const NO_OPTIMISTIC = { "spnego:client_no_optimistic": "yes" };
@@ -47,33 +53,6 @@ const NTLMV1 = { "client ntlmv2 auth": "no" };
 const W2K = { "spnego:simulate_w2k": "yes" };
 const CLIENT_NO_NTLM_MIC = { "ntlmssp_client:force_old_spnego": "yes" };
 const SERVER_NO_NTLM_MIC = { "ntlmssp_server:force_old_spnego": "yes" };
-
-function ourServer(allowNtlmV1 = false): SecurityContext {
-  return server({
-    package: "Negotiate",
-    authData: {
-      users: [{
-        User: USER.user,
-        Domain: USER.domain,
-        Password: USER.password,
-      }],
-      allowNtlmV1,
-    },
-  });
-}
-
-function ourClient(
-  pkg: "Negotiate" | "NTLM" = "Negotiate",
-  password = USER.password,
-): SecurityContext {
-  return client({
-    package: pkg,
-    username: USER.user,
-    domain: USER.domain,
-    password,
-    target: "host/localhost",
-  });
-}
 
 function resp(token: Uint8Array): NegTokenResp {
   const t = decodeNegotiationToken(token);
@@ -134,7 +113,7 @@ async function established(
 await sambaPeerTest(
   "Samba SPNEGO client -> our Negotiate server: mechListMICs, wrap and MIC both ways",
   () => {
-    const s = ourServer();
+    const s = peerServer();
     return sambaClient({}, s, async (tokens, peer) => {
       assert.equal(tokens.length, 4);
       const init = decodeNegotiationToken(tokens[0]);
@@ -152,7 +131,7 @@ await sambaPeerTest(
 await sambaPeerTest(
   "Samba SPNEGO client without an optimistic token: our server asks for NTLM's first",
   () => {
-    const s = ourServer();
+    const s = peerServer();
     return sambaClient(
       { sambaSettings: NO_OPTIMISTIC },
       s,
@@ -173,7 +152,7 @@ await sambaPeerTest(
 await sambaPeerTest(
   "Samba raw NTLMSSP client (no SPNEGO) -> our Negotiate server",
   () => {
-    const s = ourServer();
+    const s = peerServer();
     return sambaClient({ mech: "ntlm" }, s, async (tokens, peer) => {
       assert.equal(tokens.length, 3);
       assert.equal(
@@ -188,7 +167,7 @@ await sambaPeerTest(
 await sambaPeerTest(
   "Samba NTLMv1 client: refused by default, accepted with allowNtlmV1",
   async () => {
-    const refused = ourServer();
+    const refused = peerServer();
     await sambaClient({ sambaSettings: NTLMV1 }, refused, () => {
       throw new Error("unreachable");
     }).then(
@@ -198,7 +177,7 @@ await sambaPeerTest(
         assert.equal(e.status, SEC_E_LOGON_DENIED);
       },
     );
-    const s = ourServer(true);
+    const s = peerServer("Negotiate", true);
     await sambaClient({ sambaSettings: NTLMV1 }, s, async (tokens, peer) => {
       const a = decodeAuthenticate(resp(tokens[2]).responseToken!);
       assert.equal(a.ntResponse.length, 24, "an NTLMv1 response");
@@ -210,7 +189,7 @@ await sambaPeerTest(
 await sambaPeerTest(
   "Windows 2000 style client (no NTLM MIC, no mechListMIC): accepted without MICs",
   () => {
-    const s = ourServer();
+    const s = peerServer();
     return sambaClient(
       { sambaSettings: { ...W2K, ...CLIENT_NO_NTLM_MIC } },
       s,
@@ -230,7 +209,7 @@ await sambaPeerTest(
 await sambaPeerTest(
   "a client whose NTLM has a MIC but who sends no mechListMIC is refused (downgrade)",
   async () => {
-    const e = await sambaClient({ sambaSettings: W2K }, ourServer(), () => {
+    const e = await sambaClient({ sambaSettings: W2K }, peerServer(), () => {
       throw new Error("unreachable");
     }).then(() => null, (e) => e);
     assert.ok(e instanceof SspiError, `expected SspiError, got ${e}`);
@@ -244,7 +223,7 @@ await sambaPeerTest(
   async () => {
     const e = await sambaClient(
       { password: "wrong" },
-      ourServer(),
+      peerServer(),
       () => {
         throw new Error("unreachable");
       },
@@ -271,7 +250,7 @@ await sambaPeerTest(
         "Negotiate: mechListMICs, wrap and MIC both ways",
         async () => {
           await using peer = await acceptor();
-          const c = ourClient();
+          const c = peerClient();
           try {
             const tokens = await runClient(c, peer);
             assert.equal(tokens.length, 4);
@@ -289,7 +268,7 @@ await sambaPeerTest(
         "server first (as SMB does): Samba's NegTokenInit2, then our client with NTLM",
         async () => {
           await using peer = await acceptor();
-          const c = ourClient();
+          const c = peerClient();
           try {
             const first = await peer.step(null);
             const hint = decodeNegotiationToken(first.token!);
@@ -322,7 +301,7 @@ await sambaPeerTest(
       );
       await t.step("NTLM (raw NTLMSSP)", async () => {
         await using peer = await acceptor({ mech: "ntlm" });
-        const c = ourClient("NTLM");
+        const c = peerClient("NTLM");
         try {
           assert.equal((await runClient(c, peer)).length, 3);
           await established(c, peer, "samba");
@@ -378,7 +357,7 @@ await sambaPeerTest(
       );
       await t.step("a wrong password is refused by Samba", async () => {
         await using peer = await acceptor();
-        const c = ourClient("Negotiate", "wrong");
+        const c = peerClient("Negotiate", "wrong");
         try {
           const e = await runClient(c, peer).then(() => null, (e) => e);
           assert.ok(e instanceof GssapiError, `expected GssapiError, got ${e}`);
@@ -393,7 +372,7 @@ await sambaPeerTest(
           await using peer = await acceptor({
             sambaSettings: { ...W2K, ...SERVER_NO_NTLM_MIC },
           });
-          const c = ourClient();
+          const c = peerClient();
           try {
             const tokens = await runClient(c, peer);
             const first = resp(tokens[1]);
@@ -411,7 +390,7 @@ await sambaPeerTest(
         "Windows 2000 acceptor, NTLM with a MIC: no mechListMIC back, refused",
         async () => {
           await using peer = await acceptor({ sambaSettings: W2K });
-          const c = ourClient();
+          const c = peerClient();
           try {
             const e = await runClient(c, peer).then(() => null, (e) => e);
             assert.ok(e instanceof SspiError, `expected SspiError, got ${e}`);

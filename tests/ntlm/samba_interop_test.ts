@@ -10,7 +10,6 @@ import {
   ASC_RET_INTEGRITY,
   SEC_E_MESSAGE_ALTERED,
   SEC_E_UNSUPPORTED_FUNCTION,
-  server,
   SspiError,
 } from "../../mod.ts";
 import { GssapiPeer, sambaPeerTest } from "../peers/gssapi_peer.ts";
@@ -23,9 +22,14 @@ import {
   NTLMSSP_NEGOTIATE_LM_KEY,
 } from "../../src/packages/ntlm/constants.ts";
 import { toHex } from "../../src/util/bytes.ts";
-import { crossTraffic, runServer } from "../negotiate/_helpers.ts";
+import {
+  crossTraffic,
+  PEER_USER,
+  peerServer,
+  runServer,
+} from "../negotiate/_helpers.ts";
 
-const USER = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
+const USER = PEER_USER;
 const C = "ntlmssp_client:";
 const V1 = { "client ntlmv2 auth": "no" };
 const NO_ESS = { ...V1, [C + "ntlm2"]: "no" };
@@ -133,17 +137,7 @@ for (const v of VARIANTS) {
         ...USER,
         sambaSettings: v.settings,
       });
-      const s = server({
-        package: "NTLM",
-        authData: {
-          users: [{
-            User: USER.user,
-            Domain: USER.domain,
-            Password: USER.password,
-          }],
-          allowNtlmV1: v.v1,
-        },
-      });
+      const s = peerServer("NTLM", v.v1);
       try {
         const tokens = await runServer(s, peer);
         assert.equal(tokens.length, 3);
@@ -184,16 +178,7 @@ await sambaPeerTest(
         ...USER,
         signOnly: true,
       });
-      const s = server({
-        package: pkg,
-        authData: {
-          users: [{
-            User: USER.user,
-            Domain: USER.domain,
-            Password: USER.password,
-          }],
-        },
-      });
+      const s = peerServer(pkg);
       try {
         await runServer(s, peer);
         assert.ok(s.complete);

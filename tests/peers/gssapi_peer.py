@@ -30,30 +30,16 @@ Any failure: {"ok":false,"error":"text","major":n,"minor":n}.
 """
 
 import argparse
-import base64
-import binascii
-import json
 import os
 import sys
-import traceback
+
+from _line_protocol import BadRequest, b64, fatal, send, serve, unb64
 
 try:
     import gssapi
     import gssapi.raw as graw
 except ImportError as e:  # pragma: no cover - reported to the TS side
-    sys.stdout.write(
-        json.dumps(
-            {
-                "ok": False,
-                "fatal": True,
-                "missing": "python3-gssapi",
-                "error": "cannot import gssapi: %s" % e,
-            }
-        )
-        + "\n"
-    )
-    sys.stdout.flush()
-    sys.exit(3)
+    fatal("cannot import gssapi: %s" % e, 3, missing="python3-gssapi")
 
 NTLM_OID = "1.3.6.1.4.1.311.2.2.10"
 SPNEGO_OID = "1.3.6.1.5.5.2"
@@ -77,27 +63,6 @@ DEFAULT_FLAGS = "integrity,confidentiality,mutual,replay,sequence"
 
 def oid(dotted):
     return gssapi.OID.from_int_seq(dotted)
-
-
-def b64(data):
-    if data is None:
-        return None
-    return base64.b64encode(bytes(data)).decode("ascii")
-
-
-def unb64(text, field):
-    if text is None or text == "":
-        return b""
-    if not isinstance(text, str):
-        raise BadRequest("field %r must be a base64 string" % field)
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as e:
-        raise BadRequest("field %r is not valid base64: %s" % (field, e))
-
-
-class BadRequest(Exception):
-    pass
 
 
 def gss_error_reply(e):
@@ -280,17 +245,11 @@ def main():
     ap.add_argument("--target", default="host@localhost")
     ap.add_argument("--channel-bindings-hex", dest="channel_bindings_hex")
     ap.add_argument("--flags", default=DEFAULT_FLAGS)
-    out = sys.stdout
-
-    def send(obj):
-        out.write(json.dumps(obj) + "\n")
-        out.flush()
 
     try:
         args = ap.parse_args()
     except SystemExit as e:
-        send({"ok": False, "fatal": True, "error": "bad arguments"})
-        sys.exit(e.code if isinstance(e.code, int) else 2)
+        fatal("bad arguments", e.code if isinstance(e.code, int) else 2)
 
     try:
         peer = Peer(args)
@@ -300,8 +259,7 @@ def main():
         send(reply)
         sys.exit(1)
     except Exception as e:  # noqa: BLE001
-        send({"ok": False, "fatal": True, "error": "%s: %s" % (type(e).__name__, e)})
-        sys.exit(1)
+        fatal("%s: %s" % (type(e).__name__, e), 1)
 
     send(
         {
@@ -313,37 +271,7 @@ def main():
         }
     )
 
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            req = json.loads(line)
-            if not isinstance(req, dict):
-                raise BadRequest("request must be a JSON object")
-            op = req.get("op")
-            if op == "quit":
-                send({"ok": True})
-                return
-            handler = getattr(peer, "op_%s" % op, None) if isinstance(op, str) else None
-            if handler is None:
-                raise BadRequest("unknown op %r" % (op,))
-            reply = handler(req)
-        except gssapi.exceptions.GSSError as e:
-            reply = gss_error_reply(e)
-        except BadRequest as e:
-            reply = {"ok": False, "error": str(e), "major": 0, "minor": 0}
-        except json.JSONDecodeError as e:
-            reply = {"ok": False, "error": "bad JSON: %s" % e, "major": 0, "minor": 0}
-        except Exception as e:  # noqa: BLE001
-            reply = {
-                "ok": False,
-                "error": "%s: %s" % (type(e).__name__, e),
-                "trace": traceback.format_exc(),
-                "major": 0,
-                "minor": 0,
-            }
-        send(reply)
+    serve(peer, gssapi.exceptions.GSSError, gss_error_reply)
 
 
 if __name__ == "__main__":

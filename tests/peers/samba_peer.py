@@ -43,54 +43,20 @@ Any failure: {"ok":false,"error":"text","major":NTSTATUS,"minor":0}.
 """
 
 import argparse
-import base64
-import binascii
-import json
 import os
 import shutil
-import sys
 import tempfile
-import traceback
+
+from _line_protocol import BadRequest, b64, fatal, send, serve, unb64
 
 try:
     import samba
     from samba import auth, credentials, gensec, param
 except ImportError as e:  # reported to the TS side
-    sys.stdout.write(
-        json.dumps(
-            {
-                "ok": False,
-                "fatal": True,
-                "missing": "python3-samba",
-                "error": "cannot import samba: %s" % e,
-            }
-        )
-        + "\n"
-    )
-    sys.stdout.flush()
-    sys.exit(3)
+    fatal("cannot import samba: %s" % e, 3, missing="python3-samba")
 
 # GENSEC mechanism names (start_mech_by_name) for the protocol's --mech.
 MECHS = {"spnego": "spnego", "ntlm": "ntlmssp"}
-
-
-class BadRequest(Exception):
-    pass
-
-
-def b64(data):
-    return None if data is None else base64.b64encode(bytes(data)).decode("ascii")
-
-
-def unb64(text, field):
-    if text is None or text == "":
-        return b""
-    if not isinstance(text, str):
-        raise BadRequest("field %r must be a base64 string" % field)
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as e:
-        raise BadRequest("field %r is not valid base64: %s" % (field, e))
 
 
 def ntstatus_reply(e):
@@ -215,72 +181,29 @@ def main():
     ap.add_argument("--target", default="host@localhost")
     ap.add_argument("--set", action="append")
     ap.add_argument("--sign-only", dest="sign_only", action="store_true")
-    out = sys.stdout
-
-    def send(obj):
-        out.write(json.dumps(obj) + "\n")
-        out.flush()
 
     try:
         args = ap.parse_args()
     except SystemExit as e:
-        send({"ok": False, "fatal": True, "error": "bad arguments"})
-        sys.exit(e.code if isinstance(e.code, int) else 2)
+        fatal("bad arguments", e.code if isinstance(e.code, int) else 2)
     if args.provision:
         try:
             provision(args)
             send({"ok": True, "provisioned": args.provision})
         except Exception as e:  # noqa: BLE001
-            send({"ok": False, "fatal": True, "error": "%s: %s" % (type(e).__name__, e)})
-            sys.exit(1)
+            fatal("%s: %s" % (type(e).__name__, e), 1)
         return
     if not args.role:
-        send({"ok": False, "fatal": True, "error": "--role or --provision is required"})
-        sys.exit(2)
+        fatal("--role or --provision is required", 2)
     try:
         peer = Peer(args)
     except Exception as e:  # noqa: BLE001
-        send({"ok": False, "fatal": True, "error": "%s: %s" % (type(e).__name__, e)})
-        sys.exit(1)
+        fatal("%s: %s" % (type(e).__name__, e), 1)
     send({"ok": True, "ready": True, "pid": os.getpid(), "role": args.role, "mech": args.mech})
     try:
-        serve(peer, send)
+        serve(peer, samba.NTSTATUSError, ntstatus_reply)
     finally:
         shutil.rmtree(peer.tmp, ignore_errors=True)
-
-
-def serve(peer, send):
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            req = json.loads(line)
-            if not isinstance(req, dict):
-                raise BadRequest("request must be a JSON object")
-            op = req.get("op")
-            if op == "quit":
-                send({"ok": True})
-                return
-            handler = getattr(peer, "op_%s" % op, None) if isinstance(op, str) else None
-            if handler is None:
-                raise BadRequest("unknown op %r" % (op,))
-            reply = handler(req)
-        except samba.NTSTATUSError as e:
-            reply = ntstatus_reply(e)
-        except BadRequest as e:
-            reply = {"ok": False, "error": str(e), "major": 0, "minor": 0}
-        except json.JSONDecodeError as e:
-            reply = {"ok": False, "error": "bad JSON: %s" % e, "major": 0, "minor": 0}
-        except Exception as e:  # noqa: BLE001
-            reply = {
-                "ok": False,
-                "error": "%s: %s" % (type(e).__name__, e),
-                "trace": traceback.format_exc(),
-                "major": 0,
-                "minor": 0,
-            }
-        send(reply)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,84 @@
+"""The JSON line protocol that gssapi_peer.py and samba_peer.py speak.
+
+One JSON object per line each way: the peer writes a hello, then answers each
+request {"op": NAME, ...} by calling its op_NAME(req); "quit" ends it. Any
+failure is answered {"ok": false, "error": text, "major": n, "minor": n}.
+"""
+
+import base64
+import binascii
+import json
+import sys
+import traceback
+
+
+class BadRequest(Exception):
+    """A request the harness cannot serve (answered with major 0)."""
+
+
+def b64(data):
+    """Base64 text of bytes, or None."""
+    if data is None:
+        return None
+    return base64.b64encode(bytes(data)).decode("ascii")
+
+
+def unb64(text, field):
+    """Bytes of a base64 request field (empty when absent)."""
+    if text is None or text == "":
+        return b""
+    if not isinstance(text, str):
+        raise BadRequest("field %r must be a base64 string" % field)
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise BadRequest("field %r is not valid base64: %s" % (field, e))
+
+
+def send(obj):
+    """Writes one reply line."""
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def fatal(error, code, **extra):
+    """A hello that says the peer cannot start, then exit with `code`."""
+    send(dict({"ok": False, "fatal": True, "error": error}, **extra))
+    sys.exit(code)
+
+
+def serve(peer, library_error, library_reply):
+    """Answers requests from stdin until "quit" or EOF. Exceptions of the type
+    `library_error` (the GSSAPI or Samba failure) are answered with
+    library_reply(e)."""
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            req = json.loads(line)
+            if not isinstance(req, dict):
+                raise BadRequest("request must be a JSON object")
+            op = req.get("op")
+            if op == "quit":
+                send({"ok": True})
+                return
+            handler = getattr(peer, "op_%s" % op, None) if isinstance(op, str) else None
+            if handler is None:
+                raise BadRequest("unknown op %r" % (op,))
+            reply = handler(req)
+        except library_error as e:
+            reply = library_reply(e)
+        except BadRequest as e:
+            reply = {"ok": False, "error": str(e), "major": 0, "minor": 0}
+        except json.JSONDecodeError as e:
+            reply = {"ok": False, "error": "bad JSON: %s" % e, "major": 0, "minor": 0}
+        except Exception as e:  # noqa: BLE001
+            reply = {
+                "ok": False,
+                "error": "%s: %s" % (type(e).__name__, e),
+                "trace": traceback.format_exc(),
+                "major": 0,
+                "minor": 0,
+            }
+        send(reply)
