@@ -193,6 +193,9 @@ export function ntlmMacEnd(flags: u32, dir: usize, seq: u32, out: usize): void {
     store<u32>(out, load<u32>(MAC), 8);
     store<u32>(out, seq, 12);
     rc4Xor(dir + 16, out + 4, 12);
+    // RandomPad goes out as zero (MS-NLMP 3.4.4.1's last step; gss-ntlmssp checks it),
+    // though its keystream bytes were spent.
+    store<u32>(out, 0, 4);
   }
 }
 

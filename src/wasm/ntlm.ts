@@ -9,6 +9,9 @@
 import { writeUtf16le } from "../util/bytes.ts";
 import { getWasm, type SspiWasm } from "./mod.ts";
 
+/** NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY (the WebAssembly side reads it too). */
+const EXTENDED_SESSIONSECURITY = 0x00080000;
+
 interface NtlmExports {
   ntlmSessionKeys(flags: number, key: number, client: number): void;
   ntlmMacBegin(flags: number, dir: number, seq: number): void;
@@ -170,7 +173,7 @@ export function ntlmMessage(
       o += p.length;
     }
     x.ntlmMacEnd(flags, c.dir, seq >>> 0, c.out);
-    if (expected) ok = equal16(u8, c.out, expected);
+    if (expected) ok = equalSignature(u8, c.out, expected, flags);
     if (ok) {
       o = s;
       for (let i = 0; i < parts.length; i++) {
@@ -196,7 +199,7 @@ export function ntlmMessage(
       }
     }
     x.ntlmMacEnd(flags, c.dir, seq >>> 0, c.out);
-    if (expected) ok = equal16(u8, c.out, expected);
+    if (expected) ok = equalSignature(u8, c.out, expected, flags);
     if (!ok && saved) {
       parts.forEach((p, i) => p !== saved[i] && p.set(saved[i]));
     }
@@ -210,11 +213,26 @@ export function ntlmMessage(
   return ok;
 }
 
-/** Compares 16 bytes of WebAssembly memory with `b` in constant time. */
-function equal16(u8: Uint8Array, at: number, b: Uint8Array): boolean {
+/**
+ * Compares the 16-byte signature in WebAssembly memory with `b` in constant time.
+ * Without extended session security bytes 4..8 are the RandomPad, which nothing
+ * authenticates and peers fill differently (zero in MS-NLMP 3.4.4.1 and gss-ntlmssp,
+ * its keystream bytes in the spec's 4.2.2.4 example and Samba): it is not compared,
+ * as Samba does not compare it.
+ */
+function equalSignature(
+  u8: Uint8Array,
+  at: number,
+  b: Uint8Array,
+  flags: number,
+): boolean {
   if (b.length < 16) return false;
+  const pad = (flags & EXTENDED_SESSIONSECURITY) === 0;
   let d = 0;
-  for (let i = 0; i < 16; i++) d |= u8[at + i] ^ b[i];
+  for (let i = 0; i < 16; i++) {
+    if (pad && i >= 4 && i < 8) continue;
+    d |= u8[at + i] ^ b[i];
+  }
   return d === 0;
 }
 

@@ -9,6 +9,23 @@ import {
   SEC_E_OUT_OF_SEQUENCE,
 } from "../../mod.ts";
 import { GssapiError, GssapiPeer, peerTest } from "../peers/gssapi_peer.ts";
+import {
+  crossTraffic,
+  peerServer,
+  runClient as runPeerClient,
+  runServer as runPeerServer,
+} from "../negotiate/_helpers.ts";
+import { decodeAuthenticate } from "../../src/packages/ntlm/messages.ts";
+import {
+  NTLMSSP_NEGOTIATE_56,
+  NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
+  NTLMSSP_NEGOTIATE_LM_KEY,
+} from "../../src/packages/ntlm/constants.ts";
+import { toHex } from "../../src/util/bytes.ts";
+import {
+  decodeNegotiationToken,
+  type NegTokenResp,
+} from "../../src/packages/negotiate/mod.ts";
 
 const USER = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
 const enc = new TextEncoder();
@@ -318,6 +335,91 @@ await peerTest(
     } finally {
       c.dispose();
       await peer.close();
+    }
+  },
+);
+
+await peerTest(
+  "NTLMv1 with gss-ntlmssp: its LM_COMPAT_LEVEL 0-2 initiators (NTLM and SPNEGO) -> our servers, our LmCompatibilityLevel 0-2 -> its acceptor",
+  async () => {
+    const ESS = NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY;
+    // Over SPNEGO too: MIT's SPNEGO with level 0 is the half-duplex RC4 handle
+    // around the mechListMICs (MS-SPNG 3.3.5.1), where Samba's client disagrees.
+    for (
+      const [level, mech] of [0, 1, 2].flatMap((l) =>
+        [[l, "ntlm"], [l, "spnego"]] as const
+      )
+    ) {
+      const peer = await GssapiPeer.start({
+        role: "initiator",
+        mech,
+        ...USER,
+        env: { LM_COMPAT_LEVEL: String(level) },
+      });
+      const s = peerServer(mech === "ntlm" ? "NTLM" : "Negotiate", true);
+      try {
+        const tokens = await runPeerServer(s, peer);
+        const third = mech === "ntlm"
+          ? tokens[2]
+          : (decodeNegotiationToken(tokens[2]) as NegTokenResp).responseToken!;
+        const auth = decodeAuthenticate(third);
+        assert.equal(auth.ntResponse.length, 24, `level ${level}`);
+        // Level 0 is NTLMv1 without NTLM2 session security, with LM_KEY and 56-bit
+        // keys: one RC4 handle both ways, and a zero RandomPad in its signatures.
+        const want = level === 0
+          ? NTLMSSP_NEGOTIATE_LM_KEY | NTLMSSP_NEGOTIATE_56
+          : ESS;
+        assert.equal(auth.flags & want, want, `level ${level}`);
+        if (level === 0) assert.equal(auth.flags & ESS, 0);
+        assert.equal((await peer.info()).session_key_hex, toHex(s.sessionKey));
+        await crossTraffic(s, peer);
+      } finally {
+        s.dispose();
+        await peer.close();
+      }
+    }
+    const v1Client = (level: number) =>
+      client({
+        package: "NTLM",
+        authData: {
+          User: USER.user,
+          Domain: USER.domain,
+          Password: USER.password,
+          LmCompatibilityLevel: level,
+        },
+        target: "host/localhost",
+      });
+    {
+      // gss-ntlmssp's acceptor refuses NTLMv1 unless its LM_COMPAT_LEVEL allows it.
+      const peer = await GssapiPeer.start({
+        role: "acceptor",
+        mech: "ntlm",
+        users: [USER],
+      });
+      const c = v1Client(1);
+      try {
+        await assert.rejects(() => runPeerClient(c, peer), GssapiError);
+      } finally {
+        c.dispose();
+        await peer.close();
+      }
+    }
+    for (const level of [0, 1, 2]) {
+      const peer = await GssapiPeer.start({
+        role: "acceptor",
+        mech: "ntlm",
+        users: [USER],
+        env: { LM_COMPAT_LEVEL: "2" },
+      });
+      const c = v1Client(level);
+      try {
+        const tokens = await runPeerClient(c, peer);
+        assert.equal(decodeAuthenticate(tokens[2]).ntResponse.length, 24);
+        await crossTraffic(c, peer);
+      } finally {
+        c.dispose();
+        await peer.close();
+      }
     }
   },
 );

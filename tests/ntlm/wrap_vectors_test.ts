@@ -77,3 +77,32 @@ for (const c of CASES) {
     server.dispose();
   });
 }
+
+Deno.test("4.2.2.4: the RandomPad is not checked (zero, or its keystream as the example prints it and Samba sends)", () => {
+  for (const pad of [null, "00000000", "deadbeef"]) {
+    const sig = fromHex(V1.signatureAsPrinted);
+    if (pad) sig.set(fromHex(pad), 4);
+    const server = new NtlmSessionSecurity(
+      V1.flags,
+      fromHex(COMMON.randomSessionKey),
+      "Server",
+    );
+    const msg = fromHex(V1.sealedData);
+    assert.equal(server.unseal([msg], [msg], sig), SEC_E_OK, `pad ${pad}`);
+    assert.deepEqual(msg, utf16le(PLAINTEXT));
+    server.dispose();
+  }
+  // The checksum and the sequence number still are.
+  for (const at of [8, 12]) {
+    const sig = fromHex(V1.signature);
+    sig[at] ^= 1;
+    const server = new NtlmSessionSecurity(
+      V1.flags,
+      fromHex(COMMON.randomSessionKey),
+      "Server",
+    );
+    const msg = fromHex(V1.sealedData);
+    assert.notEqual(server.unseal([msg], [msg], sig), SEC_E_OK, `byte ${at}`);
+    server.dispose();
+  }
+});

@@ -59,10 +59,15 @@ export const V1 = {
   /** 4.2.2.4 GSS_WrapEx (9e2b483e-d185-4feb-aa4f-db6e2c0c49d9): sealed "Plaintext". */
   sealedData: "56fe04d861f9319af0d7238a2e3b4d457fb8",
   /**
-   * 4.2.2.4 "Assembled Signature": the spec's example keeps RC4(Handle, RandomPad)
-   * = 45 c8 44 e5 in the RandomPad field.
+   * 4.2.2.4 signature as MS-NLMP 3.4.4.1 ends it ("Set RandomPad to 0"), which
+   * gss-ntlmssp follows and checks.
    */
-  signature: "0100000045c844e509dcd1df2e459d36",
+  signature: "010000000000000009dcd1df2e459d36",
+  /**
+   * 4.2.2.4 "Assembled Signature" as the example prints it: it keeps RC4(Handle,
+   * RandomPad) = 45 c8 44 e5 in the RandomPad field (so does Samba).
+   */
+  signatureAsPrinted: "0100000045c844e509dcd1df2e459d36",
 } as const;
 
 /** 4.2.3 NTLMv1 with Client Challenge (62b3a421-8a57-4778-82df-9064a282f207). */
