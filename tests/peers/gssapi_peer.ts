@@ -346,6 +346,7 @@ export async function provisionSamba(user: NtlmUser): Promise<string> {
   const st = await sambaPeerStatus();
   const dir = await Deno.makeTempDir({ prefix: "samba_sam_" });
   const out = await new Deno.Command(st.python ?? "python3", {
+    env: { PYTHONDONTWRITEBYTECODE: "1" },
     args: [
       SAMBA_SCRIPT.pathname,
       "--provision",
@@ -434,7 +435,11 @@ export class GssapiPeer {
       args.push("--set", `${name}=${value}`);
     }
 
-    const env: Record<string, string> = { ...opts.env };
+    // No __pycache__ beside the scripts (they import _line_protocol.py).
+    const env: Record<string, string> = {
+      PYTHONDONTWRITEBYTECODE: "1",
+      ...opts.env,
+    };
     let tempDir: string | undefined;
     let userFile: string | undefined;
     if (opts.users) {
