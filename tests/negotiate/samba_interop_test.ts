@@ -13,6 +13,7 @@ import {
   SEC_E_LOGON_DENIED,
   SEC_E_MESSAGE_ALTERED,
   type SecurityContext,
+  server,
   SspiError,
 } from "../../mod.ts";
 import {
@@ -43,6 +44,7 @@ import {
   peerServer,
   runClient,
   runServer,
+  USER as USER_ENTRY,
 } from "./_helpers.ts";
 
 const USER = PEER_USER;
@@ -219,6 +221,41 @@ await sambaPeerTest(
 );
 
 await sambaPeerTest(
+  "Samba anonymous client -> our servers: refused unless allowAnonymous, then sealed both ways",
+  async () => {
+    for (
+      const [pkg, mech] of [["NTLM", "ntlm"], ["Negotiate", "spnego"]] as const
+    ) {
+      const refused = await sambaClient(
+        { mech, anonymous: true },
+        peerServer(pkg),
+        () => Promise.resolve(),
+      ).then(() => null, (e) => e);
+      assert.ok(
+        refused instanceof SspiError,
+        `expected SspiError, got ${refused}`,
+      );
+      assert.equal(refused.status, SEC_E_LOGON_DENIED);
+      const s = server({
+        package: pkg,
+        authData: { users: [USER_ENTRY], allowAnonymous: true },
+      });
+      await sambaClient({ mech, anonymous: true }, s, async (tokens, peer) => {
+        const third = pkg === "NTLM"
+          ? tokens[2]
+          : resp(tokens[2]).responseToken!;
+        const auth = decodeAuthenticate(third);
+        assert.equal(auth.user, "");
+        assert.equal(auth.ntResponse.length, 0);
+        assert.equal(s.clientName, "");
+        assert.equal((await peer.info()).session_key_hex, toHex(s.sessionKey));
+        await crossTraffic(s, peer);
+      });
+    }
+  },
+);
+
+await sambaPeerTest(
   "Samba client with a wrong password: SEC_E_LOGON_DENIED",
   async () => {
     const e = await sambaClient(
@@ -349,6 +386,30 @@ await sambaPeerTest(
                 : resp(tokens[2]).responseToken!;
               assert.equal(decodeAuthenticate(auth).ntResponse.length, 24);
               await established(c, peer, "samba");
+            } finally {
+              c.dispose();
+            }
+          }
+        },
+      );
+      await t.step(
+        "anonymous: our NULL-session client, its session key exchanged, seals both ways",
+        async () => {
+          for (const pkg of ["NTLM", "Negotiate"] as const) {
+            await using peer = await acceptor({
+              mech: pkg === "NTLM" ? "ntlm" : "spnego",
+            });
+            const c = client({
+              package: pkg,
+              authData: { User: "", Password: "" },
+              target: "host/localhost",
+            });
+            try {
+              await runClient(c, peer);
+              const info = await peer.info();
+              assert.equal(info.peer_name, "NT AUTHORITY\\ANONYMOUS LOGON");
+              assert.equal(info.session_key_hex, toHex(c.sessionKey));
+              await crossTraffic(c, peer);
             } finally {
               c.dispose();
             }

@@ -98,6 +98,8 @@ export interface GssapiPeerOptions {
   sambaSettings?: Record<string, string>;
   /** Samba: asks for integrity only (GENSEC_FEATURE_SIGN, not SEAL). */
   signOnly?: boolean;
+  /** Samba initiator: an anonymous logon (`user` and `password` are ignored). */
+  anonymous?: boolean;
 }
 
 /** Result of a handshake step. */
@@ -431,6 +433,7 @@ export class GssapiPeer {
     if (opts.flags) args.push("--flags", opts.flags.join(","));
     if (opts.sambaDir) args.push("--samba-dir", opts.sambaDir);
     if (opts.signOnly) args.push("--sign-only");
+    if (opts.anonymous) args.push("--anonymous");
     for (const [name, value] of Object.entries(opts.sambaSettings ?? {})) {
       args.push("--set", `${name}=${value}`);
     }

@@ -17,6 +17,7 @@ Startup:
   --role initiator --mech spnego|ntlm --user U --domain D --password P
       optional: --target host@localhost
   --role acceptor --mech spnego|ntlm --samba-dir DIR
+  initiator: --anonymous   an anonymous logon (no user, no password)
   both: --sign-only      ask for integrity only (no GENSEC_FEATURE_SEAL)
         --set NAME=VALUE (repeatable) Samba parameters, for older peers:
         spnego:client_no_optimistic=yes  no optimistic token
@@ -108,12 +109,15 @@ class Peer:
                 settings=settings, auth_context=auth.AuthContext(lp_ctx=lp)
             )
         else:
-            if args.user is None or args.password is None:
-                raise BadRequest("initiator needs --user and --password")
             self.ctx = gensec.Security.start_client(settings)
-            creds.set_username(args.user)
-            creds.set_password(args.password)
-            creds.set_domain(args.domain)
+            if args.anonymous:
+                creds.set_anonymous()
+            elif args.user is None or args.password is None:
+                raise BadRequest("initiator needs --user and --password, or --anonymous")
+            else:
+                creds.set_username(args.user)
+                creds.set_password(args.password)
+                creds.set_domain(args.domain)
             creds.set_workstation("SAMBAPEER")
             creds.set_kerberos_state(credentials.DONT_USE_KERBEROS)
             self.ctx.set_target_service(service)
@@ -181,6 +185,7 @@ def main():
     ap.add_argument("--target", default="host@localhost")
     ap.add_argument("--set", action="append")
     ap.add_argument("--sign-only", dest="sign_only", action="store_true")
+    ap.add_argument("--anonymous", action="store_true")
 
     try:
         args = ap.parse_args()

@@ -70,6 +70,7 @@ import {
   channelBindingsHash,
   computeMic,
   computeResponseV1,
+  ANONYMOUS_KXKEY,
   EXPORTED_KEY_SCRATCH,
   KXKEY,
   NTLMV2_SCRATCH,
@@ -251,9 +252,18 @@ export class NtlmClientContext extends NtlmContextBase {
     let sendMic = false;
     if (id.ntHash === null) {
       flags |= NTLMSSP_ANONYMOUS;
-      exported = new Uint8Array(16);
       lmResponse = ANONYMOUS_LM;
       ntResponse = EMPTY_BYTES;
+      exported = EXPORTED_KEY_SCRATCH;
+      if (flags & NTLMSSP_NEGOTIATE_KEY_EXCH) {
+        // The session key is still random. Samba's server refuses a KEY_EXCH logon
+        // without the encrypted key (NT_STATUS_INVALID_PARAMETER).
+        randomInto(exported, 0, 16);
+        encryptedKey = rc4K(ANONYMOUS_KXKEY, exported, ENCRYPTED_KEY);
+      } else {
+        // No key exchange: no key worth signing with.
+        flags &= ~(NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL);
+      }
     } else {
       let clientChallenge: Uint8Array;
       let sessionBaseKey: Uint8Array;
@@ -375,7 +385,8 @@ export class NtlmClientContext extends NtlmContextBase {
           msg.subarray(72, 88),
         );
       }
-      if (id.ntHash !== null) {
+      // An anonymous logon has a session key only through key exchange.
+      if (id.ntHash !== null || flags & NTLMSSP_NEGOTIATE_KEY_EXCH) {
         this.secure(flags, exported, filetimeFromMs(Date.now()));
       }
     } finally {

@@ -330,6 +330,12 @@ const SCRATCH_VALUES: V2Values = {
 export const EXPORTED_KEY_SCRATCH: Uint8Array = new Uint8Array(16);
 
 /**
+ * The KeyExchangeKey of an anonymous logon, which has no password: Z(16), as Samba's
+ * anonymous client and server use it. Never modified.
+ */
+export const ANONYMOUS_KXKEY: Uint8Array = new Uint8Array(16);
+
+/**
  * NTLMv2 from the NT hash in one WebAssembly call: NTOWFv2, NTProofStr, SessionBaseKey
  * and LMv2 (what `NTOWFv2` + `computeResponseV2` compute step by step). The values are
  * views of `into` (48 bytes) when given, else of a new array.

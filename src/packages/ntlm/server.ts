@@ -73,6 +73,7 @@ import {
 } from "./constants.ts";
 import { NtlmContextBase } from "./context.ts";
 import {
+  ANONYMOUS_KXKEY,
   channelBindingsHash,
   computeMic,
   computeResponseV1,
@@ -154,7 +155,8 @@ export function serverRetFlags(
   anonymous: boolean,
 ): number {
   let r = 0;
-  if (neg & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL) && !anonymous) {
+  // An anonymous logon keeps SIGN/SEAL only with a key from key exchange.
+  if (neg & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL)) {
     r |= req & ASC_REQ_INTEGRITY ? ASC_RET_INTEGRITY : 0;
     r |= req & ASC_REQ_REPLAY_DETECT ? ASC_RET_REPLAY_DETECT : 0;
     r |= req & ASC_REQ_SEQUENCE_DETECT ? ASC_RET_SEQUENCE_DETECT : 0;
@@ -169,6 +171,11 @@ export function serverRetFlags(
 }
 
 const ZERO8 = new Uint8Array(8);
+
+/** The session-security flags an anonymous AUTHENTICATE may turn off. */
+const ANONYMOUS_SECURITY_FLAGS = NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY |
+  NTLMSSP_NEGOTIATE_KEY_EXCH | NTLMSSP_NEGOTIATE_128 | NTLMSSP_NEGOTIATE_56 |
+  NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL;
 
 function denied(message: string): never {
   throw new SspiError(SEC_E_LOGON_DENIED, message);
@@ -303,7 +310,7 @@ export class NtlmServerContext extends NtlmContextBase {
     const anonymous = auth.user === "" && auth.ntResponse.length === 0 &&
       (auth.lmResponse.length === 0 ||
         (auth.lmResponse.length === 1 && auth.lmResponse[0] === 0));
-    if (anonymous) return this.#anonymous(req);
+    if (anonymous) return this.#anonymous(req, auth);
     if (auth.ntResponse.length < 24) {
       denied("the AUTHENTICATE message has no usable NT response");
     }
@@ -326,15 +333,30 @@ export class NtlmServerContext extends NtlmContextBase {
     return this.#finish(req, token, auth, found);
   }
 
-  #anonymous(req: StepRequest): StepResult {
+  #anonymous(req: StepRequest, auth: AuthenticateMessage): StepResult {
     if (
       !this.#policy.allowAnonymous && !(req.flags & ASC_REQ_ALLOW_NULL_SESSION)
     ) {
       denied("anonymous logons are not allowed");
     }
-    this.negFlags =
-      (this.negFlags & ~(NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL)) |
-      NTLMSSP_ANONYMOUS;
+    // Session security takes the flags the AUTHENTICATE keeps of the CHALLENGE's:
+    // Samba's anonymous client drops NTLM2 session security there.
+    let flags = ((this.negFlags & (auth.flags | ~ANONYMOUS_SECURITY_FLAGS)) |
+      NTLMSSP_ANONYMOUS) >>> 0;
+    const enc = auth.encryptedRandomSessionKey;
+    if (flags & NTLMSSP_NEGOTIATE_KEY_EXCH && enc.length === 16) {
+      // The session key is the client's random one, under ANONYMOUS_KXKEY.
+      const exported = rc4K(ANONYMOUS_KXKEY, enc, EXPORTED_KEY_SCRATCH);
+      try {
+        this.secure(flags, exported, filetimeFromMs(Date.now()));
+      } finally {
+        exported.fill(0);
+      }
+    } else {
+      // Without key exchange there is no key worth signing with.
+      flags &= ~(NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL);
+    }
+    this.negFlags = flags;
     this.clientName = "";
     this.serverName = this.#policy.computer;
     return this.#done(req, true);
