@@ -67,10 +67,10 @@ import {
   NTLMSSP_TARGET_TYPE_SERVER,
 } from "./constants.ts";
 import {
+  ANONYMOUS_KXKEY,
   channelBindingsHash,
   computeMic,
   computeResponseV1,
-  ANONYMOUS_KXKEY,
   EXPORTED_KEY_SCRATCH,
   KXKEY,
   NTLMV2_SCRATCH,
