@@ -9,6 +9,11 @@
 import assert from "node:assert/strict";
 import {
   client,
+  ISC_REQ_CONNECTION,
+  ISC_REQ_INTEGRITY,
+  ISC_REQ_REPLAY_DETECT,
+  ISC_REQ_SEQUENCE_DETECT,
+  ISC_RET_CONFIDENTIALITY,
   SEC_E_INVALID_TOKEN,
   SEC_E_LOGON_DENIED,
   SEC_E_MESSAGE_ALTERED,
@@ -410,6 +415,44 @@ await sambaPeerTest(
               assert.equal(info.peer_name, "NT AUTHORITY\\ANONYMOUS LOGON");
               assert.equal(info.session_key_hex, toHex(c.sessionKey));
               await crossTraffic(c, peer);
+            } finally {
+              c.dispose();
+            }
+          }
+        },
+      );
+      await t.step(
+        "integrity only: our client asks for no confidentiality, wraps are signed in clear both ways",
+        async () => {
+          const enc = new TextEncoder();
+          const dec = new TextDecoder();
+          for (const pkg of ["NTLM", "Negotiate"] as const) {
+            await using peer = await acceptor({
+              mech: pkg === "NTLM" ? "ntlm" : "spnego",
+              signOnly: true,
+            });
+            const c = client({
+              package: pkg,
+              username: USER.user,
+              domain: USER.domain,
+              password: USER.password,
+              target: "host/localhost",
+              flags: ISC_REQ_CONNECTION | ISC_REQ_INTEGRITY |
+                ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT,
+            });
+            try {
+              await runClient(c, peer);
+              assert.equal(c.contextAttributes & ISC_RET_CONFIDENTIALITY, 0);
+              const theirs = (await peer.wrap(enc.encode("from Samba"))).data;
+              assert.equal(dec.decode(theirs.subarray(16)), "from Samba");
+              assert.equal(dec.decode(c.unwrap(theirs)), "from Samba");
+              const ours = c.wrap(enc.encode("from us"), false);
+              assert.equal(
+                dec.decode((await peer.unwrap(ours)).data),
+                "from us",
+              );
+              await peer.verifyMic(enc.encode("m"), c.sign(enc.encode("m")));
+              c.verify(enc.encode("n"), await peer.getMic(enc.encode("n")));
             } finally {
               c.dispose();
             }
