@@ -327,6 +327,18 @@ Deno.test("NTLM: an anonymous logon seals with the key it exchanged under Z(16),
   assert.throws(() => c2.wrap(enc.encode("x")), SspiError);
   c2.dispose();
   s2.dispose();
+
+  // An encrypted key of another length is a malformed message.
+  const c3 = client({ authData: { User: "", Password: "" } });
+  const s3 = server({ authData: { users: USERS, allowAnonymous: true } });
+  const a3 = decodeAuthenticate(c3.step(s3.step(c3.step(null)!)!)!);
+  const bad = encodeAuthenticate({
+    ...a3,
+    encryptedRandomSessionKey: a3.encryptedRandomSessionKey.subarray(0, 15),
+  });
+  assert.equal(statusOf(() => s3.step(bad)), SEC_E_INVALID_TOKEN);
+  c3.dispose();
+  s3.dispose();
 });
 
 Deno.test("NTLM: a user entry without password never authenticates (CVE-2022-24882 class)", () => {

@@ -344,6 +344,12 @@ export class NtlmServerContext extends NtlmContextBase {
     let flags = ((this.negFlags & (auth.flags | ~ANONYMOUS_SECURITY_FLAGS)) |
       NTLMSSP_ANONYMOUS) >>> 0;
     const enc = auth.encryptedRandomSessionKey;
+    if (enc.length !== 0 && enc.length !== 16) {
+      throw new SspiError(
+        SEC_E_INVALID_TOKEN,
+        "EncryptedRandomSessionKey must be 16 bytes",
+      );
+    }
     if (flags & NTLMSSP_NEGOTIATE_KEY_EXCH && enc.length === 16) {
       // The session key is the client's random one, under ANONYMOUS_KXKEY.
       const exported = rc4K(ANONYMOUS_KXKEY, enc, EXPORTED_KEY_SCRATCH);
