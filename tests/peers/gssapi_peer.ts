@@ -1,8 +1,8 @@
 /**
  * Real-peer harness: drives `gssapi_peer.py` (python3-gssapi + gss-ntlmssp)
  * as an NTLM or SPNEGO initiator/acceptor over a JSON line protocol, or
- * `samba_peer.py` (Samba's own GENSEC SPNEGO and NTLMSSP, python3-samba) as an
- * initiator over the same protocol.
+ * `samba_peer.py` (Samba's own GENSEC SPNEGO and NTLMSSP, python3-samba) or
+ * `ntlm_auth_peer.py` (ntlm-auth's NTLM client) over the same protocol.
  *
  * Failure convention: every method that maps to a GSSAPI call throws a
  * {@link GssapiError} (with `major`/`minor` status codes and the GSS message)
@@ -15,6 +15,8 @@
 /** Debian packages that provide the peer. */
 export const GSSAPI_INSTALL_HINT =
   "apt-get install -y gss-ntlmssp python3-gssapi";
+/** Debian package that provides the ntlm-auth peer. */
+export const NTLM_AUTH_INSTALL_HINT = "apt-get install -y python3-ntlm-auth";
 /** Debian package that provides the Samba peer. */
 export const SAMBA_INSTALL_HINT =
   "apt-get install -y python3-samba samba-ad-provision samba-dsdb-modules";
@@ -85,10 +87,11 @@ export interface GssapiPeerOptions {
   /** Per-request timeout in ms (default 30000). */
   timeoutMs?: number;
   /**
-   * Which implementation: gss-ntlmssp under MIT's GSSAPI (default), or Samba's
-   * GENSEC (`flags`, `users` and `channelBindings` do not apply to it).
+   * Which implementation: gss-ntlmssp under MIT's GSSAPI (default), Samba's
+   * GENSEC, or ntlm-auth's pure-Python NTLM client (`flags`, `users` and
+   * `channelBindings` apply to gss-ntlmssp only).
    */
-  impl?: "gss-ntlmssp" | "samba";
+  impl?: "gss-ntlmssp" | "samba" | "ntlm-auth";
   /** Samba acceptor: the directory made by {@link provisionSamba}. */
   sambaDir?: string;
   /**
@@ -100,6 +103,8 @@ export interface GssapiPeerOptions {
   signOnly?: boolean;
   /** Samba initiator: an anonymous logon (`user` and `password` are ignored). */
   anonymous?: boolean;
+  /** ntlm-auth: its `ntlm_compatibility` (0-5, default 3). */
+  ntlmCompat?: number;
 }
 
 /** Result of a handshake step. */
@@ -153,6 +158,8 @@ type Reply = Record<string, any>;
 
 const SCRIPT = new URL("./gssapi_peer.py", import.meta.url);
 const SAMBA_SCRIPT = new URL("./samba_peer.py", import.meta.url);
+const NTLM_AUTH_SCRIPT = new URL("./ntlm_auth_peer.py", import.meta.url);
+const OPENSSL_LEGACY = new URL("./openssl_legacy.cnf", import.meta.url);
 
 function b64(data: Uint8Array): string {
   let s = "";
@@ -211,6 +218,7 @@ const GSSAPI_PROBE = [
   `assert '${NTLM_OID}' in m, 'gss-ntlmssp mech not registered: %s' % sorted(m)`,
   "print('ok')",
 ].join("\n");
+const NTLM_AUTH_PROBE = "from ntlm_auth.ntlm import NtlmContext";
 const SAMBA_PROBE = [
   "import glob, os",
   "from samba import auth, credentials, gensec, param",
@@ -244,6 +252,11 @@ async function probe(python: string, code: string): Promise<GssapiStatus> {
  */
 export function gssapiPeerStatus(): Promise<GssapiStatus> {
   return findPython(GSSAPI_PROBE);
+}
+
+/** Finds a python that can import ntlm-auth (Debian's python3-ntlm-auth). */
+export function ntlmAuthPeerStatus(): Promise<GssapiStatus> {
+  return findPython(NTLM_AUTH_PROBE);
 }
 
 /** Finds a python that can import Samba's `gensec` (Debian's python3-samba). */
@@ -321,6 +334,20 @@ export function peerTest(
     "gss-ntlmssp/python3-gssapi",
     GSSAPI_INSTALL_HINT,
     gssapiPeerStatus,
+    fn,
+  );
+}
+
+/** A Deno test that needs the ntlm-auth peer (see `registerPeerTest`). */
+export function ntlmAuthPeerTest(
+  name: string,
+  fn: (t: Deno.TestContext) => Promise<void>,
+): Promise<void> {
+  return registerPeerTest(
+    name,
+    "ntlm-auth/python3-ntlm-auth",
+    NTLM_AUTH_INSTALL_HINT,
+    ntlmAuthPeerStatus,
     fn,
   );
 }
@@ -410,12 +437,14 @@ export class GssapiPeer {
 
   /** Spawns the peer and waits for its hello (credentials acquired). */
   static async start(opts: GssapiPeerOptions): Promise<GssapiPeer> {
-    const samba = opts.impl === "samba";
-    const python = opts.python ??
-      (await (samba ? sambaPeerStatus() : gssapiPeerStatus())).python ??
-      "python3";
+    const [script, status] = opts.impl === "samba"
+      ? [SAMBA_SCRIPT, sambaPeerStatus]
+      : opts.impl === "ntlm-auth"
+      ? [NTLM_AUTH_SCRIPT, ntlmAuthPeerStatus]
+      : [SCRIPT, gssapiPeerStatus];
+    const python = opts.python ?? (await status()).python ?? "python3";
     const args = [
-      (samba ? SAMBA_SCRIPT : SCRIPT).pathname,
+      script.pathname,
       "--role",
       opts.role,
       "--mech",
@@ -434,6 +463,9 @@ export class GssapiPeer {
     if (opts.sambaDir) args.push("--samba-dir", opts.sambaDir);
     if (opts.signOnly) args.push("--sign-only");
     if (opts.anonymous) args.push("--anonymous");
+    if (opts.ntlmCompat !== undefined) {
+      args.push("--compat", String(opts.ntlmCompat));
+    }
     for (const [name, value] of Object.entries(opts.sambaSettings ?? {})) {
       args.push("--set", `${name}=${value}`);
     }
@@ -457,6 +489,9 @@ export class GssapiPeer {
       env.NTLM_USER_FILE = userFile;
     }
     if (opts.debugFile) env.GSSNTLMSSP_DEBUG = opts.debugFile;
+    // ntlm-auth computes NT hashes with hashlib's MD4, which OpenSSL 3 keeps in its
+    // legacy provider (the breakage this project avoids); load it for the peer.
+    if (opts.impl === "ntlm-auth") env.OPENSSL_CONF ??= OPENSSL_LEGACY.pathname;
 
     let child: Deno.ChildProcess;
     try {
