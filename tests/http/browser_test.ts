@@ -3,10 +3,12 @@
 // with explicit credentials without any allowlist flag (--auth-server-allowlist only
 // governs ambient, logged-on-user credentials). It prefers Negotiate when offered and
 // does not fall back on Linux without a Kerberos ticket, so each server here offers
-// one scheme.
+// one scheme. Negotiate is ambient: Chromium's GSSAPI (MIT SPNEGO with gss-ntlmssp,
+// the user from NTLM_USER_FILE) for an allowlisted host.
 import assert from "node:assert/strict";
 import { browserTools, runBrowser, toolTest } from "../runtimes/_tools.ts";
 import { allSchemes, DOMAIN, PASSWORD, startServer, USER } from "./_server.ts";
+import { GSSAPI_INSTALL_HINT, gssapiAvailable } from "../peers/gssapi_peer.ts";
 
 let tools: Awaited<ReturnType<typeof browserTools>>;
 
@@ -53,6 +55,51 @@ await toolTest(
     } finally {
       await ntlm.close();
       await digest.close();
+    }
+  },
+);
+
+await toolTest(
+  "Chromium Negotiate (its GSSAPI: MIT SPNEGO + gss-ntlmssp) -> withAuthentication",
+  async () => {
+    tools = await browserTools();
+    if ("missing" in tools) return tools;
+    return await gssapiAvailable()
+      ? null
+      : { missing: "gss-ntlmssp/python3-gssapi", hint: GSSAPI_INSTALL_HINT };
+  },
+  async () => {
+    if ("missing" in tools) return;
+    const srv = startServer(allSchemes({ packages: ["Negotiate"] }));
+    const dir = await Deno.makeTempDir({ prefix: "chromium_negotiate_" });
+    try {
+      await Deno.writeTextFile(
+        `${dir}/users`,
+        `${DOMAIN}:${USER}:${PASSWORD}\n`,
+      );
+      const r = await runBrowser(
+        tools,
+        // Chromium loads its GSSAPI library on the first Negotiate challenge and
+        // fails that one (ERR_UNSUPPORTED_AUTH_SCHEME in its net log); the next
+        // page load authenticates.
+        [{ url: `${srv.url}/warm-up` }, { url: `${srv.url}/negotiate` }],
+        {
+          args: ["--auth-server-allowlist=127.0.0.1"],
+          env: { NTLM_USER_FILE: `${dir}/users` },
+        },
+      );
+      assert.deepEqual(r[1], {
+        status: 200,
+        text: `hello ${DOMAIN}\\${USER} via Negotiate`,
+      });
+      assert.ok(srv.seen.length >= 1);
+      for (const w of srv.seen) {
+        assert.equal(`${w.domain}\\${w.user}`, `${DOMAIN}\\${USER}`);
+        assert.equal(w.package, "Negotiate");
+      }
+    } finally {
+      await srv.close();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 );

@@ -1,15 +1,16 @@
 // Node driver for headless Chromium through playwright-core (run by _tools.ts):
-// argv[2] is JSON { chromium, npm, tasks: [{ url, httpCredentials?, waitForResult? }] };
-// prints one JSON line: [{ status, text, result?, error? }].
+// argv[2] is JSON { chromium, npm, tasks: [{ url, httpCredentials?, waitForResult? }],
+// launch?: { args?, env? } }; prints one JSON line: [{ status, text, result?, error? }].
 import { createRequire } from "node:module";
 
-const { chromium: exe, npm, tasks } = JSON.parse(process.argv[2]);
+const { chromium: exe, npm, tasks, launch = {} } = JSON.parse(process.argv[2]);
 const require = createRequire(`${npm}/node_modules/`);
 const { chromium } = require("playwright-core");
 
 const browser = await chromium.launch({
   executablePath: exe,
-  args: ["--no-sandbox"],
+  args: ["--no-sandbox", ...(launch.args ?? [])],
+  env: { ...process.env, ...(launch.env ?? {}) },
 });
 const out = [];
 try {

@@ -195,14 +195,18 @@ export interface BrowserResult {
   error?: string;
 }
 
-/** Runs tasks in one headless Chromium (via Node + playwright-core). */
+/**
+ * Runs tasks in one headless Chromium (via Node + playwright-core), launched with
+ * extra `args` and environment when given.
+ */
 export async function runBrowser(
   tools: { chromium: string; npm: string },
   tasks: BrowserTask[],
+  launch: { args?: string[]; env?: Record<string, string> } = {},
 ): Promise<BrowserResult[]> {
   const r = await run("node", [
     BROWSER_DRIVER,
-    JSON.stringify({ chromium: tools.chromium, npm: tools.npm, tasks }),
+    JSON.stringify({ chromium: tools.chromium, npm: tools.npm, tasks, launch }),
   ]);
   if (!r.ok) throw new Error(`browser driver failed: ${r.err}${r.out}`);
   return JSON.parse(r.out.trim().split("\n").pop()!);
