@@ -23,6 +23,7 @@ import {
   ISC_REQ_MUTUAL_AUTH,
 } from "../sspi/flags.ts";
 import {
+  SEC_E_LOGON_DENIED,
   SEC_E_MUTUAL_AUTH_FAILED,
   SEC_E_OK,
   SEC_I_CONTINUE_NEEDED,
@@ -138,7 +139,16 @@ class ConnectionAuth implements AuthState {
       if (t === "bad") {
         throw new TypeError(`malformed ${this.scheme} token from the server`);
       }
-      out = await this.#ctx.stepAsync(t);
+      try {
+        out = await this.#ctx.stepAsync(t);
+      } catch (e) {
+        // A 401 whose token rejects the logon (SPNEGO's negState reject, as Apache's
+        // mod_auth_gssapi sends for a wrong password) is a refusal like a bare one.
+        if (e instanceof SspiError && e.status === SEC_E_LOGON_DENIED) {
+          return null;
+        }
+        throw e;
+      }
     }
     this.#sent = true;
     return out ? `${this.scheme} ${encodeBase64(out)}` : null;

@@ -1,7 +1,11 @@
-// createAuthFetch against Apache httpd with mod_auth_digest (rspauth checked).
+// createAuthFetch against Apache httpd: mod_auth_digest (rspauth checked), and
+// mod_auth_gssapi with gss-ntlmssp as its acceptor (Negotiate: the final SPNEGO
+// token, with the server's mechListMIC, checked).
 import assert from "node:assert/strict";
 import { createAuthFetch } from "../../mod.ts";
-import { startApacheDigest } from "../peers/apache.ts";
+import { startApacheDigest, startApacheGssapi } from "../peers/apache.ts";
+import { GSSAPI_INSTALL_HINT, gssapiAvailable } from "../peers/gssapi_peer.ts";
+import { decodeNegotiationToken } from "../../src/packages/negotiate/mod.ts";
 import { toolTest } from "../runtimes/_tools.ts";
 import { hasCommand } from "./_server.ts";
 
@@ -38,3 +42,64 @@ await toolTest(
     }
   },
 );
+
+await toolTest(
+  "createAuthFetch Negotiate -> Apache mod_auth_gssapi (gss-ntlmssp acceptor)",
+  async () => {
+    if (!await hasCommand("apache2", ["-v"])) {
+      return { missing: "apache2", hint: "apt-get install -y apache2" };
+    }
+    if (!await exists("/usr/lib/apache2/modules/mod_auth_gssapi.so")) {
+      return {
+        missing: "mod_auth_gssapi",
+        hint: "apt-get install -y libapache2-mod-auth-gssapi",
+      };
+    }
+    return await gssapiAvailable()
+      ? null
+      : { missing: "gss-ntlmssp", hint: GSSAPI_INSTALL_HINT };
+  },
+  async () => {
+    const user = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
+    const apache = await startApacheGssapi([user]);
+    try {
+      const url = `${apache.base}/dir/index.html`;
+      const f = createAuthFetch({
+        credentials: {
+          username: user.user,
+          domain: user.domain,
+          password: user.password,
+        },
+        packages: ["Negotiate"],
+      });
+      const res = await f(url);
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), "apache says hi\n");
+      // The final token (accept-completed with Apache's mechListMIC) was checked
+      // by createAuthFetch before it resolved.
+      const final = res.headers.get("www-authenticate")!;
+      const t = decodeNegotiationToken(
+        Uint8Array.from(atob(final.split(" ")[1]), (c) => c.charCodeAt(0)),
+      );
+      assert.ok(t.type === "resp" && t.negState === 0 && t.mechListMIC);
+      // A wrong password: Apache's 401 carries negState reject; the fetch resolves
+      // with that 401, as with a bare one.
+      const bad = await createAuthFetch({
+        credentials: {
+          username: user.user,
+          domain: user.domain,
+          password: "nope",
+        },
+        packages: ["Negotiate"],
+      })(url);
+      assert.equal(bad.status, 401);
+      await bad.body?.cancel();
+    } finally {
+      await apache.close();
+    }
+  },
+);
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}

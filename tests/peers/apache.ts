@@ -1,7 +1,8 @@
 /**
- * A throwaway Apache httpd with `mod_auth_digest` on 127.0.0.1: one protected
- * directory, an htdigest file written by our MD5 (no prompt), started under `setsid`
- * (on shutdown Apache signals its whole process group, which must not be ours) and
+ * A throwaway Apache httpd on 127.0.0.1 with one protected directory: with
+ * `mod_auth_digest` (an htdigest file written by our MD5, no prompt) or with
+ * `mod_auth_gssapi` (Negotiate over gss-ntlmssp). Started under `setsid` (on
+ * shutdown Apache signals its whole process group, which must not be ours) and
  * removed with its temporary ServerRoot by `close()`.
  *
  * @module
@@ -11,7 +12,7 @@ import { toHex } from "../../src/util/bytes.ts";
 import { freePort } from "../digest/_peers.ts";
 
 /** A running Apache. */
-export interface ApacheDigest {
+export interface ApacheServer {
   /** `http://127.0.0.1:PORT`. */
   base: string;
   /** The temporary ServerRoot (holds `error.log`). */
@@ -26,23 +27,75 @@ export interface ApacheDigest {
  */
 export async function startApacheDigest(
   opts: { user: string; password: string; realm: string },
-): Promise<ApacheDigest> {
-  const dir = await Deno.makeTempDir({ prefix: "apache-digest-" });
-  await Deno.chmod(dir, 0o755);
-  const port = freePort();
-  const mods = "/usr/lib/apache2/modules";
-  await Deno.mkdir(`${dir}/htdocs/dir`, { recursive: true });
-  await Deno.writeTextFile(`${dir}/htdocs/dir/index.html`, "apache says hi\n");
+): Promise<ApacheServer> {
   // htdigest's line: user:realm:MD5(user:realm:password).
   const ha1 = toHex(
     md5(
       new TextEncoder().encode(`${opts.user}:${opts.realm}:${opts.password}`),
     ),
   );
-  await Deno.writeTextFile(
-    `${dir}/htdigest`,
-    `${opts.user}:${opts.realm}:${ha1}\n`,
+  return await startApache(
+    "apache-digest-",
+    { htdigest: `${opts.user}:${opts.realm}:${ha1}\n` },
+    [
+      "authn_file_module mod_authn_file.so",
+      "auth_digest_module mod_auth_digest.so",
+    ],
+    (dir) => `
+  AuthType Digest
+  AuthName "${opts.realm}"
+  AuthDigestProvider file
+  AuthUserFile ${dir}/htdigest
+  Require valid-user`,
   );
+}
+
+/**
+ * Starts Apache protecting `/dir/` with `mod_auth_gssapi` (Negotiate, SPNEGO over
+ * gss-ntlmssp: NTLM needs several legs, so the handshake is bound to the
+ * connection) for `users`, which gss-ntlmssp reads from `NTLM_USER_FILE`.
+ */
+export async function startApacheGssapi(
+  users: { domain: string; user: string; password: string }[],
+): Promise<ApacheServer> {
+  return await startApache(
+    "apache-gssapi-",
+    {
+      ntlm_users: users.map((u) => `${u.domain}:${u.user}:${u.password}\n`)
+        .join(""),
+    },
+    ["auth_gssapi_module mod_auth_gssapi.so"],
+    () => `
+  AuthType GSSAPI
+  AuthName "GSSAPI"
+  GssapiAllowedMech ntlmssp
+  GssapiBasicAuth Off
+  GssapiConnectionBound On
+  Require valid-user`,
+    (dir) => ({ NTLM_USER_FILE: `${dir}/ntlm_users` }),
+  );
+}
+
+/**
+ * Apache with `files` beside its configuration, the authentication `modules`
+ * (`name file.so`) and the `auth` directives of `/dir/`, and `env` for the server.
+ */
+async function startApache(
+  prefix: string,
+  files: Record<string, string>,
+  modules: string[],
+  auth: (dir: string) => string,
+  env: (dir: string) => Record<string, string> = () => ({}),
+): Promise<ApacheServer> {
+  const dir = await Deno.makeTempDir({ prefix });
+  await Deno.chmod(dir, 0o755);
+  const port = freePort();
+  const mods = "/usr/lib/apache2/modules";
+  await Deno.mkdir(`${dir}/htdocs/dir`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/htdocs/dir/index.html`, "apache says hi\n");
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.writeTextFile(`${dir}/${name}`, text);
+  }
   const isRoot = Deno.uid?.() === 0;
   await Deno.writeTextFile(
     `${dir}/httpd.conf`,
@@ -57,18 +110,17 @@ DefaultRuntimeDir ${dir}
 Mutex file:${dir} default
 LoadModule mpm_prefork_module ${mods}/mod_mpm_prefork.so
 LoadModule authn_core_module ${mods}/mod_authn_core.so
-LoadModule authn_file_module ${mods}/mod_authn_file.so
 LoadModule authz_core_module ${mods}/mod_authz_core.so
 LoadModule authz_user_module ${mods}/mod_authz_user.so
-LoadModule auth_digest_module ${mods}/mod_auth_digest.so
+${
+      modules.map((m) => {
+        const [name, file] = m.split(" ");
+        return `LoadModule ${name} ${mods}/${file}`;
+      }).join("\n")
+    }
 ${isRoot ? "User nobody\nGroup nogroup" : ""}
 DocumentRoot ${dir}/htdocs
-<Directory ${dir}/htdocs>
-  AuthType Digest
-  AuthName "${opts.realm}"
-  AuthDigestProvider file
-  AuthUserFile ${dir}/htdigest
-  Require valid-user
+<Directory ${dir}/htdocs>${auth(dir)}
 </Directory>
 `,
   );
@@ -77,6 +129,7 @@ DocumentRoot ${dir}/htdocs
   }
   const child = new Deno.Command("setsid", {
     args: ["apache2", "-f", `${dir}/httpd.conf`, "-DFOREGROUND"],
+    env: env(dir),
     stdout: "null",
     stderr: "piped",
   }).spawn();
