@@ -100,6 +100,75 @@ await toolTest(
   },
 );
 
+await toolTest(
+  "createAuthFetch through Apache as a forward proxy: 407 with Digest, and with Negotiate",
+  async () => {
+    if (!await hasCommand("apache2", ["-v"])) {
+      return { missing: "apache2", hint: "apt-get install -y apache2" };
+    }
+    if (!await exists("/usr/lib/apache2/modules/mod_auth_gssapi.so")) {
+      return {
+        missing: "mod_auth_gssapi",
+        hint: "apt-get install -y libapache2-mod-auth-gssapi",
+      };
+    }
+    return await gssapiAvailable()
+      ? null
+      : { missing: "gss-ntlmssp", hint: GSSAPI_INSTALL_HINT };
+  },
+  async () => {
+    const origin = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      (req) => new Response(`origin says hi to ${new URL(req.url).pathname}`),
+    );
+    const target = `http://127.0.0.1:${origin.addr.port}/via-proxy`;
+    const user = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
+    const proxies = [
+      {
+        scheme: "Digest" as const,
+        start: () =>
+          startApacheDigest({
+            user: user.user,
+            password: user.password,
+            realm: "proxy",
+            proxy: true,
+          }),
+      },
+      {
+        scheme: "Negotiate" as const,
+        start: () => startApacheGssapi([user], { proxy: true }),
+      },
+    ];
+    try {
+      for (const { scheme, start } of proxies) {
+        const apache = await start();
+        try {
+          const fetchAs = (password: string) =>
+            createAuthFetch({
+              credentials: {
+                username: user.user,
+                domain: user.domain,
+                password,
+              },
+              packages: [scheme],
+              proxy: apache.base,
+            })(target);
+          const res = await fetchAs(user.password);
+          assert.equal(res.status, 200, scheme);
+          assert.equal(await res.text(), "origin says hi to /via-proxy");
+          const bad = await fetchAs("nope");
+          assert.equal(bad.status, 407, scheme);
+          await bad.body?.cancel();
+        } finally {
+          await apache.close();
+        }
+      }
+    } finally {
+      await origin.shutdown();
+    }
+  },
+);
+
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }

@@ -23,10 +23,11 @@ export interface ApacheServer {
 
 /**
  * Starts Apache protecting `/dir/` (which holds `index.html` = "apache says hi\n")
- * with Digest for one user of `realm`; resolves once it accepts connections.
+ * with Digest for one user of `realm`, or as a forward proxy asking for it
+ * (`proxy`); resolves once it accepts connections.
  */
 export async function startApacheDigest(
-  opts: { user: string; password: string; realm: string },
+  opts: { user: string; password: string; realm: string; proxy?: boolean },
 ): Promise<ApacheServer> {
   // htdigest's line: user:realm:MD5(user:realm:password).
   const ha1 = toHex(
@@ -47,16 +48,20 @@ export async function startApacheDigest(
   AuthDigestProvider file
   AuthUserFile ${dir}/htdigest
   Require valid-user`,
+    () => ({}),
+    opts.proxy,
   );
 }
 
 /**
  * Starts Apache protecting `/dir/` with `mod_auth_gssapi` (Negotiate, SPNEGO over
  * gss-ntlmssp: NTLM needs several legs, so the handshake is bound to the
- * connection) for `users`, which gss-ntlmssp reads from `NTLM_USER_FILE`.
+ * connection) for `users`, which gss-ntlmssp reads from `NTLM_USER_FILE`; or as a
+ * forward proxy asking for it (`proxy`).
  */
 export async function startApacheGssapi(
   users: { domain: string; user: string; password: string }[],
+  opts: { proxy?: boolean } = {},
 ): Promise<ApacheServer> {
   return await startApache(
     "apache-gssapi-",
@@ -73,12 +78,15 @@ export async function startApacheGssapi(
   GssapiConnectionBound On
   Require valid-user`,
     (dir) => ({ NTLM_USER_FILE: `${dir}/ntlm_users` }),
+    opts.proxy,
   );
 }
 
 /**
  * Apache with `files` beside its configuration, the authentication `modules`
  * (`name file.so`) and the `auth` directives of `/dir/`, and `env` for the server.
+ * With `proxy` it is a forward proxy instead (`ProxyRequests On`), the same
+ * directives guarding every proxied request: its challenges are `407`s.
  */
 async function startApache(
   prefix: string,
@@ -86,6 +94,7 @@ async function startApache(
   modules: string[],
   auth: (dir: string) => string,
   env: (dir: string) => Record<string, string> = () => ({}),
+  proxy = false,
 ): Promise<ApacheServer> {
   const dir = await Deno.makeTempDir({ prefix });
   await Deno.chmod(dir, 0o755);
@@ -120,8 +129,16 @@ ${
     }
 ${isRoot ? "User nobody\nGroup nogroup" : ""}
 DocumentRoot ${dir}/htdocs
-<Directory ${dir}/htdocs>${auth(dir)}
-</Directory>
+${
+      proxy
+        ? `LoadModule proxy_module ${mods}/mod_proxy.so
+LoadModule proxy_http_module ${mods}/mod_proxy_http.so
+ProxyRequests On
+<Proxy "*">${auth(dir)}
+</Proxy>`
+        : `<Directory ${dir}/htdocs>${auth(dir)}
+</Directory>`
+    }
 `,
   );
   for await (const e of Deno.readDir(dir)) {
