@@ -45,20 +45,7 @@ await toolTest(
 
 await toolTest(
   "createAuthFetch Negotiate -> Apache mod_auth_gssapi (gss-ntlmssp acceptor)",
-  async () => {
-    if (!await hasCommand("apache2", ["-v"])) {
-      return { missing: "apache2", hint: "apt-get install -y apache2" };
-    }
-    if (!await exists("/usr/lib/apache2/modules/mod_auth_gssapi.so")) {
-      return {
-        missing: "mod_auth_gssapi",
-        hint: "apt-get install -y libapache2-mod-auth-gssapi",
-      };
-    }
-    return await gssapiAvailable()
-      ? null
-      : { missing: "gss-ntlmssp", hint: GSSAPI_INSTALL_HINT };
-  },
+  apacheGssapiMissing,
   async () => {
     const user = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
     const apache = await startApacheGssapi([user]);
@@ -102,20 +89,7 @@ await toolTest(
 
 await toolTest(
   "createAuthFetch through Apache as a forward proxy: 407 with Digest, and with Negotiate",
-  async () => {
-    if (!await hasCommand("apache2", ["-v"])) {
-      return { missing: "apache2", hint: "apt-get install -y apache2" };
-    }
-    if (!await exists("/usr/lib/apache2/modules/mod_auth_gssapi.so")) {
-      return {
-        missing: "mod_auth_gssapi",
-        hint: "apt-get install -y libapache2-mod-auth-gssapi",
-      };
-    }
-    return await gssapiAvailable()
-      ? null
-      : { missing: "gss-ntlmssp", hint: GSSAPI_INSTALL_HINT };
-  },
+  apacheGssapiMissing,
   async () => {
     const origin = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen() {} },
@@ -169,6 +143,19 @@ await toolTest(
   },
 );
 
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
+/** What Apache with mod_auth_gssapi over gss-ntlmssp lacks here, if anything. */
+async function apacheGssapiMissing() {
+  if (!await hasCommand("apache2", ["-v"])) {
+    return { missing: "apache2", hint: "apt-get install -y apache2" };
+  }
+  const mod = "/usr/lib/apache2/modules/mod_auth_gssapi.so";
+  if (!await Deno.stat(mod).then(() => true, () => false)) {
+    return {
+      missing: "mod_auth_gssapi",
+      hint: "apt-get install -y libapache2-mod-auth-gssapi",
+    };
+  }
+  return await gssapiAvailable()
+    ? null
+    : { missing: "gss-ntlmssp", hint: GSSAPI_INSTALL_HINT };
 }

@@ -47,6 +47,28 @@ def fatal(error, code, **extra):
     sys.exit(code)
 
 
+def parse_args(ap):
+    """Parses the command line; bad arguments are a fatal hello."""
+    try:
+        return ap.parse_args()
+    except SystemExit as e:
+        fatal("bad arguments", e.code if isinstance(e.code, int) else 2)
+
+
+def start(make_peer, library_error=(), library_reply=None):
+    """Builds the peer; a failure is a fatal hello (a library error through
+    library_reply, when given)."""
+    try:
+        return make_peer()
+    except library_error as e:
+        reply = library_reply(e)
+        reply["fatal"] = True
+        send(reply)
+        sys.exit(1)
+    except Exception as e:  # noqa: BLE001
+        fatal("%s: %s" % (type(e).__name__, e), 1)
+
+
 def serve(peer, library_error, library_reply):
     """Answers requests from stdin until "quit" or EOF. Exceptions of the type
     `library_error` (the GSSAPI or Samba failure) are answered with

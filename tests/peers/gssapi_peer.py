@@ -31,9 +31,8 @@ Any failure: {"ok":false,"error":"text","major":n,"minor":n}.
 
 import argparse
 import os
-import sys
 
-from _line_protocol import BadRequest, b64, fatal, send, serve, unb64
+from _line_protocol import BadRequest, b64, fatal, parse_args, send, serve, start, unb64
 
 try:
     import gssapi
@@ -246,20 +245,9 @@ def main():
     ap.add_argument("--channel-bindings-hex", dest="channel_bindings_hex")
     ap.add_argument("--flags", default=DEFAULT_FLAGS)
 
-    try:
-        args = ap.parse_args()
-    except SystemExit as e:
-        fatal("bad arguments", e.code if isinstance(e.code, int) else 2)
+    args = parse_args(ap)
 
-    try:
-        peer = Peer(args)
-    except gssapi.exceptions.GSSError as e:
-        reply = gss_error_reply(e)
-        reply["fatal"] = True
-        send(reply)
-        sys.exit(1)
-    except Exception as e:  # noqa: BLE001
-        fatal("%s: %s" % (type(e).__name__, e), 1)
+    peer = start(lambda: Peer(args), gssapi.exceptions.GSSError, gss_error_reply)
 
     send(
         {

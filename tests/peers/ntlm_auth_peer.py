@@ -19,7 +19,7 @@ gssapi_peer.py). Failures: {"ok":false,"error":text,"major":0,"minor":0}.
 import argparse
 import os
 
-from _line_protocol import BadRequest, b64, fatal, send, serve, unb64
+from _line_protocol import BadRequest, b64, fatal, parse_args, send, serve, start, unb64
 
 try:
     from ntlm_auth.ntlm import NtlmContext
@@ -92,14 +92,8 @@ def main():
     ap.add_argument("--password")
     ap.add_argument("--target", default="host@localhost")
     ap.add_argument("--compat", type=int, default=3, choices=range(6))
-    try:
-        args = ap.parse_args()
-    except SystemExit as e:
-        fatal("bad arguments", e.code if isinstance(e.code, int) else 2)
-    try:
-        peer = Peer(args)
-    except Exception as e:  # noqa: BLE001
-        fatal("%s: %s" % (type(e).__name__, e), 1)
+    args = parse_args(ap)
+    peer = start(lambda: Peer(args))
     send({"ok": True, "ready": True, "pid": os.getpid(), "role": args.role, "mech": args.mech})
     serve(peer, NtlmAuthError, lambda e: {"ok": False, "error": str(e), "major": 0, "minor": 0})
 

@@ -48,7 +48,7 @@ import os
 import shutil
 import tempfile
 
-from _line_protocol import BadRequest, b64, fatal, send, serve, unb64
+from _line_protocol import BadRequest, b64, fatal, parse_args, send, serve, start, unb64
 
 try:
     import samba
@@ -187,10 +187,7 @@ def main():
     ap.add_argument("--sign-only", dest="sign_only", action="store_true")
     ap.add_argument("--anonymous", action="store_true")
 
-    try:
-        args = ap.parse_args()
-    except SystemExit as e:
-        fatal("bad arguments", e.code if isinstance(e.code, int) else 2)
+    args = parse_args(ap)
     if args.provision:
         try:
             provision(args)
@@ -200,10 +197,7 @@ def main():
         return
     if not args.role:
         fatal("--role or --provision is required", 2)
-    try:
-        peer = Peer(args)
-    except Exception as e:  # noqa: BLE001
-        fatal("%s: %s" % (type(e).__name__, e), 1)
+    peer = start(lambda: Peer(args))
     send({"ok": True, "ready": True, "pid": os.getpid(), "role": args.role, "mech": args.mech})
     try:
         serve(peer, samba.NTSTATUSError, ntstatus_reply)
