@@ -1,7 +1,8 @@
 // NTLM interop with Samba's own NTLMSSP (GENSEC, through python3-samba) as the
 // client, over the session-security variants Samba can be set to: without key
 // exchange, 56- and 40-bit keys, NTLMv1 with and without NTLM2 session security
-// (half duplex: one RC4 handle and one sequence counter for both directions).
+// (half duplex: one RC4 handle and one sequence counter for both directions), and
+// OEM strings instead of Unicode.
 // Each handshake must give both sides the same session key, then sealed messages
 // and signatures must cross both ways.
 import assert from "node:assert/strict";
@@ -20,6 +21,7 @@ import {
   NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
   NTLMSSP_NEGOTIATE_KEY_EXCH,
   NTLMSSP_NEGOTIATE_LM_KEY,
+  NTLMSSP_NEGOTIATE_UNICODE,
 } from "../../src/packages/ntlm/constants.ts";
 import { toHex } from "../../src/util/bytes.ts";
 import {
@@ -116,6 +118,13 @@ const VARIANTS: Variant[] = [
     on: B128,
     off: ESS | KX,
     v1: true,
+  },
+  {
+    name: "NTLMv2 with OEM strings, not Unicode",
+    settings: { [C + "unicode"]: "no" },
+    on: ESS | KX | B128,
+    off: NTLMSSP_NEGOTIATE_UNICODE,
+    v1: false,
   },
   {
     name: "NTLMv1 without NTLM2 session security, 56-bit",
