@@ -459,6 +459,39 @@ await sambaPeerTest(
           }
         },
       );
+      await t.step(
+        "Samba's acceptor set to 40/56-bit keys, no key exchange, no NTLM2 session security",
+        async () => {
+          const S = "ntlmssp_server:";
+          const variants: [Record<string, string>, ("NTLM" | "Negotiate")[]][] =
+            [
+              [{ [S + "128bit"]: "no" }, ["NTLM", "Negotiate"]],
+              [{ [S + "128bit"]: "no", [S + "56bit"]: "yes" }, [
+                "NTLM",
+                "Negotiate",
+              ]],
+              [{ [S + "keyexchange"]: "no" }, ["NTLM", "Negotiate"]],
+              // Without NTLM2 session security inside SPNEGO Samba keeps the shared
+              // RC4 keystream running across both mechListMICs (see the README).
+              [{ [S + "ntlm2"]: "no" }, ["NTLM"]],
+            ];
+          for (const [sambaSettings, pkgs] of variants) {
+            for (const pkg of pkgs) {
+              await using peer = await acceptor({
+                mech: pkg === "NTLM" ? "ntlm" : "spnego",
+                sambaSettings,
+              });
+              const c = peerClient(pkg);
+              try {
+                await runClient(c, peer);
+                await established(c, peer, "samba");
+              } finally {
+                c.dispose();
+              }
+            }
+          }
+        },
+      );
       await t.step("a wrong password is refused by Samba", async () => {
         await using peer = await acceptor();
         const c = peerClient("Negotiate", "wrong");
