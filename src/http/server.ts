@@ -349,6 +349,10 @@ export function withAuthentication(
     }
     if (r.status === SEC_I_CONTINUE_NEEDED && r.token) {
       states.put(key, client, ctx);
+      // The next leg must come on this connection. Clients such as requests-ntlm
+      // send the request body with every leg: read it (bounded) so the connection
+      // stays usable instead of being closed with the body unread.
+      await readBounded(req, maxAuthIntBody);
       return await refuse(REFUSED, `${scheme} ${encodeBase64(r.token)}`);
     }
     if (isFailure(r.status) || r.status !== SEC_E_OK) {
