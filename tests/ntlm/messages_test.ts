@@ -86,6 +86,27 @@ Deno.test("NTLM messages: Unicode and OEM names round trip; OEM maps characters 
   }
 });
 
+Deno.test("NTLM messages: AUTHENTICATE strings in the negotiated character set, whatever its own flag says (wget)", () => {
+  // OEM strings written under an OEM flag, then the flag turned to Unicode, as wget
+  // sends them: odd lengths under a Unicode flag.
+  const msg = encodeAuthenticate({
+    flags: (OEM | 0x00008200) >>> 0,
+    lmResponse: new Uint8Array(24),
+    ntResponse: new Uint8Array(24),
+    domain: "EXAMPLE",
+    user: "alice",
+    workstation: "",
+    encryptedRandomSessionKey: new Uint8Array(0),
+  }, false);
+  const view = new DataView(msg.buffer, msg.byteOffset);
+  view.setUint32(60, (UNICODE | 0x00008200) >>> 0, true);
+  assert.throws(() => decodeAuthenticate(msg), /odd length/);
+  const a = decodeAuthenticate(msg, false);
+  assert.equal(a.domain, "EXAMPLE");
+  assert.equal(a.user, "alice");
+  assert.equal(a.flags & UNICODE, UNICODE);
+});
+
 Deno.test("NTLM messages: two encoders in a row do not share header bytes", () => {
   const a = encodeNegotiate({
     flags: 0x11111111,

@@ -214,11 +214,19 @@ export function decodeChallenge(b: Uint8Array): ChallengeMessage {
   return { flags, targetName, serverChallenge, targetInfo, version };
 }
 
-/** Decodes an AUTHENTICATE_MESSAGE; `mic` is set when the header has room for one. */
-export function decodeAuthenticate(b: Uint8Array): AuthenticateMessage {
+/**
+ * Decodes an AUTHENTICATE_MESSAGE; `mic` is set when the header has room for one.
+ * Its strings are in the negotiated character set (MS-NLMP 2.2.1.3): a server passes
+ * the one its CHALLENGE chose as `unicode`, since some clients (wget) send OEM strings
+ * under a Unicode flag. Without it, the message's own flag decides.
+ */
+export function decodeAuthenticate(
+  b: Uint8Array,
+  unicode?: boolean,
+): AuthenticateMessage {
   const r = header(b, NtLmAuthenticate, 64);
   const flags = r.u32(60);
-  const unicode = (flags & NTLMSSP_NEGOTIATE_UNICODE) !== 0;
+  unicode ??= (flags & NTLMSSP_NEGOTIATE_UNICODE) !== 0;
   const H = 64;
   const lmResponse = r.field(12, "LmChallengeResponse", H);
   const ntResponse = r.field(20, "NtChallengeResponse", H);

@@ -306,7 +306,11 @@ export class NtlmServerContext extends NtlmContextBase {
     req: StepRequest,
     token: Uint8Array,
   ): StepResult | Promise<StepResult> {
-    const auth = decodeAuthenticate(token);
+    // Strings in the character set the CHALLENGE chose, whatever this message says.
+    const auth = decodeAuthenticate(
+      token,
+      (this.negFlags & NTLMSSP_NEGOTIATE_UNICODE) !== 0,
+    );
     const anonymous = auth.user === "" && auth.ntResponse.length === 0 &&
       (auth.lmResponse.length === 0 ||
         (auth.lmResponse.length === 1 && auth.lmResponse[0] === 0));
