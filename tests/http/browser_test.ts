@@ -80,18 +80,22 @@ await toolTest(
       const r = await runBrowser(
         tools,
         // Chromium loads its GSSAPI library on the first Negotiate challenge and
-        // fails that one (ERR_UNSUPPORTED_AUTH_SCHEME in its net log); the next
-        // page load authenticates.
-        [{ url: `${srv.url}/warm-up` }, { url: `${srv.url}/negotiate` }],
+        // fails that one (ERR_UNSUPPORTED_AUTH_SCHEME in its net log); a later
+        // page load authenticates (the next one, unless the machine is slow).
+        ["warm-up", "a", "b", "c"].map((p) => ({ url: `${srv.url}/${p}` })),
         {
           args: ["--auth-server-allowlist=127.0.0.1"],
           env: { NTLM_USER_FILE: `${dir}/users` },
         },
       );
-      assert.deepEqual(r[1], {
-        status: 200,
-        text: `hello ${DOMAIN}\\${USER} via Negotiate`,
-      });
+      const first = r.findIndex((x) => x.status === 200);
+      assert.ok(first >= 0, JSON.stringify(r));
+      for (const x of r.slice(first)) {
+        assert.deepEqual(x, {
+          status: 200,
+          text: `hello ${DOMAIN}\\${USER} via Negotiate`,
+        });
+      }
       assert.ok(srv.seen.length >= 1);
       for (const w of srv.seen) {
         assert.equal(`${w.domain}\\${w.user}`, `${DOMAIN}\\${USER}`);
