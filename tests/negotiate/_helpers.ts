@@ -111,6 +111,26 @@ export async function runServer(
   return tokens;
 }
 
+/**
+ * Our server speaks first (NegTokenInit2, as SMB servers do), then the peer
+ * initiator answers; returns the tokens exchanged, ours first.
+ */
+export async function runServerFirst(
+  s: SecurityContext,
+  peer: GssapiPeer,
+): Promise<Uint8Array[]> {
+  const tokens = [s.step(null)!];
+  let r = await peer.step(tokens[0]);
+  while (r.token) {
+    tokens.push(r.token);
+    const out = s.step(r.token);
+    if (!out) break;
+    tokens.push(out);
+    r = await peer.step(out);
+  }
+  return tokens;
+}
+
 /** Three wraps each way, then a MIC each way, between our context and a peer. */
 export async function crossTraffic(ours: SecurityContext, peer: GssapiPeer) {
   for (let i = 0; i < 3; i++) {
