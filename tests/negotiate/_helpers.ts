@@ -3,6 +3,7 @@ import { client, server } from "../../mod.ts";
 import type { SecurityContext } from "../../src/friendly/context.ts";
 import type { GssapiPeer } from "../peers/gssapi_peer.ts";
 import assert from "node:assert/strict";
+import { decodeNegotiationToken } from "../../src/packages/negotiate/mod.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -112,23 +113,37 @@ export async function runServer(
 }
 
 /**
- * Our server speaks first (NegTokenInit2, as SMB servers do), then the peer
- * initiator answers; returns the tokens exchanged, ours first.
+ * Our server speaks first (NegTokenInit2 with Windows' negHints, as SMB servers
+ * do), the peer initiator answers with its own NegTokenInit, and the handshake
+ * completes with traffic both ways. Closes the peer.
  */
-export async function runServerFirst(
-  s: SecurityContext,
-  peer: GssapiPeer,
-): Promise<Uint8Array[]> {
-  const tokens = [s.step(null)!];
-  let r = await peer.step(tokens[0]);
-  while (r.token) {
-    tokens.push(r.token);
-    const out = s.step(r.token);
-    if (!out) break;
-    tokens.push(out);
-    r = await peer.step(out);
+export async function serverFirstWith(peer: GssapiPeer): Promise<void> {
+  const s = peerServer();
+  try {
+    const tokens = [s.step(null)!];
+    let r = await peer.step(tokens[0]);
+    while (r.token) {
+      tokens.push(r.token);
+      const out = s.step(r.token);
+      if (!out) break;
+      tokens.push(out);
+      r = await peer.step(out);
+    }
+    const hint = decodeNegotiationToken(tokens[0]);
+    assert.ok(hint.type === "init" && !hint.mechToken);
+    assert.equal(
+      hint.negHints?.hintName,
+      "not_defined_in_RFC4178@please_ignore",
+    );
+    const init = decodeNegotiationToken(tokens[1]);
+    assert.ok(init.type === "init" && init.mechToken, "the client's own init");
+    assert.ok(s.complete);
+    assert.equal(s.clientName, "EXAMPLE\\alice");
+    await crossTraffic(s, peer);
+  } finally {
+    s.dispose();
+    await peer.close();
   }
-  return tokens;
 }
 
 /** Three wraps each way, then a MIC each way, between our context and a peer. */
