@@ -11,7 +11,11 @@
 import { isCI, peerMissing } from "../peers/gssapi_peer.ts";
 
 /** Pinned npm packages. */
-export const NPM_PACKAGES = ["playwright-core@1.65.1", "workerd@1.20261117.1"];
+export const NPM_PACKAGES = [
+  "playwright-core@1.65.1",
+  "workerd@1.20261117.1",
+  "httpntlm@1.8.13",
+];
 
 const here = new URL(".", import.meta.url).pathname;
 /** The repository root (a path ending in "/"). */
