@@ -44,7 +44,7 @@ await toolTest(
 );
 
 await toolTest(
-  "createAuthFetch Negotiate -> Apache mod_auth_gssapi (gss-ntlmssp acceptor)",
+  "createAuthFetch Negotiate and NTLM -> Apache mod_auth_gssapi (gss-ntlmssp acceptor)",
   apacheGssapiMissing,
   async () => {
     const user = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
@@ -81,6 +81,15 @@ await toolTest(
       })(url);
       assert.equal(bad.status, 401);
       await bad.body?.cancel();
+      // mod_auth_gssapi also offers the raw NTLM scheme ("Negotiate, NTLM").
+      for (const [password, status] of [[user.password, 200], ["nope", 401]]) {
+        const r = await createAuthFetch({
+          credentials: { username: user.user, domain: user.domain, password },
+          packages: ["NTLM"],
+        })(url);
+        assert.equal(r.status, status, `NTLM with ${password}`);
+        await r.body?.cancel();
+      }
     } finally {
       await apache.close();
     }
