@@ -82,7 +82,8 @@ await toolTest(
       assert.equal(bad.status, 401);
       await bad.body?.cancel();
       // mod_auth_gssapi also offers the raw NTLM scheme ("Negotiate, NTLM").
-      for (const [password, status] of [[user.password, 200], ["nope", 401]]) {
+      const cases: [string, number][] = [[user.password, 200], ["nope", 401]];
+      for (const [password, status] of cases) {
         const r = await createAuthFetch({
           credentials: { username: user.user, domain: user.domain, password },
           packages: ["NTLM"],
