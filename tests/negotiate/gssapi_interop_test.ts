@@ -4,7 +4,13 @@
 // that follow the handshake. Kerberos inside SPNEGO needs the Kerberos package (not
 // written yet), so only NTLM is negotiated here.
 import assert from "node:assert/strict";
-import { SEC_E_LOGON_DENIED, SspiError } from "../../mod.ts";
+import {
+  client,
+  SEC_E_BAD_BINDINGS,
+  SEC_E_LOGON_DENIED,
+  server,
+  SspiError,
+} from "../../mod.ts";
 import { GssapiError, GssapiPeer, peerTest } from "../peers/gssapi_peer.ts";
 import {
   crossTraffic,
@@ -14,6 +20,7 @@ import {
   runClient,
   runServer,
   serverFirstWith,
+  USER as USER_ENTRY,
 } from "./_helpers.ts";
 import {
   decodeNegotiationToken,
@@ -147,4 +154,69 @@ await peerTest(
         ...USER,
       }),
     ),
+);
+
+await peerTest(
+  "Negotiate interop: channel bindings through SPNEGO both ways; a mismatch is refused by both",
+  async () => {
+    const enc = new TextEncoder();
+    const cb = enc.encode(
+      "tls-server-end-point:0123456789abcdef0123456789abcdef",
+    );
+    const other = enc.encode(
+      "tls-server-end-point:ffffffffffffffffffffffffffffffff",
+    );
+    for (const theirs of [cb, other]) {
+      const same = theirs === cb;
+      const acceptor = await GssapiPeer.start({
+        role: "acceptor",
+        mech: "spnego",
+        users: [USER],
+        channelBindings: theirs,
+      });
+      const c = client({
+        package: "Negotiate",
+        username: USER.user,
+        domain: USER.domain,
+        password: USER.password,
+        target: "host/localhost",
+        channelBindings: cb,
+      });
+      try {
+        const done = runClient(c, acceptor).then(() =>
+          crossTraffic(c, acceptor)
+        );
+        if (same) await done;
+        else await assert.rejects(done, GssapiError);
+      } finally {
+        c.dispose();
+        await acceptor.close();
+      }
+      const initiator = await GssapiPeer.start({
+        role: "initiator",
+        mech: "spnego",
+        ...USER,
+        channelBindings: theirs,
+      });
+      const s = server({
+        package: "Negotiate",
+        authData: { users: [USER_ENTRY], requireChannelBindings: true },
+        channelBindings: cb,
+      });
+      try {
+        const done = runServer(s, initiator).then(() =>
+          crossTraffic(s, initiator)
+        );
+        if (same) await done;
+        else {
+          const e = await done.then(() => null, (e) => e);
+          assert.ok(e instanceof SspiError, `expected SspiError, got ${e}`);
+          assert.equal(e.status, SEC_E_BAD_BINDINGS);
+        }
+      } finally {
+        s.dispose();
+        await initiator.close();
+      }
+    }
+  },
 );
