@@ -1,8 +1,9 @@
 // Interop with ntlm-auth (python3-ntlm-auth), the pure-Python NTLM client behind
 // requests-ntlm and pywinrm, written apart from Samba, gss-ntlmssp and WinPR: every
-// ntlm_compatibility level against our server, then requests-ntlm over HTTP against
-// withAuthentication. ntlm-auth hashes with MD4 through OpenSSL, so the harness loads
-// OpenSSL 3's legacy provider for it (tests/peers/openssl_legacy.cnf).
+// ntlm_compatibility level against our server (requests-ntlm over HTTP is in
+// tests/http/python_requests_test.ts). ntlm-auth hashes with MD4 through OpenSSL, so
+// the harness loads OpenSSL 3's legacy provider for it
+// (tests/peers/openssl_legacy.cnf).
 import assert from "node:assert/strict";
 import { GssapiPeer, ntlmAuthPeerTest } from "../peers/gssapi_peer.ts";
 import { decodeAuthenticate } from "../../src/packages/ntlm/messages.ts";
@@ -14,13 +15,6 @@ import {
   peerServer,
   runServer,
 } from "../negotiate/_helpers.ts";
-import {
-  allSchemes,
-  DOMAIN,
-  PASSWORD,
-  startServer,
-  USER,
-} from "../http/_server.ts";
 
 const ESS = NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY;
 const enc = new TextEncoder();
@@ -63,45 +57,6 @@ await ntlmAuthPeerTest(
         s.dispose();
         await peer.close();
       }
-    }
-  },
-);
-
-await ntlmAuthPeerTest(
-  "requests-ntlm (python3-requests-ntlm) -> withAuthentication over HTTP",
-  async () => {
-    const srv = startServer(allSchemes());
-    try {
-      const code = [
-        "import sys, requests",
-        "from requests_ntlm import HttpNtlmAuth",
-        "r = requests.post(sys.argv[1], data='a=1', auth=HttpNtlmAuth(sys.argv[2], sys.argv[3]))",
-        "print(r.status_code); print(r.text)",
-      ].join("\n");
-      const run = async (password: string) => {
-        const out = await new Deno.Command("/usr/bin/python3", {
-          args: ["-c", code, `${srv.url}/p`, `${DOMAIN}\\${USER}`, password],
-          env: {
-            OPENSSL_CONF:
-              new URL("../peers/openssl_legacy.cnf", import.meta.url)
-                .pathname,
-            PYTHONDONTWRITEBYTECODE: "1",
-          },
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        const text = dec.decode(out.stdout).trim();
-        assert.ok(out.success, `${text}\n${dec.decode(out.stderr)}`);
-        const [status, ...body] = text.split("\n");
-        return { status: Number(status), body: body.join("\n") };
-      };
-      assert.deepEqual(await run(PASSWORD), {
-        status: 200,
-        body: `hello ${DOMAIN}\\${USER} via NTLM body=a=1`,
-      });
-      assert.equal((await run("wrong")).status, 401);
-    } finally {
-      await srv.close();
     }
   },
 );
