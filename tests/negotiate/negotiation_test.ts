@@ -327,6 +327,9 @@ Deno.test("server: a non-preferred mechanism gets request-mic and no token", () 
       s.step(encodeNegTokenResp({ responseToken: ntlm.mechToken }))!,
     );
     assert.ok(next.type === "resp" && next.negState === ACCEPT_INCOMPLETE);
+    // supportedMech only in the first reply (RFC 4178 4.2.2).
+    assert.equal(next.supportedMech, undefined);
+    assert.ok(isNtlmssp(next.responseToken, 2));
   } finally {
     c.dispose();
     s.dispose();

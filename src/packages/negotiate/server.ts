@@ -176,7 +176,9 @@ export class NegotiateServerContext extends NegotiateContextBase {
       );
     }
     // Ask for the chosen mechanism's first token (RFC 4178 section 5: request-mic when
-    // it is not the client's preferred one).
+    // it is not the client's preferred one). This is the first reply: supportedMech
+    // is not sent again (4.2.2).
+    this.#first = false;
     return {
       status: SEC_I_CONTINUE_NEEDED,
       tokenIsFresh: true,
