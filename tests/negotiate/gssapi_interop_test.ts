@@ -11,7 +11,13 @@ import {
   server,
   SspiError,
 } from "../../mod.ts";
-import { GssapiError, GssapiPeer, peerTest } from "../peers/gssapi_peer.ts";
+import {
+  GssapiError,
+  GssapiPeer,
+  peerMissing,
+  peerTest,
+} from "../peers/gssapi_peer.ts";
+import { KDC_INSTALL_HINT, kdcAvailable, startKdc } from "../peers/mit_kdc.ts";
 import {
   crossTraffic,
   PEER_USER,
@@ -24,7 +30,9 @@ import {
 } from "./_helpers.ts";
 import {
   decodeNegotiationToken,
+  KERBEROS_OID,
   NTLM_OID,
+  REQUEST_MIC,
 } from "../../src/packages/negotiate/mod.ts";
 
 const USER = PEER_USER;
@@ -217,6 +225,51 @@ await peerTest(
         s.dispose();
         await initiator.close();
       }
+    }
+  },
+);
+
+await peerTest(
+  "a client with a Kerberos ticket (MIT SPNEGO: Kerberos first, optimistic AP-REQ) -> our server without Kerberos: request-mic, then NTLM",
+  async () => {
+    if (!await kdcAvailable()) {
+      peerMissing("MIT KDC", KDC_INSTALL_HINT);
+      return;
+    }
+    const kdc = await startKdc(USER.user, USER.password);
+    try {
+      const peer = await GssapiPeer.start({
+        role: "initiator",
+        mech: "spnego",
+        defaultCreds: true,
+        users: [USER],
+        env: kdc.env,
+      });
+      const s = peerServer();
+      try {
+        const tokens = await runServer(s, peer);
+        const init = decodeNegotiationToken(tokens[0]);
+        assert.ok(init.type === "init");
+        assert.deepEqual(init.mechTypes, [KERBEROS_OID, NTLM_OID]);
+        assert.equal(init.mechToken?.[0], 0x60, "an optimistic Kerberos token");
+        const ask = decodeNegotiationToken(tokens[1]);
+        assert.ok(ask.type === "resp");
+        assert.equal(ask.negState, REQUEST_MIC);
+        assert.equal(ask.supportedMech, NTLM_OID);
+        assert.equal(ask.responseToken, undefined);
+        // Both mechListMICs cover the list with Kerberos in it: a downgrade is seen.
+        const last = decodeNegotiationToken(tokens[tokens.length - 1]);
+        assert.ok(
+          last.type === "resp" && last.negState === 0 && last.mechListMIC,
+        );
+        assert.equal(s.clientName, "EXAMPLE\\alice");
+        await crossTraffic(s, peer);
+      } finally {
+        s.dispose();
+        await peer.close();
+      }
+    } finally {
+      await kdc.close();
     }
   },
 );

@@ -8,6 +8,8 @@ stdin/stdout: one JSON object per line in each direction.
 Startup:
   --role initiator|acceptor --mech ntlm|spnego
   initiator: --user U --domain D --password P --target host@localhost
+             (or --default-creds: the mechanisms' own, e.g. a Kerberos ccache
+             and NTLM_USER_FILE)
   optional:  --channel-bindings-hex HEX   (application_data of the bindings)
              --flags integrity,confidentiality,mutual,replay,sequence
   acceptor users come from the file named by env NTLM_USER_FILE
@@ -113,19 +115,24 @@ class Peer:
             )
         self.flags, _extra = parse_flags(args.flags)
         if args.role == "initiator":
-            if args.user is None or args.password is None:
+            if args.default_creds:
+                # Whatever the mechanisms find: a Kerberos ccache (KRB5CCNAME),
+                # NTLM_USER_FILE for gss-ntlmssp. SPNEGO then offers all of them.
+                self.creds = None
+            elif args.user is None or args.password is None:
                 raise BadRequest("initiator needs --user and --password")
-            user = args.user
-            if args.domain:
-                user = "%s\\%s" % (args.domain, args.user)
-            name = gssapi.Name(user, gssapi.NameType.user)
-            res = graw.acquire_cred_with_password(
-                name,
-                args.password.encode("utf-8"),
-                usage="initiate",
-                mechs=[self.mech],
-            )
-            self.creds = gssapi.Credentials(res.creds)
+            else:
+                user = args.user
+                if args.domain:
+                    user = "%s\\%s" % (args.domain, args.user)
+                name = gssapi.Name(user, gssapi.NameType.user)
+                res = graw.acquire_cred_with_password(
+                    name,
+                    args.password.encode("utf-8"),
+                    usage="initiate",
+                    mechs=[self.mech],
+                )
+                self.creds = gssapi.Credentials(res.creds)
             target = gssapi.Name(args.target, gssapi.NameType.hostbased_service)
             self.ctx = gssapi.SecurityContext(
                 name=target,
@@ -244,6 +251,7 @@ def main():
     ap.add_argument("--target", default="host@localhost")
     ap.add_argument("--channel-bindings-hex", dest="channel_bindings_hex")
     ap.add_argument("--flags", default=DEFAULT_FLAGS)
+    ap.add_argument("--default-creds", dest="default_creds", action="store_true")
 
     args = parse_args(ap)
 

@@ -101,6 +101,12 @@ export interface GssapiPeerOptions {
   sambaSettings?: Record<string, string>;
   /** Samba: asks for integrity only (GENSEC_FEATURE_SIGN, not SEAL). */
   signOnly?: boolean;
+  /**
+   * gss-ntlmssp initiator: no credentials acquired, so each mechanism uses its own
+   * (a Kerberos ccache from `KRB5CCNAME`, `NTLM_USER_FILE` for NTLM) and SPNEGO
+   * offers every one that has some.
+   */
+  defaultCreds?: boolean;
   /** Samba initiator: an anonymous logon (`user` and `password` are ignored). */
   anonymous?: boolean;
   /** ntlm-auth: its `ntlm_compatibility` (0-5, default 3). */
@@ -463,6 +469,7 @@ export class GssapiPeer {
     if (opts.sambaDir) args.push("--samba-dir", opts.sambaDir);
     if (opts.signOnly) args.push("--sign-only");
     if (opts.anonymous) args.push("--anonymous");
+    if (opts.defaultCreds) args.push("--default-creds");
     if (opts.ntlmCompat !== undefined) {
       args.push("--compat", String(opts.ntlmCompat));
     }
