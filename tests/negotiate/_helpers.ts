@@ -95,13 +95,18 @@ export async function runClient(
   return tokens;
 }
 
-/** The peer initiator against our server; returns the tokens exchanged. */
+/**
+ * The peer initiator against our server; returns the tokens exchanged. With
+ * `first` (our server spoke first), the peer starts from that token and it
+ * leads the list.
+ */
 export async function runServer(
   s: SecurityContext,
   peer: GssapiPeer,
+  first?: Uint8Array,
 ): Promise<Uint8Array[]> {
-  const tokens: Uint8Array[] = [];
-  let r = await peer.step(null);
+  const tokens: Uint8Array[] = first ? [first] : [];
+  let r = await peer.step(first ?? null);
   while (r.token) {
     tokens.push(r.token);
     const out = s.step(r.token);
@@ -120,15 +125,7 @@ export async function runServer(
 export async function serverFirstWith(peer: GssapiPeer): Promise<void> {
   const s = peerServer();
   try {
-    const tokens = [s.step(null)!];
-    let r = await peer.step(tokens[0]);
-    while (r.token) {
-      tokens.push(r.token);
-      const out = s.step(r.token);
-      if (!out) break;
-      tokens.push(out);
-      r = await peer.step(out);
-    }
+    const tokens = await runServer(s, peer, s.step(null)!);
     const hint = decodeNegotiationToken(tokens[0]);
     assert.ok(hint.type === "init" && !hint.mechToken);
     assert.equal(
