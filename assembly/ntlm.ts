@@ -17,7 +17,8 @@ import {
   mdInit,
   mdUpdate,
 } from "./_md";
-import { rc4Init, rc4WideBegin, rc4WideEnd, rc4WideXor, rc4Xor } from "./rc4";
+import { rc4Init, rc4InitPair, rc4WideBegin, rc4WideEnd, rc4WideXor, rc4Xor } from "./rc4";
+import { md5x4Block } from "./md5x4";
 import { crc32Update } from "./crc32";
 
 /**
@@ -103,18 +104,102 @@ function direction(flags: u32, key: usize, dir: usize, sign: usize, seal: usize)
   memory.fill(WORK, 0, 128);
 }
 
+/** Four MD5 chaining values, transposed (`md5x4Block`). */
+const H4: usize = memory.data(64, 16);
+/** Four message blocks, transposed (`md5x4Block`). */
+const M4: usize = memory.data(256, 16);
+
+/** Lane `l`'s word `r` of the four chaining values in H4. */
+// @ts-ignore: decorator
+@inline function lane(r: usize, l: usize): u32 {
+  return load<u32>(H4 + 16 * r + 4 * l);
+}
+
+/** H4 = the MD5 initial value in every lane. */
+function h4Init(): void {
+  v128.store(H4, i32x4.splat(0x67452301), 0);
+  v128.store(H4, i32x4.splat(0xefcdab89), 16);
+  v128.store(H4, i32x4.splat(0x98badcfe), 32);
+  v128.store(H4, i32x4.splat(0x10325476), 48);
+}
+
+/**
+ * Extended session security with 128-bit keys (what every current peer negotiates):
+ * the four MD5(key || magic) of 3.4.5.2-3 in one four-lane pass (two blocks: the key
+ * and the first 48 bytes of each constant, then the constants' common tail "c
+ * constant\0" and the padding), the keyed HMAC states of both SIGNKEYs in a second
+ * (lanes: outgoing ipad, outgoing opad, incoming ipad, incoming opad), and both RC4
+ * schedules side by side.
+ */
+function keys128(key: usize, outDir: usize, inDir: usize, outSign: usize, outSeal: usize, inSign: usize, inSeal: usize): void {
+  h4Init();
+  for (let k: usize = 0; k < 4; k++) v128.store(M4 + 16 * k, i32x4.splat(load<u32>(key + 4 * k)));
+  for (let k: usize = 4; k < 16; k++) {
+    const at: usize = (k - 4) << 2;
+    const m = M4 + 16 * k;
+    store<u32>(m, load<u32>(outSign + at), 0);
+    store<u32>(m, load<u32>(outSeal + at), 4);
+    store<u32>(m, load<u32>(inSign + at), 8);
+    store<u32>(m, load<u32>(inSeal + at), 12);
+  }
+  md5x4Block(H4, M4);
+  // Bytes 48..58 of every constant, 0x80, zeros, then the bit length of 16 + 59 bytes.
+  v128.store(M4, i32x4.splat(load<u32>(outSign + 48)), 0);
+  v128.store(M4, i32x4.splat(load<u32>(outSign + 52)), 16);
+  v128.store(M4, i32x4.splat(<u32>load<u16>(outSign + 56) | 0x80000000), 32);
+  for (let k: usize = 3; k < 16; k++) v128.store(M4 + 16 * k, v128.splat<i32>(0));
+  v128.store(M4, i32x4.splat(75 * 8), 16 * 14);
+  md5x4Block(H4, M4);
+  const sealOut = WORK + 64;
+  const sealIn = WORK + 80;
+  for (let r: usize = 0; r < 4; r++) {
+    store<u32>(outDir + 4 * r, lane(r, 0));
+    store<u32>(sealOut + 4 * r, lane(r, 1));
+    store<u32>(inDir + 4 * r, lane(r, 2));
+    store<u32>(sealIn + 4 * r, lane(r, 3));
+  }
+  // HMAC-MD5 keyed with each SIGNKEY: the chaining values after key ^ ipad and
+  // key ^ opad, as `hmacSaveMd5` keeps them.
+  const pads = i32x4(0x36363636, 0x5c5c5c5c, 0x36363636, 0x5c5c5c5c);
+  for (let r: usize = 0; r < 4; r++) {
+    const w = v128.load(H4 + 16 * r);
+    v128.store(M4 + 16 * r, v128.xor(v128.shuffle<i32>(w, w, 0, 0, 2, 2), pads));
+  }
+  for (let k: usize = 4; k < 16; k++) v128.store(M4 + 16 * k, pads);
+  h4Init();
+  md5x4Block(H4, M4);
+  const outKeyed = outDir + KEYED_AT;
+  const inKeyed = inDir + KEYED_AT;
+  store<u32>(outKeyed, 1);
+  store<u32>(inKeyed, 1);
+  for (let r: usize = 0; r < 4; r++) {
+    store<u32>(outKeyed + 4 + 4 * r, lane(r, 0));
+    store<u32>(outKeyed + 20 + 4 * r, lane(r, 1));
+    store<u32>(inKeyed + 4 + 4 * r, lane(r, 2));
+    store<u32>(inKeyed + 20 + 4 * r, lane(r, 3));
+  }
+  rc4InitPair(outDir + 16, sealOut, inDir + 16, sealIn);
+  memory.fill(H4, 0, 64);
+  memory.fill(M4, 0, 256);
+  memory.fill(WORK, 0, 128);
+}
+
 /**
  * Derives both directions' keys from the exported session key (16 bytes at `key`):
  * DIR holds the outgoing direction, DIR + NTLM_DIR the incoming one. Without ESS both
  * directions get the same key (the caller shares one state, half duplex).
  */
 export function ntlmSessionKeys(flags: u32, key: usize, client: bool): void {
-  if (client) {
+  const inDir = DIR + <usize>NTLM_DIR;
+  if ((flags & ESS) && (flags & F128)) {
+    if (client) keys128(key, DIR, inDir, C2S_SIGN, C2S_SEAL, S2C_SIGN, S2C_SEAL);
+    else keys128(key, DIR, inDir, S2C_SIGN, S2C_SEAL, C2S_SIGN, C2S_SEAL);
+  } else if (client) {
     direction(flags, key, DIR, C2S_SIGN, C2S_SEAL);
-    direction(flags, key, DIR + <usize>NTLM_DIR, S2C_SIGN, S2C_SEAL);
+    direction(flags, key, inDir, S2C_SIGN, S2C_SEAL);
   } else {
     direction(flags, key, DIR, S2C_SIGN, S2C_SEAL);
-    direction(flags, key, DIR + <usize>NTLM_DIR, C2S_SIGN, C2S_SEAL);
+    direction(flags, key, inDir, C2S_SIGN, C2S_SEAL);
   }
   memory.fill(key, 0, 16);
 }

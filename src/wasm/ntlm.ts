@@ -105,30 +105,28 @@ export function ntlmV2(
  * context carries.
  */
 export const NTLM_STATES_SIZE = 4 * NTLM_DIR_SIZE;
-/** Bytes of the array `ntlmSessionKeys` returns: the states, then the session key. */
+/** Bytes of the array `ntlmSessionKeys` fills: the states, then the session key. */
 export const NTLM_KEYS_SIZE = NTLM_STATES_SIZE + 16;
 
 /**
- * SIGNKEY/SEALKEY (MS-NLMP 3.4.5) for both directions, with everything a context's
- * session security keeps in one array: the outgoing direction's state at 0..310, the
- * incoming one's at 310..620, a copy of both as derived at 620..1240 (for
- * `resetCrypto`), then the exported session key itself at 1240..1256.
+ * SIGNKEY/SEALKEY (MS-NLMP 3.4.5) for both directions, written into `keys`
+ * (`NTLM_KEYS_SIZE` bytes) around the exported session key it holds at 1240..1256:
+ * the outgoing direction's state at 0..310, the incoming one's at 310..620, and a copy
+ * of both as derived at 620..1240 (for `resetCrypto`).
  */
 export function ntlmSessionKeys(
   flags: number,
-  exportedSessionKey: Uint8Array,
+  keys: Uint8Array,
   client: boolean,
-): Uint8Array {
+): void {
   const { w, x, dir, statesView: states } = get();
-  w.u8.set(exportedSessionKey, w.key);
+  const u8 = w.u8;
+  for (let i = 0; i < 16; i++) u8[w.key + i] = keys[NTLM_STATES_SIZE + i];
   x.ntlmSessionKeys(flags >>> 0, w.key, client ? 1 : 0);
   const n = 2 * NTLM_DIR_SIZE;
-  const r = new Uint8Array(NTLM_KEYS_SIZE);
-  r.set(states);
-  r.set(states, n);
-  r.set(exportedSessionKey, NTLM_STATES_SIZE);
+  keys.set(states);
+  keys.set(states, n);
   x.wipe(dir, n);
-  return r;
 }
 
 /** How a message part is processed: signed only. */

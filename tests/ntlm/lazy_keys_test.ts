@@ -94,6 +94,33 @@ Deno.test("NTLM session security: dispose wipes the session key, derived or not"
   assert.deepEqual(view, new Uint8Array(16), "the derived keys are wiped");
 });
 
+Deno.test("NTLM session security: a deleted context's keys array serves the next one, clean", () => {
+  // Keys live in slots of a shared pool: a slot freed by dispose is taken by the
+  // next context, which must see nothing of the first one's keys or states.
+  const first = new NtlmSessionSecurity(
+    FLAGS,
+    key(),
+    "Client",
+    undefined,
+    true,
+  );
+  first.sign([new Uint8Array(8)]);
+  const firstView = first.sessionKey;
+  first.dispose();
+  assert.deepEqual(firstView, new Uint8Array(16));
+  const k = key();
+  const next = new NtlmSessionSecurity(FLAGS, k, "Client");
+  assert.equal(next.derived, false);
+  assert.deepEqual(next.sessionKey, k);
+  const fresh = new NtlmSessionSecurity(FLAGS, k, "Client", undefined, true);
+  const a = new Uint8Array([9, 8, 7]);
+  const b = a.slice();
+  assert.deepEqual(next.seal([a], [a]), fresh.seal([b], [b]));
+  assert.deepEqual(next.exportState(), fresh.exportState());
+  next.dispose();
+  fresh.dispose();
+});
+
 function input(token: Uint8Array | undefined): SecBufferDesc | null {
   return token ? new SecBufferDesc([new SecBuffer(2, token)]) : null;
 }

@@ -11,8 +11,10 @@
  * The keys are derived on first use (a message, `resetCrypto` or an export), not when
  * the handshake ends: most NTLM handshakes (HTTP authentication) never sign or seal,
  * and deriving both directions costs about as much as a fifth of a handshake. Until
- * then only the exported session key is kept. A wrapper that signs at once (SPNEGO's
- * mechListMIC) asks for `eager` derivation, which keeps one array instead of two.
+ * then only the exported session key is kept, where the keys will go. A wrapper that
+ * signs at once (SPNEGO's mechListMIC) asks for `eager` derivation. The array is a
+ * slot of a shared pool (`SecretSlots`): allocating a kilobyte costs more in Deno
+ * than deriving half of the keys; `dispose` wipes it and gives it back.
  *
  * @module
  */
@@ -34,10 +36,14 @@ import {
   PART_SIGN_ENCRYPT,
 } from "../../wasm/ntlm.ts";
 import { readU32le } from "../../util/bytes.ts";
+import { SecretSlots } from "../../util/slots.ts";
 import {
   NTLM_SIGNATURE_SIZE,
   NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
 } from "./constants.ts";
+
+/** The pool every context's keys array comes from. */
+const KEY_SLOTS = new SecretSlots(NTLM_KEYS_SIZE);
 
 interface Direction {
   /** Where its state starts in the keys array. */
@@ -52,12 +58,11 @@ export class NtlmSessionSecurity {
   readonly #flags: number;
   /**
    * Live states of both directions, then the states as derived, for `resetCrypto`
-   * (SPNEGO re-keys after the mechListMIC), then the exported session key (null until
-   * derived).
+   * (SPNEGO re-keys after the mechListMIC), then the exported session key (the states
+   * are zero until derived). Null once disposed.
    */
-  #derived: Uint8Array | null = null;
-  /** The exported session key alone, until the keys are derived (then wiped). */
-  #pending: Uint8Array | null = null;
+  #keyArray: Uint8Array | null;
+  #derived = false;
   readonly #client: boolean;
   readonly #out: Direction;
   readonly #in: Direction;
@@ -78,20 +83,16 @@ export class NtlmSessionSecurity {
   ) {
     this.#flags = flags >>> 0;
     this.#client = mode === "Client";
-    if (restore) {
-      const k = new Uint8Array(NTLM_KEYS_SIZE);
-      k.set(restore.keys.subarray(0, NTLM_STATES_SIZE));
-      k.set(exportedSessionKey, NTLM_STATES_SIZE);
-      this.#derived = k;
-    } else if (eager) {
-      this.#derived = ntlmSessionKeys(
-        this.#flags,
-        exportedSessionKey,
-        this.#client,
-      );
-    } else {
-      this.#pending = exportedSessionKey.slice(0, 16);
-    }
+    const k = this.#keyArray = KEY_SLOTS.take();
+    if (restore) k.set(restore.keys.subarray(0, NTLM_STATES_SIZE));
+    k.set(
+      exportedSessionKey.length === 16
+        ? exportedSessionKey
+        : exportedSessionKey.subarray(0, 16),
+      NTLM_STATES_SIZE,
+    );
+    this.#derived = restore !== undefined;
+    if (eager && !restore) this.#derive(k);
     this.#out = { at: 0, view: null, seq: { n: restore?.outSeq ?? 0 } };
     this.#in = this.#ess()
       ? { at: NTLM_DIR_SIZE, view: null, seq: { n: restore?.inSeq ?? 0 } }
@@ -99,28 +100,29 @@ export class NtlmSessionSecurity {
   }
 
   /**
-   * The exported session key: a view, zeroed when the keys are wiped (and, before they
-   * are derived, when they are, since the key then moves in with them). Copy it to
-   * keep it.
+   * The exported session key: a view into the keys array, which another context
+   * reuses once this one is disposed. Copy it to keep it.
    */
   get sessionKey(): Uint8Array {
     this.#alive();
-    return this.#pending ?? this.#derived!.subarray(NTLM_STATES_SIZE);
+    return this.#keyArray!.subarray(NTLM_STATES_SIZE);
   }
 
   /** True once SIGNKEY/SEALKEY are derived (by a message, a reset or an export). */
   get derived(): boolean {
-    return this.#derived !== null;
+    return this.#derived;
   }
 
   /** Every key and state, derived now if they were not yet. */
   get #keys(): Uint8Array {
-    if (this.#derived) return this.#derived;
-    const key = this.#pending!;
-    this.#derived = ntlmSessionKeys(this.#flags, key, this.#client);
-    key.fill(0);
-    this.#pending = null;
-    return this.#derived;
+    const k = this.#keyArray!;
+    if (!this.#derived) this.#derive(k);
+    return k;
+  }
+
+  #derive(k: Uint8Array): void {
+    ntlmSessionKeys(this.#flags, k, this.#client);
+    this.#derived = true;
   }
 
   /** A direction's live state. */
@@ -283,8 +285,11 @@ export class NtlmSessionSecurity {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#derived?.fill(0);
-    this.#pending?.fill(0);
+    const k = this.#keyArray!;
+    this.#keyArray = null;
+    this.#out.view = null;
+    this.#in.view = null;
+    KEY_SLOTS.give(k);
   }
 }
 
