@@ -10,7 +10,7 @@
  *
  * The keys are derived on first use (a message, `resetCrypto` or an export), not when
  * the handshake ends: most NTLM handshakes (HTTP authentication) never sign or seal,
- * and deriving both directions costs about as much as a fifth of a handshake. Until
+ * and deriving both directions (about 2 us) is better spent only when needed. Until
  * then only the exported session key is kept, where the keys will go. A wrapper that
  * signs at once (SPNEGO's mechListMIC) asks for `eager` derivation. The array is a
  * slot of a shared pool (`SecretSlots`): allocating a kilobyte costs more in Deno
