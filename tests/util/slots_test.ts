@@ -45,3 +45,41 @@ Deno.test("SecretSlots: past maxSlots, ordinary arrays (wiped, not pooled)", () 
   pool.give(taken[0]);
   assert.equal(pool.freeSlots, 1);
 });
+
+Deno.test("SecretSlots: a slot whose view is collected without give comes back wiped", async () => {
+  // Needs a collectable heap on demand: run in a child with --expose-gc.
+  const url = new URL("../../src/util/slots.ts", import.meta.url).href;
+  const code = `
+    import { SecretSlots } from ${JSON.stringify(url)};
+    const pool = new SecretSlots(32, 8, 64);
+    (() => { for (let i = 0; i < 16; i++) pool.take().fill(0xee); })();
+    const before = pool.freeSlots;
+    for (let i = 0; i < 20 && pool.freeSlots < 16; i++) {
+      globalThis.gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const reclaimed = pool.freeSlots;
+    const again = Array.from({ length: 16 }, () => pool.take());
+    console.log(JSON.stringify({
+      before,
+      reclaimed,
+      slots: pool.slots,
+      clean: again.every((v) => v.every((b) => b === 0)),
+    }));
+  `;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-lock", "--v8-flags=--expose-gc", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const r = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.equal(r.before, 0, "all sixteen slots were out");
+  assert.equal(
+    r.after,
+    16,
+    "all sixteen came back when their views were collected",
+  );
+  assert.equal(r.slots, 16, "and were reused: no new chunk");
+  assert.ok(r.clean, "reclaimed slots are wiped");
+});
