@@ -76,7 +76,7 @@ Deno.test("SecretSlots: a slot whose view is collected without give comes back w
   const r = JSON.parse(new TextDecoder().decode(out.stdout));
   assert.equal(r.before, 0, "all sixteen slots were out");
   assert.equal(
-    r.after,
+    r.reclaimed,
     16,
     "all sixteen came back when their views were collected",
   );
