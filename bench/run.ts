@@ -39,14 +39,14 @@ interface Pair {
   peerName: string;
 }
 
-const TIME = Number(Deno.env.get("BENCH_TIME_MS") ?? 700);
+const TIME = Number(Deno.env.get("BENCH_TIME_MS") ?? 250);
 /** The user of the portable tasks, for the GSSAPI peer. */
 const GSS_USER = {
   domain: BENCH_USER.Domain,
   user: BENCH_USER.User,
   password: BENCH_USER.Password,
 };
-const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 3);
+const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 9);
 
 /**
  * Measures each pair in ROUNDS separate tinybench runs (ours and the peer side by side
