@@ -129,6 +129,7 @@ export abstract class NtlmContextBase implements PackageContext {
     start: bigint,
     restore?: { keys: Uint8Array; outSeq: number; inSeq: number },
   ): void {
+    this.security?.dispose(); // a context is secured once; never leave keys behind
     this.security = new NtlmSessionSecurity(
       flags,
       exportedSessionKey,
