@@ -15,6 +15,7 @@ export const NPM_PACKAGES = [
   "playwright-core@1.65.1",
   "workerd@1.20261117.1",
   "httpntlm@1.8.13",
+  "axios-ntlm@1.4.6",
 ];
 
 const here = new URL(".", import.meta.url).pathname;
