@@ -11,6 +11,7 @@ import {
   identityOf,
   withAuthentication,
 } from "../../mod.ts";
+import { nodeOutput } from "../runtimes/_tools.ts";
 
 /** The test users: NTLM/Negotiate (domain EXAMPLE) and Digest (realm test@deno). */
 export const USER = "alice";
@@ -51,6 +52,23 @@ export interface TestServer {
   statuses: number[];
   /** Stops the server. */
   close(): Promise<void>;
+}
+
+/**
+ * Runs a Node client `script` (argv: npm directory, URL, user, domain, password) that
+ * prints the status, a newline and the body: both, as printed.
+ */
+export async function nodeClient(
+  script: string,
+  npm: string,
+  url: string,
+  password: string,
+): Promise<{ status: string; body: string }> {
+  const out = await nodeOutput(script, [npm, url, USER, DOMAIN, password]);
+  const i = out.indexOf("\n");
+  return i < 0
+    ? { status: out, body: "" }
+    : { status: out.slice(0, i), body: out.slice(i + 1) };
 }
 
 /** Starts a `withAuthentication` server whose handler answers `hello <user>`. */

@@ -5,8 +5,15 @@
 // the CHALLENGE has extended session security, and writes an AUTHENTICATE without
 // Version or MIC, with the CHALLENGE's flags and TargetName as its domain.
 import assert from "node:assert/strict";
-import { nodeMajor, npmTools, toolTest } from "../runtimes/_tools.ts";
-import { allSchemes, DOMAIN, PASSWORD, startServer, USER } from "./_server.ts";
+import { npmToolTest } from "../runtimes/_tools.ts";
+import {
+  allSchemes,
+  DOMAIN,
+  nodeClient,
+  PASSWORD,
+  startServer,
+  USER,
+} from "./_server.ts";
 
 const SCRIPT = `
 const { NtlmClient } = require(process.argv[1] + "/node_modules/axios-ntlm");
@@ -17,37 +24,14 @@ client.post(url, "a=1", { headers: { "content-type": "text/plain" } })
   .catch((e) => console.log((e.response ? e.response.status : "error " + e.message) + "\\n"));
 `;
 
-let npm: string | null = null;
-
-await toolTest(
+await npmToolTest(
   "axios-ntlm (Node, npm) -> withAuthentication: NTLMv2 with OEM strings, POST on one connection",
-  async () => {
-    if (await nodeMajor() < 18) {
-      return {
-        missing: "node",
-        hint: "apt-get install -y nodejs (Node >= 18)",
-      };
-    }
-    npm = await npmTools();
-    return npm
-      ? null
-      : { missing: "axios-ntlm", hint: "npm (registry access) for axios-ntlm" };
-  },
-  async () => {
+  "axios-ntlm",
+  async (npm) => {
     const srv = startServer(allSchemes({ packages: ["NTLM"] }));
     try {
-      const post = async (password: string) => {
-        const o = await new Deno.Command("node", {
-          args: ["-e", SCRIPT, npm!, `${srv.url}/p`, USER, DOMAIN, password],
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        const out = new TextDecoder().decode(o.stdout).trim();
-        const i = out.indexOf("\n");
-        return i < 0
-          ? { status: out, body: "" }
-          : { status: out.slice(0, i), body: out.slice(i + 1) };
-      };
+      const post = (password: string) =>
+        nodeClient(SCRIPT, npm, `${srv.url}/p`, password);
       assert.deepEqual(await post(PASSWORD), {
         status: "200",
         body: `hello ${DOMAIN}\\${USER} via NTLM body=a=1`,

@@ -134,6 +134,37 @@ Deno.test("NTLM: wrong password and unknown user get the same SEC_E_LOGON_DENIED
   assert.ok(!lastErrorDetail()!.message.includes("mallory"));
 });
 
+Deno.test("NTLM: a logon without a domain is a logon to the server's DomainName", () => {
+  // Heimdal's client sends no domain; Windows takes such a logon as local.
+  const noDomain = { Domain: "" };
+  const home = pair("S3cret!pw", { DomainName: "EXAMPLE" }, noDomain);
+  handshake(home.c, home.s);
+  assert.equal(home.s.clientName, "EXAMPLE\\alice");
+  const away = pair("S3cret!pw", { DomainName: "OTHER" }, noDomain);
+  assert.equal(statusOf(() => handshake(away.c, away.s)), SEC_E_LOGON_DENIED);
+  // A named domain is still the client's to name.
+  const named = pair("S3cret!pw", { DomainName: "OTHER" });
+  handshake(named.c, named.s);
+  assert.equal(named.s.clientName, "EXAMPLE\\alice");
+});
+
+Deno.test("NTLM: the server reads only NEGOTIATE's flags (a bad DomainName offset is ignored)", () => {
+  // Heimdal's NEGOTIATE points DomainName at offset 24, inside the header; Samba
+  // reads only the flags too. The MIC still covers the message as sent.
+  const { c, s } = pair();
+  const neg = c.step(null)!.slice();
+  neg.set([14, 0, 14, 0, 24, 0, 0, 0], 16); // DomainNameFields: 14 bytes at 24
+  const challenge = s.step(neg);
+  assert.ok(challenge && challenge[8] === 2, "answered with a CHALLENGE");
+  // Changed on the way, it no longer matches what the client's MIC covers.
+  const auth = c.step(challenge)!;
+  assert.equal(statusOf(() => s.step(auth)), SEC_E_MESSAGE_ALTERED);
+  // Anything that is not a NEGOTIATE at all is still refused.
+  const bad = neg.slice();
+  bad[8] = 3;
+  assert.equal(statusOf(() => pair().s.step(bad)), SEC_E_INVALID_TOKEN);
+});
+
 Deno.test("NTLM: a tampered AUTHENTICATE is refused", () => {
   // Flip a byte of the user name: the NTLMv2 proof no longer matches.
   const a = pair();

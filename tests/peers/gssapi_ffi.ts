@@ -7,6 +7,9 @@
  * the mechListMIC, and the acceptor's final token. Each side can also be stepped
  * alone, against our packages.
  *
+ * The same module drives Heimdal's `libgssapi.so.3` (its own SPNEGO and NTLM) as an
+ * initiator with its default credential (`FfiOptions`).
+ *
  * Needs `apt-get install -y gss-ntlmssp` (which brings libgssapi-krb5-2); the acceptor
  * reads its users from the file named by `NTLM_USER_FILE`, which this module writes
  * and sets while the peer is open (the previous value comes back on `close`; with
@@ -28,6 +31,7 @@ const MECH_OIDS: Record<GssMech, string> = {
 };
 const NT_USER_NAME = "1.2.840.113554.1.2.1.1"; // GSS_C_NT_USER_NAME
 const NT_HOSTBASED_SERVICE = "1.2.840.113554.1.2.1.4"; // GSS_C_NT_HOSTBASED_SERVICE
+const GSS_C_INQ_SSPI_SESSION_KEY = "1.2.840.113554.1.2.2.5.5";
 /** What to install when the library or the mechanism is missing. */
 export const GSSAPI_FFI_INSTALL_HINT = "apt-get install -y gss-ntlmssp";
 const GSS_C_INITIATE = 1;
@@ -105,6 +109,12 @@ const SYMBOLS = {
     result: "u32",
   },
   gss_release_buffer: { parameters: ["buffer", "buffer"], result: "u32" },
+  gss_inquire_sec_context_by_oid: {
+    // minor, context, desired_object, data_set (out)
+    parameters: ["buffer", "pointer", "buffer", "buffer"],
+    result: "u32",
+  },
+  gss_release_buffer_set: { parameters: ["buffer", "buffer"], result: "u32" },
   gss_delete_sec_context: {
     parameters: ["buffer", "buffer", "pointer"],
     result: "u32",
@@ -143,6 +153,8 @@ export interface GssStepper {
   wrap(data: Uint8Array, encrypt?: boolean): Uint8Array;
   /** `gss_unwrap`: the data; throws when the token is refused. */
   unwrap(token: Uint8Array): Uint8Array;
+  /** The session key (`GSS_C_INQ_SSPI_SESSION_KEY`), or null when not given. */
+  sessionKey(): Uint8Array | null;
   /** Deletes the context. */
   dispose(): void;
 }
@@ -179,7 +191,7 @@ export function exchangeTokens(
 export interface GssapiFfi {
   /** One full handshake, both sides, contexts deleted after (throws on failure). */
   handshake(): void;
-  /** A new initiator context (target `host@localhost`). */
+  /** A new initiator context (target `host@localhost` unless `target` said). */
   initiator(): GssStepper;
   /** A new acceptor context. */
   acceptor(): GssStepper;
@@ -238,6 +250,20 @@ function handleOf(slot: Uint8Array): Deno.PointerValue {
   );
 }
 
+/** How `openGssapiFfi` sets the peer up, for libraries other than MIT's. */
+export interface FfiOptions {
+  /** The target, a host-based service name (default `host@localhost`). */
+  target?: string;
+  /**
+   * The initiator's credential: from the password (default), or the library's
+   * default for the NTLM mechanism (Heimdal reads `NTLM_USER_FILE`, which this
+   * module writes; it has no password call for NTLM).
+   */
+  initiator?: "password" | "default";
+  /** Acquire an acceptor credential (default true). */
+  acceptor?: boolean;
+}
+
 /**
  * Opens `libgssapi_krb5.so.2` with an initiator credential for the user (password)
  * and an acceptor credential that knows that user, both for `mech`. Throws when the
@@ -255,6 +281,7 @@ export async function openGssapiFfi(
   id: { domain: string; user: string; password: string },
   mech: GssMech = "spnego",
   library = "libgssapi_krb5.so.2",
+  opts: FfiOptions = {},
 ): Promise<GssapiFfi> {
   const dir = await Deno.makeTempDir({ prefix: "gssapi_ffi_" });
   const userFile = `${dir}/ntlm_users`;
@@ -278,6 +305,7 @@ export async function openGssapiFfi(
   }
   const keep: Uint8Array[] = [];
   const mechOid = oidDesc(MECH_OIDS[mech], keep);
+  const sessionKeyOid = oidDesc(GSS_C_INQ_SSPI_SESSION_KEY, keep);
   const mechs = oidSet(mechOid);
   const minor = new Uint8Array(4);
   const fail = (what: string, major: number): never => {
@@ -325,22 +353,32 @@ export async function openGssapiFfi(
   /** Imports the names and acquires both credentials. */
   function acquire(): void {
     userName.set(importName(`${id.domain}\\${id.user}`, NT_USER_NAME));
-    target.set(importName("host@localhost", NT_HOSTBASED_SERVICE));
-    // gss-ntlmssp reads the password as a C string: end it with a NUL (not counted).
-    const password = new TextEncoder().encode(`${id.password}\0`);
-    keep.push(password);
-    let st = lib.symbols.gss_acquire_cred_with_password(
-      minor,
-      handleOf(userName),
-      bufferDesc(password.subarray(0, password.length - 1)),
-      GSS_C_INDEFINITE,
-      mechs,
-      GSS_C_INITIATE,
-      initCred,
-      null,
-      null,
+    target.set(
+      importName(opts.target ?? "host@localhost", NT_HOSTBASED_SERVICE),
     );
-    if (st !== GSS_S_COMPLETE) fail("gss_acquire_cred_with_password", st);
+    let st: number;
+    if (opts.initiator === "default") {
+      // GSS_C_NO_CREDENTIAL: the library's default. (Heimdal's SPNEGO refuses a
+      // credential acquired for NTLM alone; without a Kerberos ticket it offers NTLM.)
+      st = GSS_S_COMPLETE;
+    } else {
+      // gss-ntlmssp reads the password as a C string: end it with a NUL (not counted).
+      const password = new TextEncoder().encode(`${id.password}\0`);
+      keep.push(password);
+      st = lib.symbols.gss_acquire_cred_with_password(
+        minor,
+        handleOf(userName),
+        bufferDesc(password.subarray(0, password.length - 1)),
+        GSS_C_INDEFINITE,
+        mechs,
+        GSS_C_INITIATE,
+        initCred,
+        null,
+        null,
+      );
+      if (st !== GSS_S_COMPLETE) fail("gss_acquire_cred_with_password", st);
+    }
+    if (opts.acceptor === false) return;
     st = lib.symbols.gss_acquire_cred(
       minor,
       null,
@@ -417,6 +455,33 @@ export async function openGssapiFfi(
         const data = takeOutput(out) ?? new Uint8Array(0);
         if (major !== GSS_S_COMPLETE) fail("gss_unwrap", major);
         return data;
+      },
+      sessionKey() {
+        const set = new Uint8Array(8);
+        const major = lib.symbols.gss_inquire_sec_context_by_oid(
+          minor,
+          handleOf(ctx),
+          sessionKeyOid,
+          set,
+        );
+        const p = handleOf(set);
+        if (major !== GSS_S_COMPLETE || !p) return null;
+        // gss_buffer_set_desc: size_t count, gss_buffer_desc *elements.
+        const v = new Deno.UnsafePointerView(p);
+        const first = Deno.UnsafePointer.create(v.getBigUint64(8));
+        let key: Uint8Array | null = null;
+        if (v.getBigUint64(0) > 0n && first) {
+          const e = new Deno.UnsafePointerView(first);
+          const len = Number(e.getBigUint64(0));
+          const at = Deno.UnsafePointer.create(e.getBigUint64(8));
+          if (len && at) {
+            key = new Uint8Array(
+              Deno.UnsafePointerView.getArrayBuffer(at, len).slice(0),
+            );
+          }
+        }
+        lib.symbols.gss_release_buffer_set(minor, set);
+        return key;
       },
       dispose() {
         lib.symbols.gss_delete_sec_context(minor, ctx, null);

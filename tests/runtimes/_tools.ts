@@ -245,4 +245,46 @@ export async function toolTest(
   });
 }
 
+/**
+ * A test that runs one of the pinned npm packages under Node: skipped (failed under
+ * CI) without Node 18+ or the npm registry. `fn` gets the directory holding
+ * `node_modules`.
+ */
+export function npmToolTest(
+  name: string,
+  pkg: string,
+  fn: (npm: string) => Promise<void>,
+): Promise<void> {
+  let npm: string | null = null;
+  return toolTest(
+    name,
+    async () => {
+      if (await nodeMajor() < 18) {
+        return {
+          missing: "node",
+          hint: "apt-get install -y nodejs (Node >= 18)",
+        };
+      }
+      npm = await npmTools();
+      return npm
+        ? null
+        : { missing: pkg, hint: `npm (registry access) for ${pkg}` };
+    },
+    () => fn(npm!),
+  );
+}
+
+/** Runs a script under `node -e` with arguments; its standard output, trimmed. */
+export async function nodeOutput(
+  script: string,
+  args: string[],
+): Promise<string> {
+  const o = await new Deno.Command("node", {
+    args: ["-e", script, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return new TextDecoder().decode(o.stdout).trim();
+}
+
 export { isCI };

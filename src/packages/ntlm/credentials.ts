@@ -35,7 +35,8 @@ export interface NtlmSecret {
 
 /**
  * A user lookup callback: returns the user's secret, or null for an unknown user. It
- * may be async; then only the `Sspi*Async` functions can use the credential.
+ * may be async; then only the `Sspi*Async` functions can use the credential. A logon
+ * that names no domain is looked up in the server's own (`DomainName`).
  */
 export type NtlmUserLookup = (
   user: string,

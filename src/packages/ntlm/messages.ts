@@ -183,7 +183,18 @@ export function messageType(b: Uint8Array): number {
   return readU32le(b, 8);
 }
 
-/** Decodes a NEGOTIATE_MESSAGE. */
+/**
+ * The NegotiateFlags of a NEGOTIATE_MESSAGE, after checking its signature, type and
+ * length: all a server takes from it (MS-NLMP 3.2.5.1.1; the MIC covers the message
+ * as sent). DomainName and Workstation are informational and not read, as Samba does
+ * not read them: Heimdal's client, for one, sends a DomainName offset that points
+ * into the header.
+ */
+export function negotiateFlags(b: Uint8Array): number {
+  return header(b, NtLmNegotiate, 16).u32(12);
+}
+
+/** Decodes a NEGOTIATE_MESSAGE (all its fields, strictly). */
 export function decodeNegotiate(b: Uint8Array): NegotiateMessage {
   const r = header(b, NtLmNegotiate, 16);
   const flags = r.u32(12);

@@ -87,9 +87,9 @@ import type { NtlmSecret } from "./credentials.ts";
 import {
   type AuthenticateMessage,
   decodeAuthenticate,
-  decodeNegotiate,
   encodeChallenge,
   messageType,
+  negotiateFlags,
   OUR_VERSION,
 } from "./messages.ts";
 import { ntlmTestHooks } from "./_test_hooks.ts";
@@ -269,8 +269,7 @@ export class NtlmServerContext extends NtlmContextBase {
   }
 
   #challengeStep(req: StepRequest, token: Uint8Array): StepResult {
-    const neg = decodeNegotiate(token);
-    const flags = serverFlags(neg.flags);
+    const flags = serverFlags(negotiateFlags(token));
     const p = this.#policy;
     // TargetInfo: the credential's fixed pairs, MsvAvTimestamp, MsvAvEOL.
     const targetInfo = p.targetInfo;
@@ -321,7 +320,12 @@ export class NtlmServerContext extends NtlmContextBase {
     if (auth.ntResponse.length === 24 && !this.#policy.allowNtlmV1) {
       denied("NTLMv1 responses are not accepted by this server");
     }
-    const found = this.#policy.lookup(auth.user, auth.domain);
+    // A logon that names no domain (Heimdal's client sends none) is a logon to the
+    // server's own domain, as Windows looks such a logon up locally.
+    const found = this.#policy.lookup(
+      auth.user,
+      auth.domain || this.#policy.domain,
+    );
     if (found instanceof Promise) {
       if (!req.async) {
         found.catch(() => {});
@@ -453,9 +457,7 @@ export class NtlmServerContext extends NtlmContextBase {
       this.micUsed = v2 && this.#micRequired;
       if (v2 && this.#micRequired) this.#checkMic(exported, token, auth);
       this.negFlags = flags;
-      this.clientName = auth.domain
-        ? `${auth.domain}\\${auth.user}`
-        : auth.user;
+      this.clientName = `${auth.domain || this.#policy.domain}\\${auth.user}`;
       this.serverName = this.#policy.computer;
       this.secure(flags, exported, filetimeFromMs(Date.now()));
     } finally {
