@@ -56,15 +56,21 @@ export interface TestServer {
 
 /**
  * Runs a Node client `script` (argv: npm directory, URL, user, domain, password) that
- * prints the status, a newline and the body: both, as printed.
+ * prints the status, a newline and the body: both, as printed. `nodeOptions` go
+ * before the script (`--openssl-legacy-provider` for clients that need MD4 or DES).
  */
 export async function nodeClient(
   script: string,
   npm: string,
   url: string,
   password: string,
+  nodeOptions: string[] = [],
 ): Promise<{ status: string; body: string }> {
-  const out = await nodeOutput(script, [npm, url, USER, DOMAIN, password]);
+  const out = await nodeOutput(
+    script,
+    [npm, url, USER, DOMAIN, password],
+    nodeOptions,
+  );
   const i = out.indexOf("\n");
   return i < 0
     ? { status: out, body: "" }

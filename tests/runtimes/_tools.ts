@@ -16,6 +16,7 @@ export const NPM_PACKAGES = [
   "workerd@1.20261117.1",
   "httpntlm@1.8.13",
   "axios-ntlm@1.4.6",
+  "ntlm@0.1.3",
 ];
 
 const here = new URL(".", import.meta.url).pathname;
@@ -274,13 +275,17 @@ export function npmToolTest(
   );
 }
 
-/** Runs a script under `node -e` with arguments; its standard output, trimmed. */
+/**
+ * Runs a script under `node -e` with arguments (and Node options before it); its
+ * standard output, trimmed.
+ */
 export async function nodeOutput(
   script: string,
   args: string[],
+  nodeOptions: string[] = [],
 ): Promise<string> {
   const o = await new Deno.Command("node", {
-    args: ["-e", script, ...args],
+    args: [...nodeOptions, "-e", script, ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
