@@ -104,3 +104,31 @@ def serve(peer, library_error, library_reply):
                 "minor": 0,
             }
         send(reply)
+
+
+def run_client(doc, make_peer, mechs=("ntlm",), extra_args=None):
+    """The whole main() of a client-only peer (a library with no acceptor): the
+    common options (--role initiator, --mech, --user, --domain, --password,
+    --target) plus extra_args(parser)'s, then make_peer(args), the hello, and
+    requests until "quit". Library failures are plain exceptions here."""
+    import argparse
+    import os
+
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--role", choices=["initiator"], required=True)
+    ap.add_argument("--mech", choices=list(mechs), default=mechs[0])
+    ap.add_argument("--user")
+    ap.add_argument("--domain", default="")
+    ap.add_argument("--password")
+    ap.add_argument("--target", default="host@localhost")
+    if extra_args:
+        extra_args(ap)
+    args = parse_args(ap)
+    if args.user is None or args.password is None:
+        fatal("initiator needs --user and --password", 2)
+    peer = start(lambda: make_peer(args))
+    send({"ok": True, "ready": True, "pid": os.getpid(), "role": args.role, "mech": args.mech})
+    try:
+        serve(peer, (), None)
+    except (KeyboardInterrupt, BrokenPipeError):
+        pass

@@ -88,17 +88,55 @@ async function probe(python: string, code: string): Promise<GssapiStatus> {
  * python3-gssapi package; a pyenv/venv python usually has not), `python3`.
  */
 export function gssapiPeerStatus(): Promise<GssapiStatus> {
-  return findPython(GSSAPI_PROBE);
+  return pythonPeerStatus("gss-ntlmssp");
+}
+
+/** The Python peers: the name a skip prints, the install hint, the import probe. */
+const PYTHON_PEERS = {
+  "gss-ntlmssp": {
+    peer: "gss-ntlmssp/python3-gssapi",
+    hint: GSSAPI_INSTALL_HINT,
+    probe: GSSAPI_PROBE,
+  },
+  "ntlm-auth": {
+    peer: "ntlm-auth/python3-ntlm-auth",
+    hint: NTLM_AUTH_INSTALL_HINT,
+    probe: NTLM_AUTH_PROBE,
+  },
+  impacket: {
+    peer: "Impacket/python3-impacket",
+    hint: "apt-get install -y python3-impacket",
+    probe:
+      "from impacket import ntlm, spnego\nfrom Cryptodome.Cipher import ARC4",
+  },
+  ldap3: {
+    peer: "ldap3/python3-ldap3",
+    hint: "apt-get install -y python3-ldap3",
+    probe: "from ldap3.utils.ntlm import NtlmClient",
+  },
+  samba: {
+    peer: "Samba GENSEC/python3-samba",
+    hint: SAMBA_INSTALL_HINT,
+    probe: SAMBA_PROBE,
+  },
+} as const;
+
+/** A Python peer of `gssapi_peer.ts`: its `impl`. */
+export type PythonPeer = keyof typeof PYTHON_PEERS;
+
+/** Finds a python that can run the peer's library (see `gssapiPeerStatus`). */
+export function pythonPeerStatus(kind: PythonPeer): Promise<GssapiStatus> {
+  return findPython(PYTHON_PEERS[kind].probe);
 }
 
 /** Finds a python that can import ntlm-auth (Debian's python3-ntlm-auth). */
 export function ntlmAuthPeerStatus(): Promise<GssapiStatus> {
-  return findPython(NTLM_AUTH_PROBE);
+  return pythonPeerStatus("ntlm-auth");
 }
 
 /** Finds a python that can import Samba's `gensec` (Debian's python3-samba). */
 export function sambaPeerStatus(): Promise<GssapiStatus> {
-  return findPython(SAMBA_PROBE);
+  return pythonPeerStatus("samba");
 }
 
 /** True when python3-gssapi and gss-ntlmssp are usable. */
@@ -161,44 +199,36 @@ async function registerPeerTest(
   });
 }
 
-/** A Deno test that needs the gss-ntlmssp peer (see `registerPeerTest`). */
-export function peerTest(
+/** A Deno test that needs the Python peer `kind` (see `registerPeerTest`). */
+export function pythonPeerTest(
+  kind: PythonPeer,
   name: string,
   fn: (t: Deno.TestContext) => Promise<void>,
 ): Promise<void> {
+  const p = PYTHON_PEERS[kind];
   return registerPeerTest(
     name,
-    "gss-ntlmssp/python3-gssapi",
-    GSSAPI_INSTALL_HINT,
-    gssapiPeerStatus,
+    p.peer,
+    p.hint,
+    () => pythonPeerStatus(kind),
     fn,
   );
 }
 
-/** A Deno test that needs the ntlm-auth peer (see `registerPeerTest`). */
-export function ntlmAuthPeerTest(
+/** A Deno test that needs the gss-ntlmssp peer. */
+export const peerTest = (
   name: string,
   fn: (t: Deno.TestContext) => Promise<void>,
-): Promise<void> {
-  return registerPeerTest(
-    name,
-    "ntlm-auth/python3-ntlm-auth",
-    NTLM_AUTH_INSTALL_HINT,
-    ntlmAuthPeerStatus,
-    fn,
-  );
-}
+): Promise<void> => pythonPeerTest("gss-ntlmssp", name, fn);
 
-/** A Deno test that needs the Samba peer (see `registerPeerTest`). */
-export function sambaPeerTest(
+/** A Deno test that needs the ntlm-auth peer. */
+export const ntlmAuthPeerTest = (
   name: string,
   fn: (t: Deno.TestContext) => Promise<void>,
-): Promise<void> {
-  return registerPeerTest(
-    name,
-    "Samba GENSEC/python3-samba",
-    SAMBA_INSTALL_HINT,
-    sambaPeerStatus,
-    fn,
-  );
-}
+): Promise<void> => pythonPeerTest("ntlm-auth", name, fn);
+
+/** A Deno test that needs the Samba peer. */
+export const sambaPeerTest = (
+  name: string,
+  fn: (t: Deno.TestContext) => Promise<void>,
+): Promise<void> => pythonPeerTest("samba", name, fn);

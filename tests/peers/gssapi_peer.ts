@@ -2,7 +2,9 @@
  * Real-peer harness: drives `gssapi_peer.py` (python3-gssapi + gss-ntlmssp)
  * as an NTLM or SPNEGO initiator/acceptor over a JSON line protocol, or
  * `samba_peer.py` (Samba's own GENSEC SPNEGO and NTLMSSP, python3-samba) or
- * `ntlm_auth_peer.py` (ntlm-auth's NTLM client) over the same protocol.
+ * `ntlm_auth_peer.py` (ntlm-auth's NTLM client), `impacket_peer.py` (Impacket's
+ * NTLM and SPNEGO client) or `ldap3_peer.py` (ldap3's NTLM client) over the same
+ * protocol.
  *
  * Failure convention: every method that maps to a GSSAPI call throws a
  * {@link GssapiError} (with `major`/`minor` status codes and the GSS message)
@@ -12,11 +14,7 @@
  * @module
  */
 
-import {
-  gssapiPeerStatus,
-  ntlmAuthPeerStatus,
-  sambaPeerStatus,
-} from "./availability.ts";
+import { type PythonPeer, pythonPeerStatus } from "./availability.ts";
 import { SAMBA_SCRIPT } from "./samba.ts";
 
 export {
@@ -30,6 +28,9 @@ export {
   ntlmAuthPeerTest,
   peerMissing,
   peerTest,
+  type PythonPeer,
+  pythonPeerStatus,
+  pythonPeerTest,
   SAMBA_INSTALL_HINT,
   sambaPeerStatus,
   sambaPeerTest,
@@ -103,10 +104,10 @@ export interface GssapiPeerOptions {
   timeoutMs?: number;
   /**
    * Which implementation: gss-ntlmssp under MIT's GSSAPI (default), Samba's
-   * GENSEC, or ntlm-auth's pure-Python NTLM client (`flags`, `users` and
-   * `channelBindings` apply to gss-ntlmssp only).
+   * GENSEC, or the pure-Python clients of ntlm-auth, Impacket and ldap3 (`flags`,
+   * `users` and `channelBindings` apply to gss-ntlmssp only).
    */
-  impl?: "gss-ntlmssp" | "samba" | "ntlm-auth";
+  impl?: PythonPeer;
   /** Samba acceptor: the directory made by {@link provisionSamba}. */
   sambaDir?: string;
   /**
@@ -126,6 +127,8 @@ export interface GssapiPeerOptions {
   anonymous?: boolean;
   /** ntlm-auth: its `ntlm_compatibility` (0-5, default 3). */
   ntlmCompat?: number;
+  /** Impacket: NTLMv1 (with NTLM2 session security) instead of NTLMv2. */
+  ntlmV1?: boolean;
 }
 
 /** Result of a handshake step. */
@@ -178,7 +181,14 @@ export class GssapiError extends Error {
 type Reply = Record<string, any>;
 
 const SCRIPT = new URL("./gssapi_peer.py", import.meta.url);
-const NTLM_AUTH_SCRIPT = new URL("./ntlm_auth_peer.py", import.meta.url);
+/** The harness script of each Python peer. */
+const SCRIPTS: Record<PythonPeer, URL> = {
+  "gss-ntlmssp": SCRIPT,
+  "ntlm-auth": new URL("./ntlm_auth_peer.py", import.meta.url),
+  impacket: new URL("./impacket_peer.py", import.meta.url),
+  ldap3: new URL("./ldap3_peer.py", import.meta.url),
+  samba: SAMBA_SCRIPT,
+};
 const OPENSSL_LEGACY = new URL("./openssl_legacy.cnf", import.meta.url);
 
 function b64(data: Uint8Array): string {
@@ -235,12 +245,10 @@ export class GssapiPeer {
 
   /** Spawns the peer and waits for its hello (credentials acquired). */
   static async start(opts: GssapiPeerOptions): Promise<GssapiPeer> {
-    const [script, status] = opts.impl === "samba"
-      ? [SAMBA_SCRIPT, sambaPeerStatus]
-      : opts.impl === "ntlm-auth"
-      ? [NTLM_AUTH_SCRIPT, ntlmAuthPeerStatus]
-      : [SCRIPT, gssapiPeerStatus];
-    const python = opts.python ?? (await status()).python ?? "python3";
+    const impl = opts.impl ?? "gss-ntlmssp";
+    const script = SCRIPTS[impl];
+    const python = opts.python ?? (await pythonPeerStatus(impl)).python ??
+      "python3";
     const args = [
       script.pathname,
       "--role",
@@ -262,6 +270,7 @@ export class GssapiPeer {
     if (opts.signOnly) args.push("--sign-only");
     if (opts.anonymous) args.push("--anonymous");
     if (opts.defaultCreds) args.push("--default-creds");
+    if (opts.ntlmV1) args.push("--ntlmv1");
     if (opts.ntlmCompat !== undefined) {
       args.push("--compat", String(opts.ntlmCompat));
     }
@@ -290,7 +299,9 @@ export class GssapiPeer {
     if (opts.debugFile) env.GSSNTLMSSP_DEBUG = opts.debugFile;
     // ntlm-auth computes NT hashes with hashlib's MD4, which OpenSSL 3 keeps in its
     // legacy provider (the breakage this project avoids); load it for the peer.
-    if (opts.impl === "ntlm-auth") env.OPENSSL_CONF ??= OPENSSL_LEGACY.pathname;
+    if (opts.impl === "ntlm-auth" || opts.impl === "ldap3") {
+      env.OPENSSL_CONF ??= OPENSSL_LEGACY.pathname; // ldap3 too
+    }
 
     let child: Deno.ChildProcess;
     try {

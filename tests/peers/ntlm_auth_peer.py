@@ -16,10 +16,7 @@ Requests: step, wrap, unwrap, get_mic, verify_mic, info, quit (see
 gssapi_peer.py). Failures: {"ok":false,"error":text,"major":0,"minor":0}.
 """
 
-import argparse
-import os
-
-from _line_protocol import BadRequest, b64, fatal, parse_args, send, serve, start, unb64
+from _line_protocol import BadRequest, b64, fatal, run_client, unb64
 
 try:
     from ntlm_auth.ntlm import NtlmContext
@@ -27,14 +24,8 @@ except ImportError as e:  # reported to the TS side
     fatal("cannot import ntlm_auth: %s" % e, 3, missing="python3-ntlm-auth")
 
 
-class NtlmAuthError(Exception):
-    """Never raised: ntlm-auth signals failures with plain exceptions."""
-
-
 class Peer:
     def __init__(self, args):
-        if args.user is None or args.password is None:
-            raise BadRequest("initiator needs --user and --password")
         self.ctx = NtlmContext(
             args.user,
             args.password,
@@ -83,23 +74,6 @@ class Peer:
         }
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--role", choices=["initiator"], required=True)
-    ap.add_argument("--mech", choices=["ntlm"], default="ntlm")
-    ap.add_argument("--user")
-    ap.add_argument("--domain", default="")
-    ap.add_argument("--password")
-    ap.add_argument("--target", default="host@localhost")
-    ap.add_argument("--compat", type=int, default=3, choices=range(6))
-    args = parse_args(ap)
-    peer = start(lambda: Peer(args))
-    send({"ok": True, "ready": True, "pid": os.getpid(), "role": args.role, "mech": args.mech})
-    serve(peer, NtlmAuthError, lambda e: {"ok": False, "error": str(e), "major": 0, "minor": 0})
-
-
 if __name__ == "__main__":
-    try:
-        main()
-    except (KeyboardInterrupt, BrokenPipeError):
-        pass
+    run_client(__doc__, Peer, extra_args=lambda ap: ap.add_argument(
+        "--compat", type=int, default=3, choices=range(6)))
