@@ -235,12 +235,20 @@ export function withAuthentication(
   }
 
   async function refuse(status = REFUSED, extra?: string): Promise<Response> {
-    const h = new Headers({ "content-type": "text/plain; charset=utf-8" });
+    // Header pairs, not Headers.append: Deno.serve writes appended values of one
+    // name as one line ("Negotiate, NTLM"), which Java's HttpURLConnection takes
+    // for one challenge with a token (it then fails to decode ", NTLM"); IIS sends
+    // one line per challenge, and so do we.
+    const h: [string, string][] = [[
+      "content-type",
+      "text/plain; charset=utf-8",
+    ]];
     if (status === REFUSED) {
-      if (extra) h.append(H_CHALLENGE, extra);
-      else for (const c of await challenges()) h.append(H_CHALLENGE, c);
+      for (const c of extra ? [extra] : await challenges()) {
+        h.push([H_CHALLENGE, c]);
+      }
     }
-    if (status === 400) h.set("connection", "close");
+    if (status === 400) h.push(["connection", "close"]);
     const text = status === 400
       ? "Bad Request: malformed or oversized credentials\n"
       : status === 413

@@ -81,3 +81,29 @@ Deno.test("withAuthentication: an NTLM handshake whose legs carry a late body st
     await srv.close();
   }
 });
+
+Deno.test("withAuthentication: one WWW-Authenticate line per challenge, as IIS sends them", async () => {
+  // Java's HttpURLConnection reads a line's whole remainder as the scheme's token,
+  // so "Negotiate, NTLM" in one line fails there (tests/http/java_test.ts).
+  const srv = startServer(allSchemes());
+  const conn = await RawConnection.open(srv.port);
+  try {
+    await conn.conn.write(
+      enc.encode("GET /p HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+    );
+    const r = await conn.response();
+    assert.equal(r?.status, 401);
+    const lines = r!.headers.split("\r\n")
+      .filter((l) => /^www-authenticate:/i.test(l))
+      .map((l) => l.slice(l.indexOf(":") + 1).trim());
+    assert.deepEqual(lines.map((l) => l.split(" ")[0]), [
+      "Negotiate",
+      "NTLM",
+      "Digest",
+    ]);
+    assert.ok(lines.every((l) => !/^(Negotiate|NTLM)\s*,/.test(l)));
+  } finally {
+    conn.conn.close();
+    await srv.close();
+  }
+});
