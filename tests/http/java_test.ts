@@ -5,7 +5,7 @@
 // "Negotiate, NTLM" (what Deno.serve made of appended values) breaks it; the server
 // now writes a line per challenge, as IIS does.
 import assert from "node:assert/strict";
-import { toolTest } from "../runtimes/_tools.ts";
+import { JAVA_HINT, javaMajor, toolTest } from "../runtimes/_tools.ts";
 import {
   allSchemes,
   DOMAIN,
@@ -16,22 +16,6 @@ import {
 } from "./_server.ts";
 
 const CLIENT = new URL("./java/AuthClient.java", import.meta.url).pathname;
-const HINT = "apt-get install -y openjdk-17-jdk-headless";
-
-/** Java's major version, or 0 when `java` is missing. */
-async function javaMajor(): Promise<number> {
-  try {
-    const o = await new Deno.Command("java", {
-      args: ["-version"],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    const m = /version "(\d+)/.exec(new TextDecoder().decode(o.stderr));
-    return o.success && m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
 
 /** A GET of `/p` by Java as `user`: its status and body. */
 async function javaGet(srv: TestServer, user: string, password: string) {
@@ -52,7 +36,7 @@ await toolTest(
   async () =>
     await javaMajor() >= 11
       ? null
-      : { missing: "java (11 or later)", hint: HINT },
+      : { missing: "java (11 or later)", hint: JAVA_HINT },
   async () => {
     // IIS's default offer: Negotiate and NTLM. Without Kerberos Java takes NTLM.
     let srv = startServer(allSchemes({ packages: ["Negotiate", "NTLM"] }));

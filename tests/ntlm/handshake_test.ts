@@ -12,6 +12,7 @@ import {
   InitializeSecurityContext,
   ISC_REQ_ALLOCATE_MEMORY,
   ISC_REQ_CONFIDENTIALITY,
+  ISC_REQ_CONNECTION,
   ISC_REQ_INTEGRITY,
   ISC_RET_CONFIDENTIALITY,
   ISC_RET_INTEGRITY,
@@ -163,6 +164,37 @@ Deno.test("NTLM: the server reads only NEGOTIATE's flags (a bad DomainName offse
   const bad = neg.slice();
   bad[8] = 3;
   assert.equal(statusOf(() => pair().s.step(bad)), SEC_E_INVALID_TOKEN);
+});
+
+Deno.test("NTLM client: a CHALLENGE without TargetInfo gets NTLMv2 unless signing or sealing is asked for", () => {
+  // MS-NLMP 3.1.5.1.2; the JDK's NTLM server sends no TargetInfo
+  // (tests/ntlm/java_sasl_interop_test.ts).
+  const stripped = (chal: Uint8Array) => {
+    const c = chal.slice();
+    c[22] &= ~0x80; // NTLMSSP_NEGOTIATE_TARGET_INFO (0x00800000)
+    c.fill(0, 40, 48); // TargetInfoFields
+    return c;
+  };
+  for (
+    const flags of [ISC_REQ_CONNECTION, ISC_REQ_CONNECTION | ISC_REQ_INTEGRITY]
+  ) {
+    const c = client({
+      authData: USERS[0],
+      flags,
+      target: "HTTP/web.example.com",
+    });
+    const s = server({ authData: { users: USERS } });
+    const chal = stripped(s.step(c.step(null)!)!);
+    if (flags & ISC_REQ_INTEGRITY) {
+      assert.equal(statusOf(() => c.step(chal)), SEC_E_LOGON_DENIED);
+    } else {
+      const auth = decodeAuthenticate(c.step(chal)!);
+      assert.ok(auth.ntResponse.length > 24, "an NTLMv2 response");
+      assert.equal(c.complete, true);
+    }
+    c.dispose();
+    s.dispose();
+  }
 });
 
 Deno.test("NTLM: a tampered AUTHENTICATE is refused", () => {
@@ -506,8 +538,9 @@ Deno.test("NTLM: oversized fields are SEC_E_INVALID_TOKEN, never an internal err
   });
   c.step(null);
   const pairs = [];
-  for (let i = 0; i < 3; i++) {
-    pairs.push({ id: 1, value: new Uint8Array(21000) });
+  // Both NetBIOS names (ids 1 and 2), so the size is what the client objects to.
+  for (const id of [1, 2, 1]) {
+    pairs.push({ id, value: new Uint8Array(21000) });
   }
   const big = encodeChallenge({
     flags: 0xe28a8235,

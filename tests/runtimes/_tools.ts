@@ -292,4 +292,22 @@ export async function nodeOutput(
   return new TextDecoder().decode(o.stdout).trim();
 }
 
+/** What to install for the Java peers. */
+export const JAVA_HINT = "apt-get install -y openjdk-17-jdk-headless";
+
+/** Java's major version, or 0 when `java` is missing. */
+export async function javaMajor(): Promise<number> {
+  try {
+    const o = await new Deno.Command("java", {
+      args: ["-version"],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const m = /version "(\d+)/.exec(new TextDecoder().decode(o.stderr));
+    return o.success && m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 export { isCI };

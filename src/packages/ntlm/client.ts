@@ -29,6 +29,7 @@ import type {
 } from "../../sspi/package.ts";
 import {
   SEC_E_INVALID_TOKEN,
+  SEC_E_LOGON_DENIED,
   SEC_E_OK,
   SEC_E_OUT_OF_SEQUENCE,
   SEC_I_CONTINUE_NEEDED,
@@ -45,6 +46,8 @@ import {
   MSV_AV_FLAG_MIC,
   MsvAvChannelBindings,
   MsvAvFlags,
+  MsvAvNbComputerName,
+  MsvAvNbDomainName,
   MsvAvTargetName,
   MsvAvTimestamp,
   NTLM_NEGOTIATE_OEM,
@@ -269,16 +272,24 @@ export class NtlmClientContext extends NtlmContextBase {
       let sessionBaseKey: Uint8Array;
       let v2 = id.lmCompat >= 3;
       if (v2) {
+        const ti = chal.flags & NTLMSSP_NEGOTIATE_TARGET_INFO
+          ? chal.targetInfo
+          : EMPTY_BYTES;
+        // MS-NLMP 3.1.5.1.2: without both NetBIOS names a server cannot be told
+        // apart, which matters only when the session will be signed or sealed
+        // (the JDK's NTLM server sends no TargetInfo at all).
         if (
-          !(chal.flags & NTLMSSP_NEGOTIATE_TARGET_INFO) ||
-          chal.targetInfo.length === 0
+          (!avFind(ti, MsvAvNbComputerName) ||
+            !avFind(ti, MsvAvNbDomainName)) &&
+          req.flags & (ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT |
+              ISC_REQ_SEQUENCE_DETECT | ISC_REQ_CONFIDENTIALITY)
         ) {
           throw new SspiError(
-            SEC_E_INVALID_TOKEN,
-            "the CHALLENGE has no TargetInfo, which NTLMv2 needs",
+            SEC_E_LOGON_DENIED,
+            "the CHALLENGE's TargetInfo names no NetBIOS computer and domain, " +
+              "which NTLMv2 needs when integrity or confidentiality is asked for",
           );
         }
-        const ti = chal.targetInfo;
         const tsLoc = avFind(ti, MsvAvTimestamp);
         const flLoc = avFind(ti, MsvAvFlags);
         let avFlags = flLoc && flLoc[1] >= 4 ? readU32le(ti, flLoc[0]) : 0;
