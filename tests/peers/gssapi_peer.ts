@@ -107,7 +107,7 @@ export interface GssapiPeerOptions {
    * GENSEC, or the pure-Python clients of ntlm-auth, Impacket and ldap3 (`flags`,
    * `users` and `channelBindings` apply to gss-ntlmssp only).
    */
-  impl?: PythonPeer;
+  impl?: PythonPeer | "heimdal";
   /** Samba acceptor: the directory made by {@link provisionSamba}. */
   sambaDir?: string;
   /**
@@ -181,6 +181,8 @@ export class GssapiError extends Error {
 type Reply = Record<string, any>;
 
 const SCRIPT = new URL("./gssapi_peer.py", import.meta.url);
+/** Heimdal's harness, a Deno script run as a child process. */
+const HEIMDAL_SCRIPT = new URL("./heimdal_peer.ts", import.meta.url);
 /** The harness script of each Python peer. */
 const SCRIPTS: Record<PythonPeer, URL> = {
   "gss-ntlmssp": SCRIPT,
@@ -246,10 +248,15 @@ export class GssapiPeer {
   /** Spawns the peer and waits for its hello (credentials acquired). */
   static async start(opts: GssapiPeerOptions): Promise<GssapiPeer> {
     const impl = opts.impl ?? "gss-ntlmssp";
-    const script = SCRIPTS[impl];
-    const python = opts.python ?? (await pythonPeerStatus(impl)).python ??
-      "python3";
+    // Heimdal's peer is a Deno script (its libraries must not share our process);
+    // the others are Python.
+    const heimdal = impl === "heimdal";
+    const script = heimdal ? HEIMDAL_SCRIPT : SCRIPTS[impl];
+    const python = heimdal
+      ? Deno.execPath()
+      : opts.python ?? (await pythonPeerStatus(impl)).python ?? "python3";
     const args = [
+      ...(heimdal ? ["run", "-A", "--quiet", "--no-lock"] : []),
       script.pathname,
       "--role",
       opts.role,
