@@ -17,6 +17,7 @@ export const NPM_PACKAGES = [
   "httpntlm@1.8.13",
   "axios-ntlm@1.4.6",
   "ntlm@0.1.3",
+  "puppeteer-core@24.43.1",
 ];
 
 const here = new URL(".", import.meta.url).pathname;
