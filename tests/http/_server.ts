@@ -71,6 +71,14 @@ export async function nodeClient(
     [npm, url, USER, DOMAIN, password],
     nodeOptions,
   );
+  return statusAndBody(out);
+}
+
+/**
+ * What the test clients (Node, Java, Go) print, a status line and then the body,
+ * split; no newline means a status (or an error) without a body.
+ */
+export function statusAndBody(out: string): { status: string; body: string } {
   const i = out.indexOf("\n");
   return i < 0
     ? { status: out, body: "" }

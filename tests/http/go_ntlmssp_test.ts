@@ -12,6 +12,7 @@ import {
   DOMAIN,
   PASSWORD,
   startServer,
+  statusAndBody,
   type TestServer,
   USER,
 } from "./_server.ts";
@@ -52,10 +53,7 @@ async function goGet(srv: TestServer, password: string) {
     args: [`${srv.url}/p`, `${DOMAIN}\\${USER}`, password],
     stdout: "piped",
   }).output();
-  const [status, ...body] = new TextDecoder().decode(o.stdout).trim().split(
-    "\n",
-  );
-  return { status, body: body.join("\n") };
+  return statusAndBody(new TextDecoder().decode(o.stdout).trim());
 }
 
 const ntlm = {

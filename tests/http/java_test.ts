@@ -5,17 +5,19 @@
 // "Negotiate, NTLM" (what Deno.serve made of appended values) breaks it; the server
 // now writes a line per challenge, as IIS does.
 import assert from "node:assert/strict";
-import { JAVA_HINT, javaMajor, toolTest } from "../runtimes/_tools.ts";
+import { javaToolTest } from "../runtimes/_tools.ts";
 import {
   allSchemes,
   DOMAIN,
   PASSWORD,
   startServer,
+  statusAndBody,
   type TestServer,
   USER,
 } from "./_server.ts";
 
-const CLIENT = new URL("./java/AuthClient.java", import.meta.url).pathname;
+const CLIENT = new URL("../peers/java/AuthClient.java", import.meta.url)
+  .pathname;
 
 /** A GET of `/p` by Java as `user`: its status and body. */
 async function javaGet(srv: TestServer, user: string, password: string) {
@@ -24,19 +26,14 @@ async function javaGet(srv: TestServer, user: string, password: string) {
     stdout: "piped",
     stderr: "piped",
   }).output();
-  const out = new TextDecoder().decode(o.stdout).trim();
-  const i = out.indexOf("\n");
-  return i < 0
-    ? { status: out, body: "", stderr: new TextDecoder().decode(o.stderr) }
-    : { status: out.slice(0, i), body: out.slice(i + 1), stderr: "" };
+  return {
+    ...statusAndBody(new TextDecoder().decode(o.stdout).trim()),
+    stderr: new TextDecoder().decode(o.stderr),
+  };
 }
 
-await toolTest(
+await javaToolTest(
   "Java HttpURLConnection -> withAuthentication: NTLM beside Negotiate (IIS's offer), Digest when offered",
-  async () =>
-    await javaMajor() >= 11
-      ? null
-      : { missing: "java (11 or later)", hint: JAVA_HINT },
   async () => {
     // IIS's default offer: Negotiate and NTLM. Without Kerberos Java takes NTLM.
     let srv = startServer(allSchemes({ packages: ["Negotiate", "NTLM"] }));

@@ -118,6 +118,23 @@ export async function runServer(
 }
 
 /**
+ * Runs a peer initiator against our server, which must refuse it with
+ * SEC_E_LOGON_DENIED and stay incomplete; disposes and closes both.
+ */
+export async function assertRefused(
+  s: SecurityContext,
+  peer: GssapiPeer,
+): Promise<void> {
+  try {
+    await assert.rejects(runServer(s, peer), /SEC_E_LOGON_DENIED/);
+    assert.equal(s.complete, false);
+  } finally {
+    s.dispose();
+    await peer.close();
+  }
+}
+
+/**
  * Our server speaks first (NegTokenInit2 with Windows' negHints, as SMB servers
  * do), the peer initiator answers with its own NegTokenInit, and the handshake
  * completes with traffic both ways. Closes the peer.

@@ -14,7 +14,7 @@ import {
 import { decodeChallenge } from "../../src/packages/ntlm/messages.ts";
 import { NTLMSSP_NEGOTIATE_TARGET_INFO } from "../../src/packages/ntlm/constants.ts";
 import { encodeBase64 } from "../../src/util/bytes.ts";
-import { JAVA_HINT, javaMajor, toolTest } from "../runtimes/_tools.ts";
+import { javaToolTest } from "../runtimes/_tools.ts";
 import { USERS } from "./_helpers.ts";
 
 const SERVER = new URL("../peers/java/NtlmSaslServer.java", import.meta.url)
@@ -100,12 +100,8 @@ async function run(
   }
 }
 
-await toolTest(
+await javaToolTest(
   "JDK NTLM server (SASL) <- our NTLM client: NTLMv2 and NTLMv1+ESS without TargetInfo; wrong password and integrity refused",
-  async () =>
-    await javaMajor() >= 11
-      ? null
-      : { missing: "java (11 or later)", hint: JAVA_HINT },
   async () => {
     const id = { User, Domain, Password };
     const v2 = await run("NTLMv2", id);

@@ -294,10 +294,10 @@ export async function nodeOutput(
 }
 
 /** What to install for the Java peers. */
-export const JAVA_HINT = "apt-get install -y openjdk-17-jdk-headless";
+const JAVA_HINT = "apt-get install -y openjdk-17-jdk-headless";
 
 /** Java's major version, or 0 when `java` is missing. */
-export async function javaMajor(): Promise<number> {
+async function javaMajor(): Promise<number> {
   try {
     const o = await new Deno.Command("java", {
       args: ["-version"],
@@ -309,6 +309,24 @@ export async function javaMajor(): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+/**
+ * A test that runs a Java peer (single-file source launch, so Java 11 or later):
+ * skipped without it (failed under CI).
+ */
+export function javaToolTest(
+  name: string,
+  fn: () => Promise<void>,
+): Promise<void> {
+  return toolTest(
+    name,
+    async () =>
+      await javaMajor() >= 11
+        ? null
+        : { missing: "java (11 or later)", hint: JAVA_HINT },
+    fn,
+  );
 }
 
 export { isCI };

@@ -320,12 +320,7 @@ export class NtlmServerContext extends NtlmContextBase {
     if (auth.ntResponse.length === 24 && !this.#policy.allowNtlmV1) {
       denied("NTLMv1 responses are not accepted by this server");
     }
-    // A logon that names no domain (Heimdal's client sends none) is a logon to the
-    // server's own domain, as Windows looks such a logon up locally.
-    const found = this.#policy.lookup(
-      auth.user,
-      auth.domain || this.#policy.domain,
-    );
+    const found = this.#policy.lookup(auth.user, this.#logonDomain(auth));
     if (found instanceof Promise) {
       if (!req.async) {
         found.catch(() => {});
@@ -457,7 +452,7 @@ export class NtlmServerContext extends NtlmContextBase {
       this.micUsed = v2 && this.#micRequired;
       if (v2 && this.#micRequired) this.#checkMic(exported, token, auth);
       this.negFlags = flags;
-      this.clientName = `${auth.domain || this.#policy.domain}\\${auth.user}`;
+      this.clientName = `${this.#logonDomain(auth)}\\${auth.user}`;
       this.serverName = this.#policy.computer;
       this.secure(flags, exported, filetimeFromMs(Date.now()));
     } finally {
@@ -534,6 +529,15 @@ export class NtlmServerContext extends NtlmContextBase {
         "the client's channel bindings do not match",
       );
     }
+  }
+
+  /**
+   * The domain a logon is to: the one it names, or the server's own when it names
+   * none (Heimdal's and go-ntlmssp's clients), as Windows looks such a logon up
+   * locally. NTLMv2 itself is computed with the domain as sent.
+   */
+  #logonDomain(auth: AuthenticateMessage): string {
+    return auth.domain || this.#policy.domain;
   }
 
   #done(req: StepRequest, anonymous: boolean): StepResult {
