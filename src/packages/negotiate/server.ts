@@ -67,6 +67,8 @@ export class NegotiateServerContext extends NegotiateContextBase {
   #mechTypesDer: Uint8Array = EMPTY_BYTES;
   #initMic: Uint8Array | undefined;
   #micRequired = false;
+  #gotMic = false;
+  #sentMic = false;
   #supportedMech = "";
 
   step(req: StepRequest): Maybe<StepResult> {
@@ -250,18 +252,50 @@ export class NegotiateServerContext extends NegotiateContextBase {
       this.#micRequired = true;
     }
     const theirs = mic ?? this.#initMic;
+    this.#initMic = undefined;
     this.#state = "done";
     if (theirs) {
       this.verifyMic(this.#mechTypesDer, theirs);
-    } else if (this.#micRequired) {
+      this.#gotMic = true;
+    } else if (this.#micRequired && !responseToken) {
+      // The client's mechanism finished with the token it just sent (NTLM's
+      // AUTHENTICATE, or a late MIC that is missing): its mechListMIC had to come.
       return failure(
         SEC_E_INVALID_TOKEN,
         "the client sent no mechListMIC although one is required (downgrade protection)",
       );
     }
     let ours: Uint8Array | undefined;
-    if ((theirs || this.#micRequired) && this.canMic(ASC_RET_INTEGRITY)) {
+    if (
+      !this.#sentMic && (theirs || this.#micRequired) &&
+      this.canMic(ASC_RET_INTEGRITY)
+    ) {
       ours = this.makeMic(this.#mechTypesDer);
+      this.#sentMic = true;
+    }
+    if (this.#micRequired && !this.#gotMic) {
+      if (!ours) {
+        return failure(
+          SEC_E_INVALID_TOKEN,
+          "a mechListMIC is required but the mechanism cannot sign",
+        );
+      }
+      // Our mechanism finished with a token for the client (a Kerberos AP-REP): the
+      // client's mechanism completes on it, then it sends its mechListMIC (RFC 4178
+      // section 5). Ours goes now, with accept-incomplete.
+      this.#state = "wait";
+      return {
+        status: SEC_I_CONTINUE_NEEDED,
+        tokenIsFresh: true,
+        token: encodeNegTokenResp({
+          negState: ACCEPT_INCOMPLETE,
+          supportedMech,
+          responseToken,
+          mechListMIC: ours,
+        }),
+        attrs: this.innerAttrs,
+        expiry: this.expiry,
+      };
     }
     this.established = true;
     return {
