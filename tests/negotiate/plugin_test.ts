@@ -304,3 +304,47 @@ Deno.test("plug-in: Kerberos chosen after another first mechanism (NEGOEX, as Wi
     }
   });
 });
+
+Deno.test("plug-in: a client's mechListMIC after an optimistic completion is verified and keeps the sequence numbers in step; a second one, or one after NTLM's MICs, is out of sequence", async () => {
+  await withToyKerberos({ legs: 2 }, () => {
+    const listDer = encodeMechTypeList([
+      MS_KERBEROS_OID,
+      KERBEROS_OID,
+      NTLM_OID,
+    ]);
+    for (const tamper of [false, true]) {
+      const { c, s } = pair();
+      try {
+        run(c, s);
+        assert.ok(c.complete && s.complete);
+        // What a client that sends its MIC anyway puts in it: the offered list,
+        // signed with its first sequence number.
+        const mic = c.sign(listDer);
+        if (tamper) mic[0] ^= 1;
+        const late = encodeNegTokenResp({ mechListMIC: mic });
+        if (tamper) {
+          assert.throws(() => s.step(late), /SEC_E_MESSAGE_ALTERED/);
+          continue;
+        }
+        assert.equal(s.step(late), null, "nothing to send back");
+        signBothWays(c, s);
+        assert.throws(() => s.step(late), /SEC_E_OUT_OF_SEQUENCE/);
+      } finally {
+        c.dispose();
+        s.dispose();
+      }
+    }
+  });
+  const { c, s } = pair({ clientList: "NTLM" });
+  try {
+    run(c, s);
+    assert.equal(chosen(s), "NTLM");
+    const late = encodeNegTokenResp({
+      mechListMIC: c.sign(encodeMechTypeList([NTLM_OID])),
+    });
+    assert.throws(() => s.step(late), /SEC_E_OUT_OF_SEQUENCE/);
+  } finally {
+    c.dispose();
+    s.dispose();
+  }
+});

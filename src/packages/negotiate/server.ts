@@ -75,10 +75,7 @@ export class NegotiateServerContext extends NegotiateContextBase {
     const token = inputToken(req.input);
     switch (this.#state) {
       case "done":
-        return failure(
-          SEC_E_OUT_OF_SEQUENCE,
-          "the handshake already completed",
-        );
+        return this.#afterDone(token);
       case "raw":
         return this.#raw(req, token);
       case "start":
@@ -100,6 +97,37 @@ export class NegotiateServerContext extends NegotiateContextBase {
       return failure(SEC_E_INVALID_TOKEN, "expected a NegTokenInit");
     }
     return this.#init(req, t);
+  }
+
+  /**
+   * A token after completion. The one taken: the client's mechListMIC when the
+   * handshake completed without one (an optimistic mechanism that needed no MIC), as
+   * Windows clients send after the MS Kerberos OID; pyspnego's acceptor takes it
+   * too. It is verified against the list the client sent, and moves the mechanism's
+   * sequence numbers on as the client's did. Anything else is out of sequence.
+   */
+  #afterDone(token: Uint8Array | null): StepResult {
+    if (
+      !token || !this.established || this.#gotMic ||
+      this.#mechTypesDer.length === 0
+    ) {
+      return failure(SEC_E_OUT_OF_SEQUENCE, "the handshake already completed");
+    }
+    const t = decodeToken(token);
+    if (
+      t.type !== "resp" || !t.mechListMIC || t.responseToken ||
+      t.supportedMech || t.negState === REJECT || t.negState === REQUEST_MIC
+    ) {
+      return failure(SEC_E_OUT_OF_SEQUENCE, "the handshake already completed");
+    }
+    this.verifyMic(this.#mechTypesDer, t.mechListMIC);
+    this.#gotMic = true;
+    return {
+      status: SEC_E_OK,
+      token: null,
+      attrs: this.innerAttrs,
+      expiry: this.expiry,
+    };
   }
 
   /** Server-initiated SPNEGO: NegTokenInit2 with the mechanisms and Windows' hint. */
