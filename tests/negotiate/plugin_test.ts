@@ -208,16 +208,16 @@ Deno.test("plug-in: a server without Kerberos asks for NTLM with request-mic; bo
   });
 });
 
-/** A bare client context of the toy, driven by hand. */
-function toyClient() {
+/** A bare context of the toy, driven by hand (a client by default). */
+function toyContext(role: "initiate" | "accept" = "initiate") {
   const pkg = findPackage("Kerberos")!;
   const cred = pkg.acquireCredentials({
     principal: null,
-    use: 2,
-    authData: USER,
+    use: role === "initiate" ? 2 : 1,
+    authData: role === "initiate" ? USER : { users: [USER] },
     async: false,
   });
-  const ctx = pkg.createContext(cred as never, "initiate");
+  const ctx = pkg.createContext(cred as never, role);
   const step = (input: Uint8Array | null) => {
     const r = ctx.step({
       target: null,
@@ -257,7 +257,7 @@ Deno.test("plug-in: Kerberos chosen after another first mechanism (NEGOEX, as Wi
     const listDer = encodeMechTypeList(mechTypes);
     for (const tamper of [false, true]) {
       const s = server({ package: "Negotiate", authData: { users: [USER] } });
-      const k = toyClient();
+      const k = toyContext();
       try {
         const r1 = decodeNegotiationToken(
           s.step(encodeNegTokenInit({
@@ -347,4 +347,40 @@ Deno.test("plug-in: a client's mechListMIC after an optimistic completion is ver
     c.dispose();
     s.dispose();
   }
+});
+
+Deno.test("plug-in: the client takes a server that answers with the standard Kerberos OID and its mechListMIC beside the AP-REP, and sends its own MIC with SEC_E_OK", async () => {
+  await withToyKerberos({ legs: 2 }, () => {
+    for (const tamper of [false, true]) {
+      const { c, s } = pair();
+      const k = toyContext("accept");
+      try {
+        const init = decodeNegotiationToken(c.step(null)!);
+        assert.ok(init.type === "init" && init.mechToken);
+        const apRep = k.step(init.mechToken).token!;
+        const mic = k.sign(init.mechTypesDer);
+        if (tamper) mic[3] ^= 0x40;
+        const reply = encodeNegTokenResp({
+          negState: ACCEPT_COMPLETED,
+          supportedMech: KERBEROS_OID,
+          responseToken: apRep,
+          mechListMIC: mic,
+        });
+        if (tamper) {
+          assert.throws(() => c.step(reply), /SEC_E_MESSAGE_ALTERED/);
+          assert.equal(c.complete, false);
+          continue;
+        }
+        const last = decodeNegotiationToken(c.step(reply)!);
+        assert.ok(c.complete);
+        assert.ok(last.type === "resp" && last.mechListMIC);
+        assert.equal(last.responseToken, undefined);
+        assert.equal(k.verify(init.mechTypesDer, last.mechListMIC), 0);
+      } finally {
+        k.dispose();
+        c.dispose();
+        s.dispose();
+      }
+    }
+  });
 });
