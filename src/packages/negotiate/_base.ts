@@ -33,12 +33,14 @@ import {
   SEC_E_MESSAGE_ALTERED,
   SEC_E_NO_CONTEXT,
   SEC_E_OK,
+  SEC_E_UNSUPPORTED_FUNCTION,
 } from "../../sspi/status.ts";
 import { DerError } from "../../der/mod.ts";
 import { NEGOTIATE_MAX_TOKEN } from "./constants.ts";
 import type { InnerCredential, NegotiateCredential } from "./credentials.ts";
 import { ntlmResetter, wantKeysAtOnce } from "./_ntlm.ts";
 import { decodeNegotiationToken, type NegotiationToken } from "./messages.ts";
+import { encodeNegotiateExport } from "./export.ts";
 
 /** A value or a Promise of it (inner packages may wait in the async form). */
 export type Maybe<T> = T | Promise<T>;
@@ -327,6 +329,35 @@ export abstract class NegotiateContextBase implements PackageContext {
     if (typeof c === "number") return { status: c, qop: 0 };
     return c.decryptMessage?.(message, seqNo) ??
       { status: SEC_E_NO_CONTEXT, qop: 0 };
+  }
+
+  /**
+   * `ExportSecurityContext`: the chosen package's name and its own export (see
+   * `export.ts`). Only an established context whose package can export moves.
+   */
+  exportContext(): Uint8Array | number {
+    const c = this.#ready();
+    if (typeof c === "number") return c;
+    if (!c.exportContext || !this.chosen) return SEC_E_UNSUPPORTED_FUNCTION;
+    const inner = c.exportContext();
+    if (typeof inner === "number") return inner;
+    try {
+      return encodeNegotiateExport(this.chosen.name, this.role, inner);
+    } finally {
+      inner.fill(0); // it holds the session keys
+    }
+  }
+
+  /**
+   * Takes an established inner context rebuilt by its package's `importContext`
+   * (its mechListMIC exchange and RC4 reset happened before the export).
+   */
+  protected adopt(chosen: InnerCredential, inner: PackageContext): void {
+    this.chosen = chosen;
+    this.inner = inner;
+    this.innerDone = true;
+    this.#resetReady = true;
+    this.established = true;
   }
 
   applyControlToken(input: SecBufferDesc): number {

@@ -19,6 +19,7 @@ import {
   acquireNegotiateCredential,
   NegotiateCredential,
 } from "./credentials.ts";
+import { NegotiateImportedContext } from "./imported.ts";
 import { NegotiateServerContext } from "./server.ts";
 
 /**
@@ -52,6 +53,9 @@ export const negotiatePackage: SecurityPackage = {
     req: AcquireRequest,
   ): PackageCredential | Promise<PackageCredential> {
     return acquireNegotiateCredential(req);
+  },
+  importContext(token: Uint8Array): PackageContext {
+    return new NegotiateImportedContext(NEGOTIATE_PACKAGE_INFO, token);
   },
   createContext(
     cred: PackageCredential,

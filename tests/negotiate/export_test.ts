@@ -1,0 +1,180 @@
+// ExportSecurityContext / ImportSecurityContext for Negotiate: an established context
+// moves to a new handle with its chosen package, which keeps its keys and sequence
+// numbers (the mechListMIC's included).
+import assert from "node:assert/strict";
+import type { SecPkgContext_NegotiationInfo } from "../../src/sspi/attributes.ts";
+import {
+  type AttributeOut,
+  CtxtHandle,
+  DecryptMessage,
+  DeleteSecurityContext,
+  EncryptMessage,
+  ExportSecurityContext,
+  ImportSecurityContext,
+  QueryContextAttributes,
+  SEC_E_INVALID_TOKEN,
+  SEC_E_NO_CONTEXT,
+  SEC_E_OK,
+  SEC_E_OUT_OF_SEQUENCE,
+  SEC_E_SECPKG_NOT_FOUND,
+  SEC_E_UNSUPPORTED_FUNCTION,
+  SecBuffer,
+  SECBUFFER_DATA,
+  SECBUFFER_TOKEN,
+  SecBufferDesc,
+  SECPKG_ATTR_NAMES,
+  SECPKG_ATTR_NEGOTIATION_INFO,
+  SECPKG_ATTR_SESSION_KEY,
+} from "../../mod.ts";
+import { encodeNegotiateExport } from "../../src/packages/negotiate/export.ts";
+import { negotiatePackage } from "../../src/packages/negotiate/mod.ts";
+import type { StepResult } from "../../src/sspi/package.ts";
+import { pair, run } from "./_helpers.ts";
+import { withToyKerberos } from "./_toy_kerberos.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function seal(ctx: CtxtHandle, text: string): Uint8Array {
+  const data = enc.encode(text);
+  const out = new Uint8Array(16 + data.length);
+  out.set(data, 16);
+  const msg = new SecBufferDesc([
+    new SecBuffer(SECBUFFER_TOKEN, out.subarray(0, 16)),
+    new SecBuffer(SECBUFFER_DATA, out.subarray(16)),
+  ]);
+  assert.equal(EncryptMessage(ctx, 0, msg, 0), SEC_E_OK);
+  return out;
+}
+
+function unseal(ctx: CtxtHandle, wrapped: Uint8Array): [number, string] {
+  const copy = wrapped.slice();
+  const msg = new SecBufferDesc([
+    new SecBuffer(SECBUFFER_TOKEN, copy.subarray(0, 16)),
+    new SecBuffer(SECBUFFER_DATA, copy.subarray(16)),
+  ]);
+  const st = DecryptMessage(ctx, msg, 0, { value: 0 });
+  return [st, dec.decode(copy.subarray(16))];
+}
+
+function exported(ctx: CtxtHandle): [number, SecBuffer | undefined] {
+  const packed: AttributeOut<SecBuffer> = {};
+  const st = ExportSecurityContext(ctx, 0, packed, null);
+  return [st, packed.value];
+}
+
+function imported(bytes: Uint8Array): [number, CtxtHandle] {
+  const h = new CtxtHandle();
+  const st = ImportSecurityContext(
+    "Negotiate",
+    new SecBuffer(SECBUFFER_TOKEN, bytes),
+    null,
+    h,
+  );
+  return [st, h];
+}
+
+Deno.test("Negotiate(NTLM): export both sides after the mechListMICs, import, and messages continue in sequence", () => {
+  const { c, s } = pair();
+  try {
+    run(c, s);
+    assert.deepEqual(
+      unseal(s.handles.context, seal(c.handles.context, "before")),
+      [SEC_E_OK, "before"],
+    );
+    const [sst, sPacked] = exported(s.handles.context);
+    assert.equal(sst, SEC_E_OK);
+    const [cst, cPacked] = exported(c.handles.context);
+    assert.equal(cst, SEC_E_OK);
+    const [ist, server] = imported(sPacked!.pvBuffer!);
+    assert.equal(ist, SEC_E_OK);
+    const [jst, client] = imported(cPacked!.pvBuffer!);
+    assert.equal(jst, SEC_E_OK);
+    // The originals are gone; the moved contexts talk to each other.
+    const key: AttributeOut<{ SessionKey: Uint8Array }> = {};
+    QueryContextAttributes(s.handles.context, SECPKG_ATTR_SESSION_KEY, key);
+    c.dispose();
+    s.dispose();
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(unseal(server, seal(client, `c${i}`)), [
+        SEC_E_OK,
+        `c${i}`,
+      ]);
+      assert.deepEqual(unseal(client, seal(server, `s${i}`)), [
+        SEC_E_OK,
+        `s${i}`,
+      ]);
+    }
+    const info: AttributeOut<SecPkgContext_NegotiationInfo> = {};
+    assert.equal(
+      QueryContextAttributes(server, SECPKG_ATTR_NEGOTIATION_INFO, info),
+      SEC_E_OK,
+    );
+    assert.equal(info.value!.PackageInfo.Name, "NTLM");
+    const names: AttributeOut<{ sUserName: string }> = {};
+    QueryContextAttributes(server, SECPKG_ATTR_NAMES, names);
+    assert.equal(names.value!.sUserName, "EXAMPLE\\alice");
+    const moved: AttributeOut<{ SessionKey: Uint8Array }> = {};
+    QueryContextAttributes(server, SECPKG_ATTR_SESSION_KEY, moved);
+    assert.deepEqual(moved.value!.SessionKey, key.value!.SessionKey);
+    assert.equal(DeleteSecurityContext(server), SEC_E_OK);
+    assert.equal(DeleteSecurityContext(client), SEC_E_OK);
+  } finally {
+    c.dispose();
+    s.dispose();
+  }
+});
+
+Deno.test("Negotiate export: refused before completion; bad bytes, unknown packages and packages that cannot export are status codes", async () => {
+  const { c, s } = pair();
+  try {
+    const challenge = s.step(c.step(null)!)!;
+    assert.equal(exported(s.handles.context)[0], SEC_E_NO_CONTEXT);
+    c.step(s.step(c.step(challenge)!)!);
+    assert.ok(c.complete && s.complete);
+    const bytes = exported(s.handles.context)[1]!.pvBuffer!;
+    for (
+      const bad of [bytes.slice(0, 6), bytes.slice(0, 11), new Uint8Array(40)]
+    ) {
+      assert.equal(imported(bad)[0], SEC_E_INVALID_TOKEN);
+    }
+    assert.equal(
+      (negotiatePackage.importContext!(bytes).step({} as never) as StepResult)
+        .status,
+      SEC_E_OUT_OF_SEQUENCE,
+      "an imported context's handshake is over",
+    );
+    const version = bytes.slice();
+    version[4] = 9;
+    assert.equal(imported(version)[0], SEC_E_INVALID_TOKEN);
+    // The inner package judges its own bytes.
+    const inner = bytes.subarray(7 + 4);
+    assert.equal(
+      imported(encodeNegotiateExport("NTLM", "accept", inner.slice(0, 20)))[0],
+      SEC_E_INVALID_TOKEN,
+    );
+    assert.equal(
+      imported(encodeNegotiateExport("NoSuchPackage", "accept", inner))[0],
+      SEC_E_SECPKG_NOT_FOUND,
+    );
+  } finally {
+    c.dispose();
+    s.dispose();
+  }
+  await withToyKerberos({ legs: 2 }, () => {
+    const { c, s } = pair();
+    try {
+      run(c, s);
+      assert.equal(exported(s.handles.context)[0], SEC_E_UNSUPPORTED_FUNCTION);
+      assert.equal(
+        imported(
+          encodeNegotiateExport("Kerberos", "accept", Uint8Array.of(1)),
+        )[0],
+        SEC_E_UNSUPPORTED_FUNCTION,
+      );
+    } finally {
+      c.dispose();
+      s.dispose();
+    }
+  });
+});
