@@ -12,6 +12,7 @@ import {
   ExportSecurityContext,
   ImportSecurityContext,
   QueryContextAttributes,
+  SEC_E_INTERNAL_ERROR,
   SEC_E_INVALID_TOKEN,
   SEC_E_NO_CONTEXT,
   SEC_E_OK,
@@ -29,6 +30,7 @@ import {
 import { encodeNegotiateExport } from "../../src/packages/negotiate/export.ts";
 import { negotiatePackage } from "../../src/packages/negotiate/mod.ts";
 import type { StepResult } from "../../src/sspi/package.ts";
+import { FUZZ_SEED, fuzzIterations, rng } from "../_fuzz.ts";
 import { pair, run } from "./_helpers.ts";
 import { withToyKerberos } from "./_toy_kerberos.ts";
 
@@ -177,4 +179,53 @@ Deno.test("Negotiate export: refused before completion; bad bytes, unknown packa
       s.dispose();
     }
   });
+});
+
+const IMPORT_ITERATIONS = fuzzIterations("FUZZ_IMPORT_ITERATIONS", 5_000);
+
+Deno.test(`Negotiate import fuzz: ${IMPORT_ITERATIONS} mutated exports give status codes only, and what imports can be used and deleted (seed ${FUZZ_SEED})`, () => {
+  const r = rng(FUZZ_SEED);
+  const { c, s } = pair();
+  try {
+    run(c, s);
+    const good = exported(s.handles.context)[1]!.pvBuffer!;
+    let imports = 0;
+    for (let n = 0; n < IMPORT_ITERATIONS; n++) {
+      let b = good.slice();
+      const k = r(5);
+      if (k === 0) b = b.slice(0, r(b.length));
+      else if (k === 1) b[r(b.length)] = r(256);
+      else if (k === 2) { // a length field of the inner export
+        const at = 7 + 4 + 33 + r(40);
+        if (at < b.length) b[at] = r(256);
+      } else if (k === 3) b[6] = r(256); // the name's length
+      else for (let i = 0; i < 8; i++) b[r(b.length)] ^= 1 << r(8);
+      let st: number, h: CtxtHandle;
+      try {
+        [st, h] = imported(b);
+      } catch (e) {
+        assert.fail(`import threw ${e}`);
+      }
+      assert.equal(typeof st, "number");
+      assert.notEqual(st, SEC_E_INTERNAL_ERROR);
+      if (st !== SEC_E_OK) continue;
+      imports++;
+      // Whatever state came in, messages and deletion are status codes.
+      const msg = new SecBufferDesc([
+        new SecBuffer(SECBUFFER_TOKEN, new Uint8Array(16)),
+        new SecBuffer(SECBUFFER_DATA, new Uint8Array(1 + r(64))),
+      ]);
+      const e1 = EncryptMessage(h, 0, msg, 0);
+      const e2 = DecryptMessage(h, msg, 0, { value: 0 });
+      for (const x of [e1, e2]) {
+        assert.equal(typeof x, "number");
+        assert.notEqual(x, SEC_E_INTERNAL_ERROR);
+      }
+      assert.equal(DeleteSecurityContext(h), SEC_E_OK);
+    }
+    assert.ok(imports > 0, "some mutations still import");
+  } finally {
+    c.dispose();
+    s.dispose();
+  }
 });
