@@ -33,31 +33,7 @@ import type { StepResult } from "../../src/sspi/package.ts";
 import { FUZZ_SEED, fuzzIterations, rng } from "../_fuzz.ts";
 import { pair, run } from "./_helpers.ts";
 import { withToyKerberos } from "./_toy_kerberos.ts";
-
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-
-function seal(ctx: CtxtHandle, text: string): Uint8Array {
-  const data = enc.encode(text);
-  const out = new Uint8Array(16 + data.length);
-  out.set(data, 16);
-  const msg = new SecBufferDesc([
-    new SecBuffer(SECBUFFER_TOKEN, out.subarray(0, 16)),
-    new SecBuffer(SECBUFFER_DATA, out.subarray(16)),
-  ]);
-  assert.equal(EncryptMessage(ctx, 0, msg, 0), SEC_E_OK);
-  return out;
-}
-
-function unseal(ctx: CtxtHandle, wrapped: Uint8Array): [number, string] {
-  const copy = wrapped.slice();
-  const msg = new SecBufferDesc([
-    new SecBuffer(SECBUFFER_TOKEN, copy.subarray(0, 16)),
-    new SecBuffer(SECBUFFER_DATA, copy.subarray(16)),
-  ]);
-  const st = DecryptMessage(ctx, msg, 0, { value: 0 });
-  return [st, dec.decode(copy.subarray(16))];
-}
+import { seal, unseal } from "../ntlm/_helpers.ts";
 
 function exported(ctx: CtxtHandle): [number, SecBuffer | undefined] {
   const packed: AttributeOut<SecBuffer> = {};

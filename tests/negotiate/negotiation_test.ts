@@ -8,7 +8,6 @@ import {
   SEC_E_NO_CREDENTIALS,
   SEC_E_OK,
   server,
-  SspiError,
 } from "../../mod.ts";
 import {
   ACCEPT_COMPLETED,
@@ -28,6 +27,7 @@ import { pair, run } from "./_helpers.ts";
 import { decodeAuthenticate } from "../../src/packages/ntlm/messages.ts";
 import { NtlmSessionSecurity } from "../../src/packages/ntlm/security.ts";
 import { concat, fromHex } from "../../src/util/bytes.ts";
+import { statusOf } from "../ntlm/_helpers.ts";
 
 const CAPTURED = new URL(
   "../peers/captured/gssntlmssp_spnego_handshake.json",
@@ -41,16 +41,6 @@ const b64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 const isNtlmssp = (b: Uint8Array | undefined, type: number) =>
   !!b && new TextDecoder().decode(b.subarray(0, 8)) === "NTLMSSP\0" &&
   b[8] === type;
-
-function statusOf(f: () => unknown): number {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(e instanceof SspiError, `expected SspiError, got ${e}`);
-    return e.status;
-  }
-  throw new Error("expected a failure");
-}
 
 Deno.test("captured gss-ntlmssp SPNEGO tokens decode to the expected structure", async () => {
   const cap = JSON.parse(await Deno.readTextFile(CAPTURED));

@@ -4,7 +4,20 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { client, type SecurityContext, server, SspiError } from "../../mod.ts";
+import {
+  client,
+  type CtxtHandle,
+  DecryptMessage,
+  EncryptMessage,
+  SEC_E_OK,
+  SecBuffer,
+  SECBUFFER_DATA,
+  SECBUFFER_TOKEN,
+  SecBufferDesc,
+  type SecurityContext,
+  server,
+  SspiError,
+} from "../../mod.ts";
 
 /** The one user the servers know. */
 export const USERS = [{
@@ -54,4 +67,31 @@ export function statusOf(f: () => unknown): number {
     return e.status;
   }
   throw new Error("expected an SspiError");
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** Seals `text` on `ctx` through `EncryptMessage`: the 16-byte trailer, then the data. */
+export function seal(ctx: CtxtHandle, text: string): Uint8Array {
+  const data = enc.encode(text);
+  const out = new Uint8Array(16 + data.length);
+  out.set(data, 16);
+  const msg = new SecBufferDesc([
+    new SecBuffer(SECBUFFER_TOKEN, out.subarray(0, 16)),
+    new SecBuffer(SECBUFFER_DATA, out.subarray(16)),
+  ]);
+  assert.equal(EncryptMessage(ctx, 0, msg, 0), SEC_E_OK);
+  return out;
+}
+
+/** Opens what `seal` made (a copy) through `DecryptMessage`: the status and the text. */
+export function unseal(ctx: CtxtHandle, wrapped: Uint8Array): [number, string] {
+  const copy = wrapped.slice();
+  const msg = new SecBufferDesc([
+    new SecBuffer(SECBUFFER_TOKEN, copy.subarray(0, 16)),
+    new SecBuffer(SECBUFFER_DATA, copy.subarray(16)),
+  ]);
+  const st = DecryptMessage(ctx, msg, 0, { value: 0 });
+  return [st, dec.decode(copy.subarray(16))];
 }

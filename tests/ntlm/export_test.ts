@@ -5,9 +5,7 @@ import {
   type AttributeOut,
   client,
   CtxtHandle,
-  DecryptMessage,
   DeleteSecurityContext,
-  EncryptMessage,
   ExportSecurityContext,
   ImportSecurityContext,
   QueryContextAttributes,
@@ -15,39 +13,14 @@ import {
   SEC_E_NO_CONTEXT,
   SEC_E_OK,
   SecBuffer,
-  SECBUFFER_DATA,
   SECBUFFER_TOKEN,
-  SecBufferDesc,
   SECPKG_ATTR_NAMES,
   SECPKG_ATTR_SESSION_KEY,
   server,
 } from "../../mod.ts";
+import { seal, unseal } from "./_helpers.ts";
 
 const USERS = [{ User: "alice", Domain: "EXAMPLE", Password: "pw" }];
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-
-function seal(ctx: CtxtHandle, text: string): Uint8Array {
-  const data = enc.encode(text);
-  const out = new Uint8Array(16 + data.length);
-  out.set(data, 16);
-  const msg = new SecBufferDesc([
-    new SecBuffer(SECBUFFER_TOKEN, out.subarray(0, 16)),
-    new SecBuffer(SECBUFFER_DATA, out.subarray(16)),
-  ]);
-  assert.equal(EncryptMessage(ctx, 0, msg, 0), SEC_E_OK);
-  return out;
-}
-
-function unseal(ctx: CtxtHandle, wrapped: Uint8Array): [number, string] {
-  const copy = wrapped.slice();
-  const msg = new SecBufferDesc([
-    new SecBuffer(SECBUFFER_TOKEN, copy.subarray(0, 16)),
-    new SecBuffer(SECBUFFER_DATA, copy.subarray(16)),
-  ]);
-  const st = DecryptMessage(ctx, msg, 0, { value: 0 });
-  return [st, dec.decode(copy.subarray(16))];
-}
 
 Deno.test("NTLM: a context still in its handshake cannot be exported", () => {
   const c = client({ authData: USERS[0] });

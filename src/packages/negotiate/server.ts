@@ -61,6 +61,23 @@ function firstReplyFrame(oid: string): TokenFrame {
   return f;
 }
 
+/** A step that answers with a NegTokenResp of these fields. */
+function respond(
+  status: number,
+  fields: Omit<NegTokenResp, "type">,
+  attrs: number,
+  expiry?: bigint,
+  owned = false,
+): StepResult {
+  return {
+    status,
+    tokenIsFresh: true,
+    token: encodeNegTokenResp(fields, owned),
+    attrs,
+    expiry,
+  };
+}
+
 /** The Negotiate server state machine. */
 export class NegotiateServerContext extends NegotiateContextBase {
   #state: "start" | "hinted" | "wait" | "raw" | "done" = "start";
@@ -209,15 +226,10 @@ export class NegotiateServerContext extends NegotiateContextBase {
     // it is not the client's preferred one). This is the first reply: supportedMech
     // is not sent again (4.2.2).
     this.#first = false;
-    return {
-      status: SEC_I_CONTINUE_NEEDED,
-      tokenIsFresh: true,
-      token: encodeNegTokenResp({
-        negState: optimistic ? ACCEPT_INCOMPLETE : REQUEST_MIC,
-        supportedMech: chosenOid,
-      }),
-      attrs: 0,
-    };
+    return respond(SEC_I_CONTINUE_NEEDED, {
+      negState: optimistic ? ACCEPT_INCOMPLETE : REQUEST_MIC,
+      supportedMech: chosenOid,
+    }, 0);
   }
 
   #first = true;
@@ -263,17 +275,13 @@ export class NegotiateServerContext extends NegotiateContextBase {
     this.#first = false;
     const responseToken = r?.token ?? undefined;
     if (!this.innerDone) {
-      return {
-        status: SEC_I_CONTINUE_NEEDED,
-        tokenIsFresh: true,
-        token: encodeNegTokenResp({
-          negState: ACCEPT_INCOMPLETE,
-          supportedMech,
-          responseToken,
-        }, r?.tokenIsFresh === true),
-        attrs: r?.attrs ?? 0,
-        expiry: r?.expiry,
-      };
+      return respond(
+        SEC_I_CONTINUE_NEEDED,
+        { negState: ACCEPT_INCOMPLETE, supportedMech, responseToken },
+        r?.attrs ?? 0,
+        r?.expiry,
+        r?.tokenIsFresh === true,
+      );
     }
     if (clientToken && this.inner?.requiresMechListMic?.()) {
       // NTLM put a MIC in AUTHENTICATE: the client can and must protect the list.
@@ -312,31 +320,29 @@ export class NegotiateServerContext extends NegotiateContextBase {
       // client's mechanism completes on it, then it sends its mechListMIC (RFC 4178
       // section 5). Ours goes now, with accept-incomplete.
       this.#state = "wait";
-      return {
-        status: SEC_I_CONTINUE_NEEDED,
-        tokenIsFresh: true,
-        token: encodeNegTokenResp({
+      return respond(
+        SEC_I_CONTINUE_NEEDED,
+        {
           negState: ACCEPT_INCOMPLETE,
           supportedMech,
           responseToken,
           mechListMIC: ours,
-        }),
-        attrs: this.innerAttrs,
-        expiry: this.expiry,
-      };
+        },
+        this.innerAttrs,
+        this.expiry,
+      );
     }
     this.established = true;
-    return {
-      status: SEC_E_OK,
-      tokenIsFresh: true,
-      token: encodeNegTokenResp({
+    return respond(
+      SEC_E_OK,
+      {
         negState: ACCEPT_COMPLETED,
         supportedMech,
         responseToken,
         mechListMIC: ours,
-      }),
-      attrs: this.innerAttrs,
-      expiry: this.expiry,
-    };
+      },
+      this.innerAttrs,
+      this.expiry,
+    );
   }
 }
