@@ -384,3 +384,36 @@ Deno.test("plug-in: the client takes a server that answers with the standard Ker
     }
   });
 });
+
+Deno.test("plug-in: a server that counter-proposes NTLM but sends a token with it is refused (SEC_E_INVALID_TOKEN)", async () => {
+  await withToyKerberos({ legs: 2 }, () => {
+    const { c, s } = pair();
+    try {
+      c.step(null);
+      const bogus = Uint8Array.of(
+        0x4e,
+        0x54,
+        0x4c,
+        0x4d,
+        0x53,
+        0x53,
+        0x50,
+        0,
+        2,
+      );
+      assert.throws(
+        () =>
+          c.step(encodeNegTokenResp({
+            negState: REQUEST_MIC,
+            supportedMech: NTLM_OID,
+            responseToken: bogus,
+          })),
+        /SEC_E_INVALID_TOKEN/,
+      );
+      assert.equal(c.complete, false);
+    } finally {
+      c.dispose();
+      s.dispose();
+    }
+  });
+});

@@ -232,6 +232,14 @@ export class NegotiateClientContext extends NegotiateContextBase {
         );
       }
       if (pick !== this.chosen) {
+        if (t.responseToken) {
+          // The client starts the counter-proposed mechanism: a token from the
+          // server can only belong to the one it declined (MIT rejects it too).
+          return failure(
+            SEC_E_INVALID_TOKEN,
+            "the server chose another mechanism but sent a token for it",
+          );
+        }
         // The optimistic token is discarded; the chosen mechanism starts now and the
         // mechanism list must be protected by a MIC (RFC 4178 section 5).
         this.startInner(pick);
