@@ -417,3 +417,29 @@ Deno.test("plug-in: a server that counter-proposes NTLM but sends a token with i
     }
   });
 });
+
+Deno.test("plug-in: an empty responseToken after a one-token mechanism finished (old IIS) is taken as none; a real one is refused", async () => {
+  await withToyKerberos({ legs: 1 }, () => {
+    for (const token of [new Uint8Array(0), Uint8Array.of(1)]) {
+      const { c, s } = pair();
+      try {
+        c.step(null);
+        const reply = encodeNegTokenResp({
+          negState: ACCEPT_COMPLETED,
+          supportedMech: MS_KERBEROS_OID,
+          responseToken: token,
+        });
+        if (token.length) {
+          assert.throws(() => c.step(reply), /SEC_E_INVALID_TOKEN/);
+          assert.equal(c.complete, false);
+        } else {
+          assert.equal(c.step(reply), null);
+          assert.ok(c.complete);
+        }
+      } finally {
+        c.dispose();
+        s.dispose();
+      }
+    }
+  });
+});

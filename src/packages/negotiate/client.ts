@@ -255,6 +255,11 @@ export class NegotiateClientContext extends NegotiateContextBase {
     if (t.negState === REQUEST_MIC) this.#micRequired = true;
     if (t.negState === ACCEPT_COMPLETED) this.#serverDone = true;
     let inner: Maybe<StepResult | null> = null;
+    if (t.responseToken?.length === 0 && this.innerDone) {
+      // Old IIS sends an empty responseToken where a mechanism that finished
+      // (Kerberos without mutual authentication) has nothing to say; MIT takes it.
+      t = { ...t, responseToken: undefined };
+    }
     if (t.responseToken) {
       if (this.innerDone) {
         return failure(
