@@ -118,9 +118,9 @@ export class NegotiateServerContext extends NegotiateContextBase {
 
   /**
    * A token after completion. The one taken: the client's mechListMIC when the
-   * handshake completed without one (an optimistic mechanism that needed no MIC), as
-   * Windows clients send after the MS Kerberos OID; pyspnego's acceptor takes it
-   * too. It is verified against the list the client sent, and moves the mechanism's
+   * handshake completed without one (an optimistic mechanism that needed no MIC),
+   * which pyspnego's acceptor takes from Windows clients after the MS Kerberos OID.
+   * It is verified against the list the client sent, and moves the mechanism's
    * sequence numbers on as the client's did. Anything else is out of sequence.
    */
   #afterDone(token: Uint8Array | null): StepResult {
