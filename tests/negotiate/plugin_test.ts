@@ -8,6 +8,7 @@ import {
   type AttributeOut,
   client,
   QueryContextAttributes,
+  SEC_E_INTERNAL_ERROR,
   SECPKG_ATTR_NEGOTIATION_INFO,
   server,
   SspiError,
@@ -35,6 +36,8 @@ import {
 } from "../../mod.ts";
 import { pair, run, USER } from "./_helpers.ts";
 import { withToyKerberos } from "./_toy_kerberos.ts";
+import { mutate } from "./_mutate.ts";
+import { FUZZ_SEED, fuzzIterations, rng } from "../_fuzz.ts";
 
 const enc = new TextEncoder();
 
@@ -442,4 +445,87 @@ Deno.test("plug-in: an empty responseToken after a one-token mechanism finished 
       }
     }
   });
+});
+
+const PLUGIN_ITERATIONS = fuzzIterations("FUZZ_PLUGIN_ITERATIONS", 3_000);
+
+Deno.test(`plug-in fuzz: ${PLUGIN_ITERATIONS} mutated tokens at every step of the Kerberos flows (the server waiting for the client's MIC, tokens after completion) give status codes only (seed ${FUZZ_SEED})`, async () => {
+  const r = rng(FUZZ_SEED);
+  const statuses = new Map<number, number>();
+  /** Runs a step; a failure must be an SspiError with a real status. */
+  const attempt = (f: () => unknown): boolean => {
+    try {
+      f();
+      statuses.set(0, (statuses.get(0) ?? 0) + 1);
+      return true;
+    } catch (e) {
+      assert.ok(e instanceof SspiError, `not an SspiError: ${e}`);
+      assert.notEqual(e.status >>> 0, SEC_E_INTERNAL_ERROR);
+      statuses.set(e.status >>> 0, (statuses.get(e.status >>> 0) ?? 0) + 1);
+      return false;
+    }
+  };
+  await withToyKerberos({ legs: 2 }, () => {
+    const mechTypes = [NEGOEX_OID, MS_KERBEROS_OID, KERBEROS_OID, NTLM_OID];
+    const listDer = encodeMechTypeList(mechTypes);
+    for (let i = 0; i < PLUGIN_ITERATIONS; i++) {
+      const lane = r(3);
+      if (lane === 0) {
+        // The NEGOEX-first flow: a mutated AP-REQ reply or a mutated late MIC.
+        const s = server({ package: "Negotiate", authData: { users: [USER] } });
+        const k = toyContext();
+        try {
+          s.step(
+            encodeNegTokenInit(
+              { mechTypes, mechToken: Uint8Array.of(1) },
+              true,
+            ),
+          );
+          const resp = encodeNegTokenResp({
+            responseToken: k.step(null).token!,
+          });
+          if (r(2)) {
+            attempt(() => s.step(mutate(resp, r)));
+            continue;
+          }
+          const r2 = decodeNegotiationToken(s.step(resp)!);
+          assert.ok(r2.type === "resp" && r2.responseToken);
+          k.step(r2.responseToken);
+          const late = encodeNegTokenResp({
+            negState: ACCEPT_INCOMPLETE,
+            mechListMIC: k.sign(listDer),
+          });
+          if (attempt(() => s.step(mutate(late, r)))) {
+            // A mutation that still verifies completes the server, and only then.
+            assert.ok(s.complete);
+          } else assert.equal(s.complete, false);
+        } finally {
+          k.dispose();
+          s.dispose();
+        }
+      } else {
+        // The optimistic flow: a mutated reply to the client, or a mutated token to
+        // a completed server.
+        const { c, s } = pair();
+        try {
+          const init = c.step(null)!;
+          const reply = s.step(init)!;
+          if (lane === 1) attempt(() => c.step(mutate(reply, r)));
+          else {
+            c.step(reply);
+            const late = encodeNegTokenResp({ mechListMIC: c.sign(listDer) });
+            attempt(() => s.step(mutate(r(2) ? late : init, r)));
+          }
+        } finally {
+          c.dispose();
+          s.dispose();
+        }
+      }
+    }
+  });
+  console.log(
+    "statuses:",
+    [...statuses].map(([k, v]) => `0x${k.toString(16)}=${v}`).join(" "),
+  );
+  assert.ok(statuses.size > 2, "the mutations reached several outcomes");
 });
