@@ -13,7 +13,11 @@ import type {
   ULongOut,
 } from "./buffers.ts";
 import { SecBufferDesc as SecBufferDescClass } from "./buffers.ts";
-import { SECPKG_ATTR_PACKAGE_INFO } from "./flags.ts";
+import {
+  SECPKG_ATTR_PACKAGE_INFO,
+  SECPKG_CONTEXT_EXPORT_DELETE_OLD,
+  SECPKG_CONTEXT_EXPORT_TO_KERNEL,
+} from "./flags.ts";
 import { CredHandle, CtxtHandle } from "./handles.ts";
 import type { SecPkgInfo } from "./package.ts";
 import "./builtin.ts";
@@ -455,16 +459,27 @@ export function QuerySecurityPackageInfo(
   return SEC_E_OK;
 }
 
-/** Serializes a context so another process can `ImportSecurityContext` it. */
+/**
+ * Serializes a context so another process can `ImportSecurityContext` it. With
+ * `SECPKG_CONTEXT_EXPORT_DELETE_OLD` the context is deleted once exported (its
+ * keys wiped, the handle invalid), as on Windows; `SECPKG_CONTEXT_EXPORT_TO_KERNEL`
+ * is `SEC_E_UNSUPPORTED_FUNCTION` (Windows no longer supports it either).
+ */
 export function ExportSecurityContext(
   phContext: CtxtHandle,
-  _fFlags: number,
+  fFlags: number,
   pPackedContext: AttributeOut<SecBuffer>,
   _pToken: AttributeOut | null,
 ): number {
   checkHandleArg("phContext", phContext, false);
   const e = liveContext(phContext);
   if (typeof e === "number") return e;
+  if (fFlags & SECPKG_CONTEXT_EXPORT_TO_KERNEL) {
+    return fail(
+      SEC_E_UNSUPPORTED_FUNCTION,
+      "SECPKG_CONTEXT_EXPORT_TO_KERNEL is not supported",
+    );
+  }
   if (!e.ctx.exportContext) {
     return fail(
       SEC_E_UNSUPPORTED_FUNCTION,
@@ -479,6 +494,7 @@ export function ExportSecurityContext(
       cbBuffer: r.length,
       pvBuffer: r,
     } as SecBuffer;
+    if (fFlags & SECPKG_CONTEXT_EXPORT_DELETE_OLD) deleteContextCore(phContext);
     return SEC_E_OK;
   }, false) as number;
 }

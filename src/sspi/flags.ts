@@ -466,6 +466,14 @@ export const SECPKG_FLAG_APPCONTAINER_PASSTHROUGH = 0x400000;
 /** `SECPKG_FLAG_APPCONTAINER_CHECKS` (0x800000): Package capabilities (SecPkgInfo.fCapabilities) */
 export const SECPKG_FLAG_APPCONTAINER_CHECKS = 0x800000;
 
+// ExportSecurityContext flags (fFlags).
+/** `SECPKG_CONTEXT_EXPORT_RESET_NEW` (0x1): ExportSecurityContext flags (fFlags) */
+export const SECPKG_CONTEXT_EXPORT_RESET_NEW = 0x1;
+/** `SECPKG_CONTEXT_EXPORT_DELETE_OLD` (0x2): ExportSecurityContext flags (fFlags) */
+export const SECPKG_CONTEXT_EXPORT_DELETE_OLD = 0x2;
+/** `SECPKG_CONTEXT_EXPORT_TO_KERNEL` (0x4): ExportSecurityContext flags (fFlags) */
+export const SECPKG_CONTEXT_EXPORT_TO_KERNEL = 0x4;
+
 // Quality of protection (fQOP) and data representation.
 /** `SECQOP_WRAP_NO_ENCRYPT` (0x80000001): Quality of protection (fQOP) and data representation */
 export const SECQOP_WRAP_NO_ENCRYPT = 0x80000001;

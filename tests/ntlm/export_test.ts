@@ -9,13 +9,17 @@ import {
   ExportSecurityContext,
   ImportSecurityContext,
   QueryContextAttributes,
+  SEC_E_INVALID_HANDLE,
   SEC_E_INVALID_TOKEN,
   SEC_E_NO_CONTEXT,
   SEC_E_OK,
+  SEC_E_UNSUPPORTED_FUNCTION,
   SecBuffer,
   SECBUFFER_TOKEN,
   SECPKG_ATTR_NAMES,
   SECPKG_ATTR_SESSION_KEY,
+  SECPKG_CONTEXT_EXPORT_DELETE_OLD,
+  SECPKG_CONTEXT_EXPORT_TO_KERNEL,
   server,
 } from "../../mod.ts";
 import { seal, unseal } from "./_helpers.ts";
@@ -122,6 +126,50 @@ Deno.test("NTLM: a context exported before its first message (keys not yet deriv
   QueryContextAttributes(c.handles.context, SECPKG_ATTR_SESSION_KEY, orig);
   QueryContextAttributes(moved, SECPKG_ATTR_SESSION_KEY, copy);
   assert.deepEqual(copy.value!.SessionKey, orig.value!.SessionKey);
+  assert.equal(DeleteSecurityContext(moved), SEC_E_OK);
+  c.dispose();
+  s.dispose();
+});
+
+Deno.test("ExportSecurityContext: SECPKG_CONTEXT_EXPORT_DELETE_OLD deletes the exported context; TO_KERNEL is unsupported", () => {
+  const c = client({ authData: USERS[0] });
+  const s = server({ authData: { users: USERS } });
+  s.step(c.step(s.step(c.step(null)!)!)!);
+  const kernel: AttributeOut<SecBuffer> = {};
+  assert.equal(
+    ExportSecurityContext(
+      s.handles.context,
+      SECPKG_CONTEXT_EXPORT_TO_KERNEL,
+      kernel,
+      null,
+    ),
+    SEC_E_UNSUPPORTED_FUNCTION,
+  );
+  assert.equal(kernel.value, undefined);
+  const packed: AttributeOut<SecBuffer> = {};
+  assert.equal(
+    ExportSecurityContext(
+      s.handles.context,
+      SECPKG_CONTEXT_EXPORT_DELETE_OLD,
+      packed,
+      null,
+    ),
+    SEC_E_OK,
+  );
+  // The old handle is gone; the moved context carries on.
+  assert.equal(
+    QueryContextAttributes(s.handles.context, SECPKG_ATTR_NAMES, {}),
+    SEC_E_INVALID_HANDLE,
+  );
+  const moved = new CtxtHandle();
+  assert.equal(
+    ImportSecurityContext("NTLM", packed.value!, null, moved),
+    SEC_E_OK,
+  );
+  assert.deepEqual(unseal(moved, seal(c.handles.context, "after")), [
+    SEC_E_OK,
+    "after",
+  ]);
   assert.equal(DeleteSecurityContext(moved), SEC_E_OK);
   c.dispose();
   s.dispose();
