@@ -9,6 +9,10 @@ import {
   client,
   QueryContextAttributes,
   SEC_E_INTERNAL_ERROR,
+  SecBuffer,
+  SECBUFFER_DATA,
+  SECBUFFER_TOKEN,
+  SecBufferDesc,
   SECPKG_ATTR_NEGOTIATION_INFO,
   server,
   SspiError,
@@ -28,12 +32,6 @@ import {
   REQUEST_MIC,
 } from "../../src/packages/negotiate/mod.ts";
 import { findPackage } from "../../src/sspi/registry.ts";
-import {
-  SecBuffer,
-  SECBUFFER_DATA,
-  SECBUFFER_TOKEN,
-  SecBufferDesc,
-} from "../../mod.ts";
 import { pair, run, USER } from "./_helpers.ts";
 import { withToyKerberos } from "./_toy_kerberos.ts";
 import { mutate } from "./_mutate.ts";
