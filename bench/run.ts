@@ -13,6 +13,7 @@ import {
   negotiateCredentials,
   negotiateHandshakeAndSealOnce,
   negotiateHandshakeOnce,
+  ntlmHandshakeWithMicsOnce,
 } from "./negotiate_bench.ts";
 import { formatCryptoRows, runCryptoBench } from "./crypto_bench.ts";
 import {
@@ -167,6 +168,12 @@ if (import.meta.main) {
       label: "handshake, then the first sealed 64 B message",
       ours: () => negotiateHandshakeAndSealOnce(nego),
       peer: () => portableHandshakeAndSealOnce(creds),
+      peerName: "bare NTLM",
+    },
+    {
+      label: "floor: bare NTLM + the mechListMICs' crypto, no SPNEGO",
+      ours: () => ntlmHandshakeWithMicsOnce(creds),
+      peer: () => portableHandshakeOnce(creds),
       peerName: "bare NTLM",
     },
   ]);
