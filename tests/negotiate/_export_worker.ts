@@ -1,14 +1,7 @@
 // The worker side of export_worker_test.ts: imports a Negotiate context exported by
 // another isolate, opens the message the client sealed, and seals a reply.
-import {
-  CtxtHandle,
-  DeleteSecurityContext,
-  ImportSecurityContext,
-  SEC_E_OK,
-  SecBuffer,
-  SECBUFFER_TOKEN,
-} from "../../mod.ts";
-import { seal, unseal } from "../ntlm/_helpers.ts";
+import { DeleteSecurityContext, SEC_E_OK } from "../../mod.ts";
+import { imported, seal, unseal } from "../ntlm/_helpers.ts";
 
 /** The worker's global scope (type-checked with the window lib like the rest). */
 const scope = self as unknown as {
@@ -19,13 +12,7 @@ const scope = self as unknown as {
 };
 
 scope.onmessage = (e) => {
-  const h = new CtxtHandle();
-  const st = ImportSecurityContext(
-    "Negotiate",
-    new SecBuffer(SECBUFFER_TOKEN, e.data.packed),
-    null,
-    h,
-  );
+  const [st, h] = imported("Negotiate", e.data.packed);
   if (st !== SEC_E_OK) {
     scope.postMessage({ error: `ImportSecurityContext: 0x${st.toString(16)}` });
     return;

@@ -4,6 +4,7 @@ import type { SecurityContext } from "../../src/friendly/context.ts";
 import type { GssapiPeer } from "../peers/gssapi_peer.ts";
 import assert from "node:assert/strict";
 import { decodeNegotiationToken } from "../../src/packages/negotiate/mod.ts";
+import { toHex } from "../../src/util/bytes.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -158,6 +159,15 @@ export async function serverFirstWith(peer: GssapiPeer): Promise<void> {
     s.dispose();
     await peer.close();
   }
+}
+
+/** The peer holds our session key; then `crossTraffic`. */
+export async function sameKeyThenTraffic(
+  ours: SecurityContext,
+  peer: GssapiPeer,
+): Promise<void> {
+  assert.equal((await peer.info()).session_key_hex, toHex(ours.sessionKey));
+  await crossTraffic(ours, peer);
 }
 
 /** Three wraps each way, then a MIC each way, between our context and a peer. */

@@ -34,10 +34,9 @@ import {
   NTLM_OID,
   REQUEST_MIC,
 } from "../../src/packages/negotiate/mod.ts";
+import { toHex } from "../../src/util/bytes.ts";
 
 const USER = PEER_USER;
-const hex = (b: Uint8Array) =>
-  [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 
 await peerTest(
   "Negotiate interop: our client -> gss SPNEGO acceptor, wrap and MIC both ways",
@@ -55,7 +54,7 @@ await peerTest(
       assert.ok(info.complete);
       assert.equal(info.mech, NTLM_OID);
       assert.equal(info.peer_name, "EXAMPLE\\alice");
-      assert.equal(info.session_key_hex, hex(c.sessionKey));
+      assert.equal(info.session_key_hex, toHex(c.sessionKey));
       // The peer's last token carries its mechListMIC (accept-completed).
       const last = decodeNegotiationToken(tokens[tokens.length - 1]);
       assert.ok(
@@ -85,7 +84,7 @@ await peerTest(
       const info = await peer.info();
       assert.ok(info.complete, "the gss initiator did not complete");
       assert.equal(s.clientName, "EXAMPLE\\alice");
-      assert.equal(info.session_key_hex, hex(s.sessionKey));
+      assert.equal(info.session_key_hex, toHex(s.sessionKey));
       const third = decodeNegotiationToken(tokens[2]);
       assert.ok(third.type === "resp" && third.mechListMIC);
       await crossTraffic(s, peer);

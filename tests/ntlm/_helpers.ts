@@ -5,15 +5,20 @@
  */
 import assert from "node:assert/strict";
 import {
+  type AttributeOut,
   client,
-  type CtxtHandle,
+  CtxtHandle,
   DecryptMessage,
   EncryptMessage,
+  ExportSecurityContext,
+  ImportSecurityContext,
+  QueryContextAttributes,
   SEC_E_OK,
   SecBuffer,
   SECBUFFER_DATA,
   SECBUFFER_TOKEN,
   SecBufferDesc,
+  SECPKG_ATTR_SESSION_KEY,
   type SecurityContext,
   server,
   SspiError,
@@ -94,4 +99,36 @@ export function unseal(ctx: CtxtHandle, wrapped: Uint8Array): [number, string] {
   ]);
   const st = DecryptMessage(ctx, msg, 0, { value: 0 });
   return [st, dec.decode(copy.subarray(16))];
+}
+
+/** `ExportSecurityContext` with `flags`: the status and the packed bytes, if any. */
+export function exported(
+  ctx: CtxtHandle,
+  flags = 0,
+): [number, Uint8Array | undefined] {
+  const packed: AttributeOut<SecBuffer> = {};
+  const st = ExportSecurityContext(ctx, flags, packed, null);
+  return [st, packed.value?.pvBuffer ?? undefined];
+}
+
+/** `ImportSecurityContext(pkg, bytes)`: the status and the new handle. */
+export function imported(
+  pkg: string,
+  bytes: Uint8Array,
+): [number, CtxtHandle] {
+  const h = new CtxtHandle();
+  const st = ImportSecurityContext(
+    pkg,
+    new SecBuffer(SECBUFFER_TOKEN, bytes),
+    null,
+    h,
+  );
+  return [st, h];
+}
+
+/** The session key `ctx` reports (`SECPKG_ATTR_SESSION_KEY`). */
+export function sessionKeyOf(ctx: CtxtHandle): Uint8Array | undefined {
+  const k: AttributeOut<{ SessionKey: Uint8Array }> = {};
+  QueryContextAttributes(ctx, SECPKG_ATTR_SESSION_KEY, k);
+  return k.value?.SessionKey;
 }

@@ -4,25 +4,19 @@ import assert from "node:assert/strict";
 import {
   type AttributeOut,
   client,
-  CtxtHandle,
   DeleteSecurityContext,
-  ExportSecurityContext,
-  ImportSecurityContext,
   QueryContextAttributes,
   SEC_E_INVALID_HANDLE,
   SEC_E_INVALID_TOKEN,
   SEC_E_NO_CONTEXT,
   SEC_E_OK,
   SEC_E_UNSUPPORTED_FUNCTION,
-  SecBuffer,
-  SECBUFFER_TOKEN,
   SECPKG_ATTR_NAMES,
-  SECPKG_ATTR_SESSION_KEY,
   SECPKG_CONTEXT_EXPORT_DELETE_OLD,
   SECPKG_CONTEXT_EXPORT_TO_KERNEL,
   server,
 } from "../../mod.ts";
-import { seal, unseal } from "./_helpers.ts";
+import { exported, imported, seal, sessionKeyOf, unseal } from "./_helpers.ts";
 
 const USERS = [{ User: "alice", Domain: "EXAMPLE", Password: "pw" }];
 
@@ -30,12 +24,9 @@ Deno.test("NTLM: a context still in its handshake cannot be exported", () => {
   const c = client({ authData: USERS[0] });
   const s = server({ authData: { users: USERS } });
   s.step(c.step(null)!); // the server has sent its CHALLENGE
-  const early: AttributeOut<SecBuffer> = {};
-  assert.equal(
-    ExportSecurityContext(s.handles.context, 0, early, null),
-    SEC_E_NO_CONTEXT,
-  );
-  assert.equal(early.value, undefined);
+  const [st, early] = exported(s.handles.context);
+  assert.equal(st, SEC_E_NO_CONTEXT);
+  assert.equal(early, undefined);
   c.dispose();
   s.dispose();
 });
@@ -50,18 +41,11 @@ Deno.test("NTLM: export, import, then messages continue in sequence both ways", 
     SEC_E_OK,
     "before",
   ]);
-  const packed: AttributeOut<SecBuffer> = {};
-  assert.equal(
-    ExportSecurityContext(s.handles.context, 0, packed, null),
-    SEC_E_OK,
-  );
-  const bytes = packed.value!.pvBuffer!;
-  assert.ok(bytes.length > 1000);
-  const moved = new CtxtHandle();
-  assert.equal(
-    ImportSecurityContext("NTLM", packed.value!, null, moved),
-    SEC_E_OK,
-  );
+  const [est, bytes] = exported(s.handles.context);
+  assert.equal(est, SEC_E_OK);
+  assert.ok(bytes!.length > 1000);
+  const [ist, moved] = imported("NTLM", bytes!);
+  assert.equal(ist, SEC_E_OK);
   DeleteSecurityContext(s.handles.context); // the original is gone
   assert.deepEqual(unseal(moved, seal(cctx, "after")), [SEC_E_OK, "after"]);
   assert.deepEqual(unseal(cctx, seal(moved, "reply")), [SEC_E_OK, "reply"]);
@@ -71,30 +55,14 @@ Deno.test("NTLM: export, import, then messages continue in sequence both ways", 
     SEC_E_OK,
   );
   assert.equal(names.value!.sUserName, "EXAMPLE\\alice");
-  const k1: AttributeOut<{ SessionKey: Uint8Array }> = {};
-  const k2: AttributeOut<{ SessionKey: Uint8Array }> = {};
-  QueryContextAttributes(moved, SECPKG_ATTR_SESSION_KEY, k1);
-  QueryContextAttributes(cctx, SECPKG_ATTR_SESSION_KEY, k2);
-  assert.deepEqual(k1.value!.SessionKey, k2.value!.SessionKey);
+  assert.deepEqual(sessionKeyOf(moved), sessionKeyOf(cctx));
   assert.equal(DeleteSecurityContext(moved), SEC_E_OK);
   // Garbage does not import.
-  const h = new CtxtHandle();
-  const junk = new SecBuffer(SECBUFFER_TOKEN, bytes.slice(0, 40));
-  assert.equal(
-    ImportSecurityContext("NTLM", junk, null, h),
-    SEC_E_INVALID_TOKEN,
-  );
-  const tampered = bytes.slice();
+  assert.equal(imported("NTLM", bytes!.slice(0, 40))[0], SEC_E_INVALID_TOKEN);
+  const tampered = bytes!.slice();
   tampered[tampered.length - 1] ^= 0; // same bytes: still imports
-  assert.equal(
-    ImportSecurityContext(
-      "NTLM",
-      new SecBuffer(SECBUFFER_TOKEN, tampered),
-      null,
-      h,
-    ),
-    SEC_E_OK,
-  );
+  const [tst, h] = imported("NTLM", tampered);
+  assert.equal(tst, SEC_E_OK);
   DeleteSecurityContext(h);
   c.dispose();
 });
@@ -103,16 +71,10 @@ Deno.test("NTLM: a context exported before its first message (keys not yet deriv
   const c = client({ authData: USERS[0] });
   const s = server({ authData: { users: USERS } });
   s.step(c.step(s.step(c.step(null)!)!)!);
-  const packed: AttributeOut<SecBuffer> = {};
-  assert.equal(
-    ExportSecurityContext(c.handles.context, 0, packed, null),
-    SEC_E_OK,
-  );
-  const moved = new CtxtHandle();
-  assert.equal(
-    ImportSecurityContext("NTLM", packed.value!, null, moved),
-    SEC_E_OK,
-  );
+  const [est, bytes] = exported(c.handles.context);
+  assert.equal(est, SEC_E_OK);
+  const [ist, moved] = imported("NTLM", bytes!);
+  assert.equal(ist, SEC_E_OK);
   assert.deepEqual(unseal(s.handles.context, seal(moved, "first")), [
     SEC_E_OK,
     "first",
@@ -121,11 +83,7 @@ Deno.test("NTLM: a context exported before its first message (keys not yet deriv
     SEC_E_OK,
     "back",
   ]);
-  const orig: AttributeOut<{ SessionKey: Uint8Array }> = {};
-  const copy: AttributeOut<{ SessionKey: Uint8Array }> = {};
-  QueryContextAttributes(c.handles.context, SECPKG_ATTR_SESSION_KEY, orig);
-  QueryContextAttributes(moved, SECPKG_ATTR_SESSION_KEY, copy);
-  assert.deepEqual(copy.value!.SessionKey, orig.value!.SessionKey);
+  assert.deepEqual(sessionKeyOf(moved), sessionKeyOf(c.handles.context));
   assert.equal(DeleteSecurityContext(moved), SEC_E_OK);
   c.dispose();
   s.dispose();
@@ -135,37 +93,24 @@ Deno.test("ExportSecurityContext: SECPKG_CONTEXT_EXPORT_DELETE_OLD deletes the e
   const c = client({ authData: USERS[0] });
   const s = server({ authData: { users: USERS } });
   s.step(c.step(s.step(c.step(null)!)!)!);
-  const kernel: AttributeOut<SecBuffer> = {};
-  assert.equal(
-    ExportSecurityContext(
-      s.handles.context,
-      SECPKG_CONTEXT_EXPORT_TO_KERNEL,
-      kernel,
-      null,
-    ),
-    SEC_E_UNSUPPORTED_FUNCTION,
+  const [kst, kernel] = exported(
+    s.handles.context,
+    SECPKG_CONTEXT_EXPORT_TO_KERNEL,
   );
-  assert.equal(kernel.value, undefined);
-  const packed: AttributeOut<SecBuffer> = {};
-  assert.equal(
-    ExportSecurityContext(
-      s.handles.context,
-      SECPKG_CONTEXT_EXPORT_DELETE_OLD,
-      packed,
-      null,
-    ),
-    SEC_E_OK,
+  assert.equal(kst, SEC_E_UNSUPPORTED_FUNCTION);
+  assert.equal(kernel, undefined);
+  const [est, bytes] = exported(
+    s.handles.context,
+    SECPKG_CONTEXT_EXPORT_DELETE_OLD,
   );
+  assert.equal(est, SEC_E_OK);
   // The old handle is gone; the moved context carries on.
   assert.equal(
     QueryContextAttributes(s.handles.context, SECPKG_ATTR_NAMES, {}),
     SEC_E_INVALID_HANDLE,
   );
-  const moved = new CtxtHandle();
-  assert.equal(
-    ImportSecurityContext("NTLM", packed.value!, null, moved),
-    SEC_E_OK,
-  );
+  const [ist, moved] = imported("NTLM", bytes!);
+  assert.equal(ist, SEC_E_OK);
   assert.deepEqual(unseal(moved, seal(c.handles.context, "after")), [
     SEC_E_OK,
     "after",

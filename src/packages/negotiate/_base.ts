@@ -39,7 +39,12 @@ import { DerError } from "../../der/mod.ts";
 import { NEGOTIATE_MAX_TOKEN } from "./constants.ts";
 import type { InnerCredential, NegotiateCredential } from "./credentials.ts";
 import { ntlmResetter, wantKeysAtOnce } from "./_ntlm.ts";
-import { decodeNegotiationToken, type NegotiationToken } from "./messages.ts";
+import {
+  decodeNegotiationToken,
+  type NegotiationToken,
+  type NegTokenResp,
+} from "./messages.ts";
+import { encodeNegTokenResp } from "./encode.ts";
 import { encodeNegotiateExport } from "./export.ts";
 
 /** A value or a Promise of it (inner packages may wait in the async form). */
@@ -53,6 +58,23 @@ export function then<T, U>(v: Maybe<T>, f: (t: T) => Maybe<U>): Maybe<U> {
 /** A failed step. */
 export function failure(status: number, message: string): StepResult {
   return { status, attrs: 0, message };
+}
+
+/** A step that answers with a NegTokenResp of these fields. */
+export function respond(
+  status: number,
+  fields: Omit<NegTokenResp, "type">,
+  attrs: number,
+  expiry?: bigint,
+  owned = false,
+): StepResult {
+  return {
+    status,
+    tokenIsFresh: true,
+    token: encodeNegTokenResp(fields, owned),
+    attrs,
+    expiry,
+  };
 }
 
 /** Decodes a SPNEGO token; malformed input becomes `SspiError(SEC_E_INVALID_TOKEN)`. */

@@ -30,6 +30,7 @@ import {
   failure,
   type Maybe,
   NegotiateContextBase,
+  respond,
   then,
 } from "./_base.ts";
 import {
@@ -335,16 +336,16 @@ export class NegotiateClientContext extends NegotiateContextBase {
     if (!innerToken && !mic) {
       return failure(SEC_E_INVALID_TOKEN, "nothing to send to the server");
     }
-    return {
-      status: SEC_I_CONTINUE_NEEDED,
-      tokenIsFresh: true,
-      token: encodeNegTokenResp({
+    return respond(
+      SEC_I_CONTINUE_NEEDED,
+      {
         negState: ACCEPT_INCOMPLETE,
         responseToken: innerToken,
         mechListMIC: mic,
-      }, r?.tokenIsFresh === true),
-      attrs: r?.attrs ?? this.innerAttrs,
-      expiry: this.expiry,
-    };
+      },
+      r?.attrs ?? this.innerAttrs,
+      this.expiry,
+      r?.tokenIsFresh === true,
+    );
   }
 }

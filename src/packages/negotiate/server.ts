@@ -29,6 +29,7 @@ import {
   failure,
   type Maybe,
   NegotiateContextBase,
+  respond,
   then,
 } from "./_base.ts";
 import { isNtlmssp } from "./_ntlm.ts";
@@ -42,7 +43,6 @@ import {
 } from "./constants.ts";
 import {
   encodeNegTokenInit,
-  encodeNegTokenResp,
   keepMechTypesDer,
   negTokenRespFrame,
 } from "./encode.ts";
@@ -59,23 +59,6 @@ function firstReplyFrame(oid: string): TokenFrame {
     if (firstFrames.size < 32) firstFrames.set(oid, f);
   }
   return f;
-}
-
-/** A step that answers with a NegTokenResp of these fields. */
-function respond(
-  status: number,
-  fields: Omit<NegTokenResp, "type">,
-  attrs: number,
-  expiry?: bigint,
-  owned = false,
-): StepResult {
-  return {
-    status,
-    tokenIsFresh: true,
-    token: encodeNegTokenResp(fields, owned),
-    attrs,
-    expiry,
-  };
 }
 
 /** The Negotiate server state machine. */
@@ -124,15 +107,12 @@ export class NegotiateServerContext extends NegotiateContextBase {
    * sequence numbers on as the client's did. Anything else is out of sequence.
    */
   #afterDone(token: Uint8Array | null): StepResult {
+    const t = token && this.established && !this.#gotMic &&
+        this.#mechTypesDer.length !== 0
+      ? decodeToken(token)
+      : null;
     if (
-      !token || !this.established || this.#gotMic ||
-      this.#mechTypesDer.length === 0
-    ) {
-      return failure(SEC_E_OUT_OF_SEQUENCE, "the handshake already completed");
-    }
-    const t = decodeToken(token);
-    if (
-      t.type !== "resp" || !t.mechListMIC || t.responseToken ||
+      t?.type !== "resp" || !t.mechListMIC || t.responseToken ||
       t.supportedMech || t.negState === REJECT || t.negState === REQUEST_MIC
     ) {
       return failure(SEC_E_OUT_OF_SEQUENCE, "the handshake already completed");
