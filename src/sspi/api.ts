@@ -266,12 +266,14 @@ export function QueryContextAttributes(
   }
   const e = liveContext(phContext);
   if (typeof e === "number") return e;
-  if (ulAttribute === SECPKG_ATTR_PACKAGE_INFO) {
-    pBuffer.value = { PackageInfo: { ...e.pkg.info } };
-    return SEC_E_OK;
-  }
   return settle(() => e.ctx.queryAttribute(ulAttribute >>> 0), (r) => {
     if (r.status === SEC_E_OK) pBuffer.value = r.value;
+    else if (ulAttribute === SECPKG_ATTR_PACKAGE_INFO) {
+      // Every context answers this one: by default with the package it was made by.
+      // A package may name another (Negotiate names its chosen one once established).
+      pBuffer.value = { PackageInfo: { ...e.pkg.info } };
+      return SEC_E_OK;
+    }
     return r.status === SEC_E_OK
       ? SEC_E_OK
       : fail(r.status, `attribute ${ulAttribute} is not available`);

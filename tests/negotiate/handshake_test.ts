@@ -16,7 +16,7 @@ import {
 } from "../../mod.ts";
 import { decodeNegotiationToken } from "../../src/packages/negotiate/mod.ts";
 import { pair, run, USER } from "./_helpers.ts";
-import { client, server } from "../../mod.ts";
+import { client, type SecurityContext, server } from "../../mod.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -50,12 +50,45 @@ Deno.test("Negotiate(NTLM) loopback: handshake, wrap, sign, attributes", () => {
     );
     assert.equal(info.value!.PackageInfo.Name, "NTLM");
     assert.equal(info.value!.NegotiationState, SECPKG_NEGOTIATION_COMPLETE);
-    const pi: AttributeOut<SecPkgContext_PackageInfo> = {};
-    QueryContextAttributes(s.handles.context, SECPKG_ATTR_PACKAGE_INFO, pi);
-    assert.equal(pi.value!.PackageInfo.Name, "Negotiate");
-    assert.equal(pi.value!.PackageInfo.wRPCID, 9);
-    assert.equal(pi.value!.PackageInfo.cbMaxToken, 48256);
-    assert.equal(pi.value!.PackageInfo.fCapabilities, 0x00083bb3);
+  } finally {
+    c.dispose();
+    s.dispose();
+  }
+});
+
+/** SECPKG_ATTR_PACKAGE_INFO of a context through the Win32-shaped call. */
+function packageInfoOf(ctx: SecurityContext) {
+  const pi: AttributeOut<SecPkgContext_PackageInfo> = {};
+  assert.equal(
+    QueryContextAttributes(ctx.handles.context, SECPKG_ATTR_PACKAGE_INFO, pi),
+    SEC_E_OK,
+  );
+  return pi.value!.PackageInfo;
+}
+
+Deno.test("Negotiate(NTLM): SECPKG_ATTR_PACKAGE_INFO names Negotiate while negotiating, NTLM once each side is established", () => {
+  const { c, s } = pair();
+  try {
+    const t1 = c.step(null)!;
+    const t2 = s.step(t1)!;
+    for (const ctx of [c, s]) {
+      const info = packageInfoOf(ctx);
+      assert.equal(info.Name, "Negotiate");
+      assert.equal(info.wRPCID, 9);
+      assert.equal(info.cbMaxToken, 48256);
+      assert.equal(info.fCapabilities, 0x00083bb3);
+    }
+    const t4 = s.step(c.step(t2)!)!;
+    assert.ok(s.complete && !c.complete);
+    assert.equal(packageInfoOf(s).Name, "NTLM");
+    assert.equal(packageInfoOf(c).Name, "Negotiate");
+    assert.equal(c.step(t4), null);
+    for (const ctx of [c, s]) {
+      const info = packageInfoOf(ctx);
+      assert.equal(info.Name, "NTLM");
+      assert.equal(info.wRPCID, 10);
+      assert.equal(info.Comment, "NTLM Security Package");
+    }
   } finally {
     c.dispose();
     s.dispose();

@@ -3,7 +3,10 @@
 // chosen, run through its own token shapes, protected by mechListMICs made with
 // MakeSignature/VerifySignature, and dropped when it cannot start.
 import assert from "node:assert/strict";
-import type { SecPkgContext_NegotiationInfo } from "../../src/sspi/attributes.ts";
+import type {
+  SecPkgContext_NegotiationInfo,
+  SecPkgContext_PackageInfo,
+} from "../../src/sspi/attributes.ts";
 import {
   type AttributeOut,
   client,
@@ -14,6 +17,7 @@ import {
   SECBUFFER_TOKEN,
   SecBufferDesc,
   SECPKG_ATTR_NEGOTIATION_INFO,
+  SECPKG_ATTR_PACKAGE_INFO,
   server,
   SspiError,
 } from "../../mod.ts";
@@ -40,12 +44,19 @@ import { FUZZ_SEED, fuzzIterations, rng } from "../_fuzz.ts";
 
 const enc = new TextEncoder();
 
+/** The chosen package's name; once established, PACKAGE_INFO names it too (as Windows). */
 function chosen(ctx: SecurityContext): string {
   const info: AttributeOut<SecPkgContext_NegotiationInfo> = {};
   QueryContextAttributes(
     ctx.handles.context,
     SECPKG_ATTR_NEGOTIATION_INFO,
     info,
+  );
+  const pkg: AttributeOut<SecPkgContext_PackageInfo> = {};
+  QueryContextAttributes(ctx.handles.context, SECPKG_ATTR_PACKAGE_INFO, pkg);
+  assert.equal(
+    pkg.value!.PackageInfo.Name,
+    ctx.complete ? info.value!.PackageInfo.Name : "Negotiate",
   );
   return info.value!.PackageInfo.Name;
 }

@@ -284,7 +284,11 @@ export abstract class NegotiateContextBase implements PackageContext {
 
   queryAttribute(attribute: number): AttributeResult {
     if (attribute === SECPKG_ATTR_PACKAGE_INFO) {
-      return { status: SEC_E_OK, value: { PackageInfo: { ...this.info } } };
+      // As Windows: "Negotiate" while negotiating, the chosen package once established.
+      const info = this.established && this.chosen
+        ? this.chosen.pkg.info
+        : this.info;
+      return { status: SEC_E_OK, value: { PackageInfo: { ...info } } };
     }
     if (attribute === SECPKG_ATTR_NEGOTIATION_INFO) {
       if (!this.chosen) return { status: SEC_E_NO_CONTEXT };
