@@ -6,6 +6,7 @@
  * @module
  */
 import type {
+  SecPkgContext_ClientSpecifiedTarget,
   SecPkgContext_Flags,
   SecPkgContext_Lifespan,
   SecPkgContext_Names,
@@ -17,6 +18,7 @@ import type {
   SecPkgCredentials_Names,
 } from "../sspi/attributes.ts";
 import {
+  SECPKG_ATTR_CLIENT_SPECIFIED_TARGET,
   SECPKG_ATTR_FLAGS,
   SECPKG_ATTR_LIFESPAN,
   SECPKG_ATTR_NAMES,
@@ -59,6 +61,7 @@ export const CONTEXT_ATTRIBUTES: ReadonlySet<number> = new Set([
   SECPKG_ATTR_NEGOTIATION_INFO,
   SECPKG_ATTR_LIFESPAN,
   SECPKG_ATTR_FLAGS,
+  SECPKG_ATTR_CLIENT_SPECIFIED_TARGET,
 ]);
 
 /** The credential attributes the native provider decodes. */
@@ -77,6 +80,7 @@ export type ContextAttribute =
   | SecPkgContext_NegotiationInfo
   | SecPkgContext_Lifespan
   | SecPkgContext_Flags
+  | SecPkgContext_ClientSpecifiedTarget
   | SecPkgCredentials_Names;
 
 /**
@@ -145,6 +149,8 @@ export function readContextAttribute(
       };
     case SECPKG_ATTR_FLAGS:
       return { Flags: u32(0) };
+    case SECPKG_ATTR_CLIENT_SPECIFIED_TARGET:
+      return { sTargetName: str(0) };
   }
   throw new RangeError(`attribute ${attribute} is not decoded`);
 }

@@ -32,6 +32,15 @@ export interface SecPkgContext_NativeNames {
   sServerName: string;
 }
 
+/**
+ * `SecPkgContext_ClientSpecifiedTarget` (`SECPKG_ATTR_CLIENT_SPECIFIED_TARGET`), on a
+ * server context: the SPN the client said it was authenticating to.
+ */
+export interface SecPkgContext_ClientSpecifiedTarget {
+  /** The SPN, e.g. `HTTP/web.contoso.com`. */
+  sTargetName: string;
+}
+
 /** `SecPkgContext_SessionKey` (`SECPKG_ATTR_SESSION_KEY`). */
 export interface SecPkgContext_SessionKey {
   /** Length of the key in bytes. */

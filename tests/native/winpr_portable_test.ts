@@ -13,10 +13,14 @@ import {
   type SecurityFunctionTable,
 } from "../../src/provider.ts";
 import { SecBuffer, SecBufferDesc } from "../../src/sspi/buffers.ts";
-import type { SecPkgContext_Sizes } from "../../src/sspi/attributes.ts";
+import type {
+  SecPkgContext_ClientSpecifiedTarget,
+  SecPkgContext_Sizes,
+} from "../../src/sspi/attributes.ts";
 import {
   SECBUFFER_DATA,
   SECBUFFER_TOKEN,
+  SECPKG_ATTR_CLIENT_SPECIFIED_TARGET,
   SECPKG_ATTR_NEGOTIATION_INFO,
   SECPKG_ATTR_SIZES,
 } from "../../src/sspi/flags.ts";
@@ -32,6 +36,18 @@ import {
 } from "./_helpers.ts";
 
 const enc = new TextEncoder();
+
+/** SECPKG_ATTR_CLIENT_SPECIFIED_TARGET of a portable server context. */
+function clientTarget(t: SecurityFunctionTable, ctx: CtxtHandle): string {
+  const out: { value?: SecPkgContext_ClientSpecifiedTarget } = {};
+  assert.equal(
+    statusName(
+      t.QueryContextAttributes(ctx, SECPKG_ATTR_CLIENT_SPECIFIED_TARGET, out),
+    ),
+    "SEC_E_OK",
+  );
+  return out.value!.sTargetName;
+}
 
 function seal(
   t: SecurityFunctionTable,
@@ -128,6 +144,11 @@ winprTest(
       0,
     );
     assert.equal(sizes.value?.cbSecurityTrailer, 16);
+    // WinPR names the target it was given in MsvAvTargetName.
+    assert.equal(
+      clientTarget(portable, h.serverCtx),
+      "HTTP/server.contoso.com",
+    );
     across(native, h.clientCtx, portable, h.serverCtx);
     cleanup(native, portable, h);
 
@@ -188,6 +209,10 @@ winprTest(
       SEC_E_OK,
     );
     assert.equal(info.value!.PackageInfo.Name, "NTLM");
+    assert.equal(
+      clientTarget(portable, h.serverCtx),
+      "HTTP/server.contoso.com",
+    );
     across(native, h.clientCtx, portable, h.serverCtx);
     cleanup(native, portable, h);
 

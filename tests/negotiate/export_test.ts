@@ -31,6 +31,7 @@ import { FUZZ_SEED, fuzzIterations, rng } from "../_fuzz.ts";
 import { pair, run } from "./_helpers.ts";
 import { withToyKerberos } from "./_toy_kerberos.ts";
 import {
+  clientTargetOf,
   exported,
   imported as importedAs,
   seal,
@@ -80,6 +81,7 @@ Deno.test("Negotiate(NTLM): export both sides after the mechListMICs, import, an
     const names: AttributeOut<{ sUserName: string }> = {};
     QueryContextAttributes(server, SECPKG_ATTR_NAMES, names);
     assert.equal(names.value!.sUserName, "EXAMPLE\\alice");
+    assert.equal(clientTargetOf(server), "HTTP/web.example.com");
     assert.deepEqual(sessionKeyOf(server), key);
     assert.equal(DeleteSecurityContext(server), SEC_E_OK);
     assert.equal(DeleteSecurityContext(client), SEC_E_OK);

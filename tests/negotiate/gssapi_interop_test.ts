@@ -35,6 +35,7 @@ import {
   REQUEST_MIC,
 } from "../../src/packages/negotiate/mod.ts";
 import { toHex } from "../../src/util/bytes.ts";
+import { clientTargetOf } from "../ntlm/_helpers.ts";
 
 const USER = PEER_USER;
 
@@ -85,6 +86,8 @@ await peerTest(
       assert.ok(info.complete, "the gss initiator did not complete");
       assert.equal(s.clientName, "EXAMPLE\\alice");
       assert.equal(info.session_key_hex, toHex(s.sessionKey));
+      // NTLM's MsvAvTargetName reaches the server through Negotiate.
+      assert.equal(clientTargetOf(s.handles.context), "host/localhost");
       const third = decodeNegotiationToken(tokens[2]);
       assert.ok(third.type === "resp" && third.mechListMIC);
       await crossTraffic(s, peer);

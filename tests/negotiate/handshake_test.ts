@@ -16,6 +16,7 @@ import {
 } from "../../mod.ts";
 import { decodeNegotiationToken } from "../../src/packages/negotiate/mod.ts";
 import { pair, run, USER } from "./_helpers.ts";
+import { clientTargetOf } from "../ntlm/_helpers.ts";
 import { client, type SecurityContext, server } from "../../mod.ts";
 
 const enc = new TextEncoder();
@@ -32,6 +33,7 @@ Deno.test("Negotiate(NTLM) loopback: handshake, wrap, sign, attributes", () => {
     const last = decodeNegotiationToken(tokens[3]);
     assert.ok(last.type === "resp" && last.negState === 0 && last.mechListMIC);
     assert.equal(s.clientName, "EXAMPLE\\alice");
+    assert.equal(clientTargetOf(s.handles.context), "HTTP/web.example.com");
     assert.deepEqual(c.sessionKey, s.sessionKey);
     for (let i = 0; i < 3; i++) {
       assert.equal(dec.decode(s.unwrap(c.wrap(enc.encode(`c${i}`)))), `c${i}`);

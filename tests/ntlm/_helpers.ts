@@ -18,6 +18,7 @@ import {
   SECBUFFER_DATA,
   SECBUFFER_TOKEN,
   SecBufferDesc,
+  SECPKG_ATTR_CLIENT_SPECIFIED_TARGET,
   SECPKG_ATTR_SESSION_KEY,
   type SecurityContext,
   server,
@@ -131,4 +132,18 @@ export function sessionKeyOf(ctx: CtxtHandle): Uint8Array | undefined {
   const k: AttributeOut<{ SessionKey: Uint8Array }> = {};
   QueryContextAttributes(ctx, SECPKG_ATTR_SESSION_KEY, k);
   return k.value?.SessionKey;
+}
+
+/**
+ * `SECPKG_ATTR_CLIENT_SPECIFIED_TARGET` of `ctx`: the SPN the client named, or the
+ * status when there is none to give.
+ */
+export function clientTargetOf(ctx: CtxtHandle): string | number {
+  const t: AttributeOut<{ sTargetName: string }> = {};
+  const st = QueryContextAttributes(
+    ctx,
+    SECPKG_ATTR_CLIENT_SPECIFIED_TARGET,
+    t,
+  );
+  return st === SEC_E_OK ? t.value!.sTargetName : st;
 }

@@ -23,6 +23,7 @@ import {
   NTLMSSP_NEGOTIATE_LM_KEY,
 } from "../../src/packages/ntlm/constants.ts";
 import { toHex } from "../../src/util/bytes.ts";
+import { clientTargetOf } from "./_helpers.ts";
 import {
   decodeNegotiationToken,
   type NegTokenResp,
@@ -130,6 +131,8 @@ await peerTest(
       await runPeerServer(s, peer);
       assert.ok(s.complete);
       assert.equal(s.clientName, "EXAMPLE\\alice");
+      // gss-ntlmssp names its target in MsvAvTargetName as an SPN.
+      assert.equal(clientTargetOf(s.handles.context), "host/localhost");
       const info = await peer.info();
       assert.equal(
         info.session_key_hex,

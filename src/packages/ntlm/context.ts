@@ -14,6 +14,7 @@ import {
   SECBUFFER_READONLY,
   SECBUFFER_READONLY_WITH_CHECKSUM,
   SECBUFFER_TOKEN,
+  SECPKG_ATTR_CLIENT_SPECIFIED_TARGET,
   SECPKG_ATTR_FLAGS,
   SECPKG_ATTR_LIFESPAN,
   SECPKG_ATTR_NAMES,
@@ -39,6 +40,7 @@ import {
   SEC_E_NO_CONTEXT,
   SEC_E_OK,
   SEC_E_QOP_NOT_SUPPORTED,
+  SEC_E_TARGET_UNKNOWN,
   SEC_E_UNSUPPORTED_FUNCTION,
 } from "../../sspi/status.ts";
 import {
@@ -107,6 +109,11 @@ export abstract class NtlmContextBase implements PackageContext {
   protected clientName = "";
   /** The target (SPN or server name). */
   protected serverName = "";
+  /**
+   * Server: the SPN the client named in its NTLMv2 response (MsvAvTargetName), which
+   * NTProofStr authenticates; null when it named none.
+   */
+  protected clientTarget: string | null = null;
   /** Session security, once established (null for anonymous). */
   protected security: NtlmSessionSecurity | null = null;
   #start = 0n;
@@ -196,6 +203,11 @@ export abstract class NtlmContextBase implements PackageContext {
           status: SEC_E_OK,
           value: { tsStart: this.#start, tsExpiry: TIMESTAMP_NEVER },
         };
+      case SECPKG_ATTR_CLIENT_SPECIFIED_TARGET:
+        if (this.mode !== "Server") break;
+        return this.clientTarget === null
+          ? { status: SEC_E_TARGET_UNKNOWN }
+          : { status: SEC_E_OK, value: { sTargetName: this.clientTarget } };
     }
     return { status: SEC_E_UNSUPPORTED_FUNCTION };
   }
@@ -306,6 +318,7 @@ export abstract class NtlmContextBase implements PackageContext {
       retFlags: this.retFlags,
       clientName: this.clientName,
       serverName: this.serverName,
+      clientTarget: this.clientTarget,
       start: this.#start,
       sessionKey: this.security.sessionKey,
       keys: st.keys,
@@ -325,6 +338,7 @@ export abstract class NtlmContextBase implements PackageContext {
     this.retFlags = x.retFlags;
     this.clientName = x.clientName;
     this.serverName = x.serverName;
+    this.clientTarget = x.clientTarget;
     this.secure(x.negFlags, x.sessionKey, x.start, {
       keys: x.keys,
       outSeq: x.outSeq,

@@ -24,6 +24,8 @@ export interface ExportedNtlmContext {
   clientName: string;
   /** The target. */
   serverName: string;
+  /** Server: the SPN the client named (MsvAvTargetName), or null. */
+  clientTarget: string | null;
   /** When the context was established (FILETIME). */
   start: bigint;
   /** The exported session key (16 bytes). */
@@ -40,8 +42,11 @@ export interface ExportedNtlmContext {
 export function encodeExported(c: ExportedNtlmContext): Uint8Array {
   const cn = utf16le(c.clientName);
   const sn = utf16le(c.serverName);
+  // The client's SPN is a fifth, optional part (absent: none), so exports made
+  // before it existed still import.
+  const ct = c.clientTarget === null ? null : utf16le(c.clientTarget);
   const n = 8 + 1 + 4 + 4 + 8 + 4 + 4 + 2 + cn.length + 2 + sn.length + 2 +
-    c.sessionKey.length + 2 + c.keys.length;
+    c.sessionKey.length + 2 + c.keys.length + (ct ? 2 + ct.length : 0);
   const out = new Uint8Array(n);
   const v = new DataView(out.buffer);
   out.set(MAGIC);
@@ -53,7 +58,11 @@ export function encodeExported(c: ExportedNtlmContext): Uint8Array {
   v.setUint32(o + 16, c.outSeq >>> 0, true);
   v.setUint32(o + 20, c.inSeq >>> 0, true);
   o += 24;
-  for (const part of [cn, sn, c.sessionKey, c.keys]) {
+  for (
+    const part of ct
+      ? [cn, sn, c.sessionKey, c.keys, ct]
+      : [cn, sn, c.sessionKey, c.keys]
+  ) {
     v.setUint16(o, part.length, true);
     out.set(part, o + 2);
     o += 2 + part.length;
@@ -81,7 +90,7 @@ export function decodeExported(
   const inSeq = v.getUint32(o + 20, true);
   o += 24;
   const parts: Uint8Array[] = [];
-  for (let k = 0; k < 4; k++) {
+  for (let k = 0; k < 5 && (k < 4 || o < b.length); k++) {
     if (o + 2 > b.length) bad();
     const len = v.getUint16(o, true);
     if (o + 2 + len > b.length) bad();
@@ -100,6 +109,7 @@ export function decodeExported(
     inSeq,
     clientName: fromUtf16le(parts[0]),
     serverName: fromUtf16le(parts[1]),
+    clientTarget: parts.length > 4 ? fromUtf16le(parts[4]) : null,
     sessionKey: parts[2],
     keys: parts[3],
   };

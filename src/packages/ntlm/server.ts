@@ -43,6 +43,7 @@ import {
 import {
   constantTimeEqual,
   EMPTY_BYTES,
+  fromUtf16le,
   readU32le,
   writeU64le,
 } from "../../util/bytes.ts";
@@ -51,6 +52,7 @@ import {
   MSV_AV_FLAG_MIC,
   MsvAvChannelBindings,
   MsvAvFlags,
+  MsvAvTargetName,
   NTLM_NEGOTIATE_OEM,
   NtLmAuthenticate,
   NtLmNegotiate,
@@ -383,6 +385,7 @@ export class NtlmServerContext extends NtlmContextBase {
     const sc = this.#serverChallenge;
     let sessionBaseKey: Uint8Array;
     let v2 = false;
+    let target: string | null = null;
     if (auth.ntResponse.length > 24) {
       v2 = true;
       const proof = auth.ntResponse.subarray(0, 16);
@@ -408,7 +411,7 @@ export class NtlmServerContext extends NtlmContextBase {
       }
       sessionBaseKey = r.sessionBaseKey;
       try {
-        this.#checkBlob(req, temp.subarray(28));
+        target = this.#checkBlob(req, temp.subarray(28));
       } catch (e) {
         sessionBaseKey.fill(0);
         throw e;
@@ -453,6 +456,7 @@ export class NtlmServerContext extends NtlmContextBase {
       if (v2 && this.#micRequired) this.#checkMic(exported, token, auth);
       this.negFlags = flags;
       this.clientName = `${this.#logonDomain(auth)}\\${auth.user}`;
+      this.clientTarget = target;
       this.serverName = this.#policy.computer;
       this.secure(flags, exported, filetimeFromMs(Date.now()));
     } finally {
@@ -495,13 +499,18 @@ export class NtlmServerContext extends NtlmContextBase {
     }
   }
 
-  /** Checks the AV pairs of an NTLMv2 blob: MIC flag and channel bindings. */
-  #checkBlob(req: StepRequest, avBytes: Uint8Array): void {
+  /**
+   * Checks the AV pairs of an NTLMv2 blob (MIC flag, channel bindings) and returns the
+   * SPN the client named (MsvAvTargetName), or null.
+   */
+  #checkBlob(req: StepRequest, avBytes: Uint8Array): string | null {
     const fl = avFind(avBytes, MsvAvFlags);
     const avFlags = fl && fl[1] >= 4 ? readU32le(avBytes, fl[0]) : 0;
     this.#micRequired = (avFlags & MSV_AV_FLAG_MIC) !== 0;
+    const tn = avFind(avBytes, MsvAvTargetName);
+    const target = tn ? fromUtf16le(avBytes, tn[0], tn[0] + tn[1]) : null;
     const cbBuf = findBuffer(req.input, SECBUFFER_CHANNEL_BINDINGS);
-    if (!cbBuf) return;
+    if (!cbBuf) return target;
     const expected = channelBindingsHash(bufferBytes(cbBuf));
     if (!expected) {
       throw new SspiError(
@@ -521,7 +530,7 @@ export class NtlmServerContext extends NtlmContextBase {
           "the client sent no channel bindings",
         );
       }
-      return;
+      return target;
     }
     if (!constantTimeEqual(got!, expected)) {
       throw new SspiError(
@@ -529,6 +538,7 @@ export class NtlmServerContext extends NtlmContextBase {
         "the client's channel bindings do not match",
       );
     }
+    return target;
   }
 
   /**
