@@ -34,12 +34,16 @@ import {
   ISC_REQ_MUTUAL_AUTH,
   SECBUFFER_PKG_PARAMS,
   SECBUFFER_TOKEN,
+  SECPKG_ATTR_CLIENT_SPECIFIED_TARGET,
   SECPKG_ATTR_NAMES,
   SECPKG_CRED_INBOUND,
   SECPKG_CRED_OUTBOUND,
   SECURITY_NATIVE_DREP,
 } from "../sspi/flags.ts";
-import type { SecPkgContext_Names } from "../sspi/attributes.ts";
+import type {
+  SecPkgContext_ClientSpecifiedTarget,
+  SecPkgContext_Names,
+} from "../sspi/attributes.ts";
 import { CredHandle, CtxtHandle } from "../sspi/handles.ts";
 import { isFailure, SEC_E_OK } from "../sspi/status.ts";
 
@@ -140,6 +144,17 @@ export class ServerContext {
     const out: AttributeOut<SecPkgContext_Names> = {};
     const s = QueryContextAttributes(this.ctx, SECPKG_ATTR_NAMES, out);
     return s === SEC_E_OK ? out.value!.sUserName : "";
+  }
+
+  /** The SPN the client named (`SECPKG_ATTR_CLIENT_SPECIFIED_TARGET`), or null. */
+  clientTarget(): string | null {
+    const out: AttributeOut<SecPkgContext_ClientSpecifiedTarget> = {};
+    const s = QueryContextAttributes(
+      this.ctx,
+      SECPKG_ATTR_CLIENT_SPECIFIED_TARGET,
+      out,
+    );
+    return s === SEC_E_OK ? out.value!.sTargetName : null;
   }
 
   /** Deletes the context (idempotent). */

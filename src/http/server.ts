@@ -72,6 +72,21 @@ export interface AuthenticationOptions {
   maxAuthIntBodyBytes?: number;
   /** Authenticate as a proxy: `407`, `Proxy-Authenticate`, `Proxy-Authorization`. */
   proxy?: boolean;
+  /**
+   * Service binding (Windows' Extended Protection where there is no TLS to bind to):
+   * the SPNs this service answers to, e.g. `["HTTP/web.contoso.com"]`. An NTLM or
+   * Negotiate logon whose client named another SPN
+   * (`SECPKG_ATTR_CLIENT_SPECIFIED_TARGET`, authenticated by the logon itself) is
+   * refused: it was made for another service and relayed here. Compared without
+   * case and exactly: list `HTTP/host:port` too where clients name the port
+   * (Chromium's NTLM does off ports 80 and 443).
+   */
+  serviceNames?: readonly string[];
+  /**
+   * With `serviceNames`, also refuse logons that name no SPN (NTLMv1; clients that
+   * send none, such as curl's own NTLM). Default false, as Windows' `WhenSupported`.
+   */
+  requireServiceName?: boolean;
 }
 
 /** A `Deno.serve` handler. */
@@ -99,6 +114,22 @@ function splitName(name: string): { user: string; domain: string } {
   return i >= 0
     ? { domain: name.slice(0, i), user: name.slice(i + 1) }
     : { domain: "", user: name };
+}
+
+/** The `serviceNames` option, lower-cased; undefined when not given. */
+function serviceNameSet(
+  names: readonly string[] | undefined,
+): ReadonlySet<string> | undefined {
+  if (names === undefined) return undefined;
+  if (
+    !Array.isArray(names) || names.length === 0 ||
+    !names.every((n) => typeof n === "string" && n.length > 0)
+  ) {
+    throw new TypeError(
+      "withAuthentication: serviceNames must be a non-empty list of SPNs",
+    );
+  }
+  return new Set(names.map((n) => n.toLowerCase()));
 }
 
 function positive(v: number | undefined, def: number, name: string): number {
@@ -189,6 +220,13 @@ export function withAuthentication(
     "maxAuthIntBodyBytes",
   );
   const proxy = options.proxy === true;
+  const serviceNames = serviceNameSet(options.serviceNames);
+  const requireServiceName = options.requireServiceName === true;
+  if (requireServiceName && !serviceNames) {
+    throw new TypeError(
+      "withAuthentication: requireServiceName needs serviceNames",
+    );
+  }
   const H_CHALLENGE = proxy ? "proxy-authenticate" : "www-authenticate";
   const H_AUTH = proxy ? "proxy-authorization" : "authorization";
   const H_INFO = proxy ? "proxy-authentication-info" : "authentication-info";
@@ -366,6 +404,15 @@ export function withAuthentication(
     if (isFailure(r.status) || r.status !== SEC_E_OK) {
       ctx.dispose();
       return await refuse(r.status === SEC_E_INVALID_TOKEN ? 400 : REFUSED);
+    }
+    if (serviceNames) {
+      const spn = ctx.clientTarget();
+      if (
+        spn === null ? requireServiceName : !serviceNames.has(spn.toLowerCase())
+      ) {
+        ctx.dispose();
+        return await refuse(); // made for another service (or names none)
+      }
     }
     const who = {
       ...splitName(ctx.clientName()),

@@ -85,8 +85,14 @@ export function statusAndBody(out: string): { status: string; body: string } {
     : { status: out.slice(0, i), body: out.slice(i + 1) };
 }
 
-/** Starts a `withAuthentication` server whose handler answers `hello <user>`. */
-export function startServer(options: AuthenticationOptions): TestServer {
+/**
+ * Starts a `withAuthentication` server whose handler answers `hello <user>`, on
+ * `port` (default: any free one).
+ */
+export function startServer(
+  options: AuthenticationOptions,
+  port = 0,
+): TestServer {
   const seen: Identity[] = [];
   const ports: number[] = [];
   const statuses: number[] = [];
@@ -102,7 +108,7 @@ export function startServer(options: AuthenticationOptions): TestServer {
     );
   }, options);
   const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    { hostname: "127.0.0.1", port, onListen() {} },
     async (req, info) => {
       ports.push((info.remoteAddr as Deno.NetAddr).port);
       const res = await wrapped(req, info);
@@ -110,10 +116,10 @@ export function startServer(options: AuthenticationOptions): TestServer {
       return res;
     },
   );
-  const port = (server.addr as Deno.NetAddr).port;
+  const bound = (server.addr as Deno.NetAddr).port;
   return {
-    port,
-    url: `http://127.0.0.1:${port}`,
+    port: bound,
+    url: `http://127.0.0.1:${bound}`,
     seen,
     ports,
     statuses,
@@ -136,4 +142,12 @@ export async function hasCommand(
   } catch {
     return false;
   }
+}
+
+/** A port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
 }

@@ -7,7 +7,14 @@
 // the user from NTLM_USER_FILE) for an allowlisted host.
 import assert from "node:assert/strict";
 import { browserTools, runBrowser, toolTest } from "../runtimes/_tools.ts";
-import { allSchemes, DOMAIN, PASSWORD, startServer, USER } from "./_server.ts";
+import {
+  allSchemes,
+  DOMAIN,
+  freePort,
+  PASSWORD,
+  startServer,
+  USER,
+} from "./_server.ts";
 import { GSSAPI_INSTALL_HINT, gssapiAvailable } from "../peers/gssapi_peer.ts";
 
 let tools: Awaited<ReturnType<typeof browserTools>>;
@@ -20,7 +27,17 @@ await toolTest(
   },
   async () => {
     if ("missing" in tools) return;
-    const ntlm = startServer(allSchemes({ packages: ["NTLM"] }));
+    // Chromium's own NTLMv2 names HTTP/<host>:<port> in MsvAvTargetName: with
+    // service binding required, its logon passes only because it names this one.
+    const port = freePort();
+    const ntlm = startServer(
+      allSchemes({
+        packages: ["NTLM"],
+        serviceNames: [`HTTP/127.0.0.1:${port}`],
+        requireServiceName: true,
+      }),
+      port,
+    );
     const digest = startServer(allSchemes({ packages: ["Digest"] }));
     try {
       const r = await runBrowser(tools, [

@@ -130,3 +130,49 @@ await toolTest(
     }
   },
 );
+
+await toolTest(
+  "withAuthentication serviceNames with curl: --negotiate (gss-ntlmssp names HTTP/127.0.0.1) is bound; --ntlm names no SPN",
+  async () =>
+    (await curlMissing()) ??
+      (await gssapiAvailable() ? null : {
+        missing: "gss-ntlmssp",
+        hint: "apt-get install -y gss-ntlmssp",
+      }),
+  async () => {
+    const ours = startServer(allSchemes({ serviceNames: ["HTTP/127.0.0.1"] }));
+    const other = startServer(
+      allSchemes({ serviceNames: ["HTTP/web.contoso.com"] }),
+    );
+    const strict = startServer(
+      allSchemes({
+        serviceNames: ["HTTP/127.0.0.1"],
+        requireServiceName: true,
+      }),
+    );
+    const dir = await Deno.makeTempDir();
+    try {
+      const users = `${dir}/users`;
+      await Deno.writeTextFile(users, `${DOMAIN}:${USER}:${PASSWORD}\n`);
+      const negotiate = (url: string) =>
+        curl(["--negotiate", "-u", ":", url], { NTLM_USER_FILE: users });
+      const ntlm = (url: string) =>
+        curl(["--ntlm", "-u", `${DOMAIN}\\${USER}:${PASSWORD}`, url]);
+      assert.equal((await negotiate(`${ours.url}/`)).status, 200);
+      assert.equal((await negotiate(`${strict.url}/`)).status, 200);
+      assert.equal((await negotiate(`${other.url}/`)).status, 401);
+      // curl's own NTLMv2 adds no MsvAvTargetName: accepted unless one is required.
+      assert.equal((await ntlm(`${other.url}/`)).status, 200);
+      assert.equal((await ntlm(`${strict.url}/`)).status, 401);
+      assert.deepEqual(
+        [ours.seen.length, other.seen.length, strict.seen.length],
+        [1, 1, 1],
+      );
+    } finally {
+      await ours.close();
+      await other.close();
+      await strict.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

@@ -1,7 +1,7 @@
 // createAuthFetch against withAuthentication: every scheme, one connection for the
 // connection-bound ones, bodies, wrong passwords, mutual authentication.
 import assert from "node:assert/strict";
-import { createAuthFetch } from "../../mod.ts";
+import { createAuthFetch, withAuthentication } from "../../mod.ts";
 import { allSchemes, DOMAIN, PASSWORD, startServer, USER } from "./_server.ts";
 
 const creds = { username: USER, domain: DOMAIN, password: PASSWORD };
@@ -270,5 +270,54 @@ Deno.test("createAuthFetch: no credentials for another origin after a redirect",
   } finally {
     await redirector.shutdown();
     await target.close();
+  }
+});
+
+Deno.test("withAuthentication serviceNames: a logon made for this SPN passes, one made for another service is refused", async () => {
+  const ours = startServer(allSchemes({ serviceNames: ["http/127.0.0.1"] }));
+  const other = startServer(
+    allSchemes({ serviceNames: ["HTTP/web.contoso.com"] }),
+  );
+  try {
+    for (const scheme of ["NTLM", "Negotiate"] as const) {
+      // createAuthFetch names HTTP/<host> (here HTTP/127.0.0.1) as its target.
+      const f = createAuthFetch({ credentials: creds, packages: [scheme] });
+      const ok = await f(`${ours.url}/`);
+      assert.equal(ok.status, 200, scheme);
+      await ok.body?.cancel();
+      const no = await f(`${other.url}/`);
+      assert.equal(no.status, 401, scheme);
+      await no.body?.cancel();
+      // The client is the same; only the SPN it was told to use differs.
+      const told = createAuthFetch({
+        credentials: creds,
+        packages: [scheme],
+        target: "HTTP/web.contoso.com",
+      });
+      const yes = await told(`${other.url}/`);
+      assert.equal(yes.status, 200, scheme);
+      await yes.body?.cancel();
+    }
+    assert.equal(ours.seen.length, 2);
+    assert.equal(other.seen.length, 2);
+  } finally {
+    await ours.close();
+    await other.close();
+  }
+});
+
+Deno.test("withAuthentication serviceNames: options are checked", () => {
+  const handler = () => new Response("x");
+  for (
+    const bad of [
+      { serviceNames: [] },
+      { serviceNames: [""] },
+      { requireServiceName: true },
+    ]
+  ) {
+    assert.throws(
+      () => withAuthentication(handler, allSchemes(bad)),
+      TypeError,
+    );
   }
 });
