@@ -13,6 +13,19 @@ import {
   server,
 } from "../../mod.ts";
 import { utf16le } from "../../src/util/bytes.ts";
+import { rc4 } from "../../src/crypto/mod.ts";
+import { avRewrite } from "../../src/packages/ntlm/av_pairs.ts";
+import { MsvAvTargetName } from "../../src/packages/ntlm/constants.ts";
+import {
+  computeMic,
+  ntlmv2Values,
+  NTOWFv1,
+} from "../../src/packages/ntlm/crypto.ts";
+import {
+  decodeAuthenticate,
+  encodeAuthenticate,
+} from "../../src/packages/ntlm/messages.ts";
+import { ntlmTestHooks } from "../../src/packages/ntlm/_test_hooks.ts";
 import {
   clientTargetOf,
   exported,
@@ -102,6 +115,52 @@ Deno.test("NTLM: an NTLMv1 logon carries no SPN: SEC_E_TARGET_UNKNOWN", () => {
     handshake(c, s);
     assert.equal(clientTargetOf(s.handles.context), SEC_E_TARGET_UNKNOWN);
   } finally {
+    c.dispose();
+    s.dispose();
+  }
+});
+
+Deno.test("NTLM: an empty MsvAvTargetName names no SPN: SEC_E_TARGET_UNKNOWN", () => {
+  // Re-sign a genuine AUTHENTICATE whose target name pair is made empty.
+  const sc = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
+  ntlmTestHooks.serverChallenge = () => sc.slice();
+  const { c, s } = pair();
+  try {
+    const negotiate = c.step(null)!;
+    const challenge = s.step(negotiate)!;
+    const m = decodeAuthenticate(c.step(challenge)!);
+    const temp = m.ntResponse.subarray(16);
+    const rewritten = avRewrite(
+      temp.subarray(28, temp.length - 4),
+      [MsvAvTargetName],
+      [{ id: MsvAvTargetName, value: "" }],
+      28,
+      4,
+    );
+    rewritten.set(temp.subarray(0, 28));
+    const v = ntlmv2Values(
+      NTOWFv1(USERS[0].Password),
+      m.user,
+      m.domain,
+      sc,
+      new Uint8Array(8),
+      rewritten,
+    );
+    const nt = new Uint8Array(16 + rewritten.length);
+    nt.set(v.ntProofStr);
+    nt.set(rewritten, 16);
+    const auth = encodeAuthenticate({
+      ...m,
+      ntResponse: nt,
+      mic: new Uint8Array(16),
+    });
+    const exported = rc4(v.sessionBaseKey, m.encryptedRandomSessionKey);
+    auth.set(computeMic(exported, negotiate, challenge, auth), 72);
+    assert.equal(s.step(auth), null);
+    assert.equal(s.clientName, "EXAMPLE\\alice");
+    assert.equal(clientTargetOf(s.handles.context), SEC_E_TARGET_UNKNOWN);
+  } finally {
+    delete ntlmTestHooks.serverChallenge;
     c.dispose();
     s.dispose();
   }

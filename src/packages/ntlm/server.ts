@@ -508,7 +508,10 @@ export class NtlmServerContext extends NtlmContextBase {
     const avFlags = fl && fl[1] >= 4 ? readU32le(avBytes, fl[0]) : 0;
     this.#micRequired = (avFlags & MSV_AV_FLAG_MIC) !== 0;
     const tn = avFind(avBytes, MsvAvTargetName);
-    const target = tn ? fromUtf16le(avBytes, tn[0], tn[0] + tn[1]) : null;
+    // An empty name (a client given no target) names none.
+    const target = tn && tn[1] >= 2
+      ? fromUtf16le(avBytes, tn[0], tn[0] + tn[1])
+      : null;
     const cbBuf = findBuffer(req.input, SECBUFFER_CHANNEL_BINDINGS);
     if (!cbBuf) return target;
     const expected = channelBindingsHash(bufferBytes(cbBuf));
