@@ -52,6 +52,7 @@ export type {
   TokenFrame,
 } from "./src/sspi/package.ts";
 export { tokenArray } from "./src/sspi/package.ts";
+export { tlsServerEndPoint } from "./src/sspi/tls_binding.ts";
 export { SspiError } from "./src/sspi/errors.ts";
 export type * from "./src/sspi/attributes.ts";
 export {

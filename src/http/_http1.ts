@@ -1,5 +1,5 @@
 /**
- * A small HTTP/1.1 client over one `Deno.connect`/`Deno.connectTls` connection, so
+ * A small HTTP/1.1 client over one `Deno.connect` or `node:tls` connection, so
  * that every leg of a connection-bound handshake (NTLM, Negotiate) travels on the
  * same TCP connection: keep-alive, `Content-Length`, chunked and read-until-close
  * bodies, interim `1xx` responses skipped, and bounded header and body sizes.
@@ -35,25 +35,38 @@ export interface Http1Response {
   keepAlive: boolean;
 }
 
+import { type ByteStream, connectTls } from "./_tls_conn.ts";
+import { tlsServerEndPoint } from "../sspi/tls_binding.ts";
+
 const te = new TextEncoder();
 const td = new TextDecoder();
 const CRLFCRLF = [13, 10, 13, 10];
 
 /** One HTTP/1.1 connection. Not safe for concurrent requests. */
 export class Http1Connection {
-  #conn: Deno.Conn;
+  #conn: ByteStream;
   #buf = new Uint8Array(16384);
   #start = 0;
   #end = 0;
   #closed = false;
   #opts: Http1Options;
+  #certificate: Uint8Array | null;
+  #bindings: Promise<Uint8Array | null> | null = null;
 
-  private constructor(conn: Deno.Conn, opts: Http1Options) {
+  private constructor(
+    conn: ByteStream,
+    opts: Http1Options,
+    certificate: Uint8Array | null,
+  ) {
     this.#conn = conn;
     this.#opts = opts;
+    this.#certificate = certificate;
   }
 
-  /** Opens a connection to `hostname:port`, with TLS when `tls` is true. */
+  /**
+   * Opens a connection to `hostname:port`, with TLS when `tls` is true (through
+   * `node:tls`, which gives the server's certificate for channel binding).
+   */
   static async open(
     hostname: string,
     port: number,
@@ -61,10 +74,23 @@ export class Http1Connection {
     opts: Http1Options,
   ): Promise<Http1Connection> {
     const host = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
-    const conn = tls
-      ? await Deno.connectTls({ hostname: host, port, caCerts: opts.caCerts })
-      : await Deno.connect({ hostname: host, port });
-    return new Http1Connection(conn, opts);
+    if (tls) {
+      const t = await connectTls(host, port, opts.caCerts);
+      return new Http1Connection(t.stream, opts, t.certificate);
+    }
+    const conn = await Deno.connect({ hostname: host, port });
+    return new Http1Connection(conn, opts, null);
+  }
+
+  /**
+   * The `tls-server-end-point` channel binding application data of this connection
+   * (RFC 5929, from the server's certificate), or null without TLS.
+   */
+  channelBindings(): Promise<Uint8Array | null> {
+    const cert = this.#certificate;
+    return this.#bindings ??= cert
+      ? tlsServerEndPoint(cert)
+      : Promise.resolve(null);
   }
 
   /** True once closed (by us, by the peer, or after a non-keep-alive response). */

@@ -6,7 +6,7 @@
  * NTLM (and Negotiate) authenticate a TCP connection, not a request, so every leg of
  * the handshake and the final request must travel on one connection. The global
  * `fetch` pools connections out of our control, so requests are sent with a small
- * HTTP/1.1 client over `Deno.connect`/`Deno.connectTls` (one connection per call,
+ * HTTP/1.1 client over `Deno.connect` or `node:tls` (one connection per call,
  * keep-alive between the legs, `Content-Length` and chunked responses, bounded sizes).
  *
  * @module
@@ -83,6 +83,14 @@ export interface AuthFetchOptions {
   timeoutMs?: number;
   /** Extra root certificates (PEM) for `https:`. */
   caCerts?: string[];
+  /**
+   * Over `https:`, bind NTLM and Negotiate logons to the TLS connection
+   * (`tls-server-end-point` channel bindings of the server's certificate, RFC 5929),
+   * as Windows clients do and as servers with Extended Protection require. Default
+   * true; false sends none (for a TLS-inspecting proxy in between, which presents
+   * its own certificate).
+   */
+  channelBinding?: boolean;
 }
 
 /** A `fetch`-compatible function that authenticates with SSPI. */
@@ -110,6 +118,7 @@ class ConnectionAuth implements AuthState {
     scheme: "Negotiate" | "NTLM",
     creds: AuthFetchCredentials | undefined,
     target: string,
+    channelBindings: Uint8Array | null,
   ) {
     this.scheme = scheme;
     this.#ctx = sspiClient({
@@ -120,6 +129,7 @@ class ConnectionAuth implements AuthState {
       target,
       flags: ISC_REQ_CONNECTION | ISC_REQ_MUTUAL_AUTH | ISC_REQ_INTEGRITY |
         ISC_REQ_CONFIDENTIALITY,
+      channelBindings: channelBindings ?? undefined,
     });
   }
 
@@ -248,6 +258,7 @@ interface Settings {
   maxRedirects: number;
   timeoutMs: number;
   caCerts?: string[];
+  channelBinding: boolean;
 }
 
 function positive(v: number | undefined, def: number, name: string): number {
@@ -265,6 +276,7 @@ function pickAuth(
   proxy: boolean,
   method: string,
   body: Uint8Array | null,
+  channelBindings: Uint8Array | null,
 ): AuthState | null {
   const creds = proxy ? s.proxyCreds ?? s.creds : s.creds;
   const host = proxy ? s.proxy!.hostname : url.hostname;
@@ -279,6 +291,7 @@ function pickAuth(
       scheme,
       creds,
       s.target ?? `HTTP/${host.replace(/^\[|\]$/g, "")}`,
+      channelBindings,
     );
   }
   return null;
@@ -348,6 +361,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     maxRedirects: options.maxRedirects ?? 20,
     timeoutMs: positive(options.timeoutMs, 30000, "timeoutMs"),
     caCerts: options.caCerts,
+    channelBinding: options.channelBinding !== false,
   };
   if (s.proxy && s.proxy.protocol !== "http:") {
     throw new TypeError("createAuthFetch: proxy must be an http: URL");
@@ -488,6 +502,12 @@ async function exchangeAuthenticated(
       if (!isProxy && url.origin !== authOrigin) break;
       let state = states[key];
       if (!state) {
+        // The logon is bound to this connection's TLS (origin only: a proxy's
+        // 407 comes over plain HTTP).
+        const open = conn as Http1Connection | null;
+        const cb = !isProxy && s.channelBinding && open
+          ? await open.channelBindings()
+          : null;
         state = states[key] = pickAuth(
           s,
           challenges,
@@ -495,6 +515,7 @@ async function exchangeAuthenticated(
           isProxy,
           method,
           body,
+          cb,
         );
         if (!state) break;
       }

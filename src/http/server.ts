@@ -6,8 +6,9 @@
  * @module
  */
 import { concat } from "../util/bytes.ts";
-import { SecBuffer } from "../sspi/buffers.ts";
-import { SECBUFFER_TOKEN } from "../sspi/flags.ts";
+import { SecBuffer, secChannelBindings } from "../sspi/buffers.ts";
+import { SECBUFFER_CHANNEL_BINDINGS, SECBUFFER_TOKEN } from "../sspi/flags.ts";
+import { checkCertificate, tlsServerEndPoint } from "../sspi/tls_binding.ts";
 import type { CredHandle } from "../sspi/handles.ts";
 import {
   isFailure,
@@ -87,6 +88,15 @@ export interface AuthenticationOptions {
    * send none, such as curl's own NTLM). Default false, as Windows' `WhenSupported`.
    */
   requireServiceName?: boolean;
+  /**
+   * Channel binding (Windows' Extended Protection over TLS): the certificate this
+   * server presents (PEM, as given to `Deno.serve`'s `cert`, or DER). NTLM and
+   * Negotiate logons on `https:` requests are then checked against its
+   * `tls-server-end-point` binding (RFC 5929): a client that bound its logon to
+   * another certificate (a relay's) is refused; one that sent no binding is refused
+   * when the user store says `requireChannelBindings: true`.
+   */
+  tlsCertificate?: string | Uint8Array;
 }
 
 /** A `Deno.serve` handler. */
@@ -220,6 +230,12 @@ export function withAuthentication(
     "maxAuthIntBodyBytes",
   );
   const proxy = options.proxy === true;
+  if (options.tlsCertificate !== undefined) {
+    checkCertificate(options.tlsCertificate);
+  }
+  const bindings = options.tlsCertificate === undefined
+    ? null
+    : tlsServerEndPoint(options.tlsCertificate).then(secChannelBindings);
   const serviceNames = serviceNameSet(options.serviceNames);
   const requireServiceName = options.requireServiceName === true;
   if (requireServiceName && !serviceNames) {
@@ -382,13 +398,13 @@ export function withAuthentication(
       if (!held) return await refuse(); // no handshake in progress here
       ctx = held;
     }
+    const input = [new SecBuffer(SECBUFFER_TOKEN, token)];
+    if (bindings && req.url.startsWith("https:")) {
+      input.push(new SecBuffer(SECBUFFER_CHANNEL_BINDINGS, await bindings));
+    }
     let r;
     try {
-      r = await ctx.accept(
-        cred,
-        [new SecBuffer(SECBUFFER_TOKEN, token)],
-        ASC_CONNECTION_FLAGS,
-      );
+      r = await ctx.accept(cred, input, ASC_CONNECTION_FLAGS);
     } catch {
       ctx.dispose();
       return await refuse(400);

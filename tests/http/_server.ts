@@ -87,11 +87,12 @@ export function statusAndBody(out: string): { status: string; body: string } {
 
 /**
  * Starts a `withAuthentication` server whose handler answers `hello <user>`, on
- * `port` (default: any free one).
+ * `port` (default: any free one), over TLS with `tls`.
  */
 export function startServer(
   options: AuthenticationOptions,
   port = 0,
+  tls?: { cert: string; key: string },
 ): TestServer {
   const seen: Identity[] = [];
   const ports: number[] = [];
@@ -108,7 +109,7 @@ export function startServer(
     );
   }, options);
   const server = Deno.serve(
-    { hostname: "127.0.0.1", port, onListen() {} },
+    { hostname: "127.0.0.1", port, onListen() {}, ...tls },
     async (req, info) => {
       ports.push((info.remoteAddr as Deno.NetAddr).port);
       const res = await wrapped(req, info);
@@ -119,7 +120,7 @@ export function startServer(
   const bound = (server.addr as Deno.NetAddr).port;
   return {
     port: bound,
-    url: `http://127.0.0.1:${bound}`,
+    url: `${tls ? "https" : "http"}://127.0.0.1:${bound}`,
     seen,
     ports,
     statuses,
@@ -151,3 +152,12 @@ export function freePort(): number {
   l.close();
   return port;
 }
+
+/** The test certificate and key for 127.0.0.1 (self-signed), and a relay's. */
+export const TLS = {
+  cert: Deno.readTextFileSync(new URL("./data/localhost.pem", import.meta.url)),
+  key: Deno.readTextFileSync(new URL("./data/localhost.key", import.meta.url)),
+  relayCert: Deno.readTextFileSync(
+    new URL("./data/relay.pem", import.meta.url),
+  ),
+};

@@ -13,6 +13,7 @@ import {
   freePort,
   PASSWORD,
   startServer,
+  TLS,
   USER,
 } from "./_server.ts";
 import { GSSAPI_INSTALL_HINT, gssapiAvailable } from "../peers/gssapi_peer.ts";
@@ -121,6 +122,61 @@ await toolTest(
     } finally {
       await srv.close();
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+await toolTest(
+  "Chromium NTLM over https binds its logon to the TLS connection (Extended Protection)",
+  async () => {
+    tools = await browserTools();
+    return "missing" in tools ? tools : null;
+  },
+  async () => {
+    if ("missing" in tools) return;
+    const users = [{ User: USER, Domain: DOMAIN, Password: PASSWORD }];
+    const tls = { cert: TLS.cert, key: TLS.key };
+    const required = startServer(
+      allSchemes({
+        packages: ["NTLM"],
+        ntlm: { users, requireChannelBindings: true },
+        tlsCertificate: TLS.cert,
+      }),
+      0,
+      tls,
+    );
+    const relayed = startServer(
+      allSchemes({
+        packages: ["NTLM"],
+        ntlm: { users },
+        tlsCertificate: TLS.relayCert,
+      }),
+      0,
+      tls,
+    );
+    try {
+      const httpCredentials = {
+        username: `${DOMAIN}\\${USER}`,
+        password: PASSWORD,
+      };
+      const r = await runBrowser(tools, [
+        {
+          url: `${required.url}/cbt`,
+          httpCredentials,
+          ignoreHTTPSErrors: true,
+        },
+        { url: `${relayed.url}/cbt`, httpCredentials, ignoreHTTPSErrors: true },
+      ]);
+      // Chromium's binding matches the one computed from our certificate...
+      assert.deepEqual(r[0], {
+        status: 200,
+        text: `hello ${DOMAIN}\\${USER} via NTLM`,
+      });
+      // ...and is checked: against another certificate's it is refused.
+      assert.equal(r[1].status, 401);
+    } finally {
+      await required.close();
+      await relayed.close();
     }
   },
 );

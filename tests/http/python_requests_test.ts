@@ -12,6 +12,7 @@ import {
   PASSWORD,
   REALM,
   startServer,
+  TLS,
   USER,
 } from "./_server.ts";
 
@@ -21,7 +22,10 @@ from requests.auth import HTTPDigestAuth
 from requests_ntlm import HttpNtlmAuth
 url, scheme, user, password = sys.argv[1:5]
 auth = HttpNtlmAuth(user, password) if scheme == "NTLM" else HTTPDigestAuth(user, password)
-r = requests.post(url, data="a=1", auth=auth)
+# Over https the test server's certificate is self-signed; requests-ntlm binds its
+# logon to it (tls-server-end-point) all the same.
+requests.packages.urllib3.disable_warnings()
+r = requests.post(url, data="a=1", auth=auth, verify=False)
 print(r.status_code)
 print(r.text)
 `;
@@ -78,6 +82,43 @@ await ntlmAuthPeerTest(
       );
     } finally {
       await srv.close();
+    }
+  },
+);
+
+await ntlmAuthPeerTest(
+  "Python requests-ntlm over https binds its logon to the TLS connection (Extended Protection)",
+  async () => {
+    const users = [{ User: USER, Domain: DOMAIN, Password: PASSWORD }];
+    const tls = { cert: TLS.cert, key: TLS.key };
+    const required = startServer(
+      allSchemes({
+        ntlm: { users, requireChannelBindings: true },
+        tlsCertificate: TLS.cert,
+      }),
+      0,
+      tls,
+    );
+    const relayed = startServer(
+      allSchemes({ ntlm: { users }, tlsCertificate: TLS.relayCert }),
+      0,
+      tls,
+    );
+    try {
+      const ntlmUser = `${DOMAIN}\\${USER}`;
+      // requests-ntlm's binding matches the one computed from our certificate...
+      assert.deepEqual(
+        await post(`${required.url}/p`, "NTLM", ntlmUser, PASSWORD),
+        { status: 200, body: `hello ${DOMAIN}\\${USER} via NTLM body=a=1` },
+      );
+      // ...and is checked: against another certificate's it is refused.
+      assert.equal(
+        (await post(`${relayed.url}/p`, "NTLM", ntlmUser, PASSWORD)).status,
+        401,
+      );
+    } finally {
+      await required.close();
+      await relayed.close();
     }
   },
 );

@@ -1,5 +1,6 @@
 // Node driver for headless Chromium through playwright-core (run by _tools.ts):
-// argv[2] is JSON { chromium, npm, tasks: [{ url, httpCredentials?, waitForResult? }],
+// argv[2] is JSON { chromium, npm, tasks: [{ url, httpCredentials?, ignoreHTTPSErrors?,
+// waitForResult? }],
 // launch?: { args?, env? } }; prints one JSON line: [{ status, text, result?, error? }].
 import { createRequire } from "node:module";
 
@@ -15,9 +16,12 @@ const browser = await chromium.launch({
 const out = [];
 try {
   for (const task of tasks) {
-    const context = await browser.newContext(
-      task.httpCredentials ? { httpCredentials: task.httpCredentials } : {},
-    );
+    const context = await browser.newContext({
+      ...(task.httpCredentials
+        ? { httpCredentials: task.httpCredentials }
+        : {}),
+      ...(task.ignoreHTTPSErrors ? { ignoreHTTPSErrors: true } : {}),
+    });
     try {
       const page = await context.newPage();
       const res = await page.goto(task.url);

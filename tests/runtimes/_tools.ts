@@ -186,6 +186,8 @@ export interface BrowserTask {
   url: string;
   /** Playwright `httpCredentials` for the context. */
   httpCredentials?: { username: string; password: string };
+  /** Accept the test server's self-signed certificate. */
+  ignoreHTTPSErrors?: boolean;
   /** Wait for `window.__result` and return it. */
   waitForResult?: boolean;
 }
