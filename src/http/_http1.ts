@@ -35,7 +35,13 @@ export interface Http1Response {
   keepAlive: boolean;
 }
 
-import { type ByteStream, connectTls } from "./_tls_conn.ts";
+import {
+  type ByteStream,
+  connectTcp,
+  connectTls,
+  NodeStream,
+  upgradeTls,
+} from "./_tls_conn.ts";
 import { tlsServerEndPoint } from "../sspi/tls_binding.ts";
 
 const te = new TextEncoder();
@@ -80,6 +86,36 @@ export class Http1Connection {
     }
     const conn = await Deno.connect({ hostname: host, port });
     return new Http1Connection(conn, opts, null);
+  }
+
+  /**
+   * Opens a plain connection to an HTTP proxy that can carry a `CONNECT` tunnel
+   * (`startTls` then runs TLS through it).
+   */
+  static async openForTunnel(
+    hostname: string,
+    port: number,
+    opts: Http1Options,
+  ): Promise<Http1Connection> {
+    const host = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
+    return new Http1Connection(await connectTcp(host, port), opts, null);
+  }
+
+  /**
+   * After a `2xx` answer to `CONNECT`: TLS to `host` through the tunnel, as a new
+   * connection (this one is spent).
+   */
+  async startTls(host: string): Promise<Http1Connection> {
+    if (!(this.#conn instanceof NodeStream) || this.#closed) {
+      throw new Error("not a tunnel that can carry TLS");
+    }
+    if (this.#start !== this.#end) {
+      throw new Error("unexpected bytes after the CONNECT response");
+    }
+    this.#closed = true;
+    const name = host.startsWith("[") ? host.slice(1, -1) : host;
+    const t = await upgradeTls(this.#conn, name, this.#opts.caCerts);
+    return new Http1Connection(t.stream, this.#opts, t.certificate);
   }
 
   /**
@@ -143,7 +179,10 @@ export class Http1Connection {
         if (k === "content-length" || k === "transfer-encoding") continue;
         head += `${k}: ${v}\r\n`;
       }
-      if (body || !["GET", "HEAD", "OPTIONS", "DELETE"].includes(method)) {
+      if (
+        body ||
+        !["GET", "HEAD", "OPTIONS", "DELETE", "CONNECT"].includes(method)
+      ) {
         head += `content-length: ${body?.length ?? 0}\r\n`;
       }
       head += "\r\n";
@@ -155,7 +194,10 @@ export class Http1Connection {
       }
       await this.#writeAll(msg);
       for (;;) {
-        const r = await this.#readResponse(method === "HEAD");
+        const r = await this.#readResponse(
+          method === "HEAD",
+          method === "CONNECT",
+        );
         if (r.status >= 100 && r.status < 200 && r.status !== 101) continue;
         if (!r.keepAlive) this.close();
         return r;
@@ -238,7 +280,10 @@ export class Http1Connection {
     return out;
   }
 
-  async #readResponse(isHead: boolean): Promise<Http1Response> {
+  async #readResponse(
+    isHead: boolean,
+    isConnect: boolean,
+  ): Promise<Http1Response> {
     const { maxHeaderBytes, maxBodyBytes } = this.#opts;
     let scan = this.#start;
     let idx: number;
@@ -280,7 +325,10 @@ export class Http1Connection {
       ? !/\bclose\b/.test(connection)
       : /\bkeep-alive\b/.test(connection);
     let body: Uint8Array = new Uint8Array(0);
-    const noBody = isHead || status === 204 || status === 304 ||
+    // A 2xx to CONNECT opens a tunnel: no body, and the connection stays.
+    const tunnel = isConnect && status >= 200 && status < 300;
+    if (tunnel) keepAlive = true;
+    const noBody = isHead || tunnel || status === 204 || status === 304 ||
       (status >= 100 && status < 200);
     const te_ = (headers.get("transfer-encoding") ?? "").toLowerCase();
     const cl = headers.get("content-length");

@@ -1,8 +1,9 @@
 /**
- * A TLS client connection that also gives the server's certificate, which channel
- * binding (`tls-server-end-point`) needs and `Deno.connectTls` does not expose: the
- * runtime's `node:tls`, read and written through the small stream shape the HTTP/1.1
- * client uses.
+ * Client connections through the runtime's `node:net`/`node:tls`, read and written
+ * through the small stream shape the HTTP/1.1 client uses: TLS that also gives the
+ * server's certificate, which channel binding (`tls-server-end-point`) needs and
+ * `Deno.connectTls` does not expose, and a plain connection that can turn into TLS
+ * later (an HTTP proxy's `CONNECT` tunnel).
  *
  * @module
  */
@@ -17,47 +18,77 @@ export interface ByteStream {
   close(): void;
 }
 
-/** The parts of a `node:tls` socket used here. */
-interface NodeTlsSocket {
+/** The parts of a `node:net`/`node:tls` socket used here. */
+interface NodeSocket {
   on(event: string, f: (arg: unknown) => void): unknown;
   once(event: string, f: (arg: unknown) => void): unknown;
   off(event: string, f: (arg: unknown) => void): unknown;
   write(data: Uint8Array, cb: (err?: Error | null) => void): boolean;
+  pause(): unknown;
   destroy(): void;
-  getPeerCertificate(detailed: boolean): { raw?: Uint8Array } | null;
+  getPeerCertificate?(detailed: boolean): { raw?: Uint8Array } | null;
 }
 
 /** The parts of the `node:tls` module used here. */
 interface NodeTls {
-  connect(options: Record<string, unknown>): NodeTlsSocket;
+  connect(options: Record<string, unknown>): NodeSocket;
   rootCertificates: readonly string[];
 }
 
-/** A `node:tls` socket as a `ByteStream`. */
-class TlsStream implements ByteStream {
+/** The parts of the `node:net` module used here. */
+interface NodeNet {
+  connect(options: Record<string, unknown>): NodeSocket;
+}
+
+/** Imports a Node built-in; a computed specifier, so browser bundles leave it alone. */
+async function builtin<T>(name: "tls" | "net"): Promise<T> {
+  const spec = `node:${name}`;
+  return (await import(spec)) as T;
+}
+
+/** A `node:net` or `node:tls` socket as a `ByteStream`. */
+export class NodeStream implements ByteStream {
   #chunks: Uint8Array[] = [];
   #ended = false;
   #error: unknown = null;
   #wake: (() => void) | null = null;
-  readonly #socket: NodeTlsSocket;
+  readonly #socket: NodeSocket;
+  readonly #listeners: [string, (arg: unknown) => void][];
 
-  constructor(socket: NodeTlsSocket) {
+  constructor(socket: NodeSocket) {
     this.#socket = socket;
-    socket.on("data", (b) => {
-      const u = b as Uint8Array;
-      this.#chunks.push(new Uint8Array(u.buffer, u.byteOffset, u.byteLength));
-      this.#notify();
-    });
     const end = () => {
       this.#ended = true;
       this.#notify();
     };
-    socket.on("end", end);
-    socket.on("close", end);
-    socket.on("error", (e) => {
-      this.#error = e;
-      this.#notify();
-    });
+    this.#listeners = [
+      ["data", (b) => {
+        const u = b as Uint8Array;
+        this.#chunks.push(new Uint8Array(u.buffer, u.byteOffset, u.byteLength));
+        this.#notify();
+      }],
+      ["end", end],
+      ["close", end],
+      ["error", (e) => {
+        this.#error = e;
+        this.#notify();
+      }],
+    ];
+    for (const [event, f] of this.#listeners) socket.on(event, f);
+  }
+
+  /**
+   * Gives the socket up (to run TLS over it): our listeners go, and nothing may be
+   * waiting unread.
+   */
+  detach(): NodeSocket {
+    if (this.#chunks.length) {
+      throw new Error("unexpected bytes before the TLS handshake");
+    }
+    this.#socket.pause();
+    for (const [event, f] of this.#listeners) this.#socket.off(event, f);
+    this.#ended = true;
+    return this.#socket;
   }
 
   #notify(): void {
@@ -97,34 +128,17 @@ class TlsStream implements ByteStream {
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
-/**
- * Connects with TLS to `host:port` (the name checked against the certificate, and
- * sent as SNI unless it is an IP address) and returns the stream and the server's
- * certificate (DER), or null when the runtime gives none. `caCerts` (PEM) are trusted
- * besides the runtime's root certificates.
- */
-export async function connectTls(
-  host: string,
-  port: number,
-  caCerts?: readonly string[],
-): Promise<{ stream: ByteStream; certificate: Uint8Array | null }> {
-  // A computed specifier: browser bundles of mod.ts must not try to resolve it.
-  const spec = "node:tls";
-  const tls = (await import(spec)) as NodeTls;
-  const ip = IPV4.test(host) || host.includes(":");
-  const socket = tls.connect({
-    host,
-    port,
-    servername: ip ? undefined : host,
-    ca: caCerts?.length ? [...tls.rootCertificates, ...caCerts] : undefined,
-    ALPNProtocols: ["http/1.1"],
-  });
-  const stream = new TlsStream(socket);
+/** Waits for `event` on a new socket; its `error` (and the stream closed) on failure. */
+async function ready(
+  socket: NodeSocket,
+  stream: NodeStream,
+  event: string,
+): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       const fail = (e: unknown) => reject(e);
       socket.once("error", fail);
-      socket.once("secureConnect", () => {
+      socket.once(event, () => {
         socket.off("error", fail);
         resolve();
       });
@@ -133,9 +147,63 @@ export async function connectTls(
     stream.close();
     throw e;
   }
-  const raw = socket.getPeerCertificate(true)?.raw;
+}
+
+/**
+ * TLS to `host` (the name checked against the certificate, and sent as SNI unless it
+ * is an IP address), at `host:port` or over `socket`: the stream and the server's
+ * certificate (DER), or null when the runtime gives none. `caCerts` (PEM) are trusted
+ * besides the runtime's root certificates.
+ */
+async function secure(
+  host: string,
+  where: { port: number } | { socket: NodeSocket },
+  caCerts?: readonly string[],
+): Promise<{ stream: NodeStream; certificate: Uint8Array | null }> {
+  const tls = await builtin<NodeTls>("tls");
+  const ip = IPV4.test(host) || host.includes(":");
+  const socket = tls.connect({
+    host,
+    ...where,
+    servername: ip ? undefined : host,
+    ca: caCerts?.length ? [...tls.rootCertificates, ...caCerts] : undefined,
+    ALPNProtocols: ["http/1.1"],
+  });
+  const stream = new NodeStream(socket);
+  await ready(socket, stream, "secureConnect");
+  const raw = socket.getPeerCertificate?.(true)?.raw;
   return {
     stream,
     certificate: raw && raw.length ? new Uint8Array(raw) : null,
   };
+}
+
+/** Connects with TLS to `host:port` (see `secure`). */
+export function connectTls(
+  host: string,
+  port: number,
+  caCerts?: readonly string[],
+): Promise<{ stream: NodeStream; certificate: Uint8Array | null }> {
+  return secure(host, { port }, caCerts);
+}
+
+/** Runs TLS to `host` over a plain stream from `connectTcp` (see `secure`). */
+export function upgradeTls(
+  plain: NodeStream,
+  host: string,
+  caCerts?: readonly string[],
+): Promise<{ stream: NodeStream; certificate: Uint8Array | null }> {
+  return secure(host, { socket: plain.detach() }, caCerts);
+}
+
+/** A plain TCP connection to `host:port` that `upgradeTls` can turn into TLS. */
+export async function connectTcp(
+  host: string,
+  port: number,
+): Promise<NodeStream> {
+  const net = await builtin<NodeNet>("net");
+  const socket = net.connect({ host, port });
+  const stream = new NodeStream(socket);
+  await ready(socket, stream, "connect");
+  return stream;
 }

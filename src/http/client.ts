@@ -35,7 +35,11 @@ import {
   sameScheme,
   splitChallenges,
 } from "./_auth_header.ts";
-import { Http1Connection, type Http1Response } from "./_http1.ts";
+import {
+  Http1Connection,
+  type Http1Options,
+  type Http1Response,
+} from "./_http1.ts";
 import {
   type HttpAuthScheme,
   normalizeSchemes,
@@ -67,7 +71,11 @@ export interface AuthFetchOptions {
   packages?: readonly ("Negotiate" | "NTLM" | "Digest")[];
   /** The SPN for Negotiate/NTLM. Default `HTTP/<host>` (of the proxy for `407`). */
   target?: string;
-  /** An HTTP proxy (`http://host:port`) for `http:` URLs (absolute-form requests). */
+  /**
+   * An HTTP proxy (`http://host:port`): `http:` URLs go to it in absolute form,
+   * `https:` URLs through a `CONNECT` tunnel; either may be asked to authenticate
+   * (`407`).
+   */
   proxy?: string | URL;
   /** Largest response head in bytes. Default 65,536. */
   maxHeaderBytes?: number;
@@ -277,6 +285,7 @@ function pickAuth(
   method: string,
   body: Uint8Array | null,
   channelBindings: Uint8Array | null,
+  digestUri = url.pathname + url.search,
 ): AuthState | null {
   const creds = proxy ? s.proxyCreds ?? s.creds : s.creds;
   const host = proxy ? s.proxy!.hostname : url.hostname;
@@ -285,7 +294,7 @@ function pickAuth(
     if (!schemeAvailable(scheme)) continue;
     if (scheme === "Digest") {
       if (!creds) continue;
-      return new DigestAuth(creds, url.pathname + url.search, method, body);
+      return new DigestAuth(creds, digestUri, method, body);
     }
     return new ConnectionAuth(
       scheme,
@@ -459,6 +468,7 @@ async function exchangeAuthenticated(
     throw new TypeError(`createAuthFetch: unsupported scheme ${url.protocol}`);
   }
   const viaProxy = s.proxy !== null && url.protocol === "http:";
+  const tunnel = s.proxy !== null && url.protocol === "https:";
   const dest = viaProxy ? s.proxy! : url;
   const tls = dest.protocol === "https:";
   const port = Number(dest.port) || (tls ? 443 : 80);
@@ -481,15 +491,22 @@ async function exchangeAuthenticated(
     proxy: null,
   };
   try {
-    const send = async () => {
+    const send = async (): Promise<Http1Response> => {
       if (!conn || conn.closed) {
-        conn = await Http1Connection.open(dest.hostname, port, tls, opts);
+        if (tunnel) {
+          const t = await openTunnel(s, url, opts);
+          if (!(t instanceof Http1Connection)) return t; // the proxy's refusal
+          conn = t;
+        } else {
+          conn = await Http1Connection.open(dest.hostname, port, tls, opts);
+        }
       }
       return await conn.request(method, target, headers, body);
     };
     let res = await send();
     for (let legs = 0; legs < s.maxLegs; legs++) {
-      const isProxy = res.status === 407 && s.proxy !== null;
+      // Through a tunnel the proxy was answered when it was opened.
+      const isProxy = res.status === 407 && s.proxy !== null && !tunnel;
       if (res.status !== 401 && !isProxy) break;
       const challenges = splitChallenges(
         res.headers.get(isProxy ? "proxy-authenticate" : "www-authenticate") ??
@@ -533,5 +550,66 @@ async function exchangeAuthenticated(
     (conn as Http1Connection | null)?.close();
     states.www?.dispose();
     states.proxy?.dispose();
+  }
+}
+
+/**
+ * Opens a `CONNECT` tunnel to `url`'s host through the proxy, answering its `407`s
+ * on that connection, then runs TLS to the host through it. Returns the TLS
+ * connection, or the proxy's final response when it refuses.
+ */
+async function openTunnel(
+  s: Settings,
+  url: URL,
+  opts: Http1Options,
+): Promise<Http1Connection | Http1Response> {
+  const proxy = s.proxy!;
+  const authority = `${url.hostname}:${url.port || "443"}`;
+  const proxyPort = Number(proxy.port) || 80;
+  const headers = new Headers({
+    host: authority,
+    "user-agent": "portable-sspi",
+    "proxy-connection": "keep-alive",
+  });
+  let conn: Http1Connection | null = null;
+  let state: AuthState | null = null;
+  try {
+    for (let legs = 0;; legs++) {
+      if (!conn || conn.closed) {
+        conn = await Http1Connection.openForTunnel(
+          proxy.hostname,
+          proxyPort,
+          opts,
+        );
+      }
+      const res = await conn.request("CONNECT", authority, headers, null);
+      if (res.status >= 200 && res.status < 300) {
+        await state?.verify(res.headers, true);
+        const open: Http1Connection = conn;
+        conn = null;
+        return await open.startTls(url.hostname);
+      }
+      if (res.status !== 407 || legs >= s.maxLegs) return res;
+      const challenges = splitChallenges(
+        res.headers.get("proxy-authenticate") ?? "",
+      );
+      state ??= pickAuth(
+        s,
+        challenges,
+        url,
+        true,
+        "CONNECT",
+        null,
+        null,
+        authority,
+      );
+      if (!state) return res;
+      const value = await state.respond(challenges);
+      if (value === null) return res;
+      headers.set("proxy-authorization", value);
+    }
+  } finally {
+    conn?.close();
+    state?.dispose();
   }
 }

@@ -7,7 +7,7 @@ import { startApacheDigest, startApacheGssapi } from "../peers/apache.ts";
 import { GSSAPI_INSTALL_HINT, gssapiAvailable } from "../peers/gssapi_peer.ts";
 import { decodeNegotiationToken } from "../../src/packages/negotiate/mod.ts";
 import { toolTest } from "../runtimes/_tools.ts";
-import { hasCommand } from "./_server.ts";
+import { allSchemes, hasCommand, startServer, TLS } from "./_server.ts";
 
 const USER = "Mufasa", PW = "Circle of Life", REALM = "files";
 
@@ -149,6 +149,78 @@ await toolTest(
       }
     } finally {
       await origin.shutdown();
+    }
+  },
+);
+
+await toolTest(
+  "createAuthFetch to an https origin through Apache's CONNECT tunnel: 407 with Digest, and with Negotiate, then NTLM bound to the origin's TLS",
+  apacheGssapiMissing,
+  async () => {
+    const user = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
+    const users = [{
+      User: user.user,
+      Domain: user.domain,
+      Password: user.password,
+    }];
+    // The origin asks for NTLM itself and requires channel bindings of its own
+    // certificate: only a logon bound to the TLS run through the tunnel passes.
+    const origin = startServer(
+      allSchemes({
+        packages: ["NTLM"],
+        ntlm: { users, requireChannelBindings: true },
+        tlsCertificate: TLS.cert,
+      }),
+      0,
+      { cert: TLS.cert, key: TLS.key },
+    );
+    const proxies = [
+      {
+        scheme: "Digest" as const,
+        start: () =>
+          startApacheDigest({
+            user: user.user,
+            password: user.password,
+            realm: "proxy",
+            proxy: true,
+          }),
+      },
+      {
+        scheme: "Negotiate" as const,
+        start: () => startApacheGssapi([user], { proxy: true }),
+      },
+    ];
+    try {
+      for (const { scheme, start } of proxies) {
+        const apache = await start();
+        try {
+          const fetchAs = (password: string) =>
+            createAuthFetch({
+              credentials: {
+                username: user.user,
+                domain: user.domain,
+                password,
+              },
+              packages: [scheme, "NTLM"],
+              proxy: apache.base,
+              caCerts: [TLS.cert],
+            })(`${origin.url}/tunnelled`);
+          const res = await fetchAs(user.password);
+          assert.equal(res.status, 200, scheme);
+          assert.equal(
+            await res.text(),
+            `hello ${user.domain}\\${user.user} via NTLM`,
+          );
+          const bad = await fetchAs("nope");
+          assert.equal(bad.status, 407, scheme);
+          await bad.body?.cancel();
+        } finally {
+          await apache.close();
+        }
+      }
+      assert.equal(origin.seen.length, 2);
+    } finally {
+      await origin.close();
     }
   },
 );

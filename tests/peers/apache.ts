@@ -85,8 +85,9 @@ export async function startApacheGssapi(
 /**
  * Apache with `files` beside its configuration, the authentication `modules`
  * (`name file.so`) and the `auth` directives of `/dir/`, and `env` for the server.
- * With `proxy` it is a forward proxy instead (`ProxyRequests On`), the same
- * directives guarding every proxied request: its challenges are `407`s.
+ * With `proxy` it is a forward proxy instead (`ProxyRequests On`, and `CONNECT`
+ * tunnels to any port), the same directives guarding every proxied request and
+ * tunnel: its challenges are `407`s.
  */
 async function startApache(
   prefix: string,
@@ -133,7 +134,9 @@ ${
       proxy
         ? `LoadModule proxy_module ${mods}/mod_proxy.so
 LoadModule proxy_http_module ${mods}/mod_proxy_http.so
+LoadModule proxy_connect_module ${mods}/mod_proxy_connect.so
 ProxyRequests On
+AllowCONNECT 1-65535
 <Proxy "*">${auth(dir)}
 </Proxy>`
         : `<Directory ${dir}/htdocs>${auth(dir)}
