@@ -57,17 +57,20 @@ export async function startApacheDigest(
  * Starts Apache protecting `/dir/` with `mod_auth_gssapi` (Negotiate, SPNEGO over
  * gss-ntlmssp: NTLM needs several legs, so the handshake is bound to the
  * connection) for `users`, which gss-ntlmssp reads from `NTLM_USER_FILE`; or as a
- * forward proxy asking for it (`proxy`).
+ * forward proxy asking for it (`proxy`); over https with `tls` (`mod_ssl`).
  */
 export async function startApacheGssapi(
   users: { domain: string; user: string; password: string }[],
-  opts: { proxy?: boolean } = {},
+  opts: { proxy?: boolean; tls?: { cert: string; key: string } } = {},
 ): Promise<ApacheServer> {
   return await startApache(
     "apache-gssapi-",
     {
       ntlm_users: users.map((u) => `${u.domain}:${u.user}:${u.password}\n`)
         .join(""),
+      ...(opts.tls
+        ? { "tls.pem": opts.tls.cert, "tls.key": opts.tls.key }
+        : {}),
     },
     ["auth_gssapi_module mod_auth_gssapi.so"],
     () => `
@@ -79,6 +82,7 @@ export async function startApacheGssapi(
   Require valid-user`,
     (dir) => ({ NTLM_USER_FILE: `${dir}/ntlm_users` }),
     opts.proxy,
+    opts.tls !== undefined,
   );
 }
 
@@ -96,6 +100,7 @@ async function startApache(
   auth: (dir: string) => string,
   env: (dir: string) => Record<string, string> = () => ({}),
   proxy = false,
+  tls = false,
 ): Promise<ApacheServer> {
   const dir = await Deno.makeTempDir({ prefix });
   await Deno.chmod(dir, 0o755);
@@ -131,6 +136,14 @@ ${
 ${isRoot ? "User nobody\nGroup nogroup" : ""}
 DocumentRoot ${dir}/htdocs
 ${
+      tls
+        ? `LoadModule ssl_module ${mods}/mod_ssl.so
+SSLEngine on
+SSLCertificateFile ${dir}/tls.pem
+SSLCertificateKeyFile ${dir}/tls.key`
+        : ""
+    }
+${
       proxy
         ? `LoadModule proxy_module ${mods}/mod_proxy.so
 LoadModule proxy_http_module ${mods}/mod_proxy_http.so
@@ -164,7 +177,11 @@ AllowCONNECT 1-65535
   for (let i = 0; i < 100; i++) {
     try {
       (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return { base: `http://127.0.0.1:${port}`, dir, close };
+      return {
+        base: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
+        dir,
+        close,
+      };
     } catch {
       await new Promise((r) => setTimeout(r, 50));
     }
