@@ -161,3 +161,38 @@ export const TLS = {
     new URL("./data/relay.pem", import.meta.url),
   ),
 };
+
+/**
+ * Two https servers for channel-binding tests, both presenting `TLS.cert`: `required`
+ * checks bindings against that certificate and requires them; `relayed` checks them
+ * against another certificate (`TLS.relayCert`), so a client's binding of what it
+ * really saw does not match, as when a relay presents its own. `extra` goes to both.
+ */
+export function bindingServers(
+  extra: Partial<AuthenticationOptions> = {},
+): { required: TestServer; relayed: TestServer; close(): Promise<void> } {
+  const users = [{ User: USER, Domain: DOMAIN, Password: PASSWORD }];
+  const tls = { cert: TLS.cert, key: TLS.key };
+  const required = startServer(
+    allSchemes({
+      ntlm: { users, requireChannelBindings: true },
+      tlsCertificate: TLS.cert,
+      ...extra,
+    }),
+    0,
+    tls,
+  );
+  const relayed = startServer(
+    allSchemes({ ntlm: { users }, tlsCertificate: TLS.relayCert, ...extra }),
+    0,
+    tls,
+  );
+  return {
+    required,
+    relayed,
+    close: async () => {
+      await required.close();
+      await relayed.close();
+    },
+  };
+}

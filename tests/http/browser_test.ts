@@ -9,11 +9,11 @@ import assert from "node:assert/strict";
 import { browserTools, runBrowser, toolTest } from "../runtimes/_tools.ts";
 import {
   allSchemes,
+  bindingServers,
   DOMAIN,
   freePort,
   PASSWORD,
   startServer,
-  TLS,
   USER,
 } from "./_server.ts";
 import { GSSAPI_INSTALL_HINT, gssapiAvailable } from "../peers/gssapi_peer.ts";
@@ -134,26 +134,9 @@ await toolTest(
   },
   async () => {
     if ("missing" in tools) return;
-    const users = [{ User: USER, Domain: DOMAIN, Password: PASSWORD }];
-    const tls = { cert: TLS.cert, key: TLS.key };
-    const required = startServer(
-      allSchemes({
-        packages: ["NTLM"],
-        ntlm: { users, requireChannelBindings: true },
-        tlsCertificate: TLS.cert,
-      }),
-      0,
-      tls,
-    );
-    const relayed = startServer(
-      allSchemes({
-        packages: ["NTLM"],
-        ntlm: { users },
-        tlsCertificate: TLS.relayCert,
-      }),
-      0,
-      tls,
-    );
+    const { required, relayed, close } = bindingServers({
+      packages: ["NTLM"],
+    });
     try {
       const httpCredentials = {
         username: `${DOMAIN}\\${USER}`,
@@ -175,8 +158,7 @@ await toolTest(
       // ...and is checked: against another certificate's it is refused.
       assert.equal(r[1].status, 401);
     } finally {
-      await required.close();
-      await relayed.close();
+      await close();
     }
   },
 );

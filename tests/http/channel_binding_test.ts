@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createAuthFetch, withAuthentication } from "../../mod.ts";
 import {
   allSchemes,
+  bindingServers,
   DOMAIN,
   PASSWORD,
   startServer,
@@ -35,21 +36,7 @@ async function statusOf(
 }
 
 Deno.test("https: createAuthFetch binds its logon to the TLS connection; the server checks it", async () => {
-  const required = startServer(
-    allSchemes({
-      ntlm: { users, requireChannelBindings: true },
-      tlsCertificate: TLS.cert,
-    }),
-    0,
-    tls,
-  );
-  // The server thinks it presents another certificate: the client's binding (of the
-  // certificate it really saw) does not match, as with a relay in between.
-  const relayed = startServer(
-    allSchemes({ ntlm: { users }, tlsCertificate: TLS.relayCert }),
-    0,
-    tls,
-  );
+  const { required, relayed, close } = bindingServers();
   try {
     for (const scheme of ["NTLM", "Negotiate"] as const) {
       assert.equal(await statusOf(`${required.url}/`, scheme), 200, scheme);
@@ -71,8 +58,7 @@ Deno.test("https: createAuthFetch binds its logon to the TLS connection; the ser
       ["NTLM", "Negotiate"],
     );
   } finally {
-    await required.close();
-    await relayed.close();
+    await close();
   }
 });
 

@@ -32,6 +32,14 @@ const curlMissing = async () =>
     ? null
     : { missing: "curl", hint: "apt-get install -y curl" };
 
+/** What `curl --negotiate` with gss-ntlmssp lacks here, if anything. */
+const curlGssMissing = async () =>
+  (await curlMissing()) ??
+    (await gssapiAvailable() ? null : {
+      missing: "gss-ntlmssp",
+      hint: "apt-get install -y gss-ntlmssp",
+    });
+
 await toolTest(
   "curl --ntlm and --digest -> withAuthentication",
   curlMissing,
@@ -93,12 +101,7 @@ await toolTest(
 
 await toolTest(
   "curl --negotiate (GSSAPI SPNEGO via gss-ntlmssp) -> withAuthentication",
-  async () =>
-    (await curlMissing()) ??
-      (await gssapiAvailable() ? null : {
-        missing: "gss-ntlmssp",
-        hint: "apt-get install -y gss-ntlmssp",
-      }),
+  curlGssMissing,
   async () => {
     const srv = startServer(allSchemes());
     const dir = await Deno.makeTempDir();
@@ -133,12 +136,7 @@ await toolTest(
 
 await toolTest(
   "withAuthentication serviceNames with curl: --negotiate (gss-ntlmssp names HTTP/127.0.0.1) is bound; --ntlm names no SPN",
-  async () =>
-    (await curlMissing()) ??
-      (await gssapiAvailable() ? null : {
-        missing: "gss-ntlmssp",
-        hint: "apt-get install -y gss-ntlmssp",
-      }),
+  curlGssMissing,
   async () => {
     const ours = startServer(allSchemes({ serviceNames: ["HTTP/127.0.0.1"] }));
     const other = startServer(

@@ -10,6 +10,8 @@ import { toolTest } from "../runtimes/_tools.ts";
 import { allSchemes, hasCommand, startServer, TLS } from "./_server.ts";
 
 const USER = "Mufasa", PW = "Circle of Life", REALM = "files";
+/** The user of the Negotiate/NTLM servers and proxies. */
+const ALICE = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
 
 await toolTest(
   "createAuthFetch Digest -> Apache mod_auth_digest",
@@ -47,7 +49,7 @@ await toolTest(
   "createAuthFetch Negotiate and NTLM -> Apache mod_auth_gssapi (gss-ntlmssp acceptor)",
   apacheGssapiMissing,
   async () => {
-    const user = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
+    const user = ALICE;
     const apache = await startApacheGssapi([user]);
     try {
       const url = `${apache.base}/dir/index.html`;
@@ -106,47 +108,26 @@ await toolTest(
       (req) => new Response(`origin says hi to ${new URL(req.url).pathname}`),
     );
     const target = `http://127.0.0.1:${origin.addr.port}/via-proxy`;
-    const user = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
-    const proxies = [
-      {
-        scheme: "Digest" as const,
-        start: () =>
-          startApacheDigest({
-            user: user.user,
-            password: user.password,
-            realm: "proxy",
-            proxy: true,
-          }),
-      },
-      {
-        scheme: "Negotiate" as const,
-        start: () => startApacheGssapi([user], { proxy: true }),
-      },
-    ];
+    const user = ALICE;
     try {
-      for (const { scheme, start } of proxies) {
-        const apache = await start();
-        try {
-          const fetchAs = (password: string) =>
-            createAuthFetch({
-              credentials: {
-                username: user.user,
-                domain: user.domain,
-                password,
-              },
-              packages: [scheme],
-              proxy: apache.base,
-            })(target);
-          const res = await fetchAs(user.password);
-          assert.equal(res.status, 200, scheme);
-          assert.equal(await res.text(), "origin says hi to /via-proxy");
-          const bad = await fetchAs("nope");
-          assert.equal(bad.status, 407, scheme);
-          await bad.body?.cancel();
-        } finally {
-          await apache.close();
-        }
-      }
+      await eachProxy(user, async (scheme, proxy) => {
+        const fetchAs = (password: string) =>
+          createAuthFetch({
+            credentials: {
+              username: user.user,
+              domain: user.domain,
+              password,
+            },
+            packages: [scheme],
+            proxy,
+          })(target);
+        const res = await fetchAs(user.password);
+        assert.equal(res.status, 200, scheme);
+        assert.equal(await res.text(), "origin says hi to /via-proxy");
+        const bad = await fetchAs("nope");
+        assert.equal(bad.status, 407, scheme);
+        await bad.body?.cancel();
+      });
     } finally {
       await origin.shutdown();
     }
@@ -157,7 +138,7 @@ await toolTest(
   "createAuthFetch to an https origin through Apache's CONNECT tunnel: 407 with Digest, and with Negotiate, then NTLM bound to the origin's TLS",
   apacheGssapiMissing,
   async () => {
-    const user = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
+    const user = ALICE;
     const users = [{
       User: user.user,
       Domain: user.domain,
@@ -174,50 +155,29 @@ await toolTest(
       0,
       { cert: TLS.cert, key: TLS.key },
     );
-    const proxies = [
-      {
-        scheme: "Digest" as const,
-        start: () =>
-          startApacheDigest({
-            user: user.user,
-            password: user.password,
-            realm: "proxy",
-            proxy: true,
-          }),
-      },
-      {
-        scheme: "Negotiate" as const,
-        start: () => startApacheGssapi([user], { proxy: true }),
-      },
-    ];
     try {
-      for (const { scheme, start } of proxies) {
-        const apache = await start();
-        try {
-          const fetchAs = (password: string) =>
-            createAuthFetch({
-              credentials: {
-                username: user.user,
-                domain: user.domain,
-                password,
-              },
-              packages: [scheme, "NTLM"],
-              proxy: apache.base,
-              caCerts: [TLS.cert],
-            })(`${origin.url}/tunnelled`);
-          const res = await fetchAs(user.password);
-          assert.equal(res.status, 200, scheme);
-          assert.equal(
-            await res.text(),
-            `hello ${user.domain}\\${user.user} via NTLM`,
-          );
-          const bad = await fetchAs("nope");
-          assert.equal(bad.status, 407, scheme);
-          await bad.body?.cancel();
-        } finally {
-          await apache.close();
-        }
-      }
+      await eachProxy(user, async (scheme, proxy) => {
+        const fetchAs = (password: string) =>
+          createAuthFetch({
+            credentials: {
+              username: user.user,
+              domain: user.domain,
+              password,
+            },
+            packages: [scheme, "NTLM"],
+            proxy,
+            caCerts: [TLS.cert],
+          })(`${origin.url}/tunnelled`);
+        const res = await fetchAs(user.password);
+        assert.equal(res.status, 200, scheme);
+        assert.equal(
+          await res.text(),
+          `hello ${user.domain}\\${user.user} via NTLM`,
+        );
+        const bad = await fetchAs("nope");
+        assert.equal(bad.status, 407, scheme);
+        await bad.body?.cancel();
+      });
       assert.equal(origin.seen.length, 2);
     } finally {
       await origin.close();
@@ -231,19 +191,15 @@ await toolTest(
   async () => {
     // mod_auth_gssapi passes no channel bindings to gss-ntlmssp: a client that binds
     // its logon (as ours does over https) must still get in, as Windows clients do.
-    const user = { domain: "EXAMPLE", user: "alice", password: "S3cret!pw" };
+    const user = ALICE;
     const apache = await startApacheGssapi([user], {
       tls: { cert: TLS.cert, key: TLS.key },
     });
     try {
       assert.ok(apache.base.startsWith("https:"));
       for (const scheme of ["Negotiate", "NTLM"] as const) {
-        for (
-          const [password, status] of [[user.password, 200], [
-            "nope",
-            401,
-          ]] as const
-        ) {
+        const cases = [[user.password, 200], ["nope", 401]] as const;
+        for (const [password, status] of cases) {
           const r = await createAuthFetch({
             credentials: { username: user.user, domain: user.domain, password },
             packages: [scheme],
@@ -259,6 +215,40 @@ await toolTest(
     }
   },
 );
+
+/**
+ * Runs `use` with Apache as a forward proxy asking for Digest, then for Negotiate
+ * (mod_auth_gssapi, gss-ntlmssp), each knowing `user`; each proxy is closed after.
+ */
+async function eachProxy(
+  user: { domain: string; user: string; password: string },
+  use: (scheme: "Digest" | "Negotiate", proxy: string) => Promise<void>,
+): Promise<void> {
+  const proxies = [
+    {
+      scheme: "Digest" as const,
+      start: () =>
+        startApacheDigest({
+          user: user.user,
+          password: user.password,
+          realm: "proxy",
+          proxy: true,
+        }),
+    },
+    {
+      scheme: "Negotiate" as const,
+      start: () => startApacheGssapi([user], { proxy: true }),
+    },
+  ];
+  for (const { scheme, start } of proxies) {
+    const apache = await start();
+    try {
+      await use(scheme, apache.base);
+    } finally {
+      await apache.close();
+    }
+  }
+}
 
 /** What Apache with mod_auth_gssapi over gss-ntlmssp lacks here, if anything. */
 async function apacheGssapiMissing() {

@@ -8,11 +8,11 @@ import assert from "node:assert/strict";
 import { ntlmAuthPeerTest } from "../peers/gssapi_peer.ts";
 import {
   allSchemes,
+  bindingServers,
   DOMAIN,
   PASSWORD,
   REALM,
   startServer,
-  TLS,
   USER,
 } from "./_server.ts";
 
@@ -89,21 +89,7 @@ await ntlmAuthPeerTest(
 await ntlmAuthPeerTest(
   "Python requests-ntlm over https binds its logon to the TLS connection (Extended Protection)",
   async () => {
-    const users = [{ User: USER, Domain: DOMAIN, Password: PASSWORD }];
-    const tls = { cert: TLS.cert, key: TLS.key };
-    const required = startServer(
-      allSchemes({
-        ntlm: { users, requireChannelBindings: true },
-        tlsCertificate: TLS.cert,
-      }),
-      0,
-      tls,
-    );
-    const relayed = startServer(
-      allSchemes({ ntlm: { users }, tlsCertificate: TLS.relayCert }),
-      0,
-      tls,
-    );
+    const { required, relayed, close } = bindingServers();
     try {
       const ntlmUser = `${DOMAIN}\\${USER}`;
       // requests-ntlm's binding matches the one computed from our certificate...
@@ -117,8 +103,7 @@ await ntlmAuthPeerTest(
         401,
       );
     } finally {
-      await required.close();
-      await relayed.close();
+      await close();
     }
   },
 );
