@@ -48,6 +48,18 @@ const te = new TextEncoder();
 const td = new TextDecoder();
 const CRLFCRLF = [13, 10, 13, 10];
 
+/**
+ * The connection ended before any byte of a response (or took no request at all):
+ * on a kept-alive connection, the server closed it while it was idle, and the
+ * request can go again on a new one.
+ */
+export class EmptyResponseError extends Error {
+  constructor() {
+    super("connection closed before a response arrived");
+    this.name = "EmptyResponseError";
+  }
+}
+
 /** One HTTP/1.1 connection. Not safe for concurrent requests. */
 export class Http1Connection {
   #conn: ByteStream;
@@ -71,7 +83,8 @@ export class Http1Connection {
 
   /**
    * Opens a connection to `hostname:port`, with TLS when `tls` is true (through
-   * `node:tls`, which gives the server's certificate for channel binding).
+   * `node:tls`, which gives the server's certificate for channel binding). A plain
+   * one (`node:net`) can later carry a `CONNECT` tunnel (`startTls`).
    */
   static async open(
     hostname: string,
@@ -84,21 +97,23 @@ export class Http1Connection {
       const t = await connectTls(host, port, opts.caCerts);
       return new Http1Connection(t.stream, opts, t.certificate);
     }
-    const conn = await Deno.connect({ hostname: host, port });
-    return new Http1Connection(conn, opts, null);
+    return new Http1Connection(await connectTcp(host, port), opts, null);
   }
 
   /**
-   * Opens a plain connection to an HTTP proxy that can carry a `CONNECT` tunnel
-   * (`startTls` then runs TLS through it).
+   * True when the connection can carry another request now: open, not ended by the
+   * peer, and nothing unread on it (a kept-alive connection the server has not
+   * closed while it sat idle).
    */
-  static async openForTunnel(
-    hostname: string,
-    port: number,
-    opts: Http1Options,
-  ): Promise<Http1Connection> {
-    const host = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
-    return new Http1Connection(await connectTcp(host, port), opts, null);
+  get reusable(): boolean {
+    const c = this.#conn;
+    return !this.#closed && this.#start === this.#end &&
+      !(c instanceof NodeStream && (c.ended || c.pending));
+  }
+
+  /** Replaces the limits, timeout and signal (a pooled connection's next request). */
+  setOptions(opts: Http1Options): void {
+    this.#opts = opts;
   }
 
   /**
@@ -192,7 +207,11 @@ export class Http1Connection {
         msg.set(h);
         msg.set(body, h.length);
       }
-      await this.#writeAll(msg);
+      try {
+        await this.#writeAll(msg);
+      } catch {
+        throw new EmptyResponseError(); // the server had closed it
+      }
       for (;;) {
         const r = await this.#readResponse(
           method === "HEAD",
@@ -297,7 +316,8 @@ export class Http1Connection {
       }
       const off = Math.max(0, this.#end - this.#start - 3);
       if (!(await this.#fill(maxHeaderBytes))) {
-        throw new Error("connection closed before a response arrived");
+        if (this.#end === this.#start) throw new EmptyResponseError();
+        throw new Error("connection closed inside a response head");
       }
       scan = this.#start + off;
     }

@@ -77,6 +77,16 @@ export class NodeStream implements ByteStream {
     for (const [event, f] of this.#listeners) socket.on(event, f);
   }
 
+  /** True once the peer ended the stream, it failed, or it was closed. */
+  get ended(): boolean {
+    return this.#ended || this.#error !== null;
+  }
+
+  /** True when bytes arrived that nobody has read. */
+  get pending(): boolean {
+    return this.#chunks.length > 0;
+  }
+
   /**
    * Gives the socket up (to run TLS over it): our listeners go, and nothing may be
    * waiting unread.

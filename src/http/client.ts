@@ -36,10 +36,12 @@ import {
   splitChallenges,
 } from "./_auth_header.ts";
 import {
+  EmptyResponseError,
   Http1Connection,
   type Http1Options,
   type Http1Response,
 } from "./_http1.ts";
+import { ConnectionPool } from "./_pool.ts";
 import {
   type HttpAuthScheme,
   normalizeSchemes,
@@ -99,13 +101,25 @@ export interface AuthFetchOptions {
    * its own certificate).
    */
   channelBinding?: boolean;
+  /**
+   * Keep connections open between calls for this many milliseconds of idleness and
+   * send the next request to the same origin (or proxy) on one, as Windows' HTTP
+   * stacks do: NTLM and Negotiate authenticate a connection, and servers such as IIS
+   * (and Apache's `mod_auth_gssapi` with `GssapiConnectionBound`) take the next
+   * request on it as authenticated, saving the handshake. A kept connection never
+   * keeps the process alive; `close()` on the returned function closes them. Default
+   * 0: every call opens and closes its own connection.
+   */
+  keepAliveMs?: number;
 }
 
 /** A `fetch`-compatible function that authenticates with SSPI. */
-export type AuthFetch = (
-  input: string | URL | Request,
-  init?: RequestInit,
-) => Promise<Response>;
+export interface AuthFetch {
+  /** Sends a request, authenticating when asked (`fetch`'s signature). */
+  (input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /** Closes the connections kept for later calls (`keepAliveMs`). */
+  close(): void;
+}
 
 /** One authentication in progress (for the origin or for the proxy). */
 interface AuthState {
@@ -267,6 +281,7 @@ interface Settings {
   timeoutMs: number;
   caCerts?: string[];
   channelBinding: boolean;
+  pool: ConnectionPool | null;
 }
 
 function positive(v: number | undefined, def: number, name: string): number {
@@ -371,11 +386,19 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     timeoutMs: positive(options.timeoutMs, 30000, "timeoutMs"),
     caCerts: options.caCerts,
     channelBinding: options.channelBinding !== false,
+    pool: options.keepAliveMs
+      ? new ConnectionPool(
+        positive(options.keepAliveMs, 0, "keepAliveMs"),
+      )
+      : null,
   };
   if (s.proxy && s.proxy.protocol !== "http:") {
     throw new TypeError("createAuthFetch: proxy must be an http: URL");
   }
-  return async (input, init) => {
+  const authFetch = async (
+    input: string | URL | Request,
+    init?: RequestInit,
+  ): Promise<Response> => {
     if (init?.body instanceof ReadableStream) {
       throw new TypeError(
         "createAuthFetch cannot send a ReadableStream body: an authentication " +
@@ -388,6 +411,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     const body = await bufferBody(req, s.maxRequestBytes);
     return await run(s, req, body);
   };
+  return Object.assign(authFetch, { close: () => s.pool?.close() });
 }
 
 async function run(
@@ -485,7 +509,13 @@ async function exchangeAuthenticated(
   if (!headers.has("accept")) headers.set("accept", "*/*");
   if (!headers.has("user-agent")) headers.set("user-agent", "portable-sspi");
   headers.set("connection", "keep-alive");
+  const poolKey = tunnel
+    ? `${s.proxy!.origin} ${url.origin}`
+    : viaProxy
+    ? s.proxy!.origin
+    : url.origin;
   let conn: Http1Connection | null = null;
+  let res: Http1Response | null = null;
   const states: { www: AuthState | null; proxy: AuthState | null } = {
     www: null,
     proxy: null,
@@ -493,6 +523,17 @@ async function exchangeAuthenticated(
   try {
     const send = async (): Promise<Http1Response> => {
       if (!conn || conn.closed) {
+        const kept = s.pool?.take(poolKey) ?? null;
+        if (kept) {
+          kept.setOptions(opts);
+          conn = kept;
+          try {
+            return await kept.request(method, target, headers, body);
+          } catch (e) {
+            // Closed by its server while idle: the request goes again on a new one.
+            if (!(e instanceof EmptyResponseError)) throw e;
+          }
+        }
         if (tunnel) {
           const t = await openTunnel(s, url, opts);
           if (!(t instanceof Http1Connection)) return t; // the proxy's refusal
@@ -503,7 +544,7 @@ async function exchangeAuthenticated(
       }
       return await conn.request(method, target, headers, body);
     };
-    let res = await send();
+    res = await send();
     for (let legs = 0; legs < s.maxLegs; legs++) {
       // Through a tunnel the proxy was answered when it was opened.
       const isProxy = res.status === 407 && s.proxy !== null && !tunnel;
@@ -547,7 +588,12 @@ async function exchangeAuthenticated(
     }
     return res;
   } finally {
-    (conn as Http1Connection | null)?.close();
+    const last = conn as Http1Connection | null;
+    // Kept only after an answered request (a refused logon's connection goes).
+    if (
+      last && s.pool && res && res.status !== 401 && res.status !== 407
+    ) s.pool.give(poolKey, last);
+    else last?.close();
     states.www?.dispose();
     states.proxy?.dispose();
   }
@@ -576,9 +622,10 @@ async function openTunnel(
   try {
     for (let legs = 0;; legs++) {
       if (!conn || conn.closed) {
-        conn = await Http1Connection.openForTunnel(
+        conn = await Http1Connection.open(
           proxy.hostname,
           proxyPort,
+          false,
           opts,
         );
       }

@@ -216,6 +216,45 @@ await toolTest(
   },
 );
 
+await toolTest(
+  "createAuthFetch keepAliveMs -> Apache mod_auth_gssapi: the connection stays authenticated, the next calls need no handshake",
+  apacheGssapiMissing,
+  async () => {
+    const apache = await startApacheGssapi([ALICE]);
+    const f = createAuthFetch({
+      credentials: {
+        username: ALICE.user,
+        domain: ALICE.domain,
+        password: ALICE.password,
+      },
+      packages: ["Negotiate"],
+      keepAliveMs: 5000,
+    });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await f(`${apache.base}/dir/index.html`);
+        assert.equal(res.status, 200);
+        assert.equal(await res.text(), "apache says hi\n");
+      }
+      // One connection; one handshake (401, 401, 200), then two plain 200s:
+      // GssapiConnectionBound keeps the logon with the connection, as IIS does.
+      const log = (await Deno.readTextFile(`${apache.dir}/access.log`))
+        .trim().split("\n").map((l) => l.split(" "));
+      assert.deepEqual(log.map(([status]) => status), [
+        "401",
+        "401",
+        "200",
+        "200",
+        "200",
+      ]);
+      assert.equal(new Set(log.map(([, port]) => port)).size, 1);
+    } finally {
+      f.close();
+      await apache.close();
+    }
+  },
+);
+
 /**
  * Runs `use` with Apache as a forward proxy asking for Digest, then for Negotiate
  * (mod_auth_gssapi, gss-ntlmssp), each knowing `user`; each proxy is closed after.

@@ -15,7 +15,7 @@ import { freePort } from "../digest/_peers.ts";
 export interface ApacheServer {
   /** `http://127.0.0.1:PORT`. */
   base: string;
-  /** The temporary ServerRoot (holds `error.log`). */
+  /** The temporary ServerRoot (holds `error.log`, and `access.log`: a line a request, `status client-port`). */
   dir: string;
   /** Stops Apache and removes its files. */
   close(): Promise<void>;
@@ -121,6 +121,8 @@ Listen 127.0.0.1:${port}
 PidFile ${dir}/httpd.pid
 ErrorLog ${dir}/error.log
 LogLevel warn
+LogFormat "%>s %{remote}p" statusport
+CustomLog ${dir}/access.log statusport
 DefaultRuntimeDir ${dir}
 Mutex file:${dir} default
 LoadModule mpm_prefork_module ${mods}/mod_mpm_prefork.so
