@@ -11,7 +11,14 @@ import type { Http1Connection } from "./_http1.ts";
 
 interface Idle {
   conn: Http1Connection;
-  timer: number;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** Lets a timer not hold the process open: Deno's are numbers, Node's objects. */
+function unref(timer: ReturnType<typeof setTimeout>): void {
+  const deno = (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno;
+  if (typeof timer === "number") deno?.unrefTimer(timer);
+  else (timer as { unref?(): void }).unref?.();
 }
 
 /** Idle connections by destination. */
@@ -46,16 +53,15 @@ export class ConnectionPool {
       conn.close();
       return;
     }
-    const entry: Idle = { conn, timer: 0 };
-    // Deno's timers are numbers (Node's typings, loaded for node:tls, say objects).
+    const entry = { conn } as Idle; // its timer is set below
     entry.timer = setTimeout(() => {
       const list = this.#idle.get(key);
       const i = list?.indexOf(entry) ?? -1;
       if (i >= 0) list!.splice(i, 1);
       if (list && !list.length) this.#idle.delete(key);
       conn.close();
-    }, this.#idleMs) as unknown as number;
-    Deno.unrefTimer(entry.timer);
+    }, this.#idleMs);
+    unref(entry.timer);
     const list = this.#idle.get(key);
     if (list) list.push(entry);
     else this.#idle.set(key, [entry]);

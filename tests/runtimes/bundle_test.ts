@@ -1,10 +1,18 @@
 // `deno task bundle` output (one ESM file) completes an NTLM handshake in Node, in a
 // Chromium page (loaded as a module), and in Cloudflare workerd (WASM handed in as a
-// precompiled module through initWasm).
+// precompiled module through initWasm); in Node, createAuthFetch authenticates too.
 import assert from "node:assert/strict";
 import { freePort } from "../digest/_peers.ts";
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 import { EXPECTED, handshakeModule } from "./_handshake.ts";
+import {
+  allSchemes,
+  DOMAIN,
+  PASSWORD,
+  startServer,
+  TLS,
+  USER,
+} from "../http/_server.ts";
 import {
   browserTools,
   nodeMajor,
@@ -77,6 +85,78 @@ await toolTest(
       JSON.parse(new TextDecoder().decode(o.stdout)),
       EXPECTED,
     );
+  },
+);
+
+await toolTest(
+  "bundle: createAuthFetch in Node (node:net/node:tls) -> withAuthentication: NTLM, Negotiate and Digest, https with channel binding required, kept connections",
+  async () =>
+    await nodeMajor() >= 18
+      ? null
+      : { missing: "node", hint: "apt-get install -y nodejs (Node >= 18)" },
+  async () => {
+    const d = await bundleDir();
+    const users = [{ User: USER, Domain: DOMAIN, Password: PASSWORD }];
+    const plain = startServer(allSchemes());
+    const secure = startServer(
+      allSchemes({
+        ntlm: { users, requireChannelBindings: true },
+        tlsCertificate: TLS.cert,
+      }),
+      0,
+      { cert: TLS.cert, key: TLS.key },
+    );
+    const script = `
+import { createAuthFetch } from ${JSON.stringify(`${d}/sspi.mjs`)};
+const [plain, secure, user, domain, password, cert] = process.argv.slice(1);
+const out = [];
+for (const scheme of ["NTLM", "Negotiate", "Digest"]) {
+  const f = createAuthFetch({
+    credentials: { username: user, domain, password },
+    packages: [scheme],
+    caCerts: [cert],
+    keepAliveMs: 2000,
+  });
+  for (const url of scheme === "Digest" ? [plain] : [plain, secure, secure]) {
+    const r = await f(url + "/n");
+    out.push([scheme, url.slice(0, 5), r.status, await r.text()]);
+  }
+  f.close();
+}
+console.log(JSON.stringify(out));`;
+    try {
+      const o = await new Deno.Command("node", {
+        args: [
+          "--input-type=module",
+          "-e",
+          script,
+          plain.url,
+          secure.url,
+          USER,
+          DOMAIN,
+          PASSWORD,
+          TLS.cert,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(o.code, 0, new TextDecoder().decode(o.stderr));
+      const who = `${DOMAIN}\\${USER}`;
+      assert.deepEqual(JSON.parse(new TextDecoder().decode(o.stdout)), [
+        ["NTLM", "http:", 200, `hello ${who} via NTLM`],
+        ["NTLM", "https", 200, `hello ${who} via NTLM`],
+        ["NTLM", "https", 200, `hello ${who} via NTLM`],
+        ["Negotiate", "http:", 200, `hello ${who} via Negotiate`],
+        ["Negotiate", "https", 200, `hello ${who} via Negotiate`],
+        ["Negotiate", "https", 200, `hello ${who} via Negotiate`],
+        ["Digest", "http:", 200, `hello ${USER} via Digest`],
+      ]);
+      // The two https calls of each scheme shared one connection (kept alive).
+      assert.equal(new Set(secure.ports).size, 2);
+    } finally {
+      await plain.close();
+      await secure.close();
+    }
   },
 );
 
