@@ -1,5 +1,5 @@
 /**
- * A small HTTP/1.1 client over one `Deno.connect` or `node:tls` connection, so
+ * A small HTTP/1.1 client over one `node:net` or `node:tls` connection, so
  * that every leg of a connection-bound handshake (NTLM, Negotiate) travels on the
  * same TCP connection: keep-alive, `Content-Length`, chunked and read-until-close
  * bodies, interim `1xx` responses skipped, and bounded header and body sizes.

@@ -6,7 +6,7 @@
  * NTLM (and Negotiate) authenticate a TCP connection, not a request, so every leg of
  * the handshake and the final request must travel on one connection. The global
  * `fetch` pools connections out of our control, so requests are sent with a small
- * HTTP/1.1 client over `Deno.connect` or `node:tls` (one connection per call,
+ * HTTP/1.1 client over `node:net` or `node:tls` (one connection per call,
  * keep-alive between the legs, `Content-Length` and chunked responses, bounded sizes).
  *
  * @module
