@@ -8,6 +8,7 @@
 import {
   AcceptSecurityContext,
   AcquireCredentialsHandle,
+  CompleteAuthToken,
   DecryptMessage,
   DeleteSecurityContext,
   EncryptMessage,
@@ -62,6 +63,7 @@ import type {
   SecPkgContext_SessionKey,
   SecPkgContext_Sizes,
 } from "../sspi/attributes.ts";
+import type { SecurityFunctionTable } from "../native/function_table.ts";
 import {
   isFailure,
   SEC_E_OK,
@@ -88,6 +90,12 @@ export interface ClientOptions {
   flags?: number;
   /** Channel binding application data (e.g. `tls-server-end-point:` + hash). */
   channelBindings?: Uint8Array;
+  /**
+   * The SSPI to call (`InitSecurityInterface(...)`): default the portable one; the
+   * native table on Windows gives single sign-on as the logged-on user when no
+   * credentials are given.
+   */
+  sspi?: SecurityFunctionTable;
 }
 
 /** Options of `server()`. */
@@ -100,6 +108,8 @@ export interface ServerOptions {
   flags?: number;
   /** Channel binding application data the client must match. */
   channelBindings?: Uint8Array;
+  /** The SSPI to call (`InitSecurityInterface(...)`); default the portable one. */
+  sspi?: SecurityFunctionTable;
 }
 
 function check(status: number, what: string): number {
@@ -112,6 +122,47 @@ function check(status: number, what: string): number {
   }
   return status;
 }
+
+/** The SSPI functions a friendly context calls. */
+type Calls = Pick<
+  SecurityFunctionTable,
+  | "AcquireCredentialsHandle"
+  | "CompleteAuthToken"
+  | "DecryptMessage"
+  | "DeleteSecurityContext"
+  | "EncryptMessage"
+  | "FreeCredentialsHandle"
+  | "InitializeSecurityContext"
+  | "AcceptSecurityContext"
+  | "MakeSignature"
+  | "QueryContextAttributes"
+  | "VerifySignature"
+  | "SspiAcceptSecurityContextAsync"
+  | "SspiCreateAsyncContext"
+  | "SspiFreeAsyncContext"
+  | "SspiInitializeSecurityContextAsync"
+  | "SspiWaitForAsyncCall"
+>;
+
+/** The portable functions (what `InitSecurityInterface()` would give). */
+const PORTABLE: Calls = {
+  AcquireCredentialsHandle,
+  CompleteAuthToken,
+  DecryptMessage,
+  DeleteSecurityContext,
+  EncryptMessage,
+  FreeCredentialsHandle,
+  InitializeSecurityContext,
+  AcceptSecurityContext,
+  MakeSignature,
+  QueryContextAttributes,
+  VerifySignature,
+  SspiAcceptSecurityContextAsync,
+  SspiCreateAsyncContext,
+  SspiFreeAsyncContext,
+  SspiInitializeSecurityContextAsync,
+  SspiWaitForAsyncCall,
+};
 
 const ISC_DEFAULT = ISC_REQ_CONNECTION | ISC_REQ_INTEGRITY |
   ISC_REQ_REPLAY_DETECT |
@@ -128,8 +179,17 @@ export class SecurityContext {
   readonly #flags: number;
   readonly #target: string | null;
   readonly #cb: Uint8Array | null;
+  readonly #t: Calls;
+  /** The SSPI refuses a first call whose input holds no token (WinPR 2). */
+  readonly #tokenFirst: boolean;
   #started = false;
   #complete = false;
+  /**
+   * Message sequence numbers passed as `MessageSeqNo`: connection-mode packages keep
+   * their own (the portable ones, Windows'), WinPR 2 signs and checks with these.
+   */
+  #seqOut = 0;
+  #seqIn = 0;
   #trailer = 16;
   /** The `pfContextAttr` of the last step. */
   contextAttributes = 0;
@@ -142,14 +202,18 @@ export class SecurityContext {
     flags: number,
     target: string | null,
     channelBindings: Uint8Array | undefined,
+    sspi: Calls = PORTABLE,
   ) {
     this.#role = role;
+    this.#t = sspi;
+    const library = (sspi as Partial<SecurityFunctionTable>).library;
+    this.#tokenFirst = /winpr/i.test(library ?? "");
     this.#flags = flags |
       (role === "initiate" ? ISC_REQ_ALLOCATE_MEMORY : ASC_REQ_ALLOCATE_MEMORY);
     this.#target = target;
     this.#cb = channelBindings ? secChannelBindings(channelBindings) : null;
     check(
-      AcquireCredentialsHandle(
+      this.#t.AcquireCredentialsHandle(
         null,
         pkg,
         role === "initiate" ? SECPKG_CRED_OUTBOUND : SECPKG_CRED_INBOUND,
@@ -182,7 +246,10 @@ export class SecurityContext {
   } {
     const bufs = [];
     if (token) bufs.push(new SecBuffer(SECBUFFER_TOKEN, token));
-    if (this.#cb) {
+    // Windows takes channel bindings with every call, the first included (Kerberos
+    // binds its AP-REQ there); WinPR 2 refuses an input without a token, and its
+    // NTLM reads them only with the CHALLENGE, so it gets them from then on.
+    if (this.#cb && (token || !this.#tokenFirst)) {
       bufs.push(new SecBuffer(SECBUFFER_CHANNEL_BINDINGS, this.#cb));
     }
     const input = bufs.length ? new SecBufferDesc(bufs) : null;
@@ -239,11 +306,22 @@ export class SecurityContext {
     );
     this.#started = true;
     this.contextAttributes = attrs;
+    if (
+      status === SEC_I_COMPLETE_NEEDED || status === SEC_I_COMPLETE_AND_CONTINUE
+    ) {
+      // The caller must complete the token (WinPR's NTLM acceptor checks the
+      // logon there).
+      check(
+        this.#t.CompleteAuthToken(this.#ctx, output),
+        "CompleteAuthToken",
+      );
+    }
     if (status === SEC_E_OK || status === SEC_I_COMPLETE_NEEDED) {
       this.#complete = true;
       const sizes: AttributeOut<SecPkgContext_Sizes> = {};
       if (
-        QueryContextAttributes(this.#ctx, SECPKG_ATTR_SIZES, sizes) === SEC_E_OK
+        this.#t.QueryContextAttributes(this.#ctx, SECPKG_ATTR_SIZES, sizes) ===
+          SEC_E_OK
       ) {
         this.#trailer = sizes.value!.cbSecurityTrailer;
       }
@@ -279,27 +357,27 @@ export class SecurityContext {
   step(token: Uint8Array | null): Uint8Array | null {
     const c = this.#call(token);
     const status = c.isc
-      ? InitializeSecurityContext(...c.isc)
-      : AcceptSecurityContext(...c.asc!);
+      ? this.#t.InitializeSecurityContext(...c.isc)
+      : this.#t.AcceptSecurityContext(...c.asc!);
     return this.#after(status, c.output, c.attrs.value);
   }
 
   /** `step` through the `Sspi*Async` functions (for packages or user stores that wait). */
   async stepAsync(token: Uint8Array | null): Promise<Uint8Array | null> {
     const c = this.#call(token);
-    const actx = SspiCreateAsyncContext();
+    const actx = this.#t.SspiCreateAsyncContext();
     try {
       const q = c.isc
-        ? SspiInitializeSecurityContextAsync(actx, ...c.isc)
-        : SspiAcceptSecurityContextAsync(actx, ...c.asc!);
+        ? this.#t.SspiInitializeSecurityContextAsync(actx, ...c.isc)
+        : this.#t.SspiAcceptSecurityContextAsync(actx, ...c.asc!);
       check(q, "queueing the async call");
       return this.#after(
-        await SspiWaitForAsyncCall(actx),
+        await this.#t.SspiWaitForAsyncCall(actx),
         c.output,
         c.attrs.value,
       );
     } finally {
-      SspiFreeAsyncContext(actx);
+      this.#t.SspiFreeAsyncContext(actx);
     }
   }
 
@@ -317,9 +395,15 @@ export class SecurityContext {
       new SecBuffer(SECBUFFER_DATA, out.subarray(this.#trailer)),
     ]);
     check(
-      EncryptMessage(this.#ctx, encrypt ? 0 : 0x80000001, msg, 0),
+      this.#t.EncryptMessage(
+        this.#ctx,
+        encrypt ? 0 : 0x80000001,
+        msg,
+        this.#seqOut,
+      ),
       "EncryptMessage",
     );
+    this.#seqOut++;
     return out;
   }
 
@@ -346,16 +430,21 @@ export class SecurityContext {
         new SecBuffer(SECBUFFER_TOKEN, sig),
       ]);
       check(
-        VerifySignature(this.#ctx, signed, 0, { value: 0 }),
+        this.#t.VerifySignature(this.#ctx, signed, this.#seqIn, { value: 0 }),
         "VerifySignature",
       );
+      this.#seqIn++;
       return body;
     }
     const msg = new SecBufferDesc([
       new SecBuffer(SECBUFFER_TOKEN, sig),
       new SecBuffer(SECBUFFER_DATA, body),
     ]);
-    check(DecryptMessage(this.#ctx, msg, 0, { value: 0 }), "DecryptMessage");
+    check(
+      this.#t.DecryptMessage(this.#ctx, msg, this.#seqIn, { value: 0 }),
+      "DecryptMessage",
+    );
+    this.#seqIn++;
     return body;
   }
 
@@ -366,7 +455,11 @@ export class SecurityContext {
       new SecBuffer(SECBUFFER_DATA, data),
       new SecBuffer(SECBUFFER_TOKEN, sig),
     ]);
-    check(MakeSignature(this.#ctx, 0, msg, 0), "MakeSignature");
+    check(
+      this.#t.MakeSignature(this.#ctx, 0, msg, this.#seqOut),
+      "MakeSignature",
+    );
+    this.#seqOut++;
     return sig.subarray(0, msg.pBuffers[1].cbBuffer);
   }
 
@@ -376,14 +469,18 @@ export class SecurityContext {
       new SecBuffer(SECBUFFER_DATA, data),
       new SecBuffer(SECBUFFER_TOKEN, signature),
     ]);
-    check(VerifySignature(this.#ctx, msg, 0, { value: 0 }), "VerifySignature");
+    check(
+      this.#t.VerifySignature(this.#ctx, msg, this.#seqIn, { value: 0 }),
+      "VerifySignature",
+    );
+    this.#seqIn++;
   }
 
   /** The exported session key (a copy). */
   get sessionKey(): Uint8Array {
     const out: AttributeOut<SecPkgContext_SessionKey> = {};
     check(
-      QueryContextAttributes(this.#ctx, SECPKG_ATTR_SESSION_KEY, out),
+      this.#t.QueryContextAttributes(this.#ctx, SECPKG_ATTR_SESSION_KEY, out),
       "QueryContextAttributes",
     );
     return out.value!.SessionKey;
@@ -393,7 +490,7 @@ export class SecurityContext {
   get clientName(): string {
     const out: AttributeOut<SecPkgContext_Names> = {};
     check(
-      QueryContextAttributes(this.#ctx, SECPKG_ATTR_NAMES, out),
+      this.#t.QueryContextAttributes(this.#ctx, SECPKG_ATTR_NAMES, out),
       "QueryContextAttributes",
     );
     return out.value!.sUserName;
@@ -406,8 +503,8 @@ export class SecurityContext {
 
   /** Deletes the context (wiping its keys) and frees the credential. */
   dispose(): void {
-    if (this.#started) DeleteSecurityContext(this.#ctx);
-    FreeCredentialsHandle(this.#cred);
+    if (this.#started) this.#t.DeleteSecurityContext(this.#ctx);
+    this.#t.FreeCredentialsHandle(this.#cred);
     this.#started = false;
   }
 
@@ -443,6 +540,7 @@ export function client(options: ClientOptions = {}): SecurityContext {
     options.flags ?? ISC_DEFAULT,
     options.target ?? null,
     options.channelBindings,
+    options.sspi,
   );
 }
 
@@ -463,5 +561,6 @@ export function server(options: ServerOptions = {}): SecurityContext {
     options.flags ?? ASC_DEFAULT,
     null,
     options.channelBindings,
+    options.sspi,
   );
 }

@@ -42,6 +42,7 @@ import {
   type Http1Response,
 } from "./_http1.ts";
 import { ConnectionPool } from "./_pool.ts";
+import type { SecurityFunctionTable } from "../native/function_table.ts";
 import {
   type HttpAuthScheme,
   normalizeSchemes,
@@ -111,6 +112,12 @@ export interface AuthFetchOptions {
    * 0: every call opens and closes its own connection.
    */
   keepAliveMs?: number;
+  /**
+   * The SSPI that runs NTLM and Negotiate (`InitSecurityInterface(...)`): default the
+   * portable one. On Windows, `InitSecurityInterface({ provider: "native" })` with no
+   * `credentials` authenticates as the logged-on user (single sign-on).
+   */
+  sspi?: SecurityFunctionTable;
 }
 
 /** A `fetch`-compatible function that authenticates with SSPI. */
@@ -141,9 +148,11 @@ class ConnectionAuth implements AuthState {
     creds: AuthFetchCredentials | undefined,
     target: string,
     channelBindings: Uint8Array | null,
+    sspi: SecurityFunctionTable | undefined,
   ) {
     this.scheme = scheme;
     this.#ctx = sspiClient({
+      sspi,
       package: packageOf(scheme),
       username: creds?.username,
       domain: creds?.domain,
@@ -282,6 +291,7 @@ interface Settings {
   caCerts?: string[];
   channelBinding: boolean;
   pool: ConnectionPool | null;
+  sspi?: SecurityFunctionTable;
 }
 
 function positive(v: number | undefined, def: number, name: string): number {
@@ -316,6 +326,7 @@ function pickAuth(
       creds,
       s.target ?? `HTTP/${host.replace(/^\[|\]$/g, "")}`,
       channelBindings,
+      s.sspi,
     );
   }
   return null;
@@ -386,6 +397,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     timeoutMs: positive(options.timeoutMs, 30000, "timeoutMs"),
     caCerts: options.caCerts,
     channelBinding: options.channelBinding !== false,
+    sspi: options.sspi,
     pool: options.keepAliveMs
       ? new ConnectionPool(
         positive(options.keepAliveMs, 0, "keepAliveMs"),
