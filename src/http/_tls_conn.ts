@@ -25,6 +25,7 @@ interface NodeSocket {
   off(event: string, f: (arg: unknown) => void): unknown;
   write(data: Uint8Array, cb: (err?: Error | null) => void): boolean;
   pause(): unknown;
+  resume(): unknown;
   destroy(): void;
   getPeerCertificate?(detailed: boolean): { raw?: Uint8Array } | null;
 }
@@ -46,9 +47,14 @@ async function builtin<T>(name: "tls" | "net"): Promise<T> {
   return (await import(spec)) as T;
 }
 
+/** Bytes queued unread before the socket is paused (resumed as they are read). */
+const HIGH_WATER = 1 << 20;
+
 /** A `node:net` or `node:tls` socket as a `ByteStream`. */
 export class NodeStream implements ByteStream {
   #chunks: Uint8Array[] = [];
+  #queued = 0;
+  #paused = false;
   #ended = false;
   #error: unknown = null;
   #wake: (() => void) | null = null;
@@ -65,6 +71,11 @@ export class NodeStream implements ByteStream {
       ["data", (b) => {
         const u = b as Uint8Array;
         this.#chunks.push(new Uint8Array(u.buffer, u.byteOffset, u.byteLength));
+        this.#queued += u.byteLength;
+        if (this.#queued > HIGH_WATER && !this.#paused) {
+          this.#paused = true; // nobody reads (an idle kept connection): hold off
+          socket.pause();
+        }
         this.#notify();
       }],
       ["end", end],
@@ -118,6 +129,11 @@ export class NodeStream implements ByteStream {
     p.set(c.subarray(0, n));
     if (n === c.length) this.#chunks.shift();
     else this.#chunks[0] = c.subarray(n);
+    this.#queued -= n;
+    if (this.#paused && this.#queued <= HIGH_WATER / 2) {
+      this.#paused = false;
+      this.#socket.resume();
+    }
     return n;
   }
 
