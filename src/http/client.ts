@@ -527,7 +527,7 @@ async function exchangeAuthenticated(
     ? s.proxy!.origin
     : url.origin;
   let conn: Http1Connection | null = null;
-  let res: Http1Response | null = null;
+  let keep = false;
   const states: { www: AuthState | null; proxy: AuthState | null } = {
     www: null,
     proxy: null,
@@ -556,7 +556,7 @@ async function exchangeAuthenticated(
       }
       return await conn.request(method, target, headers, body);
     };
-    res = await send();
+    let res = await send();
     for (let legs = 0; legs < s.maxLegs; legs++) {
       // Through a tunnel the proxy was answered when it was opened.
       const isProxy = res.status === 407 && s.proxy !== null && !tunnel;
@@ -594,17 +594,19 @@ async function exchangeAuthenticated(
       headers.set(isProxy ? "proxy-authorization" : "authorization", value);
       res = await send();
     }
-    if (res.status !== 401 && res.status !== 407) {
+    const answered = res.status !== 401 && res.status !== 407;
+    if (answered) {
       await states.www?.verify(res.headers, false);
       await states.proxy?.verify(res.headers, true);
     }
+    keep = answered;
     return res;
   } finally {
     const last = conn as Http1Connection | null;
-    // Kept only after an answered request (a refused logon's connection goes).
-    if (
-      last && s.pool && res && res.status !== 401 && res.status !== 407
-    ) s.pool.give(poolKey, last);
+    // Kept only after an answered request whose server proved itself where it
+    // could (a refused logon's connection, or a failed mutual authentication's,
+    // goes).
+    if (last && s.pool && keep) s.pool.give(poolKey, last);
     else last?.close();
     states.www?.dispose();
     states.proxy?.dispose();
