@@ -176,6 +176,25 @@ async function ready(
 }
 
 /**
+ * The certificates of Deno's `DENO_CERT` file, which an explicit `ca` list would
+ * otherwise drop (best effort: nothing without the permissions or the file).
+ */
+function denoCertFile(): string[] {
+  try {
+    const d = (globalThis as {
+      Deno?: {
+        env: { get(k: string): string | undefined };
+        readTextFileSync(p: string): string;
+      };
+    }).Deno;
+    const path = d?.env.get("DENO_CERT");
+    return path ? [d!.readTextFileSync(path)] : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
  * TLS to `host` (the name checked against the certificate, and sent as SNI unless it
  * is an IP address), at `host:port` or over `socket`: the stream and the server's
  * certificate (DER), or null when the runtime gives none. `caCerts` (PEM) are trusted
@@ -192,7 +211,9 @@ async function secure(
     host,
     ...where,
     servername: ip ? undefined : host,
-    ca: caCerts?.length ? [...tls.rootCertificates, ...caCerts] : undefined,
+    ca: caCerts?.length
+      ? [...tls.rootCertificates, ...denoCertFile(), ...caCerts]
+      : undefined, // the runtime's own trust store
     ALPNProtocols: ["http/1.1"],
   });
   const stream = new NodeStream(socket);

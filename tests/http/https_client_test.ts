@@ -100,3 +100,28 @@ Deno.test("https: a server that never answers times out; an abort stops the exch
     await accepting.catch(() => {});
   }
 });
+
+Deno.test("https: caCerts keep what DENO_CERT trusts (an explicit list would drop it)", async () => {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {}, ...TLS },
+    withAuthentication(() => new Response("in"), allSchemes()),
+  );
+  const url = `https://127.0.0.1:${(server.addr as Deno.NetAddr).port}/`;
+  const dir = await Deno.makeTempDir();
+  const before = Deno.env.get("DENO_CERT");
+  try {
+    // caCerts name another certificate; the server's comes from DENO_CERT.
+    const f = createAuthFetch({ credentials: creds, caCerts: [TLS.relayCert] });
+    await assert.rejects(() => f(url));
+    await Deno.writeTextFile(`${dir}/ca.pem`, TLS.cert);
+    Deno.env.set("DENO_CERT", `${dir}/ca.pem`);
+    const res = await f(url);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), "in");
+  } finally {
+    if (before === undefined) Deno.env.delete("DENO_CERT");
+    else Deno.env.set("DENO_CERT", before);
+    await Deno.remove(dir, { recursive: true });
+    await server.shutdown();
+  }
+});
