@@ -94,10 +94,10 @@ export class Http1Connection {
   ): Promise<Http1Connection> {
     const host = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
     if (tls) {
-      const t = await connectTls(host, port, opts.caCerts);
+      const t = await connectTls(host, port, opts, opts.caCerts);
       return new Http1Connection(t.stream, opts, t.certificate);
     }
-    return new Http1Connection(await connectTcp(host, port), opts, null);
+    return new Http1Connection(await connectTcp(host, port, opts), opts, null);
   }
 
   /**
@@ -129,7 +129,12 @@ export class Http1Connection {
     }
     this.#closed = true;
     const name = host.startsWith("[") ? host.slice(1, -1) : host;
-    const t = await upgradeTls(this.#conn, name, this.#opts.caCerts);
+    const t = await upgradeTls(
+      this.#conn,
+      name,
+      this.#opts,
+      this.#opts.caCerts,
+    );
     return new Http1Connection(t.stream, this.#opts, t.certificate);
   }
 

@@ -159,7 +159,10 @@ async function ready(
   socket: NodeSocket,
   stream: NodeStream,
   event: string,
+  limits: ConnectLimits,
 ): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       const fail = (e: unknown) => reject(e);
@@ -168,11 +171,36 @@ async function ready(
         socket.off("error", fail);
         resolve();
       });
+      timer = setTimeout(
+        () =>
+          fail(
+            new DOMException(
+              `connecting timed out after ${limits.timeoutMs} ms`,
+              "TimeoutError",
+            ),
+          ),
+        limits.timeoutMs,
+      );
+      const signal = limits.signal;
+      if (signal?.aborted) fail(signal.reason);
+      onAbort = () => fail(signal!.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
   } catch (e) {
     stream.close();
     throw e;
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) limits.signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** How long connecting (TCP, then TLS) may take, and what aborts it. */
+export interface ConnectLimits {
+  /** Milliseconds. */
+  timeoutMs: number;
+  /** Aborts connecting. */
+  signal?: AbortSignal | null;
 }
 
 /**
@@ -203,6 +231,7 @@ function denoCertFile(): string[] {
 async function secure(
   host: string,
   where: { port: number } | { socket: NodeSocket },
+  limits: ConnectLimits,
   caCerts?: readonly string[],
 ): Promise<{ stream: NodeStream; certificate: Uint8Array | null }> {
   const tls = await builtin<NodeTls>("tls");
@@ -217,7 +246,7 @@ async function secure(
     ALPNProtocols: ["http/1.1"],
   });
   const stream = new NodeStream(socket);
-  await ready(socket, stream, "secureConnect");
+  await ready(socket, stream, "secureConnect", limits);
   const raw = socket.getPeerCertificate?.(true)?.raw;
   return {
     stream,
@@ -229,28 +258,31 @@ async function secure(
 export function connectTls(
   host: string,
   port: number,
+  limits: ConnectLimits,
   caCerts?: readonly string[],
 ): Promise<{ stream: NodeStream; certificate: Uint8Array | null }> {
-  return secure(host, { port }, caCerts);
+  return secure(host, { port }, limits, caCerts);
 }
 
 /** Runs TLS to `host` over a plain stream from `connectTcp` (see `secure`). */
 export function upgradeTls(
   plain: NodeStream,
   host: string,
+  limits: ConnectLimits,
   caCerts?: readonly string[],
 ): Promise<{ stream: NodeStream; certificate: Uint8Array | null }> {
-  return secure(host, { socket: plain.detach() }, caCerts);
+  return secure(host, { socket: plain.detach() }, limits, caCerts);
 }
 
 /** A plain TCP connection to `host:port` that `upgradeTls` can turn into TLS. */
 export async function connectTcp(
   host: string,
   port: number,
+  limits: ConnectLimits,
 ): Promise<NodeStream> {
   const net = await builtin<NodeNet>("net");
   const socket = net.connect({ host, port });
   const stream = new NodeStream(socket);
-  await ready(socket, stream, "connect");
+  await ready(socket, stream, "connect", limits);
   return stream;
 }

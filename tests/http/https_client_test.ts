@@ -125,3 +125,33 @@ Deno.test("https: caCerts keep what DENO_CERT trusts (an explicit list would dro
     await server.shutdown();
   }
 });
+
+Deno.test("https: a server that never completes the TLS handshake times out; an abort stops connecting", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 }); // plain TCP
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn); // says nothing
+  })();
+  const url = `https://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/`;
+  try {
+    const f = createAuthFetch({ credentials: creds, timeoutMs: 300 });
+    await assert.rejects(
+      () => f(url),
+      (e) => e instanceof DOMException && e.name === "TimeoutError",
+    );
+    const ac = new AbortController();
+    const p = createAuthFetch({ credentials: creds })(url, {
+      signal: ac.signal,
+    });
+    setTimeout(() => ac.abort(new Error("stop connecting")), 100);
+    await assert.rejects(() => p, /stop connecting/);
+  } finally {
+    listener.close();
+    for (const c of held) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+    await accepting.catch(() => {});
+  }
+});
