@@ -51,9 +51,9 @@ const CRLFCRLF = [13, 10, 13, 10];
 /**
  * The connection ended before any byte of a response (or took no request at all):
  * on a kept-alive connection, the server closed it while it was idle, and the
- * request can go again on a new one.
+ * request can go again on a new one. A `TypeError`, as `fetch`'s network errors.
  */
-export class EmptyResponseError extends Error {
+export class EmptyResponseError extends TypeError {
   constructor() {
     super("connection closed before a response arrived");
     this.name = "EmptyResponseError";
