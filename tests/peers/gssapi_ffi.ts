@@ -265,6 +265,32 @@ export interface FfiOptions {
 }
 
 /**
+ * Keeps `library` mapped until the process ends (`dlopen` with `RTLD_NODELETE`), as
+ * `src/native/_library.ts` does for WinPR: closing our handle (and Deno closing it
+ * when a test worker ends) would otherwise unmap libgssapi_krb5 while the
+ * gss-ntlmssp plugin it loaded, and the OpenSSL state that plugin set up, stay
+ * behind with exit-time cleanup pointing into it. Best effort.
+ */
+function pinMapped(library: string): void {
+  if (pinned.has(library)) return;
+  try {
+    const libc = Deno.dlopen(
+      "libc.so.6",
+      { dlopen: { parameters: ["buffer", "i32"], result: "pointer" } } as const,
+    );
+    const RTLD_NOW = 2, RTLD_NODELETE = 0x1000;
+    libc.symbols.dlopen(
+      new TextEncoder().encode(library + "\0"),
+      RTLD_NOW | RTLD_NODELETE,
+    );
+    pinned.add(library);
+  } catch {
+    // Without libc's dlopen the library may still be unmapped at close.
+  }
+}
+const pinned = new Set<string>();
+
+/**
  * Opens `libgssapi_krb5.so.2` with an initiator credential for the user (password)
  * and an acceptor credential that knows that user, both for `mech`. Throws when the
  * library or the gss-ntlmssp plugin is missing.
@@ -277,6 +303,7 @@ export interface FfiOptions {
  * await g.close();
  * ```
  */
+
 export async function openGssapiFfi(
   id: { domain: string; user: string; password: string },
   mech: GssMech = "spnego",
@@ -298,6 +325,7 @@ export async function openGssapiFfi(
   let lib: Lib;
   try {
     lib = Deno.dlopen(library, SYMBOLS);
+    pinMapped(library);
   } catch (e) {
     restoreEnv();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
