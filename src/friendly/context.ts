@@ -186,7 +186,7 @@ export class SecurityContext {
   #complete = false;
   /**
    * Message sequence numbers passed as `MessageSeqNo`: connection-mode packages keep
-   * their own (the portable ones, Windows'), WinPR 2 signs and checks with these.
+   * their own (the portable ones do), WinPR 2 signs and checks with these.
    */
   #seqOut = 0;
   #seqIn = 0;
