@@ -5,13 +5,12 @@
  *
  * @module
  */
-import * as api from "./sspi/api.ts";
-import * as async from "./sspi/async.ts";
 import type {
   ProviderName,
   SecurityFunctionTable,
 } from "./native/function_table.ts";
 import { createNativeTable } from "./native/table.ts";
+import { portableTable } from "./sspi/table.ts";
 
 export type { ProviderName, SecurityFunctionTable };
 
@@ -29,47 +28,6 @@ export interface InitSecurityInterfaceOptions {
    * instead of `/etc/winpr/SAM`; set on each new server context.
    */
   samFile?: string;
-}
-
-let portable: SecurityFunctionTable | null = null;
-
-function portableTable(): SecurityFunctionTable {
-  portable ??= Object.freeze({
-    provider: "portable" as const,
-    library: null,
-    AcquireCredentialsHandle: api.AcquireCredentialsHandle,
-    FreeCredentialsHandle: api.FreeCredentialsHandle,
-    InitializeSecurityContext: api.InitializeSecurityContext,
-    AcceptSecurityContext: api.AcceptSecurityContext,
-    CompleteAuthToken: api.CompleteAuthToken,
-    DeleteSecurityContext: api.DeleteSecurityContext,
-    FreeContextBuffer: api.FreeContextBuffer,
-    QueryContextAttributes: api.QueryContextAttributes,
-    QueryCredentialsAttributes: api.QueryCredentialsAttributes,
-    MakeSignature: api.MakeSignature,
-    VerifySignature: api.VerifySignature,
-    EncryptMessage: api.EncryptMessage,
-    DecryptMessage: api.DecryptMessage,
-    EnumerateSecurityPackages: api.EnumerateSecurityPackages,
-    QuerySecurityPackageInfo: api.QuerySecurityPackageInfo,
-    ExportSecurityContext: api.ExportSecurityContext,
-    ImportSecurityContext: api.ImportSecurityContext,
-    ApplyControlToken: api.ApplyControlToken,
-    SspiCreateAsyncContext: async.SspiCreateAsyncContext,
-    SspiFreeAsyncContext: async.SspiFreeAsyncContext,
-    SspiReinitAsyncContext: async.SspiReinitAsyncContext,
-    SspiGetAsyncCallStatus: async.SspiGetAsyncCallStatus,
-    SspiSetAsyncNotifyCallback: async.SspiSetAsyncNotifyCallback,
-    SspiAsyncContextRequiresNotify: async.SspiAsyncContextRequiresNotify,
-    SspiAcquireCredentialsHandleAsync: async.SspiAcquireCredentialsHandleAsync,
-    SspiInitializeSecurityContextAsync:
-      async.SspiInitializeSecurityContextAsync,
-    SspiAcceptSecurityContextAsync: async.SspiAcceptSecurityContextAsync,
-    SspiFreeCredentialsHandleAsync: async.SspiFreeCredentialsHandleAsync,
-    SspiDeleteSecurityContextAsync: async.SspiDeleteSecurityContextAsync,
-    SspiWaitForAsyncCall: async.SspiWaitForAsyncCall,
-  });
-  return portable;
 }
 
 /**

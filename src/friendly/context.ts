@@ -5,26 +5,11 @@
  *
  * @module
  */
-import {
+import type {
   AcceptSecurityContext,
-  AcquireCredentialsHandle,
-  CompleteAuthToken,
-  DecryptMessage,
-  DeleteSecurityContext,
-  EncryptMessage,
-  FreeCredentialsHandle,
   InitializeSecurityContext,
-  MakeSignature,
-  QueryContextAttributes,
-  VerifySignature,
 } from "../sspi/api.ts";
-import {
-  SspiAcceptSecurityContextAsync,
-  SspiCreateAsyncContext,
-  SspiFreeAsyncContext,
-  SspiInitializeSecurityContextAsync,
-  SspiWaitForAsyncCall,
-} from "../sspi/async.ts";
+import { portableTable } from "../sspi/table.ts";
 import {
   type AttributeOut,
   SecBuffer,
@@ -123,47 +108,6 @@ function check(status: number, what: string): number {
   return status;
 }
 
-/** The SSPI functions a friendly context calls. */
-type Calls = Pick<
-  SecurityFunctionTable,
-  | "AcquireCredentialsHandle"
-  | "CompleteAuthToken"
-  | "DecryptMessage"
-  | "DeleteSecurityContext"
-  | "EncryptMessage"
-  | "FreeCredentialsHandle"
-  | "InitializeSecurityContext"
-  | "AcceptSecurityContext"
-  | "MakeSignature"
-  | "QueryContextAttributes"
-  | "VerifySignature"
-  | "SspiAcceptSecurityContextAsync"
-  | "SspiCreateAsyncContext"
-  | "SspiFreeAsyncContext"
-  | "SspiInitializeSecurityContextAsync"
-  | "SspiWaitForAsyncCall"
->;
-
-/** The portable functions (what `InitSecurityInterface()` would give). */
-const PORTABLE: Calls = {
-  AcquireCredentialsHandle,
-  CompleteAuthToken,
-  DecryptMessage,
-  DeleteSecurityContext,
-  EncryptMessage,
-  FreeCredentialsHandle,
-  InitializeSecurityContext,
-  AcceptSecurityContext,
-  MakeSignature,
-  QueryContextAttributes,
-  VerifySignature,
-  SspiAcceptSecurityContextAsync,
-  SspiCreateAsyncContext,
-  SspiFreeAsyncContext,
-  SspiInitializeSecurityContextAsync,
-  SspiWaitForAsyncCall,
-};
-
 const ISC_DEFAULT = ISC_REQ_CONNECTION | ISC_REQ_INTEGRITY |
   ISC_REQ_REPLAY_DETECT |
   ISC_REQ_SEQUENCE_DETECT | ISC_REQ_CONFIDENTIALITY;
@@ -179,9 +123,7 @@ export class SecurityContext {
   readonly #flags: number;
   readonly #target: string | null;
   readonly #cb: Uint8Array | null;
-  readonly #t: Calls;
-  /** The SSPI refuses a first call whose input holds no token (WinPR 2). */
-  readonly #tokenFirst: boolean;
+  readonly #t: SecurityFunctionTable;
   #started = false;
   #complete = false;
   /**
@@ -202,12 +144,10 @@ export class SecurityContext {
     flags: number,
     target: string | null,
     channelBindings: Uint8Array | undefined,
-    sspi: Calls = PORTABLE,
+    sspi: SecurityFunctionTable = portableTable(),
   ) {
     this.#role = role;
     this.#t = sspi;
-    const library = (sspi as Partial<SecurityFunctionTable>).library;
-    this.#tokenFirst = /winpr/i.test(library ?? "");
     this.#flags = flags |
       (role === "initiate" ? ISC_REQ_ALLOCATE_MEMORY : ASC_REQ_ALLOCATE_MEMORY);
     this.#target = target;
@@ -246,10 +186,8 @@ export class SecurityContext {
   } {
     const bufs = [];
     if (token) bufs.push(new SecBuffer(SECBUFFER_TOKEN, token));
-    // Windows takes channel bindings with every call, the first included (Kerberos
-    // binds its AP-REQ there); WinPR 2 refuses an input without a token, and its
-    // NTLM reads them only with the CHALLENGE, so it gets them from then on.
-    if (this.#cb && (token || !this.#tokenFirst)) {
+    // With every call, the first included (Kerberos binds its AP-REQ there).
+    if (this.#cb) {
       bufs.push(new SecBuffer(SECBUFFER_CHANNEL_BINDINGS, this.#cb));
     }
     const input = bufs.length ? new SecBufferDesc(bufs) : null;

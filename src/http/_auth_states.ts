@@ -34,11 +34,11 @@ import {
 import { type HttpAuthScheme, packageOf } from "./_schemes.ts";
 import { DigestClient, errorOf } from "./_sspi_calls.ts";
 
-/** A user name, domain and password (what the states need of the credentials). */
-export interface Credentials {
-  /** The user name. */
+/** A user name, domain and password (`SEC_WINNT_AUTH_IDENTITY`). */
+export interface AuthFetchCredentials {
+  /** The user name (or `DOMAIN\user`, or `user@domain`). */
   username: string;
-  /** The domain. */
+  /** The domain (for Digest: the realm to prefer). */
   domain?: string;
   /** The password. */
   password: string;
@@ -62,7 +62,7 @@ export class ConnectionAuth implements AuthState {
 
   constructor(
     scheme: "Negotiate" | "NTLM",
-    creds: Credentials | undefined,
+    creds: AuthFetchCredentials | undefined,
     target: string,
     channelBindings: Uint8Array | null,
     sspi: SecurityFunctionTable | undefined,
@@ -147,7 +147,7 @@ export class DigestAuth implements AuthState {
   #pending = false;
 
   constructor(
-    creds: Credentials,
+    creds: AuthFetchCredentials,
     uri: string,
     method: string,
     body: Uint8Array | null,

@@ -6,19 +6,24 @@
  *
  * @module
  */
+import {
+  type ConnectOptions,
+  connectTcp,
+  connectTls,
+  type NodeStream,
+  upgradeTls,
+} from "./_tls_conn.ts";
+import { tlsServerEndPoint } from "../sspi/tls_binding.ts";
 
-/** Limits and transport options of one connection. */
-export interface Http1Options {
+/**
+ * Limits and transport options of one connection: `timeoutMs` and `signal` bound
+ * connecting and each request/response exchange; `caCerts` are for `https:`.
+ */
+export interface Http1Options extends ConnectOptions {
   /** Largest response head (status line and headers) in bytes. */
   maxHeaderBytes: number;
   /** Largest response body in bytes. */
   maxBodyBytes: number;
-  /** Time allowed for one request/response exchange, in milliseconds. */
-  timeoutMs: number;
-  /** Extra root certificates (PEM) for `https:`. */
-  caCerts?: string[];
-  /** Aborts the exchange. */
-  signal?: AbortSignal | null;
 }
 
 /** A response read off the connection, body fully buffered. */
@@ -34,15 +39,6 @@ export interface Http1Response {
   /** True when the connection may carry another request. */
   keepAlive: boolean;
 }
-
-import {
-  type ByteStream,
-  connectTcp,
-  connectTls,
-  NodeStream,
-  upgradeTls,
-} from "./_tls_conn.ts";
-import { tlsServerEndPoint } from "../sspi/tls_binding.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -62,7 +58,7 @@ export class EmptyResponseError extends TypeError {
 
 /** One HTTP/1.1 connection. Not safe for concurrent requests. */
 export class Http1Connection {
-  #conn: ByteStream;
+  #conn: NodeStream;
   #buf = new Uint8Array(16384);
   #start = 0;
   #end = 0;
@@ -72,7 +68,7 @@ export class Http1Connection {
   #bindings: Promise<Uint8Array | null> | null = null;
 
   private constructor(
-    conn: ByteStream,
+    conn: NodeStream,
     opts: Http1Options,
     certificate: Uint8Array | null,
   ) {
@@ -94,7 +90,7 @@ export class Http1Connection {
   ): Promise<Http1Connection> {
     const host = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
     if (tls) {
-      const t = await connectTls(host, port, opts, opts.caCerts);
+      const t = await connectTls(host, port, opts);
       return new Http1Connection(t.stream, opts, t.certificate);
     }
     return new Http1Connection(await connectTcp(host, port, opts), opts, null);
@@ -106,9 +102,8 @@ export class Http1Connection {
    * closed while it sat idle).
    */
   get reusable(): boolean {
-    const c = this.#conn;
     return !this.#closed && this.#start === this.#end &&
-      !(c instanceof NodeStream && (c.ended || c.pending));
+      !this.#conn.ended && !this.#conn.pending;
   }
 
   /** Replaces the limits, timeout and signal (a pooled connection's next request). */
@@ -121,20 +116,13 @@ export class Http1Connection {
    * connection (this one is spent).
    */
   async startTls(host: string): Promise<Http1Connection> {
-    if (!(this.#conn instanceof NodeStream) || this.#closed) {
-      throw new Error("not a tunnel that can carry TLS");
-    }
+    if (this.#closed) throw new Error("the tunnel's connection is closed");
     if (this.#start !== this.#end) {
       throw new Error("unexpected bytes after the CONNECT response");
     }
     this.#closed = true;
     const name = host.startsWith("[") ? host.slice(1, -1) : host;
-    const t = await upgradeTls(
-      this.#conn,
-      name,
-      this.#opts,
-      this.#opts.caCerts,
-    );
+    const t = await upgradeTls(this.#conn, name, this.#opts);
     return new Http1Connection(t.stream, this.#opts, t.certificate);
   }
 

@@ -8,16 +8,6 @@
  * @module
  */
 
-/** The byte stream `Http1Connection` reads and writes (a subset of `Deno.Conn`). */
-export interface ByteStream {
-  /** Reads into `p`; the count, or null at the end of the stream. */
-  read(p: Uint8Array): Promise<number | null>;
-  /** Writes `p` (or its start); the count written. */
-  write(p: Uint8Array): Promise<number>;
-  /** Closes the stream. */
-  close(): void;
-}
-
 /** The parts of a `node:net`/`node:tls` socket used here. */
 interface NodeSocket {
   on(event: string, f: (arg: unknown) => void): unknown;
@@ -50,8 +40,11 @@ async function builtin<T>(name: "tls" | "net"): Promise<T> {
 /** Bytes queued unread before the socket is paused (resumed as they are read). */
 const HIGH_WATER = 1 << 20;
 
-/** A `node:net` or `node:tls` socket as a `ByteStream`. */
-export class NodeStream implements ByteStream {
+/**
+ * A `node:net` or `node:tls` socket as the byte stream `Http1Connection` reads and
+ * writes (`read`, `write`, `close`, as a `Deno.Conn`).
+ */
+export class NodeStream {
   #chunks: Uint8Array[] = [];
   #queued = 0;
   #paused = false;
@@ -159,7 +152,7 @@ async function ready(
   socket: NodeSocket,
   stream: NodeStream,
   event: string,
-  limits: ConnectLimits,
+  opts: ConnectOptions,
 ): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onAbort: (() => void) | undefined;
@@ -175,13 +168,13 @@ async function ready(
         () =>
           fail(
             new DOMException(
-              `connecting timed out after ${limits.timeoutMs} ms`,
+              `connecting timed out after ${opts.timeoutMs} ms`,
               "TimeoutError",
             ),
           ),
-        limits.timeoutMs,
+        opts.timeoutMs,
       );
-      const signal = limits.signal;
+      const signal = opts.signal;
       if (signal?.aborted) fail(signal.reason);
       onAbort = () => fail(signal!.reason);
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -191,16 +184,18 @@ async function ready(
     throw e;
   } finally {
     clearTimeout(timer);
-    if (onAbort) limits.signal?.removeEventListener("abort", onAbort);
+    if (onAbort) opts.signal?.removeEventListener("abort", onAbort);
   }
 }
 
-/** How long connecting (TCP, then TLS) may take, and what aborts it. */
-export interface ConnectLimits {
+/** How long connecting (TCP, then TLS) may take, what aborts it, what TLS trusts. */
+export interface ConnectOptions {
   /** Milliseconds. */
   timeoutMs: number;
   /** Aborts connecting. */
   signal?: AbortSignal | null;
+  /** Certificates (PEM) trusted besides the runtime's roots, for TLS. */
+  caCerts?: readonly string[];
 }
 
 /**
@@ -231,9 +226,9 @@ function denoCertFile(): string[] {
 async function secure(
   host: string,
   where: { port: number } | { socket: NodeSocket },
-  limits: ConnectLimits,
-  caCerts?: readonly string[],
+  opts: ConnectOptions,
 ): Promise<{ stream: NodeStream; certificate: Uint8Array | null }> {
+  const caCerts = opts.caCerts;
   const tls = await builtin<NodeTls>("tls");
   const ip = IPV4.test(host) || host.includes(":");
   const socket = tls.connect({
@@ -246,7 +241,7 @@ async function secure(
     ALPNProtocols: ["http/1.1"],
   });
   const stream = new NodeStream(socket);
-  await ready(socket, stream, "secureConnect", limits);
+  await ready(socket, stream, "secureConnect", opts);
   const raw = socket.getPeerCertificate?.(true)?.raw;
   return {
     stream,
@@ -258,31 +253,29 @@ async function secure(
 export function connectTls(
   host: string,
   port: number,
-  limits: ConnectLimits,
-  caCerts?: readonly string[],
+  opts: ConnectOptions,
 ): Promise<{ stream: NodeStream; certificate: Uint8Array | null }> {
-  return secure(host, { port }, limits, caCerts);
+  return secure(host, { port }, opts);
 }
 
 /** Runs TLS to `host` over a plain stream from `connectTcp` (see `secure`). */
 export function upgradeTls(
   plain: NodeStream,
   host: string,
-  limits: ConnectLimits,
-  caCerts?: readonly string[],
+  opts: ConnectOptions,
 ): Promise<{ stream: NodeStream; certificate: Uint8Array | null }> {
-  return secure(host, { socket: plain.detach() }, limits, caCerts);
+  return secure(host, { socket: plain.detach() }, opts);
 }
 
 /** A plain TCP connection to `host:port` that `upgradeTls` can turn into TLS. */
 export async function connectTcp(
   host: string,
   port: number,
-  limits: ConnectLimits,
+  opts: ConnectOptions,
 ): Promise<NodeStream> {
   const net = await builtin<NodeNet>("net");
   const socket = net.connect({ host, port });
   const stream = new NodeStream(socket);
-  await ready(socket, stream, "connect", limits);
+  await ready(socket, stream, "connect", opts);
   return stream;
 }

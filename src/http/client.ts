@@ -11,7 +11,12 @@
  *
  * @module
  */
-import { type AuthState, ConnectionAuth, DigestAuth } from "./_auth_states.ts";
+import {
+  type AuthFetchCredentials,
+  type AuthState,
+  ConnectionAuth,
+  DigestAuth,
+} from "./_auth_states.ts";
 import { type Challenge, sameScheme, splitChallenges } from "./_auth_header.ts";
 import {
   EmptyResponseError,
@@ -27,15 +32,7 @@ import {
   schemeAvailable,
 } from "./_schemes.ts";
 
-/** A user name, domain and password (`SEC_WINNT_AUTH_IDENTITY`). */
-export interface AuthFetchCredentials {
-  /** The user name (or `DOMAIN\user`, or `user@domain`). */
-  username: string;
-  /** The domain (for Digest: the realm to prefer). */
-  domain?: string;
-  /** The password. */
-  password: string;
-}
+export type { AuthFetchCredentials };
 
 /** Options of {@linkcode createAuthFetch}. */
 export interface AuthFetchOptions {

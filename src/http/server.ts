@@ -8,7 +8,7 @@
 import { concat } from "../util/bytes.ts";
 import { SecBuffer, secChannelBindings } from "../sspi/buffers.ts";
 import { SECBUFFER_CHANNEL_BINDINGS, SECBUFFER_TOKEN } from "../sspi/flags.ts";
-import { checkCertificate, tlsServerEndPoint } from "../sspi/tls_binding.ts";
+import { endPointInput, endPointOf } from "../sspi/tls_binding.ts";
 import type { CredHandle } from "../sspi/handles.ts";
 import {
   isFailure,
@@ -230,12 +230,12 @@ export function withAuthentication(
     "maxAuthIntBodyBytes",
   );
   const proxy = options.proxy === true;
-  if (options.tlsCertificate !== undefined) {
-    checkCertificate(options.tlsCertificate);
-  }
+  // Read at once (a bad certificate is a TypeError here), digested once.
   const bindings = options.tlsCertificate === undefined
     ? null
-    : tlsServerEndPoint(options.tlsCertificate).then(secChannelBindings);
+    : endPointOf(endPointInput(options.tlsCertificate)).then(
+      secChannelBindings,
+    );
   const serviceNames = serviceNameSet(options.serviceNames);
   const requireServiceName = options.requireServiceName === true;
   if (requireServiceName && !serviceNames) {

@@ -7,12 +7,13 @@
  *
  * @module
  */
-import type {
-  AttributeOut,
-  SecBuffer,
-  SecBufferDesc,
-  TimeStamp,
-  ULongOut,
+import {
+  type AttributeOut,
+  baseType,
+  type SecBuffer,
+  type SecBufferDesc,
+  type TimeStamp,
+  type ULongOut,
 } from "../sspi/buffers.ts";
 import {
   checkAcquireArgs,
@@ -22,6 +23,7 @@ import {
 import {
   ASC_REQ_ALLOCATE_MEMORY,
   ISC_REQ_ALLOCATE_MEMORY,
+  SECBUFFER_TOKEN,
   SECPKG_ATTR_PACKAGE_INFO,
 } from "../sspi/flags.ts";
 import { CredHandle, CtxtHandle, type SecHandle } from "../sspi/handles.ts";
@@ -68,6 +70,13 @@ export interface NativeOptions {
    * case the provider hands it a scratch block of the package's `cbMaxToken`.
    */
   allocates: boolean;
+  /**
+   * True when the library refuses a first `InitializeSecurityContextW` whose input
+   * holds no token (WinPR 2), which Windows callers pass with the channel bindings
+   * alone; the provider then passes no input (WinPR's NTLM reads the bindings with
+   * the CHALLENGE).
+   */
+  firstInputNeedsToken?: boolean;
   /**
    * WinPR only: a SAM file (`User:Domain::NTHASH:::` lines) for NTLM acceptors, set on
    * each new server context with `SetContextAttributesW(SECPKG_ATTR_AUTH_NTLM_SAM_FILE)`
@@ -244,7 +253,10 @@ export class NativeCalls {
       : ASC_REQ_ALLOCATE_MEMORY;
     const allocate = ((flags >>> 0) & allocFlag) !== 0;
     const arena = new Arena();
-    const inM = descIn(arena, input);
+    const bare = role === "initiate" && !hasCtx &&
+      this.options.firstInputNeedsToken === true &&
+      !input?.pBuffers.some((b) => b && baseType(b) === SECBUFFER_TOKEN);
+    const inM = descIn(arena, bare ? null : input);
     const outM = descIn(arena, output, {
       allocate,
       scratch: allocate && !this.options.allocates ? this.maxToken(pkg) : 0,

@@ -140,6 +140,7 @@ export function createNativeTable(
   const calls = new NativeCalls(sym, {
     library,
     allocates: /secur32|security\.dll/i.test(library),
+    firstInputNeedsToken: /winpr/i.test(library),
     samFile: options.samFile,
   });
   const s = sym as unknown as Record<string, Ffi | FfiAsync>;

@@ -72,12 +72,36 @@ function signatureHash(der: Uint8Array): "SHA-256" | "SHA-384" | "SHA-512" {
   return LONGER_HASHES.get(t.oid(id, "hashAlgorithm")) ?? "SHA-256";
 }
 
+/** A certificate read and its RFC 5929 hash picked, ready to digest. */
+export interface EndPointInput {
+  /** The certificate's DER bytes. */
+  der: Uint8Array;
+  /** The hash RFC 5929 picks for it. */
+  hash: "SHA-256" | "SHA-384" | "SHA-512";
+}
+
 /**
- * Checks that `certificate` is a certificate `tlsServerEndPoint` can hash (at once,
- * for callers that take one in their configuration); throws `TypeError` if not.
+ * Reads `certificate` (DER, or the first certificate of a PEM text) and picks its
+ * hash, at once (for callers that take one in their configuration); throws
+ * `TypeError` when it is not a certificate.
  */
-export function checkCertificate(certificate: Uint8Array | string): void {
-  hashOf(certificateDer(certificate));
+export function endPointInput(certificate: Uint8Array | string): EndPointInput {
+  const der = certificateDer(certificate);
+  return { der, hash: hashOf(der) };
+}
+
+/** `tls-server-end-point:` and the digest of a read certificate. */
+export async function endPointOf(input: EndPointInput): Promise<Uint8Array> {
+  const hash = new Uint8Array(
+    await crypto.subtle.digest(
+      input.hash,
+      input.der as Uint8Array<ArrayBuffer>,
+    ),
+  );
+  const out = new Uint8Array(PREFIX.length + hash.length);
+  out.set(PREFIX);
+  out.set(hash, PREFIX.length);
+  return out;
 }
 
 /**
@@ -106,12 +130,5 @@ export function checkCertificate(certificate: Uint8Array | string): void {
 export async function tlsServerEndPoint(
   certificate: Uint8Array | string,
 ): Promise<Uint8Array> {
-  const der = certificateDer(certificate);
-  const hash = new Uint8Array(
-    await crypto.subtle.digest(hashOf(der), der as Uint8Array<ArrayBuffer>),
-  );
-  const out = new Uint8Array(PREFIX.length + hash.length);
-  out.set(PREFIX);
-  out.set(hash, PREFIX.length);
-  return out;
+  return await endPointOf(endPointInput(certificate));
 }

@@ -60,44 +60,60 @@ Deno.test("https: an untrusted certificate is an error, not a hang", async () =>
   }
 });
 
-Deno.test("https: a server that never answers times out; an abort stops the exchange", async () => {
-  const listener = Deno.listenTls({
-    hostname: "127.0.0.1",
-    port: 0,
-    cert: TLS.cert,
-    key: TLS.key,
-  });
+/**
+ * A server on 127.0.0.1 that accepts and then says nothing: after completing the
+ * TLS handshake (`tls`), or without even that.
+ */
+function silentServer(tls: boolean): { url: string; close(): Promise<void> } {
+  const listener = tls
+    ? Deno.listenTls({ hostname: "127.0.0.1", port: 0, ...TLS })
+    : Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const held: Deno.Conn[] = [];
   const accepting = (async () => {
     for await (const conn of listener) {
       held.push(conn);
-      (conn as Deno.TlsConn).handshake().catch(() => {}); // then say nothing
+      if (tls) (conn as Deno.TlsConn).handshake().catch(() => {});
     }
   })();
-  const url = `https://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/`;
+  return {
+    url: `https://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/`,
+    async close() {
+      listener.close();
+      for (const c of held) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+      await accepting.catch(() => {});
+    },
+  };
+}
+
+/** A call to `url` times out; another is stopped by an abort with `reason`. */
+async function timesOutAndAborts(
+  url: string,
+  caCerts: string[] | undefined,
+  reason: string,
+): Promise<void> {
+  const f = createAuthFetch({ credentials: creds, caCerts, timeoutMs: 300 });
+  await assert.rejects(
+    () => f(url),
+    (e) => e instanceof DOMException && e.name === "TimeoutError",
+  );
+  const ac = new AbortController();
+  const p = createAuthFetch({ credentials: creds, caCerts })(url, {
+    signal: ac.signal,
+  });
+  setTimeout(() => ac.abort(new Error(reason)), 100);
+  await assert.rejects(() => p, new RegExp(reason));
+}
+
+Deno.test("https: a server that never answers times out; an abort stops the exchange", async () => {
+  const srv = silentServer(true);
   try {
-    const f = createAuthFetch({
-      credentials: creds,
-      caCerts: [TLS.cert],
-      timeoutMs: 300,
-    });
-    await assert.rejects(
-      () => f(url),
-      (e) => e instanceof DOMException && e.name === "TimeoutError",
-    );
-    const ac = new AbortController();
-    const g = createAuthFetch({ credentials: creds, caCerts: [TLS.cert] });
-    const p = g(url, { signal: ac.signal });
-    setTimeout(() => ac.abort(new Error("stop")), 100);
-    await assert.rejects(() => p, /stop/);
+    await timesOutAndAborts(srv.url, [TLS.cert], "stop");
   } finally {
-    listener.close();
-    for (const c of held) {
-      try {
-        c.close();
-      } catch { /* closed */ }
-    }
-    await accepting.catch(() => {});
+    await srv.close();
   }
 });
 
@@ -127,31 +143,10 @@ Deno.test("https: caCerts keep what DENO_CERT trusts (an explicit list would dro
 });
 
 Deno.test("https: a server that never completes the TLS handshake times out; an abort stops connecting", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 }); // plain TCP
-  const held: Deno.Conn[] = [];
-  const accepting = (async () => {
-    for await (const conn of listener) held.push(conn); // says nothing
-  })();
-  const url = `https://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/`;
+  const srv = silentServer(false); // plain TCP where TLS is expected
   try {
-    const f = createAuthFetch({ credentials: creds, timeoutMs: 300 });
-    await assert.rejects(
-      () => f(url),
-      (e) => e instanceof DOMException && e.name === "TimeoutError",
-    );
-    const ac = new AbortController();
-    const p = createAuthFetch({ credentials: creds })(url, {
-      signal: ac.signal,
-    });
-    setTimeout(() => ac.abort(new Error("stop connecting")), 100);
-    await assert.rejects(() => p, /stop connecting/);
+    await timesOutAndAborts(srv.url, undefined, "stop connecting");
   } finally {
-    listener.close();
-    for (const c of held) {
-      try {
-        c.close();
-      } catch { /* closed */ }
-    }
-    await accepting.catch(() => {});
+    await srv.close();
   }
 });

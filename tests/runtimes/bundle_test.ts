@@ -40,6 +40,13 @@ async function bundleDir(): Promise<string> {
   return d;
 }
 
+/** Null with Node 18+, else what to install. */
+async function nodeMissing() {
+  return await nodeMajor() >= 18
+    ? null
+    : { missing: "node", hint: "apt-get install -y nodejs (Node >= 18)" };
+}
+
 globalThis.addEventListener("unload", () => {
   if (dir) Deno.removeSync(dir, { recursive: true });
 });
@@ -63,10 +70,7 @@ Deno.test("bundle: one ESM file with the public surface", async () => {
 
 await toolTest(
   "bundle: NTLM handshake in Node",
-  async () =>
-    await nodeMajor() >= 18
-      ? null
-      : { missing: "node", hint: "apt-get install -y nodejs (Node >= 18)" },
+  nodeMissing,
   async () => {
     const d = await bundleDir();
     const o = await new Deno.Command("node", {
@@ -90,10 +94,7 @@ await toolTest(
 
 await toolTest(
   "bundle: createAuthFetch in Node (node:net/node:tls) -> withAuthentication: NTLM, Negotiate and Digest, https with channel binding required, kept connections",
-  async () =>
-    await nodeMajor() >= 18
-      ? null
-      : { missing: "node", hint: "apt-get install -y nodejs (Node >= 18)" },
+  nodeMissing,
   async () => {
     const d = await bundleDir();
     const users = [{ User: USER, Domain: DOMAIN, Password: PASSWORD }];

@@ -123,22 +123,45 @@ export function encodeAvPairs(pairs: readonly AvPair[]): Uint8Array {
 }
 
 /**
- * Finds the value of the first pair with `id` in an AV_PAIR list without decoding
- * the list: returns `[offset, length]` of the value, or null. Malformed lists give
- * null (they were validated, or are refused, elsewhere).
+ * Finds the first pair of each of `ids` in one walk of an AV_PAIR list, without
+ * decoding it: `out[2k]` and `out[2k + 1]` get the offset and length of `ids[k]`'s
+ * value, or -1 and 0 when it is absent. A malformed list ends the walk where it goes
+ * wrong; the pairs found before that stand (the list was validated, or is refused,
+ * elsewhere).
  */
-export function avFind(b: Uint8Array, id: number): [number, number] | null {
-  let found: [number, number] | null = null;
+export function avFindEach(
+  b: Uint8Array,
+  ids: readonly number[],
+  out: Int32Array,
+): Int32Array {
+  for (let k = 0; k < ids.length; k++) {
+    out[2 * k] = -1;
+    out[2 * k + 1] = 0;
+  }
+  let left = ids.length;
   try {
-    walkAvPairs(b, (pid, at, len) => {
-      if (pid !== id) return false;
-      found = [at, len];
-      return true;
+    walkAvPairs(b, (id, at, len) => {
+      const k = ids.indexOf(id);
+      if (k < 0 || out[2 * k] >= 0) return false;
+      out[2 * k] = at;
+      out[2 * k + 1] = len;
+      return --left === 0;
     });
   } catch {
-    return null;
+    // Malformed past this point: what was found stands.
   }
-  return found;
+  return out;
+}
+
+const ONE = new Int32Array(2);
+
+/**
+ * Finds the value of the first pair with `id`: `[offset, length]`, or null (see
+ * `avFindEach`).
+ */
+export function avFind(b: Uint8Array, id: number): [number, number] | null {
+  avFindEach(b, [id], ONE);
+  return ONE[0] < 0 ? null : [ONE[0], ONE[1]];
 }
 
 /**

@@ -41,7 +41,7 @@ import {
   readU32le,
   writeU64le,
 } from "../../util/bytes.ts";
-import { avFind, type AvPairValue, avRewrite } from "./av_pairs.ts";
+import { avFindEach, type AvPairValue, avRewrite } from "./av_pairs.ts";
 import {
   MSV_AV_FLAG_MIC,
   MsvAvChannelBindings,
@@ -106,6 +106,14 @@ const NEGOTIATE_SCRATCH = new Uint8Array(40);
 const NT_RESPONSE_SCRATCH = new Uint8Array(2048);
 /** EncryptedRandomSessionKey until it is copied into the message (not secret). */
 const ENCRYPTED_KEY = new Uint8Array(16);
+/** The CHALLENGE's TargetInfo pairs the client reads, and where `avFindEach` puts them. */
+const CHALLENGE_PAIRS = [
+  MsvAvNbComputerName,
+  MsvAvNbDomainName,
+  MsvAvTimestamp,
+  MsvAvFlags,
+];
+const CHALLENGE_AT = new Int32Array(8);
 
 /** The client's NEGOTIATE_MESSAGE: no domain or workstation, our VERSION. */
 function negotiateMessage(flags: number): NegotiateMessage {
@@ -278,9 +286,10 @@ export class NtlmClientContext extends NtlmContextBase {
         // MS-NLMP 3.1.5.1.2: without both NetBIOS names a server cannot be told
         // apart, which matters only when the session will be signed or sealed
         // (the JDK's NTLM server sends no TargetInfo at all).
+        // [NetBIOS computer, NetBIOS domain, timestamp, flags], one walk.
+        const at = avFindEach(ti, CHALLENGE_PAIRS, CHALLENGE_AT);
         if (
-          (!avFind(ti, MsvAvNbComputerName) ||
-            !avFind(ti, MsvAvNbDomainName)) &&
+          (at[0] < 0 || at[2] < 0) &&
           req.flags & (ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT |
               ISC_REQ_SEQUENCE_DETECT | ISC_REQ_CONFIDENTIALITY)
         ) {
@@ -290,10 +299,9 @@ export class NtlmClientContext extends NtlmContextBase {
               "which NTLMv2 needs when integrity or confidentiality is asked for",
           );
         }
-        const tsLoc = avFind(ti, MsvAvTimestamp);
-        const flLoc = avFind(ti, MsvAvFlags);
-        let avFlags = flLoc && flLoc[1] >= 4 ? readU32le(ti, flLoc[0]) : 0;
-        if (tsLoc) {
+        const tsAt = at[4], tsLen = at[5]; // read now: `at` is a shared scratch
+        let avFlags = at[6] >= 0 && at[7] >= 4 ? readU32le(ti, at[6]) : 0;
+        if (tsAt >= 0) {
           sendMic = true;
           avFlags |= MSV_AV_FLAG_MIC;
         }
@@ -316,8 +324,8 @@ export class NtlmClientContext extends NtlmContextBase {
         );
         nt[16] = 1;
         nt[17] = 1;
-        if (tsLoc && tsLoc[1] === 8) {
-          for (let k = 0; k < 8; k++) nt[24 + k] = ti[tsLoc[0] + k];
+        if (tsAt >= 0 && tsLen === 8) {
+          for (let k = 0; k < 8; k++) nt[24 + k] = ti[tsAt + k];
         } else {
           writeU64le(nt, 24, filetimeFromMs(Date.now()));
         }
@@ -336,7 +344,7 @@ export class NtlmClientContext extends NtlmContextBase {
         );
         nt.set(r.ntProofStr, 0);
         ntResponse = nt;
-        const ts = tsLoc !== null;
+        const ts = tsAt >= 0;
         // MS-NLMP 3.1.5.1.2: with a server timestamp, send Z(24) as the LM response.
         lmResponse = ts ? Z24 : concat(r.lmv2, clientChallenge);
         sessionBaseKey = r.sessionBaseKey;

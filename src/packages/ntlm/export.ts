@@ -40,13 +40,17 @@ export interface ExportedNtlmContext {
 
 /** Serializes an established context. */
 export function encodeExported(c: ExportedNtlmContext): Uint8Array {
-  const cn = utf16le(c.clientName);
-  const sn = utf16le(c.serverName);
+  const parts = [
+    utf16le(c.clientName),
+    utf16le(c.serverName),
+    c.sessionKey,
+    c.keys,
+  ];
   // The client's SPN is a fifth, optional part (absent: none), so exports made
   // before it existed still import.
-  const ct = c.clientTarget === null ? null : utf16le(c.clientTarget);
-  const n = 8 + 1 + 4 + 4 + 8 + 4 + 4 + 2 + cn.length + 2 + sn.length + 2 +
-    c.sessionKey.length + 2 + c.keys.length + (ct ? 2 + ct.length : 0);
+  if (c.clientTarget !== null) parts.push(utf16le(c.clientTarget));
+  let n = 8 + 1 + 4 + 4 + 8 + 4 + 4;
+  for (const part of parts) n += 2 + part.length;
   const out = new Uint8Array(n);
   const v = new DataView(out.buffer);
   out.set(MAGIC);
@@ -58,11 +62,7 @@ export function encodeExported(c: ExportedNtlmContext): Uint8Array {
   v.setUint32(o + 16, c.outSeq >>> 0, true);
   v.setUint32(o + 20, c.inSeq >>> 0, true);
   o += 24;
-  for (
-    const part of ct
-      ? [cn, sn, c.sessionKey, c.keys, ct]
-      : [cn, sn, c.sessionKey, c.keys]
-  ) {
+  for (const part of parts) {
     v.setUint16(o, part.length, true);
     out.set(part, o + 2);
     o += 2 + part.length;

@@ -47,7 +47,7 @@ import {
   readU32le,
   writeU64le,
 } from "../../util/bytes.ts";
-import { avFind } from "./av_pairs.ts";
+import { avFindEach } from "./av_pairs.ts";
 import {
   MSV_AV_FLAG_MIC,
   MsvAvChannelBindings,
@@ -95,6 +95,10 @@ import {
   OUR_VERSION,
 } from "./messages.ts";
 import { ntlmTestHooks } from "./_test_hooks.ts";
+
+/** The NTLMv2 blob's pairs the server reads, and where `avFindEach` puts them. */
+const BLOB_PAIRS = [MsvAvFlags, MsvAvTargetName, MsvAvChannelBindings];
+const BLOB_AT = new Int32Array(6);
 
 /** What the server side needs from its credential. */
 export interface ServerPolicy {
@@ -504,13 +508,13 @@ export class NtlmServerContext extends NtlmContextBase {
    * SPN the client named (MsvAvTargetName), or null.
    */
   #checkBlob(req: StepRequest, avBytes: Uint8Array): string | null {
-    const fl = avFind(avBytes, MsvAvFlags);
-    const avFlags = fl && fl[1] >= 4 ? readU32le(avBytes, fl[0]) : 0;
+    // [flags, target name, channel bindings]: offset and length of each, one walk.
+    const at = avFindEach(avBytes, BLOB_PAIRS, BLOB_AT);
+    const avFlags = at[0] >= 0 && at[1] >= 4 ? readU32le(avBytes, at[0]) : 0;
     this.#micRequired = (avFlags & MSV_AV_FLAG_MIC) !== 0;
-    const tn = avFind(avBytes, MsvAvTargetName);
     // An empty name (a client given no target) names none.
-    const target = tn && tn[1] >= 2
-      ? fromUtf16le(avBytes, tn[0], tn[0] + tn[1])
+    const target = at[3] >= 2
+      ? fromUtf16le(avBytes, at[2], at[2] + at[3])
       : null;
     const cbBuf = findBuffer(req.input, SECBUFFER_CHANNEL_BINDINGS);
     if (!cbBuf) return target;
@@ -521,10 +525,7 @@ export class NtlmServerContext extends NtlmContextBase {
         "malformed SEC_CHANNEL_BINDINGS buffer",
       );
     }
-    const cbLoc = avFind(avBytes, MsvAvChannelBindings);
-    const got = cbLoc
-      ? avBytes.subarray(cbLoc[0], cbLoc[0] + cbLoc[1])
-      : undefined;
+    const got = at[4] >= 0 ? avBytes.subarray(at[4], at[4] + at[5]) : undefined;
     const absent = !got || got.every((b) => b === 0);
     if (absent) {
       if (this.#policy.requireChannelBindings) {
