@@ -104,6 +104,12 @@ export {
   parseUserFile,
 } from "./src/packages/ntlm/mod.ts";
 export {
+  type KdcTransport,
+  KdcUnreachableError,
+  type KerberosAuthData,
+  tcpTransport,
+} from "./src/packages/kerberos/mod.ts";
+export {
   client,
   type ClientOptions,
   SecurityContext,

@@ -9,8 +9,10 @@ import { HASH_STATE, HMAC_STATE, hmacFinal as mdHmacFinal, hmacInit as mdHmacIni
 import { RC4_STATE, rc4Init as rc4KeySchedule, rc4Xor as rc4Keystream } from "./rc4";
 import { DES_KS_SIZE, desEcb as desBlocks, desKeySchedule } from "./des";
 import { crc32Tables, crc32Update as crc32Continue } from "./crc32";
+import { AES_IV, aesClear, aesKeySetup, aesTables, cbcDecrypt, cbcEncrypt, ctsDecrypt, ctsEncrypt } from "./aes";
 
 crc32Tables();
+aesTables();
 
 // ---- layout ---------------------------------------------------------------
 
@@ -122,6 +124,48 @@ export function desEcb(key: usize, p: usize, len: i32, decrypt: bool): void {
   desBlocks(TMP, p, len);
   memory.fill(TMP, 0, DES_KS_SIZE);
   memory.fill(key, 0, 8);
+}
+
+// ---- AES (assembly/aes.ts) ----------------------------------------------------
+
+/** Address of the 16-byte AES chaining-value (IV) region. */
+export function aesIvPtr(): usize {
+  return AES_IV;
+}
+
+/**
+ * Loads an AES key of `klen` (16 or 32) bytes at `key`: expands the encryption
+ * schedule, and the decryption one when `decrypt`. Wipes the key bytes. Returns
+ * false (and loads nothing) for other key sizes. The schedule stays loaded until
+ * `aesWipe`, so one key serves many calls.
+ */
+export function aesInit(key: usize, klen: i32, decrypt: bool): bool {
+  const ok = aesKeySetup(key, klen, decrypt);
+  memory.fill(key, 0, klen);
+  return ok;
+}
+
+/**
+ * AES-CBC over `len` (a multiple of 16) bytes at `p`, in place, with the loaded
+ * key; the chaining value at `iv` is read and left as the next IV.
+ */
+export function aesCbc(iv: usize, p: usize, len: i32, decrypt: bool): void {
+  if (decrypt) cbcDecrypt(iv, p, len);
+  else cbcEncrypt(iv, p, len);
+}
+
+/**
+ * AES-CBC with ciphertext stealing (RFC 3962 section 5) over `len` >= 16 bytes
+ * at `p`, in place, with the loaded key and the IV at `iv`.
+ */
+export function aesCts(iv: usize, p: usize, len: i32, decrypt: bool): void {
+  if (decrypt) ctsDecrypt(iv, p, len);
+  else ctsEncrypt(iv, p, len);
+}
+
+/** Wipes the loaded AES key schedules and the IV region. */
+export function aesWipe(): void {
+  aesClear();
 }
 
 // ---- CRC-32 ----------------------------------------------------------------

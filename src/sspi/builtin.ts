@@ -6,8 +6,10 @@
 import { ntlmPackage } from "../packages/ntlm/mod.ts";
 import { negotiatePackage } from "../packages/negotiate/mod.ts";
 import { digestPackage } from "../packages/digest/mod.ts";
+import { kerberosPackage } from "../packages/kerberos/mod.ts";
 import { registerSecurityPackage } from "./registry.ts";
 
 registerSecurityPackage(ntlmPackage);
 registerSecurityPackage(negotiatePackage);
 registerSecurityPackage(digestPackage);
+registerSecurityPackage(kerberosPackage);

@@ -74,6 +74,19 @@ export interface SspiWasmExports {
   rc4Xor(st: number, p: number, len: number): void;
   /** DES-ECB in place; wipes the 8 key bytes and the key schedule. */
   desEcb(key: number, p: number, len: number, decrypt: number): void;
+  /** Address of the 16-byte AES chaining-value (IV) region. */
+  aesIvPtr(): number;
+  /**
+   * Loads a 16- or 32-byte AES key (and the decryption schedule when `decrypt`
+   * is 1); wipes the key bytes. Returns 0 for other key sizes.
+   */
+  aesInit(key: number, klen: number, decrypt: number): number;
+  /** AES-CBC in place over whole blocks; the IV at `iv` becomes the next IV. */
+  aesCbc(iv: number, p: number, len: number, decrypt: number): void;
+  /** AES-CBC with ciphertext stealing (RFC 3962) in place over >= 16 bytes. */
+  aesCts(iv: number, p: number, len: number, decrypt: number): void;
+  /** Wipes the loaded AES key schedules and the IV region. */
+  aesWipe(): void;
   /** Continues a CRC-32 (0 to start); returns the new value (signed i32). */
   crc32Update(crc: number, p: number, len: number): number;
   /** Wipes internal temporary regions. */

@@ -6,7 +6,7 @@ plugin (/etc/gss/mech.d/mech.ntlmssp.conf).  Driven by a line protocol on
 stdin/stdout: one JSON object per line in each direction.
 
 Startup:
-  --role initiator|acceptor --mech ntlm|spnego
+  --role initiator|acceptor --mech ntlm|spnego|krb5
   initiator: --user U --domain D --password P --target host@localhost
              (or --default-creds: the mechanisms' own, e.g. a Kerberos ccache
              and NTLM_USER_FILE)
@@ -47,7 +47,9 @@ SPNEGO_OID = "1.3.6.1.5.5.2"
 # GSS_C_INQ_SSPI_SESSION_KEY
 SSPI_SESSION_KEY_OID = "1.2.840.113554.1.2.2.5.5"
 
-MECHS = {"ntlm": NTLM_OID, "spnego": SPNEGO_OID}
+KRB5_OID = "1.2.840.113554.1.2.2"
+
+MECHS = {"ntlm": NTLM_OID, "spnego": SPNEGO_OID, "krb5": KRB5_OID}
 
 FLAG_NAMES = {
     "delegate": gssapi.RequirementFlag.delegate_to_peer,

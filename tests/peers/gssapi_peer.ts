@@ -76,7 +76,8 @@ export type GssFlagName =
 /** Options for {@link GssapiPeer.start}. */
 export interface GssapiPeerOptions {
   role: "initiator" | "acceptor";
-  mech: "ntlm" | "spnego";
+  /** `krb5`: MIT Kerberos alone (its keytab from `KRB5_KTNAME` in `env`). */
+  mech: "ntlm" | "spnego" | "krb5";
   /** Initiator: user name (without domain). */
   user?: string;
   /** Initiator: domain; the GSS name becomes `DOMAIN\user`. */

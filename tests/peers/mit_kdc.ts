@@ -17,8 +17,13 @@ export const KDC_INSTALL_HINT =
 
 /** A running KDC. */
 export interface MitKdc {
-  /** Environment for a GSSAPI process: `KRB5_CONFIG`, `KRB5CCNAME`. */
+  /**
+   * Environment for a GSSAPI process: `KRB5_CONFIG`, `KRB5CCNAME`, and `KRB5_KTNAME`
+   * (a keytab with the keys of the `services` asked for).
+   */
   env: Record<string, string>;
+  /** The KDC's address, `127.0.0.1:port` (TCP and UDP). */
+  kdc: string;
   /** Stops the KDC and removes its files. */
   close(): Promise<void>;
 }
@@ -66,11 +71,13 @@ export async function kdcAvailable(): Promise<boolean> {
 
 /**
  * Starts a KDC with `user`/`password` and the service `host/localhost`, and puts a
- * TGT for the user in a file ccache.
+ * TGT for the user in a file ccache. The keys of `services` (e.g. `HTTP/localhost`)
+ * go into a keytab for an acceptor.
  */
 export async function startKdc(
   user: string,
   password: string,
+  services: readonly string[] = [],
 ): Promise<MitKdc> {
   const dir = await Deno.makeTempDir({ prefix: "mit_kdc_" });
   const port = freePort();
@@ -78,6 +85,7 @@ export async function startKdc(
     KRB5_CONFIG: `${dir}/krb5.conf`,
     KRB5_KDC_PROFILE: `${dir}/kdc.conf`,
     KRB5CCNAME: `FILE:${dir}/ccache`,
+    KRB5_KTNAME: `FILE:${dir}/keytab`,
   };
   await Deno.writeTextFile(
     env.KRB5_CONFIG,
@@ -102,7 +110,7 @@ export async function startKdc(
   ${KDC_REALM} = {
     database_name = ${dir}/principal
     key_stash_file = ${dir}/stash
-    supported_enctypes = aes256-cts-hmac-sha1-96:normal
+    supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal
   }
 `,
   );
@@ -125,6 +133,10 @@ export async function startKdc(
     // The service the GSSAPI peer names by default (host@localhost), so the
     // client gets a service ticket and offers Kerberos.
     await run("kadmin.local", ["-q", "addprinc -randkey host/localhost"], env);
+    for (const spn of services) {
+      await run("kadmin.local", ["-q", `addprinc -randkey ${spn}`], env);
+      await run("kadmin.local", ["-q", `ktadd -k ${dir}/keytab ${spn}`], env);
+    }
     kdc = new Deno.Command("krb5kdc", {
       args: ["-n"],
       env,
@@ -146,7 +158,12 @@ export async function startKdc(
     throw e;
   }
   return {
-    env: { KRB5_CONFIG: env.KRB5_CONFIG, KRB5CCNAME: env.KRB5CCNAME },
+    env: {
+      KRB5_CONFIG: env.KRB5_CONFIG,
+      KRB5CCNAME: env.KRB5CCNAME,
+      KRB5_KTNAME: env.KRB5_KTNAME,
+    },
+    kdc: `127.0.0.1:${port}`,
     close,
   };
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { channelBindingsHash } from "../../sspi/channel_bindings.ts";
 import { randomBytes } from "../../crypto/mod.ts";
 import { randomInto } from "../../crypto/_random.ts";
 import { bufferBytes, filetimeFromMs, findBuffer } from "../../sspi/buffers.ts";
@@ -71,7 +72,6 @@ import {
 } from "./constants.ts";
 import {
   ANONYMOUS_KXKEY,
-  channelBindingsHash,
   computeMic,
   computeResponseV1,
   EXPORTED_KEY_SCRATCH,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { channelBindingsHash } from "../../sspi/channel_bindings.ts";
 import { bufferBytes, filetimeFromMs, findBuffer } from "../../sspi/buffers.ts";
 import { SspiError } from "../../sspi/errors.ts";
 import {
@@ -76,7 +77,6 @@ import {
 import { NtlmContextBase } from "./context.ts";
 import {
   ANONYMOUS_KXKEY,
-  channelBindingsHash,
   computeMic,
   computeResponseV1,
   EXPORTED_KEY_SCRATCH,

@@ -1,0 +1,340 @@
+/**
+ * The Kerberos client context (`InitializeSecurityContext`, RFC 4121 section 4.1 and
+ * MS-KILE 3.2): gets a service ticket for the target SPN (through the KDC when the
+ * credential's cache has none: an async step), sends a GSS-framed AP-REQ carrying an
+ * initiator subkey, a sequence number and the 0x8003 checksum (flags and channel
+ * bindings), and with mutual authentication checks the AP-REP and takes the
+ * acceptor's subkey. Message protection is `message.ts`'s.
+ *
+ * @module
+ */
+import { randomUint } from "../../crypto/_random.ts";
+import { DerError } from "../../der/errors.ts";
+import { bufferBytes, filetimeFromMs, findBuffer } from "../../sspi/buffers.ts";
+import { SspiError } from "../../sspi/errors.ts";
+import {
+  ISC_REQ_CONFIDENTIALITY,
+  ISC_REQ_INTEGRITY,
+  ISC_REQ_MUTUAL_AUTH,
+  ISC_REQ_REPLAY_DETECT,
+  ISC_REQ_SEQUENCE_DETECT,
+  ISC_RET_CONFIDENTIALITY,
+  ISC_RET_INTEGRITY,
+  ISC_RET_MUTUAL_AUTH,
+  ISC_RET_REPLAY_DETECT,
+  ISC_RET_SEQUENCE_DETECT,
+  SECBUFFER_CHANNEL_BINDINGS,
+  SECBUFFER_TOKEN,
+} from "../../sspi/flags.ts";
+import type {
+  SecPkgInfo,
+  StepRequest,
+  StepResult,
+} from "../../sspi/package.ts";
+import {
+  SEC_E_INTERNAL_ERROR,
+  SEC_E_INVALID_TOKEN,
+  SEC_E_MUTUAL_AUTH_FAILED,
+  SEC_E_NO_AUTHENTICATING_AUTHORITY,
+  SEC_E_OK,
+  SEC_E_OUT_OF_SEQUENCE,
+  SEC_E_TARGET_UNKNOWN,
+  SEC_I_CONTINUE_NEEDED,
+} from "../../sspi/status.ts";
+import {
+  decrypt,
+  encrypt,
+  isSupportedEtype,
+  type KerberosKey,
+  randomKey,
+  wipeKey,
+} from "./crypto.ts";
+import {
+  decodeApRep,
+  decodeEncApRepPart,
+  decodeKrbError,
+  encodeApReq,
+  encodeAuthenticator,
+  type PrincipalName,
+} from "./messages.ts";
+import {
+  AP_OPT_MUTUAL_REQUIRED,
+  KEY_USAGE_AP_REP_ENC_PART,
+  KEY_USAGE_AP_REQ_AUTH,
+  NT_SRV_INST,
+} from "./constants.ts";
+import type { CachedTicket, KerberosCredential } from "./credentials.ts";
+import {
+  CKSUMTYPE_GSSAPI,
+  encodeGssChecksum,
+  frameInitialToken,
+  GSS_C_CONF_FLAG,
+  GSS_C_INTEG_FLAG,
+  GSS_C_MUTUAL_FLAG,
+  GSS_C_REPLAY_FLAG,
+  GSS_C_SEQUENCE_FLAG,
+  gssChannelBindingsHash,
+  TOK_AP_REP,
+  TOK_AP_REQ,
+  TOK_KRB_ERROR,
+  unframeToken,
+} from "./gss.ts";
+import { getServiceTicket, getTgt, statusOfKdcError } from "./kdc.ts";
+import { KerberosContextBase } from "./context.ts";
+
+/**
+ * The service principal of an SSPI target: `service/host[:port][@REALM]` (the SPN
+ * form Windows takes), or GSS's `service@host`. Null when it names no service.
+ */
+export function targetPrincipal(
+  target: string,
+): { sname: PrincipalName; realm?: string } | null {
+  let t = target.trim();
+  let realm: string | undefined;
+  if (t.includes("/")) {
+    const at = t.lastIndexOf("@");
+    if (at > t.indexOf("/")) {
+      realm = t.slice(at + 1);
+      t = t.slice(0, at);
+    }
+    const parts = t.split("/");
+    if (parts.some((p) => p === "")) return null;
+    return { sname: { nameType: NT_SRV_INST, nameString: parts }, realm };
+  }
+  const at = t.indexOf("@");
+  if (at > 0 && at < t.length - 1) {
+    return {
+      sname: {
+        nameType: NT_SRV_INST,
+        nameString: [t.slice(0, at), t.slice(at + 1)],
+      },
+    };
+  }
+  return null;
+}
+
+/** A failed step (the context is then unusable). */
+function failure(status: number, message: string): StepResult {
+  return { status, attrs: 0, message };
+}
+
+/** The GSS flags and `ISC_RET_*` for `ISC_REQ_*` flags. */
+function flagsFor(req: number): { gss: number; ret: number } {
+  let gss = 0;
+  let ret = 0;
+  if (req & ISC_REQ_MUTUAL_AUTH) {
+    gss |= GSS_C_MUTUAL_FLAG;
+    ret |= ISC_RET_MUTUAL_AUTH;
+  }
+  // Replay and sequence detection are always on (MIT and Windows turn them on too);
+  // integrity and confidentiality are what every context offers.
+  gss |= GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG |
+    GSS_C_INTEG_FLAG;
+  if (req & ISC_REQ_REPLAY_DETECT) ret |= ISC_RET_REPLAY_DETECT;
+  if (req & ISC_REQ_SEQUENCE_DETECT) ret |= ISC_RET_SEQUENCE_DETECT;
+  if (req & ISC_REQ_CONFIDENTIALITY) ret |= ISC_RET_CONFIDENTIALITY;
+  if (req & ISC_REQ_INTEGRITY) ret |= ISC_RET_INTEGRITY;
+  return { gss, ret };
+}
+
+/** The Kerberos client state machine. */
+export class KerberosClientContext extends KerberosContextBase {
+  #state: "start" | "wait" | "done" | "failed" = "start";
+  #ticket: CachedTicket | null = null;
+  #subkey: KerberosKey | null = null;
+  #ctime = 0;
+  #cusec = 0;
+  #seq = 0;
+  #ret = 0;
+
+  constructor(info: SecPkgInfo, private readonly cred: KerberosCredential) {
+    super(info, true);
+  }
+
+  step(req: StepRequest): StepResult | Promise<StepResult> {
+    if (this.#state === "start") return this.#start(req);
+    if (this.#state === "wait") return this.#fail(this.#apRep(req));
+    return failure(
+      SEC_E_OUT_OF_SEQUENCE,
+      this.#state === "done"
+        ? "the handshake already completed"
+        : "the context failed earlier",
+    );
+  }
+
+  /** Marks the context failed when a step fails. */
+  #fail(r: StepResult): StepResult {
+    if (r.status !== SEC_E_OK && r.status !== SEC_I_CONTINUE_NEEDED) {
+      this.#state = "failed";
+    }
+    return r;
+  }
+
+  #start(req: StepRequest): StepResult | Promise<StepResult> {
+    const target = req.target ? targetPrincipal(req.target) : null;
+    if (!target || !req.target) {
+      return this.#fail(failure(
+        SEC_E_TARGET_UNKNOWN,
+        "Kerberos needs a service principal name as the target (service/host)",
+      ));
+    }
+    const spn = req.target;
+    const cached = this.cred.serviceTicket(spn);
+    if (cached) return this.#fail(this.#apReq(req, cached));
+    if (!req.async) {
+      return this.#fail(failure(
+        SEC_E_NO_AUTHENTICATING_AUTHORITY,
+        "no service ticket is cached for this target and getting one needs the KDC: " +
+          "call SspiInitializeSecurityContextAsync",
+      ));
+    }
+    return (async () => {
+      try {
+        const tgt = this.cred.tgt ?? await getTgt(this.cred);
+        const st = await getServiceTicket(this.cred, tgt, spn, target.sname);
+        return this.#fail(this.#apReq(req, st));
+      } catch (e) {
+        if (e instanceof SspiError) {
+          return this.#fail(failure(e.status, e.message));
+        }
+        throw e;
+      }
+    })();
+  }
+
+  /** Builds the AP-REQ for `ticket`. */
+  #apReq(req: StepRequest, ticket: CachedTicket): StepResult {
+    const cb = findBuffer(req.input, SECBUFFER_CHANNEL_BINDINGS);
+    const bindings = gssChannelBindingsHash(cb ? bufferBytes(cb) : null);
+    if (!bindings) {
+      return failure(SEC_E_INVALID_TOKEN, "malformed SEC_CHANNEL_BINDINGS");
+    }
+    const { gss, ret } = flagsFor(req.flags);
+    this.#ticket = ticket;
+    this.#subkey = randomKey(ticket.key.etype);
+    this.#seq = randomUint(30);
+    const now = Date.now();
+    this.#ctime = now - (now % 1000);
+    this.#cusec = (now % 1000) * 1000 + Math.floor(Math.random() * 1000);
+    const auth = encodeAuthenticator({
+      crealm: ticket.crealm,
+      cname: ticket.cname,
+      cksum: {
+        cksumtype: CKSUMTYPE_GSSAPI,
+        checksum: encodeGssChecksum({ bindings, flags: gss }),
+      },
+      cusec: this.#cusec,
+      ctime: new Date(this.#ctime),
+      subkey: { keytype: this.#subkey.etype, keyvalue: this.#subkey.bytes },
+      seqNumber: this.#seq,
+    });
+    const mutual = (req.flags & ISC_REQ_MUTUAL_AUTH) !== 0;
+    const apReq = encodeApReq({
+      apOptions: mutual ? AP_OPT_MUTUAL_REQUIRED : 0,
+      ticket: ticket.ticket,
+      authenticator: {
+        etype: ticket.key.etype,
+        cipher: encrypt(ticket.key, KEY_USAGE_AP_REQ_AUTH, auth),
+      },
+    });
+    auth.fill(0);
+    this.#ret = ret;
+    this.clientName = `${ticket.cname.nameString.join("/")}@${ticket.crealm}`;
+    this.serverName = req.target ?? "";
+    const token = frameInitialToken(TOK_AP_REQ, apReq);
+    const expiry = filetimeFromMs(ticket.endtime);
+    if (mutual) {
+      this.#state = "wait";
+      return {
+        status: SEC_I_CONTINUE_NEEDED,
+        token,
+        tokenIsFresh: true,
+        attrs: ret,
+        expiry,
+      };
+    }
+    this.established(this.#subkey, false, this.#seq, 0, ret, ticket.endtime);
+    this.#state = "done";
+    return { status: SEC_E_OK, token, tokenIsFresh: true, attrs: ret, expiry };
+  }
+
+  /** Checks the AP-REP (or reports the KRB-ERROR) and establishes the context. */
+  #apRep(req: StepRequest): StepResult {
+    const token = findBuffer(req.input, SECBUFFER_TOKEN);
+    const bytes = token ? bufferBytes(token) : null;
+    if (!bytes || bytes.length === 0) {
+      return failure(SEC_E_INVALID_TOKEN, "no token from the server");
+    }
+    const u = unframeToken(bytes);
+    if (!u) return failure(SEC_E_INVALID_TOKEN, "not a Kerberos GSS token");
+    try {
+      if (u.tokId === TOK_KRB_ERROR) {
+        const e = decodeKrbError(u.inner);
+        return failure(
+          statusOfKdcError(e.errorCode),
+          `the server refused the AP-REQ: error ${e.errorCode}`,
+        );
+      }
+      if (u.tokId !== TOK_AP_REP) {
+        return failure(SEC_E_INVALID_TOKEN, "expected an AP-REP");
+      }
+      const ticket = this.#ticket;
+      if (!ticket || !this.#subkey) {
+        return failure(SEC_E_INTERNAL_ERROR, "no AP-REQ was sent");
+      }
+      const rep = decodeApRep(u.inner);
+      const plain = decrypt(
+        ticket.key,
+        KEY_USAGE_AP_REP_ENC_PART,
+        rep.encPart.cipher,
+      );
+      if (!plain) {
+        return failure(SEC_E_MUTUAL_AUTH_FAILED, "the AP-REP does not decrypt");
+      }
+      const part = decodeEncApRepPart(plain);
+      plain.fill(0);
+      if (part.ctime.getTime() !== this.#ctime || part.cusec !== this.#cusec) {
+        return failure(
+          SEC_E_MUTUAL_AUTH_FAILED,
+          "the AP-REP answers another AP-REQ",
+        );
+      }
+      const sub = part.subkey;
+      if (sub && !isSupportedEtype(sub.keytype)) {
+        return failure(
+          SEC_E_MUTUAL_AUTH_FAILED,
+          `the acceptor subkey has enctype ${sub.keytype}`,
+        );
+      }
+      const key = sub
+        ? { etype: sub.keytype, bytes: sub.keyvalue }
+        : this.#subkey;
+      this.established(
+        key,
+        sub !== undefined,
+        this.#seq,
+        part.seqNumber ?? 0,
+        this.#ret,
+        ticket.endtime,
+      );
+      this.#state = "done";
+      return {
+        status: SEC_E_OK,
+        attrs: this.#ret,
+        expiry: filetimeFromMs(ticket.endtime),
+      };
+    } catch (e) {
+      if (e instanceof DerError) {
+        return failure(SEC_E_INVALID_TOKEN, `malformed AP-REP: ${e.message}`);
+      }
+      throw e;
+    }
+  }
+
+  override dispose(): void {
+    if (this.#subkey) wipeKey(this.#subkey);
+    this.#subkey = null;
+    this.#ticket = null;
+    super.dispose();
+  }
+}

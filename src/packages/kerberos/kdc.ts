@@ -1,0 +1,374 @@
+/**
+ * The two KDC exchanges a Kerberos client needs (RFC 4120 sections 3.1 and 3.3): the
+ * AS exchange for a TGT with encrypted-timestamp pre-authentication (the first request
+ * goes without it and learns the enctype and salt from the KDC's PREAUTH_REQUIRED
+ * error, as MIT's `kinit` and Windows do), and the TGS exchange for a service ticket.
+ * Every reply is decoded from untrusted bytes; a KDC error becomes an `SspiError` with
+ * the status Windows reports for it.
+ *
+ * @module
+ */
+import { randomUint } from "../../crypto/_random.ts";
+import { DerError } from "../../der/errors.ts";
+import { SspiError } from "../../sspi/errors.ts";
+import {
+  SEC_E_INVALID_TOKEN,
+  SEC_E_KDC_UNKNOWN_ETYPE,
+  SEC_E_LOGON_DENIED,
+  SEC_E_NO_AUTHENTICATING_AUTHORITY,
+  SEC_E_TARGET_UNKNOWN,
+  SEC_E_TIME_SKEW,
+} from "../../sspi/status.ts";
+import {
+  checksum,
+  checksumTypeOf,
+  decrypt,
+  encrypt,
+  ETYPE_AES128_CTS_HMAC_SHA1_96,
+  ETYPE_AES256_CTS_HMAC_SHA1_96,
+  isSupportedEtype,
+  type KerberosKey,
+} from "./crypto.ts";
+import {
+  decodeEncKdcRepPart,
+  decodeEtypeInfo2,
+  decodeKdcRep,
+  decodeKrbError,
+  decodeMethodData,
+  encodeApReq,
+  encodeAsReq,
+  encodeAuthenticator,
+  encodeEncryptedData,
+  encodeKdcReqBody,
+  encodePaEncTsEnc,
+  encodePaPacRequest,
+  encodeTgsReq,
+  type KdcReqBody,
+  type KrbError,
+  type PAData,
+  type PrincipalName,
+} from "./messages.ts";
+import {
+  KDC_ERR_C_PRINCIPAL_UNKNOWN,
+  KDC_ERR_ETYPE_NOSUPP,
+  KDC_ERR_PREAUTH_FAILED,
+  KDC_ERR_PREAUTH_REQUIRED,
+  KDC_ERR_S_PRINCIPAL_UNKNOWN,
+  KDC_OPT_CANONICALIZE,
+  KDC_OPT_FORWARDABLE,
+  KEY_USAGE_AS_REP_ENC_PART,
+  KEY_USAGE_AS_REQ_PA_ENC_TIMESTAMP,
+  KEY_USAGE_TGS_REP_ENC_PART_SESSION_KEY,
+  KEY_USAGE_TGS_REQ_AUTH,
+  KEY_USAGE_TGS_REQ_AUTH_CKSUM,
+  KRB_AP_ERR_BAD_INTEGRITY,
+  KRB_AP_ERR_SKEW,
+  NT_SRV_INST,
+  PA_ENC_TIMESTAMP,
+  PA_ETYPE_INFO2,
+  PA_PAC_REQUEST,
+  PA_TGS_REQ,
+} from "./constants.ts";
+import type { CachedTicket, KerberosCredential } from "./credentials.ts";
+import { KdcUnreachableError } from "./transport.ts";
+
+/** The enctypes asked for, strongest first. */
+const ETYPES = [ETYPE_AES256_CTS_HMAC_SHA1_96, ETYPE_AES128_CTS_HMAC_SHA1_96];
+
+/** How long a requested ticket should last (the KDC's policy may shorten it). */
+const LIFETIME_MS = 10 * 3600_000;
+
+/** The status Windows returns for a KDC error code. */
+export function statusOfKdcError(code: number): number {
+  switch (code) {
+    case KDC_ERR_PREAUTH_FAILED:
+    case KRB_AP_ERR_BAD_INTEGRITY:
+    case KDC_ERR_C_PRINCIPAL_UNKNOWN:
+      return SEC_E_LOGON_DENIED;
+    case KDC_ERR_S_PRINCIPAL_UNKNOWN:
+      return SEC_E_TARGET_UNKNOWN;
+    case KRB_AP_ERR_SKEW:
+      return SEC_E_TIME_SKEW;
+    case KDC_ERR_ETYPE_NOSUPP:
+      return SEC_E_KDC_UNKNOWN_ETYPE;
+  }
+  return SEC_E_LOGON_DENIED;
+}
+
+/** Sends a request to the credential's realm and returns the raw reply. */
+async function send(
+  cred: KerberosCredential,
+  realm: string,
+  req: Uint8Array,
+): Promise<Uint8Array> {
+  try {
+    return await cred.transport(realm, req);
+  } catch (e) {
+    if (e instanceof KdcUnreachableError) {
+      throw new SspiError(SEC_E_NO_AUTHENTICATING_AUTHORITY, e.message);
+    }
+    throw new SspiError(
+      SEC_E_NO_AUTHENTICATING_AUTHORITY,
+      `the KDC of realm ${realm} could not be reached: ${
+        e instanceof Error ? e.message : String(e)
+      }`,
+    );
+  }
+}
+
+/** The application tag of a KDC reply: 30 for KRB-ERROR, else the reply's. */
+function appTag(reply: Uint8Array): number {
+  return reply.length > 0 ? reply[0] & 0x1f : -1;
+}
+
+/** Decodes untrusted bytes, turning a DER failure into `SEC_E_INVALID_TOKEN`. */
+function decoded<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof DerError) {
+      throw new SspiError(
+        SEC_E_INVALID_TOKEN,
+        `bad ${what} from the KDC: ${e.message}`,
+      );
+    }
+    throw e;
+  }
+}
+
+/** Throws the SspiError for a KRB-ERROR. */
+function kdcFailure(err: KrbError, what: string): never {
+  const text = err.eText ? ` (${err.eText})` : "";
+  throw new SspiError(
+    statusOfKdcError(err.errorCode),
+    `the KDC refused the ${what}: error ${err.errorCode}${text}`,
+  );
+}
+
+/** The preferred ETYPE-INFO2 entry from a METHOD-DATA or PA-DATA list. */
+function etypeInfo(
+  padata: readonly PAData[] | undefined,
+): { etype: number; salt?: string; s2kparams?: Uint8Array } | null {
+  for (const pa of padata ?? []) {
+    if (pa.padataType !== PA_ETYPE_INFO2) continue;
+    const entries = decoded(
+      "ETYPE-INFO2",
+      () => decodeEtypeInfo2(pa.padataValue),
+    );
+    for (const e of entries) if (isSupportedEtype(e.etype)) return e;
+  }
+  return null;
+}
+
+/** The KDC-REQ-BODY fields both exchanges share. */
+function body(
+  realm: string,
+  sname: PrincipalName,
+  n: number,
+  cname?: PrincipalName,
+): KdcReqBody {
+  return {
+    kdcOptions: KDC_OPT_FORWARDABLE | KDC_OPT_CANONICALIZE,
+    cname,
+    realm,
+    sname,
+    till: new Date(Date.now() + LIFETIME_MS),
+    nonce: n,
+    etype: ETYPES,
+  };
+}
+
+/** The PA-ENC-TIMESTAMP of now, encrypted with the user's key. */
+function encTimestamp(key: KerberosKey): PAData {
+  const now = Date.now();
+  const plain = encodePaEncTsEnc({
+    patimestamp: new Date(now - (now % 1000)),
+    pausec: (now % 1000) * 1000,
+  });
+  return {
+    padataType: PA_ENC_TIMESTAMP,
+    padataValue: encodeEncryptedData({
+      etype: key.etype,
+      cipher: encrypt(key, KEY_USAGE_AS_REQ_PA_ENC_TIMESTAMP, plain),
+    }),
+  };
+}
+
+/**
+ * Gets a TGT for the credential's user from its realm's KDC and caches it in the
+ * credential.
+ */
+export async function getTgt(cred: KerberosCredential): Promise<CachedTicket> {
+  const realm = cred.realm;
+  const krbtgt: PrincipalName = {
+    nameType: NT_SRV_INST,
+    nameString: ["krbtgt", realm],
+  };
+  const pac: PAData = {
+    padataType: PA_PAC_REQUEST,
+    padataValue: encodePaPacRequest(true),
+  };
+  let n = randomUint(31);
+  let reply = await send(
+    cred,
+    realm,
+    encodeAsReq({ padata: [pac], ...body(realm, krbtgt, n, cred.cname) }),
+  );
+  let info: { etype: number; salt?: string; s2kparams?: Uint8Array } | null =
+    null;
+  if (appTag(reply) === 30) {
+    const err = decoded("KRB-ERROR", () => decodeKrbError(reply));
+    if (err.errorCode !== KDC_ERR_PREAUTH_REQUIRED) kdcFailure(err, "AS-REQ");
+    const methods = err.eData
+      ? decoded("METHOD-DATA", () => decodeMethodData(err.eData!))
+      : [];
+    info = etypeInfo(methods);
+    if (!info) {
+      throw new SspiError(
+        SEC_E_KDC_UNKNOWN_ETYPE,
+        "the KDC offers no AES enctype for this user",
+      );
+    }
+    const key = cred.userKey(
+      info.etype,
+      info.salt ?? cred.defaultSalt,
+      info.s2kparams,
+    );
+    n = randomUint(31);
+    reply = await send(
+      cred,
+      realm,
+      encodeAsReq({
+        padata: [encTimestamp(key), pac],
+        ...body(realm, krbtgt, n, cred.cname),
+      }),
+    );
+    if (appTag(reply) === 30) {
+      kdcFailure(decoded("KRB-ERROR", () => decodeKrbError(reply)), "AS-REQ");
+    }
+  }
+  const rep = decoded("AS-REP", () => decodeKdcRep(reply));
+  if (rep.msgType !== 11) {
+    throw new SspiError(
+      SEC_E_INVALID_TOKEN,
+      "the KDC did not answer with an AS-REP",
+    );
+  }
+  const etype = rep.encPart.etype;
+  if (!isSupportedEtype(etype)) {
+    throw new SspiError(
+      SEC_E_KDC_UNKNOWN_ETYPE,
+      `the AS-REP uses enctype ${etype}`,
+    );
+  }
+  const fromRep = etypeInfo(rep.padata);
+  const salt = fromRep?.salt ?? info?.salt ?? cred.defaultSalt;
+  const userKey = cred.userKey(
+    etype,
+    salt,
+    fromRep?.s2kparams ?? info?.s2kparams,
+  );
+  const t = finish(rep, userKey, KEY_USAGE_AS_REP_ENC_PART, n, "AS-REP");
+  cred.tgt = t;
+  return t;
+}
+
+/** Decrypts and checks a KDC reply's enc-part into a cache entry. */
+function finish(
+  rep: ReturnType<typeof decodeKdcRep>,
+  key: KerberosKey,
+  usage: number,
+  n: number,
+  what: string,
+): CachedTicket {
+  const plain = decrypt(key, usage, rep.encPart.cipher);
+  if (!plain) {
+    throw new SspiError(
+      SEC_E_LOGON_DENIED,
+      `the ${what} could not be decrypted (wrong password or key)`,
+    );
+  }
+  const part = decoded(what, () => decodeEncKdcRepPart(plain));
+  plain.fill(0);
+  if (part.nonce !== n) {
+    throw new SspiError(
+      SEC_E_INVALID_TOKEN,
+      `the ${what} answers another request`,
+    );
+  }
+  if (!isSupportedEtype(part.key.keytype)) {
+    throw new SspiError(
+      SEC_E_KDC_UNKNOWN_ETYPE,
+      `the ${what} session key has enctype ${part.key.keytype}`,
+    );
+  }
+  return {
+    ticket: rep.ticket,
+    key: { etype: part.key.keytype, bytes: part.key.keyvalue },
+    cname: rep.cname,
+    crealm: rep.crealm,
+    endtime: part.endtime.getTime(),
+  };
+}
+
+/**
+ * Gets a service ticket for `sname` in the TGT's realm (no cross-realm referrals
+ * yet) and caches it under `spn`.
+ */
+export async function getServiceTicket(
+  cred: KerberosCredential,
+  tgt: CachedTicket,
+  spn: string,
+  sname: PrincipalName,
+): Promise<CachedTicket> {
+  const realm = tgt.crealm;
+  const n = randomUint(31);
+  const reqBody = body(realm, sname, n);
+  const bodyDer = encodeKdcReqBody(reqBody);
+  const now = Date.now();
+  const auth = encodeAuthenticator({
+    crealm: tgt.crealm,
+    cname: tgt.cname,
+    cksum: {
+      cksumtype: checksumTypeOf(tgt.key.etype),
+      checksum: checksum(tgt.key, KEY_USAGE_TGS_REQ_AUTH_CKSUM, bodyDer),
+    },
+    cusec: (now % 1000) * 1000,
+    ctime: new Date(now - (now % 1000)),
+  });
+  const apReq = encodeApReq({
+    apOptions: 0,
+    ticket: tgt.ticket,
+    authenticator: {
+      etype: tgt.key.etype,
+      cipher: encrypt(tgt.key, KEY_USAGE_TGS_REQ_AUTH, auth),
+    },
+  });
+  const reply = await send(
+    cred,
+    realm,
+    encodeTgsReq(
+      { padata: [{ padataType: PA_TGS_REQ, padataValue: apReq }] },
+      bodyDer,
+    ),
+  );
+  if (appTag(reply) === 30) {
+    kdcFailure(decoded("KRB-ERROR", () => decodeKrbError(reply)), "TGS-REQ");
+  }
+  const rep = decoded("TGS-REP", () => decodeKdcRep(reply));
+  if (rep.msgType !== 13) {
+    throw new SspiError(
+      SEC_E_INVALID_TOKEN,
+      "the KDC did not answer with a TGS-REP",
+    );
+  }
+  const t = finish(
+    rep,
+    tgt.key,
+    KEY_USAGE_TGS_REP_ENC_PART_SESSION_KEY,
+    n,
+    "TGS-REP",
+  );
+  cred.setServiceTicket(spn, t);
+  return t;
+}

@@ -1,0 +1,17 @@
+/**
+ * The Kerberos security package: a client (AS and TGS exchanges with a KDC over TCP,
+ * a ticket cache in the credential), an acceptor (service keys from a keytab), the
+ * AP-REQ/AP-REP exchange in GSS framing, and RFC 4121 message protection with the AES
+ * enctypes.
+ *
+ * @module
+ */
+export { KERBEROS_PACKAGE_INFO, kerberosPackage } from "./package.ts";
+export type { KerberosAuthData } from "./credentials.ts";
+export type { KerberosServerAuthData } from "./server_credentials.ts";
+export { type KeytabEntry, parseKeytab } from "./keytab.ts";
+export {
+  type KdcTransport,
+  KdcUnreachableError,
+  tcpTransport,
+} from "./transport.ts";

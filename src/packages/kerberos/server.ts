@@ -1,0 +1,293 @@
+/**
+ * The Kerberos acceptor (`AcceptSecurityContext`, RFC 4120 section 3.2.3 and RFC 4121
+ * section 4.1): decrypts the ticket with the service key from the keytab, checks the
+ * authenticator (same client, within the clock skew, not replayed, the 0x8003
+ * checksum's channel bindings), and with mutual authentication answers with an AP-REP
+ * carrying an acceptor subkey and sequence number. Message protection is
+ * `context.ts`'s.
+ *
+ * @module
+ */
+import { randomUint } from "../../crypto/_random.ts";
+import { DerError } from "../../der/errors.ts";
+import {
+  bufferBytes,
+  filetimeFromMs,
+  findBuffer,
+  inputToken,
+} from "../../sspi/buffers.ts";
+import {
+  ASC_RET_CONFIDENTIALITY,
+  ASC_RET_INTEGRITY,
+  ASC_RET_MUTUAL_AUTH,
+  ASC_RET_REPLAY_DETECT,
+  ASC_RET_SEQUENCE_DETECT,
+  SECBUFFER_CHANNEL_BINDINGS,
+} from "../../sspi/flags.ts";
+import type {
+  SecPkgInfo,
+  StepRequest,
+  StepResult,
+} from "../../sspi/package.ts";
+import {
+  SEC_E_BAD_BINDINGS,
+  SEC_E_CONTEXT_EXPIRED,
+  SEC_E_INVALID_TOKEN,
+  SEC_E_LOGON_DENIED,
+  SEC_E_NO_KERB_KEY,
+  SEC_E_OK,
+  SEC_E_OUT_OF_SEQUENCE,
+  SEC_E_TIME_SKEW,
+  SEC_E_WRONG_PRINCIPAL,
+} from "../../sspi/status.ts";
+import { constantTimeEqual } from "../../util/bytes.ts";
+import {
+  decrypt,
+  encrypt,
+  isSupportedEtype,
+  type KerberosKey,
+  randomKey,
+} from "./crypto.ts";
+import {
+  decodeApReq,
+  decodeAuthenticator,
+  decodeEncTicketPart,
+  encodeApRep,
+  encodeEncApRepPart,
+  type PrincipalName,
+} from "./messages.ts";
+import {
+  AP_OPT_MUTUAL_REQUIRED,
+  KEY_USAGE_AP_REP_ENC_PART,
+  KEY_USAGE_AP_REQ_AUTH,
+  KEY_USAGE_KDC_REP_TICKET,
+} from "./constants.ts";
+import {
+  CKSUMTYPE_GSSAPI,
+  decodeGssChecksum,
+  frameInitialToken,
+  GSS_C_CONF_FLAG,
+  GSS_C_INTEG_FLAG,
+  GSS_C_MUTUAL_FLAG,
+  GSS_C_REPLAY_FLAG,
+  GSS_C_SEQUENCE_FLAG,
+  gssChannelBindingsHash,
+  TOK_AP_REP,
+  TOK_AP_REQ,
+  unframeToken,
+} from "./gss.ts";
+import { KerberosContextBase } from "./context.ts";
+import {
+  CLOCK_SKEW_MS,
+  type KerberosServerCredential,
+} from "./server_credentials.ts";
+
+/** A failed step. */
+function failure(status: number, message: string): StepResult {
+  return { status, attrs: 0, message };
+}
+
+/** `name@REALM`. */
+function nameOf(p: PrincipalName, realm: string): string {
+  return `${p.nameString.join("/")}@${realm}`;
+}
+
+/** The `ASC_RET_*` flags for the client's GSS flags. */
+function retFlags(gss: number, mutual: boolean): number {
+  let r = mutual ? ASC_RET_MUTUAL_AUTH : 0;
+  if (gss & GSS_C_REPLAY_FLAG) r |= ASC_RET_REPLAY_DETECT;
+  if (gss & GSS_C_SEQUENCE_FLAG) r |= ASC_RET_SEQUENCE_DETECT;
+  if (gss & GSS_C_CONF_FLAG) r |= ASC_RET_CONFIDENTIALITY;
+  if (gss & GSS_C_INTEG_FLAG) r |= ASC_RET_INTEGRITY;
+  return r;
+}
+
+/** The AP-REQ inside a GSS token (or a bare one, as DCE-style peers send). */
+function apReqBytes(token: Uint8Array): Uint8Array | null {
+  const u = unframeToken(token);
+  if (u) return u.tokId === TOK_AP_REQ ? u.inner : null;
+  return token[0] === 0x6e ? token : null;
+}
+
+/** The Kerberos server state machine: one AP-REQ, at most one AP-REP. */
+export class KerberosServerContext extends KerberosContextBase {
+  #done = false;
+
+  constructor(
+    info: SecPkgInfo,
+    private readonly cred: KerberosServerCredential,
+  ) {
+    super(info, false);
+  }
+
+  step(req: StepRequest): StepResult {
+    if (this.#done) {
+      return failure(SEC_E_OUT_OF_SEQUENCE, "the handshake already ran");
+    }
+    this.#done = true;
+    const token = inputToken(req.input);
+    const ap = token ? apReqBytes(token) : null;
+    if (!ap) return failure(SEC_E_INVALID_TOKEN, "expected a Kerberos AP-REQ");
+    try {
+      return this.#accept(req, ap);
+    } catch (e) {
+      if (e instanceof DerError) {
+        return failure(SEC_E_INVALID_TOKEN, `malformed AP-REQ: ${e.message}`);
+      }
+      throw e;
+    }
+  }
+
+  #accept(req: StepRequest, bytes: Uint8Array): StepResult {
+    const apReq = decodeApReq(bytes);
+    const t = apReq.ticket;
+    const key = this.cred.keyFor(
+      t.sname,
+      t.realm,
+      t.encPart.etype,
+      t.encPart.kvno,
+    );
+    if (key === null) {
+      return failure(
+        SEC_E_WRONG_PRINCIPAL,
+        `the ticket is for ${
+          nameOf(t.sname, t.realm)
+        }, which the keytab does not hold`,
+      );
+    }
+    if (key === "etype") {
+      return failure(
+        SEC_E_NO_KERB_KEY,
+        `the keytab has no key of enctype ${t.encPart.etype} (kvno ${t.encPart.kvno})`,
+      );
+    }
+    const tp = decrypt(key, KEY_USAGE_KDC_REP_TICKET, t.encPart.cipher);
+    if (!tp) {
+      return failure(
+        SEC_E_WRONG_PRINCIPAL,
+        "the ticket does not decrypt with the service key",
+      );
+    }
+    const tkt = decodeEncTicketPart(tp);
+    tp.fill(0);
+    const now = Date.now();
+    if (tkt.endtime.getTime() < now - CLOCK_SKEW_MS) {
+      return failure(SEC_E_CONTEXT_EXPIRED, "the ticket has expired");
+    }
+    if ((tkt.starttime ?? tkt.authtime).getTime() > now + CLOCK_SKEW_MS) {
+      return failure(SEC_E_TIME_SKEW, "the ticket is not valid yet");
+    }
+    const session: KerberosKey = {
+      etype: tkt.key.keytype,
+      bytes: tkt.key.keyvalue,
+    };
+    if (!isSupportedEtype(session.etype)) {
+      return failure(
+        SEC_E_NO_KERB_KEY,
+        `session key of enctype ${session.etype}`,
+      );
+    }
+    const ap = decrypt(
+      session,
+      KEY_USAGE_AP_REQ_AUTH,
+      apReq.authenticator.cipher,
+    );
+    if (!ap) {
+      return failure(SEC_E_LOGON_DENIED, "the authenticator does not decrypt");
+    }
+    const auth = decodeAuthenticator(ap);
+    ap.fill(0);
+    const client = nameOf(tkt.cname, tkt.crealm);
+    if (nameOf(auth.cname, auth.crealm) !== client) {
+      return failure(
+        SEC_E_LOGON_DENIED,
+        "the authenticator names another client",
+      );
+    }
+    const ctime = auth.ctime.getTime();
+    if (Math.abs(ctime - now) > CLOCK_SKEW_MS) {
+      return failure(
+        SEC_E_TIME_SKEW,
+        "the authenticator's time is too far from ours",
+      );
+    }
+    if (!this.cred.remember(`${client}|${ctime}|${auth.cusec}`, now)) {
+      return failure(SEC_E_LOGON_DENIED, "a replayed authenticator");
+    }
+    if (auth.cksum?.cksumtype !== CKSUMTYPE_GSSAPI) {
+      return failure(
+        SEC_E_INVALID_TOKEN,
+        "the authenticator has no GSS checksum",
+      );
+    }
+    const gss = decodeGssChecksum(auth.cksum.checksum);
+    if (!gss) return failure(SEC_E_INVALID_TOKEN, "malformed GSS checksum");
+    const bound = this.#bindings(req, gss.bindings);
+    if (bound) return bound;
+    if (auth.subkey && !isSupportedEtype(auth.subkey.keytype)) {
+      return failure(
+        SEC_E_NO_KERB_KEY,
+        `subkey of enctype ${auth.subkey.keytype}`,
+      );
+    }
+    const mutual = (apReq.apOptions & AP_OPT_MUTUAL_REQUIRED) !== 0 ||
+      (gss.flags & GSS_C_MUTUAL_FLAG) !== 0;
+    const ret = retFlags(gss.flags, mutual);
+    const initSeq = auth.seqNumber ?? 0;
+    this.clientName = client;
+    this.serverName = nameOf(t.sname, t.realm);
+    const end = tkt.endtime.getTime();
+    const expiry = filetimeFromMs(end);
+    if (!mutual) {
+      const k = auth.subkey
+        ? { etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue }
+        : session;
+      // RFC 4121 4.1: without an AP-REP both directions start at the client's number.
+      this.established(k, false, initSeq, initSeq, ret, end);
+      return { status: SEC_E_OK, attrs: ret, expiry };
+    }
+    const sub = randomKey(auth.subkey?.keytype ?? session.etype);
+    const seq = randomUint(30);
+    const part = encodeEncApRepPart({
+      ctime: auth.ctime,
+      cusec: auth.cusec,
+      subkey: { keytype: sub.etype, keyvalue: sub.bytes },
+      seqNumber: seq,
+    });
+    const rep = encodeApRep({
+      encPart: {
+        etype: session.etype,
+        cipher: encrypt(session, KEY_USAGE_AP_REP_ENC_PART, part),
+      },
+    });
+    part.fill(0);
+    this.established(sub, true, seq, initSeq, ret, end);
+    sub.bytes.fill(0);
+    return {
+      status: SEC_E_OK,
+      token: frameInitialToken(TOK_AP_REP, rep),
+      tokenIsFresh: true,
+      attrs: ret,
+      expiry,
+    };
+  }
+
+  /** Checks the client's channel-binding hash against the caller's bindings. */
+  #bindings(req: StepRequest, theirs: Uint8Array): StepResult | null {
+    const cb = findBuffer(req.input, SECBUFFER_CHANNEL_BINDINGS);
+    if (!cb) return null;
+    const ours = gssChannelBindingsHash(bufferBytes(cb));
+    if (!ours) {
+      return failure(SEC_E_BAD_BINDINGS, "malformed SEC_CHANNEL_BINDINGS");
+    }
+    const none = theirs.every((b) => b === 0);
+    if (none) {
+      return this.cred.requireChannelBindings
+        ? failure(SEC_E_BAD_BINDINGS, "the client sent no channel bindings")
+        : null;
+    }
+    return constantTimeEqual(ours, theirs)
+      ? null
+      : failure(SEC_E_BAD_BINDINGS, "the client's channel bindings differ");
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The Kerberos acceptor credential: the service keys from a keytab (a path, the file's
+ * bytes, or `KRB5_KTNAME`), optionally narrowed to one principal, and a replay cache
+ * of the authenticators seen within the clock skew. Keys are wiped by `dispose`.
+ *
+ * @module
+ */
+import { TIMESTAMP_NEVER } from "../../sspi/buffers.ts";
+import { SspiError } from "../../sspi/errors.ts";
+import { SECPKG_CRED_ATTR_NAMES } from "../../sspi/flags.ts";
+import type {
+  AcquireRequest,
+  AttributeResult,
+  PackageCredential,
+} from "../../sspi/package.ts";
+import {
+  SEC_E_NO_CREDENTIALS,
+  SEC_E_OK,
+  SEC_E_UNSUPPORTED_FUNCTION,
+} from "../../sspi/status.ts";
+import { isSupportedEtype, type KerberosKey } from "./crypto.ts";
+import { type KeytabEntry, parseKeytab, wipeKeytab } from "./keytab.ts";
+import type { PrincipalName } from "./messages.ts";
+import { envVar, readFileBytes } from "./config.ts";
+
+/** `pAuthData` of an inbound Kerberos credential. */
+export interface KerberosServerAuthData {
+  /**
+   * The keytab: a file path (`FILE:` prefix allowed) or its bytes. Default: the file
+   * named by `KRB5_KTNAME`.
+   */
+  Keytab?: string | Uint8Array;
+  /**
+   * Reject AP-REQs without channel bindings when the caller passes some to
+   * `AcceptSecurityContext` (Extended Protection "Required"). Default false: a client
+   * that sends none is accepted, one that sends other bindings never is.
+   */
+  requireChannelBindings?: boolean;
+}
+
+/** The allowed clock skew, as Windows' and MIT's default (5 minutes). */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** Reads the keytab named or given, or the one `KRB5_KTNAME` names. */
+function keytabBytes(k: string | Uint8Array | undefined): Uint8Array {
+  if (k instanceof Uint8Array) return k;
+  const path = k ?? envVar("KRB5_KTNAME");
+  if (!path) {
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      "a Kerberos acceptor needs a keytab (Keytab, or KRB5_KTNAME)",
+    );
+  }
+  const bytes = readFileBytes(path.replace(/^(FILE|WRFILE):/, ""));
+  if (!bytes) {
+    throw new SspiError(SEC_E_NO_CREDENTIALS, "the keytab cannot be read");
+  }
+  return bytes;
+}
+
+/** An acceptor credential. Keys are private: inspection shows none. */
+export class KerberosServerCredential implements PackageCredential {
+  readonly use: number;
+  readonly expiry: bigint = TIMESTAMP_NEVER;
+  /** Refuse AP-REQs without channel bindings when the acceptor has some. */
+  readonly requireChannelBindings: boolean;
+  #entries: KeytabEntry[];
+  #seen = new Map<string, number>();
+
+  /** Builds a credential over keytab entries (kept; wiped on dispose). */
+  constructor(
+    use: number,
+    entries: KeytabEntry[],
+    requireChannelBindings = false,
+  ) {
+    this.use = use;
+    this.#entries = entries;
+    this.requireChannelBindings = requireChannelBindings;
+  }
+
+  /**
+   * The key for a ticket to `sname@realm` with `etype` (and `kvno` when the ticket
+   * names one): null when the keytab has no such principal, "etype" when it has the
+   * principal but not that key.
+   */
+  keyFor(
+    sname: PrincipalName,
+    realm: string,
+    etype: number,
+    kvno: number | undefined,
+  ): KerberosKey | null | "etype" {
+    let principalFound = false;
+    for (const e of this.#entries) {
+      if (e.realm.toUpperCase() !== realm.toUpperCase()) continue;
+      if (e.components.length !== sname.nameString.length) continue;
+      if (!e.components.every((c, i) => c === sname.nameString[i])) continue;
+      principalFound = true;
+      if (e.key.etype !== etype || !isSupportedEtype(etype)) continue;
+      if (kvno !== undefined && e.kvno !== kvno) continue;
+      return e.key;
+    }
+    return principalFound ? "etype" : null;
+  }
+
+  /**
+   * Records an authenticator; false when the same one was seen within the skew (a
+   * replay). Entries older than the skew are dropped.
+   */
+  remember(id: string, now: number): boolean {
+    for (const [k, t] of this.#seen) {
+      if (t < now - 2 * CLOCK_SKEW_MS) this.#seen.delete(k);
+    }
+    if (this.#seen.has(id)) return false;
+    this.#seen.set(id, now);
+    return true;
+  }
+
+  queryAttribute(attribute: number): AttributeResult {
+    if (attribute === SECPKG_CRED_ATTR_NAMES && this.#entries.length) {
+      const e = this.#entries[0];
+      return {
+        status: SEC_E_OK,
+        value: { sUserName: `${e.components.join("/")}@${e.realm}` },
+      };
+    }
+    return { status: SEC_E_UNSUPPORTED_FUNCTION };
+  }
+
+  dispose(): void {
+    wipeKeytab(this.#entries);
+    this.#entries = [];
+    this.#seen.clear();
+  }
+}
+
+/**
+ * Acquires an inbound credential from `{ Keytab }` (or `KRB5_KTNAME`); `principal`
+ * (`pszPrincipal`, e.g. `HTTP/web.example.com@EXAMPLE.COM`) keeps only its keys.
+ */
+export function acquireKerberosServerCredential(
+  req: AcquireRequest,
+): KerberosServerCredential {
+  const d = (req.authData ?? {}) as KerberosServerAuthData;
+  if (typeof d !== "object") {
+    throw new SspiError(SEC_E_NO_CREDENTIALS, "pAuthData must be an object");
+  }
+  let entries: KeytabEntry[];
+  try {
+    entries = parseKeytab(keytabBytes(d.Keytab));
+  } catch (e) {
+    if (e instanceof SspiError) throw e;
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      `the keytab is malformed: ${e instanceof Error ? e.message : "error"}`,
+    );
+  }
+  if (req.principal) {
+    const want = req.principal.toLowerCase();
+    const keep = entries.filter((e) => {
+      const name = e.components.join("/").toLowerCase();
+      return name === want || `${name}@${e.realm.toLowerCase()}` === want;
+    });
+    wipeKeytab(entries.filter((e) => !keep.includes(e)));
+    entries = keep;
+  }
+  if (!entries.some((e) => isSupportedEtype(e.key.etype))) {
+    wipeKeytab(entries);
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      "the keytab holds no AES key for the principal",
+    );
+  }
+  return new KerberosServerCredential(
+    req.use,
+    entries,
+    d.requireChannelBindings === true,
+  );
+}

@@ -1,0 +1,199 @@
+/**
+ * Talking to a KDC: Kerberos over TCP (RFC 4120 section 7.2.2: each message preceded
+ * by its length as four big-endian bytes), with a timeout, trying each KDC of a realm
+ * in turn. A transport is a plain async function, so a caller can bring another one
+ * (MS-KKDCP over HTTPS, a Cloudflare socket, a test relay).
+ *
+ * @module
+ */
+
+/** Sends one KDC request and resolves with the KDC's reply message. */
+export type KdcTransport = (
+  realm: string,
+  request: Uint8Array,
+) => Promise<Uint8Array>;
+
+/** No KDC of the realm could be reached or answered in time. */
+export class KdcUnreachableError extends Error {
+  /** Creates the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "KdcUnreachableError";
+  }
+}
+
+/** The largest KDC reply accepted (replies carrying large PACs stay far below). */
+export const MAX_KDC_REPLY = 1 << 20;
+
+/** Splits `host`, `host:port`, `[v6]`, `[v6]:port`; the default port is 88. */
+export function parseKdcAddress(
+  address: string,
+): { hostname: string; port: number } {
+  const a = address.trim();
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(a);
+  if (v6) return { hostname: v6[1], port: v6[2] ? Number(v6[2]) : 88 };
+  const colon = a.lastIndexOf(":");
+  if (colon > 0 && a.indexOf(":") === colon) {
+    const port = Number(a.slice(colon + 1));
+    if (Number.isInteger(port) && port > 0 && port < 65536) {
+      return { hostname: a.slice(0, colon), port };
+    }
+  }
+  return { hostname: a, port: 88 };
+}
+
+/** The framed request: four big-endian length bytes, then the message. */
+function frame(request: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + request.length);
+  new DataView(out.buffer).setUint32(0, request.length);
+  out.set(request, 4);
+  return out;
+}
+
+/** A connected byte stream: enough of `Deno.Conn` for one exchange. */
+interface Stream {
+  write(b: Uint8Array): Promise<unknown>;
+  read(b: Uint8Array): Promise<number | null>;
+  close(): void;
+}
+
+/** Reads exactly `n` bytes, or throws when the stream ends first. */
+async function readExactly(s: Stream, n: number): Promise<Uint8Array> {
+  const out = new Uint8Array(n);
+  let at = 0;
+  while (at < n) {
+    const got = await s.read(out.subarray(at));
+    if (got === null) throw new Error("the KDC closed the connection early");
+    at += got;
+  }
+  return out;
+}
+
+/** Opens a TCP connection with Deno's API, or node:net elsewhere. */
+async function connect(hostname: string, port: number): Promise<Stream> {
+  // deno-lint-ignore no-explicit-any
+  const d = (globalThis as any).Deno;
+  if (d?.connect) return await d.connect({ hostname, port, transport: "tcp" });
+  return await nodeConnect(hostname, port);
+}
+
+/** A minimal stream over node:net (Node, Bun), read through a queue of chunks. */
+async function nodeConnect(hostname: string, port: number): Promise<Stream> {
+  const spec = "node:net";
+  const net = await import(spec);
+  const sock = net.connect({ host: hostname, port });
+  await new Promise<void>((res, rej) => {
+    sock.once("connect", () => res());
+    sock.once("error", rej);
+  });
+  const chunks: Uint8Array[] = [];
+  let ended = false;
+  let failure: unknown = null;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+  sock.on("data", (c: Uint8Array) => {
+    chunks.push(new Uint8Array(c));
+    notify();
+  });
+  sock.on("end", () => {
+    ended = true;
+    notify();
+  });
+  sock.on("error", (e: unknown) => {
+    failure = e;
+    notify();
+  });
+  return {
+    write: (b) =>
+      new Promise((res, rej) =>
+        sock.write(b, (e?: Error) => e ? rej(e) : res(b.length))
+      ),
+    async read(b) {
+      while (chunks.length === 0) {
+        if (failure) throw failure;
+        if (ended) return null;
+        await new Promise<void>((r) => (wake = r));
+      }
+      const c = chunks[0];
+      const n = Math.min(c.length, b.length);
+      b.set(c.subarray(0, n));
+      if (n === c.length) chunks.shift();
+      else chunks[0] = c.subarray(n);
+      return n;
+    },
+    close: () => sock.destroy(),
+  };
+}
+
+/** One request/reply exchange with one KDC, bounded by `timeoutMs`. */
+async function exchange(
+  address: string,
+  request: Uint8Array,
+  timeoutMs: number,
+): Promise<Uint8Array> {
+  const { hostname, port } = parseKdcAddress(address);
+  let stream: Stream | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, rej) => {
+    timer = setTimeout(
+      () => rej(new Error(`no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  const work = (async () => {
+    stream = await connect(hostname, port);
+    await stream.write(frame(request));
+    const head = await readExactly(stream, 4);
+    const n = new DataView(head.buffer).getUint32(0);
+    if (n > MAX_KDC_REPLY) {
+      throw new Error(`a reply of ${n} bytes is too large`);
+    }
+    return await readExactly(stream, n);
+  })();
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+    try {
+      (stream as Stream | null)?.close();
+    } catch { /* already closed */ }
+    work.catch(() => {}); // settles after a timeout; nobody waits for it
+  }
+}
+
+/**
+ * A transport over TCP to `kdcs` (tried in order until one answers), each exchange
+ * bounded by `timeoutMs` (default 10 s). Needs `--allow-net` in Deno.
+ *
+ * @example
+ * ```ts ignore
+ * import { tcpTransport } from "./transport.ts";
+ * const send = tcpTransport(["kdc.example.com:88"]);
+ * // const reply = await send("EXAMPLE.COM", asReqBytes);
+ * ```
+ */
+export function tcpTransport(
+  kdcs: readonly string[],
+  timeoutMs = 10_000,
+): KdcTransport {
+  const list = [...kdcs];
+  return async (realm, request) => {
+    if (list.length === 0) {
+      throw new KdcUnreachableError(`no KDC is known for realm ${realm}`);
+    }
+    const why: string[] = [];
+    for (const kdc of list) {
+      try {
+        return await exchange(kdc, request, timeoutMs);
+      } catch (e) {
+        why.push(`${kdc}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    throw new KdcUnreachableError(
+      `no KDC of realm ${realm} answered (${why.join("; ")})`,
+    );
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * Thin wrappers over the AES exports of `sspi.wasm` (`assembly/aes.ts`): AES-128/256
+ * in CBC mode and in the CBC-with-ciphertext-stealing mode of RFC 3962 section 5.
+ *
+ * Inputs of any length are handled: whatever exceeds the 64 KiB scratch region is
+ * fed through CBC in scratch-sized chunks (the chaining value stays in WebAssembly
+ * memory), and the stolen last two blocks are done by the final call. The key
+ * schedule is wiped before every function returns; after a decryption the scratch
+ * copy of the plaintext is wiped too.
+ *
+ * @module
+ */
+import { getWasm, type SspiWasm } from "./mod.ts";
+
+/** AES block size in bytes. */
+export const AES_BLOCK = 16;
+
+function checkKey(key: Uint8Array): void {
+  if (key.length !== 16 && key.length !== 32) {
+    throw new RangeError(
+      `Cannot use AES key: expected 16 or 32 bytes, got ${key.length}`,
+    );
+  }
+}
+
+function checkIv(iv: Uint8Array | undefined): void {
+  if (iv !== undefined && iv.length !== AES_BLOCK) {
+    throw new RangeError(
+      `Cannot use AES IV: expected 16 bytes, got ${iv.length}`,
+    );
+  }
+}
+
+/** Loads `key` and `iv` (zero when absent) into WebAssembly memory. */
+function load(
+  w: SspiWasm,
+  key: Uint8Array,
+  iv: Uint8Array | undefined,
+  decrypt: boolean,
+): number {
+  const { u8, x } = w;
+  const ivPtr = x.aesIvPtr();
+  u8.set(key, w.key);
+  x.aesInit(w.key, key.length, decrypt ? 1 : 0); // wipes the key region
+  if (iv) u8.set(iv, ivPtr);
+  else u8.fill(0, ivPtr, ivPtr + AES_BLOCK);
+  return ivPtr;
+}
+
+/** Runs one exported mode over `data` in place, chunking through the scratch region. */
+function run(
+  data: Uint8Array,
+  ivPtr: number,
+  decrypt: boolean,
+  cts: boolean,
+): void {
+  const w = getWasm();
+  const { u8, x, scratch } = w;
+  const chunk = w.scratchSize - (w.scratchSize % AES_BLOCK);
+  const n = data.length;
+  // CTS: everything but the last two (partial) blocks is plain CBC.
+  const tail = cts && n > AES_BLOCK
+    ? AES_BLOCK + (n % AES_BLOCK || AES_BLOCK)
+    : 0;
+  const head = cts ? (n <= chunk ? 0 : n - tail) : n;
+  const d = decrypt ? 1 : 0;
+  for (let off = 0; off < head; off += chunk) {
+    const len = Math.min(chunk, head - off);
+    u8.set(data.subarray(off, off + len), scratch);
+    x.aesCbc(ivPtr, scratch, len, d);
+    data.set(u8.subarray(scratch, scratch + len), off);
+  }
+  if (cts) {
+    const len = n - head;
+    u8.set(data.subarray(head), scratch);
+    x.aesCts(ivPtr, scratch, len, d);
+    data.set(u8.subarray(scratch, scratch + len), head);
+  }
+  if (decrypt) x.wipe(scratch, Math.min(n, w.scratchSize));
+}
+
+/** Runs a mode with a freshly loaded key and wipes the schedule afterwards. */
+function withKey(
+  key: Uint8Array,
+  data: Uint8Array,
+  iv: Uint8Array | undefined,
+  decrypt: boolean,
+  cts: boolean,
+): void {
+  checkKey(key);
+  checkIv(iv);
+  const w = getWasm();
+  const ivPtr = load(w, key, iv, decrypt);
+  try {
+    run(data, ivPtr, decrypt, cts);
+  } finally {
+    w.x.aesWipe();
+  }
+}
+
+/**
+ * AES-CBC with ciphertext stealing (RFC 3962 section 5), in place: `data` (at least
+ * 16 bytes) is replaced by its encryption (or decryption) under the 16- or 32-byte
+ * `key`, with `iv` (zero when absent). Exactly 16 bytes is one plain CBC block.
+ */
+export function aesCtsInPlace(
+  key: Uint8Array,
+  data: Uint8Array,
+  decrypt: boolean,
+  iv?: Uint8Array,
+): void {
+  if (data.length < AES_BLOCK) {
+    throw new RangeError(
+      `Cannot use AES-CTS data: expected at least 16 bytes, got ${data.length}`,
+    );
+  }
+  withKey(key, data, iv, decrypt, true);
+}
+
+/** AES-CTS encryption (RFC 3962) of `data` (>= 16 bytes) into a new array. */
+export function aesCtsEncrypt(
+  key: Uint8Array,
+  data: Uint8Array,
+  iv?: Uint8Array,
+): Uint8Array {
+  const out = data.slice();
+  aesCtsInPlace(key, out, false, iv);
+  return out;
+}
+
+/** AES-CTS decryption (RFC 3962) of `data` (>= 16 bytes) into a new array. */
+export function aesCtsDecrypt(
+  key: Uint8Array,
+  data: Uint8Array,
+  iv?: Uint8Array,
+): Uint8Array {
+  const out = data.slice();
+  aesCtsInPlace(key, out, true, iv);
+  return out;
+}
+
+/**
+ * AES-CBC without padding, in place: `data` (a multiple of 16 bytes) is replaced
+ * by its encryption (or decryption) under `key` with `iv` (zero when absent).
+ */
+export function aesCbcInPlace(
+  key: Uint8Array,
+  data: Uint8Array,
+  decrypt: boolean,
+  iv?: Uint8Array,
+): void {
+  if (data.length % AES_BLOCK !== 0) {
+    throw new RangeError(
+      `Cannot use AES-CBC data: length must be a multiple of 16, got ${data.length}`,
+    );
+  }
+  withKey(key, data, iv, decrypt, false);
+}
+
+/**
+ * Encrypts one 16-byte block with AES (ECB) into a new array: the basic
+ * encryption step of key derivation (RFC 3961 section 5.1, DR).
+ */
+export function aesEncryptBlock(
+  key: Uint8Array,
+  block: Uint8Array,
+): Uint8Array {
+  if (block.length !== AES_BLOCK) {
+    throw new RangeError(
+      `Cannot use AES block: expected 16 bytes, got ${block.length}`,
+    );
+  }
+  const out = block.slice();
+  withKey(key, out, undefined, false, false);
+  return out;
+}

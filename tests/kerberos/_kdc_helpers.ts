@@ -1,0 +1,140 @@
+/**
+ * What the Kerberos interop tests share: a throwaway MIT KDC with a user and an
+ * `HTTP/localhost` service whose key is in a keytab for MIT's acceptor, and the SSPI
+ * calls of a Kerberos (or Negotiate) client driven through the async forms.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import {
+  CredHandle,
+  CtxtHandle,
+  ISC_REQ_ALLOCATE_MEMORY,
+  ISC_REQ_CONFIDENTIALITY,
+  ISC_REQ_INTEGRITY,
+  ISC_REQ_MUTUAL_AUTH,
+  ISC_REQ_REPLAY_DETECT,
+  ISC_REQ_SEQUENCE_DETECT,
+  SEC_E_OK,
+  SecBuffer,
+  SECBUFFER_TOKEN,
+  SecBufferDesc,
+  SECPKG_CRED_OUTBOUND,
+  SECURITY_NATIVE_DREP,
+  SspiAcquireCredentialsHandleAsync,
+  SspiCreateAsyncContext,
+  SspiFreeAsyncContext,
+  SspiInitializeSecurityContextAsync,
+  SspiWaitForAsyncCall,
+} from "../../mod.ts";
+import { isCI } from "../peers/availability.ts";
+import {
+  KDC_INSTALL_HINT,
+  KDC_REALM,
+  kdcAvailable,
+  type MitKdc,
+  startKdc,
+} from "../peers/mit_kdc.ts";
+
+/** The test user. */
+export const KRB_USER = { user: "alice", password: "Secret-Passw0rd" };
+/** The service MIT's acceptor runs as (its key is in the KDC's keytab). */
+export const SERVICE = "HTTP/localhost";
+/** The realm. */
+export const REALM = KDC_REALM;
+
+/** The flags a Windows client asks Kerberos for. */
+export const KRB_FLAGS = ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_MUTUAL_AUTH |
+  ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_SEQUENCE_DETECT |
+  ISC_REQ_REPLAY_DETECT;
+
+/**
+ * Runs `fn` with a KDC, or skips (fails under CI) when MIT's KDC is not installed.
+ */
+export async function withKdc(
+  fn: (kdc: MitKdc) => Promise<void>,
+): Promise<void> {
+  if (!await kdcAvailable()) {
+    if (isCI()) throw new Error(`MIT KDC missing: ${KDC_INSTALL_HINT}`);
+    console.warn(`skipped: MIT KDC missing (${KDC_INSTALL_HINT})`);
+    return;
+  }
+  const kdc = await startKdc(KRB_USER.user, KRB_USER.password, [SERVICE]);
+  try {
+    await fn(kdc);
+  } finally {
+    await kdc.close();
+  }
+}
+
+/** Acquires an outbound credential through the async form; returns status and handle. */
+export async function acquireKrb(
+  pkg: string,
+  authData: unknown,
+): Promise<{ status: number; cred: CredHandle }> {
+  const actx = SspiCreateAsyncContext();
+  const cred = new CredHandle();
+  try {
+    const q = SspiAcquireCredentialsHandleAsync(
+      actx,
+      null,
+      pkg,
+      SECPKG_CRED_OUTBOUND,
+      null,
+      authData,
+      null,
+      null,
+      cred,
+      null,
+    );
+    assert.equal(q, SEC_E_OK);
+    return { status: await SspiWaitForAsyncCall(actx), cred };
+  } finally {
+    SspiFreeAsyncContext(actx);
+  }
+}
+
+/** One client step through SspiInitializeSecurityContextAsync. */
+export async function iscStep(
+  cred: CredHandle,
+  ctx: CtxtHandle,
+  first: boolean,
+  target: string,
+  input: Uint8Array | null,
+  flags = KRB_FLAGS,
+): Promise<{ status: number; token: Uint8Array | null; attrs: number }> {
+  const actx = SspiCreateAsyncContext();
+  const out = new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
+  const attrs = { value: 0 };
+  try {
+    const q = SspiInitializeSecurityContextAsync(
+      actx,
+      cred,
+      first ? null : ctx,
+      target,
+      flags,
+      0,
+      SECURITY_NATIVE_DREP,
+      input ? new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, input)]) : null,
+      0,
+      ctx,
+      out,
+      attrs,
+      null,
+    );
+    assert.equal(q, SEC_E_OK);
+    const status = await SspiWaitForAsyncCall(actx);
+    const b = out.pBuffers[0];
+    const token = b.pvBuffer && b.cbBuffer
+      ? b.pvBuffer.subarray(0, b.cbBuffer)
+      : null;
+    return { status, token, attrs: attrs.value };
+  } finally {
+    SspiFreeAsyncContext(actx);
+  }
+}
+
+/** A fresh client context handle. */
+export function newCtx(): CtxtHandle {
+  return new CtxtHandle();
+}
