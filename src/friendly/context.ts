@@ -17,6 +17,7 @@ import {
   secChannelBindings,
 } from "../sspi/buffers.ts";
 import { lastErrorDetail } from "../sspi/_dispatch.ts";
+import { concat } from "../util/bytes.ts";
 import { SspiError } from "../sspi/errors.ts";
 import {
   ASC_REQ_ALLOCATE_MEMORY,
@@ -29,13 +30,16 @@ import {
   ISC_REQ_CONFIDENTIALITY,
   ISC_REQ_CONNECTION,
   ISC_REQ_INTEGRITY,
+  ISC_REQ_MUTUAL_AUTH,
   ISC_REQ_REPLAY_DETECT,
   ISC_REQ_SEQUENCE_DETECT,
   ISC_RET_CONFIDENTIALITY,
   SECBUFFER_CHANNEL_BINDINGS,
   SECBUFFER_DATA,
+  SECBUFFER_STREAM,
   SECBUFFER_TOKEN,
   SECPKG_ATTR_NAMES,
+  SECPKG_ATTR_PACKAGE_INFO,
   SECPKG_ATTR_SESSION_KEY,
   SECPKG_ATTR_SIZES,
   SECPKG_CRED_INBOUND,
@@ -67,11 +71,19 @@ export interface ClientOptions {
   domain?: string;
   /** The password. */
   password?: string;
+  /**
+   * Kerberos (alone or through Negotiate): the realm's KDCs (`host[:port]`); default
+   * the `kdc` lines of `krb5.conf`. Without either, Negotiate uses NTLM only.
+   */
+  kdc?: string | readonly string[];
   /** The full `pAuthData` instead of username/domain/password. */
   authData?: unknown;
   /** The target SPN, e.g. `HTTP/web.contoso.com`. */
   target?: string;
-  /** `ISC_REQ_*`; default connection, integrity, replay, sequence and confidentiality. */
+  /**
+   * `ISC_REQ_*`; default connection, integrity, replay, sequence, confidentiality and
+   * mutual authentication (which Kerberos answers with an AP-REP; NTLM has none).
+   */
   flags?: number;
   /** Channel binding application data (e.g. `tls-server-end-point:` + hash). */
   channelBindings?: Uint8Array;
@@ -109,7 +121,7 @@ function check(status: number, what: string): number {
 }
 
 const ISC_DEFAULT = ISC_REQ_CONNECTION | ISC_REQ_INTEGRITY |
-  ISC_REQ_REPLAY_DETECT |
+  ISC_REQ_REPLAY_DETECT | ISC_REQ_MUTUAL_AUTH |
   ISC_REQ_SEQUENCE_DETECT | ISC_REQ_CONFIDENTIALITY;
 const ASC_DEFAULT = ASC_REQ_CONNECTION | ASC_REQ_INTEGRITY |
   ASC_REQ_REPLAY_DETECT |
@@ -133,6 +145,8 @@ export class SecurityContext {
   #seqOut = 0;
   #seqIn = 0;
   #trailer = 16;
+  /** True when `unwrap` hands the package whole tokens (`SECBUFFER_STREAM`). */
+  #stream = false;
   /** The `pfContextAttr` of the last step. */
   contextAttributes = 0;
 
@@ -263,6 +277,14 @@ export class SecurityContext {
       ) {
         this.#trailer = sizes.value!.cbSecurityTrailer;
       }
+      // Kerberos peers (GSS-API) send whole Wrap tokens whose layout varies: those
+      // are opened as a SECBUFFER_STREAM, as on Windows.
+      const info: AttributeOut<{ PackageInfo: { Name: string } }> = {};
+      this.#stream = this.#t.QueryContextAttributes(
+            this.#ctx,
+            SECPKG_ATTR_PACKAGE_INFO,
+            info,
+          ) === SEC_E_OK && info.value?.PackageInfo?.Name === "Kerberos";
     } else if (
       status !== SEC_I_CONTINUE_NEEDED && status !== SEC_I_COMPLETE_AND_CONTINUE
     ) {
@@ -342,7 +364,11 @@ export class SecurityContext {
       "EncryptMessage",
     );
     this.#seqOut++;
-    return out;
+    // A signature-only token may be shorter than the trailer (Kerberos: 28 of 60).
+    const n = msg.pBuffers[0].cbBuffer;
+    return n < this.#trailer
+      ? concat(out.subarray(0, n), msg.pBuffers[1].pvBuffer!)
+      : out;
   }
 
   /**
@@ -352,6 +378,7 @@ export class SecurityContext {
    * signature is checked and the data returned as it came.
    */
   unwrap(data: Uint8Array): Uint8Array {
+    if (this.#stream) return this.#unwrapStream(data);
     if (data.length < this.#trailer) {
       throw new SspiError(
         0x80090308,
@@ -384,6 +411,21 @@ export class SecurityContext {
     );
     this.#seqIn++;
     return body;
+  }
+
+  /** `unwrap` of a whole token through a `SECBUFFER_STREAM`. */
+  #unwrapStream(data: Uint8Array): Uint8Array {
+    const out = new SecBuffer(SECBUFFER_DATA, null);
+    const msg = new SecBufferDesc([
+      new SecBuffer(SECBUFFER_STREAM, data.slice()),
+      out,
+    ]);
+    check(
+      this.#t.DecryptMessage(this.#ctx, msg, this.#seqIn, { value: 0 }),
+      "DecryptMessage",
+    );
+    this.#seqIn++;
+    return out.pvBuffer!.subarray(0, out.cbBuffer);
   }
 
   /** The signature (MIC) of `data`. */
@@ -469,6 +511,7 @@ export function client(options: ClientOptions = {}): SecurityContext {
         User: options.username ?? "",
         Domain: options.domain ?? "",
         Password: options.password ?? "",
+        ...(options.kdc !== undefined ? { Kdc: options.kdc } : {}),
       }
       : null);
   return new SecurityContext(

@@ -42,6 +42,11 @@ export interface AuthFetchCredentials {
   domain?: string;
   /** The password. */
   password: string;
+  /**
+   * Negotiate with Kerberos: the realm's KDCs (`host[:port]`); default the `kdc`
+   * lines of `krb5.conf`. Without either, Negotiate falls back to NTLM.
+   */
+  kdc?: string | readonly string[];
 }
 
 /** One authentication in progress (for the origin or for the proxy). */
@@ -74,6 +79,7 @@ export class ConnectionAuth implements AuthState {
       username: creds?.username,
       domain: creds?.domain,
       password: creds?.password,
+      kdc: creds?.kdc,
       target,
       flags: ISC_REQ_CONNECTION | ISC_REQ_MUTUAL_AUTH | ISC_REQ_INTEGRITY |
         ISC_REQ_CONFIDENTIALITY,

@@ -87,6 +87,31 @@ export async function startApacheGssapi(
 }
 
 /**
+ * Starts Apache protecting `/dir/` with `mod_auth_gssapi` for Kerberos alone
+ * (SPNEGO or raw krb5), the service keys from `keytab` (a copy is kept beside the
+ * configuration, readable by the server's user, as is `krb5Conf`, the realm's
+ * `krb5.conf` text).
+ */
+export async function startApacheKerberos(
+  keytab: Uint8Array,
+  krb5Conf: string,
+): Promise<ApacheServer> {
+  return await startApache(
+    "apache-krb5-",
+    { "http.keytab": keytab, "krb5.conf": krb5Conf },
+    ["auth_gssapi_module mod_auth_gssapi.so"],
+    (dir) => `
+  AuthType GSSAPI
+  AuthName "GSSAPI"
+  GssapiAllowedMech krb5
+  GssapiBasicAuth Off
+  GssapiCredStore keytab:${dir}/http.keytab
+  Require valid-user`,
+    (dir) => ({ KRB5_CONFIG: `${dir}/krb5.conf`, KRB5RCACHETYPE: "none" }),
+  );
+}
+
+/**
  * Apache with `files` beside its configuration, the authentication `modules`
  * (`name file.so`) and the `auth` directives of `/dir/`, and `env` for the server.
  * With `proxy` it is a forward proxy instead (`ProxyRequests On`, and `CONNECT`
@@ -95,7 +120,7 @@ export async function startApacheGssapi(
  */
 async function startApache(
   prefix: string,
-  files: Record<string, string>,
+  files: Record<string, string | Uint8Array>,
   modules: string[],
   auth: (dir: string) => string,
   env: (dir: string) => Record<string, string> = () => ({}),
@@ -108,8 +133,10 @@ async function startApache(
   const mods = "/usr/lib/apache2/modules";
   await Deno.mkdir(`${dir}/htdocs/dir`, { recursive: true });
   await Deno.writeTextFile(`${dir}/htdocs/dir/index.html`, "apache says hi\n");
-  for (const [name, text] of Object.entries(files)) {
-    await Deno.writeTextFile(`${dir}/${name}`, text);
+  for (const [name, data] of Object.entries(files)) {
+    if (typeof data === "string") {
+      await Deno.writeTextFile(`${dir}/${name}`, data);
+    } else await Deno.writeFile(`${dir}/${name}`, data);
   }
   const isRoot = Deno.uid?.() === 0;
   await Deno.writeTextFile(
