@@ -5,6 +5,7 @@
 // gss_wrap/gss_get_mic read by our DecryptMessage/VerifySignature.
 import assert from "node:assert/strict";
 import {
+  client,
   DecryptMessage,
   DeleteSecurityContext,
   EncryptMessage,
@@ -25,8 +26,10 @@ import {
   SecBufferDesc,
   SECPKG_ATTR_NAMES,
   SECPKG_ATTR_NEGOTIATION_INFO,
+  SECPKG_ATTR_SESSION_KEY,
   SECPKG_ATTR_SIZES,
   SECURITY_NATIVE_DREP,
+  server,
   statusName,
   VerifySignature,
 } from "../../mod.ts";
@@ -250,5 +253,94 @@ await krbTest(
         Password: "x",
       });
       assert.equal(st(none.status), st(SEC_E_NO_CREDENTIALS));
+    }),
+);
+
+await krbTest(
+  "Kerberos with AES-128 only: a service whose keys are aes128-cts-hmac-sha1-96, through our client, MIT's acceptor and ours",
+  () =>
+    withKdc(async (kdc) => {
+      const spn = "HTTP/aes128.localhost";
+      const keytab = kdc.env.KRB5_KTNAME.replace(/^FILE:/, "");
+      await kdc.kadmin(
+        `addprinc -randkey -e aes128-cts-hmac-sha1-96:normal ${spn}`,
+      );
+      await kdc.kadmin(
+        `ktadd -k ${keytab} -e aes128-cts-hmac-sha1-96:normal ${spn}`,
+      );
+      // And session keys of that enctype (MIT picks the client's first otherwise).
+      await kdc.kadmin(
+        `set_string ${spn} session_enctypes aes128-cts-hmac-sha1-96`,
+      );
+      const { cred } = await acquireKrb("Kerberos", userData(kdc.kdc));
+      const peer = await GssapiPeer.start({
+        role: "acceptor",
+        mech: "krb5",
+        env: kdc.env,
+      });
+      const ctx = newCtx();
+      try {
+        const a = await iscStep(cred, ctx, true, spn, null);
+        assert.equal(st(a.status), st(SEC_I_CONTINUE_NEEDED));
+        const r = await peer.step(a.token);
+        const b = await iscStep(cred, ctx, false, spn, r.token);
+        assert.equal(st(b.status), st(SEC_E_OK));
+        const key = { value: null as unknown };
+        QueryContextAttributes(ctx, SECPKG_ATTR_SESSION_KEY, key);
+        assert.equal(
+          (key.value as { SessionKeyLength: number }).SessionKeyLength,
+          16,
+          "an AES-128 key",
+        );
+        const sizes = { value: null as unknown };
+        QueryContextAttributes(ctx, SECPKG_ATTR_SIZES, sizes);
+        const data = enc.encode("sealed with AES-128");
+        const tok = new SecBuffer(
+          SECBUFFER_TOKEN,
+          new Uint8Array(
+            (sizes.value as { cbSecurityTrailer: number }).cbSecurityTrailer,
+          ),
+        );
+        assert.equal(
+          EncryptMessage(
+            ctx,
+            0,
+            new SecBufferDesc([tok, new SecBuffer(SECBUFFER_DATA, data)]),
+            0,
+          ),
+          SEC_E_OK,
+        );
+        const wire = new Uint8Array(tok.cbBuffer + data.length);
+        wire.set(tok.pvBuffer!.subarray(0, tok.cbBuffer));
+        wire.set(data, tok.cbBuffer);
+        assert.equal(
+          dec.decode((await peer.unwrap(wire)).data),
+          "sealed with AES-128",
+        );
+        // Our acceptor, its key found in the keytab by enctype 17.
+        const c = client({
+          package: "Kerberos",
+          username: KRB_USER.user,
+          domain: REALM,
+          password: KRB_USER.password,
+          kdc: kdc.kdc,
+          target: spn,
+        });
+        const s = server({ package: "Kerberos", authData: { Keytab: keytab } });
+        try {
+          c.step(s.step(await c.stepAsync(null)));
+          assert.ok(c.complete && s.complete);
+          assert.equal(s.sessionKey.length, 16);
+          const w = s.wrap(enc.encode("back with AES-128"));
+          assert.equal(dec.decode(c.unwrap(w)), "back with AES-128");
+        } finally {
+          c.dispose();
+          s.dispose();
+        }
+      } finally {
+        DeleteSecurityContext(ctx);
+        FreeCredentialsHandle(cred);
+        await peer.close();
+      }
     }),
 );

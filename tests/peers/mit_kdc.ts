@@ -24,6 +24,8 @@ export interface MitKdc {
   env: Record<string, string>;
   /** The KDC's address, `127.0.0.1:port` (TCP and UDP). */
   kdc: string;
+  /** Runs `kadmin.local -q <query>` on this KDC's database. */
+  kadmin(query: string): Promise<void>;
   /** Stops the KDC and removes its files. */
   close(): Promise<void>;
 }
@@ -164,6 +166,7 @@ export async function startKdc(
       KRB5_KTNAME: env.KRB5_KTNAME,
     },
     kdc: `127.0.0.1:${port}`,
+    kadmin: (query) => run("kadmin.local", ["-q", query], env),
     close,
   };
 }
