@@ -578,3 +578,271 @@ export async function openGssapiFfi(
     },
   };
 }
+
+/** The Kerberos V5 mechanism (RFC 1964 / RFC 4121). */
+const KRB5_MECH_OID = "1.2.840.113554.1.2.2";
+
+/** Where `openGssapiKrb5Ffi`'s initiator takes its tickets from. */
+export type Krb5InitiatorCred = "password" | "default";
+
+/** An open MIT krb5 GSSAPI peer for the Kerberos mechanism alone. */
+export interface GssapiKrb5Ffi extends GssapiFfi {
+  /**
+   * A new initiator context over the password credential (its MEMORY ccache, which
+   * holds the service ticket once one context has been made), or with `"default"`
+   * over `GSS_C_NO_CREDENTIAL`: the ccache `KRB5CCNAME` names.
+   */
+  initiator(cred?: Krb5InitiatorCred): GssStepper;
+  /** One full handshake with the chosen initiator credential, contexts deleted. */
+  handshake(cred?: Krb5InitiatorCred): void;
+  /**
+   * A fresh logon: `gss_acquire_cred_with_password` (AS exchange), the first
+   * `gss_init_sec_context` (TGS exchange, AP-REQ), then context and credential
+   * released.
+   */
+  logon(): void;
+}
+
+/**
+ * Opens `libgssapi_krb5.so.2` for the Kerberos mechanism: an initiator credential for
+ * `principal` from its password (MIT keeps it in a MEMORY ccache) and an acceptor
+ * credential over the default keytab (`KRB5_KTNAME`). The environment that MIT reads
+ * (`KRB5_CONFIG`, `KRB5CCNAME`, `KRB5_KTNAME`, `KRB5RCACHETYPE`) must be set by the
+ * caller, before the library is first loaded. Throws when the library is missing or a
+ * credential cannot be acquired (e.g. the KDC does not answer).
+ *
+ * @example
+ * ```ts ignore
+ * import { openGssapiKrb5Ffi } from "./gssapi_ffi.ts";
+ * const g = await openGssapiKrb5Ffi("alice@EXAMPLE.TEST", "pw", "HTTP@localhost");
+ * g.handshake();
+ * await g.close();
+ * ```
+ */
+export function openGssapiKrb5Ffi(
+  principal: string,
+  password: string,
+  target: string,
+  library = "libgssapi_krb5.so.2",
+): Promise<GssapiKrb5Ffi> {
+  const lib: Lib = Deno.dlopen(library, SYMBOLS);
+  pinMapped(library);
+  const keep: Uint8Array[] = [];
+  const mechOid = oidDesc(KRB5_MECH_OID, keep);
+  const mechs = oidSet(mechOid);
+  const minor = new Uint8Array(4);
+  const fail = (what: string, major: number): never => {
+    throw new Error(
+      `${what}: GSS major 0x${major.toString(16)}, minor ${
+        new DataView(minor.buffer).getUint32(0, true)
+      }`,
+    );
+  };
+  const importName = (slot: Uint8Array, text: string, type: string) => {
+    const bytes = new TextEncoder().encode(text);
+    keep.push(bytes);
+    const st = lib.symbols.gss_import_name(
+      minor,
+      bufferDesc(bytes),
+      oidDesc(type, keep),
+      slot,
+    );
+    if (st !== GSS_S_COMPLETE) fail(`gss_import_name(${text})`, st);
+  };
+  // Ended with a NUL (not counted), as for gss-ntlmssp above.
+  const pw = new TextEncoder().encode(`${password}\0`);
+  keep.push(pw);
+  const pwDesc = bufferDesc(pw.subarray(0, pw.length - 1));
+  const userName = new Uint8Array(8);
+  const targetName = new Uint8Array(8);
+  const initCred = new Uint8Array(8);
+  const acceptCred = new Uint8Array(8);
+  const noCred = new Uint8Array(8);
+  /** `gss_acquire_cred_with_password` for the user into `slot`. */
+  const acquirePassword = (slot: Uint8Array) => {
+    const st = lib.symbols.gss_acquire_cred_with_password(
+      minor,
+      handleOf(userName),
+      pwDesc,
+      GSS_C_INDEFINITE,
+      mechs,
+      GSS_C_INITIATE,
+      slot,
+      null,
+      null,
+    );
+    if (st !== GSS_S_COMPLETE) fail("gss_acquire_cred_with_password", st);
+  };
+  const release = () => {
+    lib.symbols.gss_release_cred(minor, initCred);
+    lib.symbols.gss_release_cred(minor, acceptCred);
+    lib.symbols.gss_release_name(minor, userName);
+    lib.symbols.gss_release_name(minor, targetName);
+    lib.close();
+    keep.length = 0;
+  };
+  try {
+    importName(userName, principal, NT_USER_NAME);
+    importName(targetName, target, NT_HOSTBASED_SERVICE);
+    acquirePassword(initCred);
+    const st = lib.symbols.gss_acquire_cred(
+      minor,
+      null,
+      GSS_C_INDEFINITE,
+      mechs,
+      GSS_C_ACCEPT,
+      acceptCred,
+      null,
+      null,
+    );
+    if (st !== GSS_S_COMPLETE) fail("gss_acquire_cred (accept)", st);
+  } catch (e) {
+    release();
+    return Promise.reject(e);
+  }
+
+  const retFlags = new Uint8Array(4);
+  const state = new Uint8Array(4);
+  const qop = new Uint8Array(4);
+  const noToken = new Uint8Array(16);
+  const takeOutput = (out: Uint8Array): Uint8Array | null => {
+    const v = new DataView(out.buffer);
+    const len = Number(v.getBigUint64(0, true));
+    const p = Deno.UnsafePointer.create(v.getBigUint64(8, true));
+    const bytes = len && p
+      ? new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(p, len).slice(0))
+      : null;
+    lib.symbols.gss_release_buffer(minor, out);
+    return bytes;
+  };
+  const stepper = (
+    what: string,
+    call: (ctx: Uint8Array, input: Uint8Array, out: Uint8Array) => number,
+  ): GssStepper => {
+    const ctx = new Uint8Array(8);
+    let complete = false;
+    return {
+      step(token) {
+        if (complete) throw new Error(`${what}: already complete`);
+        const out = new Uint8Array(16);
+        const major = call(ctx, token ? bufferDesc(token) : noToken, out);
+        const reply = takeOutput(out);
+        if (major === GSS_S_COMPLETE) complete = true;
+        else if (major !== GSS_S_CONTINUE_NEEDED) fail(what, major);
+        return reply;
+      },
+      get complete() {
+        return complete;
+      },
+      wrap(data, encrypt = true) {
+        const out = new Uint8Array(16);
+        const major = lib.symbols.gss_wrap(
+          minor,
+          handleOf(ctx),
+          encrypt ? 1 : 0,
+          0,
+          bufferDesc(data),
+          state,
+          out,
+        );
+        const token = takeOutput(out);
+        if (major !== GSS_S_COMPLETE || !token) fail("gss_wrap", major);
+        return token!;
+      },
+      unwrap(token) {
+        const out = new Uint8Array(16);
+        const major = lib.symbols.gss_unwrap(
+          minor,
+          handleOf(ctx),
+          bufferDesc(token),
+          out,
+          state,
+          qop,
+        );
+        const data = takeOutput(out) ?? new Uint8Array(0);
+        if (major !== GSS_S_COMPLETE) fail("gss_unwrap", major);
+        return data;
+      },
+      sessionKey() {
+        return null;
+      },
+      dispose() {
+        lib.symbols.gss_delete_sec_context(minor, ctx, null);
+      },
+    };
+  };
+  const initiatorWith = (cred: Uint8Array) =>
+    stepper(
+      "gss_init_sec_context",
+      (ctx, input, out) =>
+        lib.symbols.gss_init_sec_context(
+          minor,
+          handleOf(cred),
+          ctx,
+          handleOf(targetName),
+          mechOid,
+          GSS_FLAGS,
+          0,
+          null,
+          input,
+          null,
+          out,
+          retFlags,
+          null,
+        ),
+    );
+  const initiator = (cred: Krb5InitiatorCred = "password") =>
+    initiatorWith(cred === "password" ? initCred : noCred);
+  const acceptor = () =>
+    stepper(
+      "gss_accept_sec_context",
+      (ctx, input, out) =>
+        lib.symbols.gss_accept_sec_context(
+          minor,
+          ctx,
+          handleOf(acceptCred),
+          input,
+          null,
+          null,
+          null,
+          out,
+          retFlags,
+          null,
+          null,
+        ),
+    );
+  return Promise.resolve({
+    initiator,
+    acceptor,
+    handshake(cred: Krb5InitiatorCred = "password") {
+      const c = initiator(cred);
+      const s = acceptor();
+      try {
+        exchangeTokens(c, s);
+        if (!c.complete || !s.complete) {
+          throw new Error(
+            `the Kerberos handshake did not complete (initiator ${c.complete}, acceptor ${s.complete})`,
+          );
+        }
+      } finally {
+        c.dispose();
+        s.dispose();
+      }
+    },
+    logon() {
+      const cred = new Uint8Array(8);
+      acquirePassword(cred);
+      const c = initiatorWith(cred);
+      try {
+        if (!c.step(null)) throw new Error("gss_init_sec_context: no AP-REQ");
+      } finally {
+        c.dispose();
+        lib.symbols.gss_release_cred(minor, cred);
+      }
+    },
+    close() {
+      release();
+      return Promise.resolve();
+    },
+  });
+}
