@@ -125,7 +125,7 @@ Deno.test("string-to-key: default 4096 iterations; bad s2kparams refused", () =>
     stringToKey(AES128, "password", "salt", be32(4096)),
   );
   assert.throws(() => stringToKey(AES128, "p", "s", be32(0)), Error);
-  assert.throws(() => stringToKey(AES128, "p", "s", be32(10_000_001)), Error);
+  assert.throws(() => stringToKey(AES128, "p", "s", be32(1_000_001)), Error);
   assert.throws(() => stringToKey(AES128, "p", "s", new Uint8Array(3)), Error);
   assert.throws(() => stringToKey(23, "p", "s"), TypeError);
 });

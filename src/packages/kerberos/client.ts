@@ -79,7 +79,12 @@ import {
   TOK_KRB_ERROR,
   unframeToken,
 } from "./gss.ts";
-import { getServiceTicket, getTgt, statusOfKdcError } from "./kdc.ts";
+import {
+  authenticatorTime,
+  getServiceTicket,
+  getTgt,
+  statusOfKdcError,
+} from "./kdc.ts";
 import { KerberosContextBase } from "./context.ts";
 
 /**
@@ -213,9 +218,9 @@ export class KerberosClientContext extends KerberosContextBase {
     this.#ticket = ticket;
     this.#subkey = randomKey(ticket.key.etype);
     this.#seq = randomUint(30);
-    const now = Date.now();
-    this.#ctime = now - (now % 1000);
-    this.#cusec = (now % 1000) * 1000 + Math.floor(Math.random() * 1000);
+    const time = authenticatorTime(); // unique: replay caches key on it
+    this.#ctime = time.ctime.getTime();
+    this.#cusec = time.cusec;
     const auth = encodeAuthenticator({
       crealm: ticket.crealm,
       cname: ticket.cname,
@@ -253,7 +258,15 @@ export class KerberosClientContext extends KerberosContextBase {
         expiry,
       };
     }
-    this.established(this.#subkey, false, this.#seq, 0, ret, ticket.endtime);
+    // RFC 4121 4.1: without an AP-REP the acceptor starts at the client's number too.
+    this.established(
+      this.#subkey,
+      false,
+      this.#seq,
+      this.#seq,
+      ret,
+      ticket.endtime,
+    );
     this.#state = "done";
     return { status: SEC_E_OK, token, tokenIsFresh: true, attrs: ret, expiry };
   }

@@ -57,7 +57,7 @@ export function parseKrb5Conf(text: string): Krb5Config {
       continue;
     }
     if (section === "libdefaults" && depth === 0 && name === "default_realm") {
-      out.defaultRealm = value;
+      out.defaultRealm ??= value; // the first one, as MIT's profile_get_string
     } else if (section === "realms" && depth === 1 && realm && name === "kdc") {
       const list = out.realms.get(realm) ?? [];
       list.push(value);

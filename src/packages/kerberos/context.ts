@@ -252,6 +252,18 @@ export abstract class KerberosContextBase implements PackageContext {
       return { status: SEC_E_INVALID_TOKEN, qop: 0 };
     }
     const r = m.unwrapSspi(p.token.pv, p.signed[0]);
+    if (r.status === SEC_E_OK && r.data && r.data !== p.signed[0]) {
+      // The token and data were split elsewhere than Windows splits them, so the
+      // message could not be decrypted in place: hand it over as the stream form does,
+      // never leave other bytes in the buffer of a message reported authentic.
+      const data = message.pBuffers.find((b) =>
+        b?.pvBuffer && baseType(b) === SECBUFFER_DATA &&
+        (!(b.BufferType & SECBUFFER_READONLY) ||
+          (b.BufferType & SECBUFFER_READONLY_WITH_CHECKSUM))
+      )!;
+      data.pvBuffer = r.data;
+      data.cbBuffer = r.data.length;
+    }
     return {
       status: r.status,
       qop: r.status === SEC_E_OK && !r.confidential

@@ -194,11 +194,16 @@ export function acquireKerberosCredential(
     );
   }
   const { name, realm: r } = splitIdentity(d.User, d.Domain || undefined);
-  const config = systemKrb5Config();
-  const realm = (r || config.defaultRealm || "").toUpperCase();
+  // The realm must be named: krb5.conf's default_realm would send Negotiate
+  // credentials with an empty domain (NTLM's local accounts) to some other realm.
+  const realm = r.toUpperCase();
   if (!realm || !name) {
-    throw new SspiError(SEC_E_NO_CREDENTIALS, "Kerberos needs a realm");
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      "Kerberos needs a realm (Domain, or User as user@REALM)",
+    );
   }
+  const config = systemKrb5Config();
   let transport = d.KdcTransport;
   if (!transport) {
     const kdcs = d.Kdc === undefined

@@ -78,6 +78,25 @@ const ETYPES = [ETYPE_AES256_CTS_HMAC_SHA1_96, ETYPE_AES128_CTS_HMAC_SHA1_96];
 /** How long a requested ticket should last (the KDC's policy may shorten it). */
 const LIFETIME_MS = 10 * 3600_000;
 
+/** The last authenticator time handed out, in microseconds since the epoch. */
+let lastAuthenticatorMicros = 0;
+
+/**
+ * An authenticator's `ctime` (whole seconds, as a Date) and `cusec`: now, with a
+ * random sub-millisecond part, and strictly later than the previous one in this
+ * process (as MIT's `krb5_us_timeofday` does), so two AP-REQs or TGS-REQs made within
+ * one millisecond never share (ctime, cusec), which replay caches key on.
+ */
+export function authenticatorTime(): { ctime: Date; cusec: number } {
+  const us = Math.max(
+    Date.now() * 1000 + Math.floor(Math.random() * 1000),
+    lastAuthenticatorMicros + 1,
+  );
+  lastAuthenticatorMicros = us;
+  const cusec = us % 1_000_000;
+  return { ctime: new Date((us - cusec) / 1000), cusec };
+}
+
 /** The status Windows returns for a KDC error code. */
 export function statusOfKdcError(code: number): number {
   switch (code) {
@@ -160,6 +179,28 @@ function etypeInfo(
   return null;
 }
 
+/**
+ * The user's key for the salt and s2kparams the KDC sent: parameters string-to-key
+ * refuses (an s2kparams that is not 4 bytes or out of range, an oversized salt) are a
+ * bad reply, `SEC_E_INVALID_TOKEN`, not an exception.
+ */
+function userKey(
+  cred: KerberosCredential,
+  etype: number,
+  salt: string,
+  params: Uint8Array | undefined,
+): KerberosKey {
+  try {
+    return cred.userKey(etype, salt, params);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new SspiError(
+      SEC_E_INVALID_TOKEN,
+      `the KDC's string-to-key parameters cannot be used: ${e.message}`,
+    );
+  }
+}
+
 /** The KDC-REQ-BODY fields both exchanges share. */
 function body(
   realm: string,
@@ -229,7 +270,8 @@ export async function getTgt(cred: KerberosCredential): Promise<CachedTicket> {
         "the KDC offers no AES enctype for this user",
       );
     }
-    const key = cred.userKey(
+    const key = userKey(
+      cred,
       info.etype,
       info.salt ?? cred.defaultSalt,
       info.s2kparams,
@@ -263,12 +305,13 @@ export async function getTgt(cred: KerberosCredential): Promise<CachedTicket> {
   }
   const fromRep = etypeInfo(rep.padata);
   const salt = fromRep?.salt ?? info?.salt ?? cred.defaultSalt;
-  const userKey = cred.userKey(
+  const key = userKey(
+    cred,
     etype,
     salt,
     fromRep?.s2kparams ?? info?.s2kparams,
   );
-  const t = finish(rep, userKey, KEY_USAGE_AS_REP_ENC_PART, n, "AS-REP");
+  const t = finish(rep, key, KEY_USAGE_AS_REP_ENC_PART, n, "AS-REP");
   cred.tgt = t;
   return t;
 }
@@ -325,7 +368,6 @@ export async function getServiceTicket(
   const n = randomUint(31);
   const reqBody = body(realm, sname, n);
   const bodyDer = encodeKdcReqBody(reqBody);
-  const now = Date.now();
   const auth = encodeAuthenticator({
     crealm: tgt.crealm,
     cname: tgt.cname,
@@ -333,8 +375,7 @@ export async function getServiceTicket(
       cksumtype: checksumTypeOf(tgt.key.etype),
       checksum: checksum(tgt.key, KEY_USAGE_TGS_REQ_AUTH_CKSUM, bodyDer),
     },
-    cusec: (now % 1000) * 1000,
-    ctime: new Date(now - (now % 1000)),
+    ...authenticatorTime(),
   });
   const apReq = encodeApReq({
     apOptions: 0,

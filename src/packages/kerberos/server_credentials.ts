@@ -18,7 +18,7 @@ import {
   SEC_E_OK,
   SEC_E_UNSUPPORTED_FUNCTION,
 } from "../../sspi/status.ts";
-import { isSupportedEtype, type KerberosKey } from "./crypto.ts";
+import { isSupportedEtype, type KerberosKey, keySize } from "./crypto.ts";
 import { type KeytabEntry, parseKeytab, wipeKeytab } from "./keytab.ts";
 import type { PrincipalName } from "./messages.ts";
 import { envVar, readFileBytes } from "./config.ts";
@@ -40,6 +40,12 @@ export interface KerberosServerAuthData {
 
 /** The allowed clock skew, as Windows' and MIT's default (5 minutes). */
 export const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** A key this package can decrypt with: an AES etype and that etype's key size. */
+function usable(key: KerberosKey): boolean {
+  return isSupportedEtype(key.etype) &&
+    key.bytes.length === keySize(key.etype);
+}
 
 /** Reads the keytab named or given, or the one `KRB5_KTNAME` names. */
 function keytabBytes(k: string | Uint8Array | undefined): Uint8Array {
@@ -95,7 +101,7 @@ export class KerberosServerCredential implements PackageCredential {
       if (e.components.length !== sname.nameString.length) continue;
       if (!e.components.every((c, i) => c === sname.nameString[i])) continue;
       principalFound = true;
-      if (e.key.etype !== etype || !isSupportedEtype(etype)) continue;
+      if (e.key.etype !== etype || !usable(e.key)) continue;
       if (kvno !== undefined && e.kvno !== kvno) continue;
       return e.key;
     }
@@ -103,12 +109,16 @@ export class KerberosServerCredential implements PackageCredential {
   }
 
   /**
-   * Records an authenticator; false when the same one was seen within the skew (a
-   * replay). Entries older than the skew are dropped.
+   * Records an authenticator; false when the same one was seen while it could still
+   * pass the skew check (a replay). An authenticator received at `t` has a `ctime`
+   * after `t - skew`, so it is refused by the skew check itself after `t + 2 skew`;
+   * entries are kept in arrival order and dropped from the oldest end once past
+   * that, which costs nothing per call on average however busy the server is.
    */
   remember(id: string, now: number): boolean {
     for (const [k, t] of this.#seen) {
-      if (t < now - 2 * CLOCK_SKEW_MS) this.#seen.delete(k);
+      if (t >= now - 2 * CLOCK_SKEW_MS) break;
+      this.#seen.delete(k);
     }
     if (this.#seen.has(id)) return false;
     this.#seen.set(id, now);
@@ -163,7 +173,7 @@ export function acquireKerberosServerCredential(
     wipeKeytab(entries.filter((e) => !keep.includes(e)));
     entries = keep;
   }
-  if (!entries.some((e) => isSupportedEtype(e.key.etype))) {
+  if (!entries.some((e) => usable(e.key))) {
     wipeKeytab(entries);
     throw new SspiError(
       SEC_E_NO_CREDENTIALS,
