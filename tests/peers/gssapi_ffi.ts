@@ -23,11 +23,16 @@ import {
   SPNEGO_OID,
 } from "../../src/packages/negotiate/constants.ts";
 
-/** The mechanisms this peer drives: SPNEGO (with NTLM under it), or NTLM alone. */
-export type GssMech = "spnego" | "ntlm";
+/**
+ * The mechanisms this peer drives: SPNEGO (with NTLM or Kerberos under it), NTLM
+ * alone, or Kerberos alone (default credentials: a ccache).
+ */
+export type GssMech = "spnego" | "ntlm" | "krb5";
+const KRB5_MECH_OID = "1.2.840.113554.1.2.2";
 const MECH_OIDS: Record<GssMech, string> = {
   spnego: SPNEGO_OID,
   ntlm: NTLM_OID,
+  krb5: KRB5_MECH_OID,
 };
 const NT_USER_NAME = "1.2.840.113554.1.2.1.1"; // GSS_C_NT_USER_NAME
 const NT_HOSTBASED_SERVICE = "1.2.840.113554.1.2.1.4"; // GSS_C_NT_HOSTBASED_SERVICE
@@ -380,7 +385,9 @@ export async function openGssapiFfi(
 
   /** Imports the names and acquires both credentials. */
   function acquire(): void {
-    userName.set(importName(`${id.domain}\\${id.user}`, NT_USER_NAME));
+    if (opts.initiator !== "default") {
+      userName.set(importName(`${id.domain}\\${id.user}`, NT_USER_NAME));
+    }
     target.set(
       importName(opts.target ?? "host@localhost", NT_HOSTBASED_SERVICE),
     );
@@ -580,7 +587,6 @@ export async function openGssapiFfi(
 }
 
 /** The Kerberos V5 mechanism (RFC 1964 / RFC 4121). */
-const KRB5_MECH_OID = "1.2.840.113554.1.2.2";
 
 /** Where `openGssapiKrb5Ffi`'s initiator takes its tickets from. */
 export type Krb5InitiatorCred = "password" | "default";
