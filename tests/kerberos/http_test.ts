@@ -5,7 +5,12 @@
 import assert from "node:assert/strict";
 import { createAuthFetch } from "../../mod.ts";
 import { startApacheKerberos } from "../peers/apache.ts";
-import { hasCommand, startServer } from "../http/_server.ts";
+import {
+  bindingServers,
+  hasCommand,
+  startServer,
+  TLS,
+} from "../http/_server.ts";
 import { toolTest } from "../runtimes/_tools.ts";
 import { KRB_USER, REALM, withKdc } from "./_kdc_helpers.ts";
 
@@ -29,13 +34,24 @@ const keytabOf = (env: Record<string, string>) =>
   env.KRB5_KTNAME.replace(/^FILE:/, "");
 
 await toolTest(
-  "curl --negotiate with a Kerberos ticket -> withAuthentication with a keytab: Kerberos, user@REALM",
+  "curl --negotiate with a Kerberos ticket -> withAuthentication with a keytab: Kerberos, user@REALM, service binding to the ticket's SPN",
   curlMissing,
   () =>
     withKdc(async (kdc) => {
       const srv = startServer({
         packages: ["Negotiate"],
         negotiate: { Keytab: keytabOf(kdc.env) },
+      });
+      const bound = startServer({
+        packages: ["Negotiate"],
+        negotiate: { Keytab: keytabOf(kdc.env) },
+        serviceNames: ["HTTP/localhost"],
+        requireServiceName: true,
+      });
+      const other = startServer({
+        packages: ["Negotiate"],
+        negotiate: { Keytab: keytabOf(kdc.env) },
+        serviceNames: ["HTTP/web.example.com"],
       });
       try {
         const o = await new Deno.Command("curl", {
@@ -59,8 +75,37 @@ await toolTest(
         const out = new TextDecoder().decode(o.stdout);
         assert.equal(out, `hello ${KRB_USER.user}@${REALM} via Negotiate\n200`);
         assert.equal(srv.seen.length, 1);
+        // Service binding: the ticket's SPN is the one the client named.
+        assert.equal(await curlStatus(bound.port), "200");
+        assert.equal(await curlStatus(other.port), "401");
       } finally {
         await srv.close();
+        await bound.close();
+        await other.close();
+      }
+
+      async function curlStatus(port: number): Promise<string> {
+        const o = await new Deno.Command("curl", {
+          args: [
+            "-sS",
+            "-o",
+            "/dev/null",
+            "--max-time",
+            "10",
+            "--negotiate",
+            "-u",
+            ":",
+            "--resolve",
+            `localhost:${port}:127.0.0.1`,
+            "-w",
+            "%{http_code}",
+            `http://localhost:${port}/k`,
+          ],
+          env: kdc.env,
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        return new TextDecoder().decode(o.stdout);
       }
     }),
 );
@@ -113,6 +158,45 @@ await toolTest(
         await srv.close();
         await apache.close();
         authFetch.close();
+      }
+    }),
+);
+
+await toolTest(
+  "createAuthFetch over https with Kerberos: the AP-REQ is bound to the TLS certificate (a server checking another one refuses it)",
+  async () => null,
+  () =>
+    withKdc(async (kdc) => {
+      const s = bindingServers({
+        packages: ["Negotiate"],
+        negotiate: {
+          Keytab: keytabOf(kdc.env),
+          requireChannelBindings: true,
+        },
+      });
+      const authFetch = createAuthFetch({
+        credentials: {
+          username: KRB_USER.user,
+          domain: REALM,
+          password: KRB_USER.password,
+          kdc: kdc.kdc,
+        },
+        target: "HTTP/localhost",
+        caCerts: [TLS.cert],
+      });
+      try {
+        const ok = await authFetch(`${s.required.url}/tls`);
+        assert.equal(ok.status, 200);
+        assert.equal(
+          await ok.text(),
+          `hello ${KRB_USER.user}@${REALM} via Negotiate`,
+        );
+        const relayed = await authFetch(`${s.relayed.url}/tls`);
+        assert.equal(relayed.status, 401);
+        await relayed.body?.cancel();
+      } finally {
+        authFetch.close();
+        await s.close();
       }
     }),
 );

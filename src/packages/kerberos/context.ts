@@ -19,6 +19,7 @@ import {
   SECBUFFER_READONLY_WITH_CHECKSUM,
   SECBUFFER_STREAM,
   SECBUFFER_TOKEN,
+  SECPKG_ATTR_CLIENT_SPECIFIED_TARGET,
   SECPKG_ATTR_FLAGS,
   SECPKG_ATTR_LIFESPAN,
   SECPKG_ATTR_NAMES,
@@ -88,6 +89,11 @@ export abstract class KerberosContextBase implements PackageContext {
   protected clientName = "";
   /** The target SPN. */
   protected serverName = "";
+  /**
+   * Acceptor: the SPN the client's ticket is for (`HTTP/web.example.com`), which the
+   * service key authenticates; what `SECPKG_ATTR_CLIENT_SPECIFIED_TARGET` answers.
+   */
+  protected clientTarget: string | null = null;
   #msg: KrbMessageCrypto | null = null;
   #key: KerberosKey | null = null;
   #ret = 0;
@@ -173,6 +179,9 @@ export abstract class KerberosContextBase implements PackageContext {
             SessionKey: this.#key.bytes.slice(),
           },
         };
+      case SECPKG_ATTR_CLIENT_SPECIFIED_TARGET:
+        if (this.clientTarget === null) break;
+        return { status: SEC_E_OK, value: { sTargetName: this.clientTarget } };
       case SECPKG_ATTR_LIFESPAN:
         return {
           status: SEC_E_OK,

@@ -236,6 +236,7 @@ export class KerberosServerContext extends KerberosContextBase {
     const initSeq = auth.seqNumber ?? 0;
     this.clientName = client;
     this.serverName = nameOf(t.sname, t.realm);
+    this.clientTarget = t.sname.nameString.join("/");
     const end = tkt.endtime.getTime();
     const expiry = filetimeFromMs(end);
     if (!mutual) {
