@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  AcquireCredentialsHandle,
   CredHandle,
   CtxtHandle,
   ISC_REQ_ALLOCATE_MEMORY,
@@ -19,6 +20,7 @@ import {
   SecBuffer,
   SECBUFFER_TOKEN,
   SecBufferDesc,
+  SECPKG_CRED_INBOUND,
   SECPKG_CRED_OUTBOUND,
   SECURITY_NATIVE_DREP,
   SspiAcquireCredentialsHandleAsync,
@@ -27,7 +29,7 @@ import {
   SspiInitializeSecurityContextAsync,
   SspiWaitForAsyncCall,
 } from "../../mod.ts";
-import { isCI } from "../peers/availability.ts";
+import { isCI, pythonPeerTest } from "../peers/availability.ts";
 import {
   KDC_INSTALL_HINT,
   KDC_REALM,
@@ -137,4 +139,55 @@ export async function iscStep(
 /** A fresh client context handle. */
 export function newCtx(): CtxtHandle {
   return new CtxtHandle();
+}
+
+/** A test that needs python3-gssapi (MIT's GSSAPI peer) besides the KDC. */
+export const krbTest = (name: string, fn: () => Promise<void>): Promise<void> =>
+  pythonPeerTest("gss-ntlmssp", name, fn);
+
+/** The path of the KDC's service keytab (`KRB5_KTNAME` without `FILE:`). */
+export function keytabPath(kdc: MitKdc): string {
+  return kdc.env.KRB5_KTNAME.replace(/^FILE:/, "");
+}
+
+/** The test user's outbound `pAuthData` for this KDC. */
+export function userAuthData(
+  kdc: MitKdc,
+  password: string = KRB_USER.password,
+): { User: string; Domain: string; Password: string; Kdc: string } {
+  return {
+    User: KRB_USER.user,
+    Domain: REALM,
+    Password: password,
+    Kdc: kdc.kdc,
+  };
+}
+
+/**
+ * AcquireCredentialsHandle(INBOUND) for `pkg`: its status and handle. Fails the test
+ * if the call throws instead of returning a status.
+ */
+export function acquireInbound(
+  pkg: string,
+  authData: unknown,
+  principal: string | null = null,
+): { status: number; cred: CredHandle } {
+  const cred = new CredHandle();
+  let status: number;
+  try {
+    status = AcquireCredentialsHandle(
+      principal,
+      pkg,
+      SECPKG_CRED_INBOUND,
+      null,
+      authData,
+      null,
+      null,
+      cred,
+      null,
+    );
+  } catch (e) {
+    throw new Error(`AcquireCredentialsHandle threw: ${e}`);
+  }
+  return { status, cred };
 }

@@ -65,11 +65,13 @@ import type { MitKdc } from "../peers/mit_kdc.ts";
 import {
   acquireKrb,
   iscStep,
+  keytabPath,
   KRB_FLAGS,
   KRB_USER,
   newCtx,
   REALM,
   SERVICE,
+  userAuthData,
   withKdc,
 } from "./_kdc_helpers.ts";
 
@@ -376,7 +378,7 @@ function asc(
 /** The inbound credential over the KDC's keytab (as bytes). */
 function serverCred(kdc: MitKdc): CredHandle {
   const cred = new CredHandle();
-  const keytab = Deno.readFileSync(kdc.env.KRB5_KTNAME.replace(/^FILE:/, ""));
+  const keytab = Deno.readFileSync(keytabPath(kdc));
   assert.equal(
     st(AcquireCredentialsHandle(
       null,
@@ -396,12 +398,7 @@ function serverCred(kdc: MitKdc): CredHandle {
 
 /** A client credential for the KDC with the service ticket already cached. */
 async function clientCred(kdc: MitKdc): Promise<CredHandle> {
-  const { status, cred } = await acquireKrb("Kerberos", {
-    User: KRB_USER.user,
-    Domain: REALM,
-    Password: KRB_USER.password,
-    Kdc: kdc.kdc,
-  });
+  const { status, cred } = await acquireKrb("Kerberos", userAuthData(kdc));
   assert.equal(st(status), st(SEC_E_OK));
   const ctx = newCtx();
   const a = await iscStep(cred, ctx, true, SERVICE, null);
@@ -663,22 +660,6 @@ function replyKind(reply: Uint8Array): ReplyKind | null {
     : null;
 }
 
-/** The KDC's profile, beside its krb5.conf (see tests/peers/mit_kdc.ts). */
-function kdcProfile(kdc: MitKdc): string {
-  return kdc.env.KRB5_CONFIG.replace(/krb5\.conf$/, "kdc.conf");
-}
-
-/** `kadmin.local -q query` against the test KDC. */
-async function kadmin(kdc: MitKdc, query: string): Promise<void> {
-  const o = await new Deno.Command("kadmin.local", {
-    args: ["-q", query],
-    env: { ...kdc.env, KRB5_KDC_PROFILE: kdcProfile(kdc) },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.ok(o.success, new TextDecoder().decode(o.stderr));
-}
-
 /**
  * Runs one client exchange (AS with pre-authentication, TGS, AP-REQ) through a relay
  * to the real KDC that replaces the reply of kind `target` with `rewrite(reply)`.
@@ -735,7 +716,7 @@ async function throughRelay(
 Deno.test(`Kerberos fuzz c: ${N_KDC} mutated KDC replies (KRB-ERROR with ETYPE-INFO2, AS-REP, TGS-REP) give status codes, success only with the KDC's own enc-part (seed ${SEED})`, () =>
   withKdc(async (kdc) => {
     // Pre-authentication required: the first AS-REQ is answered with a KRB-ERROR.
-    await kadmin(kdc, `modprinc +requires_preauth ${KRB_USER.user}`);
+    await kdc.kadmin(`modprinc +requires_preauth ${KRB_USER.user}`);
     const r = rng(SEED ^ 0x3c3c3c3c);
     const server = serverCred(kdc);
     const statuses = new Tally();
@@ -804,7 +785,7 @@ Deno.test(`Kerberos fuzz c: ${N_KDC} mutated KDC replies (KRB-ERROR with ETYPE-I
 
 Deno.test("Kerberos fuzz c: hostile ETYPE-INFO2 values (s2kparams, salts, etypes) in the KRB-ERROR give status codes quickly", () =>
   withKdc(async (kdc) => {
-    await kadmin(kdc, `modprinc +requires_preauth ${KRB_USER.user}`);
+    await kdc.kadmin(`modprinc +requires_preauth ${KRB_USER.user}`);
     const rewrite =
       (entries: Parameters<typeof encodeEtypeInfo2>[0]) =>
       (reply: Uint8Array) => {

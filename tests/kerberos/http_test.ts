@@ -12,7 +12,7 @@ import {
   TLS,
 } from "../http/_server.ts";
 import { toolTest } from "../runtimes/_tools.ts";
-import { KRB_USER, REALM, withKdc } from "./_kdc_helpers.ts";
+import { keytabPath, KRB_USER, REALM, withKdc } from "./_kdc_helpers.ts";
 
 const curlMissing = async () =>
   await hasCommand("curl") ? null : {
@@ -29,10 +29,6 @@ const apacheMissing = async () =>
     }),
   );
 
-/** The keytab path of a KDC's env (`FILE:` stripped). */
-const keytabOf = (env: Record<string, string>) =>
-  env.KRB5_KTNAME.replace(/^FILE:/, "");
-
 await toolTest(
   "curl --negotiate with a Kerberos ticket -> withAuthentication with a keytab: Kerberos, user@REALM, service binding to the ticket's SPN",
   curlMissing,
@@ -40,17 +36,17 @@ await toolTest(
     withKdc(async (kdc) => {
       const srv = startServer({
         packages: ["Negotiate"],
-        negotiate: { Keytab: keytabOf(kdc.env) },
+        negotiate: { Keytab: keytabPath(kdc) },
       });
       const bound = startServer({
         packages: ["Negotiate"],
-        negotiate: { Keytab: keytabOf(kdc.env) },
+        negotiate: { Keytab: keytabPath(kdc) },
         serviceNames: ["HTTP/localhost"],
         requireServiceName: true,
       });
       const other = startServer({
         packages: ["Negotiate"],
-        negotiate: { Keytab: keytabOf(kdc.env) },
+        negotiate: { Keytab: keytabPath(kdc) },
         serviceNames: ["HTTP/web.example.com"],
       });
       try {
@@ -127,10 +123,10 @@ await toolTest(
       });
       const srv = startServer({
         packages: ["Negotiate"],
-        negotiate: { Keytab: keytabOf(kdc.env) },
+        negotiate: { Keytab: keytabPath(kdc) },
       });
       const apache = await startApacheKerberos(
-        await Deno.readFile(keytabOf(kdc.env)),
+        await Deno.readFile(keytabPath(kdc)),
         await Deno.readTextFile(kdc.env.KRB5_CONFIG),
       );
       try {
@@ -164,13 +160,13 @@ await toolTest(
 
 await toolTest(
   "createAuthFetch over https with Kerberos: the AP-REQ is bound to the TLS certificate (a server checking another one refuses it)",
-  async () => null,
+  () => Promise.resolve(null), // withKdc reports a missing KDC
   () =>
     withKdc(async (kdc) => {
       const s = bindingServers({
         packages: ["Negotiate"],
         negotiate: {
-          Keytab: keytabOf(kdc.env),
+          Keytab: keytabPath(kdc),
           requireChannelBindings: true,
         },
       });

@@ -8,8 +8,7 @@
 import assert from "node:assert/strict";
 import {
   AcceptSecurityContext,
-  AcquireCredentialsHandle,
-  CredHandle,
+  type CredHandle,
   CtxtHandle,
   FreeCredentialsHandle,
   QueryCredentialsAttributes,
@@ -21,7 +20,6 @@ import {
   SECBUFFER_TOKEN,
   SecBufferDesc,
   SECPKG_CRED_ATTR_NAMES,
-  SECPKG_CRED_INBOUND,
   SECURITY_NATIVE_DREP,
   statusName,
 } from "../../mod.ts";
@@ -29,10 +27,11 @@ import {
   type KeytabEntry,
   parseKeytab,
 } from "../../src/packages/kerberos/keytab.ts";
-import type { MitKdc } from "../peers/mit_kdc.ts";
 import {
+  acquireInbound,
   acquireKrb,
   iscStep,
+  keytabPath,
   KRB_USER,
   newCtx,
   REALM,
@@ -96,52 +95,13 @@ function asKlist(entries: KeytabEntry[]): KlistEntry[] {
   }));
 }
 
-/** `kadmin.local -q query` against the test KDC (its profile is beside krb5.conf). */
-async function kadmin(kdc: MitKdc, query: string): Promise<void> {
-  const o = await new Deno.Command("kadmin.local", {
-    args: ["-q", query],
-    env: {
-      ...kdc.env,
-      KRB5_KDC_PROFILE: kdc.env.KRB5_CONFIG.replace(/krb5\.conf$/, "kdc.conf"),
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const err = new TextDecoder().decode(o.stderr);
-  assert.ok(o.success && !/error|failed/i.test(err), `${query}: ${err}`);
-}
-
-/** The KDC's own keytab file (`KRB5_KTNAME` without `FILE:`). */
-const keytabFile = (kdc: MitKdc) => kdc.env.KRB5_KTNAME.replace(/^FILE:/, "");
-
-/** AcquireCredentialsHandle(INBOUND) for Kerberos; asserts it does not throw. */
-function acquireInbound(
-  authData: unknown,
-  principal: string | null = null,
-): { status: number; cred: CredHandle } {
-  const cred = new CredHandle();
-  let status: number;
-  try {
-    status = AcquireCredentialsHandle(
-      principal,
-      "Kerberos",
-      SECPKG_CRED_INBOUND,
-      null,
-      authData,
-      null,
-      null,
-      cred,
-      null,
-    );
-  } catch (e) {
-    throw new Error(`AcquireCredentialsHandle threw: ${e}`);
-  }
-  return { status, cred };
-}
-
 /** The status of acquiring over `bytes`; the handle is freed. */
 function statusFor(bytes: Uint8Array, principal: string | null = null): number {
-  const { status, cred } = acquireInbound({ Keytab: bytes }, principal);
+  const { status, cred } = acquireInbound(
+    "Kerberos",
+    { Keytab: bytes },
+    principal,
+  );
   if (status === SEC_E_OK) FreeCredentialsHandle(cred);
   return status;
 }
@@ -221,7 +181,7 @@ function keytab(...records: (Entry | number[])[]): Uint8Array {
 Deno.test("keytab: parseKeytab reads MIT ktadd keytabs as klist -k -t -e -K lists them (several principals, kvno 300, ktremove holes)", () =>
   withKdc(async (kdc) => {
     // The KDC's own keytab (HTTP/localhost).
-    const own = keytabFile(kdc);
+    const own = keytabPath(kdc);
     const ownEntries = parseKeytab(await Deno.readFile(own));
     assert.deepEqual(asKlist(ownEntries), await klist(own));
     assert.ok(ownEntries.length >= 2);
@@ -235,10 +195,9 @@ Deno.test("keytab: parseKeytab reads MIT ktadd keytabs as klist -k -t -e -K list
     const dir = await Deno.makeTempDir({ prefix: "keytab_test_" });
     try {
       const file = `${dir}/many.keytab`;
-      await kadmin(kdc, "addprinc -randkey HTTP/big.kvno.test");
-      await kadmin(kdc, "modprinc -kvno 300 HTTP/big.kvno.test");
-      await kadmin(
-        kdc,
+      await kdc.kadmin("addprinc -randkey HTTP/big.kvno.test");
+      await kdc.kadmin("modprinc -kvno 300 HTTP/big.kvno.test");
+      await kdc.kadmin(
         `ktadd -k ${file} -norandkey HTTP/localhost host/localhost HTTP/big.kvno.test`,
       );
       const listed = await klist(file);
@@ -249,7 +208,7 @@ Deno.test("keytab: parseKeytab reads MIT ktadd keytabs as klist -k -t -e -K list
       assert.equal(statusFor(bytes), SEC_E_OK);
 
       // ktremove leaves holes (negative sizes) that are skipped.
-      await kadmin(kdc, `ktremove -k ${file} host/localhost all`);
+      await kdc.kadmin(`ktremove -k ${file} host/localhost all`);
       const holed = await Deno.readFile(file);
       assert.equal(holed.length, bytes.length, "ktremove keeps the file size");
       assert.equal(records(holed).filter((r) => r.size < 0).length, 2);
@@ -263,7 +222,7 @@ Deno.test("keytab: parseKeytab reads MIT ktadd keytabs as klist -k -t -e -K list
 
 Deno.test("keytab: every truncation of a real keytab is SEC_E_NO_CREDENTIALS, except at a record boundary (a shorter valid keytab)", () =>
   withKdc(async (kdc) => {
-    const bytes = await Deno.readFile(keytabFile(kdc));
+    const bytes = await Deno.readFile(keytabPath(kdc));
     const full = parseKeytab(bytes);
     const ends = records(bytes).map((r) => r.end);
     assert.equal(ends.at(-1), bytes.length);
@@ -388,14 +347,16 @@ Deno.test("keytab: keytabs with no AES-SHA1 key are SEC_E_NO_CREDENTIALS (MIT's 
         ]
       ) {
         const file = `${dir}/${spn.replace("/", "_")}.keytab`;
-        await kadmin(kdc, `addprinc -randkey -e ${enctypes} ${spn}`);
-        await kadmin(kdc, `ktadd -k ${file} -norandkey ${spn}`);
+        await kdc.kadmin(`addprinc -randkey -e ${enctypes} ${spn}`);
+        await kdc.kadmin(`ktadd -k ${file} -norandkey ${spn}`);
         const bytes = await Deno.readFile(file);
         // Read all the same (klist agrees), but no key this package can use.
         assert.deepEqual(asKlist(parseKeytab(bytes)), await klist(file));
         assert.equal(st(statusFor(bytes)), st(SEC_E_NO_CREDENTIALS), spn);
         // Also given as a path, with MIT's FILE: prefix.
-        const { status } = acquireInbound({ Keytab: `FILE:${file}` });
+        const { status } = acquireInbound("Kerberos", {
+          Keytab: `FILE:${file}`,
+        });
         assert.equal(st(status), st(SEC_E_NO_CREDENTIALS), spn);
       }
     } finally {
@@ -409,8 +370,7 @@ Deno.test("keytab: pszPrincipal keeps only that principal's keys; one the keytab
     const dir = await Deno.makeTempDir({ prefix: "keytab_test_" });
     try {
       const file = `${dir}/two.keytab`;
-      await kadmin(
-        kdc,
+      await kdc.kadmin(
         `ktadd -k ${file} -norandkey HTTP/localhost host/localhost`,
       );
       const bytes = await Deno.readFile(file);
@@ -422,7 +382,11 @@ Deno.test("keytab: pszPrincipal keeps only that principal's keys; one the keytab
           "host/localhost",
         ]
       ) {
-        const { status, cred } = acquireInbound({ Keytab: bytes }, p);
+        const { status, cred } = acquireInbound(
+          "Kerberos",
+          { Keytab: bytes },
+          p,
+        );
         assert.equal(st(status), st(SEC_E_OK), p);
         const names = { value: null as unknown };
         assert.equal(
@@ -446,7 +410,7 @@ Deno.test("keytab: pszPrincipal keeps only that principal's keys; one the keytab
           `${KRB_USER.user}@${REALM}`,
         ]
       ) {
-        const { status } = acquireInbound({ Keytab: bytes }, p);
+        const { status } = acquireInbound("Kerberos", { Keytab: bytes }, p);
         // "" is no principal at all: the whole keytab.
         assert.equal(
           st(status),
@@ -463,8 +427,9 @@ Deno.test("keytab: pszPrincipal keeps only that principal's keys; one the keytab
         Password: KRB_USER.password,
         Kdc: kdc.kdc,
       });
-      const narrowed = acquireInbound({ Keytab: bytes }, SERVICE).cred;
-      const whole = acquireInbound({ Keytab: bytes }).cred;
+      const narrowed =
+        acquireInbound("Kerberos", { Keytab: bytes }, SERVICE).cred;
+      const whole = acquireInbound("Kerberos", { Keytab: bytes }).cred;
       const accept = async (server: CredHandle, spn: string) => {
         const a = await iscStep(client, newCtx(), true, spn, null);
         return AcceptSecurityContext(
@@ -493,7 +458,7 @@ Deno.test("keytab: pszPrincipal keeps only that principal's keys; one the keytab
 
 Deno.test("keytab: an AES entry whose key has the wrong size is unusable: SEC_E_NO_KERB_KEY when a ticket needs it, not an internal error", () =>
   withKdc(async (kdc) => {
-    const real = parseKeytab(await Deno.readFile(keytabFile(kdc)));
+    const real = parseKeytab(await Deno.readFile(keytabPath(kdc)));
     const aes128 = real.find((e) => e.key.etype === 17)!;
     const aes256 = real.find((e) => e.key.etype === 18)!;
     const [service, host] = SERVICE.split("/");
@@ -512,7 +477,7 @@ Deno.test("keytab: an AES entry whose key has the wrong size is unusable: SEC_E_
         key: aes128.key.bytes,
       },
     );
-    const server = acquireInbound({ Keytab: bytes }).cred;
+    const server = acquireInbound("Kerberos", { Keytab: bytes }).cred;
     const { cred: client } = await acquireKrb("Kerberos", {
       User: KRB_USER.user,
       Domain: REALM,

@@ -34,28 +34,22 @@ import {
   VerifySignature,
 } from "../../mod.ts";
 import { GssapiPeer } from "../peers/gssapi_peer.ts";
-import { pythonPeerTest } from "../peers/availability.ts";
 import {
   acquireKrb,
   iscStep,
+  keytabPath,
   KRB_FLAGS,
   KRB_USER,
+  krbTest,
   newCtx,
   REALM,
   SERVICE,
+  userAuthData,
   withKdc,
 } from "./_kdc_helpers.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-const krbTest = (name: string, fn: () => Promise<void>) =>
-  pythonPeerTest("gss-ntlmssp", name, fn);
-
-/** Our user's credential for this KDC. */
-function userData(kdc: string, password = KRB_USER.password) {
-  return { User: KRB_USER.user, Domain: REALM, Password: password, Kdc: kdc };
-}
 
 const st = (s: number) => statusName(s);
 
@@ -63,7 +57,7 @@ await krbTest(
   "Kerberos client -> MIT acceptor: AS, TGS, AP-REQ/AP-REP with mutual authentication, then sealed and signed messages both ways",
   () =>
     withKdc(async (kdc) => {
-      const { status, cred } = await acquireKrb("Kerberos", userData(kdc.kdc));
+      const { status, cred } = await acquireKrb("Kerberos", userAuthData(kdc));
       assert.equal(st(status), st(SEC_E_OK));
       const peer = await GssapiPeer.start({
         role: "acceptor",
@@ -213,13 +207,13 @@ await krbTest(
   "Kerberos client: a wrong password is SEC_E_LOGON_DENIED, an unknown service SEC_E_TARGET_UNKNOWN, no KDC SEC_E_NO_AUTHENTICATING_AUTHORITY",
   () =>
     withKdc(async (kdc) => {
-      const bad = await acquireKrb("Kerberos", userData(kdc.kdc, "wrong"));
+      const bad = await acquireKrb("Kerberos", userAuthData(kdc, "wrong"));
       assert.equal(bad.status, SEC_E_OK, "acquiring does not contact the KDC");
       const r = await iscStep(bad.cred, newCtx(), true, SERVICE, null);
       assert.equal(st(r.status), st(SEC_E_LOGON_DENIED));
       FreeCredentialsHandle(bad.cred);
 
-      const good = await acquireKrb("Kerberos", userData(kdc.kdc));
+      const good = await acquireKrb("Kerberos", userAuthData(kdc));
       const u = await iscStep(good.cred, newCtx(), true, "HTTP/nowhere", null);
       assert.equal(st(u.status), st(SEC_E_TARGET_UNKNOWN));
       // Without a cached ticket, the synchronous form says it needs the async one.
@@ -241,7 +235,10 @@ await krbTest(
       FreeCredentialsHandle(good.cred);
 
       // A KDC address nobody listens on.
-      const gone = await acquireKrb("Kerberos", userData("127.0.0.1:1"));
+      const gone = await acquireKrb("Kerberos", {
+        ...userAuthData(kdc),
+        Kdc: "127.0.0.1:1",
+      });
       const g = await iscStep(gone.cred, newCtx(), true, SERVICE, null);
       assert.equal(st(g.status), st(SEC_E_NO_AUTHENTICATING_AUTHORITY));
       FreeCredentialsHandle(gone.cred);
@@ -261,7 +258,7 @@ await krbTest(
   () =>
     withKdc(async (kdc) => {
       const spn = "HTTP/aes128.localhost";
-      const keytab = kdc.env.KRB5_KTNAME.replace(/^FILE:/, "");
+      const keytab = keytabPath(kdc);
       await kdc.kadmin(
         `addprinc -randkey -e aes128-cts-hmac-sha1-96:normal ${spn}`,
       );
@@ -272,7 +269,7 @@ await krbTest(
       await kdc.kadmin(
         `set_string ${spn} session_enctypes aes128-cts-hmac-sha1-96`,
       );
-      const { cred } = await acquireKrb("Kerberos", userData(kdc.kdc));
+      const { cred } = await acquireKrb("Kerberos", userAuthData(kdc));
       const peer = await GssapiPeer.start({
         role: "acceptor",
         mech: "krb5",

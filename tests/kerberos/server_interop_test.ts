@@ -5,8 +5,7 @@
 import assert from "node:assert/strict";
 import {
   AcceptSecurityContext,
-  AcquireCredentialsHandle,
-  CredHandle,
+  type CredHandle,
   CtxtHandle,
   DecryptMessage,
   DeleteSecurityContext,
@@ -25,7 +24,6 @@ import {
   SecBufferDesc,
   SECPKG_ATTR_NAMES,
   SECPKG_ATTR_NEGOTIATION_INFO,
-  SECPKG_CRED_INBOUND,
   SECURITY_NATIVE_DREP,
   SspiCreateAsyncContext,
   SspiFreeAsyncContext,
@@ -34,15 +32,19 @@ import {
   statusName,
 } from "../../mod.ts";
 import { GssapiPeer } from "../peers/gssapi_peer.ts";
-import { pythonPeerTest } from "../peers/availability.ts";
+import type { MitKdc } from "../peers/mit_kdc.ts";
 import {
+  acquireInbound,
   acquireKrb,
   iscStep,
+  keytabPath,
   KRB_FLAGS,
   KRB_USER,
+  krbTest,
   newCtx,
   REALM,
   SERVICE,
+  userAuthData,
   withKdc,
 } from "./_kdc_helpers.ts";
 
@@ -51,28 +53,13 @@ const dec = new TextDecoder();
 const st = (s: number) => statusName(s);
 const ASC = 0x100 | 0x10 | 0x20000 | 0x2; // allocate, confidentiality, integrity, mutual
 
-const krbTest = (name: string, fn: () => Promise<void>) =>
-  pythonPeerTest("gss-ntlmssp", name, fn);
-
-/** An inbound credential over the KDC's keytab. */
-function serverCred(
-  pkg: string,
-  keytab: string,
-  extra: object = {},
-): CredHandle {
-  const cred = new CredHandle();
-  const s = AcquireCredentialsHandle(
-    null,
-    pkg,
-    SECPKG_CRED_INBOUND,
-    null,
-    { Keytab: keytab, ...extra },
-    null,
-    null,
-    cred,
-    null,
-  );
-  assert.equal(st(s), st(SEC_E_OK));
+/** An inbound credential over the KDC's keytab (asserted acquired). */
+function serverCred(pkg: string, kdc: MitKdc, extra: object = {}): CredHandle {
+  const { status, cred } = acquireInbound(pkg, {
+    Keytab: keytabPath(kdc),
+    ...extra,
+  });
+  assert.equal(st(status), st(SEC_E_OK));
   return cred;
 }
 
@@ -148,7 +135,7 @@ await krbTest(
   "MIT krb5 initiator (kinit ticket) -> our Kerberos acceptor with the keytab: AP-REP, names, sealed messages both ways",
   () =>
     withKdc(async (kdc) => {
-      const cred = serverCred("Kerberos", kdc.env.KRB5_KTNAME);
+      const cred = serverCred("Kerberos", kdc);
       const peer = await GssapiPeer.start({
         role: "initiator",
         mech: "krb5",
@@ -182,13 +169,8 @@ await krbTest(
   "our Kerberos client -> our acceptor: a replayed AP-REQ, other channel bindings and a wrong principal are refused",
   () =>
     withKdc(async (kdc) => {
-      const { cred } = await acquireKrb("Kerberos", {
-        User: KRB_USER.user,
-        Domain: REALM,
-        Password: KRB_USER.password,
-        Kdc: kdc.kdc,
-      });
-      const server = serverCred("Kerberos", kdc.env.KRB5_KTNAME);
+      const { cred } = await acquireKrb("Kerberos", userAuthData(kdc));
+      const server = serverCred("Kerberos", kdc);
       const a = await iscStep(cred, newCtx(), true, SERVICE, null);
       const sx = new CtxtHandle();
       assert.equal(st(accept(server, sx, true, a.token!).status), st(SEC_E_OK));
@@ -210,7 +192,7 @@ await krbTest(
         st(SEC_E_OK),
       );
       // Required bindings refuse a client that sent none.
-      const strict = serverCred("Kerberos", kdc.env.KRB5_KTNAME, {
+      const strict = serverCred("Kerberos", kdc, {
         requireChannelBindings: true,
       });
       const plain = await iscStep(cred, newCtx(), true, SERVICE, null);
@@ -262,7 +244,7 @@ await krbTest(
   "MIT SPNEGO initiator with a Kerberos ticket -> our Negotiate acceptor with a keytab: Kerberos is chosen",
   () =>
     withKdc(async (kdc) => {
-      const cred = serverCred("Negotiate", kdc.env.KRB5_KTNAME);
+      const cred = serverCred("Negotiate", kdc);
       const peer = await GssapiPeer.start({
         role: "initiator",
         mech: "spnego",
@@ -308,12 +290,7 @@ await krbTest(
   "our Negotiate client with Kerberos and NTLM credentials -> MIT SPNEGO acceptor: Kerberos first, completed with the AP-REP",
   () =>
     withKdc(async (kdc) => {
-      const { status, cred } = await acquireKrb("Negotiate", {
-        User: KRB_USER.user,
-        Domain: REALM,
-        Password: KRB_USER.password,
-        Kdc: kdc.kdc,
-      });
+      const { status, cred } = await acquireKrb("Negotiate", userAuthData(kdc));
       assert.equal(st(status), st(SEC_E_OK));
       const peer = await GssapiPeer.start({
         role: "acceptor",

@@ -24,7 +24,7 @@ export interface MitKdc {
   env: Record<string, string>;
   /** The KDC's address, `127.0.0.1:port` (TCP and UDP). */
   kdc: string;
-  /** Runs `kadmin.local -q <query>` on this KDC's database. */
+  /** Runs `kadmin.local -q <query>` on this KDC's database; throws if it fails. */
   kadmin(query: string): Promise<void>;
   /** Stops the KDC and removes its files. */
   close(): Promise<void>;
@@ -35,6 +35,7 @@ async function run(
   args: string[],
   env: Record<string, string>,
   stdin?: string,
+  strict = false,
 ) {
   const child = new Deno.Command(cmd, {
     args,
@@ -49,9 +50,11 @@ async function run(
     await w.close();
   }
   const o = await child.output();
-  if (!o.success) {
+  // kadmin.local exits 0 after many failed queries; `strict` reads its stderr.
+  const err = new TextDecoder().decode(o.stderr);
+  if (!o.success || (strict && /error|failed|while /i.test(err))) {
     throw new Error(
-      `${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(o.stderr)}`,
+      `${cmd} ${args.join(" ")} failed: ${err}`,
     );
   }
 }
@@ -166,7 +169,7 @@ export async function startKdc(
       KRB5_KTNAME: env.KRB5_KTNAME,
     },
     kdc: `127.0.0.1:${port}`,
-    kadmin: (query) => run("kadmin.local", ["-q", query], env),
+    kadmin: (query) => run("kadmin.local", ["-q", query], env, undefined, true),
     close,
   };
 }
