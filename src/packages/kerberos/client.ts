@@ -36,6 +36,7 @@ import {
   SEC_E_INVALID_TOKEN,
   SEC_E_MUTUAL_AUTH_FAILED,
   SEC_E_NO_AUTHENTICATING_AUTHORITY,
+  SEC_E_NO_CREDENTIALS,
   SEC_E_OK,
   SEC_E_OUT_OF_SEQUENCE,
   SEC_E_TARGET_UNKNOWN,
@@ -186,6 +187,8 @@ export class KerberosClientContext extends KerberosContextBase {
     const spn = req.target;
     const cached = this.cred.serviceTicket(spn);
     if (cached) return this.#fail(this.#apReq(req, cached));
+    const stuck = this.cred.cannotGetTickets;
+    if (stuck) return this.#fail(failure(SEC_E_NO_CREDENTIALS, stuck));
     if (!req.async) {
       return this.#fail(failure(
         SEC_E_NO_AUTHENTICATING_AUTHORITY,

@@ -3,6 +3,9 @@
  * private field, wiped by `dispose`), the KDC transport of its realm, the keys derived
  * from the password (per enctype and salt), and the tickets obtained with it: the TGT
  * and one service ticket per SPN, as a Windows logon session's ticket cache holds them.
+ * Without a user and password, the tickets come from the user's MIT credential cache
+ * (`KRB5CCNAME`, else `/tmp/krb5cc_<uid>`): single sign-on, as the logged-on user on
+ * Windows; such a credential has no password, so it never makes an AS exchange.
  *
  * @module
  */
@@ -20,9 +23,19 @@ import {
   SEC_E_UNSUPPORTED_FUNCTION,
 } from "../../sspi/status.ts";
 import { type KerberosKey, stringToKey, wipeKey } from "./crypto.ts";
-import type { PrincipalName, Ticket } from "./messages.ts";
+import { decodeTicket, type PrincipalName, type Ticket } from "./messages.ts";
+import {
+  type CcacheCredential,
+  loadDefaultCcache,
+  selectTickets,
+  wipeCcache,
+} from "./ccache.ts";
 import { kdcsFor, systemKrb5Config } from "./config.ts";
-import { type KdcTransport, tcpTransport } from "./transport.ts";
+import {
+  type KdcTransport,
+  KdcUnreachableError,
+  tcpTransport,
+} from "./transport.ts";
 
 /**
  * `pAuthData` of Kerberos (outbound): `SEC_WINNT_AUTH_IDENTITY`-shaped, plus where the
@@ -76,7 +89,23 @@ function splitIdentity(
   return { name: user, realm: domain ?? "" };
 }
 
-/** A Kerberos credential. Secrets are private fields: inspection shows none. */
+/**
+ * The ticket-cache key of a target: its service principal without the realm,
+ * lower-cased, components joined by `/` (`HTTP@web` and `HTTP/web@R` are `http/web`).
+ */
+function spnKey(spn: string): string {
+  const s = spn.trim().toLowerCase();
+  const slash = s.indexOf("/");
+  const at = s.lastIndexOf("@");
+  if (slash < 0) return at > 0 ? `${s.slice(0, at)}/${s.slice(at + 1)}` : s;
+  return at > slash ? s.slice(0, at) : s;
+}
+
+/**
+ * A Kerberos credential. Secrets are private fields: inspection shows none. One from
+ * a credential cache has no password (`null`): it uses the cached tickets and asks
+ * the KDC for service tickets with the cached TGT, never for a new TGT.
+ */
 export class KerberosCredential implements PackageCredential {
   readonly use: number;
   readonly expiry: bigint = TIMESTAMP_NEVER;
@@ -86,24 +115,33 @@ export class KerberosCredential implements PackageCredential {
   readonly realm: string;
   /** How to reach the realm's KDC. */
   readonly transport: KdcTransport;
-  #password: Uint8Array;
+  #password: Uint8Array | null;
   #keys = new Map<string, KerberosKey>();
   #tgt: CachedTicket | null = null;
   #tickets = new Map<string, CachedTicket>();
 
-  /** Builds a credential; `password` is copied. */
+  /** Builds a credential; `password` is copied (`null`: from a credential cache). */
   constructor(
     use: number,
     cname: PrincipalName,
     realm: string,
-    password: string,
+    password: string | null,
     transport: KdcTransport,
   ) {
     this.use = use;
     this.cname = cname;
     this.realm = realm;
     this.transport = transport;
-    this.#password = new TextEncoder().encode(password);
+    this.#password = password === null
+      ? null
+      : new TextEncoder().encode(password);
+  }
+
+  /** Why no ticket can be had: a cache credential without a valid TGT. */
+  #noTgtReason(): string {
+    return `the credential cache has no valid TGT for ${
+      this.cname.nameString.join("/")
+    }@${this.realm} (unexpired, with an AES session key); run kinit`;
   }
 
   /** The default salt (RFC 4120 section 4): the realm, then each name component. */
@@ -116,6 +154,9 @@ export class KerberosCredential implements PackageCredential {
     const id = `${etype}:${salt}:${params ? Array.from(params).join(",") : ""}`;
     let k = this.#keys.get(id);
     if (!k) {
+      if (this.#password === null) {
+        throw new SspiError(SEC_E_NO_CREDENTIALS, this.#noTgtReason());
+      }
       k = stringToKey(
         etype,
         new TextDecoder().decode(this.#password),
@@ -133,6 +174,16 @@ export class KerberosCredential implements PackageCredential {
     return t && t.endtime > Date.now() + 60_000 ? t : null;
   }
 
+  /**
+   * Why no new ticket can be had, or null: a credential from a credential cache has
+   * no password, so without a valid TGT it cannot get one ("run kinit").
+   */
+  get cannotGetTickets(): string | null {
+    return this.#password === null && this.tgt === null
+      ? this.#noTgtReason()
+      : null;
+  }
+
   /** Caches the TGT. */
   set tgt(t: CachedTicket | null) {
     if (this.#tgt && this.#tgt !== t) wipeKey(this.#tgt.key);
@@ -141,15 +192,15 @@ export class KerberosCredential implements PackageCredential {
 
   /** The cached service ticket for `spn`, if still valid for a minute. */
   serviceTicket(spn: string): CachedTicket | null {
-    const t = this.#tickets.get(spn.toLowerCase());
+    const t = this.#tickets.get(spnKey(spn));
     return t && t.endtime > Date.now() + 60_000 ? t : null;
   }
 
   /** Caches a service ticket for `spn`. */
   setServiceTicket(spn: string, t: CachedTicket): void {
-    const old = this.#tickets.get(spn.toLowerCase());
+    const old = this.#tickets.get(spnKey(spn));
     if (old && old !== t) wipeKey(old.key);
-    this.#tickets.set(spn.toLowerCase(), t);
+    this.#tickets.set(spnKey(spn), t);
   }
 
   queryAttribute(attribute: number): AttributeResult {
@@ -165,7 +216,7 @@ export class KerberosCredential implements PackageCredential {
   }
 
   dispose(): void {
-    this.#password.fill(0);
+    this.#password?.fill(0);
     for (const k of this.#keys.values()) wipeKey(k);
     this.#keys.clear();
     this.tgt = null;
@@ -174,10 +225,133 @@ export class KerberosCredential implements PackageCredential {
   }
 }
 
+/** The realm's KDCs from `Kdc`, else from `krb5.conf`; null when none is known. */
+function transportFor(
+  d: KerberosAuthData,
+  realm: string,
+): KdcTransport | null {
+  if (d.KdcTransport) return d.KdcTransport;
+  const kdcs = d.Kdc === undefined
+    ? kdcsFor(systemKrb5Config(), realm)
+    : typeof d.Kdc === "string"
+    ? [d.Kdc]
+    : [...d.Kdc];
+  return kdcs.length ? tcpTransport(kdcs, d.KdcTimeoutMs) : null;
+}
+
+/** A usable cache entry as a ticket-cache entry (null when its ticket does not decode). */
+function cachedTicket(c: CcacheCredential): CachedTicket | null {
+  let ticket: Ticket;
+  try {
+    ticket = decodeTicket(c.ticket);
+  } catch {
+    return null;
+  }
+  return {
+    ticket,
+    key: { etype: c.key.etype, bytes: c.key.bytes.slice() },
+    cname: {
+      nameType: c.client.nameType,
+      nameString: [...c.client.components],
+    },
+    crealm: c.client.realm,
+    endtime: c.endtime * 1000,
+  };
+}
+
 /**
- * Acquires an outbound Kerberos credential from `{ User, Domain, Password }`. Throws
- * `SspiError(SEC_E_NO_CREDENTIALS)` without a user and password (no default logon
- * session here) or when no KDC is known for the realm: then Negotiate leaves Kerberos
+ * The logged-on user's credential: the default principal, TGT and service tickets of
+ * the default credential cache. Without a password, it refuses to send an AS-REQ.
+ */
+function acquireFromCcache(
+  req: AcquireRequest,
+  d: KerberosAuthData,
+): KerberosCredential {
+  const loaded = loadDefaultCcache();
+  if (!("cache" in loaded)) {
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      `no credential cache: ${loaded.reason}`,
+    );
+  }
+  const { cache, path } = loaded;
+  const keep: CachedTicket[] = [];
+  try {
+    const me = cache.defaultPrincipal;
+    const realm = me.realm;
+    const name = me.components.join("/");
+    if (!realm || !name) {
+      throw new SspiError(
+        SEC_E_NO_CREDENTIALS,
+        `the credential cache ${path} has no default principal`,
+      );
+    }
+    if (req.principal) {
+      const p = splitIdentity(req.principal, undefined);
+      if (
+        p.name !== name ||
+        (p.realm && p.realm.toUpperCase() !== realm.toUpperCase())
+      ) {
+        throw new SspiError(
+          SEC_E_NO_CREDENTIALS,
+          `the credential cache holds ${name}@${realm}, not ${req.principal}`,
+        );
+      }
+    }
+    const { tgt, services } = selectTickets(cache);
+    const tgtEntry = tgt && cachedTicket(tgt);
+    if (tgtEntry) keep.push(tgtEntry);
+    const tickets = new Map<string, CachedTicket>();
+    for (const [spn, c] of services) {
+      const t = cachedTicket(c);
+      if (!t) continue;
+      tickets.set(spn, t);
+      keep.push(t);
+    }
+    let transport = transportFor(d, realm);
+    if (!transport) {
+      if (tickets.size === 0) {
+        throw new SspiError(
+          SEC_E_NO_CREDENTIALS,
+          `no KDC is known for realm ${realm} (set Kdc, or list it in krb5.conf)`,
+        );
+      }
+      transport = () =>
+        Promise.reject(
+          new KdcUnreachableError(`no KDC is known for realm ${realm}`),
+        );
+    }
+    const inner = transport;
+    // 0x6a: [APPLICATION 10], an AS-REQ, which needs the password this has not.
+    const guarded: KdcTransport = (r, bytes) =>
+      bytes[0] === 0x6a
+        ? Promise.reject(new Error("no AS exchange without a password"))
+        : inner(r, bytes);
+    const cred = new KerberosCredential(
+      req.use,
+      { nameType: me.nameType, nameString: [...me.components] },
+      realm,
+      null,
+      guarded,
+    );
+    cred.tgt = tgtEntry;
+    for (const [spn, t] of tickets) cred.setServiceTicket(spn, t);
+    keep.length = 0;
+    return cred;
+  } finally {
+    for (const t of keep) wipeKey(t.key);
+    wipeCcache(cache);
+  }
+}
+
+/**
+ * Acquires an outbound Kerberos credential from `{ User, Domain, Password }`, or,
+ * with neither `User` nor `Password` (`pAuthData` null), from the user's MIT
+ * credential cache (`KRB5CCNAME`, else `/tmp/krb5cc_<uid>`; only `FILE:` caches).
+ * Throws `SspiError(SEC_E_NO_CREDENTIALS)` without a usable identity (a user without
+ * a password, no readable cache, `pszPrincipal` naming someone else than the cache's
+ * default principal) or when no KDC is known for the realm (a cache credential with
+ * cached service tickets still works without one): then Negotiate leaves Kerberos
  * out, as Windows does when no domain controller can be found.
  */
 export function acquireKerberosCredential(
@@ -187,6 +361,7 @@ export function acquireKerberosCredential(
   if (typeof d !== "object") {
     throw new SspiError(SEC_E_NO_CREDENTIALS, "pAuthData must be an object");
   }
+  if (!d.User && !d.Password) return acquireFromCcache(req, d);
   if (typeof d.User !== "string" || typeof d.Password !== "string" || !d.User) {
     throw new SspiError(
       SEC_E_NO_CREDENTIALS,
@@ -203,21 +378,12 @@ export function acquireKerberosCredential(
       "Kerberos needs a realm (Domain, or User as user@REALM)",
     );
   }
-  const config = systemKrb5Config();
-  let transport = d.KdcTransport;
+  const transport = transportFor(d, realm);
   if (!transport) {
-    const kdcs = d.Kdc === undefined
-      ? kdcsFor(config, realm)
-      : typeof d.Kdc === "string"
-      ? [d.Kdc]
-      : [...d.Kdc];
-    if (kdcs.length === 0) {
-      throw new SspiError(
-        SEC_E_NO_CREDENTIALS,
-        `no KDC is known for realm ${realm} (set Kdc, or list it in krb5.conf)`,
-      );
-    }
-    transport = tcpTransport(kdcs, d.KdcTimeoutMs);
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      `no KDC is known for realm ${realm} (set Kdc, or list it in krb5.conf)`,
+    );
   }
   return new KerberosCredential(
     req.use,

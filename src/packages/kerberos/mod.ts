@@ -11,6 +11,14 @@ export type { KerberosAuthData } from "./credentials.ts";
 export type { KerberosServerAuthData } from "./server_credentials.ts";
 export { type KeytabEntry, parseKeytab } from "./keytab.ts";
 export {
+  type Ccache,
+  type CcacheCredential,
+  type CcacheLocation,
+  type CcachePrincipal,
+  defaultCcacheLocation,
+  parseCcache,
+} from "./ccache.ts";
+export {
   type KdcTransport,
   KdcUnreachableError,
   tcpTransport,

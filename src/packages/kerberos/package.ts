@@ -1,7 +1,8 @@
 /**
  * The Kerberos security package: `SecPkgInfo` (Windows' values), credentials and
- * context creation. Outbound credentials hold a user's password and ticket cache;
- * inbound ones the service keys of a keytab. Without a KDC for the user's realm, or
+ * context creation. Outbound credentials hold a user's password and ticket cache, or
+ * (with no `pAuthData`) the tickets of the user's MIT credential cache; inbound ones
+ * the service keys of a keytab. Without a KDC for the user's realm, or
  * without a keytab, acquiring fails with `SEC_E_NO_CREDENTIALS`, so Negotiate goes on
  * with NTLM alone.
  *
@@ -59,7 +60,10 @@ export const KERBEROS_PACKAGE_INFO: SecPkgInfo = Object.freeze({
 /**
  * The Kerberos package. Outbound `pAuthData` is `{ User, Domain, Password }` (the
  * realm is `Domain` upper-cased, or the part after `@` in `User`), plus `Kdc` (the
- * realm's KDCs; default: `krb5.conf`) or `KdcTransport`. Inbound it is `{ Keytab }`
+ * realm's KDCs; default: `krb5.conf`) or `KdcTransport`. Without `User` and
+ * `Password` (`pAuthData` null), the credential is the default principal of the
+ * user's `FILE:` credential cache (`KRB5CCNAME`, else `/tmp/krb5cc_<uid>`) with its
+ * TGT and service tickets, as `kinit` left them. Inbound it is `{ Keytab }`
  * (a path or the file's bytes; default `KRB5_KTNAME`), and `pszPrincipal` may name
  * the one service principal to accept for. The first context for a
  * target needs the KDC, so it runs through `SspiInitializeSecurityContextAsync`; the
