@@ -143,6 +143,17 @@ function invertSchedule(total: i32): void {
   }
 }
 
+/**
+ * Marks key schedules the caller wrote at AES_EK (and AES_DK) as loaded for a
+ * `klen`-byte key (16 or 32): a schedule expanded once and kept is cheaper to copy
+ * in than to expand again. Returns false for other sizes.
+ */
+export function aesSetRounds(klen: i32): bool {
+  if (klen != 16 && klen != 32) return false;
+  rounds = (klen >>> 2) + 6;
+  return true;
+}
+
 /** Wipes both key schedules, the chaining value and the work area. */
 export function aesClear(): void {
   memory.fill(AES_EK, 0, AES_KS_SIZE);

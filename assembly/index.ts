@@ -9,7 +9,7 @@ import { HASH_STATE, HMAC_STATE, hmacFinal as mdHmacFinal, hmacInit as mdHmacIni
 import { RC4_STATE, rc4Init as rc4KeySchedule, rc4Xor as rc4Keystream } from "./rc4";
 import { DES_KS_SIZE, desEcb as desBlocks, desKeySchedule } from "./des";
 import { crc32Tables, crc32Update as crc32Continue } from "./crc32";
-import { AES_IV, aesClear, aesKeySetup, aesTables, cbcDecrypt, cbcEncrypt, ctsDecrypt, ctsEncrypt } from "./aes";
+import { AES_DK, AES_EK, AES_IV, aesClear, aesKeySetup, aesSetRounds, aesTables, cbcDecrypt, cbcEncrypt, ctsDecrypt, ctsEncrypt } from "./aes";
 
 crc32Tables();
 aesTables();
@@ -166,6 +166,24 @@ export function aesCts(iv: usize, p: usize, len: i32, decrypt: bool): void {
 /** Wipes the loaded AES key schedules and the IV region. */
 export function aesWipe(): void {
   aesClear();
+}
+
+/**
+ * Address of the encryption key schedule, or of the decryption one when `decrypt`
+ * (240 bytes each: up to 15 round keys). After `aesInit` a caller may copy a
+ * schedule out to keep, and later write it back and call `aesUseSchedule`.
+ */
+export function aesSchedulePtr(decrypt: bool): usize {
+  return decrypt ? AES_DK : AES_EK;
+}
+
+/**
+ * Loads the schedules written at `aesSchedulePtr` for a key of `klen` (16 or 32)
+ * bytes, as `aesInit` would have expanded them; false (nothing loaded) for other
+ * sizes. `aesWipe` wipes them as usual.
+ */
+export function aesUseSchedule(klen: i32): bool {
+  return aesSetRounds(klen);
 }
 
 // ---- CRC-32 ----------------------------------------------------------------

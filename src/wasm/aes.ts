@@ -4,9 +4,10 @@
  *
  * Inputs of any length are handled: whatever exceeds the 64 KiB scratch region is
  * fed through CBC in scratch-sized chunks (the chaining value stays in WebAssembly
- * memory), and the stolen last two blocks are done by the final call. The key
- * schedule is wiped before every function returns; after a decryption the scratch
- * copy of the plaintext is wiped too.
+ * memory), and the stolen last two blocks are done by the final call. Data that is
+ * already a view over WebAssembly memory is transformed where it is, without copies
+ * (its owner wipes it). The key schedule is wiped before every function returns;
+ * after a decryption the scratch copy of the plaintext is wiped too.
  *
  * @module
  */
@@ -56,14 +57,21 @@ function run(
 ): void {
   const w = getWasm();
   const { u8, x, scratch } = w;
-  const chunk = w.scratchSize - (w.scratchSize % AES_BLOCK);
   const n = data.length;
+  const d = decrypt ? 1 : 0;
+  if (data.buffer === u8.buffer) {
+    // Already in WebAssembly memory (a work region of the caller's): in place, and
+    // the caller wipes it.
+    if (cts) x.aesCts(ivPtr, data.byteOffset, n, d);
+    else x.aesCbc(ivPtr, data.byteOffset, n, d);
+    return;
+  }
+  const chunk = w.scratchSize - (w.scratchSize % AES_BLOCK);
   // CTS: everything but the last two (partial) blocks is plain CBC.
   const tail = cts && n > AES_BLOCK
     ? AES_BLOCK + (n % AES_BLOCK || AES_BLOCK)
     : 0;
   const head = cts ? (n <= chunk ? 0 : n - tail) : n;
-  const d = decrypt ? 1 : 0;
   for (let off = 0; off < head; off += chunk) {
     const len = Math.min(chunk, head - off);
     u8.set(data.subarray(off, off + len), scratch);
@@ -173,4 +181,78 @@ export function aesEncryptBlock(
   const out = block.slice();
   withKey(key, out, undefined, false, false);
   return out;
+}
+
+/**
+ * An AES key expanded once for one direction, kept for many calls: copying the
+ * round keys into WebAssembly memory is cheaper than expanding the key again. As
+ * secret as the key; {@linkcode wipeAesSchedule} zeroes it.
+ */
+export interface AesSchedule {
+  /** Round keys ((rounds + 1) * 16 bytes) of the direction's schedule. */
+  readonly roundKeys: Uint8Array;
+  /** Key size in bytes (16 or 32). */
+  readonly keyLength: number;
+  /** True for the decryption schedule. */
+  readonly decrypt: boolean;
+}
+
+/** Expands the 16- or 32-byte `key` into the schedule for one direction. */
+export function aesSchedule(key: Uint8Array, decrypt: boolean): AesSchedule {
+  checkKey(key);
+  const w = getWasm();
+  const x = w.x;
+  load(w, key, undefined, decrypt);
+  try {
+    const at = x.aesSchedulePtr(decrypt ? 1 : 0);
+    const size = (key.length / 4 + 7) * AES_BLOCK;
+    return {
+      roundKeys: w.u8.slice(at, at + size),
+      keyLength: key.length,
+      decrypt,
+    };
+  } finally {
+    x.aesWipe();
+  }
+}
+
+/**
+ * AES-CTS (RFC 3962) in place with a kept schedule, as {@linkcode aesCtsInPlace}
+ * with its key; `decrypt` must match the schedule's direction.
+ */
+export function aesCtsScheduled(
+  schedule: AesSchedule,
+  data: Uint8Array,
+  decrypt: boolean,
+  iv?: Uint8Array,
+): void {
+  if (schedule.decrypt !== decrypt) {
+    throw new TypeError(
+      "Cannot use AES schedule: it is for the other direction",
+    );
+  }
+  if (data.length < AES_BLOCK) {
+    throw new RangeError(
+      `Cannot use AES-CTS data: expected at least 16 bytes, got ${data.length}`,
+    );
+  }
+  checkIv(iv);
+  const w = getWasm();
+  const { u8 } = w;
+  const x = w.x;
+  u8.set(schedule.roundKeys, x.aesSchedulePtr(decrypt ? 1 : 0));
+  x.aesUseSchedule(schedule.keyLength);
+  const ivPtr = x.aesIvPtr();
+  if (iv) u8.set(iv, ivPtr);
+  else u8.fill(0, ivPtr, ivPtr + AES_BLOCK);
+  try {
+    run(data, ivPtr, decrypt, true);
+  } finally {
+    x.aesWipe();
+  }
+}
+
+/** Zeroes a kept schedule. */
+export function wipeAesSchedule(schedule: AesSchedule): void {
+  schedule.roundKeys.fill(0);
 }

@@ -87,6 +87,10 @@ export interface SspiWasmExports {
   aesCts(iv: number, p: number, len: number, decrypt: number): void;
   /** Wipes the loaded AES key schedules and the IV region. */
   aesWipe(): void;
+  /** Address of the loaded encryption (0) or decryption (1) AES schedule. */
+  aesSchedulePtr(decrypt: number): number;
+  /** Uses the schedules written at `aesSchedulePtr` for a `klen`-byte key. */
+  aesUseSchedule(klen: number): number;
   /** Continues a CRC-32 (0 to start); returns the new value (signed i32). */
   crc32Update(crc: number, p: number, len: number): number;
   /** Wipes internal temporary regions. */

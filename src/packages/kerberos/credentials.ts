@@ -174,6 +174,12 @@ export class KerberosCredential implements PackageCredential {
     return t && t.endtime > Date.now() + 60_000 ? t : null;
   }
 
+  /** Caches the TGT. */
+  set tgt(t: CachedTicket | null) {
+    if (this.#tgt && this.#tgt !== t) wipeKey(this.#tgt.key);
+    this.#tgt = t;
+  }
+
   /**
    * Why no new ticket can be had, or null: a credential from a credential cache has
    * no password, so without a valid TGT it cannot get one ("run kinit").
@@ -182,12 +188,6 @@ export class KerberosCredential implements PackageCredential {
     return this.#password === null && this.tgt === null
       ? this.#noTgtReason()
       : null;
-  }
-
-  /** Caches the TGT. */
-  set tgt(t: CachedTicket | null) {
-    if (this.#tgt && this.#tgt !== t) wipeKey(this.#tgt.key);
-    this.#tgt = t;
   }
 
   /** The cached service ticket for `spn`, if still valid for a minute. */

@@ -45,10 +45,12 @@ const DEFAULT_ITERATIONS = 4096;
  * (about 1.7 s at this bound; MIT and Active Directory use 4096).
  */
 const MAX_ITERATIONS = 1_000_000;
-/** Key-derivation suffixes of RFC 3961 section 5.3. */
-const KC = 0x99;
-const KE = 0xaa;
-const KI = 0x55;
+/** Key-derivation suffix of Kc, the checksum key (RFC 3961 section 5.3). */
+export const KC = 0x99;
+/** Key-derivation suffix of Ke, the encryption key (RFC 3961 section 5.3). */
+export const KE = 0xaa;
+/** Key-derivation suffix of Ki, the integrity key (RFC 3961 section 5.3). */
+export const KI = 0x55;
 
 /** True for the encryption types this module implements (17 and 18). */
 export function isSupportedEtype(etype: number): boolean {
@@ -155,7 +157,7 @@ export function deriveKey(key: KerberosKey, constant: Uint8Array): Uint8Array {
 }
 
 /** The 5-byte well-known constant: usage (32-bit big-endian) then `suffix`. */
-function usageConstant(usage: number, suffix: number): Uint8Array {
+export function usageConstant(usage: number, suffix: number): Uint8Array {
   if (!Number.isInteger(usage) || usage < 0 || usage > 0xffffffff) {
     throw new RangeError(`Cannot use Kerberos key usage ${usage}`);
   }

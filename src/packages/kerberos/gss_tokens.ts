@@ -14,18 +14,21 @@
  * MS-KILE 3.4.5.4.1, where Windows counts the filler in the rotation), so either form
  * is read by either entry point.
  *
+ * Cost: each direction's derived keys are prepared on first use (`crypto_usage.ts`:
+ * AES schedules, keyed HMAC states); rotations are undone as views, and plaintext is
+ * laid out in the WebAssembly scratch region when it fits, so a call allocates the
+ * token it returns (or the message `unwrap` returns) and nothing else.
+ *
  * @module
  */
+import { KC, type KerberosKey, wipeKey } from "./crypto.ts";
 import {
-  checksum,
-  decrypt,
-  encrypt,
-  ETYPE_AES128_CTS_HMAC_SHA1_96,
-  ETYPE_AES256_CTS_HMAC_SHA1_96,
-  type KerberosKey,
-  verifyChecksum,
-  wipeKey,
-} from "./crypto.ts";
+  releaseWork,
+  UsageChecksum,
+  UsageCipher,
+  workBuffer,
+} from "./crypto_usage.ts";
+import { randomInto } from "../../crypto/_random.ts";
 import {
   SEC_E_INVALID_TOKEN,
   SEC_E_MESSAGE_ALTERED,
@@ -33,92 +36,50 @@ import {
   SEC_E_OUT_OF_SEQUENCE,
 } from "../../sspi/status.ts";
 import {
+  copyInto,
   decodeHeader,
-  encodeHeader,
   FLAG_ACCEPTOR_SUBKEY,
   FLAG_SEALED,
   FLAG_SENT_BY_ACCEPTOR,
   HEADER,
   type Header,
   join,
-  rotateLeft,
+  lengthOf,
+  rotatedViews,
+  splitViews,
   TOK_MIC,
   TOK_WRAP,
+  writeHeader,
 } from "./gss_header.ts";
 
-// Key usages (RFC 4121 2).
-const KG_USAGE_ACCEPTOR_SEAL = 22;
-const KG_USAGE_ACCEPTOR_SIGN = 23;
-const KG_USAGE_INITIATOR_SEAL = 24;
-const KG_USAGE_INITIATOR_SIGN = 25;
+import {
+  AES_BLOCK,
+  AES_CKSUM,
+  checksumSize,
+  KG_USAGE_ACCEPTOR_SEAL,
+  KG_USAGE_ACCEPTOR_SIGN,
+  KG_USAGE_INITIATOR_SEAL,
+  KG_USAGE_INITIATOR_SIGN,
+  type KrbMessageCryptoOptions,
+  SSPI_RRC_SEALED,
+  type UnwrapResult,
+  type WrapSspiResult,
+} from "./gss_token_types.ts";
 
-/** AES block size: the confounder length. */
-const AES_BLOCK = 16;
-/** HMAC-SHA1-96 output length. */
-const AES_CKSUM = 12;
-/** RRC of a sealed split token (MS-KILE 3.4.5.4.1). */
-const SSPI_RRC_SEALED = 28;
-
-/** Checksum length by etype; only the RFC 3962 AES etypes use these token formats here. */
-function checksumSize(etype: number): number {
-  if (
-    etype === ETYPE_AES128_CTS_HMAC_SHA1_96 ||
-    etype === ETYPE_AES256_CTS_HMAC_SHA1_96
-  ) return AES_CKSUM;
-  throw new RangeError(`unsupported etype for RFC 4121 tokens: ${etype}`);
-}
-
-/**
- * `cbMaxSignature` for Kerberos with `etype`: a MIC token, header and checksum (28 for
- * AES).
- */
-export function maxSignatureSize(etype: number): number {
-  return HEADER + checksumSize(etype);
-}
-
-/**
- * `cbSecurityTrailer` for Kerberos with `etype`: the token of a sealed
- * {@link KrbMessageCrypto.wrapSspi} (60 for AES: header, encrypted
- * header copy, checksum, encrypted confounder).
- */
-export function securityTrailerSize(etype: number): number {
-  return HEADER + HEADER + checksumSize(etype) + AES_BLOCK;
-}
-
-/** Construction parameters of {@link KrbMessageCrypto}. */
-export interface KrbMessageCryptoOptions {
-  /** The context key: the acceptor subkey if any, else the initiator subkey, else the session key. */
-  key: KerberosKey;
-  /** True on the initiator (client) side. */
-  isInitiator: boolean;
-  /** True when `key` is the acceptor's subkey (sets and expects flag AcceptorSubkey). */
-  acceptorSubkey: boolean;
-  /** The next sequence number to send. */
-  sendSeq: number;
-  /** The next sequence number expected from the peer. */
-  recvSeq: number;
-}
-
-/** What {@link KrbMessageCrypto.unwrap} found. */
-export interface UnwrapResult {
-  /** `SEC_E_OK`, `SEC_E_INVALID_TOKEN`, `SEC_E_MESSAGE_ALTERED` or `SEC_E_OUT_OF_SEQUENCE`. */
-  status: number;
-  /** The message, on success. */
-  data?: Uint8Array;
-  /** Whether the message was encrypted (flag Sealed), on success. */
-  confidential?: boolean;
-}
-
-/** What {@link KrbMessageCrypto.wrapSspi} returns beside the data it encrypts in place. */
-export interface WrapSspiResult {
-  /** The bytes for the `SECBUFFER_TOKEN`: everything of the Wrap token but the data. */
-  token: Uint8Array;
-}
+export {
+  type KrbMessageCryptoOptions,
+  maxSignatureSize,
+  securityTrailerSize,
+  type UnwrapResult,
+  type WrapSspiResult,
+} from "./gss_token_types.ts";
 
 /**
  * Per-message protection for an established Kerberos context (RFC 4121 4.2): MIC and
  * Wrap tokens in both directions, with sequence numbers checked strictly in order.
- * Keeps a private copy of the key; {@link KrbMessageCrypto.dispose} wipes it.
+ * Keeps a private copy of the key and, per direction, the derived keys prepared on
+ * first use (AES schedules, keyed HMAC states); {@link KrbMessageCrypto.dispose}
+ * wipes them all.
  *
  * @example
  * ```ts
@@ -141,6 +102,14 @@ export class KrbMessageCrypto {
   #recvSeq: number;
   #cksum: number;
   #disposed = false;
+  #sendSign: UsageChecksum | null = null;
+  #recvSign: UsageChecksum | null = null;
+  #sendSeal: UsageCipher | null = null;
+  #recvSeal: UsageCipher | null = null;
+  /** A header with EC and RRC zeroed, as integrity checksums cover it (reused). */
+  #zeroed = new Uint8Array(HEADER);
+  /** A received checksum split by the rotation, gathered (reused). */
+  #mac = new Uint8Array(AES_CKSUM);
 
   /** Takes a copy of `options.key`; throws RangeError for a non-AES etype or bad sequence numbers. */
   constructor(options: KrbMessageCryptoOptions) {
@@ -169,13 +138,11 @@ export class KrbMessageCrypto {
 
   /** A MIC token over the concatenation of `parts` (RFC 4121 4.2.6.1). */
   getMic(parts: readonly Uint8Array[]): Uint8Array {
-    const header = this.#header(TOK_MIC, 0, 0, 0);
-    const mac = checksum(
-      this.#key,
-      this.#usage(true, false),
-      join(parts, header),
-    );
-    return join([header, mac]);
+    const token = new Uint8Array(HEADER + this.#cksum);
+    this.#writeHeader(token, 0, TOK_MIC, 0, 0, 0);
+    const header = token.subarray(0, HEADER);
+    this.#sign(true).macInto(parts, header, token, HEADER);
+    return token;
   }
 
   /** Verifies a MIC token over `parts`; returns an SSPI status and advances on success. */
@@ -186,8 +153,7 @@ export class KrbMessageCrypto {
     if (typeof h === "number") return h;
     const header = token.subarray(0, HEADER);
     const mac = token.subarray(HEADER);
-    const usage = this.#usage(false, false);
-    if (!verifyChecksum(this.#key, usage, join(parts, header), mac)) {
+    if (!this.#sign(false).verify(parts, header, mac)) {
       return SEC_E_MESSAGE_ALTERED;
     }
     return this.#accept(h);
@@ -198,17 +164,25 @@ export class KrbMessageCrypto {
    * `confidential`, else the data in clear followed by a checksum.
    */
   wrap(data: Uint8Array, confidential: boolean): Uint8Array {
+    const n = data.length;
     if (!confidential) {
-      const header = this.#header(TOK_WRAP, 0, this.#cksum, 0);
-      return join([header, data, this.#integrityMac(header, data)]);
+      const token = new Uint8Array(HEADER + n + this.#cksum);
+      this.#writeHeader(token, 0, TOK_WRAP, 0, this.#cksum, 0);
+      token.set(data, HEADER);
+      const mac = this.#sign(true);
+      mac.macInto([data], this.#zeroedHeader(token), token, HEADER + n);
+      return token;
     }
-    const header = this.#header(TOK_WRAP, FLAG_SEALED, 0, 0);
-    const ct = encrypt(
-      this.#key,
-      this.#usage(true, true),
-      join([data, header]),
-    );
-    return join([header, ct]);
+    // header | E(confounder | data | header) | HMAC, sealed where it will be sent.
+    const end = HEADER + AES_BLOCK + n + HEADER;
+    const token = new Uint8Array(end + this.#cksum);
+    this.#writeHeader(token, 0, TOK_WRAP, FLAG_SEALED, 0, 0);
+    const work = token.subarray(HEADER, end);
+    randomInto(work, 0, AES_BLOCK);
+    work.set(data, AES_BLOCK);
+    work.set(token.subarray(0, HEADER), AES_BLOCK + n);
+    this.#seal(true).seal(work, token, end);
+    return token;
   }
 
   /** Reads a single-buffer Wrap token with any RRC; see {@link UnwrapResult}. */
@@ -216,13 +190,7 @@ export class KrbMessageCrypto {
     this.#live();
     const h = this.#parse(token, TOK_WRAP);
     if (typeof h === "number") return { status: h };
-    const rotations = [h.rrc, h.rrc + h.ec];
-    return this.#open(
-      token.subarray(0, HEADER),
-      h,
-      token.subarray(HEADER),
-      rotations,
-    );
+    return this.#open(token, h, [token.subarray(HEADER)], null);
   }
 
   /**
@@ -232,19 +200,40 @@ export class KrbMessageCrypto {
    * (EC = 12, RRC = 12).
    */
   wrapSspi(data: Uint8Array, confidential: boolean): WrapSspiResult {
+    this.#live();
+    const c = this.#cksum;
     if (!confidential) {
-      const header = this.#header(TOK_WRAP, 0, this.#cksum, this.#cksum);
-      return { token: join([header, this.#integrityMac(header, data)]) };
+      const token = new Uint8Array(HEADER + c);
+      this.#writeHeader(token, 0, TOK_WRAP, 0, c, c);
+      this.#sign(true).macInto(
+        [data],
+        this.#zeroedHeader(token),
+        token,
+        HEADER,
+      );
+      return { token };
     }
-    const header = this.#header(TOK_WRAP, FLAG_SEALED, 0, SSPI_RRC_SEALED);
-    const inner = header.slice();
-    inner[6] = inner[7] = 0; // RFC 4121 4.2.4: RRC is zero in the encrypted copy
-    const ct = encrypt(this.#key, this.#usage(true, true), join([data, inner]));
-    const end = AES_BLOCK + data.length;
-    data.set(ct.subarray(AES_BLOCK, end));
-    return {
-      token: join([header, ct.subarray(end), ct.subarray(0, AES_BLOCK)]),
-    };
+    const cipher = this.#seal(true); // before the work buffer: deriving uses scratch
+    const n = data.length;
+    const token = new Uint8Array(HEADER + HEADER + c + AES_BLOCK);
+    this.#writeHeader(token, 0, TOK_WRAP, FLAG_SEALED, 0, SSPI_RRC_SEALED);
+    // Plaintext: confounder | data | header with RRC zero (RFC 4121 4.2.4). The token
+    // is the header, then the ciphertext rotated right by 28: encrypted header copy,
+    // HMAC, encrypted confounder; the encrypted data goes back to `data`.
+    const work = workBuffer(AES_BLOCK + n + HEADER);
+    try {
+      randomInto(work, 0, AES_BLOCK);
+      work.set(data, AES_BLOCK);
+      work.set(token.subarray(0, HEADER), AES_BLOCK + n);
+      work[AES_BLOCK + n + 6] = work[AES_BLOCK + n + 7] = 0;
+      cipher.seal(work, token, HEADER + HEADER);
+      token.set(work.subarray(AES_BLOCK + n), HEADER);
+      token.set(work.subarray(0, AES_BLOCK), HEADER + HEADER + c);
+      data.set(work.subarray(AES_BLOCK, AES_BLOCK + n));
+    } finally {
+      releaseWork(work);
+    }
+    return { token };
   }
 
   /**
@@ -256,21 +245,19 @@ export class KrbMessageCrypto {
     this.#live();
     const h = this.#parse(token, TOK_WRAP);
     if (typeof h === "number") return { status: h };
-    const body = join([token.subarray(HEADER), data]);
-    const rotations = h.flags & FLAG_SEALED
-      ? [h.rrc + h.ec, h.rrc]
-      : [h.rrc, h.rrc + h.ec];
-    const r = this.#open(token.subarray(0, HEADER), h, body, rotations);
-    if (r.status !== SEC_E_OK || !r.data || r.data.length !== data.length) {
-      return r;
-    }
-    data.set(r.data);
-    return { ...r, data };
+    return this.#open(token, h, [token.subarray(HEADER), data], data);
   }
 
   /** Wipes the key and the keys derived from it; the object cannot be used afterwards. */
   dispose(): void {
     wipeKey(this.#key);
+    for (const k of [this.#sendSign, this.#recvSign]) k?.dispose();
+    for (const k of [this.#sendSeal, this.#recvSeal]) k?.dispose();
+    this.#sendSign =
+      this.#recvSign =
+      this.#sendSeal =
+      this.#recvSeal =
+        null;
     this.#disposed = true;
   }
 
@@ -289,21 +276,41 @@ export class KrbMessageCrypto {
     return byInitiator ? KG_USAGE_INITIATOR_SIGN : KG_USAGE_ACCEPTOR_SIGN;
   }
 
-  /** A fresh outgoing header; takes the next send sequence number. */
-  #header(tokId: number, flags: number, ec: number, rrc: number): Uint8Array {
+  /** Kc of the sign usage of one direction, prepared on first use. */
+  #sign(outgoing: boolean): UsageChecksum {
+    const make = () =>
+      new UsageChecksum(this.#key, this.#usage(outgoing, false), KC);
+    return outgoing ? (this.#sendSign ??= make()) : (this.#recvSign ??= make());
+  }
+
+  /** Ke and Ki of the seal usage of one direction, prepared on first use. */
+  #seal(outgoing: boolean): UsageCipher {
+    const make = () =>
+      new UsageCipher(this.#key, this.#usage(outgoing, true), !outgoing);
+    return outgoing ? (this.#sendSeal ??= make()) : (this.#recvSeal ??= make());
+  }
+
+  /** Writes a fresh outgoing header at `dst[at]`; takes the next send sequence number. */
+  #writeHeader(
+    dst: Uint8Array,
+    at: number,
+    tokId: number,
+    flags: number,
+    ec: number,
+    rrc: number,
+  ): void {
     this.#live();
     flags |= this.#initiator ? 0 : FLAG_SENT_BY_ACCEPTOR;
     flags |= this.#acceptorSubkey ? FLAG_ACCEPTOR_SUBKEY : 0;
-    const h = encodeHeader(tokId, flags, ec, rrc, this.#sendSeq);
+    writeHeader(dst, at, tokId, flags, ec, rrc, this.#sendSeq);
     this.#sendSeq++;
-    return h;
   }
 
-  /** The checksum of an integrity-only Wrap token: over data | header (EC, RRC zeroed). */
-  #integrityMac(header: Uint8Array, data: Uint8Array): Uint8Array {
-    const zeroed = header.slice();
-    zeroed.fill(0, 4, 8);
-    return checksum(this.#key, this.#usage(true, false), join([data, zeroed]));
+  /** The header at the start of `token` with EC and RRC zeroed (a reused array). */
+  #zeroedHeader(token: Uint8Array): Uint8Array {
+    const z = this.#zeroed;
+    for (let i = 0; i < HEADER; i++) z[i] = i >= 4 && i < 8 ? 0 : token[i];
+    return z;
   }
 
   /** Checks the fixed fields and the flags of an incoming header. */
@@ -324,76 +331,101 @@ export class KrbMessageCrypto {
     return SEC_E_OK;
   }
 
-  /** Undoes a rotation from `rotations` that yields an authentic token body. */
+  /**
+   * Undoes the first rotation that yields an authentic token body (sealed: RRC + EC,
+   * then RRC; integrity: RRC, then RRC + EC). `body` is the token after its header,
+   * then the data buffer if split; the message goes to `target` when it has its size.
+   */
   #open(
-    header: Uint8Array,
+    token: Uint8Array,
     h: Header,
-    body: Uint8Array,
-    rotations: number[],
+    body: readonly Uint8Array[],
+    target: Uint8Array | null,
   ): UnwrapResult {
     const sealed = (h.flags & FLAG_SEALED) !== 0;
+    const first = sealed ? h.rrc + h.ec : h.rrc;
+    const second = sealed ? h.rrc : h.rrc + h.ec;
     let status = SEC_E_MESSAGE_ALTERED;
-    for (const [i, r] of rotations.entries()) {
-      if (i > 0 && r === rotations[0]) continue;
-      const plain = rotateLeft(body, r);
+    for (const r of first === second ? [first] : [first, second]) {
+      const views = rotatedViews(body, r);
       const res = sealed
-        ? this.#openSealed(header, h, plain)
-        : this.#openIntegrity(header, h, plain);
-      if (typeof res === "number") {
-        status = res;
-        continue;
-      }
-      status = this.#accept(h);
-      if (status !== SEC_E_OK) return { status };
-      return { status, data: res, confidential: sealed };
+        ? this.#openSealed(token, h, views, target)
+        : this.#openIntegrity(token, h, views, target);
+      if (typeof res !== "number") return res;
+      status = res;
     }
     return { status };
   }
 
-  /** Decrypts data | filler | header copy and checks the copy against `header`. */
+  /** Decrypts data | filler | header copy and checks the copy against the header. */
   #openSealed(
-    header: Uint8Array,
+    token: Uint8Array,
     h: Header,
-    body: Uint8Array,
-  ): Uint8Array | number {
-    if (body.length < AES_BLOCK + HEADER + this.#cksum) {
-      return SEC_E_INVALID_TOKEN;
-    }
-    const plain = decrypt(this.#key, this.#usage(false, true), body);
-    if (!plain || plain.length < HEADER + h.ec) return SEC_E_MESSAGE_ALTERED;
-    const copy = plain.subarray(plain.length - HEADER);
-    for (let i = 0; i < HEADER; i++) {
-      if ((i < 6 || i > 7) && copy[i] !== header[i]) {
+    views: readonly Uint8Array[],
+    target: Uint8Array | null,
+  ): UnwrapResult | number {
+    const total = lengthOf(views);
+    if (total < AES_BLOCK + HEADER + this.#cksum) return SEC_E_INVALID_TOKEN;
+    const cipher = this.#seal(false); // before the work buffer: deriving uses scratch
+    const work = workBuffer(total);
+    try {
+      copyInto(views, work, 0);
+      const len = total - this.#cksum;
+      if (!cipher.open(work.subarray(0, len), work.subarray(len))) {
         return SEC_E_MESSAGE_ALTERED;
       }
+      const size = len - AES_BLOCK - HEADER - h.ec;
+      if (size < 0) return SEC_E_MESSAGE_ALTERED;
+      const copy = len - HEADER;
+      for (let i = 0; i < HEADER; i++) {
+        if ((i < 6 || i > 7) && work[copy + i] !== token[i]) {
+          return SEC_E_MESSAGE_ALTERED;
+        }
+      }
+      const status = this.#accept(h);
+      if (status !== SEC_E_OK) return { status };
+      const plain = work.subarray(AES_BLOCK, AES_BLOCK + size);
+      let data: Uint8Array;
+      if (target && target.length === size) {
+        target.set(plain);
+        data = target;
+      } else data = plain.slice();
+      return { status, data, confidential: true };
+    } finally {
+      releaseWork(work);
     }
-    return plain.slice(0, plain.length - HEADER - h.ec);
   }
 
   /** Checks data | checksum against the header with EC and RRC zeroed. */
   #openIntegrity(
-    header: Uint8Array,
+    token: Uint8Array,
     h: Header,
-    body: Uint8Array,
-  ): Uint8Array | number {
-    if (h.ec !== this.#cksum || body.length < this.#cksum) {
-      return SEC_E_INVALID_TOKEN;
-    }
-    const split = body.length - this.#cksum;
-    const zeroed = header.slice();
-    zeroed.fill(0, 4, 8);
-    const data = body.subarray(0, split);
-    const usage = this.#usage(false, false);
-    if (
-      !verifyChecksum(
-        this.#key,
-        usage,
-        join([data, zeroed]),
-        body.subarray(split),
-      )
-    ) {
+    views: readonly Uint8Array[],
+    target: Uint8Array | null,
+  ): UnwrapResult | number {
+    const c = this.#cksum;
+    const total = lengthOf(views);
+    if (h.ec !== c || total < c) return SEC_E_INVALID_TOKEN;
+    const [msg, tail] = splitViews(views, total - c);
+    const mac = tail.length === 1 ? tail[0] : this.#gather(tail);
+    if (!this.#sign(false).verify(msg, this.#zeroedHeader(token), mac)) {
       return SEC_E_MESSAGE_ALTERED;
     }
-    return data.slice();
+    const status = this.#accept(h);
+    if (status !== SEC_E_OK) return { status };
+    // The data buffer itself when the rotation left it whole; else a copy (moved
+    // into the data buffer when it has the message's size).
+    let data = msg.length === 1 && msg[0] === target ? target : join(msg);
+    if (target && data !== target && data.length === target.length) {
+      target.set(data);
+      data = target;
+    }
+    return { status, data, confidential: false };
+  }
+
+  /** `parts` copied into the reused checksum array. */
+  #gather(parts: readonly Uint8Array[]): Uint8Array {
+    copyInto(parts, this.#mac, 0);
+    return this.#mac;
   }
 }
