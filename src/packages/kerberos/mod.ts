@@ -23,3 +23,4 @@ export {
   KdcUnreachableError,
   tcpTransport,
 } from "./transport.ts";
+export type { KerberosKey } from "./crypto.ts";
