@@ -105,8 +105,11 @@ export {
 } from "./src/packages/ntlm/mod.ts";
 export {
   type KdcTransport,
+  kdcTransport,
   KdcUnreachableError,
   type KerberosAuthData,
+  type KkdcpOptions,
+  kkdcpTransport,
   tcpTransport,
 } from "./src/packages/kerberos/mod.ts";
 export {

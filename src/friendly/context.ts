@@ -72,8 +72,9 @@ export interface ClientOptions {
   /** The password. */
   password?: string;
   /**
-   * Kerberos (alone or through Negotiate): the realm's KDCs (`host[:port]`); default
-   * the `kdc` lines of `krb5.conf`. Without either, Negotiate uses NTLM only.
+   * Kerberos (alone or through Negotiate): the realm's KDCs (`host[:port]`, or an
+   * MS-KKDCP proxy's `https://` URL), tried in order; default the `kdc` lines of
+   * `krb5.conf`. Without either, Negotiate uses NTLM only.
    */
   kdc?: string | readonly string[];
   /** The full `pAuthData` instead of username/domain/password. */

@@ -215,6 +215,25 @@ export function pythonPeerTest(
   );
 }
 
+/**
+ * Finds a python that runs `probe` (an import check), for a Python peer that is not
+ * an `impl` of `gssapi_peer.ts` (such as `kdcproxy_peer.py`).
+ */
+export function pythonProbeStatus(probe: string): Promise<GssapiStatus> {
+  return findPython(probe);
+}
+
+/** A Deno test that needs a python that runs `probe` (see `registerPeerTest`). */
+export function pythonProbeTest(
+  peer: string,
+  hint: string,
+  probe: string,
+  name: string,
+  fn: (t: Deno.TestContext) => Promise<void>,
+): Promise<void> {
+  return registerPeerTest(name, peer, hint, () => findPython(probe), fn);
+}
+
 /** A Deno test that needs the gss-ntlmssp peer. */
 export const peerTest = (
   name: string,

@@ -31,11 +31,8 @@ import {
   wipeCcache,
 } from "./ccache.ts";
 import { kdcsFor, systemKrb5Config } from "./config.ts";
-import {
-  type KdcTransport,
-  KdcUnreachableError,
-  tcpTransport,
-} from "./transport.ts";
+import { type KdcTransport, KdcUnreachableError } from "./transport.ts";
+import { kdcTransport } from "./kkdcp.ts";
 
 /**
  * `pAuthData` of Kerberos (outbound): `SEC_WINNT_AUTH_IDENTITY`-shaped, plus where the
@@ -49,8 +46,9 @@ export interface KerberosAuthData {
   /** The password. */
   Password?: string;
   /**
-   * The realm's KDCs (`host`, `host:port`); default: the realm's `kdc` lines in the
-   * `krb5.conf` named by `KRB5_CONFIG`, else `/etc/krb5.conf`.
+   * The realm's KDCs (`host`, `host:port`, or an MS-KKDCP proxy's `https://` URL),
+   * tried in order; default: the realm's `kdc` lines in the `krb5.conf` named by
+   * `KRB5_CONFIG`, else `/etc/krb5.conf`.
    */
   Kdc?: string | readonly string[];
   /** Another way to reach the KDC (MS-KKDCP, a test relay); overrides `Kdc`. */
@@ -236,7 +234,7 @@ function transportFor(
     : typeof d.Kdc === "string"
     ? [d.Kdc]
     : [...d.Kdc];
-  return kdcs.length ? tcpTransport(kdcs, d.KdcTimeoutMs) : null;
+  return kdcs.length ? kdcTransport(kdcs, d.KdcTimeoutMs) : null;
 }
 
 /** A usable cache entry as a ticket-cache entry (null when its ticket does not decode). */

@@ -1,8 +1,8 @@
 /**
- * The Kerberos security package: a client (AS and TGS exchanges with a KDC over TCP,
- * a ticket cache in the credential), an acceptor (service keys from a keytab), the
- * AP-REQ/AP-REP exchange in GSS framing, and RFC 4121 message protection with the AES
- * enctypes.
+ * The Kerberos security package: a client (AS and TGS exchanges with a KDC over TCP
+ * or through an MS-KKDCP proxy over HTTPS, a ticket cache in the credential), an
+ * acceptor (service keys from a keytab), the AP-REQ/AP-REP exchange in GSS framing,
+ * and RFC 4121 message protection with the AES enctypes.
  *
  * @module
  */
@@ -23,4 +23,5 @@ export {
   KdcUnreachableError,
   tcpTransport,
 } from "./transport.ts";
+export { kdcTransport, type KkdcpOptions, kkdcpTransport } from "./kkdcp.ts";
 export type { KerberosKey } from "./crypto.ts";

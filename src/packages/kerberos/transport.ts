@@ -2,7 +2,7 @@
  * Talking to a KDC: Kerberos over TCP (RFC 4120 section 7.2.2: each message preceded
  * by its length as four big-endian bytes), with a timeout, trying each KDC of a realm
  * in turn. A transport is a plain async function, so a caller can bring another one
- * (MS-KKDCP over HTTPS, a Cloudflare socket, a test relay).
+ * (MS-KKDCP over HTTPS, in `kkdcp.ts`; a Cloudflare socket; a test relay).
  *
  * @module
  */
@@ -164,6 +164,54 @@ async function exchange(
   }
 }
 
+/** One way to send a request to one KDC: what `failoverTransport` tries in turn. */
+export interface KdcExchanger {
+  /** The KDC's address as configured (named in errors). */
+  readonly address: string;
+  /** One request/reply exchange; throws (any error) when this KDC fails. */
+  send(realm: string, request: Uint8Array): Promise<Uint8Array>;
+}
+
+/** An exchanger over TCP to `address` (`host[:port]`), bounded by `timeoutMs`. */
+export function tcpExchanger(address: string, timeoutMs: number): KdcExchanger {
+  return {
+    address,
+    send: (_realm, request) => exchange(address, request, timeoutMs),
+  };
+}
+
+/**
+ * A transport trying `exchangers` in order until one answers; when all fail, a
+ * `KdcUnreachableError` naming each address and why.
+ *
+ * @example
+ * ```ts ignore
+ * import { failoverTransport, tcpExchanger } from "./transport.ts";
+ * const send = failoverTransport([tcpExchanger("kdc1.example.com", 5000)]);
+ * ```
+ */
+export function failoverTransport(
+  exchangers: readonly KdcExchanger[],
+): KdcTransport {
+  const list = [...exchangers];
+  return async (realm, request) => {
+    if (list.length === 0) {
+      throw new KdcUnreachableError(`no KDC is known for realm ${realm}`);
+    }
+    const why: string[] = [];
+    for (const x of list) {
+      try {
+        return await x.send(realm, request);
+      } catch (e) {
+        why.push(`${x.address}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    throw new KdcUnreachableError(
+      `no KDC of realm ${realm} answered (${why.join("; ")})`,
+    );
+  };
+}
+
 /**
  * A transport over TCP to `kdcs` (tried in order until one answers), each exchange
  * bounded by `timeoutMs` (default 10 s). Needs `--allow-net` in Deno.
@@ -179,21 +227,5 @@ export function tcpTransport(
   kdcs: readonly string[],
   timeoutMs = 10_000,
 ): KdcTransport {
-  const list = [...kdcs];
-  return async (realm, request) => {
-    if (list.length === 0) {
-      throw new KdcUnreachableError(`no KDC is known for realm ${realm}`);
-    }
-    const why: string[] = [];
-    for (const kdc of list) {
-      try {
-        return await exchange(kdc, request, timeoutMs);
-      } catch (e) {
-        why.push(`${kdc}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    throw new KdcUnreachableError(
-      `no KDC of realm ${realm} answered (${why.join("; ")})`,
-    );
-  };
+  return failoverTransport(kdcs.map((k) => tcpExchanger(k, timeoutMs)));
 }

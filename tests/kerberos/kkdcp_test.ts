@@ -1,0 +1,168 @@
+// Kerberos through a real MS-KKDCP server: FreeIPA's kdcproxy (python3-kdcproxy,
+// served by tests/peers/kdcproxy_peer.py) in front of a throwaway MIT KDC. Our client
+// gets its TGT and service ticket through the proxy, over plain HTTP (`Kdc` set to the
+// proxy's URL) and over HTTPS (`KdcTransport: kkdcpTransport(url, { fetch })` with a
+// fetch trusting the throwaway CA that issued the proxy's certificate), and our
+// acceptor takes its AP-REQ with the service keytab, mutual authentication included. A wrong password through
+// the proxy is SEC_E_LOGON_DENIED; a list with an unreachable TCP KDC first fails
+// over to the proxy. The codec and misbehaving proxies are in kkdcp_stub_test.ts.
+import assert from "node:assert/strict";
+import {
+  AcceptSecurityContext,
+  type CredHandle,
+  CtxtHandle,
+  DeleteSecurityContext,
+  FreeCredentialsHandle,
+  kkdcpTransport,
+  SEC_E_LOGON_DENIED,
+  SEC_E_OK,
+  SEC_I_CONTINUE_NEEDED,
+  SecBuffer,
+  SECBUFFER_TOKEN,
+  SecBufferDesc,
+  SECURITY_NATIVE_DREP,
+  statusName,
+} from "../../mod.ts";
+import {
+  type KdcProxy,
+  kdcproxyTest,
+  startKdcProxy,
+} from "../peers/kdcproxy_peer.ts";
+import type { MitKdc } from "../peers/mit_kdc.ts";
+import {
+  acquireInbound,
+  acquireKrb,
+  iscStep,
+  keytabPath,
+  KRB_USER,
+  newCtx,
+  REALM,
+  SERVICE,
+  withKdc,
+} from "./_kdc_helpers.ts";
+
+const st = (s: number) => statusName(s);
+const ASC = 0x100 | 0x10 | 0x20000 | 0x2; // allocate, confidentiality, integrity, mutual
+
+/** A port on 127.0.0.1 with no listener. */
+function closedPort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Runs `fn` with a KDC and kdcproxy in front of it (HTTPS when `tls`). */
+function withProxy(
+  tls: boolean,
+  fn: (kdc: MitKdc, proxy: KdcProxy) => Promise<void>,
+): Promise<void> {
+  return withKdc(async (kdc) => {
+    const proxy = await startKdcProxy(REALM, kdc.kdc, tls);
+    try {
+      await fn(kdc, proxy);
+    } finally {
+      await proxy.close();
+    }
+  });
+}
+
+/** One AcceptSecurityContext call. */
+function accept(
+  cred: CredHandle,
+  ctx: CtxtHandle,
+  token: Uint8Array,
+): { status: number; token: Uint8Array | null } {
+  const out = new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
+  const status = AcceptSecurityContext(
+    cred,
+    null,
+    new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, token)]),
+    ASC,
+    SECURITY_NATIVE_DREP,
+    ctx,
+    out,
+    { value: 0 },
+    null,
+  );
+  const b = out.pBuffers[0];
+  return {
+    status,
+    token: b.pvBuffer && b.cbBuffer ? b.pvBuffer.subarray(0, b.cbBuffer) : null,
+  };
+}
+
+/**
+ * Acquires with `authData`, gets the AP-REQ for HTTP/localhost (the AS and TGS
+ * exchanges go through the proxy), has our acceptor take it with the keytab, and
+ * finishes the client with the AP-REP.
+ */
+async function logonThroughProxy(kdc: MitKdc, authData: object) {
+  const { status, cred } = await acquireKrb("Kerberos", {
+    User: KRB_USER.user,
+    Domain: REALM,
+    Password: KRB_USER.password,
+    ...authData,
+  });
+  assert.equal(st(status), st(SEC_E_OK));
+  const server = acquireInbound("Kerberos", { Keytab: keytabPath(kdc) });
+  assert.equal(st(server.status), st(SEC_E_OK));
+  const cctx = newCtx();
+  const sctx = new CtxtHandle();
+  try {
+    const a = await iscStep(cred, cctx, true, SERVICE, null);
+    assert.equal(st(a.status), st(SEC_I_CONTINUE_NEEDED));
+    const r = accept(server.cred, sctx, a.token!);
+    assert.equal(st(r.status), st(SEC_E_OK));
+    const done = await iscStep(cred, cctx, false, SERVICE, r.token);
+    assert.equal(st(done.status), st(SEC_E_OK));
+  } finally {
+    DeleteSecurityContext(cctx);
+    DeleteSecurityContext(sctx);
+    FreeCredentialsHandle(cred);
+    FreeCredentialsHandle(server.cred);
+  }
+}
+
+await kdcproxyTest(
+  "kkdcp: Kdc set to kdcproxy's http:// URL: AS and TGS through the proxy, AP-REQ accepted by our acceptor, AP-REP completes",
+  () =>
+    withProxy(false, async (kdc, proxy) => {
+      assert.match(proxy.url, /^http:\/\/127\.0\.0\.1:\d+\/KdcProxy$/);
+      await logonThroughProxy(kdc, { Kdc: proxy.url });
+    }),
+);
+
+await kdcproxyTest(
+  "kkdcp: kkdcpTransport over HTTPS (a fetch trusting a throwaway CA) to kdcproxy",
+  () =>
+    withProxy(true, async (kdc, proxy) => {
+      assert.match(proxy.url, /^https:\/\//);
+      await logonThroughProxy(kdc, {
+        KdcTransport: kkdcpTransport(proxy.url, { fetch: proxy.fetch }),
+      });
+    }),
+);
+
+await kdcproxyTest(
+  "kkdcp: a wrong password through kdcproxy is SEC_E_LOGON_DENIED; an unreachable TCP KDC listed first fails over to the proxy",
+  () =>
+    withProxy(false, async (kdc, proxy) => {
+      const { status, cred } = await acquireKrb("Kerberos", {
+        User: KRB_USER.user,
+        Domain: REALM,
+        Password: "not-the-password",
+        Kdc: proxy.url,
+      });
+      assert.equal(st(status), st(SEC_E_OK));
+      try {
+        const r = await iscStep(cred, newCtx(), true, SERVICE, null);
+        assert.equal(st(r.status), st(SEC_E_LOGON_DENIED));
+      } finally {
+        FreeCredentialsHandle(cred);
+      }
+      await logonThroughProxy(kdc, {
+        Kdc: [`127.0.0.1:${closedPort()}`, proxy.url],
+      });
+    }),
+);
