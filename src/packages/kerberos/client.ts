@@ -86,7 +86,7 @@ import {
   getTgt,
   statusOfKdcError,
 } from "./kdc.ts";
-import { KerberosContextBase } from "./context.ts";
+import { failure, KerberosContextBase } from "./context.ts";
 
 /**
  * The service principal of an SSPI target: `service/host[:port][@REALM]` (the SPN
@@ -117,11 +117,6 @@ export function targetPrincipal(
     };
   }
   return null;
-}
-
-/** A failed step (the context is then unusable). */
-function failure(status: number, message: string): StepResult {
-  return { status, attrs: 0, message };
 }
 
 /** The GSS flags and `ISC_RET_*` for `ISC_REQ_*` flags. */

@@ -57,6 +57,11 @@ import {
 /** `cbMaxToken` of Windows' Kerberos package (its `MaxTokenSize` default since 2012). */
 export const KERBEROS_MAX_TOKEN = 48000;
 
+/** A failed handshake step: its status and why (the context is then unusable). */
+export function failure(status: number, message: string): StepResult {
+  return { status, attrs: 0, message };
+}
+
 /** The buffers of one message call. */
 interface Parts {
   token: { pv: Uint8Array; set(n: number): void } | null;

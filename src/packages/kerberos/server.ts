@@ -76,16 +76,11 @@ import {
   TOK_AP_REQ,
   unframeToken,
 } from "./gss.ts";
-import { KerberosContextBase } from "./context.ts";
+import { failure, KerberosContextBase } from "./context.ts";
 import {
   CLOCK_SKEW_MS,
   type KerberosServerCredential,
 } from "./server_credentials.ts";
-
-/** A failed step. */
-function failure(status: number, message: string): StepResult {
-  return { status, attrs: 0, message };
-}
 
 /** `name@REALM`. */
 function nameOf(p: PrincipalName, realm: string): string {
