@@ -94,7 +94,7 @@ export interface KerberosBench {
   oursHandshake(): void;
   /**
    * The same with one acceptor credential for the whole run: its replay cache keeps
-   * every authenticator for ten minutes and each AcceptSecurityContext walks it.
+   * every authenticator for ten minutes (what a busy server's memory holds).
    */
   oursHandshakeOneCredential(): void;
   /** MIT's handshake over the password credential's MEMORY ccache. */
@@ -112,8 +112,8 @@ export interface KerberosBench {
   /** The same through MIT: `gss_acquire_cred_with_password` and the first init. */
   mitLogon(): void;
   /**
-   * Our handshakes refused as replays so far: two authenticators with the same
-   * ctime and cusec (ms-resolution time plus a random sub-millisecond part).
+   * Our handshakes refused as replays so far (two authenticators with the same
+   * ctime and cusec; authenticator times are strictly increasing, so none expected).
    */
   readonly replays: number;
   /** Releases everything, stops the KDC, removes its files, restores the env. */
