@@ -49,6 +49,10 @@ import {
 } from "../../sspi/status.ts";
 import type { KerberosKey } from "./crypto.ts";
 import {
+  encodeKerberosExport,
+  type ExportedKerberosContext,
+} from "./export.ts";
+import {
   KrbMessageCrypto,
   maxSignatureSize,
   securityTrailerSize,
@@ -101,6 +105,7 @@ export abstract class KerberosContextBase implements PackageContext {
   protected clientTarget: string | null = null;
   #msg: KrbMessageCrypto | null = null;
   #key: KerberosKey | null = null;
+  #acceptorSubkey = false;
   #ret = 0;
   #start = 0;
   #end = 0;
@@ -128,6 +133,7 @@ export abstract class KerberosContextBase implements PackageContext {
   ): void {
     this.#msg?.dispose();
     this.#key = { etype: key.etype, bytes: key.bytes.slice() };
+    this.#acceptorSubkey = acceptorSubkey;
     this.#msg = new KrbMessageCrypto({
       key,
       isInitiator: this.initiator,
@@ -138,6 +144,42 @@ export abstract class KerberosContextBase implements PackageContext {
     this.#ret = ret;
     this.#start = Date.now();
     this.#end = endtime;
+  }
+
+  /**
+   * `ExportSecurityContext`: the established state (see `export.ts`), sequence
+   * numbers as they stand; `SEC_E_NO_CONTEXT` before completion. The bytes hold the
+   * context key in clear: they are as secret as the key.
+   */
+  exportContext(): Uint8Array | number {
+    if (!this.#msg || !this.#key) return SEC_E_NO_CONTEXT;
+    return encodeKerberosExport({
+      role: this.initiator ? "initiate" : "accept",
+      key: this.#key,
+      acceptorSubkey: this.#acceptorSubkey,
+      sendSeq: this.#msg.sendSeq,
+      recvSeq: this.#msg.recvSeq,
+      retFlags: this.#ret,
+      clientName: this.clientName,
+      serverName: this.serverName,
+      clientTarget: this.clientTarget,
+      start: this.#start,
+      end: this.#end,
+    });
+  }
+
+  /** Establishes this (fresh) context from an export; wipes `x.key`. */
+  protected restore(x: ExportedKerberosContext): void {
+    this.clientName = x.clientName;
+    this.serverName = x.serverName;
+    this.clientTarget = x.clientTarget;
+    const { key, acceptorSubkey, sendSeq, recvSeq, retFlags } = x;
+    try {
+      this.established(key, acceptorSubkey, sendSeq, recvSeq, retFlags, x.end);
+    } finally {
+      key.bytes.fill(0);
+    }
+    this.#start = x.start;
   }
 
   queryAttribute(attribute: number): AttributeResult {

@@ -33,6 +33,7 @@ import { SEC_E_NO_CREDENTIALS } from "../../sspi/status.ts";
 import { SECPKG_CRED_OUTBOUND } from "../../sspi/flags.ts";
 import { KerberosClientContext } from "./client.ts";
 import { KERBEROS_MAX_TOKEN } from "./context.ts";
+import { KerberosImportedContext } from "./imported.ts";
 import {
   acquireKerberosCredential,
   KerberosCredential,
@@ -86,6 +87,12 @@ export const kerberosPackage: SecurityPackage = {
     req.use & SECPKG_CRED_OUTBOUND
       ? acquireKerberosCredential(req)
       : acquireKerberosServerCredential(req),
+  /**
+   * `ImportSecurityContext`: an established client or acceptor context from
+   * `ExportSecurityContext` bytes (`SEC_E_INVALID_TOKEN` when they are not one).
+   */
+  importContext: (token: Uint8Array): PackageContext =>
+    new KerberosImportedContext(KERBEROS_PACKAGE_INFO, token),
   createContext(
     cred: PackageCredential,
     role: "initiate" | "accept",
