@@ -108,8 +108,11 @@ export {
   kdcTransport,
   KdcUnreachableError,
   type KerberosAuthData,
+  type KerberosDelegatedTgt,
+  type KerberosServerAuthData,
   type KkdcpOptions,
   kkdcpTransport,
+  SECPKG_ATTR_KERBEROS_DELEGATED_TGT,
   tcpTransport,
 } from "./src/packages/kerberos/mod.ts";
 export {

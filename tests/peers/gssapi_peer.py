@@ -27,6 +27,7 @@ Requests / replies:
   {"op":"get_mic","data":"b64"} -> {"ok":true,"mic":"b64"}
   {"op":"verify_mic","data":"b64","mic":"b64"} -> {"ok":true}
   {"op":"info"} -> {"ok":true,"peer_name":..,"mech":..,"flags":n,...}
+      (acceptor: "delegated": the delegated credentials' principal, or null)
   {"op":"quit"} -> {"ok":true} and exit
 Any failure: {"ok":false,"error":"text","major":n,"minor":n}.
 """
@@ -232,6 +233,15 @@ class Peer:
             info["flags"] = int(ctx.actual_flags)
         except gssapi.exceptions.GSSError:
             pass
+        if self.args.role == "acceptor":
+            # The initiator's delegated credentials (GSS_C_DELEG_FLAG), if any.
+            info["delegated"] = None
+            try:
+                creds = ctx.delegated_creds
+                if creds is not None:
+                    info["delegated"] = display_name(creds.name)
+            except gssapi.exceptions.GSSError as e:
+                info["delegated_error"] = str(e)
         try:
             vals = graw.inquire_sec_context_by_oid(ctx, oid(SSPI_SESSION_KEY_OID))
             if vals:

@@ -161,6 +161,8 @@ export interface PeerInfo {
   session_key_hex: string | null;
   initiator_name?: string;
   session_key_error?: string;
+  /** Acceptor: the principal of the credentials the initiator delegated, or null. */
+  delegated?: string | null;
 }
 
 /** A GSSAPI failure reported by the peer. */

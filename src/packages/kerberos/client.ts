@@ -14,11 +14,13 @@ import { bufferBytes, filetimeFromMs, findBuffer } from "../../sspi/buffers.ts";
 import { SspiError } from "../../sspi/errors.ts";
 import {
   ISC_REQ_CONFIDENTIALITY,
+  ISC_REQ_DELEGATE,
   ISC_REQ_INTEGRITY,
   ISC_REQ_MUTUAL_AUTH,
   ISC_REQ_REPLAY_DETECT,
   ISC_REQ_SEQUENCE_DETECT,
   ISC_RET_CONFIDENTIALITY,
+  ISC_RET_DELEGATE,
   ISC_RET_INTEGRITY,
   ISC_RET_MUTUAL_AUTH,
   ISC_RET_REPLAY_DETECT,
@@ -70,6 +72,7 @@ import {
   encodeGssChecksum,
   frameInitialToken,
   GSS_C_CONF_FLAG,
+  GSS_C_DELEG_FLAG,
   GSS_C_INTEG_FLAG,
   GSS_C_MUTUAL_FLAG,
   GSS_C_REPLAY_FLAG,
@@ -82,10 +85,13 @@ import {
 } from "./gss.ts";
 import {
   authenticatorTime,
+  getForwardedTgt,
   getServiceTicket,
   getTgt,
+  isForwardable,
   statusOfKdcError,
 } from "./kdc.ts";
+import { krbCredFor } from "./delegation.ts";
 import { failure, KerberosContextBase } from "./context.ts";
 
 /**
@@ -180,22 +186,38 @@ export class KerberosClientContext extends KerberosContextBase {
       ));
     }
     const spn = req.target;
-    const cached = this.cred.serviceTicket(spn);
-    if (cached) return this.#fail(this.#apReq(req, cached));
-    const stuck = this.cred.cannotGetTickets;
-    if (stuck) return this.#fail(failure(SEC_E_NO_CREDENTIALS, stuck));
-    if (!req.async) {
-      return this.#fail(failure(
-        SEC_E_NO_AUTHENTICATING_AUTHORITY,
-        "no service ticket is cached for this target and getting one needs the KDC: " +
-          "call SspiInitializeSecurityContextAsync",
-      ));
+    const cred = this.cred;
+    // Delegation (RFC 4121 4.1.1.1) sends a forwarded TGT: from the credential, or
+    // asked for now when the TGT is forwardable (or still to be had) and I/O may run.
+    const wanted = (req.flags & ISC_REQ_DELEGATE) !== 0 || cred.delegate;
+    const tgtNow = cred.tgt;
+    const fwdNow = wanted ? cred.forwardedTgt : null;
+    const fetchFwd = wanted && !fwdNow && req.async &&
+      (tgtNow ? isForwardable(tgtNow) : cred.cannotGetTickets === null);
+    const cached = cred.serviceTicket(spn);
+    if (cached && !fetchFwd) {
+      return this.#fail(this.#apReq(req, cached, fwdNow));
+    }
+    if (!cached) {
+      const stuck = cred.cannotGetTickets;
+      if (stuck) return this.#fail(failure(SEC_E_NO_CREDENTIALS, stuck));
+      if (!req.async) {
+        return this.#fail(failure(
+          SEC_E_NO_AUTHENTICATING_AUTHORITY,
+          "no service ticket is cached for this target and getting one needs the KDC: " +
+            "call SspiInitializeSecurityContextAsync",
+        ));
+      }
     }
     return (async () => {
       try {
-        const tgt = this.cred.tgt ?? await getTgt(this.cred);
-        const st = await getServiceTicket(this.cred, tgt, spn, target.sname);
-        return this.#fail(this.#apReq(req, st));
+        let st = cached;
+        if (!st) {
+          const tgt = cred.tgt ?? await getTgt(cred);
+          st = await getServiceTicket(cred, tgt, spn, target.sname);
+        }
+        const fwd = fetchFwd ? await this.#forwarded() : fwdNow;
+        return this.#fail(this.#apReq(req, st, fwd));
       } catch (e) {
         if (e instanceof SspiError) {
           return this.#fail(failure(e.status, e.message));
@@ -205,14 +227,38 @@ export class KerberosClientContext extends KerberosContextBase {
     })();
   }
 
-  /** Builds the AP-REQ for `ticket`. */
-  #apReq(req: StepRequest, ticket: CachedTicket): StepResult {
+  /**
+   * A forwarded TGT for delegation, or null when none can be had (the TGT is not
+   * forwardable, the KDC refuses or cannot be reached): then the context goes on
+   * without delegation, as Windows and MIT do.
+   */
+  async #forwarded(): Promise<CachedTicket | null> {
+    try {
+      const tgt = this.cred.tgt ?? await getTgt(this.cred);
+      return this.cred.forwardedTgt ?? await getForwardedTgt(this.cred, tgt);
+    } catch (e) {
+      if (e instanceof SspiError) return null;
+      throw e;
+    }
+  }
+
+  /** Builds the AP-REQ for `ticket`, delegating `fwd` when given. */
+  #apReq(
+    req: StepRequest,
+    ticket: CachedTicket,
+    fwd: CachedTicket | null,
+  ): StepResult {
     const cb = findBuffer(req.input, SECBUFFER_CHANNEL_BINDINGS);
     const bindings = gssChannelBindingsHash(cb ? bufferBytes(cb) : null);
     if (!bindings) {
       return failure(SEC_E_INVALID_TOKEN, "malformed SEC_CHANNEL_BINDINGS");
     }
-    const { gss, ret } = flagsFor(req.flags);
+    let { gss, ret } = flagsFor(req.flags);
+    const delegation = fwd ? krbCredFor(fwd, ticket.key) : undefined;
+    if (delegation) {
+      gss |= GSS_C_DELEG_FLAG;
+      ret |= ISC_RET_DELEGATE;
+    }
     this.#ticket = ticket;
     this.#subkey = randomKey(ticket.key.etype);
     this.#seq = randomUint(30);
@@ -224,7 +270,7 @@ export class KerberosClientContext extends KerberosContextBase {
       cname: ticket.cname,
       cksum: {
         cksumtype: CKSUMTYPE_GSSAPI,
-        checksum: encodeGssChecksum({ bindings, flags: gss }),
+        checksum: encodeGssChecksum({ bindings, flags: gss, delegation }),
       },
       cusec: this.#cusec,
       ctime: new Date(this.#ctime),

@@ -33,6 +33,7 @@ import {
 import { kdcsFor, systemKrb5Config } from "./config.ts";
 import { type KdcTransport, KdcUnreachableError } from "./transport.ts";
 import { kdcTransport } from "./kkdcp.ts";
+import { delegatedTicket } from "./delegation.ts";
 
 /**
  * `pAuthData` of Kerberos (outbound): `SEC_WINNT_AUTH_IDENTITY`-shaped, plus where the
@@ -55,6 +56,19 @@ export interface KerberosAuthData {
   KdcTransport?: KdcTransport;
   /** Milliseconds to wait for each KDC exchange (default 10,000). */
   KdcTimeoutMs?: number;
+  /**
+   * Delegate in every context this credential initiates, as if each asked for
+   * `ISC_REQ_DELEGATE`: the way to delegate through
+   * `SspiInitializeSecurityContextAsync`, which refuses that flag (as `sspi.h`
+   * documents). The credential gets a forwarded TGT once and keeps it.
+   */
+  Delegate?: boolean;
+  /**
+   * Act as the client who delegated this TGT to an acceptor (the value
+   * `SECPKG_ATTR_KERBEROS_DELEGATED_TGT` returned): no `User` or `Password`; the KDC
+   * is the client realm's, from `Kdc`, `KdcTransport` or `krb5.conf`.
+   */
+  DelegatedFrom?: unknown;
 }
 
 /** A ticket with its session key, as the ticket cache keeps it. */
@@ -69,6 +83,14 @@ export interface CachedTicket {
   crealm: string;
   /** When the ticket ends (ms since the epoch). */
   endtime: number;
+  /** The ticket flags (`TKT_FLG_*`), when known (from the KDC reply or the cache). */
+  flags?: number;
+  /** When the client authenticated (ms since the epoch), when known. */
+  authtime?: number;
+  /** When the ticket starts, if the KDC said (ms since the epoch). */
+  starttime?: number;
+  /** Until when it can be renewed, if renewable (ms since the epoch). */
+  renewTill?: number;
 }
 
 /** `user`, `user@REALM` or `REALM\user`, with `Domain` as the realm otherwise. */
@@ -116,17 +138,25 @@ export class KerberosCredential implements PackageCredential {
   #password: Uint8Array | null;
   #keys = new Map<string, KerberosKey>();
   #tgt: CachedTicket | null = null;
+  #forwarded: CachedTicket | null = null;
   #tickets = new Map<string, CachedTicket>();
+  /** Delegate in every context, as if `ISC_REQ_DELEGATE` were asked (`Delegate`). */
+  readonly delegate: boolean;
 
-  /** Builds a credential; `password` is copied (`null`: from a credential cache). */
+  /**
+   * Builds a credential; `password` is copied (`null`: from a credential cache or a
+   * delegated TGT).
+   */
   constructor(
     use: number,
     cname: PrincipalName,
     realm: string,
     password: string | null,
     transport: KdcTransport,
+    delegate = false,
   ) {
     this.use = use;
+    this.delegate = delegate;
     this.cname = cname;
     this.realm = realm;
     this.transport = transport;
@@ -178,6 +208,18 @@ export class KerberosCredential implements PackageCredential {
     this.#tgt = t;
   }
 
+  /** The forwarded TGT to delegate, if one is cached and still valid for a minute. */
+  get forwardedTgt(): CachedTicket | null {
+    const t = this.#forwarded;
+    return t && t.endtime > Date.now() + 60_000 ? t : null;
+  }
+
+  /** Caches the forwarded TGT. */
+  set forwardedTgt(t: CachedTicket | null) {
+    if (this.#forwarded && this.#forwarded !== t) wipeKey(this.#forwarded.key);
+    this.#forwarded = t;
+  }
+
   /**
    * Why no new ticket can be had, or null: a credential from a credential cache has
    * no password, so without a valid TGT it cannot get one ("run kinit").
@@ -218,6 +260,7 @@ export class KerberosCredential implements PackageCredential {
     for (const k of this.#keys.values()) wipeKey(k);
     this.#keys.clear();
     this.tgt = null;
+    this.forwardedTgt = null;
     for (const t of this.#tickets.values()) wipeKey(t.key);
     this.#tickets.clear();
   }
@@ -254,7 +297,58 @@ function cachedTicket(c: CcacheCredential): CachedTicket | null {
     },
     crealm: c.client.realm,
     endtime: c.endtime * 1000,
+    flags: c.ticketFlags,
+    authtime: c.authtime * 1000,
+    starttime: c.starttime ? c.starttime * 1000 : undefined,
+    renewTill: c.renewTill ? c.renewTill * 1000 : undefined,
   };
+}
+
+/** `transport` refusing AS-REQs, for a credential without a password. */
+function withoutAs(transport: KdcTransport): KdcTransport {
+  // 0x6a: [APPLICATION 10], an AS-REQ, which needs the password this has not.
+  return (r, bytes) =>
+    bytes[0] === 0x6a
+      ? Promise.reject(new Error("no AS exchange without a password"))
+      : transport(r, bytes);
+}
+
+/**
+ * The credential of a client who delegated its TGT to us (`DelegatedFrom`): that TGT
+ * (a copy) and the client realm's KDC.
+ */
+function acquireFromDelegation(
+  req: AcquireRequest,
+  d: KerberosAuthData,
+): KerberosCredential {
+  const t = delegatedTicket(d.DelegatedFrom);
+  if (!t) {
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      "DelegatedFrom must be a delegated TGT from SECPKG_ATTR_KERBEROS_DELEGATED_TGT " +
+        "(of a context not yet deleted)",
+    );
+  }
+  const transport = transportFor(d, t.crealm);
+  if (!transport || t.endtime <= Date.now()) {
+    wipeKey(t.key);
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      transport
+        ? "the delegated TGT has expired"
+        : `no KDC is known for realm ${t.crealm} (set Kdc, or list it in krb5.conf)`,
+    );
+  }
+  const cred = new KerberosCredential(
+    req.use,
+    { nameType: t.cname.nameType, nameString: [...t.cname.nameString] },
+    t.crealm,
+    null,
+    withoutAs(transport),
+    d.Delegate === true,
+  );
+  cred.tgt = t;
+  return cred;
 }
 
 /**
@@ -319,18 +413,13 @@ function acquireFromCcache(
           new KdcUnreachableError(`no KDC is known for realm ${realm}`),
         );
     }
-    const inner = transport;
-    // 0x6a: [APPLICATION 10], an AS-REQ, which needs the password this has not.
-    const guarded: KdcTransport = (r, bytes) =>
-      bytes[0] === 0x6a
-        ? Promise.reject(new Error("no AS exchange without a password"))
-        : inner(r, bytes);
     const cred = new KerberosCredential(
       req.use,
       { nameType: me.nameType, nameString: [...me.components] },
       realm,
       null,
-      guarded,
+      withoutAs(transport),
+      d.Delegate === true,
     );
     cred.tgt = tgtEntry;
     for (const [spn, t] of tickets) cred.setServiceTicket(spn, t);
@@ -345,8 +434,8 @@ function acquireFromCcache(
 /**
  * Acquires an outbound Kerberos credential from `{ User, Domain, Password }`, or,
  * with neither `User` nor `Password` (`pAuthData` null), from the user's MIT
- * credential cache (`KRB5CCNAME`, else `/tmp/krb5cc_<uid>`; only `FILE:` caches).
- * Throws `SspiError(SEC_E_NO_CREDENTIALS)` without a usable identity (a user without
+ * credential cache (`KRB5CCNAME`, else `/tmp/krb5cc_<uid>`; only `FILE:` caches),
+ * or with `DelegatedFrom`, from a TGT a client delegated to an acceptor. Throws `SspiError(SEC_E_NO_CREDENTIALS)` without a usable identity (a user without
  * a password, no readable cache, `pszPrincipal` naming someone else than the cache's
  * default principal) or when no KDC is known for the realm (a cache credential with
  * cached service tickets still works without one): then Negotiate leaves Kerberos
@@ -358,6 +447,15 @@ export function acquireKerberosCredential(
   const d = (req.authData ?? {}) as KerberosAuthData;
   if (typeof d !== "object") {
     throw new SspiError(SEC_E_NO_CREDENTIALS, "pAuthData must be an object");
+  }
+  if (d.DelegatedFrom !== undefined) {
+    if (d.User || d.Password) {
+      throw new SspiError(
+        SEC_E_NO_CREDENTIALS,
+        "DelegatedFrom goes without User and Password",
+      );
+    }
+    return acquireFromDelegation(req, d);
   }
   if (!d.User && !d.Password) return acquireFromCcache(req, d);
   if (typeof d.User !== "string" || typeof d.Password !== "string" || !d.User) {
@@ -389,5 +487,6 @@ export function acquireKerberosCredential(
     realm,
     d.Password,
     transport,
+    d.Delegate === true,
   );
 }

@@ -153,15 +153,23 @@ export interface GssChecksum {
   bindings?: Uint8Array;
   /** GSS_C_* flags. */
   flags: number;
+  /**
+   * The delegated credentials (a KRB-CRED, RFC 4121 4.1.1.1): present exactly when
+   * `flags` has `GSS_C_DELEG_FLAG`.
+   */
+  delegation?: Uint8Array;
 }
 
 /** Length of the checksum without delegation or extensions. */
 const GSS_CHECKSUM_SIZE = 24;
+/** DlgOpt: the only delegation option RFC 4121 defines (a KRB-CRED follows). */
+const DLG_OPT_KRB_CRED = 1;
 
 /**
  * Encodes the 0x8003 checksum (RFC 4121 4.1.1): Lgth = 16 (4 bytes, little-endian),
- * Bnd (16 bytes), Flags (4 bytes, little-endian). Delegation is not supported here, so
- * `GSS_C_DELEG_FLAG` is rejected.
+ * Bnd (16 bytes), Flags (4 bytes, little-endian), and with `GSS_C_DELEG_FLAG`,
+ * DlgOpt = 1 and Dlgth (2 bytes each, little-endian) then the KRB-CRED. The flag and
+ * `delegation` go together: one without the other is a `RangeError`.
  *
  * @example
  * ```ts
@@ -170,36 +178,53 @@ const GSS_CHECKSUM_SIZE = 24;
  * ```
  */
 export function encodeGssChecksum(value: GssChecksum): Uint8Array {
-  const { bindings, flags } = value;
+  const { bindings, flags, delegation } = value;
   if (bindings && bindings.length !== 16) {
     throw new RangeError("channel-binding hash must be 16 bytes");
   }
   if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff) {
     throw new RangeError(`GSS flags out of range: ${flags}`);
   }
-  if (flags & GSS_C_DELEG_FLAG) {
-    throw new RangeError("credential delegation is not supported");
+  if (((flags & GSS_C_DELEG_FLAG) !== 0) !== (delegation !== undefined)) {
+    throw new RangeError("GSS_C_DELEG_FLAG needs delegated credentials");
   }
-  const out = new Uint8Array(GSS_CHECKSUM_SIZE);
+  if (delegation && delegation.length > 0xffff) {
+    throw new RangeError("delegated credentials over 65535 bytes");
+  }
+  const extra = delegation ? 4 + delegation.length : 0;
+  const out = new Uint8Array(GSS_CHECKSUM_SIZE + extra);
   const v = new DataView(out.buffer);
   v.setUint32(0, 16, true);
   if (bindings) out.set(bindings, 4);
   v.setUint32(20, flags >>> 0, true);
+  if (delegation) {
+    v.setUint16(24, DLG_OPT_KRB_CRED, true);
+    v.setUint16(26, delegation.length, true);
+    out.set(delegation, 28);
+  }
   return out;
 }
 
 /**
- * Decodes a 0x8003 checksum: null when it is shorter than 24 bytes or Lgth is not 16.
- * Bytes after the flags (delegation, extensions) are not interpreted. `bindings` is a
- * copy.
+ * Decodes a 0x8003 checksum: null when it is shorter than 24 bytes or Lgth is not 16,
+ * or when `GSS_C_DELEG_FLAG` is set and the delegation fields are cut short, DlgOpt
+ * is not 1 or Dlgth runs past the end. Bytes after them (extensions) are not
+ * interpreted. `bindings` and `delegation` are copies.
  */
 export function decodeGssChecksum(
   bytes: Uint8Array,
-): { bindings: Uint8Array; flags: number } | null {
+): { bindings: Uint8Array; flags: number; delegation?: Uint8Array } | null {
   if (bytes.length < GSS_CHECKSUM_SIZE) return null;
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (v.getUint32(0, true) !== 16) return null;
-  return { bindings: bytes.slice(4, 20), flags: v.getUint32(20, true) };
+  const flags = v.getUint32(20, true);
+  const out = { bindings: bytes.slice(4, 20), flags };
+  if (!(flags & GSS_C_DELEG_FLAG)) return out;
+  if (bytes.length < GSS_CHECKSUM_SIZE + 4) return null;
+  if (v.getUint16(24, true) !== DLG_OPT_KRB_CRED) return null;
+  const n = v.getUint16(26, true);
+  if (n === 0 || 28 + n > bytes.length) return null;
+  return { ...out, delegation: bytes.slice(28, 28 + n) };
 }
 
 /**

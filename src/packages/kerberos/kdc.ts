@@ -56,6 +56,7 @@ import {
   KDC_ERR_S_PRINCIPAL_UNKNOWN,
   KDC_OPT_CANONICALIZE,
   KDC_OPT_FORWARDABLE,
+  KDC_OPT_FORWARDED,
   KEY_USAGE_AS_REP_ENC_PART,
   KEY_USAGE_AS_REQ_PA_ENC_TIMESTAMP,
   KEY_USAGE_TGS_REP_ENC_PART_SESSION_KEY,
@@ -68,6 +69,7 @@ import {
   PA_ETYPE_INFO2,
   PA_PAC_REQUEST,
   PA_TGS_REQ,
+  TKT_FLG_FORWARDABLE,
 } from "./constants.ts";
 import type { CachedTicket, KerberosCredential } from "./credentials.ts";
 import { KdcUnreachableError } from "./transport.ts";
@@ -351,22 +353,26 @@ function finish(
     cname: rep.cname,
     crealm: rep.crealm,
     endtime: part.endtime.getTime(),
+    flags: part.flags,
+    authtime: part.authtime.getTime(),
+    starttime: part.starttime?.getTime(),
+    renewTill: part.renewTill?.getTime(),
   };
 }
 
 /**
- * Gets a service ticket for `sname` in the TGT's realm (no cross-realm referrals
- * yet) and caches it under `spn`.
+ * One TGS exchange with `tgt` (RFC 4120 3.3) for `sname` in the TGT's realm, with
+ * `kdcOptions`; the reply is checked and returned, not cached.
  */
-export async function getServiceTicket(
+async function tgsExchange(
   cred: KerberosCredential,
   tgt: CachedTicket,
-  spn: string,
   sname: PrincipalName,
+  kdcOptions: number,
 ): Promise<CachedTicket> {
   const realm = tgt.crealm;
   const n = randomUint(31);
-  const reqBody = body(realm, sname, n);
+  const reqBody = { ...body(realm, sname, n), kdcOptions };
   const bodyDer = encodeKdcReqBody(reqBody);
   const auth = encodeAuthenticator({
     crealm: tgt.crealm,
@@ -403,13 +409,67 @@ export async function getServiceTicket(
       "the KDC did not answer with a TGS-REP",
     );
   }
-  const t = finish(
+  return finish(
     rep,
     tgt.key,
     KEY_USAGE_TGS_REP_ENC_PART_SESSION_KEY,
     n,
     "TGS-REP",
   );
+}
+
+/**
+ * Gets a service ticket for `sname` in the TGT's realm (no cross-realm referrals
+ * yet) and caches it under `spn`.
+ */
+export async function getServiceTicket(
+  cred: KerberosCredential,
+  tgt: CachedTicket,
+  spn: string,
+  sname: PrincipalName,
+): Promise<CachedTicket> {
+  const t = await tgsExchange(
+    cred,
+    tgt,
+    sname,
+    KDC_OPT_FORWARDABLE | KDC_OPT_CANONICALIZE,
+  );
   cred.setServiceTicket(spn, t);
   return t;
+}
+
+/**
+ * Gets a forwarded TGT (KDC options FORWARDED and FORWARDABLE, RFC 4120 2.6) to
+ * delegate, and caches it in the credential. Null when `tgt` is not forwardable, the
+ * KDC will not forward it or cannot be reached: the context then goes on without
+ * delegation, as MIT and Windows do.
+ */
+export async function getForwardedTgt(
+  cred: KerberosCredential,
+  tgt: CachedTicket,
+): Promise<CachedTicket | null> {
+  if (!isForwardable(tgt)) return null;
+  const krbtgt: PrincipalName = {
+    nameType: NT_SRV_INST,
+    nameString: ["krbtgt", tgt.crealm],
+  };
+  let t: CachedTicket;
+  try {
+    t = await tgsExchange(
+      cred,
+      tgt,
+      krbtgt,
+      KDC_OPT_FORWARDABLE | KDC_OPT_FORWARDED,
+    );
+  } catch (e) {
+    if (e instanceof SspiError) return null;
+    throw e;
+  }
+  cred.forwardedTgt = t;
+  return t;
+}
+
+/** Whether the KDC said `t` is forwardable. */
+export function isForwardable(t: CachedTicket): boolean {
+  return t.flags !== undefined && (t.flags & TKT_FLG_FORWARDABLE) !== 0;
 }

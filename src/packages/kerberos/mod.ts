@@ -2,7 +2,8 @@
  * The Kerberos security package: a client (AS and TGS exchanges with a KDC over TCP
  * or through an MS-KKDCP proxy over HTTPS, a ticket cache in the credential), an
  * acceptor (service keys from a keytab), the AP-REQ/AP-REP exchange in GSS framing,
- * and RFC 4121 message protection with the AES enctypes.
+ * RFC 4121 message protection with the AES enctypes, and credential delegation
+ * (a forwarded TGT in the AP-REQ's checksum, `delegation.ts`).
  *
  * @module
  */
@@ -25,3 +26,7 @@ export {
 } from "./transport.ts";
 export { kdcTransport, type KkdcpOptions, kkdcpTransport } from "./kkdcp.ts";
 export type { KerberosKey } from "./crypto.ts";
+export {
+  KerberosDelegatedTgt,
+  SECPKG_ATTR_KERBEROS_DELEGATED_TGT,
+} from "./delegation.ts";

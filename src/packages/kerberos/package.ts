@@ -71,6 +71,14 @@ export const KERBEROS_PACKAGE_INFO: SecPkgInfo = Object.freeze({
  * tickets it gets stay in the credential, and later contexts for the same target also
  * work through the synchronous `InitializeSecurityContext`.
  *
+ * Delegation: with `ISC_REQ_DELEGATE` (or `Delegate: true` in `pAuthData`, since the
+ * async form refuses that flag) and a forwardable TGT, the client gets a forwarded
+ * TGT (once per credential, through the async form) and sends it in the AP-REQ;
+ * `ISC_RET_DELEGATE` says it went. Otherwise the context goes on without it. The
+ * acceptor answers `ASC_RET_DELEGATE` and hands the TGT out through
+ * `SECPKG_ATTR_KERBEROS_DELEGATED_TGT`; `{ DelegatedFrom: thatValue, Kdc }` as
+ * outbound `pAuthData` acquires a credential acting as the client.
+ *
  * @example
  * ```ts ignore
  * import { AcquireCredentialsHandle, CredHandle, SECPKG_CRED_OUTBOUND } from "../../../mod.ts";

@@ -18,6 +18,7 @@ import {
 } from "../../sspi/buffers.ts";
 import {
   ASC_RET_CONFIDENTIALITY,
+  ASC_RET_DELEGATE,
   ASC_RET_INTEGRITY,
   ASC_RET_MUTUAL_AUTH,
   ASC_RET_REPLAY_DETECT,
@@ -25,6 +26,7 @@ import {
   SECBUFFER_CHANNEL_BINDINGS,
 } from "../../sspi/flags.ts";
 import type {
+  AttributeResult,
   SecPkgInfo,
   StepRequest,
   StepResult,
@@ -34,6 +36,7 @@ import {
   SEC_E_CONTEXT_EXPIRED,
   SEC_E_INVALID_TOKEN,
   SEC_E_LOGON_DENIED,
+  SEC_E_NO_CREDENTIALS,
   SEC_E_NO_KERB_KEY,
   SEC_E_OK,
   SEC_E_OUT_OF_SEQUENCE,
@@ -78,6 +81,11 @@ import {
 } from "./gss.ts";
 import { failure, KerberosContextBase } from "./context.ts";
 import {
+  type KerberosDelegatedTgt,
+  readDelegation,
+  SECPKG_ATTR_KERBEROS_DELEGATED_TGT,
+} from "./delegation.ts";
+import {
   CLOCK_SKEW_MS,
   type KerberosServerCredential,
 } from "./server_credentials.ts";
@@ -107,6 +115,8 @@ function apReqBytes(token: Uint8Array): Uint8Array | null {
 /** The Kerberos server state machine: one AP-REQ, at most one AP-REP. */
 export class KerberosServerContext extends KerberosContextBase {
   #done = false;
+  /** The TGT the client delegated (RFC 4121 4.1.1.1), once accepted. */
+  #delegated: KerberosDelegatedTgt | null = null;
 
   constructor(
     info: SecPkgInfo,
@@ -225,9 +235,22 @@ export class KerberosServerContext extends KerberosContextBase {
         `subkey of enctype ${auth.subkey.keytype}`,
       );
     }
+    let delegated: KerberosDelegatedTgt | null = null;
+    if (gss.delegation) {
+      const keys = [session];
+      if (auth.subkey) {
+        keys.push({ etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue });
+      }
+      const d = readDelegation(gss.delegation, keys, tkt.cname, tkt.crealm);
+      gss.delegation.fill(0);
+      if (d && "status" in d) return failure(d.status, d.message);
+      delegated = d;
+    }
     const mutual = (apReq.apOptions & AP_OPT_MUTUAL_REQUIRED) !== 0 ||
       (gss.flags & GSS_C_MUTUAL_FLAG) !== 0;
-    const ret = retFlags(gss.flags, mutual);
+    let ret = retFlags(gss.flags, mutual);
+    if (delegated) ret |= ASC_RET_DELEGATE;
+    this.#delegated = delegated;
     const initSeq = auth.seqNumber ?? 0;
     this.clientName = client;
     this.serverName = nameOf(t.sname, t.realm);
@@ -266,6 +289,25 @@ export class KerberosServerContext extends KerberosContextBase {
       attrs: ret,
       expiry,
     };
+  }
+
+  /**
+   * Adds `SECPKG_ATTR_KERBEROS_DELEGATED_TGT`: the client's delegated TGT
+   * (`SEC_E_NO_CREDENTIALS` when it delegated none).
+   */
+  override queryAttribute(attribute: number): AttributeResult {
+    if (attribute !== SECPKG_ATTR_KERBEROS_DELEGATED_TGT) {
+      return super.queryAttribute(attribute);
+    }
+    return this.#delegated
+      ? { status: SEC_E_OK, value: this.#delegated }
+      : { status: SEC_E_NO_CREDENTIALS };
+  }
+
+  override dispose(): void {
+    this.#delegated?.dispose();
+    this.#delegated = null;
+    super.dispose();
   }
 
   /** Checks the client's channel-binding hash against the caller's bindings. */
