@@ -36,6 +36,7 @@ import {
   ISC_RET_CONFIDENTIALITY,
   SECBUFFER_CHANNEL_BINDINGS,
   SECBUFFER_DATA,
+  SECBUFFER_PADDING,
   SECBUFFER_STREAM,
   SECBUFFER_TOKEN,
   SECPKG_ATTR_NAMES,
@@ -351,9 +352,14 @@ export class SecurityContext {
   wrap(data: Uint8Array, encrypt = true): Uint8Array {
     const out = new Uint8Array(this.#trailer + data.length);
     out.set(data, this.#trailer);
+    // Kerberos with rc4-hmac (RFC 4757) puts a padding byte after the data.
+    const pad = this.#stream
+      ? new SecBuffer(SECBUFFER_PADDING, new Uint8Array(8))
+      : null;
     const msg = new SecBufferDesc([
       new SecBuffer(SECBUFFER_TOKEN, out.subarray(0, this.#trailer)),
       new SecBuffer(SECBUFFER_DATA, out.subarray(this.#trailer)),
+      ...(pad ? [pad] : []),
     ]);
     check(
       this.#t.EncryptMessage(
@@ -367,9 +373,12 @@ export class SecurityContext {
     this.#seqOut++;
     // A signature-only token may be shorter than the trailer (Kerberos: 28 of 60).
     const n = msg.pBuffers[0].cbBuffer;
-    return n < this.#trailer
+    const sealed = n < this.#trailer
       ? concat(out.subarray(0, n), msg.pBuffers[1].pvBuffer!)
       : out;
+    return pad && pad.cbBuffer > 0
+      ? concat(sealed, pad.pvBuffer!.subarray(0, pad.cbBuffer))
+      : sealed;
   }
 
   /**

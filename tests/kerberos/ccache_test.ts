@@ -168,8 +168,8 @@ Deno.test("ccache: selectTickets keeps the default principal's unexpired AES tic
     },
     {
       ...http,
-      server: { ...http.server, components: ["HTTP", "rc4"] },
-      key: { etype: 23, bytes: new Uint8Array(16) },
+      server: { ...http.server, components: ["HTTP", "des3"] },
+      key: { etype: 16, bytes: new Uint8Array(24) },
     },
     {
       ...http,

@@ -127,7 +127,7 @@ Deno.test("string-to-key: default 4096 iterations; bad s2kparams refused", () =>
   assert.throws(() => stringToKey(AES128, "p", "s", be32(0)), Error);
   assert.throws(() => stringToKey(AES128, "p", "s", be32(1_000_001)), Error);
   assert.throws(() => stringToKey(AES128, "p", "s", new Uint8Array(3)), Error);
-  assert.throws(() => stringToKey(23, "p", "s"), TypeError);
+  assert.throws(() => stringToKey(19, "p", "s"), TypeError);
 });
 
 Deno.test("AES-CTS: RFC 3962 appendix B (key 'chicken teriyaki', zero IV)", () => {
@@ -190,12 +190,14 @@ Deno.test("DK: KRB5KDF values for the RFC 3962 keys; n-folded and 16-byte consta
 
 Deno.test("etype table", () => {
   assert.equal(isSupportedEtype(17) && isSupportedEtype(18), true);
-  assert.equal(isSupportedEtype(23) || isSupportedEtype(19), false);
-  assert.deepEqual([keySize(17), keySize(18)], [16, 32]);
+  assert.equal(isSupportedEtype(23), true, "rc4-hmac (RFC 4757)");
+  assert.equal(isSupportedEtype(19) || isSupportedEtype(16), false);
+  assert.deepEqual([keySize(17), keySize(18), keySize(23)], [16, 32, 16]);
   assert.equal(checksumTypeOf(17), CKSUMTYPE_HMAC_SHA1_96_AES128);
   assert.equal(checksumTypeOf(18), CKSUMTYPE_HMAC_SHA1_96_AES256);
+  assert.equal(checksumTypeOf(23), -138);
   for (const f of [keySize, checksumTypeOf, randomKey]) {
-    assert.throws(() => f(23), /encryption type 23/);
+    assert.throws(() => f(19), /encryption type 19/);
   }
   assert.throws(
     () => encrypt({ etype: 17, bytes: new Uint8Array(32) }, 1, bytes(1)),

@@ -296,7 +296,13 @@ Deno.test("GSS Wrap SSPI split: data in place, token is the trailer", () => {
   assert.equal(securityTrailerSize(AES128), 60);
   assert.equal(securityTrailerSize(AES256), 60);
   assert.equal(maxSignatureSize(AES256), 28);
-  assert.throws(() => securityTrailerSize(23), RangeError);
+  assert.throws(() => securityTrailerSize(19), RangeError);
+  assert.equal(
+    securityTrailerSize(23),
+    48,
+    "rc4-hmac: framing, header, confounder",
+  );
+  assert.equal(maxSignatureSize(23), 37, "rc4-hmac: a framed MIC token");
   for (const { etype, sub, name } of VARIANTS) {
     const { ini, acc } = pair(etype, sub);
     for (const conf of [true, false]) {

@@ -259,15 +259,16 @@ export function parseCcache(bytes: Uint8Array): Ccache {
 /** `TKT_FLG_INVALID` (RFC 4120 flag 7): a postdated ticket not yet validated. */
 const TKT_FLG_INVALID = 0x01000000;
 
-/** The AES enctypes (RFC 3962) and their key sizes: the ones this package uses. */
-const AES_KEY_SIZE = new Map([[17, 16], [18, 32]]);
+/** The enctypes this package uses and their key sizes: AES (RFC 3962) and rc4-hmac. */
+const KEY_SIZE = new Map([[17, 16], [18, 32], [23, 16]]);
 
 /**
  * The entries a client can use now: the default principal's TGT for its own realm
  * (`krbtgt/REALM@REALM`) and its service tickets keyed by SPN (the server's
  * components joined by `/`, lower-cased, realm left out), the longest-lived one
  * where several match. Left out: other clients' entries, user-to-user and invalid
- * (postdated) tickets, expired ones (`now` in ms), and keys other than AES-128/256.
+ * (postdated) tickets, expired ones (`now` in ms), and keys other than AES-128/256
+ * and rc4-hmac.
  */
 export function selectTickets(
   cache: Ccache,
@@ -282,7 +283,7 @@ export function selectTickets(
     if (
       c.isSkey || (c.ticketFlags & TKT_FLG_INVALID) !== 0 ||
       c.client.realm !== realm || c.client.components.join("/") !== myName ||
-      AES_KEY_SIZE.get(c.key.etype) !== c.key.bytes.length ||
+      KEY_SIZE.get(c.key.etype) !== c.key.bytes.length ||
       c.endtime * 1000 <= now
     ) continue;
     const s = c.server;

@@ -47,6 +47,7 @@ import {
 import {
   decrypt,
   encrypt,
+  ETYPE_RC4_HMAC,
   isSupportedEtype,
   type KerberosKey,
   randomKey,
@@ -363,12 +364,17 @@ export class KerberosClientContext extends KerberosContextBase {
           `the acceptor subkey has enctype ${sub.keytype}`,
         );
       }
-      const key = sub
+      // RFC 4757 (rc4-hmac) tokens have no AcceptorSubkey flag: an acceptor subkey of
+      // the initiator subkey's enctype is not used there (as MIT and Windows do).
+      const useSub = sub !== undefined &&
+        !(sub.keytype === ETYPE_RC4_HMAC &&
+          this.#subkey.etype === ETYPE_RC4_HMAC);
+      const key = useSub
         ? { etype: sub.keytype, bytes: sub.keyvalue }
         : this.#subkey;
       this.established(
         key,
-        sub !== undefined,
+        useSub,
         this.#seq,
         part.seqNumber ?? 0,
         this.#ret,

@@ -1,7 +1,8 @@
 /**
  * What Kerberos contexts share once established: attributes, and the SSPI message
  * functions (`MakeSignature`, `VerifySignature`, `EncryptMessage`, `DecryptMessage`)
- * mapped onto RFC 4121 tokens (`gss_tokens.ts`), in Windows' buffer layout: the
+ * mapped onto RFC 4121 tokens (`gss_tokens.ts`), or RFC 4757 tokens (`gss_rc4.ts`)
+ * when the context key is rc4-hmac, in Windows' buffer layout: the
  * signature or the Wrap token's non-data part goes in the `SECBUFFER_TOKEN`, the data
  * is encrypted in place in the `SECBUFFER_DATA`.
  *
@@ -15,6 +16,7 @@ import {
 } from "../../sspi/buffers.ts";
 import {
   SECBUFFER_DATA,
+  SECBUFFER_PADDING,
   SECBUFFER_READONLY,
   SECBUFFER_READONLY_WITH_CHECKSUM,
   SECBUFFER_STREAM,
@@ -47,7 +49,7 @@ import {
   SEC_E_QOP_NOT_SUPPORTED,
   SEC_E_UNSUPPORTED_FUNCTION,
 } from "../../sspi/status.ts";
-import type { KerberosKey } from "./crypto.ts";
+import { ETYPE_RC4_HMAC, type KerberosKey } from "./crypto.ts";
 import {
   encodeKerberosExport,
   type ExportedKerberosContext,
@@ -57,6 +59,10 @@ import {
   maxSignatureSize,
   securityTrailerSize,
 } from "./gss_tokens.ts";
+import { KrbRc4MessageCrypto } from "./gss_rc4.ts";
+
+/** The per-message token maker of a context: RFC 4121 (AES) or RFC 4757 (rc4-hmac). */
+type MessageCrypto = KrbMessageCrypto | KrbRc4MessageCrypto;
 
 /** `cbMaxToken` of Windows' Kerberos package (its `MaxTokenSize` default since 2012). */
 export const KERBEROS_MAX_TOKEN = 48000;
@@ -103,7 +109,7 @@ export abstract class KerberosContextBase implements PackageContext {
    * service key authenticates; what `SECPKG_ATTR_CLIENT_SPECIFIED_TARGET` answers.
    */
   protected clientTarget: string | null = null;
-  #msg: KrbMessageCrypto | null = null;
+  #msg: MessageCrypto | null = null;
   #key: KerberosKey | null = null;
   #acceptorSubkey = false;
   #ret = 0;
@@ -134,13 +140,16 @@ export abstract class KerberosContextBase implements PackageContext {
     this.#msg?.dispose();
     this.#key = { etype: key.etype, bytes: key.bytes.slice() };
     this.#acceptorSubkey = acceptorSubkey;
-    this.#msg = new KrbMessageCrypto({
+    const options = {
       key,
       isInitiator: this.initiator,
       acceptorSubkey,
       sendSeq,
       recvSeq,
-    });
+    };
+    this.#msg = key.etype === ETYPE_RC4_HMAC
+      ? new KrbRc4MessageCrypto(options)
+      : new KrbMessageCrypto(options);
     this.#ret = ret;
     this.#start = Date.now();
     this.#end = endtime;
@@ -241,7 +250,7 @@ export abstract class KerberosContextBase implements PackageContext {
     return { status: SEC_E_UNSUPPORTED_FUNCTION };
   }
 
-  #ready(): KrbMessageCrypto | number {
+  #ready(): MessageCrypto | number {
     return this.#msg ?? SEC_E_NO_CONTEXT;
   }
 
@@ -290,7 +299,19 @@ export abstract class KerberosContextBase implements PackageContext {
     }
     const trailer = securityTrailerSize(this.#key!.etype);
     if (p.token.pv.length < trailer) return SEC_E_BUFFER_TOO_SMALL;
-    const { token } = m.wrapSspi(p.crypt[0], qop === 0);
+    const pad = message.pBuffers.find((b) =>
+      b?.pvBuffer && baseType(b) === SECBUFFER_PADDING
+    );
+    if (m instanceof KrbRc4MessageCrypto) {
+      // RFC 4757's padding byte follows the data: it needs a SECBUFFER_PADDING.
+      if (!pad) return SEC_E_INVALID_TOKEN;
+      if (pad.pvBuffer!.length < 1) return SEC_E_BUFFER_TOO_SMALL;
+    }
+    const { token, padding } = m.wrapSspi(p.crypt[0], qop === 0);
+    if (pad) {
+      if (padding) pad.pvBuffer!.set(padding);
+      pad.cbBuffer = padding?.length ?? 0;
+    }
     p.token.pv.set(token);
     p.token.set(token.length);
     return SEC_E_OK;
@@ -333,7 +354,7 @@ export abstract class KerberosContextBase implements PackageContext {
    * GSSAPI peers send it): the first `SECBUFFER_DATA` is set to the message.
    */
   #decryptStream(
-    m: KrbMessageCrypto,
+    m: MessageCrypto,
     message: SecBufferDesc,
     stream: SecBuffer,
   ): QopResult {

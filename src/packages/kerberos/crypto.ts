@@ -1,8 +1,9 @@
 /**
- * Kerberos encryption and checksum profile for aes128-cts-hmac-sha1-96 (etype 17)
- * and aes256-cts-hmac-sha1-96 (etype 18): the simplified profile of RFC 3961
- * section 5.3 instantiated by RFC 3962. AES, SHA-1 and HMAC run in WebAssembly; all
- * calls are synchronous.
+ * Kerberos encryption and checksum profiles: aes128-cts-hmac-sha1-96 (etype 17)
+ * and aes256-cts-hmac-sha1-96 (etype 18), the simplified profile of RFC 3961
+ * section 5.3 instantiated by RFC 3962, and rc4-hmac (etype 23, RFC 4757, in
+ * `crypto_rc4.ts`), dispatched by the key's etype. AES, SHA-1, MD4, MD5, HMAC and RC4
+ * run in WebAssembly; all calls are synchronous.
  *
  * Unsupported encryption types throw a `TypeError` naming the etype; keys of the
  * wrong size throw a `RangeError`. Integrity failures are not exceptions:
@@ -15,6 +16,17 @@ import { randomBytesOf } from "../../crypto/_random.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
 import { aesCtsInPlace, aesEncryptBlock } from "../../wasm/aes.ts";
 import { ALG_SHA1, getWasm } from "../../wasm/mod.ts";
+import {
+  CKSUMTYPE_HMAC_MD5,
+  ETYPE_RC4_HMAC,
+  hmacMd5Checksum,
+  RC4_KEY_SIZE,
+  rc4HmacDecrypt,
+  rc4HmacEncrypt,
+  rc4StringToKey,
+} from "./crypto_rc4.ts";
+
+export { CKSUMTYPE_HMAC_MD5, ETYPE_RC4_HMAC } from "./crypto_rc4.ts";
 
 /** aes128-cts-hmac-sha1-96 (RFC 3962). */
 export const ETYPE_AES128_CTS_HMAC_SHA1_96 = 17;
@@ -27,9 +39,9 @@ export const CKSUMTYPE_HMAC_SHA1_96_AES256 = 16;
 
 /** A Kerberos protocol key: its encryption type and its bytes. */
 export interface KerberosKey {
-  /** Encryption type number (17 or 18). */
+  /** Encryption type number (17, 18 or 23). */
   etype: number;
-  /** Key bytes (16 for etype 17, 32 for etype 18). */
+  /** Key bytes (16 for etypes 17 and 23, 32 for etype 18). */
   bytes: Uint8Array;
 }
 
@@ -52,24 +64,32 @@ export const KE = 0xaa;
 /** Key-derivation suffix of Ki, the integrity key (RFC 3961 section 5.3). */
 export const KI = 0x55;
 
-/** True for the encryption types this module implements (17 and 18). */
+/** True for the encryption types this module implements (17, 18 and 23). */
 export function isSupportedEtype(etype: number): boolean {
   return etype === ETYPE_AES128_CTS_HMAC_SHA1_96 ||
-    etype === ETYPE_AES256_CTS_HMAC_SHA1_96;
+    etype === ETYPE_AES256_CTS_HMAC_SHA1_96 || etype === ETYPE_RC4_HMAC;
 }
 
 /** Key size in bytes of `etype`: 16 or 32. Throws a `TypeError` when unsupported. */
 export function keySize(etype: number): number {
   if (etype === ETYPE_AES128_CTS_HMAC_SHA1_96) return 16;
   if (etype === ETYPE_AES256_CTS_HMAC_SHA1_96) return 32;
+  if (etype === ETYPE_RC4_HMAC) return RC4_KEY_SIZE;
   throw new TypeError(`Unsupported Kerberos encryption type ${etype}`);
 }
 
 /** Checksum type of `etype`'s keyed checksum. Throws a `TypeError` when unsupported. */
 export function checksumTypeOf(etype: number): number {
+  if (etype === ETYPE_RC4_HMAC) return CKSUMTYPE_HMAC_MD5;
   return keySize(etype) === 16
     ? CKSUMTYPE_HMAC_SHA1_96_AES128
     : CKSUMTYPE_HMAC_SHA1_96_AES256;
+}
+
+/** True when `key` is an rc4-hmac key of the right size (throws like `checkKey`). */
+function isRc4(key: KerberosKey): boolean {
+  checkKey(key);
+  return key.etype === ETYPE_RC4_HMAC;
 }
 
 /** Checks that `key` has a supported etype and the matching size. */
@@ -141,7 +161,11 @@ function lcm(a: number, b: number): number {
  * block, then encrypted repeatedly, the outputs concatenated to the key size.
  */
 export function deriveKey(key: KerberosKey, constant: Uint8Array): Uint8Array {
-  checkKey(key);
+  if (isRc4(key)) {
+    throw new TypeError(
+      "Cannot derive a key from rc4-hmac: RFC 4757 has no DK",
+    );
+  }
   if (constant.length === 0) {
     throw new RangeError("Cannot derive a Kerberos key: empty constant");
   }
@@ -229,6 +253,8 @@ export function wipeKey(key: KerberosKey): void {
  * string-to-key (RFC 3962 section 4): PBKDF2-HMAC-SHA1 of the UTF-8 password and
  * salt, then DK(tkey, "kerberos"). `params` (s2kparams) is the iteration count as
  * 4 bytes big-endian; absent means 4096. A count of 0 or above 1,000,000 is refused.
+ * For rc4-hmac (etype 23) it is the NT hash, MD4 of the UTF-16LE password; salt and
+ * params are ignored (RFC 4757 section 4).
  *
  * @example RFC 3962 appendix B, first vector
  * ```ts
@@ -247,6 +273,9 @@ export function stringToKey(
   params?: Uint8Array,
 ): KerberosKey {
   const size = keySize(etype);
+  if (etype === ETYPE_RC4_HMAC) {
+    return { etype, bytes: rc4StringToKey(password) };
+  }
   const iterations = iterationsOf(params);
   const enc = new TextEncoder();
   const pw = enc.encode(password);
@@ -337,7 +366,9 @@ export function randomKey(etype: number): KerberosKey {
  * Encrypts `plaintext` for key usage `usage`: a 16-byte confounder (random unless
  * given, for tests) is prepended, the whole is encrypted with AES-CTS under
  * Ke = DK(key, usage | 0xAA) and a zero IV, and HMAC-SHA1-96 under
- * Ki = DK(key, usage | 0x55) of the confounder and plaintext is appended.
+ * Ki = DK(key, usage | 0x55) of the confounder and plaintext is appended. An
+ * rc4-hmac key is used as RFC 4757 section 5 says instead (8-byte confounder, see
+ * `crypto_rc4.ts`).
  *
  * @example Round trip
  * ```ts
@@ -356,6 +387,9 @@ export function encrypt(
   plaintext: Uint8Array,
   confounder?: Uint8Array,
 ): Uint8Array {
+  if (isRc4(key)) {
+    return rc4HmacEncrypt(key.bytes, usage, plaintext, confounder);
+  }
   const ke = derived(key, usage, KE);
   const ki = derived(key, usage, KI);
   if (confounder !== undefined && confounder.length !== BLOCK) {
@@ -383,6 +417,7 @@ export function decrypt(
   usage: number,
   ciphertext: Uint8Array,
 ): Uint8Array | null {
+  if (isRc4(key)) return rc4HmacDecrypt(key.bytes, usage, ciphertext);
   const ke = derived(key, usage, KE);
   const ki = derived(key, usage, KI);
   const n = ciphertext.length - MAC;
@@ -401,12 +436,16 @@ export function decrypt(
 
 // ---- checksums -------------------------------------------------------------
 
-/** The etype's keyed checksum: HMAC-SHA1-96 of `data` under Kc = DK(key, usage | 0x99). */
+/**
+ * The etype's keyed checksum: HMAC-SHA1-96 of `data` under Kc = DK(key, usage | 0x99),
+ * or for rc4-hmac the 16-byte hmac-md5 of RFC 4757 section 4.
+ */
 export function checksum(
   key: KerberosKey,
   usage: number,
   data: Uint8Array,
 ): Uint8Array {
+  if (isRc4(key)) return hmacMd5Checksum(key.bytes, usage, data);
   return hmacSha1(derived(key, usage, KC), data).slice(0, MAC);
 }
 

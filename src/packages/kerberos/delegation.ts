@@ -16,6 +16,7 @@ import {
   encrypt,
   isSupportedEtype,
   type KerberosKey,
+  keySize,
   wipeKey,
 } from "./crypto.ts";
 import { KEY_USAGE_KRB_CRED_ENC_PART } from "./constants.ts";
@@ -182,7 +183,9 @@ export function readDelegation(
     }
     const endtime = info.endtime?.getTime();
     if (
-      !isSupportedEtype(info.key.keytype) || endtime === undefined ||
+      !isSupportedEtype(info.key.keytype) ||
+      info.key.keyvalue.length !== keySize(info.key.keytype) ||
+      endtime === undefined ||
       endtime <= Date.now()
     ) {
       info.key.keyvalue.fill(0);

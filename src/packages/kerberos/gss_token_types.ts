@@ -1,12 +1,14 @@
 /**
  * Sizes, key usages and the option and result shapes of the RFC 4121 per-message
- * tokens that `gss_tokens.ts` makes and reads (AES etypes).
+ * tokens that `gss_tokens.ts` makes and reads (AES etypes), and the sizes of the
+ * RFC 4757 tokens of `gss_rc4.ts` (rc4-hmac).
  *
  * @module
  */
 import {
   ETYPE_AES128_CTS_HMAC_SHA1_96,
   ETYPE_AES256_CTS_HMAC_SHA1_96,
+  ETYPE_RC4_HMAC,
   type KerberosKey,
 } from "./crypto.ts";
 import { HEADER } from "./gss_header.ts";
@@ -37,19 +39,32 @@ export function checksumSize(etype: number): number {
 }
 
 /**
+ * `cbMaxSignature` of an rc4-hmac context: a framed RFC 4757 MIC token (13 bytes of
+ * InitialContextToken framing, 24 of token).
+ */
+export const RC4_MAX_SIGNATURE = 37;
+/**
+ * `cbSecurityTrailer` of an rc4-hmac context: framing with the longest DER length
+ * this package writes (5 + 11 bytes), the 24-byte header and the 8-byte confounder.
+ */
+export const RC4_SECURITY_TRAILER = 48;
+
+/**
  * `cbMaxSignature` for Kerberos with `etype`: a MIC token, header and checksum (28 for
- * AES).
+ * AES, 37 for rc4-hmac).
  */
 export function maxSignatureSize(etype: number): number {
+  if (etype === ETYPE_RC4_HMAC) return RC4_MAX_SIGNATURE;
   return HEADER + checksumSize(etype);
 }
 
 /**
  * `cbSecurityTrailer` for Kerberos with `etype`: the token of a sealed
  * `KrbMessageCrypto.wrapSspi` (60 for AES: header, encrypted
- * header copy, checksum, encrypted confounder).
+ * header copy, checksum, encrypted confounder; 48 for rc4-hmac).
  */
 export function securityTrailerSize(etype: number): number {
+  if (etype === ETYPE_RC4_HMAC) return RC4_SECURITY_TRAILER;
   return HEADER + HEADER + checksumSize(etype) + AES_BLOCK;
 }
 
@@ -81,4 +96,9 @@ export interface UnwrapResult {
 export interface WrapSspiResult {
   /** The bytes for the `SECBUFFER_TOKEN`: everything of the Wrap token but the data. */
   token: Uint8Array;
+  /**
+   * Bytes that follow the data on the wire, for a `SECBUFFER_PADDING` buffer (the
+   * one padding byte of an RFC 4757 Wrap token; absent for AES).
+   */
+  padding?: Uint8Array;
 }

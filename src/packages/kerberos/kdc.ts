@@ -26,6 +26,7 @@ import {
   encrypt,
   ETYPE_AES128_CTS_HMAC_SHA1_96,
   ETYPE_AES256_CTS_HMAC_SHA1_96,
+  ETYPE_RC4_HMAC,
   isSupportedEtype,
   type KerberosKey,
 } from "./crypto.ts";
@@ -74,8 +75,15 @@ import {
 import type { CachedTicket, KerberosCredential } from "./credentials.ts";
 import { KdcUnreachableError } from "./transport.ts";
 
-/** The enctypes asked for, strongest first. */
-const ETYPES = [ETYPE_AES256_CTS_HMAC_SHA1_96, ETYPE_AES128_CTS_HMAC_SHA1_96];
+/**
+ * The enctypes asked for, strongest first; rc4-hmac last, for Active Directory
+ * accounts and services that have no AES keys.
+ */
+const ETYPES = [
+  ETYPE_AES256_CTS_HMAC_SHA1_96,
+  ETYPE_AES128_CTS_HMAC_SHA1_96,
+  ETYPE_RC4_HMAC,
+];
 
 /** How long a requested ticket should last (the KDC's policy may shorten it). */
 const LIFETIME_MS = 10 * 3600_000;

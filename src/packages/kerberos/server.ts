@@ -47,6 +47,7 @@ import { constantTimeEqual } from "../../util/bytes.ts";
 import {
   decrypt,
   encrypt,
+  ETYPE_RC4_HMAC,
   isSupportedEtype,
   type KerberosKey,
   randomKey,
@@ -265,12 +266,15 @@ export class KerberosServerContext extends KerberosContextBase {
       this.established(k, false, initSeq, initSeq, ret, end);
       return { status: SEC_E_OK, attrs: ret, expiry };
     }
-    const sub = randomKey(auth.subkey?.keytype ?? session.etype);
+    const etype = auth.subkey?.keytype ?? session.etype;
+    // RFC 4757 (rc4-hmac) tokens have no AcceptorSubkey flag and MIT's initiator
+    // ignores an rc4 acceptor subkey: send none and keep the initiator's key.
+    const sub = etype === ETYPE_RC4_HMAC ? null : randomKey(etype);
     const seq = randomUint(30);
     const part = encodeEncApRepPart({
       ctime: auth.ctime,
       cusec: auth.cusec,
-      subkey: { keytype: sub.etype, keyvalue: sub.bytes },
+      subkey: sub ? { keytype: sub.etype, keyvalue: sub.bytes } : undefined,
       seqNumber: seq,
     });
     const rep = encodeApRep({
@@ -280,8 +284,15 @@ export class KerberosServerContext extends KerberosContextBase {
       },
     });
     part.fill(0);
-    this.established(sub, true, seq, initSeq, ret, end);
-    sub.bytes.fill(0);
+    if (sub) {
+      this.established(sub, true, seq, initSeq, ret, end);
+      sub.bytes.fill(0);
+    } else {
+      const k = auth.subkey
+        ? { etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue }
+        : session;
+      this.established(k, false, seq, initSeq, ret, end);
+    }
     return {
       status: SEC_E_OK,
       token: frameInitialToken(TOK_AP_REP, rep),

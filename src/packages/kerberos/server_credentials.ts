@@ -41,7 +41,7 @@ export interface KerberosServerAuthData {
 /** The allowed clock skew, as Windows' and MIT's default (5 minutes). */
 export const CLOCK_SKEW_MS = 5 * 60_000;
 
-/** A key this package can decrypt with: an AES etype and that etype's key size. */
+/** A key this package can decrypt with: AES or rc4-hmac, and that etype's key size. */
 function usable(key: KerberosKey): boolean {
   return isSupportedEtype(key.etype) &&
     key.bytes.length === keySize(key.etype);
