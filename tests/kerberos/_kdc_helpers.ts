@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  AcceptSecurityContext,
   AcquireCredentialsHandle,
   CredHandle,
   CtxtHandle,
@@ -18,6 +19,7 @@ import {
   ISC_REQ_SEQUENCE_DETECT,
   SEC_E_OK,
   SecBuffer,
+  SECBUFFER_CHANNEL_BINDINGS,
   SECBUFFER_TOKEN,
   SecBufferDesc,
   SECPKG_CRED_INBOUND,
@@ -139,6 +141,44 @@ export async function iscStep(
 /** A fresh client context handle. */
 export function newCtx(): CtxtHandle {
   return new CtxtHandle();
+}
+
+/** The acceptor flags the tests ask for: allocate, confidentiality, integrity, mutual. */
+export const ASC_FLAGS = 0x100 | 0x10 | 0x20000 | 0x2;
+
+/**
+ * One AcceptSecurityContext call over `token` (the first of a context unless
+ * `first` is false), with `bindings` as a SECBUFFER_CHANNEL_BINDINGS if given.
+ */
+export function accept(
+  cred: CredHandle,
+  ctx: CtxtHandle,
+  token: Uint8Array,
+  opts: { first?: boolean; bindings?: Uint8Array } = {},
+): { status: number; token: Uint8Array | null; attrs: number } {
+  const input = [new SecBuffer(SECBUFFER_TOKEN, token)];
+  if (opts.bindings) {
+    input.push(new SecBuffer(SECBUFFER_CHANNEL_BINDINGS, opts.bindings));
+  }
+  const out = new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
+  const attrs = { value: 0 };
+  const status = AcceptSecurityContext(
+    cred,
+    opts.first === false ? ctx : null,
+    new SecBufferDesc(input),
+    ASC_FLAGS,
+    SECURITY_NATIVE_DREP,
+    ctx,
+    out,
+    attrs,
+    null,
+  );
+  const b = out.pBuffers[0];
+  return {
+    status,
+    token: b.pvBuffer && b.cbBuffer ? b.pvBuffer.subarray(0, b.cbBuffer) : null,
+    attrs: attrs.value,
+  };
 }
 
 /** A test that needs python3-gssapi (MIT's GSSAPI peer) besides the KDC. */

@@ -6,7 +6,6 @@
 // delegation fields are SEC_E_INVALID_TOKEN.
 import assert from "node:assert/strict";
 import {
-  AcceptSecurityContext,
   AcquireCredentialsHandle,
   ASC_RET_DELEGATE,
   CredHandle,
@@ -72,6 +71,7 @@ import {
 import { GSS_FLAGS, GssapiPeer } from "../peers/gssapi_peer.ts";
 import type { MitKdc } from "../peers/mit_kdc.ts";
 import {
+  accept,
   acquireInbound,
   acquireKrb,
   iscStep,
@@ -88,7 +88,6 @@ import {
 
 const st = (s: number) => statusName(s);
 const ALICE = `${KRB_USER.user}@${REALM}`;
-const ASC = 0x100 | 0x10 | 0x20000 | 0x2; // allocate, confidentiality, integrity, mutual
 /** The second hop's service (the KDC always has it; its key goes in the keytab). */
 const HOP = "host/localhost";
 
@@ -101,33 +100,6 @@ function serverCred(kdc: MitKdc, principal: string | null = null): CredHandle {
   );
   assert.equal(st(status), st(SEC_E_OK));
   return cred;
-}
-
-/** One AcceptSecurityContext call. */
-function accept(
-  cred: CredHandle,
-  ctx: CtxtHandle,
-  token: Uint8Array,
-): { status: number; token: Uint8Array | null; attrs: number } {
-  const out = new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
-  const attrs = { value: 0 };
-  const status = AcceptSecurityContext(
-    cred,
-    null,
-    new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, token)]),
-    ASC,
-    SECURITY_NATIVE_DREP,
-    ctx,
-    out,
-    attrs,
-    null,
-  );
-  const b = out.pBuffers[0];
-  return {
-    status,
-    token: b.pvBuffer && b.cbBuffer ? b.pvBuffer.subarray(0, b.cbBuffer) : null,
-    attrs: attrs.value,
-  };
 }
 
 /** The synchronous InitializeSecurityContext (first call), tickets already cached. */

@@ -5,8 +5,6 @@
 // MIT's initiator. Malformed exports, without a KDC: export_blob_test.ts.
 import assert from "node:assert/strict";
 import {
-  AcceptSecurityContext,
-  type CredHandle,
   CtxtHandle,
   DecryptMessage,
   DeleteSecurityContext,
@@ -18,10 +16,8 @@ import {
   SecBuffer,
   SECBUFFER_DATA,
   SECBUFFER_STREAM,
-  SECBUFFER_TOKEN,
   SecBufferDesc,
   SECPKG_CONTEXT_EXPORT_DELETE_OLD,
-  SECURITY_NATIVE_DREP,
   statusName,
 } from "../../mod.ts";
 import { kerberosPackage } from "../../src/packages/kerberos/package.ts";
@@ -42,6 +38,7 @@ import {
   verify,
 } from "./_export_helpers.ts";
 import {
+  accept,
   acquireInbound,
   acquireKrb,
   iscStep,
@@ -58,33 +55,6 @@ import {
 const st = statusName;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-const ASC = 0x100 | 0x10 | 0x20000 | 0x2; // allocate, confidentiality, integrity, mutual
-
-/** One AcceptSecurityContext call: its status and output token. */
-function accept(
-  cred: CredHandle,
-  ctx: CtxtHandle,
-  first: boolean,
-  tok: Uint8Array,
-) {
-  const out = new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
-  const status = AcceptSecurityContext(
-    cred,
-    first ? null : ctx,
-    new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, tok)]),
-    ASC,
-    SECURITY_NATIVE_DREP,
-    ctx,
-    out,
-    { value: 0 },
-    null,
-  );
-  const b = out.pBuffers[0];
-  return {
-    status,
-    token: b.cbBuffer ? b.pvBuffer!.slice(0, b.cbBuffer) : null,
-  };
-}
 
 /** Our client and our acceptor (`pkg`, with the KDC's keytab), established. */
 async function establish(kdc: MitKdc, pkg: "Kerberos" | "Negotiate") {
@@ -96,7 +66,7 @@ async function establish(kdc: MitKdc, pkg: "Kerberos" | "Negotiate") {
   let r = await iscStep(cred, c, true, SERVICE, null);
   let tok = r.token, first = true, serverDone = false;
   while (tok) {
-    const a = accept(inbound.cred, s, first, tok);
+    const a = accept(inbound.cred, s, tok, { first });
     assert.ok(
       [SEC_E_OK, SEC_I_CONTINUE_NEEDED].includes(a.status),
       st(a.status),
@@ -292,7 +262,7 @@ await krbTest(
       const ctx = new CtxtHandle();
       let moved: CtxtHandle | null = null;
       try {
-        const a = accept(cred, ctx, true, (await peer.step(null)).token!);
+        const a = accept(cred, ctx, (await peer.step(null)).token!);
         assert.equal(st(a.status), st(SEC_E_OK));
         assert.ok((await peer.step(a.token)).complete);
         await mitTraffic(ctx, peer, "before");

@@ -8,8 +8,6 @@
 // over to the proxy. The codec and misbehaving proxies are in kkdcp_stub_test.ts.
 import assert from "node:assert/strict";
 import {
-  AcceptSecurityContext,
-  type CredHandle,
   CtxtHandle,
   DeleteSecurityContext,
   FreeCredentialsHandle,
@@ -17,10 +15,6 @@ import {
   SEC_E_LOGON_DENIED,
   SEC_E_OK,
   SEC_I_CONTINUE_NEEDED,
-  SecBuffer,
-  SECBUFFER_TOKEN,
-  SecBufferDesc,
-  SECURITY_NATIVE_DREP,
   statusName,
 } from "../../mod.ts";
 import {
@@ -30,6 +24,7 @@ import {
 } from "../peers/kdcproxy_peer.ts";
 import type { MitKdc } from "../peers/mit_kdc.ts";
 import {
+  accept,
   acquireInbound,
   acquireKrb,
   iscStep,
@@ -42,7 +37,6 @@ import {
 } from "./_kdc_helpers.ts";
 
 const st = (s: number) => statusName(s);
-const ASC = 0x100 | 0x10 | 0x20000 | 0x2; // allocate, confidentiality, integrity, mutual
 
 /** A port on 127.0.0.1 with no listener. */
 function closedPort(): number {
@@ -65,31 +59,6 @@ function withProxy(
       await proxy.close();
     }
   });
-}
-
-/** One AcceptSecurityContext call. */
-function accept(
-  cred: CredHandle,
-  ctx: CtxtHandle,
-  token: Uint8Array,
-): { status: number; token: Uint8Array | null } {
-  const out = new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
-  const status = AcceptSecurityContext(
-    cred,
-    null,
-    new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, token)]),
-    ASC,
-    SECURITY_NATIVE_DREP,
-    ctx,
-    out,
-    { value: 0 },
-    null,
-  );
-  const b = out.pBuffers[0];
-  return {
-    status,
-    token: b.pvBuffer && b.cbBuffer ? b.pvBuffer.subarray(0, b.cbBuffer) : null,
-  };
 }
 
 /**
