@@ -285,15 +285,38 @@ function checkInteger(v: number, min: number, max: number, what: string) {
 
 /** An INTEGER (minimal two's complement) of any safe integer. */
 function integerDer(v: number): Uint8Array {
-  const bytes: number[] = [];
+  let len = 1;
+  while (v < -(2 ** (8 * len - 1)) || v >= 2 ** (8 * len - 1)) len++;
+  const out = new Uint8Array(2 + len);
+  out[0] = TAG_INTEGER;
+  out[1] = len;
   let x = v;
-  do {
-    bytes.unshift(((x % 256) + 256) % 256);
+  for (let i = len + 1; i >= 2; i--) {
+    out[i] = ((x % 256) + 256) % 256;
     x = Math.floor(x / 256);
-  } while (x !== 0 && x !== -1);
-  if (v >= 0 && bytes[0] & 0x80) bytes.unshift(0);
-  if (v < 0 && !(bytes[0] & 0x80)) bytes.unshift(0xff);
-  return Uint8Array.of(TAG_INTEGER, bytes.length, ...bytes);
+  }
+  return out;
+}
+
+/** Shared encodings of the INTEGERs 0..127 (see {@linkcode int32Der}). */
+const smallIntegers: Uint8Array[] = [];
+
+/**
+ * An `Int32` INTEGER as a part of a value still to be serialized with `derBytes`
+ * (which copies it): 0..127 come from a shared cache and must never be modified;
+ * other values are encoded as {@linkcode encodeInt32} does.
+ *
+ * @example
+ * ```ts
+ * import { int32Der } from "./asn1.ts";
+ * int32Der(5); // 02 01 05 (shared)
+ * ```
+ */
+export function int32Der(v: number): Der {
+  if (Number.isInteger(v) && v >= 0 && v < 128) {
+    return smallIntegers[v] ??= Uint8Array.of(TAG_INTEGER, 1, v);
+  }
+  return encodeInt32(v);
 }
 
 /**
@@ -329,8 +352,22 @@ export function encodeKerberosString(s: string): Der {
   if (typeof s !== "string") {
     throw new TypeError("KerberosString: not a string");
   }
-  return der(TAG_GENERAL_STRING, utf8Encoder.encode(s));
+  let bytes = kerberosStrings.get(s);
+  if (!bytes) {
+    bytes = utf8Encoder.encode(s);
+    if (s.length <= 64) {
+      if (kerberosStrings.size >= 256) kerberosStrings.clear();
+      kerberosStrings.set(s, bytes);
+    }
+  }
+  return der(TAG_GENERAL_STRING, bytes);
 }
+
+/**
+ * UTF-8 of recent short `KerberosString`s (realms, name components): shared parts
+ * of values `derBytes` copies, never modified.
+ */
+const kerberosStrings = new Map<string, Uint8Array>();
 
 /** An OCTET STRING (the bytes are referenced, not copied, until `derBytes`). */
 export function encodeOctets(bytes: Uint8Array): Der {

@@ -54,10 +54,10 @@ import {
   wipeKey,
 } from "./crypto.ts";
 import {
+  apReqDer,
   decodeApRep,
   decodeEncApRepPart,
   decodeKrbError,
-  encodeApReq,
   encodeAuthenticator,
   type PrincipalName,
 } from "./messages.ts";
@@ -279,7 +279,7 @@ export class KerberosClientContext extends KerberosContextBase {
       seqNumber: this.#seq,
     });
     const mutual = (req.flags & ISC_REQ_MUTUAL_AUTH) !== 0;
-    const apReq = encodeApReq({
+    const apReq = apReqDer({
       apOptions: mutual ? AP_OPT_MUTUAL_REQUIRED : 0,
       ticket: ticket.ticket,
       authenticator: {

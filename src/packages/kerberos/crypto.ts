@@ -12,9 +12,9 @@
  * @module
  */
 import { hmacSha1, sha1 } from "../../crypto/mod.ts";
-import { randomBytesOf } from "../../crypto/_random.ts";
+import { randomBytesOf, randomInto } from "../../crypto/_random.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
-import { aesCtsInPlace, aesEncryptBlock } from "../../wasm/aes.ts";
+import { aesCbcInPlace, aesCtsInPlace } from "../../wasm/aes.ts";
 import { ALG_SHA1, getWasm } from "../../wasm/mod.ts";
 import {
   CKSUMTYPE_HMAC_MD5,
@@ -169,15 +169,36 @@ export function deriveKey(key: KerberosKey, constant: Uint8Array): Uint8Array {
   if (constant.length === 0) {
     throw new RangeError("Cannot derive a Kerberos key: empty constant");
   }
-  const size = key.bytes.length;
-  const out = new Uint8Array(size);
-  let block = constant.length === BLOCK ? constant : nfold(constant, BLOCK);
-  for (let off = 0; off < size; off += BLOCK) {
-    block = aesEncryptBlock(key.bytes, block);
-    out.set(block.subarray(0, Math.min(BLOCK, size - off)), off);
-  }
-  block.fill(0);
+  return deriveFromBlock(
+    key.bytes,
+    constant.length === BLOCK ? constant : nfold(constant, BLOCK),
+  );
+}
+
+/**
+ * DR from the n-folded constant: the blocks E(c), E(E(c)), ... are AES-CBC with a
+ * zero IV over `c` followed by zero blocks, so one call fills the whole key.
+ */
+function deriveFromBlock(base: Uint8Array, block: Uint8Array): Uint8Array {
+  const out = new Uint8Array(base.length); // 16 or 32: whole blocks
+  out.set(block);
+  aesCbcInPlace(base, out, false);
   return out;
+}
+
+/** n-fold of the usage constants (public values) by `usage * 256 + suffix`. */
+const foldedConstants = new Map<number, Uint8Array>();
+
+/** The usage constant n-folded to one block (cached: it depends on nothing secret). */
+function foldedUsage(usage: number, suffix: number): Uint8Array {
+  const id = usage * 256 + suffix;
+  let f = foldedConstants.get(id);
+  if (!f) {
+    f = nfold(usageConstant(usage, suffix), BLOCK);
+    if (foldedConstants.size >= 1024) foldedConstants.clear();
+    foldedConstants.set(id, f);
+  }
+  return f;
 }
 
 /** The 5-byte well-known constant: usage (32-bit big-endian) then `suffix`. */
@@ -222,7 +243,7 @@ function derived(key: KerberosKey, usage: number, suffix: number): Uint8Array {
   const id = usage * 256 + suffix;
   let k = entry.keys.get(id);
   if (!k) {
-    k = deriveKey(key, usageConstant(usage, suffix));
+    k = deriveFromBlock(key.bytes, foldedUsage(usage, suffix));
     if (entry.keys.size >= CACHE_LIMIT) {
       for (const old of entry.keys.values()) old.fill(0);
       entry.keys.clear();
@@ -399,12 +420,28 @@ export function encrypt(
   }
   const n = BLOCK + plaintext.length;
   const out = new Uint8Array(n + MAC);
-  out.set(confounder ?? randomBytesOf(BLOCK));
+  if (confounder) out.set(confounder);
+  else randomInto(out, 0, BLOCK);
   out.set(plaintext, BLOCK);
   const body = out.subarray(0, n);
-  out.set(hmacSha1(ki, body).subarray(0, MAC), n);
+  out.set(hmacSha1View(ki, body), n);
   aesCtsInPlace(ke, body, false);
   return out;
+}
+
+/**
+ * HMAC-SHA1-96 of `data` under `key`: a view of the WebAssembly output region when
+ * one call does it (valid until the next WebAssembly call), else a new array.
+ */
+function hmacSha1View(key: Uint8Array, data: Uint8Array): Uint8Array {
+  const w = getWasm();
+  if (key.length > 64 || data.length > w.scratchSize) {
+    return hmacSha1(key, data).subarray(0, MAC);
+  }
+  w.u8.set(key, w.key);
+  w.u8.set(data, w.scratch);
+  w.x.hmac(ALG_SHA1, w.key, key.length, w.scratch, data.length, w.out);
+  return w.u8.subarray(w.out, w.out + MAC);
 }
 
 /**
@@ -424,7 +461,7 @@ export function decrypt(
   if (n < BLOCK) return null;
   const body = ciphertext.slice(0, n);
   aesCtsInPlace(ke, body, true);
-  const mac = hmacSha1(ki, body).subarray(0, MAC);
+  const mac = hmacSha1View(ki, body);
   const w = getWasm(); // the HMAC left a copy of the plaintext in scratch
   w.x.wipe(w.scratch, Math.min(n, w.scratchSize));
   if (!constantTimeEqual(mac, ciphertext.subarray(n))) {
@@ -446,7 +483,7 @@ export function checksum(
   data: Uint8Array,
 ): Uint8Array {
   if (isRc4(key)) return hmacMd5Checksum(key.bytes, usage, data);
-  return hmacSha1(derived(key, usage, KC), data).slice(0, MAC);
+  return hmacSha1View(derived(key, usage, KC), data).slice();
 }
 
 /** True when `mac` is the keyed checksum of `data` (compared in constant time). */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { encodeLength, oidDer } from "../../der/encode.ts";
+import { type Der, der, derBytes, oidDer } from "../../der/encode.ts";
 import { channelBindingsHash } from "../../sspi/channel_bindings.ts";
 
 export type { KerberosKey } from "./crypto.ts";
@@ -48,25 +48,22 @@ const FRAME_TAG = 0x60;
  */
 export function frameInitialToken(
   tokId: number,
-  inner: Uint8Array,
+  inner: Der,
 ): Uint8Array {
   if (!Number.isInteger(tokId) || tokId < 0 || tokId > 0xffff) {
     throw new RangeError(`TOK_ID out of range: ${tokId}`);
   }
-  const oid = oidDer(KRB5_OID);
-  const contentLength = oid.length + 2 + inner.length;
-  const len = encodeLength(contentLength);
-  const out = new Uint8Array(1 + len.length + contentLength);
-  out[0] = FRAME_TAG;
-  out.set(len, 1);
-  let o = 1 + len.length;
-  out.set(oid, o);
-  o += oid.length;
-  out[o] = tokId >>> 8;
-  out[o + 1] = tokId & 0xff;
-  out.set(inner, o + 2);
-  return out;
+  let id = tokIds.get(tokId);
+  if (!id) {
+    id = Uint8Array.of(tokId >>> 8, tokId & 0xff);
+    if (tokIds.size < 64) tokIds.set(tokId, id);
+  }
+  // One array for the whole token: the inner value is serialized in place.
+  return derBytes(der(FRAME_TAG, [oidDer(KRB5_OID), id, inner]));
 }
+
+/** The two TOK_ID octets by value (shared parts, copied by `derBytes`). */
+const tokIds = new Map<number, Uint8Array>();
 
 /** An unframed initial context token. */
 export interface UnframedToken {

@@ -12,7 +12,6 @@ import { type Der, der, derBytes, TAG_GENERAL_STRING } from "../../der/mod.ts";
 import {
   application,
   encodeBoolean,
-  encodeInt32,
   encodeKerberosFlags,
   encodeKerberosString,
   encodeKerberosTime,
@@ -20,6 +19,7 @@ import {
   encodeOctets,
   encodeUInt32,
   fieldsSequence,
+  int32Der,
   sequenceOfDer,
 } from "./asn1.ts";
 import {
@@ -62,32 +62,32 @@ function principalNameDer(p: PrincipalName): Der {
     throw new TypeError("PrincipalName: nameString must be an array");
   }
   return fieldsSequence([
-    encodeInt32(p.nameType),
+    int32Der(p.nameType),
     sequenceOfDer(p.nameString.map(encodeKerberosString)),
   ]);
 }
 
 function encryptedDataDer(e: EncryptedData): Der {
   return fieldsSequence([
-    encodeInt32(e.etype),
+    int32Der(e.etype),
     e.kvno === undefined ? undefined : encodeUInt32(e.kvno),
     encodeOctets(e.cipher),
   ]);
 }
 
 function encryptionKeyDer(k: EncryptionKey): Der {
-  return fieldsSequence([encodeInt32(k.keytype), encodeOctets(k.keyvalue)]);
+  return fieldsSequence([int32Der(k.keytype), encodeOctets(k.keyvalue)]);
 }
 
 function checksumDer(c: Checksum): Der {
-  return fieldsSequence([encodeInt32(c.cksumtype), encodeOctets(c.checksum)]);
+  return fieldsSequence([int32Der(c.cksumtype), encodeOctets(c.checksum)]);
 }
 
 function paDataDer(list: readonly PAData[]): Der {
   return sequenceOfDer(list.map((p) =>
     fieldsSequence([
       undefined,
-      encodeInt32(p.padataType),
+      int32Der(p.padataType),
       encodeOctets(p.padataValue),
     ])
   ));
@@ -96,7 +96,7 @@ function paDataDer(list: readonly PAData[]): Der {
 function hostAddressesDer(list: readonly HostAddress[]): Der {
   return sequenceOfDer(
     list.map((a) =>
-      fieldsSequence([encodeInt32(a.addrType), encodeOctets(a.address)])
+      fieldsSequence([int32Der(a.addrType), encodeOctets(a.address)])
     ),
   );
 }
@@ -104,7 +104,7 @@ function hostAddressesDer(list: readonly HostAddress[]): Der {
 function authorizationDataDer(list: readonly AuthorizationDataEntry[]): Der {
   return sequenceOfDer(
     list.map((a) =>
-      fieldsSequence([encodeInt32(a.adType), encodeOctets(a.adData)])
+      fieldsSequence([int32Der(a.adType), encodeOctets(a.adData)])
     ),
   );
 }
@@ -114,7 +114,7 @@ function ticketDer(t: Ticket): Der {
   return application(
     APP_TICKET,
     fieldsSequence([
-      encodeInt32(KRB5_PVNO),
+      int32Der(KRB5_PVNO),
       encodeKerberosString(t.realm),
       principalNameDer(t.sname),
       encryptedDataDer(t.encPart),
@@ -190,7 +190,7 @@ function kdcReqBodyDer(b: KdcReqBody): Der {
     encodeKerberosTime(b.till),
     time(b.rtime),
     encodeUInt32(b.nonce),
-    sequenceOfDer(b.etype.map(encodeInt32)),
+    sequenceOfDer(b.etype.map(int32Der)),
     b.addresses && hostAddressesDer(b.addresses),
     b.encAuthorizationData && encryptedDataDer(b.encAuthorizationData),
     b.additionalTickets && sequenceOfDer(b.additionalTickets.map(ticketDer)),
@@ -212,8 +212,8 @@ function kdcReqDer(
     type,
     fieldsSequence([
       undefined,
-      encodeInt32(KRB5_PVNO),
-      encodeInt32(type),
+      int32Der(KRB5_PVNO),
+      int32Der(type),
       req.padata && paDataDer(req.padata),
       body,
     ]),
@@ -274,7 +274,7 @@ export function encodeMethodData(list: readonly PAData[]): Uint8Array {
 export function encodeEtypeInfo2(list: readonly EtypeInfo2Entry[]): Uint8Array {
   return derBytes(sequenceOfDer(list.map((e) =>
     fieldsSequence([
-      encodeInt32(e.etype),
+      int32Der(e.etype),
       e.saltBytes !== undefined
         ? der(TAG_GENERAL_STRING, e.saltBytes)
         : e.salt === undefined
@@ -316,16 +316,21 @@ export function encodePaPacRequest(include: boolean): Uint8Array {
  * it was decoded.
  */
 export function encodeApReq(req: ApReq): Uint8Array {
-  return derBytes(application(
+  return derBytes(apReqDer(req));
+}
+
+/** An `AP-REQ` still to be serialized (framed by `frameInitialToken` in one pass). */
+export function apReqDer(req: ApReq): Der {
+  return application(
     KRB_AP_REQ,
     fieldsSequence([
-      encodeInt32(KRB5_PVNO),
-      encodeInt32(KRB_AP_REQ),
+      int32Der(KRB5_PVNO),
+      int32Der(KRB_AP_REQ),
       encodeKerberosFlags(req.apOptions),
       ticketDer(req.ticket),
       encryptedDataDer(req.authenticator),
     ]),
-  ));
+  );
 }
 
 /** Encodes an `Authenticator` (`[APPLICATION 2]`), the plaintext of an AP-REQ's. */
@@ -333,7 +338,7 @@ export function encodeAuthenticator(a: Authenticator): Uint8Array {
   return derBytes(application(
     APP_AUTHENTICATOR,
     fieldsSequence([
-      encodeInt32(KRB5_PVNO),
+      int32Der(KRB5_PVNO),
       encodeKerberosString(a.crealm),
       principalNameDer(a.cname),
       a.cksum && checksumDer(a.cksum),
@@ -348,14 +353,19 @@ export function encodeAuthenticator(a: Authenticator): Uint8Array {
 
 /** Encodes an `AP-REP` (`[APPLICATION 15]`). */
 export function encodeApRep(rep: ApRep): Uint8Array {
-  return derBytes(application(
+  return derBytes(apRepDer(rep));
+}
+
+/** An `AP-REP` still to be serialized (framed by `frameInitialToken` in one pass). */
+export function apRepDer(rep: ApRep): Der {
+  return application(
     KRB_AP_REP,
     fieldsSequence([
-      encodeInt32(KRB5_PVNO),
-      encodeInt32(KRB_AP_REP),
+      int32Der(KRB5_PVNO),
+      int32Der(KRB_AP_REP),
       encryptedDataDer(rep.encPart),
     ]),
-  ));
+  );
 }
 
 /** Encodes an `EncAPRepPart` (`[APPLICATION 27]`), the plaintext of an AP-REP's. */
@@ -378,13 +388,13 @@ export function encodeKrbError(
   return derBytes(application(
     KRB_ERROR,
     fieldsSequence([
-      encodeInt32(KRB5_PVNO),
-      encodeInt32(KRB_ERROR),
+      int32Der(KRB5_PVNO),
+      int32Der(KRB_ERROR),
       time(e.ctime),
       e.cusec === undefined ? undefined : encodeMicroseconds(e.cusec),
       encodeKerberosTime(e.stime),
       encodeMicroseconds(e.susec),
-      encodeInt32(e.errorCode),
+      int32Der(e.errorCode),
       e.crealm === undefined ? undefined : encodeKerberosString(e.crealm),
       e.cname && principalNameDer(e.cname),
       encodeKerberosString(e.realm),

@@ -53,10 +53,10 @@ import {
   randomKey,
 } from "./crypto.ts";
 import {
+  apRepDer,
   decodeApReq,
   decodeAuthenticator,
   decodeEncTicketPart,
-  encodeApRep,
   encodeEncApRepPart,
   type PrincipalName,
 } from "./messages.ts";
@@ -277,7 +277,7 @@ export class KerberosServerContext extends KerberosContextBase {
       subkey: sub ? { keytype: sub.etype, keyvalue: sub.bytes } : undefined,
       seqNumber: seq,
     });
-    const rep = encodeApRep({
+    const rep = apRepDer({
       encPart: {
         etype: session.etype,
         cipher: encrypt(session, KEY_USAGE_AP_REP_ENC_PART, part),
