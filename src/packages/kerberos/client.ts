@@ -58,14 +58,14 @@ import {
   decodeApRep,
   decodeEncApRepPart,
   decodeKrbError,
+  displayName,
   encodeAuthenticator,
-  type PrincipalName,
+  targetPrincipal,
 } from "./messages.ts";
 import {
   AP_OPT_MUTUAL_REQUIRED,
   KEY_USAGE_AP_REP_ENC_PART,
   KEY_USAGE_AP_REQ_AUTH,
-  NT_SRV_INST,
 } from "./constants.ts";
 import type { CachedTicket, KerberosCredential } from "./credentials.ts";
 import {
@@ -94,37 +94,6 @@ import {
 } from "./kdc.ts";
 import { krbCredFor } from "./delegation.ts";
 import { failure, KerberosContextBase } from "./context.ts";
-
-/**
- * The service principal of an SSPI target: `service/host[:port][@REALM]` (the SPN
- * form Windows takes), or GSS's `service@host`. Null when it names no service.
- */
-export function targetPrincipal(
-  target: string,
-): { sname: PrincipalName; realm?: string } | null {
-  let t = target.trim();
-  let realm: string | undefined;
-  if (t.includes("/")) {
-    const at = t.lastIndexOf("@");
-    if (at > t.indexOf("/")) {
-      realm = t.slice(at + 1);
-      t = t.slice(0, at);
-    }
-    const parts = t.split("/");
-    if (parts.some((p) => p === "")) return null;
-    return { sname: { nameType: NT_SRV_INST, nameString: parts }, realm };
-  }
-  const at = t.indexOf("@");
-  if (at > 0 && at < t.length - 1) {
-    return {
-      sname: {
-        nameType: NT_SRV_INST,
-        nameString: [t.slice(0, at), t.slice(at + 1)],
-      },
-    };
-  }
-  return null;
-}
 
 /** The GSS flags and `ISC_RET_*` for `ISC_REQ_*` flags. */
 function flagsFor(req: number): { gss: number; ret: number } {
@@ -289,7 +258,7 @@ export class KerberosClientContext extends KerberosContextBase {
     });
     auth.fill(0);
     this.#ret = ret;
-    this.clientName = `${ticket.cname.nameString.join("/")}@${ticket.crealm}`;
+    this.clientName = displayName(ticket.cname, ticket.crealm);
     this.serverName = req.target ?? "";
     const token = frameInitialToken(TOK_AP_REQ, apReq);
     const expiry = filetimeFromMs(ticket.endtime);

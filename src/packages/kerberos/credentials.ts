@@ -23,7 +23,13 @@ import {
   SEC_E_UNSUPPORTED_FUNCTION,
 } from "../../sspi/status.ts";
 import { type KerberosKey, stringToKey, wipeKey } from "./crypto.ts";
-import { decodeTicket, type PrincipalName, type Ticket } from "./messages.ts";
+import {
+  decodeTicket,
+  displayName,
+  type PrincipalName,
+  targetPrincipal,
+  type Ticket,
+} from "./messages.ts";
 import {
   type CcacheCredential,
   loadDefaultCcache,
@@ -111,14 +117,11 @@ function splitIdentity(
 
 /**
  * The ticket-cache key of a target: its service principal without the realm,
- * lower-cased, components joined by `/` (`HTTP@web` and `HTTP/web@R` are `http/web`).
+ * lower-cased (`HTTP@web` and `HTTP/web@R` are `http/web`).
  */
 function spnKey(spn: string): string {
-  const s = spn.trim().toLowerCase();
-  const slash = s.indexOf("/");
-  const at = s.lastIndexOf("@");
-  if (slash < 0) return at > 0 ? `${s.slice(0, at)}/${s.slice(at + 1)}` : s;
-  return at > slash ? s.slice(0, at) : s;
+  const p = targetPrincipal(spn);
+  return (p ? p.sname.nameString.join("/") : spn.trim()).toLowerCase();
 }
 
 /**
@@ -168,8 +171,8 @@ export class KerberosCredential implements PackageCredential {
   /** Why no ticket can be had: a cache credential without a valid TGT. */
   #noTgtReason(): string {
     return `the credential cache has no valid TGT for ${
-      this.cname.nameString.join("/")
-    }@${this.realm} (unexpired, with an AES session key); run kinit`;
+      displayName(this.cname, this.realm)
+    } (unexpired, with an AES session key); run kinit`;
   }
 
   /** The default salt (RFC 4120 section 4): the realm, then each name component. */
@@ -248,7 +251,7 @@ export class KerberosCredential implements PackageCredential {
       return {
         status: SEC_E_OK,
         value: {
-          sUserName: `${this.cname.nameString.join("/")}@${this.realm}`,
+          sUserName: displayName(this.cname, this.realm),
         },
       };
     }

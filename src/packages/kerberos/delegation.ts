@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { displayName } from "./messages.ts";
 import { DerError } from "../../der/errors.ts";
 import { SEC_E_INVALID_TOKEN } from "../../sspi/status.ts";
 import {
@@ -69,7 +70,7 @@ export class KerberosDelegatedTgt {
 
   /** Wraps `t` (kept, not copied; wiped by `dispose`). */
   constructor(t: CachedTicket) {
-    this.clientName = `${t.cname.nameString.join("/")}@${t.crealm}`;
+    this.clientName = displayName(t.cname, t.crealm);
     this.endtime = t.endtime;
     tickets.set(this, t);
     Object.freeze(this);

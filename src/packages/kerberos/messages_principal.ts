@@ -135,3 +135,43 @@ export function principalToString(name: PrincipalName, realm?: string): string {
   const s = name.nameString.map(escape).join("/");
   return realm === undefined ? s : `${s}@${escape(realm)}`;
 }
+
+/**
+ * The service principal of an SSPI target: `service/host[:port][@REALM]` (the SPN
+ * form Windows takes), or GSS's `service@host`. Null when it names no service.
+ */
+export function targetPrincipal(
+  target: string,
+): { sname: PrincipalName; realm?: string } | null {
+  let t = target.trim();
+  let realm: string | undefined;
+  if (t.includes("/")) {
+    const at = t.lastIndexOf("@");
+    if (at > t.indexOf("/")) {
+      realm = t.slice(at + 1);
+      t = t.slice(0, at);
+    }
+    const parts = t.split("/");
+    if (parts.some((p) => p === "")) return null;
+    return { sname: { nameType: NT_SRV_INST, nameString: parts }, realm };
+  }
+  const at = t.indexOf("@");
+  if (at > 0 && at < t.length - 1) {
+    return {
+      sname: {
+        nameType: NT_SRV_INST,
+        nameString: [t.slice(0, at), t.slice(at + 1)],
+      },
+    };
+  }
+  return null;
+}
+
+/**
+ * `name@REALM` as the package reports names (`SECPKG_ATTR_NAMES`, logs): the
+ * components joined by `/`, unescaped (see {@linkcode principalToString} for the
+ * escaped form).
+ */
+export function displayName(name: PrincipalName, realm: string): string {
+  return `${name.nameString.join("/")}@${realm}`;
+}

@@ -57,8 +57,8 @@ import {
   decodeApReq,
   decodeAuthenticator,
   decodeEncTicketPart,
+  displayName,
   encodeEncApRepPart,
-  type PrincipalName,
 } from "./messages.ts";
 import {
   AP_OPT_MUTUAL_REQUIRED,
@@ -90,11 +90,6 @@ import {
   CLOCK_SKEW_MS,
   type KerberosServerCredential,
 } from "./server_credentials.ts";
-
-/** `name@REALM`. */
-function nameOf(p: PrincipalName, realm: string): string {
-  return `${p.nameString.join("/")}@${realm}`;
-}
 
 /** The `ASC_RET_*` flags for the client's GSS flags. */
 function retFlags(gss: number, mutual: boolean): number {
@@ -157,7 +152,7 @@ export class KerberosServerContext extends KerberosContextBase {
       return failure(
         SEC_E_WRONG_PRINCIPAL,
         `the ticket is for ${
-          nameOf(t.sname, t.realm)
+          displayName(t.sname, t.realm)
         }, which the keytab does not hold`,
       );
     }
@@ -203,8 +198,8 @@ export class KerberosServerContext extends KerberosContextBase {
     }
     const auth = decodeAuthenticator(ap);
     ap.fill(0);
-    const client = nameOf(tkt.cname, tkt.crealm);
-    if (nameOf(auth.cname, auth.crealm) !== client) {
+    const client = displayName(tkt.cname, tkt.crealm);
+    if (displayName(auth.cname, auth.crealm) !== client) {
       return failure(
         SEC_E_LOGON_DENIED,
         "the authenticator names another client",
@@ -254,7 +249,7 @@ export class KerberosServerContext extends KerberosContextBase {
     this.#delegated = delegated;
     const initSeq = auth.seqNumber ?? 0;
     this.clientName = client;
-    this.serverName = nameOf(t.sname, t.realm);
+    this.serverName = displayName(t.sname, t.realm);
     this.clientTarget = t.sname.nameString.join("/");
     const end = tkt.endtime.getTime();
     const expiry = filetimeFromMs(end);
