@@ -11,17 +11,22 @@ import {
   AcquireCredentialsHandle,
   CredHandle,
   CtxtHandle,
+  EncryptMessage,
   ISC_REQ_ALLOCATE_MEMORY,
   ISC_REQ_CONFIDENTIALITY,
   ISC_REQ_INTEGRITY,
   ISC_REQ_MUTUAL_AUTH,
   ISC_REQ_REPLAY_DETECT,
   ISC_REQ_SEQUENCE_DETECT,
+  QueryContextAttributes,
   SEC_E_OK,
   SecBuffer,
   SECBUFFER_CHANNEL_BINDINGS,
+  SECBUFFER_DATA,
+  SECBUFFER_PADDING,
   SECBUFFER_TOKEN,
   SecBufferDesc,
+  SECPKG_ATTR_SIZES,
   SECPKG_CRED_INBOUND,
   SECPKG_CRED_OUTBOUND,
   SECURITY_NATIVE_DREP,
@@ -179,6 +184,43 @@ export function accept(
     token: b.pvBuffer && b.cbBuffer ? b.pvBuffer.subarray(0, b.cbBuffer) : null,
     attrs: attrs.value,
   };
+}
+
+/** The SSPI sizes of an established context. */
+export function sizesOf(
+  ctx: CtxtHandle,
+): { cbMaxSignature: number; cbSecurityTrailer: number } {
+  const sizes = { value: null as unknown };
+  assert.equal(QueryContextAttributes(ctx, SECPKG_ATTR_SIZES, sizes), SEC_E_OK);
+  return sizes.value as { cbMaxSignature: number; cbSecurityTrailer: number };
+}
+
+/**
+ * EncryptMessage of `data` (in place) with a `cbSecurityTrailer` token buffer, and
+ * a padding buffer when `padding` (rc4-hmac needs one); the bytes as sent on the
+ * wire, a GSS Wrap token a GSSAPI peer unwraps.
+ */
+export function sealToWire(
+  ctx: CtxtHandle,
+  data: Uint8Array,
+  padding = false,
+): Uint8Array {
+  const tok = new SecBuffer(
+    SECBUFFER_TOKEN,
+    new Uint8Array(sizesOf(ctx).cbSecurityTrailer),
+  );
+  const bufs = [tok, new SecBuffer(SECBUFFER_DATA, data)];
+  const pad = new SecBuffer(SECBUFFER_PADDING, new Uint8Array(8));
+  if (padding) bufs.push(pad);
+  assert.equal(EncryptMessage(ctx, 0, new SecBufferDesc(bufs), 0), SEC_E_OK);
+  const padLen = padding ? pad.cbBuffer : 0;
+  const wire = new Uint8Array(tok.cbBuffer + data.length + padLen);
+  wire.set(tok.pvBuffer!.subarray(0, tok.cbBuffer));
+  wire.set(data, tok.cbBuffer);
+  if (padLen) {
+    wire.set(pad.pvBuffer!.subarray(0, padLen), tok.cbBuffer + data.length);
+  }
+  return wire;
 }
 
 /** A test that needs python3-gssapi (MIT's GSSAPI peer) besides the KDC. */

@@ -8,7 +8,6 @@ import {
   client,
   DecryptMessage,
   DeleteSecurityContext,
-  EncryptMessage,
   FreeCredentialsHandle,
   InitializeSecurityContext,
   MakeSignature,
@@ -27,7 +26,6 @@ import {
   SECPKG_ATTR_NAMES,
   SECPKG_ATTR_NEGOTIATION_INFO,
   SECPKG_ATTR_SESSION_KEY,
-  SECPKG_ATTR_SIZES,
   SECURITY_NATIVE_DREP,
   server,
   statusName,
@@ -43,6 +41,7 @@ import {
   krbTest,
   newCtx,
   REALM,
+  sealToWire,
   SERVICE,
   userAuthData,
   withKdc,
@@ -86,23 +85,9 @@ await krbTest(
           (neg.value as { PackageInfo: { Name: string } }).PackageInfo.Name,
           "Kerberos",
         );
-        const sizes = { value: null as unknown };
-        QueryContextAttributes(ctx, SECPKG_ATTR_SIZES, sizes);
-        const trailer =
-          (sizes.value as { cbSecurityTrailer: number }).cbSecurityTrailer;
-
         for (let i = 0; i < 3; i++) {
           // Ours -> MIT: EncryptMessage's token and data, sent as one GSS token.
-          const data = enc.encode(`sealed by us ${i}`);
-          const tok = new SecBuffer(SECBUFFER_TOKEN, new Uint8Array(trailer));
-          const msg = new SecBufferDesc([
-            tok,
-            new SecBuffer(SECBUFFER_DATA, data),
-          ]);
-          assert.equal(st(EncryptMessage(ctx, 0, msg, 0)), st(SEC_E_OK));
-          const wire = new Uint8Array(tok.cbBuffer + data.length);
-          wire.set(tok.pvBuffer!.subarray(0, tok.cbBuffer));
-          wire.set(data, tok.cbBuffer);
+          const wire = sealToWire(ctx, enc.encode(`sealed by us ${i}`));
           const u = await peer.unwrap(wire);
           assert.equal(dec.decode(u.data), `sealed by us ${i}`);
           assert.ok(u.encrypted);
@@ -289,27 +274,7 @@ await krbTest(
           16,
           "an AES-128 key",
         );
-        const sizes = { value: null as unknown };
-        QueryContextAttributes(ctx, SECPKG_ATTR_SIZES, sizes);
-        const data = enc.encode("sealed with AES-128");
-        const tok = new SecBuffer(
-          SECBUFFER_TOKEN,
-          new Uint8Array(
-            (sizes.value as { cbSecurityTrailer: number }).cbSecurityTrailer,
-          ),
-        );
-        assert.equal(
-          EncryptMessage(
-            ctx,
-            0,
-            new SecBufferDesc([tok, new SecBuffer(SECBUFFER_DATA, data)]),
-            0,
-          ),
-          SEC_E_OK,
-        );
-        const wire = new Uint8Array(tok.cbBuffer + data.length);
-        wire.set(tok.pvBuffer!.subarray(0, tok.cbBuffer));
-        wire.set(data, tok.cbBuffer);
+        const wire = sealToWire(ctx, enc.encode("sealed with AES-128"));
         assert.equal(
           dec.decode((await peer.unwrap(wire)).data),
           "sealed with AES-128",

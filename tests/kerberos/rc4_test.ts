@@ -10,19 +10,15 @@ import {
   CtxtHandle,
   DecryptMessage,
   DeleteSecurityContext,
-  EncryptMessage,
   FreeCredentialsHandle,
   MakeSignature,
-  QueryContextAttributes,
   SEC_E_OK,
   SEC_I_CONTINUE_NEEDED,
   SecBuffer,
   SECBUFFER_DATA,
-  SECBUFFER_PADDING,
   SECBUFFER_STREAM,
   SECBUFFER_TOKEN,
   SecBufferDesc,
-  SECPKG_ATTR_SIZES,
   SECURITY_NATIVE_DREP,
   server,
   statusName,
@@ -51,6 +47,8 @@ import {
   krbTest,
   newCtx,
   REALM,
+  sealToWire,
+  sizesOf,
   userAuthData,
   withKdc,
 } from "./_kdc_helpers.ts";
@@ -133,32 +131,9 @@ async function addRc4Service(kdc: MitKdc): Promise<void> {
   await kdc.kadmin(`set_string ${SPN} session_enctypes arcfour-hmac`);
 }
 
-/** The SSPI sizes of an established context. */
-function sizesOf(ctx: CtxtHandle) {
-  const sizes = { value: null as unknown };
-  assert.equal(QueryContextAttributes(ctx, SECPKG_ATTR_SIZES, sizes), SEC_E_OK);
-  return sizes.value as { cbMaxSignature: number; cbSecurityTrailer: number };
-}
-
 /** EncryptMessage with token, data and padding; the bytes as sent on the wire. */
 function seal(ctx: CtxtHandle, text: string): Uint8Array {
-  const data = enc.encode(text);
-  const tok = new SecBuffer(
-    SECBUFFER_TOKEN,
-    new Uint8Array(sizesOf(ctx).cbSecurityTrailer),
-  );
-  const pad = new SecBuffer(SECBUFFER_PADDING, new Uint8Array(8));
-  const msg = new SecBufferDesc([
-    tok,
-    new SecBuffer(SECBUFFER_DATA, data),
-    pad,
-  ]);
-  assert.equal(st(EncryptMessage(ctx, 0, msg, 0)), st(SEC_E_OK));
-  const wire = new Uint8Array(tok.cbBuffer + data.length + pad.cbBuffer);
-  wire.set(tok.pvBuffer!.subarray(0, tok.cbBuffer));
-  wire.set(data, tok.cbBuffer);
-  wire.set(pad.pvBuffer!.subarray(0, pad.cbBuffer), tok.cbBuffer + data.length);
-  return wire;
+  return sealToWire(ctx, enc.encode(text), true);
 }
 
 /** DecryptMessage of a whole Wrap token as a stream. */
