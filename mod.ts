@@ -116,6 +116,17 @@ export {
   tcpTransport,
 } from "./src/packages/kerberos/mod.ts";
 export {
+  SCH_CRED_MANUAL_CRED_VALIDATION,
+  SCH_CRED_NO_SERVERNAME_CHECK,
+  SCHANNEL_SHUTDOWN,
+  type SchannelAuthData,
+  type SchannelCertContext,
+  SECPKG_ATTR_APPLICATION_PROTOCOL,
+  SECPKG_ATTR_CONNECTION_INFO,
+  SECPKG_ATTR_LOCAL_CERT_CONTEXT,
+  SECPKG_ATTR_REMOTE_CERT_CONTEXT,
+} from "./src/packages/schannel/mod.ts";
+export {
   client,
   type ClientOptions,
   SecurityContext,

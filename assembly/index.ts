@@ -213,3 +213,34 @@ export function ntlmDirPtr(): usize {
 export function ntlmOutPtr(): usize {
   return NTLM_OUT_REGION;
 }
+
+// ---- AES-GCM (assembly/gcm.ts) -------------------------------------------------
+
+export { gcmBegin, gcmCtr, gcmFinish, gcmHash, gcmOpen, gcmSeal, gcmWipe } from "./gcm";
+import { GCM as GCM_REGION } from "./gcm";
+
+/**
+ * Address of the 128-byte GCM region: the nonce (12 bytes) at +0, the tag at +16
+ * (expected tag in for `gcmOpen`, computed tag out of `gcmSeal`).
+ */
+export function gcmPtr(): usize {
+  return GCM_REGION;
+}
+
+// ---- X25519 (assembly/x25519.ts) -----------------------------------------------
+
+import { X25519_IO, x25519Scalarmult } from "./x25519";
+
+/** Address of the 96-byte X25519 region: scalar at +0, u at +32, result at +64. */
+export function x25519Ptr(): usize {
+  return X25519_IO;
+}
+
+/**
+ * X25519 (RFC 7748): the scalar at `x25519Ptr()` (clamped) times the u-coordinate
+ * at +32, result at +64. Wipes the scalar, u and all temporaries; the caller wipes
+ * the result after reading it.
+ */
+export function x25519(): void {
+  x25519Scalarmult();
+}

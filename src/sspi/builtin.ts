@@ -7,9 +7,12 @@ import { ntlmPackage } from "../packages/ntlm/mod.ts";
 import { negotiatePackage } from "../packages/negotiate/mod.ts";
 import { digestPackage } from "../packages/digest/mod.ts";
 import { kerberosPackage } from "../packages/kerberos/mod.ts";
+import { schannelPackage, UNISP_PACKAGE } from "../packages/schannel/mod.ts";
 import { registerSecurityPackage } from "./registry.ts";
 
 registerSecurityPackage(ntlmPackage);
 registerSecurityPackage(negotiatePackage);
 registerSecurityPackage(digestPackage);
 registerSecurityPackage(kerberosPackage);
+registerSecurityPackage(schannelPackage);
+registerSecurityPackage(UNISP_PACKAGE);

@@ -95,6 +95,45 @@ export interface SspiWasmExports {
   crc32Update(crc: number, p: number, len: number): number;
   /** Wipes internal temporary regions. */
   wipeInternal(): void;
+  /**
+   * Address of the 128-byte AES-GCM region: the 12-byte nonce at +0, the 16-byte
+   * tag at +16 (expected tag in for `gcmOpen`, computed tag out of `gcmSeal`).
+   */
+  gcmPtr(): number;
+  /**
+   * Starts a GCM message with the loaded AES encryption schedule and the nonce
+   * in the GCM region (H, E(J0), counter, cleared accumulator).
+   */
+  gcmBegin(): void;
+  /** Absorbs `len` bytes at `p` into GHASH; a final partial block is zero-padded. */
+  gcmHash(p: number, len: number): void;
+  /** XORs `len` bytes at `p` in place with the GCM counter keystream, advancing it. */
+  gcmCtr(p: number, len: number): void;
+  /**
+   * Absorbs the length block and computes the tag; with `verify` 1 compares it
+   * (constant time) with the tag in the GCM region and returns 1 on a match,
+   * otherwise writes it there and returns 1.
+   */
+  gcmFinish(aadLen: number, dataLen: number, verify: number): number;
+  /** One-shot GCM encryption in place; the tag goes to the GCM region. */
+  gcmSeal(aad: number, aadLen: number, p: number, len: number): void;
+  /**
+   * One-shot GCM decryption: checks the tag in the GCM region first and only on
+   * a match (returns 1) decrypts `len` bytes at `p` in place; 0 otherwise.
+   */
+  gcmOpen(aad: number, aadLen: number, p: number, len: number): number;
+  /** Wipes the GCM region (H, counter, E(J0), accumulator, nonce, tags). */
+  gcmWipe(): void;
+  /**
+   * Address of the 96-byte X25519 region: the scalar at +0, the u-coordinate at
+   * +32, the result at +64.
+   */
+  x25519Ptr(): number;
+  /**
+   * X25519 (RFC 7748) over the X25519 region: clamps the scalar, writes the
+   * result at +64, and wipes the scalar, u and all temporaries (not the result).
+   */
+  x25519(): void;
 }
 
 /** A ready instance: its exports, a view over its memory and its region addresses. */

@@ -1,0 +1,31 @@
+/**
+ * `SECPKG_ATTR_ENDPOINT_BINDINGS`: the `SEC_CHANNEL_BINDINGS` structure carrying
+ * `tls-server-end-point:<hash of the server certificate>` (RFC 5929), what Windows
+ * hands to NTLM, Kerberos and Negotiate for Extended Protection.
+ *
+ * @module
+ */
+import { sha256 } from "../../crypto/mod.ts";
+import { secChannelBindings } from "../../sspi/buffers.ts";
+import { endPointInput } from "../../sspi/tls_binding.ts";
+
+const PREFIX = new TextEncoder().encode("tls-server-end-point:");
+
+/** The bindings for a server certificate, or null when its hash is not SHA-256. */
+export function endPointBindings(
+  serverCert: Uint8Array | undefined,
+): Uint8Array | null {
+  if (!serverCert) return null;
+  let input;
+  try {
+    input = endPointInput(serverCert);
+  } catch {
+    return null;
+  }
+  if (input.hash !== "SHA-256") return null;
+  const h = sha256(input.der);
+  const app = new Uint8Array(PREFIX.length + h.length);
+  app.set(PREFIX);
+  app.set(h, PREFIX.length);
+  return secChannelBindings(app);
+}

@@ -1,0 +1,346 @@
+/**
+ * The TLS 1.3 client state machine (RFC 8446 section 2, full handshake with x25519 and
+ * certificate authentication of the server; optional client certificate).
+ *
+ * @module
+ */
+import { randomBytes } from "../../crypto/mod.ts";
+import { constantTimeEqual } from "../../util/bytes.ts";
+import { x25519, x25519PublicKey } from "../../wasm/x25519.ts";
+import {
+  type Certificate,
+  parseCertificate as parseX509,
+  sign,
+  signatureSchemes,
+  verifyChain,
+  verifySignature,
+} from "../../pki/mod.ts";
+import {
+  ALERT_DECRYPT_ERROR,
+  ALERT_HANDSHAKE_FAILURE,
+  ALERT_ILLEGAL_PARAMETER,
+  ALERT_PROTOCOL_VERSION,
+  GROUP_X25519,
+  HS_CERTIFICATE,
+  HS_CERTIFICATE_REQUEST,
+  HS_CERTIFICATE_VERIFY,
+  HS_CLIENT_HELLO,
+  HS_ENCRYPTED_EXTENSIONS,
+  HS_FINISHED,
+  HS_SERVER_HELLO,
+  SCH_CRED_MANUAL_CRED_VALIDATION,
+  SCH_CRED_NO_SERVERNAME_CHECK,
+  TLS13,
+  TLS_AES_128_GCM_SHA256,
+} from "./constants.ts";
+import { alertOfCertStatus, TlsEngine, unexpected } from "./engine.ts";
+import {
+  deriveSecret,
+  finishedMac,
+  handshakeSecret,
+  masterSecret,
+} from "./keys.ts";
+import {
+  certificateVerifyInput,
+  encodeCertificate,
+  encodeCertificateVerify,
+  encodeClientHello,
+  HRR_RANDOM,
+  parseCertificate,
+  parseCertificateRequest,
+  parseCertificateVerify,
+  parseEncryptedExtensions,
+  parseServerHello,
+} from "./messages.ts";
+import { RecordCipher } from "./record.ts";
+import type { SchannelCredential } from "./credentials.ts";
+import { handshakeMessage, TlsAlert } from "./wire.ts";
+
+const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
+const SEC_E_ALGORITHM_MISMATCH = 0x80090331;
+const SEC_E_UNSUPPORTED_FUNCTION = 0x80090302;
+const SEC_E_CERT_UNKNOWN = 0x80090327;
+const SEC_E_DECRYPT_FAILURE = 0x80090330;
+const SEC_E_OK = 0;
+
+/** The signature schemes the client accepts, preferred first. */
+export const CLIENT_SCHEMES = [0x0804, 0x0403, 0x0401];
+
+type State = "hello" | "ee" | "cert" | "cv" | "finished" | "done";
+
+/** A TLS 1.3 client. */
+export class TlsClient extends TlsEngine {
+  #cred: SchannelCredential;
+  #serverName: string | null;
+  #manual: boolean;
+  #state: State = "hello";
+  #secret: Uint8Array;
+  #sessionId = new Uint8Array(0);
+  #hs: Uint8Array | null = null;
+  #cHs: Uint8Array | null = null;
+  #sHs: Uint8Array | null = null;
+  #certRequest: { context: Uint8Array; schemes: number[] } | null = null;
+  /** The server's chain as received (DER, leaf first). */
+  peerChain: Uint8Array[] = [];
+  /** The server's leaf, parsed. */
+  peerLeaf: Certificate | null = null;
+  /** The status of the chain check (SEC_E_OK when skipped by manual validation). */
+  chainStatus = SEC_E_OK;
+
+  /** A client for `serverName` (SNI and the certificate name check). */
+  constructor(
+    cred: SchannelCredential,
+    serverName: string | null,
+    manual: boolean,
+  ) {
+    super();
+    this.#cred = cred;
+    this.#serverName = serverName;
+    this.#manual = manual ||
+      (cred.flags & SCH_CRED_MANUAL_CRED_VALIDATION) !== 0;
+    this.#secret = randomBytes(32);
+  }
+
+  /** The first flight: a ClientHello. */
+  start(): void {
+    const body = encodeClientHello({
+      random: randomBytes(32),
+      sessionId: this.#sessionId,
+      keyShare: x25519PublicKey(this.#secret),
+      serverName: sniName(this.#serverName),
+      signatureSchemes: CLIENT_SCHEMES,
+      protocols: this.#cred.protocols,
+    });
+    const m = handshakeMessage(HS_CLIENT_HELLO, body);
+    this.transcript.add(m);
+    this.send(m);
+  }
+
+  protected onMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
+    switch (this.#state) {
+      case "hello":
+        if (type !== HS_SERVER_HELLO) throw unexpected("expected ServerHello");
+        this.#serverHello(body, raw);
+        return;
+      case "ee":
+        if (type !== HS_ENCRYPTED_EXTENSIONS) {
+          throw unexpected("expected EncryptedExtensions");
+        }
+        this.protocol = parseEncryptedExtensions(body);
+        if (this.protocol && !this.#cred.protocols?.includes(this.protocol)) {
+          throw new TlsAlert(
+            ALERT_ILLEGAL_PARAMETER,
+            SEC_E_ILLEGAL_MESSAGE,
+            "the server chose a protocol not offered",
+          );
+        }
+        this.transcript.add(raw);
+        this.#state = "cert";
+        return;
+      case "cert":
+        if (type === HS_CERTIFICATE_REQUEST && !this.#certRequest) {
+          this.#certRequest = parseCertificateRequest(body);
+          this.transcript.add(raw);
+          return;
+        }
+        if (type !== HS_CERTIFICATE) throw unexpected("expected Certificate");
+        this.#certificate(body, raw);
+        return;
+      case "cv":
+        if (type !== HS_CERTIFICATE_VERIFY) {
+          throw unexpected("expected CertificateVerify");
+        }
+        this.#certificateVerify(body, raw);
+        return;
+      case "finished":
+        if (type !== HS_FINISHED) throw unexpected("expected Finished");
+        this.#finished(body, raw);
+        return;
+      default:
+        throw unexpected("handshake message after Finished");
+    }
+  }
+
+  #serverHello(body: Uint8Array, raw: Uint8Array): void {
+    const sh = parseServerHello(body);
+    if (constantTimeEqual(sh.random, HRR_RANDOM)) {
+      throw new TlsAlert(
+        ALERT_HANDSHAKE_FAILURE,
+        SEC_E_ALGORITHM_MISMATCH,
+        "the server asked for another key share (HelloRetryRequest); only x25519 is offered",
+      );
+    }
+    if (sh.version !== TLS13) {
+      throw new TlsAlert(
+        ALERT_PROTOCOL_VERSION,
+        SEC_E_UNSUPPORTED_FUNCTION,
+        "the server does not speak TLS 1.3 (TLS 1.2 and older are not implemented)",
+      );
+    }
+    if (
+      sh.suite !== TLS_AES_128_GCM_SHA256 ||
+      sh.keyShareGroup !== GROUP_X25519 ||
+      sh.keyShare.length !== 32 ||
+      !constantTimeEqual(sh.sessionId, this.#sessionId)
+    ) {
+      throw new TlsAlert(
+        ALERT_ILLEGAL_PARAMETER,
+        SEC_E_ILLEGAL_MESSAGE,
+        "ServerHello chose parameters not offered",
+      );
+    }
+    const shared = x25519(this.#secret, sh.keyShare);
+    this.#secret.fill(0);
+    if (shared.every((b) => b === 0)) {
+      throw new TlsAlert(
+        ALERT_ILLEGAL_PARAMETER,
+        SEC_E_ILLEGAL_MESSAGE,
+        "the server's key share is a low-order point",
+      );
+    }
+    this.transcript.add(raw);
+    this.requireMessageBoundary();
+    this.#hs = handshakeSecret(shared);
+    shared.fill(0);
+    const th = this.transcript.hash();
+    this.#cHs = deriveSecret(this.#hs, "c hs traffic", th);
+    this.#sHs = deriveSecret(this.#hs, "s hs traffic", th);
+    this.readCipher = new RecordCipher(this.#sHs);
+    this.#state = "ee";
+  }
+
+  #certificate(body: Uint8Array, raw: Uint8Array): void {
+    const { context, chain } = parseCertificate(body);
+    if (context.length) {
+      throw unexpected("a certificate request context from the server");
+    }
+    if (!chain.length) {
+      throw new TlsAlert(
+        42,
+        SEC_E_CERT_UNKNOWN,
+        "the server sent no certificate",
+      );
+    }
+    const leaf = parseX509(chain[0]);
+    if (!leaf || !leaf.publicKey) {
+      throw new TlsAlert(
+        42,
+        SEC_E_CERT_UNKNOWN,
+        "the server's certificate cannot be used",
+      );
+    }
+    this.peerChain = chain.map((c) => c.slice());
+    this.peerLeaf = leaf;
+    this.transcript.add(raw);
+    this.#state = "cv";
+  }
+
+  #certificateVerify(body: Uint8Array, raw: Uint8Array): void {
+    const { scheme, signature } = parseCertificateVerify(body);
+    if (!CLIENT_SCHEMES.includes(scheme)) {
+      throw new TlsAlert(
+        ALERT_ILLEGAL_PARAMETER,
+        SEC_E_ILLEGAL_MESSAGE,
+        "CertificateVerify uses a scheme not offered",
+      );
+    }
+    const input = certificateVerifyInput(true, this.transcript.hash());
+    if (!verifySignature(this.peerLeaf!.publicKey!, scheme, input, signature)) {
+      throw new TlsAlert(
+        ALERT_DECRYPT_ERROR,
+        SEC_E_DECRYPT_FAILURE,
+        "the server's CertificateVerify signature is wrong",
+      );
+    }
+    if (!this.#manual) {
+      const chain = this.peerChain.map((d) => parseX509(d));
+      const host = (this.#cred.flags & SCH_CRED_NO_SERVERNAME_CHECK)
+        ? undefined
+        : this.#serverName ?? undefined;
+      this.chainStatus = chain.every((c) => c !== null)
+        ? verifyChain(chain as Certificate[], this.#cred.roots(), { host })
+        : SEC_E_CERT_UNKNOWN;
+      if (this.chainStatus !== SEC_E_OK) {
+        throw new TlsAlert(
+          alertOfCertStatus(this.chainStatus),
+          this.chainStatus,
+          "the server's certificate is not trusted for this name",
+        );
+      }
+    }
+    this.transcript.add(raw);
+    this.#state = "finished";
+  }
+
+  #finished(body: Uint8Array, raw: Uint8Array): void {
+    const expected = finishedMac(this.#sHs!, this.transcript.hash());
+    if (!constantTimeEqual(expected, body)) {
+      throw new TlsAlert(
+        ALERT_DECRYPT_ERROR,
+        SEC_E_DECRYPT_FAILURE,
+        "the server's Finished is wrong",
+      );
+    }
+    this.transcript.add(raw);
+    this.requireMessageBoundary();
+    const master = masterSecret(this.#hs!);
+    const th = this.transcript.hash();
+    const cAp = deriveSecret(master, "c ap traffic", th);
+    const sAp = deriveSecret(master, "s ap traffic", th);
+    master.fill(0);
+    this.writeCipher = new RecordCipher(this.#cHs!);
+    if (this.#certRequest) this.#clientCertificate(this.#certRequest);
+    const fin = handshakeMessage(
+      HS_FINISHED,
+      finishedMac(this.#cHs!, this.transcript.hash()),
+    );
+    this.transcript.add(fin);
+    this.send(fin);
+    this.writeCipher.wipe();
+    this.readCipher!.wipe();
+    this.writeCipher = new RecordCipher(cAp);
+    this.readCipher = new RecordCipher(sAp);
+    for (const s of [this.#hs!, this.#cHs!, this.#sHs!, cAp, sAp]) s.fill(0);
+    this.#state = "done";
+    this.connected = true;
+  }
+
+  #clientCertificate(req: { context: Uint8Array; schemes: number[] }): void {
+    const key = this.#cred.key();
+    const scheme = key
+      ? signatureSchemes(key).find((s) => req.schemes.includes(s))
+      : undefined;
+    const chain = key && scheme !== undefined ? this.#cred.chain : [];
+    const cert = handshakeMessage(
+      HS_CERTIFICATE,
+      encodeCertificate(req.context, chain),
+    );
+    this.transcript.add(cert);
+    this.send(cert);
+    if (!chain.length) return;
+    const sig = sign(
+      key!,
+      scheme!,
+      certificateVerifyInput(false, this.transcript.hash()),
+    );
+    const cv = handshakeMessage(
+      HS_CERTIFICATE_VERIFY,
+      encodeCertificateVerify(scheme!, sig),
+    );
+    this.transcript.add(cv);
+    this.send(cv);
+  }
+
+  /** Wipes keys and the ephemeral secret. */
+  override wipe(): void {
+    super.wipe();
+    this.#secret.fill(0);
+  }
+}
+
+/** The SNI host name for a target: none for IP literals or empty names. */
+function sniName(target: string | null): string | null {
+  if (!target) return null;
+  if (/^[0-9.]+$/.test(target) || target.includes(":")) return null;
+  return target.replace(/\.$/, "");
+}

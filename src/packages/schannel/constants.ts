@@ -1,0 +1,128 @@
+/**
+ * TLS 1.3 (RFC 8446) code points and the Schannel constants the package uses.
+ *
+ * @module
+ */
+
+/** Record content types (RFC 8446 section 5.1). */
+export const CT_CHANGE_CIPHER_SPEC = 20;
+/** `alert`. */
+export const CT_ALERT = 21;
+/** `handshake`. */
+export const CT_HANDSHAKE = 22;
+/** `application_data`. */
+export const CT_APPLICATION_DATA = 23;
+
+/** Handshake message types (RFC 8446 section 4). */
+export const HS_CLIENT_HELLO = 1;
+/** `server_hello` (also HelloRetryRequest). */
+export const HS_SERVER_HELLO = 2;
+/** `new_session_ticket`. */
+export const HS_NEW_SESSION_TICKET = 4;
+/** `encrypted_extensions`. */
+export const HS_ENCRYPTED_EXTENSIONS = 8;
+/** `certificate`. */
+export const HS_CERTIFICATE = 11;
+/** `certificate_request`. */
+export const HS_CERTIFICATE_REQUEST = 13;
+/** `certificate_verify`. */
+export const HS_CERTIFICATE_VERIFY = 15;
+/** `finished`. */
+export const HS_FINISHED = 20;
+/** `key_update`. */
+export const HS_KEY_UPDATE = 24;
+
+/** Extension types. */
+export const EXT_SERVER_NAME = 0;
+/** `supported_groups`. */
+export const EXT_SUPPORTED_GROUPS = 10;
+/** `signature_algorithms`. */
+export const EXT_SIGNATURE_ALGORITHMS = 13;
+/** `application_layer_protocol_negotiation`. */
+export const EXT_ALPN = 16;
+/** `supported_versions`. */
+export const EXT_SUPPORTED_VERSIONS = 43;
+/** `cookie` (HelloRetryRequest). */
+export const EXT_COOKIE = 44;
+/** `key_share`. */
+export const EXT_KEY_SHARE = 51;
+
+/** `legacy_version` 0x0303 (TLS 1.2) in records and hellos. */
+export const TLS12 = 0x0303;
+/** TLS 1.3 in `supported_versions`. */
+export const TLS13 = 0x0304;
+
+/** `TLS_AES_128_GCM_SHA256`, the one cipher suite (mandatory in RFC 8446 9.1). */
+export const TLS_AES_128_GCM_SHA256 = 0x1301;
+/** `x25519`, the one key-exchange group. */
+export const GROUP_X25519 = 0x001d;
+
+/** The largest plaintext of a record (2^14). */
+export const MAX_PLAINTEXT = 16384;
+/** The largest ciphertext of a TLS 1.3 record (2^14 + 256). */
+export const MAX_CIPHERTEXT = 16384 + 256;
+/** The record header: type, version, length. */
+export const RECORD_HEADER = 5;
+/** Inner content type byte + AES-GCM tag. */
+export const RECORD_TRAILER = 17;
+
+/** Alert descriptions (RFC 8446 section 6). */
+export const ALERT_CLOSE_NOTIFY = 0;
+/** `unexpected_message`. */
+export const ALERT_UNEXPECTED_MESSAGE = 10;
+/** `bad_record_mac`. */
+export const ALERT_BAD_RECORD_MAC = 20;
+/** `record_overflow`. */
+export const ALERT_RECORD_OVERFLOW = 22;
+/** `handshake_failure`. */
+export const ALERT_HANDSHAKE_FAILURE = 40;
+/** `bad_certificate`. */
+export const ALERT_BAD_CERTIFICATE = 42;
+/** `certificate_expired`. */
+export const ALERT_CERTIFICATE_EXPIRED = 45;
+/** `unknown_ca`. */
+export const ALERT_UNKNOWN_CA = 48;
+/** `decode_error`. */
+export const ALERT_DECODE_ERROR = 50;
+/** `decrypt_error`. */
+export const ALERT_DECRYPT_ERROR = 51;
+/** `protocol_version`. */
+export const ALERT_PROTOCOL_VERSION = 70;
+/** `illegal_parameter`. */
+export const ALERT_ILLEGAL_PARAMETER = 47;
+/** `missing_extension`. */
+export const ALERT_MISSING_EXTENSION = 109;
+/** `certificate_required`. */
+export const ALERT_CERTIFICATE_REQUIRED = 116;
+/** `no_application_protocol`. */
+export const ALERT_NO_APPLICATION_PROTOCOL = 120;
+
+/** `SCHANNEL_SHUTDOWN`: the `ApplyControlToken` value that starts a close_notify. */
+export const SCHANNEL_SHUTDOWN = 1;
+
+/** `SP_PROT_TLS1_3_SERVER` (`SecPkgContext_ConnectionInfo.dwProtocol`). */
+export const SP_PROT_TLS1_3_SERVER = 0x1000;
+/** `SP_PROT_TLS1_3_CLIENT`. */
+export const SP_PROT_TLS1_3_CLIENT = 0x2000;
+/** `CALG_AES_128`. */
+export const CALG_AES_128 = 0x660e;
+/** `CALG_ECDH_EPHEM`. */
+export const CALG_ECDH_EPHEM = 0xae06;
+
+/** `SECPKG_ATTR_REMOTE_CERT_CONTEXT` (0x53). */
+export const SECPKG_ATTR_REMOTE_CERT_CONTEXT = 0x53;
+/** `SECPKG_ATTR_LOCAL_CERT_CONTEXT` (0x54). */
+export const SECPKG_ATTR_LOCAL_CERT_CONTEXT = 0x54;
+/** `SECPKG_ATTR_CONNECTION_INFO` (0x5a). */
+export const SECPKG_ATTR_CONNECTION_INFO = 0x5a;
+/** `SECPKG_ATTR_CIPHER_INFO` (0x64). */
+export const SECPKG_ATTR_CIPHER_INFO = 0x64;
+/** `SECPKG_ATTR_APPLICATION_PROTOCOL` (35). */
+export const SECPKG_ATTR_APPLICATION_PROTOCOL = 35;
+
+/** `SCH_CRED_MANUAL_CRED_VALIDATION`: the application checks the server certificate. */
+export const SCH_CRED_MANUAL_CRED_VALIDATION = 0x8;
+/** `SCH_CRED_NO_SERVERNAME_CHECK`: skip the name check, keep the chain check. */
+export const SCH_CRED_NO_SERVERNAME_CHECK = 0x4;
+/** `SCH_CRED_NO_DEFAULT_CREDS`. */
+export const SCH_CRED_NO_DEFAULT_CREDS = 0x10;

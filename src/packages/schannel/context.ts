@@ -1,0 +1,410 @@
+/**
+ * The Schannel security context: SSPI's buffer conventions around the TLS engines.
+ * Handshake tokens go through `InitializeSecurityContext`/`AcceptSecurityContext`
+ * (`SEC_E_INCOMPLETE_MESSAGE` with `SECBUFFER_MISSING`, `SECBUFFER_EXTRA` for bytes
+ * past the handshake); records through `EncryptMessage` (header, data, trailer, in
+ * place) and `DecryptMessage` (one data buffer in, header/data/trailer/extra out).
+ *
+ * @module
+ */
+import {
+  ASC_REQ_MUTUAL_AUTH,
+  ASC_RET_CONFIDENTIALITY,
+  ASC_RET_MUTUAL_AUTH,
+  ASC_RET_REPLAY_DETECT,
+  ASC_RET_SEQUENCE_DETECT,
+  ASC_RET_STREAM,
+  ISC_REQ_MANUAL_CRED_VALIDATION,
+  ISC_RET_CONFIDENTIALITY,
+  ISC_RET_MANUAL_CRED_VALIDATION,
+  ISC_RET_REPLAY_DETECT,
+  ISC_RET_SEQUENCE_DETECT,
+  ISC_RET_STREAM,
+  SECBUFFER_DATA,
+  SECBUFFER_EMPTY,
+  SECBUFFER_EXTRA,
+  SECBUFFER_MISSING,
+  SECBUFFER_STREAM_HEADER,
+  SECBUFFER_STREAM_TRAILER,
+  SECBUFFER_TOKEN,
+  SECPKG_ATTR_ENDPOINT_BINDINGS,
+  SECPKG_ATTR_STREAM_SIZES,
+} from "../../sspi/flags.ts";
+import {
+  baseType,
+  bufferBytes,
+  findBuffer,
+  inputToken,
+  type SecBufferDesc,
+} from "../../sspi/buffers.ts";
+import type {
+  AttributeResult,
+  PackageContext,
+  QopResult,
+  StepRequest,
+  StepResult,
+} from "../../sspi/package.ts";
+import {
+  SEC_E_BUFFER_TOO_SMALL,
+  SEC_E_CONTEXT_EXPIRED,
+  SEC_E_INCOMPLETE_MESSAGE,
+  SEC_E_INVALID_HANDLE,
+  SEC_E_INVALID_TOKEN,
+  SEC_E_NO_CREDENTIALS,
+  SEC_E_OK,
+  SEC_E_UNSUPPORTED_FUNCTION,
+  SEC_I_CONTEXT_EXPIRED,
+  SEC_I_CONTINUE_NEEDED,
+} from "../../sspi/status.ts";
+import {
+  CALG_AES_128,
+  CALG_ECDH_EPHEM,
+  CT_ALERT,
+  CT_APPLICATION_DATA,
+  CT_HANDSHAKE,
+  MAX_PLAINTEXT,
+  RECORD_HEADER,
+  RECORD_TRAILER,
+  SCHANNEL_SHUTDOWN,
+  SECPKG_ATTR_APPLICATION_PROTOCOL,
+  SECPKG_ATTR_CONNECTION_INFO,
+  SECPKG_ATTR_LOCAL_CERT_CONTEXT,
+  SECPKG_ATTR_REMOTE_CERT_CONTEXT,
+  SP_PROT_TLS1_3_CLIENT,
+  SP_PROT_TLS1_3_SERVER,
+} from "./constants.ts";
+import type { SchannelCredential } from "./credentials.ts";
+import { TlsClient } from "./client.ts";
+import { TlsServer } from "./server.ts";
+import { PeerAlert, statusOfPeerAlert } from "./engine.ts";
+import { recordAt, writeHeader } from "./record.ts";
+import { TlsAlert } from "./wire.ts";
+import { endPointBindings } from "./bindings.ts";
+
+/** `SecPkgContext_StreamSizes` for TLS 1.3 with AES-128-GCM. */
+export const STREAM_SIZES = Object.freeze({
+  cbHeader: RECORD_HEADER,
+  cbTrailer: RECORD_TRAILER,
+  cbMaximumMessage: MAX_PLAINTEXT,
+  cBuffers: 4,
+  cbBlockSize: 16,
+});
+
+/** A certificate as `QueryContextAttributes` hands it out (`CERT_CONTEXT`'s fields). */
+export interface SchannelCertContext {
+  /** `X509_ASN_ENCODING` (1). */
+  dwCertEncodingType: number;
+  /** The DER certificate. */
+  pbCertEncoded: Uint8Array;
+  /** Its length. */
+  cbCertEncoded: number;
+  /** The whole chain as sent, leaf first (DER). */
+  chain: Uint8Array[];
+}
+
+function certContext(chain: Uint8Array[]): AttributeResult {
+  if (!chain.length) return { status: SEC_E_NO_CREDENTIALS };
+  const der = chain[0].slice();
+  return {
+    status: SEC_E_OK,
+    value: {
+      dwCertEncodingType: 1,
+      pbCertEncoded: der,
+      cbCertEncoded: der.length,
+      chain: chain.map((c) => c.slice()),
+    } satisfies SchannelCertContext,
+  };
+}
+
+/** One Schannel context, client or server. */
+export class SchannelContext implements PackageContext {
+  #role: "initiate" | "accept";
+  #cred: SchannelCredential;
+  #engine: TlsClient | TlsServer | null = null;
+  #attrs = 0;
+  #failed = 0;
+  #failure = "";
+  #shutdown = false;
+  #closed = false;
+
+  /** A context for `cred` in `role`. */
+  constructor(cred: SchannelCredential, role: "initiate" | "accept") {
+    this.#cred = cred;
+    this.#role = role;
+  }
+
+  step(req: StepRequest): StepResult {
+    if (this.#failed) {
+      return {
+        status: this.#failed,
+        attrs: this.#attrs,
+        message: this.#failure,
+      };
+    }
+    try {
+      return this.#step(req);
+    } catch (e) {
+      if (!(e instanceof TlsAlert) && !(e instanceof PeerAlert)) throw e;
+      const status = e instanceof TlsAlert
+        ? e.status
+        : statusOfPeerAlert(e.description);
+      this.#failed = status;
+      this.#failure = e instanceof TlsAlert
+        ? e.message
+        : `the peer sent TLS alert ${e.description}`;
+      this.#engine?.wipe();
+      return { status, attrs: this.#attrs, message: this.#failure };
+    }
+  }
+
+  #step(req: StepRequest): StepResult {
+    const client = this.#role === "initiate";
+    if (!this.#engine) {
+      if (client) {
+        const manual = (req.flags & ISC_REQ_MANUAL_CRED_VALIDATION) !== 0;
+        const c = new TlsClient(this.#cred, req.target, manual);
+        this.#attrs = ISC_RET_SEQUENCE_DETECT | ISC_RET_REPLAY_DETECT |
+          ISC_RET_CONFIDENTIALITY | ISC_RET_STREAM |
+          (manual ? ISC_RET_MANUAL_CRED_VALIDATION : 0);
+        this.#engine = c;
+        c.start();
+        return this.#result(SEC_I_CONTINUE_NEEDED, 0);
+      }
+      const mutual = (req.flags & ASC_REQ_MUTUAL_AUTH) !== 0;
+      this.#attrs = ASC_RET_SEQUENCE_DETECT | ASC_RET_REPLAY_DETECT |
+        ASC_RET_CONFIDENTIALITY | ASC_RET_STREAM |
+        (mutual ? ASC_RET_MUTUAL_AUTH : 0);
+      this.#engine = new TlsServer(this.#cred, mutual);
+    }
+    const engine = this.#engine;
+    if (engine.connected) return this.#afterHandshake();
+    const input = inputToken(req.input);
+    if (!input) {
+      return {
+        status: SEC_E_INVALID_TOKEN,
+        attrs: this.#attrs,
+        message: "no SECBUFFER_TOKEN with the peer's bytes",
+      };
+    }
+    const r = engine.feed(input);
+    const extra = input.length - r.consumed;
+    if (engine.connected) return this.#result(SEC_E_OK, extra);
+    if (r.missing !== undefined && r.consumed === 0) {
+      const empty = findBuffer(req.input, SECBUFFER_EMPTY);
+      if (empty) {
+        empty.BufferType = SECBUFFER_MISSING;
+        empty.cbBuffer = r.missing;
+      }
+      return {
+        status: SEC_E_INCOMPLETE_MESSAGE,
+        attrs: this.#attrs,
+        message:
+          `the TLS record is incomplete: ${r.missing} more bytes are needed`,
+      };
+    }
+    return this.#result(SEC_I_CONTINUE_NEEDED, extra);
+  }
+
+  #result(status: number, extra: number): StepResult {
+    const token = this.#engine!.takeOutput();
+    return {
+      status,
+      token,
+      tokenIsFresh: token !== null,
+      extra: extra || undefined,
+      attrs: this.#attrs,
+    };
+  }
+
+  /** A step after the handshake: the close_notify once `SCHANNEL_SHUTDOWN` was applied. */
+  #afterHandshake(): StepResult {
+    if (!this.#shutdown || this.#closed) {
+      return {
+        status: SEC_E_UNSUPPORTED_FUNCTION,
+        attrs: this.#attrs,
+        message:
+          "the handshake is complete (renegotiation does not exist in TLS 1.3)",
+      };
+    }
+    this.#closed = true;
+    const token = this.#engine!.alertRecord(0);
+    return { status: SEC_E_OK, token, tokenIsFresh: true, attrs: this.#attrs };
+  }
+
+  encryptMessage(_qop: number, message: SecBufferDesc, _seqNo: number): number {
+    const ciphers = this.#engine?.ciphers();
+    if (!ciphers || this.#failed) return SEC_E_INVALID_HANDLE;
+    if (this.#closed) return SEC_E_CONTEXT_EXPIRED;
+    const header = findBuffer(message, SECBUFFER_STREAM_HEADER);
+    const data = findBuffer(message, SECBUFFER_DATA);
+    const trailer = findBuffer(message, SECBUFFER_STREAM_TRAILER);
+    if (!header?.pvBuffer || !data || !trailer?.pvBuffer) {
+      return SEC_E_INVALID_TOKEN;
+    }
+    const plain = bufferBytes(data);
+    if (
+      header.pvBuffer.length < RECORD_HEADER ||
+      trailer.pvBuffer.length < RECORD_TRAILER ||
+      plain.length > MAX_PLAINTEXT
+    ) {
+      return SEC_E_BUFFER_TOO_SMALL;
+    }
+    const h = header.pvBuffer.subarray(0, RECORD_HEADER);
+    writeHeader(h, 0, CT_APPLICATION_DATA, plain.length + RECORD_TRAILER);
+    // The inner plaintext is data + content type; GCM runs over one contiguous range.
+    const inner = new Uint8Array(plain.length + 1);
+    inner.set(plain);
+    inner[plain.length] = CT_APPLICATION_DATA;
+    const tag = trailer.pvBuffer.subarray(1, RECORD_TRAILER);
+    ciphers.write.seal(h, inner, tag);
+    plain.set(inner.subarray(0, plain.length));
+    trailer.pvBuffer[0] = inner[plain.length];
+    header.cbBuffer = RECORD_HEADER;
+    trailer.cbBuffer = RECORD_TRAILER;
+    return SEC_E_OK;
+  }
+
+  decryptMessage(message: SecBufferDesc, _seqNo: number): QopResult {
+    const ciphers = this.#engine?.ciphers();
+    if (!ciphers || this.#failed) {
+      return { status: SEC_E_INVALID_HANDLE, qop: 0 };
+    }
+    const dataBuf = findBuffer(message, SECBUFFER_DATA);
+    if (!dataBuf?.pvBuffer) return { status: SEC_E_INVALID_TOKEN, qop: 0 };
+    const bytes = bufferBytes(dataBuf);
+    const empties = message.pBuffers.filter((b) =>
+      b && baseType(b) === SECBUFFER_EMPTY
+    );
+    let rec;
+    try {
+      rec = recordAt(bytes, 0);
+    } catch (e) {
+      if (e instanceof TlsAlert) return { status: e.status, qop: 0 };
+      throw e;
+    }
+    if (typeof rec === "number") {
+      if (empties[0]) {
+        empties[0].BufferType = SECBUFFER_MISSING;
+        empties[0].cbBuffer = rec;
+      }
+      return { status: SEC_E_INCOMPLETE_MESSAGE, qop: 0 };
+    }
+    if (rec.type !== CT_APPLICATION_DATA) return { status: 0x80090326, qop: 0 };
+    let inner;
+    try {
+      inner = ciphers.read.open(rec.header, rec.body);
+    } catch (e) {
+      if (e instanceof TlsAlert) return { status: e.status, qop: 0 };
+      throw e;
+    }
+    let status = SEC_E_OK;
+    let plain = inner.data;
+    if (inner.type === CT_ALERT) {
+      status = inner.data.length === 2 && inner.data[1] === 0
+        ? SEC_I_CONTEXT_EXPIRED
+        : statusOfPeerAlert(inner.data[1] ?? 255);
+      plain = plain.subarray(0, 0);
+    } else if (inner.type === CT_HANDSHAKE) {
+      // Post-handshake messages (NewSessionTicket; KeyUpdate is not supported): read
+      // and dropped, the record yields no application data.
+      plain = plain.subarray(0, 0);
+    } else if (inner.type !== CT_APPLICATION_DATA) {
+      status = 0x80090326;
+    }
+    // Windows' layout: the data buffer becomes the header, the empty ones the data,
+    // the trailer and the bytes past this record.
+    dataBuf.BufferType = SECBUFFER_STREAM_HEADER;
+    dataBuf.pvBuffer = rec.header;
+    dataBuf.cbBuffer = RECORD_HEADER;
+    const [d, t, x] = empties;
+    if (d) {
+      d.BufferType = SECBUFFER_DATA;
+      d.pvBuffer = plain;
+      d.cbBuffer = plain.length;
+    }
+    if (t) {
+      t.BufferType = SECBUFFER_STREAM_TRAILER;
+      t.pvBuffer = rec.body.subarray(plain.length);
+      t.cbBuffer = t.pvBuffer.length;
+    }
+    if (x && rec.end < bytes.length) {
+      x.BufferType = SECBUFFER_EXTRA;
+      x.pvBuffer = bytes.subarray(rec.end);
+      x.cbBuffer = bytes.length - rec.end;
+    }
+    return { status, qop: 0 };
+  }
+
+  applyControlToken(input: SecBufferDesc): number {
+    const t = bufferBytes(findBuffer(input, SECBUFFER_TOKEN));
+    if (t.length < 4) return SEC_E_INVALID_TOKEN;
+    const v = t[0] | (t[1] << 8) | (t[2] << 16) | (t[3] << 24);
+    if (v !== SCHANNEL_SHUTDOWN) return SEC_E_UNSUPPORTED_FUNCTION;
+    this.#shutdown = true;
+    return SEC_E_OK;
+  }
+
+  queryAttribute(attribute: number): AttributeResult {
+    const e = this.#engine;
+    const connected = e?.connected === true;
+    switch (attribute) {
+      case SECPKG_ATTR_STREAM_SIZES:
+        return connected
+          ? { status: SEC_E_OK, value: { ...STREAM_SIZES } }
+          : { status: SEC_E_INVALID_HANDLE };
+      case SECPKG_ATTR_CONNECTION_INFO:
+        if (!connected) return { status: SEC_E_INVALID_HANDLE };
+        return {
+          status: SEC_E_OK,
+          value: {
+            dwProtocol: this.#role === "initiate"
+              ? SP_PROT_TLS1_3_CLIENT
+              : SP_PROT_TLS1_3_SERVER,
+            aiCipher: CALG_AES_128,
+            dwCipherStrength: 128,
+            aiHash: 0,
+            dwHashStrength: 0,
+            aiExch: CALG_ECDH_EPHEM,
+            dwExchStrength: 255,
+          },
+        };
+      case SECPKG_ATTR_REMOTE_CERT_CONTEXT:
+        return e ? certContext(e.peerChain) : { status: SEC_E_INVALID_HANDLE };
+      case SECPKG_ATTR_LOCAL_CERT_CONTEXT:
+        return certContext(this.#cred.chain);
+      case SECPKG_ATTR_APPLICATION_PROTOCOL: {
+        if (!connected) return { status: SEC_E_INVALID_HANDLE };
+        const id = new TextEncoder().encode(e!.protocol ?? "");
+        return {
+          status: SEC_E_OK,
+          value: {
+            ProtoNegoStatus: e!.protocol ? 1 : 0,
+            ProtoNegoExt: 2,
+            ProtocolIdSize: id.length,
+            ProtocolId: id,
+          },
+        };
+      }
+      case SECPKG_ATTR_ENDPOINT_BINDINGS: {
+        if (!connected) return { status: SEC_E_INVALID_HANDLE };
+        const serverCert = this.#role === "initiate"
+          ? e!.peerChain[0]
+          : this.#cred.chain[0];
+        const b = endPointBindings(serverCert);
+        return b
+          ? {
+            status: SEC_E_OK,
+            value: { BindingsLength: b.length, Bindings: b },
+          }
+          : { status: SEC_E_UNSUPPORTED_FUNCTION };
+      }
+      default:
+        return { status: SEC_E_UNSUPPORTED_FUNCTION };
+    }
+  }
+
+  dispose(): void {
+    this.#engine?.wipe();
+    this.#engine = null;
+  }
+}

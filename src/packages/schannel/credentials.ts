@@ -1,0 +1,185 @@
+/**
+ * Schannel credentials: the certificate chain and private key a server (or a client
+ * asked for a certificate) presents, the roots that peers' chains are checked against,
+ * and the `SCH_CRED_*` flags.
+ *
+ * @module
+ */
+import { SspiError } from "../../sspi/errors.ts";
+import { SECPKG_CRED_INBOUND } from "../../sspi/flags.ts";
+import type { AcquireRequest, PackageCredential } from "../../sspi/package.ts";
+import { TIMESTAMP_NEVER } from "../../sspi/buffers.ts";
+import {
+  SEC_E_NO_CREDENTIALS,
+  SEC_E_UNKNOWN_CREDENTIALS,
+} from "../../sspi/status.ts";
+import {
+  type Certificate,
+  parseCertificate,
+  parsePem,
+  parsePrivateKey,
+  type PrivateKey,
+  signatureSchemes,
+} from "../../pki/mod.ts";
+
+/**
+ * `pAuthData` for `AcquireCredentialsHandle(..., "Schannel", ...)`: the portable shape
+ * of `SCHANNEL_CRED`. Certificates are PEM text (one or more `CERTIFICATE` blocks) or
+ * DER bytes; a list is leaf first.
+ *
+ * @example
+ * ```ts
+ * const auth: SchannelAuthData = {
+ *   Certificate: "-----BEGIN CERTIFICATE-----\n...",
+ *   PrivateKey: "-----BEGIN PRIVATE KEY-----\n...",
+ * };
+ * ```
+ */
+export interface SchannelAuthData {
+  /** Our chain, leaf first (`paCred`): servers need one; clients only for client authentication. */
+  Certificate?: string | Uint8Array | readonly Uint8Array[];
+  /** The leaf's private key: PKCS#8, PKCS#1 (RSA) or SEC1 (EC), PEM or DER. */
+  PrivateKey?: string | Uint8Array;
+  /**
+   * Trusted roots for the peer's chain (`hRootStore`). Without them a client uses the
+   * system bundle (`/etc/ssl/certs/ca-certificates.crt` and similar, when the runtime
+   * can read files), or fails with `SEC_E_UNTRUSTED_ROOT`.
+   */
+  RootCertificates?: string | Uint8Array | readonly Uint8Array[];
+  /** `SCH_CRED_*` flags: `SCH_CRED_MANUAL_CRED_VALIDATION`, `SCH_CRED_NO_SERVERNAME_CHECK`. */
+  dwFlags?: number;
+  /** ALPN: protocols a client offers, or a server accepts, in preference order. */
+  ApplicationProtocols?: readonly string[];
+}
+
+/** DER certificates from the accepted forms. */
+function derList(v: string | Uint8Array | readonly Uint8Array[]): Uint8Array[] {
+  if (typeof v === "string") return parsePem(v, "CERTIFICATE");
+  if (v instanceof Uint8Array) return [v];
+  if (Array.isArray(v) && v.every((c) => c instanceof Uint8Array)) {
+    return [...v];
+  }
+  throw new TypeError(
+    "certificates must be PEM text, DER bytes or a list of DER bytes",
+  );
+}
+
+function parsed(ders: Uint8Array[], what: string): Certificate[] {
+  return ders.map((d) => {
+    const c = parseCertificate(d);
+    if (!c) {
+      throw new SspiError(
+        SEC_E_UNKNOWN_CREDENTIALS,
+        `${what}: a certificate could not be parsed`,
+      );
+    }
+    return c;
+  });
+}
+
+const SYSTEM_BUNDLES = [
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/cert.pem",
+];
+let systemRoots: Certificate[] | undefined;
+
+/** The system's trusted roots, read once; empty where files cannot be read. */
+function systemTrust(): Certificate[] {
+  if (systemRoots) return systemRoots;
+  systemRoots = [];
+  // deno-lint-ignore no-explicit-any
+  const deno = (globalThis as any).Deno;
+  for (const path of SYSTEM_BUNDLES) {
+    try {
+      const text: string = deno.readTextFileSync(path);
+      for (const der of parsePem(text, "CERTIFICATE")) {
+        const c = parseCertificate(der);
+        if (c) systemRoots.push(c);
+      }
+      break;
+    } catch {
+      // not there, or no permission: try the next
+    }
+  }
+  return systemRoots;
+}
+
+/** A Schannel credential. */
+export class SchannelCredential implements PackageCredential {
+  readonly use: number;
+  readonly expiry: bigint = TIMESTAMP_NEVER;
+  /** Our chain (DER, leaf first), possibly empty. */
+  readonly chain: Uint8Array[];
+  /** Our leaf, parsed. */
+  readonly leaf: Certificate | null;
+  /** `SCH_CRED_*` flags. */
+  readonly flags: number;
+  /** ALPN protocols. */
+  readonly protocols: string[] | null;
+  #key: PrivateKey | null;
+  #roots: Certificate[] | null;
+
+  /** Builds a credential from `AcquireCredentialsHandle`'s request. */
+  constructor(req: AcquireRequest) {
+    this.use = req.use;
+    const a = (req.authData ?? {}) as SchannelAuthData;
+    if (typeof a !== "object") {
+      throw new TypeError("Schannel pAuthData must be an object");
+    }
+    this.flags = (a.dwFlags ?? 0) >>> 0;
+    this.protocols = a.ApplicationProtocols
+      ? [...a.ApplicationProtocols]
+      : null;
+    this.chain = a.Certificate ? derList(a.Certificate) : [];
+    this.leaf = this.chain.length
+      ? parsed([this.chain[0]], "Certificate")[0]
+      : null;
+    this.#key = null;
+    if (a.PrivateKey !== undefined) {
+      this.#key = parsePrivateKey(a.PrivateKey);
+      if (!this.#key) {
+        throw new SspiError(
+          SEC_E_UNKNOWN_CREDENTIALS,
+          "PrivateKey could not be parsed",
+        );
+      }
+    }
+    if ((this.chain.length > 0) !== (this.#key !== null)) {
+      throw new SspiError(
+        SEC_E_UNKNOWN_CREDENTIALS,
+        "Certificate and PrivateKey go together",
+      );
+    }
+    if (this.#key && signatureSchemes(this.#key).length === 0) {
+      throw new SspiError(
+        SEC_E_UNKNOWN_CREDENTIALS,
+        "the private key's type cannot sign TLS 1.3 handshakes",
+      );
+    }
+    if ((req.use & SECPKG_CRED_INBOUND) && !this.#key) {
+      throw new SspiError(
+        SEC_E_NO_CREDENTIALS,
+        "a Schannel server needs a Certificate and its PrivateKey",
+      );
+    }
+    this.#roots = a.RootCertificates
+      ? parsed(derList(a.RootCertificates), "RootCertificates")
+      : null;
+  }
+
+  /** The private key (for signing CertificateVerify). */
+  key(): PrivateKey | null {
+    return this.#key;
+  }
+
+  /** The roots to check a peer's chain against. */
+  roots(): Certificate[] {
+    return this.#roots ?? systemTrust();
+  }
+
+  /** Drops the key. */
+  dispose(): void {
+    this.#key = null;
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * What the TLS 1.3 client and server share: feeding received bytes record by record,
+ * reassembling handshake messages, the transcript, alerts, and the record ciphers of
+ * each direction. The state machines (`client.ts`, `server.ts`) handle the messages.
+ *
+ * @module
+ */
+import {
+  ALERT_BAD_CERTIFICATE,
+  ALERT_CERTIFICATE_EXPIRED,
+  ALERT_CERTIFICATE_REQUIRED,
+  ALERT_CLOSE_NOTIFY,
+  ALERT_DECRYPT_ERROR,
+  ALERT_HANDSHAKE_FAILURE,
+  ALERT_PROTOCOL_VERSION,
+  ALERT_UNEXPECTED_MESSAGE,
+  ALERT_UNKNOWN_CA,
+  CT_ALERT,
+  CT_APPLICATION_DATA,
+  CT_CHANGE_CIPHER_SPEC,
+  CT_HANDSHAKE,
+  MAX_PLAINTEXT,
+} from "./constants.ts";
+import { Transcript } from "./keys.ts";
+import { plainRecord, recordAt, type RecordCipher } from "./record.ts";
+import { decodeError, TlsAlert } from "./wire.ts";
+
+const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
+const SEC_E_ALGORITHM_MISMATCH = 0x80090331;
+const SEC_E_UNSUPPORTED_FUNCTION = 0x80090302;
+const SEC_E_CERT_UNKNOWN = 0x80090327;
+const SEC_E_UNTRUSTED_ROOT = 0x80090325;
+const SEC_E_CERT_EXPIRED = 0x80090328;
+const SEC_E_DECRYPT_FAILURE = 0x80090330;
+const SEC_E_NO_CREDENTIALS = 0x8009030e;
+const SEC_I_CONTEXT_EXPIRED = 0x00090317;
+
+/** The largest handshake message accepted (certificate chains included). */
+const MAX_HANDSHAKE_MESSAGE = 1 << 17;
+
+/** The status for an alert the peer sent. */
+export function statusOfPeerAlert(description: number): number {
+  switch (description) {
+    case ALERT_CLOSE_NOTIFY:
+      return SEC_I_CONTEXT_EXPIRED;
+    case ALERT_HANDSHAKE_FAILURE:
+      return SEC_E_ALGORITHM_MISMATCH;
+    case ALERT_PROTOCOL_VERSION:
+      return SEC_E_UNSUPPORTED_FUNCTION;
+    case ALERT_BAD_CERTIFICATE:
+    case ALERT_UNKNOWN_CA:
+    case 46: // certificate_unknown
+      return SEC_E_CERT_UNKNOWN;
+    case ALERT_CERTIFICATE_EXPIRED:
+      return SEC_E_CERT_EXPIRED;
+    case ALERT_CERTIFICATE_REQUIRED:
+      return SEC_E_NO_CREDENTIALS;
+    case ALERT_DECRYPT_ERROR:
+      return SEC_E_DECRYPT_FAILURE;
+    default:
+      return SEC_E_ILLEGAL_MESSAGE;
+  }
+}
+
+/** The alert to send for a failed certificate check. */
+export function alertOfCertStatus(status: number): number {
+  if (status === SEC_E_UNTRUSTED_ROOT) return ALERT_UNKNOWN_CA;
+  if (status === SEC_E_CERT_EXPIRED) return ALERT_CERTIFICATE_EXPIRED;
+  return ALERT_BAD_CERTIFICATE;
+}
+
+/** A received alert, raised out of the record loop. */
+export class PeerAlert extends Error {
+  /** The alert description. */
+  readonly description: number;
+  /** Creates one. */
+  constructor(description: number) {
+    super(`the peer sent TLS alert ${description}`);
+    this.name = "PeerAlert";
+    this.description = description;
+  }
+}
+
+/** The outcome of feeding bytes. */
+export interface FeedResult {
+  /** Bytes consumed (whole records). */
+  consumed: number;
+  /** Bytes still missing for the next record, when the input ended inside one. */
+  missing?: number;
+}
+
+/** The record and handshake machinery both roles share. */
+export abstract class TlsEngine {
+  /** Decrypts what the peer sends, once keys exist. */
+  protected readCipher: RecordCipher | null = null;
+  /** Encrypts what we send, once keys exist. */
+  protected writeCipher: RecordCipher | null = null;
+  /** The handshake transcript. */
+  protected readonly transcript: Transcript = new Transcript();
+  /** Records to send, collected during one step. */
+  protected out: Uint8Array[] = [];
+  /** True once our and the peer's Finished are done. */
+  connected = false;
+  /** The ALPN protocol agreed, if any. */
+  protocol: string | null = null;
+  #hs: Uint8Array = new Uint8Array(0);
+
+  /** Handles one whole handshake message (`raw` includes its 4-byte header). */
+  protected abstract onMessage(
+    type: number,
+    body: Uint8Array,
+    raw: Uint8Array,
+  ): void;
+
+  /** Feeds received bytes until the handshake completes or the bytes end. */
+  feed(input: Uint8Array): FeedResult {
+    let at = 0;
+    while (!this.connected && at < input.length) {
+      const r = recordAt(input, at);
+      if (typeof r === "number") return { consumed: at, missing: r };
+      at = r.end;
+      this.#record(r.type, r.header, r.body);
+    }
+    return { consumed: at };
+  }
+
+  #record(type: number, header: Uint8Array, body: Uint8Array): void {
+    if (type === CT_CHANGE_CIPHER_SPEC) {
+      // RFC 8446 5: a compatibility CCS (one byte, 1) is dropped during the handshake.
+      if (body.length !== 1 || body[0] !== 1) {
+        throw decodeError("ChangeCipherSpec");
+      }
+      return;
+    }
+    if (this.readCipher) {
+      if (type !== CT_APPLICATION_DATA) {
+        throw unexpected("a plaintext record after the keys changed");
+      }
+      const inner = this.readCipher.open(header, body.slice());
+      if (inner.type === CT_ALERT) return this.#alert(inner.data);
+      if (inner.type !== CT_HANDSHAKE) {
+        throw unexpected("application data before the handshake completed");
+      }
+      if (inner.data.length === 0) {
+        throw unexpected("an empty handshake record");
+      }
+      return this.#handshake(inner.data);
+    }
+    if (type === CT_ALERT) return this.#alert(body);
+    if (type !== CT_HANDSHAKE) throw unexpected("a record of the wrong type");
+    this.#handshake(body);
+  }
+
+  #alert(body: Uint8Array): void {
+    if (body.length !== 2) throw decodeError("alert");
+    throw new PeerAlert(body[1]);
+  }
+
+  #handshake(data: Uint8Array): void {
+    let hs = data;
+    if (this.#hs.length) {
+      hs = new Uint8Array(this.#hs.length + data.length);
+      hs.set(this.#hs);
+      hs.set(data, this.#hs.length);
+    }
+    let at = 0;
+    while (hs.length - at >= 4) {
+      const n = (hs[at + 1] << 16) | (hs[at + 2] << 8) | hs[at + 3];
+      if (n > MAX_HANDSHAKE_MESSAGE) {
+        throw decodeError("handshake message length");
+      }
+      if (hs.length - at < 4 + n) break;
+      const raw = hs.subarray(at, at + 4 + n);
+      at += 4 + n;
+      this.#hs = hs.slice(at);
+      this.onMessage(raw[0], raw.subarray(4), raw);
+      if (this.connected && at < hs.length) {
+        throw unexpected("handshake data after Finished");
+      }
+    }
+    this.#hs = hs.slice(at);
+  }
+
+  /** Fails unless no partial handshake message is pending (before a key change). */
+  protected requireMessageBoundary(): void {
+    if (this.#hs.length) {
+      throw unexpected("a handshake message spans a key change");
+    }
+  }
+
+  /** Queues handshake messages for sending, in one or more records. */
+  protected send(messages: Uint8Array): void {
+    for (let at = 0; at < messages.length; at += MAX_PLAINTEXT) {
+      const part = messages.subarray(
+        at,
+        Math.min(messages.length, at + MAX_PLAINTEXT),
+      );
+      this.out.push(
+        this.writeCipher
+          ? this.writeCipher.record(CT_HANDSHAKE, part)
+          : plainRecord(CT_HANDSHAKE, part),
+      );
+    }
+  }
+
+  /** The records queued since the last call, joined (and the queue emptied). */
+  takeOutput(): Uint8Array | null {
+    if (!this.out.length) return null;
+    const n = this.out.reduce((s, r) => s + r.length, 0);
+    const joined = new Uint8Array(n);
+    let at = 0;
+    for (const r of this.out) {
+      joined.set(r, at);
+      at += r.length;
+    }
+    this.out = [];
+    return joined;
+  }
+
+  /** An alert record (encrypted once keys exist). */
+  alertRecord(description: number): Uint8Array {
+    const body = new Uint8Array([
+      description === ALERT_CLOSE_NOTIFY ? 1 : 2,
+      description,
+    ]);
+    return this.writeCipher
+      ? this.writeCipher.record(CT_ALERT, body)
+      : plainRecord(CT_ALERT, body);
+  }
+
+  /** The application-data ciphers, once connected. */
+  ciphers(): { read: RecordCipher; write: RecordCipher } | null {
+    return this.connected && this.readCipher && this.writeCipher
+      ? { read: this.readCipher, write: this.writeCipher }
+      : null;
+  }
+
+  /** Wipes the record keys. */
+  wipe(): void {
+    this.readCipher?.wipe();
+    this.writeCipher?.wipe();
+    this.readCipher = null;
+    this.writeCipher = null;
+  }
+}
+
+/** An `unexpected_message` failure. */
+export function unexpected(what: string): TlsAlert {
+  return new TlsAlert(
+    ALERT_UNEXPECTED_MESSAGE,
+    SEC_E_ILLEGAL_MESSAGE,
+    `unexpected TLS message: ${what}`,
+  );
+}

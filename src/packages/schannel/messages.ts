@@ -1,0 +1,374 @@
+/**
+ * TLS 1.3 handshake message bodies (RFC 8446 section 4): ClientHello, ServerHello,
+ * EncryptedExtensions, Certificate, CertificateRequest and CertificateVerify, encoded
+ * and decoded with bounds checks. Unknown extensions are skipped, duplicates refused.
+ *
+ * @module
+ */
+import {
+  ALERT_ILLEGAL_PARAMETER,
+  EXT_ALPN,
+  EXT_KEY_SHARE,
+  EXT_SERVER_NAME,
+  EXT_SIGNATURE_ALGORITHMS,
+  EXT_SUPPORTED_GROUPS,
+  EXT_SUPPORTED_VERSIONS,
+  GROUP_X25519,
+  TLS12,
+  TLS13,
+  TLS_AES_128_GCM_SHA256,
+} from "./constants.ts";
+import { decodeError, Reader, TlsAlert, Writer } from "./wire.ts";
+
+const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
+const ENC = new TextEncoder();
+const DEC = new TextDecoder("utf-8", { fatal: true });
+
+/** The `random` of a HelloRetryRequest (SHA-256 of "HelloRetryRequest"). */
+export const HRR_RANDOM = Uint8Array.from(
+  "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c".match(
+    /../g,
+  )!,
+  (h) => parseInt(h, 16),
+);
+
+/** Reads an extensions block into a map of type to body; duplicates are refused. */
+function extensions(r: Reader, what: string): Map<number, Uint8Array> {
+  const out = new Map<number, Uint8Array>();
+  if (r.left === 0) return out;
+  const block = new Reader(r.vector(2), what);
+  while (block.left) {
+    const type = block.u16();
+    const body = block.vector(2);
+    if (out.has(type)) throw decodeError(what);
+    out.set(type, body);
+  }
+  return out;
+}
+
+/** Reads a vector of 16-bit values. */
+function u16List(body: Uint8Array, lenBytes: 1 | 2, what: string): number[] {
+  const r = new Reader(body, what);
+  const v = new Reader(r.vector(lenBytes, 2), what);
+  r.end();
+  if (v.left % 2) throw decodeError(what);
+  const out: number[] = [];
+  while (v.left) out.push(v.u16());
+  return out;
+}
+
+/** What a client offers. */
+export interface ClientHello {
+  /** 32 random bytes. */
+  random: Uint8Array;
+  /** `legacy_session_id` (echoed by the server). */
+  sessionId: Uint8Array;
+  /** Cipher suites. */
+  suites: number[];
+  /** `supported_versions` (empty when absent: not TLS 1.3). */
+  versions: number[];
+  /** `supported_groups`. */
+  groups: number[];
+  /** `key_share` entries by group. */
+  keyShares: Map<number, Uint8Array>;
+  /** `signature_algorithms`. */
+  signatureSchemes: number[];
+  /** `server_name` (host name), if sent. */
+  serverName: string | null;
+  /** ALPN protocols, if sent. */
+  protocols: string[] | null;
+}
+
+/** Encodes a ClientHello body offering TLS 1.3, AES-128-GCM and x25519. */
+export function encodeClientHello(h: {
+  random: Uint8Array;
+  sessionId: Uint8Array;
+  keyShare: Uint8Array;
+  serverName: string | null;
+  signatureSchemes: number[];
+  protocols: string[] | null;
+}): Uint8Array {
+  const w = new Writer().u16(TLS12).bytes(h.random).vector(1, h.sessionId);
+  w.open(2).u16(TLS_AES_128_GCM_SHA256).close();
+  w.u8(1).u8(0); // legacy_compression_methods: null
+  w.open(2);
+  if (h.serverName) {
+    const name = ENC.encode(h.serverName);
+    w.u16(EXT_SERVER_NAME).open(2).open(2).u8(0).vector(2, name).close()
+      .close();
+  }
+  w.u16(EXT_SUPPORTED_VERSIONS).open(2).open(1).u16(TLS13).close().close();
+  w.u16(EXT_SUPPORTED_GROUPS).open(2).open(2).u16(GROUP_X25519).close().close();
+  w.u16(EXT_SIGNATURE_ALGORITHMS).open(2).open(2);
+  for (const s of h.signatureSchemes) w.u16(s);
+  w.close().close();
+  w.u16(EXT_KEY_SHARE).open(2).open(2).u16(GROUP_X25519).vector(2, h.keyShare)
+    .close().close();
+  if (h.protocols?.length) {
+    w.u16(EXT_ALPN).open(2).open(2);
+    for (const p of h.protocols) w.vector(1, ENC.encode(p));
+    w.close().close();
+  }
+  w.close();
+  return w.finish();
+}
+
+/** Decodes a ClientHello body. */
+export function parseClientHello(body: Uint8Array): ClientHello {
+  const what = "ClientHello";
+  const r = new Reader(body, what);
+  r.u16(); // legacy_version
+  const random = r.bytes(32);
+  const sessionId = r.vector(1);
+  if (sessionId.length > 32) throw decodeError(what);
+  const suitesRaw = new Reader(r.vector(2, 2), what);
+  const suites: number[] = [];
+  while (suitesRaw.left >= 2) suites.push(suitesRaw.u16());
+  suitesRaw.end();
+  const compression = r.vector(1, 1);
+  const ext = extensions(r, what);
+  r.end();
+  const versionsBody = ext.get(EXT_SUPPORTED_VERSIONS);
+  const versions = versionsBody ? u16List(versionsBody, 1, what) : [];
+  if (
+    versions.includes(TLS13) && (compression.length !== 1 || compression[0])
+  ) {
+    throw new TlsAlert(
+      ALERT_ILLEGAL_PARAMETER,
+      SEC_E_ILLEGAL_MESSAGE,
+      "ClientHello offers compression",
+    );
+  }
+  const groupsBody = ext.get(EXT_SUPPORTED_GROUPS);
+  const sigBody = ext.get(EXT_SIGNATURE_ALGORITHMS);
+  const keyShares = new Map<number, Uint8Array>();
+  const ksBody = ext.get(EXT_KEY_SHARE);
+  if (ksBody) {
+    const kr = new Reader(ksBody, what);
+    const list = new Reader(kr.vector(2), what);
+    kr.end();
+    while (list.left) {
+      const g = list.u16();
+      const k = list.vector(2, 1);
+      if (keyShares.has(g)) throw decodeError(what);
+      keyShares.set(g, k);
+    }
+  }
+  return {
+    random,
+    sessionId,
+    suites,
+    versions,
+    groups: groupsBody ? u16List(groupsBody, 2, what) : [],
+    keyShares,
+    signatureSchemes: sigBody ? u16List(sigBody, 2, what) : [],
+    serverName: serverNameOf(ext.get(EXT_SERVER_NAME)),
+    protocols: protocolsOf(ext.get(EXT_ALPN), what),
+  };
+}
+
+function serverNameOf(body: Uint8Array | undefined): string | null {
+  if (!body) return null;
+  const what = "server_name";
+  const r = new Reader(body, what);
+  const list = new Reader(r.vector(2, 1), what);
+  r.end();
+  while (list.left) {
+    const type = list.u8();
+    const name = list.vector(2, 1);
+    if (type === 0) {
+      try {
+        return DEC.decode(name);
+      } catch {
+        throw decodeError(what);
+      }
+    }
+  }
+  return null;
+}
+
+function protocolsOf(
+  body: Uint8Array | undefined,
+  what: string,
+): string[] | null {
+  if (!body) return null;
+  const r = new Reader(body, what);
+  const list = new Reader(r.vector(2, 2), what);
+  r.end();
+  const out: string[] = [];
+  while (list.left) {
+    try {
+      out.push(DEC.decode(list.vector(1, 1)));
+    } catch (e) {
+      if (e instanceof TlsAlert) throw e;
+      throw decodeError(what);
+    }
+  }
+  return out;
+}
+
+/** What a server answers. */
+export interface ServerHello {
+  /** 32 random bytes (HRR_RANDOM for a HelloRetryRequest). */
+  random: Uint8Array;
+  /** The echoed session id. */
+  sessionId: Uint8Array;
+  /** The chosen suite. */
+  suite: number;
+  /** `supported_versions` selected version (0 when absent). */
+  version: number;
+  /** The server's key share group and key (for a HRR: the group only, key empty). */
+  keyShareGroup: number;
+  /** The server's public key. */
+  keyShare: Uint8Array;
+}
+
+/** Decodes a ServerHello (or HelloRetryRequest) body. */
+export function parseServerHello(body: Uint8Array): ServerHello {
+  const what = "ServerHello";
+  const r = new Reader(body, what);
+  r.u16();
+  const random = r.bytes(32);
+  const sessionId = r.vector(1);
+  const suite = r.u16();
+  r.u8(); // legacy_compression_method
+  const ext = extensions(r, what);
+  r.end();
+  const v = ext.get(EXT_SUPPORTED_VERSIONS);
+  let version = 0;
+  if (v) {
+    const vr = new Reader(v, what);
+    version = vr.u16();
+    vr.end();
+  }
+  let keyShareGroup = 0;
+  let keyShare: Uint8Array = new Uint8Array(0);
+  const ks = ext.get(EXT_KEY_SHARE);
+  if (ks) {
+    const kr = new Reader(ks, what);
+    keyShareGroup = kr.u16();
+    if (kr.left) keyShare = kr.vector(2, 1);
+    kr.end();
+  }
+  return { random, sessionId, suite, version, keyShareGroup, keyShare };
+}
+
+/** Encodes a ServerHello body for TLS 1.3 with an x25519 share. */
+export function encodeServerHello(
+  random: Uint8Array,
+  sessionId: Uint8Array,
+  keyShare: Uint8Array,
+): Uint8Array {
+  const w = new Writer().u16(TLS12).bytes(random).vector(1, sessionId);
+  w.u16(TLS_AES_128_GCM_SHA256).u8(0).open(2);
+  w.u16(EXT_SUPPORTED_VERSIONS).open(2).u16(TLS13).close();
+  w.u16(EXT_KEY_SHARE).open(2).u16(GROUP_X25519).vector(2, keyShare).close();
+  w.close();
+  return w.finish();
+}
+
+/** Encodes EncryptedExtensions (the ALPN choice, if any). */
+export function encodeEncryptedExtensions(protocol: string | null): Uint8Array {
+  const w = new Writer().open(2);
+  if (protocol) {
+    w.u16(EXT_ALPN).open(2).open(2).vector(1, ENC.encode(protocol)).close()
+      .close();
+  }
+  return w.close().finish();
+}
+
+/** Decodes EncryptedExtensions: the ALPN protocol chosen, if any. */
+export function parseEncryptedExtensions(body: Uint8Array): string | null {
+  const what = "EncryptedExtensions";
+  const r = new Reader(body, what);
+  const ext = extensions(r, what);
+  r.end();
+  const p = protocolsOf(ext.get(EXT_ALPN), what);
+  if (p && p.length !== 1) throw decodeError(what);
+  return p ? p[0] : null;
+}
+
+/** Encodes a Certificate message body (no per-certificate extensions). */
+export function encodeCertificate(
+  context: Uint8Array,
+  chain: readonly Uint8Array[],
+): Uint8Array {
+  const w = new Writer().vector(1, context).open(3);
+  for (const c of chain) w.vector(3, c).u16(0);
+  return w.close().finish();
+}
+
+/** Decodes a Certificate message body: request context and the DER chain. */
+export function parseCertificate(
+  body: Uint8Array,
+): { context: Uint8Array; chain: Uint8Array[] } {
+  const what = "Certificate";
+  const r = new Reader(body, what);
+  const context = r.vector(1);
+  const list = new Reader(r.vector(3), what);
+  r.end();
+  const chain: Uint8Array[] = [];
+  while (list.left) {
+    chain.push(list.vector(3, 1));
+    list.vector(2); // extensions (OCSP, SCT): not used
+  }
+  return { context, chain };
+}
+
+/** Encodes a CertificateRequest asking for the given signature schemes. */
+export function encodeCertificateRequest(schemes: number[]): Uint8Array {
+  const w = new Writer().u8(0).open(2);
+  w.u16(EXT_SIGNATURE_ALGORITHMS).open(2).open(2);
+  for (const s of schemes) w.u16(s);
+  return w.close().close().close().finish();
+}
+
+/** Decodes a CertificateRequest: context and the schemes the server accepts. */
+export function parseCertificateRequest(
+  body: Uint8Array,
+): { context: Uint8Array; schemes: number[] } {
+  const what = "CertificateRequest";
+  const r = new Reader(body, what);
+  const context = r.vector(1);
+  const ext = extensions(r, what);
+  r.end();
+  const s = ext.get(EXT_SIGNATURE_ALGORITHMS);
+  if (!s) throw decodeError(what);
+  return { context, schemes: u16List(s, 2, what) };
+}
+
+/** Encodes CertificateVerify. */
+export function encodeCertificateVerify(
+  scheme: number,
+  sig: Uint8Array,
+): Uint8Array {
+  return new Writer().u16(scheme).vector(2, sig).finish();
+}
+
+/** Decodes CertificateVerify. */
+export function parseCertificateVerify(
+  body: Uint8Array,
+): { scheme: number; signature: Uint8Array } {
+  const r = new Reader(body, "CertificateVerify");
+  const scheme = r.u16();
+  const signature = r.vector(2, 1);
+  r.end();
+  return { scheme, signature };
+}
+
+/** The bytes a CertificateVerify signs (RFC 8446 section 4.4.3). */
+export function certificateVerifyInput(
+  server: boolean,
+  transcriptHash: Uint8Array,
+): Uint8Array {
+  const label = ENC.encode(
+    server
+      ? "TLS 1.3, server CertificateVerify"
+      : "TLS 1.3, client CertificateVerify",
+  );
+  const out = new Uint8Array(64 + label.length + 1 + transcriptHash.length);
+  out.fill(0x20, 0, 64);
+  out.set(label, 64);
+  out.set(transcriptHash, 65 + label.length);
+  return out;
+}

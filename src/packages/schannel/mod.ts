@@ -1,0 +1,58 @@
+/**
+ * The `Schannel` security package: TLS 1.3 (RFC 8446) in portable TypeScript, with
+ * X25519 and AES-128-GCM in WebAssembly and certificates in `src/pki`, behind the
+ * Win32 Schannel conventions ("InitializeSecurityContext (Schannel)").
+ *
+ * ## Client (`InitializeSecurityContext`)
+ * - First call, no input: the ClientHello, `SEC_I_CONTINUE_NEEDED`.
+ *   `pszTargetName` is the server name: SNI and the certificate name check.
+ * - Then `pInput = [SECBUFFER_TOKEN (bytes read), SECBUFFER_EMPTY]`: whole records are
+ *   consumed. `SEC_E_INCOMPLETE_MESSAGE` (the empty buffer becomes `SECBUFFER_MISSING`
+ *   with the count) when not even one record is complete; `SEC_I_CONTINUE_NEEDED`
+ *   with `SECBUFFER_EXTRA` for a partial record after whole ones; `SEC_E_OK` with the
+ *   client's Finished flight once the server's Finished checked out (send it), and
+ *   `SECBUFFER_EXTRA` for bytes past the handshake (hand them to `DecryptMessage`).
+ * - The server's chain is checked against `RootCertificates` (or the system bundle)
+ *   and `pszTargetName`, unless `ISC_REQ_MANUAL_CRED_VALIDATION` or
+ *   `SCH_CRED_MANUAL_CRED_VALIDATION` leave it to the caller
+ *   (`SECPKG_ATTR_REMOTE_CERT_CONTEXT`). The CertificateVerify signature and the
+ *   Finished MAC are always checked.
+ *
+ * ## Server (`AcceptSecurityContext`)
+ * The credential needs `Certificate` and `PrivateKey` (RSA or P-256). The ClientHello
+ * gets the whole server flight (`SEC_I_CONTINUE_NEEDED`), the client's Finished
+ * `SEC_E_OK`. `ASC_REQ_MUTUAL_AUTH` asks for a client certificate, checked against
+ * `RootCertificates`.
+ *
+ * ## Messages
+ * `EncryptMessage` with `[SECBUFFER_STREAM_HEADER (5), SECBUFFER_DATA (<= 16384),
+ * SECBUFFER_STREAM_TRAILER (17), SECBUFFER_EMPTY]` (`SECPKG_ATTR_STREAM_SIZES`);
+ * `DecryptMessage` with `[SECBUFFER_DATA (bytes read), 3 x SECBUFFER_EMPTY]` turns
+ * them into header, data (plaintext, in place), trailer and `SECBUFFER_EXTRA`.
+ * `SEC_I_CONTEXT_EXPIRED` for the peer's close_notify; `ApplyControlToken` with
+ * `SCHANNEL_SHUTDOWN`, then one more ISC/ASC call, makes ours.
+ *
+ * Not implemented: TLS 1.2 and older, HelloRetryRequest, resumption and 0-RTT,
+ * KeyUpdate, suites other than `TLS_AES_128_GCM_SHA256`, groups other than x25519.
+ *
+ * @module
+ */
+export {
+  SCHANNEL_PACKAGE_INFO,
+  schannelPackage,
+  UNISP_PACKAGE,
+} from "./package.ts";
+export type { SchannelAuthData } from "./credentials.ts";
+export type { SchannelCertContext } from "./context.ts";
+export {
+  SCH_CRED_MANUAL_CRED_VALIDATION,
+  SCH_CRED_NO_DEFAULT_CREDS,
+  SCH_CRED_NO_SERVERNAME_CHECK,
+  SCHANNEL_SHUTDOWN,
+  SECPKG_ATTR_APPLICATION_PROTOCOL,
+  SECPKG_ATTR_CONNECTION_INFO,
+  SECPKG_ATTR_LOCAL_CERT_CONTEXT,
+  SECPKG_ATTR_REMOTE_CERT_CONTEXT,
+  SP_PROT_TLS1_3_CLIENT,
+  SP_PROT_TLS1_3_SERVER,
+} from "./constants.ts";

@@ -1,0 +1,187 @@
+/**
+ * The TLS record layer (RFC 8446 section 5): finding whole records in received bytes,
+ * and AES-128-GCM record protection with per-direction sequence numbers.
+ *
+ * @module
+ */
+import { AesGcm } from "../../wasm/gcm.ts";
+import {
+  ALERT_BAD_RECORD_MAC,
+  ALERT_RECORD_OVERFLOW,
+  CT_ALERT,
+  CT_APPLICATION_DATA,
+  CT_CHANGE_CIPHER_SPEC,
+  CT_HANDSHAKE,
+  MAX_CIPHERTEXT,
+  RECORD_HEADER,
+  TLS12,
+} from "./constants.ts";
+import { TlsAlert } from "./wire.ts";
+import { trafficKeys } from "./keys.ts";
+
+const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
+const SEC_E_DECRYPT_FAILURE = 0x80090330;
+const SEC_E_INVALID_TOKEN = 0x80090308;
+
+/** One record found in received bytes: its type, body view and where it ends. */
+export interface RecordView {
+  /** Content type from the header. */
+  type: number;
+  /** The header (5 bytes) as a view. */
+  header: Uint8Array;
+  /** The body (ciphertext or plaintext) as a view. */
+  body: Uint8Array;
+  /** Offset just past the record. */
+  end: number;
+}
+
+/**
+ * The record starting at `at`: a view, or the number of bytes still missing
+ * (a positive count; the header is needed to know more than "at least one").
+ * Headers that cannot start a TLS record raise `SEC_E_INVALID_TOKEN`.
+ */
+export function recordAt(bytes: Uint8Array, at: number): RecordView | number {
+  const left = bytes.length - at;
+  if (left < RECORD_HEADER) return RECORD_HEADER - left;
+  const type = bytes[at];
+  if (
+    type !== CT_HANDSHAKE && type !== CT_APPLICATION_DATA &&
+    type !== CT_ALERT && type !== CT_CHANGE_CIPHER_SPEC
+  ) {
+    throw new TlsAlert(10, SEC_E_INVALID_TOKEN, "not a TLS record");
+  }
+  if (bytes[at + 1] !== 0x03 || bytes[at + 2] > 0x04) {
+    throw new TlsAlert(10, SEC_E_INVALID_TOKEN, "not a TLS record version");
+  }
+  const n = (bytes[at + 3] << 8) | bytes[at + 4];
+  if (n > MAX_CIPHERTEXT || n === 0) {
+    throw new TlsAlert(
+      ALERT_RECORD_OVERFLOW,
+      SEC_E_ILLEGAL_MESSAGE,
+      n ? "TLS record too long" : "empty TLS record",
+    );
+  }
+  if (left < RECORD_HEADER + n) return RECORD_HEADER + n - left;
+  return {
+    type,
+    header: bytes.subarray(at, at + RECORD_HEADER),
+    body: bytes.subarray(at + RECORD_HEADER, at + RECORD_HEADER + n),
+    end: at + RECORD_HEADER + n,
+  };
+}
+
+/** Writes a record header for `length` body bytes of `type` at `out[at]`. */
+export function writeHeader(
+  out: Uint8Array,
+  at: number,
+  type: number,
+  length: number,
+): void {
+  out[at] = type;
+  out[at + 1] = TLS12 >> 8;
+  out[at + 2] = TLS12 & 0xff;
+  out[at + 3] = length >> 8;
+  out[at + 4] = length & 0xff;
+}
+
+/** A plaintext record (the ClientHello and ServerHello flights). */
+export function plainRecord(type: number, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(RECORD_HEADER + body.length);
+  writeHeader(out, 0, type, body.length);
+  out.set(body, RECORD_HEADER);
+  return out;
+}
+
+/** One direction's AEAD state: key, IV and sequence number. */
+export class RecordCipher {
+  #gcm: AesGcm;
+  #iv: Uint8Array;
+  #seq = 0;
+  #nonce = new Uint8Array(12);
+
+  /** The cipher for a traffic secret. */
+  constructor(secret: Uint8Array) {
+    const { key, iv } = trafficKeys(secret);
+    this.#gcm = new AesGcm(key);
+    key.fill(0);
+    this.#iv = iv;
+  }
+
+  #next(): Uint8Array {
+    const n = this.#nonce;
+    n.set(this.#iv);
+    let s = this.#seq;
+    for (let i = 11; i >= 4 && s > 0; i--) {
+      n[i] ^= s & 0xff;
+      s = Math.floor(s / 256);
+    }
+    return n;
+  }
+
+  /**
+   * Protects `inner` (content + type byte, already laid out) in place; `header` is the
+   * 5-byte record header already written (the AAD); `tag` receives the tag.
+   */
+  seal(header: Uint8Array, inner: Uint8Array, tag: Uint8Array): void {
+    this.#gcm.encrypt(this.#next(), header, inner, tag);
+    this.#seq++;
+  }
+
+  /**
+   * Opens a record body in place: the inner plaintext (type byte and padding
+   * stripped) and its content type. A wrong tag leaves the bytes and the sequence
+   * number as they were and raises `SEC_E_DECRYPT_FAILURE`.
+   */
+  open(
+    header: Uint8Array,
+    body: Uint8Array,
+  ): { type: number; data: Uint8Array } {
+    if (body.length < 17) {
+      throw new TlsAlert(
+        ALERT_BAD_RECORD_MAC,
+        SEC_E_DECRYPT_FAILURE,
+        "TLS record too short",
+      );
+    }
+    const ct = body.subarray(0, body.length - 16);
+    const tag = body.subarray(body.length - 16);
+    if (!this.#gcm.decrypt(this.#next(), header, ct, tag)) {
+      throw new TlsAlert(
+        ALERT_BAD_RECORD_MAC,
+        SEC_E_DECRYPT_FAILURE,
+        "TLS record failed its integrity check",
+      );
+    }
+    this.#seq++;
+    let end = ct.length;
+    while (end > 0 && ct[end - 1] === 0) end--;
+    if (end === 0) {
+      throw new TlsAlert(
+        10,
+        SEC_E_ILLEGAL_MESSAGE,
+        "TLS record without a content type",
+      );
+    }
+    return { type: ct[end - 1], data: ct.subarray(0, end - 1) };
+  }
+
+  /** A whole protected record of `type` around `data` (handshake messages, alerts). */
+  record(type: number, data: Uint8Array): Uint8Array {
+    const out = new Uint8Array(RECORD_HEADER + data.length + 17);
+    writeHeader(out, 0, CT_APPLICATION_DATA, data.length + 17);
+    out.set(data, RECORD_HEADER);
+    out[RECORD_HEADER + data.length] = type;
+    this.seal(
+      out.subarray(0, RECORD_HEADER),
+      out.subarray(RECORD_HEADER, RECORD_HEADER + data.length + 1),
+      out.subarray(RECORD_HEADER + data.length + 1),
+    );
+    return out;
+  }
+
+  /** Wipes the key and IV. */
+  wipe(): void {
+    this.#gcm.wipe();
+    this.#iv.fill(0);
+  }
+}

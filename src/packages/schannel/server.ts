@@ -1,0 +1,316 @@
+/**
+ * The TLS 1.3 server state machine: one flight answers the ClientHello (ServerHello,
+ * EncryptedExtensions, optional CertificateRequest, Certificate, CertificateVerify,
+ * Finished); the client's Finished (after its certificate, when asked) completes it.
+ *
+ * @module
+ */
+import { randomBytes } from "../../crypto/mod.ts";
+import { constantTimeEqual } from "../../util/bytes.ts";
+import { x25519, x25519PublicKey } from "../../wasm/x25519.ts";
+import {
+  type Certificate,
+  parseCertificate as parseX509,
+  sign,
+  signatureSchemes,
+  verifyChain,
+  verifySignature,
+} from "../../pki/mod.ts";
+import {
+  ALERT_CERTIFICATE_REQUIRED,
+  ALERT_DECRYPT_ERROR,
+  ALERT_HANDSHAKE_FAILURE,
+  ALERT_ILLEGAL_PARAMETER,
+  ALERT_NO_APPLICATION_PROTOCOL,
+  ALERT_PROTOCOL_VERSION,
+  GROUP_X25519,
+  HS_CERTIFICATE,
+  HS_CERTIFICATE_REQUEST,
+  HS_CERTIFICATE_VERIFY,
+  HS_CLIENT_HELLO,
+  HS_ENCRYPTED_EXTENSIONS,
+  HS_FINISHED,
+  HS_SERVER_HELLO,
+  TLS13,
+  TLS_AES_128_GCM_SHA256,
+} from "./constants.ts";
+import { alertOfCertStatus, TlsEngine, unexpected } from "./engine.ts";
+import {
+  deriveSecret,
+  finishedMac,
+  handshakeSecret,
+  masterSecret,
+} from "./keys.ts";
+import {
+  certificateVerifyInput,
+  encodeCertificate,
+  encodeCertificateRequest,
+  encodeCertificateVerify,
+  encodeEncryptedExtensions,
+  encodeServerHello,
+  parseCertificate,
+  parseCertificateVerify,
+  parseClientHello,
+} from "./messages.ts";
+import { RecordCipher } from "./record.ts";
+import type { SchannelCredential } from "./credentials.ts";
+import { CLIENT_SCHEMES } from "./client.ts";
+import { handshakeMessage, TlsAlert } from "./wire.ts";
+
+const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
+const SEC_E_ALGORITHM_MISMATCH = 0x80090331;
+const SEC_E_UNSUPPORTED_FUNCTION = 0x80090302;
+const SEC_E_CERT_UNKNOWN = 0x80090327;
+const SEC_E_DECRYPT_FAILURE = 0x80090330;
+const SEC_E_NO_CREDENTIALS = 0x8009030e;
+const SEC_E_APPLICATION_PROTOCOL_MISMATCH = 0x80090367;
+const SEC_E_OK = 0;
+
+type State = "hello" | "cert" | "cv" | "finished" | "done";
+
+/** A TLS 1.3 server. */
+export class TlsServer extends TlsEngine {
+  #cred: SchannelCredential;
+  #askCertificate: boolean;
+  #state: State = "hello";
+  #cHs: Uint8Array | null = null;
+  #cAp: Uint8Array | null = null;
+  /** The host name the client asked for (SNI). */
+  serverName: string | null = null;
+  /** The client's chain, when it sent one (DER, leaf first). */
+  peerChain: Uint8Array[] = [];
+  /** The client's leaf, parsed. */
+  peerLeaf: Certificate | null = null;
+
+  /** A server; `askCertificate` requests a client certificate (`ASC_REQ_MUTUAL_AUTH`). */
+  constructor(cred: SchannelCredential, askCertificate: boolean) {
+    super();
+    this.#cred = cred;
+    this.#askCertificate = askCertificate;
+  }
+
+  protected onMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
+    switch (this.#state) {
+      case "hello":
+        if (type !== HS_CLIENT_HELLO) throw unexpected("expected ClientHello");
+        this.#clientHello(body, raw);
+        return;
+      case "cert":
+        if (type !== HS_CERTIFICATE) {
+          throw unexpected("expected the client's Certificate");
+        }
+        this.#certificate(body, raw);
+        return;
+      case "cv":
+        if (type !== HS_CERTIFICATE_VERIFY) {
+          throw unexpected("expected CertificateVerify");
+        }
+        this.#certificateVerify(body, raw);
+        return;
+      case "finished":
+        if (type !== HS_FINISHED) throw unexpected("expected Finished");
+        this.#finished(body, raw);
+        return;
+      default:
+        throw unexpected("handshake message after Finished");
+    }
+  }
+
+  #clientHello(body: Uint8Array, raw: Uint8Array): void {
+    const ch = parseClientHello(body);
+    if (!ch.versions.includes(TLS13)) {
+      throw new TlsAlert(
+        ALERT_PROTOCOL_VERSION,
+        SEC_E_UNSUPPORTED_FUNCTION,
+        "the client does not offer TLS 1.3 (TLS 1.2 and older are not implemented)",
+      );
+    }
+    const share = ch.keyShares.get(GROUP_X25519);
+    if (!ch.suites.includes(TLS_AES_128_GCM_SHA256) || !share) {
+      throw new TlsAlert(
+        ALERT_HANDSHAKE_FAILURE,
+        SEC_E_ALGORITHM_MISMATCH,
+        "the client offers neither TLS_AES_128_GCM_SHA256 nor an x25519 key share",
+      );
+    }
+    if (share.length !== 32) {
+      throw new TlsAlert(
+        ALERT_ILLEGAL_PARAMETER,
+        SEC_E_ILLEGAL_MESSAGE,
+        "bad x25519 key share",
+      );
+    }
+    const key = this.#cred.key()!;
+    const scheme = signatureSchemes(key).find((s) =>
+      ch.signatureSchemes.includes(s)
+    );
+    if (scheme === undefined) {
+      throw new TlsAlert(
+        ALERT_HANDSHAKE_FAILURE,
+        SEC_E_ALGORITHM_MISMATCH,
+        "the client accepts no signature scheme this certificate's key can make",
+      );
+    }
+    if (ch.protocols && this.#cred.protocols) {
+      this.protocol = this.#cred.protocols.find((p) =>
+        ch.protocols!.includes(p)
+      ) ?? null;
+      if (!this.protocol) {
+        throw new TlsAlert(
+          ALERT_NO_APPLICATION_PROTOCOL,
+          SEC_E_APPLICATION_PROTOCOL_MISMATCH,
+          "no application protocol in common",
+        );
+      }
+    }
+    this.serverName = ch.serverName;
+    this.transcript.add(raw);
+    this.requireMessageBoundary();
+    const secret = randomBytes(32);
+    const shared = x25519(secret, share);
+    const pub = x25519PublicKey(secret);
+    secret.fill(0);
+    if (shared.every((b) => b === 0)) {
+      throw new TlsAlert(
+        ALERT_ILLEGAL_PARAMETER,
+        SEC_E_ILLEGAL_MESSAGE,
+        "the client's key share is a low-order point",
+      );
+    }
+    const sh = handshakeMessage(
+      HS_SERVER_HELLO,
+      encodeServerHello(randomBytes(32), ch.sessionId, pub),
+    );
+    this.transcript.add(sh);
+    this.send(sh);
+    const hs = handshakeSecret(shared);
+    shared.fill(0);
+    let th = this.transcript.hash();
+    this.#cHs = deriveSecret(hs, "c hs traffic", th);
+    const sHs = deriveSecret(hs, "s hs traffic", th);
+    this.writeCipher = new RecordCipher(sHs);
+    this.readCipher = new RecordCipher(this.#cHs);
+    const flight: Uint8Array[] = [];
+    const add = (m: Uint8Array) => {
+      this.transcript.add(m);
+      flight.push(m);
+    };
+    add(
+      handshakeMessage(
+        HS_ENCRYPTED_EXTENSIONS,
+        encodeEncryptedExtensions(this.protocol),
+      ),
+    );
+    if (this.#askCertificate) {
+      add(
+        handshakeMessage(
+          HS_CERTIFICATE_REQUEST,
+          encodeCertificateRequest(CLIENT_SCHEMES),
+        ),
+      );
+    }
+    add(
+      handshakeMessage(
+        HS_CERTIFICATE,
+        encodeCertificate(new Uint8Array(0), this.#cred.chain),
+      ),
+    );
+    const sig = sign(
+      key,
+      scheme,
+      certificateVerifyInput(true, this.transcript.hash()),
+    );
+    add(
+      handshakeMessage(
+        HS_CERTIFICATE_VERIFY,
+        encodeCertificateVerify(scheme, sig),
+      ),
+    );
+    add(
+      handshakeMessage(HS_FINISHED, finishedMac(sHs, this.transcript.hash())),
+    );
+    const total = flight.reduce((n, m) => n + m.length, 0);
+    const joined = new Uint8Array(total);
+    flight.reduce((at, m) => (joined.set(m, at), at + m.length), 0);
+    this.send(joined);
+    const master = masterSecret(hs);
+    th = this.transcript.hash();
+    this.#cAp = deriveSecret(master, "c ap traffic", th);
+    const sAp = deriveSecret(master, "s ap traffic", th);
+    this.writeCipher.wipe();
+    this.writeCipher = new RecordCipher(sAp);
+    for (const s of [hs, sHs, master, sAp]) s.fill(0);
+    this.#state = this.#askCertificate ? "cert" : "finished";
+  }
+
+  #certificate(body: Uint8Array, raw: Uint8Array): void {
+    const { context, chain } = parseCertificate(body);
+    if (context.length) {
+      throw unexpected("a certificate request context we did not send");
+    }
+    this.transcript.add(raw);
+    if (!chain.length) {
+      throw new TlsAlert(
+        ALERT_CERTIFICATE_REQUIRED,
+        SEC_E_NO_CREDENTIALS,
+        "the client sent no certificate",
+      );
+    }
+    const parsed = chain.map((d) => parseX509(d));
+    const leaf = parsed[0];
+    if (!leaf?.publicKey || parsed.some((c) => c === null)) {
+      throw new TlsAlert(
+        42,
+        SEC_E_CERT_UNKNOWN,
+        "the client's certificate cannot be used",
+      );
+    }
+    const status = verifyChain(parsed as Certificate[], this.#cred.roots(), {});
+    if (status !== SEC_E_OK) {
+      throw new TlsAlert(
+        alertOfCertStatus(status),
+        status,
+        "the client's certificate is not trusted",
+      );
+    }
+    this.peerChain = chain.map((c) => c.slice());
+    this.peerLeaf = leaf;
+    this.#state = "cv";
+  }
+
+  #certificateVerify(body: Uint8Array, raw: Uint8Array): void {
+    const { scheme, signature } = parseCertificateVerify(body);
+    const input = certificateVerifyInput(false, this.transcript.hash());
+    if (
+      !CLIENT_SCHEMES.includes(scheme) ||
+      !verifySignature(this.peerLeaf!.publicKey!, scheme, input, signature)
+    ) {
+      throw new TlsAlert(
+        ALERT_DECRYPT_ERROR,
+        SEC_E_DECRYPT_FAILURE,
+        "the client's CertificateVerify signature is wrong",
+      );
+    }
+    this.transcript.add(raw);
+    this.#state = "finished";
+  }
+
+  #finished(body: Uint8Array, raw: Uint8Array): void {
+    const expected = finishedMac(this.#cHs!, this.transcript.hash());
+    if (!constantTimeEqual(expected, body)) {
+      throw new TlsAlert(
+        ALERT_DECRYPT_ERROR,
+        SEC_E_DECRYPT_FAILURE,
+        "the client's Finished is wrong",
+      );
+    }
+    this.transcript.add(raw);
+    this.requireMessageBoundary();
+    this.readCipher!.wipe();
+    this.readCipher = new RecordCipher(this.#cAp!);
+    this.#cHs!.fill(0);
+    this.#cAp!.fill(0);
+    this.#state = "done";
+    this.connected = true;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Small DER readers and writers the PKI code shares: strict non-negative INTEGERs,
+ * AlgorithmIdentifier, and a scan that turns `DerError` into null.
+ *
+ * @module
+ */
+import { DerError, type DerTree, scanDer, TAG_INTEGER } from "../der/mod.ts";
+import { encodeTlv } from "../der/encode.ts";
+import { bigIntToBytes, bitLength } from "./bigint.ts";
+
+/** BOOLEAN. */
+export const TAG_BOOLEAN = 0x01;
+/** NULL. */
+export const TAG_NULL = 0x05;
+
+/** `scanDer` that returns null instead of throwing on malformed DER. */
+export function tryScan(der: Uint8Array): DerTree | null {
+  try {
+    return scanDer(der, { maxEntries: 8192 });
+  } catch (e) {
+    if (e instanceof DerError) return null;
+    throw e;
+  }
+}
+
+/** Content bytes of a minimally encoded non-negative INTEGER; throws `DerError` otherwise. */
+export function uintBytes(t: DerTree, i: number, what: string): Uint8Array {
+  t.expect(i, TAG_INTEGER, what);
+  const c = t.content(i);
+  if (c.length === 0 || (c[0] & 0x80)) {
+    throw new DerError(`Cannot decode ${what}: negative or empty INTEGER`);
+  }
+  if (c.length > 1 && c[0] === 0 && !(c[1] & 0x80)) {
+    throw new DerError(`Cannot decode ${what}: non-minimal INTEGER`);
+  }
+  return c[0] === 0 ? c.subarray(1) : c;
+}
+
+/** A non-negative INTEGER as a bigint (at most `maxBits` bits); throws `DerError` otherwise. */
+export function uint(
+  t: DerTree,
+  i: number,
+  what: string,
+  maxBits = 16384,
+): bigint {
+  const b = uintBytes(t, i, what);
+  if (b.length * 8 > maxBits + 8) {
+    throw new DerError(`Cannot decode ${what}: INTEGER too large`);
+  }
+  let v = 0n;
+  for (const x of b) v = (v << 8n) | BigInt(x);
+  if (bitLength(v) > maxBits) {
+    throw new DerError(`Cannot decode ${what}: INTEGER too large`);
+  }
+  return v;
+}
+
+/** A small non-negative INTEGER (< 2^31); throws `DerError` otherwise. */
+export function smallUint(t: DerTree, i: number, what: string): number {
+  const v = uint(t, i, what, 31);
+  return Number(v);
+}
+
+/** The DER of a non-negative INTEGER. */
+export function encodeUint(v: bigint): Uint8Array {
+  const len = Math.max(1, Math.ceil(bitLength(v) / 8));
+  const b = bigIntToBytes(v, len);
+  return encodeTlv(
+    TAG_INTEGER,
+    b[0] & 0x80 ? Uint8Array.of(0, ...b) : b,
+  );
+}
+
+/** An AlgorithmIdentifier at `i`: its OID and the index of its parameters (or -1). */
+export function algorithmId(
+  t: DerTree,
+  i: number,
+  what: string,
+): { oid: string; params: number } {
+  t.expect(i, 0x30, what);
+  const o = t.firstChild(i);
+  const oid = t.oid(o, what);
+  const params = t.nextSibling(o);
+  if (params >= 0 && t.nextSibling(params) >= 0) {
+    throw new DerError(`Cannot decode ${what}: trailing fields`);
+  }
+  return { oid, params };
+}
+
+/** True when `i` is absent (-1) or a NULL. */
+export function absentOrNull(t: DerTree, i: number): boolean {
+  return i < 0 || (t.tag(i) === TAG_NULL && t.length(i) === 0);
+}

@@ -1,0 +1,170 @@
+/**
+ * AES-GCM (NIST SP 800-38D) with 96-bit nonces and 16-byte tags, over the AES
+ * and GCM exports of `sspi.wasm` (`assembly/aes.ts`, `assembly/gcm.ts`).
+ *
+ * A record that fits the 64 KiB scratch region together with its AAD (every TLS
+ * record does) takes one WebAssembly call; larger inputs are fed in
+ * scratch-sized chunks. Decryption verifies the tag over the AAD and the
+ * ciphertext before it decrypts anything, and leaves `data` untouched when the
+ * tag does not match. The key schedule, H, the counter and the accumulator are
+ * wiped from WebAssembly memory before every call returns; after a decryption
+ * the scratch copy of the plaintext is wiped too.
+ *
+ * @module
+ */
+import { type AesSchedule, aesSchedule, wipeAesSchedule } from "./aes.ts";
+import { getWasm, type SspiWasm } from "./mod.ts";
+
+/** GCM nonce length in bytes (96 bits). */
+export const GCM_NONCE_LENGTH = 12;
+/** GCM tag length in bytes. */
+export const GCM_TAG_LENGTH = 16;
+
+function checkLength(what: string, v: Uint8Array, n: number): void {
+  if (v.length !== n) {
+    throw new RangeError(
+      `Cannot use AES-GCM ${what}: expected ${n} bytes, got ${v.length}`,
+    );
+  }
+}
+
+/** Rounds `n` up to a multiple of 16. */
+function pad16(n: number): number {
+  return (n + 15) & ~15;
+}
+
+/**
+ * An AES-128-GCM or AES-256-GCM key. The expanded key schedule is kept by this
+ * object (as secret as the key) until {@linkcode AesGcm.wipe}.
+ */
+export class AesGcm {
+  #schedule: AesSchedule | undefined;
+
+  /** key: 16 or 32 bytes (copied; the expanded state is kept by this object). */
+  constructor(key: Uint8Array) {
+    if (key.length !== 16 && key.length !== 32) {
+      throw new RangeError(
+        `Cannot use AES-GCM key: expected 16 or 32 bytes, got ${key.length}`,
+      );
+    }
+    this.#schedule = aesSchedule(key, false);
+  }
+
+  /** Encrypts `data` in place and writes the 16-byte tag into `tag`. */
+  encrypt(
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    data: Uint8Array,
+    tag: Uint8Array,
+  ): void {
+    checkLength("tag", tag, GCM_TAG_LENGTH);
+    const w = this.#load(nonce);
+    const { u8, x, scratch } = w;
+    const g = x.gcmPtr();
+    try {
+      const at = pad16(aad.length);
+      if (at + data.length <= w.scratchSize) {
+        u8.set(aad, scratch);
+        u8.set(data, scratch + at);
+        x.gcmSeal(scratch, aad.length, scratch + at, data.length);
+        data.set(u8.subarray(scratch + at, scratch + at + data.length));
+      } else {
+        x.gcmBegin();
+        hashChunks(w, aad);
+        const n = data.length;
+        for (let off = 0; off < n; off += w.scratchSize) {
+          const len = Math.min(w.scratchSize, n - off);
+          u8.set(data.subarray(off, off + len), scratch);
+          x.gcmCtr(scratch, len);
+          x.gcmHash(scratch, len);
+          data.set(u8.subarray(scratch, scratch + len), off);
+        }
+        x.gcmFinish(aad.length, n, 0);
+      }
+      tag.set(u8.subarray(g + 16, g + 32));
+    } finally {
+      x.gcmWipe();
+      x.aesWipe();
+    }
+  }
+
+  /**
+   * Checks `tag` (constant time) over aad+ciphertext FIRST; only if it matches
+   * decrypts `data` in place and returns true; otherwise leaves data unchanged
+   * and returns false.
+   */
+  decrypt(
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    data: Uint8Array,
+    tag: Uint8Array,
+  ): boolean {
+    checkLength("tag", tag, GCM_TAG_LENGTH);
+    const w = this.#load(nonce);
+    const { u8, x, scratch } = w;
+    const n = data.length;
+    let used = 0;
+    try {
+      u8.set(tag, x.gcmPtr() + 16);
+      const at = pad16(aad.length);
+      if (at + n <= w.scratchSize) {
+        u8.set(aad, scratch);
+        u8.set(data, scratch + at);
+        used = at + n;
+        if (!x.gcmOpen(scratch, aad.length, scratch + at, n)) return false;
+        data.set(u8.subarray(scratch + at, scratch + at + n));
+        return true;
+      }
+      x.gcmBegin();
+      hashChunks(w, aad);
+      for (let off = 0; off < n; off += w.scratchSize) {
+        const len = Math.min(w.scratchSize, n - off);
+        u8.set(data.subarray(off, off + len), scratch);
+        x.gcmHash(scratch, len);
+      }
+      if (!x.gcmFinish(aad.length, n, 1)) return false;
+      used = w.scratchSize;
+      // Verified: now decrypt, chunk by chunk.
+      for (let off = 0; off < n; off += w.scratchSize) {
+        const len = Math.min(w.scratchSize, n - off);
+        u8.set(data.subarray(off, off + len), scratch);
+        x.gcmCtr(scratch, len);
+        data.set(u8.subarray(scratch, scratch + len), off);
+      }
+      return true;
+    } finally {
+      if (used > 0) x.wipe(scratch, used);
+      x.gcmWipe();
+      x.aesWipe();
+    }
+  }
+
+  /** Zeroes the key state; later calls throw. */
+  wipe(): void {
+    if (this.#schedule) wipeAesSchedule(this.#schedule);
+    this.#schedule = undefined;
+  }
+
+  /** Copies the schedule and the nonce into WebAssembly memory. */
+  #load(nonce: Uint8Array): SspiWasm {
+    const s = this.#schedule;
+    if (!s) throw new TypeError("Cannot use AES-GCM key: it has been wiped");
+    checkLength("nonce", nonce, GCM_NONCE_LENGTH);
+    const w = getWasm();
+    const { u8, x } = w;
+    u8.set(s.roundKeys, x.aesSchedulePtr(0));
+    x.aesUseSchedule(s.keyLength);
+    u8.set(nonce, x.gcmPtr());
+    return w;
+  }
+}
+
+/** Absorbs `aad` into GHASH in scratch-sized (whole-block) chunks. */
+function hashChunks(w: SspiWasm, aad: Uint8Array): void {
+  const { u8, x, scratch } = w;
+  for (let off = 0; off < aad.length; off += w.scratchSize) {
+    const len = Math.min(w.scratchSize, aad.length - off);
+    u8.set(aad.subarray(off, off + len), scratch);
+    x.gcmHash(scratch, len);
+  }
+}

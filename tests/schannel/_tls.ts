@@ -1,0 +1,222 @@
+/**
+ * Shared steps of the Schannel tests: credentials, an in-memory handshake between two
+ * contexts, and sealing/unsealing one record through the SSPI buffer conventions.
+ */
+import {
+  AcceptSecurityContext,
+  AcquireCredentialsHandle,
+  CredHandle,
+  CtxtHandle,
+  DecryptMessage,
+  EncryptMessage,
+  InitializeSecurityContext,
+  SEC_E_OK,
+  SEC_I_CONTINUE_NEEDED,
+  SecBuffer,
+  SECBUFFER_DATA,
+  SECBUFFER_EMPTY,
+  SECBUFFER_EXTRA,
+  SECBUFFER_STREAM_HEADER,
+  SECBUFFER_STREAM_TRAILER,
+  SECBUFFER_TOKEN,
+  SecBufferDesc,
+  SECPKG_CRED_INBOUND,
+  SECPKG_CRED_OUTBOUND,
+} from "../../mod.ts";
+import type { SchannelAuthData } from "../../mod.ts";
+
+/** ISC flags a Schannel client typically passes. */
+export const ISC_FLAGS = 0x4 | 0x8 | 0x10 | 0x100 | 0x8000; // replay, sequence, confidentiality, allocate, stream
+/** ASC flags a Schannel server typically passes. */
+export const ASC_FLAGS = 0x4 | 0x8 | 0x10 | 0x100 | 0x10000;
+
+/** A credential for `use`. */
+export function acquire(
+  use: "client" | "server",
+  auth: SchannelAuthData | null,
+  pkg = "Schannel",
+): CredHandle {
+  const h = new CredHandle();
+  const st = AcquireCredentialsHandle(
+    null,
+    pkg,
+    use === "client" ? SECPKG_CRED_OUTBOUND : SECPKG_CRED_INBOUND,
+    null,
+    auth,
+    null,
+    null,
+    h,
+    null,
+  );
+  if (st !== SEC_E_OK) {
+    throw new Error(`AcquireCredentialsHandle: 0x${st.toString(16)}`);
+  }
+  return h;
+}
+
+/** One ISC call; returns the status, the output token and the input's extra/missing. */
+export function isc(
+  cred: CredHandle,
+  ctx: CtxtHandle,
+  first: boolean,
+  target: string | null,
+  input: Uint8Array | null,
+  flags = ISC_FLAGS,
+): {
+  status: number;
+  token: Uint8Array | null;
+  extra: number;
+  missing: number;
+} {
+  const inBufs = input
+    ? new SecBufferDesc([
+      new SecBuffer(SECBUFFER_TOKEN, input),
+      new SecBuffer(SECBUFFER_EMPTY),
+    ])
+    : null;
+  const out = new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
+  const status = InitializeSecurityContext(
+    cred,
+    first ? null : ctx,
+    target,
+    flags,
+    0,
+    0,
+    inBufs,
+    0,
+    ctx,
+    out,
+    { value: 0 },
+    null,
+  );
+  return {
+    status,
+    token: out.pBuffers[0].cbBuffer ? out.pBuffers[0].pvBuffer : null,
+    ...leftOf(inBufs),
+  };
+}
+
+/** One ASC call. */
+export function asc(
+  cred: CredHandle,
+  ctx: CtxtHandle,
+  first: boolean,
+  input: Uint8Array,
+  flags = ASC_FLAGS,
+): {
+  status: number;
+  token: Uint8Array | null;
+  extra: number;
+  missing: number;
+} {
+  const inBufs = new SecBufferDesc([
+    new SecBuffer(SECBUFFER_TOKEN, input),
+    new SecBuffer(SECBUFFER_EMPTY),
+  ]);
+  const out = new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
+  const status = AcceptSecurityContext(
+    cred,
+    first ? null : ctx,
+    inBufs,
+    flags,
+    0,
+    ctx,
+    out,
+    { value: 0 },
+    null,
+  );
+  return {
+    status,
+    token: out.pBuffers[0].cbBuffer ? out.pBuffers[0].pvBuffer : null,
+    ...leftOf(inBufs),
+  };
+}
+
+function leftOf(
+  desc: SecBufferDesc | null,
+): { extra: number; missing: number } {
+  const b = desc?.pBuffers[1];
+  return {
+    extra: b && b.BufferType === SECBUFFER_EXTRA ? b.cbBuffer : 0,
+    missing: b && b.BufferType === 4 ? b.cbBuffer : 0,
+  };
+}
+
+/** A full in-memory handshake; throws with the status of the side that failed. */
+export function handshake(
+  clientCred: CredHandle,
+  serverCred: CredHandle,
+  target: string | null = "localhost",
+  opts: { iscFlags?: number; ascFlags?: number } = {},
+): { client: CtxtHandle; server: CtxtHandle } {
+  const client = new CtxtHandle();
+  const server = new CtxtHandle();
+  let c = isc(clientCred, client, true, target, null, opts.iscFlags);
+  if (c.status !== SEC_I_CONTINUE_NEEDED) {
+    throw new HandshakeError("client", c.status);
+  }
+  let s = asc(serverCred, server, true, c.token!, opts.ascFlags);
+  if (s.status !== SEC_I_CONTINUE_NEEDED) {
+    throw new HandshakeError("server", s.status);
+  }
+  c = isc(clientCred, client, false, target, s.token, opts.iscFlags);
+  if (c.status !== SEC_E_OK) throw new HandshakeError("client", c.status);
+  s = asc(serverCred, server, false, c.token!, opts.ascFlags);
+  if (s.status !== SEC_E_OK) throw new HandshakeError("server", s.status);
+  return { client, server };
+}
+
+/** A failed handshake step. */
+export class HandshakeError extends Error {
+  /** Creates one. */
+  constructor(readonly side: "client" | "server", readonly status: number) {
+    super(`${side} failed: 0x${(status >>> 0).toString(16)}`);
+  }
+}
+
+/** One record carrying `data`, made by EncryptMessage. */
+export function seal(ctx: CtxtHandle, data: Uint8Array): Uint8Array {
+  const header = new SecBuffer(SECBUFFER_STREAM_HEADER, new Uint8Array(5));
+  const body = new SecBuffer(SECBUFFER_DATA, data.slice());
+  const trailer = new SecBuffer(SECBUFFER_STREAM_TRAILER, new Uint8Array(17));
+  const st = EncryptMessage(
+    ctx,
+    0,
+    new SecBufferDesc([header, body, trailer, new SecBuffer(SECBUFFER_EMPTY)]),
+    0,
+  );
+  if (st !== SEC_E_OK) throw new Error(`EncryptMessage: 0x${st.toString(16)}`);
+  const out = new Uint8Array(5 + data.length + 17);
+  out.set(header.pvBuffer!);
+  out.set(body.pvBuffer!, 5);
+  out.set(trailer.pvBuffer!, 5 + data.length);
+  return out;
+}
+
+/** DecryptMessage over `bytes`: status, plaintext, extra bytes count, missing count. */
+export function unseal(
+  ctx: CtxtHandle,
+  bytes: Uint8Array,
+): {
+  status: number;
+  data: Uint8Array | null;
+  extra: Uint8Array | null;
+  missing: number;
+} {
+  const bufs = [
+    new SecBuffer(SECBUFFER_DATA, bytes),
+    new SecBuffer(SECBUFFER_EMPTY),
+    new SecBuffer(SECBUFFER_EMPTY),
+    new SecBuffer(SECBUFFER_EMPTY),
+  ];
+  const status = DecryptMessage(ctx, new SecBufferDesc(bufs), 0, { value: 0 });
+  const data = bufs.find((b) => b.BufferType === SECBUFFER_DATA);
+  const extra = bufs.find((b) => b.BufferType === SECBUFFER_EXTRA);
+  const missing = bufs.find((b) => b.BufferType === 4);
+  return {
+    status,
+    data: data?.pvBuffer ? data.pvBuffer.subarray(0, data.cbBuffer) : null,
+    extra: extra?.pvBuffer ? extra.pvBuffer.subarray(0, extra.cbBuffer) : null,
+    missing: missing?.cbBuffer ?? 0,
+  };
+}

@@ -1,0 +1,306 @@
+/**
+ * Schannel (TLS 1.3) against TLS stacks nobody here wrote, over loopback TCP:
+ * OpenSSL (`openssl s_server`, `openssl s_client`, `curl`) and rustls (Deno's own
+ * `Deno.serve` TLS server and `fetch` client), both directions, with RSA and P-256
+ * certificates and a client certificate.
+ */
+import assert from "node:assert/strict";
+import {
+  SEC_E_OK,
+  SECPKG_ATTR_APPLICATION_PROTOCOL,
+  SECPKG_ATTR_CONNECTION_INFO,
+} from "../../mod.ts";
+import { QueryContextAttributes } from "../../mod.ts";
+import { peerMissing } from "../peers/availability.ts";
+import { type TestCert, testPki } from "./_pki.ts";
+import { acquire } from "./_tls.ts";
+import { SchannelStream } from "./_socket.ts";
+
+const pki = await testPki();
+const enc = new TextEncoder();
+
+function interopTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({
+    name: `schannel interop: ${name}`,
+    ignore: pki === null,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn,
+  });
+}
+
+async function freePort(): Promise<number> {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function connectWhenUp(port: number): Promise<Deno.Conn> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      return await Deno.connect({ hostname: "127.0.0.1", port });
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+for (const kind of ["rsa", "ec"] as const) {
+  interopTest(
+    `our client -> openssl s_server (${kind}): HTTP over TLS 1.3, verified chain`,
+    async () => {
+      const p = pki!;
+      const srv: TestCert = kind === "rsa" ? p.rsaServer : p.ecServer;
+      const port = await freePort();
+      const child = new Deno.Command("openssl", {
+        args: [
+          "s_server",
+          "-accept",
+          `127.0.0.1:${port}`,
+          "-cert",
+          srv.certPath,
+          "-key",
+          srv.keyPath,
+          "-tls1_3",
+          "-www",
+          "-naccept",
+          "1",
+        ],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      try {
+        const conn = await connectWhenUp(port);
+        const cred = acquire("client", {
+          RootCertificates: kind === "rsa" ? p.rsaCa.cert : p.ecCa.cert,
+        });
+        const tls = await SchannelStream.connect(conn, cred, "localhost");
+        await tls.write(enc.encode("GET / HTTP/1.0\r\n\r\n"));
+        const page = await tls.readText((t) =>
+          t.includes("</HTML>") || t.includes("</pre>")
+        );
+        assert.match(page, /^HTTP\/1\.0 200 ok/);
+        assert.match(page, /Protocol\s*: TLSv1\.3/);
+        assert.match(page, /Cipher\s*: TLS_AES_128_GCM_SHA256/);
+        const info: { value?: { dwProtocol: number } } = {};
+        assert.equal(
+          QueryContextAttributes(
+            tls.context,
+            SECPKG_ATTR_CONNECTION_INFO,
+            info,
+          ),
+          SEC_E_OK,
+        );
+        assert.equal(info.value!.dwProtocol, 0x2000);
+        tls.close();
+      } finally {
+        try {
+          child.kill();
+        } catch { /* exited */ }
+        await child.status;
+      }
+    },
+  );
+}
+
+/** Serves one connection with our server: reads a line, answers with it upper-cased. */
+async function echoOnce(
+  listener: Deno.Listener,
+  cred: ReturnType<typeof acquire>,
+  flags?: number,
+): Promise<string> {
+  const conn = await listener.accept();
+  const tls = await SchannelStream.accept(conn, cred, flags);
+  const line = await tls.readText((t) => t.includes("\n"));
+  await tls.write(enc.encode(line.toUpperCase()));
+  // Let the peer read before the socket goes.
+  await new Promise((r) => setTimeout(r, 100));
+  tls.close();
+  return line;
+}
+
+interopTest(
+  "openssl s_client -> our server: verified chain, data both ways, with and without a client certificate",
+  async () => {
+    const p = pki!;
+    for (const mutual of [false, true]) {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = (listener.addr as Deno.NetAddr).port;
+      const cred = acquire("server", {
+        Certificate: p.ecServer.cert,
+        PrivateKey: p.ecServer.key,
+        RootCertificates: p.rsaCa.cert,
+      });
+      const served = echoOnce(
+        listener,
+        cred,
+        mutual ? 0x4 | 0x8 | 0x10 | 0x100 | 0x10000 | 0x2 : undefined,
+      );
+      const args = [
+        "s_client",
+        "-connect",
+        `127.0.0.1:${port}`,
+        "-servername",
+        "localhost",
+        "-CAfile",
+        p.ecCa.certPath,
+        "-verify_return_error",
+        "-verify_hostname",
+        "localhost",
+        "-tls1_3",
+        "-quiet",
+      ];
+      if (mutual) {
+        args.push("-cert", p.client.certPath, "-key", p.client.keyPath);
+      }
+      const child = new Deno.Command("openssl", {
+        args,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const w = child.stdin.getWriter();
+      await w.write(enc.encode(`hello from openssl ${mutual}\n`));
+      const line = await served;
+      await w.close().catch(() => {});
+      const out = await child.output();
+      listener.close();
+      assert.equal(line, `hello from openssl ${mutual}\n`);
+      assert.match(
+        new TextDecoder().decode(out.stdout),
+        new RegExp(`HELLO FROM OPENSSL ${String(mutual).toUpperCase()}`),
+      );
+    }
+  },
+);
+
+interopTest(
+  "curl (OpenSSL) -> our server: HTTPS with ALPN http/1.1",
+  async () => {
+    const p = pki!;
+    try {
+      await new Deno.Command("curl", { args: ["--version"], stdout: "null" })
+        .output();
+    } catch {
+      peerMissing("curl", "apt-get install -y curl");
+      return;
+    }
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    const cred = acquire("server", {
+      Certificate: p.rsaServer.cert,
+      PrivateKey: p.rsaServer.key,
+      ApplicationProtocols: ["http/1.1"],
+    });
+    const served = (async () => {
+      const conn = await listener.accept();
+      const tls = await SchannelStream.accept(conn, cred);
+      const alpn: { value?: { ProtocolId: Uint8Array } } = {};
+      QueryContextAttributes(
+        tls.context,
+        SECPKG_ATTR_APPLICATION_PROTOCOL,
+        alpn,
+      );
+      const req = await tls.readText((t) => t.includes("\r\n\r\n"));
+      const body = `you asked for ${req.split(" ")[1]}`;
+      await tls.write(
+        enc.encode(
+          `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      tls.close();
+      return new TextDecoder().decode(alpn.value?.ProtocolId);
+    })();
+    const out = await new Deno.Command("curl", {
+      args: [
+        "-sS",
+        "--http1.1",
+        "--tlsv1.3",
+        "--cacert",
+        p.rsaCa.certPath,
+        `https://localhost:${port}/some/path`,
+        "--resolve",
+        `localhost:${port}:127.0.0.1`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const alpn = await served;
+    listener.close();
+    assert.equal(
+      new TextDecoder().decode(out.stdout),
+      "you asked for /some/path",
+      new TextDecoder().decode(out.stderr),
+    );
+    assert.equal(alpn, "http/1.1");
+  },
+);
+
+interopTest(
+  "Deno fetch (rustls) -> our server, and our client -> Deno.serve (rustls)",
+  async () => {
+    const p = pki!;
+    // rustls client into our server.
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    const cred = acquire("server", {
+      Certificate: p.ecServer.cert,
+      PrivateKey: p.ecServer.key,
+      ApplicationProtocols: ["http/1.1"],
+    });
+    const served = (async () => {
+      const conn = await listener.accept();
+      const tls = await SchannelStream.accept(conn, cred);
+      await tls.readText((t) => t.includes("\r\n\r\n"));
+      await tls.write(
+        enc.encode(
+          "HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello rusty",
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      tls.close();
+    })();
+    const client = Deno.createHttpClient({ caCerts: [p.ecCa.cert] });
+    const res = await fetch(`https://localhost:${port}/`, { client });
+    assert.equal(await res.text(), "hello rusty");
+    await served;
+    client.close();
+    listener.close();
+    // Our client into rustls's server.
+    const ac = new AbortController();
+    const server = Deno.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      cert: p.rsaServer.cert,
+      key: p.rsaServer.key,
+      signal: ac.signal,
+      onListen: () => {},
+    }, (req) => new Response(`rustls saw ${new URL(req.url).pathname}`));
+    try {
+      const conn = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: server.addr.port,
+      });
+      const tls = await SchannelStream.connect(
+        conn,
+        acquire("client", { RootCertificates: p.rsaCa.cert }),
+        "localhost",
+      );
+      await tls.write(
+        enc.encode(
+          "GET /from-schannel HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        ),
+      );
+      const text = await tls.readText((t) => t.includes("rustls saw"));
+      assert.match(text, /^HTTP\/1\.1 200 OK/);
+      assert.match(text, /rustls saw \/from-schannel/);
+      tls.close();
+    } finally {
+      ac.abort();
+      await server.finished;
+    }
+  },
+);
