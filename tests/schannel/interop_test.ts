@@ -29,7 +29,7 @@ function interopTest(name: string, fn: () => Promise<void>): void {
   });
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -53,7 +53,7 @@ for (const kind of ["rsa", "ec"] as const) {
     async () => {
       const p = pki!;
       const srv: TestCert = kind === "rsa" ? p.rsaServer : p.ecServer;
-      const port = await freePort();
+      const port = freePort();
       const child = new Deno.Command("openssl", {
         args: [
           "s_server",
