@@ -127,6 +127,11 @@ export {
   SECPKG_ATTR_REMOTE_CERT_CONTEXT,
 } from "./src/packages/schannel/mod.ts";
 export {
+  type CredSspAuthData,
+  CredSspDelegatedCredentials,
+  SECPKG_ATTR_CREDSSP_DELEGATED_CREDENTIALS,
+} from "./src/packages/credssp/mod.ts";
+export {
   client,
   type ClientOptions,
   SecurityContext,

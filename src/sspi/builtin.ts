@@ -8,6 +8,7 @@ import { negotiatePackage } from "../packages/negotiate/mod.ts";
 import { digestPackage } from "../packages/digest/mod.ts";
 import { kerberosPackage } from "../packages/kerberos/mod.ts";
 import { schannelPackage, UNISP_PACKAGE } from "../packages/schannel/mod.ts";
+import { credsspPackage } from "../packages/credssp/mod.ts";
 import { registerSecurityPackage } from "./registry.ts";
 
 registerSecurityPackage(ntlmPackage);
@@ -16,3 +17,4 @@ registerSecurityPackage(digestPackage);
 registerSecurityPackage(kerberosPackage);
 registerSecurityPackage(schannelPackage);
 registerSecurityPackage(UNISP_PACKAGE);
+registerSecurityPackage(credsspPackage);

@@ -142,28 +142,42 @@ function leftOf(
   };
 }
 
-/** A full in-memory handshake; throws with the status of the side that failed. */
+/**
+ * A full in-memory handshake, as many legs as the package needs (two for Schannel,
+ * more for CredSSP); throws with the status of the side that failed.
+ */
 export function handshake(
   clientCred: CredHandle,
   serverCred: CredHandle,
   target: string | null = "localhost",
   opts: { iscFlags?: number; ascFlags?: number } = {},
-): { client: CtxtHandle; server: CtxtHandle } {
+): { client: CtxtHandle; server: CtxtHandle; legs: number } {
   const client = new CtxtHandle();
   const server = new CtxtHandle();
   let c = isc(clientCred, client, true, target, null, opts.iscFlags);
-  if (c.status !== SEC_I_CONTINUE_NEEDED) {
-    throw new HandshakeError("client", c.status);
+  let legs = 1;
+  let firstAccept = true;
+  let serverDone = false;
+  for (;;) {
+    if (c.status !== SEC_I_CONTINUE_NEEDED && c.status !== SEC_E_OK) throw new HandshakeError("client", c.status);
+    if (!c.token) {
+      if (c.status === SEC_E_OK && serverDone) return { client, server, legs };
+      throw new HandshakeError("client", c.status);
+    }
+    const s = asc(serverCred, server, firstAccept, c.token, opts.ascFlags);
+    firstAccept = false;
+    legs++;
+    if (s.status !== SEC_I_CONTINUE_NEEDED && s.status !== SEC_E_OK) throw new HandshakeError("server", s.status);
+    serverDone = s.status === SEC_E_OK;
+    if (c.status === SEC_E_OK) {
+      if (serverDone) return { client, server, legs };
+      throw new HandshakeError("server", s.status);
+    }
+    if (!s.token) throw new HandshakeError("server", s.status);
+    c = isc(clientCred, client, false, target, s.token, opts.iscFlags);
+    legs++;
+    if (c.status === SEC_E_OK && !c.token && serverDone) return { client, server, legs };
   }
-  let s = asc(serverCred, server, true, c.token!, opts.ascFlags);
-  if (s.status !== SEC_I_CONTINUE_NEEDED) {
-    throw new HandshakeError("server", s.status);
-  }
-  c = isc(clientCred, client, false, target, s.token, opts.iscFlags);
-  if (c.status !== SEC_E_OK) throw new HandshakeError("client", c.status);
-  s = asc(serverCred, server, false, c.token!, opts.ascFlags);
-  if (s.status !== SEC_E_OK) throw new HandshakeError("server", s.status);
-  return { client, server };
 }
 
 /** A failed handshake step. */

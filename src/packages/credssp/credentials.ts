@@ -1,0 +1,124 @@
+/**
+ * CredSSP credentials: a Schannel credential for the TLS channel and a Negotiate
+ * credential for the authentication inside it (`CREDSSP_CRED`'s `pSchannelCred` and
+ * `pSpnegoCred`), plus, on the client, the password credentials it delegates.
+ *
+ * @module
+ */
+import { SspiError } from "../../sspi/errors.ts";
+import { SECPKG_CRED_OUTBOUND } from "../../sspi/flags.ts";
+import type {
+  AcquireRequest,
+  PackageCredential,
+  SecurityPackage,
+} from "../../sspi/package.ts";
+import { SEC_E_NO_CREDENTIALS } from "../../sspi/status.ts";
+import { SCH_CRED_MANUAL_CRED_VALIDATION } from "../schannel/constants.ts";
+import type { SchannelAuthData } from "../schannel/credentials.ts";
+import type { TSPasswordCreds } from "./tsrequest.ts";
+
+/**
+ * `pAuthData` for `CREDSSP`: Negotiate's fields (`User`, `Domain`, `Password` on a
+ * client; `users`, `userFile`, `lookup`, `Keytab` on a server; `PackageList`, `Kdc`)
+ * and `Schannel` for the TLS channel (a server's `Certificate` and `PrivateKey`; a
+ * client's `RootCertificates`: without them the client leaves the server certificate
+ * to the caller, `SECPKG_ATTR_REMOTE_CERT_CONTEXT`, as RDP clients do, and the
+ * CredSSP public-key binding is what ties the TLS channel to the logon).
+ *
+ * @example
+ * ```ts
+ * const client: CredSspAuthData = { User: "alice", Domain: "CONTOSO", Password: "pw" };
+ * ```
+ */
+export interface CredSspAuthData {
+  /** The TLS channel's credential. */
+  Schannel?: SchannelAuthData;
+  /** Negotiate's fields. */
+  [field: string]: unknown;
+}
+
+/** A CredSSP credential. */
+export class CredSspCredential implements PackageCredential {
+  readonly use: number;
+  readonly expiry: bigint;
+  /** The Schannel package and credential. */
+  readonly tls: { pkg: SecurityPackage; cred: PackageCredential };
+  /** The Negotiate package and credential. */
+  readonly nego: { pkg: SecurityPackage; cred: PackageCredential };
+  #delegate: TSPasswordCreds | null;
+
+  /** Combines the inner credentials. */
+  constructor(
+    use: number,
+    tls: { pkg: SecurityPackage; cred: PackageCredential },
+    nego: { pkg: SecurityPackage; cred: PackageCredential },
+    delegate: TSPasswordCreds | null,
+  ) {
+    this.use = use;
+    this.tls = tls;
+    this.nego = nego;
+    this.expiry = nego.cred.expiry < tls.cred.expiry
+      ? nego.cred.expiry
+      : tls.cred.expiry;
+    this.#delegate = delegate;
+  }
+
+  /** The password credentials a client sends in `authInfo`. */
+  delegated(): TSPasswordCreds | null {
+    return this.#delegate;
+  }
+
+  /** Frees the inner credentials and forgets the password. */
+  dispose(): void {
+    this.tls.cred.dispose();
+    this.nego.cred.dispose();
+    this.#delegate = null;
+  }
+}
+
+/** Acquires the inner credentials (Negotiate's may be a Promise in the async form). */
+export function acquireCredSsp(
+  req: AcquireRequest,
+  schannel: SecurityPackage,
+  negotiate: SecurityPackage,
+): CredSspCredential | Promise<CredSspCredential> {
+  const a = (req.authData ?? {}) as CredSspAuthData;
+  if (typeof a !== "object") {
+    throw new TypeError("CREDSSP pAuthData must be an object");
+  }
+  const { Schannel, ...negoAuth } = a;
+  const outbound = (req.use & SECPKG_CRED_OUTBOUND) !== 0;
+  let tlsAuth: SchannelAuthData = Schannel ?? {};
+  if (outbound && !tlsAuth.RootCertificates) {
+    tlsAuth = {
+      ...tlsAuth,
+      dwFlags: (tlsAuth.dwFlags ?? 0) | SCH_CRED_MANUAL_CRED_VALIDATION,
+    };
+  }
+  const tlsCred = schannel.acquireCredentials({ ...req, authData: tlsAuth });
+  if (tlsCred instanceof Promise) {
+    throw new TypeError("Schannel credentials are synchronous");
+  }
+  let delegate: TSPasswordCreds | null = null;
+  if (outbound) {
+    const { User, Domain, Password } = negoAuth as Record<string, unknown>;
+    if (typeof User !== "string" || typeof Password !== "string") {
+      throw new SspiError(
+        SEC_E_NO_CREDENTIALS,
+        "a CredSSP client delegates a password: User and Password are needed",
+      );
+    }
+    delegate = {
+      user: User,
+      domain: typeof Domain === "string" ? Domain : "",
+      password: Password,
+    };
+  }
+  const build = (c: PackageCredential) =>
+    new CredSspCredential(req.use, { pkg: schannel, cred: tlsCred }, {
+      pkg: negotiate,
+      cred: c,
+    }, delegate);
+  const negoCred = negotiate.acquireCredentials({ ...req, authData: negoAuth });
+  return negoCred instanceof Promise ? negoCred.then(build) : build(negoCred);
+}
