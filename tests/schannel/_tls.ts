@@ -159,7 +159,9 @@ export function handshake(
   let firstAccept = true;
   let serverDone = false;
   for (;;) {
-    if (c.status !== SEC_I_CONTINUE_NEEDED && c.status !== SEC_E_OK) throw new HandshakeError("client", c.status);
+    if (c.status !== SEC_I_CONTINUE_NEEDED && c.status !== SEC_E_OK) {
+      throw new HandshakeError("client", c.status);
+    }
     if (!c.token) {
       if (c.status === SEC_E_OK && serverDone) return { client, server, legs };
       throw new HandshakeError("client", c.status);
@@ -167,7 +169,9 @@ export function handshake(
     const s = asc(serverCred, server, firstAccept, c.token, opts.ascFlags);
     firstAccept = false;
     legs++;
-    if (s.status !== SEC_I_CONTINUE_NEEDED && s.status !== SEC_E_OK) throw new HandshakeError("server", s.status);
+    if (s.status !== SEC_I_CONTINUE_NEEDED && s.status !== SEC_E_OK) {
+      throw new HandshakeError("server", s.status);
+    }
     serverDone = s.status === SEC_E_OK;
     if (c.status === SEC_E_OK) {
       if (serverDone) return { client, server, legs };
@@ -176,7 +180,9 @@ export function handshake(
     if (!s.token) throw new HandshakeError("server", s.status);
     c = isc(clientCred, client, false, target, s.token, opts.iscFlags);
     legs++;
-    if (c.status === SEC_E_OK && !c.token && serverDone) return { client, server, legs };
+    if (c.status === SEC_E_OK && !c.token && serverDone) {
+      return { client, server, legs };
+    }
   }
 }
 
