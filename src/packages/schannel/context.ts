@@ -47,6 +47,7 @@ import type {
 import {
   SEC_E_BUFFER_TOO_SMALL,
   SEC_E_CONTEXT_EXPIRED,
+  SEC_E_ILLEGAL_MESSAGE,
   SEC_E_INCOMPLETE_MESSAGE,
   SEC_E_INVALID_HANDLE,
   SEC_E_INVALID_TOKEN,
@@ -62,6 +63,8 @@ import {
   CT_ALERT,
   CT_APPLICATION_DATA,
   CT_HANDSHAKE,
+  HS_KEY_UPDATE,
+  HS_NEW_SESSION_TICKET,
   MAX_PLAINTEXT,
   RECORD_HEADER,
   RECORD_TRAILER,
@@ -289,7 +292,9 @@ export class SchannelContext implements PackageContext {
       }
       return { status: SEC_E_INCOMPLETE_MESSAGE, qop: 0 };
     }
-    if (rec.type !== CT_APPLICATION_DATA) return { status: 0x80090326, qop: 0 };
+    if (rec.type !== CT_APPLICATION_DATA) {
+      return { status: SEC_E_ILLEGAL_MESSAGE, qop: 0 };
+    }
     let inner;
     try {
       inner = ciphers.read.open(rec.header, rec.body);
@@ -305,11 +310,12 @@ export class SchannelContext implements PackageContext {
         : statusOfPeerAlert(inner.data[1] ?? 255);
       plain = plain.subarray(0, 0);
     } else if (inner.type === CT_HANDSHAKE) {
-      // Post-handshake messages (NewSessionTicket; KeyUpdate is not supported): read
-      // and dropped, the record yields no application data.
+      // Post-handshake messages yield no application data: NewSessionTicket is
+      // dropped (no resumption), KeyUpdate moves the receiving keys on.
+      status = this.#postHandshake(inner.data);
       plain = plain.subarray(0, 0);
     } else if (inner.type !== CT_APPLICATION_DATA) {
-      status = 0x80090326;
+      status = SEC_E_ILLEGAL_MESSAGE;
     }
     // Windows' layout: the data buffer becomes the header, the empty ones the data,
     // the trailer and the bytes past this record.
@@ -333,6 +339,29 @@ export class SchannelContext implements PackageContext {
       x.cbBuffer = bytes.length - rec.end;
     }
     return { status, qop: 0 };
+  }
+
+  /** NewSessionTicket and KeyUpdate messages, whole within one record. */
+  #postHandshake(data: Uint8Array): number {
+    let at = 0;
+    while (at < data.length) {
+      if (data.length - at < 4) return SEC_E_ILLEGAL_MESSAGE;
+      const type = data[at];
+      const n = (data[at + 1] << 16) | (data[at + 2] << 8) | data[at + 3];
+      if (data.length - at - 4 < n) return SEC_E_ILLEGAL_MESSAGE;
+      if (type === HS_KEY_UPDATE) {
+        // update_requested (1) asks for our KeyUpdate too; the send side keeps its
+        // keys (an SSPI message call has no room for a second record).
+        if (n !== 1 || data[at + 4] > 1 || at + 5 !== data.length) {
+          return SEC_E_ILLEGAL_MESSAGE;
+        }
+        this.#engine!.updateReadKey();
+      } else if (type !== HS_NEW_SESSION_TICKET || this.#role !== "initiate") {
+        return SEC_E_ILLEGAL_MESSAGE;
+      }
+      at += 4 + n;
+    }
+    return SEC_E_OK;
   }
 
   applyControlToken(input: SecBufferDesc): number {

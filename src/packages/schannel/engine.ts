@@ -235,6 +235,11 @@ export abstract class TlsEngine {
       : null;
   }
 
+  /** Moves the receiving direction to its next traffic secret (the peer's KeyUpdate). */
+  updateReadKey(): void {
+    if (this.readCipher) this.readCipher = this.readCipher.next();
+  }
+
   /** Wipes the record keys. */
   wipe(): void {
     this.readCipher?.wipe();

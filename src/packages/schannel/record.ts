@@ -17,7 +17,7 @@ import {
   TLS12,
 } from "./constants.ts";
 import { TlsAlert } from "./wire.ts";
-import { trafficKeys } from "./keys.ts";
+import { nextTrafficSecret, trafficKeys } from "./keys.ts";
 
 const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
 const SEC_E_DECRYPT_FAILURE = 0x80090330;
@@ -98,9 +98,11 @@ export class RecordCipher {
   #iv: Uint8Array;
   #seq = 0;
   #nonce = new Uint8Array(12);
+  #secret: Uint8Array;
 
-  /** The cipher for a traffic secret. */
+  /** The cipher for a traffic secret (copied: KeyUpdate derives the next from it). */
   constructor(secret: Uint8Array) {
+    this.#secret = secret.slice();
     const { key, iv } = trafficKeys(secret);
     this.#gcm = new AesGcm(key);
     key.fill(0);
@@ -179,9 +181,19 @@ export class RecordCipher {
     return out;
   }
 
-  /** Wipes the key and IV. */
+  /** The cipher of the next traffic secret (KeyUpdate); this one is wiped. */
+  next(): RecordCipher {
+    const secret = nextTrafficSecret(this.#secret);
+    const c = new RecordCipher(secret);
+    secret.fill(0);
+    this.wipe();
+    return c;
+  }
+
+  /** Wipes the key, IV and secret. */
   wipe(): void {
     this.#gcm.wipe();
     this.#iv.fill(0);
+    this.#secret.fill(0);
   }
 }
