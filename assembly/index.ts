@@ -244,3 +244,16 @@ export function x25519Ptr(): usize {
 export function x25519(): void {
   x25519Scalarmult();
 }
+
+// ---- P-256 (assembly/p256.ts) --------------------------------------------------
+
+export { p256Mul, p256MulAdd, p256MulBase } from "./p256";
+import { P256_IO } from "./p256";
+
+/**
+ * Address of the 192-byte P-256 region (big-endian values): scalar k1 at +0,
+ * scalar k2 at +32, point x||y at +64, result x||y at +128.
+ */
+export function p256Ptr(): usize {
+  return P256_IO;
+}

@@ -32,6 +32,7 @@ import {
 import { type GssapiFfi, openGssapiFfi } from "../tests/peers/gssapi_ffi.ts";
 import { gssWrapRoundTrip, oursWrapRoundTrip } from "./gssapi_bench.ts";
 import { openKerberosBench, ROTATE } from "./kerberos_bench.ts";
+import { openSchannelBench, schannelPairs } from "./schannel_bench.ts";
 
 /** One comparison: our task and the peer's, measured in the same Bench. */
 export interface Pair {
@@ -239,6 +240,15 @@ if (import.meta.main) {
   );
   await gss.spnego?.close();
   await gss.ntlm?.close();
+  const tls = await openSchannelBench();
+  if (typeof tls === "string") console.log(`\nSchannel rows skipped: ${tls}`);
+  else {
+    await runPairs(
+      "Schannel (TLS 1.3) vs OpenSSL 3 (libssl through FFI)",
+      schannelPairs(tls),
+    );
+    tls.close();
+  }
   console.log("\n## Crypto primitives (ours vs node:crypto and hash-wasm)\n");
   console.log(formatCryptoRows(await runCryptoBench()));
 }

@@ -134,6 +134,26 @@ export interface SspiWasmExports {
    * result at +64, and wipes the scalar, u and all temporaries (not the result).
    */
   x25519(): void;
+  /**
+   * Address of the 192-byte P-256 region (big-endian values): scalar k1 at +0,
+   * scalar k2 at +32, point x || y at +64, result x || y at +128.
+   */
+  p256Ptr(): number;
+  /**
+   * k1*G into the result; 0 for the point at infinity. Wipes the scalars, the
+   * point and all temporaries (not the result).
+   */
+  p256MulBase(): number;
+  /**
+   * k1*Q into the result; 0 when Q has a coordinate >= p, is off the curve, or
+   * the result is the point at infinity. Wipes as `p256MulBase`.
+   */
+  p256Mul(): number;
+  /**
+   * k1*G + k2*Q into the result (variable time, for verification); 0 as for
+   * `p256Mul`. Wipes as `p256MulBase`.
+   */
+  p256MulAdd(): number;
 }
 
 /** A ready instance: its exports, a view over its memory and its region addresses. */

@@ -70,6 +70,7 @@ const SSL_SYMBOLS = {
   SSL_write: { parameters: ["pointer", "buffer", "i32"], result: "i32" },
   SSL_read: { parameters: ["pointer", "buffer", "i32"], result: "i32" },
   SSL_shutdown: { parameters: ["pointer"], result: "i32" },
+  SSL_key_update: { parameters: ["pointer", "i32"], result: "i32" },
   SSL_get_shutdown: { parameters: ["pointer"], result: "i32" },
   SSL_get_verify_result: { parameters: ["pointer"], result: "i64" },
   SSL_get_version: { parameters: ["pointer"], result: "pointer" },
@@ -107,6 +108,7 @@ const TLS1_3_VERSION = 0x0304;
 const TLSEXT_NAMETYPE_host_name = 0;
 const SSL_FILETYPE_PEM = 1;
 const SSL_VERIFY_PEER = 1;
+const SSL_VERIFY_FAIL_IF_NO_PEER_CERT = 2;
 const SSL_ERROR_WANT_READ = 2;
 const SSL_ERROR_ZERO_RETURN = 6;
 /** `NID_X25519`, what `SSL_get_negotiated_group` answers for x25519. */
@@ -203,11 +205,14 @@ export class OpensslError extends Error {
 
 /** How a context is made. */
 export interface OpensslContextOptions {
-  /** Server: the chain (leaf first) in a PEM file. */
+  /** Our chain (leaf first) in a PEM file: a server's, or a client certificate. */
   certFile?: string;
-  /** Server: the private key in a PEM file. */
+  /** The private key of `certFile`, in a PEM file. */
   keyFile?: string;
-  /** Client: the CA file to trust (the peer's chain is verified when given). */
+  /**
+   * The CA file to trust: a client then verifies the server's chain, a server asks
+   * for a client certificate (and fails the handshake without one).
+   */
   caFile?: string;
   /**
    * Server: how many NewSessionTickets to send after the handshake (OpenSSL's
@@ -250,29 +255,37 @@ export class OpensslContext {
       }
       // SSL_SESS_CACHE_OFF: nothing kept from one connection to the next.
       ctrl(SSL_CTRL_SET_SESS_CACHE_MODE, 0, null);
-      if (role === "server") {
-        if (!opts.certFile || !opts.keyFile) {
-          throw new Error("an OpenSSL server needs certFile and keyFile");
-        }
+      if (role === "server" && (!opts.certFile || !opts.keyFile)) {
+        throw new Error("an OpenSSL server needs certFile and keyFile");
+      }
+      if (opts.certFile && opts.keyFile) {
         if (
           ssl.SSL_CTX_use_certificate_chain_file(ptr, cstr(opts.certFile)) !==
             1
         ) throw new OpensslError("SSL_CTX_use_certificate_chain_file");
         if (
           ssl.SSL_CTX_use_PrivateKey_file(
-            ptr,
-            cstr(opts.keyFile),
-            SSL_FILETYPE_PEM,
-          ) !== 1 || ssl.SSL_CTX_check_private_key(ptr) !== 1
+              ptr,
+              cstr(opts.keyFile),
+              SSL_FILETYPE_PEM,
+            ) !== 1 || ssl.SSL_CTX_check_private_key(ptr) !== 1
         ) throw new OpensslError("SSL_CTX_use_PrivateKey_file");
-        if (opts.tickets !== undefined) {
-          ssl.SSL_CTX_set_num_tickets(ptr, BigInt(opts.tickets));
-        }
-      } else if (opts.caFile) {
+      }
+      if (role === "server" && opts.tickets !== undefined) {
+        ssl.SSL_CTX_set_num_tickets(ptr, BigInt(opts.tickets));
+      }
+      if (opts.caFile) {
         if (
           ssl.SSL_CTX_load_verify_locations(ptr, cstr(opts.caFile), null) !== 1
         ) throw new OpensslError("SSL_CTX_load_verify_locations");
-        ssl.SSL_CTX_set_verify(ptr, SSL_VERIFY_PEER, null);
+        // A server given a CA file asks for a client certificate and insists.
+        ssl.SSL_CTX_set_verify(
+          ptr,
+          role === "server"
+            ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+            : SSL_VERIFY_PEER,
+          null,
+        );
       }
     } catch (e) {
       ssl.SSL_CTX_free(ptr);
@@ -459,6 +472,16 @@ export class OpensslEndpoint {
     }
   }
 
+  /**
+   * `SSL_key_update`: the next write starts with a KeyUpdate and moves our sending
+   * keys on; `requestPeer` asks the other side to update its keys too.
+   */
+  keyUpdate(requestPeer = false): void {
+    if (this.#l.ssl.SSL_key_update(this.ptr, requestPeer ? 1 : 0) !== 1) {
+      throw new OpensslError("SSL_key_update");
+    }
+  }
+
   /** `SSL_get_verify_result` (0: `X509_V_OK`). */
   verifyResult(): number {
     return Number(this.#l.ssl.SSL_get_verify_result(this.ptr));
@@ -519,7 +542,11 @@ export function opensslConnect(
   let server: OpensslEndpoint | undefined;
   try {
     server = new OpensslEndpoint(serverCtx);
-    for (let legs = 0; !(client.handshakeDone && server.handshakeDone); legs++) {
+    for (
+      let legs = 0;
+      !(client.handshakeDone && server.handshakeDone);
+      legs++
+    ) {
       if (legs > 8) throw new Error("the OpenSSL handshake did not complete");
       server.feed(client.take());
       client.feed(server.take());

@@ -10,6 +10,7 @@ import {
   DecryptMessage,
   EncryptMessage,
   InitializeSecurityContext,
+  QueryContextAttributes,
   SEC_E_OK,
   SEC_I_CONTINUE_NEEDED,
   SecBuffer,
@@ -20,6 +21,7 @@ import {
   SECBUFFER_STREAM_TRAILER,
   SECBUFFER_TOKEN,
   SecBufferDesc,
+  SECPKG_ATTR_STREAM_SIZES,
   SECPKG_CRED_INBOUND,
   SECPKG_CRED_OUTBOUND,
 } from "../../mod.ts";
@@ -196,9 +198,21 @@ export class HandshakeError extends Error {
 
 /** One record carrying `data`, made by EncryptMessage. */
 export function seal(ctx: CtxtHandle, data: Uint8Array): Uint8Array {
-  const header = new SecBuffer(SECBUFFER_STREAM_HEADER, new Uint8Array(5));
+  const sizes: { value?: { cbHeader: number; cbTrailer: number } } = {};
+  if (
+    QueryContextAttributes(ctx, SECPKG_ATTR_STREAM_SIZES, sizes) !== SEC_E_OK
+  ) {
+    throw new Error("SECPKG_ATTR_STREAM_SIZES");
+  }
+  const header = new SecBuffer(
+    SECBUFFER_STREAM_HEADER,
+    new Uint8Array(sizes.value!.cbHeader),
+  );
   const body = new SecBuffer(SECBUFFER_DATA, data.slice());
-  const trailer = new SecBuffer(SECBUFFER_STREAM_TRAILER, new Uint8Array(17));
+  const trailer = new SecBuffer(
+    SECBUFFER_STREAM_TRAILER,
+    new Uint8Array(sizes.value!.cbTrailer),
+  );
   const st = EncryptMessage(
     ctx,
     0,
@@ -206,10 +220,11 @@ export function seal(ctx: CtxtHandle, data: Uint8Array): Uint8Array {
     0,
   );
   if (st !== SEC_E_OK) throw new Error(`EncryptMessage: 0x${st.toString(16)}`);
-  const out = new Uint8Array(5 + data.length + 17);
-  out.set(header.pvBuffer!);
-  out.set(body.pvBuffer!, 5);
-  out.set(trailer.pvBuffer!, 5 + data.length);
+  const h = header.cbBuffer;
+  const out = new Uint8Array(h + data.length + trailer.cbBuffer);
+  out.set(header.pvBuffer!.subarray(0, h));
+  out.set(body.pvBuffer!, h);
+  out.set(trailer.pvBuffer!.subarray(0, trailer.cbBuffer), h + data.length);
   return out;
 }
 

@@ -13,6 +13,7 @@ import {
   SECBUFFER_MISSING,
   SECBUFFER_STREAM_HEADER,
   SECBUFFER_STREAM_TRAILER,
+  SECPKG_ATTR_STREAM_SIZES,
 } from "../../sspi/flags.ts";
 import type { PackageContext } from "../../sspi/package.ts";
 import { SEC_E_INCOMPLETE_MESSAGE, SEC_E_OK } from "../../sspi/status.ts";
@@ -47,9 +48,21 @@ export class TlsChannel {
     const parts: Uint8Array[] = [];
     for (let at = 0; at < bytes.length || at === 0; at += MAX_RECORD) {
       const chunk = bytes.slice(at, at + MAX_RECORD);
-      const h = new SecBuffer(SECBUFFER_STREAM_HEADER, new Uint8Array(5));
+      const sizes = this.#tls.queryAttribute(SECPKG_ATTR_STREAM_SIZES);
+      if (sizes.status !== SEC_E_OK) return sizes.status;
+      const { cbHeader, cbTrailer } = sizes.value as {
+        cbHeader: number;
+        cbTrailer: number;
+      };
+      const h = new SecBuffer(
+        SECBUFFER_STREAM_HEADER,
+        new Uint8Array(cbHeader),
+      );
       const d = new SecBuffer(SECBUFFER_DATA, chunk);
-      const t = new SecBuffer(SECBUFFER_STREAM_TRAILER, new Uint8Array(17));
+      const t = new SecBuffer(
+        SECBUFFER_STREAM_TRAILER,
+        new Uint8Array(cbTrailer),
+      );
       const st = this.#tls.encryptMessage!(
         0,
         new SecBufferDesc([h, d, t, new SecBuffer(SECBUFFER_EMPTY)]),

@@ -20,6 +20,7 @@ import {
   ALERT_HANDSHAKE_FAILURE,
   ALERT_ILLEGAL_PARAMETER,
   ALERT_PROTOCOL_VERSION,
+  DOWNGRADE_TLS12,
   GROUP_X25519,
   HS_CERTIFICATE,
   HS_CERTIFICATE_REQUEST,
@@ -30,9 +31,13 @@ import {
   HS_SERVER_HELLO,
   SCH_CRED_MANUAL_CRED_VALIDATION,
   SCH_CRED_NO_SERVERNAME_CHECK,
+  TLS12,
   TLS13,
   TLS_AES_128_GCM_SHA256,
+  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
 } from "./constants.ts";
+import { Tls12Client } from "./client12.ts";
 import { alertOfCertStatus, TlsEngine, unexpected } from "./engine.ts";
 import {
   deriveSecret,
@@ -51,6 +56,7 @@ import {
   parseCertificateVerify,
   parseEncryptedExtensions,
   parseServerHello,
+  type ServerHello,
 } from "./messages.ts";
 import { RecordCipher } from "./record.ts";
 import type { SchannelCredential } from "./credentials.ts";
@@ -75,6 +81,8 @@ export class TlsClient extends TlsEngine {
   #manual: boolean;
   #state: State = "hello";
   #secret: Uint8Array;
+  #clientRandom: Uint8Array = new Uint8Array(0);
+  #legacy: Tls12Client | null = null;
   #sessionId = new Uint8Array(0);
   #hs: Uint8Array | null = null;
   #cHs: Uint8Array | null = null;
@@ -103,13 +111,16 @@ export class TlsClient extends TlsEngine {
 
   /** The first flight: a ClientHello. */
   start(): void {
+    this.#clientRandom = randomBytes(32);
     const body = encodeClientHello({
-      random: randomBytes(32),
+      random: this.#clientRandom,
       sessionId: this.#sessionId,
       keyShare: x25519PublicKey(this.#secret),
       serverName: sniName(this.#serverName),
       signatureSchemes: CLIENT_SCHEMES,
       protocols: this.#cred.protocols,
+      tls13: this.#cred.allows(TLS13, "client"),
+      tls12: this.#cred.allows(TLS12, "client"),
     });
     const m = handshakeMessage(HS_CLIENT_HELLO, body);
     this.transcript.add(m);
@@ -117,6 +128,7 @@ export class TlsClient extends TlsEngine {
   }
 
   protected onMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
+    if (this.#legacy) return this.#legacy.onMessage(type, body, raw);
     switch (this.#state) {
       case "hello":
         if (type !== HS_SERVER_HELLO) throw unexpected("expected ServerHello");
@@ -170,11 +182,17 @@ export class TlsClient extends TlsEngine {
         "the server asked for another key share (HelloRetryRequest); only x25519 is offered",
       );
     }
-    if (sh.version !== TLS13) {
+    if (
+      sh.version === 0 && sh.legacyVersion === TLS12 &&
+      this.#cred.allows(TLS12, "client")
+    ) {
+      return this.#startTls12(sh, raw);
+    }
+    if (sh.version !== TLS13 || !this.#cred.allows(TLS13, "client")) {
       throw new TlsAlert(
         ALERT_PROTOCOL_VERSION,
         SEC_E_UNSUPPORTED_FUNCTION,
-        "the server does not speak TLS 1.3 (TLS 1.2 and older are not implemented)",
+        "the server speaks neither TLS 1.3 nor TLS 1.2 as allowed",
       );
     }
     if (
@@ -209,6 +227,62 @@ export class TlsClient extends TlsEngine {
     this.#state = "ee";
   }
 
+  /** The server chose TLS 1.2: the rest of the handshake is Tls12Client's. */
+  #startTls12(sh: ServerHello, raw: Uint8Array): void {
+    const downgraded = constantTimeEqual(
+      sh.random.subarray(24),
+      DOWNGRADE_TLS12,
+    );
+    if (downgraded && this.#cred.allows(TLS13, "client")) {
+      throw new TlsAlert(
+        ALERT_ILLEGAL_PARAMETER,
+        SEC_E_ILLEGAL_MESSAGE,
+        "a TLS 1.3 server answered with TLS 1.2 (a downgrade)",
+      );
+    }
+    const rsa = sh.suite === TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+    if (!rsa && sh.suite !== TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256) {
+      throw new TlsAlert(
+        ALERT_ILLEGAL_PARAMETER,
+        SEC_E_ILLEGAL_MESSAGE,
+        "ServerHello chose a suite not offered",
+      );
+    }
+    if (sh.renegotiationInfo && sh.renegotiationInfo.length !== 1) {
+      throw new TlsAlert(
+        ALERT_HANDSHAKE_FAILURE,
+        SEC_E_ILLEGAL_MESSAGE,
+        "bad renegotiation_info",
+      );
+    }
+    if (sh.protocol && !this.#cred.protocols?.includes(sh.protocol)) {
+      throw new TlsAlert(
+        ALERT_ILLEGAL_PARAMETER,
+        SEC_E_ILLEGAL_MESSAGE,
+        "the server chose a protocol not offered",
+      );
+    }
+    this.protocol = sh.protocol;
+    this.version = TLS12;
+    this.transcript.add(raw);
+    this.#legacy = new Tls12Client({
+      engine: this,
+      cred: this.#cred,
+      serverName: this.#serverName,
+      manual: this.#manual,
+      secret: this.#secret,
+      clientRandom: this.#clientRandom,
+      serverRandom: sh.random.slice(),
+      ems: sh.ems,
+      schemes: CLIENT_SCHEMES,
+    });
+  }
+
+  protected override onChangeCipherSpec(): void {
+    if (!this.#legacy) return super.onChangeCipherSpec();
+    this.#legacy.onChangeCipherSpec();
+  }
+
   #certificate(body: Uint8Array, raw: Uint8Array): void {
     const { context, chain } = parseCertificate(body);
     if (context.length) {
@@ -237,7 +311,7 @@ export class TlsClient extends TlsEngine {
 
   #certificateVerify(body: Uint8Array, raw: Uint8Array): void {
     const { scheme, signature } = parseCertificateVerify(body);
-    if (!CLIENT_SCHEMES.includes(scheme)) {
+    if (!CLIENT_SCHEMES.includes(scheme) || scheme === 0x0401) {
       throw new TlsAlert(
         ALERT_ILLEGAL_PARAMETER,
         SEC_E_ILLEGAL_MESSAGE,

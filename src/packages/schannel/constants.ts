@@ -126,3 +126,37 @@ export const SCH_CRED_MANUAL_CRED_VALIDATION = 0x8;
 export const SCH_CRED_NO_SERVERNAME_CHECK = 0x4;
 /** `SCH_CRED_NO_DEFAULT_CREDS`. */
 export const SCH_CRED_NO_DEFAULT_CREDS = 0x10;
+
+/** TLS 1.2 (RFC 5246, RFC 8422) code points. */
+export const HS_SERVER_KEY_EXCHANGE = 12;
+/** `server_hello_done`. */
+export const HS_SERVER_HELLO_DONE = 14;
+/** `client_key_exchange`. */
+export const HS_CLIENT_KEY_EXCHANGE = 16;
+/** `ec_point_formats`. */
+export const EXT_EC_POINT_FORMATS = 11;
+/** `extended_master_secret` (RFC 7627). */
+export const EXT_EXTENDED_MASTER_SECRET = 23;
+/** `renegotiation_info` (RFC 5746). */
+export const EXT_RENEGOTIATION_INFO = 0xff01;
+/** `TLS_EMPTY_RENEGOTIATION_INFO_SCSV`. */
+export const TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;
+/** `TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`. */
+export const TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 = 0xc02f;
+/** `TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`. */
+export const TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 = 0xc02b;
+/** `SP_PROT_TLS1_2_SERVER`. */
+export const SP_PROT_TLS1_2_SERVER = 0x400;
+/** `SP_PROT_TLS1_2_CLIENT`. */
+export const SP_PROT_TLS1_2_CLIENT = 0x800;
+/** The last 8 bytes of a TLS 1.3 server's random when it negotiates TLS 1.2 (RFC 8446 4.1.3). */
+export const DOWNGRADE_TLS12 = Uint8Array.of(
+  0x44,
+  0x4f,
+  0x57,
+  0x4e,
+  0x47,
+  0x52,
+  0x44,
+  0x01,
+);

@@ -73,8 +73,11 @@ import {
   SECPKG_ATTR_CONNECTION_INFO,
   SECPKG_ATTR_LOCAL_CERT_CONTEXT,
   SECPKG_ATTR_REMOTE_CERT_CONTEXT,
+  SP_PROT_TLS1_2_CLIENT,
+  SP_PROT_TLS1_2_SERVER,
   SP_PROT_TLS1_3_CLIENT,
   SP_PROT_TLS1_3_SERVER,
+  TLS12,
 } from "./constants.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { TlsClient } from "./client.ts";
@@ -84,7 +87,7 @@ import { recordAt, writeHeader } from "./record.ts";
 import { TlsAlert } from "./wire.ts";
 import { endPointBindings } from "./bindings.ts";
 
-/** `SecPkgContext_StreamSizes` for TLS 1.3 with AES-128-GCM. */
+/** `SecPkgContext_StreamSizes` for TLS 1.3 with AES-128-GCM (TLS 1.2's header is 13, trailer 16). */
 export const STREAM_SIZES = Object.freeze({
   cbHeader: RECORD_HEADER,
   cbTrailer: RECORD_TRAILER,
@@ -246,24 +249,21 @@ export class SchannelContext implements PackageContext {
     }
     const plain = bufferBytes(data);
     if (
-      header.pvBuffer.length < RECORD_HEADER ||
-      trailer.pvBuffer.length < RECORD_TRAILER ||
+      header.pvBuffer.length < ciphers.write.header ||
+      trailer.pvBuffer.length < ciphers.write.trailer ||
       plain.length > MAX_PLAINTEXT
     ) {
       return SEC_E_BUFFER_TOO_SMALL;
     }
-    const h = header.pvBuffer.subarray(0, RECORD_HEADER);
-    writeHeader(h, 0, CT_APPLICATION_DATA, plain.length + RECORD_TRAILER);
-    // The inner plaintext is data + content type; GCM runs over one contiguous range.
-    const inner = new Uint8Array(plain.length + 1);
-    inner.set(plain);
-    inner[plain.length] = CT_APPLICATION_DATA;
-    const tag = trailer.pvBuffer.subarray(1, RECORD_TRAILER);
-    ciphers.write.seal(h, inner, tag);
-    plain.set(inner.subarray(0, plain.length));
-    trailer.pvBuffer[0] = inner[plain.length];
-    header.cbBuffer = RECORD_HEADER;
-    trailer.cbBuffer = RECORD_TRAILER;
+    const w = ciphers.write;
+    ciphers.write.sealParts(
+      CT_APPLICATION_DATA,
+      header.pvBuffer.subarray(0, w.header),
+      plain,
+      trailer.pvBuffer.subarray(0, w.trailer),
+    );
+    header.cbBuffer = w.header;
+    trailer.cbBuffer = w.trailer;
     return SEC_E_OK;
   }
 
@@ -292,7 +292,11 @@ export class SchannelContext implements PackageContext {
       }
       return { status: SEC_E_INCOMPLETE_MESSAGE, qop: 0 };
     }
-    if (rec.type !== CT_APPLICATION_DATA) {
+    const legacy = this.#engine!.version === TLS12;
+    if (
+      rec.type !== CT_APPLICATION_DATA &&
+      (!legacy || (rec.type !== CT_ALERT && rec.type !== CT_HANDSHAKE))
+    ) {
       return { status: SEC_E_ILLEGAL_MESSAGE, qop: 0 };
     }
     let inner;
@@ -319,9 +323,10 @@ export class SchannelContext implements PackageContext {
     }
     // Windows' layout: the data buffer becomes the header, the empty ones the data,
     // the trailer and the bytes past this record.
+    const start = plain.byteOffset - bytes.byteOffset;
     dataBuf.BufferType = SECBUFFER_STREAM_HEADER;
-    dataBuf.pvBuffer = rec.header;
-    dataBuf.cbBuffer = RECORD_HEADER;
+    dataBuf.pvBuffer = bytes.subarray(0, start);
+    dataBuf.cbBuffer = start;
     const [d, t, x] = empties;
     if (d) {
       d.BufferType = SECBUFFER_DATA;
@@ -330,7 +335,7 @@ export class SchannelContext implements PackageContext {
     }
     if (t) {
       t.BufferType = SECBUFFER_STREAM_TRAILER;
-      t.pvBuffer = rec.body.subarray(plain.length);
+      t.pvBuffer = bytes.subarray(start + plain.length, rec.end);
       t.cbBuffer = t.pvBuffer.length;
     }
     if (x && rec.end < bytes.length) {
@@ -378,17 +383,27 @@ export class SchannelContext implements PackageContext {
     const connected = e?.connected === true;
     switch (attribute) {
       case SECPKG_ATTR_STREAM_SIZES:
-        return connected
-          ? { status: SEC_E_OK, value: { ...STREAM_SIZES } }
-          : { status: SEC_E_INVALID_HANDLE };
+        if (!connected) return { status: SEC_E_INVALID_HANDLE };
+        return {
+          status: SEC_E_OK,
+          value: {
+            ...STREAM_SIZES,
+            cbHeader: e!.writeCipher!.header,
+            cbTrailer: e!.writeCipher!.trailer,
+          },
+        };
       case SECPKG_ATTR_CONNECTION_INFO:
         if (!connected) return { status: SEC_E_INVALID_HANDLE };
         return {
           status: SEC_E_OK,
           value: {
-            dwProtocol: this.#role === "initiate"
-              ? SP_PROT_TLS1_3_CLIENT
-              : SP_PROT_TLS1_3_SERVER,
+            dwProtocol: e!.version === TLS12
+              ? (this.#role === "initiate"
+                ? SP_PROT_TLS1_2_CLIENT
+                : SP_PROT_TLS1_2_SERVER)
+              : (this.#role === "initiate"
+                ? SP_PROT_TLS1_3_CLIENT
+                : SP_PROT_TLS1_3_SERVER),
             aiCipher: CALG_AES_128,
             dwCipherStrength: 128,
             aiHash: 0,

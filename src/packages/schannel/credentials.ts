@@ -50,6 +50,12 @@ export interface SchannelAuthData {
   dwFlags?: number;
   /** ALPN: protocols a client offers, or a server accepts, in preference order. */
   ApplicationProtocols?: readonly string[];
+  /**
+   * `SP_PROT_*` bits of the versions allowed (`SP_PROT_TLS1_3_CLIENT` 0x2000,
+   * `SP_PROT_TLS1_2_CLIENT` 0x800, `SP_PROT_TLS1_3_SERVER` 0x1000,
+   * `SP_PROT_TLS1_2_SERVER` 0x400); 0 or absent: TLS 1.3 and TLS 1.2.
+   */
+  grbitEnabledProtocols?: number;
 }
 
 /** DER certificates from the accepted forms. */
@@ -117,6 +123,8 @@ export class SchannelCredential implements PackageCredential {
   readonly flags: number;
   /** ALPN protocols. */
   readonly protocols: string[] | null;
+  /** `SP_PROT_*` bits allowed (0: all this package speaks). */
+  readonly enabledProtocols: number;
   #key: PrivateKey | null;
   #roots: Certificate[] | null;
 
@@ -131,6 +139,7 @@ export class SchannelCredential implements PackageCredential {
     this.protocols = a.ApplicationProtocols
       ? [...a.ApplicationProtocols]
       : null;
+    this.enabledProtocols = (a.grbitEnabledProtocols ?? 0) >>> 0;
     this.chain = a.Certificate ? derList(a.Certificate) : [];
     this.leaf = this.chain.length
       ? parsed([this.chain[0]], "Certificate")[0]
@@ -166,6 +175,15 @@ export class SchannelCredential implements PackageCredential {
     this.#roots = a.RootCertificates
       ? parsed(derList(a.RootCertificates), "RootCertificates")
       : null;
+  }
+
+  /** Whether `version` (0x0303 or 0x0304) may be used in `role`. */
+  allows(version: number, role: "client" | "server"): boolean {
+    if (this.enabledProtocols === 0) return true;
+    const bit = version === 0x0304
+      ? (role === "client" ? 0x2000 : 0x1000)
+      : (role === "client" ? 0x800 : 0x400);
+    return (this.enabledProtocols & bit) !== 0;
   }
 
   /** The private key (for signing CertificateVerify). */

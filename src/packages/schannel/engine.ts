@@ -20,9 +20,11 @@ import {
   CT_CHANGE_CIPHER_SPEC,
   CT_HANDSHAKE,
   MAX_PLAINTEXT,
+  TLS12,
+  TLS13,
 } from "./constants.ts";
 import { Transcript } from "./keys.ts";
-import { plainRecord, recordAt, type RecordCipher } from "./record.ts";
+import { plainRecord, recordAt, type RecordProtection } from "./record.ts";
 import { decodeError, TlsAlert } from "./wire.ts";
 
 const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
@@ -91,14 +93,16 @@ export interface FeedResult {
 
 /** The record and handshake machinery both roles share. */
 export abstract class TlsEngine {
+  /** The protocol version in use: TLS 1.3 until a ServerHello says TLS 1.2. */
+  version: number = TLS13;
   /** Decrypts what the peer sends, once keys exist. */
-  protected readCipher: RecordCipher | null = null;
+  readCipher: RecordProtection | null = null;
   /** Encrypts what we send, once keys exist. */
-  protected writeCipher: RecordCipher | null = null;
+  writeCipher: RecordProtection | null = null;
   /** The handshake transcript. */
-  protected readonly transcript: Transcript = new Transcript();
+  readonly transcript: Transcript = new Transcript();
   /** Records to send, collected during one step. */
-  protected out: Uint8Array[] = [];
+  out: Uint8Array[] = [];
   /** True once our and the peer's Finished are done. */
   connected = false;
   /** The ALPN protocol agreed, if any. */
@@ -130,10 +134,15 @@ export abstract class TlsEngine {
       if (body.length !== 1 || body[0] !== 1) {
         throw decodeError("ChangeCipherSpec");
       }
+      // TLS 1.2: the peer's keys change here (RFC 5246 7.1).
+      if (this.version === TLS12) {
+        this.requireMessageBoundary();
+        this.onChangeCipherSpec();
+      }
       return;
     }
     if (this.readCipher) {
-      if (type !== CT_APPLICATION_DATA) {
+      if (this.version === TLS13 && type !== CT_APPLICATION_DATA) {
         throw unexpected("a plaintext record after the keys changed");
       }
       const inner = this.readCipher.open(header, body.slice());
@@ -181,15 +190,20 @@ export abstract class TlsEngine {
     this.#hs = hs.slice(at);
   }
 
+  /** TLS 1.2's ChangeCipherSpec from the peer; unexpected unless a state machine takes it. */
+  protected onChangeCipherSpec(): void {
+    throw unexpected("ChangeCipherSpec");
+  }
+
   /** Fails unless no partial handshake message is pending (before a key change). */
-  protected requireMessageBoundary(): void {
+  requireMessageBoundary(): void {
     if (this.#hs.length) {
       throw unexpected("a handshake message spans a key change");
     }
   }
 
   /** Queues handshake messages for sending, in one or more records. */
-  protected send(messages: Uint8Array): void {
+  send(messages: Uint8Array): void {
     for (let at = 0; at < messages.length; at += MAX_PLAINTEXT) {
       const part = messages.subarray(
         at,
@@ -229,7 +243,7 @@ export abstract class TlsEngine {
   }
 
   /** The application-data ciphers, once connected. */
-  ciphers(): { read: RecordCipher; write: RecordCipher } | null {
+  ciphers(): { read: RecordProtection; write: RecordProtection } | null {
     return this.connected && this.readCipher && this.writeCipher
       ? { read: this.readCipher, write: this.writeCipher }
       : null;

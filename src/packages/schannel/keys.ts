@@ -98,10 +98,19 @@ export function nextTrafficSecret(secret: Uint8Array): Uint8Array {
 /** A running transcript hash (SHA-256) that can be read at any point. */
 export class Transcript {
   #h = sha256.create();
+  #raw: Uint8Array[] = [];
 
   /** Adds one whole handshake message (header included). */
   add(message: Uint8Array): void {
     this.#h.update(message);
+    this.#raw.push(message.slice());
+  }
+
+  /** Every message added so far, joined (what a TLS 1.2 CertificateVerify signs). */
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.#raw.reduce((n, m) => n + m.length, 0));
+    this.#raw.reduce((at, m) => (out.set(m, at), at + m.length), 0);
+    return out;
   }
 
   /** The hash of everything added so far. */

@@ -8,7 +8,10 @@
 import {
   ALERT_ILLEGAL_PARAMETER,
   EXT_ALPN,
+  EXT_EC_POINT_FORMATS,
+  EXT_EXTENDED_MASTER_SECRET,
   EXT_KEY_SHARE,
+  EXT_RENEGOTIATION_INFO,
   EXT_SERVER_NAME,
   EXT_SIGNATURE_ALGORITHMS,
   EXT_SUPPORTED_GROUPS,
@@ -17,6 +20,9 @@ import {
   TLS12,
   TLS13,
   TLS_AES_128_GCM_SHA256,
+  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+  TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
 } from "./constants.ts";
 import { decodeError, Reader, TlsAlert, Writer } from "./wire.ts";
 
@@ -77,6 +83,12 @@ export interface ClientHello {
   serverName: string | null;
   /** ALPN protocols, if sent. */
   protocols: string[] | null;
+  /** `legacy_version` (what a TLS 1.2 client asks for). */
+  legacyVersion: number;
+  /** The client offers the extended master secret (RFC 7627). */
+  ems: boolean;
+  /** The client speaks secure renegotiation (RFC 5746; extension or SCSV). */
+  renegotiation: boolean;
 }
 
 /** Encodes a ClientHello body offering TLS 1.3, AES-128-GCM and x25519. */
@@ -87,9 +99,18 @@ export function encodeClientHello(h: {
   serverName: string | null;
   signatureSchemes: number[];
   protocols: string[] | null;
+  tls13: boolean;
+  tls12: boolean;
 }): Uint8Array {
   const w = new Writer().u16(TLS12).bytes(h.random).vector(1, h.sessionId);
-  w.open(2).u16(TLS_AES_128_GCM_SHA256).close();
+  w.open(2);
+  if (h.tls13) w.u16(TLS_AES_128_GCM_SHA256);
+  if (h.tls12) {
+    w.u16(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256).u16(
+      TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    );
+  }
+  w.close();
   w.u8(1).u8(0); // legacy_compression_methods: null
   w.open(2);
   if (h.serverName) {
@@ -97,8 +118,20 @@ export function encodeClientHello(h: {
     w.u16(EXT_SERVER_NAME).open(2).open(2).u8(0).vector(2, name).close()
       .close();
   }
-  w.u16(EXT_SUPPORTED_VERSIONS).open(2).open(1).u16(TLS13).close().close();
-  w.u16(EXT_SUPPORTED_GROUPS).open(2).open(2).u16(GROUP_X25519).close().close();
+  w.u16(EXT_SUPPORTED_VERSIONS).open(2).open(1);
+  if (h.tls13) w.u16(TLS13);
+  if (h.tls12) w.u16(TLS12);
+  w.close().close();
+  if (h.tls12) {
+    // TLS 1.2: uncompressed points, the extended master secret, secure renegotiation.
+    w.u16(EXT_EC_POINT_FORMATS).open(2).open(1).u8(0).close().close();
+    w.u16(EXT_EXTENDED_MASTER_SECRET).u16(0);
+    w.u16(EXT_RENEGOTIATION_INFO).open(2).u8(0).close();
+  }
+  // x25519 is the key exchange; secp256r1 and secp384r1 are listed for the curves of
+  // ECDSA certificates (RFC 8422 5.1 ties TLS 1.2 certificates to this list).
+  w.u16(EXT_SUPPORTED_GROUPS).open(2).open(2).u16(GROUP_X25519).u16(23).u16(24)
+    .close().close();
   w.u16(EXT_SIGNATURE_ALGORITHMS).open(2).open(2);
   for (const s of h.signatureSchemes) w.u16(s);
   w.close().close();
@@ -117,7 +150,7 @@ export function encodeClientHello(h: {
 export function parseClientHello(body: Uint8Array): ClientHello {
   const what = "ClientHello";
   const r = new Reader(body, what);
-  r.u16(); // legacy_version
+  const legacyVersion = r.u16();
   const random = r.bytes(32);
   const sessionId = r.vector(1);
   if (sessionId.length > 32) throw decodeError(what);
@@ -164,6 +197,10 @@ export function parseClientHello(body: Uint8Array): ClientHello {
     signatureSchemes: sigBody ? u16List(sigBody, 2, what) : [],
     serverName: serverNameOf(ext.get(EXT_SERVER_NAME)),
     protocols: protocolsOf(ext.get(EXT_ALPN), what),
+    legacyVersion,
+    ems: ext.has(EXT_EXTENDED_MASTER_SECRET),
+    renegotiation: ext.has(EXT_RENEGOTIATION_INFO) ||
+      suites.includes(TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
   };
 }
 
@@ -221,13 +258,21 @@ export interface ServerHello {
   keyShareGroup: number;
   /** The server's public key. */
   keyShare: Uint8Array;
+  /** `legacy_version`. */
+  legacyVersion: number;
+  /** TLS 1.2: the server agreed to the extended master secret. */
+  ems: boolean;
+  /** TLS 1.2: the server's renegotiation_info (must be empty on a first handshake), if sent. */
+  renegotiationInfo: Uint8Array | null;
+  /** TLS 1.2: the ALPN protocol the server chose. */
+  protocol: string | null;
 }
 
 /** Decodes a ServerHello (or HelloRetryRequest) body. */
 export function parseServerHello(body: Uint8Array): ServerHello {
   const what = "ServerHello";
   const r = new Reader(body, what);
-  r.u16();
+  const legacyVersion = r.u16();
   const random = r.bytes(32);
   const sessionId = r.vector(1);
   const suite = r.u16();
@@ -250,7 +295,40 @@ export function parseServerHello(body: Uint8Array): ServerHello {
     if (kr.left) keyShare = kr.vector(2, 1);
     kr.end();
   }
-  return { random, sessionId, suite, version, keyShareGroup, keyShare };
+  const p = protocolsOf(ext.get(EXT_ALPN), what);
+  if (p && p.length !== 1) throw decodeError(what);
+  return {
+    random,
+    sessionId,
+    suite,
+    version,
+    keyShareGroup,
+    keyShare,
+    legacyVersion,
+    ems: ext.has(EXT_EXTENDED_MASTER_SECRET),
+    renegotiationInfo: ext.get(EXT_RENEGOTIATION_INFO) ?? null,
+    protocol: p ? p[0] : null,
+  };
+}
+
+/** Encodes a TLS 1.2 ServerHello body. */
+export function encodeServerHello12(
+  random: Uint8Array,
+  sessionId: Uint8Array,
+  suite: number,
+  opts: { ems: boolean; renegotiation: boolean; protocol: string | null },
+): Uint8Array {
+  const w = new Writer().u16(TLS12).bytes(random).vector(1, sessionId);
+  w.u16(suite).u8(0).open(2);
+  if (opts.renegotiation) w.u16(EXT_RENEGOTIATION_INFO).open(2).u8(0).close();
+  if (opts.ems) w.u16(EXT_EXTENDED_MASTER_SECRET).u16(0);
+  w.u16(EXT_EC_POINT_FORMATS).open(2).open(1).u8(0).close().close();
+  if (opts.protocol) {
+    w.u16(EXT_ALPN).open(2).open(2).vector(1, ENC.encode(opts.protocol)).close()
+      .close();
+  }
+  w.close();
+  return w.finish();
 }
 
 /** Encodes a ServerHello body for TLS 1.3 with an x25519 share. */

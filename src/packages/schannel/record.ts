@@ -92,8 +92,39 @@ export function plainRecord(type: number, body: Uint8Array): Uint8Array {
   return out;
 }
 
-/** One direction's AEAD state: key, IV and sequence number. */
-export class RecordCipher {
+/** One direction's record protection, TLS 1.3 or TLS 1.2. */
+export interface RecordProtection {
+  /** Bytes before the data in a protected record (header, explicit nonce). */
+  readonly header: number;
+  /** Bytes after the data (TLS 1.3: the inner type and the tag). */
+  readonly trailer: number;
+  /**
+   * Protects `data` in place as a record of `type`: `header` (this.header bytes)
+   * and `trailer` (this.trailer bytes) are written.
+   */
+  sealParts(
+    type: number,
+    header: Uint8Array,
+    data: Uint8Array,
+    trailer: Uint8Array,
+  ): void;
+  /** Opens a record body in place: its content type and the plaintext view. */
+  open(
+    header: Uint8Array,
+    body: Uint8Array,
+  ): { type: number; data: Uint8Array };
+  /** A whole protected record of `type` around `data`. */
+  record(type: number, data: Uint8Array): Uint8Array;
+  /** The next traffic keys (TLS 1.3 KeyUpdate); this one is wiped. */
+  next(): RecordProtection;
+  /** Wipes the keys. */
+  wipe(): void;
+}
+
+/** One direction's TLS 1.3 AEAD state: key, IV and sequence number. */
+export class RecordCipher implements RecordProtection {
+  readonly header = RECORD_HEADER;
+  readonly trailer = 17;
   #gcm: AesGcm;
   #iv: Uint8Array;
   #seq = 0;
@@ -167,6 +198,26 @@ export class RecordCipher {
     return { type: ct[end - 1], data: ct.subarray(0, end - 1) };
   }
 
+  sealParts(
+    type: number,
+    header: Uint8Array,
+    data: Uint8Array,
+    trailer: Uint8Array,
+  ): void {
+    writeHeader(header, 0, CT_APPLICATION_DATA, data.length + 17);
+    // The inner plaintext is data + content type; GCM runs over one contiguous range.
+    const inner = new Uint8Array(data.length + 1);
+    inner.set(data);
+    inner[data.length] = type;
+    this.seal(
+      header.subarray(0, RECORD_HEADER),
+      inner,
+      trailer.subarray(1, 17),
+    );
+    data.set(inner.subarray(0, data.length));
+    trailer[0] = inner[data.length];
+  }
+
   /** A whole protected record of `type` around `data` (handshake messages, alerts). */
   record(type: number, data: Uint8Array): Uint8Array {
     const out = new Uint8Array(RECORD_HEADER + data.length + 17);
@@ -182,7 +233,7 @@ export class RecordCipher {
   }
 
   /** The cipher of the next traffic secret (KeyUpdate); this one is wiped. */
-  next(): RecordCipher {
+  next(): RecordProtection {
     const secret = nextTrafficSecret(this.#secret);
     const c = new RecordCipher(secret);
     secret.fill(0);

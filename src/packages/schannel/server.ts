@@ -31,9 +31,11 @@ import {
   HS_ENCRYPTED_EXTENSIONS,
   HS_FINISHED,
   HS_SERVER_HELLO,
+  TLS12,
   TLS13,
   TLS_AES_128_GCM_SHA256,
 } from "./constants.ts";
+import { Tls12Server } from "./server12.ts";
 import { alertOfCertStatus, TlsEngine, unexpected } from "./engine.ts";
 import {
   deriveSecret,
@@ -75,6 +77,7 @@ export class TlsServer extends TlsEngine {
   #state: State = "hello";
   #cHs: Uint8Array | null = null;
   #cAp: Uint8Array | null = null;
+  #legacy: Tls12Server | null = null;
   /** The host name the client asked for (SNI). */
   serverName: string | null = null;
   /** The client's chain, when it sent one (DER, leaf first). */
@@ -90,6 +93,7 @@ export class TlsServer extends TlsEngine {
   }
 
   protected onMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
+    if (this.#legacy) return this.#legacy.onMessage(type, body, raw);
     switch (this.#state) {
       case "hello":
         if (type !== HS_CLIENT_HELLO) throw unexpected("expected ClientHello");
@@ -118,12 +122,31 @@ export class TlsServer extends TlsEngine {
 
   #clientHello(body: Uint8Array, raw: Uint8Array): void {
     const ch = parseClientHello(body);
-    if (!ch.versions.includes(TLS13)) {
-      throw new TlsAlert(
-        ALERT_PROTOCOL_VERSION,
-        SEC_E_UNSUPPORTED_FUNCTION,
-        "the client does not offer TLS 1.3 (TLS 1.2 and older are not implemented)",
-      );
+    if (ch.protocols && this.#cred.protocols) {
+      this.protocol = this.#cred.protocols.find((p) =>
+        ch.protocols!.includes(p)
+      ) ?? null;
+      if (!this.protocol) {
+        throw new TlsAlert(
+          ALERT_NO_APPLICATION_PROTOCOL,
+          SEC_E_APPLICATION_PROTOCOL_MISMATCH,
+          "no application protocol in common",
+        );
+      }
+    }
+    if (!ch.versions.includes(TLS13) || !this.#cred.allows(TLS13, "server")) {
+      if (!this.#cred.allows(TLS12, "server")) {
+        throw new TlsAlert(
+          ALERT_PROTOCOL_VERSION,
+          SEC_E_UNSUPPORTED_FUNCTION,
+          "the client does not offer TLS 1.3, and TLS 1.2 is not enabled",
+        );
+      }
+      this.serverName = ch.serverName;
+      this.requireMessageBoundary();
+      this.#legacy = new Tls12Server(this, this.#cred, this.#askCertificate);
+      this.#legacy.clientHello(ch, raw);
+      return;
     }
     const share = ch.keyShares.get(GROUP_X25519);
     if (!ch.suites.includes(TLS_AES_128_GCM_SHA256) || !share) {
@@ -150,18 +173,6 @@ export class TlsServer extends TlsEngine {
         SEC_E_ALGORITHM_MISMATCH,
         "the client accepts no signature scheme this certificate's key can make",
       );
-    }
-    if (ch.protocols && this.#cred.protocols) {
-      this.protocol = this.#cred.protocols.find((p) =>
-        ch.protocols!.includes(p)
-      ) ?? null;
-      if (!this.protocol) {
-        throw new TlsAlert(
-          ALERT_NO_APPLICATION_PROTOCOL,
-          SEC_E_APPLICATION_PROTOCOL_MISMATCH,
-          "no application protocol in common",
-        );
-      }
     }
     this.serverName = ch.serverName;
     this.transcript.add(raw);
@@ -241,6 +252,11 @@ export class TlsServer extends TlsEngine {
     this.writeCipher = new RecordCipher(sAp);
     for (const s of [hs, sHs, master, sAp]) s.fill(0);
     this.#state = this.#askCertificate ? "cert" : "finished";
+  }
+
+  protected override onChangeCipherSpec(): void {
+    if (!this.#legacy) return super.onChangeCipherSpec();
+    this.#legacy.onChangeCipherSpec();
   }
 
   #certificate(body: Uint8Array, raw: Uint8Array): void {

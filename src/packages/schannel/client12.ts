@@ -1,0 +1,282 @@
+/**
+ * The TLS 1.2 client flow (RFC 5246 7.3, ECDHE per RFC 8422, AES-128-GCM), taken
+ * when the server answers our ClientHello with TLS 1.2: Certificate,
+ * ServerKeyExchange (x25519, signed), optional CertificateRequest, ServerHelloDone;
+ * then our ClientKeyExchange, ChangeCipherSpec and Finished, and the server's.
+ *
+ * @module
+ */
+import { constantTimeEqual } from "../../util/bytes.ts";
+import { x25519, x25519PublicKey } from "../../wasm/x25519.ts";
+import {
+  type Certificate,
+  parseCertificate as parseX509,
+  sign,
+  signatureSchemes,
+  verifyChain,
+  verifySignature,
+} from "../../pki/mod.ts";
+import {
+  ALERT_DECRYPT_ERROR,
+  ALERT_ILLEGAL_PARAMETER,
+  CT_CHANGE_CIPHER_SPEC,
+  GROUP_X25519,
+  HS_CERTIFICATE,
+  HS_CERTIFICATE_REQUEST,
+  HS_CERTIFICATE_VERIFY,
+  HS_CLIENT_KEY_EXCHANGE,
+  HS_FINISHED,
+  HS_SERVER_HELLO_DONE,
+  HS_SERVER_KEY_EXCHANGE,
+  SCH_CRED_NO_SERVERNAME_CHECK,
+} from "./constants.ts";
+import { alertOfCertStatus, type TlsEngine, unexpected } from "./engine.ts";
+import { encodeCertificateVerify } from "./messages.ts";
+import {
+  encodeCertificate12,
+  encodeClientKeyExchange,
+  parseCertificate12,
+  parseCertificateRequest12,
+  parseServerKeyExchange,
+} from "./messages12.ts";
+import { finished12, keyBlock12, masterSecret12 } from "./prf.ts";
+import { plainRecord } from "./record.ts";
+import { RecordCipher12 } from "./record12.ts";
+import type { SchannelCredential } from "./credentials.ts";
+import { handshakeMessage, TlsAlert } from "./wire.ts";
+
+const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
+const SEC_E_ALGORITHM_MISMATCH = 0x80090331;
+const SEC_E_CERT_UNKNOWN = 0x80090327;
+const SEC_E_DECRYPT_FAILURE = 0x80090330;
+const SEC_E_OK = 0;
+
+/** What the TLS 1.3 client hands over when the server picked TLS 1.2. */
+export interface Tls12ClientStart {
+  /** The engine (transcript, output, ciphers, results). */
+  engine: TlsEngine & {
+    peerChain: Uint8Array[];
+    peerLeaf: Certificate | null;
+    chainStatus: number;
+  };
+  /** The credential. */
+  cred: SchannelCredential;
+  /** The server name checked against the certificate. */
+  serverName: string | null;
+  /** The caller checks the chain. */
+  manual: boolean;
+  /** Our x25519 secret from the ClientHello's key share. */
+  secret: Uint8Array;
+  /** The two randoms. */
+  clientRandom: Uint8Array;
+  /** The server's random. */
+  serverRandom: Uint8Array;
+  /** The server agreed to the extended master secret. */
+  ems: boolean;
+  /** The signature schemes we offered. */
+  schemes: readonly number[];
+}
+
+type State = "cert" | "ske" | "done?" | "ccs" | "finished" | "done";
+
+/** The TLS 1.2 part of a client handshake. */
+export class Tls12Client {
+  #s: Tls12ClientStart;
+  #state: State = "cert";
+  #shared: Uint8Array | null = null;
+  #master: Uint8Array | null = null;
+  #pendingRead: RecordCipher12 | null = null;
+  #certRequest: number[] | null = null;
+
+  /** Starts after the ServerHello. */
+  constructor(start: Tls12ClientStart) {
+    this.#s = start;
+  }
+
+  /** One handshake message. */
+  onMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
+    const e = this.#s.engine;
+    switch (this.#state) {
+      case "cert": {
+        if (type !== HS_CERTIFICATE) throw unexpected("expected Certificate");
+        const chain = parseCertificate12(body);
+        const leaf = chain.length ? parseX509(chain[0]) : null;
+        if (!leaf?.publicKey) {
+          throw new TlsAlert(
+            42,
+            SEC_E_CERT_UNKNOWN,
+            "the server's certificate cannot be used",
+          );
+        }
+        e.peerChain = chain.map((c) => c.slice());
+        e.peerLeaf = leaf;
+        e.transcript.add(raw);
+        this.#state = "ske";
+        return;
+      }
+      case "ske":
+        if (type !== HS_SERVER_KEY_EXCHANGE) {
+          throw unexpected("expected ServerKeyExchange");
+        }
+        this.#serverKeyExchange(body);
+        e.transcript.add(raw);
+        this.#state = "done?";
+        return;
+      case "done?":
+        if (type === HS_CERTIFICATE_REQUEST && !this.#certRequest) {
+          this.#certRequest = parseCertificateRequest12(body);
+          e.transcript.add(raw);
+          return;
+        }
+        if (type !== HS_SERVER_HELLO_DONE || body.length) {
+          throw unexpected("expected ServerHelloDone");
+        }
+        e.transcript.add(raw);
+        e.requireMessageBoundary();
+        this.#clientFlight();
+        this.#state = "ccs";
+        return;
+      case "finished": {
+        if (type !== HS_FINISHED) throw unexpected("expected Finished");
+        const expected = finished12(this.#master!, false, e.transcript.hash());
+        if (!constantTimeEqual(expected, body)) {
+          throw new TlsAlert(
+            ALERT_DECRYPT_ERROR,
+            SEC_E_DECRYPT_FAILURE,
+            "the server's Finished is wrong",
+          );
+        }
+        e.transcript.add(raw);
+        this.#master!.fill(0);
+        this.#state = "done";
+        e.connected = true;
+        return;
+      }
+      default:
+        throw unexpected("a handshake message out of order");
+    }
+  }
+
+  /** The server's ChangeCipherSpec: its keys apply from the next record. */
+  onChangeCipherSpec(): void {
+    if (this.#state !== "ccs") throw unexpected("ChangeCipherSpec");
+    this.#s.engine.readCipher = this.#pendingRead;
+    this.#state = "finished";
+  }
+
+  #serverKeyExchange(body: Uint8Array): void {
+    const s = this.#s;
+    const ske = parseServerKeyExchange(body);
+    if (ske.group !== GROUP_X25519 || ske.publicKey.length !== 32) {
+      throw new TlsAlert(
+        ALERT_ILLEGAL_PARAMETER,
+        SEC_E_ALGORITHM_MISMATCH,
+        "the server chose a group not offered",
+      );
+    }
+    if (!s.schemes.includes(ske.scheme)) {
+      throw new TlsAlert(
+        ALERT_ILLEGAL_PARAMETER,
+        SEC_E_ILLEGAL_MESSAGE,
+        "ServerKeyExchange uses a scheme not offered",
+      );
+    }
+    const signed = new Uint8Array(64 + ske.params.length);
+    signed.set(s.clientRandom);
+    signed.set(s.serverRandom, 32);
+    signed.set(ske.params, 64);
+    if (
+      !verifySignature(
+        s.engine.peerLeaf!.publicKey!,
+        ske.scheme,
+        signed,
+        ske.signature,
+      )
+    ) {
+      throw new TlsAlert(
+        ALERT_DECRYPT_ERROR,
+        SEC_E_DECRYPT_FAILURE,
+        "the ServerKeyExchange signature is wrong",
+      );
+    }
+    if (!s.manual) {
+      const chain = s.engine.peerChain.map((d) => parseX509(d));
+      const host = (s.cred.flags & SCH_CRED_NO_SERVERNAME_CHECK)
+        ? undefined
+        : s.serverName ?? undefined;
+      const status = chain.every((c) => c !== null)
+        ? verifyChain(chain as Certificate[], s.cred.roots(), { host })
+        : SEC_E_CERT_UNKNOWN;
+      s.engine.chainStatus = status;
+      if (status !== SEC_E_OK) {
+        throw new TlsAlert(
+          alertOfCertStatus(status),
+          status,
+          "the server's certificate is not trusted for this name",
+        );
+      }
+    }
+    this.#shared = x25519(s.secret, ske.publicKey);
+    if (this.#shared.every((b) => b === 0)) {
+      throw new TlsAlert(
+        ALERT_ILLEGAL_PARAMETER,
+        SEC_E_ILLEGAL_MESSAGE,
+        "the server's key share is a low-order point",
+      );
+    }
+  }
+
+  #clientFlight(): void {
+    const s = this.#s;
+    const e = s.engine;
+    const add = (m: Uint8Array) => {
+      e.transcript.add(m);
+      e.send(m);
+    };
+    let signer: { scheme: number } | null = null;
+    if (this.#certRequest) {
+      const key = s.cred.key();
+      const scheme = key
+        ? signatureSchemes(key).find((x) => this.#certRequest!.includes(x))
+        : undefined;
+      const chain = key && scheme !== undefined ? s.cred.chain : [];
+      add(handshakeMessage(HS_CERTIFICATE, encodeCertificate12(chain)));
+      if (chain.length) signer = { scheme: scheme! };
+    }
+    add(
+      handshakeMessage(
+        HS_CLIENT_KEY_EXCHANGE,
+        encodeClientKeyExchange(x25519PublicKey(s.secret)),
+      ),
+    );
+    s.secret.fill(0);
+    this.#master = masterSecret12(
+      this.#shared!,
+      s.ems,
+      e.transcript.hash(),
+      s.clientRandom,
+      s.serverRandom,
+    );
+    this.#shared!.fill(0);
+    if (signer) {
+      const sig = sign(s.cred.key()!, signer.scheme, e.transcript.bytes());
+      add(
+        handshakeMessage(
+          HS_CERTIFICATE_VERIFY,
+          encodeCertificateVerify(signer.scheme, sig),
+        ),
+      );
+    }
+    const kb = keyBlock12(this.#master, s.clientRandom, s.serverRandom);
+    e.out.push(plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1)));
+    e.writeCipher = new RecordCipher12(kb.clientKey, kb.clientSalt);
+    this.#pendingRead = new RecordCipher12(kb.serverKey, kb.serverSalt);
+    for (const k of Object.values(kb)) k.fill(0);
+    add(
+      handshakeMessage(
+        HS_FINISHED,
+        finished12(this.#master, true, e.transcript.hash()),
+      ),
+    );
+  }
+}

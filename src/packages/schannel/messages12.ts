@@ -1,0 +1,104 @@
+/**
+ * TLS 1.2 handshake message bodies that differ from TLS 1.3's (RFC 5246 7.4, RFC 8422
+ * 5.4 and 5.7): Certificate without contexts or extensions, ECDHE ServerKeyExchange
+ * and ClientKeyExchange, CertificateRequest with certificate types.
+ *
+ * @module
+ */
+import { decodeError, Reader, Writer } from "./wire.ts";
+
+/** A TLS 1.2 Certificate body from a DER chain. */
+export function encodeCertificate12(chain: readonly Uint8Array[]): Uint8Array {
+  const w = new Writer().open(3);
+  for (const c of chain) w.vector(3, c);
+  return w.close().finish();
+}
+
+/** The DER chain of a TLS 1.2 Certificate body. */
+export function parseCertificate12(body: Uint8Array): Uint8Array[] {
+  const what = "Certificate";
+  const r = new Reader(body, what);
+  const list = new Reader(r.vector(3), what);
+  r.end();
+  const chain: Uint8Array[] = [];
+  while (list.left) chain.push(list.vector(3, 1));
+  return chain;
+}
+
+/** ECDHE parameters and their signature (ServerKeyExchange). */
+export interface ServerKeyExchange {
+  /** The named group. */
+  group: number;
+  /** The server's ephemeral public key. */
+  publicKey: Uint8Array;
+  /** The signed bytes of the parameters (curve type, group, key). */
+  params: Uint8Array;
+  /** The signature scheme. */
+  scheme: number;
+  /** The signature. */
+  signature: Uint8Array;
+}
+
+/** The ServerECDHParams bytes for `group` and `publicKey`. */
+export function ecdheParams(group: number, publicKey: Uint8Array): Uint8Array {
+  return new Writer().u8(3).u16(group).vector(1, publicKey).finish();
+}
+
+/** Encodes a ServerKeyExchange. */
+export function encodeServerKeyExchange(
+  params: Uint8Array,
+  scheme: number,
+  signature: Uint8Array,
+): Uint8Array {
+  return new Writer().bytes(params).u16(scheme).vector(2, signature).finish();
+}
+
+/** Decodes an ECDHE ServerKeyExchange (named curves only). */
+export function parseServerKeyExchange(body: Uint8Array): ServerKeyExchange {
+  const what = "ServerKeyExchange";
+  const r = new Reader(body, what);
+  if (r.u8() !== 3) throw decodeError(what);
+  const group = r.u16();
+  const publicKey = r.vector(1, 1);
+  const params = body.subarray(0, 4 + publicKey.length);
+  const scheme = r.u16();
+  const signature = r.vector(2, 1);
+  r.end();
+  return { group, publicKey, params, scheme, signature };
+}
+
+/** Encodes an ECDHE ClientKeyExchange. */
+export function encodeClientKeyExchange(publicKey: Uint8Array): Uint8Array {
+  return new Writer().vector(1, publicKey).finish();
+}
+
+/** Decodes an ECDHE ClientKeyExchange. */
+export function parseClientKeyExchange(body: Uint8Array): Uint8Array {
+  const r = new Reader(body, "ClientKeyExchange");
+  const k = r.vector(1, 1);
+  r.end();
+  return k;
+}
+
+/** Encodes a TLS 1.2 CertificateRequest (RSA and ECDSA signing, no CA list). */
+export function encodeCertificateRequest12(
+  schemes: readonly number[],
+): Uint8Array {
+  const w = new Writer().open(1).u8(1).u8(64).close().open(2);
+  for (const s of schemes) w.u16(s);
+  return w.close().open(2).close().finish();
+}
+
+/** Decodes a TLS 1.2 CertificateRequest: the signature schemes the server accepts. */
+export function parseCertificateRequest12(body: Uint8Array): number[] {
+  const what = "CertificateRequest";
+  const r = new Reader(body, what);
+  r.vector(1, 1);
+  const algs = new Reader(r.vector(2, 2), what);
+  r.vector(2);
+  r.end();
+  const out: number[] = [];
+  while (algs.left >= 2) out.push(algs.u16());
+  algs.end();
+  return out;
+}

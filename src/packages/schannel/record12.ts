@@ -1,0 +1,117 @@
+/**
+ * TLS 1.2 AES-128-GCM record protection (RFC 5246 6.2.3.3, RFC 5288): a 4-byte
+ * implicit salt and an 8-byte explicit nonce carried in each record (the sequence
+ * number here), AAD of sequence number, type, version and plaintext length.
+ *
+ * @module
+ */
+import { AesGcm } from "../../wasm/gcm.ts";
+import { ALERT_BAD_RECORD_MAC, RECORD_HEADER } from "./constants.ts";
+import { type RecordProtection, writeHeader } from "./record.ts";
+import { TlsAlert } from "./wire.ts";
+
+const SEC_E_DECRYPT_FAILURE = 0x80090330;
+const EXPLICIT = 8;
+const TAG = 16;
+
+/** One direction's TLS 1.2 AES-GCM state. */
+export class RecordCipher12 implements RecordProtection {
+  readonly header = RECORD_HEADER + EXPLICIT;
+  readonly trailer = TAG;
+  #gcm: AesGcm;
+  #salt: Uint8Array;
+  #seq = 0;
+  #nonce = new Uint8Array(12);
+  #aad = new Uint8Array(13);
+
+  /** A cipher from a 16-byte key and the 4-byte salt (`*_write_IV`). */
+  constructor(key: Uint8Array, salt: Uint8Array) {
+    this.#gcm = new AesGcm(key);
+    this.#salt = salt.slice();
+  }
+
+  #fill(seq: number, type: number, length: number): void {
+    const a = this.#aad;
+    let s = seq;
+    for (let i = 7; i >= 0; i--) {
+      a[i] = s & 0xff;
+      s = Math.floor(s / 256);
+    }
+    a[8] = type;
+    a[9] = 3;
+    a[10] = 3;
+    a[11] = length >> 8;
+    a[12] = length & 0xff;
+  }
+
+  sealParts(
+    type: number,
+    header: Uint8Array,
+    data: Uint8Array,
+    trailer: Uint8Array,
+  ): void {
+    writeHeader(header, 0, type, EXPLICIT + data.length + TAG);
+    this.#fill(this.#seq, type, data.length);
+    // The explicit nonce is the sequence number (unique per key, as RFC 5288 asks).
+    header.set(this.#aad.subarray(0, 8), RECORD_HEADER);
+    this.#nonce.set(this.#salt);
+    this.#nonce.set(this.#aad.subarray(0, 8), 4);
+    this.#gcm.encrypt(this.#nonce, this.#aad, data, trailer.subarray(0, TAG));
+    this.#seq++;
+  }
+
+  open(
+    header: Uint8Array,
+    body: Uint8Array,
+  ): { type: number; data: Uint8Array } {
+    if (body.length < EXPLICIT + TAG) {
+      throw new TlsAlert(
+        ALERT_BAD_RECORD_MAC,
+        SEC_E_DECRYPT_FAILURE,
+        "TLS record too short",
+      );
+    }
+    const type = header[0];
+    const data = body.subarray(EXPLICIT, body.length - TAG);
+    this.#fill(this.#seq, type, data.length);
+    this.#nonce.set(this.#salt);
+    this.#nonce.set(body.subarray(0, EXPLICIT), 4);
+    if (
+      !this.#gcm.decrypt(
+        this.#nonce,
+        this.#aad,
+        data,
+        body.subarray(body.length - TAG),
+      )
+    ) {
+      throw new TlsAlert(
+        ALERT_BAD_RECORD_MAC,
+        SEC_E_DECRYPT_FAILURE,
+        "TLS record failed its integrity check",
+      );
+    }
+    this.#seq++;
+    return { type, data };
+  }
+
+  record(type: number, data: Uint8Array): Uint8Array {
+    const out = new Uint8Array(this.header + data.length + TAG);
+    out.set(data, this.header);
+    this.sealParts(
+      type,
+      out.subarray(0, this.header),
+      out.subarray(this.header, this.header + data.length),
+      out.subarray(this.header + data.length),
+    );
+    return out;
+  }
+
+  next(): RecordProtection {
+    throw new TypeError("TLS 1.2 has no KeyUpdate");
+  }
+
+  wipe(): void {
+    this.#gcm.wipe();
+    this.#salt.fill(0);
+  }
+}

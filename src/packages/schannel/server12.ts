@@ -1,0 +1,327 @@
+/**
+ * The TLS 1.2 server flow (RFC 5246 7.3, ECDHE per RFC 8422, AES-128-GCM), taken when
+ * a client does not offer TLS 1.3: ServerHello (with RFC 8446's downgrade sentinel),
+ * Certificate, ServerKeyExchange (x25519, signed), optional CertificateRequest,
+ * ServerHelloDone; then the client's flight and our ChangeCipherSpec and Finished.
+ *
+ * @module
+ */
+import { randomBytes } from "../../crypto/mod.ts";
+import { constantTimeEqual } from "../../util/bytes.ts";
+import { x25519, x25519PublicKey } from "../../wasm/x25519.ts";
+import {
+  type Certificate,
+  parseCertificate as parseX509,
+  sign,
+  signatureSchemes,
+  verifyChain,
+  verifySignature,
+} from "../../pki/mod.ts";
+import {
+  ALERT_CERTIFICATE_REQUIRED,
+  ALERT_DECRYPT_ERROR,
+  ALERT_HANDSHAKE_FAILURE,
+  ALERT_ILLEGAL_PARAMETER,
+  ALERT_PROTOCOL_VERSION,
+  CT_CHANGE_CIPHER_SPEC,
+  DOWNGRADE_TLS12,
+  GROUP_X25519,
+  HS_CERTIFICATE,
+  HS_CERTIFICATE_REQUEST,
+  HS_CERTIFICATE_VERIFY,
+  HS_CLIENT_KEY_EXCHANGE,
+  HS_FINISHED,
+  HS_SERVER_HELLO,
+  HS_SERVER_HELLO_DONE,
+  HS_SERVER_KEY_EXCHANGE,
+  TLS12,
+  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+} from "./constants.ts";
+import { alertOfCertStatus, type TlsEngine, unexpected } from "./engine.ts";
+import {
+  type ClientHello,
+  encodeServerHello12,
+  parseCertificateVerify,
+} from "./messages.ts";
+import {
+  ecdheParams,
+  encodeCertificate12,
+  encodeCertificateRequest12,
+  encodeServerKeyExchange,
+  parseCertificate12,
+  parseClientKeyExchange,
+} from "./messages12.ts";
+import { finished12, keyBlock12, masterSecret12 } from "./prf.ts";
+import { plainRecord } from "./record.ts";
+import { RecordCipher12 } from "./record12.ts";
+import type { SchannelCredential } from "./credentials.ts";
+import { handshakeMessage, TlsAlert } from "./wire.ts";
+
+const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
+const SEC_E_ALGORITHM_MISMATCH = 0x80090331;
+const SEC_E_UNSUPPORTED_FUNCTION = 0x80090302;
+const SEC_E_CERT_UNKNOWN = 0x80090327;
+const SEC_E_DECRYPT_FAILURE = 0x80090330;
+const SEC_E_NO_CREDENTIALS = 0x8009030e;
+const SEC_E_OK = 0;
+
+/** The signature schemes accepted from a client certificate. */
+const CLIENT_CERT_SCHEMES = [0x0804, 0x0403, 0x0401];
+
+type State = "cert" | "cke" | "cv" | "ccs" | "finished" | "done";
+
+/** The TLS 1.2 part of a server handshake. */
+export class Tls12Server {
+  #e: TlsEngine & { peerChain: Uint8Array[]; peerLeaf: Certificate | null };
+  #cred: SchannelCredential;
+  #ask: boolean;
+  #state: State = "cke";
+  #clientRandom: Uint8Array = new Uint8Array(0);
+  #serverRandom: Uint8Array = new Uint8Array(0);
+  #ems = false;
+  #secret: Uint8Array | null = null;
+  #master: Uint8Array | null = null;
+  #pendingRead: RecordCipher12 | null = null;
+  #pendingWrite: RecordCipher12 | null = null;
+
+  /** A flow for `engine`; `askCertificate` requests a client certificate. */
+  constructor(
+    engine: TlsEngine & {
+      peerChain: Uint8Array[];
+      peerLeaf: Certificate | null;
+    },
+    cred: SchannelCredential,
+    askCertificate: boolean,
+  ) {
+    this.#e = engine;
+    this.#cred = cred;
+    this.#ask = askCertificate;
+  }
+
+  /** Answers a ClientHello that did not offer TLS 1.3 (already parsed; `raw` not yet in the transcript). */
+  clientHello(ch: ClientHello, raw: Uint8Array): void {
+    const e = this.#e;
+    if (ch.legacyVersion < TLS12) {
+      throw new TlsAlert(
+        ALERT_PROTOCOL_VERSION,
+        SEC_E_UNSUPPORTED_FUNCTION,
+        "the client offers neither TLS 1.3 nor TLS 1.2",
+      );
+    }
+    const key = this.#cred.key()!;
+    const suite = key.kind === "rsa"
+      ? TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+      : TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+    if (!ch.suites.includes(suite) || !ch.groups.includes(GROUP_X25519)) {
+      throw new TlsAlert(
+        ALERT_HANDSHAKE_FAILURE,
+        SEC_E_ALGORITHM_MISMATCH,
+        "the TLS 1.2 client offers no ECDHE x25519 AES-128-GCM suite for this certificate",
+      );
+    }
+    const scheme = signatureSchemes(key).find((s) =>
+      ch.signatureSchemes.includes(s)
+    );
+    if (scheme === undefined) {
+      throw new TlsAlert(
+        ALERT_HANDSHAKE_FAILURE,
+        SEC_E_ALGORITHM_MISMATCH,
+        "no signature scheme in common",
+      );
+    }
+    this.#clientRandom = ch.random.slice();
+    this.#serverRandom = randomBytes(32);
+    // RFC 8446 4.1.3: a server that speaks TLS 1.3 marks a TLS 1.2 answer.
+    if (this.#cred.allows(0x0304, "server")) {
+      this.#serverRandom.set(DOWNGRADE_TLS12, 24);
+    }
+    this.#ems = ch.ems;
+    e.version = TLS12;
+    e.transcript.add(raw);
+    const send = (m: Uint8Array) => {
+      e.transcript.add(m);
+      e.send(m);
+    };
+    send(handshakeMessage(
+      HS_SERVER_HELLO,
+      encodeServerHello12(this.#serverRandom, new Uint8Array(0), suite, {
+        ems: ch.ems,
+        renegotiation: ch.renegotiation,
+        protocol: e.protocol,
+      }),
+    ));
+    send(
+      handshakeMessage(HS_CERTIFICATE, encodeCertificate12(this.#cred.chain)),
+    );
+    this.#secret = randomBytes(32);
+    const params = ecdheParams(GROUP_X25519, x25519PublicKey(this.#secret));
+    const signed = new Uint8Array(64 + params.length);
+    signed.set(this.#clientRandom);
+    signed.set(this.#serverRandom, 32);
+    signed.set(params, 64);
+    send(
+      handshakeMessage(
+        HS_SERVER_KEY_EXCHANGE,
+        encodeServerKeyExchange(params, scheme, sign(key, scheme, signed)),
+      ),
+    );
+    if (this.#ask) {
+      send(
+        handshakeMessage(
+          HS_CERTIFICATE_REQUEST,
+          encodeCertificateRequest12(CLIENT_CERT_SCHEMES),
+        ),
+      );
+    }
+    send(handshakeMessage(HS_SERVER_HELLO_DONE, new Uint8Array(0)));
+    this.#state = this.#ask ? "cert" : "cke";
+  }
+
+  /** One handshake message from the client. */
+  onMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
+    const e = this.#e;
+    switch (this.#state) {
+      case "cert":
+        if (type !== HS_CERTIFICATE) {
+          throw unexpected("expected the client's Certificate");
+        }
+        this.#certificate(body);
+        e.transcript.add(raw);
+        this.#state = "cke";
+        return;
+      case "cke":
+        if (type !== HS_CLIENT_KEY_EXCHANGE) {
+          throw unexpected("expected ClientKeyExchange");
+        }
+        this.#clientKeyExchange(body);
+        e.transcript.add(raw);
+        this.#keys();
+        this.#state = e.peerLeaf ? "cv" : "ccs";
+        return;
+      case "cv": {
+        if (type !== HS_CERTIFICATE_VERIFY) {
+          throw unexpected("expected CertificateVerify");
+        }
+        const { scheme, signature } = parseCertificateVerify(body);
+        if (
+          !CLIENT_CERT_SCHEMES.includes(scheme) ||
+          !verifySignature(
+            e.peerLeaf!.publicKey!,
+            scheme,
+            e.transcript.bytes(),
+            signature,
+          )
+        ) {
+          throw new TlsAlert(
+            ALERT_DECRYPT_ERROR,
+            SEC_E_DECRYPT_FAILURE,
+            "the client's CertificateVerify is wrong",
+          );
+        }
+        e.transcript.add(raw);
+        this.#state = "ccs";
+        return;
+      }
+      case "finished": {
+        if (type !== HS_FINISHED) throw unexpected("expected Finished");
+        const expected = finished12(this.#master!, true, e.transcript.hash());
+        if (!constantTimeEqual(expected, body)) {
+          throw new TlsAlert(
+            ALERT_DECRYPT_ERROR,
+            SEC_E_DECRYPT_FAILURE,
+            "the client's Finished is wrong",
+          );
+        }
+        e.transcript.add(raw);
+        e.out.push(plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1)));
+        e.writeCipher = this.#pendingWrite;
+        const fin = handshakeMessage(
+          HS_FINISHED,
+          finished12(this.#master!, false, e.transcript.hash()),
+        );
+        e.transcript.add(fin);
+        e.send(fin);
+        this.#master!.fill(0);
+        this.#state = "done";
+        e.connected = true;
+        return;
+      }
+      default:
+        throw unexpected("a handshake message out of order");
+    }
+  }
+
+  /** The client's ChangeCipherSpec: its keys apply from the next record. */
+  onChangeCipherSpec(): void {
+    if (this.#state !== "ccs") throw unexpected("ChangeCipherSpec");
+    this.#e.readCipher = this.#pendingRead;
+    this.#state = "finished";
+  }
+
+  #certificate(body: Uint8Array): void {
+    const chain = parseCertificate12(body);
+    if (!chain.length) {
+      throw new TlsAlert(
+        ALERT_CERTIFICATE_REQUIRED,
+        SEC_E_NO_CREDENTIALS,
+        "the client sent no certificate",
+      );
+    }
+    const parsed = chain.map((d) => parseX509(d));
+    if (!parsed[0]?.publicKey || parsed.some((c) => c === null)) {
+      throw new TlsAlert(
+        42,
+        SEC_E_CERT_UNKNOWN,
+        "the client's certificate cannot be used",
+      );
+    }
+    const status = verifyChain(parsed as Certificate[], this.#cred.roots(), {});
+    if (status !== SEC_E_OK) {
+      throw new TlsAlert(
+        alertOfCertStatus(status),
+        status,
+        "the client's certificate is not trusted",
+      );
+    }
+    this.#e.peerChain = chain.map((c) => c.slice());
+    this.#e.peerLeaf = parsed[0];
+  }
+
+  #clientKeyExchange(body: Uint8Array): void {
+    const pub = parseClientKeyExchange(body);
+    if (pub.length !== 32) {
+      throw new TlsAlert(
+        ALERT_ILLEGAL_PARAMETER,
+        SEC_E_ILLEGAL_MESSAGE,
+        "bad x25519 key share",
+      );
+    }
+    const shared = x25519(this.#secret!, pub);
+    this.#secret!.fill(0);
+    if (shared.every((b) => b === 0)) {
+      throw new TlsAlert(
+        ALERT_ILLEGAL_PARAMETER,
+        SEC_E_ILLEGAL_MESSAGE,
+        "the client's key share is a low-order point",
+      );
+    }
+    this.#secret = shared;
+  }
+
+  #keys(): void {
+    const e = this.#e;
+    this.#master = masterSecret12(
+      this.#secret!,
+      this.#ems,
+      e.transcript.hash(),
+      this.#clientRandom,
+      this.#serverRandom,
+    );
+    this.#secret!.fill(0);
+    const kb = keyBlock12(this.#master, this.#clientRandom, this.#serverRandom);
+    this.#pendingRead = new RecordCipher12(kb.clientKey, kb.clientSalt);
+    this.#pendingWrite = new RecordCipher12(kb.serverKey, kb.serverSalt);
+    for (const k of Object.values(kb)) k.fill(0);
+  }
+}

@@ -1,0 +1,554 @@
+/**
+ * Schannel (TLS 1.3) against OpenSSL 3 called through `Deno.dlopen`
+ * (`tests/peers/openssl_ffi.ts`, the peer the Schannel benchmark measures against),
+ * in memory: our client with an OpenSSL server and an OpenSSL client with our server,
+ * RSA and P-256 certificates, application data both ways (empty, one byte, one full
+ * record, 100000 bytes over several records), OpenSSL's NewSessionTickets at our
+ * client, KeyUpdate from OpenSSL, close_notify both ways, client certificates both
+ * ways, and OpenSSL's own
+ * verdict on our server's chain. A last test checks that the peer frees what it
+ * allocates, over loops of 10,000 (SSL objects, records) and 2,000 (handshakes, contexts).
+ */
+import assert from "node:assert/strict";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import {
+  ApplyControlToken,
+  type CredHandle,
+  CtxtHandle,
+  DeleteSecurityContext,
+  FreeCredentialsHandle,
+  QueryContextAttributes,
+  SCHANNEL_SHUTDOWN,
+  type SchannelCertContext,
+  SEC_E_OK,
+  SEC_I_CONTEXT_EXPIRED,
+  SEC_I_CONTINUE_NEEDED,
+  SecBuffer,
+  SECBUFFER_TOKEN,
+  SecBufferDesc,
+  SECPKG_ATTR_REMOTE_CERT_CONTEXT,
+} from "../../mod.ts";
+import {
+  NID_X25519,
+  opensslConnect,
+  OpensslContext,
+  OpensslEndpoint,
+  opensslFfiStatus,
+  opensslFfiTest,
+  opensslHandshake,
+  opensslRoundTrip,
+} from "../peers/openssl_ffi.ts";
+import { type TestCert, type TestPki, testPki } from "./_pki.ts";
+import { acquire, asc, isc, seal, unseal } from "./_tls.ts";
+
+const pki = opensslFfiStatus().available ? await testPki() : null;
+const SIZES = [0, 1, 16384, 100000];
+const MUTUAL = 0x4 | 0x8 | 0x10 | 0x100 | 0x10000 | 0x2;
+
+function test(name: string, fn: (p: TestPki) => void): void {
+  opensslFfiTest(`schannel x OpenSSL FFI: ${name}`, () => {
+    // testPki() already reported a missing openssl command (and fails under CI).
+    if (pki) fn(pki);
+  });
+}
+
+function pattern(size: number, seed: number): Uint8Array {
+  const d = new Uint8Array(size);
+  for (let i = 0; i < size; i++) d[i] = (i * 31 + seed) & 0xff;
+  return d;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const certs = (p: TestPki, kind: "rsa" | "ec"): [TestCert, TestCert] =>
+  kind === "rsa" ? [p.rsaServer, p.rsaCa] : [p.ecServer, p.ecCa];
+
+/**
+ * Our client against an OpenSSL server endpoint: ClientHello, the server's flight,
+ * our Finished. Returns our context and any bytes past the handshake.
+ */
+function ourClientHandshake(
+  cred: CredHandle,
+  server: OpensslEndpoint,
+  target = "localhost",
+): { ctx: CtxtHandle; rest: Uint8Array } {
+  const ctx = new CtxtHandle();
+  let r = isc(cred, ctx, true, target, null);
+  assert.equal(r.status, SEC_I_CONTINUE_NEEDED);
+  let pending: Uint8Array = new Uint8Array(0);
+  for (let legs = 0; legs < 8; legs++) {
+    server.feed(r.token ?? new Uint8Array(0));
+    pending = concat([pending, server.take()]);
+    r = isc(cred, ctx, false, target, pending);
+    pending = r.extra
+      ? pending.slice(pending.length - r.extra)
+      : new Uint8Array(0);
+    if (r.status === SEC_E_OK) {
+      // Our Finished goes to the server; what it sends after (tickets) comes back.
+      server.feed(r.token ?? new Uint8Array(0));
+      assert.ok(server.handshakeDone, "OpenSSL's server did not finish");
+      return { ctx, rest: concat([pending, server.take()]) };
+    }
+    assert.equal(
+      r.status,
+      SEC_I_CONTINUE_NEEDED,
+      `ISC: 0x${(r.status >>> 0).toString(16)}`,
+    );
+  }
+  throw new Error("the handshake did not finish");
+}
+
+/** An OpenSSL client endpoint against our server. Returns our context. */
+function ourServerHandshake(
+  cred: CredHandle,
+  client: OpensslEndpoint,
+  flags?: number,
+): CtxtHandle {
+  const ctx = new CtxtHandle();
+  let first = true;
+  let pending: Uint8Array = new Uint8Array(0);
+  for (let legs = 0; legs < 8; legs++) {
+    pending = concat([pending, client.take()]);
+    const r = asc(cred, ctx, first, pending, flags);
+    first = false;
+    pending = r.extra
+      ? pending.slice(pending.length - r.extra)
+      : new Uint8Array(0);
+    if (r.token) client.feed(r.token);
+    if (r.status === SEC_E_OK) {
+      assert.ok(client.handshakeDone, "OpenSSL's client did not finish");
+      assert.equal(pending.length, 0);
+      return ctx;
+    }
+    assert.equal(
+      r.status,
+      SEC_I_CONTINUE_NEEDED,
+      `ASC: 0x${(r.status >>> 0).toString(16)}`,
+    );
+  }
+  throw new Error("the handshake did not finish");
+}
+
+/**
+ * DecryptMessage over `bytes` until it is used up: the plaintext of every record,
+ * and how many records gave no data (tickets) and whether close_notify came.
+ */
+function unsealAll(
+  ctx: CtxtHandle,
+  bytes: Uint8Array,
+): { data: Uint8Array; empty: number; records: number; closed: boolean } {
+  const parts: Uint8Array[] = [];
+  let empty = 0;
+  let records = 0;
+  let closed = false;
+  let rest: Uint8Array | null = bytes.slice();
+  while (rest && rest.length) {
+    const u = unseal(ctx, rest);
+    records++;
+    if (u.status === SEC_I_CONTEXT_EXPIRED) {
+      closed = true;
+      assert.equal(u.extra, null, "bytes after close_notify");
+      break;
+    }
+    assert.equal(
+      u.status,
+      SEC_E_OK,
+      `DecryptMessage: 0x${(u.status >>> 0).toString(16)}`,
+    );
+    assert.ok(u.data, "no DATA buffer");
+    if (u.data.length) parts.push(u.data.slice());
+    else empty++;
+    rest = u.extra ? u.extra.slice() : null;
+  }
+  return { data: concat(parts), empty, records, closed };
+}
+
+/** Our EncryptMessage in records of at most 16 KiB (one empty record for no data). */
+function sealAll(ctx: CtxtHandle, data: Uint8Array): Uint8Array {
+  const records: Uint8Array[] = [];
+  for (let at = 0; at === 0 || at < data.length; at += 16384) {
+    records.push(seal(ctx, data.subarray(at, at + 16384)));
+  }
+  return concat(records);
+}
+
+/** Data both ways, every size, ours sealing with EncryptMessage. */
+function exchange(ctx: CtxtHandle, peer: OpensslEndpoint): void {
+  for (const size of SIZES) {
+    const up = pattern(size, 1);
+    peer.feed(sealAll(ctx, up));
+    assert.deepEqual(peer.read(), up, `ours -> OpenSSL, ${size} bytes`);
+    const down = pattern(size, 2);
+    peer.write(down);
+    const wire = peer.take();
+    // OpenSSL writes nothing for an empty SSL_write; records of at most 16 KiB.
+    const u = unsealAll(ctx, wire);
+    assert.deepEqual(u.data, down, `OpenSSL -> ours, ${size} bytes`);
+    assert.equal(u.records, Math.ceil(size / 16384));
+    assert.equal(u.empty, 0);
+  }
+}
+
+function shutdownToken(
+  cred: CredHandle,
+  ctx: CtxtHandle,
+  role: "client" | "server",
+): Uint8Array {
+  const ctl = new Uint8Array([SCHANNEL_SHUTDOWN, 0, 0, 0]);
+  assert.equal(
+    ApplyControlToken(
+      ctx,
+      new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, ctl)]),
+    ),
+    SEC_E_OK,
+  );
+  // One more ISC/ASC call makes the close_notify.
+  const r = role === "client"
+    ? isc(cred, ctx, false, "localhost", null)
+    : asc(cred, ctx, false, new Uint8Array(0));
+  assert.equal(r.status, SEC_E_OK);
+  assert.ok(r.token);
+  return r.token;
+}
+
+for (const kind of ["rsa", "ec"] as const) {
+  test(`our client -> OpenSSL server (${kind}): tickets, data both ways, close_notify`, (p) => {
+    const [srv, ca] = certs(p, kind);
+    const sctx = new OpensslContext("server", {
+      certFile: srv.certPath,
+      keyFile: srv.keyPath,
+    });
+    const server = new OpensslEndpoint(sctx);
+    const cred = acquire("client", { RootCertificates: ca.cert });
+    try {
+      const { ctx, rest } = ourClientHandshake(cred, server);
+      assert.equal(server.version(), "TLSv1.3");
+      assert.equal(server.cipher(), "TLS_AES_128_GCM_SHA256");
+      assert.equal(server.group(), NID_X25519);
+      assert.equal(server.serverName(), "localhost");
+      // OpenSSL's server sends two NewSessionTickets after our Finished: each a
+      // record DecryptMessage accepts with SEC_E_OK and an empty DATA buffer.
+      const t = unsealAll(ctx, rest);
+      assert.equal(t.records, 2);
+      assert.equal(t.empty, 2);
+      assert.equal(t.data.length, 0);
+      exchange(ctx, server);
+      // close_notify from OpenSSL.
+      server.shutdown();
+      const c = unsealAll(ctx, server.take());
+      assert.ok(c.closed, "no SEC_I_CONTEXT_EXPIRED");
+      DeleteSecurityContext(ctx);
+    } finally {
+      server.free();
+      sctx.free();
+      FreeCredentialsHandle(cred);
+    }
+  });
+
+  test(`OpenSSL client -> our server (${kind}): chain verified by OpenSSL, data both ways, close_notify`, (p) => {
+    const [srv, ca] = certs(p, kind);
+    const cctx = new OpensslContext("client", { caFile: ca.certPath });
+    const client = new OpensslEndpoint(cctx, "localhost");
+    const cred = acquire("server", {
+      Certificate: srv.cert,
+      PrivateKey: srv.key,
+    });
+    try {
+      const ctx = ourServerHandshake(cred, client);
+      // OpenSSL checked our chain against the CA and the name (SSL_set1_host).
+      assert.equal(client.verifyResult(), 0);
+      assert.equal(client.version(), "TLSv1.3");
+      assert.equal(client.cipher(), "TLS_AES_128_GCM_SHA256");
+      assert.equal(client.group(), NID_X25519);
+      // Our server sends no tickets: nothing pending for the client.
+      assert.equal(client.read().length, 0);
+      exchange(ctx, client);
+      client.shutdown();
+      assert.ok(
+        unsealAll(ctx, client.take()).closed,
+        "no SEC_I_CONTEXT_EXPIRED",
+      );
+      DeleteSecurityContext(ctx);
+    } finally {
+      client.free();
+      cctx.free();
+      FreeCredentialsHandle(cred);
+    }
+  });
+}
+
+test("OpenSSL refuses our server's chain for the wrong CA or name", (p) => {
+  const cred = acquire("server", {
+    Certificate: p.ecServer.cert,
+    PrivateKey: p.ecServer.key,
+  });
+  for (
+    const [caFile, host] of [[p.rsaCa.certPath, "localhost"], [
+      p.ecCa.certPath,
+      "example.org",
+    ]]
+  ) {
+    const cctx = new OpensslContext("client", { caFile });
+    const client = new OpensslEndpoint(cctx, host);
+    try {
+      const ctx = new CtxtHandle();
+      const r = asc(cred, ctx, true, client.take());
+      assert.equal(r.status, SEC_I_CONTINUE_NEEDED);
+      assert.throws(() => client.feed(r.token!), /certificate verify failed/);
+      assert.notEqual(client.verifyResult(), 0);
+      // OpenSSL's alert reaches our server as a failure, not a success.
+      const a = asc(cred, ctx, false, client.take());
+      assert.notEqual(a.status, SEC_E_OK);
+      assert.notEqual(a.status, SEC_I_CONTINUE_NEEDED);
+      DeleteSecurityContext(ctx);
+    } finally {
+      client.free();
+      cctx.free();
+    }
+  }
+  FreeCredentialsHandle(cred);
+});
+
+test("our close_notify (SCHANNEL_SHUTDOWN) seen by OpenSSL, both roles", (p) => {
+  const sctx = new OpensslContext("server", {
+    certFile: p.ecServer.certPath,
+    keyFile: p.ecServer.keyPath,
+  });
+  const cctx = new OpensslContext("client", { caFile: p.ecCa.certPath });
+  const ccred = acquire("client", { RootCertificates: p.ecCa.cert });
+  const scred = acquire("server", {
+    Certificate: p.ecServer.cert,
+    PrivateKey: p.ecServer.key,
+  });
+  const server = new OpensslEndpoint(sctx);
+  const client = new OpensslEndpoint(cctx, "localhost");
+  try {
+    const { ctx: c } = ourClientHandshake(ccred, server);
+    server.feed(shutdownToken(ccred, c, "client"));
+    assert.equal(server.read().length, 0);
+    assert.ok(server.peerClosed);
+    const s = ourServerHandshake(scred, client);
+    client.feed(shutdownToken(scred, s, "server"));
+    assert.equal(client.read().length, 0);
+    assert.ok(client.peerClosed);
+    DeleteSecurityContext(c);
+    DeleteSecurityContext(s);
+  } finally {
+    server.free();
+    client.free();
+    sctx.free();
+    cctx.free();
+    FreeCredentialsHandle(ccred);
+    FreeCredentialsHandle(scred);
+  }
+});
+
+test("client certificates both ways (OpenSSL verifies ours, ours sees OpenSSL's)", (p) => {
+  // Our client with a certificate against an OpenSSL server that requires one.
+  const sctx = new OpensslContext("server", {
+    certFile: p.ecServer.certPath,
+    keyFile: p.ecServer.keyPath,
+    caFile: p.rsaCa.certPath,
+  });
+  const server = new OpensslEndpoint(sctx);
+  const ccred = acquire("client", {
+    RootCertificates: p.ecCa.cert,
+    Certificate: p.client.cert,
+    PrivateKey: p.client.key,
+  });
+  // OpenSSL's client with a certificate against our server asking for one.
+  const cctx = new OpensslContext("client", {
+    caFile: p.rsaCa.certPath,
+    certFile: p.client.certPath,
+    keyFile: p.client.keyPath,
+  });
+  const client = new OpensslEndpoint(cctx, "localhost");
+  const scred = acquire("server", {
+    Certificate: p.rsaServer.cert,
+    PrivateKey: p.rsaServer.key,
+    RootCertificates: p.rsaCa.cert,
+  });
+  try {
+    const { ctx: c, rest } = ourClientHandshake(ccred, server);
+    assert.equal(server.verifyResult(), 0);
+    assert.equal(unsealAll(c, rest).empty, 2); // the tickets
+    exchange(c, server);
+    const s = ourServerHandshake(scred, client, MUTUAL);
+    assert.equal(client.verifyResult(), 0);
+    const cert: { value?: SchannelCertContext } = {};
+    assert.equal(
+      QueryContextAttributes(s, SECPKG_ATTR_REMOTE_CERT_CONTEXT, cert),
+      SEC_E_OK,
+    );
+    assert.ok(cert.value);
+    exchange(s, client);
+    DeleteSecurityContext(c);
+    DeleteSecurityContext(s);
+  } finally {
+    server.free();
+    client.free();
+    sctx.free();
+    cctx.free();
+    FreeCredentialsHandle(ccred);
+    FreeCredentialsHandle(scred);
+  }
+});
+
+test("OpenSSL's NewSessionTicket arriving glued to application data", (p) => {
+  const sctx = new OpensslContext("server", {
+    certFile: p.rsaServer.certPath,
+    keyFile: p.rsaServer.keyPath,
+    tickets: 3,
+  });
+  const server = new OpensslEndpoint(sctx);
+  const cred = acquire("client", { RootCertificates: p.rsaCa.cert });
+  try {
+    const { ctx, rest } = ourClientHandshake(cred, server);
+    const hello = pattern(5000, 9);
+    server.write(hello);
+    // Three ticket records then the data record, all in one read.
+    const wire = concat([rest, server.take()]);
+    const u = unsealAll(ctx, wire);
+    assert.equal(u.empty, 3);
+    assert.deepEqual(u.data, hello);
+    DeleteSecurityContext(ctx);
+  } finally {
+    server.free();
+    sctx.free();
+    FreeCredentialsHandle(cred);
+  }
+});
+
+const LIBC_SYMBOLS = {
+  mallinfo2: {
+    parameters: [],
+    result: {
+      struct: [
+        "usize",
+        "usize",
+        "usize",
+        "usize",
+        "usize",
+        "usize",
+        "usize",
+        "usize",
+        "usize",
+        "usize",
+      ],
+    },
+  },
+  malloc_trim: { parameters: ["usize"], result: "i32" },
+} as const;
+let libc: Deno.DynamicLibrary<typeof LIBC_SYMBOLS> | null | undefined;
+let fullGc: (() => void) | undefined;
+
+test("KeyUpdate from OpenSSL: our DecryptMessage follows the new keys", (p) => {
+  const sctx = new OpensslContext("server", {
+    certFile: p.ecServer.certPath,
+    keyFile: p.ecServer.keyPath,
+    tickets: 0,
+  });
+  const server = new OpensslEndpoint(sctx);
+  const cred = acquire("client", { RootCertificates: p.ecCa.cert });
+  try {
+    const { ctx } = ourClientHandshake(cred, server);
+    for (let i = 0; i < 3; i++) {
+      const down = pattern(3000, i);
+      server.keyUpdate(); // update_not_requested: we need not answer
+      server.write(down);
+      const u = unsealAll(ctx, server.take());
+      assert.equal(u.records, 2); // the KeyUpdate record, then the data
+      assert.equal(u.empty, 1);
+      assert.deepEqual(u.data, down);
+      // Our sending keys are unchanged, and OpenSSL still reads us.
+      const up = pattern(100, i);
+      server.feed(sealAll(ctx, up));
+      assert.deepEqual(server.read(), up);
+    }
+    DeleteSecurityContext(ctx);
+  } finally {
+    server.free();
+    sctx.free();
+    FreeCredentialsHandle(cred);
+  }
+});
+
+/** glibc's `mallinfo2`: bytes malloc has handed out (arena + mmapped), or null. */
+function heapInUse(): number | null {
+  if (libc === undefined) {
+    try {
+      libc = Deno.dlopen("libc.so.6", LIBC_SYMBOLS);
+    } catch {
+      libc = null; // not glibc (or too old): the loops run unmeasured
+    }
+  }
+  if (!libc) return null;
+  // Buffers the loops made on the JS side hold malloc'd backing stores until V8
+  // collects them: collect first, so only what OpenSSL kept is counted.
+  fullGc ??= (() => {
+    setFlagsFromString("--expose-gc");
+    return runInNewContext("gc") as () => void;
+  })();
+  fullGc();
+  fullGc();
+  libc.symbols.malloc_trim(0n);
+  const m = new BigUint64Array(libc.symbols.mallinfo2().slice().buffer);
+  return Number(m[7] + m[4]); // uordblks + hblkhd
+}
+
+test("the peer frees what it allocates (loops of 10,000 and 2,000)", (p) => {
+  const sctx = new OpensslContext("server", {
+    certFile: p.ecServer.certPath,
+    keyFile: p.ecServer.keyPath,
+    tickets: 0,
+  });
+  const cctx = new OpensslContext("client", { caFile: p.ecCa.certPath });
+  try {
+    const loops: [string, number, () => void][] = [
+      ["SSL_new + ClientHello + SSL_free", 10_000, () => {
+        new OpensslEndpoint(cctx, "localhost").free();
+      }],
+      ["full handshake + SSL_free", 2_000, () => {
+        opensslHandshake(cctx, sctx);
+      }],
+      // Contexts are made once per test or benchmark; each loads a CA file (0.5 ms).
+      ["contexts: SSL_CTX_new + settings + SSL_CTX_free", 2_000, () => {
+        new OpensslContext("client", { caFile: p.ecCa.certPath }).free();
+      }],
+    ];
+    const rt = opensslRoundTrip(cctx, sctx, 1024);
+    loops.push(["SSL_write + SSL_read 1 KiB", 10_000, rt.task]);
+    for (const [what, n, fn] of loops) {
+      for (let i = 0; i < 100; i++) fn(); // warm up: lazily made tables
+      const before = heapInUse();
+      for (let i = 0; i < n; i++) fn();
+      const after = heapInUse();
+      if (before === null || after === null) continue;
+      // A leaked SSL or SSL_CTX is kilobytes: 10,000 of them would be megabytes.
+      assert.ok(
+        after - before < 1 << 20,
+        `${what}: the heap grew by ${after - before} bytes over ${n} loops`,
+      );
+      if (Deno.env.get("OPENSSL_FFI_HEAP")) {
+        console.log(`${what}: ${after - before} bytes over ${n} loops`);
+      }
+    }
+    rt.free();
+    // The pair connect path with tickets read by the client, too.
+    const pair = opensslConnect(cctx, sctx);
+    pair.free();
+    pair.free(); // twice is harmless
+  } finally {
+    sctx.free();
+    cctx.free();
+  }
+});
