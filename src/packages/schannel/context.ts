@@ -83,7 +83,7 @@ import type { SchannelCredential } from "./credentials.ts";
 import { TlsClient } from "./client.ts";
 import { TlsServer } from "./server.ts";
 import { PeerAlert, statusOfPeerAlert } from "./engine.ts";
-import { recordAt, writeHeader } from "./record.ts";
+import { recordAt } from "./record.ts";
 import { TlsAlert } from "./wire.ts";
 import { endPointBindings } from "./bindings.ts";
 
