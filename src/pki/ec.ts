@@ -1,8 +1,11 @@
 /**
- * NIST P-256 and P-384 over `BigInt` (short Weierstrass, a = -3, Jacobian
- * coordinates), point encoding (SEC1 2.3.3/2.3.4) and ECDSA (SEC1 4.1, nonces by
- * RFC 6979, hedged with fresh randomness by default). Not constant-time (see
- * bigint.ts).
+ * NIST P-256 and P-384 (short Weierstrass, a = -3), point encoding (SEC1
+ * 2.3.3/2.3.4), ECDSA (SEC1 4.1, nonces by RFC 6979, hedged with fresh randomness
+ * by default) and P-256 ECDH. P-256 point multiplication runs in the project's
+ * WebAssembly module (`src/wasm/p256.ts`: masked table scans and selects, no
+ * scalar-dependent branches); P-384 uses `BigInt` Jacobian arithmetic, which is
+ * not constant-time (see bigint.ts), and so is the `BigInt` scalar arithmetic
+ * modulo n of both curves.
  *
  * @module
  */
@@ -18,6 +21,7 @@ import {
 } from "./bigint.ts";
 import { encodeUint, tryScan, uint } from "./asn1.ts";
 import { type HashAlg, hmac } from "./hash.ts";
+import { p256Mul, p256MulAdd, p256MulBase } from "../wasm/p256.ts";
 
 /** A named curve this module supports. */
 export type CurveName = "P-256" | "P-384";
@@ -187,14 +191,79 @@ function mulAdd(
   return toAffine(c, r);
 }
 
-/** k*G for the base point G of `c`; null for infinity (k a multiple of n). */
-export function mulBase(c: Curve, k: bigint): Point | null {
-  return mulAdd(c, mod(k, c.n), baseTable(c), 0n, baseTable(c));
+/**
+ * k*P over `BigInt` for any supported curve (P = G when `pt` is null); null for
+ * infinity. The path P-384 takes, and a reference for the P-256 WebAssembly code.
+ */
+export function mulBigInt(c: Curve, k: bigint, pt: Point | null): Point | null {
+  const t = pt ? table(c, pt) : baseTable(c);
+  return mulAdd(c, mod(k, c.n), t, 0n, baseTable(c));
 }
 
-/** k*P for a point P of `c` (checked by the caller); null for infinity. For ECDH. */
+/** x || y of an affine P-256 point, 64 bytes. */
+function xy(pt: Point): Uint8Array {
+  const out = new Uint8Array(64);
+  out.set(bigIntToBytes(pt.x, 32));
+  out.set(bigIntToBytes(pt.y, 32), 32);
+  return out;
+}
+
+/** The point of 64 bytes x || y, or null. */
+function fromXy(b: Uint8Array | null): Point | null {
+  return b
+    ? { x: bytesToBigInt(b.subarray(0, 32)), y: bytesToBigInt(b.subarray(32)) }
+    : null;
+}
+
+/** k*G for the base point G of `c`; null for infinity (k a multiple of n). */
+export function mulBase(c: Curve, k: bigint): Point | null {
+  if (c.name !== "P-256") return mulBigInt(c, k, null);
+  const kb = bigIntToBytes(mod(k, c.n), 32);
+  try {
+    return fromXy(p256MulBase(kb));
+  } finally {
+    kb.fill(0);
+  }
+}
+
+/**
+ * k*P for a point P of `c`; null for infinity (and, for P-256, for a P that is not
+ * on the curve; for P-384 the caller checks). For ECDH.
+ */
 export function mulPoint(c: Curve, k: bigint, pt: Point): Point | null {
-  return mulAdd(c, mod(k, c.n), table(c, pt), 0n, baseTable(c));
+  if (c.name !== "P-256") return mulBigInt(c, k, pt);
+  if (pt.x < 0n || pt.x >= c.p || pt.y < 0n || pt.y >= c.p) return null;
+  const kb = bigIntToBytes(mod(k, c.n), 32);
+  try {
+    return fromXy(p256Mul(kb, xy(pt)));
+  } finally {
+    kb.fill(0);
+  }
+}
+
+/**
+ * P-256 ECDH (SEC1 3.3.1): the x-coordinate (32 bytes) of `privateScalar` (32
+ * big-endian bytes) times the peer's uncompressed public key (65 bytes, 04 || X ||
+ * Y); null when the key is malformed or not on the curve, or the product is the
+ * point at infinity (a scalar that is a multiple of n). Runs in the WebAssembly
+ * module, in time independent of a scalar in [1, n).
+ */
+export function p256Ecdh(
+  privateScalar: Uint8Array,
+  peerPublicUncompressed: Uint8Array,
+): Uint8Array | null {
+  if (!(privateScalar instanceof Uint8Array) || privateScalar.length !== 32) {
+    throw new TypeError("P-256 private scalar must be 32 bytes");
+  }
+  const peer = peerPublicUncompressed;
+  if (!(peer instanceof Uint8Array) || peer.length !== 65 || peer[0] !== 4) {
+    return null;
+  }
+  const pt = p256Mul(privateScalar, peer.subarray(1));
+  if (!pt) return null;
+  const x = pt.slice(0, 32);
+  pt.fill(0);
+  return x;
 }
 
 /** The uncompressed SEC1 encoding 04 || X || Y. */
@@ -270,7 +339,12 @@ export function ecdsaVerify(
   if (r < 1n || r >= c.n || s < 1n || s >= c.n) return false;
   const e = bits2int(c, h.hash(data));
   const w = modInv(s, c.n);
-  const pt = mulAdd(c, (e * w) % c.n, baseTable(c), (r * w) % c.n, table(c, q));
+  const u1 = (e * w) % c.n, u2 = (r * w) % c.n;
+  if (c.name === "P-256") {
+    const x = p256MulAdd(bigIntToBytes(u1, 32), bigIntToBytes(u2, 32), xy(q));
+    return x !== null && bytesToBigInt(x) % c.n === r;
+  }
+  const pt = mulAdd(c, u1, baseTable(c), u2, table(c, q));
   return pt !== null && pt.x % c.n === r;
 }
 

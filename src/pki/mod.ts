@@ -86,6 +86,7 @@ export {
   mulBase,
   mulPoint,
   P256,
+  p256Ecdh,
   P384,
   type Point,
 } from "./ec.ts";

@@ -77,19 +77,31 @@ function mutate(b: Uint8Array, r: (n: number) => number): Mutation {
   }
 }
 
+/** Offsets of the version bytes of plaintext records (handshake, ChangeCipherSpec): not authenticated. */
+function plainVersionBytes(b: Uint8Array): Set<number> {
+  const out = new Set<number>();
+  for (let at = 0; at + 5 <= b.length;) {
+    if (b[at] === 22 || b[at] === 20) {
+      out.add(at + 1);
+      out.add(at + 2);
+    }
+    at += 5 + ((b[at + 3] << 8) | b[at + 4]);
+  }
+  return out;
+}
+
 /**
  * True when the authenticated bytes are unchanged: nothing changed, only the version
- * bytes of the first (plaintext) record header, or bytes appended after the original
- * (the next record's, which the handshake leaves as SECBUFFER_EXTRA).
+ * bytes of plaintext record headers, or bytes appended after the original (the next
+ * record's, which the handshake leaves as SECBUFFER_EXTRA).
  */
 function harmless(m: Mutation, original: Uint8Array): boolean {
   if (!m.changed) {
     return m.bytes.length >= original.length &&
       original.every((v, i) => v === m.bytes[i]);
   }
-  return m.changed.every((i) =>
-    m.bytes[i] === original[i] || i === 1 || i === 2
-  );
+  const free = plainVersionBytes(original);
+  return m.changed.every((i) => m.bytes[i] === original[i] || free.has(i));
 }
 
 function known(status: number): boolean {
@@ -122,43 +134,62 @@ Deno.test({
       const k = `${where}:${statusName(s)}`;
       tally.set(k, (tally.get(k) ?? 0) + 1);
     };
+    const sc12 = acquire("server", {
+      Certificate: p.rsaServer.cert,
+      PrivateKey: p.rsaServer.key,
+      RootCertificates: p.rsaCa.cert,
+      grbitEnabledProtocols: 0x400,
+    });
+    const cc12 = acquire("client", {
+      RootCertificates: p.rsaCa.cert,
+      Certificate: p.client.cert,
+      PrivateKey: p.client.key,
+    });
     for (let i = 0; i < HANDSHAKES; i++) {
+      // A third in TLS 1.2 (four legs: hello, server flight, client flight,
+      // server Finished), the rest in TLS 1.3 (three legs); one leg mutated.
+      const v12 = r(3) === 0;
+      const [scX, ccX] = v12 ? [sc12, cc12] : [sc, cc];
       const mutual = r(4) === 0;
       const ascFlags = 0x4 | 0x8 | 0x10 | 0x100 | 0x10000 | (mutual ? 0x2 : 0);
+      const where = r(v12 ? 4 : 3);
       const client = new CtxtHandle();
       const server = new CtxtHandle();
       try {
-        const hello = isc(cc, client, true, "localhost", null).token!;
-        const where = r(3);
-        const mCh = where === 0
-          ? mutate(hello, r)
-          : { bytes: hello, changed: [] };
-        let s = asc(sc, server, true, mCh.bytes, ascFlags);
-        count("ClientHello", s.status);
-        if (s.status !== SEC_I_CONTINUE_NEEDED) continue;
-        const flight = s.token!;
-        const mFlight = where === 1
-          ? mutate(flight, r)
-          : { bytes: flight, changed: [] };
-        const c = isc(cc, client, false, "localhost", mFlight.bytes);
-        count("server flight", c.status);
-        if (c.status !== SEC_E_OK) continue;
-        const fin = c.token!;
-        const mFin = where === 2 ? mutate(fin, r) : { bytes: fin, changed: [] };
-        s = asc(sc, server, false, mFin.bytes, ascFlags);
-        count("client Finished", s.status);
-        if (s.status === SEC_E_OK) {
+        let token: Uint8Array | null =
+          isc(ccX, client, true, "localhost", null).token;
+        let mutated: { m: Mutation; original: Uint8Array } | null = null;
+        let clientDone = false;
+        let serverDone = false;
+        for (let leg = 0; token && !(clientDone && serverDone); leg++) {
+          const m = leg === where
+            ? mutate(token, r)
+            : { bytes: token, changed: [] };
+          if (leg === where) mutated = { m, original: token };
+          const tag = `${v12 ? "1.2" : "1.3"} leg ${leg}`;
+          if (leg % 2 === 0) {
+            const st = asc(scX, server, leg === 0, m.bytes, ascFlags);
+            count(tag, st.status);
+            if (st.status !== SEC_E_OK && st.status !== SEC_I_CONTINUE_NEEDED) {
+              break;
+            }
+            serverDone = st.status === SEC_E_OK;
+            token = st.token;
+          } else {
+            const st = isc(ccX, client, false, "localhost", m.bytes);
+            count(tag, st.status);
+            if (st.status !== SEC_E_OK && st.status !== SEC_I_CONTINUE_NEEDED) {
+              break;
+            }
+            clientDone = st.status === SEC_E_OK;
+            token = st.token;
+          }
+        }
+        if (clientDone && serverDone && mutated) {
           // Completed: only when the mutation left every authenticated byte alone.
-          const [m, original] = where === 0
-            ? [mCh, hello]
-            : where === 1
-            ? [mFlight, flight]
-            : [mFin, fin];
           assert.ok(
-            harmless(m, original),
-            `a changed ${
-              ["ClientHello", "server flight", "client Finished"][where]
-            } completed`,
+            harmless(mutated.m, mutated.original),
+            `a changed leg ${where} (${v12 ? "TLS 1.2" : "TLS 1.3"}) completed`,
           );
         }
       } finally {
@@ -167,8 +198,12 @@ Deno.test({
       }
     }
     // Records: one established pair, mutated records, then the genuine one.
-    const { client, server } = handshake(cc, sc, "localhost");
+    const pairs = [
+      handshake(cc, sc, "localhost"),
+      handshake(cc12, sc12, "localhost"),
+    ];
     for (let i = 0; i < RECORDS; i++) {
+      const { client, server } = pairs[i & 1];
       const msg = crypto.getRandomValues(new Uint8Array(r(300)));
       const rec = seal(client, msg);
       const m = mutate(rec, r);
@@ -197,8 +232,10 @@ Deno.test({
       );
       assert.deepEqual(good.data, msg);
     }
-    DeleteSecurityContext(client);
-    DeleteSecurityContext(server);
+    for (const { client, server } of pairs) {
+      DeleteSecurityContext(client);
+      DeleteSecurityContext(server);
+    }
     console.log([...tally].map(([k, v]) => `${k}=${v}`).join(" "));
   },
 });

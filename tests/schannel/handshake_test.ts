@@ -429,3 +429,98 @@ schannelTest(
     );
   },
 );
+
+schannelTest(
+  "TLS 1.2: either side limited to it, RSA and ECDSA suites, records, client certificates",
+  () => {
+    const p = pki!;
+    for (
+      const [clientBits, serverBits] of [[0x800, 0], [0, 0x400], [0x800, 0x400]]
+    ) {
+      for (const srv of [p.rsaServer, p.ecServer]) {
+        const sc = acquire("server", {
+          Certificate: srv.cert,
+          PrivateKey: srv.key,
+          RootCertificates: p.rsaCa.cert,
+          grbitEnabledProtocols: serverBits,
+        });
+        const cc = acquire("client", {
+          RootCertificates: srv === p.rsaServer ? p.rsaCa.cert : p.ecCa.cert,
+          Certificate: p.client.cert,
+          PrivateKey: p.client.key,
+          grbitEnabledProtocols: clientBits,
+        });
+        const h = handshake(cc, sc, "localhost", {
+          ascFlags: 0x4 | 0x8 | 0x10 | 0x100 | 0x10000 | 0x2,
+        });
+        const info: { value?: { dwProtocol: number } } = {};
+        assert.equal(
+          QueryContextAttributes(h.client, SECPKG_ATTR_CONNECTION_INFO, info),
+          SEC_E_OK,
+        );
+        assert.equal(info.value!.dwProtocol, 0x800);
+        const sizes: { value?: Record<string, number> } = {};
+        QueryContextAttributes(h.server, SECPKG_ATTR_STREAM_SIZES, sizes);
+        assert.deepEqual([sizes.value!.cbHeader, sizes.value!.cbTrailer], [
+          13,
+          16,
+        ]);
+        const certOut: { value?: SchannelCertContext } = {};
+        assert.equal(
+          QueryContextAttributes(
+            h.server,
+            SECPKG_ATTR_REMOTE_CERT_CONTEXT,
+            certOut,
+          ),
+          SEC_E_OK,
+        );
+        for (const size of [0, 1, 1000, 16384]) {
+          const msg = crypto.getRandomValues(new Uint8Array(size));
+          const rec = seal(h.client, msg);
+          assert.equal(rec.length, size + 29);
+          assert.deepEqual(unseal(h.server, rec).data, msg);
+          assert.deepEqual(unseal(h.client, seal(h.server, msg)).data, msg);
+        }
+        const bad = seal(h.client, enc.encode("x"));
+        bad[bad.length - 1] ^= 1;
+        assert.equal(unseal(h.server, bad).status, SEC_E_DECRYPT_FAILURE);
+        closeAll(h.client, h.server);
+      }
+    }
+  },
+);
+
+schannelTest(
+  "TLS 1.2: a TLS 1.3 server's downgrade sentinel stops a TLS 1.3 client",
+  () => {
+    const p = pki!;
+    const sc = acquire("server", {
+      Certificate: p.ecServer.cert,
+      PrivateKey: p.ecServer.key,
+    });
+    const only12 = acquire("client", {
+      RootCertificates: p.ecCa.cert,
+      grbitEnabledProtocols: 0x800,
+    });
+    const both = acquire("client", { RootCertificates: p.ecCa.cert });
+    // Someone strips TLS 1.3 from a client's hello (here: a client limited to 1.2);
+    // the server, which speaks 1.3, marks its TLS 1.2 answer.
+    const a = new CtxtHandle();
+    const s = new CtxtHandle();
+    const hello = isc(only12, a, true, "localhost", null);
+    const flight = asc(sc, s, true, hello.token!);
+    assert.equal(flight.status, SEC_I_CONTINUE_NEEDED);
+    // A client that speaks TLS 1.3 refuses that answer.
+    const b = new CtxtHandle();
+    isc(both, b, true, "localhost", null);
+    assert.equal(
+      isc(both, b, false, "localhost", flight.token!).status,
+      0x80090326,
+    );
+    // The client limited to 1.2 accepts it (and answers with its key exchange).
+    const next = isc(only12, a, false, "localhost", flight.token!);
+    assert.equal(next.status, SEC_I_CONTINUE_NEEDED);
+    assert.equal(asc(sc, s, false, next.token!).status, SEC_E_OK);
+    closeAll(a, b, s);
+  },
+);

@@ -47,9 +47,14 @@ async function connectWhenUp(port: number): Promise<Deno.Conn> {
   throw new Error(`nothing listens on ${port}`);
 }
 
-for (const kind of ["rsa", "ec"] as const) {
+for (
+  const [kind, version] of [["rsa", "1.3"], ["ec", "1.3"], ["rsa", "1.2"], [
+    "ec",
+    "1.2",
+  ]] as const
+) {
   interopTest(
-    `our client -> openssl s_server (${kind}): HTTP over TLS 1.3, verified chain`,
+    `our client -> openssl s_server (${kind}): HTTP over TLS ${version}, verified chain`,
     async () => {
       const p = pki!;
       const srv: TestCert = kind === "rsa" ? p.rsaServer : p.ecServer;
@@ -63,7 +68,7 @@ for (const kind of ["rsa", "ec"] as const) {
           srv.certPath,
           "-key",
           srv.keyPath,
-          "-tls1_3",
+          version === "1.3" ? "-tls1_3" : "-tls1_2",
           "-www",
           "-naccept",
           "1",
@@ -82,8 +87,16 @@ for (const kind of ["rsa", "ec"] as const) {
           t.includes("</HTML>") || t.includes("</pre>")
         );
         assert.match(page, /^HTTP\/1\.0 200 ok/);
-        assert.match(page, /Protocol\s*: TLSv1\.3/);
-        assert.match(page, /Cipher\s*: TLS_AES_128_GCM_SHA256/);
+        assert.match(
+          page,
+          new RegExp(`Protocol\\s*: TLSv${version.replace(".", "\\.")}`),
+        );
+        const suite = version === "1.3"
+          ? "TLS_AES_128_GCM_SHA256"
+          : kind === "rsa"
+          ? "ECDHE-RSA-AES128-GCM-SHA256"
+          : "ECDHE-ECDSA-AES128-GCM-SHA256";
+        assert.match(page, new RegExp(`Cipher\\s*: ${suite}`));
         const info: { value?: { dwProtocol: number } } = {};
         assert.equal(
           QueryContextAttributes(
@@ -93,7 +106,10 @@ for (const kind of ["rsa", "ec"] as const) {
           ),
           SEC_E_OK,
         );
-        assert.equal(info.value!.dwProtocol, 0x2000);
+        assert.equal(
+          info.value!.dwProtocol,
+          version === "1.3" ? 0x2000 : 0x800,
+        );
         tls.close();
       } finally {
         try {
@@ -122,10 +138,15 @@ async function echoOnce(
 }
 
 interopTest(
-  "openssl s_client -> our server: verified chain, data both ways, with and without a client certificate",
+  "openssl s_client -> our server: TLS 1.3 and 1.2, verified chain, data both ways, with and without a client certificate",
   async () => {
     const p = pki!;
-    for (const mutual of [false, true]) {
+    for (
+      const [version, mutual] of [["-tls1_3", false], ["-tls1_3", true], [
+        "-tls1_2",
+        false,
+      ], ["-tls1_2", true]] as const
+    ) {
       const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
       const port = (listener.addr as Deno.NetAddr).port;
       const cred = acquire("server", {
@@ -149,7 +170,7 @@ interopTest(
         "-verify_return_error",
         "-verify_hostname",
         "localhost",
-        "-tls1_3",
+        version,
         "-quiet",
       ];
       if (mutual) {
@@ -177,7 +198,7 @@ interopTest(
 );
 
 interopTest(
-  "curl (OpenSSL) -> our server: HTTPS with ALPN http/1.1",
+  "curl (OpenSSL) -> our server: HTTPS over TLS 1.3 and 1.2 with ALPN http/1.1",
   async () => {
     const p = pki!;
     try {
@@ -187,55 +208,59 @@ interopTest(
       peerMissing("curl", "apt-get install -y curl");
       return;
     }
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (listener.addr as Deno.NetAddr).port;
-    const cred = acquire("server", {
-      Certificate: p.rsaServer.cert,
-      PrivateKey: p.rsaServer.key,
-      ApplicationProtocols: ["http/1.1"],
-    });
-    const served = (async () => {
-      const conn = await listener.accept();
-      const tls = await SchannelStream.accept(conn, cred);
-      const alpn: { value?: { ProtocolId: Uint8Array } } = {};
-      QueryContextAttributes(
-        tls.context,
-        SECPKG_ATTR_APPLICATION_PROTOCOL,
-        alpn,
+    for (
+      const versionArgs of [["--tlsv1.3"], ["--tlsv1.2", "--tls-max", "1.2"]]
+    ) {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = (listener.addr as Deno.NetAddr).port;
+      const cred = acquire("server", {
+        Certificate: p.rsaServer.cert,
+        PrivateKey: p.rsaServer.key,
+        ApplicationProtocols: ["http/1.1"],
+      });
+      const served = (async () => {
+        const conn = await listener.accept();
+        const tls = await SchannelStream.accept(conn, cred);
+        const alpn: { value?: { ProtocolId: Uint8Array } } = {};
+        QueryContextAttributes(
+          tls.context,
+          SECPKG_ATTR_APPLICATION_PROTOCOL,
+          alpn,
+        );
+        const req = await tls.readText((t) => t.includes("\r\n\r\n"));
+        const body = `you asked for ${req.split(" ")[1]}`;
+        await tls.write(
+          enc.encode(
+            `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+          ),
+        );
+        await new Promise((r) => setTimeout(r, 100));
+        tls.close();
+        return new TextDecoder().decode(alpn.value?.ProtocolId);
+      })();
+      const out = await new Deno.Command("curl", {
+        args: [
+          "-sS",
+          "--http1.1",
+          ...versionArgs,
+          "--cacert",
+          p.rsaCa.certPath,
+          `https://localhost:${port}/some/path`,
+          "--resolve",
+          `localhost:${port}:127.0.0.1`,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const alpn = await served;
+      listener.close();
+      assert.equal(
+        new TextDecoder().decode(out.stdout),
+        "you asked for /some/path",
+        new TextDecoder().decode(out.stderr),
       );
-      const req = await tls.readText((t) => t.includes("\r\n\r\n"));
-      const body = `you asked for ${req.split(" ")[1]}`;
-      await tls.write(
-        enc.encode(
-          `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
-        ),
-      );
-      await new Promise((r) => setTimeout(r, 100));
-      tls.close();
-      return new TextDecoder().decode(alpn.value?.ProtocolId);
-    })();
-    const out = await new Deno.Command("curl", {
-      args: [
-        "-sS",
-        "--http1.1",
-        "--tlsv1.3",
-        "--cacert",
-        p.rsaCa.certPath,
-        `https://localhost:${port}/some/path`,
-        "--resolve",
-        `localhost:${port}:127.0.0.1`,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const alpn = await served;
-    listener.close();
-    assert.equal(
-      new TextDecoder().decode(out.stdout),
-      "you asked for /some/path",
-      new TextDecoder().decode(out.stderr),
-    );
-    assert.equal(alpn, "http/1.1");
+      assert.equal(alpn, "http/1.1");
+    }
   },
 );
 

@@ -6,11 +6,16 @@
  * @module
  */
 import { AesGcm } from "../../wasm/gcm.ts";
-import { ALERT_BAD_RECORD_MAC, RECORD_HEADER } from "./constants.ts";
+import {
+  ALERT_BAD_RECORD_MAC,
+  ALERT_PROTOCOL_VERSION,
+  RECORD_HEADER,
+} from "./constants.ts";
 import { type RecordProtection, writeHeader } from "./record.ts";
 import { TlsAlert } from "./wire.ts";
 
 const SEC_E_DECRYPT_FAILURE = 0x80090330;
+const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
 const EXPLICIT = 8;
 const TAG = 16;
 
@@ -69,6 +74,14 @@ export class RecordCipher12 implements RecordProtection {
         ALERT_BAD_RECORD_MAC,
         SEC_E_DECRYPT_FAILURE,
         "TLS record too short",
+      );
+    }
+    // The AAD carries the negotiated version, not the header's: insist they agree.
+    if (header[1] !== 3 || header[2] !== 3) {
+      throw new TlsAlert(
+        ALERT_PROTOCOL_VERSION,
+        SEC_E_ILLEGAL_MESSAGE,
+        "a TLS 1.2 record with another version",
       );
     }
     const type = header[0];
