@@ -25,9 +25,11 @@ export function bigIntToBytes(v: bigint, len: number): Uint8Array {
   const hex = v.toString(16);
   if (hex.length > len * 2) throw new RangeError("value too large");
   const out = new Uint8Array(len);
-  const padded = hex.padStart(len * 2, "0");
-  for (let i = 0; i < len; i++) {
-    out[i] = parseInt(padded.substr(2 * i, 2), 16);
+  // Hex digits from the end: 0-9 are 48-57, a-f are 97-102 (toString(16) is lowercase).
+  const digit = (c: number) => c < 58 ? c - 48 : c - 87;
+  for (let i = hex.length, o = len - 1; i > 0; i -= 2, o--) {
+    const lo = digit(hex.charCodeAt(i - 1));
+    out[o] = i > 1 ? (digit(hex.charCodeAt(i - 2)) << 4) | lo : lo;
   }
   return out;
 }

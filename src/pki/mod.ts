@@ -2,12 +2,15 @@
  * PKI building blocks for TLS: PEM, X.509 certificates, private keys (PKCS#8, PKCS#1,
  * SEC1), TLS 1.3 signature schemes (RSA PKCS#1 v1.5, RSA-PSS, ECDSA P-256/P-384 with
  * SHA-256/384/512), certificate signatures and chain validation with SSPI status
- * codes. Synchronous and portable: big numbers are JS `BigInt`, SHA-256 comes from the
- * project's WebAssembly module and SHA-384/512 from portable TypeScript.
+ * codes, and P-256 ECDH. Synchronous and portable: big numbers are JS `BigInt`, while
+ * SHA-256 and P-256 point multiplication come from the project's WebAssembly module
+ * and SHA-384/512 from portable TypeScript.
  *
  * Security notes: `BigInt` arithmetic is not constant-time, so signing leaks timing
  * (RSA signing blinds its input, and checks each signature before returning it; ECDSA
- * nonces follow RFC 6979, hedged with fresh randomness). Parsers take untrusted bytes
+ * nonces follow RFC 6979, hedged with fresh randomness; P-256 point multiplication
+ * avoids scalar-dependent branches and memory accesses, the scalar arithmetic
+ * modulo n stays `BigInt`). Parsers take untrusted bytes
  * through the validating DER scanner and return null instead of throwing; RSA moduli
  * outside 1024..8192 bits and even or huge exponents are refused.
  *

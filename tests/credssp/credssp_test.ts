@@ -114,6 +114,31 @@ credsspTest(
     assert.ok(err instanceof HandshakeError);
     assert.equal(err.side, "server");
     assert.equal(err.status, SEC_E_LOGON_DENIED);
+    // The failing server's token (a TSRequest with errorCode STATUS_LOGON_FAILURE)
+    // tells the client why.
+    const cc = clientCred("wrong");
+    const sc = serverCred();
+    const client = new CtxtHandle();
+    const server = new CtxtHandle();
+    let c = isc(cc, client, true, "TERMSRV/localhost", null);
+    let first = true;
+    for (;;) {
+      const s = asc(sc, server, first, c.token!);
+      first = false;
+      if (s.status !== SEC_I_CONTINUE_NEEDED) {
+        assert.equal(s.status, SEC_E_LOGON_DENIED);
+        assert.ok(s.token, "the server hands back an errorCode token");
+        assert.equal(
+          isc(cc, client, false, "TERMSRV/localhost", s.token).status,
+          SEC_E_LOGON_DENIED,
+        );
+        break;
+      }
+      c = isc(cc, client, false, "TERMSRV/localhost", s.token);
+      assert.equal(c.status, SEC_I_CONTINUE_NEEDED);
+    }
+    DeleteSecurityContext(client);
+    DeleteSecurityContext(server);
     assert.throws(
       () =>
         acquire(

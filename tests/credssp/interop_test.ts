@@ -155,6 +155,10 @@ Deno.test({
         new TextDecoder().decode(out.stderr);
       assert.equal(outcome.status, expected, `${outcome.message}\n${log}`);
       // FreeRDP sends the credentials only after it checked our pubKeyAuth.
+      // A refused password reaches FreeRDP as our errorCode (STATUS_LOGON_FAILURE).
+      if (expected !== SEC_E_OK) {
+        assert.match(log, /STATUS_LOGON_FAILURE|ERRCONNECT_LOGON_FAILURE/);
+      }
       if (expected === SEC_E_OK) {
         assert.deepEqual(outcome.delegated, {
           User: "alice",

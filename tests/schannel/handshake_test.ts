@@ -524,3 +524,28 @@ schannelTest(
     closeAll(a, b, s);
   },
 );
+
+schannelTest(
+  "a refusal hands back the TLS alert to send (unknown_ca here): the peer reads it as a status",
+  () => {
+    const p = pki!;
+    const sc = acquire("server", {
+      Certificate: p.rsaServer.cert,
+      PrivateKey: p.rsaServer.key,
+    });
+    const cc = acquire("client", { RootCertificates: p.ecCa.cert });
+    const client = new CtxtHandle();
+    const server = new CtxtHandle();
+    const hello = isc(cc, client, true, "localhost", null);
+    const flight = asc(sc, server, true, hello.token!);
+    const refused = isc(cc, client, false, "localhost", flight.token!);
+    assert.equal(refused.status, SEC_E_UNTRUSTED_ROOT);
+    // A fatal alert under the client's handshake key (TLS 1.3 hides its type).
+    assert.deepEqual([...refused.token!.subarray(0, 5)], [23, 3, 3, 0, 2 + 17]);
+    // The server, fed the alert, fails with the alert's status and sends nothing back.
+    const seen = asc(sc, server, false, refused.token!);
+    assert.equal(seen.status, 0x80090327); // SEC_E_CERT_UNKNOWN for unknown_ca
+    assert.equal(seen.token, null);
+    closeAll(client, server);
+  },
+);

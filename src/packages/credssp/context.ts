@@ -9,6 +9,7 @@
  */
 import { randomBytes, sha256 } from "../../crypto/mod.ts";
 import { DerError, scanDer } from "../../der/mod.ts";
+import { SspiError } from "../../sspi/errors.ts";
 import {
   bufferBytes,
   findBuffer,
@@ -116,7 +117,9 @@ export class CredSspContext implements PackageContext {
       const r = this.#state === "tls"
         ? this.#tlsStep(req)
         : this.#readStep(req, 0);
-      return then(r, (x) => this.#settle(x));
+      return r instanceof Promise
+        ? r.then((x) => this.#settle(x), (e) => this.#settle(this.#caught(e)))
+        : this.#settle(r);
     } catch (e) {
       return this.#settle(this.#caught(e));
     }
@@ -127,6 +130,20 @@ export class CredSspContext implements PackageContext {
       r.status !== SEC_E_OK && r.status !== SEC_I_CONTINUE_NEEDED &&
       r.status !== SEC_E_INCOMPLETE_MESSAGE
     ) {
+      // A server that fails inside the channel tells the client why (MS-CSSP
+      // 2.2.1 errorCode, version 3 and later), as an NTSTATUS.
+      if (
+        this.#role === "accept" && this.#channel && !r.token &&
+        this.#state !== "failed" && this.#version >= 3
+      ) {
+        const code = r.status === SEC_E_LOGON_DENIED ? 0xc000006d : 0xc0000001;
+        const sealed = this.#channel.seal(
+          encodeTSRequest({ version: CREDSSP_VERSION, errorCode: code | 0 }),
+        );
+        if (typeof sealed !== "number") {
+          r = { ...r, token: sealed, tokenIsFresh: true };
+        }
+      }
       this.#state = "failed";
     }
     return { ...r, attrs: this.#attrs };
@@ -136,6 +153,8 @@ export class CredSspContext implements PackageContext {
     if (e instanceof DerError) {
       return fail(SEC_E_INVALID_TOKEN, `malformed TSRequest: ${e.message}`);
     }
+    // An inner package that signals its failure by throwing (NTLM's user lookup).
+    if (e instanceof SspiError) return fail(e.status, e.message);
     throw e;
   }
 

@@ -224,6 +224,8 @@ export class TlsClient extends TlsEngine {
     this.#cHs = deriveSecret(this.#hs, "c hs traffic", th);
     this.#sHs = deriveSecret(this.#hs, "s hs traffic", th);
     this.readCipher = new RecordCipher(this.#sHs);
+    // From here our records (the Finished flight, or an alert) use the handshake key.
+    this.writeCipher = new RecordCipher(this.#cHs);
     this.#state = "ee";
   }
 
@@ -362,7 +364,6 @@ export class TlsClient extends TlsEngine {
     const cAp = deriveSecret(master, "c ap traffic", th);
     const sAp = deriveSecret(master, "s ap traffic", th);
     master.fill(0);
-    this.writeCipher = new RecordCipher(this.#cHs!);
     if (this.#certRequest) this.#clientCertificate(this.#certRequest);
     const fin = handshakeMessage(
       HS_FINISHED,
@@ -370,7 +371,7 @@ export class TlsClient extends TlsEngine {
     );
     this.transcript.add(fin);
     this.send(fin);
-    this.writeCipher.wipe();
+    this.writeCipher!.wipe();
     this.readCipher!.wipe();
     this.writeCipher = new RecordCipher(cAp);
     this.readCipher = new RecordCipher(sAp);

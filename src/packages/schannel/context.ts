@@ -158,8 +158,24 @@ export class SchannelContext implements PackageContext {
       this.#failure = e instanceof TlsAlert
         ? e.message
         : `the peer sent TLS alert ${e.description}`;
+      // Our own refusal goes to the peer as an alert (its output token); a
+      // received alert gets none back.
+      let token: Uint8Array | null = null;
+      if (e instanceof TlsAlert && this.#engine) {
+        try {
+          token = this.#engine.alertRecord(e.alert);
+        } catch {
+          token = null;
+        }
+      }
       this.#engine?.wipe();
-      return { status, attrs: this.#attrs, message: this.#failure };
+      return {
+        status,
+        attrs: this.#attrs,
+        message: this.#failure,
+        token,
+        tokenIsFresh: token !== null,
+      };
     }
   }
 

@@ -141,6 +141,14 @@ export abstract class TlsEngine {
       }
       return;
     }
+    // A plaintext alert ends the handshake whatever the keys (a peer that failed
+    // before it had ours).
+    if (
+      type === CT_ALERT && body.length === 2 && this.readCipher &&
+      this.version === TLS13
+    ) {
+      return this.#alert(body);
+    }
     if (this.readCipher) {
       if (this.version === TLS13 && type !== CT_APPLICATION_DATA) {
         throw unexpected("a plaintext record after the keys changed");
