@@ -7,6 +7,8 @@
  */
 import {
   SECBUFFER_ATTRMASK,
+  SECBUFFER_EMPTY,
+  SECBUFFER_MISSING,
   SECBUFFER_TOKEN,
   SECBUFFER_VERSION,
 } from "./flags.ts";
@@ -120,6 +122,20 @@ export function findBuffer(
     if (b && baseType(b) === type) return b;
   }
   return undefined;
+}
+
+/**
+ * Schannel's `SEC_E_INCOMPLETE_MESSAGE` convention: the first `SECBUFFER_EMPTY` of
+ * `desc` becomes `SECBUFFER_MISSING` holding how many more bytes are needed.
+ */
+export function markMissing(
+  desc: SecBufferDesc | null | undefined,
+  missing: number,
+): void {
+  const empty = findBuffer(desc, SECBUFFER_EMPTY);
+  if (!empty) return;
+  empty.BufferType = SECBUFFER_MISSING;
+  empty.cbBuffer = missing;
 }
 
 /** The bytes a buffer holds (`cbBuffer` of `pvBuffer`), or an empty array. */

@@ -13,13 +13,12 @@ import { SspiError } from "../../sspi/errors.ts";
 import {
   bufferBytes,
   findBuffer,
+  markMissing,
   SecBuffer,
   SecBufferDesc,
 } from "../../sspi/buffers.ts";
 import {
   SECBUFFER_DATA,
-  SECBUFFER_EMPTY,
-  SECBUFFER_MISSING,
   SECBUFFER_TOKEN,
   SECPKG_ATTR_SIZES,
 } from "../../sspi/flags.ts";
@@ -213,11 +212,7 @@ export class CredSspContext implements PackageContext {
     if (got.kind === "more") {
       const consumed = at + got.consumed;
       if (consumed === 0 && got.missing !== undefined) {
-        const empty = findBuffer(req.input, SECBUFFER_EMPTY);
-        if (empty) {
-          empty.BufferType = SECBUFFER_MISSING;
-          empty.cbBuffer = got.missing;
-        }
+        markMissing(req.input, got.missing);
         return {
           status: SEC_E_INCOMPLETE_MESSAGE,
           attrs: 0,

@@ -6,15 +6,8 @@
  */
 import { randomBytes } from "../../crypto/mod.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
-import { x25519, x25519PublicKey } from "../../wasm/x25519.ts";
-import {
-  type Certificate,
-  parseCertificate as parseX509,
-  sign,
-  signatureSchemes,
-  verifyChain,
-  verifySignature,
-} from "../../pki/mod.ts";
+import { x25519PublicKey } from "../../wasm/x25519.ts";
+import { type Certificate, sign, verifySignature } from "../../pki/mod.ts";
 import {
   ALERT_DECRYPT_ERROR,
   ALERT_HANDSHAKE_FAILURE,
@@ -38,7 +31,13 @@ import {
   TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
 } from "./constants.ts";
 import { Tls12Client } from "./client12.ts";
-import { alertOfCertStatus, TlsEngine, unexpected } from "./engine.ts";
+import {
+  clientCertificateFor,
+  parsePeerChain,
+  requireTrusted,
+  x25519Shared,
+} from "./peer.ts";
+import { TlsEngine, unexpected } from "./engine.ts";
 import {
   deriveSecret,
   finishedMac,
@@ -61,13 +60,13 @@ import {
 import { RecordCipher } from "./record.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
-
-const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
-const SEC_E_ALGORITHM_MISMATCH = 0x80090331;
-const SEC_E_UNSUPPORTED_FUNCTION = 0x80090302;
-const SEC_E_CERT_UNKNOWN = 0x80090327;
-const SEC_E_DECRYPT_FAILURE = 0x80090330;
-const SEC_E_OK = 0;
+import {
+  SEC_E_ALGORITHM_MISMATCH,
+  SEC_E_DECRYPT_FAILURE,
+  SEC_E_ILLEGAL_MESSAGE,
+  SEC_E_OK,
+  SEC_E_UNSUPPORTED_FUNCTION,
+} from "../../sspi/status.ts";
 
 /** The signature schemes the client accepts, preferred first. */
 export const CLIENT_SCHEMES = [0x0804, 0x0403, 0x0401];
@@ -92,6 +91,7 @@ export class TlsClient extends TlsEngine {
   peerChain: Uint8Array[] = [];
   /** The server's leaf, parsed. */
   peerLeaf: Certificate | null = null;
+  #parsedChain: Certificate[] = [];
   /** The status of the chain check (SEC_E_OK when skipped by manual validation). */
   chainStatus = SEC_E_OK;
 
@@ -207,15 +207,8 @@ export class TlsClient extends TlsEngine {
         "ServerHello chose parameters not offered",
       );
     }
-    const shared = x25519(this.#secret, sh.keyShare);
+    const shared = x25519Shared(this.#secret, sh.keyShare, "server");
     this.#secret.fill(0);
-    if (shared.every((b) => b === 0)) {
-      throw new TlsAlert(
-        ALERT_ILLEGAL_PARAMETER,
-        SEC_E_ILLEGAL_MESSAGE,
-        "the server's key share is a low-order point",
-      );
-    }
     this.transcript.add(raw);
     this.requireMessageBoundary();
     this.#hs = handshakeSecret(shared);
@@ -290,21 +283,9 @@ export class TlsClient extends TlsEngine {
     if (context.length) {
       throw unexpected("a certificate request context from the server");
     }
-    if (!chain.length) {
-      throw new TlsAlert(
-        42,
-        SEC_E_CERT_UNKNOWN,
-        "the server sent no certificate",
-      );
-    }
-    const leaf = parseX509(chain[0]);
-    if (!leaf || !leaf.publicKey) {
-      throw new TlsAlert(
-        42,
-        SEC_E_CERT_UNKNOWN,
-        "the server's certificate cannot be used",
-      );
-    }
+    const parsed = parsePeerChain(chain, "server");
+    const leaf = parsed[0];
+    this.#parsedChain = parsed;
     this.peerChain = chain.map((c) => c.slice());
     this.peerLeaf = leaf;
     this.transcript.add(raw);
@@ -329,20 +310,15 @@ export class TlsClient extends TlsEngine {
       );
     }
     if (!this.#manual) {
-      const chain = this.peerChain.map((d) => parseX509(d));
       const host = (this.#cred.flags & SCH_CRED_NO_SERVERNAME_CHECK)
         ? undefined
         : this.#serverName ?? undefined;
-      this.chainStatus = chain.every((c) => c !== null)
-        ? verifyChain(chain as Certificate[], this.#cred.roots(), { host })
-        : SEC_E_CERT_UNKNOWN;
-      if (this.chainStatus !== SEC_E_OK) {
-        throw new TlsAlert(
-          alertOfCertStatus(this.chainStatus),
-          this.chainStatus,
-          "the server's certificate is not trusted for this name",
-        );
-      }
+      this.chainStatus = requireTrusted(
+        this.#parsedChain,
+        this.#cred.roots(),
+        host,
+        "server",
+      );
     }
     this.transcript.add(raw);
     this.#state = "finished";
@@ -381,11 +357,7 @@ export class TlsClient extends TlsEngine {
   }
 
   #clientCertificate(req: { context: Uint8Array; schemes: number[] }): void {
-    const key = this.#cred.key();
-    const scheme = key
-      ? signatureSchemes(key).find((s) => req.schemes.includes(s))
-      : undefined;
-    const chain = key && scheme !== undefined ? this.#cred.chain : [];
+    const { chain, scheme } = clientCertificateFor(this.#cred, req.schemes);
     const cert = handshakeMessage(
       HS_CERTIFICATE,
       encodeCertificate(req.context, chain),
@@ -394,7 +366,7 @@ export class TlsClient extends TlsEngine {
     this.send(cert);
     if (!chain.length) return;
     const sig = sign(
-      key!,
+      this.#cred.key()!,
       scheme!,
       certificateVerifyInput(false, this.transcript.hash()),
     );

@@ -7,15 +7,8 @@
  * @module
  */
 import { constantTimeEqual } from "../../util/bytes.ts";
-import { x25519, x25519PublicKey } from "../../wasm/x25519.ts";
-import {
-  type Certificate,
-  parseCertificate as parseX509,
-  sign,
-  signatureSchemes,
-  verifyChain,
-  verifySignature,
-} from "../../pki/mod.ts";
+import { x25519PublicKey } from "../../wasm/x25519.ts";
+import { type Certificate, sign, verifySignature } from "../../pki/mod.ts";
 import {
   ALERT_DECRYPT_ERROR,
   ALERT_ILLEGAL_PARAMETER,
@@ -30,7 +23,7 @@ import {
   HS_SERVER_KEY_EXCHANGE,
   SCH_CRED_NO_SERVERNAME_CHECK,
 } from "./constants.ts";
-import { alertOfCertStatus, type TlsEngine, unexpected } from "./engine.ts";
+import { type TlsEngine, unexpected } from "./engine.ts";
 import { encodeCertificateVerify } from "./messages.ts";
 import {
   encodeCertificate12,
@@ -44,12 +37,17 @@ import { plainRecord } from "./record.ts";
 import { RecordCipher12 } from "./record12.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
-
-const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
-const SEC_E_ALGORITHM_MISMATCH = 0x80090331;
-const SEC_E_CERT_UNKNOWN = 0x80090327;
-const SEC_E_DECRYPT_FAILURE = 0x80090330;
-const SEC_E_OK = 0;
+import {
+  clientCertificateFor,
+  parsePeerChain,
+  requireTrusted,
+  x25519Shared,
+} from "./peer.ts";
+import {
+  SEC_E_ALGORITHM_MISMATCH,
+  SEC_E_DECRYPT_FAILURE,
+  SEC_E_ILLEGAL_MESSAGE,
+} from "../../sspi/status.ts";
 
 /** What the TLS 1.3 client hands over when the server picked TLS 1.2. */
 export interface Tls12ClientStart {
@@ -87,6 +85,7 @@ export class Tls12Client {
   #master: Uint8Array | null = null;
   #pendingRead: RecordCipher12 | null = null;
   #certRequest: number[] | null = null;
+  #parsed: Certificate[] = [];
 
   /** Starts after the ServerHello. */
   constructor(start: Tls12ClientStart) {
@@ -100,14 +99,8 @@ export class Tls12Client {
       case "cert": {
         if (type !== HS_CERTIFICATE) throw unexpected("expected Certificate");
         const chain = parseCertificate12(body);
-        const leaf = chain.length ? parseX509(chain[0]) : null;
-        if (!leaf?.publicKey) {
-          throw new TlsAlert(
-            42,
-            SEC_E_CERT_UNKNOWN,
-            "the server's certificate cannot be used",
-          );
-        }
+        this.#parsed = parsePeerChain(chain, "server");
+        const leaf = this.#parsed[0];
         e.peerChain = chain.map((c) => c.slice());
         e.peerLeaf = leaf;
         e.transcript.add(raw);
@@ -200,30 +193,17 @@ export class Tls12Client {
       );
     }
     if (!s.manual) {
-      const chain = s.engine.peerChain.map((d) => parseX509(d));
       const host = (s.cred.flags & SCH_CRED_NO_SERVERNAME_CHECK)
         ? undefined
         : s.serverName ?? undefined;
-      const status = chain.every((c) => c !== null)
-        ? verifyChain(chain as Certificate[], s.cred.roots(), { host })
-        : SEC_E_CERT_UNKNOWN;
-      s.engine.chainStatus = status;
-      if (status !== SEC_E_OK) {
-        throw new TlsAlert(
-          alertOfCertStatus(status),
-          status,
-          "the server's certificate is not trusted for this name",
-        );
-      }
-    }
-    this.#shared = x25519(s.secret, ske.publicKey);
-    if (this.#shared.every((b) => b === 0)) {
-      throw new TlsAlert(
-        ALERT_ILLEGAL_PARAMETER,
-        SEC_E_ILLEGAL_MESSAGE,
-        "the server's key share is a low-order point",
+      s.engine.chainStatus = requireTrusted(
+        this.#parsed,
+        s.cred.roots(),
+        host,
+        "server",
       );
     }
+    this.#shared = x25519Shared(s.secret, ske.publicKey, "server");
   }
 
   #clientFlight(): void {
@@ -235,13 +215,9 @@ export class Tls12Client {
     };
     let signer: { scheme: number } | null = null;
     if (this.#certRequest) {
-      const key = s.cred.key();
-      const scheme = key
-        ? signatureSchemes(key).find((x) => this.#certRequest!.includes(x))
-        : undefined;
-      const chain = key && scheme !== undefined ? s.cred.chain : [];
+      const { chain, scheme } = clientCertificateFor(s.cred, this.#certRequest);
       add(handshakeMessage(HS_CERTIFICATE, encodeCertificate12(chain)));
-      if (chain.length) signer = { scheme: scheme! };
+      if (scheme !== null) signer = { scheme };
     }
     add(
       handshakeMessage(

@@ -23,7 +23,6 @@ import {
   SECBUFFER_DATA,
   SECBUFFER_EMPTY,
   SECBUFFER_EXTRA,
-  SECBUFFER_MISSING,
   SECBUFFER_STREAM_HEADER,
   SECBUFFER_STREAM_TRAILER,
   SECBUFFER_TOKEN,
@@ -35,6 +34,7 @@ import {
   bufferBytes,
   findBuffer,
   inputToken,
+  markMissing,
   type SecBufferDesc,
 } from "../../sspi/buffers.ts";
 import type {
@@ -212,11 +212,7 @@ export class SchannelContext implements PackageContext {
     const extra = input.length - r.consumed;
     if (engine.connected) return this.#result(SEC_E_OK, extra);
     if (r.missing !== undefined && r.consumed === 0) {
-      const empty = findBuffer(req.input, SECBUFFER_EMPTY);
-      if (empty) {
-        empty.BufferType = SECBUFFER_MISSING;
-        empty.cbBuffer = r.missing;
-      }
+      markMissing(req.input, r.missing);
       return {
         status: SEC_E_INCOMPLETE_MESSAGE,
         attrs: this.#attrs,
@@ -302,10 +298,7 @@ export class SchannelContext implements PackageContext {
       throw e;
     }
     if (typeof rec === "number") {
-      if (empties[0]) {
-        empties[0].BufferType = SECBUFFER_MISSING;
-        empties[0].cbBuffer = rec;
-      }
+      markMissing(message, rec);
       return { status: SEC_E_INCOMPLETE_MESSAGE, qop: 0 };
     }
     const legacy = this.#engine!.version === TLS12;

@@ -26,16 +26,17 @@ import {
 import { Transcript } from "./keys.ts";
 import { plainRecord, recordAt, type RecordProtection } from "./record.ts";
 import { decodeError, TlsAlert } from "./wire.ts";
-
-const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
-const SEC_E_ALGORITHM_MISMATCH = 0x80090331;
-const SEC_E_UNSUPPORTED_FUNCTION = 0x80090302;
-const SEC_E_CERT_UNKNOWN = 0x80090327;
-const SEC_E_UNTRUSTED_ROOT = 0x80090325;
-const SEC_E_CERT_EXPIRED = 0x80090328;
-const SEC_E_DECRYPT_FAILURE = 0x80090330;
-const SEC_E_NO_CREDENTIALS = 0x8009030e;
-const SEC_I_CONTEXT_EXPIRED = 0x00090317;
+import {
+  SEC_E_ALGORITHM_MISMATCH,
+  SEC_E_CERT_EXPIRED,
+  SEC_E_CERT_UNKNOWN,
+  SEC_E_DECRYPT_FAILURE,
+  SEC_E_ILLEGAL_MESSAGE,
+  SEC_E_NO_CREDENTIALS,
+  SEC_E_UNSUPPORTED_FUNCTION,
+  SEC_E_UNTRUSTED_ROOT,
+  SEC_I_CONTEXT_EXPIRED,
+} from "../../sspi/status.ts";
 
 /** The largest handshake message accepted (certificate chains included). */
 const MAX_HANDSHAKE_MESSAGE = 1 << 17;

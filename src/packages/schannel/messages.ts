@@ -25,8 +25,8 @@ import {
   TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
 } from "./constants.ts";
 import { decodeError, Reader, TlsAlert, Writer } from "./wire.ts";
+import { SEC_E_ILLEGAL_MESSAGE } from "../../sspi/status.ts";
 
-const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
 const ENC = new TextEncoder();
 const DEC = new TextDecoder("utf-8", { fatal: true });
 

@@ -18,10 +18,11 @@ import {
 } from "./constants.ts";
 import { TlsAlert } from "./wire.ts";
 import { nextTrafficSecret, trafficKeys } from "./keys.ts";
-
-const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
-const SEC_E_DECRYPT_FAILURE = 0x80090330;
-const SEC_E_INVALID_TOKEN = 0x80090308;
+import {
+  SEC_E_DECRYPT_FAILURE,
+  SEC_E_ILLEGAL_MESSAGE,
+  SEC_E_INVALID_TOKEN,
+} from "../../sspi/status.ts";
 
 /** One record found in received bytes: its type, body view and where it ends. */
 export interface RecordView {

@@ -13,9 +13,11 @@ import {
 } from "./constants.ts";
 import { type RecordProtection, writeHeader } from "./record.ts";
 import { TlsAlert } from "./wire.ts";
+import {
+  SEC_E_DECRYPT_FAILURE,
+  SEC_E_ILLEGAL_MESSAGE,
+} from "../../sspi/status.ts";
 
-const SEC_E_DECRYPT_FAILURE = 0x80090330;
-const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
 const EXPLICIT = 8;
 const TAG = 16;
 

@@ -7,17 +7,14 @@
  */
 import { randomBytes } from "../../crypto/mod.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
-import { x25519, x25519PublicKey } from "../../wasm/x25519.ts";
+import { x25519PublicKey } from "../../wasm/x25519.ts";
 import {
   type Certificate,
-  parseCertificate as parseX509,
   sign,
   signatureSchemes,
-  verifyChain,
   verifySignature,
 } from "../../pki/mod.ts";
 import {
-  ALERT_CERTIFICATE_REQUIRED,
   ALERT_DECRYPT_ERROR,
   ALERT_HANDSHAKE_FAILURE,
   ALERT_ILLEGAL_PARAMETER,
@@ -36,7 +33,7 @@ import {
   TLS_AES_128_GCM_SHA256,
 } from "./constants.ts";
 import { Tls12Server } from "./server12.ts";
-import { alertOfCertStatus, TlsEngine, unexpected } from "./engine.ts";
+import { TlsEngine, unexpected } from "./engine.ts";
 import {
   deriveSecret,
   finishedMac,
@@ -58,15 +55,14 @@ import { RecordCipher } from "./record.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { CLIENT_SCHEMES } from "./client.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
-
-const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
-const SEC_E_ALGORITHM_MISMATCH = 0x80090331;
-const SEC_E_UNSUPPORTED_FUNCTION = 0x80090302;
-const SEC_E_CERT_UNKNOWN = 0x80090327;
-const SEC_E_DECRYPT_FAILURE = 0x80090330;
-const SEC_E_NO_CREDENTIALS = 0x8009030e;
-const SEC_E_APPLICATION_PROTOCOL_MISMATCH = 0x80090367;
-const SEC_E_OK = 0;
+import { parsePeerChain, requireTrusted, x25519Shared } from "./peer.ts";
+import {
+  SEC_E_ALGORITHM_MISMATCH,
+  SEC_E_APPLICATION_PROTOCOL_MISMATCH,
+  SEC_E_DECRYPT_FAILURE,
+  SEC_E_ILLEGAL_MESSAGE,
+  SEC_E_UNSUPPORTED_FUNCTION,
+} from "../../sspi/status.ts";
 
 type State = "hello" | "cert" | "cv" | "finished" | "done";
 
@@ -178,16 +174,9 @@ export class TlsServer extends TlsEngine {
     this.transcript.add(raw);
     this.requireMessageBoundary();
     const secret = randomBytes(32);
-    const shared = x25519(secret, share);
+    const shared = x25519Shared(secret, share, "client");
     const pub = x25519PublicKey(secret);
     secret.fill(0);
-    if (shared.every((b) => b === 0)) {
-      throw new TlsAlert(
-        ALERT_ILLEGAL_PARAMETER,
-        SEC_E_ILLEGAL_MESSAGE,
-        "the client's key share is a low-order point",
-      );
-    }
     const sh = handshakeMessage(
       HS_SERVER_HELLO,
       encodeServerHello(randomBytes(32), ch.sessionId, pub),
@@ -265,30 +254,9 @@ export class TlsServer extends TlsEngine {
       throw unexpected("a certificate request context we did not send");
     }
     this.transcript.add(raw);
-    if (!chain.length) {
-      throw new TlsAlert(
-        ALERT_CERTIFICATE_REQUIRED,
-        SEC_E_NO_CREDENTIALS,
-        "the client sent no certificate",
-      );
-    }
-    const parsed = chain.map((d) => parseX509(d));
+    const parsed = parsePeerChain(chain, "client");
     const leaf = parsed[0];
-    if (!leaf?.publicKey || parsed.some((c) => c === null)) {
-      throw new TlsAlert(
-        42,
-        SEC_E_CERT_UNKNOWN,
-        "the client's certificate cannot be used",
-      );
-    }
-    const status = verifyChain(parsed as Certificate[], this.#cred.roots(), {});
-    if (status !== SEC_E_OK) {
-      throw new TlsAlert(
-        alertOfCertStatus(status),
-        status,
-        "the client's certificate is not trusted",
-      );
-    }
+    requireTrusted(parsed, this.#cred.roots(), undefined, "client");
     this.peerChain = chain.map((c) => c.slice());
     this.peerLeaf = leaf;
     this.#state = "cv";

@@ -8,20 +8,16 @@
  */
 import { randomBytes } from "../../crypto/mod.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
-import { x25519, x25519PublicKey } from "../../wasm/x25519.ts";
+import { x25519PublicKey } from "../../wasm/x25519.ts";
 import {
   type Certificate,
-  parseCertificate as parseX509,
   sign,
   signatureSchemes,
-  verifyChain,
   verifySignature,
 } from "../../pki/mod.ts";
 import {
-  ALERT_CERTIFICATE_REQUIRED,
   ALERT_DECRYPT_ERROR,
   ALERT_HANDSHAKE_FAILURE,
-  ALERT_ILLEGAL_PARAMETER,
   ALERT_PROTOCOL_VERSION,
   CT_CHANGE_CIPHER_SPEC,
   DOWNGRADE_TLS12,
@@ -38,7 +34,7 @@ import {
   TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
   TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
 } from "./constants.ts";
-import { alertOfCertStatus, type TlsEngine, unexpected } from "./engine.ts";
+import { type TlsEngine, unexpected } from "./engine.ts";
 import {
   type ClientHello,
   encodeServerHello12,
@@ -57,14 +53,12 @@ import { plainRecord } from "./record.ts";
 import { RecordCipher12 } from "./record12.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
-
-const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
-const SEC_E_ALGORITHM_MISMATCH = 0x80090331;
-const SEC_E_UNSUPPORTED_FUNCTION = 0x80090302;
-const SEC_E_CERT_UNKNOWN = 0x80090327;
-const SEC_E_DECRYPT_FAILURE = 0x80090330;
-const SEC_E_NO_CREDENTIALS = 0x8009030e;
-const SEC_E_OK = 0;
+import { parsePeerChain, requireTrusted, x25519Shared } from "./peer.ts";
+import {
+  SEC_E_ALGORITHM_MISMATCH,
+  SEC_E_DECRYPT_FAILURE,
+  SEC_E_UNSUPPORTED_FUNCTION,
+} from "../../sspi/status.ts";
 
 /** The signature schemes accepted from a client certificate. */
 const CLIENT_CERT_SCHEMES = [0x0804, 0x0403, 0x0401];
@@ -261,51 +255,19 @@ export class Tls12Server {
 
   #certificate(body: Uint8Array): void {
     const chain = parseCertificate12(body);
-    if (!chain.length) {
-      throw new TlsAlert(
-        ALERT_CERTIFICATE_REQUIRED,
-        SEC_E_NO_CREDENTIALS,
-        "the client sent no certificate",
-      );
-    }
-    const parsed = chain.map((d) => parseX509(d));
-    if (!parsed[0]?.publicKey || parsed.some((c) => c === null)) {
-      throw new TlsAlert(
-        42,
-        SEC_E_CERT_UNKNOWN,
-        "the client's certificate cannot be used",
-      );
-    }
-    const status = verifyChain(parsed as Certificate[], this.#cred.roots(), {});
-    if (status !== SEC_E_OK) {
-      throw new TlsAlert(
-        alertOfCertStatus(status),
-        status,
-        "the client's certificate is not trusted",
-      );
-    }
+    const parsed = parsePeerChain(chain, "client");
+    requireTrusted(parsed, this.#cred.roots(), undefined, "client");
     this.#e.peerChain = chain.map((c) => c.slice());
     this.#e.peerLeaf = parsed[0];
   }
 
   #clientKeyExchange(body: Uint8Array): void {
-    const pub = parseClientKeyExchange(body);
-    if (pub.length !== 32) {
-      throw new TlsAlert(
-        ALERT_ILLEGAL_PARAMETER,
-        SEC_E_ILLEGAL_MESSAGE,
-        "bad x25519 key share",
-      );
-    }
-    const shared = x25519(this.#secret!, pub);
+    const shared = x25519Shared(
+      this.#secret!,
+      parseClientKeyExchange(body),
+      "client",
+    );
     this.#secret!.fill(0);
-    if (shared.every((b) => b === 0)) {
-      throw new TlsAlert(
-        ALERT_ILLEGAL_PARAMETER,
-        SEC_E_ILLEGAL_MESSAGE,
-        "the client's key share is a low-order point",
-      );
-    }
     this.#secret = shared;
   }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { ALERT_DECODE_ERROR } from "./constants.ts";
+import { SEC_E_ILLEGAL_MESSAGE } from "../../sspi/status.ts";
 
 /** A protocol failure: the alert to send and a sentence saying why. */
 export class TlsAlert extends Error {
@@ -23,7 +24,6 @@ export class TlsAlert extends Error {
 }
 
 /** `SEC_E_ILLEGAL_MESSAGE`, what Schannel returns for malformed handshake data. */
-const SEC_E_ILLEGAL_MESSAGE = 0x80090326;
 
 /** A malformed-structure failure (`decode_error`). */
 export function decodeError(what: string): TlsAlert {

@@ -1,0 +1,125 @@
+/**
+ * Steps both TLS versions and both roles take with what the peer sent: reading its
+ * certificate chain, checking it against the roots, the x25519 exchange with TLS's
+ * checks, and choosing our certificate for a CertificateRequest.
+ *
+ * @module
+ */
+import { x25519 } from "../../wasm/x25519.ts";
+import {
+  type Certificate,
+  parseCertificate,
+  signatureSchemes,
+  verifyChain,
+} from "../../pki/mod.ts";
+import {
+  SEC_E_CERT_UNKNOWN,
+  SEC_E_ILLEGAL_MESSAGE,
+  SEC_E_NO_CREDENTIALS,
+  SEC_E_OK,
+} from "../../sspi/status.ts";
+import {
+  ALERT_BAD_CERTIFICATE,
+  ALERT_CERTIFICATE_REQUIRED,
+  ALERT_ILLEGAL_PARAMETER,
+} from "./constants.ts";
+import { alertOfCertStatus } from "./engine.ts";
+import type { SchannelCredential } from "./credentials.ts";
+import { TlsAlert } from "./wire.ts";
+
+/** Who sent what is checked, for messages. */
+export type Peer = "server" | "client";
+
+/**
+ * The peer's chain parsed, leaf first. An empty chain fails (`SEC_E_NO_CREDENTIALS`
+ * for a client asked for one, `SEC_E_CERT_UNKNOWN` for a server), as does any
+ * certificate that does not parse or a leaf whose key type is not supported.
+ */
+export function parsePeerChain(
+  chain: readonly Uint8Array[],
+  peer: Peer,
+): Certificate[] {
+  if (!chain.length) {
+    throw peer === "client"
+      ? new TlsAlert(
+        ALERT_CERTIFICATE_REQUIRED,
+        SEC_E_NO_CREDENTIALS,
+        "the client sent no certificate",
+      )
+      : new TlsAlert(
+        ALERT_BAD_CERTIFICATE,
+        SEC_E_CERT_UNKNOWN,
+        "the server sent no certificate",
+      );
+  }
+  const parsed = chain.map((d) => parseCertificate(d));
+  if (!parsed[0]?.publicKey || parsed.some((c) => c === null)) {
+    throw new TlsAlert(
+      ALERT_BAD_CERTIFICATE,
+      SEC_E_CERT_UNKNOWN,
+      `the ${peer}'s certificate cannot be used`,
+    );
+  }
+  return parsed as Certificate[];
+}
+
+/** Checks a parsed chain against `roots` (and `host`, for a server); fails with the status. */
+export function requireTrusted(
+  chain: Certificate[],
+  roots: Certificate[],
+  host: string | undefined,
+  peer: Peer,
+): number {
+  const status = verifyChain(chain, roots, host === undefined ? {} : { host });
+  if (status !== SEC_E_OK) {
+    throw new TlsAlert(
+      alertOfCertStatus(status),
+      status,
+      peer === "server"
+        ? "the server's certificate is not trusted for this name"
+        : "the client's certificate is not trusted",
+    );
+  }
+  return status;
+}
+
+/** X25519 of our secret and the peer's 32-byte share; a low-order point fails. */
+export function x25519Shared(
+  secret: Uint8Array,
+  share: Uint8Array,
+  peer: Peer,
+): Uint8Array {
+  if (share.length !== 32) {
+    throw new TlsAlert(
+      ALERT_ILLEGAL_PARAMETER,
+      SEC_E_ILLEGAL_MESSAGE,
+      `the ${peer}'s x25519 key share is malformed`,
+    );
+  }
+  const shared = x25519(secret, share);
+  if (shared.every((b) => b === 0)) {
+    throw new TlsAlert(
+      ALERT_ILLEGAL_PARAMETER,
+      SEC_E_ILLEGAL_MESSAGE,
+      `the ${peer}'s key share is a low-order point`,
+    );
+  }
+  return shared;
+}
+
+/**
+ * What a client answers a CertificateRequest with: its chain and a scheme its key can
+ * sign with among `accepted`, or an empty chain (and no scheme) when it has none.
+ */
+export function clientCertificateFor(
+  cred: SchannelCredential,
+  accepted: readonly number[],
+): { chain: Uint8Array[]; scheme: number | null } {
+  const key = cred.key();
+  const scheme = key
+    ? signatureSchemes(key).find((s) => accepted.includes(s))
+    : undefined;
+  return key && scheme !== undefined
+    ? { chain: cred.chain, scheme }
+    : { chain: [], scheme: null };
+}
