@@ -99,6 +99,7 @@ export class CredSspContext implements PackageContext {
   #attrs = 0;
   #delegated: CredSspDelegatedCredentials | null = null;
   #target: string | null = null;
+  #async = false;
 
   /** A context for `cred` in `role`. */
   constructor(cred: CredSspCredential, role: "initiate" | "accept") {
@@ -109,6 +110,7 @@ export class CredSspContext implements PackageContext {
   }
 
   step(req: StepRequest): StepResult | Promise<StepResult> {
+    this.#async = req.async;
     if (this.#state === "failed" || this.#state === "done") {
       return fail(SEC_E_NO_CONTEXT, "the CredSSP exchange is over");
     }
@@ -408,11 +410,16 @@ export class CredSspContext implements PackageContext {
     const client = this.#role === "initiate";
     const r = this.#nego.step({
       target: client ? this.#target : null,
-      flags: client ? 0x10 | 0x4 | 0x8 | 0x10000 : 0x10 | 0x4 | 0x8 | 0x20000,
+      // Confidentiality, replay and sequence detection, integrity; the client asks
+      // for mutual authentication (Kerberos' AP-REP).
+      flags: client
+        ? 0x10 | 0x4 | 0x8 | 0x10000 | 0x2
+        : 0x10 | 0x4 | 0x8 | 0x20000,
       dataRep: 0,
       input: desc,
       output: null,
-      async: false,
+      // Kerberos' first context reaches the KDC: only in the Sspi*Async form.
+      async: this.#async,
     });
     return then(r, (x) => {
       if (x.status !== SEC_E_OK && x.status !== SEC_I_CONTINUE_NEEDED) {
