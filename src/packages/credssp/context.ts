@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { randomBytes, sha256 } from "../../crypto/mod.ts";
-import { DerError, scanDer } from "../../der/mod.ts";
+import { randomBytes } from "../../crypto/mod.ts";
+import { DerError } from "../../der/mod.ts";
 import { SspiError } from "../../sspi/errors.ts";
 import {
   bufferBytes,
@@ -17,11 +17,7 @@ import {
   SecBuffer,
   SecBufferDesc,
 } from "../../sspi/buffers.ts";
-import {
-  SECBUFFER_DATA,
-  SECBUFFER_TOKEN,
-  SECPKG_ATTR_SIZES,
-} from "../../sspi/flags.ts";
+import { SECBUFFER_TOKEN } from "../../sspi/flags.ts";
 import type {
   AttributeResult,
   PackageContext,
@@ -31,7 +27,6 @@ import type {
 } from "../../sspi/package.ts";
 import {
   SEC_E_INCOMPLETE_MESSAGE,
-  SEC_E_INTERNAL_ERROR,
   SEC_E_INVALID_TOKEN,
   SEC_E_LOGON_DENIED,
   SEC_E_MUTUAL_AUTH_FAILED,
@@ -40,10 +35,19 @@ import {
   SEC_I_CONTINUE_NEEDED,
 } from "../../sspi/status.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
-import { parseCertificate } from "../../pki/mod.ts";
+
 import { SECPKG_ATTR_REMOTE_CERT_CONTEXT } from "../schannel/constants.ts";
 import type { SchannelCertContext } from "../schannel/context.ts";
 import { TlsChannel } from "./channel.ts";
+import {
+  bindingHash,
+  hostOf,
+  ownLeaf,
+  plusOne,
+  sealWith,
+  subjectPublicKey,
+  unsealWith,
+} from "./binding.ts";
 import type { CredSspCredential } from "./credentials.ts";
 import {
   CredSspDelegatedCredentials,
@@ -497,37 +501,12 @@ export class CredSspContext implements PackageContext {
     return subjectPublicKey(ownLeaf(this.#cred)) ?? new Uint8Array(0);
   }
 
-  /** Negotiate's EncryptMessage: token (trailer) followed by the data. */
   #wrap(data: Uint8Array): Uint8Array | number {
-    const sizes = this.#nego.queryAttribute(SECPKG_ATTR_SIZES);
-    if (sizes.status !== SEC_E_OK) return sizes.status;
-    const trailer =
-      (sizes.value as { cbSecurityTrailer: number }).cbSecurityTrailer;
-    const tok = new SecBuffer(SECBUFFER_TOKEN, new Uint8Array(trailer));
-    const d = new SecBuffer(SECBUFFER_DATA, data.slice());
-    const st = this.#nego.encryptMessage?.(0, new SecBufferDesc([tok, d]), 0) ??
-      SEC_E_INTERNAL_ERROR;
-    if (st !== SEC_E_OK) return st;
-    const out = new Uint8Array(tok.cbBuffer + d.cbBuffer);
-    out.set(tok.pvBuffer!.subarray(0, tok.cbBuffer));
-    out.set(d.pvBuffer!.subarray(0, d.cbBuffer), tok.cbBuffer);
-    return out;
+    return sealWith(this.#nego, data);
   }
 
-  /** Negotiate's DecryptMessage over token + data. */
   #unwrap(blob: Uint8Array): Uint8Array | number {
-    const sizes = this.#nego.queryAttribute(SECPKG_ATTR_SIZES);
-    if (sizes.status !== SEC_E_OK) return sizes.status;
-    const trailer =
-      (sizes.value as { cbSecurityTrailer: number }).cbSecurityTrailer;
-    if (blob.length < trailer) return SEC_E_INVALID_TOKEN;
-    const tok = new SecBuffer(SECBUFFER_TOKEN, blob.slice(0, trailer));
-    const d = new SecBuffer(SECBUFFER_DATA, blob.slice(trailer));
-    const r: QopResult =
-      this.#nego.decryptMessage?.(new SecBufferDesc([tok, d]), 0) ??
-        { status: SEC_E_INTERNAL_ERROR, qop: 0 };
-    if (r.status !== SEC_E_OK) return r.status;
-    return d.pvBuffer!.subarray(0, d.cbBuffer);
+    return unsealWith(this.#nego, blob);
   }
 
   encryptMessage(qop: number, message: SecBufferDesc, seqNo: number): number {
@@ -561,52 +540,4 @@ export class CredSspContext implements PackageContext {
     this.#delegated = null;
     this.#state = "failed";
   }
-}
-
-/** SHA-256(magic || nonce || SubjectPublicKey) (MS-CSSP 3.1.5, version 5 and later). */
-function bindingHash(
-  magic: Uint8Array,
-  nonce: Uint8Array,
-  spk: Uint8Array,
-): Uint8Array {
-  const h = sha256.create();
-  h.update(magic);
-  h.update(nonce);
-  h.update(spk);
-  return h.digest();
-}
-
-/** The public key with 1 added to its first byte (versions 2 to 4). */
-function plusOne(spk: Uint8Array): Uint8Array {
-  const out = spk.slice();
-  out[0] = (out[0] + 1) & 0xff;
-  return out;
-}
-
-/** The SubjectPublicKey BIT STRING's bytes of a DER certificate. */
-function subjectPublicKey(certDer: Uint8Array): Uint8Array | null {
-  const c = parseCertificate(certDer);
-  if (!c) return null;
-  try {
-    const t = scanDer(c.subjectPublicKeyInfo);
-    const bits = t.bitString(t.children(0)[1] ?? -1, "subjectPublicKey");
-    return bits.unusedBits === 0 ? bits.bytes : null;
-  } catch {
-    return null;
-  }
-}
-
-function ownLeaf(cred: CredSspCredential): Uint8Array {
-  const tls = cred.tls.cred as unknown as { chain?: Uint8Array[] };
-  return tls.chain?.[0] ?? new Uint8Array(0);
-}
-
-/** The host of an SPN (`TERMSRV/host:port@REALM` → `host`) for the TLS name check. */
-export function hostOf(target: string | null): string | null {
-  if (!target) return null;
-  let h = target.includes("/") ? target.slice(target.indexOf("/") + 1) : target;
-  h = h.split("@")[0];
-  if (h.startsWith("[")) return h.slice(1, h.indexOf("]"));
-  const colon = h.lastIndexOf(":");
-  return colon > 0 && h.indexOf(":") === colon ? h.slice(0, colon) : h;
 }
