@@ -329,3 +329,98 @@ interopTest(
     }
   },
 );
+
+interopTest(
+  "key exchange groups with OpenSSL: secp256r1 both ways, HelloRetryRequest both ways, TLS 1.2 with P-256",
+  async () => {
+    const p = pki!;
+    // Our client into s_server limited to P-256: a HelloRetryRequest (1.3) or a P-256
+    // ServerKeyExchange (1.2).
+    for (const version of ["-tls1_3", "-tls1_2"]) {
+      const port = freePort();
+      const child = new Deno.Command("openssl", {
+        args: [
+          "s_server",
+          "-accept",
+          `127.0.0.1:${port}`,
+          "-cert",
+          p.ecServer.certPath,
+          "-key",
+          p.ecServer.keyPath,
+          version,
+          "-groups",
+          "P-256",
+          "-www",
+          "-naccept",
+          "1",
+        ],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      try {
+        const conn = await connectWhenUp(port);
+        const tls = await SchannelStream.connect(
+          conn,
+          acquire("client", { RootCertificates: p.ecCa.cert }),
+          "localhost",
+        );
+        await tls.write(enc.encode("GET / HTTP/1.0\r\n\r\n"));
+        const page = await tls.readText((t) =>
+          t.includes("</HTML>") || t.includes("</pre>")
+        );
+        assert.match(
+          page,
+          new RegExp(`Protocol\\s*: TLSv1\\.${version === "-tls1_3" ? 3 : 2}`),
+        );
+        tls.close();
+      } finally {
+        try {
+          child.kill();
+        } catch { /* exited */ }
+        await child.status;
+      }
+    }
+    // s_client into our server: a P-256 share taken as is; X448 first (unsupported):
+    // our HelloRetryRequest asks for x25519; TLS 1.2 limited to P-256.
+    for (
+      const args of [["-tls1_3", "-groups", "P-256"], [
+        "-tls1_3",
+        "-groups",
+        "X448:X25519",
+      ], ["-tls1_2", "-groups", "P-256"]]
+    ) {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = (listener.addr as Deno.NetAddr).port;
+      const cred = acquire("server", {
+        Certificate: p.rsaServer.cert,
+        PrivateKey: p.rsaServer.key,
+      });
+      const served = echoOnce(listener, cred);
+      const child = new Deno.Command("openssl", {
+        args: [
+          "s_client",
+          "-connect",
+          `127.0.0.1:${port}`,
+          "-servername",
+          "localhost",
+          "-CAfile",
+          p.rsaCa.certPath,
+          "-verify_return_error",
+          ...args,
+          "-quiet",
+        ],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const w = child.stdin.getWriter();
+      await w.write(enc.encode(`groups ${args.join(" ")}\n`));
+      const line = await served;
+      await w.close().catch(() => {});
+      const out = await child.output();
+      listener.close();
+      assert.equal(line, `groups ${args.join(" ")}\n`);
+      assert.match(new TextDecoder().decode(out.stdout), /GROUPS/);
+    }
+  },
+);

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "../../crypto/mod.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
-import { x25519PublicKey } from "../../wasm/x25519.ts";
+
 import { type Certificate, sign, verifySignature } from "../../pki/mod.ts";
 import {
   ALERT_DECRYPT_ERROR,
@@ -31,11 +31,11 @@ import {
   TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
 } from "./constants.ts";
 import { Tls12Client } from "./client12.ts";
+import { KEX_GROUPS, type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
   clientCertificateFor,
   parsePeerChain,
   requireTrusted,
-  x25519Shared,
 } from "./peer.ts";
 import { TlsEngine, unexpected } from "./engine.ts";
 import {
@@ -79,7 +79,8 @@ export class TlsClient extends TlsEngine {
   #serverName: string | null;
   #manual: boolean;
   #state: State = "hello";
-  #secret: Uint8Array;
+  #share: KeyShare;
+  #retried = false;
   #clientRandom: Uint8Array = new Uint8Array(0);
   #legacy: Tls12Client | null = null;
   #sessionId = new Uint8Array(0);
@@ -106,16 +107,23 @@ export class TlsClient extends TlsEngine {
     this.#serverName = serverName;
     this.#manual = manual ||
       (cred.flags & SCH_CRED_MANUAL_CRED_VALIDATION) !== 0;
-    this.#secret = randomBytes(32);
+    this.#share = newKeyShare(GROUP_X25519);
   }
 
   /** The first flight: a ClientHello. */
   start(): void {
     this.#clientRandom = randomBytes(32);
+    this.#sendHello(null);
+  }
+
+  /** A ClientHello with our current key share (and a HelloRetryRequest's cookie). */
+  #sendHello(cookie: Uint8Array | null): void {
     const body = encodeClientHello({
       random: this.#clientRandom,
       sessionId: this.#sessionId,
-      keyShare: x25519PublicKey(this.#secret),
+      keyShareGroup: this.#share.group,
+      keyShare: this.#share.publicKey,
+      cookie,
       serverName: sniName(this.#serverName),
       signatureSchemes: CLIENT_SCHEMES,
       protocols: this.#cred.protocols,
@@ -175,13 +183,7 @@ export class TlsClient extends TlsEngine {
 
   #serverHello(body: Uint8Array, raw: Uint8Array): void {
     const sh = parseServerHello(body);
-    if (constantTimeEqual(sh.random, HRR_RANDOM)) {
-      throw new TlsAlert(
-        ALERT_HANDSHAKE_FAILURE,
-        SEC_E_ALGORITHM_MISMATCH,
-        "the server asked for another key share (HelloRetryRequest); only x25519 is offered",
-      );
-    }
+    if (constantTimeEqual(sh.random, HRR_RANDOM)) return this.#retry(sh, raw);
     if (
       sh.version === 0 && sh.legacyVersion === TLS12 &&
       this.#cred.allows(TLS12, "client")
@@ -197,8 +199,7 @@ export class TlsClient extends TlsEngine {
     }
     if (
       sh.suite !== TLS_AES_128_GCM_SHA256 ||
-      sh.keyShareGroup !== GROUP_X25519 ||
-      sh.keyShare.length !== 32 ||
+      sh.keyShareGroup !== this.#share.group ||
       !constantTimeEqual(sh.sessionId, this.#sessionId)
     ) {
       throw new TlsAlert(
@@ -207,8 +208,7 @@ export class TlsClient extends TlsEngine {
         "ServerHello chose parameters not offered",
       );
     }
-    const shared = x25519Shared(this.#secret, sh.keyShare, "server");
-    this.#secret.fill(0);
+    const shared = sharedSecret(this.#share, sh.keyShare, "server");
     this.transcript.add(raw);
     this.requireMessageBoundary();
     this.#hs = handshakeSecret(shared);
@@ -220,6 +220,44 @@ export class TlsClient extends TlsEngine {
     // From here our records (the Finished flight, or an alert) use the handshake key.
     this.writeCipher = new RecordCipher(this.#cHs);
     this.#state = "ee";
+  }
+
+  /**
+   * A HelloRetryRequest (RFC 8446 4.1.4): the server wants a key share in another
+   * group we support; the transcript restarts from the first hello's hash and a
+   * second ClientHello goes out. Only one retry is allowed.
+   */
+  #retry(sh: ServerHello, raw: Uint8Array): void {
+    if (this.#retried) throw unexpected("a second HelloRetryRequest");
+    if (
+      sh.version !== TLS13 || !this.#cred.allows(TLS13, "client") ||
+      sh.suite !== TLS_AES_128_GCM_SHA256
+    ) {
+      throw new TlsAlert(
+        ALERT_ILLEGAL_PARAMETER,
+        SEC_E_ILLEGAL_MESSAGE,
+        "HelloRetryRequest chose parameters not offered",
+      );
+    }
+    if (
+      sh.keyShareGroup === this.#share.group ||
+      !KEX_GROUPS.includes(sh.keyShareGroup)
+    ) {
+      throw new TlsAlert(
+        ALERT_HANDSHAKE_FAILURE,
+        SEC_E_ALGORITHM_MISMATCH,
+        `the server asked for key exchange group 0x${
+          sh.keyShareGroup.toString(16)
+        }, which is not supported`,
+      );
+    }
+    this.#retried = true;
+    this.#share.secret.fill(0);
+    this.#share = newKeyShare(sh.keyShareGroup);
+    this.transcript.restartAfterRetry();
+    this.transcript.add(raw);
+    this.requireMessageBoundary();
+    this.#sendHello(sh.cookie);
   }
 
   /** The server chose TLS 1.2: the rest of the handshake is Tls12Client's. */
@@ -265,7 +303,7 @@ export class TlsClient extends TlsEngine {
       cred: this.#cred,
       serverName: this.#serverName,
       manual: this.#manual,
-      secret: this.#secret,
+      share: this.#share,
       clientRandom: this.#clientRandom,
       serverRandom: sh.random.slice(),
       ems: sh.ems,
@@ -381,7 +419,7 @@ export class TlsClient extends TlsEngine {
   /** Wipes keys and the ephemeral secret. */
   override wipe(): void {
     super.wipe();
-    this.#secret.fill(0);
+    this.#share.secret.fill(0);
   }
 }
 

@@ -7,13 +7,12 @@
  * @module
  */
 import { constantTimeEqual } from "../../util/bytes.ts";
-import { x25519PublicKey } from "../../wasm/x25519.ts";
+
 import { type Certificate, sign, verifySignature } from "../../pki/mod.ts";
 import {
   ALERT_DECRYPT_ERROR,
   ALERT_ILLEGAL_PARAMETER,
   CT_CHANGE_CIPHER_SPEC,
-  GROUP_X25519,
   HS_CERTIFICATE,
   HS_CERTIFICATE_REQUEST,
   HS_CERTIFICATE_VERIFY,
@@ -37,11 +36,11 @@ import { plainRecord } from "./record.ts";
 import { RecordCipher12 } from "./record12.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
+import { KEX_GROUPS, type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
   clientCertificateFor,
   parsePeerChain,
   requireTrusted,
-  x25519Shared,
 } from "./peer.ts";
 import {
   SEC_E_ALGORITHM_MISMATCH,
@@ -63,8 +62,8 @@ export interface Tls12ClientStart {
   serverName: string | null;
   /** The caller checks the chain. */
   manual: boolean;
-  /** Our x25519 secret from the ClientHello's key share. */
-  secret: Uint8Array;
+  /** The ClientHello's key share (used again when the server picks its group). */
+  share: KeyShare;
   /** The two randoms. */
   clientRandom: Uint8Array;
   /** The server's random. */
@@ -86,6 +85,7 @@ export class Tls12Client {
   #pendingRead: RecordCipher12 | null = null;
   #certRequest: number[] | null = null;
   #parsed: Certificate[] = [];
+  #ourPublic: Uint8Array = new Uint8Array(0);
 
   /** Starts after the ServerHello. */
   constructor(start: Tls12ClientStart) {
@@ -160,7 +160,7 @@ export class Tls12Client {
   #serverKeyExchange(body: Uint8Array): void {
     const s = this.#s;
     const ske = parseServerKeyExchange(body);
-    if (ske.group !== GROUP_X25519 || ske.publicKey.length !== 32) {
+    if (!KEX_GROUPS.includes(ske.group)) {
       throw new TlsAlert(
         ALERT_ILLEGAL_PARAMETER,
         SEC_E_ALGORITHM_MISMATCH,
@@ -203,7 +203,13 @@ export class Tls12Client {
         "server",
       );
     }
-    this.#shared = x25519Shared(s.secret, ske.publicKey, "server");
+    // TLS 1.2 keys are made for the server's group: the hello's share if it fits.
+    const share = ske.group === s.share.group
+      ? s.share
+      : newKeyShare(ske.group);
+    if (share !== s.share) s.share.secret.fill(0);
+    this.#ourPublic = share.publicKey;
+    this.#shared = sharedSecret(share, ske.publicKey, "server");
   }
 
   #clientFlight(): void {
@@ -222,10 +228,9 @@ export class Tls12Client {
     add(
       handshakeMessage(
         HS_CLIENT_KEY_EXCHANGE,
-        encodeClientKeyExchange(x25519PublicKey(s.secret)),
+        encodeClientKeyExchange(this.#ourPublic),
       ),
     );
-    s.secret.fill(0);
     this.#master = masterSecret12(
       this.#shared!,
       s.ems,

@@ -160,3 +160,8 @@ export const DOWNGRADE_TLS12 = Uint8Array.of(
   0x44,
   0x01,
 );
+
+/** `secp256r1` (P-256). */
+export const GROUP_SECP256R1 = 0x0017;
+/** `secp384r1` (listed for ECDSA P-384 certificates only). */
+export const GROUP_SECP384R1 = 0x0018;

@@ -8,6 +8,7 @@
 import {
   ALERT_ILLEGAL_PARAMETER,
   EXT_ALPN,
+  EXT_COOKIE,
   EXT_EC_POINT_FORMATS,
   EXT_EXTENDED_MASTER_SECRET,
   EXT_KEY_SHARE,
@@ -16,6 +17,8 @@ import {
   EXT_SIGNATURE_ALGORITHMS,
   EXT_SUPPORTED_GROUPS,
   EXT_SUPPORTED_VERSIONS,
+  GROUP_SECP256R1,
+  GROUP_SECP384R1,
   GROUP_X25519,
   TLS12,
   TLS13,
@@ -95,7 +98,9 @@ export interface ClientHello {
 export function encodeClientHello(h: {
   random: Uint8Array;
   sessionId: Uint8Array;
+  keyShareGroup: number;
   keyShare: Uint8Array;
+  cookie?: Uint8Array | null;
   serverName: string | null;
   signatureSchemes: number[];
   protocols: string[] | null;
@@ -128,15 +133,21 @@ export function encodeClientHello(h: {
     w.u16(EXT_EXTENDED_MASTER_SECRET).u16(0);
     w.u16(EXT_RENEGOTIATION_INFO).open(2).u8(0).close();
   }
-  // x25519 is the key exchange; secp256r1 and secp384r1 are listed for the curves of
+  // x25519 and secp256r1 are key exchanges; secp384r1 is listed for the curve of
   // ECDSA certificates (RFC 8422 5.1 ties TLS 1.2 certificates to this list).
-  w.u16(EXT_SUPPORTED_GROUPS).open(2).open(2).u16(GROUP_X25519).u16(23).u16(24)
-    .close().close();
+  w.u16(EXT_SUPPORTED_GROUPS).open(2).open(2).u16(GROUP_X25519).u16(
+    GROUP_SECP256R1,
+  )
+    .u16(GROUP_SECP384R1).close().close();
   w.u16(EXT_SIGNATURE_ALGORITHMS).open(2).open(2);
   for (const s of h.signatureSchemes) w.u16(s);
   w.close().close();
-  w.u16(EXT_KEY_SHARE).open(2).open(2).u16(GROUP_X25519).vector(2, h.keyShare)
+  w.u16(EXT_KEY_SHARE).open(2).open(2).u16(h.keyShareGroup).vector(
+    2,
+    h.keyShare,
+  )
     .close().close();
+  if (h.cookie) w.u16(EXT_COOKIE).open(2).vector(2, h.cookie).close();
   if (h.protocols?.length) {
     w.u16(EXT_ALPN).open(2).open(2);
     for (const p of h.protocols) w.vector(1, ENC.encode(p));
@@ -266,6 +277,8 @@ export interface ServerHello {
   renegotiationInfo: Uint8Array | null;
   /** TLS 1.2: the ALPN protocol the server chose. */
   protocol: string | null;
+  /** HelloRetryRequest: the cookie to echo, if any. */
+  cookie: Uint8Array | null;
 }
 
 /** Decodes a ServerHello (or HelloRetryRequest) body. */
@@ -308,7 +321,32 @@ export function parseServerHello(body: Uint8Array): ServerHello {
     ems: ext.has(EXT_EXTENDED_MASTER_SECRET),
     renegotiationInfo: ext.get(EXT_RENEGOTIATION_INFO) ?? null,
     protocol: p ? p[0] : null,
+    cookie: cookieOf(ext.get(EXT_COOKIE), what),
   };
+}
+
+function cookieOf(
+  body: Uint8Array | undefined,
+  what: string,
+): Uint8Array | null {
+  if (!body) return null;
+  const r = new Reader(body, what);
+  const c = r.vector(2, 1);
+  r.end();
+  return c;
+}
+
+/** Encodes a HelloRetryRequest asking for a key share in `group` (RFC 8446 4.1.4). */
+export function encodeHelloRetryRequest(
+  sessionId: Uint8Array,
+  group: number,
+): Uint8Array {
+  const w = new Writer().u16(TLS12).bytes(HRR_RANDOM).vector(1, sessionId);
+  w.u16(TLS_AES_128_GCM_SHA256).u8(0).open(2);
+  w.u16(EXT_SUPPORTED_VERSIONS).open(2).u16(TLS13).close();
+  w.u16(EXT_KEY_SHARE).open(2).u16(group).close();
+  w.close();
+  return w.finish();
 }
 
 /** Encodes a TLS 1.2 ServerHello body. */
@@ -335,12 +373,13 @@ export function encodeServerHello12(
 export function encodeServerHello(
   random: Uint8Array,
   sessionId: Uint8Array,
+  group: number,
   keyShare: Uint8Array,
 ): Uint8Array {
   const w = new Writer().u16(TLS12).bytes(random).vector(1, sessionId);
   w.u16(TLS_AES_128_GCM_SHA256).u8(0).open(2);
   w.u16(EXT_SUPPORTED_VERSIONS).open(2).u16(TLS13).close();
-  w.u16(EXT_KEY_SHARE).open(2).u16(GROUP_X25519).vector(2, keyShare).close();
+  w.u16(EXT_KEY_SHARE).open(2).u16(group).vector(2, keyShare).close();
   w.close();
   return w.finish();
 }

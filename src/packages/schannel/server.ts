@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "../../crypto/mod.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
-import { x25519PublicKey } from "../../wasm/x25519.ts";
+
 import {
   type Certificate,
   sign,
@@ -20,7 +20,6 @@ import {
   ALERT_ILLEGAL_PARAMETER,
   ALERT_NO_APPLICATION_PROTOCOL,
   ALERT_PROTOCOL_VERSION,
-  GROUP_X25519,
   HS_CERTIFICATE,
   HS_CERTIFICATE_REQUEST,
   HS_CERTIFICATE_VERIFY,
@@ -33,6 +32,7 @@ import {
   TLS_AES_128_GCM_SHA256,
 } from "./constants.ts";
 import { Tls12Server } from "./server12.ts";
+import { KEX_GROUPS, newKeyShare, sharedSecret } from "./kex.ts";
 import { TlsEngine, unexpected } from "./engine.ts";
 import {
   deriveSecret,
@@ -46,6 +46,7 @@ import {
   encodeCertificateRequest,
   encodeCertificateVerify,
   encodeEncryptedExtensions,
+  encodeHelloRetryRequest,
   encodeServerHello,
   parseCertificate,
   parseCertificateVerify,
@@ -55,7 +56,7 @@ import { RecordCipher } from "./record.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { CLIENT_SCHEMES } from "./client.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
-import { parsePeerChain, requireTrusted, x25519Shared } from "./peer.ts";
+import { parsePeerChain, requireTrusted } from "./peer.ts";
 import {
   SEC_E_ALGORITHM_MISMATCH,
   SEC_E_APPLICATION_PROTOCOL_MISMATCH,
@@ -74,6 +75,7 @@ export class TlsServer extends TlsEngine {
   #cHs: Uint8Array | null = null;
   #cAp: Uint8Array | null = null;
   #legacy: Tls12Server | null = null;
+  #retryGroup = 0;
   /** The host name the client asked for (SNI). */
   serverName: string | null = null;
   /** The client's chain, when it sent one (DER, leaf first). */
@@ -138,25 +140,20 @@ export class TlsServer extends TlsEngine {
           "the client does not offer TLS 1.3, and TLS 1.2 is not enabled",
         );
       }
+      if (this.#retryGroup) {
+        throw unexpected("a TLS 1.2 ClientHello after a HelloRetryRequest");
+      }
       this.serverName = ch.serverName;
       this.requireMessageBoundary();
       this.#legacy = new Tls12Server(this, this.#cred, this.#askCertificate);
       this.#legacy.clientHello(ch, raw);
       return;
     }
-    const share = ch.keyShares.get(GROUP_X25519);
-    if (!ch.suites.includes(TLS_AES_128_GCM_SHA256) || !share) {
+    if (!ch.suites.includes(TLS_AES_128_GCM_SHA256)) {
       throw new TlsAlert(
         ALERT_HANDSHAKE_FAILURE,
         SEC_E_ALGORITHM_MISMATCH,
-        "the client offers neither TLS_AES_128_GCM_SHA256 nor an x25519 key share",
-      );
-    }
-    if (share.length !== 32) {
-      throw new TlsAlert(
-        ALERT_ILLEGAL_PARAMETER,
-        SEC_E_ILLEGAL_MESSAGE,
-        "bad x25519 key share",
+        "the client does not offer TLS_AES_128_GCM_SHA256",
       );
     }
     const key = this.#cred.key()!;
@@ -170,16 +167,44 @@ export class TlsServer extends TlsEngine {
         "the client accepts no signature scheme this certificate's key can make",
       );
     }
+    // The first group we support that the client sent a share for; none: ask for
+    // one (HelloRetryRequest), once.
+    const group = KEX_GROUPS.find((g) => ch.keyShares.has(g));
+    if (
+      group === undefined ||
+      (this.#retryGroup !== 0 && group !== this.#retryGroup)
+    ) {
+      const want = KEX_GROUPS.find((g) => ch.groups.includes(g));
+      if (want === undefined || this.#retryGroup !== 0) {
+        throw new TlsAlert(
+          this.#retryGroup ? ALERT_ILLEGAL_PARAMETER : ALERT_HANDSHAKE_FAILURE,
+          this.#retryGroup ? SEC_E_ILLEGAL_MESSAGE : SEC_E_ALGORITHM_MISMATCH,
+          this.#retryGroup
+            ? "the second ClientHello lacks the key share asked for"
+            : "the client supports neither x25519 nor secp256r1",
+        );
+      }
+      this.#retryGroup = want;
+      this.transcript.add(raw);
+      this.requireMessageBoundary();
+      this.transcript.restartAfterRetry();
+      const hrr = handshakeMessage(
+        HS_SERVER_HELLO,
+        encodeHelloRetryRequest(ch.sessionId, want),
+      );
+      this.transcript.add(hrr);
+      this.send(hrr);
+      return;
+    }
     this.serverName = ch.serverName;
     this.transcript.add(raw);
     this.requireMessageBoundary();
-    const secret = randomBytes(32);
-    const shared = x25519Shared(secret, share, "client");
-    const pub = x25519PublicKey(secret);
-    secret.fill(0);
+    const ours = newKeyShare(group);
+    const pub = ours.publicKey;
+    const shared = sharedSecret(ours, ch.keyShares.get(group)!, "client");
     const sh = handshakeMessage(
       HS_SERVER_HELLO,
-      encodeServerHello(randomBytes(32), ch.sessionId, pub),
+      encodeServerHello(randomBytes(32), ch.sessionId, group, pub),
     );
     this.transcript.add(sh);
     this.send(sh);

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from "../../crypto/mod.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
-import { x25519PublicKey } from "../../wasm/x25519.ts";
+
 import {
   type Certificate,
   sign,
@@ -21,7 +21,6 @@ import {
   ALERT_PROTOCOL_VERSION,
   CT_CHANGE_CIPHER_SPEC,
   DOWNGRADE_TLS12,
-  GROUP_X25519,
   HS_CERTIFICATE,
   HS_CERTIFICATE_REQUEST,
   HS_CERTIFICATE_VERIFY,
@@ -53,7 +52,8 @@ import { plainRecord } from "./record.ts";
 import { RecordCipher12 } from "./record12.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
-import { parsePeerChain, requireTrusted, x25519Shared } from "./peer.ts";
+import { parsePeerChain, requireTrusted } from "./peer.ts";
+import { KEX_GROUPS, type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
   SEC_E_ALGORITHM_MISMATCH,
   SEC_E_DECRYPT_FAILURE,
@@ -74,6 +74,7 @@ export class Tls12Server {
   #clientRandom: Uint8Array = new Uint8Array(0);
   #serverRandom: Uint8Array = new Uint8Array(0);
   #ems = false;
+  #share: KeyShare | null = null;
   #secret: Uint8Array | null = null;
   #master: Uint8Array | null = null;
   #pendingRead: RecordCipher12 | null = null;
@@ -107,7 +108,8 @@ export class Tls12Server {
     const suite = key.kind === "rsa"
       ? TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
       : TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
-    if (!ch.suites.includes(suite) || !ch.groups.includes(GROUP_X25519)) {
+    const group = KEX_GROUPS.find((g) => ch.groups.includes(g));
+    if (!ch.suites.includes(suite) || group === undefined) {
       throw new TlsAlert(
         ALERT_HANDSHAKE_FAILURE,
         SEC_E_ALGORITHM_MISMATCH,
@@ -148,8 +150,8 @@ export class Tls12Server {
     send(
       handshakeMessage(HS_CERTIFICATE, encodeCertificate12(this.#cred.chain)),
     );
-    this.#secret = randomBytes(32);
-    const params = ecdheParams(GROUP_X25519, x25519PublicKey(this.#secret));
+    this.#share = newKeyShare(group);
+    const params = ecdheParams(group, this.#share.publicKey);
     const signed = new Uint8Array(64 + params.length);
     signed.set(this.#clientRandom);
     signed.set(this.#serverRandom, 32);
@@ -262,13 +264,11 @@ export class Tls12Server {
   }
 
   #clientKeyExchange(body: Uint8Array): void {
-    const shared = x25519Shared(
-      this.#secret!,
+    this.#secret = sharedSecret(
+      this.#share!,
       parseClientKeyExchange(body),
       "client",
     );
-    this.#secret!.fill(0);
-    this.#secret = shared;
   }
 
   #keys(): void {

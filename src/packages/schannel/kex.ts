@@ -1,0 +1,79 @@
+/**
+ * The (EC)DHE groups Schannel speaks: x25519 and secp256r1 (P-256), for TLS 1.3 key
+ * shares and TLS 1.2 ServerKeyExchange/ClientKeyExchange alike: making our share and
+ * computing the shared secret with TLS's checks (low-order x25519 points, P-256
+ * points off the curve).
+ *
+ * @module
+ */
+import { randomBytes } from "../../crypto/mod.ts";
+import { p256Ecdh } from "../../pki/mod.ts";
+import { SEC_E_ILLEGAL_MESSAGE } from "../../sspi/status.ts";
+import { p256MulBase } from "../../wasm/p256.ts";
+import { x25519PublicKey } from "../../wasm/x25519.ts";
+import {
+  ALERT_ILLEGAL_PARAMETER,
+  GROUP_SECP256R1,
+  GROUP_X25519,
+} from "./constants.ts";
+import { type Peer, x25519Shared } from "./peer.ts";
+import { TlsAlert } from "./wire.ts";
+
+/** The groups we can exchange keys in, preferred first. */
+export const KEX_GROUPS: readonly number[] = [GROUP_X25519, GROUP_SECP256R1];
+
+/** Our ephemeral key in one group. */
+export interface KeyShare {
+  /** The named group. */
+  group: number;
+  /** The private scalar (wiped once used). */
+  secret: Uint8Array;
+  /** The public value as sent (32 bytes for x25519, 65 uncompressed for P-256). */
+  publicKey: Uint8Array;
+}
+
+/** A fresh key share in `group` (one of {@link KEX_GROUPS}). */
+export function newKeyShare(group: number): KeyShare {
+  if (group === GROUP_X25519) {
+    const secret = randomBytes(32);
+    return { group, secret, publicKey: x25519PublicKey(secret) };
+  }
+  if (group !== GROUP_SECP256R1) {
+    throw new TypeError(`group 0x${group.toString(16)} is not supported`);
+  }
+  for (;;) {
+    const secret = randomBytes(32);
+    const xy = p256MulBase(secret);
+    if (!xy) continue; // a multiple of the order: draw again
+    const publicKey = new Uint8Array(65);
+    publicKey[0] = 4;
+    publicKey.set(xy, 1);
+    return { group, secret, publicKey };
+  }
+}
+
+/** The shared secret with the peer's public value; our secret is wiped. */
+export function sharedSecret(
+  share: KeyShare,
+  peerPublic: Uint8Array,
+  peer: Peer,
+): Uint8Array {
+  try {
+    if (share.group === GROUP_X25519) {
+      return x25519Shared(share.secret, peerPublic, peer);
+    }
+    const z = peerPublic.length === 65 && peerPublic[0] === 4
+      ? p256Ecdh(share.secret, peerPublic)
+      : null;
+    if (!z) {
+      throw new TlsAlert(
+        ALERT_ILLEGAL_PARAMETER,
+        SEC_E_ILLEGAL_MESSAGE,
+        `the ${peer}'s P-256 key share is not a point of the curve`,
+      );
+    }
+    return z;
+  } finally {
+    share.secret.fill(0);
+  }
+}
