@@ -156,3 +156,47 @@ export async function serveNlaOnce(
     } catch { /* closed */ }
   }
 }
+
+/**
+ * The client side of the X.224 negotiation (MS-RDPBCGR 2.2.1.1): asks for TLS or
+ * CredSSP (PROTOCOL_SSL | PROTOCOL_HYBRID) and returns the protocol the server
+ * selected (2: HYBRID), or throws when it refused.
+ */
+export async function negotiateHybrid(conn: Deno.Conn): Promise<number> {
+  await conn.write(Uint8Array.of(
+    0x03,
+    0x00,
+    0x00,
+    0x13, // TPKT, 19 bytes
+    0x0e,
+    0xe0,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00, // X.224 Connection Request
+    0x01,
+    0x00,
+    0x08,
+    0x00,
+    0x03,
+    0x00,
+    0x00,
+    0x00, // RDP_NEG_REQ: SSL | HYBRID
+  ));
+  let buf = await readAtLeast(conn, new Uint8Array(0), 4);
+  const len = (buf[2] << 8) | buf[3];
+  buf = await readAtLeast(conn, buf, len);
+  const cc = buf.subarray(0, len);
+  if (cc.length < 19 || cc[5] !== 0xd0) {
+    throw new Error("no X.224 Connection Confirm");
+  }
+  const type = cc[11];
+  const value = cc[15] | (cc[16] << 8) | (cc[17] << 16) | (cc[18] << 24);
+  if (type !== 0x02) {
+    throw new Error(
+      `the server refused the negotiation (failure code ${value})`,
+    );
+  }
+  return value;
+}

@@ -10,7 +10,9 @@ import { SEC_E_LOGON_DENIED, SEC_E_OK } from "../../mod.ts";
 import { peerMissing } from "../peers/availability.ts";
 import { testPki } from "../schannel/_pki.ts";
 import { acquire } from "../schannel/_tls.ts";
-import { type NlaOutcome, serveNlaOnce } from "./_rdp.ts";
+import { negotiateHybrid, type NlaOutcome, serveNlaOnce } from "./_rdp.ts";
+import { SchannelStream } from "../schannel/_socket.ts";
+import { writeSamFile } from "../peers/winpr_sam.ts";
 
 const pki = await testPki();
 const USERS = [{ User: "alice", Domain: "CONTOSO", Password: "Secret1" }];
@@ -167,6 +169,93 @@ Deno.test({
         });
         assert.doesNotMatch(log, /nla_|credssp|SEC_E_/i);
       }
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "credssp interop: our CREDSSP client -> FreeRDP's shadow server (WinPR's NLA, raw NTLMSSP inside)",
+  ignore: pki === null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (
+      !(await runs("freerdp-shadow-cli", ["/version"])) ||
+      !(await runs("xvfb-run", ["--help"]))
+    ) {
+      peerMissing(
+        "FreeRDP's shadow server with Xvfb",
+        "apt-get install -y freerdp2-shadow-x11 xvfb",
+      );
+      return;
+    }
+    const sam = await writeSamFile(USERS);
+    const home = await Deno.makeTempDir();
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    listener.close();
+    const server = new Deno.Command("xvfb-run", {
+      args: [
+        "-a",
+        "freerdp-shadow-cli",
+        `/port:${port}`,
+        "/bind-address:127.0.0.1",
+        "/sec:nla",
+        `/sam-file:${sam}`,
+        "+auth",
+      ],
+      env: { HOME: home },
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      const attempt = async (password: string): Promise<string> => {
+        let conn: Deno.Conn | undefined;
+        for (let i = 0; i < 150 && !conn; i++) {
+          try {
+            conn = await Deno.connect({ hostname: "127.0.0.1", port });
+          } catch {
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
+        assert.ok(conn, "FreeRDP's shadow server did not start");
+        assert.equal(await negotiateHybrid(conn), 2); // PROTOCOL_HYBRID
+        const cred = acquire(
+          "client",
+          {
+            User: "alice",
+            Domain: "CONTOSO",
+            Password: password,
+            InnerPackage: "NTLM",
+          } as never,
+          "CREDSSP",
+        );
+        try {
+          // SEC_E_OK only after the server's pubKeyAuth checked out; then our authInfo.
+          const tls = await SchannelStream.connect(
+            conn,
+            cred,
+            "TERMSRV/localhost",
+          );
+          tls.close();
+          return "ok";
+        } catch (e) {
+          try {
+            conn.close();
+          } catch { /* closed */ }
+          return (e as Error).message;
+        }
+      };
+      assert.equal(await attempt("Secret1"), "ok");
+      assert.notEqual(await attempt("wrong"), "ok");
+    } finally {
+      try {
+        server.kill("SIGTERM");
+      } catch { /* gone */ }
+      await server.status;
+      await Deno.remove(home, { recursive: true }).catch(() => {});
+      await Deno.remove(sam).catch(() => {});
     }
   },
 });

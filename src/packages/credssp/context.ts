@@ -26,12 +26,14 @@ import type {
   StepResult,
 } from "../../sspi/package.ts";
 import {
+  SEC_E_CONTEXT_EXPIRED,
   SEC_E_INCOMPLETE_MESSAGE,
   SEC_E_INVALID_TOKEN,
   SEC_E_LOGON_DENIED,
   SEC_E_MUTUAL_AUTH_FAILED,
   SEC_E_NO_CONTEXT,
   SEC_E_OK,
+  SEC_I_CONTEXT_EXPIRED,
   SEC_I_CONTINUE_NEEDED,
 } from "../../sspi/status.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
@@ -213,7 +215,13 @@ export class CredSspContext implements PackageContext {
     }
     const got = this.#channel!.read(input.subarray(at));
     if (got.kind === "failed") {
-      return fail(got.status, "the TLS channel refused a record");
+      // The peer's close_notify ends the exchange too: a failure for the caller.
+      return got.status === SEC_I_CONTEXT_EXPIRED
+        ? fail(
+          SEC_E_CONTEXT_EXPIRED,
+          "the peer closed the TLS channel before CredSSP completed (a refused logon?)",
+        )
+        : fail(got.status, "the TLS channel refused a record");
     }
     if (got.kind === "more") {
       const consumed = at + got.consumed;

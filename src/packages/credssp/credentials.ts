@@ -33,6 +33,12 @@ import type { TSPasswordCreds } from "./tsrequest.ts";
 export interface CredSspAuthData {
   /** The TLS channel's credential. */
   Schannel?: SchannelAuthData;
+  /**
+   * The package inside the channel: `"Negotiate"` (SPNEGO, the default, what
+   * Windows sends), or `"NTLM"` for raw NTLMSSP tokens, which FreeRDP's servers
+   * (WinPR 2) expect and Windows servers accept, or `"Kerberos"`.
+   */
+  InnerPackage?: "Negotiate" | "NTLM" | "Kerberos";
   /** Negotiate's fields. */
   [field: string]: unknown;
 }
@@ -80,13 +86,19 @@ export class CredSspCredential implements PackageCredential {
 export function acquireCredSsp(
   req: AcquireRequest,
   schannel: SecurityPackage,
-  negotiate: SecurityPackage,
+  inner: Readonly<Record<string, SecurityPackage>>,
 ): CredSspCredential | Promise<CredSspCredential> {
   const a = (req.authData ?? {}) as CredSspAuthData;
   if (typeof a !== "object") {
     throw new TypeError("CREDSSP pAuthData must be an object");
   }
-  const { Schannel, ...negoAuth } = a;
+  const { Schannel, InnerPackage, ...negoAuth } = a;
+  const negotiate = inner[(InnerPackage ?? "Negotiate").toLowerCase()];
+  if (!negotiate) {
+    throw new TypeError(
+      'InnerPackage must be "Negotiate", "NTLM" or "Kerberos"',
+    );
+  }
   const outbound = (req.use & SECPKG_CRED_OUTBOUND) !== 0;
   let tlsAuth: SchannelAuthData = Schannel ?? {};
   if (outbound && !tlsAuth.RootCertificates) {

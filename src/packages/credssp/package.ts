@@ -21,6 +21,8 @@ import type {
 } from "../../sspi/package.ts";
 import { SEC_E_UNKNOWN_CREDENTIALS } from "../../sspi/status.ts";
 import { negotiatePackage } from "../negotiate/mod.ts";
+import { ntlmPackage } from "../ntlm/mod.ts";
+import { kerberosPackage } from "../kerberos/mod.ts";
 import { schannelPackage } from "../schannel/mod.ts";
 import { CredSspContext } from "./context.ts";
 import { acquireCredSsp, CredSspCredential } from "./credentials.ts";
@@ -51,7 +53,11 @@ export const credsspPackage: SecurityPackage = {
   acquireCredentials(
     req: AcquireRequest,
   ): PackageCredential | Promise<PackageCredential> {
-    return acquireCredSsp(req, schannelPackage, negotiatePackage);
+    return acquireCredSsp(req, schannelPackage, {
+      negotiate: negotiatePackage,
+      ntlm: ntlmPackage,
+      kerberos: kerberosPackage,
+    });
   },
   createContext(
     cred: PackageCredential,
