@@ -104,6 +104,7 @@ export {
   parseUserFile,
 } from "./src/packages/ntlm/mod.ts";
 export {
+  type KdcOption,
   type KdcTransport,
   kdcTransport,
   KdcUnreachableError,

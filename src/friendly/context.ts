@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { KdcOption } from "../packages/kerberos/mod.ts";
 import type {
   AcceptSecurityContext,
   InitializeSecurityContext,
@@ -74,10 +75,11 @@ export interface ClientOptions {
   password?: string;
   /**
    * Kerberos (alone or through Negotiate): the realm's KDCs (`host[:port]`, or an
-   * MS-KKDCP proxy's `https://` URL), tried in order; default the `kdc` lines of
-   * `krb5.conf`. Without either, Negotiate uses NTLM only.
+   * MS-KKDCP proxy's `https://` URL), tried in order, or an object mapping realms
+   * to their KDCs for cross-realm trusts; default the `kdc` lines of `krb5.conf`.
+   * Without either, Negotiate uses NTLM only.
    */
-  kdc?: string | readonly string[];
+  kdc?: KdcOption;
   /** The full `pAuthData` instead of username/domain/password. */
   authData?: unknown;
   /** The target SPN, e.g. `HTTP/web.contoso.com`. */

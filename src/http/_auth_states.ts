@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { KdcOption } from "../packages/kerberos/mod.ts";
 import {
   client as sspiClient,
   type SecurityContext,
@@ -43,10 +44,11 @@ export interface AuthFetchCredentials {
   /** The password. */
   password: string;
   /**
-   * Negotiate with Kerberos: the realm's KDCs (`host[:port]`); default the `kdc`
-   * lines of `krb5.conf`. Without either, Negotiate falls back to NTLM.
+   * Negotiate with Kerberos: the realm's KDCs (`host[:port]`), or an object
+   * mapping realms to their KDCs (cross-realm); default the `kdc` lines of
+   * `krb5.conf`. Without either, Negotiate falls back to NTLM.
    */
-  kdc?: string | readonly string[];
+  kdc?: KdcOption;
 }
 
 /** One authentication in progress (for the origin or for the proxy). */

@@ -42,7 +42,11 @@ import {
   KDC_REALM,
   kdcAvailable,
   type MitKdc,
+  type MitRealms,
+  type RealmsOptions,
+  type RealmSpec,
   startKdc,
+  startRealms,
 } from "../peers/mit_kdc.ts";
 
 /** The test user. */
@@ -272,4 +276,26 @@ export function acquireInbound(
     throw new Error(`AcquireCredentialsHandle threw: ${e}`);
   }
   return { status, cred };
+}
+
+/**
+ * Runs `fn` with the MIT realms of `specs` and their trusts (`startRealms`), or skips
+ * (fails under CI) when MIT's KDC is not installed, as `withKdc` does.
+ */
+export async function withRealms(
+  specs: readonly RealmSpec[],
+  options: RealmsOptions,
+  fn: (r: MitRealms) => Promise<void>,
+): Promise<void> {
+  if (!await kdcAvailable()) {
+    if (isCI()) throw new Error(`MIT KDC missing: ${KDC_INSTALL_HINT}`);
+    console.warn(`skipped: MIT KDC missing (${KDC_INSTALL_HINT})`);
+    return;
+  }
+  const realms = await startRealms(specs, options);
+  try {
+    await fn(realms);
+  } finally {
+    await realms.close();
+  }
 }

@@ -87,12 +87,12 @@ import {
 import {
   authenticatorTime,
   getForwardedTgt,
-  getServiceTicket,
   getTgt,
   isForwardable,
   statusOfKdcError,
 } from "./kdc.ts";
 import { krbCredFor } from "./delegation.ts";
+import { getServiceTicket } from "./cross_realm.ts";
 import { failure, KerberosContextBase } from "./context.ts";
 
 /** The GSS flags and `ISC_RET_*` for `ISC_REQ_*` flags. */
@@ -184,7 +184,13 @@ export class KerberosClientContext extends KerberosContextBase {
         let st = cached;
         if (!st) {
           const tgt = cred.tgt ?? await getTgt(cred);
-          st = await getServiceTicket(cred, tgt, spn, target.sname);
+          st = await getServiceTicket(
+            cred,
+            tgt,
+            spn,
+            target.sname,
+            target.realm,
+          );
         }
         const fwd = fetchFwd ? await this.#forwarded() : fwdNow;
         return this.#fail(this.#apReq(req, st, fwd));

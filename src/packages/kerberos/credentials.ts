@@ -36,9 +36,8 @@ import {
   selectTickets,
   wipeCcache,
 } from "./ccache.ts";
-import { kdcsFor, systemKrb5Config } from "./config.ts";
 import { type KdcTransport, KdcUnreachableError } from "./transport.ts";
-import { kdcTransport } from "./kkdcp.ts";
+import { type KdcOption, realmTransport, sameRealm } from "./kdc_realms.ts";
 import { delegatedTicket } from "./delegation.ts";
 
 /**
@@ -53,12 +52,22 @@ export interface KerberosAuthData {
   /** The password. */
   Password?: string;
   /**
-   * The realm's KDCs (`host`, `host:port`, or an MS-KKDCP proxy's `https://` URL),
-   * tried in order; default: the realm's `kdc` lines in the `krb5.conf` named by
-   * `KRB5_CONFIG`, else `/etc/krb5.conf`.
+   * The KDCs (`host`, `host:port`, or an MS-KKDCP proxy's `https://` URL), tried in
+   * order. A string or a list names the user's realm's KDCs. An object maps realm
+   * names (matched ignoring case) to each realm's KDCs, for cross-realm
+   * authentication: `{ "A.EXAMPLE": "kdc-a:88", "B.EXAMPLE": ["kdc-b1", "kdc-b2"] }`
+   * lets a user of `A.EXAMPLE` reach services of `B.EXAMPLE` through a trust (the
+   * client gets `krbtgt/B.EXAMPLE@A.EXAMPLE` from A's KDC, then the service ticket
+   * from B's, and follows KDC referrals, RFC 6806). A realm it does not name (every
+   * realm but the user's, with a string or a list) is looked up in the `kdc` lines
+   * of the `krb5.conf` named by `KRB5_CONFIG`, else `/etc/krb5.conf`; that is also
+   * the default for the user's realm.
    */
-  Kdc?: string | readonly string[];
-  /** Another way to reach the KDC (MS-KKDCP, a test relay); overrides `Kdc`. */
+  Kdc?: KdcOption;
+  /**
+   * Another way to reach the KDCs (MS-KKDCP, a test relay); overrides `Kdc`. It is
+   * told the realm of each request, so one transport serves every realm.
+   */
   KdcTransport?: KdcTransport;
   /** Milliseconds to wait for each KDC exchange (default 10,000). */
   KdcTimeoutMs?: number;
@@ -116,12 +125,28 @@ function splitIdentity(
 }
 
 /**
- * The ticket-cache key of a target: its service principal without the realm,
- * lower-cased (`HTTP@web` and `HTTP/web@R` are `http/web`).
+ * The ticket-cache key of a target: its service principal lower-cased, with the
+ * realm only when it names one other than `home` (`HTTP@web` and `HTTP/web@HOME`
+ * are `http/web`; `HTTP/web@OTHER` is `http/web@OTHER`).
  */
-function spnKey(spn: string): string {
+function spnKey(spn: string, home: string): string {
   const p = targetPrincipal(spn);
-  return (p ? p.sname.nameString.join("/") : spn.trim()).toLowerCase();
+  if (!p) return spn.trim().toLowerCase();
+  const name = p.sname.nameString.join("/").toLowerCase();
+  return p.realm && !sameRealm(p.realm, home)
+    ? `${name}@${p.realm.toUpperCase()}`
+    : name;
+}
+
+/** The realm a TGT is for (`krbtgt/X@Y` is for X); null for other tickets. */
+export function tgtRealmOf(t: CachedTicket): string | null {
+  const s = t.ticket.sname.nameString;
+  return s.length === 2 && s[0] === "krbtgt" ? s[1] : null;
+}
+
+/** The cache key of the realm pair `from` (issuer) and `to`. */
+function pairKey(from: string, to: string): string {
+  return `${from.toUpperCase()}>${to.toUpperCase()}`;
 }
 
 /**
@@ -143,6 +168,10 @@ export class KerberosCredential implements PackageCredential {
   #tgt: CachedTicket | null = null;
   #forwarded: CachedTicket | null = null;
   #tickets = new Map<string, CachedTicket>();
+  /** Cross-realm TGTs (`krbtgt/TO@FROM`), by `pairKey(FROM, TO)`. */
+  #crossTgts = new Map<string, CachedTicket>();
+  /** Learned paths: asking FROM for TO gave a TGT to this realm (capaths). */
+  #routes = new Map<string, string>();
   /** Delegate in every context, as if `ISC_REQ_DELEGATE` were asked (`Delegate`). */
   readonly delegate: boolean;
 
@@ -235,15 +264,44 @@ export class KerberosCredential implements PackageCredential {
 
   /** The cached service ticket for `spn`, if still valid for a minute. */
   serviceTicket(spn: string): CachedTicket | null {
-    const t = this.#tickets.get(spnKey(spn));
+    const t = this.#tickets.get(spnKey(spn, this.realm));
     return t && t.endtime > Date.now() + 60_000 ? t : null;
   }
 
   /** Caches a service ticket for `spn`. */
   setServiceTicket(spn: string, t: CachedTicket): void {
-    const old = this.#tickets.get(spnKey(spn));
+    const key = spnKey(spn, this.realm);
+    const old = this.#tickets.get(key);
     if (old && old !== t) wipeKey(old.key);
-    this.#tickets.set(spnKey(spn), t);
+    this.#tickets.set(key, t);
+  }
+
+  /**
+   * A cached cross-realm TGT that realm `from` issued on the way to realm `to`
+   * (`krbtgt/to@from`, or the TGT of the next realm on the path `from` chose before),
+   * if still valid for a minute.
+   */
+  crossRealmTgt(from: string, to: string): CachedTicket | null {
+    const via = this.#routes.get(pairKey(from, to)) ?? to;
+    const t = this.#crossTgts.get(pairKey(from, via));
+    return t && t.endtime > Date.now() + 60_000 ? t : null;
+  }
+
+  /**
+   * Caches a cross-realm TGT (`krbtgt/X@Y`, Y its ticket's realm); with `wanted`,
+   * remembers that asking Y for a TGT to `wanted` gave one to X.
+   */
+  setCrossRealmTgt(t: CachedTicket, wanted?: string): void {
+    const to = tgtRealmOf(t);
+    if (to === null) return;
+    const from = t.ticket.realm;
+    const key = pairKey(from, to);
+    const old = this.#crossTgts.get(key);
+    if (old && old !== t) wipeKey(old.key);
+    this.#crossTgts.set(key, t);
+    if (wanted !== undefined && !sameRealm(wanted, to)) {
+      this.#routes.set(pairKey(from, wanted), to);
+    }
   }
 
   queryAttribute(attribute: number): AttributeResult {
@@ -266,21 +324,10 @@ export class KerberosCredential implements PackageCredential {
     this.forwardedTgt = null;
     for (const t of this.#tickets.values()) wipeKey(t.key);
     this.#tickets.clear();
+    for (const t of this.#crossTgts.values()) wipeKey(t.key);
+    this.#crossTgts.clear();
+    this.#routes.clear();
   }
-}
-
-/** The realm's KDCs from `Kdc`, else from `krb5.conf`; null when none is known. */
-function transportFor(
-  d: KerberosAuthData,
-  realm: string,
-): KdcTransport | null {
-  if (d.KdcTransport) return d.KdcTransport;
-  const kdcs = d.Kdc === undefined
-    ? kdcsFor(systemKrb5Config(), realm)
-    : typeof d.Kdc === "string"
-    ? [d.Kdc]
-    : [...d.Kdc];
-  return kdcs.length ? kdcTransport(kdcs, d.KdcTimeoutMs) : null;
 }
 
 /** A usable cache entry as a ticket-cache entry (null when its ticket does not decode). */
@@ -332,7 +379,7 @@ function acquireFromDelegation(
         "(of a context not yet deleted)",
     );
   }
-  const transport = transportFor(d, t.crealm);
+  const transport = realmTransport(d, t.crealm);
   if (!transport || t.endtime <= Date.now()) {
     wipeKey(t.key);
     throw new SspiError(
@@ -397,13 +444,16 @@ function acquireFromCcache(
     const tgtEntry = tgt && cachedTicket(tgt);
     if (tgtEntry) keep.push(tgtEntry);
     const tickets = new Map<string, CachedTicket>();
+    const crossTgts: CachedTicket[] = [];
     for (const [spn, c] of services) {
       const t = cachedTicket(c);
       if (!t) continue;
-      tickets.set(spn, t);
       keep.push(t);
+      // krbtgt/OTHER@REALM: a cross-realm TGT; other tickets keyed with their realm.
+      if (tgtRealmOf(t) !== null) crossTgts.push(t);
+      else tickets.set(spn.includes("/") ? `${spn}@${t.ticket.realm}` : spn, t);
     }
-    let transport = transportFor(d, realm);
+    let transport = realmTransport(d, realm);
     if (!transport) {
       if (tickets.size === 0) {
         throw new SspiError(
@@ -426,6 +476,7 @@ function acquireFromCcache(
     );
     cred.tgt = tgtEntry;
     for (const [spn, t] of tickets) cred.setServiceTicket(spn, t);
+    for (const t of crossTgts) cred.setCrossRealmTgt(t);
     keep.length = 0;
     return cred;
   } finally {
@@ -477,7 +528,7 @@ export function acquireKerberosCredential(
       "Kerberos needs a realm (Domain, or User as user@REALM)",
     );
   }
-  const transport = transportFor(d, realm);
+  const transport = realmTransport(d, realm);
   if (!transport) {
     throw new SspiError(
       SEC_E_NO_CREDENTIALS,

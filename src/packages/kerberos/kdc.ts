@@ -2,7 +2,8 @@
  * The two KDC exchanges a Kerberos client needs (RFC 4120 sections 3.1 and 3.3): the
  * AS exchange for a TGT with encrypted-timestamp pre-authentication (the first request
  * goes without it and learns the enctype and salt from the KDC's PREAUTH_REQUIRED
- * error, as MIT's `kinit` and Windows do), and the TGS exchange for a service ticket.
+ * error, as MIT's `kinit` and Windows do), and the TGS exchange for a ticket (the walk
+ * across realms and referrals that uses it is `cross_realm.ts`'s).
  * Every reply is decoded from untrusted bytes; a KDC error becomes an `SspiError` with
  * the status Windows reports for it.
  *
@@ -72,7 +73,11 @@ import {
   PA_TGS_REQ,
   TKT_FLG_FORWARDABLE,
 } from "./constants.ts";
-import type { CachedTicket, KerberosCredential } from "./credentials.ts";
+import {
+  type CachedTicket,
+  type KerberosCredential,
+  tgtRealmOf,
+} from "./credentials.ts";
 import { KdcUnreachableError } from "./transport.ts";
 
 /**
@@ -369,16 +374,17 @@ function finish(
 }
 
 /**
- * One TGS exchange with `tgt` (RFC 4120 3.3) for `sname` in the TGT's realm, with
+ * One TGS exchange with `tgt` (RFC 4120 3.3) for `sname` in the realm the TGT is for
+ * (`krbtgt/X@Y` is used at X's KDC; the user's own TGT at the user's realm's), with
  * `kdcOptions`; the reply is checked and returned, not cached.
  */
-async function tgsExchange(
+export async function tgsExchange(
   cred: KerberosCredential,
   tgt: CachedTicket,
   sname: PrincipalName,
   kdcOptions: number,
 ): Promise<CachedTicket> {
-  const realm = tgt.crealm;
+  const realm = tgtRealmOf(tgt) ?? tgt.crealm;
   const n = randomUint(31);
   const reqBody = { ...body(realm, sname, n), kdcOptions };
   const bodyDer = encodeKdcReqBody(reqBody);
@@ -424,26 +430,6 @@ async function tgsExchange(
     n,
     "TGS-REP",
   );
-}
-
-/**
- * Gets a service ticket for `sname` in the TGT's realm (no cross-realm referrals
- * yet) and caches it under `spn`.
- */
-export async function getServiceTicket(
-  cred: KerberosCredential,
-  tgt: CachedTicket,
-  spn: string,
-  sname: PrincipalName,
-): Promise<CachedTicket> {
-  const t = await tgsExchange(
-    cred,
-    tgt,
-    sname,
-    KDC_OPT_FORWARDABLE | KDC_OPT_CANONICALIZE,
-  );
-  cred.setServiceTicket(spn, t);
-  return t;
 }
 
 /**

@@ -5,7 +5,12 @@
  *
  * @module
  */
-import { NT_ENTERPRISE, NT_PRINCIPAL, NT_SRV_INST } from "./constants.ts";
+import {
+  NT_ENTERPRISE,
+  NT_PRINCIPAL,
+  NT_SRV_HST,
+  NT_SRV_INST,
+} from "./constants.ts";
 import type { PrincipalName } from "./messages_types.ts";
 
 /** A parsed principal: its name and realm. */
@@ -138,7 +143,9 @@ export function principalToString(name: PrincipalName, realm?: string): string {
 
 /**
  * The service principal of an SSPI target: `service/host[:port][@REALM]` (the SPN
- * form Windows takes), or GSS's `service@host`. Null when it names no service.
+ * form Windows takes, `NT_SRV_INST` as Windows sends it), or GSS's `service@host`
+ * (a host-based service, `NT_SRV_HST` as MIT sends it: MIT's KDC gives referrals to
+ * another realm for that name type only). Null when it names no service.
  */
 export function targetPrincipal(
   target: string,
@@ -159,7 +166,7 @@ export function targetPrincipal(
   if (at > 0 && at < t.length - 1) {
     return {
       sname: {
-        nameType: NT_SRV_INST,
+        nameType: NT_SRV_HST,
         nameString: [t.slice(0, at), t.slice(at + 1)],
       },
     };

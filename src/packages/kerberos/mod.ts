@@ -2,8 +2,9 @@
  * The Kerberos security package: a client (AS and TGS exchanges with a KDC over TCP
  * or through an MS-KKDCP proxy over HTTPS, a ticket cache in the credential), an
  * acceptor (service keys from a keytab), the AP-REQ/AP-REP exchange in GSS framing,
- * RFC 4121 message protection with the AES enctypes, and credential delegation
- * (a forwarded TGT in the AP-REQ's checksum, `delegation.ts`).
+ * RFC 4121 message protection with the AES enctypes, credential delegation
+ * (a forwarded TGT in the AP-REQ's checksum, `delegation.ts`), and cross-realm
+ * service tickets through trusts and KDC referrals (`cross_realm.ts`).
  *
  * @module
  */
@@ -25,6 +26,8 @@ export {
   tcpTransport,
 } from "./transport.ts";
 export { kdcTransport, type KkdcpOptions, kkdcpTransport } from "./kkdcp.ts";
+export type { KdcOption } from "./kdc_realms.ts";
+export { MAX_REALM_HOPS } from "./cross_realm.ts";
 export type { KerberosKey } from "./crypto.ts";
 export {
   KerberosDelegatedTgt,
