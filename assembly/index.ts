@@ -216,8 +216,8 @@ export function ntlmOutPtr(): usize {
 
 // ---- AES-GCM (assembly/gcm.ts) -------------------------------------------------
 
-export { gcmBegin, gcmCtr, gcmFinish, gcmHash, gcmOpen, gcmSeal, gcmWipe } from "./gcm";
-import { GCM as GCM_REGION } from "./gcm";
+export { gcmBegin, gcmCtr, gcmFinish, gcmHash, gcmKeySetup, gcmOpen, gcmSeal, gcmWipe } from "./gcm";
+import { GCM as GCM_REGION, GCM_KEY, GCM_KEY_SIZE } from "./gcm";
 
 /**
  * Address of the 128-byte GCM region: the nonce (12 bytes) at +0, the tag at +16
@@ -225,6 +225,19 @@ import { GCM as GCM_REGION } from "./gcm";
  */
 export function gcmPtr(): usize {
   return GCM_REGION;
+}
+
+/**
+ * Address of the GCM per-key context (bitsliced AES round keys, the GHASH key
+ * table, the round count), built by `gcmKeySetup` and read by the other GCM calls.
+ */
+export function gcmKeyPtr(): usize {
+  return GCM_KEY;
+}
+
+/** Size of the GCM per-key context in bytes. */
+export function gcmKeySize(): i32 {
+  return GCM_KEY_SIZE;
 }
 
 // ---- X25519 (assembly/x25519.ts) -----------------------------------------------

@@ -2,17 +2,19 @@
  * AES-GCM (NIST SP 800-38D) with 96-bit nonces and 16-byte tags, over the AES
  * and GCM exports of `sspi.wasm` (`assembly/aes.ts`, `assembly/gcm.ts`).
  *
- * A record that fits the 64 KiB scratch region together with its AAD (every TLS
- * record does) takes one WebAssembly call; larger inputs are fed in
- * scratch-sized chunks. Decryption verifies the tag over the AAD and the
- * ciphertext before it decrypts anything, and leaves `data` untouched when the
- * tag does not match. The key schedule, H, the counter and the accumulator are
- * wiped from WebAssembly memory before every call returns; after a decryption
- * the scratch copy of the plaintext is wiped too.
+ * The constructor expands the key once into a per-key context (bitsliced AES
+ * round keys and the GHASH key table, see `assembly/gcm.ts`), which this object
+ * keeps and copies into WebAssembly memory for each call. A record that fits
+ * the 64 KiB scratch region together with its AAD (every TLS record does) takes
+ * one WebAssembly call; larger inputs are fed in scratch-sized chunks.
+ * Decryption verifies the tag over the AAD and the ciphertext before it
+ * decrypts anything, and leaves `data` untouched when the tag does not match.
+ * The key context, the counter, the keystream and the accumulator are wiped
+ * from WebAssembly memory before every call returns; after a decryption the
+ * scratch copy of the plaintext is wiped too.
  *
  * @module
  */
-import { type AesSchedule, aesSchedule, wipeAesSchedule } from "./aes.ts";
 import { getWasm, type SspiWasm } from "./mod.ts";
 
 /** GCM nonce length in bytes (96 bits). */
@@ -34,11 +36,11 @@ function pad16(n: number): number {
 }
 
 /**
- * An AES-128-GCM or AES-256-GCM key. The expanded key schedule is kept by this
+ * An AES-128-GCM or AES-256-GCM key. The expanded key context is kept by this
  * object (as secret as the key) until {@linkcode AesGcm.wipe}.
  */
 export class AesGcm {
-  #schedule: AesSchedule | undefined;
+  #context: Uint8Array | undefined;
 
   /** key: 16 or 32 bytes (copied; the expanded state is kept by this object). */
   constructor(key: Uint8Array) {
@@ -47,7 +49,17 @@ export class AesGcm {
         `Cannot use AES-GCM key: expected 16 or 32 bytes, got ${key.length}`,
       );
     }
-    this.#schedule = aesSchedule(key, false);
+    const { u8, x, key: k } = getWasm();
+    const ctx = x.gcmKeyPtr();
+    try {
+      u8.set(key, k);
+      x.aesInit(k, key.length, 0); // wipes the key region
+      x.gcmKeySetup(key.length);
+      this.#context = u8.slice(ctx, ctx + x.gcmKeySize());
+    } finally {
+      x.gcmWipe();
+      x.aesWipe();
+    }
   }
 
   /** Encrypts `data` in place and writes the 16-byte tag into `tag`. */
@@ -84,7 +96,6 @@ export class AesGcm {
       tag.set(u8.subarray(g + 16, g + 32));
     } finally {
       x.gcmWipe();
-      x.aesWipe();
     }
   }
 
@@ -135,25 +146,23 @@ export class AesGcm {
     } finally {
       if (used > 0) x.wipe(scratch, used);
       x.gcmWipe();
-      x.aesWipe();
     }
   }
 
   /** Zeroes the key state; later calls throw. */
   wipe(): void {
-    if (this.#schedule) wipeAesSchedule(this.#schedule);
-    this.#schedule = undefined;
+    this.#context?.fill(0);
+    this.#context = undefined;
   }
 
-  /** Copies the schedule and the nonce into WebAssembly memory. */
+  /** Copies the key context and the nonce into WebAssembly memory. */
   #load(nonce: Uint8Array): SspiWasm {
-    const s = this.#schedule;
-    if (!s) throw new TypeError("Cannot use AES-GCM key: it has been wiped");
+    const c = this.#context;
+    if (!c) throw new TypeError("Cannot use AES-GCM key: it has been wiped");
     checkLength("nonce", nonce, GCM_NONCE_LENGTH);
     const w = getWasm();
     const { u8, x } = w;
-    u8.set(s.roundKeys, x.aesSchedulePtr(0));
-    x.aesUseSchedule(s.keyLength);
+    u8.set(c, x.gcmKeyPtr());
     u8.set(nonce, x.gcmPtr());
     return w;
   }

@@ -100,9 +100,19 @@ export interface SspiWasmExports {
    * tag at +16 (expected tag in for `gcmOpen`, computed tag out of `gcmSeal`).
    */
   gcmPtr(): number;
+  /** Address of the GCM per-key context (`gcmKeySize()` bytes). */
+  gcmKeyPtr(): number;
+  /** Size of the GCM per-key context in bytes. */
+  gcmKeySize(): number;
   /**
-   * Starts a GCM message with the loaded AES encryption schedule and the nonce
-   * in the GCM region (H, E(J0), counter, cleared accumulator).
+   * Builds the GCM per-key context at `gcmKeyPtr` from the AES encryption
+   * schedule loaded by `aesInit` for a `klen`-byte key (16 or 32): bitsliced
+   * round keys, H and the GHASH key table. Returns 0 for other sizes.
+   */
+  gcmKeySetup(klen: number): number;
+  /**
+   * Starts a GCM message with the key context at `gcmKeyPtr` and the nonce in
+   * the GCM region (E(J0), counter, cleared accumulator).
    */
   gcmBegin(): void;
   /** Absorbs `len` bytes at `p` into GHASH; a final partial block is zero-padded. */
@@ -122,7 +132,10 @@ export interface SspiWasmExports {
    * a match (returns 1) decrypts `len` bytes at `p` in place; 0 otherwise.
    */
   gcmOpen(aad: number, aadLen: number, p: number, len: number): number;
-  /** Wipes the GCM region (H, counter, E(J0), accumulator, nonce, tags). */
+  /**
+   * Wipes the GCM key context, the GCM region (counter, E(J0), accumulator,
+   * nonce, tags) and the keystream.
+   */
   gcmWipe(): void;
   /**
    * Address of the 96-byte X25519 region: the scalar at +0, the u-coordinate at

@@ -125,6 +125,68 @@ Deno.test("gcm: random keys, nonces, AAD and sizes agree with node:crypto", () =
   }
 });
 
+function crossCheck(
+  rng: Prng,
+  klen: number,
+  n: number,
+  alen: number,
+  what: string,
+): void {
+  const key = rng.bytes(klen);
+  const iv = rng.bytes(12);
+  const aad = rng.bytes(alen);
+  const pt = rng.bytes(n);
+  const [ct, t] = nodeSeal(key, iv, aad, pt);
+  const gcm = new AesGcm(key);
+  const data = pt.slice();
+  const tag = new Uint8Array(16);
+  gcm.encrypt(iv, aad, data, tag);
+  assert.equal(toHex(data), ct, `${what}: klen ${klen} n ${n} aad ${alen}`);
+  assert.equal(toHex(tag), t, `${what}: tag, klen ${klen} n ${n} aad ${alen}`);
+  assert.equal(gcm.decrypt(iv, aad, data, tag), true);
+  assert.deepEqual(data, pt);
+  gcm.wipe();
+}
+
+Deno.test("gcm: every size 0..200 (AAD 0..70) agrees with node:crypto", () => {
+  const rng = new Prng(0x8b1c);
+  for (const klen of [16, 32]) {
+    for (let n = 0; n <= 200; n++) crossCheck(rng, klen, n, n % 71, "size");
+  }
+});
+
+Deno.test("gcm: sizes around the 8-block keystream and 4-block GHASH batches", () => {
+  const rng = new Prng(0x4d2);
+  const sizes = [
+    111,
+    112,
+    113,
+    127,
+    128,
+    129,
+    143,
+    144,
+    145,
+    255,
+    256,
+    257,
+    1023,
+    1024,
+    1025,
+    16383,
+    16384,
+    16385,
+    16401,
+  ];
+  for (const klen of [16, 32]) {
+    for (const n of sizes) {
+      for (const alen of [0, 13, 63, 64, 65, 200]) {
+        crossCheck(rng, klen, n, alen, "batch");
+      }
+    }
+  }
+});
+
 Deno.test("gcm: inputs larger than the scratch region are chunked", () => {
   const rng = new Prng(77);
   const size = getWasm().scratchSize;
@@ -235,11 +297,15 @@ Deno.test("gcm: key state wiped from WebAssembly memory after each call", () => 
   gcm.encrypt(iv, new Uint8Array(0), data, tag);
   const ek = x.aesSchedulePtr(0);
   const g = x.gcmPtr();
+  const k = x.gcmKeyPtr();
+  const ks = x.gcmKeySize();
   assert.deepEqual(u8.subarray(ek, ek + 480), new Uint8Array(480));
   assert.deepEqual(u8.subarray(g, g + 128), new Uint8Array(128));
+  assert.deepEqual(u8.subarray(k, k + ks), new Uint8Array(ks));
   assert.equal(gcm.decrypt(iv, new Uint8Array(0), data, tag), true);
   assert.deepEqual(u8.subarray(ek, ek + 480), new Uint8Array(480));
   assert.deepEqual(u8.subarray(g, g + 128), new Uint8Array(128));
+  assert.deepEqual(u8.subarray(k, k + ks), new Uint8Array(ks));
   assert.deepEqual(u8.subarray(scratch, scratch + 100), new Uint8Array(100));
 });
 
