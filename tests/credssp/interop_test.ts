@@ -182,7 +182,7 @@ Deno.test({
   async fn() {
     if (
       !(await runs("freerdp-shadow-cli", ["/version"])) ||
-      !(await runs("xvfb-run", ["--help"]))
+      !(await runs("Xvfb", ["-help"]))
     ) {
       peerMissing(
         "FreeRDP's shadow server with Xvfb",
@@ -195,17 +195,39 @@ Deno.test({
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = (listener.addr as Deno.NetAddr).port;
     listener.close();
-    const server = new Deno.Command("xvfb-run", {
+    // Our own Xvfb (not xvfb-run, which leaves its children behind when killed):
+    // it picks a free display and writes its number to stdout.
+    const xvfb = new Deno.Command("Xvfb", {
       args: [
-        "-a",
-        "freerdp-shadow-cli",
+        "-displayfd",
+        "1",
+        "-nolisten",
+        "tcp",
+        "-screen",
+        "0",
+        "1024x768x24",
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = xvfb.stdout.getReader();
+    let display = "";
+    while (!display.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      display += new TextDecoder().decode(value);
+    }
+    reader.releaseLock();
+    xvfb.stdout.cancel().catch(() => {});
+    const server = new Deno.Command("freerdp-shadow-cli", {
+      args: [
         `/port:${port}`,
         "/bind-address:127.0.0.1",
         "/sec:nla",
         `/sam-file:${sam}`,
         "+auth",
       ],
-      env: { HOME: home },
+      env: { HOME: home, DISPLAY: `:${display.trim()}` },
       stdout: "null",
       stderr: "null",
     }).spawn();
@@ -250,10 +272,12 @@ Deno.test({
       assert.equal(await attempt("Secret1"), "ok");
       assert.notEqual(await attempt("wrong"), "ok");
     } finally {
-      try {
-        server.kill("SIGTERM");
-      } catch { /* gone */ }
-      await server.status;
+      for (const child of [server, xvfb]) {
+        try {
+          child.kill("SIGTERM");
+        } catch { /* gone */ }
+        await child.status;
+      }
       await Deno.remove(home, { recursive: true }).catch(() => {});
       await Deno.remove(sam).catch(() => {});
     }
