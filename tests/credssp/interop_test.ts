@@ -229,19 +229,34 @@ Deno.test({
       ],
       env: { HOME: home, DISPLAY: `:${display.trim()}` },
       stdout: "null",
-      stderr: "null",
+      stderr: "piped",
     }).spawn();
+    // Its log, for the message when it does not come up.
+    let log = "";
+    const logged = (async () => {
+      for await (const chunk of server.stderr) {
+        log += new TextDecoder().decode(chunk);
+      }
+    })();
+    let exited = false;
+    server.status.then(() => exited = true);
     try {
       const attempt = async (password: string): Promise<string> => {
         let conn: Deno.Conn | undefined;
-        for (let i = 0; i < 150 && !conn; i++) {
+        // It makes its TLS key and certificate first: up to a minute on a busy machine.
+        for (let i = 0; i < 600 && !conn && !exited; i++) {
           try {
             conn = await Deno.connect({ hostname: "127.0.0.1", port });
           } catch {
             await new Promise((r) => setTimeout(r, 100));
           }
         }
-        assert.ok(conn, "FreeRDP's shadow server did not start");
+        assert.ok(
+          conn,
+          `FreeRDP's shadow server did not start (display :${display.trim()}):\n${
+            log.slice(-2000)
+          }`,
+        );
         assert.equal(await negotiateHybrid(conn), 2); // PROTOCOL_HYBRID
         const cred = acquire(
           "client",
@@ -278,6 +293,7 @@ Deno.test({
         } catch { /* gone */ }
         await child.status;
       }
+      await logged.catch(() => {});
       await Deno.remove(home, { recursive: true }).catch(() => {});
       await Deno.remove(sam).catch(() => {});
     }

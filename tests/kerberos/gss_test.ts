@@ -314,7 +314,9 @@ Deno.test("GSS Wrap SSPI split: data in place, token is the trailer", () => {
           token.length,
           conf ? securityTrailerSize(etype) : maxSignatureSize(etype),
         );
-        if (conf && n > 0) assert.notDeepEqual(buf, msg);
+        // Encrypted in place: changed (a 1-byte message stays the same once in 256
+        // runs by chance, so only messages of 8 bytes or more are compared).
+        if (conf && n >= 8) assert.notDeepEqual(buf, msg);
         if (!conf) assert.deepEqual(buf, msg);
         const r = acc.unwrapSspi(token, buf);
         assert.equal(r.status, SEC_E_OK, name);
