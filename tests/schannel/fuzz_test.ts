@@ -134,6 +134,12 @@ Deno.test({
       const k = `${where}:${statusName(s)}`;
       tally.set(k, (tally.get(k) ?? 0) + 1);
     };
+    const scP256 = acquire("server", {
+      Certificate: p.ecServer.cert,
+      PrivateKey: p.ecServer.key,
+      RootCertificates: p.rsaCa.cert,
+      KeyExchangeGroups: ["secp256r1"],
+    });
     const sc12 = acquire("server", {
       Certificate: p.rsaServer.cert,
       PrivateKey: p.rsaServer.key,
@@ -148,11 +154,16 @@ Deno.test({
     for (let i = 0; i < HANDSHAKES; i++) {
       // A third in TLS 1.2 (four legs: hello, server flight, client flight,
       // server Finished), the rest in TLS 1.3 (three legs); one leg mutated.
-      const v12 = r(3) === 0;
-      const [scX, ccX] = v12 ? [sc12, cc12] : [sc, cc];
+      // A third in TLS 1.2 (four legs), a sixth through a HelloRetryRequest to
+      // P-256 (five legs: hello, retry request, hello, flight, Finished), the rest
+      // plain TLS 1.3 (three legs).
+      const kind = r(6);
+      const v12 = kind < 2;
+      const hrr = kind === 2;
+      const [scX, ccX] = v12 ? [sc12, cc12] : hrr ? [scP256, cc] : [sc, cc];
       const mutual = r(4) === 0;
       const ascFlags = 0x4 | 0x8 | 0x10 | 0x100 | 0x10000 | (mutual ? 0x2 : 0);
-      const where = r(v12 ? 4 : 3);
+      const where = r(v12 ? 4 : hrr ? 5 : 3);
       const client = new CtxtHandle();
       const server = new CtxtHandle();
       try {
@@ -166,7 +177,7 @@ Deno.test({
             ? mutate(token, r)
             : { bytes: token, changed: [] };
           if (leg === where) mutated = { m, original: token };
-          const tag = `${v12 ? "1.2" : "1.3"} leg ${leg}`;
+          const tag = `${v12 ? "1.2" : hrr ? "1.3 HRR" : "1.3"} leg ${leg}`;
           if (leg % 2 === 0) {
             const st = asc(scX, server, leg === 0, m.bytes, ascFlags);
             count(tag, st.status);

@@ -549,3 +549,54 @@ schannelTest(
     closeAll(client, server);
   },
 );
+
+schannelTest(
+  "KeyExchangeGroups: P-256 shares, a HelloRetryRequest in memory, no group in common",
+  () => {
+    const p = pki!;
+    const info = (h: CtxtHandle) => {
+      const out: { value?: { dwProtocol: number } } = {};
+      assert.equal(
+        QueryContextAttributes(h, SECPKG_ATTR_CONNECTION_INFO, out),
+        SEC_E_OK,
+      );
+      return out.value!.dwProtocol;
+    };
+    const server = (groups?: string[], bits = 0) =>
+      acquire("server", {
+        Certificate: p.ecServer.cert,
+        PrivateKey: p.ecServer.key,
+        KeyExchangeGroups: groups,
+        grbitEnabledProtocols: bits,
+      });
+    const client = (groups?: string[], bits = 0) =>
+      acquire("client", {
+        RootCertificates: p.ecCa.cert,
+        KeyExchangeGroups: groups,
+        grbitEnabledProtocols: bits,
+      });
+    // A P-256 share taken as is: two legs each way.
+    let h = handshake(client(["secp256r1"]), server());
+    assert.equal(h.legs, 4);
+    closeAll(h.client, h.server);
+    // The server wants P-256, the client's share is x25519: a HelloRetryRequest, six legs.
+    h = handshake(client(), server(["P-256"]));
+    assert.equal(h.legs, 6);
+    assert.deepEqual(
+      unseal(h.server, seal(h.client, enc.encode("after a retry"))).data,
+      enc.encode("after a retry"),
+    );
+    closeAll(h.client, h.server);
+    // TLS 1.2 with P-256 chosen by the server.
+    h = handshake(client(undefined, 0x800), server(["secp256r1"]));
+    assert.equal(info(h.client), 0x800);
+    closeAll(h.client, h.server);
+    // Nothing in common: the server refuses.
+    assert.equal(
+      failure(() => handshake(client(["x25519"]), server(["secp256r1"])))
+        .status,
+      0x80090331,
+    );
+    assert.throws(() => client(["x448"]), /0x80090331/); // SEC_E_ALGORITHM_MISMATCH
+  },
+);

@@ -12,7 +12,11 @@ import type {
   PackageCredential,
   SecurityPackage,
 } from "../../sspi/package.ts";
-import { SEC_E_NO_CREDENTIALS } from "../../sspi/status.ts";
+import {
+  SEC_E_NO_CREDENTIALS,
+  SEC_E_SECPKG_NOT_FOUND,
+  SEC_E_UNKNOWN_CREDENTIALS,
+} from "../../sspi/status.ts";
 import { SCH_CRED_MANUAL_CRED_VALIDATION } from "../schannel/constants.ts";
 import type { SchannelAuthData } from "../schannel/credentials.ts";
 import type { TSPasswordCreds } from "./tsrequest.ts";
@@ -90,12 +94,16 @@ export function acquireCredSsp(
 ): CredSspCredential | Promise<CredSspCredential> {
   const a = (req.authData ?? {}) as CredSspAuthData;
   if (typeof a !== "object") {
-    throw new TypeError("CREDSSP pAuthData must be an object");
+    throw new SspiError(
+      SEC_E_UNKNOWN_CREDENTIALS,
+      "CREDSSP pAuthData must be an object",
+    );
   }
   const { Schannel, InnerPackage, ...negoAuth } = a;
   const negotiate = inner[(InnerPackage ?? "Negotiate").toLowerCase()];
   if (!negotiate) {
-    throw new TypeError(
+    throw new SspiError(
+      SEC_E_SECPKG_NOT_FOUND,
       'InnerPackage must be "Negotiate", "NTLM" or "Kerberos"',
     );
   }

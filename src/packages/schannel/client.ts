@@ -14,7 +14,6 @@ import {
   ALERT_ILLEGAL_PARAMETER,
   ALERT_PROTOCOL_VERSION,
   DOWNGRADE_TLS12,
-  GROUP_X25519,
   HS_CERTIFICATE,
   HS_CERTIFICATE_REQUEST,
   HS_CERTIFICATE_VERIFY,
@@ -31,7 +30,7 @@ import {
   TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
 } from "./constants.ts";
 import { Tls12Client } from "./client12.ts";
-import { KEX_GROUPS, type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
+import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
   clientCertificateFor,
   parsePeerChain,
@@ -107,7 +106,7 @@ export class TlsClient extends TlsEngine {
     this.#serverName = serverName;
     this.#manual = manual ||
       (cred.flags & SCH_CRED_MANUAL_CRED_VALIDATION) !== 0;
-    this.#share = newKeyShare(GROUP_X25519);
+    this.#share = newKeyShare(cred.groups[0]);
   }
 
   /** The first flight: a ClientHello. */
@@ -121,6 +120,7 @@ export class TlsClient extends TlsEngine {
     const body = encodeClientHello({
       random: this.#clientRandom,
       sessionId: this.#sessionId,
+      groups: this.#cred.groups,
       keyShareGroup: this.#share.group,
       keyShare: this.#share.publicKey,
       cookie,
@@ -241,7 +241,7 @@ export class TlsClient extends TlsEngine {
     }
     if (
       sh.keyShareGroup === this.#share.group ||
-      !KEX_GROUPS.includes(sh.keyShareGroup)
+      !this.#cred.groups.includes(sh.keyShareGroup)
     ) {
       throw new TlsAlert(
         ALERT_HANDSHAKE_FAILURE,

@@ -36,7 +36,7 @@ import { plainRecord } from "./record.ts";
 import { RecordCipher12 } from "./record12.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
-import { KEX_GROUPS, type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
+import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
   clientCertificateFor,
   parsePeerChain,
@@ -160,7 +160,7 @@ export class Tls12Client {
   #serverKeyExchange(body: Uint8Array): void {
     const s = this.#s;
     const ske = parseServerKeyExchange(body);
-    if (!KEX_GROUPS.includes(ske.group)) {
+    if (!s.cred.groups.includes(ske.group)) {
       throw new TlsAlert(
         ALERT_ILLEGAL_PARAMETER,
         SEC_E_ALGORITHM_MISMATCH,

@@ -8,8 +8,10 @@
 import { SspiError } from "../../sspi/errors.ts";
 import { SECPKG_CRED_INBOUND } from "../../sspi/flags.ts";
 import type { AcquireRequest, PackageCredential } from "../../sspi/package.ts";
+import { KEX_GROUPS } from "./kex.ts";
 import { TIMESTAMP_NEVER } from "../../sspi/buffers.ts";
 import {
+  SEC_E_ALGORITHM_MISMATCH,
   SEC_E_NO_CREDENTIALS,
   SEC_E_UNKNOWN_CREDENTIALS,
 } from "../../sspi/status.ts";
@@ -56,6 +58,33 @@ export interface SchannelAuthData {
    * `SP_PROT_TLS1_2_SERVER` 0x400); 0 or absent: TLS 1.3 and TLS 1.2.
    */
   grbitEnabledProtocols?: number;
+  /**
+   * The key exchange groups allowed, preferred first: `"x25519"`, `"secp256r1"`
+   * (`"P-256"`), or their TLS code points. Default both, x25519 first. A client sends
+   * its key share for the first; a server prefers them in this order.
+   */
+  KeyExchangeGroups?: readonly (string | number)[];
+}
+
+const GROUP_NAMES: Readonly<Record<string, number>> = {
+  x25519: 0x001d,
+  secp256r1: 0x0017,
+  "p-256": 0x0017,
+};
+
+/** The groups of `KeyExchangeGroups`, checked against what the package speaks. */
+function groupsOf(list: readonly (string | number)[] | undefined): number[] {
+  if (list === undefined) return [...KEX_GROUPS];
+  const out = list.map((g) =>
+    typeof g === "number" ? g : GROUP_NAMES[String(g).toLowerCase()] ?? -1
+  );
+  if (!out.length || out.some((g) => !KEX_GROUPS.includes(g))) {
+    throw new SspiError(
+      SEC_E_ALGORITHM_MISMATCH,
+      'KeyExchangeGroups: only "x25519" and "secp256r1" are supported',
+    );
+  }
+  return [...new Set(out)];
 }
 
 /** DER certificates from the accepted forms. */
@@ -65,7 +94,8 @@ function derList(v: string | Uint8Array | readonly Uint8Array[]): Uint8Array[] {
   if (Array.isArray(v) && v.every((c) => c instanceof Uint8Array)) {
     return [...v];
   }
-  throw new TypeError(
+  throw new SspiError(
+    SEC_E_UNKNOWN_CREDENTIALS,
     "certificates must be PEM text, DER bytes or a list of DER bytes",
   );
 }
@@ -125,6 +155,8 @@ export class SchannelCredential implements PackageCredential {
   readonly protocols: string[] | null;
   /** `SP_PROT_*` bits allowed (0: all this package speaks). */
   readonly enabledProtocols: number;
+  /** The key exchange groups, preferred first. */
+  readonly groups: readonly number[];
   #key: PrivateKey | null;
   #roots: Certificate[] | null;
 
@@ -133,13 +165,17 @@ export class SchannelCredential implements PackageCredential {
     this.use = req.use;
     const a = (req.authData ?? {}) as SchannelAuthData;
     if (typeof a !== "object") {
-      throw new TypeError("Schannel pAuthData must be an object");
+      throw new SspiError(
+        SEC_E_UNKNOWN_CREDENTIALS,
+        "Schannel pAuthData must be an object",
+      );
     }
     this.flags = (a.dwFlags ?? 0) >>> 0;
     this.protocols = a.ApplicationProtocols
       ? [...a.ApplicationProtocols]
       : null;
     this.enabledProtocols = (a.grbitEnabledProtocols ?? 0) >>> 0;
+    this.groups = groupsOf(a.KeyExchangeGroups);
     this.chain = a.Certificate ? derList(a.Certificate) : [];
     this.leaf = this.chain.length
       ? parsed([this.chain[0]], "Certificate")[0]

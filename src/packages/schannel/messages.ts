@@ -17,9 +17,7 @@ import {
   EXT_SIGNATURE_ALGORITHMS,
   EXT_SUPPORTED_GROUPS,
   EXT_SUPPORTED_VERSIONS,
-  GROUP_SECP256R1,
   GROUP_SECP384R1,
-  GROUP_X25519,
   TLS12,
   TLS13,
   TLS_AES_128_GCM_SHA256,
@@ -98,6 +96,7 @@ export interface ClientHello {
 export function encodeClientHello(h: {
   random: Uint8Array;
   sessionId: Uint8Array;
+  groups: readonly number[];
   keyShareGroup: number;
   keyShare: Uint8Array;
   cookie?: Uint8Array | null;
@@ -135,10 +134,9 @@ export function encodeClientHello(h: {
   }
   // x25519 and secp256r1 are key exchanges; secp384r1 is listed for the curve of
   // ECDSA certificates (RFC 8422 5.1 ties TLS 1.2 certificates to this list).
-  w.u16(EXT_SUPPORTED_GROUPS).open(2).open(2).u16(GROUP_X25519).u16(
-    GROUP_SECP256R1,
-  )
-    .u16(GROUP_SECP384R1).close().close();
+  w.u16(EXT_SUPPORTED_GROUPS).open(2).open(2);
+  for (const g of h.groups) w.u16(g);
+  w.u16(GROUP_SECP384R1).close().close();
   w.u16(EXT_SIGNATURE_ALGORITHMS).open(2).open(2);
   for (const s of h.signatureSchemes) w.u16(s);
   w.close().close();

@@ -32,7 +32,7 @@ import {
   TLS_AES_128_GCM_SHA256,
 } from "./constants.ts";
 import { Tls12Server } from "./server12.ts";
-import { KEX_GROUPS, newKeyShare, sharedSecret } from "./kex.ts";
+import { newKeyShare, sharedSecret } from "./kex.ts";
 import { TlsEngine, unexpected } from "./engine.ts";
 import {
   deriveSecret,
@@ -169,12 +169,12 @@ export class TlsServer extends TlsEngine {
     }
     // The first group we support that the client sent a share for; none: ask for
     // one (HelloRetryRequest), once.
-    const group = KEX_GROUPS.find((g) => ch.keyShares.has(g));
+    const group = this.#cred.groups.find((g) => ch.keyShares.has(g));
     if (
       group === undefined ||
       (this.#retryGroup !== 0 && group !== this.#retryGroup)
     ) {
-      const want = KEX_GROUPS.find((g) => ch.groups.includes(g));
+      const want = this.#cred.groups.find((g) => ch.groups.includes(g));
       if (want === undefined || this.#retryGroup !== 0) {
         throw new TlsAlert(
           this.#retryGroup ? ALERT_ILLEGAL_PARAMETER : ALERT_HANDSHAKE_FAILURE,

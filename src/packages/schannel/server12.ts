@@ -53,7 +53,7 @@ import { RecordCipher12 } from "./record12.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
 import { parsePeerChain, requireTrusted } from "./peer.ts";
-import { KEX_GROUPS, type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
+import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
   SEC_E_ALGORITHM_MISMATCH,
   SEC_E_DECRYPT_FAILURE,
@@ -108,7 +108,7 @@ export class Tls12Server {
     const suite = key.kind === "rsa"
       ? TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
       : TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
-    const group = KEX_GROUPS.find((g) => ch.groups.includes(g));
+    const group = this.#cred.groups.find((g) => ch.groups.includes(g));
     if (!ch.suites.includes(suite) || group === undefined) {
       throw new TlsAlert(
         ALERT_HANDSHAKE_FAILURE,
