@@ -1,7 +1,9 @@
 /**
  * RSA signatures (RFC 8017): RSASSA-PKCS1-v1_5 and RSASSA-PSS with MGF1, over `BigInt`.
  * Signing uses the CRT with base blinding and checks its result with the public key
- * (against faults and inconsistent keys). Not constant-time (see bigint.ts).
+ * (against faults and inconsistent keys). The blinding pair (r^e, r^-1) is kept per
+ * key object and squared between uses, with a fresh random r every 32 signatures, so
+ * most signatures skip the modular inverse. Not constant-time (see bigint.ts).
  *
  * @module
  */
@@ -175,17 +177,51 @@ function rsaPublicOp(key: RsaPublic, sig: Uint8Array): Uint8Array | null {
   return bigIntToBytes(modPow(s, key.e, key.n), k);
 }
 
+/** A blinding pair for one modulus: vf = r^e mod n and vi = r^-1 mod n. */
+interface Blinding {
+  n: bigint;
+  e: bigint;
+  vf: bigint;
+  vi: bigint;
+  uses: number;
+}
+
+/** Blinding pairs by key; a fresh random r every {@linkcode BLINDING_USES} signatures. */
+const blindings = new WeakMap<RsaPrivate, Blinding>();
+const BLINDING_USES = 32;
+
+/**
+ * The blinding pair for the next private operation with `key`. As OpenSSL's
+ * BN_BLINDING: a fresh r (with its inverse, the costly part) every
+ * BLINDING_USES operations, and in between the pair squared, which is the pair
+ * for r^2.
+ */
+function nextBlinding(key: RsaPrivate): Blinding {
+  const { n, e, p, q } = key;
+  const b = blindings.get(key);
+  if (b && b.n === n && b.e === e && b.uses < BLINDING_USES) {
+    b.vf = (b.vf * b.vf) % n;
+    b.vi = (b.vi * b.vi) % n;
+    b.uses++;
+    return b;
+  }
+  let r = randomBelow(n);
+  while (mod(r, p) === 0n || mod(r, q) === 0n) r = randomBelow(n);
+  const fresh = { n, e, vf: modPow(r, e, n), vi: modInv(r, n), uses: 1 };
+  blindings.set(key, fresh);
+  return fresh;
+}
+
 /** The RSA private operation (CRT, blinded, checked) on `m` < n. */
 function rsaPrivateOp(key: RsaPrivate, m: bigint): bigint {
   const { n, e, p, q, dp, dq, qi } = key;
-  let r = randomBelow(n);
-  while (mod(r, p) === 0n || mod(r, q) === 0n) r = randomBelow(n);
-  const blinded = (m * modPow(r, e, n)) % n;
+  const { vf, vi } = nextBlinding(key);
+  const blinded = (m * vf) % n;
   const m1 = modPow(blinded % p, dp, p);
   const m2 = modPow(blinded % q, dq, q);
   const h = mod(qi * (m1 - m2), p);
   const sb = m2 + h * q;
-  const s = (sb * modInv(r, n)) % n;
+  const s = (sb * vi) % n;
   if (modPow(s, e, n) !== m) throw new Error("RSA signature check failed");
   return s;
 }
