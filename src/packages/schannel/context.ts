@@ -363,7 +363,14 @@ export class SchannelContext implements PackageContext {
       const type = data[at];
       const n = (data[at + 1] << 16) | (data[at + 2] << 8) | data[at + 3];
       if (data.length - at - 4 < n) return SEC_E_ILLEGAL_MESSAGE;
-      if (type === HS_KEY_UPDATE) {
+      const tls12 = this.#engine!.version === TLS12;
+      if (tls12) {
+        // TLS 1.2: a server's HelloRequest asks for renegotiation, which is not
+        // offered; RFC 5246 7.4.1.1 lets a client ignore it.
+        if (type !== 0 || n !== 0 || this.#role !== "initiate") {
+          return SEC_E_ILLEGAL_MESSAGE;
+        }
+      } else if (type === HS_KEY_UPDATE) {
         // update_requested (1) asks for our KeyUpdate too; the send side keeps its
         // keys (an SSPI message call has no room for a second record).
         if (n !== 1 || data[at + 4] > 1 || at + 5 !== data.length) {
