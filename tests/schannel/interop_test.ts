@@ -424,3 +424,50 @@ interopTest(
     }
   },
 );
+
+interopTest(
+  "TLS 1.2: a HelloRequest from openssl s_server is ignored (no renegotiation), data goes on",
+  async () => {
+    const p = pki!;
+    const port = freePort();
+    const child = new Deno.Command("openssl", {
+      args: [
+        "s_server",
+        "-accept",
+        `127.0.0.1:${port}`,
+        "-cert",
+        p.rsaServer.certPath,
+        "-key",
+        p.rsaServer.keyPath,
+        "-tls1_2",
+      ],
+      stdin: "piped",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const w = child.stdin.getWriter();
+    try {
+      const conn = await connectWhenUp(port);
+      const tls = await SchannelStream.connect(
+        conn,
+        acquire("client", { RootCertificates: p.rsaCa.cert }),
+        "localhost",
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      await w.write(enc.encode("r\n")); // s_server: renegotiate (sends HelloRequest)
+      await new Promise((r) => setTimeout(r, 200));
+      await w.write(enc.encode("after the HelloRequest\n"));
+      const text = await tls.readText((t) =>
+        t.includes("after the HelloRequest")
+      );
+      assert.match(text, /after the HelloRequest/);
+      tls.close();
+    } finally {
+      await w.close().catch(() => {});
+      try {
+        child.kill();
+      } catch { /* exited */ }
+      await child.status;
+    }
+  },
+);
