@@ -9,6 +9,7 @@ import { x25519 } from "../../wasm/x25519.ts";
 import {
   type Certificate,
   parseCertificate,
+  type PrivateKey,
   signatureSchemes,
   verifyChain,
 } from "../../pki/mod.ts";
@@ -24,7 +25,6 @@ import {
   ALERT_ILLEGAL_PARAMETER,
 } from "./constants.ts";
 import { alertOfCertStatus } from "./engine.ts";
-import type { SchannelCredential } from "./credentials.ts";
 import { TlsAlert } from "./wire.ts";
 
 /** Who sent what is checked, for messages. */
@@ -112,7 +112,7 @@ export function x25519Shared(
  * sign with among `accepted`, or an empty chain (and no scheme) when it has none.
  */
 export function clientCertificateFor(
-  cred: SchannelCredential,
+  cred: { key(): PrivateKey | null; readonly chain: Uint8Array[] },
   accepted: readonly number[],
 ): { chain: Uint8Array[]; scheme: number | null } {
   const key = cred.key();
