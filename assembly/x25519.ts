@@ -9,8 +9,13 @@
 //
 // Constant time: the ladder runs all 255 steps with masked swaps, every
 // branch and memory address depends only on loop counters, and inversion is a
-// fixed addition chain. Limbs stay non-negative (subtraction adds 2p) and
-// below 3 * 2^26, so every product sum fits in an i64 (< 2^62.2).
+// fixed addition chain. Limbs stay non-negative (subtraction adds 2p), even
+// limbs below 3 * 2^26 and odd ones below 3 * 2^25 (plus 2^16 from the carry
+// order), so every product sum fits in an i64 (< 2^62.2).
+//
+// Speed: squarings use ref10's fe_sq (55 products, not 100), additions and
+// subtractions feeding a squaring are fused into it, and the ladder's swap and
+// A/B/C/D sums run in one pass over the four coordinates.
 
 /** Bytes in one field element (ten i64 limbs). */
 const FE: usize = 80;
@@ -66,20 +71,6 @@ function feCopy(h: usize, f: usize): void {
   memory.copy(h, f, FE);
 }
 
-/** h = f + g (no carry). */
-function feAdd(h: usize, f: usize, g: usize): void {
-  for (let i: usize = 0; i < 10; i++) setLimb(h, i, limb(f, i) + limb(g, i));
-}
-
-/** h = f - g + 2p (no carry; limbs stay non-negative for carried g). */
-function feSub(h: usize, f: usize, g: usize): void {
-  setLimb(h, 0, limb(f, 0) - limb(g, 0) + 0x7ffffda);
-  for (let i: usize = 1; i < 10; i++) {
-    const twoP: i64 = (i & 1) != 0 ? 0x3fffffe : 0x7fffffe;
-    setLimb(h, i, limb(f, i) - limb(g, i) + twoP);
-  }
-}
-
 /** Swaps f and g when `bit` is 1, in constant time. */
 function feCswap(f: usize, g: usize, bit: i64): void {
   const mask = -bit;
@@ -92,20 +83,22 @@ function feCswap(f: usize, g: usize, bit: i64): void {
   }
 }
 
-/** Stores h0..h9 at `h` after one carry pass (limbs normalised, h1 within 2^25 + 2^18). */
+/** Stores h0..h9 at `h` after one carry pass (limbs normalised but h1 and h5 within 2^25 + 2^18). */
 // @ts-ignore: decorator
 @inline function carryStore(
   h: usize, h0: i64, h1: i64, h2: i64, h3: i64, h4: i64,
   h5: i64, h6: i64, h7: i64, h8: i64, h9: i64,
 ): void {
+  // Two interleaved carry chains (ref10 order) for instruction-level parallelism.
   h1 += h0 >> 26; h0 &= M26;
-  h2 += h1 >> 25; h1 &= M25;
-  h3 += h2 >> 26; h2 &= M26;
-  h4 += h3 >> 25; h3 &= M25;
   h5 += h4 >> 26; h4 &= M26;
+  h2 += h1 >> 25; h1 &= M25;
   h6 += h5 >> 25; h5 &= M25;
+  h3 += h2 >> 26; h2 &= M26;
   h7 += h6 >> 26; h6 &= M26;
+  h4 += h3 >> 25; h3 &= M25;
   h8 += h7 >> 25; h7 &= M25;
+  h5 += h4 >> 26; h4 &= M26;
   h9 += h8 >> 26; h8 &= M26;
   h0 += (h9 >> 25) * 19; h9 &= M25;
   h1 += h0 >> 26; h0 &= M26;
@@ -148,20 +141,110 @@ function feMul(h: usize, f: usize, g: usize): void {
   carryStore(h, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
 }
 
-/** h = f^(2^n), n >= 1. */
-function feSqN(h: usize, f: usize, n: i32): void {
-  feMul(h, f, f);
-  for (let i = 1; i < n; i++) feMul(h, h, h);
+/** h = f^2 for f = f0..f9 (ref10's fe_sq: 55 products instead of 100). */
+// @ts-ignore: decorator
+@inline function sqStore(
+  h: usize, f0: i64, f1: i64, f2: i64, f3: i64, f4: i64,
+  f5: i64, f6: i64, f7: i64, f8: i64, f9: i64,
+): void {
+  const f0_2 = f0 << 1, f1_2 = f1 << 1, f2_2 = f2 << 1, f3_2 = f3 << 1;
+  const f4_2 = f4 << 1, f5_2 = f5 << 1, f6_2 = f6 << 1, f7_2 = f7 << 1;
+  const f5_38 = f5 * 38, f6_19 = f6 * 19, f7_38 = f7 * 38, f8_19 = f8 * 19, f9_38 = f9 * 38;
+  const h0 = f0 * f0 + f1_2 * f9_38 + f2_2 * f8_19 + f3_2 * f7_38 + f4_2 * f6_19 + f5 * f5_38;
+  const h1 = f0_2 * f1 + f2 * f9_38 + f3_2 * f8_19 + f4 * f7_38 + f5_2 * f6_19;
+  const h2 = f0_2 * f2 + f1_2 * f1 + f3_2 * f9_38 + f4_2 * f8_19 + f5_2 * f7_38 + f6 * f6_19;
+  const h3 = f0_2 * f3 + f1_2 * f2 + f4 * f9_38 + f5_2 * f8_19 + f6 * f7_38;
+  const h4 = f0_2 * f4 + f1_2 * f3_2 + f2 * f2 + f5_2 * f9_38 + f6_2 * f8_19 + f7 * f7_38;
+  const h5 = f0_2 * f5 + f1_2 * f4 + f2_2 * f3 + f6 * f9_38 + f7_2 * f8_19;
+  const h6 = f0_2 * f6 + f1_2 * f5_2 + f2_2 * f4 + f3_2 * f3 + f7_2 * f9_38 + f8 * f8_19;
+  const h7 = f0_2 * f7 + f1_2 * f6 + f2_2 * f5 + f3_2 * f4 + f8 * f9_38;
+  const h8 = f0_2 * f8 + f1_2 * f7_2 + f2_2 * f6 + f3_2 * f5_2 + f4 * f4 + f9 * f9_38;
+  const h9 = f0_2 * f9 + f1_2 * f8 + f2_2 * f7 + f3_2 * f6 + f4_2 * f5;
+  carryStore(h, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
 }
 
-/** h = f * 121665 (a24 of RFC 7748). */
-function feMulA24(h: usize, f: usize): void {
-  carryStore(
+/** h = f^2 (h may alias f). */
+function feSq(h: usize, f: usize): void {
+  sqStore(
     h,
-    limb(f, 0) * 121665, limb(f, 1) * 121665, limb(f, 2) * 121665, limb(f, 3) * 121665,
-    limb(f, 4) * 121665, limb(f, 5) * 121665, limb(f, 6) * 121665, limb(f, 7) * 121665,
-    limb(f, 8) * 121665, limb(f, 9) * 121665,
+    load<i64>(f), load<i64>(f, 8), load<i64>(f, 16), load<i64>(f, 24), load<i64>(f, 32),
+    load<i64>(f, 40), load<i64>(f, 48), load<i64>(f, 56), load<i64>(f, 64), load<i64>(f, 72),
   );
+}
+
+/** h = (f + g)^2, the addition fused into the squaring. */
+function feSqSum(h: usize, f: usize, g: usize): void {
+  sqStore(
+    h,
+    load<i64>(f) + load<i64>(g), load<i64>(f, 8) + load<i64>(g, 8),
+    load<i64>(f, 16) + load<i64>(g, 16), load<i64>(f, 24) + load<i64>(g, 24),
+    load<i64>(f, 32) + load<i64>(g, 32), load<i64>(f, 40) + load<i64>(g, 40),
+    load<i64>(f, 48) + load<i64>(g, 48), load<i64>(f, 56) + load<i64>(g, 56),
+    load<i64>(f, 64) + load<i64>(g, 64), load<i64>(f, 72) + load<i64>(g, 72),
+  );
+}
+
+/** h = (f - g + 2p)^2, the subtraction fused into the squaring. */
+function feSqDiff(h: usize, f: usize, g: usize): void {
+  sqStore(
+    h,
+    load<i64>(f) - load<i64>(g) + 0x7ffffda, load<i64>(f, 8) - load<i64>(g, 8) + 0x3fffffe,
+    load<i64>(f, 16) - load<i64>(g, 16) + 0x7fffffe, load<i64>(f, 24) - load<i64>(g, 24) + 0x3fffffe,
+    load<i64>(f, 32) - load<i64>(g, 32) + 0x7fffffe, load<i64>(f, 40) - load<i64>(g, 40) + 0x3fffffe,
+    load<i64>(f, 48) - load<i64>(g, 48) + 0x7fffffe, load<i64>(f, 56) - load<i64>(g, 56) + 0x3fffffe,
+    load<i64>(f, 64) - load<i64>(g, 64) + 0x7fffffe, load<i64>(f, 72) - load<i64>(g, 72) + 0x3fffffe,
+  );
+}
+
+/**
+ * The start of a ladder step: swaps (X2, Z2) with (X3, Z3) when `mask` is all
+ * ones, then A = X2 + Z2, B = X2 - Z2 + 2p, C = X3 + Z3, D = X3 - Z3 + 2p. The
+ * swapped X2..Z3 are not stored back: the step overwrites all four.
+ */
+function ladderPrep(mask: i64): void {
+  for (let i: usize = 0; i < 80; i += 8) {
+    const twoP: i64 = i == 0 ? 0x7ffffda : (i & 8) != 0 ? 0x3fffffe : 0x7fffffe;
+    let x2 = load<i64>(X2 + i), x3 = load<i64>(X3 + i);
+    let z2 = load<i64>(Z2 + i), z3 = load<i64>(Z3 + i);
+    const tx = mask & (x2 ^ x3);
+    const tz = mask & (z2 ^ z3);
+    x2 ^= tx; x3 ^= tx; z2 ^= tz; z3 ^= tz;
+    store<i64>(A + i, x2 + z2);
+    store<i64>(B + i, x2 - z2 + twoP);
+    store<i64>(C + i, x3 + z3);
+    store<i64>(D + i, x3 - z3 + twoP);
+  }
+}
+
+/** E = AA - BB + 2p, and T0 = AA + 121665 E (carried). */
+function ladderE(): void {
+  const e0 = load<i64>(AA) - load<i64>(BB) + 0x7ffffda;
+  const e1 = load<i64>(AA, 8) - load<i64>(BB, 8) + 0x3fffffe;
+  const e2 = load<i64>(AA, 16) - load<i64>(BB, 16) + 0x7fffffe;
+  const e3 = load<i64>(AA, 24) - load<i64>(BB, 24) + 0x3fffffe;
+  const e4 = load<i64>(AA, 32) - load<i64>(BB, 32) + 0x7fffffe;
+  const e5 = load<i64>(AA, 40) - load<i64>(BB, 40) + 0x3fffffe;
+  const e6 = load<i64>(AA, 48) - load<i64>(BB, 48) + 0x7fffffe;
+  const e7 = load<i64>(AA, 56) - load<i64>(BB, 56) + 0x3fffffe;
+  const e8 = load<i64>(AA, 64) - load<i64>(BB, 64) + 0x7fffffe;
+  const e9 = load<i64>(AA, 72) - load<i64>(BB, 72) + 0x3fffffe;
+  store<i64>(E, e0); store<i64>(E, e1, 8); store<i64>(E, e2, 16); store<i64>(E, e3, 24);
+  store<i64>(E, e4, 32); store<i64>(E, e5, 40); store<i64>(E, e6, 48); store<i64>(E, e7, 56);
+  store<i64>(E, e8, 64); store<i64>(E, e9, 72);
+  carryStore(
+    T0,
+    load<i64>(AA) + e0 * 121665, load<i64>(AA, 8) + e1 * 121665,
+    load<i64>(AA, 16) + e2 * 121665, load<i64>(AA, 24) + e3 * 121665,
+    load<i64>(AA, 32) + e4 * 121665, load<i64>(AA, 40) + e5 * 121665,
+    load<i64>(AA, 48) + e6 * 121665, load<i64>(AA, 56) + e7 * 121665,
+    load<i64>(AA, 64) + e8 * 121665, load<i64>(AA, 72) + e9 * 121665,
+  );
+}
+
+/** h = f^(2^n), n >= 1. */
+function feSqN(h: usize, f: usize, n: i32): void {
+  feSq(h, f);
+  for (let i = 1; i < n; i++) feSq(h, h);
 }
 
 /** h = z^(p - 2) = 1/z, by the fixed addition chain of ref10. Uses A..CB. */
@@ -259,26 +342,17 @@ export function x25519Scalarmult(): void {
   for (let t = 254; t >= 0; t--) {
     const bit = <i64>((load<u8>(k + <usize>(t >> 3)) >> <u8>(t & 7)) & 1);
     swap ^= bit;
-    feCswap(X2, X3, swap);
-    feCswap(Z2, Z3, swap);
+    ladderPrep(-swap);
     swap = bit;
-    feAdd(A, X2, Z2);
-    feMul(AA, A, A);
-    feSub(B, X2, Z2);
-    feMul(BB, B, B);
-    feSub(E, AA, BB);
-    feAdd(C, X3, Z3);
-    feSub(D, X3, Z3);
+    feSq(AA, A);
+    feSq(BB, B);
     feMul(DA, D, A);
     feMul(CB, C, B);
-    feAdd(T0, DA, CB);
-    feMul(X3, T0, T0);
-    feSub(T0, DA, CB);
-    feMul(T0, T0, T0);
+    feSqSum(X3, DA, CB);
+    feSqDiff(T0, DA, CB);
     feMul(Z3, X1, T0);
+    ladderE();
     feMul(X2, AA, BB);
-    feMulA24(T0, E);
-    feAdd(T0, AA, T0);
     feMul(Z2, E, T0);
   }
   feCswap(X2, X3, swap);
