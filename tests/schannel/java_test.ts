@@ -1,0 +1,164 @@
+/**
+ * Schannel against the JDK's own TLS stack (SunJSSE, OpenJDK 17), a third TLS
+ * implementation besides OpenSSL and rustls: our client into a JSSE server and a
+ * JSSE client (checking our chain and host name) into our server, TLS 1.3 and 1.2,
+ * RSA and P-256 certificates.
+ */
+import assert from "node:assert/strict";
+import { javaToolTest } from "../runtimes/_tools.ts";
+import { type TestCert, testPki } from "./_pki.ts";
+import { acquire } from "./_tls.ts";
+import { SchannelStream } from "./_socket.ts";
+
+const PEER = new URL("../peers/java/TlsPeer.java", import.meta.url).pathname;
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const PASS = "changeit";
+
+async function run(cmd: string, args: string[]): Promise<void> {
+  const r = await new Deno.Command(cmd, {
+    args,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!r.success) {
+    throw new Error(`${cmd} ${args.join(" ")}: ${dec.decode(r.stderr)}`);
+  }
+}
+
+/** A PKCS#12 key store with `cert` and its key, and a trust store with `ca`. */
+async function stores(dir: string, cert: TestCert, ca: TestCert, name: string) {
+  const keyStore = `${dir}/${name}-key.p12`;
+  const trustStore = `${dir}/${name}-trust.p12`;
+  await run("openssl", [
+    "pkcs12",
+    "-export",
+    "-in",
+    cert.certPath,
+    "-inkey",
+    cert.keyPath,
+    "-out",
+    keyStore,
+    "-passout",
+    `pass:${PASS}`,
+    "-name",
+    "server",
+  ]);
+  await run("keytool", [
+    "-importcert",
+    "-noprompt",
+    "-alias",
+    "ca",
+    "-file",
+    ca.certPath,
+    "-keystore",
+    trustStore,
+    "-storetype",
+    "PKCS12",
+    "-storepass",
+    PASS,
+  ]);
+  return { keyStore, trustStore };
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+await javaToolTest(
+  "schannel interop: JSSE (OpenJDK) server and client, TLS 1.3 and 1.2, RSA and P-256",
+  async () => {
+    const pki = await testPki();
+    if (!pki) return;
+    const dir = await Deno.makeTempDir({ prefix: "schannel-java-" });
+    try {
+      for (
+        const [kind, cert, ca] of [["rsa", pki.rsaServer, pki.rsaCa], [
+          "ec",
+          pki.ecServer,
+          pki.ecCa,
+        ]] as const
+      ) {
+        const { keyStore, trustStore } = await stores(dir, cert, ca, kind);
+        for (const protocol of ["TLSv1.3", "TLSv1.2"]) {
+          // JSSE server, our client.
+          const port = freePort();
+          const server = new Deno.Command("java", {
+            args: [PEER, "server", String(port), keyStore, PASS, protocol],
+            stdout: "piped",
+            stderr: "piped",
+          }).spawn();
+          let conn: Deno.Conn | undefined;
+          for (let i = 0; i < 300 && !conn; i++) {
+            try {
+              conn = await Deno.connect({ hostname: "127.0.0.1", port });
+            } catch {
+              await new Promise((r) => setTimeout(r, 100));
+            }
+          }
+          assert.ok(conn, "the JSSE server did not start");
+          const tls = await SchannelStream.connect(
+            conn,
+            acquire("client", { RootCertificates: ca.cert }),
+            "localhost",
+          );
+          await tls.write(enc.encode(`from schannel ${kind} ${protocol}\n`));
+          const answer = await tls.readText((t) => t.includes("\n"));
+          tls.close();
+          const out = await server.output();
+          assert.equal(
+            answer,
+            `FROM SCHANNEL ${kind.toUpperCase()} ${protocol.toUpperCase()}\n`,
+          );
+          assert.match(
+            dec.decode(out.stdout),
+            new RegExp(`${protocol} TLS_`),
+            dec.decode(out.stderr),
+          );
+          // Our server, JSSE client (it checks our chain against the CA and the name).
+          const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+          const ours = acquire("server", {
+            Certificate: cert.cert,
+            PrivateKey: cert.key,
+          });
+          const served = (async () => {
+            const c = await listener.accept();
+            const s = await SchannelStream.accept(c, ours);
+            const line = await s.readText((t) => t.includes("\n"));
+            await s.write(enc.encode(line.toUpperCase()));
+            await new Promise((r) => setTimeout(r, 100));
+            s.close();
+            return line;
+          })();
+          const client = await new Deno.Command("java", {
+            args: [
+              PEER,
+              "client",
+              String((listener.addr as Deno.NetAddr).port),
+              trustStore,
+              PASS,
+              protocol,
+              "localhost",
+            ],
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          listener.close();
+          assert.equal(await served, "hello from java\n");
+          const printed = dec.decode(client.stdout);
+          assert.match(
+            printed,
+            /^HELLO FROM JAVA\n/,
+            dec.decode(client.stderr),
+          );
+          assert.match(printed, new RegExp(`${protocol} TLS_`));
+        }
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
