@@ -230,7 +230,7 @@ export class TlsServer extends TlsEngine {
       add(
         handshakeMessage(
           HS_CERTIFICATE_REQUEST,
-          encodeCertificateRequest(CLIENT_SCHEMES),
+          encodeCertificateRequest(CLIENT_SCHEMES.filter((s) => s !== 0x0401)),
         ),
       );
     }
@@ -291,7 +291,7 @@ export class TlsServer extends TlsEngine {
     const { scheme, signature } = parseCertificateVerify(body);
     const input = certificateVerifyInput(false, this.transcript.hash());
     if (
-      !CLIENT_SCHEMES.includes(scheme) ||
+      !CLIENT_SCHEMES.includes(scheme) || scheme === 0x0401 || // no PKCS#1 in TLS 1.3
       !verifySignature(this.peerLeaf!.publicKey!, scheme, input, signature)
     ) {
       throw new TlsAlert(
