@@ -429,6 +429,10 @@ function finishStep(
     );
   }
   let attrs = r.attrs >>> 0;
+  const allocate = (a.flags &
+    (a.role === "initiate"
+      ? ISC_REQ_ALLOCATE_MEMORY
+      : ASC_REQ_ALLOCATE_MEMORY)) !== 0;
   if (isFailure(r.status)) {
     if (a.attrs) a.attrs.value = attrs;
     // A package may hand back a token with a failure (a TLS alert, a CredSSP
@@ -436,20 +440,11 @@ function finishStep(
     const out = r.token?.length
       ? findBuffer(a.output, SECBUFFER_TOKEN)
       : undefined;
-    if (out) {
-      const alloc = (a.flags & (a.role === "initiate"
-        ? ISC_REQ_ALLOCATE_MEMORY
-        : ASC_REQ_ALLOCATE_MEMORY)) !== 0;
-      if (!writeBuffer(out, r.token!, alloc, r.tokenIsFresh === true)) {
-        out.cbBuffer = 0;
-      }
+    if (out && !writeBuffer(out, r.token!, allocate, r.tokenIsFresh === true)) {
+      out.cbBuffer = 0;
     }
     return fail(r.status, r.message);
   }
-  const allocate = (a.flags &
-    (a.role === "initiate"
-      ? ISC_REQ_ALLOCATE_MEMORY
-      : ASC_REQ_ALLOCATE_MEMORY)) !== 0;
   const outBuf = findBuffer(a.output, SECBUFFER_TOKEN);
   const token = r.token ?? null;
   if (outBuf) {

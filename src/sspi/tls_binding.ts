@@ -98,6 +98,11 @@ export async function endPointOf(input: EndPointInput): Promise<Uint8Array> {
       input.der as Uint8Array<ArrayBuffer>,
     ),
   );
+  return endPointData(hash);
+}
+
+/** `tls-server-end-point:` followed by a certificate's digest (RFC 5929 4.1). */
+export function endPointData(hash: Uint8Array): Uint8Array {
   const out = new Uint8Array(PREFIX.length + hash.length);
   out.set(PREFIX);
   out.set(hash, PREFIX.length);

@@ -16,7 +16,11 @@ import {
   SECPKG_ATTR_STREAM_SIZES,
 } from "../../sspi/flags.ts";
 import type { PackageContext } from "../../sspi/package.ts";
-import { SEC_E_INCOMPLETE_MESSAGE, SEC_E_OK } from "../../sspi/status.ts";
+import {
+  SEC_E_INCOMPLETE_MESSAGE,
+  SEC_E_INVALID_TOKEN,
+  SEC_E_OK,
+} from "../../sspi/status.ts";
 import {
   decodeTSRequest,
   derValueLength,
@@ -90,7 +94,9 @@ export class TlsChannel {
     let at = 0;
     for (;;) {
       const want = this.#plain.length ? derValueLength(this.#plain) : -1;
-      if (want > MAX_TSREQUEST) return { kind: "failed", status: 0x80090308 };
+      if (want > MAX_TSREQUEST) {
+        return { kind: "failed", status: SEC_E_INVALID_TOKEN };
+      }
       if (want > 0 && this.#plain.length >= want) {
         const msg = this.#plain.subarray(0, want);
         this.#plain = this.#plain.slice(want);

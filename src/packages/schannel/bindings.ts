@@ -7,9 +7,7 @@
  */
 import { sha256 } from "../../crypto/mod.ts";
 import { secChannelBindings } from "../../sspi/buffers.ts";
-import { endPointInput } from "../../sspi/tls_binding.ts";
-
-const PREFIX = new TextEncoder().encode("tls-server-end-point:");
+import { endPointData, endPointInput } from "../../sspi/tls_binding.ts";
 
 /** The bindings for a server certificate, or null when its hash is not SHA-256. */
 export function endPointBindings(
@@ -23,9 +21,5 @@ export function endPointBindings(
     return null;
   }
   if (input.hash !== "SHA-256") return null;
-  const h = sha256(input.der);
-  const app = new Uint8Array(PREFIX.length + h.length);
-  app.set(PREFIX);
-  app.set(h, PREFIX.length);
-  return secChannelBindings(app);
+  return secChannelBindings(endPointData(sha256(input.der)));
 }

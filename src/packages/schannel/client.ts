@@ -23,8 +23,10 @@ import {
   HS_SERVER_HELLO,
   SCH_CRED_MANUAL_CRED_VALIDATION,
   SCH_CRED_NO_SERVERNAME_CHECK,
+  SIGNATURE_SCHEMES,
   TLS12,
   TLS13,
+  TLS13_SIGNATURE_SCHEMES,
   TLS_AES_128_GCM_SHA256,
   TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
   TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
@@ -34,6 +36,7 @@ import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
   clientCertificateFor,
   parsePeerChain,
+  requireFinished,
   requireTrusted,
 } from "./peer.ts";
 import { TlsEngine, unexpected } from "./engine.ts";
@@ -66,9 +69,6 @@ import {
   SEC_E_OK,
   SEC_E_UNSUPPORTED_FUNCTION,
 } from "../../sspi/status.ts";
-
-/** The signature schemes the client accepts, preferred first. */
-export const CLIENT_SCHEMES = [0x0804, 0x0403, 0x0401];
 
 type State = "hello" | "ee" | "cert" | "cv" | "finished" | "done";
 
@@ -125,7 +125,7 @@ export class TlsClient extends TlsEngine {
       keyShare: this.#share.publicKey,
       cookie,
       serverName: sniName(this.#serverName),
-      signatureSchemes: CLIENT_SCHEMES,
+      signatureSchemes: SIGNATURE_SCHEMES,
       protocols: this.#cred.protocols,
       tls13: this.#cred.allows(TLS13, "client"),
       tls12: this.#cred.allows(TLS12, "client"),
@@ -307,7 +307,7 @@ export class TlsClient extends TlsEngine {
       clientRandom: this.#clientRandom,
       serverRandom: sh.random.slice(),
       ems: sh.ems,
-      schemes: CLIENT_SCHEMES,
+      schemes: SIGNATURE_SCHEMES,
     });
   }
 
@@ -332,7 +332,7 @@ export class TlsClient extends TlsEngine {
 
   #certificateVerify(body: Uint8Array, raw: Uint8Array): void {
     const { scheme, signature } = parseCertificateVerify(body);
-    if (!CLIENT_SCHEMES.includes(scheme) || scheme === 0x0401) {
+    if (!TLS13_SIGNATURE_SCHEMES.includes(scheme)) {
       throw new TlsAlert(
         ALERT_ILLEGAL_PARAMETER,
         SEC_E_ILLEGAL_MESSAGE,
@@ -363,14 +363,11 @@ export class TlsClient extends TlsEngine {
   }
 
   #finished(body: Uint8Array, raw: Uint8Array): void {
-    const expected = finishedMac(this.#sHs!, this.transcript.hash());
-    if (!constantTimeEqual(expected, body)) {
-      throw new TlsAlert(
-        ALERT_DECRYPT_ERROR,
-        SEC_E_DECRYPT_FAILURE,
-        "the server's Finished is wrong",
-      );
-    }
+    requireFinished(
+      finishedMac(this.#sHs!, this.transcript.hash()),
+      body,
+      "server",
+    );
     this.transcript.add(raw);
     this.requireMessageBoundary();
     const master = masterSecret(this.#hs!);

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { constantTimeEqual } from "../../util/bytes.ts";
 
 import { type Certificate, sign, verifySignature } from "../../pki/mod.ts";
 import {
@@ -40,6 +39,7 @@ import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
   clientCertificateFor,
   parsePeerChain,
+  requireFinished,
   requireTrusted,
 } from "./peer.ts";
 import {
@@ -131,14 +131,11 @@ export class Tls12Client {
         return;
       case "finished": {
         if (type !== HS_FINISHED) throw unexpected("expected Finished");
-        const expected = finished12(this.#master!, false, e.transcript.hash());
-        if (!constantTimeEqual(expected, body)) {
-          throw new TlsAlert(
-            ALERT_DECRYPT_ERROR,
-            SEC_E_DECRYPT_FAILURE,
-            "the server's Finished is wrong",
-          );
-        }
+        requireFinished(
+          finished12(this.#master!, false, e.transcript.hash()),
+          body,
+          "server",
+        );
         e.transcript.add(raw);
         this.#master!.fill(0);
         this.#state = "done";

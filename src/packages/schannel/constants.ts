@@ -82,6 +82,8 @@ export const ALERT_BAD_CERTIFICATE = 42;
 export const ALERT_CERTIFICATE_EXPIRED = 45;
 /** `unknown_ca`. */
 export const ALERT_UNKNOWN_CA = 48;
+/** `certificate_unknown`. */
+export const ALERT_CERTIFICATE_UNKNOWN = 46;
 /** `decode_error`. */
 export const ALERT_DECODE_ERROR = 50;
 /** `decrypt_error`. */
@@ -165,3 +167,11 @@ export const DOWNGRADE_TLS12 = Uint8Array.of(
 export const GROUP_SECP256R1 = 0x0017;
 /** `secp384r1` (listed for ECDSA P-384 certificates only). */
 export const GROUP_SECP384R1 = 0x0018;
+
+/**
+ * The signature schemes we accept and offer, preferred first: rsa_pss_rsae_sha256,
+ * ecdsa_secp256r1_sha256, rsa_pkcs1_sha256 (TLS 1.2, and certificates).
+ */
+export const SIGNATURE_SCHEMES: readonly number[] = [0x0804, 0x0403, 0x0401];
+/** The schemes TLS 1.3 allows in CertificateVerify (no PKCS#1, RFC 8446 4.4.3). */
+export const TLS13_SIGNATURE_SCHEMES: readonly number[] = [0x0804, 0x0403];

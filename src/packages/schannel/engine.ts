@@ -9,6 +9,7 @@ import {
   ALERT_BAD_CERTIFICATE,
   ALERT_CERTIFICATE_EXPIRED,
   ALERT_CERTIFICATE_REQUIRED,
+  ALERT_CERTIFICATE_UNKNOWN,
   ALERT_CLOSE_NOTIFY,
   ALERT_DECRYPT_ERROR,
   ALERT_HANDSHAKE_FAILURE,
@@ -52,7 +53,7 @@ export function statusOfPeerAlert(description: number): number {
       return SEC_E_UNSUPPORTED_FUNCTION;
     case ALERT_BAD_CERTIFICATE:
     case ALERT_UNKNOWN_CA:
-    case 46: // certificate_unknown
+    case ALERT_CERTIFICATE_UNKNOWN:
       return SEC_E_CERT_UNKNOWN;
     case ALERT_CERTIFICATE_EXPIRED:
       return SEC_E_CERT_EXPIRED;

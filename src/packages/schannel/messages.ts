@@ -101,7 +101,7 @@ export function encodeClientHello(h: {
   keyShare: Uint8Array;
   cookie?: Uint8Array | null;
   serverName: string | null;
-  signatureSchemes: number[];
+  signatureSchemes: readonly number[];
   protocols: string[] | null;
   tls13: boolean;
   tls12: boolean;
@@ -431,7 +431,9 @@ export function parseCertificate(
 }
 
 /** Encodes a CertificateRequest asking for the given signature schemes. */
-export function encodeCertificateRequest(schemes: number[]): Uint8Array {
+export function encodeCertificateRequest(
+  schemes: readonly number[],
+): Uint8Array {
   const w = new Writer().u8(0).open(2);
   w.u16(EXT_SIGNATURE_ALGORITHMS).open(2).open(2);
   for (const s of schemes) w.u16(s);

@@ -6,6 +6,7 @@
  * @module
  */
 import { x25519 } from "../../wasm/x25519.ts";
+import { constantTimeEqual } from "../../util/bytes.ts";
 import {
   type Certificate,
   parseCertificate,
@@ -15,6 +16,7 @@ import {
 } from "../../pki/mod.ts";
 import {
   SEC_E_CERT_UNKNOWN,
+  SEC_E_DECRYPT_FAILURE,
   SEC_E_ILLEGAL_MESSAGE,
   SEC_E_NO_CREDENTIALS,
   SEC_E_OK,
@@ -22,6 +24,7 @@ import {
 import {
   ALERT_BAD_CERTIFICATE,
   ALERT_CERTIFICATE_REQUIRED,
+  ALERT_DECRYPT_ERROR,
   ALERT_ILLEGAL_PARAMETER,
 } from "./constants.ts";
 import { alertOfCertStatus } from "./engine.ts";
@@ -81,6 +84,21 @@ export function requireTrusted(
     );
   }
   return status;
+}
+
+/** Checks a Finished `verify_data` against the expected one, in constant time. */
+export function requireFinished(
+  expected: Uint8Array,
+  received: Uint8Array,
+  peer: Peer,
+): void {
+  if (!constantTimeEqual(expected, received)) {
+    throw new TlsAlert(
+      ALERT_DECRYPT_ERROR,
+      SEC_E_DECRYPT_FAILURE,
+      `the ${peer}'s Finished is wrong`,
+    );
+  }
 }
 
 /** X25519 of our secret and the peer's 32-byte share; a low-order point fails. */

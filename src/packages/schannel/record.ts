@@ -8,6 +8,7 @@ import { AesGcm } from "../../wasm/gcm.ts";
 import {
   ALERT_BAD_RECORD_MAC,
   ALERT_RECORD_OVERFLOW,
+  ALERT_UNEXPECTED_MESSAGE,
   CT_ALERT,
   CT_APPLICATION_DATA,
   CT_CHANGE_CIPHER_SPEC,
@@ -49,10 +50,18 @@ export function recordAt(bytes: Uint8Array, at: number): RecordView | number {
     type !== CT_HANDSHAKE && type !== CT_APPLICATION_DATA &&
     type !== CT_ALERT && type !== CT_CHANGE_CIPHER_SPEC
   ) {
-    throw new TlsAlert(10, SEC_E_INVALID_TOKEN, "not a TLS record");
+    throw new TlsAlert(
+      ALERT_UNEXPECTED_MESSAGE,
+      SEC_E_INVALID_TOKEN,
+      "not a TLS record",
+    );
   }
   if (bytes[at + 1] !== 0x03 || bytes[at + 2] > 0x04) {
-    throw new TlsAlert(10, SEC_E_INVALID_TOKEN, "not a TLS record version");
+    throw new TlsAlert(
+      ALERT_UNEXPECTED_MESSAGE,
+      SEC_E_INVALID_TOKEN,
+      "not a TLS record version",
+    );
   }
   const n = (bytes[at + 3] << 8) | bytes[at + 4];
   if (n > MAX_CIPHERTEXT || n === 0) {

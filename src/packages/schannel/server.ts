@@ -6,7 +6,6 @@
  * @module
  */
 import { randomBytes } from "../../crypto/mod.ts";
-import { constantTimeEqual } from "../../util/bytes.ts";
 
 import {
   type Certificate,
@@ -29,6 +28,7 @@ import {
   HS_SERVER_HELLO,
   TLS12,
   TLS13,
+  TLS13_SIGNATURE_SCHEMES,
   TLS_AES_128_GCM_SHA256,
 } from "./constants.ts";
 import { Tls12Server } from "./server12.ts";
@@ -54,9 +54,8 @@ import {
 } from "./messages.ts";
 import { RecordCipher } from "./record.ts";
 import type { SchannelCredential } from "./credentials.ts";
-import { CLIENT_SCHEMES } from "./client.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
-import { parsePeerChain, requireTrusted } from "./peer.ts";
+import { parsePeerChain, requireFinished, requireTrusted } from "./peer.ts";
 import {
   SEC_E_ALGORITHM_MISMATCH,
   SEC_E_APPLICATION_PROTOCOL_MISMATCH,
@@ -230,7 +229,7 @@ export class TlsServer extends TlsEngine {
       add(
         handshakeMessage(
           HS_CERTIFICATE_REQUEST,
-          encodeCertificateRequest(CLIENT_SCHEMES.filter((s) => s !== 0x0401)),
+          encodeCertificateRequest(TLS13_SIGNATURE_SCHEMES),
         ),
       );
     }
@@ -291,7 +290,7 @@ export class TlsServer extends TlsEngine {
     const { scheme, signature } = parseCertificateVerify(body);
     const input = certificateVerifyInput(false, this.transcript.hash());
     if (
-      !CLIENT_SCHEMES.includes(scheme) || scheme === 0x0401 || // no PKCS#1 in TLS 1.3
+      !TLS13_SIGNATURE_SCHEMES.includes(scheme) ||
       !verifySignature(this.peerLeaf!.publicKey!, scheme, input, signature)
     ) {
       throw new TlsAlert(
@@ -305,14 +304,11 @@ export class TlsServer extends TlsEngine {
   }
 
   #finished(body: Uint8Array, raw: Uint8Array): void {
-    const expected = finishedMac(this.#cHs!, this.transcript.hash());
-    if (!constantTimeEqual(expected, body)) {
-      throw new TlsAlert(
-        ALERT_DECRYPT_ERROR,
-        SEC_E_DECRYPT_FAILURE,
-        "the client's Finished is wrong",
-      );
-    }
+    requireFinished(
+      finishedMac(this.#cHs!, this.transcript.hash()),
+      body,
+      "client",
+    );
     this.transcript.add(raw);
     this.requireMessageBoundary();
     this.readCipher!.wipe();

@@ -7,7 +7,6 @@
  * @module
  */
 import { randomBytes } from "../../crypto/mod.ts";
-import { constantTimeEqual } from "../../util/bytes.ts";
 
 import {
   type Certificate,
@@ -29,6 +28,7 @@ import {
   HS_SERVER_HELLO,
   HS_SERVER_HELLO_DONE,
   HS_SERVER_KEY_EXCHANGE,
+  SIGNATURE_SCHEMES,
   TLS12,
   TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
   TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
@@ -52,16 +52,13 @@ import { plainRecord } from "./record.ts";
 import { RecordCipher12 } from "./record12.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
-import { parsePeerChain, requireTrusted } from "./peer.ts";
+import { parsePeerChain, requireFinished, requireTrusted } from "./peer.ts";
 import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
   SEC_E_ALGORITHM_MISMATCH,
   SEC_E_DECRYPT_FAILURE,
   SEC_E_UNSUPPORTED_FUNCTION,
 } from "../../sspi/status.ts";
-
-/** The signature schemes accepted from a client certificate. */
-const CLIENT_CERT_SCHEMES = [0x0804, 0x0403, 0x0401];
 
 type State = "cert" | "cke" | "cv" | "ccs" | "finished" | "done";
 
@@ -166,7 +163,7 @@ export class Tls12Server {
       send(
         handshakeMessage(
           HS_CERTIFICATE_REQUEST,
-          encodeCertificateRequest12(CLIENT_CERT_SCHEMES),
+          encodeCertificateRequest12(SIGNATURE_SCHEMES),
         ),
       );
     }
@@ -201,7 +198,7 @@ export class Tls12Server {
         }
         const { scheme, signature } = parseCertificateVerify(body);
         if (
-          !CLIENT_CERT_SCHEMES.includes(scheme) ||
+          !SIGNATURE_SCHEMES.includes(scheme) ||
           !verifySignature(
             e.peerLeaf!.publicKey!,
             scheme,
@@ -221,14 +218,11 @@ export class Tls12Server {
       }
       case "finished": {
         if (type !== HS_FINISHED) throw unexpected("expected Finished");
-        const expected = finished12(this.#master!, true, e.transcript.hash());
-        if (!constantTimeEqual(expected, body)) {
-          throw new TlsAlert(
-            ALERT_DECRYPT_ERROR,
-            SEC_E_DECRYPT_FAILURE,
-            "the client's Finished is wrong",
-          );
-        }
+        requireFinished(
+          finished12(this.#master!, true, e.transcript.hash()),
+          body,
+          "client",
+        );
         e.transcript.add(raw);
         e.out.push(plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1)));
         e.writeCipher = this.#pendingWrite;
