@@ -155,3 +155,27 @@ export class SchannelStream {
     } catch { /* closed */ }
   }
 }
+
+/** A loopback port that was free a moment ago. */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Connects to 127.0.0.1:`port` once something listens there (`tries` x `delayMs`). */
+export async function connectWhenUp(
+  port: number,
+  tries = 100,
+  delayMs = 50,
+): Promise<Deno.Conn> {
+  for (let i = 0; i < tries; i++) {
+    try {
+      return await Deno.connect({ hostname: "127.0.0.1", port });
+    } catch {
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+  throw new Error(`nothing listens on ${port}`);
+}

@@ -14,7 +14,7 @@ import { QueryContextAttributes } from "../../mod.ts";
 import { peerMissing } from "../peers/availability.ts";
 import { type TestCert, testPki } from "./_pki.ts";
 import { acquire } from "./_tls.ts";
-import { SchannelStream } from "./_socket.ts";
+import { connectWhenUp, freePort, SchannelStream } from "./_socket.ts";
 
 const pki = await testPki();
 const enc = new TextEncoder();
@@ -27,24 +27,6 @@ function interopTest(name: string, fn: () => Promise<void>): void {
     sanitizeOps: false,
     fn,
   });
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-async function connectWhenUp(port: number): Promise<Deno.Conn> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      return await Deno.connect({ hostname: "127.0.0.1", port });
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`nothing listens on ${port}`);
 }
 
 for (

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { javaToolTest } from "../runtimes/_tools.ts";
 import { type TestCert, testPki } from "./_pki.ts";
 import { acquire } from "./_tls.ts";
-import { SchannelStream } from "./_socket.ts";
+import { connectWhenUp, freePort, SchannelStream } from "./_socket.ts";
 
 const PEER = new URL("../peers/java/TlsPeer.java", import.meta.url).pathname;
 const enc = new TextEncoder();
@@ -61,13 +61,6 @@ async function stores(dir: string, cert: TestCert, ca: TestCert, name: string) {
   return { keyStore, trustStore };
 }
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 await javaToolTest(
   "schannel interop: JSSE (OpenJDK) server and client, TLS 1.3 and 1.2, RSA and P-256",
   async () => {
@@ -91,15 +84,7 @@ await javaToolTest(
             stdout: "piped",
             stderr: "piped",
           }).spawn();
-          let conn: Deno.Conn | undefined;
-          for (let i = 0; i < 300 && !conn; i++) {
-            try {
-              conn = await Deno.connect({ hostname: "127.0.0.1", port });
-            } catch {
-              await new Promise((r) => setTimeout(r, 100));
-            }
-          }
-          assert.ok(conn, "the JSSE server did not start");
+          const conn = await connectWhenUp(port, 300, 100); // the JVM starts first
           const tls = await SchannelStream.connect(
             conn,
             acquire("client", { RootCertificates: ca.cert }),
