@@ -60,6 +60,7 @@ import {
   displayName,
   encodeEncApRepPart,
 } from "./messages.ts";
+import type { ApReq } from "./messages_types.ts";
 import {
   AP_OPT_MUTUAL_REQUIRED,
   KEY_USAGE_AP_REP_ENC_PART,
@@ -149,6 +150,15 @@ export class KerberosServerContext extends KerberosContextBase {
       t.encPart.kvno,
     );
     if (key === null) {
+      const any = this.cred.anyKeysFor(
+        t.realm,
+        t.encPart.etype,
+        t.encPart.kvno,
+      );
+      for (const k of any) {
+        const tp = decrypt(k, KEY_USAGE_KDC_REP_TICKET, t.encPart.cipher);
+        if (tp) return this.#withTicket(req, apReq, k, tp);
+      }
       return failure(
         SEC_E_WRONG_PRINCIPAL,
         `the ticket is for ${
@@ -169,6 +179,17 @@ export class KerberosServerContext extends KerberosContextBase {
         "the ticket does not decrypt with the service key",
       );
     }
+    return this.#withTicket(req, apReq, key, tp);
+  }
+
+  /** Goes on with a ticket's decrypted `EncTicketPart` (wiped here). */
+  #withTicket(
+    req: StepRequest,
+    apReq: ApReq,
+    _serviceKey: KerberosKey,
+    tp: Uint8Array,
+  ): StepResult {
+    const t = apReq.ticket;
     const tkt = decodeEncTicketPart(tp);
     tp.fill(0);
     const now = Date.now();

@@ -72,16 +72,22 @@ export class KerberosServerCredential implements PackageCredential {
   readonly requireChannelBindings: boolean;
   #entries: KeytabEntry[];
   #seen = new Map<string, number>();
+  #principalOnly: boolean;
 
-  /** Builds a credential over keytab entries (kept; wiped on dispose). */
+  /**
+   * Builds a credential over keytab entries (kept; wiped on dispose); with
+   * `principalOnly` (a `pszPrincipal` was given) tickets must name a listed principal.
+   */
   constructor(
     use: number,
     entries: KeytabEntry[],
     requireChannelBindings = false,
+    principalOnly = false,
   ) {
     this.use = use;
     this.#entries = entries;
     this.requireChannelBindings = requireChannelBindings;
+    this.#principalOnly = principalOnly;
   }
 
   /**
@@ -106,6 +112,26 @@ export class KerberosServerCredential implements PackageCredential {
       return e.key;
     }
     return principalFound ? "etype" : null;
+  }
+
+  /**
+   * The keys of `realm` with `etype` (and `kvno` when given) under any name: for a
+   * ticket to a name the keytab does not list, tried in turn as MIT's acceptor does
+   * with no acceptor name. An Active Directory service account's one key serves all
+   * of its SPNs, and keytabs exported for the account (`samba-tool domain
+   * exportkeytab --principal=websvc`, `ktpass`) name the account, not each SPN.
+   * Empty when the credential was acquired for one principal (`pszPrincipal`).
+   */
+  anyKeysFor(
+    realm: string,
+    etype: number,
+    kvno: number | undefined,
+  ): KerberosKey[] {
+    if (this.#principalOnly) return [];
+    return this.#entries.filter((e) =>
+      e.realm.toUpperCase() === realm.toUpperCase() && e.key.etype === etype &&
+      usable(e.key) && (kvno === undefined || e.kvno === kvno)
+    ).map((e) => e.key);
   }
 
   /**
@@ -184,5 +210,6 @@ export function acquireKerberosServerCredential(
     req.use,
     entries,
     d.requireChannelBindings === true,
+    !!req.principal,
   );
 }

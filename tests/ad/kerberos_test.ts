@@ -1,0 +1,211 @@
+// Kerberos against a real Active Directory DC (Samba 4.17's AD DC, its own KDC):
+// our client logs on with a password (AD's salts and pre-authentication), gets
+// service tickets for an SPN of a service account (AES when the account allows it,
+// RC4 as AD defaults to otherwise), and our acceptor takes them with the keytab AD
+// exports for that account; MIT's kinit + GSSAPI initiator against the same DC into
+// our acceptor; and AD's refusals (wrong password, unknown SPN, disabled account) as
+// SSPI statuses.
+import assert from "node:assert/strict";
+import {
+  CtxtHandle,
+  DeleteSecurityContext,
+  FreeCredentialsHandle,
+  QueryContextAttributes,
+  SEC_E_LOGON_DENIED,
+  SEC_E_OK,
+  SEC_E_TARGET_UNKNOWN,
+  SEC_E_WRONG_PRINCIPAL,
+  SEC_I_CONTINUE_NEEDED,
+  SECPKG_ATTR_NAMES,
+  statusName,
+} from "../../mod.ts";
+import {
+  accept,
+  acquireInbound,
+  acquireKrb,
+  iscStep,
+  newCtx,
+} from "../kerberos/_kdc_helpers.ts";
+import { unframeToken } from "../../src/packages/kerberos/gss.ts";
+import { decodeApReq } from "../../src/packages/kerberos/messages.ts";
+import { GssapiPeer } from "../peers/gssapi_peer.ts";
+import { AD, withSambaDc } from "../peers/samba_ad.ts";
+
+const st = (s: number) => statusName(s);
+const ALICE = { user: "alice", password: "Al1ce!Passw0rd" };
+const BOB = { user: "bob", password: "B0b!Passw0rd-disabled" };
+const WEB = {
+  account: "websvc",
+  password: "W3b!Passw0rd-long",
+  spns: ["HTTP/web.ad.example.test"],
+  enctypes: 0x18, // AES128 + AES256
+};
+const LEGACY = {
+  account: "legacysvc",
+  password: "L3gacy!Passw0rd-long",
+  spns: ["HTTP/legacy.ad.example.test"],
+};
+
+Deno.test("Kerberos against a Samba AD DC", async (t) => {
+  await withSambaDc(
+    [{ ...ALICE, groups: ["Engineers"] }, BOB],
+    [WEB, LEGACY],
+    async (dc) => {
+      await dc.tool("user", "disable", BOB.user);
+      const auth = (u = ALICE) => ({
+        User: u.user,
+        Domain: AD.realm,
+        Password: u.password,
+        Kdc: dc.kdc,
+      });
+      const webKeytab = await dc.exportKeytab(WEB.account);
+      const legacyKeytab = await dc.exportKeytab(LEGACY.account);
+
+      /** Our client's first token (AP-REQ) for `spn`. */
+      const logOnToken = async (spn: string) => {
+        const { cred } = await acquireKrb("Kerberos", auth());
+        const r = await iscStep(cred, newCtx(), true, spn, null);
+        FreeCredentialsHandle(cred);
+        return r.token!;
+      };
+
+      /** Our client's AP-REQ for `spn`, accepted by our acceptor over `keytab`. */
+      const logOn = async (spn: string, keytab: string) => {
+        const { status, cred } = await acquireKrb("Kerberos", auth());
+        assert.equal(st(status), st(SEC_E_OK));
+        const r = await iscStep(cred, newCtx(), true, spn, null);
+        assert.equal(
+          st(r.status),
+          st(SEC_I_CONTINUE_NEEDED),
+          "mutual: AP-REP due",
+        );
+        const server = acquireInbound("Kerberos", { Keytab: keytab });
+        assert.equal(st(server.status), st(SEC_E_OK));
+        const sx = new CtxtHandle();
+        const a = accept(server.cred, sx, r.token!);
+        FreeCredentialsHandle(cred);
+        const ticketEtype =
+          decodeApReq(unframeToken(r.token!)!.inner).ticket.encPart.etype;
+        return { sx, a, server: server.cred, ticketEtype };
+      };
+
+      await t.step(
+        "our client -> AD -> our acceptor (AES service)",
+        async () => {
+          const { sx, a, server, ticketEtype } = await logOn(
+            WEB.spns[0],
+            webKeytab,
+          );
+          assert.equal(st(a.status), st(SEC_E_OK));
+          assert.equal(ticketEtype, 18, "an aes256-cts-hmac-sha1-96 ticket");
+          // With pszPrincipal naming the account, only tickets to that name pass.
+          const strict = acquireInbound(
+            "Kerberos",
+            { Keytab: webKeytab },
+            `${WEB.account}@${AD.realm}`,
+          );
+          const again = await logOnToken(WEB.spns[0]);
+          assert.equal(
+            st(accept(strict.cred, new CtxtHandle(), again).status),
+            st(SEC_E_WRONG_PRINCIPAL),
+          );
+          FreeCredentialsHandle(strict.cred);
+          const names = { value: null as unknown };
+          QueryContextAttributes(sx, SECPKG_ATTR_NAMES, names);
+          assert.deepEqual(names.value, { sUserName: `alice@${AD.realm}` });
+          DeleteSecurityContext(sx);
+          FreeCredentialsHandle(server);
+        },
+      );
+
+      await t.step(
+        "a service account without msDS-SupportedEncryptionTypes gets AD's RC4 tickets",
+        async () => {
+          const { sx, a, server, ticketEtype } = await logOn(
+            LEGACY.spns[0],
+            legacyKeytab,
+          );
+          assert.equal(st(a.status), st(SEC_E_OK));
+          assert.equal(ticketEtype, 23, "an rc4-hmac ticket");
+          DeleteSecurityContext(sx);
+          FreeCredentialsHandle(server);
+        },
+      );
+
+      await t.step(
+        "MIT kinit + GSSAPI initiator -> AD -> our acceptor",
+        async () => {
+          const ccache = `${dc.dir}/alice.ccache`;
+          const env = { ...dc.env, KRB5CCNAME: `FILE:${ccache}` };
+          const kinit = new Deno.Command("kinit", {
+            args: [`${ALICE.user}@${AD.realm}`],
+            env,
+            stdin: "piped",
+            stdout: "null",
+            stderr: "piped",
+          }).spawn();
+          const w = kinit.stdin.getWriter();
+          await w.write(new TextEncoder().encode(`${ALICE.password}\n`));
+          await w.close();
+          const k = await kinit.output();
+          assert.ok(k.success, new TextDecoder().decode(k.stderr));
+          const peer = await GssapiPeer.start({
+            role: "initiator",
+            mech: "krb5",
+            defaultCreds: true,
+            target: "HTTP@web.ad.example.test",
+            env,
+          });
+          const server = acquireInbound("Kerberos", { Keytab: webKeytab });
+          const sx = new CtxtHandle();
+          try {
+            const first = await peer.step(null);
+            const r = accept(server.cred, sx, first.token!);
+            assert.equal(st(r.status), st(SEC_E_OK));
+            assert.ok((await peer.step(r.token)).complete);
+            const names = { value: null as unknown };
+            QueryContextAttributes(sx, SECPKG_ATTR_NAMES, names);
+            assert.deepEqual(names.value, { sUserName: `alice@${AD.realm}` });
+          } finally {
+            DeleteSecurityContext(sx);
+            FreeCredentialsHandle(server.cred);
+            await peer.close();
+          }
+        },
+      );
+
+      await t.step("AD's refusals are SSPI statuses", async () => {
+        const wrong = await acquireKrb("Kerberos", {
+          ...auth(),
+          Password: "not-the-password",
+        });
+        const w = wrong.status === SEC_E_OK
+          ? (await iscStep(wrong.cred, newCtx(), true, WEB.spns[0], null))
+            .status
+          : wrong.status;
+        assert.equal(st(w), st(SEC_E_LOGON_DENIED), "wrong password");
+
+        const { cred } = await acquireKrb("Kerberos", auth());
+        const unknown = await iscStep(
+          cred,
+          newCtx(),
+          true,
+          "HTTP/nowhere.ad.example.test",
+          null,
+        );
+        assert.equal(
+          st(unknown.status),
+          st(SEC_E_TARGET_UNKNOWN),
+          "no such SPN",
+        );
+        FreeCredentialsHandle(cred);
+
+        const off = await acquireKrb("Kerberos", auth(BOB));
+        const o = off.status === SEC_E_OK
+          ? (await iscStep(off.cred, newCtx(), true, WEB.spns[0], null)).status
+          : off.status;
+        assert.equal(st(o), st(SEC_E_LOGON_DENIED), "a disabled account");
+      });
+    },
+  );
+});
