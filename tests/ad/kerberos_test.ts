@@ -11,12 +11,15 @@ import {
   DeleteSecurityContext,
   FreeCredentialsHandle,
   QueryContextAttributes,
+  SEC_E_DELEGATION_POLICY,
   SEC_E_LOGON_DENIED,
+  SEC_E_NO_CREDENTIALS,
   SEC_E_OK,
   SEC_E_TARGET_UNKNOWN,
   SEC_E_WRONG_PRINCIPAL,
   SEC_I_CONTINUE_NEEDED,
   SECPKG_ATTR_NAMES,
+  SECPKG_ATTR_NEGOTIATION_INFO,
   statusName,
 } from "../../mod.ts";
 import {
@@ -40,6 +43,19 @@ const WEB = {
   spns: ["HTTP/web.ad.example.test"],
   enctypes: 0x18, // AES128 + AES256
 };
+const BACK = {
+  account: "backsvc",
+  password: "B4ck!Passw0rd-long",
+  spns: ["HTTP/back.ad.example.test"],
+  enctypes: 0x18,
+};
+/** Constrained delegation to BACK, but no protocol transition ("Kerberos only"). */
+const PLAIN = {
+  account: "plainsvc",
+  password: "Pl4in!Passw0rd-long",
+  spns: ["HTTP/plain.ad.example.test"],
+  enctypes: 0x18,
+};
 const LEGACY = {
   account: "legacysvc",
   password: "L3gacy!Passw0rd-long",
@@ -49,7 +65,7 @@ const LEGACY = {
 Deno.test("Kerberos against a Samba AD DC", async (t) => {
   await withSambaDc(
     [{ ...ALICE, groups: ["Engineers"] }, BOB],
-    [WEB, LEGACY],
+    [WEB, LEGACY, BACK, PLAIN],
     async (dc) => {
       await dc.tool("user", "disable", BOB.user);
       const auth = (u = ALICE) => ({
@@ -171,6 +187,83 @@ Deno.test("Kerberos against a Samba AD DC", async (t) => {
             FreeCredentialsHandle(server.cred);
             await peer.close();
           }
+        },
+      );
+
+      await t.step(
+        "S4U: websvc acts as alice toward backsvc (protocol transition + constrained delegation)",
+        async () => {
+          await dc.tool("delegation", "for-any-protocol", WEB.account, "on");
+          await dc.tool("delegation", "add-service", WEB.account, BACK.spns[0]);
+          await dc.tool(
+            "delegation",
+            "add-service",
+            PLAIN.account,
+            BACK.spns[0],
+          );
+          const backKeytab = await dc.exportKeytab(BACK.account);
+          const asAlice = async (svc: typeof WEB, pkg = "Kerberos") => {
+            const r = await acquireKrb(pkg, {
+              User: svc.account,
+              Domain: AD.realm,
+              Password: svc.password,
+              Kdc: dc.kdc,
+              Impersonate: ALICE.user,
+            });
+            assert.equal(st(r.status), st(SEC_E_OK));
+            return r.cred;
+          };
+          for (const pkg of ["Kerberos", "Negotiate"]) {
+            const cred = await asAlice(WEB, pkg);
+            const ctx = newCtx();
+            const r = await iscStep(cred, ctx, true, BACK.spns[0], null);
+            assert.equal(st(r.status), st(SEC_I_CONTINUE_NEEDED), pkg);
+            const server = acquireInbound(pkg, { Keytab: backKeytab });
+            const sx = new CtxtHandle();
+            const a = accept(server.cred, sx, r.token!);
+            assert.equal(st(a.status), st(SEC_E_OK), pkg);
+            const names = { value: null as unknown };
+            QueryContextAttributes(sx, SECPKG_ATTR_NAMES, names);
+            assert.deepEqual(names.value, { sUserName: `alice@${AD.realm}` });
+            if (pkg === "Negotiate") {
+              const info = { value: null as unknown };
+              QueryContextAttributes(ctx, SECPKG_ATTR_NEGOTIATION_INFO, info);
+              assert.equal(
+                (info.value as { PackageInfo: { Name: string } }).PackageInfo
+                  .Name,
+                "Kerberos",
+              );
+            }
+            DeleteSecurityContext(sx);
+            DeleteSecurityContext(ctx);
+            FreeCredentialsHandle(server.cred);
+            FreeCredentialsHandle(cred);
+          }
+          // A target the directory does not list for websvc.
+          const cred = await asAlice(WEB);
+          const other = await iscStep(
+            cred,
+            newCtx(),
+            true,
+            PLAIN.spns[0],
+            null,
+          );
+          assert.equal(st(other.status), st(SEC_E_DELEGATION_POLICY));
+          FreeCredentialsHandle(cred);
+          // plainsvc may delegate to backsvc, but not transition protocols: its
+          // S4U2Self ticket is not forwardable.
+          const plain = await asAlice(PLAIN);
+          const p = await iscStep(plain, newCtx(), true, BACK.spns[0], null);
+          assert.equal(st(p.status), st(SEC_E_DELEGATION_POLICY));
+          FreeCredentialsHandle(plain);
+          // NTLM cannot act as someone else: it refuses rather than log on as websvc.
+          const ntlm = await acquireKrb("NTLM", {
+            User: WEB.account,
+            Domain: AD.domain,
+            Password: WEB.password,
+            Impersonate: ALICE.user,
+          });
+          assert.equal(st(ntlm.status), st(SEC_E_NO_CREDENTIALS));
         },
       );
 

@@ -151,9 +151,14 @@ export async function startSambaDc(
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
+    // An empty base configuration, not the /etc/samba/smb.conf Debian installs.
+    const base = `${dir}/base.conf`;
+    await Deno.writeTextFile(base, "[global]\n");
     await run("samba-tool", [
       "domain",
       "provision",
+      "-s",
+      base,
       `--targetdir=${dir}`,
       `--realm=${AD.realm}`,
       `--domain=${AD.domain}`,

@@ -74,7 +74,12 @@ def provision(args):
             raise RuntimeError("samba-tool %s failed" % argv[0])
 
     target = args.provision
-    tool("domain", "provision", "--targetdir=%s" % target, "--server-role=standalone",
+    # An empty base configuration: installing Debian's samba writes a
+    # /etc/samba/smb.conf (map to guest, usershares...) that provision would copy.
+    base = os.path.join(target, "base.conf")
+    with open(base, "w") as f:
+        f.write("[global]\n")
+    tool("domain", "provision", "-s", base, "--targetdir=%s" % target, "--server-role=standalone",
          "--domain=%s" % (args.domain or "EXAMPLE"), "--realm=EXAMPLE.TEST",
          "--host-name=SAMBAPEER", "--adminpass=Adm1n!%s" % os.urandom(6).hex(),
          "--dns-backend=NONE")

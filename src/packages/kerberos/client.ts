@@ -93,6 +93,7 @@ import {
 } from "./kdc.ts";
 import { krbCredFor } from "./delegation.ts";
 import { getServiceTicket } from "./cross_realm.ts";
+import { impersonatedServiceTicket } from "./s4u.ts";
 import { failure, KerberosContextBase } from "./context.ts";
 
 /** The GSS flags and `ISC_RET_*` for `ISC_REQ_*` flags. */
@@ -159,7 +160,9 @@ export class KerberosClientContext extends KerberosContextBase {
     const cred = this.cred;
     // Delegation (RFC 4121 4.1.1.1) sends a forwarded TGT: from the credential, or
     // asked for now when the TGT is forwardable (or still to be had) and I/O may run.
-    const wanted = (req.flags & ISC_REQ_DELEGATE) !== 0 || cred.delegate;
+    // Never for an impersonating credential: its TGT is the service's, not the user's.
+    const wanted = cred.impersonate === null &&
+      ((req.flags & ISC_REQ_DELEGATE) !== 0 || cred.delegate);
     const tgtNow = cred.tgt;
     const fwdNow = wanted ? cred.forwardedTgt : null;
     const fetchFwd = wanted && !fwdNow && req.async &&
@@ -184,13 +187,21 @@ export class KerberosClientContext extends KerberosContextBase {
         let st = cached;
         if (!st) {
           const tgt = cred.tgt ?? await getTgt(cred);
-          st = await getServiceTicket(
-            cred,
-            tgt,
-            spn,
-            target.sname,
-            target.realm,
-          );
+          st = cred.impersonate
+            ? await impersonatedServiceTicket(
+              cred,
+              tgt,
+              cred.impersonate,
+              spn,
+              target.sname,
+            )
+            : await getServiceTicket(
+              cred,
+              tgt,
+              spn,
+              target.sname,
+              target.realm,
+            );
         }
         const fwd = fetchFwd ? await this.#forwarded() : fwdNow;
         return this.#fail(this.#apReq(req, st, fwd));

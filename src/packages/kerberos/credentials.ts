@@ -79,11 +79,27 @@ export interface KerberosAuthData {
    */
   Delegate?: boolean;
   /**
+   * Act as this user (`alice`, `alice@REALM`, `REALM\alice`; the realm defaults to
+   * the service's) through Service for User (MS-SFU): `User`/`Password` are the
+   * service account's; each target's ticket is had by S4U2Self then S4U2Proxy, which
+   * the directory must allow (protocol transition and constrained delegation to that
+   * target). What Windows does for a service that impersonates a `KERB_S4U_LOGON`.
+   */
+  Impersonate?: string;
+  /**
    * Act as the client who delegated this TGT to an acceptor (the value
    * `SECPKG_ATTR_KERBEROS_DELEGATED_TGT` returned): no `User` or `Password`; the KDC
    * is the client realm's, from `Kdc`, `KdcTransport` or `krb5.conf`.
    */
   DelegatedFrom?: unknown;
+}
+
+/** Whom a credential acts as through S4U (`Impersonate`): a user and realm. */
+export interface ImpersonatedUser {
+  /** The user's name. */
+  name: PrincipalName;
+  /** The user's realm. */
+  realm: string;
 }
 
 /** A ticket with its session key, as the ticket cache keeps it. */
@@ -174,6 +190,9 @@ export class KerberosCredential implements PackageCredential {
   #routes = new Map<string, string>();
   /** Delegate in every context, as if `ISC_REQ_DELEGATE` were asked (`Delegate`). */
   readonly delegate: boolean;
+  /** Whom this credential acts as through S4U (`Impersonate`), or null. */
+  impersonate: ImpersonatedUser | null = null;
+  #evidence: CachedTicket | null = null;
 
   /**
    * Builds a credential; `password` is copied (`null`: from a credential cache or a
@@ -252,6 +271,18 @@ export class KerberosCredential implements PackageCredential {
     this.#forwarded = t;
   }
 
+  /** The S4U2Self ticket for `impersonate`, if cached and valid for a minute. */
+  get evidence(): CachedTicket | null {
+    const t = this.#evidence;
+    return t && t.endtime > Date.now() + 60_000 ? t : null;
+  }
+
+  /** Caches the S4U2Self ticket. */
+  set evidence(t: CachedTicket | null) {
+    if (this.#evidence && this.#evidence !== t) wipeKey(this.#evidence.key);
+    this.#evidence = t;
+  }
+
   /**
    * Why no new ticket can be had, or null: a credential from a credential cache has
    * no password, so without a valid TGT it cannot get one ("run kinit").
@@ -322,6 +353,7 @@ export class KerberosCredential implements PackageCredential {
     this.#keys.clear();
     this.tgt = null;
     this.forwardedTgt = null;
+    this.evidence = null;
     for (const t of this.#tickets.values()) wipeKey(t.key);
     this.#tickets.clear();
     for (const t of this.#crossTgts.values()) wipeKey(t.key);
@@ -535,7 +567,7 @@ export function acquireKerberosCredential(
       `no KDC is known for realm ${realm} (set Kdc, or list it in krb5.conf)`,
     );
   }
-  return new KerberosCredential(
+  const cred = new KerberosCredential(
     req.use,
     { nameType: 1, nameString: name.split("/") },
     realm,
@@ -543,4 +575,15 @@ export function acquireKerberosCredential(
     transport,
     d.Delegate === true,
   );
+  if (d.Impersonate !== undefined) {
+    if (typeof d.Impersonate !== "string" || !d.Impersonate.trim()) {
+      throw new SspiError(SEC_E_NO_CREDENTIALS, "Impersonate must name a user");
+    }
+    const u = splitIdentity(d.Impersonate.trim(), undefined);
+    cred.impersonate = {
+      name: { nameType: 1, nameString: [u.name] },
+      realm: (u.realm || realm).toUpperCase(),
+    };
+  }
+  return cred;
 }

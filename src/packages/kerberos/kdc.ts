@@ -49,6 +49,7 @@ import {
   type KrbError,
   type PAData,
   type PrincipalName,
+  type Ticket,
 } from "./messages.ts";
 import {
   KDC_ERR_C_PRINCIPAL_UNKNOWN,
@@ -171,10 +172,14 @@ function decoded<T>(what: string, fn: () => T): T {
 }
 
 /** Throws the SspiError for a KRB-ERROR. */
-function kdcFailure(err: KrbError, what: string): never {
+function kdcFailure(
+  err: KrbError,
+  what: string,
+  statuses?: Readonly<Record<number, number>>,
+): never {
   const text = err.eText ? ` (${err.eText})` : "";
   throw new SspiError(
-    statusOfKdcError(err.errorCode),
+    statuses?.[err.errorCode] ?? statusOfKdcError(err.errorCode),
     `the KDC refused the ${what}: error ${err.errorCode}${text}`,
   );
 }
@@ -373,6 +378,18 @@ function finish(
   };
 }
 
+/** What an S4U request adds to a TGS-REQ (MS-SFU). */
+export interface TgsExtras {
+  /** More padata after PA-TGS-REQ, made with the TGT's session key. */
+  padata?: (tgtKey: KerberosKey) => PAData[];
+  /** `additional-tickets` (S4U2Proxy's evidence ticket). */
+  additionalTickets?: Ticket[];
+  /** The request's name in errors (default "TGS-REQ"). */
+  what?: string;
+  /** Statuses for KDC error codes that mean something else in this request. */
+  errorStatuses?: Readonly<Record<number, number>>;
+}
+
 /**
  * One TGS exchange with `tgt` (RFC 4120 3.3) for `sname` in the realm the TGT is for
  * (`krbtgt/X@Y` is used at X's KDC; the user's own TGT at the user's realm's), with
@@ -383,10 +400,15 @@ export async function tgsExchange(
   tgt: CachedTicket,
   sname: PrincipalName,
   kdcOptions: number,
+  extra: TgsExtras = {},
 ): Promise<CachedTicket> {
   const realm = tgtRealmOf(tgt) ?? tgt.crealm;
   const n = randomUint(31);
-  const reqBody = { ...body(realm, sname, n), kdcOptions };
+  const reqBody = {
+    ...body(realm, sname, n),
+    kdcOptions,
+    additionalTickets: extra.additionalTickets,
+  };
   const bodyDer = encodeKdcReqBody(reqBody);
   const auth = encodeAuthenticator({
     crealm: tgt.crealm,
@@ -409,12 +431,21 @@ export async function tgsExchange(
     cred,
     realm,
     encodeTgsReq(
-      { padata: [{ padataType: PA_TGS_REQ, padataValue: apReq }] },
+      {
+        padata: [
+          { padataType: PA_TGS_REQ, padataValue: apReq },
+          ...(extra.padata?.(tgt.key) ?? []),
+        ],
+      },
       bodyDer,
     ),
   );
   if (appTag(reply) === 30) {
-    kdcFailure(decoded("KRB-ERROR", () => decodeKrbError(reply)), "TGS-REQ");
+    kdcFailure(
+      decoded("KRB-ERROR", () => decodeKrbError(reply)),
+      extra.what ?? "TGS-REQ",
+      extra.errorStatuses,
+    );
   }
   const rep = decoded("TGS-REP", () => decodeKdcRep(reply));
   if (rep.msgType !== 13) {

@@ -312,6 +312,25 @@ export function encodePaPacRequest(include: boolean): Uint8Array {
 }
 
 /**
+ * Encodes a `PA-FOR-USER` (MS-SFU 2.2.1), the value of PA-FOR-USER (129) in an
+ * S4U2Self request: the user the service asks a ticket for, with the checksum that
+ * binds it to the TGT's session key, and the authentication package ("Kerberos").
+ */
+export function encodePaForUser(p: {
+  userName: PrincipalName;
+  userRealm: string;
+  cksum: Checksum;
+  authPackage: string;
+}): Uint8Array {
+  return derBytes(fieldsSequence([
+    principalNameDer(p.userName),
+    encodeKerberosString(p.userRealm),
+    checksumDer(p.cksum),
+    encodeKerberosString(p.authPackage),
+  ]));
+}
+
+/**
  * Encodes an `AP-REQ` (`[APPLICATION 14]`); the ticket goes byte-exact from `raw` when
  * it was decoded.
  */

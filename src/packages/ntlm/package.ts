@@ -98,6 +98,14 @@ export class NtlmCredential implements PackageCredential {
         "NTLM pAuthData must be an object or null",
       );
     }
+    if (data && (data as { Impersonate?: unknown }).Impersonate !== undefined) {
+      // Kerberos' S4U; NTLM would log on as the service itself: Negotiate leaves
+      // NTLM out rather than authenticate as someone else than asked.
+      throw new SspiError(
+        SEC_E_NO_CREDENTIALS,
+        "NTLM cannot act as another user (Impersonate needs Kerberos S4U)",
+      );
+    }
     const fileUsers = (): NtlmUser[] => {
       const path = envUserFile();
       if (!path) {

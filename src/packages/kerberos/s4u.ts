@@ -1,0 +1,163 @@
+/**
+ * Service for User (MS-SFU): a service with its own Kerberos credential gets tickets
+ * in a user's name. S4U2Self (protocol transition, MS-SFU 3.1.5.1.1): the service asks
+ * the KDC for a ticket to itself on behalf of the user (PA-FOR-USER), which is all
+ * the proof of the user a service that authenticated them some other way (a form,
+ * a certificate, NTLM) has. S4U2Proxy (constrained delegation, MS-SFU 3.1.5.2): the
+ * service sends that ticket (the evidence) as an additional ticket and asks for a
+ * ticket to a back-end service in the user's name; the KDC grants it only to the
+ * services the directory lets the front end delegate to (`msDS-AllowedToDelegateTo`,
+ * or the back end's `msDS-AllowedToActOnBehalfOfOtherIdentity`).
+ *
+ * This is what Windows' Kerberos package does for a service that called
+ * `LsaLogonUser` with `KERB_S4U_LOGON` and then `InitializeSecurityContext` while
+ * impersonating; here the credential says whom to act as (`Impersonate` in
+ * `pAuthData`).
+ *
+ * @module
+ */
+import { SspiError } from "../../sspi/errors.ts";
+import {
+  SEC_E_DELEGATION_POLICY,
+  SEC_E_LOGON_DENIED,
+} from "../../sspi/status.ts";
+import {
+  KDC_ERR_BADOPTION,
+  KDC_ERR_C_PRINCIPAL_UNKNOWN,
+  KDC_OPT_CANONICALIZE,
+  KDC_OPT_CNAME_IN_ADDL_TKT,
+  KDC_OPT_FORWARDABLE,
+  NT_PRINCIPAL,
+  PA_FOR_USER,
+} from "./constants.ts";
+import type { KerberosKey } from "./crypto.ts";
+import { CKSUMTYPE_HMAC_MD5, hmacMd5ChecksumOf } from "./crypto_rc4.ts";
+import type {
+  CachedTicket,
+  ImpersonatedUser,
+  KerberosCredential,
+} from "./credentials.ts";
+import { isForwardable, tgsExchange } from "./kdc.ts";
+import {
+  displayName,
+  encodePaForUser,
+  type PAData,
+  type PrincipalName,
+} from "./messages.ts";
+
+/** Key usage of the PA-FOR-USER checksum (KERB_NON_KERB_CKSUM_SALT, MS-SFU 2.2.1). */
+const KEY_USAGE_PA_FOR_USER = 17;
+
+/**
+ * The PA-FOR-USER of MS-SFU 2.2.1 for `user`: its checksum is the HMAC-MD5 of RFC
+ * 4757 (whatever the session key's enctype) under the TGT's session key, over the
+ * name type (4 bytes, little-endian), the name's components, the realm and the
+ * package name, all as bytes.
+ */
+export function paForUser(user: ImpersonatedUser, tgtKey: KerberosKey): PAData {
+  const enc = new TextEncoder();
+  const type = new Uint8Array(4);
+  new DataView(type.buffer).setInt32(0, user.name.nameType, true);
+  const pkg = "Kerberos";
+  const parts = [
+    type,
+    ...user.name.nameString.map((c) => enc.encode(c)),
+    enc.encode(user.realm),
+    enc.encode(pkg),
+  ];
+  return {
+    padataType: PA_FOR_USER,
+    padataValue: encodePaForUser({
+      userName: user.name,
+      userRealm: user.realm,
+      cksum: {
+        cksumtype: CKSUMTYPE_HMAC_MD5,
+        checksum: hmacMd5ChecksumOf(tgtKey.bytes, KEY_USAGE_PA_FOR_USER, parts),
+      },
+      authPackage: pkg,
+    }),
+  };
+}
+
+/**
+ * S4U2Self: a ticket to the service itself (the TGT's client) in `user`'s name. The
+ * KDC makes it forwardable only when the service may use protocol transition
+ * (`TRUSTED_TO_AUTH_FOR_DELEGATION`); S4U2Proxy then needs it so.
+ */
+export async function s4u2Self(
+  cred: KerberosCredential,
+  tgt: CachedTicket,
+  user: ImpersonatedUser,
+): Promise<CachedTicket> {
+  const t = await tgsExchange(
+    cred,
+    tgt,
+    tgt.cname,
+    KDC_OPT_FORWARDABLE | KDC_OPT_CANONICALIZE,
+    {
+      padata: (key) => [paForUser(user, key)],
+      what: `S4U2Self request for ${displayName(user.name, user.realm)}`,
+      errorStatuses: { [KDC_ERR_C_PRINCIPAL_UNKNOWN]: SEC_E_LOGON_DENIED },
+    },
+  );
+  const asked = displayName(user.name, user.realm).toLowerCase();
+  const got = displayName(t.cname, t.crealm).toLowerCase();
+  if (user.name.nameType === NT_PRINCIPAL && got !== asked) {
+    throw new SspiError(
+      SEC_E_LOGON_DENIED,
+      `the KDC answered the S4U2Self request for ${asked} with a ticket for ${got}`,
+    );
+  }
+  return t;
+}
+
+/**
+ * S4U2Proxy: a ticket to `sname` in the name of the evidence ticket's client, asked
+ * with the service's TGT and the evidence as additional ticket. A KDC that does not
+ * allow this delegation answers KDC_ERR_BADOPTION: `SEC_E_DELEGATION_POLICY`.
+ */
+export async function s4u2Proxy(
+  cred: KerberosCredential,
+  tgt: CachedTicket,
+  evidence: CachedTicket,
+  sname: PrincipalName,
+): Promise<CachedTicket> {
+  if (!isForwardable(evidence)) {
+    throw new SspiError(
+      SEC_E_DELEGATION_POLICY,
+      `the KDC's S4U2Self ticket for ${
+        displayName(evidence.cname, evidence.crealm)
+      } is not forwardable: the service may not use protocol transition ` +
+        "(TRUSTED_TO_AUTH_FOR_DELEGATION), or the user may not be delegated",
+    );
+  }
+  return await tgsExchange(
+    cred,
+    tgt,
+    sname,
+    KDC_OPT_FORWARDABLE | KDC_OPT_CANONICALIZE | KDC_OPT_CNAME_IN_ADDL_TKT,
+    {
+      additionalTickets: [evidence.ticket],
+      what: `S4U2Proxy request for ${sname.nameString.join("/")}`,
+      errorStatuses: { [KDC_ERR_BADOPTION]: SEC_E_DELEGATION_POLICY },
+    },
+  );
+}
+
+/**
+ * The ticket to `sname` (cached under `spn`) in the name of the user the credential
+ * impersonates: S4U2Self once (its ticket is kept), then S4U2Proxy per target.
+ */
+export async function impersonatedServiceTicket(
+  cred: KerberosCredential,
+  tgt: CachedTicket,
+  user: ImpersonatedUser,
+  spn: string,
+  sname: PrincipalName,
+): Promise<CachedTicket> {
+  const evidence = cred.evidence ?? await s4u2Self(cred, tgt, user);
+  cred.evidence = evidence;
+  const t = await s4u2Proxy(cred, tgt, evidence, sname);
+  cred.setServiceTicket(spn, t);
+  return t;
+}
