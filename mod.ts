@@ -109,11 +109,16 @@ export {
   kdcTransport,
   KdcUnreachableError,
   type KerberosAuthData,
+  type KerberosClientTicket,
   type KerberosDelegatedTgt,
   type KerberosServerAuthData,
   type KkdcpOptions,
   kkdcpTransport,
+  type PacLogonInfo,
+  SECPKG_ATTR_KERBEROS_CLIENT_TICKET,
   SECPKG_ATTR_KERBEROS_DELEGATED_TGT,
+  SECPKG_ATTR_PAC_LOGON_INFO,
+  type SidAndAttributes,
   tcpTransport,
 } from "./src/packages/kerberos/mod.ts";
 export {

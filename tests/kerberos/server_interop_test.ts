@@ -9,6 +9,7 @@ import {
   DecryptMessage,
   DeleteSecurityContext,
   FreeCredentialsHandle,
+  type PacLogonInfo,
   QueryContextAttributes,
   SEC_E_BAD_BINDINGS,
   SEC_E_LOGON_DENIED,
@@ -22,6 +23,7 @@ import {
   SecBufferDesc,
   SECPKG_ATTR_NAMES,
   SECPKG_ATTR_NEGOTIATION_INFO,
+  SECPKG_ATTR_PAC_LOGON_INFO,
   SECURITY_NATIVE_DREP,
   SspiCreateAsyncContext,
   SspiFreeAsyncContext,
@@ -113,6 +115,17 @@ await krbTest(
         assert.deepEqual(names.value, {
           sUserName: `${KRB_USER.user}@${REALM}`,
         });
+        // MIT's KDC (1.20 on) puts a PAC without logon information in tickets.
+        const out = { value: null as unknown };
+        assert.equal(
+          st(QueryContextAttributes(ctx, SECPKG_ATTR_PAC_LOGON_INFO, out)),
+          st(SEC_E_OK),
+        );
+        const pac = out.value as PacLogonInfo;
+        assert.equal(pac.ClientName, KRB_USER.user);
+        assert.equal(pac.UserSid, null, "no logon information from MIT");
+        assert.ok(pac.ServerChecksumVerified && pac.ClientInfoValid);
+        assert.ok([6, 7, 10].every((b) => pac.Buffers.includes(b)));
         await traffic(ctx, peer);
       } finally {
         DeleteSecurityContext(ctx);

@@ -39,6 +39,7 @@ import {
 import { type KdcTransport, KdcUnreachableError } from "./transport.ts";
 import { type KdcOption, realmTransport, sameRealm } from "./kdc_realms.ts";
 import { delegatedTicket } from "./delegation.ts";
+import { clientTicketOf, type KerberosClientTicket } from "./evidence.ts";
 
 /**
  * `pAuthData` of Kerberos (outbound): `SEC_WINNT_AUTH_IDENTITY`-shaped, plus where the
@@ -84,8 +85,11 @@ export interface KerberosAuthData {
    * service account's; each target's ticket is had by S4U2Self then S4U2Proxy, which
    * the directory must allow (protocol transition and constrained delegation to that
    * target). What Windows does for a service that impersonates a `KERB_S4U_LOGON`.
+   * Or the value of `SECPKG_ATTR_KERBEROS_CLIENT_TICKET` from a context this service
+   * accepted: then that ticket is the evidence, S4U2Proxy only (Kerberos-only
+   * constrained delegation).
    */
-  Impersonate?: string;
+  Impersonate?: string | KerberosClientTicket;
   /**
    * Act as the client who delegated this TGT to an acceptor (the value
    * `SECPKG_ATTR_KERBEROS_DELEGATED_TGT` returned): no `User` or `Password`; the KDC
@@ -100,6 +104,11 @@ export interface ImpersonatedUser {
   name: PrincipalName;
   /** The user's realm. */
   realm: string;
+  /**
+   * Only the client's own ticket (`KerberosClientTicket`) may serve as evidence:
+   * no S4U2Self (protocol transition) when it has expired.
+   */
+  evidenceOnly?: boolean;
 }
 
 /** A ticket with its session key, as the ticket cache keeps it. */
@@ -575,8 +584,18 @@ export function acquireKerberosCredential(
     transport,
     d.Delegate === true,
   );
-  if (d.Impersonate !== undefined) {
-    if (typeof d.Impersonate !== "string" || !d.Impersonate.trim()) {
+  if (d.Impersonate !== undefined && typeof d.Impersonate !== "string") {
+    const t = clientTicketOf(d.Impersonate);
+    if (!t) {
+      throw new SspiError(
+        SEC_E_NO_CREDENTIALS,
+        "Impersonate must name a user, or be a SECPKG_ATTR_KERBEROS_CLIENT_TICKET value",
+      );
+    }
+    cred.impersonate = { name: t.cname, realm: t.crealm, evidenceOnly: true };
+    cred.evidence = t;
+  } else if (d.Impersonate !== undefined) {
+    if (!d.Impersonate.trim()) {
       throw new SspiError(SEC_E_NO_CREDENTIALS, "Impersonate must name a user");
     }
     const u = splitIdentity(d.Impersonate.trim(), undefined);

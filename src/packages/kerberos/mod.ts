@@ -33,3 +33,12 @@ export {
   KerberosDelegatedTgt,
   SECPKG_ATTR_KERBEROS_DELEGATED_TGT,
 } from "./delegation.ts";
+export {
+  KerberosClientTicket,
+  SECPKG_ATTR_KERBEROS_CLIENT_TICKET,
+} from "./evidence.ts";
+export {
+  type PacLogonInfo,
+  SECPKG_ATTR_PAC_LOGON_INFO,
+  type SidAndAttributes,
+} from "./pac.ts";

@@ -18,6 +18,7 @@
  */
 import { SspiError } from "../../sspi/errors.ts";
 import {
+  SEC_E_CONTEXT_EXPIRED,
   SEC_E_DELEGATION_POLICY,
   SEC_E_LOGON_DENIED,
 } from "../../sspi/status.ts";
@@ -155,6 +156,12 @@ export async function impersonatedServiceTicket(
   spn: string,
   sname: PrincipalName,
 ): Promise<CachedTicket> {
+  if (!cred.evidence && user.evidenceOnly) {
+    throw new SspiError(
+      SEC_E_CONTEXT_EXPIRED,
+      `the ticket ${displayName(user.name, user.realm)} presented has expired`,
+    );
+  }
   const evidence = cred.evidence ?? await s4u2Self(cred, tgt, user);
   cred.evidence = evidence;
   const t = await s4u2Proxy(cred, tgt, evidence, sname);

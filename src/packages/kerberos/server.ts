@@ -66,6 +66,7 @@ import {
   KEY_USAGE_AP_REP_ENC_PART,
   KEY_USAGE_AP_REQ_AUTH,
   KEY_USAGE_KDC_REP_TICKET,
+  TKT_FLG_FORWARDABLE,
 } from "./constants.ts";
 import {
   CKSUMTYPE_GSSAPI,
@@ -88,9 +89,27 @@ import {
   SECPKG_ATTR_KERBEROS_DELEGATED_TGT,
 } from "./delegation.ts";
 import {
+  type PacLogonInfo,
+  readTicketPac,
+  SECPKG_ATTR_PAC_LOGON_INFO,
+} from "./pac.ts";
+import {
+  KerberosClientTicket,
+  SECPKG_ATTR_KERBEROS_CLIENT_TICKET,
+} from "./evidence.ts";
+import {
   CLOCK_SKEW_MS,
   type KerberosServerCredential,
 } from "./server_credentials.ts";
+
+/** `v` with every object and array in it frozen. */
+function deepFreeze<T>(v: T): Readonly<T> {
+  if (v && typeof v === "object" && !(v instanceof Date)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
 
 /** The `ASC_RET_*` flags for the client's GSS flags. */
 function retFlags(gss: number, mutual: boolean): number {
@@ -114,6 +133,8 @@ export class KerberosServerContext extends KerberosContextBase {
   #done = false;
   /** The TGT the client delegated (RFC 4121 4.1.1.1), once accepted. */
   #delegated: KerberosDelegatedTgt | null = null;
+  #clientTicket: KerberosClientTicket | null = null;
+  #logonInfo: Readonly<PacLogonInfo> | null = null;
 
   constructor(
     info: SecPkgInfo,
@@ -186,7 +207,7 @@ export class KerberosServerContext extends KerberosContextBase {
   #withTicket(
     req: StepRequest,
     apReq: ApReq,
-    _serviceKey: KerberosKey,
+    serviceKey: KerberosKey,
     tp: Uint8Array,
   ): StepResult {
     const t = apReq.ticket;
@@ -224,6 +245,24 @@ export class KerberosServerContext extends KerberosContextBase {
       return failure(
         SEC_E_LOGON_DENIED,
         "the authenticator names another client",
+      );
+    }
+    const pac = readTicketPac(
+      tkt.authorizationData,
+      serviceKey,
+      tkt.cname,
+      tkt.authtime,
+      tkt.crealm,
+    );
+    if (pac && "error" in pac) {
+      return failure(SEC_E_INVALID_TOKEN, `the ticket's PAC: ${pac.error}`);
+    }
+    if (pac && !(pac.ServerChecksumVerified && pac.ClientInfoValid)) {
+      return failure(
+        SEC_E_LOGON_DENIED,
+        pac.ServerChecksumVerified
+          ? "the ticket's PAC names another client or logon time"
+          : "the ticket's PAC server signature does not verify",
       );
     }
     const ctime = auth.ctime.getTime();
@@ -268,6 +307,19 @@ export class KerberosServerContext extends KerberosContextBase {
     let ret = retFlags(gss.flags, mutual);
     if (delegated) ret |= ASC_RET_DELEGATE;
     this.#delegated = delegated;
+    this.#logonInfo = pac ? deepFreeze(pac) : null;
+    this.#clientTicket = new KerberosClientTicket(
+      {
+        ticket: t,
+        key: { etype: session.etype, bytes: session.bytes.slice() },
+        cname: tkt.cname,
+        crealm: tkt.crealm,
+        endtime: tkt.endtime.getTime(),
+        flags: tkt.flags,
+        authtime: tkt.authtime.getTime(),
+      },
+      (tkt.flags & TKT_FLG_FORWARDABLE) !== 0,
+    );
     const initSeq = auth.seqNumber ?? 0;
     this.clientName = client;
     this.serverName = displayName(t.sname, t.realm);
@@ -323,6 +375,16 @@ export class KerberosServerContext extends KerberosContextBase {
    * (`SEC_E_NO_CREDENTIALS` when it delegated none).
    */
   override queryAttribute(attribute: number): AttributeResult {
+    if (attribute === SECPKG_ATTR_PAC_LOGON_INFO) {
+      return this.#logonInfo
+        ? { status: SEC_E_OK, value: this.#logonInfo }
+        : { status: SEC_E_NO_CREDENTIALS };
+    }
+    if (attribute === SECPKG_ATTR_KERBEROS_CLIENT_TICKET) {
+      return this.#clientTicket
+        ? { status: SEC_E_OK, value: this.#clientTicket }
+        : { status: SEC_E_NO_CREDENTIALS };
+    }
     if (attribute !== SECPKG_ATTR_KERBEROS_DELEGATED_TGT) {
       return super.queryAttribute(attribute);
     }
@@ -334,6 +396,8 @@ export class KerberosServerContext extends KerberosContextBase {
   override dispose(): void {
     this.#delegated?.dispose();
     this.#delegated = null;
+    this.#clientTicket?.dispose();
+    this.#clientTicket = null;
     super.dispose();
   }
 
