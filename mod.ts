@@ -42,6 +42,8 @@ export type { ErrorDetail } from "./src/sspi/errors.ts";
 export type {
   AcquireRequest,
   AttributeResult,
+  ChangePasswordReply,
+  ChangePasswordRequest,
   PackageContext,
   PackageCredential,
   QopResult,
@@ -60,6 +62,11 @@ export {
   unregisterSecurityPackage,
 } from "./src/sspi/registry.ts";
 export { lastErrorDetail } from "./src/sspi/_dispatch.ts";
+export {
+  ChangeAccountPassword,
+  decodeDomainPasswordInformation,
+  type DomainPasswordInformation,
+} from "./src/sspi/password.ts";
 export {
   AcceptSecurityContext,
   AcquireCredentialsHandle,
@@ -104,6 +111,7 @@ export {
   parseUserFile,
 } from "./src/packages/ntlm/mod.ts";
 export {
+  type ChangePasswordOptions,
   type KdcOption,
   type KdcTransport,
   kdcTransport,

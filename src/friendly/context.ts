@@ -347,9 +347,11 @@ export class SecurityContext {
 
   /**
    * Seals `data`: returns the signature followed by the encrypted bytes. With
-   * `encrypt` false, or on a context granted no confidentiality, it only signs
-   * (`SECQOP_WRAP_NO_ENCRYPT`); asking to encrypt on such a context throws
-   * `SEC_E_UNSUPPORTED_FUNCTION` rather than sending the data in clear.
+   * `encrypt` false it only signs (`SECQOP_WRAP_NO_ENCRYPT`). Asking to encrypt on
+   * a context granted no confidentiality is the package's call, never a silent
+   * downgrade to clear text: NTLM seals anyway, as Windows' does (and as AD's LDAP
+   * server expects of a client that asked only for signing); a package that cannot
+   * seal throws its status (`SEC_E_UNSUPPORTED_FUNCTION`).
    */
   wrap(data: Uint8Array, encrypt = true): Uint8Array {
     const out = new Uint8Array(this.#trailer + data.length);

@@ -198,4 +198,30 @@ export interface SecurityPackage {
   ): PackageContext;
   /** `ImportSecurityContext`: rebuilds a context from `exportContext` bytes. */
   importContext?(token: Uint8Array): PackageContext;
+  /** `ChangeAccountPassword`: changes a domain account's password. */
+  changePassword?(req: ChangePasswordRequest): Promise<ChangePasswordReply>;
+}
+
+/** What `ChangeAccountPassword` hands a package. */
+export interface ChangePasswordRequest {
+  /** `pszDomainName`. */
+  domain: string;
+  /** `pszAccountName`. */
+  account: string;
+  /** `pszOldPassword`. */
+  oldPassword: string;
+  /** `pszNewPassword`. */
+  newPassword: string;
+  /** The portable options (servers, timeouts); each package documents them. */
+  options: unknown;
+}
+
+/** A package's answer to `ChangeAccountPassword`. */
+export interface ChangePasswordReply {
+  /** The status. */
+  status: number;
+  /** Why, in one sentence, without secrets. */
+  message: string;
+  /** What goes into the `SECBUFFER_CHANGE_PASS_RESPONSE` buffer, if anything. */
+  response?: unknown;
 }

@@ -190,6 +190,16 @@ export const SEC_E_EXT_BUFFER_TOO_SMALL = 0x8009036A;
 /** Not enough secbuffers were supplied to generate a token. (0x8009036B) */
 export const SEC_E_INSUFFICIENT_BUFFERS = 0x8009036B;
 
+// NTSTATUS values Windows' Kerberos package returns where no SEC_E_* fits (as the
+// LSA hands them through SSPI): expired passwords and the change-password policy.
+
+/** The user's password has expired. (NTSTATUS 0xC0000071) */
+export const STATUS_PASSWORD_EXPIRED = 0xC0000071;
+/** The user's password must be changed before signing in. (NTSTATUS 0xC0000224) */
+export const STATUS_PASSWORD_MUST_CHANGE = 0xC0000224;
+/** The new password does not meet the password policy (length, complexity, history, minimum age). (NTSTATUS 0xC000006C) */
+export const STATUS_PASSWORD_RESTRICTION = 0xC000006C;
+
 /** Aliases Windows defines for the same values. */
 /** Same value as {@link SEC_E_UNSUPPORTED_FUNCTION}. */
 export const SEC_E_NOT_SUPPORTED: number = SEC_E_UNSUPPORTED_FUNCTION;
@@ -560,6 +570,18 @@ const NAMES: ReadonlyMap<number, readonly [string, string]> = new Map<
   [SEC_E_INSUFFICIENT_BUFFERS, [
     "SEC_E_INSUFFICIENT_BUFFERS",
     "Not enough secbuffers were supplied to generate a token.",
+  ]],
+  [STATUS_PASSWORD_EXPIRED, [
+    "STATUS_PASSWORD_EXPIRED",
+    "The user's password has expired.",
+  ]],
+  [STATUS_PASSWORD_MUST_CHANGE, [
+    "STATUS_PASSWORD_MUST_CHANGE",
+    "The user's password must be changed before signing in.",
+  ]],
+  [STATUS_PASSWORD_RESTRICTION, [
+    "STATUS_PASSWORD_RESTRICTION",
+    "The new password does not meet the password policy.",
   ]],
 ]);
 

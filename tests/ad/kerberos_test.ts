@@ -10,6 +10,8 @@ import {
   CtxtHandle,
   DeleteSecurityContext,
   FreeCredentialsHandle,
+  type KerberosClientTicket,
+  type PacLogonInfo,
   QueryContextAttributes,
   SEC_E_DELEGATION_POLICY,
   SEC_E_LOGON_DENIED,
@@ -18,8 +20,10 @@ import {
   SEC_E_TARGET_UNKNOWN,
   SEC_E_WRONG_PRINCIPAL,
   SEC_I_CONTINUE_NEEDED,
+  SECPKG_ATTR_KERBEROS_CLIENT_TICKET,
   SECPKG_ATTR_NAMES,
   SECPKG_ATTR_NEGOTIATION_INFO,
+  SECPKG_ATTR_PAC_LOGON_INFO,
   statusName,
 } from "../../mod.ts";
 import {
@@ -76,6 +80,33 @@ Deno.test("Kerberos against a Samba AD DC", async (t) => {
       });
       const webKeytab = await dc.exportKeytab(WEB.account);
       const legacyKeytab = await dc.exportKeytab(LEGACY.account);
+      const plainKeytab = await dc.exportKeytab(PLAIN.account);
+
+      const aliceSid = await dc.sidOf(ALICE.user);
+      const engineersSid = await dc.sidOf("Engineers");
+      /** The PAC AD put in alice's ticket, as our acceptor read it. */
+      const assertAlicePac = (sx: CtxtHandle) => {
+        const out = { value: null as unknown };
+        assert.equal(
+          st(QueryContextAttributes(sx, SECPKG_ATTR_PAC_LOGON_INFO, out)),
+          st(SEC_E_OK),
+        );
+        const pac = out.value as PacLogonInfo;
+        assert.equal(pac.UserSid, aliceSid);
+        assert.equal(pac.PrimaryGroupSid, `${dc.domainSid}-513`);
+        const groups = pac.GroupSids.map((g) => g.Sid);
+        assert.ok(groups.includes(engineersSid), "member of Engineers");
+        assert.ok(groups.includes(`${dc.domainSid}-513`), "Domain Users");
+        assert.equal(pac.LogonDomainSid, dc.domainSid);
+        assert.equal(pac.LogonDomainName, AD.domain);
+        assert.equal(pac.EffectiveName, ALICE.user);
+        assert.equal(pac.UserPrincipalName, `alice@${AD.dnsDomain}`);
+        assert.equal(pac.ServerChecksumVerified, true);
+        assert.equal(pac.ClientInfoValid, true);
+        assert.equal(pac.KdcChecksumPresent, true);
+        assert.ok(Object.isFrozen(pac) && Object.isFrozen(pac.GroupSids));
+        return pac;
+      };
 
       /** Our client's first token (AP-REQ) for `spn`. */
       const logOnToken = async (spn: string) => {
@@ -129,6 +160,7 @@ Deno.test("Kerberos against a Samba AD DC", async (t) => {
           const names = { value: null as unknown };
           QueryContextAttributes(sx, SECPKG_ATTR_NAMES, names);
           assert.deepEqual(names.value, { sUserName: `alice@${AD.realm}` });
+          assertAlicePac(sx);
           DeleteSecurityContext(sx);
           FreeCredentialsHandle(server);
         },
@@ -143,6 +175,7 @@ Deno.test("Kerberos against a Samba AD DC", async (t) => {
           );
           assert.equal(st(a.status), st(SEC_E_OK));
           assert.equal(ticketEtype, 23, "an rc4-hmac ticket");
+          assertAlicePac(sx); // its server signature is HMAC-MD5
           DeleteSecurityContext(sx);
           FreeCredentialsHandle(server);
         },
@@ -182,6 +215,7 @@ Deno.test("Kerberos against a Samba AD DC", async (t) => {
             const names = { value: null as unknown };
             QueryContextAttributes(sx, SECPKG_ATTR_NAMES, names);
             assert.deepEqual(names.value, { sUserName: `alice@${AD.realm}` });
+            assertAlicePac(sx);
           } finally {
             DeleteSecurityContext(sx);
             FreeCredentialsHandle(server.cred);
@@ -225,6 +259,7 @@ Deno.test("Kerberos against a Samba AD DC", async (t) => {
             const names = { value: null as unknown };
             QueryContextAttributes(sx, SECPKG_ATTR_NAMES, names);
             assert.deepEqual(names.value, { sUserName: `alice@${AD.realm}` });
+            assertAlicePac(sx); // AD's PAC for alice, through S4U
             if (pkg === "Negotiate") {
               const info = { value: null as unknown };
               QueryContextAttributes(ctx, SECPKG_ATTR_NEGOTIATION_INFO, info);
@@ -264,6 +299,79 @@ Deno.test("Kerberos against a Samba AD DC", async (t) => {
             Impersonate: ALICE.user,
           });
           assert.equal(st(ntlm.status), st(SEC_E_NO_CREDENTIALS));
+        },
+      );
+
+      await t.step(
+        "Kerberos-only constrained delegation: plainsvc accepts alice, then reaches backsvc as her",
+        async () => {
+          // alice -> plainsvc (our client and acceptor)
+          const { sx, a, server } = await logOn(PLAIN.spns[0], plainKeytab);
+          assert.equal(st(a.status), st(SEC_E_OK));
+          const evidence = { value: null as unknown };
+          assert.equal(
+            st(
+              QueryContextAttributes(
+                sx,
+                SECPKG_ATTR_KERBEROS_CLIENT_TICKET,
+                evidence,
+              ),
+            ),
+            st(SEC_E_OK),
+          );
+          const ticket = evidence.value as KerberosClientTicket;
+          assert.equal(ticket.clientName, `alice@${AD.realm}`);
+          assert.equal(ticket.forwardable, true);
+          assert.ok(!JSON.stringify(ticket).includes("key"), "no key shows");
+          // plainsvc -> backsvc as alice: S4U2Proxy with alice's ticket.
+          const asAlice = await acquireKrb("Kerberos", {
+            User: PLAIN.account,
+            Domain: AD.realm,
+            Password: PLAIN.password,
+            Kdc: dc.kdc,
+            Impersonate: ticket,
+          });
+          assert.equal(st(asAlice.status), st(SEC_E_OK));
+          DeleteSecurityContext(sx); // the credential keeps its own copy
+          FreeCredentialsHandle(server);
+          const r = await iscStep(
+            asAlice.cred,
+            newCtx(),
+            true,
+            BACK.spns[0],
+            null,
+          );
+          assert.equal(st(r.status), st(SEC_I_CONTINUE_NEEDED));
+          const back = acquireInbound("Kerberos", {
+            Keytab: await dc.exportKeytab(BACK.account),
+          });
+          const bx = new CtxtHandle();
+          assert.equal(
+            st(accept(back.cred, bx, r.token!).status),
+            st(SEC_E_OK),
+          );
+          assertAlicePac(bx);
+          // The directory does not let plainsvc reach websvc's SPN.
+          const no = await iscStep(
+            asAlice.cred,
+            newCtx(),
+            true,
+            WEB.spns[0],
+            null,
+          );
+          assert.equal(st(no.status), st(SEC_E_DELEGATION_POLICY));
+          DeleteSecurityContext(bx);
+          FreeCredentialsHandle(back.cred);
+          FreeCredentialsHandle(asAlice.cred);
+          // A disposed evidence object is not a credential.
+          const stale = await acquireKrb("Kerberos", {
+            User: PLAIN.account,
+            Domain: AD.realm,
+            Password: PLAIN.password,
+            Kdc: dc.kdc,
+            Impersonate: ticket,
+          });
+          assert.equal(st(stale.status), st(SEC_E_NO_CREDENTIALS));
         },
       );
 

@@ -103,6 +103,12 @@ const TOLERATED = {
   apOptions: "AP-REQ ap-options changed",
   /** Principal name-type (RFC 4120 6.2: not used for comparisons). */
   nameType: "ticket sname name-type changed",
+  /**
+   * The ticket's sname, outside its encrypted part and not integrity protected: a
+   * name the keytab does not list is tried with the realm's keys, as MIT's acceptor
+   * does with no acceptor name (an AD account's key serves all its SPNs).
+   */
+  snameText: "ticket sname changed (the ticket still decrypts with the key)",
   /** The ticket's realm with other letter case (the keytab lookup ignores case, as Windows does). */
   realmCase: "ticket realm letter case changed",
   /** EncryptedData etype label of the authenticator or AP-REP enc-part (decryption uses the session key). */
@@ -453,13 +459,15 @@ function apReqSameAs(orig: Uint8Array, mut: Uint8Array): string[] | null {
     !equal(tx.encPart.cipher, ty.encPart.cipher) ||
     tx.encPart.etype !== ty.encPart.etype ||
     !equal(x.authenticator.cipher, y.authenticator.cipher) ||
-    tx.realm.toUpperCase() !== ty.realm.toUpperCase() ||
-    tx.sname.nameString.join("/") !== ty.sname.nameString.join("/")
+    tx.realm.toUpperCase() !== ty.realm.toUpperCase()
   ) return null;
   const why: string[] = [];
   if (b.legacy) why.push(TOLERATED.legacyOid);
   if (x.apOptions !== y.apOptions) why.push(TOLERATED.apOptions);
   if (tx.sname.nameType !== ty.sname.nameType) why.push(TOLERATED.nameType);
+  if (tx.sname.nameString.join("/") !== ty.sname.nameString.join("/")) {
+    why.push(TOLERATED.snameText);
+  }
   if (tx.realm !== ty.realm) why.push(TOLERATED.realmCase);
   if (x.authenticator.etype !== y.authenticator.etype) {
     why.push(TOLERATED.etypeLabel);

@@ -8,6 +8,7 @@ import {
   CtxtHandle,
   DecryptMessage,
   DeleteSecurityContext,
+  EncryptMessage,
   FreeCredentialsHandle,
   type PacLogonInfo,
   QueryContextAttributes,
@@ -24,6 +25,7 @@ import {
   SECPKG_ATTR_NAMES,
   SECPKG_ATTR_NEGOTIATION_INFO,
   SECPKG_ATTR_PAC_LOGON_INFO,
+  SECQOP_WRAP_NO_ENCRYPT,
   SECURITY_NATIVE_DREP,
   SspiCreateAsyncContext,
   SspiFreeAsyncContext,
@@ -88,6 +90,45 @@ async function traffic(ctx: CtxtHandle, peer: GssapiPeer) {
     const wire = sealToWire(ctx, enc.encode(`from us ${i}`));
     assert.equal(dec.decode((await peer.unwrap(wire)).data), `from us ${i}`);
   }
+  // Integrity only (gss_wrap without confidentiality, SECQOP_WRAP_NO_ENCRYPT): the
+  // checksum is keyed with the SEAL usage, as for every Wrap token (RFC 4121 4.2.4).
+  const signed = await peer.wrap(enc.encode("signed by MIT"), false);
+  assert.equal(signed.encrypted, false);
+  const out = new SecBuffer(SECBUFFER_DATA, null);
+  const qop = { value: 0 };
+  assert.equal(
+    st(DecryptMessage(
+      ctx,
+      new SecBufferDesc([new SecBuffer(SECBUFFER_STREAM, signed.data), out]),
+      0,
+      qop,
+    )),
+    st(SEC_E_OK),
+  );
+  assert.equal(qop.value, SECQOP_WRAP_NO_ENCRYPT);
+  assert.equal(
+    dec.decode(out.pvBuffer!.subarray(0, out.cbBuffer)),
+    "signed by MIT",
+  );
+  const tok = new SecBuffer(SECBUFFER_TOKEN, new Uint8Array(60));
+  const data = new SecBuffer(SECBUFFER_DATA, enc.encode("signed by us"));
+  assert.equal(
+    st(
+      EncryptMessage(
+        ctx,
+        SECQOP_WRAP_NO_ENCRYPT,
+        new SecBufferDesc([tok, data]),
+        0,
+      ),
+    ),
+    st(SEC_E_OK),
+  );
+  const joined = new Uint8Array(tok.cbBuffer + data.cbBuffer);
+  joined.set(tok.pvBuffer!.subarray(0, tok.cbBuffer));
+  joined.set(data.pvBuffer!, tok.cbBuffer);
+  const back = await peer.unwrap(joined);
+  assert.equal(back.encrypted, false);
+  assert.equal(dec.decode(back.data), "signed by us");
 }
 
 await krbTest(

@@ -33,6 +33,8 @@ export interface AdUser {
   user: string;
   password: string;
   groups?: readonly string[];
+  /** Created with "must change password at next logon" (`pwdLastSet` 0). */
+  mustChange?: boolean;
 }
 
 /** A service account with SPNs, and the enctypes its tickets may use. */
@@ -48,6 +50,8 @@ export interface AdService {
 export interface SambaDc {
   /** The KDC, `127.0.0.1:port` (TCP and UDP). */
   kdc: string;
+  /** The kpasswd service (RFC 3244), `127.0.0.1:port`. */
+  kpasswd: string;
   /** The LDAP port on 127.0.0.1 (389). */
   ldapPort: number;
   /** The LDAPS port on 127.0.0.1 (636), with Samba's self-signed certificate. */
@@ -137,6 +141,7 @@ export async function startSambaDc(
   const dir = await Deno.makeTempDir({ prefix: "samba_ad_" });
   const conf = `${dir}/etc/smb.conf`;
   const kdcPort = freePort();
+  const kpasswdPort = freePort();
   let child: Deno.ChildProcess | null = null;
   const tool = (...args: string[]) => run("samba-tool", [...args, "-s", conf]);
   const cleanup = async () => {
@@ -171,17 +176,31 @@ export async function startSambaDc(
       "--option=bind interfaces only=yes",
       "--option=server services=ldap kdc",
       `--option=krb5 port=${kdcPort}`,
-      `--option=kpasswd port=${freePort()}`,
+      `--option=kpasswd port=${kpasswdPort}`,
       `--option=log file=${dir}/log.%m`,
       `--option=pid directory=${dir}`,
     ]);
     for (const u of users) {
-      await tool("user", "add", u.user, u.password);
+      await tool(
+        "user",
+        "add",
+        u.user,
+        u.password,
+        ...(u.mustChange ? ["--must-change-at-next-login"] : []),
+      );
       for (const g of u.groups ?? []) {
         await tool("group", "add", g).catch(() => {}); // may exist
         await tool("group", "addmembers", g, u.user);
       }
     }
+    // A Windows DC registers `ldap/<fqdn>` for itself; Samba's samba_spnupdate
+    // would, but only the ldap and kdc services run here.
+    await tool(
+      "spn",
+      "add",
+      `ldap/${AD.dc}.${AD.dnsDomain}`,
+      `${AD.dc.toUpperCase()}$`,
+    );
     for (const s of services) {
       await tool("user", "add", s.account, s.password);
       for (const spn of s.spns) await tool("spn", "add", spn, s.account);
@@ -222,6 +241,7 @@ export async function startSambaDc(
     await waitForPort(389, proc, `${dir}/samba.log`);
     return {
       kdc: `127.0.0.1:${kdcPort}`,
+      kpasswd: `127.0.0.1:${kpasswdPort}`,
       ldapPort: 389,
       ldapsPort: 636,
       domainSid,

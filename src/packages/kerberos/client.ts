@@ -104,10 +104,15 @@ function flagsFor(req: number): { gss: number; ret: number } {
     gss |= GSS_C_MUTUAL_FLAG;
     ret |= ISC_RET_MUTUAL_AUTH;
   }
-  // Replay and sequence detection are always on (MIT and Windows turn them on too);
-  // integrity and confidentiality are what every context offers.
-  gss |= GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG |
-    GSS_C_INTEG_FLAG;
+  // Replay and sequence detection are always on (MIT and Windows turn them on too).
+  // Confidentiality and integrity are claimed only when asked for (MS-KILE
+  // 3.2.5.2): an acceptor such as AD's LDAP server decides from them whether the
+  // connection must be sealed, signed, or neither.
+  gss |= GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG;
+  if (req & ISC_REQ_CONFIDENTIALITY) gss |= GSS_C_CONF_FLAG;
+  if (req & (ISC_REQ_INTEGRITY | ISC_REQ_CONFIDENTIALITY)) {
+    gss |= GSS_C_INTEG_FLAG;
+  }
   if (req & ISC_REQ_REPLAY_DETECT) ret |= ISC_RET_REPLAY_DETECT;
   if (req & ISC_REQ_SEQUENCE_DETECT) ret |= ISC_RET_SEQUENCE_DETECT;
   if (req & ISC_REQ_CONFIDENTIALITY) ret |= ISC_RET_CONFIDENTIALITY;

@@ -9,7 +9,9 @@
  * front and the token is the header, those 28 bytes and the encrypted confounder
  * (60 bytes); for integrity only, EC = 12 (the checksum length), RRC = 12 and the
  * token is the header and the checksum. Both are plain RFC 4121 tokens once token and
- * data are joined: MIT's `gss_unwrap` reads them (tested). Receivers accept any RRC:
+ * data are joined: MIT's `gss_unwrap` and Heimdal's (Samba) read them (tested). The
+ * checksum of a Wrap token without confidentiality is keyed with the SEAL usage, as
+ * every Wrap token's is (RFC 4121 4.2.4); MIC tokens use SIGN. Receivers accept any RRC:
  * they undo a rotation of RRC and, failing that, of RRC + EC (the DCE-style reading of
  * MS-KILE 3.4.5.4.1, where Windows counts the filler in the rotation), so either form
  * is read by either entry point.
@@ -106,6 +108,8 @@ export class KrbMessageCrypto {
   #recvSign: UsageChecksum | null = null;
   #sendSeal: UsageCipher | null = null;
   #recvSeal: UsageCipher | null = null;
+  #sendWrapMac: UsageChecksum | null = null;
+  #recvWrapMac: UsageChecksum | null = null;
   /** A header with EC and RRC zeroed, as integrity checksums cover it (reused). */
   #zeroed = new Uint8Array(HEADER);
   /** A received checksum split by the rotation, gathered (reused). */
@@ -169,7 +173,7 @@ export class KrbMessageCrypto {
       const token = new Uint8Array(HEADER + n + this.#cksum);
       this.#writeHeader(token, 0, TOK_WRAP, 0, this.#cksum, 0);
       token.set(data, HEADER);
-      const mac = this.#sign(true);
+      const mac = this.#wrapMac(true);
       mac.macInto([data], this.#zeroedHeader(token), token, HEADER + n);
       return token;
     }
@@ -205,7 +209,7 @@ export class KrbMessageCrypto {
     if (!confidential) {
       const token = new Uint8Array(HEADER + c);
       this.#writeHeader(token, 0, TOK_WRAP, 0, c, c);
-      this.#sign(true).macInto(
+      this.#wrapMac(true).macInto(
         [data],
         this.#zeroedHeader(token),
         token,
@@ -251,13 +255,21 @@ export class KrbMessageCrypto {
   /** Wipes the key and the keys derived from it; the object cannot be used afterwards. */
   dispose(): void {
     wipeKey(this.#key);
-    for (const k of [this.#sendSign, this.#recvSign]) k?.dispose();
+    for (
+      const k of [
+        this.#sendSign,
+        this.#recvSign,
+        this.#sendWrapMac,
+        this.#recvWrapMac,
+      ]
+    ) k?.dispose();
     for (const k of [this.#sendSeal, this.#recvSeal]) k?.dispose();
     this.#sendSign =
       this.#recvSign =
-      this.#sendSeal =
-      this.#recvSeal =
+      this.#sendWrapMac =
+      this.#recvWrapMac =
         null;
+    this.#sendSeal = this.#recvSeal = null;
     this.#disposed = true;
   }
 
@@ -281,6 +293,19 @@ export class KrbMessageCrypto {
     const make = () =>
       new UsageChecksum(this.#key, this.#usage(outgoing, false), KC);
     return outgoing ? (this.#sendSign ??= make()) : (this.#recvSign ??= make());
+  }
+
+  /**
+   * Kc of the seal usage of one direction: the checksum of a Wrap token without
+   * confidentiality (RFC 4121 4.2.4: Wrap tokens use the SEAL usages whether they
+   * encrypt or not; only MIC tokens use SIGN), prepared on first use.
+   */
+  #wrapMac(outgoing: boolean): UsageChecksum {
+    const make = () =>
+      new UsageChecksum(this.#key, this.#usage(outgoing, true), KC);
+    return outgoing
+      ? (this.#sendWrapMac ??= make())
+      : (this.#recvWrapMac ??= make());
   }
 
   /** Ke and Ki of the seal usage of one direction, prepared on first use. */
@@ -408,7 +433,7 @@ export class KrbMessageCrypto {
     if (h.ec !== c || total < c) return SEC_E_INVALID_TOKEN;
     const [msg, tail] = splitViews(views, total - c);
     const mac = tail.length === 1 ? tail[0] : this.#gather(tail);
-    if (!this.#sign(false).verify(msg, this.#zeroedHeader(token), mac)) {
+    if (!this.#wrapMac(false).verify(msg, this.#zeroedHeader(token), mac)) {
       return SEC_E_MESSAGE_ALTERED;
     }
     const status = this.#accept(h);

@@ -19,6 +19,7 @@ import {
   SEC_E_NO_AUTHENTICATING_AUTHORITY,
   SEC_E_TARGET_UNKNOWN,
   SEC_E_TIME_SKEW,
+  STATUS_PASSWORD_EXPIRED,
 } from "../../sspi/status.ts";
 import {
   checksum,
@@ -54,6 +55,7 @@ import {
 import {
   KDC_ERR_C_PRINCIPAL_UNKNOWN,
   KDC_ERR_ETYPE_NOSUPP,
+  KDC_ERR_KEY_EXPIRED,
   KDC_ERR_PREAUTH_FAILED,
   KDC_ERR_PREAUTH_REQUIRED,
   KDC_ERR_S_PRINCIPAL_UNKNOWN,
@@ -126,6 +128,8 @@ export function statusOfKdcError(code: number): number {
       return SEC_E_TIME_SKEW;
     case KDC_ERR_ETYPE_NOSUPP:
       return SEC_E_KDC_UNKNOWN_ETYPE;
+    case KDC_ERR_KEY_EXPIRED:
+      return STATUS_PASSWORD_EXPIRED;
   }
   return SEC_E_LOGON_DENIED;
 }
@@ -260,10 +264,31 @@ function encTimestamp(key: KerberosKey): PAData {
  * credential.
  */
 export async function getTgt(cred: KerberosCredential): Promise<CachedTicket> {
-  const realm = cred.realm;
   const krbtgt: PrincipalName = {
     nameType: NT_SRV_INST,
-    nameString: ["krbtgt", realm],
+    nameString: ["krbtgt", cred.realm],
+  };
+  const t = await asExchange(cred, krbtgt);
+  cred.tgt = t;
+  return t;
+}
+
+/**
+ * An AS exchange (RFC 4120 3.1) for `sname` with the user's password, answering the
+ * KDC's request for encrypted-timestamp pre-authentication; `kdcOptions` replaces
+ * forwardable + canonicalize (the change-password service wants an initial ticket
+ * and nothing more). The reply is checked and returned, not cached.
+ */
+export async function asExchange(
+  cred: KerberosCredential,
+  sname: PrincipalName,
+  kdcOptions?: number,
+): Promise<CachedTicket> {
+  const realm = cred.realm;
+  const krbtgt = sname;
+  const req = (n: number) => {
+    const b = body(realm, krbtgt, n, cred.cname);
+    return kdcOptions === undefined ? b : { ...b, kdcOptions };
   };
   const pac: PAData = {
     padataType: PA_PAC_REQUEST,
@@ -273,7 +298,7 @@ export async function getTgt(cred: KerberosCredential): Promise<CachedTicket> {
   let reply = await send(
     cred,
     realm,
-    encodeAsReq({ padata: [pac], ...body(realm, krbtgt, n, cred.cname) }),
+    encodeAsReq({ padata: [pac], ...req(n) }),
   );
   let info: { etype: number; salt?: string; s2kparams?: Uint8Array } | null =
     null;
@@ -300,10 +325,7 @@ export async function getTgt(cred: KerberosCredential): Promise<CachedTicket> {
     reply = await send(
       cred,
       realm,
-      encodeAsReq({
-        padata: [encTimestamp(key), pac],
-        ...body(realm, krbtgt, n, cred.cname),
-      }),
+      encodeAsReq({ padata: [encTimestamp(key), pac], ...req(n) }),
     );
     if (appTag(reply) === 30) {
       kdcFailure(decoded("KRB-ERROR", () => decodeKrbError(reply)), "AS-REQ");
@@ -331,9 +353,7 @@ export async function getTgt(cred: KerberosCredential): Promise<CachedTicket> {
     salt,
     fromRep?.s2kparams ?? info?.s2kparams,
   );
-  const t = finish(rep, key, KEY_USAGE_AS_REP_ENC_PART, n, "AS-REP");
-  cred.tgt = t;
-  return t;
+  return finish(rep, key, KEY_USAGE_AS_REP_ENC_PART, n, "AS-REP");
 }
 
 /** Decrypts and checks a KDC reply's enc-part into a cache entry. */

@@ -27,6 +27,7 @@ export {
 } from "./transport.ts";
 export { kdcTransport, type KkdcpOptions, kkdcpTransport } from "./kkdcp.ts";
 export type { KdcOption } from "./kdc_realms.ts";
+export type { ChangePasswordOptions } from "./kpasswd.ts";
 export { MAX_REALM_HOPS } from "./cross_realm.ts";
 export type { KerberosKey } from "./crypto.ts";
 export {

@@ -24,6 +24,7 @@ import {
   SECPKG_FLAG_READONLY_WITH_CHECKSUM,
 } from "../../sspi/flags.ts";
 import type {
+  ChangePasswordRequest,
   PackageContext,
   PackageCredential,
   SecPkgInfo,
@@ -34,6 +35,8 @@ import { SECPKG_CRED_OUTBOUND } from "../../sspi/flags.ts";
 import { KerberosClientContext } from "./client.ts";
 import { KERBEROS_MAX_TOKEN } from "./context.ts";
 import { KerberosImportedContext } from "./imported.ts";
+import { changePassword, type ChangePasswordOptions } from "./kpasswd.ts";
+import { encodeDomainPasswordInformation } from "../../sspi/password.ts";
 import {
   acquireKerberosCredential,
   KerberosCredential,
@@ -101,6 +104,24 @@ export const kerberosPackage: SecurityPackage = {
    */
   importContext: (token: Uint8Array): PackageContext =>
     new KerberosImportedContext(KERBEROS_PACKAGE_INFO, token),
+  /**
+   * `ChangeAccountPassword` through kpasswd (RFC 3244); `options` are
+   * `ChangePasswordOptions` (`Kdc`, `Kpasswd`, `KdcTransport`, `KdcTimeoutMs`).
+   */
+  async changePassword(req: ChangePasswordRequest) {
+    const r = await changePassword(
+      req.domain,
+      req.account,
+      req.oldPassword,
+      req.newPassword,
+      (req.options ?? {}) as ChangePasswordOptions,
+    );
+    return {
+      status: r.status,
+      message: r.message,
+      response: r.policy && encodeDomainPasswordInformation(r.policy),
+    };
+  },
   createContext(
     cred: PackageCredential,
     role: "initiate" | "accept",

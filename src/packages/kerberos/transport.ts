@@ -55,6 +55,8 @@ interface Stream {
   write(b: Uint8Array): Promise<unknown>;
   read(b: Uint8Array): Promise<number | null>;
   close(): void;
+  /** The local end's address (Deno's `localAddr`). */
+  localAddr?: { hostname?: string };
 }
 
 /** Reads exactly `n` bytes, or throws when the stream ends first. */
@@ -125,13 +127,18 @@ async function nodeConnect(hostname: string, port: number): Promise<Stream> {
       return n;
     },
     close: () => sock.destroy(),
+    localAddr: { hostname: sock.localAddress },
   };
 }
 
-/** One request/reply exchange with one KDC, bounded by `timeoutMs`. */
-async function exchange(
+/**
+ * One request/reply exchange with one server (4-byte length framing, RFC 4120
+ * 7.2.2), bounded by `timeoutMs`. `request` may be built once connected, from the
+ * local address (a kpasswd KRB-PRIV names its sender).
+ */
+export async function exchange(
   address: string,
-  request: Uint8Array,
+  request: Uint8Array | ((localHost: string | null) => Uint8Array),
   timeoutMs: number,
 ): Promise<Uint8Array> {
   const { hostname, port } = parseKdcAddress(address);
@@ -144,14 +151,18 @@ async function exchange(
     );
   });
   const work = (async () => {
-    stream = await connect(hostname, port);
-    await stream.write(frame(request));
-    const head = await readExactly(stream, 4);
+    const st = await connect(hostname, port);
+    stream = st;
+    const bytes = typeof request === "function"
+      ? request(st.localAddr?.hostname ?? null)
+      : request;
+    await st.write(frame(bytes));
+    const head = await readExactly(st, 4);
     const n = new DataView(head.buffer).getUint32(0);
     if (n > MAX_KDC_REPLY) {
       throw new Error(`a reply of ${n} bytes is too large`);
     }
-    return await readExactly(stream, n);
+    return await readExactly(st, n);
   })();
   try {
     return await Promise.race([work, timeout]);

@@ -7,12 +7,18 @@
 import { SspiError } from "../../sspi/errors.ts";
 import type {
   AcquireRequest,
+  ChangePasswordReply,
+  ChangePasswordRequest,
   PackageContext,
   PackageCredential,
   SecPkgInfo,
   SecurityPackage,
 } from "../../sspi/package.ts";
-import { SEC_E_UNKNOWN_CREDENTIALS } from "../../sspi/status.ts";
+import {
+  SEC_E_UNKNOWN_CREDENTIALS,
+  SEC_E_UNSUPPORTED_FUNCTION,
+} from "../../sspi/status.ts";
+import { findPackage } from "../../sspi/registry.ts";
 import { NegotiateClientContext } from "./client.ts";
 import { NEGOTIATE_MAX_TOKEN } from "./constants.ts";
 import {
@@ -56,6 +62,15 @@ export const negotiatePackage: SecurityPackage = {
   },
   importContext(token: Uint8Array): PackageContext {
     return new NegotiateImportedContext(NEGOTIATE_PACKAGE_INFO, token);
+  },
+  /** `ChangeAccountPassword`: Kerberos's, as Windows' Negotiate does for a domain. */
+  changePassword(req: ChangePasswordRequest): Promise<ChangePasswordReply> {
+    const k = findPackage("Kerberos");
+    return k?.changePassword ? k.changePassword(req) : Promise.resolve({
+      status: SEC_E_UNSUPPORTED_FUNCTION,
+      message:
+        "Negotiate changes passwords through Kerberos, which is not registered",
+    });
   },
   createContext(
     cred: PackageCredential,

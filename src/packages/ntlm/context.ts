@@ -11,6 +11,7 @@ import {
 } from "../../sspi/buffers.ts";
 import {
   SECBUFFER_DATA,
+  SECBUFFER_PADDING,
   SECBUFFER_READONLY,
   SECBUFFER_READONLY_WITH_CHECKSUM,
   SECBUFFER_TOKEN,
@@ -43,11 +44,7 @@ import {
   SEC_E_TARGET_UNKNOWN,
   SEC_E_UNSUPPORTED_FUNCTION,
 } from "../../sspi/status.ts";
-import {
-  NTLM_MAX_TOKEN,
-  NTLM_SIGNATURE_SIZE,
-  NTLMSSP_NEGOTIATE_SEAL,
-} from "./constants.ts";
+import { NTLM_MAX_TOKEN, NTLM_SIGNATURE_SIZE } from "./constants.ts";
 import { NtlmSessionSecurity } from "./security.ts";
 import { encodeExported, type ExportedNtlmContext } from "./export.ts";
 
@@ -86,12 +83,16 @@ function partsOf(msg: SecBufferDesc): MessageParts | number {
   return { token, signed, crypt };
 }
 
+/** The token is the 16-byte signature; NTLM (a stream cipher) pads nothing. */
 function setTokenLength(msg: SecBufferDesc): void {
+  let token = false;
   for (const b of msg.pBuffers) {
-    if (b && baseType(b) === SECBUFFER_TOKEN) {
+    if (!b) continue;
+    const t = baseType(b);
+    if (t === SECBUFFER_TOKEN && !token) {
       b.cbBuffer = NTLM_SIGNATURE_SIZE;
-      return;
-    }
+      token = true;
+    } else if (t === SECBUFFER_PADDING) b.cbBuffer = 0;
   }
 }
 
@@ -265,14 +266,12 @@ export abstract class NtlmContextBase implements PackageContext {
     const p = partsOf(message);
     if (typeof p === "number") return p;
     if (p.token.length < NTLM_SIGNATURE_SIZE) return SEC_E_BUFFER_TOO_SMALL;
-    if (qop === SECQOP_WRAP_NO_ENCRYPT) {
-      s.sign(p.signed, p.token);
-    } else {
-      if (!(this.negFlags & NTLMSSP_NEGOTIATE_SEAL)) {
-        return SEC_E_UNSUPPORTED_FUNCTION;
-      }
-      s.seal(p.crypt, p.signed, p.token);
-    }
+    // Sealing does not need NTLMSSP_NEGOTIATE_SEAL: the sealing key exists once
+    // session security does, and Windows seals a context that negotiated only
+    // SIGN when asked: AD's LDAP server expects sealed SASL buffers from a client
+    // that asked only for signing (Samba implements this as its "LDAP style").
+    if (qop === SECQOP_WRAP_NO_ENCRYPT) s.sign(p.signed, p.token);
+    else s.seal(p.crypt, p.signed, p.token);
     setTokenLength(message);
     return SEC_E_OK;
   }
@@ -280,9 +279,6 @@ export abstract class NtlmContextBase implements PackageContext {
   decryptMessage(message: SecBufferDesc, _seqNo: number): QopResult {
     const s = this.#ready();
     if (typeof s === "number") return { status: s, qop: 0 };
-    if (!(this.negFlags & NTLMSSP_NEGOTIATE_SEAL)) {
-      return { status: SEC_E_UNSUPPORTED_FUNCTION, qop: 0 };
-    }
     const p = partsOf(message);
     if (typeof p === "number") return { status: p, qop: 0 };
     return { status: s.unseal(p.crypt, p.signed, p.token), qop: 0 };
