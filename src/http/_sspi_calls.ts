@@ -24,6 +24,10 @@ import {
   SecBufferDesc,
 } from "../sspi/buffers.ts";
 import { lastErrorDetail } from "../sspi/_dispatch.ts";
+import {
+  type PacLogonInfo,
+  SECPKG_ATTR_PAC_LOGON_INFO,
+} from "../packages/kerberos/pac.ts";
 import { SspiError } from "../sspi/errors.ts";
 import {
   ASC_REQ_ALLOCATE_MEMORY,
@@ -155,6 +159,16 @@ export class ServerContext {
       out,
     );
     return s === SEC_E_OK ? out.value!.sTargetName : null;
+  }
+
+  /**
+   * The client's logon information from its Kerberos ticket's PAC
+   * (`SECPKG_ATTR_PAC_LOGON_INFO`: SIDs, groups, UPN), or undefined without one.
+   */
+  logonInfo(): Readonly<PacLogonInfo> | undefined {
+    const out: { value?: unknown } = {};
+    const s = QueryContextAttributes(this.ctx, SECPKG_ATTR_PAC_LOGON_INFO, out);
+    return s === SEC_E_OK ? out.value as PacLogonInfo : undefined;
   }
 
   /** Deletes the context (idempotent). */

@@ -35,6 +35,7 @@ import {
   ServerContext,
 } from "./_sspi_calls.ts";
 import { ConnectionStates } from "./_state.ts";
+import type { PacLogonInfo } from "../packages/kerberos/pac.ts";
 
 /** Who authenticated a request. */
 export interface Identity {
@@ -46,6 +47,12 @@ export interface Identity {
   package: string;
   /** The HTTP scheme: `"Negotiate"`, `"NTLM"` or `"Digest"`. */
   scheme: HttpAuthScheme;
+  /**
+   * For a Kerberos logon whose ticket carried a PAC (Active Directory), the
+   * client's logon information: user and group SIDs, names, UPN
+   * (`SECPKG_ATTR_PAC_LOGON_INFO`), to authorize by group.
+   */
+  logonInfo?: Readonly<PacLogonInfo>;
 }
 
 /** Options of {@linkcode withAuthentication}. */
@@ -430,10 +437,12 @@ export function withAuthentication(
         return await refuse(); // made for another service (or names none)
       }
     }
-    const who = {
+    const logonInfo = ctx.logonInfo();
+    const who: Identity = {
       ...splitName(ctx.clientName()),
       package: packageOf(scheme),
       scheme,
+      ...(logonInfo ? { logonInfo } : {}),
     };
     ctx.dispose();
     const extra: [string, string][] = r.token

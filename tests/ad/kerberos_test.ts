@@ -7,6 +7,7 @@
 // SSPI statuses.
 import assert from "node:assert/strict";
 import {
+  createAuthFetch,
   CtxtHandle,
   DeleteSecurityContext,
   FreeCredentialsHandle,
@@ -36,6 +37,7 @@ import {
 import { unframeToken } from "../../src/packages/kerberos/gss.ts";
 import { decodeApReq } from "../../src/packages/kerberos/messages.ts";
 import { GssapiPeer } from "../peers/gssapi_peer.ts";
+import { startServer } from "../http/_server.ts";
 import { AD, withSambaDc } from "../peers/samba_ad.ts";
 
 const st = (s: number) => statusName(s);
@@ -372,6 +374,38 @@ Deno.test("Kerberos against a Samba AD DC", async (t) => {
             Impersonate: ticket,
           });
           assert.equal(st(stale.status), st(SEC_E_NO_CREDENTIALS));
+        },
+      );
+
+      await t.step(
+        "HTTP: createAuthFetch -> withAuthentication; identityOf carries AD's PAC",
+        async () => {
+          const authFetch = createAuthFetch({
+            credentials: {
+              username: ALICE.user,
+              domain: AD.realm,
+              password: ALICE.password,
+              kdc: dc.kdc,
+            },
+            target: WEB.spns[0],
+          });
+          const srv = startServer({
+            packages: ["Negotiate"],
+            negotiate: { Keytab: webKeytab },
+          });
+          try {
+            const r = await authFetch(`${srv.url}/`);
+            assert.equal(r.status, 200);
+            assert.equal(
+              await r.text(),
+              `hello alice@${AD.realm} via Negotiate`,
+            );
+            const info = srv.seen[0].logonInfo!;
+            assert.equal(info.UserSid, aliceSid);
+            assert.ok(info.GroupSids.some((g) => g.Sid === engineersSid));
+          } finally {
+            await srv.close();
+          }
         },
       );
 
