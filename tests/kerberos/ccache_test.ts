@@ -25,7 +25,7 @@ import {
   parseCcache,
   selectTickets,
 } from "../../src/packages/kerberos/ccache.ts";
-import { acquireKerberosCredential } from "../../src/packages/kerberos/credentials.ts";
+import { acquireKerberosCredential } from "../../src/packages/kerberos/credentials_acquire.ts";
 import {
   acquireDefault,
   checkAgainstKlist,

@@ -12,11 +12,7 @@
 import { TIMESTAMP_NEVER } from "../../sspi/buffers.ts";
 import { SspiError } from "../../sspi/errors.ts";
 import { SECPKG_CRED_ATTR_NAMES } from "../../sspi/flags.ts";
-import type {
-  AcquireRequest,
-  AttributeResult,
-  PackageCredential,
-} from "../../sspi/package.ts";
+import type { AttributeResult, PackageCredential } from "../../sspi/package.ts";
 import {
   SEC_E_NO_CREDENTIALS,
   SEC_E_OK,
@@ -24,22 +20,14 @@ import {
 } from "../../sspi/status.ts";
 import { type KerberosKey, stringToKey, wipeKey } from "./crypto.ts";
 import {
-  decodeTicket,
   displayName,
   type PrincipalName,
   targetPrincipal,
   type Ticket,
 } from "./messages.ts";
-import {
-  type CcacheCredential,
-  loadDefaultCcache,
-  selectTickets,
-  wipeCcache,
-} from "./ccache.ts";
-import { type KdcTransport, KdcUnreachableError } from "./transport.ts";
-import { type KdcOption, realmTransport, sameRealm } from "./kdc_realms.ts";
-import { delegatedTicket } from "./delegation.ts";
-import { clientTicketOf, type KerberosClientTicket } from "./evidence.ts";
+import type { KdcTransport } from "./transport.ts";
+import { type KdcOption, sameRealm } from "./kdc_realms.ts";
+import type { KerberosClientTicket } from "./evidence.ts";
 
 /**
  * `pAuthData` of Kerberos (outbound): `SEC_WINNT_AUTH_IDENTITY`-shaped, plus where the
@@ -52,6 +40,12 @@ export interface KerberosAuthData {
   Domain?: string;
   /** The password. */
   Password?: string;
+  /**
+   * In place of `Password`: a keytab (path, `FILE:` path or bytes) holding the
+   * user's keys, as `kinit -k` uses; the entries for `User@realm` are taken (a
+   * service account exported with `ktpass` or `samba-tool domain exportkeytab`).
+   */
+  Keytab?: string | Uint8Array;
   /**
    * The KDCs (`host`, `host:port`, or an MS-KKDCP proxy's `https://` URL), tried in
    * order. A string or a list names the user's realm's KDCs. An object maps realm
@@ -133,22 +127,6 @@ export interface CachedTicket {
   renewTill?: number;
 }
 
-/** `user`, `user@REALM` or `REALM\user`, with `Domain` as the realm otherwise. */
-function splitIdentity(
-  user: string,
-  domain: string | undefined,
-): { name: string; realm: string } {
-  const slash = user.indexOf("\\");
-  if (slash >= 0) {
-    return { name: user.slice(slash + 1), realm: user.slice(0, slash) };
-  }
-  const at = user.lastIndexOf("@");
-  if (at > 0 && !domain) {
-    return { name: user.slice(0, at), realm: user.slice(at + 1) };
-  }
-  return { name: user, realm: domain ?? "" };
-}
-
 /**
  * The ticket-cache key of a target: its service principal lower-cased, with the
  * realm only when it names one other than `home` (`HTTP@web` and `HTTP/web@HOME`
@@ -202,6 +180,8 @@ export class KerberosCredential implements PackageCredential {
   /** Whom this credential acts as through S4U (`Impersonate`), or null. */
   impersonate: ImpersonatedUser | null = null;
   #evidence: CachedTicket | null = null;
+  /** The user's keys from a keytab (`Keytab`), used in place of a password. */
+  #keytabKeys: KerberosKey[] | null = null;
 
   /**
    * Builds a credential; `password` is copied (`null`: from a credential cache or a
@@ -240,6 +220,18 @@ export class KerberosCredential implements PackageCredential {
   /** The user's long-term key for `etype` and `salt`, derived once. */
   userKey(etype: number, salt: string, params?: Uint8Array): KerberosKey {
     const id = `${etype}:${salt}:${params ? Array.from(params).join(",") : ""}`;
+    if (this.#keytabKeys) {
+      const key = this.#keytabKeys.find((x) => x.etype === etype);
+      if (!key) {
+        throw new SspiError(
+          SEC_E_NO_CREDENTIALS,
+          `the keytab has no key of enctype ${etype} for ${
+            displayName(this.cname, this.realm)
+          }`,
+        );
+      }
+      return key;
+    }
     let k = this.#keys.get(id);
     if (!k) {
       if (this.#password === null) {
@@ -297,7 +289,8 @@ export class KerberosCredential implements PackageCredential {
    * no password, so without a valid TGT it cannot get one ("run kinit").
    */
   get cannotGetTickets(): string | null {
-    return this.#password === null && this.tgt === null
+    return this.#password === null && this.#keytabKeys === null &&
+        this.tgt === null
       ? this.#noTgtReason()
       : null;
   }
@@ -356,8 +349,15 @@ export class KerberosCredential implements PackageCredential {
     return { status: SEC_E_UNSUPPORTED_FUNCTION };
   }
 
+  /** Logs on with these keys (from a keytab) instead of a password; kept, wiped on dispose. */
+  useKeys(keys: KerberosKey[]): void {
+    this.#keytabKeys = keys;
+  }
+
   dispose(): void {
     this.#password?.fill(0);
+    for (const k of this.#keytabKeys ?? []) wipeKey(k);
+    this.#keytabKeys = null;
     for (const k of this.#keys.values()) wipeKey(k);
     this.#keys.clear();
     this.tgt = null;
@@ -369,240 +369,4 @@ export class KerberosCredential implements PackageCredential {
     this.#crossTgts.clear();
     this.#routes.clear();
   }
-}
-
-/** A usable cache entry as a ticket-cache entry (null when its ticket does not decode). */
-function cachedTicket(c: CcacheCredential): CachedTicket | null {
-  let ticket: Ticket;
-  try {
-    ticket = decodeTicket(c.ticket);
-  } catch {
-    return null;
-  }
-  return {
-    ticket,
-    key: { etype: c.key.etype, bytes: c.key.bytes.slice() },
-    cname: {
-      nameType: c.client.nameType,
-      nameString: [...c.client.components],
-    },
-    crealm: c.client.realm,
-    endtime: c.endtime * 1000,
-    flags: c.ticketFlags,
-    authtime: c.authtime * 1000,
-    starttime: c.starttime ? c.starttime * 1000 : undefined,
-    renewTill: c.renewTill ? c.renewTill * 1000 : undefined,
-  };
-}
-
-/** `transport` refusing AS-REQs, for a credential without a password. */
-function withoutAs(transport: KdcTransport): KdcTransport {
-  // 0x6a: [APPLICATION 10], an AS-REQ, which needs the password this has not.
-  return (r, bytes) =>
-    bytes[0] === 0x6a
-      ? Promise.reject(new Error("no AS exchange without a password"))
-      : transport(r, bytes);
-}
-
-/**
- * The credential of a client who delegated its TGT to us (`DelegatedFrom`): that TGT
- * (a copy) and the client realm's KDC.
- */
-function acquireFromDelegation(
-  req: AcquireRequest,
-  d: KerberosAuthData,
-): KerberosCredential {
-  const t = delegatedTicket(d.DelegatedFrom);
-  if (!t) {
-    throw new SspiError(
-      SEC_E_NO_CREDENTIALS,
-      "DelegatedFrom must be a delegated TGT from SECPKG_ATTR_KERBEROS_DELEGATED_TGT " +
-        "(of a context not yet deleted)",
-    );
-  }
-  const transport = realmTransport(d, t.crealm);
-  if (!transport || t.endtime <= Date.now()) {
-    wipeKey(t.key);
-    throw new SspiError(
-      SEC_E_NO_CREDENTIALS,
-      transport
-        ? "the delegated TGT has expired"
-        : `no KDC is known for realm ${t.crealm} (set Kdc, or list it in krb5.conf)`,
-    );
-  }
-  const cred = new KerberosCredential(
-    req.use,
-    { nameType: t.cname.nameType, nameString: [...t.cname.nameString] },
-    t.crealm,
-    null,
-    withoutAs(transport),
-    d.Delegate === true,
-  );
-  cred.tgt = t;
-  return cred;
-}
-
-/**
- * The logged-on user's credential: the default principal, TGT and service tickets of
- * the default credential cache. Without a password, it refuses to send an AS-REQ.
- */
-function acquireFromCcache(
-  req: AcquireRequest,
-  d: KerberosAuthData,
-): KerberosCredential {
-  const loaded = loadDefaultCcache();
-  if (!("cache" in loaded)) {
-    throw new SspiError(
-      SEC_E_NO_CREDENTIALS,
-      `no credential cache: ${loaded.reason}`,
-    );
-  }
-  const { cache, path } = loaded;
-  const keep: CachedTicket[] = [];
-  try {
-    const me = cache.defaultPrincipal;
-    const realm = me.realm;
-    const name = me.components.join("/");
-    if (!realm || !name) {
-      throw new SspiError(
-        SEC_E_NO_CREDENTIALS,
-        `the credential cache ${path} has no default principal`,
-      );
-    }
-    if (req.principal) {
-      const p = splitIdentity(req.principal, undefined);
-      if (
-        p.name !== name ||
-        (p.realm && p.realm.toUpperCase() !== realm.toUpperCase())
-      ) {
-        throw new SspiError(
-          SEC_E_NO_CREDENTIALS,
-          `the credential cache holds ${name}@${realm}, not ${req.principal}`,
-        );
-      }
-    }
-    const { tgt, services } = selectTickets(cache);
-    const tgtEntry = tgt && cachedTicket(tgt);
-    if (tgtEntry) keep.push(tgtEntry);
-    const tickets = new Map<string, CachedTicket>();
-    const crossTgts: CachedTicket[] = [];
-    for (const [spn, c] of services) {
-      const t = cachedTicket(c);
-      if (!t) continue;
-      keep.push(t);
-      // krbtgt/OTHER@REALM: a cross-realm TGT; other tickets keyed with their realm.
-      if (tgtRealmOf(t) !== null) crossTgts.push(t);
-      else tickets.set(spn.includes("/") ? `${spn}@${t.ticket.realm}` : spn, t);
-    }
-    let transport = realmTransport(d, realm);
-    if (!transport) {
-      if (tickets.size === 0) {
-        throw new SspiError(
-          SEC_E_NO_CREDENTIALS,
-          `no KDC is known for realm ${realm} (set Kdc, or list it in krb5.conf)`,
-        );
-      }
-      transport = () =>
-        Promise.reject(
-          new KdcUnreachableError(`no KDC is known for realm ${realm}`),
-        );
-    }
-    const cred = new KerberosCredential(
-      req.use,
-      { nameType: me.nameType, nameString: [...me.components] },
-      realm,
-      null,
-      withoutAs(transport),
-      d.Delegate === true,
-    );
-    cred.tgt = tgtEntry;
-    for (const [spn, t] of tickets) cred.setServiceTicket(spn, t);
-    for (const t of crossTgts) cred.setCrossRealmTgt(t);
-    keep.length = 0;
-    return cred;
-  } finally {
-    for (const t of keep) wipeKey(t.key);
-    wipeCcache(cache);
-  }
-}
-
-/**
- * Acquires an outbound Kerberos credential from `{ User, Domain, Password }`, or,
- * with neither `User` nor `Password` (`pAuthData` null), from the user's MIT
- * credential cache (`KRB5CCNAME`, else `/tmp/krb5cc_<uid>`; only `FILE:` caches),
- * or with `DelegatedFrom`, from a TGT a client delegated to an acceptor. Throws `SspiError(SEC_E_NO_CREDENTIALS)` without a usable identity (a user without
- * a password, no readable cache, `pszPrincipal` naming someone else than the cache's
- * default principal) or when no KDC is known for the realm (a cache credential with
- * cached service tickets still works without one): then Negotiate leaves Kerberos
- * out, as Windows does when no domain controller can be found.
- */
-export function acquireKerberosCredential(
-  req: AcquireRequest,
-): KerberosCredential {
-  const d = (req.authData ?? {}) as KerberosAuthData;
-  if (typeof d !== "object") {
-    throw new SspiError(SEC_E_NO_CREDENTIALS, "pAuthData must be an object");
-  }
-  if (d.DelegatedFrom !== undefined) {
-    if (d.User || d.Password) {
-      throw new SspiError(
-        SEC_E_NO_CREDENTIALS,
-        "DelegatedFrom goes without User and Password",
-      );
-    }
-    return acquireFromDelegation(req, d);
-  }
-  if (!d.User && !d.Password) return acquireFromCcache(req, d);
-  if (typeof d.User !== "string" || typeof d.Password !== "string" || !d.User) {
-    throw new SspiError(
-      SEC_E_NO_CREDENTIALS,
-      "Kerberos needs User and Password (no default credentials here)",
-    );
-  }
-  const { name, realm: r } = splitIdentity(d.User, d.Domain || undefined);
-  // The realm must be named: krb5.conf's default_realm would send Negotiate
-  // credentials with an empty domain (NTLM's local accounts) to some other realm.
-  const realm = r.toUpperCase();
-  if (!realm || !name) {
-    throw new SspiError(
-      SEC_E_NO_CREDENTIALS,
-      "Kerberos needs a realm (Domain, or User as user@REALM)",
-    );
-  }
-  const transport = realmTransport(d, realm);
-  if (!transport) {
-    throw new SspiError(
-      SEC_E_NO_CREDENTIALS,
-      `no KDC is known for realm ${realm} (set Kdc, or list it in krb5.conf)`,
-    );
-  }
-  const cred = new KerberosCredential(
-    req.use,
-    { nameType: 1, nameString: name.split("/") },
-    realm,
-    d.Password,
-    transport,
-    d.Delegate === true,
-  );
-  if (d.Impersonate !== undefined && typeof d.Impersonate !== "string") {
-    const t = clientTicketOf(d.Impersonate);
-    if (!t) {
-      throw new SspiError(
-        SEC_E_NO_CREDENTIALS,
-        "Impersonate must name a user, or be a SECPKG_ATTR_KERBEROS_CLIENT_TICKET value",
-      );
-    }
-    cred.impersonate = { name: t.cname, realm: t.crealm, evidenceOnly: true };
-    cred.evidence = t;
-  } else if (d.Impersonate !== undefined) {
-    if (!d.Impersonate.trim()) {
-      throw new SspiError(SEC_E_NO_CREDENTIALS, "Impersonate must name a user");
-    }
-    const u = splitIdentity(d.Impersonate.trim(), undefined);
-    cred.impersonate = {
-      name: { nameType: 1, nameString: [u.name] },
-      realm: (u.realm || realm).toUpperCase(),
-    };
-  }
-  return cred;
 }

@@ -28,7 +28,7 @@ import {
   KEY_USAGE_KRB_PRIV_ENC_PART,
   NT_SRV_INST,
 } from "./constants.ts";
-import { acquireKerberosCredential } from "./credentials.ts";
+import { acquireKerberosCredential } from "./credentials_acquire.ts";
 import {
   decrypt,
   encrypt,

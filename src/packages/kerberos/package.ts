@@ -37,10 +37,8 @@ import { KERBEROS_MAX_TOKEN } from "./context.ts";
 import { KerberosImportedContext } from "./imported.ts";
 import { changePassword, type ChangePasswordOptions } from "./kpasswd.ts";
 import { encodeDomainPasswordInformation } from "../../sspi/password.ts";
-import {
-  acquireKerberosCredential,
-  KerberosCredential,
-} from "./credentials.ts";
+import { KerberosCredential } from "./credentials.ts";
+import { acquireKerberosCredential } from "./credentials_acquire.ts";
 import {
   acquireKerberosServerCredential,
   KerberosServerCredential,

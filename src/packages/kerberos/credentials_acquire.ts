@@ -1,0 +1,292 @@
+/**
+ * Acquiring a Kerberos client credential: from a user and password or keytab, from
+ * the user's MIT credential cache, or from a TGT a client delegated to an acceptor.
+ *
+ * @module
+ */
+import { SspiError } from "../../sspi/errors.ts";
+import type { AcquireRequest } from "../../sspi/package.ts";
+import { SEC_E_NO_CREDENTIALS } from "../../sspi/status.ts";
+import { wipeKey } from "./crypto.ts";
+import { decodeTicket, type Ticket } from "./messages.ts";
+import {
+  type CcacheCredential,
+  loadDefaultCcache,
+  selectTickets,
+  wipeCcache,
+} from "./ccache.ts";
+import { type KdcTransport, KdcUnreachableError } from "./transport.ts";
+import { realmTransport } from "./kdc_realms.ts";
+import { delegatedTicket } from "./delegation.ts";
+import { clientTicketOf } from "./evidence.ts";
+import { clientKeytabKeys } from "./client_keytab.ts";
+import {
+  type CachedTicket,
+  type KerberosAuthData,
+  KerberosCredential,
+  tgtRealmOf,
+} from "./credentials.ts";
+
+/** `user`, `user@REALM` or `REALM\user`, with `Domain` as the realm otherwise. */
+function splitIdentity(
+  user: string,
+  domain: string | undefined,
+): { name: string; realm: string } {
+  const slash = user.indexOf("\\");
+  if (slash >= 0) {
+    return { name: user.slice(slash + 1), realm: user.slice(0, slash) };
+  }
+  const at = user.lastIndexOf("@");
+  if (at > 0 && !domain) {
+    return { name: user.slice(0, at), realm: user.slice(at + 1) };
+  }
+  return { name: user, realm: domain ?? "" };
+}
+
+/** A usable cache entry as a ticket-cache entry (null when its ticket does not decode). */
+function cachedTicket(c: CcacheCredential): CachedTicket | null {
+  let ticket: Ticket;
+  try {
+    ticket = decodeTicket(c.ticket);
+  } catch {
+    return null;
+  }
+  return {
+    ticket,
+    key: { etype: c.key.etype, bytes: c.key.bytes.slice() },
+    cname: {
+      nameType: c.client.nameType,
+      nameString: [...c.client.components],
+    },
+    crealm: c.client.realm,
+    endtime: c.endtime * 1000,
+    flags: c.ticketFlags,
+    authtime: c.authtime * 1000,
+    starttime: c.starttime ? c.starttime * 1000 : undefined,
+    renewTill: c.renewTill ? c.renewTill * 1000 : undefined,
+  };
+}
+
+/** `transport` refusing AS-REQs, for a credential without a password. */
+function withoutAs(transport: KdcTransport): KdcTransport {
+  // 0x6a: [APPLICATION 10], an AS-REQ, which needs the password this has not.
+  return (r, bytes) =>
+    bytes[0] === 0x6a
+      ? Promise.reject(new Error("no AS exchange without a password"))
+      : transport(r, bytes);
+}
+
+/**
+ * The credential of a client who delegated its TGT to us (`DelegatedFrom`): that TGT
+ * (a copy) and the client realm's KDC.
+ */
+function acquireFromDelegation(
+  req: AcquireRequest,
+  d: KerberosAuthData,
+): KerberosCredential {
+  const t = delegatedTicket(d.DelegatedFrom);
+  if (!t) {
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      "DelegatedFrom must be a delegated TGT from SECPKG_ATTR_KERBEROS_DELEGATED_TGT " +
+        "(of a context not yet deleted)",
+    );
+  }
+  const transport = realmTransport(d, t.crealm);
+  if (!transport || t.endtime <= Date.now()) {
+    wipeKey(t.key);
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      transport
+        ? "the delegated TGT has expired"
+        : `no KDC is known for realm ${t.crealm} (set Kdc, or list it in krb5.conf)`,
+    );
+  }
+  const cred = new KerberosCredential(
+    req.use,
+    { nameType: t.cname.nameType, nameString: [...t.cname.nameString] },
+    t.crealm,
+    null,
+    withoutAs(transport),
+    d.Delegate === true,
+  );
+  cred.tgt = t;
+  return cred;
+}
+
+/**
+ * The logged-on user's credential: the default principal, TGT and service tickets of
+ * the default credential cache. Without a password, it refuses to send an AS-REQ.
+ */
+function acquireFromCcache(
+  req: AcquireRequest,
+  d: KerberosAuthData,
+): KerberosCredential {
+  const loaded = loadDefaultCcache();
+  if (!("cache" in loaded)) {
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      `no credential cache: ${loaded.reason}`,
+    );
+  }
+  const { cache, path } = loaded;
+  const keep: CachedTicket[] = [];
+  try {
+    const me = cache.defaultPrincipal;
+    const realm = me.realm;
+    const name = me.components.join("/");
+    if (!realm || !name) {
+      throw new SspiError(
+        SEC_E_NO_CREDENTIALS,
+        `the credential cache ${path} has no default principal`,
+      );
+    }
+    if (req.principal) {
+      const p = splitIdentity(req.principal, undefined);
+      if (
+        p.name !== name ||
+        (p.realm && p.realm.toUpperCase() !== realm.toUpperCase())
+      ) {
+        throw new SspiError(
+          SEC_E_NO_CREDENTIALS,
+          `the credential cache holds ${name}@${realm}, not ${req.principal}`,
+        );
+      }
+    }
+    const { tgt, services } = selectTickets(cache);
+    const tgtEntry = tgt && cachedTicket(tgt);
+    if (tgtEntry) keep.push(tgtEntry);
+    const tickets = new Map<string, CachedTicket>();
+    const crossTgts: CachedTicket[] = [];
+    for (const [spn, c] of services) {
+      const t = cachedTicket(c);
+      if (!t) continue;
+      keep.push(t);
+      // krbtgt/OTHER@REALM: a cross-realm TGT; other tickets keyed with their realm.
+      if (tgtRealmOf(t) !== null) crossTgts.push(t);
+      else tickets.set(spn.includes("/") ? `${spn}@${t.ticket.realm}` : spn, t);
+    }
+    let transport = realmTransport(d, realm);
+    if (!transport) {
+      if (tickets.size === 0) {
+        throw new SspiError(
+          SEC_E_NO_CREDENTIALS,
+          `no KDC is known for realm ${realm} (set Kdc, or list it in krb5.conf)`,
+        );
+      }
+      transport = () =>
+        Promise.reject(
+          new KdcUnreachableError(`no KDC is known for realm ${realm}`),
+        );
+    }
+    const cred = new KerberosCredential(
+      req.use,
+      { nameType: me.nameType, nameString: [...me.components] },
+      realm,
+      null,
+      withoutAs(transport),
+      d.Delegate === true,
+    );
+    cred.tgt = tgtEntry;
+    for (const [spn, t] of tickets) cred.setServiceTicket(spn, t);
+    for (const t of crossTgts) cred.setCrossRealmTgt(t);
+    keep.length = 0;
+    return cred;
+  } finally {
+    for (const t of keep) wipeKey(t.key);
+    wipeCcache(cache);
+  }
+}
+
+/**
+ * Acquires an outbound Kerberos credential from `{ User, Domain, Password }`, or,
+ * with neither `User` nor `Password` (`pAuthData` null), from the user's MIT
+ * credential cache (`KRB5CCNAME`, else `/tmp/krb5cc_<uid>`; only `FILE:` caches),
+ * or with `DelegatedFrom`, from a TGT a client delegated to an acceptor. Throws `SspiError(SEC_E_NO_CREDENTIALS)` without a usable identity (a user without
+ * a password, no readable cache, `pszPrincipal` naming someone else than the cache's
+ * default principal) or when no KDC is known for the realm (a cache credential with
+ * cached service tickets still works without one): then Negotiate leaves Kerberos
+ * out, as Windows does when no domain controller can be found.
+ */
+export function acquireKerberosCredential(
+  req: AcquireRequest,
+): KerberosCredential {
+  const d = (req.authData ?? {}) as KerberosAuthData;
+  if (typeof d !== "object") {
+    throw new SspiError(SEC_E_NO_CREDENTIALS, "pAuthData must be an object");
+  }
+  if (d.DelegatedFrom !== undefined) {
+    if (d.User || d.Password) {
+      throw new SspiError(
+        SEC_E_NO_CREDENTIALS,
+        "DelegatedFrom goes without User and Password",
+      );
+    }
+    return acquireFromDelegation(req, d);
+  }
+  if (!d.User && !d.Password && d.Keytab === undefined) {
+    return acquireFromCcache(req, d);
+  }
+  const keytab = d.Keytab !== undefined && d.Password === undefined;
+  if (
+    typeof d.User !== "string" || !d.User ||
+    (!keytab && typeof d.Password !== "string") ||
+    (keytab && typeof d.Keytab !== "string" &&
+      !(d.Keytab instanceof Uint8Array))
+  ) {
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      "Kerberos needs User and Password, or User and Keytab (no default credentials here)",
+    );
+  }
+  const { name, realm: r } = splitIdentity(d.User, d.Domain || undefined);
+  // The realm must be named: krb5.conf's default_realm would send Negotiate
+  // credentials with an empty domain (NTLM's local accounts) to some other realm.
+  const realm = r.toUpperCase();
+  if (!realm || !name) {
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      "Kerberos needs a realm (Domain, or User as user@REALM)",
+    );
+  }
+  const transport = realmTransport(d, realm);
+  if (!transport) {
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      `no KDC is known for realm ${realm} (set Kdc, or list it in krb5.conf)`,
+    );
+  }
+  const keys = keytab
+    ? clientKeytabKeys(d.Keytab as string | Uint8Array, name, realm)
+    : null;
+  const cred = new KerberosCredential(
+    req.use,
+    { nameType: 1, nameString: name.split("/") },
+    realm,
+    keytab ? null : d.Password as string,
+    transport,
+    d.Delegate === true,
+  );
+  if (keys) cred.useKeys(keys);
+  if (d.Impersonate !== undefined && typeof d.Impersonate !== "string") {
+    const t = clientTicketOf(d.Impersonate);
+    if (!t) {
+      throw new SspiError(
+        SEC_E_NO_CREDENTIALS,
+        "Impersonate must name a user, or be a SECPKG_ATTR_KERBEROS_CLIENT_TICKET value",
+      );
+    }
+    cred.impersonate = { name: t.cname, realm: t.crealm, evidenceOnly: true };
+    cred.evidence = t;
+  } else if (d.Impersonate !== undefined) {
+    if (!d.Impersonate.trim()) {
+      throw new SspiError(SEC_E_NO_CREDENTIALS, "Impersonate must name a user");
+    }
+    const u = splitIdentity(d.Impersonate.trim(), undefined);
+    cred.impersonate = {
+      name: { nameType: 1, nameString: [u.name] },
+      realm: (u.realm || realm).toUpperCase(),
+    };
+  }
+  return cred;
+}
