@@ -9,7 +9,6 @@
  *
  * @module
  */
-import { displayName } from "./messages.ts";
 import { DerError } from "../../der/errors.ts";
 import { SEC_E_INVALID_TOKEN } from "../../sspi/status.ts";
 import {
@@ -18,10 +17,10 @@ import {
   isSupportedEtype,
   type KerberosKey,
   keySize,
-  wipeKey,
 } from "./crypto.ts";
 import { KEY_USAGE_KRB_CRED_ENC_PART } from "./constants.ts";
 import type { CachedTicket } from "./credentials.ts";
+import { OpaqueTicket, ownedTicketOf } from "./opaque_ticket.ts";
 import {
   decodeEncKrbCredPart,
   decodeKrbCred,
@@ -39,9 +38,6 @@ import type { PrincipalName } from "./messages_types.ts";
  * set, which no Windows `SECPKG_ATTR_*` uses.
  */
 export const SECPKG_ATTR_KERBEROS_DELEGATED_TGT = 0x80004b01;
-
-/** The ticket behind each delegated-TGT object (never on the object itself). */
-const tickets = new WeakMap<KerberosDelegatedTgt, CachedTicket>();
 
 /**
  * A TGT a client delegated to this acceptor: opaque apart from whose it is and until
@@ -62,25 +58,11 @@ const tickets = new WeakMap<KerberosDelegatedTgt, CachedTicket>();
  * // then SspiInitializeSecurityContextAsync(asClient, ..., "MSSQLSvc/db.example.com", ...)
  * ```
  */
-export class KerberosDelegatedTgt {
-  /** The client, `name@REALM`. */
-  readonly clientName: string;
-  /** When the TGT ends (ms since the epoch). */
-  readonly endtime: number;
-
+export class KerberosDelegatedTgt extends OpaqueTicket {
   /** Wraps `t` (kept, not copied; wiped by `dispose`). */
   constructor(t: CachedTicket) {
-    this.clientName = displayName(t.cname, t.crealm);
-    this.endtime = t.endtime;
-    tickets.set(this, t);
+    super(t);
     Object.freeze(this);
-  }
-
-  /** Wipes the session key; the object is unusable afterwards. */
-  dispose(): void {
-    const t = tickets.get(this);
-    if (t) wipeKey(t.key);
-    tickets.delete(this);
   }
 }
 
@@ -89,9 +71,7 @@ export class KerberosDelegatedTgt {
  * one already disposed), for a credential to own.
  */
 export function delegatedTicket(d: unknown): CachedTicket | null {
-  const t = d instanceof KerberosDelegatedTgt ? tickets.get(d) : undefined;
-  if (!t) return null;
-  return { ...t, key: { etype: t.key.etype, bytes: t.key.bytes.slice() } };
+  return ownedTicketOf(d, KerberosDelegatedTgt);
 }
 
 /**

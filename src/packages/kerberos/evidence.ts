@@ -10,9 +10,8 @@
  *
  * @module
  */
-import { type KerberosKey, wipeKey } from "./crypto.ts";
 import type { CachedTicket } from "./credentials.ts";
-import { displayName } from "./messages.ts";
+import { OpaqueTicket, ownedTicketOf } from "./opaque_ticket.ts";
 
 /**
  * `QueryContextAttributes` attribute of an accepted Kerberos (or Negotiate-chosen
@@ -22,8 +21,6 @@ import { displayName } from "./messages.ts";
  * `SECPKG_ATTR_*` uses.
  */
 export const SECPKG_ATTR_KERBEROS_CLIENT_TICKET = 0x80004b02;
-
-const tickets = new WeakMap<KerberosClientTicket, CachedTicket>();
 
 /**
  * The ticket a client presented to this acceptor: opaque apart from whose it is,
@@ -40,33 +37,20 @@ const tickets = new WeakMap<KerberosClientTicket, CachedTicket>();
  * QueryContextAttributes(serverCtx, SECPKG_ATTR_KERBEROS_CLIENT_TICKET, out);
  * const asClient = new CredHandle();
  * AcquireCredentialsHandle(null, "Kerberos", SECPKG_CRED_OUTBOUND, null,
- *   { User: "websvc", Domain: "EXAMPLE.COM", Password: "...", Impersonate: out.value },
+ *   { User: "websvc", Domain: "EXAMPLE.COM", Keytab: "/etc/websvc.keytab", Impersonate: out.value },
  *   null, null, asClient, null);
  * // then SspiInitializeSecurityContextAsync(asClient, ..., "MSSQLSvc/db.example.com", ...)
  * ```
  */
-export class KerberosClientTicket {
-  /** The client, `name@REALM`. */
-  readonly clientName: string;
+export class KerberosClientTicket extends OpaqueTicket {
   /** Whether the ticket is forwardable. */
   readonly forwardable: boolean;
-  /** When the ticket ends (ms since the epoch). */
-  readonly endtime: number;
 
   /** Wraps `t` (kept, not copied; its key is wiped by `dispose`). */
   constructor(t: CachedTicket, forwardable: boolean) {
-    this.clientName = displayName(t.cname, t.crealm);
+    super(t);
     this.forwardable = forwardable;
-    this.endtime = t.endtime;
-    tickets.set(this, t);
     Object.freeze(this);
-  }
-
-  /** Wipes the session key; the object is unusable afterwards. */
-  dispose(): void {
-    const t = tickets.get(this);
-    if (t) wipeKey(t.key);
-    tickets.delete(this);
   }
 }
 
@@ -75,8 +59,5 @@ export class KerberosClientTicket {
  * one already disposed), for a credential to own.
  */
 export function clientTicketOf(v: unknown): CachedTicket | null {
-  const t = v instanceof KerberosClientTicket ? tickets.get(v) : undefined;
-  if (!t) return null;
-  const key: KerberosKey = { etype: t.key.etype, bytes: t.key.bytes.slice() };
-  return { ...t, key };
+  return ownedTicketOf(v, KerberosClientTicket);
 }
