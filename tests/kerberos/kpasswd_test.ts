@@ -11,7 +11,7 @@ import {
   SEC_E_SECPKG_NOT_FOUND,
   statusName,
 } from "../../mod.ts";
-import { policyOf } from "../../src/packages/kerberos/kpasswd.ts";
+import { hostAddress, policyOf } from "../../src/packages/kerberos/kpasswd.ts";
 import {
   KpasswdFormatError,
   kpasswdRequest,
@@ -175,3 +175,23 @@ await krbTest(
       assert.ok(seen.has(st(SEC_E_INVALID_TOKEN)), [...seen].join(", "));
     }),
 );
+
+Deno.test("kpasswd: the KRB-PRIV's sender address, IPv4 and IPv6", () => {
+  const hex = (a?: { addrType: number; address: Uint8Array }) =>
+    a && `${a.addrType}:${[...a.address].map((b) => b.toString(16)).join(".")}`;
+  assert.equal(hex(hostAddress("127.0.0.1")), "2:7f.0.0.1");
+  assert.equal(hex(hostAddress("::1")), "24:0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1");
+  assert.equal(
+    hex(hostAddress("2001:db8::a:1")),
+    "24:20.1.d.b8.0.0.0.0.0.0.0.0.0.a.0.1",
+  );
+  assert.equal(
+    hex(hostAddress("fe80::1%eth0")),
+    "24:fe.80.0.0.0.0.0.0.0.0.0.0.0.0.0.1",
+  );
+  for (
+    const bad of ["300.1.1.1", "1::2::3", "1:2:3:4:5:6:7", "g::1", "host", null]
+  ) {
+    assert.equal(hostAddress(bad), undefined, String(bad));
+  }
+});

@@ -156,13 +156,41 @@ function kpasswdServers(o: ChangePasswordOptions, realm: string): string[] {
 }
 
 /** A HostAddress for the local end of the connection (IPv4 or IPv6). */
-function hostAddress(host: string | null): HostAddress | undefined {
+export function hostAddress(host: string | null): HostAddress | undefined {
   if (!host) return undefined;
-  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
   if (v4) {
-    return { addrType: 2, address: Uint8Array.from(v4.slice(1).map(Number)) };
+    const b = v4.slice(1).map(Number);
+    return b.every((x) => x < 256)
+      ? { addrType: 2, address: Uint8Array.from(b) }
+      : undefined;
   }
-  return undefined; // IPv6 and names: left out, as MIT does without an address
+  const v6 = ipv6Bytes(host.replace(/^\[|\]$/g, "").replace(/%.*$/, ""));
+  return v6 ? { addrType: 24, address: v6 } : undefined;
+}
+
+/** The 16 bytes of an IPv6 address in text (`::` shorthand, no IPv4 tail), or null. */
+function ipv6Bytes(text: string): Uint8Array | null {
+  const halves = text.split("::");
+  if (halves.length > 2) return null;
+  const groups = (h: string) => (h ? h.split(":") : []);
+  const head = groups(halves[0]);
+  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  const all = [
+    ...head,
+    ...Array(halves.length === 2 ? missing : 0).fill("0"),
+    ...tail,
+  ];
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    if (!/^[0-9a-f]{1,4}$/i.test(all[i])) return null;
+    const n = parseInt(all[i], 16);
+    out[2 * i] = n >> 8;
+    out[2 * i + 1] = n & 0xff;
+  }
+  return out;
 }
 
 /**
