@@ -169,6 +169,58 @@ Deno.test("Kerberos against a Samba AD DC", async (t) => {
       );
 
       await t.step(
+        "logon names: REALM, a UPN with another suffix, NETBIOS\\user, NETBIOS domain",
+        async () => {
+          await dc.setAttribute(
+            ALICE.user,
+            "userPrincipalName",
+            "alice.smith@corp.example.com",
+          );
+          const server = acquireInbound("Kerberos", { Keytab: webKeytab });
+          for (
+            const who of [
+              { User: "alice@ad.example.test" },
+              // An enterprise name (NT-ENTERPRISE) the KDC canonicalizes.
+              { User: "alice.smith@corp.example.com", Domain: AD.realm },
+              // The NetBIOS domain: AD answers with its DNS realm, which the
+              // credential then reaches through the same KDC.
+              { User: `${AD.domain}\\${ALICE.user}` },
+              { User: ALICE.user, Domain: AD.domain },
+            ]
+          ) {
+            const { status, cred } = await acquireKrb("Kerberos", {
+              ...who,
+              Password: ALICE.password,
+              Kdc: dc.kdc,
+            });
+            assert.equal(st(status), st(SEC_E_OK), who.User);
+            const r = await iscStep(cred, newCtx(), true, WEB.spns[0], null);
+            assert.equal(st(r.status), st(SEC_I_CONTINUE_NEEDED), who.User);
+            const sx = new CtxtHandle();
+            assert.equal(
+              st(accept(server.cred, sx, r.token!).status),
+              st(SEC_E_OK),
+            );
+            const names = { value: null as unknown };
+            QueryContextAttributes(sx, SECPKG_ATTR_NAMES, names);
+            assert.deepEqual(
+              names.value,
+              { sUserName: `alice@${AD.realm}` },
+              who.User,
+            );
+            DeleteSecurityContext(sx);
+            FreeCredentialsHandle(cred);
+          }
+          FreeCredentialsHandle(server.cred);
+          await dc.setAttribute(
+            ALICE.user,
+            "userPrincipalName",
+            `alice@${AD.dnsDomain}`,
+          );
+        },
+      );
+
+      await t.step(
         "a service account without msDS-SupportedEncryptionTypes gets AD's RC4 tickets",
         async () => {
           const { sx, a, server, ticketEtype } = await logOn(

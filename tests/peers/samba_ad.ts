@@ -66,6 +66,12 @@ export interface SambaDc {
   tool(...args: string[]): Promise<string>;
   /** The `objectSid` of a user, group or computer by its sAMAccountName. */
   sidOf(name: string): Promise<string>;
+  /** Sets one attribute of an account under `CN=Users` (e.g. `userPrincipalName`). */
+  setAttribute(
+    account: string,
+    attr: string,
+    value: string | number,
+  ): Promise<void>;
   /** Exports the keys of `principal` (an account name or SPN) to a new keytab file. */
   exportKeytab(principal: string): Promise<string>;
   /** Stops the DC and removes its files. */
@@ -249,6 +255,8 @@ export async function startSambaDc(
       dir,
       tool,
       sidOf: (name) => sidOfIn(tool, name),
+      setAttribute: (account, attr, value) =>
+        setAttribute(dir, account, attr, value),
       async exportKeytab(principal) {
         const path = `${dir}/${principal.replace(/[^A-Za-z0-9]/g, "_")}.keytab`;
         await tool("domain", "exportkeytab", path, `--principal=${principal}`);

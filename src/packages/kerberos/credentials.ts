@@ -182,6 +182,8 @@ export class KerberosCredential implements PackageCredential {
   #evidence: CachedTicket | null = null;
   /** The user's keys from a keytab (`Keytab`), used in place of a password. */
   #keytabKeys: KerberosKey[] | null = null;
+  /** Realm names the KDC canonicalized the user's realm to (`ADEX` -> the DNS realm). */
+  #realmAliases = new Set<string>();
 
   /**
    * Builds a credential; `password` is copied (`null`: from a credential cache or a
@@ -347,6 +349,22 @@ export class KerberosCredential implements PackageCredential {
       };
     }
     return { status: SEC_E_UNSUPPORTED_FUNCTION };
+  }
+
+  /**
+   * Records that the KDC named the user's realm `canonical` (Active Directory answers
+   * a NetBIOS domain, `ADEX\alice`, with its DNS realm): that realm is reached through
+   * the user's own KDCs from then on.
+   */
+  addRealmAlias(canonical: string): void {
+    if (!sameRealm(canonical, this.realm)) {
+      this.#realmAliases.add(canonical.toUpperCase());
+    }
+  }
+
+  /** The realm whose KDCs serve `realm`: the user's own for its aliases. */
+  transportRealm(realm: string): string {
+    return this.#realmAliases.has(realm.toUpperCase()) ? this.realm : realm;
   }
 
   /** Logs on with these keys (from a keytab) instead of a password; kept, wiped on dispose. */

@@ -8,6 +8,7 @@ import { SspiError } from "../../sspi/errors.ts";
 import type { AcquireRequest } from "../../sspi/package.ts";
 import { SEC_E_NO_CREDENTIALS } from "../../sspi/status.ts";
 import { wipeKey } from "./crypto.ts";
+import { NT_ENTERPRISE } from "./constants.ts";
 import { decodeTicket, type Ticket } from "./messages.ts";
 import {
   type CcacheCredential,
@@ -261,7 +262,11 @@ export function acquireKerberosCredential(
     : null;
   const cred = new KerberosCredential(
     req.use,
-    { nameType: 1, nameString: name.split("/") },
+    // A name with "@" in a named realm is a UPN (`alice@corp.example.com`, whose
+    // suffix need not be the realm): an enterprise name the KDC canonicalizes.
+    name.includes("@")
+      ? { nameType: NT_ENTERPRISE, nameString: [name] }
+      : { nameType: 1, nameString: name.split("/") },
     realm,
     keytab ? null : d.Password as string,
     transport,

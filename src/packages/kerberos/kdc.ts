@@ -141,7 +141,7 @@ async function send(
   req: Uint8Array,
 ): Promise<Uint8Array> {
   try {
-    return await cred.transport(realm, req);
+    return await cred.transport(cred.transportRealm(realm), req);
   } catch (e) {
     if (e instanceof KdcUnreachableError) {
       throw new SspiError(SEC_E_NO_AUTHENTICATING_AUTHORITY, e.message);
@@ -269,6 +269,10 @@ export async function getTgt(cred: KerberosCredential): Promise<CachedTicket> {
     nameString: ["krbtgt", cred.realm],
   };
   const t = await asExchange(cred, krbtgt);
+  // A canonicalized realm (AD: NETBIOS -> DNS realm) is served by the same KDCs.
+  cred.addRealmAlias(t.crealm);
+  const to = tgtRealmOf(t);
+  if (to) cred.addRealmAlias(to);
   cred.tgt = t;
   return t;
 }
