@@ -122,6 +122,7 @@ export {
   type KerberosServerAuthData,
   type KkdcpOptions,
   kkdcpTransport,
+  type OpaqueTicket,
   type PacLogonInfo,
   SECPKG_ATTR_KERBEROS_CLIENT_TICKET,
   SECPKG_ATTR_KERBEROS_DELEGATED_TGT,

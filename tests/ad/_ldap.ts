@@ -280,9 +280,22 @@ export class LdapClient {
   }
 
   async #fill(): Promise<void> {
-    const more = await this.#stream.read();
-    if (more === null) throw new Error("LDAP server closed the connection");
-    this.#raw = cat(this.#raw, more);
+    // A server that neither answers nor closes (Samba, on a token it cannot
+    // unwrap) fails the test after 20 s instead of stalling the run.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.close();
+        reject(new Error("LDAP server did not answer within 20 s"));
+      }, 20_000);
+    });
+    try {
+      const more = await Promise.race([this.#stream.read(), late]);
+      if (more === null) throw new Error("LDAP server closed the connection");
+      this.#raw = cat(this.#raw, more);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async #send(op: Uint8Array): Promise<number> {

@@ -38,6 +38,7 @@ export {
   KerberosClientTicket,
   SECPKG_ATTR_KERBEROS_CLIENT_TICKET,
 } from "./evidence.ts";
+export { OpaqueTicket } from "./opaque_ticket.ts";
 export {
   type PacLogonInfo,
   SECPKG_ATTR_PAC_LOGON_INFO,
