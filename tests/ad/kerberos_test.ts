@@ -12,6 +12,7 @@ import {
   DeleteSecurityContext,
   FreeCredentialsHandle,
   type KerberosClientTicket,
+  lastErrorDetail,
   type PacLogonInfo,
   QueryContextAttributes,
   SEC_E_DELEGATION_POLICY,
@@ -497,6 +498,11 @@ Deno.test("Kerberos against a Samba AD DC", async (t) => {
           ? (await iscStep(off.cred, newCtx(), true, WEB.spns[0], null)).status
           : off.status;
         assert.equal(st(o), st(SEC_E_LOGON_DENIED), "a disabled account");
+        assert.match(
+          lastErrorDetail()?.message ?? "",
+          /disabled \(STATUS_ACCOUNT_DISABLED\)/,
+          "AD's reason, from the KRB-ERROR's e-data",
+        );
       });
     },
   );

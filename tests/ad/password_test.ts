@@ -3,7 +3,8 @@
 // one logs on and the old one does not; a wrong old password; a new password the
 // domain's policy refuses, with the policy handed back in
 // SECBUFFER_CHANGE_PASS_RESPONSE; and an account that must change its password at
-// next logon, refused at logon (STATUS_PASSWORD_EXPIRED) until it changes it.
+// next logon, refused at logon (STATUS_PASSWORD_MUST_CHANGE, from the NTSTATUS AD
+// puts in the KRB-ERROR) until it changes it.
 import assert from "node:assert/strict";
 import {
   ChangeAccountPassword,
@@ -16,7 +17,7 @@ import {
   SecBuffer,
   SECBUFFER_CHANGE_PASS_RESPONSE,
   SecBufferDesc,
-  STATUS_PASSWORD_EXPIRED,
+  STATUS_PASSWORD_MUST_CHANGE,
   STATUS_PASSWORD_RESTRICTION,
   statusName,
 } from "../../mod.ts";
@@ -133,7 +134,7 @@ Deno.test("ChangeAccountPassword against a Samba AD DC", async (t) => {
       async () => {
         assert.equal(
           st(await logOn(dc, CAROL.user, CAROL.password)),
-          st(STATUS_PASSWORD_EXPIRED),
+          st(STATUS_PASSWORD_MUST_CHANGE),
         );
         const next = "N3w!C4rol-Passw0rd";
         assert.equal(

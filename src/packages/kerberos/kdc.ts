@@ -53,6 +53,11 @@ import {
   type Ticket,
 } from "./messages.ts";
 import {
+  extendedStatus,
+  extendedStatusText,
+  statusOfExtended,
+} from "./kdc_ext_error.ts";
+import {
   KDC_ERR_C_PRINCIPAL_UNKNOWN,
   KDC_ERR_ETYPE_NOSUPP,
   KDC_ERR_KEY_EXPIRED,
@@ -182,9 +187,14 @@ function kdcFailure(
   statuses?: Readonly<Record<number, number>>,
 ): never {
   const text = err.eText ? ` (${err.eText})` : "";
+  const ext = extendedStatus(err.eData);
+  const why = extendedStatusText(ext);
   throw new SspiError(
-    statuses?.[err.errorCode] ?? statusOfKdcError(err.errorCode),
-    `the KDC refused the ${what}: error ${err.errorCode}${text}`,
+    statuses?.[err.errorCode] ?? statusOfExtended(ext) ??
+      statusOfKdcError(err.errorCode),
+    `the KDC refused the ${what}: error ${err.errorCode}${text}${
+      why ? `: ${why}` : ""
+    }`,
   );
 }
 
