@@ -286,3 +286,27 @@ export function sha384(data: Uint8Array): Uint8Array {
 export function sha512_256(data: Uint8Array): Uint8Array {
   return sha512Core("sha512_256", IV512_256, 32, data);
 }
+
+/**
+ * HMAC-SHA-384 (RFC 2104 with SHA-384's 128-byte block) of `data` under `key`.
+ *
+ * @example
+ * ```ts
+ * import { hmacSha384 } from "./_sha512.ts";
+ * const mac = hmacSha384(new Uint8Array(48), new TextEncoder().encode("m")); // 48 bytes
+ * ```
+ */
+export function hmacSha384(key: Uint8Array, data: Uint8Array): Uint8Array {
+  const k = key.length > 128 ? sha384(key) : key;
+  const pad = new Uint8Array(128 + Math.max(data.length, 48));
+  pad.fill(0x36, 0, 128);
+  for (let i = 0; i < k.length; i++) pad[i] ^= k[i];
+  pad.set(data, 128);
+  const inner = sha384(pad.subarray(0, 128 + data.length));
+  pad.fill(0x5c, 0, 128);
+  for (let i = 0; i < k.length; i++) pad[i] ^= k[i];
+  pad.set(inner, 128);
+  const out = sha384(pad.subarray(0, 128 + 48));
+  pad.fill(0);
+  return out;
+}

@@ -190,3 +190,28 @@ Deno.test("hmac: clone forks a keyed state; streams interleave", () => {
     createHmac("sha1", "k2").update("x").digest("hex"),
   );
 });
+
+Deno.test("hmacSha384: RFC 4231 case 2, and node:crypto on random keys and data", async () => {
+  const { hmacSha384 } = await import("../../src/crypto/_sha512.ts");
+  const { createHmac, randomBytes } = await import("node:crypto");
+  const hex = (b: Uint8Array) =>
+    Array.from(b).map((x) => x.toString(16).padStart(2, "0")).join("");
+  const te = new TextEncoder();
+  assert.equal(
+    hex(
+      hmacSha384(te.encode("Jefe"), te.encode("what do ya want for nothing?")),
+    ),
+    "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ecfab21649",
+  );
+  for (
+    const [kl, dl] of [[0, 0], [48, 1], [128, 200], [129, 64], [300, 1000]]
+  ) {
+    const k = new Uint8Array(randomBytes(kl));
+    const d = new Uint8Array(randomBytes(dl));
+    assert.equal(
+      hex(hmacSha384(k, d)),
+      createHmac("sha384", k).update(d).digest("hex"),
+      `key ${kl}, data ${dl}`,
+    );
+  }
+});

@@ -408,6 +408,103 @@ interopTest(
 );
 
 interopTest(
+  "TLS_AES_256_GCM_SHA384 with OpenSSL, both ways, through a HelloRetryRequest (SHA-384 transcript)",
+  async () => {
+    const p = pki!;
+    // Our client into s_server allowing only the AES-256 suite and P-256: its
+    // HelloRetryRequest names the suite, whose SHA-384 hashes the first hello.
+    const port = freePort();
+    const child = new Deno.Command("openssl", {
+      args: [
+        "s_server",
+        "-accept",
+        `127.0.0.1:${port}`,
+        "-cert",
+        p.ecServer.certPath,
+        "-key",
+        p.ecServer.keyPath,
+        "-tls1_3",
+        "-ciphersuites",
+        "TLS_AES_256_GCM_SHA384",
+        "-groups",
+        "P-256",
+        "-www",
+        "-naccept",
+        "1",
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      const conn = await connectWhenUp(port);
+      const tls = await SchannelStream.connect(
+        conn,
+        acquire("client", { RootCertificates: p.ecCa.cert }),
+        "localhost",
+      );
+      const info = { value: null as unknown };
+      QueryContextAttributes(tls.context, SECPKG_ATTR_CONNECTION_INFO, info);
+      const ci = info.value as { aiCipher: number; dwCipherStrength: number };
+      assert.equal(ci.dwCipherStrength, 256);
+      assert.equal(ci.aiCipher, 0x6610); // CALG_AES_256
+      await tls.write(enc.encode("GET / HTTP/1.0\r\n\r\n"));
+      const page = await tls.readText((t) =>
+        t.includes("</HTML>") || t.includes("</pre>")
+      );
+      assert.match(page, /Cipher\s*: TLS_AES_256_GCM_SHA384/);
+      tls.close();
+    } finally {
+      try {
+        child.kill();
+      } catch { /* exited */ }
+      await child.status;
+    }
+    // s_client offering only the AES-256 suite into our server, X448 first: our
+    // HelloRetryRequest names TLS_AES_256_GCM_SHA384 and asks for x25519.
+    for (const groups of ["X25519", "X448:X25519"]) {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const lport = (listener.addr as Deno.NetAddr).port;
+      const served = echoOnce(
+        listener,
+        acquire("server", {
+          Certificate: p.rsaServer.cert,
+          PrivateKey: p.rsaServer.key,
+        }),
+      );
+      const client = new Deno.Command("openssl", {
+        args: [
+          "s_client",
+          "-connect",
+          `127.0.0.1:${lport}`,
+          "-servername",
+          "localhost",
+          "-CAfile",
+          p.rsaCa.certPath,
+          "-verify_return_error",
+          "-tls1_3",
+          "-ciphersuites",
+          "TLS_AES_256_GCM_SHA384",
+          "-groups",
+          groups,
+          "-quiet",
+        ],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const w = client.stdin.getWriter();
+      await w.write(enc.encode(`aes256 ${groups}\n`));
+      const line = await served;
+      await w.close().catch(() => {});
+      const out = await client.output();
+      listener.close();
+      assert.equal(line, `aes256 ${groups}\n`);
+      assert.match(new TextDecoder().decode(out.stdout), /AES256/);
+    }
+  },
+);
+
+interopTest(
   "TLS 1.2: a HelloRequest from openssl s_server is ignored (no renegotiation), data goes on",
   async () => {
     const p = pki!;

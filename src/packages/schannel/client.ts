@@ -27,7 +27,6 @@ import {
   TLS12,
   TLS13,
   TLS13_SIGNATURE_SCHEMES,
-  TLS_AES_128_GCM_SHA256,
   TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
   TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
 } from "./constants.ts";
@@ -41,10 +40,13 @@ import {
 } from "./peer.ts";
 import { TlsEngine, unexpected } from "./engine.ts";
 import {
+  AES128_SHA256,
   deriveSecret,
   finishedMac,
   handshakeSecret,
   masterSecret,
+  suiteById,
+  type Tls13Suite,
 } from "./keys.ts";
 import {
   certificateVerifyInput,
@@ -80,6 +82,8 @@ export class TlsClient extends TlsEngine {
   #state: State = "hello";
   #share: KeyShare;
   #retried = false;
+  /** The TLS 1.3 suite the server chose (its hash runs the key schedule). */
+  #suite: Tls13Suite = AES128_SHA256;
   #clientRandom: Uint8Array = new Uint8Array(0);
   #legacy: Tls12Client | null = null;
   #sessionId = new Uint8Array(0);
@@ -197,8 +201,9 @@ export class TlsClient extends TlsEngine {
         "the server speaks neither TLS 1.3 nor TLS 1.2 as allowed",
       );
     }
+    const suite = suiteById(sh.suite);
     if (
-      sh.suite !== TLS_AES_128_GCM_SHA256 ||
+      !suite || (this.#retried && suite !== this.#suite) ||
       sh.keyShareGroup !== this.#share.group ||
       !constantTimeEqual(sh.sessionId, this.#sessionId)
     ) {
@@ -208,17 +213,20 @@ export class TlsClient extends TlsEngine {
         "ServerHello chose parameters not offered",
       );
     }
+    this.#suite = suite;
+    this.cipherBits = suite.keyLen * 8;
+    this.transcript.useSuite(suite);
     const shared = sharedSecret(this.#share, sh.keyShare, "server");
     this.transcript.add(raw);
     this.requireMessageBoundary();
-    this.#hs = handshakeSecret(shared);
+    this.#hs = handshakeSecret(suite, shared);
     shared.fill(0);
     const th = this.transcript.hash();
-    this.#cHs = deriveSecret(this.#hs, "c hs traffic", th);
-    this.#sHs = deriveSecret(this.#hs, "s hs traffic", th);
-    this.readCipher = new RecordCipher(this.#sHs);
+    this.#cHs = deriveSecret(suite, this.#hs, "c hs traffic", th);
+    this.#sHs = deriveSecret(suite, this.#hs, "s hs traffic", th);
+    this.readCipher = new RecordCipher(suite, this.#sHs);
     // From here our records (the Finished flight, or an alert) use the handshake key.
-    this.writeCipher = new RecordCipher(this.#cHs);
+    this.writeCipher = new RecordCipher(suite, this.#cHs);
     this.#state = "ee";
   }
 
@@ -229,9 +237,9 @@ export class TlsClient extends TlsEngine {
    */
   #retry(sh: ServerHello, raw: Uint8Array): void {
     if (this.#retried) throw unexpected("a second HelloRetryRequest");
+    const suite = suiteById(sh.suite);
     if (
-      sh.version !== TLS13 || !this.#cred.allows(TLS13, "client") ||
-      sh.suite !== TLS_AES_128_GCM_SHA256
+      sh.version !== TLS13 || !this.#cred.allows(TLS13, "client") || !suite
     ) {
       throw new TlsAlert(
         ALERT_ILLEGAL_PARAMETER,
@@ -254,6 +262,10 @@ export class TlsClient extends TlsEngine {
     this.#retried = true;
     this.#share.secret.fill(0);
     this.#share = newKeyShare(sh.keyShareGroup);
+    // The first ClientHello is hashed with the suite the retry names.
+    this.#suite = suite;
+    this.cipherBits = suite.keyLen * 8;
+    this.transcript.useSuite(suite);
     this.transcript.restartAfterRetry();
     this.transcript.add(raw);
     this.requireMessageBoundary();
@@ -364,29 +376,30 @@ export class TlsClient extends TlsEngine {
 
   #finished(body: Uint8Array, raw: Uint8Array): void {
     requireFinished(
-      finishedMac(this.#sHs!, this.transcript.hash()),
+      finishedMac(this.#suite, this.#sHs!, this.transcript.hash()),
       body,
       "server",
     );
     this.transcript.add(raw);
     this.requireMessageBoundary();
-    const master = masterSecret(this.#hs!);
+    const s = this.#suite;
+    const master = masterSecret(s, this.#hs!);
     const th = this.transcript.hash();
-    const cAp = deriveSecret(master, "c ap traffic", th);
-    const sAp = deriveSecret(master, "s ap traffic", th);
+    const cAp = deriveSecret(s, master, "c ap traffic", th);
+    const sAp = deriveSecret(s, master, "s ap traffic", th);
     master.fill(0);
     if (this.#certRequest) this.#clientCertificate(this.#certRequest);
     const fin = handshakeMessage(
       HS_FINISHED,
-      finishedMac(this.#cHs!, this.transcript.hash()),
+      finishedMac(this.#suite, this.#cHs!, this.transcript.hash()),
     );
     this.transcript.add(fin);
     this.send(fin);
     this.writeCipher!.wipe();
     this.readCipher!.wipe();
-    this.writeCipher = new RecordCipher(cAp);
-    this.readCipher = new RecordCipher(sAp);
-    for (const s of [this.#hs!, this.#cHs!, this.#sHs!, cAp, sAp]) s.fill(0);
+    this.writeCipher = new RecordCipher(this.#suite, cAp);
+    this.readCipher = new RecordCipher(this.#suite, sAp);
+    for (const k of [this.#hs!, this.#cHs!, this.#sHs!, cAp, sAp]) k.fill(0);
     this.#state = "done";
     this.connected = true;
   }

@@ -52,8 +52,10 @@ export const TLS12 = 0x0303;
 /** TLS 1.3 in `supported_versions`. */
 export const TLS13 = 0x0304;
 
-/** `TLS_AES_128_GCM_SHA256`, the one cipher suite (mandatory in RFC 8446 9.1). */
+/** `TLS_AES_128_GCM_SHA256` (mandatory in RFC 8446 9.1; our first choice). */
 export const TLS_AES_128_GCM_SHA256 = 0x1301;
+/** `TLS_AES_256_GCM_SHA384` (Windows' first choice). */
+export const TLS_AES_256_GCM_SHA384 = 0x1302;
 /** `x25519`, the one key-exchange group. */
 export const GROUP_X25519 = 0x001d;
 
@@ -108,6 +110,8 @@ export const SP_PROT_TLS1_3_SERVER = 0x1000;
 export const SP_PROT_TLS1_3_CLIENT = 0x2000;
 /** `CALG_AES_128`. */
 export const CALG_AES_128 = 0x660e;
+/** `CALG_AES_256`. */
+export const CALG_AES_256 = 0x6610;
 /** `CALG_ECDH_EPHEM`. */
 export const CALG_ECDH_EPHEM = 0xae06;
 

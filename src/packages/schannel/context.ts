@@ -59,6 +59,7 @@ import {
 } from "../../sspi/status.ts";
 import {
   CALG_AES_128,
+  CALG_AES_256,
   CALG_ECDH_EPHEM,
   CT_ALERT,
   CT_APPLICATION_DATA,
@@ -420,8 +421,8 @@ export class SchannelContext implements PackageContext {
               : (this.#role === "initiate"
                 ? SP_PROT_TLS1_3_CLIENT
                 : SP_PROT_TLS1_3_SERVER),
-            aiCipher: CALG_AES_128,
-            dwCipherStrength: 128,
+            aiCipher: e!.cipherBits === 256 ? CALG_AES_256 : CALG_AES_128,
+            dwCipherStrength: e!.cipherBits,
             aiHash: 0,
             dwHashStrength: 0,
             aiExch: CALG_ECDH_EPHEM,

@@ -103,6 +103,8 @@ export abstract class TlsEngine {
   writeCipher: RecordProtection | null = null;
   /** The handshake transcript. */
   readonly transcript: Transcript = new Transcript();
+  /** The record cipher's AES key size in bits (128, or 256 for TLS_AES_256_GCM_SHA384). */
+  cipherBits = 128;
   /** Records to send, collected during one step. */
   out: Uint8Array[] = [];
   /** True once our and the peer's Finished are done. */

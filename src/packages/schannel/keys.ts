@@ -1,29 +1,72 @@
 /**
- * The TLS 1.3 key schedule for SHA-256 suites (RFC 8446 section 7): HKDF-Extract,
- * HKDF-Expand-Label, Derive-Secret, traffic keys, Finished MACs and key updates.
+ * The TLS 1.3 key schedule (RFC 8446 section 7) for the two AES-GCM suites:
+ * `TLS_AES_128_GCM_SHA256` and `TLS_AES_256_GCM_SHA384`. HKDF-Extract,
+ * HKDF-Expand-Label, Derive-Secret, traffic keys, Finished MACs and key updates take
+ * the suite, whose hash they use.
  *
  * @module
  */
 import { hmacSha256, sha256 } from "../../crypto/mod.ts";
+import { hmacSha384, sha384 } from "../../crypto/_sha512.ts";
+import { TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384 } from "./constants.ts";
 
-const HASH_LEN = 32;
-const ZEROS = new Uint8Array(HASH_LEN);
-const ENC = new TextEncoder();
-/** SHA-256 of the empty string (a constant: nothing may touch WASM at import time). */
-const EMPTY_HASH = Uint8Array.from(
-  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".match(
-    /../g,
-  )!,
-  (h) => parseInt(h, 16),
-);
-
-/** HKDF-Extract(salt, ikm) (RFC 5869). */
-export function hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Uint8Array {
-  return hmacSha256(salt.length ? salt : ZEROS, ikm);
+/** A TLS 1.3 cipher suite: its hash and AES key length. */
+export interface Tls13Suite {
+  /** The suite's code point. */
+  readonly id: number;
+  /** The hash's output length (32 or 48). */
+  readonly hashLen: number;
+  /** The AES key length (16 or 32). */
+  readonly keyLen: number;
+  /** HMAC with the suite's hash. */
+  hmac(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** The suite's hash of `data`. */
+  digest(data: Uint8Array): Uint8Array;
 }
 
-/** HKDF-Expand-Label(secret, label, context, length), `length` up to 255 * 32. */
+/** `TLS_AES_128_GCM_SHA256` (mandatory, RFC 8446 9.1). */
+export const AES128_SHA256: Tls13Suite = {
+  id: TLS_AES_128_GCM_SHA256,
+  hashLen: 32,
+  keyLen: 16,
+  hmac: (k, d) => hmacSha256(k, d),
+  digest: (d) => sha256(d),
+};
+
+/** `TLS_AES_256_GCM_SHA384`. */
+export const AES256_SHA384: Tls13Suite = {
+  id: TLS_AES_256_GCM_SHA384,
+  hashLen: 48,
+  keyLen: 32,
+  hmac: hmacSha384,
+  digest: sha384,
+};
+
+/** The suites we speak, in our order of preference. */
+export const TLS13_SUITES: readonly Tls13Suite[] = [
+  AES128_SHA256,
+  AES256_SHA384,
+];
+
+/** The suite with this code point, or undefined. */
+export function suiteById(id: number): Tls13Suite | undefined {
+  return TLS13_SUITES.find((s) => s.id === id);
+}
+
+const ENC = new TextEncoder();
+
+/** HKDF-Extract(salt, ikm) (RFC 5869); an empty salt is the hash length of zeros. */
+export function hkdfExtract(
+  s: Tls13Suite,
+  salt: Uint8Array,
+  ikm: Uint8Array,
+): Uint8Array {
+  return s.hmac(salt.length ? salt : new Uint8Array(s.hashLen), ikm);
+}
+
+/** HKDF-Expand-Label(secret, label, context, length). */
 export function hkdfExpandLabel(
+  s: Tls13Suite,
   secret: Uint8Array,
   label: string,
   context: Uint8Array,
@@ -44,61 +87,91 @@ export function hkdfExpandLabel(
     block.set(prev);
     block.set(info, prev.length);
     block[block.length - 1] = i;
-    prev = hmacSha256(secret, block);
-    out.set(prev.subarray(0, Math.min(HASH_LEN, length - at)), at);
-    at += HASH_LEN;
+    prev = s.hmac(secret, block);
+    out.set(prev.subarray(0, Math.min(s.hashLen, length - at)), at);
+    at += s.hashLen;
   }
   return out;
 }
 
 /** Derive-Secret(secret, label, transcript hash). */
 export function deriveSecret(
+  s: Tls13Suite,
   secret: Uint8Array,
   label: string,
   transcriptHash: Uint8Array,
 ): Uint8Array {
-  return hkdfExpandLabel(secret, label, transcriptHash, HASH_LEN);
+  return hkdfExpandLabel(s, secret, label, transcriptHash, s.hashLen);
 }
 
 /** The handshake secret from the (EC)DHE shared secret (no PSK). */
-export function handshakeSecret(shared: Uint8Array): Uint8Array {
-  const early = hkdfExtract(ZEROS, ZEROS);
-  return hkdfExtract(deriveSecret(early, "derived", EMPTY_HASH), shared);
+export function handshakeSecret(s: Tls13Suite, shared: Uint8Array): Uint8Array {
+  const zeros = new Uint8Array(s.hashLen);
+  const early = hkdfExtract(s, zeros, zeros);
+  const empty = s.digest(new Uint8Array(0));
+  return hkdfExtract(s, deriveSecret(s, early, "derived", empty), shared);
 }
 
 /** The master secret that follows a handshake secret. */
-export function masterSecret(hs: Uint8Array): Uint8Array {
-  return hkdfExtract(deriveSecret(hs, "derived", EMPTY_HASH), ZEROS);
+export function masterSecret(s: Tls13Suite, hs: Uint8Array): Uint8Array {
+  const empty = s.digest(new Uint8Array(0));
+  return hkdfExtract(
+    s,
+    deriveSecret(s, hs, "derived", empty),
+    new Uint8Array(s.hashLen),
+  );
 }
 
-/** The write key (16 bytes, AES-128) and IV (12 bytes) of a traffic secret. */
+/** The write key (16 or 32 bytes) and IV (12 bytes) of a traffic secret. */
 export function trafficKeys(
+  s: Tls13Suite,
   secret: Uint8Array,
 ): { key: Uint8Array; iv: Uint8Array } {
   return {
-    key: hkdfExpandLabel(secret, "key", new Uint8Array(0), 16),
-    iv: hkdfExpandLabel(secret, "iv", new Uint8Array(0), 12),
+    key: hkdfExpandLabel(s, secret, "key", new Uint8Array(0), s.keyLen),
+    iv: hkdfExpandLabel(s, secret, "iv", new Uint8Array(0), 12),
   };
 }
 
 /** The Finished `verify_data` for a base key and a transcript hash. */
 export function finishedMac(
+  s: Tls13Suite,
   baseKey: Uint8Array,
   transcriptHash: Uint8Array,
 ): Uint8Array {
-  const fk = hkdfExpandLabel(baseKey, "finished", new Uint8Array(0), HASH_LEN);
-  return hmacSha256(fk, transcriptHash);
+  const fk = hkdfExpandLabel(
+    s,
+    baseKey,
+    "finished",
+    new Uint8Array(0),
+    s.hashLen,
+  );
+  return s.hmac(fk, transcriptHash);
 }
 
 /** The next traffic secret after a KeyUpdate. */
-export function nextTrafficSecret(secret: Uint8Array): Uint8Array {
-  return hkdfExpandLabel(secret, "traffic upd", new Uint8Array(0), HASH_LEN);
+export function nextTrafficSecret(
+  s: Tls13Suite,
+  secret: Uint8Array,
+): Uint8Array {
+  return hkdfExpandLabel(
+    s,
+    secret,
+    "traffic upd",
+    new Uint8Array(0),
+    s.hashLen,
+  );
 }
 
-/** A running transcript hash (SHA-256) that can be read at any point. */
+/**
+ * A running transcript that can be hashed at any point: incrementally with SHA-256
+ * (TLS 1.2, and TLS 1.3 until another suite is chosen), from the kept messages with
+ * the suite's hash otherwise.
+ */
 export class Transcript {
   #h = sha256.create();
   #raw: Uint8Array[] = [];
+  #suite: Tls13Suite = AES128_SHA256;
 
   /** Adds one whole handshake message (header included). */
   add(message: Uint8Array): void {
@@ -113,16 +186,26 @@ export class Transcript {
     return out;
   }
 
+  /** Hashes with `suite`'s hash from now on (TLS 1.3, once the server chose). */
+  useSuite(suite: Tls13Suite): void {
+    this.#suite = suite;
+  }
+
   /** The hash of everything added so far. */
   hash(): Uint8Array {
-    return this.#h.clone().digest();
+    return this.#suite.hashLen === 32
+      ? this.#h.clone().digest()
+      : this.#suite.digest(this.bytes());
   }
 
   /** Replaces the transcript by `message_hash` of the first ClientHello (HRR). */
   restartAfterRetry(): void {
-    const h1 = this.#h.digest();
+    const h1 = this.hash();
+    const synthetic = new Uint8Array(4 + h1.length);
+    synthetic.set([254, 0, 0, h1.length]);
+    synthetic.set(h1, 4);
     this.#h = sha256.create();
-    this.#h.update(new Uint8Array([254, 0, 0, HASH_LEN]));
-    this.#h.update(h1);
+    this.#raw = [];
+    this.add(synthetic);
   }
 }

@@ -21,6 +21,7 @@ import {
   TLS12,
   TLS13,
   TLS_AES_128_GCM_SHA256,
+  TLS_AES_256_GCM_SHA384,
   TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
   TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
   TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
@@ -108,7 +109,7 @@ export function encodeClientHello(h: {
 }): Uint8Array {
   const w = new Writer().u16(TLS12).bytes(h.random).vector(1, h.sessionId);
   w.open(2);
-  if (h.tls13) w.u16(TLS_AES_128_GCM_SHA256);
+  if (h.tls13) w.u16(TLS_AES_128_GCM_SHA256).u16(TLS_AES_256_GCM_SHA384);
   if (h.tls12) {
     w.u16(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256).u16(
       TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
@@ -338,9 +339,10 @@ function cookieOf(
 export function encodeHelloRetryRequest(
   sessionId: Uint8Array,
   group: number,
+  suite: number,
 ): Uint8Array {
   const w = new Writer().u16(TLS12).bytes(HRR_RANDOM).vector(1, sessionId);
-  w.u16(TLS_AES_128_GCM_SHA256).u8(0).open(2);
+  w.u16(suite).u8(0).open(2);
   w.u16(EXT_SUPPORTED_VERSIONS).open(2).u16(TLS13).close();
   w.u16(EXT_KEY_SHARE).open(2).u16(group).close();
   w.close();
@@ -373,9 +375,10 @@ export function encodeServerHello(
   sessionId: Uint8Array,
   group: number,
   keyShare: Uint8Array,
+  suite: number,
 ): Uint8Array {
   const w = new Writer().u16(TLS12).bytes(random).vector(1, sessionId);
-  w.u16(TLS_AES_128_GCM_SHA256).u8(0).open(2);
+  w.u16(suite).u8(0).open(2);
   w.u16(EXT_SUPPORTED_VERSIONS).open(2).u16(TLS13).close();
   w.u16(EXT_KEY_SHARE).open(2).u16(group).vector(2, keyShare).close();
   w.close();

@@ -32,8 +32,9 @@
  * `SEC_I_CONTEXT_EXPIRED` for the peer's close_notify; `ApplyControlToken` with
  * `SCHANNEL_SHUTDOWN`, then one more ISC/ASC call, makes ours.
  *
- * Not implemented: TLS 1.2 and older, HelloRetryRequest, resumption and 0-RTT,
- * KeyUpdate, suites other than `TLS_AES_128_GCM_SHA256`, groups other than x25519.
+ * Suites: `TLS_AES_128_GCM_SHA256` and `TLS_AES_256_GCM_SHA384` (TLS 1.3), the two
+ * ECDHE AES-128-GCM suites (TLS 1.2). Not implemented: TLS 1.1 and older,
+ * resumption and 0-RTT, sending KeyUpdate, ChaCha20.
  *
  * @module
  */

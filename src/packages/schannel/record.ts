@@ -18,7 +18,7 @@ import {
   TLS12,
 } from "./constants.ts";
 import { TlsAlert } from "./wire.ts";
-import { nextTrafficSecret, trafficKeys } from "./keys.ts";
+import { nextTrafficSecret, type Tls13Suite, trafficKeys } from "./keys.ts";
 import {
   SEC_E_DECRYPT_FAILURE,
   SEC_E_ILLEGAL_MESSAGE,
@@ -140,11 +140,13 @@ export class RecordCipher implements RecordProtection {
   #seq = 0;
   #nonce = new Uint8Array(12);
   #secret: Uint8Array;
+  #suite: Tls13Suite;
 
   /** The cipher for a traffic secret (copied: KeyUpdate derives the next from it). */
-  constructor(secret: Uint8Array) {
+  constructor(suite: Tls13Suite, secret: Uint8Array) {
+    this.#suite = suite;
     this.#secret = secret.slice();
-    const { key, iv } = trafficKeys(secret);
+    const { key, iv } = trafficKeys(suite, secret);
     this.#gcm = new AesGcm(key);
     key.fill(0);
     this.#iv = iv;
@@ -244,8 +246,8 @@ export class RecordCipher implements RecordProtection {
 
   /** The cipher of the next traffic secret (KeyUpdate); this one is wiped. */
   next(): RecordProtection {
-    const secret = nextTrafficSecret(this.#secret);
-    const c = new RecordCipher(secret);
+    const secret = nextTrafficSecret(this.#suite, this.#secret);
+    const c = new RecordCipher(this.#suite, secret);
     secret.fill(0);
     this.wipe();
     return c;

@@ -29,16 +29,18 @@ import {
   TLS12,
   TLS13,
   TLS13_SIGNATURE_SCHEMES,
-  TLS_AES_128_GCM_SHA256,
 } from "./constants.ts";
 import { Tls12Server } from "./server12.ts";
 import { newKeyShare, sharedSecret } from "./kex.ts";
 import { TlsEngine, unexpected } from "./engine.ts";
 import {
+  AES128_SHA256,
   deriveSecret,
   finishedMac,
   handshakeSecret,
   masterSecret,
+  TLS13_SUITES,
+  type Tls13Suite,
 } from "./keys.ts";
 import {
   certificateVerifyInput,
@@ -75,6 +77,8 @@ export class TlsServer extends TlsEngine {
   #cAp: Uint8Array | null = null;
   #legacy: Tls12Server | null = null;
   #retryGroup = 0;
+  /** The TLS 1.3 suite chosen (its hash runs the key schedule). */
+  #suite: Tls13Suite = AES128_SHA256;
   /** The host name the client asked for (SNI). */
   serverName: string | null = null;
   /** The client's chain, when it sent one (DER, leaf first). */
@@ -148,13 +152,20 @@ export class TlsServer extends TlsEngine {
       this.#legacy.clientHello(ch, raw);
       return;
     }
-    if (!ch.suites.includes(TLS_AES_128_GCM_SHA256)) {
+    // Our first suite the client offers (after a retry: the one the retry named).
+    const suite = TLS13_SUITES.find((s) => ch.suites.includes(s.id));
+    if (!suite || (this.#retryGroup !== 0 && suite !== this.#suite)) {
       throw new TlsAlert(
-        ALERT_HANDSHAKE_FAILURE,
-        SEC_E_ALGORITHM_MISMATCH,
-        "the client does not offer TLS_AES_128_GCM_SHA256",
+        this.#retryGroup ? ALERT_ILLEGAL_PARAMETER : ALERT_HANDSHAKE_FAILURE,
+        this.#retryGroup ? SEC_E_ILLEGAL_MESSAGE : SEC_E_ALGORITHM_MISMATCH,
+        this.#retryGroup
+          ? "the second ClientHello dropped the suite of the HelloRetryRequest"
+          : "the client offers neither TLS_AES_128_GCM_SHA256 nor TLS_AES_256_GCM_SHA384",
       );
     }
+    this.#suite = suite;
+    this.cipherBits = suite.keyLen * 8;
+    this.transcript.useSuite(suite);
     const key = this.#cred.key()!;
     const scheme = signatureSchemes(key).find((s) =>
       ch.signatureSchemes.includes(s)
@@ -189,7 +200,7 @@ export class TlsServer extends TlsEngine {
       this.transcript.restartAfterRetry();
       const hrr = handshakeMessage(
         HS_SERVER_HELLO,
-        encodeHelloRetryRequest(ch.sessionId, want),
+        encodeHelloRetryRequest(ch.sessionId, want, suite.id),
       );
       this.transcript.add(hrr);
       this.send(hrr);
@@ -203,17 +214,17 @@ export class TlsServer extends TlsEngine {
     const shared = sharedSecret(ours, ch.keyShares.get(group)!, "client");
     const sh = handshakeMessage(
       HS_SERVER_HELLO,
-      encodeServerHello(randomBytes(32), ch.sessionId, group, pub),
+      encodeServerHello(randomBytes(32), ch.sessionId, group, pub, suite.id),
     );
     this.transcript.add(sh);
     this.send(sh);
-    const hs = handshakeSecret(shared);
+    const hs = handshakeSecret(suite, shared);
     shared.fill(0);
     let th = this.transcript.hash();
-    this.#cHs = deriveSecret(hs, "c hs traffic", th);
-    const sHs = deriveSecret(hs, "s hs traffic", th);
-    this.writeCipher = new RecordCipher(sHs);
-    this.readCipher = new RecordCipher(this.#cHs);
+    this.#cHs = deriveSecret(suite, hs, "c hs traffic", th);
+    const sHs = deriveSecret(suite, hs, "s hs traffic", th);
+    this.writeCipher = new RecordCipher(suite, sHs);
+    this.readCipher = new RecordCipher(suite, this.#cHs);
     const flight: Uint8Array[] = [];
     const add = (m: Uint8Array) => {
       this.transcript.add(m);
@@ -251,18 +262,21 @@ export class TlsServer extends TlsEngine {
       ),
     );
     add(
-      handshakeMessage(HS_FINISHED, finishedMac(sHs, this.transcript.hash())),
+      handshakeMessage(
+        HS_FINISHED,
+        finishedMac(suite, sHs, this.transcript.hash()),
+      ),
     );
     const total = flight.reduce((n, m) => n + m.length, 0);
     const joined = new Uint8Array(total);
     flight.reduce((at, m) => (joined.set(m, at), at + m.length), 0);
     this.send(joined);
-    const master = masterSecret(hs);
+    const master = masterSecret(suite, hs);
     th = this.transcript.hash();
-    this.#cAp = deriveSecret(master, "c ap traffic", th);
-    const sAp = deriveSecret(master, "s ap traffic", th);
+    this.#cAp = deriveSecret(suite, master, "c ap traffic", th);
+    const sAp = deriveSecret(suite, master, "s ap traffic", th);
     this.writeCipher.wipe();
-    this.writeCipher = new RecordCipher(sAp);
+    this.writeCipher = new RecordCipher(suite, sAp);
     for (const s of [hs, sHs, master, sAp]) s.fill(0);
     this.#state = this.#askCertificate ? "cert" : "finished";
   }
@@ -305,14 +319,14 @@ export class TlsServer extends TlsEngine {
 
   #finished(body: Uint8Array, raw: Uint8Array): void {
     requireFinished(
-      finishedMac(this.#cHs!, this.transcript.hash()),
+      finishedMac(this.#suite, this.#cHs!, this.transcript.hash()),
       body,
       "client",
     );
     this.transcript.add(raw);
     this.requireMessageBoundary();
     this.readCipher!.wipe();
-    this.readCipher = new RecordCipher(this.#cAp!);
+    this.readCipher = new RecordCipher(this.#suite, this.#cAp!);
     this.#cHs!.fill(0);
     this.#cAp!.fill(0);
     this.#state = "done";
