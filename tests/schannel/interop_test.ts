@@ -505,6 +505,103 @@ interopTest(
 );
 
 interopTest(
+  "TLS 1.2 ECDHE AES-256-GCM-SHA384 with OpenSSL, both ways (RSA and ECDSA certificates)",
+  async () => {
+    const p = pki!;
+    // Our client into s_server allowing only the AES-256 suite of its certificate.
+    for (
+      const [cert, ca, cipher] of [
+        [p.rsaServer, p.rsaCa, "ECDHE-RSA-AES256-GCM-SHA384"],
+        [p.ecServer, p.ecCa, "ECDHE-ECDSA-AES256-GCM-SHA384"],
+      ] as const
+    ) {
+      const port = freePort();
+      const child = new Deno.Command("openssl", {
+        args: [
+          "s_server",
+          "-accept",
+          `127.0.0.1:${port}`,
+          "-cert",
+          cert.certPath,
+          "-key",
+          cert.keyPath,
+          "-tls1_2",
+          "-cipher",
+          cipher,
+          "-www",
+          "-naccept",
+          "1",
+        ],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      try {
+        const conn = await connectWhenUp(port);
+        const tls = await SchannelStream.connect(
+          conn,
+          acquire("client", { RootCertificates: ca.cert }),
+          "localhost",
+        );
+        const info = { value: null as unknown };
+        QueryContextAttributes(tls.context, SECPKG_ATTR_CONNECTION_INFO, info);
+        assert.equal(
+          (info.value as { dwCipherStrength: number }).dwCipherStrength,
+          256,
+        );
+        await tls.write(enc.encode("GET / HTTP/1.0\r\n\r\n"));
+        const page = await tls.readText((t) =>
+          t.includes("</HTML>") || t.includes("</pre>")
+        );
+        assert.match(page, new RegExp(`Cipher\\s*: ${cipher}`));
+        tls.close();
+      } finally {
+        try {
+          child.kill();
+        } catch { /* exited */ }
+        await child.status;
+      }
+    }
+    // s_client offering only AES-256 suites into our server (RSA certificate).
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const lport = (listener.addr as Deno.NetAddr).port;
+    const served = echoOnce(
+      listener,
+      acquire("server", {
+        Certificate: p.rsaServer.cert,
+        PrivateKey: p.rsaServer.key,
+      }),
+    );
+    const client = new Deno.Command("openssl", {
+      args: [
+        "s_client",
+        "-connect",
+        `127.0.0.1:${lport}`,
+        "-servername",
+        "localhost",
+        "-CAfile",
+        p.rsaCa.certPath,
+        "-verify_return_error",
+        "-tls1_2",
+        "-cipher",
+        "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384",
+        "-quiet",
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const w = client.stdin.getWriter();
+    await w.write(enc.encode("tls12 aes256\n"));
+    const line = await served;
+    await w.close().catch(() => {});
+    const out = await client.output();
+    listener.close();
+    assert.equal(line, "tls12 aes256\n");
+    assert.match(new TextDecoder().decode(out.stdout), /TLS12 AES256/);
+  },
+);
+
+interopTest(
   "TLS 1.2: a HelloRequest from openssl s_server is ignored (no renegotiation), data goes on",
   async () => {
     const p = pki!;

@@ -27,8 +27,6 @@ import {
   TLS12,
   TLS13,
   TLS13_SIGNATURE_SCHEMES,
-  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
 } from "./constants.ts";
 import { Tls12Client } from "./client12.ts";
 import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
@@ -39,6 +37,7 @@ import {
   requireTrusted,
 } from "./peer.ts";
 import { TlsEngine, unexpected } from "./engine.ts";
+import { TLS12_SUITES } from "./prf.ts";
 import {
   AES128_SHA256,
   deriveSecret,
@@ -285,8 +284,8 @@ export class TlsClient extends TlsEngine {
         "a TLS 1.3 server answered with TLS 1.2 (a downgrade)",
       );
     }
-    const rsa = sh.suite === TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
-    if (!rsa && sh.suite !== TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256) {
+    const suite12 = TLS12_SUITES.find((x) => x.id === sh.suite);
+    if (!suite12) {
       throw new TlsAlert(
         ALERT_ILLEGAL_PARAMETER,
         SEC_E_ILLEGAL_MESSAGE,
@@ -309,9 +308,12 @@ export class TlsClient extends TlsEngine {
     }
     this.protocol = sh.protocol;
     this.version = TLS12;
+    this.cipherBits = suite12.crypto.keyLen * 8;
+    this.transcript.useSuite(suite12.crypto);
     this.transcript.add(raw);
     this.#legacy = new Tls12Client({
       engine: this,
+      suite: suite12.crypto,
       cred: this.#cred,
       serverName: this.#serverName,
       manual: this.#manual,

@@ -31,6 +31,7 @@ import {
   parseServerKeyExchange,
 } from "./messages12.ts";
 import { finished12, keyBlock12, masterSecret12 } from "./prf.ts";
+import type { Tls13Suite } from "./keys.ts";
 import { plainRecord } from "./record.ts";
 import { RecordCipher12 } from "./record12.ts";
 import type { SchannelCredential } from "./credentials.ts";
@@ -50,6 +51,8 @@ import {
 
 /** What the TLS 1.3 client hands over when the server picked TLS 1.2. */
 export interface Tls12ClientStart {
+  /** The suite's PRF hash and AES key length. */
+  suite: Tls13Suite;
   /** The engine (transcript, output, ciphers, results). */
   engine: TlsEngine & {
     peerChain: Uint8Array[];
@@ -132,7 +135,7 @@ export class Tls12Client {
       case "finished": {
         if (type !== HS_FINISHED) throw unexpected("expected Finished");
         requireFinished(
-          finished12(this.#master!, false, e.transcript.hash()),
+          finished12(this.#s.suite, this.#master!, false, e.transcript.hash()),
           body,
           "server",
         );
@@ -229,6 +232,7 @@ export class Tls12Client {
       ),
     );
     this.#master = masterSecret12(
+      this.#s.suite,
       this.#shared!,
       s.ems,
       e.transcript.hash(),
@@ -245,7 +249,12 @@ export class Tls12Client {
         ),
       );
     }
-    const kb = keyBlock12(this.#master, s.clientRandom, s.serverRandom);
+    const kb = keyBlock12(
+      s.suite,
+      this.#master,
+      s.clientRandom,
+      s.serverRandom,
+    );
     e.out.push(plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1)));
     e.writeCipher = new RecordCipher12(kb.clientKey, kb.clientSalt);
     this.#pendingRead = new RecordCipher12(kb.serverKey, kb.serverSalt);
@@ -253,7 +262,7 @@ export class Tls12Client {
     add(
       handshakeMessage(
         HS_FINISHED,
-        finished12(this.#master, true, e.transcript.hash()),
+        finished12(s.suite, this.#master, true, e.transcript.hash()),
       ),
     );
   }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { TLS12_SUITES } from "./prf.ts";
 import {
   ALERT_ILLEGAL_PARAMETER,
   EXT_ALPN,
@@ -22,8 +23,6 @@ import {
   TLS13,
   TLS_AES_128_GCM_SHA256,
   TLS_AES_256_GCM_SHA384,
-  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
   TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
 } from "./constants.ts";
 import { decodeError, Reader, TlsAlert, Writer } from "./wire.ts";
@@ -111,9 +110,7 @@ export function encodeClientHello(h: {
   w.open(2);
   if (h.tls13) w.u16(TLS_AES_128_GCM_SHA256).u16(TLS_AES_256_GCM_SHA384);
   if (h.tls12) {
-    w.u16(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256).u16(
-      TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-    );
+    for (const suite of TLS12_SUITES) w.u16(suite.id);
   }
   w.close();
   w.u8(1).u8(0); // legacy_compression_methods: null

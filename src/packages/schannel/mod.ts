@@ -33,7 +33,7 @@
  * `SCHANNEL_SHUTDOWN`, then one more ISC/ASC call, makes ours.
  *
  * Suites: `TLS_AES_128_GCM_SHA256` and `TLS_AES_256_GCM_SHA384` (TLS 1.3), the two
- * ECDHE AES-128-GCM suites (TLS 1.2). Not implemented: TLS 1.1 and older,
+ * ECDHE AES-128-GCM-SHA256 and AES-256-GCM-SHA384 suites (TLS 1.2). Not implemented: TLS 1.1 and older,
  * resumption and 0-RTT, sending KeyUpdate, ChaCha20.
  *
  * @module

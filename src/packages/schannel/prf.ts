@@ -1,10 +1,52 @@
 /**
- * The TLS 1.2 key schedule for SHA-256 suites (RFC 5246 5 and 8.1, RFC 7627): the
- * PRF, the (extended) master secret, the key block and Finished `verify_data`.
+ * The TLS 1.2 key schedule (RFC 5246 5 and 8.1, RFC 7627) for the AES-GCM suites:
+ * the PRF with the suite's hash (SHA-256, or SHA-384 for the AES-256 suites), the
+ * (extended) master secret, the key block and Finished `verify_data`. Also which
+ * TLS 1.2 suites we speak.
  *
  * @module
  */
-import { hmacSha256 } from "../../crypto/mod.ts";
+import {
+  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+  TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+  TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+} from "./constants.ts";
+import { AES128_SHA256, AES256_SHA384, type Tls13Suite } from "./keys.ts";
+
+/** A TLS 1.2 suite we speak: its certificate kind and its hash and key length. */
+export interface Tls12Suite {
+  /** The code point. */
+  readonly id: number;
+  /** ECDHE_RSA (else ECDHE_ECDSA). */
+  readonly rsa: boolean;
+  /** The PRF hash and AES key length. */
+  readonly crypto: Tls13Suite;
+}
+
+/** The TLS 1.2 suites, in our order of preference (AES-128 first). */
+export const TLS12_SUITES: readonly Tls12Suite[] = [
+  {
+    id: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    rsa: false,
+    crypto: AES128_SHA256,
+  },
+  {
+    id: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    rsa: true,
+    crypto: AES128_SHA256,
+  },
+  {
+    id: TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    rsa: false,
+    crypto: AES256_SHA384,
+  },
+  {
+    id: TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    rsa: true,
+    crypto: AES256_SHA384,
+  },
+];
 
 const ENC = new TextEncoder();
 
@@ -14,8 +56,9 @@ function join(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** PRF(secret, label, seed) with P_SHA256, `length` bytes. */
+/** PRF(secret, label, seed) with P_<suite hash>, `length` bytes. */
 export function prf12(
+  s: Tls13Suite,
   secret: Uint8Array,
   label: string,
   seed: Uint8Array,
@@ -24,10 +67,10 @@ export function prf12(
   const ls = join(ENC.encode(label), seed);
   const out = new Uint8Array(length);
   let a = ls;
-  for (let at = 0; at < length; at += 32) {
-    a = hmacSha256(secret, a);
-    const block = hmacSha256(secret, join(a, ls));
-    out.set(block.subarray(0, Math.min(32, length - at)), at);
+  for (let at = 0; at < length; at += s.hashLen) {
+    a = s.hmac(secret, a);
+    const block = s.hmac(secret, join(a, ls));
+    out.set(block.subarray(0, Math.min(s.hashLen, length - at)), at);
   }
   return out;
 }
@@ -37,6 +80,7 @@ export function prf12(
  * hash when both sides agreed to it, else RFC 5246's over the two randoms.
  */
 export function masterSecret12(
+  s: Tls13Suite,
   preMaster: Uint8Array,
   ems: boolean,
   sessionHash: Uint8Array,
@@ -44,12 +88,19 @@ export function masterSecret12(
   serverRandom: Uint8Array,
 ): Uint8Array {
   return ems
-    ? prf12(preMaster, "extended master secret", sessionHash, 48)
-    : prf12(preMaster, "master secret", join(clientRandom, serverRandom), 48);
+    ? prf12(s, preMaster, "extended master secret", sessionHash, 48)
+    : prf12(
+      s,
+      preMaster,
+      "master secret",
+      join(clientRandom, serverRandom),
+      48,
+    );
 }
 
-/** The AES-128-GCM key block: client key, server key, client salt, server salt. */
+/** The AES-GCM key block: client key, server key, client salt, server salt. */
 export function keyBlock12(
+  s: Tls13Suite,
   master: Uint8Array,
   clientRandom: Uint8Array,
   serverRandom: Uint8Array,
@@ -59,27 +110,33 @@ export function keyBlock12(
   clientSalt: Uint8Array;
   serverSalt: Uint8Array;
 } {
+  const k = s.keyLen;
   const kb = prf12(
+    s,
     master,
     "key expansion",
     join(serverRandom, clientRandom),
-    40,
+    2 * k + 8,
   );
-  return {
-    clientKey: kb.slice(0, 16),
-    serverKey: kb.slice(16, 32),
-    clientSalt: kb.slice(32, 36),
-    serverSalt: kb.slice(36, 40),
+  const out = {
+    clientKey: kb.slice(0, k),
+    serverKey: kb.slice(k, 2 * k),
+    clientSalt: kb.slice(2 * k, 2 * k + 4),
+    serverSalt: kb.slice(2 * k + 4, 2 * k + 8),
   };
+  kb.fill(0);
+  return out;
 }
 
 /** Finished `verify_data` (12 bytes) for the client or the server. */
 export function finished12(
+  s: Tls13Suite,
   master: Uint8Array,
   client: boolean,
   transcriptHash: Uint8Array,
 ): Uint8Array {
   return prf12(
+    s,
     master,
     client ? "client finished" : "server finished",
     transcriptHash,

@@ -30,8 +30,6 @@ import {
   HS_SERVER_KEY_EXCHANGE,
   SIGNATURE_SCHEMES,
   TLS12,
-  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
 } from "./constants.ts";
 import { type TlsEngine, unexpected } from "./engine.ts";
 import {
@@ -47,7 +45,8 @@ import {
   parseCertificate12,
   parseClientKeyExchange,
 } from "./messages12.ts";
-import { finished12, keyBlock12, masterSecret12 } from "./prf.ts";
+import { finished12, keyBlock12, masterSecret12, TLS12_SUITES } from "./prf.ts";
+import { AES128_SHA256, type Tls13Suite } from "./keys.ts";
 import { plainRecord } from "./record.ts";
 import { RecordCipher12 } from "./record12.ts";
 import type { SchannelCredential } from "./credentials.ts";
@@ -74,6 +73,8 @@ export class Tls12Server {
   #share: KeyShare | null = null;
   #secret: Uint8Array | null = null;
   #master: Uint8Array | null = null;
+  /** The chosen suite's PRF hash and AES key length. */
+  #suite: Tls13Suite = AES128_SHA256;
   #pendingRead: RecordCipher12 | null = null;
   #pendingWrite: RecordCipher12 | null = null;
 
@@ -102,17 +103,21 @@ export class Tls12Server {
       );
     }
     const key = this.#cred.key()!;
-    const suite = key.kind === "rsa"
-      ? TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
-      : TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+    // Our first suite for this certificate's key that the client offers.
+    const chosen = TLS12_SUITES.find((x) =>
+      x.rsa === (key.kind === "rsa") && ch.suites.includes(x.id)
+    );
     const group = this.#cred.groups.find((g) => ch.groups.includes(g));
-    if (!ch.suites.includes(suite) || group === undefined) {
+    if (!chosen || group === undefined) {
       throw new TlsAlert(
         ALERT_HANDSHAKE_FAILURE,
         SEC_E_ALGORITHM_MISMATCH,
-        "the TLS 1.2 client offers no ECDHE x25519 AES-128-GCM suite for this certificate",
+        "the TLS 1.2 client offers no ECDHE AES-GCM suite and group for this certificate",
       );
     }
+    const suite = chosen.id;
+    this.#suite = chosen.crypto;
+    this.#e.cipherBits = chosen.crypto.keyLen * 8;
     const scheme = signatureSchemes(key).find((s) =>
       ch.signatureSchemes.includes(s)
     );
@@ -131,6 +136,7 @@ export class Tls12Server {
     }
     this.#ems = ch.ems;
     e.version = TLS12;
+    e.transcript.useSuite(this.#suite);
     e.transcript.add(raw);
     const send = (m: Uint8Array) => {
       e.transcript.add(m);
@@ -219,7 +225,7 @@ export class Tls12Server {
       case "finished": {
         if (type !== HS_FINISHED) throw unexpected("expected Finished");
         requireFinished(
-          finished12(this.#master!, true, e.transcript.hash()),
+          finished12(this.#suite, this.#master!, true, e.transcript.hash()),
           body,
           "client",
         );
@@ -228,7 +234,7 @@ export class Tls12Server {
         e.writeCipher = this.#pendingWrite;
         const fin = handshakeMessage(
           HS_FINISHED,
-          finished12(this.#master!, false, e.transcript.hash()),
+          finished12(this.#suite, this.#master!, false, e.transcript.hash()),
         );
         e.transcript.add(fin);
         e.send(fin);
@@ -268,6 +274,7 @@ export class Tls12Server {
   #keys(): void {
     const e = this.#e;
     this.#master = masterSecret12(
+      this.#suite,
       this.#secret!,
       this.#ems,
       e.transcript.hash(),
@@ -275,7 +282,12 @@ export class Tls12Server {
       this.#serverRandom,
     );
     this.#secret!.fill(0);
-    const kb = keyBlock12(this.#master, this.#clientRandom, this.#serverRandom);
+    const kb = keyBlock12(
+      this.#suite,
+      this.#master,
+      this.#clientRandom,
+      this.#serverRandom,
+    );
     this.#pendingRead = new RecordCipher12(kb.clientKey, kb.clientSalt);
     this.#pendingWrite = new RecordCipher12(kb.serverKey, kb.serverSalt);
     for (const k of Object.values(kb)) k.fill(0);
