@@ -32,9 +32,10 @@
  * `SEC_I_CONTEXT_EXPIRED` for the peer's close_notify; `ApplyControlToken` with
  * `SCHANNEL_SHUTDOWN`, then one more ISC/ASC call, makes ours.
  *
- * Suites: `TLS_AES_128_GCM_SHA256` and `TLS_AES_256_GCM_SHA384` (TLS 1.3), the two
- * ECDHE AES-128-GCM-SHA256 and AES-256-GCM-SHA384 suites (TLS 1.2). Not implemented: TLS 1.1 and older,
- * resumption and 0-RTT, sending KeyUpdate, ChaCha20.
+ * Suites: `TLS_AES_128_GCM_SHA256` and `TLS_AES_256_GCM_SHA384` (TLS 1.3); ECDHE
+ * with RSA or ECDSA, AES-128-GCM-SHA256 or AES-256-GCM-SHA384 (TLS 1.2). Not
+ * implemented: TLS 1.1 and older, resumption and 0-RTT, sending KeyUpdate,
+ * ChaCha20.
  *
  * @module
  */
