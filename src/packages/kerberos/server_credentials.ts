@@ -64,6 +64,9 @@ function keytabBytes(k: string | Uint8Array | undefined): Uint8Array {
   return bytes;
 }
 
+/** The most keytab keys tried for a ticket to a name the keytab does not list. */
+const MAX_ANY_KEYS = 16;
+
 /** An acceptor credential. Keys are private: inspection shows none. */
 export class KerberosServerCredential implements PackageCredential {
   readonly use: number;
@@ -128,10 +131,12 @@ export class KerberosServerCredential implements PackageCredential {
     kvno: number | undefined,
   ): KerberosKey[] {
     if (this.#principalOnly) return [];
+    // Bounded: a ticket naming no listed principal costs at most this many
+    // decryption attempts, however large the keytab.
     return this.#entries.filter((e) =>
       e.realm.toUpperCase() === realm.toUpperCase() && e.key.etype === etype &&
       usable(e.key) && (kvno === undefined || e.kvno === kvno)
-    ).map((e) => e.key);
+    ).slice(0, MAX_ANY_KEYS).map((e) => e.key);
   }
 
   /**
