@@ -71,6 +71,30 @@ function snapshot(
  * Null when no KDC is known for `home` itself. A request for a realm without a known
  * KDC rejects with `KdcUnreachableError`.
  */
+/** The addresses `kdc` names for `realm` (the user's realm: `home`), else `conf`'s. */
+function listIn(
+  kdc: ReturnType<typeof snapshot>,
+  realm: string,
+  home: string,
+  conf: () => Krb5Config,
+): string[] {
+  if (kdc && "home" in kdc && sameRealm(realm, home)) return kdc.home;
+  if (kdc && "map" in kdc) {
+    const l = kdc.map.get(realm.toUpperCase());
+    if (l) return l;
+  }
+  return kdcsFor(conf(), realm);
+}
+
+/**
+ * The KDC addresses for `realm`, the user's own: from `Kdc` (a string or list, or
+ * the realm's entry in a map), else the `kdc` lines of `krb5.conf`. What
+ * `ChangeAccountPassword` finds its kpasswd hosts from.
+ */
+export function kdcAddresses(d: KdcSettings, realm: string): string[] {
+  return listIn(snapshot(d.Kdc), realm, realm, systemKrb5Config);
+}
+
 export function realmTransport(
   d: KdcSettings,
   home: string,
@@ -81,15 +105,8 @@ export function realmTransport(
   // Without Kdc, read now (the KRB5_CONFIG of when the credential is acquired); with
   // it, only when a realm it does not name is asked for (no file access otherwise).
   let conf: Krb5Config | null = kdc ? null : systemKrb5Config();
-  const listFor = (realm: string): string[] => {
-    if (kdc && "home" in kdc && sameRealm(realm, home)) return kdc.home;
-    if (kdc && "map" in kdc) {
-      const l = kdc.map.get(realm.toUpperCase());
-      if (l) return l;
-    }
-    conf ??= systemKrb5Config();
-    return kdcsFor(conf, realm);
-  };
+  const listFor = (realm: string): string[] =>
+    listIn(kdc, realm, home, () => conf ??= systemKrb5Config());
   const homeList = listFor(home);
   if (!homeList.length) return null;
   const transports = new Map<string, KdcTransport>([

@@ -21,7 +21,7 @@ import {
   STATUS_PASSWORD_RESTRICTION,
 } from "../../sspi/status.ts";
 import type { DomainPasswordInformation } from "../../sspi/password.ts";
-import { kdcsFor, systemKrb5Config } from "./config.ts";
+import { parseIp } from "../../pki/name.ts";
 import {
   KEY_USAGE_AP_REP_ENC_PART,
   KEY_USAGE_AP_REQ_AUTH,
@@ -37,7 +37,7 @@ import {
   wipeKey,
 } from "./crypto.ts";
 import { asExchange, authenticatorTime } from "./kdc.ts";
-import type { KdcOption } from "./kdc_realms.ts";
+import { kdcAddresses, type KdcOption } from "./kdc_realms.ts";
 import {
   decodeEncKrbPrivPart,
   decodeKrbPriv,
@@ -139,17 +139,7 @@ function kpasswdServers(o: ChangePasswordOptions, realm: string): string[] {
     return (typeof o.Kpasswd === "string" ? [o.Kpasswd] : [...o.Kpasswd])
       .filter((a) => typeof a === "string" && a.trim() !== "");
   }
-  const k = o.Kdc;
-  let kdcs: string[];
-  if (typeof k === "string") kdcs = [k];
-  else if (Array.isArray(k)) kdcs = [...k];
-  else if (k && typeof k === "object") {
-    const e = Object.entries(k).find(([r]) =>
-      r.toUpperCase() === realm.toUpperCase()
-    )?.[1];
-    kdcs = typeof e === "string" ? [e] : e ? [...e] : [];
-  } else kdcs = kdcsFor(systemKrb5Config(), realm);
-  return kdcs.filter((a) => !/^https?:/i.test(a)).map((a) => {
+  return kdcAddresses(o, realm).filter((a) => !/^https?:/i.test(a)).map((a) => {
     const h = parseKdcAddress(a).hostname;
     return `${h.includes(":") ? `[${h}]` : h}:${KPASSWD_PORT}`;
   });
@@ -157,40 +147,8 @@ function kpasswdServers(o: ChangePasswordOptions, realm: string): string[] {
 
 /** A HostAddress for the local end of the connection (IPv4 or IPv6). */
 export function hostAddress(host: string | null): HostAddress | undefined {
-  if (!host) return undefined;
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (v4) {
-    const b = v4.slice(1).map(Number);
-    return b.every((x) => x < 256)
-      ? { addrType: 2, address: Uint8Array.from(b) }
-      : undefined;
-  }
-  const v6 = ipv6Bytes(host.replace(/^\[|\]$/g, "").replace(/%.*$/, ""));
-  return v6 ? { addrType: 24, address: v6 } : undefined;
-}
-
-/** The 16 bytes of an IPv6 address in text (`::` shorthand, no IPv4 tail), or null. */
-function ipv6Bytes(text: string): Uint8Array | null {
-  const halves = text.split("::");
-  if (halves.length > 2) return null;
-  const groups = (h: string) => (h ? h.split(":") : []);
-  const head = groups(halves[0]);
-  const tail = halves.length === 2 ? groups(halves[1]) : [];
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
-  const all = [
-    ...head,
-    ...Array(halves.length === 2 ? missing : 0).fill("0"),
-    ...tail,
-  ];
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    if (!/^[0-9a-f]{1,4}$/i.test(all[i])) return null;
-    const n = parseInt(all[i], 16);
-    out[2 * i] = n >> 8;
-    out[2 * i + 1] = n & 0xff;
-  }
-  return out;
+  const b = host ? parseIp(host.replace(/%.*$/, "")) : null; // no zone id
+  return b ? { addrType: b.length === 4 ? 2 : 24, address: b } : undefined;
 }
 
 /**

@@ -15,6 +15,7 @@
  */
 import { DerError } from "../../der/mod.ts";
 import { fromUtf16le } from "../../util/bytes.ts";
+import { msFromFiletime, TIMESTAMP_NEVER } from "../../sspi/buffers.ts";
 import { scanSequence } from "./asn1.ts";
 import { AD_IF_RELEVANT, AD_WIN2K_PAC } from "./constants.ts";
 import {
@@ -205,13 +206,10 @@ export interface PacLogonInfo {
  */
 export const SECPKG_ATTR_PAC_LOGON_INFO = 0x80004b03;
 
-/** FILETIME ticks at 1970-01-01. */
-const EPOCH_TICKS = 116444736000000000n;
-
 /** A FILETIME as a Date; null for 0, 0x7fffffffffffffff or out of Date's range. */
 export function filetimeToDate(ticks: bigint): Date | null {
-  if (ticks === 0n || ticks === 0x7fffffffffffffffn) return null;
-  const ms = Number((ticks - EPOCH_TICKS) / 10000n);
+  if (ticks === 0n || ticks === TIMESTAMP_NEVER) return null;
+  const ms = msFromFiletime(ticks);
   return Math.abs(ms) <= 8.64e15 ? new Date(ms) : null;
 }
 
@@ -426,8 +424,11 @@ export function checkPacClientInfo(
 ): boolean {
   const ci = pac.ClientInfo;
   if (!ci) return false;
-  const seconds = ci.ClientId / 10_000_000n - EPOCH_TICKS / 10_000_000n;
-  if (seconds !== BigInt(Math.floor(authtime.getTime() / 1000))) return false;
+  // ClientId is the authtime to the second (a ticket's times have no finer part).
+  const ms = msFromFiletime(ci.ClientId);
+  if (Math.floor(ms / 1000) !== Math.floor(authtime.getTime() / 1000)) {
+    return false;
+  }
   const name = upcase(cname.nameString.join("/"));
   const got = upcase(ci.Name);
   return got === name ||

@@ -61,6 +61,7 @@ import {
   encodeEncApRepPart,
 } from "./messages.ts";
 import type { ApReq } from "./messages_types.ts";
+import type { CachedTicket } from "./credentials.ts";
 import {
   AP_OPT_MUTUAL_REQUIRED,
   KEY_USAGE_AP_REP_ENC_PART,
@@ -134,6 +135,8 @@ export class KerberosServerContext extends KerberosContextBase {
   /** The TGT the client delegated (RFC 4121 4.1.1.1), once accepted. */
   #delegated: KerberosDelegatedTgt | null = null;
   #clientTicket: KerberosClientTicket | null = null;
+  /** The client's ticket and its session key, as accepted. */
+  #ticketSeen: CachedTicket | null = null;
   #logonInfo: Readonly<PacLogonInfo> | null = null;
 
   constructor(
@@ -308,18 +311,17 @@ export class KerberosServerContext extends KerberosContextBase {
     if (delegated) ret |= ASC_RET_DELEGATE;
     this.#delegated = delegated;
     this.#logonInfo = pac ? deepFreeze(pac) : null;
-    this.#clientTicket = new KerberosClientTicket(
-      {
-        ticket: t,
-        key: { etype: session.etype, bytes: session.bytes.slice() },
-        cname: tkt.cname,
-        crealm: tkt.crealm,
-        endtime: tkt.endtime.getTime(),
-        flags: tkt.flags,
-        authtime: tkt.authtime.getTime(),
-      },
-      (tkt.flags & TKT_FLG_FORWARDABLE) !== 0,
-    );
+    // Kept for SECPKG_ATTR_KERBEROS_CLIENT_TICKET, which wraps it only when asked:
+    // most acceptors never delegate, so the handshake makes no object for it.
+    this.#ticketSeen = {
+      ticket: t,
+      key: session,
+      cname: tkt.cname,
+      crealm: tkt.crealm,
+      endtime: tkt.endtime.getTime(),
+      flags: tkt.flags,
+      authtime: tkt.authtime.getTime(),
+    };
     const initSeq = auth.seqNumber ?? 0;
     this.clientName = client;
     this.serverName = displayName(t.sname, t.realm);
@@ -381,6 +383,13 @@ export class KerberosServerContext extends KerberosContextBase {
         : { status: SEC_E_NO_CREDENTIALS };
     }
     if (attribute === SECPKG_ATTR_KERBEROS_CLIENT_TICKET) {
+      const t = this.#ticketSeen;
+      if (!this.#clientTicket && t) {
+        this.#clientTicket = new KerberosClientTicket(
+          { ...t, key: { etype: t.key.etype, bytes: t.key.bytes.slice() } },
+          ((t.flags ?? 0) & TKT_FLG_FORWARDABLE) !== 0,
+        );
+      }
       return this.#clientTicket
         ? { status: SEC_E_OK, value: this.#clientTicket }
         : { status: SEC_E_NO_CREDENTIALS };
@@ -398,6 +407,8 @@ export class KerberosServerContext extends KerberosContextBase {
     this.#delegated = null;
     this.#clientTicket?.dispose();
     this.#clientTicket = null;
+    this.#ticketSeen?.key.bytes.fill(0);
+    this.#ticketSeen = null;
     super.dispose();
   }
 
