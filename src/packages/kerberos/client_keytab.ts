@@ -8,9 +8,9 @@
  */
 import { SspiError } from "../../sspi/errors.ts";
 import { SEC_E_NO_CREDENTIALS } from "../../sspi/status.ts";
-import { readFileBytes } from "./config.ts";
 import { isSupportedEtype, type KerberosKey } from "./crypto.ts";
-import { parseKeytab, wipeKeytab } from "./keytab.ts";
+import { wipeKeytab } from "./keytab.ts";
+import { loadKeytab } from "./server_credentials.ts";
 
 /**
  * The keys of `name@realm` in the keytab given (a path, `FILE:` path or the bytes),
@@ -22,21 +22,7 @@ export function clientKeytabKeys(
   name: string,
   realm: string,
 ): KerberosKey[] {
-  const bytes = keytab instanceof Uint8Array
-    ? keytab
-    : readFileBytes(keytab.replace(/^(FILE|WRFILE):/, ""));
-  if (!bytes) {
-    throw new SspiError(SEC_E_NO_CREDENTIALS, "the keytab cannot be read");
-  }
-  let entries;
-  try {
-    entries = parseKeytab(bytes);
-  } catch (e) {
-    throw new SspiError(
-      SEC_E_NO_CREDENTIALS,
-      `the keytab is malformed: ${e instanceof Error ? e.message : "error"}`,
-    );
-  }
+  const entries = loadKeytab(keytab);
   const mine = entries.filter((e) =>
     e.realm.toUpperCase() === realm.toUpperCase() &&
     e.components.join("/").toLowerCase() === name.toLowerCase() &&

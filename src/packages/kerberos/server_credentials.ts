@@ -47,21 +47,26 @@ function usable(key: KerberosKey): boolean {
     key.bytes.length === keySize(key.etype);
 }
 
-/** Reads the keytab named or given, or the one `KRB5_KTNAME` names. */
-function keytabBytes(k: string | Uint8Array | undefined): Uint8Array {
-  if (k instanceof Uint8Array) return k;
-  const path = k ?? envVar("KRB5_KTNAME");
-  if (!path) {
-    throw new SspiError(
-      SEC_E_NO_CREDENTIALS,
-      "a Kerberos acceptor needs a keytab (Keytab, or KRB5_KTNAME)",
-    );
-  }
-  const bytes = readFileBytes(path.replace(/^(FILE|WRFILE):/, ""));
+/**
+ * The entries of the keytab named (a path or `FILE:` path) or given (its bytes);
+ * `SspiError(SEC_E_NO_CREDENTIALS)` when it cannot be read or does not parse. What
+ * the acceptor and a client credential from a keytab (`client_keytab.ts`) read.
+ */
+export function loadKeytab(source: string | Uint8Array): KeytabEntry[] {
+  const bytes = source instanceof Uint8Array
+    ? source
+    : readFileBytes(source.replace(/^(FILE|WRFILE):/, ""));
   if (!bytes) {
     throw new SspiError(SEC_E_NO_CREDENTIALS, "the keytab cannot be read");
   }
-  return bytes;
+  try {
+    return parseKeytab(bytes);
+  } catch (e) {
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      `the keytab is malformed: ${e instanceof Error ? e.message : "error"}`,
+    );
+  }
 }
 
 /** The most keytab keys tried for a ticket to a name the keytab does not list. */
@@ -185,16 +190,14 @@ export function acquireKerberosServerCredential(
   if (typeof d !== "object") {
     throw new SspiError(SEC_E_NO_CREDENTIALS, "pAuthData must be an object");
   }
-  let entries: KeytabEntry[];
-  try {
-    entries = parseKeytab(keytabBytes(d.Keytab));
-  } catch (e) {
-    if (e instanceof SspiError) throw e;
+  const source = d.Keytab ?? envVar("KRB5_KTNAME");
+  if (!source) {
     throw new SspiError(
       SEC_E_NO_CREDENTIALS,
-      `the keytab is malformed: ${e instanceof Error ? e.message : "error"}`,
+      "a Kerberos acceptor needs a keytab (Keytab, or KRB5_KTNAME)",
     );
   }
+  let entries = loadKeytab(source);
   if (req.principal) {
     const want = req.principal.toLowerCase();
     const keep = entries.filter((e) => {
