@@ -26,7 +26,7 @@ import {
   uint32,
 } from "./asn1.ts";
 import { APP_ENC_KRB_PRIV_PART, KRB5_PVNO, KRB_PRIV } from "./constants.ts";
-import { encodeEncryptedData } from "./messages_encode.ts";
+import { encodeEncryptedData, hostAddressDer } from "./messages_encode.ts";
 import { encryptedData, msgType, opt, prune } from "./messages_read.ts";
 import type { EncryptedData, HostAddress } from "./messages_types.ts";
 
@@ -62,10 +62,6 @@ export class KpasswdFormatError extends Error {
     super(message);
     this.name = "KpasswdFormatError";
   }
-}
-
-function hostAddressDer(a: HostAddress) {
-  return fieldsSequence([encodeInt32(a.addrType), encodeOctets(a.address)]);
 }
 
 /** Encodes a `KRB-PRIV`. */

@@ -93,12 +93,13 @@ function paDataDer(list: readonly PAData[]): Der {
   ));
 }
 
+/** A `HostAddress` SEQUENCE (also the KRB-PRIV's `s-address`). */
+export function hostAddressDer(a: HostAddress): Der {
+  return fieldsSequence([int32Der(a.addrType), encodeOctets(a.address)]);
+}
+
 function hostAddressesDer(list: readonly HostAddress[]): Der {
-  return sequenceOfDer(
-    list.map((a) =>
-      fieldsSequence([int32Der(a.addrType), encodeOctets(a.address)])
-    ),
-  );
+  return sequenceOfDer(list.map(hostAddressDer));
 }
 
 function authorizationDataDer(list: readonly AuthorizationDataEntry[]): Der {
