@@ -260,6 +260,70 @@ export function sha512(data: Uint8Array): Uint8Array {
   return sha512Core("sha512", IV512, 64, data);
 }
 
+/** A running SHA-384: `update` as data comes, `digest` at any point (the state goes on). */
+export interface Sha384Stream {
+  /** Adds `data`. */
+  update(data: Uint8Array): void;
+  /** The SHA-384 of everything added so far; more may be added after. */
+  digest(): Uint8Array;
+}
+
+/**
+ * An incremental SHA-384 (what a TLS transcript needs: read after every message,
+ * each byte hashed once).
+ *
+ * @example
+ * ```ts
+ * import { sha384, sha384Stream } from "./_sha512.ts";
+ * const h = sha384Stream();
+ * h.update(new TextEncoder().encode("ab"));
+ * h.update(new TextEncoder().encode("c"));
+ * h.digest(); // equals sha384("abc")
+ * ```
+ */
+export function sha384Stream(): Sha384Stream {
+  const H = IV384.slice();
+  const W = new Uint32Array(160);
+  const block = new Uint8Array(128);
+  let fill = 0;
+  let total = 0;
+  return {
+    update(data: Uint8Array) {
+      total += data.length;
+      let at = 0;
+      if (fill) {
+        const n = Math.min(128 - fill, data.length);
+        block.set(data.subarray(0, n), fill);
+        fill += n;
+        at = n;
+        if (fill < 128) return;
+        compress(H, W, block, 0);
+        fill = 0;
+      }
+      for (; at + 128 <= data.length; at += 128) compress(H, W, data, at);
+      block.set(data.subarray(at), 0);
+      fill = data.length - at;
+    },
+    digest() {
+      const h = H.slice();
+      const tail = new Uint8Array(fill + 17 <= 128 ? 128 : 256);
+      tail.set(block.subarray(0, fill));
+      tail[fill] = 0x80;
+      const bits = total * 8;
+      const dv = new DataView(tail.buffer);
+      dv.setUint32(tail.length - 8, Math.floor(bits / 0x100000000));
+      dv.setUint32(tail.length - 4, bits >>> 0);
+      for (let off = 0; off < tail.length; off += 128) {
+        compress(h, W, tail, off);
+      }
+      const out = new Uint8Array(48);
+      const odv = new DataView(out.buffer);
+      for (let i = 0; i < 12; i++) odv.setUint32(i * 4, h[i]);
+      return out;
+    },
+  };
+}
+
 /**
  * SHA-384 of `data` (48 bytes).
  *

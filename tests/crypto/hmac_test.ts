@@ -215,3 +215,17 @@ Deno.test("hmacSha384: RFC 4231 case 2, and node:crypto on random keys and data"
     );
   }
 });
+
+Deno.test("sha384Stream: any chunking, read at any point, equals sha384", async () => {
+  const { sha384, sha384Stream } = await import("../../src/crypto/_sha512.ts");
+  const data = new Uint8Array(1000).map((_, i) => (i * 31 + 7) & 0xff);
+  for (const chunk of [1, 7, 127, 128, 129, 300, 1000]) {
+    const h = sha384Stream();
+    for (let at = 0; at < data.length; at += chunk) {
+      const part = data.subarray(at, Math.min(at + chunk, data.length));
+      h.update(part);
+      assert.deepEqual(h.digest(), sha384(data.subarray(0, at + part.length)));
+    }
+  }
+  assert.deepEqual(sha384Stream().digest(), sha384(new Uint8Array(0)));
+});

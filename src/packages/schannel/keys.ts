@@ -7,7 +7,7 @@
  * @module
  */
 import { hmacSha256, sha256 } from "../../crypto/mod.ts";
-import { hmacSha384, sha384 } from "../../crypto/_sha512.ts";
+import { hmacSha384, sha384, sha384Stream } from "../../crypto/_sha512.ts";
 import { TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384 } from "./constants.ts";
 
 /** A TLS 1.3 cipher suite: its hash and AES key length. */
@@ -22,6 +22,25 @@ export interface Tls13Suite {
   hmac(key: Uint8Array, data: Uint8Array): Uint8Array;
   /** The suite's hash of `data`. */
   digest(data: Uint8Array): Uint8Array;
+  /** A running hash with the suite's hash function. */
+  stream(): HashStream;
+}
+
+/** A running hash that can be read at any point and go on. */
+export interface HashStream {
+  /** Adds `data`. */
+  update(data: Uint8Array): void;
+  /** The hash of everything so far. */
+  digest(): Uint8Array;
+}
+
+/** SHA-256 as a HashStream (the digest of a clone, so the state goes on). */
+function sha256Stream(): HashStream {
+  const h = sha256.create();
+  return {
+    update: (d) => void h.update(d),
+    digest: () => h.clone().digest(),
+  };
 }
 
 /** `TLS_AES_128_GCM_SHA256` (mandatory, RFC 8446 9.1). */
@@ -31,6 +50,7 @@ export const AES128_SHA256: Tls13Suite = {
   keyLen: 16,
   hmac: (k, d) => hmacSha256(k, d),
   digest: (d) => sha256(d),
+  stream: sha256Stream,
 };
 
 /** `TLS_AES_256_GCM_SHA384`. */
@@ -40,6 +60,7 @@ export const AES256_SHA384: Tls13Suite = {
   keyLen: 32,
   hmac: hmacSha384,
   digest: sha384,
+  stream: sha384Stream,
 };
 
 /** The suites we speak, in our order of preference. */
@@ -164,14 +185,15 @@ export function nextTrafficSecret(
 }
 
 /**
- * A running transcript that can be hashed at any point: incrementally with SHA-256
- * (TLS 1.2, and TLS 1.3 until another suite is chosen), from the kept messages with
- * the suite's hash otherwise.
+ * A running transcript that can be hashed at any point, with SHA-256 (TLS 1.2's
+ * SHA-256 suites, and TLS 1.3 until another suite is chosen) or the chosen suite's
+ * hash; each message is hashed once. The messages are kept too (a TLS 1.2
+ * CertificateVerify signs them, and a change of hash replays them).
  */
 export class Transcript {
-  #h = sha256.create();
-  #raw: Uint8Array[] = [];
   #suite: Tls13Suite = AES128_SHA256;
+  #h: HashStream = AES128_SHA256.stream();
+  #raw: Uint8Array[] = [];
 
   /** Adds one whole handshake message (header included). */
   add(message: Uint8Array): void {
@@ -186,16 +208,17 @@ export class Transcript {
     return out;
   }
 
-  /** Hashes with `suite`'s hash from now on (TLS 1.3, once the server chose). */
+  /** Hashes with `suite`'s hash from now on (once the server chose), past messages included. */
   useSuite(suite: Tls13Suite): void {
+    if (suite.hashLen === this.#suite.hashLen) return;
     this.#suite = suite;
+    this.#h = suite.stream();
+    for (const m of this.#raw) this.#h.update(m);
   }
 
   /** The hash of everything added so far. */
   hash(): Uint8Array {
-    return this.#suite.hashLen === 32
-      ? this.#h.clone().digest()
-      : this.#suite.digest(this.bytes());
+    return this.#h.digest();
   }
 
   /** Replaces the transcript by `message_hash` of the first ClientHello (HRR). */
@@ -204,7 +227,7 @@ export class Transcript {
     const synthetic = new Uint8Array(4 + h1.length);
     synthetic.set([254, 0, 0, h1.length]);
     synthetic.set(h1, 4);
-    this.#h = sha256.create();
+    this.#h = this.#suite.stream();
     this.#raw = [];
     this.add(synthetic);
   }
