@@ -40,25 +40,16 @@ for (
     async () => {
       const p = pki!;
       const srv: TestCert = kind === "rsa" ? p.rsaServer : p.ecServer;
-      const port = freePort();
-      const child = new Deno.Command("openssl", {
-        args: [
-          "s_server",
-          "-accept",
-          `127.0.0.1:${port}`,
-          "-cert",
-          srv.certPath,
-          "-key",
-          srv.keyPath,
-          version === "1.3" ? "-tls1_3" : "-tls1_2",
-          "-www",
-          "-naccept",
-          "1",
-        ],
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
-      try {
+      await withSServer([
+        "-cert",
+        srv.certPath,
+        "-key",
+        srv.keyPath,
+        version === "1.3" ? "-tls1_3" : "-tls1_2",
+        "-www",
+        "-naccept",
+        "1",
+      ], async (port) => {
         const conn = await connectWhenUp(port);
         const cred = acquire("client", {
           RootCertificates: kind === "rsa" ? p.rsaCa.cert : p.ecCa.cert,
@@ -93,12 +84,7 @@ for (
           version === "1.3" ? 0x2000 : 0x800,
         );
         tls.close();
-      } finally {
-        try {
-          child.kill();
-        } catch { /* exited */ }
-        await child.status;
-      }
+      });
     },
   );
 }
@@ -119,6 +105,55 @@ async function echoOnce(
   return line;
 }
 
+/** Runs `fn(port)` while `openssl s_server -accept 127.0.0.1:<port> <args>` runs. */
+async function withSServer(
+  args: string[],
+  fn: (port: number) => Promise<void>,
+): Promise<void> {
+  const port = freePort();
+  const child = new Deno.Command("openssl", {
+    args: ["s_server", "-accept", `127.0.0.1:${port}`, ...args],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    await fn(port);
+  } finally {
+    try {
+      child.kill();
+    } catch { /* exited */ }
+    await child.status;
+  }
+}
+
+/**
+ * `openssl s_client <args>` into our echo server (`echoOnce` with `cred` and
+ * `flags`), sending `line`: the line our server read, and what s_client printed.
+ */
+async function sClientEcho(
+  cred: ReturnType<typeof acquire>,
+  args: string[],
+  line: string,
+  flags?: number,
+): Promise<{ read: string; out: string }> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const served = echoOnce(listener, cred, flags);
+  const child = new Deno.Command("openssl", {
+    args: ["s_client", "-connect", `127.0.0.1:${port}`, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(enc.encode(line));
+  const read = await served;
+  await w.close().catch(() => {});
+  const output = await child.output();
+  listener.close();
+  return { read, out: new TextDecoder().decode(output.stdout) };
+}
+
 interopTest(
   "openssl s_client -> our server: TLS 1.3 and 1.2, verified chain, data both ways, with and without a client certificate",
   async () => {
@@ -129,22 +164,12 @@ interopTest(
         false,
       ], ["-tls1_2", true]] as const
     ) {
-      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-      const port = (listener.addr as Deno.NetAddr).port;
       const cred = acquire("server", {
         Certificate: p.ecServer.cert,
         PrivateKey: p.ecServer.key,
         RootCertificates: p.rsaCa.cert,
       });
-      const served = echoOnce(
-        listener,
-        cred,
-        mutual ? 0x4 | 0x8 | 0x10 | 0x100 | 0x10000 | 0x2 : undefined,
-      );
       const args = [
-        "s_client",
-        "-connect",
-        `127.0.0.1:${port}`,
         "-servername",
         "localhost",
         "-CAfile",
@@ -158,21 +183,15 @@ interopTest(
       if (mutual) {
         args.push("-cert", p.client.certPath, "-key", p.client.keyPath);
       }
-      const child = new Deno.Command("openssl", {
+      const { read: line, out } = await sClientEcho(
+        cred,
         args,
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const w = child.stdin.getWriter();
-      await w.write(enc.encode(`hello from openssl ${mutual}\n`));
-      const line = await served;
-      await w.close().catch(() => {});
-      const out = await child.output();
-      listener.close();
+        `hello from openssl ${mutual}\n`,
+        mutual ? 0x4 | 0x8 | 0x10 | 0x100 | 0x10000 | 0x2 : undefined,
+      );
       assert.equal(line, `hello from openssl ${mutual}\n`);
       assert.match(
-        new TextDecoder().decode(out.stdout),
+        out,
         new RegExp(`HELLO FROM OPENSSL ${String(mutual).toUpperCase()}`),
       );
     }
@@ -319,27 +338,18 @@ interopTest(
     // Our client into s_server limited to P-256: a HelloRetryRequest (1.3) or a P-256
     // ServerKeyExchange (1.2).
     for (const version of ["-tls1_3", "-tls1_2"]) {
-      const port = freePort();
-      const child = new Deno.Command("openssl", {
-        args: [
-          "s_server",
-          "-accept",
-          `127.0.0.1:${port}`,
-          "-cert",
-          p.ecServer.certPath,
-          "-key",
-          p.ecServer.keyPath,
-          version,
-          "-groups",
-          "P-256",
-          "-www",
-          "-naccept",
-          "1",
-        ],
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
-      try {
+      await withSServer([
+        "-cert",
+        p.ecServer.certPath,
+        "-key",
+        p.ecServer.keyPath,
+        version,
+        "-groups",
+        "P-256",
+        "-www",
+        "-naccept",
+        "1",
+      ], async (port) => {
         const conn = await connectWhenUp(port);
         const tls = await SchannelStream.connect(
           conn,
@@ -355,12 +365,7 @@ interopTest(
           new RegExp(`Protocol\\s*: TLSv1\\.${version === "-tls1_3" ? 3 : 2}`),
         );
         tls.close();
-      } finally {
-        try {
-          child.kill();
-        } catch { /* exited */ }
-        await child.status;
-      }
+      });
     }
     // s_client into our server: a P-256 share taken as is; X448 first (unsupported):
     // our HelloRetryRequest asks for x25519; TLS 1.2 limited to P-256.
@@ -371,18 +376,13 @@ interopTest(
         "X448:X25519",
       ], ["-tls1_2", "-groups", "P-256"]]
     ) {
-      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-      const port = (listener.addr as Deno.NetAddr).port;
       const cred = acquire("server", {
         Certificate: p.rsaServer.cert,
         PrivateKey: p.rsaServer.key,
       });
-      const served = echoOnce(listener, cred);
-      const child = new Deno.Command("openssl", {
-        args: [
-          "s_client",
-          "-connect",
-          `127.0.0.1:${port}`,
+      const { read: line, out } = await sClientEcho(
+        cred,
+        [
           "-servername",
           "localhost",
           "-CAfile",
@@ -391,18 +391,10 @@ interopTest(
           ...args,
           "-quiet",
         ],
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const w = child.stdin.getWriter();
-      await w.write(enc.encode(`groups ${args.join(" ")}\n`));
-      const line = await served;
-      await w.close().catch(() => {});
-      const out = await child.output();
-      listener.close();
+        `groups ${args.join(" ")}\n`,
+      );
       assert.equal(line, `groups ${args.join(" ")}\n`);
-      assert.match(new TextDecoder().decode(out.stdout), /GROUPS/);
+      assert.match(out, /GROUPS/);
     }
   },
 );
@@ -413,29 +405,20 @@ interopTest(
     const p = pki!;
     // Our client into s_server allowing only the AES-256 suite and P-256: its
     // HelloRetryRequest names the suite, whose SHA-384 hashes the first hello.
-    const port = freePort();
-    const child = new Deno.Command("openssl", {
-      args: [
-        "s_server",
-        "-accept",
-        `127.0.0.1:${port}`,
-        "-cert",
-        p.ecServer.certPath,
-        "-key",
-        p.ecServer.keyPath,
-        "-tls1_3",
-        "-ciphersuites",
-        "TLS_AES_256_GCM_SHA384",
-        "-groups",
-        "P-256",
-        "-www",
-        "-naccept",
-        "1",
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    try {
+    await withSServer([
+      "-cert",
+      p.ecServer.certPath,
+      "-key",
+      p.ecServer.keyPath,
+      "-tls1_3",
+      "-ciphersuites",
+      "TLS_AES_256_GCM_SHA384",
+      "-groups",
+      "P-256",
+      "-www",
+      "-naccept",
+      "1",
+    ], async (port) => {
       const conn = await connectWhenUp(port);
       const tls = await SchannelStream.connect(
         conn,
@@ -453,29 +436,16 @@ interopTest(
       );
       assert.match(page, /Cipher\s*: TLS_AES_256_GCM_SHA384/);
       tls.close();
-    } finally {
-      try {
-        child.kill();
-      } catch { /* exited */ }
-      await child.status;
-    }
+    });
     // s_client offering only the AES-256 suite into our server, X448 first: our
     // HelloRetryRequest names TLS_AES_256_GCM_SHA384 and asks for x25519.
     for (const groups of ["X25519", "X448:X25519"]) {
-      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-      const lport = (listener.addr as Deno.NetAddr).port;
-      const served = echoOnce(
-        listener,
+      const { read: line, out } = await sClientEcho(
         acquire("server", {
           Certificate: p.rsaServer.cert,
           PrivateKey: p.rsaServer.key,
         }),
-      );
-      const client = new Deno.Command("openssl", {
-        args: [
-          "s_client",
-          "-connect",
-          `127.0.0.1:${lport}`,
+        [
           "-servername",
           "localhost",
           "-CAfile",
@@ -488,18 +458,10 @@ interopTest(
           groups,
           "-quiet",
         ],
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const w = client.stdin.getWriter();
-      await w.write(enc.encode(`aes256 ${groups}\n`));
-      const line = await served;
-      await w.close().catch(() => {});
-      const out = await client.output();
-      listener.close();
+        `aes256 ${groups}\n`,
+      );
       assert.equal(line, `aes256 ${groups}\n`);
-      assert.match(new TextDecoder().decode(out.stdout), /AES256/);
+      assert.match(out, /AES256/);
     }
   },
 );
@@ -515,27 +477,18 @@ interopTest(
         [p.ecServer, p.ecCa, "ECDHE-ECDSA-AES256-GCM-SHA384"],
       ] as const
     ) {
-      const port = freePort();
-      const child = new Deno.Command("openssl", {
-        args: [
-          "s_server",
-          "-accept",
-          `127.0.0.1:${port}`,
-          "-cert",
-          cert.certPath,
-          "-key",
-          cert.keyPath,
-          "-tls1_2",
-          "-cipher",
-          cipher,
-          "-www",
-          "-naccept",
-          "1",
-        ],
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
-      try {
+      await withSServer([
+        "-cert",
+        cert.certPath,
+        "-key",
+        cert.keyPath,
+        "-tls1_2",
+        "-cipher",
+        cipher,
+        "-www",
+        "-naccept",
+        "1",
+      ], async (port) => {
         const conn = await connectWhenUp(port);
         const tls = await SchannelStream.connect(
           conn,
@@ -554,28 +507,15 @@ interopTest(
         );
         assert.match(page, new RegExp(`Cipher\\s*: ${cipher}`));
         tls.close();
-      } finally {
-        try {
-          child.kill();
-        } catch { /* exited */ }
-        await child.status;
-      }
+      });
     }
     // s_client offering only AES-256 suites into our server (RSA certificate).
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const lport = (listener.addr as Deno.NetAddr).port;
-    const served = echoOnce(
-      listener,
+    const { read: line, out } = await sClientEcho(
       acquire("server", {
         Certificate: p.rsaServer.cert,
         PrivateKey: p.rsaServer.key,
       }),
-    );
-    const client = new Deno.Command("openssl", {
-      args: [
-        "s_client",
-        "-connect",
-        `127.0.0.1:${lport}`,
+      [
         "-servername",
         "localhost",
         "-CAfile",
@@ -586,18 +526,10 @@ interopTest(
         "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384",
         "-quiet",
       ],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const w = client.stdin.getWriter();
-    await w.write(enc.encode("tls12 aes256\n"));
-    const line = await served;
-    await w.close().catch(() => {});
-    const out = await client.output();
-    listener.close();
+      "tls12 aes256\n",
+    );
     assert.equal(line, "tls12 aes256\n");
-    assert.match(new TextDecoder().decode(out.stdout), /TLS12 AES256/);
+    assert.match(out, /TLS12 AES256/);
   },
 );
 
