@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { SecBufferDesc } from "./buffers.ts";
+import { findBuffer, type SecBufferDesc } from "./buffers.ts";
 import { fail } from "./_dispatch.ts";
 import { SECBUFFER_CHANGE_PASS_RESPONSE } from "./flags.ts";
 import { findPackage } from "./registry.ts";
@@ -65,9 +65,7 @@ export async function ChangeAccountPassword(
   ) {
     if (typeof v !== "string") throw new TypeError(`${name} must be a string`);
   }
-  const out = pOutput?.pBuffers.find((b) =>
-    (b.BufferType & 0xfff) === SECBUFFER_CHANGE_PASS_RESPONSE
-  );
+  const out = findBuffer(pOutput, SECBUFFER_CHANGE_PASS_RESPONSE);
   if (pOutput && !out) {
     throw new TypeError(
       "pOutput must hold a SECBUFFER_CHANGE_PASS_RESPONSE buffer",
