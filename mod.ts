@@ -105,6 +105,7 @@ export {
   SspiWaitForAsyncCall,
 } from "./src/sspi/async.ts";
 export {
+  type NetlogonOptions,
   type NtlmAuthData,
   type NtlmUser,
   type NtlmUserLookup,

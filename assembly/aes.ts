@@ -1,6 +1,7 @@
 // AES (FIPS 197) with 128- and 256-bit keys, table-driven on little-endian
 // column words, plus CBC and the CBC-with-ciphertext-stealing mode of RFC 3962
-// section 5 (the last two blocks swapped, the final one truncated).
+// section 5 (the last two blocks swapped, the final one truncated), and CFB
+// with 8-bit segments (CFB8), the mode of the Netlogon secure channel (MS-NRPC).
 //
 // A state column is one u32 loaded from memory: row 0 in the low byte. The
 // tables are built by the start function from GF(2^8) arithmetic, so no
@@ -20,7 +21,7 @@ export const AES_EK: usize = memory.data(240, 16);
 export const AES_DK: usize = memory.data(240, 16);
 /** Chaining value (IV in, last ciphertext block out) for CBC calls. */
 export const AES_IV: usize = memory.data(16, 16);
-/** Two-block work area for the stolen tail. Wiped after use. */
+/** Two-block work area for the stolen tail and the CFB8 register. Wiped after use. */
 const WORK: usize = memory.data(32, 16);
 /** Bytes of both key schedules (for wiping). */
 export const AES_KS_SIZE: i32 = 480;
@@ -323,4 +324,43 @@ export function ctsDecrypt(iv: usize, p: usize, len: i32): void {
   memory.copy(iv, q, 16); // the next IV is C[n], as after ctsEncrypt
   memory.copy(q, WORK, 16);
   memory.fill(WORK, 0, 32);
+}
+
+// ---- CFB8 (NIST SP 800-38A section 6.3, s = 8) ------------------------------
+
+/**
+ * Runs CFB with 8-bit segments over `len` bytes at `p`, in place, with the loaded
+ * encryption schedule (CFB uses the forward cipher both ways). The 16-byte shift
+ * register starts as the IV at `iv` and is left there, so a later call continues
+ * the same stream. Each byte costs one block encryption.
+ */
+function cfb8(iv: usize, p: usize, len: i32, decrypt: bool): void {
+  let r0 = load<u64>(iv);
+  let r1 = load<u64>(iv, 8);
+  const end = p + <usize>len;
+  for (; p < end; p++) {
+    store<u64>(WORK, r0);
+    store<u64>(WORK, r1, 8);
+    encryptBlock(WORK, WORK + 16);
+    const x = <u64>load<u8>(p);
+    const y = x ^ <u64>load<u8>(WORK + 16);
+    store<u8>(p, <u8>y);
+    // The ciphertext byte enters the register from the right (byte 15).
+    const c = decrypt ? x : y;
+    r0 = (r0 >>> 8) | (r1 << 56);
+    r1 = (r1 >>> 8) | (c << 56);
+  }
+  store<u64>(iv, r0);
+  store<u64>(iv, r1, 8);
+  memory.fill(WORK, 0, 32);
+}
+
+/** CFB8-encrypts `len` bytes at `p` in place; the register at `iv` carries over. */
+export function cfb8Encrypt(iv: usize, p: usize, len: i32): void {
+  cfb8(iv, p, len, false);
+}
+
+/** CFB8-decrypts `len` bytes at `p` in place; the register at `iv` carries over. */
+export function cfb8Decrypt(iv: usize, p: usize, len: i32): void {
+  cfb8(iv, p, len, true);
 }

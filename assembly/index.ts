@@ -9,7 +9,7 @@ import { HASH_STATE, HMAC_STATE, hmacFinal as mdHmacFinal, hmacInit as mdHmacIni
 import { RC4_STATE, rc4Init as rc4KeySchedule, rc4Xor as rc4Keystream } from "./rc4";
 import { DES_KS_SIZE, desEcb as desBlocks, desKeySchedule } from "./des";
 import { crc32Tables, crc32Update as crc32Continue } from "./crc32";
-import { AES_DK, AES_EK, AES_IV, aesClear, aesKeySetup, aesSetRounds, aesTables, cbcDecrypt, cbcEncrypt, ctsDecrypt, ctsEncrypt } from "./aes";
+import { AES_DK, AES_EK, AES_IV, aesClear, aesKeySetup, aesSetRounds, aesTables, cbcDecrypt, cbcEncrypt, cfb8Decrypt, cfb8Encrypt, ctsDecrypt, ctsEncrypt } from "./aes";
 
 crc32Tables();
 aesTables();
@@ -161,6 +161,16 @@ export function aesCbc(iv: usize, p: usize, len: i32, decrypt: bool): void {
 export function aesCts(iv: usize, p: usize, len: i32, decrypt: bool): void {
   if (decrypt) ctsDecrypt(iv, p, len);
   else ctsEncrypt(iv, p, len);
+}
+
+/**
+ * AES-CFB8 (8-bit segments) over `len` bytes at `p`, in place, with the loaded
+ * key (its encryption schedule serves both directions); the 16-byte shift
+ * register at `iv` is read and left as the next IV, so calls can continue a stream.
+ */
+export function aesCfb8(iv: usize, p: usize, len: i32, decrypt: bool): void {
+  if (decrypt) cfb8Decrypt(iv, p, len);
+  else cfb8Encrypt(iv, p, len);
 }
 
 /** Wipes the loaded AES key schedules and the IV region. */

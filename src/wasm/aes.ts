@@ -1,6 +1,7 @@
 /**
  * Thin wrappers over the AES exports of `sspi.wasm` (`assembly/aes.ts`): AES-128/256
- * in CBC mode and in the CBC-with-ciphertext-stealing mode of RFC 3962 section 5.
+ * in CBC mode, in the CBC-with-ciphertext-stealing mode of RFC 3962 section 5, and
+ * in CFB mode with 8-bit segments (CFB8, for Netlogon).
  *
  * Inputs of any length are handled: whatever exceeds the 64 KiB scratch region is
  * fed through CBC in scratch-sized chunks (the chaining value stays in WebAssembly
@@ -255,4 +256,108 @@ export function aesCtsScheduled(
 /** Zeroes a kept schedule. */
 export function wipeAesSchedule(schedule: AesSchedule): void {
   schedule.roundKeys.fill(0);
+}
+
+/** The CFB8 export of `sspi.wasm` (`assembly/index.ts`, `aesCfb8`). */
+interface Cfb8Exports {
+  /**
+   * AES-CFB8 in place over `len` bytes at `p` with the loaded key; the shift
+   * register at `iv` is left as the next IV.
+   */
+  aesCfb8(iv: number, p: number, len: number, decrypt: number): void;
+}
+
+/** AES-CFB8 in place over `data` (any length), chunked through the scratch region. */
+function cfb8(
+  key: Uint8Array,
+  iv: Uint8Array,
+  data: Uint8Array,
+  decrypt: boolean,
+): Uint8Array {
+  checkKey(key);
+  if (iv.length !== AES_BLOCK) {
+    throw new RangeError(
+      `Cannot use AES-CFB8 IV: expected 16 bytes, got ${iv.length}`,
+    );
+  }
+  const w = getWasm();
+  const { u8, scratch } = w;
+  const x = w.x as typeof w.x & Cfb8Exports;
+  // CFB runs the forward cipher both ways: only the encryption schedule is needed.
+  const ivPtr = load(w, key, iv, false);
+  const d = decrypt ? 1 : 0;
+  try {
+    if (data.buffer === u8.buffer) {
+      // Already in WebAssembly memory (a work region of the caller's): in place.
+      x.aesCfb8(ivPtr, data.byteOffset, data.length, d);
+      return u8.slice(ivPtr, ivPtr + AES_BLOCK);
+    }
+    for (let off = 0; off < data.length; off += w.scratchSize) {
+      const len = Math.min(w.scratchSize, data.length - off);
+      u8.set(data.subarray(off, off + len), scratch);
+      x.aesCfb8(ivPtr, scratch, len, d);
+      data.set(u8.subarray(scratch, scratch + len), off);
+    }
+    return u8.slice(ivPtr, ivPtr + AES_BLOCK);
+  } finally {
+    if (decrypt && data.buffer !== u8.buffer) {
+      x.wipe(scratch, Math.min(data.length, w.scratchSize));
+    }
+    x.aesWipe();
+  }
+}
+
+/**
+ * AES-CFB8 encryption (NIST SP 800-38A, 8-bit segments) of `data` **in place**
+ * under the 16- or 32-byte `key`, starting from the 16-byte `iv` (not modified).
+ * Netlogon (MS-NRPC) uses it with 128-bit keys for credentials, the secure
+ * channel's sealing and its sequence numbers. Returns the shift register after
+ * the last byte (a new 16-byte array): passing it as the IV of the next call
+ * continues the same stream, so `confounder` then `data` can be encrypted as one.
+ *
+ * @example Encrypting in two pieces equals encrypting at once
+ * ```ts
+ * import { aesCfb8Encrypt } from "./aes.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const key = new Uint8Array(16).fill(1);
+ * const whole = new Uint8Array(20).fill(7);
+ * aesCfb8Encrypt(key, new Uint8Array(16), whole);
+ * const a = new Uint8Array(8).fill(7);
+ * const b = new Uint8Array(12).fill(7);
+ * aesCfb8Encrypt(key, aesCfb8Encrypt(key, new Uint8Array(16), a), b);
+ * assert.deepEqual([...a, ...b], [...whole]);
+ * ```
+ *
+ * @param key AES key, 16 or 32 bytes.
+ * @param iv Initial shift register, 16 bytes.
+ * @param data Bytes to encrypt, any length; replaced by the ciphertext.
+ * @returns The next IV (16 bytes).
+ * @throws {RangeError} for a key or IV of the wrong size.
+ */
+export function aesCfb8Encrypt(
+  key: Uint8Array,
+  iv: Uint8Array,
+  data: Uint8Array,
+): Uint8Array {
+  return cfb8(key, iv, data, false);
+}
+
+/**
+ * AES-CFB8 decryption of `data` **in place**, the inverse of
+ * {@linkcode aesCfb8Encrypt} with the same `key` and `iv`; returns the next IV
+ * (the last 16 ciphertext bytes of the stream so far) to continue it.
+ *
+ * @param key AES key, 16 or 32 bytes.
+ * @param iv Initial shift register, 16 bytes.
+ * @param data Bytes to decrypt, any length; replaced by the plaintext.
+ * @returns The next IV (16 bytes).
+ * @throws {RangeError} for a key or IV of the wrong size.
+ */
+export function aesCfb8Decrypt(
+  key: Uint8Array,
+  iv: Uint8Array,
+  data: Uint8Array,
+): Uint8Array {
+  return cfb8(key, iv, data, true);
 }

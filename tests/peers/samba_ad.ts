@@ -74,6 +74,11 @@ export interface SambaDc {
   ): Promise<void>;
   /** Exports the keys of `principal` (an account name or SPN) to a new keytab file. */
   exportKeytab(principal: string): Promise<string>;
+  /**
+   * Joins a computer: creates the account `name$` (a workstation trust account) and
+   * sets its password, as a domain member keeps it for its secure channel.
+   */
+  addComputer(name: string, password: string): Promise<void>;
   /** Stops the DC and removes its files. */
   close(): Promise<void>;
 }
@@ -180,7 +185,7 @@ export async function startSambaDc(
       "--host-ip=127.0.0.1",
       "--option=interfaces=127.0.0.1",
       "--option=bind interfaces only=yes",
-      "--option=server services=ldap kdc",
+      "--option=server services=ldap kdc rpc",
       `--option=krb5 port=${kdcPort}`,
       `--option=kpasswd port=${kpasswdPort}`,
       `--option=log file=${dir}/log.%m`,
@@ -261,6 +266,15 @@ export async function startSambaDc(
         const path = `${dir}/${principal.replace(/[^A-Za-z0-9]/g, "_")}.keytab`;
         await tool("domain", "exportkeytab", path, `--principal=${principal}`);
         return path;
+      },
+      async addComputer(name, password) {
+        await tool("computer", "create", name);
+        await tool(
+          "user",
+          "setpassword",
+          `${name}$`,
+          `--newpassword=${password}`,
+        );
       },
       close: cleanup,
     };

@@ -12,23 +12,9 @@ import {
   STATUS_PASSWORD_EXPIRED,
   STATUS_PASSWORD_MUST_CHANGE,
 } from "../../sspi/status.ts";
+import { ntStatusKnown, ntStatusText } from "../../sspi/ntstatus.ts";
 import { PA_PW_SALT } from "./constants.ts";
 import { decodeMethodData } from "./messages.ts";
-
-/** What the NTSTATUS values an AD KDC sends mean, for error messages. */
-const TEXT: Readonly<Record<number, string>> = {
-  0xC000006A: "wrong password (STATUS_WRONG_PASSWORD)",
-  0xC000006D: "logon failure (STATUS_LOGON_FAILURE)",
-  0xC000006E: "account restriction (STATUS_ACCOUNT_RESTRICTION)",
-  0xC000006F: "outside the account's logon hours (STATUS_INVALID_LOGON_HOURS)",
-  0xC0000070: "not allowed from this workstation (STATUS_INVALID_WORKSTATION)",
-  0xC0000071: "the password has expired (STATUS_PASSWORD_EXPIRED)",
-  0xC0000072: "the account is disabled (STATUS_ACCOUNT_DISABLED)",
-  0xC0000193: "the account has expired (STATUS_ACCOUNT_EXPIRED)",
-  0xC0000224:
-    "the password must be changed before logging on (STATUS_PASSWORD_MUST_CHANGE)",
-  0xC0000234: "the account is locked out (STATUS_ACCOUNT_LOCKED_OUT)",
-};
 
 /** The NTSTATUS in a KRB-ERROR's e-data, or null (none, or not in that form). */
 export function extendedStatus(eData: Uint8Array | undefined): number | null {
@@ -48,7 +34,7 @@ export function extendedStatus(eData: Uint8Array | undefined): number | null {
 
 /** A sentence for an extended status, or "" for one not listed. */
 export function extendedStatusText(status: number | null): string {
-  return status === null ? "" : TEXT[status] ?? "";
+  return status === null || !ntStatusKnown(status) ? "" : ntStatusText(status);
 }
 
 /**

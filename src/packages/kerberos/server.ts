@@ -98,19 +98,11 @@ import {
   KerberosClientTicket,
   SECPKG_ATTR_KERBEROS_CLIENT_TICKET,
 } from "./evidence.ts";
+import { deepFreeze } from "../../util/freeze.ts";
 import {
   CLOCK_SKEW_MS,
   type KerberosServerCredential,
 } from "./server_credentials.ts";
-
-/** `v` with every object and array in it frozen. */
-function deepFreeze<T>(v: T): Readonly<T> {
-  if (v && typeof v === "object" && !(v instanceof Date)) {
-    for (const x of Object.values(v)) deepFreeze(x);
-    Object.freeze(v);
-  }
-  return v;
-}
 
 /** The `ASC_RET_*` flags for the client's GSS flags. */
 function retFlags(gss: number, mutual: boolean): number {

@@ -5,6 +5,10 @@
  * @module
  */
 import {
+  type PacLogonInfo,
+  SECPKG_ATTR_PAC_LOGON_INFO,
+} from "../kerberos/pac.ts";
+import {
   baseType,
   type SecBufferDesc,
   TIMESTAMP_NEVER,
@@ -39,6 +43,7 @@ import {
   SEC_E_BUFFER_TOO_SMALL,
   SEC_E_INVALID_TOKEN,
   SEC_E_NO_CONTEXT,
+  SEC_E_NO_CREDENTIALS,
   SEC_E_OK,
   SEC_E_QOP_NOT_SUPPORTED,
   SEC_E_TARGET_UNKNOWN,
@@ -115,6 +120,11 @@ export abstract class NtlmContextBase implements PackageContext {
    * NTProofStr authenticates; null when it named none.
    */
   protected clientTarget: string | null = null;
+  /**
+   * Server: the client's logon information when a domain controller checked the
+   * logon (pass-through), in the shape a Kerberos acceptor reports a PAC's.
+   */
+  protected logonInfo: Readonly<PacLogonInfo> | null = null;
   /** Session security, once established (null for anonymous). */
   protected security: NtlmSessionSecurity | null = null;
   #start = 0n;
@@ -204,6 +214,11 @@ export abstract class NtlmContextBase implements PackageContext {
           status: SEC_E_OK,
           value: { tsStart: this.#start, tsExpiry: TIMESTAMP_NEVER },
         };
+      case SECPKG_ATTR_PAC_LOGON_INFO:
+        if (this.mode !== "Server") break;
+        return this.logonInfo
+          ? { status: SEC_E_OK, value: this.logonInfo }
+          : { status: SEC_E_NO_CREDENTIALS };
       case SECPKG_ATTR_CLIENT_SPECIFIED_TARGET:
         if (this.mode !== "Server") break;
         return this.clientTarget === null

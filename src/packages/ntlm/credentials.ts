@@ -11,6 +11,7 @@ import {
   SEC_E_UNKNOWN_CREDENTIALS,
 } from "../../sspi/status.ts";
 import { fromHex } from "../../util/bytes.ts";
+import type { NetlogonOptions } from "../../netlogon/pass_through.ts";
 import { LMOWFv1, NTOWFv1 } from "./crypto.ts";
 
 /** A user the NTLM server accepts: a password, or its NT hash (32 hex digits or 16 bytes). */
@@ -73,6 +74,12 @@ export interface NtlmAuthData {
   lookup?: NtlmUserLookup;
   /** Inbound user file (`DOMAIN:USER:PASSWORD` or smbpasswd lines). */
   userFile?: string;
+  /**
+   * Inbound: check logons of users not in `users`/`lookup`/`userFile` with a domain
+   * controller, as a domain member does (NTLM pass-through over Netlogon; only the
+   * `Sspi*Async` functions can use it, since it needs the network).
+   */
+  DomainController?: NetlogonOptions;
   /** Inbound: accept anonymous (null session) logons. Default false. */
   allowAnonymous?: boolean;
   /** Inbound: accept NTLMv1 responses. Default false. */

@@ -7,3 +7,4 @@
 export { NTLM_PACKAGE_INFO, NtlmCredential, ntlmPackage } from "./package.ts";
 export type { NtlmAuthData, NtlmUser, NtlmUserLookup } from "./credentials.ts";
 export { parseUserFile } from "./credentials.ts";
+export type { NetlogonOptions } from "../../netlogon/pass_through.ts";

@@ -47,6 +47,7 @@ import {
   secretOf,
   splitUser,
 } from "./credentials.ts";
+import { NetlogonVerifier } from "../../netlogon/pass_through.ts";
 import { NtlmServerContext, type ServerPolicy } from "./server.ts";
 import { NtlmImportedContext } from "./imported.ts";
 import { encodeAvPairs } from "./av_pairs.ts";
@@ -88,6 +89,7 @@ export class NtlmCredential implements PackageCredential {
   #policy: Omit<ServerPolicy, "lookup" | "targetInfo"> | null = null;
   #serverPolicy: ServerPolicy | null = null;
   #secrets = new Map<NtlmUser, NtlmSecret | null>();
+  #dc: NetlogonVerifier | null = null;
 
   constructor(req: AcquireRequest) {
     this.use = req.use;
@@ -203,8 +205,16 @@ export class NtlmCredential implements PackageCredential {
       this.#users = data.users.map((u) => ({ ...u }));
     } else if (data?.userFile) {
       this.#users = readUserFile(data.userFile);
+    } else if (data?.DomainController) {
+      this.#users = []; // every logon goes to the domain controller
     } else {
       this.#users = fileUsers();
+    }
+    if (data?.DomainController) {
+      this.#dc = new NetlogonVerifier(data.DomainController, {
+        computer: data.ComputerName,
+        domain: data.DomainName,
+      });
     }
     const computer = (data?.ComputerName ?? "SERVER").toUpperCase();
     const domain = (data?.DomainName ?? "WORKGROUP").toUpperCase();
@@ -275,6 +285,7 @@ export class NtlmCredential implements PackageCredential {
         { id: MsvAvDnsComputerName, value: utf16le(base.dnsComputer) },
         { id: MsvAvTimestamp, value: new Uint8Array(8) }, // written per CHALLENGE
       ]),
+      passThrough: this.#dc ?? undefined,
       lookup: (user, domain) => {
         if (!user) return null;
         if (lookup) {
@@ -310,6 +321,8 @@ export class NtlmCredential implements PackageCredential {
     this.#users = null;
     this.#lookup = null;
     this.#serverPolicy = null;
+    this.#dc?.close();
+    this.#dc = null;
   }
 }
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { NetworkLogonVerifier } from "../../netlogon/logon.ts";
 import { channelBindingsHash } from "../../sspi/channel_bindings.ts";
 import { bufferBytes, filetimeFromMs, findBuffer } from "../../sspi/buffers.ts";
 import { SspiError } from "../../sspi/errors.ts";
@@ -48,6 +49,7 @@ import {
   readU32le,
   writeU64le,
 } from "../../util/bytes.ts";
+import { deepFreeze } from "../../util/freeze.ts";
 import { avFindEach } from "./av_pairs.ts";
 import {
   MSV_AV_FLAG_MIC,
@@ -95,6 +97,7 @@ import {
   OUR_VERSION,
 } from "./messages.ts";
 import { ntlmTestHooks } from "./_test_hooks.ts";
+import { passThrough } from "./server_pass_through.ts";
 
 /** The NTLMv2 blob's pairs the server reads, and where `avFindEach` puts them. */
 const BLOB_PAIRS = [MsvAvFlags, MsvAvTargetName, MsvAvChannelBindings];
@@ -107,6 +110,11 @@ export interface ServerPolicy {
     user: string,
     domain: string,
   ): NtlmSecret | null | Promise<NtlmSecret | null>;
+  /**
+   * Checks logons of users `lookup` does not know with a domain controller (NTLM
+   * pass-through over Netlogon); absent: such logons are refused.
+   */
+  passThrough?: NetworkLogonVerifier;
   /** Accept anonymous logons. */
   allowAnonymous: boolean;
   /** Accept NTLMv1 responses. */
@@ -185,6 +193,15 @@ const ANONYMOUS_SECURITY_FLAGS = NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY |
 
 function denied(message: string): never {
   throw new SspiError(SEC_E_LOGON_DENIED, message);
+}
+
+/** The NTLMv2 response's blob (after NTProofStr), checked for its form. */
+function v2Blob(auth: AuthenticateMessage): Uint8Array {
+  const temp = auth.ntResponse.subarray(16);
+  if (temp.length < 32 || temp[0] !== 1 || temp[1] !== 1) {
+    throw new SspiError(SEC_E_INVALID_TOKEN, "malformed NTLMv2 response blob");
+  }
+  return temp;
 }
 
 /** Where the expected MIC is computed for the comparison (wiped after it). */
@@ -327,19 +344,60 @@ export class NtlmServerContext extends NtlmContextBase {
       denied("NTLMv1 responses are not accepted by this server");
     }
     const found = this.#policy.lookup(auth.user, this.#logonDomain(auth));
-    if (found instanceof Promise) {
+    const dc = this.#policy.passThrough;
+    if (found instanceof Promise || (!found && dc)) {
       if (!req.async) {
-        found.catch(() => {});
+        if (found instanceof Promise) found.catch(() => {});
         return {
           status: SEC_E_NO_AUTHENTICATING_AUTHORITY,
           attrs: 0,
-          message:
-            "the user lookup is asynchronous: call SspiAcceptSecurityContextAsync",
+          message: found instanceof Promise
+            ? "the user lookup is asynchronous: call SspiAcceptSecurityContextAsync"
+            : "the logon goes to the domain controller: call SspiAcceptSecurityContextAsync",
         };
       }
-      return found.then((secret) => this.#finish(req, token, auth, secret));
+      return Promise.resolve(found).then((secret) =>
+        secret || !dc
+          ? this.#finish(req, token, auth, secret)
+          : this.#passThrough(req, token, auth, dc)
+      );
     }
     return this.#finish(req, token, auth, found);
+  }
+
+  /** Has the domain controller check the response (MS-APDS 3.1.5.1). */
+  async #passThrough(
+    req: StepRequest,
+    token: Uint8Array,
+    auth: AuthenticateMessage,
+    dc: NetworkLogonVerifier,
+  ): Promise<StepResult> {
+    const v2 = auth.ntResponse.length > 24;
+    // What the DC does not check (channel bindings, the MIC flag) is checked here,
+    // before the DC is asked.
+    const target = v2 ? this.#checkBlob(req, v2Blob(auth).subarray(28)) : null;
+    const r = await passThrough(dc, auth, this.#serverChallenge);
+    try {
+      const done = this.#complete(
+        req,
+        token,
+        auth,
+        r.sessionBaseKey,
+        r.lmHash,
+        v2,
+        target,
+      );
+      // The names as the domain has them (Windows reports these too).
+      const li = r.logonInfo;
+      if (li?.LogonDomainName && li.EffectiveName) {
+        this.clientName = `${li.LogonDomainName}\\${li.EffectiveName}`;
+      }
+      this.logonInfo = li ? deepFreeze(li) : null;
+      return done;
+    } finally {
+      r.sessionBaseKey.fill(0);
+      r.lmHash.fill(0);
+    }
   }
 
   #anonymous(req: StepRequest, auth: AuthenticateMessage): StepResult {
@@ -393,13 +451,7 @@ export class NtlmServerContext extends NtlmContextBase {
     if (auth.ntResponse.length > 24) {
       v2 = true;
       const proof = auth.ntResponse.subarray(0, 16);
-      const temp = auth.ntResponse.subarray(16);
-      if (temp.length < 32 || temp[0] !== 1 || temp[1] !== 1) {
-        throw new SspiError(
-          SEC_E_INVALID_TOKEN,
-          "malformed NTLMv2 response blob",
-        );
-      }
+      const temp = v2Blob(auth);
       const r = ntlmv2Values(
         secret.ntHash,
         auth.user,
@@ -433,12 +485,41 @@ export class NtlmServerContext extends NtlmContextBase {
       }
       sessionBaseKey = r.sessionBaseKey;
     }
+    try {
+      return this.#complete(
+        req,
+        token,
+        auth,
+        sessionBaseKey,
+        secret.lmHash ?? new Uint8Array(16),
+        v2,
+        target,
+      );
+    } finally {
+      sessionBaseKey.fill(0);
+    }
+  }
+
+  /**
+   * Ends a verified logon: the key exchange, the MIC, session security (MS-NLMP
+   * 3.2.5.1.2). `sessionBaseKey` and `lmHash` are the caller's to wipe.
+   */
+  #complete(
+    req: StepRequest,
+    token: Uint8Array,
+    auth: AuthenticateMessage,
+    sessionBaseKey: Uint8Array,
+    lmHash: Uint8Array,
+    v2: boolean,
+    target: string | null,
+  ): StepResult {
+    const flags = (this.negFlags & ~NTLMSSP_ANONYMOUS) >>> 0;
     const kx = KXKEY(
       flags,
       sessionBaseKey,
       auth.lmResponse,
-      sc,
-      secret.lmHash ?? new Uint8Array(16),
+      this.#serverChallenge,
+      lmHash,
       v2,
     );
     // The exported key waits in a scratch until the session security copies it;
@@ -464,7 +545,6 @@ export class NtlmServerContext extends NtlmContextBase {
       this.serverName = this.#policy.computer;
       this.secure(flags, exported, filetimeFromMs(Date.now()));
     } finally {
-      sessionBaseKey.fill(0);
       kx.fill(0);
       exported.fill(0);
     }

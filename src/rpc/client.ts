@@ -1,0 +1,365 @@
+/**
+ * A DCE/RPC connection-oriented client over TCP (`ncacn_ip_tcp`, C706 chapter 12,
+ * MS-RPCE): binds one interface with the NDR20 transfer syntax, optionally with an
+ * {@linkcode RpcAuth} (its token in the bind, then every request fragment protected
+ * and every response fragment checked), and makes calls one at a time, fragmenting
+ * requests to the negotiated size and reassembling responses (bounded).
+ *
+ * The connection is a plain object with `read`, `write` and `close` (a `Deno.Conn`
+ * fits), opened by a pluggable function, as the Kerberos transport does. Failures are
+ * `SspiError`s: network trouble and timeouts `SEC_E_NO_AUTHENTICATING_AUTHORITY`
+ * naming the server, malformed PDUs `SEC_E_INVALID_TOKEN`, faults
+ * {@linkcode RpcFaultError}.
+ *
+ * @module
+ */
+import { SspiError } from "../sspi/errors.ts";
+import { concat } from "../util/bytes.ts";
+import {
+  SEC_E_INVALID_TOKEN,
+  SEC_E_LOGON_DENIED,
+  SEC_E_MESSAGE_ALTERED,
+  SEC_E_NO_AUTHENTICATING_AUTHORITY,
+} from "../sspi/status.ts";
+import type { RpcAuth } from "./auth.ts";
+import { AUTH_CONTEXT_ID, CONTEXT_ID, requestFragments } from "./fragments.ts";
+import {
+  bounded,
+  readFull,
+  type RpcConnector,
+  type RpcStream,
+  tcpConnect,
+  unreachable,
+  writeAll,
+} from "./stream.ts";
+import { bindNakError, contextRejectedError, RpcFaultError } from "./errors.ts";
+import {
+  AUTH_PAD_ALIGNMENT,
+  decodeHeader,
+  decodePdu,
+  encodePdu,
+  NDR20_SYNTAX,
+  type Pdu,
+  PFC_FIRST_FRAG,
+  PFC_LAST_FRAG,
+  PTYPE_BIND,
+  PTYPE_BIND_ACK,
+  PTYPE_BIND_NAK,
+  PTYPE_FAULT,
+  PTYPE_RESPONSE,
+  REQUEST_HEADER_SIZE,
+  type ResponsePdu,
+  RPC_HEADER_SIZE,
+  SEC_TRAILER_SIZE,
+  type SyntaxId,
+} from "./pdu.ts";
+
+/** What {@linkcode RpcClient.connect} needs. */
+export interface RpcConnectOptions {
+  /** The server's host name or address. */
+  host: string;
+  /** Its TCP port (from `mapEndpoint` for a dynamic endpoint). */
+  port: number;
+  /** The interface to bind: UUID and [major, minor] version. */
+  iface: SyntaxId;
+  /**
+   * The security provider (integrity or privacy level: every request fragment is
+   * protected, every response fragment checked), or none for an unauthenticated
+   * binding.
+   */
+  auth?: RpcAuth | null;
+  /** Bounds the connect, the bind and each call, each on its own, in ms (default 10 000). */
+  timeoutMs?: number;
+  /** Opens the connection (default: `Deno.connect` over TCP). */
+  connect?: RpcConnector;
+  /**
+   * The largest fragment we send and accept (default 5840, as Windows over TCP;
+   * 64 to 65535). Samba and Windows take no less than 2048 from a bind.
+   */
+  maxFrag?: number;
+  /** The largest reassembled response stub accepted (default 1 MiB). */
+  maxResponse?: number;
+}
+
+/**
+ * One bound DCE/RPC connection. Calls are queued and run one at a time. After a
+ * network error, a timeout or a malformed PDU the connection is closed and every
+ * later call fails; after a fault it stays usable.
+ */
+export class RpcClient {
+  /** "host:port", as errors name the server. */
+  readonly where: string;
+  #stream: RpcStream;
+  #auth: RpcAuth | null;
+  #timeoutMs: number;
+  #maxResponse: number;
+  #maxFrag: number;
+  #sendFrag = 0;
+  #callId = 1;
+  #queue: Promise<unknown> = Promise.resolve();
+  #failure: SspiError | null = null;
+
+  private constructor(stream: RpcStream, o: RpcConnectOptions) {
+    this.where = `${o.host}:${o.port}`;
+    this.#stream = stream;
+    this.#auth = o.auth ?? null;
+    this.#timeoutMs = o.timeoutMs ?? 10_000;
+    this.#maxResponse = o.maxResponse ?? 1 << 20;
+    this.#maxFrag = o.maxFrag ?? 5840;
+  }
+
+  /**
+   * Connects to `host:port` and binds `iface` (with `auth` when given); the connect
+   * and the bind are each bounded by `timeoutMs`.
+   *
+   * @example
+   * ```ts ignore
+   * import { mapEndpoint, RpcClient } from "./mod.ts";
+   * const iface = {
+   *   uuid: "12345678-1234-abcd-ef00-01234567cffb",
+   *   version: [1, 0] as const,
+   * };
+   * const port = await mapEndpoint("dc1.example.com", iface);
+   * const rpc = await RpcClient.connect({ host: "dc1.example.com", port, iface });
+   * try {
+   *   const reply = await rpc.call(4, new Uint8Array(0)); // response stub bytes
+   * } finally {
+   *   rpc.close();
+   * }
+   * ```
+   */
+  static async connect(options: RpcConnectOptions): Promise<RpcClient> {
+    const { host, port } = options;
+    if (!Number.isInteger(port) || port <= 0 || port > 0xffff) {
+      throw new RangeError(`not a TCP port: ${port}`);
+    }
+    const frag = options.maxFrag ?? 5840;
+    if (!Number.isInteger(frag) || frag < 64 || frag > 0xffff) {
+      throw new RangeError(`maxFrag must be 64 to 65535, not ${frag}`);
+    }
+    const ms = options.timeoutMs ?? 10_000;
+    const where = `${host}:${port}`;
+    const opening = (options.connect ?? tcpConnect)(host, port).catch((e) => {
+      throw unreachable(where, e);
+    });
+    const stream = await bounded(opening, ms, where, "connect", () => {
+      opening.then((s) => s.close(), () => {});
+    });
+    const client = new RpcClient(stream, options);
+    await client.#run(null, () => client.#bind(options.iface));
+    return client;
+  }
+
+  /** The fragment size requests are cut to (negotiated at the bind). */
+  get maxSendFrag(): number {
+    return this.#sendFrag;
+  }
+
+  /**
+   * Calls operation `opnum` with the NDR request `stub`; resolves with the response
+   * stub (auth padding removed).
+   */
+  call(opnum: number, stub: Uint8Array): Promise<Uint8Array> {
+    if (!Number.isInteger(opnum) || opnum < 0 || opnum > 0xffff) {
+      throw new RangeError(`not an RPC opnum: ${opnum}`);
+    }
+    if (!(stub instanceof Uint8Array)) throw new TypeError("stub is not bytes");
+    const p = this.#queue.then(() =>
+      this.#run(opnum, () => this.#exchange(opnum, stub))
+    );
+    this.#queue = p.catch(() => {});
+    return p;
+  }
+
+  /** Closes the connection; later calls fail. */
+  close(): void {
+    this.#fail(
+      new SspiError(
+        SEC_E_NO_AUTHENTICATING_AUTHORITY,
+        `RPC connection to ${this.where} is closed`,
+      ),
+    );
+  }
+
+  #fail(e: SspiError): void {
+    if (this.#failure) return;
+    this.#failure = e;
+    try {
+      this.#stream.close();
+    } catch { /* already closed */ }
+  }
+
+  /** Runs one exchange under the timeout; any failure but a fault ends the connection. */
+  async #run<T>(opnum: number | null, work: () => Promise<T>): Promise<T> {
+    if (this.#failure) throw this.#failure;
+    const what = opnum === null ? "bind" : `operation ${opnum}`;
+    try {
+      return await bounded(work(), this.#timeoutMs, this.where, what, () => {
+        this.#fail(unreachable(this.where, new Error(`${what} timed out`)));
+      });
+    } catch (e) {
+      if (!(e instanceof RpcFaultError) || opnum === null) {
+        this.#fail(
+          e instanceof SspiError ? e : new SspiError(
+            SEC_E_NO_AUTHENTICATING_AUTHORITY,
+            `RPC connection to ${this.where} was closed after an error`,
+            { cause: e },
+          ),
+        );
+      }
+      throw e;
+    }
+  }
+
+  async #bind(iface: SyntaxId): Promise<void> {
+    const auth = this.#auth;
+    const callId = this.#callId++;
+    const bind = encodePdu({
+      type: PTYPE_BIND,
+      flags: PFC_FIRST_FRAG | PFC_LAST_FRAG,
+      callId,
+      maxXmitFrag: this.#maxFrag,
+      maxRecvFrag: this.#maxFrag,
+      assocGroupId: 0,
+      contexts: [{
+        contextId: CONTEXT_ID,
+        abstractSyntax: iface,
+        transferSyntaxes: [NDR20_SYNTAX],
+      }],
+      auth: auth && {
+        authType: auth.authType,
+        authLevel: auth.authLevel,
+        padLength: 0,
+        contextId: AUTH_CONTEXT_ID,
+        value: auth.bindToken(),
+      },
+    });
+    await writeAll(this.#stream, bind, this.where);
+    const ack = await this.#readPdu(callId);
+    if (ack.type === PTYPE_BIND_NAK) throw bindNakError(ack.reason, this.where);
+    if (ack.type === PTYPE_FAULT) {
+      throw new RpcFaultError(ack.status, this.where, null);
+    }
+    if (ack.type !== PTYPE_BIND_ACK || ack.results.length < 1) {
+      throw invalid(`${this.where} did not answer the bind with a bind_ack`);
+    }
+    const [r] = ack.results;
+    const name = `${iface.uuid} v${iface.version.join(".")}`;
+    if (r.result !== 0) {
+      throw contextRejectedError(r.reason, name, this.where);
+    }
+    if (r.transferSyntax.uuid !== NDR20_SYNTAX.uuid) {
+      throw invalid(`${this.where} accepted a transfer syntax other than NDR`);
+    }
+    this.#sendFrag = Math.min(this.#maxFrag, ack.maxRecvFrag);
+    const overhead = REQUEST_HEADER_SIZE +
+      (auth ? SEC_TRAILER_SIZE + auth.signatureSize : 0);
+    if (this.#sendFrag < overhead + AUTH_PAD_ALIGNMENT) {
+      throw invalid(
+        `${this.where} accepts fragments of ${ack.maxRecvFrag} bytes`,
+      );
+    }
+    if (!auth) return;
+    if (
+      !ack.auth || ack.auth.authType !== auth.authType ||
+      ack.auth.authLevel !== auth.authLevel ||
+      ack.auth.contextId !== AUTH_CONTEXT_ID
+    ) {
+      throw new SspiError(
+        SEC_E_LOGON_DENIED,
+        `RPC server ${this.where} did not accept authentication type ${auth.authType}`,
+      );
+    }
+    auth.bindAck(ack.auth.value);
+  }
+
+  async #exchange(opnum: number, stub: Uint8Array): Promise<Uint8Array> {
+    const callId = this.#callId++;
+    for (
+      const pdu of requestFragments(
+        callId,
+        opnum,
+        stub,
+        this.#sendFrag,
+        this.#auth,
+      )
+    ) {
+      await writeAll(this.#stream, pdu, this.where);
+    }
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    let wire = 0;
+    for (let first = true;; first = false) {
+      const pdu = await this.#readPdu(callId);
+      wire += RPC_HEADER_SIZE;
+      if (pdu.type === PTYPE_FAULT) {
+        throw new RpcFaultError(pdu.status, this.where, opnum);
+      }
+      if (pdu.type !== PTYPE_RESPONSE) {
+        throw invalid(
+          `${this.where} answered a request with PDU type ${pdu.type}`,
+        );
+      }
+      if (!!(pdu.flags & PFC_FIRST_FRAG) !== first) {
+        throw invalid(`${this.where} sent response fragments out of order`);
+      }
+      const data = this.#unprotect(pdu);
+      size += data.length;
+      wire += pdu.stub.length;
+      if (size > this.#maxResponse || wire > 2 * this.#maxResponse) {
+        throw invalid(
+          `${this.where} sent a response over ${this.#maxResponse} bytes`,
+        );
+      }
+      parts.push(data);
+      if (pdu.flags & PFC_LAST_FRAG) break;
+    }
+    return parts.length === 1 ? parts[0] : concat(...parts);
+  }
+
+  /** A response fragment's stub data, checked (and unsealed) by the provider. */
+  #unprotect(pdu: ResponsePdu): Uint8Array {
+    const auth = this.#auth;
+    if (pdu.contextId !== CONTEXT_ID) {
+      throw invalid(`${this.where} answered for context ${pdu.contextId}`);
+    }
+    if (!auth) {
+      if (pdu.auth) {
+        throw invalid(`${this.where} sent an unexpected auth verifier`);
+      }
+      return pdu.stub;
+    }
+    const v = pdu.auth;
+    if (
+      !v || v.authType !== auth.authType || v.authLevel !== auth.authLevel ||
+      v.contextId !== AUTH_CONTEXT_ID
+    ) {
+      throw new SspiError(
+        SEC_E_MESSAGE_ALTERED,
+        `RPC response from ${this.where} is not protected as negotiated`,
+      );
+    }
+    auth.unprotect(pdu.stub, v.value);
+    return pdu.stub.subarray(0, pdu.stub.length - v.padLength);
+  }
+
+  /** Reads one PDU of call `callId`. */
+  async #readPdu(callId: number): Promise<Pdu> {
+    const head = new Uint8Array(RPC_HEADER_SIZE);
+    await readFull(this.#stream, head, this.where);
+    const pdu = new Uint8Array(decodeHeader(head).fragLength);
+    pdu.set(head);
+    await readFull(this.#stream, pdu.subarray(RPC_HEADER_SIZE), this.where);
+    const decoded = decodePdu(pdu);
+    if (decoded.callId !== callId) {
+      throw invalid(
+        `${this.where} answered call ${decoded.callId}, not ${callId}`,
+      );
+    }
+    return decoded;
+  }
+}
+
+function invalid(message: string): SspiError {
+  return new SspiError(SEC_E_INVALID_TOKEN, `RPC server ${message}`);
+}

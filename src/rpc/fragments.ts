@@ -1,0 +1,85 @@
+/**
+ * Cutting a request into fragments (C706 12.6.2, MS-RPCE 3.3.1.5.8): each fragment
+ * carries `alloc_hint` (the stub bytes left), the first and last flags, and, on a
+ * protected binding, its own auth padding and verifier.
+ *
+ * @module
+ */
+import { SspiError } from "../sspi/errors.ts";
+import { SEC_E_INTERNAL_ERROR } from "../sspi/status.ts";
+import type { RpcAuth } from "./auth.ts";
+import {
+  AUTH_PAD_ALIGNMENT,
+  authPadLength,
+  encodePdu,
+  PFC_FIRST_FRAG,
+  PFC_LAST_FRAG,
+  PTYPE_REQUEST,
+  REQUEST_HEADER_SIZE,
+  SEC_TRAILER_SIZE,
+} from "./pdu.ts";
+
+/** The presentation context id of the one interface bound. */
+export const CONTEXT_ID = 0;
+/** The `auth_context_id` of the one security context. */
+export const AUTH_CONTEXT_ID = 0;
+
+/**
+ * The request PDUs of one call: `stub` cut into fragments of at most `maxFrag`
+ * bytes. With `auth`, each fragment's stub is a multiple of 16 bytes but the last,
+ * which is padded to one; `auth.protect` signs (or seals in place) each fragment's
+ * stub and padding, in order.
+ */
+export function* requestFragments(
+  callId: number,
+  opnum: number,
+  stub: Uint8Array,
+  maxFrag: number,
+  auth: RpcAuth | null,
+): Generator<Uint8Array> {
+  const overhead = auth ? SEC_TRAILER_SIZE + auth.signatureSize : 0;
+  const room = maxFrag - REQUEST_HEADER_SIZE - overhead;
+  const chunk = room - (room % AUTH_PAD_ALIGNMENT);
+  if (!(chunk > 0)) {
+    throw new RangeError(`fragments of ${maxFrag} bytes are too small`);
+  }
+  let at = 0;
+  do {
+    const n = Math.min(chunk, stub.length - at);
+    const pad = auth ? authPadLength(n) : 0;
+    const data = new Uint8Array(n + pad);
+    data.set(stub.subarray(at, at + n));
+    const flags = (at === 0 ? PFC_FIRST_FRAG : 0) |
+      (at + n === stub.length ? PFC_LAST_FRAG : 0);
+    const allocHint = stub.length - at;
+    at += n;
+    let verifier = null;
+    if (auth) {
+      const value = auth.protect(data);
+      if (value.length !== auth.signatureSize) {
+        throw new SspiError(
+          SEC_E_INTERNAL_ERROR,
+          "RPC security provider returned a signature of the wrong size",
+        );
+      }
+      verifier = {
+        authType: auth.authType,
+        authLevel: auth.authLevel,
+        padLength: pad,
+        contextId: AUTH_CONTEXT_ID,
+        value,
+      };
+    }
+    yield encodePdu({
+      type: PTYPE_REQUEST,
+      flags,
+      callId,
+      allocHint,
+      contextId: CONTEXT_ID,
+      opnum,
+      object: null,
+      stub: data,
+      auth: verifier,
+    });
+  } while (at < stub.length);
+}

@@ -1,0 +1,110 @@
+/**
+ * The byte stream under a DCE/RPC connection: the shape of a connection, the default
+ * TCP connector, exact reads and writes, and the timeout that bounds each exchange.
+ * Every failure here is `SEC_E_NO_AUTHENTICATING_AUTHORITY` naming the server.
+ *
+ * @module
+ */
+import { SspiError } from "../sspi/errors.ts";
+import { SEC_E_NO_AUTHENTICATING_AUTHORITY } from "../sspi/status.ts";
+
+/** A connected byte stream: what the client needs of a `Deno.Conn`. */
+export interface RpcStream {
+  /** Writes all of `b` (or at least resolves once it is queued). */
+  write(b: Uint8Array): Promise<unknown>;
+  /** Reads into `b`; null at the end of the stream. */
+  read(b: Uint8Array): Promise<number | null>;
+  /** Closes the connection; a pending read then fails or returns null. */
+  close(): void;
+}
+
+/** Opens a stream to `hostname:port` (TCP by default, through `Deno.connect`). */
+export type RpcConnector = (
+  hostname: string,
+  port: number,
+) => Promise<RpcStream>;
+
+/** The default connector: `Deno.connect` over TCP. */
+export function tcpConnect(hostname: string, port: number): Promise<RpcStream> {
+  return Deno.connect({ hostname, port, transport: "tcp" });
+}
+
+/** `e` (a network error) as an SspiError naming `where`. */
+export function unreachable(where: string, e: unknown): SspiError {
+  const why = e instanceof Error ? e.message : String(e);
+  return new SspiError(
+    SEC_E_NO_AUTHENTICATING_AUTHORITY,
+    `RPC server ${where} cannot be reached: ${why}`,
+    { cause: e },
+  );
+}
+
+/**
+ * `work` bounded by `ms`: on timeout `abandon` runs and the result is
+ * `SEC_E_NO_AUTHENTICATING_AUTHORITY` naming `where` and `what`.
+ */
+export async function bounded<T>(
+  work: Promise<T>,
+  ms: number,
+  where: string,
+  what: string,
+  abandon: () => void,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abandon();
+      reject(
+        new SspiError(
+          SEC_E_NO_AUTHENTICATING_AUTHORITY,
+          `RPC server ${where}: no answer to the ${what} within ${ms} ms`,
+        ),
+      );
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => {}); // settles after a timeout; nobody waits for it
+  }
+}
+
+/**
+ * Writes all of `b` (a `Deno.Conn` may write less than asked); a failing stream is
+ * an error naming `where`.
+ */
+export async function writeAll(
+  s: RpcStream,
+  b: Uint8Array,
+  where: string,
+): Promise<void> {
+  try {
+    for (let at = 0; at < b.length;) {
+      const n = await s.write(b.subarray(at));
+      at += typeof n === "number" && n > 0 ? n : b.length - at;
+    }
+  } catch (e) {
+    throw unreachable(where, e);
+  }
+}
+
+/** Fills `b` from the stream; the stream ending first is an error naming `where`. */
+export async function readFull(
+  s: RpcStream,
+  b: Uint8Array,
+  where: string,
+): Promise<void> {
+  for (let at = 0; at < b.length;) {
+    let got: number | null;
+    try {
+      got = await s.read(b.subarray(at));
+    } catch (e) {
+      throw unreachable(where, e);
+    }
+    if (got === null) {
+      throw unreachable(where, new Error("the connection was closed"));
+    }
+    at += got;
+  }
+}
