@@ -26,6 +26,10 @@ export const OP_LOGON_SAM_LOGON_EX = 39;
 
 /** `WorkstationSecureChannel` (NETLOGON_SECURE_CHANNEL_TYPE). */
 export const WORKSTATION_SECURE_CHANNEL = 2;
+/** `NetlogonGenericInformation` (NETLOGON_LOGON_INFO_CLASS). */
+const GENERIC_INFORMATION = 4;
+/** `NetlogonValidationGenericInfo2` (NETLOGON_VALIDATION_INFO_CLASS). */
+const VALIDATION_GENERIC_INFO2 = 5;
 /** `NetlogonNetworkTransitiveInformation` (NETLOGON_LOGON_INFO_CLASS). */
 const NETWORK_TRANSITIVE_INFORMATION = 6;
 /** `NetlogonValidationSamInfo4` (NETLOGON_VALIDATION_INFO_CLASS): keys not re-encrypted. */
@@ -138,6 +142,64 @@ export function encodeSamLogonEx(
   w.u16(VALIDATION_SAM_INFO4);
   w.u32(0); // ExtraFlags
   return w.finish();
+}
+
+/**
+ * NetrLogonSamLogonEx's request for a generic logon (MS-NRPC 2.2.1.4.2): `data`
+ * for the DC's `packageName` package, e.g. a Kerberos PAC validation (MS-APDS
+ * 3.2.5.1), in the account `domain`.
+ */
+export function encodeGenericLogonEx(
+  server: string,
+  computer: string,
+  domain: string,
+  packageName: string,
+  data: Uint8Array,
+): Uint8Array {
+  const w = new NdrWriter();
+  w.pointer(() => w.wstring(server));
+  w.pointer(() => w.wstring(computer));
+  w.u16(GENERIC_INFORMATION);
+  w.struct(() => {
+    w.u16(GENERIC_INFORMATION);
+    w.pointer(() => {
+      w.unicodeString(domain || null);
+      w.u32(0); // ParameterControl
+      w.u32(0).u32(0); // Reserved
+      w.unicodeString(null); // UserName
+      w.unicodeString(null); // Workstation
+      w.unicodeString(packageName);
+      w.u32(data.length);
+      w.pointer(() => w.u32(data.length).bytes(data));
+    });
+  });
+  w.u16(VALIDATION_GENERIC_INFO2);
+  w.u32(0); // ExtraFlags
+  return w.finish();
+}
+
+/** The status of a generic NetrLogonSamLogonEx (its validation data is not kept). */
+export function decodeGenericLogonEx(stub: Uint8Array): number {
+  return decodeNdr(stub, (r) => {
+    r.align(2);
+    const level = r.u16("ValidationLevel");
+    if (r.pointer("ValidationInformation") !== 0) {
+      if (level !== VALIDATION_GENERIC_INFO2) {
+        throw r.error(`validation level ${level} was not asked for`);
+      }
+      const length = r.u32("DataLength");
+      if (r.pointer("ValidationData") !== 0) {
+        if (r.u32("ValidationData size") !== length) {
+          throw r.error("ValidationData size does not match its length");
+        }
+        r.take(length, "ValidationData");
+      }
+    }
+    r.u8("Authoritative");
+    r.align(4);
+    r.u32("ExtraFlags");
+    return status(r);
+  }, "Netlogon");
 }
 
 /** NetrLogonSamLogonEx's response. */

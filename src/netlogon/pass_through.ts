@@ -1,45 +1,30 @@
 /**
- * NTLM pass-through to a domain controller (MS-APDS 3.1.5, MS-NRPC): the secure
- * channel of this server's machine account, set up once (NetrServerReqChallenge and
- * NetrServerAuthenticate3 with AES), then one sealed NetrLogonSamLogonEx per logon.
- * Calls go one at a time (the channel's sequence numbers are ordered); a channel
- * that fails is set up again once.
+ * Checking logons with a domain controller over this server's Netlogon secure
+ * channel (`channel.ts`): NTLM pass-through (MS-APDS 3.1.5, a network logon by
+ * NetrLogonSamLogonEx) and Kerberos PAC validation (MS-APDS 3.2.5.1, the PAC's KDC
+ * signature checked by the DC, which holds the `krbtgt` key).
  *
  * @module
  */
 import { md4 } from "../crypto/mod.ts";
-import { mapEndpoint } from "../rpc/epmapper.ts";
-import { RpcClient } from "../rpc/client.ts";
 import { SspiError } from "../sspi/errors.ts";
-import { ntStatusText } from "../sspi/ntstatus.ts";
+import { SEC_E_UNKNOWN_CREDENTIALS } from "../sspi/status.ts";
+import { fromHex, utf16le } from "../util/bytes.ts";
 import {
-  SEC_E_NO_AUTHENTICATING_AUTHORITY,
-  SEC_E_UNKNOWN_CREDENTIALS,
-} from "../sspi/status.ts";
-import { constantTimeEqual, fromHex, utf16le } from "../util/bytes.ts";
-import {
-  decodeAuthenticate3,
-  decodeReqChallenge,
+  decodeGenericLogonEx,
   decodeSamLogonEx,
-  encodeAuthenticate3,
-  encodeReqChallenge,
+  encodeGenericLogonEx,
   encodeSamLogonEx,
-  NETLOGON_INTERFACE,
   OP_LOGON_SAM_LOGON_EX,
-  OP_SERVER_AUTHENTICATE3,
-  OP_SERVER_REQ_CHALLENGE,
+  type SamLogonExReply,
 } from "./calls.ts";
-import {
-  computeNetlogonCredential,
-  computeSessionKeyAes,
-  newClientChallenge,
-} from "./crypto.ts";
+import { SecureChannel, STATUS_ACCESS_DENIED } from "./channel.ts";
+import { netlogonAesEncrypt } from "./crypto.ts";
 import type {
   NetworkLogon,
   NetworkLogonResult,
   NetworkLogonVerifier,
 } from "./logon.ts";
-import { NetlogonSecureChannel } from "./secure_channel.ts";
 
 /**
  * Where the domain controller is and this server's machine account (the `$` account
@@ -62,30 +47,22 @@ export interface NetlogonOptions {
   TimeoutMs?: number;
 }
 
-/**
- * NegotiateFlags we offer (MS-NRPC 3.1.4.2, what Windows 10 sends): AES and the
- * secure RPC channel among them; the DC must grant both.
- */
-const OFFERED_FLAGS = 0x612fffff;
-/** NETLOGON_NEG_SUPPORTS_AES. */
-const NEG_SUPPORTS_AES = 0x01000000;
-/** NETLOGON_NEG_AUTHENTICATED_RPC: the secure RPC channel ("schannel"). */
-const NEG_AUTHENTICATED_RPC = 0x40000000;
-/** `STATUS_ACCESS_DENIED`: how a DC answers a call on a channel it forgot. */
-const STATUS_ACCESS_DENIED = 0xC0000022;
-
-function unreachable(message: string): SspiError {
-  return new SspiError(SEC_E_NO_AUTHENTICATING_AUTHORITY, message);
+/** A PAC's signatures, for the DC to check the KDC's (MS-PAC 2.8). */
+export interface PacSignatures {
+  /** The server signature's Signature bytes (what the KDC signature signs). */
+  serverChecksum: Uint8Array;
+  /** The KDC signature's SignatureType. */
+  kdcType: number;
+  /** The KDC signature's Signature bytes. */
+  kdcSignature: Uint8Array;
 }
 
-/** An open secure channel. */
-interface Channel {
-  rpc: RpcClient;
-  auth: NetlogonSecureChannel;
-}
+/** `KerbVerifyPacMessage` (MS-APDS 2.2.2.1). */
+const KERB_VERIFY_PAC_MESSAGE = 3;
 
 /**
- * Checks network logons with a domain controller over this server's secure channel.
+ * Checks logons with a domain controller over this server's secure channel, which
+ * every verifier of the same DC and machine account shares.
  *
  * @example
  * ```ts ignore
@@ -99,19 +76,11 @@ interface Channel {
  * ```
  */
 export class NetlogonVerifier implements NetworkLogonVerifier {
-  readonly #host: string;
-  readonly #port: number | undefined;
-  readonly #account: string;
-  readonly #domain: string;
-  readonly #timeoutMs: number;
-  #ntHash: Uint8Array;
-  #channel: Promise<Channel> | null = null;
-  #queue: Promise<unknown> = Promise.resolve();
-  #closed = false;
+  #channel: SecureChannel | null;
 
   /**
    * Checks the options (an `SspiError(SEC_E_UNKNOWN_CREDENTIALS)` when they are
-   * unusable); connects on first use. `defaults` are the NTLM credential's names.
+   * unusable); connects on first use. `defaults` are the credential's names.
    */
   constructor(
     options: NetlogonOptions,
@@ -134,51 +103,32 @@ export class NetlogonVerifier implements NetworkLogonVerifier {
         "DomainController needs the machine account (Account or ComputerName) and its domain (Domain or DomainName)",
       );
     }
-    this.#host = options.Server;
-    this.#port = options.Port;
-    this.#account = account.toUpperCase();
-    this.#domain = domain.toUpperCase();
-    this.#timeoutMs = options.TimeoutMs ?? 10_000;
-    this.#ntHash = machineHash(options);
+    const hash = machineHash(options);
+    this.#channel = SecureChannel.acquire({
+      host: options.Server,
+      port: options.Port,
+      account: account.toUpperCase(),
+      domain: domain.toUpperCase(),
+      timeoutMs: options.TimeoutMs ?? 10_000,
+    }, hash);
+    hash.fill(0);
+  }
+
+  #open(): SecureChannel {
+    const ch = this.#channel;
+    if (!ch) throw new SspiError(SEC_E_UNKNOWN_CREDENTIALS, "closed");
+    return ch;
   }
 
   /** Passes one logon through (see {@linkcode NetworkLogonVerifier.logon}). */
-  logon(logon: NetworkLogon): Promise<NetworkLogonResult> {
-    const run = this.#queue.then(() => this.#logonOnce(logon, true));
-    this.#queue = run.catch(() => {});
-    return run;
-  }
-
-  async #logonOnce(
-    logon: NetworkLogon,
-    retry: boolean,
-  ): Promise<NetworkLogonResult> {
-    if (this.#closed) throw unreachable("the Netlogon channel is closed");
-    let ch: Channel;
-    try {
-      ch = await (this.#channel ??= this.#open());
-    } catch (e) {
-      this.#channel = null;
-      throw e;
-    }
-    let reply;
-    try {
-      reply = decodeSamLogonEx(
-        await ch.rpc.call(
-          OP_LOGON_SAM_LOGON_EX,
-          encodeSamLogonEx(`\\\\${this.#host}`, this.#account, logon),
-        ),
-      );
-    } catch (e) {
-      this.#drop(ch);
-      if (retry) return this.#logonOnce(logon, false);
-      throw e;
-    }
-    if (reply.status === STATUS_ACCESS_DENIED && retry) {
-      // The DC no longer knows this channel (it restarted): set it up again.
-      this.#drop(ch);
-      return this.#logonOnce(logon, false);
-    }
+  async logon(logon: NetworkLogon): Promise<NetworkLogonResult> {
+    const ch = this.#open();
+    const reply = await ch.call(
+      OP_LOGON_SAM_LOGON_EX,
+      () => encodeSamLogonEx(`\\\\${ch.host}`, ch.account, logon),
+      decodeSamLogonEx,
+      (r: SamLogonExReply) => r.status === STATUS_ACCESS_DENIED,
+    );
     const v = reply.validation;
     if (reply.status !== 0 || !v) {
       v?.userSessionKey.fill(0);
@@ -198,123 +148,45 @@ export class NetlogonVerifier implements NetworkLogonVerifier {
     };
   }
 
-  #drop(ch: Channel): void {
-    this.#channel = null;
-    ch.rpc.close();
-    ch.auth.dispose();
-  }
-
-  /** Sets up the secure channel: the credential exchange, then a sealed binding. */
-  async #open(): Promise<Channel> {
-    const host = this.#host;
-    const timeoutMs = this.#timeoutMs;
-    const port = this.#port ??
-      await mapEndpoint(host, NETLOGON_INTERFACE, { timeoutMs });
-    const server = `\\\\${host}`;
-    const sessionKey = await this.#authenticate(server, port);
-    const auth = new NetlogonSecureChannel({
-      domain: this.#domain,
-      computer: this.#account,
-      sessionKey,
-    });
-    sessionKey.fill(0);
-    try {
-      const rpc = await RpcClient.connect({
-        host,
-        port,
-        iface: NETLOGON_INTERFACE,
-        auth,
-        timeoutMs,
-      });
-      return { rpc, auth };
-    } catch (e) {
-      auth.dispose();
-      throw e;
-    }
-  }
-
-  /** NetrServerReqChallenge + NetrServerAuthenticate3: the session key. */
-  async #authenticate(server: string, port: number): Promise<Uint8Array> {
-    const rpc = await RpcClient.connect({
-      host: this.#host,
-      port,
-      iface: NETLOGON_INTERFACE,
-      timeoutMs: this.#timeoutMs,
-    });
-    try {
-      const clientChallenge = newClientChallenge();
-      const ch = decodeReqChallenge(
-        await rpc.call(
-          OP_SERVER_REQ_CHALLENGE,
-          encodeReqChallenge(server, this.#account, clientChallenge),
+  /**
+   * Asks the DC to check a PAC's KDC signature (MS-APDS 3.2.5.1): a generic logon
+   * to the "Kerberos" package carrying a `KERB_VERIFY_PAC_REQUEST`. Resolves with
+   * the DC's NTSTATUS (0: the KDC signed that server checksum).
+   */
+  validatePac(sigs: PacSignatures): Promise<number> {
+    const ch = this.#open();
+    const c = sigs.serverChecksum;
+    const k = sigs.kdcSignature;
+    const msg = new Uint8Array(16 + c.length + k.length);
+    const v = new DataView(msg.buffer);
+    v.setUint32(0, KERB_VERIFY_PAC_MESSAGE, true);
+    v.setUint32(4, c.length, true);
+    v.setInt32(8, sigs.kdcType, true);
+    v.setUint32(12, k.length, true);
+    msg.set(c, 16);
+    msg.set(k, 16 + c.length);
+    return ch.call(
+      OP_LOGON_SAM_LOGON_EX,
+      // The generic logon's data goes encrypted with the session key, sealed
+      // channel or not (AES-CFB8, zero IV, as for the other encrypted logon fields;
+      // the DC decrypts it before reading it).
+      (key) =>
+        encodeGenericLogonEx(
+          `\\\\${ch.host}`,
+          ch.account,
+          ch.domain,
+          "Kerberos",
+          netlogonAesEncrypt(key, msg),
         ),
-      );
-      if (ch.status !== 0) {
-        throw unreachable(
-          `the domain controller refused a Netlogon challenge: ${
-            ntStatusText(ch.status)
-          }`,
-        );
-      }
-      const sk = computeSessionKeyAes(
-        this.#ntHash,
-        clientChallenge,
-        ch.serverChallenge,
-      );
-      const ours = computeNetlogonCredential(sk, clientChallenge);
-      const reply = decodeAuthenticate3(
-        await rpc.call(
-          OP_SERVER_AUTHENTICATE3,
-          encodeAuthenticate3(
-            server,
-            `${this.#account}$`,
-            this.#account,
-            ours,
-            OFFERED_FLAGS,
-          ),
-        ),
-      );
-      const theirs = computeNetlogonCredential(sk, ch.serverChallenge);
-      const granted = reply.negotiateFlags;
-      if (reply.status !== 0) {
-        sk.fill(0);
-        throw unreachable(
-          `the domain controller refused this server's machine account ${this.#account}$: ${
-            ntStatusText(reply.status)
-          }`,
-        );
-      }
-      if (!constantTimeEqual(theirs, reply.serverCredential)) {
-        sk.fill(0);
-        throw unreachable(
-          "the domain controller's Netlogon credential does not match (not the account's DC?)",
-        );
-      }
-      if (
-        (granted & (NEG_SUPPORTS_AES | NEG_AUTHENTICATED_RPC)) !==
-          (NEG_SUPPORTS_AES | NEG_AUTHENTICATED_RPC)
-      ) {
-        sk.fill(0);
-        throw unreachable(
-          "the domain controller does not offer an AES secure channel",
-        );
-      }
-      return sk;
-    } finally {
-      rpc.close();
-    }
+      decodeGenericLogonEx,
+      (status) => status === STATUS_ACCESS_DENIED,
+    );
   }
 
-  /** Closes the channel and wipes the machine account's hash. */
+  /** Gives up this verifier's use of the channel (the last one closes it). */
   close(): void {
-    this.#closed = true;
-    this.#ntHash.fill(0);
-    const ch = this.#channel;
+    this.#channel?.release();
     this.#channel = null;
-    ch?.then((c) => {
-      c.rpc.close();
-      c.auth.dispose();
-    }, () => {});
   }
 }
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { connect } from "../net/tcp.ts";
 import { SspiError } from "../sspi/errors.ts";
 import { SEC_E_NO_AUTHENTICATING_AUTHORITY } from "../sspi/status.ts";
 
@@ -18,15 +19,15 @@ export interface RpcStream {
   close(): void;
 }
 
-/** Opens a stream to `hostname:port` (TCP by default, through `Deno.connect`). */
+/** Opens a stream to `hostname:port` (TCP by default). */
 export type RpcConnector = (
   hostname: string,
   port: number,
 ) => Promise<RpcStream>;
 
-/** The default connector: `Deno.connect` over TCP. */
+/** The default connector: TCP, through `Deno.connect` or `node:net`. */
 export function tcpConnect(hostname: string, port: number): Promise<RpcStream> {
-  return Deno.connect({ hostname, port, transport: "tcp" });
+  return connect(hostname, port);
 }
 
 /** `e` (a network error) as an SspiError naming `where`. */

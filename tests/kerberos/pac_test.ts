@@ -870,6 +870,7 @@ Deno.test("pac: a Windows Server 2022 ticket: full PAC and ticket signatures", (
     ServerChecksumVerified: true,
     ClientInfoValid: true,
     KdcChecksumPresent: true,
+    KdcChecksumVerified: false,
     Buffers: [1, 6, 7, 10, 12, 16, 19],
   });
   // MS-PAC 2.8: the server signature covers the ticket (16) and full PAC (19)

@@ -9,17 +9,7 @@ import {
   SEC_E_OK,
   statusName,
 } from "../../mod.ts";
-import { decrypt, encrypt } from "../../src/packages/kerberos/crypto.ts";
-import {
-  frameInitialToken,
-  TOK_AP_REQ,
-  unframeToken,
-} from "../../src/packages/kerberos/gss.ts";
-import { parseKeytab } from "../../src/packages/kerberos/keytab.ts";
-import {
-  decodeApReq,
-  encodeApReq,
-} from "../../src/packages/kerberos/messages.ts";
+import { editTicket } from "./_ticket_edit.ts";
 import {
   accept,
   acquireInbound,
@@ -34,35 +24,6 @@ import {
 } from "./_kdc_helpers.ts";
 
 const st = (s: number) => statusName(s);
-const KEY_USAGE_TICKET = 2;
-
-/** `token` with the ticket's EncTicketPart passed through `edit` under `key`. */
-function editTicket(
-  token: Uint8Array,
-  keytab: Uint8Array,
-  edit: (plain: Uint8Array) => void,
-): Uint8Array {
-  const ap = decodeApReq(unframeToken(token)!.inner);
-  const entry = parseKeytab(keytab).find((e) =>
-    e.key.etype === ap.ticket.encPart.etype
-  )!;
-  const plain = decrypt(entry.key, KEY_USAGE_TICKET, ap.ticket.encPart.cipher)!;
-  edit(plain);
-  const ticket = {
-    tktVno: 5 as const,
-    realm: ap.ticket.realm,
-    sname: ap.ticket.sname,
-    encPart: {
-      ...ap.ticket.encPart,
-      cipher: encrypt(entry.key, KEY_USAGE_TICKET, plain),
-    },
-  };
-  return frameInitialToken(
-    TOK_AP_REQ,
-    encodeApReq({ ...ap, ticket }),
-  );
-}
-
 /** The offset of the PAC_CLIENT_INFO name ("alice" in UTF-16LE) in `plain`. */
 function clientNameAt(plain: Uint8Array): number {
   const name = new Uint8Array(

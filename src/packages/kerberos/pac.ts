@@ -16,6 +16,7 @@
 import { DerError } from "../../der/mod.ts";
 import { fromUtf16le } from "../../util/bytes.ts";
 import { msFromFiletime, TIMESTAMP_NEVER } from "../../sspi/buffers.ts";
+import type { PacSignatures } from "../../netlogon/pass_through.ts";
 import { scanSequence } from "./asn1.ts";
 import { AD_IF_RELEVANT, AD_WIN2K_PAC } from "./constants.ts";
 import {
@@ -190,6 +191,11 @@ export interface PacLogonInfo {
   ClientInfoValid: boolean;
   /** A KDC signature is present (it can only be checked with the krbtgt key). */
   KdcChecksumPresent: boolean;
+  /**
+   * A domain controller confirmed the KDC signature (PAC validation, with the
+   * credential's `DomainController`); false when it was not asked.
+   */
+  KdcChecksumVerified: boolean;
   /** The buffer types present, in PAC order. */
   Buffers: number[];
 }
@@ -478,7 +484,27 @@ export function pacLogonInfo(
     ServerChecksumVerified: serverChecksumVerified,
     ClientInfoValid: clientInfoValid,
     KdcChecksumPresent: pac.KdcSignature !== null,
+    KdcChecksumVerified: false,
     Buffers: pac.Buffers.map((b) => b.Type),
+  };
+}
+
+/**
+ * The server and KDC signatures of a ticket's PAC, for a domain controller to check
+ * the KDC's (PAC validation); null when the ticket has no PAC or either signature
+ * is missing or malformed.
+ */
+export function pacSignaturesOf(
+  authData: readonly AuthorizationDataEntry[] | undefined,
+): PacSignatures | null {
+  const bytes = findPac(authData);
+  if (bytes === null || "error" in bytes) return null;
+  const pac = parsePac(bytes);
+  if ("error" in pac || !pac.ServerSignature || !pac.KdcSignature) return null;
+  return {
+    serverChecksum: pac.ServerSignature.Signature.slice(),
+    kdcType: pac.KdcSignature.SignatureType,
+    kdcSignature: pac.KdcSignature.Signature.slice(),
   };
 }
 

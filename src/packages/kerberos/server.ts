@@ -32,10 +32,12 @@ import type {
   StepResult,
 } from "../../sspi/package.ts";
 import {
+  isFailure,
   SEC_E_BAD_BINDINGS,
   SEC_E_CONTEXT_EXPIRED,
   SEC_E_INVALID_TOKEN,
   SEC_E_LOGON_DENIED,
+  SEC_E_NO_AUTHENTICATING_AUTHORITY,
   SEC_E_NO_CREDENTIALS,
   SEC_E_NO_KERB_KEY,
   SEC_E_OK,
@@ -91,6 +93,7 @@ import {
 } from "./delegation.ts";
 import {
   type PacLogonInfo,
+  pacSignaturesOf,
   readTicketPac,
   SECPKG_ATTR_PAC_LOGON_INFO,
 } from "./pac.ts";
@@ -99,6 +102,11 @@ import {
   SECPKG_ATTR_KERBEROS_CLIENT_TICKET,
 } from "./evidence.ts";
 import { deepFreeze } from "../../util/freeze.ts";
+import type {
+  NetlogonVerifier,
+  PacSignatures,
+} from "../../netlogon/pass_through.ts";
+import { ntStatusText } from "../../sspi/ntstatus.ts";
 import {
   CLOCK_SKEW_MS,
   type KerberosServerCredential,
@@ -130,6 +138,8 @@ export class KerberosServerContext extends KerberosContextBase {
   /** The client's ticket and its session key, as accepted. */
   #ticketSeen: CachedTicket | null = null;
   #logonInfo: Readonly<PacLogonInfo> | null = null;
+  /** The accepted PAC's signatures, when the credential validates PACs with a DC. */
+  #pacCheck: PacSignatures | null = null;
 
   constructor(
     info: SecPkgInfo,
@@ -138,7 +148,7 @@ export class KerberosServerContext extends KerberosContextBase {
     super(info, false);
   }
 
-  step(req: StepRequest): StepResult {
+  step(req: StepRequest): StepResult | Promise<StepResult> {
     if (this.#done) {
       return failure(SEC_E_OUT_OF_SEQUENCE, "the handshake already ran");
     }
@@ -146,14 +156,59 @@ export class KerberosServerContext extends KerberosContextBase {
     const token = inputToken(req.input);
     const ap = token ? apReqBytes(token) : null;
     if (!ap) return failure(SEC_E_INVALID_TOKEN, "expected a Kerberos AP-REQ");
+    let r: StepResult;
     try {
-      return this.#accept(req, ap);
+      r = this.#accept(req, ap);
     } catch (e) {
       if (e instanceof DerError) {
         return failure(SEC_E_INVALID_TOKEN, `malformed AP-REQ: ${e.message}`);
       }
       throw e;
     }
+    const sigs = this.#pacCheck;
+    this.#pacCheck = null;
+    const dc = this.cred.pacValidator;
+    if (!sigs || !dc || isFailure(r.status)) return r;
+    return this.#validatePac(req, r, sigs, dc);
+  }
+
+  /**
+   * PAC validation (MS-APDS 3.2.5.1): `r`, the accepted step, stands only once the
+   * domain controller confirms the PAC's KDC signature; otherwise the context is
+   * wiped and the step fails.
+   */
+  #validatePac(
+    req: StepRequest,
+    r: StepResult,
+    sigs: PacSignatures,
+    dc: NetlogonVerifier,
+  ): StepResult | Promise<StepResult> {
+    if (!req.async) {
+      this.dispose();
+      return failure(
+        SEC_E_NO_AUTHENTICATING_AUTHORITY,
+        "the PAC is checked with the domain controller: call SspiAcceptSecurityContextAsync",
+      );
+    }
+    return dc.validatePac(sigs).then((status) => {
+      if (status !== 0) {
+        this.dispose();
+        return failure(
+          SEC_E_LOGON_DENIED,
+          `the domain controller did not confirm the PAC's KDC signature: ${
+            ntStatusText(status)
+          }`,
+        );
+      }
+      const li = this.#logonInfo;
+      if (li) {
+        this.#logonInfo = Object.freeze({ ...li, KdcChecksumVerified: true });
+      }
+      return r;
+    }, (e) => {
+      this.dispose();
+      throw e;
+    });
   }
 
   #accept(req: StepRequest, bytes: Uint8Array): StepResult {
@@ -303,6 +358,9 @@ export class KerberosServerContext extends KerberosContextBase {
     if (delegated) ret |= ASC_RET_DELEGATE;
     this.#delegated = delegated;
     this.#logonInfo = pac ? deepFreeze(pac) : null;
+    if (pac && this.cred.pacValidator) {
+      this.#pacCheck = pacSignaturesOf(tkt.authorizationData);
+    }
     // Kept for SECPKG_ATTR_KERBEROS_CLIENT_TICKET, which wraps it only when asked:
     // most acceptors never delegate, so the handshake makes no object for it.
     this.#ticketSeen = {

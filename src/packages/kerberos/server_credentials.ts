@@ -22,6 +22,10 @@ import { isSupportedEtype, type KerberosKey, keySize } from "./crypto.ts";
 import { type KeytabEntry, parseKeytab, wipeKeytab } from "./keytab.ts";
 import type { PrincipalName } from "./messages.ts";
 import { envVar, readFileBytes } from "./config.ts";
+import {
+  type NetlogonOptions,
+  NetlogonVerifier,
+} from "../../netlogon/pass_through.ts";
 
 /** `pAuthData` of an inbound Kerberos credential. */
 export interface KerberosServerAuthData {
@@ -36,6 +40,18 @@ export interface KerberosServerAuthData {
    * that sends none is accepted, one that sends other bindings never is.
    */
   requireChannelBindings?: boolean;
+  /**
+   * Have the domain controller check each PAC's KDC signature (PAC validation,
+   * MS-APDS 3.2.5.1) over this server's Netlogon secure channel: a ticket forged
+   * with the service key alone (a "silver ticket") is then refused. `Account` and
+   * `Domain` name the server's machine account; only `SspiAcceptSecurityContextAsync`
+   * can accept with it.
+   */
+  DomainController?: NetlogonOptions;
+  /** The machine account's name when `DomainController.Account` is not given. */
+  ComputerName?: string;
+  /** Its NetBIOS domain when `DomainController.Domain` is not given. */
+  DomainName?: string;
 }
 
 /** The allowed clock skew, as Windows' and MIT's default (5 minutes). */
@@ -81,6 +97,8 @@ export class KerberosServerCredential implements PackageCredential {
   #entries: KeytabEntry[];
   #seen = new Map<string, number>();
   #principalOnly: boolean;
+  /** Checks PACs' KDC signatures with a domain controller, when configured. */
+  pacValidator: NetlogonVerifier | null = null;
 
   /**
    * Builds a credential over keytab entries (kept; wiped on dispose); with
@@ -173,6 +191,8 @@ export class KerberosServerCredential implements PackageCredential {
   }
 
   dispose(): void {
+    this.pacValidator?.close();
+    this.pacValidator = null;
     wipeKeytab(this.#entries);
     this.#entries = [];
     this.#seen.clear();
@@ -214,10 +234,22 @@ export function acquireKerberosServerCredential(
       "the keytab holds no AES key for the principal",
     );
   }
-  return new KerberosServerCredential(
+  const cred = new KerberosServerCredential(
     req.use,
     entries,
     d.requireChannelBindings === true,
     !!req.principal,
   );
+  if (d.DomainController) {
+    try {
+      cred.pacValidator = new NetlogonVerifier(d.DomainController, {
+        computer: d.ComputerName,
+        domain: d.DomainName,
+      });
+    } catch (e) {
+      cred.dispose();
+      throw e;
+    }
+  }
+  return cred;
 }

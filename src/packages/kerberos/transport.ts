@@ -7,6 +7,8 @@
  * @module
  */
 
+import { connect, type Stream } from "../../net/tcp.ts";
+
 /** Sends one KDC request and resolves with the KDC's reply message. */
 export type KdcTransport = (
   realm: string,
@@ -50,15 +52,6 @@ function frame(request: Uint8Array): Uint8Array {
   return out;
 }
 
-/** A connected byte stream: enough of `Deno.Conn` for one exchange. */
-interface Stream {
-  write(b: Uint8Array): Promise<unknown>;
-  read(b: Uint8Array): Promise<number | null>;
-  close(): void;
-  /** The local end's address (Deno's `localAddr`). */
-  localAddr?: { hostname?: string };
-}
-
 /** Reads exactly `n` bytes, or throws when the stream ends first. */
 async function readExactly(s: Stream, n: number): Promise<Uint8Array> {
   const out = new Uint8Array(n);
@@ -69,66 +62,6 @@ async function readExactly(s: Stream, n: number): Promise<Uint8Array> {
     at += got;
   }
   return out;
-}
-
-/** Opens a TCP connection with Deno's API, or node:net elsewhere. */
-async function connect(hostname: string, port: number): Promise<Stream> {
-  // deno-lint-ignore no-explicit-any
-  const d = (globalThis as any).Deno;
-  if (d?.connect) return await d.connect({ hostname, port, transport: "tcp" });
-  return await nodeConnect(hostname, port);
-}
-
-/** A minimal stream over node:net (Node, Bun), read through a queue of chunks. */
-async function nodeConnect(hostname: string, port: number): Promise<Stream> {
-  const spec = "node:net";
-  const net = await import(spec);
-  const sock = net.connect({ host: hostname, port });
-  await new Promise<void>((res, rej) => {
-    sock.once("connect", () => res());
-    sock.once("error", rej);
-  });
-  const chunks: Uint8Array[] = [];
-  let ended = false;
-  let failure: unknown = null;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    wake?.();
-    wake = null;
-  };
-  sock.on("data", (c: Uint8Array) => {
-    chunks.push(new Uint8Array(c));
-    notify();
-  });
-  sock.on("end", () => {
-    ended = true;
-    notify();
-  });
-  sock.on("error", (e: unknown) => {
-    failure = e;
-    notify();
-  });
-  return {
-    write: (b) =>
-      new Promise((res, rej) =>
-        sock.write(b, (e?: Error) => e ? rej(e) : res(b.length))
-      ),
-    async read(b) {
-      while (chunks.length === 0) {
-        if (failure) throw failure;
-        if (ended) return null;
-        await new Promise<void>((r) => (wake = r));
-      }
-      const c = chunks[0];
-      const n = Math.min(c.length, b.length);
-      b.set(c.subarray(0, n));
-      if (n === c.length) chunks.shift();
-      else chunks[0] = c.subarray(n);
-      return n;
-    },
-    close: () => sock.destroy(),
-    localAddr: { hostname: sock.localAddress },
-  };
 }
 
 /**
