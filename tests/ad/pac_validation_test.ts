@@ -7,6 +7,7 @@
 // itself, and is refused once the DC is asked; AD's own tickets pass.
 import assert from "node:assert/strict";
 import {
+  client,
   FreeCredentialsHandle,
   type PacLogonInfo,
   QueryContextAttributes,
@@ -159,6 +160,54 @@ Deno.test("PAC validation with a Samba AD DC (Netlogon)", async (t) => {
         const checked = await acceptAsync(validating, forged);
         assert.equal(st(checked.status), st(SEC_E_LOGON_DENIED));
         assert.match(checked.message!, /KDC signature/);
+      },
+    );
+
+    await t.step(
+      "Negotiate: NTLM pass-through and PAC validation on one channel",
+      async () => {
+        const authData = {
+          Keytab: keytab,
+          ComputerName: WEB1.name,
+          DomainName: AD.domain,
+          DomainController: { Server: "127.0.0.1", Password: WEB1.password },
+        };
+        for (const kerberos of [true, false]) {
+          const c = client({
+            package: kerberos ? "Negotiate" : "NTLM",
+            username: ALICE.user,
+            domain: kerberos ? AD.realm : AD.domain,
+            password: ALICE.password,
+            kdc: kerberos ? dc.kdc : undefined,
+            target: WEB.spns[0],
+          });
+          const s = server({ package: "Negotiate", authData });
+          try {
+            let tok = await c.stepAsync(null);
+            while (tok) {
+              const answer = await s.stepAsync(tok);
+              tok = answer && !c.complete ? await c.stepAsync(answer) : null;
+            }
+            assert.ok(s.complete, kerberos ? "Kerberos" : "NTLM");
+            const out = { value: null as unknown };
+            assert.equal(
+              st(QueryContextAttributes(
+                s.handles.context,
+                SECPKG_ATTR_PAC_LOGON_INFO,
+                out,
+              )),
+              st(SEC_E_OK),
+            );
+            const pac = out.value as PacLogonInfo;
+            assert.equal(pac.EffectiveName, ALICE.user);
+            // Kerberos: the DC confirmed the PAC; NTLM: the DC gave the logon info.
+            assert.equal(pac.KdcChecksumVerified, kerberos);
+            assert.equal(pac.KdcChecksumPresent, kerberos);
+          } finally {
+            c.dispose();
+            s.dispose();
+          }
+        }
       },
     );
 
