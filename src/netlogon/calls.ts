@@ -115,20 +115,44 @@ export function decodeAuthenticate3(stub: Uint8Array): {
   }, "Netlogon");
 }
 
+/**
+ * A NetrLogonSamLogonEx request: the DC's name and ours, the logon level, the
+ * NETLOGON_LEVEL union (its tag, then a pointer to the structure `info` writes),
+ * the validation level asked for, and ExtraFlags 0.
+ */
+function logonExStub(
+  server: string,
+  computer: string,
+  logonLevel: number,
+  validationLevel: number,
+  info: (w: NdrWriter) => void,
+): Uint8Array {
+  const w = new NdrWriter();
+  w.pointer(() => w.wstring(server));
+  w.pointer(() => w.wstring(computer));
+  w.u16(logonLevel);
+  w.struct(() => {
+    w.u16(logonLevel);
+    w.pointer(() => info(w));
+  });
+  w.u16(validationLevel);
+  w.u32(0); // ExtraFlags
+  return w.finish();
+}
+
 /** NetrLogonSamLogonEx's request for a network logon, asking for SAM_INFO4. */
 export function encodeSamLogonEx(
   server: string,
   computer: string,
   logon: NetworkLogon,
 ): Uint8Array {
-  const w = new NdrWriter();
-  w.pointer(() => w.wstring(server));
-  w.pointer(() => w.wstring(computer));
-  w.u16(NETWORK_TRANSITIVE_INFORMATION);
-  // NETLOGON_LEVEL: the union's tag, then its arm, a pointer to NETLOGON_NETWORK_INFO.
-  w.struct(() => {
-    w.u16(NETWORK_TRANSITIVE_INFORMATION);
-    w.pointer(() => {
+  return logonExStub(
+    server,
+    computer,
+    NETWORK_TRANSITIVE_INFORMATION,
+    VALIDATION_SAM_INFO4,
+    (w) => {
+      // NETLOGON_NETWORK_INFO
       w.unicodeString(logon.domain || null);
       w.u32(PARAMETER_CONTROL);
       w.u32(0).u32(0); // Reserved
@@ -137,11 +161,8 @@ export function encodeSamLogonEx(
       w.bytes(logon.challenge);
       w.countedBytes(logon.ntResponse.length ? logon.ntResponse : null);
       w.countedBytes(logon.lmResponse.length ? logon.lmResponse : null);
-    });
-  });
-  w.u16(VALIDATION_SAM_INFO4);
-  w.u32(0); // ExtraFlags
-  return w.finish();
+    },
+  );
 }
 
 /**
@@ -156,13 +177,13 @@ export function encodeGenericLogonEx(
   packageName: string,
   data: Uint8Array,
 ): Uint8Array {
-  const w = new NdrWriter();
-  w.pointer(() => w.wstring(server));
-  w.pointer(() => w.wstring(computer));
-  w.u16(GENERIC_INFORMATION);
-  w.struct(() => {
-    w.u16(GENERIC_INFORMATION);
-    w.pointer(() => {
+  return logonExStub(
+    server,
+    computer,
+    GENERIC_INFORMATION,
+    VALIDATION_GENERIC_INFO2,
+    (w) => {
+      // NETLOGON_GENERIC_INFO
       w.unicodeString(domain || null);
       w.u32(0); // ParameterControl
       w.u32(0).u32(0); // Reserved
@@ -171,35 +192,49 @@ export function encodeGenericLogonEx(
       w.unicodeString(packageName);
       w.u32(data.length);
       w.pointer(() => w.u32(data.length).bytes(data));
-    });
-  });
-  w.u16(VALIDATION_GENERIC_INFO2);
-  w.u32(0); // ExtraFlags
-  return w.finish();
+    },
+  );
+}
+
+/**
+ * Reads a NetrLogonSamLogonEx response: the validation union (read by `validation`
+ * when its pointer is not null, which must be at `level`), Authoritative,
+ * ExtraFlags and the status.
+ */
+function readLogonExReply<T>(
+  stub: Uint8Array,
+  level: number,
+  validation: (r: NdrReader) => T,
+): { status: number; authoritative: boolean; validation: T | null } {
+  return decodeNdr(stub, (r) => {
+    r.align(2);
+    const got = r.u16("ValidationLevel");
+    let v: T | null = null;
+    if (r.pointer("ValidationInformation") !== 0) {
+      if (got !== level) {
+        throw r.error(`validation level ${got} was not asked for`);
+      }
+      v = validation(r);
+    }
+    const authoritative = r.u8("Authoritative") !== 0;
+    r.align(4);
+    r.u32("ExtraFlags");
+    return { status: status(r), authoritative, validation: v };
+  }, "Netlogon");
 }
 
 /** The status of a generic NetrLogonSamLogonEx (its validation data is not kept). */
 export function decodeGenericLogonEx(stub: Uint8Array): number {
-  return decodeNdr(stub, (r) => {
-    r.align(2);
-    const level = r.u16("ValidationLevel");
-    if (r.pointer("ValidationInformation") !== 0) {
-      if (level !== VALIDATION_GENERIC_INFO2) {
-        throw r.error(`validation level ${level} was not asked for`);
+  return readLogonExReply(stub, VALIDATION_GENERIC_INFO2, (r) => {
+    // NETLOGON_VALIDATION_GENERIC_INFO2
+    const length = r.u32("DataLength");
+    if (r.pointer("ValidationData") !== 0) {
+      if (r.u32("ValidationData size") !== length) {
+        throw r.error("ValidationData size does not match its length");
       }
-      const length = r.u32("DataLength");
-      if (r.pointer("ValidationData") !== 0) {
-        if (r.u32("ValidationData size") !== length) {
-          throw r.error("ValidationData size does not match its length");
-        }
-        r.take(length, "ValidationData");
-      }
+      r.take(length, "ValidationData");
     }
-    r.u8("Authoritative");
-    r.align(4);
-    r.u32("ExtraFlags");
-    return status(r);
-  }, "Netlogon");
+  }).status;
 }
 
 /** NetrLogonSamLogonEx's response. */
@@ -218,20 +253,5 @@ export interface SamLogonExReply {
 
 /** Decodes NetrLogonSamLogonEx's response (ValidationLevel 6). */
 export function decodeSamLogonEx(stub: Uint8Array): SamLogonExReply {
-  return decodeNdr(stub, (r) => {
-    r.align(2);
-    const level = r.u16("ValidationLevel");
-    const pointer = r.pointer("ValidationInformation");
-    let validation: SamLogonExReply["validation"] = null;
-    if (pointer !== 0) {
-      if (level !== VALIDATION_SAM_INFO4) {
-        throw r.error(`validation level ${level} was not asked for`);
-      }
-      validation = readSamInfo4(r);
-    }
-    const authoritative = r.u8("Authoritative") !== 0;
-    r.align(4);
-    r.u32("ExtraFlags");
-    return { status: status(r), authoritative, validation };
-  }, "Netlogon");
+  return readLogonExReply(stub, VALIDATION_SAM_INFO4, readSamInfo4);
 }

@@ -11,8 +11,6 @@ import {
   AcceptSecurityContext,
   client,
   CtxtHandle,
-  type PacLogonInfo,
-  QueryContextAttributes,
   SEC_E_LOGON_DENIED,
   SEC_E_NO_AUTHENTICATING_AUTHORITY,
   SEC_E_OK,
@@ -20,7 +18,6 @@ import {
   SecBuffer,
   SECBUFFER_TOKEN,
   SecBufferDesc,
-  SECPKG_ATTR_PAC_LOGON_INFO,
   type SecurityContext,
   server,
   SspiError,
@@ -30,6 +27,7 @@ import {
 import { acquireInbound } from "../kerberos/_kdc_helpers.ts";
 import { hasCommand, startServer } from "../http/_server.ts";
 import { isCI } from "../peers/availability.ts";
+import { logonInfoOf } from "./_logon_info.ts";
 import { AD, type SambaDc, withSambaDc } from "../peers/samba_ad.ts";
 
 const st = (s: number) => statusName(s);
@@ -108,16 +106,7 @@ Deno.test("NTLM pass-through to a Samba AD DC (Netlogon)", async (t) => {
             const msg = new TextEncoder().encode(`hello through ${pkg}`);
             assert.deepEqual(s.unwrap(c.wrap(msg)), msg);
             assert.deepEqual(c.unwrap(s.wrap(msg)), msg);
-            const out = { value: null as unknown };
-            assert.equal(
-              st(QueryContextAttributes(
-                s.handles.context,
-                SECPKG_ATTR_PAC_LOGON_INFO,
-                out,
-              )),
-              st(SEC_E_OK),
-            );
-            const info = out.value as PacLogonInfo;
+            const info = logonInfoOf(s);
             assert.equal(info.UserSid, aliceSid);
             assert.equal(info.EffectiveName, ALICE.user);
             assert.equal(info.LogonDomainName, AD.domain);

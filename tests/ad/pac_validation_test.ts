@@ -9,12 +9,9 @@ import assert from "node:assert/strict";
 import {
   client,
   FreeCredentialsHandle,
-  type PacLogonInfo,
-  QueryContextAttributes,
   SEC_E_LOGON_DENIED,
   SEC_E_NO_AUTHENTICATING_AUTHORITY,
   SEC_E_OK,
-  SECPKG_ATTR_PAC_LOGON_INFO,
   server,
   SspiError,
   statusName,
@@ -39,6 +36,7 @@ import {
   newCtx,
 } from "../kerberos/_kdc_helpers.ts";
 import { editTicket } from "../kerberos/_ticket_edit.ts";
+import { logonInfoOf } from "./_logon_info.ts";
 import { AD, withSambaDc } from "../peers/samba_ad.ts";
 
 const st = (s: number) => statusName(s);
@@ -112,16 +110,7 @@ Deno.test("PAC validation with a Samba AD DC (Netlogon)", async (t) => {
       const s = server({ package: "Kerberos", authData });
       try {
         await s.stepAsync(tok);
-        const out = { value: null as unknown };
-        assert.equal(
-          st(QueryContextAttributes(
-            s.handles.context,
-            SECPKG_ATTR_PAC_LOGON_INFO,
-            out,
-          )),
-          st(SEC_E_OK),
-        );
-        return { status: SEC_E_OK, pac: out.value as PacLogonInfo };
+        return { status: SEC_E_OK, pac: logonInfoOf(s) };
       } catch (e) {
         if (!(e instanceof SspiError)) throw e;
         return { status: e.status, message: e.message, pac: null };
@@ -189,16 +178,7 @@ Deno.test("PAC validation with a Samba AD DC (Netlogon)", async (t) => {
               tok = answer && !c.complete ? await c.stepAsync(answer) : null;
             }
             assert.ok(s.complete, kerberos ? "Kerberos" : "NTLM");
-            const out = { value: null as unknown };
-            assert.equal(
-              st(QueryContextAttributes(
-                s.handles.context,
-                SECPKG_ATTR_PAC_LOGON_INFO,
-                out,
-              )),
-              st(SEC_E_OK),
-            );
-            const pac = out.value as PacLogonInfo;
+            const pac = logonInfoOf(s);
             assert.equal(pac.EffectiveName, ALICE.user);
             // Kerberos: the DC confirmed the PAC; NTLM: the DC gave the logon info.
             assert.equal(pac.KdcChecksumVerified, kerberos);

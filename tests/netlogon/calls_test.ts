@@ -10,6 +10,7 @@ import {
   decodeReqChallenge,
   decodeSamLogonEx,
   encodeAuthenticate3,
+  encodeGenericLogonEx,
   encodeReqChallenge,
   encodeSamLogonEx,
 } from "../../src/netlogon/calls.ts";
@@ -46,6 +47,15 @@ def parse(op):
                 'credential': bytes(r['ClientCredential']).hex(),
                 'flags': int(r['NegotiateFlags'])}
     r = nrpc.NetrLogonSamLogonEx(data)
+    if op['call'] == 'generic':
+        g = r['LogonInformation']['LogonGeneric']
+        return {'level': int(r['LogonLevel']), 'tag': int(r['LogonInformation']['tag']),
+                'domain': s(g['Identity']['LogonDomainName']),
+                'user': s(g['Identity']['UserName']),
+                'package': s(g['PackageName']), 'length': int(g['DataLength']),
+                'data': b''.join(x if isinstance(x, bytes) else bytes([x])
+                                 for x in g['LogonData']).hex(),
+                'validation': int(r['ValidationLevel'])}
     n = r['LogonInformation']['LogonNetworkTransitive']
     i = n['Identity']
     return {'server': s(r['LogonServer']), 'computer': s(r['ComputerName']),
@@ -159,6 +169,12 @@ await pythonPeerTest(
       },
       { call: "logon", hex: toHex(encodeSamLogonEx("\\\\dc1", "WEB1", logon)) },
       {
+        call: "generic",
+        hex: toHex(
+          encodeGenericLogonEx("\\\\dc1", "WEB1", "ADEX", "Kerberos", nt),
+        ),
+      },
+      {
         call: "logon",
         hex: toHex(
           encodeSamLogonEx("\\\\dc1", "WEB1", {
@@ -202,6 +218,16 @@ await pythonPeerTest(
       lm: toHex(lm),
     });
     assert.deepEqual(r.parsed[3], {
+      level: 4,
+      tag: 4,
+      domain: "ADEX",
+      user: "",
+      package: "Kerberos",
+      length: nt.length,
+      data: toHex(nt),
+      validation: 5,
+    });
+    assert.deepEqual(r.parsed[4], {
       ...common,
       domain: "",
       workstation: "",
