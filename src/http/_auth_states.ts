@@ -34,6 +34,8 @@ import {
 } from "./_auth_header.ts";
 import { type HttpAuthScheme, packageOf } from "./_schemes.ts";
 import { DigestClient, errorOf } from "./_sspi_calls.ts";
+import { SessionCipher } from "./_session_cipher.ts";
+import { portableTable } from "../sspi/table.ts";
 
 /** A user name, domain and password (`SEC_WINNT_AUTH_IDENTITY`). */
 export interface AuthFetchCredentials {
@@ -65,6 +67,7 @@ export interface AuthState {
 export class ConnectionAuth implements AuthState {
   readonly scheme: HttpAuthScheme;
   readonly #ctx: SecurityContext;
+  readonly #sspi: SecurityFunctionTable | undefined;
   #sent = false;
 
   constructor(
@@ -75,6 +78,7 @@ export class ConnectionAuth implements AuthState {
     sspi: SecurityFunctionTable | undefined,
   ) {
     this.scheme = scheme;
+    this.#sspi = sspi;
     this.#ctx = sspiClient({
       sspi,
       package: packageOf(scheme),
@@ -138,6 +142,22 @@ export class ConnectionAuth implements AuthState {
         `the server's final ${this.scheme} token did not complete the handshake`,
       );
     }
+  }
+
+  /** True once the handshake completed (the server's final token checked, if any). */
+  get complete(): boolean {
+    return this.#ctx.complete;
+  }
+
+  /**
+   * A cipher over the completed context, for WinRM's message encryption: it stays
+   * usable until `dispose()`.
+   */
+  sessionCipher(): SessionCipher {
+    return new SessionCipher(
+      this.#sspi ?? portableTable(),
+      this.#ctx.handles.context,
+    );
   }
 
   dispose(): void {

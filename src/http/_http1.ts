@@ -66,6 +66,7 @@ export class Http1Connection {
   #opts: Http1Options;
   #certificate: Uint8Array | null;
   #bindings: Promise<Uint8Array | null> | null = null;
+  #onClose: (() => void) | null = null;
 
   private constructor(
     conn: NodeStream,
@@ -149,6 +150,24 @@ export class Http1Connection {
     try {
       this.#conn.close();
     } catch { /* already closed */ }
+    const done = this.#onClose;
+    this.#onClose = null;
+    done?.();
+  }
+
+  /**
+   * Runs `fn` once when the connection closes, for whatever reason (by us, after
+   * the peer ended it, on an error or timeout): what lives only as long as the
+   * connection, such as the security context of its logon, is disposed there. At
+   * once when already closed.
+   */
+  onClose(fn: () => void): void {
+    if (this.#closed) {
+      fn();
+      return;
+    }
+    const prev = this.#onClose;
+    this.#onClose = prev ? () => (prev(), fn()) : fn;
   }
 
   /**

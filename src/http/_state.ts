@@ -7,8 +7,14 @@
  */
 import type { ServerContext } from "./_sspi_calls.ts";
 
-interface Entry {
-  ctx: ServerContext;
+/** What a table holds: anything that can be disposed (wiping its keys). */
+export interface Disposable {
+  /** Deletes the context (idempotent). */
+  dispose(): void;
+}
+
+interface Entry<T> {
+  ctx: T;
   client: string;
   expires: number;
 }
@@ -23,9 +29,12 @@ export interface StateLimits {
   timeoutMs: number;
 }
 
-/** The handshakes in progress of one `withAuthentication` handler. */
-export class ConnectionStates {
-  readonly #map = new Map<string, Entry>();
+/**
+ * The handshakes in progress of one `withAuthentication` handler (or, with
+ * `sessionEncryption`, the contexts of completed logons, refreshed on each use).
+ */
+export class ConnectionStates<T extends Disposable = ServerContext> {
+  readonly #map = new Map<string, Entry<T>>();
   readonly #perClient = new Map<string, number>();
   readonly #limits: StateLimits;
 
@@ -39,7 +48,7 @@ export class ConnectionStates {
     return this.#map.size;
   }
 
-  #drop(key: string, e: Entry, dispose: boolean): void {
+  #drop(key: string, e: Entry<T>, dispose: boolean): void {
     this.#map.delete(key);
     const n = (this.#perClient.get(e.client) ?? 1) - 1;
     if (n > 0) this.#perClient.set(e.client, n);
@@ -56,7 +65,7 @@ export class ConnectionStates {
   }
 
   /** Removes and returns the live context of `key`, or null. */
-  take(key: string): ServerContext | null {
+  take(key: string): T | null {
     this.sweep();
     const e = this.#map.get(key);
     if (!e) return null;
@@ -71,7 +80,7 @@ export class ConnectionStates {
   }
 
   /** Stores `ctx` for `key`, evicting the oldest entries beyond the limits. */
-  put(key: string, client: string, ctx: ServerContext): void {
+  put(key: string, client: string, ctx: T): void {
     const now = Date.now();
     this.sweep(now);
     this.delete(key);

@@ -11,13 +11,8 @@
  *
  * @module
  */
-import {
-  type AuthFetchCredentials,
-  type AuthState,
-  ConnectionAuth,
-  DigestAuth,
-} from "./_auth_states.ts";
-import { type Challenge, sameScheme, splitChallenges } from "./_auth_header.ts";
+import type { AuthFetchCredentials, AuthState } from "./_auth_states.ts";
+import { splitChallenges } from "./_auth_header.ts";
 import {
   EmptyResponseError,
   Http1Connection,
@@ -26,11 +21,14 @@ import {
 } from "./_http1.ts";
 import { ConnectionPool } from "./_pool.ts";
 import type { SecurityFunctionTable } from "../native/function_table.ts";
+import { normalizeSchemes } from "./_schemes.ts";
 import {
-  type HttpAuthScheme,
-  normalizeSchemes,
-  schemeAvailable,
-} from "./_schemes.ts";
+  bufferBody,
+  pickAuth,
+  positive,
+  type Settings,
+} from "./_client_settings.ts";
+import { exchangeEncrypted } from "./_winrm_client.ts";
 
 export type { AuthFetchCredentials };
 
@@ -91,6 +89,19 @@ export interface AuthFetchOptions {
    * `credentials` authenticates as the logged-on user (single sign-on).
    */
   sspi?: SecurityFunctionTable;
+  /**
+   * WinRM's message encryption over HTTP (MS-WSMV 2.2.9.1.1,
+   * `HTTP-SPNEGO-session-encrypted`), which Windows' WinRM service requires over
+   * `http:` by default: the first call to an origin logs a connection on with an
+   * empty POST (NTLM or Negotiate), and every call then sends its body sealed with
+   * that logon's context, without `Authorization`, on that connection, and unseals
+   * the response (a response that does not verify, whose length is not the one
+   * declared, or a success in clear rejects with `SspiError`). Connections are kept
+   * (`keepAliveMs`, default 60,000 with this option); when one is gone, or its
+   * server no longer holds the context, the next call logs on again. For `POST`s
+   * (WinRM's); redirects are not followed; not with `proxy`.
+   */
+  sessionEncryption?: boolean;
 }
 
 /** A `fetch`-compatible function that authenticates with SSPI. */
@@ -99,76 +110,6 @@ export interface AuthFetch {
   (input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** Closes the connections kept for later calls (`keepAliveMs`). */
   close(): void;
-}
-
-interface Settings {
-  creds?: AuthFetchCredentials;
-  proxyCreds?: AuthFetchCredentials;
-  schemes: HttpAuthScheme[];
-  target?: string;
-  proxy: URL | null;
-  maxHeaderBytes: number;
-  maxBodyBytes: number;
-  maxRequestBytes: number;
-  maxLegs: number;
-  maxRedirects: number;
-  timeoutMs: number;
-  caCerts?: string[];
-  channelBinding: boolean;
-  pool: ConnectionPool | null;
-  sspi?: SecurityFunctionTable;
-}
-
-function positive(v: number | undefined, def: number, name: string): number {
-  if (v === undefined) return def;
-  if (!Number.isSafeInteger(v) || v <= 0) {
-    throw new RangeError(`createAuthFetch: ${name} must be a positive integer`);
-  }
-  return v;
-}
-
-function pickAuth(
-  s: Settings,
-  challenges: Challenge[],
-  url: URL,
-  proxy: boolean,
-  method: string,
-  body: Uint8Array | null,
-  channelBindings: Uint8Array | null,
-  digestUri = url.pathname + url.search,
-): AuthState | null {
-  const creds = proxy ? s.proxyCreds ?? s.creds : s.creds;
-  const host = proxy ? s.proxy!.hostname : url.hostname;
-  for (const scheme of s.schemes) {
-    if (!challenges.some((c) => sameScheme(c.scheme, scheme))) continue;
-    if (!schemeAvailable(scheme)) continue;
-    if (scheme === "Digest") {
-      if (!creds) continue;
-      return new DigestAuth(creds, digestUri, method, body);
-    }
-    return new ConnectionAuth(
-      scheme,
-      creds,
-      s.target ?? `HTTP/${host.replace(/^\[|\]$/g, "")}`,
-      channelBindings,
-      s.sspi,
-    );
-  }
-  return null;
-}
-
-async function bufferBody(
-  req: Request,
-  max: number,
-): Promise<Uint8Array | null> {
-  if (!req.body) return null;
-  const b = new Uint8Array(await req.arrayBuffer());
-  if (b.length > max) {
-    throw new RangeError(
-      `request body of ${b.length} bytes exceeds maxRequestBytes (${max})`,
-    );
-  }
-  return b;
 }
 
 /**
@@ -200,6 +141,21 @@ async function bufferBody(
  * console.log(res.status, await res.text());
  * ```
  *
+ * @example Talk to Windows' WinRM service over plain HTTP (its bodies sealed)
+ * ```ts ignore
+ * import { createAuthFetch } from "./mod.ts";
+ * const winrm = createAuthFetch({
+ *   credentials: { username: "alice", domain: "CONTOSO", password: "secret" },
+ *   sessionEncryption: true,
+ * });
+ * const res = await winrm("http://host.contoso.com:5985/wsman", {
+ *   method: "POST",
+ *   headers: { "content-type": "application/soap+xml;charset=UTF-8" },
+ *   body: envelope, // a WS-Management SOAP envelope
+ * });
+ * console.log(res.status, await res.text()); // the decrypted answer
+ * ```
+ *
  * @param options The credentials, schemes, SPN and limits.
  * @returns A function with `fetch`'s signature.
  */
@@ -223,14 +179,31 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     caCerts: options.caCerts,
     channelBinding: options.channelBinding !== false,
     sspi: options.sspi,
-    pool: options.keepAliveMs
+    sessionEncryption: options.sessionEncryption === true,
+    pool: options.keepAliveMs || options.sessionEncryption
       ? new ConnectionPool(
-        positive(options.keepAliveMs, 0, "keepAliveMs"),
+        positive(
+          options.keepAliveMs,
+          options.sessionEncryption ? 60000 : 0,
+          "keepAliveMs",
+        ),
       )
       : null,
   };
   if (s.proxy && s.proxy.protocol !== "http:") {
     throw new TypeError("createAuthFetch: proxy must be an http: URL");
+  }
+  if (s.sessionEncryption) {
+    if (s.proxy) {
+      throw new TypeError(
+        "createAuthFetch: sessionEncryption needs a direct connection (no proxy)",
+      );
+    }
+    if (!s.schemes.some((x) => x !== "Digest")) {
+      throw new TypeError(
+        "createAuthFetch: sessionEncryption needs NTLM or Negotiate in packages",
+      );
+    }
   }
   const authFetch = async (
     input: string | URL | Request,
@@ -261,6 +234,10 @@ async function run(
   let method = req.method;
   let body = firstBody;
   const headers = new Headers(req.headers);
+  if (s.sessionEncryption) {
+    const res = await exchangeEncrypted(s, req, url, method, headers, body);
+    return toResponse(res, url, false);
+  }
   for (let redirects = 0;; redirects++) {
     const res = await exchangeAuthenticated(
       s,

@@ -5,9 +5,15 @@
  *
  * @module
  */
-import { concat } from "../util/bytes.ts";
 import { SecBuffer, secChannelBindings } from "../sspi/buffers.ts";
-import { SECBUFFER_CHANNEL_BINDINGS, SECBUFFER_TOKEN } from "../sspi/flags.ts";
+import {
+  ASC_REQ_CONFIDENTIALITY,
+  ASC_REQ_INTEGRITY,
+  ASC_REQ_REPLAY_DETECT,
+  ASC_REQ_SEQUENCE_DETECT,
+  SECBUFFER_CHANNEL_BINDINGS,
+  SECBUFFER_TOKEN,
+} from "../sspi/flags.ts";
 import { endPointInput, endPointOf } from "../sspi/tls_binding.ts";
 import type { CredHandle } from "../sspi/handles.ts";
 import {
@@ -35,82 +41,26 @@ import {
   ServerContext,
 } from "./_sspi_calls.ts";
 import { ConnectionStates } from "./_state.ts";
-import type { PacLogonInfo } from "../packages/kerberos/pac.ts";
+import type {
+  AuthenticationOptions,
+  Identity,
+  ServeHandler,
+} from "./_server_options.ts";
+import {
+  legOf,
+  positive,
+  readBounded,
+  serviceNameSet,
+  splitName,
+} from "./_server_util.ts";
+import { EncryptedSessions } from "./_winrm_server.ts";
+import { isEncryptedContentType } from "./_winrm_encryption.ts";
 
-/** Who authenticated a request. */
-export interface Identity {
-  /** The user name. */
-  user: string;
-  /** The domain (NTLM/Negotiate) or the Digest realm's user domain part, may be empty. */
-  domain: string;
-  /** The SSPI package: `"Negotiate"`, `"NTLM"` or `"WDigest"`. */
-  package: string;
-  /** The HTTP scheme: `"Negotiate"`, `"NTLM"` or `"Digest"`. */
-  scheme: HttpAuthScheme;
-  /**
-   * For a Kerberos logon whose ticket carried a PAC (Active Directory), the
-   * client's logon information: user and group SIDs, names, UPN
-   * (`SECPKG_ATTR_PAC_LOGON_INFO`), to authorize by group.
-   */
-  logonInfo?: Readonly<PacLogonInfo>;
-}
-
-/** Options of {@linkcode withAuthentication}. */
-export interface AuthenticationOptions {
-  /** Schemes to offer, in this order. Default: those configured below, Negotiate first. */
-  packages?: readonly ("Negotiate" | "NTLM" | "Digest")[];
-  /** NTLM inbound `pAuthData` (`{ users }`, `{ lookup }`, `{ userFile }`, ...). */
-  ntlm?: unknown;
-  /** Negotiate inbound `pAuthData`. Default: `ntlm`. */
-  negotiate?: unknown;
-  /** WDigest inbound `pAuthData` (`{ realm, users }`, `{ realm, htdigestFile }`...). */
-  digest?: unknown;
-  /** Most NTLM/Negotiate handshakes kept in progress (LRU). Default 1,000. */
-  maxConnections?: number;
-  /** Most handshakes in progress per client address. Default 64. */
-  maxPerClient?: number;
-  /** How long a handshake in progress is kept, in milliseconds. Default 30,000. */
-  stateTimeoutMs?: number;
-  /** Largest decoded NTLM/Negotiate token in bytes. Default 16,384. */
-  maxTokenBytes?: number;
-  /**
-   * Largest request body buffered to check a Digest `auth-int` response before the
-   * caller is authenticated (default 1 MiB); a larger one gets `413`.
-   */
-  maxAuthIntBodyBytes?: number;
-  /** Authenticate as a proxy: `407`, `Proxy-Authenticate`, `Proxy-Authorization`. */
-  proxy?: boolean;
-  /**
-   * Service binding (Windows' Extended Protection where there is no TLS to bind to):
-   * the SPNs this service answers to, e.g. `["HTTP/web.contoso.com"]`. An NTLM or
-   * Negotiate logon whose client named another SPN
-   * (`SECPKG_ATTR_CLIENT_SPECIFIED_TARGET`, authenticated by the logon itself) is
-   * refused: it was made for another service and relayed here. Compared without
-   * case and exactly: list `HTTP/host:port` too where clients name the port
-   * (Chromium's NTLM does off ports 80 and 443).
-   */
-  serviceNames?: readonly string[];
-  /**
-   * With `serviceNames`, also refuse logons that name no SPN (NTLMv1; clients that
-   * send none, such as curl's own NTLM). Default false, as Windows' `WhenSupported`.
-   */
-  requireServiceName?: boolean;
-  /**
-   * Channel binding (Windows' Extended Protection over TLS): the certificate this
-   * server presents (PEM, as given to `Deno.serve`'s `cert`, or DER). NTLM and
-   * Negotiate logons on `https:` requests are then checked against its
-   * `tls-server-end-point` binding (RFC 5929): a client that bound its logon to
-   * another certificate (a relay's) is refused; one that sent no binding is refused
-   * when the user store says `requireChannelBindings: true`.
-   */
-  tlsCertificate?: string | Uint8Array;
-}
-
-/** A `Deno.serve` handler. */
-export type ServeHandler = (
-  request: Request,
-  info: Deno.ServeHandlerInfo,
-) => Response | Promise<Response>;
+export type {
+  AuthenticationOptions,
+  Identity,
+  ServeHandler,
+} from "./_server_options.ts";
 
 const identities = new WeakMap<Request, Identity>();
 
@@ -126,60 +76,6 @@ export function identityOf(request: Request): Identity | undefined {
   return identities.get(request);
 }
 
-function splitName(name: string): { user: string; domain: string } {
-  const i = name.indexOf("\\");
-  return i >= 0
-    ? { domain: name.slice(0, i), user: name.slice(i + 1) }
-    : { domain: "", user: name };
-}
-
-/** The `serviceNames` option, lower-cased; undefined when not given. */
-function serviceNameSet(
-  names: readonly string[] | undefined,
-): ReadonlySet<string> | undefined {
-  if (names === undefined) return undefined;
-  if (
-    !Array.isArray(names) || names.length === 0 ||
-    !names.every((n) => typeof n === "string" && n.length > 0)
-  ) {
-    throw new TypeError(
-      "withAuthentication: serviceNames must be a non-empty list of SPNs",
-    );
-  }
-  return new Set(names.map((n) => n.toLowerCase()));
-}
-
-function positive(v: number | undefined, def: number, name: string): number {
-  if (v === undefined) return def;
-  if (!Number.isSafeInteger(v) || v <= 0) {
-    throw new RangeError(
-      `withAuthentication: ${name} must be a positive integer`,
-    );
-  }
-  return v;
-}
-
-const NTLMSSP = [0x4e, 0x54, 0x4c, 0x4d, 0x53, 0x53, 0x50, 0];
-
-/**
- * Classifies a token by its first bytes: `"first"` opens a handshake (NTLM NEGOTIATE,
- * or an SPNEGO InitialContextToken), `"next"` continues one (NTLM AUTHENTICATE, an
- * SPNEGO NegTokenResp), null is neither (a 400 without touching any state).
- */
-function legOf(scheme: HttpAuthScheme, t: Uint8Array): "first" | "next" | null {
-  if (t.length >= 12 && NTLMSSP.every((b, i) => t[i] === b)) {
-    return t[8] === 1 && t[9] === 0 && t[10] === 0 && t[11] === 0
-      ? "first"
-      : t[8] === 3 && t[9] === 0 && t[10] === 0 && t[11] === 0
-      ? "next"
-      : null;
-  }
-  if (scheme !== "Negotiate") return null;
-  if (t[0] === 0x60) return "first"; // [APPLICATION 0] InitialContextToken
-  if (t[0] === 0xa1) return "next"; // [1] NegTokenResp
-  return null;
-}
-
 /**
  * Wraps a `Deno.serve` handler so that only authenticated requests reach it. Requests
  * without credentials get `401` with one `WWW-Authenticate` challenge per configured
@@ -189,6 +85,8 @@ function legOf(scheme: HttpAuthScheme, t: Uint8Array): "first" | "next" | null {
  * and the response carries the server's mutual-authentication token
  * (`WWW-Authenticate: Negotiate <final token>`, Digest `Authentication-Info`).
  * Malformed or oversized `Authorization` values get `400`; refused credentials `401`.
+ * With `sessionEncryption`, a connection's completed logon is kept for WinRM's
+ * encrypted messages (see {@linkcode AuthenticationOptions.sessionEncryption}).
  *
  * @example Accept NTLM, Negotiate and Digest
  * ```ts ignore
@@ -270,15 +168,22 @@ export function withAuthentication(
     }
     creds.set(scheme, acquire(packageOf(scheme), true, data));
   }
+  const maxConnections = positive(
+    options.maxConnections,
+    1000,
+    "maxConnections",
+  );
+  const maxPerClient = positive(options.maxPerClient, 64, "maxPerClient");
   const states = new ConnectionStates({
-    maxConnections: positive(
-      options.maxConnections,
-      1000,
-      "maxConnections",
-    ),
-    maxPerClient: positive(options.maxPerClient, 64, "maxPerClient"),
+    maxConnections,
+    maxPerClient,
     timeoutMs: positive(options.stateTimeoutMs, 30000, "stateTimeoutMs"),
   });
+  const sessions = sessionTable(options, maxConnections, maxPerClient);
+  const ascFlags = sessions
+    ? ASC_CONNECTION_FLAGS | ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY |
+      ASC_REQ_REPLAY_DETECT | ASC_REQ_SEQUENCE_DETECT
+    : ASC_CONNECTION_FLAGS;
 
   async function challenges(): Promise<string[]> {
     const out: string[] = [];
@@ -311,7 +216,7 @@ export function withAuthentication(
     }
     if (status === 400) h.push(["connection", "close"]);
     const text = status === 400
-      ? "Bad Request: malformed or oversized credentials\n"
+      ? "Bad Request: malformed or oversized credentials, or an encrypted message that does not verify\n"
       : status === 413
       ? "Payload Too Large: the body of an auth-int request is bounded\n"
       : proxy
@@ -342,7 +247,24 @@ export function withAuthentication(
 
   return async (req, info) => {
     const auth = req.headers.get(H_AUTH);
-    if (auth === null) return await refuse();
+    const addr = info?.remoteAddr as Deno.NetAddr | undefined;
+    const client = addr?.hostname ?? "unknown";
+    const conn = `${client}:${addr?.port ?? 0}`;
+    if (auth === null) {
+      if (
+        !sessions || !isEncryptedContentType(req.headers.get("content-type"))
+      ) {
+        return await refuse();
+      }
+      // Authenticated only by decrypting under the connection's kept context.
+      const r = await sessions.handle(
+        req,
+        conn,
+        client,
+        (plain, who) => run(plain, info, who, []),
+      );
+      return typeof r === "number" ? await refuse(r === 401 ? REFUSED : r) : r;
+    }
     if (auth.length > maxHeader + 4096) return await refuse(400);
     const parts = splitCredentials(auth);
     if (!parts) return await refuse(400);
@@ -391,14 +313,13 @@ export function withAuthentication(
     if (parts.rest.length > maxHeader) return await refuse(400);
     const token = decodeBase64Strict(parts.rest);
     if (!token || token.length > maxTokenBytes) return await refuse(400);
-    const addr = info?.remoteAddr as Deno.NetAddr | undefined;
-    const client = addr?.hostname ?? "unknown";
-    const key = `${scheme} ${client}:${addr?.port ?? 0}`;
+    const key = `${scheme} ${conn}`;
     const leg = legOf(scheme, token);
     if (!leg) return await refuse(400);
     let ctx: ServerContext;
     if (leg === "first") {
       states.delete(key);
+      sessions?.drop(conn); // a new logon ends the connection's kept one
       ctx = new ServerContext();
     } else {
       const held = states.take(key);
@@ -411,7 +332,7 @@ export function withAuthentication(
     }
     let r;
     try {
-      r = await ctx.accept(cred, input, ASC_CONNECTION_FLAGS);
+      r = await ctx.accept(cred, input, ascFlags);
     } catch {
       ctx.dispose();
       return await refuse(400);
@@ -444,7 +365,8 @@ export function withAuthentication(
       scheme,
       ...(logonInfo ? { logonInfo } : {}),
     };
-    ctx.dispose();
+    if (sessions) sessions.keep(conn, client, ctx, who);
+    else ctx.dispose();
     const extra: [string, string][] = r.token
       ? [[H_CHALLENGE, `${scheme} ${encodeBase64(r.token)}`]]
       : [];
@@ -452,24 +374,31 @@ export function withAuthentication(
   };
 }
 
-/** Reads a request body up to `max` bytes; null when it is longer. */
-async function readBounded(
-  req: Request,
-  max: number,
-): Promise<Uint8Array | null> {
-  if (!req.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  const reader = req.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    n += value.length;
-    if (n > max) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
+/** The table of kept logons for `sessionEncryption`, or null without it. */
+function sessionTable(
+  options: AuthenticationOptions,
+  maxConnections: number,
+  maxPerClient: number,
+): EncryptedSessions | null {
+  const o = options.sessionEncryption;
+  if (o === undefined || o === false) return null;
+  if (o !== true && (typeof o !== "object" || o === null)) {
+    throw new TypeError(
+      "withAuthentication: sessionEncryption must be a boolean or an object",
+    );
   }
-  return concat(...chunks);
+  if (options.proxy === true) {
+    throw new TypeError(
+      "withAuthentication: sessionEncryption is for an origin server, not a proxy",
+    );
+  }
+  const limits = o === true ? {} : o;
+  return new EncryptedSessions(
+    {
+      maxConnections,
+      maxPerClient,
+      timeoutMs: positive(limits.idleTimeoutMs, 120000, "idleTimeoutMs"),
+    },
+    positive(limits.maxBodyBytes, 8 << 20, "maxBodyBytes"),
+  );
 }

@@ -48,12 +48,22 @@ export function unreachable(message: string): SspiError {
   return new SspiError(SEC_E_NO_AUTHENTICATING_AUTHORITY, message);
 }
 
-/** An open, sealed binding. */
-interface Open {
+/** The secure channel's session: what NetrServerAuthenticate3 set up. */
+interface Session {
+  /** Netlogon's port. */
+  port: number;
+  /** The session key (wiped when the session is given up). */
+  sessionKey: Uint8Array;
+}
+
+/** One sealed connection over a session. */
+interface Binding {
   rpc: RpcClient;
   auth: NetlogonSecureChannel;
-  /** The session key, for the fields a call encrypts itself (wiped on close). */
+  /** Its copy of the session key, for the fields a call encrypts itself. */
   sessionKey: Uint8Array;
+  /** The session it belongs to. */
+  session: Promise<Session>;
 }
 
 /** Where a channel goes and whose it is. */
@@ -68,6 +78,8 @@ export interface ChannelTarget {
   domain: string;
   /** Milliseconds to wait at each step. */
   timeoutMs: number;
+  /** Most calls in flight at once, each on its own sealed connection. */
+  maxConcurrent: number;
 }
 
 /** The channels in use, by DC and account; each is shared while it has users. */
@@ -80,9 +92,12 @@ export class SecureChannel implements ChannelTarget {
   readonly account: string;
   readonly domain: string;
   readonly timeoutMs: number;
+  readonly maxConcurrent: number;
   #ntHash: Uint8Array;
-  #open: Promise<Open> | null = null;
-  #queue: Promise<unknown> = Promise.resolve();
+  #session: Promise<Session> | null = null;
+  #idle: Binding[] = [];
+  #bindings = 0;
+  #waiting: (() => void)[] = [];
   #users = 0;
 
   private constructor(t: ChannelTarget, ntHash: Uint8Array) {
@@ -91,6 +106,7 @@ export class SecureChannel implements ChannelTarget {
     this.account = t.account;
     this.domain = t.domain;
     this.timeoutMs = t.timeoutMs;
+    this.maxConcurrent = t.maxConcurrent;
     this.#ntHash = ntHash.slice();
   }
 
@@ -121,101 +137,141 @@ export class SecureChannel implements ChannelTarget {
     if (list.length) CHANNELS.set(key, list);
     else CHANNELS.delete(key);
     this.#ntHash.fill(0);
-    const open = this.#open;
-    this.#open = null;
-    open?.then((o) => this.#close(o), () => {});
+    this.#endSession();
+    for (const wake of this.#waiting.splice(0)) wake();
   }
 
   /**
-   * Makes one call over the sealed channel: the stub `stub` builds (given the
-   * channel's session key, for fields a call encrypts) to `opnum`, the answer read by
-   * `decode`. Calls run one at a time. When the call fails, or `stale` says the DC
-   * no longer knows the channel, the channel is set up again and the call repeated
-   * once.
+   * Makes one call over the secure channel: the stub `stub` builds (given the
+   * session key, for fields a call encrypts) to `opnum`, the answer read by
+   * `decode`. Up to `maxConcurrent` calls run at once, each on a sealed connection
+   * of its own (their sequence numbers are ordered per connection); more wait. When
+   * a call fails, its connection is closed and the call repeated once; when `stale`
+   * says the DC no longer knows the session, the session is set up again and the
+   * call repeated once.
    */
-  call<T>(
+  async call<T>(
     opnum: number,
     stub: (sessionKey: Uint8Array) => Uint8Array,
     decode: (answer: Uint8Array) => T,
     stale: (reply: T) => boolean,
   ): Promise<T> {
-    const run = this.#queue.then(() =>
-      this.#call(opnum, stub, decode, stale, true)
-    );
-    this.#queue = run.catch(() => {});
-    return run;
+    for (let attempt = 0;; attempt++) {
+      const b = await this.#take();
+      let reply: T;
+      try {
+        reply = decode(await b.rpc.call(opnum, stub(b.sessionKey)));
+      } catch (e) {
+        this.#give(b, false);
+        if (attempt === 0) continue;
+        throw e;
+      }
+      if (attempt === 0 && stale(reply)) {
+        // The DC no longer knows this session (it restarted): set it up again.
+        if (this.#session === b.session) this.#endSession();
+        this.#give(b, false);
+        continue;
+      }
+      this.#give(b, true);
+      return reply;
+    }
   }
 
-  async #call<T>(
-    opnum: number,
-    stub: (sessionKey: Uint8Array) => Uint8Array,
-    decode: (answer: Uint8Array) => T,
-    stale: (reply: T) => boolean,
-    retry: boolean,
-  ): Promise<T> {
-    if (this.#users <= 0) throw unreachable("the Netlogon channel is closed");
-    const pending = this.#open ??= this.#setUp();
-    let open: Open;
+  /** An idle sealed connection, a new one, or the next one given back. */
+  async #take(): Promise<Binding> {
+    for (;;) {
+      if (this.#users <= 0) throw unreachable("the Netlogon channel is closed");
+      const idle = this.#idle.pop();
+      if (idle) return idle;
+      if (this.#bindings < this.maxConcurrent) {
+        this.#bindings++;
+        try {
+          return await this.#bind();
+        } catch (e) {
+          this.#bindings--;
+          this.#wakeOne();
+          throw e;
+        }
+      }
+      await new Promise<void>((wake) => this.#waiting.push(wake));
+    }
+  }
+
+  /** Gives a connection back: kept when `ok` and its session is current. */
+  #give(b: Binding, ok: boolean): void {
+    if (ok && this.#users > 0 && b.session === this.#session) {
+      this.#idle.push(b);
+    } else {
+      this.#bindings--;
+      this.#close(b);
+    }
+    this.#wakeOne();
+  }
+
+  #wakeOne(): void {
+    this.#waiting.shift()?.();
+  }
+
+  /** Gives up the session: its idle connections close now, busy ones when given back. */
+  #endSession(): void {
+    const session = this.#session;
+    this.#session = null;
+    for (const b of this.#idle.splice(0)) {
+      this.#bindings--;
+      this.#close(b);
+    }
+    session?.then((s) => s.sessionKey.fill(0), () => {});
+  }
+
+  #close(b: Binding): void {
+    b.rpc.close();
+    b.auth.dispose();
+    b.sessionKey.fill(0);
+  }
+
+  /** A new sealed connection over the session (set up first if there is none). */
+  async #bind(): Promise<Binding> {
+    const pending = this.#session ??= this.#setUp();
+    let session: Session;
     try {
-      open = await pending;
+      session = await pending;
     } catch (e) {
-      if (this.#open === pending) this.#open = null;
+      if (this.#session === pending) this.#session = null;
       throw e;
     }
-    let reply: T;
-    try {
-      reply = decode(await open.rpc.call(opnum, stub(open.sessionKey)));
-    } catch (e) {
-      this.#drop(open, pending);
-      if (retry) return this.#call(opnum, stub, decode, stale, false);
-      throw e;
-    }
-    if (retry && stale(reply)) {
-      // The DC no longer knows this channel (it restarted): set it up again.
-      this.#drop(open, pending);
-      return this.#call(opnum, stub, decode, stale, false);
-    }
-    return reply;
-  }
-
-  #drop(open: Open, pending: Promise<Open>): void {
-    if (this.#open === pending) this.#open = null;
-    this.#close(open);
-  }
-
-  #close(open: Open): void {
-    open.rpc.close();
-    open.auth.dispose();
-    open.sessionKey.fill(0);
-  }
-
-  /** Sets up the secure channel: the credential exchange, then a sealed binding. */
-  async #setUp(): Promise<Open> {
-    const host = this.host;
-    const timeoutMs = this.timeoutMs;
-    const port = this.port ??
-      await mapEndpoint(host, NETLOGON_INTERFACE, { timeoutMs });
-    const server = `\\\\${host}`;
-    const sessionKey = await this.#authenticate(server, port);
     const auth = new NetlogonSecureChannel({
       domain: this.domain,
       computer: this.account,
-      sessionKey,
+      sessionKey: session.sessionKey,
     });
     try {
       const rpc = await RpcClient.connect({
-        host,
-        port,
+        host: this.host,
+        port: session.port,
         iface: NETLOGON_INTERFACE,
         auth,
-        timeoutMs,
+        timeoutMs: this.timeoutMs,
       });
-      return { rpc, auth, sessionKey };
+      return {
+        rpc,
+        auth,
+        sessionKey: session.sessionKey.slice(),
+        session: pending,
+      };
     } catch (e) {
       auth.dispose();
-      sessionKey.fill(0);
       throw e;
     }
+  }
+
+  /** Sets up the secure channel's session: the credential exchange. */
+  async #setUp(): Promise<Session> {
+    const port = this.port ??
+      await mapEndpoint(this.host, NETLOGON_INTERFACE, {
+        timeoutMs: this.timeoutMs,
+      });
+    const sessionKey = await this.#authenticate(`\\\\${this.host}`, port);
+    return { port, sessionKey };
   }
 
   /** NetrServerReqChallenge + NetrServerAuthenticate3: the session key. */

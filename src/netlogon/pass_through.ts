@@ -45,6 +45,12 @@ export interface NetlogonOptions {
   Domain?: string;
   /** Milliseconds to wait for the DC at each step (default 10,000). */
   TimeoutMs?: number;
+  /**
+   * Most calls to the DC in flight at once, each on a sealed connection of its own
+   * (Windows' `MaxConcurrentApi`; default 4). Credentials sharing a channel share
+   * the first one's limit.
+   */
+  MaxConcurrentApi?: number;
 }
 
 /** A PAC's signatures, for the DC to check the KDC's (MS-PAC 2.8). */
@@ -110,6 +116,7 @@ export class NetlogonVerifier implements NetworkLogonVerifier {
       account: account.toUpperCase(),
       domain: domain.toUpperCase(),
       timeoutMs: options.TimeoutMs ?? 10_000,
+      maxConcurrent: concurrency(options.MaxConcurrentApi),
     }, hash);
     hash.fill(0);
   }
@@ -188,6 +195,18 @@ export class NetlogonVerifier implements NetworkLogonVerifier {
     this.#channel?.release();
     this.#channel = null;
   }
+}
+
+/** `MaxConcurrentApi`, checked: a whole number from 1 to 64 (default 4). */
+function concurrency(n: number | undefined): number {
+  if (n === undefined) return 4;
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new SspiError(
+      SEC_E_UNKNOWN_CREDENTIALS,
+      "DomainController.MaxConcurrentApi must be a whole number from 1 to 64",
+    );
+  }
+  return n;
 }
 
 /** The machine account's NT hash from the options. */

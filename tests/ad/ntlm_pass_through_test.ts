@@ -42,7 +42,11 @@ function memberAuthData(password = WEB1.password) {
     ComputerName: WEB1.name,
     DomainName: AD.domain,
     DnsDomainName: AD.dnsDomain,
-    DomainController: { Server: "127.0.0.1", Password: password },
+    DomainController: {
+      Server: "127.0.0.1",
+      Password: password,
+      MaxConcurrentApi: 4,
+    },
   };
 }
 
@@ -157,6 +161,28 @@ Deno.test("NTLM pass-through to a Samba AD DC (Netlogon)", async (t) => {
         );
         assert.match(badMachine.message, /machine account WEB1\$/);
       });
+
+      await t.step(
+        "concurrent logons share the channel's connections",
+        async () => {
+          // 16 logons at once over at most 4 sealed connections (MaxConcurrentApi),
+          // every fourth with a wrong password: each gets its own answer.
+          const results = await Promise.all(
+            Array.from({ length: 16 }, (_, i) =>
+              logonStatus(
+                i % 2 ? "NTLM" : "Negotiate",
+                i % 4 === 3 ? { ...ALICE, password: "wrong" } : ALICE,
+              )),
+          );
+          results.forEach((r, i) =>
+            assert.equal(
+              st(r.status),
+              st(i % 4 === 3 ? SEC_E_LOGON_DENIED : SEC_E_OK),
+              `logon ${i}`,
+            )
+          );
+        },
+      );
 
       await t.step("the synchronous call names the async form", () => {
         const { status, cred } = acquireInbound("NTLM", memberAuthData());
