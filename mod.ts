@@ -132,6 +132,7 @@ export {
   tcpTransport,
 } from "./src/packages/kerberos/mod.ts";
 export {
+  SCH_CRED_DISABLE_RECONNECTS,
   SCH_CRED_MANUAL_CRED_VALIDATION,
   SCH_CRED_NO_SERVERNAME_CHECK,
   SCHANNEL_SHUTDOWN,

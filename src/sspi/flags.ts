@@ -393,6 +393,10 @@ export const SECPKG_ATTR_SUPPORTED_PROTOCOLS = 0x58;
 export const SECPKG_ATTR_ISSUER_LIST_EX = 0x59;
 /** `SECPKG_ATTR_CONNECTION_INFO` (0x5a): Context attributes (QueryContextAttributes ulAttribute) */
 export const SECPKG_ATTR_CONNECTION_INFO = 0x5a;
+/** `SECPKG_ATTR_SESSION_INFO` (0x5d): Context attributes (QueryContextAttributes ulAttribute): Schannel's `SecPkgContext_SessionInfo` */
+export const SECPKG_ATTR_SESSION_INFO = 0x5d;
+/** `SSL_SESSION_RECONNECT` (1): `SecPkgContext_SessionInfo.dwFlags` of a resumed (reconnected) TLS session */
+export const SSL_SESSION_RECONNECT = 1;
 
 // Credential attributes (QueryCredentialsAttributes ulAttribute).
 /** `SECPKG_CRED_ATTR_NAMES` (0x1): Credential attributes (QueryCredentialsAttributes ulAttribute) */

@@ -146,14 +146,22 @@ function leftOf(
 
 /**
  * A full in-memory handshake, as many legs as the package needs (two for Schannel,
- * more for CredSSP); throws with the status of the side that failed.
+ * more for CredSSP); throws with the status of the side that failed. A token the
+ * server returns with its `SEC_E_OK` once the client is done (TLS 1.3's
+ * NewSessionTicket) is handed to the client's DecryptMessage, as an application
+ * sends it, unless `keepTicket`; it is returned as `ticket`.
  */
 export function handshake(
   clientCred: CredHandle,
   serverCred: CredHandle,
   target: string | null = "localhost",
-  opts: { iscFlags?: number; ascFlags?: number } = {},
-): { client: CtxtHandle; server: CtxtHandle; legs: number } {
+  opts: { iscFlags?: number; ascFlags?: number; keepTicket?: boolean } = {},
+): {
+  client: CtxtHandle;
+  server: CtxtHandle;
+  legs: number;
+  ticket: Uint8Array | null;
+} {
   const client = new CtxtHandle();
   const server = new CtxtHandle();
   let c = isc(clientCred, client, true, target, null, opts.iscFlags);
@@ -165,7 +173,9 @@ export function handshake(
       throw new HandshakeError("client", c.status);
     }
     if (!c.token) {
-      if (c.status === SEC_E_OK && serverDone) return { client, server, legs };
+      if (c.status === SEC_E_OK && serverDone) {
+        return { client, server, legs, ticket: null };
+      }
       throw new HandshakeError("client", c.status);
     }
     const s = asc(serverCred, server, firstAccept, c.token, opts.ascFlags);
@@ -176,15 +186,28 @@ export function handshake(
     }
     serverDone = s.status === SEC_E_OK;
     if (c.status === SEC_E_OK) {
-      if (serverDone) return { client, server, legs };
-      throw new HandshakeError("server", s.status);
+      if (!serverDone) throw new HandshakeError("server", s.status);
+      if (s.token && !opts.keepTicket) deliver(client, s.token);
+      return { client, server, legs, ticket: s.token };
     }
     if (!s.token) throw new HandshakeError("server", s.status);
     c = isc(clientCred, client, false, target, s.token, opts.iscFlags);
     legs++;
     if (c.status === SEC_E_OK && !c.token && serverDone) {
-      return { client, server, legs };
+      return { client, server, legs, ticket: null };
     }
+  }
+}
+
+/** Hands every record of `bytes` to DecryptMessage on `ctx`: none may carry data. */
+export function deliver(ctx: CtxtHandle, bytes: Uint8Array): void {
+  let rest: Uint8Array | null = bytes;
+  while (rest?.length) {
+    const u = unseal(ctx, rest);
+    if (u.status !== SEC_E_OK || u.data?.length) {
+      throw new Error(`DecryptMessage of a ticket: 0x${u.status.toString(16)}`);
+    }
+    rest = u.extra;
   }
 }
 

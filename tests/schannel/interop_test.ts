@@ -2,7 +2,7 @@
  * Schannel (TLS 1.3) against TLS stacks nobody here wrote, over loopback TCP:
  * OpenSSL (`openssl s_server`, `openssl s_client`, `curl`) and rustls (Deno's own
  * `Deno.serve` TLS server and `fetch` client), both directions, with RSA and P-256
- * certificates and a client certificate.
+ * certificates and a client certificate (resumption: `resumption_interop_test.ts`).
  */
 import assert from "node:assert/strict";
 import {
@@ -15,6 +15,7 @@ import { peerMissing } from "../peers/availability.ts";
 import { type TestCert, testPki } from "./_pki.ts";
 import { acquire } from "./_tls.ts";
 import { connectWhenUp, freePort, SchannelStream } from "./_socket.ts";
+import { sClientEcho, withSServer } from "./_openssl.ts";
 
 const pki = await testPki();
 const enc = new TextEncoder();
@@ -87,71 +88,6 @@ for (
       });
     },
   );
-}
-
-/** Serves one connection with our server: reads a line, answers with it upper-cased. */
-async function echoOnce(
-  listener: Deno.Listener,
-  cred: ReturnType<typeof acquire>,
-  flags?: number,
-): Promise<string> {
-  const conn = await listener.accept();
-  const tls = await SchannelStream.accept(conn, cred, flags);
-  const line = await tls.readText((t) => t.includes("\n"));
-  await tls.write(enc.encode(line.toUpperCase()));
-  // Let the peer read before the socket goes.
-  await new Promise((r) => setTimeout(r, 100));
-  tls.close();
-  return line;
-}
-
-/** Runs `fn(port)` while `openssl s_server -accept 127.0.0.1:<port> <args>` runs. */
-async function withSServer(
-  args: string[],
-  fn: (port: number) => Promise<void>,
-): Promise<void> {
-  const port = freePort();
-  const child = new Deno.Command("openssl", {
-    args: ["s_server", "-accept", `127.0.0.1:${port}`, ...args],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  try {
-    await fn(port);
-  } finally {
-    try {
-      child.kill();
-    } catch { /* exited */ }
-    await child.status;
-  }
-}
-
-/**
- * `openssl s_client <args>` into our echo server (`echoOnce` with `cred` and
- * `flags`), sending `line`: the line our server read, and what s_client printed.
- */
-async function sClientEcho(
-  cred: ReturnType<typeof acquire>,
-  args: string[],
-  line: string,
-  flags?: number,
-): Promise<{ read: string; out: string }> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  const served = echoOnce(listener, cred, flags);
-  const child = new Deno.Command("openssl", {
-    args: ["s_client", "-connect", `127.0.0.1:${port}`, ...args],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(enc.encode(line));
-  const read = await served;
-  await w.close().catch(() => {});
-  const output = await child.output();
-  listener.close();
-  return { read, out: new TextDecoder().decode(output.stdout) };
 }
 
 interopTest(

@@ -1,6 +1,7 @@
 /**
  * The TLS 1.3 client state machine (RFC 8446 section 2, full handshake with x25519 and
- * certificate authentication of the server; optional client certificate).
+ * certificate authentication of the server; optional client certificate; resumption
+ * with a ticket from the credential's session cache, `resume.ts`).
  *
  * @module
  */
@@ -13,7 +14,6 @@ import {
   ALERT_HANDSHAKE_FAILURE,
   ALERT_ILLEGAL_PARAMETER,
   ALERT_PROTOCOL_VERSION,
-  DOWNGRADE_TLS12,
   HS_CERTIFICATE,
   HS_CERTIFICATE_REQUEST,
   HS_CERTIFICATE_VERIFY,
@@ -28,7 +28,7 @@ import {
   TLS13,
   TLS13_SIGNATURE_SCHEMES,
 } from "./constants.ts";
-import { Tls12Client } from "./client12.ts";
+import { startTls12, type Tls12Client } from "./client12.ts";
 import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
   clientCertificateFor,
@@ -37,7 +37,6 @@ import {
   requireTrusted,
 } from "./peer.ts";
 import { TlsEngine, unexpected } from "./engine.ts";
-import { TLS12_SUITES } from "./prf.ts";
 import {
   AES128_SHA256,
   deriveSecret,
@@ -60,6 +59,14 @@ import {
   parseServerHello,
   type ServerHello,
 } from "./messages.ts";
+import { parseNewSessionTicket } from "./psk.ts";
+import {
+  bindHello,
+  offerExtensions,
+  sessionFromTicket,
+  sessionIdOf,
+} from "./resume.ts";
+import type { ClientSession } from "./session_cache.ts";
 import { RecordCipher } from "./record.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
@@ -97,24 +104,54 @@ export class TlsClient extends TlsEngine {
   #parsedChain: Certificate[] = [];
   /** The status of the chain check (SEC_E_OK when skipped by manual validation). */
   chainStatus = SEC_E_OK;
+  /** The session offered for resumption (taken from the cache: used once). */
+  #offer: ClientSession | null = null;
+  /** `resumption_master_secret`, for the tickets that arrive after the handshake. */
+  #resMaster: Uint8Array | null = null;
+  /** Whether the server's chain of this session was checked by us. */
+  #verified = false;
+  /** Whether this connection may resume and keep sessions. */
+  readonly #resumable: boolean;
 
-  /** A client for `serverName` (SNI and the certificate name check). */
+  /**
+   * A client for `serverName` (SNI and the certificate name check); `resume`: it
+   * may take part in session resumption (unless the credential disables
+   * reconnects or TLS 1.3).
+   */
   constructor(
     cred: SchannelCredential,
     serverName: string | null,
     manual: boolean,
+    resume = true,
   ) {
     super();
     this.#cred = cred;
+    this.#resumable = resume && cred.reconnects &&
+      cred.allows(TLS13, "client");
     this.#serverName = serverName;
     this.#manual = manual ||
       (cred.flags & SCH_CRED_MANUAL_CRED_VALIDATION) !== 0;
     this.#share = newKeyShare(cred.groups[0]);
   }
 
-  /** The first flight: a ClientHello. */
+  /** The cache key of this client's sessions: the target name. */
+  get #target(): string {
+    return this.#serverName ?? "";
+  }
+
+  /**
+   * The first flight: a ClientHello, offering the newest ticket cached for the
+   * target (one whose chain we checked, unless the caller checks it anyway).
+   */
   start(): void {
     this.#clientRandom = randomBytes(32);
+    if (this.#resumable) {
+      this.#offer = this.#cred.sessions().take(
+        this.#target,
+        Date.now(),
+        (s) => s.verified || this.#manual,
+      );
+    }
     this.#sendHello(null);
   }
 
@@ -132,8 +169,10 @@ export class TlsClient extends TlsEngine {
       protocols: this.#cred.protocols,
       tls13: this.#cred.allows(TLS13, "client"),
       tls12: this.#cred.allows(TLS12, "client"),
+      tail: this.#resumable ? offerExtensions(this.#offer, Date.now()) : null,
     });
     const m = handshakeMessage(HS_CLIENT_HELLO, body);
+    if (this.#offer) bindHello(this.#offer, m, this.transcript);
     this.transcript.add(m);
     this.send(m);
   }
@@ -158,7 +197,8 @@ export class TlsClient extends TlsEngine {
           );
         }
         this.transcript.add(raw);
-        this.#state = "cert";
+        // A resumed handshake has no certificates (RFC 8446 2.2).
+        this.#state = this.resumed ? "finished" : "cert";
         return;
       case "cert":
         if (type === HS_CERTIFICATE_REQUEST && !this.#certRequest) {
@@ -201,10 +241,13 @@ export class TlsClient extends TlsEngine {
       );
     }
     const suite = suiteById(sh.suite);
+    const offer = this.#offer;
     if (
       !suite || (this.#retried && suite !== this.#suite) ||
       sh.keyShareGroup !== this.#share.group ||
-      !constantTimeEqual(sh.sessionId, this.#sessionId)
+      !constantTimeEqual(sh.sessionId, this.#sessionId) ||
+      (sh.pskIdentity !== null &&
+        (!offer || sh.pskIdentity !== 0 || offer.suite !== suite))
     ) {
       throw new TlsAlert(
         ALERT_ILLEGAL_PARAMETER,
@@ -212,14 +255,26 @@ export class TlsClient extends TlsEngine {
         "ServerHello chose parameters not offered",
       );
     }
+    if (sh.pskIdentity !== null) {
+      // Resumed: the server's chain is the original session's.
+      this.resumed = true;
+      this.peerChain = offer!.peerChain.map((c) => c.slice());
+      this.#verified = offer!.verified;
+    }
     this.#suite = suite;
     this.cipherBits = suite.keyLen * 8;
     this.transcript.useSuite(suite);
     const shared = sharedSecret(this.#share, sh.keyShare, "server");
     this.transcript.add(raw);
     this.requireMessageBoundary();
-    this.#hs = handshakeSecret(suite, shared);
+    this.#hs = handshakeSecret(
+      suite,
+      shared,
+      this.resumed ? offer!.psk : null,
+    );
     shared.fill(0);
+    offer?.psk.fill(0);
+    if (offer && !this.resumed) this.#offer = null;
     const th = this.transcript.hash();
     this.#cHs = deriveSecret(suite, this.#hs, "c hs traffic", th);
     this.#sHs = deriveSecret(suite, this.#hs, "s hs traffic", th);
@@ -259,6 +314,11 @@ export class TlsClient extends TlsEngine {
       );
     }
     this.#retried = true;
+    // The second hello offers the ticket again only with the retry's hash (4.1.4).
+    if (this.#offer && this.#offer.suite !== suite) {
+      this.#offer.psk.fill(0);
+      this.#offer = null;
+    }
     this.#share.secret.fill(0);
     this.#share = newKeyShare(sh.keyShareGroup);
     // The first ClientHello is hashed with the suite the retry names.
@@ -273,55 +333,12 @@ export class TlsClient extends TlsEngine {
 
   /** The server chose TLS 1.2: the rest of the handshake is Tls12Client's. */
   #startTls12(sh: ServerHello, raw: Uint8Array): void {
-    const downgraded = constantTimeEqual(
-      sh.random.subarray(24),
-      DOWNGRADE_TLS12,
-    );
-    if (downgraded && this.#cred.allows(TLS13, "client")) {
-      throw new TlsAlert(
-        ALERT_ILLEGAL_PARAMETER,
-        SEC_E_ILLEGAL_MESSAGE,
-        "a TLS 1.3 server answered with TLS 1.2 (a downgrade)",
-      );
-    }
-    const suite12 = TLS12_SUITES.find((x) => x.id === sh.suite);
-    if (!suite12) {
-      throw new TlsAlert(
-        ALERT_ILLEGAL_PARAMETER,
-        SEC_E_ILLEGAL_MESSAGE,
-        "ServerHello chose a suite not offered",
-      );
-    }
-    if (sh.renegotiationInfo && sh.renegotiationInfo.length !== 1) {
-      throw new TlsAlert(
-        ALERT_HANDSHAKE_FAILURE,
-        SEC_E_ILLEGAL_MESSAGE,
-        "bad renegotiation_info",
-      );
-    }
-    if (sh.protocol && !this.#cred.protocols?.includes(sh.protocol)) {
-      throw new TlsAlert(
-        ALERT_ILLEGAL_PARAMETER,
-        SEC_E_ILLEGAL_MESSAGE,
-        "the server chose a protocol not offered",
-      );
-    }
-    this.protocol = sh.protocol;
-    this.version = TLS12;
-    this.cipherBits = suite12.crypto.keyLen * 8;
-    this.transcript.useSuite(suite12.crypto);
-    this.transcript.add(raw);
-    this.#legacy = new Tls12Client({
-      engine: this,
-      suite: suite12.crypto,
+    this.#legacy = startTls12(this, sh, raw, {
       cred: this.#cred,
       serverName: this.#serverName,
       manual: this.#manual,
       share: this.#share,
       clientRandom: this.#clientRandom,
-      serverRandom: sh.random.slice(),
-      ems: sh.ems,
-      schemes: SIGNATURE_SCHEMES,
     });
   }
 
@@ -340,6 +357,7 @@ export class TlsClient extends TlsEngine {
     this.#parsedChain = parsed;
     this.peerChain = chain.map((c) => c.slice());
     this.peerLeaf = leaf;
+    this.#verified = !this.#manual;
     this.transcript.add(raw);
     this.#state = "cv";
   }
@@ -389,7 +407,7 @@ export class TlsClient extends TlsEngine {
     const th = this.transcript.hash();
     const cAp = deriveSecret(s, master, "c ap traffic", th);
     const sAp = deriveSecret(s, master, "s ap traffic", th);
-    master.fill(0);
+    this.sessionId = this.#offer?.sessionId.slice() ?? sessionIdOf(th);
     if (this.#certRequest) this.#clientCertificate(this.#certRequest);
     const fin = handshakeMessage(
       HS_FINISHED,
@@ -397,6 +415,15 @@ export class TlsClient extends TlsEngine {
     );
     this.transcript.add(fin);
     this.send(fin);
+    if (this.#resumable) {
+      this.#resMaster = deriveSecret(
+        s,
+        master,
+        "res master",
+        this.transcript.hash(),
+      );
+    }
+    master.fill(0);
     this.writeCipher!.wipe();
     this.readCipher!.wipe();
     this.writeCipher = new RecordCipher(this.#suite, cAp);
@@ -428,10 +455,38 @@ export class TlsClient extends TlsEngine {
     this.send(cv);
   }
 
-  /** Wipes keys and the ephemeral secret. */
+  /**
+   * A NewSessionTicket after the handshake (RFC 8446 4.6.1): kept in the
+   * credential's cache for the target, with the session's chain, unless
+   * reconnects are disabled. A malformed one is `SEC_E_ILLEGAL_MESSAGE`.
+   */
+  newSessionTicket(body: Uint8Array): number {
+    let t;
+    try {
+      t = parseNewSessionTicket(body);
+    } catch (e) {
+      if (e instanceof TlsAlert) return e.status;
+      throw e;
+    }
+    if (!this.#resMaster || this.version !== TLS13) return SEC_E_OK;
+    const session = sessionFromTicket(t, {
+      suite: this.#suite,
+      resumptionMaster: this.#resMaster,
+      peerChain: this.peerChain,
+      verified: this.#verified,
+      sessionId: this.sessionId,
+    }, Date.now());
+    if (session) this.#cred.sessions().add(this.#target, session);
+    return SEC_E_OK;
+  }
+
+  /** Wipes keys, the ephemeral secret and the resumption secrets. */
   override wipe(): void {
     super.wipe();
     this.#share.secret.fill(0);
+    this.#offer?.psk.fill(0);
+    this.#resMaster?.fill(0);
+    this.#resMaster = null;
   }
 }
 

@@ -8,10 +8,13 @@
  */
 
 import { type Certificate, sign, verifySignature } from "../../pki/mod.ts";
+import { constantTimeEqual } from "../../util/bytes.ts";
 import {
   ALERT_DECRYPT_ERROR,
+  ALERT_HANDSHAKE_FAILURE,
   ALERT_ILLEGAL_PARAMETER,
   CT_CHANGE_CIPHER_SPEC,
+  DOWNGRADE_TLS12,
   HS_CERTIFICATE,
   HS_CERTIFICATE_REQUEST,
   HS_CERTIFICATE_VERIFY,
@@ -20,9 +23,12 @@ import {
   HS_SERVER_HELLO_DONE,
   HS_SERVER_KEY_EXCHANGE,
   SCH_CRED_NO_SERVERNAME_CHECK,
+  SIGNATURE_SCHEMES,
+  TLS12,
+  TLS13,
 } from "./constants.ts";
 import { type TlsEngine, unexpected } from "./engine.ts";
-import { encodeCertificateVerify } from "./messages.ts";
+import { encodeCertificateVerify, type ServerHello } from "./messages.ts";
 import {
   encodeCertificate12,
   encodeClientKeyExchange,
@@ -30,7 +36,7 @@ import {
   parseCertificateRequest12,
   parseServerKeyExchange,
 } from "./messages12.ts";
-import { finished12, keyBlock12, masterSecret12 } from "./prf.ts";
+import { finished12, keyBlock12, masterSecret12, TLS12_SUITES } from "./prf.ts";
 import type { Tls13Suite } from "./keys.ts";
 import { plainRecord } from "./record.ts";
 import { RecordCipher12 } from "./record12.ts";
@@ -75,6 +81,65 @@ export interface Tls12ClientStart {
   ems: boolean;
   /** The signature schemes we offered. */
   schemes: readonly number[];
+}
+
+/**
+ * The server answered with TLS 1.2: checks its ServerHello (RFC 8446's downgrade
+ * sentinel, the suite, renegotiation_info, ALPN), switches `engine` to TLS 1.2 and
+ * hands the rest of the handshake to a new {@link Tls12Client}.
+ */
+export function startTls12(
+  engine: Tls12ClientStart["engine"],
+  sh: ServerHello,
+  raw: Uint8Array,
+  o: Pick<
+    Tls12ClientStart,
+    "cred" | "serverName" | "manual" | "share" | "clientRandom"
+  >,
+): Tls12Client {
+  const downgraded = constantTimeEqual(sh.random.subarray(24), DOWNGRADE_TLS12);
+  if (downgraded && o.cred.allows(TLS13, "client")) {
+    throw new TlsAlert(
+      ALERT_ILLEGAL_PARAMETER,
+      SEC_E_ILLEGAL_MESSAGE,
+      "a TLS 1.3 server answered with TLS 1.2 (a downgrade)",
+    );
+  }
+  const suite12 = TLS12_SUITES.find((x) => x.id === sh.suite);
+  if (!suite12) {
+    throw new TlsAlert(
+      ALERT_ILLEGAL_PARAMETER,
+      SEC_E_ILLEGAL_MESSAGE,
+      "ServerHello chose a suite not offered",
+    );
+  }
+  if (sh.renegotiationInfo && sh.renegotiationInfo.length !== 1) {
+    throw new TlsAlert(
+      ALERT_HANDSHAKE_FAILURE,
+      SEC_E_ILLEGAL_MESSAGE,
+      "bad renegotiation_info",
+    );
+  }
+  if (sh.protocol && !o.cred.protocols?.includes(sh.protocol)) {
+    throw new TlsAlert(
+      ALERT_ILLEGAL_PARAMETER,
+      SEC_E_ILLEGAL_MESSAGE,
+      "the server chose a protocol not offered",
+    );
+  }
+  engine.protocol = sh.protocol;
+  engine.version = TLS12;
+  engine.cipherBits = suite12.crypto.keyLen * 8;
+  engine.transcript.useSuite(suite12.crypto);
+  engine.transcript.add(raw);
+  return new Tls12Client({
+    ...o,
+    engine,
+    suite: suite12.crypto,
+    serverRandom: sh.random.slice(),
+    ems: sh.ems,
+    schemes: SIGNATURE_SCHEMES,
+  });
 }
 
 type State = "cert" | "ske" | "done?" | "ccs" | "finished" | "done";

@@ -46,6 +46,12 @@ export const EXT_SUPPORTED_VERSIONS = 43;
 export const EXT_COOKIE = 44;
 /** `key_share`. */
 export const EXT_KEY_SHARE = 51;
+/** `pre_shared_key` (RFC 8446 4.2.11; last in a ClientHello). */
+export const EXT_PRE_SHARED_KEY = 41;
+/** `psk_key_exchange_modes` (RFC 8446 4.2.9). */
+export const EXT_PSK_KEY_EXCHANGE_MODES = 45;
+/** `psk_dhe_ke`: PSK with (EC)DHE, the only mode offered and accepted. */
+export const PSK_DHE_KE = 1;
 
 /** `legacy_version` 0x0303 (TLS 1.2) in records and hellos. */
 export const TLS12 = 0x0303;
@@ -132,6 +138,11 @@ export const SCH_CRED_MANUAL_CRED_VALIDATION = 0x8;
 export const SCH_CRED_NO_SERVERNAME_CHECK = 0x4;
 /** `SCH_CRED_NO_DEFAULT_CREDS`. */
 export const SCH_CRED_NO_DEFAULT_CREDS = 0x10;
+/**
+ * `SCH_CRED_DISABLE_RECONNECTS` (0x80): no session resumption. A server credential
+ * issues no tickets and takes none; a client credential keeps none and offers none.
+ */
+export const SCH_CRED_DISABLE_RECONNECTS = 0x80;
 
 /** TLS 1.2 (RFC 5246, RFC 8422) code points. */
 export const HS_SERVER_KEY_EXCHANGE = 12;

@@ -27,7 +27,9 @@ import {
   SECBUFFER_STREAM_TRAILER,
   SECBUFFER_TOKEN,
   SECPKG_ATTR_ENDPOINT_BINDINGS,
+  SECPKG_ATTR_SESSION_INFO,
   SECPKG_ATTR_STREAM_SIZES,
+  SSL_SESSION_RECONNECT,
 } from "../../sspi/flags.ts";
 import {
   baseType,
@@ -185,7 +187,10 @@ export class SchannelContext implements PackageContext {
     if (!this.#engine) {
       if (client) {
         const manual = (req.flags & ISC_REQ_MANUAL_CRED_VALIDATION) !== 0;
-        const c = new TlsClient(this.#cred, req.target, manual);
+        // Resumption is for callers that take output tokens themselves, not for
+        // a wrapping package (CredSSP's inner TLS passes no pOutput).
+        const resume = findBuffer(req.output, SECBUFFER_TOKEN) !== undefined;
+        const c = new TlsClient(this.#cred, req.target, manual, resume);
         this.#attrs = ISC_RET_SEQUENCE_DETECT | ISC_RET_REPLAY_DETECT |
           ISC_RET_CONFIDENTIALITY | ISC_RET_STREAM |
           (manual ? ISC_RET_MANUAL_CRED_VALIDATION : 0);
@@ -201,6 +206,12 @@ export class SchannelContext implements PackageContext {
     }
     const engine = this.#engine;
     if (engine.connected) return this.#afterHandshake();
+    // The NewSessionTicket rides on the last output token: none for a caller
+    // without an output token buffer (CredSSP's inner TLS passes no pOutput).
+    if (engine instanceof TlsServer) {
+      engine.issueTicket =
+        findBuffer(req.output, SECBUFFER_TOKEN) !== undefined;
+    }
     const input = inputToken(req.input);
     if (!input) {
       return {
@@ -324,8 +335,8 @@ export class SchannelContext implements PackageContext {
         : statusOfPeerAlert(inner.data[1] ?? 255);
       plain = plain.subarray(0, 0);
     } else if (inner.type === CT_HANDSHAKE) {
-      // Post-handshake messages yield no application data: NewSessionTicket is
-      // dropped (no resumption), KeyUpdate moves the receiving keys on.
+      // Post-handshake messages yield no application data: NewSessionTicket goes
+      // to the session cache, KeyUpdate moves the receiving keys on.
       status = this.#postHandshake(inner.data);
       plain = plain.subarray(0, 0);
     } else if (inner.type !== CT_APPLICATION_DATA) {
@@ -380,6 +391,10 @@ export class SchannelContext implements PackageContext {
         this.#engine!.updateReadKey();
       } else if (type !== HS_NEW_SESSION_TICKET || this.#role !== "initiate") {
         return SEC_E_ILLEGAL_MESSAGE;
+      } else {
+        const body = data.subarray(at + 4, at + 4 + n);
+        const st = (this.#engine as TlsClient).newSessionTicket(body);
+        if (st !== SEC_E_OK) return st;
       }
       at += 4 + n;
     }
@@ -427,6 +442,17 @@ export class SchannelContext implements PackageContext {
             dwHashStrength: 0,
             aiExch: CALG_ECDH_EPHEM,
             dwExchStrength: 255,
+          },
+        };
+      case SECPKG_ATTR_SESSION_INFO:
+        // SecPkgContext_SessionInfo: SSL_SESSION_RECONNECT for a resumed session.
+        if (!connected) return { status: SEC_E_INVALID_HANDLE };
+        return {
+          status: SEC_E_OK,
+          value: {
+            dwFlags: e!.resumed ? SSL_SESSION_RECONNECT : 0,
+            cbSessionId: e!.sessionId.length,
+            rbSessionId: e!.sessionId.slice(),
           },
         };
       case SECPKG_ATTR_REMOTE_CERT_CONTEXT:

@@ -9,6 +9,9 @@ import { SspiError } from "../../sspi/errors.ts";
 import { SECPKG_CRED_INBOUND } from "../../sspi/flags.ts";
 import type { AcquireRequest, PackageCredential } from "../../sspi/package.ts";
 import { KEX_GROUPS } from "./kex.ts";
+import { SCH_CRED_DISABLE_RECONNECTS } from "./constants.ts";
+import { SessionCache } from "./session_cache.ts";
+import { TicketKey } from "./ticket.ts";
 import { TIMESTAMP_NEVER } from "../../sspi/buffers.ts";
 import {
   SEC_E_ALGORITHM_MISMATCH,
@@ -48,7 +51,10 @@ export interface SchannelAuthData {
    * can read files), or fails with `SEC_E_UNTRUSTED_ROOT`.
    */
   RootCertificates?: string | Uint8Array | readonly Uint8Array[];
-  /** `SCH_CRED_*` flags: `SCH_CRED_MANUAL_CRED_VALIDATION`, `SCH_CRED_NO_SERVERNAME_CHECK`. */
+  /**
+   * `SCH_CRED_*` flags: `SCH_CRED_MANUAL_CRED_VALIDATION`, `SCH_CRED_NO_SERVERNAME_CHECK`,
+   * `SCH_CRED_DISABLE_RECONNECTS` (no TLS 1.3 session resumption, either role).
+   */
   dwFlags?: number;
   /** ALPN: protocols a client offers, or a server accepts, in preference order. */
   ApplicationProtocols?: readonly string[];
@@ -159,6 +165,8 @@ export class SchannelCredential implements PackageCredential {
   readonly groups: readonly number[];
   #key: PrivateKey | null;
   #roots: Certificate[] | null;
+  #sessions = new SessionCache();
+  #ticketKey: TicketKey | null = null;
 
   /** Builds a credential from `AcquireCredentialsHandle`'s request. */
   constructor(req: AcquireRequest) {
@@ -232,8 +240,26 @@ export class SchannelCredential implements PackageCredential {
     return this.#roots ?? systemTrust();
   }
 
-  /** Drops the key. */
+  /** Whether TLS 1.3 sessions may be resumed (no `SCH_CRED_DISABLE_RECONNECTS`). */
+  get reconnects(): boolean {
+    return (this.flags & SCH_CRED_DISABLE_RECONNECTS) === 0;
+  }
+
+  /** A client's tickets, by target name (private to the package; wiped on free). */
+  sessions(): SessionCache {
+    return this.#sessions;
+  }
+
+  /** A server's ticket key, made on first use (wiped on free). */
+  ticketKey(): TicketKey {
+    return this.#ticketKey ??= new TicketKey();
+  }
+
+  /** Drops the key, the session cache and the ticket key. */
   dispose(): void {
     this.#key = null;
+    this.#sessions.clear();
+    this.#ticketKey?.wipe();
+    this.#ticketKey = null;
   }
 }

@@ -111,6 +111,10 @@ export abstract class TlsEngine {
   connected = false;
   /** The ALPN protocol agreed, if any. */
   protocol: string | null = null;
+  /** True when the handshake resumed a session (TLS 1.3 PSK). */
+  resumed = false;
+  /** The session's id once connected (TLS 1.3; empty for TLS 1.2). */
+  sessionId: Uint8Array = new Uint8Array(0);
   #hs: Uint8Array = new Uint8Array(0);
 
   /** Handles one whole handshake message (`raw` includes its 4-byte header). */

@@ -125,12 +125,55 @@ export function deriveSecret(
   return hkdfExpandLabel(s, secret, label, transcriptHash, s.hashLen);
 }
 
-/** The handshake secret from the (EC)DHE shared secret (no PSK). */
-export function handshakeSecret(s: Tls13Suite, shared: Uint8Array): Uint8Array {
+/** The early secret: HKDF-Extract(0, PSK), with zeros for the PSK when there is none. */
+export function earlySecret(s: Tls13Suite, psk: Uint8Array | null): Uint8Array {
   const zeros = new Uint8Array(s.hashLen);
-  const early = hkdfExtract(s, zeros, zeros);
-  const empty = s.digest(new Uint8Array(0));
-  return hkdfExtract(s, deriveSecret(s, early, "derived", empty), shared);
+  return hkdfExtract(s, zeros, psk ?? zeros);
+}
+
+/** The handshake secret from the (EC)DHE shared secret and the PSK, if resuming. */
+export function handshakeSecret(
+  s: Tls13Suite,
+  shared: Uint8Array,
+  psk: Uint8Array | null = null,
+): Uint8Array {
+  const early = earlySecret(s, psk);
+  const derived = deriveSecret(
+    s,
+    early,
+    "derived",
+    s.digest(new Uint8Array(0)),
+  );
+  early.fill(0);
+  const hs = hkdfExtract(s, derived, shared);
+  derived.fill(0);
+  return hs;
+}
+
+/**
+ * A PSK binder (RFC 8446 4.2.11.2): a Finished MAC keyed by the resumption
+ * `binder_key` over the transcript hash up to the truncated ClientHello.
+ */
+export function pskBinder(
+  s: Tls13Suite,
+  psk: Uint8Array,
+  transcriptHash: Uint8Array,
+): Uint8Array {
+  const early = earlySecret(s, psk);
+  const key = deriveSecret(s, early, "res binder", s.digest(new Uint8Array(0)));
+  early.fill(0);
+  const binder = finishedMac(s, key, transcriptHash);
+  key.fill(0);
+  return binder;
+}
+
+/** A ticket's PSK: HKDF-Expand-Label(resumption_master_secret, "resumption", nonce). */
+export function ticketPsk(
+  s: Tls13Suite,
+  resumptionMaster: Uint8Array,
+  nonce: Uint8Array,
+): Uint8Array {
+  return hkdfExpandLabel(s, resumptionMaster, "resumption", nonce, s.hashLen);
 }
 
 /** The master secret that follows a handshake secret. */
@@ -219,6 +262,18 @@ export class Transcript {
   /** The hash of everything added so far. */
   hash(): Uint8Array {
     return this.#h.digest();
+  }
+
+  /**
+   * The hash with `suite`'s hash function of everything added so far followed by
+   * `more` (not added): a PSK binder's truncated ClientHello.
+   */
+  hashWith(suite: Tls13Suite, more: Uint8Array): Uint8Array {
+    const all = this.bytes();
+    const joined = new Uint8Array(all.length + more.length);
+    joined.set(all);
+    joined.set(more, all.length);
+    return suite.digest(joined);
   }
 
   /** Replaces the transcript by `message_hash` of the first ClientHello (HRR). */

@@ -13,6 +13,8 @@ import {
   EXT_EC_POINT_FORMATS,
   EXT_EXTENDED_MASTER_SECRET,
   EXT_KEY_SHARE,
+  EXT_PRE_SHARED_KEY,
+  EXT_PSK_KEY_EXCHANGE_MODES,
   EXT_RENEGOTIATION_INFO,
   EXT_SERVER_NAME,
   EXT_SIGNATURE_ALGORITHMS,
@@ -26,6 +28,7 @@ import {
   TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
 } from "./constants.ts";
 import { decodeError, Reader, TlsAlert, Writer } from "./wire.ts";
+import { parseSelectedIdentity } from "./psk.ts";
 import { SEC_E_ILLEGAL_MESSAGE } from "../../sspi/status.ts";
 
 const ENC = new TextEncoder();
@@ -90,6 +93,10 @@ export interface ClientHello {
   ems: boolean;
   /** The client speaks secure renegotiation (RFC 5746; extension or SCSV). */
   renegotiation: boolean;
+  /** `pre_shared_key`'s body (the last extension), if sent (see `psk.ts`). */
+  psk: Uint8Array | null;
+  /** `psk_key_exchange_modes`' body, if sent. */
+  pskModes: Uint8Array | null;
 }
 
 /** Encodes a ClientHello body offering TLS 1.3, AES-128-GCM and x25519. */
@@ -105,6 +112,8 @@ export function encodeClientHello(h: {
   protocols: string[] | null;
   tls13: boolean;
   tls12: boolean;
+  /** Extensions to end with (typed, length-prefixed): the PSK offer. */
+  tail?: Uint8Array | null;
 }): Uint8Array {
   const w = new Writer().u16(TLS12).bytes(h.random).vector(1, h.sessionId);
   w.open(2);
@@ -149,6 +158,7 @@ export function encodeClientHello(h: {
     for (const p of h.protocols) w.vector(1, ENC.encode(p));
     w.close().close();
   }
+  if (h.tail) w.bytes(h.tail);
   w.close();
   return w.finish();
 }
@@ -168,6 +178,14 @@ export function parseClientHello(body: Uint8Array): ClientHello {
   const compression = r.vector(1, 1);
   const ext = extensions(r, what);
   r.end();
+  const psk = ext.get(EXT_PRE_SHARED_KEY) ?? null;
+  if (psk && [...ext.keys()].at(-1) !== EXT_PRE_SHARED_KEY) {
+    throw new TlsAlert(
+      ALERT_ILLEGAL_PARAMETER,
+      SEC_E_ILLEGAL_MESSAGE,
+      "pre_shared_key is not the last extension of the ClientHello",
+    );
+  }
   const versionsBody = ext.get(EXT_SUPPORTED_VERSIONS);
   const versions = versionsBody ? u16List(versionsBody, 1, what) : [];
   if (
@@ -208,6 +226,8 @@ export function parseClientHello(body: Uint8Array): ClientHello {
     ems: ext.has(EXT_EXTENDED_MASTER_SECRET),
     renegotiation: ext.has(EXT_RENEGOTIATION_INFO) ||
       suites.includes(TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
+    psk,
+    pskModes: ext.get(EXT_PSK_KEY_EXCHANGE_MODES) ?? null,
   };
 }
 
@@ -275,6 +295,8 @@ export interface ServerHello {
   protocol: string | null;
   /** HelloRetryRequest: the cookie to echo, if any. */
   cookie: Uint8Array | null;
+  /** `pre_shared_key`: the index of the PSK the server selected, if it took one. */
+  pskIdentity: number | null;
 }
 
 /** Decodes a ServerHello (or HelloRetryRequest) body. */
@@ -306,6 +328,7 @@ export function parseServerHello(body: Uint8Array): ServerHello {
   }
   const p = protocolsOf(ext.get(EXT_ALPN), what);
   if (p && p.length !== 1) throw decodeError(what);
+  const psk = ext.get(EXT_PRE_SHARED_KEY);
   return {
     random,
     sessionId,
@@ -318,6 +341,7 @@ export function parseServerHello(body: Uint8Array): ServerHello {
     renegotiationInfo: ext.get(EXT_RENEGOTIATION_INFO) ?? null,
     protocol: p ? p[0] : null,
     cookie: cookieOf(ext.get(EXT_COOKIE), what),
+    pskIdentity: psk ? parseSelectedIdentity(psk) : null,
   };
 }
 
@@ -346,38 +370,22 @@ export function encodeHelloRetryRequest(
   return w.finish();
 }
 
-/** Encodes a TLS 1.2 ServerHello body. */
-export function encodeServerHello12(
-  random: Uint8Array,
-  sessionId: Uint8Array,
-  suite: number,
-  opts: { ems: boolean; renegotiation: boolean; protocol: string | null },
-): Uint8Array {
-  const w = new Writer().u16(TLS12).bytes(random).vector(1, sessionId);
-  w.u16(suite).u8(0).open(2);
-  if (opts.renegotiation) w.u16(EXT_RENEGOTIATION_INFO).open(2).u8(0).close();
-  if (opts.ems) w.u16(EXT_EXTENDED_MASTER_SECRET).u16(0);
-  w.u16(EXT_EC_POINT_FORMATS).open(2).open(1).u8(0).close().close();
-  if (opts.protocol) {
-    w.u16(EXT_ALPN).open(2).open(2).vector(1, ENC.encode(opts.protocol)).close()
-      .close();
-  }
-  w.close();
-  return w.finish();
-}
-
-/** Encodes a ServerHello body for TLS 1.3 with an x25519 share. */
+/** Encodes a TLS 1.3 ServerHello body; `pskIdentity`: the PSK taken, if any. */
 export function encodeServerHello(
   random: Uint8Array,
   sessionId: Uint8Array,
   group: number,
   keyShare: Uint8Array,
   suite: number,
+  pskIdentity: number | null = null,
 ): Uint8Array {
   const w = new Writer().u16(TLS12).bytes(random).vector(1, sessionId);
   w.u16(suite).u8(0).open(2);
   w.u16(EXT_SUPPORTED_VERSIONS).open(2).u16(TLS13).close();
   w.u16(EXT_KEY_SHARE).open(2).u16(group).vector(2, keyShare).close();
+  if (pskIdentity !== null) {
+    w.u16(EXT_PRE_SHARED_KEY).open(2).u16(pskIdentity).close();
+  }
   w.close();
   return w.finish();
 }

@@ -1,11 +1,40 @@
 /**
  * TLS 1.2 handshake message bodies that differ from TLS 1.3's (RFC 5246 7.4, RFC 8422
- * 5.4 and 5.7): Certificate without contexts or extensions, ECDHE ServerKeyExchange
+ * 5.4 and 5.7): ServerHello, Certificate without contexts or extensions, ECDHE ServerKeyExchange
  * and ClientKeyExchange, CertificateRequest with certificate types.
  *
  * @module
  */
 import { decodeError, Reader, Writer } from "./wire.ts";
+import {
+  EXT_ALPN,
+  EXT_EC_POINT_FORMATS,
+  EXT_EXTENDED_MASTER_SECRET,
+  EXT_RENEGOTIATION_INFO,
+  TLS12,
+} from "./constants.ts";
+
+const ENC = new TextEncoder();
+
+/** Encodes a TLS 1.2 ServerHello body. */
+export function encodeServerHello12(
+  random: Uint8Array,
+  sessionId: Uint8Array,
+  suite: number,
+  opts: { ems: boolean; renegotiation: boolean; protocol: string | null },
+): Uint8Array {
+  const w = new Writer().u16(TLS12).bytes(random).vector(1, sessionId);
+  w.u16(suite).u8(0).open(2);
+  if (opts.renegotiation) w.u16(EXT_RENEGOTIATION_INFO).open(2).u8(0).close();
+  if (opts.ems) w.u16(EXT_EXTENDED_MASTER_SECRET).u16(0);
+  w.u16(EXT_EC_POINT_FORMATS).open(2).open(1).u8(0).close().close();
+  if (opts.protocol) {
+    w.u16(EXT_ALPN).open(2).open(2).vector(1, ENC.encode(opts.protocol)).close()
+      .close();
+  }
+  w.close();
+  return w.finish();
+}
 
 /** A TLS 1.2 Certificate body from a DER chain. */
 export function encodeCertificate12(chain: readonly Uint8Array[]): Uint8Array {

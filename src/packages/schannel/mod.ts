@@ -21,8 +21,8 @@
  * ## Server (`AcceptSecurityContext`)
  * The credential needs `Certificate` and `PrivateKey` (RSA or P-256). The ClientHello
  * gets the whole server flight (`SEC_I_CONTINUE_NEEDED`), the client's Finished
- * `SEC_E_OK`. `ASC_REQ_MUTUAL_AUTH` asks for a client certificate, checked against
- * `RootCertificates`.
+ * `SEC_E_OK` (with a NewSessionTicket to send, in TLS 1.3). `ASC_REQ_MUTUAL_AUTH`
+ * asks for a client certificate, checked against `RootCertificates`.
  *
  * ## Messages
  * `EncryptMessage` with `[SECBUFFER_STREAM_HEADER (5), SECBUFFER_DATA (<= 16384),
@@ -32,9 +32,18 @@
  * `SEC_I_CONTEXT_EXPIRED` for the peer's close_notify; `ApplyControlToken` with
  * `SCHANNEL_SHUTDOWN`, then one more ISC/ASC call, makes ours.
  *
+ * ## Resumption (TLS 1.3)
+ * The server's last `AcceptSecurityContext` (`SEC_E_OK`) hands back one
+ * NewSessionTicket to send (a self-contained ticket sealed under a random key of the
+ * server credential); the client's `DecryptMessage` keeps the tickets it receives
+ * in a cache on its credential, by `pszTargetName`, and the next
+ * `InitializeSecurityContext` on that credential and target offers the newest one
+ * (once), `psk_dhe_ke` only. `SECPKG_ATTR_SESSION_INFO` says `SSL_SESSION_RECONNECT`
+ * when a session was resumed; `SCH_CRED_DISABLE_RECONNECTS` turns it off.
+ *
  * Suites: `TLS_AES_128_GCM_SHA256` and `TLS_AES_256_GCM_SHA384` (TLS 1.3); ECDHE
  * with RSA or ECDSA, AES-128-GCM-SHA256 or AES-256-GCM-SHA384 (TLS 1.2). Not
- * implemented: TLS 1.1 and older, resumption and 0-RTT, sending KeyUpdate,
+ * implemented: TLS 1.1 and older, TLS 1.2 resumption, 0-RTT, sending KeyUpdate,
  * ChaCha20.
  *
  * @module
@@ -47,6 +56,7 @@ export {
 export type { SchannelAuthData } from "./credentials.ts";
 export type { SchannelCertContext } from "./context.ts";
 export {
+  SCH_CRED_DISABLE_RECONNECTS,
   SCH_CRED_MANUAL_CRED_VALIDATION,
   SCH_CRED_NO_DEFAULT_CREDS,
   SCH_CRED_NO_SERVERNAME_CHECK,

@@ -1,7 +1,9 @@
 /**
  * The TLS 1.3 server state machine: one flight answers the ClientHello (ServerHello,
  * EncryptedExtensions, optional CertificateRequest, Certificate, CertificateVerify,
- * Finished); the client's Finished (after its certificate, when asked) completes it.
+ * Finished; only EncryptedExtensions and Finished when it resumes a session with
+ * one of our tickets); the client's Finished (after its certificate, when asked)
+ * completes it, answered by a NewSessionTicket (`resume.ts`).
  *
  * @module
  */
@@ -25,6 +27,7 @@ import {
   HS_CLIENT_HELLO,
   HS_ENCRYPTED_EXTENSIONS,
   HS_FINISHED,
+  HS_NEW_SESSION_TICKET,
   HS_SERVER_HELLO,
   TLS12,
   TLS13,
@@ -59,6 +62,14 @@ import type { SchannelCredential } from "./credentials.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
 import { parsePeerChain, requireFinished, requireTrusted } from "./peer.ts";
 import {
+  findTicket,
+  type FoundTicket,
+  newTicket,
+  requireBinder,
+  sessionIdOf,
+  takesTickets,
+} from "./resume.ts";
+import {
   SEC_E_ALGORITHM_MISMATCH,
   SEC_E_APPLICATION_PROTOCOL_MISMATCH,
   SEC_E_DECRYPT_FAILURE,
@@ -85,8 +96,26 @@ export class TlsServer extends TlsEngine {
   peerChain: Uint8Array[] = [];
   /** The client's leaf, parsed. */
   peerLeaf: Certificate | null = null;
+  /**
+   * Whether a NewSessionTicket may go out with the last output token (set by the
+   * context for each step: a caller with no output token buffer, a wrapping
+   * package such as CredSSP, gets none). Only clients that list psk_dhe_ke in
+   * `psk_key_exchange_modes` get one (RFC 8446 4.2.9).
+   */
+  issueTicket = true;
+  #master: Uint8Array | null = null;
+  /** The ticket found in the ClientHello being handled (its PSK wiped on failure). */
+  #found: FoundTicket | null = null;
+  /** When the session was authenticated by a full handshake (ms). */
+  #authTime = 0;
+  /** The client allows tickets (`psk_key_exchange_modes` with psk_dhe_ke). */
+  #takesTickets = false;
 
-  /** A server; `askCertificate` requests a client certificate (`ASC_REQ_MUTUAL_AUTH`). */
+  /**
+   * A server; `askCertificate` requests a client certificate (`ASC_REQ_MUTUAL_AUTH`):
+   * such connections neither resume (no CertificateRequest after a PSK, RFC 8446
+   * 4.3.2) nor get tickets.
+   */
   constructor(cred: SchannelCredential, askCertificate: boolean) {
     super();
     this.#cred = cred;
@@ -152,8 +181,17 @@ export class TlsServer extends TlsEngine {
       this.#legacy.clientHello(ch, raw);
       return;
     }
-    // Our first suite the client offers (after a retry: the one the retry named).
-    const suite = TLS13_SUITES.find((s) => ch.suites.includes(s.id));
+    // A ticket of ours, if one is offered, alive and usable with the retry's suite.
+    let psk = this.#found = this.#resumable
+      ? findTicket(ch, this.#cred.ticketKey(), Date.now())
+      : null;
+    if (psk && this.#retryGroup !== 0 && psk.suite !== this.#suite) {
+      psk = this.#drop(psk);
+    }
+    // The ticket's suite, else our first suite the client offers (after a retry:
+    // the one the retry named).
+    const suite = psk?.suite ??
+      TLS13_SUITES.find((s) => ch.suites.includes(s.id));
     if (!suite || (this.#retryGroup !== 0 && suite !== this.#suite)) {
       throw new TlsAlert(
         this.#retryGroup ? ALERT_ILLEGAL_PARAMETER : ALERT_HANDSHAKE_FAILURE,
@@ -170,7 +208,7 @@ export class TlsServer extends TlsEngine {
     const scheme = signatureSchemes(key).find((s) =>
       ch.signatureSchemes.includes(s)
     );
-    if (scheme === undefined) {
+    if (scheme === undefined && !psk) {
       throw new TlsAlert(
         ALERT_HANDSHAKE_FAILURE,
         SEC_E_ALGORITHM_MISMATCH,
@@ -195,6 +233,7 @@ export class TlsServer extends TlsEngine {
         );
       }
       this.#retryGroup = want;
+      this.#drop(psk); // the second hello offers it again
       this.transcript.add(raw);
       this.requireMessageBoundary();
       this.transcript.restartAfterRetry();
@@ -207,6 +246,20 @@ export class TlsServer extends TlsEngine {
       return;
     }
     this.serverName = ch.serverName;
+    this.#takesTickets = takesTickets(ch);
+    if (psk) {
+      try {
+        requireBinder(psk, raw, this.transcript);
+      } catch (e) {
+        this.#drop(psk);
+        throw e;
+      }
+      this.resumed = true;
+      this.sessionId = psk.state.sessionId;
+      this.#authTime = psk.state.authTime;
+    } else {
+      this.#authTime = Date.now();
+    }
     this.transcript.add(raw);
     this.requireMessageBoundary();
     const ours = newKeyShare(group);
@@ -214,12 +267,20 @@ export class TlsServer extends TlsEngine {
     const shared = sharedSecret(ours, ch.keyShares.get(group)!, "client");
     const sh = handshakeMessage(
       HS_SERVER_HELLO,
-      encodeServerHello(randomBytes(32), ch.sessionId, group, pub, suite.id),
+      encodeServerHello(
+        randomBytes(32),
+        ch.sessionId,
+        group,
+        pub,
+        suite.id,
+        psk ? psk.index : null,
+      ),
     );
     this.transcript.add(sh);
     this.send(sh);
-    const hs = handshakeSecret(suite, shared);
+    const hs = handshakeSecret(suite, shared, psk ? psk.state.psk : null);
     shared.fill(0);
+    this.#drop(psk);
     let th = this.transcript.hash();
     this.#cHs = deriveSecret(suite, hs, "c hs traffic", th);
     const sHs = deriveSecret(suite, hs, "s hs traffic", th);
@@ -244,23 +305,25 @@ export class TlsServer extends TlsEngine {
         ),
       );
     }
-    add(
-      handshakeMessage(
-        HS_CERTIFICATE,
-        encodeCertificate(new Uint8Array(0), this.#cred.chain),
-      ),
-    );
-    const sig = sign(
-      key,
-      scheme,
-      certificateVerifyInput(true, this.transcript.hash()),
-    );
-    add(
-      handshakeMessage(
-        HS_CERTIFICATE_VERIFY,
-        encodeCertificateVerify(scheme, sig),
-      ),
-    );
+    if (!this.resumed) {
+      add(
+        handshakeMessage(
+          HS_CERTIFICATE,
+          encodeCertificate(new Uint8Array(0), this.#cred.chain),
+        ),
+      );
+      const sig = sign(
+        key,
+        scheme!,
+        certificateVerifyInput(true, this.transcript.hash()),
+      );
+      add(
+        handshakeMessage(
+          HS_CERTIFICATE_VERIFY,
+          encodeCertificateVerify(scheme!, sig),
+        ),
+      );
+    }
     add(
       handshakeMessage(
         HS_FINISHED,
@@ -275,9 +338,11 @@ export class TlsServer extends TlsEngine {
     th = this.transcript.hash();
     this.#cAp = deriveSecret(suite, master, "c ap traffic", th);
     const sAp = deriveSecret(suite, master, "s ap traffic", th);
+    if (!this.resumed) this.sessionId = sessionIdOf(th);
+    this.#master = master;
     this.writeCipher.wipe();
     this.writeCipher = new RecordCipher(suite, sAp);
-    for (const s of [hs, sHs, master, sAp]) s.fill(0);
+    for (const s of [hs, sHs, sAp]) s.fill(0);
     this.#state = this.#askCertificate ? "cert" : "finished";
   }
 
@@ -331,5 +396,48 @@ export class TlsServer extends TlsEngine {
     this.#cAp!.fill(0);
     this.#state = "done";
     this.connected = true;
+    if (this.issueTicket && this.#resumable && this.#takesTickets) {
+      this.#sendTicket();
+    }
+    this.#master?.fill(0);
+    this.#master = null;
+  }
+
+  /** Whether sessions may be resumed: reconnects allowed, no client certificate asked. */
+  get #resumable(): boolean {
+    return this.#cred.reconnects && !this.#askCertificate;
+  }
+
+  /** One NewSessionTicket for this session (RFC 8446 4.6.1), after the client's Finished. */
+  #sendTicket(): void {
+    const resMaster = deriveSecret(
+      this.#suite,
+      this.#master!,
+      "res master",
+      this.transcript.hash(),
+    );
+    const body = newTicket(
+      this.#cred.ticketKey(),
+      this.#suite,
+      resMaster,
+      { id: this.sessionId, authTime: this.#authTime },
+      Date.now(),
+    );
+    resMaster.fill(0);
+    if (body) this.send(handshakeMessage(HS_NEW_SESSION_TICKET, body));
+  }
+
+  /** Wipes a ticket's PSK; null. */
+  #drop(psk: FoundTicket | null): null {
+    psk?.state.psk.fill(0);
+    return null;
+  }
+
+  /** Wipes keys and the master secret. */
+  override wipe(): void {
+    super.wipe();
+    this.#drop(this.#found);
+    this.#master?.fill(0);
+    this.#master = null;
   }
 }

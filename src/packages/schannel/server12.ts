@@ -32,15 +32,12 @@ import {
   TLS12,
 } from "./constants.ts";
 import { type TlsEngine, unexpected } from "./engine.ts";
-import {
-  type ClientHello,
-  encodeServerHello12,
-  parseCertificateVerify,
-} from "./messages.ts";
+import { type ClientHello, parseCertificateVerify } from "./messages.ts";
 import {
   ecdheParams,
   encodeCertificate12,
   encodeCertificateRequest12,
+  encodeServerHello12,
   encodeServerKeyExchange,
   parseCertificate12,
   parseClientKeyExchange,

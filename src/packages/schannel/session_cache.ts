@@ -1,0 +1,101 @@
+/**
+ * The client's session cache (RFC 8446 4.6.1), kept on the credential and keyed by
+ * the target name (`pszTargetName`), as Windows' Schannel client cache is: the
+ * tickets servers sent, each with its resumption PSK, the suite whose hash goes with
+ * it, its lifetime and `ticket_age_add`, and the server's certificate chain of the
+ * original full handshake. A ticket is taken out when it is offered (used once, RFC
+ * 8446 C.4). Everything is private and wiped when dropped or when the credential is
+ * freed.
+ *
+ * @module
+ */
+import type { Tls13Suite } from "./keys.ts";
+
+/** The longest a client keeps a ticket, whatever its `ticket_lifetime` (7 days). */
+export const MAX_TICKET_LIFETIME = 604800;
+/** Tickets kept per target name (the newest). */
+const MAX_PER_TARGET = 4;
+/** Target names kept (the least recently used goes first). */
+const MAX_TARGETS = 256;
+
+/** One resumable session as the client keeps it: a ticket and what goes with it. */
+export interface ClientSession {
+  /** The ticket: the PSK identity to offer. */
+  readonly ticket: Uint8Array;
+  /** The resumption PSK (secret; wiped once offered or dropped). */
+  readonly psk: Uint8Array;
+  /** The suite whose hash the PSK goes with. */
+  readonly suite: Tls13Suite;
+  /** When the ticket arrived (`Date.now()`, ms). */
+  readonly receivedAt: number;
+  /** When it stops being offered (ms). */
+  readonly expiresAt: number;
+  /** `ticket_age_add`. */
+  readonly ageAdd: number;
+  /** The server's chain of the original full handshake (DER, leaf first). */
+  readonly peerChain: readonly Uint8Array[];
+  /** True when that chain was checked by us (roots and name), not left to the caller. */
+  readonly verified: boolean;
+  /** The session's id (`SECPKG_ATTR_SESSION_INFO`), the same through resumptions. */
+  readonly sessionId: Uint8Array;
+}
+
+/** A credential's cache of client sessions by target name. */
+export class SessionCache {
+  #byTarget = new Map<string, ClientSession[]>();
+
+  /** Keeps `session` for `target` (the oldest beyond the limits are wiped). */
+  add(target: string, session: ClientSession): void {
+    const list = this.#byTarget.get(target) ?? [];
+    this.#byTarget.delete(target);
+    list.push(session);
+    while (list.length > MAX_PER_TARGET) list.shift()!.psk.fill(0);
+    this.#byTarget.set(target, list);
+    while (this.#byTarget.size > MAX_TARGETS) {
+      const [oldest, dropped] = this.#byTarget.entries().next().value!;
+      for (const s of dropped) s.psk.fill(0);
+      this.#byTarget.delete(oldest);
+    }
+  }
+
+  /**
+   * Takes out the newest unexpired session for `target` that `usable` accepts (its
+   * PSK is the caller's to wipe); expired ones are dropped on the way.
+   */
+  take(
+    target: string,
+    now: number,
+    usable: (s: ClientSession) => boolean,
+  ): ClientSession | null {
+    const list = this.#byTarget.get(target);
+    if (!list) return null;
+    const live = list.filter((s) => {
+      const ok = now < s.expiresAt && now >= s.receivedAt;
+      if (!ok) s.psk.fill(0);
+      return ok;
+    });
+    let taken: ClientSession | null = null;
+    for (let i = live.length - 1; i >= 0; i--) {
+      if (usable(live[i])) {
+        taken = live.splice(i, 1)[0];
+        break;
+      }
+    }
+    if (live.length) this.#byTarget.set(target, live);
+    else this.#byTarget.delete(target);
+    return taken;
+  }
+
+  /** The number of sessions kept for `target`. */
+  count(target: string): number {
+    return this.#byTarget.get(target)?.length ?? 0;
+  }
+
+  /** Wipes and forgets every session. */
+  clear(): void {
+    for (const list of this.#byTarget.values()) {
+      for (const s of list) s.psk.fill(0);
+    }
+    this.#byTarget.clear();
+  }
+}
