@@ -36,10 +36,17 @@ import { exported, imported } from "../ntlm/_helpers.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-/** `cbSecurityTrailer` of the AES enctypes: a Wrap token's non-data part. */
-const TRAILER = 60;
-/** `cbMaxSignature` of the AES enctypes: a MIC token. */
-const MIC = 28;
+/**
+ * `cbSecurityTrailer` (a Wrap token's non-data part: 60 for AES-SHA1, 64 or 72 for
+ * AES-SHA2) and `cbMaxSignature` (a MIC token) of `ctx`.
+ */
+function sizesOf(
+  ctx: CtxtHandle,
+): { cbSecurityTrailer: number; cbMaxSignature: number } {
+  const out = { value: null as unknown };
+  assert.equal(QueryContextAttributes(ctx, SECPKG_ATTR_SIZES, out), SEC_E_OK);
+  return out.value as { cbSecurityTrailer: number; cbMaxSignature: number };
+}
 
 /** A sealed message in Windows' split form: the token, and the data encrypted in place. */
 export interface Sealed {
@@ -51,7 +58,10 @@ export interface Sealed {
 
 /** `EncryptMessage` of `text` on `ctx` (asserted to succeed). */
 export function seal(ctx: CtxtHandle, text: string): Sealed {
-  const tok = new SecBuffer(SECBUFFER_TOKEN, new Uint8Array(TRAILER));
+  const tok = new SecBuffer(
+    SECBUFFER_TOKEN,
+    new Uint8Array(sizesOf(ctx).cbSecurityTrailer),
+  );
   const data = enc.encode(text);
   const m = new SecBufferDesc([tok, new SecBuffer(SECBUFFER_DATA, data)]);
   assert.equal(statusName(EncryptMessage(ctx, 0, m, 0)), statusName(SEC_E_OK));
@@ -72,7 +82,10 @@ export function unseal(ctx: CtxtHandle, m: Sealed): [number, string] {
 
 /** `MakeSignature` over `text` on `ctx` (asserted to succeed): the MIC token. */
 export function sign(ctx: CtxtHandle, text: string): Uint8Array {
-  const tok = new SecBuffer(SECBUFFER_TOKEN, new Uint8Array(MIC));
+  const tok = new SecBuffer(
+    SECBUFFER_TOKEN,
+    new Uint8Array(sizesOf(ctx).cbMaxSignature),
+  );
   const m = new SecBufferDesc([
     tok,
     new SecBuffer(SECBUFFER_DATA, enc.encode(text)),

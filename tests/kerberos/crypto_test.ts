@@ -1,6 +1,7 @@
 // aes128/aes256-cts-hmac-sha1-96: RFC 3961 A.1 n-fold, RFC 3962 appendix B
 // string-to-key and AES-CTS vectors, round trips, tampering, and a cross-check of
-// the whole encryption against OpenSSL's AES-CBC and HMAC-SHA1.
+// the whole encryption against OpenSSL's AES-CBC and HMAC-SHA1. Round trips and
+// tampering also for RFC 8009's etypes 19 and 20 (their vectors: crypto_sha2_test.ts).
 
 import assert from "node:assert/strict";
 import {
@@ -30,6 +31,9 @@ const h = (s: string) => fromHex(s.replace(/\s+/g, ""));
 const be32 = (n: number) => Uint8Array.of(n >>> 24, n >>> 16, n >>> 8, n);
 const bytes = (n: number, seed = 1) =>
   Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed * 7) & 0xff);
+/** Every AES etype, and the size of its truncated HMAC. */
+const AES_ETYPES = [AES128, AES256, 19, 20];
+const MAC_SIZE: Record<number, number> = { 17: 12, 18: 12, 19: 16, 20: 24 };
 
 Deno.test("n-fold: RFC 3961 appendix A.1", () => {
   const cases: [number, string, string][] = [
@@ -127,7 +131,11 @@ Deno.test("string-to-key: default 4096 iterations; bad s2kparams refused", () =>
   assert.throws(() => stringToKey(AES128, "p", "s", be32(0)), Error);
   assert.throws(() => stringToKey(AES128, "p", "s", be32(1_000_001)), Error);
   assert.throws(() => stringToKey(AES128, "p", "s", new Uint8Array(3)), Error);
-  assert.throws(() => stringToKey(19, "p", "s"), TypeError);
+  assert.throws(
+    () => stringToKey(16, "p", "s"),
+    TypeError,
+    "des3 is not implemented",
+  );
 });
 
 Deno.test("AES-CTS: RFC 3962 appendix B (key 'chicken teriyaki', zero IV)", () => {
@@ -190,14 +198,20 @@ Deno.test("DK: KRB5KDF values for the RFC 3962 keys; n-folded and 16-byte consta
 
 Deno.test("etype table", () => {
   assert.equal(isSupportedEtype(17) && isSupportedEtype(18), true);
+  assert.equal(isSupportedEtype(19) && isSupportedEtype(20), true, "RFC 8009");
   assert.equal(isSupportedEtype(23), true, "rc4-hmac (RFC 4757)");
-  assert.equal(isSupportedEtype(19) || isSupportedEtype(16), false);
-  assert.deepEqual([keySize(17), keySize(18), keySize(23)], [16, 32, 16]);
+  assert.equal(isSupportedEtype(16) || isSupportedEtype(25), false);
+  assert.deepEqual(
+    [17, 18, 19, 20, 23].map(keySize),
+    [16, 32, 16, 32, 16],
+  );
   assert.equal(checksumTypeOf(17), CKSUMTYPE_HMAC_SHA1_96_AES128);
   assert.equal(checksumTypeOf(18), CKSUMTYPE_HMAC_SHA1_96_AES256);
+  assert.equal(checksumTypeOf(19), 19, "hmac-sha256-128-aes128");
+  assert.equal(checksumTypeOf(20), 20, "hmac-sha384-192-aes256");
   assert.equal(checksumTypeOf(23), -138);
   for (const f of [keySize, checksumTypeOf, randomKey]) {
-    assert.throws(() => f(19), /encryption type 19/);
+    assert.throws(() => f(16), /encryption type 16/);
   }
   assert.throws(
     () => encrypt({ etype: 17, bytes: new Uint8Array(32) }, 1, bytes(1)),
@@ -210,13 +224,13 @@ Deno.test("etype table", () => {
 });
 
 Deno.test("encrypt/decrypt round trip, 0..100 bytes and 70,000 bytes", () => {
-  for (const etype of [AES128, AES256]) {
+  for (const etype of AES_ETYPES) {
     const key = randomKey(etype);
     assert.equal(key.bytes.length, keySize(etype));
     for (const n of [...Array(101).keys(), 70_000]) {
       const p = bytes(n, etype);
       const c = encrypt(key, 1024 + n, p);
-      assert.equal(c.length, 16 + n + 12);
+      assert.equal(c.length, 16 + n + MAC_SIZE[etype]);
       assert.deepEqual(decrypt(key, 1024 + n, c), p, `${etype}/${n}`);
     }
     assert.notDeepEqual(encrypt(key, 3, bytes(5)), encrypt(key, 3, bytes(5)));
@@ -224,7 +238,7 @@ Deno.test("encrypt/decrypt round trip, 0..100 bytes and 70,000 bytes", () => {
 });
 
 Deno.test("decrypt: null on every bit flip, truncation, wrong usage or key", () => {
-  for (const etype of [AES128, AES256]) {
+  for (const etype of AES_ETYPES) {
     const key = randomKey(etype);
     const c = encrypt(key, 7, bytes(21));
     for (let bit = 0; bit < c.length * 8; bit++) {
@@ -235,7 +249,7 @@ Deno.test("decrypt: null on every bit flip, truncation, wrong usage or key", () 
     for (let n = 0; n < c.length; n++) {
       assert.equal(decrypt(key, 7, c.subarray(0, n)), null, `length ${n}`);
     }
-    for (let n = 0; n <= 28; n++) {
+    for (let n = 0; n <= 16 + MAC_SIZE[etype]; n++) {
       assert.equal(decrypt(key, 7, bytes(n)), null);
     }
     assert.equal(decrypt(key, 8, c), null);
@@ -244,32 +258,40 @@ Deno.test("decrypt: null on every bit flip, truncation, wrong usage or key", () 
   }
 });
 
-Deno.test("checksum: 12 bytes, verifies, rejects changes", () => {
-  for (const etype of [AES128, AES256]) {
+Deno.test("checksum: 12 bytes (16, 24 for RFC 8009), verifies, rejects changes", () => {
+  for (const etype of AES_ETYPES) {
     const key = randomKey(etype);
     const data = bytes(100);
     const mac = checksum(key, 17, data);
-    assert.equal(mac.length, 12);
+    const h = MAC_SIZE[etype];
+    assert.equal(mac.length, h);
     assert.equal(verifyChecksum(key, 17, data, mac), true);
     assert.equal(verifyChecksum(key, 18, data, mac), false);
     assert.equal(verifyChecksum(key, 17, data.subarray(1), mac), false);
-    assert.equal(verifyChecksum(key, 17, data, mac.subarray(0, 11)), false);
+    assert.equal(verifyChecksum(key, 17, data, mac.subarray(0, h - 1)), false);
     const bad = mac.slice();
-    bad[11] ^= 0x80;
+    bad[h - 1] ^= 0x80;
     assert.equal(verifyChecksum(key, 17, data, bad), false);
   }
 });
 
 Deno.test("derived-key cache follows the key bytes; wipeKey zeroes", () => {
-  const key = randomKey(AES256);
-  const other = randomKey(AES256);
-  const c = encrypt(other, 2, bytes(40));
-  assert.equal(decrypt(key, 2, c), null); // caches keys derived from `key`
-  key.bytes.set(other.bytes); // same object, new bytes: cache must not be used
-  assert.deepEqual(decrypt(key, 2, c), bytes(40));
-  wipeKey(key);
-  assert.deepEqual(key.bytes, new Uint8Array(32));
-  assert.equal(decrypt(key, 2, c), null);
+  for (const etype of [AES256, 20]) {
+    const key = randomKey(etype);
+    const other = randomKey(etype);
+    const c = encrypt(other, 2, bytes(40));
+    assert.equal(decrypt(key, 2, c), null); // caches keys derived from `key`
+    key.bytes.set(other.bytes); // same object, new bytes: cache must not be used
+    assert.deepEqual(decrypt(key, 2, c), bytes(40));
+    wipeKey(key);
+    assert.deepEqual(key.bytes, new Uint8Array(32));
+    assert.equal(decrypt(key, 2, c), null);
+  }
+  // The same bytes under another etype are another key (RFC 8009 derives otherwise).
+  const k18 = randomKey(AES256);
+  const k20 = { etype: 20, bytes: k18.bytes.slice() };
+  assert.equal(decrypt(k20, 2, encrypt(k18, 2, bytes(40))), null);
+  assert.equal(decrypt(k18, 2, encrypt(k20, 2, bytes(40))), null);
 });
 
 // ---- cross-check against OpenSSL ---------------------------------------------

@@ -1,7 +1,7 @@
 // The per-message fast path: prepared usage keys (crypto_usage.ts) and kept AES
 // schedules agree with the one-shot encrypt/decrypt/checksum and AES-CTS, across the
-// scratch-region boundary; RFC 4121 tokens of every size round trip; no plaintext or
-// key material is left in WebAssembly memory.
+// scratch-region boundary, for the RFC 3962 and RFC 8009 etypes; RFC 4121 tokens of
+// every size round trip; no plaintext or key material is left in WebAssembly memory.
 
 import assert from "node:assert/strict";
 import {
@@ -9,7 +9,9 @@ import {
   decrypt,
   encrypt,
   ETYPE_AES128_CTS_HMAC_SHA1_96 as AES128,
+  ETYPE_AES128_CTS_HMAC_SHA256_128 as SHA256,
   ETYPE_AES256_CTS_HMAC_SHA1_96 as AES256,
+  ETYPE_AES256_CTS_HMAC_SHA384_192 as SHA384,
   KC,
   KI,
   randomKey,
@@ -21,6 +23,7 @@ import {
   workBuffer,
 } from "../../src/packages/kerberos/crypto_usage.ts";
 import { KrbMessageCrypto } from "../../src/packages/kerberos/gss.ts";
+import { checksumSize } from "../../src/packages/kerberos/gss_token_types.ts";
 import {
   aesCtsInPlace,
   aesCtsScheduled,
@@ -38,6 +41,8 @@ const cat = (...parts: Uint8Array[]) => {
   for (const p of parts) out.set(p, (o += p.length) - p.length);
   return out;
 };
+/** Every AES etype. */
+const ETYPES = [AES128, AES256, SHA256, SHA384];
 /** Sizes around the 64 KiB scratch region and the AES block. */
 const SIZES = [0, 1, 16, 17, 100, 65536 - 33, 65536 - 32, 65536 - 31, 70001];
 
@@ -64,22 +69,29 @@ Deno.test("AES schedule: kept round keys give AES-CTS under the key", () => {
   assert.throws(() => aesSchedule(bytes(24), false), RangeError);
 });
 
-Deno.test("UsageChecksum: HMAC-SHA1-96 of the parts under Kc", () => {
-  for (const etype of [AES128, AES256]) {
+Deno.test("UsageChecksum: the etype's truncated HMAC of the parts under Kc", () => {
+  for (const etype of ETYPES) {
     const key = randomKey(etype);
     const kc = new UsageChecksum(key, 25, KC);
+    const c = checksumSize(etype);
+    assert.equal(kc.size, c);
     for (const n of SIZES) {
       const msg = bytes(n, n);
       const tail = bytes(16, 9);
       const want = checksum(key, 25, cat(msg, tail));
-      const out = new Uint8Array(20);
+      assert.equal(want.length, c);
+      const out = new Uint8Array(8 + c);
       const parts = [msg.subarray(0, n >> 1), msg.subarray(n >> 1)];
       kc.macInto(parts, tail, out, 4);
-      assert.deepEqual(out.subarray(4, 16), want, `etype ${etype} size ${n}`);
+      assert.deepEqual(
+        out.subarray(4, 4 + c),
+        want,
+        `etype ${etype} size ${n}`,
+      );
       assert.ok(kc.verify([msg], tail, want));
-      assert.ok(!kc.verify([msg], tail, want.subarray(0, 11)));
+      assert.ok(!kc.verify([msg], tail, want.subarray(0, c - 1)));
       const bad = want.slice();
-      bad[11] ^= 1;
+      bad[c - 1] ^= 1;
       assert.ok(!kc.verify([msg], tail, bad));
     }
     // Ki of the same usage is another key.
@@ -89,10 +101,12 @@ Deno.test("UsageChecksum: HMAC-SHA1-96 of the parts under Kc", () => {
 });
 
 Deno.test("UsageCipher: seal and open agree with encrypt and decrypt", () => {
-  for (const etype of [AES128, AES256]) {
+  for (const etype of ETYPES) {
     const key = randomKey(etype);
     const sealer = new UsageCipher(key, 24, false);
     const opener = new UsageCipher(key, 24, true);
+    const c = checksumSize(etype);
+    assert.equal(sealer.macSize, c);
     for (const n of SIZES) {
       const confounder = bytes(16, 5);
       const plain = bytes(n, n + 2);
@@ -102,7 +116,7 @@ Deno.test("UsageCipher: seal and open agree with encrypt and decrypt", () => {
         const work = scratch ? workBuffer(16 + n) : new Uint8Array(16 + n);
         work.set(confounder);
         work.set(plain, 16);
-        const out = new Uint8Array(16 + n + 12);
+        const out = new Uint8Array(16 + n + c);
         sealer.seal(work, out, 16 + n);
         out.set(work);
         assert.deepEqual(out, want, `seal etype ${etype} size ${n}`);
@@ -114,6 +128,10 @@ Deno.test("UsageCipher: seal and open agree with encrypt and decrypt", () => {
       const bad = want.slice(0, 16 + n);
       bad[bad.length - 1] ^= 0x80;
       assert.ok(!opener.open(bad, want.subarray(16 + n)), `tamper ${n}`);
+      const badMac = want.slice(16 + n);
+      badMac[0] ^= 1;
+      const body = want.slice(0, 16 + n);
+      assert.ok(!opener.open(body, badMac), `tampered MAC ${n}`);
     }
     sealer.dispose();
     opener.dispose();
@@ -121,7 +139,11 @@ Deno.test("UsageCipher: seal and open agree with encrypt and decrypt", () => {
 });
 
 Deno.test("Wrap and MIC tokens of every size round trip (scratch and chunked paths)", () => {
-  const key = randomKey(AES256);
+  for (const etype of [AES256, SHA256, SHA384]) roundTrips(etype);
+});
+
+function roundTrips(etype: number): void {
+  const key = randomKey(etype);
   const mk = (isInitiator: boolean) =>
     new KrbMessageCrypto({
       key,
@@ -158,11 +180,15 @@ Deno.test("Wrap and MIC tokens of every size round trip (scratch and chunked pat
     }
     assert.equal(acc.verifyMic([msg], ini.getMic([msg])), SEC_E_OK);
   }
-});
+}
 
 Deno.test("no plaintext or key material is left in WebAssembly memory", () => {
+  for (const etype of [AES128, SHA256, SHA384]) noLeftovers(etype);
+});
+
+function noLeftovers(etype: number): void {
   const w = getWasm();
-  const key = randomKey(AES128);
+  const key = randomKey(etype);
   const mk = (isInitiator: boolean) =>
     new KrbMessageCrypto({
       key,
@@ -194,4 +220,4 @@ Deno.test("no plaintext or key material is left in WebAssembly memory", () => {
     assert.ok(!has(secret), `plaintext left after ${n} bytes`);
   }
   assert.ok(!has(key.bytes), "session key left");
-});
+}

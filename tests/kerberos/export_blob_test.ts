@@ -99,6 +99,30 @@ Deno.test("Kerberos export blob: two exports of one key import into contexts tha
   for (const h of [c, s, c2]) DeleteSecurityContext(h);
 });
 
+Deno.test("Kerberos export blob: contexts with RFC 8009 keys (etypes 19, 20) export and import, with their sizes", () => {
+  for (const [etype, size, mic] of [[19, 16, 32], [20, 32, 40]]) {
+    const key = { etype, bytes: KEY.slice(0, size) };
+    const [ist, c] = imported(
+      "Kerberos",
+      encodeKerberosExport({ ...side("initiate"), key }),
+    );
+    const [ast, s] = imported(
+      "Kerberos",
+      encodeKerberosExport({ ...side("accept"), key }),
+    );
+    assert.equal(st(ist), st(SEC_E_OK));
+    assert.equal(st(ast), st(SEC_E_OK));
+    talk(c, s, `etype ${etype}`, 2);
+    const sizes = attributesOf(s).sizes as {
+      cbMaxSignature: number;
+      cbSecurityTrailer: number;
+    };
+    assert.equal(sizes.cbMaxSignature, mic);
+    assert.equal(sizes.cbSecurityTrailer, 16 + mic + 16);
+    for (const h of [c, s]) DeleteSecurityContext(h);
+  }
+});
+
 Deno.test("Kerberos export blob: every truncation and every bit flip is SEC_E_INVALID_TOKEN", () => {
   for (const role of ["initiate", "accept"] as const) {
     const good = encodeKerberosExport(side(role));
@@ -152,10 +176,19 @@ Deno.test("Kerberos export blob: wrong version, role, flags, absurd lengths and 
     refused(recrc(b), why);
   }
   for (
-    const [etype, size] of [[19, 16], [23, 32], [18, 16], [17, 32], [0, 32], [
-      2 ** 31,
-      32,
-    ]]
+    const [etype, size] of [
+      [16, 24],
+      [19, 32],
+      [20, 16],
+      [23, 32],
+      [18, 16],
+      [17, 32],
+      [0, 32],
+      [
+        2 ** 31,
+        32,
+      ],
+    ]
   ) {
     const b = encodeKerberosExport({
       ...side("accept"),

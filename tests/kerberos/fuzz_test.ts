@@ -829,6 +829,23 @@ Deno.test("Kerberos fuzz c: hostile ETYPE-INFO2 values (s2kparams, salts, etypes
       ["empty salt", [{ etype: 18, salt: "" }]],
       ["a 100 kB salt", [{ etype: 18, salt: "x".repeat(100_000) }]],
       ["another salt", [{ etype: 17, salt: "OTHER.REALMbob" }]],
+      // RFC 8009 enctypes the account has no key of; SHA-384's PBKDF2 is bounded lower.
+      ["etype 20, which alice lacks", [{ etype: 20, salt }]],
+      ["etype 19, s2kparams of 0 iterations", [{
+        etype: 19,
+        salt,
+        s2kparams: new Uint8Array(4),
+      }]],
+      ["etype 20, s2kparams of 262,145 iterations", [{
+        etype: 20,
+        salt,
+        s2kparams: Uint8Array.of(0, 4, 0, 1),
+      }]],
+      ["etype 20, s2kparams of 2^32-1 iterations", [{
+        etype: 20,
+        salt,
+        s2kparams: new Uint8Array([255, 255, 255, 255]),
+      }]],
     ];
     for (const [name, entries] of cases) {
       const t0 = performance.now();

@@ -1,4 +1,5 @@
-// Kerberos GSS-API framing, the 0x8003 checksum and RFC 4121 per-message tokens.
+// Kerberos GSS-API framing, the 0x8003 checksum and RFC 4121 per-message tokens, with
+// the RFC 3962 AES etypes (12-byte checksums) and RFC 8009's (16 and 24 bytes).
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import {
@@ -26,10 +27,13 @@ import {
   checksum,
   decrypt,
   ETYPE_AES128_CTS_HMAC_SHA1_96 as AES128,
+  ETYPE_AES128_CTS_HMAC_SHA256_128 as SHA256,
   ETYPE_AES256_CTS_HMAC_SHA1_96 as AES256,
+  ETYPE_AES256_CTS_HMAC_SHA384_192 as SHA384,
   type KerberosKey,
   randomKey,
 } from "../../src/packages/kerberos/crypto.ts";
+import { checksumSize } from "../../src/packages/kerberos/gss_token_types.ts";
 import {
   SEC_E_INVALID_TOKEN,
   SEC_E_MESSAGE_ALTERED,
@@ -240,7 +244,10 @@ function pair(
   };
 }
 
-const VARIANTS = [AES128, AES256].flatMap((etype) =>
+/** The etypes RFC 4121 tokens are made with here. */
+const ETYPES = [AES128, AES256, SHA256, SHA384];
+
+const VARIANTS = ETYPES.flatMap((etype) =>
   [false, true].map((sub) => ({
     etype,
     sub,
@@ -275,7 +282,8 @@ Deno.test("GSS Wrap: sealed and integrity-only round trips both ways", () => {
       for (const n of SIZES) {
         const msg = bytes(n, n + 1);
         const t = ini.wrap(msg, conf);
-        assert.equal(t.length, conf ? 16 + 16 + n + 16 + 12 : 16 + n + 12);
+        const c = checksumSize(etype);
+        assert.equal(t.length, conf ? 16 + 16 + n + 16 + c : 16 + n + c);
         assert.deepEqual(acc.unwrap(t), {
           status: SEC_E_OK,
           data: msg,
@@ -296,7 +304,17 @@ Deno.test("GSS Wrap SSPI split: data in place, token is the trailer", () => {
   assert.equal(securityTrailerSize(AES128), 60);
   assert.equal(securityTrailerSize(AES256), 60);
   assert.equal(maxSignatureSize(AES256), 28);
-  assert.throws(() => securityTrailerSize(19), RangeError);
+  // RFC 8009: 16- and 24-byte checksums.
+  assert.deepEqual([checksumSize(SHA256), checksumSize(SHA384)], [16, 24]);
+  assert.deepEqual(
+    [securityTrailerSize(SHA256), securityTrailerSize(SHA384)],
+    [64, 72],
+  );
+  assert.deepEqual([maxSignatureSize(SHA256), maxSignatureSize(SHA384)], [
+    32,
+    40,
+  ]);
+  assert.throws(() => securityTrailerSize(16), RangeError);
   assert.equal(
     securityTrailerSize(23),
     48,
@@ -329,30 +347,40 @@ Deno.test("GSS Wrap SSPI split: data in place, token is the trailer", () => {
 });
 
 Deno.test("GSS Wrap: each entry point reads the other's form", () => {
-  const { ini, acc } = pair(AES256, true);
-  for (const conf of [true, false]) {
-    const msg = bytes(37);
-    const buf = msg.slice();
-    const { token } = ini.wrapSspi(buf, conf);
-    // The stream form: token then data in one buffer.
-    assert.deepEqual(acc.unwrap(cat(token, buf)), {
-      status: SEC_E_OK,
-      data: msg,
-      confidential: conf,
-    });
-    // A single-buffer token cut anywhere after its header.
-    for (const cut of [16, 17, 40, conf ? 16 + 16 + 37 + 28 : 16 + 37 + 12]) {
-      const single = ini.wrap(msg, conf);
-      const r = acc.unwrapSspi(single.subarray(0, cut), single.slice(cut));
-      assert.equal(r.status, SEC_E_OK, `cut ${cut}`);
-      assert.deepEqual(r.data, msg);
+  for (const etype of [AES256, SHA384]) {
+    const { ini, acc } = pair(etype, true);
+    const c = checksumSize(etype);
+    for (const conf of [true, false]) {
+      const msg = bytes(37);
+      const buf = msg.slice();
+      const { token } = ini.wrapSspi(buf, conf);
+      // The stream form: token then data in one buffer.
+      assert.deepEqual(acc.unwrap(cat(token, buf)), {
+        status: SEC_E_OK,
+        data: msg,
+        confidential: conf,
+      });
+      // A single-buffer token cut anywhere after its header (the last cut leaves
+      // the data buffer empty).
+      const end = conf ? 16 + 16 + 37 + 16 + c : 16 + 37 + c;
+      for (const cut of [16, 17, 40, end]) {
+        const single = ini.wrap(msg, conf);
+        const r = acc.unwrapSspi(single.subarray(0, cut), single.slice(cut));
+        assert.equal(r.status, SEC_E_OK, `${etype} cut ${cut}`);
+        assert.deepEqual(r.data, msg);
+      }
     }
   }
 });
 
 Deno.test("GSS Wrap: any RRC is accepted", () => {
-  for (const conf of [true, false]) {
-    const { ini, acc } = pair(AES128, false);
+  for (
+    const [etype, conf] of [AES128, SHA256, SHA384].flatMap((e) => [
+      [e, true] as const,
+      [e, false] as const,
+    ])
+  ) {
+    const { ini, acc } = pair(etype, false);
     const msg = bytes(37);
     for (const rrc of [0, 1, 12, 28, 44, 65, 81, 1000, 0xffff]) {
       const t = ini.wrap(msg, conf);
@@ -369,14 +397,19 @@ Deno.test("GSS Wrap: any RRC is accepted", () => {
         status: SEC_E_OK,
         data: msg,
         confidential: conf,
-      }, `rrc ${rrc}`);
+      }, `etype ${etype} rrc ${rrc}`);
     }
   }
 });
 
 Deno.test("GSS tokens: every altered byte is rejected, counters hold", () => {
-  for (const sub of [false, true]) {
-    const { ini, acc } = pair(AES256, sub);
+  for (
+    const [etype, sub] of [AES256, SHA256, SHA384].flatMap((e) => [
+      [e, false] as const,
+      [e, true] as const,
+    ])
+  ) {
+    const { ini, acc } = pair(etype, sub);
     const msg = bytes(37);
     const mic = ini.getMic([msg]);
     const sealed = ini.wrap(msg, true);
@@ -551,6 +584,71 @@ Deno.test("GSS tokens: header bytes field by field (RFC 4121 4.2.6)", () => {
     it.subarray(16),
     checksum(key, 24, cat(msg, it.slice(0, 16).fill(0, 4, 8))),
   );
+});
+
+Deno.test("GSS tokens with RFC 8009 keys: EC and RRC count the 16- and 24-byte checksums", () => {
+  for (const etype of [SHA256, SHA384]) {
+    const c = checksumSize(etype);
+    const key = randomKey(etype);
+    const mk = (isInitiator: boolean) =>
+      new KrbMessageCrypto({
+        key,
+        isInitiator,
+        acceptorSubkey: false,
+        sendSeq: 7,
+        recvSeq: 7,
+      });
+    const msg = new TextEncoder().encode("hello, RFC 8009");
+    const seq = "0000000000000007";
+    const h16 = (n: number) => n.toString(16).padStart(4, "0");
+    // Sealed: E(confounder | data | header) | HMAC(IV | C), h = c bytes.
+    const sealed = mk(false).wrap(msg, true);
+    assert.equal(sealed.length, 16 + 16 + msg.length + 16 + c);
+    assert.deepEqual(
+      decrypt(key, 22, sealed.subarray(16)),
+      cat(msg, sealed.subarray(0, 16)),
+    );
+    // Integrity only: EC = c, checksum of data | header (EC, RRC zeroed).
+    const integ = mk(true).wrap(msg, false);
+    assert.equal(hex(integ.subarray(0, 16)), `050400ff${h16(c)}0000${seq}`);
+    assert.deepEqual(
+      integ.subarray(16 + msg.length),
+      checksum(key, 24, cat(msg, integ.slice(0, 16).fill(0, 4, 8))),
+    );
+    // MIC: c bytes of checksum after the header.
+    const mic = mk(true).getMic([msg]);
+    assert.equal(mic.length, 16 + c);
+    assert.deepEqual(
+      mic.subarray(16),
+      checksum(key, 25, cat(msg, mic.subarray(0, 16))),
+    );
+    // SSPI split, sealed: RRC = 16 + c; undoing the rotation gives C | HMAC.
+    const buf = msg.slice();
+    const { token } = mk(false).wrapSspi(buf, true);
+    assert.equal(token.length, securityTrailerSize(etype));
+    assert.equal(
+      hex(token.subarray(0, 16)),
+      `050403ff0000${h16(16 + c)}${seq}`,
+    );
+    const body = cat(token.subarray(16), buf);
+    const unrotated = cat(body.subarray(16 + c), body.subarray(0, 16 + c));
+    const plain = decrypt(key, 22, unrotated);
+    assert.ok(plain);
+    assert.deepEqual(plain.subarray(0, msg.length), msg);
+    // SSPI split, integrity: EC = RRC = c.
+    const { token: it } = mk(true).wrapSspi(msg.slice(), false);
+    assert.equal(hex(it.subarray(0, 16)), `050400ff${h16(c)}${h16(c)}${seq}`);
+    // An AES-SHA1 context with the same key bytes reads none of them.
+    const sha1 = new KrbMessageCrypto({
+      key: { etype: etype === SHA256 ? AES128 : AES256, bytes: key.bytes },
+      isInitiator: false,
+      acceptorSubkey: false,
+      sendSeq: 7,
+      recvSeq: 7,
+    });
+    assert.ok(BAD.includes(sha1.unwrap(integ).status));
+    assert.ok(BAD.includes(sha1.verifyMic([msg], mic)));
+  }
 });
 
 Deno.test("KrbMessageCrypto: key copy, dispose, argument checks", () => {

@@ -319,21 +319,29 @@ Deno.test("keytab: malformed keytabs (bad version, negative sizes, huge counts a
   assert.equal(parseKeytab(keytab({ kvno: 9, kvno32: 0 }))[0].kvno, 9);
 });
 
-Deno.test("keytab: keytabs with no AES-SHA1 or rc4-hmac key are SEC_E_NO_CREDENTIALS (MIT's DES3 and AES-SHA2/Camellia, crafted ones)", async () => {
-  for (const etype of [1, 3, 16, 19, 20, 25, 26, 0, 0xffff]) {
+Deno.test("keytab: keytabs with no AES or rc4-hmac key are SEC_E_NO_CREDENTIALS (MIT's DES3 and Camellia, crafted ones); AES-SHA2 keys are used", async () => {
+  for (const etype of [1, 3, 16, 25, 26, 0, 0xffff]) {
     assert.equal(
       st(statusFor(keytab({ etype }, { etype, components: ["host", "x"] }))),
       st(SEC_E_NO_CREDENTIALS),
       `etype ${etype}`,
     );
   }
-  // An AES key beside them is enough.
+  // RFC 8009 keys of the wrong size (the crafted 32 bytes for etype 19) are not.
   assert.equal(
-    st(
-      statusFor(keytab({ etype: 16 }, { etype: 17, key: new Uint8Array(16) })),
-    ),
-    st(SEC_E_OK),
+    st(statusFor(keytab({ etype: 19 }))),
+    st(SEC_E_NO_CREDENTIALS),
   );
+  // An AES key beside them is enough: AES-SHA1 or, RFC 8009, AES-SHA2.
+  for (const [etype, size] of [[17, 16], [19, 16], [20, 32]]) {
+    assert.equal(
+      st(statusFor(
+        keytab({ etype: 16 }, { etype, key: new Uint8Array(size) }),
+      )),
+      st(SEC_E_OK),
+      `etype ${etype}`,
+    );
+  }
   await withKdc(async (kdc) => {
     const dir = await Deno.makeTempDir({ prefix: "keytab_test_" });
     try {
@@ -341,8 +349,8 @@ Deno.test("keytab: keytabs with no AES-SHA1 or rc4-hmac key are SEC_E_NO_CREDENT
         const [spn, enctypes] of [
           ["HTTP/des3.test", "des3-cbc-sha1:normal"],
           [
-            "HTTP/sha2.test",
-            "aes128-cts-hmac-sha256-128:normal,camellia256-cts-cmac:normal",
+            "HTTP/camellia.test",
+            "camellia128-cts-cmac:normal,camellia256-cts-cmac:normal",
           ],
         ]
       ) {
@@ -359,6 +367,16 @@ Deno.test("keytab: keytabs with no AES-SHA1 or rc4-hmac key are SEC_E_NO_CREDENT
         });
         assert.equal(st(status), st(SEC_E_NO_CREDENTIALS), spn);
       }
+      // MIT's AES-SHA2 keys beside Camellia: acquired.
+      const spn = "HTTP/sha2.test";
+      const file = `${dir}/sha2.keytab`;
+      await kdc.kadmin(
+        `addprinc -randkey -e aes128-cts-hmac-sha256-128:normal,camellia256-cts-cmac:normal ${spn}`,
+      );
+      await kdc.kadmin(`ktadd -k ${file} -norandkey ${spn}`);
+      const bytes = await Deno.readFile(file);
+      assert.deepEqual(asKlist(parseKeytab(bytes)), await klist(file));
+      assert.equal(st(statusFor(bytes)), st(SEC_E_OK));
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -259,8 +259,8 @@ export function parseCcache(bytes: Uint8Array): Ccache {
 /** `TKT_FLG_INVALID` (RFC 4120 flag 7): a postdated ticket not yet validated. */
 const TKT_FLG_INVALID = 0x01000000;
 
-/** The enctypes this package uses and their key sizes: AES (RFC 3962) and rc4-hmac. */
-const KEY_SIZE = new Map([[17, 16], [18, 32], [23, 16]]);
+/** The enctypes this package uses and their key sizes: AES (RFC 3962, RFC 8009) and rc4-hmac. */
+const KEY_SIZE = new Map([[17, 16], [18, 32], [19, 16], [20, 32], [23, 16]]);
 
 /**
  * The entries a client can use now: the default principal's TGT for its own realm
@@ -268,7 +268,7 @@ const KEY_SIZE = new Map([[17, 16], [18, 32], [23, 16]]);
  * components joined by `/`, lower-cased, realm left out), the longest-lived one
  * where several match. Left out: other clients' entries, user-to-user and invalid
  * (postdated) tickets, expired ones (`now` in ms), and keys other than AES-128/256
- * and rc4-hmac.
+ * (with SHA-1 or SHA-2) and rc4-hmac.
  */
 export function selectTickets(
   cache: Ccache,

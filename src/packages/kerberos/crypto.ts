@@ -1,9 +1,12 @@
 /**
  * Kerberos encryption and checksum profiles: aes128-cts-hmac-sha1-96 (etype 17)
  * and aes256-cts-hmac-sha1-96 (etype 18), the simplified profile of RFC 3961
- * section 5.3 instantiated by RFC 3962, and rc4-hmac (etype 23, RFC 4757, in
- * `crypto_rc4.ts`), dispatched by the key's etype. AES, SHA-1, MD4, MD5, HMAC and RC4
- * run in WebAssembly; all calls are synchronous.
+ * section 5.3 instantiated by RFC 3962; aes128-cts-hmac-sha256-128 (etype 19) and
+ * aes256-cts-hmac-sha384-192 (etype 20), RFC 8009, in `crypto_sha2.ts`; and rc4-hmac
+ * (etype 23, RFC 4757, in `crypto_rc4.ts`), dispatched by the key's etype. AES,
+ * SHA-1, SHA-256, MD4, MD5, HMAC and RC4 run in WebAssembly, SHA-384 in TypeScript;
+ * all calls are synchronous. Derived keys (Ke, Ki, Kc) of every AES etype are cached
+ * here per key object and usage.
  *
  * Unsupported encryption types throw a `TypeError` naming the etype; keys of the
  * wrong size throw a `RangeError`. Integrity failures are not exceptions:
@@ -11,11 +14,26 @@
  *
  * @module
  */
-import { hmacSha1, sha1 } from "../../crypto/mod.ts";
+import { hmacSha1 } from "../../crypto/mod.ts";
 import { randomBytesOf, randomInto } from "../../crypto/_random.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
 import { aesCbcInPlace, aesCtsInPlace } from "../../wasm/aes.ts";
 import { ALG_SHA1, getWasm } from "../../wasm/mod.ts";
+import { nfold } from "./crypto_nfold.ts";
+import { pbkdf2 } from "./crypto_pbkdf2.ts";
+import {
+  CKSUMTYPE_HMAC_SHA256_128_AES128,
+  CKSUMTYPE_HMAC_SHA384_192_AES256,
+  ETYPE_AES128_CTS_HMAC_SHA256_128,
+  ETYPE_AES256_CTS_HMAC_SHA384_192,
+  isSha2Etype,
+  SHA2_DEFAULT_ITERATIONS,
+  sha2Checksum,
+  sha2Decrypt,
+  sha2Encrypt,
+  sha2StringToKey,
+  sha2UsageKey,
+} from "./crypto_sha2.ts";
 import {
   CKSUMTYPE_HMAC_MD5,
   ETYPE_RC4_HMAC,
@@ -27,6 +45,13 @@ import {
 } from "./crypto_rc4.ts";
 
 export { CKSUMTYPE_HMAC_MD5, ETYPE_RC4_HMAC } from "./crypto_rc4.ts";
+export { nfold } from "./crypto_nfold.ts";
+export {
+  CKSUMTYPE_HMAC_SHA256_128_AES128,
+  CKSUMTYPE_HMAC_SHA384_192_AES256,
+  ETYPE_AES128_CTS_HMAC_SHA256_128,
+  ETYPE_AES256_CTS_HMAC_SHA384_192,
+} from "./crypto_sha2.ts";
 
 /** aes128-cts-hmac-sha1-96 (RFC 3962). */
 export const ETYPE_AES128_CTS_HMAC_SHA1_96 = 17;
@@ -39,9 +64,9 @@ export const CKSUMTYPE_HMAC_SHA1_96_AES256 = 16;
 
 /** A Kerberos protocol key: its encryption type and its bytes. */
 export interface KerberosKey {
-  /** Encryption type number (17, 18 or 23). */
+  /** Encryption type number (17, 18, 19, 20 or 23). */
   etype: number;
-  /** Key bytes (16 for etypes 17 and 23, 32 for etype 18). */
+  /** Key bytes (16 for etypes 17, 19 and 23, 32 for etypes 18 and 20). */
   bytes: Uint8Array;
 }
 
@@ -49,7 +74,7 @@ export interface KerberosKey {
 const BLOCK = 16;
 /** Truncated HMAC-SHA1 size (h in RFC 3961 section 5.3). */
 const MAC = 12;
-/** PBKDF2 iteration count when the KDC sends no s2kparams (RFC 3962 section 4). */
+/** PBKDF2 iteration count of etypes 17 and 18 without s2kparams (RFC 3962 section 4). */
 const DEFAULT_ITERATIONS = 4096;
 /**
  * Largest iteration count accepted from s2kparams: the KRB-ERROR carrying it is not
@@ -57,6 +82,11 @@ const DEFAULT_ITERATIONS = 4096;
  * (about 1.7 s at this bound; MIT and Active Directory use 4096).
  */
 const MAX_ITERATIONS = 1_000_000;
+/**
+ * The same bound for aes256-cts-hmac-sha384-192, whose PBKDF2 runs SHA-384 in
+ * TypeScript, about 4 times slower: 8 times RFC 8009's default of 32768 (about 2 s).
+ */
+const MAX_ITERATIONS_SHA384 = 262_144;
 /** Key-derivation suffix of Kc, the checksum key (RFC 3961 section 5.3). */
 export const KC = 0x99;
 /** Key-derivation suffix of Ke, the encryption key (RFC 3961 section 5.3). */
@@ -64,23 +94,36 @@ export const KE = 0xaa;
 /** Key-derivation suffix of Ki, the integrity key (RFC 3961 section 5.3). */
 export const KI = 0x55;
 
-/** True for the encryption types this module implements (17, 18 and 23). */
+/** True for the encryption types this module implements (17, 18, 19, 20 and 23). */
 export function isSupportedEtype(etype: number): boolean {
   return etype === ETYPE_AES128_CTS_HMAC_SHA1_96 ||
-    etype === ETYPE_AES256_CTS_HMAC_SHA1_96 || etype === ETYPE_RC4_HMAC;
+    etype === ETYPE_AES256_CTS_HMAC_SHA1_96 || isSha2Etype(etype) ||
+    etype === ETYPE_RC4_HMAC;
 }
 
 /** Key size in bytes of `etype`: 16 or 32. Throws a `TypeError` when unsupported. */
 export function keySize(etype: number): number {
   if (etype === ETYPE_AES128_CTS_HMAC_SHA1_96) return 16;
   if (etype === ETYPE_AES256_CTS_HMAC_SHA1_96) return 32;
+  if (etype === ETYPE_AES128_CTS_HMAC_SHA256_128) return 16;
+  if (etype === ETYPE_AES256_CTS_HMAC_SHA384_192) return 32;
   if (etype === ETYPE_RC4_HMAC) return RC4_KEY_SIZE;
   throw new TypeError(`Unsupported Kerberos encryption type ${etype}`);
 }
 
-/** Checksum type of `etype`'s keyed checksum. Throws a `TypeError` when unsupported. */
+/**
+ * Checksum type of `etype`'s keyed checksum (its "mandatory" checksum, what MIT signs
+ * PACs and TGS-REQs with): 15, 16, 19, 20 or -138. Throws a `TypeError` when
+ * unsupported.
+ */
 export function checksumTypeOf(etype: number): number {
   if (etype === ETYPE_RC4_HMAC) return CKSUMTYPE_HMAC_MD5;
+  if (etype === ETYPE_AES128_CTS_HMAC_SHA256_128) {
+    return CKSUMTYPE_HMAC_SHA256_128_AES128;
+  }
+  if (etype === ETYPE_AES256_CTS_HMAC_SHA384_192) {
+    return CKSUMTYPE_HMAC_SHA384_192_AES256;
+  }
   return keySize(etype) === 16
     ? CKSUMTYPE_HMAC_SHA1_96_AES128
     : CKSUMTYPE_HMAC_SHA1_96_AES256;
@@ -102,68 +145,18 @@ function checkKey(key: KerberosKey): void {
   }
 }
 
-// ---- n-fold and key derivation (RFC 3961 section 5.1) -----------------------
-
-/**
- * RFC 3961 n-fold: stretches or folds `input` to `outBytes` bytes. The input is
- * repeated lcm(input, output) / input times, each copy rotated 13 bits further to
- * the right, and the result is summed in `outBytes`-byte chunks with one's-complement
- * (end-around carry) addition.
- */
-export function nfold(input: Uint8Array, outBytes: number): Uint8Array {
-  const inBytes = input.length;
-  if (inBytes === 0 || !Number.isSafeInteger(outBytes) || outBytes <= 0) {
-    throw new RangeError("Cannot n-fold: input and output must be non-empty");
-  }
-  const total = lcm(inBytes, outBytes);
-  const bits = inBytes * 8;
-  const sum = new Uint8Array(outBytes);
-  for (let chunk = 0; chunk < total; chunk += outBytes) {
-    let carry = 0;
-    for (let j = outBytes - 1; j >= 0; j--) {
-      carry += sum[j] + rotatedByte(input, bits, chunk + j);
-      sum[j] = carry;
-      carry >>= 8;
-    }
-    // End-around carry: what overflows the top re-enters at the bottom.
-    for (let j = outBytes; carry !== 0; carry >>= 8) {
-      j = j === 0 ? outBytes - 1 : j - 1;
-      carry += sum[j];
-      sum[j] = carry;
-    }
-  }
-  return sum;
-}
-
-/** Byte `k` of the input repeated, copy `c` rotated right by 13 * c bits. */
-function rotatedByte(input: Uint8Array, bits: number, k: number): number {
-  const copy = Math.floor(k / input.length);
-  const shift = (13 * copy) % bits;
-  const start = (k % input.length) * 8;
-  let v = 0;
-  for (let b = 0; b < 8; b++) {
-    const i = (start + b - shift + bits) % bits; // bit 0: top bit of byte 0
-    v = (v << 1) | ((input[i >> 3] >> (7 - (i & 7))) & 1);
-  }
-  return v;
-}
-
-function lcm(a: number, b: number): number {
-  let x = a;
-  let y = b;
-  while (y !== 0) [x, y] = [y, x % y];
-  return (a / x) * b;
-}
+// ---- key derivation (RFC 3961 section 5.1, RFC 8009 section 5) ----------------
 
 /**
  * DK(key, constant) = random-to-key(DR(key, constant)) (RFC 3961 section 5.1); for
  * AES random-to-key is the identity, so this is DR: the constant n-folded to one
  * block, then encrypted repeatedly, the outputs concatenated to the key size.
+ * Etypes 17 and 18 only: RFC 8009 derives with KDF-HMAC-SHA2 (`usageKey`).
  */
 export function deriveKey(key: KerberosKey, constant: Uint8Array): Uint8Array {
-  if (isRc4(key)) {
+  if (isRc4(key) || isSha2Etype(key.etype)) {
     throw new TypeError(
-      "Cannot derive a key from rc4-hmac: RFC 4757 has no DK",
+      `Cannot derive a key from etype ${key.etype} with the RFC 3961 DK`,
     );
   }
   if (constant.length === 0) {
@@ -184,6 +177,26 @@ function deriveFromBlock(base: Uint8Array, block: Uint8Array): Uint8Array {
   out.set(block);
   aesCbcInPlace(base, out, false);
   return out;
+}
+
+/**
+ * Ke (suffix 0xAA), Ki (0x55) or Kc (0x99) of `key` for `usage`, newly derived: DK
+ * for etypes 17 and 18, KDF-HMAC-SHA2 for 19 and 20 (where Ki and Kc have h bytes).
+ * The caller wipes it.
+ */
+export function usageKey(
+  key: KerberosKey,
+  usage: number,
+  suffix: number,
+): Uint8Array {
+  if (isRc4(key)) {
+    throw new TypeError(
+      "Cannot derive a key from rc4-hmac: RFC 4757 has no DK",
+    );
+  }
+  return isSha2Etype(key.etype)
+    ? sha2UsageKey(key.etype, key.bytes, usage, suffix)
+    : deriveFromBlock(key.bytes, foldedUsage(usage, suffix));
 }
 
 /** n-fold of the usage constants (public values) by `usage * 256 + suffix`. */
@@ -243,7 +256,7 @@ function derived(key: KerberosKey, usage: number, suffix: number): Uint8Array {
   const id = usage * 256 + suffix;
   let k = entry.keys.get(id);
   if (!k) {
-    k = deriveFromBlock(key.bytes, foldedUsage(usage, suffix));
+    k = usageKey(key, usage, suffix);
     if (entry.keys.size >= CACHE_LIMIT) {
       for (const old of entry.keys.values()) old.fill(0);
       entry.keys.clear();
@@ -274,8 +287,10 @@ export function wipeKey(key: KerberosKey): void {
  * string-to-key (RFC 3962 section 4): PBKDF2-HMAC-SHA1 of the UTF-8 password and
  * salt, then DK(tkey, "kerberos"). `params` (s2kparams) is the iteration count as
  * 4 bytes big-endian; absent means 4096. A count of 0 or above 1,000,000 is refused.
- * For rc4-hmac (etype 23) it is the NT hash, MD4 of the UTF-16LE password; salt and
- * params are ignored (RFC 4757 section 4).
+ * For etypes 19 and 20 it is RFC 8009's (section 4): PBKDF2-HMAC-SHA-256/384 with the
+ * enctype's name, a zero byte and the salt, then KDF-HMAC-SHA2; absent params mean
+ * 32768 iterations (etype 20 refuses more than 262,144). For rc4-hmac (etype 23) it is the NT hash, MD4 of the UTF-16LE
+ * password; salt and params are ignored (RFC 4757 section 4).
  *
  * @example RFC 3962 appendix B, first vector
  * ```ts
@@ -297,78 +312,45 @@ export function stringToKey(
   if (etype === ETYPE_RC4_HMAC) {
     return { etype, bytes: rc4StringToKey(password) };
   }
-  const iterations = iterationsOf(params);
+  const sha2 = isSha2Etype(etype);
+  const iterations = iterationsOf(
+    params,
+    sha2 ? SHA2_DEFAULT_ITERATIONS : DEFAULT_ITERATIONS,
+    etype === ETYPE_AES256_CTS_HMAC_SHA384_192
+      ? MAX_ITERATIONS_SHA384
+      : MAX_ITERATIONS,
+  );
   const enc = new TextEncoder();
   const pw = enc.encode(password);
-  const tkey = pbkdf2HmacSha1(pw, enc.encode(salt), iterations, size);
-  pw.fill(0);
-  const t: KerberosKey = { etype, bytes: tkey };
-  const bytes = deriveKey(t, enc.encode("kerberos"));
-  tkey.fill(0);
-  return { etype, bytes };
-}
-
-/**
- * PBKDF2 with HMAC-SHA1 (RFC 8018 section 5.2), `dkLen` <= 40 bytes. The keyed HMAC
- * state is made once and copied back before every iteration, so each of the
- * `iterations` costs two SHA-1 blocks and no allocation; every region holding the
- * password or intermediate values is wiped afterwards.
- */
-function pbkdf2HmacSha1(
-  password: Uint8Array,
-  salt: Uint8Array,
-  iterations: number,
-  dkLen: number,
-): Uint8Array {
-  const w = getWasm();
-  const { u8, x, scratch, state } = w;
-  const stateSize = x.hmacStateSize();
-  const saved = scratch; // keyed HMAC state
-  const u = scratch + 256; // U_j (20 bytes)
-  const msg = scratch + 512; // salt || INT(i)
-  if (salt.length + 4 > w.scratchSize - 512) {
-    throw new RangeError(`Cannot use Kerberos salt of ${salt.length} bytes`);
-  }
-  const pw = password.length > 64 ? sha1(password) : password;
-  u8.set(pw, w.key);
-  x.hmacInit(ALG_SHA1, saved, w.key, pw.length);
-  x.wipe(w.key, pw.length);
-  if (pw !== password) pw.fill(0);
-  const out = new Uint8Array(Math.ceil(dkLen / 20) * 20);
   try {
-    u8.set(salt, msg);
-    for (let block = 1, off = 0; off < dkLen; block++, off += 20) {
-      new DataView(u8.buffer).setUint32(msg + salt.length, block);
-      u8.copyWithin(state, saved, saved + stateSize);
-      x.hashUpdate(ALG_SHA1, state, msg, salt.length + 4);
-      x.hmacFinal(ALG_SHA1, state, u);
-      out.set(u8.subarray(u, u + 20), off);
-      for (let j = 1; j < iterations; j++) {
-        u8.copyWithin(state, saved, saved + stateSize);
-        x.hashUpdate(ALG_SHA1, state, u, 20);
-        x.hmacFinal(ALG_SHA1, state, u);
-        for (let k = 0; k < 20; k++) out[off + k] ^= u8[u + k];
-      }
+    if (sha2) {
+      const s = enc.encode(salt);
+      return { etype, bytes: sha2StringToKey(etype, pw, s, iterations) };
     }
+    const tkey = pbkdf2("sha1", pw, enc.encode(salt), iterations, size);
+    const t: KerberosKey = { etype, bytes: tkey };
+    const bytes = deriveKey(t, enc.encode("kerberos"));
+    tkey.fill(0);
+    return { etype, bytes };
   } finally {
-    x.wipe(scratch, 512 + salt.length + 4);
-    x.wipe(state, stateSize);
+    pw.fill(0);
   }
-  const dk = out.slice(0, dkLen);
-  out.fill(0);
-  return dk;
 }
 
-/** Iteration count from s2kparams (RFC 3962 section 4). */
-function iterationsOf(params: Uint8Array | undefined): number {
-  if (params === undefined) return DEFAULT_ITERATIONS;
+/** Iteration count from s2kparams (RFC 3962 section 4, RFC 8009 section 4). */
+function iterationsOf(
+  params: Uint8Array | undefined,
+  dflt: number,
+  max: number,
+): number {
+  if (params === undefined) return dflt;
   if (params.length !== 4) {
     throw new RangeError(
       `Cannot use Kerberos s2kparams: expected 4 bytes, got ${params.length}`,
     );
   }
   const n = new DataView(params.buffer, params.byteOffset, 4).getUint32(0);
-  if (n === 0 || n > MAX_ITERATIONS) {
+  if (n === 0 || n > max) {
     throw new RangeError(
       `Cannot use Kerberos s2kparams: iteration count ${n} is out of range`,
     );
@@ -413,6 +395,9 @@ export function encrypt(
   }
   const ke = derived(key, usage, KE);
   const ki = derived(key, usage, KI);
+  if (isSha2Etype(key.etype)) {
+    return sha2Encrypt(key.etype, ke, ki, plaintext, confounder);
+  }
   if (confounder !== undefined && confounder.length !== BLOCK) {
     throw new RangeError(
       `Cannot use confounder: expected 16 bytes, got ${confounder.length}`,
@@ -447,7 +432,8 @@ function hmacSha1View(key: Uint8Array, data: Uint8Array): Uint8Array {
 /**
  * Decrypts what {@linkcode encrypt} produced for the same key and usage. Returns the
  * plaintext without the confounder, or `null` when `ciphertext` is shorter than
- * 28 bytes or its HMAC does not match (wrong key, wrong usage or tampering).
+ * the confounder and HMAC (28 bytes; 32 or 40 for etypes 19 and 20, 24 for rc4-hmac)
+ * or its HMAC does not match (wrong key, wrong usage or tampering).
  */
 export function decrypt(
   key: KerberosKey,
@@ -457,6 +443,7 @@ export function decrypt(
   if (isRc4(key)) return rc4HmacDecrypt(key.bytes, usage, ciphertext);
   const ke = derived(key, usage, KE);
   const ki = derived(key, usage, KI);
+  if (isSha2Etype(key.etype)) return sha2Decrypt(key.etype, ke, ki, ciphertext);
   const n = ciphertext.length - MAC;
   if (n < BLOCK) return null;
   const body = ciphertext.slice(0, n);
@@ -483,7 +470,9 @@ export function checksum(
   data: Uint8Array,
 ): Uint8Array {
   if (isRc4(key)) return hmacMd5Checksum(key.bytes, usage, data);
-  return hmacSha1View(derived(key, usage, KC), data).slice();
+  const kc = derived(key, usage, KC);
+  if (isSha2Etype(key.etype)) return sha2Checksum(key.etype, kc, data);
+  return hmacSha1View(kc, data).slice();
 }
 
 /** True when `mac` is the keyed checksum of `data` (compared in constant time). */

@@ -14,7 +14,7 @@
  * | 5 | 1 | role: 0 initiator, 1 acceptor |
  * | 6 | 1 | flags: 1 the key is the acceptor subkey, 2 a client target follows |
  * | 7 | 1 | zero |
- * | 8 | 4 | etype (17 or 18) |
+ * | 8 | 4 | etype (17, 18, 19, 20 or 23) |
  * | 12 | 4 | `ISC_RET_*` / `ASC_RET_*` |
  * | 16 | 8 | next outgoing sequence number |
  * | 24 | 8 | next expected incoming sequence number |
@@ -135,7 +135,7 @@ export function encodeKerberosExport(c: ExportedKerberosContext): Uint8Array {
 
 /**
  * Parses what `encodeKerberosExport` wrote. Anything else (another version, a
- * truncation, a changed byte, an etype other than 17 and 18, a key of the wrong
+ * truncation, a changed byte, an etype this package does not implement, a key of the wrong
  * size, a sequence number or time out of range) throws
  * `SspiError(SEC_E_INVALID_TOKEN)`, and nothing else is thrown. The key is a copy.
  */

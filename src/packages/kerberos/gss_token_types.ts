@@ -1,13 +1,15 @@
 /**
  * Sizes, key usages and the option and result shapes of the RFC 4121 per-message
- * tokens that `gss_tokens.ts` makes and reads (AES etypes), and the sizes of the
- * RFC 4757 tokens of `gss_rc4.ts` (rc4-hmac).
+ * tokens that `gss_tokens.ts` makes and reads (AES etypes, RFC 3962 and RFC 8009),
+ * and the sizes of the RFC 4757 tokens of `gss_rc4.ts` (rc4-hmac).
  *
  * @module
  */
 import {
   ETYPE_AES128_CTS_HMAC_SHA1_96,
+  ETYPE_AES128_CTS_HMAC_SHA256_128,
   ETYPE_AES256_CTS_HMAC_SHA1_96,
+  ETYPE_AES256_CTS_HMAC_SHA384_192,
   ETYPE_RC4_HMAC,
   type KerberosKey,
 } from "./crypto.ts";
@@ -26,16 +28,29 @@ export const KG_USAGE_INITIATOR_SIGN = 25;
 export const AES_BLOCK = 16;
 /** HMAC-SHA1-96 output length. */
 export const AES_CKSUM = 12;
-/** RRC of a sealed split token (MS-KILE 3.4.5.4.1). */
-export const SSPI_RRC_SEALED = 28;
 
-/** Checksum length by etype; only the RFC 3962 AES etypes use these token formats here. */
+/**
+ * Checksum length by etype (the h of its profile): 12 for the RFC 3962 etypes, 16
+ * for aes128-cts-hmac-sha256-128 and 24 for aes256-cts-hmac-sha384-192 (RFC 8009);
+ * only these AES etypes use these token formats here.
+ */
 export function checksumSize(etype: number): number {
   if (
     etype === ETYPE_AES128_CTS_HMAC_SHA1_96 ||
     etype === ETYPE_AES256_CTS_HMAC_SHA1_96
   ) return AES_CKSUM;
+  if (etype === ETYPE_AES128_CTS_HMAC_SHA256_128) return 16;
+  if (etype === ETYPE_AES256_CTS_HMAC_SHA384_192) return 24;
   throw new RangeError(`unsupported etype for RFC 4121 tokens: ${etype}`);
+}
+
+/**
+ * RRC of a sealed split token: the encrypted header copy and the checksum, which the
+ * rotation moves to the front (28 for the RFC 3962 etypes, as MS-KILE 3.4.5.4.1 has
+ * it; 32 and 40 for RFC 8009's).
+ */
+export function sspiRrcSealed(cksum: number): number {
+  return HEADER + cksum;
 }
 
 /**
@@ -51,7 +66,7 @@ export const RC4_SECURITY_TRAILER = 48;
 
 /**
  * `cbMaxSignature` for Kerberos with `etype`: a MIC token, header and checksum (28 for
- * AES, 37 for rc4-hmac).
+ * AES-SHA1, 32 and 40 for AES-SHA2, 37 for rc4-hmac).
  */
 export function maxSignatureSize(etype: number): number {
   if (etype === ETYPE_RC4_HMAC) return RC4_MAX_SIGNATURE;
@@ -60,8 +75,8 @@ export function maxSignatureSize(etype: number): number {
 
 /**
  * `cbSecurityTrailer` for Kerberos with `etype`: the token of a sealed
- * `KrbMessageCrypto.wrapSspi` (60 for AES: header, encrypted
- * header copy, checksum, encrypted confounder; 48 for rc4-hmac).
+ * `KrbMessageCrypto.wrapSspi` (header, encrypted header copy, checksum, encrypted
+ * confounder: 60 for AES-SHA1, 64 and 72 for AES-SHA2; 48 for rc4-hmac).
  */
 export function securityTrailerSize(etype: number): number {
   if (etype === ETYPE_RC4_HMAC) return RC4_SECURITY_TRAILER;

@@ -1,7 +1,9 @@
 /**
- * Kerberos V5 GSS-API per-message tokens in the RFC 4121 4.2 formats (AES etypes):
- * MIC tokens (TOK_ID 04 04) and Wrap tokens (TOK_ID 05 04), in the single-buffer GSS
- * form and in the split form of Windows' EncryptMessage.
+ * Kerberos V5 GSS-API per-message tokens in the RFC 4121 4.2 formats (AES etypes:
+ * RFC 3962's, with 12-byte checksums, and RFC 8009's, with 16 and 24): MIC tokens
+ * (TOK_ID 04 04) and Wrap tokens (TOK_ID 05 04), in the single-buffer GSS form and in
+ * the split form of Windows' EncryptMessage. The figures below are for AES-SHA1;
+ * with a checksum of c bytes, read 16 + c for 28 and 32 + c + 16 for 60.
  *
  * Single-buffer tokens (`wrap`) use EC = 0 and RRC = 0 when sealing (AES-CTS needs no
  * filler). Split tokens (`wrapSspi`) put the data in place: when sealing, EC = 0 and
@@ -56,14 +58,13 @@ import {
 
 import {
   AES_BLOCK,
-  AES_CKSUM,
   checksumSize,
   KG_USAGE_ACCEPTOR_SEAL,
   KG_USAGE_ACCEPTOR_SIGN,
   KG_USAGE_INITIATOR_SEAL,
   KG_USAGE_INITIATOR_SIGN,
   type KrbMessageCryptoOptions,
-  SSPI_RRC_SEALED,
+  sspiRrcSealed,
   type UnwrapResult,
   type WrapSspiResult,
 } from "./gss_token_types.ts";
@@ -113,11 +114,12 @@ export class KrbMessageCrypto {
   /** A header with EC and RRC zeroed, as integrity checksums cover it (reused). */
   #zeroed = new Uint8Array(HEADER);
   /** A received checksum split by the rotation, gathered (reused). */
-  #mac = new Uint8Array(AES_CKSUM);
+  #mac: Uint8Array;
 
   /** Takes a copy of `options.key`; throws RangeError for a non-AES etype or bad sequence numbers. */
   constructor(options: KrbMessageCryptoOptions) {
     this.#cksum = checksumSize(options.key.etype);
+    this.#mac = new Uint8Array(this.#cksum);
     for (const n of [options.sendSeq, options.recvSeq]) {
       if (!Number.isSafeInteger(n) || n < 0) {
         throw new RangeError(`sequence number out of range: ${n}`);
@@ -199,9 +201,9 @@ export class KrbMessageCrypto {
 
   /**
    * The split form of EncryptMessage (MS-KILE 3.4.5.4.1): encrypts `data` in place when
-   * `confidential` (EC = 0, RRC = 28) and returns the rest of the Wrap
-   * token; for integrity only, `data` is unchanged and the token is header and checksum
-   * (EC = 12, RRC = 12).
+   * `confidential` (EC = 0, RRC = 16 + checksum length: 28 for AES-SHA1) and returns
+   * the rest of the Wrap token; for integrity only, `data` is unchanged and the token
+   * is header and checksum (EC = RRC = the checksum length).
    */
   wrapSspi(data: Uint8Array, confidential: boolean): WrapSspiResult {
     this.#live();
@@ -220,10 +222,10 @@ export class KrbMessageCrypto {
     const cipher = this.#seal(true); // before the work buffer: deriving uses scratch
     const n = data.length;
     const token = new Uint8Array(HEADER + HEADER + c + AES_BLOCK);
-    this.#writeHeader(token, 0, TOK_WRAP, FLAG_SEALED, 0, SSPI_RRC_SEALED);
+    this.#writeHeader(token, 0, TOK_WRAP, FLAG_SEALED, 0, sspiRrcSealed(c));
     // Plaintext: confounder | data | header with RRC zero (RFC 4121 4.2.4). The token
-    // is the header, then the ciphertext rotated right by 28: encrypted header copy,
-    // HMAC, encrypted confounder; the encrypted data goes back to `data`.
+    // is the header, then the ciphertext rotated right by 16 + c: encrypted header
+    // copy, HMAC, encrypted confounder; the encrypted data goes back to `data`.
     const work = workBuffer(AES_BLOCK + n + HEADER);
     try {
       randomInto(work, 0, AES_BLOCK);

@@ -27,7 +27,9 @@ import {
   decrypt,
   encrypt,
   ETYPE_AES128_CTS_HMAC_SHA1_96,
+  ETYPE_AES128_CTS_HMAC_SHA256_128,
   ETYPE_AES256_CTS_HMAC_SHA1_96,
+  ETYPE_AES256_CTS_HMAC_SHA384_192,
   ETYPE_RC4_HMAC,
   isSupportedEtype,
   type KerberosKey,
@@ -89,12 +91,17 @@ import {
 import { KdcUnreachableError } from "./transport.ts";
 
 /**
- * The enctypes asked for, strongest first; rc4-hmac last, for Active Directory
- * accounts and services that have no AES keys.
+ * The enctypes asked for, in MIT krb5's default order: AES-SHA1 (Active Directory's),
+ * then RFC 8009's AES-SHA2 (for accounts and services that have only those keys, as
+ * SHA-2-only realms such as FreeIPA in FIPS mode make them), then rc4-hmac (AD
+ * accounts without AES).
+ * A KDC picks the first its account has a key for.
  */
 const ETYPES = [
   ETYPE_AES256_CTS_HMAC_SHA1_96,
   ETYPE_AES128_CTS_HMAC_SHA1_96,
+  ETYPE_AES256_CTS_HMAC_SHA384_192,
+  ETYPE_AES128_CTS_HMAC_SHA256_128,
   ETYPE_RC4_HMAC,
 ];
 

@@ -2,7 +2,8 @@
  * The Kerberos security package: a client (AS and TGS exchanges with a KDC over TCP
  * or through an MS-KKDCP proxy over HTTPS, a ticket cache in the credential), an
  * acceptor (service keys from a keytab), the AP-REQ/AP-REP exchange in GSS framing,
- * RFC 4121 message protection with the AES enctypes, credential delegation
+ * RFC 4121 message protection with the AES enctypes (RFC 3962's and RFC 8009's)
+ * and rc4-hmac, credential delegation
  * (a forwarded TGT in the AP-REQ's checksum, `delegation.ts`), and cross-realm
  * service tickets through trusts and KDC referrals (`cross_realm.ts`).
  *

@@ -24,6 +24,8 @@ import {
   CKSUMTYPE_HMAC_MD5,
   CKSUMTYPE_HMAC_SHA1_96_AES128,
   CKSUMTYPE_HMAC_SHA1_96_AES256,
+  CKSUMTYPE_HMAC_SHA256_128_AES128,
+  CKSUMTYPE_HMAC_SHA384_192_AES256,
   isSupportedEtype,
   type KerberosKey,
   verifyChecksum,
@@ -95,9 +97,9 @@ export interface PacBuffer {
 
 /** `PAC_SIGNATURE_DATA` (MS-PAC 2.8). */
 export interface PacSignatureData {
-  /** SignatureType: 16, 15 or -138 (others are kept but cannot be verified). */
+  /** SignatureType: 16, 15, 20, 19 or -138 (others are kept but cannot be verified). */
   SignatureType: number;
-  /** Signature: 12 or 16 bytes; for an unknown type, the rest of the buffer. */
+  /** Signature: 12, 16 or 24 bytes; for an unknown type, the rest of the buffer. */
   Signature: Uint8Array;
   /** RODCIdentifier when present (KDC signature of a read-only DC), else null. */
   RODCIdentifier: number | null;
@@ -250,6 +252,8 @@ export function findPac(
 const SIGNATURE_SIZES = new Map([
   [CKSUMTYPE_HMAC_SHA1_96_AES256, 12],
   [CKSUMTYPE_HMAC_SHA1_96_AES128, 12],
+  [CKSUMTYPE_HMAC_SHA256_128_AES128, 16],
+  [CKSUMTYPE_HMAC_SHA384_192_AES256, 24],
   [CKSUMTYPE_HMAC_MD5, 16],
 ]);
 
@@ -377,7 +381,8 @@ function readBuffer(out: ParsedPac, type: number, data: Uint8Array): void {
  * of the whole PAC with the Signature fields of the server and KDC signatures
  * zeroed (the ticket and full PAC signatures, computed before it, stay as they
  * are). The checksum type must be the one of the key's etype (16 for etype 18,
- * 15 for 17, -138 for 23). False when either signature is missing, the type does
+ * 15 for 17, 20 for 20 and 19 for 19, as MIT signs PACs for services with RFC 8009
+ * keys, -138 for 23). False when either signature is missing, the type does
  * not fit the key or the checksum differs (compared in constant time).
  */
 export function verifyPacServerChecksum(
