@@ -14,6 +14,7 @@ import { type Challenge, sameScheme } from "./_auth_header.ts";
 import type { ConnectionPool } from "./_pool.ts";
 import type { SecurityFunctionTable } from "../native/function_table.ts";
 import { type HttpAuthScheme, schemeAvailable } from "./_schemes.ts";
+import { positive as positiveOption } from "./_server_util.ts";
 
 /** The checked options of one `createAuthFetch`. */
 export interface Settings {
@@ -36,17 +37,13 @@ export interface Settings {
   sessionEncryption: boolean;
 }
 
-/** A positive integer option, or `def` when not given; throws `RangeError` otherwise. */
+/** A positive integer option of `createAuthFetch`, or `def` when not given. */
 export function positive(
   v: number | undefined,
   def: number,
   name: string,
 ): number {
-  if (v === undefined) return def;
-  if (!Number.isSafeInteger(v) || v <= 0) {
-    throw new RangeError(`createAuthFetch: ${name} must be a positive integer`);
-  }
-  return v;
+  return positiveOption(v, def, name, "createAuthFetch");
 }
 
 /**

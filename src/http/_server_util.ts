@@ -31,17 +31,19 @@ export function serviceNameSet(
   return new Set(names.map((n) => n.toLowerCase()));
 }
 
-/** A positive integer option, or `def` when not given; throws `RangeError` otherwise. */
+/**
+ * A positive integer option, or `def` when not given; throws `RangeError` naming
+ * `who` (the function whose option it is) otherwise.
+ */
 export function positive(
   v: number | undefined,
   def: number,
   name: string,
+  who = "withAuthentication",
 ): number {
   if (v === undefined) return def;
   if (!Number.isSafeInteger(v) || v <= 0) {
-    throw new RangeError(
-      `withAuthentication: ${name} must be a positive integer`,
-    );
+    throw new RangeError(`${who}: ${name} must be a positive integer`);
   }
   return v;
 }
