@@ -11,6 +11,7 @@ import {
   SEC_E_MESSAGE_ALTERED,
   SEC_E_NO_AUTHENTICATING_AUTHORITY,
   SEC_E_OK,
+  SEC_E_UNKNOWN_CREDENTIALS,
   SecBuffer,
   SECBUFFER_CHANNEL_BINDINGS,
   SECBUFFER_TOKEN,
@@ -237,4 +238,58 @@ Deno.test("NTLM pass-through: local users and local checks come first", async ()
   );
   assert.equal(dc2.calls.length, 0);
   c.dispose();
+});
+
+Deno.test("NTLM pass-through: unusable DomainController options and a DC that is not there", async () => {
+  const acquire = (dc: unknown) => {
+    try {
+      new NtlmCredential({
+        principal: null,
+        use: SECPKG_CRED_INBOUND,
+        authData: {
+          ComputerName: "WEB1",
+          DomainName: "CORP",
+          DomainController: dc,
+        },
+        async: true,
+      }).dispose();
+      return SEC_E_OK;
+    } catch (e) {
+      if (e instanceof SspiError) return e.status;
+      throw e;
+    }
+  };
+  assert.equal(st(acquire({ Password: "x" })), st(SEC_E_UNKNOWN_CREDENTIALS));
+  assert.equal(st(acquire({ Server: "dc1" })), st(SEC_E_UNKNOWN_CREDENTIALS));
+  assert.equal(
+    st(acquire({ Server: "dc1", NtHash: "not hex" })),
+    st(SEC_E_UNKNOWN_CREDENTIALS),
+  );
+  assert.equal(
+    st(acquire({ Server: "dc1", Password: "x", MaxConcurrentApi: 0 })),
+    st(SEC_E_UNKNOWN_CREDENTIALS),
+  );
+  assert.equal(st(acquire({ Server: "dc1", Password: "x" })), st(SEC_E_OK));
+  // A DC whose Netlogon port is closed: the logon ends, quickly, with
+  // SEC_E_NO_AUTHENTICATING_AUTHORITY, and the message names the server.
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  const cred = new NtlmCredential({
+    principal: null,
+    use: SECPKG_CRED_INBOUND,
+    authData: {
+      ComputerName: "WEB1",
+      DomainName: "CORP",
+      DomainController: { Server: "127.0.0.1", Port: port, Password: "x" },
+    },
+    async: true,
+  });
+  const s = new NtlmServerContext(NTLM_PACKAGE_INFO, cred.serverPolicy());
+  const t0 = Date.now();
+  const { r } = await run(s);
+  assert.equal(statusOf(r), st(SEC_E_NO_AUTHENTICATING_AUTHORITY));
+  assert.match((r as SspiError).message, /127\.0\.0\.1/);
+  assert.ok(Date.now() - t0 < 5000, "refused at once, not after a timeout");
+  cred.dispose();
 });
