@@ -133,7 +133,14 @@ export class NetlogonVerifier implements NetworkLogonVerifier {
     const reply = await ch.call(
       OP_LOGON_SAM_LOGON_EX,
       () => encodeSamLogonEx(`\\\\${ch.host}`, ch.account, logon),
-      decodeSamLogonEx,
+      // The answer holds the session key: read it, then wipe the buffer.
+      (answer) => {
+        try {
+          return decodeSamLogonEx(answer);
+        } finally {
+          answer.fill(0);
+        }
+      },
       (r: SamLogonExReply) => r.status === STATUS_ACCESS_DENIED,
     );
     const v = reply.validation;
