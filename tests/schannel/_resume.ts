@@ -153,7 +153,7 @@ export function serverHelloOf(token: Uint8Array): ServerHello {
 }
 
 /** Data both ways on a connected pair. */
-export function talk(r: Run, what: string): void {
+export function talk(r: Pick<Run, "client" | "server">, what: string): void {
   const up = unseal(r.server, seal(r.client, enc.encode(`${what} up`)));
   assert.equal(up.status, SEC_E_OK);
   assert.equal(dec.decode(up.data!), `${what} up`);

@@ -3,7 +3,8 @@
  * client keeps `openssl s_server`'s tickets and resumes (its page says "Reused",
  * SECPKG_ATTR_SESSION_INFO says SSL_SESSION_RECONNECT); `openssl s_client`
  * `-sess_out`/`-sess_in` resumes with our server's tickets. Each also through a
- * HelloRetryRequest and with TLS_AES_256_GCM_SHA384.
+ * HelloRetryRequest and with TLS_AES_256_GCM_SHA384. TLS 1.2 resumption by session
+ * id the same two ways (`-tls1_2`: "Reused, TLSv1.2").
  */
 import assert from "node:assert/strict";
 import {
@@ -132,6 +133,107 @@ interopTest(
           assert.match(
             out,
             i === 0 ? /New, TLSv1\.3/ : /Reused, TLSv1\.3/,
+            `${extra.join(" ")} run ${i}`,
+          );
+        }
+      } finally {
+        await Deno.remove(session).catch(() => {});
+      }
+    }
+  },
+);
+
+interopTest(
+  "TLS 1.2 resumption by session id, our client -> openssl s_server -tls1_2: New, then Reused twice (our client limited to TLS 1.2, or not; AES-128 and AES-256)",
+  async () => {
+    const p = pki!;
+    for (
+      const [extra, protocols] of [
+        [[], 0x800],
+        [["-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"], 0],
+      ] as const
+    ) {
+      await withSServer([
+        "-cert",
+        p.ecServer.certPath,
+        "-key",
+        p.ecServer.keyPath,
+        "-tls1_2",
+        "-no_ticket", // session ids, as IIS on Windows Server 2019 resumes
+        ...extra,
+        "-www",
+        "-naccept",
+        "3",
+      ], async (port) => {
+        const cred = acquire("client", {
+          RootCertificates: p.ecCa.cert,
+          grbitEnabledProtocols: protocols,
+        });
+        for (const expect of ["New", "Reused", "Reused"]) {
+          const conn = await connectWhenUp(port);
+          const tls = await SchannelStream.connect(conn, cred, "localhost");
+          await tls.write(enc.encode("GET / HTTP/1.0\r\n\r\n"));
+          const page = await tls.readText((t) =>
+            t.includes("</HTML>") || t.includes("</pre>")
+          );
+          assert.match(
+            page,
+            new RegExp(`${expect}, TLSv1\\.2, Cipher is ECDHE-ECDSA-AES`),
+            `${extra.join(" ")}: ${expect}`,
+          );
+          assert.equal(reconnected(tls), expect === "Reused");
+          assert.equal(
+            QueryContextAttributes(
+              tls.context,
+              SECPKG_ATTR_REMOTE_CERT_CONTEXT,
+              {},
+            ),
+            SEC_E_OK,
+          );
+          tls.close();
+        }
+      });
+    }
+  },
+);
+
+interopTest(
+  "TLS 1.2 resumption by session id, openssl s_client -tls1_2 -sess_out then -sess_in -> our server: Reused, TLSv1.2 (RSA and SHA-384 too)",
+  async () => {
+    const p = pki!;
+    for (
+      const [server, ca, extra] of [
+        [p.ecServer, p.ecCa, []],
+        [p.rsaServer, p.rsaCa, ["-cipher", "ECDHE-RSA-AES256-GCM-SHA384"]],
+      ] as const
+    ) {
+      const cred = acquire("server", {
+        Certificate: server.cert,
+        PrivateKey: server.key,
+      });
+      const session = await Deno.makeTempFile({ suffix: ".pem" });
+      try {
+        const runs = [
+          ["-sess_out", session],
+          ["-sess_in", session],
+          ["-sess_in", session],
+        ];
+        for (const [i, sess] of runs.entries()) {
+          const { read, out } = await sClientEcho(cred, [
+            "-servername",
+            "localhost",
+            "-CAfile",
+            ca.certPath,
+            "-verify_return_error",
+            "-tls1_2",
+            ...extra,
+            ...sess,
+          ], `resume12 ${i}\n`);
+          assert.equal(read, `resume12 ${i}\n`);
+          assert.match(out, /RESUME12 \d/);
+          assert.match(
+            out,
+            i === 0 ? /New, TLSv1\.2/ : /Reused, TLSv1\.2/,
             `${extra.join(" ")} run ${i}`,
           );
         }

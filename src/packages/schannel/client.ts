@@ -1,7 +1,8 @@
 /**
  * The TLS 1.3 client state machine (RFC 8446 section 2, full handshake with x25519 and
  * certificate authentication of the server; optional client certificate; resumption
- * with a ticket from the credential's session cache, `resume.ts`).
+ * with a ticket from the credential's session cache, `resume.ts`, or of a TLS 1.2
+ * session by id, `resume12.ts`).
  *
  * @module
  */
@@ -29,12 +30,14 @@ import {
   TLS13_SIGNATURE_SCHEMES,
 } from "./constants.ts";
 import { startTls12, type Tls12Client } from "./client12.ts";
+import { clientResumption12, type Tls12ResumedClient } from "./resume12.ts";
 import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
   clientCertificateFor,
   parsePeerChain,
   requireFinished,
   requireTrusted,
+  sniName,
 } from "./peer.ts";
 import { TlsEngine, unexpected } from "./engine.ts";
 import {
@@ -91,7 +94,7 @@ export class TlsClient extends TlsEngine {
   /** The TLS 1.3 suite the server chose (its hash runs the key schedule). */
   #suite: Tls13Suite = AES128_SHA256;
   #clientRandom: Uint8Array = new Uint8Array(0);
-  #legacy: Tls12Client | null = null;
+  #legacy: Tls12Client | Tls12ResumedClient | null = null;
   #sessionId = new Uint8Array(0);
   #hs: Uint8Array | null = null;
   #cHs: Uint8Array | null = null;
@@ -112,6 +115,8 @@ export class TlsClient extends TlsEngine {
   #verified = false;
   /** Whether this connection may resume and keep sessions. */
   readonly #resumable: boolean;
+  /** TLS 1.2 sessions: whether to keep this one, and the one offered by id. */
+  readonly #r12;
 
   /**
    * A client for `serverName` (SNI and the certificate name check); `resume`: it
@@ -131,6 +136,8 @@ export class TlsClient extends TlsEngine {
     this.#serverName = serverName;
     this.#manual = manual ||
       (cred.flags & SCH_CRED_MANUAL_CRED_VALIDATION) !== 0;
+    this.#r12 = clientResumption12(cred, this.#target, this.#manual, resume);
+    this.#sessionId = this.#r12.offer?.sessionId.slice() ?? this.#sessionId;
     this.#share = newKeyShare(cred.groups[0]);
   }
 
@@ -231,7 +238,17 @@ export class TlsClient extends TlsEngine {
       sh.version === 0 && sh.legacyVersion === TLS12 &&
       this.#cred.allows(TLS12, "client")
     ) {
-      return this.#startTls12(sh, raw);
+      // The rest of the handshake is Tls12Client's (or a resumed session's).
+      this.#legacy = startTls12(this, sh, raw, {
+        cred: this.#cred,
+        serverName: this.#serverName,
+        manual: this.#manual,
+        share: this.#share,
+        clientRandom: this.#clientRandom,
+        target: this.#target,
+        ...this.#r12,
+      });
+      return;
     }
     if (sh.version !== TLS13 || !this.#cred.allows(TLS13, "client")) {
       throw new TlsAlert(
@@ -329,17 +346,6 @@ export class TlsClient extends TlsEngine {
     this.transcript.add(raw);
     this.requireMessageBoundary();
     this.#sendHello(sh.cookie);
-  }
-
-  /** The server chose TLS 1.2: the rest of the handshake is Tls12Client's. */
-  #startTls12(sh: ServerHello, raw: Uint8Array): void {
-    this.#legacy = startTls12(this, sh, raw, {
-      cred: this.#cred,
-      serverName: this.#serverName,
-      manual: this.#manual,
-      share: this.#share,
-      clientRandom: this.#clientRandom,
-    });
   }
 
   protected override onChangeCipherSpec(): void {
@@ -482,17 +488,12 @@ export class TlsClient extends TlsEngine {
 
   /** Wipes keys, the ephemeral secret and the resumption secrets. */
   override wipe(): void {
+    this.#legacy?.wipe(); // before the engine's ciphers go
+    this.#r12.offer?.master.fill(0);
     super.wipe();
     this.#share.secret.fill(0);
     this.#offer?.psk.fill(0);
     this.#resMaster?.fill(0);
     this.#resMaster = null;
   }
-}
-
-/** The SNI host name for a target: none for IP literals or empty names. */
-function sniName(target: string | null): string | null {
-  if (!target) return null;
-  if (/^[0-9.]+$/.test(target) || target.includes(":")) return null;
-  return target.replace(/\.$/, "");
 }

@@ -3,6 +3,9 @@
  * when the server answers our ClientHello with TLS 1.2: Certificate,
  * ServerKeyExchange (x25519, signed), optional CertificateRequest, ServerHelloDone;
  * then our ClientKeyExchange, ChangeCipherSpec and Finished, and the server's.
+ * A ServerHello that echoes the session_id of a cached session resumes it instead
+ * (`resume12.ts`); a full handshake with the extended master secret and a
+ * session_id is cached for the target, unless the server asked for our certificate.
  *
  * @module
  */
@@ -40,6 +43,8 @@ import { finished12, keyBlock12, masterSecret12, TLS12_SUITES } from "./prf.ts";
 import type { Tls13Suite } from "./keys.ts";
 import { plainRecord } from "./record.ts";
 import { RecordCipher12 } from "./record12.ts";
+import { resumesSession, Tls12ResumedClient } from "./resume12.ts";
+import type { ClientSession12 } from "./session_cache.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
 import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
@@ -59,6 +64,8 @@ import {
 export interface Tls12ClientStart {
   /** The suite's PRF hash and AES key length. */
   suite: Tls13Suite;
+  /** The suite's code point. */
+  suiteId: number;
   /** The engine (transcript, output, ciphers, results). */
   engine: TlsEngine & {
     peerChain: Uint8Array[];
@@ -81,6 +88,10 @@ export interface Tls12ClientStart {
   ems: boolean;
   /** The signature schemes we offered. */
   schemes: readonly number[];
+  /** The cache key (target name). */
+  target: string;
+  /** The session may go into the cache (reconnects allowed, not inside CredSSP). */
+  keep: boolean;
 }
 
 /**
@@ -92,11 +103,19 @@ export function startTls12(
   engine: Tls12ClientStart["engine"],
   sh: ServerHello,
   raw: Uint8Array,
-  o: Pick<
-    Tls12ClientStart,
-    "cred" | "serverName" | "manual" | "share" | "clientRandom"
-  >,
-): Tls12Client {
+  o:
+    & Pick<
+      Tls12ClientStart,
+      | "cred"
+      | "serverName"
+      | "manual"
+      | "share"
+      | "clientRandom"
+      | "target"
+      | "keep"
+    >
+    & { offer: ClientSession12 | null },
+): Tls12Client | Tls12ResumedClient {
   const downgraded = constantTimeEqual(sh.random.subarray(24), DOWNGRADE_TLS12);
   if (downgraded && o.cred.allows(TLS13, "client")) {
     throw new TlsAlert(
@@ -132,10 +151,28 @@ export function startTls12(
   engine.cipherBits = suite12.crypto.keyLen * 8;
   engine.transcript.useSuite(suite12.crypto);
   engine.transcript.add(raw);
+  const { offer, ...rest } = o;
+  if (resumesSession(sh, offer)) {
+    o.share.secret.fill(0);
+    return new Tls12ResumedClient({
+      engine,
+      cred: o.cred,
+      target: o.target,
+      session: offer!,
+      suite: suite12,
+      clientRandom: o.clientRandom,
+      serverRandom: sh.random.slice(),
+    });
+  }
+  // Declined: the server has forgotten it.
+  if (offer) o.cred.sessions().drop12(o.target, offer.sessionId);
+  offer?.master.fill(0);
+  engine.sessionId = sh.sessionId.slice();
   return new Tls12Client({
-    ...o,
+    ...rest,
     engine,
     suite: suite12.crypto,
+    suiteId: suite12.id,
     serverRandom: sh.random.slice(),
     ems: sh.ems,
     schemes: SIGNATURE_SCHEMES,
@@ -205,6 +242,7 @@ export class Tls12Client {
           "server",
         );
         e.transcript.add(raw);
+        this.#keep();
         this.#master!.fill(0);
         this.#state = "done";
         e.connected = true;
@@ -220,6 +258,34 @@ export class Tls12Client {
     if (this.#state !== "ccs") throw unexpected("ChangeCipherSpec");
     this.#s.engine.readCipher = this.#pendingRead;
     this.#state = "finished";
+  }
+
+  /** Wipes the secrets of a handshake that may not have completed. */
+  wipe(): void {
+    this.#shared?.fill(0);
+    this.#master?.fill(0);
+    this.#s.share.secret.fill(0);
+    if (this.#pendingRead !== this.#s.engine.readCipher) {
+      this.#pendingRead?.wipe();
+    }
+  }
+
+  /**
+   * Caches the session just completed for the target: only with the extended
+   * master secret (RFC 7627 5.3), a session_id, and no client certificate asked.
+   */
+  #keep(): void {
+    const s = this.#s;
+    const e = s.engine;
+    if (!s.keep || !s.ems || !e.sessionId.length || this.#certRequest) return;
+    s.cred.sessions().add12(s.target, {
+      sessionId: e.sessionId.slice(),
+      master: this.#master!.slice(),
+      suite: s.suiteId,
+      createdAt: Date.now(),
+      peerChain: e.peerChain.map((d) => d.slice()),
+      verified: !s.manual,
+    });
   }
 
   #serverKeyExchange(body: Uint8Array): void {

@@ -140,7 +140,8 @@ export const SCH_CRED_NO_SERVERNAME_CHECK = 0x4;
 export const SCH_CRED_NO_DEFAULT_CREDS = 0x10;
 /**
  * `SCH_CRED_DISABLE_RECONNECTS` (0x80): no session resumption. A server credential
- * issues no tickets and takes none; a client credential keeps none and offers none.
+ * issues no tickets and takes none, and gives and takes no TLS 1.2 session ids; a
+ * client credential keeps none and offers none.
  */
 export const SCH_CRED_DISABLE_RECONNECTS = 0x80;
 

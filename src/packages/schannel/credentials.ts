@@ -11,6 +11,7 @@ import type { AcquireRequest, PackageCredential } from "../../sspi/package.ts";
 import { KEX_GROUPS } from "./kex.ts";
 import { SCH_CRED_DISABLE_RECONNECTS } from "./constants.ts";
 import { SessionCache } from "./session_cache.ts";
+import { ServerSessionCache } from "./server_sessions.ts";
 import { TicketKey } from "./ticket.ts";
 import { TIMESTAMP_NEVER } from "../../sspi/buffers.ts";
 import {
@@ -53,7 +54,7 @@ export interface SchannelAuthData {
   RootCertificates?: string | Uint8Array | readonly Uint8Array[];
   /**
    * `SCH_CRED_*` flags: `SCH_CRED_MANUAL_CRED_VALIDATION`, `SCH_CRED_NO_SERVERNAME_CHECK`,
-   * `SCH_CRED_DISABLE_RECONNECTS` (no TLS 1.3 session resumption, either role).
+   * `SCH_CRED_DISABLE_RECONNECTS` (no session resumption, TLS 1.3 or 1.2, either role).
    */
   dwFlags?: number;
   /** ALPN: protocols a client offers, or a server accepts, in preference order. */
@@ -167,6 +168,7 @@ export class SchannelCredential implements PackageCredential {
   #roots: Certificate[] | null;
   #sessions = new SessionCache();
   #ticketKey: TicketKey | null = null;
+  #serverSessions = new ServerSessionCache();
 
   /** Builds a credential from `AcquireCredentialsHandle`'s request. */
   constructor(req: AcquireRequest) {
@@ -240,14 +242,19 @@ export class SchannelCredential implements PackageCredential {
     return this.#roots ?? systemTrust();
   }
 
-  /** Whether TLS 1.3 sessions may be resumed (no `SCH_CRED_DISABLE_RECONNECTS`). */
+  /** Whether sessions may be resumed, TLS 1.3 and 1.2 (no `SCH_CRED_DISABLE_RECONNECTS`). */
   get reconnects(): boolean {
     return (this.flags & SCH_CRED_DISABLE_RECONNECTS) === 0;
   }
 
-  /** A client's tickets, by target name (private to the package; wiped on free). */
+  /** A client's tickets and TLS 1.2 sessions, by target name (private to the package; wiped on free). */
   sessions(): SessionCache {
     return this.#sessions;
+  }
+
+  /** A server's TLS 1.2 sessions by session_id (private to the package; wiped on free). */
+  serverSessions(): ServerSessionCache {
+    return this.#serverSessions;
   }
 
   /** A server's ticket key, made on first use (wiped on free). */
@@ -259,6 +266,7 @@ export class SchannelCredential implements PackageCredential {
   dispose(): void {
     this.#key = null;
     this.#sessions.clear();
+    this.#serverSessions.clear();
     this.#ticketKey?.wipe();
     this.#ticketKey = null;
   }

@@ -111,9 +111,9 @@ export abstract class TlsEngine {
   connected = false;
   /** The ALPN protocol agreed, if any. */
   protocol: string | null = null;
-  /** True when the handshake resumed a session (TLS 1.3 PSK). */
+  /** True when the handshake resumed a session (TLS 1.3 PSK, TLS 1.2 session id). */
   resumed = false;
-  /** The session's id once connected (TLS 1.3; empty for TLS 1.2). */
+  /** The session's id once connected (TLS 1.2: the server's session_id, maybe empty). */
   sessionId: Uint8Array = new Uint8Array(0);
   #hs: Uint8Array = new Uint8Array(0);
 

@@ -32,18 +32,21 @@
  * `SEC_I_CONTEXT_EXPIRED` for the peer's close_notify; `ApplyControlToken` with
  * `SCHANNEL_SHUTDOWN`, then one more ISC/ASC call, makes ours.
  *
- * ## Resumption (TLS 1.3)
+ * ## Resumption (TLS 1.3 and 1.2)
  * The server's last `AcceptSecurityContext` (`SEC_E_OK`) hands back one
  * NewSessionTicket to send (a self-contained ticket sealed under a random key of the
  * server credential); the client's `DecryptMessage` keeps the tickets it receives
  * in a cache on its credential, by `pszTargetName`, and the next
  * `InitializeSecurityContext` on that credential and target offers the newest one
- * (once), `psk_dhe_ke` only. `SECPKG_ATTR_SESSION_INFO` says `SSL_SESSION_RECONNECT`
- * when a session was resumed; `SCH_CRED_DISABLE_RECONNECTS` turns it off.
+ * (once), `psk_dhe_ke` only. TLS 1.2 resumes by session id (abbreviated handshake,
+ * extended master secret required): the server keeps sessions on its credential
+ * (1,000, 10 hours), the client the newest per target (reused for 10 hours).
+ * `SECPKG_ATTR_SESSION_INFO` says `SSL_SESSION_RECONNECT` when a session was
+ * resumed; `SCH_CRED_DISABLE_RECONNECTS` turns it off.
  *
  * Suites: `TLS_AES_128_GCM_SHA256` and `TLS_AES_256_GCM_SHA384` (TLS 1.3); ECDHE
  * with RSA or ECDSA, AES-128-GCM-SHA256 or AES-256-GCM-SHA384 (TLS 1.2). Not
- * implemented: TLS 1.1 and older, TLS 1.2 resumption, 0-RTT, sending KeyUpdate,
+ * implemented: TLS 1.1 and older, TLS 1.2 session tickets, 0-RTT, sending KeyUpdate,
  * ChaCha20.
  *
  * @module

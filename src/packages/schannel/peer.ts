@@ -141,3 +141,10 @@ export function clientCertificateFor(
     ? { chain: cred.chain, scheme }
     : { chain: [], scheme: null };
 }
+
+/** The SNI host name for a target: none for IP literals or empty names. */
+export function sniName(target: string | null): string | null {
+  if (!target) return null;
+  if (/^[0-9.]+$/.test(target) || target.includes(":")) return null;
+  return target.replace(/\.$/, "");
+}

@@ -34,6 +34,7 @@ import {
   TLS13_SIGNATURE_SCHEMES,
 } from "./constants.ts";
 import { Tls12Server } from "./server12.ts";
+import { findSession12, Tls12ResumedServer } from "./resume12.ts";
 import { newKeyShare, sharedSecret } from "./kex.ts";
 import { TlsEngine, unexpected } from "./engine.ts";
 import {
@@ -86,7 +87,7 @@ export class TlsServer extends TlsEngine {
   #state: State = "hello";
   #cHs: Uint8Array | null = null;
   #cAp: Uint8Array | null = null;
-  #legacy: Tls12Server | null = null;
+  #legacy: Tls12Server | Tls12ResumedServer | null = null;
   #retryGroup = 0;
   /** The TLS 1.3 suite chosen (its hash runs the key schedule). */
   #suite: Tls13Suite = AES128_SHA256;
@@ -177,7 +178,14 @@ export class TlsServer extends TlsEngine {
       }
       this.serverName = ch.serverName;
       this.requireMessageBoundary();
-      this.#legacy = new Tls12Server(this, this.#cred, this.#askCertificate);
+      // TLS 1.2 sessions by id, under the TLS 1.3 tickets' rules.
+      const may = this.#resumable && this.issueTicket;
+      const found = may
+        ? findSession12(this.#cred, ch, this.serverName, Date.now())
+        : null;
+      this.#legacy = found
+        ? new Tls12ResumedServer(this, this.#cred, found)
+        : new Tls12Server(this, this.#cred, this.#askCertificate, may);
       this.#legacy.clientHello(ch, raw);
       return;
     }
@@ -435,6 +443,7 @@ export class TlsServer extends TlsEngine {
 
   /** Wipes keys and the master secret. */
   override wipe(): void {
+    this.#legacy?.wipe(); // before the engine's ciphers go
     super.wipe();
     this.#drop(this.#found);
     this.#master?.fill(0);

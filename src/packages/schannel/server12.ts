@@ -3,6 +3,8 @@
  * a client does not offer TLS 1.3: ServerHello (with RFC 8446's downgrade sentinel),
  * Certificate, ServerKeyExchange (x25519, signed), optional CertificateRequest,
  * ServerHelloDone; then the client's flight and our ChangeCipherSpec and Finished.
+ * A session that may be resumed gets a random 32-byte session_id and goes into the
+ * credential's cache once complete (abbreviated handshakes: `resume12.ts`).
  *
  * @module
  */
@@ -58,11 +60,20 @@ import {
 
 type State = "cert" | "cke" | "cv" | "ccs" | "finished" | "done";
 
+/** The engine as the TLS 1.2 server uses it. */
+type Engine = TlsEngine & {
+  peerChain: Uint8Array[];
+  peerLeaf: Certificate | null;
+  serverName: string | null;
+};
+
 /** The TLS 1.2 part of a server handshake. */
 export class Tls12Server {
-  #e: TlsEngine & { peerChain: Uint8Array[]; peerLeaf: Certificate | null };
+  #e: Engine;
   #cred: SchannelCredential;
   #ask: boolean;
+  #cacheable: boolean;
+  #suiteId = 0;
   #state: State = "cke";
   #clientRandom: Uint8Array = new Uint8Array(0);
   #serverRandom: Uint8Array = new Uint8Array(0);
@@ -75,18 +86,21 @@ export class Tls12Server {
   #pendingRead: RecordCipher12 | null = null;
   #pendingWrite: RecordCipher12 | null = null;
 
-  /** A flow for `engine`; `askCertificate` requests a client certificate. */
+  /**
+   * A flow for `engine`; `askCertificate` requests a client certificate;
+   * `cacheable`: the session may be resumed later (kept when the client offers
+   * the extended master secret).
+   */
   constructor(
-    engine: TlsEngine & {
-      peerChain: Uint8Array[];
-      peerLeaf: Certificate | null;
-    },
+    engine: Engine,
     cred: SchannelCredential,
     askCertificate: boolean,
+    cacheable = false,
   ) {
     this.#e = engine;
     this.#cred = cred;
     this.#ask = askCertificate;
+    this.#cacheable = cacheable;
   }
 
   /** Answers a ClientHello that did not offer TLS 1.3 (already parsed; `raw` not yet in the transcript). */
@@ -112,7 +126,7 @@ export class Tls12Server {
         "the TLS 1.2 client offers no ECDHE AES-GCM suite and group for this certificate",
       );
     }
-    const suite = chosen.id;
+    const suite = this.#suiteId = chosen.id;
     this.#suite = chosen.crypto;
     this.#e.cipherBits = chosen.crypto.keyLen * 8;
     const scheme = signatureSchemes(key).find((s) =>
@@ -132,6 +146,9 @@ export class Tls12Server {
       this.#serverRandom.set(DOWNGRADE_TLS12, 24);
     }
     this.#ems = ch.ems;
+    // RFC 7627 5.3: only sessions with the extended master secret are resumed.
+    this.#cacheable &&= ch.ems;
+    e.sessionId = this.#cacheable ? randomBytes(32) : new Uint8Array(0);
     e.version = TLS12;
     e.transcript.useSuite(this.#suite);
     e.transcript.add(raw);
@@ -141,7 +158,7 @@ export class Tls12Server {
     };
     send(handshakeMessage(
       HS_SERVER_HELLO,
-      encodeServerHello12(this.#serverRandom, new Uint8Array(0), suite, {
+      encodeServerHello12(this.#serverRandom, e.sessionId, suite, {
         ems: ch.ems,
         renegotiation: ch.renegotiation,
         protocol: e.protocol,
@@ -235,6 +252,15 @@ export class Tls12Server {
         );
         e.transcript.add(fin);
         e.send(fin);
+        if (this.#cacheable) {
+          this.#cred.serverSessions().add({
+            sessionId: e.sessionId.slice(),
+            master: this.#master!.slice(),
+            suite: this.#suiteId,
+            serverName: e.serverName,
+            createdAt: Date.now(),
+          });
+        }
         this.#master!.fill(0);
         this.#state = "done";
         e.connected = true;
@@ -250,6 +276,16 @@ export class Tls12Server {
     if (this.#state !== "ccs") throw unexpected("ChangeCipherSpec");
     this.#e.readCipher = this.#pendingRead;
     this.#state = "finished";
+  }
+
+  /** Wipes the secrets of a handshake that may not have completed. */
+  wipe(): void {
+    this.#share?.secret.fill(0);
+    this.#secret?.fill(0);
+    this.#master?.fill(0);
+    // Keys not yet handed to the engine (whose own wipe takes the others).
+    if (this.#pendingRead !== this.#e.readCipher) this.#pendingRead?.wipe();
+    if (this.#pendingWrite !== this.#e.writeCipher) this.#pendingWrite?.wipe();
   }
 
   #certificate(body: Uint8Array): void {

@@ -7,9 +7,16 @@
  * 8446 C.4). Everything is private and wiped when dropped or when the credential is
  * freed.
  *
+ * TLS 1.2 sessions (RFC 5246 7.4.1.2, abbreviated handshakes by session ID) are
+ * kept beside them, one per target name: the newest full handshake's. Unlike
+ * tickets they may be offered again and again (as Windows does) until 10 hours
+ * after their full handshake (`ClientCacheTime`), or until a server declines or
+ * fails one.
+ *
  * @module
  */
 import type { Tls13Suite } from "./keys.ts";
+import { SESSION_LIFETIME_MS } from "./ticket.ts";
 
 /** The longest a client keeps a ticket, whatever its `ticket_lifetime` (7 days). */
 export const MAX_TICKET_LIFETIME = 604800;
@@ -40,9 +47,62 @@ export interface ClientSession {
   readonly sessionId: Uint8Array;
 }
 
+/** A TLS 1.2 session as the client keeps it (only sessions with the extended master secret). */
+export interface ClientSession12 {
+  /** The server's session_id (1-32 bytes). */
+  readonly sessionId: Uint8Array;
+  /** The 48-byte master secret (secret; wiped when dropped). */
+  readonly master: Uint8Array;
+  /** The TLS 1.2 suite's code point. */
+  readonly suite: number;
+  /** When the full handshake completed (ms). */
+  readonly createdAt: number;
+  /** The server's chain of the full handshake (DER, leaf first). */
+  readonly peerChain: readonly Uint8Array[];
+  /** True when that chain was checked by us, not left to the caller. */
+  readonly verified: boolean;
+}
+
 /** A credential's cache of client sessions by target name. */
 export class SessionCache {
   #byTarget = new Map<string, ClientSession[]>();
+  #tls12 = new Map<string, ClientSession12>();
+
+  /** Keeps the TLS 1.2 `session` for `target`, in place of the one before. */
+  add12(target: string, session: ClientSession12): void {
+    this.drop12(target);
+    this.#tls12.set(target, session);
+    while (this.#tls12.size > MAX_TARGETS) {
+      this.drop12(this.#tls12.keys().next().value!);
+    }
+  }
+
+  /**
+   * The TLS 1.2 session for `target` if it is younger than 10 hours at `now` and
+   * `usable` accepts it (it stays cached: the caller copies its secret); an
+   * expired one is dropped.
+   */
+  find12(
+    target: string,
+    now: number,
+    usable: (s: ClientSession12) => boolean,
+  ): ClientSession12 | null {
+    const s = this.#tls12.get(target);
+    if (!s) return null;
+    if (now < s.createdAt || now - s.createdAt >= SESSION_LIFETIME_MS) {
+      this.drop12(target);
+      return null;
+    }
+    return usable(s) ? s : null;
+  }
+
+  /** Wipes and forgets the TLS 1.2 session of `target` (only if its id is `id`, when given). */
+  drop12(target: string, id?: Uint8Array): void {
+    const s = this.#tls12.get(target);
+    if (!s || (id && !sameBytes(s.sessionId, id))) return;
+    s.master.fill(0);
+    this.#tls12.delete(target);
+  }
 
   /** Keeps `session` for `target` (the oldest beyond the limits are wiped). */
   add(target: string, session: ClientSession): void {
@@ -97,5 +157,11 @@ export class SessionCache {
       for (const s of list) s.psk.fill(0);
     }
     this.#byTarget.clear();
+    for (const s of this.#tls12.values()) s.master.fill(0);
+    this.#tls12.clear();
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

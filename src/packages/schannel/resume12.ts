@@ -1,0 +1,356 @@
+/**
+ * TLS 1.2 session resumption by session ID (RFC 5246 7.3 and 7.4.1.2-7.4.1.3):
+ * the abbreviated handshake of both roles. The client offers a cached session's id
+ * in its ClientHello; a server that still has it answers with ServerHello (the id
+ * echoed), ChangeCipherSpec and Finished, and the client with its own
+ * ChangeCipherSpec and Finished. The keys come from the cached master secret and
+ * the two new randoms. Only sessions made with the extended master secret are
+ * resumed, and the resuming hellos must both carry it again (RFC 7627 5.3).
+ *
+ * @module
+ */
+import { randomBytes } from "../../crypto/mod.ts";
+import { constantTimeEqual } from "../../util/bytes.ts";
+import { SEC_E_ILLEGAL_MESSAGE, SEC_E_OK } from "../../sspi/status.ts";
+import type { Certificate } from "../../pki/mod.ts";
+import {
+  ALERT_HANDSHAKE_FAILURE,
+  ALERT_ILLEGAL_PARAMETER,
+  CT_CHANGE_CIPHER_SPEC,
+  DOWNGRADE_TLS12,
+  HS_FINISHED,
+  HS_SERVER_HELLO,
+  TLS12,
+  TLS13,
+} from "./constants.ts";
+import type { SchannelCredential } from "./credentials.ts";
+import { type TlsEngine, unexpected } from "./engine.ts";
+import type { ClientHello, ServerHello } from "./messages.ts";
+import { encodeServerHello12 } from "./messages12.ts";
+import { requireFinished } from "./peer.ts";
+import {
+  finished12,
+  keyBlock12,
+  TLS12_SUITES,
+  type Tls12Suite,
+} from "./prf.ts";
+import { plainRecord } from "./record.ts";
+import { RecordCipher12 } from "./record12.ts";
+import type { ServerSession12 } from "./server_sessions.ts";
+import type { ClientSession12 } from "./session_cache.ts";
+import { handshakeMessage, TlsAlert } from "./wire.ts";
+
+/** An engine as the TLS 1.2 flows use it. */
+type Engine = TlsEngine & {
+  peerChain: Uint8Array[];
+  peerLeaf: Certificate | null;
+};
+
+/** The record ciphers of both directions from `master` and the new randoms. */
+function ciphers(
+  suite: Tls12Suite,
+  master: Uint8Array,
+  clientRandom: Uint8Array,
+  serverRandom: Uint8Array,
+): { client: RecordCipher12; server: RecordCipher12 } {
+  const kb = keyBlock12(suite.crypto, master, clientRandom, serverRandom);
+  const out = {
+    client: new RecordCipher12(kb.clientKey, kb.clientSalt),
+    server: new RecordCipher12(kb.serverKey, kb.serverSalt),
+  };
+  for (const k of Object.values(kb)) k.fill(0);
+  return out;
+}
+
+// --- Client -------------------------------------------------------------------
+
+/** A client's part in TLS 1.2 resumption for one connection. */
+export interface ClientResumption12 {
+  /** The full handshake's session may be cached. */
+  keep: boolean;
+  /** A copy of the cached session offered (its master secret the connection's to wipe). */
+  offer: ClientSession12 | null;
+}
+
+/**
+ * What a client connecting to `target` does about TLS 1.2 sessions: with `resume`
+ * (not inside CredSSP), reconnects and TLS 1.2 allowed, it keeps them and offers
+ * the cached one (one whose chain we checked, unless the caller checks it anyway).
+ */
+export function clientResumption12(
+  cred: SchannelCredential,
+  target: string,
+  manual: boolean,
+  resume: boolean,
+): ClientResumption12 {
+  const keep = resume && cred.reconnects && cred.allows(TLS12, "client");
+  const s = keep
+    ? cred.sessions().find12(target, Date.now(), (s) => s.verified || manual)
+    : null;
+  return { keep, offer: s && { ...s, master: s.master.slice() } };
+}
+
+/**
+ * Whether a TLS 1.2 ServerHello resumes `offer`: it echoes the offered (non-empty)
+ * session_id. Then the suite must be the session's and the extended master secret
+ * agreed again, else the handshake fails (`illegal_parameter`,
+ * `handshake_failure`); a session_id longer than 32 bytes is malformed.
+ */
+export function resumesSession(
+  sh: ServerHello,
+  offer: ClientSession12 | null,
+): boolean {
+  if (sh.sessionId.length > 32) {
+    throw new TlsAlert(
+      ALERT_ILLEGAL_PARAMETER,
+      SEC_E_ILLEGAL_MESSAGE,
+      "the ServerHello's session_id is longer than 32 bytes",
+    );
+  }
+  if (
+    !offer || !sh.sessionId.length ||
+    !constantTimeEqual(sh.sessionId, offer.sessionId)
+  ) {
+    return false;
+  }
+  if (sh.suite !== offer.suite) {
+    throw new TlsAlert(
+      ALERT_ILLEGAL_PARAMETER,
+      SEC_E_ILLEGAL_MESSAGE,
+      "the server resumed a session with another suite",
+    );
+  }
+  if (!sh.ems) {
+    throw new TlsAlert(
+      ALERT_HANDSHAKE_FAILURE,
+      SEC_E_ILLEGAL_MESSAGE,
+      "the server resumed a session without the extended master secret",
+    );
+  }
+  return true;
+}
+
+/** What the client's abbreviated handshake starts from (after the ServerHello). */
+export interface ResumedClientStart {
+  /** The engine, the ServerHello already in its transcript. */
+  engine: Engine & { chainStatus: number };
+  /** The credential whose cache holds the session. */
+  cred: SchannelCredential;
+  /** The cache key (target name). */
+  target: string;
+  /** The session resumed (the connection's copy: its master secret is wiped here). */
+  session: ClientSession12;
+  /** Its suite. */
+  suite: Tls12Suite;
+  /** The two randoms of this handshake. */
+  clientRandom: Uint8Array;
+  /** The server's random. */
+  serverRandom: Uint8Array;
+}
+
+/**
+ * The client's abbreviated TLS 1.2 handshake: the server's ChangeCipherSpec and
+ * Finished, then ours. The server's certificate chain is the original session's.
+ */
+export class Tls12ResumedClient {
+  #s: ResumedClientStart;
+  #master: Uint8Array;
+  #read: RecordCipher12 | null;
+  #write: RecordCipher12 | null;
+  #state: "ccs" | "finished" | "done" = "ccs";
+
+  /** Starts after the ServerHello that echoed the session's id. */
+  constructor(start: ResumedClientStart) {
+    this.#s = start;
+    const e = start.engine;
+    this.#master = start.session.master;
+    const c = ciphers(
+      start.suite,
+      this.#master,
+      start.clientRandom,
+      start.serverRandom,
+    );
+    this.#read = c.server;
+    this.#write = c.client;
+    e.resumed = true;
+    e.sessionId = start.session.sessionId.slice();
+    e.peerChain = start.session.peerChain.map((d) => d.slice());
+    e.chainStatus = SEC_E_OK;
+  }
+
+  /** The server's ChangeCipherSpec: its keys apply from the next record. */
+  onChangeCipherSpec(): void {
+    if (this.#state !== "ccs") throw unexpected("ChangeCipherSpec");
+    this.#s.engine.readCipher = this.#read;
+    this.#read = null;
+    this.#state = "finished";
+  }
+
+  /** The server's Finished; answered with our ChangeCipherSpec and Finished. */
+  onMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
+    const e = this.#s.engine;
+    if (this.#state !== "finished" || type !== HS_FINISHED) {
+      throw unexpected(
+        this.#state === "ccs"
+          ? "expected ChangeCipherSpec (a resumed session)"
+          : "a handshake message out of order",
+      );
+    }
+    const suite = this.#s.suite.crypto;
+    requireFinished(
+      finished12(suite, this.#master, false, e.transcript.hash()),
+      body,
+      "server",
+    );
+    e.transcript.add(raw);
+    e.out.push(plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1)));
+    e.writeCipher = this.#write;
+    this.#write = null;
+    const fin = handshakeMessage(
+      HS_FINISHED,
+      finished12(suite, this.#master, true, e.transcript.hash()),
+    );
+    e.transcript.add(fin);
+    e.send(fin);
+    this.#master.fill(0);
+    this.#state = "done";
+    e.connected = true;
+  }
+
+  /** Wipes the secrets; a resumption that did not complete drops its session. */
+  wipe(): void {
+    this.#master.fill(0);
+    this.#read?.wipe();
+    this.#write?.wipe();
+    if (!this.#s.engine.connected) {
+      this.#s.cred.sessions().drop12(this.#s.target, this.#s.session.sessionId);
+    }
+  }
+}
+
+// --- Server -------------------------------------------------------------------
+
+/**
+ * The session a TLS 1.2 ClientHello asks to resume, if the credential's cache has
+ * it alive at `now`, its suite is offered again, the client asks for the same
+ * host name (RFC 6066 3) and offers the extended master secret again (RFC 7627
+ * 5.3: else no abbreviated handshake; a full one follows). Null: a full handshake.
+ */
+export function findSession12(
+  cred: SchannelCredential,
+  ch: ClientHello,
+  serverName: string | null,
+  now: number,
+): ServerSession12 | null {
+  if (ch.sessionId.length !== 32 || !ch.ems || ch.legacyVersion < TLS12) {
+    return null;
+  }
+  const s = cred.serverSessions().find(ch.sessionId, now);
+  if (!s || !ch.suites.includes(s.suite) || s.serverName !== serverName) {
+    return null;
+  }
+  return s;
+}
+
+/**
+ * The server's abbreviated TLS 1.2 handshake: ServerHello (the id echoed),
+ * ChangeCipherSpec and Finished at once; then the client's ChangeCipherSpec and
+ * Finished complete it.
+ */
+export class Tls12ResumedServer {
+  #e: Engine;
+  #cred: SchannelCredential;
+  #session: ServerSession12;
+  #suite: Tls12Suite;
+  #master: Uint8Array;
+  #read: RecordCipher12 | null = null;
+  #state: "ccs" | "finished" | "done" = "ccs";
+
+  /** A flow resuming `session` (found by {@link findSession12}). */
+  constructor(
+    engine: Engine,
+    cred: SchannelCredential,
+    session: ServerSession12,
+  ) {
+    this.#e = engine;
+    this.#cred = cred;
+    this.#session = session;
+    this.#suite = TLS12_SUITES.find((x) => x.id === session.suite)!;
+    this.#master = session.master.slice();
+  }
+
+  /** Answers the ClientHello (`raw` not yet in the transcript). */
+  clientHello(ch: ClientHello, raw: Uint8Array): void {
+    const e = this.#e;
+    const suite = this.#suite;
+    const serverRandom = randomBytes(32);
+    // RFC 8446 4.1.3: a server that speaks TLS 1.3 marks a TLS 1.2 answer.
+    if (this.#cred.allows(TLS13, "server")) {
+      serverRandom.set(DOWNGRADE_TLS12, 24);
+    }
+    e.version = TLS12;
+    e.cipherBits = suite.crypto.keyLen * 8;
+    e.resumed = true;
+    e.sessionId = this.#session.sessionId.slice();
+    e.transcript.useSuite(suite.crypto);
+    e.transcript.add(raw);
+    const sh = handshakeMessage(
+      HS_SERVER_HELLO,
+      encodeServerHello12(serverRandom, e.sessionId, suite.id, {
+        ems: true,
+        renegotiation: ch.renegotiation,
+        protocol: e.protocol,
+      }),
+    );
+    e.transcript.add(sh);
+    e.send(sh);
+    const c = ciphers(suite, this.#master, ch.random, serverRandom);
+    this.#read = c.client;
+    e.out.push(plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1)));
+    e.writeCipher = c.server;
+    const fin = handshakeMessage(
+      HS_FINISHED,
+      finished12(suite.crypto, this.#master, false, e.transcript.hash()),
+    );
+    e.transcript.add(fin);
+    e.send(fin);
+  }
+
+  /** The client's ChangeCipherSpec: its keys apply from the next record. */
+  onChangeCipherSpec(): void {
+    if (this.#state !== "ccs") throw unexpected("ChangeCipherSpec");
+    this.#e.readCipher = this.#read;
+    this.#read = null;
+    this.#state = "finished";
+  }
+
+  /** The client's Finished completes the handshake. */
+  onMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
+    const e = this.#e;
+    if (this.#state !== "finished" || type !== HS_FINISHED) {
+      throw unexpected(
+        this.#state === "ccs"
+          ? "expected ChangeCipherSpec (a resumed session)"
+          : "a handshake message out of order",
+      );
+    }
+    requireFinished(
+      finished12(this.#suite.crypto, this.#master, true, e.transcript.hash()),
+      body,
+      "client",
+    );
+    e.transcript.add(raw);
+    this.#master.fill(0);
+    this.#state = "done";
+    e.connected = true;
+  }
+
+  /** Wipes the secrets; a resumption that did not complete invalidates its session. */
+  wipe(): void {
+    this.#master.fill(0);
+    this.#read?.wipe();
+    if (!this.#e.connected) {
+      this.#cred.serverSessions().drop(this.#session.sessionId);
+    }
+  }
+}
