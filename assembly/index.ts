@@ -5,7 +5,7 @@
 // no state survives between calls except what the caller keeps in STATE.
 
 import { KEY, OUT, PAD, SCRATCH, SCRATCH_SIZE, STATE, TMP } from "./_mem";
-import { HASH_STATE, HMAC_STATE, hmacFinal as mdHmacFinal, hmacInit as mdHmacInit, mdFinal, mdInit, mdUpdate } from "./_md";
+import { HASH_STATE, HMAC_STATE, hashStateSizeOf, hmacFinal as mdHmacFinal, hmacInit as mdHmacInit, hmacStateSizeOf, mdFinal, mdInit, mdUpdate } from "./_md";
 import { RC4_STATE, rc4Init as rc4KeySchedule, rc4Xor as rc4Keystream } from "./rc4";
 import { DES_KS_SIZE, desEcb as desBlocks, desKeySchedule } from "./des";
 import { crc32Tables, crc32Update as crc32Continue } from "./crc32";
@@ -44,6 +44,14 @@ export function hashStateSize(): i32 {
 export function hmacStateSize(): i32 {
   return HMAC_STATE;
 }
+/** Size of a hash state of `alg` in bytes (larger for the SHA-512 family). */
+export function hashStateSizeFor(alg: i32): i32 {
+  return hashStateSizeOf(alg);
+}
+/** Size of an HMAC state of `alg` in bytes (larger for the SHA-512 family). */
+export function hmacStateSizeFor(alg: i32): i32 {
+  return hmacStateSizeOf(alg);
+}
 /** Size of an RC4 state in bytes. */
 export function rc4StateSize(): i32 {
   return RC4_STATE;
@@ -54,7 +62,8 @@ export function wipe(p: usize, len: i32): void {
   memory.fill(p, 0, len);
 }
 
-// ---- hashes: alg 0 = MD4, 1 = MD5, 2 = SHA-1, 3 = SHA-256 ------------------
+// ---- hashes: alg 0 = MD4, 1 = MD5, 2 = SHA-1, 3 = SHA-256, 4 = SHA-384, ----
+// ---- 5 = SHA-512, 6 = SHA-512/256 -----------------------------------------
 
 /** Initialises a hash state at `st`. */
 export function hashInit(alg: i32, st: usize): void {
@@ -80,7 +89,7 @@ export function hash(alg: i32, p: usize, len: i32, out: usize): void {
 
 // ---- HMAC ------------------------------------------------------------------
 
-/** Initialises an HMAC state at `st` with a key of `klen` <= 64 bytes at `key`. */
+/** Initialises an HMAC state at `st` with a key of `klen` <= block length bytes at `key`. */
 export function hmacInit(alg: i32, st: usize, key: usize, klen: i32): void {
   mdHmacInit(alg, st, key, klen);
 }
@@ -91,7 +100,7 @@ export function hmacFinal(alg: i32, st: usize, out: usize): void {
 }
 
 /**
- * One-shot HMAC: key of `klen` <= 64 bytes at `key`, message of `len` bytes at
+ * One-shot HMAC: key of `klen` <= block length bytes at `key`, message of `len` bytes at
  * `p`, MAC to `out`. Wipes the key bytes and the internal state.
  */
 export function hmac(alg: i32, key: usize, klen: i32, p: usize, len: i32, out: usize): void {

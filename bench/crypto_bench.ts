@@ -28,6 +28,7 @@ import {
   sha1,
   sha256,
 } from "../src/crypto/mod.ts";
+import { hmacSha384, sha384, sha512 } from "../src/crypto/_sha512.ts";
 
 /** One benchmark row: a primitive at one input size. */
 export interface Row {
@@ -71,9 +72,12 @@ async function cases(): Promise<Case[]> {
   const hwMd5 = await hw.createMD5();
   const hwSha1 = await hw.createSHA1();
   const hwSha256 = await hw.createSHA256();
+  const hwSha384 = await hw.createSHA384();
+  const hwSha512 = await hw.createSHA512();
   const hwCrc = await hw.createCRC32();
   const hwHmacMd5 = await hw.createHMAC(hw.createMD5(), key16);
   const hwHmacSha256 = await hw.createHMAC(hw.createSHA256(), key16);
+  const hwHmacSha384 = await hw.createHMAC(hw.createSHA384(), key16);
   const hwRun = (h: hw.IHasher, d: Uint8Array) => () =>
     h.init().update(d).digest("binary");
   const nodeHash = (alg: string, d: Uint8Array) => () =>
@@ -116,6 +120,20 @@ async function cases(): Promise<Case[]> {
         hashWasm: hwRun(hwSha256, d),
       },
       {
+        primitive: "sha384",
+        size,
+        ours: () => sha384(d),
+        node: nodeHash("sha384", d),
+        hashWasm: hwRun(hwSha384, d),
+      },
+      {
+        primitive: "sha512",
+        size,
+        ours: () => sha512(d),
+        node: nodeHash("sha512", d),
+        hashWasm: hwRun(hwSha512, d),
+      },
+      {
         primitive: "hmacMd5",
         size,
         ours: () => hmacMd5(key16, d),
@@ -128,6 +146,13 @@ async function cases(): Promise<Case[]> {
         ours: () => hmacSha256(key16, d),
         node: nodeHmac("sha256", d),
         hashWasm: hwRun(hwHmacSha256, d),
+      },
+      {
+        primitive: "hmacSha384",
+        size,
+        ours: () => hmacSha384(key16, d),
+        node: nodeHmac("sha384", d),
+        hashWasm: hwRun(hwHmacSha384, d),
       },
       // node:crypto in Deno has no RC4 or DES cipher and hash-wasm has neither.
       { primitive: "rc4", size, ours: () => rc4Stream.update(d) },

@@ -24,6 +24,12 @@ export const ALG_MD5 = 1;
 export const ALG_SHA1 = 2;
 /** SHA-256 algorithm id. */
 export const ALG_SHA256 = 3;
+/** SHA-384 algorithm id (128-byte blocks: state sizes from `hashStateSizeFor`). */
+export const ALG_SHA384 = 4;
+/** SHA-512 algorithm id (128-byte blocks). */
+export const ALG_SHA512 = 5;
+/** SHA-512/256 algorithm id (128-byte blocks). */
+export const ALG_SHA512_256 = 6;
 
 /** The raw exports of `sspi.wasm` (pointers are byte offsets into `memory`). */
 export interface SspiWasmExports {
@@ -39,10 +45,14 @@ export interface SspiWasmExports {
   keyPtr(): number;
   /** Address of the output region (64 bytes). */
   outPtr(): number;
-  /** Bytes in a hash state. */
+  /** Bytes in a hash state (MD4 to SHA-256). */
   hashStateSize(): number;
-  /** Bytes in an HMAC state. */
+  /** Bytes in an HMAC state (MD4 to SHA-256). */
   hmacStateSize(): number;
+  /** Bytes in a hash state of `alg` (200 for the SHA-512 family, else 104). */
+  hashStateSizeFor(alg: number): number;
+  /** Bytes in an HMAC state of `alg` (264 for the SHA-512 family, else 136). */
+  hmacStateSizeFor(alg: number): number;
   /** Bytes in an RC4 state. */
   rc4StateSize(): number;
   /** Zero-fills `len` bytes at `p`. */
@@ -55,7 +65,10 @@ export interface SspiWasmExports {
   hashFinal(alg: number, st: number, out: number): void;
   /** One-shot hash of `len` bytes at `p`, digest at `out`. */
   hash(alg: number, p: number, len: number, out: number): void;
-  /** Initialises an HMAC state at `st` from a key of `klen` <= 64 bytes. */
+  /**
+   * Initialises an HMAC state at `st` from a key of `klen` <= block length
+   * bytes (64, or 128 for the SHA-512 family).
+   */
   hmacInit(alg: number, st: number, key: number, klen: number): void;
   /** Finishes (and wipes) the HMAC state at `st`, MAC at `out`. */
   hmacFinal(alg: number, st: number, out: number): void;
