@@ -31,6 +31,7 @@ import {
 import { pbkdf2 } from "../../src/packages/kerberos/crypto_pbkdf2.ts";
 import { hmacSha384, hmacSha384Keyed } from "../../src/crypto/_sha512.ts";
 import { fromHex, toHex } from "../../src/util/bytes.ts";
+import { getWasm } from "../../src/wasm/mod.ts";
 
 const te = new TextEncoder();
 const h = (s: string) => fromHex(s.replace(/\s+/g, ""));
@@ -292,6 +293,44 @@ Deno.test("PBKDF2 with HMAC-SHA1/256/384 equals node:crypto (short and long pass
   }
   assert.throws(() => pbkdf2("sha256", bytes(1), bytes(1), 0, 16), RangeError);
   assert.throws(() => pbkdf2("sha384", bytes(1), bytes(1), 1, 65), RangeError);
+});
+
+Deno.test("PBKDF2-HMAC-SHA-384 equals node:crypto for random passwords, salts and counts", () => {
+  const rand = (n: number) => new Uint8Array(randomBytes(n));
+  const int = (n: number) => rand(2).reduce((a, b) => a * 256 + b) % n;
+  // Every password length 0..200, across the 128-byte block (longer ones are
+  // hashed first), with random salts, 1..50 iterations and 32/48/64-byte keys.
+  for (let pwLen = 0; pwLen <= 200; pwLen++) {
+    const pw = rand(pwLen);
+    const salt = rand(int(80));
+    const iter = 1 + int(50);
+    const dkLen = [32, 48, 64][pwLen % 3];
+    assert.equal(
+      toHex(pbkdf2("sha384", pw, salt, iter, dkLen)),
+      toHex(pbkdf2Sync(pw, salt, iter, dkLen, "sha384")),
+      `${pwLen} ${salt.length} ${iter} ${dkLen}`,
+    );
+  }
+});
+
+Deno.test("PBKDF2 wipes the WebAssembly regions that held the password and state", () => {
+  const w = getWasm();
+  const zero = (p: number, n: number) =>
+    w.u8.subarray(p, p + n).every((b) => b === 0);
+  for (const hash of ["sha1", "sha256", "sha384"] as const) {
+    for (const pwLen of [8, 64, 65, 128, 129, 300]) {
+      const pw = bytes(pwLen, pwLen + 5).map((b) => b | 1); // no zero bytes
+      const salt = bytes(40, 9);
+      w.x.wipe(w.out, 64);
+      const dk = pbkdf2(hash, pw, salt, 3, 64);
+      assert.equal(toHex(dk), toHex(pbkdf2Sync(pw, salt, 3, 64, hash)));
+      const used = Math.max(512 + salt.length + 4, pwLen);
+      assert.ok(zero(w.scratch, used), `${hash} ${pwLen}: scratch`);
+      assert.ok(zero(w.state, 512), `${hash} ${pwLen}: state`);
+      assert.ok(zero(w.key, 256), `${hash} ${pwLen}: key`);
+      assert.ok(zero(w.out, 64), `${hash} ${pwLen}: out`);
+    }
+  }
 });
 
 Deno.test("HMAC-SHA-384 with a kept key equals the one-shot and node:crypto", () => {

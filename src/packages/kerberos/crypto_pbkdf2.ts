@@ -2,23 +2,33 @@
  * PBKDF2 (RFC 8018 section 5.2), the first half of the AES string-to-key functions:
  * with HMAC-SHA1 for aes*-cts-hmac-sha1-96 (RFC 3962 section 4), HMAC-SHA-256 for
  * aes128-cts-hmac-sha256-128 and HMAC-SHA-384 for aes256-cts-hmac-sha384-192
- * (RFC 8009 section 4). SHA-1 and SHA-256 run in WebAssembly with the keyed HMAC
- * state made once and copied back before every iteration (two compressions each);
- * SHA-384 runs in TypeScript the same way (`hmacSha384Keyed`). Synchronous, as
- * string-to-key is; every region that held the password or an intermediate value
- * is wiped before returning.
+ * (RFC 8009 section 4). All three run in WebAssembly with the keyed HMAC state
+ * made once and copied back before every iteration (two compressions each).
+ * Synchronous, as string-to-key is; every region that held the password or an
+ * intermediate value is wiped before returning.
  *
  * @module
  */
-import { hmacSha384Keyed } from "../../crypto/_sha512.ts";
 import { digestOf } from "../../crypto/_hash.ts";
-import { ALG_SHA1, ALG_SHA256, getWasm } from "../../wasm/mod.ts";
+import { ALG_SHA1, ALG_SHA256, ALG_SHA384, getWasm } from "../../wasm/mod.ts";
 
 /** The PRFs PBKDF2 runs with here. */
 export type Pbkdf2Hash = "sha1" | "sha256" | "sha384";
 
 /** Output length of each PRF. */
 const H_LEN: Record<Pbkdf2Hash, number> = { sha1: 20, sha256: 32, sha384: 48 };
+/** WebAssembly algorithm id of each PRF's hash. */
+const ALG: Record<Pbkdf2Hash, number> = {
+  sha1: ALG_SHA1,
+  sha256: ALG_SHA256,
+  sha384: ALG_SHA384,
+};
+/** Block length of each PRF's hash (longer HMAC keys are hashed first). */
+const BLOCK_LEN: Record<Pbkdf2Hash, number> = {
+  sha1: 64,
+  sha256: 64,
+  sha384: 128,
+};
 
 /**
  * PBKDF2 of `password` and `salt` with `iterations` (>= 1) and the HMAC of `hash`,
@@ -50,26 +60,21 @@ export function pbkdf2(
   }
   const hLen = H_LEN[hash];
   const out = new Uint8Array(Math.ceil(dkLen / hLen) * hLen);
-  if (hash === "sha384") pbkdf2Sha384(password, salt, iterations, out);
-  else {
-    pbkdf2Wasm(
-      hash === "sha1" ? ALG_SHA1 : ALG_SHA256,
-      hLen,
-      password,
-      salt,
-      iterations,
-      out,
-    );
-  }
+  pbkdf2Wasm(ALG[hash], hLen, BLOCK_LEN[hash], password, salt, iterations, out);
   const dk = out.slice(0, dkLen);
   out.fill(0);
   return dk;
 }
 
-/** T_1 | T_2 | ... into `out` with HMAC-SHA1 or HMAC-SHA-256 in WebAssembly. */
+/**
+ * T_1 | T_2 | ... into `out` with the HMAC of `alg` in WebAssembly. Scratch
+ * layout: the keyed HMAC state (up to 264 bytes) at +0, U_j at +384, and
+ * salt || INT(i) from +512.
+ */
 function pbkdf2Wasm(
   alg: number,
   hLen: number,
+  blockLen: number,
   password: Uint8Array,
   salt: Uint8Array,
   iterations: number,
@@ -77,16 +82,19 @@ function pbkdf2Wasm(
 ): void {
   const w = getWasm();
   const { u8, x, scratch, state } = w;
-  const stateSize = x.hmacStateSize();
+  const stateSize = x.hmacStateSizeFor(alg);
   const saved = scratch; // keyed HMAC state
-  const u = scratch + 256; // U_j
+  const u = scratch + 384; // U_j
   const msg = scratch + 512; // salt || INT(i)
   if (salt.length + 4 > w.scratchSize - 512) {
     throw new RangeError(`Cannot use Kerberos salt of ${salt.length} bytes`);
   }
-  const pw = password.length > 64 ? digestOf(alg, hLen, password) : password;
+  const pw = password.length > blockLen
+    ? digestOf(alg, hLen, password)
+    : password;
   if (pw !== password) {
     x.wipe(scratch, Math.min(password.length, w.scratchSize));
+    x.wipe(w.out, hLen);
   }
   u8.set(pw, w.key);
   x.hmacInit(alg, saved, w.key, pw.length);
@@ -110,32 +118,6 @@ function pbkdf2Wasm(
   } finally {
     x.wipe(scratch, 512 + salt.length + 4);
     x.wipe(state, stateSize);
-  }
-}
-
-/** T_1 | T_2 | ... into `out` with HMAC-SHA-384 (TypeScript). */
-function pbkdf2Sha384(
-  password: Uint8Array,
-  salt: Uint8Array,
-  iterations: number,
-  out: Uint8Array,
-): void {
-  const prf = hmacSha384Keyed(password);
-  const index = new Uint8Array(4);
-  try {
-    for (let block = 1, off = 0; off < out.length; block++, off += 48) {
-      new DataView(index.buffer).setUint32(0, block);
-      let u = prf.mac([salt, index]);
-      out.set(u, off);
-      for (let j = 1; j < iterations; j++) {
-        const next = prf.mac([u]);
-        u.fill(0);
-        u = next;
-        for (let k = 0; k < 48; k++) out[off + k] ^= u[k];
-      }
-      u.fill(0);
-    }
-  } finally {
-    prf.wipe();
+    x.wipeInternal();
   }
 }
