@@ -289,3 +289,17 @@ import { P256_IO } from "./p256";
 export function p256Ptr(): usize {
   return P256_IO;
 }
+
+// ---- ChaCha20-Poly1305 (assembly/chacha20.ts) --------------------------------------
+
+export { chachaBegin, chachaFinish, chachaHash, chachaOpen, chachaSeal, chachaSetCounter, chachaWipe, chachaXor, poly1305 } from "./chacha20";
+import { CHACHA as CHACHA_REGION } from "./chacha20";
+
+/**
+ * Address of the 128-byte ChaCha20-Poly1305 region: the key (32 bytes) at +0,
+ * the nonce (12 bytes) at +32, the tag at +48 (expected tag in for
+ * `chachaOpen`, computed tag out of `chachaSeal` and `poly1305`).
+ */
+export function chachaPtr(): usize {
+  return CHACHA_REGION;
+}

@@ -151,6 +151,46 @@ export interface SspiWasmExports {
    */
   gcmWipe(): void;
   /**
+   * Address of the 128-byte ChaCha20-Poly1305 region: the 32-byte key at +0,
+   * the 12-byte nonce at +32, the 16-byte tag at +48 (expected tag in for
+   * `chachaOpen`, computed tag out of `chachaSeal` and `poly1305`).
+   */
+  chachaPtr(): number;
+  /**
+   * Starts a ChaCha20-Poly1305 message (RFC 8439 2.8) under the key and nonce
+   * in the region: the Poly1305 key from block 0, the block counter at 1.
+   */
+  chachaBegin(): void;
+  /**
+   * XORs `len` bytes at `p` in place with the ChaCha20 keystream, continuing
+   * the stream (chunks of any length).
+   */
+  chachaXor(p: number, len: number): void;
+  /** Sets the ChaCha20 block counter for the next `chachaXor` (raw ChaCha20). */
+  chachaSetCounter(counter: number): void;
+  /**
+   * Absorbs `len` bytes at `p` into Poly1305, a final partial block
+   * zero-padded (chunks must be multiples of 16 bytes except the last).
+   */
+  chachaHash(p: number, len: number): void;
+  /**
+   * Absorbs the length block and computes the tag; with `verify` 1 compares it
+   * (constant time) with the tag in the region and returns 1 on a match,
+   * otherwise writes it there and returns 1.
+   */
+  chachaFinish(aadLen: number, dataLen: number, verify: number): number;
+  /** One-shot ChaCha20-Poly1305 encryption in place; the tag goes to the region. */
+  chachaSeal(aad: number, aadLen: number, p: number, len: number): void;
+  /**
+   * One-shot ChaCha20-Poly1305 decryption: checks the tag in the region first
+   * and only on a match (returns 1) decrypts `len` bytes at `p` in place.
+   */
+  chachaOpen(aad: number, aadLen: number, p: number, len: number): number;
+  /** Plain Poly1305 keyed by the region's first 32 bytes; the tag goes to +48. */
+  poly1305(p: number, len: number): void;
+  /** Wipes the ChaCha20-Poly1305 region, the keystream and the Poly1305 state. */
+  chachaWipe(): void;
+  /**
    * Address of the 96-byte X25519 region: the scalar at +0, the u-coordinate at
    * +32, the result at +64.
    */

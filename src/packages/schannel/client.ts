@@ -46,7 +46,6 @@ import {
   finishedMac,
   handshakeSecret,
   masterSecret,
-  suiteById,
   type Tls13Suite,
 } from "./keys.ts";
 import {
@@ -175,7 +174,9 @@ export class TlsClient extends TlsEngine {
       signatureSchemes: SIGNATURE_SCHEMES,
       protocols: this.#cred.protocols,
       tls13: this.#cred.allows(TLS13, "client"),
+      suites: this.#cred.suites.map((s) => s.id),
       tls12: this.#cred.allows(TLS12, "client"),
+      suites12: this.#cred.suites12.map((s) => s.id),
       tail: this.#resumable ? offerExtensions(this.#offer, Date.now()) : null,
     });
     const m = handshakeMessage(HS_CLIENT_HELLO, body);
@@ -257,7 +258,7 @@ export class TlsClient extends TlsEngine {
         "the server speaks neither TLS 1.3 nor TLS 1.2 as allowed",
       );
     }
-    const suite = suiteById(sh.suite);
+    const suite = this.#cred.suites.find((s) => s.id === sh.suite);
     const offer = this.#offer;
     if (
       !suite || (this.#retried && suite !== this.#suite) ||
@@ -280,6 +281,7 @@ export class TlsClient extends TlsEngine {
     }
     this.#suite = suite;
     this.cipherBits = suite.keyLen * 8;
+    this.cipherSuite = suite.id;
     this.transcript.useSuite(suite);
     const shared = sharedSecret(this.#share, sh.keyShare, "server");
     this.transcript.add(raw);
@@ -308,7 +310,7 @@ export class TlsClient extends TlsEngine {
    */
   #retry(sh: ServerHello, raw: Uint8Array): void {
     if (this.#retried) throw unexpected("a second HelloRetryRequest");
-    const suite = suiteById(sh.suite);
+    const suite = this.#cred.suites.find((s) => s.id === sh.suite);
     if (
       sh.version !== TLS13 || !this.#cred.allows(TLS13, "client") || !suite
     ) {

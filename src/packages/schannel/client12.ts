@@ -39,7 +39,7 @@ import {
   parseCertificateRequest12,
   parseServerKeyExchange,
 } from "./messages12.ts";
-import { finished12, keyBlock12, masterSecret12, TLS12_SUITES } from "./prf.ts";
+import { finished12, keyBlock12, masterSecret12 } from "./prf.ts";
 import type { Tls13Suite } from "./keys.ts";
 import { plainRecord } from "./record.ts";
 import { RecordCipher12 } from "./record12.ts";
@@ -124,7 +124,7 @@ export function startTls12(
       "a TLS 1.3 server answered with TLS 1.2 (a downgrade)",
     );
   }
-  const suite12 = TLS12_SUITES.find((x) => x.id === sh.suite);
+  const suite12 = o.cred.suites12.find((x) => x.id === sh.suite);
   if (!suite12) {
     throw new TlsAlert(
       ALERT_ILLEGAL_PARAMETER,
@@ -149,6 +149,7 @@ export function startTls12(
   engine.protocol = sh.protocol;
   engine.version = TLS12;
   engine.cipherBits = suite12.crypto.keyLen * 8;
+  engine.cipherSuite = suite12.id;
   engine.transcript.useSuite(suite12.crypto);
   engine.transcript.add(raw);
   const { offer, ...rest } = o;
@@ -387,8 +388,12 @@ export class Tls12Client {
       s.serverRandom,
     );
     e.out.push(plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1)));
-    e.writeCipher = new RecordCipher12(kb.clientKey, kb.clientSalt);
-    this.#pendingRead = new RecordCipher12(kb.serverKey, kb.serverSalt);
+    e.writeCipher = new RecordCipher12(s.suite, kb.clientKey, kb.clientSalt);
+    this.#pendingRead = new RecordCipher12(
+      s.suite,
+      kb.serverKey,
+      kb.serverSalt,
+    );
     for (const k of Object.values(kb)) k.fill(0);
     add(
       handshakeMessage(

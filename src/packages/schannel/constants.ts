@@ -62,6 +62,11 @@ export const TLS13 = 0x0304;
 export const TLS_AES_128_GCM_SHA256 = 0x1301;
 /** `TLS_AES_256_GCM_SHA384` (Windows' first choice). */
 export const TLS_AES_256_GCM_SHA384 = 0x1302;
+/**
+ * `TLS_CHACHA20_POLY1305_SHA256` (RFC 8446 B.4, RFC 8439): offered after the AES-GCM
+ * suites, chosen by a server only when the client offers no AES-GCM suite it allows.
+ */
+export const TLS_CHACHA20_POLY1305_SHA256 = 0x1303;
 /** `x25519`, the one key-exchange group. */
 export const GROUP_X25519 = 0x001d;
 
@@ -71,7 +76,7 @@ export const MAX_PLAINTEXT = 16384;
 export const MAX_CIPHERTEXT = 16384 + 256;
 /** The record header: type, version, length. */
 export const RECORD_HEADER = 5;
-/** Inner content type byte + AES-GCM tag. */
+/** Inner content type byte + AEAD tag (AES-GCM and Poly1305 tags are both 16 bytes). */
 export const RECORD_TRAILER = 17;
 
 /** Alert descriptions (RFC 8446 section 6). */
@@ -167,6 +172,16 @@ export const TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 = 0xc02b;
 export const TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 = 0xc030;
 /** `TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384`. */
 export const TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 = 0xc02c;
+/** `TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256` (RFC 7905). */
+export const TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 = 0xcca8;
+/** `TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256` (RFC 7905). */
+export const TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 = 0xcca9;
+/** The ChaCha20-Poly1305 suites, TLS 1.3 and 1.2 (no `ALG_ID` in `CONNECTION_INFO`). */
+export const CHACHA20_SUITES: readonly number[] = [
+  TLS_CHACHA20_POLY1305_SHA256,
+  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+];
 /** `SP_PROT_TLS1_2_SERVER`. */
 export const SP_PROT_TLS1_2_SERVER = 0x400;
 /** `SP_PROT_TLS1_2_CLIENT`. */

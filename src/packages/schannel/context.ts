@@ -63,6 +63,7 @@ import {
   CALG_AES_128,
   CALG_AES_256,
   CALG_ECDH_EPHEM,
+  CHACHA20_SUITES,
   CT_ALERT,
   CT_APPLICATION_DATA,
   CT_HANDSHAKE,
@@ -436,7 +437,12 @@ export class SchannelContext implements PackageContext {
               : (this.#role === "initiate"
                 ? SP_PROT_TLS1_3_CLIENT
                 : SP_PROT_TLS1_3_SERVER),
-            aiCipher: e!.cipherBits === 256 ? CALG_AES_256 : CALG_AES_128,
+            // Windows has no ALG_ID for ChaCha20: 0 for the ChaCha20-Poly1305 suites.
+            aiCipher: CHACHA20_SUITES.includes(e!.cipherSuite)
+              ? 0
+              : e!.cipherBits === 256
+              ? CALG_AES_256
+              : CALG_AES_128,
             dwCipherStrength: e!.cipherBits,
             aiHash: 0,
             dwHashStrength: 0,

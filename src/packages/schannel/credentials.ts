@@ -9,6 +9,8 @@ import { SspiError } from "../../sspi/errors.ts";
 import { SECPKG_CRED_INBOUND } from "../../sspi/flags.ts";
 import type { AcquireRequest, PackageCredential } from "../../sspi/package.ts";
 import { KEX_GROUPS } from "./kex.ts";
+import { TLS13_SUITES, type Tls13Suite } from "./keys.ts";
+import { TLS12_SUITES, type Tls12Suite } from "./prf.ts";
 import { SCH_CRED_DISABLE_RECONNECTS } from "./constants.ts";
 import { SessionCache } from "./session_cache.ts";
 import { ServerSessionCache } from "./server_sessions.ts";
@@ -71,6 +73,58 @@ export interface SchannelAuthData {
    * its key share for the first; a server prefers them in this order.
    */
   KeyExchangeGroups?: readonly (string | number)[];
+  /**
+   * The cipher suites allowed, TLS 1.3 and 1.2, by IANA name or code point:
+   * `"TLS_AES_128_GCM_SHA256"` (0x1301), `"TLS_AES_256_GCM_SHA384"` (0x1302),
+   * `"TLS_CHACHA20_POLY1305_SHA256"` (0x1303);
+   * `"TLS_ECDHE_{ECDSA,RSA}_WITH_AES_128_GCM_SHA256"` (0xc02b, 0xc02f),
+   * `"TLS_ECDHE_{ECDSA,RSA}_WITH_AES_256_GCM_SHA384"` (0xc02c, 0xc030),
+   * `"TLS_ECDHE_{RSA,ECDSA}_WITH_CHACHA20_POLY1305_SHA256"` (0xcca8, 0xcca9). Default
+   * all. A client offers them and a server picks the first the client offers, both in
+   * this package's order (AES-GCM before ChaCha20-Poly1305), whatever the order here;
+   * a version none of whose suites is listed is neither offered nor accepted. The
+   * portable stand-in for Windows' cipher-suite policy (`SCH_CREDENTIALS`
+   * `pDisabledCrypto`, or the system's suite order).
+   */
+  CipherSuites?: readonly (string | number)[];
+}
+
+const TLS12_NAMES: Readonly<Record<string, number>> = {
+  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: 0xc02b,
+  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 0xc02f,
+  TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: 0xc02c,
+  TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: 0xc030,
+  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 0xcca8,
+  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: 0xcca9,
+};
+
+/** The TLS 1.3 and 1.2 suites of `CipherSuites`, each in our order of preference. */
+function suitesOf(
+  list: readonly (string | number)[] | undefined,
+): { tls13: Tls13Suite[]; tls12: Tls12Suite[] } {
+  if (list === undefined) {
+    return { tls13: [...TLS13_SUITES], tls12: [...TLS12_SUITES] };
+  }
+  const ids = list.map((s) => {
+    if (typeof s === "number") return s;
+    const name = String(s).toUpperCase();
+    return TLS13_SUITES.find((x) => x.name === name)?.id ??
+      TLS12_NAMES[name] ?? -1;
+  });
+  const known = (id: number) =>
+    TLS13_SUITES.some((x) => x.id === id) ||
+    TLS12_SUITES.some((x) => x.id === id);
+  if (!ids.length || !ids.every(known)) {
+    throw new SspiError(
+      SEC_E_ALGORITHM_MISMATCH,
+      "CipherSuites: only the TLS 1.3 AES-GCM and ChaCha20-Poly1305 suites and " +
+        "the TLS 1.2 ECDHE AES-GCM and ChaCha20-Poly1305 suites are supported",
+    );
+  }
+  return {
+    tls13: TLS13_SUITES.filter((x) => ids.includes(x.id)),
+    tls12: TLS12_SUITES.filter((x) => ids.includes(x.id)),
+  };
 }
 
 const GROUP_NAMES: Readonly<Record<string, number>> = {
@@ -164,6 +218,10 @@ export class SchannelCredential implements PackageCredential {
   readonly enabledProtocols: number;
   /** The key exchange groups, preferred first. */
   readonly groups: readonly number[];
+  /** The TLS 1.3 suites allowed, in our order of preference. */
+  readonly suites: readonly Tls13Suite[];
+  /** The TLS 1.2 suites allowed, in our order of preference. */
+  readonly suites12: readonly Tls12Suite[];
   #key: PrivateKey | null;
   #roots: Certificate[] | null;
   #sessions = new SessionCache();
@@ -186,6 +244,9 @@ export class SchannelCredential implements PackageCredential {
       : null;
     this.enabledProtocols = (a.grbitEnabledProtocols ?? 0) >>> 0;
     this.groups = groupsOf(a.KeyExchangeGroups);
+    const suites = suitesOf(a.CipherSuites);
+    this.suites = suites.tls13;
+    this.suites12 = suites.tls12;
     this.chain = a.Certificate ? derList(a.Certificate) : [];
     this.leaf = this.chain.length
       ? parsed([this.chain[0]], "Certificate")[0]
@@ -225,6 +286,8 @@ export class SchannelCredential implements PackageCredential {
 
   /** Whether `version` (0x0303 or 0x0304) may be used in `role`. */
   allows(version: number, role: "client" | "server"): boolean {
+    const suites = version === 0x0304 ? this.suites : this.suites12;
+    if (suites.length === 0) return false;
     if (this.enabledProtocols === 0) return true;
     const bit = version === 0x0304
       ? (role === "client" ? 0x2000 : 0x1000)

@@ -105,6 +105,8 @@ export abstract class TlsEngine {
   readonly transcript: Transcript = new Transcript();
   /** The record cipher's AES key size in bits (128, or 256 for TLS_AES_256_GCM_SHA384). */
   cipherBits = 128;
+  /** The negotiated suite's code point (TLS 1.3 or 1.2) once chosen, 0 until then. */
+  cipherSuite = 0;
   /** Records to send, collected during one step. */
   out: Uint8Array[] = [];
   /** True once our and the peer's Finished are done. */

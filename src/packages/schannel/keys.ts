@@ -1,6 +1,7 @@
 /**
- * The TLS 1.3 key schedule (RFC 8446 section 7) for the two AES-GCM suites:
- * `TLS_AES_128_GCM_SHA256` and `TLS_AES_256_GCM_SHA384`. HKDF-Extract,
+ * The TLS 1.3 key schedule (RFC 8446 section 7) for the suites we speak:
+ * `TLS_AES_128_GCM_SHA256`, `TLS_AES_256_GCM_SHA384` and
+ * `TLS_CHACHA20_POLY1305_SHA256`. HKDF-Extract,
  * HKDF-Expand-Label, Derive-Secret, traffic keys, Finished MACs and key updates take
  * the suite, whose hash they use.
  *
@@ -8,16 +9,46 @@
  */
 import { hmacSha256, sha256 } from "../../crypto/mod.ts";
 import { hmacSha384, sha384, sha384Stream } from "../../crypto/_sha512.ts";
-import { TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384 } from "./constants.ts";
+import { AesGcm } from "../../wasm/gcm.ts";
+import { ChaCha20Poly1305 } from "../../wasm/chacha20.ts";
+import {
+  TLS_AES_128_GCM_SHA256,
+  TLS_AES_256_GCM_SHA384,
+  TLS_CHACHA20_POLY1305_SHA256,
+} from "./constants.ts";
 
-/** A TLS 1.3 cipher suite: its hash and AES key length. */
+/** An AEAD key with 12-byte nonces and 16-byte tags (AES-GCM, ChaCha20-Poly1305). */
+export interface Aead {
+  /** Encrypts `data` in place and writes the tag into `tag`. */
+  encrypt(
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    data: Uint8Array,
+    tag: Uint8Array,
+  ): void;
+  /** Checks the tag first; only on a match decrypts `data` in place and returns true. */
+  decrypt(
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    data: Uint8Array,
+    tag: Uint8Array,
+  ): boolean;
+  /** Wipes the key. */
+  wipe(): void;
+}
+
+/** A TLS 1.3 cipher suite: its hash, AEAD and key length. */
 export interface Tls13Suite {
   /** The suite's code point. */
   readonly id: number;
+  /** The suite's IANA name. */
+  readonly name: string;
   /** The hash's output length (32 or 48). */
   readonly hashLen: number;
-  /** The AES key length (16 or 32). */
+  /** The AEAD key length (16 or 32). */
   readonly keyLen: number;
+  /** The suite's AEAD keyed with `key` (copied). */
+  aead(key: Uint8Array): Aead;
   /** HMAC with the suite's hash. */
   hmac(key: Uint8Array, data: Uint8Array): Uint8Array;
   /** The suite's hash of `data`. */
@@ -46,8 +77,10 @@ function sha256Stream(): HashStream {
 /** `TLS_AES_128_GCM_SHA256` (mandatory, RFC 8446 9.1). */
 export const AES128_SHA256: Tls13Suite = {
   id: TLS_AES_128_GCM_SHA256,
+  name: "TLS_AES_128_GCM_SHA256",
   hashLen: 32,
   keyLen: 16,
+  aead: (k) => new AesGcm(k),
   hmac: (k, d) => hmacSha256(k, d),
   digest: (d) => sha256(d),
   stream: sha256Stream,
@@ -56,17 +89,36 @@ export const AES128_SHA256: Tls13Suite = {
 /** `TLS_AES_256_GCM_SHA384`. */
 export const AES256_SHA384: Tls13Suite = {
   id: TLS_AES_256_GCM_SHA384,
+  name: "TLS_AES_256_GCM_SHA384",
   hashLen: 48,
   keyLen: 32,
+  aead: (k) => new AesGcm(k),
   hmac: hmacSha384,
   digest: sha384,
   stream: sha384Stream,
 };
 
-/** The suites we speak, in our order of preference. */
+/** `TLS_CHACHA20_POLY1305_SHA256` (RFC 8446 B.4, RFC 8439). */
+export const CHACHA20_SHA256: Tls13Suite = {
+  id: TLS_CHACHA20_POLY1305_SHA256,
+  name: "TLS_CHACHA20_POLY1305_SHA256",
+  hashLen: 32,
+  keyLen: 32,
+  aead: (k) => new ChaCha20Poly1305(k),
+  hmac: (k, d) => hmacSha256(k, d),
+  digest: (d) => sha256(d),
+  stream: sha256Stream,
+};
+
+/**
+ * The suites we speak, in our order of preference (the order a client offers them
+ * and a server picks from): the AES-GCM suites, then ChaCha20-Poly1305, as Windows
+ * orders them after AES.
+ */
 export const TLS13_SUITES: readonly Tls13Suite[] = [
   AES128_SHA256,
   AES256_SHA384,
+  CHACHA20_SHA256,
 ];
 
 /** The suite with this code point, or undefined. */

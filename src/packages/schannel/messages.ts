@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { TLS12_SUITES } from "./prf.ts";
 import {
   ALERT_ILLEGAL_PARAMETER,
   EXT_ALPN,
@@ -23,8 +22,6 @@ import {
   GROUP_SECP384R1,
   TLS12,
   TLS13,
-  TLS_AES_128_GCM_SHA256,
-  TLS_AES_256_GCM_SHA384,
   TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
 } from "./constants.ts";
 import { decodeError, Reader, TlsAlert, Writer } from "./wire.ts";
@@ -99,7 +96,7 @@ export interface ClientHello {
   pskModes: Uint8Array | null;
 }
 
-/** Encodes a ClientHello body offering TLS 1.3, AES-128-GCM and x25519. */
+/** Encodes a ClientHello body offering TLS 1.3 (the given suites) and/or TLS 1.2. */
 export function encodeClientHello(h: {
   random: Uint8Array;
   sessionId: Uint8Array;
@@ -111,15 +108,19 @@ export function encodeClientHello(h: {
   signatureSchemes: readonly number[];
   protocols: string[] | null;
   tls13: boolean;
+  /** The TLS 1.3 suites offered (when `tls13`), preferred first. */
+  suites: readonly number[];
   tls12: boolean;
+  /** The TLS 1.2 suites offered (when `tls12`), preferred first. */
+  suites12: readonly number[];
   /** Extensions to end with (typed, length-prefixed): the PSK offer. */
   tail?: Uint8Array | null;
 }): Uint8Array {
   const w = new Writer().u16(TLS12).bytes(h.random).vector(1, h.sessionId);
   w.open(2);
-  if (h.tls13) w.u16(TLS_AES_128_GCM_SHA256).u16(TLS_AES_256_GCM_SHA384);
+  if (h.tls13) { for (const id of h.suites) w.u16(id); }
   if (h.tls12) {
-    for (const suite of TLS12_SUITES) w.u16(suite.id);
+    for (const id of h.suites12) w.u16(id);
   }
   w.close();
   w.u8(1).u8(0); // legacy_compression_methods: null

@@ -1,6 +1,6 @@
 /**
  * The `Schannel` security package: TLS 1.3 (RFC 8446) in portable TypeScript, with
- * X25519 and AES-128-GCM in WebAssembly and certificates in `src/pki`, behind the
+ * X25519, AES-GCM and ChaCha20-Poly1305 in WebAssembly and certificates in `src/pki`, behind the
  * Win32 Schannel conventions ("InitializeSecurityContext (Schannel)").
  *
  * ## Client (`InitializeSecurityContext`)
@@ -44,10 +44,12 @@
  * `SECPKG_ATTR_SESSION_INFO` says `SSL_SESSION_RECONNECT` when a session was
  * resumed; `SCH_CRED_DISABLE_RECONNECTS` turns it off.
  *
- * Suites: `TLS_AES_128_GCM_SHA256` and `TLS_AES_256_GCM_SHA384` (TLS 1.3); ECDHE
- * with RSA or ECDSA, AES-128-GCM-SHA256 or AES-256-GCM-SHA384 (TLS 1.2). Not
- * implemented: TLS 1.1 and older, TLS 1.2 session tickets, 0-RTT, sending KeyUpdate,
- * ChaCha20.
+ * Suites: `TLS_AES_128_GCM_SHA256`, `TLS_AES_256_GCM_SHA384` and
+ * `TLS_CHACHA20_POLY1305_SHA256` (TLS 1.3, offered and chosen in that order;
+ * `CipherSuites` in the credential restricts them); ECDHE with RSA or ECDSA,
+ * AES-128-GCM-SHA256 or AES-256-GCM-SHA384 (TLS 1.2). Not implemented: TLS 1.1 and
+ * older, TLS 1.2 ChaCha20-Poly1305 suites, TLS 1.2 session tickets, 0-RTT, sending
+ * KeyUpdate.
  *
  * @module
  */

@@ -1,5 +1,6 @@
 /**
- * The TLS 1.2 key schedule (RFC 5246 5 and 8.1, RFC 7627) for the AES-GCM suites:
+ * The TLS 1.2 key schedule (RFC 5246 5 and 8.1, RFC 7627) for the AES-GCM suites
+ * and the ChaCha20-Poly1305 suites of RFC 7905:
  * the PRF with the suite's hash (SHA-256, or SHA-384 for the AES-256 suites), the
  * (extended) master secret, the key block and Finished `verify_data`. Also which
  * TLS 1.2 suites we speak.
@@ -9,10 +10,17 @@
 import {
   TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
   TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
   TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
   TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 } from "./constants.ts";
-import { AES128_SHA256, AES256_SHA384, type Tls13Suite } from "./keys.ts";
+import {
+  AES128_SHA256,
+  AES256_SHA384,
+  CHACHA20_SHA256,
+  type Tls13Suite,
+} from "./keys.ts";
 
 /** A TLS 1.2 suite we speak: its certificate kind and its hash and key length. */
 export interface Tls12Suite {
@@ -20,11 +28,14 @@ export interface Tls12Suite {
   readonly id: number;
   /** ECDHE_RSA (else ECDHE_ECDSA). */
   readonly rsa: boolean;
-  /** The PRF hash and AES key length. */
+  /** The PRF hash, the AEAD and its key length. */
   readonly crypto: Tls13Suite;
 }
 
-/** The TLS 1.2 suites, in our order of preference (AES-128 first). */
+/**
+ * The TLS 1.2 suites, in our order of preference (AES-128 first, ChaCha20-Poly1305
+ * last).
+ */
 export const TLS12_SUITES: readonly Tls12Suite[] = [
   {
     id: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
@@ -46,7 +57,26 @@ export const TLS12_SUITES: readonly Tls12Suite[] = [
     rsa: true,
     crypto: AES256_SHA384,
   },
+  {
+    id: TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    rsa: false,
+    crypto: CHACHA20_SHA256,
+  },
+  {
+    id: TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    rsa: true,
+    crypto: CHACHA20_SHA256,
+  },
 ];
+
+/**
+ * The length of a TLS 1.2 suite's `*_write_IV`: 12 for ChaCha20-Poly1305 (RFC 7905:
+ * the whole nonce, XORed with the sequence number), 4 for AES-GCM (RFC 5288: the
+ * implicit salt before an explicit nonce).
+ */
+export function fixedIvLength12(s: Tls13Suite): number {
+  return s === CHACHA20_SHA256 ? 12 : 4;
+}
 
 const ENC = new TextEncoder();
 
@@ -98,7 +128,7 @@ export function masterSecret12(
     );
 }
 
-/** The AES-GCM key block: client key, server key, client salt, server salt. */
+/** The key block: client key, server key, client and server `write_IV` (salt or nonce). */
 export function keyBlock12(
   s: Tls13Suite,
   master: Uint8Array,
@@ -111,18 +141,19 @@ export function keyBlock12(
   serverSalt: Uint8Array;
 } {
   const k = s.keyLen;
+  const v = fixedIvLength12(s);
   const kb = prf12(
     s,
     master,
     "key expansion",
     join(serverRandom, clientRandom),
-    2 * k + 8,
+    2 * k + 2 * v,
   );
   const out = {
     clientKey: kb.slice(0, k),
     serverKey: kb.slice(k, 2 * k),
-    clientSalt: kb.slice(2 * k, 2 * k + 4),
-    serverSalt: kb.slice(2 * k + 4, 2 * k + 8),
+    clientSalt: kb.slice(2 * k, 2 * k + v),
+    serverSalt: kb.slice(2 * k + v, 2 * k + 2 * v),
   };
   kb.fill(0);
   return out;

@@ -1,10 +1,10 @@
 /**
  * The TLS record layer (RFC 8446 section 5): finding whole records in received bytes,
- * and AES-128-GCM record protection with per-direction sequence numbers.
+ * and AEAD record protection (the suite's AES-GCM or ChaCha20-Poly1305) with
+ * per-direction sequence numbers.
  *
  * @module
  */
-import { AesGcm } from "../../wasm/gcm.ts";
 import {
   ALERT_BAD_RECORD_MAC,
   ALERT_RECORD_OVERFLOW,
@@ -18,7 +18,12 @@ import {
   TLS12,
 } from "./constants.ts";
 import { TlsAlert } from "./wire.ts";
-import { nextTrafficSecret, type Tls13Suite, trafficKeys } from "./keys.ts";
+import {
+  type Aead,
+  nextTrafficSecret,
+  type Tls13Suite,
+  trafficKeys,
+} from "./keys.ts";
 import {
   SEC_E_DECRYPT_FAILURE,
   SEC_E_ILLEGAL_MESSAGE,
@@ -135,7 +140,7 @@ export interface RecordProtection {
 export class RecordCipher implements RecordProtection {
   readonly header = RECORD_HEADER;
   readonly trailer = 17;
-  #gcm: AesGcm;
+  #aead: Aead;
   #iv: Uint8Array;
   #seq = 0;
   #nonce = new Uint8Array(12);
@@ -147,7 +152,7 @@ export class RecordCipher implements RecordProtection {
     this.#suite = suite;
     this.#secret = secret.slice();
     const { key, iv } = trafficKeys(suite, secret);
-    this.#gcm = new AesGcm(key);
+    this.#aead = suite.aead(key);
     key.fill(0);
     this.#iv = iv;
   }
@@ -168,7 +173,7 @@ export class RecordCipher implements RecordProtection {
    * 5-byte record header already written (the AAD); `tag` receives the tag.
    */
   seal(header: Uint8Array, inner: Uint8Array, tag: Uint8Array): void {
-    this.#gcm.encrypt(this.#next(), header, inner, tag);
+    this.#aead.encrypt(this.#next(), header, inner, tag);
     this.#seq++;
   }
 
@@ -190,7 +195,7 @@ export class RecordCipher implements RecordProtection {
     }
     const ct = body.subarray(0, body.length - 16);
     const tag = body.subarray(body.length - 16);
-    if (!this.#gcm.decrypt(this.#next(), header, ct, tag)) {
+    if (!this.#aead.decrypt(this.#next(), header, ct, tag)) {
       throw new TlsAlert(
         ALERT_BAD_RECORD_MAC,
         SEC_E_DECRYPT_FAILURE,
@@ -217,7 +222,7 @@ export class RecordCipher implements RecordProtection {
     trailer: Uint8Array,
   ): void {
     writeHeader(header, 0, CT_APPLICATION_DATA, data.length + 17);
-    // The inner plaintext is data + content type; GCM runs over one contiguous range.
+    // The inner plaintext is data + content type; the AEAD runs over one contiguous range.
     const inner = new Uint8Array(data.length + 1);
     inner.set(data);
     inner[data.length] = type;
@@ -255,7 +260,7 @@ export class RecordCipher implements RecordProtection {
 
   /** Wipes the key, IV and secret. */
   wipe(): void {
-    this.#gcm.wipe();
+    this.#aead.wipe();
     this.#iv.fill(0);
     this.#secret.fill(0);
   }

@@ -1,11 +1,13 @@
 /**
- * TLS 1.2 AES-128-GCM record protection (RFC 5246 6.2.3.3, RFC 5288): a 4-byte
+ * TLS 1.2 AEAD record protection (RFC 5246 6.2.3.3). AES-GCM (RFC 5288): a 4-byte
  * implicit salt and an 8-byte explicit nonce carried in each record (the sequence
- * number here), AAD of sequence number, type, version and plaintext length.
+ * number here). ChaCha20-Poly1305 (RFC 7905): no explicit nonce; the nonce is the
+ * 12-byte `write_IV` XOR the sequence number. The AAD is the sequence number, type,
+ * version and plaintext length.
  *
  * @module
  */
-import { AesGcm } from "../../wasm/gcm.ts";
+import type { Aead, Tls13Suite } from "./keys.ts";
 import {
   ALERT_BAD_RECORD_MAC,
   ALERT_PROTOCOL_VERSION,
@@ -21,20 +23,34 @@ import {
 const EXPLICIT = 8;
 const TAG = 16;
 
-/** One direction's TLS 1.2 AES-GCM state. */
+/** One direction's TLS 1.2 AEAD state (AES-GCM or ChaCha20-Poly1305). */
 export class RecordCipher12 implements RecordProtection {
-  readonly header = RECORD_HEADER + EXPLICIT;
+  readonly header: number;
   readonly trailer = TAG;
-  #gcm: AesGcm;
+  #aead: Aead;
   #salt: Uint8Array;
+  /** Bytes of explicit nonce per record: 8 (AES-GCM) or 0 (ChaCha20-Poly1305). */
+  #explicit: number;
   #seq = 0;
   #nonce = new Uint8Array(12);
   #aad = new Uint8Array(13);
 
-  /** A cipher from a 16-byte key and the 4-byte salt (`*_write_IV`). */
-  constructor(key: Uint8Array, salt: Uint8Array) {
-    this.#gcm = new AesGcm(key);
-    this.#salt = salt.slice();
+  /**
+   * A cipher for `suite`'s AEAD from its key and `*_write_IV`: a 4-byte salt
+   * (AES-GCM, explicit nonces) or a 12-byte IV (ChaCha20-Poly1305, implicit nonces).
+   */
+  constructor(suite: Tls13Suite, key: Uint8Array, iv: Uint8Array) {
+    this.#aead = suite.aead(key);
+    this.#salt = iv.slice();
+    this.#explicit = iv.length === 12 ? 0 : EXPLICIT;
+    this.header = RECORD_HEADER + this.#explicit;
+  }
+
+  /** The nonce for the sequence number now in the AAD (ChaCha20: IV XOR seq). */
+  #implicitNonce(): void {
+    const n = this.#nonce;
+    n.set(this.#salt);
+    for (let i = 0; i < 8; i++) n[4 + i] ^= this.#aad[i];
   }
 
   #fill(seq: number, type: number, length: number): void {
@@ -57,13 +73,17 @@ export class RecordCipher12 implements RecordProtection {
     data: Uint8Array,
     trailer: Uint8Array,
   ): void {
-    writeHeader(header, 0, type, EXPLICIT + data.length + TAG);
+    writeHeader(header, 0, type, this.#explicit + data.length + TAG);
     this.#fill(this.#seq, type, data.length);
-    // The explicit nonce is the sequence number (unique per key, as RFC 5288 asks).
-    header.set(this.#aad.subarray(0, 8), RECORD_HEADER);
-    this.#nonce.set(this.#salt);
-    this.#nonce.set(this.#aad.subarray(0, 8), 4);
-    this.#gcm.encrypt(this.#nonce, this.#aad, data, trailer.subarray(0, TAG));
+    if (this.#explicit) {
+      // The explicit nonce is the sequence number (unique per key, as RFC 5288 asks).
+      header.set(this.#aad.subarray(0, 8), RECORD_HEADER);
+      this.#nonce.set(this.#salt);
+      this.#nonce.set(this.#aad.subarray(0, 8), 4);
+    } else {
+      this.#implicitNonce();
+    }
+    this.#aead.encrypt(this.#nonce, this.#aad, data, trailer.subarray(0, TAG));
     this.#seq++;
   }
 
@@ -71,7 +91,8 @@ export class RecordCipher12 implements RecordProtection {
     header: Uint8Array,
     body: Uint8Array,
   ): { type: number; data: Uint8Array } {
-    if (body.length < EXPLICIT + TAG) {
+    const explicit = this.#explicit;
+    if (body.length < explicit + TAG) {
       throw new TlsAlert(
         ALERT_BAD_RECORD_MAC,
         SEC_E_DECRYPT_FAILURE,
@@ -87,12 +108,16 @@ export class RecordCipher12 implements RecordProtection {
       );
     }
     const type = header[0];
-    const data = body.subarray(EXPLICIT, body.length - TAG);
+    const data = body.subarray(explicit, body.length - TAG);
     this.#fill(this.#seq, type, data.length);
-    this.#nonce.set(this.#salt);
-    this.#nonce.set(body.subarray(0, EXPLICIT), 4);
+    if (explicit) {
+      this.#nonce.set(this.#salt);
+      this.#nonce.set(body.subarray(0, EXPLICIT), 4);
+    } else {
+      this.#implicitNonce();
+    }
     if (
-      !this.#gcm.decrypt(
+      !this.#aead.decrypt(
         this.#nonce,
         this.#aad,
         data,
@@ -126,7 +151,7 @@ export class RecordCipher12 implements RecordProtection {
   }
 
   wipe(): void {
-    this.#gcm.wipe();
+    this.#aead.wipe();
     this.#salt.fill(0);
   }
 }

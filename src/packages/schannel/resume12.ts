@@ -55,8 +55,8 @@ function ciphers(
 ): { client: RecordCipher12; server: RecordCipher12 } {
   const kb = keyBlock12(suite.crypto, master, clientRandom, serverRandom);
   const out = {
-    client: new RecordCipher12(kb.clientKey, kb.clientSalt),
-    server: new RecordCipher12(kb.serverKey, kb.serverSalt),
+    client: new RecordCipher12(suite.crypto, kb.clientKey, kb.clientSalt),
+    server: new RecordCipher12(suite.crypto, kb.serverKey, kb.serverSalt),
   };
   for (const k of Object.values(kb)) k.fill(0);
   return out;
@@ -290,6 +290,7 @@ export class Tls12ResumedServer {
     }
     e.version = TLS12;
     e.cipherBits = suite.crypto.keyLen * 8;
+    e.cipherSuite = suite.id;
     e.resumed = true;
     e.sessionId = this.#session.sessionId.slice();
     e.transcript.useSuite(suite.crypto);

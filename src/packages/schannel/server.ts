@@ -43,7 +43,6 @@ import {
   finishedMac,
   handshakeSecret,
   masterSecret,
-  TLS13_SUITES,
   type Tls13Suite,
 } from "./keys.ts";
 import {
@@ -199,18 +198,19 @@ export class TlsServer extends TlsEngine {
     // The ticket's suite, else our first suite the client offers (after a retry:
     // the one the retry named).
     const suite = psk?.suite ??
-      TLS13_SUITES.find((s) => ch.suites.includes(s.id));
+      this.#cred.suites.find((s) => ch.suites.includes(s.id));
     if (!suite || (this.#retryGroup !== 0 && suite !== this.#suite)) {
       throw new TlsAlert(
         this.#retryGroup ? ALERT_ILLEGAL_PARAMETER : ALERT_HANDSHAKE_FAILURE,
         this.#retryGroup ? SEC_E_ILLEGAL_MESSAGE : SEC_E_ALGORITHM_MISMATCH,
         this.#retryGroup
           ? "the second ClientHello dropped the suite of the HelloRetryRequest"
-          : "the client offers neither TLS_AES_128_GCM_SHA256 nor TLS_AES_256_GCM_SHA384",
+          : "the client offers no TLS 1.3 cipher suite this credential allows",
       );
     }
     this.#suite = suite;
     this.cipherBits = suite.keyLen * 8;
+    this.cipherSuite = suite.id;
     this.transcript.useSuite(suite);
     const key = this.#cred.key()!;
     const scheme = signatureSchemes(key).find((s) =>

@@ -44,7 +44,7 @@ import {
   parseCertificate12,
   parseClientKeyExchange,
 } from "./messages12.ts";
-import { finished12, keyBlock12, masterSecret12, TLS12_SUITES } from "./prf.ts";
+import { finished12, keyBlock12, masterSecret12 } from "./prf.ts";
 import { AES128_SHA256, type Tls13Suite } from "./keys.ts";
 import { plainRecord } from "./record.ts";
 import { RecordCipher12 } from "./record12.ts";
@@ -115,7 +115,7 @@ export class Tls12Server {
     }
     const key = this.#cred.key()!;
     // Our first suite for this certificate's key that the client offers.
-    const chosen = TLS12_SUITES.find((x) =>
+    const chosen = this.#cred.suites12.find((x) =>
       x.rsa === (key.kind === "rsa") && ch.suites.includes(x.id)
     );
     const group = this.#cred.groups.find((g) => ch.groups.includes(g));
@@ -123,12 +123,13 @@ export class Tls12Server {
       throw new TlsAlert(
         ALERT_HANDSHAKE_FAILURE,
         SEC_E_ALGORITHM_MISMATCH,
-        "the TLS 1.2 client offers no ECDHE AES-GCM suite and group for this certificate",
+        "the TLS 1.2 client offers no ECDHE suite and group this credential allows for its certificate",
       );
     }
     const suite = this.#suiteId = chosen.id;
     this.#suite = chosen.crypto;
     this.#e.cipherBits = chosen.crypto.keyLen * 8;
+    this.#e.cipherSuite = chosen.id;
     const scheme = signatureSchemes(key).find((s) =>
       ch.signatureSchemes.includes(s)
     );
@@ -321,8 +322,16 @@ export class Tls12Server {
       this.#clientRandom,
       this.#serverRandom,
     );
-    this.#pendingRead = new RecordCipher12(kb.clientKey, kb.clientSalt);
-    this.#pendingWrite = new RecordCipher12(kb.serverKey, kb.serverSalt);
+    this.#pendingRead = new RecordCipher12(
+      this.#suite,
+      kb.clientKey,
+      kb.clientSalt,
+    );
+    this.#pendingWrite = new RecordCipher12(
+      this.#suite,
+      kb.serverKey,
+      kb.serverSalt,
+    );
     for (const k of Object.values(kb)) k.fill(0);
   }
 }
