@@ -82,3 +82,44 @@ export interface SecPkgCredentials_Names {
   /** The credential's user, `DOMAIN\user`. */
   sUserName: string;
 }
+
+/**
+ * `SecPkgContext_CipherInfo` (`SECPKG_ATTR_CIPHER_INFO`, Schannel): the negotiated
+ * cipher suite, by IANA code point and name, and its parts by their BCrypt
+ * algorithm names.
+ */
+export interface SecPkgContext_CipherInfo {
+  /** `SECPKGCONTEXT_CIPHERINFO_V1` (1). */
+  dwVersion: number;
+  /** `SP_PROT_TLS1_3_CLIENT`/`_SERVER` or `SP_PROT_TLS1_2_CLIENT`/`_SERVER`. */
+  dwProtocol: number;
+  /** The suite's IANA code point, e.g. 0x1301. */
+  dwCipherSuite: number;
+  /** The base suite's code point (the same as `dwCipherSuite`). */
+  dwBaseCipherSuite: number;
+  /** The suite's IANA name, e.g. `TLS_AES_128_GCM_SHA256`. */
+  szCipherSuite: string;
+  /** The record cipher's BCrypt name: `AES` or `CHACHA20_POLY1305`. */
+  szCipher: string;
+  /** The record cipher's key length in bits (128 or 256). */
+  dwCipherLen: number;
+  /** The record cipher's block length in bytes: 16 for AES, 1 for ChaCha20 (a stream cipher). */
+  dwCipherBlockLen: number;
+  /** The suite's hash (the PRF/HKDF hash): `SHA256` or `SHA384`. */
+  szHash: string;
+  /** The hash's length in bits (256 or 384). */
+  dwHashLen: number;
+  /** The key exchange's BCrypt name: `ECDH` (ephemeral, x25519 or P-256). */
+  szExchange: string;
+  /** The key exchange's size in bits (as `SECPKG_ATTR_CONNECTION_INFO`'s `dwExchStrength`). */
+  dwMinExchangeLen: number;
+  /** The same as `dwMinExchangeLen`. */
+  dwMaxExchangeLen: number;
+  /**
+   * The server certificate's key type: `RSA` or `ECDSA` (on a resumed connection,
+   * the original session's certificate); empty when unknown.
+   */
+  szCertificate: string;
+  /** The key type (0). */
+  dwKeyType: number;
+}

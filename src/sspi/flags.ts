@@ -397,6 +397,8 @@ export const SECPKG_ATTR_CONNECTION_INFO = 0x5a;
 export const SECPKG_ATTR_SESSION_INFO = 0x5d;
 /** `SSL_SESSION_RECONNECT` (1): `SecPkgContext_SessionInfo.dwFlags` of a resumed (reconnected) TLS session */
 export const SSL_SESSION_RECONNECT = 1;
+/** `SECPKG_ATTR_CIPHER_INFO` (0x64): Context attributes (QueryContextAttributes ulAttribute): Schannel's `SecPkgContext_CipherInfo` */
+export const SECPKG_ATTR_CIPHER_INFO = 0x64;
 
 // Credential attributes (QueryCredentialsAttributes ulAttribute).
 /** `SECPKG_CRED_ATTR_NAMES` (0x1): Credential attributes (QueryCredentialsAttributes ulAttribute) */

@@ -51,6 +51,7 @@ import {
   SEC_E_CONTEXT_EXPIRED,
   SEC_E_ILLEGAL_MESSAGE,
   SEC_E_INCOMPLETE_MESSAGE,
+  SEC_E_INTERNAL_ERROR,
   SEC_E_INVALID_HANDLE,
   SEC_E_INVALID_TOKEN,
   SEC_E_NO_CREDENTIALS,
@@ -74,6 +75,7 @@ import {
   RECORD_TRAILER,
   SCHANNEL_SHUTDOWN,
   SECPKG_ATTR_APPLICATION_PROTOCOL,
+  SECPKG_ATTR_CIPHER_INFO,
   SECPKG_ATTR_CONNECTION_INFO,
   SECPKG_ATTR_LOCAL_CERT_CONTEXT,
   SECPKG_ATTR_REMOTE_CERT_CONTEXT,
@@ -90,6 +92,7 @@ import { PeerAlert, statusOfPeerAlert } from "./engine.ts";
 import { recordAt } from "./record.ts";
 import { TlsAlert } from "./wire.ts";
 import { endPointBindings } from "./bindings.ts";
+import { cipherInfo } from "./cipher_info.ts";
 
 /** `SecPkgContext_StreamSizes` for TLS 1.3 with AES-128-GCM (TLS 1.2's header is 13, trailer 16). */
 export const STREAM_SIZES = Object.freeze({
@@ -430,13 +433,7 @@ export class SchannelContext implements PackageContext {
         return {
           status: SEC_E_OK,
           value: {
-            dwProtocol: e!.version === TLS12
-              ? (this.#role === "initiate"
-                ? SP_PROT_TLS1_2_CLIENT
-                : SP_PROT_TLS1_2_SERVER)
-              : (this.#role === "initiate"
-                ? SP_PROT_TLS1_3_CLIENT
-                : SP_PROT_TLS1_3_SERVER),
+            dwProtocol: this.#protocol(e!),
             // Windows has no ALG_ID for ChaCha20: 0 for the ChaCha20-Poly1305 suites.
             aiCipher: CHACHA20_SUITES.includes(e!.cipherSuite)
               ? 0
@@ -450,6 +447,16 @@ export class SchannelContext implements PackageContext {
             dwExchStrength: 255,
           },
         };
+      case SECPKG_ATTR_CIPHER_INFO: {
+        if (!connected) return { status: SEC_E_INVALID_HANDLE };
+        const serverCert = this.#role === "initiate"
+          ? e!.peerChain[0]
+          : this.#cred.chain[0];
+        const info = cipherInfo(e!.cipherSuite, this.#protocol(e!), serverCert);
+        return info
+          ? { status: SEC_E_OK, value: info }
+          : { status: SEC_E_INTERNAL_ERROR };
+      }
       case SECPKG_ATTR_SESSION_INFO:
         // SecPkgContext_SessionInfo: SSL_SESSION_RECONNECT for a resumed session.
         if (!connected) return { status: SEC_E_INVALID_HANDLE };
@@ -494,6 +501,14 @@ export class SchannelContext implements PackageContext {
       default:
         return { status: SEC_E_UNSUPPORTED_FUNCTION };
     }
+  }
+
+  /** `SP_PROT_TLS1_{2,3}_{CLIENT,SERVER}` for the connection. */
+  #protocol(e: TlsClient | TlsServer): number {
+    const client = this.#role === "initiate";
+    return e.version === TLS12
+      ? (client ? SP_PROT_TLS1_2_CLIENT : SP_PROT_TLS1_2_SERVER)
+      : (client ? SP_PROT_TLS1_3_CLIENT : SP_PROT_TLS1_3_SERVER);
   }
 
   dispose(): void {

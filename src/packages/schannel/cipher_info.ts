@@ -1,0 +1,80 @@
+/**
+ * `SECPKG_ATTR_CIPHER_INFO`: the negotiated suite as `SecPkgContext_CipherInfo`,
+ * its parts named as Windows names them (BCrypt algorithm names: `AES`,
+ * `CHACHA20_POLY1305`, `SHA256`, `SHA384`, `ECDH`).
+ *
+ * Choices where Windows' values are not pinned down: `dwCipherBlockLen` is 16 for
+ * AES-GCM and 1 for ChaCha20-Poly1305 (a stream cipher); `dwMinExchangeLen` and
+ * `dwMaxExchangeLen` are the key exchange size `SECPKG_ATTR_CONNECTION_INFO` gives
+ * as `dwExchStrength` (255, x25519's); `dwKeyType` is 0.
+ *
+ * @module
+ */
+import type { SecPkgContext_CipherInfo } from "../../sspi/attributes.ts";
+import { parseCertificate } from "../../pki/mod.ts";
+import { CHACHA20_SHA256, suiteById } from "./keys.ts";
+import { TLS12_SUITES } from "./prf.ts";
+
+/** `SECPKGCONTEXT_CIPHERINFO_V1`. */
+export const SECPKGCONTEXT_CIPHERINFO_V1 = 1;
+/** The key exchange size reported (bits; x25519's, as `CONNECTION_INFO` says). */
+export const EXCHANGE_BITS = 255;
+
+/** The IANA names of the TLS 1.2 suites we speak. */
+const TLS12_NAMES: Readonly<Record<number, string>> = {
+  0xc02b: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+  0xc02f: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+  0xc02c: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+  0xc030: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+  0xcca8: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+  0xcca9: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+};
+
+/** `RSA` or `ECDSA` for a DER certificate's key, empty when absent or unknown. */
+function certificateKind(der: Uint8Array | undefined): string {
+  if (!der) return "";
+  let kind: string | undefined;
+  try {
+    kind = parseCertificate(der)?.publicKey?.kind;
+  } catch {
+    return "";
+  }
+  return kind === "rsa" ? "RSA" : kind === "ec" ? "ECDSA" : "";
+}
+
+/**
+ * The `SecPkgContext_CipherInfo` for a connection: `suite` the negotiated code
+ * point, `protocol` the `SP_PROT_*` bit, `serverCert` the server's leaf (DER).
+ * Null for a suite this package does not speak.
+ */
+export function cipherInfo(
+  suite: number,
+  protocol: number,
+  serverCert: Uint8Array | undefined,
+): SecPkgContext_CipherInfo | null {
+  const s12 = TLS12_SUITES.find((x) => x.id === suite);
+  const crypto = s12 ? s12.crypto : suiteById(suite);
+  if (!crypto) return null;
+  const name = s12 ? TLS12_NAMES[suite] : crypto.name;
+  if (!name) return null;
+  const chacha = crypto === CHACHA20_SHA256;
+  // TLS 1.2: the suite names the certificate's key type; TLS 1.3: the certificate.
+  const cert = s12 ? (s12.rsa ? "RSA" : "ECDSA") : certificateKind(serverCert);
+  return {
+    dwVersion: SECPKGCONTEXT_CIPHERINFO_V1,
+    dwProtocol: protocol,
+    dwCipherSuite: suite,
+    dwBaseCipherSuite: suite,
+    szCipherSuite: name,
+    szCipher: chacha ? "CHACHA20_POLY1305" : "AES",
+    dwCipherLen: crypto.keyLen * 8,
+    dwCipherBlockLen: chacha ? 1 : 16,
+    szHash: crypto.hashLen === 48 ? "SHA384" : "SHA256",
+    dwHashLen: crypto.hashLen * 8,
+    szExchange: "ECDH",
+    dwMinExchangeLen: EXCHANGE_BITS,
+    dwMaxExchangeLen: EXCHANGE_BITS,
+    szCertificate: cert,
+    dwKeyType: 0,
+  };
+}
