@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { aeadDecrypt, aeadEncrypt, type AeadOps } from "./_aead.ts";
 import { getWasm, type SspiWasm } from "./mod.ts";
 
 /** ChaCha20-Poly1305 key length in bytes. */
@@ -28,11 +29,6 @@ function checkLength(what: string, v: Uint8Array, n: number): void {
       `Cannot use ChaCha20-Poly1305 ${what}: expected ${n} bytes, got ${v.length}`,
     );
   }
-}
-
-/** Rounds `n` up to a multiple of 16. */
-function pad16(n: number): number {
-  return (n + 15) & ~15;
 }
 
 /**
@@ -57,32 +53,7 @@ export class ChaCha20Poly1305 {
   ): void {
     checkLength("tag", tag, POLY1305_TAG_LENGTH);
     const w = this.#load(nonce);
-    const { u8, x, scratch } = w;
-    const c = x.chachaPtr();
-    try {
-      const at = pad16(aad.length);
-      if (at + data.length <= w.scratchSize) {
-        u8.set(aad, scratch);
-        u8.set(data, scratch + at);
-        x.chachaSeal(scratch, aad.length, scratch + at, data.length);
-        data.set(u8.subarray(scratch + at, scratch + at + data.length));
-      } else {
-        x.chachaBegin();
-        hashChunks(w, aad);
-        const n = data.length;
-        for (let off = 0; off < n; off += w.scratchSize) {
-          const len = Math.min(w.scratchSize, n - off);
-          u8.set(data.subarray(off, off + len), scratch);
-          x.chachaXor(scratch, len);
-          x.chachaHash(scratch, len);
-          data.set(u8.subarray(scratch, scratch + len), off);
-        }
-        x.chachaFinish(aad.length, n, 0);
-      }
-      tag.set(u8.subarray(c + 48, c + 64));
-    } finally {
-      x.chachaWipe();
-    }
+    aeadEncrypt(w, chachaOps(w), aad, data, tag);
   }
 
   /**
@@ -98,41 +69,7 @@ export class ChaCha20Poly1305 {
   ): boolean {
     checkLength("tag", tag, POLY1305_TAG_LENGTH);
     const w = this.#load(nonce);
-    const { u8, x, scratch } = w;
-    const n = data.length;
-    let used = 0;
-    try {
-      u8.set(tag, x.chachaPtr() + 48);
-      const at = pad16(aad.length);
-      if (at + n <= w.scratchSize) {
-        u8.set(aad, scratch);
-        u8.set(data, scratch + at);
-        used = at + n;
-        if (!x.chachaOpen(scratch, aad.length, scratch + at, n)) return false;
-        data.set(u8.subarray(scratch + at, scratch + at + n));
-        return true;
-      }
-      x.chachaBegin();
-      hashChunks(w, aad);
-      for (let off = 0; off < n; off += w.scratchSize) {
-        const len = Math.min(w.scratchSize, n - off);
-        u8.set(data.subarray(off, off + len), scratch);
-        x.chachaHash(scratch, len);
-      }
-      if (!x.chachaFinish(aad.length, n, 1)) return false;
-      used = w.scratchSize;
-      // Verified: now decrypt, chunk by chunk (scratchSize is a multiple of 64).
-      for (let off = 0; off < n; off += w.scratchSize) {
-        const len = Math.min(w.scratchSize, n - off);
-        u8.set(data.subarray(off, off + len), scratch);
-        x.chachaXor(scratch, len);
-        data.set(u8.subarray(scratch, scratch + len), off);
-      }
-      return true;
-    } finally {
-      if (used > 0) x.wipe(scratch, used);
-      x.chachaWipe();
-    }
+    return aeadDecrypt(w, chachaOps(w), aad, data, tag);
   }
 
   /** Zeroes the key; later calls throw. */
@@ -159,14 +96,19 @@ export class ChaCha20Poly1305 {
   }
 }
 
-/** Absorbs `aad` into Poly1305 in scratch-sized (whole-block) chunks. */
-function hashChunks(w: SspiWasm, aad: Uint8Array): void {
-  const { u8, x, scratch } = w;
-  for (let off = 0; off < aad.length; off += w.scratchSize) {
-    const len = Math.min(w.scratchSize, aad.length - off);
-    u8.set(aad.subarray(off, off + len), scratch);
-    x.chachaHash(scratch, len);
-  }
+/** ChaCha20-Poly1305's exports for the AEAD driver (`_aead.ts`). */
+function chachaOps(w: SspiWasm): AeadOps {
+  const { x } = w;
+  return {
+    seal: x.chachaSeal,
+    open: x.chachaOpen,
+    begin: x.chachaBegin,
+    xor: x.chachaXor,
+    mac: x.chachaHash,
+    finish: x.chachaFinish,
+    wipe: x.chachaWipe,
+    tagAt: x.chachaPtr() + 48,
+  };
 }
 
 /**

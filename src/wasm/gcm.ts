@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { aeadDecrypt, aeadEncrypt, type AeadOps } from "./_aead.ts";
 import { getWasm, type SspiWasm } from "./mod.ts";
 
 /** GCM nonce length in bytes (96 bits). */
@@ -28,11 +29,6 @@ function checkLength(what: string, v: Uint8Array, n: number): void {
       `Cannot use AES-GCM ${what}: expected ${n} bytes, got ${v.length}`,
     );
   }
-}
-
-/** Rounds `n` up to a multiple of 16. */
-function pad16(n: number): number {
-  return (n + 15) & ~15;
 }
 
 /**
@@ -71,32 +67,7 @@ export class AesGcm {
   ): void {
     checkLength("tag", tag, GCM_TAG_LENGTH);
     const w = this.#load(nonce);
-    const { u8, x, scratch } = w;
-    const g = x.gcmPtr();
-    try {
-      const at = pad16(aad.length);
-      if (at + data.length <= w.scratchSize) {
-        u8.set(aad, scratch);
-        u8.set(data, scratch + at);
-        x.gcmSeal(scratch, aad.length, scratch + at, data.length);
-        data.set(u8.subarray(scratch + at, scratch + at + data.length));
-      } else {
-        x.gcmBegin();
-        hashChunks(w, aad);
-        const n = data.length;
-        for (let off = 0; off < n; off += w.scratchSize) {
-          const len = Math.min(w.scratchSize, n - off);
-          u8.set(data.subarray(off, off + len), scratch);
-          x.gcmCtr(scratch, len);
-          x.gcmHash(scratch, len);
-          data.set(u8.subarray(scratch, scratch + len), off);
-        }
-        x.gcmFinish(aad.length, n, 0);
-      }
-      tag.set(u8.subarray(g + 16, g + 32));
-    } finally {
-      x.gcmWipe();
-    }
+    aeadEncrypt(w, gcmOps(w), aad, data, tag);
   }
 
   /**
@@ -112,41 +83,7 @@ export class AesGcm {
   ): boolean {
     checkLength("tag", tag, GCM_TAG_LENGTH);
     const w = this.#load(nonce);
-    const { u8, x, scratch } = w;
-    const n = data.length;
-    let used = 0;
-    try {
-      u8.set(tag, x.gcmPtr() + 16);
-      const at = pad16(aad.length);
-      if (at + n <= w.scratchSize) {
-        u8.set(aad, scratch);
-        u8.set(data, scratch + at);
-        used = at + n;
-        if (!x.gcmOpen(scratch, aad.length, scratch + at, n)) return false;
-        data.set(u8.subarray(scratch + at, scratch + at + n));
-        return true;
-      }
-      x.gcmBegin();
-      hashChunks(w, aad);
-      for (let off = 0; off < n; off += w.scratchSize) {
-        const len = Math.min(w.scratchSize, n - off);
-        u8.set(data.subarray(off, off + len), scratch);
-        x.gcmHash(scratch, len);
-      }
-      if (!x.gcmFinish(aad.length, n, 1)) return false;
-      used = w.scratchSize;
-      // Verified: now decrypt, chunk by chunk.
-      for (let off = 0; off < n; off += w.scratchSize) {
-        const len = Math.min(w.scratchSize, n - off);
-        u8.set(data.subarray(off, off + len), scratch);
-        x.gcmCtr(scratch, len);
-        data.set(u8.subarray(scratch, scratch + len), off);
-      }
-      return true;
-    } finally {
-      if (used > 0) x.wipe(scratch, used);
-      x.gcmWipe();
-    }
+    return aeadDecrypt(w, gcmOps(w), aad, data, tag);
   }
 
   /** Zeroes the key state; later calls throw. */
@@ -168,12 +105,17 @@ export class AesGcm {
   }
 }
 
-/** Absorbs `aad` into GHASH in scratch-sized (whole-block) chunks. */
-function hashChunks(w: SspiWasm, aad: Uint8Array): void {
-  const { u8, x, scratch } = w;
-  for (let off = 0; off < aad.length; off += w.scratchSize) {
-    const len = Math.min(w.scratchSize, aad.length - off);
-    u8.set(aad.subarray(off, off + len), scratch);
-    x.gcmHash(scratch, len);
-  }
+/** AES-GCM's exports for the AEAD driver (`_aead.ts`). */
+function gcmOps(w: SspiWasm): AeadOps {
+  const { x } = w;
+  return {
+    seal: x.gcmSeal,
+    open: x.gcmOpen,
+    begin: x.gcmBegin,
+    xor: x.gcmCtr,
+    mac: x.gcmHash,
+    finish: x.gcmFinish,
+    wipe: x.gcmWipe,
+    tagAt: x.gcmPtr() + 16,
+  };
 }
