@@ -494,18 +494,9 @@ export function pacLogonInfo(
   };
 }
 
-/**
- * The server and KDC signatures of a ticket's PAC, for a domain controller to check
- * the KDC's (PAC validation); null when the ticket has no PAC or either signature
- * is missing or malformed.
- */
-export function pacSignaturesOf(
-  authData: readonly AuthorizationDataEntry[] | undefined,
-): PacSignatures | null {
-  const bytes = findPac(authData);
-  if (bytes === null || "error" in bytes) return null;
-  const pac = parsePac(bytes);
-  if ("error" in pac || !pac.ServerSignature || !pac.KdcSignature) return null;
+/** A parsed PAC's server and KDC signatures (copies), or null when either is missing. */
+function signaturesOf(pac: ParsedPac): PacSignatures | null {
+  if (!pac.ServerSignature || !pac.KdcSignature) return null;
   return {
     serverChecksum: pac.ServerSignature.Signature.slice(),
     kdcType: pac.KdcSignature.SignatureType,
@@ -519,7 +510,9 @@ export function pacSignaturesOf(
  * `authtime` and `crealm` its fields. Returns null when the ticket has no PAC and
  * `{ error }` when the PAC (or the AD-IF-RELEVANT around it) is malformed. Otherwise
  * the logon information, whose `ServerChecksumVerified` and `ClientInfoValid` say
- * whether it can be trusted: use its identity only when both are true.
+ * whether it can be trusted: use its identity only when both are true. With
+ * `signatures`, the PAC's server and KDC signatures are put there too (for a
+ * domain controller to check the KDC's: PAC validation), from the same parse.
  */
 export function readTicketPac(
   authData: readonly AuthorizationDataEntry[] | undefined,
@@ -527,11 +520,13 @@ export function readTicketPac(
   cname: PrincipalName,
   authtime: Date,
   crealm?: string,
+  signatures?: { value: PacSignatures | null },
 ): PacLogonInfo | null | { error: string } {
   const bytes = findPac(authData);
   if (bytes === null || "error" in bytes) return bytes;
   const pac = parsePac(bytes);
   if ("error" in pac) return pac;
+  if (signatures) signatures.value = signaturesOf(pac);
   return pacLogonInfo(
     pac,
     verifyPacServerChecksum(pac, bytes, serviceKey),

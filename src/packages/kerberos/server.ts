@@ -93,7 +93,6 @@ import {
 } from "./delegation.ts";
 import {
   type PacLogonInfo,
-  pacSignaturesOf,
   readTicketPac,
   SECPKG_ATTR_PAC_LOGON_INFO,
 } from "./pac.ts";
@@ -297,12 +296,17 @@ export class KerberosServerContext extends KerberosContextBase {
         "the authenticator names another client",
       );
     }
+    // With PAC validation, the same parse also keeps the signatures for the DC.
+    const sigs = this.cred.pacValidator
+      ? { value: null as PacSignatures | null }
+      : undefined;
     const pac = readTicketPac(
       tkt.authorizationData,
       serviceKey,
       tkt.cname,
       tkt.authtime,
       tkt.crealm,
+      sigs,
     );
     if (pac && "error" in pac) {
       return failure(SEC_E_INVALID_TOKEN, `the ticket's PAC: ${pac.error}`);
@@ -358,9 +362,7 @@ export class KerberosServerContext extends KerberosContextBase {
     if (delegated) ret |= ASC_RET_DELEGATE;
     this.#delegated = delegated;
     this.#logonInfo = pac ? deepFreeze(pac) : null;
-    if (pac && this.cred.pacValidator) {
-      this.#pacCheck = pacSignaturesOf(tkt.authorizationData);
-    }
+    this.#pacCheck = pac && sigs ? sigs.value : null;
     // Kept for SECPKG_ATTR_KERBEROS_CLIENT_TICKET, which wraps it only when asked:
     // most acceptors never delegate, so the handshake makes no object for it.
     this.#ticketSeen = {

@@ -48,7 +48,8 @@ import {
   splitUser,
 } from "./credentials.ts";
 import { NetlogonVerifier } from "../../netlogon/pass_through.ts";
-import { NtlmServerContext, type ServerPolicy } from "./server.ts";
+import { NtlmServerContext } from "./server.ts";
+import type { ServerPolicy } from "./server_policy.ts";
 import { NtlmImportedContext } from "./imported.ts";
 import { encodeAvPairs } from "./av_pairs.ts";
 import {
