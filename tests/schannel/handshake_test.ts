@@ -551,17 +551,24 @@ schannelTest(
 );
 
 schannelTest(
-  "KeyExchangeGroups: P-256 shares, a HelloRetryRequest in memory, no group in common",
+  "KeyExchangeGroups: P-256 shares, a HelloRetryRequest in memory, no group in common; the group's size reported",
   () => {
     const p = pki!;
-    const info = (h: CtxtHandle) => {
-      const out: { value?: { dwProtocol: number } } = {};
+    const conn = (h: CtxtHandle) => {
+      const out: { value?: { dwProtocol: number; dwExchStrength: number } } =
+        {};
       assert.equal(
         QueryContextAttributes(h, SECPKG_ATTR_CONNECTION_INFO, out),
         SEC_E_OK,
       );
-      return out.value!.dwProtocol;
+      return out.value!;
     };
+    const info = (h: CtxtHandle) => conn(h).dwProtocol;
+    // dwExchStrength on both sides: 256 bits for secp256r1, 255 for x25519.
+    const exchange = (h: { client: CtxtHandle; server: CtxtHandle }) => [
+      conn(h.client).dwExchStrength,
+      conn(h.server).dwExchStrength,
+    ];
     const server = (groups?: string[], bits = 0) =>
       acquire("server", {
         Certificate: p.ecServer.cert,
@@ -578,10 +585,15 @@ schannelTest(
     // A P-256 share taken as is: two legs each way.
     let h = handshake(client(["secp256r1"]), server());
     assert.equal(h.legs, 4);
+    assert.deepEqual(exchange(h), [256, 256]);
+    closeAll(h.client, h.server);
+    h = handshake(client(), server());
+    assert.deepEqual(exchange(h), [255, 255]);
     closeAll(h.client, h.server);
     // The server wants P-256, the client's share is x25519: a HelloRetryRequest, six legs.
     h = handshake(client(), server(["P-256"]));
     assert.equal(h.legs, 6);
+    assert.deepEqual(exchange(h), [256, 256]);
     assert.deepEqual(
       unseal(h.server, seal(h.client, enc.encode("after a retry"))).data,
       enc.encode("after a retry"),
@@ -590,6 +602,10 @@ schannelTest(
     // TLS 1.2 with P-256 chosen by the server.
     h = handshake(client(undefined, 0x800), server(["secp256r1"]));
     assert.equal(info(h.client), 0x800);
+    assert.deepEqual(exchange(h), [256, 256]);
+    closeAll(h.client, h.server);
+    h = handshake(client(undefined, 0x800), server());
+    assert.deepEqual(exchange(h), [255, 255]);
     closeAll(h.client, h.server);
     // Nothing in common: the server refuses.
     assert.equal(

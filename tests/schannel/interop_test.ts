@@ -292,6 +292,13 @@ interopTest(
           acquire("client", { RootCertificates: p.ecCa.cert }),
           "localhost",
         );
+        // The group OpenSSL chose is the one reported: P-256's 256 bits.
+        const info = { value: null as unknown };
+        QueryContextAttributes(tls.context, SECPKG_ATTR_CONNECTION_INFO, info);
+        assert.equal(
+          (info.value as { dwExchStrength: number }).dwExchStrength,
+          256,
+        );
         await tls.write(enc.encode("GET / HTTP/1.0\r\n\r\n"));
         const page = await tls.readText((t) =>
           t.includes("</HTML>") || t.includes("</pre>")

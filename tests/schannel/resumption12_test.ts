@@ -133,13 +133,19 @@ function remoteCert(h: CtxtHandle): Uint8Array {
   return out.value!.pbCertEncoded;
 }
 
-function protocolOf(h: CtxtHandle): number {
-  const out: { value?: { dwProtocol: number } } = {};
+function connectionOf(
+  h: CtxtHandle,
+): { dwProtocol: number; dwExchStrength: number } {
+  const out: { value?: { dwProtocol: number; dwExchStrength: number } } = {};
   assert.equal(
     QueryContextAttributes(h, SECPKG_ATTR_CONNECTION_INFO, out),
     SEC_E_OK,
   );
-  return out.value!.dwProtocol;
+  return out.value!;
+}
+
+function protocolOf(h: CtxtHandle): number {
+  return connectionOf(h).dwProtocol;
 }
 
 resumptionTest(
@@ -178,6 +184,9 @@ resumptionTest(
         assert.deepEqual(c2.id, id);
         assert.deepEqual(s2.id, id);
         assert.equal(protocolOf(r.server), TLS12_SERVER);
+        // The full handshake's x25519 exchange is still the one reported.
+        assert.equal(connectionOf(r.client).dwExchStrength, 255);
+        assert.equal(connectionOf(r.server).dwExchStrength, 255);
         talk(r, round);
         assert.deepEqual(remoteCert(r.client), cert);
         close(r);
@@ -415,6 +424,7 @@ resumptionTest(
         sessionId: id,
         master,
         suite: 0xc02b,
+        group: 0x1d,
         serverName: null,
         createdAt: now,
       });
@@ -436,6 +446,7 @@ resumptionTest(
       sessionId: new Uint8Array(32).fill(1),
       master,
       suite: 0xc02b,
+      group: 0x1d,
       createdAt: now,
       peerChain: [],
       verified: true,

@@ -6,20 +6,18 @@
  * Choices where Windows' values are not pinned down: `dwCipherBlockLen` is 16 for
  * AES-GCM and 1 for ChaCha20-Poly1305 (a stream cipher); `dwMinExchangeLen` and
  * `dwMaxExchangeLen` are the key exchange size `SECPKG_ATTR_CONNECTION_INFO` gives
- * as `dwExchStrength` (255, x25519's); `dwKeyType` is 0.
+ * as `dwExchStrength` (255 for x25519, 256 for secp256r1); `dwKeyType` is 0.
  *
  * @module
  */
 import type { SecPkgContext_CipherInfo } from "../../sspi/attributes.ts";
 import { parseCertificate } from "../../pki/mod.ts";
+import { exchangeBits } from "./kex.ts";
 import { CHACHA20_SHA256, suiteById } from "./keys.ts";
 import { TLS12_SUITES } from "./prf.ts";
 
 /** `SECPKGCONTEXT_CIPHERINFO_V1`. */
 export const SECPKGCONTEXT_CIPHERINFO_V1 = 1;
-/** The key exchange size reported (bits; x25519's, as `CONNECTION_INFO` says). */
-export const EXCHANGE_BITS = 255;
-
 /** The IANA names of the TLS 1.2 suites we speak. */
 const TLS12_NAMES: Readonly<Record<number, string>> = {
   0xc02b: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
@@ -44,13 +42,15 @@ function certificateKind(der: Uint8Array | undefined): string {
 
 /**
  * The `SecPkgContext_CipherInfo` for a connection: `suite` the negotiated code
- * point, `protocol` the `SP_PROT_*` bit, `serverCert` the server's leaf (DER).
+ * point, `protocol` the `SP_PROT_*` bit, `serverCert` the server's leaf (DER),
+ * `group` the key exchange's named group.
  * Null for a suite this package does not speak.
  */
 export function cipherInfo(
   suite: number,
   protocol: number,
   serverCert: Uint8Array | undefined,
+  group: number,
 ): SecPkgContext_CipherInfo | null {
   const s12 = TLS12_SUITES.find((x) => x.id === suite);
   const crypto = s12 ? s12.crypto : suiteById(suite);
@@ -72,8 +72,8 @@ export function cipherInfo(
     szHash: crypto.hashLen === 48 ? "SHA384" : "SHA256",
     dwHashLen: crypto.hashLen * 8,
     szExchange: "ECDH",
-    dwMinExchangeLen: EXCHANGE_BITS,
-    dwMaxExchangeLen: EXCHANGE_BITS,
+    dwMinExchangeLen: exchangeBits(group),
+    dwMaxExchangeLen: exchangeBits(group),
     szCertificate: cert,
     dwKeyType: 0,
   };

@@ -282,6 +282,7 @@ export class TlsClient extends TlsEngine {
     this.#suite = suite;
     this.cipherBits = suite.keyLen * 8;
     this.cipherSuite = suite.id;
+    this.group = this.#share.group;
     this.transcript.useSuite(suite);
     const shared = sharedSecret(this.#share, sh.keyShare, "server");
     this.transcript.add(raw);

@@ -283,6 +283,7 @@ export class Tls12Client {
       sessionId: e.sessionId.slice(),
       master: this.#master!.slice(),
       suite: s.suiteId,
+      group: e.group,
       createdAt: Date.now(),
       peerChain: e.peerChain.map((d) => d.slice()),
       verified: !s.manual,
@@ -340,6 +341,7 @@ export class Tls12Client {
       ? s.share
       : newKeyShare(ske.group);
     if (share !== s.share) s.share.secret.fill(0);
+    s.engine.group = ske.group;
     this.#ourPublic = share.publicKey;
     this.#shared = sharedSecret(share, ske.publicKey, "server");
   }

@@ -93,6 +93,7 @@ import { recordAt } from "./record.ts";
 import { TlsAlert } from "./wire.ts";
 import { endPointBindings } from "./bindings.ts";
 import { cipherInfo } from "./cipher_info.ts";
+import { exchangeBits } from "./kex.ts";
 
 /** `SecPkgContext_StreamSizes` for TLS 1.3 with AES-128-GCM (TLS 1.2's header is 13, trailer 16). */
 export const STREAM_SIZES = Object.freeze({
@@ -444,7 +445,7 @@ export class SchannelContext implements PackageContext {
             aiHash: 0,
             dwHashStrength: 0,
             aiExch: CALG_ECDH_EPHEM,
-            dwExchStrength: 255,
+            dwExchStrength: exchangeBits(e!.group),
           },
         };
       case SECPKG_ATTR_CIPHER_INFO: {
@@ -452,7 +453,12 @@ export class SchannelContext implements PackageContext {
         const serverCert = this.#role === "initiate"
           ? e!.peerChain[0]
           : this.#cred.chain[0];
-        const info = cipherInfo(e!.cipherSuite, this.#protocol(e!), serverCert);
+        const info = cipherInfo(
+          e!.cipherSuite,
+          this.#protocol(e!),
+          serverCert,
+          e!.group,
+        );
         return info
           ? { status: SEC_E_OK, value: info }
           : { status: SEC_E_INTERNAL_ERROR };

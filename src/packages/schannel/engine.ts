@@ -107,6 +107,11 @@ export abstract class TlsEngine {
   cipherBits = 128;
   /** The negotiated suite's code point (TLS 1.3 or 1.2) once chosen, 0 until then. */
   cipherSuite = 0;
+  /**
+   * The (EC)DHE named group of the key exchange (x25519 or secp256r1) once chosen, 0
+   * until then; a resumed TLS 1.2 session keeps its full handshake's.
+   */
+  group = 0;
   /** Records to send, collected during one step. */
   out: Uint8Array[] = [];
   /** True once our and the peer's Finished are done. */

@@ -22,6 +22,14 @@ import { TlsAlert } from "./wire.ts";
 /** The groups we can exchange keys in, preferred first. */
 export const KEX_GROUPS: readonly number[] = [GROUP_X25519, GROUP_SECP256R1];
 
+/**
+ * The key exchange size Windows reports for a named group (`dwExchStrength`,
+ * `dwMaxExchangeLen`): 255 bits for x25519, 256 for secp256r1, 0 for none.
+ */
+export function exchangeBits(group: number): number {
+  return group === GROUP_X25519 ? 255 : group === GROUP_SECP256R1 ? 256 : 0;
+}
+
 /** Our ephemeral key in one group. */
 export interface KeyShare {
   /** The named group. */

@@ -173,6 +173,7 @@ export class Tls12ResumedClient {
     this.#read = c.server;
     this.#write = c.client;
     e.resumed = true;
+    e.group = start.session.group;
     e.sessionId = start.session.sessionId.slice();
     e.peerChain = start.session.peerChain.map((d) => d.slice());
     e.chainStatus = SEC_E_OK;
@@ -291,6 +292,7 @@ export class Tls12ResumedServer {
     e.version = TLS12;
     e.cipherBits = suite.crypto.keyLen * 8;
     e.cipherSuite = suite.id;
+    e.group = this.#session.group;
     e.resumed = true;
     e.sessionId = this.#session.sessionId.slice();
     e.transcript.useSuite(suite.crypto);

@@ -271,6 +271,7 @@ export class TlsServer extends TlsEngine {
     this.transcript.add(raw);
     this.requireMessageBoundary();
     const ours = newKeyShare(group);
+    this.group = group;
     const pub = ours.publicKey;
     const shared = sharedSecret(ours, ch.keyShares.get(group)!, "client");
     const sh = handshakeMessage(

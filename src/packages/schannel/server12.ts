@@ -169,6 +169,7 @@ export class Tls12Server {
       handshakeMessage(HS_CERTIFICATE, encodeCertificate12(this.#cred.chain)),
     );
     this.#share = newKeyShare(group);
+    this.#e.group = group;
     const params = ecdheParams(group, this.#share.publicKey);
     const signed = new Uint8Array(64 + params.length);
     signed.set(this.#clientRandom);
@@ -258,6 +259,7 @@ export class Tls12Server {
             sessionId: e.sessionId.slice(),
             master: this.#master!.slice(),
             suite: this.#suiteId,
+            group: e.group,
             serverName: e.serverName,
             createdAt: Date.now(),
           });

@@ -23,6 +23,8 @@ export interface ServerSession12 {
   readonly master: Uint8Array;
   /** The TLS 1.2 suite's code point. */
   readonly suite: number;
+  /** The ECDHE group of the full handshake (reported again when resumed). */
+  readonly group: number;
   /** The host name the client asked for (SNI), if any: a resumption must ask for the same. */
   readonly serverName: string | null;
   /** When the full handshake completed (ms). */

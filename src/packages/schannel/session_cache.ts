@@ -55,6 +55,8 @@ export interface ClientSession12 {
   readonly master: Uint8Array;
   /** The TLS 1.2 suite's code point. */
   readonly suite: number;
+  /** The ECDHE group of the full handshake (reported again when resumed). */
+  readonly group: number;
   /** When the full handshake completed (ms). */
   readonly createdAt: number;
   /** The server's chain of the full handshake (DER, leaf first). */
