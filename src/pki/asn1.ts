@@ -91,3 +91,64 @@ export function algorithmId(
 export function absentOrNull(t: DerTree, i: number): boolean {
   return i < 0 || (t.tag(i) === TAG_NULL && t.length(i) === 0);
 }
+
+/**
+ * A serial number INTEGER's content octets with the same rule as `Certificate.serial`
+ * (a minimal positive INTEGER loses its leading zero; negative or non-minimal ones are
+ * kept as written), so serials compare bytewise; throws `DerError` when not an INTEGER.
+ */
+export function serialBytes(t: DerTree, i: number, what: string): Uint8Array {
+  try {
+    return uintBytes(t, i, what);
+  } catch {
+    t.expect(i, TAG_INTEGER, what);
+    if (t.length(i) === 0) throw new DerError(`Cannot decode ${what}`);
+    return t.content(i);
+  }
+}
+
+/** One X.509 Extension: its OID, criticality and extnValue contents (a view). */
+export interface RawExtension {
+  /** extnID. */
+  oid: string;
+  /** critical (DEFAULT FALSE). */
+  critical: boolean;
+  /** The contents of extnValue's OCTET STRING. */
+  value: Uint8Array;
+}
+
+/**
+ * The Extensions SEQUENCE at `i` (RFC 5280 4.1): each extension once, criticality a
+ * DER BOOLEAN; throws `DerError` on malformed or duplicate extensions.
+ */
+export function extensionsAt(
+  t: DerTree,
+  i: number,
+  what: string,
+): RawExtension[] {
+  const out: RawExtension[] = [];
+  const seen = new Set<string>();
+  for (const e of t.children(t.expect(i, 0x30, what))) {
+    const f = t.children(t.expect(e, 0x30, what));
+    if (f.length < 2 || f.length > 3) {
+      throw new DerError(`Cannot decode ${what}: bad Extension`);
+    }
+    const oid = t.oid(f[0], "extnID");
+    if (seen.has(oid)) {
+      throw new DerError(`Cannot decode ${what}: duplicate ${oid}`);
+    }
+    seen.add(oid);
+    let critical = false;
+    if (f.length === 3) {
+      t.expect(f[1], TAG_BOOLEAN, "critical");
+      const c = t.content(f[1]);
+      if (c.length !== 1 || (c[0] !== 0 && c[0] !== 0xff)) {
+        throw new DerError(`Cannot decode ${what}: bad BOOLEAN`);
+      }
+      critical = c[0] === 0xff;
+    }
+    const v = t.expect(f[f.length - 1], 0x04, "extnValue");
+    out.push({ oid, critical, value: t.content(v) });
+  }
+  return out;
+}

@@ -37,6 +37,14 @@ export interface VerifyChainOptions {
    * with that purpose or anyExtendedKeyUsage); no check when omitted.
    */
   purpose?: "serverAuth" | "clientAuth";
+  /**
+   * Out-parameter: when given, emptied and then filled with the path that was built,
+   * leaf first and ending at the trusted anchor (the root, or the chain certificate
+   * byte-identical to a root), as soon as one is anchored, whatever the later checks
+   * (validity, host, purpose) return; left empty when no anchored path is found. For
+   * revocation checking (`checkRevocation`).
+   */
+  path?: Certificate[];
 }
 
 /**
@@ -122,6 +130,7 @@ export function verifyChain(
   roots: Certificate[],
   opts: VerifyChainOptions = {},
 ): number {
+  if (Array.isArray(opts.path)) opts.path.length = 0;
   if (!Array.isArray(chain) || chain.length === 0) return SEC_E_CERT_UNKNOWN;
   if (chain.length > MAX_CHAIN_LENGTH || chain.some((c) => !c)) {
     return SEC_E_CERT_UNKNOWN;
@@ -169,6 +178,7 @@ export function verifyChain(
     path.push(cur);
   }
   if (!anchored) return SEC_E_UNTRUSTED_ROOT;
+  if (Array.isArray(opts.path)) opts.path.push(...path);
   // Path length: issuer at path[i] has i-1 intermediates below it (excluding the leaf
   // and self-issued ones, simplified here to all).
   for (let i = 1; i < path.length; i++) {

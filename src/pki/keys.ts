@@ -109,6 +109,18 @@ export function parseSubjectPublicKeyInfo(der: Uint8Array): PublicKey | null {
   return withTree(der, (t) => spkiAt(t, 0));
 }
 
+/**
+ * The subjectPublicKey BIT STRING contents of a DER SubjectPublicKeyInfo, without the
+ * unused-bits octet (what OCSP's issuerKeyHash and byKey responder IDs hash), for any
+ * key type; null when malformed.
+ */
+export function subjectPublicKeyBits(spki: Uint8Array): Uint8Array | null {
+  return withTree(spki, (t) => {
+    const f = seq(t, 0, "SubjectPublicKeyInfo");
+    return f.length === 2 ? t.bitString(f[1], "subjectPublicKey").bytes : null;
+  });
+}
+
 /** The key of the SubjectPublicKeyInfo at entry `i` of `t`, or null. */
 export function spkiAt(t: DerTree, i: number): PublicKey | null {
   const f = seq(t, i, "SubjectPublicKeyInfo");

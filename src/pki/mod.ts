@@ -2,7 +2,8 @@
  * PKI building blocks for TLS: PEM, X.509 certificates, private keys (PKCS#8, PKCS#1,
  * SEC1), TLS 1.3 signature schemes (RSA PKCS#1 v1.5, RSA-PSS, ECDSA P-256/P-384 with
  * SHA-256/384/512), certificate signatures and chain validation with SSPI status
- * codes, and P-256 ECDH. Synchronous and portable: big numbers are JS `BigInt`, while
+ * codes, revocation (OCSP responses, CRLs and Schannel's revocation policy), and P-256
+ * ECDH. Synchronous and portable: big numbers are JS `BigInt`, while
  * SHA-256 and P-256 point multiplication come from the project's WebAssembly module
  * and SHA-384/512 from portable TypeScript.
  *
@@ -74,6 +75,7 @@ export {
   SUPPORTED_SIGNATURE_SCHEMES,
   verifyCertificateSignature,
   verifySignature,
+  verifySignedData,
 } from "./signature.ts";
 export {
   matchesHost,
@@ -81,6 +83,33 @@ export {
   verifyChain,
   type VerifyChainOptions,
 } from "./chain.ts";
+export {
+  isFresh,
+  MAX_AGE_WITHOUT_NEXT_UPDATE_MS,
+  REVOCATION_CLOCK_SKEW_MS,
+  type RevocationStatus,
+} from "./freshness.ts";
+export {
+  type BasicOcspResponse,
+  checkOcsp,
+  OCSP_SUCCESSFUL,
+  type OcspCertId,
+  type OcspResponderId,
+  type OcspResponse,
+  type OcspSingleResponse,
+  OID_KP_OCSP_SIGNING,
+  OID_OCSP_BASIC,
+  OID_SHA1,
+  parseOcspResponse,
+} from "./ocsp.ts";
+export {
+  checkCrl,
+  type Crl,
+  type CrlEntry,
+  KU_CRL_SIGN,
+  parseCrl,
+} from "./crl.ts";
+export { checkRevocation, type RevocationOptions } from "./revocation.ts";
 export {
   type Curve,
   type CurveName,

@@ -216,6 +216,45 @@ export function parsePssParams(
 }
 
 /**
+ * Checks a signature over `data` made with the X.509 AlgorithmIdentifier `oid` and
+ * `params` (its parameters' DER, or null when absent): sha256/384/512WithRSAEncryption
+ * (NULL or absent parameters), RSASSA-PSS with SHA-256/384/512 (MGF1 with the same
+ * hash, the declared salt length), ecdsa-with-SHA256/384/512 (no parameters). For
+ * signed objects other than certificates: CRLs, OCSP responses. False for other
+ * algorithms and on any problem; never throws.
+ */
+export function verifySignedData(
+  oid: string,
+  params: Uint8Array | null,
+  data: Uint8Array,
+  signature: Uint8Array,
+  key: PublicKey | null,
+): boolean {
+  if (!key || !(data instanceof Uint8Array)) return false;
+  if (!(signature instanceof Uint8Array)) return false;
+  try {
+    const nullParams = params === null ||
+      (params.length === 2 && params[0] === 5 && params[1] === 0);
+    if (RSA_PKCS1_OIDS[oid]) {
+      return nullParams &&
+        verifyWith(key, "pkcs1", RSA_PKCS1_OIDS[oid], data, signature);
+    }
+    if (ECDSA_OIDS[oid]) {
+      return params === null &&
+        verifyWith(key, "ecdsa", ECDSA_OIDS[oid], data, signature);
+    }
+    if (oid === OID_RSASSA_PSS && params) {
+      const p = parsePssParams(params);
+      return p !== null &&
+        verifyWith(key, "pss", p.hash, data, signature, p.saltLen);
+    }
+    return false;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Checks that `cert` is signed by `issuerKey`: sha256/384/512WithRSAEncryption,
  * RSASSA-PSS with SHA-256/384/512 (MGF1 with the same hash, the declared salt length),
  * ecdsa-with-SHA256/384/512. False for other algorithms and on any problem.
@@ -225,47 +264,13 @@ export function verifyCertificateSignature(
   issuerKey: PublicKey | null,
 ): boolean {
   if (!cert || !issuerKey) return false;
-  try {
-    const oid = cert.signatureAlgorithm;
-    const params = cert.signatureParams;
-    const nullParams = params === null ||
-      (params.length === 2 && params[0] === 5 && params[1] === 0);
-    if (RSA_PKCS1_OIDS[oid]) {
-      return nullParams &&
-        verifyWith(
-          issuerKey,
-          "pkcs1",
-          RSA_PKCS1_OIDS[oid],
-          cert.tbs,
-          cert.signature,
-        );
-    }
-    if (ECDSA_OIDS[oid]) {
-      return params === null &&
-        verifyWith(
-          issuerKey,
-          "ecdsa",
-          ECDSA_OIDS[oid],
-          cert.tbs,
-          cert.signature,
-        );
-    }
-    if (oid === OID_RSASSA_PSS && params) {
-      const p = parsePssParams(params);
-      return p !== null &&
-        verifyWith(
-          issuerKey,
-          "pss",
-          p.hash,
-          cert.tbs,
-          cert.signature,
-          p.saltLen,
-        );
-    }
-    return false;
-  } catch {
-    return false;
-  }
+  return verifySignedData(
+    cert.signatureAlgorithm,
+    cert.signatureParams,
+    cert.tbs,
+    cert.signature,
+    issuerKey,
+  );
 }
 
 /** The byte length of an RSA signature for `key` (the modulus length). */

@@ -190,6 +190,16 @@ export const SEC_E_EXT_BUFFER_TOO_SMALL = 0x8009036A;
 /** Not enough secbuffers were supplied to generate a token. (0x8009036B) */
 export const SEC_E_INSUFFICIENT_BUFFERS = 0x8009036B;
 
+// CRYPT_E_* values (winerror.h) Schannel returns when certificate revocation checking
+// fails (SCH_CRED_REVOCATION_CHECK_* credential flags).
+
+/** The certificate is revoked. (0x80092010) */
+export const CRYPT_E_REVOKED = 0x80092010;
+/** The revocation function was unable to check revocation for the certificate. (0x80092012) */
+export const CRYPT_E_NO_REVOCATION_CHECK = 0x80092012;
+/** The revocation function was unable to check revocation because the revocation server was offline. (0x80092013) */
+export const CRYPT_E_REVOCATION_OFFLINE = 0x80092013;
+
 // NTSTATUS values Windows' Kerberos package returns where no SEC_E_* fits (as the
 // LSA hands them through SSPI): expired passwords and the change-password policy.
 
@@ -570,6 +580,15 @@ const NAMES: ReadonlyMap<number, readonly [string, string]> = new Map<
   [SEC_E_INSUFFICIENT_BUFFERS, [
     "SEC_E_INSUFFICIENT_BUFFERS",
     "Not enough secbuffers were supplied to generate a token.",
+  ]],
+  [CRYPT_E_REVOKED, ["CRYPT_E_REVOKED", "The certificate is revoked."]],
+  [CRYPT_E_NO_REVOCATION_CHECK, [
+    "CRYPT_E_NO_REVOCATION_CHECK",
+    "The revocation function was unable to check revocation for the certificate.",
+  ]],
+  [CRYPT_E_REVOCATION_OFFLINE, [
+    "CRYPT_E_REVOCATION_OFFLINE",
+    "The revocation function was unable to check revocation because the revocation server was offline.",
   ]],
   [STATUS_PASSWORD_EXPIRED, [
     "STATUS_PASSWORD_EXPIRED",

@@ -1,0 +1,127 @@
+/**
+ * Revocation policy for a validated certificate path, as Schannel's
+ * `SCH_CRED_REVOCATION_CHECK_END_CERT` / `_CHAIN` / `_CHAIN_EXCLUDE_ROOT` and
+ * `SCH_CRED_IGNORE_NO_REVOCATION_CHECK` / `_IGNORE_REVOCATION_OFFLINE` flags describe
+ * it, from the information at hand (a stapled OCSP response, CRLs): no network.
+ *
+ * @module
+ */
+import {
+  CRYPT_E_NO_REVOCATION_CHECK,
+  CRYPT_E_REVOCATION_OFFLINE,
+  CRYPT_E_REVOKED,
+  SEC_E_OK,
+} from "../sspi/status.ts";
+import { bytesEqual, type Certificate } from "./cert.ts";
+import { checkCrl, type Crl } from "./crl.ts";
+import type { RevocationStatus } from "./freshness.ts";
+import { checkOcsp, parseOcspResponse } from "./ocsp.ts";
+
+/** Options of {@link checkRevocation}. */
+export interface RevocationOptions {
+  /**
+   * Which certificates are checked: `"end"` the leaf only; `"chain"` every certificate
+   * of the path, the root included (checked against a CRL it issued itself, when it is
+   * self-issued); `"chainExcludeRoot"` all but the last.
+   */
+  scope: "end" | "chain" | "chainExcludeRoot";
+  /** A stapled OCSP response (DER) about the leaf, or null. */
+  ocsp?: Uint8Array | null;
+  /** The CRLs at hand (from any issuers; each certificate uses its issuer's). */
+  crls: Crl[];
+  /** The time the answers must be valid at (default: now). */
+  now?: Date;
+  /** Accept certificates for which no usable answer exists (`SCH_CRED_IGNORE_NO_REVOCATION_CHECK`). */
+  ignoreNoCheck?: boolean;
+  /** Accept certificates whose only answers are stale (`SCH_CRED_IGNORE_REVOCATION_OFFLINE`). */
+  ignoreOffline?: boolean;
+}
+
+/** The answers about `path[i]`, issued by `issuer`. */
+function answers(
+  cert: Certificate,
+  issuer: Certificate,
+  ocsp: Uint8Array | null,
+  crls: Crl[],
+  now: Date,
+): RevocationStatus[] {
+  const out: RevocationStatus[] = [];
+  if (ocsp) out.push(checkOcsp(parseOcspResponse(ocsp), cert, issuer, now));
+  for (const crl of crls) {
+    if (crl && bytesEqual(crl.issuer, cert.issuer)) {
+      out.push(checkCrl(crl, cert, issuer, now));
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks the revocation status of a validated path (leaf first, ending at the trusted
+ * anchor, as `verifyChain` fills `VerifyChainOptions.path`). Each checked certificate
+ * is judged by a stapled OCSP response (the leaf only) and by the CRLs of `crls` whose
+ * issuer is its issuer (the next certificate of the path; the anchor is its own issuer
+ * when self-issued, otherwise it has no issuer here and so no answer):
+ *
+ * - `CRYPT_E_REVOKED` when any answer about any checked certificate says revoked;
+ * - otherwise, walking from the leaf, the first certificate without a `"good"` answer
+ *   decides: with only `"stale"` answers (and perhaps unusable ones)
+ *   `CRYPT_E_REVOCATION_OFFLINE` unless `ignoreOffline`; with no answer, or only
+ *   `"unknown"`/`"invalid"` ones, `CRYPT_E_NO_REVOCATION_CHECK` unless `ignoreNoCheck`;
+ * - `SEC_E_OK` otherwise.
+ *
+ * Status codes are unsigned 32-bit numbers, as everywhere in `src/sspi/status.ts`.
+ * An empty path gives `CRYPT_E_NO_REVOCATION_CHECK` (unless `ignoreNoCheck`); a path
+ * of the anchor alone with `"chainExcludeRoot"` checks nothing and gives `SEC_E_OK`.
+ *
+ * @example
+ * ```ts
+ * import { checkRevocation, type Certificate, parseCrl, verifyChain } from "./mod.ts";
+ * import { SEC_E_OK } from "../sspi/status.ts";
+ *
+ * function accept(chain: Certificate[], roots: Certificate[], crlPem: string, ocsp: Uint8Array | null) {
+ *   const path: Certificate[] = [];
+ *   if (verifyChain(chain, roots, { path }) !== SEC_E_OK) return false;
+ *   const crl = parseCrl(crlPem);
+ *   return checkRevocation(path, {
+ *     scope: "chainExcludeRoot",
+ *     ocsp,
+ *     crls: crl ? [crl] : [],
+ *   }) === SEC_E_OK;
+ * }
+ * ```
+ */
+export function checkRevocation(
+  path: Certificate[],
+  opts: RevocationOptions,
+): number {
+  if (!Array.isArray(path)) path = [];
+  const now = opts.now ?? new Date();
+  const crls = Array.isArray(opts.crls) ? opts.crls : [];
+  const last = opts.scope === "end"
+    ? 1
+    : opts.scope === "chainExcludeRoot"
+    ? path.length - 1
+    : path.length;
+  const verdicts: RevocationStatus[][] = [];
+  for (let i = 0; i < Math.min(last, path.length); i++) {
+    const cert = path[i];
+    const issuer = i + 1 < path.length
+      ? path[i + 1]
+      : bytesEqual(cert.subject, cert.issuer)
+      ? cert
+      : null;
+    const ocsp = i === 0 ? opts.ocsp ?? null : null;
+    verdicts.push(issuer ? answers(cert, issuer, ocsp, crls, now) : []);
+  }
+  if (verdicts.some((v) => v.includes("revoked"))) return CRYPT_E_REVOKED;
+  if (path.length === 0 && !opts.ignoreNoCheck) {
+    return CRYPT_E_NO_REVOCATION_CHECK;
+  }
+  for (const v of verdicts) {
+    if (v.includes("good")) continue;
+    if (v.includes("stale")) {
+      if (!opts.ignoreOffline) return CRYPT_E_REVOCATION_OFFLINE;
+    } else if (!opts.ignoreNoCheck) return CRYPT_E_NO_REVOCATION_CHECK;
+  }
+  return SEC_E_OK;
+}
