@@ -103,6 +103,8 @@ export class TlsClient extends TlsEngine {
   peerChain: Uint8Array[] = [];
   /** The server's leaf, parsed. */
   peerLeaf: Certificate | null = null;
+  /** The OCSP response the server stapled to its leaf (DER), when asked and sent. */
+  peerOcsp: Uint8Array | null = null;
   #parsedChain: Certificate[] = [];
   /** The status of the chain check (SEC_E_OK when skipped by manual validation). */
   chainStatus = SEC_E_OK;
@@ -177,6 +179,7 @@ export class TlsClient extends TlsEngine {
       suites: this.#cred.suites.map((s) => s.id),
       tls12: this.#cred.allows(TLS12, "client"),
       suites12: this.#cred.suites12.map((s) => s.id),
+      statusRequest: this.#cred.revocation !== null,
       tail: this.#resumable ? offerExtensions(this.#offer, Date.now()) : null,
     });
     const m = handshakeMessage(HS_CLIENT_HELLO, body);
@@ -357,10 +360,14 @@ export class TlsClient extends TlsEngine {
   }
 
   #certificate(body: Uint8Array, raw: Uint8Array): void {
-    const { context, chain } = parseCertificate(body);
+    const { context, chain, ocsp } = parseCertificate(body);
     if (context.length) {
       throw unexpected("a certificate request context from the server");
     }
+    if (ocsp && !this.#cred.revocation) {
+      throw unexpected("an OCSP response that was not asked for");
+    }
+    this.peerOcsp = ocsp?.slice() ?? null;
     const parsed = parsePeerChain(chain, "server");
     const leaf = parsed[0];
     this.#parsedChain = parsed;
@@ -397,6 +404,7 @@ export class TlsClient extends TlsEngine {
         this.#cred.roots(),
         host,
         "server",
+        this.#cred.revocationCheck(this.peerOcsp),
       );
     }
     this.transcript.add(raw);

@@ -16,10 +16,12 @@ import {
   ALERT_DECRYPT_ERROR,
   ALERT_HANDSHAKE_FAILURE,
   ALERT_ILLEGAL_PARAMETER,
+  ALERT_UNSUPPORTED_EXTENSION,
   CT_CHANGE_CIPHER_SPEC,
   DOWNGRADE_TLS12,
   HS_CERTIFICATE,
   HS_CERTIFICATE_REQUEST,
+  HS_CERTIFICATE_STATUS,
   HS_CERTIFICATE_VERIFY,
   HS_CLIENT_KEY_EXCHANGE,
   HS_FINISHED,
@@ -47,6 +49,7 @@ import { resumesSession, Tls12ResumedClient } from "./resume12.ts";
 import type { ClientSession12 } from "./session_cache.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
+import { parseCertificateStatus } from "./status_request.ts";
 import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
   clientCertificateFor,
@@ -69,6 +72,7 @@ export interface Tls12ClientStart {
   /** The engine (transcript, output, ciphers, results). */
   engine: TlsEngine & {
     peerChain: Uint8Array[];
+    peerOcsp: Uint8Array | null;
     peerLeaf: Certificate | null;
     chainStatus: number;
   };
@@ -92,6 +96,8 @@ export interface Tls12ClientStart {
   target: string;
   /** The session may go into the cache (reconnects allowed, not inside CredSSP). */
   keep: boolean;
+  /** The ServerHello promised a CertificateStatus (`status_request`). */
+  statusRequest: boolean;
 }
 
 /**
@@ -139,6 +145,13 @@ export function startTls12(
       "bad renegotiation_info",
     );
   }
+  if (sh.statusRequest && !o.cred.revocation) {
+    throw new TlsAlert(
+      ALERT_UNSUPPORTED_EXTENSION,
+      SEC_E_ILLEGAL_MESSAGE,
+      "the server answers a status_request that was not sent",
+    );
+  }
   if (sh.protocol && !o.cred.protocols?.includes(sh.protocol)) {
     throw new TlsAlert(
       ALERT_ILLEGAL_PARAMETER,
@@ -177,6 +190,7 @@ export function startTls12(
     serverRandom: sh.random.slice(),
     ems: sh.ems,
     schemes: SIGNATURE_SCHEMES,
+    statusRequest: sh.statusRequest,
   });
 }
 
@@ -214,6 +228,15 @@ export class Tls12Client {
         return;
       }
       case "ske":
+        // RFC 6066 8: a CertificateStatus may follow the Certificate when promised.
+        if (
+          type === HS_CERTIFICATE_STATUS && this.#s.statusRequest &&
+          !e.peerOcsp
+        ) {
+          e.peerOcsp = parseCertificateStatus(body).slice();
+          e.transcript.add(raw);
+          return;
+        }
         if (type !== HS_SERVER_KEY_EXCHANGE) {
           throw unexpected("expected ServerKeyExchange");
         }
@@ -334,6 +357,7 @@ export class Tls12Client {
         s.cred.roots(),
         host,
         "server",
+        s.cred.revocationCheck(s.engine.peerOcsp),
       );
     }
     // TLS 1.2 keys are made for the server's group: the hello's share if it fits.

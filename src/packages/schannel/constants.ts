@@ -52,6 +52,10 @@ export const EXT_PRE_SHARED_KEY = 41;
 export const EXT_PSK_KEY_EXCHANGE_MODES = 45;
 /** `psk_dhe_ke`: PSK with (EC)DHE, the only mode offered and accepted. */
 export const PSK_DHE_KE = 1;
+/** `status_request` (RFC 6066 8): OCSP stapling. */
+export const EXT_STATUS_REQUEST = 5;
+/** `certificate_status` (TLS 1.2 handshake message 22, RFC 6066 8). */
+export const HS_CERTIFICATE_STATUS = 22;
 
 /** `legacy_version` 0x0303 (TLS 1.2) in records and hellos. */
 export const TLS12 = 0x0303;
@@ -107,6 +111,10 @@ export const ALERT_PROTOCOL_VERSION = 70;
 export const ALERT_ILLEGAL_PARAMETER = 47;
 /** `missing_extension`. */
 export const ALERT_MISSING_EXTENSION = 109;
+/** `certificate_revoked`. */
+export const ALERT_CERTIFICATE_REVOKED = 44;
+/** `unsupported_extension`. */
+export const ALERT_UNSUPPORTED_EXTENSION = 110;
 /** `certificate_required`. */
 export const ALERT_CERTIFICATE_REQUIRED = 116;
 /** `no_application_protocol`. */
@@ -141,6 +149,16 @@ export const SECPKG_ATTR_APPLICATION_PROTOCOL = 35;
 export const SCH_CRED_MANUAL_CRED_VALIDATION = 0x8;
 /** `SCH_CRED_NO_SERVERNAME_CHECK`: skip the name check, keep the chain check. */
 export const SCH_CRED_NO_SERVERNAME_CHECK = 0x4;
+/** `SCH_CRED_REVOCATION_CHECK_END_CERT` (0x100): check the leaf for revocation. */
+export const SCH_CRED_REVOCATION_CHECK_END_CERT = 0x100;
+/** `SCH_CRED_REVOCATION_CHECK_CHAIN` (0x200): check every certificate of the path. */
+export const SCH_CRED_REVOCATION_CHECK_CHAIN = 0x200;
+/** `SCH_CRED_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT` (0x400): every one but the root. */
+export const SCH_CRED_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT = 0x400;
+/** `SCH_CRED_IGNORE_NO_REVOCATION_CHECK` (0x800): no revocation information is no failure. */
+export const SCH_CRED_IGNORE_NO_REVOCATION_CHECK = 0x800;
+/** `SCH_CRED_IGNORE_REVOCATION_OFFLINE` (0x1000): stale information is no failure. */
+export const SCH_CRED_IGNORE_REVOCATION_OFFLINE = 0x1000;
 /** `SCH_CRED_NO_DEFAULT_CREDS`. */
 export const SCH_CRED_NO_DEFAULT_CREDS = 0x10;
 /**

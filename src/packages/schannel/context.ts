@@ -114,20 +114,28 @@ export interface SchannelCertContext {
   cbCertEncoded: number;
   /** The whole chain as sent, leaf first (DER). */
   chain: Uint8Array[];
+  /**
+   * The server's stapled OCSP response for the leaf (DER `OCSPResponse`), when a
+   * client asked for one (`SCH_CRED_REVOCATION_CHECK_*`) and got it: Windows'
+   * `CERT_OCSP_RESPONSE_PROP_ID` on the certificate context.
+   */
+  ocspResponse?: Uint8Array;
 }
 
-function certContext(chain: Uint8Array[]): AttributeResult {
+function certContext(
+  chain: Uint8Array[],
+  ocsp: Uint8Array | null = null,
+): AttributeResult {
   if (!chain.length) return { status: SEC_E_NO_CREDENTIALS };
   const der = chain[0].slice();
-  return {
-    status: SEC_E_OK,
-    value: {
-      dwCertEncodingType: 1,
-      pbCertEncoded: der,
-      cbCertEncoded: der.length,
-      chain: chain.map((c) => c.slice()),
-    } satisfies SchannelCertContext,
+  const value: SchannelCertContext = {
+    dwCertEncodingType: 1,
+    pbCertEncoded: der,
+    cbCertEncoded: der.length,
+    chain: chain.map((c) => c.slice()),
   };
+  if (ocsp) value.ocspResponse = ocsp.slice();
+  return { status: SEC_E_OK, value };
 }
 
 /** One Schannel context, client or server. */
@@ -475,7 +483,9 @@ export class SchannelContext implements PackageContext {
           },
         };
       case SECPKG_ATTR_REMOTE_CERT_CONTEXT:
-        return e ? certContext(e.peerChain) : { status: SEC_E_INVALID_HANDLE };
+        return e
+          ? certContext(e.peerChain, e instanceof TlsClient ? e.peerOcsp : null)
+          : { status: SEC_E_INVALID_HANDLE };
       case SECPKG_ATTR_LOCAL_CERT_CONTEXT:
         return certContext(this.#cred.chain);
       case SECPKG_ATTR_APPLICATION_PROTOCOL: {

@@ -15,6 +15,8 @@ import { SCH_CRED_DISABLE_RECONNECTS } from "./constants.ts";
 import { SessionCache } from "./session_cache.ts";
 import { ServerSessionCache } from "./server_sessions.ts";
 import { TicketKey } from "./ticket.ts";
+import { type RevocationPolicy, revocationPolicy } from "./status_request.ts";
+import type { RevocationCheck } from "./peer.ts";
 import { TIMESTAMP_NEVER } from "../../sspi/buffers.ts";
 import {
   SEC_E_ALGORITHM_MISMATCH,
@@ -23,7 +25,10 @@ import {
 } from "../../sspi/status.ts";
 import {
   type Certificate,
+  type Crl,
   parseCertificate,
+  parseCrl,
+  parseOcspResponse,
   parsePem,
   parsePrivateKey,
   type PrivateKey,
@@ -56,9 +61,31 @@ export interface SchannelAuthData {
   RootCertificates?: string | Uint8Array | readonly Uint8Array[];
   /**
    * `SCH_CRED_*` flags: `SCH_CRED_MANUAL_CRED_VALIDATION`, `SCH_CRED_NO_SERVERNAME_CHECK`,
-   * `SCH_CRED_DISABLE_RECONNECTS` (no session resumption, TLS 1.3 or 1.2, either role).
+   * `SCH_CRED_DISABLE_RECONNECTS` (no session resumption, TLS 1.3 or 1.2, either role);
+   * revocation checking of the peer's chain: `SCH_CRED_REVOCATION_CHECK_END_CERT`,
+   * `_CHAIN`, `_CHAIN_EXCLUDE_ROOT`, with `SCH_CRED_IGNORE_NO_REVOCATION_CHECK` and
+   * `SCH_CRED_IGNORE_REVOCATION_OFFLINE` (see `CertificateRevocationLists`).
    */
   dwFlags?: number;
+  /**
+   * Certificate revocation lists for the revocation check the
+   * `SCH_CRED_REVOCATION_CHECK_*` flags ask for: PEM text (`X509 CRL` blocks) or DER,
+   * one or a list. The portable stand-in for Windows' CRL cache: nothing is fetched.
+   * With those flags a client also asks the server for a stapled OCSP response
+   * (`status_request`) and takes it for the leaf. A revoked certificate fails the
+   * handshake with `CRYPT_E_REVOKED`, no usable information with
+   * `CRYPT_E_NO_REVOCATION_CHECK`, only out-of-date information with
+   * `CRYPT_E_REVOCATION_OFFLINE`, as Windows' Schannel does.
+   */
+  CertificateRevocationLists?: string | Uint8Array | readonly Uint8Array[];
+  /**
+   * A server's OCSP response for its leaf (a DER `OCSPResponse`, as `openssl ocsp
+   * -respout` writes it), stapled when a client asks for one (`status_request`):
+   * TLS 1.3 in the leaf's certificate entry, TLS 1.2 as a CertificateStatus message.
+   * Windows staples the response it fetched itself; here the caller supplies it (and
+   * acquires a new credential when it is renewed).
+   */
+  OcspResponse?: Uint8Array;
   /** ALPN: protocols a client offers, or a server accepts, in preference order. */
   ApplicationProtocols?: readonly string[];
   /**
@@ -148,6 +175,36 @@ function groupsOf(list: readonly (string | number)[] | undefined): number[] {
   return [...new Set(out)];
 }
 
+/** The CRLs of `CertificateRevocationLists`; one that does not parse fails. */
+function crlsOf(v: string | Uint8Array | readonly Uint8Array[]): Crl[] {
+  const ders = typeof v === "string"
+    ? parsePem(v, "X509 CRL")
+    : v instanceof Uint8Array
+    ? [v]
+    : Array.isArray(v) && v.every((c) => c instanceof Uint8Array)
+    ? [...v]
+    : null;
+  const crls = ders?.map((d) => parseCrl(d));
+  if (!crls?.length || crls.some((c) => c === null)) {
+    throw new SspiError(
+      SEC_E_UNKNOWN_CREDENTIALS,
+      "CertificateRevocationLists: PEM X509 CRL blocks or DER CRLs that parse",
+    );
+  }
+  return crls as Crl[];
+}
+
+/** `OcspResponse`, checked to be a DER OCSPResponse. */
+function ocspOf(v: Uint8Array): Uint8Array {
+  if (!(v instanceof Uint8Array) || !parseOcspResponse(v)) {
+    throw new SspiError(
+      SEC_E_UNKNOWN_CREDENTIALS,
+      "OcspResponse must be a DER OCSPResponse",
+    );
+  }
+  return v.slice();
+}
+
 /** DER certificates from the accepted forms. */
 function derList(v: string | Uint8Array | readonly Uint8Array[]): Uint8Array[] {
   if (typeof v === "string") return parsePem(v, "CERTIFICATE");
@@ -222,6 +279,11 @@ export class SchannelCredential implements PackageCredential {
   readonly suites: readonly Tls13Suite[];
   /** The TLS 1.2 suites allowed, in our order of preference. */
   readonly suites12: readonly Tls12Suite[];
+  /** The revocation check the flags ask for, or null. */
+  readonly revocation: RevocationPolicy | null;
+  /** A server's OCSP response to staple (DER), or null. */
+  readonly ocspResponse: Uint8Array | null;
+  #crls: Crl[];
   #key: PrivateKey | null;
   #roots: Certificate[] | null;
   #sessions = new SessionCache();
@@ -281,6 +343,23 @@ export class SchannelCredential implements PackageCredential {
     }
     this.#roots = a.RootCertificates
       ? parsed(derList(a.RootCertificates), "RootCertificates")
+      : null;
+    this.revocation = revocationPolicy(this.flags);
+    this.#crls = a.CertificateRevocationLists
+      ? crlsOf(a.CertificateRevocationLists)
+      : [];
+    this.ocspResponse = a.OcspResponse === undefined
+      ? null
+      : ocspOf(a.OcspResponse);
+  }
+
+  /**
+   * What checking a peer's chain for revocation needs (its stapled OCSP response
+   * `ocsp`, the CRLs, the policy), or null when the flags ask for no check.
+   */
+  revocationCheck(ocsp: Uint8Array | null): RevocationCheck | null {
+    return this.revocation
+      ? { policy: this.revocation, crls: this.#crls, ocsp }
       : null;
   }
 

@@ -17,6 +17,7 @@ import {
   EXT_RENEGOTIATION_INFO,
   EXT_SERVER_NAME,
   EXT_SIGNATURE_ALGORITHMS,
+  EXT_STATUS_REQUEST,
   EXT_SUPPORTED_GROUPS,
   EXT_SUPPORTED_VERSIONS,
   GROUP_SECP384R1,
@@ -26,6 +27,12 @@ import {
 } from "./constants.ts";
 import { decodeError, Reader, TlsAlert, Writer } from "./wire.ts";
 import { parseSelectedIdentity } from "./psk.ts";
+import {
+  asksForOcsp,
+  encodeCertificateStatus,
+  parseCertificateStatus,
+  statusRequestExtension,
+} from "./status_request.ts";
 import { SEC_E_ILLEGAL_MESSAGE } from "../../sspi/status.ts";
 
 const ENC = new TextEncoder();
@@ -94,6 +101,8 @@ export interface ClientHello {
   psk: Uint8Array | null;
   /** `psk_key_exchange_modes`' body, if sent. */
   pskModes: Uint8Array | null;
+  /** `status_request`: the client asks for a stapled OCSP response. */
+  statusRequest: boolean;
 }
 
 /** Encodes a ClientHello body offering TLS 1.3 (the given suites) and/or TLS 1.2. */
@@ -113,6 +122,8 @@ export function encodeClientHello(h: {
   tls12: boolean;
   /** The TLS 1.2 suites offered (when `tls12`), preferred first. */
   suites12: readonly number[];
+  /** Ask for a stapled OCSP response (`status_request`). */
+  statusRequest?: boolean;
   /** Extensions to end with (typed, length-prefixed): the PSK offer. */
   tail?: Uint8Array | null;
 }): Uint8Array {
@@ -159,6 +170,7 @@ export function encodeClientHello(h: {
     for (const p of h.protocols) w.vector(1, ENC.encode(p));
     w.close().close();
   }
+  if (h.statusRequest) w.bytes(statusRequestExtension());
   if (h.tail) w.bytes(h.tail);
   w.close();
   return w.finish();
@@ -229,6 +241,7 @@ export function parseClientHello(body: Uint8Array): ClientHello {
       suites.includes(TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
     psk,
     pskModes: ext.get(EXT_PSK_KEY_EXCHANGE_MODES) ?? null,
+    statusRequest: asksForOcsp(ext.get(EXT_STATUS_REQUEST)),
   };
 }
 
@@ -298,6 +311,8 @@ export interface ServerHello {
   cookie: Uint8Array | null;
   /** `pre_shared_key`: the index of the PSK the server selected, if it took one. */
   pskIdentity: number | null;
+  /** TLS 1.2: the server will send a CertificateStatus (`status_request`, empty). */
+  statusRequest: boolean;
 }
 
 /** Decodes a ServerHello (or HelloRetryRequest) body. */
@@ -343,6 +358,7 @@ export function parseServerHello(body: Uint8Array): ServerHello {
     protocol: p ? p[0] : null,
     cookie: cookieOf(ext.get(EXT_COOKIE), what),
     pskIdentity: psk ? parseSelectedIdentity(psk) : null,
+    statusRequest: ext.has(EXT_STATUS_REQUEST),
   };
 }
 
@@ -412,31 +428,54 @@ export function parseEncryptedExtensions(body: Uint8Array): string | null {
   return p ? p[0] : null;
 }
 
-/** Encodes a Certificate message body (no per-certificate extensions). */
+/**
+ * Encodes a Certificate message body; `ocsp`, a DER OCSPResponse, goes into the
+ * leaf's `status_request` extension (OCSP stapling), no other entry has extensions.
+ */
 export function encodeCertificate(
   context: Uint8Array,
   chain: readonly Uint8Array[],
+  ocsp: Uint8Array | null = null,
 ): Uint8Array {
   const w = new Writer().vector(1, context).open(3);
-  for (const c of chain) w.vector(3, c).u16(0);
+  chain.forEach((c, i) => {
+    w.vector(3, c);
+    if (i === 0 && ocsp) {
+      w.open(2).u16(EXT_STATUS_REQUEST).vector(2, encodeCertificateStatus(ocsp))
+        .close();
+    } else w.u16(0);
+  });
   return w.close().finish();
 }
 
-/** Decodes a Certificate message body: request context and the DER chain. */
+/**
+ * Decodes a Certificate message body: request context, the DER chain, and the DER
+ * OCSPResponse stapled to the leaf (`status_request`), if any. Other entry
+ * extensions (SCT) are not used.
+ */
 export function parseCertificate(
   body: Uint8Array,
-): { context: Uint8Array; chain: Uint8Array[] } {
+): { context: Uint8Array; chain: Uint8Array[]; ocsp: Uint8Array | null } {
   const what = "Certificate";
   const r = new Reader(body, what);
   const context = r.vector(1);
   const list = new Reader(r.vector(3), what);
   r.end();
   const chain: Uint8Array[] = [];
+  let ocsp: Uint8Array | null = null;
   while (list.left) {
     chain.push(list.vector(3, 1));
-    list.vector(2); // extensions (OCSP, SCT): not used
+    const ext = new Reader(list.vector(2), what);
+    while (ext.left) {
+      const type = ext.u16();
+      const body = ext.vector(2);
+      if (type === EXT_STATUS_REQUEST && chain.length === 1) {
+        if (ocsp) throw decodeError(what);
+        ocsp = parseCertificateStatus(body);
+      }
+    }
   }
-  return { context, chain };
+  return { context, chain, ocsp };
 }
 
 /** Encodes a CertificateRequest asking for the given signature schemes. */

@@ -11,6 +11,7 @@ import {
   EXT_EC_POINT_FORMATS,
   EXT_EXTENDED_MASTER_SECRET,
   EXT_RENEGOTIATION_INFO,
+  EXT_STATUS_REQUEST,
   TLS12,
 } from "./constants.ts";
 
@@ -21,13 +22,20 @@ export function encodeServerHello12(
   random: Uint8Array,
   sessionId: Uint8Array,
   suite: number,
-  opts: { ems: boolean; renegotiation: boolean; protocol: string | null },
+  opts: {
+    ems: boolean;
+    renegotiation: boolean;
+    protocol: string | null;
+    /** A CertificateStatus (stapled OCSP response) follows the Certificate. */
+    statusRequest?: boolean;
+  },
 ): Uint8Array {
   const w = new Writer().u16(TLS12).bytes(random).vector(1, sessionId);
   w.u16(suite).u8(0).open(2);
   if (opts.renegotiation) w.u16(EXT_RENEGOTIATION_INFO).open(2).u8(0).close();
   if (opts.ems) w.u16(EXT_EXTENDED_MASTER_SECRET).u16(0);
   w.u16(EXT_EC_POINT_FORMATS).open(2).open(1).u8(0).close().close();
+  if (opts.statusRequest) w.u16(EXT_STATUS_REQUEST).u16(0);
   if (opts.protocol) {
     w.u16(EXT_ALPN).open(2).open(2).vector(1, ENC.encode(opts.protocol)).close()
       .close();

@@ -48,8 +48,12 @@
  * `TLS_CHACHA20_POLY1305_SHA256` (TLS 1.3, offered and chosen in that order;
  * `CipherSuites` in the credential restricts them); ECDHE with RSA or ECDSA,
  * AES-128-GCM-SHA256 or AES-256-GCM-SHA384 (TLS 1.2). Not implemented: TLS 1.1 and
- * older, TLS 1.2 ChaCha20-Poly1305 suites, TLS 1.2 session tickets, 0-RTT, sending
- * KeyUpdate.
+ * older, TLS 1.2 session tickets, 0-RTT, sending KeyUpdate.
+ *
+ * Revocation: `SCH_CRED_REVOCATION_CHECK_*` in a credential's `dwFlags` checks the
+ * peer's path against the credential's `CertificateRevocationLists` and, for a
+ * server's leaf, the OCSP response it staples (a client asking with
+ * `status_request`; a server staples its credential's `OcspResponse`).
  *
  * @module
  */
@@ -62,9 +66,14 @@ export type { SchannelAuthData } from "./credentials.ts";
 export type { SchannelCertContext } from "./context.ts";
 export {
   SCH_CRED_DISABLE_RECONNECTS,
+  SCH_CRED_IGNORE_NO_REVOCATION_CHECK,
+  SCH_CRED_IGNORE_REVOCATION_OFFLINE,
   SCH_CRED_MANUAL_CRED_VALIDATION,
   SCH_CRED_NO_DEFAULT_CREDS,
   SCH_CRED_NO_SERVERNAME_CHECK,
+  SCH_CRED_REVOCATION_CHECK_CHAIN,
+  SCH_CRED_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT,
+  SCH_CRED_REVOCATION_CHECK_END_CERT,
   SCHANNEL_SHUTDOWN,
   SECPKG_ATTR_APPLICATION_PROTOCOL,
   SECPKG_ATTR_CIPHER_INFO,

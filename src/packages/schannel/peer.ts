@@ -9,12 +9,16 @@ import { x25519 } from "../../wasm/x25519.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
 import {
   type Certificate,
+  checkRevocation,
+  type Crl,
   parseCertificate,
   type PrivateKey,
   signatureSchemes,
   verifyChain,
 } from "../../pki/mod.ts";
 import {
+  CRYPT_E_REVOCATION_OFFLINE,
+  CRYPT_E_REVOKED,
   SEC_E_CERT_UNKNOWN,
   SEC_E_DECRYPT_FAILURE,
   SEC_E_ILLEGAL_MESSAGE,
@@ -24,11 +28,14 @@ import {
 import {
   ALERT_BAD_CERTIFICATE,
   ALERT_CERTIFICATE_REQUIRED,
+  ALERT_CERTIFICATE_REVOKED,
+  ALERT_CERTIFICATE_UNKNOWN,
   ALERT_DECRYPT_ERROR,
   ALERT_ILLEGAL_PARAMETER,
 } from "./constants.ts";
 import { alertOfCertStatus } from "./engine.ts";
 import { TlsAlert } from "./wire.ts";
+import type { RevocationPolicy } from "./status_request.ts";
 
 /** Who sent what is checked, for messages. */
 export type Peer = "server" | "client";
@@ -66,14 +73,34 @@ export function parsePeerChain(
   return parsed as Certificate[];
 }
 
-/** Checks a parsed chain against `roots` (and `host`, for a server); fails with the status. */
+/** What checking a peer's chain for revocation takes. */
+export interface RevocationCheck {
+  /** What the credential's flags ask for. */
+  policy: RevocationPolicy;
+  /** The credential's CRLs. */
+  crls: readonly Crl[];
+  /** The OCSP response the peer stapled to its leaf (DER), if any. */
+  ocsp: Uint8Array | null;
+}
+
+/**
+ * Checks a parsed chain against `roots` (and `host`, for a server), then, with
+ * `revocation`, the path it built for revocation; fails with the status
+ * (`CRYPT_E_REVOKED` and the other revocation codes included).
+ */
 export function requireTrusted(
   chain: Certificate[],
   roots: Certificate[],
   host: string | undefined,
   peer: Peer,
+  revocation: RevocationCheck | null = null,
 ): number {
-  const status = verifyChain(chain, roots, host === undefined ? {} : { host });
+  const path: Certificate[] = [];
+  const status = verifyChain(
+    chain,
+    roots,
+    host === undefined ? { path } : { host, path },
+  );
   if (status !== SEC_E_OK) {
     throw new TlsAlert(
       alertOfCertStatus(status),
@@ -81,6 +108,28 @@ export function requireTrusted(
       peer === "server"
         ? "the server's certificate is not trusted for this name"
         : "the client's certificate is not trusted",
+    );
+  }
+  if (!revocation) return status;
+  const { policy, crls, ocsp } = revocation;
+  const r = checkRevocation(path, {
+    scope: policy.scope,
+    ocsp,
+    crls: [...crls],
+    ignoreNoCheck: policy.ignoreNoCheck,
+    ignoreOffline: policy.ignoreOffline,
+  });
+  if (r !== SEC_E_OK) {
+    throw new TlsAlert(
+      r === CRYPT_E_REVOKED
+        ? ALERT_CERTIFICATE_REVOKED
+        : ALERT_CERTIFICATE_UNKNOWN,
+      r,
+      r === CRYPT_E_REVOKED
+        ? `the ${peer}'s certificate (or one above it) is revoked`
+        : r === CRYPT_E_REVOCATION_OFFLINE
+        ? `the revocation information for the ${peer}'s chain is out of date`
+        : `the revocation of the ${peer}'s chain could not be checked (no CRL or OCSP response for it)`,
     );
   }
   return status;

@@ -318,7 +318,11 @@ export class TlsServer extends TlsEngine {
       add(
         handshakeMessage(
           HS_CERTIFICATE,
-          encodeCertificate(new Uint8Array(0), this.#cred.chain),
+          encodeCertificate(
+            new Uint8Array(0),
+            this.#cred.chain,
+            ch.statusRequest ? this.#cred.ocspResponse : null,
+          ),
         ),
       );
       const sig = sign(
@@ -368,7 +372,13 @@ export class TlsServer extends TlsEngine {
     this.transcript.add(raw);
     const parsed = parsePeerChain(chain, "client");
     const leaf = parsed[0];
-    requireTrusted(parsed, this.#cred.roots(), undefined, "client");
+    requireTrusted(
+      parsed,
+      this.#cred.roots(),
+      undefined,
+      "client",
+      this.#cred.revocationCheck(null),
+    );
     this.peerChain = chain.map((c) => c.slice());
     this.peerLeaf = leaf;
     this.#state = "cv";

@@ -24,6 +24,7 @@ import {
   DOWNGRADE_TLS12,
   HS_CERTIFICATE,
   HS_CERTIFICATE_REQUEST,
+  HS_CERTIFICATE_STATUS,
   HS_CERTIFICATE_VERIFY,
   HS_CLIENT_KEY_EXCHANGE,
   HS_FINISHED,
@@ -50,6 +51,7 @@ import { plainRecord } from "./record.ts";
 import { RecordCipher12 } from "./record12.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
+import { encodeCertificateStatus } from "./status_request.ts";
 import { parsePeerChain, requireFinished, requireTrusted } from "./peer.ts";
 import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
@@ -157,17 +159,28 @@ export class Tls12Server {
       e.transcript.add(m);
       e.send(m);
     };
+    // OCSP stapling: promised in the ServerHello, sent after the Certificate.
+    const staple = ch.statusRequest ? this.#cred.ocspResponse : null;
     send(handshakeMessage(
       HS_SERVER_HELLO,
       encodeServerHello12(this.#serverRandom, e.sessionId, suite, {
         ems: ch.ems,
         renegotiation: ch.renegotiation,
         protocol: e.protocol,
+        statusRequest: staple !== null,
       }),
     ));
     send(
       handshakeMessage(HS_CERTIFICATE, encodeCertificate12(this.#cred.chain)),
     );
+    if (staple) {
+      send(
+        handshakeMessage(
+          HS_CERTIFICATE_STATUS,
+          encodeCertificateStatus(staple),
+        ),
+      );
+    }
     this.#share = newKeyShare(group);
     this.#e.group = group;
     const params = ecdheParams(group, this.#share.publicKey);
@@ -294,7 +307,13 @@ export class Tls12Server {
   #certificate(body: Uint8Array): void {
     const chain = parseCertificate12(body);
     const parsed = parsePeerChain(chain, "client");
-    requireTrusted(parsed, this.#cred.roots(), undefined, "client");
+    requireTrusted(
+      parsed,
+      this.#cred.roots(),
+      undefined,
+      "client",
+      this.#cred.revocationCheck(null),
+    );
     this.#e.peerChain = chain.map((c) => c.slice());
     this.#e.peerLeaf = parsed[0];
   }
