@@ -120,6 +120,7 @@ export {
   type KerberosAuthData,
   type KerberosClientTicket,
   type KerberosDelegatedTgt,
+  type KerberosFastArmor,
   type KerberosServerAuthData,
   type KkdcpOptions,
   kkdcpTransport,

@@ -19,7 +19,9 @@ import {
   SEC_E_UNSUPPORTED_FUNCTION,
 } from "../../sspi/status.ts";
 import { type KerberosKey, stringToKey, wipeKey } from "./crypto.ts";
+import type { CcacheCredential } from "./ccache.ts";
 import {
+  decodeTicket,
   displayName,
   type PrincipalName,
   targetPrincipal,
@@ -90,6 +92,51 @@ export interface KerberosAuthData {
    * is the client realm's, from `Kdc`, `KdcTransport` or `krb5.conf`.
    */
   DelegatedFrom?: unknown;
+  /**
+   * Kerberos armoring (FAST, RFC 6113): every AS exchange of this credential goes
+   * inside a FAST tunnel keyed by an armor TGT, which hides the pre-authentication
+   * from eavesdroppers (no offline dictionary attack on it) and authenticates the
+   * KDC's reply (reply-key strengthening, the KDC's checksum binding the ticket);
+   * pre-authentication is then encrypted challenge (PA-ENCRYPTED-CHALLENGE). As a
+   * Windows domain member armors its users' logons with its machine TGT. A string
+   * is a credential cache path (`FILE:` or bare), as `{ Ccache }`.
+   * When the KDC answers without FAST, the logon fails with
+   * `SEC_E_DOWNGRADE_DETECTED` unless `AllowFallback` is set. For a credential that
+   * logs on (`User` with `Password` or `Keytab`); TGS exchanges are not armored.
+   */
+  FastArmor?: string | KerberosFastArmor;
+}
+
+/**
+ * Where the FAST armor TGT comes from (`FastArmor` of `KerberosAuthData`): a
+ * credential cache holding a TGT of the user's realm (`kinit -k -c FILE:/path
+ * host/client.example.com` makes one), or a keytab and its principal, from which the
+ * package gets the armor TGT itself (and again when it expires).
+ */
+export interface KerberosFastArmor {
+  /** A credential cache (path, `FILE:` path or bytes) with a TGT for the user's realm. */
+  Ccache?: string | Uint8Array;
+  /** A keytab (path, `FILE:` path or bytes) holding `Principal`'s keys. */
+  Keytab?: string | Uint8Array;
+  /** The keytab's principal (`host/client.example.com`, realm: the user's). */
+  Principal?: string;
+  /**
+   * Log on without armor when the KDC does not support FAST (its first answer has
+   * no PA-FX-FAST). Default false: `SEC_E_DOWNGRADE_DETECTED`, since an attacker
+   * who strips FAST from the KDC's answers would otherwise get the unarmored
+   * exchange FAST is meant to prevent.
+   */
+  AllowFallback?: boolean;
+}
+
+/** A credential's FAST settings (from `FastArmor`). */
+export interface FastSettings {
+  /** The armor TGT from a credential cache (null with a keytab). */
+  armorTgt: CachedTicket | null;
+  /** The keytab principal's credential, which gets (and caches) the armor TGT. */
+  machine: KerberosCredential | null;
+  /** Whether to go on without armor when the KDC does not support FAST. */
+  allowFallback: boolean;
 }
 
 /** Whom a credential acts as through S4U (`Impersonate`): a user and realm. */
@@ -125,6 +172,30 @@ export interface CachedTicket {
   starttime?: number;
   /** Until when it can be renewed, if renewable (ms since the epoch). */
   renewTill?: number;
+}
+
+/** A usable cache entry as a ticket-cache entry (null when its ticket does not decode). */
+export function ticketOfCcacheEntry(c: CcacheCredential): CachedTicket | null {
+  let ticket: Ticket;
+  try {
+    ticket = decodeTicket(c.ticket);
+  } catch {
+    return null;
+  }
+  return {
+    ticket,
+    key: { etype: c.key.etype, bytes: c.key.bytes.slice() },
+    cname: {
+      nameType: c.client.nameType,
+      nameString: [...c.client.components],
+    },
+    crealm: c.client.realm,
+    endtime: c.endtime * 1000,
+    flags: c.ticketFlags,
+    authtime: c.authtime * 1000,
+    starttime: c.starttime ? c.starttime * 1000 : undefined,
+    renewTill: c.renewTill ? c.renewTill * 1000 : undefined,
+  };
 }
 
 /**
@@ -182,6 +253,8 @@ export class KerberosCredential implements PackageCredential {
   #evidence: CachedTicket | null = null;
   /** The user's keys from a keytab (`Keytab`), used in place of a password. */
   #keytabKeys: KerberosKey[] | null = null;
+  /** FAST armoring of the AS exchanges (`FastArmor`), or null for none. */
+  fast: FastSettings | null = null;
   /** Realm names the KDC canonicalized the user's realm to (`ADEX` -> the DNS realm). */
   #realmAliases = new Set<string>();
 
@@ -386,5 +459,8 @@ export class KerberosCredential implements PackageCredential {
     for (const t of this.#crossTgts.values()) wipeKey(t.key);
     this.#crossTgts.clear();
     this.#routes.clear();
+    if (this.fast?.armorTgt) wipeKey(this.fast.armorTgt.key);
+    this.fast?.machine?.dispose();
+    this.fast = null;
   }
 }

@@ -9,23 +9,19 @@ import type { AcquireRequest } from "../../sspi/package.ts";
 import { SEC_E_NO_CREDENTIALS } from "../../sspi/status.ts";
 import { wipeKey } from "./crypto.ts";
 import { NT_ENTERPRISE } from "./constants.ts";
-import { decodeTicket, type Ticket } from "./messages.ts";
-import {
-  type CcacheCredential,
-  loadDefaultCcache,
-  selectTickets,
-  wipeCcache,
-} from "./ccache.ts";
+import { loadDefaultCcache, selectTickets, wipeCcache } from "./ccache.ts";
 import { type KdcTransport, KdcUnreachableError } from "./transport.ts";
 import { realmTransport } from "./kdc_realms.ts";
 import { delegatedTicket } from "./delegation.ts";
 import { clientTicketOf } from "./evidence.ts";
 import { clientKeytabKeys } from "./client_keytab.ts";
+import { fastSettingsOf } from "./fast_armor.ts";
 import {
   type CachedTicket,
   type KerberosAuthData,
   KerberosCredential,
   tgtRealmOf,
+  ticketOfCcacheEntry,
 } from "./credentials.ts";
 
 /** `user`, `user@REALM` or `REALM\user`, with `Domain` as the realm otherwise. */
@@ -42,30 +38,6 @@ function splitIdentity(
     return { name: user.slice(0, at), realm: user.slice(at + 1) };
   }
   return { name: user, realm: domain ?? "" };
-}
-
-/** A usable cache entry as a ticket-cache entry (null when its ticket does not decode). */
-function cachedTicket(c: CcacheCredential): CachedTicket | null {
-  let ticket: Ticket;
-  try {
-    ticket = decodeTicket(c.ticket);
-  } catch {
-    return null;
-  }
-  return {
-    ticket,
-    key: { etype: c.key.etype, bytes: c.key.bytes.slice() },
-    cname: {
-      nameType: c.client.nameType,
-      nameString: [...c.client.components],
-    },
-    crealm: c.client.realm,
-    endtime: c.endtime * 1000,
-    flags: c.ticketFlags,
-    authtime: c.authtime * 1000,
-    starttime: c.starttime ? c.starttime * 1000 : undefined,
-    renewTill: c.renewTill ? c.renewTill * 1000 : undefined,
-  };
 }
 
 /** `transport` refusing AS-REQs, for a credential without a password. */
@@ -155,12 +127,12 @@ function acquireFromCcache(
       }
     }
     const { tgt, services } = selectTickets(cache);
-    const tgtEntry = tgt && cachedTicket(tgt);
+    const tgtEntry = tgt && ticketOfCcacheEntry(tgt);
     if (tgtEntry) keep.push(tgtEntry);
     const tickets = new Map<string, CachedTicket>();
     const crossTgts: CachedTicket[] = [];
     for (const [spn, c] of services) {
-      const t = cachedTicket(c);
+      const t = ticketOfCcacheEntry(c);
       if (!t) continue;
       keep.push(t);
       // krbtgt/OTHER@REALM: a cross-realm TGT; other tickets keyed with their realm.
@@ -273,6 +245,12 @@ export function acquireKerberosCredential(
     d.Delegate === true,
   );
   if (keys) cred.useKeys(keys);
+  try {
+    cred.fast = fastSettingsOf(d, realm, transport, req.use);
+  } catch (e) {
+    cred.dispose();
+    throw e;
+  }
   if (d.Impersonate !== undefined && typeof d.Impersonate !== "string") {
     const t = clientTicketOf(d.Impersonate);
     if (!t) {

@@ -5,12 +5,13 @@
  * RFC 4121 message protection with the AES enctypes (RFC 3962's and RFC 8009's)
  * and rc4-hmac, credential delegation
  * (a forwarded TGT in the AP-REQ's checksum, `delegation.ts`), and cross-realm
- * service tickets through trusts and KDC referrals (`cross_realm.ts`).
+ * service tickets through trusts and KDC referrals (`cross_realm.ts`), and FAST
+ * armoring of the AS exchange (RFC 6113, `fast_as.ts`).
  *
  * @module
  */
 export { KERBEROS_PACKAGE_INFO, kerberosPackage } from "./package.ts";
-export type { KerberosAuthData } from "./credentials.ts";
+export type { KerberosAuthData, KerberosFastArmor } from "./credentials.ts";
 export type { KerberosServerAuthData } from "./server_credentials.ts";
 export { type KeytabEntry, parseKeytab } from "./keytab.ts";
 export {
