@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  type CredHandle,
   CtxtHandle,
   DeleteSecurityContext,
   QueryContextAttributes,
@@ -115,7 +116,7 @@ export function run(
 }
 
 /** Deletes both contexts of a run. */
-export function close(r: Run): void {
+export function close(r: Pick<Run, "client" | "server">): void {
   DeleteSecurityContext(r.client);
   DeleteSecurityContext(r.server);
 }
@@ -176,4 +177,56 @@ export function creds(
     }),
     cc: acquire("client", { RootCertificates: p.ecCa.cert, ...clientAuth }),
   };
+}
+
+/** A TLS 1.2 handshake in memory, its tokens kept. */
+export interface Run12 {
+  client: CtxtHandle;
+  server: CtxtHandle;
+  /** The client's tokens (the ClientHello first). */
+  sent: Uint8Array[];
+  /** The server's tokens (the ServerHello flight first). */
+  answered: Uint8Array[];
+}
+
+/**
+ * Runs a handshake; `edit` may change each client token before the server sees
+ * it (by index). Throws HandshakeError with the failing side's status.
+ */
+export function run12(
+  cc: CredHandle,
+  sc: CredHandle,
+  o: {
+    target?: string;
+    ascFlags?: number;
+    edit?: (i: number, t: Uint8Array) => Uint8Array;
+  } = {},
+): Run12 {
+  const client = new CtxtHandle();
+  const server = new CtxtHandle();
+  const target = o.target ?? "localhost";
+  const sent: Uint8Array[] = [];
+  const answered: Uint8Array[] = [];
+  let c = isc(cc, client, true, target, null);
+  for (let i = 0;; i++) {
+    if (!c.token) throw new HandshakeError("client", c.status);
+    const token = o.edit ? o.edit(i, c.token) : c.token;
+    sent.push(token);
+    const s = asc(sc, server, i === 0, token, o.ascFlags);
+    if (s.status !== SEC_E_OK && s.status !== SEC_I_CONTINUE_NEEDED) {
+      throw new HandshakeError("server", s.status);
+    }
+    if (s.token) answered.push(s.token);
+    if (c.status === SEC_E_OK && s.status === SEC_E_OK) {
+      return { client, server, sent, answered };
+    }
+    if (!s.token) throw new HandshakeError("server", s.status);
+    c = isc(cc, client, false, target, s.token);
+    if (c.status !== SEC_E_OK && c.status !== SEC_I_CONTINUE_NEEDED) {
+      throw new HandshakeError("client", c.status);
+    }
+    if (c.status === SEC_E_OK && !c.token && s.status === SEC_E_OK) {
+      return { client, server, sent, answered };
+    }
+  }
 }

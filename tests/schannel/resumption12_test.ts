@@ -9,7 +9,6 @@
  */
 import assert from "node:assert/strict";
 import {
-  type CredHandle,
   CtxtHandle,
   DeleteSecurityContext,
   FreeCredentialsHandle,
@@ -30,7 +29,15 @@ import { SessionCache } from "../../src/packages/schannel/session_cache.ts";
 import { FUZZ_SEED, fuzzIterations, rng } from "../_fuzz.ts";
 import { testPki } from "./_pki.ts";
 import { acquire, asc, HandshakeError, isc } from "./_tls.ts";
-import { at, helloOf, serverHelloOf, sessionInfo, talk } from "./_resume.ts";
+import {
+  at,
+  close,
+  helloOf,
+  run12,
+  serverHelloOf,
+  sessionInfo,
+  talk,
+} from "./_resume.ts";
 
 const pki = await testPki();
 const TLS12_CLIENT = 0x800;
@@ -44,63 +51,6 @@ function resumptionTest(name: string, fn: () => void | Promise<void>): void {
     ignore: pki === null,
     fn,
   });
-}
-
-/** A TLS 1.2 handshake in memory, its tokens kept. */
-interface Run12 {
-  client: CtxtHandle;
-  server: CtxtHandle;
-  /** The client's tokens (the ClientHello first). */
-  sent: Uint8Array[];
-  /** The server's tokens (the ServerHello flight first). */
-  answered: Uint8Array[];
-}
-
-/**
- * Runs a handshake; `edit` may change each client token before the server sees
- * it (by index). Throws HandshakeError with the failing side's status.
- */
-function run12(
-  cc: CredHandle,
-  sc: CredHandle,
-  o: {
-    target?: string;
-    ascFlags?: number;
-    edit?: (i: number, t: Uint8Array) => Uint8Array;
-  } = {},
-): Run12 {
-  const client = new CtxtHandle();
-  const server = new CtxtHandle();
-  const target = o.target ?? "localhost";
-  const sent: Uint8Array[] = [];
-  const answered: Uint8Array[] = [];
-  let c = isc(cc, client, true, target, null);
-  for (let i = 0;; i++) {
-    if (!c.token) throw new HandshakeError("client", c.status);
-    const token = o.edit ? o.edit(i, c.token) : c.token;
-    sent.push(token);
-    const s = asc(sc, server, i === 0, token, o.ascFlags);
-    if (s.status !== SEC_E_OK && s.status !== SEC_I_CONTINUE_NEEDED) {
-      throw new HandshakeError("server", s.status);
-    }
-    if (s.token) answered.push(s.token);
-    if (c.status === SEC_E_OK && s.status === SEC_E_OK) {
-      return { client, server, sent, answered };
-    }
-    if (!s.token) throw new HandshakeError("server", s.status);
-    c = isc(cc, client, false, target, s.token);
-    if (c.status !== SEC_E_OK && c.status !== SEC_I_CONTINUE_NEEDED) {
-      throw new HandshakeError("client", c.status);
-    }
-    if (c.status === SEC_E_OK && !c.token && s.status === SEC_E_OK) {
-      return { client, server, sent, answered };
-    }
-  }
-}
-
-function close(r: Run12): void {
-  DeleteSecurityContext(r.client);
-  DeleteSecurityContext(r.server);
 }
 
 /** A TLS 1.2 server (P-256) and a TLS 1.2 client trusting its CA. */

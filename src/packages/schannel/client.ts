@@ -180,6 +180,10 @@ export class TlsClient extends TlsEngine {
       tls12: this.#cred.allows(TLS12, "client"),
       suites12: this.#cred.suites12.map((s) => s.id),
       statusRequest: this.#cred.revocation !== null,
+      // TLS 1.2 tickets (RFC 5077): the cached session's, or a request for one.
+      sessionTicket: this.#r12.keep
+        ? this.#r12.offer?.ticket ?? new Uint8Array(0)
+        : null,
       tail: this.#resumable ? offerExtensions(this.#offer, Date.now()) : null,
     });
     const m = handshakeMessage(HS_CLIENT_HELLO, body);

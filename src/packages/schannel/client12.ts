@@ -12,6 +12,7 @@
 
 import { type Certificate, sign, verifySignature } from "../../pki/mod.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
+import { randomBytes } from "../../crypto/mod.ts";
 import {
   ALERT_DECRYPT_ERROR,
   ALERT_HANDSHAKE_FAILURE,
@@ -25,6 +26,7 @@ import {
   HS_CERTIFICATE_VERIFY,
   HS_CLIENT_KEY_EXCHANGE,
   HS_FINISHED,
+  HS_NEW_SESSION_TICKET,
   HS_SERVER_HELLO_DONE,
   HS_SERVER_KEY_EXCHANGE,
   SCH_CRED_NO_SERVERNAME_CHECK,
@@ -50,6 +52,7 @@ import type { ClientSession12 } from "./session_cache.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
 import { parseCertificateStatus } from "./status_request.ts";
+import { parseNewSessionTicket12 } from "./ticket12.ts";
 import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
   clientCertificateFor,
@@ -98,6 +101,8 @@ export interface Tls12ClientStart {
   keep: boolean;
   /** The ServerHello promised a CertificateStatus (`status_request`). */
   statusRequest: boolean;
+  /** The ServerHello promised a NewSessionTicket (`session_ticket`, RFC 5077). */
+  ticketPromised: boolean;
 }
 
 /**
@@ -152,6 +157,13 @@ export function startTls12(
       "the server answers a status_request that was not sent",
     );
   }
+  if (sh.sessionTicket && !o.keep) {
+    throw new TlsAlert(
+      ALERT_UNSUPPORTED_EXTENSION,
+      SEC_E_ILLEGAL_MESSAGE,
+      "the server answers a session_ticket that was not sent",
+    );
+  }
   if (sh.protocol && !o.cred.protocols?.includes(sh.protocol)) {
     throw new TlsAlert(
       ALERT_ILLEGAL_PARAMETER,
@@ -176,6 +188,7 @@ export function startTls12(
       suite: suite12,
       clientRandom: o.clientRandom,
       serverRandom: sh.random.slice(),
+      ticketPromised: sh.sessionTicket,
     });
   }
   // Declined: the server has forgotten it.
@@ -191,6 +204,7 @@ export function startTls12(
     ems: sh.ems,
     schemes: SIGNATURE_SCHEMES,
     statusRequest: sh.statusRequest,
+    ticketPromised: sh.sessionTicket,
   });
 }
 
@@ -204,6 +218,8 @@ export class Tls12Client {
   #master: Uint8Array | null = null;
   #pendingRead: RecordCipher12 | null = null;
   #certRequest: number[] | null = null;
+  /** The server's RFC 5077 ticket (empty: none this time) and its lifetime hint. */
+  #ticket: { lifetimeHint: number; ticket: Uint8Array } | null = null;
   #parsed: Certificate[] = [];
   #ourPublic: Uint8Array = new Uint8Array(0);
 
@@ -258,6 +274,18 @@ export class Tls12Client {
         this.#clientFlight();
         this.#state = "ccs";
         return;
+      case "ccs":
+        // RFC 5077 3.3: a promised NewSessionTicket comes before the server's
+        // ChangeCipherSpec.
+        if (
+          type !== HS_NEW_SESSION_TICKET || !this.#s.ticketPromised ||
+          this.#ticket
+        ) {
+          throw unexpected("expected ChangeCipherSpec");
+        }
+        this.#ticket = parseNewSessionTicket12(body);
+        e.transcript.add(raw);
+        return;
       case "finished": {
         if (type !== HS_FINISHED) throw unexpected("expected Finished");
         requireFinished(
@@ -280,6 +308,9 @@ export class Tls12Client {
   /** The server's ChangeCipherSpec: its keys apply from the next record. */
   onChangeCipherSpec(): void {
     if (this.#state !== "ccs") throw unexpected("ChangeCipherSpec");
+    if (this.#s.ticketPromised && !this.#ticket) {
+      throw unexpected("expected the promised NewSessionTicket");
+    }
     this.#s.engine.readCipher = this.#pendingRead;
     this.#state = "finished";
   }
@@ -296,14 +327,25 @@ export class Tls12Client {
 
   /**
    * Caches the session just completed for the target: only with the extended
-   * master secret (RFC 7627 5.3), a session_id, and no client certificate asked.
+   * master secret (RFC 7627 5.3), a session_id or an RFC 5077 ticket, and no client
+   * certificate asked.
    */
   #keep(): void {
     const s = this.#s;
     const e = s.engine;
-    if (!s.keep || !s.ems || !e.sessionId.length || this.#certRequest) return;
+    const ticket = this.#ticket?.ticket.length ? this.#ticket : null;
+    if (!s.keep || !s.ems || this.#certRequest) return;
+    if (!e.sessionId.length && !ticket) return;
+    const now = Date.now();
     s.cred.sessions().add12(s.target, {
-      sessionId: e.sessionId.slice(),
+      // A ticket is offered with an id of ours: echoed when the server takes it.
+      sessionId: ticket ? randomBytes(32) : e.sessionId.slice(),
+      ...(ticket && {
+        ticket: ticket.ticket.slice(),
+        ticketExpiry: ticket.lifetimeHint
+          ? now + ticket.lifetimeHint * 1000
+          : undefined,
+      }),
       master: this.#master!.slice(),
       suite: s.suiteId,
       group: e.group,

@@ -86,6 +86,14 @@ export interface SchannelAuthData {
    * acquires a new credential when it is renewed).
    */
   OcspResponse?: Uint8Array;
+  /**
+   * A server issues and takes RFC 5077 session tickets in TLS 1.2 (self-contained,
+   * sealed with the credential's ticket key: no session kept), besides resuming by
+   * session id. Default false, as Windows' Schannel server (`EnableSessionTicket`).
+   * A client always asks for tickets and resumes with them (unless
+   * `SCH_CRED_DISABLE_RECONNECTS`).
+   */
+  Tls12SessionTickets?: boolean;
   /** ALPN: protocols a client offers, or a server accepts, in preference order. */
   ApplicationProtocols?: readonly string[];
   /**
@@ -283,6 +291,8 @@ export class SchannelCredential implements PackageCredential {
   readonly revocation: RevocationPolicy | null;
   /** A server's OCSP response to staple (DER), or null. */
   readonly ocspResponse: Uint8Array | null;
+  /** A server issues and takes TLS 1.2 session tickets. */
+  readonly tickets12: boolean;
   #crls: Crl[];
   #key: PrivateKey | null;
   #roots: Certificate[] | null;
@@ -351,6 +361,7 @@ export class SchannelCredential implements PackageCredential {
     this.ocspResponse = a.OcspResponse === undefined
       ? null
       : ocspOf(a.OcspResponse);
+    this.tickets12 = a.Tls12SessionTickets === true;
   }
 
   /**

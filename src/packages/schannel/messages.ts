@@ -27,6 +27,7 @@ import {
 } from "./constants.ts";
 import { decodeError, Reader, TlsAlert, Writer } from "./wire.ts";
 import { parseSelectedIdentity } from "./psk.ts";
+import { EXT_SESSION_TICKET } from "./ticket12.ts";
 import {
   asksForOcsp,
   encodeCertificateStatus,
@@ -103,6 +104,8 @@ export interface ClientHello {
   pskModes: Uint8Array | null;
   /** `status_request`: the client asks for a stapled OCSP response. */
   statusRequest: boolean;
+  /** TLS 1.2 `session_ticket` (RFC 5077): null when absent, empty when asking for one. */
+  sessionTicket: Uint8Array | null;
 }
 
 /** Encodes a ClientHello body offering TLS 1.3 (the given suites) and/or TLS 1.2. */
@@ -124,6 +127,8 @@ export function encodeClientHello(h: {
   suites12: readonly number[];
   /** Ask for a stapled OCSP response (`status_request`). */
   statusRequest?: boolean;
+  /** TLS 1.2 `session_ticket`: a ticket to resume with, or empty to ask for one. */
+  sessionTicket?: Uint8Array | null;
   /** Extensions to end with (typed, length-prefixed): the PSK offer. */
   tail?: Uint8Array | null;
 }): Uint8Array {
@@ -171,6 +176,7 @@ export function encodeClientHello(h: {
     w.close().close();
   }
   if (h.statusRequest) w.bytes(statusRequestExtension());
+  if (h.sessionTicket) w.u16(EXT_SESSION_TICKET).vector(2, h.sessionTicket);
   if (h.tail) w.bytes(h.tail);
   w.close();
   return w.finish();
@@ -242,6 +248,7 @@ export function parseClientHello(body: Uint8Array): ClientHello {
     psk,
     pskModes: ext.get(EXT_PSK_KEY_EXCHANGE_MODES) ?? null,
     statusRequest: asksForOcsp(ext.get(EXT_STATUS_REQUEST)),
+    sessionTicket: ext.get(EXT_SESSION_TICKET) ?? null,
   };
 }
 
@@ -313,6 +320,8 @@ export interface ServerHello {
   pskIdentity: number | null;
   /** TLS 1.2: the server will send a CertificateStatus (`status_request`, empty). */
   statusRequest: boolean;
+  /** TLS 1.2: the server will send a NewSessionTicket (`session_ticket`, empty). */
+  sessionTicket: boolean;
 }
 
 /** Decodes a ServerHello (or HelloRetryRequest) body. */
@@ -359,6 +368,7 @@ export function parseServerHello(body: Uint8Array): ServerHello {
     cookie: cookieOf(ext.get(EXT_COOKIE), what),
     pskIdentity: psk ? parseSelectedIdentity(psk) : null,
     statusRequest: ext.has(EXT_STATUS_REQUEST),
+    sessionTicket: ext.has(EXT_SESSION_TICKET),
   };
 }
 

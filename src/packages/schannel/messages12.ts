@@ -6,6 +6,7 @@
  * @module
  */
 import { decodeError, Reader, Writer } from "./wire.ts";
+import { EXT_SESSION_TICKET } from "./ticket12.ts";
 import {
   EXT_ALPN,
   EXT_EC_POINT_FORMATS,
@@ -28,6 +29,8 @@ export function encodeServerHello12(
     protocol: string | null;
     /** A CertificateStatus (stapled OCSP response) follows the Certificate. */
     statusRequest?: boolean;
+    /** A NewSessionTicket comes before our ChangeCipherSpec (RFC 5077). */
+    sessionTicket?: boolean;
   },
 ): Uint8Array {
   const w = new Writer().u16(TLS12).bytes(random).vector(1, sessionId);
@@ -36,6 +39,7 @@ export function encodeServerHello12(
   if (opts.ems) w.u16(EXT_EXTENDED_MASTER_SECRET).u16(0);
   w.u16(EXT_EC_POINT_FORMATS).open(2).open(1).u8(0).close().close();
   if (opts.statusRequest) w.u16(EXT_STATUS_REQUEST).u16(0);
+  if (opts.sessionTicket) w.u16(EXT_SESSION_TICKET).u16(0);
   if (opts.protocol) {
     w.u16(EXT_ALPN).open(2).open(2).vector(1, ENC.encode(opts.protocol)).close()
       .close();

@@ -19,6 +19,7 @@ import {
   CT_CHANGE_CIPHER_SPEC,
   DOWNGRADE_TLS12,
   HS_FINISHED,
+  HS_NEW_SESSION_TICKET,
   HS_SERVER_HELLO,
   TLS12,
   TLS13,
@@ -39,6 +40,7 @@ import { RecordCipher12 } from "./record12.ts";
 import type { ServerSession12 } from "./server_sessions.ts";
 import type { ClientSession12 } from "./session_cache.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
+import { openTicket12, parseNewSessionTicket12 } from "./ticket12.ts";
 
 /** An engine as the TLS 1.2 flows use it. */
 type Engine = TlsEngine & {
@@ -146,11 +148,14 @@ export interface ResumedClientStart {
   clientRandom: Uint8Array;
   /** The server's random. */
   serverRandom: Uint8Array;
+  /** The ServerHello promised a NewSessionTicket (RFC 5077: a renewed ticket). */
+  ticketPromised: boolean;
 }
 
 /**
  * The client's abbreviated TLS 1.2 handshake: the server's ChangeCipherSpec and
- * Finished, then ours. The server's certificate chain is the original session's.
+ * Finished (after a NewSessionTicket when promised), then ours. The server's
+ * certificate chain is the original session's.
  */
 export class Tls12ResumedClient {
   #s: ResumedClientStart;
@@ -158,6 +163,7 @@ export class Tls12ResumedClient {
   #read: RecordCipher12 | null;
   #write: RecordCipher12 | null;
   #state: "ccs" | "finished" | "done" = "ccs";
+  #ticket: { lifetimeHint: number; ticket: Uint8Array } | null = null;
 
   /** Starts after the ServerHello that echoed the session's id. */
   constructor(start: ResumedClientStart) {
@@ -182,6 +188,9 @@ export class Tls12ResumedClient {
   /** The server's ChangeCipherSpec: its keys apply from the next record. */
   onChangeCipherSpec(): void {
     if (this.#state !== "ccs") throw unexpected("ChangeCipherSpec");
+    if (this.#s.ticketPromised && !this.#ticket) {
+      throw unexpected("expected the promised NewSessionTicket");
+    }
     this.#s.engine.readCipher = this.#read;
     this.#read = null;
     this.#state = "finished";
@@ -190,6 +199,14 @@ export class Tls12ResumedClient {
   /** The server's Finished; answered with our ChangeCipherSpec and Finished. */
   onMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
     const e = this.#s.engine;
+    if (
+      this.#state === "ccs" && type === HS_NEW_SESSION_TICKET &&
+      this.#s.ticketPromised && !this.#ticket
+    ) {
+      this.#ticket = parseNewSessionTicket12(body);
+      e.transcript.add(raw);
+      return;
+    }
     if (this.#state !== "finished" || type !== HS_FINISHED) {
       throw unexpected(
         this.#state === "ccs"
@@ -213,9 +230,27 @@ export class Tls12ResumedClient {
     );
     e.transcript.add(fin);
     e.send(fin);
+    this.#renew();
     this.#master.fill(0);
     this.#state = "done";
     e.connected = true;
+  }
+
+  /** A renewed ticket replaces the cached one (same master secret, a new id of ours). */
+  #renew(): void {
+    const t = this.#ticket;
+    if (!t?.ticket.length) return;
+    const s = this.#s;
+    s.cred.sessions().add12(s.target, {
+      ...s.session,
+      sessionId: randomBytes(32),
+      master: this.#master.slice(),
+      peerChain: s.session.peerChain.map((d) => d.slice()),
+      ticket: t.ticket.slice(),
+      ticketExpiry: t.lifetimeHint
+        ? Date.now() + t.lifetimeHint * 1000
+        : undefined,
+    });
   }
 
   /** Wipes the secrets; a resumption that did not complete drops its session. */
@@ -232,10 +267,12 @@ export class Tls12ResumedClient {
 // --- Server -------------------------------------------------------------------
 
 /**
- * The session a TLS 1.2 ClientHello asks to resume, if the credential's cache has
- * it alive at `now`, its suite is offered again, the client asks for the same
- * host name (RFC 6066 3) and offers the extended master secret again (RFC 7627
- * 5.3: else no abbreviated handshake; a full one follows). Null: a full handshake.
+ * The session a TLS 1.2 ClientHello asks to resume: one sealed in its RFC 5077
+ * ticket (when the credential takes tickets; the client's session id is echoed),
+ * else one the credential's cache has by session id; alive at `now`, its suite
+ * offered again, the client asking for the same host name (RFC 6066 3) and
+ * offering the extended master secret again (RFC 7627 5.3: else no abbreviated
+ * handshake; a full one follows). Null: a full handshake.
  */
 export function findSession12(
   cred: SchannelCredential,
@@ -243,9 +280,15 @@ export function findSession12(
   serverName: string | null,
   now: number,
 ): ServerSession12 | null {
-  if (ch.sessionId.length !== 32 || !ch.ems || ch.legacyVersion < TLS12) {
-    return null;
+  if (!ch.ems || ch.legacyVersion < TLS12) return null;
+  if (ch.sessionTicket?.length && cred.tickets12) {
+    const st = openTicket12(cred.ticketKey(), ch.sessionTicket, now);
+    if (st && ch.suites.includes(st.suite) && st.serverName === serverName) {
+      return { ...st, sessionId: ch.sessionId.slice(), fromTicket: true };
+    }
+    st?.master.fill(0);
   }
+  if (ch.sessionId.length !== 32) return null;
   const s = cred.serverSessions().find(ch.sessionId, now);
   if (!s || !ch.suites.includes(s.suite) || s.serverName !== serverName) {
     return null;
@@ -278,6 +321,8 @@ export class Tls12ResumedServer {
     this.#session = session;
     this.#suite = TLS12_SUITES.find((x) => x.id === session.suite)!;
     this.#master = session.master.slice();
+    // A ticket's state is this connection's alone (a cached session stays cached).
+    if (session.fromTicket) session.master.fill(0);
   }
 
   /** Answers the ClientHello (`raw` not yet in the transcript). */
@@ -352,7 +397,7 @@ export class Tls12ResumedServer {
   wipe(): void {
     this.#master.fill(0);
     this.#read?.wipe();
-    if (!this.#e.connected) {
+    if (!this.#e.connected && !this.#session.fromTicket) {
       this.#cred.serverSessions().drop(this.#session.sessionId);
     }
   }

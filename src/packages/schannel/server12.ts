@@ -28,6 +28,7 @@ import {
   HS_CERTIFICATE_VERIFY,
   HS_CLIENT_KEY_EXCHANGE,
   HS_FINISHED,
+  HS_NEW_SESSION_TICKET,
   HS_SERVER_HELLO,
   HS_SERVER_HELLO_DONE,
   HS_SERVER_KEY_EXCHANGE,
@@ -52,6 +53,11 @@ import { RecordCipher12 } from "./record12.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
 import { encodeCertificateStatus } from "./status_request.ts";
+import {
+  encodeNewSessionTicket12,
+  sealTicket12,
+  TICKET12_LIFETIME,
+} from "./ticket12.ts";
 import { parsePeerChain, requireFinished, requireTrusted } from "./peer.ts";
 import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
@@ -75,6 +81,8 @@ export class Tls12Server {
   #cred: SchannelCredential;
   #ask: boolean;
   #cacheable: boolean;
+  /** An RFC 5077 ticket goes to the client instead of the session cache. */
+  #issueTicket = false;
   #suiteId = 0;
   #state: State = "cke";
   #clientRandom: Uint8Array = new Uint8Array(0);
@@ -151,6 +159,8 @@ export class Tls12Server {
     this.#ems = ch.ems;
     // RFC 7627 5.3: only sessions with the extended master secret are resumed.
     this.#cacheable &&= ch.ems;
+    this.#issueTicket = this.#cacheable && this.#cred.tickets12 &&
+      ch.sessionTicket !== null;
     e.sessionId = this.#cacheable ? randomBytes(32) : new Uint8Array(0);
     e.version = TLS12;
     e.transcript.useSuite(this.#suite);
@@ -168,6 +178,7 @@ export class Tls12Server {
         renegotiation: ch.renegotiation,
         protocol: e.protocol,
         statusRequest: staple !== null,
+        sessionTicket: this.#issueTicket,
       }),
     ));
     send(
@@ -259,6 +270,7 @@ export class Tls12Server {
           "client",
         );
         e.transcript.add(raw);
+        if (this.#issueTicket) this.#sendTicket();
         e.out.push(plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1)));
         e.writeCipher = this.#pendingWrite;
         const fin = handshakeMessage(
@@ -267,7 +279,7 @@ export class Tls12Server {
         );
         e.transcript.add(fin);
         e.send(fin);
-        if (this.#cacheable) {
+        if (this.#cacheable && !this.#issueTicket) {
           this.#cred.serverSessions().add({
             sessionId: e.sessionId.slice(),
             master: this.#master!.slice(),
@@ -285,6 +297,27 @@ export class Tls12Server {
       default:
         throw unexpected("a handshake message out of order");
     }
+  }
+
+  /**
+   * The NewSessionTicket of RFC 5077 (before our ChangeCipherSpec): the session
+   * sealed with the credential's ticket key; the server keeps nothing.
+   */
+  #sendTicket(): void {
+    const e = this.#e;
+    const ticket = sealTicket12(this.#cred.ticketKey(), {
+      suite: this.#suiteId,
+      group: e.group,
+      createdAt: Date.now(),
+      serverName: e.serverName,
+      master: this.#master!,
+    });
+    const m = handshakeMessage(
+      HS_NEW_SESSION_TICKET,
+      encodeNewSessionTicket12(TICKET12_LIFETIME, ticket),
+    );
+    e.transcript.add(m);
+    e.send(m);
   }
 
   /** The client's ChangeCipherSpec: its keys apply from the next record. */

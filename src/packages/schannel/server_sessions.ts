@@ -29,6 +29,8 @@ export interface ServerSession12 {
   readonly serverName: string | null;
   /** When the full handshake completed (ms). */
   readonly createdAt: number;
+  /** Opened from the client's RFC 5077 ticket, not kept in the cache. */
+  readonly fromTicket?: boolean;
 }
 
 function keyOf(id: Uint8Array): string {

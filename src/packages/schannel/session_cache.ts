@@ -49,7 +49,7 @@ export interface ClientSession {
 
 /** A TLS 1.2 session as the client keeps it (only sessions with the extended master secret). */
 export interface ClientSession12 {
-  /** The server's session_id (1-32 bytes). */
+  /** The server's session_id (1-32 bytes), or one of ours for a ticket. */
   readonly sessionId: Uint8Array;
   /** The 48-byte master secret (secret; wiped when dropped). */
   readonly master: Uint8Array;
@@ -63,6 +63,13 @@ export interface ClientSession12 {
   readonly peerChain: readonly Uint8Array[];
   /** True when that chain was checked by us, not left to the caller. */
   readonly verified: boolean;
+  /**
+   * The server's RFC 5077 ticket, when it gave one: offered again with `sessionId`
+   * (then one of ours, made up to tell a resumption from a full handshake).
+   */
+  readonly ticket?: Uint8Array;
+  /** When the ticket's `lifetime_hint` runs out (ms), if the server gave one. */
+  readonly ticketExpiry?: number;
 }
 
 /** A credential's cache of client sessions by target name. */
@@ -80,8 +87,8 @@ export class SessionCache {
   }
 
   /**
-   * The TLS 1.2 session for `target` if it is younger than 10 hours at `now` and
-   * `usable` accepts it (it stays cached: the caller copies its secret); an
+   * The TLS 1.2 session for `target` if it is younger than 10 hours (and its
+   * ticket's lifetime hint) at `now` and `usable` accepts it (it stays cached: the caller copies its secret); an
    * expired one is dropped.
    */
   find12(
@@ -91,7 +98,10 @@ export class SessionCache {
   ): ClientSession12 | null {
     const s = this.#tls12.get(target);
     if (!s) return null;
-    if (now < s.createdAt || now - s.createdAt >= SESSION_LIFETIME_MS) {
+    if (
+      now < s.createdAt || now - s.createdAt >= SESSION_LIFETIME_MS ||
+      (s.ticketExpiry !== undefined && now >= s.ticketExpiry)
+    ) {
       this.drop12(target);
       return null;
     }

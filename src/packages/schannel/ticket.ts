@@ -70,12 +70,24 @@ export class TicketKey {
 
   /** Seals `state` into a ticket. */
   seal(state: TicketState): Uint8Array {
-    if (!this.#gcm) throw new TypeError("the ticket key was wiped");
     const w = new Writer().u8(VERSION).u16(state.suite);
     putTime(w, state.issuedAt);
     putTime(w, state.authTime);
     w.u16(state.ageAdd >>> 16).u16(state.ageAdd & 0xffff);
-    const plain = w.vector(1, state.sessionId).vector(1, state.psk).finish();
+    return this.sealBytes(
+      w.vector(1, state.sessionId).vector(1, state.psk).finish(),
+    );
+  }
+
+  /**
+   * Seals `plain` (a state encoding whose first byte says which; wiped here) into a
+   * ticket.
+   */
+  sealBytes(plain: Uint8Array): Uint8Array {
+    if (!this.#gcm) {
+      plain.fill(0);
+      throw new TypeError("the ticket key was wiped");
+    }
     const out = new Uint8Array(NAME + NONCE + plain.length + TAG);
     out.set(this.#name);
     out.set(randomBytes(NONCE), NAME);
@@ -91,8 +103,11 @@ export class TicketKey {
     return out;
   }
 
-  /** The state sealed in `ticket`, or null when it is not one of ours or is malformed. */
-  open(ticket: Uint8Array): TicketState | null {
+  /**
+   * The plaintext sealed in `ticket` (the caller wipes it), or null when it is not
+   * one of ours.
+   */
+  openBytes(ticket: Uint8Array): Uint8Array | null {
     if (!this.#gcm || ticket.length < NAME + NONCE + TAG + 1) return null;
     if (!constantTimeEqual(ticket.subarray(0, NAME), this.#name)) return null;
     const plain = ticket.slice(NAME + NONCE, ticket.length - TAG);
@@ -102,7 +117,15 @@ export class TicketKey {
       plain,
       ticket.subarray(ticket.length - TAG),
     );
-    if (!ok) return null;
+    if (ok) return plain;
+    plain.fill(0);
+    return null;
+  }
+
+  /** The state sealed in `ticket`, or null when it is not one of ours or is malformed. */
+  open(ticket: Uint8Array): TicketState | null {
+    const plain = this.openBytes(ticket);
+    if (!plain) return null;
     try {
       const r = new Reader(plain, "ticket");
       if (r.u8() !== VERSION) return null;

@@ -1,0 +1,104 @@
+/**
+ * TLS 1.2 session tickets (RFC 5077): the `SessionTicket` extension, the TLS 1.2
+ * NewSessionTicket body (`lifetime_hint`, ticket), and the state our server seals
+ * into its tickets with the credential's ticket key (the key of the TLS 1.3
+ * tickets, `ticket.ts`; the first plaintext byte tells the two states apart, so a
+ * ticket of one version never resumes the other).
+ *
+ * @module
+ */
+import { decodeError, Reader, TlsAlert, Writer } from "./wire.ts";
+import { SESSION_LIFETIME_MS, type TicketKey } from "./ticket.ts";
+
+/** `session_ticket` (RFC 5077 3.2; RFC 8447 renamed it). */
+export const EXT_SESSION_TICKET = 35;
+/** The `lifetime_hint` our server gives (10 hours, as its sessions live). */
+export const TICKET12_LIFETIME = SESSION_LIFETIME_MS / 1000;
+
+/** The first byte of a sealed TLS 1.2 state (TLS 1.3's is 1). */
+const VERSION12 = 2;
+
+/** What a TLS 1.2 ticket of ours carries. */
+export interface Ticket12State {
+  /** The TLS 1.2 suite's code point. */
+  suite: number;
+  /** The ECDHE group of the full handshake. */
+  group: number;
+  /** When the full handshake completed (ms since the epoch). */
+  createdAt: number;
+  /** The host name the client asked for (SNI) then, or null. */
+  serverName: string | null;
+  /** The 48-byte extended master secret (secret). */
+  master: Uint8Array;
+}
+
+const ENC = new TextEncoder();
+const DEC = new TextDecoder();
+
+/** Seals `st` into a ticket with `key`. */
+export function sealTicket12(key: TicketKey, st: Ticket12State): Uint8Array {
+  const w = new Writer().u8(VERSION12).u16(st.suite).u16(st.group);
+  const hi = Math.floor(st.createdAt / 2 ** 32), lo = st.createdAt >>> 0;
+  w.u16(hi >>> 16).u16(hi & 0xffff).u16(lo >>> 16).u16(lo & 0xffff);
+  w.vector(1, ENC.encode(st.serverName ?? "")).vector(1, st.master);
+  return key.sealBytes(w.finish());
+}
+
+/**
+ * The TLS 1.2 state in `ticket`, or null when it is not a TLS 1.2 ticket of `key`,
+ * is malformed, or its session is older than {@link SESSION_LIFETIME_MS} at `now`.
+ */
+export function openTicket12(
+  key: TicketKey,
+  ticket: Uint8Array,
+  now: number,
+): Ticket12State | null {
+  const plain = key.openBytes(ticket);
+  if (!plain) return null;
+  try {
+    const r = new Reader(plain, "ticket");
+    if (r.u8() !== VERSION12) return null;
+    const suite = r.u16();
+    const group = r.u16();
+    const hi = ((r.u16() << 16) | r.u16()) >>> 0;
+    const createdAt = hi * 2 ** 32 + (((r.u16() << 16) | r.u16()) >>> 0);
+    const name = DEC.decode(r.vector(1));
+    const master = r.vector(1, 48).slice();
+    r.end();
+    if (master.length !== 48 || now - createdAt > SESSION_LIFETIME_MS) {
+      master.fill(0);
+      return null;
+    }
+    return { suite, group, createdAt, serverName: name || null, master };
+  } catch (e) {
+    if (e instanceof TlsAlert) return null;
+    throw e;
+  } finally {
+    plain.fill(0);
+  }
+}
+
+/** A TLS 1.2 NewSessionTicket body. */
+export function encodeNewSessionTicket12(
+  lifetimeHint: number,
+  ticket: Uint8Array,
+): Uint8Array {
+  return new Writer().u16(lifetimeHint >>> 16).u16(lifetimeHint & 0xffff)
+    .vector(2, ticket).finish();
+}
+
+/**
+ * A TLS 1.2 NewSessionTicket body's lifetime hint (seconds, 0: unspecified) and
+ * ticket (empty: the server issues none this time, RFC 5077 3.3).
+ */
+export function parseNewSessionTicket12(
+  body: Uint8Array,
+): { lifetimeHint: number; ticket: Uint8Array } {
+  const what = "NewSessionTicket";
+  const r = new Reader(body, what);
+  if (body.length < 6) throw decodeError(what);
+  const lifetimeHint = ((r.u16() << 16) | r.u16()) >>> 0;
+  const ticket = r.vector(2);
+  r.end();
+  return { lifetimeHint, ticket };
+}
