@@ -529,17 +529,25 @@ test("the peer frees what it allocates (loops of 10,000 and 2,000)", (p) => {
     loops.push(["SSL_write + SSL_read 1 KiB", 10_000, rt.task]);
     for (const [what, n, fn] of loops) {
       for (let i = 0; i < 100; i++) fn(); // warm up: lazily made tables
-      const before = heapInUse();
-      for (let i = 0; i < n; i++) fn();
-      const after = heapInUse();
-      if (before === null || after === null) continue;
+      // mallinfo2 counts the whole process, and `deno test --parallel` runs other
+      // test files in it: a burst of theirs can land inside one measurement. A
+      // leak grows the heap every time; so the smallest of three runs is judged.
+      let growth = Infinity;
+      for (let attempt = 0; attempt < 3 && growth >= 1 << 20; attempt++) {
+        const before = heapInUse();
+        for (let i = 0; i < n; i++) fn();
+        const after = heapInUse();
+        if (before === null || after === null) break;
+        growth = Math.min(growth, after - before);
+      }
+      if (growth === Infinity) continue; // not glibc: unmeasured
       // A leaked SSL or SSL_CTX is kilobytes: 10,000 of them would be megabytes.
       assert.ok(
-        after - before < 1 << 20,
-        `${what}: the heap grew by ${after - before} bytes over ${n} loops`,
+        growth < 1 << 20,
+        `${what}: the heap grew by ${growth} bytes over ${n} loops (the least of three runs)`,
       );
       if (Deno.env.get("OPENSSL_FFI_HEAP")) {
-        console.log(`${what}: ${after - before} bytes over ${n} loops`);
+        console.log(`${what}: ${growth} bytes over ${n} loops`);
       }
     }
     rt.free();
