@@ -4,6 +4,9 @@
  * server, and records into DecryptMessage: only status codes come back (no exception,
  * no trap), a changed handshake never completes, a changed record never decrypts, and
  * a context that refused a record still decrypts the genuine one.
+ * The servers staple OCSP responses the clients check, and the TLS 1.2 server
+ * issues tickets, so CertificateStatus, NewSessionTicket and resumed flights are
+ * mutated as well.
  * Seed and counts: FUZZ_SEED, SCHANNEL_FUZZ_HANDSHAKES, SCHANNEL_FUZZ_RECORDS.
  */
 import assert from "node:assert/strict";
@@ -17,8 +20,11 @@ import {
 import { FUZZ_SEED, fuzzIterations, rng } from "../_fuzz.ts";
 import { testPki } from "./_pki.ts";
 import { acquire, asc, handshake, isc, seal, unseal } from "./_tls.ts";
+import { ocspSets } from "./_ocsp.ts";
 
 const pki = await testPki();
+const ocsp = pki ? await ocspSets(pki) : null;
+const REVOCATION = 0x100; // SCH_CRED_REVOCATION_CHECK_END_CERT
 const HANDSHAKES = fuzzIterations("SCHANNEL_FUZZ_HANDSHAKES", 600);
 const RECORDS = fuzzIterations("SCHANNEL_FUZZ_RECORDS", 20000);
 
@@ -119,11 +125,13 @@ Deno.test({
       Certificate: p.ecServer.cert,
       PrivateKey: p.ecServer.key,
       RootCertificates: p.rsaCa.cert,
+      OcspResponse: ocsp!.ec.good,
     });
     const cc = acquire("client", {
       RootCertificates: p.ecCa.cert,
       Certificate: p.client.cert,
       PrivateKey: p.client.key,
+      dwFlags: REVOCATION,
     });
     const tally = new Map<string, number>();
     const count = (where: string, s: number) => {
@@ -139,17 +147,21 @@ Deno.test({
       PrivateKey: p.ecServer.key,
       RootCertificates: p.rsaCa.cert,
       KeyExchangeGroups: ["secp256r1"],
+      OcspResponse: ocsp!.ec.good,
     });
     const sc12 = acquire("server", {
       Certificate: p.rsaServer.cert,
       PrivateKey: p.rsaServer.key,
       RootCertificates: p.rsaCa.cert,
       grbitEnabledProtocols: 0x400,
+      OcspResponse: ocsp!.rsa.good,
+      Tls12SessionTickets: true,
     });
     const cc12 = acquire("client", {
       RootCertificates: p.rsaCa.cert,
       Certificate: p.client.cert,
       PrivateKey: p.client.key,
+      dwFlags: REVOCATION,
     });
     for (let i = 0; i < HANDSHAKES; i++) {
       // A third in TLS 1.2 (four legs: hello, server flight, client flight,
