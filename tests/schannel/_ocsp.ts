@@ -4,7 +4,7 @@
  * "revoked" response for each server leaf (signed by its CA), and two CRLs of each
  * CA, one listing the leaf and one empty.
  */
-import type { TestCert, TestPki } from "./_pki.ts";
+import { openssl, type TestCert, type TestPki } from "./_pki.ts";
 
 /** What one CA and its server leaf get. */
 export interface OcspSet {
@@ -46,7 +46,7 @@ async function makeCrl(
     `[ca]\ndefault_ca=d\n[d]\ndatabase=${name}.idx\ncrlnumber=${name}.num\n` +
       "default_md=sha256\ndefault_crl_days=1\n",
   );
-  await run(dir, [
+  await openssl(dir, [
     "ca",
     "-config",
     `${name}.cnf`,
@@ -59,20 +59,6 @@ async function makeCrl(
     `${name}.crl`,
   ]);
   return await Deno.readTextFile(`${dir}/${name}.crl`);
-}
-
-async function run(dir: string, args: string[]): Promise<void> {
-  const r = await new Deno.Command("openssl", {
-    args,
-    cwd: dir,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!r.success) {
-    throw new Error(
-      `openssl ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`,
-    );
-  }
 }
 
 async function serialOf(certPath: string): Promise<string> {
@@ -108,7 +94,7 @@ async function makeSet(
     `R\t${end}\t${indexTime(-3600_000)}\t${serial}\tunknown\t/CN=localhost\n`,
   );
   for (const [idx, out] of [[good, "good"], [revoked, "revoked"]]) {
-    await run(dir, [
+    await openssl(dir, [
       "ocsp",
       "-index",
       idx,

@@ -25,7 +25,8 @@ export interface TestPki {
   selfSigned: TestCert;
 }
 
-async function openssl(dir: string, args: string[]): Promise<void> {
+/** Runs `openssl <args>` in `dir`; throws with its stderr when it fails. */
+export async function openssl(dir: string, args: string[]): Promise<void> {
   const r = await new Deno.Command("openssl", {
     args,
     cwd: dir,
