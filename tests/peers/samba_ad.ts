@@ -46,6 +46,16 @@ export interface AdService {
   enctypes?: number;
 }
 
+/** How to set the DC up beyond its users and services. */
+export interface SambaDcOptions {
+  /**
+   * The KDC's own `krb5.conf` (next to `smb.conf`, which Samba's embedded Heimdal
+   * KDC reads its `[kdc]` settings from), e.g.
+   * `"[kdc]\n enable_unarmored_pa_enc_timestamp = false\n"`.
+   */
+  kdcKrb5Conf?: string;
+}
+
 /** A running Samba AD DC. */
 export interface SambaDc {
   /** The KDC, `127.0.0.1:port` (TCP and UDP). */
@@ -148,6 +158,7 @@ async function waitForPort(
 export async function startSambaDc(
   users: readonly AdUser[],
   services: readonly AdService[] = [],
+  options: SambaDcOptions = {},
 ): Promise<SambaDc> {
   const dir = await Deno.makeTempDir({ prefix: "samba_ad_" });
   const conf = `${dir}/etc/smb.conf`;
@@ -233,6 +244,9 @@ export async function startSambaDc(
         `[realms]\n ${AD.realm} = {\n  kdc = 127.0.0.1:${kdcPort}\n }\n` +
         `[domain_realm]\n .${AD.dnsDomain} = ${AD.realm}\n`,
     );
+    if (options.kdcKrb5Conf !== undefined) {
+      await Deno.writeTextFile(`${dir}/etc/krb5.conf`, options.kdcKrb5Conf);
+    }
     // `-i` keeps samba in the foreground, and it stops when its stdin closes: the
     // pipe stays open until close(). Its log goes to a file for a failed start.
     const proc = new Deno.Command("/bin/sh", {
@@ -332,6 +346,7 @@ export async function withSambaDc(
   users: readonly AdUser[],
   services: readonly AdService[],
   fn: (dc: SambaDc) => Promise<void>,
+  options: SambaDcOptions = {},
 ): Promise<void> {
   const missing = await sambaDcUnavailable();
   if (missing) {
@@ -347,7 +362,7 @@ export async function withSambaDc(
   });
   await lock.lock(true);
   try {
-    const dc = await startSambaDc(users, services);
+    const dc = await startSambaDc(users, services, options);
     try {
       await fn(dc);
     } finally {

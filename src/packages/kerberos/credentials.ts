@@ -102,7 +102,8 @@ export interface KerberosAuthData {
    * is a credential cache path (`FILE:` or bare), as `{ Ccache }`.
    * When the KDC answers without FAST, the logon fails with
    * `SEC_E_DOWNGRADE_DETECTED` unless `AllowFallback` is set. For a credential that
-   * logs on (`User` with `Password` or `Keytab`); TGS exchanges are not armored.
+   * logs on (`User` with `Password` or `Keytab`); its TGS exchanges are armored
+   * too, each with the TGT it presents (implicit armor, RFC 6113 5.4.1.1).
    */
   FastArmor?: string | KerberosFastArmor;
 }
@@ -253,7 +254,7 @@ export class KerberosCredential implements PackageCredential {
   #evidence: CachedTicket | null = null;
   /** The user's keys from a keytab (`Keytab`), used in place of a password. */
   #keytabKeys: KerberosKey[] | null = null;
-  /** FAST armoring of the AS exchanges (`FastArmor`), or null for none. */
+  /** FAST armoring of the AS and TGS exchanges (`FastArmor`), or null for none. */
   fast: FastSettings | null = null;
   /** Realm names the KDC canonicalized the user's realm to (`ADEX` -> the DNS realm). */
   #realmAliases = new Set<string>();

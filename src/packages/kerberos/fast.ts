@@ -67,12 +67,15 @@ import {
 } from "./fast_messages.ts";
 import { authenticatorTime, decoded } from "./kdc_shared.ts";
 
-/** The armor of one AS exchange: the AP-REQ to send and the armor key. */
+/** The armor of one AS or TGS exchange: the AP-REQ to send and the armor key. */
 export interface FastArmorState {
   /** The armor key (KRB-FX-CF2 of the subkey and the armor TGT's session key). */
   armorKey: KerberosKey;
-  /** The `KrbFastArmor` (an AP-REQ for the TGS with the subkey). */
-  armor: KrbFastArmor;
+  /**
+   * The `KrbFastArmor` (an AP-REQ for the TGS with the subkey); absent for a
+   * TGS-REQ, whose own PA-TGS-REQ is the armor (implicit armor, RFC 6113 5.4.1.1).
+   */
+  armor?: KrbFastArmor;
 }
 
 /**
@@ -108,13 +111,16 @@ export function makeArmor(tgt: CachedTicket): FastArmorState {
 
 /**
  * The PA-FX-FAST of a request: `padata` and the body (`reqBody`, the same DER as
- * the outer request's, which the armor key's checksum covers, usage 50) encrypted
- * with the armor key (usage 51) in a `KrbFastReq`, with the armor.
+ * the outer request's) encrypted with the armor key (usage 51) in a `KrbFastReq`,
+ * with the armor (if any) and the armor key's checksum (usage 50) over
+ * `checksummed`: the body in an AS-REQ, the AP-REQ of PA-TGS-REQ in a TGS-REQ
+ * (RFC 6113 5.4.2).
  */
 export function armoredPaData(
   state: FastArmorState,
   reqBody: Uint8Array,
   padata: readonly PAData[],
+  checksummed: Uint8Array = reqBody,
 ): PAData {
   const key = state.armorKey;
   const inner = encodeKrbFastReq({ fastOptions: 0, padata, reqBody });
@@ -126,7 +132,7 @@ export function armoredPaData(
       armor: state.armor,
       reqChecksum: {
         cksumtype: checksumTypeOf(key.etype),
-        checksum: checksum(key, KEY_USAGE_FAST_REQ_CHKSUM, reqBody),
+        checksum: checksum(key, KEY_USAGE_FAST_REQ_CHKSUM, checksummed),
       },
       encFastReq: { etype: key.etype, cipher },
     }),

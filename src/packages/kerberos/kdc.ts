@@ -4,7 +4,8 @@
  * goes without it and learns the enctype and salt from the KDC's PREAUTH_REQUIRED
  * error, as MIT's `kinit` and Windows do), and the TGS exchange for a ticket (the walk
  * across realms and referrals that uses it is `cross_realm.ts`'s).
- * With `FastArmor`, the AS exchange is `fast_as.ts`'s armored one (RFC 6113) instead.
+ * With `FastArmor`, the AS and TGS exchanges are `fast_as.ts`'s and `fast_tgs.ts`'s
+ * armored ones (RFC 6113) instead.
  * Every reply is decoded from untrusted bytes; a KDC error becomes an `SspiError` with
  * the status Windows reports for it.
  *
@@ -22,7 +23,6 @@ import {
   checksumTypeOf,
   encrypt,
   isSupportedEtype,
-  type KerberosKey,
 } from "./crypto.ts";
 import {
   decodeKdcRep,
@@ -36,7 +36,6 @@ import {
   encodeTgsReq,
   type PAData,
   type PrincipalName,
-  type Ticket,
 } from "./messages.ts";
 
 import {
@@ -59,6 +58,7 @@ import {
   tgtRealmOf,
 } from "./credentials.ts";
 import { fastAsExchange } from "./fast_as.ts";
+import { fastTgsExchange } from "./fast_tgs.ts";
 import {
   appTag,
   authenticatorTime,
@@ -69,10 +69,12 @@ import {
   finish,
   kdcFailure,
   send,
+  type TgsExtras,
   userKey,
 } from "./kdc_shared.ts";
 
 export { authenticatorTime, statusOfKdcError } from "./kdc_shared.ts";
+export type { TgsExtras } from "./kdc_shared.ts";
 
 /**
  * Gets a TGT for the credential's user from its realm's KDC and caches it in the
@@ -209,18 +211,6 @@ async function plainAsExchange(
   return finish(rep, key, KEY_USAGE_AS_REP_ENC_PART, n, "AS-REP");
 }
 
-/** What an S4U request adds to a TGS-REQ (MS-SFU). */
-export interface TgsExtras {
-  /** More padata after PA-TGS-REQ, made with the TGT's session key. */
-  padata?: (tgtKey: KerberosKey) => PAData[];
-  /** `additional-tickets` (S4U2Proxy's evidence ticket). */
-  additionalTickets?: Ticket[];
-  /** The request's name in errors (default "TGS-REQ"). */
-  what?: string;
-  /** Statuses for KDC error codes that mean something else in this request. */
-  errorStatuses?: Readonly<Record<number, number>>;
-}
-
 /**
  * One TGS exchange with `tgt` (RFC 4120 3.3) for `sname` in the realm the TGT is for
  * (`krbtgt/X@Y` is used at X's KDC; the user's own TGT at the user's realm's), with
@@ -233,6 +223,16 @@ export async function tgsExchange(
   kdcOptions: number,
   extra: TgsExtras = {},
 ): Promise<CachedTicket> {
+  if (cred.fast) {
+    return await fastTgsExchange(
+      cred,
+      tgt,
+      sname,
+      kdcOptions,
+      extra,
+      cred.fast.allowFallback,
+    );
+  }
   const realm = tgtRealmOf(tgt) ?? tgt.crealm;
   const n = randomUint(31);
   const reqBody = {

@@ -40,6 +40,7 @@ import {
   type KrbError,
   type PAData,
   type PrincipalName,
+  type Ticket,
 } from "./messages.ts";
 import {
   extendedStatus,
@@ -289,4 +290,16 @@ export function finish(
     starttime: part.starttime?.getTime(),
     renewTill: part.renewTill?.getTime(),
   };
+}
+
+/** What an S4U request adds to a TGS-REQ (MS-SFU). */
+export interface TgsExtras {
+  /** More padata after PA-TGS-REQ, made with the TGT's session key. */
+  padata?: (tgtKey: KerberosKey) => PAData[];
+  /** `additional-tickets` (S4U2Proxy's evidence ticket). */
+  additionalTickets?: Ticket[];
+  /** The request's name in errors (default "TGS-REQ"). */
+  what?: string;
+  /** Statuses for KDC error codes that mean something else in this request. */
+  errorStatuses?: Readonly<Record<number, number>>;
 }
