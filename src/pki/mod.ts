@@ -111,6 +111,13 @@ export {
 } from "./crl.ts";
 export { checkRevocation, type RevocationOptions } from "./revocation.ts";
 export {
+  OID_AD_OCSP,
+  OID_AUTHORITY_INFO_ACCESS,
+  OID_CRL_DISTRIBUTION_POINTS,
+  revocationUrls,
+} from "./cert_urls.ts";
+export { encodeOcspRequest } from "./ocsp_request.ts";
+export {
   type Curve,
   type CurveName,
   decodePoint,

@@ -27,6 +27,17 @@ export interface RevocationOptions {
   scope: "end" | "chain" | "chainExcludeRoot";
   /** A stapled OCSP response (DER) about the leaf, or null. */
   ocsp?: Uint8Array | null;
+  /**
+   * OCSP responses fetched for `path[i]` (DER, or null), beside the stapled one: how
+   * intermediate certificates get OCSP answers.
+   */
+  ocspFor?: readonly (Uint8Array | null)[];
+  /**
+   * `offline[i]`: a source of information about `path[i]` (its OCSP responder or CRL
+   * server) could not be reached; judged as stale information, so without another
+   * answer `CRYPT_E_REVOCATION_OFFLINE`, as Windows reports an unreachable CRL.
+   */
+  offline?: readonly boolean[];
   /** The CRLs at hand (from any issuers; each certificate uses its issuer's). */
   crls: Crl[];
   /** The time the answers must be valid at (default: now). */
@@ -111,7 +122,13 @@ export function checkRevocation(
       ? cert
       : null;
     const ocsp = i === 0 ? opts.ocsp ?? null : null;
-    verdicts.push(issuer ? answers(cert, issuer, ocsp, crls, now) : []);
+    const v = issuer ? answers(cert, issuer, ocsp, crls, now) : [];
+    const fetched = opts.ocspFor?.[i];
+    if (issuer && fetched) {
+      v.push(checkOcsp(parseOcspResponse(fetched), cert, issuer, now));
+    }
+    if (opts.offline?.[i]) v.push("stale");
+    verdicts.push(v);
   }
   if (verdicts.some((v) => v.includes("revoked"))) return CRYPT_E_REVOKED;
   if (path.length === 0 && !opts.ignoreNoCheck) {

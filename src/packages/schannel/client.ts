@@ -408,7 +408,7 @@ export class TlsClient extends TlsEngine {
         this.#cred.roots(),
         host,
         "server",
-        this.#cred.revocationCheck(this.peerOcsp),
+        this.#cred.revocationCheck(this.peerOcsp, this.revocationSink),
       );
     }
     this.transcript.add(raw);

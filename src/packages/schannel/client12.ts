@@ -399,7 +399,7 @@ export class Tls12Client {
         s.cred.roots(),
         host,
         "server",
-        s.cred.revocationCheck(s.engine.peerOcsp),
+        s.cred.revocationCheck(s.engine.peerOcsp, s.engine.revocationSink),
       );
     }
     // TLS 1.2 keys are made for the server's group: the hello's share if it fits.

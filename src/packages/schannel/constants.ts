@@ -159,6 +159,11 @@ export const SCH_CRED_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT = 0x400;
 export const SCH_CRED_IGNORE_NO_REVOCATION_CHECK = 0x800;
 /** `SCH_CRED_IGNORE_REVOCATION_OFFLINE` (0x1000): stale information is no failure. */
 export const SCH_CRED_IGNORE_REVOCATION_OFFLINE = 0x1000;
+/**
+ * `SCH_CRED_REVOCATION_CHECK_CACHE_ONLY` (0x4000): check revocation with what is at
+ * hand (the credential's CRLs, stapled and cached answers), fetch nothing.
+ */
+export const SCH_CRED_REVOCATION_CHECK_CACHE_ONLY = 0x4000;
 /** `SCH_CRED_NO_DEFAULT_CREDS`. */
 export const SCH_CRED_NO_DEFAULT_CREDS = 0x10;
 /**

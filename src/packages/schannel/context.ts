@@ -94,6 +94,9 @@ import { TlsAlert } from "./wire.ts";
 import { endPointBindings } from "./bindings.ts";
 import { cipherInfo } from "./cipher_info.ts";
 import { exchangeBits } from "./kex.ts";
+import { revocationAlert } from "./peer.ts";
+import { checkOnline } from "./revocation_online.ts";
+import type { PendingRevocation } from "./status_request.ts";
 
 /** `SecPkgContext_StreamSizes` for TLS 1.3 with AES-128-GCM (TLS 1.2's header is 13, trailer 16). */
 export const STREAM_SIZES = Object.freeze({
@@ -155,7 +158,7 @@ export class SchannelContext implements PackageContext {
     this.#role = role;
   }
 
-  step(req: StepRequest): StepResult {
+  step(req: StepRequest): StepResult | Promise<StepResult> {
     if (this.#failed) {
       return {
         status: this.#failed,
@@ -163,36 +166,59 @@ export class SchannelContext implements PackageContext {
         message: this.#failure,
       };
     }
+    let r: StepResult;
     try {
-      return this.#step(req);
+      r = this.#step(req);
     } catch (e) {
-      if (!(e instanceof TlsAlert) && !(e instanceof PeerAlert)) throw e;
-      const status = e instanceof TlsAlert
-        ? e.status
-        : statusOfPeerAlert(e.description);
-      this.#failed = status;
-      this.#failure = e instanceof TlsAlert
-        ? e.message
-        : `the peer sent TLS alert ${e.description}`;
-      // Our own refusal goes to the peer as an alert (its output token); a
-      // received alert gets none back.
-      let token: Uint8Array | null = null;
-      if (e instanceof TlsAlert && this.#engine) {
-        try {
-          token = this.#engine.alertRecord(e.alert);
-        } catch {
-          token = null;
-        }
-      }
-      this.#engine?.wipe();
-      return {
-        status,
-        attrs: this.#attrs,
-        message: this.#failure,
-        token,
-        tokenIsFresh: token !== null,
-      };
+      return this.#fail(e);
     }
+    // An async step that may fetch revocation information finishes the chain
+    // checks it left (revocation_online.ts) before its result is given out.
+    const pending = this.#engine?.revocationSink?.splice(0);
+    return pending?.length ? this.#finishRevocation(r, pending) : r;
+  }
+
+  async #finishRevocation(
+    r: StepResult,
+    pending: PendingRevocation[],
+  ): Promise<StepResult> {
+    for (const p of pending) {
+      const status = await checkOnline(p, this.#cred);
+      if (status !== SEC_E_OK) {
+        return this.#fail(revocationAlert(status, p.peer));
+      }
+    }
+    return r;
+  }
+
+  /** A refused handshake: the context fails, our alert (if ours) is the output. */
+  #fail(e: unknown): StepResult {
+    if (!(e instanceof TlsAlert) && !(e instanceof PeerAlert)) throw e;
+    const status = e instanceof TlsAlert
+      ? e.status
+      : statusOfPeerAlert(e.description);
+    this.#failed = status;
+    this.#failure = e instanceof TlsAlert
+      ? e.message
+      : `the peer sent TLS alert ${e.description}`;
+    // Our own refusal goes to the peer as an alert (its output token); a
+    // received alert gets none back.
+    let token: Uint8Array | null = null;
+    if (e instanceof TlsAlert && this.#engine) {
+      try {
+        token = this.#engine.alertRecord(e.alert);
+      } catch {
+        token = null;
+      }
+    }
+    this.#engine?.wipe();
+    return {
+      status,
+      attrs: this.#attrs,
+      message: this.#failure,
+      token,
+      tokenIsFresh: token !== null,
+    };
   }
 
   #step(req: StepRequest): StepResult {
@@ -233,6 +259,10 @@ export class SchannelContext implements PackageContext {
         message: "no SECBUFFER_TOKEN with the peer's bytes",
       };
     }
+    // Async calls may fetch revocation information: chain checks leave that part.
+    engine.revocationSink = req.async && this.#cred.revocation?.fetch
+      ? []
+      : null;
     const r = engine.feed(input);
     const extra = input.length - r.consumed;
     if (engine.connected) return this.#result(SEC_E_OK, extra);

@@ -15,7 +15,12 @@ import { SCH_CRED_DISABLE_RECONNECTS } from "./constants.ts";
 import { SessionCache } from "./session_cache.ts";
 import { ServerSessionCache } from "./server_sessions.ts";
 import { TicketKey } from "./ticket.ts";
-import { type RevocationPolicy, revocationPolicy } from "./status_request.ts";
+import {
+  type PendingRevocation,
+  type RevocationPolicy,
+  revocationPolicy,
+} from "./status_request.ts";
+import { RevocationCache } from "./revocation_cache.ts";
 import type { RevocationCheck } from "./peer.ts";
 import { TIMESTAMP_NEVER } from "../../sspi/buffers.ts";
 import {
@@ -64,15 +69,20 @@ export interface SchannelAuthData {
    * `SCH_CRED_DISABLE_RECONNECTS` (no session resumption, TLS 1.3 or 1.2, either role);
    * revocation checking of the peer's chain: `SCH_CRED_REVOCATION_CHECK_END_CERT`,
    * `_CHAIN`, `_CHAIN_EXCLUDE_ROOT`, with `SCH_CRED_IGNORE_NO_REVOCATION_CHECK` and
-   * `SCH_CRED_IGNORE_REVOCATION_OFFLINE` (see `CertificateRevocationLists`).
+   * `SCH_CRED_IGNORE_REVOCATION_OFFLINE` and `SCH_CRED_REVOCATION_CHECK_CACHE_ONLY`
+   * (see `CertificateRevocationLists`).
    */
   dwFlags?: number;
   /**
    * Certificate revocation lists for the revocation check the
    * `SCH_CRED_REVOCATION_CHECK_*` flags ask for: PEM text (`X509 CRL` blocks) or DER,
-   * one or a list. The portable stand-in for Windows' CRL cache: nothing is fetched.
-   * With those flags a client also asks the server for a stapled OCSP response
-   * (`status_request`) and takes it for the leaf. A revoked certificate fails the
+   * one or a list. With those flags a client also asks the server for a stapled OCSP
+   * response (`status_request`) and takes it for the leaf; in the async calls
+   * (`SspiInitializeSecurityContextAsync`, `SspiAcceptSecurityContextAsync`) what
+   * these leave open is fetched from the OCSP responders and CRLs the certificates
+   * name (`http:`), and kept on the credential until out of date, as Windows does,
+   * unless `SCH_CRED_REVOCATION_CHECK_CACHE_ONLY`; an unreachable source counts as
+   * out of date. A revoked certificate fails the
    * handshake with `CRYPT_E_REVOKED`, no usable information with
    * `CRYPT_E_NO_REVOCATION_CHECK`, only out-of-date information with
    * `CRYPT_E_REVOCATION_OFFLINE`, as Windows' Schannel does.
@@ -294,6 +304,7 @@ export class SchannelCredential implements PackageCredential {
   /** A server issues and takes TLS 1.2 session tickets. */
   readonly tickets12: boolean;
   #crls: Crl[];
+  #revocationCache: RevocationCache | null = null;
   #key: PrivateKey | null;
   #roots: Certificate[] | null;
   #sessions = new SessionCache();
@@ -366,12 +377,26 @@ export class SchannelCredential implements PackageCredential {
 
   /**
    * What checking a peer's chain for revocation needs (its stapled OCSP response
-   * `ocsp`, the CRLs, the policy), or null when the flags ask for no check.
+   * `ocsp`, the CRLs, the policy), or null when the flags ask for no check; with
+   * `defer`, the check is left in that list for an async step to finish.
    */
-  revocationCheck(ocsp: Uint8Array | null): RevocationCheck | null {
+  revocationCheck(
+    ocsp: Uint8Array | null,
+    defer: PendingRevocation[] | null = null,
+  ): RevocationCheck | null {
     return this.revocation
-      ? { policy: this.revocation, crls: this.#crls, ocsp }
+      ? { policy: this.revocation, crls: this.#crls, ocsp, defer }
       : null;
+  }
+
+  /** The CRLs of `CertificateRevocationLists`. */
+  crls(): readonly Crl[] {
+    return this.#crls;
+  }
+
+  /** What the async revocation checks fetched, kept until it goes out of date. */
+  revocationCache(): RevocationCache {
+    return this.#revocationCache ??= new RevocationCache();
   }
 
   /** Whether `version` (0x0303 or 0x0304) may be used in `role`. */

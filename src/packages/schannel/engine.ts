@@ -27,6 +27,7 @@ import {
 import { Transcript } from "./keys.ts";
 import { plainRecord, recordAt, type RecordProtection } from "./record.ts";
 import { decodeError, TlsAlert } from "./wire.ts";
+import type { PendingRevocation } from "./status_request.ts";
 import {
   SEC_E_ALGORITHM_MISMATCH,
   SEC_E_CERT_EXPIRED,
@@ -120,6 +121,11 @@ export abstract class TlsEngine {
   protocol: string | null = null;
   /** True when the handshake resumed a session (TLS 1.3 PSK, TLS 1.2 session id). */
   resumed = false;
+  /**
+   * Set by an async step that may fetch revocation information: the chain checks of
+   * this step leave their revocation part here (see `revocation_online.ts`).
+   */
+  revocationSink: PendingRevocation[] | null = null;
   /** The session's id once connected (TLS 1.2: the server's session_id, maybe empty). */
   sessionId: Uint8Array = new Uint8Array(0);
   #hs: Uint8Array = new Uint8Array(0);

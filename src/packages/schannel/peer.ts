@@ -35,7 +35,7 @@ import {
 } from "./constants.ts";
 import { alertOfCertStatus } from "./engine.ts";
 import { TlsAlert } from "./wire.ts";
-import type { RevocationPolicy } from "./status_request.ts";
+import type { PendingRevocation, RevocationPolicy } from "./status_request.ts";
 
 /** Who sent what is checked, for messages. */
 export type Peer = "server" | "client";
@@ -81,6 +81,11 @@ export interface RevocationCheck {
   crls: readonly Crl[];
   /** The OCSP response the peer stapled to its leaf (DER), if any. */
   ocsp: Uint8Array | null;
+  /**
+   * In an async call that may fetch: the check is not made here but left in this
+   * list, for the step to finish once it has fetched what is missing.
+   */
+  defer?: PendingRevocation[] | null;
 }
 
 /**
@@ -112,6 +117,10 @@ export function requireTrusted(
   }
   if (!revocation) return status;
   const { policy, crls, ocsp } = revocation;
+  if (revocation.defer) {
+    revocation.defer.push({ path, ocsp, peer });
+    return status;
+  }
   const r = checkRevocation(path, {
     scope: policy.scope,
     ocsp,
@@ -119,20 +128,23 @@ export function requireTrusted(
     ignoreNoCheck: policy.ignoreNoCheck,
     ignoreOffline: policy.ignoreOffline,
   });
-  if (r !== SEC_E_OK) {
-    throw new TlsAlert(
-      r === CRYPT_E_REVOKED
-        ? ALERT_CERTIFICATE_REVOKED
-        : ALERT_CERTIFICATE_UNKNOWN,
-      r,
-      r === CRYPT_E_REVOKED
-        ? `the ${peer}'s certificate (or one above it) is revoked`
-        : r === CRYPT_E_REVOCATION_OFFLINE
-        ? `the revocation information for the ${peer}'s chain is out of date`
-        : `the revocation of the ${peer}'s chain could not be checked (no CRL or OCSP response for it)`,
-    );
-  }
+  if (r !== SEC_E_OK) throw revocationAlert(r, peer);
   return status;
+}
+
+/** The alert a failed revocation check (`CRYPT_E_*` status `r`) ends the handshake with. */
+export function revocationAlert(r: number, peer: Peer): TlsAlert {
+  return new TlsAlert(
+    r === CRYPT_E_REVOKED
+      ? ALERT_CERTIFICATE_REVOKED
+      : ALERT_CERTIFICATE_UNKNOWN,
+    r,
+    r === CRYPT_E_REVOKED
+      ? `the ${peer}'s certificate (or one above it) is revoked`
+      : r === CRYPT_E_REVOCATION_OFFLINE
+      ? `the revocation information for the ${peer}'s chain is out of date or its server cannot be reached`
+      : `the revocation of the ${peer}'s chain could not be checked (no CRL or OCSP response for it)`,
+  );
 }
 
 /** Checks a Finished `verify_data` against the expected one, in constant time. */

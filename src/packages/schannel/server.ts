@@ -377,7 +377,7 @@ export class TlsServer extends TlsEngine {
       this.#cred.roots(),
       undefined,
       "client",
-      this.#cred.revocationCheck(null),
+      this.#cred.revocationCheck(null, this.revocationSink),
     );
     this.peerChain = chain.map((c) => c.slice());
     this.peerLeaf = leaf;

@@ -345,7 +345,7 @@ export class Tls12Server {
       this.#cred.roots(),
       undefined,
       "client",
-      this.#cred.revocationCheck(null),
+      this.#cred.revocationCheck(null, this.#e.revocationSink),
     );
     this.#e.peerChain = chain.map((c) => c.slice());
     this.#e.peerLeaf = parsed[0];

@@ -6,10 +6,12 @@
  *
  * @module
  */
+import type { Certificate } from "../../pki/mod.ts";
 import {
   EXT_STATUS_REQUEST,
   SCH_CRED_IGNORE_NO_REVOCATION_CHECK,
   SCH_CRED_IGNORE_REVOCATION_OFFLINE,
+  SCH_CRED_REVOCATION_CHECK_CACHE_ONLY,
   SCH_CRED_REVOCATION_CHECK_CHAIN,
   SCH_CRED_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT,
   SCH_CRED_REVOCATION_CHECK_END_CERT,
@@ -59,6 +61,21 @@ export interface RevocationPolicy {
   ignoreNoCheck: boolean;
   /** `SCH_CRED_IGNORE_REVOCATION_OFFLINE`: stale information is not a failure. */
   ignoreOffline: boolean;
+  /**
+   * Missing information may be fetched (the responders and CRLs the certificates
+   * name) in the async calls: no `SCH_CRED_REVOCATION_CHECK_CACHE_ONLY`.
+   */
+  fetch: boolean;
+}
+
+/** A revocation check the async step finishes, with what it fetches. */
+export interface PendingRevocation {
+  /** The validated path, leaf first, ending at the trusted root. */
+  path: Certificate[];
+  /** The OCSP response stapled to the leaf, if any. */
+  ocsp: Uint8Array | null;
+  /** Whose chain it is. */
+  peer: "server" | "client";
 }
 
 /** The revocation policy of `SCH_CRED_*` flags, or null when none is asked for. */
@@ -75,5 +92,6 @@ export function revocationPolicy(flags: number): RevocationPolicy | null {
     scope,
     ignoreNoCheck: (flags & SCH_CRED_IGNORE_NO_REVOCATION_CHECK) !== 0,
     ignoreOffline: (flags & SCH_CRED_IGNORE_REVOCATION_OFFLINE) !== 0,
+    fetch: (flags & SCH_CRED_REVOCATION_CHECK_CACHE_ONLY) === 0,
   };
 }

@@ -1,0 +1,96 @@
+/**
+ * `revocationUrls` and `encodeOcspRequest`: the OCSP responders and CRLs a
+ * certificate made by `openssl` names (http only; ldap and https skipped), a
+ * certificate without them, mutated certificates (never an exception), and our
+ * OCSP request read back by `openssl ocsp -reqin -req_text`.
+ */
+import assert from "node:assert/strict";
+import {
+  encodeOcspRequest,
+  parseCertificate,
+  parsePem,
+  revocationUrls,
+} from "../../src/pki/mod.ts";
+import { FUZZ_SEED, fuzzIterations, rng } from "../_fuzz.ts";
+import { openssl, opensslTest } from "./_openssl.ts";
+
+opensslTest(
+  "revocationUrls: AIA OCSP and CRL distribution points (http only); none; mutations never throw; our OCSP request as openssl reads it",
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
+      await openssl([
+        "req",
+        "-x509",
+        ...ec,
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-subj",
+        "/CN=URL CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "authorityInfoAccess=OCSP;URI:http://ocsp.example/a,OCSP;URI:https://ocsp.example/b,caIssuers;URI:http://ca.example/ca.crt",
+        "-addext",
+        "crlDistributionPoints=URI:ldap://ldap.example/cn=crl,URI:http://crl.example/ca.crl",
+      ], { cwd: dir });
+      const ca = parseCertificate(
+        parsePem(await Deno.readTextFile(`${dir}/ca.pem`), "CERTIFICATE")[0],
+      )!;
+      assert.deepEqual(revocationUrls(ca), {
+        ocsp: ["http://ocsp.example/a"],
+        crl: ["http://crl.example/ca.crl"],
+      });
+      await openssl([
+        "req",
+        "-x509",
+        ...ec,
+        "-nodes",
+        "-keyout",
+        "plain.key",
+        "-out",
+        "plain.pem",
+        "-subj",
+        "/CN=plain",
+      ], { cwd: dir });
+      const plain = parseCertificate(
+        parsePem(await Deno.readTextFile(`${dir}/plain.pem`), "CERTIFICATE")[0],
+      )!;
+      assert.deepEqual(revocationUrls(plain), { ocsp: [], crl: [] });
+      // Our request for the CA itself, read by openssl.
+      const req = encodeOcspRequest(ca, ca)!;
+      const text = new TextDecoder().decode(
+        await openssl(["ocsp", "-reqin", "/dev/stdin", "-req_text"], {
+          stdin: req,
+        }),
+      );
+      assert.match(text, /Hash Algorithm: sha1/);
+      const serialHex = Array.from(
+        ca.serial,
+        (b) => b.toString(16).padStart(2, "0"),
+      ).join("").toUpperCase().replace(
+        /^0+/,
+        "",
+      );
+      assert.match(text, new RegExp(`Serial Number: 0*${serialHex}`));
+      const r = rng(FUZZ_SEED);
+      const n = fuzzIterations("CERT_URLS_FUZZ_ITERATIONS", 3000);
+      for (let i = 0; i < n; i++) {
+        const m = ca.der.slice();
+        for (let k = 1 + r(4); k > 0; k--) m[r(m.length)] = r(256);
+        const c = parseCertificate(m);
+        if (c) {
+          const u = revocationUrls(c);
+          assert.ok(u.ocsp.every((s) => s.startsWith("http://")));
+          assert.ok(u.crl.length <= 4);
+        }
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
