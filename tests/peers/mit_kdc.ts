@@ -74,6 +74,15 @@ export async function kdcAvailable(): Promise<boolean> {
   return true;
 }
 
+/** Options of {@link startKdc}. */
+export interface StartKdcOptions {
+  /**
+   * More relations for the realm's stanza of `kdc.conf` (e.g. PKINIT's
+   * `pkinit_identity = FILE:kdc.pem,kdc.key` and `pkinit_anchors = FILE:ca.pem`).
+   */
+  realmConf?: string;
+}
+
 /**
  * Starts a KDC with `user`/`password` and the service `host/localhost`, and puts a
  * TGT for the user in a file ccache. The keys of `services` (e.g. `HTTP/localhost`)
@@ -83,6 +92,7 @@ export async function startKdc(
   user: string,
   password: string,
   services: readonly string[] = [],
+  options: StartKdcOptions = {},
 ): Promise<MitKdc> {
   const dir = await Deno.makeTempDir({ prefix: "mit_kdc_" });
   const port = freePort();
@@ -119,6 +129,7 @@ export async function startKdc(
     database_name = ${dir}/principal
     key_stash_file = ${dir}/stash
     supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal
+${options.realmConf ?? ""}
   }
 `,
   );

@@ -30,6 +30,7 @@ import {
 import type { KdcTransport } from "./transport.ts";
 import { type KdcOption, sameRealm } from "./kdc_realms.ts";
 import type { KerberosClientTicket } from "./evidence.ts";
+import type { PkinitIdentity } from "./pkinit_identity.ts";
 
 /**
  * `pAuthData` of Kerberos (outbound): `SEC_WINNT_AUTH_IDENTITY`-shaped, plus where the
@@ -106,6 +107,45 @@ export interface KerberosAuthData {
    * too, each with the TGT it presents (implicit armor, RFC 6113 5.4.1.1).
    */
   FastArmor?: string | KerberosFastArmor;
+  /**
+   * Certificate logon (PKINIT, RFC 4556), in place of `Password`: the user's
+   * certificate chain, leaf first, as PEM text (`CERTIFICATE` blocks) or DER (one
+   * certificate or a list), as smart cards, Windows Hello for Business and
+   * certificate-mapped Active Directory users log on. Needs `PrivateKey` and
+   * `KdcRootCertificates`. `User` may be left out: the certificate's id-pkinit-san
+   * principal (or its Microsoft UPN) names the user then. The KDC checks the
+   * certificate (its CA, its EKU, that it names `User`); its refusals are
+   * `SEC_E_ISSUING_CA_UNTRUSTED`, `SEC_E_PKINIT_NAME_MISMATCH`,
+   * `SEC_E_PKINIT_CLIENT_FAILURE`, `SEC_E_SMARTCARD_CERT_REVOKED`...
+   *
+   * @example
+   * ```ts
+   * const auth: KerberosAuthData = {
+   *   User: "alice",
+   *   Domain: "EXAMPLE.COM",
+   *   Certificate: await Deno.readTextFile("alice.pem"),
+   *   PrivateKey: await Deno.readTextFile("alice.key"),
+   *   KdcRootCertificates: await Deno.readTextFile("ca.pem"),
+   *   Kdc: "kdc.example.com",
+   * };
+   * ```
+   */
+  Certificate?: string | Uint8Array | readonly Uint8Array[];
+  /**
+   * The private key of `Certificate`'s leaf: PKCS#8, PKCS#1 (RSA) or SEC1 (EC), PEM
+   * or DER, unencrypted. It signs the PKINIT request (RSA PKCS#1 v1.5 with SHA-256,
+   * or ECDSA).
+   */
+  PrivateKey?: string | Uint8Array;
+  /**
+   * The roots the KDC's certificate must chain to in a certificate logon (PEM or
+   * DER), as Windows' NTAuth store: the KDC's certificate must also name the KDC of
+   * the realm (`krbtgt/REALM` in an id-pkinit-san, or the realm's DNS name in a
+   * dNSName with the KDC EKU id-pkinit-KPKdc or the smart card logon EKU), else the
+   * logon fails (`SEC_E_ISSUING_CA_UNTRUSTED_KDC`, `SEC_E_KDC_CERT_EXPIRED`,
+   * `SEC_E_WRONG_PRINCIPAL`, `SEC_E_CERT_WRONG_USAGE`).
+   */
+  KdcRootCertificates?: string | Uint8Array | readonly Uint8Array[];
 }
 
 /**
@@ -256,6 +296,8 @@ export class KerberosCredential implements PackageCredential {
   #keytabKeys: KerberosKey[] | null = null;
   /** FAST armoring of the AS and TGS exchanges (`FastArmor`), or null for none. */
   fast: FastSettings | null = null;
+  /** The certificate logon identity (PKINIT, `Certificate`), or null. */
+  pkinit: PkinitIdentity | null = null;
   /** Realm names the KDC canonicalized the user's realm to (`ADEX` -> the DNS realm). */
   #realmAliases = new Set<string>();
 
@@ -366,6 +408,7 @@ export class KerberosCredential implements PackageCredential {
    */
   get cannotGetTickets(): string | null {
     return this.#password === null && this.#keytabKeys === null &&
+        this.pkinit === null &&
         this.tgt === null
       ? this.#noTgtReason()
       : null;
@@ -463,5 +506,7 @@ export class KerberosCredential implements PackageCredential {
     if (this.fast?.armorTgt) wipeKey(this.fast.armorTgt.key);
     this.fast?.machine?.dispose();
     this.fast = null;
+    this.pkinit?.dispose();
+    this.pkinit = null;
   }
 }

@@ -16,6 +16,7 @@ import { delegatedTicket } from "./delegation.ts";
 import { clientTicketOf } from "./evidence.ts";
 import { clientKeytabKeys } from "./client_keytab.ts";
 import { fastSettingsOf } from "./fast_armor.ts";
+import { acquireWithCertificate } from "./pkinit_acquire.ts";
 import {
   type CachedTicket,
   type KerberosAuthData,
@@ -197,6 +198,7 @@ export function acquireKerberosCredential(
     }
     return acquireFromDelegation(req, d);
   }
+  if (d.Certificate !== undefined) return acquireWithCertificate(req, d);
   if (!d.User && !d.Password && d.Keytab === undefined) {
     return acquireFromCcache(req, d);
   }

@@ -5,7 +5,8 @@
  * error, as MIT's `kinit` and Windows do), and the TGS exchange for a ticket (the walk
  * across realms and referrals that uses it is `cross_realm.ts`'s).
  * With `FastArmor`, the AS and TGS exchanges are `fast_as.ts`'s and `fast_tgs.ts`'s
- * armored ones (RFC 6113) instead.
+ * armored ones (RFC 6113) instead; with a `Certificate`, the AS exchange is
+ * `pkinit_as.ts`'s certificate logon (PKINIT, RFC 4556).
  * Every reply is decoded from untrusted bytes; a KDC error becomes an `SspiError` with
  * the status Windows reports for it.
  *
@@ -59,6 +60,7 @@ import {
 } from "./credentials.ts";
 import { fastAsExchange } from "./fast_as.ts";
 import { fastTgsExchange } from "./fast_tgs.ts";
+import { pkinitAsExchange } from "./pkinit_as.ts";
 import {
   appTag,
   authenticatorTime,
@@ -105,6 +107,9 @@ export async function asExchange(
   sname: PrincipalName,
   kdcOptions?: number,
 ): Promise<CachedTicket> {
+  if (cred.pkinit) {
+    return await pkinitAsExchange(cred, sname, kdcOptions, cred.pkinit);
+  }
   const fast = cred.fast;
   if (!fast) return await plainAsExchange(cred, sname, kdcOptions);
   return await fastAsExchange(

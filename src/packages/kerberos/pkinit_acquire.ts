@@ -1,0 +1,95 @@
+/**
+ * Acquiring a Kerberos client credential for a certificate logon (PKINIT):
+ * `{ User?, Domain?, Certificate, PrivateKey, KdcRootCertificates, Kdc? }` in
+ * `pAuthData`. The user and realm come from `User`/`Domain` as for a password, or
+ * from the certificate's id-pkinit-san (or UPN) when `User` is left out.
+ *
+ * @module
+ */
+import type { AcquireRequest } from "../../sspi/package.ts";
+import { SspiError } from "../../sspi/errors.ts";
+import { SEC_E_NO_CREDENTIALS } from "../../sspi/status.ts";
+import { NT_ENTERPRISE } from "./constants.ts";
+import { type KerberosAuthData, KerberosCredential } from "./credentials.ts";
+import { realmTransport } from "./kdc_realms.ts";
+import { pkinitIdentityOf, userOfCertificate } from "./pkinit_identity.ts";
+
+function refuse(why: string): never {
+  throw new SspiError(SEC_E_NO_CREDENTIALS, why);
+}
+
+/** `user`, `user@REALM` or `REALM\user`, with `domain` as the realm otherwise. */
+function split(user: string, domain: string | undefined) {
+  const slash = user.indexOf("\\");
+  if (slash >= 0) {
+    return { name: user.slice(slash + 1), realm: user.slice(0, slash) };
+  }
+  const at = user.lastIndexOf("@");
+  if (at > 0 && !domain) {
+    return { name: user.slice(0, at), realm: user.slice(at + 1) };
+  }
+  return { name: user, realm: domain ?? "" };
+}
+
+/**
+ * The credential of a certificate logon. Throws `SEC_E_NO_CREDENTIALS` when the
+ * options are incomplete or do not parse (see `pkinitIdentityOf`), combine the
+ * certificate with a password, keytab, `FastArmor` or `Impersonate` (not supported
+ * together), name no realm, or no KDC is known for the realm.
+ */
+export function acquireWithCertificate(
+  req: AcquireRequest,
+  d: KerberosAuthData,
+): KerberosCredential {
+  if (d.Password !== undefined || d.Keytab !== undefined) {
+    refuse("Certificate goes without Password or Keytab");
+  }
+  if (d.FastArmor !== undefined || d.Impersonate !== undefined) {
+    refuse(
+      "a certificate logon does not combine with FastArmor or Impersonate",
+    );
+  }
+  const id = pkinitIdentityOf(d);
+  let name: string;
+  let realm: string;
+  if (typeof d.User === "string" && d.User) {
+    ({ name, realm } = split(d.User, d.Domain || undefined));
+  } else {
+    const named = userOfCertificate(id.leaf);
+    if (!named) {
+      id.dispose();
+      refuse(
+        "User is needed: the certificate names no Kerberos principal or UPN",
+      );
+    }
+    name = named.user;
+    realm = d.Domain || named.realm ||
+      (named.user.includes("@")
+        ? named.user.slice(named.user.indexOf("@") + 1)
+        : "");
+  }
+  realm = realm.toUpperCase();
+  if (!realm || !name) {
+    id.dispose();
+    refuse("Kerberos needs a realm (Domain, or User as user@REALM)");
+  }
+  const transport = realmTransport(d, realm);
+  if (!transport) {
+    id.dispose();
+    refuse(
+      `no KDC is known for realm ${realm} (set Kdc, or list it in krb5.conf)`,
+    );
+  }
+  const cred = new KerberosCredential(
+    req.use,
+    name.includes("@")
+      ? { nameType: NT_ENTERPRISE, nameString: [name] }
+      : { nameType: 1, nameString: name.split("/") },
+    realm,
+    null,
+    transport,
+    d.Delegate === true,
+  );
+  cred.pkinit = id;
+  return cred;
+}
