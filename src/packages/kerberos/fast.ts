@@ -14,6 +14,7 @@
 import { DerError } from "../../der/errors.ts";
 import { SspiError } from "../../sspi/errors.ts";
 import {
+  SEC_E_DOWNGRADE_DETECTED,
   SEC_E_INVALID_TOKEN,
   SEC_E_MESSAGE_ALTERED,
   SEC_E_MUTUAL_AUTH_FAILED,
@@ -373,4 +374,20 @@ export function checkKdcChallenge(
     plain?.fill(0);
     wipeKey(key);
   }
+}
+
+/**
+ * The refusal of a KDC answer without FAST (`what`) to an armored `request`: a KDC
+ * that does not support armoring and an attacker stripping it look the same.
+ */
+export function fastDowngrade(
+  request: "AS-REQ" | "TGS-REQ",
+  what: string,
+): SspiError {
+  return new SspiError(
+    SEC_E_DOWNGRADE_DETECTED,
+    `the KDC answered the armored ${request} with ${what} without FAST: it does ` +
+      "not support Kerberos armoring (RFC 6113), or the answer was altered; " +
+      "set FastArmor.AllowFallback to go on without armor",
+  );
 }

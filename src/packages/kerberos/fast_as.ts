@@ -12,7 +12,6 @@
 import { randomUint } from "../../crypto/_random.ts";
 import { SspiError } from "../../sspi/errors.ts";
 import {
-  SEC_E_DOWNGRADE_DETECTED,
   SEC_E_INVALID_TOKEN,
   SEC_E_KDC_UNKNOWN_ETYPE,
   SEC_E_UNSUPPORTED_PREAUTH,
@@ -42,6 +41,7 @@ import {
   checkKdcChallenge,
   encryptedChallenge,
   type FastArmorState,
+  fastDowngrade,
   makeArmor,
   openFastError,
   openFastResponse,
@@ -93,16 +93,6 @@ export function fastEvidence(
   cred: KerberosCredential,
 ): FastEvidence | undefined {
   return evidence.get(cred);
-}
-
-/** The refusal of a KDC answer without FAST to an armored request. */
-function downgrade(what: string): SspiError {
-  return new SspiError(
-    SEC_E_DOWNGRADE_DETECTED,
-    `the KDC answered the armored AS-REQ with ${what} without FAST: it does not ` +
-      "support Kerberos armoring (RFC 6113), or the answer was altered; " +
-      "set FastArmor.AllowFallback to log on without armor",
-  );
 }
 
 /**
@@ -166,7 +156,7 @@ async function rounds(
       const fx = openFastError(state, outer, n);
       if (!fx) {
         if (round === 0 && allowFallback) return await plain();
-        throw downgrade(`error ${outer.errorCode}`);
+        throw fastDowngrade("AS-REQ", `error ${outer.errorCode}`);
       }
       const code = fx.error.errorCode;
       const again = code === KDC_ERR_PREAUTH_REQUIRED ||
@@ -188,7 +178,7 @@ async function rounds(
     const resp = openFastResponse(state, rep.padata, n);
     if (!resp) {
       if (round === 0 && allowFallback) return await plain();
-      throw downgrade("an AS-REP");
+      throw fastDowngrade("AS-REQ", "an AS-REP");
     }
     try {
       return armoredReply(cred, state, rep, resp, key, hints, n);

@@ -14,10 +14,7 @@
  */
 import { randomUint } from "../../crypto/_random.ts";
 import { SspiError } from "../../sspi/errors.ts";
-import {
-  SEC_E_DOWNGRADE_DETECTED,
-  SEC_E_INVALID_TOKEN,
-} from "../../sspi/status.ts";
+import { SEC_E_INVALID_TOKEN } from "../../sspi/status.ts";
 import {
   checksum,
   checksumTypeOf,
@@ -52,6 +49,7 @@ import {
   armoredPaData,
   checkFinished,
   type FastArmorState,
+  fastDowngrade,
   openFastError,
   openFastResponse,
   strengthenedKey,
@@ -83,16 +81,6 @@ export function fastTgsEvidence(
   cred: KerberosCredential,
 ): FastTgsEvidence | undefined {
   return evidence.get(cred);
-}
-
-/** The refusal of a KDC answer without FAST to an armored TGS-REQ. */
-function downgrade(what: string): SspiError {
-  return new SspiError(
-    SEC_E_DOWNGRADE_DETECTED,
-    `the KDC answered the armored TGS-REQ with ${what} without FAST: it does not ` +
-      "support Kerberos armoring (RFC 6113), or the answer was altered; " +
-      "set FastArmor.AllowFallback to go on without armor",
-  );
 }
 
 /**
@@ -155,7 +143,9 @@ export async function fastTgsExchange(
     if (appTag(reply) === 30) {
       const outer = decoded("KRB-ERROR", () => decodeKrbError(reply));
       const fx = openFastError(state, outer, n);
-      if (!fx && !allowFallback) throw downgrade(`error ${outer.errorCode}`);
+      if (!fx && !allowFallback) {
+        throw fastDowngrade("TGS-REQ", `error ${outer.errorCode}`);
+      }
       kdcFailure(fx?.error ?? outer, what, extra.errorStatuses);
     }
     const rep = decoded("TGS-REP", () => decodeKdcRep(reply));
@@ -187,7 +177,7 @@ function armoredReply(
   const usage = KEY_USAGE_TGS_REP_ENC_PART_SUBKEY;
   const resp = openFastResponse(state, rep.padata, n);
   if (!resp) {
-    if (!allowFallback) throw downgrade("a TGS-REP");
+    if (!allowFallback) throw fastDowngrade("TGS-REQ", "a TGS-REP");
     return finish(rep, subkey, usage, n, "TGS-REP");
   }
   let strong: KerberosKey | null = null;
