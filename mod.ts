@@ -133,6 +133,7 @@ export {
   tcpTransport,
 } from "./src/packages/kerberos/mod.ts";
 export {
+  type CertNameBlob,
   SCH_CRED_DISABLE_RECONNECTS,
   SCH_CRED_IGNORE_NO_REVOCATION_CHECK,
   SCH_CRED_IGNORE_REVOCATION_OFFLINE,
@@ -149,6 +150,7 @@ export {
   SECPKG_ATTR_CONNECTION_INFO,
   SECPKG_ATTR_LOCAL_CERT_CONTEXT,
   SECPKG_ATTR_REMOTE_CERT_CONTEXT,
+  type SecPkgContextIssuerListInfoEx,
 } from "./src/packages/schannel/mod.ts";
 export {
   type CredSspAuthData,

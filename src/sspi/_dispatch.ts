@@ -379,6 +379,8 @@ export function stepCore(
     isNew = true;
   }
   const e = entry;
+  // The credential this call names, for packages that take one on a later step.
+  const named = isNew ? e.cred : credentials.get(a.cred);
   const req: StepRequest = {
     target: a.target ?? null,
     flags,
@@ -386,6 +388,9 @@ export function stepCore(
     input: a.input ?? null,
     output: a.output ?? null,
     async,
+    credential: named && !named.freed && named.pkg === e.pkg
+      ? named.cred
+      : undefined,
   };
   // A new context holds its credential from the start, so a FreeCredentialsHandle
   // during the first (possibly async) step cannot dispose it under the step.

@@ -62,6 +62,14 @@ export interface StepRequest {
   /** True in the async form: the step may return a Promise. */
   async: boolean;
   /**
+   * The credential `phCredential` names on this call, when it is live and of the
+   * context's package (the first call's is the context's own). A later call may
+   * name another one: Schannel takes a client certificate from it after
+   * `SEC_I_INCOMPLETE_CREDENTIALS`. Valid for this step only: a package must not
+   * keep it (the caller may free it once the call returns).
+   */
+  credential?: PackageCredential;
+  /**
    * Set by a wrapping package (Negotiate): the room to leave around the output token
    * so the wrapper can frame it in place instead of copying it. Packages may ignore
    * it; the wrapper checks what it got.

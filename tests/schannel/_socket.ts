@@ -11,6 +11,7 @@ import {
   SEC_E_OK,
   SEC_I_CONTEXT_EXPIRED,
   SEC_I_CONTINUE_NEEDED,
+  SEC_I_INCOMPLETE_CREDENTIALS,
 } from "../../mod.ts";
 import { asc, isc, seal, unseal } from "./_tls.ts";
 
@@ -42,12 +43,18 @@ export class SchannelStream {
     return out;
   }
 
-  /** The client side: handshake with `target` over `conn`. */
+  /**
+   * The client side: handshake with `target` over `conn`. On
+   * `SEC_I_INCOMPLETE_CREDENTIALS`, `onIncomplete` (when given) says which
+   * credential and flags the next call takes, with the same input, as a Windows
+   * application does; without it the status fails the handshake.
+   */
   static async connect(
     conn: Deno.Conn,
     cred: CredHandle,
     target: string,
     flags?: number,
+    onIncomplete?: (ctx: CtxtHandle) => { cred?: CredHandle; flags?: number },
   ): Promise<SchannelStream> {
     const ctx = new CtxtHandle();
     let r = isc(cred, ctx, true, target, null, flags);
@@ -61,6 +68,12 @@ export class SchannelStream {
       for (;;) {
         r = isc(cred, ctx, false, target, buf, flags);
         if (r.status === SEC_E_INCOMPLETE_MESSAGE) break;
+        if (r.status === SEC_I_INCOMPLETE_CREDENTIALS && onIncomplete) {
+          const next = onIncomplete(ctx);
+          cred = next.cred ?? cred;
+          flags = next.flags ?? flags;
+          continue; // the same bytes again
+        }
         if (r.token) await conn.write(r.token);
         buf = r.extra ? buf.slice(buf.length - r.extra) : new Uint8Array(0);
         if (r.status === SEC_E_OK) return new SchannelStream(conn, ctx, buf);

@@ -33,7 +33,6 @@ import { startTls12, type Tls12Client } from "./client12.ts";
 import { clientResumption12, type Tls12ResumedClient } from "./resume12.ts";
 import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
-  clientCertificateFor,
   parsePeerChain,
   requireFinished,
   requireTrusted,
@@ -71,6 +70,12 @@ import {
 import type { ClientSession } from "./session_cache.ts";
 import { RecordCipher } from "./record.ts";
 import type { SchannelCredential } from "./credentials.ts";
+import {
+  chooseClientCertificate,
+  type ClientCertChoice,
+  type ClientCertRequest,
+  type ClientCertSource,
+} from "./client_auth.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
 import {
   SEC_E_ALGORITHM_MISMATCH,
@@ -80,7 +85,7 @@ import {
   SEC_E_UNSUPPORTED_FUNCTION,
 } from "../../sspi/status.ts";
 
-type State = "hello" | "ee" | "cert" | "cv" | "finished" | "done";
+type State = "hello" | "ee" | "cert" | "cv" | "finished" | "flight" | "done";
 
 /** A TLS 1.3 client. */
 export class TlsClient extends TlsEngine {
@@ -98,7 +103,17 @@ export class TlsClient extends TlsEngine {
   #hs: Uint8Array | null = null;
   #cHs: Uint8Array | null = null;
   #sHs: Uint8Array | null = null;
-  #certRequest: { context: Uint8Array; schemes: number[] } | null = null;
+  #certRequest: ClientCertRequest & { context: Uint8Array } | null = null;
+  /** The master secret and application secrets, kept until our flight is sent. */
+  #master: Uint8Array | null = null;
+  #cAp: Uint8Array | null = null;
+  #sAp: Uint8Array | null = null;
+  /** Where this step may take a client certificate from (set by the context). */
+  certSource: ClientCertSource = { supplied: null, mayAsk: false };
+  /** The CA names of the server's CertificateRequest (TLS 1.3 or 1.2); null: none came. */
+  certAuthorities: Uint8Array[] | null = null;
+  /** The chain we answered a CertificateRequest with (maybe empty); null: not asked. */
+  localChain: Uint8Array[] | null = null;
   /** The server's chain as received (DER, leaf first). */
   peerChain: Uint8Array[] = [];
   /** The server's leaf, parsed. */
@@ -218,6 +233,7 @@ export class TlsClient extends TlsEngine {
       case "cert":
         if (type === HS_CERTIFICATE_REQUEST && !this.#certRequest) {
           this.#certRequest = parseCertificateRequest(body);
+          this.certAuthorities = this.#certRequest.authorities;
           this.transcript.add(raw);
           return;
         }
@@ -424,12 +440,46 @@ export class TlsClient extends TlsEngine {
     this.transcript.add(raw);
     this.requireMessageBoundary();
     const s = this.#suite;
-    const master = masterSecret(s, this.#hs!);
+    this.#master = masterSecret(s, this.#hs!);
     const th = this.transcript.hash();
-    const cAp = deriveSecret(s, master, "c ap traffic", th);
-    const sAp = deriveSecret(s, master, "s ap traffic", th);
+    this.#cAp = deriveSecret(s, this.#master, "c ap traffic", th);
+    this.#sAp = deriveSecret(s, this.#master, "s ap traffic", th);
     this.sessionId = this.#offer?.sessionId.slice() ?? sessionIdOf(th);
-    if (this.#certRequest) this.#clientCertificate(this.#certRequest);
+    this.#state = "flight";
+    this.#clientFlight();
+  }
+
+  /**
+   * The certificate for a CertificateRequest (TLS 1.3's or 1.2's), or null after
+   * pausing the handshake: the caller is asked for one
+   * (`SEC_I_INCOMPLETE_CREDENTIALS`) and {@link resumeFlight} comes back.
+   */
+  clientCertificate(req: ClientCertRequest): ClientCertChoice | null {
+    const choice = chooseClientCertificate(this.#cred, this.certSource, req);
+    this.paused = choice === null;
+    if (choice) this.localChain = choice.chain;
+    return choice;
+  }
+
+  /**
+   * Sends the flight a pause held back, with the certificate of this step's
+   * {@link certSource}; false while there is still none to send.
+   */
+  resumeFlight(): boolean {
+    this.paused = false;
+    const legacy = this.#legacy;
+    if (legacy) {
+      if ("resumeFlight" in legacy) legacy.resumeFlight();
+    } else if (this.#state === "flight") this.#clientFlight();
+    return !this.paused;
+  }
+
+  /** Our Certificate and CertificateVerify (when asked for) and Finished. */
+  #clientFlight(): void {
+    const req = this.#certRequest;
+    const choice = req ? this.clientCertificate(req) : null;
+    if (req && !choice) return;
+    if (choice) this.#clientCertificate(req!.context, choice);
     const fin = handshakeMessage(
       HS_FINISHED,
       finishedMac(this.#suite, this.#cHs!, this.transcript.hash()),
@@ -438,39 +488,44 @@ export class TlsClient extends TlsEngine {
     this.send(fin);
     if (this.#resumable) {
       this.#resMaster = deriveSecret(
-        s,
-        master,
+        this.#suite,
+        this.#master!,
         "res master",
         this.transcript.hash(),
       );
     }
-    master.fill(0);
     this.writeCipher!.wipe();
     this.readCipher!.wipe();
-    this.writeCipher = new RecordCipher(this.#suite, cAp);
-    this.readCipher = new RecordCipher(this.#suite, sAp);
-    for (const k of [this.#hs!, this.#cHs!, this.#sHs!, cAp, sAp]) k.fill(0);
+    this.writeCipher = new RecordCipher(this.#suite, this.#cAp!);
+    this.readCipher = new RecordCipher(this.#suite, this.#sAp!);
+    this.#wipeHandshakeSecrets();
     this.#state = "done";
     this.connected = true;
   }
 
-  #clientCertificate(req: { context: Uint8Array; schemes: number[] }): void {
-    const { chain, scheme } = clientCertificateFor(this.#cred, req.schemes);
+  #wipeHandshakeSecrets(): void {
+    for (const k of [this.#hs, this.#cHs, this.#sHs, this.#master]) k?.fill(0);
+    this.#cAp?.fill(0);
+    this.#sAp?.fill(0);
+    this.#master = this.#cAp = this.#sAp = null;
+  }
+
+  #clientCertificate(context: Uint8Array, choice: ClientCertChoice): void {
     const cert = handshakeMessage(
       HS_CERTIFICATE,
-      encodeCertificate(req.context, chain),
+      encodeCertificate(context, choice.chain),
     );
     this.transcript.add(cert);
     this.send(cert);
-    if (!chain.length) return;
+    if (!choice.chain.length) return;
     const sig = sign(
-      this.#cred.key()!,
-      scheme!,
+      choice.key!,
+      choice.scheme!,
       certificateVerifyInput(false, this.transcript.hash()),
     );
     const cv = handshakeMessage(
       HS_CERTIFICATE_VERIFY,
-      encodeCertificateVerify(scheme!, sig),
+      encodeCertificateVerify(choice.scheme!, sig),
     );
     this.transcript.add(cv);
     this.send(cv);
@@ -510,5 +565,6 @@ export class TlsClient extends TlsEngine {
     this.#offer?.psk.fill(0);
     this.#resMaster?.fill(0);
     this.#resMaster = null;
+    this.#wipeHandshakeSecrets();
   }
 }

@@ -54,12 +54,8 @@ import { handshakeMessage, TlsAlert } from "./wire.ts";
 import { parseCertificateStatus } from "./status_request.ts";
 import { parseNewSessionTicket12 } from "./ticket12.ts";
 import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
-import {
-  clientCertificateFor,
-  parsePeerChain,
-  requireFinished,
-  requireTrusted,
-} from "./peer.ts";
+import type { ClientCertChoice, ClientCertRequest } from "./client_auth.ts";
+import { parsePeerChain, requireFinished, requireTrusted } from "./peer.ts";
 import {
   SEC_E_ALGORITHM_MISMATCH,
   SEC_E_DECRYPT_FAILURE,
@@ -78,6 +74,8 @@ export interface Tls12ClientStart {
     peerOcsp: Uint8Array | null;
     peerLeaf: Certificate | null;
     chainStatus: number;
+    certAuthorities: Uint8Array[] | null;
+    clientCertificate(req: ClientCertRequest): ClientCertChoice | null;
   };
   /** The credential. */
   cred: SchannelCredential;
@@ -208,7 +206,14 @@ export function startTls12(
   });
 }
 
-type State = "cert" | "ske" | "done?" | "ccs" | "finished" | "done";
+type State =
+  | "cert"
+  | "ske"
+  | "done?"
+  | "flight"
+  | "ccs"
+  | "finished"
+  | "done";
 
 /** The TLS 1.2 part of a client handshake. */
 export class Tls12Client {
@@ -217,7 +222,7 @@ export class Tls12Client {
   #shared: Uint8Array | null = null;
   #master: Uint8Array | null = null;
   #pendingRead: RecordCipher12 | null = null;
-  #certRequest: number[] | null = null;
+  #certRequest: ClientCertRequest | null = null;
   /** The server's RFC 5077 ticket (empty: none this time) and its lifetime hint. */
   #ticket: { lifetimeHint: number; ticket: Uint8Array } | null = null;
   #parsed: Certificate[] = [];
@@ -263,6 +268,7 @@ export class Tls12Client {
       case "done?":
         if (type === HS_CERTIFICATE_REQUEST && !this.#certRequest) {
           this.#certRequest = parseCertificateRequest12(body);
+          e.certAuthorities = this.#certRequest.authorities;
           e.transcript.add(raw);
           return;
         }
@@ -271,8 +277,8 @@ export class Tls12Client {
         }
         e.transcript.add(raw);
         e.requireMessageBoundary();
+        this.#state = "flight";
         this.#clientFlight();
-        this.#state = "ccs";
         return;
       case "ccs":
         // RFC 5077 3.3: a promised NewSessionTicket comes before the server's
@@ -313,6 +319,14 @@ export class Tls12Client {
     }
     this.#s.engine.readCipher = this.#pendingRead;
     this.#state = "finished";
+  }
+
+  /**
+   * Sends the flight held back while the engine was paused for a client
+   * certificate (`SEC_I_INCOMPLETE_CREDENTIALS`), unless it pauses again.
+   */
+  resumeFlight(): void {
+    if (this.#state === "flight") this.#clientFlight();
   }
 
   /** Wipes the secrets of a handshake that may not have completed. */
@@ -419,12 +433,14 @@ export class Tls12Client {
       e.transcript.add(m);
       e.send(m);
     };
-    let signer: { scheme: number } | null = null;
+    let choice: ClientCertChoice | null = null;
     if (this.#certRequest) {
-      const { chain, scheme } = clientCertificateFor(s.cred, this.#certRequest);
-      add(handshakeMessage(HS_CERTIFICATE, encodeCertificate12(chain)));
-      if (scheme !== null) signer = { scheme };
+      // None to send without asking the caller: the engine pauses here.
+      choice = e.clientCertificate(this.#certRequest);
+      if (!choice) return;
+      add(handshakeMessage(HS_CERTIFICATE, encodeCertificate12(choice.chain)));
     }
+    const signer = choice?.chain.length ? choice : null;
     add(
       handshakeMessage(
         HS_CLIENT_KEY_EXCHANGE,
@@ -441,11 +457,11 @@ export class Tls12Client {
     );
     this.#shared!.fill(0);
     if (signer) {
-      const sig = sign(s.cred.key()!, signer.scheme, e.transcript.bytes());
+      const sig = sign(signer.key!, signer.scheme!, e.transcript.bytes());
       add(
         handshakeMessage(
           HS_CERTIFICATE_VERIFY,
-          encodeCertificateVerify(signer.scheme, sig),
+          encodeCertificateVerify(signer.scheme!, sig),
         ),
       );
     }
@@ -469,5 +485,6 @@ export class Tls12Client {
         finished12(s.suite, this.#master, true, e.transcript.hash()),
       ),
     );
+    this.#state = "ccs";
   }
 }

@@ -27,6 +27,7 @@ import {
   SECBUFFER_STREAM_TRAILER,
   SECBUFFER_TOKEN,
   SECPKG_ATTR_ENDPOINT_BINDINGS,
+  SECPKG_ATTR_ISSUER_LIST_EX,
   SECPKG_ATTR_SESSION_INFO,
   SECPKG_ATTR_STREAM_SIZES,
   SSL_SESSION_RECONNECT,
@@ -86,6 +87,8 @@ import {
   TLS12,
 } from "./constants.ts";
 import type { SchannelCredential } from "./credentials.ts";
+import { CredentialPause } from "./credential_pause.ts";
+import { issuerListInfo } from "./client_auth.ts";
 import { TlsClient } from "./client.ts";
 import { TlsServer } from "./server.ts";
 import { PeerAlert, statusOfPeerAlert } from "./engine.ts";
@@ -151,6 +154,8 @@ export class SchannelContext implements PackageContext {
   #failure = "";
   #shutdown = false;
   #closed = false;
+  /** A client's step held for a certificate (`SEC_I_INCOMPLETE_CREDENTIALS`). */
+  #pause = new CredentialPause();
 
   /** A context for `cred` in `role`. */
   constructor(cred: SchannelCredential, role: "initiate" | "accept") {
@@ -263,7 +268,12 @@ export class SchannelContext implements PackageContext {
     engine.revocationSink = req.async && this.#cred.revocation?.fetch
       ? []
       : null;
-    const r = engine.feed(input);
+    let r;
+    if (engine instanceof TlsClient) {
+      const f = this.#pause.step(engine, req, this.#cred, input);
+      if (!("consumed" in f)) return { ...f, attrs: this.#attrs };
+      r = f;
+    } else r = engine.feed(input);
     const extra = input.length - r.consumed;
     if (engine.connected) return this.#result(SEC_E_OK, extra);
     if (r.missing !== undefined && r.consumed === 0) {
@@ -517,7 +527,16 @@ export class SchannelContext implements PackageContext {
           ? certContext(e.peerChain, e instanceof TlsClient ? e.peerOcsp : null)
           : { status: SEC_E_INVALID_HANDLE };
       case SECPKG_ATTR_LOCAL_CERT_CONTEXT:
-        return certContext(this.#cred.chain);
+        return certContext(
+          e instanceof TlsClient && e.localChain
+            ? e.localChain
+            : this.#cred.chain,
+        );
+      case SECPKG_ATTR_ISSUER_LIST_EX:
+        // The CAs of the server's CertificateRequest (none before one came).
+        return e instanceof TlsClient
+          ? { status: SEC_E_OK, value: issuerListInfo(e.certAuthorities ?? []) }
+          : { status: SEC_E_UNSUPPORTED_FUNCTION };
       case SECPKG_ATTR_APPLICATION_PROTOCOL: {
         if (!connected) return { status: SEC_E_INVALID_HANDLE };
         const id = new TextEncoder().encode(e!.protocol ?? "");
@@ -558,6 +577,7 @@ export class SchannelContext implements PackageContext {
   }
 
   dispose(): void {
+    this.#pause.clear();
     this.#engine?.wipe();
     this.#engine = null;
   }

@@ -104,6 +104,16 @@ export interface SchannelAuthData {
    * `SCH_CRED_DISABLE_RECONNECTS`).
    */
   Tls12SessionTickets?: boolean;
+  /**
+   * A server that asks for client certificates (`ASC_REQ_MUTUAL_AUTH`) names the
+   * CAs it accepts in its CertificateRequest: the subjects of `RootCertificates`
+   * (TLS 1.3 `certificate_authorities`, TLS 1.2's list; as many as fit in 64 KiB),
+   * which a Windows client reads as `SECPKG_ATTR_ISSUER_LIST_EX` to pick its
+   * certificate. Default false, as Windows' Schannel since Windows Server 2012
+   * (the `SendTrustedIssuerList` registry value, whose name this takes); nothing
+   * is sent either without `RootCertificates` (the system bundle is not listed).
+   */
+  SendTrustedIssuerList?: boolean;
   /** ALPN: protocols a client offers, or a server accepts, in preference order. */
   ApplicationProtocols?: readonly string[];
   /**
@@ -303,6 +313,8 @@ export class SchannelCredential implements PackageCredential {
   readonly ocspResponse: Uint8Array | null;
   /** A server issues and takes TLS 1.2 session tickets. */
   readonly tickets12: boolean;
+  /** The CA names (DER) a server's CertificateRequest lists (`SendTrustedIssuerList`). */
+  readonly issuerList: readonly Uint8Array[];
   #crls: Crl[];
   #revocationCache: RevocationCache | null = null;
   #key: PrivateKey | null;
@@ -373,6 +385,9 @@ export class SchannelCredential implements PackageCredential {
       ? null
       : ocspOf(a.OcspResponse);
     this.tickets12 = a.Tls12SessionTickets === true;
+    this.issuerList = a.SendTrustedIssuerList === true && this.#roots
+      ? this.#roots.map((c) => c.subject)
+      : [];
   }
 
   /**

@@ -117,6 +117,11 @@ export abstract class TlsEngine {
   out: Uint8Array[] = [];
   /** True once our and the peer's Finished are done. */
   connected = false;
+  /**
+   * True while a client waits for the caller's certificate before its flight
+   * (`SEC_I_INCOMPLETE_CREDENTIALS`): nothing more is read until it resumes.
+   */
+  paused = false;
   /** The ALPN protocol agreed, if any. */
   protocol: string | null = null;
   /** True when the handshake resumed a session (TLS 1.3 PSK, TLS 1.2 session id). */
@@ -140,7 +145,7 @@ export abstract class TlsEngine {
   /** Feeds received bytes until the handshake completes or the bytes end. */
   feed(input: Uint8Array): FeedResult {
     let at = 0;
-    while (!this.connected && at < input.length) {
+    while (!this.connected && !this.paused && at < input.length) {
       const r = recordAt(input, at);
       if (typeof r === "number") return { consumed: at, missing: r };
       at = r.end;
@@ -215,6 +220,8 @@ export abstract class TlsEngine {
       if (this.connected && at < hs.length) {
         throw unexpected("handshake data after Finished");
       }
+      // Paused at a key change boundary (the state machine checked it).
+      if (this.paused) return;
     }
     this.#hs = hs.slice(at);
   }

@@ -6,6 +6,11 @@
  * @module
  */
 import {
+  encodeAuthorityList,
+  EXT_CERTIFICATE_AUTHORITIES,
+  parseAuthoritiesExtension,
+} from "./client_auth.ts";
+import {
   ALERT_ILLEGAL_PARAMETER,
   EXT_ALPN,
   EXT_COOKIE,
@@ -488,20 +493,33 @@ export function parseCertificate(
   return { context, chain, ocsp };
 }
 
-/** Encodes a CertificateRequest asking for the given signature schemes. */
+/**
+ * Encodes a CertificateRequest asking for the given signature schemes and, when
+ * `authorities` (DER names) is not empty, naming the CAs accepted
+ * (`certificate_authorities`).
+ */
 export function encodeCertificateRequest(
   schemes: readonly number[],
+  authorities: readonly Uint8Array[] = [],
 ): Uint8Array {
   const w = new Writer().u8(0).open(2);
   w.u16(EXT_SIGNATURE_ALGORITHMS).open(2).open(2);
   for (const s of schemes) w.u16(s);
-  return w.close().close().close().finish();
+  w.close().close();
+  const names = encodeAuthorityList(authorities);
+  if (names.length) {
+    w.u16(EXT_CERTIFICATE_AUTHORITIES).open(2).vector(2, names).close();
+  }
+  return w.close().finish();
 }
 
-/** Decodes a CertificateRequest: context and the schemes the server accepts. */
+/**
+ * Decodes a CertificateRequest: context, the schemes the server accepts and the
+ * CAs it names (`certificate_authorities`, empty when absent).
+ */
 export function parseCertificateRequest(
   body: Uint8Array,
-): { context: Uint8Array; schemes: number[] } {
+): { context: Uint8Array; schemes: number[]; authorities: Uint8Array[] } {
   const what = "CertificateRequest";
   const r = new Reader(body, what);
   const context = r.vector(1);
@@ -509,7 +527,12 @@ export function parseCertificateRequest(
   r.end();
   const s = ext.get(EXT_SIGNATURE_ALGORITHMS);
   if (!s) throw decodeError(what);
-  return { context, schemes: u16List(s, 2, what) };
+  const ca = ext.get(EXT_CERTIFICATE_AUTHORITIES);
+  return {
+    context,
+    schemes: u16List(s, 2, what),
+    authorities: ca ? parseAuthoritiesExtension(ca) : [],
+  };
 }
 
 /** Encodes CertificateVerify. */

@@ -6,6 +6,7 @@
  * @module
  */
 import { decodeError, Reader, Writer } from "./wire.ts";
+import { encodeAuthorityList, parseAuthorityList } from "./client_auth.ts";
 import { EXT_SESSION_TICKET } from "./ticket12.ts";
 import {
   EXT_ALPN,
@@ -121,25 +122,34 @@ export function parseClientKeyExchange(body: Uint8Array): Uint8Array {
   return k;
 }
 
-/** Encodes a TLS 1.2 CertificateRequest (RSA and ECDSA signing, no CA list). */
+/**
+ * Encodes a TLS 1.2 CertificateRequest (RSA and ECDSA signing), naming the CAs
+ * accepted when `authorities` (DER names) is not empty.
+ */
 export function encodeCertificateRequest12(
   schemes: readonly number[],
+  authorities: readonly Uint8Array[] = [],
 ): Uint8Array {
   const w = new Writer().open(1).u8(1).u8(64).close().open(2);
   for (const s of schemes) w.u16(s);
-  return w.close().open(2).close().finish();
+  return w.close().vector(2, encodeAuthorityList(authorities)).finish();
 }
 
-/** Decodes a TLS 1.2 CertificateRequest: the signature schemes the server accepts. */
-export function parseCertificateRequest12(body: Uint8Array): number[] {
+/**
+ * Decodes a TLS 1.2 CertificateRequest: the signature schemes the server accepts
+ * and the CAs it names (DER, possibly none).
+ */
+export function parseCertificateRequest12(
+  body: Uint8Array,
+): { schemes: number[]; authorities: Uint8Array[] } {
   const what = "CertificateRequest";
   const r = new Reader(body, what);
   r.vector(1, 1);
   const algs = new Reader(r.vector(2, 2), what);
-  r.vector(2);
+  const authorities = parseAuthorityList(r.vector(2));
   r.end();
   const out: number[] = [];
   while (algs.left >= 2) out.push(algs.u16());
   algs.end();
-  return out;
+  return { schemes: out, authorities };
 }

@@ -22,7 +22,15 @@
  * The credential needs `Certificate` and `PrivateKey` (RSA or P-256). The ClientHello
  * gets the whole server flight (`SEC_I_CONTINUE_NEEDED`), the client's Finished
  * `SEC_E_OK` (with a NewSessionTicket to send, in TLS 1.3). `ASC_REQ_MUTUAL_AUTH`
- * asks for a client certificate, checked against `RootCertificates`.
+ * asks for a client certificate, checked against `RootCertificates` (whose
+ * subjects the request names with `SendTrustedIssuerList`).
+ *
+ * ## Client certificates
+ * A client asked for one that its credential cannot give returns
+ * `SEC_I_INCOMPLETE_CREDENTIALS` without consuming its input, unless
+ * `ISC_REQ_USE_SUPPLIED_CREDS`; `SECPKG_ATTR_ISSUER_LIST_EX` names the server's CAs
+ * and the next call, with the same input, takes the certificate of the credential
+ * it names (`client_auth.ts`, `credential_pause.ts`).
  *
  * ## Messages
  * `EncryptMessage` with `[SECBUFFER_STREAM_HEADER (5), SECBUFFER_DATA (<= 16384),
@@ -65,6 +73,10 @@ export {
 } from "./package.ts";
 export type { SchannelAuthData } from "./credentials.ts";
 export type { SchannelCertContext } from "./context.ts";
+export type {
+  CertNameBlob,
+  SecPkgContextIssuerListInfoEx,
+} from "./client_auth.ts";
 export {
   SCH_CRED_DISABLE_RECONNECTS,
   SCH_CRED_IGNORE_NO_REVOCATION_CHECK,

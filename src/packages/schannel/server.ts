@@ -310,7 +310,10 @@ export class TlsServer extends TlsEngine {
       add(
         handshakeMessage(
           HS_CERTIFICATE_REQUEST,
-          encodeCertificateRequest(TLS13_SIGNATURE_SCHEMES),
+          encodeCertificateRequest(
+            TLS13_SIGNATURE_SCHEMES,
+            this.#cred.issuerList,
+          ),
         ),
       );
     }

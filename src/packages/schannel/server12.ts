@@ -209,7 +209,7 @@ export class Tls12Server {
       send(
         handshakeMessage(
           HS_CERTIFICATE_REQUEST,
-          encodeCertificateRequest12(SIGNATURE_SCHEMES),
+          encodeCertificateRequest12(SIGNATURE_SCHEMES, this.#cred.issuerList),
         ),
       );
     }
