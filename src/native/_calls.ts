@@ -29,6 +29,7 @@ import {
 import { CredHandle, CtxtHandle, type SecHandle } from "../sspi/handles.ts";
 import type { SecPkgInfo } from "../sspi/package.ts";
 import {
+  SEC_E_INTERNAL_ERROR,
   SEC_E_INVALID_HANDLE,
   SEC_E_OK,
   SEC_E_UNSUPPORTED_FUNCTION,
@@ -40,6 +41,7 @@ import {
   readContextAttribute,
 } from "./_attributes.ts";
 import { authIdentityIn } from "./_auth_identity.ts";
+import { isSchannelPackage, schannelCredIn } from "./_schannel_cred.ts";
 import {
   handleIn,
   handleOut,
@@ -51,6 +53,7 @@ import { enumeratePackages, queryPackageInfo } from "./_package_info.ts";
 import {
   descIn,
   descOut,
+  descOutChecked,
   SEC_BUFFER_SIZE,
   secBufferIn,
   secBufferOut,
@@ -175,7 +178,9 @@ export class NativeCalls {
       expiry: ptsExpiry,
     });
     const arena = new Arena();
-    const identity = authIdentityIn(arena, authData);
+    const identity = isSchannelPackage(pkg)
+      ? schannelCredIn(arena, authData)
+      : authIdentityIn(arena, authData);
     const hb = arena.bytes(SEC_HANDLE_SIZE);
     const ts = arena.bytes(8);
     if (ptsExpiry) view(ts).setBigInt64(0, BigInt(ptsExpiry.value ?? 0n), true);
@@ -485,13 +490,16 @@ export class NativeCalls {
     const m = descIn(arena, pMessage);
     if (!m) throw new TypeError("pMessage must be a SecBufferDesc");
     const qop = arena.bytes(4);
-    const s = this.sym[which](
+    let s = this.sym[which](
       ptr(handleIn(arena, phContext)),
       ptr(m.native),
       MessageSeqNo >>> 0,
       ptr(qop),
     ) >>> 0;
-    descOut(m, this.free);
+    // WinPR's Schannel says SEC_E_OK with cbBuffer (ULONG)-1 when OpenSSL failed.
+    if (descOutChecked(m, this.free) && s === SEC_E_OK) {
+      s = SEC_E_INTERNAL_ERROR;
+    }
     if (pfQOP) pfQOP.value = u32(qop);
     arena.release();
     return s;

@@ -110,17 +110,43 @@ export function descIn(
   return m;
 }
 
-/** Which block (and offset in it) an address falls in, if any. */
+/**
+ * Which block (and offset in it) an address falls in, if any. Blocks of one arena can
+ * touch, so an address inside a block wins over the end of the one before it.
+ */
 function locate(m: MarshalledDesc, a: bigint): [number, number] | null {
+  let atEnd: [number, number] | null = null;
   for (let j = 0; j < m.blocks.length; j++) {
     const b = m.blocks[j];
     if (!b) continue;
     const start = m.addrs[j];
-    if (a >= start && a <= start + BigInt(b.length)) {
-      return [j, Number(a - start)];
-    }
+    const end = start + BigInt(b.length);
+    if (a >= start && a < end) return [j, Number(a - start)];
+    if (a === end) atEnd ??= [j, b.length];
   }
-  return null;
+  return atEnd;
+}
+
+/**
+ * The buffers whose length, as the library wrote it, runs past the marshalled block
+ * their pointer falls in (WinPR's Schannel `DecryptMessage` returns `SEC_E_OK` with
+ * `cbBuffer = (ULONG)-1` when OpenSSL's `SSL_read` fails or wants more bytes). Buffers
+ * pointing at library memory are not checked (their size is the library's).
+ */
+export function overrunBuffers(m: MarshalledDesc | null): number[] {
+  if (!m) return [];
+  const av = view(m.array);
+  const bad: number[] = [];
+  for (let i = 0; i < m.blocks.length; i++) {
+    const o = i * SEC_BUFFER_SIZE;
+    const a = readAddr(m.array, o + 8);
+    if (a === 0n) continue;
+    const at = locate(m, a);
+    if (!at) continue;
+    const [j, off] = at;
+    if (av.getUint32(o, true) > m.blocks[j]!.length - off) bad.push(i);
+  }
+  return bad;
 }
 
 /**
@@ -224,4 +250,19 @@ export function secBufferOut(
   );
   free(a);
   return out;
+}
+
+/**
+ * `descOut` for messages the library decrypted or verified: buffers whose length runs
+ * past the caller's bytes (`overrunBuffers`) get `cbBuffer` 0, so ciphertext is never
+ * shown as data. True when there were any (the call failed, whatever it returned).
+ */
+export function descOutChecked(
+  m: MarshalledDesc,
+  free: (a: bigint) => void,
+): boolean {
+  const overrun = overrunBuffers(m);
+  descOut(m, free);
+  for (const i of overrun) m.desc.pBuffers[i].cbBuffer = 0;
+  return overrun.length > 0;
 }
