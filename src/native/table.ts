@@ -30,7 +30,8 @@ import {
   checkStepArgs,
   type StepArgs,
 } from "../sspi/_dispatch.ts";
-import { NativeCalls, type Preparation } from "./_calls.ts";
+import { NativeCalls } from "./_calls.ts";
+import type { Preparation } from "./_call_types.ts";
 import { defaultLibraryName, openSspiLibrary } from "./_library.ts";
 import type { SecurityFunctionTable } from "./function_table.ts";
 
