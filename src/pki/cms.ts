@@ -6,6 +6,7 @@
  * `encodeSignedData` signs (RSA PKCS#1 v1.5 with SHA-256, ECDSA with SHA-256/384);
  * `parseSignedData` reads untrusted bytes strictly (null when malformed, never an
  * exception) and `verifySignedDataSigner` checks the signature and the attributes.
+ * `encodeUnsignedData` makes the signer-less SignedData of anonymous PKINIT.
  *
  * @example Signing and verifying
  * ```ts
@@ -196,6 +197,31 @@ export function encodeSignedData(input: SignedDataInput): Uint8Array {
     ]),
     encodeTlv(0xa0, [...input.certificates]),
     setOf([signerInfo]),
+  ]);
+  return encodeSequence([
+    encodeOid(OID_SIGNED_DATA),
+    encodeContext(0, signedData),
+  ]);
+}
+
+/**
+ * Wraps `content` into a DER ContentInfo of a SignedData without a signer: version 3,
+ * no digest algorithms, no certificates, an empty set of SignerInfos (RFC 5652
+ * allows zero signers). Anonymous PKINIT (RFC 8062 section 4.1) sends its AuthPack
+ * this way, having no key to sign with.
+ */
+export function encodeUnsignedData(
+  contentType: string,
+  content: Uint8Array,
+): Uint8Array {
+  const signedData = encodeSequence([
+    encodeUint(3n),
+    encodeTlv(0x31, []),
+    encodeSequence([
+      encodeOid(contentType),
+      encodeContext(0, encodeOctetString(content)),
+    ]),
+    encodeTlv(0x31, []),
   ]);
   return encodeSequence([
     encodeOid(OID_SIGNED_DATA),

@@ -31,6 +31,7 @@ import type { KdcTransport } from "./transport.ts";
 import { type KdcOption, sameRealm } from "./kdc_realms.ts";
 import type { KerberosClientTicket } from "./evidence.ts";
 import type { PkinitIdentity } from "./pkinit_identity.ts";
+import type { AnonymousPkinit } from "./pkinit_anonymous.ts";
 
 /**
  * `pAuthData` of Kerberos (outbound): `SEC_WINNT_AUTH_IDENTITY`-shaped, plus where the
@@ -146,13 +147,23 @@ export interface KerberosAuthData {
    * `SEC_E_WRONG_PRINCIPAL`, `SEC_E_CERT_WRONG_USAGE`).
    */
   KdcRootCertificates?: string | Uint8Array | readonly Uint8Array[];
+  /**
+   * An anonymous logon (anonymous PKINIT, RFC 8062, as MIT's `kinit -n`): with
+   * `Domain` (the realm) and `KdcRootCertificates`, and no `User`, `Password`,
+   * `Keytab` or `Certificate`, the credential's TGT is the KDC's anonymous one
+   * (client `WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS`), usable for services that
+   * accept anonymous tickets. The KDC needs PKINIT and the `WELLKNOWN/ANONYMOUS`
+   * principal. For armor, see `FastArmor: { Anonymous: true }`.
+   */
+  Anonymous?: boolean;
 }
 
 /**
  * Where the FAST armor TGT comes from (`FastArmor` of `KerberosAuthData`): a
  * credential cache holding a TGT of the user's realm (`kinit -k -c FILE:/path
  * host/client.example.com` makes one), or a keytab and its principal, from which the
- * package gets the armor TGT itself (and again when it expires).
+ * package gets the armor TGT itself (and again when it expires), or an anonymous
+ * TGT the package gets with anonymous PKINIT (`Anonymous`).
  */
 export interface KerberosFastArmor {
   /** A credential cache (path, `FILE:` path or bytes) with a TGT for the user's realm. */
@@ -161,6 +172,15 @@ export interface KerberosFastArmor {
   Keytab?: string | Uint8Array;
   /** The keytab's principal (`host/client.example.com`, realm: the user's). */
   Principal?: string;
+  /**
+   * Armor with an anonymous TGT (anonymous PKINIT, RFC 8062, as `kinit -n` then
+   * `kinit -T` do), for a client without a machine account: the package gets it
+   * from the user's KDC (and again when it expires). The KDC's certificate must
+   * chain to `KdcRootCertificates` (this option's, else the credential's).
+   */
+  Anonymous?: boolean;
+  /** The roots the KDC's certificate must chain to, for `Anonymous`. */
+  KdcRootCertificates?: string | Uint8Array | readonly Uint8Array[];
   /**
    * Log on without armor when the KDC does not support FAST (its first answer has
    * no PA-FX-FAST). Default false: `SEC_E_DOWNGRADE_DETECTED`, since an attacker
@@ -296,8 +316,11 @@ export class KerberosCredential implements PackageCredential {
   #keytabKeys: KerberosKey[] | null = null;
   /** FAST armoring of the AS and TGS exchanges (`FastArmor`), or null for none. */
   fast: FastSettings | null = null;
-  /** The certificate logon identity (PKINIT, `Certificate`), or null. */
-  pkinit: PkinitIdentity | null = null;
+  /**
+   * The certificate logon identity (PKINIT, `Certificate`), the anonymous one
+   * (anonymous PKINIT, `Anonymous`), or null.
+   */
+  pkinit: PkinitIdentity | AnonymousPkinit | null = null;
   /** Realm names the KDC canonicalized the user's realm to (`ADEX` -> the DNS realm). */
   #realmAliases = new Set<string>();
 

@@ -17,6 +17,7 @@ import { clientTicketOf } from "./evidence.ts";
 import { clientKeytabKeys } from "./client_keytab.ts";
 import { fastSettingsOf } from "./fast_armor.ts";
 import { acquireWithCertificate } from "./pkinit_acquire.ts";
+import { acquireAnonymous } from "./pkinit_anonymous.ts";
 import {
   type CachedTicket,
   type KerberosAuthData,
@@ -176,7 +177,8 @@ function acquireFromCcache(
  * Acquires an outbound Kerberos credential from `{ User, Domain, Password }`, or,
  * with neither `User` nor `Password` (`pAuthData` null), from the user's MIT
  * credential cache (`KRB5CCNAME`, else `/tmp/krb5cc_<uid>`; only `FILE:` caches),
- * or with `DelegatedFrom`, from a TGT a client delegated to an acceptor. Throws `SspiError(SEC_E_NO_CREDENTIALS)` without a usable identity (a user without
+ * or with `DelegatedFrom`, from a TGT a client delegated to an acceptor, or with
+ * `Anonymous`, an anonymous logon (anonymous PKINIT, `pkinit_anonymous.ts`). Throws `SspiError(SEC_E_NO_CREDENTIALS)` without a usable identity (a user without
  * a password, no readable cache, `pszPrincipal` naming someone else than the cache's
  * default principal) or when no KDC is known for the realm (a cache credential with
  * cached service tickets still works without one): then Negotiate leaves Kerberos
@@ -198,6 +200,7 @@ export function acquireKerberosCredential(
     }
     return acquireFromDelegation(req, d);
   }
+  if (d.Anonymous !== undefined) return acquireAnonymous(req, d);
   if (d.Certificate !== undefined) return acquireWithCertificate(req, d);
   if (!d.User && !d.Password && d.Keytab === undefined) {
     return acquireFromCcache(req, d);

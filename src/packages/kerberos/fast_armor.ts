@@ -1,7 +1,9 @@
 /**
  * Reading the `FastArmor` option of a Kerberos client credential (RFC 6113 armoring):
  * the armor TGT from a credential cache, or a keytab principal's credential that gets
- * one from the KDC, as a Windows domain member uses its machine account's TGT.
+ * one from the KDC, as a Windows domain member uses its machine account's TGT, or an
+ * anonymous TGT from anonymous PKINIT (RFC 8062), as `kinit -n` gives a client
+ * without a machine account.
  * Anything unusable is `SEC_E_NO_CREDENTIALS` when the credential is acquired, so a
  * misconfiguration never silently logs on without armor.
  *
@@ -25,6 +27,11 @@ import {
   ticketOfCcacheEntry,
 } from "./credentials.ts";
 import type { KdcTransport } from "./transport.ts";
+import {
+  ANONYMOUS_REALM,
+  anonymousCredential,
+  anonymousRoots,
+} from "./pkinit_anonymous.ts";
 
 /** Refuses the option with `why`. */
 function refuse(why: string): never {
@@ -50,17 +57,27 @@ function readCcache(source: string | Uint8Array): Ccache {
   }
 }
 
-/** The armor TGT (`krbtgt/REALM@REALM` of the user's realm) from a ccache. */
+/**
+ * The armor TGT (`krbtgt/REALM@REALM` of the user's realm) from a ccache: its
+ * default principal's, or, in the cache of `kinit -n` (whose principal is
+ * `WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS`), the anonymous TGT of the realm.
+ */
 function armorFromCcache(source: string | Uint8Array, realm: string) {
   const cache = readCcache(source);
   try {
-    if (cache.defaultPrincipal.realm.toUpperCase() !== realm) {
+    const own = cache.defaultPrincipal.realm.toUpperCase();
+    const anonymous = own === ANONYMOUS_REALM;
+    if (own !== realm && !anonymous) {
       refuse(
         `the armor credential cache is for realm ${cache.defaultPrincipal.realm}, not ${realm}`,
       );
     }
-    const { tgt } = selectTickets(cache);
-    const t = tgt && ticketOfCcacheEntry(tgt);
+    const { tgt, services } = selectTickets(cache);
+    const anonTgt = services.get(`krbtgt/${realm.toLowerCase()}`);
+    const entry = anonymous
+      ? (anonTgt?.server.realm === realm ? anonTgt : null)
+      : tgt;
+    const t = entry && ticketOfCcacheEntry(entry);
     if (!t) refuse("the armor credential cache holds no valid TGT");
     return t;
   } finally {
@@ -70,7 +87,8 @@ function armorFromCcache(source: string | Uint8Array, realm: string) {
 
 /**
  * The FAST settings of `d.FastArmor` for a user of `realm` reached through
- * `transport`, or null without the option. Throws `SspiError(SEC_E_NO_CREDENTIALS)`
+ * `transport`, or null without the option. With `Anonymous`, the armor credential
+ * logs on with anonymous PKINIT when the first armored exchange needs its TGT. Throws `SspiError(SEC_E_NO_CREDENTIALS)`
  * when it is malformed or its armor source cannot be read.
  */
 export function fastSettingsOf(
@@ -89,13 +107,25 @@ export function fastSettingsOf(
     typeof v === "string" ? v.length > 0 : v instanceof Uint8Array;
   const hasCcache = opt.Ccache !== undefined;
   const hasKeytab = opt.Keytab !== undefined;
-  if (hasCcache === hasKeytab) refuse("give Ccache or Keytab (one of them)");
+  const anonymous = opt.Anonymous !== undefined;
+  if (Number(hasCcache) + Number(hasKeytab) + Number(anonymous) !== 1) {
+    refuse("give Ccache, Keytab or Anonymous (one of them)");
+  }
   if (
     opt.AllowFallback !== undefined && typeof opt.AllowFallback !== "boolean"
   ) {
     refuse("AllowFallback must be a boolean");
   }
   const allowFallback = opt.AllowFallback === true;
+  if (anonymous) {
+    if (opt.Anonymous !== true) refuse("Anonymous must be true");
+    const roots = anonymousRoots(
+      opt.KdcRootCertificates ?? d.KdcRootCertificates,
+      "FastArmor: { Anonymous }",
+    );
+    const machine = anonymousCredential(use, realm, transport, roots);
+    return { armorTgt: null, machine, allowFallback };
+  }
   if (hasCcache) {
     if (!isSource(opt.Ccache)) refuse("Ccache must be a path or bytes");
     return {

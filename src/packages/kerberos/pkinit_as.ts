@@ -11,6 +11,8 @@
  * PA-PK-AS-REP, else `octetstring2key`) that decrypts the AS-REP. A KDC that
  * requires RFC 8070 freshness tokens (refusing with PREAUTH_FAILED) gets a second
  * request whose PKAuthenticator carries the token its PREAUTH_REQUIRED gave.
+ * Anonymous PKINIT (RFC 8062, an `AnonymousPkinit` client) is the same exchange with
+ * an unsigned AuthPack and `pkinit_anonymous.ts`'s checks of the reply.
  *
  * @module
  */
@@ -18,6 +20,7 @@ import { randomUint } from "../../crypto/_random.ts";
 import { sha1 } from "../../crypto/mod.ts";
 import {
   encodeSignedData,
+  encodeUnsignedData,
   parseSignedData,
   verifySignedDataSigner,
 } from "../../pki/cms.ts";
@@ -105,9 +108,20 @@ import {
   OID_PKINIT_AUTH_DATA,
   OID_PKINIT_DH_KEY_DATA,
   PA_AS_FRESHNESS,
+  SUPPORTED_CMS_TYPES,
 } from "./pkinit_messages.ts";
 import { checkKdcCertificate } from "./pkinit_certs.ts";
 import type { PkinitIdentity } from "./pkinit_identity.ts";
+import {
+  anonymousClient,
+  anonymousKdcOptions,
+  AnonymousPkinit,
+  anonymousRefused,
+  checkAnonymousReply,
+} from "./pkinit_anonymous.ts";
+
+/** Who logs on with PKINIT: a certificate and key, or nobody (anonymous PKINIT). */
+export type PkinitClient = PkinitIdentity | AnonymousPkinit;
 
 /**
  * The statuses of the KDC's PKINIT errors (RFC 4556 3.1.3, RFC 8636), as Windows'
@@ -134,21 +148,6 @@ export const PKINIT_ERROR_STATUSES: Readonly<Record<number, number>> = Object
     [KDC_ERR_NO_ACCEPTABLE_KDF]: SEC_E_ALGORITHM_MISMATCH,
   });
 
-/** CMS signature algorithms the client verifies (AuthPack supportedCMSTypes). */
-const CMS_TYPES: readonly Uint8Array[] = [
-  // sha256WithRSAEncryption, sha384WithRSAEncryption, sha512WithRSAEncryption (NULL)
-  hex("300d06092a864886f70d01010b0500"),
-  hex("300d06092a864886f70d01010c0500"),
-  hex("300d06092a864886f70d01010d0500"),
-  // ecdsa-with-SHA256, ecdsa-with-SHA384
-  hex("300a06082a8648ce3d040302"),
-  hex("300a06082a8648ce3d040303"),
-];
-
-function hex(s: string): Uint8Array {
-  return Uint8Array.from(s.match(/../g)!.map((h) => parseInt(h, 16)));
-}
-
 /** What the last PKINIT exchange of a credential showed, for tests and diagnostics. */
 export interface PkinitEvidence {
   /** The KDF the KDC chose (an `OID_KDF_*`), or null for octetstring2key. */
@@ -157,6 +156,11 @@ export interface PkinitEvidence {
   kdcCertificate: Certificate;
   /** The enctype of the reply key. */
   replyEtype: number;
+  /**
+   * Anonymous PKINIT only: whether the KDC sent PA-PKINIT-KX and the session key
+   * matched it (RFC 8062 section 7).
+   */
+  pkinitKx?: boolean;
 }
 
 const evidence = new WeakMap<KerberosCredential, PkinitEvidence>();
@@ -187,20 +191,22 @@ export interface PkinitRequest {
 
 /**
  * Builds a PKINIT AS-REQ for `sname` with `id` (the credential's certificate and
- * key); `kdcOptions` replaces forwardable + canonicalize; `freshnessToken` goes in
- * the PKAuthenticator (RFC 8070). An empty PA-AS-FRESHNESS says the client supports
- * freshness tokens. Throws `SEC_E_SMARTCARD_CERT_EXPIRED` when the certificate is
- * outside its validity.
+ * key, or an `AnonymousPkinit`: unsigned, request-anonymous); `kdcOptions` replaces
+ * forwardable + canonicalize; `freshnessToken` goes in the PKAuthenticator (RFC
+ * 8070). An empty PA-AS-FRESHNESS says the client supports freshness tokens. Throws
+ * `SEC_E_SMARTCARD_CERT_EXPIRED` when the certificate is outside its validity.
  */
 export function pkinitRequest(
   cred: KerberosCredential,
   sname: PrincipalName,
   kdcOptions: number | undefined,
-  id: PkinitIdentity,
+  id: PkinitClient,
   freshnessToken?: Uint8Array,
 ): PkinitRequest {
   const now = Date.now();
-  if (
+  if (id instanceof AnonymousPkinit) {
+    kdcOptions = anonymousKdcOptions(kdcOptions);
+  } else if (
     now < id.leaf.notBefore.getTime() || now > id.leaf.notAfter.getTime()
   ) {
     throw new SspiError(
@@ -225,16 +231,18 @@ export function pkinitRequest(
         freshnessToken,
       },
       clientPublicValue: dh.spki,
-      supportedCMSTypes: CMS_TYPES,
+      supportedCMSTypes: SUPPORTED_CMS_TYPES,
       supportedKDFs: SUPPORTED_KDFS,
     });
-    const signed = encodeSignedData({
-      contentType: OID_PKINIT_AUTH_DATA,
-      content: authPack,
-      certificates: id.chain,
-      signer: id.leaf,
-      key: id.key,
-    });
+    const signed = id instanceof AnonymousPkinit
+      ? encodeUnsignedData(OID_PKINIT_AUTH_DATA, authPack)
+      : encodeSignedData({
+        contentType: OID_PKINIT_AUTH_DATA,
+        content: authPack,
+        certificates: id.chain,
+        signer: id.leaf,
+        key: id.key,
+      });
     const padata: PAData[] = [
       { padataType: PA_PK_AS_REQ, padataValue: encodePaPkAsReq(signed) },
       ...FRESHNESS_AND_PAC,
@@ -255,13 +263,14 @@ export function pkinitRequest(
  */
 export function pkinitReply(
   cred: KerberosCredential,
-  id: PkinitIdentity,
+  id: PkinitClient,
   req: PkinitRequest,
   reply: Uint8Array,
 ): CachedTicket {
   if (appTag(reply) === 30) {
     const err = decoded("KRB-ERROR", () => decodeKrbError(reply));
     if (err.errorCode === KDC_ERR_PREAUTH_REQUIRED) noPkinit(err.eData);
+    if (id instanceof AnonymousPkinit) anonymousRefused(err, cred.realm);
     kdcFailure(err, "PKINIT AS-REQ", PKINIT_ERROR_STATUSES);
   }
   const rep = decoded("AS-REP", () => decodeKdcRep(reply));
@@ -286,7 +295,7 @@ export async function pkinitAsExchange(
   cred: KerberosCredential,
   sname: PrincipalName,
   kdcOptions: number | undefined,
-  id: PkinitIdentity,
+  id: PkinitClient,
 ): Promise<CachedTicket> {
   let token: Uint8Array | undefined;
   for (;;) {
@@ -296,7 +305,13 @@ export async function pkinitAsExchange(
       // A KDC that requires freshness tokens (MIT's pkinit_require_freshness, AD's
       // "freshness required") refuses a request without one: get one, once.
       if (!token && preauthFailed(reply)) {
-        token = await freshness(cred, sname, kdcOptions);
+        token = await freshness(
+          cred,
+          sname,
+          id instanceof AnonymousPkinit
+            ? anonymousKdcOptions(kdcOptions)
+            : kdcOptions,
+        );
         if (token) continue;
       }
       return pkinitReply(cred, id, req, reply);
@@ -367,7 +382,7 @@ function noPkinit(eData: Uint8Array | undefined): never {
 /** Checks the PA-PK-AS-REP of `rep`, derives the reply key and decrypts the AS-REP. */
 function checkedReply(
   cred: KerberosCredential,
-  id: PkinitIdentity,
+  id: PkinitClient,
   sent: PkinitRequest,
   rep: KdcRep,
 ): CachedTicket {
@@ -442,7 +457,9 @@ function checkedReply(
       ? pkinitKdf({
         kdf: info.kdf,
         secret,
-        client: { name: cred.cname, realm: cred.realm },
+        client: id instanceof AnonymousPkinit
+          ? anonymousClient(rep, cred.realm)
+          : { name: cred.cname, realm: cred.realm },
         server: { name: sent.sname, realm: cred.realm },
         etype,
         asReq: sent.asReq,
@@ -450,10 +467,20 @@ function checkedReply(
       })
       : octetString2Key(etype, secret);
     const t = decrypted(rep, key, sent.nonce);
+    let pkinitKx: boolean | undefined;
+    if (id instanceof AnonymousPkinit) {
+      try {
+        pkinitKx = checkAnonymousReply(rep, t, key, cred.realm);
+      } catch (e) {
+        wipeKey(t.key);
+        throw e;
+      }
+    }
     evidence.set(cred, {
       kdf: info.kdf ?? null,
       kdcCertificate: signer,
       replyEtype: etype,
+      ...(pkinitKx === undefined ? {} : { pkinitKx }),
     });
     return t;
   } finally {

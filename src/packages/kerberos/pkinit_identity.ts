@@ -96,6 +96,17 @@ function parsedAll(ders: Uint8Array[], what: string): Certificate[] {
   );
 }
 
+/**
+ * The parsed roots of a `KdcRootCertificates` option; throws `SEC_E_NO_CREDENTIALS`
+ * when it holds no certificate or one does not parse.
+ */
+export function kdcRootsOf(roots: CertificatesOption): Certificate[] {
+  return parsedAll(
+    derList(roots, "KdcRootCertificates"),
+    "KdcRootCertificates",
+  );
+}
+
 /** True when `d` asks for a certificate logon (has `Certificate`). */
 export function wantsPkinit(d: PkinitOptions): boolean {
   return d.Certificate !== undefined;

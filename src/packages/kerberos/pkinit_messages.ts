@@ -82,6 +82,21 @@ export const KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED = 81;
 /** KDC_ERR_NO_ACCEPTABLE_KDF (RFC 8636). */
 export const KDC_ERR_NO_ACCEPTABLE_KDF = 100;
 
+/** CMS signature algorithms the client verifies (AuthPack supportedCMSTypes). */
+export const SUPPORTED_CMS_TYPES: readonly Uint8Array[] = [
+  // sha256WithRSAEncryption, sha384WithRSAEncryption, sha512WithRSAEncryption (NULL)
+  hex("300d06092a864886f70d01010b0500"),
+  hex("300d06092a864886f70d01010c0500"),
+  hex("300d06092a864886f70d01010d0500"),
+  // ecdsa-with-SHA256, ecdsa-with-SHA384
+  hex("300a06082a8648ce3d040302"),
+  hex("300a06082a8648ce3d040303"),
+];
+
+function hex(s: string): Uint8Array {
+  return Uint8Array.from(s.match(/../g)!.map((h) => parseInt(h, 16)));
+}
+
 /** PKAuthenticator (RFC 4556 3.2.1). */
 export interface PkAuthenticator {
   /** Microseconds of the client's time. */
