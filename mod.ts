@@ -86,6 +86,7 @@ export {
   QueryContextAttributes,
   QueryCredentialsAttributes,
   QuerySecurityPackageInfo,
+  SetContextAttributes,
   VerifySignature,
 } from "./src/sspi/api.ts";
 export {
@@ -133,6 +134,10 @@ export {
   tcpTransport,
 } from "./src/packages/kerberos/mod.ts";
 export {
+  CALG_AES_128,
+  CALG_AES_256,
+  CALG_ECDSA,
+  CALG_RSA_SIGN,
   type CertNameBlob,
   SCH_CRED_DISABLE_RECONNECTS,
   SCH_CRED_IGNORE_NO_REVOCATION_CHECK,
@@ -148,8 +153,13 @@ export {
   type SchannelCertContext,
   SECPKG_ATTR_APPLICATION_PROTOCOL,
   SECPKG_ATTR_CONNECTION_INFO,
+  SECPKG_ATTR_KEYING_MATERIAL,
+  SECPKG_ATTR_KEYING_MATERIAL_INFO,
   SECPKG_ATTR_LOCAL_CERT_CONTEXT,
   SECPKG_ATTR_REMOTE_CERT_CONTEXT,
+  type SecPkgContext_KeyInfo,
+  type SecPkgContext_KeyingMaterial,
+  type SecPkgContext_KeyingMaterialInfo,
   type SecPkgContextIssuerListInfoEx,
 } from "./src/packages/schannel/mod.ts";
 export {

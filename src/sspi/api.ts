@@ -280,6 +280,57 @@ export function QueryContextAttributes(
   }, false) as number;
 }
 
+/**
+ * Sets an attribute of a context: `pBuffer` is the structure (a JavaScript object
+ * shaped like it), `cbBuffer` its size in C, not checked here. Only Schannel
+ * sets any (`SECPKG_ATTR_KEYING_MATERIAL_INFO`); other packages return
+ * `SEC_E_UNSUPPORTED_FUNCTION`, as Windows does.
+ *
+ * @example
+ * ```ts
+ * import { SetContextAttributes, SECPKG_ATTR_KEYING_MATERIAL_INFO, type CtxtHandle } from "../../mod.ts";
+ * declare const ctx: CtxtHandle; // after the first InitializeSecurityContext call
+ * SetContextAttributes(ctx, SECPKG_ATTR_KEYING_MATERIAL_INFO, {
+ *   cbLabel: 25,
+ *   pszLabel: "EXPORTER-Channel-Binding",
+ *   cbContextValue: 0,
+ *   pbContextValue: null,
+ *   cbKeyingMaterial: 32,
+ * });
+ * ```
+ */
+export function SetContextAttributes(
+  phContext: CtxtHandle,
+  ulAttribute: number,
+  pBuffer: unknown,
+  cbBuffer = 0,
+): number {
+  checkHandleArg("phContext", phContext, false);
+  if (pBuffer === null || typeof pBuffer !== "object") {
+    throw new TypeError("pBuffer must be an object");
+  }
+  if (typeof cbBuffer !== "number") {
+    throw new TypeError("cbBuffer must be a number");
+  }
+  const e = liveContext(phContext);
+  if (typeof e === "number") return e;
+  if (!e.ctx.setAttribute) {
+    return fail(
+      SEC_E_UNSUPPORTED_FUNCTION,
+      `${e.pkg.info.Name} sets no context attributes`,
+    );
+  }
+  const set = e.ctx.setAttribute.bind(e.ctx);
+  return settle(
+    () => set(ulAttribute >>> 0, pBuffer),
+    (s) =>
+      s === SEC_E_OK
+        ? SEC_E_OK
+        : fail(s, `attribute ${ulAttribute} was not set`),
+    false,
+  ) as number;
+}
+
 /** Reads an attribute of a credential (`SECPKG_CRED_ATTR_NAMES`) into `pBuffer.value`. */
 export function QueryCredentialsAttributes(
   phCredential: CredHandle,

@@ -145,6 +145,11 @@ export interface PackageContext {
   completeAuthToken?(token: SecBufferDesc): number;
   /** `QueryContextAttributes`. */
   queryAttribute(attribute: number): AttributeResult;
+  /**
+   * `SetContextAttributes`: a status (`SEC_E_UNSUPPORTED_FUNCTION` for attributes
+   * the package does not set). Only Schannel sets any.
+   */
+  setAttribute?(attribute: number, value: unknown): number;
   /** `MakeSignature`. */
   makeSignature?(qop: number, message: SecBufferDesc, seqNo: number): number;
   /** `VerifySignature`. */

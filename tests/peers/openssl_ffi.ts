@@ -76,6 +76,19 @@ const SSL_SYMBOLS = {
   SSL_get_version: { parameters: ["pointer"], result: "pointer" },
   SSL_get_current_cipher: { parameters: ["pointer"], result: "pointer" },
   SSL_CIPHER_get_name: { parameters: ["pointer"], result: "pointer" },
+  SSL_export_keying_material: {
+    parameters: [
+      "pointer",
+      "buffer",
+      "usize",
+      "buffer",
+      "usize",
+      "buffer",
+      "usize",
+      "i32",
+    ],
+    result: "i32",
+  },
   SSL_get_servername: { parameters: ["pointer", "i32"], result: "pointer" },
 } as const;
 
@@ -503,6 +516,32 @@ export class OpensslEndpoint {
     return Number(
       this.#l.ssl.SSL_ctrl(this.ptr, SSL_CTRL_GET_NEGOTIATED_GROUP, 0n, null),
     );
+  }
+
+  /**
+   * `SSL_export_keying_material`: `length` bytes for `label` and `context` (null:
+   * none, `use_context` 0), RFC 5705 / RFC 8446 7.5.
+   */
+  exportKeyingMaterial(
+    label: string,
+    length: number,
+    context: Uint8Array | null = null,
+  ): Uint8Array {
+    const out = new Uint8Array(length);
+    const l = new TextEncoder().encode(label);
+    const c = context ?? new Uint8Array(0);
+    const ok = this.#l.ssl.SSL_export_keying_material(
+      this.ptr,
+      out,
+      BigInt(length),
+      l,
+      BigInt(l.length),
+      c,
+      BigInt(c.length),
+      context ? 1 : 0,
+    );
+    if (ok !== 1) throw new OpensslError("SSL_export_keying_material");
+    return out;
   }
 
   /** Server: the SNI name the client sent. */

@@ -29,7 +29,7 @@ const TLS12_NAMES: Readonly<Record<number, string>> = {
 };
 
 /** `RSA` or `ECDSA` for a DER certificate's key, empty when absent or unknown. */
-function certificateKind(der: Uint8Array | undefined): string {
+export function certificateKind(der: Uint8Array | undefined): string {
   if (!der) return "";
   let kind: string | undefined;
   try {

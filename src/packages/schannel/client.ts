@@ -106,6 +106,8 @@ export class TlsClient extends TlsEngine {
   #certRequest: ClientCertRequest & { context: Uint8Array } | null = null;
   /** The master secret and application secrets, kept until our flight is sent. */
   #master: Uint8Array | null = null;
+  /** The transcript hash through the server's Finished (the exporter's). */
+  #serverFinishedHash: Uint8Array | null = null;
   #cAp: Uint8Array | null = null;
   #sAp: Uint8Array | null = null;
   /** Where this step may take a client certificate from (set by the context). */
@@ -444,6 +446,7 @@ export class TlsClient extends TlsEngine {
     const th = this.transcript.hash();
     this.#cAp = deriveSecret(s, this.#master, "c ap traffic", th);
     this.#sAp = deriveSecret(s, this.#master, "s ap traffic", th);
+    this.#serverFinishedHash = th;
     this.sessionId = this.#offer?.sessionId.slice() ?? sessionIdOf(th);
     this.#state = "flight";
     this.#clientFlight();
@@ -494,6 +497,7 @@ export class TlsClient extends TlsEngine {
         this.transcript.hash(),
       );
     }
+    this.keepMaster13(this.#suite, this.#master!, this.#serverFinishedHash!);
     this.writeCipher!.wipe();
     this.readCipher!.wipe();
     this.writeCipher = new RecordCipher(this.#suite, this.#cAp!);

@@ -301,6 +301,7 @@ export class Tls12Client {
         );
         e.transcript.add(raw);
         this.#keep();
+        e.keepMaster12(this.#s.suite, this.#master!, this.#s.ems);
         this.#master!.fill(0);
         this.#state = "done";
         e.connected = true;

@@ -127,6 +127,21 @@ export const SCHANNEL_SHUTDOWN = 1;
 export const SP_PROT_TLS1_3_SERVER = 0x1000;
 /** `SP_PROT_TLS1_3_CLIENT`. */
 export const SP_PROT_TLS1_3_CLIENT = 0x2000;
+/** `CALG_RSA_SIGN`: `SecPkgContext_KeyInfo.SignatureAlgorithm` for an RSA certificate. */
+export const CALG_RSA_SIGN = 0x2400;
+/** `CALG_ECDSA`: `SecPkgContext_KeyInfo.SignatureAlgorithm` for an ECDSA certificate. */
+export const CALG_ECDSA = 0x2203;
+/**
+ * `SECPKG_ATTR_KEYING_MATERIAL_INFO` (0x6a): `SetContextAttributes` with a
+ * `SecPkgContext_KeyingMaterialInfo` (label, context, length) asks for RFC 5705 /
+ * RFC 8446 7.5 keying material.
+ */
+export const SECPKG_ATTR_KEYING_MATERIAL_INFO = 0x6a;
+/**
+ * `SECPKG_ATTR_KEYING_MATERIAL` (0x6b): `QueryContextAttributes` gives the keying
+ * material asked for as `SecPkgContext_KeyingMaterial`.
+ */
+export const SECPKG_ATTR_KEYING_MATERIAL = 0x6b;
 /** `CALG_AES_128`. */
 export const CALG_AES_128 = 0x660e;
 /** `CALG_AES_256`. */

@@ -96,6 +96,7 @@ import { recordAt } from "./record.ts";
 import { TlsAlert } from "./wire.ts";
 import { endPointBindings } from "./bindings.ts";
 import { cipherInfo } from "./cipher_info.ts";
+import { ExtraAttributes } from "./attributes_extra.ts";
 import { exchangeBits } from "./kex.ts";
 import { revocationAlert } from "./peer.ts";
 import { checkOnline } from "./revocation_online.ts";
@@ -156,6 +157,8 @@ export class SchannelContext implements PackageContext {
   #closed = false;
   /** A client's step held for a certificate (`SEC_I_INCOMPLETE_CREDENTIALS`). */
   #pause = new CredentialPause();
+  /** Keying material, tls-unique and key info (`attributes_extra.ts`). */
+  #extra = new ExtraAttributes();
 
   /** A context for `cred` in `role`. */
   constructor(cred: SchannelCredential, role: "initiate" | "accept") {
@@ -563,9 +566,22 @@ export class SchannelContext implements PackageContext {
           }
           : { status: SEC_E_UNSUPPORTED_FUNCTION };
       }
-      default:
-        return { status: SEC_E_UNSUPPORTED_FUNCTION };
+      default: {
+        const cert = this.#role === "initiate"
+          ? e?.peerChain[0]
+          : this.#cred.chain[0];
+        return this.#extra.query(attribute, e, cert) ??
+          { status: SEC_E_UNSUPPORTED_FUNCTION };
+      }
     }
+  }
+
+  setAttribute(attribute: number, value: unknown): number {
+    return this.#extra.set(
+      attribute,
+      value,
+      this.#failed ? null : this.#engine,
+    );
   }
 
   /** `SP_PROT_TLS1_{2,3}_{CLIENT,SERVER}` for the connection. */

@@ -24,7 +24,8 @@ import {
   TLS12,
   TLS13,
 } from "./constants.ts";
-import { Transcript } from "./keys.ts";
+import { type Tls13Suite, Transcript } from "./keys.ts";
+import { ExporterSecret } from "./exporter.ts";
 import { plainRecord, recordAt, type RecordProtection } from "./record.ts";
 import { decodeError, TlsAlert } from "./wire.ts";
 import type { PendingRevocation } from "./status_request.ts";
@@ -133,6 +134,13 @@ export abstract class TlsEngine {
   revocationSink: PendingRevocation[] | null = null;
   /** The session's id once connected (TLS 1.2: the server's session_id, maybe empty). */
   sessionId: Uint8Array = new Uint8Array(0);
+  /**
+   * Set once `SECPKG_ATTR_KEYING_MATERIAL_INFO` was: the state machines then keep
+   * the exporter's secret ({@link exporter}) when the handshake completes.
+   */
+  keepExporter = false;
+  /** The keying material exporter's secret, kept only when {@link keepExporter}. */
+  exporter: ExporterSecret | null = null;
   #hs: Uint8Array = new Uint8Array(0);
 
   /** Handles one whole handshake message (`raw` includes its 4-byte header). */
@@ -290,8 +298,39 @@ export abstract class TlsEngine {
     if (this.readCipher) this.readCipher = this.readCipher.next();
   }
 
-  /** Wipes the record keys. */
+  /**
+   * TLS 1.3: keeps `exporter_master_secret` when asked for ({@link keepExporter});
+   * `master` is the master secret, `hash` the transcript hash through the
+   * server's Finished.
+   */
+  keepMaster13(suite: Tls13Suite, master: Uint8Array, hash: Uint8Array): void {
+    if (!this.keepExporter || this.exporter) return;
+    this.exporter = ExporterSecret.tls13(suite, master, hash);
+  }
+
+  /**
+   * TLS 1.2: keeps a copy of the master secret and the randoms (those of the
+   * ClientHello and ServerHello in the transcript) when asked for; none without
+   * the extended master secret (`ems`).
+   */
+  keepMaster12(suite: Tls13Suite, master: Uint8Array, ems: boolean): void {
+    if (!this.keepExporter || this.exporter) return;
+    const ch = this.transcript.message(1);
+    const sh = this.transcript.message(2);
+    if (!ch || !sh || ch.length < 38 || sh.length < 38) return;
+    this.exporter = ExporterSecret.tls12(
+      suite,
+      master,
+      ch.subarray(6, 38),
+      sh.subarray(6, 38),
+      ems,
+    );
+  }
+
+  /** Wipes the record keys and the exporter's secret. */
   wipe(): void {
+    this.exporter?.wipe();
+    this.exporter = null;
     this.readCipher?.wipe();
     this.writeCipher?.wipe();
     this.readCipher = null;

@@ -328,6 +328,14 @@ export class Transcript {
     return suite.digest(joined);
   }
 
+  /**
+   * The first message of handshake `type` added (header included), if any: the
+   * randoms of the hellos, TLS 1.2's first Finished (`tls-unique`).
+   */
+  message(type: number): Uint8Array | undefined {
+    return this.#raw.find((m) => m[0] === type);
+  }
+
   /** Replaces the transcript by `message_hash` of the first ClientHello (HRR). */
   restartAfterRetry(): void {
     const h1 = this.hash();

@@ -74,10 +74,19 @@ export {
 export type { SchannelAuthData } from "./credentials.ts";
 export type { SchannelCertContext } from "./context.ts";
 export type {
+  SecPkgContext_KeyInfo,
+  SecPkgContext_KeyingMaterial,
+  SecPkgContext_KeyingMaterialInfo,
+} from "./attributes_extra.ts";
+export type {
   CertNameBlob,
   SecPkgContextIssuerListInfoEx,
 } from "./client_auth.ts";
 export {
+  CALG_AES_128,
+  CALG_AES_256,
+  CALG_ECDSA,
+  CALG_RSA_SIGN,
   SCH_CRED_DISABLE_RECONNECTS,
   SCH_CRED_IGNORE_NO_REVOCATION_CHECK,
   SCH_CRED_IGNORE_REVOCATION_OFFLINE,
@@ -92,6 +101,8 @@ export {
   SECPKG_ATTR_APPLICATION_PROTOCOL,
   SECPKG_ATTR_CIPHER_INFO,
   SECPKG_ATTR_CONNECTION_INFO,
+  SECPKG_ATTR_KEYING_MATERIAL,
+  SECPKG_ATTR_KEYING_MATERIAL_INFO,
   SECPKG_ATTR_LOCAL_CERT_CONTEXT,
   SECPKG_ATTR_REMOTE_CERT_CONTEXT,
   SP_PROT_TLS1_3_CLIENT,

@@ -231,6 +231,7 @@ export class Tls12ResumedClient {
     e.transcript.add(fin);
     e.send(fin);
     this.#renew();
+    e.keepMaster12(suite, this.#master, true);
     this.#master.fill(0);
     this.#state = "done";
     e.connected = true;
@@ -388,6 +389,7 @@ export class Tls12ResumedServer {
       "client",
     );
     e.transcript.add(raw);
+    e.keepMaster12(this.#suite.crypto, this.#master, true);
     this.#master.fill(0);
     this.#state = "done";
     e.connected = true;

@@ -104,6 +104,8 @@ export class TlsServer extends TlsEngine {
    */
   issueTicket = true;
   #master: Uint8Array | null = null;
+  /** The transcript hash through our Finished (the exporter's). */
+  #serverFinishedHash: Uint8Array | null = null;
   /** The ticket found in the ClientHello being handled (its PSK wiped on failure). */
   #found: FoundTicket | null = null;
   /** When the session was authenticated by a full handshake (ms). */
@@ -356,6 +358,7 @@ export class TlsServer extends TlsEngine {
     const sAp = deriveSecret(suite, master, "s ap traffic", th);
     if (!this.resumed) this.sessionId = sessionIdOf(th);
     this.#master = master;
+    this.#serverFinishedHash = th;
     this.writeCipher.wipe();
     this.writeCipher = new RecordCipher(suite, sAp);
     for (const s of [hs, sHs, sAp]) s.fill(0);
@@ -416,6 +419,7 @@ export class TlsServer extends TlsEngine {
     this.readCipher = new RecordCipher(this.#suite, this.#cAp!);
     this.#cHs!.fill(0);
     this.#cAp!.fill(0);
+    this.keepMaster13(this.#suite, this.#master!, this.#serverFinishedHash!);
     this.#state = "done";
     this.connected = true;
     if (this.issueTicket && this.#resumable && this.#takesTickets) {

@@ -289,6 +289,7 @@ export class Tls12Server {
             createdAt: Date.now(),
           });
         }
+        e.keepMaster12(this.#suite, this.#master!, this.#ems);
         this.#master!.fill(0);
         this.#state = "done";
         e.connected = true;
