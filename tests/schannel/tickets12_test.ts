@@ -173,7 +173,11 @@ ticketTest(
     for (let i = 0; i < n; i++) {
       const m = t.slice(0, r(t.length + 1));
       for (let k = r(4); k >= 0 && m.length; k--) m[r(m.length)] = r(256);
-      assert.equal(openTicket12(key, m, now), null, `seed ${FUZZ_SEED}`);
+      // A write of a byte's own value can leave the whole ticket as it was.
+      const same = m.length === t.length && m.every((b, j) => b === t[j]);
+      if (!same) {
+        assert.equal(openTicket12(key, m, now), null, `seed ${FUZZ_SEED}`);
+      }
       const body = m.subarray(0, r(12));
       try {
         parseNewSessionTicket12(body);
