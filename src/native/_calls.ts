@@ -31,14 +31,17 @@ import type { SecPkgInfo } from "../sspi/package.ts";
 import {
   SEC_E_INTERNAL_ERROR,
   SEC_E_INVALID_HANDLE,
+  SEC_E_INVALID_PARAMETER,
   SEC_E_OK,
   SEC_E_UNSUPPORTED_FUNCTION,
 } from "../sspi/status.ts";
 import {
   ATTRIBUTE_BUFFER_SIZE,
   CONTEXT_ATTRIBUTES,
+  contextAttributeIn,
   CREDENTIAL_ATTRIBUTES,
   readContextAttribute,
+  SETTABLE_CONTEXT_ATTRIBUTES,
 } from "./_attributes.ts";
 import { authIdentityIn } from "./_auth_identity.ts";
 import { isSchannelPackage, schannelCredIn } from "./_schannel_cred.ts";
@@ -388,6 +391,41 @@ export class NativeCalls {
       if (q === SEC_E_OK) pBuffer.value = { PackageInfo: out.value };
       return q;
     }
+    arena.release();
+    return s;
+  }
+
+  /**
+   * `SetContextAttributesW` for the attributes of `SETTABLE_CONTEXT_ATTRIBUTES`,
+   * marshalled by `_attributes.ts`; any other is `SEC_E_UNSUPPORTED_FUNCTION` without
+   * a library call, a value that cannot be laid out `SEC_E_INVALID_PARAMETER`. The
+   * library gets the size of the structure marshalled, whatever `cbBuffer` says.
+   */
+  SetContextAttributes(
+    phContext: CtxtHandle,
+    ulAttribute: number,
+    pBuffer: unknown,
+    cbBuffer = 0,
+  ): number {
+    checkHandleArg("phContext", phContext, false);
+    if (pBuffer === null || typeof pBuffer !== "object") {
+      throw new TypeError("pBuffer must be an object");
+    }
+    if (typeof cbBuffer !== "number") {
+      throw new TypeError("cbBuffer must be a number");
+    }
+    if (!this.ctxs.get(phContext)) return SEC_E_INVALID_HANDLE;
+    const attr = ulAttribute >>> 0;
+    const f = this.sym.SetContextAttributesW;
+    if (!SETTABLE_CONTEXT_ATTRIBUTES.has(attr) || !f) {
+      return SEC_E_UNSUPPORTED_FUNCTION;
+    }
+    // The arena holds the structure and what it points to until the call returns.
+    const arena = new Arena();
+    const b = contextAttributeIn(arena, attr, pBuffer);
+    const s = b
+      ? f(ptr(handleIn(arena, phContext)), attr, ptr(b), b.length) >>> 0
+      : SEC_E_INVALID_PARAMETER;
     arena.release();
     return s;
   }

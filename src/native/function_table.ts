@@ -44,6 +44,15 @@ export interface SecurityFunctionTable {
   FreeContextBuffer: typeof api.FreeContextBuffer;
   /** See `QueryContextAttributes`. */
   QueryContextAttributes: typeof api.QueryContextAttributes;
+  /**
+   * See `SetContextAttributes`: sets an attribute of a context from a JavaScript
+   * object shaped like its structure. Schannel's `SECPKG_ATTR_KEYING_MATERIAL_INFO`
+   * (0x6a, a `SecPkgContext_KeyingMaterialInfo`) is the one both providers set:
+   * then `QueryContextAttributes(SECPKG_ATTR_KEYING_MATERIAL)` gives the exported
+   * keying material. Other attributes return `SEC_E_UNSUPPORTED_FUNCTION` (the
+   * native provider does not call the library for attributes it cannot marshal).
+   */
+  SetContextAttributes: typeof api.SetContextAttributes;
   /** See `QueryCredentialsAttributes`. */
   QueryCredentialsAttributes: typeof api.QueryCredentialsAttributes;
   /** See `MakeSignature`. */

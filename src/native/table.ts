@@ -218,6 +218,8 @@ export function createNativeTable(
     FreeContextBuffer,
     QueryContextAttributes: (phContext, ulAttribute, pBuffer) =>
       calls.QueryContextAttributes(phContext, ulAttribute, pBuffer),
+    SetContextAttributes: (phContext, ulAttribute, pBuffer, cbBuffer) =>
+      calls.SetContextAttributes(phContext, ulAttribute, pBuffer, cbBuffer),
     QueryCredentialsAttributes: (phCredential, ulAttribute, pBuffer) =>
       calls.QueryCredentialsAttributes(phCredential, ulAttribute, pBuffer),
     MakeSignature: (phContext, fQOP, pMessage, MessageSeqNo) =>

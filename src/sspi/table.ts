@@ -26,6 +26,7 @@ export function portableTable(): SecurityFunctionTable {
     DeleteSecurityContext: api.DeleteSecurityContext,
     FreeContextBuffer: api.FreeContextBuffer,
     QueryContextAttributes: api.QueryContextAttributes,
+    SetContextAttributes: api.SetContextAttributes,
     QueryCredentialsAttributes: api.QueryCredentialsAttributes,
     MakeSignature: api.MakeSignature,
     VerifySignature: api.VerifySignature,
