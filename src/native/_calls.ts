@@ -18,6 +18,7 @@ import {
 import {
   checkAcquireArgs,
   checkHandleArg,
+  checkSetAttributeArgs,
   type StepArgs,
 } from "../sspi/_dispatch.ts";
 import {
@@ -407,13 +408,7 @@ export class NativeCalls {
     pBuffer: unknown,
     cbBuffer = 0,
   ): number {
-    checkHandleArg("phContext", phContext, false);
-    if (pBuffer === null || typeof pBuffer !== "object") {
-      throw new TypeError("pBuffer must be an object");
-    }
-    if (typeof cbBuffer !== "number") {
-      throw new TypeError("cbBuffer must be a number");
-    }
+    checkSetAttributeArgs(phContext, pBuffer, cbBuffer);
     if (!this.ctxs.get(phContext)) return SEC_E_INVALID_HANDLE;
     const attr = ulAttribute >>> 0;
     const f = this.sym.SetContextAttributesW;

@@ -175,6 +175,24 @@ export function checkHandleArg(
   }
 }
 
+/**
+ * `SetContextAttributes`' argument checks, the portable and the native provider's
+ * alike: a context handle, a structure object, a numeric size; TypeError otherwise.
+ */
+export function checkSetAttributeArgs(
+  phContext: unknown,
+  pBuffer: unknown,
+  cbBuffer: unknown,
+): void {
+  checkHandleArg("phContext", phContext, false);
+  if (pBuffer === null || typeof pBuffer !== "object") {
+    throw new TypeError("pBuffer must be an object");
+  }
+  if (typeof cbBuffer !== "number") {
+    throw new TypeError("cbBuffer must be a number");
+  }
+}
+
 function checkDesc(name: string, d: unknown): void {
   if (d !== null && d !== undefined && !(d instanceof SecBufferDesc)) {
     throw new TypeError(`${name} must be a SecBufferDesc or null`);

@@ -26,6 +26,7 @@ import {
   acquireCore,
   checkAcquireArgs,
   checkHandleArg,
+  checkSetAttributeArgs,
   checkStepArgs,
   contexts,
   type CtxEntry,
@@ -305,13 +306,7 @@ export function SetContextAttributes(
   pBuffer: unknown,
   cbBuffer = 0,
 ): number {
-  checkHandleArg("phContext", phContext, false);
-  if (pBuffer === null || typeof pBuffer !== "object") {
-    throw new TypeError("pBuffer must be an object");
-  }
-  if (typeof cbBuffer !== "number") {
-    throw new TypeError("cbBuffer must be a number");
-  }
+  checkSetAttributeArgs(phContext, pBuffer, cbBuffer);
   const e = liveContext(phContext);
   if (typeof e === "number") return e;
   if (!e.ctx.setAttribute) {
