@@ -17,6 +17,7 @@ import { clientTicketOf } from "./evidence.ts";
 import { clientKeytabKeys } from "./client_keytab.ts";
 import { fastSettingsOf } from "./fast_armor.ts";
 import { acquireWithCertificate } from "./pkinit_acquire.ts";
+import { splitIdentity } from "./messages_principal.ts";
 import { acquireAnonymous } from "./pkinit_anonymous.ts";
 import {
   type CachedTicket,
@@ -25,22 +26,6 @@ import {
   tgtRealmOf,
   ticketOfCcacheEntry,
 } from "./credentials.ts";
-
-/** `user`, `user@REALM` or `REALM\user`, with `Domain` as the realm otherwise. */
-function splitIdentity(
-  user: string,
-  domain: string | undefined,
-): { name: string; realm: string } {
-  const slash = user.indexOf("\\");
-  if (slash >= 0) {
-    return { name: user.slice(slash + 1), realm: user.slice(0, slash) };
-  }
-  const at = user.lastIndexOf("@");
-  if (at > 0 && !domain) {
-    return { name: user.slice(0, at), realm: user.slice(at + 1) };
-  }
-  return { name: user, realm: domain ?? "" };
-}
 
 /** `transport` refusing AS-REQs, for a credential without a password. */
 function withoutAs(transport: KdcTransport): KdcTransport {

@@ -182,3 +182,23 @@ export function targetPrincipal(
 export function displayName(name: PrincipalName, realm: string): string {
   return `${name.nameString.join("/")}@${realm}`;
 }
+
+/**
+ * A user name as Windows callers write it, `user`, `user@REALM` or `REALM\user`,
+ * split into its name and realm (`domain` is the realm of a bare `user`, and wins
+ * over `@REALM`).
+ */
+export function splitIdentity(
+  user: string,
+  domain: string | undefined,
+): { name: string; realm: string } {
+  const slash = user.indexOf("\\");
+  if (slash >= 0) {
+    return { name: user.slice(slash + 1), realm: user.slice(0, slash) };
+  }
+  const at = user.lastIndexOf("@");
+  if (at > 0 && !domain) {
+    return { name: user.slice(0, at), realm: user.slice(at + 1) };
+  }
+  return { name: user, realm: domain ?? "" };
+}

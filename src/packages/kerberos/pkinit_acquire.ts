@@ -13,22 +13,10 @@ import { NT_ENTERPRISE } from "./constants.ts";
 import { type KerberosAuthData, KerberosCredential } from "./credentials.ts";
 import { realmTransport } from "./kdc_realms.ts";
 import { pkinitIdentityOf, userOfCertificate } from "./pkinit_identity.ts";
+import { splitIdentity } from "./messages_principal.ts";
 
 function refuse(why: string): never {
   throw new SspiError(SEC_E_NO_CREDENTIALS, why);
-}
-
-/** `user`, `user@REALM` or `REALM\user`, with `domain` as the realm otherwise. */
-function split(user: string, domain: string | undefined) {
-  const slash = user.indexOf("\\");
-  if (slash >= 0) {
-    return { name: user.slice(slash + 1), realm: user.slice(0, slash) };
-  }
-  const at = user.lastIndexOf("@");
-  if (at > 0 && !domain) {
-    return { name: user.slice(0, at), realm: user.slice(at + 1) };
-  }
-  return { name: user, realm: domain ?? "" };
 }
 
 /**
@@ -53,7 +41,7 @@ export function acquireWithCertificate(
   let name: string;
   let realm: string;
   if (typeof d.User === "string" && d.User) {
-    ({ name, realm } = split(d.User, d.Domain || undefined));
+    ({ name, realm } = splitIdentity(d.User, d.Domain || undefined));
   } else {
     const named = userOfCertificate(id.leaf);
     if (!named) {
