@@ -15,31 +15,17 @@
 import { randomUint } from "../../crypto/_random.ts";
 import { SspiError } from "../../sspi/errors.ts";
 import { SEC_E_INVALID_TOKEN } from "../../sspi/status.ts";
-import {
-  checksum,
-  checksumTypeOf,
-  encrypt,
-  type KerberosKey,
-  randomKey,
-  wipeKey,
-} from "./crypto.ts";
+import { type KerberosKey, randomKey, wipeKey } from "./crypto.ts";
 import { cf2 } from "./crypto_prf.ts";
 import {
   decodeKdcRep,
   decodeKrbError,
-  encodeApReq,
-  encodeAuthenticator,
   encodeKdcReqBody,
   encodeTgsReq,
   type KdcRep,
   type PrincipalName,
 } from "./messages.ts";
-import {
-  KEY_USAGE_TGS_REP_ENC_PART_SUBKEY,
-  KEY_USAGE_TGS_REQ_AUTH,
-  KEY_USAGE_TGS_REQ_AUTH_CKSUM,
-  PA_TGS_REQ,
-} from "./constants.ts";
+import { KEY_USAGE_TGS_REP_ENC_PART_SUBKEY, PA_TGS_REQ } from "./constants.ts";
 import {
   type CachedTicket,
   type KerberosCredential,
@@ -56,12 +42,12 @@ import {
 } from "./fast.ts";
 import {
   appTag,
-  authenticatorTime,
   body,
   decoded,
   finish,
   kdcFailure,
   send,
+  tgsApReq,
   type TgsExtras,
 } from "./kdc_shared.ts";
 
@@ -110,23 +96,7 @@ export async function fastTgsExchange(
     armorKey: cf2(subkey, tgt.key, "subkeyarmor", "ticketarmor"),
   };
   try {
-    const auth = encodeAuthenticator({
-      crealm: tgt.crealm,
-      cname: tgt.cname,
-      cksum: {
-        cksumtype: checksumTypeOf(tgt.key.etype),
-        checksum: checksum(tgt.key, KEY_USAGE_TGS_REQ_AUTH_CKSUM, bodyDer),
-      },
-      subkey: { keytype: subkey.etype, keyvalue: subkey.bytes },
-      ...authenticatorTime(),
-    });
-    const cipher = encrypt(tgt.key, KEY_USAGE_TGS_REQ_AUTH, auth);
-    auth.fill(0);
-    const apReq = encodeApReq({
-      apOptions: 0,
-      ticket: tgt.ticket,
-      authenticator: { etype: tgt.key.etype, cipher },
-    });
+    const apReq = tgsApReq(tgt, bodyDer, subkey);
     const fast = armoredPaData(
       state,
       bodyDer,

@@ -19,19 +19,12 @@ import {
   SEC_E_KDC_UNKNOWN_ETYPE,
   SEC_E_NO_CREDENTIALS,
 } from "../../sspi/status.ts";
-import {
-  checksum,
-  checksumTypeOf,
-  encrypt,
-  isSupportedEtype,
-} from "./crypto.ts";
+import { isSupportedEtype } from "./crypto.ts";
 import {
   decodeKdcRep,
   decodeKrbError,
   decodeMethodData,
-  encodeApReq,
   encodeAsReq,
-  encodeAuthenticator,
   encodeKdcReqBody,
   encodePaPacRequest,
   encodeTgsReq,
@@ -45,8 +38,6 @@ import {
   KDC_OPT_FORWARDED,
   KEY_USAGE_AS_REP_ENC_PART,
   KEY_USAGE_TGS_REP_ENC_PART_SESSION_KEY,
-  KEY_USAGE_TGS_REQ_AUTH,
-  KEY_USAGE_TGS_REQ_AUTH_CKSUM,
   NT_SRV_INST,
   PA_PAC_REQUEST,
   PA_TGS_REQ,
@@ -63,7 +54,6 @@ import { fastTgsExchange } from "./fast_tgs.ts";
 import { pkinitAsExchange } from "./pkinit_as.ts";
 import {
   appTag,
-  authenticatorTime,
   body,
   decoded,
   encTimestamp,
@@ -71,6 +61,7 @@ import {
   finish,
   kdcFailure,
   send,
+  tgsApReq,
   type TgsExtras,
   userKey,
 } from "./kdc_shared.ts";
@@ -246,23 +237,7 @@ export async function tgsExchange(
     additionalTickets: extra.additionalTickets,
   };
   const bodyDer = encodeKdcReqBody(reqBody);
-  const auth = encodeAuthenticator({
-    crealm: tgt.crealm,
-    cname: tgt.cname,
-    cksum: {
-      cksumtype: checksumTypeOf(tgt.key.etype),
-      checksum: checksum(tgt.key, KEY_USAGE_TGS_REQ_AUTH_CKSUM, bodyDer),
-    },
-    ...authenticatorTime(),
-  });
-  const apReq = encodeApReq({
-    apOptions: 0,
-    ticket: tgt.ticket,
-    authenticator: {
-      etype: tgt.key.etype,
-      cipher: encrypt(tgt.key, KEY_USAGE_TGS_REQ_AUTH, auth),
-    },
-  });
+  const apReq = tgsApReq(tgt, bodyDer);
   const reply = await send(
     cred,
     realm,

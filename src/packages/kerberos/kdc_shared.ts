@@ -20,6 +20,8 @@ import {
   STATUS_PASSWORD_EXPIRED,
 } from "../../sspi/status.ts";
 import {
+  checksum,
+  checksumTypeOf,
   decrypt,
   encrypt,
   ETYPE_AES128_CTS_HMAC_SHA1_96,
@@ -34,6 +36,8 @@ import {
   decodeEncKdcRepPart,
   decodeEtypeInfo2,
   type decodeKdcRep,
+  encodeApReq,
+  encodeAuthenticator,
   encodeEncryptedData,
   encodePaEncTsEnc,
   type KdcReqBody,
@@ -56,6 +60,8 @@ import {
   KDC_OPT_CANONICALIZE,
   KDC_OPT_FORWARDABLE,
   KEY_USAGE_AS_REQ_PA_ENC_TIMESTAMP,
+  KEY_USAGE_TGS_REQ_AUTH,
+  KEY_USAGE_TGS_REQ_AUTH_CKSUM,
   KRB_AP_ERR_BAD_INTEGRITY,
   KRB_AP_ERR_SKEW,
   PA_ENC_TIMESTAMP,
@@ -302,4 +308,34 @@ export interface TgsExtras {
   what?: string;
   /** Statuses for KDC error codes that mean something else in this request. */
   errorStatuses?: Readonly<Record<number, number>>;
+}
+
+/**
+ * The AP-REQ of a TGS-REQ's PA-TGS-REQ (RFC 4120 5.4.1): an authenticator with the
+ * checksum of the DER KDC-REQ-BODY `bodyDer` (and `subkey`, when the reply is to
+ * come under it: FAST's implicit armor), encrypted with the TGT's session key.
+ */
+export function tgsApReq(
+  tgt: CachedTicket,
+  bodyDer: Uint8Array,
+  subkey?: KerberosKey,
+): Uint8Array {
+  const auth = encodeAuthenticator({
+    crealm: tgt.crealm,
+    cname: tgt.cname,
+    cksum: {
+      cksumtype: checksumTypeOf(tgt.key.etype),
+      checksum: checksum(tgt.key, KEY_USAGE_TGS_REQ_AUTH_CKSUM, bodyDer),
+    },
+    ...(subkey &&
+      { subkey: { keytype: subkey.etype, keyvalue: subkey.bytes } }),
+    ...authenticatorTime(),
+  });
+  const cipher = encrypt(tgt.key, KEY_USAGE_TGS_REQ_AUTH, auth);
+  auth.fill(0);
+  return encodeApReq({
+    apOptions: 0,
+    ticket: tgt.ticket,
+    authenticator: { etype: tgt.key.etype, cipher },
+  });
 }
