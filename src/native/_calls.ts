@@ -19,6 +19,7 @@ import {
   checkAcquireArgs,
   checkHandleArg,
   checkSetAttributeArgs,
+  isZero,
   type StepArgs,
 } from "../sspi/_dispatch.ts";
 import {
@@ -27,7 +28,7 @@ import {
   SECBUFFER_TOKEN,
   SECPKG_ATTR_PACKAGE_INFO,
 } from "../sspi/flags.ts";
-import { CredHandle, CtxtHandle, type SecHandle } from "../sspi/handles.ts";
+import { CredHandle, CtxtHandle } from "../sspi/handles.ts";
 import type { SecPkgInfo } from "../sspi/package.ts";
 import {
   SEC_E_INTERNAL_ERROR,
@@ -80,10 +81,6 @@ interface CtxInfo {
 
 function u32(b: Uint8Array): number {
   return view(b).getUint32(0, true);
-}
-
-function isZero(h: SecHandle | null | undefined): boolean {
-  return !h || (h.dwLower === 0n && h.dwUpper === 0n);
 }
 
 function checkOut(name: string, o: unknown): void {

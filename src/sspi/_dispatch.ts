@@ -200,7 +200,7 @@ function checkDesc(name: string, d: unknown): void {
 }
 
 /** True for a handle object that was never filled (all zero): treated as NULL. */
-function isZero(h: SecHandle | null | undefined): boolean {
+export function isZero(h: SecHandle | null | undefined): boolean {
   return !h || (h.dwLower === 0n && h.dwUpper === 0n);
 }
 
