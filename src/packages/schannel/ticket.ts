@@ -44,13 +44,15 @@ export interface TicketState {
   psk: Uint8Array;
 }
 
-function putTime(w: Writer, ms: number): void {
+/** Writes a time in ms since the epoch as 8 bytes (tickets' sealed states). */
+export function putTime(w: Writer, ms: number): void {
   const hi = Math.floor(ms / 2 ** 32);
   const lo = ms >>> 0;
   w.u16(hi >>> 16).u16(hi & 0xffff).u16(lo >>> 16).u16(lo & 0xffff);
 }
 
-function time(r: Reader): number {
+/** Reads a time written by {@link putTime}. */
+export function readTime(r: Reader): number {
   const hi = ((r.u16() << 16) | r.u16()) >>> 0;
   const lo = ((r.u16() << 16) | r.u16()) >>> 0;
   return hi * 2 ** 32 + lo;
@@ -130,8 +132,8 @@ export class TicketKey {
       const r = new Reader(plain, "ticket");
       if (r.u8() !== VERSION) return null;
       const suite = r.u16();
-      const issuedAt = time(r);
-      const authTime = time(r);
+      const issuedAt = readTime(r);
+      const authTime = readTime(r);
       const ageAdd = ((r.u16() << 16) | r.u16()) >>> 0;
       const sessionId = r.vector(1).slice();
       const psk = r.vector(1, 32).slice();

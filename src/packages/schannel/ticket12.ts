@@ -8,7 +8,12 @@
  * @module
  */
 import { decodeError, Reader, TlsAlert, Writer } from "./wire.ts";
-import { SESSION_LIFETIME_MS, type TicketKey } from "./ticket.ts";
+import {
+  putTime,
+  readTime,
+  SESSION_LIFETIME_MS,
+  type TicketKey,
+} from "./ticket.ts";
 
 /** `session_ticket` (RFC 5077 3.2; RFC 8447 renamed it). */
 export const EXT_SESSION_TICKET = 35;
@@ -38,8 +43,7 @@ const DEC = new TextDecoder();
 /** Seals `st` into a ticket with `key`. */
 export function sealTicket12(key: TicketKey, st: Ticket12State): Uint8Array {
   const w = new Writer().u8(VERSION12).u16(st.suite).u16(st.group);
-  const hi = Math.floor(st.createdAt / 2 ** 32), lo = st.createdAt >>> 0;
-  w.u16(hi >>> 16).u16(hi & 0xffff).u16(lo >>> 16).u16(lo & 0xffff);
+  putTime(w, st.createdAt);
   w.vector(1, ENC.encode(st.serverName ?? "")).vector(1, st.master);
   return key.sealBytes(w.finish());
 }
@@ -60,8 +64,7 @@ export function openTicket12(
     if (r.u8() !== VERSION12) return null;
     const suite = r.u16();
     const group = r.u16();
-    const hi = ((r.u16() << 16) | r.u16()) >>> 0;
-    const createdAt = hi * 2 ** 32 + (((r.u16() << 16) | r.u16()) >>> 0);
+    const createdAt = readTime(r);
     const name = DEC.decode(r.vector(1));
     const master = r.vector(1, 48).slice();
     r.end();
