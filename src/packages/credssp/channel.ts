@@ -18,8 +18,10 @@ import {
 import type { PackageContext } from "../../sspi/package.ts";
 import {
   SEC_E_INCOMPLETE_MESSAGE,
+  SEC_E_INTERNAL_ERROR,
   SEC_E_INVALID_TOKEN,
   SEC_E_OK,
+  SEC_I_RENEGOTIATE,
 } from "../../sspi/status.ts";
 import {
   decodeTSRequest,
@@ -41,15 +43,37 @@ export type ChannelRead =
 export class TlsChannel {
   #tls: PackageContext;
   #plain: Uint8Array = new Uint8Array(0);
+  /** KeyUpdate records owed to the peer, sent before the next sealed bytes. */
+  #owed: Uint8Array[] = [];
 
   /** A channel over an established Schannel context. */
   constructor(tls: PackageContext) {
     this.#tls = tls;
   }
 
-  /** `bytes` as TLS records (EncryptMessage per 16 KiB). */
+  /** Asks the TLS context for the KeyUpdate it owes and keeps it for {@link seal}. */
+  #takeKeyUpdate(): number {
+    const r = this.#tls.step({
+      target: null,
+      flags: 0,
+      dataRep: 0,
+      input: null,
+      output: null,
+      async: false,
+    });
+    if (r instanceof Promise || r.status !== SEC_E_OK || !r.token) {
+      return SEC_E_INTERNAL_ERROR;
+    }
+    this.#owed.push(r.token);
+    return SEC_E_OK;
+  }
+
+  /**
+   * `bytes` as TLS records (EncryptMessage per 16 KiB), after any KeyUpdate the
+   * peer asked for.
+   */
   seal(bytes: Uint8Array): Uint8Array | number {
-    const parts: Uint8Array[] = [];
+    const parts: Uint8Array[] = this.#owed.splice(0);
     for (let at = 0; at < bytes.length || at === 0; at += MAX_RECORD) {
       const chunk = bytes.slice(at, at + MAX_RECORD);
       const sizes = this.#tls.queryAttribute(SECPKG_ATTR_STREAM_SIZES);
@@ -114,7 +138,13 @@ export class TlsChannel {
         const m = bufs.find((b) => b.BufferType === SECBUFFER_MISSING);
         return { kind: "more", consumed: at, missing: m?.cbBuffer };
       }
-      if (r.status !== SEC_E_OK) return { kind: "failed", status: r.status };
+      if (r.status === SEC_I_RENEGOTIATE) {
+        // The peer's KeyUpdate asked for ours: it goes before our next record.
+        const st = this.#takeKeyUpdate();
+        if (st !== SEC_E_OK) return { kind: "failed", status: st };
+      } else if (r.status !== SEC_E_OK) {
+        return { kind: "failed", status: r.status };
+      }
       const data = bufs.find((b) => b.BufferType === SECBUFFER_DATA);
       const extra = bufs.find((b) => b.BufferType === SECBUFFER_EXTRA);
       at = input.length - (extra?.cbBuffer ?? 0);

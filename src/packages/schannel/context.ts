@@ -20,11 +20,6 @@ import {
   ISC_RET_REPLAY_DETECT,
   ISC_RET_SEQUENCE_DETECT,
   ISC_RET_STREAM,
-  SECBUFFER_DATA,
-  SECBUFFER_EMPTY,
-  SECBUFFER_EXTRA,
-  SECBUFFER_STREAM_HEADER,
-  SECBUFFER_STREAM_TRAILER,
   SECBUFFER_TOKEN,
   SECPKG_ATTR_ENDPOINT_BINDINGS,
   SECPKG_ATTR_ISSUER_LIST_EX,
@@ -33,7 +28,6 @@ import {
   SSL_SESSION_RECONNECT,
 } from "../../sspi/flags.ts";
 import {
-  baseType,
   bufferBytes,
   findBuffer,
   inputToken,
@@ -48,9 +42,7 @@ import type {
   StepResult,
 } from "../../sspi/package.ts";
 import {
-  SEC_E_BUFFER_TOO_SMALL,
   SEC_E_CONTEXT_EXPIRED,
-  SEC_E_ILLEGAL_MESSAGE,
   SEC_E_INCOMPLETE_MESSAGE,
   SEC_E_INTERNAL_ERROR,
   SEC_E_INVALID_HANDLE,
@@ -58,19 +50,14 @@ import {
   SEC_E_NO_CREDENTIALS,
   SEC_E_OK,
   SEC_E_UNSUPPORTED_FUNCTION,
-  SEC_I_CONTEXT_EXPIRED,
   SEC_I_CONTINUE_NEEDED,
+  SEC_I_RENEGOTIATE,
 } from "../../sspi/status.ts";
 import {
   CALG_AES_128,
   CALG_AES_256,
   CALG_ECDH_EPHEM,
   CHACHA20_SUITES,
-  CT_ALERT,
-  CT_APPLICATION_DATA,
-  CT_HANDSHAKE,
-  HS_KEY_UPDATE,
-  HS_NEW_SESSION_TICKET,
   MAX_PLAINTEXT,
   RECORD_HEADER,
   RECORD_TRAILER,
@@ -92,7 +79,7 @@ import { issuerListInfo } from "./client_auth.ts";
 import { TlsClient } from "./client.ts";
 import { TlsServer } from "./server.ts";
 import { PeerAlert, statusOfPeerAlert } from "./engine.ts";
-import { recordAt } from "./record.ts";
+import { decryptStream, encryptStream } from "./app_records.ts";
 import { TlsAlert } from "./wire.ts";
 import { endPointBindings } from "./bindings.ts";
 import { cipherInfo } from "./cipher_info.ts";
@@ -155,6 +142,8 @@ export class SchannelContext implements PackageContext {
   #failure = "";
   #shutdown = false;
   #closed = false;
+  /** The peer's KeyUpdate asked for ours (`SEC_I_RENEGOTIATE` was returned). */
+  #keyUpdateOwed = false;
   /** A client's step held for a certificate (`SEC_I_INCOMPLETE_CREDENTIALS`). */
   #pause = new CredentialPause();
   /** Keying material, tls-unique and key info (`attributes_extra.ts`). */
@@ -252,7 +241,7 @@ export class SchannelContext implements PackageContext {
       this.#engine = new TlsServer(this.#cred, mutual);
     }
     const engine = this.#engine;
-    if (engine.connected) return this.#afterHandshake();
+    if (engine.connected) return this.#afterHandshake(req);
     // The NewSessionTicket rides on the last output token: none for a caller
     // without an output token buffer (CredSSP's inner TLS passes no pOutput).
     if (engine instanceof TlsServer) {
@@ -302,8 +291,25 @@ export class SchannelContext implements PackageContext {
     };
   }
 
-  /** A step after the handshake: the close_notify once `SCHANNEL_SHUTDOWN` was applied. */
-  #afterHandshake(): StepResult {
+  /**
+   * A step after the handshake: the close_notify once `SCHANNEL_SHUTDOWN` was
+   * applied, or the KeyUpdate the peer asked for (after `SEC_I_RENEGOTIATE`). Bytes
+   * the caller passes (`SECBUFFER_EXTRA` of that DecryptMessage) are not consumed:
+   * they come back as `SECBUFFER_EXTRA`, for DecryptMessage.
+   */
+  #afterHandshake(req: StepRequest): StepResult {
+    if (this.#keyUpdateOwed && !this.#shutdown && !this.#closed) {
+      this.#keyUpdateOwed = false;
+      const token = this.#engine!.keyUpdateRecord();
+      const extra = inputToken(req.input)?.length;
+      return {
+        status: SEC_E_OK,
+        token,
+        tokenIsFresh: true,
+        extra: extra || undefined,
+        attrs: this.#attrs,
+      };
+    }
     if (!this.#shutdown || this.#closed) {
       return {
         status: SEC_E_UNSUPPORTED_FUNCTION,
@@ -321,30 +327,7 @@ export class SchannelContext implements PackageContext {
     const ciphers = this.#engine?.ciphers();
     if (!ciphers || this.#failed) return SEC_E_INVALID_HANDLE;
     if (this.#closed) return SEC_E_CONTEXT_EXPIRED;
-    const header = findBuffer(message, SECBUFFER_STREAM_HEADER);
-    const data = findBuffer(message, SECBUFFER_DATA);
-    const trailer = findBuffer(message, SECBUFFER_STREAM_TRAILER);
-    if (!header?.pvBuffer || !data || !trailer?.pvBuffer) {
-      return SEC_E_INVALID_TOKEN;
-    }
-    const plain = bufferBytes(data);
-    if (
-      header.pvBuffer.length < ciphers.write.header ||
-      trailer.pvBuffer.length < ciphers.write.trailer ||
-      plain.length > MAX_PLAINTEXT
-    ) {
-      return SEC_E_BUFFER_TOO_SMALL;
-    }
-    const w = ciphers.write;
-    ciphers.write.sealParts(
-      CT_APPLICATION_DATA,
-      header.pvBuffer.subarray(0, w.header),
-      plain,
-      trailer.pvBuffer.subarray(0, w.trailer),
-    );
-    header.cbBuffer = w.header;
-    trailer.cbBuffer = w.trailer;
-    return SEC_E_OK;
+    return encryptStream(ciphers.write, message);
   }
 
   decryptMessage(message: SecBufferDesc, _seqNo: number): QopResult {
@@ -352,109 +335,18 @@ export class SchannelContext implements PackageContext {
     if (!ciphers || this.#failed) {
       return { status: SEC_E_INVALID_HANDLE, qop: 0 };
     }
-    const dataBuf = findBuffer(message, SECBUFFER_DATA);
-    if (!dataBuf?.pvBuffer) return { status: SEC_E_INVALID_TOKEN, qop: 0 };
-    const bytes = bufferBytes(dataBuf);
-    const empties = message.pBuffers.filter((b) =>
-      b && baseType(b) === SECBUFFER_EMPTY
+    const r = decryptStream(
+      this.#engine!,
+      ciphers.read,
+      this.#role === "initiate",
+      message,
     );
-    let rec;
-    try {
-      rec = recordAt(bytes, 0);
-    } catch (e) {
-      if (e instanceof TlsAlert) return { status: e.status, qop: 0 };
-      throw e;
+    if (!r.keyUpdateRequested || r.status !== SEC_E_OK) {
+      return { status: r.status, qop: 0 };
     }
-    if (typeof rec === "number") {
-      markMissing(message, rec);
-      return { status: SEC_E_INCOMPLETE_MESSAGE, qop: 0 };
-    }
-    const legacy = this.#engine!.version === TLS12;
-    if (
-      rec.type !== CT_APPLICATION_DATA &&
-      (!legacy || (rec.type !== CT_ALERT && rec.type !== CT_HANDSHAKE))
-    ) {
-      return { status: SEC_E_ILLEGAL_MESSAGE, qop: 0 };
-    }
-    let inner;
-    try {
-      inner = ciphers.read.open(rec.header, rec.body);
-    } catch (e) {
-      if (e instanceof TlsAlert) return { status: e.status, qop: 0 };
-      throw e;
-    }
-    let status = SEC_E_OK;
-    let plain = inner.data;
-    if (inner.type === CT_ALERT) {
-      status = inner.data.length === 2 && inner.data[1] === 0
-        ? SEC_I_CONTEXT_EXPIRED
-        : statusOfPeerAlert(inner.data[1] ?? 255);
-      plain = plain.subarray(0, 0);
-    } else if (inner.type === CT_HANDSHAKE) {
-      // Post-handshake messages yield no application data: NewSessionTicket goes
-      // to the session cache, KeyUpdate moves the receiving keys on.
-      status = this.#postHandshake(inner.data);
-      plain = plain.subarray(0, 0);
-    } else if (inner.type !== CT_APPLICATION_DATA) {
-      status = SEC_E_ILLEGAL_MESSAGE;
-    }
-    // Windows' layout: the data buffer becomes the header, the empty ones the data,
-    // the trailer and the bytes past this record.
-    const start = plain.byteOffset - bytes.byteOffset;
-    dataBuf.BufferType = SECBUFFER_STREAM_HEADER;
-    dataBuf.pvBuffer = bytes.subarray(0, start);
-    dataBuf.cbBuffer = start;
-    const [d, t, x] = empties;
-    if (d) {
-      d.BufferType = SECBUFFER_DATA;
-      d.pvBuffer = plain;
-      d.cbBuffer = plain.length;
-    }
-    if (t) {
-      t.BufferType = SECBUFFER_STREAM_TRAILER;
-      t.pvBuffer = bytes.subarray(start + plain.length, rec.end);
-      t.cbBuffer = t.pvBuffer.length;
-    }
-    if (x && rec.end < bytes.length) {
-      x.BufferType = SECBUFFER_EXTRA;
-      x.pvBuffer = bytes.subarray(rec.end);
-      x.cbBuffer = bytes.length - rec.end;
-    }
-    return { status, qop: 0 };
-  }
-
-  /** NewSessionTicket and KeyUpdate messages, whole within one record. */
-  #postHandshake(data: Uint8Array): number {
-    let at = 0;
-    while (at < data.length) {
-      if (data.length - at < 4) return SEC_E_ILLEGAL_MESSAGE;
-      const type = data[at];
-      const n = (data[at + 1] << 16) | (data[at + 2] << 8) | data[at + 3];
-      if (data.length - at - 4 < n) return SEC_E_ILLEGAL_MESSAGE;
-      const tls12 = this.#engine!.version === TLS12;
-      if (tls12) {
-        // TLS 1.2: a server's HelloRequest asks for renegotiation, which is not
-        // offered; RFC 5246 7.4.1.1 lets a client ignore it.
-        if (type !== 0 || n !== 0 || this.#role !== "initiate") {
-          return SEC_E_ILLEGAL_MESSAGE;
-        }
-      } else if (type === HS_KEY_UPDATE) {
-        // update_requested (1) asks for our KeyUpdate too; the send side keeps its
-        // keys (an SSPI message call has no room for a second record).
-        if (n !== 1 || data[at + 4] > 1 || at + 5 !== data.length) {
-          return SEC_E_ILLEGAL_MESSAGE;
-        }
-        this.#engine!.updateReadKey();
-      } else if (type !== HS_NEW_SESSION_TICKET || this.#role !== "initiate") {
-        return SEC_E_ILLEGAL_MESSAGE;
-      } else {
-        const body = data.subarray(at + 4, at + 4 + n);
-        const st = (this.#engine as TlsClient).newSessionTicket(body);
-        if (st !== SEC_E_OK) return st;
-      }
-      at += 4 + n;
-    }
-    return SEC_E_OK;
+    // The peer asked for our KeyUpdate: the caller's next ISC/ASC gives it.
+    this.#keyUpdateOwed = true;
+    return { status: SEC_I_RENEGOTIATE, qop: 0 };
   }
 
   applyControlToken(input: SecBufferDesc): number {

@@ -20,6 +20,7 @@ import {
   CT_APPLICATION_DATA,
   CT_CHANGE_CIPHER_SPEC,
   CT_HANDSHAKE,
+  HS_KEY_UPDATE,
   MAX_PLAINTEXT,
   TLS12,
   TLS13,
@@ -291,6 +292,20 @@ export abstract class TlsEngine {
     return this.connected && this.readCipher && this.writeCipher
       ? { read: this.readCipher, write: this.writeCipher }
       : null;
+  }
+
+  /**
+   * TLS 1.3: our KeyUpdate record (`update_not_requested`, under the current
+   * sending keys); the sending direction then moves to its next traffic secret.
+   */
+  keyUpdateRecord(): Uint8Array {
+    const w = this.writeCipher!;
+    const rec = w.record(
+      CT_HANDSHAKE,
+      Uint8Array.of(HS_KEY_UPDATE, 0, 0, 1, 0),
+    );
+    this.writeCipher = w.next();
+    return rec;
   }
 
   /** Moves the receiving direction to its next traffic secret (the peer's KeyUpdate). */

@@ -56,8 +56,10 @@
  * `TLS_CHACHA20_POLY1305_SHA256` (TLS 1.3, offered and chosen in that order;
  * `CipherSuites` in the credential restricts them); ECDHE with RSA or ECDSA,
  * AES-128-GCM-SHA256 or AES-256-GCM-SHA384 (TLS 1.2). Not implemented: TLS 1.1 and
- * older, 0-RTT, sending KeyUpdate. TLS 1.2 also resumes with RFC 5077 tickets: a
- * client asks for them, a server credential with `Tls12SessionTickets` issues them.
+ * older, 0-RTT, starting a KeyUpdate (a peer's KeyUpdate asking for ours makes
+ * `DecryptMessage` return `SEC_I_RENEGOTIATE`; the next ISC/ASC call gives ours).
+ * TLS 1.2 also resumes with RFC 5077 tickets: a client asks for them, a server
+ * credential with `Tls12SessionTickets` issues them.
  *
  * Revocation: `SCH_CRED_REVOCATION_CHECK_*` in a credential's `dwFlags` checks the
  * peer's path against the credential's `CertificateRevocationLists` and, for a
