@@ -109,7 +109,13 @@ export {
   KU_CRL_SIGN,
   parseCrl,
 } from "./crl.ts";
-export { checkRevocation, type RevocationOptions } from "./revocation.ts";
+export {
+  checkRevocation,
+  issuerInPath,
+  judgeRevocation,
+  type RevocationOptions,
+  revocationVerdicts,
+} from "./revocation.ts";
 export {
   OID_AD_OCSP,
   OID_AUTHORITY_INFO_ACCESS,

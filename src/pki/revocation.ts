@@ -106,6 +106,32 @@ export function checkRevocation(
   opts: RevocationOptions,
 ): number {
   if (!Array.isArray(path)) path = [];
+  return judgeRevocation(revocationVerdicts(path, opts), path.length, opts);
+}
+
+/** The issuer of `path[i]`: the next certificate, or itself when self-issued, or null. */
+export function issuerInPath(
+  path: Certificate[],
+  i: number,
+): Certificate | null {
+  const cert = path[i];
+  return i + 1 < path.length
+    ? path[i + 1]
+    : bytesEqual(cert.subject, cert.issuer)
+    ? cert
+    : null;
+}
+
+/**
+ * The answers about each certificate of `path` that `opts.scope` checks (leaf
+ * first), from the information `opts` holds: what {@link checkRevocation} judges.
+ * Add to one certificate's list what is learnt later (a fetched response), then
+ * {@link judgeRevocation}.
+ */
+export function revocationVerdicts(
+  path: Certificate[],
+  opts: RevocationOptions,
+): RevocationStatus[][] {
   const now = opts.now ?? new Date();
   const crls = Array.isArray(opts.crls) ? opts.crls : [];
   const last = opts.scope === "end"
@@ -116,11 +142,7 @@ export function checkRevocation(
   const verdicts: RevocationStatus[][] = [];
   for (let i = 0; i < Math.min(last, path.length); i++) {
     const cert = path[i];
-    const issuer = i + 1 < path.length
-      ? path[i + 1]
-      : bytesEqual(cert.subject, cert.issuer)
-      ? cert
-      : null;
+    const issuer = issuerInPath(path, i);
     const ocsp = i === 0 ? opts.ocsp ?? null : null;
     const v = issuer ? answers(cert, issuer, ocsp, crls, now) : [];
     const fetched = opts.ocspFor?.[i];
@@ -130,8 +152,20 @@ export function checkRevocation(
     if (opts.offline?.[i]) v.push("stale");
     verdicts.push(v);
   }
+  return verdicts;
+}
+
+/**
+ * The policy's status over per-certificate answers ({@link revocationVerdicts}) of
+ * a path of `pathLength` certificates, as {@link checkRevocation} describes.
+ */
+export function judgeRevocation(
+  verdicts: readonly (readonly RevocationStatus[])[],
+  pathLength: number,
+  opts: Pick<RevocationOptions, "ignoreNoCheck" | "ignoreOffline">,
+): number {
   if (verdicts.some((v) => v.includes("revoked"))) return CRYPT_E_REVOKED;
-  if (path.length === 0 && !opts.ignoreNoCheck) {
+  if (pathLength === 0 && !opts.ignoreNoCheck) {
     return CRYPT_E_NO_REVOCATION_CHECK;
   }
   for (const v of verdicts) {

@@ -13,13 +13,16 @@
  */
 import {
   type Certificate,
+  checkCrl,
   checkOcsp,
-  checkRevocation,
-  type Crl,
   encodeOcspRequest,
+  issuerInPath,
+  judgeRevocation,
   parseCrl,
   parseOcspResponse,
+  type RevocationStatus,
   revocationUrls,
+  revocationVerdicts,
 } from "../../pki/mod.ts";
 import { bytesEqual } from "../../pki/cert.ts";
 import { CRYPT_E_REVOKED, SEC_E_OK } from "../../sspi/status.ts";
@@ -82,26 +85,30 @@ async function fetchBytes(
 
 /** What fetching found out about one certificate. */
 interface Fetched {
-  /** An OCSP response that answers (good or revoked), if any. */
-  ocsp: Uint8Array | null;
-  /** CRLs fetched (or taken from the cache). */
-  crls: Crl[];
-  /** A source could not be reached or gave nothing usable. */
+  /** The answers fetched (or taken from the cache) about it. */
+  verdicts: RevocationStatus[];
+  /** A source could not be reached or gave nothing usable, and none answered. */
   offline: boolean;
 }
 
-/** Asks `cert`'s OCSP responders, then its CRL servers, until one answers. */
+/**
+ * Asks `cert`'s OCSP responders, then its CRL servers, until one answers; each
+ * response is parsed and checked once, here.
+ */
 async function fetchFor(
   cert: Certificate,
   issuer: Certificate,
   cache: RevocationCache,
   now: Date,
 ): Promise<Fetched> {
-  const out: Fetched = { ocsp: null, crls: [], offline: false };
   const urls = revocationUrls(cert);
   const key = ocspKey(cert.issuer, cert.serial);
   const cached = cache.ocsp.get(key, now.getTime());
-  if (cached) return { ...out, ocsp: cached };
+  if (cached) {
+    const verdict = checkOcsp(parseOcspResponse(cached), cert, issuer, now);
+    return { verdicts: [verdict], offline: false };
+  }
+  let offline = false;
   const request = encodeOcspRequest(cert, issuer);
   for (const url of request ? urls.ocsp : []) {
     const der = await fetchBytes(url, {
@@ -121,9 +128,9 @@ async function fetchFor(
         single?.nextUpdate?.getTime() ?? null,
         now.getTime(),
       );
-      return { ...out, ocsp: der };
+      return { verdicts: [verdict], offline: false };
     }
-    out.offline = true;
+    offline = true;
   }
   for (const url of urls.crl) {
     let crl = cache.crls.get(url, now.getTime());
@@ -131,21 +138,25 @@ async function fetchFor(
       const der = await fetchBytes(url, { method: "GET" }, MAX_CRL_BYTES);
       crl = der && parseCrl(der);
       if (!crl) {
-        out.offline = true;
+        offline = true;
         continue;
       }
       cache.addCrl(url, crl, now.getTime());
     }
-    out.crls.push(crl);
-    return out;
+    // A CRL from another issuer (an indirect one) says nothing about `cert`.
+    const verdicts = bytesEqual(crl.issuer, cert.issuer)
+      ? [checkCrl(crl, cert, issuer, now)]
+      : [];
+    return { verdicts, offline: false };
   }
-  return out;
+  return { verdicts: [], offline };
 }
 
 /**
- * Finishes a revocation check left by the handshake (`pending`): fetches what the
- * credential's CRLs, the stapled response and the cache leave open, then judges
- * the path by the credential's policy. SEC_E_OK or a `CRYPT_E_*` status.
+ * Finishes a revocation check left by the handshake (`pending`): judges each
+ * certificate of the path once by what is at hand (the credential's CRLs, the
+ * stapled response), fetches for those it leaves open (or finds them in the cache),
+ * then judges the path by the credential's policy. SEC_E_OK or a `CRYPT_E_*` status.
  */
 export async function checkOnline(
   pending: PendingRevocation,
@@ -154,7 +165,7 @@ export async function checkOnline(
 ): Promise<number> {
   const policy = cred.revocation!;
   const { path, ocsp } = pending;
-  const base = {
+  const opts = {
     scope: policy.scope,
     ocsp,
     crls: [...cred.crls()],
@@ -162,37 +173,21 @@ export async function checkOnline(
     ignoreNoCheck: policy.ignoreNoCheck,
     ignoreOffline: policy.ignoreOffline,
   };
-  const first = checkRevocation(path, base);
+  const verdicts = revocationVerdicts(path, opts);
+  const first = judgeRevocation(verdicts, path.length, opts);
   if (first === SEC_E_OK || first === CRYPT_E_REVOKED || !policy.fetch) {
     return first;
   }
-  const last = policy.scope === "end"
-    ? 1
-    : policy.scope === "chainExcludeRoot"
-    ? path.length - 1
-    : path.length;
-  const ocspFor: (Uint8Array | null)[] = [];
-  const offline: boolean[] = [];
-  const crls = [...base.crls];
   const cache = cred.revocationCache();
-  for (let i = 0; i < Math.min(last, path.length); i++) {
-    const cert = path[i];
-    const issuer = path[i + 1] ??
-      (bytesEqual(cert.subject, cert.issuer) ? cert : null);
-    if (!issuer) continue;
+  for (let i = 0; i < verdicts.length; i++) {
+    const v = verdicts[i];
     // Settled by what is at hand: nothing to fetch for this one.
-    const known = checkRevocation([cert, issuer], {
-      ...base,
-      scope: "end",
-      ocsp: i === 0 ? ocsp : null,
-      ignoreNoCheck: false,
-      ignoreOffline: false,
-    });
-    if (known === SEC_E_OK || known === CRYPT_E_REVOKED) continue;
-    const f = await fetchFor(cert, issuer, cache, now);
-    ocspFor[i] = f.ocsp;
-    offline[i] = f.offline && !f.ocsp && !f.crls.length;
-    crls.push(...f.crls);
+    if (v.includes("good") || v.includes("revoked")) continue;
+    const issuer = issuerInPath(path, i);
+    if (!issuer) continue;
+    const f = await fetchFor(path[i], issuer, cache, now);
+    v.push(...f.verdicts);
+    if (f.offline) v.push("stale");
   }
-  return checkRevocation(path, { ...base, crls, ocspFor, offline });
+  return judgeRevocation(verdicts, path.length, opts);
 }
