@@ -346,10 +346,15 @@ Deno.test("Kerberos against a Samba AD DC", async (t) => {
           assert.equal(st(other.status), st(SEC_E_DELEGATION_POLICY));
           FreeCredentialsHandle(cred);
           // plainsvc may delegate to backsvc, but not transition protocols: its
-          // S4U2Self ticket is not forwardable.
+          // S4U2Self ticket is not forwardable. The request still goes (RBCD could
+          // allow it); the KDC refuses it (KDC_ERR_BADOPTION).
           const plain = await asAlice(PLAIN);
           const p = await iscStep(plain, newCtx(), true, BACK.spns[0], null);
           assert.equal(st(p.status), st(SEC_E_DELEGATION_POLICY));
+          assert.match(
+            lastErrorDetail()?.message ?? "",
+            /refused the S4U2Proxy request .*error 13\b.*not forwardable/,
+          );
           FreeCredentialsHandle(plain);
           // NTLM cannot act as someone else: it refuses rather than log on as websvc.
           const ntlm = await acquireKrb("NTLM", {

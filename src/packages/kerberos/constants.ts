@@ -225,6 +225,19 @@ export const PA_SUPPORTED_ETYPES = 165;
 /** PA-PAC-OPTIONS (MS-KILE 2.2.10). */
 export const PA_PAC_OPTIONS = 167;
 
+// The KerberosFlags of PA-PAC-OPTIONS (MS-KILE 2.2.10, MS-SFU 2.2.5).
+/** PA-PAC-OPTIONS: the client supports claims. */
+export const PAC_OPTION_CLAIMS = 0x80000000; // bit 0
+/** PA-PAC-OPTIONS: the client is aware of read-only (branch) DCs. */
+export const PAC_OPTION_BRANCH_AWARE = 0x40000000; // bit 1
+/** PA-PAC-OPTIONS: a read-only DC should forward the request to a full DC. */
+export const PAC_OPTION_FORWARD_TO_FULL_DC = 0x20000000; // bit 2
+/**
+ * PA-PAC-OPTIONS: an S4U2Proxy request that supports resource-based constrained
+ * delegation (the back end's `msDS-AllowedToActOnBehalfOfOtherIdentity`).
+ */
+export const PAC_OPTION_RESOURCE_BASED_CONSTRAINED_DELEGATION = 0x10000000; // bit 3
+
 // Name types (RFC 4120 section 6.2, RFC 6111, MS-KILE).
 /** Name type not known. */
 export const NT_UNKNOWN = 0;

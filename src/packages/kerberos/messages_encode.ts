@@ -313,6 +313,21 @@ export function encodePaPacRequest(include: boolean): Uint8Array {
 }
 
 /**
+ * Encodes a `PA-PAC-OPTIONS` (MS-KILE 2.2.10, MS-SFU 2.2.5), the value of
+ * PA-PAC-OPTIONS (167): a SEQUENCE whose one field, `[0]`, is the `KerberosFlags` of
+ * the options asked (the `PAC_OPTION_*` constants).
+ *
+ * @example
+ * ```ts
+ * import { encodePaPacOptions } from "./messages_encode.ts";
+ * encodePaPacOptions(0x10000000); // 30 09 a0 07 03 05 00 10 00 00 00 (RBCD)
+ * ```
+ */
+export function encodePaPacOptions(flags: number): Uint8Array {
+  return derBytes(fieldsSequence([encodeKerberosFlags(flags)]));
+}
+
+/**
  * Encodes a `PA-FOR-USER` (MS-SFU 2.2.1), the value of PA-FOR-USER (129) in an
  * S4U2Self request: the user the service asks a ticket for, with the checksum that
  * binds it to the TGT's session key, and the authentication package ("Kerberos").

@@ -6,8 +6,10 @@
  * a certificate, NTLM) has. S4U2Proxy (constrained delegation, MS-SFU 3.1.5.2): the
  * service sends that ticket (the evidence) as an additional ticket and asks for a
  * ticket to a back-end service in the user's name; the KDC grants it only to the
- * services the directory lets the front end delegate to (`msDS-AllowedToDelegateTo`,
- * or the back end's `msDS-AllowedToActOnBehalfOfOtherIdentity`).
+ * services the directory lets the front end delegate to (`msDS-AllowedToDelegateTo`),
+ * or, since the request also carries PA-PAC-OPTIONS asking for resource-based
+ * constrained delegation (MS-SFU 2.2.5), to back ends that list the front end in
+ * their `msDS-AllowedToActOnBehalfOfOtherIdentity`.
  *
  * This is what Windows' Kerberos package does for a service that called
  * `LsaLogonUser` with `KERB_S4U_LOGON` and then `InitializeSecurityContext` while
@@ -21,15 +23,19 @@ import {
   SEC_E_CONTEXT_EXPIRED,
   SEC_E_DELEGATION_POLICY,
   SEC_E_LOGON_DENIED,
+  statusName,
 } from "../../sspi/status.ts";
 import {
   KDC_ERR_BADOPTION,
   KDC_ERR_C_PRINCIPAL_UNKNOWN,
+  KDC_ERR_POLICY,
   KDC_OPT_CANONICALIZE,
   KDC_OPT_CNAME_IN_ADDL_TKT,
   KDC_OPT_FORWARDABLE,
   NT_PRINCIPAL,
   PA_FOR_USER,
+  PA_PAC_OPTIONS,
+  PAC_OPTION_RESOURCE_BASED_CONSTRAINED_DELEGATION,
 } from "./constants.ts";
 import type { KerberosKey } from "./crypto.ts";
 import { CKSUMTYPE_HMAC_MD5, hmacMd5ChecksumOf } from "./crypto_rc4.ts";
@@ -42,6 +48,7 @@ import { isForwardable, tgsExchange } from "./kdc.ts";
 import {
   displayName,
   encodePaForUser,
+  encodePaPacOptions,
   type PAData,
   type PrincipalName,
 } from "./messages.ts";
@@ -83,7 +90,8 @@ export function paForUser(user: ImpersonatedUser, tgtKey: KerberosKey): PAData {
 /**
  * S4U2Self: a ticket to the service itself (the TGT's client) in `user`'s name. The
  * KDC makes it forwardable only when the service may use protocol transition
- * (`TRUSTED_TO_AUTH_FOR_DELEGATION`); S4U2Proxy then needs it so.
+ * (`TRUSTED_TO_AUTH_FOR_DELEGATION`); classic constrained delegation then needs it
+ * so, resource-based constrained delegation does not (the KDC decides).
  */
 export async function s4u2Self(
   cred: KerberosCredential,
@@ -113,9 +121,27 @@ export async function s4u2Self(
 }
 
 /**
+ * The PA-PAC-OPTIONS of an S4U2Proxy request (MS-SFU 3.1.5.2): the service supports
+ * resource-based constrained delegation, so the KDC may also grant the ticket on the
+ * strength of the target's `msDS-AllowedToActOnBehalfOfOtherIdentity`.
+ */
+export function paPacOptionsRbcd(): PAData {
+  return {
+    padataType: PA_PAC_OPTIONS,
+    padataValue: encodePaPacOptions(
+      PAC_OPTION_RESOURCE_BASED_CONSTRAINED_DELEGATION,
+    ),
+  };
+}
+
+/**
  * S4U2Proxy: a ticket to `sname` in the name of the evidence ticket's client, asked
- * with the service's TGT and the evidence as additional ticket. A KDC that does not
- * allow this delegation answers KDC_ERR_BADOPTION: `SEC_E_DELEGATION_POLICY`.
+ * with the service's TGT and the evidence as additional ticket, and PA-PAC-OPTIONS
+ * asking for resource-based constrained delegation too. The evidence goes even when
+ * it is not forwardable: whether a delegation is allowed (the front end's
+ * `msDS-AllowedToDelegateTo`, which needs a forwardable evidence ticket, or the back
+ * end's `msDS-AllowedToActOnBehalfOfOtherIdentity`) is the KDC's to say. Its refusal
+ * (KDC_ERR_BADOPTION, or KDC_ERR_POLICY) is `SEC_E_DELEGATION_POLICY`.
  */
 export async function s4u2Proxy(
   cred: KerberosCredential,
@@ -123,26 +149,44 @@ export async function s4u2Proxy(
   evidence: CachedTicket,
   sname: PrincipalName,
 ): Promise<CachedTicket> {
-  if (!isForwardable(evidence)) {
+  const target = sname.nameString.join("/");
+  const user = displayName(evidence.cname, evidence.crealm);
+  try {
+    return await tgsExchange(
+      cred,
+      tgt,
+      sname,
+      KDC_OPT_FORWARDABLE | KDC_OPT_CANONICALIZE | KDC_OPT_CNAME_IN_ADDL_TKT,
+      {
+        padata: () => [paPacOptionsRbcd()],
+        additionalTickets: [evidence.ticket],
+        what: `S4U2Proxy request for ${target} as ${user}`,
+        errorStatuses: {
+          [KDC_ERR_BADOPTION]: SEC_E_DELEGATION_POLICY,
+          [KDC_ERR_POLICY]: SEC_E_DELEGATION_POLICY,
+        },
+      },
+    );
+  } catch (e) {
+    if (!(e instanceof SspiError) || e.status !== SEC_E_DELEGATION_POLICY) {
+      throw e;
+    }
+    const refused = e.message.slice(statusName(e.status).length + 2);
+    const evidenceNote = isForwardable(evidence)
+      ? ""
+      : ` (its ticket for ${user} is not forwardable: the service may not use ` +
+        "protocol transition (TRUSTED_TO_AUTH_FOR_DELEGATION) or the user may " +
+        "not be delegated, which leaves only resource-based delegation)";
     throw new SspiError(
       SEC_E_DELEGATION_POLICY,
-      `the KDC's S4U2Self ticket for ${
-        displayName(evidence.cname, evidence.crealm)
-      } is not forwardable: the service may not use protocol transition ` +
-        "(TRUSTED_TO_AUTH_FOR_DELEGATION), or the user may not be delegated",
+      `${refused}; the directory lets ${
+        displayName(tgt.cname, tgt.crealm)
+      } delegate to ${target} neither through its msDS-AllowedToDelegateTo ` +
+        "(constrained delegation) nor through the target's " +
+        `msDS-AllowedToActOnBehalfOfOtherIdentity (resource-based)${evidenceNote}`,
+      { cause: e },
     );
   }
-  return await tgsExchange(
-    cred,
-    tgt,
-    sname,
-    KDC_OPT_FORWARDABLE | KDC_OPT_CANONICALIZE | KDC_OPT_CNAME_IN_ADDL_TKT,
-    {
-      additionalTickets: [evidence.ticket],
-      what: `S4U2Proxy request for ${sname.nameString.join("/")}`,
-      errorStatuses: { [KDC_ERR_BADOPTION]: SEC_E_DELEGATION_POLICY },
-    },
-  );
 }
 
 /**
