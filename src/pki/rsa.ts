@@ -284,3 +284,24 @@ export function rsaVerifyPss(
   if (m.length > emLen && m[0] !== 0) return false;
   return emsaPssVerify(h, data, m.subarray(m.length - emLen), modBits, saltLen);
 }
+
+/**
+ * RSAES-PKCS1-v1_5 encryption (RFC 8017 7.2.1) of `msg` to `key`: the block
+ * `00 02 PS 00 msg` with at least 8 random non-zero padding bytes, raised to `e`.
+ * Throws `RangeError` when the key is unacceptable or `msg` too long for it.
+ */
+export function rsaEncryptPkcs1(key: RsaPublic, msg: Uint8Array): Uint8Array {
+  if (!rsaPublicOk(key.n, key.e)) throw new RangeError("unacceptable RSA key");
+  const k = rsaByteLength(key.n);
+  if (msg.length > k - 11) throw new RangeError("message too long");
+  const em = new Uint8Array(k);
+  em[1] = 2;
+  const ps = em.subarray(2, k - msg.length - 1);
+  for (let i = 0; i < ps.length;) {
+    for (const b of randomBytes(ps.length - i)) if (b !== 0) ps[i++] = b;
+  }
+  em.set(msg, k - msg.length);
+  const m = bytesToBigInt(em);
+  em.fill(0);
+  return bigIntToBytes(modPow(m, key.e, key.n), k);
+}

@@ -1,18 +1,19 @@
 /**
  * `SECPKG_ATTR_CIPHER_INFO`: the negotiated suite as `SecPkgContext_CipherInfo`,
  * its parts named as Windows names them (BCrypt algorithm names: `AES`,
- * `CHACHA20_POLY1305`, `SHA256`, `SHA384`, `ECDH`).
+ * `CHACHA20_POLY1305`, `SHA256`, `SHA384`; `ECDH`, `DH` or `RSA` for the exchange).
  *
  * Choices where Windows' values are not pinned down: `dwCipherBlockLen` is 16 for
  * AES-GCM and 1 for ChaCha20-Poly1305 (a stream cipher); `dwMinExchangeLen` and
  * `dwMaxExchangeLen` are the key exchange size `SECPKG_ATTR_CONNECTION_INFO` gives
- * as `dwExchStrength` (255 for x25519, 256 for secp256r1); `dwKeyType` is 0.
+ * as `dwExchStrength` (255 for x25519, 256 for secp256r1, the prime's bits for
+ * DHE, the modulus' bits for static RSA); `dwKeyType` is 0.
  *
  * @module
  */
 import type { SecPkgContext_CipherInfo } from "../../sspi/attributes.ts";
 import { parseCertificate } from "../../pki/mod.ts";
-import { exchangeBits } from "./kex.ts";
+import { exchangeName } from "./kex12.ts";
 import { CHACHA20_SHA256, suiteById } from "./keys.ts";
 import { TLS12_SUITES } from "./prf.ts";
 
@@ -26,6 +27,10 @@ const TLS12_NAMES: Readonly<Record<number, string>> = {
   0xc030: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
   0xcca8: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
   0xcca9: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+  0x009e: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+  0x009f: "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+  0x009c: "TLS_RSA_WITH_AES_128_GCM_SHA256",
+  0x009d: "TLS_RSA_WITH_AES_256_GCM_SHA384",
 };
 
 /** `RSA` or `ECDSA` for a DER certificate's key, empty when absent or unknown. */
@@ -43,14 +48,14 @@ export function certificateKind(der: Uint8Array | undefined): string {
 /**
  * The `SecPkgContext_CipherInfo` for a connection: `suite` the negotiated code
  * point, `protocol` the `SP_PROT_*` bit, `serverCert` the server's leaf (DER),
- * `group` the key exchange's named group.
+ * `exchBits` the key exchange's size in bits (`dwExchStrength`).
  * Null for a suite this package does not speak.
  */
 export function cipherInfo(
   suite: number,
   protocol: number,
   serverCert: Uint8Array | undefined,
-  group: number,
+  exchBits: number,
 ): SecPkgContext_CipherInfo | null {
   const s12 = TLS12_SUITES.find((x) => x.id === suite);
   const crypto = s12 ? s12.crypto : suiteById(suite);
@@ -71,9 +76,9 @@ export function cipherInfo(
     dwCipherBlockLen: chacha ? 1 : 16,
     szHash: crypto.hashLen === 48 ? "SHA384" : "SHA256",
     dwHashLen: crypto.hashLen * 8,
-    szExchange: "ECDH",
-    dwMinExchangeLen: exchangeBits(group),
-    dwMaxExchangeLen: exchangeBits(group),
+    szExchange: exchangeName(suite),
+    dwMinExchangeLen: exchBits,
+    dwMaxExchangeLen: exchBits,
     szCertificate: cert,
     dwKeyType: 0,
   };

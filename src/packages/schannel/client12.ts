@@ -1,8 +1,9 @@
 /**
- * The TLS 1.2 client flow (RFC 5246 7.3, ECDHE per RFC 8422, AES-128-GCM), taken
- * when the server answers our ClientHello with TLS 1.2: Certificate,
- * ServerKeyExchange (x25519, signed), optional CertificateRequest, ServerHelloDone;
- * then our ClientKeyExchange, ChangeCipherSpec and Finished, and the server's.
+ * The TLS 1.2 client flow (RFC 5246 7.3; ECDHE per RFC 8422, DHE_RSA and static RSA
+ * per `kex12.ts`), taken when the server answers our ClientHello with TLS 1.2:
+ * Certificate, ServerKeyExchange (signed; none with static RSA), optional
+ * CertificateRequest, ServerHelloDone; then our ClientKeyExchange, ChangeCipherSpec
+ * and Finished, and the server's.
  * A ServerHello that echoes the session_id of a cached session resumes it instead
  * (`resume12.ts`); a full handshake with the extended master secret and a
  * session_id is cached for the target, unless the server asked for our certificate.
@@ -41,10 +42,18 @@ import {
   encodeClientKeyExchange,
   parseCertificate12,
   parseCertificateRequest12,
+  parseDheServerKeyExchange,
   parseServerKeyExchange,
 } from "./messages12.ts";
+import {
+  type ClientKex12,
+  dheAgree,
+  requireRsaLeaf,
+  rsaKeyTransport,
+} from "./kex12.ts";
 import { finished12, keyBlock12, masterSecret12 } from "./prf.ts";
 import type { Tls13Suite } from "./keys.ts";
+import type { Kex12 } from "./prf.ts";
 import { plainRecord } from "./record.ts";
 import { RecordCipher12 } from "./record12.ts";
 import { resumesSession, Tls12ResumedClient } from "./resume12.ts";
@@ -68,6 +77,8 @@ export interface Tls12ClientStart {
   suite: Tls13Suite;
   /** The suite's code point. */
   suiteId: number;
+  /** The suite's key exchange. */
+  kex: Kex12;
   /** The engine (transcript, output, ciphers, results). */
   engine: TlsEngine & {
     peerChain: Uint8Array[];
@@ -198,6 +209,7 @@ export function startTls12(
     engine,
     suite: suite12.crypto,
     suiteId: suite12.id,
+    kex: suite12.kex,
     serverRandom: sh.random.slice(),
     ems: sh.ems,
     schemes: SIGNATURE_SCHEMES,
@@ -226,7 +238,8 @@ export class Tls12Client {
   /** The server's RFC 5077 ticket (empty: none this time) and its lifetime hint. */
   #ticket: { lifetimeHint: number; ticket: Uint8Array } | null = null;
   #parsed: Certificate[] = [];
-  #ourPublic: Uint8Array = new Uint8Array(0);
+  /** The ClientKeyExchange body. */
+  #cke: Uint8Array = new Uint8Array(0);
 
   /** Starts after the ServerHello. */
   constructor(start: Tls12ClientStart) {
@@ -257,6 +270,15 @@ export class Tls12Client {
           e.peerOcsp = parseCertificateStatus(body).slice();
           e.transcript.add(raw);
           return;
+        }
+        if (this.#s.kex === "rsa") {
+          // RFC 5246 7.4.3: no ServerKeyExchange with static RSA.
+          if (type === HS_SERVER_KEY_EXCHANGE) {
+            throw unexpected("a ServerKeyExchange with static RSA");
+          }
+          this.#staticRsa();
+          this.#state = "done?";
+          return this.onMessage(type, body, raw);
         }
         if (type !== HS_SERVER_KEY_EXCHANGE) {
           throw unexpected("expected ServerKeyExchange");
@@ -367,11 +389,81 @@ export class Tls12Client {
       createdAt: Date.now(),
       peerChain: e.peerChain.map((d) => d.slice()),
       verified: !s.manual,
+      exchBits: e.exchBits,
     });
+  }
+
+  /** Checks a ServerKeyExchange's signature over the randoms and `params`. */
+  #verifyParams(params: Uint8Array, scheme: number, signature: Uint8Array) {
+    const s = this.#s;
+    if (!s.schemes.includes(scheme)) {
+      throw new TlsAlert(
+        ALERT_ILLEGAL_PARAMETER,
+        SEC_E_ILLEGAL_MESSAGE,
+        "ServerKeyExchange uses a scheme not offered",
+      );
+    }
+    const signed = new Uint8Array(64 + params.length);
+    signed.set(s.clientRandom);
+    signed.set(s.serverRandom, 32);
+    signed.set(params, 64);
+    if (
+      !verifySignature(s.engine.peerLeaf!.publicKey!, scheme, signed, signature)
+    ) {
+      throw new TlsAlert(
+        ALERT_DECRYPT_ERROR,
+        SEC_E_DECRYPT_FAILURE,
+        "the ServerKeyExchange signature is wrong",
+      );
+    }
+  }
+
+  /** Checks the server's chain (unless the caller does). */
+  #trustServer(): void {
+    const s = this.#s;
+    if (s.manual) return;
+    const host = (s.cred.flags & SCH_CRED_NO_SERVERNAME_CHECK)
+      ? undefined
+      : s.serverName ?? undefined;
+    s.engine.chainStatus = requireTrusted(
+      this.#parsed,
+      s.cred.roots(),
+      host,
+      "server",
+      s.cred.revocationCheck(s.engine.peerOcsp, s.engine.revocationSink),
+    );
+  }
+
+  /** Static RSA: the server's certificate checked, our premaster made for it. */
+  #staticRsa(): void {
+    const s = this.#s;
+    s.share.secret.fill(0);
+    this.#trustServer();
+    this.#useKex(rsaKeyTransport(s.engine.peerLeaf!));
+  }
+
+  /** Keeps a DHE or static-RSA exchange's premaster and ClientKeyExchange. */
+  #useKex(kex: ClientKex12): void {
+    this.#shared = kex.premaster;
+    this.#cke = kex.clientKeyExchange;
+    this.#s.engine.group = 0;
+    this.#s.engine.exchBits = kex.bits;
+  }
+
+  /** DHE_RSA: the signed group and share checked, our share made. */
+  #dheServerKeyExchange(body: Uint8Array): void {
+    const s = this.#s;
+    s.share.secret.fill(0);
+    const ske = parseDheServerKeyExchange(body);
+    requireRsaLeaf(s.engine.peerLeaf!);
+    this.#verifyParams(ske.params, ske.scheme, ske.signature);
+    this.#trustServer();
+    this.#useKex(dheAgree(ske));
   }
 
   #serverKeyExchange(body: Uint8Array): void {
     const s = this.#s;
+    if (s.kex === "dhe") return this.#dheServerKeyExchange(body);
     const ske = parseServerKeyExchange(body);
     if (!s.cred.groups.includes(ske.group)) {
       throw new TlsAlert(
@@ -380,50 +472,15 @@ export class Tls12Client {
         "the server chose a group not offered",
       );
     }
-    if (!s.schemes.includes(ske.scheme)) {
-      throw new TlsAlert(
-        ALERT_ILLEGAL_PARAMETER,
-        SEC_E_ILLEGAL_MESSAGE,
-        "ServerKeyExchange uses a scheme not offered",
-      );
-    }
-    const signed = new Uint8Array(64 + ske.params.length);
-    signed.set(s.clientRandom);
-    signed.set(s.serverRandom, 32);
-    signed.set(ske.params, 64);
-    if (
-      !verifySignature(
-        s.engine.peerLeaf!.publicKey!,
-        ske.scheme,
-        signed,
-        ske.signature,
-      )
-    ) {
-      throw new TlsAlert(
-        ALERT_DECRYPT_ERROR,
-        SEC_E_DECRYPT_FAILURE,
-        "the ServerKeyExchange signature is wrong",
-      );
-    }
-    if (!s.manual) {
-      const host = (s.cred.flags & SCH_CRED_NO_SERVERNAME_CHECK)
-        ? undefined
-        : s.serverName ?? undefined;
-      s.engine.chainStatus = requireTrusted(
-        this.#parsed,
-        s.cred.roots(),
-        host,
-        "server",
-        s.cred.revocationCheck(s.engine.peerOcsp, s.engine.revocationSink),
-      );
-    }
+    this.#verifyParams(ske.params, ske.scheme, ske.signature);
+    this.#trustServer();
     // TLS 1.2 keys are made for the server's group: the hello's share if it fits.
     const share = ske.group === s.share.group
       ? s.share
       : newKeyShare(ske.group);
     if (share !== s.share) s.share.secret.fill(0);
     s.engine.group = ske.group;
-    this.#ourPublic = share.publicKey;
+    this.#cke = encodeClientKeyExchange(share.publicKey);
     this.#shared = sharedSecret(share, ske.publicKey, "server");
   }
 
@@ -443,10 +500,7 @@ export class Tls12Client {
     }
     const signer = choice?.chain.length ? choice : null;
     add(
-      handshakeMessage(
-        HS_CLIENT_KEY_EXCHANGE,
-        encodeClientKeyExchange(this.#ourPublic),
-      ),
+      handshakeMessage(HS_CLIENT_KEY_EXCHANGE, this.#cke),
     );
     this.#master = masterSecret12(
       this.#s.suite,

@@ -95,6 +95,8 @@ export const ALERT_RECORD_OVERFLOW = 22;
 export const ALERT_HANDSHAKE_FAILURE = 40;
 /** `bad_certificate`. */
 export const ALERT_BAD_CERTIFICATE = 42;
+/** `unsupported_certificate`. */
+export const ALERT_UNSUPPORTED_CERTIFICATE = 43;
 /** `certificate_expired`. */
 export const ALERT_CERTIFICATE_EXPIRED = 45;
 /** `unknown_ca`. */
@@ -148,6 +150,10 @@ export const CALG_AES_128 = 0x660e;
 export const CALG_AES_256 = 0x6610;
 /** `CALG_ECDH_EPHEM`. */
 export const CALG_ECDH_EPHEM = 0xae06;
+/** `CALG_DH_EPHEM`: `aiExch` of the TLS 1.2 DHE_RSA suites. */
+export const CALG_DH_EPHEM = 0xaa02;
+/** `CALG_RSA_KEYX`: `aiExch` of the TLS 1.2 static-RSA suites. */
+export const CALG_RSA_KEYX = 0xa400;
 
 /** `SECPKG_ATTR_REMOTE_CERT_CONTEXT` (0x53). */
 export const SECPKG_ATTR_REMOTE_CERT_CONTEXT = 0x53;
@@ -214,6 +220,14 @@ export const TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 = 0xc02c;
 export const TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 = 0xcca8;
 /** `TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256` (RFC 7905). */
 export const TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 = 0xcca9;
+/** `TLS_DHE_RSA_WITH_AES_128_GCM_SHA256` (RFC 5288). */
+export const TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 = 0x009e;
+/** `TLS_DHE_RSA_WITH_AES_256_GCM_SHA384` (RFC 5288). */
+export const TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 = 0x009f;
+/** `TLS_RSA_WITH_AES_128_GCM_SHA256` (RFC 5288, static RSA key transport). */
+export const TLS_RSA_WITH_AES_128_GCM_SHA256 = 0x009c;
+/** `TLS_RSA_WITH_AES_256_GCM_SHA384` (RFC 5288, static RSA key transport). */
+export const TLS_RSA_WITH_AES_256_GCM_SHA384 = 0x009d;
 /** The ChaCha20-Poly1305 suites, TLS 1.3 and 1.2 (no `ALG_ID` in `CONNECTION_INFO`). */
 export const CHACHA20_SUITES: readonly number[] = [
   TLS_CHACHA20_POLY1305_SHA256,

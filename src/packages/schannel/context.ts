@@ -56,7 +56,6 @@ import {
 import {
   CALG_AES_128,
   CALG_AES_256,
-  CALG_ECDH_EPHEM,
   CHACHA20_SUITES,
   MAX_PLAINTEXT,
   RECORD_HEADER,
@@ -85,6 +84,7 @@ import { endPointBindings } from "./bindings.ts";
 import { cipherInfo } from "./cipher_info.ts";
 import { ExtraAttributes } from "./attributes_extra.ts";
 import { exchangeBits } from "./kex.ts";
+import { exchangeAlgId } from "./kex12.ts";
 import { revocationAlert } from "./peer.ts";
 import { checkOnline } from "./revocation_online.ts";
 import type { PendingRevocation } from "./status_request.ts";
@@ -387,8 +387,8 @@ export class SchannelContext implements PackageContext {
             dwCipherStrength: e!.cipherBits,
             aiHash: 0,
             dwHashStrength: 0,
-            aiExch: CALG_ECDH_EPHEM,
-            dwExchStrength: exchangeBits(e!.group),
+            aiExch: exchangeAlgId(e!.cipherSuite),
+            dwExchStrength: e!.exchBits || exchangeBits(e!.group),
           },
         };
       case SECPKG_ATTR_CIPHER_INFO: {
@@ -400,7 +400,7 @@ export class SchannelContext implements PackageContext {
           e!.cipherSuite,
           this.#protocol(e!),
           serverCert,
-          e!.group,
+          e!.exchBits || exchangeBits(e!.group),
         );
         return info
           ? { status: SEC_E_OK, value: info }

@@ -134,10 +134,14 @@ export interface SchannelAuthData {
    * `"TLS_CHACHA20_POLY1305_SHA256"` (0x1303);
    * `"TLS_ECDHE_{ECDSA,RSA}_WITH_AES_128_GCM_SHA256"` (0xc02b, 0xc02f),
    * `"TLS_ECDHE_{ECDSA,RSA}_WITH_AES_256_GCM_SHA384"` (0xc02c, 0xc030),
-   * `"TLS_ECDHE_{RSA,ECDSA}_WITH_CHACHA20_POLY1305_SHA256"` (0xcca8, 0xcca9). Default
-   * all. A client offers them and a server picks the first the client offers, both in
-   * this package's order (AES-GCM before ChaCha20-Poly1305), whatever the order here;
-   * a version none of whose suites is listed is neither offered nor accepted. The
+   * `"TLS_ECDHE_{RSA,ECDSA}_WITH_CHACHA20_POLY1305_SHA256"` (0xcca8, 0xcca9),
+   * `"TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"` (0x9e), `"TLS_DHE_RSA_WITH_AES_256_GCM_SHA384"`
+   * (0x9f), `"TLS_RSA_WITH_AES_128_GCM_SHA256"` (0x9c), `"TLS_RSA_WITH_AES_256_GCM_SHA384"`
+   * (0x9d). Default all. A client offers them and a server picks the first the client
+   * offers, both in this package's order (ECDHE before DHE before static RSA, AES-GCM
+   * before ChaCha20-Poly1305), whatever the order here; only a client speaks the DHE
+   * and static-RSA suites (a server never picks them); a version none of whose suites
+   * is listed is neither offered nor accepted. The
    * portable stand-in for Windows' cipher-suite policy (`SCH_CREDENTIALS`
    * `pDisabledCrypto`, or the system's suite order).
    */
@@ -151,6 +155,10 @@ const TLS12_NAMES: Readonly<Record<string, number>> = {
   TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: 0xc030,
   TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 0xcca8,
   TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: 0xcca9,
+  TLS_DHE_RSA_WITH_AES_128_GCM_SHA256: 0x009e,
+  TLS_DHE_RSA_WITH_AES_256_GCM_SHA384: 0x009f,
+  TLS_RSA_WITH_AES_128_GCM_SHA256: 0x009c,
+  TLS_RSA_WITH_AES_256_GCM_SHA384: 0x009d,
 };
 
 /** The TLS 1.3 and 1.2 suites of `CipherSuites`, each in our order of preference. */
@@ -172,8 +180,9 @@ function suitesOf(
   if (!ids.length || !ids.every(known)) {
     throw new SspiError(
       SEC_E_ALGORITHM_MISMATCH,
-      "CipherSuites: only the TLS 1.3 AES-GCM and ChaCha20-Poly1305 suites and " +
-        "the TLS 1.2 ECDHE AES-GCM and ChaCha20-Poly1305 suites are supported",
+      "CipherSuites: only the TLS 1.3 AES-GCM and ChaCha20-Poly1305 suites, " +
+        "the TLS 1.2 ECDHE AES-GCM and ChaCha20-Poly1305 suites and the TLS 1.2 " +
+        "DHE_RSA and RSA AES-GCM suites are supported",
     );
   }
   return {
@@ -416,7 +425,11 @@ export class SchannelCredential implements PackageCredential {
 
   /** Whether `version` (0x0303 or 0x0304) may be used in `role`. */
   allows(version: number, role: "client" | "server"): boolean {
-    const suites = version === 0x0304 ? this.suites : this.suites12;
+    const suites = version === 0x0304
+      ? this.suites
+      : role === "server"
+      ? this.suites12.filter((s) => s.kex === "ecdhe")
+      : this.suites12;
     if (suites.length === 0) return false;
     if (this.enabledProtocols === 0) return true;
     const bit = version === 0x0304

@@ -115,6 +115,11 @@ export abstract class TlsEngine {
    * until then; a resumed TLS 1.2 session keeps its full handshake's.
    */
   group = 0;
+  /**
+   * The key exchange's size in bits when it has no named group: the DH prime's
+   * (DHE) or the RSA modulus' (static RSA); 0 for (EC)DHE with a named group.
+   */
+  exchBits = 0;
   /** Records to send, collected during one step. */
   out: Uint8Array[] = [];
   /** True once our and the peer's Finished are done. */

@@ -1,7 +1,8 @@
 /**
  * TLS 1.2 handshake message bodies that differ from TLS 1.3's (RFC 5246 7.4, RFC 8422
- * 5.4 and 5.7): ServerHello, Certificate without contexts or extensions, ECDHE ServerKeyExchange
- * and ClientKeyExchange, CertificateRequest with certificate types.
+ * 5.4 and 5.7): ServerHello, Certificate without contexts or extensions, ECDHE and DHE
+ * ServerKeyExchange and ClientKeyExchange (and static RSA's), CertificateRequest with
+ * certificate types.
  *
  * @module
  */
@@ -107,6 +108,46 @@ export function parseServerKeyExchange(body: Uint8Array): ServerKeyExchange {
   const signature = r.vector(2, 1);
   r.end();
   return { group, publicKey, params, scheme, signature };
+}
+
+/** DHE parameters and their signature (ServerKeyExchange, RFC 5246 7.4.3). */
+export interface DheServerKeyExchange {
+  /** The prime `dh_p` (big-endian, as sent). */
+  p: Uint8Array;
+  /** The generator `dh_g`. */
+  g: Uint8Array;
+  /** The server's public value `dh_Ys`. */
+  ys: Uint8Array;
+  /** The signed bytes of the parameters (ServerDHParams). */
+  params: Uint8Array;
+  /** The signature scheme. */
+  scheme: number;
+  /** The signature. */
+  signature: Uint8Array;
+}
+
+/** Decodes a DHE ServerKeyExchange (ServerDHParams and a TLS 1.2 signature). */
+export function parseDheServerKeyExchange(
+  body: Uint8Array,
+): DheServerKeyExchange {
+  const what = "ServerKeyExchange";
+  const r = new Reader(body, what);
+  const p = r.vector(2, 1);
+  const g = r.vector(2, 1);
+  const ys = r.vector(2, 1);
+  const params = body.subarray(0, 6 + p.length + g.length + ys.length);
+  const scheme = r.u16();
+  const signature = r.vector(2, 1);
+  r.end();
+  return { p, g, ys, params, scheme, signature };
+}
+
+/**
+ * Encodes a DHE or static-RSA ClientKeyExchange: `dh_Yc`, or the encrypted
+ * premaster secret, with a two-byte length.
+ */
+export function encodeClientKeyExchange2(value: Uint8Array): Uint8Array {
+  return new Writer().vector(2, value).finish();
 }
 
 /** Encodes an ECDHE ClientKeyExchange. */

@@ -8,12 +8,16 @@
  * @module
  */
 import {
+  TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+  TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
   TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
   TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
   TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
   TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
   TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
   TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+  TLS_RSA_WITH_AES_128_GCM_SHA256,
+  TLS_RSA_WITH_AES_256_GCM_SHA384,
 } from "./constants.ts";
 import {
   AES128_SHA256,
@@ -22,50 +26,93 @@ import {
   type Tls13Suite,
 } from "./keys.ts";
 
-/** A TLS 1.2 suite we speak: its certificate kind and its hash and key length. */
+/**
+ * A TLS 1.2 key exchange: ECDHE (RFC 8422), DHE with an RSA signature (RFC 5246
+ * 7.4.3), or static RSA key transport (RFC 5246 7.4.7.1).
+ */
+export type Kex12 = "ecdhe" | "dhe" | "rsa";
+
+/**
+ * A TLS 1.2 suite we speak: its key exchange, certificate kind and its hash and
+ * key length.
+ */
 export interface Tls12Suite {
   /** The code point. */
   readonly id: number;
-  /** ECDHE_RSA (else ECDHE_ECDSA). */
+  /** An RSA certificate (ECDHE_RSA, DHE_RSA, RSA; else ECDHE_ECDSA). */
   readonly rsa: boolean;
+  /** The key exchange. */
+  readonly kex: Kex12;
   /** The PRF hash, the AEAD and its key length. */
   readonly crypto: Tls13Suite;
 }
 
 /**
- * The TLS 1.2 suites, in our order of preference (AES-128 first, ChaCha20-Poly1305
- * last).
+ * The TLS 1.2 suites, in our order of preference: ECDHE first (AES-128 first,
+ * ChaCha20-Poly1305 last), then DHE_RSA and static RSA with AES-GCM, which Windows
+ * offers after its ECDHE suites too, and which Windows Server 2012 R2 needs for
+ * AES-GCM with an RSA certificate. Only a client offers DHE and static RSA.
  */
 export const TLS12_SUITES: readonly Tls12Suite[] = [
   {
     id: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     rsa: false,
+    kex: "ecdhe",
     crypto: AES128_SHA256,
   },
   {
     id: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
     rsa: true,
+    kex: "ecdhe",
     crypto: AES128_SHA256,
   },
   {
     id: TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
     rsa: false,
+    kex: "ecdhe",
     crypto: AES256_SHA384,
   },
   {
     id: TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
     rsa: true,
+    kex: "ecdhe",
     crypto: AES256_SHA384,
   },
   {
     id: TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
     rsa: false,
+    kex: "ecdhe",
     crypto: CHACHA20_SHA256,
   },
   {
     id: TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     rsa: true,
+    kex: "ecdhe",
     crypto: CHACHA20_SHA256,
+  },
+  {
+    id: TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+    rsa: true,
+    kex: "dhe",
+    crypto: AES128_SHA256,
+  },
+  {
+    id: TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
+    rsa: true,
+    kex: "dhe",
+    crypto: AES256_SHA384,
+  },
+  {
+    id: TLS_RSA_WITH_AES_128_GCM_SHA256,
+    rsa: true,
+    kex: "rsa",
+    crypto: AES128_SHA256,
+  },
+  {
+    id: TLS_RSA_WITH_AES_256_GCM_SHA384,
+    rsa: true,
+    kex: "rsa",
+    crypto: AES256_SHA384,
   },
 ];
 

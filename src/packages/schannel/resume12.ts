@@ -180,6 +180,7 @@ export class Tls12ResumedClient {
     this.#write = c.client;
     e.resumed = true;
     e.group = start.session.group;
+    e.exchBits = start.session.exchBits ?? 0;
     e.sessionId = start.session.sessionId.slice();
     e.peerChain = start.session.peerChain.map((d) => d.slice());
     e.chainStatus = SEC_E_OK;

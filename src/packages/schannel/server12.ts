@@ -124,9 +124,11 @@ export class Tls12Server {
       );
     }
     const key = this.#cred.key()!;
-    // Our first suite for this certificate's key that the client offers.
+    // Our first ECDHE suite for this certificate's key that the client offers (our
+    // server speaks no DHE or static RSA).
     const chosen = this.#cred.suites12.find((x) =>
-      x.rsa === (key.kind === "rsa") && ch.suites.includes(x.id)
+      x.kex === "ecdhe" && x.rsa === (key.kind === "rsa") &&
+      ch.suites.includes(x.id)
     );
     const group = this.#cred.groups.find((g) => ch.groups.includes(g));
     if (!chosen || group === undefined) {

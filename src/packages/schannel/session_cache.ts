@@ -57,6 +57,8 @@ export interface ClientSession12 {
   readonly suite: number;
   /** The ECDHE group of the full handshake (reported again when resumed). */
   readonly group: number;
+  /** The DH prime's or RSA modulus' bits of a DHE or static-RSA full handshake. */
+  readonly exchBits?: number;
   /** When the full handshake completed (ms). */
   readonly createdAt: number;
   /** The server's chain of the full handshake (DER, leaf first). */
