@@ -29,7 +29,8 @@ function httpUris(t: DerTree, names: number[]): string[] {
   for (const n of names) {
     if (t.tag(n) !== TAG_URI) continue;
     const s = String.fromCharCode(...t.content(n));
-    if (/^http:\/\/[\x21-\x7e]+$/i.test(s)) out.push(s);
+    // The scheme is case-insensitive (RFC 3986 3.1): given back in lower case.
+    if (/^http:\/\/[\x21-\x7e]+$/i.test(s)) out.push("http://" + s.slice(7));
   }
   return out;
 }

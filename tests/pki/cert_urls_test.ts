@@ -77,6 +77,15 @@ opensslTest(
         "",
       );
       assert.match(text, new RegExp(`Serial Number: 0*${serialHex}`));
+      // A scheme in capitals is still http (RFC 3986 3.1), given back in lower case.
+      const upper = ca.der.slice();
+      const at = new TextDecoder("latin1").decode(upper).indexOf("http://");
+      assert.ok(at > 0);
+      upper.set(new TextEncoder().encode("HTTP"), at);
+      assert.deepEqual(
+        revocationUrls(parseCertificate(upper)!),
+        revocationUrls(ca),
+      );
       const r = rng(FUZZ_SEED);
       const n = fuzzIterations("CERT_URLS_FUZZ_ITERATIONS", 3000);
       for (let i = 0; i < n; i++) {
