@@ -25,3 +25,23 @@ export function rng(seed: number): (n: number) => number {
     return (x >>> 0) % n;
   };
 }
+
+/**
+ * A copy of `bytes` with one to four bytes flipped, randomized or copied from
+ * elsewhere, and one time in eight cut short: a mutated message for a property test.
+ */
+export function mutate(
+  bytes: Uint8Array,
+  r: (n: number) => number,
+): Uint8Array {
+  const m = bytes.slice();
+  const k = 1 + r(4);
+  for (let j = 0; j < k; j++) {
+    const at = r(m.length);
+    const op = r(3);
+    if (op === 0) m[at] ^= 1 << r(8);
+    else if (op === 1) m[at] = r(256);
+    else m[at] = m[r(m.length)];
+  }
+  return r(8) === 0 ? m.subarray(0, r(m.length)) : m;
+}

@@ -19,7 +19,13 @@ import {
   decodeAsReq,
   decodeKrbError,
   decodeMethodData,
+  encodeAsReq,
+  encodePaPacRequest,
 } from "../../src/packages/kerberos/messages.ts";
+import {
+  PA_FX_FAST,
+  PA_PAC_REQUEST,
+} from "../../src/packages/kerberos/constants.ts";
 import type { MitKdc } from "../peers/mit_kdc.ts";
 import {
   accept,
@@ -146,4 +152,17 @@ export async function logonAndAp(
     FreeCredentialsHandle(cred);
     FreeCredentialsHandle(inbound.cred);
   }
+}
+
+/** Sends an armored AS-REQ on without its PA-FX-FAST: what a KDC without FAST sees. */
+export function stripFast(req: Uint8Array): Uint8Array {
+  if (req[0] !== 0x6a) return req;
+  const r = decodeAsReq(req);
+  if (!r.padata?.some((p) => p.padataType === PA_FX_FAST)) return req;
+  return encodeAsReq({
+    padata: [{
+      padataType: PA_PAC_REQUEST,
+      padataValue: encodePaPacRequest(true),
+    }],
+  }, r.reqBody);
 }

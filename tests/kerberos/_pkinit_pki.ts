@@ -7,6 +7,14 @@
  *
  * @module
  */
+import { peerMissing } from "../peers/availability.ts";
+import {
+  KDC_INSTALL_HINT,
+  kdcAvailable,
+  type MitKdc,
+  startKdc,
+} from "../peers/mit_kdc.ts";
+import { KRB_USER, SERVICE } from "./_kdc_helpers.ts";
 
 /** Whether MIT's PKINIT plugin (Debian's krb5-pkinit) is installed. */
 export async function pkinitPluginAvailable(): Promise<boolean> {
@@ -25,6 +33,39 @@ export async function pkinitPluginAvailable(): Promise<boolean> {
 
 /** The Debian package with MIT's PKINIT plugin. */
 export const PKINIT_INSTALL_HINT = "apt-get install -y krb5-pkinit";
+
+/**
+ * Whether the MIT KDC, `kinit` and the PKINIT plugin are here; prints the skip
+ * message with the install hint (under `CI=true`, `peerMissing` makes it a failure).
+ */
+export async function pkinitPeersAvailable(): Promise<boolean> {
+  if (!await kdcAvailable()) {
+    peerMissing("MIT krb5 KDC", KDC_INSTALL_HINT);
+    return false;
+  }
+  if (!await pkinitPluginAvailable()) {
+    peerMissing("MIT krb5 PKINIT plugin", PKINIT_INSTALL_HINT);
+    return false;
+  }
+  return true;
+}
+
+/**
+ * MIT's KDC for the test realm with PKINIT on: the KDC's certificate and key of
+ * `pki`, its CA as the anchor, then `moreConf` (realm relations); `logFile` takes
+ * the KDC's log. The user and service are `_kdc_helpers.ts`'s.
+ */
+export function startPkinitKdc(
+  pki: PkinitPki,
+  moreConf = "",
+  logFile?: string,
+): Promise<MitKdc> {
+  return startKdc(KRB_USER.user, KRB_USER.password, [SERVICE], {
+    realmConf: `    pkinit_identity = FILE:${pki.kdc.cert},${pki.kdc.key}\n` +
+      `    pkinit_anchors = FILE:${pki.ca.cert}\n${moreConf}`,
+    logFile,
+  });
+}
 
 /** Files of one certificate: PEM certificate and PKCS#8 PEM key. */
 export interface CertFiles {

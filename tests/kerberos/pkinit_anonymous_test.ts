@@ -40,7 +40,7 @@ import { SspiError } from "../../src/sspi/errors.ts";
 import { SECPKG_CRED_OUTBOUND } from "../../src/sspi/flags.ts";
 import { parsePem } from "../../src/pki/pem.ts";
 import { isCI } from "../peers/availability.ts";
-import { type MitKdc, startKdc } from "../peers/mit_kdc.ts";
+import type { MitKdc } from "../peers/mit_kdc.ts";
 import {
   acquireKrb,
   iscStep,
@@ -63,6 +63,7 @@ import {
   makePkinitPki,
   type PkinitPki,
   pkinitPluginAvailable,
+  startPkinitKdc,
 } from "./_pkinit_pki.ts";
 import { kdcAvailable } from "../peers/mit_kdc.ts";
 
@@ -78,10 +79,7 @@ async function withAnonKdc(
   anonymous = true,
 ): Promise<void> {
   const pki = await makePkinitPki(REALM);
-  const kdc = await startKdc(KRB_USER.user, KRB_USER.password, [SERVICE], {
-    realmConf: `    pkinit_identity = FILE:${pki.kdc.cert},${pki.kdc.key}\n` +
-      `    pkinit_anchors = FILE:${pki.ca.cert}\n`,
-  });
+  const kdc = await startPkinitKdc(pki);
   try {
     if (anonymous) await kdc.kadmin("addprinc -randkey WELLKNOWN/ANONYMOUS");
     await fn(kdc, pki);

@@ -50,14 +50,9 @@ import {
   parseSignedData,
   verifySignedDataSigner,
 } from "../../src/pki/cms.ts";
-import { isCI, peerMissing } from "../peers/availability.ts";
-import {
-  KDC_INSTALL_HINT,
-  kdcAvailable,
-  type MitKdc,
-  startKdc,
-} from "../peers/mit_kdc.ts";
-import { FUZZ_SEED, fuzzIterations, rng } from "../_fuzz.ts";
+import { isCI } from "../peers/availability.ts";
+import { kdcAvailable, type MitKdc } from "../peers/mit_kdc.ts";
+import { FUZZ_SEED, fuzzIterations, mutate, rng } from "../_fuzz.ts";
 import {
   acquireKrb,
   iscStep,
@@ -70,42 +65,27 @@ import { indexOf, logonAndAp, relay, type Seen, st } from "./_fast_helpers.ts";
 import {
   type CertFiles,
   makePkinitPki,
-  PKINIT_INSTALL_HINT,
+  pkinitPeersAvailable,
   type PkinitPki,
   pkinitPluginAvailable,
+  startPkinitKdc,
 } from "./_pkinit_pki.ts";
 
 /** A principal that must pre-authenticate and has no keys: certificate only. */
 const CAROL = "carol";
 const read = (p: string) => Deno.readTextFileSync(p);
 
-/** Whether the KDC, kinit and the pkinit plugin are here (skip with a hint if not). */
-async function available(): Promise<boolean> {
-  if (!await kdcAvailable()) {
-    peerMissing("MIT krb5 KDC", KDC_INSTALL_HINT);
-    return false;
-  }
-  if (!await pkinitPluginAvailable()) {
-    peerMissing("MIT krb5 PKINIT plugin", PKINIT_INSTALL_HINT);
-    return false;
-  }
-  return true;
-}
-
 const ready = await kdcAvailable() && await pkinitPluginAvailable();
-if (!ready && !isCI()) await available(); // prints the skip message with the hint
+if (!ready && !isCI()) await pkinitPeersAvailable(); // prints the skip message with the hint
 
 /** Runs `fn` with a PKINIT-enabled KDC and the test PKI. */
 async function withPkinitKdc(
   fn: (kdc: MitKdc, pki: PkinitPki) => Promise<void>,
   moreConf = "",
 ): Promise<void> {
-  if (!await available()) return;
+  if (!await pkinitPeersAvailable()) return;
   const pki = await makePkinitPki(REALM);
-  const kdc = await startKdc(KRB_USER.user, KRB_USER.password, [SERVICE], {
-    realmConf: `    pkinit_identity = FILE:${pki.kdc.cert},${pki.kdc.key}\n` +
-      `    pkinit_anchors = FILE:${pki.ca.cert}\n${moreConf}`,
-  });
+  const kdc = await startPkinitKdc(pki, moreConf);
   try {
     await kdc.kadmin(`addprinc +requires_preauth -nokey ${CAROL}`);
     await fn(kdc, pki);
@@ -420,16 +400,7 @@ Deno.test({
         const n = fuzzIterations("PKINIT_FUZZ_ITERATIONS", 2000);
         const seen = new Map<string, number>();
         for (let i = 0; i < n; i++) {
-          const m = reply.slice();
-          const k = 1 + r(4);
-          for (let j = 0; j < k; j++) {
-            const at = r(m.length);
-            const op = r(3);
-            if (op === 0) m[at] ^= 1 << r(8);
-            else if (op === 1) m[at] = r(256);
-            else m[at] = m[r(m.length)];
-          }
-          const cut = r(8) === 0 ? m.subarray(0, r(m.length)) : m;
+          const cut = mutate(reply, r);
           let name = "SEC_E_OK";
           try {
             pkinitReply(cred, cred.pkinit!, req, cut);

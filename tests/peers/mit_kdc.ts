@@ -81,6 +81,8 @@ export interface StartKdcOptions {
    * `pkinit_identity = FILE:kdc.pem,kdc.key` and `pkinit_anchors = FILE:ca.pem`).
    */
   realmConf?: string;
+  /** A file the KDC logs its requests to (`[logging] kdc = FILE:...`). */
+  logFile?: string;
 }
 
 /**
@@ -131,7 +133,7 @@ export async function startKdc(
     supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal
 ${options.realmConf ?? ""}
   }
-`,
+${options.logFile ? `[logging]\n  kdc = FILE:${options.logFile}\n` : ""}`,
   );
   let kdc: Deno.ChildProcess | null = null;
   const close = async () => {

@@ -104,8 +104,9 @@ export interface KerberosAuthData {
    * is a credential cache path (`FILE:` or bare), as `{ Ccache }`.
    * When the KDC answers without FAST, the logon fails with
    * `SEC_E_DOWNGRADE_DETECTED` unless `AllowFallback` is set. For a credential that
-   * logs on (`User` with `Password` or `Keytab`); its TGS exchanges are armored
-   * too, each with the TGT it presents (implicit armor, RFC 6113 5.4.1.1).
+   * logs on (`User` with `Password` or `Keytab`, or a `Certificate`: PKINIT inside
+   * FAST); its TGS exchanges are armored too, each with the TGT it presents
+   * (implicit armor, RFC 6113 5.4.1.1).
    */
   FastArmor?: string | KerberosFastArmor;
   /**

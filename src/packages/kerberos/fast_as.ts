@@ -88,6 +88,14 @@ export interface FastEvidence {
 /** The evidence of each credential's last armored AS exchange. */
 const evidence = new WeakMap<KerberosCredential, FastEvidence>();
 
+/** Records what an armored AS exchange of `cred` showed (also PKINIT's, `pkinit_fast.ts`). */
+export function recordFastEvidence(
+  cred: KerberosCredential,
+  e: FastEvidence,
+): void {
+  evidence.set(cred, e);
+}
+
 /** What the last armored AS exchange of `cred` showed (undefined: none yet). */
 export function fastEvidence(
   cred: KerberosCredential,

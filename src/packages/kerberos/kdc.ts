@@ -6,7 +6,8 @@
  * across realms and referrals that uses it is `cross_realm.ts`'s).
  * With `FastArmor`, the AS and TGS exchanges are `fast_as.ts`'s and `fast_tgs.ts`'s
  * armored ones (RFC 6113) instead; with a `Certificate`, the AS exchange is
- * `pkinit_as.ts`'s certificate logon (PKINIT, RFC 4556).
+ * `pkinit_as.ts`'s certificate logon (PKINIT, RFC 4556), and with both,
+ * `pkinit_fast.ts`'s PKINIT inside FAST.
  * Every reply is decoded from untrusted bytes; a KDC error becomes an `SspiError` with
  * the status Windows reports for it.
  *
@@ -52,6 +53,8 @@ import {
 import { fastAsExchange } from "./fast_as.ts";
 import { fastTgsExchange } from "./fast_tgs.ts";
 import { pkinitAsExchange } from "./pkinit_as.ts";
+import { pkinitFastExchange } from "./pkinit_fast.ts";
+import { AnonymousPkinit } from "./pkinit_anonymous.ts";
 import {
   appTag,
   body,
@@ -98,10 +101,20 @@ export async function asExchange(
   sname: PrincipalName,
   kdcOptions?: number,
 ): Promise<CachedTicket> {
-  if (cred.pkinit) {
-    return await pkinitAsExchange(cred, sname, kdcOptions, cred.pkinit);
-  }
   const fast = cred.fast;
+  const id = cred.pkinit;
+  if (id && fast && !(id instanceof AnonymousPkinit)) {
+    return await pkinitFastExchange(
+      cred,
+      sname,
+      kdcOptions,
+      id,
+      await armorTicket(fast),
+      fast.allowFallback,
+      () => pkinitAsExchange(cred, sname, kdcOptions, id),
+    );
+  }
+  if (id) return await pkinitAsExchange(cred, sname, kdcOptions, id);
   if (!fast) return await plainAsExchange(cred, sname, kdcOptions);
   return await fastAsExchange(
     cred,

@@ -14,6 +14,7 @@ import { type KerberosAuthData, KerberosCredential } from "./credentials.ts";
 import { realmTransport } from "./kdc_realms.ts";
 import { pkinitIdentityOf, userOfCertificate } from "./pkinit_identity.ts";
 import { splitIdentity } from "./messages_principal.ts";
+import { fastSettingsOf } from "./fast_armor.ts";
 
 function refuse(why: string): never {
   throw new SspiError(SEC_E_NO_CREDENTIALS, why);
@@ -22,8 +23,9 @@ function refuse(why: string): never {
 /**
  * The credential of a certificate logon. Throws `SEC_E_NO_CREDENTIALS` when the
  * options are incomplete or do not parse (see `pkinitIdentityOf`), combine the
- * certificate with a password, keytab, `FastArmor` or `Impersonate` (not supported
- * together), name no realm, or no KDC is known for the realm.
+ * certificate with a password, keytab or `Impersonate` (not supported together),
+ * name no realm, or no KDC is known for the realm, or when `FastArmor` is unusable
+ * (see `fastSettingsOf`). With `FastArmor`, the logon is PKINIT inside FAST.
  */
 export function acquireWithCertificate(
   req: AcquireRequest,
@@ -32,10 +34,8 @@ export function acquireWithCertificate(
   if (d.Password !== undefined || d.Keytab !== undefined) {
     refuse("Certificate goes without Password or Keytab");
   }
-  if (d.FastArmor !== undefined || d.Impersonate !== undefined) {
-    refuse(
-      "a certificate logon does not combine with FastArmor or Impersonate",
-    );
+  if (d.Impersonate !== undefined) {
+    refuse("a certificate logon does not combine with Impersonate");
   }
   const id = pkinitIdentityOf(d);
   let name: string;
@@ -79,5 +79,13 @@ export function acquireWithCertificate(
     d.Delegate === true,
   );
   cred.pkinit = id;
+  try {
+    // PKINIT inside FAST (`pkinit_fast.ts`); an anonymous armor trusts the KDC
+    // certificates under KdcRootCertificates unless the option names its own.
+    cred.fast = fastSettingsOf(d, realm, transport, req.use);
+  } catch (e) {
+    cred.dispose();
+    throw e;
+  }
   return cred;
 }

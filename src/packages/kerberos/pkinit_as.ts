@@ -190,11 +190,28 @@ export interface PkinitRequest {
 }
 
 /**
+ * Builds the AS-REQ that carries `padata` (PA-PK-AS-REQ and its companions) with the
+ * DER request body `bodyDer`: plainly, or inside FAST armor (`pkinit_fast.ts`).
+ */
+export type AsReqWrapper = (
+  bodyDer: Uint8Array,
+  padata: readonly PAData[],
+) => Uint8Array;
+
+/** The plain AS-REQ: the padata beside the body. */
+const unwrapped: AsReqWrapper = (bodyDer, padata) =>
+  encodeAsReq({ padata: [...padata] }, bodyDer);
+
+/**
  * Builds a PKINIT AS-REQ for `sname` with `id` (the credential's certificate and
  * key, or an `AnonymousPkinit`: unsigned, request-anonymous); `kdcOptions` replaces
  * forwardable + canonicalize; `freshnessToken` goes in the PKAuthenticator (RFC
- * 8070). An empty PA-AS-FRESHNESS says the client supports freshness tokens. Throws
- * `SEC_E_SMARTCARD_CERT_EXPIRED` when the certificate is outside its validity.
+ * 8070). An empty PA-AS-FRESHNESS says the client supports freshness tokens. `wrap`
+ * puts the padata into the AS-REQ (FAST: inside the armor, RFC 6113 5.4.2); the
+ * PKAuthenticator's paChecksum covers the body given to it (with FAST, the inner
+ * request's, which MIT's KDC checks), and the RFC 8636 KDF later binds the whole
+ * AS-REQ `wrap` returns (the outer one). Throws `SEC_E_SMARTCARD_CERT_EXPIRED` when
+ * the certificate is outside its validity.
  */
 export function pkinitRequest(
   cred: KerberosCredential,
@@ -202,6 +219,7 @@ export function pkinitRequest(
   kdcOptions: number | undefined,
   id: PkinitClient,
   freshnessToken?: Uint8Array,
+  wrap: AsReqWrapper = unwrapped,
 ): PkinitRequest {
   const now = Date.now();
   if (id instanceof AnonymousPkinit) {
@@ -247,7 +265,7 @@ export function pkinitRequest(
       { padataType: PA_PK_AS_REQ, padataValue: encodePaPkAsReq(signed) },
       ...FRESHNESS_AND_PAC,
     ];
-    const asReq = encodeAsReq({ padata }, bodyDer);
+    const asReq = wrap(bodyDer, padata);
     return { asReq, nonce, sname, dh, dispose: () => dh.dispose() };
   } catch (e) {
     dh.dispose();
@@ -269,7 +287,13 @@ export function pkinitReply(
 ): CachedTicket {
   if (appTag(reply) === 30) {
     const err = decoded("KRB-ERROR", () => decodeKrbError(reply));
-    if (err.errorCode === KDC_ERR_PREAUTH_REQUIRED) noPkinit(err.eData);
+    if (err.errorCode === KDC_ERR_PREAUTH_REQUIRED) {
+      noPkinit(
+        err.eData
+          ? decoded("METHOD-DATA", () => decodeMethodData(err.eData!))
+          : [],
+      );
+    }
     if (id instanceof AnonymousPkinit) anonymousRefused(err, cred.realm);
     kdcFailure(err, "PKINIT AS-REQ", PKINIT_ERROR_STATUSES);
   }
@@ -322,7 +346,7 @@ export async function pkinitAsExchange(
 }
 
 /** The padata every PKINIT AS-REQ carries besides PA-PK-AS-REQ. */
-const FRESHNESS_AND_PAC: readonly PAData[] = [
+export const FRESHNESS_AND_PAC: readonly PAData[] = [
   { padataType: PA_AS_FRESHNESS, padataValue: new Uint8Array(0) },
   { padataType: PA_PAC_REQUEST, padataValue: encodePaPacRequest(true) },
 ];
@@ -361,16 +385,27 @@ async function freshness(
   if (err.errorCode !== KDC_ERR_PREAUTH_REQUIRED || !err.eData) {
     return undefined;
   }
-  const methods = decoded("METHOD-DATA", () => decodeMethodData(err.eData!));
+  return freshnessTokenOf(
+    decoded("METHOD-DATA", () => decodeMethodData(err.eData!)),
+  );
+}
+
+/**
+ * The freshness token (RFC 8070) among the KDC's METHOD-DATA `methods`: a copy of a
+ * non-empty PA-AS-FRESHNESS of at most 1 KiB, else undefined.
+ */
+export function freshnessTokenOf(
+  methods: readonly PAData[],
+): Uint8Array | undefined {
   const t = methods.find((m) => m.padataType === PA_AS_FRESHNESS)?.padataValue;
   return t && t.length > 0 && t.length <= 1024 ? t.slice() : undefined;
 }
 
-/** A PREAUTH_REQUIRED answer to a PA-PK-AS-REQ: the KDC does not do PKINIT. */
-function noPkinit(eData: Uint8Array | undefined): never {
-  const methods = eData
-    ? decoded("METHOD-DATA", () => decodeMethodData(eData))
-    : [];
+/**
+ * A PREAUTH_REQUIRED answer (with the METHOD-DATA `methods`) to a PA-PK-AS-REQ:
+ * `SEC_E_UNSUPPORTED_PREAUTH`, the KDC does not do PKINIT or refused it.
+ */
+export function noPkinit(methods: readonly PAData[]): never {
   throw new SspiError(
     SEC_E_UNSUPPORTED_PREAUTH,
     methods.some((m) => m.padataType === PA_PK_AS_REQ)
@@ -379,15 +414,33 @@ function noPkinit(eData: Uint8Array | undefined): never {
   );
 }
 
-/** Checks the PA-PK-AS-REP of `rep`, derives the reply key and decrypts the AS-REP. */
-function checkedReply(
+/** Where an armored AS-REP keeps its PKINIT answer, and what changes its reply key. */
+export interface ArmoredPkinitReply {
+  /** The padata of the KDC's `KrbFastResponse` (holding PA-PK-AS-REP). */
+  padata: readonly PAData[];
+  /**
+   * FAST's strengthening of the PKINIT reply key (RFC 6113 5.4.3), or null without
+   * a strengthen-key; the caller of `checkedReply` wipes what it returns.
+   */
+  strengthen: (replyKey: KerberosKey) => KerberosKey | null;
+}
+
+/**
+ * Checks the PA-PK-AS-REP of `rep` (or, armored, of `fast.padata`), derives the
+ * reply key (strengthened by `fast`) and decrypts the AS-REP. Every failure is an
+ * `SspiError` (see `pkinitAsExchange`).
+ */
+export function checkedReply(
   cred: KerberosCredential,
   id: PkinitClient,
   sent: PkinitRequest,
   rep: KdcRep,
+  fast?: ArmoredPkinitReply,
 ): CachedTicket {
   const dh = sent.dh;
-  const pa = rep.padata?.find((p) => p.padataType === PA_PK_AS_REP);
+  const pa = (fast ? fast.padata : rep.padata)?.find((p) =>
+    p.padataType === PA_PK_AS_REP
+  );
   if (!pa) {
     throw new SspiError(
       SEC_E_INVALID_TOKEN,
@@ -452,6 +505,7 @@ function checkedReply(
     );
   }
   let key: KerberosKey | null = null;
+  let strong: KerberosKey | null = null;
   try {
     key = info.kdf
       ? pkinitKdf({
@@ -466,7 +520,8 @@ function checkedReply(
         pkAsRep: pa.padataValue,
       })
       : octetString2Key(etype, secret);
-    const t = decrypted(rep, key, sent.nonce);
+    strong = fast ? fast.strengthen(key) : null;
+    const t = decrypted(rep, strong ?? key, sent.nonce);
     let pkinitKx: boolean | undefined;
     if (id instanceof AnonymousPkinit) {
       try {
@@ -486,6 +541,7 @@ function checkedReply(
   } finally {
     secret.fill(0);
     if (key) wipeKey(key);
+    if (strong) wipeKey(strong);
   }
 }
 
