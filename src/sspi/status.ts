@@ -201,7 +201,8 @@ export const CRYPT_E_NO_REVOCATION_CHECK = 0x80092012;
 export const CRYPT_E_REVOCATION_OFFLINE = 0x80092013;
 
 // NTSTATUS values Windows' Kerberos package returns where no SEC_E_* fits (as the
-// LSA hands them through SSPI): expired passwords and the change-password policy.
+// LSA hands them through SSPI): expired passwords and the change-password policy;
+// and the account restriction of a refused Restricted Admin logon (CredSSP).
 
 /** The user's password has expired. (NTSTATUS 0xC0000071) */
 export const STATUS_PASSWORD_EXPIRED = 0xC0000071;
@@ -209,6 +210,8 @@ export const STATUS_PASSWORD_EXPIRED = 0xC0000071;
 export const STATUS_PASSWORD_MUST_CHANGE = 0xC0000224;
 /** The new password does not meet the password policy (length, complexity, history, minimum age). (NTSTATUS 0xC000006C) */
 export const STATUS_PASSWORD_RESTRICTION = 0xC000006C;
+/** An account restriction refused the logon; what a CredSSP server that refuses Restricted Admin mode reports. (NTSTATUS 0xC000006E) */
+export const STATUS_ACCOUNT_RESTRICTION = 0xC000006E;
 
 /** Aliases Windows defines for the same values. */
 /** Same value as {@link SEC_E_UNSUPPORTED_FUNCTION}. */
@@ -601,6 +604,10 @@ const NAMES: ReadonlyMap<number, readonly [string, string]> = new Map<
   [STATUS_PASSWORD_RESTRICTION, [
     "STATUS_PASSWORD_RESTRICTION",
     "The new password does not meet the password policy.",
+  ]],
+  [STATUS_ACCOUNT_RESTRICTION, [
+    "STATUS_ACCOUNT_RESTRICTION",
+    "Account restrictions are preventing this user from signing in.",
   ]],
 ]);
 

@@ -13,6 +13,7 @@ import {
   SEC_E_OK,
   SEC_I_CONTINUE_NEEDED,
   SECPKG_ATTR_CREDSSP_DELEGATED_CREDENTIALS,
+  SECPKG_ATTR_NAMES,
 } from "../../mod.ts";
 import { asc } from "../schannel/_tls.ts";
 
@@ -22,8 +23,19 @@ export interface NlaOutcome {
   status: number;
   /** The requested protocols of the client's X.224 request. */
   requested: number;
+  /** The flags of its RDP_NEG_REQ (0x01: RESTRICTED_ADMIN_MODE_REQUIRED). */
+  negFlags: number;
   /** The delegated user, domain and password (on success). */
-  delegated?: { User: string; Domain: string; Password: string };
+  delegated?: {
+    User: string;
+    Domain: string;
+    Password: string;
+    RestrictedAdmin: boolean;
+  };
+  /** The logged-on identity (`SECPKG_ATTR_NAMES` of the context, on success). */
+  names?: string;
+  /** Whether the server handed back a token with its failure (the errorCode TSRequest). */
+  failureToken?: boolean;
   /** Why it failed. */
   message?: string;
 }
@@ -46,6 +58,16 @@ async function readAtLeast(
   return buf;
 }
 
+/** Waits for the client to send more or hang up, at most 3 s (no timer left behind). */
+async function hangUpOrWait(conn: Deno.Conn, chunk: Uint8Array): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    conn.read(chunk).catch(() => null),
+    new Promise((r) => timer = setTimeout(r, 3000)),
+  ]);
+  clearTimeout(timer);
+}
+
 /** Serves one RDP client on `listener` up to the end of CredSSP. */
 export async function serveNlaOnce(
   listener: Deno.Listener,
@@ -60,7 +82,9 @@ export async function serveNlaOnce(
     buf = await readAtLeast(conn, buf, len);
     const cr = buf.subarray(0, len);
     let requested = 0;
+    let negFlags = 0;
     if (cr.length >= 19 && cr[len - 8] === 0x01) {
+      negFlags = cr[len - 7];
       requested = cr[len - 4] | (cr[len - 3] << 8) | (cr[len - 2] << 16) |
         (cr[len - 1] << 24);
     }
@@ -95,6 +119,7 @@ export async function serveNlaOnce(
           return {
             status: -1,
             requested,
+            negFlags,
             message: "the client closed the connection",
           };
         }
@@ -107,6 +132,7 @@ export async function serveNlaOnce(
           return {
             status: -1,
             requested,
+            negFlags,
             message: "the client closed the connection",
           };
         }
@@ -121,7 +147,7 @@ export async function serveNlaOnce(
       buf = s.extra ? buf.slice(buf.length - s.extra) : new Uint8Array(0);
       if (s.status === SEC_E_OK) {
         const out: {
-          value?: { User: string; Domain: string; Password: string };
+          value?: NonNullable<NlaOutcome["delegated"]>;
         } = {};
         QueryContextAttributes(
           ctx,
@@ -129,23 +155,36 @@ export async function serveNlaOnce(
           out,
         );
         const v = out.value!;
+        const names: { value?: { sUserName: string } } = {};
+        QueryContextAttributes(ctx, SECPKG_ATTR_NAMES, names);
         // Leave the connection to the client: RDP would go on with MCS here, and a
         // client in authentication-only mode hangs up by itself.
-        await Promise.race([
-          conn.read(chunk).catch(() => null),
-          new Promise((r) => setTimeout(r, 3000)),
-        ]);
+        await hangUpOrWait(conn, chunk);
         return {
           status: s.status,
           requested,
-          delegated: { User: v.User, Domain: v.Domain, Password: v.Password },
+          negFlags,
+          delegated: {
+            User: v.User,
+            Domain: v.Domain,
+            Password: v.Password,
+            RestrictedAdmin: v.RestrictedAdmin,
+          },
+          names: names.value?.sUserName,
         };
       }
       if (s.status !== SEC_I_CONTINUE_NEEDED) {
+        const message = lastErrorDetail()?.message;
+        // Leave the client time to read the errorCode before the connection closes.
+        if (s.token) {
+          await hangUpOrWait(conn, chunk);
+        }
         return {
           status: s.status,
           requested,
-          message: lastErrorDetail()?.message,
+          negFlags,
+          message,
+          failureToken: s.token !== null,
         };
       }
     }
@@ -159,10 +198,14 @@ export async function serveNlaOnce(
 
 /**
  * The client side of the X.224 negotiation (MS-RDPBCGR 2.2.1.1): asks for TLS or
- * CredSSP (PROTOCOL_SSL | PROTOCOL_HYBRID) and returns the protocol the server
+ * CredSSP (PROTOCOL_SSL | PROTOCOL_HYBRID), with `negFlags` in its RDP_NEG_REQ
+ * (0x01: RESTRICTED_ADMIN_MODE_REQUIRED), and returns the protocol the server
  * selected (2: HYBRID), or throws when it refused.
  */
-export async function negotiateHybrid(conn: Deno.Conn): Promise<number> {
+export async function negotiateHybrid(
+  conn: Deno.Conn,
+  negFlags = 0,
+): Promise<number> {
   await conn.write(Uint8Array.of(
     0x03,
     0x00,
@@ -176,7 +219,7 @@ export async function negotiateHybrid(conn: Deno.Conn): Promise<number> {
     0x00,
     0x00, // X.224 Connection Request
     0x01,
-    0x00,
+    negFlags, // 0x01: RESTRICTED_ADMIN_MODE_REQUIRED
     0x08,
     0x00,
     0x03,
@@ -199,4 +242,19 @@ export async function negotiateHybrid(conn: Deno.Conn): Promise<number> {
     );
   }
   return value;
+}
+
+/** Serves one connection of the client `client(port)` starts, with our CREDSSP server credential `cred`. */
+export async function serveClient(
+  cred: CredHandle,
+  client: (port: number) => Promise<Deno.CommandOutput>,
+): Promise<{ outcome: NlaOutcome; out: Deno.CommandOutput }> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const served = serveNlaOnce(listener, cred);
+    const out = await client((listener.addr as Deno.NetAddr).port);
+    return { outcome: await served, out };
+  } finally {
+    listener.close();
+  }
 }

@@ -10,23 +10,13 @@ import { SEC_E_LOGON_DENIED, SEC_E_OK } from "../../mod.ts";
 import { peerMissing } from "../peers/availability.ts";
 import { testPki } from "../schannel/_pki.ts";
 import { acquire } from "../schannel/_tls.ts";
-import { negotiateHybrid, type NlaOutcome, serveNlaOnce } from "./_rdp.ts";
+import { type NlaOutcome, serveClient } from "./_rdp.ts";
+import { runs, withShadowServer } from "./_shadow.ts";
 import { SchannelStream } from "../schannel/_socket.ts";
-import { writeSamFile } from "../peers/winpr_sam.ts";
 
 const pki = await testPki();
 const USERS = [{ User: "alice", Domain: "CONTOSO", Password: "Secret1" }];
 const RDP_CHECK = "/usr/share/doc/python3-impacket/examples/rdp_check.py";
-
-async function runs(cmd: string, args: string[]): Promise<boolean> {
-  try {
-    await new Deno.Command(cmd, { args, stdout: "null", stderr: "null" })
-      .output();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Our CREDSSP server on a fresh port, against one client run by `client(port)`. */
 async function against(
@@ -43,14 +33,7 @@ async function against(
     } as never,
     "CREDSSP",
   );
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  try {
-    const served = serveNlaOnce(listener, cred);
-    const out = await client((listener.addr as Deno.NetAddr).port);
-    return { outcome: await served, out };
-  } finally {
-    listener.close();
-  }
+  return await serveClient(cred, client);
 }
 
 Deno.test({
@@ -103,6 +86,7 @@ Deno.test({
             User: "alice",
             Domain: "CONTOSO",
             Password: "Secret1",
+            RestrictedAdmin: false,
           });
         } else {
           assert.doesNotMatch(text, /Access Granted/);
@@ -166,6 +150,7 @@ Deno.test({
           User: "alice",
           Domain: "CONTOSO",
           Password: "Secret1",
+          RestrictedAdmin: false,
         });
         assert.doesNotMatch(log, /nla_|credssp|SEC_E_/i);
       }
@@ -180,84 +165,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    if (
-      !(await runs("freerdp-shadow-cli", ["/version"])) ||
-      !(await runs("Xvfb", ["-help"]))
-    ) {
-      peerMissing(
-        "FreeRDP's shadow server with Xvfb",
-        "apt-get install -y freerdp2-shadow-x11 xvfb",
-      );
-      return;
-    }
-    const sam = await writeSamFile(USERS);
-    const home = await Deno.makeTempDir();
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (listener.addr as Deno.NetAddr).port;
-    listener.close();
-    // Our own Xvfb (not xvfb-run, which leaves its children behind when killed):
-    // it picks a free display and writes its number to stdout.
-    const xvfb = new Deno.Command("Xvfb", {
-      args: [
-        "-displayfd",
-        "1",
-        "-nolisten",
-        "tcp",
-        "-screen",
-        "0",
-        "1024x768x24",
-      ],
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    const reader = xvfb.stdout.getReader();
-    let display = "";
-    while (!display.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      display += new TextDecoder().decode(value);
-    }
-    reader.releaseLock();
-    xvfb.stdout.cancel().catch(() => {});
-    const server = new Deno.Command("freerdp-shadow-cli", {
-      args: [
-        `/port:${port}`,
-        "/bind-address:127.0.0.1",
-        "/sec:nla",
-        `/sam-file:${sam}`,
-        "+auth",
-      ],
-      env: { HOME: home, DISPLAY: `:${display.trim()}` },
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    // Its log, for the message when it does not come up.
-    let log = "";
-    const logged = (async () => {
-      for await (const chunk of server.stderr) {
-        log += new TextDecoder().decode(chunk);
-      }
-    })();
-    let exited = false;
-    server.status.then(() => exited = true);
-    try {
+    await withShadowServer(USERS, async (shadow) => {
       const attempt = async (password: string): Promise<string> => {
-        let conn: Deno.Conn | undefined;
-        // It makes its TLS key and certificate first: up to a minute on a busy machine.
-        for (let i = 0; i < 600 && !conn && !exited; i++) {
-          try {
-            conn = await Deno.connect({ hostname: "127.0.0.1", port });
-          } catch {
-            await new Promise((r) => setTimeout(r, 100));
-          }
-        }
-        assert.ok(
-          conn,
-          `FreeRDP's shadow server did not start (display :${display.trim()}):\n${
-            log.slice(-2000)
-          }`,
-        );
-        assert.equal(await negotiateHybrid(conn), 2); // PROTOCOL_HYBRID
+        const conn = await shadow.connect();
         const cred = acquire(
           "client",
           {
@@ -286,16 +196,6 @@ Deno.test({
       };
       assert.equal(await attempt("Secret1"), "ok");
       assert.notEqual(await attempt("wrong"), "ok");
-    } finally {
-      for (const child of [server, xvfb]) {
-        try {
-          child.kill("SIGTERM");
-        } catch { /* gone */ }
-        await child.status;
-      }
-      await logged.catch(() => {});
-      await Deno.remove(home, { recursive: true }).catch(() => {});
-      await Deno.remove(sam).catch(() => {});
-    }
+    });
   },
 });

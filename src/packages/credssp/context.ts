@@ -29,7 +29,6 @@ import {
   SEC_E_CONTEXT_EXPIRED,
   SEC_E_INCOMPLETE_MESSAGE,
   SEC_E_INVALID_TOKEN,
-  SEC_E_LOGON_DENIED,
   SEC_E_MUTUAL_AUTH_FAILED,
   SEC_E_NO_CONTEXT,
   SEC_E_OK,
@@ -52,12 +51,13 @@ import {
 } from "./binding.ts";
 import type { CredSspCredential } from "./credentials.ts";
 import {
-  CredSspDelegatedCredentials,
+  type CredSspDelegatedCredentials,
+  receiveTSCredentials,
   SECPKG_ATTR_CREDSSP_DELEGATED_CREDENTIALS,
 } from "./delegated.ts";
+import { errorCodeOf, statusOfErrorCode } from "./errorcode.ts";
 import {
   CREDSSP_VERSION,
-  decodeTSCredentials,
   encodeTSCredentials,
   encodeTSRequest,
   type TSRequest,
@@ -79,16 +79,6 @@ function then<T, U>(
   f: (t: T) => U | Promise<U>,
 ): U | Promise<U> {
   return v instanceof Promise ? v.then(f) : f(v);
-}
-
-/** The NTSTATUS a server reports, as an SSPI status. */
-function statusOfError(code: number): number {
-  const u = code >>> 0;
-  if ((u & 0xffff0000) === 0x80090000) return u;
-  if (u === 0xc000006d || u === 0xc000006a || u === 0xc0000064) {
-    return SEC_E_LOGON_DENIED;
-  }
-  return SEC_E_LOGON_DENIED;
 }
 
 /** One CredSSP context, client or server. */
@@ -143,9 +133,11 @@ export class CredSspContext implements PackageContext {
         this.#role === "accept" && this.#channel && !r.token &&
         this.#state !== "failed" && this.#version >= 3
       ) {
-        const code = r.status === SEC_E_LOGON_DENIED ? 0xc000006d : 0xc0000001;
         const sealed = this.#channel.seal(
-          encodeTSRequest({ version: CREDSSP_VERSION, errorCode: code | 0 }),
+          encodeTSRequest({
+            version: CREDSSP_VERSION,
+            errorCode: errorCodeOf(r.status),
+          }),
         );
         if (typeof sealed !== "number") {
           r = { ...r, token: sealed, tokenIsFresh: true };
@@ -239,7 +231,7 @@ export class CredSspContext implements PackageContext {
     const extra = input.length - (at + got.consumed);
     if (r.errorCode !== undefined && r.errorCode !== 0) {
       return fail(
-        statusOfError(r.errorCode),
+        statusOfErrorCode(r.errorCode),
         `the CredSSP server reported error 0x${
           (r.errorCode >>> 0).toString(16)
         }`,
@@ -328,13 +320,10 @@ export class CredSspContext implements PackageContext {
       if (typeof plain === "number") {
         return fail(plain, "authInfo did not decrypt");
       }
-      const c = decodeTSCredentials(plain);
+      const got = receiveTSCredentials(plain, this.#cred.allowRestrictedAdmin);
       plain.fill(0);
-      this.#delegated = new CredSspDelegatedCredentials(
-        c.user,
-        c.domain,
-        c.password,
-      );
+      if (!got.delegated) return fail(got.status, got.message!);
+      this.#delegated = got.delegated;
       this.#state = "done";
       return { status: SEC_E_OK, attrs: 0, extra: extra || undefined };
     }

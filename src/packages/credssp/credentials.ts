@@ -28,10 +28,13 @@ import type { TSPasswordCreds } from "./tsrequest.ts";
  * client's `RootCertificates`: without them the client leaves the server certificate
  * to the caller, `SECPKG_ATTR_REMOTE_CERT_CONTEXT`, as RDP clients do, and the
  * CredSSP public-key binding is what ties the TLS channel to the logon).
+ * `RestrictedAdmin` (client) and `AllowRestrictedAdmin` (server) are RDP's
+ * Restricted Admin mode: the logon without the password delegated.
  *
  * @example
  * ```ts
  * const client: CredSspAuthData = { User: "alice", Domain: "CONTOSO", Password: "pw" };
+ * const restricted: CredSspAuthData = { ...client, RestrictedAdmin: true };
  * ```
  */
 export interface CredSspAuthData {
@@ -43,6 +46,25 @@ export interface CredSspAuthData {
    * (WinPR 2) expect and Windows servers accept, or `"Kerberos"`.
    */
   InnerPackage?: "Negotiate" | "NTLM" | "Kerberos";
+  /**
+   * Client: Restricted Admin mode (mstsc `/restrictedAdmin`, FreeRDP
+   * `/restricted-admin`): the inner logon uses the credentials as usual, but
+   * `authInfo` carries empty TSPasswordCreds (credType 1, domain, user and password
+   * all empty) instead of the password; `User` and `Password` are then optional
+   * here (the inner package may log on otherwise). The server must allow it
+   * (Windows: `DisableRestrictedAdmin` = 0); one that refuses fails after the
+   * credentials and sends a TSRequest with errorCode `STATUS_ACCOUNT_RESTRICTION`.
+   * An RDP client also sets RESTRICTED_ADMIN_MODE_REQUIRED in its X.224 RDP_NEG_REQ.
+   */
+  RestrictedAdmin?: boolean;
+  /**
+   * Server: accept a client in Restricted Admin mode (empty TSPasswordCreds): the
+   * logon is the inner Negotiate one and `SECPKG_ATTR_CREDSSP_DELEGATED_CREDENTIALS`
+   * says `RestrictedAdmin: true` with no password. Default false, as Windows
+   * (`DisableRestrictedAdmin`): such a client then fails with
+   * `STATUS_ACCOUNT_RESTRICTION`, sent to it as the TSRequest's errorCode.
+   */
+  AllowRestrictedAdmin?: boolean;
   /** Negotiate's fields. */
   [field: string]: unknown;
 }
@@ -55,6 +77,8 @@ export class CredSspCredential implements PackageCredential {
   readonly tls: { pkg: SecurityPackage; cred: PackageCredential };
   /** The Negotiate package and credential. */
   readonly nego: { pkg: SecurityPackage; cred: PackageCredential };
+  /** Server: whether a client in Restricted Admin mode (empty credentials) is accepted. */
+  readonly allowRestrictedAdmin: boolean;
   #delegate: TSPasswordCreds | null;
 
   /** Combines the inner credentials. */
@@ -63,6 +87,7 @@ export class CredSspCredential implements PackageCredential {
     tls: { pkg: SecurityPackage; cred: PackageCredential },
     nego: { pkg: SecurityPackage; cred: PackageCredential },
     delegate: TSPasswordCreds | null,
+    allowRestrictedAdmin = false,
   ) {
     this.use = use;
     this.tls = tls;
@@ -71,9 +96,10 @@ export class CredSspCredential implements PackageCredential {
       ? nego.cred.expiry
       : tls.cred.expiry;
     this.#delegate = delegate;
+    this.allowRestrictedAdmin = allowRestrictedAdmin;
   }
 
-  /** The password credentials a client sends in `authInfo`. */
+  /** The password credentials a client sends in `authInfo` (all empty in Restricted Admin mode). */
   delegated(): TSPasswordCreds | null {
     return this.#delegate;
   }
@@ -99,7 +125,13 @@ export function acquireCredSsp(
       "CREDSSP pAuthData must be an object",
     );
   }
-  const { Schannel, InnerPackage, ...negoAuth } = a;
+  const {
+    Schannel,
+    InnerPackage,
+    RestrictedAdmin,
+    AllowRestrictedAdmin,
+    ...negoAuth
+  } = a;
   const negotiate = inner[(InnerPackage ?? "Negotiate").toLowerCase()];
   if (!negotiate) {
     throw new SspiError(
@@ -120,7 +152,10 @@ export function acquireCredSsp(
     throw new TypeError("Schannel credentials are synchronous");
   }
   let delegate: TSPasswordCreds | null = null;
-  if (outbound) {
+  if (outbound && RestrictedAdmin === true) {
+    // MS-RDPBCGR 2.2.1.1.1, MS-CSSP 2.2.1.2.1: empty TSPasswordCreds, no password.
+    delegate = { user: "", domain: "", password: "" };
+  } else if (outbound) {
     const { User, Domain, Password } = negoAuth as Record<string, unknown>;
     if (typeof User !== "string" || typeof Password !== "string") {
       throw new SspiError(
@@ -135,10 +170,16 @@ export function acquireCredSsp(
     };
   }
   const build = (c: PackageCredential) =>
-    new CredSspCredential(req.use, { pkg: schannel, cred: tlsCred }, {
-      pkg: negotiate,
-      cred: c,
-    }, delegate);
+    new CredSspCredential(
+      req.use,
+      { pkg: schannel, cred: tlsCred },
+      {
+        pkg: negotiate,
+        cred: c,
+      },
+      delegate,
+      !outbound && AllowRestrictedAdmin === true,
+    );
   const negoCred = negotiate.acquireCredentials({ ...req, authData: negoAuth });
   return negoCred instanceof Promise ? negoCred.then(build) : build(negoCred);
 }

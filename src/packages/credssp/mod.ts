@@ -16,8 +16,15 @@
  * `SEC_E_OK` once the credentials arrived; read them with
  * `QueryContextAttributes(ctx, SECPKG_ATTR_CREDSSP_DELEGATED_CREDENTIALS)`.
  *
+ * ## Restricted Admin mode
+ * A client with `RestrictedAdmin: true` delegates empty TSPasswordCreds instead of
+ * the password; a server with `AllowRestrictedAdmin: true` accepts them
+ * (`RestrictedAdmin: true` in the delegated credentials), otherwise it fails with
+ * `STATUS_ACCOUNT_RESTRICTION`, which it also sends as the TSRequest's errorCode.
+ *
  * CredSSP versions 2 to 6 (the nonce-hashed binding from 5). Password credentials
- * only (no smart card or Remote Credential Guard credentials).
+ * only: smart-card and Remote Credential Guard credentials are refused with
+ * `SEC_E_UNSUPPORTED_FUNCTION` (errorCode `STATUS_NOT_SUPPORTED`).
  *
  * @module
  */
@@ -25,7 +32,10 @@ export { CREDSSP_PACKAGE_INFO, credsspPackage } from "./package.ts";
 export type { CredSspAuthData } from "./credentials.ts";
 export {
   CredSspDelegatedCredentials,
+  type ReceivedCredentials,
+  receiveTSCredentials,
   SECPKG_ATTR_CREDSSP_DELEGATED_CREDENTIALS,
+  STATUS_NOT_SUPPORTED,
 } from "./delegated.ts";
 export {
   CREDSSP_VERSION,
@@ -33,6 +43,10 @@ export {
   decodeTSRequest,
   encodeTSCredentials,
   encodeTSRequest,
+  TS_CREDTYPE_PASSWORD,
+  TS_CREDTYPE_REMOTE_GUARD,
+  TS_CREDTYPE_SMARTCARD,
+  tsCredentialsType,
   type TSPasswordCreds,
   type TSRequest,
 } from "./tsrequest.ts";

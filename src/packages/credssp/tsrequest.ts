@@ -183,6 +183,24 @@ export function encodeTSCredentials(c: TSPasswordCreds): Uint8Array {
   ]);
 }
 
+/** `credType` of TSCredentials carrying TSPasswordCreds (also Restricted Admin's empty ones). */
+export const TS_CREDTYPE_PASSWORD = 1;
+/** `credType` of TSCredentials carrying TSSmartCardCreds. */
+export const TS_CREDTYPE_SMARTCARD = 2;
+/** `credType` of TSCredentials carrying TSRemoteGuardCreds (Remote Credential Guard). */
+export const TS_CREDTYPE_REMOTE_GUARD = 6;
+
+/** The `credType` of encoded TSCredentials, whatever it carries (throws `DerError` when malformed). */
+export function tsCredentialsType(bytes: Uint8Array): number {
+  const t = scanDer(bytes, { maxDepth: 4, maxEntries: 32 });
+  t.expect(0, TAG_SEQUENCE, "TSCredentials");
+  const [typeF] = t.children(0);
+  if (typeF === undefined || t.tag(typeF) !== contextTag(0)) {
+    throw new DerError("Cannot decode TSCredentials: missing fields");
+  }
+  return readInteger(t, t.explicit(typeF, "credType"), "credType");
+}
+
 /** Decodes TSCredentials; only password credentials (credType 1) are accepted. */
 export function decodeTSCredentials(bytes: Uint8Array): TSPasswordCreds {
   const t = scanDer(bytes, { maxDepth: 4, maxEntries: 32 });

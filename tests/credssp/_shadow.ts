@@ -1,0 +1,141 @@
+/**
+ * FreeRDP's shadow server (`freerdp-shadow-cli /sec:nla`, WinPR's CredSSP server with
+ * a SAM file) on its own Xvfb, for our CREDSSP client; and the small process helpers
+ * the interop tests share.
+ */
+import assert from "node:assert/strict";
+import { peerMissing } from "../peers/availability.ts";
+import { writeSamFile } from "../peers/winpr_sam.ts";
+import { negotiateHybrid } from "./_rdp.ts";
+
+/** Whether `cmd` can be started at all. */
+export async function runs(cmd: string, args: string[]): Promise<boolean> {
+  try {
+    await new Deno.Command(cmd, { args, stdout: "null", stderr: "null" })
+      .output();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A running shadow server. */
+export interface ShadowServer {
+  /** Connects and runs the X.224 negotiation (PROTOCOL_HYBRID expected), `negFlags` in RDP_NEG_REQ. */
+  connect(negFlags?: number): Promise<Deno.Conn>;
+  /** Its log so far (stderr). */
+  log(): string;
+  /** Waits (bounded, by polling) until its log matches `re`; false if it never did. */
+  waitForLog(re: RegExp): Promise<boolean>;
+}
+
+/**
+ * Runs `fn` against a shadow server with `users` in its SAM file; false (after
+ * `peerMissing`) when FreeRDP's shadow server or Xvfb is not installed.
+ */
+export async function withShadowServer(
+  users: { User: string; Domain: string; Password: string }[],
+  fn: (server: ShadowServer) => Promise<void>,
+): Promise<boolean> {
+  if (
+    !(await runs("freerdp-shadow-cli", ["/version"])) ||
+    !(await runs("Xvfb", ["-help"]))
+  ) {
+    peerMissing(
+      "FreeRDP's shadow server with Xvfb",
+      "apt-get install -y freerdp2-shadow-x11 xvfb",
+    );
+    return false;
+  }
+  const sam = await writeSamFile(users);
+  const home = await Deno.makeTempDir();
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  // Our own Xvfb (not xvfb-run, which leaves its children behind when killed):
+  // it picks a free display and writes its number to stdout.
+  const xvfb = new Deno.Command("Xvfb", {
+    args: [
+      "-displayfd",
+      "1",
+      "-nolisten",
+      "tcp",
+      "-screen",
+      "0",
+      "1024x768x24",
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = xvfb.stdout.getReader();
+  let display = "";
+  while (!display.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    display += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  xvfb.stdout.cancel().catch(() => {});
+  const server = new Deno.Command("freerdp-shadow-cli", {
+    args: [
+      `/port:${port}`,
+      "/bind-address:127.0.0.1",
+      "/sec:nla",
+      `/sam-file:${sam}`,
+      "+auth",
+    ],
+    env: { HOME: home, DISPLAY: `:${display.trim()}` },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let log = "";
+  const logged = (async () => {
+    for await (const chunk of server.stderr) {
+      log += new TextDecoder().decode(chunk);
+    }
+  })();
+  let exited = false;
+  server.status.then(() => exited = true);
+  const shadow: ShadowServer = {
+    async connect(negFlags = 0) {
+      let conn: Deno.Conn | undefined;
+      // It makes its TLS key and certificate first: up to a minute on a busy machine.
+      for (let i = 0; i < 600 && !conn && !exited; i++) {
+        try {
+          conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      assert.ok(
+        conn,
+        `FreeRDP's shadow server did not start (display :${display.trim()}):\n${
+          log.slice(-2000)
+        }`,
+      );
+      assert.equal(await negotiateHybrid(conn, negFlags), 2); // PROTOCOL_HYBRID
+      return conn;
+    },
+    log: () => log,
+    async waitForLog(re) {
+      for (let i = 0; i < 600 && !re.test(log); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return re.test(log);
+    },
+  };
+  try {
+    await fn(shadow);
+  } finally {
+    for (const child of [server, xvfb]) {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* gone */ }
+      await child.status;
+    }
+    await logged.catch(() => {});
+    await Deno.remove(home, { recursive: true }).catch(() => {});
+    await Deno.remove(sam).catch(() => {});
+  }
+  return true;
+}
