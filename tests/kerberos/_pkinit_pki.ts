@@ -106,8 +106,8 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   }
 }
 
-/** The extension sections of MIT's guide, for `realm`. */
-function extensions(realm: string): string {
+/** The extension sections of MIT's guide, for `realm`; `kdcExtra` adds KDC lines. */
+function extensions(realm: string, kdcExtra = ""): string {
   return `
 [v3_ca]
 basicConstraints = critical,CA:TRUE
@@ -121,7 +121,7 @@ extendedKeyUsage = 1.3.6.1.5.2.3.5
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid,issuer
 subjectAltName = otherName:1.3.6.1.5.2.2;SEQUENCE:kdc_princ_name
-
+${kdcExtra}
 [kdc_princ_name]
 realm = EXP:0,GeneralString:${realm}
 principal_name = EXP:1,SEQUENCE:kdc_principal_seq
@@ -230,12 +230,21 @@ async function issue(
   return files;
 }
 
-/** Makes the CA, the other CA and the KDC certificate for `realm` in a new directory. */
-export async function makePkinitPki(realm: string): Promise<PkinitPki> {
+/**
+ * Makes the CA, the other CA and the KDC certificate for `realm` in a new directory;
+ * `opts.kdcExtensions` adds OpenSSL extension lines to the KDC's certificate (a CRL
+ * distribution point, an Authority Information Access).
+ */
+export async function makePkinitPki(
+  realm: string,
+  opts: { kdcExtensions?: string } = {},
+): Promise<PkinitPki> {
   const dir = await Deno.makeTempDir({ prefix: "pkinit_pki_" });
   await Deno.writeTextFile(
     `${dir}/ext.cnf`,
-    `[req]\ndistinguished_name = dn\n[dn]\n${extensions(realm)}`,
+    `[req]\ndistinguished_name = dn\n[dn]\n${
+      extensions(realm, opts.kdcExtensions)
+    }`,
   );
   const ca = await makeCa(dir, "ca");
   const otherCa = await makeCa(dir, "other_ca");

@@ -149,6 +149,30 @@ export interface KerberosAuthData {
    */
   KdcRootCertificates?: string | Uint8Array | readonly Uint8Array[];
   /**
+   * CRLs for checking the revocation of the KDC's certificate (and its CAs, the
+   * root excepted) in a certificate or anonymous logon, PKINIT inside FAST and
+   * anonymous FAST armor included: PEM text (`X509 CRL` blocks), one DER CRL or a
+   * list, as Schannel's `CertificateRevocationLists`. What they leave open is
+   * fetched from the OCSP responder or CRL the certificates name (`http:`; see
+   * `KdcRevocationCheck`). A revoked KDC certificate fails the logon with
+   * `SEC_E_KDC_CERT_REVOKED`. A CRL that does not parse is `SEC_E_NO_CREDENTIALS`.
+   */
+  KdcCertificateRevocationLists?: string | Uint8Array | readonly Uint8Array[];
+  /**
+   * How the KDC's certificate is checked for revocation:
+   * - `"auto"` (default): by `KdcCertificateRevocationLists` and, for what they
+   *   leave open, online (the OCSP responder of the certificate's Authority
+   *   Information Access, else its CRL Distribution Points; `http:`, 10 s, kept on
+   *   the credential until out of date); revoked fails (`SEC_E_KDC_CERT_REVOKED`),
+   *   an undetermined status (no information, a source that cannot be reached)
+   *   does not;
+   * - `"require"`: as Windows' default for smart-card logons, an undetermined
+   *   status fails too, with `SEC_E_REVOCATION_OFFLINE_KDC`;
+   * - `"cacheOnly"`: `KdcCertificateRevocationLists` only, nothing fetched;
+   * - `"off"`: no check.
+   */
+  KdcRevocationCheck?: "auto" | "require" | "cacheOnly" | "off";
+  /**
    * An anonymous logon (anonymous PKINIT, RFC 8062, as MIT's `kinit -n`): with
    * `Domain` (the realm) and `KdcRootCertificates`, and no `User`, `Password`,
    * `Keytab` or `Certificate`, the credential's TGT is the KDC's anonymous one

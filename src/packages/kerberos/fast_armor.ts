@@ -27,6 +27,7 @@ import {
   ticketOfCcacheEntry,
 } from "./credentials.ts";
 import type { KdcTransport } from "./transport.ts";
+import { kdcRevocationPolicyOf } from "./pkinit_revocation.ts";
 import {
   ANONYMOUS_REALM,
   anonymousCredential,
@@ -123,7 +124,15 @@ export function fastSettingsOf(
       opt.KdcRootCertificates ?? d.KdcRootCertificates,
       "FastArmor: { Anonymous }",
     );
-    const machine = anonymousCredential(use, realm, transport, roots);
+    // The armor's KDC certificate is checked as the logon's (the credential's
+    // KdcCertificateRevocationLists and KdcRevocationCheck).
+    const machine = anonymousCredential(
+      use,
+      realm,
+      transport,
+      roots,
+      kdcRevocationPolicyOf(d),
+    );
     return { armorTgt: null, machine, allowFallback };
   }
   if (hasCcache) {

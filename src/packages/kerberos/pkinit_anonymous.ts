@@ -47,6 +47,10 @@ import { decoded } from "./kdc_shared.ts";
 import { realmTransport } from "./kdc_realms.ts";
 import type { KdcTransport } from "./transport.ts";
 import { type CertificatesOption, kdcRootsOf } from "./pkinit_identity.ts";
+import {
+  KdcRevocationPolicy,
+  kdcRevocationPolicyOf,
+} from "./pkinit_revocation.ts";
 
 /** The anonymous principal's name, `WELLKNOWN/ANONYMOUS` (RFC 8062 section 3). */
 export const ANONYMOUS_NAME: Readonly<PrincipalName> = Object.freeze({
@@ -69,10 +73,16 @@ export class AnonymousPkinit {
   readonly anonymous = true;
   /** The parsed roots for the KDC's certificate. */
   readonly kdcRoots: readonly Certificate[];
+  /** How the KDC's certificate is checked for revocation. */
+  readonly kdcRevocation: KdcRevocationPolicy;
 
-  /** Builds the identity from parsed roots. */
-  constructor(kdcRoots: Certificate[]) {
+  /** Builds the identity from parsed roots (revocation policy: the default). */
+  constructor(
+    kdcRoots: Certificate[],
+    kdcRevocation: KdcRevocationPolicy = new KdcRevocationPolicy(),
+  ) {
     this.kdcRoots = kdcRoots;
+    this.kdcRevocation = kdcRevocation;
   }
 
   /** Nothing secret to forget. */
@@ -213,13 +223,15 @@ export function anonymousRefused(err: KrbError, realm: string): void {
 
 /**
  * A credential that logs on anonymously to `realm` (through `transport`) with
- * anonymous PKINIT, trusting KDC certificates under `kdcRoots`.
+ * anonymous PKINIT, trusting KDC certificates under `kdcRoots` and checking their
+ * revocation by `kdcRevocation`.
  */
 export function anonymousCredential(
   use: number,
   realm: string,
   transport: KdcTransport,
   kdcRoots: Certificate[],
+  kdcRevocation: KdcRevocationPolicy = new KdcRevocationPolicy(),
 ): KerberosCredential {
   const cred = new KerberosCredential(
     use,
@@ -228,7 +240,7 @@ export function anonymousCredential(
     null,
     transport,
   );
-  cred.pkinit = new AnonymousPkinit(kdcRoots);
+  cred.pkinit = new AnonymousPkinit(kdcRoots, kdcRevocation);
   return cred;
 }
 
@@ -276,5 +288,11 @@ export function acquireAnonymous(
     refuse(
       `no KDC is known for realm ${realm} (set Kdc, or list it in krb5.conf)`,
     );
-  return anonymousCredential(req.use, realm, transport, roots);
+  return anonymousCredential(
+    req.use,
+    realm,
+    transport,
+    roots,
+    kdcRevocationPolicyOf(d),
+  );
 }

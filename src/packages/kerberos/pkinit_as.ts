@@ -111,6 +111,7 @@ import {
   SUPPORTED_CMS_TYPES,
 } from "./pkinit_messages.ts";
 import { checkKdcCertificate } from "./pkinit_certs.ts";
+import { requireKdcNotRevoked } from "./pkinit_revocation.ts";
 import type { PkinitIdentity } from "./pkinit_identity.ts";
 import {
   anonymousClient,
@@ -284,7 +285,7 @@ export function pkinitReply(
   id: PkinitClient,
   req: PkinitRequest,
   reply: Uint8Array,
-): CachedTicket {
+): Promise<CachedTicket> {
   if (appTag(reply) === 30) {
     const err = decoded("KRB-ERROR", () => decodeKrbError(reply));
     if (err.errorCode === KDC_ERR_PREAUTH_REQUIRED) {
@@ -312,7 +313,8 @@ export function pkinitReply(
  * `kdcOptions` replaces forwardable + canonicalize. The reply is checked and returned,
  * not cached. KDC errors become the statuses of `PKINIT_ERROR_STATUSES`; a reply that
  * fails a check is `SEC_E_MESSAGE_ALTERED` (signature, nonce, enc-part), a KDC
- * certificate that fails `checkKdcCertificate` its status, anything malformed
+ * certificate that fails `checkKdcCertificate` its status (and a revoked one
+ * `SEC_E_KDC_CERT_REVOKED`, see `pkinit_revocation.ts`), anything malformed
  * `SEC_E_INVALID_TOKEN`.
  */
 export async function pkinitAsExchange(
@@ -338,7 +340,7 @@ export async function pkinitAsExchange(
         );
         if (token) continue;
       }
-      return pkinitReply(cred, id, req, reply);
+      return await pkinitReply(cred, id, req, reply);
     } finally {
       req.dispose();
     }
@@ -427,16 +429,18 @@ export interface ArmoredPkinitReply {
 
 /**
  * Checks the PA-PK-AS-REP of `rep` (or, armored, of `fast.padata`), derives the
- * reply key (strengthened by `fast`) and decrypts the AS-REP. Every failure is an
- * `SspiError` (see `pkinitAsExchange`).
+ * reply key (strengthened by `fast`) and decrypts the AS-REP. The KDC's
+ * certificate is checked for revocation (by the identity's policy, perhaps
+ * fetching) before anything signed by it is used. Every failure is an `SspiError`
+ * (see `pkinitAsExchange`).
  */
-export function checkedReply(
+export async function checkedReply(
   cred: KerberosCredential,
   id: PkinitClient,
   sent: PkinitRequest,
   rep: KdcRep,
   fast?: ArmoredPkinitReply,
-): CachedTicket {
+): Promise<CachedTicket> {
   const dh = sent.dh;
   const pa = (fast ? fast.padata : rep.padata)?.find((p) =>
     p.padataType === PA_PK_AS_REP
@@ -463,13 +467,21 @@ export function checkedReply(
     );
   }
   const chain = [signer, ...sd.certificates.filter((c) => c !== signer)];
-  const st = checkKdcCertificate(chain, [...id.kdcRoots], cred.realm);
+  const path: Certificate[] = [];
+  const st = checkKdcCertificate(
+    chain,
+    [...id.kdcRoots],
+    cred.realm,
+    undefined,
+    path,
+  );
   if (st !== SEC_E_OK) {
     throw new SspiError(
       st,
       `the KDC's certificate is not acceptable for realm ${cred.realm}`,
     );
   }
+  await requireKdcNotRevoked(path, id.kdcRevocation, cred.realm);
   const keyInfo = decoded("KDCDHKeyInfo", () => decodeKdcDhKeyInfo(sd.content));
   if (keyInfo.nonce !== sent.nonce) {
     throw new SspiError(

@@ -132,14 +132,18 @@ function isTgsOf(p: { name: PrincipalName; realm: string }, realm: string) {
  *   extendedKeyUsage has id-pkinit-KPKdc or Microsoft's smart card logon EKU (else
  *   `SEC_E_CERT_WRONG_USAGE`);
  * - a critical keyUsage asserts digitalSignature (else `SEC_E_CERT_WRONG_USAGE`).
+ *
+ * `path`, when given, receives the validated path (leaf first, ending at the root),
+ * what `pkinit_revocation.ts` then checks for revocation.
  */
 export function checkKdcCertificate(
   chain: Certificate[],
   roots: Certificate[],
   realm: string,
   now = new Date(),
+  path?: Certificate[],
 ): number {
-  const st = verifyChain(chain, roots, { now });
+  const st = verifyChain(chain, roots, { now, path });
   if (st !== SEC_E_OK) {
     return st === SEC_E_CERT_EXPIRED
       ? SEC_E_KDC_CERT_EXPIRED

@@ -145,7 +145,7 @@ async function attempt(
   const req = pkinitFastRequest(cred, sname, kdcOptions, id, state, neg);
   try {
     const reply = await send(cred, cred.realm, req.asReq);
-    const t = pkinitFastReply(cred, id, state, req, reply, neg);
+    const t = await pkinitFastReply(cred, id, state, req, reply, neg);
     if (t !== UNARMORED) return t;
     if (fallback) return await fallback();
     throw fastDowngrade(
@@ -193,15 +193,17 @@ export const UNARMORED = "unarmored";
  * `SEC_E_MESSAGE_ALTERED` (or the KDC certificate's status), malformed input
  * `SEC_E_INVALID_TOKEN`. `state`'s armor key is not wiped.
  */
-export function pkinitFastReply(
+export async function pkinitFastReply(
   cred: KerberosCredential,
   id: PkinitIdentity,
   state: FastArmorState,
   req: PkinitRequest,
   reply: Uint8Array,
   neg: PkinitNegotiation,
-): CachedTicket | null | typeof UNARMORED {
-  if (appTag(reply) !== 30) return armoredReply(cred, id, state, req, reply);
+): Promise<CachedTicket | null | typeof UNARMORED> {
+  if (appTag(reply) !== 30) {
+    return await armoredReply(cred, id, state, req, reply);
+  }
   const fx = fastError(state, reply, req.nonce);
   if (!fx) return UNARMORED;
   const { code, methods } = fx;
@@ -240,13 +242,13 @@ function fastError(state: FastArmorState, reply: Uint8Array, nonce: number) {
  * and its PKINIT answer inside, and decrypts it with the strengthened reply key;
  * `UNARMORED` without PA-FX-FAST.
  */
-function armoredReply(
+async function armoredReply(
   cred: KerberosCredential,
   id: PkinitIdentity,
   state: FastArmorState,
   req: PkinitRequest,
   reply: Uint8Array,
-): CachedTicket | typeof UNARMORED {
+): Promise<CachedTicket | typeof UNARMORED> {
   const rep = decoded("AS-REP", () => decodeKdcRep(reply));
   if (rep.msgType !== 11) {
     throw new SspiError(
@@ -259,7 +261,7 @@ function armoredReply(
   try {
     checkFinished(state, rep, resp);
     let strengthened = false;
-    const t = checkedReply(cred, id, req, rep, {
+    const t = await checkedReply(cred, id, req, rep, {
       padata: resp.padata,
       strengthen: (k) => {
         const s = strengthenedKey(resp, k);

@@ -18,12 +18,17 @@ import { signatureSchemes } from "../../pki/signature.ts";
 import { SspiError } from "../../sspi/errors.ts";
 import { SEC_E_NO_CREDENTIALS } from "../../sspi/status.ts";
 import { kerberosSans } from "./pkinit_certs.ts";
+import {
+  type KdcRevocationOptions,
+  KdcRevocationPolicy,
+  kdcRevocationPolicyOf,
+} from "./pkinit_revocation.ts";
 
 /** Certificates as the options take them: PEM text, one DER, or a DER list. */
 export type CertificatesOption = string | Uint8Array | readonly Uint8Array[];
 
 /** The PKINIT options of `KerberosAuthData`. */
-export interface PkinitOptions {
+export interface PkinitOptions extends KdcRevocationOptions {
   /** The user's certificate chain, leaf first. */
   Certificate?: CertificatesOption;
   /** The leaf's private key. */
@@ -44,19 +49,23 @@ export class PkinitIdentity {
   readonly leaf: Certificate;
   /** The parsed roots for the KDC's certificate. */
   readonly kdcRoots: readonly Certificate[];
+  /** How the KDC's certificate is checked for revocation. */
+  readonly kdcRevocation: KdcRevocationPolicy;
   #key: PrivateKey | null;
 
-  /** Builds an identity from checked parts. */
+  /** Builds an identity from checked parts (revocation policy: the default). */
   constructor(
     chain: Uint8Array[],
     leaf: Certificate,
     key: PrivateKey,
     kdcRoots: Certificate[],
+    kdcRevocation: KdcRevocationPolicy = new KdcRevocationPolicy(),
   ) {
     this.chain = chain;
     this.leaf = leaf;
     this.#key = key;
     this.kdcRoots = kdcRoots;
+    this.kdcRevocation = kdcRevocation;
   }
 
   /** The private key; throws `SEC_E_NO_CREDENTIALS` after `dispose`. */
@@ -113,10 +122,11 @@ export function wantsPkinit(d: PkinitOptions): boolean {
 }
 
 /**
- * The identity of `Certificate`, `PrivateKey` and `KdcRootCertificates`; throws
- * `SEC_E_NO_CREDENTIALS` when one is missing, does not parse, or the key is not the
- * leaf's or cannot sign (RSA of 2048 bits or more is what KDCs expect; ECDSA P-256
- * and P-384 keys sign too).
+ * The identity of `Certificate`, `PrivateKey` and `KdcRootCertificates` (with the
+ * KDC certificate's revocation policy of `KdcCertificateRevocationLists` and
+ * `KdcRevocationCheck`); throws `SEC_E_NO_CREDENTIALS` when one is missing, does
+ * not parse, or the key is not the leaf's or cannot sign (RSA of 2048 bits or more
+ * is what KDCs expect; ECDSA P-256 and P-384 keys sign too).
  */
 export function pkinitIdentityOf(d: PkinitOptions): PkinitIdentity {
   if (d.PrivateKey === undefined) refuse("Certificate needs its PrivateKey");
@@ -146,7 +156,8 @@ export function pkinitIdentityOf(d: PkinitOptions): PkinitIdentity {
   if (signatureSchemes(key).length === 0) {
     refuse("the private key cannot sign (RSA too short?)");
   }
-  return new PkinitIdentity(chain, leaf, key, roots);
+  const revocation = kdcRevocationPolicyOf(d);
+  return new PkinitIdentity(chain, leaf, key, roots, revocation);
 }
 
 /**

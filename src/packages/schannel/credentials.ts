@@ -20,7 +20,7 @@ import {
   type RevocationPolicy,
   revocationPolicy,
 } from "./status_request.ts";
-import { RevocationCache } from "./revocation_cache.ts";
+import { RevocationCache } from "../../pki/revocation_cache.ts";
 import type { RevocationCheck } from "./peer.ts";
 import { TIMESTAMP_NEVER } from "../../sspi/buffers.ts";
 import {

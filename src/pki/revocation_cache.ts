@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { Crl } from "../../pki/mod.ts";
-import { toHex } from "../../util/bytes.ts";
+import type { Crl } from "./crl.ts";
+import { toHex } from "../util/bytes.ts";
 
 /** The most CRLs, and the most OCSP responses, a credential keeps. */
 export const MAX_CACHED = 256;
