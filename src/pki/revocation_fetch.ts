@@ -124,8 +124,13 @@ export async function fetchFor(
     }
     offline = true;
   }
+  // A CRL is kept (and the search ends) only once it answers about `cert`: one
+  // that does not verify, is out of date or is another issuer's is not cached
+  // (its nextUpdate is the sender's word) and the next URL is tried.
+  let unusable: RevocationStatus[] = [];
   for (const url of urls.crl) {
     let crl = cache.crls.get(url, now.getTime());
+    const cachedHit = crl !== undefined && crl !== null;
     if (!crl) {
       const der = await fetchBytes(url, { method: "GET" }, MAX_CRL_BYTES);
       crl = der && parseCrl(der);
@@ -133,15 +138,18 @@ export async function fetchFor(
         offline = true;
         continue;
       }
-      cache.addCrl(url, crl, now.getTime());
     }
     // A CRL from another issuer (an indirect one) says nothing about `cert`.
     const verdicts = bytesEqual(crl.issuer, cert.issuer)
       ? [checkCrl(crl, cert, issuer, now)]
       : [];
-    return { verdicts, offline: false };
+    if (verdicts[0] === "good" || verdicts[0] === "revoked") {
+      if (!cachedHit) cache.addCrl(url, crl, now.getTime());
+      return { verdicts, offline: false };
+    }
+    unusable = verdicts;
   }
-  return { verdicts: [], offline };
+  return { verdicts: unusable, offline: offline && unusable.length === 0 };
 }
 
 /**

@@ -6,15 +6,21 @@
  */
 import assert from "node:assert/strict";
 import {
+  ApplyControlToken,
   type CredSspDelegatedCredentials,
   CtxtHandle,
   DeleteSecurityContext,
   QueryContextAttributes,
+  SCHANNEL_SHUTDOWN,
   SEC_E_LOGON_DENIED,
   SEC_E_MUTUAL_AUTH_FAILED,
   SEC_E_NO_CREDENTIALS,
   SEC_E_OK,
+  SEC_I_CONTEXT_EXPIRED,
   SEC_I_CONTINUE_NEEDED,
+  SecBuffer,
+  SECBUFFER_TOKEN,
+  SecBufferDesc,
   SECPKG_ATTR_CREDSSP_DELEGATED_CREDENTIALS,
   SECPKG_ATTR_REMOTE_CERT_CONTEXT,
 } from "../../mod.ts";
@@ -65,7 +71,8 @@ credsspTest(
   "the whole exchange: TLS, Negotiate(NTLM), public-key binding, delegated password",
   () => {
     for (const cert of [pki!.rsaServer, pki!.ecServer]) {
-      const h = handshake(clientCred(), serverCred(cert), "TERMSRV/localhost");
+      const cc = clientCred();
+      const h = handshake(cc, serverCred(cert), "TERMSRV/localhost");
       // TLS (2 legs), NEGOTIATE/CHALLENGE, AUTHENTICATE, SPNEGO's last token, pubKeyAuth both ways, authInfo.
       assert.ok(h.legs >= 5, `${h.legs} legs`);
       const out: { value?: CredSspDelegatedCredentials } = {};
@@ -94,6 +101,22 @@ credsspTest(
         new TextDecoder().decode(unseal(h.server, rec).data!),
         "over the channel",
       );
+      // And ISC after SCHANNEL_SHUTDOWN gives the TLS channel's close_notify.
+      assert.equal(
+        ApplyControlToken(
+          h.client,
+          new SecBufferDesc([
+            new SecBuffer(
+              SECBUFFER_TOKEN,
+              Uint8Array.of(SCHANNEL_SHUTDOWN, 0, 0, 0),
+            ),
+          ]),
+        ),
+        SEC_E_OK,
+      );
+      const bye = isc(cc, h.client, false, "TERMSRV/localhost", null);
+      assert.equal(bye.status, SEC_E_OK);
+      assert.equal(unseal(h.server, bye.token!).status, SEC_I_CONTEXT_EXPIRED);
       DeleteSecurityContext(h.client);
       DeleteSecurityContext(h.server);
       // Deleting the context wipes the delegated password.

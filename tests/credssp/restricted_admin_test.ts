@@ -11,12 +11,16 @@ import {
   CtxtHandle,
   DeleteSecurityContext,
   QueryContextAttributes,
+  SEC_E_LOGON_DENIED,
+  SEC_E_NO_CREDENTIALS,
   SEC_E_OK,
   SEC_E_UNSUPPORTED_FUNCTION,
   SEC_I_CONTINUE_NEEDED,
   SECPKG_ATTR_CREDSSP_DELEGATED_CREDENTIALS,
   SECPKG_ATTR_NAMES,
   STATUS_ACCOUNT_RESTRICTION,
+  STATUS_PASSWORD_EXPIRED,
+  STATUS_PASSWORD_MUST_CHANGE,
 } from "../../mod.ts";
 import {
   decodeTSRequest,
@@ -296,3 +300,29 @@ Deno.test({
     });
   },
 });
+
+Deno.test(
+  "credssp restricted admin: no forwarded TGT (Delegate is refused with it); a server's password statuses reach the client as they are",
+  async () => {
+    assert.throws(
+      () => restrictedClient({ Delegate: true }),
+      new RegExp(SEC_E_NO_CREDENTIALS.toString(16)),
+    );
+    const { errorCodeOf, statusOfErrorCode } = await import(
+      "../../src/packages/credssp/errorcode.ts"
+    );
+    for (
+      const s of [
+        STATUS_ACCOUNT_RESTRICTION,
+        STATUS_PASSWORD_EXPIRED,
+        STATUS_PASSWORD_MUST_CHANGE,
+      ]
+    ) {
+      assert.equal(statusOfErrorCode(errorCodeOf(s)) >>> 0, s);
+    }
+    assert.equal(
+      statusOfErrorCode(errorCodeOf(SEC_E_LOGON_DENIED)) >>> 0,
+      SEC_E_LOGON_DENIED,
+    );
+  },
+);

@@ -8,9 +8,11 @@
  */
 import assert from "node:assert/strict";
 import {
+  ApplyControlToken,
   type CtxtHandle,
   DeleteSecurityContext,
   FreeCredentialsHandle,
+  SCHANNEL_SHUTDOWN,
   SEC_E_OK,
   SEC_E_UNSUPPORTED_FUNCTION,
   SEC_I_CONTINUE_NEEDED,
@@ -178,6 +180,46 @@ test("data sealed before the answer is still read (under the old keys)", (p) => 
   }
 });
 
+test("after SCHANNEL_SHUTDOWN a KeyUpdate request is not answered: close_notify is all that goes", (p) => {
+  const sctx = new OpensslContext("server", {
+    certFile: p.ecServer.certPath,
+    keyFile: p.ecServer.keyPath,
+    tickets: 0,
+  });
+  const server = new OpensslEndpoint(sctx);
+  const cred = acquire("client", { RootCertificates: p.ecCa.cert });
+  try {
+    const { ctx } = ourClientHandshake(cred, server);
+    assert.equal(
+      ApplyControlToken(
+        ctx,
+        new SecBufferDesc([
+          new SecBuffer(
+            SECBUFFER_TOKEN,
+            Uint8Array.of(SCHANNEL_SHUTDOWN, 0, 0, 0),
+          ),
+        ]),
+      ),
+      SEC_E_OK,
+    );
+    server.keyUpdate(true);
+    server.write(pattern(10, 7));
+    const u = unseal(ctx, server.take());
+    assert.equal(u.status, SEC_E_OK);
+    const bye = isc(cred, ctx, false, "localhost", null);
+    assert.equal(bye.status, SEC_E_OK);
+    // The close_notify under our unchanged keys: OpenSSL reads it.
+    server.feed(bye.token!);
+    server.read();
+    assert.ok(server.peerClosed, "OpenSSL saw our close_notify");
+    DeleteSecurityContext(ctx);
+  } finally {
+    server.free();
+    sctx.free();
+    FreeCredentialsHandle(cred);
+  }
+});
+
 /** Our client's package context, handshaken with `server` in memory. */
 function packageClient(p: TestPki, server: OpensslEndpoint) {
   const cred = schannelPackage.acquireCredentials({
@@ -231,6 +273,13 @@ test("CredSSP's TLS channel sends the KeyUpdate before its next TSRequest", (p) 
       got.kind === "request" ? got.request : null,
       decodeTSRequest(request),
     );
+    // The KeyUpdate is owed, not yet made: a record sealed without the channel's
+    // answer still goes under the current keys, which OpenSSL reads.
+    const plain = new TlsChannel(ctx).seal(pattern(20, 8));
+    assert.ok(plain instanceof Uint8Array);
+    assert.equal(plain.length, 5 + 20 + 17);
+    server.feed(plain);
+    assert.deepEqual(server.read(), pattern(20, 8));
     const reply = pattern(60, 6);
     const sealed = channel.seal(reply);
     assert.ok(sealed instanceof Uint8Array);

@@ -89,8 +89,11 @@ interface World {
   crlGood: Leaf;
   crlRevoked: Leaf;
   dead: Leaf;
+  /** Its CRL distribution points: a forged CRL's URL, then the real one's. */
+  twoCdp: Leaf;
   ocspHits: () => number;
   crlHits: () => number;
+  forgedHits: () => number;
   close: () => Promise<void>;
 }
 
@@ -143,6 +146,11 @@ async function makeWorld(): Promise<World> {
   const crl = serve(async () =>
     new Response(await Deno.readFile(`${dir}/ca.crl.der`))
   );
+  // A CRL made by a key that is not the CA's, under the CA's name: it parses but
+  // does not verify (what a machine in the middle could serve).
+  const forged = serve(async () =>
+    new Response(await Deno.readFile(`${dir}/forged.crl.der`))
+  );
   const dead = deadPort();
   const aia = (port: number) =>
     `authorityInfoAccess=OCSP;URI:http://127.0.0.1:${port}/\n`;
@@ -190,6 +198,11 @@ async function makeWorld(): Promise<World> {
     crlGood: await leaf("crl-good", cdp),
     crlRevoked: await leaf("crl-revoked", cdp),
     dead: await leaf("dead", aia(dead)),
+    twoCdp: await leaf(
+      "two-cdp",
+      `crlDistributionPoints=URI:http://127.0.0.1:${forged.port}/forged.crl,` +
+        `URI:http://127.0.0.1:${crl.port}/ca.crl\n`,
+    ),
   };
   // The index: "revoked" and "crl-revoked" revoked an hour ago, the rest valid.
   const serial = async (name: string) => {
@@ -239,14 +252,57 @@ async function makeWorld(): Promise<World> {
     "-out",
     "ca.crl.der",
   ]);
+  await openssl(dir, [
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "forger.key",
+    "-out",
+    "forger.pem",
+    "-days",
+    "30",
+    "-subj",
+    "/CN=Online Test CA",
+  ]);
+  await Deno.writeTextFile(`${dir}/forged-index.txt`, "");
+  await Deno.writeTextFile(`${dir}/forged-crlnumber`, "01\n");
+  await Deno.writeTextFile(
+    `${dir}/forged.cnf`,
+    "[ca]\ndefault_ca=d\n[d]\ndatabase=forged-index.txt\n" +
+      "crlnumber=forged-crlnumber\ndefault_md=sha256\ndefault_crl_days=30\n",
+  );
+  await openssl(dir, [
+    "ca",
+    "-config",
+    "forged.cnf",
+    "-gencrl",
+    "-keyfile",
+    "forger.key",
+    "-cert",
+    "forger.pem",
+    "-out",
+    "forged.crl",
+  ]);
+  await openssl(dir, [
+    "crl",
+    "-in",
+    "forged.crl",
+    "-outform",
+    "DER",
+    "-out",
+    "forged.crl.der",
+  ]);
   return {
     ca: await Deno.readTextFile(`${dir}/ca.pem`),
+    forgedHits: forged.hits,
     ...w,
     ocspHits: ocsp.hits,
     crlHits: crl.hits,
     close: async () => {
       await ocsp.close();
       await crl.close();
+      await forged.close();
       await Deno.remove(dir, { recursive: true });
     },
   };
@@ -368,6 +424,24 @@ onlineTest(
     assert.equal(await connect(cc, w.crlRevoked), CRYPT_E_REVOKED);
     assert.equal(await connect(cc, w.crlGood), SEC_E_OK);
     assert.equal(w.crlHits(), before + 1);
+    FreeCredentialsHandle(cc);
+  },
+);
+
+onlineTest(
+  "a CRL that does not verify is neither cached nor the end of the search: the next distribution point's is used",
+  async () => {
+    const w = world!;
+    const cc = client(END);
+    const forged = w.forgedHits();
+    const real = w.crlHits();
+    assert.equal(await connect(cc, w.twoCdp), SEC_E_OK);
+    assert.equal(w.forgedHits(), forged + 1);
+    assert.equal(w.crlHits(), real + 1);
+    // The real CRL is cached; the forged one is asked again, and not believed.
+    assert.equal(await connect(cc, w.twoCdp), SEC_E_OK);
+    assert.equal(w.forgedHits(), forged + 2);
+    assert.equal(w.crlHits(), real + 1);
     FreeCredentialsHandle(cc);
   },
 );

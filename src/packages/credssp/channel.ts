@@ -17,6 +17,7 @@ import {
 } from "../../sspi/flags.ts";
 import type { PackageContext } from "../../sspi/package.ts";
 import {
+  isFailure,
   SEC_E_INCOMPLETE_MESSAGE,
   SEC_E_INTERNAL_ERROR,
   SEC_E_INVALID_TOKEN,
@@ -43,16 +44,21 @@ export type ChannelRead =
 export class TlsChannel {
   #tls: PackageContext;
   #plain: Uint8Array = new Uint8Array(0);
-  /** KeyUpdate records owed to the peer, sent before the next sealed bytes. */
-  #owed: Uint8Array[] = [];
+  /** The peer's KeyUpdate asked for ours (sent before our next record). */
+  #keyUpdateOwed = false;
 
   /** A channel over an established Schannel context. */
   constructor(tls: PackageContext) {
     this.#tls = tls;
   }
 
-  /** Asks the TLS context for the KeyUpdate it owes and keeps it for {@link seal}. */
-  #takeKeyUpdate(): number {
+  /**
+   * The KeyUpdate the peer asked for, taken from the TLS context now (its sending
+   * keys move on with it): the record to send before anything else, null when none
+   * is owed, or the TLS context's failure status.
+   */
+  takeKeyUpdate(): Uint8Array | null | number {
+    if (!this.#keyUpdateOwed) return null;
     const r = this.#tls.step({
       target: null,
       flags: 0,
@@ -61,11 +67,12 @@ export class TlsChannel {
       output: null,
       async: false,
     });
-    if (r instanceof Promise || r.status !== SEC_E_OK || !r.token) {
-      return SEC_E_INTERNAL_ERROR;
+    if (r instanceof Promise) return SEC_E_INTERNAL_ERROR;
+    if (r.status !== SEC_E_OK || !r.token) {
+      return isFailure(r.status) ? r.status : SEC_E_INTERNAL_ERROR;
     }
-    this.#owed.push(r.token);
-    return SEC_E_OK;
+    this.#keyUpdateOwed = false;
+    return r.token;
   }
 
   /**
@@ -73,7 +80,9 @@ export class TlsChannel {
    * peer asked for.
    */
   seal(bytes: Uint8Array): Uint8Array | number {
-    const parts: Uint8Array[] = this.#owed.splice(0);
+    const owed = this.takeKeyUpdate();
+    if (typeof owed === "number") return owed;
+    const parts: Uint8Array[] = owed ? [owed] : [];
     for (let at = 0; at < bytes.length || at === 0; at += MAX_RECORD) {
       const chunk = bytes.slice(at, at + MAX_RECORD);
       const sizes = this.#tls.queryAttribute(SECPKG_ATTR_STREAM_SIZES);
@@ -139,9 +148,9 @@ export class TlsChannel {
         return { kind: "more", consumed: at, missing: m?.cbBuffer };
       }
       if (r.status === SEC_I_RENEGOTIATE) {
-        // The peer's KeyUpdate asked for ours: it goes before our next record.
-        const st = this.#takeKeyUpdate();
-        if (st !== SEC_E_OK) return { kind: "failed", status: st };
+        // The peer's KeyUpdate asked for ours: it goes before our next record
+        // (one answers any number of requests).
+        this.#keyUpdateOwed = true;
       } else if (r.status !== SEC_E_OK) {
         return { kind: "failed", status: r.status };
       }

@@ -107,8 +107,14 @@ export class CredSspContext implements PackageContext {
 
   step(req: StepRequest): StepResult | Promise<StepResult> {
     this.#async = req.async;
-    if (this.#state === "failed" || this.#state === "done") {
+    if (this.#state === "failed") {
       return fail(SEC_E_NO_CONTEXT, "the CredSSP exchange is over");
+    }
+    // After the exchange the calls are the TLS channel's, as for Schannel: the
+    // KeyUpdate a peer asked for (after DecryptMessage's SEC_I_RENEGOTIATE) or the
+    // close_notify once SCHANNEL_SHUTDOWN was applied.
+    if (this.#state === "done") {
+      return this.#tls.step({ ...req, credential: undefined });
     }
     try {
       const r = this.#state === "tls"
@@ -320,12 +326,26 @@ export class CredSspContext implements PackageContext {
       if (typeof plain === "number") {
         return fail(plain, "authInfo did not decrypt");
       }
-      const got = receiveTSCredentials(plain, this.#cred.allowRestrictedAdmin);
-      plain.fill(0);
+      let got;
+      try {
+        got = receiveTSCredentials(plain, this.#cred.allowRestrictedAdmin);
+      } finally {
+        plain.fill(0);
+      }
       if (!got.delegated) return fail(got.status, got.message!);
+      // A KeyUpdate the client asked for during the exchange goes out now, as
+      // this last step's token (our next records use the next keys).
+      const owed = this.#channel!.takeKeyUpdate();
+      if (typeof owed === "number") return fail(owed, "the KeyUpdate failed");
       this.#delegated = got.delegated;
       this.#state = "done";
-      return { status: SEC_E_OK, attrs: 0, extra: extra || undefined };
+      return {
+        status: SEC_E_OK,
+        attrs: 0,
+        token: owed,
+        tokenIsFresh: owed !== null,
+        extra: extra || undefined,
+      };
     }
     if (this.#state !== "nego") {
       return fail(SEC_E_INVALID_TOKEN, "an unexpected TSRequest");

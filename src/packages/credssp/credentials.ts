@@ -152,6 +152,14 @@ export function acquireCredSsp(
     throw new TypeError("Schannel credentials are synchronous");
   }
   let delegate: TSPasswordCreds | null = null;
+  if (outbound && RestrictedAdmin === true && negoAuth.Delegate === true) {
+    // Restricted Admin leaves no reusable credential at the server: a forwarded
+    // Kerberos TGT would be one.
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      "RestrictedAdmin does not combine with Delegate (a forwarded TGT)",
+    );
+  }
   if (outbound && RestrictedAdmin === true) {
     // MS-RDPBCGR 2.2.1.1.1, MS-CSSP 2.2.1.2.1: empty TSPasswordCreds, no password.
     delegate = { user: "", domain: "", password: "" };

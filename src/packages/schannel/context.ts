@@ -341,7 +341,11 @@ export class SchannelContext implements PackageContext {
       this.#role === "initiate",
       message,
     );
-    if (!r.keyUpdateRequested || r.status !== SEC_E_OK) {
+    // Once closing (SCHANNEL_SHUTDOWN), nothing more is sent but close_notify.
+    if (
+      !r.keyUpdateRequested || r.status !== SEC_E_OK || this.#shutdown ||
+      this.#closed
+    ) {
       return { status: r.status, qop: 0 };
     }
     // The peer asked for our KeyUpdate: the caller's next ISC/ASC gives it.
