@@ -84,7 +84,9 @@ export async function withShadowServer(
       `/sam-file:${sam}`,
       "+auth",
     ],
-    env: { HOME: home, DISPLAY: `:${display.trim()}` },
+    // Its log is read below: WinPR's default level, whatever this process set
+    // (tests/native/ sets WLOG_LEVEL=OFF for itself, and --parallel shares env).
+    env: { HOME: home, DISPLAY: `:${display.trim()}`, WLOG_LEVEL: "WARN" },
     stdout: "null",
     stderr: "piped",
   }).spawn();

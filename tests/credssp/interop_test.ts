@@ -134,7 +134,9 @@ Deno.test({
           ],
           stdout: "piped",
           stderr: "piped",
-          env: { HOME: Deno.makeTempDirSync() },
+          // WinPR's default log level (tests/native/ sets WLOG_LEVEL=OFF in this
+          // process's env, which --parallel shares).
+          env: { HOME: Deno.makeTempDirSync(), WLOG_LEVEL: "WARN" },
         }).output()
       );
       const log = new TextDecoder().decode(out.stdout) +

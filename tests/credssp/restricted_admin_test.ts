@@ -236,7 +236,9 @@ Deno.test({
             ],
             stdout: "piped",
             stderr: "piped",
-            env: { HOME: Deno.makeTempDirSync() },
+            // Its log is asserted: WinPR's default level, whatever this process
+            // set (tests/native/ sets WLOG_LEVEL=OFF; --parallel shares env).
+            env: { HOME: Deno.makeTempDirSync(), WLOG_LEVEL: "WARN" },
           }).output(),
       );
       const log = new TextDecoder().decode(out.stdout) +
