@@ -106,6 +106,42 @@ export {
   SspiWaitForAsyncCall,
 } from "./src/sspi/async.ts";
 export {
+  AuthIdentityOpaque,
+  type AuthIdentityOut,
+  type PSEC_WINNT_AUTH_IDENTITY_OPAQUE,
+  SspiCompareAuthIdentities,
+  SspiCopyAuthIdentity,
+  SspiDecryptAuthIdentity,
+  SspiEncodeAuthIdentityAsStrings,
+  SspiEncodeStringsAsAuthIdentity,
+  SspiEncryptAuthIdentity,
+  SspiExcludePackage,
+  SspiFreeAuthIdentity,
+  SspiGetTargetHostName,
+  SspiIsAuthIdentityEncrypted,
+  SspiLocalFree,
+  SspiValidateAuthIdentity,
+  SspiZeroAuthIdentity,
+  STATUS_INVALID_PARAMETER,
+} from "./src/sspi/auth_identity.ts";
+export {
+  SEC_WINNT_AUTH_IDENTITY_FLAGS_ID_PROVIDER,
+  SEC_WINNT_AUTH_IDENTITY_FLAGS_PROCESS_ENCRYPTED,
+  SEC_WINNT_AUTH_IDENTITY_FLAGS_RESERVED,
+  SEC_WINNT_AUTH_IDENTITY_FLAGS_SYSTEM_PROTECTED,
+  SEC_WINNT_AUTH_IDENTITY_FLAGS_USER_PROTECTED,
+  SEC_WINNT_AUTH_IDENTITY_MARSHALLED,
+  SEC_WINNT_AUTH_IDENTITY_ONLY,
+} from "./src/sspi/_auth_identity_core.ts";
+export {
+  SEC_WINNT_AUTH_DATA_TYPE_PASSWORD,
+  SEC_WINNT_AUTH_IDENTITY_EX2_SIZE,
+  SEC_WINNT_AUTH_IDENTITY_VERSION_2,
+  SEC_WINNT_AUTH_PACKED_CREDENTIALS_SIZE,
+  SspiMarshalAuthIdentity,
+  SspiUnmarshalAuthIdentity,
+} from "./src/sspi/auth_identity_marshal.ts";
+export {
   type NetlogonOptions,
   type NtlmAuthData,
   type NtlmUser,

@@ -28,12 +28,28 @@ import { SEC_E_UNSUPPORTED_FUNCTION } from "../sspi/status.ts";
 import {
   checkAcquireArgs,
   checkStepArgs,
+  statusOf,
   type StepArgs,
 } from "../sspi/_dispatch.ts";
 import { NativeCalls } from "./_calls.ts";
+import { resolveAuthData } from "../sspi/_auth_identity_core.ts";
 import type { Preparation } from "./_call_types.ts";
 import { defaultLibraryName, openSspiLibrary } from "./_library.ts";
 import type { SecurityFunctionTable } from "./function_table.ts";
+
+/**
+ * `pAuthData` for the native library: an opaque identity (`SspiEncodeStringsAsAuthIdentity`)
+ * becomes `{ User, Domain, Password }`, marshaled as `SEC_WINNT_AUTH_IDENTITY_W`
+ * (which has no package list: WinPR and secur32 get no `PackageList` from here); a
+ * zeroed or freed one is the status `SEC_E_UNKNOWN_CREDENTIALS`.
+ */
+function nativeAuthData(pAuthData: unknown): { value: unknown } | number {
+  try {
+    return { value: resolveAuthData(pAuthData) };
+  } catch (e) {
+    return statusOf(e);
+  }
+}
 
 /** Options of `createNativeTable`. */
 export interface NativeTableOptions {
@@ -176,12 +192,14 @@ export function createNativeTable(
       phCredential,
       ptsExpiry,
     ) {
+      const data = nativeAuthData(pAuthData);
+      if (typeof data === "number") return data;
       return calls.run(
         calls.prepareAcquire(
           pszPrincipal,
           pszPackage,
           fCredentialUse,
-          pAuthData,
+          data.value,
           phCredential,
           ptsExpiry,
         ),
@@ -281,6 +299,8 @@ export function createNativeTable(
         authData: pAuthData,
         out: phCredential,
       });
+      const data = nativeAuthData(pAuthData);
+      if (typeof data === "number") return data;
       return queue(
         AsyncContext,
         "AcquireCredentialsHandleWAsync",
@@ -289,7 +309,7 @@ export function createNativeTable(
             pszPrincipal,
             pszPackage,
             fCredentialUse,
-            pAuthData,
+            data.value,
             phCredential,
             ptsExpiry,
           ),

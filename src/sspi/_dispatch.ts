@@ -41,6 +41,7 @@ import type {
   StepResult,
 } from "./package.ts";
 import { findPackage } from "./registry.ts";
+import { resolveAuthData } from "./_auth_identity_core.ts";
 import {
   isFailure,
   SEC_E_BUFFER_TOO_SMALL,
@@ -273,7 +274,7 @@ export function acquireCore(
       pkg.acquireCredentials({
         principal: a.principal ?? null,
         use,
-        authData: a.authData,
+        authData: resolveAuthData(a.authData),
         async,
       }),
     (cred) => {

@@ -160,7 +160,7 @@ export function serverAuthData(
 /**
  * A full handshake of `pkg` (NTLM by default): `client` table initiates, `server`
  * table accepts, including `CompleteAuthToken` after `SEC_I_COMPLETE_NEEDED`. Stops at
- * the first failure.
+ * the first failure. `clientAuthData` defaults to `user` as a plain identity object.
  */
 export function handshake(
   client: SecurityFunctionTable,
@@ -168,6 +168,11 @@ export function handshake(
   user: SamUser = ALICE,
   target = "HTTP/server.contoso.com",
   pkg = "NTLM",
+  clientAuthData: unknown = {
+    User: user.User,
+    Domain: user.Domain,
+    Password: user.Password,
+  },
 ): Handshake {
   const h: Handshake = {
     client: SEC_I_CONTINUE_NEEDED,
@@ -188,7 +193,7 @@ export function handshake(
       pkg,
       SECPKG_CRED_OUTBOUND,
       null,
-      { User: user.User, Domain: user.Domain, Password: user.Password },
+      clientAuthData,
       null,
       null,
       h.clientCred,
