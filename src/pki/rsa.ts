@@ -1,5 +1,6 @@
 /**
- * RSA signatures (RFC 8017): RSASSA-PKCS1-v1_5 and RSASSA-PSS with MGF1, over `BigInt`.
+ * RSA signatures (RFC 8017): RSASSA-PKCS1-v1_5 and RSASSA-PSS with MGF1, over `BigInt`;
+ * RSAES-PKCS1-v1_5 encryption and the raw decryption primitive (TLS key transport).
  * Signing uses the CRT with base blinding and checks its result with the public key
  * (against faults and inconsistent keys). The blinding pair (r^e, r^-1) is kept per
  * key object and squared between uses, with a fresh random r every 32 signatures, so
@@ -304,4 +305,22 @@ export function rsaEncryptPkcs1(key: RsaPublic, msg: Uint8Array): Uint8Array {
   const m = bytesToBigInt(em);
   em.fill(0);
   return bigIntToBytes(modPow(m, key.e, key.n), k);
+}
+
+/**
+ * The RSA decryption primitive RSADP (RFC 8017 5.1.2) on ciphertext `c` with the
+ * private key (CRT, blinded, checked, as signing): the k-byte encoded block, or
+ * null when `c` is not k bytes or not below the modulus (facts about the
+ * ciphertext alone, not the key's secret). Any padding check is the caller's: a
+ * TLS server must not let its outcome show (RFC 5246 7.4.7.1).
+ */
+export function rsaDecryptRaw(
+  key: RsaPrivate,
+  c: Uint8Array,
+): Uint8Array | null {
+  const k = rsaByteLength(key.n);
+  if (c.length !== k) return null;
+  const m = bytesToBigInt(c);
+  if (m >= key.n) return null;
+  return bigIntToBytes(rsaPrivateOp(key, m), k);
 }

@@ -139,6 +139,7 @@ ticketTest(
     const st = {
       suite: 0xc02b,
       group: 0x1d,
+      exchBits: 0,
       createdAt: now,
       serverName: "localhost",
       master,

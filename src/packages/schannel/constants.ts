@@ -111,6 +111,8 @@ export const ALERT_DECRYPT_ERROR = 51;
 export const ALERT_PROTOCOL_VERSION = 70;
 /** `illegal_parameter`. */
 export const ALERT_ILLEGAL_PARAMETER = 47;
+/** `insufficient_security` (RFC 7919 4: no FFDHE group in common). */
+export const ALERT_INSUFFICIENT_SECURITY = 71;
 /** `missing_extension`. */
 export const ALERT_MISSING_EXTENSION = 109;
 /** `certificate_revoked`. */

@@ -423,12 +423,16 @@ export class SchannelCredential implements PackageCredential {
     return this.#revocationCache ??= new RevocationCache();
   }
 
-  /** Whether `version` (0x0303 or 0x0304) may be used in `role`. */
+  /**
+   * Whether `version` (0x0303 or 0x0304) may be used in `role`: some suite of it
+   * allowed (a server counts TLS 1.2 DHE_RSA and static RSA only with an RSA key).
+   */
   allows(version: number, role: "client" | "server"): boolean {
-    const suites = version === 0x0304
-      ? this.suites
-      : role === "server"
-      ? this.suites12.filter((s) => s.kex === "ecdhe")
+    const suites = version === 0x0304 ? this.suites : role === "server"
+      // DHE_RSA and static RSA only with an RSA certificate.
+      ? this.suites12.filter((s) =>
+        s.kex === "ecdhe" || this.#key?.kind === "rsa"
+      )
       : this.suites12;
     if (suites.length === 0) return false;
     if (this.enabledProtocols === 0) return true;

@@ -33,13 +33,20 @@ export function encodeServerHello12(
     statusRequest?: boolean;
     /** A NewSessionTicket comes before our ChangeCipherSpec (RFC 5077). */
     sessionTicket?: boolean;
+    /**
+     * Send ec_point_formats (default): only with an ECDHE suite (RFC 8422 5.2;
+     * a client that offered no ECC suite refuses it as unsolicited).
+     */
+    ecPointFormats?: boolean;
   },
 ): Uint8Array {
   const w = new Writer().u16(TLS12).bytes(random).vector(1, sessionId);
   w.u16(suite).u8(0).open(2);
   if (opts.renegotiation) w.u16(EXT_RENEGOTIATION_INFO).open(2).u8(0).close();
   if (opts.ems) w.u16(EXT_EXTENDED_MASTER_SECRET).u16(0);
-  w.u16(EXT_EC_POINT_FORMATS).open(2).open(1).u8(0).close().close();
+  if (opts.ecPointFormats ?? true) {
+    w.u16(EXT_EC_POINT_FORMATS).open(2).open(1).u8(0).close().close();
+  }
   if (opts.statusRequest) w.u16(EXT_STATUS_REQUEST).u16(0);
   if (opts.sessionTicket) w.u16(EXT_SESSION_TICKET).u16(0);
   if (opts.protocol) {

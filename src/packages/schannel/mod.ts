@@ -56,9 +56,12 @@
  * `TLS_CHACHA20_POLY1305_SHA256` (TLS 1.3, offered and chosen in that order;
  * `CipherSuites` in the credential restricts them); ECDHE with RSA or ECDSA,
  * AES-128-GCM-SHA256, AES-256-GCM-SHA384 or CHACHA20-POLY1305-SHA256 (TLS 1.2), and,
- * in the client only, after those, DHE_RSA then static RSA with AES-128-GCM-SHA256
- * or AES-256-GCM-SHA384 (RFC 5288, what Windows Server 2012 R2 offers with an RSA
- * certificate; `kex12.ts`: DHE primes of 1024 to 8192 bits). Not implemented: TLS 1.1 and
+ * after those, DHE_RSA then static RSA with AES-128-GCM-SHA256 or AES-256-GCM-SHA384
+ * (RFC 5288, what Windows Server 2012 R2 offers with an RSA certificate): the client
+ * offers them (`kex12.ts`: DHE primes of 1024 to 8192 bits); the server, with an RSA
+ * certificate, picks them when the client offers no ECDHE suite and group in common
+ * (`kex12_server.ts`: RFC 7919 ffdhe2048/ffdhe3072, static RSA decryption with the
+ * RFC 5246 7.4.7.1 random-premaster fallback). Not implemented: TLS 1.1 and
  * older, 0-RTT, starting a KeyUpdate (a peer's KeyUpdate asking for ours makes
  * `DecryptMessage` return `SEC_I_RENEGOTIATE`; the next ISC/ASC call gives ours).
  * TLS 1.2 also resumes with RFC 5077 tickets: a client asks for them, a server

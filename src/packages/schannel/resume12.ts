@@ -340,6 +340,7 @@ export class Tls12ResumedServer {
     e.cipherBits = suite.crypto.keyLen * 8;
     e.cipherSuite = suite.id;
     e.group = this.#session.group;
+    e.exchBits = this.#session.exchBits ?? 0;
     e.resumed = true;
     e.sessionId = this.#session.sessionId.slice();
     e.transcript.useSuite(suite.crypto);
@@ -350,6 +351,7 @@ export class Tls12ResumedServer {
         ems: true,
         renegotiation: ch.renegotiation,
         protocol: e.protocol,
+        ecPointFormats: suite.kex === "ecdhe",
       }),
     );
     e.transcript.add(sh);

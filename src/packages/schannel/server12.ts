@@ -1,8 +1,10 @@
 /**
- * The TLS 1.2 server flow (RFC 5246 7.3, ECDHE per RFC 8422, AES-128-GCM), taken when
- * a client does not offer TLS 1.3: ServerHello (with RFC 8446's downgrade sentinel),
- * Certificate, ServerKeyExchange (x25519, signed), optional CertificateRequest,
- * ServerHelloDone; then the client's flight and our ChangeCipherSpec and Finished.
+ * The TLS 1.2 server flow (RFC 5246 7.3; ECDHE per RFC 8422, else DHE_RSA or static
+ * RSA: suite choice and key exchanges in `kex12_server.ts`), taken when a client
+ * does not offer TLS 1.3: ServerHello (with RFC 8446's downgrade sentinel),
+ * Certificate, ServerKeyExchange (ECDHE or DHE, signed; none with static RSA),
+ * optional CertificateRequest, ServerHelloDone; then the client's flight and our
+ * ChangeCipherSpec and Finished.
  * A session that may be resumed gets a random 32-byte session_id and goes into the
  * credential's cache once complete (abbreviated handshakes: `resume12.ts`).
  *
@@ -10,15 +12,9 @@
  */
 import { randomBytes } from "../../crypto/mod.ts";
 
-import {
-  type Certificate,
-  sign,
-  signatureSchemes,
-  verifySignature,
-} from "../../pki/mod.ts";
+import { type Certificate, sign, verifySignature } from "../../pki/mod.ts";
 import {
   ALERT_DECRYPT_ERROR,
-  ALERT_HANDSHAKE_FAILURE,
   ALERT_PROTOCOL_VERSION,
   CT_CHANGE_CIPHER_SPEC,
   DOWNGRADE_TLS12,
@@ -38,13 +34,11 @@ import {
 import { type TlsEngine, unexpected } from "./engine.ts";
 import { type ClientHello, parseCertificateVerify } from "./messages.ts";
 import {
-  ecdheParams,
   encodeCertificate12,
   encodeCertificateRequest12,
   encodeServerHello12,
   encodeServerKeyExchange,
   parseCertificate12,
-  parseClientKeyExchange,
 } from "./messages12.ts";
 import { finished12, keyBlock12, masterSecret12 } from "./prf.ts";
 import { AES128_SHA256, type Tls13Suite } from "./keys.ts";
@@ -59,9 +53,12 @@ import {
   TICKET12_LIFETIME,
 } from "./ticket12.ts";
 import { parsePeerChain, requireFinished, requireTrusted } from "./peer.ts";
-import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
-  SEC_E_ALGORITHM_MISMATCH,
+  chooseServerSuite12,
+  type ServerKex12,
+  serverKex12,
+} from "./kex12_server.ts";
+import {
   SEC_E_DECRYPT_FAILURE,
   SEC_E_UNSUPPORTED_FUNCTION,
 } from "../../sspi/status.ts";
@@ -88,7 +85,7 @@ export class Tls12Server {
   #clientRandom: Uint8Array = new Uint8Array(0);
   #serverRandom: Uint8Array = new Uint8Array(0);
   #ems = false;
-  #share: KeyShare | null = null;
+  #kex: ServerKex12 | null = null;
   #secret: Uint8Array | null = null;
   #master: Uint8Array | null = null;
   /** The chosen suite's PRF hash and AES key length. */
@@ -124,34 +121,12 @@ export class Tls12Server {
       );
     }
     const key = this.#cred.key()!;
-    // Our first ECDHE suite for this certificate's key that the client offers (our
-    // server speaks no DHE or static RSA).
-    const chosen = this.#cred.suites12.find((x) =>
-      x.kex === "ecdhe" && x.rsa === (key.kind === "rsa") &&
-      ch.suites.includes(x.id)
-    );
-    const group = this.#cred.groups.find((g) => ch.groups.includes(g));
-    if (!chosen || group === undefined) {
-      throw new TlsAlert(
-        ALERT_HANDSHAKE_FAILURE,
-        SEC_E_ALGORITHM_MISMATCH,
-        "the TLS 1.2 client offers no ECDHE suite and group this credential allows for its certificate",
-      );
-    }
+    const choice = chooseServerSuite12(this.#cred, ch);
+    const chosen = choice.suite;
     const suite = this.#suiteId = chosen.id;
     this.#suite = chosen.crypto;
     this.#e.cipherBits = chosen.crypto.keyLen * 8;
     this.#e.cipherSuite = chosen.id;
-    const scheme = signatureSchemes(key).find((s) =>
-      ch.signatureSchemes.includes(s)
-    );
-    if (scheme === undefined) {
-      throw new TlsAlert(
-        ALERT_HANDSHAKE_FAILURE,
-        SEC_E_ALGORITHM_MISMATCH,
-        "no signature scheme in common",
-      );
-    }
     this.#clientRandom = ch.random.slice();
     this.#serverRandom = randomBytes(32);
     // RFC 8446 4.1.3: a server that speaks TLS 1.3 marks a TLS 1.2 answer.
@@ -181,6 +156,7 @@ export class Tls12Server {
         protocol: e.protocol,
         statusRequest: staple !== null,
         sessionTicket: this.#issueTicket,
+        ecPointFormats: chosen.kex === "ecdhe",
       }),
     ));
     send(
@@ -194,19 +170,26 @@ export class Tls12Server {
         ),
       );
     }
-    this.#share = newKeyShare(group);
-    this.#e.group = group;
-    const params = ecdheParams(group, this.#share.publicKey);
-    const signed = new Uint8Array(64 + params.length);
-    signed.set(this.#clientRandom);
-    signed.set(this.#serverRandom, 32);
-    signed.set(params, 64);
-    send(
-      handshakeMessage(
-        HS_SERVER_KEY_EXCHANGE,
-        encodeServerKeyExchange(params, scheme, sign(key, scheme, signed)),
-      ),
-    );
+    const kex = this.#kex = serverKex12(choice, key, ch.legacyVersion);
+    // DHE and static RSA report their size, not a named group (as the client).
+    e.group = kex.bits ? 0 : choice.group;
+    e.exchBits = kex.bits;
+    if (kex.params) {
+      const signed = new Uint8Array(64 + kex.params.length);
+      signed.set(this.#clientRandom);
+      signed.set(this.#serverRandom, 32);
+      signed.set(kex.params, 64);
+      send(
+        handshakeMessage(
+          HS_SERVER_KEY_EXCHANGE,
+          encodeServerKeyExchange(
+            kex.params,
+            choice.scheme,
+            sign(key, choice.scheme, signed),
+          ),
+        ),
+      );
+    }
     if (this.#ask) {
       send(
         handshakeMessage(
@@ -287,6 +270,7 @@ export class Tls12Server {
             master: this.#master!.slice(),
             suite: this.#suiteId,
             group: e.group,
+            exchBits: e.exchBits,
             serverName: e.serverName,
             createdAt: Date.now(),
           });
@@ -311,6 +295,7 @@ export class Tls12Server {
     const ticket = sealTicket12(this.#cred.ticketKey(), {
       suite: this.#suiteId,
       group: e.group,
+      exchBits: e.exchBits,
       createdAt: Date.now(),
       serverName: e.serverName,
       master: this.#master!,
@@ -332,7 +317,7 @@ export class Tls12Server {
 
   /** Wipes the secrets of a handshake that may not have completed. */
   wipe(): void {
-    this.#share?.secret.fill(0);
+    this.#kex?.wipe();
     this.#secret?.fill(0);
     this.#master?.fill(0);
     // Keys not yet handed to the engine (whose own wipe takes the others).
@@ -355,11 +340,8 @@ export class Tls12Server {
   }
 
   #clientKeyExchange(body: Uint8Array): void {
-    this.#secret = sharedSecret(
-      this.#share!,
-      parseClientKeyExchange(body),
-      "client",
-    );
+    this.#secret = this.#kex!.premaster(body);
+    this.#kex!.wipe();
   }
 
   #keys(): void {

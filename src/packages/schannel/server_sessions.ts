@@ -23,8 +23,10 @@ export interface ServerSession12 {
   readonly master: Uint8Array;
   /** The TLS 1.2 suite's code point. */
   readonly suite: number;
-  /** The ECDHE group of the full handshake (reported again when resumed). */
+  /** The ECDHE group of the full handshake (reported again when resumed); 0 for DHE and static RSA. */
   readonly group: number;
+  /** DHE's prime or static RSA's modulus bits (`dwExchStrength`, reported again when resumed), else 0. */
+  readonly exchBits?: number;
   /** The host name the client asked for (SNI), if any: a resumption must ask for the same. */
   readonly serverName: string | null;
   /** When the full handshake completed (ms). */

@@ -27,8 +27,10 @@ const VERSION12 = 2;
 export interface Ticket12State {
   /** The TLS 1.2 suite's code point. */
   suite: number;
-  /** The ECDHE group of the full handshake. */
+  /** The ECDHE group of the full handshake (0 for DHE and static RSA). */
   group: number;
+  /** DHE's prime or static RSA's modulus bits (`dwExchStrength`), else 0. */
+  exchBits: number;
   /** When the full handshake completed (ms since the epoch). */
   createdAt: number;
   /** The host name the client asked for (SNI) then, or null. */
@@ -42,7 +44,8 @@ const DEC = new TextDecoder();
 
 /** Seals `st` into a ticket with `key`. */
 export function sealTicket12(key: TicketKey, st: Ticket12State): Uint8Array {
-  const w = new Writer().u8(VERSION12).u16(st.suite).u16(st.group);
+  const w = new Writer().u8(VERSION12).u16(st.suite).u16(st.group)
+    .u16(st.exchBits);
   putTime(w, st.createdAt);
   w.vector(1, ENC.encode(st.serverName ?? "")).vector(1, st.master);
   return key.sealBytes(w.finish());
@@ -64,6 +67,7 @@ export function openTicket12(
     if (r.u8() !== VERSION12) return null;
     const suite = r.u16();
     const group = r.u16();
+    const exchBits = r.u16();
     const createdAt = readTime(r);
     const name = DEC.decode(r.vector(1));
     const master = r.vector(1, 48).slice();
@@ -72,7 +76,14 @@ export function openTicket12(
       master.fill(0);
       return null;
     }
-    return { suite, group, createdAt, serverName: name || null, master };
+    return {
+      suite,
+      group,
+      exchBits,
+      createdAt,
+      serverName: name || null,
+      master,
+    };
   } catch (e) {
     if (e instanceof TlsAlert) return null;
     throw e;
