@@ -5,7 +5,9 @@
  * WebAssembly module (`src/wasm/p256.ts`: masked table scans and selects, no
  * scalar-dependent branches); P-384 uses `BigInt` Jacobian arithmetic, which is
  * not constant-time (see bigint.ts), and so is the `BigInt` scalar arithmetic
- * modulo n of both curves.
+ * modulo n of both curves. {@link mulLadder} (P-384 ECDH, `ecdh384.ts`) is a
+ * Montgomery ladder with masked swaps: no scalar-dependent branches or table
+ * lookups, but still `BigInt` underneath.
  *
  * @module
  */
@@ -198,6 +200,47 @@ function mulAdd(
 export function mulBigInt(c: Curve, k: bigint, pt: Point | null): Point | null {
   const t = pt ? table(c, pt) : baseTable(c);
   return mulAdd(c, mod(k, c.n), t, 0n, baseTable(c));
+}
+
+/** Swaps the coordinates of `a` and `b` when `bit` is 1n, by masks, not a branch. */
+function cswap(a: Jac, b: Jac, bit: bigint): void {
+  const mask = -bit; // 0n or -1n (all ones)
+  for (let j = 0; j < 3; j++) {
+    const d = (a[j] ^ b[j]) & mask;
+    a[j] ^= d;
+    b[j] ^= d;
+  }
+}
+
+/**
+ * k*P over `BigInt` by a Montgomery ladder, for a secret scalar `k` in [1, n): the
+ * same sequence of one addition, one doubling and two masked swaps for each of a
+ * fixed number of bits (k + n or k + 2n, whichever has bit bitlen(n) set, as in
+ * OpenSSL), with no table lookups and no branch on the scalar's bits. Null for
+ * infinity (k a multiple of n). The caller checks that `pt` is on the curve.
+ *
+ * Residual timing: `BigInt` multiplication, reduction and `mod` take time that
+ * depends on the operand values, and the addition's special cases (an operand at
+ * infinity, equal operands) run only for k near 0 or n.
+ */
+export function mulLadder(c: Curve, k: bigint, pt: Point): Point | null {
+  const bits = BigInt(bitLength(c.n));
+  const k1 = mod(k, c.n) + c.n;
+  const k2 = k1 + c.n;
+  const top = (k1 >> bits) & 1n;
+  const kk = k2 ^ ((k1 ^ k2) & -top); // bit `bits` set: bits + 1 bits long
+  const r0: Jac = [pt.x, pt.y, 1n];
+  const r1: Jac = double(c, r0);
+  for (let i = bits - 1n; i >= 0n; i--) {
+    const bit = (kk >> i) & 1n;
+    cswap(r0, r1, bit);
+    const sum = add(c, r0, r1);
+    const dbl = double(c, r0);
+    r1[0] = sum[0], r1[1] = sum[1], r1[2] = sum[2];
+    r0[0] = dbl[0], r0[1] = dbl[1], r0[2] = dbl[2];
+    cswap(r0, r1, bit);
+  }
+  return toAffine(c, r0);
 }
 
 /** x || y of an affine P-256 point, 64 bytes. */

@@ -3,7 +3,7 @@
  * SEC1), TLS 1.3 signature schemes (RSA PKCS#1 v1.5, RSA-PSS, ECDSA P-256/P-384 with
  * SHA-256/384/512), certificate signatures and chain validation with SSPI status
  * codes, revocation (OCSP responses, CRLs and Schannel's revocation policy), and P-256
- * ECDH. Synchronous and portable: big numbers are JS `BigInt`, while
+ * and P-384 ECDH (P-384: a `BigInt` Montgomery ladder, see ecdh384.ts). Synchronous and portable: big numbers are JS `BigInt`, while
  * SHA-256 and P-256 point multiplication come from the project's WebAssembly module
  * and SHA-384/512 from portable TypeScript.
  *
@@ -129,9 +129,17 @@ export {
   decodePoint,
   encodePoint,
   mulBase,
+  mulLadder,
   mulPoint,
   P256,
   p256Ecdh,
   P384,
   type Point,
 } from "./ec.ts";
+export {
+  p384Ecdh,
+  type P384KeyPair,
+  p384KeyPair,
+  p384PeerPoint,
+  p384PublicKey,
+} from "./ecdh384.ts";

@@ -126,6 +126,8 @@ const SSL_ERROR_WANT_READ = 2;
 const SSL_ERROR_ZERO_RETURN = 6;
 /** `NID_X25519`, what `SSL_get_negotiated_group` answers for x25519. */
 export const NID_X25519 = 1034;
+/** `NID_secp384r1`, what `SSL_get_negotiated_group` answers for P-384. */
+export const NID_SECP384R1 = 715;
 
 /** `libssl` and `libcrypto`, opened. */
 interface Libs {
@@ -232,9 +234,17 @@ export interface OpensslContextOptions {
    * default, 2, when not given; the benchmark sets 0 as our server sends none).
    */
   tickets?: number;
+  /**
+   * The groups allowed, `SSL_CTX_set1_groups_list` syntax (`"P-384"`,
+   * `"X25519:P-256"`); `"X25519"` when not given.
+   */
+  groups?: string;
 }
 
-/** An `SSL_CTX` pinned to TLS 1.3, TLS_AES_128_GCM_SHA256 and x25519. */
+/**
+ * An `SSL_CTX` pinned to TLS 1.3, TLS_AES_128_GCM_SHA256 and x25519 (or the
+ * `groups` of its options).
+ */
 export class OpensslContext {
   /** The `SSL_CTX *`. */
   readonly ptr: Deno.PointerObject;
@@ -263,7 +273,9 @@ export class OpensslContext {
       if (
         ssl.SSL_CTX_set_ciphersuites(ptr, cstr("TLS_AES_128_GCM_SHA256")) !== 1
       ) throw new OpensslError("SSL_CTX_set_ciphersuites");
-      if (ctrl(SSL_CTRL_SET_GROUPS_LIST, 0, cstr("X25519")) !== 1n) {
+      if (
+        ctrl(SSL_CTRL_SET_GROUPS_LIST, 0, cstr(opts.groups ?? "X25519")) !== 1n
+      ) {
         throw new OpensslError("SSL_CTX_set1_groups_list");
       }
       // SSL_SESS_CACHE_OFF: nothing kept from one connection to the next.

@@ -254,7 +254,7 @@ export const DOWNGRADE_TLS12 = Uint8Array.of(
 
 /** `secp256r1` (P-256). */
 export const GROUP_SECP256R1 = 0x0017;
-/** `secp384r1` (listed for ECDSA P-384 certificates only). */
+/** `secp384r1` (P-384): key exchange, and the curve of ECDSA P-384 certificates. */
 export const GROUP_SECP384R1 = 0x0018;
 
 /**

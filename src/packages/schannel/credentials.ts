@@ -123,9 +123,11 @@ export interface SchannelAuthData {
    */
   grbitEnabledProtocols?: number;
   /**
-   * The key exchange groups allowed, preferred first: `"x25519"`, `"secp256r1"`
-   * (`"P-256"`), or their TLS code points. Default both, x25519 first. A client sends
-   * its key share for the first; a server prefers them in this order.
+   * The key exchange groups allowed, preferred first: `"x25519"` (`"curve25519"`),
+   * `"secp256r1"` (`"P-256"`, `"NistP256"`), `"secp384r1"` (`"P-384"`,
+   * `"NistP384"`), case-insensitive, or their TLS code points. Default all three in
+   * that order (as Windows). A client sends its key share for the first (a server
+   * wanting another asks by HelloRetryRequest); a server prefers them in this order.
    */
   KeyExchangeGroups?: readonly (string | number)[];
   /**
@@ -193,8 +195,13 @@ function suitesOf(
 
 const GROUP_NAMES: Readonly<Record<string, number>> = {
   x25519: 0x001d,
+  curve25519: 0x001d,
   secp256r1: 0x0017,
   "p-256": 0x0017,
+  nistp256: 0x0017,
+  secp384r1: 0x0018,
+  "p-384": 0x0018,
+  nistp384: 0x0018,
 };
 
 /** The groups of `KeyExchangeGroups`, checked against what the package speaks. */
@@ -206,7 +213,7 @@ function groupsOf(list: readonly (string | number)[] | undefined): number[] {
   if (!out.length || out.some((g) => !KEX_GROUPS.includes(g))) {
     throw new SspiError(
       SEC_E_ALGORITHM_MISMATCH,
-      'KeyExchangeGroups: only "x25519" and "secp256r1" are supported',
+      'KeyExchangeGroups: only "x25519", "secp256r1" and "secp384r1" are supported',
     );
   }
   return [...new Set(out)];

@@ -161,11 +161,13 @@ export function encodeClientHello(h: {
     w.u16(EXT_EXTENDED_MASTER_SECRET).u16(0);
     w.u16(EXT_RENEGOTIATION_INFO).open(2).u8(0).close();
   }
-  // x25519 and secp256r1 are key exchanges; secp384r1 is listed for the curve of
-  // ECDSA certificates (RFC 8422 5.1 ties TLS 1.2 certificates to this list).
+  // The key exchange groups; secp384r1 is listed even when key exchange in it is
+  // not allowed, for the curve of ECDSA certificates (RFC 8422 5.1 ties TLS 1.2
+  // certificates to this list).
   w.u16(EXT_SUPPORTED_GROUPS).open(2).open(2);
   for (const g of h.groups) w.u16(g);
-  w.u16(GROUP_SECP384R1).close().close();
+  if (!h.groups.includes(GROUP_SECP384R1)) w.u16(GROUP_SECP384R1);
+  w.close().close();
   w.u16(EXT_SIGNATURE_ALGORITHMS).open(2).open(2);
   for (const s of h.signatureSchemes) w.u16(s);
   w.close().close();

@@ -52,6 +52,13 @@
  * `SECPKG_ATTR_SESSION_INFO` says `SSL_SESSION_RECONNECT` when a session was
  * resumed; `SCH_CRED_DISABLE_RECONNECTS` turns it off.
  *
+ * Key exchange: x25519, secp256r1 and secp384r1, in that order (Windows'
+ * default); the client's key share is for the first, a server wanting another
+ * group asks by HelloRetryRequest; TLS 1.2 ECDHE in the same groups.
+ * `KeyExchangeGroups` in a credential restricts and orders them (`"secp384r1"`,
+ * `"P-384"` or `"NistP384"`, ...). `dwExchStrength`: 255, 256 or 384. P-384 runs
+ * over `BigInt` (a Montgomery ladder, not constant-time at the `BigInt` level).
+ *
  * Suites: `TLS_AES_128_GCM_SHA256`, `TLS_AES_256_GCM_SHA384` and
  * `TLS_CHACHA20_POLY1305_SHA256` (TLS 1.3, offered and chosen in that order;
  * `CipherSuites` in the credential restricts them); ECDHE with RSA or ECDSA,

@@ -239,7 +239,7 @@ export class TlsServer extends TlsEngine {
           this.#retryGroup ? SEC_E_ILLEGAL_MESSAGE : SEC_E_ALGORITHM_MISMATCH,
           this.#retryGroup
             ? "the second ClientHello lacks the key share asked for"
-            : "the client supports neither x25519 nor secp256r1",
+            : "the client supports none of our key exchange groups",
         );
       }
       this.#retryGroup = want;
