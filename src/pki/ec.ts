@@ -258,9 +258,13 @@ function fromXy(b: Uint8Array | null): Point | null {
     : null;
 }
 
-/** k*G for the base point G of `c`; null for infinity (k a multiple of n). */
+/**
+ * k*G for the base point G of `c`; null for infinity (k a multiple of n). Its
+ * scalars are secret (an ECDSA nonce, a private key): P-256 runs in WebAssembly,
+ * P-384 by {@link mulLadder}, not by the windowed tables.
+ */
 export function mulBase(c: Curve, k: bigint): Point | null {
-  if (c.name !== "P-256") return mulBigInt(c, k, null);
+  if (c.name !== "P-256") return mulLadder(c, k, { x: c.gx, y: c.gy });
   const kb = bigIntToBytes(mod(k, c.n), 32);
   try {
     return fromXy(p256MulBase(kb));
