@@ -141,10 +141,7 @@ export function dheAgree(ske: DheServerKeyExchange): ClientKex12 {
       "the server's DHE parameters or share are out of range",
     );
   }
-  const xBytes = randomBytes(DHE_EXPONENT_BYTES);
-  xBytes[0] |= 0x80; // a full-size exponent
-  const x = bytesToBigInt(xBytes);
-  xBytes.fill(0);
+  const x = dhExponent(DHE_EXPONENT_BYTES);
   const len = ske.p.length - firstNonZero(ske.p);
   const yc = bigIntToBytes(modPow(g, x, p), len);
   const z = modPow(ys, x, p);
@@ -156,10 +153,31 @@ export function dheAgree(ske: DheServerKeyExchange): ClientKex12 {
       "the server's DHE share is in a small subgroup",
     );
   }
+  const premaster = dhPremaster(z, len);
+  return { premaster, clientKeyExchange: encodeClientKeyExchange2(yc), bits };
+}
+
+/**
+ * A fresh DHE exponent of `bytes` random bytes with its top bit set (a full-size
+ * exponent); the bytes are wiped (the BigInt cannot be).
+ */
+export function dhExponent(bytes: number): bigint {
+  const xBytes = randomBytes(bytes);
+  xBytes[0] |= 0x80;
+  const x = bytesToBigInt(xBytes);
+  xBytes.fill(0);
+  return x;
+}
+
+/**
+ * The TLS premaster of a DHE shared value `z` under a prime of `len` bytes: its
+ * bytes without leading zeros (RFC 5246 8.1.2); the padded copy is wiped.
+ */
+export function dhPremaster(z: bigint, len: number): Uint8Array {
   const padded = bigIntToBytes(z, len);
   const premaster = padded.slice(firstNonZero(padded));
   padded.fill(0);
-  return { premaster, clientKeyExchange: encodeClientKeyExchange2(yc), bits };
+  return premaster;
 }
 
 /** The index of the first non-zero byte of `b` (its length when all are zero). */

@@ -56,6 +56,7 @@ import type { ClientHello } from "./messages.ts";
 import { ecdheParams, parseClientKeyExchange } from "./messages12.ts";
 import type { Kex12, Tls12Suite } from "./prf.ts";
 import { Reader, TlsAlert, Writer } from "./wire.ts";
+import { dhExponent, dhPremaster } from "./kex12.ts";
 
 /** RFC 7919's `ffdhe2048` named group. */
 export const FFDHE2048 = 0x0100;
@@ -221,10 +222,7 @@ function ecdheKex(group: number): ServerKex12 {
 
 function dheKex(group: number): ServerKex12 {
   const { p, len, expBytes } = FFDHE_GROUPS.get(group)!;
-  const xBytes = randomBytes(expBytes);
-  xBytes[0] |= 0x80; // a full-size exponent
-  let x = bytesToBigInt(xBytes);
-  xBytes.fill(0);
+  let x = dhExponent(expBytes);
   // RFC 7919 3: Ys left-padded to the prime's length.
   const ys = bigIntToBytes(modPow(2n, x, p), len);
   const params = new Writer().vector(2, bigIntToBytes(p, len))
@@ -243,14 +241,10 @@ function dheKex(group: number): ServerKex12 {
           "the client's DHE share is out of range",
         );
       }
-      const padded = bigIntToBytes(modPow(yc, x, p), len);
+      const premaster = dhPremaster(modPow(yc, x, p), len);
       // `x` is a BigInt, which cannot be wiped: dropped once used.
       x = 0n;
-      let i = 0;
-      while (i < padded.length && padded[i] === 0) i++;
-      const out = padded.slice(i);
-      padded.fill(0);
-      return out;
+      return premaster;
     },
     wipe() {
       x = 0n;
