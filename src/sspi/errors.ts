@@ -19,11 +19,14 @@ import { statusName } from "./status.ts";
 export class SspiError extends Error {
   /** The SSPI status (unsigned). */
   readonly status: number;
+  /** The sentence alone, without the status name `message` starts with. */
+  readonly reason: string;
   /** Creates an error carrying `status`. */
   constructor(status: number, message: string, options?: ErrorOptions) {
     super(`${statusName(status)}: ${message}`, options);
     this.name = "SspiError";
     this.status = status >>> 0;
+    this.reason = message;
   }
 }
 

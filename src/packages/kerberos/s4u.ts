@@ -23,7 +23,6 @@ import {
   SEC_E_CONTEXT_EXPIRED,
   SEC_E_DELEGATION_POLICY,
   SEC_E_LOGON_DENIED,
-  statusName,
 } from "../../sspi/status.ts";
 import {
   KDC_ERR_BADOPTION,
@@ -171,7 +170,7 @@ export async function s4u2Proxy(
     if (!(e instanceof SspiError) || e.status !== SEC_E_DELEGATION_POLICY) {
       throw e;
     }
-    const refused = e.message.slice(statusName(e.status).length + 2);
+    const refused = e.reason;
     const evidenceNote = isForwardable(evidence)
       ? ""
       : ` (its ticket for ${user} is not forwardable: the service may not use ` +
