@@ -31,27 +31,13 @@ import {
   pkinitPluginAvailable,
   startPkinitKdc,
 } from "./_pkinit_pki.ts";
+import { gencrl, openssl } from "../schannel/_pki.ts";
 
 /** A principal that must pre-authenticate and has no keys: certificate only. */
 const CAROL = "carol";
 const read = (p: string) => Deno.readTextFileSync(p);
 const ready = await kdcAvailable() && await pkinitPluginAvailable();
 if (!ready && !isCI()) await pkinitPeersAvailable(); // prints the skip message with the hint
-
-async function openssl(dir: string, args: string[]): Promise<string> {
-  const o = await new Deno.Command("openssl", {
-    args,
-    cwd: dir,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!o.success) {
-    throw new Error(
-      `openssl ${args.join(" ")}: ${new TextDecoder().decode(o.stderr)}`,
-    );
-  }
-  return new TextDecoder().decode(o.stdout);
-}
 
 /** The serial number (hex) of `pki`'s KDC certificate. */
 async function serialOf(pki: PkinitPki): Promise<string> {
@@ -75,43 +61,12 @@ async function makeCrl(
   name: string,
   revokeKdc: boolean,
 ): Promise<{ pem: string; der: Uint8Array }> {
-  const dir = `${pki.dir}/${name}`;
-  await Deno.mkdir(dir);
-  await Deno.writeTextFile(
-    `${dir}/index.txt`,
+  return await gencrl(
+    pki.dir,
+    name,
+    { key: pki.ca.key, cert: pki.ca.cert },
     revokeKdc ? indexLine(await serialOf(pki), true) : "",
   );
-  await Deno.writeTextFile(`${dir}/crlnumber`, "01\n");
-  await Deno.writeTextFile(
-    `${dir}/ca.cnf`,
-    "[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\ncrlnumber=crlnumber\n" +
-      "default_md=sha256\ndefault_crl_days=1\n",
-  );
-  await openssl(dir, [
-    "ca",
-    "-config",
-    "ca.cnf",
-    "-gencrl",
-    "-keyfile",
-    pki.ca.key,
-    "-cert",
-    pki.ca.cert,
-    "-out",
-    "ca.crl",
-  ]);
-  await openssl(dir, [
-    "crl",
-    "-in",
-    "ca.crl",
-    "-outform",
-    "DER",
-    "-out",
-    "ca.crl.der",
-  ]);
-  return {
-    pem: await Deno.readTextFile(`${dir}/ca.crl`),
-    der: await Deno.readFile(`${dir}/ca.crl.der`),
-  };
 }
 
 /** What each test gets. */

@@ -26,11 +26,11 @@ export interface TestPki {
 }
 
 /** Runs `openssl <args>` in `dir`; throws with its stderr when it fails. */
-export async function openssl(dir: string, args: string[]): Promise<void> {
+export async function openssl(dir: string, args: string[]): Promise<string> {
   const r = await new Deno.Command("openssl", {
     args,
     cwd: dir,
-    stdout: "null",
+    stdout: "piped",
     stderr: "piped",
   }).output();
   if (!r.success) {
@@ -38,6 +38,59 @@ export async function openssl(dir: string, args: string[]): Promise<void> {
       `openssl ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`,
     );
   }
+  return new TextDecoder().decode(r.stdout);
+}
+
+/**
+ * A CRL made by `openssl ca -gencrl` in `dir` with the CA key and certificate files
+ * `ca`, over `index` (the text of an `openssl ca` index; repeated subjects
+ * allowed), valid `days`: written as `<name>.crl` and `<name>.crl.der`, returned as
+ * PEM and DER.
+ */
+export async function gencrl(
+  dir: string,
+  name: string,
+  ca: { key: string; cert: string },
+  index: string,
+  days = 1,
+): Promise<{ pem: string; der: Uint8Array }> {
+  await Deno.writeTextFile(`${dir}/${name}-index.txt`, index);
+  await Deno.writeTextFile(
+    `${dir}/${name}-index.txt.attr`,
+    "unique_subject = no\n",
+  );
+  await Deno.writeTextFile(`${dir}/${name}-crlnumber`, "01\n");
+  await Deno.writeTextFile(
+    `${dir}/${name}-ca.cnf`,
+    `[ca]\ndefault_ca=d\n[d]\ndatabase=${name}-index.txt\n` +
+      `crlnumber=${name}-crlnumber\ndefault_md=sha256\n` +
+      `default_crl_days=${days}\n`,
+  );
+  await openssl(dir, [
+    "ca",
+    "-config",
+    `${name}-ca.cnf`,
+    "-gencrl",
+    "-keyfile",
+    ca.key,
+    "-cert",
+    ca.cert,
+    "-out",
+    `${name}.crl`,
+  ]);
+  await openssl(dir, [
+    "crl",
+    "-in",
+    `${name}.crl`,
+    "-outform",
+    "DER",
+    "-out",
+    `${name}.crl.der`,
+  ]);
+  return {
+    pem: await Deno.readTextFile(`${dir}/${name}.crl`),
+    der: await Deno.readFile(`${dir}/${name}.crl.der`),
+  };
 }
 
 async function read(dir: string, name: string): Promise<TestCert> {

@@ -9,8 +9,6 @@
  */
 import assert from "node:assert/strict";
 import {
-  QueryContextAttributes,
-  SEC_E_OK,
   SECPKG_ATTR_CIPHER_INFO,
   SECPKG_ATTR_CONNECTION_INFO,
   SECPKG_ATTR_SESSION_INFO,
@@ -30,6 +28,7 @@ import {
   ffdheGroup,
 } from "../../src/packages/schannel/kex12_server.ts";
 import { TlsAlert } from "../../src/packages/schannel/wire.ts";
+import { query, SUITES } from "./_dhe_rsa12.ts";
 
 const pki = await testPki();
 const enc = new TextEncoder();
@@ -45,51 +44,6 @@ function kexTest(name: string, fn: () => Promise<void> | void): void {
   });
 }
 
-// deno-lint-ignore no-explicit-any
-function query(h: CtxtHandle, attr: number): any {
-  const out: { value?: unknown } = {};
-  assert.equal(QueryContextAttributes(h, attr, out), SEC_E_OK);
-  return out.value;
-}
-
-const SUITES = [
-  {
-    openssl: "AES128-GCM-SHA256",
-    iana: "TLS_RSA_WITH_AES_128_GCM_SHA256",
-    id: 0x9c,
-    aiExch: 0xa400,
-    exchange: "RSA",
-    bits: 128,
-    hash: "SHA256",
-  },
-  {
-    openssl: "AES256-GCM-SHA384",
-    iana: "TLS_RSA_WITH_AES_256_GCM_SHA384",
-    id: 0x9d,
-    aiExch: 0xa400,
-    exchange: "RSA",
-    bits: 256,
-    hash: "SHA384",
-  },
-  {
-    openssl: "DHE-RSA-AES128-GCM-SHA256",
-    iana: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
-    id: 0x9e,
-    aiExch: 0xaa02,
-    exchange: "DH",
-    bits: 128,
-    hash: "SHA256",
-  },
-  {
-    openssl: "DHE-RSA-AES256-GCM-SHA384",
-    iana: "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
-    id: 0x9f,
-    aiExch: 0xaa02,
-    exchange: "DH",
-    bits: 256,
-    hash: "SHA384",
-  },
-] as const;
 type Suite = (typeof SUITES)[number];
 
 /** Checks a context's CONNECTION_INFO and CIPHER_INFO for suite `s` (`exch`: its size). */

@@ -7,18 +7,16 @@
  */
 import assert from "node:assert/strict";
 import {
-  QueryContextAttributes,
-  SEC_E_OK,
   SECPKG_ATTR_CIPHER_INFO,
   SECPKG_ATTR_CONNECTION_INFO,
   SECPKG_ATTR_SESSION_INFO,
   SSL_SESSION_RECONNECT,
 } from "../../mod.ts";
-import type { CtxtHandle } from "../../mod.ts";
 import { openssl, testPki } from "./_pki.ts";
 import { acquire } from "./_tls.ts";
 import { connectWhenUp, SchannelStream } from "./_socket.ts";
 import { withSServer } from "./_openssl.ts";
+import { query, SUITES } from "./_dhe_rsa12.ts";
 
 const pki = await testPki();
 const enc = new TextEncoder();
@@ -52,52 +50,6 @@ function ffdhe2048(): Promise<string> {
   })();
   return dhParams;
 }
-
-// deno-lint-ignore no-explicit-any
-function query(h: CtxtHandle, attr: number): any {
-  const out: { value?: unknown } = {};
-  assert.equal(QueryContextAttributes(h, attr, out), SEC_E_OK);
-  return out.value;
-}
-
-const SUITES = [
-  {
-    openssl: "AES128-GCM-SHA256",
-    iana: "TLS_RSA_WITH_AES_128_GCM_SHA256",
-    id: 0x9c,
-    aiExch: 0xa400,
-    exchange: "RSA",
-    bits: 128,
-    hash: "SHA256",
-  },
-  {
-    openssl: "AES256-GCM-SHA384",
-    iana: "TLS_RSA_WITH_AES_256_GCM_SHA384",
-    id: 0x9d,
-    aiExch: 0xa400,
-    exchange: "RSA",
-    bits: 256,
-    hash: "SHA384",
-  },
-  {
-    openssl: "DHE-RSA-AES128-GCM-SHA256",
-    iana: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
-    id: 0x9e,
-    aiExch: 0xaa02,
-    exchange: "DH",
-    bits: 128,
-    hash: "SHA256",
-  },
-  {
-    openssl: "DHE-RSA-AES256-GCM-SHA384",
-    iana: "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
-    id: 0x9f,
-    aiExch: 0xaa02,
-    exchange: "DH",
-    bits: 256,
-    hash: "SHA384",
-  },
-] as const;
 
 /** Our client's GET of s_server's `-www` page; checks and closes. */
 async function get(

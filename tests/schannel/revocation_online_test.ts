@@ -31,7 +31,7 @@ import {
   SspiWaitForAsyncCall,
 } from "../../mod.ts";
 import { SCH_CRED_REVOCATION_CHECK_CACHE_ONLY } from "../../src/packages/schannel/constants.ts";
-import { haveOpenssl, openssl } from "./_pki.ts";
+import { gencrl, haveOpenssl, openssl } from "./_pki.ts";
 import { acquire, asc, HandshakeError, isc, ISC_FLAGS } from "./_tls.ts";
 
 const enabled = await haveOpenssl();
@@ -225,33 +225,7 @@ async function makeWorld(): Promise<World> {
   await Deno.writeTextFile(`${dir}/index.txt`, index);
   // Every leaf is CN=localhost: the index must allow repeated subjects.
   await Deno.writeTextFile(`${dir}/index.txt.attr`, "unique_subject = no\n");
-  await Deno.writeTextFile(`${dir}/crlnumber`, "01\n");
-  await Deno.writeTextFile(
-    `${dir}/ca.cnf`,
-    "[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\ncrlnumber=crlnumber\n" +
-      "default_md=sha256\ndefault_crl_days=1\n",
-  );
-  await openssl(dir, [
-    "ca",
-    "-config",
-    "ca.cnf",
-    "-gencrl",
-    "-keyfile",
-    "ca.key",
-    "-cert",
-    "ca.pem",
-    "-out",
-    "ca.crl",
-  ]);
-  await openssl(dir, [
-    "crl",
-    "-in",
-    "ca.crl",
-    "-outform",
-    "DER",
-    "-out",
-    "ca.crl.der",
-  ]);
+  await gencrl(dir, "ca", { key: "ca.key", cert: "ca.pem" }, index);
   await openssl(dir, [
     "req",
     "-x509",
@@ -265,34 +239,13 @@ async function makeWorld(): Promise<World> {
     "-subj",
     "/CN=Online Test CA",
   ]);
-  await Deno.writeTextFile(`${dir}/forged-index.txt`, "");
-  await Deno.writeTextFile(`${dir}/forged-crlnumber`, "01\n");
-  await Deno.writeTextFile(
-    `${dir}/forged.cnf`,
-    "[ca]\ndefault_ca=d\n[d]\ndatabase=forged-index.txt\n" +
-      "crlnumber=forged-crlnumber\ndefault_md=sha256\ndefault_crl_days=30\n",
+  await gencrl(
+    dir,
+    "forged",
+    { key: "forger.key", cert: "forger.pem" },
+    "",
+    30,
   );
-  await openssl(dir, [
-    "ca",
-    "-config",
-    "forged.cnf",
-    "-gencrl",
-    "-keyfile",
-    "forger.key",
-    "-cert",
-    "forger.pem",
-    "-out",
-    "forged.crl",
-  ]);
-  await openssl(dir, [
-    "crl",
-    "-in",
-    "forged.crl",
-    "-outform",
-    "DER",
-    "-out",
-    "forged.crl.der",
-  ]);
   return {
     ca: await Deno.readTextFile(`${dir}/ca.pem`),
     forgedHits: forged.hits,
