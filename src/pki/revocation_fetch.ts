@@ -33,16 +33,18 @@ async function fetchBytes(
   init: RequestInit,
   max: number,
 ): Promise<Uint8Array | null> {
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      ...init,
-      redirect: "manual",
-      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-    });
-  } catch {
-    return null;
+  let res: Response | undefined;
+  const signal = AbortSignal.timeout(FETCH_TIMEOUT_MS);
+  // A network error once more on a new attempt (a kept-alive connection the
+  // server has closed fails the first use); not after the time limit.
+  for (let attempt = 0; !res && attempt < 2 && !signal.aborted; attempt++) {
+    try {
+      res = await fetch(url, { ...init, redirect: "manual", signal });
+    } catch {
+      res = undefined;
+    }
   }
+  if (!res) return null;
   if (res.status !== 200 || !res.body) {
     await res.body?.cancel().catch(() => {});
     return null;
