@@ -106,6 +106,23 @@ export {
   SspiWaitForAsyncCall,
 } from "./src/sspi/async.ts";
 export {
+  Sasl_AuthZIDForbidden,
+  Sasl_AuthZIDProcessed,
+  SASL_OPTION_AUTHZ_PROCESSING,
+  SASL_OPTION_AUTHZ_STRING,
+  SASL_OPTION_RECV_SIZE,
+  SASL_OPTION_SEND_SIZE,
+  SaslAcceptSecurityContext,
+  SaslAcceptSecurityContextAsync,
+  SaslEnumerateProfiles,
+  SaslGetContextOption,
+  SaslGetProfilePackage,
+  SaslIdentifyPackage,
+  SaslInitializeSecurityContext,
+  SaslInitializeSecurityContextAsync,
+  SaslSetContextOption,
+} from "./src/sspi/sasl.ts";
+export {
   AuthIdentityOpaque,
   type AuthIdentityOut,
   type PSEC_WINNT_AUTH_IDENTITY_OPAQUE,

@@ -1,9 +1,12 @@
 /*
- * A Cyrus SASL DIGEST-MD5 peer for the WDigest interop tests
- * (tests/digest/sasl_interop_test.ts, driven by tests/peers/cyrus_sasl_peer.ts).
+ * A Cyrus SASL peer for the WDigest interop tests (DIGEST-MD5,
+ * tests/digest/sasl_interop_test.ts) and the SASL profile tests (GSSAPI and
+ * GSS-SPNEGO over MIT krb5, tests/sasl/), driven by tests/peers/cyrus_sasl_peer.ts.
  *
  * Build: gcc -rdynamic -o cyrus_sasl_peer cyrus_sasl_peer.c -lsasl2 -ldl
- * Needs the DIGEST-MD5 plugin (Debian: libsasl2-modules).
+ * Needs the DIGEST-MD5 plugin (Debian: libsasl2-modules); GSSAPI and GSS-SPNEGO
+ * need libsasl2-modules-gssapi-mit, with KRB5_CONFIG, KRB5CCNAME (client) and
+ * KRB5_KTNAME (server) in the environment.
  *
  * 3DES and OpenSSL 3: Cyrus' init_3des() refuses a key when DES_key_sched()
  * returns < 0, and OpenSSL 3's DES_key_sched() returns -1 for a key without odd
@@ -16,6 +19,7 @@
  * Without it, calls go to OpenSSL's DES_key_sched().
  *
  * Usage: cyrus_sasl_peer client|server key=value...
+ *   mech=DIGEST-MD5 (or GSSAPI, GSS-SPNEGO)
  *   service=imap host=localhost realm=example.com user=chris pass=secret
  *   authzid=      (client: authorization id; empty = none)
  *   min_ssf=0 max_ssf=256 maxbuf=65536
@@ -46,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *opt_mech = "DIGEST-MD5";
 static const char *opt_service = "imap";
 static const char *opt_host = "localhost";
 static const char *opt_realm = "";
@@ -97,7 +102,7 @@ static int getopt_cb(void *ctx, const char *plugin, const char *option,
                      const char **result, unsigned *len) {
   (void)ctx;
   (void)plugin;
-  if (!strcmp(option, "mech_list")) *result = "DIGEST-MD5";
+  if (!strcmp(option, "mech_list")) *result = opt_mech;
   else if (!strcmp(option, "auxprop_plugin")) *result = "peer";
   else if (!strcmp(option, "log_level")) *result = "0";
   else return SASL_FAIL;
@@ -240,7 +245,8 @@ int main(int argc, char **argv) {
     if (!eq) continue;
     *eq = 0;
     const char *k = argv[i], *v = eq + 1;
-    if (!strcmp(k, "service")) opt_service = v;
+    if (!strcmp(k, "mech")) opt_mech = v;
+    else if (!strcmp(k, "service")) opt_service = v;
     else if (!strcmp(k, "host")) opt_host = v;
     else if (!strcmp(k, "realm")) opt_realm = v;
     else if (!strcmp(k, "user")) opt_user = v;
@@ -294,10 +300,10 @@ int main(int argc, char **argv) {
     if (!strcmp(line, "QUIT")) break;
     if (!strcmp(line, "START")) {
       if (is_server) {
-        r = sasl_server_start(conn, "DIGEST-MD5", NULL, 0, &out, &outlen);
+        r = sasl_server_start(conn, opt_mech, NULL, 0, &out, &outlen);
       } else {
         const char *mech = NULL;
-        r = sasl_client_start(conn, "DIGEST-MD5", NULL, &out, &outlen, &mech);
+        r = sasl_client_start(conn, opt_mech, NULL, &out, &outlen, &mech);
       }
       reply_step(r, out, outlen);
     } else if (!strcmp(line, "STEP")) {

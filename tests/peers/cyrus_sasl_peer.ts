@@ -35,6 +35,10 @@ const SOURCE = new URL("./cyrus_sasl_peer.c", import.meta.url);
 
 /** Options for the peer (see the C file). */
 export interface CyrusSaslOptions {
+  /** The mechanism: `DIGEST-MD5` (default), `GSSAPI` or `GSS-SPNEGO`. */
+  mech?: string;
+  /** More environment (GSSAPI: `KRB5_CONFIG`, `KRB5CCNAME`, `KRB5_KTNAME`). */
+  env?: Record<string, string>;
   /** Service (`imap`). */
   service?: string;
   /** Host, the server FQDN (`localhost`). */
@@ -180,6 +184,7 @@ export class CyrusSaslPeer {
   ): CyrusSaslPeer {
     const args = [
       mode,
+      `mech=${o.mech ?? "DIGEST-MD5"}`,
       `service=${o.service ?? "imap"}`,
       `host=${o.host ?? "localhost"}`,
       `realm=${o.realm ?? ""}`,
@@ -194,6 +199,7 @@ export class CyrusSaslPeer {
     ];
     const child = new Deno.Command(bin, {
       args,
+      env: o.env,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
@@ -241,7 +247,7 @@ export class CyrusSaslPeer {
     throw new Error(`unexpected answer from the Cyrus SASL peer: ${answer}`);
   }
 
-  /** `sasl_client_start` / `sasl_server_start` with DIGEST-MD5. */
+  /** `sasl_client_start` / `sasl_server_start` with the peer's mechanism. */
   async start(): Promise<CyrusStep> {
     return this.#step(await this.command("START"));
   }
