@@ -33,77 +33,21 @@ import {
   SECPKG_CRED_INBOUND,
   statusName,
 } from "../../mod.ts";
-import { isCI } from "../peers/availability.ts";
 import { CyrusSaslPeer } from "../peers/cyrus_sasl_peer.ts";
-import { kdcAvailable, type MitKdc, startKdc } from "../peers/mit_kdc.ts";
+import type { MitKdc } from "../peers/mit_kdc.ts";
 import {
   acquireKrb,
   keytabPath,
   userAuthData,
 } from "../kerberos/_kdc_helpers.ts";
+import { cyrus, krbTest, SERVICE, USER } from "./_krb.ts";
 import { saslAsc, saslIsc, type Step, unwrapMsg, wrap } from "./_sasl.ts";
 
-const HINT =
-  "apt-get install -y gcc libsasl2-dev libsasl2-modules-gssapi-mit krb5-kdc krb5-admin-server krb5-user";
-const USER = "alice";
-const PASSWORD = "Secret-Passw0rd";
-const SERVICE = "ldap/localhost";
 const st = (s: number) => statusName(s);
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-/** Whether MIT's KDC and Cyrus' GSSAPI plugin are here; the reason when not. */
-async function missing(): Promise<string | null> {
-  if (!await kdcAvailable()) return "MIT KDC missing";
-  const kdc = await startKdc(USER, PASSWORD, [SERVICE]);
-  try {
-    const p = await CyrusSaslPeer.start("server", cyrus(kdc, {}));
-    try {
-      const r = await p.start();
-      return r.kind === "FAIL" ? `no Cyrus GSSAPI plugin? ${r.detail}` : null;
-    } finally {
-      await p.close();
-    }
-  } catch (e) {
-    return (e as Error).message;
-  } finally {
-    await kdc.close();
-  }
-}
-
-const why = await missing();
-if (why && isCI()) throw new Error(`${why}: ${HINT}`);
-if (why) console.warn(`SKIP: ${why}; install with: ${HINT}`);
-
-function cyrus(
-  kdc: MitKdc,
-  o: { minSsf?: number; maxSsf?: number; authzid?: string },
-) {
-  return {
-    mech: "GSSAPI",
-    env: kdc.env,
-    service: "ldap",
-    host: "localhost",
-    user: USER,
-    pass: "unused",
-    ...o,
-  };
-}
-
-function test(name: string, fn: (kdc: MitKdc) => Promise<void>) {
-  Deno.test({
-    name: `SASL GSSAPI: ${name}`,
-    ignore: why !== null,
-    async fn() {
-      const kdc = await startKdc(USER, PASSWORD, [SERVICE]);
-      try {
-        await fn(kdc);
-      } finally {
-        await kdc.close();
-      }
-    },
-  });
-}
+const test = (name: string, fn: (kdc: MitKdc) => Promise<void>) =>
+  krbTest("SASL GSSAPI", name, fn);
 
 /** Our client against Cyrus' server to the end; the context, or the failing status. */
 async function oursToCyrus(
