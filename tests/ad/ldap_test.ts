@@ -30,6 +30,7 @@ import {
   SECPKG_ATTR_CONNECTION_INFO,
 } from "../../mod.ts";
 import { acquireKrb, iscStep } from "../kerberos/_kdc_helpers.ts";
+import { saslIsc } from "../sasl/_sasl.ts";
 import { AD, type SambaDc, withSambaDc } from "../peers/samba_ad.ts";
 import { acquire, ISC_FLAGS } from "../schannel/_tls.ts";
 import { SchannelStream } from "../schannel/_socket.ts";
@@ -94,6 +95,36 @@ async function spnegoBind(
       r = await iscStep(cred, ctx, false, TARGET, creds, flags);
     }
     break;
+  }
+  return { ctx, status: r.status, bind };
+}
+
+/**
+ * A SASL "GSSAPI" bind (RFC 4752) through SaslInitializeSecurityContext with a
+ * Kerberos credential: the AP-REQ, an empty answer to the AP-REP, then our choice
+ * in answer to the DC's security-layer offer.
+ */
+async function gssapiBind(
+  ldap: LdapClient,
+  cred: CredHandle,
+  flags: number,
+): Promise<SpnegoBind> {
+  const ctx = new CtxtHandle();
+  let r = await saslIsc(cred, ctx, true, TARGET, flags, null);
+  let bind: BindResult | null = null;
+  for (let i = 0; i < 6; i++) {
+    if (r.status !== SEC_E_OK && r.status !== SEC_I_CONTINUE_NEEDED) break;
+    bind = await ldap.bindSasl("GSSAPI", r.token);
+    if (r.status === SEC_E_OK) break;
+    if (bind.resultCode !== LDAP_SASL_BIND_IN_PROGRESS) break;
+    r = await saslIsc(
+      cred,
+      ctx,
+      false,
+      TARGET,
+      flags,
+      bind.serverSaslCreds ?? new Uint8Array(0),
+    );
   }
   return { ctx, status: r.status, bind };
 }
@@ -222,6 +253,44 @@ Deno.test("Samba AD DC: LDAP with our Negotiate (Kerberos, NTLM) and Schannel", 
         (cred) => bindAndQuery(dc, cred, SEAL, "seal", "Kerberos"),
       );
     });
+
+    await t.step(
+      "Kerberos through SASL GSSAPI (SaslInitializeSecurityContext, RFC 4752 layers)",
+      async () => {
+        const a = await acquireKrb("Kerberos", {
+          User: ALICE.user,
+          Domain: AD.realm,
+          Password: ALICE.password,
+          Kdc: dc.kdc,
+        });
+        assert.equal(a.status, SEC_E_OK, hex(a.status));
+        for (
+          const [flags, protection] of [[SEAL, "seal"], [SIGN, "sign"]] as const
+        ) {
+          const ldap = await LdapClient.connect(dc.ldapPort);
+          const b = await gssapiBind(ldap, a.cred, flags);
+          try {
+            assert.equal(
+              b.status,
+              SEC_E_OK,
+              `SaslInitializeSecurityContext: ${hex(b.status)}`,
+            );
+            assert.equal(
+              b.bind?.resultCode,
+              LDAP_SUCCESS,
+              b.bind?.diagnosticMessage,
+            );
+            ldap.layer = sspiSaslLayer(b.ctx, protection);
+            await assertAlice(dc, ldap);
+            await ldap.unbind();
+          } finally {
+            DeleteSecurityContext(b.ctx);
+            ldap.close();
+          }
+        }
+        FreeCredentialsHandle(a.cred);
+      },
+    );
 
     await t.step(
       "NTLM (PackageList), sealed: NTLMv2 against the SAM",
