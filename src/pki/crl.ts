@@ -12,8 +12,15 @@ import {
   TAG_INTEGER,
   TAG_SEQUENCE,
 } from "../der/mod.ts";
-import { algorithmId, extensionsAt, serialBytes, smallUint } from "./asn1.ts";
+import {
+  algorithmId,
+  extensionsAt,
+  serialBytes,
+  smallUint,
+  uint,
+} from "./asn1.ts";
 import { bytesEqual, type Certificate } from "./cert.ts";
+import { distributionPointUrls, OID_FRESHEST_CRL } from "./cert_urls.ts";
 import { isFresh, type RevocationStatus } from "./freshness.ts";
 import { nameAt, timeAt } from "./name.ts";
 import { parsePem } from "./pem.ts";
@@ -27,7 +34,6 @@ const OID_AUTHORITY_KEY_ID = "2.5.29.35";
 const OID_CRL_NUMBER = "2.5.29.20";
 const OID_DELTA_CRL_INDICATOR = "2.5.29.27";
 const OID_ISSUING_DISTRIBUTION_POINT = "2.5.29.28";
-const OID_FRESHEST_CRL = "2.5.29.46";
 const OID_AUTHORITY_INFO_ACCESS = "1.3.6.1.5.5.7.1.1";
 /** CRL entry extensions. */
 const OID_REASON_CODE = "2.5.29.21";
@@ -35,9 +41,16 @@ const OID_INVALIDITY_DATE = "2.5.29.24";
 const OID_HOLD_INSTRUCTION = "2.5.29.23";
 const OID_CERTIFICATE_ISSUER = "2.5.29.29";
 
-/** CRLReason certificateHold and removeFromCRL. */
-const REASON_CERTIFICATE_HOLD = 6;
-const REASON_REMOVE_FROM_CRL = 8;
+/** CRLReason certificateHold. */
+export const REASON_CERTIFICATE_HOLD = 6;
+/** CRLReason removeFromCRL (in a delta CRL: the entry has left the base CRL). */
+export const REASON_REMOVE_FROM_CRL = 8;
+
+/** `Crl.unsupported` of a delta CRL (it is not a complete CRL). */
+export const DELTA_CRL = "delta CRL";
+
+/** The largest CRLNumber read (RFC 5280 5.2.3: at most 20 octets). */
+const MAX_CRL_NUMBER_BITS = 160;
 
 /** Most TLVs a CRL may hold (a CRL with ~100,000 entries fits). */
 const MAX_CRL_ENTRIES = 1 << 20;
@@ -72,6 +85,19 @@ export interface Crl {
   revoked: CrlEntry[];
   /** The cRLNumber's INTEGER content octets, or null when absent. */
   crlNumber: Uint8Array | null;
+  /**
+   * The cRLNumber as a number (RFC 5280 5.2.3), or null when absent or not a
+   * non-negative INTEGER of at most 20 octets.
+   */
+  number: bigint | null;
+  /**
+   * The Delta CRL Indicator's BaseCRLNumber (RFC 5280 5.2.4), or null: non-null
+   * marks a delta CRL, whose `unsupported` is then {@link DELTA_CRL} unless
+   * something else also makes it unusable.
+   */
+  baseCrlNumber: bigint | null;
+  /** The `http:` URLs of the Freshest CRL extension (5.2.6): where deltas are. */
+  freshest: string[];
   /** issuingDistributionPoint onlyContainsUserCerts. */
   onlyUserCerts: boolean;
   /** issuingDistributionPoint onlyContainsCACerts. */
@@ -131,13 +157,21 @@ function crlExtensions(crl: Crl, t: DerTree, i: number) {
     if (e.oid === OID_CRL_NUMBER) {
       const n = scanDer(e.value);
       crl.crlNumber = serialBytes(n, 0, "cRLNumber").slice();
+      try {
+        crl.number = uint(n, 0, "cRLNumber", MAX_CRL_NUMBER_BITS);
+      } catch {
+        crl.number = null; // negative or too long: no number to compare
+      }
     } else if (e.oid === OID_DELTA_CRL_INDICATOR) {
-      crl.unsupported ??= "delta CRL";
+      const n = scanDer(e.value);
+      crl.baseCrlNumber = uint(n, 0, "BaseCRLNumber", MAX_CRL_NUMBER_BITS);
+    } else if (e.oid === OID_FRESHEST_CRL) {
+      crl.freshest = distributionPointUrls(e.value);
     } else if (e.oid === OID_ISSUING_DISTRIBUTION_POINT) {
       issuingDistributionPoint(crl, e.value);
     } else if (
       e.critical && e.oid !== OID_AUTHORITY_KEY_ID &&
-      e.oid !== OID_FRESHEST_CRL && e.oid !== OID_AUTHORITY_INFO_ACCESS
+      e.oid !== OID_AUTHORITY_INFO_ACCESS
     ) {
       crl.unsupported ??= `critical extension ${e.oid}`;
     }
@@ -204,6 +238,9 @@ function parse(der: Uint8Array): Crl | null {
     nextUpdate,
     revoked: [],
     crlNumber: null,
+    number: null,
+    baseCrlNumber: null,
+    freshest: [],
     onlyUserCerts: false,
     onlyCACerts: false,
     unsupported: null,
@@ -218,6 +255,8 @@ function parse(der: Uint8Array): Crl | null {
     if (version !== 2) return null;
     crlExtensions(crl, t, f[k++]);
   }
+  // A delta CRL is not a complete CRL: never used on its own (see crl_delta.ts).
+  if (crl.baseCrlNumber !== null) crl.unsupported ??= DELTA_CRL;
   return k === f.length ? crl : null;
 }
 
@@ -226,9 +265,11 @@ function parse(der: Uint8Array): Crl | null {
  * block) text or bytes. Returns null when malformed (never throws). A CRL that must not
  * be used parses with `unsupported` set (delta CRLs, indirect CRLs, partial CRLs,
  * unhandled critical CRL or entry extensions); {@link checkCrl} then says
- * `"invalid"`. Handled extensions: authorityKeyIdentifier, cRLNumber,
+ * `"invalid"` (a delta CRL is applied over its base by `checkCrlWithDeltas`).
+ * Handled extensions: authorityKeyIdentifier, cRLNumber, deltaCRLIndicator,
  * issuingDistributionPoint (its distributionPoint name is not matched against the
- * certificate), freshestCRL and authorityInfoAccess (ignored); entries' reasonCode
+ * certificate), freshestCRL (its `http:` URLs) and authorityInfoAccess
+ * (ignored); entries' reasonCode
  * (read), invalidityDate and holdInstructionCode (ignored).
  *
  * @example
@@ -261,6 +302,41 @@ export function parseCrl(input: Uint8Array | string): Crl | null {
 }
 
 /**
+ * True when `crl` (complete or delta; its `unsupported` is not looked at) may speak
+ * about `cert`, whose issuer is `issuer`: its issuer and `issuer.subject` are
+ * `cert.issuer`, the issuer's keyUsage (if any) has cRLSign, the signature
+ * verifies with the issuer's key, and its scope (onlyContainsUserCerts /
+ * onlyContainsCACerts) includes the certificate. Never throws.
+ */
+export function crlCovers(
+  crl: Crl,
+  cert: Certificate,
+  issuer: Certificate,
+): boolean {
+  try {
+    if (!crl || !cert || !issuer) return false;
+    if (!bytesEqual(crl.issuer, cert.issuer)) return false;
+    if (!bytesEqual(issuer.subject, cert.issuer)) return false;
+    if (issuer.keyUsage !== null && !(issuer.keyUsage & KU_CRL_SIGN)) {
+      return false;
+    }
+    if (
+      !verifySignedData(
+        crl.signatureAlgorithm,
+        crl.signatureParams,
+        crl.tbs,
+        crl.signature,
+        issuer.publicKey,
+      )
+    ) return false;
+    if (crl.onlyUserCerts && cert.isCA) return false;
+    return !(crl.onlyCACerts && !cert.isCA);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * What `crl` says about `cert`, whose issuer is `issuer`, at `now`:
  *
  * - `"invalid"` when the CRL is null or `unsupported`, its issuer or
@@ -284,23 +360,8 @@ export function checkCrl(
   now: Date = new Date(),
 ): RevocationStatus {
   try {
-    if (!crl || crl.unsupported !== null || !cert || !issuer) return "invalid";
-    if (!bytesEqual(crl.issuer, cert.issuer)) return "invalid";
-    if (!bytesEqual(issuer.subject, cert.issuer)) return "invalid";
-    if (issuer.keyUsage !== null && !(issuer.keyUsage & KU_CRL_SIGN)) {
-      return "invalid";
-    }
-    if (
-      !verifySignedData(
-        crl.signatureAlgorithm,
-        crl.signatureParams,
-        crl.tbs,
-        crl.signature,
-        issuer.publicKey,
-      )
-    ) return "invalid";
-    if (crl.onlyUserCerts && cert.isCA) return "invalid";
-    if (crl.onlyCACerts && !cert.isCA) return "invalid";
+    if (!crl || crl.unsupported !== null) return "invalid";
+    if (!crlCovers(crl, cert, issuer)) return "invalid";
     const fresh = isFresh(crl.thisUpdate, crl.nextUpdate, now);
     const e = crl.revoked.find((r) =>
       r.reason !== REASON_REMOVE_FROM_CRL && bytesEqual(r.serial, cert.serial)

@@ -105,10 +105,21 @@ export {
 export {
   checkCrl,
   type Crl,
+  crlCovers,
   type CrlEntry,
+  DELTA_CRL,
   KU_CRL_SIGN,
   parseCrl,
+  REASON_CERTIFICATE_HOLD,
+  REASON_REMOVE_FROM_CRL,
 } from "./crl.ts";
+export {
+  checkCrlWithDeltas,
+  crlAnswers,
+  deltaMatches,
+  deltaUrls,
+  isDeltaCrl,
+} from "./crl_delta.ts";
 export {
   checkRevocation,
   issuerInPath,
@@ -117,9 +128,12 @@ export {
   revocationVerdicts,
 } from "./revocation.ts";
 export {
+  distributionPointUrls,
+  freshestCrlUrls,
   OID_AD_OCSP,
   OID_AUTHORITY_INFO_ACCESS,
   OID_CRL_DISTRIBUTION_POINTS,
+  OID_FRESHEST_CRL,
   revocationUrls,
 } from "./cert_urls.ts";
 export { encodeOcspRequest } from "./ocsp_request.ts";

@@ -13,7 +13,8 @@ import {
   SEC_E_OK,
 } from "../sspi/status.ts";
 import { bytesEqual, type Certificate } from "./cert.ts";
-import { checkCrl, type Crl } from "./crl.ts";
+import type { Crl } from "./crl.ts";
+import { crlAnswers } from "./crl_delta.ts";
 import type { RevocationStatus } from "./freshness.ts";
 import { checkOcsp, parseOcspResponse } from "./ocsp.ts";
 
@@ -38,7 +39,11 @@ export interface RevocationOptions {
    * answer `CRYPT_E_REVOCATION_OFFLINE`, as Windows reports an unreachable CRL.
    */
   offline?: readonly boolean[];
-  /** The CRLs at hand (from any issuers; each certificate uses its issuer's). */
+  /**
+   * The CRLs at hand (from any issuers; each certificate uses its issuer's). Delta
+   * CRLs among them (Delta CRL Indicator) complete the bases they match
+   * (`checkCrlWithDeltas`) and are never used as bases.
+   */
   crls: Crl[];
   /** The time the answers must be valid at (default: now). */
   now?: Date;
@@ -58,11 +63,7 @@ function answers(
 ): RevocationStatus[] {
   const out: RevocationStatus[] = [];
   if (ocsp) out.push(checkOcsp(parseOcspResponse(ocsp), cert, issuer, now));
-  for (const crl of crls) {
-    if (crl && bytesEqual(crl.issuer, cert.issuer)) {
-      out.push(checkCrl(crl, cert, issuer, now));
-    }
-  }
+  out.push(...crlAnswers(cert, issuer, crls, now));
   return out;
 }
 
@@ -71,7 +72,9 @@ function answers(
  * anchor, as `verifyChain` fills `VerifyChainOptions.path`). Each checked certificate
  * is judged by a stapled OCSP response (the leaf only) and by the CRLs of `crls` whose
  * issuer is its issuer (the next certificate of the path; the anchor is its own issuer
- * when self-issued, otherwise it has no issuer here and so no answer):
+ * when self-issued, otherwise it has no issuer here and so no answer), each base
+ * completed by the delta CRLs of `crls` (a base that is good but wants a delta,
+ * none usable being at hand, counts as out of date):
  *
  * - `CRYPT_E_REVOKED` when any answer about any checked certificate says revoked;
  * - otherwise, walking from the leaf, the first certificate without a `"good"` answer

@@ -7,13 +7,24 @@
  * caps, no redirects; what comes back is kept in a {@link RevocationCache} until
  * its `nextUpdate`. A source that cannot be reached, or gives nothing usable,
  * makes the certificate's information "stale" (out of date) unless another source
- * answers. Network I/O: kept out of `mod.ts`, whose functions are synchronous.
+ * answers. A base CRL (fetched, or given by the caller) is completed by the delta
+ * CRL its certificate's or its own Freshest CRL extension names
+ * (`crl_delta.ts`); a delta that cannot be fetched or does not match leaves a
+ * good base "stale", as CryptoAPI reports an unavailable delta CRL offline, and a
+ * delta is cached only once it matched its base. Network I/O: kept out of
+ * `mod.ts`, whose functions are synchronous.
  *
  * @module
  */
 import { bytesEqual, type Certificate } from "./cert.ts";
 import { revocationUrls } from "./cert_urls.ts";
-import { checkCrl, parseCrl } from "./crl.ts";
+import { checkCrl, type Crl, parseCrl } from "./crl.ts";
+import {
+  checkCrlWithDeltas,
+  deltaMatches,
+  deltaUrls,
+  isDeltaCrl,
+} from "./crl_delta.ts";
 import type { RevocationStatus } from "./freshness.ts";
 import { checkOcsp, parseOcspResponse } from "./ocsp.ts";
 import { encodeOcspRequest } from "./ocsp_request.ts";
@@ -84,16 +95,56 @@ export interface Fetched {
 }
 
 /**
- * Asks `cert`'s OCSP responders, then its CRL servers, until one answers (or finds
- * the answer in `cache`); each response is parsed and checked once, here, against
- * `issuer` at `now`. A certificate that names no source gives no answer and is not
- * offline.
+ * What `base` (which answered about `cert`: good or revoked) says once completed
+ * by a delta CRL: from `given` (the caller's CRLs), else from the cache or the
+ * URLs of {@link deltaUrls}, tried in order until one matches the base (only then
+ * is a fetched delta cached). Offline when a delta is wanted and none matches.
+ */
+async function withDelta(
+  base: Crl,
+  cert: Certificate,
+  issuer: Certificate,
+  cache: RevocationCache,
+  now: Date,
+  given: readonly Crl[],
+): Promise<Fetched> {
+  const urls = deltaUrls(cert, base);
+  const deltas = given.filter((d) => isDeltaCrl(d));
+  const wanted = urls.length > 0 ||
+    deltas.some((d) => bytesEqual(d.issuer, cert.issuer));
+  const usable = (d: Crl | null): d is Crl =>
+    deltaMatches(d, base, cert, issuer, now);
+  const answer = (d: Crl[]): Fetched => {
+    const verdict = checkCrlWithDeltas(base, d, cert, issuer, now, wanted);
+    return { verdicts: [verdict], offline: verdict === "stale" };
+  };
+  if (!wanted || deltas.some(usable)) return answer(deltas);
+  for (const url of urls) {
+    const cached = cache.crls.get(url, now.getTime());
+    if (usable(cached)) return answer([cached]);
+    const der = await fetchBytes(url, { method: "GET" }, MAX_CRL_BYTES);
+    const delta = der && parseCrl(der);
+    if (usable(delta)) {
+      cache.addCrl(url, delta, now.getTime());
+      return answer([delta]);
+    }
+  }
+  return answer([]);
+}
+
+/**
+ * Asks `cert`'s OCSP responders, then completes the caller's base CRLs (`given`,
+ * which left `cert` open) with fetched delta CRLs, then asks its CRL servers,
+ * until one answers (or finds the answer in `cache`); each response is parsed and
+ * checked once, here, against `issuer` at `now`. A certificate that names no
+ * source gives no answer and is not offline.
  */
 export async function fetchFor(
   cert: Certificate,
   issuer: Certificate,
   cache: RevocationCache,
   now: Date,
+  given: readonly Crl[] = [],
 ): Promise<Fetched> {
   const urls = revocationUrls(cert);
   const key = ocspKey(cert.issuer, cert.serial);
@@ -126,9 +177,19 @@ export async function fetchFor(
     }
     offline = true;
   }
+  // The caller's base CRLs that answer but want a delta not at hand.
+  for (const base of given) {
+    if (isDeltaCrl(base) || !bytesEqual(base.issuer, cert.issuer)) continue;
+    const v = checkCrl(base, cert, issuer, now);
+    if (v !== "good" && v !== "revoked") continue;
+    const f = await withDelta(base, cert, issuer, cache, now, given);
+    if (!f.offline) return f;
+    offline = true;
+  }
   // A CRL is kept (and the search ends) only once it answers about `cert`: one
   // that does not verify, is out of date or is another issuer's is not cached
-  // (its nextUpdate is the sender's word) and the next URL is tried.
+  // (its nextUpdate is the sender's word) and the next URL is tried. A delta CRL
+  // is no base.
   let unusable: RevocationStatus[] = [];
   for (const url of urls.crl) {
     let crl = cache.crls.get(url, now.getTime());
@@ -141,13 +202,17 @@ export async function fetchFor(
         continue;
       }
     }
+    if (isDeltaCrl(crl)) {
+      unusable = ["invalid"];
+      continue;
+    }
     // A CRL from another issuer (an indirect one) says nothing about `cert`.
     const verdicts = bytesEqual(crl.issuer, cert.issuer)
       ? [checkCrl(crl, cert, issuer, now)]
       : [];
     if (verdicts[0] === "good" || verdicts[0] === "revoked") {
       if (!cachedHit) cache.addCrl(url, crl, now.getTime());
-      return { verdicts, offline: false };
+      return await withDelta(crl, cert, issuer, cache, now, given);
     }
     unusable = verdicts;
   }
@@ -158,7 +223,8 @@ export async function fetchFor(
  * Completes per-certificate answers (`verdicts[i]` about `path[i]`, as
  * `revocationVerdicts` gives them) online: for each certificate they leave open
  * (neither `"good"` nor `"revoked"`), {@link fetchFor} adds what its sources say,
- * and `"stale"` when a source could not be reached. Judge the result with
+ * and `"stale"` when a source could not be reached. `given`: the caller's CRLs
+ * (bases whose delta is fetched, and deltas to apply). Judge the result with
  * `judgeRevocation`.
  */
 export async function fetchOpenVerdicts(
@@ -166,6 +232,7 @@ export async function fetchOpenVerdicts(
   verdicts: RevocationStatus[][],
   cache: RevocationCache,
   now: Date,
+  given: readonly Crl[] = [],
 ): Promise<void> {
   for (let i = 0; i < verdicts.length && i < path.length; i++) {
     const v = verdicts[i];
@@ -173,7 +240,7 @@ export async function fetchOpenVerdicts(
     if (v.includes("good") || v.includes("revoked")) continue;
     const issuer = issuerInPath(path, i);
     if (!issuer) continue;
-    const f = await fetchFor(path[i], issuer, cache, now);
+    const f = await fetchFor(path[i], issuer, cache, now, given);
     v.push(...f.verdicts);
     if (f.offline) v.push("stale");
   }

@@ -142,7 +142,7 @@ export async function checkKdcRevocation(
   };
   const verdicts = revocationVerdicts(path, opts);
   if (policy.mode !== "cacheOnly") {
-    await fetchOpenVerdicts(path, verdicts, policy.cache, now);
+    await fetchOpenVerdicts(path, verdicts, policy.cache, now, opts.crls);
   }
   const st = judgeRevocation(verdicts, path.length, opts);
   return st === SEC_E_OK

@@ -4,10 +4,11 @@
  * that what is at hand (the credential's CRLs, the stapled response, earlier
  * fetches) does not settle, ask the OCSP responder its Authority Information Access
  * names (RFC 6960 over HTTP POST), else fetch the CRLs its CRL Distribution Points
- * name (`src/pki/revocation_fetch.ts`, shared with Kerberos' PKINIT), then judge the
- * path. Only in the async calls (the fetches are network I/O);
- * `SCH_CRED_REVOCATION_CHECK_CACHE_ONLY` turns it off. A responder or CRL server
- * that cannot be reached counts as out-of-date information
+ * name (`src/pki/revocation_fetch.ts`, shared with Kerberos' PKINIT), and the
+ * delta CRLs their Freshest CRL extensions name for the credential's and the
+ * fetched base CRLs, then judge the path. Only in the async calls (the fetches
+ * are network I/O); `SCH_CRED_REVOCATION_CHECK_CACHE_ONLY` turns it off. A
+ * responder or CRL server that cannot be reached counts as out-of-date information
  * (`CRYPT_E_REVOCATION_OFFLINE` unless `SCH_CRED_IGNORE_REVOCATION_OFFLINE`).
  *
  * @module
@@ -50,6 +51,12 @@ export async function checkOnline(
   if (first === SEC_E_OK || first === CRYPT_E_REVOKED || !policy.fetch) {
     return first;
   }
-  await fetchOpenVerdicts(path, verdicts, cred.revocationCache(), now);
+  await fetchOpenVerdicts(
+    path,
+    verdicts,
+    cred.revocationCache(),
+    now,
+    opts.crls,
+  );
   return judgeRevocation(verdicts, path.length, opts);
 }
