@@ -97,16 +97,17 @@ export async function startKdc(
   options: StartKdcOptions = {},
 ): Promise<MitKdc> {
   const dir = await Deno.makeTempDir({ prefix: "mit_kdc_" });
-  const port = freePort();
+  let port = 0;
   const env = {
     KRB5_CONFIG: `${dir}/krb5.conf`,
     KRB5_KDC_PROFILE: `${dir}/kdc.conf`,
     KRB5CCNAME: `FILE:${dir}/ccache`,
     KRB5_KTNAME: `FILE:${dir}/keytab`,
   };
-  await Deno.writeTextFile(
-    env.KRB5_CONFIG,
-    `[libdefaults]
+  const writeConfs = async () => {
+    await Deno.writeTextFile(
+      env.KRB5_CONFIG,
+      `[libdefaults]
   default_realm = ${KDC_REALM}
   dns_lookup_kdc = false
   dns_lookup_realm = false
@@ -120,10 +121,10 @@ export async function startKdc(
     kdc = 127.0.0.1:${port}
   }
 `,
-  );
-  await Deno.writeTextFile(
-    env.KRB5_KDC_PROFILE,
-    `[kdcdefaults]
+    );
+    await Deno.writeTextFile(
+      env.KRB5_KDC_PROFILE,
+      `[kdcdefaults]
   kdc_ports = ${port}
   kdc_tcp_ports = ${port}
 [realms]
@@ -134,16 +135,23 @@ export async function startKdc(
 ${options.realmConf ?? ""}
   }
 ${options.logFile ? `[logging]\n  kdc = FILE:${options.logFile}\n` : ""}`,
-  );
+    );
+  };
   let kdc: Deno.ChildProcess | null = null;
-  const close = async () => {
+  const stop = async () => {
     try {
       kdc?.kill("SIGTERM");
     } catch { /* already exited */ }
     await kdc?.status;
+    kdc = null;
+  };
+  const close = async () => {
+    await stop();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
+    port = freePort();
+    await writeConfs();
     const master = crypto.randomUUID();
     await run(
       "kdb5_util",
@@ -158,22 +166,47 @@ ${options.logFile ? `[logging]\n  kdc = FILE:${options.logFile}\n` : ""}`,
       await run("kadmin.local", ["-q", `addprinc -randkey ${spn}`], env);
       await run("kadmin.local", ["-q", `ktadd -k ${dir}/keytab ${spn}`], env);
     }
-    kdc = new Deno.Command("krb5kdc", {
-      args: ["-n"],
-      env,
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    // kinit until the KDC answers.
-    for (let i = 0;; i++) {
-      try {
-        await run("kinit", [user], env, `${password}\n`);
-        break;
-      } catch (e) {
-        if (i >= 50) throw e;
-        await new Promise((r) => setTimeout(r, 100));
+    // A principal only this KDC knows: the port freePort() gave may be taken by
+    // another test's KDC (same realm, same user) before ours binds it, and then
+    // ours exits and the other answers. Its password proves which KDC answers.
+    const probe = crypto.randomUUID();
+    await run("kadmin.local", ["-q", `addprinc -pw ${probe} kdcprobe`], env);
+    for (let attempt = 0;; attempt++) {
+      kdc = new Deno.Command("krb5kdc", {
+        args: ["-n"],
+        env,
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      let exited = false;
+      kdc.status.then(() => exited = true);
+      // kinit until the KDC answers.
+      let up = false;
+      for (let i = 0; i <= 50 && !exited; i++) {
+        try {
+          await run(
+            "kinit",
+            ["-c", `FILE:${dir}/probe.ccache`, "kdcprobe"],
+            env,
+            `${probe}\n`,
+          );
+          up = true;
+          break;
+        } catch (e) {
+          if (i >= 50) throw e;
+          await new Promise((r) => setTimeout(r, 100));
+        }
       }
+      if (up) break;
+      // Ours exited (its port was taken): another port.
+      await stop();
+      if (attempt >= 4) {
+        throw new Error("krb5kdc exited 5 times (ports taken?)");
+      }
+      port = freePort();
+      await writeConfs();
     }
+    await run("kinit", [user], env, `${password}\n`);
   } catch (e) {
     await close();
     throw e;
