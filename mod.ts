@@ -122,6 +122,7 @@ export {
   SaslInitializeSecurityContextAsync,
   SaslSetContextOption,
 } from "./src/sspi/sasl.ts";
+export type { AscParams, IscParams } from "./src/sspi/_step_args.ts";
 export {
   AuthIdentityOpaque,
   type AuthIdentityOut,

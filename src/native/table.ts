@@ -25,12 +25,8 @@ import {
 } from "../sspi/async.ts";
 import { FreeContextBuffer } from "../sspi/api.ts";
 import { SEC_E_UNSUPPORTED_FUNCTION } from "../sspi/status.ts";
-import {
-  checkAcquireArgs,
-  checkStepArgs,
-  statusOf,
-  type StepArgs,
-} from "../sspi/_dispatch.ts";
+import { checkAcquireArgs, statusOf } from "../sspi/_dispatch.ts";
+import { ascArgs, iscArgs } from "../sspi/_step_args.ts";
 import { NativeCalls } from "./_calls.ts";
 import { resolveAuthData } from "../sspi/_auth_identity_core.ts";
 import type { Preparation } from "./_call_types.ts";
@@ -64,66 +60,6 @@ export interface NativeTableOptions {
 
 type Ffi = (...args: (Deno.PointerValue | number)[]) => number;
 type FfiAsync = (...args: (Deno.PointerValue | number)[]) => Promise<number>;
-
-type IscParams = Parameters<SecurityFunctionTable["InitializeSecurityContext"]>;
-type AscParams = Parameters<SecurityFunctionTable["AcceptSecurityContext"]>;
-
-/** The handshake arguments of an InitializeSecurityContext call (reserved ones dropped). */
-function iscStep(
-  [
-    cred,
-    ctx,
-    target,
-    flags,
-    _r1,
-    dataRep,
-    input,
-    _r2,
-    newCtx,
-    output,
-    attrs,
-    expiry,
-  ]: IscParams,
-): StepArgs {
-  return {
-    role: "initiate",
-    cred,
-    ctx,
-    target,
-    flags,
-    dataRep,
-    input,
-    newCtx,
-    output,
-    attrs,
-    expiry,
-  };
-}
-
-/** The handshake arguments of an AcceptSecurityContext call. */
-function ascStep(
-  [cred, ctx, input, flags, dataRep, newCtx, output, attrs, expiry]: AscParams,
-): StepArgs {
-  return {
-    role: "accept",
-    cred,
-    ctx,
-    target: null,
-    flags,
-    dataRep,
-    input,
-    newCtx,
-    output,
-    attrs,
-    expiry,
-  };
-}
-
-/** `a` after `checkStepArgs` (a TypeError at the call, never inside a queued one). */
-function checked(a: StepArgs): StepArgs {
-  checkStepArgs(a);
-  return a;
-}
 
 function checkAsync(ctx: unknown): asserts ctx is SspiAsyncContext {
   if (!(ctx instanceof SspiAsyncContext)) {
@@ -214,13 +150,13 @@ export function createNativeTable(
     },
     InitializeSecurityContext(...p) {
       return calls.run(
-        calls.prepareStep(checked(iscStep(p))),
+        calls.prepareStep(iscArgs(p)),
         s.InitializeSecurityContextW as Ffi,
       );
     },
     AcceptSecurityContext(...p) {
       return calls.run(
-        calls.prepareStep(checked(ascStep(p))),
+        calls.prepareStep(ascArgs(p)),
         s.AcceptSecurityContext as Ffi,
       );
     },
@@ -317,7 +253,7 @@ export function createNativeTable(
     },
     SspiInitializeSecurityContextAsync(AsyncContext, ...p) {
       checkAsync(AsyncContext);
-      const a = checked(iscStep(p));
+      const a = iscArgs(p);
       return queue(
         AsyncContext,
         "InitializeSecurityContextWAsync",
@@ -329,7 +265,7 @@ export function createNativeTable(
     },
     SspiAcceptSecurityContextAsync(AsyncContext, ...p) {
       checkAsync(AsyncContext);
-      const a = checked(ascStep(p));
+      const a = ascArgs(p);
       return queue(
         AsyncContext,
         "AcceptSecurityContextAsync",

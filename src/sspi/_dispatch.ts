@@ -104,6 +104,18 @@ export function fail(status: number, message?: string): number {
 }
 
 /**
+ * The status of a step run synchronously: a core that was not allowed I/O never
+ * returns a Promise, and one that did would be a bug, reported as such.
+ */
+export function syncOnly(r: number | Promise<number>): number {
+  if (r instanceof Promise) {
+    r.catch(() => {});
+    return fail(SEC_E_INTERNAL_ERROR, "a synchronous call produced a Promise");
+  }
+  return r;
+}
+
+/**
  * The status and reason of the most recent failed call of the portable provider, or
  * null. Windows returns bare status codes; this gives the sentence behind one.
  *

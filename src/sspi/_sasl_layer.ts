@@ -14,7 +14,8 @@
 import { DecryptMessage, EncryptMessage } from "./api.ts";
 import { QueryContextAttributes } from "./api_attributes.ts";
 import type { SecPkgContext_Sizes } from "./attributes.ts";
-import { SecBuffer, SecBufferDesc } from "./buffers.ts";
+import { bufferBytes, SecBuffer, SecBufferDesc } from "./buffers.ts";
+import { concat } from "../util/bytes.ts";
 import {
   ASC_REQ_CONFIDENTIALITY,
   ASC_REQ_INTEGRITY,
@@ -152,16 +153,7 @@ export function wrapIntegrity(
     0,
   );
   if (st !== SEC_E_OK) return st;
-  const parts = [token, body, pad].map((b) =>
-    b.pvBuffer ? b.pvBuffer.subarray(0, b.cbBuffer) : new Uint8Array(0)
-  );
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(bufferBytes(token), bufferBytes(body), bufferBytes(pad));
 }
 
 /** Unwraps one Wrap token (sealed or not); its data, or the status. */
@@ -177,9 +169,7 @@ export function unwrap(
     { value: 0 },
   );
   if (st !== SEC_E_OK) return st;
-  return data.pvBuffer
-    ? data.pvBuffer.subarray(0, data.cbBuffer)
-    : new Uint8Array(0);
+  return bufferBytes(data);
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   contexts,
   credentials,
   fail,
+  isZero,
   type StepArgs,
   stepCore,
 } from "./_dispatch.ts";
@@ -62,7 +63,7 @@ export function saslStep(
   a: StepArgs,
   async: boolean,
 ): number | Promise<number> {
-  const first = !a.ctx || (a.ctx.dwLower === 0n && a.ctx.dwUpper === 0n);
+  const first = isZero(a.ctx);
   let s: SaslState | undefined;
   if (first) {
     const cred = credentials.get(a.cred);

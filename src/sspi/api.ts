@@ -34,9 +34,9 @@ import {
   liveContext,
   settle,
   stepCore,
+  syncOnly,
 } from "./_dispatch.ts";
 import {
-  SEC_E_INTERNAL_ERROR,
   SEC_E_INVALID_TOKEN,
   SEC_E_OK,
   SEC_E_SECPKG_NOT_FOUND,
@@ -55,14 +55,6 @@ export interface AuthIdentity {
   Flags?: number;
   /** Negotiate's package filter, as in `SEC_WINNT_AUTH_IDENTITY_EX.PackageList`. */
   PackageList?: string;
-}
-
-function syncOnly(r: number | Promise<number>): number {
-  if (r instanceof Promise) {
-    r.catch(() => {});
-    return fail(SEC_E_INTERNAL_ERROR, "a synchronous call produced a Promise");
-  }
-  return r;
 }
 
 /**

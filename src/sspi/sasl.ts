@@ -11,7 +11,13 @@
  *
  * @module
  */
-import { checkStepArgs, contexts, fail, type StepArgs } from "./_dispatch.ts";
+import { contexts, fail, type StepArgs, syncOnly } from "./_dispatch.ts";
+import {
+  ascArgs,
+  type AscParams,
+  iscArgs,
+  type IscParams,
+} from "./_step_args.ts";
 import { saslStep } from "./_sasl_step.ts";
 import {
   Sasl_AuthZIDForbidden,
@@ -25,18 +31,12 @@ import {
 } from "./_sasl_state.ts";
 import { identifyProfile } from "./_sasl_identify.ts";
 import { SspiAsyncContext } from "./async.ts";
-import type {
-  AttributeOut,
-  SecBufferDesc,
-  TimeStamp,
-  ULongOut,
-} from "./buffers.ts";
-import type { CredHandle, CtxtHandle } from "./handles.ts";
+import type { AttributeOut, SecBufferDesc, ULongOut } from "./buffers.ts";
+import type { CtxtHandle } from "./handles.ts";
 import type { SecPkgInfo } from "./package.ts";
 import { findPackage } from "./registry.ts";
 import {
   SEC_E_BUFFER_TOO_SMALL,
-  SEC_E_INTERNAL_ERROR,
   SEC_E_INVALID_HANDLE,
   SEC_E_INVALID_PARAMETER,
   SEC_E_OK,
@@ -52,71 +52,6 @@ export {
   SASL_OPTION_RECV_SIZE,
   SASL_OPTION_SEND_SIZE,
 };
-
-function syncOnly(r: number | Promise<number>): number {
-  if (r instanceof Promise) {
-    r.catch(() => {});
-    return fail(SEC_E_INTERNAL_ERROR, "a synchronous call produced a Promise");
-  }
-  return r;
-}
-
-function initArgs(
-  cred: CredHandle | null,
-  ctx: CtxtHandle | null,
-  target: string | null,
-  flags: number,
-  dataRep: number,
-  input: SecBufferDesc | null,
-  newCtx: CtxtHandle | null,
-  output: SecBufferDesc | null,
-  attrs: ULongOut | null,
-  expiry?: TimeStamp | null,
-): StepArgs {
-  const a: StepArgs = {
-    role: "initiate",
-    cred,
-    ctx,
-    target,
-    flags,
-    dataRep,
-    input,
-    newCtx,
-    output,
-    attrs,
-    expiry,
-  };
-  checkStepArgs(a);
-  return a;
-}
-
-function acceptArgs(
-  cred: CredHandle | null,
-  ctx: CtxtHandle | null,
-  input: SecBufferDesc | null,
-  flags: number,
-  dataRep: number,
-  newCtx: CtxtHandle | null,
-  output: SecBufferDesc | null,
-  attrs: ULongOut | null,
-  expiry?: TimeStamp | null,
-): StepArgs {
-  const a: StepArgs = {
-    role: "accept",
-    cred,
-    ctx,
-    target: null,
-    flags,
-    dataRep,
-    input,
-    newCtx,
-    output,
-    attrs,
-    expiry,
-  };
-  checkStepArgs(a);
-  return a;
-}
 
 /**
  * `InitializeSecurityContext` for a SASL client. With a Kerberos credential ("GSSAPI"):
@@ -144,35 +79,8 @@ function acceptArgs(
  * // send out.pBuffers[0] in a SASL "GSSAPI" bind; call again with each server token
  * ```
  */
-export function SaslInitializeSecurityContext(
-  phCredential: CredHandle | null,
-  phContext: CtxtHandle | null,
-  pszTargetName: string | null,
-  fContextReq: number,
-  _Reserved1: number,
-  TargetDataRep: number,
-  pInput: SecBufferDesc | null,
-  _Reserved2: number,
-  phNewContext: CtxtHandle | null,
-  pOutput: SecBufferDesc | null,
-  pfContextAttr: ULongOut | null,
-  ptsExpiry?: TimeStamp | null,
-): number {
-  return syncOnly(saslStep(
-    initArgs(
-      phCredential,
-      phContext,
-      pszTargetName,
-      fContextReq,
-      TargetDataRep,
-      pInput,
-      phNewContext,
-      pOutput,
-      pfContextAttr,
-      ptsExpiry,
-    ),
-    false,
-  ));
+export function SaslInitializeSecurityContext(...p: IscParams): number {
+  return syncOnly(saslStep(iscArgs(p), false));
 }
 
 /**
@@ -198,31 +106,8 @@ export function SaslInitializeSecurityContext(
  *   ASC_REQ_ALLOCATE_MEMORY, SECURITY_NATIVE_DREP, ctx, out, { value: 0 }, null);
  * ```
  */
-export function SaslAcceptSecurityContext(
-  phCredential: CredHandle | null,
-  phContext: CtxtHandle | null,
-  pInput: SecBufferDesc | null,
-  fContextReq: number,
-  TargetDataRep: number,
-  phNewContext: CtxtHandle | null,
-  pOutput: SecBufferDesc | null,
-  pfContextAttr: ULongOut | null,
-  ptsExpiry?: TimeStamp | null,
-): number {
-  return syncOnly(saslStep(
-    acceptArgs(
-      phCredential,
-      phContext,
-      pInput,
-      fContextReq,
-      TargetDataRep,
-      phNewContext,
-      pOutput,
-      pfContextAttr,
-      ptsExpiry,
-    ),
-    false,
-  ));
+export function SaslAcceptSecurityContext(...p: AscParams): number {
+  return syncOnly(saslStep(ascArgs(p), false));
 }
 
 function queued(ctx: SspiAsyncContext, a: StepArgs): number {
@@ -239,63 +124,17 @@ function queued(ctx: SspiAsyncContext, a: StepArgs): number {
  */
 export function SaslInitializeSecurityContextAsync(
   AsyncContext: SspiAsyncContext,
-  phCredential: CredHandle | null,
-  phContext: CtxtHandle | null,
-  pszTargetName: string | null,
-  fContextReq: number,
-  _Reserved1: number,
-  TargetDataRep: number,
-  pInput: SecBufferDesc | null,
-  _Reserved2: number,
-  phNewContext: CtxtHandle | null,
-  pOutput: SecBufferDesc | null,
-  pfContextAttr: ULongOut | null,
-  ptsExpiry?: TimeStamp | null,
+  ...p: IscParams
 ): number {
-  return queued(
-    AsyncContext,
-    initArgs(
-      phCredential,
-      phContext,
-      pszTargetName,
-      fContextReq,
-      TargetDataRep,
-      pInput,
-      phNewContext,
-      pOutput,
-      pfContextAttr,
-      ptsExpiry,
-    ),
-  );
+  return queued(AsyncContext, iscArgs(p));
 }
 
 /** Queues `SaslAcceptSecurityContext` on an async context (a portable extension). */
 export function SaslAcceptSecurityContextAsync(
   AsyncContext: SspiAsyncContext,
-  phCredential: CredHandle | null,
-  phContext: CtxtHandle | null,
-  pInput: SecBufferDesc | null,
-  fContextReq: number,
-  TargetDataRep: number,
-  phNewContext: CtxtHandle | null,
-  pOutput: SecBufferDesc | null,
-  pfContextAttr: ULongOut | null,
-  ptsExpiry?: TimeStamp | null,
+  ...p: AscParams
 ): number {
-  return queued(
-    AsyncContext,
-    acceptArgs(
-      phCredential,
-      phContext,
-      pInput,
-      fContextReq,
-      TargetDataRep,
-      phNewContext,
-      pOutput,
-      pfContextAttr,
-      ptsExpiry,
-    ),
-  );
+  return queued(AsyncContext, ascArgs(p));
 }
 
 /**

@@ -107,7 +107,10 @@ export async function acquireKrb(
   }
 }
 
-/** One client step through SspiInitializeSecurityContextAsync. */
+/**
+ * One client step through SspiInitializeSecurityContextAsync (or `call`, a function
+ * with its parameters, such as SaslInitializeSecurityContextAsync).
+ */
 export async function iscStep(
   cred: CredHandle,
   ctx: CtxtHandle,
@@ -115,12 +118,14 @@ export async function iscStep(
   target: string,
   input: Uint8Array | null,
   flags = KRB_FLAGS,
+  call: typeof SspiInitializeSecurityContextAsync =
+    SspiInitializeSecurityContextAsync,
 ): Promise<{ status: number; token: Uint8Array | null; attrs: number }> {
   const actx = SspiCreateAsyncContext();
   const out = new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
   const attrs = { value: 0 };
   try {
-    const q = SspiInitializeSecurityContextAsync(
+    const q = call(
       actx,
       cred,
       first ? null : ctx,

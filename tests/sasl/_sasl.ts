@@ -25,10 +25,8 @@ import {
   SECPKG_ATTR_SIZES,
   SECQOP_WRAP_NO_ENCRYPT,
   SECURITY_NATIVE_DREP,
-  SspiCreateAsyncContext,
-  SspiFreeAsyncContext,
-  SspiWaitForAsyncCall,
 } from "../../mod.ts";
+import { iscStep } from "../kerberos/_kdc_helpers.ts";
 
 /** A step's status, output token (empty when none) and attributes. */
 export interface Step {
@@ -51,31 +49,16 @@ export async function saslIsc(
   flags: number,
   input: Uint8Array | null,
 ): Promise<Step> {
-  const actx = SspiCreateAsyncContext();
-  const out = new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
-  const attrs = { value: 0 };
-  try {
-    const q = SaslInitializeSecurityContextAsync(
-      actx,
-      cred,
-      first ? null : ctx,
-      target,
-      flags,
-      0,
-      SECURITY_NATIVE_DREP,
-      input ? new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, input)]) : null,
-      0,
-      ctx,
-      out,
-      attrs,
-      null,
-    );
-    assert.equal(q, SEC_E_OK);
-    const status = await SspiWaitForAsyncCall(actx);
-    return { status, token: tokenOf(out), attrs: attrs.value };
-  } finally {
-    SspiFreeAsyncContext(actx);
-  }
+  const r = await iscStep(
+    cred,
+    ctx,
+    first,
+    target,
+    input,
+    flags,
+    SaslInitializeSecurityContextAsync,
+  );
+  return { ...r, token: r.token?.slice() ?? new Uint8Array(0) };
 }
 
 /** One SaslAcceptSecurityContext step. */
