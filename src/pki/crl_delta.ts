@@ -106,22 +106,50 @@ export function checkCrlWithDeltas(
   try {
     const verdict = checkCrl(base, cert, issuer, now);
     if (verdict === "invalid") return verdict;
-    let delta: Crl | null = null;
-    for (const d of Array.isArray(deltas) ? deltas : []) {
-      if (
-        deltaMatches(d, base, cert, issuer, now) &&
-        (delta === null || d.number! > delta.number!)
-      ) delta = d;
-    }
-    if (!delta) return wanted && verdict === "good" ? "stale" : verdict;
-    const entry = delta.revoked.find((r) => bytesEqual(r.serial, cert.serial));
-    if (!entry) return verdict;
-    if (entry.reason !== REASON_REMOVE_FROM_CRL) return "revoked";
-    // Released since the base: what a base without the entry would say.
-    return isFresh(base.thisUpdate, base.nextUpdate, now) ? "good" : "stale";
+    const delta = newestMatching(deltas, base, cert, issuer, now);
+    return applyDelta(verdict, base, delta, cert, now, wanted);
   } catch {
     return "invalid";
   }
+}
+
+/** The newest of `deltas` that {@link deltaMatches} `base`, or null. Never throws. */
+export function newestMatching(
+  deltas: readonly Crl[],
+  base: Crl,
+  cert: Certificate,
+  issuer: Certificate,
+  now: Date,
+): Crl | null {
+  let delta: Crl | null = null;
+  for (const d of Array.isArray(deltas) ? deltas : []) {
+    if (
+      deltaMatches(d, base, cert, issuer, now) &&
+      (delta === null || d.number! > delta.number!)
+    ) delta = d;
+  }
+  return delta;
+}
+
+/**
+ * `verdict` (what `base` alone says about `cert`, already checked) completed by
+ * `delta`, one that matches the base (or null: none usable; then a `"good"` base
+ * that `wanted` a delta gives `"stale"`). Verifies nothing itself.
+ */
+export function applyDelta(
+  verdict: RevocationStatus,
+  base: Crl,
+  delta: Crl | null,
+  cert: Certificate,
+  now: Date,
+  wanted: boolean,
+): RevocationStatus {
+  if (!delta) return wanted && verdict === "good" ? "stale" : verdict;
+  const entry = delta.revoked.find((r) => bytesEqual(r.serial, cert.serial));
+  if (!entry) return verdict;
+  if (entry.reason !== REASON_REMOVE_FROM_CRL) return "revoked";
+  // Released since the base: what a base without the entry would say.
+  return isFresh(base.thisUpdate, base.nextUpdate, now) ? "good" : "stale";
 }
 
 /**

@@ -20,10 +20,11 @@ import { bytesEqual, type Certificate } from "./cert.ts";
 import { revocationUrls } from "./cert_urls.ts";
 import { checkCrl, type Crl, parseCrl } from "./crl.ts";
 import {
-  checkCrlWithDeltas,
+  applyDelta,
   deltaMatches,
   deltaUrls,
   isDeltaCrl,
+  newestMatching,
 } from "./crl_delta.ts";
 import type { RevocationStatus } from "./freshness.ts";
 import { checkOcsp, parseOcspResponse } from "./ocsp.ts";
@@ -95,12 +96,14 @@ export interface Fetched {
 }
 
 /**
- * What `base` (which answered about `cert`: good or revoked) says once completed
- * by a delta CRL: from `given` (the caller's CRLs), else from the cache or the
- * URLs of {@link deltaUrls}, tried in order until one matches the base (only then
- * is a fetched delta cached). Offline when a delta is wanted and none matches.
+ * What `base`, whose `verdict` about `cert` (good or revoked) is already checked,
+ * says once completed by a delta CRL: the newest matching one of `given` (the
+ * caller's CRLs), else from the cache or the URLs of {@link deltaUrls}, tried in
+ * order until one matches the base (only then is a fetched delta cached). Offline
+ * when a delta is wanted and none matches. Each delta is verified once.
  */
 async function withDelta(
+  verdict: RevocationStatus,
   base: Crl,
   cert: Certificate,
   issuer: Certificate,
@@ -112,24 +115,25 @@ async function withDelta(
   const deltas = given.filter((d) => isDeltaCrl(d));
   const wanted = urls.length > 0 ||
     deltas.some((d) => bytesEqual(d.issuer, cert.issuer));
+  const answer = (d: Crl | null): Fetched => {
+    const v = applyDelta(verdict, base, d, cert, now, wanted);
+    return { verdicts: [v], offline: v === "stale" };
+  };
+  const have = newestMatching(deltas, base, cert, issuer, now);
+  if (!wanted || have) return answer(have);
   const usable = (d: Crl | null): d is Crl =>
     deltaMatches(d, base, cert, issuer, now);
-  const answer = (d: Crl[]): Fetched => {
-    const verdict = checkCrlWithDeltas(base, d, cert, issuer, now, wanted);
-    return { verdicts: [verdict], offline: verdict === "stale" };
-  };
-  if (!wanted || deltas.some(usable)) return answer(deltas);
   for (const url of urls) {
     const cached = cache.crls.get(url, now.getTime());
-    if (usable(cached)) return answer([cached]);
+    if (usable(cached)) return answer(cached);
     const der = await fetchBytes(url, { method: "GET" }, MAX_CRL_BYTES);
     const delta = der && parseCrl(der);
     if (usable(delta)) {
       cache.addCrl(url, delta, now.getTime());
-      return answer([delta]);
+      return answer(delta);
     }
   }
-  return answer([]);
+  return answer(null);
 }
 
 /**
@@ -182,7 +186,7 @@ export async function fetchFor(
     if (isDeltaCrl(base) || !bytesEqual(base.issuer, cert.issuer)) continue;
     const v = checkCrl(base, cert, issuer, now);
     if (v !== "good" && v !== "revoked") continue;
-    const f = await withDelta(base, cert, issuer, cache, now, given);
+    const f = await withDelta(v, base, cert, issuer, cache, now, given);
     if (!f.offline) return f;
     offline = true;
   }
@@ -212,7 +216,7 @@ export async function fetchFor(
       : [];
     if (verdicts[0] === "good" || verdicts[0] === "revoked") {
       if (!cachedHit) cache.addCrl(url, crl, now.getTime());
-      return await withDelta(crl, cert, issuer, cache, now, given);
+      return await withDelta(verdicts[0], crl, cert, issuer, cache, now, given);
     }
     unusable = verdicts;
   }
