@@ -90,6 +90,8 @@ interface World {
   ocspRevoked(revoked: boolean): Promise<void>;
   /** Requests the OCSP responder got. */
   ocspHits(): number;
+  /** What the OCSP responder did: each answer's status, time taken and errors. */
+  ocspLog(): string;
 }
 
 /**
@@ -123,14 +125,26 @@ async function withWorld(
   // front, answering from `ocspDir`'s index.
   let ocspDir = "";
   let ocspHits = 0;
+  const ocspLog: string[] = [];
   const responder = Deno.serve({
     hostname: "127.0.0.1",
     port: 0,
     onListen() {},
   }, async (req) => {
     const id = ocspHits++;
-    await Deno.writeFile(`${ocspDir}/req${id}.der`, await req.bytes());
-    await openssl(ocspDir, [
+    const t0 = Date.now();
+    try {
+      return await answerOcsp(id, await req.bytes());
+    } catch (e) {
+      ocspLog.push(`#${id}: ${String(e).slice(0, 400)}`);
+      return new Response("responder error", { status: 500 });
+    } finally {
+      ocspLog.push(`#${id}: ${Date.now() - t0} ms`);
+    }
+  });
+  const answerOcsp = async (id: number, body: Uint8Array) => {
+    await Deno.writeFile(`${ocspDir}/req${id}.der`, body);
+    const text = await openssl(ocspDir, [
       "ocsp",
       "-index",
       "index.txt",
@@ -146,11 +160,13 @@ async function withWorld(
       `resp${id}.der`,
       "-ndays",
       "1",
+      "-resp_text",
     ]);
+    ocspLog.push(`#${id}: ${text.match(/Cert Status: \w+/)?.[0]}`);
     return new Response(await Deno.readFile(`${ocspDir}/resp${id}.der`), {
       headers: { "content-type": "application/ocsp-response" },
     });
-  });
+  };
   const pki = await makePkinitPki(REALM, {
     kdcExtensions: withOcsp
       ? `authorityInfoAccess = OCSP;URI:http://127.0.0.1:${responder.addr.port}/\n`
@@ -180,6 +196,7 @@ async function withWorld(
           indexLine(kdcSerial, revoked),
         ),
       ocspHits: () => ocspHits,
+      ocspLog: () => ocspLog.join("; "),
     });
   } finally {
     await down();
@@ -405,8 +422,13 @@ revocationTest(
 
 revocationTest("OCSP through the Authority Information Access", async (w) => {
   await w.ocspRevoked(false);
-  assert.equal(st(await logonAndAp(w.kdc, certAuth(w))), st(SEC_E_OK));
+  assert.equal(
+    st(await logonAndAp(w.kdc, certAuth(w))),
+    st(SEC_E_OK),
+    w.ocspLog(),
+  );
   assert.ok(w.ocspHits() >= 1, "the responder was asked");
+  assert.match(w.ocspLog(), /Cert Status: good/, "the responder said good");
   assert.equal(
     st(
       await logonAndAp(
@@ -415,11 +437,17 @@ revocationTest("OCSP through the Authority Information Access", async (w) => {
       ),
     ),
     st(SEC_E_OK),
+    w.ocspLog(),
   );
   await w.ocspRevoked(true);
-  assert.equal(st(await firstStep(certAuth(w))), st(SEC_E_KDC_CERT_REVOKED));
+  assert.equal(
+    st(await firstStep(certAuth(w))),
+    st(SEC_E_KDC_CERT_REVOKED),
+    w.ocspLog(),
+  );
   assert.equal(
     st(await firstStep(certAuth(w, { FastArmor: w.ccache }))),
     st(SEC_E_KDC_CERT_REVOKED),
+    w.ocspLog(),
   );
 }, true);
