@@ -87,6 +87,7 @@ export {
   QueryCredentialsAttributes,
   QuerySecurityPackageInfo,
   SetContextAttributes,
+  SetCredentialsAttributes,
   VerifySignature,
 } from "./src/sspi/api.ts";
 export {

@@ -55,6 +55,12 @@ export interface SecurityFunctionTable {
   SetContextAttributes: typeof api.SetContextAttributes;
   /** See `QueryCredentialsAttributes`. */
   QueryCredentialsAttributes: typeof api.QueryCredentialsAttributes;
+  /**
+   * See `SetCredentialsAttributes`: `SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS` on a
+   * Kerberos or Negotiate credential (both providers; WinPR 2 has no such export,
+   * so the native provider answers `SEC_E_UNSUPPORTED_FUNCTION` there).
+   */
+  SetCredentialsAttributes: typeof api.SetCredentialsAttributes;
   /** See `MakeSignature`. */
   MakeSignature: typeof api.MakeSignature;
   /** See `VerifySignature`. */

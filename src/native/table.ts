@@ -28,6 +28,7 @@ import { SEC_E_UNSUPPORTED_FUNCTION } from "../sspi/status.ts";
 import { checkAcquireArgs, statusOf } from "../sspi/_dispatch.ts";
 import { ascArgs, iscArgs } from "../sspi/_step_args.ts";
 import { NativeCalls } from "./_calls.ts";
+import { setCredentialsAttributes } from "./_cred_attributes.ts";
 import { resolveAuthData } from "../sspi/_auth_identity_core.ts";
 import type { Preparation } from "./_call_types.ts";
 import { defaultLibraryName, openSspiLibrary } from "./_library.ts";
@@ -176,6 +177,14 @@ export function createNativeTable(
       calls.SetContextAttributes(phContext, ulAttribute, pBuffer, cbBuffer),
     QueryCredentialsAttributes: (phCredential, ulAttribute, pBuffer) =>
       calls.QueryCredentialsAttributes(phCredential, ulAttribute, pBuffer),
+    SetCredentialsAttributes: (phCredential, ulAttribute, pBuffer, cbBuffer) =>
+      setCredentialsAttributes(
+        calls,
+        phCredential,
+        ulAttribute,
+        pBuffer,
+        cbBuffer,
+      ),
     MakeSignature: (phContext, fQOP, pMessage, MessageSeqNo) =>
       calls.protect("MakeSignature", phContext, fQOP, pMessage, MessageSeqNo),
     VerifySignature: (phContext, pMessage, MessageSeqNo, pfQOP) =>

@@ -196,8 +196,9 @@ export function checkSetAttributeArgs(
   phContext: unknown,
   pBuffer: unknown,
   cbBuffer: unknown,
+  handleName = "phContext",
 ): void {
-  checkHandleArg("phContext", phContext, false);
+  checkHandleArg(handleName, phContext, false);
   if (pBuffer === null || typeof pBuffer !== "object") {
     throw new TypeError("pBuffer must be an object");
   }

@@ -237,6 +237,7 @@ export {
   QueryContextAttributes,
   QueryCredentialsAttributes,
   SetContextAttributes,
+  SetCredentialsAttributes,
 } from "./api_attributes.ts";
 
 function messageCall(

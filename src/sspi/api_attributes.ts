@@ -1,6 +1,7 @@
 /**
  * The portable provider's attribute functions: `QueryContextAttributes`,
- * `SetContextAttributes` and `QueryCredentialsAttributes` (re-exported by `api.ts`).
+ * `SetContextAttributes`, `QueryCredentialsAttributes` and `SetCredentialsAttributes`
+ * (re-exported by `api.ts`).
  *
  * @module
  */
@@ -121,4 +122,54 @@ export function QueryCredentialsAttributes(
       ? SEC_E_OK
       : fail(r.status, `attribute ${ulAttribute} is not available`);
   }, false) as number;
+}
+
+/**
+ * Sets an attribute of a credential for every context made with it from then on:
+ * `SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS` (a `SecPkgCredentials_KdcProxySettings`) on
+ * a Kerberos or Negotiate credential. `SEC_E_UNSUPPORTED_FUNCTION` for an attribute
+ * the credential's package does not set, `SEC_E_INVALID_PARAMETER` for a value it
+ * refuses; `cbBuffer` is Win32's size of the structure and is not needed here.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   type CredHandle,
+ *   KDC_PROXY_SETTINGS_FLAGS_FORCEPROXY,
+ *   KDC_PROXY_SETTINGS_V1,
+ *   SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS,
+ *   SetCredentialsAttributes,
+ * } from "../../mod.ts";
+ * declare const cred: CredHandle; // acquired for "Kerberos" or "Negotiate"
+ * SetCredentialsAttributes(cred, SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS, {
+ *   Version: KDC_PROXY_SETTINGS_V1,
+ *   Flags: KDC_PROXY_SETTINGS_FLAGS_FORCEPROXY,
+ *   ProxyServer: "gateway.example.com", // https://gateway.example.com:443/KdcProxy
+ * });
+ * ```
+ */
+export function SetCredentialsAttributes(
+  phCredential: CredHandle,
+  ulAttribute: number,
+  pBuffer: unknown,
+  cbBuffer = 0,
+): number {
+  checkSetAttributeArgs(phCredential, pBuffer, cbBuffer, "phCredential");
+  const e = liveCredential(phCredential);
+  if (typeof e === "number") return e;
+  if (!e.cred.setAttribute) {
+    return fail(
+      SEC_E_UNSUPPORTED_FUNCTION,
+      `${e.pkg.info.Name} sets no credential attributes`,
+    );
+  }
+  const set = e.cred.setAttribute.bind(e.cred);
+  return settle(
+    () => set(ulAttribute >>> 0, pBuffer),
+    (s) =>
+      s === SEC_E_OK
+        ? SEC_E_OK
+        : fail(s, `${e.pkg.info.Name} does not set attribute ${ulAttribute}`),
+    false,
+  ) as number;
 }

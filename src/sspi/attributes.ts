@@ -84,6 +84,40 @@ export interface SecPkgCredentials_Names {
 }
 
 /**
+ * `SecPkgCredentials_KdcProxySettings` (`SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS`,
+ * `SetCredentialsAttributes`/`QueryCredentialsAttributes` of a Kerberos or
+ * Negotiate credential): the MS-KKDCP proxy (KDC proxy, as an RD Gateway serves)
+ * through which the credential reaches its KDCs.
+ */
+export interface SecPkgCredentials_KdcProxySettings {
+  /** `KDC_PROXY_SETTINGS_V1` (1). */
+  Version: number;
+  /**
+   * 0: the proxy only when no KDC can be reached directly;
+   * `KDC_PROXY_SETTINGS_FLAGS_FORCEPROXY`: always the proxy.
+   */
+  Flags: number;
+  /**
+   * The proxy as Windows writes it: `host` (meaning `https://host:443/KdcProxy`) or
+   * `host:port:path`; a portable extension also takes an `https://` or `http://`
+   * URL. Null, absent or empty: the credential's proxy settings are removed.
+   */
+  ProxyServer?: string | null;
+  /**
+   * A client TLS certificate for the proxy (Windows: one of the user's store); not
+   * supported here (`SEC_E_UNSUPPORTED_FUNCTION`): give a `Fetch` whose HTTP
+   * client presents it instead.
+   */
+  ClientTlsCred?: string | null;
+  /**
+   * Portable extension: the `fetch` the proxy is reached with (default: the global
+   * one), e.g. one from `Deno.createHttpClient` trusting a private CA or presenting
+   * a client certificate. Not returned by `QueryCredentialsAttributes`.
+   */
+  Fetch?: typeof fetch;
+}
+
+/**
  * `SecPkgContext_CipherInfo` (`SECPKG_ATTR_CIPHER_INFO`, Schannel): the negotiated
  * cipher suite, by IANA code point and name, and its parts by their BCrypt
  * algorithm names.

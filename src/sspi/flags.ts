@@ -410,6 +410,12 @@ export const SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS = 0x3;
 /** `SECPKG_CRED_ATTR_CERT` (0x4): Credential attributes (QueryCredentialsAttributes ulAttribute) */
 export const SECPKG_CRED_ATTR_CERT = 0x4;
 
+// SecPkgCredentials_KdcProxySettings (SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS).
+/** `KDC_PROXY_SETTINGS_V1` (1): `SecPkgCredentials_KdcProxySettings.Version` */
+export const KDC_PROXY_SETTINGS_V1 = 1;
+/** `KDC_PROXY_SETTINGS_FLAGS_FORCEPROXY` (0x1): `SecPkgCredentials_KdcProxySettings.Flags`: always through the proxy, never to a KDC directly */
+export const KDC_PROXY_SETTINGS_FLAGS_FORCEPROXY = 0x1;
+
 // NegotiationState values of SecPkgContext_NegotiationInfo.
 /** `SECPKG_NEGOTIATION_COMPLETE` (0x0): NegotiationState values of SecPkgContext_NegotiationInfo */
 export const SECPKG_NEGOTIATION_COMPLETE = 0x0;

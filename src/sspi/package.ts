@@ -43,6 +43,12 @@ export interface PackageCredential {
   readonly expiry: bigint;
   /** `QueryCredentialsAttributes`; returns a status and the structure. */
   queryAttribute?(attribute: number): AttributeResult;
+  /**
+   * `SetCredentialsAttributes`: a status, `SEC_E_UNSUPPORTED_FUNCTION` for an
+   * attribute the package does not set; may throw an `SspiError` for a value it
+   * refuses.
+   */
+  setAttribute?(attribute: number, value: unknown): number;
   /** Wipes secrets; called by `FreeCredentialsHandle`. */
   dispose(): void;
 }

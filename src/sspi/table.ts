@@ -28,6 +28,7 @@ export function portableTable(): SecurityFunctionTable {
     QueryContextAttributes: api.QueryContextAttributes,
     SetContextAttributes: api.SetContextAttributes,
     QueryCredentialsAttributes: api.QueryCredentialsAttributes,
+    SetCredentialsAttributes: api.SetCredentialsAttributes,
     MakeSignature: api.MakeSignature,
     VerifySignature: api.VerifySignature,
     EncryptMessage: api.EncryptMessage,

@@ -11,7 +11,10 @@
  */
 import { TIMESTAMP_NEVER } from "../../sspi/buffers.ts";
 import { SspiError } from "../../sspi/errors.ts";
-import { SECPKG_CRED_ATTR_NAMES } from "../../sspi/flags.ts";
+import {
+  SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS,
+  SECPKG_CRED_ATTR_NAMES,
+} from "../../sspi/flags.ts";
 import type { AttributeResult, PackageCredential } from "../../sspi/package.ts";
 import {
   SEC_E_NO_CREDENTIALS,
@@ -28,6 +31,12 @@ import {
   type Ticket,
 } from "./messages.ts";
 import type { KdcTransport } from "./transport.ts";
+import {
+  type KdcProxySettings,
+  kdcProxySettingsValue,
+  parseKdcProxySettings,
+  throughKdcProxy,
+} from "./kdc_proxy_settings.ts";
 import { type KdcOption, sameRealm } from "./kdc_realms.ts";
 import type { KerberosClientTicket } from "./evidence.ts";
 import type { PkinitIdentity } from "./pkinit_identity.ts";
@@ -321,8 +330,12 @@ export class KerberosCredential implements PackageCredential {
   readonly cname: PrincipalName;
   /** The user's realm. */
   readonly realm: string;
-  /** How to reach the realm's KDC. */
-  readonly transport: KdcTransport;
+  /** How to reach the realm's KDC directly. */
+  readonly #direct: KdcTransport;
+  /** The KDC proxy settings (`SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS`), or null. */
+  #proxy: KdcProxySettings | null = null;
+  /** `#direct`, through the proxy of `#proxy`. */
+  #transport: KdcTransport;
   #password: Uint8Array | null;
   #keys = new Map<string, KerberosKey>();
   #tgt: CachedTicket | null = null;
@@ -365,10 +378,16 @@ export class KerberosCredential implements PackageCredential {
     this.delegate = delegate;
     this.cname = cname;
     this.realm = realm;
-    this.transport = transport;
+    this.#direct = transport;
+    this.#transport = transport;
     this.#password = password === null
       ? null
       : new TextEncoder().encode(password);
+  }
+
+  /** How to reach the realm's KDC: directly, or through the KDC proxy set. */
+  get transport(): KdcTransport {
+    return this.#transport;
   }
 
   /** Why no ticket can be had: a cache credential without a valid TGT. */
@@ -513,7 +532,27 @@ export class KerberosCredential implements PackageCredential {
         },
       };
     }
+    if (attribute === SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS) {
+      return { status: SEC_E_OK, value: kdcProxySettingsValue(this.#proxy) };
+    }
     return { status: SEC_E_UNSUPPORTED_FUNCTION };
+  }
+
+  /**
+   * `SetCredentialsAttributes`: `SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS` (see
+   * `kdc_proxy_settings.ts`) for the exchanges from then on; throws its
+   * `SspiError` for settings that are not valid.
+   */
+  setAttribute(attribute: number, value: unknown): number {
+    if (attribute !== SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS) {
+      return SEC_E_UNSUPPORTED_FUNCTION;
+    }
+    const settings = parseKdcProxySettings(value);
+    this.#proxy = settings;
+    this.#transport = settings
+      ? throughKdcProxy(this.#direct, settings)
+      : this.#direct;
+    return SEC_E_OK;
   }
 
   /**

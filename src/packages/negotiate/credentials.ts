@@ -16,6 +16,7 @@ import type {
 import { findPackage } from "../../sspi/registry.ts";
 import {
   SEC_E_NO_CREDENTIALS,
+  SEC_E_OK,
   SEC_E_UNSUPPORTED_FUNCTION,
 } from "../../sspi/status.ts";
 import { MECHANISMS } from "./constants.ts";
@@ -96,12 +97,34 @@ export class NegotiateCredential implements PackageCredential {
     return this.inner.find((i) => i.name.toLowerCase() === l);
   }
 
+  /** The first inner credential's answer (`SECPKG_CRED_ATTR_NAMES`: whatever it is). */
   queryAttribute(attribute: number): AttributeResult {
     for (const i of this.inner) {
       const r = i.cred.queryAttribute?.(attribute);
-      if (r && attribute === SECPKG_CRED_ATTR_NAMES) return r;
+      if (
+        r && (attribute === SECPKG_CRED_ATTR_NAMES || r.status === SEC_E_OK)
+      ) {
+        return r;
+      }
     }
     return { status: SEC_E_UNSUPPORTED_FUNCTION };
+  }
+
+  /**
+   * Sets the attribute on every inner credential that takes it (the KDC proxy
+   * settings on the Kerberos one): `SEC_E_OK` when one did, else
+   * `SEC_E_UNSUPPORTED_FUNCTION`; a value an inner credential refuses throws its
+   * `SspiError`.
+   */
+  setAttribute(attribute: number, value: unknown): number {
+    let status = SEC_E_UNSUPPORTED_FUNCTION;
+    for (const i of this.inner) {
+      const s = i.cred.setAttribute?.(attribute, value);
+      if (s === undefined || s === SEC_E_UNSUPPORTED_FUNCTION) continue;
+      if (s !== SEC_E_OK) return s;
+      status = SEC_E_OK;
+    }
+    return status;
   }
 
   dispose(): void {
