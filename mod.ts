@@ -80,16 +80,24 @@ export {
   ExportSecurityContext,
   FreeContextBuffer,
   FreeCredentialsHandle,
+  ImpersonateSecurityContext,
   ImportSecurityContext,
   InitializeSecurityContext,
   MakeSignature,
   QueryContextAttributes,
   QueryCredentialsAttributes,
+  QuerySecurityContextToken,
   QuerySecurityPackageInfo,
+  RevertSecurityContext,
   SetContextAttributes,
   SetCredentialsAttributes,
   VerifySignature,
 } from "./src/sspi/api.ts";
+export {
+  SE_GROUP_DEFAULT,
+  type SecurityContextToken,
+  WELL_KNOWN_NETWORK_SIDS,
+} from "./src/sspi/context_token.ts";
 export {
   SspiAcceptSecurityContextAsync,
   SspiAcquireCredentialsHandleAsync,

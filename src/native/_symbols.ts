@@ -45,6 +45,8 @@ export const SSPI_SYMBOLS = {
     result: I32,
     optional: true,
   },
+  ImpersonateSecurityContext: { parameters: [P], result: I32, optional: true },
+  RevertSecurityContext: { parameters: [P], result: I32, optional: true },
   MakeSignature: { parameters: [P, U32, P, U32], result: I32 },
   VerifySignature: { parameters: [P, P, U32, P], result: I32 },
   EncryptMessage: { parameters: [P, U32, P, U32], result: I32 },

@@ -61,6 +61,20 @@ export interface SecurityFunctionTable {
    * so the native provider answers `SEC_E_UNSUPPORTED_FUNCTION` there).
    */
   SetCredentialsAttributes: typeof api.SetCredentialsAttributes;
+  /**
+   * See `QuerySecurityContextToken` in `src/sspi/context_token.ts`: the client's
+   * SIDs from the logon's authorization data (portable provider). The native
+   * provider answers `SEC_E_UNSUPPORTED_FUNCTION` for a live context: the kernel
+   * token handle Windows gives has no JavaScript shape here.
+   */
+  QuerySecurityContextToken: typeof api.QuerySecurityContextToken;
+  /**
+   * See `ImpersonateSecurityContext`: `SEC_E_UNSUPPORTED_FUNCTION` from the
+   * portable provider; the native one calls the library (Windows impersonates).
+   */
+  ImpersonateSecurityContext: typeof api.ImpersonateSecurityContext;
+  /** See `RevertSecurityContext`: as `ImpersonateSecurityContext`. */
+  RevertSecurityContext: typeof api.RevertSecurityContext;
   /** See `MakeSignature`. */
   MakeSignature: typeof api.MakeSignature;
   /** See `VerifySignature`. */

@@ -29,6 +29,7 @@ import { checkAcquireArgs, statusOf } from "../sspi/_dispatch.ts";
 import { ascArgs, iscArgs } from "../sspi/_step_args.ts";
 import { NativeCalls } from "./_calls.ts";
 import { setCredentialsAttributes } from "./_cred_attributes.ts";
+import { impersonation, queryContextToken } from "./_impersonation.ts";
 import { resolveAuthData } from "../sspi/_auth_identity_core.ts";
 import type { Preparation } from "./_call_types.ts";
 import { defaultLibraryName, openSspiLibrary } from "./_library.ts";
@@ -177,6 +178,12 @@ export function createNativeTable(
       calls.SetContextAttributes(phContext, ulAttribute, pBuffer, cbBuffer),
     QueryCredentialsAttributes: (phCredential, ulAttribute, pBuffer) =>
       calls.QueryCredentialsAttributes(phCredential, ulAttribute, pBuffer),
+    QuerySecurityContextToken: (phContext, Token) =>
+      queryContextToken(calls, phContext, Token),
+    ImpersonateSecurityContext: (phContext) =>
+      impersonation(calls, "ImpersonateSecurityContext", phContext),
+    RevertSecurityContext: (phContext) =>
+      impersonation(calls, "RevertSecurityContext", phContext),
     SetCredentialsAttributes: (phCredential, ulAttribute, pBuffer, cbBuffer) =>
       setCredentialsAttributes(
         calls,

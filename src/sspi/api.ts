@@ -239,6 +239,11 @@ export {
   SetContextAttributes,
   SetCredentialsAttributes,
 } from "./api_attributes.ts";
+export {
+  ImpersonateSecurityContext,
+  QuerySecurityContextToken,
+  RevertSecurityContext,
+} from "./context_token.ts";
 
 function messageCall(
   phContext: CtxtHandle,

@@ -40,6 +40,7 @@ import { decodeApReq } from "../../src/packages/kerberos/messages.ts";
 import { GssapiPeer } from "../peers/gssapi_peer.ts";
 import { startServer } from "../http/_server.ts";
 import { AD, withSambaDc } from "../peers/samba_ad.ts";
+import { assertTokenOf } from "./_logon_info.ts";
 
 const st = (s: number) => statusName(s);
 const ALICE = { user: "alice", password: "Al1ce!Passw0rd" };
@@ -108,6 +109,8 @@ Deno.test("Kerberos against a Samba AD DC", async (t) => {
         assert.equal(pac.ClientInfoValid, true);
         assert.equal(pac.KdcChecksumPresent, true);
         assert.ok(Object.isFrozen(pac) && Object.isFrozen(pac.GroupSids));
+        const token = assertTokenOf(sx, pac, "Kerberos");
+        assert.ok(token.Groups.some((g) => g.Sid === engineersSid));
         return pac;
       };
 

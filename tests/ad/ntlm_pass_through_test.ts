@@ -27,7 +27,7 @@ import {
 import { acquireInbound } from "../kerberos/_kdc_helpers.ts";
 import { hasCommand, startServer } from "../http/_server.ts";
 import { isCI } from "../peers/availability.ts";
-import { logonInfoOf } from "./_logon_info.ts";
+import { assertTokenOf, logonInfoOf } from "./_logon_info.ts";
 import { AD, type SambaDc, withSambaDc } from "../peers/samba_ad.ts";
 
 const st = (s: number) => statusName(s);
@@ -126,6 +126,7 @@ Deno.test("NTLM pass-through to a Samba AD DC (Netlogon)", async (t) => {
             );
             assert.equal(info.DnsDomainName?.toLowerCase(), AD.dnsDomain);
             assert.ok(Object.isFrozen(info));
+            assertTokenOf(s.handles.context, info, "NTLM");
             assert.equal(s.clientName, `${AD.domain}\\${ALICE.user}`);
           } finally {
             c.dispose();

@@ -32,7 +32,7 @@ Deno.test("portable table: every api.ts function, SetContextAttributes included"
   const fns = Object.entries(api).filter(([, f]) =>
     typeof f === "function" && !/^class\b/.test(String(f))
   );
-  assert.equal(fns.length, 20);
+  assert.equal(fns.length, 23);
   for (const [name, f] of fns) assert.equal(table[name], f, name);
   assert.equal(sspi.SetContextAttributes, SetContextAttributes);
 });
