@@ -199,8 +199,13 @@ export {
 export {
   CALG_AES_128,
   CALG_AES_256,
+  CALG_DH_EPHEM,
+  CALG_ECDH_EPHEM,
   CALG_ECDSA,
+  CALG_RSA_KEYX,
   CALG_RSA_SIGN,
+  CALG_SHA_256,
+  CALG_SHA_384,
   type CertNameBlob,
   SCH_CRED_DISABLE_RECONNECTS,
   SCH_CRED_IGNORE_NO_REVOCATION_CHECK,
@@ -224,6 +229,13 @@ export {
   type SecPkgContext_KeyingMaterial,
   type SecPkgContext_KeyingMaterialInfo,
   type SecPkgContextIssuerListInfoEx,
+  type SecPkgCred_CipherStrengths,
+  type SecPkgCred_SupportedAlgs,
+  type SecPkgCred_SupportedProtocols,
+  SP_PROT_TLS1_2_CLIENT,
+  SP_PROT_TLS1_2_SERVER,
+  SP_PROT_TLS1_3_CLIENT,
+  SP_PROT_TLS1_3_SERVER,
 } from "./src/packages/schannel/mod.ts";
 export {
   type CredSspAuthData,

@@ -163,6 +163,18 @@ async function withWorld(
       "-resp_text",
     ]);
     ocspLog.push(`#${id}: ${text.match(/Cert Status: \w+/)?.[0]}`);
+    if (!/Cert Status: (good|revoked)/.test(text)) {
+      // What was asked, and what the responder's index held.
+      const asked = await openssl(ocspDir, [
+        "ocsp",
+        "-reqin",
+        `req${id}.der`,
+        "-req_text",
+      ]);
+      const index = await Deno.readTextFile(`${ocspDir}/index.txt`);
+      ocspLog.push(`#${id} asked: ${asked.replace(/\s+/g, " ")}`);
+      ocspLog.push(`#${id} index: ${JSON.stringify(index)}`);
+    }
     return new Response(await Deno.readFile(`${ocspDir}/resp${id}.der`), {
       headers: { "content-type": "application/ocsp-response" },
     });

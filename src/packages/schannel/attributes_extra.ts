@@ -15,6 +15,10 @@
  *   Finished of the connection) in a `SEC_CHANNEL_BINDINGS`, TLS 1.2 only.
  * - `SECPKG_ATTR_KEY_INFO` (5): {@link SecPkgContext_KeyInfo}.
  *
+ * It also holds the structures of the Schannel credential attributes
+ * (`credential_attributes.ts`): {@link SecPkgCred_SupportedProtocols},
+ * {@link SecPkgCred_CipherStrengths} and {@link SecPkgCred_SupportedAlgs}.
+ *
  * @module
  */
 import { secChannelBindings } from "../../sspi/buffers.ts";
@@ -81,6 +85,41 @@ export interface SecPkgContext_KeyInfo {
   SignatureAlgorithm: number;
   /** `CALG_AES_128` (0x660e) or `CALG_AES_256` (0x6610); 0 for ChaCha20-Poly1305. */
   EncryptAlgorithm: number;
+}
+
+/**
+ * `SecPkgCred_SupportedProtocols` (`QueryCredentialsAttributes`/
+ * `SetCredentialsAttributes`, `SECPKG_ATTR_SUPPORTED_PROTOCOLS` on a Schannel
+ * credential; `credential_attributes.ts`).
+ */
+export interface SecPkgCred_SupportedProtocols {
+  /**
+   * `SP_PROT_*` bits: `SP_PROT_TLS1_3_CLIENT` (0x2000), `SP_PROT_TLS1_2_CLIENT`
+   * (0x800), `SP_PROT_TLS1_3_SERVER` (0x1000), `SP_PROT_TLS1_2_SERVER` (0x400).
+   */
+  grbitProtocol: number;
+}
+
+/**
+ * `SecPkgCred_CipherStrengths` (`SECPKG_ATTR_CIPHER_STRENGTHS` on a Schannel
+ * credential): the bulk cipher key sizes, in bits, of the suites allowed.
+ */
+export interface SecPkgCred_CipherStrengths {
+  /** The smallest (128 or 256 here). */
+  dwMinimumCipherStrength: number;
+  /** The largest (256 here); 0 in a Set: no upper bound, as in `SCHANNEL_CRED`. */
+  dwMaximumCipherStrength: number;
+}
+
+/**
+ * `SecPkgCred_SupportedAlgs` (`SECPKG_ATTR_SUPPORTED_ALGS` on a Schannel
+ * credential): the CryptoAPI `ALG_ID`s of the allowed suites' parts.
+ */
+export interface SecPkgCred_SupportedAlgs {
+  /** How many `palgSupportedAlgs` holds. */
+  cSupportedAlgs: number;
+  /** `CALG_AES_128`, `CALG_ECDH_EPHEM`, `CALG_SHA_256`, `CALG_RSA_SIGN`, ... */
+  palgSupportedAlgs: number[];
 }
 
 /** A checked keying material request (no secret in it). */

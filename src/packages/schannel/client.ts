@@ -147,14 +147,20 @@ export class TlsClient extends TlsEngine {
     manual: boolean,
     resume = true,
   ) {
-    super();
+    super(cred.policy);
     this.#cred = cred;
     this.#resumable = resume && cred.reconnects &&
-      cred.allows(TLS13, "client");
+      this.policy.allows(TLS13, "client");
     this.#serverName = serverName;
     this.#manual = manual ||
       (cred.flags & SCH_CRED_MANUAL_CRED_VALIDATION) !== 0;
-    this.#r12 = clientResumption12(cred, this.#target, this.#manual, resume);
+    this.#r12 = clientResumption12(
+      cred,
+      this.policy,
+      this.#target,
+      this.#manual,
+      resume,
+    );
     this.#sessionId = this.#r12.offer?.sessionId.slice() ?? this.#sessionId;
     this.#share = newKeyShare(cred.groups[0]);
   }
@@ -174,7 +180,9 @@ export class TlsClient extends TlsEngine {
       this.#offer = this.#cred.sessions().take(
         this.#target,
         Date.now(),
-        (s) => s.verified || this.#manual,
+        (s) =>
+          (s.verified || this.#manual) &&
+          this.policy.suites.some((x) => x.id === s.suite.id),
       );
     }
     this.#sendHello(null);
@@ -192,10 +200,10 @@ export class TlsClient extends TlsEngine {
       serverName: sniName(this.#serverName),
       signatureSchemes: SIGNATURE_SCHEMES,
       protocols: this.#cred.protocols,
-      tls13: this.#cred.allows(TLS13, "client"),
-      suites: this.#cred.suites.map((s) => s.id),
-      tls12: this.#cred.allows(TLS12, "client"),
-      suites12: this.#cred.suites12.map((s) => s.id),
+      tls13: this.policy.allows(TLS13, "client"),
+      suites: this.policy.suites.map((s) => s.id),
+      tls12: this.policy.allows(TLS12, "client"),
+      suites12: this.policy.suites12.map((s) => s.id),
       statusRequest: this.#cred.revocation !== null,
       // TLS 1.2 tickets (RFC 5077): the cached session's, or a request for one.
       sessionTicket: this.#r12.keep
@@ -262,7 +270,7 @@ export class TlsClient extends TlsEngine {
     if (constantTimeEqual(sh.random, HRR_RANDOM)) return this.#retry(sh, raw);
     if (
       sh.version === 0 && sh.legacyVersion === TLS12 &&
-      this.#cred.allows(TLS12, "client")
+      this.policy.allows(TLS12, "client")
     ) {
       // The rest of the handshake is Tls12Client's (or a resumed session's).
       this.#legacy = startTls12(this, sh, raw, {
@@ -276,14 +284,14 @@ export class TlsClient extends TlsEngine {
       });
       return;
     }
-    if (sh.version !== TLS13 || !this.#cred.allows(TLS13, "client")) {
+    if (sh.version !== TLS13 || !this.policy.allows(TLS13, "client")) {
       throw new TlsAlert(
         ALERT_PROTOCOL_VERSION,
         SEC_E_UNSUPPORTED_FUNCTION,
         "the server speaks neither TLS 1.3 nor TLS 1.2 as allowed",
       );
     }
-    const suite = this.#cred.suites.find((s) => s.id === sh.suite);
+    const suite = this.policy.suites.find((s) => s.id === sh.suite);
     const offer = this.#offer;
     if (
       !suite || (this.#retried && suite !== this.#suite) ||
@@ -336,9 +344,9 @@ export class TlsClient extends TlsEngine {
    */
   #retry(sh: ServerHello, raw: Uint8Array): void {
     if (this.#retried) throw unexpected("a second HelloRetryRequest");
-    const suite = this.#cred.suites.find((s) => s.id === sh.suite);
+    const suite = this.policy.suites.find((s) => s.id === sh.suite);
     if (
-      sh.version !== TLS13 || !this.#cred.allows(TLS13, "client") || !suite
+      sh.version !== TLS13 || !this.policy.allows(TLS13, "client") || !suite
     ) {
       throw new TlsAlert(
         ALERT_ILLEGAL_PARAMETER,

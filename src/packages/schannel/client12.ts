@@ -137,14 +137,14 @@ export function startTls12(
     & { offer: ClientSession12 | null },
 ): Tls12Client | Tls12ResumedClient {
   const downgraded = constantTimeEqual(sh.random.subarray(24), DOWNGRADE_TLS12);
-  if (downgraded && o.cred.allows(TLS13, "client")) {
+  if (downgraded && engine.policy.allows(TLS13, "client")) {
     throw new TlsAlert(
       ALERT_ILLEGAL_PARAMETER,
       SEC_E_ILLEGAL_MESSAGE,
       "a TLS 1.3 server answered with TLS 1.2 (a downgrade)",
     );
   }
-  const suite12 = o.cred.suites12.find((x) => x.id === sh.suite);
+  const suite12 = engine.policy.suites12.find((x) => x.id === sh.suite);
   if (!suite12) {
     throw new TlsAlert(
       ALERT_ILLEGAL_PARAMETER,

@@ -7,12 +7,17 @@
  */
 import { SspiError } from "../../sspi/errors.ts";
 import { SECPKG_CRED_INBOUND } from "../../sspi/flags.ts";
-import type { AcquireRequest, PackageCredential } from "../../sspi/package.ts";
+import type {
+  AcquireRequest,
+  AttributeResult,
+  PackageCredential,
+} from "../../sspi/package.ts";
 import { KEX_GROUPS } from "./kex.ts";
 import { TLS13_SUITES, type Tls13Suite } from "./keys.ts";
 import { TLS12_SUITES, type Tls12Suite } from "./prf.ts";
 import { SCH_CRED_DISABLE_RECONNECTS } from "./constants.ts";
 import { SessionCache } from "./session_cache.ts";
+import { CredentialAttributes, TlsPolicy } from "./credential_attributes.ts";
 import { ServerSessionCache } from "./server_sessions.ts";
 import { TicketKey } from "./ticket.ts";
 import {
@@ -315,14 +320,8 @@ export class SchannelCredential implements PackageCredential {
   readonly flags: number;
   /** ALPN protocols. */
   readonly protocols: string[] | null;
-  /** `SP_PROT_*` bits allowed (0: all this package speaks). */
-  readonly enabledProtocols: number;
   /** The key exchange groups, preferred first. */
   readonly groups: readonly number[];
-  /** The TLS 1.3 suites allowed, in our order of preference. */
-  readonly suites: readonly Tls13Suite[];
-  /** The TLS 1.2 suites allowed, in our order of preference. */
-  readonly suites12: readonly Tls12Suite[];
   /** The revocation check the flags ask for, or null. */
   readonly revocation: RevocationPolicy | null;
   /** A server's OCSP response to staple (DER), or null. */
@@ -338,6 +337,8 @@ export class SchannelCredential implements PackageCredential {
   #sessions = new SessionCache();
   #ticketKey: TicketKey | null = null;
   #serverSessions = new ServerSessionCache();
+  /** The versions and suites, with what `SetCredentialsAttributes` narrowed. */
+  readonly #attributes: CredentialAttributes;
 
   /** Builds a credential from `AcquireCredentialsHandle`'s request. */
   constructor(req: AcquireRequest) {
@@ -353,11 +354,8 @@ export class SchannelCredential implements PackageCredential {
     this.protocols = a.ApplicationProtocols
       ? [...a.ApplicationProtocols]
       : null;
-    this.enabledProtocols = (a.grbitEnabledProtocols ?? 0) >>> 0;
     this.groups = groupsOf(a.KeyExchangeGroups);
     const suites = suitesOf(a.CipherSuites);
-    this.suites = suites.tls13;
-    this.suites12 = suites.tls12;
     this.chain = a.Certificate ? derList(a.Certificate) : [];
     this.leaf = this.chain.length
       ? parsed([this.chain[0]], "Certificate")[0]
@@ -404,6 +402,42 @@ export class SchannelCredential implements PackageCredential {
     this.issuerList = a.SendTrustedIssuerList === true && this.#roots
       ? this.#roots.map((c) => c.subject)
       : [];
+    this.#attributes = new CredentialAttributes(
+      req.use,
+      new TlsPolicy(
+        (a.grbitEnabledProtocols ?? 0) >>> 0,
+        suites.tls13,
+        suites.tls12,
+        this.#key?.kind === "rsa",
+      ),
+    );
+  }
+
+  /**
+   * The versions and suites allowed now (`grbitEnabledProtocols` and
+   * `CipherSuites`, narrowed by `SetCredentialsAttributes`): a TLS engine takes it
+   * when its handshake starts and keeps it.
+   */
+  get policy(): TlsPolicy {
+    return this.#attributes.policy;
+  }
+
+  /**
+   * `QueryCredentialsAttributes`: `SECPKG_ATTR_SUPPORTED_PROTOCOLS`,
+   * `SECPKG_ATTR_CIPHER_STRENGTHS`, `SECPKG_ATTR_SUPPORTED_ALGS`
+   * (`credential_attributes.ts`).
+   */
+  queryAttribute(attribute: number): AttributeResult {
+    return this.#attributes.query(attribute);
+  }
+
+  /**
+   * `SetCredentialsAttributes`: the same three attributes narrow the versions and
+   * suites of the contexts started from then on; throws an `SspiError` with
+   * `SEC_E_INVALID_PARAMETER` for a value it refuses (the credential unchanged).
+   */
+  setAttribute(attribute: number, value: unknown): number {
+    return this.#attributes.set(attribute, value);
   }
 
   /**
@@ -428,25 +462,6 @@ export class SchannelCredential implements PackageCredential {
   /** What the async revocation checks fetched, kept until it goes out of date. */
   revocationCache(): RevocationCache {
     return this.#revocationCache ??= new RevocationCache();
-  }
-
-  /**
-   * Whether `version` (0x0303 or 0x0304) may be used in `role`: some suite of it
-   * allowed (a server counts TLS 1.2 DHE_RSA and static RSA only with an RSA key).
-   */
-  allows(version: number, role: "client" | "server"): boolean {
-    const suites = version === 0x0304 ? this.suites : role === "server"
-      // DHE_RSA and static RSA only with an RSA certificate.
-      ? this.suites12.filter((s) =>
-        s.kex === "ecdhe" || this.#key?.kind === "rsa"
-      )
-      : this.suites12;
-    if (suites.length === 0) return false;
-    if (this.enabledProtocols === 0) return true;
-    const bit = version === 0x0304
-      ? (role === "client" ? 0x2000 : 0x1000)
-      : (role === "client" ? 0x800 : 0x400);
-    return (this.enabledProtocols & bit) !== 0;
   }
 
   /** The private key (for signing CertificateVerify). */

@@ -30,6 +30,7 @@ import { ExporterSecret } from "./exporter.ts";
 import { plainRecord, recordAt, type RecordProtection } from "./record.ts";
 import { decodeError, TlsAlert } from "./wire.ts";
 import type { PendingRevocation } from "./status_request.ts";
+import type { TlsPolicy } from "./credential_attributes.ts";
 import {
   SEC_E_ALGORITHM_MISMATCH,
   SEC_E_CERT_EXPIRED,
@@ -98,6 +99,11 @@ export interface FeedResult {
 
 /** The record and handshake machinery both roles share. */
 export abstract class TlsEngine {
+  /**
+   * The versions and suites this connection may use: its credential's when the
+   * handshake started (a later `SetCredentialsAttributes` does not change them).
+   */
+  readonly policy: TlsPolicy;
   /** The protocol version in use: TLS 1.3 until a ServerHello says TLS 1.2. */
   version: number = TLS13;
   /** Decrypts what the peer sends, once keys exist. */
@@ -148,6 +154,11 @@ export abstract class TlsEngine {
   /** The keying material exporter's secret, kept only when {@link keepExporter}. */
   exporter: ExporterSecret | null = null;
   #hs: Uint8Array = new Uint8Array(0);
+
+  /** An engine that keeps `policy` for its whole life. */
+  constructor(policy: TlsPolicy) {
+    this.policy = policy;
+  }
 
   /** Handles one whole handshake message (`raw` includes its 4-byte header). */
   protected abstract onMessage(

@@ -51,6 +51,7 @@ import {
   ALERT_INSUFFICIENT_SECURITY,
 } from "./constants.ts";
 import type { SchannelCredential } from "./credentials.ts";
+import type { TlsPolicy } from "./credential_attributes.ts";
 import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import type { ClientHello } from "./messages.ts";
 import { ecdheParams, parseClientKeyExchange } from "./messages12.ts";
@@ -123,11 +124,14 @@ export function ffdheGroup(groups: readonly number[]): number | null {
 
 /**
  * The suite, group and signature scheme for ClientHello `ch` with credential
- * `cred` (see the module comment for the order); a TlsAlert when there is none.
+ * `cred` among the suites `policy` allows (the connection's; by default the
+ * credential's now; see the module comment for the order); a TlsAlert when there
+ * is none.
  */
 export function chooseServerSuite12(
   cred: SchannelCredential,
   ch: ClientHello,
+  policy: TlsPolicy = cred.policy,
 ): ServerChoice12 {
   const key = cred.key()!;
   const rsa = key.kind === "rsa";
@@ -135,7 +139,7 @@ export function chooseServerSuite12(
     ch.signatureSchemes.includes(s)
   );
   const offered = (kex: Kex12) =>
-    cred.suites12.find((x) =>
+    policy.suites12.find((x) =>
       x.kex === kex && (kex !== "ecdhe" || x.rsa === rsa) &&
       ch.suites.includes(x.id)
     );

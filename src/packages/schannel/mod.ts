@@ -74,6 +74,11 @@
  * TLS 1.2 also resumes with RFC 5077 tickets: a client asks for them, a server
  * credential with `Tls12SessionTickets` issues them.
  *
+ * Credential attributes: `QueryCredentialsAttributes`/`SetCredentialsAttributes`
+ * with `SECPKG_ATTR_SUPPORTED_PROTOCOLS`, `SECPKG_ATTR_CIPHER_STRENGTHS` and
+ * `SECPKG_ATTR_SUPPORTED_ALGS` read and narrow the versions and suites of the
+ * contexts started afterwards (`credential_attributes.ts`).
+ *
  * Revocation: `SCH_CRED_REVOCATION_CHECK_*` in a credential's `dwFlags` checks the
  * peer's path against the credential's `CertificateRevocationLists` and, for a
  * server's leaf, the OCSP response it staples (a client asking with
@@ -92,6 +97,9 @@ export type {
   SecPkgContext_KeyInfo,
   SecPkgContext_KeyingMaterial,
   SecPkgContext_KeyingMaterialInfo,
+  SecPkgCred_CipherStrengths,
+  SecPkgCred_SupportedAlgs,
+  SecPkgCred_SupportedProtocols,
 } from "./attributes_extra.ts";
 export type {
   CertNameBlob,
@@ -100,8 +108,13 @@ export type {
 export {
   CALG_AES_128,
   CALG_AES_256,
+  CALG_DH_EPHEM,
+  CALG_ECDH_EPHEM,
   CALG_ECDSA,
+  CALG_RSA_KEYX,
   CALG_RSA_SIGN,
+  CALG_SHA_256,
+  CALG_SHA_384,
   SCH_CRED_DISABLE_RECONNECTS,
   SCH_CRED_IGNORE_NO_REVOCATION_CHECK,
   SCH_CRED_IGNORE_REVOCATION_OFFLINE,
@@ -120,6 +133,8 @@ export {
   SECPKG_ATTR_KEYING_MATERIAL_INFO,
   SECPKG_ATTR_LOCAL_CERT_CONTEXT,
   SECPKG_ATTR_REMOTE_CERT_CONTEXT,
+  SP_PROT_TLS1_2_CLIENT,
+  SP_PROT_TLS1_2_SERVER,
   SP_PROT_TLS1_3_CLIENT,
   SP_PROT_TLS1_3_SERVER,
 } from "./constants.ts";

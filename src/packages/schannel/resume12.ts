@@ -25,6 +25,7 @@ import {
   TLS13,
 } from "./constants.ts";
 import type { SchannelCredential } from "./credentials.ts";
+import type { TlsPolicy } from "./credential_attributes.ts";
 import { type TlsEngine, unexpected } from "./engine.ts";
 import type { ClientHello, ServerHello } from "./messages.ts";
 import { encodeServerHello12 } from "./messages12.ts";
@@ -81,13 +82,19 @@ export interface ClientResumption12 {
  */
 export function clientResumption12(
   cred: SchannelCredential,
+  policy: TlsPolicy,
   target: string,
   manual: boolean,
   resume: boolean,
 ): ClientResumption12 {
-  const keep = resume && cred.reconnects && cred.allows(TLS12, "client");
+  const keep = resume && cred.reconnects && policy.allows(TLS12, "client");
   const s = keep
-    ? cred.sessions().find12(target, Date.now(), (s) => s.verified || manual)
+    ? cred.sessions().find12(
+      target,
+      Date.now(),
+      (s) =>
+        (s.verified || manual) && policy.suites12.some((x) => x.id === s.suite),
+    )
     : null;
   return { keep, offer: s && { ...s, master: s.master.slice() } };
 }
@@ -278,21 +285,25 @@ export class Tls12ResumedClient {
  */
 export function findSession12(
   cred: SchannelCredential,
+  policy: TlsPolicy,
   ch: ClientHello,
   serverName: string | null,
   now: number,
 ): ServerSession12 | null {
   if (!ch.ems || ch.legacyVersion < TLS12) return null;
+  // The session's suite must be offered again and still allowed.
+  const offered = (id: number) =>
+    ch.suites.includes(id) && policy.suites12.some((x) => x.id === id);
   if (ch.sessionTicket?.length && cred.tickets12) {
     const st = openTicket12(cred.ticketKey(), ch.sessionTicket, now);
-    if (st && ch.suites.includes(st.suite) && st.serverName === serverName) {
+    if (st && offered(st.suite) && st.serverName === serverName) {
       return { ...st, sessionId: ch.sessionId.slice(), fromTicket: true };
     }
     st?.master.fill(0);
   }
   if (ch.sessionId.length !== 32) return null;
   const s = cred.serverSessions().find(ch.sessionId, now);
-  if (!s || !ch.suites.includes(s.suite) || s.serverName !== serverName) {
+  if (!s || !offered(s.suite) || s.serverName !== serverName) {
     return null;
   }
   return s;
@@ -333,7 +344,7 @@ export class Tls12ResumedServer {
     const suite = this.#suite;
     const serverRandom = randomBytes(32);
     // RFC 8446 4.1.3: a server that speaks TLS 1.3 marks a TLS 1.2 answer.
-    if (this.#cred.allows(TLS13, "server")) {
+    if (this.#e.policy.allows(TLS13, "server")) {
       serverRandom.set(DOWNGRADE_TLS12, 24);
     }
     e.version = TLS12;

@@ -119,7 +119,7 @@ export class TlsServer extends TlsEngine {
    * 4.3.2) nor get tickets.
    */
   constructor(cred: SchannelCredential, askCertificate: boolean) {
-    super();
+    super(cred.policy);
     this.#cred = cred;
     this.#askCertificate = askCertificate;
   }
@@ -166,8 +166,8 @@ export class TlsServer extends TlsEngine {
         );
       }
     }
-    if (!ch.versions.includes(TLS13) || !this.#cred.allows(TLS13, "server")) {
-      if (!this.#cred.allows(TLS12, "server")) {
+    if (!ch.versions.includes(TLS13) || !this.policy.allows(TLS13, "server")) {
+      if (!this.policy.allows(TLS12, "server")) {
         throw new TlsAlert(
           ALERT_PROTOCOL_VERSION,
           SEC_E_UNSUPPORTED_FUNCTION,
@@ -182,7 +182,13 @@ export class TlsServer extends TlsEngine {
       // TLS 1.2 sessions by id, under the TLS 1.3 tickets' rules.
       const may = this.#resumable && this.issueTicket;
       const found = may
-        ? findSession12(this.#cred, ch, this.serverName, Date.now())
+        ? findSession12(
+          this.#cred,
+          this.policy,
+          ch,
+          this.serverName,
+          Date.now(),
+        )
         : null;
       this.#legacy = found
         ? new Tls12ResumedServer(this, this.#cred, found)
@@ -194,13 +200,18 @@ export class TlsServer extends TlsEngine {
     let psk = this.#found = this.#resumable
       ? findTicket(ch, this.#cred.ticketKey(), Date.now())
       : null;
-    if (psk && this.#retryGroup !== 0 && psk.suite !== this.#suite) {
+    if (
+      psk && (
+        (this.#retryGroup !== 0 && psk.suite !== this.#suite) ||
+        !this.policy.suites.some((s) => s.id === psk!.suite.id)
+      )
+    ) {
       psk = this.#drop(psk);
     }
     // The ticket's suite, else our first suite the client offers (after a retry:
     // the one the retry named).
     const suite = psk?.suite ??
-      this.#cred.suites.find((s) => ch.suites.includes(s.id));
+      this.policy.suites.find((s) => ch.suites.includes(s.id));
     if (!suite || (this.#retryGroup !== 0 && suite !== this.#suite)) {
       throw new TlsAlert(
         this.#retryGroup ? ALERT_ILLEGAL_PARAMETER : ALERT_HANDSHAKE_FAILURE,

@@ -121,7 +121,7 @@ export class Tls12Server {
       );
     }
     const key = this.#cred.key()!;
-    const choice = chooseServerSuite12(this.#cred, ch);
+    const choice = chooseServerSuite12(this.#cred, ch, e.policy);
     const chosen = choice.suite;
     const suite = this.#suiteId = chosen.id;
     this.#suite = chosen.crypto;
@@ -130,7 +130,7 @@ export class Tls12Server {
     this.#clientRandom = ch.random.slice();
     this.#serverRandom = randomBytes(32);
     // RFC 8446 4.1.3: a server that speaks TLS 1.3 marks a TLS 1.2 answer.
-    if (this.#cred.allows(0x0304, "server")) {
+    if (e.policy.allows(0x0304, "server")) {
       this.#serverRandom.set(DOWNGRADE_TLS12, 24);
     }
     this.#ems = ch.ems;
