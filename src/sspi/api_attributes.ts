@@ -127,7 +127,10 @@ export function QueryCredentialsAttributes(
 /**
  * Sets an attribute of a credential for every context made with it from then on:
  * `SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS` (a `SecPkgCredentials_KdcProxySettings`) on
- * a Kerberos or Negotiate credential. `SEC_E_UNSUPPORTED_FUNCTION` for an attribute
+ * a Kerberos or Negotiate credential; `SECPKG_ATTR_SUPPORTED_PROTOCOLS`,
+ * `SECPKG_ATTR_CIPHER_STRENGTHS` and `SECPKG_ATTR_SUPPORTED_ALGS` on a Schannel
+ * one (see `src/packages/schannel/credential_attributes.ts`).
+ * `SEC_E_UNSUPPORTED_FUNCTION` for an attribute
  * the credential's package does not set, `SEC_E_INVALID_PARAMETER` for a value it
  * refuses; `cbBuffer` is Win32's size of the structure and is not needed here.
  *
