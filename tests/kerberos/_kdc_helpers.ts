@@ -48,6 +48,7 @@ import {
   startKdc,
   startRealms,
 } from "../peers/mit_kdc.ts";
+import { type KdcProxy, startKdcProxy } from "../peers/kdcproxy_peer.ts";
 
 /** The test user. */
 export const KRB_USER = { user: "alice", password: "Secret-Passw0rd" };
@@ -303,4 +304,19 @@ export async function withRealms(
   } finally {
     await realms.close();
   }
+}
+
+/** Runs `fn` with a KDC and FreeIPA's kdcproxy in front of it (HTTPS when `tls`). */
+export function withProxy(
+  tls: boolean,
+  fn: (kdc: MitKdc, proxy: KdcProxy) => Promise<void>,
+): Promise<void> {
+  return withKdc(async (kdc) => {
+    const proxy = await startKdcProxy(REALM, kdc.kdc, tls);
+    try {
+      await fn(kdc, proxy);
+    } finally {
+      await proxy.close();
+    }
+  });
 }

@@ -24,11 +24,8 @@ import {
   statusName,
 } from "../../mod.ts";
 import type { CredHandle } from "../../src/sspi/handles.ts";
-import {
-  type KdcProxy,
-  kdcproxyTest,
-  startKdcProxy,
-} from "../peers/kdcproxy_peer.ts";
+import { kdcproxyTest } from "../peers/kdcproxy_peer.ts";
+import { freePort as closedPort } from "../digest/_peers.ts";
 import type { MitKdc } from "../peers/mit_kdc.ts";
 import {
   accept,
@@ -40,33 +37,10 @@ import {
   newCtx,
   REALM,
   SERVICE,
-  withKdc,
+  withProxy,
 } from "./_kdc_helpers.ts";
 
 const st = (s: number) => statusName(s);
-
-/** A port on 127.0.0.1 with no listener. */
-function closedPort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-/** Runs `fn` with a KDC and kdcproxy in front of it (HTTPS when `tls`). */
-function withProxy(
-  tls: boolean,
-  fn: (kdc: MitKdc, proxy: KdcProxy) => Promise<void>,
-): Promise<void> {
-  return withKdc(async (kdc) => {
-    const proxy = await startKdcProxy(REALM, kdc.kdc, tls);
-    try {
-      await fn(kdc, proxy);
-    } finally {
-      await proxy.close();
-    }
-  });
-}
 
 /** alice's outbound credential of `pkg` whose direct KDC is `kdc`. */
 async function aliceCred(pkg: string, kdc: string): Promise<CredHandle> {

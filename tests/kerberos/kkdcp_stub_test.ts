@@ -24,6 +24,7 @@ import {
   MAX_KDC_REPLY,
 } from "../../src/packages/kerberos/transport.ts";
 import { acquireKrb, iscStep, newCtx } from "./_kdc_helpers.ts";
+import { freePort as closedPort } from "../digest/_peers.ts";
 
 const REALM = "EXAMPLE.COM";
 const REQUEST = Uint8Array.of(0x6a, 0x02, 0x30, 0x00); // an (empty) AS-REQ shape
@@ -241,14 +242,6 @@ Deno.test("kkdcp: an injected fetch is used; a bad URL is a TypeError", async ()
     assert.throws(() => kkdcpTransport(bad), TypeError, bad);
   }
 });
-
-/** A port on 127.0.0.1 with no listener. */
-function closedPort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 Deno.test("kkdcp: kdcTransport sends https:// and http:// entries through KKDCP, the rest over TCP, in order", async () => {
   assert.ok(isKdcProxyUrl("https://gw.example.com/KdcProxy"));

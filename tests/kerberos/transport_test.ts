@@ -12,6 +12,7 @@ import {
   parseKdcAddress,
   tcpTransport,
 } from "../../src/packages/kerberos/transport.ts";
+import { freePort as closedPort } from "../digest/_peers.ts";
 
 const REALM = "EXAMPLE.TEST";
 const REQUEST = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 255);
@@ -95,14 +96,6 @@ function serve(
       await Promise.all(handled);
     },
   };
-}
-
-/** A port on 127.0.0.1 with no listener (bound, then released). */
-function closedPort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
 }
 
 /** The transport's rejection, asserted to be a KdcUnreachableError. */
