@@ -39,8 +39,6 @@ import { sClientEcho, withSServer } from "./_openssl.ts";
 
 /** The test PKI (null when openssl is missing). */
 export const pki = await testPki();
-/** UTF-8 encoder. */
-export const enc = new TextEncoder();
 
 /** Every ALG_ID of the suites this package speaks, in the order Query lists them. */
 export const ALL_ALGS = [
@@ -169,10 +167,7 @@ export async function getPage(
     cred,
     "localhost",
   );
-  await tls.write(enc.encode("GET / HTTP/1.0\r\n\r\n"));
-  const page = await tls.readText((t) =>
-    t.includes("</HTML>") || t.includes("</pre>")
-  );
+  const page = await tls.getWwwPage();
   const ours = negotiated(tls.context);
   tls.close();
   assert.match(page, /^HTTP\/1\.0 200 ok/);

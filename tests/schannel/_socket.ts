@@ -160,6 +160,14 @@ export class SchannelStream {
     }
   }
 
+  /** `GET /` of an `openssl s_server -www` page: the text, up to its end. */
+  async getWwwPage(): Promise<string> {
+    await this.write(new TextEncoder().encode("GET / HTTP/1.0\r\n\r\n"));
+    return await this.readText((t) =>
+      t.includes("</HTML>") || t.includes("</pre>")
+    );
+  }
+
   /** Deletes the context and closes the socket. */
   close(): void {
     DeleteSecurityContext(this.#ctx);
