@@ -19,6 +19,22 @@ export async function runs(cmd: string, args: string[]): Promise<boolean> {
   }
 }
 
+/**
+ * Whether FreeRDP's client (`xfreerdp`) and Xvfb can run; prints the install hint
+ * (failing under `CI=true`, as `peerMissing` does) when not.
+ */
+export async function xfreerdpAvailable(): Promise<boolean> {
+  if (
+    await runs("xfreerdp", ["--version"]) &&
+    await runs("xvfb-run", ["--help"])
+  ) return true;
+  peerMissing(
+    "FreeRDP (xfreerdp) with Xvfb",
+    "apt-get install -y freerdp2-x11 xvfb",
+  );
+  return false;
+}
+
 /** A running shadow server. */
 export interface ShadowServer {
   /** Connects and runs the X.224 negotiation (PROTOCOL_HYBRID expected), `negFlags` in RDP_NEG_REQ. */

@@ -11,7 +11,7 @@ import { peerMissing } from "../peers/availability.ts";
 import { testPki } from "../schannel/_pki.ts";
 import { acquire } from "../schannel/_tls.ts";
 import { type NlaOutcome, serveClient } from "./_rdp.ts";
-import { runs, withShadowServer } from "./_shadow.ts";
+import { withShadowServer, xfreerdpAvailable } from "./_shadow.ts";
 import { SchannelStream } from "../schannel/_socket.ts";
 
 const pki = await testPki();
@@ -103,16 +103,7 @@ Deno.test({
     "credssp interop: FreeRDP xfreerdp +auth-only (NLA) -> our CREDSSP server",
   ignore: pki === null,
   async fn() {
-    if (
-      !(await runs("xfreerdp", ["--version"])) ||
-      !(await runs("xvfb-run", ["--help"]))
-    ) {
-      peerMissing(
-        "FreeRDP (xfreerdp) with Xvfb",
-        "apt-get install -y freerdp2-x11 xvfb",
-      );
-      return;
-    }
+    if (!await xfreerdpAvailable()) return;
     for (
       const [password, expected] of [["Secret1", SEC_E_OK], [
         "wrong",

@@ -29,12 +29,11 @@ import {
   STATUS_NOT_SUPPORTED,
 } from "../../src/packages/credssp/mod.ts";
 import { encodeContext, encodeSequence } from "../../src/der/mod.ts";
-import { peerMissing } from "../peers/availability.ts";
 import { testPki } from "../schannel/_pki.ts";
 import { acquire, asc, handshake, isc, unseal } from "../schannel/_tls.ts";
 import { SchannelStream } from "../schannel/_socket.ts";
 import { serveClient } from "./_rdp.ts";
-import { runs, withShadowServer } from "./_shadow.ts";
+import { withShadowServer, xfreerdpAvailable } from "./_shadow.ts";
 
 const pki = await testPki();
 const USERS = [{ User: "alice", Domain: "CONTOSO", Password: "Secret1" }];
@@ -207,16 +206,7 @@ Deno.test({
     "credssp restricted admin: FreeRDP xfreerdp /restricted-admin +auth-only -> our CREDSSP server",
   ignore: pki === null,
   async fn() {
-    if (
-      !(await runs("xfreerdp", ["--version"])) ||
-      !(await runs("xvfb-run", ["--help"]))
-    ) {
-      peerMissing(
-        "FreeRDP (xfreerdp) with Xvfb",
-        "apt-get install -y freerdp2-x11 xvfb",
-      );
-      return;
-    }
+    if (!await xfreerdpAvailable()) return;
     for (const allow of [true, false]) {
       const { outcome, out } = await serveClient(
         serverCred(allow),
