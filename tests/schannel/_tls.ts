@@ -8,6 +8,7 @@ import {
   CredHandle,
   CtxtHandle,
   DecryptMessage,
+  DeleteSecurityContext,
   EncryptMessage,
   InitializeSecurityContext,
   QueryContextAttributes,
@@ -24,6 +25,10 @@ import {
   SECPKG_ATTR_STREAM_SIZES,
   SECPKG_CRED_INBOUND,
   SECPKG_CRED_OUTBOUND,
+  SspiCreateAsyncContext,
+  SspiFreeAsyncContext,
+  SspiInitializeSecurityContextAsync,
+  SspiWaitForAsyncCall,
 } from "../../mod.ts";
 import type { SchannelAuthData } from "../../mod.ts";
 
@@ -277,4 +282,77 @@ export function unseal(
     extra: extra?.pvBuffer ? extra.pvBuffer.subarray(0, extra.cbBuffer) : null,
     missing: missing?.cbBuffer ?? 0,
   };
+}
+
+/** One InitializeSecurityContext (for "localhost") through the async form, awaited. */
+export async function iscAsync(
+  cred: CredHandle,
+  ctx: CtxtHandle,
+  first: boolean,
+  input: Uint8Array | null,
+): Promise<{ status: number; token: Uint8Array | null }> {
+  const actx = SspiCreateAsyncContext();
+  const inBufs = input
+    ? new SecBufferDesc([
+      new SecBuffer(SECBUFFER_TOKEN, input),
+      new SecBuffer(SECBUFFER_EMPTY),
+    ])
+    : null;
+  const out = new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
+  SspiInitializeSecurityContextAsync(
+    actx,
+    cred,
+    first ? null : ctx,
+    "localhost",
+    ISC_FLAGS,
+    0,
+    0,
+    inBufs,
+    0,
+    ctx,
+    out,
+    { value: 0 },
+    null,
+  );
+  const status = await SspiWaitForAsyncCall(actx);
+  SspiFreeAsyncContext(actx);
+  return {
+    status,
+    token: out.pBuffers[0].cbBuffer ? out.pBuffers[0].pvBuffer : null,
+  };
+}
+
+/**
+ * A handshake of the client credential `cc` with the server credential `sc`, the
+ * client's steps through the async form (or, with `sync`, the synchronous call):
+ * the client's final status. A server failure throws `HandshakeError`. Deletes
+ * both contexts.
+ */
+export async function clientStatus(
+  cc: CredHandle,
+  sc: CredHandle,
+  sync = false,
+): Promise<number> {
+  const client = new CtxtHandle();
+  const server = new CtxtHandle();
+  const step = (first: boolean, input: Uint8Array | null) =>
+    sync
+      ? Promise.resolve(isc(cc, client, first, "localhost", input))
+      : iscAsync(cc, client, first, input);
+  try {
+    let c = await step(true, null);
+    for (let first = true;; first = false) {
+      if (c.status !== SEC_I_CONTINUE_NEEDED || !c.token) return c.status;
+      const s = asc(sc, server, first, c.token);
+      if (s.status !== SEC_E_OK && s.status !== SEC_I_CONTINUE_NEEDED) {
+        throw new HandshakeError("server", s.status);
+      }
+      if (!s.token) return c.status;
+      c = await step(false, s.token);
+      if (c.status === SEC_E_OK) return SEC_E_OK;
+    }
+  } finally {
+    DeleteSecurityContext(client);
+    DeleteSecurityContext(server);
+  }
 }

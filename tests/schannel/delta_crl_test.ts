@@ -13,25 +13,15 @@ import {
   type CredHandle,
   CRYPT_E_REVOCATION_OFFLINE,
   CRYPT_E_REVOKED,
-  CtxtHandle,
   DeleteSecurityContext,
   FreeCredentialsHandle,
   SCH_CRED_IGNORE_REVOCATION_OFFLINE,
   SCH_CRED_REVOCATION_CHECK_END_CERT,
   SEC_E_OK,
-  SEC_I_CONTINUE_NEEDED,
-  SecBuffer,
-  SECBUFFER_EMPTY,
-  SECBUFFER_TOKEN,
-  SecBufferDesc,
-  SspiCreateAsyncContext,
-  SspiFreeAsyncContext,
-  SspiInitializeSecurityContextAsync,
-  SspiWaitForAsyncCall,
 } from "../../mod.ts";
 import { crlServer, type DeltaLeaf, deltaPki } from "../pki/_delta_pki.ts";
 import { haveOpenssl } from "./_pki.ts";
-import { acquire, asc, handshake, HandshakeError, ISC_FLAGS } from "./_tls.ts";
+import { acquire, clientStatus, handshake, HandshakeError } from "./_tls.ts";
 
 const enabled = await haveOpenssl();
 const END = SCH_CRED_REVOCATION_CHECK_END_CERT;
@@ -80,47 +70,9 @@ function connectSync(cc: CredHandle, leaf: DeltaLeaf): number {
 /** The client's status of a handshake whose client steps run through the async call. */
 async function connectAsync(cc: CredHandle, leaf: DeltaLeaf): Promise<number> {
   const sc = serverCred(leaf);
-  const client = new CtxtHandle();
-  const server = new CtxtHandle();
-  let input: Uint8Array | null = null;
   try {
-    for (let leg = 0;; leg++) {
-      const actx = SspiCreateAsyncContext();
-      const out = new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
-      SspiInitializeSecurityContextAsync(
-        actx,
-        cc,
-        leg === 0 ? null : client,
-        "localhost",
-        ISC_FLAGS,
-        0,
-        0,
-        input
-          ? new SecBufferDesc([
-            new SecBuffer(SECBUFFER_TOKEN, input),
-            new SecBuffer(SECBUFFER_EMPTY),
-          ])
-          : null,
-        0,
-        client,
-        out,
-        { value: 0 },
-        null,
-      );
-      const status = await SspiWaitForAsyncCall(actx);
-      SspiFreeAsyncContext(actx);
-      const token = out.pBuffers[0].cbBuffer ? out.pBuffers[0].pvBuffer : null;
-      if (status !== SEC_I_CONTINUE_NEEDED || !token) return status;
-      const s = asc(sc, server, leg === 0, token);
-      if (s.status !== SEC_E_OK && s.status !== SEC_I_CONTINUE_NEEDED) {
-        throw new HandshakeError("server", s.status);
-      }
-      if (!s.token) return status;
-      input = s.token;
-    }
+    return await clientStatus(cc, sc);
   } finally {
-    DeleteSecurityContext(client);
-    DeleteSecurityContext(server);
     FreeCredentialsHandle(sc);
   }
 }

@@ -14,25 +14,16 @@ import {
   CRYPT_E_NO_REVOCATION_CHECK,
   CRYPT_E_REVOCATION_OFFLINE,
   CRYPT_E_REVOKED,
-  CtxtHandle,
-  DeleteSecurityContext,
   FreeCredentialsHandle,
   SCH_CRED_IGNORE_REVOCATION_OFFLINE,
   SCH_CRED_REVOCATION_CHECK_END_CERT,
   SEC_E_OK,
-  SEC_I_CONTINUE_NEEDED,
-  SecBuffer,
-  SECBUFFER_EMPTY,
-  SECBUFFER_TOKEN,
-  SecBufferDesc,
-  SspiCreateAsyncContext,
-  SspiFreeAsyncContext,
-  SspiInitializeSecurityContextAsync,
-  SspiWaitForAsyncCall,
 } from "../../mod.ts";
-import { SCH_CRED_REVOCATION_CHECK_CACHE_ONLY } from "../../src/packages/schannel/constants.ts";
+import {
+  SCH_CRED_REVOCATION_CHECK_CACHE_ONLY,
+} from "../../src/packages/schannel/constants.ts";
 import { gencrl, haveOpenssl, openssl } from "./_pki.ts";
-import { acquire, asc, HandshakeError, isc, ISC_FLAGS } from "./_tls.ts";
+import { acquire, clientStatus } from "./_tls.ts";
 
 const enabled = await haveOpenssl();
 const DISABLE_RECONNECTS = 0x80;
@@ -261,44 +252,6 @@ async function makeWorld(): Promise<World> {
   };
 }
 
-/** One InitializeSecurityContext through the async form, awaited. */
-async function iscAsync(
-  cred: CredHandle,
-  ctx: CtxtHandle,
-  first: boolean,
-  input: Uint8Array | null,
-): Promise<{ status: number; token: Uint8Array | null }> {
-  const actx = SspiCreateAsyncContext();
-  const inBufs = input
-    ? new SecBufferDesc([
-      new SecBuffer(SECBUFFER_TOKEN, input),
-      new SecBuffer(SECBUFFER_EMPTY),
-    ])
-    : null;
-  const out = new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
-  SspiInitializeSecurityContextAsync(
-    actx,
-    cred,
-    first ? null : ctx,
-    "localhost",
-    ISC_FLAGS,
-    0,
-    0,
-    inBufs,
-    0,
-    ctx,
-    out,
-    { value: 0 },
-    null,
-  );
-  const status = await SspiWaitForAsyncCall(actx);
-  SspiFreeAsyncContext(actx);
-  return {
-    status,
-    token: out.pBuffers[0].cbBuffer ? out.pBuffers[0].pvBuffer : null,
-  };
-}
-
 /** A handshake with our client in the async form (or `sync`); the client's final status. */
 async function connect(
   cc: CredHandle,
@@ -311,27 +264,9 @@ async function connect(
     dwFlags: DISABLE_RECONNECTS,
     grbitEnabledProtocols: opts.tls12 ? 0x400 : 0,
   });
-  const client = new CtxtHandle();
-  const server = new CtxtHandle();
-  const step = (first: boolean, input: Uint8Array | null) =>
-    opts.sync
-      ? Promise.resolve(isc(cc, client, first, "localhost", input))
-      : iscAsync(cc, client, first, input);
   try {
-    let c = await step(true, null);
-    for (let first = true;; first = false) {
-      if (c.status !== SEC_I_CONTINUE_NEEDED || !c.token) return c.status;
-      const s = asc(sc, server, first, c.token);
-      if (s.status !== SEC_E_OK && s.status !== SEC_I_CONTINUE_NEEDED) {
-        throw new HandshakeError("server", s.status);
-      }
-      if (!s.token) return c.status;
-      c = await step(false, s.token);
-      if (c.status === SEC_E_OK) return SEC_E_OK;
-    }
+    return await clientStatus(cc, sc, opts.sync);
   } finally {
-    DeleteSecurityContext(client);
-    DeleteSecurityContext(server);
     FreeCredentialsHandle(sc);
   }
 }
