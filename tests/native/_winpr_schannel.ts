@@ -35,12 +35,16 @@ export async function runPeer(
     WINPR_LIBRARY: WINPR,
   };
   if (preload) env.LD_PRELOAD = preload;
+  // WinPR as shipped runs on a freed SSL object: never let that hang the suite.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), 120_000);
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", PEER, ...args],
     env,
     stdout: "piped",
     stderr: "piped",
-  }).output();
+    signal: abort.signal,
+  }).output().finally(() => clearTimeout(timer));
   const dec = new TextDecoder();
   const text = dec.decode(out.stdout) + dec.decode(out.stderr);
   const steps: Step[] = [];
