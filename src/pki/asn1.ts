@@ -71,6 +71,19 @@ export function encodeUint(v: bigint): Uint8Array {
   );
 }
 
+/**
+ * The DER INTEGER of a serial number held as `Certificate.serial` (the magnitude:
+ * a DER sign octet was dropped), so a high first bit gets its 0x00 back.
+ */
+export function encodeSerial(serial: Uint8Array): Uint8Array {
+  return encodeTlv(
+    TAG_INTEGER,
+    serial.length > 0 && (serial[0] & 0x80)
+      ? Uint8Array.of(0, ...serial)
+      : serial,
+  );
+}
+
 /** An AlgorithmIdentifier at `i`: its OID and the index of its parameters (or -1). */
 export function algorithmId(
   t: DerTree,

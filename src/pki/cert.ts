@@ -61,7 +61,10 @@ export interface Certificate {
   tbs: Uint8Array;
   /** 1, 2 or 3. */
   version: number;
-  /** The serial number's INTEGER content octets. */
+  /**
+   * The serial number's INTEGER content octets without the DER sign octet (its
+   * magnitude); `encodeSerial` makes the INTEGER again.
+   */
   serial: Uint8Array;
   /** The DER of the issuer Name. */
   issuer: Uint8Array;

@@ -44,6 +44,7 @@ import {
 import {
   absentOrNull,
   algorithmId,
+  encodeSerial,
   encodeUint,
   serialBytes,
   smallUint,
@@ -182,7 +183,7 @@ export function encodeSignedData(input: SignedDataInput): Uint8Array {
   signed0[0] = 0xa0; // [0] IMPLICIT SET OF Attribute
   const signerInfo = encodeSequence([
     encodeUint(1n),
-    encodeSequence([input.signer.issuer, encodeUint0(input.signer.serial)]),
+    encodeSequence([input.signer.issuer, encodeSerial(input.signer.serial)]),
     digestAlg,
     signed0,
     sigAlg,
@@ -227,14 +228,6 @@ export function encodeUnsignedData(
     encodeOid(OID_SIGNED_DATA),
     encodeContext(0, signedData),
   ]);
-}
-
-/** An INTEGER from a certificate's serial content octets (as `Certificate.serial`). */
-function encodeUint0(serial: Uint8Array): Uint8Array {
-  const c = serial.length > 0 && (serial[0] & 0x80)
-    ? Uint8Array.of(0, ...serial)
-    : serial;
-  return encodeTlv(0x02, c);
 }
 
 /** The single value of an Attribute's SET at `set`; throws when not exactly one. */

@@ -12,6 +12,7 @@ import {
   encodeSequence,
   encodeTlv,
 } from "../der/encode.ts";
+import { encodeSerial } from "./asn1.ts";
 import type { Certificate } from "./cert.ts";
 import { subjectPublicKeyBits } from "./keys.ts";
 import { OID_SHA1 } from "./ocsp.ts";
@@ -37,7 +38,7 @@ export function encodeOcspRequest(
     encodeSequence([encodeOid(OID_SHA1), encodeTlv(0x05, new Uint8Array(0))]),
     encodeOctetString(sha1(cert.issuer)),
     encodeOctetString(sha1(keyBits)),
-    encodeTlv(0x02, cert.serial),
+    encodeSerial(cert.serial),
   ]);
   const request = encodeSequence([certId]);
   const tbs = encodeSequence([encodeSequence([request])]);

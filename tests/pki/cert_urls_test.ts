@@ -76,7 +76,7 @@ opensslTest(
         /^0+/,
         "",
       );
-      assert.match(text, new RegExp(`Serial Number: 0*${serialHex}`));
+      assert.match(text, new RegExp(`Serial Number: 0*${serialHex}\\s`));
       // A scheme in capitals is still http (RFC 3986 3.1), given back in lower case.
       const upper = ca.der.slice();
       const at = new TextDecoder("latin1").decode(upper).indexOf("http://");
@@ -97,6 +97,95 @@ opensslTest(
           assert.ok(u.ocsp.every((s) => s.startsWith("http://")));
           assert.ok(u.crl.length <= 4);
         }
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+opensslTest(
+  "encodeOcspRequest: a serial whose first bit is set stays positive, and openssl's responder finds it (good, then revoked)",
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const run = (args: string[]) => openssl(args, { cwd: dir });
+      const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
+      await run([
+        "req",
+        "-x509",
+        ...ec,
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-subj",
+        "/CN=Serial CA",
+      ]);
+      await run([
+        "req",
+        ...ec,
+        "-nodes",
+        "-keyout",
+        "leaf.key",
+        "-out",
+        "leaf.csr",
+        "-subj",
+        "/CN=leaf",
+      ]);
+      // As `-CAcreateserial` makes one time in 256: DER INTEGER 00 C3 ...
+      const serial = "C3A5F00D0102030405060708090A0B0C0D0E0F";
+      await run([
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-set_serial",
+        `0x${serial}`,
+        "-out",
+        "leaf.pem",
+      ]);
+      const pem = async (f: string) =>
+        parseCertificate(
+          parsePem(await Deno.readTextFile(`${dir}/${f}`), "CERTIFICATE")[0],
+        )!;
+      const req = encodeOcspRequest(
+        await pem("leaf.pem"),
+        await pem("ca.pem"),
+      )!;
+      await Deno.writeFile(`${dir}/req.der`, req);
+      const asked = new TextDecoder().decode(
+        await run(["ocsp", "-reqin", "req.der", "-req_text"]),
+      );
+      assert.match(asked, new RegExp(`Serial Number: ${serial}\\s`));
+      for (const [type, status] of [["V", "good"], ["R", "revoked"]]) {
+        const revokedAt = type === "R" ? "260101000000Z" : "";
+        await Deno.writeTextFile(
+          `${dir}/index.txt`,
+          `${type}\t491231000000Z\t${revokedAt}\t${serial}\tunknown\t/CN=leaf\n`,
+        );
+        const answer = new TextDecoder().decode(
+          await run([
+            "ocsp",
+            "-index",
+            "index.txt",
+            "-CA",
+            "ca.pem",
+            "-rsigner",
+            "ca.pem",
+            "-rkey",
+            "ca.key",
+            "-reqin",
+            "req.der",
+            "-resp_text",
+          ]),
+        );
+        assert.match(answer, new RegExp(`Cert Status: ${status}\\b`));
       }
     } finally {
       await Deno.remove(dir, { recursive: true });
