@@ -204,6 +204,7 @@ export {
   CALG_ECDSA,
   CALG_RSA_KEYX,
   CALG_RSA_SIGN,
+  CALG_SHA1,
   CALG_SHA_256,
   CALG_SHA_384,
   type CertNameBlob,

@@ -227,14 +227,44 @@ export function aesCtsScheduled(
   decrypt: boolean,
   iv?: Uint8Array,
 ): void {
-  if (schedule.decrypt !== decrypt) {
-    throw new TypeError(
-      "Cannot use AES schedule: it is for the other direction",
-    );
-  }
   if (data.length < AES_BLOCK) {
     throw new RangeError(
       `Cannot use AES-CTS data: expected at least 16 bytes, got ${data.length}`,
+    );
+  }
+  withSchedule(schedule, data, decrypt, iv, true);
+}
+
+/**
+ * AES-CBC without padding in place with a kept schedule, as {@linkcode aesCbcInPlace}
+ * with its key: `data` a multiple of 16 bytes, `iv` zero when absent; `decrypt`
+ * must match the schedule's direction.
+ */
+export function aesCbcScheduled(
+  schedule: AesSchedule,
+  data: Uint8Array,
+  decrypt: boolean,
+  iv?: Uint8Array,
+): void {
+  if (data.length % AES_BLOCK !== 0) {
+    throw new RangeError(
+      `Cannot use AES-CBC data: length must be a multiple of 16, got ${data.length}`,
+    );
+  }
+  withSchedule(schedule, data, decrypt, iv, false);
+}
+
+/** Runs a mode with a kept schedule loaded, and wipes it from WebAssembly memory. */
+function withSchedule(
+  schedule: AesSchedule,
+  data: Uint8Array,
+  decrypt: boolean,
+  iv: Uint8Array | undefined,
+  cts: boolean,
+): void {
+  if (schedule.decrypt !== decrypt) {
+    throw new TypeError(
+      "Cannot use AES schedule: it is for the other direction",
     );
   }
   checkIv(iv);
@@ -247,7 +277,7 @@ export function aesCtsScheduled(
   if (iv) u8.set(iv, ivPtr);
   else u8.fill(0, ivPtr, ivPtr + AES_BLOCK);
   try {
-    run(data, ivPtr, decrypt, true);
+    run(data, ivPtr, decrypt, cts);
   } finally {
     x.aesWipe();
   }

@@ -13,6 +13,7 @@ import {
   CALG_ECDSA,
   CALG_RSA_KEYX,
   CALG_RSA_SIGN,
+  CALG_SHA1,
   CALG_SHA_256,
   CALG_SHA_384,
   type CredHandle,
@@ -44,6 +45,7 @@ export const pki = await testPki();
 export const ALL_ALGS = [
   CALG_AES_128,
   CALG_AES_256,
+  CALG_SHA1,
   CALG_SHA_256,
   CALG_SHA_384,
   CALG_ECDH_EPHEM,

@@ -70,9 +70,10 @@ export function encryptStream(
     return SEC_E_INVALID_TOKEN;
   }
   const plain = bufferBytes(data);
+  const tail = write.trailerFor?.(plain.length) ?? write.trailer;
   if (
     header.pvBuffer.length < write.header ||
-    trailer.pvBuffer.length < write.trailer ||
+    trailer.pvBuffer.length < tail ||
     plain.length > MAX_PLAINTEXT
   ) {
     return SEC_E_BUFFER_TOO_SMALL;
@@ -81,10 +82,10 @@ export function encryptStream(
     CT_APPLICATION_DATA,
     header.pvBuffer.subarray(0, write.header),
     plain,
-    trailer.pvBuffer.subarray(0, write.trailer),
+    trailer.pvBuffer.subarray(0, tail),
   );
   header.cbBuffer = write.header;
-  trailer.cbBuffer = write.trailer;
+  trailer.cbBuffer = tail;
   return SEC_E_OK;
 }
 

@@ -4,7 +4,8 @@
  * `CHACHA20_POLY1305`, `SHA256`, `SHA384`; `ECDH`, `DH` or `RSA` for the exchange).
  *
  * Choices where Windows' values are not pinned down: `dwCipherBlockLen` is 16 for
- * AES-GCM and 1 for ChaCha20-Poly1305 (a stream cipher); `dwMinExchangeLen` and
+ * AES-GCM and AES-CBC and 1 for ChaCha20-Poly1305 (a stream cipher); `szHash` is
+ * the MAC's hash for a CBC suite (`SHA1` for the `_SHA` ones); `dwMinExchangeLen` and
  * `dwMaxExchangeLen` are the key exchange size `SECPKG_ATTR_CONNECTION_INFO` gives
  * as `dwExchStrength` (255 for x25519, 256 for secp256r1, the prime's bits for
  * DHE, the modulus' bits for static RSA); `dwKeyType` is 0.
@@ -60,7 +61,8 @@ export function cipherInfo(
   const s12 = TLS12_SUITES.find((x) => x.id === suite);
   const crypto = s12 ? s12.crypto : suiteById(suite);
   if (!crypto) return null;
-  const name = s12 ? TLS12_NAMES[suite] : crypto.name;
+  const cbc = s12?.cbc;
+  const name = cbc ? cbc.name : s12 ? TLS12_NAMES[suite] : crypto.name;
   if (!name) return null;
   const chacha = crypto === CHACHA20_SHA256;
   // TLS 1.2: the suite names the certificate's key type; TLS 1.3: the certificate.
@@ -72,10 +74,11 @@ export function cipherInfo(
     dwBaseCipherSuite: suite,
     szCipherSuite: name,
     szCipher: chacha ? "CHACHA20_POLY1305" : "AES",
-    dwCipherLen: crypto.keyLen * 8,
+    dwCipherLen: (cbc?.keyLen ?? crypto.keyLen) * 8,
     dwCipherBlockLen: chacha ? 1 : 16,
-    szHash: crypto.hashLen === 48 ? "SHA384" : "SHA256",
-    dwHashLen: crypto.hashLen * 8,
+    // A CBC suite's hash is its MAC's; an AEAD suite's, its PRF's.
+    szHash: cbc ? cbc.hash : crypto.hashLen === 48 ? "SHA384" : "SHA256",
+    dwHashLen: (cbc?.macLen ?? crypto.hashLen) * 8,
     szExchange: exchangeName(suite),
     dwMinExchangeLen: exchBits,
     dwMaxExchangeLen: exchBits,

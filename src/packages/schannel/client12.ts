@@ -51,11 +51,16 @@ import {
   requireRsaLeaf,
   rsaKeyTransport,
 } from "./kex12.ts";
-import { finished12, keyBlock12, masterSecret12 } from "./prf.ts";
+import {
+  cipherKeyLen12,
+  finished12,
+  masterSecret12,
+  type Tls12Suite,
+} from "./prf.ts";
 import type { Tls13Suite } from "./keys.ts";
 import type { Kex12 } from "./prf.ts";
-import { plainRecord } from "./record.ts";
-import { RecordCipher12 } from "./record12.ts";
+import { plainRecord, type RecordProtection } from "./record.ts";
+import { recordCiphers12 } from "./ciphers12.ts";
 import { resumesSession, Tls12ResumedClient } from "./resume12.ts";
 import type { ClientSession12 } from "./session_cache.ts";
 import type { SchannelCredential } from "./credentials.ts";
@@ -77,6 +82,8 @@ export interface Tls12ClientStart {
   suite: Tls13Suite;
   /** The suite's code point. */
   suiteId: number;
+  /** The suite (its record protection: AEAD or CBC). */
+  suite12: Tls12Suite;
   /** The suite's key exchange. */
   kex: Kex12;
   /** The engine (transcript, output, ciphers, results). */
@@ -182,7 +189,7 @@ export function startTls12(
   }
   engine.protocol = sh.protocol;
   engine.version = TLS12;
-  engine.cipherBits = suite12.crypto.keyLen * 8;
+  engine.cipherBits = cipherKeyLen12(suite12) * 8;
   engine.cipherSuite = suite12.id;
   engine.transcript.useSuite(suite12.crypto);
   engine.transcript.add(raw);
@@ -209,6 +216,7 @@ export function startTls12(
     engine,
     suite: suite12.crypto,
     suiteId: suite12.id,
+    suite12,
     kex: suite12.kex,
     serverRandom: sh.random.slice(),
     ems: sh.ems,
@@ -233,7 +241,7 @@ export class Tls12Client {
   #state: State = "cert";
   #shared: Uint8Array | null = null;
   #master: Uint8Array | null = null;
-  #pendingRead: RecordCipher12 | null = null;
+  #pendingRead: RecordProtection | null = null;
   #certRequest: ClientCertRequest | null = null;
   /** The server's RFC 5077 ticket (empty: none this time) and its lifetime hint. */
   #ticket: { lifetimeHint: number; ticket: Uint8Array } | null = null;
@@ -520,20 +528,15 @@ export class Tls12Client {
         ),
       );
     }
-    const kb = keyBlock12(
-      s.suite,
+    const ciphers = recordCiphers12(
+      s.suite12,
       this.#master,
       s.clientRandom,
       s.serverRandom,
     );
     e.out.push(plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1)));
-    e.writeCipher = new RecordCipher12(s.suite, kb.clientKey, kb.clientSalt);
-    this.#pendingRead = new RecordCipher12(
-      s.suite,
-      kb.serverKey,
-      kb.serverSalt,
-    );
-    for (const k of Object.values(kb)) k.fill(0);
+    e.writeCipher = ciphers.client;
+    this.#pendingRead = ciphers.server;
     add(
       handshakeMessage(
         HS_FINISHED,

@@ -156,6 +156,8 @@ export const CALG_ECDH_EPHEM = 0xae06;
 export const CALG_DH_EPHEM = 0xaa02;
 /** `CALG_RSA_KEYX`: `aiExch` of the TLS 1.2 static-RSA suites. */
 export const CALG_RSA_KEYX = 0xa400;
+/** `CALG_SHA1`: the MAC hash of the `_CBC_SHA` suites (`SECPKG_ATTR_SUPPORTED_ALGS`). */
+export const CALG_SHA1 = 0x8004;
 /** `CALG_SHA_256`: the hash of the SHA-256 suites (`SECPKG_ATTR_SUPPORTED_ALGS`). */
 export const CALG_SHA_256 = 0x800c;
 /** `CALG_SHA_384`: the hash of the SHA-384 suites (`SECPKG_ATTR_SUPPORTED_ALGS`). */

@@ -88,6 +88,7 @@ import { exchangeAlgId } from "./kex12.ts";
 import { revocationAlert } from "./peer.ts";
 import { checkOnline } from "./revocation_online.ts";
 import type { PendingRevocation } from "./status_request.ts";
+import { cbcOf } from "./suites12_cbc.ts";
 
 /** `SecPkgContext_StreamSizes` for TLS 1.3 with AES-128-GCM (TLS 1.2's header is 13, trailer 16). */
 export const STREAM_SIZES = Object.freeze({
@@ -389,8 +390,9 @@ export class SchannelContext implements PackageContext {
               ? CALG_AES_256
               : CALG_AES_128,
             dwCipherStrength: e!.cipherBits,
-            aiHash: 0,
-            dwHashStrength: 0,
+            // A CBC suite's MAC; none for the AEAD suites.
+            aiHash: cbcOf(e!.cipherSuite)?.calg ?? 0,
+            dwHashStrength: (cbcOf(e!.cipherSuite)?.macLen ?? 0) * 8,
             aiExch: exchangeAlgId(e!.cipherSuite),
             dwExchStrength: e!.exchBits || exchangeBits(e!.group),
           },

@@ -10,7 +10,8 @@
  * - `SECPKG_ATTR_SUPPORTED_ALGS` (0x56, `SecPkgCred_SupportedAlgs`): the CryptoAPI
  *   `ALG_ID`s of the allowed suites' parts: the cipher (`CALG_AES_128`,
  *   `CALG_AES_256`; ChaCha20-Poly1305 has none), the hash (`CALG_SHA_256`,
- *   `CALG_SHA_384`), the key exchange (`CALG_ECDH_EPHEM`, which every TLS 1.3 suite
+ *   `CALG_SHA_384`; a CBC suite's MAC hash, `CALG_SHA1` for the `_SHA` ones), the
+ *   key exchange (`CALG_ECDH_EPHEM`, which every TLS 1.3 suite
  *   uses here, `CALG_DH_EPHEM`, `CALG_RSA_KEYX`) and a TLS 1.2 suite's certificate
  *   signature (`CALG_RSA_SIGN`, `CALG_ECDSA`). As on Windows, the list is the
  *   suites', whatever the credential's certificate can use.
@@ -65,6 +66,7 @@ import {
   CALG_ECDSA,
   CALG_RSA_KEYX,
   CALG_RSA_SIGN,
+  CALG_SHA1,
   CALG_SHA_256,
   CALG_SHA_384,
   TLS12,
@@ -72,7 +74,7 @@ import {
   TLS_CHACHA20_POLY1305_SHA256,
 } from "./constants.ts";
 import type { Tls13Suite } from "./keys.ts";
-import type { Tls12Suite } from "./prf.ts";
+import { cipherKeyLen12, type Tls12Suite } from "./prf.ts";
 
 /** A side of a connection. */
 export type Role = "client" | "server";
@@ -92,6 +94,7 @@ const DEFINED = (0x3fff | 0xf0000 | 0xc0000000) >>> 0;
 const ALG_ORDER = [
   CALG_AES_128,
   CALG_AES_256,
+  CALG_SHA1,
   CALG_SHA_256,
   CALG_SHA_384,
   CALG_ECDH_EPHEM,
@@ -168,9 +171,18 @@ function parts13(s: Tls13Suite): (number | null)[] {
   ];
 }
 
-/** The `ALG_ID`s of a TLS 1.2 suite's parts. */
+/** The key size in bits of a TLS 1.2 suite's cipher. */
+function strength12(s: Tls12Suite): number {
+  return cipherKeyLen12(s) * 8;
+}
+
+/** The `ALG_ID`s of a TLS 1.2 suite's parts (a CBC suite's hash: its MAC's). */
 function parts12(s: Tls12Suite): (number | null)[] {
-  const [cipher, hash] = parts13(s.crypto);
+  const [aeadCipher, prfHash] = parts13(s.crypto);
+  const cipher = s.cbc
+    ? (s.cbc.keyLen === 32 ? CALG_AES_256 : CALG_AES_128)
+    : aeadCipher;
+  const hash = s.cbc ? s.cbc.calg : prfHash;
   if (s.kex === "rsa") return [cipher, hash, CALG_RSA_KEYX];
   return [
     cipher,
@@ -245,9 +257,9 @@ export class CredentialAttributes {
     const p = this.#policy;
     const v13 = this.#roles.some((r) => p.allows(TLS13, r));
     const v12 = this.#roles.some((r) => p.allows(TLS12, r));
-    const suites = [
-      ...(v13 ? p.suites : []),
-      ...(v12 ? p.suites12.map((s) => s.crypto) : []),
+    const bitsOf = [
+      ...(v13 ? p.suites.map(strength) : []),
+      ...(v12 ? p.suites12.map(strength12) : []),
     ];
     switch (attribute) {
       case SECPKG_ATTR_SUPPORTED_PROTOCOLS: {
@@ -261,7 +273,7 @@ export class CredentialAttributes {
         return { status: SEC_E_OK, value };
       }
       case SECPKG_ATTR_CIPHER_STRENGTHS: {
-        const bits = suites.map(strength);
+        const bits = bitsOf;
         const value: SecPkgCred_CipherStrengths = {
           dwMinimumCipherStrength: bits.length ? Math.min(...bits) : 0,
           dwMaximumCipherStrength: bits.length ? Math.max(...bits) : 0,
@@ -365,7 +377,7 @@ export class CredentialAttributes {
         ? base.enabledProtocols
         : base.enabledProtocols & s.protocols,
       base.suites.filter((x) => keep(strength(x), parts13(x))),
-      base.suites12.filter((x) => keep(strength(x.crypto), parts12(x))),
+      base.suites12.filter((x) => keep(strength12(x), parts12(x))),
     );
   }
 }

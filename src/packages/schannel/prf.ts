@@ -1,6 +1,6 @@
 /**
- * The TLS 1.2 key schedule (RFC 5246 5 and 8.1, RFC 7627) for the AES-GCM suites
- * and the ChaCha20-Poly1305 suites of RFC 7905:
+ * The TLS 1.2 key schedule (RFC 5246 5 and 8.1, RFC 7627) for the AES-GCM suites,
+ * the ChaCha20-Poly1305 suites of RFC 7905 and the AES-CBC ones:
  * the PRF with the suite's hash (SHA-256, or SHA-384 for the AES-256 suites), the
  * (extended) master secret, the key block and Finished `verify_data`. Also which
  * TLS 1.2 suites we speak.
@@ -25,6 +25,7 @@ import {
   CHACHA20_SHA256,
   type Tls13Suite,
 } from "./keys.ts";
+import { CBC_SUITES12, type CbcParams } from "./suites12_cbc.ts";
 
 /**
  * A TLS 1.2 key exchange: ECDHE (RFC 8422), DHE with an RSA signature (RFC 5246
@@ -43,15 +44,23 @@ export interface Tls12Suite {
   readonly rsa: boolean;
   /** The key exchange. */
   readonly kex: Kex12;
-  /** The PRF hash, the AEAD and its key length. */
+  /** The PRF hash, the AEAD and its key length (a CBC suite: the PRF hash only). */
   readonly crypto: Tls13Suite;
+  /** A CBC suite's record protection (`suites12_cbc.ts`); absent for AEAD suites. */
+  readonly cbc?: CbcParams;
+}
+
+/** The key length in bytes of a TLS 1.2 suite's record cipher. */
+export function cipherKeyLen12(s: Tls12Suite): number {
+  return s.cbc?.keyLen ?? s.crypto.keyLen;
 }
 
 /**
  * The TLS 1.2 suites, in our order of preference: ECDHE first (AES-128 first,
  * ChaCha20-Poly1305 last), then DHE_RSA and static RSA with AES-GCM, which Windows
  * offers after its ECDHE suites too, and which Windows Server 2012 R2 needs for
- * AES-GCM with an RSA certificate. Only a client offers DHE and static RSA.
+ * AES-GCM with an RSA certificate. Only a client offers DHE and static RSA. The
+ * AES-CBC suites (`suites12_cbc.ts`) come last.
  */
 export const TLS12_SUITES: readonly Tls12Suite[] = [
   {
@@ -114,6 +123,7 @@ export const TLS12_SUITES: readonly Tls12Suite[] = [
     kex: "rsa",
     crypto: AES256_SHA384,
   },
+  ...CBC_SUITES12,
 ];
 
 /**

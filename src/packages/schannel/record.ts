@@ -111,11 +111,16 @@ export function plainRecord(type: number, body: Uint8Array): Uint8Array {
 export interface RecordProtection {
   /** Bytes before the data in a protected record (header, explicit nonce). */
   readonly header: number;
-  /** Bytes after the data (TLS 1.3: the inner type and the tag). */
+  /**
+   * Bytes after the data (TLS 1.3: the inner type and the tag); for a CBC suite the
+   * most a record takes (MAC and a block of padding).
+   */
   readonly trailer: number;
+  /** The trailer of a record of `length` bytes, when it varies (CBC padding). */
+  trailerFor?(length: number): number;
   /**
    * Protects `data` in place as a record of `type`: `header` (this.header bytes)
-   * and `trailer` (this.trailer bytes) are written.
+   * and `trailer` (this.trailer bytes, or `trailerFor(data.length)`) are written.
    */
   sealParts(
     type: number,

@@ -31,13 +31,13 @@ import type { ClientHello, ServerHello } from "./messages.ts";
 import { encodeServerHello12 } from "./messages12.ts";
 import { requireFinished } from "./peer.ts";
 import {
+  cipherKeyLen12,
   finished12,
-  keyBlock12,
   TLS12_SUITES,
   type Tls12Suite,
 } from "./prf.ts";
-import { plainRecord } from "./record.ts";
-import { RecordCipher12 } from "./record12.ts";
+import { plainRecord, type RecordProtection } from "./record.ts";
+import { recordCiphers12 } from "./ciphers12.ts";
 import type { ServerSession12 } from "./server_sessions.ts";
 import type { ClientSession12 } from "./session_cache.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
@@ -48,22 +48,6 @@ type Engine = TlsEngine & {
   peerChain: Uint8Array[];
   peerLeaf: Certificate | null;
 };
-
-/** The record ciphers of both directions from `master` and the new randoms. */
-function ciphers(
-  suite: Tls12Suite,
-  master: Uint8Array,
-  clientRandom: Uint8Array,
-  serverRandom: Uint8Array,
-): { client: RecordCipher12; server: RecordCipher12 } {
-  const kb = keyBlock12(suite.crypto, master, clientRandom, serverRandom);
-  const out = {
-    client: new RecordCipher12(suite.crypto, kb.clientKey, kb.clientSalt),
-    server: new RecordCipher12(suite.crypto, kb.serverKey, kb.serverSalt),
-  };
-  for (const k of Object.values(kb)) k.fill(0);
-  return out;
-}
 
 // --- Client -------------------------------------------------------------------
 
@@ -167,8 +151,8 @@ export interface ResumedClientStart {
 export class Tls12ResumedClient {
   #s: ResumedClientStart;
   #master: Uint8Array;
-  #read: RecordCipher12 | null;
-  #write: RecordCipher12 | null;
+  #read: RecordProtection | null;
+  #write: RecordProtection | null;
   #state: "ccs" | "finished" | "done" = "ccs";
   #ticket: { lifetimeHint: number; ticket: Uint8Array } | null = null;
 
@@ -177,7 +161,7 @@ export class Tls12ResumedClient {
     this.#s = start;
     const e = start.engine;
     this.#master = start.session.master;
-    const c = ciphers(
+    const c = recordCiphers12(
       start.suite,
       this.#master,
       start.clientRandom,
@@ -320,7 +304,7 @@ export class Tls12ResumedServer {
   #session: ServerSession12;
   #suite: Tls12Suite;
   #master: Uint8Array;
-  #read: RecordCipher12 | null = null;
+  #read: RecordProtection | null = null;
   #state: "ccs" | "finished" | "done" = "ccs";
 
   /** A flow resuming `session` (found by {@link findSession12}). */
@@ -348,7 +332,7 @@ export class Tls12ResumedServer {
       serverRandom.set(DOWNGRADE_TLS12, 24);
     }
     e.version = TLS12;
-    e.cipherBits = suite.crypto.keyLen * 8;
+    e.cipherBits = cipherKeyLen12(suite) * 8;
     e.cipherSuite = suite.id;
     e.group = this.#session.group;
     e.exchBits = this.#session.exchBits ?? 0;
@@ -367,7 +351,7 @@ export class Tls12ResumedServer {
     );
     e.transcript.add(sh);
     e.send(sh);
-    const c = ciphers(suite, this.#master, ch.random, serverRandom);
+    const c = recordCiphers12(suite, this.#master, ch.random, serverRandom);
     this.#read = c.client;
     e.out.push(plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1)));
     e.writeCipher = c.server;

@@ -40,10 +40,15 @@ import {
   encodeServerKeyExchange,
   parseCertificate12,
 } from "./messages12.ts";
-import { finished12, keyBlock12, masterSecret12 } from "./prf.ts";
+import {
+  cipherKeyLen12,
+  finished12,
+  masterSecret12,
+  type Tls12Suite,
+} from "./prf.ts";
 import { AES128_SHA256, type Tls13Suite } from "./keys.ts";
-import { plainRecord } from "./record.ts";
-import { RecordCipher12 } from "./record12.ts";
+import { plainRecord, type RecordProtection } from "./record.ts";
+import { recordCiphers12 } from "./ciphers12.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import { handshakeMessage, TlsAlert } from "./wire.ts";
 import { encodeCertificateStatus } from "./status_request.ts";
@@ -90,8 +95,9 @@ export class Tls12Server {
   #master: Uint8Array | null = null;
   /** The chosen suite's PRF hash and AES key length. */
   #suite: Tls13Suite = AES128_SHA256;
-  #pendingRead: RecordCipher12 | null = null;
-  #pendingWrite: RecordCipher12 | null = null;
+  #suite12: Tls12Suite | null = null;
+  #pendingRead: RecordProtection | null = null;
+  #pendingWrite: RecordProtection | null = null;
 
   /**
    * A flow for `engine`; `askCertificate` requests a client certificate;
@@ -125,7 +131,8 @@ export class Tls12Server {
     const chosen = choice.suite;
     const suite = this.#suiteId = chosen.id;
     this.#suite = chosen.crypto;
-    this.#e.cipherBits = chosen.crypto.keyLen * 8;
+    this.#suite12 = chosen;
+    this.#e.cipherBits = cipherKeyLen12(chosen) * 8;
     this.#e.cipherSuite = chosen.id;
     this.#clientRandom = ch.random.slice();
     this.#serverRandom = randomBytes(32);
@@ -355,22 +362,13 @@ export class Tls12Server {
       this.#serverRandom,
     );
     this.#secret!.fill(0);
-    const kb = keyBlock12(
-      this.#suite,
+    const ciphers = recordCiphers12(
+      this.#suite12!,
       this.#master,
       this.#clientRandom,
       this.#serverRandom,
     );
-    this.#pendingRead = new RecordCipher12(
-      this.#suite,
-      kb.clientKey,
-      kb.clientSalt,
-    );
-    this.#pendingWrite = new RecordCipher12(
-      this.#suite,
-      kb.serverKey,
-      kb.serverSalt,
-    );
-    for (const k of Object.values(kb)) k.fill(0);
+    this.#pendingRead = ciphers.client;
+    this.#pendingWrite = ciphers.server;
   }
 }
