@@ -33,6 +33,14 @@ function checkIv(iv: Uint8Array | undefined): void {
   }
 }
 
+function checkCbcLength(data: Uint8Array): void {
+  if (data.length % AES_BLOCK !== 0) {
+    throw new RangeError(
+      `Cannot use AES-CBC data: length must be a multiple of 16, got ${data.length}`,
+    );
+  }
+}
+
 /** Loads `key` and `iv` (zero when absent) into WebAssembly memory. */
 function load(
   w: SspiWasm,
@@ -158,11 +166,7 @@ export function aesCbcInPlace(
   decrypt: boolean,
   iv?: Uint8Array,
 ): void {
-  if (data.length % AES_BLOCK !== 0) {
-    throw new RangeError(
-      `Cannot use AES-CBC data: length must be a multiple of 16, got ${data.length}`,
-    );
-  }
+  checkCbcLength(data);
   withKey(key, data, iv, decrypt, false);
 }
 
@@ -246,11 +250,7 @@ export function aesCbcScheduled(
   decrypt: boolean,
   iv?: Uint8Array,
 ): void {
-  if (data.length % AES_BLOCK !== 0) {
-    throw new RangeError(
-      `Cannot use AES-CBC data: length must be a multiple of 16, got ${data.length}`,
-    );
-  }
+  checkCbcLength(data);
   withSchedule(schedule, data, decrypt, iv, false);
 }
 

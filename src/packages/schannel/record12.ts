@@ -21,6 +21,58 @@ import {
 } from "../../sspi/status.ts";
 
 const EXPLICIT = 8;
+
+/**
+ * What TLS 1.2 protects a record's plaintext with, written into `a` (13 bytes): the
+ * 64-bit sequence number, the content type, the version (3,3) and the length. The
+ * AEAD suites' AAD, and what a CBC suite's MAC covers before the plaintext.
+ */
+export function fillSeqHeader(
+  a: Uint8Array,
+  seq: number,
+  type: number,
+  length: number,
+): void {
+  let s = seq;
+  for (let i = 7; i >= 0; i--) {
+    a[i] = s & 0xff;
+    s = Math.floor(s / 256);
+  }
+  a[8] = type;
+  a[9] = 3;
+  a[10] = 3;
+  a[11] = length >> 8;
+  a[12] = length & 0xff;
+}
+
+/** Refuses a protected TLS 1.2 record whose header names another version. */
+export function requireTls12Header(header: Uint8Array): void {
+  if (header[1] !== 3 || header[2] !== 3) {
+    throw new TlsAlert(
+      ALERT_PROTOCOL_VERSION,
+      SEC_E_ILLEGAL_MESSAGE,
+      "a TLS 1.2 record with another version",
+    );
+  }
+}
+
+/** A whole protected record of `type` around `data`, made by `p`'s `sealParts`. */
+export function wholeRecord(
+  p: RecordProtection,
+  type: number,
+  data: Uint8Array,
+): Uint8Array {
+  const tail = p.trailerFor?.(data.length) ?? p.trailer;
+  const out = new Uint8Array(p.header + data.length + tail);
+  out.set(data, p.header);
+  p.sealParts(
+    type,
+    out.subarray(0, p.header),
+    out.subarray(p.header, p.header + data.length),
+    out.subarray(p.header + data.length),
+  );
+  return out;
+}
 const TAG = 16;
 
 /** One direction's TLS 1.2 AEAD state (AES-GCM or ChaCha20-Poly1305). */
@@ -54,17 +106,7 @@ export class RecordCipher12 implements RecordProtection {
   }
 
   #fill(seq: number, type: number, length: number): void {
-    const a = this.#aad;
-    let s = seq;
-    for (let i = 7; i >= 0; i--) {
-      a[i] = s & 0xff;
-      s = Math.floor(s / 256);
-    }
-    a[8] = type;
-    a[9] = 3;
-    a[10] = 3;
-    a[11] = length >> 8;
-    a[12] = length & 0xff;
+    fillSeqHeader(this.#aad, seq, type, length);
   }
 
   sealParts(
@@ -100,13 +142,7 @@ export class RecordCipher12 implements RecordProtection {
       );
     }
     // The AAD carries the negotiated version, not the header's: insist they agree.
-    if (header[1] !== 3 || header[2] !== 3) {
-      throw new TlsAlert(
-        ALERT_PROTOCOL_VERSION,
-        SEC_E_ILLEGAL_MESSAGE,
-        "a TLS 1.2 record with another version",
-      );
-    }
+    requireTls12Header(header);
     const type = header[0];
     const data = body.subarray(explicit, body.length - TAG);
     this.#fill(this.#seq, type, data.length);
@@ -135,15 +171,7 @@ export class RecordCipher12 implements RecordProtection {
   }
 
   record(type: number, data: Uint8Array): Uint8Array {
-    const out = new Uint8Array(this.header + data.length + TAG);
-    out.set(data, this.header);
-    this.sealParts(
-      type,
-      out.subarray(0, this.header),
-      out.subarray(this.header, this.header + data.length),
-      out.subarray(this.header + data.length),
-    );
-    return out;
+    return wholeRecord(this, type, data);
   }
 
   next(): RecordProtection {

@@ -13,12 +13,9 @@
  *
  * @module
  */
-import {
-  ALERT_BAD_RECORD_MAC,
-  ALERT_PROTOCOL_VERSION,
-  RECORD_HEADER,
-} from "./constants.ts";
+import { ALERT_BAD_RECORD_MAC, RECORD_HEADER } from "./constants.ts";
 import { type RecordProtection, writeHeader } from "./record.ts";
+import { fillSeqHeader, requireTls12Header, wholeRecord } from "./record12.ts";
 import type { CbcParams } from "./suites12_cbc.ts";
 import { TlsAlert } from "./wire.ts";
 import { randomBytes } from "../../crypto/mod.ts";
@@ -29,10 +26,7 @@ import {
   aesSchedule,
   wipeAesSchedule,
 } from "../../wasm/aes.ts";
-import {
-  SEC_E_DECRYPT_FAILURE,
-  SEC_E_ILLEGAL_MESSAGE,
-} from "../../sspi/status.ts";
+import { SEC_E_DECRYPT_FAILURE } from "../../sspi/status.ts";
 
 /** One direction's TLS 1.2 AES-CBC state: MAC key, AES schedule, sequence number. */
 export class RecordCipherCbc implements RecordProtection {
@@ -70,16 +64,7 @@ export class RecordCipherCbc implements RecordProtection {
 
   #mac(seq: number, type: number, data: Uint8Array): Uint8Array {
     const a = this.#pre;
-    let s = seq;
-    for (let i = 7; i >= 0; i--) {
-      a[i] = s & 0xff;
-      s = Math.floor(s / 256);
-    }
-    a[8] = type;
-    a[9] = 3;
-    a[10] = 3;
-    a[11] = data.length >> 8;
-    a[12] = data.length & 0xff;
+    fillSeqHeader(a, seq, type, data.length);
     const m = new Uint8Array(13 + data.length);
     m.set(a);
     m.set(data, 13);
@@ -125,13 +110,7 @@ export class RecordCipherCbc implements RecordProtection {
         "TLS record not a whole number of blocks",
       );
     }
-    if (header[1] !== 3 || header[2] !== 3) {
-      throw new TlsAlert(
-        ALERT_PROTOCOL_VERSION,
-        SEC_E_ILLEGAL_MESSAGE,
-        "a TLS 1.2 record with another version",
-      );
-    }
+    requireTls12Header(header);
     const type = header[0];
     const iv = body.slice(0, AES_BLOCK);
     const plain = body.subarray(AES_BLOCK);
@@ -164,16 +143,7 @@ export class RecordCipherCbc implements RecordProtection {
   }
 
   record(type: number, data: Uint8Array): Uint8Array {
-    const tail = this.trailerFor(data.length);
-    const out = new Uint8Array(this.header + data.length + tail);
-    out.set(data, this.header);
-    this.sealParts(
-      type,
-      out.subarray(0, this.header),
-      out.subarray(this.header, this.header + data.length),
-      out.subarray(this.header + data.length),
-    );
-    return out;
+    return wholeRecord(this, type, data);
   }
 
   next(): RecordProtection {
