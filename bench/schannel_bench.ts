@@ -37,6 +37,7 @@ import {
   SECBUFFER_STREAM_TRAILER,
   SecBufferDesc,
   SECPKG_ATTR_SESSION_INFO,
+  SECPKG_ATTR_STREAM_SIZES,
   SSL_SESSION_RECONNECT,
 } from "../mod.ts";
 import { SCH_CRED_DISABLE_RECONNECTS } from "../src/packages/schannel/mod.ts";
@@ -51,6 +52,9 @@ import { testPki } from "../tests/schannel/_pki.ts";
 import { acquire, handshake } from "../tests/schannel/_tls.ts";
 import type { Pair } from "./run.ts";
 
+/** The CBC suite of the TLS 1.2 record rows (OpenSSL's ECDHE-ECDSA-AES128-SHA). */
+const CBC_SUITE = "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA";
+
 /** The certificate kinds measured: P-256 (ECDSA) and RSA-2048 (RSA-PSS). */
 export type CertKind = "ec" | "rsa";
 
@@ -60,10 +64,13 @@ export interface SchannelBench {
   oursHandshake(kind: CertKind): () => void;
   /** OpenSSL's full handshake with the same certificate, both `SSL`s freed. */
   opensslHandshake(kind: CertKind): () => void;
-  /** Our EncryptMessage+DecryptMessage of `size` bytes on one established pair. */
-  oursRoundTrip(size: number): () => void;
+  /**
+   * Our EncryptMessage+DecryptMessage of `size` bytes on one established pair
+   * (TLS 1.3 AES-128-GCM, or with `cbc` TLS 1.2 ECDHE-ECDSA-AES128-SHA).
+   */
+  oursRoundTrip(size: number, cbc?: boolean): () => void;
   /** OpenSSL's `SSL_write`+`SSL_read` of `size` bytes on one established pair. */
-  opensslRoundTrip(size: number): () => void;
+  opensslRoundTrip(size: number, cbc?: boolean): () => void;
   /** Our resumed TLS 1.3 handshake (the ticket of the round before), contexts deleted. */
   oursResumed(): () => void;
   /** OpenSSL's resumed handshake (the session of the round before), both freed. */
@@ -139,18 +146,47 @@ export async function openSchannelBench(): Promise<SchannelBench | string> {
       const c = peer.get(kind)!;
       return () => opensslHandshake(c.client, c.server, "localhost");
     },
-    oursRoundTrip(size) {
+    oursRoundTrip(size, cbc) {
       // Records on the P-256 pair (the certificate plays no part in records).
       const c = ours.get("ec")!;
-      const h = handshake(c.client, c.server, "localhost");
+      let client = c.client;
+      if (cbc) {
+        client = acquire("client", {
+          RootCertificates: p.ecCa.cert,
+          dwFlags: SCH_CRED_DISABLE_RECONNECTS,
+          CipherSuites: [CBC_SUITE],
+        });
+        cleanup.push(() => FreeCredentialsHandle(client));
+      }
+      const h = handshake(client, c.server, "localhost");
       cleanup.push(() => {
         DeleteSecurityContext(h.client);
         DeleteSecurityContext(h.server);
       });
       return sealRoundTrip(h.client, h.server, size);
     },
-    opensslRoundTrip(size) {
-      const c = peer.get("ec")!;
+    opensslRoundTrip(size, cbc) {
+      let c = peer.get("ec")!;
+      if (cbc) {
+        const tls12Ciphers = "ECDHE-ECDSA-AES128-SHA";
+        c = {
+          client: new OpensslContext("client", {
+            caFile: p.ecCa.certPath,
+            tls12Ciphers,
+            // TLS 1.2 wants the ECDSA certificate's curve among the groups.
+            groups: "X25519:P-256",
+          }),
+          server: new OpensslContext("server", {
+            certFile: p.ecServer.certPath,
+            keyFile: p.ecServer.keyPath,
+            tickets: 0,
+            tls12Ciphers,
+            groups: "X25519:P-256",
+          }),
+        };
+        const { client, server } = c;
+        cleanup.push(() => (client.free(), server.free()));
+      }
       const rt = opensslRoundTrip(c.client, c.server, size, "localhost");
       cleanup.push(rt.free);
       return rt.task;
@@ -217,16 +253,23 @@ export function sealRoundTrip(
   size: number,
 ): () => void {
   const data = new Uint8Array(size).fill(7);
-  const record = new Uint8Array(5 + size + 17);
+  const sizes: { value?: { cbHeader: number; cbTrailer: number } } = {};
+  QueryContextAttributes(sender, SECPKG_ATTR_STREAM_SIZES, sizes);
+  const h = sizes.value!.cbHeader;
+  const record = new Uint8Array(h + size + sizes.value!.cbTrailer);
   return () => {
-    record.set(data, 5);
+    record.set(data, h);
+    const trailer = new SecBuffer(
+      SECBUFFER_STREAM_TRAILER,
+      record.subarray(h + size),
+    );
     const st = EncryptMessage(
       sender,
       0,
       new SecBufferDesc([
-        new SecBuffer(SECBUFFER_STREAM_HEADER, record.subarray(0, 5)),
-        new SecBuffer(SECBUFFER_DATA, record.subarray(5, 5 + size)),
-        new SecBuffer(SECBUFFER_STREAM_TRAILER, record.subarray(5 + size)),
+        new SecBuffer(SECBUFFER_STREAM_HEADER, record.subarray(0, h)),
+        new SecBuffer(SECBUFFER_DATA, record.subarray(h, h + size)),
+        trailer,
         new SecBuffer(SECBUFFER_EMPTY),
       ]),
       0,
@@ -235,7 +278,11 @@ export function sealRoundTrip(
       throw new Error(`EncryptMessage: 0x${st.toString(16)}`);
     }
     const bufs = [
-      new SecBuffer(SECBUFFER_DATA, record),
+      // The record as sent: a CBC trailer is shorter than the most it may take.
+      new SecBuffer(
+        SECBUFFER_DATA,
+        record.subarray(0, h + size + trailer.cbBuffer),
+      ),
       new SecBuffer(SECBUFFER_EMPTY),
       new SecBuffer(SECBUFFER_EMPTY),
       new SecBuffer(SECBUFFER_EMPTY),
@@ -282,6 +329,14 @@ export function schannelPairs(b: SchannelBench): Pair[] {
       label: `EncryptMessage+DecryptMessage ${SIZE_LABEL[size]} (one record)`,
       ours: b.oursRoundTrip(size),
       peer: b.opensslRoundTrip(size),
+      peerName,
+    })),
+    ...[64, 1024, 16384].map((size) => ({
+      label: `TLS 1.2 AES-128-CBC-SHA records ${
+        SIZE_LABEL[size]
+      } (MAC-then-encrypt)`,
+      ours: b.oursRoundTrip(size, true),
+      peer: b.opensslRoundTrip(size, true),
       peerName,
     })),
   ];

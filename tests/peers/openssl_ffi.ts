@@ -34,6 +34,8 @@ const SSL_SYMBOLS = {
     result: "i32",
   },
   SSL_CTX_set_num_tickets: { parameters: ["pointer", "usize"], result: "i32" },
+  SSL_CTX_set_cipher_list: { parameters: ["pointer", "buffer"], result: "i32" },
+  SSL_CTX_set_options: { parameters: ["pointer", "u64"], result: "u64" },
   SSL_CTX_use_certificate_chain_file: {
     parameters: ["pointer", "buffer"],
     result: "i32",
@@ -118,6 +120,8 @@ const SSL_CTRL_SET_MIN_PROTO_VERSION = 123;
 const SSL_CTRL_SET_MAX_PROTO_VERSION = 124;
 const SSL_CTRL_GET_NEGOTIATED_GROUP = 134;
 const TLS1_3_VERSION = 0x0304;
+const TLS1_2_VERSION = 0x0303;
+const SSL_OP_NO_ENCRYPT_THEN_MAC = 1n << 19n;
 const TLSEXT_NAMETYPE_host_name = 0;
 const SSL_FILETYPE_PEM = 1;
 const SSL_VERIFY_PEER = 1;
@@ -239,11 +243,16 @@ export interface OpensslContextOptions {
    * `"X25519:P-256"`); `"X25519"` when not given.
    */
   groups?: string;
+  /**
+   * TLS 1.2 with these suites (`SSL_CTX_set_cipher_list` syntax, `"AES128-SHA"`)
+   * instead of TLS 1.3; no encrypt_then_mac, as with Windows and us.
+   */
+  tls12Ciphers?: string;
 }
 
 /**
  * An `SSL_CTX` pinned to TLS 1.3, TLS_AES_128_GCM_SHA256 and x25519 (or the
- * `groups` of its options).
+ * `groups` and TLS 1.2 `tls12Ciphers` of its options).
  */
 export class OpensslContext {
   /** The `SSL_CTX *`. */
@@ -266,11 +275,17 @@ export class OpensslContext {
     try {
       const ctrl = (cmd: number, larg: number, parg: Uint8Array | null) =>
         ssl.SSL_CTX_ctrl(ptr, cmd, BigInt(larg), parg);
+      const v = opts.tls12Ciphers ? TLS1_2_VERSION : TLS1_3_VERSION;
       if (
-        ctrl(SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_3_VERSION, null) !== 1n ||
-        ctrl(SSL_CTRL_SET_MAX_PROTO_VERSION, TLS1_3_VERSION, null) !== 1n
+        ctrl(SSL_CTRL_SET_MIN_PROTO_VERSION, v, null) !== 1n ||
+        ctrl(SSL_CTRL_SET_MAX_PROTO_VERSION, v, null) !== 1n
       ) throw new OpensslError("SSL_CTX_set_min/max_proto_version");
-      if (
+      if (opts.tls12Ciphers) {
+        if (ssl.SSL_CTX_set_cipher_list(ptr, cstr(opts.tls12Ciphers)) !== 1) {
+          throw new OpensslError("SSL_CTX_set_cipher_list");
+        }
+        ssl.SSL_CTX_set_options(ptr, SSL_OP_NO_ENCRYPT_THEN_MAC);
+      } else if (
         ssl.SSL_CTX_set_ciphersuites(ptr, cstr("TLS_AES_128_GCM_SHA256")) !== 1
       ) throw new OpensslError("SSL_CTX_set_ciphersuites");
       if (

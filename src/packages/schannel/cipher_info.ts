@@ -20,20 +20,6 @@ import { TLS12_SUITES } from "./prf.ts";
 
 /** `SECPKGCONTEXT_CIPHERINFO_V1`. */
 export const SECPKGCONTEXT_CIPHERINFO_V1 = 1;
-/** The IANA names of the TLS 1.2 suites we speak. */
-const TLS12_NAMES: Readonly<Record<number, string>> = {
-  0xc02b: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-  0xc02f: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-  0xc02c: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-  0xc030: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-  0xcca8: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-  0xcca9: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-  0x009e: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
-  0x009f: "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
-  0x009c: "TLS_RSA_WITH_AES_128_GCM_SHA256",
-  0x009d: "TLS_RSA_WITH_AES_256_GCM_SHA384",
-};
-
 /** `RSA` or `ECDSA` for a DER certificate's key, empty when absent or unknown. */
 export function certificateKind(der: Uint8Array | undefined): string {
   if (!der) return "";
@@ -62,8 +48,7 @@ export function cipherInfo(
   const crypto = s12 ? s12.crypto : suiteById(suite);
   if (!crypto) return null;
   const cbc = s12?.cbc;
-  const name = cbc ? cbc.name : s12 ? TLS12_NAMES[suite] : crypto.name;
-  if (!name) return null;
+  const name = s12 ? s12.name : crypto.name;
   const chacha = crypto === CHACHA20_SHA256;
   // TLS 1.2: the suite names the certificate's key type; TLS 1.3: the certificate.
   const cert = s12 ? (s12.rsa ? "RSA" : "ECDSA") : certificateKind(serverCert);

@@ -144,9 +144,11 @@ export interface SchannelAuthData {
    * `"TLS_ECDHE_{RSA,ECDSA}_WITH_CHACHA20_POLY1305_SHA256"` (0xcca8, 0xcca9),
    * `"TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"` (0x9e), `"TLS_DHE_RSA_WITH_AES_256_GCM_SHA384"`
    * (0x9f), `"TLS_RSA_WITH_AES_128_GCM_SHA256"` (0x9c), `"TLS_RSA_WITH_AES_256_GCM_SHA384"`
-   * (0x9d). Default all. A client offers them and a server picks the first the client
+   * (0x9d); the AES-CBC suites of `suites12_cbc.ts`, such as
+   * `"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"` (0xc013) or `"TLS_RSA_WITH_AES_256_CBC_SHA"`
+   * (0x35). Default all. A client offers them and a server picks the first the client
    * offers, both in this package's order (ECDHE before DHE before static RSA, AES-GCM
-   * before ChaCha20-Poly1305), whatever the order here; only a client speaks the DHE
+   * before ChaCha20-Poly1305, AES-CBC after every AEAD suite), whatever the order here; only a client speaks the DHE
    * and static-RSA suites (a server never picks them); a version none of whose suites
    * is listed is neither offered nor accepted. The
    * portable stand-in for Windows' cipher-suite policy (`SCH_CREDENTIALS`
@@ -154,19 +156,6 @@ export interface SchannelAuthData {
    */
   CipherSuites?: readonly (string | number)[];
 }
-
-const TLS12_NAMES: Readonly<Record<string, number>> = {
-  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: 0xc02b,
-  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 0xc02f,
-  TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: 0xc02c,
-  TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: 0xc030,
-  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 0xcca8,
-  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: 0xcca9,
-  TLS_DHE_RSA_WITH_AES_128_GCM_SHA256: 0x009e,
-  TLS_DHE_RSA_WITH_AES_256_GCM_SHA384: 0x009f,
-  TLS_RSA_WITH_AES_128_GCM_SHA256: 0x009c,
-  TLS_RSA_WITH_AES_256_GCM_SHA384: 0x009d,
-};
 
 /** The TLS 1.3 and 1.2 suites of `CipherSuites`, each in our order of preference. */
 function suitesOf(
@@ -179,7 +168,7 @@ function suitesOf(
     if (typeof s === "number") return s;
     const name = String(s).toUpperCase();
     return TLS13_SUITES.find((x) => x.name === name)?.id ??
-      TLS12_NAMES[name] ?? -1;
+      TLS12_SUITES.find((x) => x.name === name)?.id ?? -1;
   });
   const known = (id: number) =>
     TLS13_SUITES.some((x) => x.id === id) ||
@@ -188,8 +177,9 @@ function suitesOf(
     throw new SspiError(
       SEC_E_ALGORITHM_MISMATCH,
       "CipherSuites: only the TLS 1.3 AES-GCM and ChaCha20-Poly1305 suites, " +
-        "the TLS 1.2 ECDHE AES-GCM and ChaCha20-Poly1305 suites and the TLS 1.2 " +
-        "DHE_RSA and RSA AES-GCM suites are supported",
+        "the TLS 1.2 ECDHE AES-GCM and ChaCha20-Poly1305 suites, the TLS 1.2 " +
+        "DHE_RSA and RSA AES-GCM suites and the TLS 1.2 ECDHE and RSA AES-CBC " +
+        "suites are supported",
     );
   }
   return {

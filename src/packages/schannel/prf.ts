@@ -40,6 +40,8 @@ export type Kex12 = "ecdhe" | "dhe" | "rsa";
 export interface Tls12Suite {
   /** The code point. */
   readonly id: number;
+  /** The IANA name. */
+  readonly name: string;
   /** An RSA certificate (ECDHE_RSA, DHE_RSA, RSA; else ECDHE_ECDSA). */
   readonly rsa: boolean;
   /** The key exchange. */
@@ -65,60 +67,70 @@ export function cipherKeyLen12(s: Tls12Suite): number {
 export const TLS12_SUITES: readonly Tls12Suite[] = [
   {
     id: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    name: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
     rsa: false,
     kex: "ecdhe",
     crypto: AES128_SHA256,
   },
   {
     id: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    name: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
     rsa: true,
     kex: "ecdhe",
     crypto: AES128_SHA256,
   },
   {
     id: TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    name: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
     rsa: false,
     kex: "ecdhe",
     crypto: AES256_SHA384,
   },
   {
     id: TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    name: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
     rsa: true,
     kex: "ecdhe",
     crypto: AES256_SHA384,
   },
   {
     id: TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    name: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
     rsa: false,
     kex: "ecdhe",
     crypto: CHACHA20_SHA256,
   },
   {
     id: TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    name: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
     rsa: true,
     kex: "ecdhe",
     crypto: CHACHA20_SHA256,
   },
   {
     id: TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+    name: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
     rsa: true,
     kex: "dhe",
     crypto: AES128_SHA256,
   },
   {
     id: TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
+    name: "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
     rsa: true,
     kex: "dhe",
     crypto: AES256_SHA384,
   },
   {
     id: TLS_RSA_WITH_AES_128_GCM_SHA256,
+    name: "TLS_RSA_WITH_AES_128_GCM_SHA256",
     rsa: true,
     kex: "rsa",
     crypto: AES128_SHA256,
   },
   {
     id: TLS_RSA_WITH_AES_256_GCM_SHA384,
+    name: "TLS_RSA_WITH_AES_256_GCM_SHA384",
     rsa: true,
     kex: "rsa",
     crypto: AES256_SHA384,

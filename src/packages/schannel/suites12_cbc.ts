@@ -16,8 +16,6 @@ import { AES128_SHA256, AES256_SHA384, type Tls13Suite } from "./keys.ts";
 
 /** The record protection of a CBC suite: AES key length and the MAC's hash. */
 export interface CbcParams {
-  /** The suite's IANA name. */
-  readonly name: string;
   /** AES key length in bytes (16 or 32). */
   readonly keyLen: number;
   /** The MAC's hash, as Windows names it (`SHA1`, `SHA256`, `SHA384`). */
@@ -33,6 +31,7 @@ export interface CbcParams {
 /** A CBC suite as `TLS12_SUITES` lists it (`crypto` gives the PRF hash only). */
 export interface CbcSuite12 {
   readonly id: number;
+  readonly name: string;
   readonly rsa: boolean;
   readonly kex: "ecdhe" | "rsa";
   readonly crypto: Tls13Suite;
@@ -67,10 +66,11 @@ function suite(
   const rsa = !name.includes("ECDSA");
   return {
     id,
+    name,
     rsa,
     kex: name.startsWith("TLS_ECDHE_") ? "ecdhe" : "rsa",
     crypto: mac === SHA384 ? AES256_SHA384 : AES128_SHA256,
-    cbc: { name, keyLen, ...mac },
+    cbc: { keyLen, ...mac },
   };
 }
 
