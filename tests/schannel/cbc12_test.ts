@@ -322,3 +322,24 @@ cbcTest("mutated records give status codes only", () => {
   DeleteSecurityContext(c);
   DeleteSecurityContext(sv);
 });
+
+cbcTest("CipherSuites names a CBC suite by IANA name or code point", () => {
+  for (
+    const [suite, s] of [
+      ["TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", 0xc014],
+      [0x002f, 0x002f],
+    ] as const
+  ) {
+    const cc = acquire("client", {
+      RootCertificates: pki!.rsaCa.cert,
+      CipherSuites: [suite],
+    });
+    const r = handshake(cc, serverCred());
+    assert.equal(query(r.client, SECPKG_ATTR_CIPHER_INFO).dwCipherSuite, s);
+    assert.equal(query(r.server, SECPKG_ATTR_CIPHER_INFO).dwCipherSuite, s);
+    const data = new TextEncoder().encode("through the chosen suite");
+    assert.deepEqual(unseal(r.server, seal(r.client, data)).data, data);
+    DeleteSecurityContext(r.client);
+    DeleteSecurityContext(r.server);
+  }
+});
