@@ -233,6 +233,8 @@ export {
   type SecPkgCred_CipherStrengths,
   type SecPkgCred_SupportedAlgs,
   type SecPkgCred_SupportedProtocols,
+  SP_PROT_TLS1_0_CLIENT,
+  SP_PROT_TLS1_1_CLIENT,
   SP_PROT_TLS1_2_CLIENT,
   SP_PROT_TLS1_2_SERVER,
   SP_PROT_TLS1_3_CLIENT,

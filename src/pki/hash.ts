@@ -4,11 +4,13 @@
  *
  * @module
  */
-import { sha256 } from "../crypto/mod.ts";
+import { md5, sha1, sha256 } from "../crypto/mod.ts";
 import { sha384, sha512 } from "../crypto/_sha512.ts";
 
-/** A hash the PKI code can use. */
-export type HashName = "SHA-256" | "SHA-384" | "SHA-512";
+/** A hash certificates and TLS 1.2 and 1.3 signatures use. */
+export type CertHashName = "SHA-256" | "SHA-384" | "SHA-512";
+/** A hash the PKI code can use (the last two for TLS 1.0/1.1 signatures only). */
+export type HashName = CertHashName | "SHA-1" | "MD5+SHA-1";
 
 /** A hash function with its sizes and PKCS#1 DigestInfo prefix. */
 export interface HashAlg {
@@ -31,7 +33,7 @@ function hex(s: string): Uint8Array {
 }
 
 /** The hashes by name. */
-export const HASHES: Readonly<Record<HashName, HashAlg>> = Object.freeze({
+export const HASHES: Readonly<Record<CertHashName, HashAlg>> = Object.freeze({
   "SHA-256": {
     name: "SHA-256",
     size: 32,
@@ -55,6 +57,36 @@ export const HASHES: Readonly<Record<HashName, HashAlg>> = Object.freeze({
     digestInfo: hex("3051300d060960864801650304020305000440"),
     oid: "2.16.840.1.101.3.4.2.3",
     hash: sha512,
+  },
+});
+
+/**
+ * What TLS 1.0 and 1.1 sign with (RFC 2246 7.4.3, RFC 4492 5.4): RSA over MD5 and
+ * SHA-1 side by side with no DigestInfo, ECDSA over SHA-1. Never for certificates.
+ */
+export const LEGACY_TLS_HASHES: Readonly<
+  Record<"SHA-1" | "MD5+SHA-1", HashAlg>
+> = Object.freeze({
+  "SHA-1": {
+    name: "SHA-1",
+    size: 20,
+    blockSize: 64,
+    digestInfo: hex("3021300906052b0e03021a05000414"),
+    oid: "1.3.14.3.2.26",
+    hash: (d: Uint8Array) => sha1(d),
+  },
+  "MD5+SHA-1": {
+    name: "MD5+SHA-1",
+    size: 36,
+    blockSize: 64,
+    digestInfo: new Uint8Array(0),
+    oid: "",
+    hash: (d: Uint8Array) => {
+      const out = new Uint8Array(36);
+      out.set(md5(d));
+      out.set(sha1(d), 16);
+      return out;
+    },
   },
 });
 

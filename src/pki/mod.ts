@@ -72,8 +72,10 @@ export {
   RSA_PSS_RSAE_SHA512,
   sign,
   signatureSchemes,
+  signLegacy,
   SUPPORTED_SIGNATURE_SCHEMES,
   verifyCertificateSignature,
+  verifyLegacySignature,
   verifySignature,
   verifySignedData,
 } from "./signature.ts";

@@ -9,7 +9,7 @@ import { DerError, TAG_SEQUENCE } from "../der/mod.ts";
 import { absentOrNull, algorithmId, smallUint, tryScan } from "./asn1.ts";
 import type { Certificate } from "./cert.ts";
 import { curveByName, ecdsaSign, ecdsaVerify } from "./ec.ts";
-import { type HashAlg, hashByOid, HASHES } from "./hash.ts";
+import { type HashAlg, hashByOid, HASHES, LEGACY_TLS_HASHES } from "./hash.ts";
 import type { PrivateKey, PublicKey } from "./keys.ts";
 import {
   rsaByteLength,
@@ -157,6 +157,40 @@ export function sign(
   return info.kind === "pss"
     ? rsaSignPss(key, info.hash, data)
     : rsaSignPkcs1(key, info.hash, data);
+}
+
+/**
+ * Verifies a TLS 1.0/1.1 signature (no SignatureAndHashAlgorithm, RFC 2246 7.4.3,
+ * RFC 4492 5.4): RSA PKCS#1 v1.5 over MD5 and SHA-1 of `data` with no DigestInfo,
+ * or ECDSA (P-256, P-384) over SHA-1. Never throws on bad input.
+ */
+export function verifyLegacySignature(
+  key: PublicKey,
+  data: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  if (!key || !(data instanceof Uint8Array)) return false;
+  if (!(signature instanceof Uint8Array)) return false;
+  try {
+    return key.kind === "rsa"
+      ? rsaVerifyPkcs1(key, LEGACY_TLS_HASHES["MD5+SHA-1"], data, signature)
+      : verifyWith(key, "ecdsa", LEGACY_TLS_HASHES["SHA-1"], data, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** Signs `data` as TLS 1.0/1.1 do (see {@link verifyLegacySignature}). */
+export function signLegacy(key: PrivateKey, data: Uint8Array): Uint8Array {
+  if (key.kind === "ec") {
+    return ecdsaSign(
+      curveByName(key.curve)!,
+      key.d,
+      LEGACY_TLS_HASHES["SHA-1"],
+      data,
+    );
+  }
+  return rsaSignPkcs1(key, LEGACY_TLS_HASHES["MD5+SHA-1"], data);
 }
 
 /** sha256/384/512WithRSAEncryption. */

@@ -25,11 +25,11 @@ import {
   SCH_CRED_MANUAL_CRED_VALIDATION,
   SCH_CRED_NO_SERVERNAME_CHECK,
   SIGNATURE_SCHEMES,
-  TLS12,
   TLS13,
   TLS13_SIGNATURE_SCHEMES,
 } from "./constants.ts";
 import { startTls12, type Tls12Client } from "./client12.ts";
+import { suiteFitsVersion } from "./prf.ts";
 import { clientResumption12, type Tls12ResumedClient } from "./resume12.ts";
 import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import {
@@ -190,6 +190,7 @@ export class TlsClient extends TlsEngine {
 
   /** A ClientHello with our current key share (and a HelloRetryRequest's cookie). */
   #sendHello(cookie: Uint8Array | null): void {
+    const legacy = this.policy.clientLegacyVersions();
     const body = encodeClientHello({
       random: this.#clientRandom,
       sessionId: this.#sessionId,
@@ -202,8 +203,11 @@ export class TlsClient extends TlsEngine {
       protocols: this.#cred.protocols,
       tls13: this.policy.allows(TLS13, "client"),
       suites: this.policy.suites.map((s) => s.id),
-      tls12: this.policy.allows(TLS12, "client"),
-      suites12: this.policy.suites12.map((s) => s.id),
+      tls12: legacy.length > 0,
+      suites12: this.policy.suites12
+        .filter((s) => legacy.some((v) => suiteFitsVersion(s, v)))
+        .map((s) => s.id),
+      legacyVersions: legacy,
       statusRequest: this.#cred.revocation !== null,
       // TLS 1.2 tickets (RFC 5077): the cached session's, or a request for one.
       sessionTicket: this.#r12.keep
@@ -269,8 +273,8 @@ export class TlsClient extends TlsEngine {
     const sh = parseServerHello(body);
     if (constantTimeEqual(sh.random, HRR_RANDOM)) return this.#retry(sh, raw);
     if (
-      sh.version === 0 && sh.legacyVersion === TLS12 &&
-      this.policy.allows(TLS12, "client")
+      sh.version === 0 &&
+      this.policy.clientLegacyVersions().includes(sh.legacyVersion)
     ) {
       // The rest of the handshake is Tls12Client's (or a resumed session's).
       this.#legacy = startTls12(this, sh, raw, {
@@ -288,7 +292,7 @@ export class TlsClient extends TlsEngine {
       throw new TlsAlert(
         ALERT_PROTOCOL_VERSION,
         SEC_E_UNSUPPORTED_FUNCTION,
-        "the server speaks neither TLS 1.3 nor TLS 1.2 as allowed",
+        "the server speaks no TLS version this credential allows",
       );
     }
     const suite = this.policy.suites.find((s) => s.id === sh.suite);

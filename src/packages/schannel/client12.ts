@@ -11,7 +11,13 @@
  * @module
  */
 
-import { type Certificate, sign, verifySignature } from "../../pki/mod.ts";
+import {
+  type Certificate,
+  sign,
+  signLegacy,
+  verifyLegacySignature,
+  verifySignature,
+} from "../../pki/mod.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
 import { randomBytes } from "../../crypto/mod.ts";
 import {
@@ -20,6 +26,7 @@ import {
   ALERT_ILLEGAL_PARAMETER,
   ALERT_UNSUPPORTED_EXTENSION,
   CT_CHANGE_CIPHER_SPEC,
+  DOWNGRADE_TLS11,
   DOWNGRADE_TLS12,
   HS_CERTIFICATE,
   HS_CERTIFICATE_REQUEST,
@@ -39,6 +46,7 @@ import { type TlsEngine, unexpected } from "./engine.ts";
 import { encodeCertificateVerify, type ServerHello } from "./messages.ts";
 import {
   encodeCertificate12,
+  encodeCertificateVerify10,
   encodeClientKeyExchange,
   parseCertificate12,
   parseCertificateRequest12,
@@ -55,8 +63,10 @@ import {
   cipherKeyLen12,
   finished12,
   masterSecret12,
+  suiteFitsVersion,
   type Tls12Suite,
 } from "./prf.ts";
+import { MD5_SHA1 } from "./prf10.ts";
 import type { Tls13Suite } from "./keys.ts";
 import type { Kex12 } from "./prf.ts";
 import { plainRecord, type RecordProtection } from "./record.ts";
@@ -122,9 +132,10 @@ export interface Tls12ClientStart {
 }
 
 /**
- * The server answered with TLS 1.2: checks its ServerHello (RFC 8446's downgrade
- * sentinel, the suite, renegotiation_info, ALPN), switches `engine` to TLS 1.2 and
- * hands the rest of the handshake to a new {@link Tls12Client}.
+ * The server answered with TLS 1.2 (or 1.1 or 1.0, when allowed): checks its
+ * ServerHello (RFC 8446's downgrade sentinels, the suite and its version,
+ * renegotiation_info, ALPN), switches `engine` to that version and hands the rest of
+ * the handshake to a new {@link Tls12Client}.
  */
 export function startTls12(
   engine: Tls12ClientStart["engine"],
@@ -143,16 +154,25 @@ export function startTls12(
     >
     & { offer: ClientSession12 | null },
 ): Tls12Client | Tls12ResumedClient {
-  const downgraded = constantTimeEqual(sh.random.subarray(24), DOWNGRADE_TLS12);
-  if (downgraded && engine.policy.allows(TLS13, "client")) {
+  const version = sh.legacyVersion;
+  const tail = sh.random.subarray(24);
+  const policy = engine.policy;
+  // RFC 8446 4.1.3: a server of a higher version we also speak marks a downgrade.
+  const downgraded = version === TLS12
+    ? constantTimeEqual(tail, DOWNGRADE_TLS12) && policy.allows(TLS13, "client")
+    : (constantTimeEqual(tail, DOWNGRADE_TLS11) &&
+      (policy.allows(TLS13, "client") || policy.allows(TLS12, "client"))) ||
+      (constantTimeEqual(tail, DOWNGRADE_TLS12) &&
+        policy.allows(TLS13, "client"));
+  if (downgraded) {
     throw new TlsAlert(
       ALERT_ILLEGAL_PARAMETER,
       SEC_E_ILLEGAL_MESSAGE,
-      "a TLS 1.3 server answered with TLS 1.2 (a downgrade)",
+      "a server of a higher version answered with a lower one (a downgrade)",
     );
   }
-  const suite12 = engine.policy.suites12.find((x) => x.id === sh.suite);
-  if (!suite12) {
+  const offered = policy.suites12.find((x) => x.id === sh.suite);
+  if (!offered || !suiteFitsVersion(offered, version)) {
     throw new TlsAlert(
       ALERT_ILLEGAL_PARAMETER,
       SEC_E_ILLEGAL_MESSAGE,
@@ -187,14 +207,27 @@ export function startTls12(
       "the server chose a protocol not offered",
     );
   }
+  // TLS 1.0 and 1.1 run the same code with their PRF and handshake hash.
+  const suite12: Tls12Suite = version === TLS12
+    ? offered
+    : { ...offered, crypto: MD5_SHA1 };
   engine.protocol = sh.protocol;
   engine.version = TLS12;
+  engine.wireVersion = version;
   engine.cipherBits = cipherKeyLen12(suite12) * 8;
   engine.cipherSuite = suite12.id;
   engine.transcript.useSuite(suite12.crypto);
   engine.transcript.add(raw);
   const { offer, ...rest } = o;
   if (resumesSession(sh, offer)) {
+    // Only TLS 1.2 sessions are kept and offered.
+    if (version !== TLS12) {
+      throw new TlsAlert(
+        ALERT_ILLEGAL_PARAMETER,
+        SEC_E_ILLEGAL_MESSAGE,
+        "the server resumed a TLS 1.2 session in another version",
+      );
+    }
     o.share.secret.fill(0);
     return new Tls12ResumedClient({
       engine,
@@ -254,6 +287,11 @@ export class Tls12Client {
     this.#s = start;
   }
 
+  /** TLS 1.0 or 1.1: no signature schemes on the wire, MD5/SHA-1 signatures. */
+  get #legacy(): boolean {
+    return this.#s.engine.wireVersion !== TLS12;
+  }
+
   /** One handshake message. */
   onMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
     const e = this.#s.engine;
@@ -297,7 +335,7 @@ export class Tls12Client {
         return;
       case "done?":
         if (type === HS_CERTIFICATE_REQUEST && !this.#certRequest) {
-          this.#certRequest = parseCertificateRequest12(body);
+          this.#certRequest = parseCertificateRequest12(body, this.#legacy);
           e.certAuthorities = this.#certRequest.authorities;
           e.transcript.add(raw);
           return;
@@ -371,15 +409,15 @@ export class Tls12Client {
   }
 
   /**
-   * Caches the session just completed for the target: only with the extended
-   * master secret (RFC 7627 5.3), a session_id or an RFC 5077 ticket, and no client
-   * certificate asked.
+   * Caches the session just completed for the target: only TLS 1.2, with the
+   * extended master secret (RFC 7627 5.3), a session_id or an RFC 5077 ticket, and
+   * no client certificate asked.
    */
   #keep(): void {
     const s = this.#s;
     const e = s.engine;
     const ticket = this.#ticket?.ticket.length ? this.#ticket : null;
-    if (!s.keep || !s.ems || this.#certRequest) return;
+    if (!s.keep || !s.ems || this.#certRequest || this.#legacy) return;
     if (!e.sessionId.length && !ticket) return;
     const now = Date.now();
     s.cred.sessions().add12(s.target, {
@@ -404,7 +442,7 @@ export class Tls12Client {
   /** Checks a ServerKeyExchange's signature over the randoms and `params`. */
   #verifyParams(params: Uint8Array, scheme: number, signature: Uint8Array) {
     const s = this.#s;
-    if (!s.schemes.includes(scheme)) {
+    if (!this.#legacy && !s.schemes.includes(scheme)) {
       throw new TlsAlert(
         ALERT_ILLEGAL_PARAMETER,
         SEC_E_ILLEGAL_MESSAGE,
@@ -415,8 +453,11 @@ export class Tls12Client {
     signed.set(s.clientRandom);
     signed.set(s.serverRandom, 32);
     signed.set(params, 64);
+    const key = s.engine.peerLeaf!.publicKey!;
     if (
-      !verifySignature(s.engine.peerLeaf!.publicKey!, scheme, signed, signature)
+      this.#legacy
+        ? !verifyLegacySignature(key, signed, signature)
+        : !verifySignature(key, scheme, signed, signature)
     ) {
       throw new TlsAlert(
         ALERT_DECRYPT_ERROR,
@@ -447,7 +488,9 @@ export class Tls12Client {
     const s = this.#s;
     s.share.secret.fill(0);
     this.#trustServer();
-    this.#useKex(rsaKeyTransport(s.engine.peerLeaf!));
+    // The premaster names the ClientHello's version, the highest we offered.
+    const offered = s.engine.policy.clientLegacyVersions()[0];
+    this.#useKex(rsaKeyTransport(s.engine.peerLeaf!, offered));
   }
 
   /** Keeps a DHE or static-RSA exchange's premaster and ClientKeyExchange. */
@@ -472,7 +515,7 @@ export class Tls12Client {
   #serverKeyExchange(body: Uint8Array): void {
     const s = this.#s;
     if (s.kex === "dhe") return this.#dheServerKeyExchange(body);
-    const ske = parseServerKeyExchange(body);
+    const ske = parseServerKeyExchange(body, this.#legacy);
     if (!s.cred.groups.includes(ske.group)) {
       throw new TlsAlert(
         ALERT_ILLEGAL_PARAMETER,
@@ -520,11 +563,16 @@ export class Tls12Client {
     );
     this.#shared!.fill(0);
     if (signer) {
-      const sig = sign(signer.key!, signer.scheme!, e.transcript.bytes());
+      const signed = e.transcript.bytes();
       add(
         handshakeMessage(
           HS_CERTIFICATE_VERIFY,
-          encodeCertificateVerify(signer.scheme!, sig),
+          this.#legacy
+            ? encodeCertificateVerify10(signLegacy(signer.key!, signed))
+            : encodeCertificateVerify(
+              signer.scheme!,
+              sign(signer.key!, signer.scheme!, signed),
+            ),
         ),
       );
     }
@@ -533,8 +581,11 @@ export class Tls12Client {
       this.#master,
       s.clientRandom,
       s.serverRandom,
+      e.wireVersion,
     );
-    e.out.push(plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1)));
+    e.out.push(
+      plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1), e.wireVersion),
+    );
     e.writeCipher = ciphers.client;
     this.#pendingRead = ciphers.server;
     add(

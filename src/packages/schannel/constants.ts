@@ -59,6 +59,10 @@ export const HS_CERTIFICATE_STATUS = 22;
 
 /** `legacy_version` 0x0303 (TLS 1.2) in records and hellos. */
 export const TLS12 = 0x0303;
+/** TLS 1.1 (RFC 4346): a client only, and only when asked for. */
+export const TLS11 = 0x0302;
+/** TLS 1.0 (RFC 2246): a client only, and only when asked for. */
+export const TLS10 = 0x0301;
 /** TLS 1.3 in `supported_versions`. */
 export const TLS13 = 0x0304;
 
@@ -246,6 +250,10 @@ export const CHACHA20_SUITES: readonly number[] = [
 export const SP_PROT_TLS1_2_SERVER = 0x400;
 /** `SP_PROT_TLS1_2_CLIENT`. */
 export const SP_PROT_TLS1_2_CLIENT = 0x800;
+/** `SP_PROT_TLS1_0_CLIENT`: TLS 1.0, off unless `grbitEnabledProtocols` names it. */
+export const SP_PROT_TLS1_0_CLIENT = 0x80;
+/** `SP_PROT_TLS1_1_CLIENT`: TLS 1.1, off unless `grbitEnabledProtocols` names it. */
+export const SP_PROT_TLS1_1_CLIENT = 0x200;
 /** The last 8 bytes of a TLS 1.3 server's random when it negotiates TLS 1.2 (RFC 8446 4.1.3). */
 export const DOWNGRADE_TLS12 = Uint8Array.of(
   0x44,
@@ -256,6 +264,20 @@ export const DOWNGRADE_TLS12 = Uint8Array.of(
   0x52,
   0x44,
   0x01,
+);
+/**
+ * The last 8 bytes of a TLS 1.3 or 1.2 server's random when it negotiates TLS 1.1 or
+ * below (RFC 8446 4.1.3).
+ */
+export const DOWNGRADE_TLS11 = Uint8Array.of(
+  0x44,
+  0x4f,
+  0x57,
+  0x4e,
+  0x47,
+  0x52,
+  0x44,
+  0x00,
 );
 
 /** `secp256r1` (P-256). */

@@ -66,10 +66,6 @@ import {
   SECPKG_ATTR_CONNECTION_INFO,
   SECPKG_ATTR_LOCAL_CERT_CONTEXT,
   SECPKG_ATTR_REMOTE_CERT_CONTEXT,
-  SP_PROT_TLS1_2_CLIENT,
-  SP_PROT_TLS1_2_SERVER,
-  SP_PROT_TLS1_3_CLIENT,
-  SP_PROT_TLS1_3_SERVER,
   TLS12,
 } from "./constants.ts";
 import type { SchannelCredential } from "./credentials.ts";
@@ -89,6 +85,7 @@ import { revocationAlert } from "./peer.ts";
 import { checkOnline } from "./revocation_online.ts";
 import type { PendingRevocation } from "./status_request.ts";
 import { cbcOf } from "./suites12_cbc.ts";
+import { protBit } from "./credential_attributes.ts";
 
 /** `SecPkgContext_StreamSizes` for TLS 1.3 with AES-128-GCM (TLS 1.2's header is 13, trailer 16). */
 export const STREAM_SIZES = Object.freeze({
@@ -484,10 +481,10 @@ export class SchannelContext implements PackageContext {
 
   /** `SP_PROT_TLS1_{2,3}_{CLIENT,SERVER}` for the connection. */
   #protocol(e: TlsClient | TlsServer): number {
-    const client = this.#role === "initiate";
-    return e.version === TLS12
-      ? (client ? SP_PROT_TLS1_2_CLIENT : SP_PROT_TLS1_2_SERVER)
-      : (client ? SP_PROT_TLS1_3_CLIENT : SP_PROT_TLS1_3_SERVER);
+    return protBit(
+      e.version === TLS12 ? e.wireVersion : e.version,
+      this.#role === "initiate" ? "client" : "server",
+    );
   }
 
   dispose(): void {

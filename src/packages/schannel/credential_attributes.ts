@@ -69,21 +69,30 @@ import {
   CALG_SHA1,
   CALG_SHA_256,
   CALG_SHA_384,
+  TLS10,
+  TLS11,
   TLS12,
   TLS13,
   TLS_CHACHA20_POLY1305_SHA256,
 } from "./constants.ts";
 import type { Tls13Suite } from "./keys.ts";
-import { cipherKeyLen12, type Tls12Suite } from "./prf.ts";
+import { cipherKeyLen12, suiteFitsVersion, type Tls12Suite } from "./prf.ts";
 
 /** A side of a connection. */
 export type Role = "client" | "server";
 
-/** The `SP_PROT_*` bit of `version` (0x0304 or 0x0303) in `role`. */
-function protBit(version: number, role: Role): number {
-  return version === TLS13
-    ? (role === "client" ? 0x2000 : 0x1000)
-    : (role === "client" ? 0x800 : 0x400);
+/** The `SP_PROT_*` server bit of each version (the client's is twice it). */
+const SERVER_BITS: Readonly<Record<number, number>> = {
+  [TLS13]: 0x1000,
+  [TLS12]: 0x400,
+  [TLS11]: 0x100,
+  [TLS10]: 0x40,
+};
+
+/** The `SP_PROT_*` bit of `version` (0x0304 to 0x0301) in `role`. */
+export function protBit(version: number, role: Role): number {
+  const bit = SERVER_BITS[version] ?? 0;
+  return role === "client" ? bit * 2 : bit;
 }
 
 /** The bits of the versions this package speaks, both roles. */
@@ -128,18 +137,25 @@ export class TlsPolicy {
   }
 
   /**
-   * Whether `version` (0x0303 or 0x0304) may be used in `role`: its bit set and
+   * Whether `version` (0x0304 to 0x0301) may be used in `role`: its bit set and
    * some suite of it allowed (a server counts TLS 1.2 DHE_RSA and static RSA only
-   * with an RSA key).
+   * with an RSA key; TLS 1.1 and 1.0 are a client's only).
    */
   allows(version: number, role: Role): boolean {
+    // TLS 1.1 and 1.0: a client only, with a `_CBC_SHA` suite.
+    if (version < TLS12 && role === "server") return false;
     const suites = version === TLS13
       ? this.suites
       : role === "server"
       ? this.suites12.filter((s) => s.kex === "ecdhe" || this.#rsaKey)
-      : this.suites12;
+      : this.suites12.filter((s) => suiteFitsVersion(s, version));
     return suites.length > 0 &&
       (this.enabledProtocols & protBit(version, role)) !== 0;
+  }
+
+  /** The versions below TLS 1.3 a client may speak, highest first. */
+  clientLegacyVersions(): number[] {
+    return [TLS12, TLS11, TLS10].filter((v) => this.allows(v, "client"));
   }
 
   /** The same policy with other bits and suites (same key). */
@@ -265,7 +281,7 @@ export class CredentialAttributes {
       case SECPKG_ATTR_SUPPORTED_PROTOCOLS: {
         let bits = 0;
         for (const r of this.#roles) {
-          for (const v of [TLS13, TLS12]) {
+          for (const v of [TLS13, TLS12, TLS11, TLS10]) {
             if (p.allows(v, r)) bits |= protBit(v, r);
           }
         }

@@ -106,6 +106,11 @@ export abstract class TlsEngine {
   readonly policy: TlsPolicy;
   /** The protocol version in use: TLS 1.3 until a ServerHello says TLS 1.2. */
   version: number = TLS13;
+  /**
+   * Below TLS 1.3 (`version` TLS12), the version negotiated: TLS 1.2, or TLS 1.1
+   * or 1.0 for a client asked to speak them; its records carry it.
+   */
+  wireVersion: number = TLS12;
   /** Decrypts what the peer sends, once keys exist. */
   readCipher: RecordProtection | null = null;
   /** Encrypts what we send, once keys exist. */
@@ -273,7 +278,7 @@ export abstract class TlsEngine {
       this.out.push(
         this.writeCipher
           ? this.writeCipher.record(CT_HANDSHAKE, part)
-          : plainRecord(CT_HANDSHAKE, part),
+          : plainRecord(CT_HANDSHAKE, part, this.wireVersion),
       );
     }
   }
@@ -300,7 +305,7 @@ export abstract class TlsEngine {
     ]);
     return this.writeCipher
       ? this.writeCipher.record(CT_ALERT, body)
-      : plainRecord(CT_ALERT, body);
+      : plainRecord(CT_ALERT, body, this.wireVersion);
   }
 
   /** The application-data ciphers, once connected. */

@@ -82,11 +82,15 @@ function rsaKeyOf(leaf: Certificate) {
 
 /**
  * Static RSA key transport to the server's certificate `leaf` (RFC 5246 7.4.7.1):
- * a premaster of our `client_version` (TLS 1.2) and 46 random bytes, encrypted
- * with RSAES-PKCS1-v1_5. The certificate must be RSA, and allow keyEncipherment
- * when it has a keyUsage extension.
+ * a premaster of our `client_version` (the ClientHello's: TLS 1.2, or 1.1 or 1.0
+ * when the highest allowed) and 46 random bytes, encrypted with RSAES-PKCS1-v1_5.
+ * The certificate must be RSA, and allow keyEncipherment when it has a keyUsage
+ * extension.
  */
-export function rsaKeyTransport(leaf: Certificate): ClientKex12 {
+export function rsaKeyTransport(
+  leaf: Certificate,
+  clientVersion = TLS12,
+): ClientKex12 {
   const key = rsaKeyOf(leaf);
   if (leaf.keyUsage !== null && !(leaf.keyUsage & KU_KEY_ENCIPHERMENT)) {
     throw new TlsAlert(
@@ -96,8 +100,8 @@ export function rsaKeyTransport(leaf: Certificate): ClientKex12 {
     );
   }
   const premaster = randomBytes(48);
-  premaster[0] = TLS12 >> 8;
-  premaster[1] = TLS12 & 0xff;
+  premaster[0] = clientVersion >> 8;
+  premaster[1] = clientVersion & 0xff;
   const encrypted = rsaEncryptPkcs1(key, premaster);
   return {
     premaster,

@@ -130,6 +130,11 @@ export function encodeClientHello(h: {
   tls12: boolean;
   /** The TLS 1.2 suites offered (when `tls12`), preferred first. */
   suites12: readonly number[];
+  /**
+   * The versions below TLS 1.3 offered (when `tls12`), highest first: TLS 1.2 when
+   * absent; TLS 1.1 and 1.0 only when asked for. The first is `legacy_version`.
+   */
+  legacyVersions?: readonly number[];
   /** Ask for a stapled OCSP response (`status_request`). */
   statusRequest?: boolean;
   /** TLS 1.2 `session_ticket`: a ticket to resume with, or empty to ask for one. */
@@ -137,7 +142,11 @@ export function encodeClientHello(h: {
   /** Extensions to end with (typed, length-prefixed): the PSK offer. */
   tail?: Uint8Array | null;
 }): Uint8Array {
-  const w = new Writer().u16(TLS12).bytes(h.random).vector(1, h.sessionId);
+  const legacy = h.tls12 ? h.legacyVersions ?? [TLS12] : [];
+  const w = new Writer().u16(legacy[0] ?? TLS12).bytes(h.random).vector(
+    1,
+    h.sessionId,
+  );
   w.open(2);
   if (h.tls13) { for (const id of h.suites) w.u16(id); }
   if (h.tls12) {
@@ -153,7 +162,7 @@ export function encodeClientHello(h: {
   }
   w.u16(EXT_SUPPORTED_VERSIONS).open(2).open(1);
   if (h.tls13) w.u16(TLS13);
-  if (h.tls12) w.u16(TLS12);
+  for (const v of legacy) w.u16(v);
   w.close().close();
   if (h.tls12) {
     // TLS 1.2: uncompressed points, the extended master secret, secure renegotiation.

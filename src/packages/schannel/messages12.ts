@@ -7,6 +7,7 @@
  * @module
  */
 import { decodeError, Reader, Writer } from "./wire.ts";
+import { SUPPORTED_SIGNATURE_SCHEMES } from "../../pki/mod.ts";
 import { encodeAuthorityList, parseAuthorityList } from "./client_auth.ts";
 import { EXT_SESSION_TICKET } from "./ticket12.ts";
 import {
@@ -94,6 +95,11 @@ export function ecdheParams(group: number, publicKey: Uint8Array): Uint8Array {
   return new Writer().u8(3).u16(group).vector(1, publicKey).finish();
 }
 
+/** A TLS 1.0/1.1 CertificateVerify: the signature alone (RFC 2246 7.4.8). */
+export function encodeCertificateVerify10(signature: Uint8Array): Uint8Array {
+  return new Writer().vector(2, signature).finish();
+}
+
 /** Encodes a ServerKeyExchange. */
 export function encodeServerKeyExchange(
   params: Uint8Array,
@@ -103,15 +109,22 @@ export function encodeServerKeyExchange(
   return new Writer().bytes(params).u16(scheme).vector(2, signature).finish();
 }
 
-/** Decodes an ECDHE ServerKeyExchange (named curves only). */
-export function parseServerKeyExchange(body: Uint8Array): ServerKeyExchange {
+/**
+ * Decodes an ECDHE ServerKeyExchange (named curves only); `legacy`: TLS 1.0 or 1.1's,
+ * whose signature has no scheme before it.
+ */
+export function parseServerKeyExchange(
+  body: Uint8Array,
+  legacy = false,
+): ServerKeyExchange {
   const what = "ServerKeyExchange";
   const r = new Reader(body, what);
   if (r.u8() !== 3) throw decodeError(what);
   const group = r.u16();
   const publicKey = r.vector(1, 1);
   const params = body.subarray(0, 4 + publicKey.length);
-  const scheme = r.u16();
+  // TLS 1.0 and 1.1 name no SignatureAndHashAlgorithm: scheme 0.
+  const scheme = legacy ? 0 : r.u16();
   const signature = r.vector(2, 1);
   r.end();
   return { group, publicKey, params, scheme, signature };
@@ -185,14 +198,22 @@ export function encodeCertificateRequest12(
 
 /**
  * Decodes a TLS 1.2 CertificateRequest: the signature schemes the server accepts
- * and the CAs it names (DER, possibly none).
+ * and the CAs it names (DER, possibly none); `legacy`: TLS 1.0 or 1.1's, which
+ * names no schemes.
  */
 export function parseCertificateRequest12(
   body: Uint8Array,
+  legacy = false,
 ): { schemes: number[]; authorities: Uint8Array[] } {
   const what = "CertificateRequest";
   const r = new Reader(body, what);
   r.vector(1, 1);
+  if (legacy) {
+    // TLS 1.0 and 1.1 list no signature algorithms: any we sign with will do.
+    const authorities = parseAuthorityList(r.vector(2));
+    r.end();
+    return { schemes: [...SUPPORTED_SIGNATURE_SCHEMES], authorities };
+  }
   const algs = new Reader(r.vector(2, 2), what);
   const authorities = parseAuthorityList(r.vector(2));
   r.end();

@@ -8,6 +8,7 @@
  * @module
  */
 import {
+  TLS12,
   TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
   TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
   TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
@@ -26,6 +27,7 @@ import {
   type Tls13Suite,
 } from "./keys.ts";
 import { CBC_SUITES12, type CbcParams } from "./suites12_cbc.ts";
+import { MD5_SHA1, prf10 } from "./prf10.ts";
 
 /**
  * A TLS 1.2 key exchange: ECDHE (RFC 8422), DHE with an RSA signature (RFC 5246
@@ -50,6 +52,14 @@ export interface Tls12Suite {
   readonly crypto: Tls13Suite;
   /** A CBC suite's record protection (`suites12_cbc.ts`); absent for AEAD suites. */
   readonly cbc?: CbcParams;
+}
+
+/**
+ * Whether `s` may be used in `version`: any suite in TLS 1.2; in TLS 1.1 and 1.0
+ * only the `_CBC_SHA` ones (the rest came with TLS 1.2).
+ */
+export function suiteFitsVersion(s: Tls12Suite, version: number): boolean {
+  return version === TLS12 || s.cbc?.hash === "SHA1";
 }
 
 /** The key length in bytes of a TLS 1.2 suite's record cipher. */
@@ -155,7 +165,10 @@ function join(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** PRF(secret, label, seed) with P_<suite hash>, `length` bytes. */
+/**
+ * PRF(secret, label, seed) with P_<suite hash>, `length` bytes (TLS 1.0 and 1.1's
+ * PRF for {@link MD5_SHA1}).
+ */
 export function prf12(
   s: Tls13Suite,
   secret: Uint8Array,
@@ -163,6 +176,7 @@ export function prf12(
   seed: Uint8Array,
   length: number,
 ): Uint8Array {
+  if (s === MD5_SHA1) return prf10(secret, ENC.encode(label), seed, length);
   const ls = join(ENC.encode(label), seed);
   const out = new Uint8Array(length);
   let a = ls;

@@ -85,24 +85,32 @@ export function recordAt(bytes: Uint8Array, at: number): RecordView | number {
   };
 }
 
-/** Writes a record header for `length` body bytes of `type` at `out[at]`. */
+/**
+ * Writes a record header for `length` body bytes of `type` at `out[at]`, with
+ * `version` (TLS 1.2's 0x0303 unless a TLS 1.0 or 1.1 connection says otherwise).
+ */
 export function writeHeader(
   out: Uint8Array,
   at: number,
   type: number,
   length: number,
+  version = TLS12,
 ): void {
   out[at] = type;
-  out[at + 1] = TLS12 >> 8;
-  out[at + 2] = TLS12 & 0xff;
+  out[at + 1] = version >> 8;
+  out[at + 2] = version & 0xff;
   out[at + 3] = length >> 8;
   out[at + 4] = length & 0xff;
 }
 
-/** A plaintext record (the ClientHello and ServerHello flights). */
-export function plainRecord(type: number, body: Uint8Array): Uint8Array {
+/** A plaintext record (the ClientHello and ServerHello flights), of `version`. */
+export function plainRecord(
+  type: number,
+  body: Uint8Array,
+  version = TLS12,
+): Uint8Array {
   const out = new Uint8Array(RECORD_HEADER + body.length);
-  writeHeader(out, 0, type, body.length);
+  writeHeader(out, 0, type, body.length, version);
   out.set(body, RECORD_HEADER);
   return out;
 }

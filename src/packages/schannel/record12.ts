@@ -12,6 +12,7 @@ import {
   ALERT_BAD_RECORD_MAC,
   ALERT_PROTOCOL_VERSION,
   RECORD_HEADER,
+  TLS12,
 } from "./constants.ts";
 import { type RecordProtection, writeHeader } from "./record.ts";
 import { TlsAlert } from "./wire.ts";
@@ -24,7 +25,8 @@ const EXPLICIT = 8;
 
 /**
  * What TLS 1.2 protects a record's plaintext with, written into `a` (13 bytes): the
- * 64-bit sequence number, the content type, the version (3,3) and the length. The
+ * 64-bit sequence number, the content type, the version (3,3, or TLS 1.0/1.1's) and
+ * the length. The
  * AEAD suites' AAD, and what a CBC suite's MAC covers before the plaintext.
  */
 export function fillSeqHeader(
@@ -32,6 +34,7 @@ export function fillSeqHeader(
   seq: number,
   type: number,
   length: number,
+  version = TLS12,
 ): void {
   let s = seq;
   for (let i = 7; i >= 0; i--) {
@@ -39,19 +42,19 @@ export function fillSeqHeader(
     s = Math.floor(s / 256);
   }
   a[8] = type;
-  a[9] = 3;
-  a[10] = 3;
+  a[9] = version >> 8;
+  a[10] = version & 0xff;
   a[11] = length >> 8;
   a[12] = length & 0xff;
 }
 
-/** Refuses a protected TLS 1.2 record whose header names another version. */
-export function requireTls12Header(header: Uint8Array): void {
-  if (header[1] !== 3 || header[2] !== 3) {
+/** Refuses a protected record whose header names another version than `version`. */
+export function requireTls12Header(header: Uint8Array, version = TLS12): void {
+  if (header[1] !== version >> 8 || header[2] !== (version & 0xff)) {
     throw new TlsAlert(
       ALERT_PROTOCOL_VERSION,
       SEC_E_ILLEGAL_MESSAGE,
-      "a TLS 1.2 record with another version",
+      "a record with another version than the one negotiated",
     );
   }
 }

@@ -1,7 +1,9 @@
 /**
- * TLS 1.2 block-cipher record protection (RFC 5246 6.2.3.2): AES-CBC with an explicit
- * IV per record, MAC-then-encrypt with HMAC over the sequence number, type, version,
- * length and plaintext, then padding to the block size. We never offer
+ * Block-cipher record protection of TLS 1.2 and 1.1 (RFC 5246 6.2.3.2, RFC 4346
+ * 6.2.3.2): AES-CBC with an explicit IV per record (TLS 1.0, RFC 2246 6.2.3.2: the
+ * IV chained from the previous record, none in the record; records are not split
+ * 1/n-1 against BEAST), MAC-then-encrypt with HMAC over the sequence number, type,
+ * version, length and plaintext, then padding to the block size. We never offer
  * encrypt_then_mac (RFC 7366), as Windows does not.
  *
  * Opening a record checks padding and MAC without a branch on either: a bad padding
@@ -13,7 +15,12 @@
  *
  * @module
  */
-import { ALERT_BAD_RECORD_MAC, RECORD_HEADER } from "./constants.ts";
+import {
+  ALERT_BAD_RECORD_MAC,
+  RECORD_HEADER,
+  TLS10,
+  TLS12,
+} from "./constants.ts";
 import { type RecordProtection, writeHeader } from "./record.ts";
 import { fillSeqHeader, requireTls12Header, wholeRecord } from "./record12.ts";
 import type { CbcParams } from "./suites12_cbc.ts";
@@ -28,10 +35,13 @@ import {
 } from "../../wasm/aes.ts";
 import { SEC_E_DECRYPT_FAILURE } from "../../sspi/status.ts";
 
-/** One direction's TLS 1.2 AES-CBC state: MAC key, AES schedule, sequence number. */
+/**
+ * One direction's AES-CBC state: MAC key, AES schedule, sequence number, and for
+ * TLS 1.0 the chained IV.
+ */
 export class RecordCipherCbc implements RecordProtection {
-  /** The record header and the explicit IV. */
-  readonly header = RECORD_HEADER + AES_BLOCK;
+  /** The record header and the explicit IV (TLS 1.0: the header only). */
+  readonly header: number;
   /** The MAC and the most padding a record takes (a whole block). */
   readonly trailer: number;
   #p: CbcParams;
@@ -42,12 +52,30 @@ export class RecordCipherCbc implements RecordProtection {
   #seq = 0;
   /** seq_num, type, version, length: what the MAC covers before the plaintext. */
   #pre = new Uint8Array(13);
+  #version: number;
+  /**
+   * TLS 1.0 (RFC 2246 6.2.3.2): no IV in the record; the first is the key block's
+   * `*_write_IV`, then each record's last ciphertext block.
+   */
+  #chain: Uint8Array | null;
 
-  /** A cipher for `p` from its `*_write_MAC_key` and `*_write_key` (both copied). */
-  constructor(p: CbcParams, macKey: Uint8Array, key: Uint8Array) {
+  /**
+   * A cipher for `p` from its `*_write_MAC_key` and `*_write_key` (both copied), for
+   * records of `version`; TLS 1.0 also takes the key block's `*_write_IV`.
+   */
+  constructor(
+    p: CbcParams,
+    macKey: Uint8Array,
+    key: Uint8Array,
+    version = TLS12,
+    iv: Uint8Array | null = null,
+  ) {
     this.#p = p;
     this.#macKey = macKey.slice();
     this.#key = key.slice();
+    this.#version = version;
+    this.#chain = version === TLS10 ? iv!.slice() : null;
+    this.header = RECORD_HEADER + (this.#chain ? 0 : AES_BLOCK);
     this.trailer = p.macLen + AES_BLOCK;
   }
 
@@ -64,7 +92,7 @@ export class RecordCipherCbc implements RecordProtection {
 
   #mac(seq: number, type: number, data: Uint8Array): Uint8Array {
     const a = this.#pre;
-    fillSeqHeader(a, seq, type, data.length);
+    fillSeqHeader(a, seq, type, data.length, this.#version);
     const m = new Uint8Array(13 + data.length);
     m.set(a);
     m.set(data, 13);
@@ -87,10 +115,18 @@ export class RecordCipherCbc implements RecordProtection {
     body.set(data);
     body.set(mac, n);
     body.fill(tail - mac.length - 1, n + mac.length);
-    const iv = randomBytes(AES_BLOCK);
+    const chain = this.#chain;
+    const iv = chain ?? randomBytes(AES_BLOCK);
     this.#aes(body, false, iv);
-    writeHeader(header, 0, type, AES_BLOCK + body.length);
-    header.set(iv, RECORD_HEADER);
+    writeHeader(
+      header,
+      0,
+      type,
+      this.header - RECORD_HEADER + body.length,
+      this.#version,
+    );
+    if (chain) chain.set(body.subarray(body.length - AES_BLOCK));
+    else header.set(iv, RECORD_HEADER);
     data.set(body.subarray(0, n));
     trailer.set(body.subarray(n));
     mac.fill(0);
@@ -102,7 +138,9 @@ export class RecordCipherCbc implements RecordProtection {
     body: Uint8Array,
   ): { type: number; data: Uint8Array } {
     const macLen = this.#p.macLen;
-    const len = body.length - AES_BLOCK;
+    const chain = this.#chain;
+    const ivLen = chain ? 0 : AES_BLOCK;
+    const len = body.length - ivLen;
     if (len < macLen + 1 || len % AES_BLOCK !== 0) {
       throw new TlsAlert(
         ALERT_BAD_RECORD_MAC,
@@ -110,10 +148,12 @@ export class RecordCipherCbc implements RecordProtection {
         "TLS record not a whole number of blocks",
       );
     }
-    requireTls12Header(header);
+    requireTls12Header(header, this.#version);
     const type = header[0];
-    const iv = body.slice(0, AES_BLOCK);
-    const plain = body.subarray(AES_BLOCK);
+    const iv = chain ? chain.slice() : body.slice(0, AES_BLOCK);
+    // TLS 1.0's next IV: this record's last ciphertext block, kept if it opens.
+    const next = chain ? body.slice(body.length - AES_BLOCK) : null;
+    const plain = body.subarray(ivLen);
     this.#aes(plain, true, iv);
     // Padding: pad+1 bytes of value pad, leaving room for the MAC.
     const pad = plain[len - 1];
@@ -138,6 +178,7 @@ export class RecordCipherCbc implements RecordProtection {
         "TLS record failed its integrity check",
       );
     }
+    if (chain) chain.set(next!);
     this.#seq++;
     return { type, data };
   }
@@ -153,6 +194,7 @@ export class RecordCipherCbc implements RecordProtection {
   wipe(): void {
     this.#macKey.fill(0);
     this.#key.fill(0);
+    this.#chain?.fill(0);
     if (this.#schedule) wipeAesSchedule(this.#schedule);
   }
 }

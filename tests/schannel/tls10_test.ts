@@ -1,0 +1,241 @@
+/**
+ * TLS 1.0 and 1.1 in our client (off unless `grbitEnabledProtocols` names them)
+ * against OpenSSL 3's `s_server` (at `@SECLEVEL=0`, which lets it speak them):
+ * ECDHE with RSA and ECDSA certificates and static RSA, each `_CBC_SHA` suite in
+ * both versions; 40 000 bytes each way (TLS 1.0's IVs chained from record to
+ * record); an RSA client certificate (MD5+SHA-1 CertificateVerify); and a default
+ * credential, which offers neither.
+ */
+import assert from "node:assert/strict";
+import {
+  type CredHandle,
+  QueryCredentialsAttributes,
+  SEC_E_OK,
+  SECPKG_ATTR_CIPHER_INFO,
+  SECPKG_ATTR_CONNECTION_INFO,
+  SECPKG_ATTR_STREAM_SIZES,
+  SECPKG_ATTR_SUPPORTED_PROTOCOLS,
+  SP_PROT_TLS1_0_CLIENT,
+  SP_PROT_TLS1_1_CLIENT,
+  SP_PROT_TLS1_2_CLIENT,
+  SP_PROT_TLS1_3_CLIENT,
+} from "../../mod.ts";
+import { pki, sServer } from "./_cred_attrs.ts";
+import { acquire } from "./_tls.ts";
+import { query } from "./_dhe_rsa12.ts";
+import { connectWhenUp, freePort, SchannelStream } from "./_socket.ts";
+import { PEER_TIMEOUT_MS, withSServer } from "./_openssl.ts";
+
+function tls10Test(name: string, fn: () => void | Promise<void>): void {
+  Deno.test({
+    name: `schannel TLS 1.0/1.1 client: ${name}`,
+    ignore: pki === null,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn,
+  });
+}
+
+/** s_server's flag, its page's name, our `SP_PROT_*` bit and our header size. */
+const VERSIONS = [
+  ["-tls1", "TLSv1", SP_PROT_TLS1_0_CLIENT, 5],
+  ["-tls1_1", "TLSv1\\.1", SP_PROT_TLS1_1_CLIENT, 21],
+] as const;
+const ALL = SP_PROT_TLS1_0_CLIENT | SP_PROT_TLS1_1_CLIENT |
+  SP_PROT_TLS1_2_CLIENT | SP_PROT_TLS1_3_CLIENT;
+
+/** A client trusting both CAs with every version on (and `extra` fields). */
+function client(extra: Record<string, unknown> = {}): CredHandle {
+  return acquire("client", {
+    RootCertificates: pki!.rsaCa.cert + pki!.ecCa.cert,
+    grbitEnabledProtocols: ALL,
+    ...extra,
+  });
+}
+
+/** s_server options for `version` and `cipher` with the RSA or EC leaf. */
+function serverArgs(version: string, cipher: string, cert: "rsa" | "ec") {
+  const leaf = cert === "rsa" ? pki!.rsaServer : pki!.ecServer;
+  return [
+    version,
+    "-cipher",
+    `${cipher}:@SECLEVEL=0`,
+    "-cert",
+    leaf.certPath,
+    "-key",
+    leaf.keyPath,
+  ];
+}
+
+for (const [flag, name, bit, header] of VERSIONS) {
+  for (
+    const [cipher, iana, id, cert] of [
+      [
+        "ECDHE-RSA-AES128-SHA",
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        0xc013,
+        "rsa",
+      ],
+      [
+        "ECDHE-ECDSA-AES256-SHA",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+        0xc00a,
+        "ec",
+      ],
+      ["AES256-SHA", "TLS_RSA_WITH_AES_256_CBC_SHA", 0x0035, "rsa"],
+    ] as const
+  ) {
+    tls10Test(`openssl s_server ${flag} -cipher ${cipher}`, async () => {
+      await sServer(serverArgs(flag, cipher, cert), 1, async (port) => {
+        const tls = await SchannelStream.connect(
+          await connectWhenUp(port),
+          client(),
+          "localhost",
+        );
+        const page = await tls.getWwwPage();
+        assert.match(page, new RegExp(`Protocol\\s*: ${name}\\n`));
+        assert.match(page, new RegExp(`Cipher\\s*: ${cipher}\\n`));
+        const conn = query(tls.context, SECPKG_ATTR_CONNECTION_INFO);
+        assert.equal(conn.dwProtocol, bit);
+        const info = query(tls.context, SECPKG_ATTR_CIPHER_INFO);
+        assert.deepEqual(
+          [
+            info.dwProtocol,
+            info.dwCipherSuite,
+            info.szCipherSuite,
+            info.szHash,
+          ],
+          [bit, id, iana, "SHA1"],
+        );
+        // TLS 1.1 carries an IV in each record; TLS 1.0 chains them.
+        const sizes = query(tls.context, SECPKG_ATTR_STREAM_SIZES);
+        assert.deepEqual([sizes.cbHeader, sizes.cbTrailer], [header, 36]);
+        tls.close();
+      });
+    });
+  }
+
+  tls10Test(`openssl s_server ${flag}: 40 000 bytes each way`, async () => {
+    const port = freePort();
+    const child = new Deno.Command("openssl", {
+      args: [
+        "s_server",
+        "-accept",
+        `127.0.0.1:${port}`,
+        ...serverArgs(flag, "ECDHE-RSA-AES128-SHA", "rsa"),
+        "-naccept",
+        "1",
+        "-quiet",
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+      signal: AbortSignal.timeout(PEER_TIMEOUT_MS),
+    }).spawn();
+    const enc = new TextEncoder();
+    const lineOf = (s: string) =>
+      Array.from({ length: 40_000 }, (_, i) => s[i % s.length]).join("") +
+      "\n";
+    const up = lineOf("abcdefghij");
+    const down = lineOf("KLMNOPQRST");
+    const w = child.stdin.getWriter();
+    const out = child.stdout.getReader();
+    try {
+      const tls = await SchannelStream.connect(
+        await connectWhenUp(port),
+        client(),
+        "localhost",
+      );
+      await tls.write(enc.encode(up));
+      await w.write(enc.encode(down));
+      assert.equal(await tls.readText((t) => t.length >= down.length), down);
+      let seen = "";
+      const dec = new TextDecoder();
+      while (seen.length < up.length) {
+        const { value, done } = await out.read();
+        if (done) break;
+        seen += dec.decode(value);
+      }
+      assert.equal(seen, up);
+      tls.close();
+    } finally {
+      await w.close().catch(() => {});
+      out.releaseLock();
+      try {
+        child.kill();
+      } catch { /* exited */ }
+      await child.status;
+    }
+  });
+
+  tls10Test(
+    `openssl s_server ${flag} -Verify: an RSA client certificate`,
+    async () => {
+      await withSServer([
+        ...serverArgs(flag, "ECDHE-RSA-AES128-SHA", "rsa"),
+        "-Verify",
+        "1",
+        "-CAfile",
+        pki!.rsaCa.certPath,
+        "-www",
+        "-naccept",
+        "1",
+      ], async (port) => {
+        const tls = await SchannelStream.connect(
+          await connectWhenUp(port),
+          client({
+            Certificate: pki!.client.cert,
+            PrivateKey: pki!.client.key,
+          }),
+          "localhost",
+        );
+        const page = await tls.getWwwPage();
+        assert.match(page, new RegExp(`Protocol\\s*: ${name}\\n`));
+        assert.match(page, /Client certificate[\s\S]*CN\s*=\s*alice/);
+        tls.close();
+      });
+    },
+  );
+}
+
+tls10Test(
+  "off by default: a default credential neither offers nor takes them",
+  async () => {
+    const byDefault = acquire("client", { RootCertificates: pki!.rsaCa.cert });
+    const out: { value?: { grbitProtocol: number } } = {};
+    assert.equal(
+      QueryCredentialsAttributes(
+        byDefault,
+        SECPKG_ATTR_SUPPORTED_PROTOCOLS,
+        out,
+      ),
+      SEC_E_OK,
+    );
+    assert.equal(
+      out.value!.grbitProtocol,
+      SP_PROT_TLS1_2_CLIENT | SP_PROT_TLS1_3_CLIENT,
+    );
+    assert.equal(
+      QueryCredentialsAttributes(
+        client(),
+        SECPKG_ATTR_SUPPORTED_PROTOCOLS,
+        out,
+      ),
+      SEC_E_OK,
+    );
+    assert.equal(out.value!.grbitProtocol, ALL);
+    await sServer(
+      serverArgs("-tls1", "ECDHE-RSA-AES128-SHA", "rsa"),
+      1,
+      async (port) => {
+        await assert.rejects(
+          SchannelStream.connect(
+            await connectWhenUp(port),
+            byDefault,
+            "localhost",
+          ),
+        );
+      },
+    );
+  },
+);
