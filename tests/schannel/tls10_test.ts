@@ -9,8 +9,12 @@
 import assert from "node:assert/strict";
 import {
   type CredHandle,
+  CtxtHandle,
+  DeleteSecurityContext,
   QueryCredentialsAttributes,
+  SEC_E_ILLEGAL_MESSAGE,
   SEC_E_OK,
+  SEC_I_CONTINUE_NEEDED,
   SECPKG_ATTR_CIPHER_INFO,
   SECPKG_ATTR_CONNECTION_INFO,
   SECPKG_ATTR_STREAM_SIZES,
@@ -21,7 +25,7 @@ import {
   SP_PROT_TLS1_3_CLIENT,
 } from "../../mod.ts";
 import { pki, sServer } from "./_cred_attrs.ts";
-import { acquire } from "./_tls.ts";
+import { acquire, isc } from "./_tls.ts";
 import { query } from "./_dhe_rsa12.ts";
 import { connectWhenUp, freePort, SchannelStream } from "./_socket.ts";
 import { PEER_TIMEOUT_MS, withSServer } from "./_openssl.ts";
@@ -237,5 +241,78 @@ tls10Test(
         );
       },
     );
+  },
+);
+
+/**
+ * Our ClientHello answered by a ServerHello record made here: `version`, a random
+ * ending in `tail`, `suite`, the extended master secret and renegotiation_info.
+ * The client's status.
+ */
+function answer(
+  cred: CredHandle,
+  version: number,
+  tail: number[],
+  suite: number,
+): number {
+  const ctx = new CtxtHandle();
+  const hello = isc(cred, ctx, true, "localhost", null);
+  assert.equal(hello.status, SEC_I_CONTINUE_NEEDED);
+  const random = crypto.getRandomValues(new Uint8Array(32));
+  random.set(tail, 24);
+  const ext = [0x00, 0x17, 0, 0, 0xff, 0x01, 0, 1, 0];
+  const body = [
+    version >> 8,
+    version & 0xff,
+    ...random,
+    0,
+    suite >> 8,
+    suite & 0xff,
+    0,
+    0,
+    ext.length,
+    ...ext,
+  ];
+  const msg = [2, 0, body.length >> 8, body.length & 0xff, ...body];
+  const rec = Uint8Array.of(
+    22,
+    version >> 8,
+    version & 0xff,
+    0,
+    msg.length,
+    ...msg,
+  );
+  const st = isc(cred, ctx, false, "localhost", rec).status;
+  DeleteSecurityContext(ctx);
+  return st;
+}
+
+tls10Test(
+  "ServerHello checks: RFC 8446's downgrade sentinels, the suite's version, the versions allowed",
+  () => {
+    const DOWNGRD = [0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44];
+    const none = [1, 2, 3, 4, 5, 6, 7, 8];
+    const c013 = 0xc013;
+    // Every version on: a TLS 1.1 answer is taken (the Certificate is awaited)...
+    assert.equal(answer(client(), 0x0302, none, c013), SEC_I_CONTINUE_NEEDED);
+    // ...unless it carries a TLS 1.2 or 1.3 server's downgrade mark.
+    for (const mark of [[...DOWNGRD, 0], [...DOWNGRD, 1]]) {
+      assert.equal(
+        answer(client(), 0x0302, mark, c013),
+        SEC_E_ILLEGAL_MESSAGE,
+        `mark ${mark.at(-1)}`,
+      );
+    }
+    // Without TLS 1.2 and 1.3 on our side, the mark of a TLS 1.2 server is no downgrade.
+    const only11 = client({ grbitEnabledProtocols: SP_PROT_TLS1_1_CLIENT });
+    assert.equal(
+      answer(only11, 0x0302, [...DOWNGRD, 0], c013),
+      SEC_I_CONTINUE_NEEDED,
+    );
+    // A suite that came with TLS 1.2 (ECDHE-RSA-AES128-SHA256) chosen in TLS 1.1.
+    assert.equal(answer(client(), 0x0302, none, 0xc027), SEC_E_ILLEGAL_MESSAGE);
+    // TLS 1.0 when the credential allows TLS 1.1 only.
+    assert.notEqual(answer(only11, 0x0301, none, c013), SEC_I_CONTINUE_NEEDED);
+    assert.notEqual(answer(only11, 0x0301, none, c013), SEC_E_OK);
   },
 );
