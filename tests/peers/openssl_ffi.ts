@@ -248,6 +248,8 @@ export interface OpensslContextOptions {
    * instead of TLS 1.3; no encrypt_then_mac, as with Windows and us.
    */
   tls12Ciphers?: string;
+  /** With `tls12Ciphers`: TLS 1.1 (0x0302) or 1.0 (0x0301) instead of 1.2. */
+  legacyVersion?: number;
 }
 
 /**
@@ -275,7 +277,9 @@ export class OpensslContext {
     try {
       const ctrl = (cmd: number, larg: number, parg: Uint8Array | null) =>
         ssl.SSL_CTX_ctrl(ptr, cmd, BigInt(larg), parg);
-      const v = opts.tls12Ciphers ? TLS1_2_VERSION : TLS1_3_VERSION;
+      const v = opts.tls12Ciphers
+        ? opts.legacyVersion ?? TLS1_2_VERSION
+        : TLS1_3_VERSION;
       if (
         ctrl(SSL_CTRL_SET_MIN_PROTO_VERSION, v, null) !== 1n ||
         ctrl(SSL_CTRL_SET_MAX_PROTO_VERSION, v, null) !== 1n
