@@ -21,7 +21,7 @@ import { FUZZ_SEED, fuzzIterations, rng } from "../_fuzz.ts";
 import { testPki } from "./_pki.ts";
 import { acquire, asc, handshake, isc, seal, unseal } from "./_tls.ts";
 import { ocspSets } from "./_ocsp.ts";
-import { harmless, known, type Mutation, mutate } from "./_mutate.ts";
+import { harmless, known, mutate, type Mutation } from "./_mutate.ts";
 
 const pki = await testPki();
 const ocsp = pki ? await ocspSets(pki) : null;
