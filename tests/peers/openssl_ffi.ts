@@ -119,6 +119,7 @@ const SSL_CTRL_SET_GROUPS_LIST = 92;
 const SSL_CTRL_SET_MIN_PROTO_VERSION = 123;
 const SSL_CTRL_SET_MAX_PROTO_VERSION = 124;
 const SSL_CTRL_GET_NEGOTIATED_GROUP = 134;
+const SSL_CTRL_SET_DH_AUTO = 118;
 const TLS1_3_VERSION = 0x0304;
 const TLS1_2_VERSION = 0x0303;
 const SSL_OP_NO_ENCRYPT_THEN_MAC = 1n << 19n;
@@ -289,6 +290,8 @@ export class OpensslContext {
           throw new OpensslError("SSL_CTX_set_cipher_list");
         }
         ssl.SSL_CTX_set_options(ptr, SSL_OP_NO_ENCRYPT_THEN_MAC);
+        // DHE suites: groups sized to the certificate, as `s_server` does.
+        ctrl(SSL_CTRL_SET_DH_AUTO, 1, null);
       } else if (
         ssl.SSL_CTX_set_ciphersuites(ptr, cstr("TLS_AES_128_GCM_SHA256")) !== 1
       ) throw new OpensslError("SSL_CTX_set_ciphersuites");

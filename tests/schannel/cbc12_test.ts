@@ -1,7 +1,7 @@
 /**
  * The TLS 1.2 AES-CBC suites (MAC-then-encrypt, RFC 5246 6.2.3.2) against OpenSSL 3:
  * our client into `openssl s_server -cipher <one CBC suite>` (ECDHE with RSA and
- * ECDSA certificates, static RSA; SHA-1, SHA-256 and SHA-384 MACs; a resumed
+ * ECDSA certificates, DHE_RSA, static RSA; SHA-1, SHA-256 and SHA-384 MACs; a resumed
  * session), `openssl s_client -cipher ...` into our server with 40 000 bytes each
  * way, and, in memory, every record size both ways, tampering anywhere in a record,
  * and mutated records (status codes only).
@@ -70,6 +70,20 @@ const SUITES: [string, string, number, "SHA1" | "SHA256" | "SHA384", string][] =
       0xc00a,
       "SHA1",
       "ec",
+    ],
+    [
+      "DHE-RSA-AES128-SHA256",
+      "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
+      0x0067,
+      "SHA256",
+      "rsa",
+    ],
+    [
+      "DHE-RSA-AES256-SHA",
+      "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+      0x0039,
+      "SHA1",
+      "rsa",
     ],
     [
       "AES128-SHA256",
@@ -173,7 +187,7 @@ for (const s of SUITES) {
 
 for (
   const s of SUITES.filter((x) =>
-    x[0].startsWith("ECDHE") || x[0] === "AES256-SHA"
+    x[0].startsWith("ECDHE") || x[0].startsWith("DHE") || x[0] === "AES256-SHA"
   )
 ) {
   const [name, , , , cert] = s;

@@ -1,7 +1,7 @@
 /**
  * Property test of our TLS 1.0 and 1.1 client: OpenSSL's server (libssl through FFI,
  * in memory, `@SECLEVEL=0`) answers our ClientHello with its flight (ECDHE with
- * an RSA or ECDSA certificate, or static RSA; half the time with a
+ * an RSA or ECDSA certificate, DHE_RSA, or static RSA; half the time with a
  * CertificateRequest, whose TLS 1.0/1.1 form names no signature algorithms); the
  * flight is mutated before our client reads it. Only status codes come back, and a
  * changed flight never completes the handshake. Seed and count: FUZZ_SEED,
@@ -47,6 +47,7 @@ Deno.test({
           ["ECDHE-RSA-AES128-SHA", p.rsaServer],
           ["ECDHE-ECDSA-AES256-SHA", p.ecServer],
           ["AES256-SHA", p.rsaServer],
+          ["DHE-RSA-AES128-SHA", p.rsaServer],
         ] as const
       ) {
         for (const ask of [false, true]) {

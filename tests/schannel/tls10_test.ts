@@ -1,8 +1,8 @@
 /**
  * TLS 1.0 and 1.1 in our client (off unless `grbitEnabledProtocols` names them)
  * against OpenSSL 3's `s_server` (at `@SECLEVEL=0`, which lets it speak them):
- * ECDHE with RSA and ECDSA certificates and static RSA, each `_CBC_SHA` suite in
- * both versions; 40 000 bytes each way (TLS 1.0's IVs chained from record to
+ * ECDHE with RSA and ECDSA certificates, DHE_RSA and static RSA, `_CBC_SHA` suites
+ * in both versions; 40 000 bytes each way (TLS 1.0's IVs chained from record to
  * record); an RSA client certificate (MD5+SHA-1 CertificateVerify); and a default
  * credential, which offers neither.
  */
@@ -87,6 +87,7 @@ for (const [flag, name, bit, header] of VERSIONS) {
         "ec",
       ],
       ["AES256-SHA", "TLS_RSA_WITH_AES_256_CBC_SHA", 0x0035, "rsa"],
+      ["DHE-RSA-AES128-SHA", "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", 0x0033, "rsa"],
     ] as const
   ) {
     tls10Test(`openssl s_server ${flag} -cipher ${cipher}`, async () => {

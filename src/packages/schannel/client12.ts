@@ -505,7 +505,7 @@ export class Tls12Client {
   #dheServerKeyExchange(body: Uint8Array): void {
     const s = this.#s;
     s.share.secret.fill(0);
-    const ske = parseDheServerKeyExchange(body);
+    const ske = parseDheServerKeyExchange(body, this.#legacy);
     requireRsaLeaf(s.engine.peerLeaf!);
     this.#verifyParams(ske.params, ske.scheme, ske.signature);
     this.#trustServer();

@@ -146,9 +146,13 @@ export interface DheServerKeyExchange {
   signature: Uint8Array;
 }
 
-/** Decodes a DHE ServerKeyExchange (ServerDHParams and a TLS 1.2 signature). */
+/**
+ * Decodes a DHE ServerKeyExchange (ServerDHParams and a TLS 1.2 signature;
+ * `legacy`: TLS 1.0 or 1.1's, with no scheme before the signature).
+ */
 export function parseDheServerKeyExchange(
   body: Uint8Array,
+  legacy = false,
 ): DheServerKeyExchange {
   const what = "ServerKeyExchange";
   const r = new Reader(body, what);
@@ -156,7 +160,7 @@ export function parseDheServerKeyExchange(
   const g = r.vector(2, 1);
   const ys = r.vector(2, 1);
   const params = body.subarray(0, 6 + p.length + g.length + ys.length);
-  const scheme = r.u16();
+  const scheme = legacy ? 0 : r.u16();
   const signature = r.vector(2, 1);
   r.end();
   return { p, g, ys, params, scheme, signature };

@@ -1,6 +1,6 @@
 /**
- * The TLS 1.2 AES-CBC suites Windows still offers (RFC 5246, RFC 8422, RFC 5289):
- * ECDHE with RSA or ECDSA certificates, and static RSA key transport, with HMAC-SHA1,
+ * The TLS 1.2 AES-CBC suites (RFC 5246, RFC 8422, RFC 5289): ECDHE with RSA or
+ * ECDSA certificates, DHE_RSA and static RSA key transport, with HMAC-SHA1,
  * HMAC-SHA256 or HMAC-SHA384 over the record (MAC-then-encrypt). The PRF is SHA-256
  * but for the `_SHA384` suites (RFC 5246 5, RFC 5289 3.2). They come after every
  * AEAD suite in our order, as in Windows': an old server (Windows Server 2008 R2,
@@ -33,7 +33,7 @@ export interface CbcSuite12 {
   readonly id: number;
   readonly name: string;
   readonly rsa: boolean;
-  readonly kex: "ecdhe" | "rsa";
+  readonly kex: "ecdhe" | "dhe" | "rsa";
   readonly crypto: Tls13Suite;
   readonly cbc: CbcParams;
 }
@@ -68,15 +68,20 @@ function suite(
     id,
     name,
     rsa,
-    kex: name.startsWith("TLS_ECDHE_") ? "ecdhe" : "rsa",
+    kex: name.startsWith("TLS_ECDHE_")
+      ? "ecdhe"
+      : name.startsWith("TLS_DHE_")
+      ? "dhe"
+      : "rsa",
     crypto: mac === SHA384 ? AES256_SHA384 : AES128_SHA256,
     cbc: { keyLen, ...mac },
   };
 }
 
 /**
- * The CBC suites in our order of preference: ECDHE before static RSA, SHA-2 MACs
- * before SHA-1, AES-128 before AES-256 (as our AEAD suites are ordered).
+ * The CBC suites in our order of preference: ECDHE before DHE_RSA before static
+ * RSA, SHA-2 MACs before SHA-1, AES-128 before AES-256 (as our AEAD suites are
+ * ordered).
  */
 export const CBC_SUITES12: readonly CbcSuite12[] = [
   suite(0xc023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", 16, SHA256),
@@ -87,6 +92,10 @@ export const CBC_SUITES12: readonly CbcSuite12[] = [
   suite(0xc013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", 16, SHA1),
   suite(0xc00a, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", 32, SHA1),
   suite(0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", 32, SHA1),
+  suite(0x0067, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", 16, SHA256),
+  suite(0x006b, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", 32, SHA256),
+  suite(0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", 16, SHA1),
+  suite(0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", 32, SHA1),
   suite(0x003c, "TLS_RSA_WITH_AES_128_CBC_SHA256", 16, SHA256),
   suite(0x003d, "TLS_RSA_WITH_AES_256_CBC_SHA256", 32, SHA256),
   suite(0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA", 16, SHA1),
