@@ -190,7 +190,7 @@ export class TlsClient extends TlsEngine {
 
   /** A ClientHello with our current key share (and a HelloRetryRequest's cookie). */
   #sendHello(cookie: Uint8Array | null): void {
-    const legacy = this.policy.clientLegacyVersions();
+    const legacy = this.policy.legacyVersions("client");
     const body = encodeClientHello({
       random: this.#clientRandom,
       sessionId: this.#sessionId,
@@ -274,7 +274,7 @@ export class TlsClient extends TlsEngine {
     if (constantTimeEqual(sh.random, HRR_RANDOM)) return this.#retry(sh, raw);
     if (
       sh.version === 0 &&
-      this.policy.clientLegacyVersions().includes(sh.legacyVersion)
+      this.policy.legacyVersions("client").includes(sh.legacyVersion)
     ) {
       // The rest of the handshake is Tls12Client's (or a resumed session's).
       this.#legacy = startTls12(this, sh, raw, {

@@ -489,7 +489,7 @@ export class Tls12Client {
     s.share.secret.fill(0);
     this.#trustServer();
     // The premaster names the ClientHello's version, the highest we offered.
-    const offered = s.engine.policy.clientLegacyVersions()[0];
+    const offered = s.engine.policy.legacyVersions("client")[0];
     this.#useKex(rsaKeyTransport(s.engine.peerLeaf!, offered));
   }
 

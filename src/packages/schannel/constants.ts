@@ -254,6 +254,10 @@ export const SP_PROT_TLS1_2_CLIENT = 0x800;
 export const SP_PROT_TLS1_0_CLIENT = 0x80;
 /** `SP_PROT_TLS1_1_CLIENT`: TLS 1.1, off unless `grbitEnabledProtocols` names it. */
 export const SP_PROT_TLS1_1_CLIENT = 0x200;
+/** `SP_PROT_TLS1_0_SERVER`: TLS 1.0, off unless `grbitEnabledProtocols` names it. */
+export const SP_PROT_TLS1_0_SERVER = 0x40;
+/** `SP_PROT_TLS1_1_SERVER`: TLS 1.1, off unless `grbitEnabledProtocols` names it. */
+export const SP_PROT_TLS1_1_SERVER = 0x100;
 /** The last 8 bytes of a TLS 1.3 server's random when it negotiates TLS 1.2 (RFC 8446 4.1.3). */
 export const DOWNGRADE_TLS12 = Uint8Array.of(
   0x44,

@@ -139,23 +139,23 @@ export class TlsPolicy {
   /**
    * Whether `version` (0x0304 to 0x0301) may be used in `role`: its bit set and
    * some suite of it allowed (a server counts TLS 1.2 DHE_RSA and static RSA only
-   * with an RSA key; TLS 1.1 and 1.0 are a client's only).
+   * with an RSA key; TLS 1.1 and 1.0 count the `_CBC_SHA` suites).
    */
   allows(version: number, role: Role): boolean {
-    // TLS 1.1 and 1.0: a client only, with a `_CBC_SHA` suite.
-    if (version < TLS12 && role === "server") return false;
+    // TLS 1.1 and 1.0 need a `_CBC_SHA` suite.
     const suites = version === TLS13
       ? this.suites
-      : role === "server"
-      ? this.suites12.filter((s) => s.kex === "ecdhe" || this.#rsaKey)
-      : this.suites12.filter((s) => suiteFitsVersion(s, version));
+      : this.suites12.filter((s) =>
+        suiteFitsVersion(s, version) &&
+        (role === "client" || s.kex === "ecdhe" || this.#rsaKey)
+      );
     return suites.length > 0 &&
       (this.enabledProtocols & protBit(version, role)) !== 0;
   }
 
-  /** The versions below TLS 1.3 a client may speak, highest first. */
-  clientLegacyVersions(): number[] {
-    return [TLS12, TLS11, TLS10].filter((v) => this.allows(v, "client"));
+  /** The versions below TLS 1.3 `role` may speak, highest first. */
+  legacyVersions(role: Role): number[] {
+    return [TLS12, TLS11, TLS10].filter((v) => this.allows(v, role));
   }
 
   /** The same policy with other bits and suites (same key). */

@@ -49,13 +49,14 @@ import {
   ALERT_HANDSHAKE_FAILURE,
   ALERT_ILLEGAL_PARAMETER,
   ALERT_INSUFFICIENT_SECURITY,
+  TLS12,
 } from "./constants.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import type { TlsPolicy } from "./credential_attributes.ts";
 import { type KeyShare, newKeyShare, sharedSecret } from "./kex.ts";
 import type { ClientHello } from "./messages.ts";
 import { ecdheParams, parseClientKeyExchange } from "./messages12.ts";
-import type { Kex12, Tls12Suite } from "./prf.ts";
+import { type Kex12, suiteFitsVersion, type Tls12Suite } from "./prf.ts";
 import { Reader, TlsAlert, Writer } from "./wire.ts";
 import { dhExponent, dhPremaster } from "./kex12.ts";
 
@@ -125,23 +126,25 @@ export function ffdheGroup(groups: readonly number[]): number | null {
 /**
  * The suite, group and signature scheme for ClientHello `ch` with credential
  * `cred` among the suites `policy` allows (the connection's; by default the
- * credential's now; see the module comment for the order); a TlsAlert when there
- * is none.
+ * credential's now; see the module comment for the order) that `version` may use;
+ * a TlsAlert when there is none.
  */
 export function chooseServerSuite12(
   cred: SchannelCredential,
   ch: ClientHello,
   policy: TlsPolicy = cred.policy,
+  version = TLS12,
 ): ServerChoice12 {
   const key = cred.key()!;
   const rsa = key.kind === "rsa";
-  const scheme = signatureSchemes(key).find((s) =>
-    ch.signatureSchemes.includes(s)
-  );
+  // TLS 1.0 and 1.1 sign without a scheme (MD5+SHA-1 or SHA-1): 0 stands for it.
+  const scheme = version < TLS12
+    ? 0
+    : signatureSchemes(key).find((s) => ch.signatureSchemes.includes(s));
   const offered = (kex: Kex12) =>
     policy.suites12.find((x) =>
       x.kex === kex && (kex !== "ecdhe" || x.rsa === rsa) &&
-      ch.suites.includes(x.id)
+      ch.suites.includes(x.id) && suiteFitsVersion(x, version)
     );
   const ecdhe = offered("ecdhe");
   const group = cred.groups.find((g) => ch.groups.includes(g));

@@ -39,9 +39,14 @@ export function encodeServerHello12(
      * a client that offered no ECC suite refuses it as unsolicited).
      */
     ecPointFormats?: boolean;
+    /** The version chosen (TLS 1.2 by default; 1.1 or 1.0 when allowed). */
+    version?: number;
   },
 ): Uint8Array {
-  const w = new Writer().u16(TLS12).bytes(random).vector(1, sessionId);
+  const w = new Writer().u16(opts.version ?? TLS12).bytes(random).vector(
+    1,
+    sessionId,
+  );
   w.u16(suite).u8(0).open(2);
   if (opts.renegotiation) w.u16(EXT_RENEGOTIATION_INFO).open(2).u8(0).close();
   if (opts.ems) w.u16(EXT_EXTENDED_MASTER_SECRET).u16(0);
@@ -98,6 +103,22 @@ export function ecdheParams(group: number, publicKey: Uint8Array): Uint8Array {
 /** A TLS 1.0/1.1 CertificateVerify: the signature alone (RFC 2246 7.4.8). */
 export function encodeCertificateVerify10(signature: Uint8Array): Uint8Array {
   return new Writer().vector(2, signature).finish();
+}
+
+/** Decodes a TLS 1.0/1.1 CertificateVerify: its signature. */
+export function parseCertificateVerify10(body: Uint8Array): Uint8Array {
+  const r = new Reader(body, "CertificateVerify");
+  const signature = r.vector(2, 1);
+  r.end();
+  return signature;
+}
+
+/** Encodes a ServerKeyExchange of TLS 1.0 or 1.1: the parameters and signature. */
+export function encodeServerKeyExchange10(
+  params: Uint8Array,
+  signature: Uint8Array,
+): Uint8Array {
+  return new Writer().bytes(params).vector(2, signature).finish();
 }
 
 /** Encodes a ServerKeyExchange. */
@@ -189,15 +210,21 @@ export function parseClientKeyExchange(body: Uint8Array): Uint8Array {
 
 /**
  * Encodes a TLS 1.2 CertificateRequest (RSA and ECDSA signing), naming the CAs
- * accepted when `authorities` (DER names) is not empty.
+ * accepted when `authorities` (DER names) is not empty; `schemes` null: TLS 1.0 or
+ * 1.1's, which names none.
  */
 export function encodeCertificateRequest12(
-  schemes: readonly number[],
+  schemes: readonly number[] | null,
   authorities: readonly Uint8Array[] = [],
 ): Uint8Array {
-  const w = new Writer().open(1).u8(1).u8(64).close().open(2);
-  for (const s of schemes) w.u16(s);
-  return w.close().vector(2, encodeAuthorityList(authorities)).finish();
+  const w = new Writer().open(1).u8(1).u8(64).close();
+  // TLS 1.0 and 1.1 list no signature algorithms (RFC 4346 7.4.4).
+  if (schemes !== null) {
+    w.open(2);
+    for (const s of schemes) w.u16(s);
+    w.close();
+  }
+  return w.vector(2, encodeAuthorityList(authorities)).finish();
 }
 
 /**

@@ -167,11 +167,16 @@ export class TlsServer extends TlsEngine {
       }
     }
     if (!ch.versions.includes(TLS13) || !this.policy.allows(TLS13, "server")) {
-      if (!this.policy.allows(TLS12, "server")) {
+      // The highest we allow that the client offers: in supported_versions when
+      // it sends one, else up to its legacy_version.
+      const version = this.policy.legacyVersions("server").find((v) =>
+        ch.versions.length ? ch.versions.includes(v) : v <= ch.legacyVersion
+      );
+      if (version === undefined) {
         throw new TlsAlert(
           ALERT_PROTOCOL_VERSION,
           SEC_E_UNSUPPORTED_FUNCTION,
-          "the client does not offer TLS 1.3, and TLS 1.2 is not enabled",
+          "the client offers no TLS version this credential allows",
         );
       }
       if (this.#retryGroup) {
@@ -180,7 +185,8 @@ export class TlsServer extends TlsEngine {
       this.serverName = ch.serverName;
       this.requireMessageBoundary();
       // TLS 1.2 sessions by id, under the TLS 1.3 tickets' rules.
-      const may = this.#resumable && this.issueTicket;
+      // Only TLS 1.2 sessions are kept and resumed.
+      const may = this.#resumable && this.issueTicket && version === TLS12;
       const found = may
         ? findSession12(
           this.#cred,
@@ -192,7 +198,13 @@ export class TlsServer extends TlsEngine {
         : null;
       this.#legacy = found
         ? new Tls12ResumedServer(this, this.#cred, found)
-        : new Tls12Server(this, this.#cred, this.#askCertificate, may);
+        : new Tls12Server(
+          this,
+          this.#cred,
+          this.#askCertificate,
+          may,
+          version,
+        );
       this.#legacy.clientHello(ch, raw);
       return;
     }

@@ -12,11 +12,17 @@
  */
 import { randomBytes } from "../../crypto/mod.ts";
 
-import { type Certificate, sign, verifySignature } from "../../pki/mod.ts";
+import {
+  type Certificate,
+  sign,
+  signLegacy,
+  verifyLegacySignature,
+  verifySignature,
+} from "../../pki/mod.ts";
 import {
   ALERT_DECRYPT_ERROR,
-  ALERT_PROTOCOL_VERSION,
   CT_CHANGE_CIPHER_SPEC,
+  DOWNGRADE_TLS11,
   DOWNGRADE_TLS12,
   HS_CERTIFICATE,
   HS_CERTIFICATE_REQUEST,
@@ -38,7 +44,9 @@ import {
   encodeCertificateRequest12,
   encodeServerHello12,
   encodeServerKeyExchange,
+  encodeServerKeyExchange10,
   parseCertificate12,
+  parseCertificateVerify10,
 } from "./messages12.ts";
 import {
   cipherKeyLen12,
@@ -47,6 +55,7 @@ import {
   type Tls12Suite,
 } from "./prf.ts";
 import { AES128_SHA256, type Tls13Suite } from "./keys.ts";
+import { MD5_SHA1 } from "./prf10.ts";
 import { plainRecord, type RecordProtection } from "./record.ts";
 import { recordCiphers12 } from "./ciphers12.ts";
 import type { SchannelCredential } from "./credentials.ts";
@@ -63,10 +72,7 @@ import {
   type ServerKex12,
   serverKex12,
 } from "./kex12_server.ts";
-import {
-  SEC_E_DECRYPT_FAILURE,
-  SEC_E_UNSUPPORTED_FUNCTION,
-} from "../../sspi/status.ts";
+import { SEC_E_DECRYPT_FAILURE } from "../../sspi/status.ts";
 
 type State = "cert" | "cke" | "cv" | "ccs" | "finished" | "done";
 
@@ -96,39 +102,45 @@ export class Tls12Server {
   /** The chosen suite's PRF hash and AES key length. */
   #suite: Tls13Suite = AES128_SHA256;
   #suite12: Tls12Suite | null = null;
+  #version: number;
   #pendingRead: RecordProtection | null = null;
   #pendingWrite: RecordProtection | null = null;
 
   /**
    * A flow for `engine`; `askCertificate` requests a client certificate;
    * `cacheable`: the session may be resumed later (kept when the client offers
-   * the extended master secret).
+   * the extended master secret); `version`: TLS 1.2, or 1.1 or 1.0 when the
+   * credential allows them and the client offers nothing higher.
    */
   constructor(
     engine: Engine,
     cred: SchannelCredential,
     askCertificate: boolean,
     cacheable = false,
+    version = TLS12,
   ) {
     this.#e = engine;
     this.#cred = cred;
     this.#ask = askCertificate;
-    this.#cacheable = cacheable;
+    this.#cacheable = cacheable && version === TLS12;
+    this.#version = version;
+  }
+
+  /** TLS 1.0 or 1.1: their PRF, signatures and messages without schemes. */
+  get #legacy(): boolean {
+    return this.#version !== TLS12;
   }
 
   /** Answers a ClientHello that did not offer TLS 1.3 (already parsed; `raw` not yet in the transcript). */
   clientHello(ch: ClientHello, raw: Uint8Array): void {
     const e = this.#e;
-    if (ch.legacyVersion < TLS12) {
-      throw new TlsAlert(
-        ALERT_PROTOCOL_VERSION,
-        SEC_E_UNSUPPORTED_FUNCTION,
-        "the client offers neither TLS 1.3 nor TLS 1.2",
-      );
-    }
     const key = this.#cred.key()!;
-    const choice = chooseServerSuite12(this.#cred, ch, e.policy);
-    const chosen = choice.suite;
+    const legacy = this.#legacy;
+    const choice = chooseServerSuite12(this.#cred, ch, e.policy, this.#version);
+    // TLS 1.0 and 1.1 run the same code with their PRF and handshake hash.
+    const chosen: Tls12Suite = legacy
+      ? { ...choice.suite, crypto: MD5_SHA1 }
+      : choice.suite;
     const suite = this.#suiteId = chosen.id;
     this.#suite = chosen.crypto;
     this.#suite12 = chosen;
@@ -136,8 +148,11 @@ export class Tls12Server {
     this.#e.cipherSuite = chosen.id;
     this.#clientRandom = ch.random.slice();
     this.#serverRandom = randomBytes(32);
-    // RFC 8446 4.1.3: a server that speaks TLS 1.3 marks a TLS 1.2 answer.
-    if (e.policy.allows(0x0304, "server")) {
+    // RFC 8446 4.1.3: a server that speaks a higher version marks a lower answer.
+    const tls13 = e.policy.allows(0x0304, "server");
+    if (legacy && (tls13 || e.policy.allows(TLS12, "server"))) {
+      this.#serverRandom.set(DOWNGRADE_TLS11, 24);
+    } else if (!legacy && tls13) {
       this.#serverRandom.set(DOWNGRADE_TLS12, 24);
     }
     this.#ems = ch.ems;
@@ -147,6 +162,7 @@ export class Tls12Server {
       ch.sessionTicket !== null;
     e.sessionId = this.#cacheable ? randomBytes(32) : new Uint8Array(0);
     e.version = TLS12;
+    e.wireVersion = this.#version;
     e.transcript.useSuite(this.#suite);
     e.transcript.add(raw);
     const send = (m: Uint8Array) => {
@@ -164,6 +180,7 @@ export class Tls12Server {
         statusRequest: staple !== null,
         sessionTicket: this.#issueTicket,
         ecPointFormats: chosen.kex === "ecdhe",
+        version: this.#version,
       }),
     ));
     send(
@@ -189,11 +206,13 @@ export class Tls12Server {
       send(
         handshakeMessage(
           HS_SERVER_KEY_EXCHANGE,
-          encodeServerKeyExchange(
-            kex.params,
-            choice.scheme,
-            sign(key, choice.scheme, signed),
-          ),
+          legacy
+            ? encodeServerKeyExchange10(kex.params, signLegacy(key, signed))
+            : encodeServerKeyExchange(
+              kex.params,
+              choice.scheme,
+              sign(key, choice.scheme, signed),
+            ),
         ),
       );
     }
@@ -201,7 +220,10 @@ export class Tls12Server {
       send(
         handshakeMessage(
           HS_CERTIFICATE_REQUEST,
-          encodeCertificateRequest12(SIGNATURE_SCHEMES, this.#cred.issuerList),
+          encodeCertificateRequest12(
+            legacy ? null : SIGNATURE_SCHEMES,
+            this.#cred.issuerList,
+          ),
         ),
       );
     }
@@ -234,16 +256,7 @@ export class Tls12Server {
         if (type !== HS_CERTIFICATE_VERIFY) {
           throw unexpected("expected CertificateVerify");
         }
-        const { scheme, signature } = parseCertificateVerify(body);
-        if (
-          !SIGNATURE_SCHEMES.includes(scheme) ||
-          !verifySignature(
-            e.peerLeaf!.publicKey!,
-            scheme,
-            e.transcript.bytes(),
-            signature,
-          )
-        ) {
+        if (!this.#verifiesClient(body)) {
           throw new TlsAlert(
             ALERT_DECRYPT_ERROR,
             SEC_E_DECRYPT_FAILURE,
@@ -263,7 +276,9 @@ export class Tls12Server {
         );
         e.transcript.add(raw);
         if (this.#issueTicket) this.#sendTicket();
-        e.out.push(plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1)));
+        e.out.push(
+          plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1), e.wireVersion),
+        );
         e.writeCipher = this.#pendingWrite;
         const fin = handshakeMessage(
           HS_FINISHED,
@@ -291,6 +306,18 @@ export class Tls12Server {
       default:
         throw unexpected("a handshake message out of order");
     }
+  }
+
+  /** Whether the client's CertificateVerify `body` signs the transcript. */
+  #verifiesClient(body: Uint8Array): boolean {
+    const key = this.#e.peerLeaf!.publicKey!;
+    const signed = this.#e.transcript.bytes();
+    if (this.#legacy) {
+      return verifyLegacySignature(key, signed, parseCertificateVerify10(body));
+    }
+    const { scheme, signature } = parseCertificateVerify(body);
+    return SIGNATURE_SCHEMES.includes(scheme) &&
+      verifySignature(key, scheme, signed, signature);
   }
 
   /**
@@ -367,6 +394,7 @@ export class Tls12Server {
       this.#master,
       this.#clientRandom,
       this.#serverRandom,
+      this.#version,
     );
     this.#pendingRead = ciphers.client;
     this.#pendingWrite = ciphers.server;
