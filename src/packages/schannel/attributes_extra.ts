@@ -96,7 +96,8 @@ export interface SecPkgCred_SupportedProtocols {
   /**
    * `SP_PROT_*` bits: `SP_PROT_TLS1_3_CLIENT` (0x2000), `SP_PROT_TLS1_2_CLIENT`
    * (0x800), `SP_PROT_TLS1_1_CLIENT` (0x200), `SP_PROT_TLS1_0_CLIENT` (0x80),
-   * `SP_PROT_TLS1_3_SERVER` (0x1000), `SP_PROT_TLS1_2_SERVER` (0x400).
+   * `SP_PROT_TLS1_3_SERVER` (0x1000), `SP_PROT_TLS1_2_SERVER` (0x400),
+   * `SP_PROT_TLS1_1_SERVER` (0x100), `SP_PROT_TLS1_0_SERVER` (0x40).
    */
   grbitProtocol: number;
 }

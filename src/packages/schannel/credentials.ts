@@ -124,8 +124,9 @@ export interface SchannelAuthData {
   /**
    * `SP_PROT_*` bits of the versions allowed (`SP_PROT_TLS1_3_CLIENT` 0x2000,
    * `SP_PROT_TLS1_2_CLIENT` 0x800, `SP_PROT_TLS1_3_SERVER` 0x1000,
-   * `SP_PROT_TLS1_2_SERVER` 0x400; a client also `SP_PROT_TLS1_1_CLIENT` 0x200 and
-   * `SP_PROT_TLS1_0_CLIENT` 0x80, with the `_CBC_SHA` suites); 0 or absent: TLS 1.3
+   * `SP_PROT_TLS1_2_SERVER` 0x400; also `SP_PROT_TLS1_1_CLIENT` 0x200,
+   * `SP_PROT_TLS1_0_CLIENT` 0x80, `SP_PROT_TLS1_1_SERVER` 0x100 and
+   * `SP_PROT_TLS1_0_SERVER` 0x40, with the `_CBC_SHA` suites); 0 or absent: TLS 1.3
    * and TLS 1.2.
    */
   grbitEnabledProtocols?: number;
