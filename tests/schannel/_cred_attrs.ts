@@ -195,20 +195,38 @@ export function sServer(
   ], fn);
 }
 
+/**
+ * `openssl s_client` options naming "localhost" and trusting only the CA of our
+ * `cert` kind's leaf, then `extra`.
+ */
+export function sClientArgs(cert: "rsa" | "ec", extra: string[]): string[] {
+  return [
+    "-servername",
+    "localhost",
+    "-CAfile",
+    (cert === "rsa" ? pki!.rsaCa : pki!.ecCa).certPath,
+    "-verify_return_error",
+    ...extra,
+  ];
+}
+
+/** A line of `n` letters and its newline, for echoes. */
+export function echoLine(n: number): string {
+  return Array.from({ length: n }, (_, i) => "abcdefghij"[i % 10]).join("") +
+    "\n";
+}
+
 /** `openssl s_client <extra>` into our server with `cred`: what s_client printed. */
 export async function sClient(
   cred: CredHandle,
   extra: string[],
 ): Promise<string> {
   const line = "attributes\n";
-  const { read, out } = await sClientEcho(cred, [
-    "-servername",
-    "localhost",
-    "-CAfile",
-    pki!.rsaCa.certPath,
-    "-verify_return_error",
-    ...extra,
-  ], line);
+  const { read, out } = await sClientEcho(
+    cred,
+    sClientArgs("rsa", extra),
+    line,
+  );
   assert.equal(read, line);
   assert.ok(out.includes("ATTRIBUTES"), "the echo came back");
   return out;

@@ -26,7 +26,14 @@ import {
 import { FUZZ_SEED, fuzzIterations, rng } from "../_fuzz.ts";
 import { acquire, handshake, seal, unseal } from "./_tls.ts";
 import { query } from "./_dhe_rsa12.ts";
-import { pki, serverCred, setAlgs, sServer } from "./_cred_attrs.ts";
+import {
+  echoLine,
+  pki,
+  sClientArgs,
+  serverCred,
+  setAlgs,
+  sServer,
+} from "./_cred_attrs.ts";
 import { sClientEcho } from "./_openssl.ts";
 import { connectWhenUp, SchannelStream } from "./_socket.ts";
 
@@ -195,19 +202,17 @@ for (
     `openssl s_client -cipher ${name} -> our server, 40 000 bytes each way`,
     async () => {
       const cred = serverCred(cert as "rsa" | "ec");
-      const line = Array.from({ length: 40_000 }, (_, i) =>
-        "abcdefghij"[i % 10]).join("") + "\n";
-      const { read, out } = await sClientEcho(cred, [
-        "-tls1_2",
-        "-cipher",
-        name,
-        "-servername",
-        "localhost",
-        "-CAfile",
-        (cert === "rsa" ? pki!.rsaCa : pki!.ecCa).certPath,
-        "-verify_return_error",
-        "-ign_eof",
-      ], line);
+      const line = echoLine(40_000);
+      const { read, out } = await sClientEcho(
+        cred,
+        sClientArgs(cert as "rsa" | "ec", [
+          "-tls1_2",
+          "-cipher",
+          name,
+          "-ign_eof",
+        ]),
+        line,
+      );
       assert.equal(read, line);
       assert.match(out, new RegExp(`Cipher is ${name}\\b`));
       assert.ok(

@@ -18,7 +18,7 @@ import {
   SP_PROT_TLS1_2_SERVER,
   SP_PROT_TLS1_3_SERVER,
 } from "../../mod.ts";
-import { pki } from "./_cred_attrs.ts";
+import { echoLine, pki, sClientArgs } from "./_cred_attrs.ts";
 import { acquire, ASC_FLAGS, handshake, seal, unseal } from "./_tls.ts";
 import { query } from "./_dhe_rsa12.ts";
 import { sClientEcho } from "./_openssl.ts";
@@ -52,21 +52,15 @@ function server(
 
 /** s_client's options for `version` and `cipher`, trusting the leaf's CA. */
 function clientArgs(version: string, cipher: string, cert: "rsa" | "ec") {
-  return [
+  return sClientArgs(cert, [
     version,
     "-cipher",
     `${cipher}:@SECLEVEL=0`,
-    "-servername",
-    "localhost",
-    "-CAfile",
-    (cert === "rsa" ? pki!.rsaCa : pki!.ecCa).certPath,
-    "-verify_return_error",
     "-ign_eof",
-  ];
+  ]);
 }
 
-const LINE = Array.from({ length: 40_000 }, (_, i) => "abcdefghij"[i % 10])
-  .join("") + "\n";
+const LINE = echoLine(40_000);
 
 for (const [flag, name] of [["-tls1", "TLSv1"], ["-tls1_1", "TLSv1\\.1"]]) {
   for (

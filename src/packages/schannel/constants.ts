@@ -258,31 +258,15 @@ export const SP_PROT_TLS1_1_CLIENT = 0x200;
 export const SP_PROT_TLS1_0_SERVER = 0x40;
 /** `SP_PROT_TLS1_1_SERVER`: TLS 1.1, off unless `grbitEnabledProtocols` names it. */
 export const SP_PROT_TLS1_1_SERVER = 0x100;
+/** "DOWNGRD": the first 7 of the last 8 bytes of a downgrading server's random. */
+const DOWNGRD = [0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44];
 /** The last 8 bytes of a TLS 1.3 server's random when it negotiates TLS 1.2 (RFC 8446 4.1.3). */
-export const DOWNGRADE_TLS12 = Uint8Array.of(
-  0x44,
-  0x4f,
-  0x57,
-  0x4e,
-  0x47,
-  0x52,
-  0x44,
-  0x01,
-);
+export const DOWNGRADE_TLS12 = Uint8Array.of(...DOWNGRD, 0x01);
 /**
  * The last 8 bytes of a TLS 1.3 or 1.2 server's random when it negotiates TLS 1.1 or
  * below (RFC 8446 4.1.3).
  */
-export const DOWNGRADE_TLS11 = Uint8Array.of(
-  0x44,
-  0x4f,
-  0x57,
-  0x4e,
-  0x47,
-  0x52,
-  0x44,
-  0x00,
-);
+export const DOWNGRADE_TLS11 = Uint8Array.of(...DOWNGRD, 0x00);
 
 /** `secp256r1` (P-256). */
 export const GROUP_SECP256R1 = 0x0017;
