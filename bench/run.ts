@@ -244,7 +244,7 @@ if (import.meta.main) {
   if (typeof tls === "string") console.log(`\nSchannel rows skipped: ${tls}`);
   else {
     await runPairs(
-      "Schannel (TLS 1.3) vs OpenSSL 3 (libssl through FFI)",
+      "Schannel vs OpenSSL 3 (libssl through FFI)",
       schannelPairs(tls),
     );
     tls.close();
