@@ -25,7 +25,6 @@ import { type RecordProtection, writeHeader } from "./record.ts";
 import { fillSeqHeader, requireTls12Header, wholeRecord } from "./record12.ts";
 import type { CbcParams } from "./suites12_cbc.ts";
 import { TlsAlert } from "./wire.ts";
-import { randomBytes } from "../../crypto/mod.ts";
 import {
   AES_BLOCK,
   aesCbcScheduled,
@@ -50,8 +49,10 @@ export class RecordCipherCbc implements RecordProtection {
   /** The AES schedule of this direction's one use, made at the first record. */
   #schedule: AesSchedule | null = null;
   #seq = 0;
-  /** seq_num, type, version, length: what the MAC covers before the plaintext. */
-  #pre = new Uint8Array(13);
+  /** Kept between records: what the MAC covers, and the body being enciphered. */
+  #buf = new Uint8Array(0);
+  /** The explicit IV being written. */
+  #iv = new Uint8Array(AES_BLOCK);
   #version: number;
   /**
    * TLS 1.0 (RFC 2246 6.2.3.2): no IV in the record; the first is the key block's
@@ -90,11 +91,15 @@ export class RecordCipherCbc implements RecordProtection {
     aesCbcScheduled(this.#schedule, data, decrypt, iv);
   }
 
+  /** A work buffer of at least `n` bytes, kept for the next records. */
+  #work(n: number): Uint8Array {
+    if (this.#buf.length < n) this.#buf = new Uint8Array(Math.max(n, 256));
+    return this.#buf.subarray(0, n);
+  }
+
   #mac(seq: number, type: number, data: Uint8Array): Uint8Array {
-    const a = this.#pre;
-    fillSeqHeader(a, seq, type, data.length, this.#version);
-    const m = new Uint8Array(13 + data.length);
-    m.set(a);
+    const m = this.#work(13 + data.length);
+    fillSeqHeader(m, seq, type, data.length, this.#version);
     m.set(data, 13);
     const mac = this.#p.hmac(this.#macKey, m);
     m.fill(0);
@@ -110,13 +115,14 @@ export class RecordCipherCbc implements RecordProtection {
     const n = data.length;
     const tail = this.trailerFor(n);
     const mac = this.#mac(this.#seq, type, data);
-    // content || MAC || padding, enciphered as one run, then split back.
-    const body = new Uint8Array(n + tail);
+    // content || MAC || padding, enciphered as one run (in the work buffer, whose
+    // plaintext the encryption overwrites), then split back.
+    const body = this.#work(n + tail);
     body.set(data);
     body.set(mac, n);
     body.fill(tail - mac.length - 1, n + mac.length);
     const chain = this.#chain;
-    const iv = chain ?? randomBytes(AES_BLOCK);
+    const iv = chain ?? crypto.getRandomValues(this.#iv);
     this.#aes(body, false, iv);
     writeHeader(
       header,
@@ -150,7 +156,8 @@ export class RecordCipherCbc implements RecordProtection {
     }
     requireTls12Header(header, this.#version);
     const type = header[0];
-    const iv = chain ? chain.slice() : body.slice(0, AES_BLOCK);
+    // The IV is read before the blocks after it are deciphered in place.
+    const iv = chain ?? body.subarray(0, AES_BLOCK);
     // TLS 1.0's next IV: this record's last ciphertext block, kept if it opens.
     const next = chain ? body.slice(body.length - AES_BLOCK) : null;
     const plain = body.subarray(ivLen);
@@ -195,6 +202,7 @@ export class RecordCipherCbc implements RecordProtection {
     this.#macKey.fill(0);
     this.#key.fill(0);
     this.#chain?.fill(0);
+    this.#buf.fill(0);
     if (this.#schedule) wipeAesSchedule(this.#schedule);
   }
 }
