@@ -159,6 +159,7 @@ export class RecordCipher implements RecordProtection {
   #nonce = new Uint8Array(12);
   #secret: Uint8Array;
   #suite: Tls13Suite;
+  #inner = new Uint8Array(0);
 
   /** The cipher for a traffic secret (copied: KeyUpdate derives the next from it). */
   constructor(suite: Tls13Suite, secret: Uint8Array) {
@@ -235,8 +236,12 @@ export class RecordCipher implements RecordProtection {
     trailer: Uint8Array,
   ): void {
     writeHeader(header, 0, CT_APPLICATION_DATA, data.length + 17);
-    // The inner plaintext is data + content type; the AEAD runs over one contiguous range.
-    const inner = new Uint8Array(data.length + 1);
+    // The inner plaintext is data + content type; the AEAD runs over one contiguous
+    // range, in a buffer kept for the next records (ciphertext once sealed).
+    if (this.#inner.length <= data.length) {
+      this.#inner = new Uint8Array(Math.max(data.length + 1, 256));
+    }
+    const inner = this.#inner.subarray(0, data.length + 1);
     inner.set(data);
     inner[data.length] = type;
     this.seal(
