@@ -9,9 +9,10 @@
  * Opening a record checks padding and MAC without a branch on either: a bad padding
  * is MACed as if it were none (RFC 5246 6.2.3.2's advice), the padding bytes are
  * compared over the largest span they could take, both results fold into one
- * failure, and the MAC is compared in constant time. What the HMAC hashes still
- * depends on the padding length (the Lucky Thirteen residue), as it does in every
- * implementation that does not hash dummy blocks.
+ * failure, and the MAC is compared in constant time. The bytes the padding took
+ * from the MAC's input go through the hash as dummy data, so the number of hash
+ * blocks (Lucky Thirteen's signal) does not depend on the padding; what remains
+ * is the time of one more call into WebAssembly, the same for every record.
  *
  * @module
  */
@@ -175,6 +176,9 @@ export class RecordCipherCbc implements RecordProtection {
     const n = len - macLen - cut;
     const data = plain.subarray(0, n);
     const mac = this.#mac(this.#seq, type, data);
+    // As many bytes again through the hash as the padding took from the MAC's
+    // input, so the blocks hashed do not tell the padding length (Lucky Thirteen).
+    this.#p.digest(this.#work(cut + 1));
     let diff = bad;
     for (let i = 0; i < macLen; i++) diff |= mac[i] ^ plain[n + i];
     mac.fill(0);

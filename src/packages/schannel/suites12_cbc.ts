@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { hmacSha1, hmacSha256 } from "../../crypto/mod.ts";
-import { hmacSha384 } from "../../crypto/_sha512.ts";
+import { hmacSha1, hmacSha256, sha1, sha256 } from "../../crypto/mod.ts";
+import { hmacSha384, sha384 } from "../../crypto/_sha512.ts";
 import { CALG_SHA1, CALG_SHA_256, CALG_SHA_384 } from "./constants.ts";
 import { AES128_SHA256, AES256_SHA384, type Tls13Suite } from "./keys.ts";
 
@@ -26,6 +26,8 @@ export interface CbcParams {
   readonly calg: number;
   /** HMAC with the MAC's hash. */
   hmac(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** The MAC's hash itself (the dummy blocks of a record's check). */
+  digest(data: Uint8Array): Uint8Array;
 }
 
 /** A CBC suite as `TLS12_SUITES` lists it (`crypto` gives the PRF hash only). */
@@ -43,18 +45,21 @@ const SHA1 = {
   macLen: 20,
   calg: CALG_SHA1,
   hmac: hmacSha1,
+  digest: sha1,
 } as const;
 const SHA256 = {
   hash: "SHA256",
   macLen: 32,
   calg: CALG_SHA_256,
   hmac: hmacSha256,
+  digest: sha256,
 } as const;
 const SHA384 = {
   hash: "SHA384",
   macLen: 48,
   calg: CALG_SHA_384,
   hmac: hmacSha384,
+  digest: sha384,
 } as const;
 
 function suite(
