@@ -70,55 +70,85 @@ export async function withShadowServer(
   listener.close();
   // Our own Xvfb (not xvfb-run, which leaves its children behind when killed):
   // it picks a free display and writes its number to stdout.
-  const xvfb = new Deno.Command("Xvfb", {
-    args: [
-      "-displayfd",
-      "1",
-      "-nolisten",
-      "tcp",
-      "-screen",
-      "0",
-      "1024x768x24",
-    ],
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = xvfb.stdout.getReader();
-  let display = "";
-  while (!display.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    display += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  xvfb.stdout.cancel().catch(() => {});
-  const server = new Deno.Command("freerdp-shadow-cli", {
-    args: [
-      `/port:${port}`,
-      "/bind-address:127.0.0.1",
-      "/sec:nla",
-      `/sam-file:${sam}`,
-      "+auth",
-    ],
-    // Its log is read below: WinPR's default level, whatever this process set
-    // (tests/native/ sets WLOG_LEVEL=OFF for itself, and --parallel shares env).
-    env: { HOME: home, DISPLAY: `:${display.trim()}`, WLOG_LEVEL: "WARN" },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let log = "";
-  const logged = (async () => {
-    for await (const chunk of server.stderr) {
-      log += new TextDecoder().decode(chunk);
+  const startXvfb = async () => {
+    const xvfb = new Deno.Command("Xvfb", {
+      args: [
+        "-displayfd",
+        "1",
+        "-nolisten",
+        "tcp",
+        "-screen",
+        "0",
+        "1024x768x24",
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = xvfb.stdout.getReader();
+    let display = "";
+    while (!display.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      display += new TextDecoder().decode(value);
     }
-  })();
+    reader.releaseLock();
+    xvfb.stdout.cancel().catch(() => {});
+    return { xvfb, display: display.trim() };
+  };
+  let x = await startXvfb();
+  let log = "";
   let exited = false;
-  server.status.then(() => exited = true);
+  const startServer = () => {
+    const child = new Deno.Command("freerdp-shadow-cli", {
+      args: [
+        `/port:${port}`,
+        "/bind-address:127.0.0.1",
+        "/sec:nla",
+        `/sam-file:${sam}`,
+        "+auth",
+      ],
+      // Its log is read below: WinPR's default level, whatever this process set
+      // (tests/native/ sets WLOG_LEVEL=OFF for itself, and --parallel shares env).
+      env: { HOME: home, DISPLAY: `:${x.display}`, WLOG_LEVEL: "WARN" },
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    exited = false;
+    const logged = (async () => {
+      for await (const chunk of child.stderr) {
+        log += new TextDecoder().decode(chunk);
+      }
+    })();
+    child.status.then(() => exited = true);
+    return { child, logged };
+  };
+  let server = startServer();
+  /** Both processes stopped. */
+  const stop = async () => {
+    for (const child of [server.child, x.xvfb]) {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* gone */ }
+      await child.status;
+    }
+    await server.logged.catch(() => {});
+  };
+  let restarts = 0;
   const shadow: ShadowServer = {
     async connect(negFlags = 0) {
       let conn: Deno.Conn | undefined;
       // It makes its TLS key and certificate first: up to a minute on a busy machine.
-      for (let i = 0; i < 600 && !conn && !exited; i++) {
+      for (let i = 0; i < 600 && !conn; i++) {
+        if (exited) {
+          // Another test's Xvfb, shutting down as ours started on the display it
+          // left, can take our display's socket with it: a fresh Xvfb, twice at most.
+          if (!/failed to open display/.test(log) || restarts >= 2) break;
+          restarts++;
+          await stop();
+          log = "";
+          x = await startXvfb();
+          server = startServer();
+        }
         try {
           conn = await Deno.connect({ hostname: "127.0.0.1", port });
         } catch {
@@ -127,7 +157,7 @@ export async function withShadowServer(
       }
       assert.ok(
         conn,
-        `FreeRDP's shadow server did not start (display :${display.trim()}):\n${
+        `FreeRDP's shadow server did not start (display :${x.display}, ${restarts} restarts):\n${
           log.slice(-2000)
         }`,
       );
@@ -145,13 +175,7 @@ export async function withShadowServer(
   try {
     await fn(shadow);
   } finally {
-    for (const child of [server, xvfb]) {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* gone */ }
-      await child.status;
-    }
-    await logged.catch(() => {});
+    await stop();
     await Deno.remove(home, { recursive: true }).catch(() => {});
     await Deno.remove(sam).catch(() => {});
   }
