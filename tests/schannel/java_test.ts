@@ -2,7 +2,7 @@
  * Schannel against the JDK's own TLS stack (SunJSSE, OpenJDK 17), a third TLS
  * implementation besides OpenSSL and rustls: our client into a JSSE server and a
  * JSSE client (checking our chain and host name) into our server, TLS 1.3 and 1.2,
- * RSA and P-256 certificates.
+ * RSA and P-256 certificates; and one TLS 1.2 AES-CBC suite each way.
  */
 import assert from "node:assert/strict";
 import { javaToolTest } from "../runtimes/_tools.ts";
@@ -142,6 +142,87 @@ await javaToolTest(
           assert.match(printed, new RegExp(`${protocol} TLS_`));
         }
       }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+await javaToolTest(
+  "schannel interop: JSSE (OpenJDK) with one TLS 1.2 AES-CBC suite each way",
+  async () => {
+    const pki = await testPki();
+    if (!pki) return;
+    const dir = await Deno.makeTempDir({ prefix: "schannel-java-cbc-" });
+    try {
+      // JSSE server (RSA), our client.
+      const rsa = await stores(dir, pki.rsaServer, pki.rsaCa, "rsa");
+      const suite1 = "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384";
+      const port = freePort();
+      const server = new Deno.Command("java", {
+        args: [
+          PEER,
+          "server",
+          String(port),
+          rsa.keyStore,
+          PASS,
+          "TLSv1.2",
+          suite1,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const tls = await SchannelStream.connect(
+        await connectWhenUp(port, 300, 100),
+        acquire("client", { RootCertificates: pki.rsaCa.cert }),
+        "localhost",
+      );
+      await tls.write(enc.encode("through cbc\n"));
+      const answer = await tls.readText((t) => t.includes("\n"));
+      tls.close();
+      const out = await server.output();
+      assert.equal(answer, "THROUGH CBC\n");
+      assert.match(
+        dec.decode(out.stdout),
+        new RegExp(`TLSv1\\.2 ${suite1}`),
+        dec.decode(out.stderr),
+      );
+      // Our server (P-256), JSSE client.
+      const ec = await stores(dir, pki.ecServer, pki.ecCa, "ec");
+      const suite2 = "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256";
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const ours = acquire("server", {
+        Certificate: pki.ecServer.cert,
+        PrivateKey: pki.ecServer.key,
+      });
+      const served = (async () => {
+        const c = await listener.accept();
+        const s = await SchannelStream.accept(c, ours);
+        const line = await s.readText((t) => t.includes("\n"));
+        await s.write(enc.encode(line.toUpperCase()));
+        await new Promise((r) => setTimeout(r, 100));
+        s.close();
+        return line;
+      })();
+      const client = await new Deno.Command("java", {
+        args: [
+          PEER,
+          "client",
+          String((listener.addr as Deno.NetAddr).port),
+          ec.trustStore,
+          PASS,
+          "TLSv1.2",
+          "localhost",
+          suite2,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      listener.close();
+      assert.equal(await served, "hello from java\n");
+      const printed = dec.decode(client.stdout);
+      assert.match(printed, /^HELLO FROM JAVA\n/, dec.decode(client.stderr));
+      assert.match(printed, new RegExp(`TLSv1\\.2 ${suite2}`));
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -1,10 +1,11 @@
 // A TLS peer on the JDK's own TLS stack (SunJSSE), for the Schannel interop tests.
-//   java TlsPeer.java server <port> <keystore.p12> <password> <protocol>
+//   java TlsPeer.java server <port> <keystore.p12> <password> <protocol> [suite]
 //     accepts one connection, reads a line, answers it upper-cased, prints the
 //     negotiated protocol and suite on stdout.
-//   java TlsPeer.java client <port> <truststore.p12> <password> <protocol> <host>
+//   java TlsPeer.java client <port> <truststore.p12> <password> <protocol> <host> [suite]
 //     connects to 127.0.0.1:<port> checking the certificate for <host>, sends a line,
 //     prints the answer, the protocol and the suite.
+//   [suite]: the only cipher suite enabled (JSSE's name), else the JDK's defaults.
 import java.io.*;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
@@ -24,6 +25,7 @@ public class TlsPeer {
       SSLServerSocket ss = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(
           Integer.parseInt(a[1]), 1, java.net.InetAddress.getByName("127.0.0.1"));
       ss.setEnabledProtocols(new String[] {a[4]});
+      if (a.length > 5) ss.setEnabledCipherSuites(new String[] {a[5]});
       System.out.println("listening");
       System.out.flush();
       try (SSLSocket s = (SSLSocket) ss.accept()) {
@@ -43,6 +45,7 @@ public class TlsPeer {
         p.setEndpointIdentificationAlgorithm("HTTPS");
         p.setServerNames(java.util.List.of(new SNIHostName(a[5])));
         p.setProtocols(new String[] {a[4]});
+        if (a.length > 6) p.setCipherSuites(new String[] {a[6]});
         s.setSSLParameters(p);
         s.startHandshake();
         OutputStream o = s.getOutputStream();
