@@ -35,6 +35,15 @@ export async function xfreerdpAvailable(): Promise<boolean> {
   return false;
 }
 
+/**
+ * `xvfb-run` arguments running `command` on a free display: `-a` from a random
+ * display number, so two test files starting it at once do not both take 99.
+ */
+export function xvfbRunArgs(command: string[]): string[] {
+  const from = 100 + Math.floor(Math.random() * 20000);
+  return ["-a", `--server-num=${from}`, ...command];
+}
+
 /** A running shadow server. */
 export interface ShadowServer {
   /** Connects and runs the X.224 negotiation (PROTOCOL_HYBRID expected), `negFlags` in RDP_NEG_REQ. */

@@ -11,7 +11,7 @@ import { peerMissing } from "../peers/availability.ts";
 import { testPki } from "../schannel/_pki.ts";
 import { acquire } from "../schannel/_tls.ts";
 import { type NlaOutcome, serveClient } from "./_rdp.ts";
-import { withShadowServer, xfreerdpAvailable } from "./_shadow.ts";
+import { withShadowServer, xfreerdpAvailable, xvfbRunArgs } from "./_shadow.ts";
 import { SchannelStream } from "../schannel/_socket.ts";
 
 const pki = await testPki();
@@ -112,8 +112,7 @@ Deno.test({
     ) {
       const { outcome, out } = await against((port) =>
         new Deno.Command("xvfb-run", {
-          args: [
-            "-a",
+          args: xvfbRunArgs([
             "xfreerdp",
             `/v:127.0.0.1:${port}`,
             "/u:alice",
@@ -122,7 +121,7 @@ Deno.test({
             "/cert:ignore",
             "/sec:nla",
             "+auth-only",
-          ],
+          ]),
           stdout: "piped",
           stderr: "piped",
           // WinPR's default log level (tests/native/ sets WLOG_LEVEL=OFF in this

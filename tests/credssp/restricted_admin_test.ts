@@ -33,7 +33,7 @@ import { testPki } from "../schannel/_pki.ts";
 import { acquire, asc, handshake, isc, unseal } from "../schannel/_tls.ts";
 import { SchannelStream } from "../schannel/_socket.ts";
 import { serveClient } from "./_rdp.ts";
-import { withShadowServer, xfreerdpAvailable } from "./_shadow.ts";
+import { withShadowServer, xfreerdpAvailable, xvfbRunArgs } from "./_shadow.ts";
 
 const pki = await testPki();
 const USERS = [{ User: "alice", Domain: "CONTOSO", Password: "Secret1" }];
@@ -212,8 +212,7 @@ Deno.test({
         serverCred(allow),
         (port) =>
           new Deno.Command("xvfb-run", {
-            args: [
-              "-a",
+            args: xvfbRunArgs([
               "xfreerdp",
               `/v:127.0.0.1:${port}`,
               "/u:alice",
@@ -223,7 +222,7 @@ Deno.test({
               "/sec:nla",
               "/restricted-admin",
               "+auth-only",
-            ],
+            ]),
             stdout: "piped",
             stderr: "piped",
             // Its log is asserted: WinPR's default level, whatever this process
