@@ -7,6 +7,9 @@
  * A ServerHello that echoes the session_id of a cached session resumes it instead
  * (`resume12.ts`); a full handshake with the extended master secret and a
  * session_id is cached for the target, unless the server asked for our certificate.
+ * TLS 1.1 and 1.0, when the credential allows them, take the same flow with their
+ * PRF (`prf10.ts`), signatures without schemes and records of their version, and
+ * are never cached.
  *
  * @module
  */

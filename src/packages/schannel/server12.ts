@@ -7,6 +7,9 @@
  * ChangeCipherSpec and Finished.
  * A session that may be resumed gets a random 32-byte session_id and goes into the
  * credential's cache once complete (abbreviated handshakes: `resume12.ts`).
+ * TLS 1.1 and 1.0, when the credential allows them and the client offers nothing
+ * higher, take the same flow with their PRF (`prf10.ts`), messages and signatures
+ * without schemes and records of their version, and are never cached.
  *
  * @module
  */
