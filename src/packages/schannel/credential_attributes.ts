@@ -6,7 +6,7 @@
  *   `SP_PROT_*` bits of the versions the credential may speak in its direction(s).
  * - `SECPKG_ATTR_CIPHER_STRENGTHS` (0x57, `SecPkgCred_CipherStrengths`): the
  *   smallest and largest bulk cipher key, in bits, of the suites allowed (128 for
- *   AES-128-GCM, 256 for AES-256-GCM and ChaCha20-Poly1305).
+ *   AES-128, 256 for AES-256 and ChaCha20-Poly1305).
  * - `SECPKG_ATTR_SUPPORTED_ALGS` (0x56, `SecPkgCred_SupportedAlgs`): the CryptoAPI
  *   `ALG_ID`s of the allowed suites' parts: the cipher (`CALG_AES_128`,
  *   `CALG_AES_256`; ChaCha20-Poly1305 has none), the hash (`CALG_SHA_256`,
@@ -20,8 +20,9 @@
  * `CipherSuites`), never more; each attribute's Set replaces its previous one (so a
  * later Set may give back what an earlier one of the same attribute took away).
  * SUPPORTED_PROTOCOLS keeps the versions whose bits are set (bits of versions this
- * package does not speak, SSL 2 to TLS 1.1, DTLS, are accepted and ignored, as
- * Windows ignores disabled versions). CIPHER_STRENGTHS keeps the suites whose key
+ * package does not speak, SSL 2 and 3, DTLS, are accepted and ignored, as Windows
+ * ignores disabled versions; TLS 1.1 and 1.0 count only where the acquisition
+ * allowed them). CIPHER_STRENGTHS keeps the suites whose key
  * size is within the bounds (a maximum of 0: no upper bound, as in `SCHANNEL_CRED`).
  * SUPPORTED_ALGS keeps the suites all of whose parts are listed; ChaCha20-Poly1305
  * has no `ALG_ID` to list, so any SUPPORTED_ALGS Set leaves its suites out (use
