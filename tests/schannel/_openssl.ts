@@ -46,6 +46,26 @@ export async function within<T>(p: Promise<T>, what: string): Promise<T> {
   }
 }
 
+/**
+ * Starts `openssl s_server -accept 127.0.0.1:<port> <args>` on a free port, its
+ * stdin piped (what it sends the client), its stdout piped (what it prints, and
+ * what the client sent) or dropped; ended after 2 x {@link PEER_TIMEOUT_MS} at most.
+ */
+export function spawnSServer(
+  args: string[],
+  stdout: "piped" | "null" = "null",
+): { port: number; child: Deno.ChildProcess } {
+  const port = freePort();
+  const child = new Deno.Command("openssl", {
+    args: ["s_server", "-accept", `127.0.0.1:${port}`, ...args],
+    stdin: "piped",
+    stdout,
+    stderr: "null",
+    signal: AbortSignal.timeout(PEER_TIMEOUT_MS * 2),
+  }).spawn();
+  return { port, child };
+}
+
 /** Runs `fn(port)` while `openssl s_server -accept 127.0.0.1:<port> <args>` runs. */
 export async function withSServer(
   args: string[],

@@ -14,8 +14,8 @@ import { QueryContextAttributes } from "../../mod.ts";
 import { peerMissing } from "../peers/availability.ts";
 import { type TestCert, testPki } from "./_pki.ts";
 import { acquire } from "./_tls.ts";
-import { connectWhenUp, freePort, SchannelStream } from "./_socket.ts";
-import { sClientEcho, withSServer } from "./_openssl.ts";
+import { connectWhenUp, SchannelStream } from "./_socket.ts";
+import { sClientEcho, spawnSServer, withSServer } from "./_openssl.ts";
 
 const pki = await testPki();
 const enc = new TextEncoder();
@@ -468,22 +468,13 @@ interopTest(
   "TLS 1.2: a HelloRequest from openssl s_server is ignored (no renegotiation), data goes on",
   async () => {
     const p = pki!;
-    const port = freePort();
-    const child = new Deno.Command("openssl", {
-      args: [
-        "s_server",
-        "-accept",
-        `127.0.0.1:${port}`,
-        "-cert",
-        p.rsaServer.certPath,
-        "-key",
-        p.rsaServer.keyPath,
-        "-tls1_2",
-      ],
-      stdin: "piped",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    const { port, child } = spawnSServer([
+      "-cert",
+      p.rsaServer.certPath,
+      "-key",
+      p.rsaServer.keyPath,
+      "-tls1_2",
+    ]);
     const w = child.stdin.getWriter();
     try {
       const conn = await connectWhenUp(port);

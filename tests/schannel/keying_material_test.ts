@@ -34,8 +34,8 @@ import {
 } from "../../mod.ts";
 import { testPki } from "./_pki.ts";
 import { acquire, asc, deliver, isc } from "./_tls.ts";
-import { connectWhenUp, freePort } from "./_socket.ts";
-import { PEER_TIMEOUT_MS, within } from "./_openssl.ts";
+import { connectWhenUp } from "./_socket.ts";
+import { PEER_TIMEOUT_MS, spawnSServer, within } from "./_openssl.ts";
 import {
   OpensslContext,
   OpensslEndpoint,
@@ -429,29 +429,19 @@ for (const version of ["-tls1_3", "-tls1_2"]) {
       `our client, openssl s_server ${version}, ${len} bytes`,
       async () => {
         const p = pki!;
-        const port = freePort();
-        const child = new Deno.Command("openssl", {
-          args: [
-            "s_server",
-            "-accept",
-            `127.0.0.1:${port}`,
-            "-cert",
-            p.rsaServer.certPath,
-            "-key",
-            p.rsaServer.keyPath,
-            version,
-            "-keymatexport",
-            LABEL,
-            "-keymatexportlen",
-            String(len),
-            "-naccept",
-            "1",
-          ],
-          stdin: "piped",
-          stdout: "piped",
-          stderr: "null",
-          signal: AbortSignal.timeout(PEER_TIMEOUT_MS * 2),
-        }).spawn();
+        const { port, child } = spawnSServer([
+          "-cert",
+          p.rsaServer.certPath,
+          "-key",
+          p.rsaServer.keyPath,
+          version,
+          "-keymatexport",
+          LABEL,
+          "-keymatexportlen",
+          String(len),
+          "-naccept",
+          "1",
+        ], "piped");
         try {
           const printed = readUntil(child.stdout, KEYMAT);
           const conn = await connectWhenUp(port);

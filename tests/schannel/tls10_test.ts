@@ -27,8 +27,8 @@ import {
 import { pki, sServer } from "./_cred_attrs.ts";
 import { acquire, isc } from "./_tls.ts";
 import { query } from "./_dhe_rsa12.ts";
-import { connectWhenUp, freePort, SchannelStream } from "./_socket.ts";
-import { PEER_TIMEOUT_MS, withSServer } from "./_openssl.ts";
+import { connectWhenUp, SchannelStream } from "./_socket.ts";
+import { spawnSServer, withSServer } from "./_openssl.ts";
 
 function tls10Test(name: string, fn: () => void | Promise<void>): void {
   Deno.test({
@@ -121,22 +121,12 @@ for (const [flag, name, bit, header] of VERSIONS) {
   }
 
   tls10Test(`openssl s_server ${flag}: 40 000 bytes each way`, async () => {
-    const port = freePort();
-    const child = new Deno.Command("openssl", {
-      args: [
-        "s_server",
-        "-accept",
-        `127.0.0.1:${port}`,
-        ...serverArgs(flag, "ECDHE-RSA-AES128-SHA", "rsa"),
-        "-naccept",
-        "1",
-        "-quiet",
-      ],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "null",
-      signal: AbortSignal.timeout(PEER_TIMEOUT_MS),
-    }).spawn();
+    const { port, child } = spawnSServer([
+      ...serverArgs(flag, "ECDHE-RSA-AES128-SHA", "rsa"),
+      "-naccept",
+      "1",
+      "-quiet",
+    ], "piped");
     const enc = new TextEncoder();
     const lineOf = (s: string) =>
       Array.from({ length: 40_000 }, (_, i) => s[i % s.length]).join("") +
