@@ -130,12 +130,13 @@ ticketTest(
 );
 
 ticketTest(
-  "the ticket codec: round trip; another key, a flipped byte, a TLS 1.3 state, a session over 10 hours old open to null; NewSessionTicket bodies; mutations never throw",
+  "the ticket codec: round trip (TLS 1.2 and 1.0 states); another key, a flipped byte, a TLS 1.3 state, a session over 10 hours old open to null; NewSessionTicket bodies; mutations never throw",
   () => {
     const key = new TicketKey();
     const master = new Uint8Array(48).fill(7);
     const now = Date.now();
     const st = {
+      version: 0x0303,
       suite: 0xc02b,
       group: 0x1d,
       exchBits: 0,
@@ -146,6 +147,9 @@ ticketTest(
     const t = sealTicket12(key, st);
     const back = openTicket12(key, t, now)!;
     assert.deepEqual(back, st);
+    // A TLS 1.0 session's ticket keeps its version.
+    const st10 = { ...st, version: 0x0301, suite: 0xc013 };
+    assert.deepEqual(openTicket12(key, sealTicket12(key, st10), now), st10);
     assert.equal(openTicket12(new TicketKey(), t, now), null);
     for (let i = 0; i < t.length; i += 7) {
       const bad = t.slice();

@@ -18,7 +18,9 @@ import {
   SECPKG_ATTR_CIPHER_INFO,
   SECPKG_ATTR_CONNECTION_INFO,
   SECPKG_ATTR_STREAM_SIZES,
+  SECPKG_ATTR_SUPPORTED_ALGS,
   SECPKG_ATTR_SUPPORTED_PROTOCOLS,
+  SetCredentialsAttributes,
   SP_PROT_TLS1_0_CLIENT,
   SP_PROT_TLS1_1_CLIENT,
   SP_PROT_TLS1_2_CLIENT,
@@ -305,5 +307,32 @@ tls10Test(
     // TLS 1.0 when the credential allows TLS 1.1 only.
     assert.notEqual(answer(only11, 0x0301, none, c013), SEC_I_CONTINUE_NEEDED);
     assert.notEqual(answer(only11, 0x0301, none, c013), SEC_E_OK);
+  },
+);
+
+tls10Test(
+  "a TLS 1.0-only credential: SUPPORTED_ALGS lists the _CBC_SHA suites' parts, and a Set of TLS 1.0 alone is taken",
+  () => {
+    const only10 = client({ grbitEnabledProtocols: SP_PROT_TLS1_0_CLIENT });
+    const algs: { value?: { palgSupportedAlgs: number[] } } = {};
+    assert.equal(
+      QueryCredentialsAttributes(only10, SECPKG_ATTR_SUPPORTED_ALGS, algs),
+      SEC_E_OK,
+    );
+    // AES-128 and -256, SHA-1 (no SHA-256 or -384: those suites came with TLS 1.2),
+    // ECDHE, DHE, RSA key transport, RSA and ECDSA signatures.
+    assert.deepEqual(
+      algs.value!.palgSupportedAlgs,
+      [0x660e, 0x6610, 0x8004, 0xae06, 0xaa02, 0xa400, 0x2400, 0x2203],
+    );
+    const both = client({
+      grbitEnabledProtocols: SP_PROT_TLS1_0_CLIENT | SP_PROT_TLS1_2_CLIENT,
+    });
+    assert.equal(
+      SetCredentialsAttributes(both, SECPKG_ATTR_SUPPORTED_PROTOCOLS, {
+        grbitProtocol: SP_PROT_TLS1_0_CLIENT,
+      }),
+      SEC_E_OK,
+    );
   },
 );

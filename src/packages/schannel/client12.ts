@@ -8,8 +8,8 @@
  * (`resume12.ts`); a full handshake with the extended master secret and a
  * session_id is cached for the target, unless the server asked for our certificate.
  * TLS 1.1 and 1.0, when the credential allows them, take the same flow with their
- * PRF (`prf10.ts`), signatures without schemes and records of their version, and
- * are never cached.
+ * PRF (`prf10.ts`), signatures without schemes and records of their version; their
+ * sessions are cached with their version, and resumed only in it.
  *
  * @module
  */
@@ -223,14 +223,6 @@ export function startTls12(
   engine.transcript.add(raw);
   const { offer, ...rest } = o;
   if (resumesSession(sh, offer)) {
-    // Only TLS 1.2 sessions are kept and offered.
-    if (version !== TLS12) {
-      throw new TlsAlert(
-        ALERT_ILLEGAL_PARAMETER,
-        SEC_E_ILLEGAL_MESSAGE,
-        "the server resumed a TLS 1.2 session in another version",
-      );
-    }
     o.share.secret.fill(0);
     return new Tls12ResumedClient({
       engine,
@@ -412,15 +404,15 @@ export class Tls12Client {
   }
 
   /**
-   * Caches the session just completed for the target: only TLS 1.2, with the
-   * extended master secret (RFC 7627 5.3), a session_id or an RFC 5077 ticket, and
-   * no client certificate asked.
+   * Caches the session just completed for the target (with its version): only with
+   * the extended master secret (RFC 7627 5.3), a session_id or an RFC 5077 ticket,
+   * and no client certificate asked.
    */
   #keep(): void {
     const s = this.#s;
     const e = s.engine;
     const ticket = this.#ticket?.ticket.length ? this.#ticket : null;
-    if (!s.keep || !s.ems || this.#certRequest || this.#legacy) return;
+    if (!s.keep || !s.ems || this.#certRequest) return;
     if (!e.sessionId.length && !ticket) return;
     const now = Date.now();
     s.cred.sessions().add12(s.target, {
@@ -434,6 +426,7 @@ export class Tls12Client {
       }),
       master: this.#master!.slice(),
       suite: s.suiteId,
+      ...(this.#legacy && { version: e.wireVersion }),
       group: e.group,
       createdAt: Date.now(),
       peerChain: e.peerChain.map((d) => d.slice()),

@@ -273,10 +273,14 @@ export class CredentialAttributes {
   query(attribute: number): AttributeResult {
     const p = this.#policy;
     const v13 = this.#roles.some((r) => p.allows(TLS13, r));
-    const v12 = this.#roles.some((r) => p.allows(TLS12, r));
+    // The suites below TLS 1.3 that some version allowed may use.
+    const legacy = this.#roles.flatMap((r) => p.legacyVersions(r));
+    const suites12 = p.suites12.filter((s) =>
+      legacy.some((v) => suiteFitsVersion(s, v))
+    );
     const bitsOf = [
       ...(v13 ? p.suites.map(strength) : []),
-      ...(v12 ? p.suites12.map(strength12) : []),
+      ...suites12.map(strength12),
     ];
     switch (attribute) {
       case SECPKG_ATTR_SUPPORTED_PROTOCOLS: {
@@ -300,7 +304,7 @@ export class CredentialAttributes {
       case SECPKG_ATTR_SUPPORTED_ALGS: {
         const ids = new Set<number | null>([
           ...(v13 ? p.suites.flatMap(parts13) : []),
-          ...(v12 ? p.suites12.flatMap(parts12) : []),
+          ...suites12.flatMap(parts12),
         ]);
         const list = ALG_ORDER.filter((a) => ids.has(a));
         const value: SecPkgCred_SupportedAlgs = {
@@ -369,7 +373,7 @@ export class CredentialAttributes {
     const policy = this.#make(next);
     if (
       !this.#roles.some((r) =>
-        policy.allows(TLS13, r) || policy.allows(TLS12, r)
+        policy.allows(TLS13, r) || policy.legacyVersions(r).length > 0
       )
     ) {
       throw invalid(

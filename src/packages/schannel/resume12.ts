@@ -17,6 +17,7 @@ import {
   ALERT_HANDSHAKE_FAILURE,
   ALERT_ILLEGAL_PARAMETER,
   CT_CHANGE_CIPHER_SPEC,
+  DOWNGRADE_TLS11,
   DOWNGRADE_TLS12,
   HS_FINISHED,
   HS_NEW_SESSION_TICKET,
@@ -37,6 +38,7 @@ import {
   type Tls12Suite,
 } from "./prf.ts";
 import { plainRecord, type RecordProtection } from "./record.ts";
+import { MD5_SHA1 } from "./prf10.ts";
 import { recordCiphers12 } from "./ciphers12.ts";
 import type { ServerSession12 } from "./server_sessions.ts";
 import type { ClientSession12 } from "./session_cache.ts";
@@ -60,9 +62,10 @@ export interface ClientResumption12 {
 }
 
 /**
- * What a client connecting to `target` does about TLS 1.2 sessions: with `resume`
- * (not inside CredSSP), reconnects and TLS 1.2 allowed, it keeps them and offers
- * the cached one (one whose chain we checked, unless the caller checks it anyway).
+ * What a client connecting to `target` does about TLS 1.2 (and 1.1 and 1.0)
+ * sessions: with `resume` (not inside CredSSP), reconnects and such a version
+ * allowed, it keeps them and offers the cached one (of a version still allowed, one
+ * whose chain we checked, unless the caller checks it anyway).
  */
 export function clientResumption12(
   cred: SchannelCredential,
@@ -71,13 +74,16 @@ export function clientResumption12(
   manual: boolean,
   resume: boolean,
 ): ClientResumption12 {
-  const keep = resume && cred.reconnects && policy.allows(TLS12, "client");
+  const versions = policy.legacyVersions("client");
+  const keep = resume && cred.reconnects && versions.length > 0;
   const s = keep
     ? cred.sessions().find12(
       target,
       Date.now(),
       (s) =>
-        (s.verified || manual) && policy.suites12.some((x) => x.id === s.suite),
+        (s.verified || manual) &&
+        policy.suites12.some((x) => x.id === s.suite) &&
+        versions.includes(s.version ?? TLS12),
     )
     : null;
   return { keep, offer: s && { ...s, master: s.master.slice() } };
@@ -85,8 +91,8 @@ export function clientResumption12(
 
 /**
  * Whether a TLS 1.2 ServerHello resumes `offer`: it echoes the offered (non-empty)
- * session_id. Then the suite must be the session's and the extended master secret
- * agreed again, else the handshake fails (`illegal_parameter`,
+ * session_id. Then the suite and version must be the session's and the extended
+ * master secret agreed again, else the handshake fails (`illegal_parameter`,
  * `handshake_failure`); a session_id longer than 32 bytes is malformed.
  */
 export function resumesSession(
@@ -111,6 +117,13 @@ export function resumesSession(
       ALERT_ILLEGAL_PARAMETER,
       SEC_E_ILLEGAL_MESSAGE,
       "the server resumed a session with another suite",
+    );
+  }
+  if (sh.legacyVersion !== (offer.version ?? TLS12)) {
+    throw new TlsAlert(
+      ALERT_ILLEGAL_PARAMETER,
+      SEC_E_ILLEGAL_MESSAGE,
+      "the server resumed a session in another version",
     );
   }
   if (!sh.ems) {
@@ -166,6 +179,7 @@ export class Tls12ResumedClient {
       this.#master,
       start.clientRandom,
       start.serverRandom,
+      e.wireVersion,
     );
     this.#read = c.server;
     this.#write = c.client;
@@ -213,7 +227,9 @@ export class Tls12ResumedClient {
       "server",
     );
     e.transcript.add(raw);
-    e.out.push(plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1)));
+    e.out.push(
+      plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1), e.wireVersion),
+    );
     e.writeCipher = this.#write;
     this.#write = null;
     const fin = handshakeMessage(
@@ -262,10 +278,11 @@ export class Tls12ResumedClient {
 /**
  * The session a TLS 1.2 ClientHello asks to resume: one sealed in its RFC 5077
  * ticket (when the credential takes tickets; the client's session id is echoed),
- * else one the credential's cache has by session id; alive at `now`, its suite
- * offered again, the client asking for the same host name (RFC 6066 3) and
- * offering the extended master secret again (RFC 7627 5.3: else no abbreviated
- * handshake; a full one follows). Null: a full handshake.
+ * else one the credential's cache has by session id; alive at `now`, of the
+ * `version` this handshake takes, its suite offered again, the client asking for
+ * the same host name (RFC 6066 3) and offering the extended master secret again
+ * (RFC 7627 5.3: else no abbreviated handshake; a full one follows). Null: a full
+ * handshake.
  */
 export function findSession12(
   cred: SchannelCredential,
@@ -273,21 +290,30 @@ export function findSession12(
   ch: ClientHello,
   serverName: string | null,
   now: number,
+  version = TLS12,
 ): ServerSession12 | null {
-  if (!ch.ems || ch.legacyVersion < TLS12) return null;
-  // The session's suite must be offered again and still allowed.
-  const offered = (id: number) =>
-    ch.suites.includes(id) && policy.suites12.some((x) => x.id === id);
+  if (!ch.ems) return null;
+  // The session's suite must be offered again and still allowed, and its version
+  // be the one this handshake takes.
+  const usable = (id: number, v: number | undefined) =>
+    ch.suites.includes(id) && policy.suites12.some((x) => x.id === id) &&
+    (v ?? TLS12) === version;
   if (ch.sessionTicket?.length && cred.tickets12) {
     const st = openTicket12(cred.ticketKey(), ch.sessionTicket, now);
-    if (st && offered(st.suite) && st.serverName === serverName) {
-      return { ...st, sessionId: ch.sessionId.slice(), fromTicket: true };
+    if (st && usable(st.suite, st.version) && st.serverName === serverName) {
+      const { version: v, ...rest } = st;
+      return {
+        ...rest,
+        ...(v !== TLS12 && { version: v }),
+        sessionId: ch.sessionId.slice(),
+        fromTicket: true,
+      };
     }
     st?.master.fill(0);
   }
   if (ch.sessionId.length !== 32) return null;
   const s = cred.serverSessions().find(ch.sessionId, now);
-  if (!s || !offered(s.suite) || s.serverName !== serverName) {
+  if (!s || !usable(s.suite, s.version) || s.serverName !== serverName) {
     return null;
   }
   return s;
@@ -303,6 +329,7 @@ export class Tls12ResumedServer {
   #cred: SchannelCredential;
   #session: ServerSession12;
   #suite: Tls12Suite;
+  #version: number;
   #master: Uint8Array;
   #read: RecordProtection | null = null;
   #state: "ccs" | "finished" | "done" = "ccs";
@@ -316,7 +343,12 @@ export class Tls12ResumedServer {
     this.#e = engine;
     this.#cred = cred;
     this.#session = session;
-    this.#suite = TLS12_SUITES.find((x) => x.id === session.suite)!;
+    const suite = TLS12_SUITES.find((x) => x.id === session.suite)!;
+    this.#version = session.version ?? TLS12;
+    // TLS 1.0 and 1.1 run the same code with their PRF and handshake hash.
+    this.#suite = this.#version === TLS12
+      ? suite
+      : { ...suite, crypto: MD5_SHA1 };
     this.#master = session.master.slice();
     // A ticket's state is this connection's alone (a cached session stays cached).
     if (session.fromTicket) session.master.fill(0);
@@ -327,11 +359,16 @@ export class Tls12ResumedServer {
     const e = this.#e;
     const suite = this.#suite;
     const serverRandom = randomBytes(32);
-    // RFC 8446 4.1.3: a server that speaks TLS 1.3 marks a TLS 1.2 answer.
-    if (this.#e.policy.allows(TLS13, "server")) {
+    const legacy = this.#version !== TLS12;
+    // RFC 8446 4.1.3: a server that speaks a higher version marks a lower answer.
+    const tls13 = e.policy.allows(TLS13, "server");
+    if (legacy && (tls13 || e.policy.allows(TLS12, "server"))) {
+      serverRandom.set(DOWNGRADE_TLS11, 24);
+    } else if (!legacy && tls13) {
       serverRandom.set(DOWNGRADE_TLS12, 24);
     }
     e.version = TLS12;
+    e.wireVersion = this.#version;
     e.cipherBits = cipherKeyLen12(suite) * 8;
     e.cipherSuite = suite.id;
     e.group = this.#session.group;
@@ -347,13 +384,22 @@ export class Tls12ResumedServer {
         renegotiation: ch.renegotiation,
         protocol: e.protocol,
         ecPointFormats: suite.kex === "ecdhe",
+        version: this.#version,
       }),
     );
     e.transcript.add(sh);
     e.send(sh);
-    const c = recordCiphers12(suite, this.#master, ch.random, serverRandom);
+    const c = recordCiphers12(
+      suite,
+      this.#master,
+      ch.random,
+      serverRandom,
+      this.#version,
+    );
     this.#read = c.client;
-    e.out.push(plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1)));
+    e.out.push(
+      plainRecord(CT_CHANGE_CIPHER_SPEC, Uint8Array.of(1), e.wireVersion),
+    );
     e.writeCipher = c.server;
     const fin = handshakeMessage(
       HS_FINISHED,

@@ -29,7 +29,6 @@ import {
   HS_FINISHED,
   HS_NEW_SESSION_TICKET,
   HS_SERVER_HELLO,
-  TLS12,
   TLS13,
   TLS13_SIGNATURE_SCHEMES,
 } from "./constants.ts";
@@ -185,8 +184,7 @@ export class TlsServer extends TlsEngine {
       this.serverName = ch.serverName;
       this.requireMessageBoundary();
       // TLS 1.2 sessions by id, under the TLS 1.3 tickets' rules.
-      // Only TLS 1.2 sessions are kept and resumed.
-      const may = this.#resumable && this.issueTicket && version === TLS12;
+      const may = this.#resumable && this.issueTicket;
       const found = may
         ? findSession12(
           this.#cred,
@@ -194,6 +192,7 @@ export class TlsServer extends TlsEngine {
           ch,
           this.serverName,
           Date.now(),
+          version,
         )
         : null;
       this.#legacy = found

@@ -9,7 +9,8 @@
  * credential's cache once complete (abbreviated handshakes: `resume12.ts`).
  * TLS 1.1 and 1.0, when the credential allows them and the client offers nothing
  * higher, take the same flow with their PRF (`prf10.ts`), messages and signatures
- * without schemes and records of their version, and are never cached.
+ * without schemes and records of their version; their sessions are kept with
+ * their version, and resumed only in it.
  *
  * @module
  */
@@ -125,7 +126,7 @@ export class Tls12Server {
     this.#e = engine;
     this.#cred = cred;
     this.#ask = askCertificate;
-    this.#cacheable = cacheable && version === TLS12;
+    this.#cacheable = cacheable;
     this.#version = version;
   }
 
@@ -294,6 +295,7 @@ export class Tls12Server {
             sessionId: e.sessionId.slice(),
             master: this.#master!.slice(),
             suite: this.#suiteId,
+            ...(this.#legacy && { version: this.#version }),
             group: e.group,
             exchBits: e.exchBits,
             serverName: e.serverName,
@@ -330,6 +332,7 @@ export class Tls12Server {
   #sendTicket(): void {
     const e = this.#e;
     const ticket = sealTicket12(this.#cred.ticketKey(), {
+      version: this.#version,
       suite: this.#suiteId,
       group: e.group,
       exchBits: e.exchBits,

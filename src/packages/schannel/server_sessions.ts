@@ -23,6 +23,8 @@ export interface ServerSession12 {
   readonly master: Uint8Array;
   /** The TLS 1.2 suite's code point. */
   readonly suite: number;
+  /** The protocol version (absent: TLS 1.2; else TLS 1.1's or 1.0's). */
+  readonly version?: number;
   /** The ECDHE group of the full handshake (reported again when resumed); 0 for DHE and static RSA. */
   readonly group: number;
   /** DHE's prime or static RSA's modulus bits (`dwExchStrength`, reported again when resumed), else 0. */

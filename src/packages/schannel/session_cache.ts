@@ -55,6 +55,8 @@ export interface ClientSession12 {
   readonly master: Uint8Array;
   /** The TLS 1.2 suite's code point. */
   readonly suite: number;
+  /** The protocol version (absent: TLS 1.2; else TLS 1.1's or 1.0's). */
+  readonly version?: number;
   /** The ECDHE group of the full handshake (reported again when resumed). */
   readonly group: number;
   /** The DH prime's or RSA modulus' bits of a DHE or static-RSA full handshake. */

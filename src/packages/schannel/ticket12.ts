@@ -22,9 +22,13 @@ export const TICKET12_LIFETIME = SESSION_LIFETIME_MS / 1000;
 
 /** The first byte of a sealed TLS 1.2 state (TLS 1.3's is 1). */
 const VERSION12 = 2;
+/** The first byte of a sealed TLS 1.1 or 1.0 state, its version next. */
+const VERSION_LEGACY = 3;
 
 /** What a TLS 1.2 ticket of ours carries. */
 export interface Ticket12State {
+  /** The protocol version (TLS 1.2's 0x0303, or TLS 1.1's or 1.0's). */
+  version: number;
   /** The TLS 1.2 suite's code point. */
   suite: number;
   /** The ECDHE group of the full handshake (0 for DHE and static RSA). */
@@ -44,8 +48,10 @@ const DEC = new TextDecoder();
 
 /** Seals `st` into a ticket with `key`. */
 export function sealTicket12(key: TicketKey, st: Ticket12State): Uint8Array {
-  const w = new Writer().u8(VERSION12).u16(st.suite).u16(st.group)
-    .u16(st.exchBits);
+  const w = new Writer();
+  if (st.version === 0x0303) w.u8(VERSION12);
+  else w.u8(VERSION_LEGACY).u16(st.version);
+  w.u16(st.suite).u16(st.group).u16(st.exchBits);
   putTime(w, st.createdAt);
   w.vector(1, ENC.encode(st.serverName ?? "")).vector(1, st.master);
   return key.sealBytes(w.finish());
@@ -64,7 +70,12 @@ export function openTicket12(
   if (!plain) return null;
   try {
     const r = new Reader(plain, "ticket");
-    if (r.u8() !== VERSION12) return null;
+    const format = r.u8();
+    if (format !== VERSION12 && format !== VERSION_LEGACY) return null;
+    const version = format === VERSION12 ? 0x0303 : r.u16();
+    if (version !== 0x0301 && version !== 0x0302 && version !== 0x0303) {
+      return null;
+    }
     const suite = r.u16();
     const group = r.u16();
     const exchBits = r.u16();
@@ -77,6 +88,7 @@ export function openTicket12(
       return null;
     }
     return {
+      version,
       suite,
       group,
       exchBits,
