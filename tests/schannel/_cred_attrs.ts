@@ -56,14 +56,52 @@ export const ALL_ALGS = [
 ];
 
 /** A Deno test of this suite (ignored without the PKI). */
-export function attrTest(name: string, fn: () => void | Promise<void>): void {
-  Deno.test({
-    name: `schannel credential attributes: ${name}`,
-    ignore: pki === null,
-    sanitizeResources: false,
-    sanitizeOps: false,
-    fn,
-  });
+export const attrTest = pkiTests("schannel credential attributes");
+
+/**
+ * A registrar of Deno tests named `<prefix>: <name>`, ignored without the test PKI
+ * (peers' processes and sockets outlive single tests, so the sanitizers are off).
+ */
+export function pkiTests(
+  prefix: string,
+): (name: string, fn: () => void | Promise<void>) => void {
+  return (name, fn) =>
+    Deno.test({
+      name: `${prefix}: ${name}`,
+      ignore: pki === null,
+      sanitizeResources: false,
+      sanitizeOps: false,
+      fn,
+    });
+}
+
+/**
+ * Two connections of ours to an `s_server -www` on `port` with `cred`: `check` sees
+ * each page and context, the second expected to be resumed ("Reused" on the page,
+ * `SSL_SESSION_RECONNECT` in our context).
+ */
+export async function newThenReused(
+  port: number,
+  cred: CredHandle,
+  cipher: string,
+  check: (page: string, ctx: CtxtHandle) => void,
+): Promise<void> {
+  for (const reused of [false, true]) {
+    const tls = await SchannelStream.connect(
+      await connectWhenUp(port),
+      cred,
+      "localhost",
+    );
+    const page = await tls.getWwwPage();
+    // The version before the suite is the suite's first (SSLv3, TLSv1 for _SHA).
+    assert.match(
+      page,
+      new RegExp(`${reused ? "Reused" : "New"}, \\S+, Cipher is ${cipher}\\b`),
+    );
+    assert.equal(sessionInfo(tls.context).reconnect, reused);
+    check(page, tls.context);
+    tls.close();
+  }
 }
 
 /** A client credential trusting the RSA CA. */

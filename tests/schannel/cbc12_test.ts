@@ -28,24 +28,17 @@ import { acquire, handshake, seal, unseal } from "./_tls.ts";
 import { query } from "./_dhe_rsa12.ts";
 import {
   echoLine,
+  newThenReused,
   pki,
+  pkiTests,
   sClientArgs,
   serverCred,
   setAlgs,
   sServer,
 } from "./_cred_attrs.ts";
 import { sClientEcho } from "./_openssl.ts";
-import { connectWhenUp, SchannelStream } from "./_socket.ts";
 
-function cbcTest(name: string, fn: () => void | Promise<void>): void {
-  Deno.test({
-    name: `schannel TLS 1.2 CBC: ${name}`,
-    ignore: pki === null,
-    sanitizeResources: false,
-    sanitizeOps: false,
-    fn,
-  });
-}
+const cbcTest = pkiTests("schannel TLS 1.2 CBC");
 
 /** OpenSSL's name, the IANA name, the code point, the MAC and the certificate. */
 const SUITES: [string, string, number, "SHA1" | "SHA256" | "SHA384", string][] =
@@ -163,30 +156,14 @@ for (const s of SUITES) {
       ],
       2,
       async (port) => {
-        for (const reused of [false, true]) {
-          const tls = await SchannelStream.connect(
-            await connectWhenUp(port),
-            cred,
-            "localhost",
-          );
-          const page = await tls.getWwwPage();
-          assert.match(
-            page,
-            new RegExp(
-              // The version there is the suite's first (SSLv3, TLSv1.0 for the _SHA ones).
-              `${
-                reused ? "Reused" : "New"
-              }, (?:SSLv3|TLSv1\\.\\d), Cipher is ${name}\\b`,
-            ),
-          );
+        await newThenReused(port, cred, name, (page, ctx) => {
           assert.match(page, /Protocol\s*: TLSv1\.2\n/);
-          assertAttributes(tls.context, s);
+          assertAttributes(ctx, s);
           assert.equal(
-            query(tls.context, SECPKG_ATTR_CIPHER_INFO).dwCipherSuite,
+            query(ctx, SECPKG_ATTR_CIPHER_INFO).dwCipherSuite,
             id,
           );
-          tls.close();
-        }
+        });
       },
     );
   });

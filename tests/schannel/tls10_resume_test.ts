@@ -20,7 +20,9 @@ import {
 } from "../../mod.ts";
 import {
   echoLine,
+  newThenReused,
   pki,
+  pkiTests,
   sClientArgs,
   setProtocols,
   sServer,
@@ -29,17 +31,8 @@ import { acquire, handshake } from "./_tls.ts";
 import { query } from "./_dhe_rsa12.ts";
 import { sessionInfo } from "./_resume.ts";
 import { sClientEcho } from "./_openssl.ts";
-import { connectWhenUp, SchannelStream } from "./_socket.ts";
 
-function resumeTest(name: string, fn: () => void | Promise<void>): void {
-  Deno.test({
-    name: `schannel TLS 1.0/1.1 resumption: ${name}`,
-    ignore: pki === null,
-    sanitizeResources: false,
-    sanitizeOps: false,
-    fn,
-  });
-}
+const resumeTest = pkiTests("schannel TLS 1.0/1.1 resumption");
 
 const VERSIONS = [
   ["-tls1", "TLSv1", SP_PROT_TLS1_0_CLIENT, SP_PROT_TLS1_0_SERVER],
@@ -66,29 +59,18 @@ for (const [flag, name, clientBit] of VERSIONS) {
           ],
           2,
           async (port) => {
-            for (const reused of [false, true]) {
-              const tls = await SchannelStream.connect(
-                await connectWhenUp(port),
-                cred,
-                "localhost",
-              );
-              const page = await tls.getWwwPage();
-              assert.match(
-                page,
-                new RegExp(
-                  `${
-                    reused ? "Reused" : "New"
-                  }, \\S+, Cipher is ECDHE-RSA-AES128-SHA`,
-                ),
-              );
-              assert.match(page, new RegExp(`Protocol\\s*: ${name}\\n`));
-              assert.equal(sessionInfo(tls.context).reconnect, reused);
-              assert.equal(
-                query(tls.context, SECPKG_ATTR_CONNECTION_INFO).dwProtocol,
-                clientBit,
-              );
-              tls.close();
-            }
+            await newThenReused(
+              port,
+              cred,
+              "ECDHE-RSA-AES128-SHA",
+              (page, ctx) => {
+                assert.match(page, new RegExp(`Protocol\\s*: ${name}\\n`));
+                assert.equal(
+                  query(ctx, SECPKG_ATTR_CONNECTION_INFO).dwProtocol,
+                  clientBit,
+                );
+              },
+            );
           },
         );
       },

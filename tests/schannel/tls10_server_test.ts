@@ -18,20 +18,12 @@ import {
   SP_PROT_TLS1_2_SERVER,
   SP_PROT_TLS1_3_SERVER,
 } from "../../mod.ts";
-import { echoLine, pki, sClientArgs } from "./_cred_attrs.ts";
+import { echoLine, pki, pkiTests, sClientArgs } from "./_cred_attrs.ts";
 import { acquire, ASC_FLAGS, handshake, seal, unseal } from "./_tls.ts";
 import { query } from "./_dhe_rsa12.ts";
 import { sClientEcho } from "./_openssl.ts";
 
-function serverTest(name: string, fn: () => void | Promise<void>): void {
-  Deno.test({
-    name: `schannel TLS 1.0/1.1 server: ${name}`,
-    ignore: pki === null,
-    sanitizeResources: false,
-    sanitizeOps: false,
-    fn,
-  });
-}
+const serverTest = pkiTests("schannel TLS 1.0/1.1 server");
 
 const ALL = SP_PROT_TLS1_0_SERVER | SP_PROT_TLS1_1_SERVER |
   SP_PROT_TLS1_2_SERVER | SP_PROT_TLS1_3_SERVER;

@@ -26,21 +26,13 @@ import {
   SP_PROT_TLS1_2_CLIENT,
   SP_PROT_TLS1_3_CLIENT,
 } from "../../mod.ts";
-import { pki, sServer } from "./_cred_attrs.ts";
+import { pki, pkiTests, sServer } from "./_cred_attrs.ts";
 import { acquire, isc } from "./_tls.ts";
 import { query } from "./_dhe_rsa12.ts";
 import { connectWhenUp, SchannelStream } from "./_socket.ts";
 import { spawnSServer, withSServer } from "./_openssl.ts";
 
-function tls10Test(name: string, fn: () => void | Promise<void>): void {
-  Deno.test({
-    name: `schannel TLS 1.0/1.1 client: ${name}`,
-    ignore: pki === null,
-    sanitizeResources: false,
-    sanitizeOps: false,
-    fn,
-  });
-}
+const tls10Test = pkiTests("schannel TLS 1.0/1.1 client");
 
 /** s_server's flag, its page's name, our `SP_PROT_*` bit and our header size. */
 const VERSIONS = [
