@@ -67,11 +67,9 @@ import {
   finished12,
   masterSecret12,
   suiteFitsVersion,
+  suiteInVersion,
   type Tls12Suite,
 } from "./prf.ts";
-import { MD5_SHA1 } from "./prf10.ts";
-import type { Tls13Suite } from "./keys.ts";
-import type { Kex12 } from "./prf.ts";
 import { plainRecord, type RecordProtection } from "./record.ts";
 import { recordCiphers12 } from "./ciphers12.ts";
 import { resumesSession, Tls12ResumedClient } from "./resume12.ts";
@@ -91,14 +89,11 @@ import {
 
 /** What the TLS 1.3 client hands over when the server picked TLS 1.2. */
 export interface Tls12ClientStart {
-  /** The suite's PRF hash and AES key length. */
-  suite: Tls13Suite;
-  /** The suite's code point. */
-  suiteId: number;
-  /** The suite (its record protection: AEAD or CBC). */
+  /**
+   * The suite: code point, key exchange, PRF hash (`crypto`; TLS 1.0/1.1's for
+   * those versions) and record protection (AEAD or CBC).
+   */
   suite12: Tls12Suite;
-  /** The suite's key exchange. */
-  kex: Kex12;
   /** The engine (transcript, output, ciphers, results). */
   engine: TlsEngine & {
     peerChain: Uint8Array[];
@@ -210,10 +205,7 @@ export function startTls12(
       "the server chose a protocol not offered",
     );
   }
-  // TLS 1.0 and 1.1 run the same code with their PRF and handshake hash.
-  const suite12: Tls12Suite = version === TLS12
-    ? offered
-    : { ...offered, crypto: MD5_SHA1 };
+  const suite12 = suiteInVersion(offered, version);
   engine.protocol = sh.protocol;
   engine.version = TLS12;
   engine.wireVersion = version;
@@ -242,10 +234,7 @@ export function startTls12(
   return new Tls12Client({
     ...rest,
     engine,
-    suite: suite12.crypto,
-    suiteId: suite12.id,
     suite12,
-    kex: suite12.kex,
     serverRandom: sh.random.slice(),
     ems: sh.ems,
     schemes: SIGNATURE_SCHEMES,
@@ -312,7 +301,7 @@ export class Tls12Client {
           e.transcript.add(raw);
           return;
         }
-        if (this.#s.kex === "rsa") {
+        if (this.#s.suite12.kex === "rsa") {
           // RFC 5246 7.4.3: no ServerKeyExchange with static RSA.
           if (type === HS_SERVER_KEY_EXCHANGE) {
             throw unexpected("a ServerKeyExchange with static RSA");
@@ -358,13 +347,18 @@ export class Tls12Client {
       case "finished": {
         if (type !== HS_FINISHED) throw unexpected("expected Finished");
         requireFinished(
-          finished12(this.#s.suite, this.#master!, false, e.transcript.hash()),
+          finished12(
+            this.#s.suite12.crypto,
+            this.#master!,
+            false,
+            e.transcript.hash(),
+          ),
           body,
           "server",
         );
         e.transcript.add(raw);
         this.#keep();
-        e.keepMaster12(this.#s.suite, this.#master!, this.#s.ems);
+        e.keepMaster12(this.#s.suite12.crypto, this.#master!, this.#s.ems);
         this.#master!.fill(0);
         this.#state = "done";
         e.connected = true;
@@ -425,7 +419,7 @@ export class Tls12Client {
           : undefined,
       }),
       master: this.#master!.slice(),
-      suite: s.suiteId,
+      suite: s.suite12.id,
       ...(this.#legacy && { version: e.wireVersion }),
       group: e.group,
       createdAt: Date.now(),
@@ -510,7 +504,7 @@ export class Tls12Client {
 
   #serverKeyExchange(body: Uint8Array): void {
     const s = this.#s;
-    if (s.kex === "dhe") return this.#dheServerKeyExchange(body);
+    if (s.suite12.kex === "dhe") return this.#dheServerKeyExchange(body);
     const ske = parseServerKeyExchange(body, this.#legacy);
     if (!s.cred.groups.includes(ske.group)) {
       throw new TlsAlert(
@@ -550,7 +544,7 @@ export class Tls12Client {
       handshakeMessage(HS_CLIENT_KEY_EXCHANGE, this.#cke),
     );
     this.#master = masterSecret12(
-      this.#s.suite,
+      this.#s.suite12.crypto,
       this.#shared!,
       s.ems,
       e.transcript.hash(),
@@ -587,7 +581,7 @@ export class Tls12Client {
     add(
       handshakeMessage(
         HS_FINISHED,
-        finished12(s.suite, this.#master, true, e.transcript.hash()),
+        finished12(s.suite12.crypto, this.#master, true, e.transcript.hash()),
       ),
     );
     this.#state = "ccs";

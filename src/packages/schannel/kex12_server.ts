@@ -49,7 +49,10 @@ import {
   ALERT_HANDSHAKE_FAILURE,
   ALERT_ILLEGAL_PARAMETER,
   ALERT_INSUFFICIENT_SECURITY,
+  DOWNGRADE_TLS11,
+  DOWNGRADE_TLS12,
   TLS12,
+  TLS13,
 } from "./constants.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import type { TlsPolicy } from "./credential_attributes.ts";
@@ -110,6 +113,21 @@ export interface ServerChoice12 {
   group: number;
   /** The ServerKeyExchange's signature scheme (0 for static RSA: none is sent). */
   scheme: number;
+}
+
+/**
+ * A server random for a TLS 1.2, 1.1 or 1.0 answer (`version`): a server that also
+ * speaks a higher version marks it with RFC 8446 4.1.3's DOWNGRD sentinel.
+ */
+export function serverRandom12(policy: TlsPolicy, version: number): Uint8Array {
+  const random = randomBytes(32);
+  const tls13 = policy.allows(TLS13, "server");
+  if (version !== TLS12 && (tls13 || policy.allows(TLS12, "server"))) {
+    random.set(DOWNGRADE_TLS11, 24);
+  } else if (version === TLS12 && tls13) {
+    random.set(DOWNGRADE_TLS12, 24);
+  }
+  return random;
 }
 
 /**

@@ -62,6 +62,14 @@ export function suiteFitsVersion(s: Tls12Suite, version: number): boolean {
   return version === TLS12 || s.cbc?.hash === "SHA1";
 }
 
+/**
+ * `s` as `version` runs it: itself in TLS 1.2; in TLS 1.1 and 1.0 with their PRF and
+ * handshake hash ({@link MD5_SHA1}) as its `crypto`, so the TLS 1.2 code runs them.
+ */
+export function suiteInVersion(s: Tls12Suite, version: number): Tls12Suite {
+  return version === TLS12 ? s : { ...s, crypto: MD5_SHA1 };
+}
+
 /** The key length in bytes of a TLS 1.2 suite's record cipher. */
 export function cipherKeyLen12(s: Tls12Suite): number {
   return s.cbc?.keyLen ?? s.crypto.keyLen;

@@ -17,13 +17,10 @@ import {
   ALERT_HANDSHAKE_FAILURE,
   ALERT_ILLEGAL_PARAMETER,
   CT_CHANGE_CIPHER_SPEC,
-  DOWNGRADE_TLS11,
-  DOWNGRADE_TLS12,
   HS_FINISHED,
   HS_NEW_SESSION_TICKET,
   HS_SERVER_HELLO,
   TLS12,
-  TLS13,
 } from "./constants.ts";
 import type { SchannelCredential } from "./credentials.ts";
 import type { TlsPolicy } from "./credential_attributes.ts";
@@ -34,11 +31,12 @@ import { requireFinished } from "./peer.ts";
 import {
   cipherKeyLen12,
   finished12,
+  suiteInVersion,
   TLS12_SUITES,
   type Tls12Suite,
 } from "./prf.ts";
+import { serverRandom12 } from "./kex12_server.ts";
 import { plainRecord, type RecordProtection } from "./record.ts";
-import { MD5_SHA1 } from "./prf10.ts";
 import { recordCiphers12 } from "./ciphers12.ts";
 import type { ServerSession12 } from "./server_sessions.ts";
 import type { ClientSession12 } from "./session_cache.ts";
@@ -343,12 +341,11 @@ export class Tls12ResumedServer {
     this.#e = engine;
     this.#cred = cred;
     this.#session = session;
-    const suite = TLS12_SUITES.find((x) => x.id === session.suite)!;
     this.#version = session.version ?? TLS12;
-    // TLS 1.0 and 1.1 run the same code with their PRF and handshake hash.
-    this.#suite = this.#version === TLS12
-      ? suite
-      : { ...suite, crypto: MD5_SHA1 };
+    this.#suite = suiteInVersion(
+      TLS12_SUITES.find((x) => x.id === session.suite)!,
+      this.#version,
+    );
     this.#master = session.master.slice();
     // A ticket's state is this connection's alone (a cached session stays cached).
     if (session.fromTicket) session.master.fill(0);
@@ -358,15 +355,7 @@ export class Tls12ResumedServer {
   clientHello(ch: ClientHello, raw: Uint8Array): void {
     const e = this.#e;
     const suite = this.#suite;
-    const serverRandom = randomBytes(32);
-    const legacy = this.#version !== TLS12;
-    // RFC 8446 4.1.3: a server that speaks a higher version marks a lower answer.
-    const tls13 = e.policy.allows(TLS13, "server");
-    if (legacy && (tls13 || e.policy.allows(TLS12, "server"))) {
-      serverRandom.set(DOWNGRADE_TLS11, 24);
-    } else if (!legacy && tls13) {
-      serverRandom.set(DOWNGRADE_TLS12, 24);
-    }
+    const serverRandom = serverRandom12(e.policy, this.#version);
     e.version = TLS12;
     e.wireVersion = this.#version;
     e.cipherBits = cipherKeyLen12(suite) * 8;

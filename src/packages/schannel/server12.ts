@@ -26,8 +26,6 @@ import {
 import {
   ALERT_DECRYPT_ERROR,
   CT_CHANGE_CIPHER_SPEC,
-  DOWNGRADE_TLS11,
-  DOWNGRADE_TLS12,
   HS_CERTIFICATE,
   HS_CERTIFICATE_REQUEST,
   HS_CERTIFICATE_STATUS,
@@ -56,10 +54,9 @@ import {
   cipherKeyLen12,
   finished12,
   masterSecret12,
+  suiteInVersion,
   type Tls12Suite,
 } from "./prf.ts";
-import { AES128_SHA256, type Tls13Suite } from "./keys.ts";
-import { MD5_SHA1 } from "./prf10.ts";
 import { plainRecord, type RecordProtection } from "./record.ts";
 import { recordCiphers12 } from "./ciphers12.ts";
 import type { SchannelCredential } from "./credentials.ts";
@@ -75,6 +72,7 @@ import {
   chooseServerSuite12,
   type ServerKex12,
   serverKex12,
+  serverRandom12,
 } from "./kex12_server.ts";
 import { SEC_E_DECRYPT_FAILURE } from "../../sspi/status.ts";
 
@@ -95,7 +93,6 @@ export class Tls12Server {
   #cacheable: boolean;
   /** An RFC 5077 ticket goes to the client instead of the session cache. */
   #issueTicket = false;
-  #suiteId = 0;
   #state: State = "cke";
   #clientRandom: Uint8Array = new Uint8Array(0);
   #serverRandom: Uint8Array = new Uint8Array(0);
@@ -104,7 +101,7 @@ export class Tls12Server {
   #secret: Uint8Array | null = null;
   #master: Uint8Array | null = null;
   /** The chosen suite's PRF hash and AES key length. */
-  #suite: Tls13Suite = AES128_SHA256;
+  /** The suite chosen (its `crypto` the PRF hash: TLS 1.0/1.1's for those). */
   #suite12: Tls12Suite | null = null;
   #version: number;
   #pendingRead: RecordProtection | null = null;
@@ -141,24 +138,13 @@ export class Tls12Server {
     const key = this.#cred.key()!;
     const legacy = this.#legacy;
     const choice = chooseServerSuite12(this.#cred, ch, e.policy, this.#version);
-    // TLS 1.0 and 1.1 run the same code with their PRF and handshake hash.
-    const chosen: Tls12Suite = legacy
-      ? { ...choice.suite, crypto: MD5_SHA1 }
-      : choice.suite;
-    const suite = this.#suiteId = chosen.id;
-    this.#suite = chosen.crypto;
+    const chosen = suiteInVersion(choice.suite, this.#version);
+    const suite = chosen.id;
     this.#suite12 = chosen;
     this.#e.cipherBits = cipherKeyLen12(chosen) * 8;
     this.#e.cipherSuite = chosen.id;
     this.#clientRandom = ch.random.slice();
-    this.#serverRandom = randomBytes(32);
-    // RFC 8446 4.1.3: a server that speaks a higher version marks a lower answer.
-    const tls13 = e.policy.allows(0x0304, "server");
-    if (legacy && (tls13 || e.policy.allows(TLS12, "server"))) {
-      this.#serverRandom.set(DOWNGRADE_TLS11, 24);
-    } else if (!legacy && tls13) {
-      this.#serverRandom.set(DOWNGRADE_TLS12, 24);
-    }
+    this.#serverRandom = serverRandom12(e.policy, this.#version);
     this.#ems = ch.ems;
     // RFC 7627 5.3: only sessions with the extended master secret are resumed.
     this.#cacheable &&= ch.ems;
@@ -167,7 +153,7 @@ export class Tls12Server {
     e.sessionId = this.#cacheable ? randomBytes(32) : new Uint8Array(0);
     e.version = TLS12;
     e.wireVersion = this.#version;
-    e.transcript.useSuite(this.#suite);
+    e.transcript.useSuite(chosen.crypto);
     e.transcript.add(raw);
     const send = (m: Uint8Array) => {
       e.transcript.add(m);
@@ -274,7 +260,12 @@ export class Tls12Server {
       case "finished": {
         if (type !== HS_FINISHED) throw unexpected("expected Finished");
         requireFinished(
-          finished12(this.#suite, this.#master!, true, e.transcript.hash()),
+          finished12(
+            this.#suite12!.crypto,
+            this.#master!,
+            true,
+            e.transcript.hash(),
+          ),
           body,
           "client",
         );
@@ -286,7 +277,12 @@ export class Tls12Server {
         e.writeCipher = this.#pendingWrite;
         const fin = handshakeMessage(
           HS_FINISHED,
-          finished12(this.#suite, this.#master!, false, e.transcript.hash()),
+          finished12(
+            this.#suite12!.crypto,
+            this.#master!,
+            false,
+            e.transcript.hash(),
+          ),
         );
         e.transcript.add(fin);
         e.send(fin);
@@ -294,7 +290,7 @@ export class Tls12Server {
           this.#cred.serverSessions().add({
             sessionId: e.sessionId.slice(),
             master: this.#master!.slice(),
-            suite: this.#suiteId,
+            suite: this.#suite12!.id,
             ...(this.#legacy && { version: this.#version }),
             group: e.group,
             exchBits: e.exchBits,
@@ -302,7 +298,7 @@ export class Tls12Server {
             createdAt: Date.now(),
           });
         }
-        e.keepMaster12(this.#suite, this.#master!, this.#ems);
+        e.keepMaster12(this.#suite12!.crypto, this.#master!, this.#ems);
         this.#master!.fill(0);
         this.#state = "done";
         e.connected = true;
@@ -333,7 +329,7 @@ export class Tls12Server {
     const e = this.#e;
     const ticket = sealTicket12(this.#cred.ticketKey(), {
       version: this.#version,
-      suite: this.#suiteId,
+      suite: this.#suite12!.id,
       group: e.group,
       exchBits: e.exchBits,
       createdAt: Date.now(),
@@ -387,7 +383,7 @@ export class Tls12Server {
   #keys(): void {
     const e = this.#e;
     this.#master = masterSecret12(
-      this.#suite,
+      this.#suite12!.crypto,
       this.#secret!,
       this.#ems,
       e.transcript.hash(),
