@@ -113,21 +113,18 @@ export function parseCertificateVerify10(body: Uint8Array): Uint8Array {
   return signature;
 }
 
-/** Encodes a ServerKeyExchange of TLS 1.0 or 1.1: the parameters and signature. */
-export function encodeServerKeyExchange10(
-  params: Uint8Array,
-  signature: Uint8Array,
-): Uint8Array {
-  return new Writer().bytes(params).vector(2, signature).finish();
-}
-
-/** Encodes a ServerKeyExchange. */
+/**
+ * Encodes a ServerKeyExchange: the parameters, the signature scheme (null: TLS 1.0
+ * or 1.1, which name none) and the signature.
+ */
 export function encodeServerKeyExchange(
   params: Uint8Array,
-  scheme: number,
+  scheme: number | null,
   signature: Uint8Array,
 ): Uint8Array {
-  return new Writer().bytes(params).u16(scheme).vector(2, signature).finish();
+  const w = new Writer().bytes(params);
+  if (scheme !== null) w.u16(scheme);
+  return w.vector(2, signature).finish();
 }
 
 /**

@@ -46,7 +46,6 @@ import {
   encodeCertificateRequest12,
   encodeServerHello12,
   encodeServerKeyExchange,
-  encodeServerKeyExchange10,
   parseCertificate12,
   parseCertificateVerify10,
 } from "./messages12.ts";
@@ -196,13 +195,11 @@ export class Tls12Server {
       send(
         handshakeMessage(
           HS_SERVER_KEY_EXCHANGE,
-          legacy
-            ? encodeServerKeyExchange10(kex.params, signLegacy(key, signed))
-            : encodeServerKeyExchange(
-              kex.params,
-              choice.scheme,
-              sign(key, choice.scheme, signed),
-            ),
+          encodeServerKeyExchange(
+            kex.params,
+            legacy ? null : choice.scheme,
+            legacy ? signLegacy(key, signed) : sign(key, choice.scheme, signed),
+          ),
         ),
       );
     }
