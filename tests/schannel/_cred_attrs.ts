@@ -248,10 +248,10 @@ export function sClientArgs(cert: "rsa" | "ec", extra: string[]): string[] {
   ];
 }
 
-/** A line of `n` letters and its newline, for echoes. */
-export function echoLine(n: number): string {
-  return Array.from({ length: n }, (_, i) => "abcdefghij"[i % 10]).join("") +
-    "\n";
+/** A line of `n` of `letters` over and over, and its newline, for echoes. */
+export function echoLine(n: number, letters = "abcdefghij"): string {
+  return Array.from({ length: n }, (_, i) => letters[i % letters.length])
+    .join("") + "\n";
 }
 
 /** `openssl s_client <extra>` into our server with `cred`: what s_client printed. */

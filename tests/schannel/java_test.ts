@@ -61,6 +61,95 @@ async function stores(dir: string, cert: TestCert, ca: TestCert, name: string) {
   return { keyStore, trustStore };
 }
 
+/**
+ * A JSSE server on `keyStore` (`protocol`, only `suite` when given) and our client
+ * trusting `caCert`, sending `line`: its answer, and what the server printed.
+ */
+async function jsseServer(
+  keyStore: string,
+  caCert: string,
+  protocol: string,
+  line: string,
+  suite?: string,
+): Promise<{ answer: string; printed: string; log: string }> {
+  const port = freePort();
+  const server = new Deno.Command("java", {
+    args: [
+      PEER,
+      "server",
+      String(port),
+      keyStore,
+      PASS,
+      protocol,
+      ...(suite ? [suite] : []),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const conn = await connectWhenUp(port, 300, 100); // the JVM starts first
+  const tls = await SchannelStream.connect(
+    conn,
+    acquire("client", { RootCertificates: caCert }),
+    "localhost",
+  );
+  await tls.write(enc.encode(line));
+  const answer = await tls.readText((t) => t.includes("\n"));
+  tls.close();
+  const out = await server.output();
+  return {
+    answer,
+    printed: dec.decode(out.stdout),
+    log: dec.decode(out.stderr),
+  };
+}
+
+/**
+ * Our server with `cert` and a JSSE client trusting `trustStore` (checking our chain
+ * and the name "localhost"; `protocol`, only `suite` when given): the line our
+ * server read, and what the client printed.
+ */
+async function jsseClient(
+  cert: TestCert,
+  trustStore: string,
+  protocol: string,
+  suite?: string,
+): Promise<{ served: string; printed: string; log: string }> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const ours = acquire("server", {
+    Certificate: cert.cert,
+    PrivateKey: cert.key,
+  });
+  const served = (async () => {
+    const c = await listener.accept();
+    const s = await SchannelStream.accept(c, ours);
+    const line = await s.readText((t) => t.includes("\n"));
+    await s.write(enc.encode(line.toUpperCase()));
+    await new Promise((r) => setTimeout(r, 100));
+    s.close();
+    return line;
+  })();
+  const client = await new Deno.Command("java", {
+    args: [
+      PEER,
+      "client",
+      String((listener.addr as Deno.NetAddr).port),
+      trustStore,
+      PASS,
+      protocol,
+      "localhost",
+      ...(suite ? [suite] : []),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  listener.close();
+  return {
+    served: await served,
+    printed: dec.decode(client.stdout),
+    log: dec.decode(client.stderr),
+  };
+}
+
 await javaToolTest(
   "schannel interop: JSSE (OpenJDK) server and client, TLS 1.3 and 1.2, RSA and P-256",
   async () => {
@@ -78,68 +167,22 @@ await javaToolTest(
         const { keyStore, trustStore } = await stores(dir, cert, ca, kind);
         for (const protocol of ["TLSv1.3", "TLSv1.2"]) {
           // JSSE server, our client.
-          const port = freePort();
-          const server = new Deno.Command("java", {
-            args: [PEER, "server", String(port), keyStore, PASS, protocol],
-            stdout: "piped",
-            stderr: "piped",
-          }).spawn();
-          const conn = await connectWhenUp(port, 300, 100); // the JVM starts first
-          const tls = await SchannelStream.connect(
-            conn,
-            acquire("client", { RootCertificates: ca.cert }),
-            "localhost",
+          const s = await jsseServer(
+            keyStore,
+            ca.cert,
+            protocol,
+            `from schannel ${kind} ${protocol}\n`,
           );
-          await tls.write(enc.encode(`from schannel ${kind} ${protocol}\n`));
-          const answer = await tls.readText((t) => t.includes("\n"));
-          tls.close();
-          const out = await server.output();
           assert.equal(
-            answer,
+            s.answer,
             `FROM SCHANNEL ${kind.toUpperCase()} ${protocol.toUpperCase()}\n`,
           );
-          assert.match(
-            dec.decode(out.stdout),
-            new RegExp(`${protocol} TLS_`),
-            dec.decode(out.stderr),
-          );
+          assert.match(s.printed, new RegExp(`${protocol} TLS_`), s.log);
           // Our server, JSSE client (it checks our chain against the CA and the name).
-          const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-          const ours = acquire("server", {
-            Certificate: cert.cert,
-            PrivateKey: cert.key,
-          });
-          const served = (async () => {
-            const c = await listener.accept();
-            const s = await SchannelStream.accept(c, ours);
-            const line = await s.readText((t) => t.includes("\n"));
-            await s.write(enc.encode(line.toUpperCase()));
-            await new Promise((r) => setTimeout(r, 100));
-            s.close();
-            return line;
-          })();
-          const client = await new Deno.Command("java", {
-            args: [
-              PEER,
-              "client",
-              String((listener.addr as Deno.NetAddr).port),
-              trustStore,
-              PASS,
-              protocol,
-              "localhost",
-            ],
-            stdout: "piped",
-            stderr: "piped",
-          }).output();
-          listener.close();
-          assert.equal(await served, "hello from java\n");
-          const printed = dec.decode(client.stdout);
-          assert.match(
-            printed,
-            /^HELLO FROM JAVA\n/,
-            dec.decode(client.stderr),
-          );
-          assert.match(printed, new RegExp(`${protocol} TLS_`));
+          const c = await jsseClient(cert, trustStore, protocol);
+          assert.equal(c.served, "hello from java\n");
+          assert.match(c.printed, /^HELLO FROM JAVA\n/, c.log);
+          assert.match(c.printed, new RegExp(`${protocol} TLS_`));
         }
       }
     } finally {
@@ -158,71 +201,27 @@ await javaToolTest(
       // JSSE server (RSA), our client.
       const rsa = await stores(dir, pki.rsaServer, pki.rsaCa, "rsa");
       const suite1 = "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384";
-      const port = freePort();
-      const server = new Deno.Command("java", {
-        args: [
-          PEER,
-          "server",
-          String(port),
-          rsa.keyStore,
-          PASS,
-          "TLSv1.2",
-          suite1,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const tls = await SchannelStream.connect(
-        await connectWhenUp(port, 300, 100),
-        acquire("client", { RootCertificates: pki.rsaCa.cert }),
-        "localhost",
+      const s = await jsseServer(
+        rsa.keyStore,
+        pki.rsaCa.cert,
+        "TLSv1.2",
+        "through cbc\n",
+        suite1,
       );
-      await tls.write(enc.encode("through cbc\n"));
-      const answer = await tls.readText((t) => t.includes("\n"));
-      tls.close();
-      const out = await server.output();
-      assert.equal(answer, "THROUGH CBC\n");
-      assert.match(
-        dec.decode(out.stdout),
-        new RegExp(`TLSv1\\.2 ${suite1}`),
-        dec.decode(out.stderr),
-      );
+      assert.equal(s.answer, "THROUGH CBC\n");
+      assert.match(s.printed, new RegExp(`TLSv1\\.2 ${suite1}`), s.log);
       // Our server (P-256), JSSE client.
       const ec = await stores(dir, pki.ecServer, pki.ecCa, "ec");
       const suite2 = "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256";
-      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-      const ours = acquire("server", {
-        Certificate: pki.ecServer.cert,
-        PrivateKey: pki.ecServer.key,
-      });
-      const served = (async () => {
-        const c = await listener.accept();
-        const s = await SchannelStream.accept(c, ours);
-        const line = await s.readText((t) => t.includes("\n"));
-        await s.write(enc.encode(line.toUpperCase()));
-        await new Promise((r) => setTimeout(r, 100));
-        s.close();
-        return line;
-      })();
-      const client = await new Deno.Command("java", {
-        args: [
-          PEER,
-          "client",
-          String((listener.addr as Deno.NetAddr).port),
-          ec.trustStore,
-          PASS,
-          "TLSv1.2",
-          "localhost",
-          suite2,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      listener.close();
-      assert.equal(await served, "hello from java\n");
-      const printed = dec.decode(client.stdout);
-      assert.match(printed, /^HELLO FROM JAVA\n/, dec.decode(client.stderr));
-      assert.match(printed, new RegExp(`TLSv1\\.2 ${suite2}`));
+      const c = await jsseClient(
+        pki.ecServer,
+        ec.trustStore,
+        "TLSv1.2",
+        suite2,
+      );
+      assert.equal(c.served, "hello from java\n");
+      assert.match(c.printed, /^HELLO FROM JAVA\n/, c.log);
+      assert.match(c.printed, new RegExp(`TLSv1\\.2 ${suite2}`));
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -26,7 +26,7 @@ import {
   SP_PROT_TLS1_2_CLIENT,
   SP_PROT_TLS1_3_CLIENT,
 } from "../../mod.ts";
-import { pki, pkiTests, sServer } from "./_cred_attrs.ts";
+import { echoLine, pki, pkiTests, sServer } from "./_cred_attrs.ts";
 import { acquire, isc } from "./_tls.ts";
 import { query } from "./_dhe_rsa12.ts";
 import { connectWhenUp, SchannelStream } from "./_socket.ts";
@@ -122,11 +122,8 @@ for (const [flag, name, bit, header] of VERSIONS) {
       "-quiet",
     ], "piped");
     const enc = new TextEncoder();
-    const lineOf = (s: string) =>
-      Array.from({ length: 40_000 }, (_, i) => s[i % s.length]).join("") +
-      "\n";
-    const up = lineOf("abcdefghij");
-    const down = lineOf("KLMNOPQRST");
+    const up = echoLine(40_000);
+    const down = echoLine(40_000, "KLMNOPQRST");
     const w = child.stdin.getWriter();
     const out = child.stdout.getReader();
     try {
