@@ -70,7 +70,7 @@ export function encryptStream(
     return SEC_E_INVALID_TOKEN;
   }
   const plain = bufferBytes(data);
-  const tail = write.trailerFor?.(plain.length) ?? write.trailer;
+  const tail = write.trailerFor(plain.length);
   if (
     header.pvBuffer.length < write.header ||
     trailer.pvBuffer.length < tail ||

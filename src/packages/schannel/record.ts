@@ -124,11 +124,11 @@ export interface RecordProtection {
    * most a record takes (MAC and a block of padding).
    */
   readonly trailer: number;
-  /** The trailer of a record of `length` bytes, when it varies (CBC padding). */
-  trailerFor?(length: number): number;
+  /** The trailer of a record of `length` bytes (`trailer`, but for CBC's padding). */
+  trailerFor(length: number): number;
   /**
    * Protects `data` in place as a record of `type`: `header` (this.header bytes)
-   * and `trailer` (this.trailer bytes, or `trailerFor(data.length)`) are written.
+   * and `trailer` (`trailerFor(data.length)` bytes) are written.
    */
   sealParts(
     type: number,
@@ -153,6 +153,10 @@ export interface RecordProtection {
 export class RecordCipher implements RecordProtection {
   readonly header = RECORD_HEADER;
   readonly trailer = 17;
+
+  trailerFor(): number {
+    return this.trailer;
+  }
   #aead: Aead;
   #iv: Uint8Array;
   #seq = 0;

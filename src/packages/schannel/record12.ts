@@ -65,7 +65,7 @@ export function wholeRecord(
   type: number,
   data: Uint8Array,
 ): Uint8Array {
-  const tail = p.trailerFor?.(data.length) ?? p.trailer;
+  const tail = p.trailerFor(data.length);
   const out = new Uint8Array(p.header + data.length + tail);
   out.set(data, p.header);
   p.sealParts(
@@ -82,6 +82,10 @@ const TAG = 16;
 export class RecordCipher12 implements RecordProtection {
   readonly header: number;
   readonly trailer = TAG;
+
+  trailerFor(): number {
+    return TAG;
+  }
   #aead: Aead;
   #salt: Uint8Array;
   /** Bytes of explicit nonce per record: 8 (AES-GCM) or 0 (ChaCha20-Poly1305). */
