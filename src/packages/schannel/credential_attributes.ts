@@ -123,6 +123,7 @@ export class TlsPolicy {
   /** The TLS 1.2 suites allowed, in our order of preference. */
   readonly suites12: readonly Tls12Suite[];
   readonly #rsaKey: boolean;
+  readonly #legacy = new Map<Role, number[]>();
 
   /** A policy; `rsaKey`: the credential's key is RSA (a server's DHE_RSA and static RSA). */
   constructor(
@@ -154,9 +155,17 @@ export class TlsPolicy {
       (this.enabledProtocols & protBit(version, role)) !== 0;
   }
 
-  /** The versions below TLS 1.3 `role` may speak, highest first. */
-  legacyVersions(role: Role): number[] {
-    return [TLS12, TLS11, TLS10].filter((v) => this.allows(v, role));
+  /**
+   * The versions below TLS 1.3 `role` may speak, highest first (worked out once:
+   * a policy does not change; the caller must not change the list).
+   */
+  legacyVersions(role: Role): readonly number[] {
+    let v = this.#legacy.get(role);
+    if (!v) {
+      v = [TLS12, TLS11, TLS10].filter((x) => this.allows(x, role));
+      this.#legacy.set(role, v);
+    }
+    return v;
   }
 
   /** The same policy with other bits and suites (same key). */
