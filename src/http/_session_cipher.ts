@@ -10,15 +10,13 @@
  * @module
  */
 import { SecBuffer, SecBufferDesc } from "../sspi/buffers.ts";
-import type { AttributeOut } from "../sspi/buffers.ts";
-import type { SecPkgContext_Sizes } from "../sspi/attributes.ts";
 import {
   SECBUFFER_DATA,
-  SECBUFFER_PADDING,
   SECBUFFER_TOKEN,
-  SECPKG_ATTR_SIZES,
   SECQOP_WRAP_NO_ENCRYPT,
 } from "../sspi/flags.ts";
+import { sealParts } from "../sspi/seal_parts.ts";
+import { concat } from "../util/bytes.ts";
 import type { CtxtHandle } from "../sspi/handles.ts";
 import type { SecurityFunctionTable } from "../native/function_table.ts";
 import {
@@ -59,43 +57,18 @@ export class SessionCipher {
     this.#ctx = ctx;
   }
 
-  #sizes(): SecPkgContext_Sizes | null {
-    const out: AttributeOut<SecPkgContext_Sizes> = {};
-    const s = this.#t.QueryContextAttributes(this.#ctx, SECPKG_ATTR_SIZES, out);
-    return s === SEC_E_OK && out.value ? out.value : null;
-  }
-
   /**
    * Seals `data` (not modified); returns the signature and sealed bytes, or the
    * failing status.
    */
   seal(data: Uint8Array): SealedMessage | number {
-    const sizes = this.#sizes();
-    if (!sizes || !(sizes.cbSecurityTrailer > 0)) return SEC_E_INVALID_TOKEN;
-    const token = new SecBuffer(
-      SECBUFFER_TOKEN,
-      new Uint8Array(sizes.cbSecurityTrailer),
-    );
-    const body = new SecBuffer(SECBUFFER_DATA, data.slice());
-    // Kerberos with rc4-hmac (RFC 4757) writes a padding byte after the data.
-    const pad = new SecBuffer(
-      SECBUFFER_PADDING,
-      new Uint8Array(Math.max(1, sizes.cbBlockSize >>> 0)),
-    );
-    const msg = new SecBufferDesc([token, body, pad]);
-    const s = this.#t.EncryptMessage(this.#ctx, 0, msg, this.#seqOut);
-    if (s !== SEC_E_OK) return s;
+    const p = sealParts(this.#t, this.#ctx, 0, data, this.#seqOut);
+    if (typeof p === "number") return p;
     this.#seqOut++;
-    const sig = token.pvBuffer!.subarray(0, token.cbBuffer);
-    const enc = body.pvBuffer!.subarray(0, body.cbBuffer);
-    const padded = pad.cbBuffer > 0 && pad.pvBuffer
-      ? pad.pvBuffer.subarray(0, pad.cbBuffer)
-      : null;
-    if (!padded) return { signature: sig.slice(), sealed: enc };
-    const sealed = new Uint8Array(enc.length + padded.length);
-    sealed.set(enc);
-    sealed.set(padded, enc.length);
-    return { signature: sig.slice(), sealed };
+    return {
+      signature: p.token.slice(),
+      sealed: p.padding.length ? concat(p.data, p.padding) : p.data,
+    };
   }
 
   /**

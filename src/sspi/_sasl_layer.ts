@@ -13,7 +13,6 @@
  */
 import { DecryptMessage, EncryptMessage } from "./api.ts";
 import { QueryContextAttributes } from "./api_attributes.ts";
-import type { SecPkgContext_Sizes } from "./attributes.ts";
 import { bufferBytes, SecBuffer, SecBufferDesc } from "./buffers.ts";
 import { concat } from "../util/bytes.ts";
 import {
@@ -22,19 +21,20 @@ import {
   ISC_REQ_CONFIDENTIALITY,
   ISC_REQ_INTEGRITY,
   SECBUFFER_DATA,
-  SECBUFFER_PADDING,
   SECBUFFER_STREAM,
-  SECBUFFER_TOKEN,
-  SECPKG_ATTR_SIZES,
   SECQOP_WRAP_NO_ENCRYPT,
 } from "./flags.ts";
 import type { CtxtHandle } from "./handles.ts";
 import { fail } from "./_dispatch.ts";
+import { contextSizes, sealParts } from "./seal_parts.ts";
 import {
   SEC_E_ALGORITHM_MISMATCH,
   SEC_E_INVALID_TOKEN,
   SEC_E_OK,
 } from "./status.ts";
+
+/** The portable functions the layer wraps and unwraps with. */
+const PORTABLE = { EncryptMessage, QueryContextAttributes };
 
 /** RFC 4752's layer bits: no security layer, integrity, confidentiality. */
 export const LAYER_NONE = 1;
@@ -135,25 +135,9 @@ export function wrapIntegrity(
   ctx: CtxtHandle,
   data: Uint8Array,
 ): Uint8Array | number {
-  const sizes = trailerSizes(ctx);
-  if (typeof sizes === "number") return sizes;
-  const token = new SecBuffer(
-    SECBUFFER_TOKEN,
-    new Uint8Array(sizes.cbSecurityTrailer),
-  );
-  const body = new SecBuffer(SECBUFFER_DATA, data.slice());
-  const pad = new SecBuffer(
-    SECBUFFER_PADDING,
-    new Uint8Array(sizes.cbBlockSize),
-  );
-  const st = EncryptMessage(
-    ctx,
-    SECQOP_WRAP_NO_ENCRYPT,
-    new SecBufferDesc([token, body, pad]),
-    0,
-  );
-  if (st !== SEC_E_OK) return st;
-  return concat(bufferBytes(token), bufferBytes(body), bufferBytes(pad));
+  const p = sealParts(PORTABLE, ctx, SECQOP_WRAP_NO_ENCRYPT, data, 0);
+  if (typeof p === "number") return p;
+  return concat(p.token, p.data, p.padding);
 }
 
 /** Unwraps one Wrap token (sealed or not); its data, or the status. */
@@ -177,18 +161,11 @@ export function unwrap(
  * the trailer size and the largest signature, as the option's page says.
  */
 export function sendSizeFor(ctx: CtxtHandle, peerMax: number): number {
-  const sizes = trailerSizes(ctx);
+  const sizes = contextSizes(PORTABLE, ctx);
   if (typeof sizes === "number") return 0;
   return Math.max(
     0,
     peerMax - sizes.cbBlockSize - sizes.cbSecurityTrailer -
       sizes.cbMaxSignature,
   );
-}
-
-function trailerSizes(ctx: CtxtHandle): SecPkgContext_Sizes | number {
-  const out: { value?: SecPkgContext_Sizes } = {};
-  const st = QueryContextAttributes(ctx, SECPKG_ATTR_SIZES, out);
-  if (st !== SEC_E_OK) return st;
-  return out.value!;
 }
