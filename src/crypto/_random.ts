@@ -57,7 +57,11 @@ export function randomInto(dst: Uint8Array, at: number, n: number): Uint8Array {
 
 /** A random integer below 2^`bits` (`bits` at most 32): nonces, sequence numbers. */
 export function randomUint(bits: number): number {
-  const b = randomInto(new Uint8Array(4), 0, 4);
+  const b = randomInto(uintBytes, 0, 4);
   const v = (b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]) >>> 0;
+  b.fill(0);
   return bits >= 32 ? v : v & ((1 << bits) - 1) >>> 0;
 }
+
+/** `randomUint`'s four bytes, kept (a new array costs more than the draw). */
+const uintBytes = new Uint8Array(4);

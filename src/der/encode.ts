@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { pooledBytes } from "../util/pool.ts";
 import { encodeOidContent } from "./oid.ts";
 import {
   applicationTag,
@@ -217,6 +218,16 @@ export function der(tag: number, parts: Der | readonly Der[]): DerNode {
 export function derBytes(d: Der): Uint8Array {
   if (d instanceof Uint8Array) return d.slice();
   const out = new Uint8Array(derLength(d));
+  writeDer(out, 0, d);
+  return out;
+}
+
+/**
+ * {@link derBytes} into a pooled array (`src/util/pool.ts`): for DER the library keeps
+ * to itself, such as a plaintext it is about to encrypt. Never for a caller's bytes.
+ */
+export function derBytesPooled(d: Der): Uint8Array {
+  const out = pooledBytes(derLength(d));
   writeDer(out, 0, d);
   return out;
 }

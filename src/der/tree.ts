@@ -8,6 +8,7 @@ import { scanDerTs } from "./_scan_ts.ts";
 import { DER_ENTRY_SIZE, derErrorMessage } from "./_table.ts";
 import { DerError } from "./errors.ts";
 import { decodeOidContent, encodeOidContent } from "./oid.ts";
+import { pooledInt32 } from "../util/pool.ts";
 
 /** Universal tags and classes (X.680 8.4). */
 export const TAG_INTEGER = 0x02;
@@ -140,9 +141,16 @@ export function scanDer(bytes: Uint8Array, opts: ScanOptions = {}): DerTree {
   if (n <= 0) throw new DerError(derErrorMessage(n));
   return new DerTree(
     bytes,
-    opts.transient ? scratch : scratch.slice(0, n * DER_ENTRY_SIZE),
+    opts.transient ? scratch : copyTable(n * DER_ENTRY_SIZE),
     n,
   );
+}
+
+/** The first `len` int32 of the scratch table, in a pooled copy. */
+function copyTable(len: number): Int32Array {
+  const out = pooledInt32(len);
+  out.set(scratch.subarray(0, len));
+  return out;
 }
 
 /** A scanned DER value: entry 0 is the outermost TLV, the rest follow in preorder. */

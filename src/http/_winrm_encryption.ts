@@ -147,7 +147,11 @@ export function encodeEncrypted(
   let o = 0;
   out.set(head, o);
   o += head.length;
-  new DataView(out.buffer).setUint32(o, signature.length, true);
+  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(
+    o,
+    signature.length,
+    true,
+  );
   o += 4;
   out.set(signature, o);
   o += signature.length;

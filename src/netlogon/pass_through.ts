@@ -172,7 +172,7 @@ export class NetlogonVerifier implements NetworkLogonVerifier {
     const c = sigs.serverChecksum;
     const k = sigs.kdcSignature;
     const msg = new Uint8Array(16 + c.length + k.length);
-    const v = new DataView(msg.buffer);
+    const v = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
     v.setUint32(0, KERB_VERIFY_PAC_MESSAGE, true);
     v.setUint32(4, c.length, true);
     v.setInt32(8, sigs.kdcType, true);

@@ -192,7 +192,7 @@ export class NetlogonSecureChannel implements RpcAuth {
     const out = new Uint8Array(
       8 + this.#domain.length + 1 + this.#computer.length + 1,
     );
-    const v = new DataView(out.buffer);
+    const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
     v.setUint32(0, NL_NEGOTIATE_REQUEST, true);
     v.setUint32(
       4,
@@ -379,7 +379,7 @@ export class NetlogonSecureChannel implements RpcAuth {
    */
   #sequenceBytes(fromClient: boolean): Uint8Array {
     const out = new Uint8Array(8);
-    const v = new DataView(out.buffer);
+    const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
     v.setUint32(0, this.#seq % TWO_32, false);
     const high = Math.floor(this.#seq / TWO_32);
     v.setUint32(4, (fromClient ? high | 0x8000_0000 : high) >>> 0, false);

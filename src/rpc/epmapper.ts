@@ -55,7 +55,11 @@ function uuidFloor(s: SyntaxId): [Uint8Array, Uint8Array] {
   const lhs = new Uint8Array(19);
   lhs[0] = FLOOR_UUID;
   lhs.set(uuidToBytes(s.uuid), 1);
-  new DataView(lhs.buffer).setUint16(17, s.version[0], true);
+  new DataView(lhs.buffer, lhs.byteOffset, lhs.byteLength).setUint16(
+    17,
+    s.version[0],
+    true,
+  );
   return [lhs, Uint8Array.of(s.version[1] & 0xff, s.version[1] >>> 8)];
 }
 

@@ -69,18 +69,20 @@ export class NdrWriter {
   /** An unsigned (or signed) 32-bit integer, 4-aligned. */
   u32(v: number): this {
     const at = this.align(4).#room(4);
-    new DataView(this.#buf.buffer).setUint32(at, v >>> 0, true);
+    new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength)
+      .setUint32(at, v >>> 0, true);
     return this;
   }
 
   /** An unsigned 64-bit integer (`hyper`), 8-aligned. */
   u64(v: bigint): this {
     const at = this.align(8).#room(8);
-    new DataView(this.#buf.buffer).setBigUint64(
-      at,
-      BigInt.asUintN(64, v),
-      true,
-    );
+    new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength)
+      .setBigUint64(
+        at,
+        BigInt.asUintN(64, v),
+        true,
+      );
     return this;
   }
 

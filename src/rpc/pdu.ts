@@ -131,7 +131,7 @@ export function encodePdu(pdu: Pdu): Uint8Array {
   }
   const out = w.finish();
   if (out.length > 0xffff) throw new RangeError("RPC PDU exceeds 65535 bytes");
-  const view = new DataView(out.buffer);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   view.setUint16(8, out.length, true);
   view.setUint16(10, a?.value.length ?? 0, true);
   return out;

@@ -82,7 +82,7 @@ const MAX_U16 = 0xffff;
 function packCredentials(secret: Uint8Array): Uint8Array {
   const n = SEC_WINNT_AUTH_PACKED_CREDENTIALS_SIZE;
   const out = new Uint8Array(n + secret.length);
-  const v = new DataView(out.buffer);
+  const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
   v.setUint16(0, n, true);
   v.setUint16(2, out.length, true);
   out.set(SEC_WINNT_AUTH_DATA_TYPE_PASSWORD, 4);
@@ -142,7 +142,7 @@ export function SspiMarshalAuthIdentity(
   const H = SEC_WINNT_AUTH_IDENTITY_EX2_SIZE;
   const total = fields.reduce((n, f) => n + (f?.length ?? 0), H);
   const out = new Uint8Array(total);
-  const v = new DataView(out.buffer);
+  const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
   v.setUint32(0, SEC_WINNT_AUTH_IDENTITY_VERSION_2, true);
   v.setUint16(4, H, true);
   v.setUint32(8, total, true);

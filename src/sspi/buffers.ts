@@ -185,7 +185,7 @@ export function writeBuffer(
  */
 export function secChannelBindings(applicationData: Uint8Array): Uint8Array {
   const out = new Uint8Array(32 + applicationData.length);
-  const v = new DataView(out.buffer);
+  const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
   v.setUint32(24, applicationData.length, true);
   v.setUint32(28, 32, true);
   out.set(applicationData, 32);

@@ -120,7 +120,7 @@ export function encodeDomainPasswordInformation(
   p: DomainPasswordInformation,
 ): Uint8Array {
   const out = new Uint8Array(24);
-  const v = new DataView(out.buffer);
+  const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
   v.setUint16(0, p.MinPasswordLength, true);
   v.setUint16(2, p.PasswordHistoryLength, true);
   v.setUint32(4, p.PasswordProperties, true);

@@ -48,7 +48,10 @@ export class NonceIssuer {
   /** A fresh nonce for `realm`, issued at `now` (ms). */
   issue(realm: string, now: number = Date.now()): string {
     const head = new Uint8Array(16);
-    new DataView(head.buffer).setFloat64(0, now);
+    new DataView(head.buffer, head.byteOffset, head.byteLength).setFloat64(
+      0,
+      now,
+    );
     head.set(randomBytes(8), 8);
     return b64url(concat(head, this.#mac(head, realm)));
   }

@@ -28,7 +28,7 @@ export const SASL_TRAILER = 16;
 
 function u32be(n: number): Uint8Array {
   const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n >>> 0);
+  new DataView(b.buffer, b.byteOffset, b.byteLength).setUint32(0, n >>> 0);
   return b;
 }
 

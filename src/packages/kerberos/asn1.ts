@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { pooledBytes, pooledCopy } from "../../util/pool.ts";
 import {
   applicationTag,
   contextTag,
@@ -206,9 +207,12 @@ export function kerberosString(t: DerTree, i: number, what: string): string {
   return s;
 }
 
-/** An OCTET STRING, copied out of the scanned bytes. */
+/**
+ * An OCTET STRING, copied out of the scanned bytes (a pooled copy: see
+ * `src/util/pool.ts`, such values are copied again before a caller sees them).
+ */
 export function octets(t: DerTree, i: number, what: string): Uint8Array {
-  return t.octetString(i, what).slice();
+  return pooledCopy(t.octetString(i, what));
 }
 
 /** A BOOLEAN (one octet; any non-zero value is TRUE). */
@@ -287,7 +291,7 @@ function checkInteger(v: number, min: number, max: number, what: string) {
 function integerDer(v: number): Uint8Array {
   let len = 1;
   while (v < -(2 ** (8 * len - 1)) || v >= 2 ** (8 * len - 1)) len++;
-  const out = new Uint8Array(2 + len);
+  const out = pooledBytes(2 + len); // a part: derBytes copies it
   out[0] = TAG_INTEGER;
   out[1] = len;
   let x = v;
@@ -399,14 +403,23 @@ export function encodeKerberosTime(d: Date): Uint8Array {
   if (year < 0 || year > 9999) {
     throw new RangeError(`KerberosTime: year out of range: ${year}`);
   }
-  const p = (n: number, w: number) => String(n).padStart(w, "0");
-  const s = p(year, 4) + p(d.getUTCMonth() + 1, 2) + p(d.getUTCDate(), 2) +
-    p(d.getUTCHours(), 2) + p(d.getUTCMinutes(), 2) +
-    p(d.getUTCSeconds(), 2) + "Z";
-  const out = new Uint8Array(17);
+  const out = pooledBytes(17); // a part: derBytes copies it
   out[0] = TAG_GENERALIZED_TIME;
   out[1] = 15;
-  for (let k = 0; k < 15; k++) out[2 + k] = s.charCodeAt(k);
+  let at = 2;
+  const put = (n: number, w: number) => {
+    for (let k = w - 1; k >= 0; k--, n = Math.floor(n / 10)) {
+      out[at + k] = 0x30 + (n % 10);
+    }
+    at += w;
+  };
+  put(year, 4);
+  put(d.getUTCMonth() + 1, 2);
+  put(d.getUTCDate(), 2);
+  put(d.getUTCHours(), 2);
+  put(d.getUTCMinutes(), 2);
+  put(d.getUTCSeconds(), 2);
+  out[16] = 0x5a; // Z
   return out;
 }
 
@@ -414,15 +427,14 @@ export function encodeKerberosTime(d: Date): Uint8Array {
 export function encodeKerberosFlags(v: number): Uint8Array {
   checkInteger(v, -0x80000000, 0xffffffff, "KerberosFlags");
   const u = v >>> 0;
-  return Uint8Array.of(
-    TAG_BIT_STRING,
-    5,
-    0,
-    u >>> 24,
-    (u >>> 16) & 0xff,
-    (u >>> 8) & 0xff,
-    u & 0xff,
-  );
+  const out = pooledBytes(7); // a part: derBytes copies it
+  out[0] = TAG_BIT_STRING;
+  out[1] = 5;
+  out[3] = u >>> 24;
+  out[4] = (u >>> 16) & 0xff;
+  out[5] = (u >>> 8) & 0xff;
+  out[6] = u & 0xff;
+  return out;
 }
 
 /**

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { pooledCopy } from "../../util/pool.ts";
 import {
   baseType,
   filetimeFromMs,
@@ -138,7 +139,7 @@ export abstract class KerberosContextBase implements PackageContext {
     endtime: number,
   ): void {
     this.#msg?.dispose();
-    this.#key = { etype: key.etype, bytes: key.bytes.slice() };
+    this.#key = { etype: key.etype, bytes: pooledCopy(key.bytes) };
     this.#acceptorSubkey = acceptorSubkey;
     const options = {
       key,

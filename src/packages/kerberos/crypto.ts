@@ -17,6 +17,7 @@
 import { hmacSha1 } from "../../crypto/mod.ts";
 import { randomBytesOf, randomInto } from "../../crypto/_random.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
+import { pooledBytes, pooledCopy } from "../../util/pool.ts";
 import { aesCbcInPlace, aesCtsInPlace } from "../../wasm/aes.ts";
 import { ALG_SHA1, getWasm } from "../../wasm/mod.ts";
 import { nfold } from "./crypto_nfold.ts";
@@ -173,7 +174,7 @@ export function deriveKey(key: KerberosKey, constant: Uint8Array): Uint8Array {
  * zero IV over `c` followed by zero blocks, so one call fills the whole key.
  */
 function deriveFromBlock(base: Uint8Array, block: Uint8Array): Uint8Array {
-  const out = new Uint8Array(base.length); // 16 or 32: whole blocks
+  const out = pooledBytes(base.length); // 16 or 32: whole blocks
   out.set(block);
   aesCbcInPlace(base, out, false);
   return out;
@@ -220,7 +221,7 @@ export function usageConstant(usage: number, suffix: number): Uint8Array {
     throw new RangeError(`Cannot use Kerberos key usage ${usage}`);
   }
   const c = new Uint8Array(5);
-  new DataView(c.buffer).setUint32(0, usage);
+  new DataView(c.buffer, c.byteOffset, c.byteLength).setUint32(0, usage);
   c[4] = suffix;
   return c;
 }
@@ -250,7 +251,7 @@ function derived(key: KerberosKey, usage: number, suffix: number): Uint8Array {
     entry = undefined;
   }
   if (!entry) {
-    entry = { base: key.bytes.slice(), keys: new Map() };
+    entry = { base: pooledCopy(key.bytes), keys: new Map() };
     cache.set(key, entry);
   }
   const id = usage * 256 + suffix;
@@ -404,7 +405,7 @@ export function encrypt(
     );
   }
   const n = BLOCK + plaintext.length;
-  const out = new Uint8Array(n + MAC);
+  const out = pooledBytes(n + MAC); // goes into a message's DER, copied there
   if (confounder) out.set(confounder);
   else randomInto(out, 0, BLOCK);
   out.set(plaintext, BLOCK);
@@ -446,7 +447,7 @@ export function decrypt(
   if (isSha2Etype(key.etype)) return sha2Decrypt(key.etype, ke, ki, ciphertext);
   const n = ciphertext.length - MAC;
   if (n < BLOCK) return null;
-  const body = ciphertext.slice(0, n);
+  const body = pooledCopy(ciphertext.subarray(0, n));
   aesCtsInPlace(ke, body, true);
   const mac = hmacSha1View(ki, body);
   const w = getWasm(); // the HMAC left a copy of the plaintext in scratch

@@ -43,7 +43,11 @@ export function msUsage(usage: number): number {
 /** `n` as 4 bytes little-endian (the T of RFC 4757). */
 export function le32(n: number): Uint8Array {
   const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n >>> 0, true);
+  new DataView(b.buffer, b.byteOffset, b.byteLength).setUint32(
+    0,
+    n >>> 0,
+    true,
+  );
   return b;
 }
 

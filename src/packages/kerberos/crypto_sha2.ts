@@ -103,7 +103,7 @@ export function kdfHmacSha2(
     throw new RangeError(`Cannot derive ${bits} bits with KDF-HMAC-SHA2`);
   }
   const k = new Uint8Array(4);
-  new DataView(k.buffer).setUint32(0, bits);
+  new DataView(k.buffer, k.byteOffset, k.byteLength).setUint32(0, bits);
   const parts = [Uint8Array.of(0, 0, 0, 1), label, Uint8Array.of(0)];
   if (context) parts.push(context);
   parts.push(k);
@@ -128,7 +128,10 @@ export function sha2UsageKey(
     throw new RangeError(`Cannot use Kerberos key usage ${usage}`);
   }
   const label = new Uint8Array(5);
-  new DataView(label.buffer).setUint32(0, usage);
+  new DataView(label.buffer, label.byteOffset, label.byteLength).setUint32(
+    0,
+    usage,
+  );
   label[4] = suffix;
   const bytes = suffix === KE ? sha2KeySize(etype) : sha2MacSize(etype);
   return kdfHmacSha2(etype, base, label, bytes * 8);

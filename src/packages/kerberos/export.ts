@@ -111,7 +111,7 @@ export function encodeKerberosExport(c: ExportedKerberosContext): Uint8Array {
     n += 2 + p.length;
   }
   const out = new Uint8Array(n);
-  const v = new DataView(out.buffer);
+  const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
   out.set(MAGIC);
   out[4] = VERSION;
   out[5] = c.role === "initiate" ? 0 : 1;

@@ -190,7 +190,7 @@ export function encodeGssChecksum(value: GssChecksum): Uint8Array {
   }
   const extra = delegation ? 4 + delegation.length : 0;
   const out = new Uint8Array(GSS_CHECKSUM_SIZE + extra);
-  const v = new DataView(out.buffer);
+  const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
   v.setUint32(0, 16, true);
   if (bindings) out.set(bindings, 4);
   v.setUint32(20, flags >>> 0, true);

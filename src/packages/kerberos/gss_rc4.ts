@@ -220,7 +220,7 @@ export class KrbRc4MessageCrypto {
   /** TOK_ID, SGN_ALG, SEAL_ALG and filler of a new token, with room for SND_SEQ and SGN_CKSUM. */
   #header(tokId: number, sealAlg: number): Uint8Array {
     const t = new Uint8Array(TOKEN);
-    const v = new DataView(t.buffer);
+    const v = new DataView(t.buffer, t.byteOffset, t.byteLength);
     v.setUint16(0, tokId);
     v.setUint16(2, SGN_ALG_HMAC_MD5, true);
     v.setUint16(4, sealAlg, true);
@@ -292,7 +292,10 @@ export class KrbRc4MessageCrypto {
   /** Writes the encrypted SND_SEQ (needs SGN_CKSUM) and takes the send number. */
   #sealSeq(t: Uint8Array): void {
     const plain = new Uint8Array(8);
-    new DataView(plain.buffer).setUint32(0, this.#sendSeq);
+    new DataView(plain.buffer, plain.byteOffset, plain.byteLength).setUint32(
+      0,
+      this.#sendSeq,
+    );
     plain.fill(this.#initiator ? 0 : 0xff, 4);
     const k = this.#seqKey(t);
     t.set(rc4(k, plain), SEQ_AT);
@@ -307,7 +310,8 @@ export class KrbRc4MessageCrypto {
     k.fill(0);
     const dir = this.#initiator ? 0xff : 0;
     for (let i = 4; i < 8; i++) if (plain[i] !== dir) return null;
-    return new DataView(plain.buffer).getUint32(0);
+    return new DataView(plain.buffer, plain.byteOffset, plain.byteLength)
+      .getUint32(0);
   }
 
   /** Kcrypt: HMAC-MD5(HMAC-MD5(key XOR 0xF0, 0), sequence number big-endian). */
@@ -315,7 +319,7 @@ export class KrbRc4MessageCrypto {
     const local = this.#key.map((b) => b ^ 0xf0);
     const k0 = hmacMd5(local, le32(0));
     const s = new Uint8Array(4);
-    new DataView(s.buffer).setUint32(0, seq);
+    new DataView(s.buffer, s.byteOffset, s.byteLength).setUint32(0, seq);
     const k = hmacMd5(k0, s);
     local.fill(0);
     k0.fill(0);

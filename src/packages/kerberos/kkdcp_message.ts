@@ -63,7 +63,10 @@ export function encodeKdcProxyMessage(m: KdcProxyMessage): Uint8Array {
     throw new RangeError("KDC-PROXY-MESSAGE: message too large to frame");
   }
   const framed = new Uint8Array(4 + m.message.length);
-  new DataView(framed.buffer).setUint32(0, m.message.length);
+  new DataView(framed.buffer, framed.byteOffset, framed.byteLength).setUint32(
+    0,
+    m.message.length,
+  );
   framed.set(m.message, 4);
   const parts = [der(contextTag(0), der(TAG_OCTET_STRING, framed))];
   if (m.targetDomain !== undefined) {
@@ -100,7 +103,8 @@ export function decodeKdcProxyMessage(bytes: Uint8Array): KdcProxyMessage {
       `Cannot decode ${what}: kerb-message has no length prefix`,
     );
   }
-  const n = new DataView(framed.buffer).getUint32(0);
+  const n = new DataView(framed.buffer, framed.byteOffset, framed.byteLength)
+    .getUint32(0);
   if (n > MAX_KDC_REPLY) {
     throw new DerError(
       `Cannot decode ${what}: a message of ${n} bytes is too large`,

@@ -128,7 +128,7 @@ export function kpasswdRequest(
   const len = 6 + apReq.length + priv.length;
   if (len > 0xffff) throw new RangeError("kpasswd request too long");
   const out = new Uint8Array(len);
-  const v = new DataView(out.buffer);
+  const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
   v.setUint16(0, len);
   v.setUint16(2, version);
   v.setUint16(4, apReq.length);

@@ -8,7 +8,13 @@
  *
  * @module
  */
-import { type Der, der, derBytes, TAG_GENERAL_STRING } from "../../der/mod.ts";
+import {
+  type Der,
+  der,
+  derBytes,
+  derBytesPooled,
+  TAG_GENERAL_STRING,
+} from "../../der/mod.ts";
 import {
   application,
   encodeBoolean,
@@ -370,7 +376,7 @@ export function apReqDer(req: ApReq): Der {
 
 /** Encodes an `Authenticator` (`[APPLICATION 2]`), the plaintext of an AP-REQ's. */
 export function encodeAuthenticator(a: Authenticator): Uint8Array {
-  return derBytes(application(
+  return derBytesPooled(application(
     APP_AUTHENTICATOR,
     fieldsSequence([
       int32Der(KRB5_PVNO),
@@ -405,7 +411,7 @@ export function apRepDer(rep: ApRep): Der {
 
 /** Encodes an `EncAPRepPart` (`[APPLICATION 27]`), the plaintext of an AP-REP's. */
 export function encodeEncApRepPart(p: EncApRepPart): Uint8Array {
-  return derBytes(application(
+  return derBytesPooled(application(
     APP_ENC_AP_REP_PART,
     fieldsSequence([
       encodeKerberosTime(p.ctime),

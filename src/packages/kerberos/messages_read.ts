@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { pooledCopy } from "../../util/pool.ts";
 import { DerError, type DerTree } from "../../der/mod.ts";
 import {
   fields,
@@ -147,7 +148,7 @@ export function ticketAt(t: DerTree, i: number, what: string): Ticket {
       need(f, 3, `${what} enc-part`),
       `${what} enc-part`,
     ),
-    raw: t.raw(i).slice(),
+    raw: pooledCopy(t.raw(i)),
   };
 }
 

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { pooledCopy } from "../../util/pool.ts";
 import { DerError } from "../../der/mod.ts";
 import { fromUtf16le } from "../../util/bytes.ts";
 import { msFromFiletime, TIMESTAMP_NEVER } from "../../sspi/buffers.ts";
@@ -397,7 +398,7 @@ export function verifyPacServerChecksum(
     return false;
   }
   if (checksumTypeOf(serviceKey.etype) !== sig.SignatureType) return false;
-  const copy = bytes.slice();
+  const copy = pooledCopy(bytes);
   for (const b of [server, kdc]) {
     if (b.Size < 4 || b.Offset + b.Size > copy.length) return false;
     copy.fill(0, b.Offset + 4, b.Offset + b.Size);

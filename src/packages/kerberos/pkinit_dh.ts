@@ -245,7 +245,10 @@ export function pkinitKdf(input: KdfInput): KerberosKey {
   block.set(otherInfo, 4 + z.length);
   const out: number[] = [];
   for (let counter = 1; out.length < size; counter++) {
-    new DataView(block.buffer).setUint32(0, counter);
+    new DataView(block.buffer, block.byteOffset, block.byteLength).setUint32(
+      0,
+      counter,
+    );
     const d = h(block);
     out.push(...d);
     d.fill(0);

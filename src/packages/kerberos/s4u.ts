@@ -64,7 +64,11 @@ const KEY_USAGE_PA_FOR_USER = 17;
 export function paForUser(user: ImpersonatedUser, tgtKey: KerberosKey): PAData {
   const enc = new TextEncoder();
   const type = new Uint8Array(4);
-  new DataView(type.buffer).setInt32(0, user.name.nameType, true);
+  new DataView(type.buffer, type.byteOffset, type.byteLength).setInt32(
+    0,
+    user.name.nameType,
+    true,
+  );
   const pkg = "Kerberos";
   const parts = [
     type,

@@ -47,7 +47,10 @@ export function parseKdcAddress(
 /** The framed request: four big-endian length bytes, then the message. */
 function frame(request: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + request.length);
-  new DataView(out.buffer).setUint32(0, request.length);
+  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(
+    0,
+    request.length,
+  );
   out.set(request, 4);
   return out;
 }
@@ -91,7 +94,8 @@ export async function exchange(
       : request;
     await st.write(frame(bytes));
     const head = await readExactly(st, 4);
-    const n = new DataView(head.buffer).getUint32(0);
+    const n = new DataView(head.buffer, head.byteOffset, head.byteLength)
+      .getUint32(0);
     if (n > MAX_KDC_REPLY) {
       throw new Error(`a reply of ${n} bytes is too large`);
     }

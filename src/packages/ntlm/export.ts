@@ -52,7 +52,7 @@ export function encodeExported(c: ExportedNtlmContext): Uint8Array {
   let n = 8 + 1 + 4 + 4 + 8 + 4 + 4;
   for (const part of parts) n += 2 + part.length;
   const out = new Uint8Array(n);
-  const v = new DataView(out.buffer);
+  const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
   out.set(MAGIC);
   let o = 8;
   out[o++] = c.mode === "Client" ? 1 : 2;

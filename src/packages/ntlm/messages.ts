@@ -272,7 +272,7 @@ export function decodeAuthenticate(
 const MAX_HEADER = 88;
 /** Where a `Writer` builds its header: encoding is synchronous, so one serves all. */
 const HEAD = new Uint8Array(MAX_HEADER);
-const HEAD_VIEW = new DataView(HEAD.buffer);
+const HEAD_VIEW = new DataView(HEAD.buffer, HEAD.byteOffset, HEAD.byteLength);
 
 /**
  * Builds a message: fixed header of `fixed` bytes (in the shared `HEAD`), then the
