@@ -17,6 +17,9 @@
  * - Only small arrays are pooled; a slab lives as long as any array carved from it,
  *   so one long-lived small array keeps at most one slab alive.
  *
+ * Per-context secrets that are made and given back over and over (NTLM's keys and
+ * RC4 states) use `SecretSlots` (`slots.ts`) instead, which reuses wiped slots.
+ *
  * @module
  */
 
