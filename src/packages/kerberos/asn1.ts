@@ -233,17 +233,14 @@ export function kerberosTime(t: DerTree, i: number, what: string): Date {
   if (c.length !== 15 || c[14] !== 0x5a) {
     throw new DerError(`Cannot decode ${what}: bad KerberosTime`);
   }
-  const d: number[] = [];
   for (let k = 0; k < 14; k++) {
-    const x = c[k] - 0x30;
-    if (x < 0 || x > 9) {
+    if (c[k] < 0x30 || c[k] > 0x39) {
       throw new DerError(`Cannot decode ${what}: bad KerberosTime`);
     }
-    d.push(x);
   }
   const num = (a: number, n: number) => {
     let v = 0;
-    for (let k = a; k < a + n; k++) v = v * 10 + d[k];
+    for (let k = a; k < a + n; k++) v = v * 10 + c[k] - 0x30;
     return v;
   };
   const year = num(0, 4);
@@ -252,9 +249,14 @@ export function kerberosTime(t: DerTree, i: number, what: string): Date {
   const hour = num(8, 2);
   const minute = num(10, 2);
   const second = num(12, 2);
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, 0);
+  // Date.UTC reads years 0-99 as 1900-1999: those take setUTCFullYear.
+  const date = year >= 100
+    ? new Date(Date.UTC(year, month - 1, day, hour, minute, second))
+    : new Date(0);
+  if (year < 100) {
+    date.setUTCFullYear(year, month - 1, day);
+    date.setUTCHours(hour, minute, second, 0);
+  }
   if (
     month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 ||
     date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 ||

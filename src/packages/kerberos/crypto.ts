@@ -15,7 +15,7 @@
  * @module
  */
 import { hmacSha1 } from "../../crypto/mod.ts";
-import { randomBytesOf, randomInto } from "../../crypto/_random.ts";
+import { randomInto } from "../../crypto/_random.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
 import { pooledBytes, pooledCopy } from "../../util/pool.ts";
 import { aesCbcInPlace, aesCtsInPlace } from "../../wasm/aes.ts";
@@ -361,7 +361,8 @@ function iterationsOf(
 
 /** A new random key of `etype` (random-to-key of fresh random bytes: the identity). */
 export function randomKey(etype: number): KerberosKey {
-  return { etype, bytes: randomBytesOf(keySize(etype)) };
+  const n = keySize(etype);
+  return { etype, bytes: randomInto(pooledBytes(n), 0, n) };
 }
 
 // ---- encryption (RFC 3961 section 5.3) ----------------------------------------
