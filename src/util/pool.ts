@@ -14,8 +14,10 @@
  *   to a caller (output tokens, attribute values, decrypted application data), never
  *   transfer its `buffer`, and never read `buffer` without `byteOffset`. Those get a
  *   fresh array.
- * - Only small arrays are pooled; a slab lives as long as any array carved from it,
- *   so one long-lived small array keeps at most one slab alive.
+ * - Only small arrays (up to 1 KiB) are pooled, from 8 KiB slabs. A slab lives as
+ *   long as any array carved from it, so what a context keeps for its lifetime (its
+ *   keys) is allocated on its own, and a stray long-lived small array keeps at most
+ *   8 KiB alive (a Kerberos handshake takes about 3 KiB in some 40 arrays).
  *
  * Per-context secrets that are made and given back over and over (NTLM's keys and
  * RC4 states) use `SecretSlots` (`slots.ts`) instead, which reuses wiped slots.
@@ -24,9 +26,9 @@
  */
 
 /** Bytes in one slab. */
-const SLAB = 64 * 1024;
+const SLAB = 8 * 1024;
 /** Largest array taken from a slab; bigger ones are allocated on their own. */
-const MAX_POOLED = 4096;
+const MAX_POOLED = 1024;
 
 let slab = new ArrayBuffer(SLAB);
 let used = 0;

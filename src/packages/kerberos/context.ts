@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { pooledCopy } from "../../util/pool.ts";
 import {
   baseType,
   filetimeFromMs,
@@ -139,7 +138,8 @@ export abstract class KerberosContextBase implements PackageContext {
     endtime: number,
   ): void {
     this.#msg?.dispose();
-    this.#key = { etype: key.etype, bytes: pooledCopy(key.bytes) };
+    // Its own array: kept for the context's lifetime, so not from a pool slab.
+    this.#key = { etype: key.etype, bytes: key.bytes.slice() };
     this.#acceptorSubkey = acceptorSubkey;
     const options = {
       key,

@@ -25,7 +25,6 @@
  *
  * @module
  */
-import { pooledBytes, pooledCopy } from "../../util/pool.ts";
 import { KC, type KerberosKey, wipeKey } from "./crypto.ts";
 import {
   releaseWork,
@@ -120,16 +119,13 @@ export class KrbMessageCrypto {
   /** Takes a copy of `options.key`; throws RangeError for a non-AES etype or bad sequence numbers. */
   constructor(options: KrbMessageCryptoOptions) {
     this.#cksum = checksumSize(options.key.etype);
-    this.#mac = pooledBytes(this.#cksum);
+    this.#mac = new Uint8Array(this.#cksum);
     for (const n of [options.sendSeq, options.recvSeq]) {
       if (!Number.isSafeInteger(n) || n < 0) {
         throw new RangeError(`sequence number out of range: ${n}`);
       }
     }
-    this.#key = {
-      etype: options.key.etype,
-      bytes: pooledCopy(options.key.bytes),
-    };
+    this.#key = { etype: options.key.etype, bytes: options.key.bytes.slice() };
     this.#initiator = options.isInitiator;
     this.#acceptorSubkey = options.acceptorSubkey;
     this.#sendSeq = options.sendSeq;
