@@ -211,8 +211,20 @@ export class KerberosServerContext extends KerberosContextBase {
   }
 
   #accept(req: StepRequest, bytes: Uint8Array): StepResult {
-    const apReq = decodeApReq(bytes);
+    return this.#acceptTicket(req, decodeApReq(bytes), true);
+  }
+
+  /**
+   * Finds the service key that opens the ticket and goes on. When none does and
+   * `reread`, the keytab file may hold a rotated key by now: the credential reads it
+   * again (when it changed, at most once a second) and the ticket is tried once more.
+   */
+  #acceptTicket(req: StepRequest, apReq: ApReq, reread: boolean): StepResult {
     const t = apReq.ticket;
+    const noKey = (status: number, message: string): StepResult =>
+      reread && this.cred.reload()
+        ? this.#acceptTicket(req, apReq, false)
+        : failure(status, message);
     const key = this.cred.keyFor(
       t.sname,
       t.realm,
@@ -229,7 +241,7 @@ export class KerberosServerContext extends KerberosContextBase {
         const tp = decrypt(k, KEY_USAGE_KDC_REP_TICKET, t.encPart.cipher);
         if (tp) return this.#withTicket(req, apReq, k, tp);
       }
-      return failure(
+      return noKey(
         SEC_E_WRONG_PRINCIPAL,
         `the ticket is for ${
           displayName(t.sname, t.realm)
@@ -237,14 +249,14 @@ export class KerberosServerContext extends KerberosContextBase {
       );
     }
     if (key === "etype") {
-      return failure(
+      return noKey(
         SEC_E_NO_KERB_KEY,
         `the keytab has no key of enctype ${t.encPart.etype} (kvno ${t.encPart.kvno})`,
       );
     }
     const tp = decrypt(key, KEY_USAGE_KDC_REP_TICKET, t.encPart.cipher);
     if (!tp) {
-      return failure(
+      return noKey(
         SEC_E_WRONG_PRINCIPAL,
         "the ticket does not decrypt with the service key",
       );

@@ -71,7 +71,7 @@ function usable(key: KerberosKey): boolean {
 export function loadKeytab(source: string | Uint8Array): KeytabEntry[] {
   const bytes = source instanceof Uint8Array
     ? source
-    : readFileBytes(source.replace(/^(FILE|WRFILE):/, ""));
+    : readFileBytes(filePath(source));
   if (!bytes) {
     throw new SspiError(SEC_E_NO_CREDENTIALS, "the keytab cannot be read");
   }
@@ -85,8 +85,55 @@ export function loadKeytab(source: string | Uint8Array): KeytabEntry[] {
   }
 }
 
+/** A keytab name's path: `FILE:` and `WRFILE:` prefixes removed. */
+function filePath(name: string): string {
+  return name.replace(/^(FILE|WRFILE):/, "");
+}
+
 /** The most keytab keys tried for a ticket to a name the keytab does not list. */
 const MAX_ANY_KEYS = 16;
+
+/** The least time between two looks at a keytab file for keys it did not hold. */
+export const KEYTAB_RECHECK_MS = 1000;
+
+/** A keytab file an acceptor credential was loaded from, to look at again. */
+export interface KeytabFile {
+  /** The path, `FILE:` removed. */
+  path: string;
+  /** `pszPrincipal`: only its keys are kept (null for all). */
+  principal: string | null;
+  /** The file's size and modification time when last read. */
+  stamp: string | null;
+}
+
+/**
+ * The file's size and modification time, or null when they cannot be read (no
+ * file, or a runtime without `Deno.statSync`).
+ */
+function fileStamp(path: string): string | null {
+  try {
+    // deno-lint-ignore no-explicit-any
+    const st = (globalThis as any).Deno?.statSync?.(path);
+    return st ? `${st.size}:${st.mtime?.getTime() ?? ""}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The entries of `principal` (all when null); the others are wiped. */
+function keepPrincipal(
+  entries: KeytabEntry[],
+  principal: string | null,
+): KeytabEntry[] {
+  if (!principal) return entries;
+  const want = principal.toLowerCase();
+  const keep = entries.filter((e) => {
+    const name = e.components.join("/").toLowerCase();
+    return name === want || `${name}@${e.realm.toLowerCase()}` === want;
+  });
+  wipeKeytab(entries.filter((e) => !keep.includes(e)));
+  return keep;
+}
 
 /** An acceptor credential. Keys are private: inspection shows none. */
 export class KerberosServerCredential implements PackageCredential {
@@ -97,6 +144,8 @@ export class KerberosServerCredential implements PackageCredential {
   #entries: KeytabEntry[];
   #seen = new Map<string, number>();
   #principalOnly: boolean;
+  #file: KeytabFile | null = null;
+  #checkedAt = -Infinity;
   /** Checks PACs' KDC signatures with a domain controller, when configured. */
   pacValidator: NetlogonVerifier | null = null;
 
@@ -163,6 +212,46 @@ export class KerberosServerCredential implements PackageCredential {
   }
 
   /**
+   * Keeps `file` (the keytab the entries came from) to read again by `reload`: as
+   * MIT's acceptor reads its keytab at each accept, a long-running server then takes
+   * a rotated key (`kadmin ktadd`, a new machine password in the keytab) without
+   * acquiring a new credential.
+   */
+  watch(file: KeytabFile): void {
+    this.#file = { ...file };
+  }
+
+  /**
+   * For a ticket the keys held cannot open: reads the keytab file again when it
+   * changed (its size or modification time), at most once every
+   * `KEYTAB_RECHECK_MS`, so tickets with unknown key versions cannot make a server
+   * read its keytab on every request. True when new entries replaced the old ones
+   * (wiped); false when nothing changed or the new file holds no usable key (the old
+   * keys stay).
+   */
+  reload(now: number = Date.now()): boolean {
+    const f = this.#file;
+    if (!f || now - this.#checkedAt < KEYTAB_RECHECK_MS) return false;
+    this.#checkedAt = now;
+    const stamp = fileStamp(f.path);
+    if (stamp === null || stamp === f.stamp) return false;
+    let entries: KeytabEntry[];
+    try {
+      entries = keepPrincipal(loadKeytab(f.path), f.principal);
+    } catch {
+      return false; // half written, or gone: keep the keys held
+    }
+    if (!entries.some((e) => usable(e.key))) {
+      wipeKeytab(entries);
+      return false;
+    }
+    f.stamp = stamp;
+    wipeKeytab(this.#entries);
+    this.#entries = entries;
+    return true;
+  }
+
+  /**
    * Records an authenticator; false when the same one was seen while it could still
    * pass the skew check (a replay). An authenticator received at `t` has a `ctime`
    * after `t - skew`, so it is refused by the skew check itself after `t + 2 skew`;
@@ -217,16 +306,9 @@ export function acquireKerberosServerCredential(
       "a Kerberos acceptor needs a keytab (Keytab, or KRB5_KTNAME)",
     );
   }
-  let entries = loadKeytab(source);
-  if (req.principal) {
-    const want = req.principal.toLowerCase();
-    const keep = entries.filter((e) => {
-      const name = e.components.join("/").toLowerCase();
-      return name === want || `${name}@${e.realm.toLowerCase()}` === want;
-    });
-    wipeKeytab(entries.filter((e) => !keep.includes(e)));
-    entries = keep;
-  }
+  const path = typeof source === "string" ? filePath(source) : null;
+  const stamp = path === null ? null : fileStamp(path);
+  const entries = keepPrincipal(loadKeytab(source), req.principal ?? null);
   if (!entries.some((e) => usable(e.key))) {
     wipeKeytab(entries);
     throw new SspiError(
@@ -240,6 +322,9 @@ export function acquireKerberosServerCredential(
     d.requireChannelBindings === true,
     !!req.principal,
   );
+  if (path !== null) {
+    cred.watch({ path, principal: req.principal ?? null, stamp });
+  }
   if (d.DomainController) {
     try {
       cred.pacValidator = new NetlogonVerifier(d.DomainController, {
