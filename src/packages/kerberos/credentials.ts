@@ -471,15 +471,19 @@ export class KerberosCredential implements PackageCredential {
 
   /**
    * Why no new ticket can be had, or null: a credential from a credential cache has
-   * no password, so without a valid TGT it cannot get one ("run kinit").
+   * no password, so without a valid TGT (its own, or one the cache file has now) it
+   * cannot get one ("run kinit").
    */
   get cannotGetTickets(): string | null {
     return this.#password === null && this.#keytabKeys === null &&
-        this.pkinit === null &&
-        this.tgt === null
+        this.pkinit === null && this.tgt === null &&
+        !(this.reloadTickets?.() && this.tgt !== null)
       ? this.#noTgtReason()
       : null;
   }
+
+  /** For a credential from a cache file: reads it again for a new TGT (true: taken). */
+  reloadTickets: ((now?: number) => boolean) | null = null;
 
   /** The cached service ticket for `spn`, if still valid for a minute. */
   serviceTicket(spn: string): CachedTicket | null {

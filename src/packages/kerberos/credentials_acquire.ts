@@ -9,8 +9,7 @@ import type { AcquireRequest } from "../../sspi/package.ts";
 import { SEC_E_NO_CREDENTIALS } from "../../sspi/status.ts";
 import { wipeKey } from "./crypto.ts";
 import { NT_ENTERPRISE } from "./constants.ts";
-import { loadDefaultCcache, selectTickets, wipeCcache } from "./ccache.ts";
-import { type KdcTransport, KdcUnreachableError } from "./transport.ts";
+import { acquireFromCcache, withoutAs } from "./ccache_credential.ts";
 import { realmTransport } from "./kdc_realms.ts";
 import { delegatedTicket } from "./delegation.ts";
 import { clientTicketOf } from "./evidence.ts";
@@ -19,22 +18,7 @@ import { fastSettingsOf } from "./fast_armor.ts";
 import { acquireWithCertificate } from "./pkinit_acquire.ts";
 import { splitIdentity } from "./messages_principal.ts";
 import { acquireAnonymous } from "./pkinit_anonymous.ts";
-import {
-  type CachedTicket,
-  type KerberosAuthData,
-  KerberosCredential,
-  tgtRealmOf,
-  ticketOfCcacheEntry,
-} from "./credentials.ts";
-
-/** `transport` refusing AS-REQs, for a credential without a password. */
-function withoutAs(transport: KdcTransport): KdcTransport {
-  // 0x6a: [APPLICATION 10], an AS-REQ, which needs the password this has not.
-  return (r, bytes) =>
-    bytes[0] === 0x6a
-      ? Promise.reject(new Error("no AS exchange without a password"))
-      : transport(r, bytes);
-}
+import { type KerberosAuthData, KerberosCredential } from "./credentials.ts";
 
 /**
  * The credential of a client who delegated its TGT to us (`DelegatedFrom`): that TGT
@@ -72,90 +56,6 @@ function acquireFromDelegation(
   );
   cred.tgt = t;
   return cred;
-}
-
-/**
- * The logged-on user's credential: the default principal, TGT and service tickets of
- * the default credential cache. Without a password, it refuses to send an AS-REQ.
- */
-function acquireFromCcache(
-  req: AcquireRequest,
-  d: KerberosAuthData,
-): KerberosCredential {
-  const loaded = loadDefaultCcache();
-  if (!("cache" in loaded)) {
-    throw new SspiError(
-      SEC_E_NO_CREDENTIALS,
-      `no credential cache: ${loaded.reason}`,
-    );
-  }
-  const { cache, path } = loaded;
-  const keep: CachedTicket[] = [];
-  try {
-    const me = cache.defaultPrincipal;
-    const realm = me.realm;
-    const name = me.components.join("/");
-    if (!realm || !name) {
-      throw new SspiError(
-        SEC_E_NO_CREDENTIALS,
-        `the credential cache ${path} has no default principal`,
-      );
-    }
-    if (req.principal) {
-      const p = splitIdentity(req.principal, undefined);
-      if (
-        p.name !== name ||
-        (p.realm && p.realm.toUpperCase() !== realm.toUpperCase())
-      ) {
-        throw new SspiError(
-          SEC_E_NO_CREDENTIALS,
-          `the credential cache holds ${name}@${realm}, not ${req.principal}`,
-        );
-      }
-    }
-    const { tgt, services } = selectTickets(cache);
-    const tgtEntry = tgt && ticketOfCcacheEntry(tgt);
-    if (tgtEntry) keep.push(tgtEntry);
-    const tickets = new Map<string, CachedTicket>();
-    const crossTgts: CachedTicket[] = [];
-    for (const [spn, c] of services) {
-      const t = ticketOfCcacheEntry(c);
-      if (!t) continue;
-      keep.push(t);
-      // krbtgt/OTHER@REALM: a cross-realm TGT; other tickets keyed with their realm.
-      if (tgtRealmOf(t) !== null) crossTgts.push(t);
-      else tickets.set(spn.includes("/") ? `${spn}@${t.ticket.realm}` : spn, t);
-    }
-    let transport = realmTransport(d, realm);
-    if (!transport) {
-      if (tickets.size === 0) {
-        throw new SspiError(
-          SEC_E_NO_CREDENTIALS,
-          `no KDC is known for realm ${realm} (set Kdc, or list it in krb5.conf)`,
-        );
-      }
-      transport = () =>
-        Promise.reject(
-          new KdcUnreachableError(`no KDC is known for realm ${realm}`),
-        );
-    }
-    const cred = new KerberosCredential(
-      req.use,
-      { nameType: me.nameType, nameString: [...me.components] },
-      realm,
-      null,
-      withoutAs(transport),
-      d.Delegate === true,
-    );
-    cred.tgt = tgtEntry;
-    for (const [spn, t] of tickets) cred.setServiceTicket(spn, t);
-    for (const t of crossTgts) cred.setCrossRealmTgt(t);
-    keep.length = 0;
-    return cred;
-  } finally {
-    for (const t of keep) wipeKey(t.key);
-    wipeCcache(cache);
-  }
 }
 
 /**

@@ -21,7 +21,7 @@ import {
 import { isSupportedEtype, type KerberosKey, keySize } from "./crypto.ts";
 import { type KeytabEntry, parseKeytab, wipeKeytab } from "./keytab.ts";
 import type { PrincipalName } from "./messages.ts";
-import { envVar, readFileBytes } from "./config.ts";
+import { envVar, fileStamp, readFileBytes } from "./config.ts";
 import {
   type NetlogonOptions,
   NetlogonVerifier,
@@ -104,20 +104,6 @@ export interface KeytabFile {
   principal: string | null;
   /** The file's size and modification time when last read. */
   stamp: string | null;
-}
-
-/**
- * The file's size and modification time, or null when they cannot be read (no
- * file, or a runtime without `Deno.statSync`).
- */
-function fileStamp(path: string): string | null {
-  try {
-    // deno-lint-ignore no-explicit-any
-    const st = (globalThis as any).Deno?.statSync?.(path);
-    return st ? `${st.size}:${st.mtime?.getTime() ?? ""}` : null;
-  } catch {
-    return null;
-  }
 }
 
 /** The entries of `principal` (all when null); the others are wiped. */

@@ -1,0 +1,88 @@
+// The logged-on user's credential (from the MIT credential cache) in a long-running
+// process: its TGT runs out, `kinit` (or k5start, krenew, a sidecar) writes a new one
+// to the same cache file, and the credential acquired before goes on with it, as
+// MIT's library does, instead of failing with "run kinit" until it is acquired again.
+import assert from "node:assert/strict";
+import { dirname } from "node:path";
+import {
+  CtxtHandle,
+  DeleteSecurityContext,
+  FreeCredentialsHandle,
+  SEC_E_NO_CREDENTIALS,
+  SEC_E_OK,
+  SEC_I_CONTINUE_NEEDED,
+  statusName,
+} from "../../mod.ts";
+import { CCACHE_RECHECK_MS } from "../../src/packages/kerberos/ccache_credential.ts";
+import type { MitKdc } from "../peers/mit_kdc.ts";
+import { acquireDefault } from "./_ccache_helpers.ts";
+import {
+  accept,
+  acquireInbound,
+  iscStep,
+  keytabPath,
+  KRB_USER,
+  krbTest,
+  newCtx,
+  SERVICE,
+  withKdc,
+} from "./_kdc_helpers.ts";
+
+const st = (s: number) => statusName(s);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `kinit -l life` of the test user into `file`. */
+async function kinit(kdc: MitKdc, file: string, life: string): Promise<void> {
+  const child = new Deno.Command("kinit", {
+    args: ["-l", life, "-c", `FILE:${file}`, KRB_USER.user],
+    env: { KRB5_CONFIG: kdc.env.KRB5_CONFIG },
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(`${KRB_USER.password}\n`));
+  await w.close();
+  const o = await child.output();
+  assert.ok(o.success, new TextDecoder().decode(o.stderr));
+}
+
+await krbTest(
+  "Kerberos credential from the ccache: once its TGT runs out it takes the TGT a new kinit wrote to the same file (no new AcquireCredentialsHandle)",
+  () =>
+    withKdc(async (kdc) => {
+      const file = `${dirname(keytabPath(kdc))}/sso_reload`;
+      // 61 seconds: a second later, less than the minute the package wants in hand.
+      await kinit(kdc, file, "61s");
+      const { status, cred } = acquireDefault("Kerberos", {
+        KRB5CCNAME: `FILE:${file}`,
+        KRB5_CONFIG: kdc.env.KRB5_CONFIG,
+      });
+      assert.equal(st(status), st(SEC_E_OK));
+      const server = acquireInbound("Kerberos", { Keytab: keytabPath(kdc) });
+      try {
+        await sleep(1200);
+        const stale = await iscStep(cred, newCtx(), true, SERVICE, null);
+        assert.equal(
+          st(stale.status),
+          st(SEC_E_NO_CREDENTIALS),
+          "the cache file has nothing newer yet",
+        );
+
+        await kinit(kdc, file, "10h");
+        await sleep(CCACHE_RECHECK_MS); // the last look at the file was just now
+        const fresh = await iscStep(cred, newCtx(), true, SERVICE, null);
+        assert.equal(st(fresh.status), st(SEC_I_CONTINUE_NEEDED));
+        const sx = new CtxtHandle();
+        assert.equal(
+          st(accept(server.cred, sx, fresh.token!).status),
+          st(SEC_E_OK),
+          "a service ticket from the new TGT",
+        );
+        DeleteSecurityContext(sx);
+      } finally {
+        FreeCredentialsHandle(cred);
+        FreeCredentialsHandle(server.cred);
+      }
+    }),
+);
