@@ -46,6 +46,7 @@ import {
   type RealmsOptions,
   type RealmSpec,
   startKdc,
+  type StartKdcOptions,
   startRealms,
 } from "../peers/mit_kdc.ts";
 import { type KdcProxy, startKdcProxy } from "../peers/kdcproxy_peer.ts";
@@ -67,13 +68,19 @@ export const KRB_FLAGS = ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_MUTUAL_AUTH |
  */
 export async function withKdc(
   fn: (kdc: MitKdc) => Promise<void>,
+  options: StartKdcOptions = {},
 ): Promise<void> {
   if (!await kdcAvailable()) {
     if (isCI()) throw new Error(`MIT KDC missing: ${KDC_INSTALL_HINT}`);
     console.warn(`skipped: MIT KDC missing (${KDC_INSTALL_HINT})`);
     return;
   }
-  const kdc = await startKdc(KRB_USER.user, KRB_USER.password, [SERVICE]);
+  const kdc = await startKdc(
+    KRB_USER.user,
+    KRB_USER.password,
+    [SERVICE],
+    options,
+  );
   try {
     await fn(kdc);
   } finally {

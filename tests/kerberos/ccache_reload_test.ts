@@ -2,6 +2,8 @@
 // process: its TGT runs out, `kinit` (or k5start, krenew, a sidecar) writes a new one
 // to the same cache file, and the credential acquired before goes on with it, as
 // MIT's library does, instead of failing with "run kinit" until it is acquired again.
+// And a renewable TGT is renewed with the KDC (RENEW) before it runs out, as
+// Windows' LSA does, with nothing new in the file.
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import {
@@ -31,10 +33,15 @@ import {
 const st = (s: number) => statusName(s);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** `kinit -l life` of the test user into `file`. */
-async function kinit(kdc: MitKdc, file: string, life: string): Promise<void> {
+/** `kinit -l life` (and `more` options) of the test user into `file`. */
+async function kinit(
+  kdc: MitKdc,
+  file: string,
+  life: string,
+  more: string[] = [],
+): Promise<void> {
   const child = new Deno.Command("kinit", {
-    args: ["-l", life, "-c", `FILE:${file}`, KRB_USER.user],
+    args: ["-l", life, ...more, "-c", `FILE:${file}`, KRB_USER.user],
     env: { KRB5_CONFIG: kdc.env.KRB5_CONFIG },
     stdin: "piped",
     stdout: "null",
@@ -85,4 +92,38 @@ await krbTest(
         FreeCredentialsHandle(server.cred);
       }
     }),
+);
+
+await krbTest(
+  "Kerberos credential from the ccache: a renewable TGT about to run out is renewed with the KDC (KDC option RENEW), the file unchanged",
+  () =>
+    withKdc(async (kdc) => {
+      const file = `${dirname(keytabPath(kdc))}/sso_renew`;
+      await kinit(kdc, file, "61s", ["-r", "1h"]);
+      const before = await Deno.readFile(file);
+      const { status, cred } = acquireDefault("Kerberos", {
+        KRB5CCNAME: `FILE:${file}`,
+        KRB5_CONFIG: kdc.env.KRB5_CONFIG,
+      });
+      assert.equal(st(status), st(SEC_E_OK));
+      const server = acquireInbound("Kerberos", { Keytab: keytabPath(kdc) });
+      try {
+        await sleep(1200); // now less than a minute is left: renew, not use
+        const a = await iscStep(cred, newCtx(), true, SERVICE, null);
+        assert.equal(st(a.status), st(SEC_I_CONTINUE_NEEDED));
+        const sx = new CtxtHandle();
+        assert.equal(
+          st(accept(server.cred, sx, a.token!).status),
+          st(SEC_E_OK),
+        );
+        DeleteSecurityContext(sx);
+        // The renewed TGT serves the next service too; the cache is never written.
+        const b = await iscStep(cred, newCtx(), true, "host/localhost", null);
+        assert.equal(st(b.status), st(SEC_I_CONTINUE_NEEDED));
+        assert.deepEqual(await Deno.readFile(file), before);
+      } finally {
+        FreeCredentialsHandle(cred);
+        FreeCredentialsHandle(server.cred);
+      }
+    }, { realmConf: "    max_renewable_life = 1d" }),
 );

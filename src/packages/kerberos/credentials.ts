@@ -38,6 +38,7 @@ import {
   throughKdcProxy,
 } from "./kdc_proxy_settings.ts";
 import { sameRealm } from "./kdc_realms.ts";
+import { TKT_FLG_RENEWABLE } from "./constants.ts";
 import type { PkinitIdentity } from "./pkinit_identity.ts";
 import type { AnonymousPkinit } from "./pkinit_anonymous.ts";
 
@@ -294,10 +295,30 @@ export class KerberosCredential implements PackageCredential {
    * cannot get one ("run kinit").
    */
   get cannotGetTickets(): string | null {
-    return this.#password === null && this.#keytabKeys === null &&
-        this.pkinit === null && this.tgt === null &&
+    return !this.canLogOn && this.tgt === null &&
+        this.renewableTgt === null &&
         !(this.reloadTickets?.() && this.tgt !== null)
       ? this.#noTgtReason()
+      : null;
+  }
+
+  /** Whether the credential can make a logon (AS exchange): a password or keys. */
+  get canLogOn(): boolean {
+    return this.#password !== null || this.#keytabKeys !== null ||
+      this.pkinit !== null;
+  }
+
+  /**
+   * The TGT held, when it is no longer good for a minute but can be renewed (RFC
+   * 4120 2.3: renewable, not yet expired, renewable for a minute more); else null.
+   */
+  get renewableTgt(): CachedTicket | null {
+    const t = this.#tgt;
+    const now = Date.now();
+    return t && t.flags !== undefined &&
+        (t.flags & TKT_FLG_RENEWABLE) !== 0 && t.endtime > now + 5_000 &&
+        (t.renewTill ?? 0) > now + 60_000
+      ? t
       : null;
   }
 

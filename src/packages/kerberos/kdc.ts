@@ -37,6 +37,7 @@ import {
   KDC_ERR_PREAUTH_REQUIRED,
   KDC_OPT_FORWARDABLE,
   KDC_OPT_FORWARDED,
+  KDC_OPT_RENEW,
   KEY_USAGE_AS_REP_ENC_PART,
   KEY_USAGE_TGS_REP_ENC_PART_SESSION_KEY,
   NT_SRV_INST,
@@ -81,6 +82,16 @@ export async function getTgt(cred: KerberosCredential): Promise<CachedTicket> {
     nameType: NT_SRV_INST,
     nameString: ["krbtgt", cred.realm],
   };
+  // Without a password or keys (a credential cache's TGT), renew the TGT held
+  // while it can be (RFC 4120 3.3.3, KDC option RENEW), as Windows' LSA does.
+  const held = cred.canLogOn ? null : cred.renewableTgt;
+  if (held) {
+    const renewed = await tgsExchange(cred, held, krbtgt, KDC_OPT_RENEW, {
+      what: "TGS-REQ (renew)",
+    });
+    cred.tgt = renewed;
+    return renewed;
+  }
   const t = await asExchange(cred, krbtgt);
   // A canonicalized realm (AD: NETBIOS -> DNS realm) is served by the same KDCs.
   cred.addRealmAlias(t.crealm);
