@@ -10,7 +10,8 @@
 import { SspiError } from "../../sspi/errors.ts";
 import type { AcquireRequest } from "../../sspi/package.ts";
 import { SEC_E_NO_CREDENTIALS } from "../../sspi/status.ts";
-import { fileStamp, readFileBytes } from "./config.ts";
+import { readFileBytes } from "./config.ts";
+import { fileStamp } from "../../util/file_stamp.ts";
 import { wipeKey } from "./crypto.ts";
 import {
   type Ccache,

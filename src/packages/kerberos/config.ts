@@ -92,21 +92,6 @@ export function readFileBytes(path: string): Uint8Array | null {
 }
 
 /**
- * A file's size and modification time as one string, to tell whether it changed
- * since it was read; null when they cannot be read (no file, or a runtime without
- * `Deno.statSync`).
- */
-export function fileStamp(path: string): string | null {
-  try {
-    // deno-lint-ignore no-explicit-any
-    const st = (globalThis as any).Deno?.statSync?.(path);
-    return st ? `${st.size}:${st.mtime?.getTime() ?? ""}` : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
  * The system's `krb5.conf` (`KRB5_CONFIG`, else `/etc/krb5.conf`; the first file of
  * a colon-separated list that can be read), parsed; empty when none can be read.
  */

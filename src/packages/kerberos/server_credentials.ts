@@ -21,7 +21,8 @@ import {
 import { isSupportedEtype, type KerberosKey, keySize } from "./crypto.ts";
 import { type KeytabEntry, parseKeytab, wipeKeytab } from "./keytab.ts";
 import type { PrincipalName } from "./messages.ts";
-import { envVar, fileStamp, readFileBytes } from "./config.ts";
+import { envVar, readFileBytes } from "./config.ts";
+import { fileStamp } from "../../util/file_stamp.ts";
 import {
   type NetlogonOptions,
   NetlogonVerifier,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { fileStamp } from "../../util/file_stamp.ts";
 import { SspiError } from "../../sspi/errors.ts";
 import {
   SEC_E_NO_CREDENTIALS,
@@ -181,6 +182,48 @@ export function readUserFile(path: string): NtlmUser[] {
     );
   }
   return parseUserFile(text);
+}
+
+/** The least time between two looks at an acceptor's user file for changes. */
+export const USER_FILE_RECHECK_MS = 1000;
+
+/**
+ * The users of an NTLM user file, read again when the file changes (its size or
+ * modification time), at most once every `USER_FILE_RECHECK_MS`: as gss-ntlmssp
+ * reads its file at each logon, users added and passwords changed there count
+ * without acquiring a new credential.
+ */
+export class WatchedUserFile {
+  readonly #path: string;
+  #stamp: string | null;
+  #checkedAt = -Infinity;
+  /** The users as last read. */
+  users: NtlmUser[];
+
+  /** Reads `path` (`SEC_E_NO_CREDENTIALS` when it cannot be read). */
+  constructor(path: string) {
+    this.#path = path;
+    this.#stamp = fileStamp(path);
+    this.users = readUserFile(path);
+  }
+
+  /**
+   * Reads the file again when it changed; true when `users` was replaced. A file
+   * that cannot be read now (being rewritten, or gone) leaves the users as they were.
+   */
+  refresh(now: number = Date.now()): boolean {
+    if (now - this.#checkedAt < USER_FILE_RECHECK_MS) return false;
+    this.#checkedAt = now;
+    const stamp = fileStamp(this.#path);
+    if (stamp === null || stamp === this.#stamp) return false;
+    try {
+      this.users = readUserFile(this.#path);
+    } catch {
+      return false;
+    }
+    this.#stamp = stamp;
+    return true;
+  }
 }
 
 /** The path in `NTLM_USER_FILE`, or null when unset or not readable by permissions. */

@@ -46,6 +46,7 @@ import {
   readUserFile,
   secretOf,
   splitUser,
+  WatchedUserFile,
 } from "./credentials.ts";
 import { NetlogonVerifier } from "../../netlogon/pass_through.ts";
 import { NtlmServerContext } from "./server.ts";
@@ -76,6 +77,18 @@ export const NTLM_PACKAGE_INFO: SecPkgInfo = Object.freeze({
   Comment: "NTLM Security Package",
 });
 
+/** `NTLM_USER_FILE`, or `SEC_E_NO_CREDENTIALS` when it is not set. */
+function envFilePath(): string {
+  const path = envUserFile();
+  if (!path) {
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      "no pAuthData and no NTLM_USER_FILE environment variable: no NTLM credentials",
+    );
+  }
+  return path;
+}
+
 /** An NTLM credential. Secrets are private fields: inspection shows none. */
 export class NtlmCredential implements PackageCredential {
   readonly use: number;
@@ -86,6 +99,8 @@ export class NtlmCredential implements PackageCredential {
   #ntHash: Uint8Array | null = null;
   #lmHash: Uint8Array | null = null;
   #users: NtlmUser[] | null = null;
+  /** The user file `#users` came from, looked at again as logons come. */
+  #userFile: WatchedUserFile | null = null;
   #lookup: NtlmAuthData["lookup"] | null = null;
   #policy: Omit<ServerPolicy, "lookup" | "targetInfo"> | null = null;
   #serverPolicy: ServerPolicy | null = null;
@@ -109,20 +124,11 @@ export class NtlmCredential implements PackageCredential {
         "NTLM cannot act as another user (Impersonate needs Kerberos S4U)",
       );
     }
-    const fileUsers = (): NtlmUser[] => {
-      const path = envUserFile();
-      if (!path) {
-        throw new SspiError(
-          SEC_E_NO_CREDENTIALS,
-          "no pAuthData and no NTLM_USER_FILE environment variable: no NTLM credentials",
-        );
-      }
-      return readUserFile(path);
-    };
+    const fileUsers = (): NtlmUser[] => readUserFile(envFilePath());
     if (req.use & SECPKG_CRED_OUTBOUND) {
       this.#initOutbound(req.principal, data, fileUsers);
     }
-    if (req.use & SECPKG_CRED_INBOUND) this.#initInbound(data, fileUsers);
+    if (req.use & SECPKG_CRED_INBOUND) this.#initInbound(data);
     const o = this.#outbound;
     this.userName = o && this.#ntHash
       ? (o.domain ? `${o.domain}\\${o.user}` : o.user)
@@ -193,7 +199,7 @@ export class NtlmCredential implements PackageCredential {
     };
   }
 
-  #initInbound(data: NtlmAuthData | null, fileUsers: () => NtlmUser[]): void {
+  #initInbound(data: NtlmAuthData | null): void {
     if (data?.lookup) {
       if (typeof data.lookup !== "function") {
         throw new TypeError("lookup must be a function");
@@ -204,12 +210,11 @@ export class NtlmCredential implements PackageCredential {
         throw new TypeError("users must be an array");
       }
       this.#users = data.users.map((u) => ({ ...u }));
-    } else if (data?.userFile) {
-      this.#users = readUserFile(data.userFile);
-    } else if (data?.DomainController) {
+    } else if (data?.DomainController && !data.userFile) {
       this.#users = []; // every logon goes to the domain controller
     } else {
-      this.#users = fileUsers();
+      this.#userFile = new WatchedUserFile(data?.userFile ?? envFilePath());
+      this.#users = this.#userFile.users;
     }
     if (data?.DomainController) {
       this.#dc = new NetlogonVerifier(data.DomainController, {
@@ -257,7 +262,6 @@ export class NtlmCredential implements PackageCredential {
     if (!base) {
       throw new SspiError(SEC_E_NO_CREDENTIALS, "not an inbound credential");
     }
-    const users = this.#users;
     const lookup = this.#lookup;
     const cache = this.#secrets;
     // Never accept a user without a secret (WinPR CVE-2022-24882/24883): secretOf
@@ -293,10 +297,25 @@ export class NtlmCredential implements PackageCredential {
           const r = lookup(user, domain);
           return r instanceof Promise ? r.then(fromCallback) : fromCallback(r);
         }
-        return fromList(findUser(users ?? [], user, domain));
+        return fromList(findUser(this.#currentUsers(), user, domain));
       },
     };
     return this.#serverPolicy;
+  }
+
+  /** The users to look a logon up in: the user file's as it is now, when there is one. */
+  #currentUsers(): NtlmUser[] {
+    const f = this.#userFile;
+    if (f && !this.#disposed && f.refresh()) {
+      // The secrets derived for the users read before are wiped.
+      for (const v of this.#secrets.values()) {
+        v?.ntHash.fill(0);
+        v?.lmHash?.fill(0);
+      }
+      this.#secrets.clear();
+      this.#users = f.users;
+    }
+    return this.#users ?? [];
   }
 
   queryAttribute(attribute: number): AttributeResult {
@@ -320,6 +339,7 @@ export class NtlmCredential implements PackageCredential {
     }
     this.#secrets.clear();
     this.#users = null;
+    this.#userFile = null;
     this.#lookup = null;
     this.#serverPolicy = null;
     this.#dc?.close();
