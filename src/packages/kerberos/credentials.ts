@@ -439,5 +439,6 @@ export class KerberosCredential implements PackageCredential {
     this.fast = null;
     this.pkinit?.dispose();
     this.pkinit = null;
+    this.reloadTickets = null; // a freed credential takes no new tickets
   }
 }

@@ -271,6 +271,7 @@ export class KerberosServerCredential implements PackageCredential {
     this.pacValidator = null;
     wipeKeytab(this.#entries);
     this.#entries = [];
+    this.#file = null; // a freed credential reads no new keys
     this.#seen.clear();
   }
 }
