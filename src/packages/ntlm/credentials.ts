@@ -197,14 +197,18 @@ export class WatchedUserFile {
   readonly #path: string;
   #stamp: string | null;
   #checkedAt = -Infinity;
-  /** The users as last read. */
-  users: NtlmUser[];
+  #users: NtlmUser[];
 
   /** Reads `path` (`SEC_E_NO_CREDENTIALS` when it cannot be read). */
   constructor(path: string) {
     this.#path = path;
     this.#stamp = fileStamp(path);
-    this.users = readUserFile(path);
+    this.#users = readUserFile(path);
+  }
+
+  /** The users as last read (a private field: inspection shows no passwords). */
+  get users(): NtlmUser[] {
+    return this.#users;
   }
 
   /**
@@ -217,7 +221,7 @@ export class WatchedUserFile {
     const stamp = fileStamp(this.#path);
     if (stamp === null || stamp === this.#stamp) return false;
     try {
-      this.users = readUserFile(this.#path);
+      this.#users = readUserFile(this.#path);
     } catch {
       return false;
     }
