@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import {
+  type CredHandle,
   CtxtHandle,
   DeleteSecurityContext,
   FreeCredentialsHandle,
@@ -54,6 +55,38 @@ async function kinit(
   assert.ok(o.success, new TextDecoder().decode(o.stderr));
 }
 
+/**
+ * With our SSO credential acquired from `file` (already written by `kinit`) and our
+ * acceptor over the KDC's keytab, runs `fn` with a check that a first AP-REQ is
+ * accepted; frees both after.
+ */
+async function withSso(
+  kdc: MitKdc,
+  file: string,
+  fn: (
+    cred: CredHandle,
+    accepted: (token: Uint8Array, what?: string) => void,
+  ) => Promise<void>,
+): Promise<void> {
+  const { status, cred } = acquireDefault("Kerberos", {
+    KRB5CCNAME: `FILE:${file}`,
+    KRB5_CONFIG: kdc.env.KRB5_CONFIG,
+  });
+  assert.equal(st(status), st(SEC_E_OK));
+  const server = acquireInbound("Kerberos", { Keytab: keytabPath(kdc) });
+  const accepted = (token: Uint8Array, what?: string) => {
+    const sx = new CtxtHandle();
+    assert.equal(st(accept(server.cred, sx, token).status), st(SEC_E_OK), what);
+    DeleteSecurityContext(sx);
+  };
+  try {
+    await fn(cred, accepted);
+  } finally {
+    FreeCredentialsHandle(cred);
+    FreeCredentialsHandle(server.cred);
+  }
+}
+
 await krbTest(
   "Kerberos credential from the ccache: once its TGT runs out it takes the TGT a new kinit wrote to the same file (no new AcquireCredentialsHandle)",
   () =>
@@ -61,13 +94,7 @@ await krbTest(
       const file = `${dirname(keytabPath(kdc))}/sso_reload`;
       // 61 seconds: a second later, less than the minute the package wants in hand.
       await kinit(kdc, file, "61s");
-      const { status, cred } = acquireDefault("Kerberos", {
-        KRB5CCNAME: `FILE:${file}`,
-        KRB5_CONFIG: kdc.env.KRB5_CONFIG,
-      });
-      assert.equal(st(status), st(SEC_E_OK));
-      const server = acquireInbound("Kerberos", { Keytab: keytabPath(kdc) });
-      try {
+      await withSso(kdc, file, async (cred, accepted) => {
         await sleep(1200);
         const stale = await iscStep(cred, newCtx(), true, SERVICE, null);
         assert.equal(
@@ -80,17 +107,8 @@ await krbTest(
         await sleep(CCACHE_RECHECK_MS); // the last look at the file was just now
         const fresh = await iscStep(cred, newCtx(), true, SERVICE, null);
         assert.equal(st(fresh.status), st(SEC_I_CONTINUE_NEEDED));
-        const sx = new CtxtHandle();
-        assert.equal(
-          st(accept(server.cred, sx, fresh.token!).status),
-          st(SEC_E_OK),
-          "a service ticket from the new TGT",
-        );
-        DeleteSecurityContext(sx);
-      } finally {
-        FreeCredentialsHandle(cred);
-        FreeCredentialsHandle(server.cred);
-      }
+        accepted(fresh.token!, "a service ticket from the new TGT");
+      });
     }),
 );
 
@@ -101,29 +119,15 @@ await krbTest(
       const file = `${dirname(keytabPath(kdc))}/sso_renew`;
       await kinit(kdc, file, "61s", ["-r", "1h"]);
       const before = await Deno.readFile(file);
-      const { status, cred } = acquireDefault("Kerberos", {
-        KRB5CCNAME: `FILE:${file}`,
-        KRB5_CONFIG: kdc.env.KRB5_CONFIG,
-      });
-      assert.equal(st(status), st(SEC_E_OK));
-      const server = acquireInbound("Kerberos", { Keytab: keytabPath(kdc) });
-      try {
+      await withSso(kdc, file, async (cred, accepted) => {
         await sleep(1200); // now less than a minute is left: renew, not use
         const a = await iscStep(cred, newCtx(), true, SERVICE, null);
         assert.equal(st(a.status), st(SEC_I_CONTINUE_NEEDED));
-        const sx = new CtxtHandle();
-        assert.equal(
-          st(accept(server.cred, sx, a.token!).status),
-          st(SEC_E_OK),
-        );
-        DeleteSecurityContext(sx);
+        accepted(a.token!, "a service ticket from the renewed TGT");
         // The renewed TGT serves the next service too; the cache is never written.
         const b = await iscStep(cred, newCtx(), true, "host/localhost", null);
         assert.equal(st(b.status), st(SEC_I_CONTINUE_NEEDED));
         assert.deepEqual(await Deno.readFile(file), before);
-      } finally {
-        FreeCredentialsHandle(cred);
-        FreeCredentialsHandle(server.cred);
-      }
+      });
     }, { realmConf: "    max_renewable_life = 1d" }),
 );
