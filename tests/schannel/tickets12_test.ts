@@ -157,6 +157,9 @@ ticketTest(
       assert.equal(openTicket12(key, bad, now), null, `byte ${i}`);
     }
     assert.equal(openTicket12(key, t, now + 10 * HOUR + 1), null);
+    // A credential's dwSessionLifespan (here a minute) shortens that.
+    assert.ok(openTicket12(key, t, now + 59_000, 60_000));
+    assert.equal(openTicket12(key, t, now + 61_000, 60_000), null);
     const tls13 = key.seal({
       suite: 0x1301,
       issuedAt: now,

@@ -561,13 +561,18 @@ export class TlsClient extends TlsEngine {
       throw e;
     }
     if (!this.#resMaster || this.version !== TLS13) return SEC_E_OK;
-    const session = sessionFromTicket(t, {
-      suite: this.#suite,
-      resumptionMaster: this.#resMaster,
-      peerChain: this.peerChain,
-      verified: this.#verified,
-      sessionId: this.sessionId,
-    }, Date.now());
+    const session = sessionFromTicket(
+      t,
+      {
+        suite: this.#suite,
+        resumptionMaster: this.#resMaster,
+        peerChain: this.peerChain,
+        verified: this.#verified,
+        sessionId: this.sessionId,
+      },
+      Date.now(),
+      this.#cred.sessionLifespan,
+    );
     if (session) this.#cred.sessions().add(this.#target, session);
     return SEC_E_OK;
   }

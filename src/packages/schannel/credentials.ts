@@ -19,7 +19,7 @@ import { SCH_CRED_DISABLE_RECONNECTS } from "./constants.ts";
 import { SessionCache } from "./session_cache.ts";
 import { CredentialAttributes, TlsPolicy } from "./credential_attributes.ts";
 import { ServerSessionCache } from "./server_sessions.ts";
-import { TicketKey } from "./ticket.ts";
+import { SESSION_LIFETIME_MS, TicketKey } from "./ticket.ts";
 import {
   type PendingRevocation,
   type RevocationPolicy,
@@ -78,6 +78,13 @@ export interface SchannelAuthData {
    * (see `CertificateRevocationLists`).
    */
   dwFlags?: number;
+  /**
+   * `dwSessionLifespan`: how long, in milliseconds, a session may be resumed after
+   * its full handshake (the client's cached sessions and tickets, the server's
+   * session ids and the tickets it issues and takes); 0 or absent is Windows'
+   * default, 36,000,000 (10 hours).
+   */
+  dwSessionLifespan?: number;
   /**
    * Certificate revocation lists for the revocation check the
    * `SCH_CRED_REVOCATION_CHECK_*` flags ask for: PEM text (`X509 CRL` blocks) or DER,
@@ -301,6 +308,18 @@ function systemTrust(): Certificate[] {
   return systemRoots;
 }
 
+/** `dwSessionLifespan` in ms: 0 or absent is the 10-hour default; a DWORD else. */
+function lifespanOf(v: number | undefined): number {
+  if (v === undefined || v === 0) return SESSION_LIFETIME_MS;
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+    throw new SspiError(
+      SEC_E_UNKNOWN_CREDENTIALS,
+      "dwSessionLifespan must be a DWORD (milliseconds)",
+    );
+  }
+  return v;
+}
+
 /** A Schannel credential. */
 export class SchannelCredential implements PackageCredential {
   readonly use: number;
@@ -327,9 +346,14 @@ export class SchannelCredential implements PackageCredential {
   #revocationCache: RevocationCache | null = null;
   #key: PrivateKey | null;
   #roots: Certificate[] | null;
-  #sessions = new SessionCache();
+  /**
+   * How long a session may be resumed after its full handshake, in ms
+   * (`dwSessionLifespan`; 0 or absent: Windows' 10 hours).
+   */
+  readonly sessionLifespan: number;
+  #sessions: SessionCache;
   #ticketKey: TicketKey | null = null;
-  #serverSessions = new ServerSessionCache();
+  #serverSessions: ServerSessionCache;
   /** The versions and suites, with what `SetCredentialsAttributes` narrowed. */
   readonly #attributes: CredentialAttributes;
 
@@ -344,6 +368,9 @@ export class SchannelCredential implements PackageCredential {
       );
     }
     this.flags = (a.dwFlags ?? 0) >>> 0;
+    this.sessionLifespan = lifespanOf(a.dwSessionLifespan);
+    this.#sessions = new SessionCache(this.sessionLifespan);
+    this.#serverSessions = new ServerSessionCache(this.sessionLifespan);
     this.protocols = a.ApplicationProtocols
       ? [...a.ApplicationProtocols]
       : null;

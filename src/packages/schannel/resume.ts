@@ -136,9 +136,10 @@ export function sessionFromTicket(
   t: NewSessionTicket,
   c: ClientResumptionState,
   now: number,
+  lifespan: number = SESSION_LIFETIME_MS,
 ): ClientSession | null {
   if (t.lifetime === 0) return null;
-  const lifetime = Math.min(t.lifetime, MAX_TICKET_LIFETIME);
+  const lifetime = Math.min(t.lifetime, MAX_TICKET_LIFETIME, lifespan / 1000);
   return {
     ticket: t.ticket.slice(),
     psk: ticketPsk(c.suite, c.resumptionMaster, t.nonce),
@@ -179,6 +180,7 @@ export function findTicket(
   ch: ClientHello,
   key: TicketKey,
   now: number,
+  lifespan: number = SESSION_LIFETIME_MS,
 ): FoundTicket | null {
   if (!ch.psk) return null;
   if (!ch.pskModes) {
@@ -199,7 +201,7 @@ export function findTicket(
     if (
       suite && ch.suites.includes(suite.id) &&
       state.psk.length === suite.hashLen &&
-      ticketUsable(state, obfuscatedAge, now)
+      ticketUsable(state, obfuscatedAge, now, lifespan)
     ) {
       return {
         index,
@@ -252,10 +254,9 @@ export function newTicket(
   resumptionMaster: Uint8Array,
   session: { id: Uint8Array; authTime: number },
   now: number,
+  lifespan: number = SESSION_LIFETIME_MS,
 ): Uint8Array | null {
-  const left = Math.floor(
-    (session.authTime + SESSION_LIFETIME_MS - now) / 1000,
-  );
+  const left = Math.floor((session.authTime + lifespan - now) / 1000);
   const lifetime = Math.min(TICKET_LIFETIME, left);
   if (lifetime <= 0) return null;
   const nonce = new Uint8Array(1); // one ticket per connection

@@ -297,7 +297,12 @@ export function findSession12(
     ch.suites.includes(id) && policy.suites12.some((x) => x.id === id) &&
     (v ?? TLS12) === version;
   if (ch.sessionTicket?.length && cred.tickets12) {
-    const st = openTicket12(cred.ticketKey(), ch.sessionTicket, now);
+    const st = openTicket12(
+      cred.ticketKey(),
+      ch.sessionTicket,
+      now,
+      cred.sessionLifespan,
+    );
     if (st && usable(st.suite, st.version) && st.serverName === serverName) {
       const { version: v, ...rest } = st;
       return {

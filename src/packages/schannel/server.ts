@@ -209,7 +209,12 @@ export class TlsServer extends TlsEngine {
     }
     // A ticket of ours, if one is offered, alive and usable with the retry's suite.
     let psk = this.#found = this.#resumable
-      ? findTicket(ch, this.#cred.ticketKey(), Date.now())
+      ? findTicket(
+        ch,
+        this.#cred.ticketKey(),
+        Date.now(),
+        this.#cred.sessionLifespan,
+      )
       : null;
     if (
       psk && (
@@ -470,6 +475,7 @@ export class TlsServer extends TlsEngine {
       resMaster,
       { id: this.sessionId, authTime: this.#authTime },
       Date.now(),
+      this.#cred.sessionLifespan,
     );
     resMaster.fill(0);
     if (body) this.send(handshakeMessage(HS_NEW_SESSION_TICKET, body));

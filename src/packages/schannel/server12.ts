@@ -335,7 +335,13 @@ export class Tls12Server {
     });
     const m = handshakeMessage(
       HS_NEW_SESSION_TICKET,
-      encodeNewSessionTicket12(TICKET12_LIFETIME, ticket),
+      encodeNewSessionTicket12(
+        Math.min(
+          TICKET12_LIFETIME,
+          Math.floor(this.#cred.sessionLifespan / 1000),
+        ),
+        ticket,
+      ),
     );
     e.transcript.add(m);
     e.send(m);

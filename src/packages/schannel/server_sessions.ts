@@ -43,6 +43,13 @@ function keyOf(id: Uint8Array): string {
 
 /** A server credential's TLS 1.2 sessions by session_id. */
 export class ServerSessionCache {
+  readonly #lifespan: number;
+
+  /** A cache whose sessions live `lifespan` ms after their full handshake. */
+  constructor(lifespan: number = SESSION_LIFETIME_MS) {
+    this.#lifespan = lifespan;
+  }
+
   #byId = new Map<string, ServerSession12>();
 
   /** Keeps `session` (the least recently used beyond the limit is wiped). */
@@ -57,7 +64,8 @@ export class ServerSessionCache {
   }
 
   /**
-   * The session for `id` if it is younger than 10 hours at `now` (marked recently
+   * The session for `id` if it is younger than the lifespan (10 hours unless set)
+   * at `now` (marked recently
    * used; it stays cached, the caller copies its secret); an expired one is dropped.
    */
   find(id: Uint8Array, now: number): ServerSession12 | null {
@@ -66,7 +74,7 @@ export class ServerSessionCache {
     const s = this.#byId.get(key);
     if (!s) return null;
     this.#byId.delete(key);
-    if (now < s.createdAt || now - s.createdAt >= SESSION_LIFETIME_MS) {
+    if (now < s.createdAt || now - s.createdAt >= this.#lifespan) {
       s.master.fill(0);
       return null;
     }

@@ -80,6 +80,12 @@ export interface ClientSession12 {
 export class SessionCache {
   #byTarget = new Map<string, ClientSession[]>();
   #tls12 = new Map<string, ClientSession12>();
+  readonly #lifespan: number;
+
+  /** A cache whose sessions live `lifespan` ms after their full handshake. */
+  constructor(lifespan: number = SESSION_LIFETIME_MS) {
+    this.#lifespan = lifespan;
+  }
 
   /** Keeps the TLS 1.2 `session` for `target`, in place of the one before. */
   add12(target: string, session: ClientSession12): void {
@@ -91,8 +97,8 @@ export class SessionCache {
   }
 
   /**
-   * The TLS 1.2 session for `target` if it is younger than 10 hours (and its
-   * ticket's lifetime hint) at `now` and `usable` accepts it (it stays cached: the caller copies its secret); an
+   * The TLS 1.2 session for `target` if it is younger than the lifespan (10 hours
+   * unless set) and its ticket's lifetime hint at `now` and `usable` accepts it (it stays cached: the caller copies its secret); an
    * expired one is dropped.
    */
   find12(
@@ -103,7 +109,7 @@ export class SessionCache {
     const s = this.#tls12.get(target);
     if (!s) return null;
     if (
-      now < s.createdAt || now - s.createdAt >= SESSION_LIFETIME_MS ||
+      now < s.createdAt || now - s.createdAt >= this.#lifespan ||
       (s.ticketExpiry !== undefined && now >= s.ticketExpiry)
     ) {
       this.drop12(target);

@@ -157,7 +157,7 @@ export class TicketKey {
 
 /**
  * Whether a ticket may be resumed at `now`: issued within its lifetime, its session
- * within {@link SESSION_LIFETIME_MS}, and the client's `obfuscated_ticket_age`,
+ * within `lifespan` (the credential's; {@link SESSION_LIFETIME_MS} unless set), and the client's `obfuscated_ticket_age`,
  * once `ticket_age_add` is taken off, within {@link TICKET_AGE_SKEW_MS} of the age
  * we measure.
  */
@@ -165,10 +165,11 @@ export function ticketUsable(
   st: TicketState,
   obfuscatedAge: number,
   now: number,
+  lifespan: number = SESSION_LIFETIME_MS,
 ): boolean {
   const age = now - st.issuedAt;
   if (age < -TICKET_AGE_SKEW_MS || age > TICKET_LIFETIME * 1000) return false;
-  if (now - st.authTime > SESSION_LIFETIME_MS) return false;
+  if (now - st.authTime > lifespan) return false;
   const clientAge = (obfuscatedAge - st.ageAdd) >>> 0;
   return Math.abs(clientAge - age) <= TICKET_AGE_SKEW_MS;
 }

@@ -59,12 +59,14 @@ export function sealTicket12(key: TicketKey, st: Ticket12State): Uint8Array {
 
 /**
  * The TLS 1.2 state in `ticket`, or null when it is not a TLS 1.2 ticket of `key`,
- * is malformed, or its session is older than {@link SESSION_LIFETIME_MS} at `now`.
+ * is malformed, or its session is older than `lifespan` (the credential's;
+ * {@link SESSION_LIFETIME_MS} unless set) at `now`.
  */
 export function openTicket12(
   key: TicketKey,
   ticket: Uint8Array,
   now: number,
+  lifespan: number = SESSION_LIFETIME_MS,
 ): Ticket12State | null {
   const plain = key.openBytes(ticket);
   if (!plain) return null;
@@ -83,7 +85,7 @@ export function openTicket12(
     const name = DEC.decode(r.vector(1));
     const master = r.vector(1, 48).slice();
     r.end();
-    if (master.length !== 48 || now - createdAt > SESSION_LIFETIME_MS) {
+    if (master.length !== 48 || now - createdAt > lifespan) {
       master.fill(0);
       return null;
     }
