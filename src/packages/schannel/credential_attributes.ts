@@ -50,8 +50,10 @@ import {
 } from "../../sspi/flags.ts";
 import type { AttributeResult } from "../../sspi/package.ts";
 import {
+  SEC_E_ALGORITHM_MISMATCH,
   SEC_E_INVALID_PARAMETER,
   SEC_E_OK,
+  SEC_E_UNKNOWN_CREDENTIALS,
   SEC_E_UNSUPPORTED_FUNCTION,
 } from "../../sspi/status.ts";
 import type {
@@ -233,6 +235,13 @@ function invalid(message: string): SspiError {
   return new SspiError(SEC_E_INVALID_PARAMETER, message);
 }
 
+/**
+ * A Set (or acquisition) that would leave no version and suite to use: a
+ * `SEC_E_INVALID_PARAMETER` to `SetCredentialsAttributes`, told apart at
+ * acquisition (`SEC_E_ALGORITHM_MISMATCH`).
+ */
+export class NothingLeftError extends SspiError {}
+
 /** `value` as an object with fields, or a refusal naming the structure `what`. */
 function fields(value: unknown, what: string): Record<string, unknown> {
   if (value === null || typeof value !== "object") {
@@ -385,7 +394,8 @@ export class CredentialAttributes {
         policy.allows(TLS13, r) || policy.legacyVersions(r).length > 0
       )
     ) {
-      throw invalid(
+      throw new NothingLeftError(
+        SEC_E_INVALID_PARAMETER,
         "that would leave the credential no TLS version and suite to use",
       );
     }
@@ -410,4 +420,59 @@ export class CredentialAttributes {
       base.suites12.filter((x) => keep(strength12(x), parts12(x))),
     );
   }
+}
+
+/** The `SCHANNEL_CRED` members that narrow the suites at acquisition. */
+export interface AcquisitionLimits {
+  /** Smallest bulk cipher key, in bits (0: no lower bound). */
+  dwMinimumCipherStrength?: number;
+  /** Largest bulk cipher key, in bits (0: no upper bound). */
+  dwMaximumCipherStrength?: number;
+  /** The length of `palgSupportedAlgs`. */
+  cSupportedAlgs?: number;
+  /** The `ALG_ID`s a suite's parts must all be among. */
+  palgSupportedAlgs?: readonly number[];
+}
+
+/**
+ * `base` narrowed by the cipher strengths and `ALG_ID`s given to
+ * `AcquireCredentialsHandle` (as `SetCredentialsAttributes` would narrow it): the
+ * policy a credential starts from, which later Sets can narrow but never widen.
+ * Malformed values are `SEC_E_UNKNOWN_CREDENTIALS`; limits that leave no suite,
+ * `SEC_E_ALGORITHM_MISMATCH`.
+ */
+export function acquisitionPolicy(
+  use: number,
+  base: TlsPolicy,
+  a: AcquisitionLimits,
+): TlsPolicy {
+  const strengths = a.dwMinimumCipherStrength !== undefined ||
+    a.dwMaximumCipherStrength !== undefined;
+  const algs = a.palgSupportedAlgs !== undefined ||
+    a.cSupportedAlgs !== undefined;
+  if (!strengths && !algs) return base;
+  const t = new CredentialAttributes(use, base);
+  try {
+    if (strengths) {
+      t.set(SECPKG_ATTR_CIPHER_STRENGTHS, {
+        dwMinimumCipherStrength: a.dwMinimumCipherStrength ?? 0,
+        dwMaximumCipherStrength: a.dwMaximumCipherStrength ?? 0,
+      });
+    }
+    if (algs) {
+      t.set(SECPKG_ATTR_SUPPORTED_ALGS, {
+        cSupportedAlgs: a.cSupportedAlgs ?? a.palgSupportedAlgs?.length,
+        palgSupportedAlgs: a.palgSupportedAlgs,
+      });
+    }
+  } catch (e) {
+    if (!(e instanceof SspiError)) throw e;
+    throw new SspiError(
+      e instanceof NothingLeftError
+        ? SEC_E_ALGORITHM_MISMATCH
+        : SEC_E_UNKNOWN_CREDENTIALS,
+      e.message,
+    );
+  }
+  return t.policy;
 }

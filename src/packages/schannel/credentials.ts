@@ -17,7 +17,11 @@ import { TLS13_SUITES, type Tls13Suite } from "./keys.ts";
 import { TLS12_SUITES, type Tls12Suite } from "./prf.ts";
 import { SCH_CRED_DISABLE_RECONNECTS } from "./constants.ts";
 import { SessionCache } from "./session_cache.ts";
-import { CredentialAttributes, TlsPolicy } from "./credential_attributes.ts";
+import {
+  acquisitionPolicy,
+  CredentialAttributes,
+  TlsPolicy,
+} from "./credential_attributes.ts";
 import { ServerSessionCache } from "./server_sessions.ts";
 import { SESSION_LIFETIME_MS, TicketKey } from "./ticket.ts";
 import {
@@ -85,6 +89,23 @@ export interface SchannelAuthData {
    * default, 36,000,000 (10 hours).
    */
   dwSessionLifespan?: number;
+  /**
+   * `dwMinimumCipherStrength` and `dwMaximumCipherStrength`: the bulk cipher key
+   * sizes, in bits, the suites may have (0: no bound; 128 for AES-128, 256 for
+   * AES-256 and ChaCha20-Poly1305). With `palgSupportedAlgs` (the `ALG_ID`s,
+   * `cSupportedAlgs` of them, every part of a suite must be among), they narrow the
+   * suites at acquisition as `SetCredentialsAttributes(SECPKG_ATTR_CIPHER_STRENGTHS`
+   * or `SECPKG_ATTR_SUPPORTED_ALGS)` would, and later Sets cannot widen them again.
+   * Malformed values are `SEC_E_UNKNOWN_CREDENTIALS`; limits that leave no suite,
+   * `SEC_E_ALGORITHM_MISMATCH`.
+   */
+  dwMinimumCipherStrength?: number;
+  /** See `dwMinimumCipherStrength`. */
+  dwMaximumCipherStrength?: number;
+  /** The length of `palgSupportedAlgs` (see `dwMinimumCipherStrength`). */
+  cSupportedAlgs?: number;
+  /** `ALG_ID`s (see `dwMinimumCipherStrength`). */
+  palgSupportedAlgs?: readonly number[];
   /**
    * Certificate revocation lists for the revocation check the
    * `SCH_CRED_REVOCATION_CHECK_*` flags ask for: PEM text (`X509 CRL` blocks) or DER,
@@ -424,11 +445,15 @@ export class SchannelCredential implements PackageCredential {
       : [];
     this.#attributes = new CredentialAttributes(
       req.use,
-      new TlsPolicy(
-        (a.grbitEnabledProtocols ?? 0) >>> 0,
-        suites.tls13,
-        suites.tls12,
-        this.#key?.kind === "rsa",
+      acquisitionPolicy(
+        req.use,
+        new TlsPolicy(
+          (a.grbitEnabledProtocols ?? 0) >>> 0,
+          suites.tls13,
+          suites.tls12,
+          this.#key?.kind === "rsa",
+        ),
+        a,
       ),
     );
   }
