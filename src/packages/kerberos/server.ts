@@ -17,8 +17,10 @@ import {
   inputToken,
 } from "../../sspi/buffers.ts";
 import {
+  ASC_REQ_EXTENDED_ERROR,
   ASC_RET_CONFIDENTIALITY,
   ASC_RET_DELEGATE,
+  ASC_RET_EXTENDED_ERROR,
   ASC_RET_INTEGRITY,
   ASC_RET_MUTUAL_AUTH,
   ASC_RET_REPLAY_DETECT,
@@ -61,6 +63,7 @@ import {
   decodeEncTicketPart,
   displayName,
   encodeEncApRepPart,
+  encodeKrbError,
 } from "./messages.ts";
 import type { ApReq } from "./messages_types.ts";
 import type { CachedTicket } from "./credentials.ts";
@@ -69,6 +72,14 @@ import {
   KEY_USAGE_AP_REP_ENC_PART,
   KEY_USAGE_AP_REQ_AUTH,
   KEY_USAGE_KDC_REP_TICKET,
+  KRB_AP_ERR_BAD_INTEGRITY,
+  KRB_AP_ERR_BADKEYVER,
+  KRB_AP_ERR_BADMATCH,
+  KRB_AP_ERR_NOT_US,
+  KRB_AP_ERR_REPEAT,
+  KRB_AP_ERR_SKEW,
+  KRB_AP_ERR_TKT_EXPIRED,
+  KRB_AP_ERR_TKT_NYV,
   TKT_FLG_FORWARDABLE,
 } from "./constants.ts";
 import {
@@ -83,6 +94,7 @@ import {
   gssChannelBindingsHash,
   TOK_AP_REP,
   TOK_AP_REQ,
+  TOK_KRB_ERROR,
   unframeToken,
 } from "./gss.ts";
 import { failure, KerberosContextBase } from "./context.ts";
@@ -139,6 +151,9 @@ export class KerberosServerContext extends KerberosContextBase {
   #logonInfo: Readonly<PacLogonInfo> | null = null;
   /** The accepted PAC's signatures, when the credential validates PACs with a DC. */
   #pacCheck: PacSignatures | null = null;
+  /** The AP-REQ as decoded, and the KRB-ERROR code of a refusal of it. */
+  #apReq: ApReq | null = null;
+  #refusal: number | null = null;
 
   constructor(
     info: SecPkgInfo,
@@ -164,6 +179,8 @@ export class KerberosServerContext extends KerberosContextBase {
       }
       throw e;
     }
+    if (isFailure(r.status)) return this.#withKrbError(req, r);
+    this.#apReq = null;
     const sigs = this.#pacCheck;
     this.#pacCheck = null;
     const dc = this.cred.pacValidator;
@@ -211,7 +228,45 @@ export class KerberosServerContext extends KerberosContextBase {
   }
 
   #accept(req: StepRequest, bytes: Uint8Array): StepResult {
-    return this.#acceptTicket(req, decodeApReq(bytes), true);
+    this.#apReq = decodeApReq(bytes);
+    return this.#acceptTicket(req, this.#apReq, true);
+  }
+
+  /**
+   * `r` (a refusal) with a KRB-ERROR for the client (RFC 4120 3.2.6; GSS token ID
+   * 03 00, RFC 4121 4.1) when the caller asked with `ASC_REQ_EXTENDED_ERROR`, as
+   * Windows sends one then and MIT's acceptor always: the client learns why
+   * (`KRB_AP_ERR_SKEW`, `_REPEAT`, `_NOT_US`...). Only for the refusals below,
+   * which name their code, of an AP-REQ that decoded.
+   */
+  #withKrbError(req: StepRequest, r: StepResult): StepResult {
+    const code = this.#refusal;
+    const ap = this.#apReq;
+    this.#refusal = null;
+    this.#apReq = null;
+    if (code === null || !ap || !(req.flags & ASC_REQ_EXTENDED_ERROR)) {
+      return r;
+    }
+    const now = Date.now();
+    const err = encodeKrbError({
+      stime: new Date(now - (now % 1000)),
+      susec: (now % 1000) * 1000,
+      errorCode: code,
+      realm: ap.ticket.realm,
+      sname: ap.ticket.sname,
+    });
+    return {
+      ...r,
+      token: frameInitialToken(TOK_KRB_ERROR, err),
+      tokenIsFresh: true,
+      attrs: r.attrs | ASC_RET_EXTENDED_ERROR,
+    };
+  }
+
+  /** A refusal whose KRB-ERROR code is `code` (see `#withKrbError`). */
+  #refuse(code: number, status: number, message: string): StepResult {
+    this.#refusal = code;
+    return failure(status, message);
   }
 
   /**
@@ -221,10 +276,14 @@ export class KerberosServerContext extends KerberosContextBase {
    */
   #acceptTicket(req: StepRequest, apReq: ApReq, reread: boolean): StepResult {
     const t = apReq.ticket;
-    const noKey = (status: number, message: string): StepResult =>
+    const noKey = (
+      code: number,
+      status: number,
+      message: string,
+    ): StepResult =>
       reread && this.cred.reload()
         ? this.#acceptTicket(req, apReq, false)
-        : failure(status, message);
+        : this.#refuse(code, status, message);
     const key = this.cred.keyFor(
       t.sname,
       t.realm,
@@ -242,6 +301,7 @@ export class KerberosServerContext extends KerberosContextBase {
         if (tp) return this.#withTicket(req, apReq, k, tp);
       }
       return noKey(
+        KRB_AP_ERR_NOT_US,
         SEC_E_WRONG_PRINCIPAL,
         `the ticket is for ${
           displayName(t.sname, t.realm)
@@ -250,6 +310,7 @@ export class KerberosServerContext extends KerberosContextBase {
     }
     if (key === "etype") {
       return noKey(
+        KRB_AP_ERR_BADKEYVER,
         SEC_E_NO_KERB_KEY,
         `the keytab has no key of enctype ${t.encPart.etype} (kvno ${t.encPart.kvno})`,
       );
@@ -257,6 +318,7 @@ export class KerberosServerContext extends KerberosContextBase {
     const tp = decrypt(key, KEY_USAGE_KDC_REP_TICKET, t.encPart.cipher);
     if (!tp) {
       return noKey(
+        KRB_AP_ERR_BAD_INTEGRITY,
         SEC_E_WRONG_PRINCIPAL,
         "the ticket does not decrypt with the service key",
       );
@@ -276,10 +338,18 @@ export class KerberosServerContext extends KerberosContextBase {
     tp.fill(0);
     const now = Date.now();
     if (tkt.endtime.getTime() < now - CLOCK_SKEW_MS) {
-      return failure(SEC_E_CONTEXT_EXPIRED, "the ticket has expired");
+      return this.#refuse(
+        KRB_AP_ERR_TKT_EXPIRED,
+        SEC_E_CONTEXT_EXPIRED,
+        "the ticket has expired",
+      );
     }
     if ((tkt.starttime ?? tkt.authtime).getTime() > now + CLOCK_SKEW_MS) {
-      return failure(SEC_E_TIME_SKEW, "the ticket is not valid yet");
+      return this.#refuse(
+        KRB_AP_ERR_TKT_NYV,
+        SEC_E_TIME_SKEW,
+        "the ticket is not valid yet",
+      );
     }
     const session: KerberosKey = {
       etype: tkt.key.keytype,
@@ -297,13 +367,18 @@ export class KerberosServerContext extends KerberosContextBase {
       apReq.authenticator.cipher,
     );
     if (!ap) {
-      return failure(SEC_E_LOGON_DENIED, "the authenticator does not decrypt");
+      return this.#refuse(
+        KRB_AP_ERR_BAD_INTEGRITY,
+        SEC_E_LOGON_DENIED,
+        "the authenticator does not decrypt",
+      );
     }
     const auth = decodeAuthenticator(ap);
     ap.fill(0);
     const client = displayName(tkt.cname, tkt.crealm);
     if (displayName(auth.cname, auth.crealm) !== client) {
-      return failure(
+      return this.#refuse(
+        KRB_AP_ERR_BADMATCH,
         SEC_E_LOGON_DENIED,
         "the authenticator names another client",
       );
@@ -333,13 +408,18 @@ export class KerberosServerContext extends KerberosContextBase {
     }
     const ctime = auth.ctime.getTime();
     if (Math.abs(ctime - now) > CLOCK_SKEW_MS) {
-      return failure(
+      return this.#refuse(
+        KRB_AP_ERR_SKEW,
         SEC_E_TIME_SKEW,
         "the authenticator's time is too far from ours",
       );
     }
     if (!this.cred.remember(`${client}|${ctime}|${auth.cusec}`, now)) {
-      return failure(SEC_E_LOGON_DENIED, "a replayed authenticator");
+      return this.#refuse(
+        KRB_AP_ERR_REPEAT,
+        SEC_E_LOGON_DENIED,
+        "a replayed authenticator",
+      );
     }
     if (auth.cksum?.cksumtype !== CKSUMTYPE_GSSAPI) {
       return failure(
