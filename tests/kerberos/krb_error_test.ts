@@ -33,6 +33,10 @@ import {
   unframeToken,
 } from "../../src/packages/kerberos/gss.ts";
 import { decodeKrbError } from "../../src/packages/kerberos/messages.ts";
+import {
+  decodeNegotiationToken,
+  REJECT,
+} from "../../src/packages/negotiate/mod.ts";
 import { GssapiPeer } from "../peers/gssapi_peer.ts";
 import { at } from "../schannel/_resume.ts";
 import {
@@ -183,6 +187,45 @@ await krbTest(
         await peer.close();
         FreeCredentialsHandle(cred);
         FreeCredentialsHandle(all.cred);
+        FreeCredentialsHandle(other.cred);
+      }
+    }),
+);
+
+await krbTest(
+  "KRB-ERROR through Negotiate: a reject NegTokenResp carries it to MIT's SPNEGO initiator",
+  () =>
+    withKdc(async (kdc) => {
+      const hostKeytab = `${dirname(keytabPath(kdc))}/host.keytab`;
+      await kdc.kadmin(`ktadd -k ${hostKeytab} host/localhost`);
+      const other = acquireInbound("Negotiate", { Keytab: hostKeytab });
+      assert.equal(st(other.status), st(SEC_E_OK));
+      const peer = await GssapiPeer.start({
+        role: "initiator",
+        mech: "spnego",
+        defaultCreds: true,
+        target: "HTTP@localhost",
+        env: kdc.env,
+      });
+      try {
+        const first = await peer.step(null);
+        const refused = acceptWith(
+          other.cred,
+          first.token!,
+          ASC_FLAGS | ASC_REQ_EXTENDED_ERROR,
+        );
+        assert.equal(st(refused.status), st(SEC_E_WRONG_PRINCIPAL));
+        const resp = decodeNegotiationToken(refused.token!);
+        assert.equal(resp.type, "resp");
+        if (resp.type !== "resp") return;
+        assert.equal(resp.negState, REJECT);
+        assert.equal(
+          krbErrorCode(resp.responseToken ?? null),
+          KRB_AP_ERR_NOT_US,
+        );
+        await assert.rejects(() => peer.step(refused.token), "MIT refuses");
+      } finally {
+        await peer.close();
         FreeCredentialsHandle(other.cred);
       }
     }),

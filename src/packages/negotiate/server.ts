@@ -247,7 +247,17 @@ export class NegotiateServerContext extends NegotiateContextBase {
   ): StepResult {
     if (r && isFailure(r.status)) {
       this.#state = "done";
-      return r;
+      if (!r.token?.length) return r;
+      // The mechanism's error token (a Kerberos KRB-ERROR) goes to the client
+      // inside a reject, where SPNEGO initiators look for it (RFC 4178 4.2.2).
+      return {
+        ...respond(r.status, {
+          negState: REJECT,
+          supportedMech: first || this.#first ? this.#supportedMech : undefined,
+          responseToken: r.token,
+        }, r.attrs),
+        message: r.message,
+      };
     }
     const supportedMech = first || this.#first
       ? this.#supportedMech
