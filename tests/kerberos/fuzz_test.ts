@@ -54,6 +54,7 @@ import {
 import {
   TOK_AP_REP,
   TOK_AP_REQ,
+  TOK_KRB_ERROR,
   unframeToken,
 } from "../../src/packages/kerberos/gss.ts";
 import {
@@ -365,13 +366,14 @@ function asc(
   cred: CredHandle,
   ctx: CtxtHandle,
   token: Uint8Array,
+  extraFlags = 0,
 ): { status: number; token: Uint8Array | null } {
   const out = outDesc();
   const status = AcceptSecurityContext(
     cred,
     null,
     tokenDesc(token),
-    ASC_FLAGS,
+    ASC_FLAGS | extraFlags,
     SECURITY_NATIVE_DREP,
     ctx,
     out,
@@ -538,12 +540,22 @@ Deno.test(`Kerberos fuzz a: ${N_AP_REQ} mutated AP-REQs into AcceptSecurityConte
         const sctx = new CtxtHandle();
         const where = `AP-REQ iteration ${i} (${m.kind}, seed ${SEED})`;
         let res;
+        // Every other one with ASC_REQ_EXTENDED_ERROR: a refusal then may carry a
+        // KRB-ERROR, which must be well formed.
+        const extended = i % 2 === 1 ? 0x8000 : 0;
         try {
-          res = asc(server, sctx, m.bytes);
+          res = asc(server, sctx, m.bytes, extended);
         } catch (e) {
           throw new Error(`${where}: threw ${e}\n${hex(m.bytes)}`);
         }
         const s = checkStatus(res.status, where);
+        if (s !== SEC_E_OK && res.token) {
+          assert.ok(extended, `${where}: an error token without the flag`);
+          const u = unframeToken(res.token);
+          assert.ok(u && u.tokId === TOK_KRB_ERROR, `${where}: KRB-ERROR`);
+          decodeKrbError(u.inner);
+          tolerated.add("refused with a KRB-ERROR");
+        }
         statuses.add(st(s));
         if (equal(orig, m.bytes)) tolerated.add("unchanged by chance");
         else if (s === SEC_E_OK) {
