@@ -176,7 +176,7 @@ export function accept(
   cred: CredHandle,
   ctx: CtxtHandle,
   token: Uint8Array,
-  opts: { first?: boolean; bindings?: Uint8Array } = {},
+  opts: { first?: boolean; bindings?: Uint8Array; flags?: number } = {},
 ): { status: number; token: Uint8Array | null; attrs: number } {
   const input = [new SecBuffer(SECBUFFER_TOKEN, token)];
   if (opts.bindings) {
@@ -188,7 +188,7 @@ export function accept(
     cred,
     opts.first === false ? ctx : null,
     new SecBufferDesc(input),
-    ASC_FLAGS,
+    opts.flags ?? ASC_FLAGS,
     SECURITY_NATIVE_DREP,
     ctx,
     out,

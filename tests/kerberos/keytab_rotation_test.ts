@@ -9,6 +9,7 @@ import {
   CtxtHandle,
   DeleteSecurityContext,
   FreeCredentialsHandle,
+  SEC_E_NO_KERB_KEY,
   SEC_E_OK,
   SECPKG_CRED_INBOUND,
   statusName,
@@ -24,6 +25,7 @@ import {
   accept,
   acquireInbound,
   acquireKrb,
+  ASC_FLAGS,
   iscStep,
   keytabPath,
   krbTest,
@@ -35,6 +37,7 @@ import {
 } from "./_kdc_helpers.ts";
 
 const st = (s: number) => statusName(s);
+const ASC_REQ_EXTENDED_ERROR = 0x8000;
 
 /** The kvnos the keytab holds for the service. */
 async function kvnos(kdc: MitKdc): Promise<number[]> {
@@ -165,6 +168,61 @@ await krbTest(
         assert.equal(cred.reload(t0 + 3 * KEYTAB_RECHECK_MS), false, "same");
       } finally {
         cred.dispose();
+      }
+    }),
+);
+
+await krbTest(
+  "a ticket under a key the service no longer holds: the acceptor's KRB-ERROR (BADKEYVER) makes our client drop it, and its next context gets a new ticket",
+  () =>
+    withKdc(async (kdc) => {
+      const { status, cred: server } = acquireInbound("Kerberos", {
+        Keytab: keytabPath(kdc),
+      });
+      assert.equal(st(status), st(SEC_E_OK));
+      const client = await acquireKrb("Kerberos", userAuthData(kdc));
+      try {
+        const first = await iscStep(client.cred, newCtx(), true, SERVICE, null);
+        assertAccepted(server, first.token!, "the first key");
+        // The key rotates and the old one leaves the keytab.
+        await kdc.kadmin(`ktadd -k ${keytabPath(kdc)} ${SERVICE}`);
+        await kdc.kadmin(`ktremove -k ${keytabPath(kdc)} ${SERVICE} old`);
+        assert.equal((await kvnos(kdc)).length, 1);
+        // A server started now holds only the new key (ours before, still
+        // holding the old one in memory, would take the old ticket).
+        const restarted = acquireInbound("Kerberos", {
+          Keytab: keytabPath(kdc),
+        });
+        assert.equal(st(restarted.status), st(SEC_E_OK));
+
+        const ctx = newCtx();
+        const stale = await iscStep(client.cred, ctx, true, SERVICE, null);
+        const sx = new CtxtHandle();
+        const refused = accept(restarted.cred, sx, stale.token!, {
+          flags: ASC_FLAGS | ASC_REQ_EXTENDED_ERROR,
+        });
+        DeleteSecurityContext(sx);
+        assert.equal(st(refused.status), st(SEC_E_NO_KERB_KEY));
+        assert.ok(refused.token, "a KRB-ERROR");
+        const told = await iscStep(
+          client.cred,
+          ctx,
+          false,
+          SERVICE,
+          refused.token,
+        );
+        assert.notEqual(st(told.status), st(SEC_E_OK));
+
+        const fresh = await iscStep(client.cred, newCtx(), true, SERVICE, null);
+        assertAccepted(
+          restarted.cred,
+          fresh.token!,
+          "a new ticket, under the new key",
+        );
+        FreeCredentialsHandle(restarted.cred);
+      } finally {
+        FreeCredentialsHandle(client.cred);
+        FreeCredentialsHandle(server);
       }
     }),
 );

@@ -66,6 +66,11 @@ import {
   AP_OPT_MUTUAL_REQUIRED,
   KEY_USAGE_AP_REP_ENC_PART,
   KEY_USAGE_AP_REQ_AUTH,
+  KRB_AP_ERR_BAD_INTEGRITY,
+  KRB_AP_ERR_BADKEYVER,
+  KRB_AP_ERR_MODIFIED,
+  KRB_AP_ERR_NOKEY,
+  KRB_AP_ERR_TKT_EXPIRED,
 } from "./constants.ts";
 import type { CachedTicket, KerberosCredential } from "./credentials.ts";
 import {
@@ -121,6 +126,15 @@ function flagsFor(req: number): { gss: number; ret: number } {
 }
 
 /** The Kerberos client state machine. */
+/** KRB-ERRORs that say the service cannot use the ticket it was sent. */
+const STALE_TICKET_ERRORS: ReadonlySet<number> = new Set([
+  KRB_AP_ERR_BAD_INTEGRITY,
+  KRB_AP_ERR_TKT_EXPIRED,
+  KRB_AP_ERR_MODIFIED,
+  KRB_AP_ERR_BADKEYVER,
+  KRB_AP_ERR_NOKEY,
+]);
+
 export class KerberosClientContext extends KerberosContextBase {
   #state: "start" | "wait" | "done" | "failed" = "start";
   #ticket: CachedTicket | null = null;
@@ -319,6 +333,13 @@ export class KerberosClientContext extends KerberosContextBase {
     try {
       if (u.tokId === TOK_KRB_ERROR) {
         const e = decodeKrbError(u.inner);
+        // A ticket the service cannot open (its key changed, or the ticket ran
+        // out) is dropped, so the next context asks the KDC for a new one, as
+        // Windows does.
+        if (STALE_TICKET_ERRORS.has(e.errorCode) && this.#ticket) {
+          this.cred.dropServiceTicket(this.serverName, this.#ticket);
+          this.#ticket = null;
+        }
         return failure(
           statusOfKdcError(e.errorCode),
           `the server refused the AP-REQ: error ${e.errorCode}`,

@@ -331,6 +331,17 @@ export class KerberosCredential implements PackageCredential {
     return t && t.endtime > Date.now() + 60_000 ? t : null;
   }
 
+  /**
+   * Forgets and wipes `t`, the ticket cached for `spn`, which its service refused
+   * (an old key version, say): the next context for `spn` gets a new one.
+   */
+  dropServiceTicket(spn: string, t: CachedTicket): void {
+    const key = spnKey(spn, this.realm);
+    if (this.#tickets.get(key) !== t) return;
+    this.#tickets.delete(key);
+    wipeKey(t.key);
+  }
+
   /** Caches a service ticket for `spn`. */
   setServiceTicket(spn: string, t: CachedTicket): void {
     const key = spnKey(spn, this.realm);
