@@ -230,3 +230,53 @@ await krbTest(
       }
     }),
 );
+
+await krbTest(
+  "KRB-ERROR through Negotiate, our client: the reject's KRB-ERROR reaches Kerberos, so a skew is SEC_E_TIME_SKEW, not a bare refusal",
+  () =>
+    withKdc(async (kdc) => {
+      const server = acquireInbound("Negotiate", { Keytab: keytabPath(kdc) });
+      const { cred } = await acquireKrb("Negotiate", userAuthData(kdc));
+      try {
+        // The first context gets the service ticket from the KDC (async).
+        const first = await iscStep(cred, newCtx(), true, SERVICE, null);
+        const firstAccepted = acceptWith(server.cred, first.token!, ASC_FLAGS);
+        assert.equal(st(firstAccepted.status), st(SEC_E_OK));
+        // Then a NegTokenInit made on a clock 10 minutes ahead (synchronous: the
+        // ticket is cached).
+        const ctx = newCtx();
+        const out = new SecBufferDesc([new SecBuffer(SECBUFFER_TOKEN, null)]);
+        const s1 = at(10 * 60_000, () =>
+          InitializeSecurityContext(
+            cred,
+            null,
+            SERVICE,
+            KRB_FLAGS,
+            0,
+            16,
+            null,
+            0,
+            ctx,
+            out,
+            { value: 0 },
+            null,
+          ));
+        assert.equal(st(s1), st(SEC_I_CONTINUE_NEEDED));
+        const init = out.pBuffers[0].pvBuffer!.subarray(
+          0,
+          out.pBuffers[0].cbBuffer,
+        );
+        const refused = acceptWith(
+          server.cred,
+          init,
+          ASC_FLAGS | ASC_REQ_EXTENDED_ERROR,
+        );
+        assert.equal(st(refused.status), st(SEC_E_TIME_SKEW));
+        const told = await iscStep(cred, ctx, false, SERVICE, refused.token);
+        assert.equal(st(told.status), st(SEC_E_TIME_SKEW));
+      } finally {
+        FreeCredentialsHandle(cred);
+        FreeCredentialsHandle(server.cred);
+      }
+    }),
+);

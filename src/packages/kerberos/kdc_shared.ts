@@ -95,13 +95,17 @@ let lastAuthenticatorMicros = 0;
  * An authenticator's `ctime` (whole seconds, as a Date) and `cusec`: now, with a
  * random sub-millisecond part, and strictly later than the previous one in this
  * process (as MIT's `krb5_us_timeofday` does), so two AP-REQs or TGS-REQs made within
- * one millisecond never share (ctime, cusec), which replay caches key on.
+ * one millisecond never share (ctime, cusec), which replay caches key on. A clock
+ * set back by more than a second is followed at once, as MIT does.
  */
 export function authenticatorTime(): { ctime: Date; cusec: number } {
-  const us = Math.max(
-    Date.now() * 1000 + Math.floor(Math.random() * 1000),
-    lastAuthenticatorMicros + 1,
-  );
+  const now = Date.now() * 1000 + Math.floor(Math.random() * 1000);
+  // A clock set back by more than a second (NTP stepping it) is taken as it is:
+  // counting on from the old time would put every authenticator ahead of the
+  // service's clock until the old time came round again.
+  const us = lastAuthenticatorMicros - now > 1_000_000
+    ? now
+    : Math.max(now, lastAuthenticatorMicros + 1);
   lastAuthenticatorMicros = us;
   const cusec = us % 1_000_000;
   return { ctime: new Date((us - cusec) / 1000), cusec };

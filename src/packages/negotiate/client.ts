@@ -213,7 +213,23 @@ export class NegotiateClientContext extends NegotiateContextBase {
   #reply(req: StepRequest, t: NegTokenResp): Maybe<StepResult> {
     if (t.negState === REJECT) {
       this.#state = "done";
-      return failure(SEC_E_LOGON_DENIED, "the server rejected the negotiation");
+      const rejected = failure(
+        SEC_E_LOGON_DENIED,
+        "the server rejected the negotiation",
+      );
+      // A mechanism error token in the reject (a Kerberos KRB-ERROR) goes to the
+      // mechanism, whose status says why (and which drops a ticket the service
+      // could not use), as MIT's SPNEGO does.
+      if (
+        !t.responseToken?.length || !this.inner || this.innerDone ||
+        this.chosen?.pkg.info.Name !== "Kerberos"
+      ) {
+        return rejected;
+      }
+      return then(
+        this.innerStep(req, t.responseToken),
+        (r) => isFailure(r.status) ? r : rejected,
+      );
     }
     let fresh = false;
     if (this.#firstReply) {
