@@ -13,6 +13,7 @@
  */
 import { DerError, encodeSequence, TAG_SEQUENCE } from "../der/mod.ts";
 import { randomBytes } from "../crypto/mod.ts";
+import { constantTimeEqual } from "../util/bytes.ts";
 import {
   bigIntToBytes,
   bitLength,
@@ -354,7 +355,11 @@ export function encodeEcdsaSig(r: bigint, s: bigint): Uint8Array {
   return encodeSequence([encodeUint(r), encodeUint(s)]);
 }
 
-/** (r, s) from a strict DER ECDSA-Sig-Value, or null. */
+/**
+ * (r, s) from a strict DER ECDSA-Sig-Value, or null. Strict: the bytes must be the
+ * one DER encoding of (r, s), so lengths written in a longer form than needed (which
+ * the shared scanner reads) do not give one signature several encodings.
+ */
 export function decodeEcdsaSig(
   sig: Uint8Array,
 ): { r: bigint; s: bigint } | null {
@@ -365,7 +370,9 @@ export function decodeEcdsaSig(
     const ri = t.firstChild(0);
     const si = t.nextSibling(ri);
     if (si < 0 || t.nextSibling(si) >= 0) return null;
-    return { r: uint(t, ri, "r", 528), s: uint(t, si, "s", 528) };
+    const r = uint(t, ri, "r", 528);
+    const s = uint(t, si, "s", 528);
+    return constantTimeEqual(encodeEcdsaSig(r, s), sig) ? { r, s } : null;
   } catch (e) {
     if (e instanceof DerError) return null;
     throw e;

@@ -271,3 +271,26 @@ opensslTest("pki verify: wrong scheme, key or curve is refused", async () => {
   assert.notDeepEqual(sign(rsa, RSA_PSS_RSAE_SHA256, data), pss);
   assert.deepEqual(sign(rsa, RSA_PKCS1_SHA256, data), pkcs1);
 });
+
+Deno.test("ECDSA: only the DER encoding of a signature verifies; the same (r, s) with lengths in a longer form does not", async () => {
+  const ec = await import("../../src/pki/ec.ts");
+  const { HASHES } = await import("../../src/pki/hash.ts");
+  // RFC 6979 A.2.5's P-256 key, and a deterministic nonce: the same bytes each run.
+  const d = 0xC9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721n;
+  const c = ec.curveByName("P-256")!;
+  const q = ec.mulBase(c, d)!;
+  const pub = { kind: "ec" as const, curve: "P-256" as const, x: q.x, y: q.y };
+  const data = enc("a CertificateVerify");
+  const sig = ec.ecdsaSign(c, d, HASHES["SHA-256"], data, new Uint8Array(0));
+  assert.ok(sig[1] < 0x80, "a short-form length to rewrite");
+  assert.ok(verifySignature(pub, ECDSA_SECP256R1_SHA256, data, sig));
+  const longer = [
+    Uint8Array.of(0x30, 0x81, sig[1], ...sig.subarray(2)),
+    Uint8Array.of(0x30, 0x82, 0x00, sig[1], ...sig.subarray(2)),
+    Uint8Array.of(0x30, sig[1] + 1, 0x02, 0x81, sig[3], ...sig.subarray(4)),
+  ];
+  for (const m of longer) {
+    assert.equal(verifySignature(pub, ECDSA_SECP256R1_SHA256, data, m), false);
+    assert.equal(ec.decodeEcdsaSig(m), null);
+  }
+});
