@@ -8,6 +8,7 @@
 import { SecBuffer, secChannelBindings } from "../sspi/buffers.ts";
 import {
   ASC_REQ_CONFIDENTIALITY,
+  ASC_REQ_EXTENDED_ERROR,
   ASC_REQ_INTEGRITY,
   ASC_REQ_REPLAY_DETECT,
   ASC_REQ_SEQUENCE_DETECT,
@@ -330,9 +331,17 @@ export function withAuthentication(
     if (bindings && req.url.startsWith("https:")) {
       input.push(new SecBuffer(SECBUFFER_CHANNEL_BINDINGS, await bindings));
     }
+    // Negotiate's Kerberos answers a refusal with a KRB-ERROR saying why (in a
+    // reject NegTokenResp), sent back in the 401 as IIS does, for the client to
+    // report.
+    const krb = scheme === "Negotiate";
     let r;
     try {
-      r = await ctx.accept(cred, input, ascFlags);
+      r = await ctx.accept(
+        cred,
+        input,
+        krb ? ascFlags | ASC_REQ_EXTENDED_ERROR : ascFlags,
+      );
     } catch {
       ctx.dispose();
       return await refuse(400);
@@ -347,7 +356,11 @@ export function withAuthentication(
     }
     if (isFailure(r.status) || r.status !== SEC_E_OK) {
       ctx.dispose();
-      return await refuse(r.status === SEC_E_INVALID_TOKEN ? 400 : REFUSED);
+      if (r.status === SEC_E_INVALID_TOKEN) return await refuse(400);
+      return await refuse(
+        REFUSED,
+        krb && r.token ? `${scheme} ${encodeBase64(r.token)}` : undefined,
+      );
     }
     if (serviceNames) {
       const spn = ctx.clientTarget();

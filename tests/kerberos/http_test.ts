@@ -3,7 +3,19 @@
 // password and KDC against the same server and against Apache mod_auth_gssapi
 // (Kerberos only), each verifying the server's AP-REP (mutual authentication).
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
 import { createAuthFetch } from "../../mod.ts";
+import { KRB_AP_ERR_NOT_US } from "../../src/packages/kerberos/constants.ts";
+import {
+  TOK_KRB_ERROR,
+  unframeToken,
+} from "../../src/packages/kerberos/gss.ts";
+import { decodeKrbError } from "../../src/packages/kerberos/messages.ts";
+import {
+  decodeNegotiationToken,
+  REJECT,
+} from "../../src/packages/negotiate/mod.ts";
+import { decodeBase64Strict } from "../../src/util/bytes.ts";
 import { startApacheKerberos } from "../peers/apache.ts";
 import {
   bindingServers,
@@ -193,6 +205,56 @@ await toolTest(
       } finally {
         authFetch.close();
         await s.close();
+      }
+    }),
+);
+
+await toolTest(
+  "withAuthentication refusing a Kerberos ticket answers 401 with the reject NegTokenResp and its KRB-ERROR, as IIS does (as curl receives it)",
+  curlMissing,
+  () =>
+    withKdc(async (kdc) => {
+      // The server holds only host/localhost's key: a ticket for HTTP/localhost is
+      // not for it (KRB_AP_ERR_NOT_US).
+      const hostKeytab = `${dirname(keytabPath(kdc))}/host.keytab`;
+      await kdc.kadmin(`ktadd -k ${hostKeytab} host/localhost`);
+      const srv = startServer({
+        packages: ["Negotiate"],
+        negotiate: { Keytab: hostKeytab },
+      });
+      try {
+        const o = await new Deno.Command("curl", {
+          args: [
+            "-sS",
+            "-v",
+            "-o",
+            "/dev/null",
+            "--max-time",
+            "10",
+            "--negotiate",
+            "-u",
+            ":",
+            "--resolve",
+            `localhost:${srv.port}:127.0.0.1`,
+            "-w",
+            "%{http_code}",
+            `http://localhost:${srv.port}/k`,
+          ],
+          env: kdc.env,
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        assert.equal(new TextDecoder().decode(o.stdout), "401");
+        const log = new TextDecoder().decode(o.stderr);
+        const m = log.match(/< WWW-Authenticate: Negotiate (\S+)/i);
+        assert.ok(m, `a Negotiate token in the 401\n${log}`);
+        const t = decodeNegotiationToken(decodeBase64Strict(m[1])!);
+        assert.ok(t.type === "resp" && t.negState === REJECT, "a reject");
+        const u = unframeToken(t.responseToken!);
+        assert.ok(u && u.tokId === TOK_KRB_ERROR);
+        assert.equal(decodeKrbError(u.inner).errorCode, KRB_AP_ERR_NOT_US);
+      } finally {
+        await srv.close();
       }
     }),
 );
