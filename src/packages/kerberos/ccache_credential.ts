@@ -11,7 +11,7 @@ import { SspiError } from "../../sspi/errors.ts";
 import type { AcquireRequest } from "../../sspi/package.ts";
 import { SEC_E_NO_CREDENTIALS } from "../../sspi/status.ts";
 import { readFileBytes } from "./config.ts";
-import { fileStamp } from "../../util/file_stamp.ts";
+import { ChangedFile, FILE_RECHECK_MS } from "../../util/file_stamp.ts";
 import { wipeKey } from "./crypto.ts";
 import {
   type Ccache,
@@ -41,7 +41,7 @@ export function withoutAs(transport: KdcTransport): KdcTransport {
 }
 
 /** The least time between two looks at the cache file for a new TGT. */
-export const CCACHE_RECHECK_MS = 1000;
+export const CCACHE_RECHECK_MS = FILE_RECHECK_MS;
 
 /** The usable tickets of a cache, as a credential keeps them. */
 interface CacheTickets {
@@ -92,25 +92,21 @@ function principalOf(cache: Ccache): { name: string; realm: string } {
 }
 
 /**
- * What reads `path` again for `cred` (whose user is `name@realm`): when the file
- * changed since `stamp` (size or modification time) and still holds the same
- * default principal with a TGT, its tickets replace the credential's; at most once
- * every `CCACHE_RECHECK_MS`. True when a TGT was taken.
+ * What reads the cache `file` again for `cred` (whose user is `name@realm`): when
+ * the file changed (size or modification time) and still holds the same default
+ * principal with a TGT, its tickets replace the credential's; at most once every
+ * `CCACHE_RECHECK_MS`. True when a TGT was taken.
  */
 function reloaderOf(
   cred: KerberosCredential,
-  path: string,
-  stamp: string | null,
+  file: ChangedFile,
   name: string,
   realm: string,
 ): (now?: number) => boolean {
-  let checkedAt = -Infinity;
   return (now = Date.now()) => {
-    if (now - checkedAt < CCACHE_RECHECK_MS) return false;
-    checkedAt = now;
-    const s = fileStamp(path);
-    if (s === null || s === stamp) return false;
-    const bytes = readFileBytes(path);
+    const s = file.changed(now);
+    if (!s) return false;
+    const bytes = readFileBytes(file.path);
     if (!bytes) return false;
     let cache: Ccache;
     try {
@@ -128,7 +124,7 @@ function reloaderOf(
         wipeTickets(t);
         return false;
       }
-      stamp = s;
+      file.taken(s);
       install(cred, t);
       return true;
     } finally {
@@ -154,7 +150,8 @@ export function acquireFromCcache(
     );
   }
   const { cache, path } = loaded;
-  const stamp = fileStamp(path);
+  // Stamped after this read: a change made in between is missed until the next.
+  const file = new ChangedFile(path);
   let tickets: CacheTickets | null = null;
   try {
     const { name, realm } = principalOf(cache);
@@ -201,7 +198,7 @@ export function acquireFromCcache(
     );
     install(cred, tickets);
     tickets = null;
-    cred.reloadTickets = reloaderOf(cred, path, stamp, name, realm);
+    cred.reloadTickets = reloaderOf(cred, file, name, realm);
     return cred;
   } finally {
     if (tickets) wipeTickets(tickets);

@@ -22,7 +22,7 @@ import { isSupportedEtype, type KerberosKey, keySize } from "./crypto.ts";
 import { type KeytabEntry, parseKeytab, wipeKeytab } from "./keytab.ts";
 import type { PrincipalName } from "./messages.ts";
 import { envVar, readFileBytes } from "./config.ts";
-import { fileStamp } from "../../util/file_stamp.ts";
+import { ChangedFile, FILE_RECHECK_MS } from "../../util/file_stamp.ts";
 import {
   type NetlogonOptions,
   NetlogonVerifier,
@@ -95,17 +95,7 @@ function filePath(name: string): string {
 const MAX_ANY_KEYS = 16;
 
 /** The least time between two looks at a keytab file for keys it did not hold. */
-export const KEYTAB_RECHECK_MS = 1000;
-
-/** A keytab file an acceptor credential was loaded from, to look at again. */
-export interface KeytabFile {
-  /** The path, `FILE:` removed. */
-  path: string;
-  /** `pszPrincipal`: only its keys are kept (null for all). */
-  principal: string | null;
-  /** The file's size and modification time when last read. */
-  stamp: string | null;
-}
+export const KEYTAB_RECHECK_MS = FILE_RECHECK_MS;
 
 /** The entries of `principal` (all when null); the others are wiped. */
 function keepPrincipal(
@@ -131,8 +121,8 @@ export class KerberosServerCredential implements PackageCredential {
   #entries: KeytabEntry[];
   #seen = new Map<string, number>();
   #principalOnly: boolean;
-  #file: KeytabFile | null = null;
-  #checkedAt = -Infinity;
+  /** The keytab file the entries came from, and `pszPrincipal` (null: all keys). */
+  #file: { watch: ChangedFile; principal: string | null } | null = null;
   /** Checks PACs' KDC signatures with a domain controller, when configured. */
   pacValidator: NetlogonVerifier | null = null;
 
@@ -204,8 +194,8 @@ export class KerberosServerCredential implements PackageCredential {
    * a rotated key (`kadmin ktadd`, a new machine password in the keytab) without
    * acquiring a new credential.
    */
-  watch(file: KeytabFile): void {
-    this.#file = { ...file };
+  watch(file: ChangedFile, principal: string | null): void {
+    this.#file = { watch: file, principal };
   }
 
   /**
@@ -218,13 +208,11 @@ export class KerberosServerCredential implements PackageCredential {
    */
   reload(now: number = Date.now()): boolean {
     const f = this.#file;
-    if (!f || now - this.#checkedAt < KEYTAB_RECHECK_MS) return false;
-    this.#checkedAt = now;
-    const stamp = fileStamp(f.path);
-    if (stamp === null || stamp === f.stamp) return false;
+    const stamp = f?.watch.changed(now);
+    if (!f || !stamp) return false;
     let entries: KeytabEntry[];
     try {
-      entries = keepPrincipal(loadKeytab(f.path), f.principal);
+      entries = keepPrincipal(loadKeytab(f.watch.path), f.principal);
     } catch {
       return false; // half written, or gone: keep the keys held
     }
@@ -232,7 +220,7 @@ export class KerberosServerCredential implements PackageCredential {
       wipeKeytab(entries);
       return false;
     }
-    f.stamp = stamp;
+    f.watch.taken(stamp);
     wipeKeytab(this.#entries);
     this.#entries = entries;
     return true;
@@ -294,8 +282,10 @@ export function acquireKerberosServerCredential(
       "a Kerberos acceptor needs a keytab (Keytab, or KRB5_KTNAME)",
     );
   }
-  const path = typeof source === "string" ? filePath(source) : null;
-  const stamp = path === null ? null : fileStamp(path);
+  // Stamped before it is read, so a change made meanwhile is seen later.
+  const file = typeof source === "string"
+    ? new ChangedFile(filePath(source))
+    : null;
   const entries = keepPrincipal(loadKeytab(source), req.principal ?? null);
   if (!entries.some((e) => usable(e.key))) {
     wipeKeytab(entries);
@@ -310,9 +300,7 @@ export function acquireKerberosServerCredential(
     d.requireChannelBindings === true,
     !!req.principal,
   );
-  if (path !== null) {
-    cred.watch({ path, principal: req.principal ?? null, stamp });
-  }
+  if (file) cred.watch(file, req.principal ?? null);
   if (d.DomainController) {
     try {
       cred.pacValidator = new NetlogonVerifier(d.DomainController, {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { fileStamp } from "../../util/file_stamp.ts";
+import { ChangedFile, FILE_RECHECK_MS } from "../../util/file_stamp.ts";
 import { SspiError } from "../../sspi/errors.ts";
 import {
   SEC_E_NO_CREDENTIALS,
@@ -185,7 +185,7 @@ export function readUserFile(path: string): NtlmUser[] {
 }
 
 /** The least time between two looks at an acceptor's user file for changes. */
-export const USER_FILE_RECHECK_MS = 1000;
+export const USER_FILE_RECHECK_MS = FILE_RECHECK_MS;
 
 /**
  * The users of an NTLM user file, read again when the file changes (its size or
@@ -194,15 +194,12 @@ export const USER_FILE_RECHECK_MS = 1000;
  * without acquiring a new credential.
  */
 export class WatchedUserFile {
-  readonly #path: string;
-  #stamp: string | null;
-  #checkedAt = -Infinity;
+  readonly #file: ChangedFile;
   #users: NtlmUser[];
 
   /** Reads `path` (`SEC_E_NO_CREDENTIALS` when it cannot be read). */
   constructor(path: string) {
-    this.#path = path;
-    this.#stamp = fileStamp(path);
+    this.#file = new ChangedFile(path);
     this.#users = readUserFile(path);
   }
 
@@ -216,16 +213,14 @@ export class WatchedUserFile {
    * that cannot be read now (being rewritten, or gone) leaves the users as they were.
    */
   refresh(now: number = Date.now()): boolean {
-    if (now - this.#checkedAt < USER_FILE_RECHECK_MS) return false;
-    this.#checkedAt = now;
-    const stamp = fileStamp(this.#path);
-    if (stamp === null || stamp === this.#stamp) return false;
+    const stamp = this.#file.changed(now);
+    if (!stamp) return false;
     try {
-      this.#users = readUserFile(this.#path);
+      this.#users = readUserFile(this.#file.path);
     } catch {
       return false;
     }
-    this.#stamp = stamp;
+    this.#file.taken(stamp);
     return true;
   }
 }
