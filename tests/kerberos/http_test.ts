@@ -25,6 +25,7 @@ import {
 } from "../http/_server.ts";
 import { toolTest } from "../runtimes/_tools.ts";
 import { keytabPath, KRB_USER, REALM, withKdc } from "./_kdc_helpers.ts";
+import type { MitKdc } from "../peers/mit_kdc.ts";
 
 const curlMissing = async () =>
   await hasCommand("curl") ? null : {
@@ -40,6 +41,36 @@ const apacheMissing = async () =>
       hint: "apt-get install -y apache2 libapache2-mod-auth-gssapi",
     }),
   );
+
+/**
+ * `curl --negotiate` (the KDC's ccache, MIT GSSAPI) to `/k` on `port` with `extra`
+ * options first; what it printed.
+ */
+async function curlNegotiate(
+  kdc: MitKdc,
+  port: number,
+  extra: string[],
+): Promise<{ stdout: string; stderr: string }> {
+  const o = await new Deno.Command("curl", {
+    args: [
+      "-sS",
+      ...extra,
+      "--max-time",
+      "10",
+      "--negotiate",
+      "-u",
+      ":",
+      "--resolve",
+      `localhost:${port}:127.0.0.1`,
+      `http://localhost:${port}/k`,
+    ],
+    env: kdc.env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { stdout: dec.decode(o.stdout), stderr: dec.decode(o.stderr) };
+}
 
 await toolTest(
   "curl --negotiate with a Kerberos ticket -> withAuthentication with a keytab: Kerberos, user@REALM, service binding to the ticket's SPN",
@@ -62,25 +93,9 @@ await toolTest(
         serviceNames: ["HTTP/web.example.com"],
       });
       try {
-        const o = await new Deno.Command("curl", {
-          args: [
-            "-sS",
-            "--max-time",
-            "10",
-            "--negotiate",
-            "-u",
-            ":",
-            "--resolve",
-            `localhost:${srv.port}:127.0.0.1`,
-            "-w",
-            "\n%{http_code}",
-            `http://localhost:${srv.port}/k`,
-          ],
-          env: kdc.env,
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        const out = new TextDecoder().decode(o.stdout);
+        const out =
+          (await curlNegotiate(kdc, srv.port, ["-w", "\n%{http_code}"]))
+            .stdout;
         assert.equal(out, `hello ${KRB_USER.user}@${REALM} via Negotiate\n200`);
         assert.equal(srv.seen.length, 1);
         // Service binding: the ticket's SPN is the one the client named.
@@ -93,27 +108,8 @@ await toolTest(
       }
 
       async function curlStatus(port: number): Promise<string> {
-        const o = await new Deno.Command("curl", {
-          args: [
-            "-sS",
-            "-o",
-            "/dev/null",
-            "--max-time",
-            "10",
-            "--negotiate",
-            "-u",
-            ":",
-            "--resolve",
-            `localhost:${port}:127.0.0.1`,
-            "-w",
-            "%{http_code}",
-            `http://localhost:${port}/k`,
-          ],
-          env: kdc.env,
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        return new TextDecoder().decode(o.stdout);
+        const extra = ["-o", "/dev/null", "-w", "%{http_code}"];
+        return (await curlNegotiate(kdc, port, extra)).stdout;
       }
     }),
 );
@@ -223,29 +219,15 @@ await toolTest(
         negotiate: { Keytab: hostKeytab },
       });
       try {
-        const o = await new Deno.Command("curl", {
-          args: [
-            "-sS",
-            "-v",
-            "-o",
-            "/dev/null",
-            "--max-time",
-            "10",
-            "--negotiate",
-            "-u",
-            ":",
-            "--resolve",
-            `localhost:${srv.port}:127.0.0.1`,
-            "-w",
-            "%{http_code}",
-            `http://localhost:${srv.port}/k`,
-          ],
-          env: kdc.env,
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        assert.equal(new TextDecoder().decode(o.stdout), "401");
-        const log = new TextDecoder().decode(o.stderr);
+        const o = await curlNegotiate(kdc, srv.port, [
+          "-v",
+          "-o",
+          "/dev/null",
+          "-w",
+          "%{http_code}",
+        ]);
+        assert.equal(o.stdout, "401");
+        const log = o.stderr;
         const m = log.match(/< WWW-Authenticate: Negotiate (\S+)/i);
         assert.ok(m, `a Negotiate token in the 401\n${log}`);
         const t = decodeNegotiationToken(decodeBase64Strict(m[1])!);
