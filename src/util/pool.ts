@@ -34,6 +34,20 @@ let slab = new ArrayBuffer(SLAB);
 let used = 0;
 
 /**
+ * The offset of `bytes` (at most `MAX_POOLED`) fresh bytes in `slab`, a new slab
+ * when the current one is full; every region 8-byte aligned.
+ */
+function carve(bytes: number): number {
+  if (used + bytes > SLAB) {
+    slab = new ArrayBuffer(SLAB);
+    used = 0;
+  }
+  const at = used;
+  used += (bytes + 7) & ~7;
+  return at;
+}
+
+/**
  * A zeroed array of `n` bytes, from the current slab when it is small (see the
  * module's rules: internal use only).
  *
@@ -46,13 +60,8 @@ let used = 0;
  */
 export function pooledBytes(n: number): Uint8Array {
   if (n > MAX_POOLED || n < 0) return new Uint8Array(n);
-  if (used + n > SLAB) {
-    slab = new ArrayBuffer(SLAB);
-    used = 0;
-  }
-  const out = new Uint8Array(slab, used, n);
-  used += (n + 7) & ~7; // keeps every array 8-byte aligned
-  return out;
+  const at = carve(n);
+  return new Uint8Array(slab, at, n);
 }
 
 /** A pooled copy of `src` (internal use only, as {@link pooledBytes}). */
@@ -64,13 +73,7 @@ export function pooledCopy(src: Uint8Array): Uint8Array {
 
 /** A zeroed `Int32Array` of `n` elements from the slabs (internal use only). */
 export function pooledInt32(n: number): Int32Array {
-  const bytes = n * 4;
-  if (bytes > MAX_POOLED || n < 0) return new Int32Array(n);
-  if (used + bytes > SLAB) {
-    slab = new ArrayBuffer(SLAB);
-    used = 0;
-  }
-  const out = new Int32Array(slab, used, n);
-  used += (bytes + 7) & ~7;
-  return out;
+  if (n * 4 > MAX_POOLED || n < 0) return new Int32Array(n);
+  const at = carve(n * 4);
+  return new Int32Array(slab, at, n);
 }
