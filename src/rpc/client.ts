@@ -32,9 +32,18 @@ import {
   unreachable,
   writeAll,
 } from "./stream.ts";
-import { bindNakError, contextRejectedError, RpcFaultError } from "./errors.ts";
+import {
+  bindNakError,
+  contextRejectedError,
+  RPC_S_ACCESS_DENIED,
+  RpcFaultError,
+} from "./errors.ts";
 import {
   AUTH_PAD_ALIGNMENT,
+  type AuthVerifier,
+  type BindAckPdu,
+  type BindNakPdu,
+  type BindPdu,
   decodeHeader,
   decodePdu,
   encodePdu,
@@ -42,6 +51,10 @@ import {
   type Pdu,
   PFC_FIRST_FRAG,
   PFC_LAST_FRAG,
+  PFC_SUPPORT_HEADER_SIGN,
+  PTYPE_ALTER_CONTEXT,
+  PTYPE_ALTER_CONTEXT_RESP,
+  PTYPE_AUTH3,
   PTYPE_BIND,
   PTYPE_BIND_ACK,
   PTYPE_BIND_NAK,
@@ -214,35 +227,20 @@ export class RpcClient {
   async #bind(iface: SyntaxId): Promise<void> {
     const auth = this.#auth;
     const callId = this.#callId++;
-    const bind = encodePdu({
-      type: PTYPE_BIND,
-      flags: PFC_FIRST_FRAG | PFC_LAST_FRAG,
+    const contexts = [{
+      contextId: CONTEXT_ID,
+      abstractSyntax: iface,
+      transferSyntaxes: [NDR20_SYNTAX],
+    }];
+    const offer = auth?.offersHeaderSigning ? PFC_SUPPORT_HEADER_SIGN : 0;
+    const ack = await this.#bindLeg(
+      PTYPE_BIND,
       callId,
-      maxXmitFrag: this.#maxFrag,
-      maxRecvFrag: this.#maxFrag,
-      assocGroupId: 0,
-      contexts: [{
-        contextId: CONTEXT_ID,
-        abstractSyntax: iface,
-        transferSyntaxes: [NDR20_SYNTAX],
-      }],
-      auth: auth && {
-        authType: auth.authType,
-        authLevel: auth.authLevel,
-        padLength: 0,
-        contextId: AUTH_CONTEXT_ID,
-        value: auth.bindToken(),
-      },
-    });
-    await writeAll(this.#stream, bind, this.where);
-    const ack = await this.#readPdu(callId);
+      offer,
+      contexts,
+      auth ? await auth.bindToken() : null,
+    );
     if (ack.type === PTYPE_BIND_NAK) throw bindNakError(ack.reason, this.where);
-    if (ack.type === PTYPE_FAULT) {
-      throw new RpcFaultError(ack.status, this.where, null);
-    }
-    if (ack.type !== PTYPE_BIND_ACK || ack.results.length < 1) {
-      throw invalid(`${this.where} did not answer the bind with a bind_ack`);
-    }
     const [r] = ack.results;
     const name = `${iface.uuid} v${iface.version.join(".")}`;
     if (r.result !== 0) {
@@ -252,14 +250,104 @@ export class RpcClient {
       throw invalid(`${this.where} accepted a transfer syntax other than NDR`);
     }
     this.#sendFrag = Math.min(this.#maxFrag, ack.maxRecvFrag);
-    const overhead = REQUEST_HEADER_SIZE +
-      (auth ? SEC_TRAILER_SIZE + auth.signatureSize : 0);
-    if (this.#sendFrag < overhead + AUTH_PAD_ALIGNMENT) {
+    if (!auth) return this.#checkFragments(ack.maxRecvFrag);
+    const bind = { headerSigning: !!(ack.flags & offer) };
+    let reply: Uint8Array = this.#verifierOf(ack);
+    // More legs (MS-RPCE 3.3.1.5.2): alter_context while the provider needs the
+    // server's answer, then rpc_auth_3 (call_id of the bind) for its last token.
+    for (let legs = 0;; legs++) {
+      const leg = await auth.bindAck(reply, bind);
+      if (!leg) break;
+      if (leg.last) {
+        await writeAll(
+          this.#stream,
+          encodePdu({
+            type: PTYPE_AUTH3,
+            flags: PFC_FIRST_FRAG | PFC_LAST_FRAG,
+            callId,
+            auth: this.#verifier(leg.token),
+          }),
+          this.where,
+        );
+        break;
+      }
+      if (legs >= MAX_LEGS) {
+        throw invalid(`${this.where} kept the authentication going`);
+      }
+      const resp = await this.#bindLeg(
+        PTYPE_ALTER_CONTEXT,
+        this.#callId++,
+        0,
+        contexts,
+        leg.token,
+      );
+      if (resp.type !== PTYPE_ALTER_CONTEXT_RESP || resp.results[0]?.result) {
+        throw invalid(`${this.where} did not answer an alter_context`);
+      }
+      reply = this.#verifierOf(resp);
+    }
+    this.#checkFragments(ack.maxRecvFrag);
+  }
+
+  /** Sends a bind or alter_context and reads its answer (a bind_nak only for a bind). */
+  async #bindLeg(
+    type: typeof PTYPE_BIND | typeof PTYPE_ALTER_CONTEXT,
+    callId: number,
+    flags: number,
+    contexts: BindPdu["contexts"],
+    token: Uint8Array | null,
+  ): Promise<BindAckPdu | BindNakPdu> {
+    const pdu = encodePdu({
+      type,
+      flags: PFC_FIRST_FRAG | PFC_LAST_FRAG | flags,
+      callId,
+      maxXmitFrag: this.#maxFrag,
+      maxRecvFrag: this.#maxFrag,
+      assocGroupId: 0,
+      contexts,
+      auth: token && this.#verifier(token),
+    });
+    await writeAll(this.#stream, pdu, this.where);
+    const [ack] = await this.#readPdu(callId);
+    if (ack.type === PTYPE_FAULT) {
+      if (ack.status === RPC_S_ACCESS_DENIED && token) {
+        throw new SspiError(
+          SEC_E_LOGON_DENIED,
+          `RPC server ${this.where} refused the authentication (rpc_s_access_denied)`,
+        );
+      }
+      throw new RpcFaultError(ack.status, this.where, null);
+    }
+    const answer = type === PTYPE_BIND
+      ? PTYPE_BIND_ACK
+      : PTYPE_ALTER_CONTEXT_RESP;
+    if (
+      (ack.type !== answer &&
+        !(ack.type === PTYPE_BIND_NAK && type === PTYPE_BIND)) ||
+      (ack.type !== PTYPE_BIND_NAK && ack.results.length < 1)
+    ) {
       throw invalid(
-        `${this.where} accepts fragments of ${ack.maxRecvFrag} bytes`,
+        `${this.where} did not answer the ${what(type)} as it should`,
       );
     }
-    if (!auth) return;
+    return ack as BindAckPdu | BindNakPdu;
+  }
+
+  /** The auth verifier of a bind leg carrying `token`. */
+  #verifier(token: Uint8Array): AuthVerifier {
+    const auth = this.#auth!;
+    return {
+      authType: auth.authType,
+      authLevel: auth.authLevel,
+      padLength: 0,
+      contextId: AUTH_CONTEXT_ID,
+      value: token,
+    };
+  }
+
+  /** The server's token in a bind_ack or alter_context_resp, checked against ours. */
+  #verifierOf(ack: BindAckPdu): Uint8Array {
+    const auth = this.#auth!;
     if (
       !ack.auth || ack.auth.authType !== auth.authType ||
       ack.auth.authLevel !== auth.authLevel ||
@@ -270,7 +358,17 @@ export class RpcClient {
         `RPC server ${this.where} did not accept authentication type ${auth.authType}`,
       );
     }
-    auth.bindAck(ack.auth.value);
+    return ack.auth.value;
+  }
+
+  /** Fails when the negotiated fragments cannot hold a request's overhead. */
+  #checkFragments(serverMax: number): void {
+    const auth = this.#auth;
+    const overhead = REQUEST_HEADER_SIZE +
+      (auth ? SEC_TRAILER_SIZE + auth.signatureSize : 0);
+    if (this.#sendFrag < overhead + AUTH_PAD_ALIGNMENT) {
+      throw invalid(`${this.where} accepts fragments of ${serverMax} bytes`);
+    }
   }
 
   async #exchange(opnum: number, stub: Uint8Array): Promise<Uint8Array> {
@@ -290,7 +388,7 @@ export class RpcClient {
     let size = 0;
     let wire = 0;
     for (let first = true;; first = false) {
-      const pdu = await this.#readPdu(callId);
+      const [pdu, raw] = await this.#readPdu(callId);
       wire += RPC_HEADER_SIZE;
       if (pdu.type === PTYPE_FAULT) {
         throw new RpcFaultError(pdu.status, this.where, opnum);
@@ -303,7 +401,7 @@ export class RpcClient {
       if (!!(pdu.flags & PFC_FIRST_FRAG) !== first) {
         throw invalid(`${this.where} sent response fragments out of order`);
       }
-      const data = this.#unprotect(pdu);
+      const data = this.#unprotect(pdu, raw);
       size += data.length;
       wire += pdu.stub.length;
       if (size > this.#maxResponse || wire > 2 * this.#maxResponse) {
@@ -318,7 +416,7 @@ export class RpcClient {
   }
 
   /** A response fragment's stub data, checked (and unsealed) by the provider. */
-  #unprotect(pdu: ResponsePdu): Uint8Array {
+  #unprotect(pdu: ResponsePdu, raw: Uint8Array): Uint8Array {
     const auth = this.#auth;
     if (pdu.contextId !== CONTEXT_ID) {
       throw invalid(`${this.where} answered for context ${pdu.contextId}`);
@@ -339,12 +437,16 @@ export class RpcClient {
         `RPC response from ${this.where} is not protected as negotiated`,
       );
     }
-    auth.unprotect(pdu.stub, v.value);
+    auth.unprotect(
+      pdu.stub,
+      v.value,
+      raw.subarray(0, raw.length - v.value.length),
+    );
     return pdu.stub.subarray(0, pdu.stub.length - v.padLength);
   }
 
-  /** Reads one PDU of call `callId`. */
-  async #readPdu(callId: number): Promise<Pdu> {
+  /** Reads one PDU of call `callId`: decoded (its stub a view into it) and as read. */
+  async #readPdu(callId: number): Promise<[Pdu, Uint8Array]> {
     const head = new Uint8Array(RPC_HEADER_SIZE);
     await readFull(this.#stream, head, this.where);
     const pdu = new Uint8Array(decodeHeader(head).fragLength);
@@ -356,8 +458,15 @@ export class RpcClient {
         `${this.where} answered call ${decoded.callId}, not ${callId}`,
       );
     }
-    return decoded;
+    return [decoded, pdu];
   }
+}
+
+/** Bind legs after the first the client goes along with (Negotiate needs two). */
+const MAX_LEGS = 8;
+
+function what(type: number): string {
+  return type === PTYPE_BIND ? "bind" : "alter_context";
 }
 
 function invalid(message: string): SspiError {

@@ -28,7 +28,8 @@ export const AUTH_CONTEXT_ID = 0;
  * The request PDUs of one call: `stub` cut into fragments of at most `maxFrag`
  * bytes. With `auth`, each fragment's stub is a multiple of 16 bytes but the last,
  * which is padded to one; `auth.protect` signs (or seals in place) each fragment's
- * stub and padding, in order.
+ * stub and padding, in order, once the PDU around them is encoded (so a provider can
+ * sign its header and `sec_trailer` too).
  */
 export function* requestFragments(
   callId: number,
@@ -53,24 +54,8 @@ export function* requestFragments(
       (at + n === stub.length ? PFC_LAST_FRAG : 0);
     const allocHint = stub.length - at;
     at += n;
-    let verifier = null;
-    if (auth) {
-      const value = auth.protect(data);
-      if (value.length !== auth.signatureSize) {
-        throw new SspiError(
-          SEC_E_INTERNAL_ERROR,
-          "RPC security provider returned a signature of the wrong size",
-        );
-      }
-      verifier = {
-        authType: auth.authType,
-        authLevel: auth.authLevel,
-        padLength: pad,
-        contextId: AUTH_CONTEXT_ID,
-        value,
-      };
-    }
-    yield encodePdu({
+    const size = auth ? auth.signatureSize : 0;
+    const pdu = encodePdu({
       type: PTYPE_REQUEST,
       flags,
       callId,
@@ -79,7 +64,30 @@ export function* requestFragments(
       opnum,
       object: null,
       stub: data,
-      auth: verifier,
+      auth: auth && {
+        authType: auth.authType,
+        authLevel: auth.authLevel,
+        padLength: pad,
+        contextId: AUTH_CONTEXT_ID,
+        value: new Uint8Array(size),
+      },
     });
+    if (auth) {
+      // Signed (and sealed in place) as sent: the stub is a view into the PDU.
+      const signed = pdu.subarray(0, pdu.length - size);
+      const stubView = pdu.subarray(
+        REQUEST_HEADER_SIZE,
+        REQUEST_HEADER_SIZE + data.length,
+      );
+      const value = auth.protect(stubView, signed);
+      if (value.length !== size) {
+        throw new SspiError(
+          SEC_E_INTERNAL_ERROR,
+          "RPC security provider returned a signature of the wrong size",
+        );
+      }
+      pdu.set(value, pdu.length - size);
+    }
+    yield pdu;
   } while (at < stub.length);
 }

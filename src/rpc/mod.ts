@@ -13,3 +13,4 @@ export * from "./ndr.ts";
 export * from "./ndr_writer.ts";
 export * from "./pdu.ts";
 export * from "./stream.ts";
+export * from "./sspi_auth.ts";

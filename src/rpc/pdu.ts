@@ -29,6 +29,7 @@ import {
   type PresentationContext,
   PTYPE_ALTER_CONTEXT,
   PTYPE_ALTER_CONTEXT_RESP,
+  PTYPE_AUTH3,
   PTYPE_BIND,
   PTYPE_BIND_ACK,
   PTYPE_BIND_NAK,
@@ -90,6 +91,9 @@ function body(w: NdrWriter, pdu: Pdu): void {
     }
     case PTYPE_BIND_NAK:
       w.u16(pdu.reason).u8(0); // no protocol versions listed
+      return;
+    case PTYPE_AUTH3:
+      w.u32(0); // pad
       return;
     case PTYPE_REQUEST:
       w.u32(pdu.allocHint).u16(pdu.contextId).u16(pdu.opnum);
@@ -266,6 +270,8 @@ function decodeBody(bytes: Uint8Array, h: PduHeader): Pdu {
     }
     case PTYPE_BIND_NAK:
       return { type: h.type, ...common, reason: b.u16("bind_nak") };
+    case PTYPE_AUTH3:
+      return { type: h.type, ...common };
     case PTYPE_REQUEST: {
       const [allocHint, contextId, opnum] = [
         b.u32("request"),

@@ -22,11 +22,19 @@ export const PTYPE_BIND_NAK = 13;
 export const PTYPE_ALTER_CONTEXT = 14;
 /** PTYPE `alter_context_resp`. */
 export const PTYPE_ALTER_CONTEXT_RESP = 15;
+/** PTYPE `rpc_auth_3`: the client's last security token, which the server does not answer. */
+export const PTYPE_AUTH3 = 16;
 
 /** `pfc_flags`: the first fragment of a call. */
 export const PFC_FIRST_FRAG = 0x01;
 /** `pfc_flags`: the last fragment of a call. */
 export const PFC_LAST_FRAG = 0x02;
+/**
+ * `pfc_flags` of a bind and its bind_ack: the client offers, and the server agrees,
+ * that the security provider signs each PDU's header and `sec_trailer` too (MS-RPCE
+ * 2.2.2.3).
+ */
+export const PFC_SUPPORT_HEADER_SIGN = 0x04;
 /** `pfc_flags`: the fault came before the call executed. */
 export const PFC_DID_NOT_EXECUTE = 0x20;
 /** `pfc_flags`: a request carries an object UUID. */
@@ -137,6 +145,12 @@ export interface BindNakPdu extends PduCommon {
   reason: number;
 }
 
+/** `rpc_auth_3`: only the auth verifier (after four bytes of padding). */
+export interface Auth3Pdu extends PduCommon {
+  /** PTYPE. */
+  type: typeof PTYPE_AUTH3;
+}
+
 /** `request`. */
 export interface RequestPdu extends PduCommon {
   /** PTYPE. */
@@ -186,6 +200,7 @@ export type Pdu =
   | BindPdu
   | BindAckPdu
   | BindNakPdu
+  | Auth3Pdu
   | RequestPdu
   | ResponsePdu
   | FaultPdu;

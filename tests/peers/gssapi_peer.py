@@ -24,6 +24,11 @@ Requests / replies:
   {"op":"wrap","data":"b64","encrypt":true}
       -> {"ok":true,"data":"b64","encrypted":bool}
   {"op":"unwrap","data":"b64"} -> {"ok":true,"data":"b64","encrypted":bool}
+  {"op":"wrap_iov","pre":"b64","data":"b64","post":"b64","encrypt":true}
+      -> {"ok":true,"token":"b64","data":"b64","encrypted":bool}
+      (gss_wrap_iov of [HEADER, SIGN_ONLY pre, DATA, SIGN_ONLY post])
+  {"op":"unwrap_iov","token":"b64","pre":"b64","data":"b64","post":"b64"}
+      -> {"ok":true,"data":"b64","encrypted":bool}
   {"op":"get_mic","data":"b64"} -> {"ok":true,"mic":"b64"}
   {"op":"verify_mic","data":"b64","mic":"b64"} -> {"ok":true}
   {"op":"info"} -> {"ok":true,"peer_name":..,"mech":..,"flags":n,...}
@@ -190,6 +195,31 @@ class Peer:
         data = unb64(req.get("data"), "data")
         res = self.ctx.unwrap(data)
         return {"ok": True, "data": b64(res.message), "encrypted": bool(res.encrypted)}
+
+    def _iov(self, header, req):
+        """[HEADER, SIGN_ONLY pre, DATA, SIGN_ONLY post], as DCE/RPC passes them."""
+        T = graw.IOVBufferType
+        return graw.IOV(
+            header,
+            (T.sign_only, False, unb64(req.get("pre"), "pre")),
+            (T.data, False, unb64(req.get("data"), "data")),
+            (T.sign_only, False, unb64(req.get("post"), "post")),
+            std_layout=False,
+        )
+
+    def op_wrap_iov(self, req):
+        self._need_complete()
+        iov = self._iov((graw.IOVBufferType.header, True, None), req)
+        res = graw.wrap_iov(self.ctx, iov, bool(req.get("encrypt", True)))
+        return {"ok": True, "token": b64(iov[0].value), "data": b64(iov[2].value),
+                "encrypted": bool(res)}
+
+    def op_unwrap_iov(self, req):
+        self._need_complete()
+        token = unb64(req.get("token"), "token")
+        iov = self._iov((graw.IOVBufferType.header, False, token), req)
+        res = graw.unwrap_iov(self.ctx, iov)
+        return {"ok": True, "data": b64(iov[2].value), "encrypted": bool(res.encrypted)}
 
     def op_get_mic(self, req):
         self._need_complete()

@@ -446,6 +446,47 @@ export class GssapiPeer {
     return { data: unb64(r.data), encrypted: Boolean(r.encrypted) };
   }
 
+  /**
+   * gss_wrap_iov over `[HEADER, SIGN_ONLY pre, DATA, SIGN_ONLY post]` (no trailer
+   * buffer, as DCE/RPC): the header token and the data (encrypted in place).
+   */
+  async wrapIov(
+    pre: Uint8Array,
+    data: Uint8Array,
+    post: Uint8Array,
+    encrypt = true,
+  ): Promise<{ token: Uint8Array; data: Uint8Array; encrypted: boolean }> {
+    const r = await this.#call({
+      op: "wrap_iov",
+      pre: b64(pre),
+      data: b64(data),
+      post: b64(post),
+      encrypt,
+    });
+    return {
+      token: unb64(r.token),
+      data: unb64(r.data),
+      encrypted: Boolean(r.encrypted),
+    };
+  }
+
+  /** gss_unwrap_iov of what {@link wrapIov} makes; throws {@link GssapiError} when bad. */
+  async unwrapIov(
+    token: Uint8Array,
+    pre: Uint8Array,
+    data: Uint8Array,
+    post: Uint8Array,
+  ): Promise<WrapResult> {
+    const r = await this.#call({
+      op: "unwrap_iov",
+      token: b64(token),
+      pre: b64(pre),
+      data: b64(data),
+      post: b64(post),
+    });
+    return { data: unb64(r.data), encrypted: Boolean(r.encrypted) };
+  }
+
   /** gss_get_mic. */
   async getMic(data: Uint8Array): Promise<Uint8Array> {
     const r = await this.#call({ op: "get_mic", data: b64(data) });

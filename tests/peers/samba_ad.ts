@@ -248,11 +248,12 @@ export async function startSambaDc(
       await Deno.writeTextFile(`${dir}/etc/krb5.conf`, options.kdcKrb5Conf);
     }
     // `-i` keeps samba in the foreground, and it stops when its stdin closes: the
-    // pipe stays open until close(). Its log goes to a file for a failed start.
+    // pipe stays open until close(). Its log goes to a file for a failed start
+    // (SAMBA_DEBUG=10 in the environment for a detailed one).
     const proc = new Deno.Command("/bin/sh", {
       args: [
         "-c",
-        'exec /usr/sbin/samba -i -M single -s "$1" --debuglevel=1 >"$2" 2>&1',
+        'exec /usr/sbin/samba -i -M single -s "$1" --debuglevel=${SAMBA_DEBUG:-1} >"$2" 2>&1',
         "sh",
         conf,
         `${dir}/samba.log`,

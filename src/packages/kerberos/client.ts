@@ -10,6 +10,7 @@
  */
 import { randomUint } from "../../crypto/_random.ts";
 import { DerError } from "../../der/errors.ts";
+import { derBytes } from "../../der/encode.ts";
 import { bufferBytes, filetimeFromMs, findBuffer } from "../../sspi/buffers.ts";
 import { SspiError } from "../../sspi/errors.ts";
 import {
@@ -19,12 +20,14 @@ import {
   ISC_REQ_MUTUAL_AUTH,
   ISC_REQ_REPLAY_DETECT,
   ISC_REQ_SEQUENCE_DETECT,
+  ISC_REQ_USE_DCE_STYLE,
   ISC_RET_CONFIDENTIALITY,
   ISC_RET_DELEGATE,
   ISC_RET_INTEGRITY,
   ISC_RET_MUTUAL_AUTH,
   ISC_RET_REPLAY_DETECT,
   ISC_RET_SEQUENCE_DETECT,
+  ISC_RET_USED_DCE_STYLE,
   SECBUFFER_CHANNEL_BINDINGS,
   SECBUFFER_TOKEN,
 } from "../../sspi/flags.ts";
@@ -54,12 +57,14 @@ import {
   wipeKey,
 } from "./crypto.ts";
 import {
+  apRepDer,
   apReqDer,
   decodeApRep,
   decodeEncApRepPart,
   decodeKrbError,
   displayName,
   encodeAuthenticator,
+  encodeEncApRepPart,
   targetPrincipal,
 } from "./messages.ts";
 import {
@@ -78,6 +83,7 @@ import {
   encodeGssChecksum,
   frameInitialToken,
   GSS_C_CONF_FLAG,
+  GSS_C_DCE_STYLE,
   GSS_C_DELEG_FLAG,
   GSS_C_INTEG_FLAG,
   GSS_C_MUTUAL_FLAG,
@@ -87,7 +93,7 @@ import {
   TOK_AP_REP,
   TOK_AP_REQ,
   TOK_KRB_ERROR,
-  unframeToken,
+  unframeOrBare,
 } from "./gss.ts";
 import {
   authenticatorTime,
@@ -105,9 +111,14 @@ import { failure, KerberosContextBase } from "./context.ts";
 function flagsFor(req: number): { gss: number; ret: number } {
   let gss = 0;
   let ret = 0;
-  if (req & ISC_REQ_MUTUAL_AUTH) {
+  // DCE style (MS-KILE 3.4.5.1, as RPC binds) is a mutual exchange with a third leg.
+  if (req & (ISC_REQ_MUTUAL_AUTH | ISC_REQ_USE_DCE_STYLE)) {
     gss |= GSS_C_MUTUAL_FLAG;
     ret |= ISC_RET_MUTUAL_AUTH;
+  }
+  if (req & ISC_REQ_USE_DCE_STYLE) {
+    gss |= GSS_C_DCE_STYLE;
+    ret |= ISC_RET_USED_DCE_STYLE;
   }
   // Replay and sequence detection are always on (MIT and Windows turn them on too).
   // Confidentiality and integrity are claimed only when asked for (MS-KILE
@@ -143,6 +154,8 @@ export class KerberosClientContext extends KerberosContextBase {
   #cusec = 0;
   #seq = 0;
   #ret = 0;
+  /** DCE style: bare tokens, and a third leg. */
+  #dce = false;
 
   constructor(info: SecPkgInfo, private readonly cred: KerberosCredential) {
     super(info, true);
@@ -283,7 +296,8 @@ export class KerberosClientContext extends KerberosContextBase {
       subkey: { keytype: this.#subkey.etype, keyvalue: this.#subkey.bytes },
       seqNumber: this.#seq,
     });
-    const mutual = (req.flags & ISC_REQ_MUTUAL_AUTH) !== 0;
+    const mutual = (gss & GSS_C_MUTUAL_FLAG) !== 0;
+    this.#dce = (gss & GSS_C_DCE_STYLE) !== 0;
     const apReq = apReqDer({
       apOptions: mutual ? AP_OPT_MUTUAL_REQUIRED : 0,
       ticket: ticket.ticket,
@@ -296,7 +310,10 @@ export class KerberosClientContext extends KerberosContextBase {
     this.#ret = ret;
     this.clientName = displayName(ticket.cname, ticket.crealm);
     this.serverName = req.target ?? "";
-    const token = frameInitialToken(TOK_AP_REQ, apReq);
+    // DCE style sends the AP-REQ bare, as Windows does.
+    const token = this.#dce
+      ? derBytes(apReq)
+      : frameInitialToken(TOK_AP_REQ, apReq);
     const expiry = filetimeFromMs(ticket.endtime);
     if (mutual) {
       this.#state = "wait";
@@ -328,7 +345,7 @@ export class KerberosClientContext extends KerberosContextBase {
     if (!bytes || bytes.length === 0) {
       return failure(SEC_E_INVALID_TOKEN, "no token from the server");
     }
-    const u = unframeToken(bytes);
+    const u = unframeOrBare(bytes);
     if (!u) return failure(SEC_E_INVALID_TOKEN, "not a Kerberos GSS token");
     try {
       if (u.tokId === TOK_KRB_ERROR) {
@@ -397,6 +414,12 @@ export class KerberosClientContext extends KerberosContextBase {
         status: SEC_E_OK,
         attrs: this.#ret,
         expiry: filetimeFromMs(ticket.endtime),
+        ...(this.#dce
+          ? {
+            token: this.#dceApRep(ticket, part.seqNumber ?? 0),
+            tokenIsFresh: true,
+          }
+          : {}),
       };
     } catch (e) {
       if (e instanceof DerError) {
@@ -404,6 +427,27 @@ export class KerberosClientContext extends KerberosContextBase {
       }
       throw e;
     }
+  }
+
+  /**
+   * DCE style's third leg: the client's own AP-REP under the ticket's session key,
+   * echoing the authenticator's time and the acceptor's sequence number, with no
+   * subkey (as MIT's `krb5_rd_rep_dce` and Heimdal's acceptor check it).
+   */
+  #dceApRep(ticket: CachedTicket, acceptorSeq: number): Uint8Array {
+    const part = encodeEncApRepPart({
+      ctime: new Date(this.#ctime),
+      cusec: this.#cusec,
+      seqNumber: acceptorSeq,
+    });
+    const rep = derBytes(apRepDer({
+      encPart: {
+        etype: ticket.key.etype,
+        cipher: encrypt(ticket.key, KEY_USAGE_AP_REP_ENC_PART, part),
+      },
+    }));
+    part.fill(0);
+    return rep;
   }
 
   override dispose(): void {

@@ -58,6 +58,7 @@ import {
   KrbMessageCrypto,
   maxSignatureSize,
   securityTrailerSize,
+  type SignOnly,
 } from "./gss_tokens.ts";
 import { KrbRc4MessageCrypto } from "./gss_rc4.ts";
 
@@ -96,6 +97,24 @@ function partsOf(msg: SecBufferDesc): Parts {
     }
   }
   return out;
+}
+
+/**
+ * The Wrap token's data buffer and the sign-only buffers around it: the one signed
+ * buffer, or the one buffer to encrypt among several signed
+ * (`SECBUFFER_READONLY_WITH_CHECKSUM`, as DCE/RPC passes its header and trailer);
+ * null for any other layout.
+ */
+function dataOf(
+  p: Parts,
+): { data: Uint8Array; signOnly: SignOnly | null } | null {
+  if (p.signed.length === 1) return { data: p.signed[0], signOnly: null };
+  if (p.crypt.length !== 1) return null;
+  const i = p.signed.indexOf(p.crypt[0]);
+  return {
+    data: p.crypt[0],
+    signOnly: { before: p.signed.slice(0, i), after: p.signed.slice(i + 1) },
+  };
 }
 
 /** The base of Kerberos contexts. */
@@ -294,8 +313,10 @@ export abstract class KerberosContextBase implements PackageContext {
       return SEC_E_QOP_NOT_SUPPORTED;
     }
     const p = partsOf(message);
-    if (!p.token || p.crypt.length !== 1 || p.signed.length !== 1) {
-      // One data buffer, as Windows' Kerberos requires for a Wrap token.
+    const d = p.crypt.length === 1 ? dataOf(p) : null;
+    if (!p.token || !d || (d.signOnly && m instanceof KrbRc4MessageCrypto)) {
+      // One data buffer, as Windows' Kerberos requires for a Wrap token, and
+      // sign-only buffers around it with AES.
       return SEC_E_INVALID_TOKEN;
     }
     const trailer = securityTrailerSize(this.#key!.etype);
@@ -308,7 +329,9 @@ export abstract class KerberosContextBase implements PackageContext {
       if (!pad) return SEC_E_INVALID_TOKEN;
       if (pad.pvBuffer!.length < 1) return SEC_E_BUFFER_TOO_SMALL;
     }
-    const { token, padding } = m.wrapSspi(p.crypt[0], qop === 0);
+    const { token, padding } = m instanceof KrbRc4MessageCrypto
+      ? m.wrapSspi(d.data, qop === 0)
+      : m.wrapSspi(d.data, qop === 0, d.signOnly);
     if (pad) {
       if (padding) pad.pvBuffer!.set(padding);
       pad.cbBuffer = padding?.length ?? 0;
@@ -326,18 +349,24 @@ export abstract class KerberosContextBase implements PackageContext {
     );
     if (stream) return this.#decryptStream(m, message, stream);
     const p = partsOf(message);
-    if (!p.token || p.signed.length !== 1) {
+    const d = dataOf(p);
+    if (!p.token || !d || (d.signOnly && m instanceof KrbRc4MessageCrypto)) {
       return { status: SEC_E_INVALID_TOKEN, qop: 0 };
     }
-    const r = m.unwrapSspi(p.token.pv, p.signed[0]);
-    if (r.status === SEC_E_OK && r.data && r.data !== p.signed[0]) {
+    const r = m instanceof KrbRc4MessageCrypto
+      ? m.unwrapSspi(p.token.pv, d.data)
+      : m.unwrapSspi(p.token.pv, d.data, d.signOnly);
+    if (r.status === SEC_E_OK && r.data && r.data !== d.data) {
       // The token and data were split elsewhere than Windows splits them, so the
       // message could not be decrypted in place: hand it over as the stream form does,
       // never leave other bytes in the buffer of a message reported authentic.
       const data = message.pBuffers.find((b) =>
         b?.pvBuffer && baseType(b) === SECBUFFER_DATA &&
-        (!(b.BufferType & SECBUFFER_READONLY) ||
-          (b.BufferType & SECBUFFER_READONLY_WITH_CHECKSUM))
+        (d.signOnly
+          ? !(b.BufferType & SECBUFFER_READONLY) &&
+            !(b.BufferType & SECBUFFER_READONLY_WITH_CHECKSUM)
+          : (!(b.BufferType & SECBUFFER_READONLY) ||
+            (b.BufferType & SECBUFFER_READONLY_WITH_CHECKSUM)))
       )!;
       data.pvBuffer = r.data;
       data.cbBuffer = r.data.length;

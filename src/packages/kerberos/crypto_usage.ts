@@ -244,6 +244,38 @@ export class UsageCipher {
     return ok;
   }
 
+  /**
+   * {@linkcode UsageCipher.seal} with sign-only parts (GSS_WrapEx, MS-KILE
+   * 3.4.5.4.1): encrypts `work` in place, and the MAC covers `macParts` instead: views
+   * into `work` with the sign-only buffers between them, in message order (RFC 8009:
+   * after encrypting, so of the ciphertext).
+   */
+  sealParts(
+    work: Uint8Array,
+    macParts: readonly Uint8Array[],
+    dst: Uint8Array,
+    at: number,
+  ): void {
+    if (!this.#etm) this.#ki.macInto(macParts, null, dst, at);
+    aesCtsScheduled(this.#ke, work, false);
+    if (this.#etm) this.#ki.macInto(macParts, null, dst, at);
+  }
+
+  /**
+   * Undoes {@linkcode UsageCipher.sealParts}: decrypts `work` in place and checks
+   * `mac` against `macParts` (views into `work` and the sign-only buffers); false when
+   * they differ.
+   */
+  openParts(
+    work: Uint8Array,
+    macParts: readonly Uint8Array[],
+    mac: Uint8Array,
+  ): boolean {
+    if (this.#etm && !this.#ki.verify(macParts, null, mac)) return false;
+    aesCtsScheduled(this.#ke, work, true);
+    return this.#etm || this.#ki.verify(macParts, null, mac);
+  }
+
   /** Where to work on `work`: itself if in WebAssembly memory or too big, else a scratch copy. */
   #region(w: SspiWasm, work: Uint8Array): Uint8Array {
     if (inWasm(w, work) || work.length > w.scratchSize) return work;

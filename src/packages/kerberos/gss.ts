@@ -91,6 +91,28 @@ export function unframeToken(bytes: Uint8Array): UnframedToken | null {
   return { tokId, oid, inner: bytes.subarray(at + 13) };
 }
 
+/** The APPLICATION tags of the messages a DCE-style exchange sends unframed. */
+const RAW_TOKENS: ReadonlyMap<number, number> = new Map([
+  [0x6e, TOK_AP_REQ],
+  [0x6f, TOK_AP_REP],
+  [0x7e, TOK_KRB_ERROR],
+]);
+
+/**
+ * Reads a Kerberos token framed ({@linkcode unframeToken}) or bare, as a DCE-style
+ * exchange (`GSS_C_DCE_STYLE`, MS-KILE 3.4.5.1) sends its AP-REQ and AP-REPs: an
+ * AP-REQ, AP-REP or KRB-ERROR whose DER length spans the buffer exactly. Null for
+ * anything else; never throws.
+ */
+export function unframeOrBare(bytes: Uint8Array): UnframedToken | null {
+  const framed = unframeToken(bytes);
+  if (framed) return framed;
+  const tokId = RAW_TOKENS.get(bytes[0]);
+  const len = tokId === undefined ? null : readDerLength(bytes, 1);
+  if (!len || len.at + len.value !== bytes.length) return null;
+  return { tokId: tokId!, oid: KRB5_OID, inner: bytes };
+}
+
 /** The definite DER length at `at` and the offset after it, or null. */
 function readDerLength(
   b: Uint8Array,

@@ -203,22 +203,29 @@ export class KrbMessageCrypto {
    * The split form of EncryptMessage (MS-KILE 3.4.5.4.1): encrypts `data` in place when
    * `confidential` (EC = 0, RRC = 16 + checksum length: 28 for AES-SHA1) and returns
    * the rest of the Wrap token; for integrity only, `data` is unchanged and the token
-   * is header and checksum (EC = RRC = the checksum length).
+   * is header and checksum (EC = RRC = the checksum length). With `signOnly`
+   * (`SECBUFFER_READONLY_WITH_CHECKSUM` buffers around the data, as DCE/RPC's header
+   * signing passes them) the checksum covers them too, in message order (GSS_WrapEx).
    */
-  wrapSspi(data: Uint8Array, confidential: boolean): WrapSspiResult {
+  wrapSspi(
+    data: Uint8Array,
+    confidential: boolean,
+    signOnly: SignOnly | null = null,
+  ): WrapSspiResult {
     this.#live();
     const c = this.#cksum;
     if (!confidential) {
       const token = new Uint8Array(HEADER + c);
       this.#writeHeader(token, 0, TOK_WRAP, 0, c, c);
       this.#wrapMac(true).macInto(
-        [data],
+        signOnly ? [...signOnly.before, data, ...signOnly.after] : [data],
         this.#zeroedHeader(token),
         token,
         HEADER,
       );
       return { token };
     }
+    if (signOnly) return this.#sealSigned(data, signOnly);
     const cipher = this.#seal(true); // before the work buffer: deriving uses scratch
     const n = data.length;
     const token = new Uint8Array(HEADER + HEADER + c + AES_BLOCK);
@@ -247,11 +254,41 @@ export class KrbMessageCrypto {
    * `SECBUFFER_DATA` (decrypted in place on success when the plaintext has its length,
    * as it has for tokens from {@link wrapSspi} and Windows). Any rotation is accepted.
    */
-  unwrapSspi(token: Uint8Array, data: Uint8Array): UnwrapResult {
+  unwrapSspi(
+    token: Uint8Array,
+    data: Uint8Array,
+    signOnly: SignOnly | null = null,
+  ): UnwrapResult {
     this.#live();
     const h = this.#parse(token, TOK_WRAP);
     if (typeof h === "number") return { status: h };
-    return this.#open(token, h, [token.subarray(HEADER), data], data);
+    return this.#open(token, h, [token.subarray(HEADER), data], data, signOnly);
+  }
+
+  /** The sealed split form with sign-only buffers (see {@linkcode wrapSspi}). */
+  #sealSigned(data: Uint8Array, signOnly: SignOnly): WrapSspiResult {
+    const c = this.#cksum;
+    const cipher = this.#seal(true);
+    const n = data.length;
+    const token = new Uint8Array(HEADER + HEADER + c + AES_BLOCK);
+    this.#writeHeader(token, 0, TOK_WRAP, FLAG_SEALED, 0, sspiRrcSealed(c));
+    // As wrapSspi, but the checksum's plaintext has the sign-only buffers around the
+    // data: confounder | before | data | after | header copy.
+    const work = new Uint8Array(AES_BLOCK + n + HEADER);
+    randomInto(work, 0, AES_BLOCK);
+    work.set(data, AES_BLOCK);
+    work.set(token.subarray(0, HEADER), AES_BLOCK + n);
+    work[AES_BLOCK + n + 6] = work[AES_BLOCK + n + 7] = 0;
+    cipher.sealParts(
+      work,
+      signedOrder(work, AES_BLOCK, AES_BLOCK + n, signOnly),
+      token,
+      HEADER + HEADER,
+    );
+    token.set(work.subarray(AES_BLOCK + n), HEADER);
+    token.set(work.subarray(0, AES_BLOCK), HEADER + HEADER + c);
+    data.set(work.subarray(AES_BLOCK, AES_BLOCK + n));
+    return { token };
   }
 
   /** Wipes the key and the keys derived from it; the object cannot be used afterwards. */
@@ -368,6 +405,7 @@ export class KrbMessageCrypto {
     h: Header,
     body: readonly Uint8Array[],
     target: Uint8Array | null,
+    signOnly: SignOnly | null = null,
   ): UnwrapResult {
     const sealed = (h.flags & FLAG_SEALED) !== 0;
     const first = sealed ? h.rrc + h.ec : h.rrc;
@@ -376,8 +414,8 @@ export class KrbMessageCrypto {
     for (const r of first === second ? [first] : [first, second]) {
       const views = rotatedViews(body, r);
       const res = sealed
-        ? this.#openSealed(token, h, views, target)
-        : this.#openIntegrity(token, h, views, target);
+        ? this.#openSealed(token, h, views, target, signOnly)
+        : this.#openIntegrity(token, h, views, target, signOnly);
       if (typeof res !== "number") return res;
       status = res;
     }
@@ -390,18 +428,31 @@ export class KrbMessageCrypto {
     h: Header,
     views: readonly Uint8Array[],
     target: Uint8Array | null,
+    signOnly: SignOnly | null,
   ): UnwrapResult | number {
     const total = lengthOf(views);
     if (total < AES_BLOCK + HEADER + this.#cksum) return SEC_E_INVALID_TOKEN;
     const cipher = this.#seal(false); // before the work buffer: deriving uses scratch
-    const work = workBuffer(total);
+    // Sign-only buffers are hashed through the scratch region: then work elsewhere.
+    const work = signOnly ? new Uint8Array(total) : workBuffer(total);
     try {
       copyInto(views, work, 0);
       const len = total - this.#cksum;
-      if (!cipher.open(work.subarray(0, len), work.subarray(len))) {
+      const size = len - AES_BLOCK - HEADER - h.ec;
+      if (signOnly && size < 0) return SEC_E_MESSAGE_ALTERED;
+      const region = work.subarray(0, len);
+      const mac = work.subarray(len);
+      if (
+        !(signOnly
+          ? cipher.openParts(
+            region,
+            signedOrder(region, AES_BLOCK, AES_BLOCK + size, signOnly),
+            mac,
+          )
+          : cipher.open(region, mac))
+      ) {
         return SEC_E_MESSAGE_ALTERED;
       }
-      const size = len - AES_BLOCK - HEADER - h.ec;
       if (size < 0) return SEC_E_MESSAGE_ALTERED;
       const copy = len - HEADER;
       for (let i = 0; i < HEADER; i++) {
@@ -429,13 +480,17 @@ export class KrbMessageCrypto {
     h: Header,
     views: readonly Uint8Array[],
     target: Uint8Array | null,
+    signOnly: SignOnly | null,
   ): UnwrapResult | number {
     const c = this.#cksum;
     const total = lengthOf(views);
     if (h.ec !== c || total < c) return SEC_E_INVALID_TOKEN;
     const [msg, tail] = splitViews(views, total - c);
     const mac = tail.length === 1 ? tail[0] : this.#gather(tail);
-    if (!this.#wrapMac(false).verify(msg, this.#zeroedHeader(token), mac)) {
+    const signed = signOnly
+      ? [...signOnly.before, ...msg, ...signOnly.after]
+      : msg;
+    if (!this.#wrapMac(false).verify(signed, this.#zeroedHeader(token), mac)) {
       return SEC_E_MESSAGE_ALTERED;
     }
     const status = this.#accept(h);
@@ -455,4 +510,35 @@ export class KrbMessageCrypto {
     copyInto(parts, this.#mac, 0);
     return this.#mac;
   }
+}
+
+/**
+ * Sign-only buffers of a split Wrap token (`SECBUFFER_READONLY_WITH_CHECKSUM`): those
+ * before the data buffer and those after it, in message order.
+ */
+export interface SignOnly {
+  /** Before the data. */
+  readonly before: readonly Uint8Array[];
+  /** After the data. */
+  readonly after: readonly Uint8Array[];
+}
+
+/**
+ * What a sealed token's checksum covers with sign-only buffers: the confounder
+ * (`plain[0, start)`), the buffers before the data, the data (`plain[start, end)`), the
+ * buffers after it, then the filler and header copy (`plain[end, ...)`).
+ */
+function signedOrder(
+  plain: Uint8Array,
+  start: number,
+  end: number,
+  s: SignOnly,
+): Uint8Array[] {
+  return [
+    plain.subarray(0, start),
+    ...s.before,
+    plain.subarray(start, end),
+    ...s.after,
+    plain.subarray(end),
+  ];
 }

@@ -263,10 +263,15 @@ export class NegotiateClientContext extends NegotiateContextBase {
         this.#micRequired = true;
         fresh = true;
       }
-    } else if (t.supportedMech) {
+    } else if (
+      t.supportedMech &&
+      packageForOid(t.supportedMech) !== this.chosen?.name
+    ) {
+      // Samba repeats the chosen mechanism in later replies (a DCE-style Kerberos
+      // exchange in RPC binds); another one is a change of mind nobody may make.
       return failure(
         SEC_E_INVALID_TOKEN,
-        "supportedMech after the first reply",
+        "supportedMech names another mechanism after the first reply",
       );
     }
     if (t.negState === REQUEST_MIC) this.#micRequired = true;
