@@ -35,6 +35,8 @@ import {
 import {
   bindNakError,
   contextRejectedError,
+  faultName,
+  NCA_S_PROTO_ERROR,
   RPC_S_ACCESS_DENIED,
   RpcFaultError,
 } from "./errors.ts";
@@ -111,6 +113,8 @@ export class RpcClient {
   #callId = 1;
   #queue: Promise<unknown> = Promise.resolve();
   #failure: SspiError | null = null;
+  /** An rpc_auth_3 went out and no call has been answered since. */
+  #unconfirmed = false;
 
   private constructor(stream: RpcStream, o: RpcConnectOptions) {
     this.where = `${o.host}:${o.port}`;
@@ -259,6 +263,7 @@ export class RpcClient {
       const leg = await auth.bindAck(reply, bind);
       if (!leg) break;
       if (leg.last) {
+        this.#unconfirmed = true;
         await writeAll(
           this.#stream,
           encodePdu({
@@ -391,8 +396,20 @@ export class RpcClient {
       const [pdu, raw] = await this.#readPdu(callId);
       wire += RPC_HEADER_SIZE;
       if (pdu.type === PTYPE_FAULT) {
+        if (this.#unconfirmed && REFUSALS.has(pdu.status >>> 0)) {
+          // The server never answers an rpc_auth_3: a refused logon shows as a
+          // fault of the first call (Samba: nca_s_proto_error, Windows:
+          // rpc_s_access_denied), and the connection is of no more use.
+          throw new SspiError(
+            SEC_E_LOGON_DENIED,
+            `RPC server ${this.where} refused the authentication of the bind (${
+              faultName(pdu.status)
+            } to the first call)`,
+          );
+        }
         throw new RpcFaultError(pdu.status, this.where, opnum);
       }
+      this.#unconfirmed = false;
       if (pdu.type !== PTYPE_RESPONSE) {
         throw invalid(
           `${this.where} answered a request with PDU type ${pdu.type}`,
@@ -461,6 +478,12 @@ export class RpcClient {
     return [decoded, pdu];
   }
 }
+
+/** Faults that, answering the first call after an rpc_auth_3, refuse its logon. */
+const REFUSALS: ReadonlySet<number> = new Set([
+  RPC_S_ACCESS_DENIED,
+  NCA_S_PROTO_ERROR,
+]);
 
 /** Bind legs after the first the client goes along with (Negotiate needs two). */
 const MAX_LEGS = 8;

@@ -8,7 +8,6 @@
 // registered and a closed port are SEC_E_NO_AUTHENTICATING_AUTHORITY.
 import assert from "node:assert/strict";
 import { RpcClient } from "../../src/rpc/client.ts";
-import type { RpcConnector } from "../../src/rpc/stream.ts";
 import { EPMAPPER_INTERFACE, mapEndpoint } from "../../src/rpc/epmapper.ts";
 import { NCA_S_OP_RNG_ERROR, RpcFaultError } from "../../src/rpc/errors.ts";
 import { decodeNdr } from "../../src/rpc/ndr.ts";
@@ -17,6 +16,7 @@ import { SspiError } from "../../src/sspi/errors.ts";
 import { SEC_E_NO_AUTHENTICATING_AUTHORITY } from "../../src/sspi/status.ts";
 import { freePort } from "../digest/_peers.ts";
 import { withSambaDc } from "../peers/samba_ad.ts";
+import { counting, soon } from "./_wire.ts";
 
 const NETLOGON = {
   uuid: "12345678-1234-abcd-ef00-01234567cffb",
@@ -57,52 +57,6 @@ function lookupRequest(): Uint8Array {
   w.u32(0).bytes(new Uint8Array(16)); // entry_handle: null
   w.u32(500); // max_ents
   return w.finish();
-}
-
-/** A TCP connector that counts the PDUs each way (by their frag_length). */
-function counting() {
-  const pdus = { sent: 0, received: 0 };
-  const counter = (key: "sent" | "received") => {
-    let buf: number[] = [];
-    return (b: Uint8Array) => {
-      buf.push(...b);
-      while (buf.length >= 10 && buf.length >= (buf[8] | (buf[9] << 8))) {
-        buf = buf.slice(buf[8] | (buf[9] << 8));
-        pdus[key]++;
-      }
-    };
-  };
-  const connect: RpcConnector = async (hostname, port) => {
-    const conn = await Deno.connect({ hostname, port });
-    const [sent, received] = [counter("sent"), counter("received")];
-    return {
-      async write(b) {
-        const n = await conn.write(b);
-        sent(b.subarray(0, n));
-        return n;
-      },
-      async read(b) {
-        const n = await conn.read(b);
-        if (n !== null) received(b.subarray(0, n));
-        return n;
-      },
-      close: () => conn.close(),
-    };
-  };
-  return { pdus, connect };
-}
-
-/** Retries `f` while the DC's RPC service may still be starting. */
-async function soon<T>(f: () => Promise<T>): Promise<T> {
-  for (let i = 0;; i++) {
-    try {
-      return await f();
-    } catch (e) {
-      if (i >= 50 || !(e instanceof SspiError)) throw e;
-      if (!/cannot be reached/.test(e.message)) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
 }
 
 Deno.test({
