@@ -65,6 +65,7 @@ FLAG_NAMES = {
     "confidentiality": gssapi.RequirementFlag.confidentiality,
     "integrity": gssapi.RequirementFlag.integrity,
     "anonymous": gssapi.RequirementFlag.anonymity,
+    "dce": gssapi.RequirementFlag.dce_style,
     "identify": None,  # GSS_C_IDENTIFY_FLAG, not in the enum everywhere
 }
 DEFAULT_FLAGS = "integrity,confidentiality,mutual,replay,sequence"

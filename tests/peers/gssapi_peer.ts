@@ -71,6 +71,7 @@ export type GssFlagName =
   | "sequence"
   | "delegate"
   | "anonymous"
+  | "dce"
   | "identify";
 
 /** Options for {@link GssapiPeer.start}. */

@@ -57,14 +57,12 @@ import {
   wipeKey,
 } from "./crypto.ts";
 import {
-  apRepDer,
   apReqDer,
   decodeApRep,
   decodeEncApRepPart,
   decodeKrbError,
   displayName,
   encodeAuthenticator,
-  encodeEncApRepPart,
   targetPrincipal,
 } from "./messages.ts";
 import {
@@ -106,6 +104,7 @@ import { krbCredFor } from "./delegation.ts";
 import { getServiceTicket } from "./cross_realm.ts";
 import { impersonatedServiceTicket } from "./s4u.ts";
 import { failure, KerberosContextBase } from "./context.ts";
+import { dceApRep } from "./ap_rep.ts";
 
 /** The GSS flags and `ISC_RET_*` for `ISC_REQ_*` flags. */
 function flagsFor(req: number): { gss: number; ret: number } {
@@ -416,7 +415,12 @@ export class KerberosClientContext extends KerberosContextBase {
         expiry: filetimeFromMs(ticket.endtime),
         ...(this.#dce
           ? {
-            token: this.#dceApRep(ticket, part.seqNumber ?? 0),
+            token: dceApRep(
+              ticket.key,
+              this.#ctime,
+              this.#cusec,
+              part.seqNumber ?? 0,
+            ),
             tokenIsFresh: true,
           }
           : {}),
@@ -427,27 +431,6 @@ export class KerberosClientContext extends KerberosContextBase {
       }
       throw e;
     }
-  }
-
-  /**
-   * DCE style's third leg: the client's own AP-REP under the ticket's session key,
-   * echoing the authenticator's time and the acceptor's sequence number, with no
-   * subkey (as MIT's `krb5_rd_rep_dce` and Heimdal's acceptor check it).
-   */
-  #dceApRep(ticket: CachedTicket, acceptorSeq: number): Uint8Array {
-    const part = encodeEncApRepPart({
-      ctime: new Date(this.#ctime),
-      cusec: this.#cusec,
-      seqNumber: acceptorSeq,
-    });
-    const rep = derBytes(apRepDer({
-      encPart: {
-        etype: ticket.key.etype,
-        cipher: encrypt(ticket.key, KEY_USAGE_AP_REP_ENC_PART, part),
-      },
-    }));
-    part.fill(0);
-    return rep;
   }
 
   override dispose(): void {

@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { randomUint } from "../../crypto/_random.ts";
 import { DerError } from "../../der/errors.ts";
 import {
   bufferBytes,
@@ -25,6 +24,7 @@ import {
   ASC_RET_MUTUAL_AUTH,
   ASC_RET_REPLAY_DETECT,
   ASC_RET_SEQUENCE_DETECT,
+  ASC_RET_USED_DCE_STYLE,
   SECBUFFER_CHANNEL_BINDINGS,
 } from "../../sspi/flags.ts";
 import type {
@@ -46,30 +46,21 @@ import {
   SEC_E_OUT_OF_SEQUENCE,
   SEC_E_TIME_SKEW,
   SEC_E_WRONG_PRINCIPAL,
+  SEC_I_CONTINUE_NEEDED,
 } from "../../sspi/status.ts";
 import { constantTimeEqual } from "../../util/bytes.ts";
+import { decrypt, isSupportedEtype, type KerberosKey } from "./crypto.ts";
 import {
-  decrypt,
-  encrypt,
-  ETYPE_RC4_HMAC,
-  isSupportedEtype,
-  type KerberosKey,
-  randomKey,
-} from "./crypto.ts";
-import {
-  apRepDer,
   decodeApReq,
   decodeAuthenticator,
   decodeEncTicketPart,
   displayName,
-  encodeEncApRepPart,
   encodeKrbError,
 } from "./messages.ts";
 import type { ApReq } from "./messages_types.ts";
 import type { CachedTicket } from "./credentials.ts";
 import {
   AP_OPT_MUTUAL_REQUIRED,
-  KEY_USAGE_AP_REP_ENC_PART,
   KEY_USAGE_AP_REQ_AUTH,
   KEY_USAGE_KDC_REP_TICKET,
   KRB_AP_ERR_BAD_INTEGRITY,
@@ -87,6 +78,7 @@ import {
   decodeGssChecksum,
   frameInitialToken,
   GSS_C_CONF_FLAG,
+  GSS_C_DCE_STYLE,
   GSS_C_INTEG_FLAG,
   GSS_C_MUTUAL_FLAG,
   GSS_C_REPLAY_FLAG,
@@ -98,6 +90,8 @@ import {
   unframeToken,
 } from "./gss.ts";
 import { failure, KerberosContextBase } from "./context.ts";
+import { acceptorApRep, checkDceApRep } from "./ap_rep.ts";
+import { derBytes } from "../../der/encode.ts";
 import {
   type KerberosDelegatedTgt,
   readDelegation,
@@ -154,6 +148,16 @@ export class KerberosServerContext extends KerberosContextBase {
   /** The AP-REQ as decoded, and the KRB-ERROR code of a refusal of it. */
   #apReq: ApReq | null = null;
   #refusal: number | null = null;
+  /** DCE style: what the client's AP-REP must answer, and how to establish then. */
+  #dce: {
+    session: KerberosKey;
+    seq: number;
+    /** The acceptor subkey, wiped once established (or on dispose). */
+    sub: KerberosKey | null;
+    establish: () => void;
+    attrs: number;
+    expiry: bigint;
+  } | null = null;
 
   constructor(
     info: SecPkgInfo,
@@ -163,6 +167,15 @@ export class KerberosServerContext extends KerberosContextBase {
   }
 
   step(req: StepRequest): StepResult | Promise<StepResult> {
+    const dce = this.#dce;
+    if (dce) {
+      // DCE style's third leg: the client's AP-REP establishes the context.
+      this.#dce = null;
+      const c = checkDceApRep(inputToken(req.input), dce.session, dce.seq);
+      if (c.status !== SEC_E_OK) return failure(c.status, c.message!);
+      dce.establish();
+      return { status: SEC_E_OK, attrs: dce.attrs, expiry: dce.expiry };
+    }
     if (this.#done) {
       return failure(SEC_E_OUT_OF_SEQUENCE, "the handshake already ran");
     }
@@ -480,33 +493,37 @@ export class KerberosServerContext extends KerberosContextBase {
       this.established(k, false, initSeq, initSeq, ret, end);
       return { status: SEC_E_OK, attrs: ret, expiry };
     }
-    const etype = auth.subkey?.keytype ?? session.etype;
-    // RFC 4757 (rc4-hmac) tokens have no AcceptorSubkey flag and MIT's initiator
-    // ignores an rc4 acceptor subkey: send none and keep the initiator's key.
-    const sub = etype === ETYPE_RC4_HMAC ? null : randomKey(etype);
-    const seq = randomUint(30);
-    const part = encodeEncApRepPart({
-      ctime: auth.ctime,
-      cusec: auth.cusec,
-      subkey: sub ? { keytype: sub.etype, keyvalue: sub.bytes } : undefined,
-      seqNumber: seq,
-    });
-    const rep = apRepDer({
-      encPart: {
-        etype: session.etype,
-        cipher: encrypt(session, KEY_USAGE_AP_REP_ENC_PART, part),
-      },
-    });
-    part.fill(0);
-    if (sub) {
-      this.established(sub, true, seq, initSeq, ret, end);
-      sub.bytes.fill(0);
-    } else {
-      const k = auth.subkey
-        ? { etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue }
-        : session;
-      this.established(k, false, seq, initSeq, ret, end);
+    const { rep, sub, seq } = acceptorApRep(
+      session,
+      auth.ctime,
+      auth.cusec,
+      auth.subkey?.keytype ?? session.etype,
+    );
+    const dce = (gss.flags & GSS_C_DCE_STYLE) !== 0;
+    if (dce) ret |= ASC_RET_USED_DCE_STYLE;
+    const establish = () => {
+      if (sub) {
+        this.established(sub, true, seq, initSeq, ret, end);
+        sub.bytes.fill(0);
+      } else {
+        const k = auth.subkey
+          ? { etype: auth.subkey.keytype, bytes: auth.subkey.keyvalue }
+          : session;
+        this.established(k, false, seq, initSeq, ret, end);
+      }
+    };
+    if (dce) {
+      // MS-KILE 3.4.5.1: a bare AP-REP, and the context waits for the client's.
+      this.#dce = { session, seq, sub, establish, attrs: ret, expiry };
+      return {
+        status: SEC_I_CONTINUE_NEEDED,
+        token: derBytes(rep),
+        tokenIsFresh: true,
+        attrs: ret,
+        expiry,
+      };
     }
+    establish();
     return {
       status: SEC_E_OK,
       token: frameInitialToken(TOK_AP_REP, rep),
@@ -547,6 +564,8 @@ export class KerberosServerContext extends KerberosContextBase {
   }
 
   override dispose(): void {
+    this.#dce?.sub?.bytes.fill(0);
+    this.#dce = null;
     this.#delegated?.dispose();
     this.#delegated = null;
     this.#clientTicket?.dispose();

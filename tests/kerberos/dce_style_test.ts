@@ -1,0 +1,158 @@
+// Kerberos in DCE style (ISC_REQ_USE_DCE_STYLE, GSS_C_DCE_STYLE; MS-KILE 3.4.5.1), as
+// RPC binds use it: bare AP-REQ and AP-REPs (no GSS framing) and a third leg, the
+// client's own AP-REP. Checked against MIT's initiator and acceptor (python3-gssapi
+// with the dce flag) both ways, and our client against our acceptor, with sealed
+// messages after; a third leg that does not answer the acceptor's AP-REP, or that
+// was altered, is refused.
+import assert from "node:assert/strict";
+import {
+  ASC_RET_USED_DCE_STYLE,
+  CtxtHandle,
+  DeleteSecurityContext,
+  FreeCredentialsHandle,
+  ISC_REQ_USE_DCE_STYLE,
+  ISC_RET_USED_DCE_STYLE,
+  SEC_E_INVALID_TOKEN,
+  SEC_E_LOGON_DENIED,
+  SEC_E_OK,
+  SEC_I_CONTINUE_NEEDED,
+  statusName,
+} from "../../mod.ts";
+import { GssapiPeer } from "../peers/gssapi_peer.ts";
+import {
+  accept,
+  acquireInbound,
+  acquireKrb,
+  iscStep,
+  keytabPath,
+  KRB_FLAGS,
+  krbTest,
+  newCtx,
+  sealToWire,
+  SERVICE,
+  userAuthData,
+  withKdc,
+} from "./_kdc_helpers.ts";
+import type { MitKdc } from "../peers/mit_kdc.ts";
+
+const st = (s: number) => statusName(s);
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const DCE = KRB_FLAGS | ISC_REQ_USE_DCE_STYLE;
+const AP_REQ = 0x6e;
+const AP_REP = 0x6f;
+
+function serverCred(kdc: MitKdc) {
+  const { status, cred } = acquireInbound("Kerberos", {
+    Keytab: keytabPath(kdc),
+  });
+  assert.equal(st(status), st(SEC_E_OK));
+  return cred;
+}
+
+await krbTest(
+  "Kerberos DCE style: our client -> MIT acceptor, MIT initiator -> our acceptor, ours -> ours",
+  () =>
+    withKdc(async (kdc) => {
+      const { cred } = await acquireKrb("Kerberos", userAuthData(kdc));
+      const server = serverCred(kdc);
+
+      // Ours -> MIT: bare AP-REQ, MIT's bare AP-REP (not yet complete), our AP-REP.
+      const mit = await GssapiPeer.start({
+        role: "acceptor",
+        mech: "krb5",
+        env: kdc.env,
+      });
+      const ctx = newCtx();
+      try {
+        const a = await iscStep(cred, ctx, true, SERVICE, null, DCE);
+        assert.equal(st(a.status), st(SEC_I_CONTINUE_NEEDED));
+        assert.equal(a.token![0], AP_REQ, "a bare AP-REQ");
+        const r = await mit.step(a.token);
+        assert.equal(r.complete, false, "MIT waits for the third leg");
+        assert.equal(r.token![0], AP_REP, "a bare AP-REP");
+        const b = await iscStep(cred, ctx, false, SERVICE, r.token, DCE);
+        assert.equal(st(b.status), st(SEC_E_OK));
+        assert.ok(b.attrs & ISC_RET_USED_DCE_STYLE);
+        assert.equal(b.token![0], AP_REP, "the client's AP-REP");
+        const done = await mit.step(b.token);
+        assert.ok(done.complete);
+        const u = await mit.unwrap(sealToWire(ctx, enc.encode("to MIT")));
+        assert.equal(dec.decode(u.data), "to MIT");
+      } finally {
+        DeleteSecurityContext(ctx);
+        await mit.close();
+      }
+
+      // MIT -> ours.
+      const init = await GssapiPeer.start({
+        role: "initiator",
+        mech: "krb5",
+        defaultCreds: true,
+        target: "HTTP@localhost",
+        flags: ["mutual", "dce", "integrity", "confidentiality"],
+        env: kdc.env,
+      });
+      const sx = new CtxtHandle();
+      try {
+        const first = await init.step(null);
+        const r = accept(server, sx, first.token!);
+        assert.equal(st(r.status), st(SEC_I_CONTINUE_NEEDED));
+        assert.ok(r.attrs & ASC_RET_USED_DCE_STYLE);
+        assert.equal(r.token![0], AP_REP, "our bare AP-REP");
+        const third = await init.step(r.token);
+        assert.ok(third.complete && third.token, "MIT's AP-REP");
+        const last = accept(server, sx, third.token!, { first: false });
+        assert.equal(st(last.status), st(SEC_E_OK));
+        assert.equal(last.token, null);
+        const w = await init.unwrap(sealToWire(sx, enc.encode("to MIT init")));
+        assert.equal(dec.decode(w.data), "to MIT init");
+      } finally {
+        DeleteSecurityContext(sx);
+        await init.close();
+      }
+
+      // Ours -> ours, and third legs that do not answer.
+      const legs = async () => {
+        const c = newCtx();
+        const a = await iscStep(cred, c, true, SERVICE, null, DCE);
+        const s = new CtxtHandle();
+        const r = accept(server, s, a.token!);
+        assert.equal(st(r.status), st(SEC_I_CONTINUE_NEEDED));
+        const b = await iscStep(cred, c, false, SERVICE, r.token, DCE);
+        assert.equal(st(b.status), st(SEC_E_OK));
+        return { c, s, third: b.token! };
+      };
+      const ok = await legs();
+      const fin = accept(server, ok.s, ok.third, { first: false });
+      assert.equal(st(fin.status), st(SEC_E_OK));
+      assert.ok(fin.attrs & ASC_RET_USED_DCE_STYLE);
+      DeleteSecurityContext(ok.c);
+      DeleteSecurityContext(ok.s);
+
+      const x = await legs();
+      const y = await legs();
+      // Another context's third leg: its sequence number is not this acceptor's.
+      assert.equal(
+        st(accept(server, x.s, y.third, { first: false }).status),
+        st(SEC_E_LOGON_DENIED),
+      );
+      const flipped = y.third.slice();
+      flipped[flipped.length - 3] ^= 1;
+      assert.equal(
+        st(accept(server, y.s, flipped, { first: false }).status),
+        st(SEC_E_LOGON_DENIED),
+      );
+      const z = await legs();
+      assert.equal(
+        st(
+          accept(server, z.s, Uint8Array.of(0x6f, 0), { first: false })
+            .status,
+        ),
+        st(SEC_E_INVALID_TOKEN),
+      );
+      for (const h of [x.c, x.s, y.c, y.s, z.c, z.s]) DeleteSecurityContext(h);
+      FreeCredentialsHandle(server);
+      FreeCredentialsHandle(cred);
+    }),
+);
