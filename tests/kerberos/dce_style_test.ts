@@ -1,8 +1,8 @@
 // Kerberos in DCE style (ISC_REQ_USE_DCE_STYLE, GSS_C_DCE_STYLE; MS-KILE 3.4.5.1), as
 // RPC binds use it: bare AP-REQ and AP-REPs (no GSS framing) and a third leg, the
 // client's own AP-REP. Checked against MIT's initiator and acceptor (python3-gssapi
-// with the dce flag) both ways, and our client against our acceptor, with sealed
-// messages after; a third leg that does not answer the acceptor's AP-REP, or that
+// with the dce flag) both ways, and our client against our acceptor (bare, and
+// through Negotiate on both sides), with sealed messages after; a third leg that does not answer the acceptor's AP-REP, or that
 // was altered, is refused.
 import assert from "node:assert/strict";
 import {
@@ -154,5 +154,28 @@ await krbTest(
       for (const h of [x.c, x.s, y.c, y.s, z.c, z.s]) DeleteSecurityContext(h);
       FreeCredentialsHandle(server);
       FreeCredentialsHandle(cred);
+
+      // Through Negotiate on both sides: the third leg rides in a NegTokenResp.
+      const { cred: nc } = await acquireKrb("Negotiate", userAuthData(kdc));
+      const { cred: ns } = acquireInbound("Negotiate", {
+        Keytab: keytabPath(kdc),
+      });
+      const c = newCtx();
+      const s = new CtxtHandle();
+      const n1 = await iscStep(nc, c, true, SERVICE, null, DCE);
+      const m1 = accept(ns, s, n1.token!);
+      assert.equal(st(m1.status), st(SEC_I_CONTINUE_NEEDED));
+      const n2 = await iscStep(nc, c, false, SERVICE, m1.token, DCE);
+      assert.equal(st(n2.status), st(SEC_I_CONTINUE_NEEDED));
+      const m2 = accept(ns, s, n2.token!, { first: false });
+      assert.equal(st(m2.status), st(SEC_E_OK));
+      assert.ok(m2.attrs & ASC_RET_USED_DCE_STYLE);
+      const n3 = await iscStep(nc, c, false, SERVICE, m2.token, DCE);
+      assert.equal(st(n3.status), st(SEC_E_OK));
+      assert.ok(n3.attrs & ISC_RET_USED_DCE_STYLE);
+      DeleteSecurityContext(c);
+      DeleteSecurityContext(s);
+      FreeCredentialsHandle(nc);
+      FreeCredentialsHandle(ns);
     }),
 );
