@@ -34,6 +34,7 @@ import {
   withKdc,
 } from "./_kdc_helpers.ts";
 import type { MitKdc } from "../peers/mit_kdc.ts";
+import { FUZZ_SEED, fuzzIterations, mutate, rng } from "../_fuzz.ts";
 
 const st = (s: number) => statusName(s);
 const enc = new TextEncoder();
@@ -152,6 +153,35 @@ await krbTest(
         st(SEC_E_INVALID_TOKEN),
       );
       for (const h of [x.c, x.s, y.c, y.s, z.c, z.s]) DeleteSecurityContext(h);
+
+      // Mutated third legs: statuses only, and OK only for an unchanged one.
+      const r = rng(FUZZ_SEED);
+      const seen = new Map<string, number>();
+      for (let i = 0; i < fuzzIterations("DCE_FUZZ_ITERATIONS", 200); i++) {
+        const f = await legs();
+        const m = mutate(f.third, r);
+        const same = m.length === f.third.length &&
+          m.every((v, j) => v === f.third[j]);
+        let status: number;
+        try {
+          status = accept(server, f.s, m, { first: false }).status;
+        } catch (e) {
+          throw new Error(`seed ${FUZZ_SEED}: the third leg threw: ${e}`);
+        }
+        const name = st(status);
+        seen.set(name, (seen.get(name) ?? 0) + 1);
+        if (status === SEC_E_OK) {
+          assert.ok(same, `seed ${FUZZ_SEED}: a changed third leg passed`);
+        } else {
+          assert.ok(
+            status === SEC_E_LOGON_DENIED || status === SEC_E_INVALID_TOKEN,
+            `seed ${FUZZ_SEED}: ${name}`,
+          );
+        }
+        DeleteSecurityContext(f.c);
+        DeleteSecurityContext(f.s);
+      }
+      console.log(`mutated third legs (seed ${FUZZ_SEED}):`, seen);
       FreeCredentialsHandle(server);
       FreeCredentialsHandle(cred);
 

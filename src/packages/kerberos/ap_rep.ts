@@ -117,6 +117,12 @@ export function checkDceApRep(
   }
   try {
     const rep = decodeApRep(u.inner);
+    if (rep.encPart.etype !== session.etype) {
+      return {
+        status: SEC_E_LOGON_DENIED,
+        message: `the client's AP-REP is under enctype ${rep.encPart.etype}`,
+      };
+    }
     const plain = decrypt(
       session,
       KEY_USAGE_AP_REP_ENC_PART,

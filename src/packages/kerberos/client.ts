@@ -369,6 +369,12 @@ export class KerberosClientContext extends KerberosContextBase {
         return failure(SEC_E_INTERNAL_ERROR, "no AP-REQ was sent");
       }
       const rep = decodeApRep(u.inner);
+      if (rep.encPart.etype !== ticket.key.etype) {
+        return failure(
+          SEC_E_MUTUAL_AUTH_FAILED,
+          `the AP-REP is under enctype ${rep.encPart.etype}, not the session key's`,
+        );
+      }
       const plain = decrypt(
         ticket.key,
         KEY_USAGE_AP_REP_ENC_PART,
