@@ -35,7 +35,6 @@ import {
   ISC_REQ_SEQUENCE_DETECT,
   ISC_REQ_USE_DCE_STYLE,
   SECBUFFER_DATA,
-  SECBUFFER_READONLY,
   SECBUFFER_READONLY_WITH_CHECKSUM,
   SECBUFFER_TOKEN,
   SECPKG_ATTR_SIZES,
@@ -203,7 +202,7 @@ export class SspiRpcAuth implements RpcAuth {
       : this.#t.MakeSignature(ctx, 0, msg, this.#seqOut);
     check(status, "protecting an RPC request");
     this.#seqOut++;
-    if (msg.pBuffers[3].cbBuffer !== sig.length) {
+    if (msg.pBuffers[msg.pBuffers.length - 1].cbBuffer !== sig.length) {
       throw new SspiError(
         SEC_E_INTERNAL_ERROR,
         "The security package's signature is not the size its context reported",
@@ -261,10 +260,18 @@ export class SspiRpcAuth implements RpcAuth {
   }
 
   /**
-   * `[header, stub, sec_trailer, signature]`: the stub is `data`, the rest of `pdu`
-   * around it is signed only with header signing (MS-RPCE 3.3.1.5.2.2).
+   * With header signing `[header, stub, sec_trailer, signature]`, the header and
+   * trailer `SECBUFFER_READONLY_WITH_CHECKSUM` (MS-RPCE 3.3.1.5.2.2); without it
+   * `[stub, signature]`: the same signature, and what providers that take one data
+   * buffer (WinPR's NTLM) can protect.
    */
   #message(data: Uint8Array, pdu: Uint8Array, sig: Uint8Array): SecBufferDesc {
+    if (!this.#headerSigning) {
+      return new SecBufferDesc([
+        new SecBuffer(SECBUFFER_DATA, data),
+        new SecBuffer(SECBUFFER_TOKEN, sig),
+      ]);
+    }
     const at = data.byteOffset - pdu.byteOffset;
     if (
       data.buffer !== pdu.buffer || at < 0 || at + data.length > pdu.length
@@ -274,10 +281,7 @@ export class SspiRpcAuth implements RpcAuth {
         "The RPC stub is not a view into its PDU",
       );
     }
-    const ro =
-      (this.#headerSigning
-        ? SECBUFFER_READONLY_WITH_CHECKSUM
-        : SECBUFFER_READONLY) | SECBUFFER_DATA;
+    const ro = SECBUFFER_READONLY_WITH_CHECKSUM | SECBUFFER_DATA;
     return new SecBufferDesc([
       new SecBuffer(ro, pdu.subarray(0, at)),
       new SecBuffer(SECBUFFER_DATA, data),
