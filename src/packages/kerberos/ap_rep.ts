@@ -33,6 +33,7 @@ import {
   encodeEncApRepPart,
 } from "./messages.ts";
 import { TOK_AP_REP, unframeOrBare } from "./gss.ts";
+import type { EncApRepPart } from "./messages_types.ts";
 
 /** An acceptor's AP-REP (unserialized), with the subkey and sequence number it sets. */
 export interface AcceptorApRep {
@@ -72,6 +73,26 @@ export function acceptorApRep(
   });
   part.fill(0);
   return { rep, sub, seq };
+}
+
+/**
+ * The EncAPRepPart of an AP-REP under `key` (key usage 12), or null when the AP-REP
+ * is under another enctype (MIT refuses it too) or does not decrypt. Throws
+ * `DerError` when malformed.
+ */
+export function openApRep(
+  apRep: Uint8Array,
+  key: KerberosKey,
+): EncApRepPart | null {
+  const rep = decodeApRep(apRep);
+  if (rep.encPart.etype !== key.etype) return null;
+  const plain = decrypt(key, KEY_USAGE_AP_REP_ENC_PART, rep.encPart.cipher);
+  if (!plain) return null;
+  try {
+    return decodeEncApRepPart(plain);
+  } finally {
+    plain.fill(0);
+  }
 }
 
 /** The initiator's AP-REP (bare), for the acceptor whose AP-REP carried `acceptorSeq`. */
@@ -116,26 +137,13 @@ export function checkDceApRep(
     };
   }
   try {
-    const rep = decodeApRep(u.inner);
-    if (rep.encPart.etype !== session.etype) {
+    const part = openApRep(u.inner, session);
+    if (!part) {
       return {
         status: SEC_E_LOGON_DENIED,
-        message: `the client's AP-REP is under enctype ${rep.encPart.etype}`,
+        message: "the client's AP-REP does not decrypt under the session key",
       };
     }
-    const plain = decrypt(
-      session,
-      KEY_USAGE_AP_REP_ENC_PART,
-      rep.encPart.cipher,
-    );
-    if (!plain) {
-      return {
-        status: SEC_E_LOGON_DENIED,
-        message: "the client's AP-REP does not decrypt",
-      };
-    }
-    const part = decodeEncApRepPart(plain);
-    plain.fill(0);
     if ((part.seqNumber ?? 0) !== acceptorSeq || part.subkey) {
       return {
         status: SEC_E_LOGON_DENIED,

@@ -48,7 +48,6 @@ import {
   SEC_I_CONTINUE_NEEDED,
 } from "../../sspi/status.ts";
 import {
-  decrypt,
   encrypt,
   ETYPE_RC4_HMAC,
   isSupportedEtype,
@@ -58,8 +57,6 @@ import {
 } from "./crypto.ts";
 import {
   apReqDer,
-  decodeApRep,
-  decodeEncApRepPart,
   decodeKrbError,
   displayName,
   encodeAuthenticator,
@@ -67,7 +64,6 @@ import {
 } from "./messages.ts";
 import {
   AP_OPT_MUTUAL_REQUIRED,
-  KEY_USAGE_AP_REP_ENC_PART,
   KEY_USAGE_AP_REQ_AUTH,
   KRB_AP_ERR_BAD_INTEGRITY,
   KRB_AP_ERR_BADKEYVER,
@@ -104,7 +100,7 @@ import { krbCredFor } from "./delegation.ts";
 import { getServiceTicket } from "./cross_realm.ts";
 import { impersonatedServiceTicket } from "./s4u.ts";
 import { failure, KerberosContextBase } from "./context.ts";
-import { dceApRep } from "./ap_rep.ts";
+import { dceApRep, openApRep } from "./ap_rep.ts";
 
 /** The GSS flags and `ISC_RET_*` for `ISC_REQ_*` flags. */
 function flagsFor(req: number): { gss: number; ret: number } {
@@ -368,23 +364,13 @@ export class KerberosClientContext extends KerberosContextBase {
       if (!ticket || !this.#subkey) {
         return failure(SEC_E_INTERNAL_ERROR, "no AP-REQ was sent");
       }
-      const rep = decodeApRep(u.inner);
-      if (rep.encPart.etype !== ticket.key.etype) {
+      const part = openApRep(u.inner, ticket.key);
+      if (!part) {
         return failure(
           SEC_E_MUTUAL_AUTH_FAILED,
-          `the AP-REP is under enctype ${rep.encPart.etype}, not the session key's`,
+          "the AP-REP does not decrypt under the session key",
         );
       }
-      const plain = decrypt(
-        ticket.key,
-        KEY_USAGE_AP_REP_ENC_PART,
-        rep.encPart.cipher,
-      );
-      if (!plain) {
-        return failure(SEC_E_MUTUAL_AUTH_FAILED, "the AP-REP does not decrypt");
-      }
-      const part = decodeEncApRepPart(plain);
-      plain.fill(0);
       if (part.ctime.getTime() !== this.#ctime || part.cusec !== this.#cusec) {
         return failure(
           SEC_E_MUTUAL_AUTH_FAILED,

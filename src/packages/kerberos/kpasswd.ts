@@ -23,12 +23,12 @@ import {
 import type { DomainPasswordInformation } from "../../sspi/password.ts";
 import { parseIp } from "../../pki/name.ts";
 import {
-  KEY_USAGE_AP_REP_ENC_PART,
   KEY_USAGE_AP_REQ_AUTH,
   KEY_USAGE_KRB_PRIV_ENC_PART,
   NT_SRV_INST,
 } from "./constants.ts";
 import { acquireKerberosCredential } from "./credentials_acquire.ts";
+import { openApRep } from "./ap_rep.ts";
 import {
   decrypt,
   encrypt,
@@ -51,8 +51,6 @@ import {
   parseKpasswdReply,
 } from "./kpasswd_messages.ts";
 import {
-  decodeApRep,
-  decodeEncApRepPart,
   decodeKrbError,
   encodeApReq,
   encodeAuthenticator,
@@ -277,20 +275,13 @@ function readReply(
         message: `the kpasswd server answered with error ${err.errorCode}`,
       };
     }
-    const rep = decodeApRep(r.apRep);
-    const plain = decrypt(
-      session,
-      KEY_USAGE_AP_REP_ENC_PART,
-      rep.encPart.cipher,
-    );
-    if (!plain) {
+    const part = openApRep(r.apRep, session);
+    if (!part) {
       return {
         status: SEC_E_LOGON_DENIED,
         message: "the kpasswd server's AP-REP does not decrypt",
       };
     }
-    const part = decodeEncApRepPart(plain);
-    plain.fill(0);
     if (part.ctime.getTime() !== ctime.getTime()) {
       return {
         status: SEC_E_LOGON_DENIED,
