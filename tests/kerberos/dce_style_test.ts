@@ -8,7 +8,9 @@ import assert from "node:assert/strict";
 import {
   ASC_RET_USED_DCE_STYLE,
   CtxtHandle,
+  DecryptMessage,
   DeleteSecurityContext,
+  EncryptMessage,
   FreeCredentialsHandle,
   ISC_REQ_USE_DCE_STYLE,
   ISC_RET_USED_DCE_STYLE,
@@ -16,6 +18,10 @@ import {
   SEC_E_LOGON_DENIED,
   SEC_E_OK,
   SEC_I_CONTINUE_NEEDED,
+  SecBuffer,
+  SECBUFFER_DATA,
+  SECBUFFER_TOKEN,
+  SecBufferDesc,
   statusName,
 } from "../../mod.ts";
 import { GssapiPeer } from "../peers/gssapi_peer.ts";
@@ -28,8 +34,8 @@ import {
   KRB_FLAGS,
   krbTest,
   newCtx,
-  sealToWire,
   SERVICE,
+  sizesOf,
   userAuthData,
   withKdc,
 } from "./_kdc_helpers.ts";
@@ -42,6 +48,18 @@ const dec = new TextDecoder();
 const DCE = KRB_FLAGS | ISC_REQ_USE_DCE_STYLE;
 const AP_REQ = 0x6e;
 const AP_REP = 0x6f;
+const NONE = new Uint8Array(0);
+
+/** EncryptMessage of `data` (in place) with a `cbSecurityTrailer` token buffer. */
+function sealSplit(ctx: CtxtHandle, data: Uint8Array) {
+  const token = new Uint8Array(sizesOf(ctx).cbSecurityTrailer);
+  const msg = new SecBufferDesc([
+    new SecBuffer(SECBUFFER_TOKEN, token),
+    new SecBuffer(SECBUFFER_DATA, data),
+  ]);
+  assert.equal(st(EncryptMessage(ctx, 0, msg, 0)), st(SEC_E_OK));
+  return { token: token.subarray(0, msg.pBuffers[0].cbBuffer), data };
+}
 
 function serverCred(kdc: MitKdc) {
   const { status, cred } = acquireInbound("Kerberos", {
@@ -78,8 +96,23 @@ await krbTest(
         assert.equal(b.token![0], AP_REP, "the client's AP-REP");
         const done = await mit.step(b.token);
         assert.ok(done.complete);
-        const u = await mit.unwrap(sealToWire(ctx, enc.encode("to MIT")));
-        assert.equal(dec.decode(u.data), "to MIT");
+        const sealed = sealSplit(ctx, enc.encode("to MIT, sealed in place"));
+        const u = await mit.unwrapIov(sealed.token, NONE, sealed.data, NONE);
+        assert.equal(dec.decode(u.data), "to MIT, sealed in place");
+        // DCE style's 16 bytes of filler (EC 16): 76 bytes of token, not 60.
+        assert.equal(sealed.token.length, 76);
+        assert.equal(sealed.token[5], 16, "EC");
+        const back = await mit.wrapIov(NONE, enc.encode("from MIT"), NONE);
+        assert.equal(back.token.length, 76);
+        const msg = new SecBufferDesc([
+          new SecBuffer(SECBUFFER_TOKEN, back.token.slice()),
+          new SecBuffer(SECBUFFER_DATA, back.data.slice()),
+        ]);
+        assert.equal(
+          st(DecryptMessage(ctx, msg, 0, { value: 0 })),
+          st(SEC_E_OK),
+        );
+        assert.equal(dec.decode(msg.pBuffers[1].pvBuffer!), "from MIT");
       } finally {
         DeleteSecurityContext(ctx);
         await mit.close();
@@ -106,8 +139,9 @@ await krbTest(
         const last = accept(server, sx, third.token!, { first: false });
         assert.equal(st(last.status), st(SEC_E_OK));
         assert.equal(last.token, null);
-        const w = await init.unwrap(sealToWire(sx, enc.encode("to MIT init")));
-        assert.equal(dec.decode(w.data), "to MIT init");
+        const s2 = sealSplit(sx, enc.encode("to MIT's initiator"));
+        const w = await init.unwrapIov(s2.token, NONE, s2.data, NONE);
+        assert.equal(dec.decode(w.data), "to MIT's initiator");
       } finally {
         DeleteSecurityContext(sx);
         await init.close();

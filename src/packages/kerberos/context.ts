@@ -15,6 +15,7 @@ import {
   type SecBufferDesc,
 } from "../../sspi/buffers.ts";
 import {
+  ISC_RET_USED_DCE_STYLE,
   SECBUFFER_DATA,
   SECBUFFER_PADDING,
   SECBUFFER_READONLY,
@@ -117,6 +118,9 @@ function dataOf(
   };
 }
 
+/** `ISC_RET_USED_DCE_STYLE`, which is `ASC_RET_USED_DCE_STYLE` too. */
+const USED_DCE_STYLE = ISC_RET_USED_DCE_STYLE;
+
 /** The base of Kerberos contexts. */
 export abstract class KerberosContextBase implements PackageContext {
   /** `user@REALM` of the client. */
@@ -166,6 +170,7 @@ export abstract class KerberosContextBase implements PackageContext {
       acceptorSubkey,
       sendSeq,
       recvSeq,
+      dceStyle: (ret & USED_DCE_STYLE) !== 0,
     };
     this.#msg = key.etype === ETYPE_RC4_HMAC
       ? new KrbRc4MessageCrypto(options)
@@ -221,7 +226,10 @@ export abstract class KerberosContextBase implements PackageContext {
             cbMaxToken: KERBEROS_MAX_TOKEN,
             cbMaxSignature: maxSignatureSize(etype),
             cbBlockSize: 1,
-            cbSecurityTrailer: securityTrailerSize(etype),
+            cbSecurityTrailer: securityTrailerSize(
+              etype,
+              (this.#ret & USED_DCE_STYLE) !== 0,
+            ),
           },
         };
       }
@@ -319,7 +327,10 @@ export abstract class KerberosContextBase implements PackageContext {
       // sign-only buffers around it with AES.
       return SEC_E_INVALID_TOKEN;
     }
-    const trailer = securityTrailerSize(this.#key!.etype);
+    const trailer = securityTrailerSize(
+      this.#key!.etype,
+      (this.#ret & USED_DCE_STYLE) !== 0,
+    );
     if (p.token.pv.length < trailer) return SEC_E_BUFFER_TOO_SMALL;
     const pad = message.pBuffers.find((b) =>
       b?.pvBuffer && baseType(b) === SECBUFFER_PADDING

@@ -76,11 +76,13 @@ export function maxSignatureSize(etype: number): number {
 /**
  * `cbSecurityTrailer` for Kerberos with `etype`: the token of a sealed
  * `KrbMessageCrypto.wrapSspi` (header, encrypted header copy, checksum, encrypted
- * confounder: 60 for AES-SHA1, 64 and 72 for AES-SHA2; 48 for rc4-hmac).
+ * confounder: 60 for AES-SHA1, 64 and 72 for AES-SHA2; 48 for rc4-hmac), and the
+ * 16 bytes of filler more of a DCE-style context (76 for AES-SHA1).
  */
-export function securityTrailerSize(etype: number): number {
+export function securityTrailerSize(etype: number, dceStyle = false): number {
   if (etype === ETYPE_RC4_HMAC) return RC4_SECURITY_TRAILER;
-  return HEADER + HEADER + checksumSize(etype) + AES_BLOCK;
+  return HEADER + HEADER + checksumSize(etype) + AES_BLOCK +
+    (dceStyle ? AES_BLOCK : 0);
 }
 
 /** Construction parameters of `KrbMessageCrypto`. */
@@ -95,6 +97,11 @@ export interface KrbMessageCryptoOptions {
   sendSeq: number;
   /** The next sequence number expected from the peer. */
   recvSeq: number;
+  /**
+   * DCE style (`GSS_C_DCE_STYLE`): sealed split tokens carry 16 bytes of filler (EC
+   * 16), as Windows' GSS_WrapEx must (MS-KILE 3.4.5.4.1), and are 16 bytes longer.
+   */
+  dceStyle?: boolean;
 }
 
 /** What `KrbMessageCrypto.unwrap` found. */

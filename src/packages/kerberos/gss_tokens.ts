@@ -101,6 +101,8 @@ export class KrbMessageCrypto {
   #key: KerberosKey;
   #initiator: boolean;
   #acceptorSubkey: boolean;
+  /** EC of sealed split tokens: 16 in DCE style (MS-KILE 3.4.5.4.1), else 0. */
+  #ec: number;
   #sendSeq: number;
   #recvSeq: number;
   #cksum: number;
@@ -130,6 +132,7 @@ export class KrbMessageCrypto {
     this.#acceptorSubkey = options.acceptorSubkey;
     this.#sendSeq = options.sendSeq;
     this.#recvSeq = options.recvSeq;
+    this.#ec = options.dceStyle ? AES_BLOCK : 0;
   }
 
   /** The sequence number the next outgoing token will carry. */
@@ -225,28 +228,7 @@ export class KrbMessageCrypto {
       );
       return { token };
     }
-    if (signOnly) return this.#sealSigned(data, signOnly);
-    const cipher = this.#seal(true); // before the work buffer: deriving uses scratch
-    const n = data.length;
-    const token = new Uint8Array(HEADER + HEADER + c + AES_BLOCK);
-    this.#writeHeader(token, 0, TOK_WRAP, FLAG_SEALED, 0, sspiRrcSealed(c));
-    // Plaintext: confounder | data | header with RRC zero (RFC 4121 4.2.4). The token
-    // is the header, then the ciphertext rotated right by 16 + c: encrypted header
-    // copy, HMAC, encrypted confounder; the encrypted data goes back to `data`.
-    const work = workBuffer(AES_BLOCK + n + HEADER);
-    try {
-      randomInto(work, 0, AES_BLOCK);
-      work.set(data, AES_BLOCK);
-      work.set(token.subarray(0, HEADER), AES_BLOCK + n);
-      work[AES_BLOCK + n + 6] = work[AES_BLOCK + n + 7] = 0;
-      cipher.seal(work, token, HEADER + HEADER);
-      token.set(work.subarray(AES_BLOCK + n), HEADER);
-      token.set(work.subarray(0, AES_BLOCK), HEADER + HEADER + c);
-      data.set(work.subarray(AES_BLOCK, AES_BLOCK + n));
-    } finally {
-      releaseWork(work);
-    }
-    return { token };
+    return this.#sealSplit(data, signOnly);
   }
 
   /**
@@ -265,29 +247,40 @@ export class KrbMessageCrypto {
     return this.#open(token, h, [token.subarray(HEADER), data], data, signOnly);
   }
 
-  /** The sealed split form with sign-only buffers (see {@linkcode wrapSspi}). */
-  #sealSigned(data: Uint8Array, signOnly: SignOnly): WrapSspiResult {
+  /** The sealed split form (see {@linkcode wrapSspi}). */
+  #sealSplit(data: Uint8Array, signOnly: SignOnly | null): WrapSspiResult {
     const c = this.#cksum;
-    const cipher = this.#seal(true);
+    const ec = this.#ec;
+    const cipher = this.#seal(true); // before the work buffer: deriving uses scratch
     const n = data.length;
-    const token = new Uint8Array(HEADER + HEADER + c + AES_BLOCK);
-    this.#writeHeader(token, 0, TOK_WRAP, FLAG_SEALED, 0, sspiRrcSealed(c));
-    // As wrapSspi, but the checksum's plaintext has the sign-only buffers around the
-    // data: confounder | before | data | after | header copy.
-    const work = new Uint8Array(AES_BLOCK + n + HEADER);
-    randomInto(work, 0, AES_BLOCK);
-    work.set(data, AES_BLOCK);
-    work.set(token.subarray(0, HEADER), AES_BLOCK + n);
-    work[AES_BLOCK + n + 6] = work[AES_BLOCK + n + 7] = 0;
-    cipher.sealParts(
-      work,
-      signedOrder(work, AES_BLOCK, AES_BLOCK + n, signOnly),
-      token,
-      HEADER + HEADER,
-    );
-    token.set(work.subarray(AES_BLOCK + n), HEADER);
-    token.set(work.subarray(0, AES_BLOCK), HEADER + HEADER + c);
-    data.set(work.subarray(AES_BLOCK, AES_BLOCK + n));
+    const tail = ec + HEADER; // filler and header copy, after the data
+    const token = new Uint8Array(HEADER + tail + c + AES_BLOCK);
+    this.#writeHeader(token, 0, TOK_WRAP, FLAG_SEALED, ec, sspiRrcSealed(c));
+    // Plaintext: confounder | data | filler (EC bytes) | header with RRC zero (RFC
+    // 4121 4.2.4). The token is the header, then the ciphertext rotated right by
+    // EC + 16 + c (MS-KILE 3.4.5.4.1 counts the filler in): encrypted filler and
+    // header copy, HMAC, encrypted confounder; the encrypted data goes back to
+    // `data`. With sign-only buffers the checksum's plaintext has them around the
+    // data, and the work stays out of the scratch region, which hashing them uses.
+    const size = AES_BLOCK + n + tail;
+    const work = signOnly ? new Uint8Array(size) : workBuffer(size);
+    try {
+      randomInto(work, 0, AES_BLOCK);
+      work.set(data, AES_BLOCK);
+      const copy = AES_BLOCK + n + ec;
+      work.fill(0xff, AES_BLOCK + n, copy);
+      work.set(token.subarray(0, HEADER), copy);
+      work[copy + 6] = work[copy + 7] = 0;
+      if (signOnly) {
+        const parts = signedOrder(work, AES_BLOCK, AES_BLOCK + n, signOnly);
+        cipher.sealParts(work, parts, token, HEADER + tail);
+      } else cipher.seal(work, token, HEADER + tail);
+      token.set(work.subarray(AES_BLOCK + n), HEADER);
+      token.set(work.subarray(0, AES_BLOCK), HEADER + tail + c);
+      data.set(work.subarray(AES_BLOCK, AES_BLOCK + n));
+    } finally {
+      releaseWork(work);
+    }
     return { token };
   }
 
