@@ -4,7 +4,7 @@
 // or signed, with header signing when the server agrees (the header and sec_trailer
 // are then signed: a flipped header byte is refused) and without it when it does not.
 // Malformed or missing tokens in the bind's answers are SspiErrors and close the
-// connection; a server that never finishes is cut off.
+// connection; 300 exchanges a run with one answer mutated end in SspiErrors only.
 import assert from "node:assert/strict";
 import { RpcClient } from "../../src/rpc/client.ts";
 import {
@@ -25,6 +25,7 @@ import {
   SEC_E_NO_AUTHENTICATING_AUTHORITY,
 } from "../../src/sspi/status.ts";
 import { fakeConnector } from "./_fake.ts";
+import { FUZZ_SEED, fuzzIterations, mutate, rng } from "../_fuzz.ts";
 import { rpcServer, type ServerOptions } from "./_sspi_server.ts";
 
 const IFACE = {
@@ -164,4 +165,64 @@ Deno.test("sspi rpc auth: malformed or missing bind tokens", async () => {
 Deno.test("sspi rpc auth: options are checked", () => {
   assert.throws(() => new SspiRpcAuth({ package: "Schannel" }), TypeError);
   assert.throws(() => new SspiRpcAuth({ level: 4 }), RangeError);
+});
+
+Deno.test(`sspi rpc auth: mutated bind answers and responses are SspiErrors only (seed ${FUZZ_SEED})`, async () => {
+  const r = rng(FUZZ_SEED);
+  const seen = new Map<string, number>();
+  const n = fuzzIterations("RPC_AUTH_FUZZ_ITERATIONS", 300);
+  for (let i = 0; i < n; i++) {
+    const pkg = i % 2 ? "NTLM" : "Negotiate";
+    const srv = rpcServer({ pkg, headerSigning: i % 3 !== 0 });
+    // Which answer of the exchange to mutate: a bind leg's or the response's.
+    const target = r(3);
+    let answers = 0;
+    const c = fakeConnector((raw) => {
+      const out = srv.handler(raw);
+      if (out === "close" || out.length === 0) return out;
+      return out.map((p) => answers++ === target ? mutate(p, r) : p);
+    });
+    const auth = new SspiRpcAuth({
+      package: pkg,
+      level: RPC_C_AUTHN_LEVEL_PKT_PRIVACY,
+      username: "alice",
+      domain: "EXAMPLE",
+      password: "pw",
+    });
+    let outcome: string;
+    try {
+      const rpc = await RpcClient.connect({
+        host: "dc.test",
+        port: 49152,
+        iface: {
+          uuid: "12345778-1234-abcd-ef00-0123456789ac",
+          version: [1, 0],
+        },
+        auth,
+        connect: c.connect,
+        timeoutMs: 60,
+      });
+      try {
+        const back = await rpc.call(1, STUB.subarray(0, 64));
+        // Accepted only as it was sent: never altered data.
+        assert.deepEqual(
+          back,
+          STUB.slice(0, 64).reverse(),
+          `seed ${FUZZ_SEED}`,
+        );
+        outcome = "OK";
+      } finally {
+        rpc.close();
+      }
+    } catch (e) {
+      if (!(e instanceof SspiError) || e instanceof assert.AssertionError) {
+        throw new Error(`seed ${FUZZ_SEED}, iteration ${i}: ${e}`);
+      }
+      outcome = `0x${(e.status >>> 0).toString(16)}`;
+    } finally {
+      auth.dispose();
+    }
+    seen.set(outcome, (seen.get(outcome) ?? 0) + 1);
+  }
+  console.log(`${n} mutated exchanges (seed ${FUZZ_SEED}):`, seen);
 });
