@@ -35,6 +35,7 @@ import {
   ISC_REQ_SEQUENCE_DETECT,
   ISC_REQ_USE_DCE_STYLE,
   SECBUFFER_DATA,
+  SECBUFFER_READONLY,
   SECBUFFER_READONLY_WITH_CHECKSUM,
   SECBUFFER_TOKEN,
   SECPKG_ATTR_SIZES,
@@ -73,6 +74,11 @@ export interface SspiRpcAuthOptions extends Omit<ClientOptions, "flags"> {
    */
   level?: number;
   /**
+   * Offer header signing in the bind (default true, as Windows does): the PDU header
+   * and `sec_trailer` are then signed by every package.
+   */
+  headerSigning?: boolean;
+  /**
    * The service's SPN for Kerberos and Negotiate (`host/dc1.example.com`); NTLM
    * sends it in its AUTHENTICATE message when given.
    */
@@ -105,8 +111,8 @@ export class SspiRpcAuth implements RpcAuth {
   readonly authType: number;
   /** `auth_level`: 5 integrity or 6 privacy. */
   readonly authLevel: number;
-  /** Header signing is always offered, as Windows does. */
-  readonly offersHeaderSigning = true;
+  /** Whether the bind offers header signing (the `headerSigning` option). */
+  readonly offersHeaderSigning: boolean;
   readonly #ctx: SecurityContext;
   readonly #t: SecurityFunctionTable;
   #headerSigning = false;
@@ -134,6 +140,7 @@ export class SspiRpcAuth implements RpcAuth {
     }
     this.authType = type;
     this.authLevel = level;
+    this.offersHeaderSigning = options.headerSigning ?? true;
     this.#t = options.sspi ?? portableTable();
     this.#ctx = client({
       ...options,
@@ -202,7 +209,7 @@ export class SspiRpcAuth implements RpcAuth {
       : this.#t.MakeSignature(ctx, 0, msg, this.#seqOut);
     check(status, "protecting an RPC request");
     this.#seqOut++;
-    if (msg.pBuffers[msg.pBuffers.length - 1].cbBuffer !== sig.length) {
+    if (msg.pBuffers[3].cbBuffer !== sig.length) {
       throw new SspiError(
         SEC_E_INTERNAL_ERROR,
         "The security package's signature is not the size its context reported",
@@ -260,18 +267,12 @@ export class SspiRpcAuth implements RpcAuth {
   }
 
   /**
-   * With header signing `[header, stub, sec_trailer, signature]`, the header and
-   * trailer `SECBUFFER_READONLY_WITH_CHECKSUM` (MS-RPCE 3.3.1.5.2.2); without it
-   * `[stub, signature]`: the same signature, and what providers that take one data
-   * buffer (WinPR's NTLM) can protect.
+   * `[header, stub, sec_trailer, signature]` as Windows' RPC runtime passes them
+   * (MS-RPCE 3.3.1.5.2.2): header and trailer `SECBUFFER_READONLY_WITH_CHECKSUM`
+   * with header signing, else `SECBUFFER_READONLY`, which Kerberos leaves out of
+   * its checksum and NTLMv2 signs all the same (MS-NLMP 3.4.6.1).
    */
   #message(data: Uint8Array, pdu: Uint8Array, sig: Uint8Array): SecBufferDesc {
-    if (!this.#headerSigning) {
-      return new SecBufferDesc([
-        new SecBuffer(SECBUFFER_DATA, data),
-        new SecBuffer(SECBUFFER_TOKEN, sig),
-      ]);
-    }
     const at = data.byteOffset - pdu.byteOffset;
     if (
       data.buffer !== pdu.buffer || at < 0 || at + data.length > pdu.length
@@ -281,7 +282,10 @@ export class SspiRpcAuth implements RpcAuth {
         "The RPC stub is not a view into its PDU",
       );
     }
-    const ro = SECBUFFER_READONLY_WITH_CHECKSUM | SECBUFFER_DATA;
+    const ro =
+      (this.#headerSigning
+        ? SECBUFFER_READONLY_WITH_CHECKSUM
+        : SECBUFFER_READONLY) | SECBUFFER_DATA;
     return new SecBufferDesc([
       new SecBuffer(ro, pdu.subarray(0, at)),
       new SecBuffer(SECBUFFER_DATA, data),

@@ -4,7 +4,7 @@
 // Kerberos), at packet privacy and packet integrity: the bind's legs (NTLM's
 // AUTHENTICATE in an rpc_auth_3; Kerberos in DCE style, its AP-REP in an
 // rpc_auth_3; Negotiate in alter_contexts with its mechListMICs), header signing
-// agreed, then SamrConnect2, SamrEnumerateDomainsInSamServer and
+// agreed (and, for NTLM, Kerberos and Negotiate, not offered), then SamrConnect2, SamrEnumerateDomainsInSamServer and
 // SamrLookupDomainInSamServer sealed or signed both ways: the domain list and the
 // domain SID are the DC's. A request of 10 KB goes out in fragments; at privacy no
 // plaintext of it crosses the wire, at integrity it does. A wrong password or an
@@ -67,10 +67,12 @@ function authFor(
   level: number,
   password = USER.password,
   user = USER.user,
+  headerSigning = true,
 ) {
   return new SspiRpcAuth({
     package: c.pkg,
     level,
+    headerSigning,
     username: user,
     domain: AD.domain,
     password,
@@ -164,6 +166,41 @@ Deno.test({
           } finally {
             rpc.close();
           }
+        }
+      }
+
+      // Without header signing: NTLMv2 still signs the header and trailer passed as
+      // SECBUFFER_READONLY (MS-NLMP 3.4.6.1), as Samba checks; Kerberos does not.
+      for (const c of [CASES[0], CASES[1], CASES[3]]) {
+        using auth = authFor(
+          dc,
+          c,
+          RPC_C_AUTHN_LEVEL_PKT_PRIVACY,
+          USER.password,
+          USER.user,
+          false,
+        );
+        const rpc = await RpcClient.connect({
+          host: HOST,
+          port,
+          iface: SAMR,
+          auth,
+          timeoutMs: TIMEOUT,
+        });
+        try {
+          const h = handleReply(
+            await rpc.call(SAMR_CONNECT2, connect2Request()),
+          );
+          assert.equal(h.status, 0, `${c.pkg} without header signing`);
+          const sid = lookupDomainReply(
+            await rpc.call(
+              SAMR_LOOKUP_DOMAIN,
+              lookupDomainRequest(h.handle, AD.domain),
+            ),
+          );
+          assert.deepEqual(sid, { sid: dc.domainSid, status: 0 });
+        } finally {
+          rpc.close();
         }
       }
 

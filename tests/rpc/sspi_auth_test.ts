@@ -96,27 +96,20 @@ for (const pkg of ["NTLM", "Negotiate"]) {
   }
 }
 
-Deno.test("sspi rpc auth: with header signing a changed header is refused", async () => {
-  const t = connect(
-    { pkg: "NTLM", headerSigning: true, flipHeader: true },
-    RPC_C_AUTHN_LEVEL_PKT_PRIVACY,
-  );
-  const rpc = await t.client;
-  // Our acceptor's DecryptMessage fails and the server hangs up.
-  await assert.rejects(
-    rpc.call(1, STUB),
-    isStatus(SEC_E_NO_AUTHENTICATING_AUTHORITY),
-  );
-  t.auth.dispose();
-  // Without header signing the header is not covered.
-  const u = connect(
-    { pkg: "NTLM", headerSigning: false, flipHeader: true },
-    RPC_C_AUTHN_LEVEL_PKT_PRIVACY,
-  );
-  const rpc2 = await u.client;
-  assert.deepEqual(await rpc2.call(1, STUB), STUB.slice().reverse());
-  rpc2.close();
-  u.auth.dispose();
+Deno.test("sspi rpc auth: a changed header is refused, with header signing or not (NTLMv2 signs read-only buffers)", async () => {
+  for (const headerSigning of [true, false]) {
+    const t = connect(
+      { pkg: "NTLM", headerSigning, flipHeader: true },
+      RPC_C_AUTHN_LEVEL_PKT_PRIVACY,
+    );
+    const rpc = await t.client;
+    // Our acceptor's DecryptMessage fails and the server hangs up.
+    await assert.rejects(
+      rpc.call(1, STUB),
+      isStatus(SEC_E_NO_AUTHENTICATING_AUTHORITY),
+    );
+    t.auth.dispose();
+  }
 });
 
 Deno.test("sspi rpc auth: malformed or missing bind tokens", async () => {

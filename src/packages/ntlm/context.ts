@@ -49,7 +49,11 @@ import {
   SEC_E_TARGET_UNKNOWN,
   SEC_E_UNSUPPORTED_FUNCTION,
 } from "../../sspi/status.ts";
-import { NTLM_MAX_TOKEN, NTLM_SIGNATURE_SIZE } from "./constants.ts";
+import {
+  NTLM_MAX_TOKEN,
+  NTLM_SIGNATURE_SIZE,
+  NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
+} from "./constants.ts";
 import { NtlmSessionSecurity } from "./security.ts";
 import { encodeExported, type ExportedNtlmContext } from "./export.ts";
 
@@ -66,7 +70,17 @@ function used(pv: Uint8Array, cb: number): Uint8Array {
   return n === pv.length ? pv : pv.subarray(0, n);
 }
 
-function partsOf(msg: SecBufferDesc): MessageParts | number {
+/**
+ * The token, the buffers signed and the buffers encrypted. With extended session
+ * security (NTLMv2's) every data buffer is signed, `SECBUFFER_READONLY` ones too
+ * (MS-NLMP 3.4.6.1: "all of the input data buffers ... including the cleartext data
+ * buffers"), as DCE/RPC relies on for its PDU headers; with NTLMv1's, only those
+ * not read-only or `SECBUFFER_READONLY_WITH_CHECKSUM`.
+ */
+function partsOf(
+  msg: SecBufferDesc,
+  signAll: boolean,
+): MessageParts | number {
   let token: Uint8Array | null = null;
   const signed: Uint8Array[] = [];
   const crypt: Uint8Array[] = [];
@@ -80,7 +94,7 @@ function partsOf(msg: SecBufferDesc): MessageParts | number {
       const data = used(b.pvBuffer, b.cbBuffer);
       const ro = b.BufferType & SECBUFFER_READONLY;
       const roSigned = b.BufferType & SECBUFFER_READONLY_WITH_CHECKSUM;
-      if (!ro || roSigned) signed.push(data);
+      if (!ro || roSigned || signAll) signed.push(data);
       if (!ro && !roSigned) crypt.push(data);
     }
   }
@@ -228,6 +242,11 @@ export abstract class NtlmContextBase implements PackageContext {
     return { status: SEC_E_UNSUPPORTED_FUNCTION };
   }
 
+  /** Extended session security: every data buffer is signed (see `partsOf`). */
+  #signAll(): boolean {
+    return (this.negFlags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) !== 0;
+  }
+
   #ready(): NtlmSessionSecurity | number {
     if (!this.established) return SEC_E_NO_CONTEXT;
     if (!this.security) return SEC_E_UNSUPPORTED_FUNCTION;
@@ -237,7 +256,7 @@ export abstract class NtlmContextBase implements PackageContext {
   makeSignature(_qop: number, message: SecBufferDesc, _seqNo: number): number {
     const s = this.#ready();
     if (typeof s === "number") return s;
-    const p = partsOf(message);
+    const p = partsOf(message, this.#signAll());
     if (typeof p === "number") return p;
     if (p.token.length < NTLM_SIGNATURE_SIZE) return SEC_E_BUFFER_TOO_SMALL;
     s.sign(p.signed, p.token);
@@ -248,7 +267,7 @@ export abstract class NtlmContextBase implements PackageContext {
   verifySignature(message: SecBufferDesc, _seqNo: number): QopResult {
     const s = this.#ready();
     if (typeof s === "number") return { status: s, qop: 0 };
-    const p = partsOf(message);
+    const p = partsOf(message, this.#signAll());
     if (typeof p === "number") return { status: p, qop: 0 };
     return { status: s.verify(p.signed, p.token), qop: 0 };
   }
@@ -278,7 +297,7 @@ export abstract class NtlmContextBase implements PackageContext {
     if (qop !== 0 && qop !== SECQOP_WRAP_NO_ENCRYPT) {
       return SEC_E_QOP_NOT_SUPPORTED;
     }
-    const p = partsOf(message);
+    const p = partsOf(message, this.#signAll());
     if (typeof p === "number") return p;
     if (p.token.length < NTLM_SIGNATURE_SIZE) return SEC_E_BUFFER_TOO_SMALL;
     // Sealing does not need NTLMSSP_NEGOTIATE_SEAL: the sealing key exists once
@@ -294,7 +313,7 @@ export abstract class NtlmContextBase implements PackageContext {
   decryptMessage(message: SecBufferDesc, _seqNo: number): QopResult {
     const s = this.#ready();
     if (typeof s === "number") return { status: s, qop: 0 };
-    const p = partsOf(message);
+    const p = partsOf(message, this.#signAll());
     if (typeof p === "number") return { status: p, qop: 0 };
     return { status: s.unseal(p.crypt, p.signed, p.token), qop: 0 };
   }
