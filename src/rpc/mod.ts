@@ -14,3 +14,4 @@ export * from "./ndr_writer.ts";
 export * from "./pdu.ts";
 export * from "./stream.ts";
 export * from "./sspi_auth.ts";
+export * from "./server.ts";

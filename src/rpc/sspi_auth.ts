@@ -18,13 +18,6 @@ import {
   type SecurityContext,
 } from "../friendly/context.ts";
 import type { SecurityFunctionTable } from "../native/function_table.ts";
-import { lastErrorDetail } from "../sspi/_dispatch.ts";
-import type { SecPkgContext_Sizes } from "../sspi/attributes.ts";
-import {
-  type AttributeOut,
-  SecBuffer,
-  SecBufferDesc,
-} from "../sspi/buffers.ts";
 import { SspiError } from "../sspi/errors.ts";
 import {
   ISC_REQ_CONFIDENTIALITY,
@@ -34,18 +27,10 @@ import {
   ISC_REQ_REPLAY_DETECT,
   ISC_REQ_SEQUENCE_DETECT,
   ISC_REQ_USE_DCE_STYLE,
-  SECBUFFER_DATA,
-  SECBUFFER_READONLY,
-  SECBUFFER_READONLY_WITH_CHECKSUM,
-  SECBUFFER_TOKEN,
-  SECPKG_ATTR_SIZES,
 } from "../sspi/flags.ts";
 import { portableTable } from "../sspi/table.ts";
-import {
-  isFailure,
-  SEC_E_INTERNAL_ERROR,
-  SEC_E_INVALID_TOKEN,
-} from "../sspi/status.ts";
+import { SspiPduSecurity } from "./sspi_pdu.ts";
+import { SEC_E_INTERNAL_ERROR, SEC_E_INVALID_TOKEN } from "../sspi/status.ts";
 import {
   RPC_C_AUTHN_GSS_KERBEROS,
   RPC_C_AUTHN_GSS_NEGOTIATE,
@@ -116,9 +101,8 @@ export class SspiRpcAuth implements RpcAuth {
   readonly #ctx: SecurityContext;
   readonly #t: SecurityFunctionTable;
   #headerSigning = false;
-  #size = 0;
-  #seqOut = 0;
-  #seqIn = 0;
+  /** The PDU protection, once the context is complete. */
+  #pdus: SspiPduSecurity | null = null;
 
   /** Acquires the credential; throws `SspiError` as `AcquireCredentialsHandle` fails. */
   constructor(options: SspiRpcAuthOptions = {}) {
@@ -160,7 +144,7 @@ export class SspiRpcAuth implements RpcAuth {
    * sealing, `cbMaxSignature` when signing.
    */
   get signatureSize(): number {
-    return this.#size;
+    return this.#pdus?.signatureSize ?? 0;
   }
 
   /** The first token (`InitializeSecurityContext` without input). */
@@ -188,7 +172,14 @@ export class SspiRpcAuth implements RpcAuth {
       );
     }
     const next = await this.#ctx.stepAsync(token);
-    if (this.#ctx.complete) this.#size = this.#trailerSize();
+    if (this.#ctx.complete) {
+      this.#pdus = new SspiPduSecurity(
+        this.#t,
+        this.#ctx.handles.context,
+        this.authLevel === RPC_C_AUTHN_LEVEL_PKT_PRIVACY,
+        this.#headerSigning,
+      );
+    }
     if (!next) {
       if (this.#ctx.complete) return null;
       throw new SspiError(
@@ -201,33 +192,12 @@ export class SspiRpcAuth implements RpcAuth {
 
   /** Signs (or seals in place) one request fragment. */
   protect(data: Uint8Array, pdu: Uint8Array): Uint8Array {
-    const sig = new Uint8Array(this.#ready());
-    const msg = this.#message(data, pdu, sig);
-    const ctx = this.#ctx.handles.context;
-    const status = this.authLevel === RPC_C_AUTHN_LEVEL_PKT_PRIVACY
-      ? this.#t.EncryptMessage(ctx, 0, msg, this.#seqOut)
-      : this.#t.MakeSignature(ctx, 0, msg, this.#seqOut);
-    check(status, "protecting an RPC request");
-    this.#seqOut++;
-    if (msg.pBuffers[3].cbBuffer !== sig.length) {
-      throw new SspiError(
-        SEC_E_INTERNAL_ERROR,
-        "The security package's signature is not the size its context reported",
-      );
-    }
-    return sig;
+    return this.#ready().protect(data, pdu);
   }
 
   /** Checks (and unseals in place) one response fragment. */
   unprotect(data: Uint8Array, signature: Uint8Array, pdu: Uint8Array): void {
-    this.#ready();
-    const msg = this.#message(data, pdu, signature);
-    const ctx = this.#ctx.handles.context;
-    const status = this.authLevel === RPC_C_AUTHN_LEVEL_PKT_PRIVACY
-      ? this.#t.DecryptMessage(ctx, msg, this.#seqIn, { value: 0 })
-      : this.#t.VerifySignature(ctx, msg, this.#seqIn, { value: 0 });
-    check(status, "checking an RPC response");
-    this.#seqIn++;
+    this.#ready().unprotect(data, signature, pdu);
   }
 
   /** Deletes the context (wiping its keys) and frees the credential. */
@@ -240,66 +210,13 @@ export class SspiRpcAuth implements RpcAuth {
     this.dispose();
   }
 
-  #ready(): number {
-    if (!this.#ctx.complete || !this.#size) {
+  #ready(): SspiPduSecurity {
+    if (!this.#pdus) {
       throw new SspiError(
         SEC_E_INTERNAL_ERROR,
         "The RPC security context is not complete",
       );
     }
-    return this.#size;
+    return this.#pdus;
   }
-
-  #trailerSize(): number {
-    const out: AttributeOut<SecPkgContext_Sizes> = {};
-    check(
-      this.#t.QueryContextAttributes(
-        this.#ctx.handles.context,
-        SECPKG_ATTR_SIZES,
-        out,
-      ),
-      "QueryContextAttributes(SECPKG_ATTR_SIZES)",
-    );
-    // A sealed PDU's auth_value is the trailer; a signed one's the signature.
-    return this.authLevel === RPC_C_AUTHN_LEVEL_PKT_PRIVACY
-      ? out.value!.cbSecurityTrailer
-      : out.value!.cbMaxSignature;
-  }
-
-  /**
-   * `[header, stub, sec_trailer, signature]` as Windows' RPC runtime passes them
-   * (MS-RPCE 3.3.1.5.2.2): header and trailer `SECBUFFER_READONLY_WITH_CHECKSUM`
-   * with header signing, else `SECBUFFER_READONLY`, which Kerberos leaves out of
-   * its checksum and NTLMv2 signs all the same (MS-NLMP 3.4.6.1).
-   */
-  #message(data: Uint8Array, pdu: Uint8Array, sig: Uint8Array): SecBufferDesc {
-    const at = data.byteOffset - pdu.byteOffset;
-    if (
-      data.buffer !== pdu.buffer || at < 0 || at + data.length > pdu.length
-    ) {
-      throw new SspiError(
-        SEC_E_INTERNAL_ERROR,
-        "The RPC stub is not a view into its PDU",
-      );
-    }
-    const ro =
-      (this.#headerSigning
-        ? SECBUFFER_READONLY_WITH_CHECKSUM
-        : SECBUFFER_READONLY) | SECBUFFER_DATA;
-    return new SecBufferDesc([
-      new SecBuffer(ro, pdu.subarray(0, at)),
-      new SecBuffer(SECBUFFER_DATA, data),
-      new SecBuffer(ro, pdu.subarray(at + data.length)),
-      new SecBuffer(SECBUFFER_TOKEN, sig),
-    ]);
-  }
-}
-
-function check(status: number, what: string): void {
-  if (!isFailure(status)) return;
-  const d = lastErrorDetail();
-  throw new SspiError(
-    status,
-    d && d.status === status ? d.message : `${what} failed`,
-  );
 }
