@@ -48,6 +48,11 @@ export interface RpcServerOptions {
   maxFrag?: number;
   /** The largest reassembled request stub (default 1 MiB). */
   maxRequest?: number;
+  /**
+   * How long a connection may stay without sending its next PDU before it is
+   * closed, in ms (default 120 000).
+   */
+  idleMs?: number;
 }
 
 /**
@@ -83,6 +88,7 @@ export class RpcServer {
       sspi: o.sspi,
       maxFrag: o.maxFrag ?? 5840,
       maxRequest: o.maxRequest ?? 1 << 20,
+      idleMs: o.idleMs ?? 120_000,
       port: this.port,
     };
     this.#done = (async () => {

@@ -45,7 +45,7 @@ import {
   type SyntaxId,
 } from "./pdu.ts";
 import { SspiPduSecurity } from "./sspi_pdu.ts";
-import { readFull, type RpcStream, writeAll } from "./stream.ts";
+import { bounded, readFull, type RpcStream, writeAll } from "./stream.ts";
 
 /** `nca_s_fault_sec_pkg_error`: a PDU the security context refused. */
 export const RPC_S_SEC_PKG_ERROR = 0x721;
@@ -85,6 +85,8 @@ export interface ConnectionSettings {
   sspi?: SecurityFunctionTable;
   maxFrag: number;
   maxRequest: number;
+  /** How long a connection may wait for its next PDU, in ms. */
+  idleMs: number;
   port: number;
 }
 
@@ -129,11 +131,14 @@ class Connection {
 
   async run(): Promise<void> {
     for (;;) {
-      const head = new Uint8Array(RPC_HEADER_SIZE);
-      await readFull(this.stream, head, "client");
-      const raw = new Uint8Array(decodeHeader(head).fragLength);
-      raw.set(head);
-      await readFull(this.stream, raw.subarray(RPC_HEADER_SIZE), "client");
+      // Each PDU within idleMs, so a silent or trickling client lets go.
+      const raw = await bounded(
+        this.#readPdu(),
+        this.s.idleMs,
+        "client",
+        "next PDU",
+        () => this.stream.close(),
+      );
       const pdu = decodePdu(raw);
       if (pdu.type === PTYPE_BIND && !this.#bound) await this.#bind(pdu);
       else if (pdu.type === PTYPE_ALTER_CONTEXT && this.#bound) {
@@ -146,6 +151,15 @@ class Connection {
         if (!await this.#request(pdu, raw)) return;
       } else return;
     }
+  }
+
+  async #readPdu(): Promise<Uint8Array> {
+    const head = new Uint8Array(RPC_HEADER_SIZE);
+    await readFull(this.stream, head, "client");
+    const raw = new Uint8Array(decodeHeader(head).fragLength);
+    raw.set(head);
+    await readFull(this.stream, raw.subarray(RPC_HEADER_SIZE), "client");
+    return raw;
   }
 
   async #send(pdus: Iterable<Uint8Array>): Promise<void> {

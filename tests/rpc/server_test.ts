@@ -363,3 +363,27 @@ Deno.test(`rpc server: mutated client PDUs end connections, never the server (se
     await server.close();
   }
 });
+
+Deno.test("rpc server: a connection that stays silent (or stops mid-PDU) is closed after idleMs", async () => {
+  const server = RpcServer.listen({
+    iface: RPCECHO,
+    idleMs: 150,
+    handler: () => new Uint8Array(0),
+  });
+  try {
+    for (const send of [new Uint8Array(0), Uint8Array.of(5, 0, 11, 3)]) {
+      const conn = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: server.port,
+      });
+      if (send.length) await conn.write(send);
+      const started = Date.now();
+      const got = await conn.read(new Uint8Array(16)).catch(() => null);
+      assert.equal(got, null, "the server hung up");
+      assert.ok(Date.now() - started < 5000);
+      conn.close();
+    }
+  } finally {
+    await server.close();
+  }
+});
