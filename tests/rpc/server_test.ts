@@ -1,6 +1,7 @@
 // RpcServer: a DCE/RPC server over TCP whose security is our acceptors. Samba's
 // client (python3-samba's rpcecho binding, gensec) binds to it with NTLM, SPNEGO
-// and its default, signed and sealed, and calls AddOne and EchoData (3000 bytes,
+// and its default, signed and sealed, and with Kerberos (DCE style, through MIT's
+// KDC) raw and in SPNEGO, sealed; it calls AddOne and EchoData (3000 bytes,
 // several fragments each way); our RpcClient with SspiRpcAuth binds with NTLM and
 // Negotiate, with and without header signing. Refusals: a wrong password (bind_nak,
 // SEC_E_LOGON_DENIED), an unauthenticated bind or a lower level than required, an
@@ -22,7 +23,8 @@ import {
   SEC_E_LOGON_DENIED,
   SEC_E_NO_AUTHENTICATING_AUTHORITY,
 } from "../../src/sspi/status.ts";
-import { sambaPeerStatus, sambaPeerTest } from "../peers/availability.ts";
+import { isCI, sambaPeerStatus, sambaPeerTest } from "../peers/availability.ts";
+import { KDC_INSTALL_HINT, kdcAvailable, startKdc } from "../peers/mit_kdc.ts";
 import type { RpcConnector } from "../../src/rpc/stream.ts";
 import { FUZZ_SEED, fuzzIterations, mutate, rng } from "../_fuzz.ts";
 
@@ -124,6 +126,83 @@ await sambaPeerTest(
       assert.equal(bad.ok, false, "a wrong password is refused");
     } finally {
       await server.close();
+    }
+  },
+);
+
+await sambaPeerTest(
+  "rpc server: Samba's client (rpcecho) binds with Kerberos in DCE style, raw and in SPNEGO, sealed",
+  async () => {
+    if (!await kdcAvailable()) {
+      if (isCI()) throw new Error(`MIT KDC missing: ${KDC_INSTALL_HINT}`);
+      return;
+    }
+    const { python } = await sambaPeerStatus();
+    const kdc = await startKdc("alice", "Secret-Passw0rd", ["host/localhost"]);
+    const keytab = { Keytab: kdc.env.KRB5_KTNAME.replace(/^FILE:/, "") };
+    const calls: Omit<RpcCall, "stub">[] = [];
+    const server = RpcServer.listen({
+      iface: RPCECHO,
+      packages: { Kerberos: keytab, Negotiate: keytab },
+      handler: (call) => {
+        const { stub, ...seen } = call;
+        calls.push(seen);
+        const v = new DataView(stub.buffer, stub.byteOffset, stub.byteLength);
+        if (call.opnum === 0) {
+          const out = new Uint8Array(4);
+          new DataView(out.buffer).setUint32(0, v.getUint32(0, true) + 1, true);
+          return out;
+        }
+        const n = v.getUint32(0, true);
+        const out = new Uint8Array(4 + n);
+        out.set(stub.subarray(0, 4));
+        out.set(stub.subarray(8), 4);
+        return out;
+      },
+    });
+    const script = new URL("../peers/samba_rpcecho_client.py", import.meta.url)
+      .pathname;
+    try {
+      for (
+        const [flags, pkg] of [
+          ["seal,krb5", "Kerberos"],
+          ["seal,spnego", "Negotiate"],
+        ] as const
+      ) {
+        calls.length = 0;
+        const o = await new Deno.Command(python!, {
+          args: [
+            script,
+            String(server.port),
+            flags,
+            "alice",
+            "EXAMPLE",
+            "Secret-Passw0rd",
+            "EXAMPLE.TEST",
+          ],
+          env: kdc.env,
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const out = new TextDecoder().decode(o.stdout).trim().split("\n")
+          .pop()!;
+        assert.ok(o.success, new TextDecoder().decode(o.stderr));
+        assert.deepEqual(JSON.parse(out), {
+          ok: true,
+          add_one: 42,
+          echo_small: [1, 2, 3, 4, 5],
+          echo_big_ok: true,
+        }, flags);
+        assert.equal(calls.length, 3);
+        for (const c of calls) {
+          assert.equal(c.clientName, "alice@EXAMPLE.TEST");
+          assert.equal(c.package, pkg);
+          assert.equal(c.authLevel, RPC_C_AUTHN_LEVEL_PKT_PRIVACY);
+        }
+      }
+    } finally {
+      await server.close();
+      await kdc.close();
     }
   },
 );
