@@ -47,6 +47,14 @@ import {
 import { SspiPduSecurity } from "./sspi_pdu.ts";
 import { bounded, readFull, type RpcStream, writeAll } from "./stream.ts";
 
+/** The UUID prefix of the bind time feature negotiation syntax (MS-RPCE 3.3.1.5.3). */
+const BIND_TIME_FEATURES = "6cb71c2c-9812-4540-";
+/** The transfer syntax of a context result that accepts none. */
+const NO_SYNTAX: SyntaxId = {
+  uuid: "00000000-0000-0000-0000-000000000000",
+  version: [0, 0],
+};
+
 /** `nca_s_fault_sec_pkg_error`: a PDU the security context refused. */
 export const RPC_S_SEC_PKG_ERROR = 0x721;
 
@@ -256,14 +264,16 @@ class Connection {
       assocGroupId: 0x12345,
       secondaryAddress: bind ? String(this.s.port) : "",
       results: pdu.contexts.map((c) =>
-        ok(c) ? { result: 0, reason: 0, transferSyntax: NDR20_SYNTAX } : {
-          result: 2,
-          reason: 1, // abstract syntax not supported
-          transferSyntax: {
-            uuid: "00000000-0000-0000-0000-000000000000",
-            version: [0, 0],
-          },
-        }
+        ok(c)
+          ? { result: 0, reason: 0, transferSyntax: NDR20_SYNTAX }
+          : c.transferSyntaxes.some((t) =>
+              t.uuid.startsWith(BIND_TIME_FEATURES)
+            )
+          // Bind time feature negotiation (MS-RPCE 3.3.1.5.3): a negotiate_ack
+          // naming the features supported, none.
+          ? { result: 3, reason: 0, transferSyntax: NO_SYNTAX }
+          // Provider rejection: abstract syntax not supported.
+          : { result: 2, reason: 1, transferSyntax: NO_SYNTAX }
       ),
       auth: token && {
         authType: this.#authType,

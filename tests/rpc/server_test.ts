@@ -1,7 +1,8 @@
 // RpcServer: a DCE/RPC server over TCP whose security is our acceptors. Samba's
 // client (python3-samba's rpcecho binding, gensec) binds to it with NTLM, SPNEGO
-// and its default, signed and sealed, and with Kerberos (DCE style, through MIT's
-// KDC) raw and in SPNEGO, sealed; it calls AddOne and EchoData (3000 bytes,
+// and its default, and with Kerberos (DCE style, through MIT's KDC) raw and in
+// SPNEGO, each signed and sealed (its bind time feature negotiation context gets a
+// negotiate_ack); it calls AddOne and EchoData (3000 bytes,
 // several fragments each way); our RpcClient with SspiRpcAuth binds with NTLM and
 // Negotiate, with and without header signing. Refusals: a wrong password (bind_nak,
 // SEC_E_LOGON_DENIED), an unauthenticated bind or a lower level than required, an
@@ -11,6 +12,13 @@
 import assert from "node:assert/strict";
 import { RpcClient } from "../../src/rpc/client.ts";
 import { RpcFaultError } from "../../src/rpc/errors.ts";
+import {
+  decodePdu,
+  encodePdu,
+  NDR20_SYNTAX,
+  PTYPE_BIND,
+  PTYPE_BIND_ACK,
+} from "../../src/rpc/pdu.ts";
 import {
   RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
   RPC_C_AUTHN_LEVEL_PKT_PRIVACY,
@@ -131,7 +139,7 @@ await sambaPeerTest(
 );
 
 await sambaPeerTest(
-  "rpc server: Samba's client (rpcecho) binds with Kerberos in DCE style, raw and in SPNEGO, sealed",
+  "rpc server: Samba's client (rpcecho) binds with Kerberos in DCE style, raw and in SPNEGO, signed and sealed",
   async () => {
     if (!await kdcAvailable()) {
       if (isCI()) throw new Error(`MIT KDC missing: ${KDC_INSTALL_HINT}`);
@@ -144,6 +152,7 @@ await sambaPeerTest(
     const server = RpcServer.listen({
       iface: RPCECHO,
       packages: { Kerberos: keytab, Negotiate: keytab },
+      minLevel: RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
       handler: (call) => {
         const { stub, ...seen } = call;
         calls.push(seen);
@@ -166,7 +175,9 @@ await sambaPeerTest(
       for (
         const [flags, pkg] of [
           ["seal,krb5", "Kerberos"],
+          ["sign,krb5", "Kerberos"],
           ["seal,spnego", "Negotiate"],
+          ["sign,spnego", "Negotiate"],
         ] as const
       ) {
         calls.length = 0;
@@ -197,7 +208,12 @@ await sambaPeerTest(
         for (const c of calls) {
           assert.equal(c.clientName, "alice@EXAMPLE.TEST");
           assert.equal(c.package, pkg);
-          assert.equal(c.authLevel, RPC_C_AUTHN_LEVEL_PKT_PRIVACY);
+          assert.equal(
+            c.authLevel,
+            flags.startsWith("seal")
+              ? RPC_C_AUTHN_LEVEL_PKT_PRIVACY
+              : RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
+          );
         }
       }
     } finally {
@@ -463,6 +479,63 @@ Deno.test("rpc server: a connection that stays silent (or stops mid-PDU) is clos
       conn.close();
     }
   } finally {
+    await server.close();
+  }
+});
+
+Deno.test("rpc server: a bind's contexts: ours accepted, bind time feature negotiation acknowledged, others refused", async () => {
+  const server = RpcServer.listen({
+    iface: RPCECHO,
+    handler: () => new Uint8Array(0),
+  });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  try {
+    const other = {
+      uuid: "12345778-1234-abcd-ef00-0123456789ac",
+      version: [1, 0] as const,
+    };
+    const features = {
+      uuid: "6cb71c2c-9812-4540-0300-000000000000",
+      version: [1, 0] as const,
+    };
+    await conn.write(encodePdu({
+      type: PTYPE_BIND,
+      flags: 3,
+      callId: 1,
+      maxXmitFrag: 5840,
+      maxRecvFrag: 5840,
+      assocGroupId: 0,
+      contexts: [
+        {
+          contextId: 0,
+          abstractSyntax: RPCECHO,
+          transferSyntaxes: [NDR20_SYNTAX],
+        },
+        { contextId: 1, abstractSyntax: RPCECHO, transferSyntaxes: [features] },
+        {
+          contextId: 2,
+          abstractSyntax: other,
+          transferSyntaxes: [NDR20_SYNTAX],
+        },
+      ],
+      auth: null,
+    }));
+    const head = new Uint8Array(16);
+    let got = 0;
+    while (got < 16) got += (await conn.read(head.subarray(got)))!;
+    const whole = new Uint8Array(head[8] | (head[9] << 8));
+    whole.set(head);
+    while (got < whole.length) got += (await conn.read(whole.subarray(got)))!;
+    const ack = decodePdu(whole);
+    assert.equal(ack.type, PTYPE_BIND_ACK);
+    assert.deepEqual(
+      (ack as { results: { result: number; reason: number }[] }).results.map(
+        (r) => [r.result, r.reason],
+      ),
+      [[0, 0], [3, 0], [2, 1]],
+    );
+  } finally {
+    conn.close();
     await server.close();
   }
 });
