@@ -53,6 +53,8 @@ export interface RpcServerOptions {
    * closed, in ms (default 120 000).
    */
   idleMs?: number;
+  /** Connections served at once; more are closed as they come (default 1000). */
+  maxConnections?: number;
 }
 
 /**
@@ -80,6 +82,7 @@ export class RpcServer {
   private constructor(listener: Deno.Listener, o: RpcServerOptions) {
     this.#listener = listener;
     this.port = (listener.addr as Deno.NetAddr).port;
+    const maxConnections = o.maxConnections ?? 1000;
     const settings = {
       iface: o.iface,
       handler: o.handler,
@@ -93,6 +96,10 @@ export class RpcServer {
     };
     this.#done = (async () => {
       for await (const conn of listener) {
+        if (this.#conns.size >= maxConnections) {
+          conn.close(); // at the limit: the client may try again later
+          continue;
+        }
         this.#conns.add(conn);
         serveConnection(conn, settings).finally(() => this.#conns.delete(conn));
       }

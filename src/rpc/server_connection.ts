@@ -79,6 +79,13 @@ export interface RpcCall {
   package: string | null;
   /** Whether the PDU headers are signed too (the client offered header signing). */
   headerSigning: boolean;
+  /**
+   * The connection's established security context (the friendly layer's), for
+   * what a handler may need beyond the name: `handles.context` with
+   * `QueryContextAttributes` (a Kerberos client's PAC logon information,
+   * `SECPKG_ATTR_PAC_LOGON_INFO`), `sessionKey`; null without authentication.
+   */
+  context: SecurityContext | null;
 }
 
 /** What a connection needs of its server. */
@@ -343,6 +350,7 @@ class Connection {
         authLevel: this.#authLevel,
         package: PACKAGES[this.#authType] ?? null,
         headerSigning: this.#headerSigning,
+        context: this.#ctx,
       });
     } catch {
       answer = NCA_S_PROTO_ERROR;

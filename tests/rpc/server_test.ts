@@ -27,6 +27,8 @@ import { type RpcCall, RpcServer } from "../../src/rpc/server.ts";
 import { withoutVerificationTrailer } from "../../src/rpc/server_connection.ts";
 import { SspiRpcAuth } from "../../src/rpc/sspi_auth.ts";
 import { SspiError } from "../../src/sspi/errors.ts";
+import { QueryContextAttributes } from "../../src/sspi/api.ts";
+import { SECPKG_ATTR_PAC_LOGON_INFO } from "../../src/packages/kerberos/pac.ts";
 import {
   SEC_E_LOGON_DENIED,
   SEC_E_NO_AUTHENTICATING_AUTHORITY,
@@ -45,14 +47,15 @@ const USERS = { users: [{ User: "alice", Domain: "EXAMPLE", Password: "pw" }] };
 
 /** rpcecho's AddOne (0) and EchoData (1); the calls seen. */
 function echoServer(minLevel = RPC_C_AUTHN_LEVEL_PKT_INTEGRITY) {
-  const calls: Omit<RpcCall, "stub">[] = [];
+  const calls: Omit<RpcCall, "stub" | "context">[] = [];
   const server = RpcServer.listen({
     iface: RPCECHO,
     packages: { NTLM: USERS, Negotiate: USERS },
     minLevel,
     handler: (call) => {
-      const { stub, ...seen } = call;
+      const { stub, context, ...seen } = call;
       calls.push(seen);
+      assert.equal(context?.clientName ?? null, call.clientName);
       const v = new DataView(stub.buffer, stub.byteOffset, stub.byteLength);
       if (call.opnum === 0) {
         if (stub.length !== 4) return 0x6f7; // RPC_X_BAD_STUB_DATA
@@ -148,14 +151,25 @@ await sambaPeerTest(
     const { python } = await sambaPeerStatus();
     const kdc = await startKdc("alice", "Secret-Passw0rd", ["host/localhost"]);
     const keytab = { Keytab: kdc.env.KRB5_KTNAME.replace(/^FILE:/, "") };
-    const calls: Omit<RpcCall, "stub">[] = [];
+    const calls: Omit<RpcCall, "stub" | "context">[] = [];
     const server = RpcServer.listen({
       iface: RPCECHO,
       packages: { Kerberos: keytab, Negotiate: keytab },
       minLevel: RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
       handler: (call) => {
-        const { stub, ...seen } = call;
+        const { stub, context, ...seen } = call;
         calls.push(seen);
+        // What a handler can learn beyond the name: the ticket's PAC.
+        const pac = { value: null as unknown };
+        assert.equal(
+          QueryContextAttributes(
+            context!.handles.context,
+            SECPKG_ATTR_PAC_LOGON_INFO,
+            pac,
+          ),
+          0,
+        );
+        assert.equal((pac.value as { ClientName: string }).ClientName, "alice");
         const v = new DataView(stub.buffer, stub.byteOffset, stub.byteLength);
         if (call.opnum === 0) {
           const out = new Uint8Array(4);
@@ -536,6 +550,32 @@ Deno.test("rpc server: a bind's contexts: ours accepted, bind time feature negot
     );
   } finally {
     conn.close();
+    await server.close();
+  }
+});
+
+Deno.test("rpc server: connections beyond maxConnections are closed as they come", async () => {
+  const server = RpcServer.listen({
+    iface: RPCECHO,
+    maxConnections: 1,
+    idleMs: 2000,
+    handler: () => new Uint8Array(0),
+  });
+  const first = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: server.port,
+  });
+  try {
+    await new Promise((r) => setTimeout(r, 50)); // the server has taken it
+    const second = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: server.port,
+    });
+    const got = await second.read(new Uint8Array(16)).catch(() => null);
+    assert.equal(got, null, "the second connection is closed at once");
+    second.close();
+  } finally {
+    first.close();
     await server.close();
   }
 });
