@@ -36,6 +36,7 @@ import {
   SAMR_LOOKUP_DOMAIN,
 } from "./_samr.ts";
 import { counting, soon } from "./_wire.ts";
+import type { RpcConnector } from "../../src/rpc/stream.ts";
 
 const HOST = "127.0.0.1";
 const TIMEOUT = 15_000;
@@ -102,6 +103,28 @@ Deno.test({
       const port = await soon(() =>
         mapEndpoint(HOST, SAMR, { timeoutMs: TIMEOUT })
       );
+      const open = (auth: SspiRpcAuth, connect?: RpcConnector) =>
+        RpcClient.connect({
+          host: HOST,
+          port,
+          iface: SAMR,
+          auth,
+          timeoutMs: TIMEOUT,
+          ...(connect ? { connect } : {}),
+        });
+      /** SamrConnect2, then SamrLookupDomainInSamServer of the DC's domain. */
+      const connectAndLookUp = async (rpc: RpcClient, what: string) => {
+        const h = handleReply(await rpc.call(SAMR_CONNECT2, connect2Request()));
+        assert.equal(h.status, 0, `${what}: SamrConnect2`);
+        const sid = lookupDomainReply(
+          await rpc.call(
+            SAMR_LOOKUP_DOMAIN,
+            lookupDomainRequest(h.handle, AD.domain),
+          ),
+        );
+        assert.deepEqual(sid, { sid: dc.domainSid, status: 0 }, what);
+        return h.handle;
+      };
       const longName = "q".repeat(5000);
       const marker = new Uint8Array(64).fill(0x71).map((v, i) => i % 2 ? 0 : v); // "qqqq..." in UTF-16LE
       for (const c of CASES) {
@@ -115,45 +138,28 @@ Deno.test({
           using auth = authFor(dc, c, level);
           assert.equal(auth.authType, c.type);
           const wire = counting();
-          const rpc = await RpcClient.connect({
-            host: HOST,
-            port,
-            iface: SAMR,
-            auth,
-            timeoutMs: TIMEOUT,
-            connect: wire.connect,
-          });
+          const rpc = await open(auth, wire.connect);
           try {
             assert.deepEqual(
               [wire.pdus.sent, wire.pdus.received],
               c.legs,
               `${what}: the bind's PDUs`,
             );
-            const h = handleReply(
-              await rpc.call(SAMR_CONNECT2, connect2Request()),
-            );
-            assert.equal(h.status, 0, `${what}: SamrConnect2`);
+            const handle = await connectAndLookUp(rpc, what);
             const domains = enumerateDomainsReply(
               await rpc.call(
                 SAMR_ENUMERATE_DOMAINS,
-                enumerateDomainsRequest(h.handle),
+                enumerateDomainsRequest(handle),
               ),
             );
             assert.equal(domains.status, 0);
             assert.deepEqual(domains.names.sort(), [AD.domain, "BUILTIN"]);
-            const sid = lookupDomainReply(
-              await rpc.call(
-                SAMR_LOOKUP_DOMAIN,
-                lookupDomainRequest(h.handle, AD.domain),
-              ),
-            );
-            assert.deepEqual(sid, { sid: dc.domainSid, status: 0 });
             // 10 KB of request: cut into fragments, each protected on its own.
             const before = wire.pdus.sent;
             const none = lookupDomainReply(
               await rpc.call(
                 SAMR_LOOKUP_DOMAIN,
-                lookupDomainRequest(h.handle, longName),
+                lookupDomainRequest(handle, longName),
               ),
             );
             assert.deepEqual(none, { sid: "", status: NO_SUCH_DOMAIN });
@@ -180,25 +186,9 @@ Deno.test({
           USER.user,
           false,
         );
-        const rpc = await RpcClient.connect({
-          host: HOST,
-          port,
-          iface: SAMR,
-          auth,
-          timeoutMs: TIMEOUT,
-        });
+        const rpc = await open(auth);
         try {
-          const h = handleReply(
-            await rpc.call(SAMR_CONNECT2, connect2Request()),
-          );
-          assert.equal(h.status, 0, `${c.pkg} without header signing`);
-          const sid = lookupDomainReply(
-            await rpc.call(
-              SAMR_LOOKUP_DOMAIN,
-              lookupDomainRequest(h.handle, AD.domain),
-            ),
-          );
-          assert.deepEqual(sid, { sid: dc.domainSid, status: 0 });
+          await connectAndLookUp(rpc, `${c.pkg} without header signing`);
         } finally {
           rpc.close();
         }
@@ -219,13 +209,7 @@ Deno.test({
           password,
           user,
         );
-        const rpc = await RpcClient.connect({
-          host: HOST,
-          port,
-          iface: SAMR,
-          auth,
-          timeoutMs: TIMEOUT,
-        });
+        const rpc = await open(auth);
         try {
           await assert.rejects(
             rpc.call(SAMR_CONNECT2, connect2Request()),
