@@ -11,9 +11,9 @@
 import type { SecurityFunctionTable } from "../native/function_table.ts";
 import { RPC_C_AUTHN_LEVEL_PKT_PRIVACY } from "./auth.ts";
 import type { SyntaxId } from "./pdu.ts";
-import { type RpcCall, serveConnection } from "./server_connection.ts";
+import { type RpcInterface, serveConnection } from "./server_connection.ts";
 
-export type { RpcCall } from "./server_connection.ts";
+export type { RpcCall, RpcInterface } from "./server_connection.ts";
 
 /** What {@linkcode RpcServer.listen} needs. */
 export interface RpcServerOptions {
@@ -21,15 +21,18 @@ export interface RpcServerOptions {
   hostname?: string;
   /** The TCP port (default 0: any free one; see {@linkcode RpcServer.port}). */
   port?: number;
-  /** The interface served: UUID and [major, minor] version. */
-  iface: SyntaxId;
+  /** The interface served: UUID and [major, minor] version (or `interfaces`). */
+  iface?: SyntaxId;
   /**
-   * Answers one call: the response stub, or a fault status (an `nca_s_*` value or a
-   * Win32 error). A handler that throws answers `nca_s_proto_error`.
+   * Answers one call of `iface`: the response stub, or a fault status (an `nca_s_*`
+   * value or a Win32 error). A handler that throws answers `nca_s_proto_error`.
    */
-  handler: (
-    call: RpcCall,
-  ) => Uint8Array | number | Promise<Uint8Array | number>;
+  handler?: RpcInterface["handler"];
+  /**
+   * More interfaces, each with its handler, served on the same port: a client binds
+   * each with its own presentation context (in the bind or an alter_context).
+   */
+  interfaces?: readonly RpcInterface[];
   /**
    * The packages accepted (`"NTLM"`, `"Negotiate"`, `"Kerberos"`), each with the
    * `pAuthData` of its inbound credential (as `server()` takes it); absent:
@@ -84,8 +87,7 @@ export class RpcServer {
     this.port = (listener.addr as Deno.NetAddr).port;
     const maxConnections = o.maxConnections ?? 1000;
     const settings = {
-      iface: o.iface,
-      handler: o.handler,
+      interfaces: interfacesOf(o),
       packages: o.packages ?? null,
       minLevel: o.packages ? o.minLevel ?? RPC_C_AUTHN_LEVEL_PKT_PRIVACY : 0,
       sspi: o.sspi,
@@ -108,6 +110,7 @@ export class RpcServer {
 
   /** Starts listening. */
   static listen(options: RpcServerOptions): RpcServer {
+    interfacesOf(options);
     const frag = options.maxFrag ?? 5840;
     if (!Number.isInteger(frag) || frag < 2048 || frag > 0xffff) {
       throw new RangeError(`maxFrag must be 2048 to 65535, not ${frag}`);
@@ -131,4 +134,17 @@ export class RpcServer {
     }
     await this.#done;
   }
+}
+
+/** `iface` with `handler`, then `interfaces`; at least one. */
+function interfacesOf(o: RpcServerOptions): RpcInterface[] {
+  if (!o.iface !== !o.handler) {
+    throw new TypeError("iface and handler go together");
+  }
+  const all = [
+    ...(o.iface && o.handler ? [{ iface: o.iface, handler: o.handler }] : []),
+    ...(o.interfaces ?? []),
+  ];
+  if (all.length === 0) throw new TypeError("an RpcServer needs an interface");
+  return all;
 }

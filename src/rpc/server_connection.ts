@@ -20,7 +20,11 @@ import {
   RPC_C_AUTHN_LEVEL_PKT_PRIVACY,
   RPC_C_AUTHN_WINNT,
 } from "./auth.ts";
-import { NCA_S_PROTO_ERROR, RPC_S_ACCESS_DENIED } from "./errors.ts";
+import {
+  NCA_S_PROTO_ERROR,
+  NCA_S_UNK_IF,
+  RPC_S_ACCESS_DENIED,
+} from "./errors.ts";
 import { responseFragments } from "./fragments.ts";
 import {
   type BindPdu,
@@ -67,6 +71,8 @@ const PACKAGES: Readonly<Record<number, string>> = {
 
 /** One call as the handler sees it. */
 export interface RpcCall {
+  /** The interface called. */
+  iface: SyntaxId;
   /** The operation number. */
   opnum: number;
   /** The request stub (auth padding removed). */
@@ -88,12 +94,22 @@ export interface RpcCall {
   context: SecurityContext | null;
 }
 
-/** What a connection needs of its server. */
-export interface ConnectionSettings {
+/** One interface a server serves, and its handler. */
+export interface RpcInterface {
+  /** The interface: UUID and [major, minor] version. */
   iface: SyntaxId;
+  /**
+   * Answers one call: the response stub, or a fault status (an `nca_s_*` value or
+   * a Win32 error). A handler that throws answers `nca_s_proto_error`.
+   */
   handler: (
     call: RpcCall,
   ) => Uint8Array | number | Promise<Uint8Array | number>;
+}
+
+/** What a connection needs of its server. */
+export interface ConnectionSettings {
+  interfaces: readonly RpcInterface[];
   /** `pAuthData` of each package accepted; null: no authentication accepted. */
   packages: Readonly<Record<string, unknown>> | null;
   minLevel: number;
@@ -135,6 +151,8 @@ class Connection {
   #refused = false;
   #sendFrag = 0;
   #parts: Uint8Array[] = [];
+  /** The interface of each accepted presentation context. */
+  #contexts = new Map<number, RpcInterface>();
   #size = 0;
 
   constructor(readonly stream: RpcStream, readonly s: ConnectionSettings) {}
@@ -256,10 +274,19 @@ class Connection {
 
   /** The bind_ack or alter_context_resp of `pdu`, with `token` when there is one. */
   #ack(pdu: BindPdu, token: Uint8Array | null): Uint8Array {
-    const ok = (c: BindPdu["contexts"][number]) =>
-      c.abstractSyntax.uuid === this.s.iface.uuid &&
-      c.abstractSyntax.version[0] === this.s.iface.version[0] &&
-      c.transferSyntaxes.some((t) => t.uuid === NDR20_SYNTAX.uuid);
+    // Each presentation context offering NDR for an interface served is accepted
+    // and remembered: requests name it by p_cont_id.
+    const ok = (c: BindPdu["contexts"][number]) => {
+      if (!c.transferSyntaxes.some((t) => t.uuid === NDR20_SYNTAX.uuid)) {
+        return false;
+      }
+      const i = this.s.interfaces.find((i) =>
+        i.iface.uuid === c.abstractSyntax.uuid &&
+        i.iface.version[0] === c.abstractSyntax.version[0]
+      );
+      if (i) this.#contexts.set(c.contextId, i);
+      return i !== undefined;
+    };
     const bind = pdu.type === PTYPE_BIND;
     return encodePdu({
       type: bind ? PTYPE_BIND_ACK : PTYPE_ALTER_CONTEXT_RESP,
@@ -341,9 +368,15 @@ class Connection {
     );
     this.#parts = [];
     this.#size = 0;
+    const served = this.#contexts.get(pdu.contextId);
+    if (!served) {
+      await fault(NCA_S_UNK_IF);
+      return true;
+    }
     let answer: Uint8Array | number;
     try {
-      answer = await this.s.handler({
+      answer = await served.handler({
+        iface: served.iface,
         opnum: pdu.opnum,
         stub,
         clientName: this.#ctx ? this.#ctx.clientName : null,

@@ -295,6 +295,7 @@ Deno.test("rpc server: our client with NTLM and Negotiate, header signing or not
             const back = await rpc.call(1, echoStub(big));
             assert.deepEqual(back.subarray(4), big);
             assert.deepEqual(calls, [{
+              iface: RPCECHO,
               opnum: 1,
               clientName: "EXAMPLE\\alice",
               authLevel: level,
@@ -574,6 +575,49 @@ Deno.test("rpc server: connections beyond maxConnections are closed as they come
     second.close();
   } finally {
     first.close();
+    await server.close();
+  }
+});
+
+Deno.test("rpc server: several interfaces on one port, each call to its own handler", async () => {
+  const other = {
+    uuid: "12345778-1234-abcd-ef00-0123456789ac",
+    version: [1, 0] as const,
+  };
+  const server = RpcServer.listen({
+    packages: { NTLM: USERS },
+    interfaces: [
+      { iface: RPCECHO, handler: () => Uint8Array.of(1) },
+      {
+        iface: other,
+        handler: ({ iface }) => Uint8Array.of(2, iface.version[0]),
+      },
+    ],
+  });
+  try {
+    for (const [iface, want] of [[RPCECHO, [1]], [other, [2, 1]]] as const) {
+      using auth = new SspiRpcAuth({
+        username: "alice",
+        domain: "EXAMPLE",
+        password: "pw",
+      });
+      const rpc = await RpcClient.connect({
+        host: "127.0.0.1",
+        port: server.port,
+        iface,
+        auth,
+      });
+      try {
+        assert.deepEqual([...await rpc.call(0, new Uint8Array(4))], want);
+      } finally {
+        rpc.close();
+      }
+    }
+    assert.throws(
+      () => RpcServer.listen({ handler: () => new Uint8Array(0) }),
+      TypeError,
+    );
+  } finally {
     await server.close();
   }
 });
