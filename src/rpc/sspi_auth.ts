@@ -78,14 +78,15 @@ export interface SspiRpcAuthOptions extends Omit<ClientOptions, "flags"> {
  * @example
  * ```ts ignore
  * import { mapEndpoint, RpcClient, SspiRpcAuth } from "./mod.ts";
- * const iface = { uuid: "12345778-1234-abcd-ef00-0123456789ab", version: [0, 0] as const };
+ * // SAMR, which Windows and Samba DCs serve over TCP to authenticated callers.
+ * const iface = { uuid: "12345778-1234-abcd-ef00-0123456789ac", version: [1, 0] as const };
  * const port = await mapEndpoint("dc1.example.com", iface);
  * using auth = new SspiRpcAuth({
  *   package: "NTLM", username: "alice", domain: "EXAMPLE", password: "...",
  * });
  * const rpc = await RpcClient.connect({ host: "dc1.example.com", port, iface, auth });
  * try {
- *   const reply = await rpc.call(45, stub); // sealed both ways
+ *   const reply = await rpc.call(57, stub); // SamrConnect2, sealed both ways
  * } finally {
  *   rpc.close();
  * }
