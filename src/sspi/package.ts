@@ -188,6 +188,12 @@ export interface PackageContext {
    */
   requiresMechListMic?(): boolean;
   /**
+   * For Negotiate: true when a reject's `responseToken` is this mechanism's error
+   * token (a Kerberos KRB-ERROR), which its next step reads to say why; false or
+   * absent when a reject is a plain refusal.
+   */
+  readsRejectToken?(): boolean;
+  /**
    * For Negotiate: a cheap test that the context holds a session key, i.e. that
    * `SECPKG_ATTR_SESSION_KEY` would succeed (the mechListMIC can be made), without
    * copying the key. When absent, Negotiate queries the attribute.

@@ -156,6 +156,11 @@ export class KerberosClientContext extends KerberosContextBase {
     super(info, true);
   }
 
+  /** Negotiate: a reject while our AP-REQ waits carries the service's KRB-ERROR. */
+  readsRejectToken(): boolean {
+    return this.#state === "wait";
+  }
+
   step(req: StepRequest): StepResult | Promise<StepResult> {
     if (this.#state === "start") return this.#start(req);
     if (this.#state === "wait") return this.#fail(this.#apRep(req));

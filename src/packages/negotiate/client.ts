@@ -222,7 +222,7 @@ export class NegotiateClientContext extends NegotiateContextBase {
       // could not use), as MIT's SPNEGO does.
       if (
         !t.responseToken?.length || !this.inner || this.innerDone ||
-        this.chosen?.pkg.info.Name !== "Kerberos"
+        !this.inner.readsRejectToken?.()
       ) {
         return rejected;
       }
