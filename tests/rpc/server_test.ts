@@ -3,7 +3,8 @@
 // and its default, and with Kerberos (DCE style, through MIT's KDC) raw and in
 // SPNEGO, each signed and sealed (its bind time feature negotiation context gets a
 // negotiate_ack); it calls AddOne and EchoData (3000 bytes,
-// several fragments each way); our RpcClient with SspiRpcAuth binds with NTLM and
+// several fragments each way); Impacket's client (its own NTLMSSP) binds signed and
+// sealed; our RpcClient with SspiRpcAuth binds with NTLM and
 // Negotiate, with and without header signing. Refusals: a wrong password (bind_nak,
 // SEC_E_LOGON_DENIED), an unauthenticated bind or a lower level than required, an
 // interface the server does not serve, a handler's fault and a handler that throws.
@@ -33,7 +34,13 @@ import {
   SEC_E_LOGON_DENIED,
   SEC_E_NO_AUTHENTICATING_AUTHORITY,
 } from "../../src/sspi/status.ts";
-import { isCI, sambaPeerStatus, sambaPeerTest } from "../peers/availability.ts";
+import {
+  isCI,
+  pythonPeerStatus,
+  pythonPeerTest,
+  sambaPeerStatus,
+  sambaPeerTest,
+} from "../peers/availability.ts";
 import { KDC_INSTALL_HINT, kdcAvailable, startKdc } from "../peers/mit_kdc.ts";
 import type { RpcConnector } from "../../src/rpc/stream.ts";
 import { FUZZ_SEED, fuzzIterations, mutate, rng } from "../_fuzz.ts";
@@ -144,6 +151,50 @@ await sambaPeerTest(
       }
       const bad = await run("seal,ntlm", "wrong");
       assert.equal(bad.ok, false, "a wrong password is refused");
+    } finally {
+      await server.close();
+    }
+  },
+);
+
+await pythonPeerTest(
+  "impacket",
+  "rpc server: Impacket's client binds with its own NTLMSSP, signed and sealed; a wrong password is refused",
+  async () => {
+    const { python } = await pythonPeerStatus("impacket");
+    const { server, calls } = echoServer();
+    const script = new URL("../peers/impacket_rpc_client.py", import.meta.url)
+      .pathname;
+    const run = async (level: string, password = "pw") => {
+      const o = await new Deno.Command(python!, {
+        args: [
+          script,
+          String(server.port),
+          level,
+          "alice",
+          "EXAMPLE",
+          password,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.ok(o.success, new TextDecoder().decode(o.stderr));
+      return JSON.parse(
+        new TextDecoder().decode(o.stdout).trim().split("\n").pop()!,
+      );
+    };
+    try {
+      for (const level of ["seal", "sign"]) {
+        calls.length = 0;
+        assert.deepEqual(await run(level), { ok: true, reply: "2a000000" });
+        assert.deepEqual(calls.map((c) => [c.package, c.authLevel]), [[
+          "NTLM",
+          level === "seal"
+            ? RPC_C_AUTHN_LEVEL_PKT_PRIVACY
+            : RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
+        ]]);
+      }
+      assert.equal((await run("seal", "wrong")).ok, false);
     } finally {
       await server.close();
     }
