@@ -113,6 +113,9 @@ export class RpcClient {
   #callId = 1;
   #queue: Promise<unknown> = Promise.resolve();
   #failure: SspiError | null = null;
+  /** The presentation contexts bound: the bind's (0), then `bindInterface`'s. */
+  #contexts = new Set<number>([CONTEXT_ID]);
+  #nextContext = CONTEXT_ID + 1;
   /** An rpc_auth_3 went out and no call has been answered since. */
   #unconfirmed = false;
 
@@ -176,14 +179,65 @@ export class RpcClient {
    * Calls operation `opnum` with the NDR request `stub`; resolves with the response
    * stub (auth padding removed).
    */
-  call(opnum: number, stub: Uint8Array): Promise<Uint8Array> {
+  call(
+    opnum: number,
+    stub: Uint8Array,
+    context = CONTEXT_ID,
+  ): Promise<Uint8Array> {
     if (!Number.isInteger(opnum) || opnum < 0 || opnum > 0xffff) {
       throw new RangeError(`not an RPC opnum: ${opnum}`);
     }
     if (!(stub instanceof Uint8Array)) throw new TypeError("stub is not bytes");
+    if (!this.#contexts.has(context)) {
+      throw new RangeError(`no interface is bound as context ${context}`);
+    }
     const p = this.#queue.then(() =>
-      this.#run(opnum, () => this.#exchange(opnum, stub))
+      this.#run(opnum, () => this.#exchange(opnum, stub, context))
     );
+    this.#queue = p.catch(() => {});
+    return p;
+  }
+
+  /**
+   * Binds another interface on this connection (an `alter_context` with a new
+   * presentation context, under the same security context) and resolves with its
+   * context id, to pass to {@linkcode RpcClient.call}. A server that does not
+   * serve it refuses with an `SspiError` and the connection stays usable.
+   */
+  bindInterface(iface: SyntaxId): Promise<number> {
+    const id = this.#nextContext++;
+    const p = this.#queue.then(async () => {
+      let refused: SspiError | null = null;
+      await this.#run(null, async () => {
+        const callId = this.#callId++;
+        const resp = await this.#bindLeg(
+          PTYPE_ALTER_CONTEXT,
+          callId,
+          0,
+          [{
+            contextId: id,
+            abstractSyntax: iface,
+            transferSyntaxes: [NDR20_SYNTAX],
+          }],
+          null,
+        );
+        const r = (resp as BindAckPdu).results[0];
+        if (r.result !== 0) {
+          refused = contextRejectedError(
+            r.reason,
+            `${iface.uuid} v${iface.version.join(".")}`,
+            this.where,
+          );
+        } else if (r.transferSyntax.uuid !== NDR20_SYNTAX.uuid) {
+          throw invalid(
+            `${this.where} accepted a transfer syntax other than NDR`,
+          );
+        }
+      });
+      if (refused) throw refused;
+      this.#contexts.add(id);
+      return id;
+    });
     this.#queue = p.catch(() => {});
     return p;
   }
@@ -376,7 +430,11 @@ export class RpcClient {
     }
   }
 
-  async #exchange(opnum: number, stub: Uint8Array): Promise<Uint8Array> {
+  async #exchange(
+    opnum: number,
+    stub: Uint8Array,
+    context: number,
+  ): Promise<Uint8Array> {
     const callId = this.#callId++;
     for (
       const pdu of requestFragments(
@@ -385,6 +443,7 @@ export class RpcClient {
         stub,
         this.#sendFrag,
         this.#auth,
+        context,
       )
     ) {
       await writeAll(this.#stream, pdu, this.where);
@@ -418,7 +477,7 @@ export class RpcClient {
       if (!!(pdu.flags & PFC_FIRST_FRAG) !== first) {
         throw invalid(`${this.where} sent response fragments out of order`);
       }
-      const data = this.#unprotect(pdu, raw);
+      const data = this.#unprotect(pdu, raw, context);
       size += data.length;
       wire += pdu.stub.length;
       if (size > this.#maxResponse || wire > 2 * this.#maxResponse) {
@@ -433,9 +492,9 @@ export class RpcClient {
   }
 
   /** A response fragment's stub data, checked (and unsealed) by the provider. */
-  #unprotect(pdu: ResponsePdu, raw: Uint8Array): Uint8Array {
+  #unprotect(pdu: ResponsePdu, raw: Uint8Array, context: number): Uint8Array {
     const auth = this.#auth;
-    if (pdu.contextId !== CONTEXT_ID) {
+    if (pdu.contextId !== context) {
       throw invalid(`${this.where} answered for context ${pdu.contextId}`);
     }
     if (!auth) {

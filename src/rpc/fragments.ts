@@ -49,13 +49,14 @@ export function requestFragments(
   stub: Uint8Array,
   maxFrag: number,
   auth: PduProtection | null,
+  contextId = CONTEXT_ID,
 ): Generator<Uint8Array> {
   return fragments(stub, maxFrag, auth, (flags, allocHint, data, auth) => ({
     type: PTYPE_REQUEST,
     flags,
     callId,
     allocHint,
-    contextId: CONTEXT_ID,
+    contextId,
     opnum,
     object: null,
     stub: data,

@@ -406,3 +406,51 @@ Deno.test("rpc server: several interfaces on one port, each call to its own hand
     await server.close();
   }
 });
+
+Deno.test("rpc client: a second interface bound on the same connection (alter_context), under the same security context", async () => {
+  const other = {
+    uuid: "12345778-1234-abcd-ef00-0123456789ac",
+    version: [1, 0] as const,
+  };
+  const server = RpcServer.listen({
+    packages: { NTLM: USERS },
+    interfaces: [
+      {
+        iface: RPCECHO,
+        handler: ({ clientName }) => Uint8Array.of(1, clientName!.length),
+      },
+      { iface: other, handler: ({ authLevel }) => Uint8Array.of(2, authLevel) },
+    ],
+  });
+  using auth = new SspiRpcAuth({
+    username: "alice",
+    domain: "EXAMPLE",
+    password: "pw",
+  });
+  const rpc = await RpcClient.connect({
+    host: "127.0.0.1",
+    port: server.port,
+    iface: RPCECHO,
+    auth,
+  });
+  try {
+    const second = await rpc.bindInterface(other);
+    assert.equal(second, 1);
+    assert.deepEqual([...await rpc.call(0, new Uint8Array(4))], [1, 13]);
+    assert.deepEqual([...await rpc.call(0, new Uint8Array(4), second)], [2, 6]);
+    assert.deepEqual([...await rpc.call(0, new Uint8Array(4))], [1, 13]);
+    // An interface the server does not serve: refused, the connection goes on.
+    await assert.rejects(
+      rpc.bindInterface({
+        uuid: "00000000-1111-2222-3333-444444444444",
+        version: [1, 0],
+      }),
+      (e) => e instanceof SspiError,
+    );
+    assert.deepEqual([...await rpc.call(0, new Uint8Array(4), second)], [2, 6]);
+    assert.throws(() => rpc.call(0, new Uint8Array(4), 7), RangeError);
+  } finally {
+    rpc.close();
+    await server.close();
+  }
+});
