@@ -10,7 +10,6 @@ import {
   RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
   RPC_C_AUTHN_LEVEL_PKT_PRIVACY,
 } from "../../src/rpc/auth.ts";
-import { type RpcCall, RpcServer } from "../../src/rpc/server.ts";
 import { QueryContextAttributes } from "../../src/sspi/api.ts";
 import { SECPKG_ATTR_PAC_LOGON_INFO } from "../../src/packages/kerberos/pac.ts";
 import {
@@ -21,32 +20,43 @@ import {
   sambaPeerTest,
 } from "../peers/availability.ts";
 import { KDC_INSTALL_HINT, kdcAvailable, startKdc } from "../peers/mit_kdc.ts";
-import { echoServer, RPCECHO } from "./_echo_server.ts";
+import { echoServer } from "./_echo_server.ts";
+
+/**
+ * Runs a peer client script (in `tests/peers/`) with `python` and reads the JSON line
+ * it prints last; the script itself must not fail.
+ */
+async function runPeer(
+  python: string,
+  script: string,
+  args: readonly string[],
+  env?: Record<string, string>,
+) {
+  const o = await new Deno.Command(python, {
+    args: [new URL(`../peers/${script}`, import.meta.url).pathname, ...args],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(o.success, new TextDecoder().decode(o.stderr));
+  return JSON.parse(
+    new TextDecoder().decode(o.stdout).trim().split("\n").pop()!,
+  );
+}
 
 await sambaPeerTest(
   "rpc server: Samba's client (rpcecho) binds with NTLM, SPNEGO and its default, signed and sealed",
   async () => {
     const { python } = await sambaPeerStatus();
     const { server, calls } = echoServer();
-    const script = new URL("../peers/samba_rpcecho_client.py", import.meta.url)
-      .pathname;
-    const run = async (flags: string, password = "pw") => {
-      const o = await new Deno.Command(python!, {
-        args: [
-          script,
-          String(server.port),
-          flags,
-          "alice",
-          "EXAMPLE",
-          password,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const out = new TextDecoder().decode(o.stdout).trim().split("\n").pop()!;
-      assert.ok(o.success, new TextDecoder().decode(o.stderr));
-      return JSON.parse(out);
-    };
+    const run = (flags: string, password = "pw") =>
+      runPeer(python!, "samba_rpcecho_client.py", [
+        String(server.port),
+        flags,
+        "alice",
+        "EXAMPLE",
+        password,
+      ]);
     try {
       for (
         const [flags, pkg] of [
@@ -91,26 +101,14 @@ await pythonPeerTest(
   async () => {
     const { python } = await pythonPeerStatus("impacket");
     const { server, calls } = echoServer();
-    const script = new URL("../peers/impacket_rpc_client.py", import.meta.url)
-      .pathname;
-    const run = async (level: string, password = "pw") => {
-      const o = await new Deno.Command(python!, {
-        args: [
-          script,
-          String(server.port),
-          level,
-          "alice",
-          "EXAMPLE",
-          password,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.ok(o.success, new TextDecoder().decode(o.stderr));
-      return JSON.parse(
-        new TextDecoder().decode(o.stdout).trim().split("\n").pop()!,
-      );
-    };
+    const run = (level: string, password = "pw") =>
+      runPeer(python!, "impacket_rpc_client.py", [
+        String(server.port),
+        level,
+        "alice",
+        "EXAMPLE",
+        password,
+      ]);
     try {
       for (const level of ["seal", "sign"]) {
         calls.length = 0;
@@ -139,15 +137,10 @@ await sambaPeerTest(
     const { python } = await sambaPeerStatus();
     const kdc = await startKdc("alice", "Secret-Passw0rd", ["host/localhost"]);
     const keytab = { Keytab: kdc.env.KRB5_KTNAME.replace(/^FILE:/, "") };
-    const calls: Omit<RpcCall, "stub" | "context">[] = [];
-    const server = RpcServer.listen({
-      iface: RPCECHO,
+    const { server, calls } = echoServer({
       packages: { Kerberos: keytab, Negotiate: keytab },
-      minLevel: RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
-      handler: (call) => {
-        const { stub, context, ...seen } = call;
-        calls.push(seen);
-        // What a handler can learn beyond the name: the ticket's PAC.
+      // What a handler can learn beyond the name: the ticket's PAC.
+      inspect: ({ context }) => {
         const pac = { value: null as unknown };
         assert.equal(
           QueryContextAttributes(
@@ -158,21 +151,8 @@ await sambaPeerTest(
           0,
         );
         assert.equal((pac.value as { ClientName: string }).ClientName, "alice");
-        const v = new DataView(stub.buffer, stub.byteOffset, stub.byteLength);
-        if (call.opnum === 0) {
-          const out = new Uint8Array(4);
-          new DataView(out.buffer).setUint32(0, v.getUint32(0, true) + 1, true);
-          return out;
-        }
-        const n = v.getUint32(0, true);
-        const out = new Uint8Array(4 + n);
-        out.set(stub.subarray(0, 4));
-        out.set(stub.subarray(8), 4);
-        return out;
       },
     });
-    const script = new URL("../peers/samba_rpcecho_client.py", import.meta.url)
-      .pathname;
     try {
       for (
         const [flags, pkg] of [
@@ -183,9 +163,10 @@ await sambaPeerTest(
         ] as const
       ) {
         calls.length = 0;
-        const o = await new Deno.Command(python!, {
-          args: [
-            script,
+        const out = await runPeer(
+          python!,
+          "samba_rpcecho_client.py",
+          [
             String(server.port),
             flags,
             "alice",
@@ -193,14 +174,9 @@ await sambaPeerTest(
             "Secret-Passw0rd",
             "EXAMPLE.TEST",
           ],
-          env: kdc.env,
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        const out = new TextDecoder().decode(o.stdout).trim().split("\n")
-          .pop()!;
-        assert.ok(o.success, new TextDecoder().decode(o.stderr));
-        assert.deepEqual(JSON.parse(out), {
+          kdc.env,
+        );
+        assert.deepEqual(out, {
           ok: true,
           add_one: 42,
           echo_small: [1, 2, 3, 4, 5],

@@ -6,7 +6,6 @@
 // one client PDU mutated end the connection, not the server; idle connections and
 // connections beyond maxConnections are closed; several interfaces on one port.
 import assert from "node:assert/strict";
-import { RpcClient } from "../../src/rpc/client.ts";
 import { RpcFaultError } from "../../src/rpc/errors.ts";
 import {
   decodePdu,
@@ -21,7 +20,7 @@ import {
 } from "../../src/rpc/auth.ts";
 import { RpcServer } from "../../src/rpc/server.ts";
 import { withoutVerificationTrailer } from "../../src/rpc/server_connection.ts";
-import { SspiRpcAuth } from "../../src/rpc/sspi_auth.ts";
+import type { SspiRpcAuth } from "../../src/rpc/sspi_auth.ts";
 import { SspiError } from "../../src/sspi/errors.ts";
 import {
   SEC_E_LOGON_DENIED,
@@ -29,7 +28,16 @@ import {
 } from "../../src/sspi/status.ts";
 import type { RpcConnector } from "../../src/rpc/stream.ts";
 import { FUZZ_SEED, fuzzIterations, mutate, rng } from "../_fuzz.ts";
-import { echoServer, hungUp, raw, RPCECHO, USERS } from "./_echo_server.ts";
+import {
+  aliceAuth,
+  connectTo,
+  echoServer,
+  hungUp,
+  OTHER,
+  raw,
+  RPCECHO,
+  USERS,
+} from "./_echo_server.ts";
 
 Deno.test("rpc server: our client with NTLM and Negotiate, header signing or not; refusals", async () => {
   const { server, calls } = echoServer();
@@ -43,27 +51,13 @@ Deno.test("rpc server: our client with NTLM and Negotiate, header signing or not
     return s;
   };
   const connect = (auth: SspiRpcAuth | null, iface = RPCECHO) =>
-    RpcClient.connect({
-      host: "127.0.0.1",
-      port: server.port,
-      iface,
-      auth,
-      timeoutMs: 5000,
-    });
+    connectTo(server, auth, { iface });
   const authOf = (
     pkg: string,
     level: number,
     headerSigning = true,
     password = "pw",
-  ) =>
-    new SspiRpcAuth({
-      package: pkg,
-      level,
-      username: "alice",
-      domain: "EXAMPLE",
-      password,
-      headerSigning,
-    });
+  ) => aliceAuth({ package: pkg, level, headerSigning, password });
   try {
     for (const pkg of ["NTLM", "Negotiate"]) {
       for (
@@ -130,33 +124,18 @@ Deno.test("rpc server: our client with NTLM and Negotiate, header signing or not
     // An interface it does not serve.
     using other = authOf("NTLM", RPC_C_AUTHN_LEVEL_PKT_PRIVACY);
     await assert.rejects(
-      connect(other, {
-        uuid: "12345778-1234-abcd-ef00-0123456789ac",
-        version: [1, 0],
-      }),
+      connect(other, OTHER),
       (e) => e instanceof SspiError,
     );
   } finally {
     await server.close();
   }
   // A server that wants privacy refuses integrity.
-  const strict = echoServer(RPC_C_AUTHN_LEVEL_PKT_PRIVACY);
+  const strict = echoServer({ minLevel: RPC_C_AUTHN_LEVEL_PKT_PRIVACY });
   try {
-    using signOnly = new SspiRpcAuth({
-      package: "NTLM",
-      level: RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
-      username: "alice",
-      domain: "EXAMPLE",
-      password: "pw",
-    });
+    using signOnly = aliceAuth({ level: RPC_C_AUTHN_LEVEL_PKT_INTEGRITY });
     await assert.rejects(
-      RpcClient.connect({
-        host: "127.0.0.1",
-        port: strict.server.port,
-        iface: RPCECHO,
-        auth: signOnly,
-        timeoutMs: 5000,
-      }),
+      connectTo(strict.server, signOnly),
       (e) =>
         e instanceof SspiError &&
         (e.status === SEC_E_LOGON_DENIED ||
@@ -217,22 +196,10 @@ Deno.test(`rpc server: mutated client PDUs end connections, never the server (se
           close: () => conn.close(),
         };
       };
-      using auth = new SspiRpcAuth({
-        package: i % 2 ? "NTLM" : "Negotiate",
-        username: "alice",
-        domain: "EXAMPLE",
-        password: "pw",
-      });
+      using auth = aliceAuth({ package: i % 2 ? "NTLM" : "Negotiate" });
       let outcome = "OK";
       try {
-        const rpc = await RpcClient.connect({
-          host: "127.0.0.1",
-          port: server.port,
-          iface: RPCECHO,
-          auth,
-          timeoutMs: 300,
-          connect,
-        });
+        const rpc = await connectTo(server, auth, { timeoutMs: 300, connect });
         try {
           await rpc.call(0, Uint8Array.of(1, 0, 0, 0));
         } finally {
@@ -246,18 +213,8 @@ Deno.test(`rpc server: mutated client PDUs end connections, never the server (se
     }
     console.log(`${n} mutated client exchanges (seed ${FUZZ_SEED}):`, seen);
     // The server still serves.
-    using auth = new SspiRpcAuth({
-      package: "NTLM",
-      username: "alice",
-      domain: "EXAMPLE",
-      password: "pw",
-    });
-    const rpc = await RpcClient.connect({
-      host: "127.0.0.1",
-      port: server.port,
-      iface: RPCECHO,
-      auth,
-    });
+    using auth = aliceAuth();
+    const rpc = await connectTo(server, auth);
     assert.deepEqual(
       await rpc.call(0, Uint8Array.of(1, 0, 0, 0)),
       Uint8Array.of(2, 0, 0, 0),
@@ -365,10 +322,7 @@ Deno.test("rpc server: connections beyond maxConnections are closed as they come
 });
 
 Deno.test("rpc server: several interfaces on one port, each call to its own handler", async () => {
-  const other = {
-    uuid: "12345778-1234-abcd-ef00-0123456789ac",
-    version: [1, 0] as const,
-  };
+  const other = OTHER;
   const server = RpcServer.listen({
     packages: { NTLM: USERS },
     interfaces: [
@@ -381,17 +335,8 @@ Deno.test("rpc server: several interfaces on one port, each call to its own hand
   });
   try {
     for (const [iface, want] of [[RPCECHO, [1]], [other, [2, 1]]] as const) {
-      using auth = new SspiRpcAuth({
-        username: "alice",
-        domain: "EXAMPLE",
-        password: "pw",
-      });
-      const rpc = await RpcClient.connect({
-        host: "127.0.0.1",
-        port: server.port,
-        iface,
-        auth,
-      });
+      using auth = aliceAuth();
+      const rpc = await connectTo(server, auth, { iface });
       try {
         assert.deepEqual([...await rpc.call(0, new Uint8Array(4))], want);
       } finally {
@@ -408,10 +353,7 @@ Deno.test("rpc server: several interfaces on one port, each call to its own hand
 });
 
 Deno.test("rpc client: a second interface bound on the same connection (alter_context), under the same security context", async () => {
-  const other = {
-    uuid: "12345778-1234-abcd-ef00-0123456789ac",
-    version: [1, 0] as const,
-  };
+  const other = OTHER;
   const server = RpcServer.listen({
     packages: { NTLM: USERS },
     interfaces: [
@@ -422,17 +364,8 @@ Deno.test("rpc client: a second interface bound on the same connection (alter_co
       { iface: other, handler: ({ authLevel }) => Uint8Array.of(2, authLevel) },
     ],
   });
-  using auth = new SspiRpcAuth({
-    username: "alice",
-    domain: "EXAMPLE",
-    password: "pw",
-  });
-  const rpc = await RpcClient.connect({
-    host: "127.0.0.1",
-    port: server.port,
-    iface: RPCECHO,
-    auth,
-  });
+  using auth = aliceAuth();
+  const rpc = await connectTo(server, auth);
   try {
     const second = await rpc.bindInterface(other);
     assert.equal(second, 1);
