@@ -86,6 +86,40 @@ async function readUntil(
 const KEYMAT = /Keying material: ([0-9A-F]+)/;
 const LABEL = "EXPERIMENTAL-schannel-test";
 
+/**
+ * Our side of a handshake with an OpenSSL tool over `conn`, `step` being our ISC or
+ * ASC call; the first call is followed by asking for `len` bytes of keying material
+ * under `LABEL`.
+ */
+function handshakeAskingKeys(
+  conn: Deno.Conn,
+  ctx: CtxtHandle,
+  step: (first: boolean, input: Uint8Array | null) => ReturnType<typeof isc>,
+  client: boolean,
+  len: number,
+  what: string,
+) {
+  let first = true;
+  return within(
+    pump(conn, (input) => {
+      const r = step(first, input);
+      if (first) {
+        assert.equal(
+          SetContextAttributes(
+            ctx,
+            SECPKG_ATTR_KEYING_MATERIAL_INFO,
+            info(LABEL, len),
+          ),
+          SEC_E_OK,
+        );
+      }
+      first = false;
+      return r;
+    }, client),
+    what,
+  );
+}
+
 for (const version of ["-tls1_3", "-tls1_2"]) {
   for (const len of [32, 100]) {
     kmTest(
@@ -110,23 +144,12 @@ for (const version of ["-tls1_3", "-tls1_2"]) {
           const conn = await connectWhenUp(port);
           const cred = acquire("client", { RootCertificates: p.rsaCa.cert });
           const ctx = new CtxtHandle();
-          let first = true;
-          await within(
-            pump(conn, (input) => {
-              const r = isc(cred, ctx, first, "localhost", input);
-              if (first) {
-                assert.equal(
-                  SetContextAttributes(
-                    ctx,
-                    SECPKG_ATTR_KEYING_MATERIAL_INFO,
-                    info(LABEL, len),
-                  ),
-                  SEC_E_OK,
-                );
-              }
-              first = false;
-              return r;
-            }, true),
+          await handshakeAskingKeys(
+            conn,
+            ctx,
+            (first, input) => isc(cred, ctx, first, "localhost", input),
+            true,
+            len,
             "handshake with openssl s_server",
           );
           const ours = hex(material(ctx)).toUpperCase();
@@ -174,23 +197,12 @@ for (const version of ["-tls1_3", "-tls1_2"]) {
           const printed = readUntil(child.stdout, KEYMAT);
           const conn = await within(listener.accept(), "s_client connecting");
           const ctx = new CtxtHandle();
-          let first = true;
-          await within(
-            pump(conn, (input) => {
-              const r = asc(cred, ctx, first, input!);
-              if (first) {
-                assert.equal(
-                  SetContextAttributes(
-                    ctx,
-                    SECPKG_ATTR_KEYING_MATERIAL_INFO,
-                    info(LABEL, len),
-                  ),
-                  SEC_E_OK,
-                );
-              }
-              first = false;
-              return r;
-            }, false),
+          await handshakeAskingKeys(
+            conn,
+            ctx,
+            (first, input) => asc(cred, ctx, first, input!),
+            false,
+            len,
             "handshake with openssl s_client",
           );
           const ours = hex(material(ctx)).toUpperCase();
