@@ -286,6 +286,22 @@ export class Tally {
   }
 }
 
+/** Prints a run's tally: `n` of `what` since `t0`, statuses and tolerated cases. */
+export function report(
+  n: number,
+  what: string,
+  t0: number,
+  statuses: Tally,
+  tolerated: Tally,
+): void {
+  console.log(
+    `${n} ${what} in ${(performance.now() - t0).toFixed(0)} ms: ${statuses}` +
+      (tolerated.counts.size
+        ? `; not changed or OK tolerated: ${tolerated}`
+        : ""),
+  );
+}
+
 /**
  * Asserts `s` is a status and not SEC_E_INTERNAL_ERROR (a package exception); call it
  * right after the call, before another one replaces `lastErrorDetail`.

@@ -31,6 +31,7 @@ import {
   isc,
   mutate,
   N_MSG,
+  report,
   SEED,
   serverCred,
   st,
@@ -262,14 +263,7 @@ Deno.test(`Kerberos fuzz d: ${N_MSG} mutated Wrap and MIC tokens into DecryptMes
       FreeCredentialsHandle(client);
       FreeCredentialsHandle(server);
     }
-    console.log(
-      `${N_MSG} messages in ${
-        (performance.now() - t0).toFixed(0)
-      } ms: ${statuses}` +
-        (tolerated.counts.size
-          ? `; not changed or OK tolerated: ${tolerated}`
-          : ""),
-    );
+    report(N_MSG, "messages", t0, statuses, tolerated);
   }));
 
 function join(a: Uint8Array, b: Uint8Array): Uint8Array {
