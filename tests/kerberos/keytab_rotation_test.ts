@@ -6,6 +6,7 @@
 // file again no more than once a second.
 import assert from "node:assert/strict";
 import {
+  ASC_REQ_EXTENDED_ERROR,
   CtxtHandle,
   DeleteSecurityContext,
   FreeCredentialsHandle,
@@ -37,7 +38,6 @@ import {
 } from "./_kdc_helpers.ts";
 
 const st = (s: number) => statusName(s);
-const ASC_REQ_EXTENDED_ERROR = 0x8000;
 
 /** The kvnos the keytab holds for the service. */
 async function kvnos(kdc: MitKdc): Promise<number[]> {

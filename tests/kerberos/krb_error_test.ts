@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import {
+  ASC_REQ_EXTENDED_ERROR,
   ASC_RET_EXTENDED_ERROR,
   CtxtHandle,
   DeleteSecurityContext,
@@ -55,7 +56,6 @@ import {
 } from "./_kdc_helpers.ts";
 
 const st = (s: number) => statusName(s);
-const ASC_REQ_EXTENDED_ERROR = 0x8000;
 
 /** One AcceptSecurityContext with `flags` on a new context, deleted after. */
 function acceptWith(
