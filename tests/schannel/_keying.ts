@@ -23,7 +23,6 @@ export const pki = await testPki();
 export const hex = (b: Uint8Array) =>
   Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 export const TLS12_ONLY = 0x800 | 0x400; // SP_PROT_TLS1_2_CLIENT | _SERVER
-export const SEC_E_INCOMPLETE_MESSAGE = 0x80090318;
 
 export function info(
   label: string,

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import {
   CtxtHandle,
   DeleteSecurityContext,
+  SEC_E_INCOMPLETE_MESSAGE,
   SEC_E_OK,
   SEC_I_CONTINUE_NEEDED,
   SECPKG_ATTR_KEYING_MATERIAL_INFO,
@@ -21,14 +22,7 @@ import {
   OpensslEndpoint,
   opensslFfiTest,
 } from "../peers/openssl_ffi.ts";
-import {
-  hex,
-  info,
-  kmTest,
-  material,
-  pki,
-  SEC_E_INCOMPLETE_MESSAGE,
-} from "./_keying.ts";
+import { hex, info, kmTest, material, pki } from "./_keying.ts";
 
 // Against OpenSSL: s_server/s_client print "Keying material: <HEX>".
 
