@@ -209,19 +209,12 @@ export class RpcClient {
     const p = this.#queue.then(async () => {
       let refused: SspiError | null = null;
       await this.#run(null, async () => {
-        const callId = this.#callId++;
-        const resp = await this.#bindLeg(
-          PTYPE_ALTER_CONTEXT,
-          callId,
-          0,
-          [{
-            contextId: id,
-            abstractSyntax: iface,
-            transferSyntaxes: [NDR20_SYNTAX],
-          }],
-          null,
-        );
-        const r = (resp as BindAckPdu).results[0];
+        const resp = await this.#alterLeg([{
+          contextId: id,
+          abstractSyntax: iface,
+          transferSyntaxes: [NDR20_SYNTAX],
+        }], null);
+        const r = resp.results[0];
         if (r.result !== 0) {
           refused = contextRejectedError(
             r.reason,
@@ -333,19 +326,29 @@ export class RpcClient {
       if (legs >= MAX_LEGS) {
         throw invalid(`${this.where} kept the authentication going`);
       }
-      const resp = await this.#bindLeg(
-        PTYPE_ALTER_CONTEXT,
-        this.#callId++,
-        0,
-        contexts,
-        leg.token,
-      );
-      if (resp.type !== PTYPE_ALTER_CONTEXT_RESP || resp.results[0]?.result) {
+      const resp = await this.#alterLeg(contexts, leg.token);
+      if (resp.results[0].result) {
         throw invalid(`${this.where} did not answer an alter_context`);
       }
       reply = this.#verifierOf(resp);
     }
     this.#checkFragments(ack.maxRecvFrag);
+  }
+
+  /** An alter_context and its alter_context_resp. */
+  async #alterLeg(
+    contexts: BindPdu["contexts"],
+    token: Uint8Array | null,
+  ): Promise<BindAckPdu> {
+    const callId = this.#callId++;
+    // #bindLeg answers an alter_context with an alter_context_resp only.
+    return await this.#bindLeg(
+      PTYPE_ALTER_CONTEXT,
+      callId,
+      0,
+      contexts,
+      token,
+    ) as BindAckPdu;
   }
 
   /** Sends a bind or alter_context and reads its answer (a bind_nak only for a bind). */
