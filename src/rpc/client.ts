@@ -160,7 +160,8 @@ export class RpcClient {
     const ms = options.timeoutMs ?? 10_000;
     const where = `${host}:${port}`;
     const opening = (options.connect ?? tcpConnect)(host, port).catch((e) => {
-      throw unreachable(where, e);
+      // A connector's own SSPI failure (an SMB logon refused) stays what it is.
+      throw e instanceof SspiError ? e : unreachable(where, e);
     });
     const stream = await bounded(opening, ms, where, "connect", () => {
       opening.then((s) => s.close(), () => {});

@@ -30,12 +30,19 @@ export function tcpConnect(hostname: string, port: number): Promise<RpcStream> {
   return connect(hostname, port);
 }
 
-/** `e` (a network error) as an SspiError naming `where`. */
-export function unreachable(where: string, e: unknown): SspiError {
+/**
+ * `e` (a network error) as an SspiError naming `where`, a `kind` of server ("RPC
+ * server", "SMB server").
+ */
+export function unreachable(
+  where: string,
+  e: unknown,
+  kind = "RPC server",
+): SspiError {
   const why = e instanceof Error ? e.message : String(e);
   return new SspiError(
     SEC_E_NO_AUTHENTICATING_AUTHORITY,
-    `RPC server ${where} cannot be reached: ${why}`,
+    `${kind} ${where} cannot be reached: ${why}`,
     { cause: e },
   );
 }
@@ -50,6 +57,7 @@ export async function bounded<T>(
   where: string,
   what: string,
   abandon: () => void,
+  kind = "RPC server",
 ): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -58,7 +66,7 @@ export async function bounded<T>(
       reject(
         new SspiError(
           SEC_E_NO_AUTHENTICATING_AUTHORITY,
-          `RPC server ${where}: no answer to the ${what} within ${ms} ms`,
+          `${kind} ${where}: no answer to the ${what} within ${ms} ms`,
         ),
       );
     }, ms);
@@ -79,6 +87,7 @@ export async function writeAll(
   s: RpcStream,
   b: Uint8Array,
   where: string,
+  kind = "RPC server",
 ): Promise<void> {
   try {
     for (let at = 0; at < b.length;) {
@@ -86,7 +95,7 @@ export async function writeAll(
       at += typeof n === "number" && n > 0 ? n : b.length - at;
     }
   } catch (e) {
-    throw unreachable(where, e);
+    throw unreachable(where, e, kind);
   }
 }
 
@@ -95,16 +104,17 @@ export async function readFull(
   s: RpcStream,
   b: Uint8Array,
   where: string,
+  kind = "RPC server",
 ): Promise<void> {
   for (let at = 0; at < b.length;) {
     let got: number | null;
     try {
       got = await s.read(b.subarray(at));
     } catch (e) {
-      throw unreachable(where, e);
+      throw unreachable(where, e, kind);
     }
     if (got === null) {
-      throw unreachable(where, new Error("the connection was closed"));
+      throw unreachable(where, new Error("the connection was closed"), kind);
     }
     at += got;
   }

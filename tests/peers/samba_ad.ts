@@ -54,6 +54,11 @@ export interface SambaDcOptions {
    * `"[kdc]\n enable_unarmored_pa_enc_timestamp = false\n"`.
    */
   kdcKrb5Conf?: string;
+  /**
+   * Also serve SMB (Samba's `s3fs` service: smbd, with the DC's named pipes on
+   * IPC$) on a free port, given as `smbPort`.
+   */
+  smb?: boolean;
 }
 
 /** A running Samba AD DC. */
@@ -62,6 +67,8 @@ export interface SambaDc {
   kdc: string;
   /** The kpasswd service (RFC 3244), `127.0.0.1:port`. */
   kpasswd: string;
+  /** SMB's port on 127.0.0.1 with the `smb` option, else 0. */
+  smbPort: number;
   /** The LDAP port on 127.0.0.1 (389). */
   ldapPort: number;
   /** The LDAPS port on 127.0.0.1 (636), with Samba's self-signed certificate. */
@@ -164,6 +171,7 @@ export async function startSambaDc(
   const conf = `${dir}/etc/smb.conf`;
   const kdcPort = freePort();
   const kpasswdPort = freePort();
+  const smbPort = options.smb ? freePort() : 0;
   let child: Deno.ChildProcess | null = null;
   const tool = (...args: string[]) => run("samba-tool", [...args, "-s", conf]);
   const cleanup = async () => {
@@ -196,7 +204,10 @@ export async function startSambaDc(
       "--host-ip=127.0.0.1",
       "--option=interfaces=127.0.0.1",
       "--option=bind interfaces only=yes",
-      "--option=server services=ldap kdc rpc",
+      `--option=server services=ldap kdc rpc${
+        options.smb ? " s3fs winbindd" : ""
+      }`,
+      ...(options.smb ? [`--option=smb ports=${smbPort}`] : []),
       `--option=krb5 port=${kdcPort}`,
       `--option=kpasswd port=${kpasswdPort}`,
       `--option=log file=${dir}/log.%m`,
@@ -265,7 +276,9 @@ export async function startSambaDc(
     child = proc;
     await waitForPort(kdcPort, proc, `${dir}/samba.log`);
     await waitForPort(389, proc, `${dir}/samba.log`);
+    if (smbPort) await waitForPort(smbPort, proc, `${dir}/samba.log`);
     return {
+      smbPort,
       kdc: `127.0.0.1:${kdcPort}`,
       kpasswd: `127.0.0.1:${kpasswdPort}`,
       ldapPort: 389,

@@ -1,0 +1,491 @@
+/**
+ * An SMB2 session (MS-SMB2 3.2): one TCP connection to port 445, the SMB 2.1 dialect,
+ * a session set up with an SSPI client context (Negotiate by default, as Windows'
+ * SMB client does: SPNEGO tokens in SESSION_SETUP, target `cifs/<host>`), and every
+ * later request signed and every response checked with the session key
+ * (HMAC-SHA256, MS-SMB2 3.1.4.1). It exists to reach named pipes: DCE/RPC over SMB
+ * (`ncacn_np`), see `pipe.ts`.
+ *
+ * @module
+ */
+import { client, type ClientOptions } from "../friendly/context.ts";
+import type { SecurityContext } from "../friendly/context.ts";
+import { hmacSha256 } from "../crypto/mod.ts";
+import { randomBytes } from "../crypto/mod.ts";
+import {
+  bounded,
+  readFull,
+  type RpcConnector,
+  type RpcStream,
+  tcpConnect,
+  unreachable,
+  writeAll,
+} from "../rpc/stream.ts";
+import { SspiError } from "../sspi/errors.ts";
+import {
+  SEC_E_LOGON_DENIED,
+  SEC_E_MESSAGE_ALTERED,
+  SEC_E_NO_AUTHENTICATING_AUTHORITY,
+} from "../sspi/status.ts";
+import { constantTimeEqual } from "../util/bytes.ts";
+import { malformed, SmbStatusError } from "./errors.ts";
+import {
+  emptyRequest,
+  markSigned,
+  negotiateRequest,
+  readHeader,
+  readNegotiate,
+  readSessionSetup,
+  readTreeConnect,
+  type RequestHeader,
+  type ResponseHeader,
+  sessionSetupRequest,
+  SIGNATURE_OFFSET,
+  SMB2_DIALECT_21,
+  SMB2_FLAGS_ASYNC_COMMAND,
+  SMB2_FLAGS_SIGNED,
+  SMB2_HEADER_SIZE,
+  SMB2_LOGOFF,
+  SMB2_NEGOTIATE,
+  SMB2_SESSION_SETUP,
+  SMB2_SHARE_TYPE_PIPE,
+  SMB2_TREE_CONNECT,
+  SMB2_TREE_DISCONNECT,
+  STATUS_MORE_PROCESSING_REQUIRED,
+  STATUS_PENDING,
+  STATUS_SUCCESS,
+  treeConnectRequest,
+} from "./wire.ts";
+
+/** What {@linkcode SmbSession.connect} needs: the server and the client's credentials. */
+export interface SmbSessionOptions extends Omit<ClientOptions, "flags"> {
+  /** The server's host name (also the default SPN's host) or address. */
+  host: string;
+  /** Its TCP port (default 445). */
+  port?: number;
+  /** `"Negotiate"` (default), `"NTLM"` or `"Kerberos"`. */
+  package?: string;
+  /** The SPN for Kerberos and Negotiate (default `cifs/<host>`). */
+  target?: string;
+  /** Bounds the connect and each exchange, each on its own, in ms (default 10 000). */
+  timeoutMs?: number;
+  /** Opens the connection (default TCP through `Deno.connect` or `node:net`). */
+  connect?: RpcConnector;
+}
+
+/** SMB2 command names, for errors. */
+const NAMES = [
+  "NEGOTIATE",
+  "SESSION_SETUP",
+  "LOGOFF",
+  "TREE_CONNECT",
+  "TREE_DISCONNECT",
+  "CREATE",
+  "CLOSE",
+  "FLUSH",
+  "READ",
+  "WRITE",
+];
+/** Session setup legs the client goes along with. */
+const MAX_LEGS = 8;
+/** The largest message accepted from the server (a 64 KiB read and its header). */
+const MAX_MESSAGE = 65536 + 1024;
+/** Unrelated messages (oplock breaks, interim answers) skipped while waiting. */
+const MAX_SKIPPED = 64;
+/** Credits asked for with each request. */
+const CREDITS = 16;
+
+/**
+ * One authenticated, signed SMB2 session. Requests are queued and run one at a time.
+ * After a network error, a timeout, a malformed message or a response whose
+ * signature does not verify the connection is closed and every later request
+ * fails; after a failure status (an {@linkcode SmbStatusError}) it goes on.
+ *
+ * @example
+ * ```ts ignore
+ * import { openPipe, SmbSession } from "./mod.ts";
+ * const smb = await SmbSession.connect({
+ *   host: "dc1.example.com", username: "alice", domain: "EXAMPLE", password: "...",
+ * });
+ * try {
+ *   const tree = await smb.treeConnect("IPC$");
+ *   const pipe = await openPipe(smb, tree, "srvsvc");
+ *   pipe.close();
+ * } finally {
+ *   await smb.close();
+ * }
+ * ```
+ */
+export class SmbSession {
+  /** "host:port", as errors name the server. */
+  readonly where: string;
+  /** The server's host, as given. */
+  readonly host: string;
+  #stream: RpcStream;
+  #timeoutMs: number;
+  #key: Uint8Array | null = null;
+  #sessionId = 0n;
+  #messageId = 0n;
+  #credits = 1;
+  #queue: Promise<unknown> = Promise.resolve();
+  #busy = 0;
+  #failure: SspiError | null = null;
+  #maxRead = 65536;
+  #maxWrite = 65536;
+  #flags = 0;
+
+  private constructor(
+    stream: RpcStream,
+    host: string,
+    port: number,
+    ms: number,
+  ) {
+    this.where = `${host}:${port}`;
+    this.host = host;
+    this.#stream = stream;
+    this.#timeoutMs = ms;
+  }
+
+  /** The largest read the server takes, at most 64 KiB. */
+  get maxReadSize(): number {
+    return this.#maxRead;
+  }
+
+  /** The largest write the server takes, at most 64 KiB. */
+  get maxWriteSize(): number {
+    return this.#maxWrite;
+  }
+
+  /** `SessionFlags` of the session setup's answer (0: an authenticated user). */
+  get sessionFlags(): number {
+    return this.#flags;
+  }
+
+  /**
+   * Connects, negotiates SMB 2.1 and sets the session up with the credentials in
+   * `options`; a refused logon is `SEC_E_LOGON_DENIED`, a server that took it as a
+   * guest or anonymous logon too (signing needs an authenticated session key).
+   */
+  static async connect(options: SmbSessionOptions): Promise<SmbSession> {
+    const port = options.port ?? 445;
+    if (!Number.isInteger(port) || port <= 0 || port > 0xffff) {
+      throw new RangeError(`not a TCP port: ${port}`);
+    }
+    const ms = options.timeoutMs ?? 10_000;
+    const where = `${options.host}:${port}`;
+    const opening = (options.connect ?? tcpConnect)(options.host, port).catch(
+      (e) => {
+        throw unreachable(where, e, "SMB server");
+      },
+    );
+    const stream = await bounded(opening, ms, where, "connect", () => {
+      opening.then((s) => s.close(), () => {});
+    }, "SMB server");
+    const smb = new SmbSession(stream, options.host, port, ms);
+    try {
+      await smb.#negotiate();
+      await smb.#setUp(options);
+    } catch (e) {
+      smb.#stream.close();
+      smb.#wipe();
+      throw e;
+    }
+    return smb;
+  }
+
+  async #negotiate(): Promise<void> {
+    const [, m] = await this.exchange(
+      SMB2_NEGOTIATE,
+      (h) => negotiateRequest(h, randomBytes(16)),
+    );
+    const n = readNegotiate(m);
+    if (!n) throw this.#failWith(malformed(this.where, "malformed NEGOTIATE"));
+    if (n.dialect !== SMB2_DIALECT_21) {
+      throw this.#failWith(
+        malformed(
+          this.where,
+          `chose dialect 0x${n.dialect.toString(16)}, not the 2.1 offered`,
+        ),
+      );
+    }
+    this.#maxRead = Math.min(n.maxReadSize, 65536);
+    this.#maxWrite = Math.min(n.maxWriteSize, 65536);
+    if (this.#maxRead < 1024 || this.#maxWrite < 1024) {
+      throw this.#failWith(malformed(this.where, "reads or writes too small"));
+    }
+  }
+
+  async #setUp(options: SmbSessionOptions): Promise<void> {
+    using ctx = client({
+      ...options,
+      package: options.package ?? "Negotiate",
+      target: options.target ?? `cifs/${options.host}`,
+    });
+    let out = (await ctx.stepAsync(null)) ?? new Uint8Array(0);
+    for (let leg = 0;; leg++) {
+      if (leg === MAX_LEGS) {
+        throw this.#failWith(malformed(this.where, "too many session legs"));
+      }
+      const token = out;
+      const [h, m] = await this.exchange(
+        SMB2_SESSION_SETUP,
+        (rh) => sessionSetupRequest(rh, token),
+        0,
+        [STATUS_MORE_PROCESSING_REQUIRED],
+      );
+      if (this.#sessionId === 0n) this.#sessionId = h.sessionId;
+      const r = readSessionSetup(m);
+      if (!r || h.sessionId !== this.#sessionId || h.sessionId === 0n) {
+        throw this.#failWith(malformed(this.where, "malformed SESSION_SETUP"));
+      }
+      if (h.status === STATUS_MORE_PROCESSING_REQUIRED) {
+        const next = await ctx.stepAsync(r.token);
+        if (!next || next.length === 0) {
+          throw this.#failWith(
+            malformed(this.where, "asked for a token the package has not"),
+          );
+        }
+        out = next;
+        continue;
+      }
+      await this.#finish(ctx, r.token, r.sessionFlags, m);
+      return;
+    }
+  }
+
+  /** The session setup succeeded: the last token, the key, the signed answer. */
+  async #finish(
+    ctx: SecurityContext,
+    token: Uint8Array,
+    sessionFlags: number,
+    m: Uint8Array,
+  ): Promise<void> {
+    if (token.length > 0 || !ctx.complete) {
+      const extra = await ctx.stepAsync(token);
+      if ((extra && extra.length > 0) || !ctx.complete) {
+        throw this.#failWith(
+          malformed(this.where, "ended the session setup too early"),
+        );
+      }
+    }
+    if (sessionFlags & 3) {
+      throw new SspiError(
+        SEC_E_LOGON_DENIED,
+        `SMB server ${this.where} took the logon as a ${
+          sessionFlags & 1 ? "guest" : "anonymous"
+        } one`,
+      );
+    }
+    const key = ctx.sessionKey;
+    this.#key = new Uint8Array(16);
+    this.#key.set(key.subarray(0, 16));
+    key.fill(0);
+    this.#flags = sessionFlags;
+    this.#check(m);
+  }
+
+  /**
+   * Connects the tree `share` (`IPC$` for named pipes) and gives its tree id;
+   * a share that is not a pipe share is refused (for `openPipe`).
+   */
+  async treeConnect(share = "IPC$"): Promise<number> {
+    const [h, m] = await this.exchange(
+      SMB2_TREE_CONNECT,
+      (rh) => treeConnectRequest(rh, `\\\\${this.host}\\${share}`),
+    );
+    const type = readTreeConnect(m);
+    if (type === null) {
+      throw this.#failWith(malformed(this.where, "malformed TREE_CONNECT"));
+    }
+    if (type !== SMB2_SHARE_TYPE_PIPE) {
+      await this.treeDisconnect(h.treeId).catch(() => {});
+      throw new SmbStatusError(0xc00000cc, this.where, "TREE_CONNECT");
+    }
+    return h.treeId;
+  }
+
+  /** Disconnects the tree `treeId`. */
+  async treeDisconnect(treeId: number): Promise<void> {
+    await this.exchange(SMB2_TREE_DISCONNECT, emptyRequest, treeId);
+  }
+
+  /**
+   * Sends one request built by `build` (given its header fields) on tree `treeId`
+   * and resolves with the response's header and whole message. A status other than
+   * success and `more` is an {@linkcode SmbStatusError}. Low-level: for the pipe.
+   */
+  exchange(
+    command: number,
+    build: (h: RequestHeader) => Uint8Array,
+    treeId = 0,
+    more: readonly number[] = [],
+  ): Promise<[ResponseHeader, Uint8Array]> {
+    const p = this.#queue.then(async () => {
+      if (this.#failure) throw this.#failure;
+      this.#busy++;
+      try {
+        const name = NAMES[command] ?? `command ${command}`;
+        const work = this.#roundTrip(command, build, treeId);
+        const [h, m] = await bounded(
+          work,
+          this.#timeoutMs,
+          this.where,
+          name,
+          () => this.#failWith(this.#timeout(name)),
+          "SMB server",
+        );
+        if (h.status !== STATUS_SUCCESS && !more.includes(h.status)) {
+          throw new SmbStatusError(h.status, this.where, name);
+        }
+        return [h, m] as [ResponseHeader, Uint8Array];
+      } catch (e) {
+        if (!(e instanceof SmbStatusError)) {
+          this.#failWith(
+            e instanceof SspiError
+              ? e
+              : unreachable(this.where, e, "SMB server"),
+          );
+        }
+        throw e;
+      } finally {
+        this.#busy--;
+      }
+    });
+    this.#queue = p.catch(() => {});
+    return p;
+  }
+
+  #timeout(what: string): SspiError {
+    return new SspiError(
+      SEC_E_NO_AUTHENTICATING_AUTHORITY,
+      `SMB server ${this.where}: no answer to the ${what} within ${this.#timeoutMs} ms`,
+    );
+  }
+
+  async #roundTrip(
+    command: number,
+    build: (h: RequestHeader) => Uint8Array,
+    treeId: number,
+  ): Promise<[ResponseHeader, Uint8Array]> {
+    if (this.#credits < 1) {
+      throw malformed(this.where, "granted no credits for another request");
+    }
+    const messageId = this.#messageId++;
+    this.#credits--;
+    const m = build({
+      command,
+      messageId,
+      treeId,
+      sessionId: this.#sessionId,
+      creditRequest: CREDITS,
+    });
+    const signed = this.#key !== null && command !== SMB2_SESSION_SETUP;
+    if (signed) this.#sign(m);
+    const frame = new Uint8Array(4 + m.length);
+    new DataView(frame.buffer).setUint32(0, m.length);
+    frame.set(m, 4);
+    await writeAll(this.#stream, frame, this.where, "SMB server");
+    for (let skipped = 0; skipped <= MAX_SKIPPED; skipped++) {
+      const r = await this.#readMessage();
+      const h = readHeader(r);
+      if (!h) throw malformed(this.where, "sent a message that is not SMB2");
+      if (h.messageId !== messageId) continue; // an oplock break, not ours
+      if (h.nextCommand !== 0) {
+        throw malformed(this.where, "compounded an answer to a single request");
+      }
+      if (h.command !== command) {
+        throw malformed(this.where, "answered another command");
+      }
+      this.#credits += h.credits;
+      if (h.status === STATUS_PENDING && h.flags & SMB2_FLAGS_ASYNC_COMMAND) {
+        continue; // an interim answer: the real one follows
+      }
+      if (signed) this.#check(r);
+      return [h, r];
+    }
+    throw malformed(this.where, "sent too many messages that are not answers");
+  }
+
+  async #readMessage(): Promise<Uint8Array> {
+    const len = new Uint8Array(4);
+    await readFull(this.#stream, len, this.where, "SMB server");
+    const n = new DataView(len.buffer).getUint32(0);
+    if (n > MAX_MESSAGE || n < SMB2_HEADER_SIZE) {
+      throw malformed(this.where, `sent a frame of ${n} bytes`);
+    }
+    const m = new Uint8Array(n);
+    await readFull(this.#stream, m, this.where, "SMB server");
+    return m;
+  }
+
+  /** Signs a request in place (MS-SMB2 3.1.4.1, SMB 2.x: HMAC-SHA256). */
+  #sign(m: Uint8Array): void {
+    markSigned(m);
+    const mac = hmacSha256(this.#key!, m);
+    m.set(mac.subarray(0, 16), SIGNATURE_OFFSET);
+    mac.fill(0);
+  }
+
+  /** Checks a response's signature; `SEC_E_MESSAGE_ALTERED` when it is missing or wrong. */
+  #check(m: Uint8Array): void {
+    const sig = m.slice(SIGNATURE_OFFSET, SIGNATURE_OFFSET + 16);
+    const flagged = (m[16] & SMB2_FLAGS_SIGNED) !== 0;
+    m.fill(0, SIGNATURE_OFFSET, SIGNATURE_OFFSET + 16);
+    const mac = hmacSha256(this.#key!, m);
+    m.set(sig, SIGNATURE_OFFSET);
+    const ok = constantTimeEqual(mac.subarray(0, 16), sig);
+    mac.fill(0);
+    if (!flagged || !ok) {
+      throw this.#failWith(
+        new SspiError(
+          SEC_E_MESSAGE_ALTERED,
+          `SMB server ${this.where}: ${
+            flagged
+              ? "a response's signature does not verify"
+              : "an unsigned response"
+          }`,
+        ),
+      );
+    }
+  }
+
+  /** Fails the session with `e` (closing the connection); returns `e`. */
+  #failWith(e: SspiError): SspiError {
+    if (!this.#failure) {
+      this.#failure = e;
+      this.#stream.close();
+      this.#wipe();
+    }
+    return e;
+  }
+
+  #wipe(): void {
+    this.#key?.fill(0);
+    this.#key = null;
+  }
+
+  /** Whether the session is still usable. */
+  get closed(): boolean {
+    return this.#failure !== null;
+  }
+
+  /**
+   * Logs off (when no request is under way, bounded by one second) and closes the
+   * connection; wipes the signing key. Later requests fail.
+   */
+  async close(): Promise<void> {
+    if (this.#failure) return;
+    if (this.#busy === 0 && this.#key) {
+      const saved = this.#timeoutMs;
+      this.#timeoutMs = Math.min(saved, 1000);
+      await this.exchange(SMB2_LOGOFF, emptyRequest).catch(() => {});
+      this.#timeoutMs = saved;
+    }
+    this.#failWith(
+      new SspiError(
+        SEC_E_NO_AUTHENTICATING_AUTHORITY,
+        `SMB session to ${this.where} is closed`,
+      ),
+    );
+  }
+}

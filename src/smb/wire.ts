@@ -1,0 +1,330 @@
+/**
+ * SMB2 wire formats (MS-SMB2 2.2) for what a named-pipe client sends and reads: the
+ * 64-byte sync header, the Direct TCP frame, and the NEGOTIATE, SESSION_SETUP,
+ * TREE_CONNECT, CREATE, READ, WRITE, CLOSE, TREE_DISCONNECT and LOGOFF bodies.
+ * Builders return whole messages (header and body; offsets in a body count from the
+ * header's first byte, as the protocol says); readers check every length and offset
+ * against the message before reading and return null for a malformed one.
+ *
+ * @module
+ */
+import { utf16le } from "../util/bytes.ts";
+
+/** SMB2 commands (MS-SMB2 2.2.1.2). */
+export const SMB2_NEGOTIATE = 0;
+/** SMB2 SESSION_SETUP. */
+export const SMB2_SESSION_SETUP = 1;
+/** SMB2 LOGOFF. */
+export const SMB2_LOGOFF = 2;
+/** SMB2 TREE_CONNECT. */
+export const SMB2_TREE_CONNECT = 3;
+/** SMB2 TREE_DISCONNECT. */
+export const SMB2_TREE_DISCONNECT = 4;
+/** SMB2 CREATE. */
+export const SMB2_CREATE = 5;
+/** SMB2 CLOSE. */
+export const SMB2_CLOSE = 6;
+/** SMB2 READ. */
+export const SMB2_READ = 8;
+/** SMB2 WRITE. */
+export const SMB2_WRITE = 9;
+
+/** The header's size; body offsets count from its first byte. */
+export const SMB2_HEADER_SIZE = 64;
+/** Header flag: a server's response. */
+export const SMB2_FLAGS_SERVER_TO_REDIR = 0x1;
+/** Header flag: the async form (an interim `STATUS_PENDING` answer). */
+export const SMB2_FLAGS_ASYNC_COMMAND = 0x2;
+/** Header flag: the message is signed. */
+export const SMB2_FLAGS_SIGNED = 0x8;
+/** Where the 16-byte signature sits in the header. */
+export const SIGNATURE_OFFSET = 48;
+
+/** `SecurityMode` bit: signing enabled. */
+export const SMB2_NEGOTIATE_SIGNING_ENABLED = 0x1;
+/** `SecurityMode` bit: signing required. */
+export const SMB2_NEGOTIATE_SIGNING_REQUIRED = 0x2;
+/** The SMB 2.1 dialect: HMAC-SHA256 signing with the session key. */
+export const SMB2_DIALECT_21 = 0x0210;
+
+/** NTSTATUS: success. */
+export const STATUS_SUCCESS = 0;
+/** NTSTATUS: an interim answer; the real one follows. */
+export const STATUS_PENDING = 0x103;
+/** NTSTATUS: the session setup needs another leg. */
+export const STATUS_MORE_PROCESSING_REQUIRED = 0xc0000016;
+/** NTSTATUS: a pipe message longer than the read; the rest follows. */
+export const STATUS_BUFFER_OVERFLOW = 0x80000005;
+
+/** `ShareType` of a named-pipe share (IPC$). */
+export const SMB2_SHARE_TYPE_PIPE = 2;
+
+/** What a named pipe is opened with: read, write, attributes, EAs, synchronize. */
+const PIPE_ACCESS = 0x0012019f;
+/** FILE_SHARE_READ | FILE_SHARE_WRITE. */
+const PIPE_SHARE = 3;
+/** FILE_OPEN. */
+const FILE_OPEN = 1;
+/** FILE_NON_DIRECTORY_FILE. */
+const FILE_NON_DIRECTORY_FILE = 0x40;
+/** SECURITY_IMPERSONATION. */
+const IMPERSONATION = 2;
+
+/** A request header's variable fields. */
+export interface RequestHeader {
+  command: number;
+  messageId: bigint;
+  treeId: number;
+  sessionId: bigint;
+  /** Credits asked for. */
+  creditRequest: number;
+}
+
+/** A response header, as read. */
+export interface ResponseHeader {
+  command: number;
+  /** The NTSTATUS. */
+  status: number;
+  flags: number;
+  messageId: bigint;
+  treeId: number;
+  sessionId: bigint;
+  /** Credits granted. */
+  credits: number;
+  /** Offset of a compounded next response; 0 for none. */
+  nextCommand: number;
+}
+
+/** A whole request: the header, then a body of `bodySize` bytes to fill. */
+function request(h: RequestHeader, bodySize: number): [Uint8Array, DataView] {
+  const m = new Uint8Array(SMB2_HEADER_SIZE + bodySize);
+  const v = new DataView(m.buffer);
+  v.setUint32(0, 0xfe534d42); // "\xfeSMB"
+  v.setUint16(4, SMB2_HEADER_SIZE, true);
+  v.setUint16(6, h.command === SMB2_NEGOTIATE ? 0 : 1, true); // CreditCharge
+  v.setUint16(12, h.command, true);
+  v.setUint16(14, h.creditRequest, true);
+  v.setBigUint64(24, h.messageId, true);
+  v.setUint32(36, h.treeId, true);
+  v.setBigUint64(40, h.sessionId, true);
+  return [m, v];
+}
+
+/** Sets the SIGNED flag of a built request (before it is signed). */
+export function markSigned(m: Uint8Array): void {
+  m[16] |= SMB2_FLAGS_SIGNED;
+}
+
+/** Reads a response header; null when `m` is not one. */
+export function readHeader(m: Uint8Array): ResponseHeader | null {
+  if (m.length < SMB2_HEADER_SIZE) return null;
+  const v = new DataView(m.buffer, m.byteOffset, m.length);
+  if (v.getUint32(0) !== 0xfe534d42 || v.getUint16(4, true) !== 64) {
+    return null;
+  }
+  const flags = v.getUint32(16, true);
+  if (!(flags & SMB2_FLAGS_SERVER_TO_REDIR)) return null;
+  return {
+    command: v.getUint16(12, true),
+    status: v.getUint32(8, true),
+    flags,
+    messageId: v.getBigUint64(24, true),
+    // The async form has an AsyncId where the sync one has a tree id.
+    treeId: flags & SMB2_FLAGS_ASYNC_COMMAND ? 0 : v.getUint32(36, true),
+    sessionId: v.getBigUint64(40, true),
+    credits: v.getUint16(14, true),
+    nextCommand: v.getUint32(20, true),
+  };
+}
+
+/** A body's `StructureSize` field, checked; the body's DataView or null. */
+function body(m: Uint8Array, size: number): DataView | null {
+  if (m.length < SMB2_HEADER_SIZE + (size & ~1)) return null;
+  const v = new DataView(m.buffer, m.byteOffset, m.length);
+  return v.getUint16(SMB2_HEADER_SIZE, true) === size ? v : null;
+}
+
+/** The `[offset, length]` buffer of a message, or null when it lies outside it. */
+function slice(
+  m: Uint8Array,
+  offset: number,
+  length: number,
+): Uint8Array | null {
+  if (length === 0) return new Uint8Array(0);
+  if (offset < SMB2_HEADER_SIZE || offset + length > m.length) return null;
+  return m.subarray(offset, offset + length);
+}
+
+/** NEGOTIATE request offering SMB 2.1, signing required, with `clientGuid`. */
+export function negotiateRequest(
+  h: RequestHeader,
+  clientGuid: Uint8Array,
+): Uint8Array {
+  const [m, v] = request(h, 36 + 2);
+  const b = SMB2_HEADER_SIZE;
+  v.setUint16(b, 36, true);
+  v.setUint16(b + 2, 1, true); // DialectCount
+  v.setUint16(b + 4, SMB2_NEGOTIATE_SIGNING_REQUIRED | 1, true);
+  m.set(clientGuid.subarray(0, 16), b + 12);
+  v.setUint16(b + 36, SMB2_DIALECT_21, true);
+  return m;
+}
+
+/** What a NEGOTIATE response says. */
+export interface NegotiateResponse {
+  securityMode: number;
+  dialect: number;
+  maxTransactSize: number;
+  maxReadSize: number;
+  maxWriteSize: number;
+  /** The server's first SPNEGO token (a NegTokenInit2), possibly empty. */
+  token: Uint8Array;
+}
+
+/** Reads a NEGOTIATE response; null when malformed. */
+export function readNegotiate(m: Uint8Array): NegotiateResponse | null {
+  const v = body(m, 65);
+  if (!v) return null;
+  const b = SMB2_HEADER_SIZE;
+  const token = slice(m, v.getUint16(b + 56, true), v.getUint16(b + 58, true));
+  if (!token) return null;
+  return {
+    securityMode: v.getUint16(b + 2, true),
+    dialect: v.getUint16(b + 4, true),
+    maxTransactSize: v.getUint32(b + 28, true),
+    maxReadSize: v.getUint32(b + 32, true),
+    maxWriteSize: v.getUint32(b + 36, true),
+    token,
+  };
+}
+
+/** SESSION_SETUP request carrying `token`, asking for signing. */
+export function sessionSetupRequest(
+  h: RequestHeader,
+  token: Uint8Array,
+): Uint8Array {
+  const [m, v] = request(h, 24 + token.length);
+  const b = SMB2_HEADER_SIZE;
+  v.setUint16(b, 25, true);
+  m[b + 3] = SMB2_NEGOTIATE_SIGNING_REQUIRED | SMB2_NEGOTIATE_SIGNING_ENABLED;
+  v.setUint16(b + 12, b + 24, true);
+  v.setUint16(b + 14, token.length, true);
+  m.set(token, b + 24);
+  return m;
+}
+
+/** What a SESSION_SETUP response says. */
+export interface SessionSetupResponse {
+  /** `SessionFlags`: 1 guest, 2 anonymous, 4 encryption needed. */
+  sessionFlags: number;
+  token: Uint8Array;
+}
+
+/** Reads a SESSION_SETUP response; null when malformed. */
+export function readSessionSetup(m: Uint8Array): SessionSetupResponse | null {
+  const v = body(m, 9);
+  if (!v) return null;
+  const b = SMB2_HEADER_SIZE;
+  const token = slice(m, v.getUint16(b + 4, true), v.getUint16(b + 6, true));
+  return token && { sessionFlags: v.getUint16(b + 2, true), token };
+}
+
+/** TREE_CONNECT request for `path` (`\\host\IPC$`). */
+export function treeConnectRequest(h: RequestHeader, path: string): Uint8Array {
+  const name = utf16le(path);
+  const [m, v] = request(h, 8 + name.length);
+  const b = SMB2_HEADER_SIZE;
+  v.setUint16(b, 9, true);
+  v.setUint16(b + 4, b + 8, true);
+  v.setUint16(b + 6, name.length, true);
+  m.set(name, b + 8);
+  return m;
+}
+
+/** Reads a TREE_CONNECT response's `ShareType`; null when malformed. */
+export function readTreeConnect(m: Uint8Array): number | null {
+  const v = body(m, 16);
+  return v && v.getUint8(SMB2_HEADER_SIZE + 2);
+}
+
+/** CREATE request opening the named pipe `name` (`samr`, `lsarpc`...). */
+export function createPipeRequest(h: RequestHeader, name: string): Uint8Array {
+  const n = utf16le(name);
+  const [m, v] = request(h, 56 + Math.max(n.length, 1));
+  const b = SMB2_HEADER_SIZE;
+  v.setUint16(b, 57, true);
+  v.setUint32(b + 4, IMPERSONATION, true);
+  v.setUint32(b + 24, PIPE_ACCESS, true);
+  v.setUint32(b + 32, PIPE_SHARE, true);
+  v.setUint32(b + 36, FILE_OPEN, true);
+  v.setUint32(b + 40, FILE_NON_DIRECTORY_FILE, true);
+  v.setUint16(b + 44, b + 56, true);
+  v.setUint16(b + 46, n.length, true);
+  m.set(n, b + 56);
+  return m;
+}
+
+/** Reads a CREATE response's 16-byte `FileId`; null when malformed. */
+export function readCreate(m: Uint8Array): Uint8Array | null {
+  const v = body(m, 89);
+  return v && m.slice(SMB2_HEADER_SIZE + 64, SMB2_HEADER_SIZE + 80);
+}
+
+/** WRITE request of `data` to `fileId` at offset 0. */
+export function writeRequest(
+  h: RequestHeader,
+  fileId: Uint8Array,
+  data: Uint8Array,
+): Uint8Array {
+  const [m, v] = request(h, 48 + data.length);
+  const b = SMB2_HEADER_SIZE;
+  v.setUint16(b, 49, true);
+  v.setUint16(b + 2, b + 48, true);
+  v.setUint32(b + 4, data.length, true);
+  m.set(fileId, b + 16);
+  m.set(data, b + 48);
+  return m;
+}
+
+/** Reads a WRITE response's `Count`; null when malformed. */
+export function readWrite(m: Uint8Array): number | null {
+  const v = body(m, 17);
+  return v && v.getUint32(SMB2_HEADER_SIZE + 4, true);
+}
+
+/** READ request of up to `length` bytes from `fileId`. */
+export function readRequest(
+  h: RequestHeader,
+  fileId: Uint8Array,
+  length: number,
+): Uint8Array {
+  const [m, v] = request(h, 49);
+  const b = SMB2_HEADER_SIZE;
+  v.setUint16(b, 49, true);
+  v.setUint32(b + 4, length, true);
+  m.set(fileId, b + 16);
+  return m;
+}
+
+/** Reads a READ response's data; null when malformed. */
+export function readRead(m: Uint8Array): Uint8Array | null {
+  const v = body(m, 17);
+  if (!v) return null;
+  const b = SMB2_HEADER_SIZE;
+  return slice(m, v.getUint8(b + 2), v.getUint32(b + 4, true));
+}
+
+/** CLOSE request of `fileId`. */
+export function closeRequest(h: RequestHeader, fileId: Uint8Array): Uint8Array {
+  const [m, v] = request(h, 24);
+  v.setUint16(SMB2_HEADER_SIZE, 24, true);
+  m.set(fileId, SMB2_HEADER_SIZE + 8);
+  return m;
+}
+
+/** TREE_DISCONNECT or LOGOFF request (a body of StructureSize 4). */
+export function emptyRequest(h: RequestHeader): Uint8Array {
+  const [m, v] = request(h, 4);
+  v.setUint16(SMB2_HEADER_SIZE, 4, true);
+  return m;
+}
