@@ -14,6 +14,12 @@ import { SmbStatusError } from "../../src/smb/errors.ts";
 import { SspiError } from "../../src/sspi/errors.ts";
 import { SEC_E_LOGON_DENIED } from "../../src/sspi/status.ts";
 import { AD, type SambaDc, withSambaDc } from "../peers/samba_ad.ts";
+import { commandOf, isSigned, tap } from "./_tap.ts";
+import { RPC_C_AUTHN_LEVEL_PKT_PRIVACY } from "../../src/rpc/auth.ts";
+import {
+  SEC_E_MESSAGE_ALTERED,
+  SEC_E_NO_AUTHENTICATING_AUTHORITY,
+} from "../../src/sspi/status.ts";
 import {
   connect2Request,
   handleReply,
@@ -85,6 +91,135 @@ Deno.test({
         });
         try {
           await lookUpDomain(rpc, dc, what);
+        } finally {
+          rpc.close();
+        }
+      }
+    }, { smb: true }),
+});
+
+/** STATUS_OBJECT_NAME_NOT_FOUND. */
+const NOT_FOUND = 0xc0000034;
+/** SMB2 SESSION_SETUP and TREE_CONNECT. */
+const SESSION_SETUP = 1;
+const TREE_CONNECT = 3;
+
+Deno.test({
+  name:
+    "smb pipes: signing both ways, a changed answer refused, logons refused, RPC sealed over the pipe",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withSambaDc([USER], [], async (dc) => {
+      const ntlm = creds(dc, CASES[0]);
+      // Every request after the session setup goes out signed, and the last
+      // session setup answer comes back signed (checked by the client).
+      const wire = tap();
+      const smb = await SmbSession.connect({
+        ...ntlm,
+        host: HOST,
+        port: dc.smbPort,
+        connect: wire.connect,
+      });
+      try {
+        assert.equal(smb.sessionFlags, 0);
+        const tree = await smb.treeConnect("IPC$");
+        // A pipe the server has not: its status, and the session goes on.
+        await assert.rejects(
+          openPipe(smb, tree, "nosuchpipe"),
+          (e: unknown) =>
+            e instanceof SmbStatusError && e.ntStatus === NOT_FOUND &&
+            e.status === SEC_E_NO_AUTHENTICATING_AUTHORITY &&
+            /STATUS_OBJECT_NAME_NOT_FOUND/.test(e.message),
+        );
+        const pipe = await openPipe(smb, tree, "\\pipe\\samr");
+        pipe.close();
+        await pipe.closed;
+      } finally {
+        await smb.close();
+      }
+      const afterSetup = wire.sent.findIndex((m) =>
+        commandOf(m) === TREE_CONNECT
+      );
+      assert.ok(afterSetup > 0);
+      for (const m of wire.sent.slice(afterSetup)) {
+        assert.ok(isSigned(m), `request ${commandOf(m)} is signed`);
+      }
+      const lastSetup = wire.received.filter((m) =>
+        commandOf(m) === SESSION_SETUP
+      ).at(-1)!;
+      assert.ok(isSigned(lastSetup));
+      assert.ok(wire.received.slice(-3).every(isSigned));
+
+      // One byte changed in the signed TREE_CONNECT answer: refused, and the
+      // session is closed.
+      const mitm = tap((m) => {
+        if (commandOf(m) === TREE_CONNECT) m[m.length - 1] ^= 1;
+        return m;
+      });
+      const victim = await SmbSession.connect({
+        ...ntlm,
+        host: HOST,
+        port: dc.smbPort,
+        connect: mitm.connect,
+      });
+      await assert.rejects(
+        victim.treeConnect("IPC$"),
+        (e: unknown) =>
+          e instanceof SspiError && e.status === SEC_E_MESSAGE_ALTERED,
+      );
+      assert.ok(victim.closed);
+      await assert.rejects(victim.treeConnect("IPC$"), SspiError);
+
+      // A wrong password and an unknown user: SEC_E_LOGON_DENIED, whichever
+      // package, and through the RPC connector too.
+      for (const c of CASES) {
+        for (
+          const [user, password] of [[USER.user, "Wrong!Passw0rd1"], [
+            "nobody",
+            USER.password,
+          ]]
+        ) {
+          await assert.rejects(
+            RpcClient.connect({
+              host: HOST,
+              port: dc.smbPort,
+              iface: SAMR,
+              timeoutMs: TIMEOUT,
+              connect: namedPipe({
+                pipe: "samr",
+                ...creds(dc, c, password, user),
+              }),
+            }),
+            (e: unknown) =>
+              e instanceof SspiError && e.status === SEC_E_LOGON_DENIED,
+            `${c.pkg}${c.kdc ? " (KDC)" : ""} as ${user}`,
+          );
+        }
+      }
+
+      // RPC's own security over the pipe: SAMR sealed by an NTLM and a Kerberos
+      // context inside the SMB session.
+      for (const c of [CASES[2], CASES[3]]) {
+        using auth = new SspiRpcAuth({
+          package: c.pkg,
+          level: RPC_C_AUTHN_LEVEL_PKT_PRIVACY,
+          username: USER.user,
+          domain: AD.domain,
+          password: USER.password,
+          target: `host/${AD.dc}.${AD.dnsDomain}`,
+          ...(c.kdc ? { kdc: dc.kdc } : {}),
+        });
+        const rpc = await RpcClient.connect({
+          host: HOST,
+          port: dc.smbPort,
+          iface: SAMR,
+          auth,
+          timeoutMs: TIMEOUT,
+          connect: namedPipe({ pipe: "samr", ...creds(dc, c) }),
+        });
+        try {
+          await lookUpDomain(rpc, dc, `sealed ${c.pkg}`);
         } finally {
           rpc.close();
         }
