@@ -186,8 +186,9 @@ export class SmbSession {
       await smb.#negotiate();
       await smb.#setUp(options);
     } catch (e) {
-      smb.#stream.close();
-      smb.#wipe();
+      smb.#failWith(
+        e instanceof SspiError ? e : unreachable(where, e, "SMB server"),
+      );
       throw e;
     }
     return smb;
@@ -453,7 +454,9 @@ export class SmbSession {
   #failWith(e: SspiError): SspiError {
     if (!this.#failure) {
       this.#failure = e;
-      this.#stream.close();
+      try {
+        this.#stream.close();
+      } catch { /* already closed by its other end */ }
       this.#wipe();
     }
     return e;
