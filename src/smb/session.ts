@@ -1,17 +1,19 @@
 /**
- * An SMB2 session (MS-SMB2 3.2): one TCP connection to port 445, the SMB 2.1 dialect,
- * a session set up with an SSPI client context (Negotiate by default, as Windows'
- * SMB client does: SPNEGO tokens in SESSION_SETUP, target `cifs/<host>`), and every
- * later request signed and every response checked with the session key
- * (HMAC-SHA256, MS-SMB2 3.1.4.1). It exists to reach named pipes: DCE/RPC over SMB
+ * An SMB2 session (MS-SMB2 3.2): one TCP connection to port 445, SMB 3.1.1, 3.0.2
+ * or 2.1, a session set up with an SSPI client context (Negotiate by default, as
+ * Windows' SMB client does: SPNEGO tokens in SESSION_SETUP, target `cifs/<host>`),
+ * and every later request signed and every response checked with a key from the
+ * session key (`signing.ts`; 3.1.1's bound to the negotiation by the
+ * pre-authentication hash). It exists to reach named pipes: DCE/RPC over SMB
  * (`ncacn_np`), see `pipe.ts`.
  *
  * @module
  */
 import { client, type ClientOptions } from "../friendly/context.ts";
 import type { SecurityContext } from "../friendly/context.ts";
-import { hmacSha256 } from "../crypto/mod.ts";
 import { randomBytes } from "../crypto/mod.ts";
+import { sha512 } from "../crypto/_sha512.ts";
+import { type SmbSigner, smbSigner } from "./signing.ts";
 import {
   bounded,
   readFull,
@@ -30,6 +32,7 @@ import {
 import { constantTimeEqual } from "../util/bytes.ts";
 import { malformed, SmbStatusError } from "./errors.ts";
 import {
+  choosesSha512,
   emptyRequest,
   markSigned,
   negotiateRequest,
@@ -42,6 +45,8 @@ import {
   sessionSetupRequest,
   SIGNATURE_OFFSET,
   SMB2_DIALECT_21,
+  SMB2_DIALECT_302,
+  SMB2_DIALECT_311,
   SMB2_FLAGS_ASYNC_COMMAND,
   SMB2_FLAGS_SIGNED,
   SMB2_HEADER_SIZE,
@@ -71,7 +76,19 @@ export interface SmbSessionOptions extends Omit<ClientOptions, "flags"> {
   timeoutMs?: number;
   /** Opens the connection (default TCP through `Deno.connect` or `node:net`). */
   connect?: RpcConnector;
+  /**
+   * The dialects offered (default 3.1.1, 3.0.2 and 2.1: `0x311`, `0x302`,
+   * `0x210`); the server chooses.
+   */
+  dialects?: readonly number[];
 }
+
+/** The dialects this client speaks. */
+const DIALECTS: readonly number[] = [
+  SMB2_DIALECT_311,
+  SMB2_DIALECT_302,
+  SMB2_DIALECT_21,
+];
 
 /** SMB2 command names, for errors. */
 const NAMES = [
@@ -123,7 +140,10 @@ export class SmbSession {
   readonly host: string;
   #stream: RpcStream;
   #timeoutMs: number;
-  #key: Uint8Array | null = null;
+  #signer: SmbSigner | null = null;
+  #dialect = 0;
+  /** 3.1.1: the pre-authentication integrity hash so far (MS-SMB2 3.2.5.2). */
+  #preauth: Uint8Array | null = null;
   #sessionId = 0n;
   #messageId = 0n;
   #credits = 1;
@@ -146,6 +166,11 @@ export class SmbSession {
     this.#timeoutMs = ms;
   }
 
+  /** The dialect the server chose (`0x311`, `0x302` or `0x210`). */
+  get dialect(): number {
+    return this.#dialect;
+  }
+
   /** The largest read the server takes, at most 64 KiB. */
   get maxReadSize(): number {
     return this.#maxRead;
@@ -162,7 +187,7 @@ export class SmbSession {
   }
 
   /**
-   * Connects, negotiates SMB 2.1 and sets the session up with the credentials in
+   * Connects, negotiates a dialect and sets the session up with the credentials in
    * `options`; a refused logon is `SEC_E_LOGON_DENIED`, a server that took it as a
    * guest or anonymous logon too (signing needs an authenticated session key).
    */
@@ -183,7 +208,7 @@ export class SmbSession {
     }, "SMB server");
     const smb = new SmbSession(stream, options.host, port, ms);
     try {
-      await smb.#negotiate();
+      await smb.#negotiate(options.dialects ?? DIALECTS);
       await smb.#setUp(options);
     } catch (e) {
       smb.#failWith(
@@ -194,21 +219,38 @@ export class SmbSession {
     return smb;
   }
 
-  async #negotiate(): Promise<void> {
+  async #negotiate(dialects: readonly number[]): Promise<void> {
+    if (!dialects.length || dialects.some((d) => !DIALECTS.includes(d))) {
+      throw new RangeError(`dialects must be among 0x311, 0x302 and 0x210`);
+    }
+    let sent: Uint8Array = new Uint8Array(0);
     const [, m] = await this.exchange(
       SMB2_NEGOTIATE,
-      (h) => negotiateRequest(h, randomBytes(16)),
+      (h) =>
+        sent = negotiateRequest(h, randomBytes(16), dialects, randomBytes(32)),
     );
     const n = readNegotiate(m);
     if (!n) throw this.#failWith(malformed(this.where, "malformed NEGOTIATE"));
-    if (n.dialect !== SMB2_DIALECT_21) {
+    if (!dialects.includes(n.dialect)) {
       throw this.#failWith(
         malformed(
           this.where,
-          `chose dialect 0x${n.dialect.toString(16)}, not the 2.1 offered`,
+          `chose dialect 0x${n.dialect.toString(16)}, which was not offered`,
         ),
       );
     }
+    if (n.dialect === SMB2_DIALECT_311) {
+      if (!choosesSha512(n.contexts)) {
+        throw this.#failWith(
+          malformed(
+            this.where,
+            "chose 3.1.1 without SHA-512 pre-auth integrity",
+          ),
+        );
+      }
+      this.#preauth = this.#hashIn(this.#hashIn(new Uint8Array(64), sent), m);
+    }
+    this.#dialect = n.dialect;
     this.#maxRead = Math.min(n.maxReadSize, 65536);
     this.#maxWrite = Math.min(n.maxWriteSize, 65536);
     if (this.#maxRead < 1024 || this.#maxWrite < 1024) {
@@ -223,6 +265,8 @@ export class SmbSession {
       target: options.target ?? `cifs/${options.host}`,
     });
     let out = (await ctx.stepAsync(null)) ?? new Uint8Array(0);
+    // 3.1.1: the session's hash starts from the connection's.
+    let preauth = this.#preauth;
     for (let leg = 0;; leg++) {
       if (leg === MAX_LEGS) {
         throw this.#failWith(malformed(this.where, "too many session legs"));
@@ -230,7 +274,11 @@ export class SmbSession {
       const token = out;
       const [h, m] = await this.exchange(
         SMB2_SESSION_SETUP,
-        (rh) => sessionSetupRequest(rh, token),
+        (rh) => {
+          const req = sessionSetupRequest(rh, token);
+          if (preauth) preauth = this.#hashIn(preauth, req);
+          return req;
+        },
         0,
         [STATUS_MORE_PROCESSING_REQUIRED],
       );
@@ -240,6 +288,7 @@ export class SmbSession {
         throw this.#failWith(malformed(this.where, "malformed SESSION_SETUP"));
       }
       if (h.status === STATUS_MORE_PROCESSING_REQUIRED) {
+        if (preauth) preauth = this.#hashIn(preauth, m);
         const next = await ctx.stepAsync(r.token);
         if (!next || next.length === 0) {
           throw this.#failWith(
@@ -249,7 +298,7 @@ export class SmbSession {
         out = next;
         continue;
       }
-      await this.#finish(ctx, r.token, r.sessionFlags, m);
+      await this.#finish(ctx, r.token, r.sessionFlags, m, preauth);
       return;
     }
   }
@@ -260,6 +309,7 @@ export class SmbSession {
     token: Uint8Array,
     sessionFlags: number,
     m: Uint8Array,
+    preauth: Uint8Array | null,
   ): Promise<void> {
     if (token.length > 0 || !ctx.complete) {
       const extra = await ctx.stepAsync(token);
@@ -278,8 +328,7 @@ export class SmbSession {
       );
     }
     const key = ctx.sessionKey;
-    this.#key = new Uint8Array(16);
-    this.#key.set(key.subarray(0, 16));
+    this.#signer = smbSigner(this.#dialect, key, preauth);
     key.fill(0);
     this.#flags = sessionFlags;
     this.#check(m);
@@ -380,7 +429,7 @@ export class SmbSession {
       sessionId: this.#sessionId,
       creditRequest: CREDITS,
     });
-    const signed = this.#key !== null && command !== SMB2_SESSION_SETUP;
+    const signed = this.#signer !== null && command !== SMB2_SESSION_SETUP;
     if (signed) this.#sign(m);
     const frame = new Uint8Array(4 + m.length);
     new DataView(frame.buffer).setUint32(0, m.length);
@@ -419,12 +468,18 @@ export class SmbSession {
     return m;
   }
 
+  /** SHA-512 of `hash || message`: one step of the pre-authentication hash. */
+  #hashIn(hash: Uint8Array, message: Uint8Array): Uint8Array {
+    const both = new Uint8Array(64 + message.length);
+    both.set(hash);
+    both.set(message, 64);
+    return sha512(both);
+  }
+
   /** Signs a request in place (MS-SMB2 3.1.4.1, SMB 2.x: HMAC-SHA256). */
   #sign(m: Uint8Array): void {
     markSigned(m);
-    const mac = hmacSha256(this.#key!, m);
-    m.set(mac.subarray(0, 16), SIGNATURE_OFFSET);
-    mac.fill(0);
+    m.set(this.#signer!.mac(m), SIGNATURE_OFFSET);
   }
 
   /** Checks a response's signature; `SEC_E_MESSAGE_ALTERED` when it is missing or wrong. */
@@ -432,10 +487,9 @@ export class SmbSession {
     const sig = m.slice(SIGNATURE_OFFSET, SIGNATURE_OFFSET + 16);
     const flagged = (m[16] & SMB2_FLAGS_SIGNED) !== 0;
     m.fill(0, SIGNATURE_OFFSET, SIGNATURE_OFFSET + 16);
-    const mac = hmacSha256(this.#key!, m);
+    const mac = this.#signer!.mac(m);
     m.set(sig, SIGNATURE_OFFSET);
-    const ok = constantTimeEqual(mac.subarray(0, 16), sig);
-    mac.fill(0);
+    const ok = constantTimeEqual(mac, sig);
     if (!flagged || !ok) {
       throw this.#failWith(
         new SspiError(
@@ -463,8 +517,8 @@ export class SmbSession {
   }
 
   #wipe(): void {
-    this.#key?.fill(0);
-    this.#key = null;
+    this.#signer?.wipe();
+    this.#signer = null;
   }
 
   /** Whether the session is still usable. */
@@ -478,7 +532,7 @@ export class SmbSession {
    */
   async close(): Promise<void> {
     if (this.#failure) return;
-    if (this.#busy === 0 && this.#key) {
+    if (this.#busy === 0 && this.#signer) {
       const saved = this.#timeoutMs;
       this.#timeoutMs = Math.min(saved, 1000);
       await this.exchange(SMB2_LOGOFF, emptyRequest).catch(() => {});

@@ -46,6 +46,14 @@ export const SMB2_NEGOTIATE_SIGNING_ENABLED = 0x1;
 export const SMB2_NEGOTIATE_SIGNING_REQUIRED = 0x2;
 /** The SMB 2.1 dialect: HMAC-SHA256 signing with the session key. */
 export const SMB2_DIALECT_21 = 0x0210;
+/** The SMB 3.0.2 dialect: AES-CMAC signing with a derived key. */
+export const SMB2_DIALECT_302 = 0x0302;
+/** The SMB 3.1.1 dialect: AES-CMAC signing keyed through the pre-auth hash. */
+export const SMB2_DIALECT_311 = 0x0311;
+/** Negotiate context: pre-authentication integrity (SHA-512). */
+export const SMB2_PREAUTH_INTEGRITY_CAPABILITIES = 1;
+/** Pre-authentication integrity hash: SHA-512. */
+export const SMB2_HASH_SHA512 = 1;
 
 /** NTSTATUS: success. */
 export const STATUS_SUCCESS = 0;
@@ -155,18 +163,36 @@ function slice(
   return m.subarray(offset, offset + length);
 }
 
-/** NEGOTIATE request offering SMB 2.1, signing required, with `clientGuid`. */
+/**
+ * NEGOTIATE request offering `dialects`, signing required, with `clientGuid`; with
+ * 3.1.1 among them, a pre-authentication integrity context (SHA-512, `salt`).
+ */
 export function negotiateRequest(
   h: RequestHeader,
   clientGuid: Uint8Array,
+  dialects: readonly number[],
+  salt: Uint8Array,
 ): Uint8Array {
-  const [m, v] = request(h, 36 + 2);
   const b = SMB2_HEADER_SIZE;
+  const end = b + 36 + 2 * dialects.length;
+  const with311 = dialects.includes(SMB2_DIALECT_311);
+  const ctx = (end + 7) & ~7;
+  const [m, v] = request(h, (with311 ? ctx + 8 + 6 + salt.length : end) - b);
   v.setUint16(b, 36, true);
-  v.setUint16(b + 2, 1, true); // DialectCount
+  v.setUint16(b + 2, dialects.length, true);
   v.setUint16(b + 4, SMB2_NEGOTIATE_SIGNING_REQUIRED | 1, true);
   m.set(clientGuid.subarray(0, 16), b + 12);
-  v.setUint16(b + 36, SMB2_DIALECT_21, true);
+  dialects.forEach((d, i) => v.setUint16(b + 36 + 2 * i, d, true));
+  if (with311) {
+    v.setUint32(b + 28, ctx, true);
+    v.setUint16(b + 32, 1, true);
+    v.setUint16(ctx, SMB2_PREAUTH_INTEGRITY_CAPABILITIES, true);
+    v.setUint16(ctx + 2, 6 + salt.length, true);
+    v.setUint16(ctx + 8, 1, true); // HashAlgorithmCount
+    v.setUint16(ctx + 10, salt.length, true);
+    v.setUint16(ctx + 12, SMB2_HASH_SHA512, true);
+    m.set(salt, ctx + 14);
+  }
   return m;
 }
 
@@ -179,6 +205,8 @@ export interface NegotiateResponse {
   maxWriteSize: number;
   /** The server's first SPNEGO token (a NegTokenInit2), possibly empty. */
   token: Uint8Array;
+  /** 3.1.1: the negotiate contexts' types and data. */
+  contexts: { type: number; data: Uint8Array }[];
 }
 
 /** Reads a NEGOTIATE response; null when malformed. */
@@ -188,14 +216,44 @@ export function readNegotiate(m: Uint8Array): NegotiateResponse | null {
   const b = SMB2_HEADER_SIZE;
   const token = slice(m, v.getUint16(b + 56, true), v.getUint16(b + 58, true));
   if (!token) return null;
+  const dialect = v.getUint16(b + 4, true);
+  const contexts: { type: number; data: Uint8Array }[] = [];
+  if (dialect === SMB2_DIALECT_311) {
+    let at = v.getUint32(b + 60, true);
+    const count = v.getUint16(b + 6, true);
+    for (let i = 0; i < count; i++) {
+      if (at < b || at + 8 > m.length) return null;
+      const data = slice(m, at + 8, v.getUint16(at + 2, true));
+      if (!data) return null;
+      contexts.push({ type: v.getUint16(at, true), data });
+      at = (at + 8 + data.length + 7) & ~7;
+    }
+  }
   return {
     securityMode: v.getUint16(b + 2, true),
-    dialect: v.getUint16(b + 4, true),
+    dialect,
     maxTransactSize: v.getUint32(b + 28, true),
     maxReadSize: v.getUint32(b + 32, true),
     maxWriteSize: v.getUint32(b + 36, true),
     token,
+    contexts,
   };
+}
+
+/**
+ * Whether a 3.1.1 answer's contexts choose SHA-512 pre-authentication integrity
+ * (exactly one such context, naming one algorithm).
+ */
+export function choosesSha512(
+  contexts: readonly { type: number; data: Uint8Array }[],
+): boolean {
+  const pre = contexts.filter((c) =>
+    c.type === SMB2_PREAUTH_INTEGRITY_CAPABILITIES
+  );
+  if (pre.length !== 1 || pre[0].data.length < 6) return false;
+  const d = pre[0].data;
+  const count = d[0] | (d[1] << 8);
+  return count === 1 && (d[4] | (d[5] << 8)) === SMB2_HASH_SHA512;
 }
 
 /** SESSION_SETUP request carrying `token`, asking for signing. */

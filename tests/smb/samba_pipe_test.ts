@@ -114,62 +114,85 @@ Deno.test({
       const ntlm = creds(dc, CASES[0]);
       // Every request after the session setup goes out signed, and the last
       // session setup answer comes back signed (checked by the client).
-      const wire = tap();
-      const smb = await SmbSession.connect({
-        ...ntlm,
-        host: HOST,
-        port: dc.smbPort,
-        connect: wire.connect,
-      });
-      try {
-        assert.equal(smb.sessionFlags, 0);
-        const tree = await smb.treeConnect("IPC$");
-        // A pipe the server has not: its status, and the session goes on.
-        await assert.rejects(
-          openPipe(smb, tree, "nosuchpipe"),
-          (e: unknown) =>
-            e instanceof SmbStatusError && e.ntStatus === NOT_FOUND &&
-            e.status === SEC_E_NO_AUTHENTICATING_AUTHORITY &&
-            /STATUS_OBJECT_NAME_NOT_FOUND/.test(e.message),
+      for (const dialect of [0x311, 0x302, 0x210]) {
+        const wire = tap();
+        const smb = await SmbSession.connect({
+          ...ntlm,
+          dialects: [dialect],
+          host: HOST,
+          port: dc.smbPort,
+          connect: wire.connect,
+        });
+        try {
+          assert.equal(smb.sessionFlags, 0);
+          assert.equal(smb.dialect, dialect);
+          const tree = await smb.treeConnect("IPC$");
+          // A pipe the server has not: its status, and the session goes on.
+          await assert.rejects(
+            openPipe(smb, tree, "nosuchpipe"),
+            (e: unknown) =>
+              e instanceof SmbStatusError && e.ntStatus === NOT_FOUND &&
+              e.status === SEC_E_NO_AUTHENTICATING_AUTHORITY &&
+              /STATUS_OBJECT_NAME_NOT_FOUND/.test(e.message),
+          );
+          const pipe = await openPipe(smb, tree, "\\pipe\\samr");
+          pipe.close();
+          await pipe.closed;
+        } finally {
+          await smb.close();
+        }
+        const afterSetup = wire.sent.findIndex((m) =>
+          commandOf(m) === TREE_CONNECT
         );
-        const pipe = await openPipe(smb, tree, "\\pipe\\samr");
-        pipe.close();
-        await pipe.closed;
-      } finally {
-        await smb.close();
-      }
-      const afterSetup = wire.sent.findIndex((m) =>
-        commandOf(m) === TREE_CONNECT
-      );
-      assert.ok(afterSetup > 0);
-      for (const m of wire.sent.slice(afterSetup)) {
-        assert.ok(isSigned(m), `request ${commandOf(m)} is signed`);
-      }
-      const lastSetup = wire.received.filter((m) =>
-        commandOf(m) === SESSION_SETUP
-      ).at(-1)!;
-      assert.ok(isSigned(lastSetup));
-      assert.ok(wire.received.slice(-3).every(isSigned));
+        assert.ok(afterSetup > 0);
+        for (const m of wire.sent.slice(afterSetup)) {
+          assert.ok(isSigned(m), `request ${commandOf(m)} is signed`);
+        }
+        const lastSetup = wire.received.filter((m) =>
+          commandOf(m) === SESSION_SETUP
+        ).at(-1)!;
+        assert.ok(isSigned(lastSetup));
+        assert.ok(wire.received.slice(-3).every(isSigned));
 
-      // One byte changed in the signed TREE_CONNECT answer: refused, and the
-      // session is closed.
-      const mitm = tap((m) => {
-        if (commandOf(m) === TREE_CONNECT) m[m.length - 1] ^= 1;
+        // One byte changed in the signed TREE_CONNECT answer: refused, and the
+        // session is closed.
+        const mitm = tap((m) => {
+          if (commandOf(m) === TREE_CONNECT) m[m.length - 1] ^= 1;
+          return m;
+        });
+        const victim = await SmbSession.connect({
+          ...ntlm,
+          dialects: [dialect],
+          host: HOST,
+          port: dc.smbPort,
+          connect: mitm.connect,
+        });
+        await assert.rejects(
+          victim.treeConnect("IPC$"),
+          (e: unknown) =>
+            e instanceof SspiError && e.status === SEC_E_MESSAGE_ALTERED,
+        );
+        assert.ok(victim.closed);
+        await assert.rejects(victim.treeConnect("IPC$"), SspiError);
+      }
+
+      // 3.1.1 binds the keys to the negotiation: a byte of the server's GUID
+      // changed in the (unsigned) NEGOTIATE answer, and the signed last session
+      // setup answer no longer verifies.
+      const downgrade = tap((m, i) => {
+        if (i === 0) m[72] ^= 1;
         return m;
       });
-      const victim = await SmbSession.connect({
-        ...ntlm,
-        host: HOST,
-        port: dc.smbPort,
-        connect: mitm.connect,
-      });
       await assert.rejects(
-        victim.treeConnect("IPC$"),
+        SmbSession.connect({
+          ...ntlm,
+          host: HOST,
+          port: dc.smbPort,
+          connect: downgrade.connect,
+        }),
         (e: unknown) =>
           e instanceof SspiError && e.status === SEC_E_MESSAGE_ALTERED,
       );
-      assert.ok(victim.closed);
-      await assert.rejects(victim.treeConnect("IPC$"), SspiError);
 
       // A wrong password and an unknown user: SEC_E_LOGON_DENIED, whichever
       // package, and through the RPC connector too.

@@ -3,6 +3,7 @@
 // the message are null, random bytes never throw.
 import assert from "node:assert/strict";
 import {
+  choosesSha512,
   createPipeRequest,
   negotiateRequest,
   readCreate,
@@ -49,7 +50,12 @@ function response(command: number, body: number[], status = 0): Uint8Array {
 
 Deno.test("smb wire: requests carry their fields where MS-SMB2 puts them", () => {
   const guid = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
-  const n = negotiateRequest(H(SMB2_NEGOTIATE), guid);
+  const n = negotiateRequest(
+    H(SMB2_NEGOTIATE),
+    guid,
+    [0x0210],
+    new Uint8Array(32),
+  );
   assert.deepEqual([...n.subarray(0, 4)], [0xfe, 0x53, 0x4d, 0x42]);
   assert.equal(le16(n, 4), 64);
   assert.equal(le16(n, 6), 0, "no credit charge before a dialect");
@@ -63,6 +69,33 @@ Deno.test("smb wire: requests carry their fields where MS-SMB2 puts them", () =>
   assert.deepEqual(n.subarray(76, 92), guid);
   assert.equal(le16(n, 100), 0x0210);
   assert.equal(n.length, 102);
+
+  // With 3.1.1: dialects, then at the next 8-byte boundary the SHA-512
+  // pre-authentication context with its salt.
+  const salt = Uint8Array.from({ length: 32 }, (_, i) => 0x40 + i);
+  const n3 = negotiateRequest(H(SMB2_NEGOTIATE), guid, [0x0311, 0x0210], salt);
+  assert.equal(le16(n3, 66), 2);
+  assert.equal(le16(n3, 100), 0x0311);
+  assert.equal(le16(n3, 102), 0x0210);
+  assert.equal(le32(n3, 92), 104, "context offset");
+  assert.equal(le16(n3, 96), 1, "one context");
+  assert.deepEqual([...n3.subarray(104, 118)], [
+    1,
+    0,
+    38,
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0,
+    32,
+    0,
+    1,
+    0,
+  ]);
+  assert.deepEqual(n3.subarray(118), salt);
 
   const token = Uint8Array.of(0x60, 1, 2, 3);
   const s = sessionSetupRequest(H(SMB2_SESSION_SETUP), token);
@@ -151,7 +184,98 @@ Deno.test("smb wire: well-formed answers read, and every truncation of them is n
     maxReadSize: 65536,
     maxWriteSize: 65536,
     token: Uint8Array.of(0x60, 0),
+    contexts: [],
   });
+  // A 3.1.1 answer: its contexts read, SHA-512 chosen; a context past the end,
+  // or two algorithms, or another one, are not.
+  const body311 = [
+    65,
+    0,
+    3,
+    0,
+    0x11,
+    0x03,
+    2,
+    0,
+    ...new Array(16).fill(9),
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    1,
+    0,
+    ...new Array(16).fill(0),
+    128,
+    0,
+    0,
+    0,
+    128,
+    0,
+    0,
+    0,
+    1,
+    0,
+    6,
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    2,
+    0,
+    4,
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0,
+    2,
+    0,
+  ];
+  const n311 = readNegotiate(response(SMB2_NEGOTIATE, body311))!;
+  assert.equal(n311.dialect, 0x0311);
+  assert.deepEqual(n311.contexts.map((c) => [c.type, c.data.length]), [[1, 6], [
+    2,
+    4,
+  ]]);
+  assert.ok(choosesSha512(n311.contexts));
+  assert.equal(choosesSha512(n311.contexts.slice(1)), false);
+  const twoAlgs = body311.slice();
+  twoAlgs[72] = 2;
+  assert.equal(
+    choosesSha512(readNegotiate(response(SMB2_NEGOTIATE, twoAlgs))!.contexts),
+    false,
+  );
+  const sha256 = body311.slice();
+  sha256[76] = 2;
+  assert.equal(
+    choosesSha512(readNegotiate(response(SMB2_NEGOTIATE, sha256))!.contexts),
+    false,
+  );
+  const farContext = body311.slice();
+  farContext[60] = 0xf0;
+  assert.equal(readNegotiate(response(SMB2_NEGOTIATE, farContext)), null);
+
   const setup = response(SMB2_SESSION_SETUP, [
     9,
     0,

@@ -1,0 +1,80 @@
+/**
+ * SMB2 message signing (MS-SMB2 3.1.4.1) and the SMB 3 key derivation (3.1.4.2):
+ * HMAC-SHA256 with the session key for SMB 2.1; AES-CMAC with a key derived by
+ * SP 800-108's counter-mode KDF (HMAC-SHA256) for SMB 3.0.2 (label
+ * `SMB2AESCMAC`, context `SmbSign`) and SMB 3.1.1 (label `SMBSigningKey`, the
+ * pre-authentication integrity hash as context). The session key is the SSPI
+ * session key's first 16 bytes, zero-padded when shorter.
+ *
+ * @module
+ */
+import { aesCmac } from "../crypto/_cmac.ts";
+import { hmacSha256 } from "../crypto/mod.ts";
+import { SMB2_DIALECT_21, SMB2_DIALECT_302, SMB2_DIALECT_311 } from "./wire.ts";
+
+const enc = new TextEncoder();
+
+/**
+ * SP 800-108 KDF in counter mode with HMAC-SHA256, one round, 128 bits:
+ * `HMAC(key, 00000001 || label || 00 || context || 00000080)`'s first 16 bytes
+ * (`label` and `context` as MS-SMB2 gives them, their NULs included).
+ */
+export function smb3Kdf(
+  key: Uint8Array,
+  label: Uint8Array,
+  context: Uint8Array,
+): Uint8Array {
+  const input = new Uint8Array(4 + label.length + 1 + context.length + 4);
+  input[3] = 1;
+  input.set(label, 4);
+  input.set(context, 5 + label.length);
+  input[input.length - 1] = 0x80; // L = 128 bits, big-endian
+  const mac = hmacSha256(key, input);
+  const out = mac.slice(0, 16);
+  mac.fill(0);
+  return out;
+}
+
+/** A NUL-terminated ASCII label. */
+const label = (s: string) => enc.encode(`${s}\0`);
+
+/** Signs SMB2 messages of one session: the MAC of a message (its signature zeroed). */
+export interface SmbSigner {
+  /** The 16-byte signature of `m`, whose signature field is zero. */
+  mac(m: Uint8Array): Uint8Array;
+  /** Wipes the key. */
+  wipe(): void;
+}
+
+/**
+ * The signer of a session of `dialect` with the SSPI `sessionKey` (copied, not
+ * kept) and, for 3.1.1, the session's pre-authentication hash.
+ */
+export function smbSigner(
+  dialect: number,
+  sessionKey: Uint8Array,
+  preauth: Uint8Array | null,
+): SmbSigner {
+  const base = new Uint8Array(16);
+  base.set(sessionKey.subarray(0, 16));
+  if (dialect === SMB2_DIALECT_21) {
+    return {
+      mac: (m) => hmacSha256(base, m).subarray(0, 16),
+      wipe: () => base.fill(0),
+    };
+  }
+  let key: Uint8Array;
+  if (dialect === SMB2_DIALECT_302) {
+    key = smb3Kdf(base, label("SMB2AESCMAC"), label("SmbSign"));
+  } else if (dialect === SMB2_DIALECT_311 && preauth) {
+    key = smb3Kdf(base, label("SMBSigningKey"), preauth);
+  } else {
+    base.fill(0);
+    throw new RangeError(`no signing for dialect 0x${dialect.toString(16)}`);
+  }
+  base.fill(0);
+  return {
+    mac: (m) => aesCmac(key, m),
+    wipe: () => key.fill(0),
+  };
+}
