@@ -95,7 +95,8 @@ export async function writeAll(
       at += typeof n === "number" && n > 0 ? n : b.length - at;
     }
   } catch (e) {
-    throw unreachable(where, e, kind);
+    // A stream's own SSPI failure (an SMB pipe's) stays what it is.
+    throw e instanceof SspiError ? e : unreachable(where, e, kind);
   }
 }
 
@@ -111,7 +112,7 @@ export async function readFull(
     try {
       got = await s.read(b.subarray(at));
     } catch (e) {
-      throw unreachable(where, e, kind);
+      throw e instanceof SspiError ? e : unreachable(where, e, kind);
     }
     if (got === null) {
       throw unreachable(where, new Error("the connection was closed"), kind);

@@ -13,7 +13,7 @@ import { client, type ClientOptions } from "../friendly/context.ts";
 import type { SecurityContext } from "../friendly/context.ts";
 import { randomBytes } from "../crypto/mod.ts";
 import { sha512 } from "../crypto/_sha512.ts";
-import { type SmbSigner, smbSigner } from "./signing.ts";
+import { SmbProtection } from "./protect.ts";
 import {
   bounded,
   readFull,
@@ -25,16 +25,15 @@ import {
 } from "../rpc/stream.ts";
 import { SspiError } from "../sspi/errors.ts";
 import {
+  SEC_E_ALGORITHM_MISMATCH,
   SEC_E_LOGON_DENIED,
-  SEC_E_MESSAGE_ALTERED,
   SEC_E_NO_AUTHENTICATING_AUTHORITY,
 } from "../sspi/status.ts";
-import { constantTimeEqual } from "../util/bytes.ts";
 import { malformed, SmbStatusError } from "./errors.ts";
 import {
   choosesSha512,
+  chosenCipher,
   emptyRequest,
-  markSigned,
   negotiateRequest,
   readHeader,
   readNegotiate,
@@ -43,17 +42,18 @@ import {
   type RequestHeader,
   type ResponseHeader,
   sessionSetupRequest,
-  SIGNATURE_OFFSET,
   SMB2_DIALECT_21,
   SMB2_DIALECT_302,
   SMB2_DIALECT_311,
   SMB2_FLAGS_ASYNC_COMMAND,
-  SMB2_FLAGS_SIGNED,
   SMB2_HEADER_SIZE,
   SMB2_LOGOFF,
   SMB2_NEGOTIATE,
+  SMB2_SESSION_FLAG_ENCRYPT_DATA,
   SMB2_SESSION_SETUP,
   SMB2_SHARE_TYPE_PIPE,
+  SMB2_SHAREFLAG_ENCRYPT_DATA,
+  SMB2_TRANSFORM_SIZE,
   SMB2_TREE_CONNECT,
   SMB2_TREE_DISCONNECT,
   STATUS_MORE_PROCESSING_REQUIRED,
@@ -81,6 +81,12 @@ export interface SmbSessionOptions extends Omit<ClientOptions, "flags"> {
    * `0x210`); the server chooses.
    */
   dialects?: readonly number[];
+  /**
+   * Encrypt everything after the session setup (SMB 3.1.1 with AES-128-GCM), even
+   * where the server does not ask for it (default false: signed only, unless the
+   * server or a share asks for encryption, which is then used).
+   */
+  encrypt?: boolean;
 }
 
 /** The dialects this client speaks. */
@@ -140,7 +146,9 @@ export class SmbSession {
   readonly host: string;
   #stream: RpcStream;
   #timeoutMs: number;
-  #signer: SmbSigner | null = null;
+  #keys: SmbProtection;
+  /** The cipher the 3.1.1 negotiation chose (0: none). */
+  #cipher = 0;
   #dialect = 0;
   /** 3.1.1: the pre-authentication integrity hash so far (MS-SMB2 3.2.5.2). */
   #preauth: Uint8Array | null = null;
@@ -164,6 +172,7 @@ export class SmbSession {
     this.host = host;
     this.#stream = stream;
     this.#timeoutMs = ms;
+    this.#keys = new SmbProtection(this.where);
   }
 
   /** The dialect the server chose (`0x311`, `0x302` or `0x210`). */
@@ -248,6 +257,13 @@ export class SmbSession {
           ),
         );
       }
+      const cipher = chosenCipher(n.contexts);
+      if (cipher === null) {
+        throw this.#failWith(
+          malformed(this.where, "chose a cipher not offered"),
+        );
+      }
+      this.#cipher = cipher;
       this.#preauth = this.#hashIn(this.#hashIn(new Uint8Array(64), sent), m);
     }
     this.#dialect = n.dialect;
@@ -299,6 +315,9 @@ export class SmbSession {
         continue;
       }
       await this.#finish(ctx, r.token, r.sessionFlags, m, preauth);
+      if (options.encrypt || r.sessionFlags & SMB2_SESSION_FLAG_ENCRYPT_DATA) {
+        this.#mustEncrypt();
+      }
       return;
     }
   }
@@ -328,10 +347,31 @@ export class SmbSession {
       );
     }
     const key = ctx.sessionKey;
-    this.#signer = smbSigner(this.#dialect, key, preauth);
+    this.#keys.setKeys(this.#dialect, key, preauth, this.#cipher);
     key.fill(0);
     this.#flags = sessionFlags;
-    this.#check(m);
+    try {
+      this.#keys.check(m);
+    } catch (e) {
+      throw this.#failWith(e as SspiError);
+    }
+  }
+
+  /** Encrypts from now on; a session without a cipher fails. */
+  #mustEncrypt(): void {
+    if (!this.#keys.encrypt()) {
+      throw this.#failWith(
+        new SspiError(
+          SEC_E_ALGORITHM_MISMATCH,
+          `SMB server ${this.where}: encryption is asked for, and needs SMB 3.1.1 with AES-128-GCM`,
+        ),
+      );
+    }
+  }
+
+  /** Whether requests go out encrypted (and answers must come so). */
+  get encrypted(): boolean {
+    return this.#keys.encrypting;
   }
 
   /**
@@ -343,11 +383,13 @@ export class SmbSession {
       SMB2_TREE_CONNECT,
       (rh) => treeConnectRequest(rh, `\\\\${this.host}\\${share}`),
     );
-    const type = readTreeConnect(m);
-    if (type === null) {
+    const tree = readTreeConnect(m);
+    if (tree === null) {
       throw this.#failWith(malformed(this.where, "malformed TREE_CONNECT"));
     }
-    if (type !== SMB2_SHARE_TYPE_PIPE) {
+    // An encrypted share: the whole session encrypts from here on.
+    if (tree.shareFlags & SMB2_SHAREFLAG_ENCRYPT_DATA) this.#mustEncrypt();
+    if (tree.shareType !== SMB2_SHARE_TYPE_PIPE) {
       await this.treeDisconnect(h.treeId).catch(() => {});
       throw new SmbStatusError(0xc00000cc, this.where, "TREE_CONNECT");
     }
@@ -429,14 +471,17 @@ export class SmbSession {
       sessionId: this.#sessionId,
       creditRequest: CREDITS,
     });
-    const signed = this.#signer !== null && command !== SMB2_SESSION_SETUP;
-    if (signed) this.#sign(m);
-    const frame = new Uint8Array(4 + m.length);
-    new DataView(frame.buffer).setUint32(0, m.length);
-    frame.set(m, 4);
+    const setup = command === SMB2_SESSION_SETUP;
+    const out = this.#keys.outgoing(m, this.#sessionId, setup);
+    const frame = new Uint8Array(4 + out.length);
+    new DataView(frame.buffer).setUint32(0, out.length);
+    frame.set(out, 4);
     await writeAll(this.#stream, frame, this.where, "SMB server");
     for (let skipped = 0; skipped <= MAX_SKIPPED; skipped++) {
-      const r = await this.#readMessage();
+      const { message: r, sealed } = this.#keys.open(
+        await this.#readMessage(),
+        this.#sessionId,
+      );
       const h = readHeader(r);
       if (!h) throw malformed(this.where, "sent a message that is not SMB2");
       if (h.messageId !== messageId) continue; // an oplock break, not ours
@@ -450,7 +495,7 @@ export class SmbSession {
       if (h.status === STATUS_PENDING && h.flags & SMB2_FLAGS_ASYNC_COMMAND) {
         continue; // an interim answer: the real one follows
       }
-      if (signed) this.#check(r);
+      this.#keys.verify(r, sealed, setup);
       return [h, r];
     }
     throw malformed(this.where, "sent too many messages that are not answers");
@@ -460,7 +505,7 @@ export class SmbSession {
     const len = new Uint8Array(4);
     await readFull(this.#stream, len, this.where, "SMB server");
     const n = new DataView(len.buffer).getUint32(0);
-    if (n > MAX_MESSAGE || n < SMB2_HEADER_SIZE) {
+    if (n > MAX_MESSAGE + SMB2_TRANSFORM_SIZE || n < SMB2_HEADER_SIZE) {
       throw malformed(this.where, `sent a frame of ${n} bytes`);
     }
     const m = new Uint8Array(n);
@@ -476,34 +521,6 @@ export class SmbSession {
     return sha512(both);
   }
 
-  /** Signs a request in place (MS-SMB2 3.1.4.1, SMB 2.x: HMAC-SHA256). */
-  #sign(m: Uint8Array): void {
-    markSigned(m);
-    m.set(this.#signer!.mac(m), SIGNATURE_OFFSET);
-  }
-
-  /** Checks a response's signature; `SEC_E_MESSAGE_ALTERED` when it is missing or wrong. */
-  #check(m: Uint8Array): void {
-    const sig = m.slice(SIGNATURE_OFFSET, SIGNATURE_OFFSET + 16);
-    const flagged = (m[16] & SMB2_FLAGS_SIGNED) !== 0;
-    m.fill(0, SIGNATURE_OFFSET, SIGNATURE_OFFSET + 16);
-    const mac = this.#signer!.mac(m);
-    m.set(sig, SIGNATURE_OFFSET);
-    const ok = constantTimeEqual(mac, sig);
-    if (!flagged || !ok) {
-      throw this.#failWith(
-        new SspiError(
-          SEC_E_MESSAGE_ALTERED,
-          `SMB server ${this.where}: ${
-            flagged
-              ? "a response's signature does not verify"
-              : "an unsigned response"
-          }`,
-        ),
-      );
-    }
-  }
-
   /** Fails the session with `e` (closing the connection); returns `e`. */
   #failWith(e: SspiError): SspiError {
     if (!this.#failure) {
@@ -517,8 +534,7 @@ export class SmbSession {
   }
 
   #wipe(): void {
-    this.#signer?.wipe();
-    this.#signer = null;
+    this.#keys.wipe();
   }
 
   /** Whether the session is still usable. */
@@ -532,7 +548,7 @@ export class SmbSession {
    */
   async close(): Promise<void> {
     if (this.#failure) return;
-    if (this.#busy === 0 && this.#signer) {
+    if (this.#busy === 0 && this.#keys.keyed) {
       const saved = this.#timeoutMs;
       this.#timeoutMs = Math.min(saved, 1000);
       await this.exchange(SMB2_LOGOFF, emptyRequest).catch(() => {});

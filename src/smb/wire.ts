@@ -54,6 +54,16 @@ export const SMB2_DIALECT_311 = 0x0311;
 export const SMB2_PREAUTH_INTEGRITY_CAPABILITIES = 1;
 /** Pre-authentication integrity hash: SHA-512. */
 export const SMB2_HASH_SHA512 = 1;
+/** Negotiate context: the ciphers for encryption. */
+export const SMB2_ENCRYPTION_CAPABILITIES = 2;
+/** Cipher: AES-128-GCM. */
+export const SMB2_ENCRYPTION_AES128_GCM = 2;
+/** `SessionFlags`: the server encrypts everything of this session. */
+export const SMB2_SESSION_FLAG_ENCRYPT_DATA = 0x4;
+/** `ShareFlags`: the share is encrypted. */
+export const SMB2_SHAREFLAG_ENCRYPT_DATA = 0x8000;
+/** The transform header's size (MS-SMB2 2.2.41). */
+export const SMB2_TRANSFORM_SIZE = 52;
 
 /** NTSTATUS: success. */
 export const STATUS_SUCCESS = 0;
@@ -165,7 +175,8 @@ function slice(
 
 /**
  * NEGOTIATE request offering `dialects`, signing required, with `clientGuid`; with
- * 3.1.1 among them, a pre-authentication integrity context (SHA-512, `salt`).
+ * 3.1.1 among them, a pre-authentication integrity context (SHA-512, `salt`) and
+ * an encryption context offering AES-128-GCM.
  */
 export function negotiateRequest(
   h: RequestHeader,
@@ -177,21 +188,28 @@ export function negotiateRequest(
   const end = b + 36 + 2 * dialects.length;
   const with311 = dialects.includes(SMB2_DIALECT_311);
   const ctx = (end + 7) & ~7;
-  const [m, v] = request(h, (with311 ? ctx + 8 + 6 + salt.length : end) - b);
+  const ctx2 = (ctx + 8 + 6 + salt.length + 7) & ~7;
+  const [m, v] = request(h, (with311 ? ctx2 + 8 + 4 : end) - b);
   v.setUint16(b, 36, true);
   v.setUint16(b + 2, dialects.length, true);
   v.setUint16(b + 4, SMB2_NEGOTIATE_SIGNING_REQUIRED | 1, true);
+  // SMB2_GLOBAL_CAP_ENCRYPTION: servers look for it besides the cipher context.
+  if (with311) v.setUint32(b + 8, 0x40, true);
   m.set(clientGuid.subarray(0, 16), b + 12);
   dialects.forEach((d, i) => v.setUint16(b + 36 + 2 * i, d, true));
   if (with311) {
     v.setUint32(b + 28, ctx, true);
-    v.setUint16(b + 32, 1, true);
+    v.setUint16(b + 32, 2, true);
     v.setUint16(ctx, SMB2_PREAUTH_INTEGRITY_CAPABILITIES, true);
     v.setUint16(ctx + 2, 6 + salt.length, true);
     v.setUint16(ctx + 8, 1, true); // HashAlgorithmCount
     v.setUint16(ctx + 10, salt.length, true);
     v.setUint16(ctx + 12, SMB2_HASH_SHA512, true);
     m.set(salt, ctx + 14);
+    v.setUint16(ctx2, SMB2_ENCRYPTION_CAPABILITIES, true);
+    v.setUint16(ctx2 + 2, 4, true);
+    v.setUint16(ctx2 + 8, 1, true); // CipherCount
+    v.setUint16(ctx2 + 10, SMB2_ENCRYPTION_AES128_GCM, true);
   }
   return m;
 }
@@ -287,6 +305,25 @@ export function readSessionSetup(m: Uint8Array): SessionSetupResponse | null {
   return token && { sessionFlags: v.getUint16(b + 2, true), token };
 }
 
+/**
+ * The cipher a 3.1.1 answer chose: AES-128-GCM's id, or 0 for none (no context,
+ * or one naming no cipher). Null for a context that names another cipher or
+ * several: nothing this client offered.
+ */
+export function chosenCipher(
+  contexts: readonly { type: number; data: Uint8Array }[],
+): number | null {
+  const enc = contexts.filter((c) => c.type === SMB2_ENCRYPTION_CAPABILITIES);
+  if (enc.length === 0) return 0;
+  const d = enc[0].data;
+  if (enc.length > 1 || d.length < 2) return null;
+  const count = d[0] | (d[1] << 8);
+  if (count === 0) return 0;
+  if (count !== 1 || d.length < 4) return null;
+  const id = d[2] | (d[3] << 8);
+  return id === 0 || id === SMB2_ENCRYPTION_AES128_GCM ? id : null;
+}
+
 /** TREE_CONNECT request for `path` (`\\host\IPC$`). */
 export function treeConnectRequest(h: RequestHeader, path: string): Uint8Array {
   const name = utf16le(path);
@@ -299,10 +336,15 @@ export function treeConnectRequest(h: RequestHeader, path: string): Uint8Array {
   return m;
 }
 
-/** Reads a TREE_CONNECT response's `ShareType`; null when malformed. */
-export function readTreeConnect(m: Uint8Array): number | null {
+/** Reads a TREE_CONNECT response's `ShareType` and `ShareFlags`; null when malformed. */
+export function readTreeConnect(
+  m: Uint8Array,
+): { shareType: number; shareFlags: number } | null {
   const v = body(m, 16);
-  return v && v.getUint8(SMB2_HEADER_SIZE + 2);
+  return v && {
+    shareType: v.getUint8(SMB2_HEADER_SIZE + 2),
+    shareFlags: v.getUint32(SMB2_HEADER_SIZE + 4, true),
+  };
 }
 
 /** CREATE request opening the named pipe `name` (`samr`, `lsarpc`...). */
@@ -385,4 +427,58 @@ export function emptyRequest(h: RequestHeader): Uint8Array {
   const [m, v] = request(h, 4);
   v.setUint16(SMB2_HEADER_SIZE, 4, true);
   return m;
+}
+
+/**
+ * A transform header (MS-SMB2 2.2.41) for an encrypted message of `size` bytes in
+ * session `sessionId` with the 16-byte `nonce` field; the tag goes in bytes 4-20.
+ */
+export function transformHeader(
+  nonce: Uint8Array,
+  size: number,
+  sessionId: bigint,
+): Uint8Array {
+  const t = new Uint8Array(SMB2_TRANSFORM_SIZE);
+  const v = new DataView(t.buffer);
+  v.setUint32(0, 0xfd534d42); // "\xfdSMB"
+  t.set(nonce, 20);
+  v.setUint32(36, size, true);
+  v.setUint16(42, 1, true); // Flags: encrypted
+  v.setBigUint64(44, sessionId, true);
+  return t;
+}
+
+/** Whether a message is a transform header's encrypted one. */
+export function isTransformed(m: Uint8Array): boolean {
+  return m.length >= 4 && m[0] === 0xfd && m[1] === 0x53 && m[2] === 0x4d &&
+    m[3] === 0x42;
+}
+
+/** The parts of an encrypted message, or null when malformed. */
+export interface Transformed {
+  tag: Uint8Array;
+  /** The 12 bytes of GCM nonce. */
+  nonce: Uint8Array;
+  /** What the tag also covers: the header from its nonce on (32 bytes). */
+  aad: Uint8Array;
+  sessionId: bigint;
+  /** The ciphertext: exactly `OriginalMessageSize` bytes. */
+  data: Uint8Array;
+}
+
+/** Reads an encrypted message; null when malformed. */
+export function readTransform(m: Uint8Array): Transformed | null {
+  if (m.length < SMB2_TRANSFORM_SIZE + SMB2_HEADER_SIZE || !isTransformed(m)) {
+    return null;
+  }
+  const v = new DataView(m.buffer, m.byteOffset, m.length);
+  if (v.getUint32(36, true) !== m.length - SMB2_TRANSFORM_SIZE) return null;
+  if (v.getUint16(42, true) !== 1) return null;
+  return {
+    tag: m.subarray(4, 20),
+    nonce: m.subarray(20, 32),
+    aad: m.subarray(20, SMB2_TRANSFORM_SIZE),
+    sessionId: v.getBigUint64(44, true),
+    data: m.subarray(SMB2_TRANSFORM_SIZE),
+  };
 }

@@ -59,6 +59,8 @@ export interface SambaDcOptions {
    * IPC$) on a free port, given as `smbPort`.
    */
   smb?: boolean;
+  /** With `smb`: the server requires SMB encryption (`server smb encrypt`). */
+  smbEncrypt?: boolean;
 }
 
 /** A running Samba AD DC. */
@@ -208,6 +210,7 @@ export async function startSambaDc(
         options.smb ? " s3fs winbindd" : ""
       }`,
       ...(options.smb ? [`--option=smb ports=${smbPort}`] : []),
+      ...(options.smbEncrypt ? ["--option=server smb encrypt=required"] : []),
       `--option=krb5 port=${kdcPort}`,
       `--option=kpasswd port=${kpasswdPort}`,
       `--option=log file=${dir}/log.%m`,

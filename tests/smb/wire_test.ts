@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import {
   choosesSha512,
+  chosenCipher,
   createPipeRequest,
   negotiateRequest,
   readCreate,
@@ -12,6 +13,7 @@ import {
   readRead,
   readRequest,
   readSessionSetup,
+  readTransform,
   readTreeConnect,
   readWrite,
   sessionSetupRequest,
@@ -20,6 +22,7 @@ import {
   SMB2_NEGOTIATE,
   SMB2_READ,
   SMB2_SESSION_SETUP,
+  transformHeader,
   treeConnectRequest,
   writeRequest,
 } from "../../src/smb/wire.ts";
@@ -78,7 +81,8 @@ Deno.test("smb wire: requests carry their fields where MS-SMB2 puts them", () =>
   assert.equal(le16(n3, 100), 0x0311);
   assert.equal(le16(n3, 102), 0x0210);
   assert.equal(le32(n3, 92), 104, "context offset");
-  assert.equal(le16(n3, 96), 1, "one context");
+  assert.equal(le16(n3, 96), 2, "two contexts");
+  assert.equal(le32(n3, 72), 0x40, "SMB2_GLOBAL_CAP_ENCRYPTION");
   assert.deepEqual([...n3.subarray(104, 118)], [
     1,
     0,
@@ -95,7 +99,9 @@ Deno.test("smb wire: requests carry their fields where MS-SMB2 puts them", () =>
     1,
     0,
   ]);
-  assert.deepEqual(n3.subarray(118), salt);
+  assert.deepEqual(n3.subarray(118, 150), salt);
+  // The cipher context at the next 8-byte boundary: AES-128-GCM only.
+  assert.deepEqual([...n3.subarray(152)], [2, 0, 4, 0, 0, 0, 0, 0, 1, 0, 2, 0]);
 
   const token = Uint8Array.of(0x60, 1, 2, 3);
   const s = sessionSetupRequest(H(SMB2_SESSION_SETUP), token);
@@ -259,6 +265,15 @@ Deno.test("smb wire: well-formed answers read, and every truncation of them is n
     4,
   ]]);
   assert.ok(choosesSha512(n311.contexts));
+  assert.equal(chosenCipher(n311.contexts), 2, "AES-128-GCM");
+  assert.equal(chosenCipher(n311.contexts.slice(0, 1)), 0, "no cipher context");
+  const ccm = body311.slice();
+  ccm[90] = 1;
+  assert.equal(
+    chosenCipher(readNegotiate(response(SMB2_NEGOTIATE, ccm))!.contexts),
+    null,
+    "AES-128-CCM was not offered",
+  );
   assert.equal(choosesSha512(n311.contexts.slice(1)), false);
   const twoAlgs = body311.slice();
   twoAlgs[72] = 2;
@@ -294,7 +309,7 @@ Deno.test("smb wire: well-formed answers read, and every truncation of them is n
     token: Uint8Array.of(1, 2, 3),
   });
   const tree = response(3, [16, 0, 2, 0, ...new Array(12).fill(0)]);
-  assert.equal(readTreeConnect(tree), 2);
+  assert.deepEqual(readTreeConnect(tree), { shareType: 2, shareFlags: 0 });
   const fid = Array.from({ length: 16 }, (_, i) => i);
   const create = response(5, [
     89,
@@ -373,6 +388,7 @@ Deno.test("smb wire: 20,000 random and mutated answers never throw", () => {
     return seed % n;
   };
   const readers = [
+    readTransform,
     readHeader,
     readNegotiate,
     readSessionSetup,
@@ -398,4 +414,23 @@ Deno.test("smb wire: 20,000 random and mutated answers never throw", () => {
       }
     }
   }
+});
+
+Deno.test("smb wire: a transform header reads back; its size and flags are checked", () => {
+  const nonce = Uint8Array.from({ length: 16 }, (_, i) => (i < 12 ? i + 1 : 0));
+  const body = new Uint8Array(80).fill(7);
+  const t = transformHeader(nonce, body.length, 0x0102030405060708n);
+  assert.deepEqual([...t.subarray(0, 4)], [0xfd, 0x53, 0x4d, 0x42]);
+  const m = new Uint8Array(t.length + body.length);
+  m.set(t);
+  m.set(body, t.length);
+  const r = readTransform(m)!;
+  assert.deepEqual([...r.nonce], [...nonce.subarray(0, 12)]);
+  assert.equal(r.aad.length, 32);
+  assert.equal(r.sessionId, 0x0102030405060708n);
+  assert.deepEqual(r.data, body);
+  assert.equal(readTransform(m.subarray(0, m.length - 1)), null, "size");
+  const flags = m.slice();
+  flags[42] = 0;
+  assert.equal(readTransform(flags), null, "flags");
 });
