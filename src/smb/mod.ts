@@ -1,11 +1,13 @@
 /**
- * SMB2 for named pipes: a signed SMB 2.1 session set up with an SSPI package
- * (Negotiate, NTLM or Kerberos), `IPC$`, and pipes as byte streams, so DCE/RPC
- * reaches servers over `ncacn_np` (`namedPipe`) as well as TCP.
+ * SMB2 for named pipes and files: a signed (or encrypted) SMB 3.1.1, 3.0.2 or 2.1
+ * session set up with an SSPI package (Negotiate, NTLM or Kerberos); `IPC$` and
+ * pipes as byte streams, so DCE/RPC reaches servers over `ncacn_np` (`namedPipe`)
+ * as well as TCP; whole files on disk shares (`readFile`, `writeFile`).
  *
  * @module
  */
 export * from "./errors.ts";
+export * from "./file.ts";
 export * from "./pipe.ts";
 export * from "./session.ts";
 export * from "./wire.ts";

@@ -12,7 +12,7 @@ import { malformed, SmbStatusError } from "./errors.ts";
 import { SmbSession, type SmbSessionOptions } from "./session.ts";
 import {
   closeRequest,
-  createPipeRequest,
+  createRequest,
   readCreate,
   readRead,
   readRequest,
@@ -20,6 +20,7 @@ import {
   SMB2_CLOSE,
   SMB2_CREATE,
   SMB2_READ,
+  SMB2_SHARE_TYPE_PIPE,
   SMB2_WRITE,
   STATUS_BUFFER_OVERFLOW,
   writeRequest,
@@ -142,14 +143,17 @@ export async function openPipe(
   name: string,
   ownsSession = false,
 ): Promise<SmbPipe> {
+  if (smb.shareType(tree) !== SMB2_SHARE_TYPE_PIPE) {
+    throw new RangeError(`tree ${tree} is not a connected pipe share (IPC$)`);
+  }
   const [, m] = await smb.exchange(
     SMB2_CREATE,
-    (h) => createPipeRequest(h, name.replace(/^\\?(pipe\\)?/i, "")),
+    (h) => createRequest(h, name.replace(/^\\?(pipe\\)?/i, "")),
     tree,
   );
-  const fileId = readCreate(m);
-  if (!fileId) throw malformed(smb.where, "malformed CREATE answer");
-  return new SmbPipe(smb, tree, fileId, ownsSession);
+  const created = readCreate(m);
+  if (!created) throw malformed(smb.where, "malformed CREATE answer");
+  return new SmbPipe(smb, tree, created.fileId, ownsSession);
 }
 
 /** Options of {@linkcode namedPipe}: the pipe, and the SMB session's credentials. */

@@ -51,7 +51,6 @@ import {
   SMB2_NEGOTIATE,
   SMB2_SESSION_FLAG_ENCRYPT_DATA,
   SMB2_SESSION_SETUP,
-  SMB2_SHARE_TYPE_PIPE,
   SMB2_SHAREFLAG_ENCRYPT_DATA,
   SMB2_TRANSFORM_SIZE,
   SMB2_TREE_CONNECT,
@@ -161,6 +160,8 @@ export class SmbSession {
   #maxRead = 65536;
   #maxWrite = 65536;
   #flags = 0;
+  /** The connected trees' share types. */
+  #shares = new Map<number, number>();
 
   private constructor(
     stream: RpcStream,
@@ -375,8 +376,8 @@ export class SmbSession {
   }
 
   /**
-   * Connects the tree `share` (`IPC$` for named pipes) and gives its tree id;
-   * a share that is not a pipe share is refused (for `openPipe`).
+   * Connects the tree `share` (`IPC$` for named pipes, a disk share's name for
+   * files) and gives its tree id.
    */
   async treeConnect(share = "IPC$"): Promise<number> {
     const [h, m] = await this.exchange(
@@ -389,15 +390,21 @@ export class SmbSession {
     }
     // An encrypted share: the whole session encrypts from here on.
     if (tree.shareFlags & SMB2_SHAREFLAG_ENCRYPT_DATA) this.#mustEncrypt();
-    if (tree.shareType !== SMB2_SHARE_TYPE_PIPE) {
-      await this.treeDisconnect(h.treeId).catch(() => {});
-      throw new SmbStatusError(0xc00000cc, this.where, "TREE_CONNECT");
-    }
+    this.#shares.set(h.treeId, tree.shareType);
     return h.treeId;
+  }
+
+  /**
+   * The `ShareType` of a connected tree: 1 a disk share, 2 a pipe share (IPC$), 3
+   * a printer; undefined for a tree not connected.
+   */
+  shareType(treeId: number): number | undefined {
+    return this.#shares.get(treeId);
   }
 
   /** Disconnects the tree `treeId`. */
   async treeDisconnect(treeId: number): Promise<void> {
+    this.#shares.delete(treeId);
     await this.exchange(SMB2_TREE_DISCONNECT, emptyRequest, treeId);
   }
 

@@ -77,12 +77,19 @@ export const STATUS_BUFFER_OVERFLOW = 0x80000005;
 /** `ShareType` of a named-pipe share (IPC$). */
 export const SMB2_SHARE_TYPE_PIPE = 2;
 
-/** What a named pipe is opened with: read, write, attributes, EAs, synchronize. */
-const PIPE_ACCESS = 0x0012019f;
+/** `ShareType` of a disk share. */
+export const SMB2_SHARE_TYPE_DISK = 1;
+
+/** Read and write data, attributes and EAs, read the ACL, synchronize. */
+export const FILE_READ_WRITE = 0x0012019f;
+/** Read data, attributes and EAs, read the ACL, synchronize. */
+export const FILE_READ = 0x00120089;
 /** FILE_SHARE_READ | FILE_SHARE_WRITE. */
-const PIPE_SHARE = 3;
-/** FILE_OPEN. */
-const FILE_OPEN = 1;
+const SHARE_READ_WRITE = 3;
+/** `CreateDisposition` FILE_OPEN: open what exists. */
+export const FILE_OPEN = 1;
+/** `CreateDisposition` FILE_OVERWRITE_IF: replace or create. */
+export const FILE_OVERWRITE_IF = 5;
 /** FILE_NON_DIRECTORY_FILE. */
 const FILE_NON_DIRECTORY_FILE = 0x40;
 /** SECURITY_IMPERSONATION. */
@@ -347,16 +354,25 @@ export function readTreeConnect(
   };
 }
 
-/** CREATE request opening the named pipe `name` (`samr`, `lsarpc`...). */
-export function createPipeRequest(h: RequestHeader, name: string): Uint8Array {
+/**
+ * CREATE request for `name` (a pipe's `samr`, a file's `dir\file.txt`, relative to
+ * the share) with `access` (default read and write) and `disposition` (default
+ * FILE_OPEN).
+ */
+export function createRequest(
+  h: RequestHeader,
+  name: string,
+  access = FILE_READ_WRITE,
+  disposition = FILE_OPEN,
+): Uint8Array {
   const n = utf16le(name);
   const [m, v] = request(h, 56 + Math.max(n.length, 1));
   const b = SMB2_HEADER_SIZE;
   v.setUint16(b, 57, true);
   v.setUint32(b + 4, IMPERSONATION, true);
-  v.setUint32(b + 24, PIPE_ACCESS, true);
-  v.setUint32(b + 32, PIPE_SHARE, true);
-  v.setUint32(b + 36, FILE_OPEN, true);
+  v.setUint32(b + 24, access, true);
+  v.setUint32(b + 32, SHARE_READ_WRITE, true);
+  v.setUint32(b + 36, disposition, true);
   v.setUint32(b + 40, FILE_NON_DIRECTORY_FILE, true);
   v.setUint16(b + 44, b + 56, true);
   v.setUint16(b + 46, n.length, true);
@@ -364,23 +380,37 @@ export function createPipeRequest(h: RequestHeader, name: string): Uint8Array {
   return m;
 }
 
-/** Reads a CREATE response's 16-byte `FileId`; null when malformed. */
-export function readCreate(m: Uint8Array): Uint8Array | null {
-  const v = body(m, 89);
-  return v && m.slice(SMB2_HEADER_SIZE + 64, SMB2_HEADER_SIZE + 80);
+/** What a CREATE response says. */
+export interface CreateResponse {
+  /** The 16-byte `FileId`. */
+  fileId: Uint8Array;
+  /** The file's size (`EndofFile`). */
+  size: bigint;
 }
 
-/** WRITE request of `data` to `fileId` at offset 0. */
+/** Reads a CREATE response; null when malformed. */
+export function readCreate(m: Uint8Array): CreateResponse | null {
+  const v = body(m, 89);
+  const b = SMB2_HEADER_SIZE;
+  return v && {
+    fileId: m.slice(b + 64, b + 80),
+    size: v.getBigUint64(b + 48, true),
+  };
+}
+
+/** WRITE request of `data` to `fileId` at `offset`. */
 export function writeRequest(
   h: RequestHeader,
   fileId: Uint8Array,
   data: Uint8Array,
+  offset = 0n,
 ): Uint8Array {
   const [m, v] = request(h, 48 + data.length);
   const b = SMB2_HEADER_SIZE;
   v.setUint16(b, 49, true);
   v.setUint16(b + 2, b + 48, true);
   v.setUint32(b + 4, data.length, true);
+  v.setBigUint64(b + 8, offset, true);
   m.set(fileId, b + 16);
   m.set(data, b + 48);
   return m;
@@ -392,16 +422,18 @@ export function readWrite(m: Uint8Array): number | null {
   return v && v.getUint32(SMB2_HEADER_SIZE + 4, true);
 }
 
-/** READ request of up to `length` bytes from `fileId`. */
+/** READ request of up to `length` bytes from `fileId` at `offset`. */
 export function readRequest(
   h: RequestHeader,
   fileId: Uint8Array,
   length: number,
+  offset = 0n,
 ): Uint8Array {
   const [m, v] = request(h, 49);
   const b = SMB2_HEADER_SIZE;
   v.setUint16(b, 49, true);
   v.setUint32(b + 4, length, true);
+  v.setBigUint64(b + 8, offset, true);
   m.set(fileId, b + 16);
   return m;
 }

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import {
   choosesSha512,
   chosenCipher,
-  createPipeRequest,
+  createRequest,
   negotiateRequest,
   readCreate,
   readHeader,
@@ -120,7 +120,7 @@ Deno.test("smb wire: requests carry their fields where MS-SMB2 puts them", () =>
     "\\\\h\\IPC$",
   );
 
-  const c = createPipeRequest(H(SMB2_CREATE), "samr");
+  const c = createRequest(H(SMB2_CREATE), "samr");
   assert.equal(le16(c, 64), 57);
   assert.equal(le32(c, 68), 2, "impersonation");
   assert.equal(le32(c, 100), 1, "FILE_OPEN");
@@ -325,7 +325,7 @@ Deno.test("smb wire: well-formed answers read, and every truncation of them is n
     0,
     0,
   ]);
-  assert.deepEqual([...readCreate(create)!], fid);
+  assert.deepEqual([...readCreate(create)!.fileId], fid);
   const read = response(8, [
     17,
     0,

@@ -1,0 +1,115 @@
+// Files on Samba's AD DC shares over SMB: the Default Domain Policy's GPT.INI read
+// from SYSVOL (as the DC has it on disk) by a user with Negotiate over NTLM and
+// with Kerberos, signed and encrypted; a 200 KB file written to NETLOGON by the
+// Administrator in many writes, read back and found on the DC's disk; a user who
+// may not write there refused (STATUS_ACCESS_DENIED), a missing file
+// STATUS_OBJECT_NAME_NOT_FOUND, a directory STATUS_FILE_IS_A_DIRECTORY, a pipe
+// share refused for files; 2.1 as well as 3.1.1.
+import assert from "node:assert/strict";
+import { readFile, writeFile } from "../../src/smb/file.ts";
+import { SmbSession, type SmbSessionOptions } from "../../src/smb/session.ts";
+import { SmbStatusError } from "../../src/smb/errors.ts";
+import { AD, type SambaDc, withSambaDc } from "../peers/samba_ad.ts";
+
+const USER = { user: "fileuser", password: "File!Passw0rd1" };
+const GPT =
+  `${AD.dnsDomain}/Policies/{31B2F340-016D-11D2-945F-00C04FB984F9}/GPT.INI`;
+
+function session(
+  dc: SambaDc,
+  more: Partial<SmbSessionOptions> = {},
+): Promise<SmbSession> {
+  return SmbSession.connect({
+    host: "127.0.0.1",
+    port: dc.smbPort,
+    package: "Negotiate",
+    username: USER.user,
+    domain: AD.domain,
+    password: USER.password,
+    target: `cifs/${AD.dc}.${AD.dnsDomain}`,
+    timeoutMs: 15_000,
+    ...more,
+  });
+}
+
+Deno.test({
+  name: "smb files: SYSVOL read, NETLOGON written and read back, refusals",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withSambaDc([USER], [], async (dc) => {
+      // smbd opens files as the user's Unix id: it must get through the DC's
+      // temporary directory (0700 when made) to reach SYSVOL.
+      await Deno.chmod(dc.dir, 0o711);
+      const onDisk = await Deno.readFile(`${dc.dir}/state/sysvol/${GPT}`);
+      assert.ok(onDisk.length > 0);
+      for (
+        const more of [
+          {},
+          { kdc: dc.kdc },
+          { kdc: dc.kdc, encrypt: true },
+          { dialects: [0x210] },
+        ]
+      ) {
+        const smb = await session(dc, more);
+        try {
+          const sysvol = await smb.treeConnect("SYSVOL");
+          assert.deepEqual(
+            await readFile(smb, sysvol, GPT),
+            onDisk,
+            JSON.stringify(more),
+          );
+          await assert.rejects(
+            readFile(smb, sysvol, AD.dnsDomain),
+            (e: unknown) =>
+              e instanceof SmbStatusError && e.ntStatus === 0xc00000ba &&
+              /STATUS_FILE_IS_A_DIRECTORY/.test(e.message),
+          );
+          await assert.rejects(
+            readFile(smb, sysvol, `${AD.dnsDomain}/no-such-file.txt`),
+            (e: unknown) =>
+              e instanceof SmbStatusError && e.ntStatus === 0xc0000034,
+          );
+          // A user may not write to NETLOGON.
+          const netlogon = await smb.treeConnect("NETLOGON");
+          await assert.rejects(
+            writeFile(smb, netlogon, "mine.txt", Uint8Array.of(1)),
+            (e: unknown) =>
+              e instanceof SmbStatusError && e.ntStatus === 0xc0000022,
+          );
+          const ipc = await smb.treeConnect("IPC$");
+          await assert.rejects(readFile(smb, ipc, "samr"), RangeError);
+        } finally {
+          await smb.close();
+        }
+      }
+
+      // The Administrator writes a 200 KB script in many writes.
+      const data = new Uint8Array(200_000);
+      for (let i = 0; i < data.length; i += 65536) {
+        crypto.getRandomValues(data.subarray(i, i + 65536));
+      }
+      const admin = await session(dc, {
+        username: AD.admin,
+        password: AD.adminPassword,
+        encrypt: true,
+      });
+      try {
+        const netlogon = await admin.treeConnect("NETLOGON");
+        await writeFile(admin, netlogon, "logon.bin", data);
+        assert.deepEqual(await readFile(admin, netlogon, "/logon.bin"), data);
+        await assert.rejects(
+          readFile(admin, netlogon, "logon.bin", 1000),
+          RangeError,
+        );
+      } finally {
+        await admin.close();
+      }
+      assert.deepEqual(
+        await Deno.readFile(
+          `${dc.dir}/state/sysvol/${AD.dnsDomain}/scripts/logon.bin`,
+        ),
+        data,
+      );
+    }, { smb: true }),
+});
