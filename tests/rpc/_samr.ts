@@ -100,3 +100,20 @@ export function lookupDomainReply(
     return { sid, status };
   });
 }
+
+/**
+ * SamrConnect2, then SamrLookupDomainInSamServer of `domain` over `rpc`: the
+ * domain's SID (an Error for a failure status of either).
+ */
+export async function domainSidOver(
+  rpc: { call(opnum: number, stub: Uint8Array): Promise<Uint8Array> },
+  domain: string,
+): Promise<string> {
+  const h = handleReply(await rpc.call(SAMR_CONNECT2, connect2Request()));
+  if (h.status !== 0) throw new Error(`SamrConnect2: status ${h.status}`);
+  const r = lookupDomainReply(
+    await rpc.call(SAMR_LOOKUP_DOMAIN, lookupDomainRequest(h.handle, domain)),
+  );
+  if (r.status !== 0) throw new Error(`SamrLookupDomain: status ${r.status}`);
+  return r.sid;
+}

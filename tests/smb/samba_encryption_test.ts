@@ -17,15 +17,7 @@ import {
 } from "../../src/sspi/status.ts";
 import { SmbStatusError } from "../../src/smb/errors.ts";
 import { AD, type SambaDc, withSambaDc } from "../peers/samba_ad.ts";
-import {
-  connect2Request,
-  handleReply,
-  lookupDomainReply,
-  lookupDomainRequest,
-  SAMR,
-  SAMR_CONNECT2,
-  SAMR_LOOKUP_DOMAIN,
-} from "../rpc/_samr.ts";
+import { domainSidOver, SAMR } from "../rpc/_samr.ts";
 import { commandOf, tap } from "./_tap.ts";
 
 const HOST = "127.0.0.1";
@@ -59,18 +51,7 @@ async function samrThrough(
     connect: pipe,
   });
   try {
-    const h = handleReply(await rpc.call(SAMR_CONNECT2, connect2Request()));
-    assert.equal(h.status, 0, what);
-    assert.deepEqual(
-      lookupDomainReply(
-        await rpc.call(
-          SAMR_LOOKUP_DOMAIN,
-          lookupDomainRequest(h.handle, AD.domain),
-        ),
-      ),
-      { sid: dc.domainSid, status: 0 },
-      what,
-    );
+    assert.equal(await domainSidOver(rpc, AD.domain), dc.domainSid, what);
   } finally {
     rpc.close();
   }

@@ -20,15 +20,7 @@ import {
   SEC_E_MESSAGE_ALTERED,
   SEC_E_NO_AUTHENTICATING_AUTHORITY,
 } from "../../src/sspi/status.ts";
-import {
-  connect2Request,
-  handleReply,
-  lookupDomainReply,
-  lookupDomainRequest,
-  SAMR,
-  SAMR_CONNECT2,
-  SAMR_LOOKUP_DOMAIN,
-} from "../rpc/_samr.ts";
+import { domainSidOver, SAMR } from "../rpc/_samr.ts";
 
 const HOST = "127.0.0.1";
 const TIMEOUT = 15_000;
@@ -60,17 +52,9 @@ function creds(
   };
 }
 
-/** SamrConnect2 and SamrLookupDomainInSamServer of the DC's domain. */
+/** SamrConnect2 and SamrLookupDomainInSamServer: the DC's domain and SID. */
 async function lookUpDomain(rpc: RpcClient, dc: SambaDc, what: string) {
-  const h = handleReply(await rpc.call(SAMR_CONNECT2, connect2Request()));
-  assert.equal(h.status, 0, `${what}: SamrConnect2`);
-  const sid = lookupDomainReply(
-    await rpc.call(
-      SAMR_LOOKUP_DOMAIN,
-      lookupDomainRequest(h.handle, AD.domain),
-    ),
-  );
-  assert.deepEqual(sid, { sid: dc.domainSid, status: 0 }, what);
+  assert.equal(await domainSidOver(rpc, AD.domain), dc.domainSid, what);
 }
 
 Deno.test({
