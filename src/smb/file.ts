@@ -1,6 +1,6 @@
 /**
- * Whole files on an SMB2 disk share: `readFile` and `writeFile` over a session's
- * connected tree, in reads and writes of at most the server's size (and 64 KiB),
+ * Files on an SMB2 disk share: `readFile`, `writeFile` and `listDirectory` over a
+ * session's connected tree, in reads and writes of at most the server's size (and 64 KiB),
  * each signed or sealed as the session is. Paths are relative to the share;
  * `/` and `\` both separate.
  *
@@ -9,8 +9,18 @@
 import { malformed, SmbStatusError } from "./errors.ts";
 import type { SmbSession } from "./session.ts";
 import {
+  type DirectoryEntry,
+  queryDirectoryRequest,
+  readDirectory,
+  SMB2_QUERY_DIRECTORY,
+  STATUS_NO_MORE_FILES,
+} from "./wire_directory.ts";
+import {
   closeRequest,
   createRequest,
+  FILE_DIRECTORY_FILE,
+  FILE_LIST,
+  FILE_OPEN,
   FILE_OVERWRITE_IF,
   FILE_READ,
   FILE_READ_WRITE,
@@ -47,10 +57,11 @@ async function open(
   path: string,
   access: number,
   disposition?: number,
+  options?: number,
 ): Promise<{ fileId: Uint8Array; size: bigint }> {
   const [, m] = await smb.exchange(
     SMB2_CREATE,
-    (h) => createRequest(h, smbPath(path), access, disposition),
+    (h) => createRequest(h, smbPath(path), access, disposition, options),
     tree,
   );
   const created = readCreate(m);
@@ -152,6 +163,52 @@ export async function writeFile(
         throw malformed(smb.where, "malformed WRITE answer");
       }
       at += n;
+    }
+  } finally {
+    await close(smb, tree, fileId);
+  }
+}
+
+/**
+ * Lists the directory `path` ("" for the share's root) of the disk share
+ * connected as `tree`: its entries but `.` and `..`; more than `maxEntries`
+ * (default 100 000) is a RangeError.
+ */
+export async function listDirectory(
+  smb: SmbSession,
+  tree: number,
+  path = "",
+  maxEntries = 100_000,
+): Promise<DirectoryEntry[]> {
+  checkDisk(smb, tree);
+  const { fileId } = await open(
+    smb,
+    tree,
+    path,
+    FILE_LIST,
+    FILE_OPEN,
+    FILE_DIRECTORY_FILE,
+  );
+  try {
+    const all: DirectoryEntry[] = [];
+    for (let first = true;; first = false) {
+      const [h, m] = await smb.exchange(
+        SMB2_QUERY_DIRECTORY,
+        (rh) => queryDirectoryRequest(rh, fileId, first, smb.maxReadSize),
+        tree,
+        [STATUS_NO_MORE_FILES],
+      );
+      if (h.status === STATUS_NO_MORE_FILES) return all;
+      const entries = readDirectory(m);
+      if (!entries) throw malformed(smb.where, "malformed QUERY_DIRECTORY");
+      if (entries.length === 0) return all;
+      for (const e of entries) {
+        if (e.name === "." || e.name === "..") continue;
+        if (all.length === maxEntries) {
+          throw new RangeError(`${path} has more than ${maxEntries} entries`);
+        }
+        all.push(e);
+      }
     }
   } finally {
     await close(smb, tree, fileId);

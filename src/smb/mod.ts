@@ -2,7 +2,8 @@
  * SMB2 for named pipes and files: a signed (or encrypted) SMB 3.1.1, 3.0.2 or 2.1
  * session set up with an SSPI package (Negotiate, NTLM or Kerberos); `IPC$` and
  * pipes as byte streams, so DCE/RPC reaches servers over `ncacn_np` (`namedPipe`)
- * as well as TCP; whole files on disk shares (`readFile`, `writeFile`).
+ * as well as TCP; files and directories on disk shares (`readFile`, `writeFile`,
+ * `listDirectory`).
  *
  * @module
  */
@@ -11,3 +12,4 @@ export * from "./file.ts";
 export * from "./pipe.ts";
 export * from "./session.ts";
 export * from "./wire.ts";
+export * from "./wire_directory.ts";

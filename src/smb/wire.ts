@@ -90,8 +90,12 @@ const SHARE_READ_WRITE = 3;
 export const FILE_OPEN = 1;
 /** `CreateDisposition` FILE_OVERWRITE_IF: replace or create. */
 export const FILE_OVERWRITE_IF = 5;
-/** FILE_NON_DIRECTORY_FILE. */
-const FILE_NON_DIRECTORY_FILE = 0x40;
+/** `CreateOptions` FILE_NON_DIRECTORY_FILE: a file, not a directory. */
+export const FILE_NON_DIRECTORY_FILE = 0x40;
+/** `CreateOptions` FILE_DIRECTORY_FILE: a directory. */
+export const FILE_DIRECTORY_FILE = 0x1;
+/** List a directory, read its attributes, synchronize. */
+export const FILE_LIST = 0x00100081;
 /** SECURITY_IMPERSONATION. */
 const IMPERSONATION = 2;
 
@@ -121,7 +125,10 @@ export interface ResponseHeader {
 }
 
 /** A whole request: the header, then a body of `bodySize` bytes to fill. */
-function request(h: RequestHeader, bodySize: number): [Uint8Array, DataView] {
+export function request(
+  h: RequestHeader,
+  bodySize: number,
+): [Uint8Array, DataView] {
   const m = new Uint8Array(SMB2_HEADER_SIZE + bodySize);
   const v = new DataView(m.buffer);
   v.setUint32(0, 0xfe534d42); // "\xfeSMB"
@@ -356,14 +363,15 @@ export function readTreeConnect(
 
 /**
  * CREATE request for `name` (a pipe's `samr`, a file's `dir\file.txt`, relative to
- * the share) with `access` (default read and write) and `disposition` (default
- * FILE_OPEN).
+ * the share) with `access` (default read and write), `disposition` (default
+ * FILE_OPEN) and `options` (default a file, not a directory).
  */
 export function createRequest(
   h: RequestHeader,
   name: string,
   access = FILE_READ_WRITE,
   disposition = FILE_OPEN,
+  options = FILE_NON_DIRECTORY_FILE,
 ): Uint8Array {
   const n = utf16le(name);
   const [m, v] = request(h, 56 + Math.max(n.length, 1));
@@ -373,7 +381,7 @@ export function createRequest(
   v.setUint32(b + 24, access, true);
   v.setUint32(b + 32, SHARE_READ_WRITE, true);
   v.setUint32(b + 36, disposition, true);
-  v.setUint32(b + 40, FILE_NON_DIRECTORY_FILE, true);
+  v.setUint32(b + 40, options, true);
   v.setUint16(b + 44, b + 56, true);
   v.setUint16(b + 46, n.length, true);
   m.set(n, b + 56);

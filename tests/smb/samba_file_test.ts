@@ -6,7 +6,7 @@
 // STATUS_OBJECT_NAME_NOT_FOUND, a directory STATUS_FILE_IS_A_DIRECTORY, a pipe
 // share refused for files; 2.1 as well as 3.1.1.
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "../../src/smb/file.ts";
+import { listDirectory, readFile, writeFile } from "../../src/smb/file.ts";
 import { SmbSession, type SmbSessionOptions } from "../../src/smb/session.ts";
 import { SmbStatusError } from "../../src/smb/errors.ts";
 import { AD, type SambaDc, withSambaDc } from "../peers/samba_ad.ts";
@@ -59,6 +59,35 @@ Deno.test({
             onDisk,
             JSON.stringify(more),
           );
+          // The policy's folder as the DC's disk has it.
+          const folder = GPT.slice(0, GPT.lastIndexOf("/"));
+          const listed = await listDirectory(smb, sysvol, folder);
+          const disk: string[] = [];
+          for await (
+            const e of Deno.readDir(`${dc.dir}/state/sysvol/${folder}`)
+          ) {
+            disk.push(`${e.name}${e.isDirectory ? "/" : ""}`);
+          }
+          assert.deepEqual(
+            listed.map((e) => `${e.name}${e.isDirectory ? "/" : ""}`).sort(),
+            disk.sort(),
+          );
+          assert.equal(
+            listed.find((e) => e.name === "GPT.INI")!.size,
+            BigInt(onDisk.length),
+          );
+          const policies = await listDirectory(
+            smb,
+            sysvol,
+            `${AD.dnsDomain}/Policies`,
+          );
+          assert.equal(policies.filter((e) => e.isDirectory).length, 2);
+          // A file is not a directory: STATUS_NOT_A_DIRECTORY.
+          await assert.rejects(
+            listDirectory(smb, sysvol, GPT),
+            (e: unknown) =>
+              e instanceof SmbStatusError && e.ntStatus === 0xc0000103,
+          );
           await assert.rejects(
             readFile(smb, sysvol, AD.dnsDomain),
             (e: unknown) =>
@@ -98,6 +127,13 @@ Deno.test({
         const netlogon = await admin.treeConnect("NETLOGON");
         await writeFile(admin, netlogon, "logon.bin", data);
         assert.deepEqual(await readFile(admin, netlogon, "/logon.bin"), data);
+        const scripts = await listDirectory(admin, netlogon);
+        assert.deepEqual(
+          scripts.filter((e) => e.name === "logon.bin").map((
+            e,
+          ) => [e.size, e.isDirectory]),
+          [[200_000n, false]],
+        );
         await assert.rejects(
           readFile(admin, netlogon, "logon.bin", 1000),
           RangeError,
