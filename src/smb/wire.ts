@@ -101,9 +101,13 @@ const IMPERSONATION = 2;
 
 /** A request header's variable fields. */
 export interface RequestHeader {
+  /** The command (`SMB2_NEGOTIATE`...). */
   command: number;
+  /** This request's message id. */
   messageId: bigint;
+  /** The tree it is for (0 before a tree connect). */
   treeId: number;
+  /** The session (0 before the first session setup answer). */
   sessionId: bigint;
   /** Credits asked for. */
   creditRequest: number;
@@ -111,12 +115,17 @@ export interface RequestHeader {
 
 /** A response header, as read. */
 export interface ResponseHeader {
+  /** The command answered. */
   command: number;
   /** The NTSTATUS. */
   status: number;
+  /** `Flags` (`SMB2_FLAGS_*`). */
   flags: number;
+  /** The message id of the request answered. */
   messageId: bigint;
+  /** The tree (a tree connect's answer carries the new one); 0 when async. */
   treeId: number;
+  /** The session (the first session setup answer carries the new one). */
   sessionId: bigint;
   /** Credits granted. */
   credits: number;
@@ -230,10 +239,15 @@ export function negotiateRequest(
 
 /** What a NEGOTIATE response says. */
 export interface NegotiateResponse {
+  /** `SecurityMode`: 1 signing enabled, 2 required. */
   securityMode: number;
+  /** The dialect chosen. */
   dialect: number;
+  /** The largest transaction buffer the server takes. */
   maxTransactSize: number;
+  /** The largest read. */
   maxReadSize: number;
+  /** The largest write. */
   maxWriteSize: number;
   /** The server's first SPNEGO token (a NegTokenInit2), possibly empty. */
   token: Uint8Array;
@@ -307,6 +321,7 @@ export function sessionSetupRequest(
 export interface SessionSetupResponse {
   /** `SessionFlags`: 1 guest, 2 anonymous, 4 encryption needed. */
   sessionFlags: number;
+  /** The server's security token (SPNEGO), possibly empty. */
   token: Uint8Array;
 }
 
@@ -496,11 +511,13 @@ export function isTransformed(m: Uint8Array): boolean {
 
 /** The parts of an encrypted message, or null when malformed. */
 export interface Transformed {
+  /** The AES-GCM tag (the header's `Signature`). */
   tag: Uint8Array;
   /** The 12 bytes of GCM nonce. */
   nonce: Uint8Array;
   /** What the tag also covers: the header from its nonce on (32 bytes). */
   aad: Uint8Array;
+  /** The session it is sealed for. */
   sessionId: bigint;
   /** The ciphertext: exactly `OriginalMessageSize` bytes. */
   data: Uint8Array;

@@ -43,6 +43,7 @@ export function queryDirectoryRequest(
 
 /** One directory entry. */
 export interface DirectoryEntry {
+  /** The file's name in the directory. */
   name: string;
   /** Size in bytes (`EndOfFile`). */
   size: bigint;
@@ -50,6 +51,7 @@ export interface DirectoryEntry {
   attributes: number;
   /** Last write, in ms since 1970 (from its FILETIME). */
   lastWrite: number;
+  /** Whether it is a directory. */
   isDirectory: boolean;
 }
 
