@@ -48,7 +48,7 @@ export class SmbPipe implements RpcStream {
   #closed = false;
   #done: Promise<void> = Promise.resolve();
 
-  /** A pipe `fileId` open on tree `tree` of `smb` (see `SmbSession.openPipe`). */
+  /** A pipe `fileId` open on tree `tree` of `smb` (see {@linkcode openPipe}). */
   constructor(
     smb: SmbSession,
     tree: number,
@@ -96,7 +96,8 @@ export class SmbPipe implements RpcStream {
         throw e;
       }
       const data = readRead(m);
-      if (!data || data.length > this.#smb.maxReadSize) {
+      // An empty answer would have the caller read again and again.
+      if (!data || data.length === 0 || data.length > this.#smb.maxReadSize) {
         throw malformed(this.#smb.where, "malformed READ answer");
       }
       this.#left = data;

@@ -544,7 +544,7 @@ export class SmbSession {
     this.#keys.wipe();
   }
 
-  /** Whether the session is still usable. */
+  /** Whether the session has ended: closed, or failed (then every request fails). */
   get closed(): boolean {
     return this.#failure !== null;
   }
