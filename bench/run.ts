@@ -2,7 +2,8 @@
  * The main benchmark (`deno task bench`): portable NTLM handshakes and session
  * security against FreeRDP's WinPR SSPI through the native provider, Negotiate
  * against bare NTLM, both handshakes against MIT krb5's GSSAPI with gss-ntlmssp
- * (through FFI), then the crypto primitives against node:crypto and hash-wasm, all
+ * (through FFI), Kerberos against MIT, Schannel against OpenSSL, SMB against Samba's
+ * libsmbclient, then the crypto primitives against node:crypto and hash-wasm, all
  * measured in this one run and printed as ratios (ours / peer; above 1 means we are
  * faster).
  *
@@ -33,14 +34,10 @@ import { type GssapiFfi, openGssapiFfi } from "../tests/peers/gssapi_ffi.ts";
 import { gssWrapRoundTrip, oursWrapRoundTrip } from "./gssapi_bench.ts";
 import { openKerberosBench, ROTATE } from "./kerberos_bench.ts";
 import { openSchannelBench, schannelPairs } from "./schannel_bench.ts";
+import { smbRows } from "./smb_bench.ts";
+import type { Pair } from "./pair.ts";
 
-/** One comparison: our task and the peer's, measured in the same Bench. */
-export interface Pair {
-  label: string;
-  ours: () => void | Promise<void>;
-  peer?: () => void | Promise<void>;
-  peerName: string;
-}
+export type { Pair } from "./pair.ts";
 
 const TIME = Number(Deno.env.get("BENCH_TIME_MS") ?? 250);
 /** The user of the portable tasks, for the GSSAPI peer. */
@@ -249,6 +246,7 @@ if (import.meta.main) {
     );
     tls.close();
   }
+  await smbRows(runPairs);
   console.log("\n## Crypto primitives (ours vs node:crypto and hash-wasm)\n");
   console.log(formatCryptoRows(await runCryptoBench()));
 }

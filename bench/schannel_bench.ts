@@ -50,7 +50,7 @@ import {
 } from "../tests/peers/openssl_ffi.ts";
 import { testPki } from "../tests/schannel/_pki.ts";
 import { acquire, handshake } from "../tests/schannel/_tls.ts";
-import type { Pair } from "./run.ts";
+import type { Pair } from "./pair.ts";
 
 /** The CBC suite of the TLS 1.2 record rows (OpenSSL's ECDHE-ECDSA-AES128-SHA). */
 const CBC_SUITE = "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA";

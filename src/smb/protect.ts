@@ -45,16 +45,18 @@ export class SmbProtection {
   }
 
   /**
-   * Takes the session's keys: the signer for `dialect`, and the cipher when the
-   * dialect is 3.1.1 and the server chose one (`cipher` non-zero).
+   * Takes the session's keys: the signer for `dialect` (and 3.1.1's `signing`
+   * algorithm), and the cipher when the dialect is 3.1.1 and the server chose one
+   * (`cipher` non-zero).
    */
   setKeys(
     dialect: number,
     sessionKey: Uint8Array,
     preauth: Uint8Array | null,
     cipher: number,
+    signing: number,
   ): void {
-    this.#signer = smbSigner(dialect, sessionKey, preauth);
+    this.#signer = smbSigner(dialect, sessionKey, preauth, signing);
     if (cipher && preauth) this.#cipher = smbCipher(sessionKey, preauth);
   }
 

@@ -33,6 +33,7 @@ import { malformed, SmbStatusError } from "./errors.ts";
 import {
   choosesSha512,
   chosenCipher,
+  chosenSigning,
   emptyRequest,
   negotiateRequest,
   readHeader,
@@ -52,6 +53,8 @@ import {
   SMB2_SESSION_FLAG_ENCRYPT_DATA,
   SMB2_SESSION_SETUP,
   SMB2_SHAREFLAG_ENCRYPT_DATA,
+  SMB2_SIGNING_AES_CMAC,
+  SMB2_SIGNING_AES_GMAC,
   SMB2_TRANSFORM_SIZE,
   SMB2_TREE_CONNECT,
   SMB2_TREE_DISCONNECT,
@@ -86,6 +89,11 @@ export interface SmbSessionOptions extends Omit<ClientOptions, "flags"> {
    * server or a share asks for encryption, which is then used).
    */
   encrypt?: boolean;
+  /**
+   * 3.1.1: offer AES-GMAC signing before AES-CMAC (default true, as Windows 11
+   * does; the server chooses). False offers AES-CMAC only.
+   */
+  gmac?: boolean;
 }
 
 /** The dialects this client speaks. */
@@ -148,6 +156,8 @@ export class SmbSession {
   #keys: SmbProtection;
   /** The cipher the 3.1.1 negotiation chose (0: none). */
   #cipher = 0;
+  /** The signing algorithm 3.1.1 chose (0 before 3.1.1: the dialect's own). */
+  #signing = 0;
   #dialect = 0;
   /** 3.1.1: the pre-authentication integrity hash so far (MS-SMB2 3.2.5.2). */
   #preauth: Uint8Array | null = null;
@@ -179,6 +189,12 @@ export class SmbSession {
   /** The dialect the server chose (`0x311`, `0x302` or `0x210`). */
   get dialect(): number {
     return this.#dialect;
+  }
+
+  /** How messages are signed: `"AES-GMAC"`, `"AES-CMAC"` or `"HMAC-SHA256"`. */
+  get signingAlgorithm(): string {
+    if (this.#dialect === SMB2_DIALECT_21) return "HMAC-SHA256";
+    return this.#signing === SMB2_SIGNING_AES_GMAC ? "AES-GMAC" : "AES-CMAC";
   }
 
   /** The largest read the server takes, at most 64 KiB. */
@@ -218,7 +234,12 @@ export class SmbSession {
     }, "SMB server");
     const smb = new SmbSession(stream, options.host, port, ms);
     try {
-      await smb.#negotiate(options.dialects ?? DIALECTS);
+      await smb.#negotiate(
+        options.dialects ?? DIALECTS,
+        options.gmac === false
+          ? [SMB2_SIGNING_AES_CMAC]
+          : [SMB2_SIGNING_AES_GMAC, SMB2_SIGNING_AES_CMAC],
+      );
       await smb.#setUp(options);
     } catch (e) {
       smb.#failWith(
@@ -229,7 +250,10 @@ export class SmbSession {
     return smb;
   }
 
-  async #negotiate(dialects: readonly number[]): Promise<void> {
+  async #negotiate(
+    dialects: readonly number[],
+    signing: readonly number[],
+  ): Promise<void> {
     if (!dialects.length || dialects.some((d) => !DIALECTS.includes(d))) {
       throw new RangeError(`dialects must be among 0x311, 0x302 and 0x210`);
     }
@@ -237,7 +261,13 @@ export class SmbSession {
     const [, m] = await this.exchange(
       SMB2_NEGOTIATE,
       (h) =>
-        sent = negotiateRequest(h, randomBytes(16), dialects, randomBytes(32)),
+        sent = negotiateRequest(
+          h,
+          randomBytes(16),
+          dialects,
+          randomBytes(32),
+          signing,
+        ),
     );
     const n = readNegotiate(m);
     if (!n) throw this.#failWith(malformed(this.where, "malformed NEGOTIATE"));
@@ -265,6 +295,13 @@ export class SmbSession {
         );
       }
       this.#cipher = cipher;
+      const sign = chosenSigning(n.contexts, signing);
+      if (sign === null) {
+        throw this.#failWith(
+          malformed(this.where, "chose a signing algorithm not offered"),
+        );
+      }
+      this.#signing = sign;
       this.#preauth = this.#hashIn(this.#hashIn(new Uint8Array(64), sent), m);
     }
     this.#dialect = n.dialect;
@@ -348,7 +385,13 @@ export class SmbSession {
       );
     }
     const key = ctx.sessionKey;
-    this.#keys.setKeys(this.#dialect, key, preauth, this.#cipher);
+    this.#keys.setKeys(
+      this.#dialect,
+      key,
+      preauth,
+      this.#cipher,
+      this.#signing,
+    );
     key.fill(0);
     this.#flags = sessionFlags;
     try {

@@ -3,14 +3,22 @@
  * HMAC-SHA256 with the session key for SMB 2.1; AES-CMAC with a key derived by
  * SP 800-108's counter-mode KDF (HMAC-SHA256) for SMB 3.0.2 (label
  * `SMB2AESCMAC`, context `SmbSign`) and SMB 3.1.1 (label `SMBSigningKey`, the
- * pre-authentication integrity hash as context). The session key is the SSPI
+ * pre-authentication integrity hash as context), or for 3.1.1 AES-GMAC when
+ * negotiated: AES-128-GCM over nothing, the whole message as additional data, the
+ * nonce its message id and whether it is a response. The session key is the SSPI
  * session key's first 16 bytes, zero-padded when shorter.
  *
  * @module
  */
 import { aesCmac } from "../crypto/_cmac.ts";
+import { AesGcm } from "../wasm/gcm.ts";
 import { hmacSha256 } from "../crypto/mod.ts";
-import { SMB2_DIALECT_21, SMB2_DIALECT_302, SMB2_DIALECT_311 } from "./wire.ts";
+import {
+  SMB2_DIALECT_21,
+  SMB2_DIALECT_302,
+  SMB2_DIALECT_311,
+  SMB2_SIGNING_AES_GMAC,
+} from "./wire.ts";
 
 const enc = new TextEncoder();
 
@@ -48,12 +56,14 @@ export interface SmbSigner {
 
 /**
  * The signer of a session of `dialect` with the SSPI `sessionKey` (copied, not
- * kept) and, for 3.1.1, the session's pre-authentication hash.
+ * kept) and, for 3.1.1, the session's pre-authentication hash and the negotiated
+ * `algorithm` (AES-CMAC unless AES-GMAC).
  */
 export function smbSigner(
   dialect: number,
   sessionKey: Uint8Array,
   preauth: Uint8Array | null,
+  algorithm = 0,
 ): SmbSigner {
   const base = new Uint8Array(16);
   base.set(sessionKey.subarray(0, 16));
@@ -73,6 +83,22 @@ export function smbSigner(
     throw new RangeError(`no signing for dialect 0x${dialect.toString(16)}`);
   }
   base.fill(0);
+  if (dialect === SMB2_DIALECT_311 && algorithm === SMB2_SIGNING_AES_GMAC) {
+    const gcm = new AesGcm(key);
+    key.fill(0);
+    return {
+      mac: (m) => {
+        // Nonce: the message id, then bit 0 set for a server's response.
+        const nonce = new Uint8Array(12);
+        nonce.set(m.subarray(24, 32));
+        nonce[8] = m[16] & 1;
+        const tag = new Uint8Array(16);
+        gcm.encrypt(nonce, m, new Uint8Array(0), tag);
+        return tag;
+      },
+      wipe: () => gcm.wipe(),
+    };
+  }
   return {
     mac: (m) => aesCmac(key, m),
     wipe: () => key.fill(0),

@@ -58,6 +58,12 @@ export const SMB2_HASH_SHA512 = 1;
 export const SMB2_ENCRYPTION_CAPABILITIES = 2;
 /** Cipher: AES-128-GCM. */
 export const SMB2_ENCRYPTION_AES128_GCM = 2;
+/** Negotiate context: the signing algorithms (MS-SMB2 2.2.3.1.7). */
+export const SMB2_SIGNING_CAPABILITIES = 8;
+/** Signing algorithm: AES-CMAC (3.x's default). */
+export const SMB2_SIGNING_AES_CMAC = 1;
+/** Signing algorithm: AES-GMAC. */
+export const SMB2_SIGNING_AES_GMAC = 2;
 /** `SessionFlags`: the server encrypts everything of this session. */
 export const SMB2_SESSION_FLAG_ENCRYPT_DATA = 0x4;
 /** `ShareFlags`: the share is encrypted. */
@@ -198,21 +204,27 @@ function slice(
 
 /**
  * NEGOTIATE request offering `dialects`, signing required, with `clientGuid`; with
- * 3.1.1 among them, a pre-authentication integrity context (SHA-512, `salt`) and
- * an encryption context offering AES-128-GCM.
+ * 3.1.1 among them, a pre-authentication integrity context (SHA-512, `salt`), an
+ * encryption context offering AES-128-GCM and a signing context offering
+ * `signing` (algorithm ids, preferred first).
  */
 export function negotiateRequest(
   h: RequestHeader,
   clientGuid: Uint8Array,
   dialects: readonly number[],
   salt: Uint8Array,
+  signing: readonly number[] = [SMB2_SIGNING_AES_GMAC, SMB2_SIGNING_AES_CMAC],
 ): Uint8Array {
   const b = SMB2_HEADER_SIZE;
   const end = b + 36 + 2 * dialects.length;
   const with311 = dialects.includes(SMB2_DIALECT_311);
   const ctx = (end + 7) & ~7;
   const ctx2 = (ctx + 8 + 6 + salt.length + 7) & ~7;
-  const [m, v] = request(h, (with311 ? ctx2 + 8 + 4 : end) - b);
+  const ctx3 = ctx2 + 16;
+  const [m, v] = request(
+    h,
+    (with311 ? ctx3 + 8 + 2 + 2 * signing.length : end) - b,
+  );
   v.setUint16(b, 36, true);
   v.setUint16(b + 2, dialects.length, true);
   v.setUint16(b + 4, SMB2_NEGOTIATE_SIGNING_REQUIRED | 1, true);
@@ -222,7 +234,7 @@ export function negotiateRequest(
   dialects.forEach((d, i) => v.setUint16(b + 36 + 2 * i, d, true));
   if (with311) {
     v.setUint32(b + 28, ctx, true);
-    v.setUint16(b + 32, 2, true);
+    v.setUint16(b + 32, 3, true);
     v.setUint16(ctx, SMB2_PREAUTH_INTEGRITY_CAPABILITIES, true);
     v.setUint16(ctx + 2, 6 + salt.length, true);
     v.setUint16(ctx + 8, 1, true); // HashAlgorithmCount
@@ -233,6 +245,10 @@ export function negotiateRequest(
     v.setUint16(ctx2 + 2, 4, true);
     v.setUint16(ctx2 + 8, 1, true); // CipherCount
     v.setUint16(ctx2 + 10, SMB2_ENCRYPTION_AES128_GCM, true);
+    v.setUint16(ctx3, SMB2_SIGNING_CAPABILITIES, true);
+    v.setUint16(ctx3 + 2, 2 + 2 * signing.length, true);
+    v.setUint16(ctx3 + 8, signing.length, true);
+    signing.forEach((a, i) => v.setUint16(ctx3 + 10 + 2 * i, a, true));
   }
   return m;
 }
@@ -351,6 +367,22 @@ export function chosenCipher(
   if (count !== 1 || d.length < 4) return null;
   const id = d[2] | (d[3] << 8);
   return id === 0 || id === SMB2_ENCRYPTION_AES128_GCM ? id : null;
+}
+
+/**
+ * The signing algorithm a 3.1.1 answer chose from `offered`: AES-CMAC without a
+ * signing context; null for a context naming several or one not offered.
+ */
+export function chosenSigning(
+  contexts: readonly { type: number; data: Uint8Array }[],
+  offered: readonly number[],
+): number | null {
+  const sig = contexts.filter((c) => c.type === SMB2_SIGNING_CAPABILITIES);
+  if (sig.length === 0) return SMB2_SIGNING_AES_CMAC;
+  const d = sig[0].data;
+  if (sig.length > 1 || d.length < 4 || (d[0] | (d[1] << 8)) !== 1) return null;
+  const id = d[2] | (d[3] << 8);
+  return offered.includes(id) ? id : null;
 }
 
 /** TREE_CONNECT request for `path` (`\\host\IPC$`). */

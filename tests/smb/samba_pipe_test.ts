@@ -98,11 +98,19 @@ Deno.test({
       const ntlm = creds(dc, CASES[0]);
       // Every request after the session setup goes out signed, and the last
       // session setup answer comes back signed (checked by the client).
-      for (const dialect of [0x311, 0x302, 0x210]) {
+      for (
+        const [dialect, gmac, algorithm] of [
+          [0x311, true, "AES-GMAC"],
+          [0x311, false, "AES-CMAC"],
+          [0x302, true, "AES-CMAC"],
+          [0x210, true, "HMAC-SHA256"],
+        ] as const
+      ) {
         const wire = tap();
         const smb = await SmbSession.connect({
           ...ntlm,
           dialects: [dialect],
+          gmac,
           host: HOST,
           port: dc.smbPort,
           connect: wire.connect,
@@ -110,6 +118,7 @@ Deno.test({
         try {
           assert.equal(smb.sessionFlags, 0);
           assert.equal(smb.dialect, dialect);
+          assert.equal(smb.signingAlgorithm, algorithm);
           const tree = await smb.treeConnect("IPC$");
           // A pipe the server has not: its status, and the session goes on.
           await assert.rejects(
@@ -147,6 +156,7 @@ Deno.test({
         const victim = await SmbSession.connect({
           ...ntlm,
           dialects: [dialect],
+          gmac,
           host: HOST,
           port: dc.smbPort,
           connect: mitm.connect,

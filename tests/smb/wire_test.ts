@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import {
   choosesSha512,
   chosenCipher,
+  chosenSigning,
   createRequest,
   negotiateRequest,
   readCreate,
@@ -81,7 +82,7 @@ Deno.test("smb wire: requests carry their fields where MS-SMB2 puts them", () =>
   assert.equal(le16(n3, 100), 0x0311);
   assert.equal(le16(n3, 102), 0x0210);
   assert.equal(le32(n3, 92), 104, "context offset");
-  assert.equal(le16(n3, 96), 2, "two contexts");
+  assert.equal(le16(n3, 96), 3, "three contexts");
   assert.equal(le32(n3, 72), 0x40, "SMB2_GLOBAL_CAP_ENCRYPTION");
   assert.deepEqual([...n3.subarray(104, 118)], [
     1,
@@ -101,7 +102,37 @@ Deno.test("smb wire: requests carry their fields where MS-SMB2 puts them", () =>
   ]);
   assert.deepEqual(n3.subarray(118, 150), salt);
   // The cipher context at the next 8-byte boundary: AES-128-GCM only.
-  assert.deepEqual([...n3.subarray(152)], [2, 0, 4, 0, 0, 0, 0, 0, 1, 0, 2, 0]);
+  assert.deepEqual([...n3.subarray(152, 164)], [
+    2,
+    0,
+    4,
+    0,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0,
+    2,
+    0,
+  ]);
+  // The signing context at the next boundary: AES-GMAC, then AES-CMAC.
+  assert.deepEqual([...n3.subarray(168)], [
+    8,
+    0,
+    6,
+    0,
+    0,
+    0,
+    0,
+    0,
+    2,
+    0,
+    2,
+    0,
+    1,
+    0,
+  ]);
 
   const token = Uint8Array.of(0x60, 1, 2, 3);
   const s = sessionSetupRequest(H(SMB2_SESSION_SETUP), token);
@@ -266,6 +297,16 @@ Deno.test("smb wire: well-formed answers read, and every truncation of them is n
   ]]);
   assert.ok(choosesSha512(n311.contexts));
   assert.equal(chosenCipher(n311.contexts), 2, "AES-128-GCM");
+  // No signing context: AES-CMAC. One naming GMAC: GMAC if offered.
+  assert.equal(chosenSigning(n311.contexts, [2, 1]), 1);
+  const gmac = [{ type: 8, data: Uint8Array.of(1, 0, 2, 0) }];
+  assert.equal(chosenSigning(gmac, [2, 1]), 2);
+  assert.equal(chosenSigning(gmac, [1]), null, "not offered");
+  assert.equal(
+    chosenSigning([{ type: 8, data: Uint8Array.of(2, 0, 2, 0, 1, 0) }], [2, 1]),
+    null,
+    "two chosen",
+  );
   assert.equal(chosenCipher(n311.contexts.slice(0, 1)), 0, "no cipher context");
   const ccm = body311.slice();
   ccm[90] = 1;

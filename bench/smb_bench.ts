@@ -1,0 +1,113 @@
+/**
+ * SMB rows: our SMB client against Samba's own, libsmbclient (C, through FFI), both
+ * reading a 64 KiB file from a throwaway Samba AD DC's NETLOGON share: with a new
+ * session each time (connect, negotiate SMB 3.1.1, Negotiate over NTLM, tree
+ * connect, open, read, close, log off), and on a session kept open. Skipped with a
+ * note where Samba or libsmbclient is missing.
+ *
+ * @module
+ */
+import { readFile, writeFile } from "../src/smb/file.ts";
+import { SmbSession } from "../src/smb/session.ts";
+import {
+  AD,
+  SAMBA_AD_INSTALL_HINT,
+  type SambaDc,
+  sambaDcUnavailable,
+  withSambaDc,
+} from "../tests/peers/samba_ad.ts";
+import {
+  openSmbClientFfi,
+  SMBCLIENT_HINT,
+  type SmbClientFfi,
+} from "../tests/peers/smbclient_ffi.ts";
+import type { Pair } from "./pair.ts";
+
+const USER = { user: "benchsmb", password: "Bench!Smb0rd1" };
+const FILE = "bench.bin";
+
+/** A session of the bench user. */
+function session(dc: SambaDc): Promise<SmbSession> {
+  return SmbSession.connect({
+    host: "127.0.0.1",
+    port: dc.smbPort,
+    username: USER.user,
+    domain: AD.domain,
+    password: USER.password,
+  });
+}
+
+/**
+ * Starts the DC, writes the file and runs the SMB pairs through `run` (the bench's
+ * `runPairs`); prints why when they cannot run.
+ */
+export async function smbRows(
+  run: (title: string, pairs: Pair[]) => Promise<void>,
+): Promise<void> {
+  const missing = await sambaDcUnavailable();
+  if (missing) {
+    console.log(`\nSMB rows skipped: ${missing}; ${SAMBA_AD_INSTALL_HINT}`);
+    return;
+  }
+  await withSambaDc([USER], [], async (dc) => {
+    // smbd opens files as the user's Unix id: it must get through the DC's
+    // temporary directory.
+    await Deno.chmod(dc.dir, 0o711);
+    const admin = await SmbSession.connect({
+      host: "127.0.0.1",
+      port: dc.smbPort,
+      username: AD.admin,
+      domain: AD.domain,
+      password: AD.adminPassword,
+    });
+    try {
+      const data = crypto.getRandomValues(new Uint8Array(65536));
+      await writeFile(admin, await admin.treeConnect("NETLOGON"), FILE, data);
+    } finally {
+      await admin.close();
+    }
+    let peer: SmbClientFfi | undefined;
+    try {
+      peer = openSmbClientFfi(AD.domain, USER.user, USER.password, dc.smbPort);
+    } catch (e) {
+      console.log(
+        `libsmbclient not available (${
+          (e as Error).message
+        }); ${SMBCLIENT_HINT}`,
+      );
+    }
+    const url = `smb://127.0.0.1/NETLOGON/${FILE}`;
+    const kept = await session(dc);
+    const tree = await kept.treeConnect("NETLOGON");
+    try {
+      await run(
+        "SMB: portable vs Samba's libsmbclient 4.17 (C, through FFI), against Samba's AD DC",
+        [
+          {
+            label:
+              "new session (SMB 3.1.1, Negotiate over NTLM, signed) + read 64 KiB",
+            ours: async () => {
+              const s = await session(dc);
+              try {
+                await readFile(s, await s.treeConnect("NETLOGON"), FILE);
+              } finally {
+                await s.close();
+              }
+            },
+            peer: peer && (() => void peer!.readFile(url, 1 << 17)),
+            peerName: "libsmbclient",
+          },
+          {
+            label: "open, read 64 KiB, close on a kept session (signed)",
+            ours: async () => void await readFile(kept, tree, FILE),
+            peer: peer && (() => void peer!.readFile(url, 1 << 17, true)),
+            peerName: "libsmbclient",
+          },
+        ],
+      );
+    } finally {
+      await kept.close();
+      peer?.close();
+    }
+  }, { smb: true });
+}
