@@ -1,10 +1,13 @@
 // DCE/RPC over SMB2 named pipes (ncacn_np) against Samba's AD DC serving SMB (smbd,
-// with the DC's pipes on IPC$): an SMB 2.1 session set up with Negotiate (over NTLM
-// and over Kerberos, cifs/<dc>), NTLM and Kerberos, every request signed and every
-// response checked; then SAMR bound on \pipe\samr, unauthenticated at the RPC
-// level (the SMB session carries the identity) and sealed with its own SSPI
-// context; the domain SID is the DC's. A wrong password and an unknown user are
-// SEC_E_LOGON_DENIED; a pipe the server lacks is STATUS_OBJECT_NAME_NOT_FOUND.
+// with the DC's pipes on IPC$): SMB sessions set up with Negotiate (over NTLM and
+// over Kerberos, cifs/<dc>), NTLM and Kerberos, every request signed and every
+// response checked (3.1.1 with AES-GMAC and AES-CMAC, 3.0.2, 2.1); then SAMR bound
+// on \pipe\samr, unauthenticated at the RPC level (the SMB session carries the
+// identity) and sealed with its own SSPI context: the domain SID is the DC's; LSA's
+// name lookups on \pipe\lsarpc give the DC's SIDs. A changed signed answer, and
+// under 3.1.1 a changed NEGOTIATE answer, are SEC_E_MESSAGE_ALTERED; a wrong
+// password and an unknown user are SEC_E_LOGON_DENIED; a pipe the server lacks is
+// STATUS_OBJECT_NAME_NOT_FOUND.
 import assert from "node:assert/strict";
 import { RpcClient } from "../../src/rpc/client.ts";
 import { SspiRpcAuth } from "../../src/rpc/sspi_auth.ts";
@@ -20,7 +23,15 @@ import {
   SEC_E_MESSAGE_ALTERED,
   SEC_E_NO_AUTHENTICATING_AUTHORITY,
 } from "../../src/sspi/status.ts";
-import { domainSidOver, SAMR } from "../rpc/_samr.ts";
+import { domainSidOver, handleReply, SAMR } from "../rpc/_samr.ts";
+import {
+  lookupNamesReply,
+  lookupNamesRequest,
+  LSAR_LOOKUP_NAMES,
+  LSAR_OPEN_POLICY2,
+  LSARPC,
+  openPolicy2Request,
+} from "../rpc/_lsa.ts";
 
 const HOST = "127.0.0.1";
 const TIMEOUT = 15_000;
@@ -78,6 +89,42 @@ Deno.test({
         } finally {
           rpc.close();
         }
+      }
+
+      // LSA's name lookups over \pipe\lsarpc (over TCP LSA answers only the
+      // secure channel's): the SIDs are the DC's, an unknown name is unmapped.
+      const lsa = await RpcClient.connect({
+        host: HOST,
+        port: dc.smbPort,
+        iface: LSARPC,
+        timeoutMs: TIMEOUT,
+        connect: namedPipe({ pipe: "lsarpc", ...creds(dc, CASES[1]) }),
+      });
+      try {
+        const policy = handleReply(
+          await lsa.call(LSAR_OPEN_POLICY2, openPolicy2Request()),
+        );
+        assert.equal(policy.status, 0, "LsarOpenPolicy2");
+        const names = lookupNamesReply(
+          await lsa.call(
+            LSAR_LOOKUP_NAMES,
+            lookupNamesRequest(policy.handle, [
+              USER.user,
+              `${AD.domain}\\Administrator`,
+              "nosuchuser",
+            ]),
+          ),
+        );
+        assert.deepEqual(names, {
+          sids: [
+            await dc.sidOf(USER.user),
+            await dc.sidOf("Administrator"),
+            "",
+          ],
+          status: 0x107, // STATUS_SOME_NOT_MAPPED
+        });
+      } finally {
+        lsa.close();
       }
     }, { smb: true }),
 });
