@@ -1,6 +1,6 @@
 /**
- * Files on an SMB2 disk share: `readFile`, `writeFile` and `listDirectory` over a
- * session's connected tree, in reads and writes of at most the server's size (and 64 KiB),
+ * Files on an SMB2 disk share: `readFile`, `writeFile`, `deleteFile` and
+ * `listDirectory` over a session's connected tree, in reads and writes of at most the server's size (and 64 KiB),
  * each signed or sealed as the session is. Paths are relative to the share;
  * `/` and `\` both separate.
  *
@@ -18,8 +18,11 @@ import {
 import {
   closeRequest,
   createRequest,
+  FILE_DELETE,
+  FILE_DELETE_ON_CLOSE,
   FILE_DIRECTORY_FILE,
   FILE_LIST,
+  FILE_NON_DIRECTORY_FILE,
   FILE_OPEN,
   FILE_OVERWRITE_IF,
   FILE_READ,
@@ -213,4 +216,26 @@ export async function listDirectory(
   } finally {
     await close(smb, tree, fileId);
   }
+}
+
+/**
+ * Deletes the file `path` of the disk share connected as `tree` (opened for
+ * deletion on close, then closed); `STATUS_OBJECT_NAME_NOT_FOUND` when there is
+ * none, `STATUS_ACCESS_DENIED` when the user may not.
+ */
+export async function deleteFile(
+  smb: SmbSession,
+  tree: number,
+  path: string,
+): Promise<void> {
+  checkDisk(smb, tree);
+  const { fileId } = await open(
+    smb,
+    tree,
+    path,
+    FILE_DELETE,
+    FILE_OPEN,
+    FILE_NON_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE,
+  );
+  await smb.exchange(SMB2_CLOSE, (h) => closeRequest(h, fileId), tree);
 }

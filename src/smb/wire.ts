@@ -102,6 +102,10 @@ export const FILE_NON_DIRECTORY_FILE = 0x40;
 export const FILE_DIRECTORY_FILE = 0x1;
 /** List a directory, read its attributes, synchronize. */
 export const FILE_LIST = 0x00100081;
+/** DELETE, read attributes, synchronize. */
+export const FILE_DELETE = 0x00110080;
+/** `CreateOptions` FILE_DELETE_ON_CLOSE: the file goes when its last handle closes. */
+export const FILE_DELETE_ON_CLOSE = 0x1000;
 /** SECURITY_IMPERSONATION. */
 const IMPERSONATION = 2;
 

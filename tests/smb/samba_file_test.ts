@@ -6,7 +6,12 @@
 // STATUS_OBJECT_NAME_NOT_FOUND, a directory STATUS_FILE_IS_A_DIRECTORY, a pipe
 // share refused for files; 2.1 as well as 3.1.1.
 import assert from "node:assert/strict";
-import { listDirectory, readFile, writeFile } from "../../src/smb/file.ts";
+import {
+  deleteFile,
+  listDirectory,
+  readFile,
+  writeFile,
+} from "../../src/smb/file.ts";
 import { SmbSession, type SmbSessionOptions } from "../../src/smb/session.ts";
 import { SmbStatusError } from "../../src/smb/errors.ts";
 import { AD, type SambaDc, withSambaDc } from "../peers/samba_ad.ts";
@@ -99,7 +104,12 @@ Deno.test({
             (e: unknown) =>
               e instanceof SmbStatusError && e.ntStatus === 0xc0000034,
           );
-          // A user may not write to NETLOGON.
+          // A user may not write to NETLOGON, nor delete from SYSVOL.
+          await assert.rejects(
+            deleteFile(smb, sysvol, GPT),
+            (e: unknown) =>
+              e instanceof SmbStatusError && e.ntStatus === 0xc0000022,
+          );
           const netlogon = await smb.treeConnect("NETLOGON");
           await assert.rejects(
             writeFile(smb, netlogon, "mine.txt", Uint8Array.of(1)),
@@ -137,6 +147,28 @@ Deno.test({
         await assert.rejects(
           readFile(admin, netlogon, "logon.bin", 1000),
           RangeError,
+        );
+        // Written again, then deleted: gone from the listing and the disk.
+        await writeFile(admin, netlogon, "gone.txt", Uint8Array.of(1, 2, 3));
+        assert.ok(
+          (await listDirectory(admin, netlogon)).some((e) =>
+            e.name === "gone.txt"
+          ),
+        );
+        await deleteFile(admin, netlogon, "gone.txt");
+        assert.ok(
+          !(await listDirectory(admin, netlogon)).some((e) =>
+            e.name === "gone.txt"
+          ),
+        );
+        await assert.rejects(
+          Deno.stat(`${dc.dir}/state/sysvol/${AD.dnsDomain}/scripts/gone.txt`),
+          Deno.errors.NotFound,
+        );
+        await assert.rejects(
+          deleteFile(admin, netlogon, "gone.txt"),
+          (e: unknown) =>
+            e instanceof SmbStatusError && e.ntStatus === 0xc0000034,
         );
       } finally {
         await admin.close();
