@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { readFile, writeFile } from "../src/smb/file.ts";
+import { readFile } from "../src/smb/file.ts";
+import { letUsersIn, writeAsAdmin } from "../tests/smb/_dc.ts";
 import { SmbSession } from "../src/smb/session.ts";
 import {
   AD,
@@ -50,22 +51,13 @@ export async function smbRows(
     return;
   }
   await withSambaDc([USER], [], async (dc) => {
-    // smbd opens files as the user's Unix id: it must get through the DC's
-    // temporary directory.
-    await Deno.chmod(dc.dir, 0o711);
-    const admin = await SmbSession.connect({
-      host: "127.0.0.1",
-      port: dc.smbPort,
-      username: AD.admin,
-      domain: AD.domain,
-      password: AD.adminPassword,
-    });
-    try {
-      const data = crypto.getRandomValues(new Uint8Array(65536));
-      await writeFile(admin, await admin.treeConnect("NETLOGON"), FILE, data);
-    } finally {
-      await admin.close();
-    }
+    await letUsersIn(dc);
+    await writeAsAdmin(
+      dc,
+      "NETLOGON",
+      FILE,
+      crypto.getRandomValues(new Uint8Array(65536)),
+    );
     let peer: SmbClientFfi | undefined;
     try {
       peer = openSmbClientFfi(AD.domain, USER.user, USER.password, dc.smbPort);

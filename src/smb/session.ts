@@ -592,6 +592,11 @@ export class SmbSession {
     return this.#failure !== null;
   }
 
+  /** `await using` support: {@linkcode SmbSession.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   /**
    * Logs off (when no request is under way, bounded by one second) and closes the
    * connection; wipes the signing key. Later requests fail.

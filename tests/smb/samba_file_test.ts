@@ -14,6 +14,7 @@ import {
 } from "../../src/smb/file.ts";
 import { SmbSession, type SmbSessionOptions } from "../../src/smb/session.ts";
 import { SmbStatusError } from "../../src/smb/errors.ts";
+import { letUsersIn } from "./_dc.ts";
 import { AD, type SambaDc, withSambaDc } from "../peers/samba_ad.ts";
 
 const USER = { user: "fileuser", password: "File!Passw0rd1" };
@@ -43,9 +44,7 @@ Deno.test({
   sanitizeOps: false,
   fn: () =>
     withSambaDc([USER], [], async (dc) => {
-      // smbd opens files as the user's Unix id: it must get through the DC's
-      // temporary directory (0700 when made) to reach SYSVOL.
-      await Deno.chmod(dc.dir, 0o711);
+      await letUsersIn(dc);
       const onDisk = await Deno.readFile(`${dc.dir}/state/sysvol/${GPT}`);
       assert.ok(onDisk.length > 0);
       for (

@@ -3,7 +3,8 @@
 // encrypted) reads back the same through libsmbclient and through ours, each with
 // a new session a read. This is the work the bench's SMB rows compare.
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "../../src/smb/file.ts";
+import { readFile } from "../../src/smb/file.ts";
+import { letUsersIn, writeAsAdmin } from "./_dc.ts";
 import { SmbSession } from "../../src/smb/session.ts";
 import { AD, withSambaDc } from "../peers/samba_ad.ts";
 import { openSmbClientFfi, SMBCLIENT_HINT } from "../peers/smbclient_ffi.ts";
@@ -17,8 +18,7 @@ Deno.test({
   sanitizeOps: false,
   fn: () =>
     withSambaDc([USER], [], async (dc) => {
-      // smbd opens files as the user's Unix id (see samba_file_test).
-      await Deno.chmod(dc.dir, 0o711);
+      await letUsersIn(dc);
       let peer;
       try {
         peer = openSmbClientFfi(
@@ -37,24 +37,7 @@ Deno.test({
       }
       try {
         const data = crypto.getRandomValues(new Uint8Array(65536));
-        const admin = await SmbSession.connect({
-          host: "127.0.0.1",
-          port: dc.smbPort,
-          username: AD.admin,
-          domain: AD.domain,
-          password: AD.adminPassword,
-          encrypt: true,
-        });
-        try {
-          await writeFile(
-            admin,
-            await admin.treeConnect("NETLOGON"),
-            "bench.bin",
-            data,
-          );
-        } finally {
-          await admin.close();
-        }
+        await writeAsAdmin(dc, "NETLOGON", "bench.bin", data);
         for (let i = 0; i < 3; i++) {
           assert.deepEqual(
             peer.readFile("smb://127.0.0.1/NETLOGON/bench.bin", 1 << 20),
