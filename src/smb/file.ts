@@ -1,23 +1,26 @@
 /**
- * Files on an SMB2 disk share: `readFile`, `writeFile`, `deleteFile` and
- * `listDirectory` over a session's connected tree, in reads and writes of at most the server's size (and 64 KiB),
- * each signed or sealed as the session is. Paths are relative to the share;
+ * Files on an SMB2 disk share, over a session's connected tree: whole files
+ * (`readFile`, `writeFile`), open ones (`openFile`: reads and writes at offsets, a
+ * stream), `deleteFile`, `rename`, `makeDirectory` and `listDirectory`. Each
+ * request is signed or sealed as the session is. Paths are relative to the share;
  * `/` and `\` both separate.
  *
  * @module
  */
-import { malformed, SmbStatusError } from "./errors.ts";
+import { malformed } from "./errors.ts";
+import { checkDisk, openHandle, type SmbFile, smbPath } from "./handle.ts";
 import type { SmbSession } from "./session.ts";
 import {
   type DirectoryEntry,
   queryDirectoryRequest,
   readDirectory,
+  renameRequest,
   SMB2_QUERY_DIRECTORY,
+  SMB2_SET_INFO,
   STATUS_NO_MORE_FILES,
-} from "./wire_directory.ts";
+} from "./wire_files.ts";
 import {
   closeRequest,
-  createRequest,
   FILE_DELETE,
   FILE_DELETE_ON_CLOSE,
   FILE_DIRECTORY_FILE,
@@ -27,61 +30,64 @@ import {
   FILE_OVERWRITE_IF,
   FILE_READ,
   FILE_READ_WRITE,
-  readCreate,
-  readRead,
-  readRequest,
-  readWrite,
   SMB2_CLOSE,
-  SMB2_CREATE,
-  SMB2_READ,
-  SMB2_SHARE_TYPE_DISK,
-  SMB2_WRITE,
-  writeRequest,
 } from "./wire.ts";
 
-/** STATUS_END_OF_FILE: a read at or past the end. */
-const STATUS_END_OF_FILE = 0xc0000011;
+/** `CreateDisposition` FILE_CREATE: create, fail when it exists. */
+const FILE_CREATE = 2;
+/** `CreateDisposition` FILE_OPEN_IF: open, or create when missing. */
+const FILE_OPEN_IF = 3;
 
-/** `path` as SMB2 names files: backslashes, no leading separator. */
-function smbPath(path: string): string {
-  return path.replace(/\//g, "\\").replace(/^\\+/, "");
+/** How {@linkcode openFile} opens a file. */
+export interface OpenFileOptions {
+  /** Open for writing too (default false: read only). */
+  write?: boolean;
+  /**
+   * With `write`: `"open"` (default) an existing file, `"create"` one when it is
+   * missing, `"truncate"` a new or emptied file.
+   */
+  mode?: "open" | "create" | "truncate";
 }
 
-function checkDisk(smb: SmbSession, tree: number): void {
-  if (smb.shareType(tree) !== SMB2_SHARE_TYPE_DISK) {
-    throw new RangeError(`tree ${tree} is not a connected disk share`);
-  }
-}
-
-/** Opens `path`; gives its file id and size. */
-async function open(
+/**
+ * Opens the file `path` of the disk share connected as `tree`: an
+ * {@linkcode SmbFile} to read and write at offsets, or stream, then close. A
+ * missing file is an `SmbStatusError` (`STATUS_OBJECT_NAME_NOT_FOUND`), one the
+ * user may not open so `STATUS_ACCESS_DENIED`.
+ *
+ * @example
+ * ```ts ignore
+ * import { openFile, SmbSession } from "./mod.ts";
+ * await using smb = await SmbSession.connect({ host: "files.example.com", username: "alice", domain: "EXAMPLE", password: "..." });
+ * await using f = await openFile(smb, await smb.treeConnect("Data"), "big/archive.zip");
+ * await f.readable().pipeTo((await Deno.create("archive.zip")).writable);
+ * ```
+ */
+export function openFile(
   smb: SmbSession,
   tree: number,
   path: string,
-  access: number,
-  disposition?: number,
-  options?: number,
-): Promise<{ fileId: Uint8Array; size: bigint }> {
-  const [, m] = await smb.exchange(
-    SMB2_CREATE,
-    (h) => createRequest(h, smbPath(path), access, disposition, options),
+  options: OpenFileOptions = {},
+): Promise<SmbFile> {
+  const mode = options.mode ?? "open";
+  return openHandle(
+    smb,
     tree,
+    path,
+    options.write ? FILE_READ_WRITE : FILE_READ,
+    !options.write || mode === "open"
+      ? FILE_OPEN
+      : mode === "create"
+      ? FILE_OPEN_IF
+      : FILE_OVERWRITE_IF,
+    FILE_NON_DIRECTORY_FILE,
   );
-  const created = readCreate(m);
-  if (!created) throw malformed(smb.where, "malformed CREATE answer");
-  return created;
-}
-
-async function close(smb: SmbSession, tree: number, fileId: Uint8Array) {
-  await smb.exchange(SMB2_CLOSE, (h) => closeRequest(h, fileId), tree)
-    .catch(() => {}); // the file is closed with the session anyway
 }
 
 /**
  * Reads the file `path` of the disk share connected as `tree`, whole; a file the
- * server says is larger than `maxSize` (default 16 MiB) is a RangeError. A missing
- * file is an `SmbStatusError` (`STATUS_OBJECT_NAME_NOT_FOUND`), one the user may
- * not read `STATUS_ACCESS_DENIED`.
+ * server says is larger than `maxSize` (default 16 MiB) is a RangeError (stream
+ * larger ones through {@linkcode openFile}).
  *
  * @example
  * ```ts ignore
@@ -98,41 +104,19 @@ export async function readFile(
   path: string,
   maxSize = 16 << 20,
 ): Promise<Uint8Array> {
-  checkDisk(smb, tree);
-  const { fileId, size } = await open(smb, tree, path, FILE_READ);
-  try {
-    if (size > BigInt(maxSize)) {
-      throw new RangeError(`${path} is ${size} bytes, more than ${maxSize}`);
-    }
-    const out = new Uint8Array(Number(size));
-    let at = 0;
-    while (at < out.length) {
-      const want = Math.min(smb.maxReadSize, out.length - at);
-      let data: Uint8Array | null;
-      try {
-        const [, m] = await smb.exchange(
-          SMB2_READ,
-          (h) => readRequest(h, fileId, want, BigInt(at)),
-          tree,
-        );
-        data = readRead(m);
-      } catch (e) {
-        // Shorter than it was when opened.
-        if (e instanceof SmbStatusError && e.ntStatus === STATUS_END_OF_FILE) {
-          break;
-        }
-        throw e;
-      }
-      if (!data || data.length > want || data.length === 0) {
-        throw malformed(smb.where, "malformed READ answer");
-      }
-      out.set(data, at);
-      at += data.length;
-    }
-    return at === out.length ? out : out.slice(0, at);
-  } finally {
-    await close(smb, tree, fileId);
+  await using f = await openFile(smb, tree, path);
+  if (f.size > BigInt(maxSize)) {
+    throw new RangeError(`${path} is ${f.size} bytes, more than ${maxSize}`);
   }
+  const out = new Uint8Array(Number(f.size));
+  let at = 0;
+  while (at < out.length) {
+    const data = await f.read(BigInt(at), out.length - at);
+    if (data.length === 0) break; // shorter than it was when opened
+    out.set(data, at);
+    at += data.length;
+  }
+  return at === out.length ? out : out.slice(0, at);
 }
 
 /**
@@ -145,31 +129,69 @@ export async function writeFile(
   path: string,
   data: Uint8Array,
 ): Promise<void> {
-  checkDisk(smb, tree);
-  const { fileId } = await open(
+  await using f = await openFile(smb, tree, path, {
+    write: true,
+    mode: "truncate",
+  });
+  await f.write(0n, data);
+}
+
+/**
+ * Deletes the file `path` of the disk share connected as `tree` (opened for
+ * deletion on close, then closed); `STATUS_OBJECT_NAME_NOT_FOUND` when there is
+ * none, `STATUS_ACCESS_DENIED` when the user may not.
+ */
+export async function deleteFile(
+  smb: SmbSession,
+  tree: number,
+  path: string,
+): Promise<void> {
+  const f = await openHandle(
     smb,
     tree,
     path,
-    FILE_READ_WRITE,
-    FILE_OVERWRITE_IF,
+    FILE_DELETE,
+    FILE_OPEN,
+    FILE_NON_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE,
   );
-  try {
-    for (let at = 0; at < data.length;) {
-      const part = data.subarray(at, at + smb.maxWriteSize);
-      const [, m] = await smb.exchange(
-        SMB2_WRITE,
-        (h) => writeRequest(h, fileId, part, BigInt(at)),
-        tree,
-      );
-      const n = readWrite(m);
-      if (n === null || n === 0 || n > part.length) {
-        throw malformed(smb.where, "malformed WRITE answer");
-      }
-      at += n;
-    }
-  } finally {
-    await close(smb, tree, fileId);
-  }
+  // Unlike other closes, this one must succeed: it is what deletes.
+  await smb.exchange(SMB2_CLOSE, (h) => closeRequest(h, f.fileId), tree);
+}
+
+/**
+ * Renames (or moves, within the share) the file or directory `from` to `to`;
+ * over an existing `to` only with `replace` (else `STATUS_OBJECT_NAME_COLLISION`).
+ */
+export async function rename(
+  smb: SmbSession,
+  tree: number,
+  from: string,
+  to: string,
+  replace = false,
+): Promise<void> {
+  await using f = await openHandle(smb, tree, from, FILE_DELETE, FILE_OPEN, 0);
+  await smb.exchange(
+    SMB2_SET_INFO,
+    (h) => renameRequest(h, f.fileId, smbPath(to), replace),
+    tree,
+  );
+}
+
+/** Creates the directory `path` (`STATUS_OBJECT_NAME_COLLISION` when it exists). */
+export async function makeDirectory(
+  smb: SmbSession,
+  tree: number,
+  path: string,
+): Promise<void> {
+  const d = await openHandle(
+    smb,
+    tree,
+    path,
+    FILE_LIST,
+    FILE_CREATE,
+    FILE_DIRECTORY_FILE,
+  );
+  await d.close();
 }
 
 /**
@@ -184,7 +206,7 @@ export async function listDirectory(
   maxEntries = 100_000,
 ): Promise<DirectoryEntry[]> {
   checkDisk(smb, tree);
-  const { fileId } = await open(
+  await using d = await openHandle(
     smb,
     tree,
     path,
@@ -192,50 +214,24 @@ export async function listDirectory(
     FILE_OPEN,
     FILE_DIRECTORY_FILE,
   );
-  try {
-    const all: DirectoryEntry[] = [];
-    for (let first = true;; first = false) {
-      const [h, m] = await smb.exchange(
-        SMB2_QUERY_DIRECTORY,
-        (rh) => queryDirectoryRequest(rh, fileId, first, smb.maxReadSize),
-        tree,
-        [STATUS_NO_MORE_FILES],
-      );
-      if (h.status === STATUS_NO_MORE_FILES) return all;
-      const entries = readDirectory(m);
-      if (!entries) throw malformed(smb.where, "malformed QUERY_DIRECTORY");
-      if (entries.length === 0) return all;
-      for (const e of entries) {
-        if (e.name === "." || e.name === "..") continue;
-        if (all.length === maxEntries) {
-          throw new RangeError(`${path} has more than ${maxEntries} entries`);
-        }
-        all.push(e);
+  const all: DirectoryEntry[] = [];
+  for (let first = true;; first = false) {
+    const [h, m] = await smb.exchange(
+      SMB2_QUERY_DIRECTORY,
+      (rh) => queryDirectoryRequest(rh, d.fileId, first, smb.maxReadSize),
+      tree,
+      [STATUS_NO_MORE_FILES],
+    );
+    if (h.status === STATUS_NO_MORE_FILES) return all;
+    const entries = readDirectory(m);
+    if (!entries) throw malformed(smb.where, "malformed QUERY_DIRECTORY");
+    if (entries.length === 0) return all;
+    for (const e of entries) {
+      if (e.name === "." || e.name === "..") continue;
+      if (all.length === maxEntries) {
+        throw new RangeError(`${path} has more than ${maxEntries} entries`);
       }
+      all.push(e);
     }
-  } finally {
-    await close(smb, tree, fileId);
   }
-}
-
-/**
- * Deletes the file `path` of the disk share connected as `tree` (opened for
- * deletion on close, then closed); `STATUS_OBJECT_NAME_NOT_FOUND` when there is
- * none, `STATUS_ACCESS_DENIED` when the user may not.
- */
-export async function deleteFile(
-  smb: SmbSession,
-  tree: number,
-  path: string,
-): Promise<void> {
-  checkDisk(smb, tree);
-  const { fileId } = await open(
-    smb,
-    tree,
-    path,
-    FILE_DELETE,
-    FILE_OPEN,
-    FILE_NON_DIRECTORY_FILE | FILE_DELETE_ON_CLOSE,
-  );
-  await smb.exchange(SMB2_CLOSE, (h) => closeRequest(h, fileId), tree);
 }

@@ -3,13 +3,14 @@
  * session set up with an SSPI package (Negotiate, NTLM or Kerberos); `IPC$` and
  * pipes as byte streams, so DCE/RPC reaches servers over `ncacn_np` (`namedPipe`)
  * as well as TCP; files and directories on disk shares (`readFile`, `writeFile`,
- * `listDirectory`).
+ * `openFile`, `deleteFile`, `rename`, `makeDirectory`, `listDirectory`).
  *
  * @module
  */
 export * from "./errors.ts";
 export * from "./file.ts";
+export * from "./handle.ts";
 export * from "./pipe.ts";
 export * from "./session.ts";
 export * from "./wire.ts";
-export * from "./wire_directory.ts";
+export * from "./wire_files.ts";

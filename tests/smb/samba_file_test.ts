@@ -9,12 +9,16 @@ import assert from "node:assert/strict";
 import {
   deleteFile,
   listDirectory,
+  makeDirectory,
+  openFile,
   readFile,
+  rename,
   writeFile,
 } from "../../src/smb/file.ts";
 import { SmbSession, type SmbSessionOptions } from "../../src/smb/session.ts";
 import { SmbStatusError } from "../../src/smb/errors.ts";
 import { letUsersIn } from "./_dc.ts";
+import { concat } from "../../src/util/bytes.ts";
 import { AD, type SambaDc, withSambaDc } from "../peers/samba_ad.ts";
 
 const USER = { user: "fileuser", password: "File!Passw0rd1" };
@@ -166,6 +170,50 @@ Deno.test({
         );
         await assert.rejects(
           deleteFile(admin, netlogon, "gone.txt"),
+          (e: unknown) =>
+            e instanceof SmbStatusError && e.ntStatus === 0xc0000034,
+        );
+
+        // A directory, a file in it renamed, over another only when asked.
+        const collision = (e: unknown) =>
+          e instanceof SmbStatusError && e.ntStatus === 0xc0000035;
+        await makeDirectory(admin, netlogon, "sub");
+        await assert.rejects(makeDirectory(admin, netlogon, "sub"), collision);
+        await writeFile(admin, netlogon, "sub/a.txt", Uint8Array.of(1));
+        await writeFile(admin, netlogon, "sub/c.txt", Uint8Array.of(3));
+        await rename(admin, netlogon, "sub/a.txt", "sub/b.txt");
+        await assert.rejects(
+          rename(admin, netlogon, "sub/b.txt", "sub/c.txt"),
+          collision,
+        );
+        await rename(admin, netlogon, "sub/b.txt", "/sub/c.txt", true);
+        const sub = await listDirectory(admin, netlogon, "sub");
+        assert.deepEqual(sub.map((e) => [e.name, e.size]), [["c.txt", 1n]]);
+        assert.deepEqual(
+          await Deno.readFile(
+            `${dc.dir}/state/sysvol/${AD.dnsDomain}/scripts/sub/c.txt`,
+          ),
+          Uint8Array.of(1),
+        );
+
+        // An open file: two writes at offsets, streamed back whole.
+        const big = crypto.getRandomValues(new Uint8Array(60_000));
+        {
+          await using f = await openFile(admin, netlogon, "sub/big.bin", {
+            write: true,
+            mode: "truncate",
+          });
+          await f.write(0n, big.subarray(0, 25_000));
+          await f.write(25_000n, big.subarray(25_000));
+        }
+        await using f = await openFile(admin, netlogon, "sub/big.bin");
+        assert.equal(f.size, 60_000n);
+        const chunks: Uint8Array[] = [];
+        for await (const c of f.readable(1000n)) chunks.push(c);
+        assert.deepEqual(concat(...chunks), big.subarray(1000));
+        assert.equal((await f.read(60_000n, 10)).length, 0, "at the end");
+        await assert.rejects(
+          openFile(admin, netlogon, "sub/none.bin", { write: true }),
           (e: unknown) =>
             e instanceof SmbStatusError && e.ntStatus === 0xc0000034,
         );

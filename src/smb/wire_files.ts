@@ -1,7 +1,8 @@
 /**
- * SMB2 QUERY_DIRECTORY (MS-SMB2 2.2.33, 2.2.34) with the
- * `FileDirectoryInformation` class (MS-FSCC 2.4.10): the request, and the entries
- * of an answer's buffer, every offset and length checked against it.
+ * SMB2 requests on files and directories beyond CREATE, READ and WRITE: the
+ * QUERY_DIRECTORY request and the `FileDirectoryInformation` entries of its answer
+ * (MS-SMB2 2.2.33, 2.2.34; MS-FSCC 2.4.10), every offset and length checked, and
+ * SET_INFO with `FileRenameInformation` (MS-SMB2 2.2.39, MS-FSCC 2.4.37).
  *
  * @module
  */
@@ -93,4 +94,40 @@ export function readDirectory(m: Uint8Array): DirectoryEntry[] | null {
     if (next < 64 + nameLen || next % 8) return null;
     at += next;
   }
+}
+
+/** SMB2 SET_INFO. */
+export const SMB2_SET_INFO = 17;
+/** `InfoType` SMB2_0_INFO_FILE. */
+const INFO_FILE = 1;
+/** FileRenameInformation. */
+const FILE_RENAME_INFORMATION = 10;
+
+/**
+ * SET_INFO request renaming `fileId` to `newName` (relative to the share), over
+ * an existing file when `replace`.
+ */
+export function renameRequest(
+  h: RequestHeader,
+  fileId: Uint8Array,
+  newName: string,
+  replace: boolean,
+): Uint8Array {
+  const name = utf16le(newName);
+  // FILE_RENAME_INFORMATION_TYPE_2: ReplaceIfExists, 7 reserved bytes,
+  // RootDirectory (8, zero), FileNameLength, FileName.
+  const info = new Uint8Array(20 + name.length);
+  info[0] = replace ? 1 : 0;
+  new DataView(info.buffer).setUint32(16, name.length, true);
+  info.set(name, 20);
+  const [m, v] = request(h, 32 + info.length);
+  const b = SMB2_HEADER_SIZE;
+  v.setUint16(b, 33, true);
+  m[b + 2] = INFO_FILE;
+  m[b + 3] = FILE_RENAME_INFORMATION;
+  v.setUint32(b + 4, info.length, true);
+  v.setUint16(b + 8, b + 32, true);
+  m.set(fileId, b + 16);
+  m.set(info, b + 32);
+  return m;
 }

@@ -1,4 +1,4 @@
-// QUERY_DIRECTORY: the request's fields, and FileDirectoryInformation entries
+// SET_INFO's rename request; QUERY_DIRECTORY: the request's fields, and FileDirectoryInformation entries
 // read from an answer; every truncation, an odd name length, a backward or
 // misaligned next offset and a buffer outside the message are null; random
 // buffers never throw.
@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import {
   queryDirectoryRequest,
   readDirectory,
-} from "../../src/smb/wire_directory.ts";
+  renameRequest,
+} from "../../src/smb/wire_files.ts";
 import { utf16le } from "../../src/util/bytes.ts";
 
 const le16 = (m: Uint8Array, o: number) => m[o] | (m[o + 1] << 8);
@@ -119,4 +120,30 @@ Deno.test("smb directory: 20,000 random answers never throw", () => {
     // Every entry takes at least 64 bytes of the message.
     if (got) assert.ok(got.length * 64 <= m.length);
   }
+});
+
+Deno.test("smb set info: a rename's FILE_RENAME_INFORMATION where MS-SMB2 puts it", () => {
+  const id = Uint8Array.from({ length: 16 }, (_, i) => 0x80 + i);
+  const h = {
+    command: 17,
+    messageId: 9n,
+    treeId: 1,
+    sessionId: 2n,
+    creditRequest: 8,
+  };
+  const m = renameRequest(h, id, "dir\\b.txt", true);
+  const v = new DataView(m.buffer);
+  assert.equal(le16(m, 12), 17);
+  assert.equal(le16(m, 64), 33);
+  assert.deepEqual([m[66], m[67]], [1, 10], "file info, FileRenameInformation");
+  assert.equal(v.getUint32(68, true), 20 + 18, "buffer length");
+  assert.equal(le16(m, 72), 96, "buffer offset");
+  assert.deepEqual(m.subarray(80, 96), id);
+  assert.equal(m[96], 1, "ReplaceIfExists");
+  assert.equal(v.getUint32(96 + 16, true), 18, "name length");
+  assert.equal(
+    new TextDecoder("utf-16le").decode(m.subarray(116)),
+    "dir\\b.txt",
+  );
+  assert.equal(renameRequest(h, id, "x", false)[96], 0);
 });
