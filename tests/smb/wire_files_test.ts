@@ -1,7 +1,7 @@
-// SET_INFO's rename request; QUERY_DIRECTORY: the request's fields, and FileDirectoryInformation entries
-// read from an answer; every truncation, an odd name length, a backward or
-// misaligned next offset and a buffer outside the message are null; random
-// buffers never throw.
+// QUERY_DIRECTORY: the request's fields, and FileDirectoryInformation entries read
+// from an answer; every truncation, an odd name length, a backward or misaligned
+// next offset and a buffer outside the message are null; random buffers never
+// throw. SET_INFO: a rename's fields.
 import assert from "node:assert/strict";
 import {
   queryDirectoryRequest,
