@@ -218,7 +218,7 @@ export async function listDirectory(
   for (let first = true;; first = false) {
     const [h, m] = await smb.exchange(
       SMB2_QUERY_DIRECTORY,
-      (rh) => queryDirectoryRequest(rh, d.fileId, first, smb.maxReadSize),
+      (rh) => queryDirectoryRequest(rh, d.fileId, first, 65536),
       tree,
       [STATUS_NO_MORE_FILES],
     );

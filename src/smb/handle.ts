@@ -69,14 +69,16 @@ export class SmbFile {
    */
   async read(offset: bigint, length: number): Promise<Uint8Array> {
     this.#alive();
-    const want = Math.min(length, this.#smb.maxReadSize);
-    if (want <= 0) return new Uint8Array(0);
+    const want = this.#smb.affordable(Math.min(length, this.#smb.maxReadSize));
+    if (length <= 0) return new Uint8Array(0);
     let m: Uint8Array;
     try {
       [, m] = await this.#smb.exchange(
         SMB2_READ,
         (h) => readRequest(h, this.#fileId, want, offset),
         this.#tree,
+        [],
+        want,
       );
     } catch (e) {
       if (e instanceof SmbStatusError && e.ntStatus === STATUS_END_OF_FILE) {
@@ -95,11 +97,14 @@ export class SmbFile {
   async write(offset: bigint, data: Uint8Array): Promise<void> {
     this.#alive();
     for (let at = 0; at < data.length;) {
-      const part = data.subarray(at, at + this.#smb.maxWriteSize);
+      const size = this.#smb.affordable(this.#smb.maxWriteSize);
+      const part = data.subarray(at, at + size);
       const [, m] = await this.#smb.exchange(
         SMB2_WRITE,
         (h) => writeRequest(h, this.#fileId, part, offset + BigInt(at)),
         this.#tree,
+        [],
+        part.length,
       );
       const n = readWrite(m);
       if (n === null || n === 0 || n > part.length) {

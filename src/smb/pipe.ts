@@ -26,6 +26,9 @@ import {
   writeRequest,
 } from "./wire.ts";
 
+/** A pipe's reads and writes: one credit each (RPC fragments are smaller). */
+const PIPE_IO = 65536;
+
 /** NTSTATUS values that mean the pipe's other end is gone: the stream's end. */
 const ENDED: ReadonlySet<number> = new Set([
   0xc00000b0, // STATUS_PIPE_DISCONNECTED
@@ -64,7 +67,7 @@ export class SmbPipe implements RpcStream {
   /** Writes all of `b`, in writes of at most the server's size. */
   async write(b: Uint8Array): Promise<number> {
     for (let at = 0; at < b.length;) {
-      const part = b.subarray(at, at + this.#smb.maxWriteSize);
+      const part = b.subarray(at, at + PIPE_IO);
       const [, m] = await this.#smb.exchange(
         SMB2_WRITE,
         (h) => writeRequest(h, this.#fileId, part),
@@ -87,7 +90,7 @@ export class SmbPipe implements RpcStream {
       try {
         [, m] = await this.#smb.exchange(
           SMB2_READ,
-          (h) => readRequest(h, this.#fileId, this.#smb.maxReadSize),
+          (h) => readRequest(h, this.#fileId, PIPE_IO),
           this.#tree,
           [STATUS_BUFFER_OVERFLOW],
         );
@@ -97,7 +100,7 @@ export class SmbPipe implements RpcStream {
       }
       const data = readRead(m);
       // An empty answer would have the caller read again and again.
-      if (!data || data.length === 0 || data.length > this.#smb.maxReadSize) {
+      if (!data || data.length === 0 || data.length > PIPE_IO) {
         throw malformed(this.#smb.where, "malformed READ answer");
       }
       this.#left = data;

@@ -47,6 +47,7 @@ import {
   SMB2_DIALECT_302,
   SMB2_DIALECT_311,
   SMB2_FLAGS_ASYNC_COMMAND,
+  SMB2_GLOBAL_CAP_LARGE_MTU,
   SMB2_HEADER_SIZE,
   SMB2_LOGOFF,
   SMB2_NEGOTIATE,
@@ -55,7 +56,6 @@ import {
   SMB2_SHAREFLAG_ENCRYPT_DATA,
   SMB2_SIGNING_AES_CMAC,
   SMB2_SIGNING_AES_GMAC,
-  SMB2_TRANSFORM_SIZE,
   SMB2_TREE_CONNECT,
   SMB2_TREE_DISCONNECT,
   STATUS_MORE_PROCESSING_REQUIRED,
@@ -118,8 +118,12 @@ const NAMES = [
 ];
 /** Session setup legs the client goes along with. */
 const MAX_LEGS = 8;
-/** The largest message accepted from the server (a 64 KiB read and its header). */
-const MAX_MESSAGE = 65536 + 1024;
+/** Beyond the largest read: room for the answer's header and a transform header. */
+const MESSAGE_SLACK = 4096;
+/** The largest read or write asked for with large MTU (16 credits). */
+const MAX_IO = 1 << 20;
+/** One credit's worth of payload. */
+const CREDIT_BYTES = 65536;
 /** Unrelated messages (oplock breaks, interim answers) skipped while waiting. */
 const MAX_SKIPPED = 64;
 /** Credits asked for with each request. */
@@ -197,14 +201,25 @@ export class SmbSession {
     return this.#signing === SMB2_SIGNING_AES_GMAC ? "AES-GMAC" : "AES-CMAC";
   }
 
-  /** The largest read the server takes, at most 64 KiB. */
+  /**
+   * The largest read the server takes: at most 1 MiB where both sides do large
+   * MTU (multi-credit requests), else 64 KiB.
+   */
   get maxReadSize(): number {
     return this.#maxRead;
   }
 
-  /** The largest write the server takes, at most 64 KiB. */
+  /** The largest write the server takes, bounded as reads are. */
   get maxWriteSize(): number {
     return this.#maxWrite;
+  }
+
+  /**
+   * The largest read or write (`max`) that the credits granted so far pay for
+   * now: what a large transfer asks for at a time.
+   */
+  affordable(max: number): number {
+    return Math.max(1, Math.min(max, this.#credits * CREDIT_BYTES));
   }
 
   /** `SessionFlags` of the session setup's answer (0: an authenticated user). */
@@ -305,8 +320,11 @@ export class SmbSession {
       this.#preauth = this.#hashIn(this.#hashIn(new Uint8Array(64), sent), m);
     }
     this.#dialect = n.dialect;
-    this.#maxRead = Math.min(n.maxReadSize, 65536);
-    this.#maxWrite = Math.min(n.maxWriteSize, 65536);
+    const io = n.capabilities & SMB2_GLOBAL_CAP_LARGE_MTU
+      ? MAX_IO
+      : CREDIT_BYTES;
+    this.#maxRead = Math.min(n.maxReadSize, io);
+    this.#maxWrite = Math.min(n.maxWriteSize, io);
     if (this.#maxRead < 1024 || this.#maxWrite < 1024) {
       throw this.#failWith(malformed(this.where, "reads or writes too small"));
     }
@@ -454,20 +472,24 @@ export class SmbSession {
   /**
    * Sends one request built by `build` (given its header fields) on tree `treeId`
    * and resolves with the response's header and whole message. A status other than
-   * success and `more` is an {@linkcode SmbStatusError}. Low-level: for the pipe.
+   * success and `more` is an {@linkcode SmbStatusError}. `payload` (the bytes
+   * written, or asked to be read) sets the credit charge: one credit per 64 KiB.
+   * Low-level: for pipes and files.
    */
   exchange(
     command: number,
     build: (h: RequestHeader) => Uint8Array,
     treeId = 0,
     more: readonly number[] = [],
+    payload = 0,
   ): Promise<[ResponseHeader, Uint8Array]> {
     const p = this.#queue.then(async () => {
       if (this.#failure) throw this.#failure;
       this.#busy++;
       try {
         const name = NAMES[command] ?? `command ${command}`;
-        const work = this.#roundTrip(command, build, treeId);
+        const charge = Math.max(1, Math.ceil(payload / CREDIT_BYTES));
+        const work = this.#roundTrip(command, build, treeId, charge);
         const [h, m] = await bounded(
           work,
           this.#timeoutMs,
@@ -508,18 +530,25 @@ export class SmbSession {
     command: number,
     build: (h: RequestHeader) => Uint8Array,
     treeId: number,
+    charge: number,
   ): Promise<[ResponseHeader, Uint8Array]> {
-    if (this.#credits < 1) {
-      throw malformed(this.where, "granted no credits for another request");
+    if (this.#credits < charge) {
+      throw malformed(
+        this.where,
+        `granted ${this.#credits} credits, and the request needs ${charge}`,
+      );
     }
-    const messageId = this.#messageId++;
-    this.#credits--;
+    // A request of several credits takes as many message ids.
+    const messageId = this.#messageId;
+    this.#messageId += BigInt(charge);
+    this.#credits -= charge;
     const m = build({
       command,
       messageId,
       treeId,
       sessionId: this.#sessionId,
-      creditRequest: CREDITS,
+      creditRequest: Math.max(CREDITS, 2 * charge),
+      creditCharge: charge,
     });
     const setup = command === SMB2_SESSION_SETUP;
     const out = this.#keys.outgoing(m, this.#sessionId, setup);
@@ -555,7 +584,8 @@ export class SmbSession {
     const len = new Uint8Array(4);
     await readFull(this.#stream, len, this.where, "SMB server");
     const n = new DataView(len.buffer).getUint32(0);
-    if (n > MAX_MESSAGE + SMB2_TRANSFORM_SIZE || n < SMB2_HEADER_SIZE) {
+    const most = Math.max(this.#maxRead, CREDIT_BYTES) + MESSAGE_SLACK;
+    if (n > most || n < SMB2_HEADER_SIZE) {
       throw malformed(this.where, `sent a frame of ${n} bytes`);
     }
     const m = new Uint8Array(n);

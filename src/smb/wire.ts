@@ -44,6 +44,8 @@ export const SIGNATURE_OFFSET = 48;
 export const SMB2_NEGOTIATE_SIGNING_ENABLED = 0x1;
 /** `SecurityMode` bit: signing required. */
 export const SMB2_NEGOTIATE_SIGNING_REQUIRED = 0x2;
+/** Capability: requests of more than 64 KiB, charged one credit per 64 KiB. */
+export const SMB2_GLOBAL_CAP_LARGE_MTU = 0x4;
 /** The SMB 2.1 dialect: HMAC-SHA256 signing with the session key. */
 export const SMB2_DIALECT_21 = 0x0210;
 /** The SMB 3.0.2 dialect: AES-CMAC signing with a derived key. */
@@ -121,6 +123,8 @@ export interface RequestHeader {
   sessionId: bigint;
   /** Credits asked for. */
   creditRequest: number;
+  /** Credits this request costs: one per 64 KiB of payload (default 1). */
+  creditCharge?: number;
 }
 
 /** A response header, as read. */
@@ -152,7 +156,7 @@ export function request(
   const v = new DataView(m.buffer);
   v.setUint32(0, 0xfe534d42); // "\xfeSMB"
   v.setUint16(4, SMB2_HEADER_SIZE, true);
-  v.setUint16(6, h.command === SMB2_NEGOTIATE ? 0 : 1, true); // CreditCharge
+  v.setUint16(6, h.command === SMB2_NEGOTIATE ? 0 : h.creditCharge ?? 1, true);
   v.setUint16(12, h.command, true);
   v.setUint16(14, h.creditRequest, true);
   v.setBigUint64(24, h.messageId, true);
@@ -232,8 +236,9 @@ export function negotiateRequest(
   v.setUint16(b, 36, true);
   v.setUint16(b + 2, dialects.length, true);
   v.setUint16(b + 4, SMB2_NEGOTIATE_SIGNING_REQUIRED | 1, true);
+  // SMB2_GLOBAL_CAP_LARGE_MTU (reads and writes over 64 KiB, multi-credit), and
   // SMB2_GLOBAL_CAP_ENCRYPTION: servers look for it besides the cipher context.
-  if (with311) v.setUint32(b + 8, 0x40, true);
+  v.setUint32(b + 8, SMB2_GLOBAL_CAP_LARGE_MTU | (with311 ? 0x40 : 0), true);
   m.set(clientGuid.subarray(0, 16), b + 12);
   dialects.forEach((d, i) => v.setUint16(b + 36 + 2 * i, d, true));
   if (with311) {
@@ -263,6 +268,8 @@ export interface NegotiateResponse {
   securityMode: number;
   /** The dialect chosen. */
   dialect: number;
+  /** `Capabilities` (`SMB2_GLOBAL_CAP_*`). */
+  capabilities: number;
   /** The largest transaction buffer the server takes. */
   maxTransactSize: number;
   /** The largest read. */
@@ -298,6 +305,7 @@ export function readNegotiate(m: Uint8Array): NegotiateResponse | null {
   return {
     securityMode: v.getUint16(b + 2, true),
     dialect,
+    capabilities: v.getUint32(b + 24, true),
     maxTransactSize: v.getUint32(b + 28, true),
     maxReadSize: v.getUint32(b + 32, true),
     maxWriteSize: v.getUint32(b + 36, true),

@@ -151,6 +151,17 @@ Deno.test({
           readFile(admin, netlogon, "logon.bin", 1000),
           RangeError,
         );
+        // Large MTU: 3 MiB in reads and writes of 1 MiB (16 credits each).
+        assert.equal(admin.maxReadSize, 1 << 20);
+        assert.equal(admin.maxWriteSize, 1 << 20);
+        const huge = new Uint8Array(3 << 20);
+        for (let i = 0; i < huge.length; i += 65536) {
+          crypto.getRandomValues(huge.subarray(i, i + 65536));
+        }
+        await writeFile(admin, netlogon, "huge.bin", huge);
+        assert.deepEqual(await readFile(admin, netlogon, "huge.bin"), huge);
+        await deleteFile(admin, netlogon, "huge.bin");
+
         // Written again, then deleted: gone from the listing and the disk.
         await writeFile(admin, netlogon, "gone.txt", Uint8Array.of(1, 2, 3));
         assert.ok(

@@ -83,7 +83,8 @@ Deno.test("smb wire: requests carry their fields where MS-SMB2 puts them", () =>
   assert.equal(le16(n3, 102), 0x0210);
   assert.equal(le32(n3, 92), 104, "context offset");
   assert.equal(le16(n3, 96), 3, "three contexts");
-  assert.equal(le32(n3, 72), 0x40, "SMB2_GLOBAL_CAP_ENCRYPTION");
+  assert.equal(le32(n3, 72), 0x44, "LARGE_MTU and ENCRYPTION");
+  assert.equal(le32(n, 72), 0x4, "LARGE_MTU");
   assert.deepEqual([...n3.subarray(104, 118)], [
     1,
     0,
@@ -137,6 +138,13 @@ Deno.test("smb wire: requests carry their fields where MS-SMB2 puts them", () =>
   const token = Uint8Array.of(0x60, 1, 2, 3);
   const s = sessionSetupRequest(H(SMB2_SESSION_SETUP), token);
   assert.equal(le16(s, 6), 1, "credit charge");
+  // A 1 MiB read costs 16 credits.
+  const big = readRequest(
+    { ...H(SMB2_READ), creditCharge: 16 },
+    new Uint8Array(16),
+    1 << 20,
+  );
+  assert.equal(le16(big, 6), 16);
   assert.equal(le16(s, 64), 25);
   assert.equal(s[67], 3);
   assert.equal(le16(s, 76), 88, "token offset");
@@ -217,6 +225,7 @@ Deno.test("smb wire: well-formed answers read, and every truncation of them is n
   assert.deepEqual(readNegotiate(neg), {
     securityMode: 3,
     dialect: 0x0210,
+    capabilities: 0,
     maxTransactSize: 65536,
     maxReadSize: 65536,
     maxWriteSize: 65536,
