@@ -2,7 +2,8 @@
  * SMB rows: our SMB client against Samba's own, libsmbclient (C, through FFI), both
  * reading a 64 KiB file from a throwaway Samba AD DC's NETLOGON share: with a new
  * session each time (connect, negotiate SMB 3.1.1, Negotiate over NTLM, tree
- * connect, open, read, close, log off), and on a session kept open. Skipped with a
+ * connect, open, read, close, log off), and on a session kept open; and a 1 MiB
+ * file on a kept session. Skipped with a
  * note where Samba or libsmbclient is missing.
  *
  * @module
@@ -26,6 +27,7 @@ import type { Pair } from "./pair.ts";
 
 const USER = { user: "benchsmb", password: "Bench!Smb0rd1" };
 const FILE = "bench.bin";
+const BIG = "bench1m.bin";
 
 /** A session of the bench user. */
 function session(dc: SambaDc): Promise<SmbSession> {
@@ -58,6 +60,11 @@ export async function smbRows(
       FILE,
       crypto.getRandomValues(new Uint8Array(65536)),
     );
+    const big = new Uint8Array(1 << 20);
+    for (let i = 0; i < big.length; i += 65536) {
+      crypto.getRandomValues(big.subarray(i, i + 65536));
+    }
+    await writeAsAdmin(dc, "NETLOGON", BIG, big);
     let peer: SmbClientFfi | undefined;
     try {
       peer = openSmbClientFfi(AD.domain, USER.user, USER.password, dc.smbPort);
@@ -93,6 +100,18 @@ export async function smbRows(
             label: "open, read 64 KiB, close on a kept session (signed)",
             ours: async () => void await readFile(kept, tree, FILE),
             peer: peer && (() => void peer!.readFile(url, 1 << 17, true)),
+            peerName: "libsmbclient",
+          },
+          {
+            label: "open, read 1 MiB, close on a kept session (signed)",
+            ours: async () => void await readFile(kept, tree, BIG),
+            peer: peer &&
+              (() =>
+                void peer!.readFile(
+                  `smb://127.0.0.1/NETLOGON/${BIG}`,
+                  2 << 20,
+                  true,
+                )),
             peerName: "libsmbclient",
           },
         ],
