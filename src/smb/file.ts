@@ -104,19 +104,24 @@ export async function readFile(
   path: string,
   maxSize = 16 << 20,
 ): Promise<Uint8Array> {
-  await using f = await openFile(smb, tree, path);
-  if (f.size > BigInt(maxSize)) {
-    throw new RangeError(`${path} is ${f.size} bytes, more than ${maxSize}`);
+  // try/finally, not `await using`: Node 20 and the bundles do not have it.
+  const f = await openFile(smb, tree, path);
+  try {
+    if (f.size > BigInt(maxSize)) {
+      throw new RangeError(`${path} is ${f.size} bytes, more than ${maxSize}`);
+    }
+    const out = new Uint8Array(Number(f.size));
+    let at = 0;
+    while (at < out.length) {
+      const data = await f.read(BigInt(at), out.length - at);
+      if (data.length === 0) break; // shorter than it was when opened
+      out.set(data, at);
+      at += data.length;
+    }
+    return at === out.length ? out : out.slice(0, at);
+  } finally {
+    await f.close();
   }
-  const out = new Uint8Array(Number(f.size));
-  let at = 0;
-  while (at < out.length) {
-    const data = await f.read(BigInt(at), out.length - at);
-    if (data.length === 0) break; // shorter than it was when opened
-    out.set(data, at);
-    at += data.length;
-  }
-  return at === out.length ? out : out.slice(0, at);
 }
 
 /**
@@ -129,11 +134,12 @@ export async function writeFile(
   path: string,
   data: Uint8Array,
 ): Promise<void> {
-  await using f = await openFile(smb, tree, path, {
-    write: true,
-    mode: "truncate",
-  });
-  await f.write(0n, data);
+  const f = await openFile(smb, tree, path, { write: true, mode: "truncate" });
+  try {
+    await f.write(0n, data);
+  } finally {
+    await f.close();
+  }
 }
 
 /**
@@ -169,12 +175,16 @@ export async function rename(
   to: string,
   replace = false,
 ): Promise<void> {
-  await using f = await openHandle(smb, tree, from, FILE_DELETE, FILE_OPEN, 0);
-  await smb.exchange(
-    SMB2_SET_INFO,
-    (h) => renameRequest(h, f.fileId, smbPath(to), replace),
-    tree,
-  );
+  const f = await openHandle(smb, tree, from, FILE_DELETE, FILE_OPEN, 0);
+  try {
+    await smb.exchange(
+      SMB2_SET_INFO,
+      (h) => renameRequest(h, f.fileId, smbPath(to), replace),
+      tree,
+    );
+  } finally {
+    await f.close();
+  }
 }
 
 /** Creates the directory `path` (`STATUS_OBJECT_NAME_COLLISION` when it exists). */
@@ -206,7 +216,7 @@ export async function listDirectory(
   maxEntries = 100_000,
 ): Promise<DirectoryEntry[]> {
   checkDisk(smb, tree);
-  await using d = await openHandle(
+  const d = await openHandle(
     smb,
     tree,
     path,
@@ -214,24 +224,28 @@ export async function listDirectory(
     FILE_OPEN,
     FILE_DIRECTORY_FILE,
   );
-  const all: DirectoryEntry[] = [];
-  for (let first = true;; first = false) {
-    const [h, m] = await smb.exchange(
-      SMB2_QUERY_DIRECTORY,
-      (rh) => queryDirectoryRequest(rh, d.fileId, first, 65536),
-      tree,
-      [STATUS_NO_MORE_FILES],
-    );
-    if (h.status === STATUS_NO_MORE_FILES) return all;
-    const entries = readDirectory(m);
-    if (!entries) throw malformed(smb.where, "malformed QUERY_DIRECTORY");
-    if (entries.length === 0) return all;
-    for (const e of entries) {
-      if (e.name === "." || e.name === "..") continue;
-      if (all.length === maxEntries) {
-        throw new RangeError(`${path} has more than ${maxEntries} entries`);
+  try {
+    const all: DirectoryEntry[] = [];
+    for (let first = true;; first = false) {
+      const [h, m] = await smb.exchange(
+        SMB2_QUERY_DIRECTORY,
+        (rh) => queryDirectoryRequest(rh, d.fileId, first, 65536),
+        tree,
+        [STATUS_NO_MORE_FILES],
+      );
+      if (h.status === STATUS_NO_MORE_FILES) return all;
+      const entries = readDirectory(m);
+      if (!entries) throw malformed(smb.where, "malformed QUERY_DIRECTORY");
+      if (entries.length === 0) return all;
+      for (const e of entries) {
+        if (e.name === "." || e.name === "..") continue;
+        if (all.length === maxEntries) {
+          throw new RangeError(`${path} has more than ${maxEntries} entries`);
+        }
+        all.push(e);
       }
-      all.push(e);
     }
+  } finally {
+    await d.close();
   }
 }

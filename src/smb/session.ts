@@ -331,50 +331,59 @@ export class SmbSession {
   }
 
   async #setUp(options: SmbSessionOptions): Promise<void> {
-    using ctx = client({
+    // try/finally, not `using`: Node 20 and the bundles do not have it.
+    const ctx = client({
       ...options,
       package: options.package ?? "Negotiate",
       target: options.target ?? `cifs/${options.host}`,
     });
-    let out = (await ctx.stepAsync(null)) ?? new Uint8Array(0);
-    // 3.1.1: the session's hash starts from the connection's.
-    let preauth = this.#preauth;
-    for (let leg = 0;; leg++) {
-      if (leg === MAX_LEGS) {
-        throw this.#failWith(malformed(this.where, "too many session legs"));
-      }
-      const token = out;
-      const [h, m] = await this.exchange(
-        SMB2_SESSION_SETUP,
-        (rh) => {
-          const req = sessionSetupRequest(rh, token);
-          if (preauth) preauth = this.#hashIn(preauth, req);
-          return req;
-        },
-        0,
-        [STATUS_MORE_PROCESSING_REQUIRED],
-      );
-      if (this.#sessionId === 0n) this.#sessionId = h.sessionId;
-      const r = readSessionSetup(m);
-      if (!r || h.sessionId !== this.#sessionId || h.sessionId === 0n) {
-        throw this.#failWith(malformed(this.where, "malformed SESSION_SETUP"));
-      }
-      if (h.status === STATUS_MORE_PROCESSING_REQUIRED) {
-        if (preauth) preauth = this.#hashIn(preauth, m);
-        const next = await ctx.stepAsync(r.token);
-        if (!next || next.length === 0) {
+    try {
+      let out = (await ctx.stepAsync(null)) ?? new Uint8Array(0);
+      // 3.1.1: the session's hash starts from the connection's.
+      let preauth = this.#preauth;
+      for (let leg = 0;; leg++) {
+        if (leg === MAX_LEGS) {
+          throw this.#failWith(malformed(this.where, "too many session legs"));
+        }
+        const token = out;
+        const [h, m] = await this.exchange(
+          SMB2_SESSION_SETUP,
+          (rh) => {
+            const req = sessionSetupRequest(rh, token);
+            if (preauth) preauth = this.#hashIn(preauth, req);
+            return req;
+          },
+          0,
+          [STATUS_MORE_PROCESSING_REQUIRED],
+        );
+        if (this.#sessionId === 0n) this.#sessionId = h.sessionId;
+        const r = readSessionSetup(m);
+        if (!r || h.sessionId !== this.#sessionId || h.sessionId === 0n) {
           throw this.#failWith(
-            malformed(this.where, "asked for a token the package has not"),
+            malformed(this.where, "malformed SESSION_SETUP"),
           );
         }
-        out = next;
-        continue;
+        if (h.status === STATUS_MORE_PROCESSING_REQUIRED) {
+          if (preauth) preauth = this.#hashIn(preauth, m);
+          const next = await ctx.stepAsync(r.token);
+          if (!next || next.length === 0) {
+            throw this.#failWith(
+              malformed(this.where, "asked for a token the package has not"),
+            );
+          }
+          out = next;
+          continue;
+        }
+        await this.#finish(ctx, r.token, r.sessionFlags, m, preauth);
+        if (
+          options.encrypt || r.sessionFlags & SMB2_SESSION_FLAG_ENCRYPT_DATA
+        ) {
+          this.#mustEncrypt();
+        }
+        return;
       }
-      await this.#finish(ctx, r.token, r.sessionFlags, m, preauth);
-      if (options.encrypt || r.sessionFlags & SMB2_SESSION_FLAG_ENCRYPT_DATA) {
-        this.#mustEncrypt();
-      }
-      return;
+    } finally {
+      ctx.dispose();
     }
   }
 
