@@ -1,5 +1,5 @@
 /**
- * `deno task bundle [out]`: bundles `mod.ts` into one ESM file (default
+ * `deno task bundle [out] [entry]`: bundles `mod.ts` (or `entry`) into one ESM file (default
  * `dist/sspi.mjs`) with `deno bundle` (esbuild under the hood), for Node/Bun,
  * browsers and Cloudflare workerd. The WASM bytes travel inside the bundle (base64)
  * and are compiled on first use; hosts that forbid compiling WebAssembly from bytes
@@ -20,7 +20,8 @@ const cmd = new Deno.Command(Deno.execPath(), {
     "esm",
     "-o",
     out,
-    new URL("mod.ts", root).pathname,
+    // Another entry (a path) bundles that module instead, e.g. src/smb/mod.ts.
+    Deno.args[1] ?? new URL("mod.ts", root).pathname,
   ],
   stdout: "inherit",
   stderr: "inherit",

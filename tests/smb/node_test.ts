@@ -1,6 +1,6 @@
 // The SMB client and DCE/RPC over its pipes under Node: `src/smb/` and the RPC
-// client bundled into one ESM file (deno bundle, no Deno API inside: TCP through
-// node:net), run by `node` against Samba's AD DC: an SMB 3.1.1 session with
+// client bundled into one ESM file (scripts/bundle.ts; no Deno API inside: TCP
+// through node:net), run by `node` against Samba's AD DC: an SMB 3.1.1 session with
 // Negotiate, SYSVOL's GPT.INI read and its folder listed as the DC's disk has
 // them, and SAMR over \pipe\samr giving the DC's domain SID.
 import assert from "node:assert/strict";
@@ -33,13 +33,9 @@ await toolTest(
         );
         const b = await new Deno.Command(Deno.execPath(), {
           args: [
-            "bundle",
-            "--quiet",
-            "--platform",
-            "browser",
-            "--format",
-            "esm",
-            "-o",
+            "run",
+            "-A",
+            `${ROOT}scripts/bundle.ts`,
             `${d}/smb.mjs`,
             `${d}/entry.ts`,
           ],
