@@ -1,8 +1,7 @@
 /**
  * `deno task bundle [out] [entry]`: bundles `mod.ts` (or `entry`) into one ESM
  * file (default `dist/sspi.mjs`) with `deno bundle` (esbuild under the hood), for
- * Node/Bun,
- * browsers and Cloudflare workerd. The WASM bytes travel inside the bundle (base64)
+ * Node/Bun, browsers and Cloudflare workerd. The WASM bytes travel inside the bundle (base64)
  * and are compiled on first use; hosts that forbid compiling WebAssembly from bytes
  * (workerd, Vercel Edge) import `assembly/build/sspi.wasm` as a module and call
  * `initWasm(module)` first.
