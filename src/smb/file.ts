@@ -31,6 +31,7 @@ import {
   FILE_READ,
   FILE_READ_WRITE,
   SMB2_CLOSE,
+  SMB2_CREDIT_BYTES,
 } from "./wire.ts";
 
 /** `CreateDisposition` FILE_CREATE: create, fail when it exists. */
@@ -229,7 +230,7 @@ export async function listDirectory(
     for (let first = true;; first = false) {
       const [h, m] = await smb.exchange(
         SMB2_QUERY_DIRECTORY,
-        (rh) => queryDirectoryRequest(rh, d.fileId, first, 65536),
+        (rh) => queryDirectoryRequest(rh, d.fileId, first, SMB2_CREDIT_BYTES),
         tree,
         [STATUS_NO_MORE_FILES],
       );

@@ -9,7 +9,8 @@
  */
 import type { RpcConnector, RpcStream } from "../rpc/stream.ts";
 import { malformed, SmbStatusError } from "./errors.ts";
-import { SmbSession, type SmbSessionOptions } from "./session.ts";
+import type { SmbSessionOptions } from "./options.ts";
+import { SmbSession } from "./session.ts";
 import {
   closeRequest,
   createRequest,
@@ -19,6 +20,7 @@ import {
   readWrite,
   SMB2_CLOSE,
   SMB2_CREATE,
+  SMB2_CREDIT_BYTES,
   SMB2_READ,
   SMB2_SHARE_TYPE_PIPE,
   SMB2_WRITE,
@@ -27,7 +29,7 @@ import {
 } from "./wire.ts";
 
 /** A pipe's reads and writes: one credit each (RPC fragments are smaller). */
-const PIPE_IO = 65536;
+const PIPE_IO = SMB2_CREDIT_BYTES;
 
 /** NTSTATUS values that mean the pipe's other end is gone: the stream's end. */
 const ENDED: ReadonlySet<number> = new Set([

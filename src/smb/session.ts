@@ -9,15 +9,15 @@
  *
  * @module
  */
-import { client, type ClientOptions } from "../friendly/context.ts";
+import { client } from "../friendly/context.ts";
 import type { SecurityContext } from "../friendly/context.ts";
-import { randomBytes } from "../crypto/mod.ts";
-import { sha512 } from "../crypto/_sha512.ts";
 import { SmbProtection } from "./protect.ts";
+import { negotiate } from "./negotiate.ts";
+import type { SmbSessionOptions } from "./options.ts";
+import { preauthStep } from "./signing.ts";
 import {
   bounded,
   readFull,
-  type RpcConnector,
   type RpcStream,
   tcpConnect,
   unreachable,
@@ -31,30 +31,22 @@ import {
 } from "../sspi/status.ts";
 import { malformed, SmbStatusError } from "./errors.ts";
 import {
-  choosesSha512,
-  chosenCipher,
-  chosenSigning,
   emptyRequest,
-  negotiateRequest,
   readHeader,
-  readNegotiate,
   readSessionSetup,
   readTreeConnect,
   type RequestHeader,
   type ResponseHeader,
   sessionSetupRequest,
+  SMB2_CREDIT_BYTES,
   SMB2_DIALECT_21,
-  SMB2_DIALECT_302,
-  SMB2_DIALECT_311,
   SMB2_FLAGS_ASYNC_COMMAND,
-  SMB2_GLOBAL_CAP_LARGE_MTU,
   SMB2_HEADER_SIZE,
   SMB2_LOGOFF,
   SMB2_NEGOTIATE,
   SMB2_SESSION_FLAG_ENCRYPT_DATA,
   SMB2_SESSION_SETUP,
   SMB2_SHAREFLAG_ENCRYPT_DATA,
-  SMB2_SIGNING_AES_CMAC,
   SMB2_SIGNING_AES_GMAC,
   SMB2_TREE_CONNECT,
   SMB2_TREE_DISCONNECT,
@@ -63,45 +55,6 @@ import {
   STATUS_SUCCESS,
   treeConnectRequest,
 } from "./wire.ts";
-
-/** What {@linkcode SmbSession.connect} needs: the server and the client's credentials. */
-export interface SmbSessionOptions extends Omit<ClientOptions, "flags"> {
-  /** The server's host name (also the default SPN's host) or address. */
-  host: string;
-  /** Its TCP port (default 445). */
-  port?: number;
-  /** `"Negotiate"` (default), `"NTLM"` or `"Kerberos"`. */
-  package?: string;
-  /** The SPN for Kerberos and Negotiate (default `cifs/<host>`). */
-  target?: string;
-  /** Bounds the connect and each exchange, each on its own, in ms (default 10 000). */
-  timeoutMs?: number;
-  /** Opens the connection (default TCP through `Deno.connect` or `node:net`). */
-  connect?: RpcConnector;
-  /**
-   * The dialects offered (default 3.1.1, 3.0.2 and 2.1: `0x311`, `0x302`,
-   * `0x210`); the server chooses.
-   */
-  dialects?: readonly number[];
-  /**
-   * Encrypt everything after the session setup (SMB 3.1.1 with AES-128-GCM), even
-   * where the server does not ask for it (default false: signed only, unless the
-   * server or a share asks for encryption, which is then used).
-   */
-  encrypt?: boolean;
-  /**
-   * 3.1.1: offer AES-GMAC signing before AES-CMAC (default true, as Windows 11
-   * does; the server chooses). False offers AES-CMAC only.
-   */
-  gmac?: boolean;
-}
-
-/** The dialects this client speaks. */
-const DIALECTS: readonly number[] = [
-  SMB2_DIALECT_311,
-  SMB2_DIALECT_302,
-  SMB2_DIALECT_21,
-];
 
 /** SMB2 command names, for errors. */
 const NAMES = [
@@ -120,10 +73,6 @@ const NAMES = [
 const MAX_LEGS = 8;
 /** Beyond the largest read: room for the answer's header and a transform header. */
 const MESSAGE_SLACK = 4096;
-/** The largest read or write asked for with large MTU (16 credits). */
-const MAX_IO = 1 << 20;
-/** One credit's worth of payload. */
-const CREDIT_BYTES = 65536;
 /** Unrelated messages (oplock breaks, interim answers) skipped while waiting. */
 const MAX_SKIPPED = 64;
 /** Credits asked for with each request. */
@@ -219,7 +168,7 @@ export class SmbSession {
    * now: what a large transfer asks for at a time.
    */
   affordable(max: number): number {
-    return Math.max(1, Math.min(max, this.#credits * CREDIT_BYTES));
+    return Math.max(1, Math.min(max, this.#credits * SMB2_CREDIT_BYTES));
   }
 
   /** `SessionFlags` of the session setup's answer (0: an authenticated user). */
@@ -249,12 +198,17 @@ export class SmbSession {
     }, "SMB server");
     const smb = new SmbSession(stream, options.host, port, ms);
     try {
-      await smb.#negotiate(
-        options.dialects ?? DIALECTS,
-        options.gmac === false
-          ? [SMB2_SIGNING_AES_CMAC]
-          : [SMB2_SIGNING_AES_GMAC, SMB2_SIGNING_AES_CMAC],
+      const n = await negotiate(
+        (build) => smb.exchange(SMB2_NEGOTIATE, build),
+        smb.where,
+        options,
       );
+      smb.#dialect = n.dialect;
+      smb.#cipher = n.cipher;
+      smb.#signing = n.signing;
+      smb.#preauth = n.preauth;
+      smb.#maxRead = n.maxRead;
+      smb.#maxWrite = n.maxWrite;
       await smb.#setUp(options);
     } catch (e) {
       smb.#failWith(
@@ -263,71 +217,6 @@ export class SmbSession {
       throw e;
     }
     return smb;
-  }
-
-  async #negotiate(
-    dialects: readonly number[],
-    signing: readonly number[],
-  ): Promise<void> {
-    if (!dialects.length || dialects.some((d) => !DIALECTS.includes(d))) {
-      throw new RangeError(`dialects must be among 0x311, 0x302 and 0x210`);
-    }
-    let sent: Uint8Array = new Uint8Array(0);
-    const [, m] = await this.exchange(
-      SMB2_NEGOTIATE,
-      (h) =>
-        sent = negotiateRequest(
-          h,
-          randomBytes(16),
-          dialects,
-          randomBytes(32),
-          signing,
-        ),
-    );
-    const n = readNegotiate(m);
-    if (!n) throw this.#failWith(malformed(this.where, "malformed NEGOTIATE"));
-    if (!dialects.includes(n.dialect)) {
-      throw this.#failWith(
-        malformed(
-          this.where,
-          `chose dialect 0x${n.dialect.toString(16)}, which was not offered`,
-        ),
-      );
-    }
-    if (n.dialect === SMB2_DIALECT_311) {
-      if (!choosesSha512(n.contexts)) {
-        throw this.#failWith(
-          malformed(
-            this.where,
-            "chose 3.1.1 without SHA-512 pre-auth integrity",
-          ),
-        );
-      }
-      const cipher = chosenCipher(n.contexts);
-      if (cipher === null) {
-        throw this.#failWith(
-          malformed(this.where, "chose a cipher not offered"),
-        );
-      }
-      this.#cipher = cipher;
-      const sign = chosenSigning(n.contexts, signing);
-      if (sign === null) {
-        throw this.#failWith(
-          malformed(this.where, "chose a signing algorithm not offered"),
-        );
-      }
-      this.#signing = sign;
-      this.#preauth = this.#hashIn(this.#hashIn(new Uint8Array(64), sent), m);
-    }
-    this.#dialect = n.dialect;
-    const io = n.capabilities & SMB2_GLOBAL_CAP_LARGE_MTU
-      ? MAX_IO
-      : CREDIT_BYTES;
-    this.#maxRead = Math.min(n.maxReadSize, io);
-    this.#maxWrite = Math.min(n.maxWriteSize, io);
-    if (this.#maxRead < 1024 || this.#maxWrite < 1024) {
-      throw this.#failWith(malformed(this.where, "reads or writes too small"));
-    }
   }
 
   async #setUp(options: SmbSessionOptions): Promise<void> {
@@ -350,7 +239,7 @@ export class SmbSession {
           SMB2_SESSION_SETUP,
           (rh) => {
             const req = sessionSetupRequest(rh, token);
-            if (preauth) preauth = this.#hashIn(preauth, req);
+            if (preauth) preauth = preauthStep(preauth, req);
             return req;
           },
           0,
@@ -364,7 +253,7 @@ export class SmbSession {
           );
         }
         if (h.status === STATUS_MORE_PROCESSING_REQUIRED) {
-          if (preauth) preauth = this.#hashIn(preauth, m);
+          if (preauth) preauth = preauthStep(preauth, m);
           const next = await ctx.stepAsync(r.token);
           if (!next || next.length === 0) {
             throw this.#failWith(
@@ -497,7 +386,7 @@ export class SmbSession {
       this.#busy++;
       try {
         const name = NAMES[command] ?? `command ${command}`;
-        const charge = Math.max(1, Math.ceil(payload / CREDIT_BYTES));
+        const charge = Math.max(1, Math.ceil(payload / SMB2_CREDIT_BYTES));
         const work = this.#roundTrip(command, build, treeId, charge);
         const [h, m] = await bounded(
           work,
@@ -593,21 +482,13 @@ export class SmbSession {
     const len = new Uint8Array(4);
     await readFull(this.#stream, len, this.where, "SMB server");
     const n = new DataView(len.buffer).getUint32(0);
-    const most = Math.max(this.#maxRead, CREDIT_BYTES) + MESSAGE_SLACK;
+    const most = Math.max(this.#maxRead, SMB2_CREDIT_BYTES) + MESSAGE_SLACK;
     if (n > most || n < SMB2_HEADER_SIZE) {
       throw malformed(this.where, `sent a frame of ${n} bytes`);
     }
     const m = new Uint8Array(n);
     await readFull(this.#stream, m, this.where, "SMB server");
     return m;
-  }
-
-  /** SHA-512 of `hash || message`: one step of the pre-authentication hash. */
-  #hashIn(hash: Uint8Array, message: Uint8Array): Uint8Array {
-    const both = new Uint8Array(64 + message.length);
-    both.set(hash);
-    both.set(message, 64);
-    return sha512(both);
   }
 
   /** Fails the session with `e` (closing the connection); returns `e`. */

@@ -11,6 +11,7 @@
  * @module
  */
 import { aesCmac } from "../crypto/_cmac.ts";
+import { sha512 } from "../crypto/_sha512.ts";
 import { AesGcm } from "../wasm/gcm.ts";
 import { hmacSha256 } from "../crypto/mod.ts";
 import {
@@ -103,4 +104,15 @@ export function smbSigner(
     mac: (m) => aesCmac(key, m),
     wipe: () => key.fill(0),
   };
+}
+
+/**
+ * One step of 3.1.1's pre-authentication integrity hash (MS-SMB2 3.2.5.2):
+ * SHA-512 of `hash || message`.
+ */
+export function preauthStep(hash: Uint8Array, message: Uint8Array): Uint8Array {
+  const both = new Uint8Array(64 + message.length);
+  both.set(hash);
+  both.set(message, 64);
+  return sha512(both);
 }

@@ -44,6 +44,8 @@ export const SIGNATURE_OFFSET = 48;
 export const SMB2_NEGOTIATE_SIGNING_ENABLED = 0x1;
 /** `SecurityMode` bit: signing required. */
 export const SMB2_NEGOTIATE_SIGNING_REQUIRED = 0x2;
+/** What one credit pays for: 64 KiB of a request's or its answer's payload. */
+export const SMB2_CREDIT_BYTES = 65536;
 /** Capability: requests of more than 64 KiB, charged one credit per 64 KiB. */
 export const SMB2_GLOBAL_CAP_LARGE_MTU = 0x4;
 /** The SMB 2.1 dialect: HMAC-SHA256 signing with the session key. */

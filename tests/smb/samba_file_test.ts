@@ -15,7 +15,8 @@ import {
   rename,
   writeFile,
 } from "../../src/smb/file.ts";
-import { SmbSession, type SmbSessionOptions } from "../../src/smb/session.ts";
+import { SmbSession } from "../../src/smb/session.ts";
+import type { SmbSessionOptions } from "../../src/smb/options.ts";
 import { SmbStatusError } from "../../src/smb/errors.ts";
 import { letUsersIn } from "./_dc.ts";
 import { concat } from "../../src/util/bytes.ts";

@@ -1,0 +1,125 @@
+/**
+ * The SMB2 NEGOTIATE exchange (MS-SMB2 3.2.4.2.2, 3.2.5.2): the dialects offered
+ * (3.1.1, 3.0.2, 2.1), 3.1.1's contexts (SHA-512 pre-authentication integrity,
+ * AES-128-GCM, AES-GMAC then AES-CMAC signing), large MTU; what the server chose,
+ * checked against what was offered, and the pre-authentication hash so far.
+ *
+ * @module
+ */
+import { randomBytes } from "../crypto/mod.ts";
+import { malformed } from "./errors.ts";
+import type { SmbSessionOptions } from "./options.ts";
+import { preauthStep } from "./signing.ts";
+import {
+  choosesSha512,
+  chosenCipher,
+  chosenSigning,
+  negotiateRequest,
+  readNegotiate,
+  type RequestHeader,
+  type ResponseHeader,
+  SMB2_CREDIT_BYTES,
+  SMB2_DIALECT_21,
+  SMB2_DIALECT_302,
+  SMB2_DIALECT_311,
+  SMB2_GLOBAL_CAP_LARGE_MTU,
+  SMB2_SIGNING_AES_CMAC,
+  SMB2_SIGNING_AES_GMAC,
+} from "./wire.ts";
+
+/** The dialects this client speaks. */
+const DIALECTS: readonly number[] = [
+  SMB2_DIALECT_311,
+  SMB2_DIALECT_302,
+  SMB2_DIALECT_21,
+];
+
+/** The largest read or write asked for with large MTU (16 credits). */
+const MAX_IO = 1 << 20;
+
+/** What the negotiation settled. */
+export interface Negotiated {
+  /** The dialect chosen. */
+  dialect: number;
+  /** 3.1.1: the cipher chosen (0: none). */
+  cipher: number;
+  /** 3.1.1: the signing algorithm chosen (0 before 3.1.1). */
+  signing: number;
+  /** 3.1.1: the pre-authentication hash of the NEGOTIATE request and answer. */
+  preauth: Uint8Array | null;
+  /** The largest read, 1 MiB with large MTU, else 64 KiB at most. */
+  maxRead: number;
+  /** The largest write, bounded as reads are. */
+  maxWrite: number;
+}
+
+/**
+ * Negotiates through `send` (which sends a NEGOTIATE request built by its argument
+ * and gives the answer) as `options` say; a malformed answer, or one choosing what
+ * was not offered, is `SEC_E_INVALID_TOKEN` naming `where`.
+ */
+export async function negotiate(
+  send: (
+    build: (h: RequestHeader) => Uint8Array,
+  ) => Promise<[ResponseHeader, Uint8Array]>,
+  where: string,
+  options: SmbSessionOptions,
+): Promise<Negotiated> {
+  const dialects = options.dialects ?? DIALECTS;
+  const signing = options.gmac === false
+    ? [SMB2_SIGNING_AES_CMAC]
+    : [SMB2_SIGNING_AES_GMAC, SMB2_SIGNING_AES_CMAC];
+  if (!dialects.length || dialects.some((d) => !DIALECTS.includes(d))) {
+    throw new RangeError(`dialects must be among 0x311, 0x302 and 0x210`);
+  }
+  let sent: Uint8Array = new Uint8Array(0);
+  const [, m] = await send((h) =>
+    sent = negotiateRequest(
+      h,
+      randomBytes(16),
+      dialects,
+      randomBytes(32),
+      signing,
+    )
+  );
+  const n = readNegotiate(m);
+  if (!n) throw malformed(where, "malformed NEGOTIATE");
+  if (!dialects.includes(n.dialect)) {
+    throw malformed(
+      where,
+      `chose dialect 0x${n.dialect.toString(16)}, which was not offered`,
+    );
+  }
+  let cipher = 0;
+  let sign = 0;
+  let preauth: Uint8Array | null = null;
+  if (n.dialect === SMB2_DIALECT_311) {
+    if (!choosesSha512(n.contexts)) {
+      throw malformed(where, "chose 3.1.1 without SHA-512 pre-auth integrity");
+    }
+    const c = chosenCipher(n.contexts);
+    if (c === null) throw malformed(where, "chose a cipher not offered");
+    const g = chosenSigning(n.contexts, signing);
+    if (g === null) {
+      throw malformed(where, "chose a signing algorithm not offered");
+    }
+    [cipher, sign] = [c, g];
+    preauth = preauthStep(preauthStep(new Uint8Array(64), sent), m);
+  }
+  const io = n.capabilities & SMB2_GLOBAL_CAP_LARGE_MTU
+    ? MAX_IO
+    : SMB2_CREDIT_BYTES;
+  const maxRead = Math.min(n.maxReadSize, io);
+  const maxWrite = Math.min(n.maxWriteSize, io);
+  if (maxRead < 1024 || maxWrite < 1024) {
+    throw malformed(where, "reads or writes too small");
+  }
+  return {
+    dialect: n.dialect,
+    cipher,
+    signing: sign,
+    preauth,
+    maxRead,
+    maxWrite,
+  };
+}
