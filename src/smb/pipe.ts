@@ -202,3 +202,22 @@ export function namedPipe(options: NamedPipeOptions): RpcConnector {
     }
   };
 }
+
+/**
+ * A connector for `RpcClient.connect` that opens the named pipe `pipe` on an SMB
+ * session already set up (its own tree connect to `IPC$`), so several RPC
+ * connections share one logon, as Windows' RPC runtime shares a session per
+ * server. The `host` and `port` given to `RpcClient.connect` name the connection
+ * in errors only; `rpc.close()` closes the pipe and its tree, not the session.
+ */
+export function sessionPipe(smb: SmbSession, pipe: string): RpcConnector {
+  return async () => {
+    const tree = await smb.treeConnect("IPC$");
+    try {
+      return await openPipe(smb, tree, pipe, false);
+    } catch (e) {
+      await smb.treeDisconnect(tree).catch(() => {});
+      throw e;
+    }
+  };
+}

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { RpcClient } from "../../src/rpc/client.ts";
 import { SspiRpcAuth } from "../../src/rpc/sspi_auth.ts";
-import { namedPipe, openPipe } from "../../src/smb/pipe.ts";
+import { namedPipe, openPipe, sessionPipe } from "../../src/smb/pipe.ts";
 import { SmbSession } from "../../src/smb/session.ts";
 import { SmbStatusError } from "../../src/smb/errors.ts";
 import { SspiError } from "../../src/sspi/errors.ts";
@@ -93,12 +93,25 @@ Deno.test({
 
       // LSA's name lookups over \pipe\lsarpc (over TCP LSA answers only the
       // secure channel's): the SIDs are the DC's, an unknown name is unmapped.
+      // LSA and SAMR share one SMB session (sessionPipe), open at the same time.
+      const smb = await SmbSession.connect({
+        ...creds(dc, CASES[1]),
+        host: HOST,
+        port: dc.smbPort,
+      });
       const lsa = await RpcClient.connect({
         host: HOST,
         port: dc.smbPort,
         iface: LSARPC,
         timeoutMs: TIMEOUT,
-        connect: namedPipe({ pipe: "lsarpc", ...creds(dc, CASES[1]) }),
+        connect: sessionPipe(smb, "lsarpc"),
+      });
+      const samr = await RpcClient.connect({
+        host: HOST,
+        port: dc.smbPort,
+        iface: SAMR,
+        timeoutMs: TIMEOUT,
+        connect: sessionPipe(smb, "samr"),
       });
       try {
         const policy = handleReply(
@@ -123,8 +136,24 @@ Deno.test({
           ],
           status: 0x107, // STATUS_SOME_NOT_MAPPED
         });
+        await lookUpDomain(samr, dc, "SAMR beside LSA");
       } finally {
         lsa.close();
+        samr.close();
+      }
+      // Closing the RPC connections left the session: a third pipe opens.
+      const again = await RpcClient.connect({
+        host: HOST,
+        port: dc.smbPort,
+        iface: SAMR,
+        timeoutMs: TIMEOUT,
+        connect: sessionPipe(smb, "samr"),
+      });
+      try {
+        await lookUpDomain(again, dc, "SAMR after the others closed");
+      } finally {
+        again.close();
+        await smb.close();
       }
     }, { smb: true }),
 });
