@@ -233,6 +233,19 @@ export function ntlmOutPtr(): usize {
   return NTLM_OUT_REGION;
 }
 
+// ---- AES-CCM (assembly/ccm.ts) -------------------------------------------------
+
+export { ccmBegin, ccmCtr, ccmFinish, ccmMac, ccmOpen, ccmPadMac, ccmSeal, ccmWipe } from "./ccm";
+import { CCM as CCM_REGION } from "./ccm";
+
+/**
+ * Address of the 96-byte CCM region: the nonce (7 to 13 bytes) at +0, the tag at
+ * +16 (expected tag in for `ccmOpen`, computed tag out of `ccmSeal`).
+ */
+export function ccmPtr(): usize {
+  return CCM_REGION;
+}
+
 // ---- AES-GCM (assembly/gcm.ts) -------------------------------------------------
 
 export { gcmBegin, gcmCtr, gcmFinish, gcmHash, gcmKeySetup, gcmOpen, gcmSeal, gcmWipe } from "./gcm";

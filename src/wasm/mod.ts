@@ -151,6 +151,43 @@ export interface SspiWasmExports {
    */
   gcmWipe(): void;
   /**
+   * Address of the 96-byte AES-CCM region: the nonce (7 to 13 bytes) at +0, the
+   * tag at +16 (expected tag in for `ccmOpen`, computed tag out of `ccmSeal`).
+   */
+  ccmPtr(): number;
+  /**
+   * Starts an AES-CCM message under the AES encryption schedule loaded by
+   * `aesInit` or `aesUseSchedule` and the nonce in the CCM region: a
+   * `nonceLen`-byte nonce (7..13), an `mTag`-byte tag (4..16, even), the AAD
+   * and payload lengths. Returns 0 (nothing started) for values out of range.
+   */
+  ccmBegin(
+    nonceLen: number,
+    mTag: number,
+    aadLen: number,
+    dataLen: number,
+  ): number;
+  /** Absorbs `len` bytes at `p` into the CBC-MAC (AAD, then plaintext). */
+  ccmMac(p: number, len: number): void;
+  /** Zero-pads the CBC-MAC input to a block boundary (after the AAD). */
+  ccmPadMac(): void;
+  /** XORs `len` bytes at `p` in place with the CCM counter keystream. */
+  ccmCtr(p: number, len: number): void;
+  /**
+   * Ends the message; with `verify` 1 compares the tag (constant time) with the
+   * one in the CCM region and returns 1 on a match, otherwise writes it there.
+   */
+  ccmFinish(verify: number): number;
+  /** One-shot seal after `ccmBegin`: encrypts in place; the tag to the CCM region. */
+  ccmSeal(aad: number, aadLen: number, p: number, len: number): void;
+  /**
+   * One-shot open after `ccmBegin`: decrypts in place and checks the tag in the
+   * CCM region (1 on a match; 0 and the plaintext wiped otherwise).
+   */
+  ccmOpen(aad: number, aadLen: number, p: number, len: number): number;
+  /** Wipes the CCM region and the message state. */
+  ccmWipe(): void;
+  /**
    * Address of the 128-byte ChaCha20-Poly1305 region: the 32-byte key at +0,
    * the 12-byte nonce at +32, the 16-byte tag at +48 (expected tag in for
    * `chachaOpen`, computed tag out of `chachaSeal` and `poly1305`).
