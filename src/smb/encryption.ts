@@ -1,23 +1,35 @@
 /**
- * SMB 3.1.1 encryption (MS-SMB2 3.1.4.3) with AES-128-GCM: keys derived from the
- * session key and the pre-authentication hash (`SMBC2SCipherKey` for what the
- * client sends, `SMBS2CCipherKey` for what it reads), each message sealed whole
- * behind a transform header whose nonce-to-session-id part is the additional
- * authenticated data and whose signature field is the tag. Nonces are a random
- * 4-byte prefix and a counter, never repeated under one key.
+ * SMB 3 encryption (MS-SMB2 3.1.4.3): each message sealed whole behind a
+ * transform header whose nonce-to-session-id part is the additional
+ * authenticated data and whose signature field is the tag, with the cipher
+ * negotiated: AES-128-CCM (3.0.2's only one), or for 3.1.1 AES-128-GCM,
+ * AES-128-CCM, AES-256-GCM or AES-256-CCM.
+ *
+ * Keys (MS-SMB2 3.2.5.3.1): for 3.0.2 derived from the session key with label
+ * `SMB2AESCCM` and contexts `ServerIn ` (what the client sends) and `ServerOut`
+ * (what it reads); for 3.1.1 with `SMBC2SCipherKey` and `SMBS2CCipherKey` and the
+ * pre-authentication hash as context. 128-bit ciphers key from the session key's
+ * first 16 bytes (zero-padded), 256-bit ones from the whole SSPI session key, the
+ * KDF asked for 256 bits. Nonces (GCM 12 bytes, CCM 11) are a counter and a random
+ * prefix, never repeated under one key.
  *
  * @module
  */
 import { randomBytes } from "../crypto/mod.ts";
+import { AesCcm } from "../wasm/ccm.ts";
 import { AesGcm } from "../wasm/gcm.ts";
-import { smb3Kdf } from "./signing.ts";
+import { label, smb3Kdf } from "./signing.ts";
 import {
+  SMB2_DIALECT_302,
+  SMB2_DIALECT_311,
+  SMB2_ENCRYPTION_AES128_CCM,
+  SMB2_ENCRYPTION_AES128_GCM,
+  SMB2_ENCRYPTION_AES256_CCM,
+  SMB2_ENCRYPTION_AES256_GCM,
   SMB2_TRANSFORM_SIZE,
   type Transformed,
   transformHeader,
 } from "./wire.ts";
-
-const enc = new TextEncoder();
 
 /** Seals and opens the messages of one session. */
 export interface SmbCipher {
@@ -29,26 +41,72 @@ export interface SmbCipher {
   wipe(): void;
 }
 
+/** The AEAD of one direction (`AesGcm` and `AesCcm` alike). */
+interface Aead {
+  encrypt(n: Uint8Array, aad: Uint8Array, d: Uint8Array, t: Uint8Array): void;
+  decrypt(
+    n: Uint8Array,
+    aad: Uint8Array,
+    d: Uint8Array,
+    t: Uint8Array,
+  ): boolean;
+  wipe(): void;
+}
+
+/** The cipher ids this client seals with. */
+const CIPHERS: readonly number[] = [
+  SMB2_ENCRYPTION_AES128_CCM,
+  SMB2_ENCRYPTION_AES128_GCM,
+  SMB2_ENCRYPTION_AES256_CCM,
+  SMB2_ENCRYPTION_AES256_GCM,
+];
+
 /**
- * The AES-128-GCM cipher of a 3.1.1 session with the SSPI `sessionKey` (its first
- * 16 bytes, zero-padded) and the session's pre-authentication hash.
+ * The cipher of a session of `dialect` (3.0.2 or 3.1.1) with cipher id `cipher`,
+ * the SSPI `sessionKey` (not kept) and, for 3.1.1, the pre-authentication hash.
  */
 export function smbCipher(
+  dialect: number,
+  cipher: number,
   sessionKey: Uint8Array,
-  preauth: Uint8Array,
+  preauth: Uint8Array | null,
 ): SmbCipher {
-  const base = new Uint8Array(16);
-  base.set(sessionKey.subarray(0, 16));
-  const derive = (label: string) => {
-    const k = smb3Kdf(base, enc.encode(`${label}\0`), preauth);
-    const gcm = new AesGcm(k);
+  if (!CIPHERS.includes(cipher)) {
+    throw new RangeError(`no SMB cipher ${cipher}`);
+  }
+  const wide = cipher === SMB2_ENCRYPTION_AES256_CCM ||
+    cipher === SMB2_ENCRYPTION_AES256_GCM;
+  const gcm = cipher === SMB2_ENCRYPTION_AES128_GCM ||
+    cipher === SMB2_ENCRYPTION_AES256_GCM;
+  let labels: [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+  if (dialect === SMB2_DIALECT_302 && cipher === SMB2_ENCRYPTION_AES128_CCM) {
+    const l = label("SMB2AESCCM");
+    labels = [l, label("ServerIn "), l, label("ServerOut")];
+  } else if (dialect === SMB2_DIALECT_311 && preauth) {
+    labels = [
+      label("SMBC2SCipherKey"),
+      preauth,
+      label("SMBS2CCipherKey"),
+      preauth,
+    ];
+  } else {
+    throw new RangeError(
+      `no SMB cipher ${cipher} for dialect 0x${dialect.toString(16)}`,
+    );
+  }
+  const base = new Uint8Array(wide ? Math.max(16, sessionKey.length) : 16);
+  base.set(wide ? sessionKey : sessionKey.subarray(0, 16));
+  const derive = (l: Uint8Array, context: Uint8Array): Aead => {
+    const k = smb3Kdf(base, l, context, wide ? 256 : 128);
+    const aead = gcm ? new AesGcm(k) : new AesCcm(k);
     k.fill(0);
-    return gcm;
+    return aead;
   };
-  const out = derive("SMBC2SCipherKey");
-  const inn = derive("SMBS2CCipherKey");
+  const out = derive(labels[0], labels[1]);
+  const inn = derive(labels[2], labels[3]);
   base.fill(0);
-  const prefix = randomBytes(4);
+  const nonceLength = gcm ? 12 : 11;
+  const prefix = randomBytes(nonceLength - 8);
   let counter = 0n;
   return {
     seal(m, sessionId) {
@@ -61,13 +119,14 @@ export function smbCipher(
       const data = frame.subarray(SMB2_TRANSFORM_SIZE);
       data.set(m);
       const tag = new Uint8Array(16);
-      out.encrypt(nonce.subarray(0, 12), t.subarray(20), data, tag);
+      out.encrypt(nonce.subarray(0, nonceLength), t.subarray(20), data, tag);
       frame.set(tag, 4);
       return frame;
     },
     open(t) {
       const data = t.data.slice();
-      return inn.decrypt(t.nonce, t.aad, data, t.tag) ? data : null;
+      const nonce = t.nonce.subarray(0, nonceLength);
+      return inn.decrypt(nonce, t.aad, data, t.tag) ? data : null;
     },
     wipe() {
       out.wipe();

@@ -1,7 +1,7 @@
 /**
  * The SMB2 NEGOTIATE exchange (MS-SMB2 3.2.4.2.2, 3.2.5.2): the dialects offered
  * (3.1.1, 3.0.2, 2.1), 3.1.1's contexts (SHA-512 pre-authentication integrity,
- * AES-128-GCM, AES-GMAC then AES-CMAC signing), large MTU; what the server chose,
+ * the ciphers, AES-GMAC then AES-CMAC signing), large MTU; what the server chose,
  * checked against what was offered, and the pre-authentication hash so far.
  *
  * @module
@@ -18,10 +18,13 @@ import {
   readNegotiate,
   type RequestHeader,
   type ResponseHeader,
+  SMB2_CIPHERS,
   SMB2_CREDIT_BYTES,
   SMB2_DIALECT_21,
   SMB2_DIALECT_302,
   SMB2_DIALECT_311,
+  SMB2_ENCRYPTION_AES128_CCM,
+  SMB2_GLOBAL_CAP_ENCRYPTION,
   SMB2_GLOBAL_CAP_LARGE_MTU,
   SMB2_SIGNING_AES_CMAC,
   SMB2_SIGNING_AES_GMAC,
@@ -41,7 +44,7 @@ const MAX_IO = 1 << 20;
 export interface Negotiated {
   /** The dialect chosen. */
   dialect: number;
-  /** 3.1.1: the cipher chosen (0: none). */
+  /** The cipher chosen (0: none): 3.1.1's, or 3.0.2's AES-128-CCM. */
   cipher: number;
   /** 3.1.1: the signing algorithm chosen (0 before 3.1.1). */
   signing: number;
@@ -72,6 +75,10 @@ export async function negotiate(
   if (!dialects.length || dialects.some((d) => !DIALECTS.includes(d))) {
     throw new RangeError(`dialects must be among 0x311, 0x302 and 0x210`);
   }
+  const ciphers = options.ciphers ?? SMB2_CIPHERS;
+  if (ciphers.some((c) => !SMB2_CIPHERS.includes(c))) {
+    throw new RangeError(`ciphers must be among 1, 2, 3 and 4`);
+  }
   let sent: Uint8Array = new Uint8Array(0);
   const [, m] = await send((h) =>
     sent = negotiateRequest(
@@ -80,6 +87,7 @@ export async function negotiate(
       dialects,
       randomBytes(32),
       signing,
+      ciphers,
     )
   );
   const n = readNegotiate(m);
@@ -97,7 +105,7 @@ export async function negotiate(
     if (!choosesSha512(n.contexts)) {
       throw malformed(where, "chose 3.1.1 without SHA-512 pre-auth integrity");
     }
-    const c = chosenCipher(n.contexts);
+    const c = chosenCipher(n.contexts, ciphers);
     if (c === null) throw malformed(where, "chose a cipher not offered");
     const g = chosenSigning(n.contexts, signing);
     if (g === null) {
@@ -105,6 +113,12 @@ export async function negotiate(
     }
     [cipher, sign] = [c, g];
     preauth = preauthStep(preauthStep(new Uint8Array(64), sent), m);
+  } else if (
+    n.dialect === SMB2_DIALECT_302 &&
+    n.capabilities & SMB2_GLOBAL_CAP_ENCRYPTION &&
+    ciphers.includes(SMB2_ENCRYPTION_AES128_CCM)
+  ) {
+    cipher = SMB2_ENCRYPTION_AES128_CCM;
   }
   const io = n.capabilities & SMB2_GLOBAL_CAP_LARGE_MTU
     ? MAX_IO

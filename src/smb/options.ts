@@ -27,11 +27,17 @@ export interface SmbSessionOptions extends Omit<ClientOptions, "flags"> {
    */
   dialects?: readonly number[];
   /**
-   * Encrypt everything after the session setup (SMB 3.1.1 with AES-128-GCM), even
-   * where the server does not ask for it (default false: signed only, unless the
-   * server or a share asks for encryption, which is then used).
+   * Encrypt everything after the session setup (SMB 3.x), even where the server
+   * does not ask for it (default false: signed only, unless the server or a share
+   * asks for encryption, which is then used).
    */
   encrypt?: boolean;
+  /**
+   * The ciphers 3.1.1 offers, preferred first (default AES-128-GCM, AES-128-CCM,
+   * AES-256-GCM, AES-256-CCM: `2, 1, 4, 3`, Windows 11's order); the server
+   * chooses. 3.0.2 encrypts with AES-128-CCM (`1`) when it is among them.
+   */
+  ciphers?: readonly number[];
   /**
    * 3.1.1: offer AES-GMAC signing before AES-CMAC (default true, as Windows 11
    * does; the server chooses). False offers AES-CMAC only.

@@ -1,6 +1,6 @@
 /**
  * What protects one SMB2 session's messages once it is set up: the signer, and
- * for SMB 3.1.1 the cipher when the session, a share or the caller asks for
+ * for SMB 3.x the cipher when the session, a share or the caller asks for
  * encryption. Outgoing requests are signed or sealed; incoming answers are opened
  * or their signatures checked, and an unprotected answer where protection is due
  * is refused (`SEC_E_MESSAGE_ALTERED`).
@@ -46,8 +46,8 @@ export class SmbProtection {
 
   /**
    * Takes the session's keys: the signer for `dialect` (and 3.1.1's `signing`
-   * algorithm), and the cipher when the dialect is 3.1.1 and the server chose one
-   * (`cipher` non-zero).
+   * algorithm), and the cipher when the negotiation settled one (`cipher`
+   * non-zero).
    */
   setKeys(
     dialect: number,
@@ -57,7 +57,9 @@ export class SmbProtection {
     signing: number,
   ): void {
     this.#signer = smbSigner(dialect, sessionKey, preauth, signing);
-    if (cipher && preauth) this.#cipher = smbCipher(sessionKey, preauth);
+    if (cipher) {
+      this.#cipher = smbCipher(dialect, cipher, sessionKey, preauth);
+    }
   }
 
   /** Encrypts every later request; false when no cipher was agreed. */

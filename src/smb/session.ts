@@ -107,7 +107,7 @@ export class SmbSession {
   #stream: RpcStream;
   #timeoutMs: number;
   #keys: SmbProtection;
-  /** The cipher the 3.1.1 negotiation chose (0: none). */
+  /** The cipher the negotiation settled (0: none). */
   #cipher = 0;
   /** The signing algorithm 3.1.1 chose (0 before 3.1.1: the dialect's own). */
   #signing = 0;
@@ -323,7 +323,7 @@ export class SmbSession {
       throw this.#failWith(
         new SspiError(
           SEC_E_ALGORITHM_MISMATCH,
-          `SMB server ${this.where}: encryption is asked for, and needs SMB 3.1.1 with AES-128-GCM`,
+          `SMB server ${this.where}: encryption is asked for, and no cipher was agreed (SMB 3.x with one offered)`,
         ),
       );
     }

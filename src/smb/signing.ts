@@ -24,28 +24,31 @@ import {
 const enc = new TextEncoder();
 
 /**
- * SP 800-108 KDF in counter mode with HMAC-SHA256, one round, 128 bits:
- * `HMAC(key, 00000001 || label || 00 || context || 00000080)`'s first 16 bytes
- * (`label` and `context` as MS-SMB2 gives them, their NULs included).
+ * SP 800-108 KDF in counter mode with HMAC-SHA256, one round, `bits` 128 (the
+ * default) or 256: `HMAC(key, 00000001 || label || 00 || context || L)`'s first
+ * 16 or 32 bytes (`label` and `context` as MS-SMB2 gives them, their NULs
+ * included; L the length in bits, four bytes big-endian).
  */
 export function smb3Kdf(
   key: Uint8Array,
   label: Uint8Array,
   context: Uint8Array,
+  bits: 128 | 256 = 128,
 ): Uint8Array {
   const input = new Uint8Array(4 + label.length + 1 + context.length + 4);
-  input[3] = 1;
+  const v = new DataView(input.buffer);
+  v.setUint32(0, 1);
   input.set(label, 4);
   input.set(context, 5 + label.length);
-  input[input.length - 1] = 0x80; // L = 128 bits, big-endian
+  v.setUint32(input.length - 4, bits);
   const mac = hmacSha256(key, input);
-  const out = mac.slice(0, 16);
+  const out = mac.slice(0, bits / 8);
   mac.fill(0);
   return out;
 }
 
-/** A NUL-terminated ASCII label. */
-const label = (s: string) => enc.encode(`${s}\0`);
+/** A NUL-terminated ASCII label (or context). */
+export const label = (s: string): Uint8Array => enc.encode(`${s}\0`);
 
 /** Signs SMB2 messages of one session: the MAC of a message (its signature zeroed). */
 export interface SmbSigner {

@@ -60,8 +60,23 @@ export const SMB2_PREAUTH_INTEGRITY_CAPABILITIES = 1;
 export const SMB2_HASH_SHA512 = 1;
 /** Negotiate context: the ciphers for encryption. */
 export const SMB2_ENCRYPTION_CAPABILITIES = 2;
+/** Cipher: AES-128-CCM (3.0 and 3.0.2's only cipher). */
+export const SMB2_ENCRYPTION_AES128_CCM = 1;
 /** Cipher: AES-128-GCM. */
 export const SMB2_ENCRYPTION_AES128_GCM = 2;
+/** Cipher: AES-256-CCM. */
+export const SMB2_ENCRYPTION_AES256_CCM = 3;
+/** Cipher: AES-256-GCM. */
+export const SMB2_ENCRYPTION_AES256_GCM = 4;
+/** The ciphers 3.1.1 offers by default, preferred first (Windows 11's order). */
+export const SMB2_CIPHERS: readonly number[] = [
+  SMB2_ENCRYPTION_AES128_GCM,
+  SMB2_ENCRYPTION_AES128_CCM,
+  SMB2_ENCRYPTION_AES256_GCM,
+  SMB2_ENCRYPTION_AES256_CCM,
+];
+/** Capability: encryption (3.0, 3.0.2: with AES-128-CCM). */
+export const SMB2_GLOBAL_CAP_ENCRYPTION = 0x40;
 /** Negotiate context: the signing algorithms (MS-SMB2 2.2.3.1.7). */
 export const SMB2_SIGNING_CAPABILITIES = 8;
 /** Signing algorithm: AES-CMAC (3.x's default). */
@@ -215,8 +230,8 @@ function slice(
 /**
  * NEGOTIATE request offering `dialects`, signing required, with `clientGuid`; with
  * 3.1.1 among them, a pre-authentication integrity context (SHA-512, `salt`), an
- * encryption context offering AES-128-GCM and a signing context offering
- * `signing` (algorithm ids, preferred first).
+ * encryption context offering `ciphers` and a signing context offering `signing`
+ * (ids, preferred first).
  */
 export function negotiateRequest(
   h: RequestHeader,
@@ -224,13 +239,14 @@ export function negotiateRequest(
   dialects: readonly number[],
   salt: Uint8Array,
   signing: readonly number[] = [SMB2_SIGNING_AES_GMAC, SMB2_SIGNING_AES_CMAC],
+  ciphers: readonly number[] = SMB2_CIPHERS,
 ): Uint8Array {
   const b = SMB2_HEADER_SIZE;
   const end = b + 36 + 2 * dialects.length;
   const with311 = dialects.includes(SMB2_DIALECT_311);
   const ctx = (end + 7) & ~7;
   const ctx2 = (ctx + 8 + 6 + salt.length + 7) & ~7;
-  const ctx3 = ctx2 + 16;
+  const ctx3 = (ctx2 + 8 + 2 + 2 * ciphers.length + 7) & ~7;
   const [m, v] = request(
     h,
     (with311 ? ctx3 + 8 + 2 + 2 * signing.length : end) - b,
@@ -239,8 +255,14 @@ export function negotiateRequest(
   v.setUint16(b + 2, dialects.length, true);
   v.setUint16(b + 4, SMB2_NEGOTIATE_SIGNING_REQUIRED | 1, true);
   // SMB2_GLOBAL_CAP_LARGE_MTU (reads and writes over 64 KiB, multi-credit), and
-  // SMB2_GLOBAL_CAP_ENCRYPTION: servers look for it besides the cipher context.
-  v.setUint32(b + 8, SMB2_GLOBAL_CAP_LARGE_MTU | (with311 ? 0x40 : 0), true);
+  // SMB2_GLOBAL_CAP_ENCRYPTION with 3.x (3.1.1 servers look for it besides the
+  // cipher context; 3.0.2 has only this).
+  const with3 = dialects.some((d) => d >= SMB2_DIALECT_302);
+  v.setUint32(
+    b + 8,
+    SMB2_GLOBAL_CAP_LARGE_MTU | (with3 ? SMB2_GLOBAL_CAP_ENCRYPTION : 0),
+    true,
+  );
   m.set(clientGuid.subarray(0, 16), b + 12);
   dialects.forEach((d, i) => v.setUint16(b + 36 + 2 * i, d, true));
   if (with311) {
@@ -253,9 +275,9 @@ export function negotiateRequest(
     v.setUint16(ctx + 12, SMB2_HASH_SHA512, true);
     m.set(salt, ctx + 14);
     v.setUint16(ctx2, SMB2_ENCRYPTION_CAPABILITIES, true);
-    v.setUint16(ctx2 + 2, 4, true);
-    v.setUint16(ctx2 + 8, 1, true); // CipherCount
-    v.setUint16(ctx2 + 10, SMB2_ENCRYPTION_AES128_GCM, true);
+    v.setUint16(ctx2 + 2, 2 + 2 * ciphers.length, true);
+    v.setUint16(ctx2 + 8, ciphers.length, true);
+    ciphers.forEach((c, i) => v.setUint16(ctx2 + 10 + 2 * i, c, true));
     v.setUint16(ctx3, SMB2_SIGNING_CAPABILITIES, true);
     v.setUint16(ctx3 + 2, 2 + 2 * signing.length, true);
     v.setUint16(ctx3 + 8, signing.length, true);
@@ -365,12 +387,13 @@ export function readSessionSetup(m: Uint8Array): SessionSetupResponse | null {
 }
 
 /**
- * The cipher a 3.1.1 answer chose: AES-128-GCM's id, or 0 for none (no context,
- * or one naming no cipher). Null for a context that names another cipher or
+ * The cipher a 3.1.1 answer chose from `offered`, or 0 for none (no context, or
+ * one naming no cipher). Null for a context that names another cipher or
  * several: nothing this client offered.
  */
 export function chosenCipher(
   contexts: readonly { type: number; data: Uint8Array }[],
+  offered: readonly number[] = SMB2_CIPHERS,
 ): number | null {
   const enc = contexts.filter((c) => c.type === SMB2_ENCRYPTION_CAPABILITIES);
   if (enc.length === 0) return 0;
@@ -380,7 +403,7 @@ export function chosenCipher(
   if (count === 0) return 0;
   if (count !== 1 || d.length < 4) return null;
   const id = d[2] | (d[3] << 8);
-  return id === 0 || id === SMB2_ENCRYPTION_AES128_GCM ? id : null;
+  return id === 0 || offered.includes(id) ? id : null;
 }
 
 /**
@@ -557,9 +580,9 @@ export function isTransformed(m: Uint8Array): boolean {
 
 /** The parts of an encrypted message, or null when malformed. */
 export interface Transformed {
-  /** The AES-GCM tag (the header's `Signature`). */
+  /** The AES-GCM or AES-CCM tag (the header's `Signature`). */
   tag: Uint8Array;
-  /** The 12 bytes of GCM nonce. */
+  /** The 16-byte `Nonce` field (GCM uses its first 12 bytes, CCM 11). */
   nonce: Uint8Array;
   /** What the tag also covers: the header from its nonce on (32 bytes). */
   aad: Uint8Array;
@@ -579,7 +602,7 @@ export function readTransform(m: Uint8Array): Transformed | null {
   if (v.getUint16(42, true) !== 1) return null;
   return {
     tag: m.subarray(4, 20),
-    nonce: m.subarray(20, 32),
+    nonce: m.subarray(20, 36),
     aad: m.subarray(20, SMB2_TRANSFORM_SIZE),
     sessionId: v.getBigUint64(44, true),
     data: m.subarray(SMB2_TRANSFORM_SIZE),

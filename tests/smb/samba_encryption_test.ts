@@ -1,21 +1,24 @@
-// SMB 3.1.1 encryption (AES-128-GCM) against Samba's AD DC: a server that
-// requires it (`server smb encrypt = required`) gets every message after the
-// session setup sealed, both ways, and SAMR works over \pipe\samr; a changed
-// byte of a sealed answer is refused; a client that can only offer 3.0.2 (CCM,
-// which this client has not) is refused by the server; and against a server that does not ask for it, `encrypt: true` seals
+// SMB 3 encryption against Samba's AD DC: a server that requires it (`server smb
+// encrypt = required`) gets every message after the session setup sealed, both
+// ways, and SAMR works over \pipe\samr, with each of 3.1.1's four ciphers
+// (AES-128/256-GCM/CCM, the 256-bit ones keyed from Kerberos' whole session key)
+// and with 3.0.2's AES-128-CCM; a changed byte of a sealed answer is refused;
+// and against a server that does not ask for it, `encrypt: true` seals
 // everything all the same.
 import assert from "node:assert/strict";
 import { RpcClient } from "../../src/rpc/client.ts";
 import { namedPipe, openPipe } from "../../src/smb/pipe.ts";
 import { SmbSession } from "../../src/smb/session.ts";
-import { isTransformed } from "../../src/smb/wire.ts";
+import {
+  chosenCipher,
+  isTransformed,
+  readNegotiate,
+} from "../../src/smb/wire.ts";
 import { SspiError } from "../../src/sspi/errors.ts";
 import {
   SEC_E_ALGORITHM_MISMATCH,
-  SEC_E_LOGON_DENIED,
   SEC_E_MESSAGE_ALTERED,
 } from "../../src/sspi/status.ts";
-import { SmbStatusError } from "../../src/smb/errors.ts";
 import { AD, type SambaDc, withSambaDc } from "../peers/samba_ad.ts";
 import { domainSidOver, SAMR } from "../rpc/_samr.ts";
 import { commandOf, tap } from "./_tap.ts";
@@ -77,14 +80,24 @@ Deno.test({
   fn: () =>
     withSambaDc([USER], [], async (dc) => {
       for (const kdc of [false, true]) {
-        const what = kdc ? "Kerberos" : "NTLM";
-        const wire = tap();
-        await samrThrough(
-          dc,
-          namedPipe({ pipe: "samr", ...creds(dc, kdc), connect: wire.connect }),
-          what,
-        );
-        assertSealedAfterSetup(wire, what);
+        for (const cipher of [2, 1, 4, 3]) {
+          const what = `${kdc ? "Kerberos" : "NTLM"} cipher ${cipher}`;
+          const wire = tap();
+          await samrThrough(
+            dc,
+            namedPipe({
+              pipe: "samr",
+              ...creds(dc, kdc),
+              ciphers: [cipher],
+              connect: wire.connect,
+            }),
+            what,
+          );
+          assertSealedAfterSetup(wire, what);
+          // The NEGOTIATE request offered only this cipher; the answer chose it.
+          const answer = readNegotiate(wire.received[0]);
+          assert.equal(chosenCipher(answer!.contexts, [cipher]), cipher, what);
+        }
       }
 
       // A changed byte in a sealed answer.
@@ -107,18 +120,34 @@ Deno.test({
       );
       assert.ok(smb.closed);
 
-      // 3.0.2 only: encryption would be AES-CCM, which this client has not (and
-      // does not claim): the server refuses the session (STATUS_ACCESS_DENIED).
+      // 3.0.2 only: AES-128-CCM with 3.0's keys.
+      for (const kdc of [false, true]) {
+        const what = `3.0.2 ${kdc ? "Kerberos" : "NTLM"}`;
+        const wire = tap();
+        await samrThrough(
+          dc,
+          namedPipe({
+            pipe: "samr",
+            ...creds(dc, kdc),
+            dialects: [0x302],
+            connect: wire.connect,
+          }),
+          what,
+        );
+        assertSealedAfterSetup(wire, what);
+      }
+      // 3.0.2 without CCM among the ciphers: the server's session asks for
+      // encryption, and there is nothing to encrypt with.
       await assert.rejects(
         SmbSession.connect({
           ...creds(dc, false),
           dialects: [0x302],
+          ciphers: [2],
           host: HOST,
           port: dc.smbPort,
         }).then((s) => s.close()),
         (e: unknown) =>
-          e instanceof SmbStatusError && e.ntStatus === 0xc0000022 &&
-          e.status === SEC_E_LOGON_DENIED,
+          e instanceof SspiError && e.status === SEC_E_ALGORITHM_MISMATCH,
       );
     }, { smb: true, smbEncrypt: true }),
 });
