@@ -26,10 +26,12 @@ import {
   SMB2_ENCRYPTION_AES128_GCM,
   SMB2_ENCRYPTION_AES256_CCM,
   SMB2_ENCRYPTION_AES256_GCM,
+} from "./wire.ts";
+import {
   SMB2_TRANSFORM_SIZE,
   type Transformed,
   transformHeader,
-} from "./wire.ts";
+} from "./wire_transform.ts";
 
 /** Seals and opens the messages of one session. */
 export interface SmbCipher {

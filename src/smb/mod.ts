@@ -16,3 +16,5 @@ export * from "./pipe.ts";
 export * from "./session.ts";
 export * from "./wire.ts";
 export * from "./wire_files.ts";
+export * from "./wire_transform.ts";
+export * from "./wire_ioctl.ts";

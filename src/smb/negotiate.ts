@@ -2,12 +2,16 @@
  * The SMB2 NEGOTIATE exchange (MS-SMB2 3.2.4.2.2, 3.2.5.2): the dialects offered
  * (3.1.1, 3.0.2, 2.1), 3.1.1's contexts (SHA-512 pre-authentication integrity,
  * the ciphers, AES-GMAC then AES-CMAC signing), large MTU; what the server chose,
- * checked against what was offered, and the pre-authentication hash so far.
+ * checked against what was offered, and the pre-authentication hash so far. For
+ * 3.0.2, which has no such hash, the validation of the negotiation over the
+ * signed session (`FSCTL_VALIDATE_NEGOTIATE_INFO`, MS-SMB2 3.2.5.14.12).
  *
  * @module
  */
 import { randomBytes } from "../crypto/mod.ts";
-import { malformed } from "./errors.ts";
+import { SspiError } from "../sspi/errors.ts";
+import { SEC_E_MESSAGE_ALTERED } from "../sspi/status.ts";
+import { malformed, SmbStatusError } from "./errors.ts";
 import type { SmbSessionOptions } from "./options.ts";
 import { preauthStep } from "./signing.ts";
 import {
@@ -29,6 +33,14 @@ import {
   SMB2_SIGNING_AES_CMAC,
   SMB2_SIGNING_AES_GMAC,
 } from "./wire.ts";
+import {
+  FSCTL_VALIDATE_NEGOTIATE_INFO,
+  ioctlRequest,
+  readIoctl,
+  VALIDATE_NEGOTIATE_SIZE,
+  validateNegotiateExpected,
+  validateNegotiateInput,
+} from "./wire_ioctl.ts";
 
 /** The dialects this client speaks. */
 const DIALECTS: readonly number[] = [
@@ -54,6 +66,19 @@ export interface Negotiated {
   maxRead: number;
   /** The largest write, bounded as reads are. */
   maxWrite: number;
+  /**
+   * 3.0.2: the VALIDATE_NEGOTIATE_INFO request to send once signed, and what
+   * its answer must say; null for other dialects.
+   */
+  validation: Validation | null;
+}
+
+/** What validating a 3.0.2 negotiation sends, and expects back. */
+export interface Validation {
+  /** The VALIDATE_NEGOTIATE_INFO request (from the NEGOTIATE request sent). */
+  input: Uint8Array;
+  /** The answer it must get (from the NEGOTIATE answer received). */
+  expected: Uint8Array;
 }
 
 /**
@@ -128,6 +153,13 @@ export async function negotiate(
   if (maxRead < 1024 || maxWrite < 1024) {
     throw malformed(where, "reads or writes too small");
   }
+  let validation: Validation | null = null;
+  if (n.dialect === SMB2_DIALECT_302) {
+    const input = validateNegotiateInput(sent);
+    const expected = validateNegotiateExpected(m);
+    if (!input || !expected) throw malformed(where, "malformed NEGOTIATE");
+    validation = { input, expected };
+  }
   return {
     dialect: n.dialect,
     cipher,
@@ -135,5 +167,54 @@ export async function negotiate(
     preauth,
     maxRead,
     maxWrite,
+    validation,
   };
+}
+
+/** NTSTATUS: the server refuses (here: to validate the negotiation). */
+const STATUS_ACCESS_DENIED = 0xc0000022;
+/** The file id of a control on no file. */
+const NO_FILE = new Uint8Array(16).fill(0xff);
+
+/**
+ * Validates a 3.0.2 negotiation on tree `treeId` through `send` (a signed or
+ * sealed exchange): the server's answer must repeat what its NEGOTIATE answer
+ * said. A different answer, or a refusal, is `SEC_E_MESSAGE_ALTERED` (someone
+ * changed the negotiation); another signed error status is a server without the
+ * control, which passes, as with Windows.
+ */
+export async function validateNegotiation(
+  send: (
+    build: (h: RequestHeader) => Uint8Array,
+  ) => Promise<[ResponseHeader, Uint8Array]>,
+  where: string,
+  v: Validation,
+): Promise<void> {
+  let out: Uint8Array | null;
+  try {
+    const [, m] = await send((h) =>
+      ioctlRequest(
+        h,
+        FSCTL_VALIDATE_NEGOTIATE_INFO,
+        NO_FILE,
+        v.input,
+        VALIDATE_NEGOTIATE_SIZE,
+      )
+    );
+    out = readIoctl(m, FSCTL_VALIDATE_NEGOTIATE_INFO);
+  } catch (e) {
+    if (!(e instanceof SmbStatusError)) throw e;
+    if (e.ntStatus !== STATUS_ACCESS_DENIED) return;
+    out = null;
+  }
+  const same = out?.length === VALIDATE_NEGOTIATE_SIZE &&
+    out.every((b, i) => b === v.expected[i]);
+  if (!same) {
+    throw new SspiError(
+      SEC_E_MESSAGE_ALTERED,
+      `SMB server ${where}: the negotiation was changed in transit (FSCTL_VALIDATE_NEGOTIATE_INFO ${
+        out ? "does not match" : "refused"
+      })`,
+    );
+  }
 }

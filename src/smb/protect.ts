@@ -13,13 +13,8 @@ import { constantTimeEqual } from "../util/bytes.ts";
 import { type SmbCipher, smbCipher } from "./encryption.ts";
 import { malformed } from "./errors.ts";
 import { type SmbSigner, smbSigner } from "./signing.ts";
-import {
-  isTransformed,
-  markSigned,
-  readTransform,
-  SIGNATURE_OFFSET,
-  SMB2_FLAGS_SIGNED,
-} from "./wire.ts";
+import { markSigned, SIGNATURE_OFFSET, SMB2_FLAGS_SIGNED } from "./wire.ts";
+import { isTransformed, readTransform } from "./wire_transform.ts";
 
 /** The keys of one session and how they are used. */
 export class SmbProtection {

@@ -12,7 +12,12 @@
 import { client } from "../friendly/context.ts";
 import type { SecurityContext } from "../friendly/context.ts";
 import { SmbProtection } from "./protect.ts";
-import { negotiate } from "./negotiate.ts";
+import {
+  negotiate,
+  validateNegotiation,
+  type Validation,
+} from "./negotiate.ts";
+import { SMB2_IOCTL } from "./wire_ioctl.ts";
 import type { SmbSessionOptions } from "./options.ts";
 import { preauthStep } from "./signing.ts";
 import {
@@ -68,6 +73,8 @@ const NAMES = [
   "FLUSH",
   "READ",
   "WRITE",
+  "LOCK",
+  "IOCTL",
 ];
 /** Session setup legs the client goes along with. */
 const MAX_LEGS = 8;
@@ -109,6 +116,8 @@ export class SmbSession {
   #keys: SmbProtection;
   /** The cipher the negotiation settled (0: none). */
   #cipher = 0;
+  /** 3.0.2: the negotiation still to validate at the first tree connect. */
+  #validation: Validation | null = null;
   /** The signing algorithm 3.1.1 chose (0 before 3.1.1: the dialect's own). */
   #signing = 0;
   #dialect = 0;
@@ -205,6 +214,7 @@ export class SmbSession {
       );
       smb.#dialect = n.dialect;
       smb.#cipher = n.cipher;
+      smb.#validation = n.validation;
       smb.#signing = n.signing;
       smb.#preauth = n.preauth;
       smb.#maxRead = n.maxRead;
@@ -350,6 +360,20 @@ export class SmbSession {
     // An encrypted share: the whole session encrypts from here on.
     if (tree.shareFlags & SMB2_SHAREFLAG_ENCRYPT_DATA) this.#mustEncrypt();
     this.#shares.set(h.treeId, tree.shareType);
+    // 3.0.2: the first tree checks the negotiation, over the signed session.
+    const v = this.#validation;
+    if (v) {
+      this.#validation = null;
+      try {
+        await validateNegotiation(
+          (build) => this.exchange(SMB2_IOCTL, build, h.treeId),
+          this.where,
+          v,
+        );
+      } catch (e) {
+        throw this.#failWith(e as SspiError);
+      }
+    }
     return h.treeId;
   }
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { hmacSha256 } from "../../src/crypto/mod.ts";
 import { smbCipher } from "../../src/smb/encryption.ts";
 import { smb3Kdf, smbSigner } from "../../src/smb/signing.ts";
-import { readTransform } from "../../src/smb/wire.ts";
+import { readTransform } from "../../src/smb/wire_transform.ts";
 import { toHex } from "../../src/util/bytes.ts";
 
 const enc = new TextEncoder();

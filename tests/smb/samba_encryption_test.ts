@@ -9,11 +9,8 @@ import assert from "node:assert/strict";
 import { RpcClient } from "../../src/rpc/client.ts";
 import { namedPipe, openPipe } from "../../src/smb/pipe.ts";
 import { SmbSession } from "../../src/smb/session.ts";
-import {
-  chosenCipher,
-  isTransformed,
-  readNegotiate,
-} from "../../src/smb/wire.ts";
+import { chosenCipher, readNegotiate } from "../../src/smb/wire.ts";
+import { isTransformed } from "../../src/smb/wire_transform.ts";
 import { SspiError } from "../../src/sspi/errors.ts";
 import {
   SEC_E_ALGORITHM_MISMATCH,

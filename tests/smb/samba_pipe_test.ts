@@ -5,7 +5,8 @@
 // on \pipe\samr, unauthenticated at the RPC level (the SMB session carries the
 // identity) and sealed with its own SSPI context: the domain SID is the DC's; LSA's
 // name lookups on \pipe\lsarpc give the DC's SIDs. A changed signed answer, and
-// under 3.1.1 a changed NEGOTIATE answer, are SEC_E_MESSAGE_ALTERED; a wrong
+// a changed NEGOTIATE answer (under 3.1.1 through the pre-auth hash, under 3.0.2
+// through FSCTL_VALIDATE_NEGOTIATE_INFO), are SEC_E_MESSAGE_ALTERED; a wrong
 // password and an unknown user are SEC_E_LOGON_DENIED; a pipe the server lacks is
 // STATUS_OBJECT_NAME_NOT_FOUND.
 import assert from "node:assert/strict";
@@ -163,6 +164,7 @@ const NOT_FOUND = 0xc0000034;
 /** SMB2 SESSION_SETUP and TREE_CONNECT. */
 const SESSION_SETUP = 1;
 const TREE_CONNECT = 3;
+const IOCTL = 11;
 
 Deno.test({
   name:
@@ -222,6 +224,14 @@ Deno.test({
         ).at(-1)!;
         assert.ok(isSigned(lastSetup));
         assert.ok(wire.received.slice(-3).every(isSigned));
+        // 3.0.2 validated its negotiation, once, right after the tree connect.
+        assert.deepEqual(
+          wire.sent.map(commandOf).filter((c) => c === IOCTL).length,
+          dialect === 0x302 ? 1 : 0,
+        );
+        if (dialect === 0x302) {
+          assert.equal(commandOf(wire.sent[afterSetup + 1]), IOCTL);
+        }
 
         // One byte changed in the signed TREE_CONNECT answer: refused, and the
         // session is closed.
@@ -263,6 +273,27 @@ Deno.test({
         (e: unknown) =>
           e instanceof SspiError && e.status === SEC_E_MESSAGE_ALTERED,
       );
+
+      // 3.0.2 has no such hash: the same change goes through the session setup,
+      // and the validation at the first tree connect finds it.
+      const downgrade302 = tap((m, i) => {
+        if (i === 0) m[72] ^= 1;
+        return m;
+      });
+      const fooled = await SmbSession.connect({
+        ...ntlm,
+        dialects: [0x302],
+        host: HOST,
+        port: dc.smbPort,
+        connect: downgrade302.connect,
+      });
+      await assert.rejects(
+        fooled.treeConnect("IPC$"),
+        (e: unknown) =>
+          e instanceof SspiError && e.status === SEC_E_MESSAGE_ALTERED &&
+          /VALIDATE_NEGOTIATE/.test(e.message),
+      );
+      assert.ok(fooled.closed);
 
       // A wrong password and an unknown user: SEC_E_LOGON_DENIED, whichever
       // package, and through the RPC connector too.

@@ -14,7 +14,6 @@ import {
   readRead,
   readRequest,
   readSessionSetup,
-  readTransform,
   readTreeConnect,
   readWrite,
   sessionSetupRequest,
@@ -23,10 +22,13 @@ import {
   SMB2_NEGOTIATE,
   SMB2_READ,
   SMB2_SESSION_SETUP,
-  transformHeader,
   treeConnectRequest,
   writeRequest,
 } from "../../src/smb/wire.ts";
+import {
+  readTransform,
+  transformHeader,
+} from "../../src/smb/wire_transform.ts";
 
 const H = (command: number) => ({
   command,
