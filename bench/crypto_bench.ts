@@ -15,7 +15,7 @@
 import { Bench } from "npm:tinybench@^2.9.0";
 // deno-lint-ignore no-import-prefix
 import * as hw from "npm:hash-wasm@^4.12.0";
-import { createHash, createHmac } from "node:crypto";
+import { createCipheriv, createHash, createHmac } from "node:crypto";
 import zlib from "node:zlib";
 import {
   crc32,
@@ -29,6 +29,10 @@ import {
   sha256,
 } from "../src/crypto/mod.ts";
 import { hmacSha384, sha384, sha512 } from "../src/crypto/_sha512.ts";
+import { aesCmac, aesCmacSubtle } from "../src/crypto/_cmac.ts";
+import { SubtleAesCbc, SubtleAesGcm } from "../src/crypto/_subtle_aes.ts";
+import { AesCcm } from "../src/wasm/ccm.ts";
+import { AesGcm } from "../src/wasm/gcm.ts";
 
 /** One benchmark row: a primitive at one input size. */
 export interface Row {
@@ -87,6 +91,21 @@ async function cases(): Promise<Case[]> {
   const rc4Stream = new Rc4(key16);
   const zcrc = (zlib as unknown as { crc32?: (d: Uint8Array) => number })
     .crc32;
+  // AES: the WASM code, and the WebCrypto path SMB takes from 64 KiB on (async);
+  // the rows that justify the switch.
+  const gcm = new AesGcm(key16);
+  const subtleGcm = new SubtleAesGcm(key16);
+  const ccm = new AesCcm(key16);
+  const subtleCbc = new SubtleAesCbc(key16);
+  const iv12 = key16.subarray(0, 12);
+  const aad = data(32);
+  const nodeGcm = (d: Uint8Array) => () => {
+    const c = createCipheriv("aes-128-gcm", key16, iv12);
+    c.setAAD(aad);
+    c.update(d);
+    c.final();
+    return c.getAuthTag();
+  };
   const out: Case[] = [];
   for (const size of SIZES) {
     const d = data(size);
@@ -164,6 +183,30 @@ async function cases(): Promise<Case[]> {
         hashWasm: hwRun(hwCrc, d),
       },
       { primitive: "des", size, ours: () => desEcbEncrypt(key8, d) },
+      {
+        primitive: "aes-128-gcm (WASM)",
+        size,
+        ours: () => gcm.encrypt(iv12, aad, d.slice(), new Uint8Array(16)),
+        node: nodeGcm(d),
+      },
+      {
+        primitive: "aes-128-gcm (WebCrypto)",
+        size,
+        ours: () => subtleGcm.seal(iv12, aad, d.slice()),
+        node: nodeGcm(d),
+      },
+      {
+        primitive: "aes-128-ccm (WASM)",
+        size,
+        ours: () =>
+          ccm.encrypt(iv12.subarray(0, 11), aad, d.slice(), new Uint8Array(16)),
+      },
+      { primitive: "aes-cmac (WASM)", size, ours: () => aesCmac(key16, d) },
+      {
+        primitive: "aes-cmac (WebCrypto)",
+        size,
+        ours: () => aesCmacSubtle(key16, subtleCbc, d),
+      },
     );
   }
   return out;

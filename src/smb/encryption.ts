@@ -11,11 +11,13 @@
  * pre-authentication hash as context. 128-bit ciphers key from the session key's
  * first 16 bytes (zero-padded), 256-bit ones from the whole SSPI session key, the
  * KDF asked for 256 bits. Nonces (GCM 12 bytes, CCM 11) are a counter and a random
- * prefix, never repeated under one key.
+ * prefix, never repeated under one key. GCM messages of 64 KiB or more go through
+ * WebCrypto's AES (native AES-NI and CLMUL), the rest through WebAssembly.
  *
  * @module
  */
 import { randomBytes } from "../crypto/mod.ts";
+import { SUBTLE_AES_MIN, SubtleAesGcm } from "../crypto/_subtle_aes.ts";
 import { AesCcm } from "../wasm/ccm.ts";
 import { AesGcm } from "../wasm/gcm.ts";
 import { label, smb3Kdf } from "./signing.ts";
@@ -36,23 +38,20 @@ import {
 /** Seals and opens the messages of one session. */
 export interface SmbCipher {
   /** `m` sealed behind its transform header, for session `sessionId`. */
-  seal(m: Uint8Array, sessionId: bigint): Uint8Array;
+  seal(m: Uint8Array, sessionId: bigint): Promise<Uint8Array>;
   /** The plaintext of a received message, or null when its tag does not verify. */
-  open(t: Transformed): Uint8Array | null;
+  open(t: Transformed): Promise<Uint8Array | null>;
   /** Wipes both keys. */
   wipe(): void;
 }
 
-/** The AEAD of one direction (`AesGcm` and `AesCcm` alike). */
+/**
+ * The AEAD of one direction: `AesGcm` or `AesCcm` in WebAssembly, and for GCM
+ * the same key in WebCrypto for big messages.
+ */
 interface Aead {
-  encrypt(n: Uint8Array, aad: Uint8Array, d: Uint8Array, t: Uint8Array): void;
-  decrypt(
-    n: Uint8Array,
-    aad: Uint8Array,
-    d: Uint8Array,
-    t: Uint8Array,
-  ): boolean;
-  wipe(): void;
+  small: AesGcm | AesCcm;
+  big: SubtleAesGcm | null;
 }
 
 /** The cipher ids this client seals with. */
@@ -100,7 +99,9 @@ export function smbCipher(
   base.set(wide ? sessionKey : sessionKey.subarray(0, 16));
   const derive = (l: Uint8Array, context: Uint8Array): Aead => {
     const k = smb3Kdf(base, l, context, wide ? 256 : 128);
-    const aead = gcm ? new AesGcm(k) : new AesCcm(k);
+    const aead = gcm
+      ? { small: new AesGcm(k), big: new SubtleAesGcm(k) }
+      : { small: new AesCcm(k), big: null };
     k.fill(0);
     return aead;
   };
@@ -111,7 +112,7 @@ export function smbCipher(
   const prefix = randomBytes(nonceLength - 8);
   let counter = 0n;
   return {
-    seal(m, sessionId) {
+    async seal(m, sessionId) {
       const nonce = new Uint8Array(16);
       new DataView(nonce.buffer).setBigUint64(0, ++counter, true);
       nonce.set(prefix, 8);
@@ -120,19 +121,30 @@ export function smbCipher(
       frame.set(t);
       const data = frame.subarray(SMB2_TRANSFORM_SIZE);
       data.set(m);
-      const tag = new Uint8Array(16);
-      out.encrypt(nonce.subarray(0, nonceLength), t.subarray(20), data, tag);
-      frame.set(tag, 4);
+      const n = nonce.subarray(0, nonceLength);
+      const aad = t.subarray(20);
+      if (out.big && m.length >= SUBTLE_AES_MIN) {
+        frame.set(await out.big.seal(n, aad, data), 4);
+      } else {
+        const tag = new Uint8Array(16);
+        out.small.encrypt(n, aad, data, tag);
+        frame.set(tag, 4);
+      }
       return frame;
     },
-    open(t) {
+    async open(t) {
       const data = t.data.slice();
       const nonce = t.nonce.subarray(0, nonceLength);
-      return inn.decrypt(nonce, t.aad, data, t.tag) ? data : null;
+      const ok = inn.big && data.length >= SUBTLE_AES_MIN
+        ? await inn.big.open(nonce, t.aad, data, t.tag)
+        : inn.small.decrypt(nonce, t.aad, data, t.tag);
+      return ok ? data : null;
     },
     wipe() {
-      out.wipe();
-      inn.wipe();
+      for (const a of [out, inn]) {
+        a.small.wipe();
+        a.big?.wipe();
+      }
     },
   };
 }

@@ -65,11 +65,15 @@ export class SmbProtection {
   }
 
   /** The bytes that go out for request `m` (the session setup's go as they are). */
-  outgoing(m: Uint8Array, sessionId: bigint, setup: boolean): Uint8Array {
+  async outgoing(
+    m: Uint8Array,
+    sessionId: bigint,
+    setup: boolean,
+  ): Promise<Uint8Array> {
     if (setup || !this.#signer) return m;
-    if (this.#encrypting) return this.#cipher!.seal(m, sessionId);
+    if (this.#encrypting) return await this.#cipher!.seal(m, sessionId);
     markSigned(m);
-    m.set(this.#signer.mac(m), SIGNATURE_OFFSET);
+    m.set(await this.#signer.mac(m), SIGNATURE_OFFSET);
     return m;
   }
 
@@ -77,16 +81,16 @@ export class SmbProtection {
    * The SMB2 message in what came in, opened when it was sealed (its session
    * checked); `sealed` says which.
    */
-  open(
+  async open(
     r: Uint8Array,
     sessionId: bigint,
-  ): { message: Uint8Array; sealed: boolean } {
+  ): Promise<{ message: Uint8Array; sealed: boolean }> {
     if (!isTransformed(r)) return { message: r, sealed: false };
     const t = readTransform(r);
     if (!t || !this.#cipher || t.sessionId !== sessionId) {
       throw malformed(this.#where, "sent an encrypted message it cannot have");
     }
-    const m = this.#cipher.open(t);
+    const m = await this.#cipher.open(t);
     if (!m) throw this.#altered("an encrypted answer does not verify");
     return { message: m, sealed: true };
   }
@@ -96,20 +100,21 @@ export class SmbProtection {
    * else signed once the session is keyed (session setup answers are checked by
    * the session itself).
    */
-  verify(m: Uint8Array, sealed: boolean, setup: boolean): void {
+  async verify(m: Uint8Array, sealed: boolean, setup: boolean): Promise<void> {
     if (sealed || setup || !this.#signer) return;
     if (this.#encrypting) {
       throw this.#altered("an unencrypted answer to an encrypted request");
     }
-    this.check(m);
+    await this.check(m);
   }
 
   /** Checks an answer's signature; `SEC_E_MESSAGE_ALTERED` when missing or wrong. */
-  check(m: Uint8Array): void {
+  async check(m: Uint8Array): Promise<void> {
     const sig = m.slice(SIGNATURE_OFFSET, SIGNATURE_OFFSET + 16);
     const flagged = (m[16] & SMB2_FLAGS_SIGNED) !== 0;
     m.fill(0, SIGNATURE_OFFSET, SIGNATURE_OFFSET + 16);
-    const mac = this.#signer!.mac(m);
+    const signer = this.#signer!;
+    const mac = await signer.mac(m);
     m.set(sig, SIGNATURE_OFFSET);
     if (!flagged || !constantTimeEqual(mac, sig)) {
       throw this.#altered(

@@ -321,7 +321,7 @@ export class SmbSession {
     key.fill(0);
     this.#flags = sessionFlags;
     try {
-      this.#keys.check(m);
+      await this.#keys.check(m);
     } catch (e) {
       throw this.#failWith(e as SspiError);
     }
@@ -473,13 +473,13 @@ export class SmbSession {
       creditCharge: charge,
     });
     const setup = command === SMB2_SESSION_SETUP;
-    const out = this.#keys.outgoing(m, this.#sessionId, setup);
+    const out = await this.#keys.outgoing(m, this.#sessionId, setup);
     const frame = new Uint8Array(4 + out.length);
     new DataView(frame.buffer).setUint32(0, out.length);
     frame.set(out, 4);
     await writeAll(this.#stream, frame, this.where, "SMB server");
     for (let skipped = 0; skipped <= MAX_SKIPPED; skipped++) {
-      const { message: r, sealed } = this.#keys.open(
+      const { message: r, sealed } = await this.#keys.open(
         await this.#readMessage(),
         this.#sessionId,
       );
@@ -496,7 +496,7 @@ export class SmbSession {
       if (h.status === STATUS_PENDING && h.flags & SMB2_FLAGS_ASYNC_COMMAND) {
         continue; // an interim answer: the real one follows
       }
-      this.#keys.verify(r, sealed, setup);
+      await this.#keys.verify(r, sealed, setup);
       return [h, r];
     }
     throw malformed(this.where, "sent too many messages that are not answers");

@@ -6,11 +6,18 @@
  * pre-authentication integrity hash as context), or for 3.1.1 AES-GMAC when
  * negotiated: AES-128-GCM over nothing, the whole message as additional data, the
  * nonce its message id and whether it is a response. The session key is the SSPI
- * session key's first 16 bytes, zero-padded when shorter.
+ * session key's first 16 bytes, zero-padded when shorter. Messages of 64 KiB or
+ * more are signed through WebCrypto's AES (native AES-NI and CLMUL), smaller ones
+ * in WebAssembly.
  *
  * @module
  */
-import { aesCmac } from "../crypto/_cmac.ts";
+import { aesCmac, aesCmacSubtle } from "../crypto/_cmac.ts";
+import {
+  SUBTLE_AES_MIN,
+  SubtleAesCbc,
+  SubtleAesGcm,
+} from "../crypto/_subtle_aes.ts";
 import { sha512 } from "../crypto/_sha512.ts";
 import { AesGcm } from "../wasm/gcm.ts";
 import { hmacSha256 } from "../crypto/mod.ts";
@@ -52,8 +59,11 @@ export const label = (s: string): Uint8Array => enc.encode(`${s}\0`);
 
 /** Signs SMB2 messages of one session: the MAC of a message (its signature zeroed). */
 export interface SmbSigner {
-  /** The 16-byte signature of `m`, whose signature field is zero. */
-  mac(m: Uint8Array): Uint8Array;
+  /**
+   * The 16-byte signature of `m`, whose signature field is zero (through
+   * WebCrypto for big messages, hence async).
+   */
+  mac(m: Uint8Array): Promise<Uint8Array>;
   /** Wipes the key. */
   wipe(): void;
 }
@@ -73,7 +83,7 @@ export function smbSigner(
   base.set(sessionKey.subarray(0, 16));
   if (dialect === SMB2_DIALECT_21) {
     return {
-      mac: (m) => hmacSha256(base, m).subarray(0, 16),
+      mac: (m) => Promise.resolve(hmacSha256(base, m).subarray(0, 16)),
       wipe: () => base.fill(0),
     };
   }
@@ -89,6 +99,7 @@ export function smbSigner(
   base.fill(0);
   if (dialect === SMB2_DIALECT_311 && algorithm === SMB2_SIGNING_AES_GMAC) {
     const gcm = new AesGcm(key);
+    const big = new SubtleAesGcm(key);
     key.fill(0);
     return {
       mac: (m) => {
@@ -96,16 +107,27 @@ export function smbSigner(
         const nonce = new Uint8Array(12);
         nonce.set(m.subarray(24, 32));
         nonce[8] = m[16] & 1;
+        if (m.length >= SUBTLE_AES_MIN) return big.gmac(nonce, m);
         const tag = new Uint8Array(16);
         gcm.encrypt(nonce, m, new Uint8Array(0), tag);
-        return tag;
+        return Promise.resolve(tag);
       },
-      wipe: () => gcm.wipe(),
+      wipe: () => {
+        gcm.wipe();
+        big.wipe();
+      },
     };
   }
+  const cbc = new SubtleAesCbc(key);
   return {
-    mac: (m) => aesCmac(key, m),
-    wipe: () => key.fill(0),
+    mac: (m) =>
+      m.length >= SUBTLE_AES_MIN
+        ? aesCmacSubtle(key, cbc, m)
+        : Promise.resolve(aesCmac(key, m)),
+    wipe: () => {
+      key.fill(0);
+      cbc.wipe();
+    },
   };
 }
 
