@@ -9,9 +9,8 @@
  *
  * @module
  */
-import { client } from "../friendly/context.ts";
-import type { SecurityContext } from "../friendly/context.ts";
 import { SmbProtection } from "./protect.ts";
+import { type SetupResult, setUpSession } from "./setup.ts";
 import {
   negotiate,
   validateNegotiation,
@@ -19,7 +18,6 @@ import {
 } from "./negotiate.ts";
 import { SMB2_IOCTL } from "./wire_ioctl.ts";
 import type { SmbSessionOptions } from "./options.ts";
-import { preauthStep } from "./signing.ts";
 import {
   bounded,
   readFull,
@@ -31,21 +29,19 @@ import {
 import { SspiError } from "../sspi/errors.ts";
 import {
   SEC_E_ALGORITHM_MISMATCH,
-  SEC_E_LOGON_DENIED,
   SEC_E_NO_AUTHENTICATING_AUTHORITY,
 } from "../sspi/status.ts";
 import { malformed, SmbStatusError } from "./errors.ts";
 import {
   emptyRequest,
   readHeader,
-  readSessionSetup,
   readTreeConnect,
   type RequestHeader,
   type ResponseHeader,
-  sessionSetupRequest,
   SMB2_CREDIT_BYTES,
   SMB2_DIALECT_21,
   SMB2_FLAGS_ASYNC_COMMAND,
+  SMB2_FLAGS_SIGNED,
   SMB2_HEADER_SIZE,
   SMB2_LOGOFF,
   SMB2_NEGOTIATE,
@@ -55,12 +51,13 @@ import {
   SMB2_SIGNING_AES_GMAC,
   SMB2_TREE_CONNECT,
   SMB2_TREE_DISCONNECT,
-  STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_PENDING,
   STATUS_SUCCESS,
   treeConnectRequest,
 } from "./wire.ts";
 
+/** NTSTATUS: the session's authentication has expired (MS-SMB2 3.2.5.1.8). */
+const STATUS_NETWORK_SESSION_EXPIRED = 0xc000035c;
 /** SMB2 command names, for errors. */
 const NAMES = [
   "NEGOTIATE",
@@ -76,8 +73,6 @@ const NAMES = [
   "LOCK",
   "IOCTL",
 ];
-/** Session setup legs the client goes along with. */
-const MAX_LEGS = 8;
 /** Beyond the largest read: room for the answer's header and a transform header. */
 const MESSAGE_SLACK = 4096;
 /** Unrelated messages (oplock breaks, interim answers) skipped while waiting. */
@@ -134,6 +129,11 @@ export class SmbSession {
   #flags = 0;
   /** The connected trees' share types. */
   #shares = new Map<number, number>();
+  /** What the session was set up with: to set it up again (re-authentication). */
+  #options: SmbSessionOptions | null = null;
+  /** A re-authentication under way: its SESSION_SETUPs go signed or sealed. */
+  #reauthing = false;
+  #reauth: Promise<void> | null = null;
 
   private constructor(
     stream: RpcStream,
@@ -220,6 +220,7 @@ export class SmbSession {
       smb.#maxRead = n.maxRead;
       smb.#maxWrite = n.maxWrite;
       await smb.#setUp(options);
+      smb.#options = options;
     } catch (e) {
       smb.#failWith(
         e instanceof SspiError ? e : unreachable(where, e, "SMB server"),
@@ -229,102 +230,78 @@ export class SmbSession {
     return smb;
   }
 
-  async #setUp(options: SmbSessionOptions): Promise<void> {
-    // try/finally, not `using`: Node 20 and the bundles do not have it.
-    const ctx = client({
-      ...options,
-      package: options.package ?? "Negotiate",
-      target: options.target ?? `cifs/${options.host}`,
-    });
+  /**
+   * Sets the session up with `options`' credentials; with `reauth`, again on the
+   * session that is set up (MS-SMB2 3.2.4.2.3: the same session id, the requests
+   * and the last answer signed or sealed with the keys the session has, which
+   * stay).
+   */
+  async #setUp(options: SmbSessionOptions, reauth = false): Promise<void> {
+    this.#reauthing = reauth;
+    let r: SetupResult;
     try {
-      let out = (await ctx.stepAsync(null)) ?? new Uint8Array(0);
-      // 3.1.1: the session's hash starts from the connection's.
-      let preauth = this.#preauth;
-      for (let leg = 0;; leg++) {
-        if (leg === MAX_LEGS) {
-          throw this.#failWith(malformed(this.where, "too many session legs"));
-        }
-        const token = out;
-        const [h, m] = await this.exchange(
-          SMB2_SESSION_SETUP,
-          (rh) => {
-            const req = sessionSetupRequest(rh, token);
-            if (preauth) preauth = preauthStep(preauth, req);
-            return req;
-          },
-          0,
-          [STATUS_MORE_PROCESSING_REQUIRED],
-        );
-        if (this.#sessionId === 0n) this.#sessionId = h.sessionId;
-        const r = readSessionSetup(m);
-        if (!r || h.sessionId !== this.#sessionId || h.sessionId === 0n) {
-          throw this.#failWith(
-            malformed(this.where, "malformed SESSION_SETUP"),
-          );
-        }
-        if (h.status === STATUS_MORE_PROCESSING_REQUIRED) {
-          if (preauth) preauth = preauthStep(preauth, m);
-          const next = await ctx.stepAsync(r.token);
-          if (!next || next.length === 0) {
-            throw this.#failWith(
-              malformed(this.where, "asked for a token the package has not"),
-            );
-          }
-          out = next;
-          continue;
-        }
-        await this.#finish(ctx, r.token, r.sessionFlags, m, preauth);
-        if (
-          options.encrypt || r.sessionFlags & SMB2_SESSION_FLAG_ENCRYPT_DATA
-        ) {
-          this.#mustEncrypt();
-        }
-        return;
-      }
+      r = await setUpSession(
+        async (build, more) => {
+          const a = await this.exchange(SMB2_SESSION_SETUP, build, 0, more);
+          // The next legs carry the session id the first answer gave.
+          if (this.#sessionId === 0n) this.#sessionId = a[0].sessionId;
+          return a;
+        },
+        this.where,
+        options,
+        this.#sessionId,
+        // 3.1.1: the session's hash starts from the connection's (not kept for
+        // a re-authentication: the keys do not change).
+        reauth ? null : this.#preauth,
+      );
     } finally {
-      ctx.dispose();
+      this.#reauthing = false;
+    }
+    this.#sessionId = r.sessionId;
+    // A re-authentication's answers were checked with the session's keys.
+    if (!reauth) {
+      this.#keys.setKeys(
+        this.#dialect,
+        r.sessionKey,
+        r.preauth,
+        this.#cipher,
+        this.#signing,
+      );
+      this.#flags = r.sessionFlags;
+      await this.#keys.check(r.answer);
+    }
+    r.sessionKey.fill(0);
+    if (options.encrypt || r.sessionFlags & SMB2_SESSION_FLAG_ENCRYPT_DATA) {
+      this.#mustEncrypt();
     }
   }
 
-  /** The session setup succeeded: the last token, the key, the signed answer. */
-  async #finish(
-    ctx: SecurityContext,
-    token: Uint8Array,
-    sessionFlags: number,
-    m: Uint8Array,
-    preauth: Uint8Array | null,
-  ): Promise<void> {
-    if (token.length > 0 || !ctx.complete) {
-      const extra = await ctx.stepAsync(token);
-      if ((extra && extra.length > 0) || !ctx.complete) {
-        throw this.#failWith(
-          malformed(this.where, "ended the session setup too early"),
-        );
-      }
-    }
-    if (sessionFlags & 3) {
-      throw new SspiError(
-        SEC_E_LOGON_DENIED,
-        `SMB server ${this.where} took the logon as a ${
-          sessionFlags & 1 ? "guest" : "anonymous"
-        } one`,
+  /**
+   * Authenticates the session again with the credentials it was set up with (a
+   * new SSPI context, so a new Kerberos service ticket when the old one has
+   * expired), keeping its trees, open files and keys. Requests answered with
+   * `STATUS_NETWORK_SESSION_EXPIRED` do this by themselves, then go again once.
+   * A refused re-authentication ends the session.
+   */
+  reauthenticate(): Promise<void> {
+    const options = this.#options;
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (!options) {
+      return Promise.reject(
+        new SspiError(
+          SEC_E_NO_AUTHENTICATING_AUTHORITY,
+          `SMB server ${this.where}: the session is not set up`,
+        ),
       );
     }
-    const key = ctx.sessionKey;
-    this.#keys.setKeys(
-      this.#dialect,
-      key,
-      preauth,
-      this.#cipher,
-      this.#signing,
-    );
-    key.fill(0);
-    this.#flags = sessionFlags;
-    try {
-      await this.#keys.check(m);
-    } catch (e) {
-      throw this.#failWith(e as SspiError);
-    }
+    this.#reauth ??= this.#setUp(options, true).catch((e) => {
+      throw this.#failWith(
+        e instanceof SspiError ? e : unreachable(this.where, e, "SMB server"),
+      );
+    }).finally(() => {
+      this.#reauth = null;
+    });
+    return this.#reauth;
   }
 
   /** Encrypts from now on; a session without a cipher fails. */
@@ -398,12 +375,34 @@ export class SmbSession {
    * written, or asked to be read) sets the credit charge: one credit per 64 KiB.
    * Low-level: for pipes and files.
    */
-  exchange(
+  async exchange(
     command: number,
     build: (h: RequestHeader) => Uint8Array,
     treeId = 0,
     more: readonly number[] = [],
     payload = 0,
+  ): Promise<[ResponseHeader, Uint8Array]> {
+    try {
+      return await this.#exchangeOnce(command, build, treeId, more, payload);
+    } catch (e) {
+      // An expired session (its Kerberos ticket ran out): authenticate again,
+      // and send the request once more.
+      if (
+        !(e instanceof SmbStatusError) ||
+        e.ntStatus !== STATUS_NETWORK_SESSION_EXPIRED ||
+        command === SMB2_SESSION_SETUP || !this.#options
+      ) throw e;
+      await this.reauthenticate();
+      return await this.#exchangeOnce(command, build, treeId, more, payload);
+    }
+  }
+
+  #exchangeOnce(
+    command: number,
+    build: (h: RequestHeader) => Uint8Array,
+    treeId: number,
+    more: readonly number[],
+    payload: number,
   ): Promise<[ResponseHeader, Uint8Array]> {
     const p = this.#queue.then(async () => {
       if (this.#failure) throw this.#failure;
@@ -472,7 +471,7 @@ export class SmbSession {
       creditRequest: Math.max(CREDITS, 2 * charge),
       creditCharge: charge,
     });
-    const setup = command === SMB2_SESSION_SETUP;
+    const setup = command === SMB2_SESSION_SETUP && !this.#reauthing;
     const out = await this.#keys.outgoing(m, this.#sessionId, setup);
     const frame = new Uint8Array(4 + out.length);
     new DataView(frame.buffer).setUint32(0, out.length);
@@ -496,7 +495,11 @@ export class SmbSession {
       if (h.status === STATUS_PENDING && h.flags & SMB2_FLAGS_ASYNC_COMMAND) {
         continue; // an interim answer: the real one follows
       }
-      await this.#keys.verify(r, sealed, setup);
+      // An expired session's answer may come unsigned (the server may have let
+      // the keys go): it is only taken as the cue to authenticate again.
+      const expired = h.status === STATUS_NETWORK_SESSION_EXPIRED &&
+        !(h.flags & SMB2_FLAGS_SIGNED);
+      if (!expired) await this.#keys.verify(r, sealed, setup);
       return [h, r];
     }
     throw malformed(this.where, "sent too many messages that are not answers");
@@ -529,6 +532,7 @@ export class SmbSession {
 
   #wipe(): void {
     this.#keys.wipe();
+    this.#options = null;
   }
 
   /** Whether the session has ended: closed, or failed (then every request fails). */

@@ -2,7 +2,8 @@
  * An in-memory SMB 2.1 server for the client's edge paths, reached through a
  * connector (no socket): it negotiates 2.1, sets the session up with this
  * project's NTLM acceptor (raw NTLMSSP), signs its answers with the session key,
- * and answers TREE_CONNECT, CREATE, READ and WRITE, or lets a test's `answer` hook
+ * (again on a re-authentication, its key kept), and answers TREE_CONNECT, CREATE,
+ * READ and WRITE, or lets a test's `answer` hook
  * replace an answer with what a misbehaving server would send: interim answers,
  * oplock breaks, no credits, other commands, compounded or unsigned answers,
  * oversized frames, silence.
@@ -57,7 +58,7 @@ export function fakeSmbServer(answer?: AnswerHook): {
 } {
   const requests: Uint8Array[] = [];
   const connect: RpcConnector = () => {
-    const ntlm = server({ authData: { users: [FAKE_USER] } });
+    let ntlm = server({ authData: { users: [FAKE_USER] } });
     let key: Uint8Array | null = null;
     let pending = new Uint8Array(0);
     let waiting: (() => void) | null = null;
@@ -112,6 +113,10 @@ export function fakeSmbServer(answer?: AnswerHook): {
         case 1: { // SESSION_SETUP through our NTLM acceptor
           const at = le16(req, 64 + 12);
           const token = req.slice(at, at + le16(req, 64 + 14));
+          // A re-authentication: a new acceptor, the session's key kept.
+          if (ntlm.complete) {
+            ntlm = server({ authData: { users: [FAKE_USER] } });
+          }
           let out: Uint8Array;
           try {
             out = ntlm.step(token) ?? new Uint8Array(0);
@@ -124,7 +129,7 @@ export function fakeSmbServer(answer?: AnswerHook): {
             }];
           }
           const done = ntlm.complete;
-          if (done) {
+          if (done && !key) {
             key = new Uint8Array(16);
             key.set(ntlm.sessionKey.subarray(0, 16));
           }

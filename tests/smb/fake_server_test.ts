@@ -5,8 +5,10 @@
 // command, a compounded answer, an oversized frame are SEC_E_INVALID_TOKEN; an
 // unsigned answer SEC_E_MESSAGE_ALTERED; a silent server a timeout; a guest
 // session and a wrong password SEC_E_LOGON_DENIED; a pipe message longer than a
-// read comes in two (STATUS_BUFFER_OVERFLOW). Each failure closes the session,
-// and none is anything but an SspiError.
+// read comes in two (STATUS_BUFFER_OVERFLOW); an expired session
+// (STATUS_NETWORK_SESSION_EXPIRED) authenticates again, signed, and the request
+// goes again, and a refused re-authentication ends the session. Each failure
+// closes the session, and none is anything but an SspiError.
 import assert from "node:assert/strict";
 import { openPipe } from "../../src/smb/pipe.ts";
 import { SmbSession } from "../../src/smb/session.ts";
@@ -182,4 +184,75 @@ Deno.test("smb fake server: no credits, a guest session and a wrong password", a
       e instanceof SmbStatusError && e.status === SEC_E_LOGON_DENIED &&
       e.ntStatus === 0xc000006d,
   );
+});
+
+Deno.test("smb fake server: an expired session authenticates again, and the request goes again", async () => {
+  const EXPIRED = 0xc000035c;
+  let reads = 0;
+  const { fake, session } = connect(
+    on(READ, (_req, usual) =>
+      ++reads === 1
+        ? [{
+          ...usual[0],
+          status: EXPIRED,
+          unsigned: true,
+          body: new Uint8Array(9),
+        }]
+        : usual),
+  );
+  const smb = await session;
+  const pipe = await openPipe(smb, await smb.treeConnect(), "samr");
+  const b = new Uint8Array(16);
+  assert.equal(await pipe.read(b), 5);
+  assert.equal(new TextDecoder().decode(b.subarray(0, 5)), "hello");
+  assert.equal(smb.closed, false);
+  await smb.close();
+  // After the refused READ: two SESSION_SETUPs, signed this time, then the READ.
+  assert.deepEqual(
+    fake.requests.map((m) => [le16(m, 12), (m[16] & 8) !== 0]),
+    [
+      [0, false],
+      [1, false],
+      [1, false],
+      [3, true],
+      [5, true],
+      [8, true],
+      [1, true],
+      [1, true],
+      [8, true],
+      [2, true],
+    ],
+  );
+  // The session id stays the one the first setup gave.
+  const ids = new Set(
+    fake.requests.slice(2).map((m) =>
+      new DataView(m.buffer).getBigUint64(40, true)
+    ),
+  );
+  assert.deepEqual([...ids], [0x1122n]);
+
+  // A re-authentication the server refuses: SEC_E_LOGON_DENIED, session ended.
+  let setups = 0;
+  const refused = connect((req, usual) => {
+    const c = le16(req, 12);
+    if (c === READ) {
+      return [{
+        ...usual[0],
+        status: EXPIRED,
+        unsigned: true,
+        body: new Uint8Array(9),
+      }];
+    }
+    if (c === 1 && ++setups > 2) {
+      return [{ command: 1, status: 0xc000006d, body: new Uint8Array(9) }];
+    }
+    return usual;
+  });
+  const smb2 = await refused.session;
+  const pipe2 = await openPipe(smb2, await smb2.treeConnect(), "samr");
+  await assert.rejects(
+    pipe2.read(new Uint8Array(16)),
+    status(SEC_E_LOGON_DENIED),
+  );
+  assert.ok(smb2.closed);
 });

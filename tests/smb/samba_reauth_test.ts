@@ -1,0 +1,107 @@
+// SMB re-authentication against Samba's AD DC: a session set up with Negotiate
+// (over NTLM and over Kerberos), NTLM or Kerberos, under 3.1.1, 3.0.2 and 2.1,
+// signed or encrypted, authenticates again on the same session id with a new
+// SSPI context (`reauthenticate()`, what a STATUS_NETWORK_SESSION_EXPIRED answer
+// triggers): the SESSION_SETUP requests go signed or sealed, Samba takes them,
+// and a SAMR call through a pipe opened before goes on working, as does a pipe
+// opened after.
+import assert from "node:assert/strict";
+import { RpcClient } from "../../src/rpc/client.ts";
+import { sessionPipe } from "../../src/smb/pipe.ts";
+import { SmbSession } from "../../src/smb/session.ts";
+import { isTransformed } from "../../src/smb/wire_transform.ts";
+import { AD, withSambaDc } from "../peers/samba_ad.ts";
+import { domainSidOver, SAMR } from "../rpc/_samr.ts";
+import { commandOf, isSigned, tap } from "./_tap.ts";
+
+const HOST = "127.0.0.1";
+const TIMEOUT = 15_000;
+const USER = { user: "reauthuser", password: "Reauth!Passw0rd1" };
+const SESSION_SETUP = 1;
+
+Deno.test({
+  name:
+    "smb re-authentication: the same session, signed or sealed, keeps working",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withSambaDc([USER], [], async (dc) => {
+      const cases = [
+        ["Negotiate", false, 0x311, false],
+        ["Negotiate", true, 0x311, false],
+        ["NTLM", false, 0x302, false],
+        ["Kerberos", true, 0x210, false],
+        ["Kerberos", true, 0x311, true],
+        ["NTLM", false, 0x302, true],
+      ] as const;
+      for (const [pkg, kdc, dialect, encrypt] of cases) {
+        const what = `${pkg}${kdc ? " (KDC)" : ""} 0x${dialect.toString(16)}${
+          encrypt ? " encrypted" : ""
+        }`;
+        const wire = tap();
+        const smb = await SmbSession.connect({
+          package: pkg,
+          username: USER.user,
+          domain: AD.domain,
+          password: USER.password,
+          target: `cifs/${AD.dc}.${AD.dnsDomain}`,
+          ...(kdc ? { kdc: dc.kdc } : {}),
+          dialects: [dialect],
+          encrypt,
+          host: HOST,
+          port: dc.smbPort,
+          timeoutMs: TIMEOUT,
+          connect: wire.connect,
+        });
+        try {
+          const rpc = () =>
+            RpcClient.connect({
+              host: HOST,
+              port: dc.smbPort,
+              iface: SAMR,
+              timeoutMs: TIMEOUT,
+              connect: sessionPipe(smb, "samr"),
+            });
+          const before = await rpc();
+          const setups = wire.sent.filter((m) =>
+            !isTransformed(m) && commandOf(m) === SESSION_SETUP
+          ).length;
+          const sent = wire.sent.length;
+          await smb.reauthenticate();
+          // The re-authentication's requests: signed (or sealed), none in the clear.
+          const again = wire.sent.slice(sent);
+          assert.ok(again.length >= 1, what);
+          for (const m of again) {
+            if (encrypt) {
+              assert.ok(isTransformed(m), `${what}: sealed`);
+            } else {
+              assert.equal(commandOf(m), SESSION_SETUP, what);
+              assert.ok(isSigned(m), `${what}: signed`);
+            }
+          }
+          assert.equal(
+            wire.sent.filter((m) =>
+              !isTransformed(m) && commandOf(m) === SESSION_SETUP
+            ).length,
+            setups + (encrypt ? 0 : again.length),
+          );
+          assert.ok(!smb.closed, what);
+          assert.equal(
+            await domainSidOver(before, AD.domain),
+            dc.domainSid,
+            `${what}: the pipe opened before`,
+          );
+          before.close();
+          const after = await rpc();
+          assert.equal(
+            await domainSidOver(after, AD.domain),
+            dc.domainSid,
+            `${what}: a pipe opened after`,
+          );
+          after.close();
+        } finally {
+          await smb.close();
+        }
+      }
+    }, { smb: true }),
+});
