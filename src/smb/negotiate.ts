@@ -52,6 +52,11 @@ const DIALECTS: readonly number[] = [
 /** The largest read or write asked for with large MTU (16 credits). */
 const MAX_IO = 1 << 20;
 
+/** Sends a request built by its argument and gives the answer. */
+export type Send = (
+  build: (h: RequestHeader) => Uint8Array,
+) => Promise<[ResponseHeader, Uint8Array]>;
+
 /** What the negotiation settled. */
 export interface Negotiated {
   /** The dialect chosen. */
@@ -87,9 +92,7 @@ export interface Validation {
  * was not offered, is `SEC_E_INVALID_TOKEN` naming `where`.
  */
 export async function negotiate(
-  send: (
-    build: (h: RequestHeader) => Uint8Array,
-  ) => Promise<[ResponseHeader, Uint8Array]>,
+  send: Send,
   where: string,
   options: SmbSessionOptions,
 ): Promise<Negotiated> {
@@ -184,9 +187,7 @@ const NO_FILE = new Uint8Array(16).fill(0xff);
  * control, which passes, as with Windows.
  */
 export async function validateNegotiation(
-  send: (
-    build: (h: RequestHeader) => Uint8Array,
-  ) => Promise<[ResponseHeader, Uint8Array]>,
+  send: Send,
   where: string,
   v: Validation,
 ): Promise<void> {

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { RpcClient } from "../../src/rpc/client.ts";
 import { namedPipe, openPipe } from "../../src/smb/pipe.ts";
 import { SmbSession } from "../../src/smb/session.ts";
+import type { SmbSessionOptions } from "../../src/smb/options.ts";
 import { chosenCipher, readNegotiate } from "../../src/smb/wire.ts";
 import { isTransformed } from "../../src/smb/wire_transform.ts";
 import { SspiError } from "../../src/sspi/errors.ts";
@@ -70,6 +71,31 @@ function assertSealedAfterSetup(wire: ReturnType<typeof tap>, what: string) {
   }
 }
 
+/**
+ * SAMR through a pipe of a session set up as `creds` and `extra` say, watched:
+ * every message after the session setup went sealed, both ways.
+ */
+async function sealedSamr(
+  dc: SambaDc,
+  kdc: boolean,
+  extra: Partial<SmbSessionOptions>,
+  what: string,
+): Promise<ReturnType<typeof tap>> {
+  const wire = tap();
+  await samrThrough(
+    dc,
+    namedPipe({
+      pipe: "samr",
+      ...creds(dc, kdc),
+      ...extra,
+      connect: wire.connect,
+    }),
+    what,
+  );
+  assertSealedAfterSetup(wire, what);
+  return wire;
+}
+
 Deno.test({
   name: "smb encryption: a server that requires it, sealed both ways",
   sanitizeResources: false,
@@ -79,18 +105,7 @@ Deno.test({
       for (const kdc of [false, true]) {
         for (const cipher of [2, 1, 4, 3]) {
           const what = `${kdc ? "Kerberos" : "NTLM"} cipher ${cipher}`;
-          const wire = tap();
-          await samrThrough(
-            dc,
-            namedPipe({
-              pipe: "samr",
-              ...creds(dc, kdc),
-              ciphers: [cipher],
-              connect: wire.connect,
-            }),
-            what,
-          );
-          assertSealedAfterSetup(wire, what);
+          const wire = await sealedSamr(dc, kdc, { ciphers: [cipher] }, what);
           // The NEGOTIATE request offered only this cipher; the answer chose it.
           const answer = readNegotiate(wire.received[0]);
           assert.equal(chosenCipher(answer!.contexts, [cipher]), cipher, what);
@@ -120,18 +135,7 @@ Deno.test({
       // 3.0.2 only: AES-128-CCM with 3.0's keys.
       for (const kdc of [false, true]) {
         const what = `3.0.2 ${kdc ? "Kerberos" : "NTLM"}`;
-        const wire = tap();
-        await samrThrough(
-          dc,
-          namedPipe({
-            pipe: "samr",
-            ...creds(dc, kdc),
-            dialects: [0x302],
-            connect: wire.connect,
-          }),
-          what,
-        );
-        assertSealedAfterSetup(wire, what);
+        await sealedSamr(dc, kdc, { dialects: [0x302] }, what);
       }
       // 3.0.2 without CCM among the ciphers: the server's session asks for
       // encryption, and there is nothing to encrypt with.
@@ -175,18 +179,7 @@ Deno.test({
         (e: unknown) =>
           e instanceof SspiError && e.status === SEC_E_ALGORITHM_MISMATCH,
       );
-      const wire = tap();
-      await samrThrough(
-        dc,
-        namedPipe({
-          pipe: "samr",
-          ...creds(dc, true),
-          encrypt: true,
-          connect: wire.connect,
-        }),
-        "encrypt: true",
-      );
-      assertSealedAfterSetup(wire, "encrypt: true");
+      await sealedSamr(dc, true, { encrypt: true }, "encrypt: true");
       const smb = await SmbSession.connect({
         ...creds(dc, false),
         encrypt: true,
