@@ -2,11 +2,13 @@
 // with one of the server's first five messages changed in transit (a byte flipped,
 // the message cut short or lengthened, a 16- or 32-bit field set to all ones). The
 // client ends every run with the session, tree and pipe open or with an SspiError,
-// never another exception or a hang. A third of the runs speak SMB 3.1.1 signed
-// (AES-GMAC), a third 3.1.1 encrypted (the tree connect and create answers come
-// sealed), whose keys cover the whole negotiation: there every change is refused.
-// The last third speak 2.1: there a change from the signed last session setup
-// answer on is refused.
+// never another exception or a hang. A fifth of the runs speak SMB 3.1.1 signed
+// (AES-GMAC), a fifth 3.1.1 encrypted (the tree connect and create answers come
+// sealed; each of the four ciphers in turn), whose keys cover the whole
+// negotiation: there every change is refused. The other fifths speak 2.1, 3.0.2
+// signed (its negotiation validated after the tree connect) and 3.0.2 encrypted
+// (AES-128-CCM): there a change from the signed last session setup answer on is
+// refused.
 import assert from "node:assert/strict";
 import { openPipe } from "../../src/smb/pipe.ts";
 import { SmbSession } from "../../src/smb/session.ts";
@@ -52,6 +54,7 @@ Deno.test({
           changed = out.length !== m.length || out.some((b, j) => b !== m[j]);
           return out;
         });
+        const mode = run % 5;
         let outcome = "open";
         try {
           const smb = await SmbSession.connect({
@@ -62,8 +65,11 @@ Deno.test({
             domain: AD.domain,
             password: USER.password,
             timeoutMs: 2000,
-            dialects: [run % 3 === 1 ? 0x210 : 0x311],
-            encrypt: run % 3 === 2,
+            dialects: [[0x311, 0x210, 0x311, 0x302, 0x302][mode]],
+            encrypt: mode === 2 || mode === 4,
+            ...(mode === 2
+              ? { ciphers: [[2], [1], [4], [3]][Math.floor(run / 5) % 4] }
+              : {}),
             connect: wire.connect,
           });
           try {
@@ -81,7 +87,7 @@ Deno.test({
           }
           outcome = statusName(e.status);
         }
-        if (changed && (run % 3 !== 1 || target >= 2)) {
+        if (changed && (mode === 0 || mode === 2 || target >= 2)) {
           assert.notEqual(
             outcome,
             "open",
