@@ -26,6 +26,37 @@ import { echoServer } from "./_echo_server.ts";
  * Runs a peer client script (in `tests/peers/`) with `python` and reads the JSON line
  * it prints last; the script itself must not fail.
  */
+/**
+ * A Samba client run's report (`out`) and what the server saw (`calls`): AddOne
+ * and both EchoData calls answered, each call by `clientName` through `pkg`
+ * (when given) at the level `flags` asked for (seal or sign).
+ */
+function assertEchoRun(
+  out: unknown,
+  calls: ReturnType<typeof echoServer>["calls"],
+  flags: string,
+  clientName: string,
+  pkg: string | null,
+): void {
+  assert.deepEqual(out, {
+    ok: true,
+    add_one: 42,
+    echo_small: [1, 2, 3, 4, 5],
+    echo_big_ok: true,
+  }, flags);
+  assert.equal(calls.length, 3);
+  for (const c of calls) {
+    assert.equal(c.clientName, clientName);
+    assert.equal(
+      c.authLevel,
+      flags.startsWith("seal")
+        ? RPC_C_AUTHN_LEVEL_PKT_PRIVACY
+        : RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
+    );
+    if (pkg) assert.equal(c.package, pkg, flags);
+  }
+}
+
 async function runPeer(
   python: string,
   script: string,
@@ -68,24 +99,7 @@ await sambaPeerTest(
         ] as const
       ) {
         calls.length = 0;
-        const r = await run(flags);
-        assert.deepEqual(r, {
-          ok: true,
-          add_one: 42,
-          echo_small: [1, 2, 3, 4, 5],
-          echo_big_ok: true,
-        }, flags);
-        assert.equal(calls.length, 3);
-        for (const c of calls) {
-          assert.equal(c.clientName, "EXAMPLE\\alice");
-          assert.equal(
-            c.authLevel,
-            flags.startsWith("seal")
-              ? RPC_C_AUTHN_LEVEL_PKT_PRIVACY
-              : RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
-          );
-          if (pkg) assert.equal(c.package, pkg, flags);
-        }
+        assertEchoRun(await run(flags), calls, flags, "EXAMPLE\\alice", pkg);
       }
       const bad = await run("seal,ntlm", "wrong");
       assert.equal(bad.ok, false, "a wrong password is refused");
@@ -176,23 +190,7 @@ await sambaPeerTest(
           ],
           kdc.env,
         );
-        assert.deepEqual(out, {
-          ok: true,
-          add_one: 42,
-          echo_small: [1, 2, 3, 4, 5],
-          echo_big_ok: true,
-        }, flags);
-        assert.equal(calls.length, 3);
-        for (const c of calls) {
-          assert.equal(c.clientName, "alice@EXAMPLE.TEST");
-          assert.equal(c.package, pkg);
-          assert.equal(
-            c.authLevel,
-            flags.startsWith("seal")
-              ? RPC_C_AUTHN_LEVEL_PKT_PRIVACY
-              : RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
-          );
-        }
+        assertEchoRun(out, calls, flags, "alice@EXAMPLE.TEST", pkg);
       }
     } finally {
       await server.close();
