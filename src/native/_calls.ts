@@ -51,6 +51,7 @@ import {
   handleIn,
   handleOut,
   LiveHandles,
+  prepareRelease,
   SEC_HANDLE_SIZE,
 } from "./_handles.ts";
 import { Arena, fromAddr, ptr, readAddr, view } from "./_memory.ts";
@@ -179,18 +180,7 @@ export class NativeCalls {
   /** `FreeCredentialsHandle`. */
   prepareFreeCredentials(phCredential: CredHandle): Preparation {
     checkHandleArg("phCredential", phCredential, false);
-    if (!this.creds.get(phCredential)) return SEC_E_INVALID_HANDLE;
-    const arena = new Arena();
-    const hb = handleIn(arena, phCredential);
-    // Forget it now: a second free must never reach the library (use after free).
-    this.creds.delete(phCredential);
-    return {
-      args: [ptr(hb)],
-      done: (status) => {
-        arena.release();
-        return status >>> 0;
-      },
-    };
+    return prepareRelease(this.creds, phCredential);
   }
 
   // ---- handshake ---------------------------------------------------------------
@@ -314,17 +304,7 @@ export class NativeCalls {
   /** `DeleteSecurityContext`. */
   prepareDeleteContext(phContext: CtxtHandle): Preparation {
     checkHandleArg("phContext", phContext, false);
-    if (!this.ctxs.get(phContext)) return SEC_E_INVALID_HANDLE;
-    const arena = new Arena();
-    const hb = handleIn(arena, phContext);
-    this.ctxs.delete(phContext);
-    return {
-      args: [ptr(hb)],
-      done: (status) => {
-        arena.release();
-        return status >>> 0;
-      },
-    };
+    return prepareRelease(this.ctxs, phContext);
   }
 
   /** Runs a preparation synchronously with `f`. */

@@ -8,7 +8,9 @@
  * @module
  */
 import type { SecHandle } from "../sspi/handles.ts";
-import { type Arena, PTR, readAddr, writeAddr } from "./_memory.ts";
+import { SEC_E_INVALID_HANDLE } from "../sspi/status.ts";
+import type { Preparation } from "./_call_types.ts";
+import { Arena, PTR, ptr, readAddr, writeAddr } from "./_memory.ts";
 
 /** Size of a `SecHandle`. */
 export const SEC_HANDLE_SIZE = 2 * PTR;
@@ -64,4 +66,27 @@ export class LiveHandles<T> {
   get size(): number {
     return this.#items.size;
   }
+}
+
+/**
+ * The call that releases handle `h` of `table` (`FreeCredentialsHandle`,
+ * `DeleteSecurityContext`): `SEC_E_INVALID_HANDLE` for a handle not live. The
+ * handle is forgotten at once: a second release must never reach the library
+ * (use after free).
+ */
+export function prepareRelease<I>(
+  table: LiveHandles<I>,
+  h: SecHandle,
+): Preparation {
+  if (!table.get(h)) return SEC_E_INVALID_HANDLE;
+  const arena = new Arena();
+  const hb = handleIn(arena, h);
+  table.delete(h);
+  return {
+    args: [ptr(hb)],
+    done: (status) => {
+      arena.release();
+      return status >>> 0;
+    },
+  };
 }
