@@ -80,6 +80,11 @@ export interface ClientOptions {
    * Without either, Negotiate uses NTLM only.
    */
   kdc?: KdcOption;
+  /**
+   * Kerberos: the service ticket lifetime to ask the KDC for, in seconds
+   * (default 10 hours; `TicketLifetimeSeconds` of the auth data).
+   */
+  ticketLifetimeSeconds?: number;
   /** The full `pAuthData` instead of username/domain/password. */
   authData?: unknown;
   /** The target SPN, e.g. `HTTP/web.contoso.com`. */
@@ -526,6 +531,9 @@ export function client(options: ClientOptions = {}): SecurityContext {
         Domain: options.domain ?? "",
         Password: options.password ?? "",
         ...(options.kdc !== undefined ? { Kdc: options.kdc } : {}),
+        ...(options.ticketLifetimeSeconds !== undefined
+          ? { TicketLifetimeSeconds: options.ticketLifetimeSeconds }
+          : {}),
       }
       : null);
   return new SecurityContext(

@@ -105,3 +105,56 @@ Deno.test({
       }
     }, { smb: true }),
 });
+
+Deno.test({
+  name:
+    "smb re-authentication: a Kerberos ticket that runs out (STATUS_NETWORK_SESSION_EXPIRED), and the session goes on",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withSambaDc([USER], [], async (dc) => {
+      const LIFETIME = 5;
+      for (const pkg of ["Kerberos", "Negotiate"]) {
+        const wire = tap();
+        const smb = await SmbSession.connect({
+          package: pkg,
+          username: USER.user,
+          domain: AD.domain,
+          password: USER.password,
+          target: `cifs/${AD.dc}.${AD.dnsDomain}`,
+          kdc: dc.kdc,
+          ticketLifetimeSeconds: LIFETIME,
+          host: HOST,
+          port: dc.smbPort,
+          timeoutMs: TIMEOUT,
+          connect: wire.connect,
+        });
+        try {
+          const rpc = await RpcClient.connect({
+            host: HOST,
+            port: dc.smbPort,
+            iface: SAMR,
+            timeoutMs: TIMEOUT,
+            connect: sessionPipe(smb, "samr"),
+          });
+          assert.equal(await domainSidOver(rpc, AD.domain), dc.domainSid);
+          const setups = wire.sent.filter((m) => commandOf(m) === SESSION_SETUP)
+            .length;
+          // Past the ticket's end (and the KDC's and server's clocks' second).
+          await new Promise((r) => setTimeout(r, (LIFETIME + 2) * 1000));
+          assert.equal(await domainSidOver(rpc, AD.domain), dc.domainSid, pkg);
+          const expired = wire.received.filter((m) =>
+            new DataView(m.buffer, m.byteOffset).getUint32(8, true) ===
+              0xc000035c
+          );
+          assert.ok(expired.length >= 1, `${pkg}: the server said expired`);
+          const again = wire.sent.filter((m) => commandOf(m) === SESSION_SETUP);
+          assert.ok(again.length > setups, `${pkg}: authenticated again`);
+          assert.ok(again.slice(setups).every(isSigned), `${pkg}: signed`);
+          rpc.close();
+        } finally {
+          await smb.close();
+        }
+      }
+    }, { smb: true }),
+});

@@ -13,6 +13,9 @@ import type { KerberosClientTicket } from "./evidence.ts";
  * `pAuthData` of Kerberos (outbound): `SEC_WINNT_AUTH_IDENTITY`-shaped, plus where the
  * realm's KDC is.
  */
+/** The ticket lifetime asked of the KDC by default: 10 hours. */
+export const TICKET_LIFETIME_MS = 10 * 3600_000;
+
 export interface KerberosAuthData {
   /** The user: `alice`, `alice@EXAMPLE.COM` or `EXAMPLE\alice`. */
   User?: string;
@@ -46,6 +49,13 @@ export interface KerberosAuthData {
   KdcTransport?: KdcTransport;
   /** Milliseconds to wait for each KDC exchange (default 10,000). */
   KdcTimeoutMs?: number;
+  /**
+   * The lifetime asked of the KDC for service tickets, in seconds (default 10
+   * hours; the KDC's policy may give less), as GSSAPI's `time_req`: the service
+   * may end the session when the ticket ends (SMB servers do). The TGT is asked
+   * for 10 hours (Heimdal refuses TGS requests with TGTs of a few minutes).
+   */
+  TicketLifetimeSeconds?: number;
   /**
    * Delegate in every context this credential initiates, as if each asked for
    * `ISC_REQ_DELEGATE`: the way to delegate through

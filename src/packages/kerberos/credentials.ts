@@ -43,6 +43,7 @@ import type { PkinitIdentity } from "./pkinit_identity.ts";
 import type { AnonymousPkinit } from "./pkinit_anonymous.ts";
 
 export type { KerberosAuthData, KerberosFastArmor } from "./auth_data.ts";
+import { TICKET_LIFETIME_MS } from "./auth_data.ts";
 
 /** A credential's FAST settings (from `FastArmor`). */
 export interface FastSettings {
@@ -167,6 +168,8 @@ export class KerberosCredential implements PackageCredential {
   #routes = new Map<string, string>();
   /** Delegate in every context, as if `ISC_REQ_DELEGATE` were asked (`Delegate`). */
   readonly delegate: boolean;
+  /** The service ticket lifetime asked of the KDC (`TicketLifetimeSeconds`), in ms. */
+  lifetimeMs: number = TICKET_LIFETIME_MS;
   /** Whom this credential acts as through S4U (`Impersonate`), or null. */
   impersonate: ImpersonatedUser | null = null;
   #evidence: CachedTicket | null = null;

@@ -19,6 +19,7 @@ import { acquireWithCertificate } from "./pkinit_acquire.ts";
 import { splitIdentity } from "./messages_principal.ts";
 import { acquireAnonymous } from "./pkinit_anonymous.ts";
 import { type KerberosAuthData, KerberosCredential } from "./credentials.ts";
+import { TICKET_LIFETIME_MS } from "./auth_data.ts";
 
 /**
  * The credential of a client who delegated its TGT to us (`DelegatedFrom`): that TGT
@@ -56,6 +57,18 @@ function acquireFromDelegation(
   );
   cred.tgt = t;
   return cred;
+}
+
+/** `TicketLifetimeSeconds` in ms, checked: a positive number of seconds. */
+function lifetimeOf(seconds: unknown): number {
+  if (seconds === undefined) return TICKET_LIFETIME_MS;
+  if (typeof seconds !== "number" || !(seconds >= 1) || seconds > 2 ** 31) {
+    throw new SspiError(
+      SEC_E_NO_CREDENTIALS,
+      "TicketLifetimeSeconds must be a number of seconds, at least 1",
+    );
+  }
+  return Math.floor(seconds) * 1000;
 }
 
 /**
@@ -136,6 +149,7 @@ export function acquireKerberosCredential(
   );
   if (keys) cred.useKeys(keys);
   try {
+    cred.lifetimeMs = lifetimeOf(d.TicketLifetimeSeconds);
     cred.fast = fastSettingsOf(d, realm, transport, req.use);
   } catch (e) {
     cred.dispose();

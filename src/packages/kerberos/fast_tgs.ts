@@ -46,6 +46,7 @@ import {
   decoded,
   finish,
   kdcFailure,
+  lifetimeFor,
   send,
   tgsApReq,
   type TgsExtras,
@@ -86,7 +87,7 @@ export async function fastTgsExchange(
   const what = extra.what ?? "TGS-REQ";
   const n = randomUint(31);
   const bodyDer = encodeKdcReqBody({
-    ...body(realm, sname, n),
+    ...body(realm, sname, n, undefined, lifetimeFor(cred, sname)),
     kdcOptions,
     additionalTickets: extra.additionalTickets,
   });

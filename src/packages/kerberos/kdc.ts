@@ -64,6 +64,7 @@ import {
   etypeInfo,
   finish,
   kdcFailure,
+  lifetimeFor,
   send,
   tgsApReq,
   type TgsExtras,
@@ -256,7 +257,7 @@ export async function tgsExchange(
   const realm = tgtRealmOf(tgt) ?? tgt.crealm;
   const n = randomUint(31);
   const reqBody = {
-    ...body(realm, sname, n),
+    ...body(realm, sname, n, undefined, lifetimeFor(cred, sname)),
     kdcOptions,
     additionalTickets: extra.additionalTickets,
   };

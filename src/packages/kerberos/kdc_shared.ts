@@ -68,6 +68,7 @@ import {
   PA_ETYPE_INFO2,
 } from "./constants.ts";
 import type { CachedTicket, KerberosCredential } from "./credentials.ts";
+import { TICKET_LIFETIME_MS } from "./auth_data.ts";
 import { KdcUnreachableError } from "./transport.ts";
 
 /**
@@ -86,7 +87,6 @@ const ETYPES = [
 ];
 
 /** How long a requested ticket should last (the KDC's policy may shorten it). */
-const LIFETIME_MS = 10 * 3600_000;
 
 /** The last authenticator time handed out, in microseconds since the epoch. */
 let lastAuthenticatorMicros = 0;
@@ -226,19 +226,33 @@ export function userKey(
   }
 }
 
+/**
+ * The lifetime to ask for a ticket to `sname`: the credential's for a service
+ * ticket, the default for a TGT (renewed, or another realm's).
+ */
+export function lifetimeFor(
+  cred: KerberosCredential,
+  sname: PrincipalName,
+): number {
+  return sname.nameString[0] === "krbtgt"
+    ? TICKET_LIFETIME_MS
+    : cred.lifetimeMs;
+}
+
 /** The KDC-REQ-BODY fields both exchanges share. */
 export function body(
   realm: string,
   sname: PrincipalName,
   n: number,
   cname?: PrincipalName,
+  lifetimeMs = TICKET_LIFETIME_MS,
 ): KdcReqBody {
   return {
     kdcOptions: KDC_OPT_FORWARDABLE | KDC_OPT_CANONICALIZE,
     cname,
     realm,
     sname,
-    till: new Date(Date.now() + LIFETIME_MS),
+    till: new Date(Date.now() + lifetimeMs),
     nonce: n,
     etype: ETYPES,
   };
