@@ -9,13 +9,13 @@ import type { KdcTransport } from "./transport.ts";
 import type { KdcOption } from "./kdc_realms.ts";
 import type { KerberosClientTicket } from "./evidence.ts";
 
+/** The ticket lifetime asked of the KDC by default: 10 hours. */
+export const TICKET_LIFETIME_MS = 10 * 3600_000;
+
 /**
  * `pAuthData` of Kerberos (outbound): `SEC_WINNT_AUTH_IDENTITY`-shaped, plus where the
  * realm's KDC is.
  */
-/** The ticket lifetime asked of the KDC by default: 10 hours. */
-export const TICKET_LIFETIME_MS = 10 * 3600_000;
-
 export interface KerberosAuthData {
   /** The user: `alice`, `alice@EXAMPLE.COM` or `EXAMPLE\alice`. */
   User?: string;
