@@ -12,8 +12,6 @@ import type { SspiError } from "../../src/sspi/errors.ts";
 import {
   acquireKrb,
   keytabPath,
-  KRB_USER,
-  REALM,
   SERVICE,
   userAuthData,
   withKdc,
@@ -35,12 +33,11 @@ Deno.test("kerberos TicketLifetimeSeconds: the service ticket lives as long as a
     for (const [asked, want] of [[90, 90], [undefined, 36000]] as const) {
       const c = client({
         package: "Kerberos",
-        username: KRB_USER.user,
-        domain: REALM,
-        password: KRB_USER.password,
-        kdc: kdc.kdc,
+        authData: {
+          ...userAuthData(kdc),
+          ...(asked ? { TicketLifetimeSeconds: asked } : {}),
+        },
         target: SERVICE,
-        ...(asked ? { ticketLifetimeSeconds: asked } : {}),
       });
       const s = server({
         package: "Kerberos",

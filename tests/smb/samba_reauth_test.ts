@@ -10,7 +10,8 @@ import { RpcClient } from "../../src/rpc/client.ts";
 import { sessionPipe } from "../../src/smb/pipe.ts";
 import { SmbSession } from "../../src/smb/session.ts";
 import { isTransformed } from "../../src/smb/wire_transform.ts";
-import { AD, withSambaDc } from "../peers/samba_ad.ts";
+import { AD, type SambaDc, withSambaDc } from "../peers/samba_ad.ts";
+import type { SmbSessionOptions } from "../../src/smb/options.ts";
 import { domainSidOver, SAMR } from "../rpc/_samr.ts";
 import { commandOf, isSigned, tap } from "./_tap.ts";
 
@@ -18,6 +19,27 @@ const HOST = "127.0.0.1";
 const TIMEOUT = 15_000;
 const USER = { user: "reauthuser", password: "Reauth!Passw0rd1" };
 const SESSION_SETUP = 1;
+
+/** A session of the test user through `pkg`, watched by `wire`, as `extra` says. */
+function connectAs(
+  dc: SambaDc,
+  wire: ReturnType<typeof tap>,
+  pkg: string,
+  extra: Partial<SmbSessionOptions>,
+): Promise<SmbSession> {
+  return SmbSession.connect({
+    package: pkg,
+    username: USER.user,
+    domain: AD.domain,
+    password: USER.password,
+    target: `cifs/${AD.dc}.${AD.dnsDomain}`,
+    host: HOST,
+    port: dc.smbPort,
+    timeoutMs: TIMEOUT,
+    connect: wire.connect,
+    ...extra,
+  });
+}
 
 Deno.test({
   name:
@@ -39,19 +61,10 @@ Deno.test({
           encrypt ? " encrypted" : ""
         }`;
         const wire = tap();
-        const smb = await SmbSession.connect({
-          package: pkg,
-          username: USER.user,
-          domain: AD.domain,
-          password: USER.password,
-          target: `cifs/${AD.dc}.${AD.dnsDomain}`,
+        const smb = await connectAs(dc, wire, pkg, {
           ...(kdc ? { kdc: dc.kdc } : {}),
           dialects: [dialect],
           encrypt,
-          host: HOST,
-          port: dc.smbPort,
-          timeoutMs: TIMEOUT,
-          connect: wire.connect,
         });
         try {
           const rpc = () =>
@@ -116,18 +129,9 @@ Deno.test({
       const LIFETIME = 5;
       for (const pkg of ["Kerberos", "Negotiate"]) {
         const wire = tap();
-        const smb = await SmbSession.connect({
-          package: pkg,
-          username: USER.user,
-          domain: AD.domain,
-          password: USER.password,
-          target: `cifs/${AD.dc}.${AD.dnsDomain}`,
+        const smb = await connectAs(dc, wire, pkg, {
           kdc: dc.kdc,
           ticketLifetimeSeconds: LIFETIME,
-          host: HOST,
-          port: dc.smbPort,
-          timeoutMs: TIMEOUT,
-          connect: wire.connect,
         });
         try {
           const rpc = await RpcClient.connect({
