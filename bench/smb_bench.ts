@@ -3,7 +3,8 @@
  * reading a 64 KiB file from a throwaway Samba AD DC's NETLOGON share: with a new
  * session each time (connect, negotiate SMB 3.1.1, Negotiate over NTLM, tree
  * connect, open, read, close, log off), and on a session kept open; and a 1 MiB
- * file on a kept session. Skipped with a
+ * file on a kept session; both sizes again on encrypted sessions (both clients
+ * requiring encryption: AES-128-GCM, Samba's first choice). Skipped with a
  * note where Samba or libsmbclient is missing.
  *
  * @module
@@ -30,8 +31,9 @@ const FILE = "bench.bin";
 const BIG = "bench1m.bin";
 
 /** A session of the bench user. */
-function session(dc: SambaDc): Promise<SmbSession> {
+function session(dc: SambaDc, encrypt = false): Promise<SmbSession> {
   return SmbSession.connect({
+    encrypt,
     host: "127.0.0.1",
     port: dc.smbPort,
     username: USER.user,
@@ -66,8 +68,16 @@ export async function smbRows(
     }
     await writeAsAdmin(dc, "NETLOGON", BIG, big);
     let peer: SmbClientFfi | undefined;
+    let sealedPeer: SmbClientFfi | undefined;
     try {
       peer = openSmbClientFfi(AD.domain, USER.user, USER.password, dc.smbPort);
+      sealedPeer = openSmbClientFfi(
+        AD.domain,
+        USER.user,
+        USER.password,
+        dc.smbPort,
+        true,
+      );
     } catch (e) {
       console.log(
         `libsmbclient not available (${
@@ -78,6 +88,8 @@ export async function smbRows(
     const url = `smb://127.0.0.1/NETLOGON/${FILE}`;
     const kept = await session(dc);
     const tree = await kept.treeConnect("NETLOGON");
+    const sealed = await session(dc, true);
+    const sealedTree = await sealed.treeConnect("NETLOGON");
     try {
       await run(
         "SMB: portable vs Samba's libsmbclient 4.17 (C, through FFI), against Samba's AD DC",
@@ -114,11 +126,29 @@ export async function smbRows(
                 )),
             peerName: "libsmbclient",
           },
+          ...[[FILE, "64 KiB", 1 << 17], [BIG, "1 MiB", 2 << 20]].map((
+            [file, size, buf],
+          ) => ({
+            label:
+              `open, read ${size}, close on a kept session (encrypted, AES-128-GCM)`,
+            ours: async () =>
+              void await readFile(sealed, sealedTree, file as string),
+            peer: sealedPeer &&
+              (() =>
+                void sealedPeer!.readFile(
+                  `smb://127.0.0.1/NETLOGON/${file}`,
+                  buf as number,
+                  true,
+                )),
+            peerName: "libsmbclient (encryption required)",
+          })),
         ],
       );
     } finally {
       await kept.close();
+      await sealed.close();
       peer?.close();
+      sealedPeer?.close();
     }
   }, { smb: true });
 }

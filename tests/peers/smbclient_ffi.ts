@@ -24,6 +24,10 @@ const SYMBOLS = {
     parameters: ["pointer", "i32"],
     result: "void",
   },
+  smbc_setOptionSmbEncryptionLevel: {
+    parameters: ["pointer", "i32"],
+    result: "void",
+  },
   smbc_setFunctionAuthData: {
     parameters: ["pointer", "function"],
     result: "void",
@@ -61,14 +65,16 @@ function fn<const D extends Deno.ForeignFunction>(
 }
 
 /**
- * Opens libsmbclient with `user` of `domain` and `password`, connecting to `port`;
- * throws when the library is missing.
+ * Opens libsmbclient with `user` of `domain` and `password`, connecting to `port`
+ * (with `encrypt`, requiring SMB encryption: `SMBC_ENCRYPTLEVEL_REQUIRE`); throws
+ * when the library is missing.
  */
 export function openSmbClientFfi(
   domain: string,
   user: string,
   password: string,
   port: number,
+  encrypt = false,
 ): SmbClientFfi {
   const lib = Deno.dlopen(SMBCLIENT_LIBRARY, SYMBOLS);
   const s = lib.symbols;
@@ -77,6 +83,7 @@ export function openSmbClientFfi(
   s.smbc_setDebug(ctx, Number(Deno.env.get("SMBC_DEBUG") ?? 0));
   s.smbc_setPort(ctx, port);
   s.smbc_setOptionNoAutoAnonymousLogin(ctx, 1);
+  if (encrypt) s.smbc_setOptionSmbEncryptionLevel(ctx, 2);
   // libsmbclient asks for the credentials of each server through a callback that
   // fills its buffers (workgroup, user, password), C strings of bounded size.
   const auth = new Deno.UnsafeCallback(
