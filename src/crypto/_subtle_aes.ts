@@ -66,12 +66,28 @@ export class SubtleAesGcm {
     data: Uint8Array,
     tag: Uint8Array,
   ): Promise<boolean> {
+    const plain = await this.decrypted(nonce, aad, data, tag);
+    if (!plain) return false;
+    data.set(plain);
+    plain.fill(0);
+    return true;
+  }
+
+  /**
+   * The plaintext of the ciphertext `data` (left as it is) in a new array, once
+   * `tag` has verified over `aad` and `data`; null when it does not.
+   */
+  async decrypted(
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    data: Uint8Array,
+    tag: Uint8Array,
+  ): Promise<Uint8Array | null> {
     const both = new Uint8Array(data.length + 16);
     both.set(data);
     both.set(tag, data.length);
-    let plain: Uint8Array;
     try {
-      plain = new Uint8Array(
+      return new Uint8Array(
         await crypto.subtle.decrypt(
           { name: "AES-GCM", iv: b(nonce), additionalData: b(aad) },
           await this.#get(),
@@ -80,13 +96,10 @@ export class SubtleAesGcm {
       );
     } catch (e) {
       if (e instanceof DOMException && e.name === "OperationError") {
-        return false;
+        return null;
       }
       throw e;
     }
-    data.set(plain);
-    plain.fill(0);
-    return true;
   }
 
   /** AES-GMAC: the GCM tag of `aad` over no plaintext. */

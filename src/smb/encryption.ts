@@ -133,12 +133,12 @@ export function smbCipher(
       return frame;
     },
     async open(t) {
-      const data = t.data.slice();
       const nonce = t.nonce.subarray(0, nonceLength);
-      const ok = inn.big && data.length >= SUBTLE_AES_MIN
-        ? await inn.big.open(nonce, t.aad, data, t.tag)
-        : inn.small.decrypt(nonce, t.aad, data, t.tag);
-      return ok ? data : null;
+      if (inn.big && t.data.length >= SUBTLE_AES_MIN) {
+        return await inn.big.decrypted(nonce, t.aad, t.data, t.tag);
+      }
+      const data = t.data.slice();
+      return inn.small.decrypt(nonce, t.aad, data, t.tag) ? data : null;
     },
     wipe() {
       for (const a of [out, inn]) {
