@@ -2,8 +2,11 @@
  * Named pipes over SMB2 (`\\host\IPC$\<name>`) as byte streams, and the connector
  * that gives DCE/RPC its `ncacn_np` transport: `RpcClient.connect({ ..., connect:
  * namedPipe({ pipe: "samr", ...credentials }) })` sets up a signed SMB session
- * (Negotiate by default), connects IPC$, opens the pipe and carries the RPC PDUs in
- * SMB2 WRITEs and READs, as Windows' RPC runtime does over SMB.
+ * (Negotiate by default), connects IPC$, opens the pipe and carries the RPC PDUs as
+ * Windows' RPC runtime does over SMB: a request and its answer in one
+ * `FSCTL_PIPE_TRANSCEIVE` (MS-SMB2 3.2.4.20.4), one round trip; what has no
+ * answer (further fragments, AUTH3) in SMB2 WRITEs, the rest of a long answer in
+ * READs.
  *
  * @module
  */
@@ -27,6 +30,10 @@ import {
   STATUS_BUFFER_OVERFLOW,
   writeRequest,
 } from "./wire.ts";
+import { ioctlRequest, readIoctl, SMB2_IOCTL } from "./wire_ioctl.ts";
+
+/** The control that writes a message to a pipe and reads its answer. */
+const FSCTL_PIPE_TRANSCEIVE = 0x0011c017;
 
 /** A pipe's reads and writes: one credit each (RPC fragments are smaller). */
 const PIPE_IO = SMB2_CREDIT_BYTES;
@@ -41,14 +48,20 @@ const ENDED: ReadonlySet<number> = new Set([
 /**
  * An open named pipe: writes are SMB2 WRITEs, reads SMB2 READs (a message longer
  * than one read comes in several, `STATUS_BUFFER_OVERFLOW` then the rest). Usable as
- * an `RpcStream`. `close()` closes the pipe and disconnects its tree, and ends the
- * session too when the pipe owns it (the `namedPipe` connector's).
+ * an `RpcStream`. With `transceive` (the RPC connectors'), the last write before a
+ * read waits for that read and goes with it in one `FSCTL_PIPE_TRANSCEIVE`; a write
+ * that another write follows goes as it is (so does one pending at `close()`).
+ * `close()` closes the pipe and disconnects its tree, and ends the session too
+ * when the pipe owns it (the `namedPipe` connector's).
  */
 export class SmbPipe implements RpcStream {
   readonly #smb: SmbSession;
   readonly #tree: number;
   readonly #fileId: Uint8Array;
   readonly #ownsSession: boolean;
+  readonly #transceive: boolean;
+  /** With `transceive`: the last write, sent with the next read. */
+  #pending: Uint8Array | null = null;
   #left: Uint8Array = new Uint8Array(0);
   #closed = false;
   #done: Promise<void> = Promise.resolve();
@@ -59,15 +72,37 @@ export class SmbPipe implements RpcStream {
     tree: number,
     fileId: Uint8Array,
     ownsSession = false,
+    transceive = false,
   ) {
     this.#smb = smb;
     this.#tree = tree;
     this.#fileId = fileId;
     this.#ownsSession = ownsSession;
+    this.#transceive = transceive;
   }
 
-  /** Writes all of `b`, in writes of at most the server's size. */
+  /**
+   * Writes all of `b`, in writes of at most the server's size (with `transceive`,
+   * a message that fits one is kept for the next read).
+   */
   async write(b: Uint8Array): Promise<number> {
+    await this.#flush();
+    if (this.#transceive && b.length > 0 && b.length <= PIPE_IO) {
+      this.#pending = b.slice();
+      return b.length;
+    }
+    await this.#writeAll(b);
+    return b.length;
+  }
+
+  /** Sends the write kept for a read, as a plain write. */
+  async #flush(): Promise<void> {
+    const p = this.#pending;
+    this.#pending = null;
+    if (p) await this.#writeAll(p);
+  }
+
+  async #writeAll(b: Uint8Array): Promise<void> {
     for (let at = 0; at < b.length;) {
       const part = b.subarray(at, at + PIPE_IO);
       const [, m] = await this.#smb.exchange(
@@ -81,29 +116,52 @@ export class SmbPipe implements RpcStream {
       }
       at += n;
     }
-    return b.length;
   }
 
   /** Reads into `b`; null once the pipe has ended. */
   async read(b: Uint8Array): Promise<number | null> {
     if (this.#left.length === 0) {
       if (this.#closed) return null;
-      let m: Uint8Array;
+      const input = this.#pending;
+      this.#pending = null;
+      let data: Uint8Array | null;
       try {
-        [, m] = await this.#smb.exchange(
-          SMB2_READ,
-          (h) => readRequest(h, this.#fileId, PIPE_IO),
-          this.#tree,
-          [STATUS_BUFFER_OVERFLOW],
-        );
+        if (input) {
+          // The message and its answer in one round trip.
+          const [, m] = await this.#smb.exchange(
+            SMB2_IOCTL,
+            (h) =>
+              ioctlRequest(
+                h,
+                FSCTL_PIPE_TRANSCEIVE,
+                this.#fileId,
+                input,
+                PIPE_IO,
+              ),
+            this.#tree,
+            [STATUS_BUFFER_OVERFLOW],
+            PIPE_IO,
+          );
+          data = readIoctl(m, FSCTL_PIPE_TRANSCEIVE);
+        } else {
+          const [, m] = await this.#smb.exchange(
+            SMB2_READ,
+            (h) => readRequest(h, this.#fileId, PIPE_IO),
+            this.#tree,
+            [STATUS_BUFFER_OVERFLOW],
+          );
+          data = readRead(m);
+        }
       } catch (e) {
         if (e instanceof SmbStatusError && ENDED.has(e.ntStatus)) return null;
         throw e;
       }
-      const data = readRead(m);
       // An empty answer would have the caller read again and again.
       if (!data || data.length === 0 || data.length > PIPE_IO) {
-        throw malformed(this.#smb.where, "malformed READ answer");
+        throw malformed(
+          this.#smb.where,
+          `malformed ${input ? "FSCTL_PIPE_TRANSCEIVE" : "READ"} answer`,
+        );
       }
       this.#left = data;
     }
@@ -122,6 +180,7 @@ export class SmbPipe implements RpcStream {
     this.#closed = true;
     this.#left = new Uint8Array(0);
     this.#done = (async () => {
+      await this.#flush().catch(() => {});
       await this.#smb.exchange(
         SMB2_CLOSE,
         (h) => closeRequest(h, this.#fileId),
@@ -141,13 +200,15 @@ export class SmbPipe implements RpcStream {
 /**
  * Opens the named pipe `name` (`"samr"`, `"lsarpc"`, `"srvsvc"`, `"netlogon"`...) on
  * a connected `IPC$` tree; `STATUS_OBJECT_NAME_NOT_FOUND` when the server has no
- * such pipe.
+ * such pipe. `transceive`: see {@linkcode SmbPipe} (for request/answer protocols
+ * such as RPC).
  */
 export async function openPipe(
   smb: SmbSession,
   tree: number,
   name: string,
   ownsSession = false,
+  transceive = false,
 ): Promise<SmbPipe> {
   if (smb.shareType(tree) !== SMB2_SHARE_TYPE_PIPE) {
     throw new RangeError(`tree ${tree} is not a connected pipe share (IPC$)`);
@@ -159,7 +220,7 @@ export async function openPipe(
   );
   const created = readCreate(m);
   if (!created) throw malformed(smb.where, "malformed CREATE answer");
-  return new SmbPipe(smb, tree, created.fileId, ownsSession);
+  return new SmbPipe(smb, tree, created.fileId, ownsSession, transceive);
 }
 
 /** Options of {@linkcode namedPipe}: the pipe, and the SMB session's credentials. */
@@ -195,7 +256,7 @@ export function namedPipe(options: NamedPipeOptions): RpcConnector {
     const smb = await SmbSession.connect({ ...options, host, port });
     try {
       const tree = await smb.treeConnect("IPC$");
-      return await openPipe(smb, tree, options.pipe, true);
+      return await openPipe(smb, tree, options.pipe, true, true);
     } catch (e) {
       await smb.close();
       throw e;
@@ -214,7 +275,7 @@ export function sessionPipe(smb: SmbSession, pipe: string): RpcConnector {
   return async () => {
     const tree = await smb.treeConnect("IPC$");
     try {
-      return await openPipe(smb, tree, pipe, false);
+      return await openPipe(smb, tree, pipe, false, true);
     } catch (e) {
       await smb.treeDisconnect(tree).catch(() => {});
       throw e;

@@ -3,7 +3,7 @@
  * connector (no socket): it negotiates 2.1, sets the session up with this
  * project's NTLM acceptor (raw NTLMSSP), signs its answers with the session key,
  * (again on a re-authentication, its key kept), and answers TREE_CONNECT, CREATE,
- * READ and WRITE, or lets a test's `answer` hook
+ * READ, WRITE and a pipe's IOCTL (transceive), or lets a test's `answer` hook
  * replace an answer with what a misbehaving server would send: interim answers,
  * oplock breaks, no credits, other commands, compounded or unsigned answers,
  * oversized frames, silence.
@@ -180,6 +180,21 @@ export function fakeSmbServer(answer?: AnswerHook): {
                 new DataView(req.buffer).getUint32(64 + 4, true),
                 true,
               );
+            }),
+          }];
+        case 11: // IOCTL (FSCTL_PIPE_TRANSCEIVE): "hello"
+          return [{
+            command,
+            body: body(48 + 5, (v, b) => {
+              v.setUint16(0, 49, true);
+              v.setUint32(
+                4,
+                new DataView(req.buffer).getUint32(68, true),
+                true,
+              );
+              v.setUint32(32, 112, true);
+              v.setUint32(36, 5, true);
+              b.set(new TextEncoder().encode("hello"), 48);
             }),
           }];
         default: // CLOSE, TREE_DISCONNECT, LOGOFF: an empty success

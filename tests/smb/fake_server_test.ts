@@ -5,7 +5,10 @@
 // command, a compounded answer, an oversized frame are SEC_E_INVALID_TOKEN; an
 // unsigned answer SEC_E_MESSAGE_ALTERED; a silent server a timeout; a guest
 // session and a wrong password SEC_E_LOGON_DENIED; a pipe message longer than a
-// read comes in two (STATUS_BUFFER_OVERFLOW); an expired session
+// read comes in two (STATUS_BUFFER_OVERFLOW), and in transceive mode a write
+// waits for the read and goes with it (FSCTL_PIPE_TRANSCEIVE), an overflowing
+// transceive answer is read on, a write another follows or close() finds goes
+// as a WRITE; an expired session
 // (STATUS_NETWORK_SESSION_EXPIRED) authenticates again, signed, and the request
 // goes again (the credentials kept for it never shown), and a refused
 // re-authentication ends the session. Each failure
@@ -24,6 +27,8 @@ import {
 import { type AnswerHook, FAKE_USER, fakeSmbServer } from "./_fake_server.ts";
 
 const READ = 8;
+const WRITE = 9;
+const IOCTL = 11;
 const TREE_CONNECT = 3;
 const le16 = (m: Uint8Array, o: number) => m[o] | (m[o + 1] << 8);
 
@@ -158,6 +163,48 @@ Deno.test("smb fake server: misbehaving answers are SSPI statuses and end the se
     assert.ok(smb.closed, what);
     await assert.rejects(smb.treeConnect(), SspiError, `${what}: afterwards`);
   }
+});
+
+Deno.test("smb fake server: a pipe in transceive mode: a write kept for the read, an overflowing answer read on", async () => {
+  let ioctls = 0;
+  const { fake, session } = connect(on(IOCTL, (_req, usual) => {
+    if (++ioctls > 1) return usual;
+    // The first answer does not fit: STATUS_BUFFER_OVERFLOW and its first bytes.
+    const body = usual[0].body.slice(0, 48 + 3);
+    new DataView(body.buffer).setUint32(36, 3, true);
+    return [{ ...usual[0], status: 0x80000005, body }];
+  }));
+  const smb = await session;
+  const pipe = await openPipe(
+    smb,
+    await smb.treeConnect(),
+    "samr",
+    false,
+    true,
+  );
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+  const b = new Uint8Array(16);
+  // Two writes: the first goes as a WRITE, the second with the read.
+  await pipe.write(enc.encode("first"));
+  await pipe.write(enc.encode("second"));
+  assert.equal(dec.decode(b.subarray(0, (await pipe.read(b))!)), "hel");
+  // The rest of an overflowing answer: a READ.
+  assert.equal(dec.decode(b.subarray(0, (await pipe.read(b))!)), "hello");
+  // A write then a read: one IOCTL.
+  await pipe.write(enc.encode("third"));
+  assert.equal(dec.decode(b.subarray(0, (await pipe.read(b))!)), "hello");
+  // A write left at close goes before the CLOSE.
+  await pipe.write(enc.encode("last"));
+  pipe.close();
+  await pipe.closed;
+  await smb.close();
+  const after = fake.requests.slice(5).map((m) => le16(m, 12));
+  assert.deepEqual(after, [WRITE, IOCTL, READ, IOCTL, WRITE, 6, 4, 2]);
+  const ioctl = fake.requests.find((m) => le16(m, 12) === IOCTL)!;
+  const v = new DataView(ioctl.buffer);
+  assert.equal(v.getUint32(68, true), 0x0011c017, "FSCTL_PIPE_TRANSCEIVE");
+  assert.equal(dec.decode(ioctl.subarray(120)), "second");
 });
 
 Deno.test("smb fake server: no credits, a guest session and a wrong password", async () => {

@@ -4,7 +4,7 @@
 // SSPI context (`reauthenticate()`, what a STATUS_NETWORK_SESSION_EXPIRED answer
 // triggers): the SESSION_SETUP requests go signed or sealed, Samba takes them,
 // and a SAMR call through a pipe opened before goes on working, as does a pipe
-// opened after.
+// opened after; each RPC request and answer in one FSCTL_PIPE_TRANSCEIVE.
 import assert from "node:assert/strict";
 import { RpcClient } from "../../src/rpc/client.ts";
 import { sessionPipe } from "../../src/smb/pipe.ts";
@@ -19,6 +19,8 @@ const HOST = "127.0.0.1";
 const TIMEOUT = 15_000;
 const USER = { user: "reauthuser", password: "Reauth!Passw0rd1" };
 const SESSION_SETUP = 1;
+const READ = 8;
+const IOCTL = 11;
 
 /** A session of the test user through `pkg`, watched by `wire`, as `extra` says. */
 function connectAs(
@@ -112,6 +114,23 @@ Deno.test({
             `${what}: a pipe opened after`,
           );
           after.close();
+          // Each RPC request and its answer went in one FSCTL_PIPE_TRANSCEIVE,
+          // no pipe READ needed (the answers are short).
+          if (!encrypt) {
+            const transceives = wire.sent.filter((m) =>
+              commandOf(m) === IOCTL &&
+              new DataView(m.buffer, m.byteOffset).getUint32(68, true) ===
+                0x0011c017
+            );
+            assert.ok(transceives.length >= 6, `${what}: transceived`);
+            assert.equal(
+              wire.sent.filter((m) =>
+                commandOf(m) === READ
+              ).length,
+              0,
+              `${what}: no READ`,
+            );
+          }
         } finally {
           await smb.close();
         }
