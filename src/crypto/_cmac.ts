@@ -4,7 +4,7 @@
 // Subkeys and the working copy are wiped before returning.
 
 import { aesCbcInPlace, aesEncryptBlock } from "../wasm/aes.ts";
-import type { SubtleAesCbc } from "./_subtle_aes.ts";
+import { SUBTLE_AES_MIN, type SubtleAesCbc } from "./_subtle_aes.ts";
 
 /** Doubles a 16-byte block in GF(2^128) (RFC 4493 2.3), in place. */
 function double(b: Uint8Array): void {
@@ -64,4 +64,18 @@ export async function aesCmacSubtle(
   } finally {
     buf.fill(0);
   }
+}
+
+/**
+ * {@linkcode aesCmac} on the faster path for the message's size: WebAssembly
+ * below `SUBTLE_AES_MIN` bytes, WebCrypto's CBC (`cbc`, the same key) from it.
+ */
+export function aesCmacAsync(
+  key: Uint8Array,
+  cbc: SubtleAesCbc,
+  data: Uint8Array,
+): Promise<Uint8Array> {
+  return data.length >= SUBTLE_AES_MIN
+    ? aesCmacSubtle(key, cbc, data)
+    : Promise.resolve(aesCmac(key, data));
 }

@@ -17,11 +17,14 @@
  * @module
  */
 import { randomBytes } from "../crypto/mod.ts";
-import { SUBTLE_AES_MIN, SubtleAesGcm } from "../crypto/_subtle_aes.ts";
-import { AesCcm } from "../wasm/ccm.ts";
-import { AesGcm } from "../wasm/gcm.ts";
+import {
+  type AsyncAead,
+  AsyncAesCcm,
+  AsyncAesGcm,
+} from "../crypto/_aes_async.ts";
 import { label, smb3Kdf } from "./signing.ts";
 import {
+  SMB2_CIPHERS,
   SMB2_DIALECT_302,
   SMB2_DIALECT_311,
   SMB2_ENCRYPTION_AES128_CCM,
@@ -46,23 +49,6 @@ export interface SmbCipher {
 }
 
 /**
- * The AEAD of one direction: `AesGcm` or `AesCcm` in WebAssembly, and for GCM
- * the same key in WebCrypto for big messages.
- */
-interface Aead {
-  small: AesGcm | AesCcm;
-  big: SubtleAesGcm | null;
-}
-
-/** The cipher ids this client seals with. */
-const CIPHERS: readonly number[] = [
-  SMB2_ENCRYPTION_AES128_CCM,
-  SMB2_ENCRYPTION_AES128_GCM,
-  SMB2_ENCRYPTION_AES256_CCM,
-  SMB2_ENCRYPTION_AES256_GCM,
-];
-
-/**
  * The cipher of a session of `dialect` (3.0.2 or 3.1.1) with cipher id `cipher`,
  * the SSPI `sessionKey` (not kept) and, for 3.1.1, the pre-authentication hash.
  */
@@ -72,7 +58,7 @@ export function smbCipher(
   sessionKey: Uint8Array,
   preauth: Uint8Array | null,
 ): SmbCipher {
-  if (!CIPHERS.includes(cipher)) {
+  if (!SMB2_CIPHERS.includes(cipher)) {
     throw new RangeError(`no SMB cipher ${cipher}`);
   }
   const wide = cipher === SMB2_ENCRYPTION_AES256_CCM ||
@@ -97,11 +83,9 @@ export function smbCipher(
   }
   const base = new Uint8Array(wide ? Math.max(16, sessionKey.length) : 16);
   base.set(wide ? sessionKey : sessionKey.subarray(0, 16));
-  const derive = (l: Uint8Array, context: Uint8Array): Aead => {
+  const derive = (l: Uint8Array, context: Uint8Array): AsyncAead => {
     const k = smb3Kdf(base, l, context, wide ? 256 : 128);
-    const aead = gcm
-      ? { small: new AesGcm(k), big: new SubtleAesGcm(k) }
-      : { small: new AesCcm(k), big: null };
+    const aead = gcm ? new AsyncAesGcm(k) : new AsyncAesCcm(k);
     k.fill(0);
     return aead;
   };
@@ -122,29 +106,16 @@ export function smbCipher(
       const data = frame.subarray(SMB2_TRANSFORM_SIZE);
       data.set(m);
       const n = nonce.subarray(0, nonceLength);
-      const aad = t.subarray(20);
-      if (out.big && m.length >= SUBTLE_AES_MIN) {
-        frame.set(await out.big.seal(n, aad, data), 4);
-      } else {
-        const tag = new Uint8Array(16);
-        out.small.encrypt(n, aad, data, tag);
-        frame.set(tag, 4);
-      }
+      frame.set(await out.seal(n, t.subarray(20), data), 4);
       return frame;
     },
-    async open(t) {
+    open(t) {
       const nonce = t.nonce.subarray(0, nonceLength);
-      if (inn.big && t.data.length >= SUBTLE_AES_MIN) {
-        return await inn.big.decrypted(nonce, t.aad, t.data, t.tag);
-      }
-      const data = t.data.slice();
-      return inn.small.decrypt(nonce, t.aad, data, t.tag) ? data : null;
+      return inn.opened(nonce, t.aad, t.data, t.tag);
     },
     wipe() {
-      for (const a of [out, inn]) {
-        a.small.wipe();
-        a.big?.wipe();
-      }
+      out.wipe();
+      inn.wipe();
     },
   };
 }

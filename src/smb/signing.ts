@@ -12,14 +12,10 @@
  *
  * @module
  */
-import { aesCmac, aesCmacSubtle } from "../crypto/_cmac.ts";
-import {
-  SUBTLE_AES_MIN,
-  SubtleAesCbc,
-  SubtleAesGcm,
-} from "../crypto/_subtle_aes.ts";
+import { aesCmacAsync } from "../crypto/_cmac.ts";
+import { AsyncAesGcm } from "../crypto/_aes_async.ts";
+import { SubtleAesCbc } from "../crypto/_subtle_aes.ts";
 import { sha512 } from "../crypto/_sha512.ts";
-import { AesGcm } from "../wasm/gcm.ts";
 import { hmacSha256 } from "../crypto/mod.ts";
 import {
   SMB2_DIALECT_21,
@@ -98,8 +94,7 @@ export function smbSigner(
   }
   base.fill(0);
   if (dialect === SMB2_DIALECT_311 && algorithm === SMB2_SIGNING_AES_GMAC) {
-    const gcm = new AesGcm(key);
-    const big = new SubtleAesGcm(key);
+    const gcm = new AsyncAesGcm(key);
     key.fill(0);
     return {
       mac: (m) => {
@@ -107,23 +102,14 @@ export function smbSigner(
         const nonce = new Uint8Array(12);
         nonce.set(m.subarray(24, 32));
         nonce[8] = m[16] & 1;
-        if (m.length >= SUBTLE_AES_MIN) return big.gmac(nonce, m);
-        const tag = new Uint8Array(16);
-        gcm.encrypt(nonce, m, new Uint8Array(0), tag);
-        return Promise.resolve(tag);
+        return gcm.gmac(nonce, m);
       },
-      wipe: () => {
-        gcm.wipe();
-        big.wipe();
-      },
+      wipe: () => gcm.wipe(),
     };
   }
   const cbc = new SubtleAesCbc(key);
   return {
-    mac: (m) =>
-      m.length >= SUBTLE_AES_MIN
-        ? aesCmacSubtle(key, cbc, m)
-        : Promise.resolve(aesCmac(key, m)),
+    mac: (m) => aesCmacAsync(key, cbc, m),
     wipe: () => {
       key.fill(0);
       cbc.wipe();

@@ -3,7 +3,12 @@
 // (and RFC 4493's example 4); a changed byte is refused with the data unchanged;
 // a wiped key is a TypeError.
 import assert from "node:assert/strict";
-import { aesCmac, aesCmacSubtle } from "../../src/crypto/_cmac.ts";
+import {
+  aesCmac,
+  aesCmacAsync,
+  aesCmacSubtle,
+} from "../../src/crypto/_cmac.ts";
+import { AsyncAesCcm, AsyncAesGcm } from "../../src/crypto/_aes_async.ts";
 import { SubtleAesCbc, SubtleAesGcm } from "../../src/crypto/_subtle_aes.ts";
 import { fromHex, toHex } from "../../src/util/bytes.ts";
 import { AesGcm } from "../../src/wasm/gcm.ts";
@@ -81,5 +86,40 @@ Deno.test("subtle aes: CMAC's CBC pass through WebCrypto gives the same tags", a
       cbc.wipe();
       await assert.rejects(cbc.lastBlock(new Uint8Array(16)), TypeError);
     }
+  }
+});
+
+Deno.test("subtle aes: the async forms take either path by size and agree with WASM", async () => {
+  for (const n of [100, 65536, 150_000]) {
+    const key = rnd(16);
+    const nonce = rnd(12);
+    const aad = rnd(32);
+    const plain = rnd(n);
+    const wasm = new AesGcm(key);
+    const gcm = new AsyncAesGcm(key);
+    const data = plain.slice();
+    const tag = await gcm.seal(nonce, aad, data);
+    const want = plain.slice();
+    const wantTag = new Uint8Array(16);
+    wasm.encrypt(nonce, aad, want, wantTag);
+    assert.equal(toHex(data), toHex(want), `gcm ${n}`);
+    assert.equal(toHex(tag), toHex(wantTag), `gcm tag ${n}`);
+    assert.deepEqual(await gcm.opened(nonce, aad, data, tag), plain);
+    tag[0] ^= 1;
+    assert.equal(await gcm.opened(nonce, aad, data, tag), null);
+    assert.equal(
+      toHex(await aesCmacAsync(key, new SubtleAesCbc(key), plain)),
+      toHex(aesCmac(key, plain)),
+      `cmac ${n}`,
+    );
+    const ccm = new AsyncAesCcm(key);
+    const c = plain.slice();
+    const ccmTag = await ccm.seal(nonce.subarray(0, 11), aad, c);
+    assert.deepEqual(
+      await ccm.opened(nonce.subarray(0, 11), aad, c, ccmTag),
+      plain,
+    );
+    for (const k of [gcm, ccm]) k.wipe();
+    wasm.wipe();
   }
 });
