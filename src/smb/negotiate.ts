@@ -78,6 +78,20 @@ export interface Negotiated {
   validation: Validation | null;
 }
 
+/**
+ * A session's settings before its NEGOTIATE exchange: no dialect yet, one
+ * credit's worth of reads and writes.
+ */
+export const BEFORE_NEGOTIATION: Negotiated = Object.freeze({
+  dialect: 0,
+  cipher: 0,
+  signing: 0,
+  preauth: null,
+  maxRead: SMB2_CREDIT_BYTES,
+  maxWrite: SMB2_CREDIT_BYTES,
+  validation: null,
+});
+
 /** What validating a 3.0.2 negotiation sends, and expects back. */
 export interface Validation {
   /** The VALIDATE_NEGOTIATE_INFO request (from the NEGOTIATE request sent). */

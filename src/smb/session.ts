@@ -12,9 +12,10 @@
 import { SmbProtection } from "./protect.ts";
 import { type SetupResult, setUpSession } from "./setup.ts";
 import {
+  BEFORE_NEGOTIATION,
   negotiate,
+  type Negotiated,
   validateNegotiation,
-  type Validation,
 } from "./negotiate.ts";
 import { SMB2_IOCTL } from "./wire_ioctl.ts";
 import type { SmbSessionOptions } from "./options.ts";
@@ -109,23 +110,16 @@ export class SmbSession {
   #stream: RpcStream;
   #timeoutMs: number;
   #keys: SmbProtection;
-  /** The cipher the negotiation settled (0: none). */
-  #cipher = 0;
-  /** 3.0.2: the negotiation still to validate at the first tree connect. */
-  #validation: Validation | null = null;
-  /** The signing algorithm 3.1.1 chose (0 before 3.1.1: the dialect's own). */
-  #signing = 0;
-  #dialect = 0;
-  /** 3.1.1: the pre-authentication integrity hash so far (MS-SMB2 3.2.5.2). */
-  #preauth: Uint8Array | null = null;
+  /** What the NEGOTIATE exchange settled (dialect, cipher, sizes...). */
+  #n: Negotiated = BEFORE_NEGOTIATION;
+  /** 3.0.2: whether the first tree connect has validated the negotiation. */
+  #validated = false;
   #sessionId = 0n;
   #messageId = 0n;
   #credits = 1;
   #queue: Promise<unknown> = Promise.resolve();
   #busy = 0;
   #failure: SspiError | null = null;
-  #maxRead = 65536;
-  #maxWrite = 65536;
   #flags = 0;
   /** The connected trees' share types. */
   #shares = new Map<number, number>();
@@ -150,13 +144,13 @@ export class SmbSession {
 
   /** The dialect the server chose (`0x311`, `0x302` or `0x210`). */
   get dialect(): number {
-    return this.#dialect;
+    return this.#n.dialect;
   }
 
   /** How messages are signed: `"AES-GMAC"`, `"AES-CMAC"` or `"HMAC-SHA256"`. */
   get signingAlgorithm(): string {
-    if (this.#dialect === SMB2_DIALECT_21) return "HMAC-SHA256";
-    return this.#signing === SMB2_SIGNING_AES_GMAC ? "AES-GMAC" : "AES-CMAC";
+    if (this.#n.dialect === SMB2_DIALECT_21) return "HMAC-SHA256";
+    return this.#n.signing === SMB2_SIGNING_AES_GMAC ? "AES-GMAC" : "AES-CMAC";
   }
 
   /**
@@ -164,12 +158,12 @@ export class SmbSession {
    * MTU (multi-credit requests), else 64 KiB.
    */
   get maxReadSize(): number {
-    return this.#maxRead;
+    return this.#n.maxRead;
   }
 
   /** The largest write the server takes, bounded as reads are. */
   get maxWriteSize(): number {
-    return this.#maxWrite;
+    return this.#n.maxWrite;
   }
 
   /**
@@ -207,18 +201,11 @@ export class SmbSession {
     }, "SMB server");
     const smb = new SmbSession(stream, options.host, port, ms);
     try {
-      const n = await negotiate(
+      smb.#n = await negotiate(
         (build) => smb.exchange(SMB2_NEGOTIATE, build),
         smb.where,
         options,
       );
-      smb.#dialect = n.dialect;
-      smb.#cipher = n.cipher;
-      smb.#validation = n.validation;
-      smb.#signing = n.signing;
-      smb.#preauth = n.preauth;
-      smb.#maxRead = n.maxRead;
-      smb.#maxWrite = n.maxWrite;
       await smb.#setUp(options);
       smb.#options = options;
     } catch (e) {
@@ -252,7 +239,7 @@ export class SmbSession {
         this.#sessionId,
         // 3.1.1: the session's hash starts from the connection's (not kept for
         // a re-authentication: the keys do not change).
-        reauth ? null : this.#preauth,
+        reauth ? null : this.#n.preauth,
       );
     } finally {
       this.#reauthing = false;
@@ -261,11 +248,11 @@ export class SmbSession {
     // A re-authentication's answers were checked with the session's keys.
     if (!reauth) {
       this.#keys.setKeys(
-        this.#dialect,
+        this.#n.dialect,
         r.sessionKey,
         r.preauth,
-        this.#cipher,
-        this.#signing,
+        this.#n.cipher,
+        this.#n.signing,
       );
       this.#flags = r.sessionFlags;
       await this.#keys.check(r.answer);
@@ -338,9 +325,9 @@ export class SmbSession {
     if (tree.shareFlags & SMB2_SHAREFLAG_ENCRYPT_DATA) this.#mustEncrypt();
     this.#shares.set(h.treeId, tree.shareType);
     // 3.0.2: the first tree checks the negotiation, over the signed session.
-    const v = this.#validation;
-    if (v) {
-      this.#validation = null;
+    const v = this.#n.validation;
+    if (v && !this.#validated) {
+      this.#validated = true;
       try {
         await validateNegotiation(
           (build) => this.exchange(SMB2_IOCTL, build, h.treeId),
@@ -509,7 +496,7 @@ export class SmbSession {
     const len = new Uint8Array(4);
     await readFull(this.#stream, len, this.where, "SMB server");
     const n = new DataView(len.buffer).getUint32(0);
-    const most = Math.max(this.#maxRead, SMB2_CREDIT_BYTES) + MESSAGE_SLACK;
+    const most = Math.max(this.#n.maxRead, SMB2_CREDIT_BYTES) + MESSAGE_SLACK;
     if (n > most || n < SMB2_HEADER_SIZE) {
       throw malformed(this.where, `sent a frame of ${n} bytes`);
     }
