@@ -150,6 +150,30 @@ export class SmbFile {
 }
 
 /**
+ * The CREATE of `name` (as SMB2 names it) on tree `tree` with `access`,
+ * `disposition` and `options` (CREATE's fields and defaults; see `wire.ts`): the
+ * file id and size; a malformed answer is `SEC_E_INVALID_TOKEN`. For files and
+ * pipes alike.
+ */
+export async function createHandle(
+  smb: SmbSession,
+  tree: number,
+  name: string,
+  access?: number,
+  disposition?: number,
+  options?: number,
+): Promise<{ fileId: Uint8Array; size: bigint }> {
+  const [, m] = await smb.exchange(
+    SMB2_CREATE,
+    (h) => createRequest(h, name, access, disposition, options),
+    tree,
+  );
+  const created = readCreate(m);
+  if (!created) throw malformed(smb.where, "malformed CREATE answer");
+  return created;
+}
+
+/**
  * Opens `path` on the disk share connected as `tree` with `access`,
  * `disposition` and `options` (CREATE's fields; see `wire.ts`).
  */
@@ -162,12 +186,13 @@ export async function openHandle(
   options?: number,
 ): Promise<SmbFile> {
   checkDisk(smb, tree);
-  const [, m] = await smb.exchange(
-    SMB2_CREATE,
-    (h) => createRequest(h, smbPath(path), access, disposition, options),
+  const created = await createHandle(
+    smb,
     tree,
+    smbPath(path),
+    access,
+    disposition,
+    options,
   );
-  const created = readCreate(m);
-  if (!created) throw malformed(smb.where, "malformed CREATE answer");
   return new SmbFile(smb, tree, created.fileId, created.size);
 }

@@ -16,13 +16,10 @@ import type { SmbSessionOptions } from "./options.ts";
 import { SmbSession } from "./session.ts";
 import {
   closeRequest,
-  createRequest,
-  readCreate,
   readRead,
   readRequest,
   readWrite,
   SMB2_CLOSE,
-  SMB2_CREATE,
   SMB2_CREDIT_BYTES,
   SMB2_READ,
   SMB2_SHARE_TYPE_PIPE,
@@ -31,6 +28,7 @@ import {
   writeRequest,
 } from "./wire.ts";
 import { ioctlRequest, readIoctl, SMB2_IOCTL } from "./wire_ioctl.ts";
+import { createHandle } from "./handle.ts";
 
 /** The control that writes a message to a pipe and reads its answer. */
 const FSCTL_PIPE_TRANSCEIVE = 0x0011c017;
@@ -213,13 +211,11 @@ export async function openPipe(
   if (smb.shareType(tree) !== SMB2_SHARE_TYPE_PIPE) {
     throw new RangeError(`tree ${tree} is not a connected pipe share (IPC$)`);
   }
-  const [, m] = await smb.exchange(
-    SMB2_CREATE,
-    (h) => createRequest(h, name.replace(/^\\?(pipe\\)?/i, "")),
+  const created = await createHandle(
+    smb,
     tree,
+    name.replace(/^\\?(pipe\\)?/i, ""),
   );
-  const created = readCreate(m);
-  if (!created) throw malformed(smb.where, "malformed CREATE answer");
   return new SmbPipe(smb, tree, created.fileId, ownsSession, transceive);
 }
 
