@@ -1,11 +1,13 @@
 /**
  * Helpers of the SMB tests (and the SMB bench rows) against Samba's AD DC: letting
- * users' files through the DC's temporary directory, and writing a file as the
- * domain's Administrator.
+ * users' files through the DC's temporary directory, writing a file as the
+ * domain's Administrator, and RPC over a pipe of a session already set up.
  *
  * @module
  */
+import { RpcClient } from "../../src/rpc/client.ts";
 import { writeFile } from "../../src/smb/file.ts";
+import { sessionPipe } from "../../src/smb/pipe.ts";
 import { SmbSession } from "../../src/smb/session.ts";
 import { AD, type SambaDc } from "../peers/samba_ad.ts";
 
@@ -33,4 +35,23 @@ export async function writeAsAdmin(
     encrypt: true,
   });
   await writeFile(admin, await admin.treeConnect(share), path, data);
+}
+
+/**
+ * An RPC client for `iface` over a new pipe `pipe` of the session `smb`
+ * (`sessionPipe`; the DC's SMB port names the connection), 15 s per exchange.
+ */
+export function rpcOverSession(
+  dc: SambaDc,
+  smb: SmbSession,
+  iface: Parameters<typeof RpcClient.connect>[0]["iface"],
+  pipe: string,
+): Promise<RpcClient> {
+  return RpcClient.connect({
+    host: "127.0.0.1",
+    port: dc.smbPort,
+    iface,
+    timeoutMs: 15_000,
+    connect: sessionPipe(smb, pipe),
+  });
 }

@@ -10,9 +10,10 @@
 // password and an unknown user are SEC_E_LOGON_DENIED; a pipe the server lacks is
 // STATUS_OBJECT_NAME_NOT_FOUND.
 import assert from "node:assert/strict";
+import { rpcOverSession } from "./_dc.ts";
 import { RpcClient } from "../../src/rpc/client.ts";
 import { SspiRpcAuth } from "../../src/rpc/sspi_auth.ts";
-import { namedPipe, openPipe, sessionPipe } from "../../src/smb/pipe.ts";
+import { namedPipe, openPipe } from "../../src/smb/pipe.ts";
 import { SmbSession } from "../../src/smb/session.ts";
 import { SmbStatusError } from "../../src/smb/errors.ts";
 import { SspiError } from "../../src/sspi/errors.ts";
@@ -100,20 +101,8 @@ Deno.test({
         host: HOST,
         port: dc.smbPort,
       });
-      const lsa = await RpcClient.connect({
-        host: HOST,
-        port: dc.smbPort,
-        iface: LSARPC,
-        timeoutMs: TIMEOUT,
-        connect: sessionPipe(smb, "lsarpc"),
-      });
-      const samr = await RpcClient.connect({
-        host: HOST,
-        port: dc.smbPort,
-        iface: SAMR,
-        timeoutMs: TIMEOUT,
-        connect: sessionPipe(smb, "samr"),
-      });
+      const lsa = await rpcOverSession(dc, smb, LSARPC, "lsarpc");
+      const samr = await rpcOverSession(dc, smb, SAMR, "samr");
       try {
         const policy = handleReply(
           await lsa.call(LSAR_OPEN_POLICY2, openPolicy2Request()),
@@ -143,13 +132,7 @@ Deno.test({
         samr.close();
       }
       // Closing the RPC connections left the session: a third pipe opens.
-      const again = await RpcClient.connect({
-        host: HOST,
-        port: dc.smbPort,
-        iface: SAMR,
-        timeoutMs: TIMEOUT,
-        connect: sessionPipe(smb, "samr"),
-      });
+      const again = await rpcOverSession(dc, smb, SAMR, "samr");
       try {
         await lookUpDomain(again, dc, "SAMR after the others closed");
       } finally {

@@ -6,8 +6,7 @@
 // and a SAMR call through a pipe opened before goes on working, as does a pipe
 // opened after; each RPC request and answer in one FSCTL_PIPE_TRANSCEIVE.
 import assert from "node:assert/strict";
-import { RpcClient } from "../../src/rpc/client.ts";
-import { sessionPipe } from "../../src/smb/pipe.ts";
+import { rpcOverSession } from "./_dc.ts";
 import { SmbSession } from "../../src/smb/session.ts";
 import { isTransformed } from "../../src/smb/wire_transform.ts";
 import { AD, type SambaDc, withSambaDc } from "../peers/samba_ad.ts";
@@ -69,14 +68,7 @@ Deno.test({
           encrypt,
         });
         try {
-          const rpc = () =>
-            RpcClient.connect({
-              host: HOST,
-              port: dc.smbPort,
-              iface: SAMR,
-              timeoutMs: TIMEOUT,
-              connect: sessionPipe(smb, "samr"),
-            });
+          const rpc = () => rpcOverSession(dc, smb, SAMR, "samr");
           const before = await rpc();
           const setups = wire.sent.filter((m) =>
             !isTransformed(m) && commandOf(m) === SESSION_SETUP
@@ -153,13 +145,7 @@ Deno.test({
           ticketLifetimeSeconds: LIFETIME,
         });
         try {
-          const rpc = await RpcClient.connect({
-            host: HOST,
-            port: dc.smbPort,
-            iface: SAMR,
-            timeoutMs: TIMEOUT,
-            connect: sessionPipe(smb, "samr"),
-          });
+          const rpc = await rpcOverSession(dc, smb, SAMR, "samr");
           assert.equal(await domainSidOver(rpc, AD.domain), dc.domainSid);
           const setups = wire.sent.filter((m) => commandOf(m) === SESSION_SETUP)
             .length;
